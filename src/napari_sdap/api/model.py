@@ -1,0 +1,158 @@
+"""`SDAPModel`: a blind-spot network plus the config, normalisation and record that belong to it."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import torch
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
+
+from napari_sdap.config import SDAPConfig, config_from_preset
+from napari_sdap.errors import InputError, ModelFileError
+from napari_sdap.infer.passes import resolve_mode
+from napari_sdap.infer.planes import DenoiseStep, check_min_size, iter_planes
+from napari_sdap.model.device import resolve_device
+from napari_sdap.model.files import invalid_meta, read_model_file, write_model_file
+from napari_sdap.model.network import BlindSpotNet
+from napari_sdap.model.normalize import Normalization
+
+__all__ = ["SDAPModel", "TrainingRecord", "create_model", "load_model"]
+
+
+class TrainingRecord(BaseModel):
+    """What a model went through: kept inside the model file."""
+
+    model_config = ConfigDict(extra="forbid")
+    steps: int = 0
+    final_loss: float | None = None
+    losses: list[float] = Field(default_factory=list)
+    seed: int = 0
+    seconds: float = 0.0
+    noise: dict[str, Any] | None = None
+    trained_on: list[str] = Field(default_factory=list)
+    versions: dict[str, str] = Field(default_factory=dict)
+
+
+def _versions() -> dict[str, str]:
+    from napari_sdap import __version__
+
+    return {"napari_sdap": __version__, "torch": torch.__version__, "numpy": np.__version__}
+
+
+def build_network(config: SDAPConfig, seed: int | None = None) -> BlindSpotNet:
+    """A freshly initialised network for `config` (seeded: same seed, same weights)."""
+    n = config.network
+    with torch.random.fork_rng(devices=[]):
+        torch.manual_seed(config.seed if seed is None else seed)
+        return BlindSpotNet(n.in_channels, n.out_channels, n.width, n.blocks)
+
+
+class SDAPModel:
+    """A napari-sdap denoiser. Create with `create_model`, `train` or `load_model`."""
+
+    def __init__(self, config: SDAPConfig, network: BlindSpotNet | None = None,
+                 normalization: Normalization | None = None,
+                 record: TrainingRecord | None = None) -> None:
+        self.config = config
+        self.network = network if network is not None else build_network(config)
+        self.normalization = normalization
+        self.record = record or TrainingRecord(seed=config.seed, versions=_versions())
+
+    def __repr__(self) -> str:
+        n = self.config.network
+        state = f"trained {self.record.steps} steps" if self.record.steps else "untrained"
+        return (f"SDAPModel(preset={n.preset!r}, channels={n.in_channels}, width={n.width}, "
+                f"blocks={n.blocks}, stride={self.config.training.stride}, {state})")
+
+    @property
+    def parameters(self) -> int:
+        """Number of network parameters."""
+        return sum(p.numel() for p in self.network.parameters())
+
+    def resolve_mode(self, mode: str = "auto") -> str:
+        """The inference mode `mode` stands for with this model."""
+        if mode == "auto":
+            mode = self.config.inference.mode
+        return resolve_mode(mode, self.config.training.stride)
+
+    def iter_denoise(self, image: Any, out: Any, axes: str | None = None, *, mode: str = "auto",
+                     device: str = "auto") -> Iterator[DenoiseStep]:
+        """Denoise `image` into the same-shaped array `out`, yielding progress per plane."""
+        from napari_sdap.api.sources import as_source
+
+        array, view = as_source(image, axes, self.config.channel_mode)
+        norm = self._check_fits(view)
+        mode = self.resolve_mode(mode)
+        pd = self.config.inference.pd_stride
+        check_min_size(view, mode, pd)
+        if tuple(out.shape) != view.shape:
+            raise InputError(f"output shape {tuple(out.shape)} differs from the image shape "
+                             f"{view.shape}; give an output of the same shape")
+        yield from iter_planes(self.network, norm, array, view, out, mode, pd,
+                               resolve_device(device))
+
+    def denoise(self, image: Any, axes: str | None = None, *, mode: str = "auto",
+                device: str = "auto") -> np.ndarray:
+        """Denoise an image of any supported axes; float32 on the input's intensity scale."""
+        out = np.empty(tuple(image.shape) if hasattr(image, "shape") else (0,), np.float32)
+        for _ in self.iter_denoise(image, out, axes, mode=mode, device=device):
+            pass
+        return out
+
+    def _check_fits(self, view: Any) -> Normalization:
+        if self.normalization is None:
+            raise InputError("this model is untrained (no normalisation yet); train it first "
+                             "with napari_sdap.train(image, model=model)")
+        if view.channels != self.config.network.in_channels:
+            raise InputError(
+                f"the model takes {self.config.network.in_channels} joint channel(s) but the "
+                f"image ({view.axes}, shape {view.shape}) gives {view.channels}; use a model "
+                f"trained on images with the same channels"
+            )
+        if view.n_channel_groups != len(self.normalization.low):
+            raise InputError(
+                f"the model was trained on {len(self.normalization.low)} independent channel(s) "
+                f"but the image ({view.axes}, shape {view.shape}) has {view.n_channel_groups}; "
+                f"use a model trained on the same channels"
+            )
+        return self.normalization
+
+    def save(self, path: str | os.PathLike[str], overwrite: bool = True) -> Path:
+        """Write the model as a safetensors file with its JSON description (atomically)."""
+        meta = {
+            "config": self.config.model_dump(mode="json"),
+            "normalization": self.normalization.model_dump() if self.normalization else None,
+            "record": self.record.model_dump(mode="json"),
+        }
+        return write_model_file(path, dict(self.network.state_dict()), meta, overwrite=overwrite)
+
+
+def create_model(preset: str = "fast", channels: int = 1, **overrides: Any) -> SDAPModel:
+    """An untrained model from a preset (`paper`, `fast`, `tiny`) and config-field overrides."""
+    return SDAPModel(config_from_preset(preset, channels, **overrides))
+
+
+def load_model(path: str | os.PathLike[str]) -> SDAPModel:
+    """Load a model file written by `SDAPModel.save` (never unpickles)."""
+    tensors, meta = read_model_file(path)
+    try:
+        config = SDAPConfig.model_validate(meta.get("config"))
+        norm = meta.get("normalization")
+        normalization = Normalization.model_validate(norm) if norm is not None else None
+        record = TrainingRecord.model_validate(meta.get("record") or {})
+    except ValidationError as err:
+        raise invalid_meta(path, err) from None
+    net = BlindSpotNet(config.network.in_channels, config.network.out_channels,
+                       config.network.width, config.network.blocks)
+    try:
+        net.load_state_dict(tensors, strict=True)
+    except RuntimeError as err:
+        raise ModelFileError(f"{path}: weights do not match the stored network settings "
+                             f"({str(err).splitlines()[0]})") from None
+    net.eval()
+    return SDAPModel(config, net, normalization, record)
+

@@ -1,0 +1,57 @@
+"""Turning user images into checked (array, PlaneView) sources."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+import numpy as np
+
+from napari_sdap.axes import PlaneView, plane_view
+from napari_sdap.errors import InputError
+from napari_sdap.model.normalize import check_dtype, check_finite
+
+__all__ = ["as_source", "as_sources"]
+
+
+def as_source(image: Any, axes: str | None, channel_mode: str = "auto") -> tuple[Any, PlaneView]:
+    """Check one image (numpy, dask, zarr or any sliceable array) and build its plane view.
+
+    Numpy arrays are checked for NaN/Inf up front; lazy arrays are checked region by region as
+    they are read, so they are never loaded whole.
+    """
+    if isinstance(image, (list, tuple)):
+        raise InputError("got a list where one image was expected; stack it with np.stack or "
+                         "pass the images separately")
+    if not hasattr(image, "shape") or not hasattr(image, "dtype"):
+        image = np.asarray(image) if isinstance(image, (int, float)) else image
+        if not hasattr(image, "shape"):
+            raise InputError(f"image must be an array (numpy, dask or zarr), "
+                             f"got {type(image).__name__}")
+    check_dtype(image.dtype)
+    if 0 in tuple(image.shape):
+        raise InputError(f"image is empty (shape {tuple(image.shape)}); give a non-empty image")
+    if len(image.shape) < 2:
+        raise InputError(f"image must have at least 2 dimensions (Y, X), got shape "
+                         f"{tuple(image.shape)}")
+    view = plane_view(image.shape, axes, channel_mode)
+    if isinstance(image, np.ndarray):
+        check_finite(image)
+    return image, view
+
+
+def as_sources(images: Any, axes: str | None, channel_mode: str = "auto"
+               ) -> list[tuple[Any, PlaneView]]:
+    """One image or a sequence of images -> list of sources with matching channel layout."""
+    items: Sequence[Any] = images if isinstance(images, (list, tuple)) else [images]
+    if not items:
+        raise InputError("no image given; pass at least one image")
+    sources = [as_source(im, axes, channel_mode) for im in items]
+    first = sources[0][1]
+    for _, v in sources[1:]:
+        if (v.channels, v.n_channel_groups) != (first.channels, first.n_channel_groups):
+            raise InputError(
+                f"all training images need the same channels: {first.axes} {first.shape} vs "
+                f"{v.axes} {v.shape}; train one model per channel layout"
+            )
+    return sources

@@ -1,0 +1,111 @@
+"""`train` / `iter_train`: self-supervised training on the user's own noisy images."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Iterator
+from dataclasses import asdict, dataclass
+from typing import Any
+
+from napari_sdap.api.model import SDAPModel
+from napari_sdap.api.sources import as_sources
+from napari_sdap.config import apply_overrides, config_from_preset
+from napari_sdap.errors import ConfigError, InputError
+from napari_sdap.model.device import resolve_device
+from napari_sdap.model.normalize import compute_normalization
+from napari_sdap.train.loop import TrainStep, run_training
+from napari_sdap.train.noise import estimate_noise
+from napari_sdap.train.patches import PatchSampler
+
+__all__ = ["TrainProgress", "iter_train", "train"]
+
+_LOSS_HISTORY = 20_000
+
+
+@dataclass(frozen=True)
+class TrainProgress(TrainStep):
+    """A `TrainStep` plus the model being trained (usable at any point)."""
+
+    model: SDAPModel | None = None
+
+
+def _auto_preset(device: str) -> str:
+    return "fast" if resolve_device(device).type == "cpu" else "paper"
+
+
+def _fit_patch(patch: int, stride: int, sources: list[tuple[Any, Any]]) -> int:
+    side = min(min(v.height, v.width) for _, v in sources)
+    patch = min(patch, side)
+    patch -= patch % stride
+    if patch < 4 * stride:
+        raise InputError(
+            f"image plane {side} px is too small to train at stride {stride} (needs at least "
+            f"{4 * stride} px per side); use a larger image or stride=1"
+        )
+    return patch
+
+
+def iter_train(image: Any, axes: str | None = None, *, preset: str = "auto",
+               steps: int | None = None, stride: int | str = "auto", seed: int = 0,
+               device: str = "auto", model: SDAPModel | None = None,
+               **overrides: Any) -> Iterator[TrainProgress]:
+    """Train on `image` (or a list of images), yielding a `TrainProgress` after every step.
+
+    Stop by breaking out of the loop (or closing the generator): the model keeps what it learned.
+    With `model=`, training continues that model with its own normalisation and settings.
+    """
+    channel_mode = model.config.channel_mode if model else overrides.get("channel_mode", "auto")
+    sources = as_sources(image, axes, channel_mode)
+    view = sources[0][1]
+    if stride != "auto" and (not isinstance(stride, int) or isinstance(stride, bool)):
+        raise ConfigError(f"stride must be 'auto' or an integer 1..8 (got {stride!r})")
+    noise = estimate_noise(sources, seed=seed) if stride == "auto" and model is None else None
+    if model is None:
+        name = _auto_preset(device) if preset == "auto" else preset
+        chosen = noise.stride if noise else stride
+        cfg = config_from_preset(name, view.channels, steps=steps, seed=seed, device=device,
+                                 **{**overrides, "stride": chosen})
+        cfg = _with_patch(cfg, sources)
+        model = SDAPModel(cfg)
+        model.record.noise = asdict(noise) if noise else None
+        model.normalization = compute_normalization(sources, cfg.normalization, seed)
+    else:
+        model._check_fits(view)
+        update = {"steps": steps, **({"stride": stride} if stride != "auto" else {}), **overrides}
+        model.config = _with_patch(apply_overrides(model.config.model_dump(), **update), sources)
+    cfg = model.config
+    dev = resolve_device(device)
+    sampler = PatchSampler(sources, model.normalization, cfg.training.patch_size,
+                           seed=cfg.seed + model.record.steps, augment=cfg.training.augment)
+    model.record.trained_on.extend(f"{v.axes} {list(v.shape)}" for _, v in sources)
+    t0 = time.perf_counter()
+    start = model.record.steps
+    try:
+        for rec in run_training(model.network, cfg.training, sampler, dev, cfg.seed, start):
+            model.record.steps = rec.step
+            model.record.final_loss = rec.loss
+            if len(model.record.losses) < _LOSS_HISTORY:
+                model.record.losses.append(round(rec.loss, 6))
+            yield TrainProgress(**asdict(rec), model=model)
+    finally:
+        model.record.seconds += time.perf_counter() - t0
+        model.network.to("cpu")
+
+
+def _with_patch(cfg: Any, sources: list[tuple[Any, Any]]) -> Any:
+    t = cfg.training
+    return cfg.model_copy(update={"training": t.model_copy(
+        update={"patch_size": _fit_patch(t.patch_size, t.stride, sources)})})
+
+
+def train(image: Any, axes: str | None = None, *, preset: str = "auto", steps: int | None = None,
+          stride: int | str = "auto", seed: int = 0, device: str = "auto",
+          model: SDAPModel | None = None, **overrides: Any) -> SDAPModel:
+    """Train SDAP on `image` and return the model (see `iter_train` for the arguments)."""
+    last = None
+    for last in iter_train(image, axes, preset=preset, steps=steps, stride=stride, seed=seed,
+                           device=device, model=model, **overrides):
+        pass
+    if last is None or last.model is None:
+        raise ConfigError("training ran no step; give steps >= 1")
+    return last.model

@@ -1,0 +1,212 @@
+"""The one configuration shared by the Python API, the CLI and the napari widgets.
+
+`SDAPConfig` is stored inside every model file and recorded next to every output, so a result
+can always be traced back to the exact network, training, tiling, device and seed that made it.
+"""
+
+from __future__ import annotations
+
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+
+from napari_sdap.errors import ConfigError
+
+__all__ = [
+    "PRESETS",
+    "InferenceConfig",
+    "NetworkConfig",
+    "NormalizationConfig",
+    "SDAPConfig",
+    "TilingConfig",
+    "TrainingConfig",
+    "apply_overrides",
+    "config_from_preset",
+    "to_config_error",
+]
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", validate_assignment=True)
+
+
+class NetworkConfig(_Strict):
+    """Blind-spot network (DBSNl) shape."""
+
+    preset: str = "custom"
+    """Name of the preset this network came from (informative)."""
+    in_channels: int = Field(1, ge=1, le=64)
+    """Channels the network sees jointly (1 for gray or independent channels, 3 for RGB)."""
+    out_channels: int = Field(1, ge=1, le=64)
+    """Channels the network predicts; equal to `in_channels` for denoising."""
+    width: int = Field(128, ge=4, le=1024)
+    """Feature channels C of every convolution in the two branches (paper: 128)."""
+    blocks: int = Field(9, ge=1, le=32)
+    """Dilated residual blocks M per branch (paper: 9)."""
+
+
+class TrainingConfig(_Strict):
+    """Random sub-samples generation (RSG) training with the cyclic sampling-difference loss."""
+
+    steps: int = Field(600, ge=1, le=10_000_000)
+    """Optimiser steps."""
+    batch_size: int = Field(8, ge=1, le=4096)
+    """Patches per step."""
+    patch_size: int = Field(96, ge=8, le=4096)
+    """Edge of the square training patches, in pixels; a multiple of `stride`."""
+    stride: int = Field(2, ge=1, le=8)
+    """RSG cell edge s: each s x s cell is shuffled into s*s sub-images (1 = plain blind-spot)."""
+    learning_rate: float = Field(5e-4, gt=0, le=1.0)
+    """Peak Adam learning rate."""
+    lr_schedule: Literal["cosine", "constant"] = "cosine"
+    """Cosine decay to 2 % of the peak after a short warm-up, or a constant rate."""
+    warmup_steps: int = Field(20, ge=0)
+    """Linear warm-up steps."""
+    loss: Literal["l1", "l2"] = "l1"
+    """Per-pair loss of the cyclic sum: L1 (paper) or L2 (better for low photon counts)."""
+    augment: bool = True
+    """Random 8-fold dihedral augmentation (flips and 90 degree rotations) of each patch."""
+
+
+class NormalizationConfig(_Strict):
+    """Robust percentile normalisation, computed once and stored in the model."""
+
+    low_percentile: float = Field(0.5, ge=0.0, lt=50.0)
+    """Maps to 0."""
+    high_percentile: float = Field(99.8, gt=50.0, le=100.0)
+    """Maps to 1."""
+    sample_pixels: int = Field(4_000_000, ge=1000)
+    """Pixels read (in whole planes or chunks) to estimate the percentiles of a large array."""
+
+
+class InferenceConfig(_Strict):
+    """How the trained network is applied."""
+
+    mode: Literal["auto", "sdap", "sdap_e", "bsn"] = "auto"
+    """`sdap`: one pixel-shuffle pass; `sdap_e`: plus one full-resolution pass; `bsn`: stride 1;
+    `auto`: `bsn` for a model trained at stride 1, else `sdap_e`."""
+    pd_stride: int = Field(2, ge=1, le=8)
+    """Pixel-shuffle stride of the `sdap` pass (paper: 2)."""
+
+
+class TilingConfig(_Strict):
+    """Tiled, streamed inference."""
+
+    tile: int | None = Field(None, ge=16, le=65536)
+    """Tile edge in pixels (without halo); None picks it from the device memory."""
+    batch_tiles: int = Field(4, ge=1, le=256)
+    """Tiles sent through the network together."""
+    read_workers: int = Field(2, ge=0, le=64)
+    """Threads reading and decompressing the next tiles while the device computes."""
+    compile: bool = False
+    """Use torch.compile for the network (CUDA only)."""
+
+
+class SDAPConfig(_Strict):
+    """Everything that defines a napari-sdap model and how it is trained and applied."""
+
+    network: NetworkConfig = Field(default_factory=NetworkConfig)
+    training: TrainingConfig = Field(default_factory=TrainingConfig)
+    normalization: NormalizationConfig = Field(default_factory=NormalizationConfig)
+    inference: InferenceConfig = Field(default_factory=InferenceConfig)
+    tiling: TilingConfig = Field(default_factory=TilingConfig)
+    channel_mode: Literal["auto", "joint", "independent"] = "auto"
+    """`joint`: channels enter the network together (RGB); `independent`: each channel is its own
+    gray image with its own normalisation (fluorescence); `auto`: joint for an interleaved last
+    channel axis of 3 or 4 (RGB), independent otherwise."""
+    device: str = "auto"
+    """`auto`, `cpu`, `cuda`, `cuda:N` or `mps`."""
+    seed: int = Field(0, ge=0, le=2**32 - 1)
+    """Seed of weight initialisation, patch sampling and RSG permutations."""
+
+    @model_validator(mode="after")
+    def _check(self) -> SDAPConfig:
+        t = self.training
+        if t.patch_size % t.stride:
+            raise ValueError(
+                f"training.patch_size must be a multiple of training.stride "
+                f"(got {t.patch_size} and {t.stride}); use {t.patch_size - t.patch_size % t.stride}"
+            )
+        if t.patch_size // t.stride < 4:
+            raise ValueError(
+                f"training.patch_size / training.stride must be at least 4 sub-image pixels "
+                f"(got {t.patch_size} / {t.stride}); use a patch of {4 * t.stride} or more"
+            )
+        if self.network.in_channels != self.network.out_channels:
+            raise ValueError(
+                f"network.out_channels must equal network.in_channels for denoising "
+                f"(got {self.network.out_channels} and {self.network.in_channels})"
+            )
+        return self
+
+
+PRESETS: dict[str, dict[str, dict[str, Any]]] = {
+    "paper": {
+        "network": {"width": 128, "blocks": 9},
+        "training": {"steps": 2000, "batch_size": 16, "patch_size": 120},
+    },
+    "fast": {
+        "network": {"width": 48, "blocks": 5},
+        "training": {"steps": 400, "batch_size": 8, "patch_size": 72},
+    },
+    "tiny": {
+        "network": {"width": 16, "blocks": 2},
+        "training": {"steps": 300, "batch_size": 4, "patch_size": 48},
+    },
+}
+"""Network and training defaults per preset: `paper` is DBSNl as published (3.66 M parameters),
+`fast` runs on a laptop CPU, `tiny` is for demos and tests."""
+
+_SECTIONS = ("network", "training", "normalization", "inference", "tiling")
+_TOP = ("channel_mode", "device", "seed")
+
+
+def to_config_error(err: ValidationError) -> ConfigError:
+    """Turn a pydantic validation error into one readable `ConfigError`."""
+    parts = []
+    for e in err.errors():
+        where = ".".join(str(p) for p in e["loc"]) or "config"
+        msg = e["msg"].removeprefix("Value error, ")
+        parts.append(f"{where}: {msg} (got {e.get('input')!r})" if e["loc"] else msg)
+    return ConfigError("invalid settings: " + "; ".join(parts))
+
+
+def apply_overrides(data: dict[str, Any], **overrides: Any) -> SDAPConfig:
+    """Validate nested config `data` after applying flat overrides such as ``width=64``.
+
+    An override is any field name of any section (`width`, `blocks`, `steps`, `stride`,
+    `patch_size`, `mode`, `tile`, ...) or a top-level field (`device`, `seed`, `channel_mode`);
+    None values are ignored. Unless `patch_size` is given, the patch is rounded down to a
+    multiple of the stride.
+    """
+    data = {k: dict(v) if isinstance(v, dict) else v for k, v in data.items()}
+    fields = {s: SDAPConfig.model_fields[s].annotation.model_fields for s in _SECTIONS}  # type: ignore[union-attr]
+    for key, value in overrides.items():
+        if value is None:
+            continue
+        if key in _TOP:
+            data[key] = value
+            continue
+        section = next((s for s in _SECTIONS if key in fields[s]), None)
+        if section is None:
+            known = sorted({f for s in _SECTIONS for f in fields[s]} | set(_TOP))
+            raise ConfigError(f"unknown setting {key!r}; known settings: {', '.join(known)}")
+        data.setdefault(section, {})[key] = value
+    train = data.setdefault("training", {})
+    if overrides.get("patch_size") is None and isinstance(train.get("stride"), int):
+        patch = train.get("patch_size", TrainingConfig.model_fields["patch_size"].default)
+        if isinstance(patch, int) and train["stride"] > 0:
+            train["patch_size"] = max(patch - patch % train["stride"], 4 * train["stride"])
+    try:
+        return SDAPConfig.model_validate(data)
+    except ValidationError as err:
+        raise to_config_error(err) from None
+
+
+def config_from_preset(preset: str, channels: int = 1, **overrides: Any) -> SDAPConfig:
+    """Build a config from a preset name (`paper`, `fast`, `tiny`) plus flat overrides."""
+    if preset not in PRESETS:
+        raise ConfigError(f"preset must be one of {sorted(PRESETS)} (got {preset!r})")
+    data: dict[str, Any] = {s: dict(v) for s, v in PRESETS[preset].items()}
+    data.setdefault("network", {}).update(preset=preset, in_channels=channels, out_channels=channels)
+    return apply_overrides(data, **overrides)

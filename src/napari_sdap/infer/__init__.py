@@ -1,0 +1,1 @@
+"""Inference: SDAP / SDAP(E) / plain blind-spot passes and the denoising loop."""

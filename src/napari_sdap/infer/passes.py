@@ -1,0 +1,53 @@
+"""The inference variants, applied to whole N x C x H x W tensors.
+
+- ``bsn``: one blind-spot pass at full resolution (for white noise, stride-1 models);
+- ``sdap``: pixel-shuffle down with stride `pd_stride` into the batch, one pass, shuffle back;
+- ``sdap_e``: ``sdap`` followed by one full-resolution pass over its result.
+"""
+
+from __future__ import annotations
+
+import torch
+from torch import nn
+
+from napari_sdap.errors import ConfigError
+from napari_sdap.model.sampling import pd_down, pd_up
+
+__all__ = ["MODES", "halo", "resolve_mode", "run_mode"]
+
+MODES = ("sdap", "sdap_e", "bsn")
+
+
+def resolve_mode(mode: str, train_stride: int) -> str:
+    """`auto` -> `bsn` for stride-1 models, else `sdap_e`; other names are checked."""
+    if mode == "auto":
+        return "bsn" if train_stride == 1 else "sdap_e"
+    if mode not in MODES:
+        raise ConfigError(f"mode must be one of 'auto', {', '.join(map(repr, MODES))} (got {mode!r})")
+    return mode
+
+
+def halo(radius: int, mode: str, pd_stride: int) -> int:
+    """Context (pixels) an output pixel depends on, in each direction, for this mode."""
+    first = radius if mode == "bsn" else radius * pd_stride + (pd_stride - 1)
+    return first + (radius if mode == "sdap_e" else 0)
+
+
+def _net(net: nn.Module, x: torch.Tensor, bf16: bool) -> torch.Tensor:
+    if x.is_cuda:
+        x = x.contiguous(memory_format=torch.channels_last)
+    with torch.autocast(x.device.type, dtype=torch.bfloat16, enabled=bf16):
+        return net(x).float()
+
+
+@torch.no_grad()
+def run_mode(net: nn.Module, x: torch.Tensor, mode: str, pd_stride: int = 2,
+             bf16: bool = False) -> torch.Tensor:
+    """Denoise a normalised N x C x H x W tensor with one of the `MODES`."""
+    if mode == "bsn":
+        return _net(net, x, bf16)
+    sub, size = pd_down(x, pd_stride)
+    y = pd_up(_net(net, sub, bf16), pd_stride, size)
+    if mode == "sdap_e":
+        y = _net(net, y, bf16)
+    return y

@@ -1,0 +1,48 @@
+"""Compute-device choice: `auto`, `cpu`, `cuda`, `cuda:N`, `mps`."""
+
+from __future__ import annotations
+
+import re
+
+import torch
+
+from napari_sdap.errors import DeviceError
+
+__all__ = ["available_devices", "resolve_device", "use_bf16"]
+
+
+def available_devices() -> list[str]:
+    """Devices this machine offers, best first (always ends with `cpu`)."""
+    out = [f"cuda:{i}" for i in range(torch.cuda.device_count())] if torch.cuda.is_available() else []
+    mps = getattr(torch.backends, "mps", None)
+    if mps is not None and mps.is_available():
+        out.append("mps")
+    return [*out, "cpu"]
+
+
+def resolve_device(name: str | torch.device | None = "auto") -> torch.device:
+    """Turn a device name into a usable `torch.device`, or raise `DeviceError` saying what exists."""
+    if isinstance(name, torch.device):
+        name = str(name)
+    name = (name or "auto").strip().lower()
+    have = available_devices()
+    if name == "auto":
+        return torch.device(have[0])
+    if name == "cpu":
+        return torch.device("cpu")
+    if name == "mps":
+        if "mps" in have:
+            return torch.device("mps")
+    elif re.fullmatch(r"cuda(:\d+)?", name):
+        index = int(name.split(":")[1]) if ":" in name else 0
+        if f"cuda:{index}" in have:
+            return torch.device(f"cuda:{index}")
+    else:
+        raise DeviceError(f"device must be 'auto', 'cpu', 'cuda', 'cuda:N' or 'mps' (got {name!r})")
+    raise DeviceError(f"device {name!r} is not available on this machine; available: "
+                      f"{', '.join(have)} (or 'auto')")
+
+
+def use_bf16(device: torch.device) -> bool:
+    """bf16 autocast on CUDA devices that support it; float32 elsewhere."""
+    return device.type == "cuda" and torch.cuda.is_bf16_supported()

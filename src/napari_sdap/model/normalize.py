@@ -1,0 +1,116 @@
+"""Input checks and robust percentile normalisation, computed once over the whole image.
+
+Statistics are gathered plane by plane (or block by block for very large planes) from numpy,
+dask or zarr arrays up to a pixel budget, never per tile, and stored in the model so that the
+output is mapped back onto the input's own intensity scale.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+import numpy as np
+from pydantic import BaseModel, ConfigDict
+
+from napari_sdap.axes import PlaneView
+from napari_sdap.config import NormalizationConfig
+from napari_sdap.errors import InputError
+
+__all__ = ["Normalization", "check_dtype", "check_finite", "compute_normalization"]
+
+_BLOCK = 512
+
+
+class Normalization(BaseModel):
+    """Per-channel-group intensity mapping: ``(x - low) / (high - low)``."""
+
+    model_config = ConfigDict(extra="forbid")
+    low: list[float]
+    high: list[float]
+
+    def scale(self, group: int) -> tuple[float, float]:
+        """(offset, scale) of a channel group; the scale is never zero."""
+        lo, hi = self.low[group], self.high[group]
+        return lo, (hi - lo) if hi > lo else 1.0
+
+    def forward(self, x: np.ndarray, group: int) -> np.ndarray:
+        lo, sc = self.scale(group)
+        return (x - lo) / sc
+
+    def inverse(self, y: np.ndarray, group: int) -> np.ndarray:
+        lo, sc = self.scale(group)
+        return y * sc + lo
+
+
+def check_dtype(dtype: Any) -> np.dtype:
+    """Accept integer and real floating dtypes; refuse bool, complex, object, strings."""
+    dt = np.dtype(dtype)
+    if dt.kind in "ui" or dt.kind == "f":
+        return dt
+    what = {"b": "boolean", "c": "complex", "O": "object"}.get(dt.kind, str(dt))
+    raise InputError(
+        f"image dtype {dt} ({what}) is not supported; give an integer or real float image, "
+        f"e.g. convert with image.astype('float32')"
+        + (" or take np.abs() / .real first" if dt.kind == "c" else "")
+    )
+
+
+def check_finite(block: np.ndarray, where: str = "the image") -> None:
+    """Raise `InputError` if `block` holds NaN or infinite values."""
+    if not np.isfinite(block).all():
+        bad = int(np.size(block) - np.count_nonzero(np.isfinite(block)))
+        raise InputError(
+            f"{where} contains {bad} NaN or infinite value(s); replace them first, "
+            f"e.g. np.nan_to_num(image, nan=0.0, posinf=..., neginf=...)"
+        )
+
+
+def _sample_plane(array: Any, view: PlaneView, n: int, budget: int,
+                  rng: np.random.Generator) -> np.ndarray:
+    h, w = view.height, view.width
+    if h * w <= budget:
+        return view.read(array, n)
+    blocks = []
+    for _ in range(max(1, budget // (_BLOCK * _BLOCK))):
+        y = int(rng.integers(0, max(1, h - _BLOCK + 1)))
+        x = int(rng.integers(0, max(1, w - _BLOCK + 1)))
+        blocks.append(view.read(array, n, slice(y, y + _BLOCK), slice(x, x + _BLOCK)).reshape(
+            view.channels, -1))
+    return np.concatenate(blocks, axis=1)
+
+
+def compute_normalization(sources: Sequence[tuple[Any, PlaneView]], cfg: NormalizationConfig,
+                          seed: int = 0) -> Normalization:
+    """Percentiles per channel group over a sample of planes of all sources (global, not per tile).
+
+    Planes are visited in random order until `cfg.sample_pixels` pixels per group were read.
+    """
+    rng = np.random.default_rng(seed)
+    view = sources[0][1]
+    groups = view.n_channel_groups
+    per_group: list[list[np.ndarray]] = [[] for _ in range(groups)]
+    counts = [0] * groups
+    budget = cfg.sample_pixels
+    order = [(k, int(n)) for k, (_, v) in enumerate(sources) for n in range(v.n_planes)]
+    for i in rng.permutation(len(order)):
+        k, n = order[i]
+        array, v = sources[k]
+        g = v.channel_group(n)
+        if counts[g] >= budget:
+            if min(counts) >= budget:
+                break
+            continue
+        block = _sample_plane(array, v, n, budget - counts[g], rng)
+        check_finite(block)
+        per_group[g].append(block.reshape(v.channels, -1))
+        counts[g] += block[0].size
+    lows, highs = [], []
+    for blocks in per_group:
+        data = np.concatenate(blocks, axis=1)
+        lo, hi = np.percentile(data, [cfg.low_percentile, cfg.high_percentile], axis=1)
+        lows.extend(float(v) for v in np.atleast_1d(lo))
+        highs.extend(float(v) for v in np.atleast_1d(hi))
+    if view.joint:  # one network input: keep a single shared mapping across the joint channels
+        lows, highs = [min(lows)], [max(highs)]
+    return Normalization(low=lows, high=highs)

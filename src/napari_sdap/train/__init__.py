@@ -1,0 +1,1 @@
+"""Training: patch sampling, noise analysis and the RSG training loop."""

@@ -1,0 +1,108 @@
+"""The RSG training loop as a generator: one small record per optimiser step.
+
+Loss (SDAP): the batch is cut into s*s random sub-images S_0..S_{k-1} (RSG); all of them go
+through the blind-spot network in one batched call, and the loss is the sum over j of
+mean |f(S_j) - S_{(j+1) mod k}| (or the squared error). At stride 1 this is the plain
+blind-spot self-supervised loss. Stopping the iteration between steps leaves a usable network.
+"""
+
+from __future__ import annotations
+
+import math
+import time
+from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
+
+import torch
+from torch import nn
+
+from napari_sdap.config import TrainingConfig
+from napari_sdap.model.device import use_bf16
+from napari_sdap.model.sampling import rsg_subsample
+from napari_sdap.train.patches import PatchSampler
+
+__all__ = ["TrainStep", "cyclic_loss", "learning_rate", "run_training"]
+
+
+@dataclass(frozen=True)
+class TrainStep:
+    """Progress of one optimiser step."""
+
+    step: int
+    """Steps done so far in this model's life (continued training counts on)."""
+    steps: int
+    """Step count at which this run ends."""
+    loss: float
+    lr: float
+    steps_per_s: float
+    eta_s: float
+    """Seconds left in this run, estimated from the recent speed."""
+
+
+def learning_rate(cfg: TrainingConfig, i: int, total: int) -> float:
+    """Warm-up then cosine decay to 2 % of the peak, or constant."""
+    peak = cfg.learning_rate
+    if cfg.warmup_steps and i < cfg.warmup_steps:
+        return peak * (i + 1) / cfg.warmup_steps
+    if cfg.lr_schedule == "constant":
+        return peak
+    t = (i - cfg.warmup_steps) / max(1, total - cfg.warmup_steps)
+    return peak * (0.02 + 0.98 * 0.5 * (1 + math.cos(math.pi * min(1.0, t))))
+
+
+def cyclic_loss(net: nn.Module, batch: torch.Tensor, stride: int, loss: str,
+                generator: torch.Generator | None, bf16: bool = False) -> torch.Tensor:
+    """Sum over j of the mean error between f(S_j) and S_{(j+1) mod s*s}."""
+    subs = rsg_subsample(batch, stride, generator)  # k, N, C, h, w
+    k, n, c, h, w = subs.shape
+    inputs = subs.reshape(k * n, c, h, w)
+    targets = torch.roll(subs, shifts=-1, dims=0).reshape(k * n, c, h, w)
+    if batch.is_cuda:
+        inputs = inputs.contiguous(memory_format=torch.channels_last)
+    with torch.autocast(batch.device.type, dtype=torch.bfloat16, enabled=bf16):
+        out = net(inputs)
+    diff = out.float() - targets
+    err = diff.abs() if loss == "l1" else diff.square()
+    return err.reshape(k, -1).mean(dim=1).sum()
+
+
+def run_training(net: nn.Module, cfg: TrainingConfig, sampler: PatchSampler,
+                 device: torch.device, seed: int, start_step: int = 0) -> Iterator[TrainStep]:
+    """Train `net` in place for `cfg.steps` steps, yielding a `TrainStep` after each one."""
+    net.to(device)
+    if device.type == "cuda":
+        net.to(memory_format=torch.channels_last)
+    net.train()
+    bf16 = use_bf16(device)
+    gen = torch.Generator(device=device)
+    gen.manual_seed(seed * 1_000_003 + start_step)
+    opt = torch.optim.Adam(net.parameters(), lr=cfg.learning_rate)
+    total = cfg.steps
+    pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="sdap-patches")
+    pending = pool.submit(sampler.sample, cfg.batch_size)
+    t_last, rate = time.perf_counter(), 0.0
+    try:
+        for i in range(total):
+            batch = torch.from_numpy(pending.result())
+            if i + 1 < total:
+                pending = pool.submit(sampler.sample, cfg.batch_size)
+            batch = batch.to(device, non_blocking=True)
+            lr = learning_rate(cfg, i, total)
+            for group in opt.param_groups:
+                group["lr"] = lr
+            loss = cyclic_loss(net, batch, cfg.stride, cfg.loss, gen, bf16)
+            opt.zero_grad(set_to_none=True)
+            loss.backward()
+            opt.step()
+            value = float(loss.detach())
+            now = time.perf_counter()
+            inst = 1.0 / max(now - t_last, 1e-9)
+            rate = inst if i < 2 else 0.9 * rate + 0.1 * inst
+            t_last = now
+            yield TrainStep(step=start_step + i + 1, steps=start_step + total, loss=value, lr=lr,
+                            steps_per_s=rate, eta_s=(total - i - 1) / rate)
+    finally:
+        pending.cancel()
+        pool.shutdown(wait=True, cancel_futures=True)
+        net.eval()

@@ -1,0 +1,109 @@
+"""Spatial autocorrelation of the noise, measured on the image itself, and the stride it calls for.
+
+White (pixel-independent) noise is best removed by a plain blind-spot network (stride 1, no
+pixel-shuffle at test time). Noise correlated over k pixels needs random sub-sampling with a
+stride that puts neighbouring network inputs at least that far apart. The estimate uses the
+flattest blocks of a few planes (background, where the signal hardly varies): a plane is fitted
+and removed in each block, and the normalised autocorrelation of what is left is measured at
+lags 1..4 along X and Y.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+
+from napari_sdap.axes import PlaneView
+
+__all__ = ["NoiseEstimate", "choose_stride", "estimate_noise"]
+
+_BLOCK = 32
+_MAX_LAG = 4
+CORRELATION_THRESHOLD = 0.2
+"""A lag whose noise correlation is below this counts as decorrelated."""
+
+
+@dataclass(frozen=True)
+class NoiseEstimate:
+    """Measured noise correlation and the settings chosen from it."""
+
+    correlation_x: list[float]
+    """Normalised noise autocorrelation at lags 1..4 along X."""
+    correlation_y: list[float]
+    """The same along Y."""
+    stride: int
+    """Recommended RSG training stride (1 = white noise: plain blind-spot)."""
+    mode: str
+    """Recommended inference mode."""
+    blocks: int = 0
+    """Flat blocks the estimate is based on."""
+    notes: list[str] = field(default_factory=list)
+
+    def summary(self) -> str:
+        fx = ", ".join(f"{v:.2f}" for v in self.correlation_x)
+        fy = ", ".join(f"{v:.2f}" for v in self.correlation_y)
+        kind = "white" if self.stride == 1 else f"correlated over ~{self.stride - 1} px"
+        return (f"noise looks {kind} (autocorrelation X: {fx}; Y: {fy}; {self.blocks} flat blocks)"
+                f" -> stride {self.stride}, mode {self.mode}")
+
+
+def _block_correlations(plane: np.ndarray) -> tuple[np.ndarray, np.ndarray, int]:
+    h, w = plane.shape
+    nb_y, nb_x = h // _BLOCK, w // _BLOCK
+    if nb_y == 0 or nb_x == 0:
+        return np.zeros(_MAX_LAG), np.zeros(_MAX_LAG), 0
+    b = plane[: nb_y * _BLOCK, : nb_x * _BLOCK].reshape(nb_y, _BLOCK, nb_x, _BLOCK)
+    b = b.transpose(0, 2, 1, 3).reshape(-1, _BLOCK, _BLOCK).astype(np.float64)
+    yy, xx = np.mgrid[0:_BLOCK, 0:_BLOCK]
+    design = np.stack([np.ones(_BLOCK * _BLOCK), yy.ravel(), xx.ravel(),
+                       (yy * yy).ravel(), (xx * xx).ravel(), (xx * yy).ravel()], axis=1)
+    coef, *_ = np.linalg.lstsq(design, b.reshape(len(b), -1).T, rcond=None)
+    resid = b - (design @ coef).T.reshape(b.shape)
+    var = resid.var(axis=(1, 2))
+    # flattest blocks: least signal left beyond the fit -> lowest residual variance
+    keep = np.argsort(var)[: max(1, len(var) // 4)]
+    keep = keep[var[keep] > 0]
+    if keep.size == 0:
+        return np.zeros(_MAX_LAG), np.zeros(_MAX_LAG), 0
+    r, v = resid[keep], var[keep]
+    cx = [np.mean((r[:, :, d:] * r[:, :, :-d]).mean(axis=(1, 2)) / v) for d in range(1, _MAX_LAG + 1)]
+    cy = [np.mean((r[:, d:, :] * r[:, :-d, :]).mean(axis=(1, 2)) / v) for d in range(1, _MAX_LAG + 1)]
+    return np.array(cx), np.array(cy), int(keep.size)
+
+
+def choose_stride(cx: Sequence[float], cy: Sequence[float],
+                  threshold: float = CORRELATION_THRESHOLD) -> int:
+    """Smallest stride s whose lag-s correlation (both axes) is below `threshold`; 1 if lag 1 is."""
+    for s in range(1, _MAX_LAG + 1):
+        if max(cx[s - 1], cy[s - 1]) < threshold:
+            return s
+    return _MAX_LAG + 1
+
+
+def estimate_noise(sources: Sequence[tuple[Any, PlaneView]], planes: int = 4,
+                   seed: int = 0) -> NoiseEstimate:
+    """Estimate the noise correlation over up to `planes` planes per source."""
+    rng = np.random.default_rng(seed)
+    cxs, cys, weights = [], [], []
+    for array, view in sources:
+        for n in rng.permutation(view.n_planes)[:planes]:
+            data = view.read(array, int(n))
+            for c in range(data.shape[0]):
+                cx, cy, k = _block_correlations(data[c])
+                if k:
+                    cxs.append(cx)
+                    cys.append(cy)
+                    weights.append(k)
+    if not weights:
+        return NoiseEstimate([0.0] * _MAX_LAG, [0.0] * _MAX_LAG, stride=2, mode="sdap_e",
+                             notes=[f"image too small to measure noise (< {_BLOCK} px); "
+                                    f"using the safe default stride 2"])
+    cx = np.average(np.array(cxs), axis=0, weights=weights)
+    cy = np.average(np.array(cys), axis=0, weights=weights)
+    stride = choose_stride(cx, cy)
+    return NoiseEstimate([round(float(v), 4) for v in cx], [round(float(v), 4) for v in cy],
+                         stride=stride, mode="bsn" if stride == 1 else "sdap_e",
+                         blocks=int(sum(weights)))

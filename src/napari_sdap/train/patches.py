@@ -1,0 +1,51 @@
+"""Random training patches from numpy, dask or zarr images, read one region at a time."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+import numpy as np
+
+from napari_sdap.axes import PlaneView
+from napari_sdap.model.normalize import Normalization, check_finite
+
+__all__ = ["PatchSampler"]
+
+
+class PatchSampler:
+    """Draws normalised, optionally dihedrally augmented (B, C, P, P) float32 batches.
+
+    Each patch comes from a random source (weighted by its pixel count), a random plane and a
+    random position; only that region of the array is read.
+    """
+
+    def __init__(self, sources: Sequence[tuple[Any, PlaneView]], norm: Normalization,
+                 patch_size: int, seed: int = 0, augment: bool = True) -> None:
+        self.sources = list(sources)
+        self.norm = norm
+        self.patch = patch_size
+        self.augment = augment
+        self.rng = np.random.default_rng(seed)
+        sizes = np.array([v.n_planes * v.height * v.width for _, v in self.sources], dtype=float)
+        self.weights = sizes / sizes.sum()
+        self.channels = self.sources[0][1].channels
+
+    def _one(self) -> np.ndarray:
+        rng, p = self.rng, self.patch
+        array, view = self.sources[int(rng.choice(len(self.sources), p=self.weights))]
+        n = int(rng.integers(view.n_planes))
+        y = int(rng.integers(view.height - p + 1))
+        x = int(rng.integers(view.width - p + 1))
+        block = view.read(array, n, slice(y, y + p), slice(x, x + p))
+        check_finite(block, "a training patch of the image")
+        block = self.norm.forward(block, view.channel_group(n))
+        if self.augment:
+            block = np.rot90(block, int(rng.integers(4)), axes=(1, 2))
+            if rng.integers(2):
+                block = block[:, :, ::-1]
+        return block
+
+    def sample(self, batch: int) -> np.ndarray:
+        """One batch of patches, shape (batch, C, P, P)."""
+        return np.ascontiguousarray(np.stack([self._one() for _ in range(batch)]), dtype=np.float32)
