@@ -18,7 +18,7 @@ import numpy as np
 
 from napari_sdap.axes import PlaneView
 
-__all__ = ["NoiseEstimate", "choose_stride", "estimate_noise"]
+__all__ = ["NoiseEstimate", "choose_stride", "describe_noise", "estimate_noise"]
 
 _BLOCK = 32
 _MAX_LAG = 4
@@ -107,3 +107,12 @@ def estimate_noise(sources: Sequence[tuple[Any, PlaneView]], planes: int = 4,
     return NoiseEstimate([round(float(v), 4) for v in cx], [round(float(v), 4) for v in cy],
                          stride=stride, mode="bsn" if stride == 1 else "sdap_e",
                          blocks=int(sum(weights)))
+
+
+def describe_noise(noise: dict[str, Any] | NoiseEstimate | None) -> str:
+    """One line for users: what the noise looked like and what was chosen (from a model record)."""
+    if noise is None:
+        return "noise not analysed (stride set by hand or training continued)"
+    if isinstance(noise, dict):
+        noise = NoiseEstimate(**noise)
+    return noise.summary()
