@@ -13,9 +13,9 @@ from napari_sdap.config import apply_overrides, config_from_preset
 from napari_sdap.errors import ConfigError, InputError
 from napari_sdap.model.device import resolve_device
 from napari_sdap.model.normalize import compute_normalization
-from napari_sdap.train.loop import TrainStep, run_training
-from napari_sdap.train.noise import estimate_noise
-from napari_sdap.train.patches import PatchSampler
+from napari_sdap.training.loop import TrainStep, run_training
+from napari_sdap.training.noise import estimate_noise
+from napari_sdap.training.patches import PatchSampler
 
 __all__ = ["TrainProgress", "iter_train", "train"]
 

@@ -20,7 +20,7 @@ from torch import nn
 from napari_sdap.config import TrainingConfig
 from napari_sdap.model.device import use_bf16
 from napari_sdap.model.sampling import rsg_subsample
-from napari_sdap.train.patches import PatchSampler
+from napari_sdap.training.patches import PatchSampler
 
 __all__ = ["TrainStep", "cyclic_loss", "learning_rate", "run_training"]
 
