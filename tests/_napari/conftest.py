@@ -52,3 +52,50 @@ def wait_idle(qtbot):
         qtbot.waitUntil(lambda: widget.worker is None, timeout=timeout)
 
     return wait
+
+
+@pytest.fixture
+def trained_model(small_image):
+    """A tiny model trained for two steps on `small_image` (through the public API)."""
+    import napari_sdap
+
+    return napari_sdap.train(small_image, "YX", preset="tiny", steps=2, stride=2, width=8, blocks=1,
+                             batch_size=2, patch_size=32, device="cpu")
+
+
+@pytest.fixture
+def errors():
+    """Messages of the error notifications napari received during the test."""
+    from napari.utils.notifications import NotificationSeverity, notification_manager
+
+    start = len(notification_manager.records)
+
+    def messages():
+        return [str(n.message) for n in notification_manager.records[start:]
+                if n.severity == NotificationSeverity.ERROR]
+
+    return messages
+
+
+class CountingArray:
+    """A numpy array that records how many elements each read takes (to prove laziness)."""
+
+    def __init__(self, data, delay=0.0):
+        self.data = data
+        self.shape, self.dtype, self.ndim = data.shape, data.dtype, data.ndim
+        self.reads: list[int] = []
+        self.delay = delay
+
+    def __getitem__(self, index):
+        import time
+
+        out = np.asarray(self.data[index])
+        self.reads.append(out.size)
+        if self.delay:
+            time.sleep(self.delay)
+        return out
+
+
+@pytest.fixture
+def counting():
+    return CountingArray

@@ -13,7 +13,8 @@ from napari_sdap._napari.controls import (LayerPicker, StatusLabel, auto_spin, r
                                           spin_value)
 from napari_sdap._napari.layers import check_layer, layer_axes, level0, show_result
 from napari_sdap._napari.session import device_choices, session_for
-from napari_sdap._napari.store import LayerStore, default_folder, is_managed, lazy
+from napari_sdap._napari import store as stores
+from napari_sdap._napari.store import LayerStore, is_managed, lazy
 from napari_sdap._napari.workers import denoise_steps
 from napari_sdap.errors import InputError
 
@@ -59,7 +60,7 @@ class DenoiseWidget(QWidget):
         self.device = QComboBox()
         self.device.addItems(device_choices())
         self.tile = auto_spin(0, 65536, step=64, tip="Tile edge in pixels (auto: from memory)")
-        self.folder = QLineEdit(str(default_folder()))
+        self.folder = QLineEdit(str(stores.default_folder()))
         self.folder.setToolTip("Folder of the zarr store the result is streamed into")
         self.browse = QPushButton("...")
         self.residual = QCheckBox("add residual layer (input - output) for checking")
