@@ -51,6 +51,10 @@ def main(argv: list[str] | None = None) -> int:
     logging.getLogger("tifffile").setLevel(logging.ERROR)
     try:
         with _stop_on_sigterm():
+            if getattr(args, "threads", None):
+                import torch
+
+                torch.set_num_threads(args.threads)
             if args.command == "train":
                 from napari_sdap.cli.train import run_train
 

@@ -100,8 +100,8 @@ def _run_cluster(batch: Batch, args: argparse.Namespace) -> None:
         return
     with connect(args.scheduler, args.workers) as (client, n_workers):
         batch.rep.info(f"cluster: {n_workers} worker(s) at {client.scheduler.address}")
-        if args.workers:
-            threads = threads_per_worker(n_workers)
+        threads = args.threads or (threads_per_worker(n_workers) if args.workers else None)
+        if threads:
             jobs = [(FileTask(**{**t.__dict__, "threads": threads}), s, a) for t, s, a in jobs]
             batch.paths.update({t.output: batch.paths[t.output] for t, _, _ in jobs})
         threshold = int(args.split_mpix * 1e6)

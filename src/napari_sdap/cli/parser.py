@@ -33,6 +33,10 @@ def _common(p: argparse.ArgumentParser) -> None:
     p.add_argument("--axes", help="axes of every input, e.g. YX, ZYX, TCZYX (default: from the "
                                   "file metadata)")
     p.add_argument("--device", default="auto", help="auto, cpu, cuda, cuda:N or mps")
+    p.add_argument("--threads", type=_positive, metavar="N",
+                   help="CPU threads for torch (per worker with --workers; default: all cores, "
+                        "shared out between local workers). Results are bit-identical between "
+                        "runs with the same --threads")
     p.add_argument("--quiet", "-q", action="store_true", help="only errors and the summary")
     p.add_argument("--debug", action="store_true", help="show tracebacks of unexpected errors")
 
