@@ -90,12 +90,11 @@ def _run_cluster(batch: Batch, args: argparse.Namespace) -> None:
     jobs = []
     for task, _, _ in batch.plan.tasks:
         try:  # probe on the client: catches unreadable files early, gives the shape
-            src = open_image(task.input, task.axes)
+            with open_image(task.input, task.axes) as src:
+                jobs.append((task, tuple(int(s) for s in src.array.shape), src.axes))
         except Exception as err:
             batch.start(task)
             batch.finish(task, None, err)
-            continue
-        jobs.append((task, tuple(int(s) for s in src.array.shape), src.axes))
     if not jobs:
         return
     with connect(args.scheduler, args.workers) as (client, n_workers):
@@ -133,7 +132,7 @@ def run_denoise(args: argparse.Namespace, rep: Reporter, argv: list[str]) -> int
     model, model_path, sha, bad = prepare_model(args, paths, record, outdir, rep)
     settings, key = run_settings(model, args)
     del model  # each worker (or the local job) loads the file it is given
-    plan = make_plan(paths, outdir, record, model_path, sha, key, args, bad, rep)
+    plan = make_plan(paths, outdir, record, model_path, sha, key, settings, args, bad, rep)
     batch = Batch(record, rep, plan, args.debug)
     batch.key = key
     where = (f"scheduler {args.scheduler}" if args.scheduler

@@ -42,6 +42,8 @@ class FileTask:
     """Whether an existing output may be replaced (it is ours to redo, or --overwrite)."""
     threads: int | None = None
     """Torch CPU threads for this work (None: leave the process setting alone)."""
+    provenance: dict[str, Any] | None = None
+    """Recorded in the output's metadata under `napari_sdap` (model hash, settings)."""
 
 
 def load_cached_model(path: str, sha256: str) -> Any:
@@ -94,19 +96,27 @@ def _denoise_kwargs(task: FileTask) -> dict[str, Any]:
 
 def denoise_file(task: FileTask, progress: Callable[[Any], None] | None = None) -> dict[str, Any]:
     """Denoise `task.input` into `task.output` (temporary file, renamed when complete)."""
-    from napari_sdap.io.outputs import open_output
     from napari_sdap.io.readers import open_image
 
     t0 = time.perf_counter()
     model = load_cached_model(task.model_path, task.model_sha256)
-    src = open_image(task.input, task.axes)
-    shape = tuple(int(s) for s in src.array.shape)
-    with open_output(task.output, shape, "float32", axes=src.axes, scale=src.scale,
-                     units=src.units, metadata=src.metadata, overwrite=task.replace) as sink:
-        for step in model.iter_denoise(src.array, sink.array, src.axes, **_denoise_kwargs(task)):
-            if progress is not None:
-                progress(step)
-    return _result(src.axes, shape, t0)
+    with open_image(task.input, task.axes) as src:
+        shape = tuple(int(s) for s in src.array.shape)
+        with _open_output(task, src) as sink:
+            for step in model.iter_denoise(src.array, sink.array, src.axes,
+                                           **_denoise_kwargs(task)):
+                if progress is not None:
+                    progress(step)
+        return _result(src.axes, shape, t0)
+
+
+def _open_output(task: FileTask, src: Any) -> Any:
+    from napari_sdap.io.outputs import open_output
+
+    metadata = {**src.metadata, "napari_sdap": task.provenance or {}}
+    return open_output(task.output, tuple(src.array.shape), "float32", axes=src.axes,
+                       scale=src.scale, units=src.units, metadata=metadata,
+                       overwrite=task.replace, inputs=[task.input])
 
 
 def _result(axes: str, shape: tuple[int, ...], t0: float) -> dict[str, Any]:
@@ -176,12 +186,12 @@ def denoise_range(task: FileTask, axis: int, start: int, stop: int, scratch: str
     from napari_sdap.io.readers import open_image
 
     model = load_cached_model(task.model_path, task.model_sha256)
-    src = open_image(task.input, task.axes)
-    region = _region(len(src.array.shape), axis, start, stop)
-    part = src.array[region]
-    out = np.empty(tuple(part.shape), np.float32)
-    for _ in model.iter_denoise(part, out, src.axes, **_denoise_kwargs(task)):
-        pass
+    with open_image(task.input, task.axes) as src:
+        region = _region(len(src.array.shape), axis, start, stop)
+        part = np.asarray(src.array[region])
+        out = np.empty(part.shape, np.float32)
+        for _ in model.iter_denoise(part, out, src.axes, **_denoise_kwargs(task)):
+            pass
     zarr.open_array(scratch, mode="r+")[region] = out
     return stop - start
 
@@ -190,19 +200,17 @@ def assemble(task: FileTask, axis: int, scratch: str, *parts: int) -> dict[str, 
     """Stream the finished scratch zarr into the output (atomically), then delete it."""
     import zarr
 
-    from napari_sdap.io.outputs import open_output
     from napari_sdap.io.readers import open_image
 
     t0 = time.perf_counter()
-    src = open_image(task.input, task.axes)
-    shape = tuple(int(s) for s in src.array.shape)
-    if sum(parts) != shape[axis]:
-        raise RuntimeError(f"only {sum(parts)} of {shape[axis]} planes were denoised")
-    z = zarr.open_array(scratch, mode="r")
-    with open_output(task.output, shape, "float32", axes=src.axes, scale=src.scale,
-                     units=src.units, metadata=src.metadata, overwrite=task.replace) as sink:
-        for k in range(shape[axis]):
-            region = _region(len(shape), axis, k, k + 1)
-            sink.array[region] = z[region]
+    with open_image(task.input, task.axes) as src:
+        shape = tuple(int(s) for s in src.array.shape)
+        if sum(parts) != shape[axis]:
+            raise RuntimeError(f"only {sum(parts)} of {shape[axis]} planes were denoised")
+        z = zarr.open_array(scratch, mode="r")
+        with _open_output(task, src) as sink:
+            for k in range(shape[axis]):
+                region = _region(len(shape), axis, k, k + 1)
+                sink.array[region] = z[region]
     remove_scratch(task.output)
     return _result(src.axes, shape, t0)

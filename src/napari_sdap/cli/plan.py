@@ -80,9 +80,11 @@ def run_settings(model: Any, args: argparse.Namespace) -> tuple[dict[str, Any], 
 
 
 def make_plan(paths: list[Path], outdir: Path, record: RunRecord, model_path: Path,
-              model_sha: str, key: str, args: argparse.Namespace, bad: dict[Path, str],
-              rep: Reporter) -> Plan:
+              model_sha: str, key: str, settings: dict[str, Any], args: argparse.Namespace,
+              bad: dict[Path, str], rep: Reporter) -> Plan:
     """Decide for every input whether it is skipped, (re)done or refused."""
+    from napari_sdap import __version__
+
     plan = Plan(failed=dict(bad))
     for path in paths:
         if path in bad:
@@ -99,6 +101,9 @@ def make_plan(paths: list[Path], outdir: Path, record: RunRecord, model_path: Pa
             task = FileTask(input=str(path), output=str(out), model_path=str(model_path),
                             model_sha256=model_sha, axes=args.axes, mode=args.mode,
                             tile=args.tile, device=args.device,
-                            replace=verdict.replace or args.overwrite)
+                            replace=verdict.replace or args.overwrite,
+                            provenance={"input": path.name, "model": model_path.name,
+                                        "model_sha256": model_sha, "config": settings,
+                                        "version": __version__})
             plan.tasks.append((task, path, fingerprint))
     return plan

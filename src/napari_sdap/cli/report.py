@@ -53,6 +53,9 @@ class Reporter:
 
     def error(self, where: str, message: str) -> None:
         """The one line that reports a failed file or a fatal problem."""
+        if where and message.startswith(where):  # messages often start with the path already
+            message = message[len(where):].lstrip(": ")
+        message = " ".join(message.split())  # one line, whatever the message holds
         self._write(f"error: {where}: {message}" if where else f"error: {message}")
 
     def _write(self, line: str) -> None:
