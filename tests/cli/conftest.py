@@ -2,12 +2,10 @@
 
 from __future__ import annotations
 
-import hashlib
 from pathlib import Path
 
 import numpy as np
 import pytest
-
 
 
 def smooth_image(shape: tuple[int, int], seed: int = 0) -> np.ndarray:
@@ -31,10 +29,6 @@ def write_stack(path: Path, seed: int, planes: int = 3, size: int = 40) -> np.nd
     tifffile.imwrite(path, img, imagej=True, resolution=(1 / 0.25, 1 / 0.25),
                      metadata={"axes": "ZYX", "spacing": 0.5, "unit": "um"})
     return img
-
-
-def digest(path: Path) -> str:
-    return hashlib.sha256(path.read_bytes()).hexdigest()
 
 
 @pytest.fixture

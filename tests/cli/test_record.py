@@ -85,7 +85,7 @@ def test_unwritable_folder_is_reported(tmp_path: Path, monkeypatch: pytest.Monke
         raise PermissionError(13, "Permission denied")
 
     monkeypatch.setattr(tempfile, "mkstemp", refuse)
-    with pytest.raises(OutputError, match="Permission denied.*make the folder writable"):
+    with pytest.raises(OutputError, match=r"Permission denied.*make the folder writable"):
         RunRecord(tmp_path).save()
 
 
