@@ -30,18 +30,14 @@ fi
 
 export PIP_DISABLE_PIP_VERSION_CHECK=1
 PYBIN="$ROOT/.venv/bin/python"
-"$PYBIN" -m pip install --quiet --upgrade pip
 
-# An unpinned `torch` from PyPI pulls a multi-GB CUDA build: install a pinned torch first,
-# from the CPU wheel index on Linux, unless a working torch is already importable.
+# An unpinned `torch` pulls a multi-GB CUDA build: install the pinned version first, unless a
+# working torch is already importable. Set SDAP_TORCH_INDEX_URL to take it from another index,
+# e.g. https://download.pytorch.org/whl/cpu for the small CPU-only build.
 if ! "$PYBIN" -c "import torch" >/dev/null 2>&1; then
     echo ">> installing torch==$TORCH_VERSION"
-    if [ "$(uname -s)" = "Linux" ] && [ -z "${SDAP_TORCH_INDEX_URL+x}" ]; then
-        SDAP_TORCH_INDEX_URL="https://download.pytorch.org/whl/cpu"
-    fi
     if [ -n "${SDAP_TORCH_INDEX_URL:-}" ]; then
-        "$PYBIN" -m pip install --quiet "torch==$TORCH_VERSION" \
-            --index-url "$SDAP_TORCH_INDEX_URL" --extra-index-url https://pypi.org/simple
+        "$PYBIN" -m pip install --quiet "torch==$TORCH_VERSION" --index-url "$SDAP_TORCH_INDEX_URL"
     else
         "$PYBIN" -m pip install --quiet "torch==$TORCH_VERSION"
     fi
