@@ -36,7 +36,7 @@ def _core_modules() -> list[str]:
     mods = []
     for path in sorted(PACKAGE.rglob("*.py")):
         rel = path.relative_to(PACKAGE.parent).with_suffix("")
-        if "_napari" in rel.parts:
+        if "_napari" in rel.parts or rel.name == "__main__":  # __main__ runs the CLI
             continue
         parts = list(rel.parts)
         if parts[-1] == "__init__":
