@@ -6,7 +6,7 @@ import dask.array as da
 import numpy as np
 import pytest
 from api_helpers import TINY, gray_model_fixture  # noqa: F401
-from conftest import smooth_image
+from synthetic import smooth_image
 
 from napari_sdap.api import create_model, train
 
