@@ -140,7 +140,7 @@ def rss_pair(preset: str, device: str, size: int, tile: int | None, mode: str,
              threads: int | None) -> dict:
     """Peak RSS of end-to-end runs at `size` and at 8x the pixels, each in a new process."""
     res = []
-    for s in (size, int(round(size * 8**0.5 / 16)) * 16):
+    for s in (size, round(size * 8**0.5 / 16) * 16):
         cmd = [sys.executable, __file__, "--rss-child", str(s), "--presets", preset,
                "--device", device, "--mode", mode] + (["--tile", str(tile)] if tile else [])
         cmd += ["--threads", str(threads)] if threads else []
