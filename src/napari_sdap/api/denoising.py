@@ -17,7 +17,7 @@ import numpy as np
 
 from napari_sdap.api.sources import as_source
 from napari_sdap.axes import PlaneView
-from napari_sdap.errors import InputError, OutputError
+from napari_sdap.errors import DeviceError, InputError, OutputError
 from napari_sdap.infer.planes import DenoiseStep, check_min_size
 from napari_sdap.io.readers import ImageSource, open_image
 
@@ -66,7 +66,12 @@ def _job(model: SDAPModel, image: Any, axes: str | None, mode: str) -> _Job:
 def _device(model: SDAPModel, device: str | None) -> torch.device:
     from napari_sdap.model.device import resolve_device
 
-    return resolve_device(model.config.device if device in (None, "auto") else device)
+    if device not in (None, "auto"):
+        return resolve_device(device)
+    try:  # the device the model was configured (trained) with ...
+        return resolve_device(model.config.device)
+    except DeviceError:  # ... may not exist here (trained on a GPU, used on a laptop)
+        return resolve_device("auto")
 
 
 def _tile(model: SDAPModel, tile: int | None, dev: torch.device, mode: str) -> tuple[int, int]:
