@@ -147,11 +147,11 @@ PRESETS: dict[str, dict[str, dict[str, Any]]] = {
     },
     "fast": {
         "network": {"width": 48, "blocks": 5},
-        "training": {"steps": 400, "batch_size": 8, "patch_size": 72},
+        "training": {"steps": 400, "batch_size": 8, "patch_size": 72, "learning_rate": 1e-3},
     },
     "tiny": {
         "network": {"width": 16, "blocks": 2},
-        "training": {"steps": 300, "batch_size": 4, "patch_size": 48},
+        "training": {"steps": 300, "batch_size": 4, "patch_size": 48, "learning_rate": 1e-3},
     },
 }
 """Network and training defaults per preset: `paper` is DBSNl as published (3.66 M parameters),
@@ -208,5 +208,6 @@ def config_from_preset(preset: str, channels: int = 1, **overrides: Any) -> SDAP
     if preset not in PRESETS:
         raise ConfigError(f"preset must be one of {sorted(PRESETS)} (got {preset!r})")
     data: dict[str, Any] = {s: dict(v) for s, v in PRESETS[preset].items()}
-    data.setdefault("network", {}).update(preset=preset, in_channels=channels, out_channels=channels)
+    data.setdefault("network", {}).update(preset=preset, in_channels=channels,
+                                          out_channels=channels)
     return apply_overrides(data, **overrides)

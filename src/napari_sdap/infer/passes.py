@@ -23,7 +23,8 @@ def resolve_mode(mode: str, train_stride: int) -> str:
     if mode == "auto":
         return "bsn" if train_stride == 1 else "sdap_e"
     if mode not in MODES:
-        raise ConfigError(f"mode must be one of 'auto', {', '.join(map(repr, MODES))} (got {mode!r})")
+        names = ", ".join(map(repr, MODES))
+        raise ConfigError(f"mode must be one of 'auto', {names} (got {mode!r})")
     return mode
 
 

@@ -2,7 +2,9 @@
 
 PD with stride s splits an image into the s*s phase sub-images ``x[..., dy::s, dx::s]`` and stacks
 them along the batch axis; `pd_up` is its exact inverse. Sizes that are not a multiple of s are
-reflect-padded at the bottom/right first and cropped back afterwards.
+edge-padded (replicated) at the bottom/right first and cropped back afterwards. Replicating, not
+reflecting: a reflected row lands in the same sub-image as the row it copies (at stride 2, row
+H-2 and its mirror H), so the blind-spot network would see that pixel's own noise next to it.
 
 RSG draws, for every s x s cell of every image, a random permutation of the cell's s*s pixels;
 sub-image j takes the pixel in slot j of each cell. The s*s sub-images partition the patch.
@@ -21,8 +23,7 @@ def pad_to_multiple(x: torch.Tensor, s: int) -> tuple[torch.Tensor, tuple[int, i
     h, w = x.shape[-2:]
     ph, pw = (-h) % s, (-w) % s
     if ph or pw:
-        mode = "reflect" if ph < h and pw < w else "replicate"
-        x = F.pad(x, (0, pw, 0, ph), mode=mode)
+        x = F.pad(x, (0, pw, 0, ph), mode="replicate")
     return x, (h, w)
 
 
@@ -46,8 +47,11 @@ def pd_up(x: torch.Tensor, s: int, size: tuple[int, int]) -> torch.Tensor:
     return x[..., : size[0], : size[1]]
 
 
-def rsg_subsample(x: torch.Tensor, s: int, generator: torch.Generator | None = None) -> torch.Tensor:
-    """Random sub-samples of a batch: N x C x H x W (H, W multiples of s) -> s*s x N x C x H/s x W/s.
+def rsg_subsample(x: torch.Tensor, s: int,
+                  generator: torch.Generator | None = None) -> torch.Tensor:
+    """Random sub-samples of a batch: N x C x H x W (H, W multiples of s) -> s*s x N x C x h x w.
+
+    h = H/s and w = W/s.
 
     The permutations are drawn on `x.device` in one vectorised call; all channels of a pixel move
     together, and every pixel lands in exactly one sub-image.
