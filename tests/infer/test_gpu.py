@@ -8,6 +8,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 import torch
+from infer_nets import tiny_net
 
 from napari_sdap.axes import plane_view
 from napari_sdap.infer.passes import run_mode
@@ -20,6 +21,12 @@ pytestmark = [
     pytest.mark.skipif(not torch.cuda.is_available(), reason="needs a CUDA device"),
 ]
 NORM = Normalization(low=[0.0], high=[1.0])
+
+
+@pytest.fixture(scope="module")
+def net():
+    return tiny_net(1)
+
 
 
 def _img(shape, seed=0):
