@@ -116,3 +116,31 @@ def test_rerun_replaces_layer_and_old_store(make_napari_viewer, small_image, tra
     assert len([ly for ly in viewer.layers if ly.name.startswith("img [SDAP")]) == 1
     assert denoise.output_path != first_store and not first_store.exists()
     assert [p.name for p in _cache_in_tmp.iterdir()] == [denoise.output_path.name]
+
+
+def test_multiscale_layer_uses_level_0(make_napari_viewer, small_image, trained_model,
+                                       wait_idle):
+    viewer = make_napari_viewer()
+    big = np.tile(small_image, (2, 2))
+    viewer.add_image([big, big[::2, ::2]], multiscale=True, name="pyramid")
+    denoise = DenoiseWidget(viewer)
+    denoise.session.set_model(trained_model, "test")
+    denoise.device.setCurrentText("cpu")
+    denoise.start()
+    wait_idle(denoise)
+    assert denoise.outcome == "done", denoise.status.text()
+    assert viewer.layers["pyramid [SDAP]"].data.shape == (128, 128)
+
+
+def test_preview_follows_the_plane_on_screen(make_napari_viewer, small_image, tiny, wait_idle):
+    viewer = make_napari_viewer()
+    stack = np.stack([small_image, small_image.T, small_image[::-1]])
+    viewer.add_image(stack, name="zs", axis_labels=("z", "y", "x"), scale=(1, 0.5, 0.5))
+    viewer.dims.set_current_step(0, 2)
+    train = tiny(TrainWidget(viewer), steps=2)
+    train.start()
+    wait_idle(train)
+    preview = viewer.layers["zs [SDAP preview]"]
+    expected = train.session.model.denoise(stack[2], device="cpu")
+    np.testing.assert_allclose(preview.data, expected, atol=1e-5)
+    np.testing.assert_allclose(preview.scale, (0.5, 0.5))
