@@ -199,8 +199,9 @@ class DenoiseWidget(QWidget):
     def _on_yield(self, rec: Any) -> None:
         self.progress.setRange(0, rec.total)
         self.progress.setValue(rec.done)
-        self.status.info(f"{rec.done}/{rec.total} done  {rec.mpix_per_s:.2f} Mpx/s  "
-                         f"~{rec.eta_s:.0f} s left")
+        warning = getattr(rec, "warning", None)  # e.g. out of GPU memory: tiles were halved
+        self.status.info(f"{rec.done}/{rec.total} tiles  {rec.mpix_per_s:.2f} Mpx/s  "
+                         f"~{rec.eta_s:.0f} s left" + (f"  ({warning})" if warning else ""))
         if time.perf_counter() - self._last_refresh > _REFRESH_S or rec.done == rec.total:
             self._refresh()
             self._last_refresh = time.perf_counter()
