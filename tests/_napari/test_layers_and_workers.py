@@ -57,3 +57,16 @@ def test_denoise_steps_returns_stopped(trained_model, small_image):
         next(gen)
     assert end.value.value == "stopped"
     assert out[0].any() and not out[-1].any()
+
+
+def test_a_failing_preview_never_stops_training(small_image, caplog):
+    from napari_sdap._napari.workers import Preview, PreviewTarget
+
+    job = TrainJob(small_image, "YX", steps=3, preset="tiny", stride=2, device="cpu",
+                   overrides={"width": 8, "blocks": 1, "batch_size": 2, "patch_size": 32},
+                   preview=PreviewTarget((slice(0, 4), slice(0, 4)), "YX", None, "YX"),
+                   preview_every_s=0.0)  # 4 x 4 is too small for the sdap_e mode
+    records = list(train_steps(job))
+    assert records[-1].model.record.steps == 3
+    assert not any(isinstance(r, Preview) for r in records)
+    assert job.preview is None and "preview skipped" in caplog.text

@@ -183,6 +183,7 @@ class DenoiseWidget(QWidget):
         self.worker.errored.connect(self._on_error)
         self.worker.finished.connect(self._on_finished)
         self.outcome = "running"
+        self.session.denoising = True
         self.status.info("denoising...")
         self.worker.start()
         self._sync_buttons()
@@ -259,6 +260,7 @@ class DenoiseWidget(QWidget):
 
     def _on_finished(self) -> None:
         self.worker = None
+        self.session.denoising = False
         self._sync_buttons()
 
     @property

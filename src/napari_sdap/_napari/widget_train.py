@@ -126,6 +126,9 @@ class TrainWidget(QWidget):
             s = self.settings.values()
             if resume and self.session.model is None:
                 raise InputError("no model to continue; press Train first or load a model")
+            if resume and self.session.denoising:
+                raise InputError("the model is denoising a layer; wait or stop it, then "
+                                 "continue training")
             self.job = TrainJob(level0(layer), axes, s["steps"], s["preset"], s["stride"],
                                 s["seed"], s["device"], overrides=s["overrides"])
             if resume:

@@ -11,6 +11,7 @@ All array work (training, the preview denoise, writing tiles) happens here, off 
 from __future__ import annotations
 
 import inspect
+import logging
 import threading
 import time
 from collections.abc import Generator, Iterator
@@ -18,6 +19,8 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
+
+log = logging.getLogger("napari_sdap")
 
 __all__ = ["Preview", "PreviewTarget", "Progress", "TrainJob", "denoise_steps", "train_steps"]
 
@@ -76,12 +79,19 @@ class TrainJob:
 
 
 def _preview(model: Any, job: TrainJob, step: int) -> Preview | None:
+    """Denoise the previewed region with the model as it is now; a failure only skips it."""
     target = job.preview
     if target is None:
         return None
-    region = np.asarray(job.image[target.index])
-    out = model.denoise(region, target.axes, device=job.device)
-    model.network.train()  # denoise switched it to eval; training goes on
+    try:
+        region = np.asarray(job.image[target.index])
+        out = model.denoise(region, target.axes, device=job.device)
+    except Exception as err:  # e.g. a crop too small for the mode: never stop training for it
+        log.warning("napari-sdap: training preview skipped (%s)", err)
+        job.preview = None
+        return None
+    finally:
+        model.network.train()  # denoise switched it to eval; training goes on
     if target.channel is not None:
         out = np.take(out, target.channel, axis=target.axes.index("C"))
     return Preview(data=out, target=target, step=step)
