@@ -7,6 +7,7 @@ import json
 import numpy as np
 import pytest
 import tifffile
+from cli_fixtures import model_file_fixture, stacks_fixture  # noqa: F401 (fixtures)
 
 from napari_sdap.cli import main
 from napari_sdap.cli.jobs import split_ranges, worker_device
@@ -28,6 +29,20 @@ def test_split_ranges() -> None:
 def test_worker_device_outside_a_cluster() -> None:
     assert worker_device("cpu") == "cpu"
     assert worker_device("cuda:1") == "cuda:1"
+
+
+@pytest.mark.parametrize(("name", "device", "expected"), [
+    (0, "auto", "cuda:0"), (3, "auto", "cuda:1"), ("SLURMCluster-3-1", "cuda", "cuda:1"),
+    ("tcp-worker", "auto", "cuda:0"), (5, "cpu", "cpu"), (5, "cuda:0", "cuda:0"),
+])
+def test_one_gpu_per_worker(monkeypatch, name, device, expected) -> None:
+    import distributed
+    import torch
+
+    monkeypatch.setattr(torch.cuda, "is_available", lambda: True)
+    monkeypatch.setattr(torch.cuda, "device_count", lambda: 2)
+    monkeypatch.setattr(distributed, "get_worker", lambda: type("W", (), {"name": name})())
+    assert worker_device(device) == expected
 
 
 def test_two_local_workers_match_one_process(stacks, model_file, tmp_path, capsys):
@@ -62,7 +77,11 @@ def test_two_local_workers_match_one_process(stacks, model_file, tmp_path, capsy
 
 
 def test_unreachable_scheduler_is_one_line(stacks, model_file, tmp_path, capsys):
-    assert main(["denoise", str(stacks[0]), "--model", str(model_file), "--output",
-                 str(tmp_path / "o"), "--scheduler", "tcp://127.0.0.1:9"]) == 2
+    import dask
+
+    with dask.config.set({"distributed.comm.timeouts.connect": "1s"}):
+        code = main(["denoise", str(stacks[0]), "--model", str(model_file), "--output",
+                     str(tmp_path / "o"), "--scheduler", "tcp://127.0.0.1:9"])
+    assert code == 2
     err = capsys.readouterr().err.strip().splitlines()
     assert len(err) >= 1 and err[-1].startswith("error: cannot reach the dask scheduler")
