@@ -2,35 +2,43 @@
 
 from __future__ import annotations
 
+import threading
 import time
 from pathlib import Path
 from typing import Any
 
-from qtpy.QtWidgets import (QCheckBox, QComboBox, QFileDialog, QFormLayout, QHBoxLayout,
-                            QLabel, QLineEdit, QProgressBar, QPushButton, QVBoxLayout, QWidget)
+from qtpy.QtWidgets import (
+    QCheckBox,
+    QComboBox,
+    QFileDialog,
+    QFormLayout,
+    QHBoxLayout,
+    QLabel,
+    QLineEdit,
+    QProgressBar,
+    QPushButton,
+    QVBoxLayout,
+    QWidget,
+)
 
-from napari_sdap._napari.controls import (LayerPicker, StatusLabel, auto_spin, report_error,
-                                          spin_value)
-from napari_sdap._napari.layers import check_layer, layer_axes, level0, show_result
-from napari_sdap._napari.session import device_choices, session_for
 from napari_sdap._napari import store as stores
-from napari_sdap._napari.store import LayerStore, is_managed, lazy
+from napari_sdap._napari.controls import (
+    LayerPicker,
+    StatusLabel,
+    auto_spin,
+    report_error,
+    spin_value,
+)
+from napari_sdap._napari.devices import device_choices
+from napari_sdap._napari.layers import check_layer, layer_axes, level0, residual, show_result
+from napari_sdap._napari.session import model_file_dialog, session_for
+from napari_sdap._napari.store import LayerStore, is_managed, lazy, run_metadata
 from napari_sdap._napari.workers import denoise_steps
 from napari_sdap.errors import InputError
 
-__all__ = ["DenoiseWidget", "run_metadata"]
+__all__ = ["DenoiseWidget"]
 
 _REFRESH_S = 0.5
-
-
-def run_metadata(model: Any, layer: Any, axes: str, mode: str, store: Any) -> dict[str, Any]:
-    """What is recorded with a denoised layer (and in its zarr store): config and model record."""
-    r = model.record
-    return {"config": model.config.model_dump(mode="json"), "mode": model.resolve_mode(mode),
-            "axes": axes, "source_layer": layer.name, "store": str(store.path),
-            "complete": bool(store.done),
-            "record": {"steps": r.steps, "final_loss": r.final_loss, "seed": r.seed,
-                       "noise": r.noise, "trained_on": r.trained_on, "versions": r.versions}}
 
 
 class DenoiseWidget(QWidget):
@@ -42,10 +50,13 @@ class DenoiseWidget(QWidget):
         self.session = session_for(napari_viewer)
         self.worker: Any = None
         self.store: LayerStore | None = None
+        self.meta: dict[str, Any] = {}
+        """Recorded with the output layer and its store: config, model record, mode, path."""
         self.out_layer: Any = None
         self.outcome = "idle"
         self._previous: tuple[Any, dict[str, Any]] | None = None
         self._last_refresh = 0.0
+        self.stop_flag = threading.Event()
 
         self.picker = LayerPicker(napari_viewer)
         self.axes = QLineEdit()
@@ -119,15 +130,11 @@ class DenoiseWidget(QWidget):
 
     def load_model(self, path: str | None = None) -> None:
         """Load a model file as the current model."""
-        if path is None:
-            path, _ = QFileDialog.getOpenFileName(self, "Load SDAP model", "",
-                                                  "SDAP model (*.safetensors);;All files (*)")
-            if not path:
-                return
+        path = path or model_file_dialog(self, save=False)
+        if not path:
+            return
         try:
-            from napari_sdap import load_model
-
-            self.session.set_model(load_model(path), str(path))
+            self.session.load(path)
             self.status.info(f"loaded {path}")
         except Exception as err:
             report_error(err, self.status)
@@ -153,27 +160,30 @@ class DenoiseWidget(QWidget):
             image = level0(layer)
             axes = self.axes.text().strip().upper()
             plane_view(image.shape, axes)  # AxesError now, on the main thread
-            model.resolve_mode(self.mode.currentText())
-            self.store = LayerStore(self.folder.text(), layer.name, tuple(image.shape), axes,
-                                    layer.rgb)
+            mode = self.mode.currentText()
+            self.meta = run_metadata(model, layer, axes, mode, None)
+            self.store = LayerStore(self.folder.text(), layer, tuple(image.shape), axes,
+                                    self.meta)
         except Exception as err:
             report_error(err, self.status)
             return
-        self.layer, self.image, self.axes_used = layer, image, axes
+        self.layer, self.image = layer, image
+        self.meta.update(store=str(self.store.path), complete=False)
         existing = self.viewer.layers[f"{layer.name} [SDAP]"] \
             if f"{layer.name} [SDAP]" in self.viewer.layers else None
         self._previous = (existing.data, dict(existing.metadata)) if existing is not None else None
-        meta = {"sdap": run_metadata(model, layer, axes, self.mode.currentText(), self.store)}
-        self.out_layer = show_result(self.viewer, layer, lazy(self.store.array), metadata=meta)
+        self.out_layer = show_result(self.viewer, layer, lazy(self.store.array),
+                                     metadata={"sdap": self.meta})
+        self.stop_flag = threading.Event()
         self.worker = create_worker(denoise_steps, model, image, self.store.array, axes,
-                                    mode=self.mode.currentText(),
+                                    stop=self.stop_flag, mode=mode,
                                     device=self.device.currentText(), tile=spin_value(self.tile))
         self.worker.yielded.connect(self._on_yield)
         self.worker.returned.connect(self._on_done)
         self.worker.errored.connect(self._on_error)
-        self.worker.aborted.connect(self._on_aborted)
         self.worker.finished.connect(self._on_finished)
         self.outcome = "running"
+        self.session.denoising = True
         self.status.info("denoising...")
         self.worker.start()
         self._sync_buttons()
@@ -181,7 +191,7 @@ class DenoiseWidget(QWidget):
     def stop(self) -> None:
         """Stop after the current tile; the partial result is discarded."""
         if self.worker is not None:
-            self.worker.quit()
+            self.stop_flag.set()
 
     def _refresh(self) -> None:
         if self.out_layer is not None and self.store is not None:
@@ -190,28 +200,29 @@ class DenoiseWidget(QWidget):
     def _on_yield(self, rec: Any) -> None:
         self.progress.setRange(0, rec.total)
         self.progress.setValue(rec.done)
-        self.status.info(f"{rec.done}/{rec.total} done  {rec.mpix_per_s:.2f} Mpx/s  "
-                         f"~{rec.eta_s:.0f} s left")
+        warning = getattr(rec, "warning", None)  # e.g. out of GPU memory: tiles were halved
+        self.status.info(f"{rec.done}/{rec.total} tiles  {rec.mpix_per_s:.2f} Mpx/s  "
+                         f"~{rec.eta_s:.0f} s left" + (f"  ({warning})" if warning else ""))
         if time.perf_counter() - self._last_refresh > _REFRESH_S or rec.done == rec.total:
             self._refresh()
             self._last_refresh = time.perf_counter()
 
-    def _on_done(self, *_: Any) -> None:
-        if self.store is None or self.session.model is None:  # pragma: no cover - defensive
+    def _on_done(self, result: Any = None) -> None:
+        if result == "stopped":
+            self._on_stopped()
+            return
+        if self.store is None:  # pragma: no cover - defensive
             return
         old = self._previous[1].get("sdap", {}).get("store") if self._previous else None
-        meta = run_metadata(self.session.model, self.layer, self.axes_used,
-                            self.mode.currentText(), self.store)
-        meta["complete"] = True
-        meta["store"] = str(self.store.final)
         try:
-            array = self.store.commit(meta)
+            array = self.store.commit()
         except OSError as err:
             self._discard()
             report_error(err, self.status)
             return
         self.out_layer.data = lazy(array)
-        self.out_layer.metadata = {**self.out_layer.metadata, "sdap": meta}
+        self.meta["complete"] = True
+        self.out_layer.metadata = {**self.out_layer.metadata, "sdap": self.meta}
         if old and old != str(self.store.final) and is_managed(old):
             import shutil
 
@@ -222,18 +233,11 @@ class DenoiseWidget(QWidget):
         self.status.info(f"done: {self.out_layer.name} (saved in {self.store.final})")
 
     def _add_residual(self, array: Any) -> None:
-        import dask.array as da
-
-        out = lazy(array)
-        src = self.image if hasattr(self.image, "dask") else da.from_array(self.image,
-                                                                           chunks=out.chunks)
-        res = src.astype("float32") - out
-        if self.layer.rgb:
-            res = res.mean(axis=-1)
         lo, hi = self.layer.contrast_limits
         half = max((hi - lo) / 4, 1e-6)
-        show_result(self.viewer, self.layer, res, kind="SDAP residual", rgb=False,
-                    colormap="gray", contrast_limits=(-half, half))
+        show_result(self.viewer, self.layer, residual(self.image, lazy(array), self.layer.rgb),
+                    kind="SDAP residual", rgb=False, colormap="gray",
+                    contrast_limits=(-half, half))
 
     def _discard(self) -> None:
         if self.store is not None:
@@ -249,13 +253,14 @@ class DenoiseWidget(QWidget):
         self._discard()
         self.status.error(str(err))  # napari shows the notification itself
 
-    def _on_aborted(self) -> None:
+    def _on_stopped(self) -> None:
         self.outcome = "stopped"
         self._discard()
         self.status.info("stopped; the partial result was discarded")
 
     def _on_finished(self) -> None:
         self.worker = None
+        self.session.denoising = False
         self._sync_buttons()
 
     @property

@@ -8,7 +8,7 @@ by tile (`.zarr`, `.ome.zarr`, `.tif`) or a lazy dask array. The input is never 
 from __future__ import annotations
 
 import os
-from collections.abc import Iterator
+from collections.abc import Generator, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -25,8 +25,9 @@ if TYPE_CHECKING:
     import torch
 
     from napari_sdap.api.model import SDAPModel
+    from napari_sdap.io.outputs import OutputSink
 
-__all__ = ["denoise", "iter_denoise", "output_dtype"]
+__all__ = ["denoise", "iter_denoise", "iter_denoise_to", "output_dtype"]
 
 
 @dataclass
@@ -115,7 +116,12 @@ def iter_denoise(model: SDAPModel, image: Any, out: Any, axes: str | None = None
                  mode: str = "auto", device: str = "auto", tile: int | None = None
                  ) -> Iterator[DenoiseStep]:
     """Denoise `image` into the same-shaped array `out`, yielding progress per batch of tiles."""
-    yield from _run(model, _job(model, image, axes, mode), out, device, tile)
+    job = _job(model, image, axes, mode)
+    try:
+        yield from _run(model, job, out, device, tile)
+    finally:
+        if job.source is not None and job.source is not image:  # opened here from a path
+            job.source.close()
 
 
 def output_dtype(dtype: Any, input_dtype: Any) -> np.dtype:
@@ -157,6 +163,15 @@ def denoise(model: SDAPModel, image: Any, axes: str | None = None, *, mode: str 
             lazy: bool = False, dtype: Any = None, overwrite: bool = False) -> Any:
     """See `SDAPModel.denoise`."""
     job = _job(model, image, axes, mode)
+    try:
+        return _denoise(model, job, device, tile, output, lazy, dtype, overwrite)
+    finally:
+        if not lazy and job.source is not None and job.source is not image:
+            job.source.close()  # opened here from a path; a lazy result keeps reading it
+
+
+def _denoise(model: SDAPModel, job: _Job, device: str, tile: int | None, output: Any,
+             lazy: bool, dtype: Any, overwrite: bool) -> Any:
     dt = output_dtype(dtype, job.array.dtype)
     if lazy:
         if output is not None:
@@ -175,6 +190,20 @@ def denoise(model: SDAPModel, image: Any, axes: str | None = None, *, mode: str 
         for _ in _run(model, job, out, device, tile):
             pass
         return out
+    steps = _to_output(model, job, output, device, tile, dt, overwrite)
+    while True:
+        try:
+            next(steps)
+        except StopIteration as stop:
+            sink = stop.value
+            break
+    if sink.path is None:
+        return sink.array
+    return open_image(sink.path, job.view.axes).array
+
+
+def _to_output(model: SDAPModel, job: _Job, output: Any, device: str, tile: int | None,
+               dt: np.dtype, overwrite: bool) -> Generator[DenoiseStep, None, OutputSink]:
     from napari_sdap.io.outputs import open_output
 
     src = job.source
@@ -183,9 +212,26 @@ def denoise(model: SDAPModel, image: Any, axes: str | None = None, *, mode: str 
                        scale=src.scale if src else None, units=src.units if src else None,
                        metadata=_record(model, job), overwrite=overwrite,
                        chunks=_chunks(job.view, edge), inputs=list(job.inputs))
-    with sink:
-        for _ in _run(model, job, sink.array, device, edge):
-            pass
-    if sink.path is None:
-        return sink.array
-    return open_image(sink.path, job.view.axes).array
+    with sink:  # an exception or a close() of this generator aborts: nothing is left
+        yield from _run(model, job, sink.array, device, edge)
+    return sink
+
+
+def iter_denoise_to(model: SDAPModel, image: Any, output: Any, axes: str | None = None, *,
+                    mode: str = "auto", device: str = "auto", tile: int | None = None,
+                    dtype: Any = None, overwrite: bool = False
+                    ) -> Generator[DenoiseStep, None, Path | None]:
+    """Denoise into a new output file tile by tile, yielding progress; stoppable.
+
+    The output (path as for `denoise(output=...)`) is committed only after the last tile;
+    closing the generator early (a Stop button, `break`) or any error removes it. Returns the
+    output path (the generator's return value), None for an array target.
+    """
+    job = _job(model, image, axes, mode)
+    try:
+        sink = yield from _to_output(model, job, output, device, tile,
+                                     output_dtype(dtype, job.array.dtype), overwrite)
+    finally:
+        if job.source is not None and job.source is not image:
+            job.source.close()
+    return sink.path

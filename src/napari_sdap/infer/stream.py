@@ -3,8 +3,8 @@
 Tiles (see `tiling`) are read and normalised on `read_workers` threads while the device works on
 the current batch; results are written on one writer thread (one writer, so tiles sharing an
 output chunk never race). On CUDA, batches go through pinned memory with non-blocking copies,
-bf16 autocast and channels-last; `torch.compile` is optional. When CUDA runs out of memory the
-tile edge is halved and the remaining tiles re-planned; the record yielded says so. Closing the
+bf16 autocast and channels-last; `torch.compile` is optional. When the device runs out of memory
+the tile edge is halved and the remaining tiles re-planned; the record yielded says so. Closing the
 generator stops between batches and waits for in-flight writes, so the caller can abort its
 output cleanly.
 """
@@ -37,21 +37,22 @@ log = logging.getLogger(__name__)
 
 CPU_TILE = 512
 """Tile edge on CPU and MPS when none is given (memory of a laptop, halo overhead < 2x)."""
-_MIN_TILE = 32
+_MIN_TILE = 16
 
 
 def auto_tile(device: torch.device, width: int, halo: int, batch: int) -> int:
     """Tile edge for `device`: fixed on CPU/MPS, from free memory on CUDA.
 
-    The CUDA estimate budgets 40 % of the free memory for ~24 live bf16/fp32 feature maps of
-    `width` channels per window pixel, shared by `batch` windows.
+    The CUDA estimate budgets half of the free memory for 16 live feature maps of `width`
+    channels per window pixel (bf16 where supported, else float32), shared by `batch` windows.
+    Too optimistic an estimate costs one halving of the tile (see `iter_tiles`).
     """
     if device.type != "cuda":
         return CPU_TILE
     free, _ = torch.cuda.mem_get_info(device)
-    per_pixel = width * 4 * 24
-    edge = math.isqrt(int(0.4 * free) // (per_pixel * max(batch, 1)))
-    return int(min(max(edge - 2 * halo, 128), 4096)) // 64 * 64 or 128
+    per_pixel = width * (2 if use_bf16(device) else 4) * 16
+    edge = math.isqrt(int(0.5 * free) // (per_pixel * max(batch, 1)))
+    return int(min(max(edge - 2 * halo, 128), 4096)) // 64 * 64
 
 
 def cast_output(y: np.ndarray, dtype: np.dtype) -> np.ndarray:
@@ -99,7 +100,9 @@ class _Engine:
 
 
 def _is_oom(err: BaseException) -> bool:
-    return isinstance(err, torch.OutOfMemoryError) or "out of memory" in str(err).lower()
+    text = str(err).lower()
+    return (isinstance(err, torch.OutOfMemoryError) or "out of memory" in text
+            or "can't allocate memory" in text)
 
 
 def iter_tiles(net: nn.Module, norm: Normalization, array: Any, view: PlaneView, out: Any, *,
@@ -149,13 +152,14 @@ def iter_tiles(net: nn.Module, norm: Normalization, array: Any, view: PlaneView,
             group, fut = queue.popleft()
             try:
                 y = engine(fut.result())
-            except (torch.OutOfMemoryError, RuntimeError) as err:
-                if not (engine.cuda and _is_oom(err)) or edge // 2 < max(_MIN_TILE, s):
-                    if engine.cuda and _is_oom(err):
-                        raise DeviceError(f"{device} ran out of memory even with {edge}-pixel "
-                                          f"tiles; use a smaller model or device='cpu'") from err
+            except RuntimeError as err:  # torch.OutOfMemoryError is a RuntimeError
+                if not _is_oom(err):
                     raise
-                torch.cuda.empty_cache()
+                if edge // 2 < max(_MIN_TILE, s):
+                    raise DeviceError(f"{device} ran out of memory even with {edge}-pixel "
+                                      f"tiles; use a smaller model or another device") from err
+                if engine.cuda:
+                    torch.cuda.empty_cache()
                 rest = group + [t for g, f in queue for t in g]
                 for _, f in queue:
                     f.cancel()
