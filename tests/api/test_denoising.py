@@ -166,3 +166,9 @@ def test_iter_denoise_positional_contract_and_shape_check(model, image):
     assert steps[-1].done == steps[-1].total and steps[-1].tile == 16
     with pytest.raises(InputError, match="output shape"):
         next(model.iter_denoise(image, np.zeros((2, 3, 3)), "ZYX"))
+
+
+def test_npy_path_input(model, image, tmp_path):
+    np.save(tmp_path / "in.npy", image)
+    got = model.denoise(tmp_path / "in.npy", "ZYX")
+    np.testing.assert_allclose(got, _whole(model, image), atol=1e-2)

@@ -43,15 +43,16 @@ _MIN_TILE = 16
 def auto_tile(device: torch.device, width: int, halo: int, batch: int) -> int:
     """Tile edge for `device`: fixed on CPU/MPS, from free memory on CUDA.
 
-    The CUDA estimate budgets 40 % of the free memory for ~24 live bf16/fp32 feature maps of
-    `width` channels per window pixel, shared by `batch` windows.
+    The CUDA estimate budgets half of the free memory for 16 live feature maps of `width`
+    channels per window pixel (bf16 where supported, else float32), shared by `batch` windows.
+    Too optimistic an estimate costs one halving of the tile (see `iter_tiles`).
     """
     if device.type != "cuda":
         return CPU_TILE
     free, _ = torch.cuda.mem_get_info(device)
-    per_pixel = width * 4 * 24
-    edge = math.isqrt(int(0.4 * free) // (per_pixel * max(batch, 1)))
-    return int(min(max(edge - 2 * halo, 128), 4096)) // 64 * 64 or 128
+    per_pixel = width * (2 if use_bf16(device) else 4) * 16
+    edge = math.isqrt(int(0.5 * free) // (per_pixel * max(batch, 1)))
+    return int(min(max(edge - 2 * halo, 128), 4096)) // 64 * 64
 
 
 def cast_output(y: np.ndarray, dtype: np.dtype) -> np.ndarray:
