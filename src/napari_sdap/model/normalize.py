@@ -111,8 +111,15 @@ def compute_normalization(sources: Sequence[tuple[Any, PlaneView]], cfg: Normali
         per_group[g].append(block.reshape(v.channels, -1))
         counts[g] += block[0].size
     lows, highs = [], []
-    for blocks in per_group:
+    for g, blocks in enumerate(per_group):
         data = np.concatenate(blocks, axis=1)
+        if data.min() == data.max():
+            which = f"channel {g} of the image" if groups > 1 else "the image"
+            raise InputError(
+                f"{which} is constant (every sampled pixel is {float(data.flat[0]):g}): there is "
+                f"no noise to learn from; check that the right image or channel was chosen"
+                + (", or drop the empty channel" if groups > 1 else "")
+            )
         # float64: interpolating between float32 values near +-3e38 would overflow to inf
         lo, hi = np.percentile(data.astype(np.float64), [cfg.low_percentile,
                                                          cfg.high_percentile], axis=1)
