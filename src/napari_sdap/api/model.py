@@ -82,8 +82,9 @@ class SDAPModel:
     def iter_denoise(self, image: Any, out: Any, axes: str | None = None, *, mode: str = "auto",
                      device: str = "auto") -> Iterator[DenoiseStep]:
         """Denoise `image` into the same-shaped array `out`, yielding progress per plane."""
-        from napari_sdap.api.sources import as_source
+        from napari_sdap.api.sources import as_source, check_not_input
 
+        check_not_input(image, out)
         array, view = as_source(image, axes, self.config.channel_mode)
         norm = self._check_fits(view)
         mode = self.resolve_mode(mode)

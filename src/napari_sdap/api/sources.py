@@ -8,10 +8,10 @@ from typing import Any
 import numpy as np
 
 from napari_sdap.axes import PlaneView, plane_view
-from napari_sdap.errors import InputError
+from napari_sdap.errors import InputError, OutputError
 from napari_sdap.model.normalize import check_dtype, check_finite
 
-__all__ = ["as_source", "as_sources"]
+__all__ = ["as_source", "as_sources", "check_not_input"]
 
 
 def as_source(image: Any, axes: str | None, channel_mode: str = "auto") -> tuple[Any, PlaneView]:
@@ -55,3 +55,18 @@ def as_sources(images: Any, axes: str | None, channel_mode: str = "auto"
                 f"{v.axes} {v.shape}; train one model per channel layout"
             )
     return sources
+
+
+def check_not_input(image: Any, out: Any) -> None:
+    """Refuse an output array that is, or shares memory with, the input image.
+
+    Denoising in place would destroy the noisy original (the only copy of the measurement) and,
+    with tiles, would read already-denoised pixels as context for the next tile.
+    """
+    same = out is image
+    if not same and isinstance(out, np.ndarray) and isinstance(image, np.ndarray):
+        same = np.may_share_memory(out, image)
+    if same:
+        raise OutputError("the output array is (or overlaps) the input image; denoising in "
+                          "place would overwrite the original data; give a separate output "
+                          "array, e.g. np.empty(image.shape, 'float32')")
