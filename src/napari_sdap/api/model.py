@@ -82,9 +82,14 @@ class SDAPModel:
     def iter_denoise(self, image: Any, out: Any, axes: str | None = None, *, mode: str = "auto",
                      device: str = "auto") -> Iterator[DenoiseStep]:
         """Denoise `image` into the same-shaped array `out`, yielding progress per plane."""
+        from napari_sdap.api.alpha import copy_alpha, rgba_axes, without_alpha
         from napari_sdap.api.sources import as_source, check_not_input
 
         check_not_input(image, out)
+        rgba = rgba_axes(getattr(image, "shape", ()), axes, self.config.channel_mode)
+        if rgba and tuple(getattr(out, "shape", ())) == tuple(image.shape):
+            copy_alpha(image, out, rgba)  # alpha passes through; colours are denoised below
+            out = without_alpha(out)
         array, view = as_source(image, axes, self.config.channel_mode)
         norm = self._check_fits(view)
         mode = self.resolve_mode(mode)

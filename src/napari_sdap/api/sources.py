@@ -7,6 +7,7 @@ from typing import Any
 
 import numpy as np
 
+from napari_sdap.api.alpha import rgba_axes, without_alpha
 from napari_sdap.axes import PlaneView, plane_view
 from napari_sdap.errors import InputError, OutputError
 from napari_sdap.model.normalize import check_dtype, check_finite
@@ -29,6 +30,8 @@ def as_source(image: Any, axes: str | None, channel_mode: str = "auto") -> tuple
             raise InputError(f"image must be an array (numpy, dask or zarr), "
                              f"got {type(image).__name__}")
     check_dtype(image.dtype)
+    if rgba_axes(image.shape, axes, channel_mode):  # RGBA: alpha is a mask, not a signal
+        image = without_alpha(image)
     if 0 in tuple(image.shape):
         raise InputError(f"image is empty (shape {tuple(image.shape)}); give a non-empty image")
     if len(image.shape) < 2:
