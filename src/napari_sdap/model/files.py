@@ -48,7 +48,11 @@ def write_model_file(path: str | os.PathLike[str], tensors: dict[str, torch.Tens
     tensors = {k: v.detach().to("cpu").contiguous() for k, v in tensors.items()}
     meta_json = json.dumps({"format_version": FORMAT_VERSION, **meta}, sort_keys=True)
     header = {_KEY: meta_json, _SUM: _digest(meta_json, tensors)}
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".partial", dir=path.parent)
+    try:
+        fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".partial", dir=path.parent)
+    except OSError as err:  # read-only folder, no permission, disk full
+        raise OutputError(f"cannot write model file {path}: {err.strerror or err}; choose a "
+                          f"writable folder") from err
     os.close(fd)
     try:
         save_file(tensors, tmp, metadata=header)
