@@ -177,3 +177,28 @@ def test_training_images_with_different_channels_are_refused():
         quick_train([noisy((32, 32)), noisy((32, 32, 3))])
     with pytest.raises(InputError, match=r"no image given"):
         quick_train([])
+
+
+def test_dask_arrays_of_unknown_size_ask_for_chunk_sizes():
+    lazy = da.from_array(noisy((48, 48)), chunks=16)
+    lazy = lazy[lazy[:, 0] > -10]  # boolean indexing: the row count is unknown (NaN)
+    with pytest.raises(InputError, match=r"unknown sizes.*compute_chunk_sizes\(\)"):
+        quick_train(lazy)
+
+
+def test_read_only_output_array_is_refused_before_any_work(gray_model):
+    out = np.zeros((16, 16), np.float32)
+    out.flags.writeable = False
+    with pytest.raises(OutputError, match=r"output array is read-only.*writable array"):
+        list(gray_model.iter_denoise(noisy((16, 16)), out))
+
+
+def test_read_only_memory_mapped_input_is_fine(gray_model, tmp_path):
+    path = tmp_path / "image.npy"
+    np.save(path, noisy((32, 32)))
+    before = digest(path)
+    image = np.load(path, mmap_mode="r")
+    np.testing.assert_array_equal(gray_model.denoise(image), gray_model.denoise(np.array(image)))
+    assert quick_train(image).record.steps == 2
+    del image
+    assert digest(path) == before

@@ -12,7 +12,7 @@ from napari_sdap.axes import PlaneView, plane_view
 from napari_sdap.errors import InputError, OutputError
 from napari_sdap.model.normalize import check_dtype, check_finite
 
-__all__ = ["as_source", "as_sources", "check_not_input"]
+__all__ = ["as_source", "as_sources", "check_not_input", "check_shape"]
 
 
 def as_source(image: Any, axes: str | None, channel_mode: str = "auto") -> tuple[Any, PlaneView]:
@@ -30,6 +30,7 @@ def as_source(image: Any, axes: str | None, channel_mode: str = "auto") -> tuple
             raise InputError(f"image must be an array (numpy, dask or zarr), "
                              f"got {type(image).__name__}")
     check_dtype(image.dtype)
+    check_shape(image)
     if rgba_axes(image.shape, axes, channel_mode):  # RGBA: alpha is a mask, not a signal
         image = without_alpha(image)
     if 0 in tuple(image.shape):
@@ -60,6 +61,14 @@ def as_sources(images: Any, axes: str | None, channel_mode: str = "auto"
     return sources
 
 
+def check_shape(image: Any) -> None:
+    """Refuse arrays whose size is unknown (dask after boolean indexing: NaN chunk sizes)."""
+    shape = tuple(image.shape)
+    if not all(isinstance(s, (int, np.integer)) for s in shape):
+        raise InputError(f"image shape {shape} has unknown sizes (a dask array after boolean "
+                         f"indexing?); call image.compute_chunk_sizes() first")
+
+
 def check_not_input(image: Any, out: Any) -> None:
     """Refuse an output array that is, or shares memory with, the input image.
 
@@ -69,6 +78,9 @@ def check_not_input(image: Any, out: Any) -> None:
     same = out is image
     if not same and isinstance(out, np.ndarray) and isinstance(image, np.ndarray):
         same = np.may_share_memory(out, image)
+    if isinstance(out, np.ndarray) and not out.flags.writeable:
+        raise OutputError("the output array is read-only (writeable=False); give a writable "
+                          "array, e.g. np.empty(image.shape, 'float32')")
     if same:
         raise OutputError("the output array is (or overlaps) the input image; denoising in "
                           "place would overwrite the original data; give a separate output "
