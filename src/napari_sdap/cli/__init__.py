@@ -1,0 +1,78 @@
+"""The `napari-sdap` command: train, denoise (batch, resumable, distributed) and info.
+
+`main(argv)` returns the exit code instead of exiting, so tests and scripts can call it:
+0 everything done, 1 some files failed, 2 bad arguments or settings (or a fatal error such as a
+missing model), 130 stopped by Ctrl-C or SIGTERM (SLURM's warning before a job is killed).
+"""
+
+from __future__ import annotations
+
+import logging
+import signal
+import sys
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
+
+__all__ = ["main"]
+
+
+@contextmanager
+def _stop_on_sigterm() -> Iterator[None]:
+    """Treat SIGTERM like Ctrl-C while a command runs (main thread only)."""
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+
+    def handler(signum: int, frame: object) -> None:
+        raise KeyboardInterrupt
+
+    previous = signal.signal(signal.SIGTERM, handler)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGTERM, previous)
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Run `napari-sdap` with `argv` (default: the process arguments); returns the exit code."""
+    from napari_sdap.cli.parser import build_parser
+    from napari_sdap.cli.report import Reporter
+    from napari_sdap.errors import SdapError
+
+    args_list = list(sys.argv[1:] if argv is None else argv)
+    parser = build_parser()
+    try:
+        args = parser.parse_args(args_list)
+    except SystemExit as stop:  # --help, --version, usage errors
+        return int(stop.code or 0) if not isinstance(stop.code, str) else 2
+    rep = Reporter(quiet=getattr(args, "quiet", False))
+    # tifffile logs a warning for each broken file before raising; the error line says it all
+    logging.getLogger("tifffile").setLevel(logging.ERROR)
+    try:
+        with _stop_on_sigterm():
+            if getattr(args, "threads", None):
+                import torch
+
+                torch.set_num_threads(args.threads)
+            if args.command == "train":
+                from napari_sdap.cli.train import run_train
+
+                return run_train(args, rep)
+            if args.command == "denoise":
+                from napari_sdap.cli.denoise import run_denoise
+
+                return run_denoise(args, rep, ["napari-sdap", *args_list])
+            from napari_sdap.cli.info import run_info
+
+            return run_info(args, rep)
+    except KeyboardInterrupt:
+        rep.close()
+        rep.error("", "stopped by the user; nothing incomplete was left behind")
+        return 130
+    except SdapError as err:
+        rep.close()
+        rep.error("", str(err))
+        return 2
+    finally:
+        rep.close()

@@ -1,0 +1,127 @@
+"""Spreading files (and plane ranges of very large files) over dask.distributed workers."""
+
+from __future__ import annotations
+
+import logging
+import os
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from typing import Any
+
+from napari_sdap.cli.jobs import (
+    FileTask,
+    assemble,
+    create_scratch,
+    denoise_file,
+    denoise_range,
+    remove_scratch,
+    split_ranges,
+)
+from napari_sdap.errors import ConfigError
+
+__all__ = ["Submitted", "connect", "run_on_cluster"]
+
+
+@contextmanager
+def connect(scheduler: str | None, workers: int | None) -> Iterator[tuple[Any, int]]:
+    """A dask `Client` on an existing scheduler or on a new local cluster of processes.
+
+    Yields (client, number of workers). A local cluster is shut down on exit, which also ends
+    any task still running there.
+    """
+    try:
+        from distributed import Client, LocalCluster
+    except ImportError:
+        raise ConfigError("--scheduler and --workers need dask.distributed; install it with "
+                          "pip install 'napari-sdap[distributed]'") from None
+    cluster = None
+    try:
+        if scheduler:
+            try:
+                client = Client(scheduler, timeout="30s")
+            except OSError as err:
+                raise ConfigError(f"cannot reach the dask scheduler at {scheduler} ({err}); "
+                                  f"check the address and that the scheduler runs") from None
+        else:
+            n = int(workers or 1)
+            cluster = LocalCluster(n_workers=n, threads_per_worker=1, processes=True,
+                                   dashboard_address=None, silence_logs=logging.ERROR)
+            client = Client(cluster)
+        try:
+            n_workers = len(client.scheduler_info()["workers"]) or 1
+            yield client, n_workers
+        finally:
+            client.close()
+    finally:
+        if cluster is not None:
+            cluster.close()
+
+
+def threads_per_worker(workers: int) -> int:
+    """Torch threads per local worker so that the workers share the machine's cores."""
+    return max(1, (os.cpu_count() or 1) // max(workers, 1))
+
+
+class Submitted:
+    """One file's future(s) on the cluster."""
+
+    def __init__(self, task: FileTask, future: Any, scratch: str | None, parts: list[Any]):
+        self.task, self.future, self.scratch, self.parts = task, future, scratch, parts
+
+
+def submit(client: Any, task: FileTask, shape: tuple[int, ...], axes: str, threshold: int,
+           workers: int) -> Submitted:
+    """Submit `task` whole, or as plane ranges plus an assembling task for very large files."""
+    plan = split_ranges(shape, axes, threshold, workers)
+    name = os.path.basename(task.output)
+    if plan is None:
+        fut = client.submit(denoise_file, task, key=f"sdap-{name}-{os.urandom(4).hex()}",
+                            pure=False)
+        return Submitted(task, fut, None, [])
+    axis, ranges = plan
+    scratch = create_scratch(task.output, shape, axes, axis)
+    parts = [client.submit(denoise_range, task, axis, a, b, scratch, pure=False,
+                           key=f"sdap-{name}-planes-{a}-{b}-{os.urandom(4).hex()}")
+             for a, b in ranges]
+    fut = client.submit(assemble, task, axis, scratch, *parts, pure=False,
+                        key=f"sdap-{name}-assemble-{os.urandom(4).hex()}")
+    return Submitted(task, fut, scratch, parts)
+
+
+def run_on_cluster(client: Any, jobs: list[tuple[FileTask, tuple[int, ...], str]],
+                   threshold: int, workers: int,
+                   on_start: Callable[[FileTask, int], None],
+                   on_done: Callable[[FileTask, dict[str, Any] | None, BaseException | None],
+                                     None]) -> None:
+    """Run `jobs` (task, shape, axes) on the cluster, reporting each file as it finishes.
+
+    `on_start(task, pieces)` is called at submission, `on_done(task, result, error)` once per
+    file. On KeyboardInterrupt every unfinished future is cancelled, the scratch data of split
+    files is removed, and the interrupt is raised again.
+    """
+    from distributed import as_completed
+
+    submitted: dict[Any, Submitted] = {}
+    try:
+        for task, shape, axes in jobs:
+            s = submit(client, task, shape, axes, threshold, workers)
+            submitted[s.future] = s
+            on_start(task, max(1, len(s.parts)))
+        for fut in as_completed(list(submitted)):
+            s = submitted.pop(fut)
+            try:
+                result = fut.result()
+            except Exception as err:  # reported per file; the batch goes on
+                client.cancel(s.parts)
+                if s.scratch:
+                    remove_scratch(s.task.output)
+                on_done(s.task, None, err)
+            else:
+                on_done(s.task, result, None)
+    except BaseException:
+        left = list(submitted.values())
+        client.cancel([f for s in left for f in (s.future, *s.parts)], force=True)
+        for s in left:
+            if s.scratch:
+                remove_scratch(s.task.output)
+        raise

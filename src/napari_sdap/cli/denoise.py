@@ -1,0 +1,164 @@
+"""`napari-sdap denoise`: a resumable, atomic batch over files, in-process or on a dask cluster."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import traceback
+from pathlib import Path
+from typing import Any
+
+from napari_sdap.cli.discover import check_outputs_unique, find_inputs
+from napari_sdap.cli.jobs import FileTask, denoise_file
+from napari_sdap.cli.plan import MODEL_NAME, Plan, make_plan, prepare_model, run_settings
+from napari_sdap.cli.record import RunRecord, now
+from napari_sdap.cli.report import Reporter
+from napari_sdap.errors import OutputError, SdapError
+
+__all__ = ["run_denoise"]
+
+
+def _message(err: BaseException) -> str:
+    if isinstance(err, SdapError):
+        return str(err)
+    return f"{type(err).__name__}: {err}"
+
+
+class Batch:
+    """Bookkeeping of one run: the record, the reporter and the counts."""
+
+    def __init__(self, record: RunRecord, rep: Reporter, plan: Plan, debug: bool) -> None:
+        self.record, self.rep, self.plan, self.debug = record, rep, plan, debug
+        self.done = 0
+        self.failed = dict(plan.failed)
+        self.paths = {task.output: (path, fp) for task, path, fp in plan.tasks}
+
+    def start(self, task: FileTask, pieces: int = 1) -> None:
+        path, fp = self.paths[task.output]
+        self.record.update(Path(task.output), input=str(path), output=task.output,
+                           input_fingerprint=fp, model_sha256=task.model_sha256,
+                           settings_key=self.key, status="running", started=now(),
+                           pieces=pieces, error=None)
+
+    def finish(self, task: FileTask, result: dict[str, Any] | None,
+               err: BaseException | None) -> None:
+        path, _ = self.paths[task.output]
+        out = Path(task.output)
+        if err is None and result is not None:
+            self.done += 1
+            self.record.update(out, status="done", finished=now(), **result)
+            self.rep.info(f"done {path} -> {out} ({self.rep.format_seconds(result['seconds'])}, "
+                          f"{result['mpix_per_s']:.2f} Mpix/s)")
+        else:
+            message = _message(err) if err is not None else "no result"
+            self.failed[path] = message
+            self.record.update(out, status="failed", finished=now(), error=message)
+            self.rep.error(str(path), message)
+            if self.debug and err is not None and not isinstance(err, SdapError):
+                traceback.print_exception(err, file=sys.stderr)
+        self.rep.advance()
+
+    key = ""
+
+
+def _run_local(batch: Batch) -> None:
+    for task, _, _ in batch.plan.tasks:
+        batch.start(task)
+        name = Path(task.input).name
+        batch.rep.start_item(name, 1)
+
+        def progress(step: Any) -> None:
+            batch.rep.item_progress(step.done, step.total, f"{step.mpix_per_s:.2f} Mpix/s")
+
+        try:
+            result = denoise_file(task, progress)
+        except KeyboardInterrupt:
+            batch.record.update(Path(task.output), status="interrupted", finished=now())
+            raise
+        except Exception as err:  # one bad file is reported and the batch goes on
+            batch.rep.end_item()
+            batch.finish(task, None, err)
+        else:
+            batch.rep.end_item()
+            batch.finish(task, result, None)
+
+
+def _run_cluster(batch: Batch, args: argparse.Namespace) -> None:
+    from napari_sdap.cli.cluster import connect, run_on_cluster, threads_per_worker
+    from napari_sdap.io.readers import open_image
+
+    jobs = []
+    for task, _, _ in batch.plan.tasks:
+        try:  # probe on the client: catches unreadable files early, gives the shape
+            with open_image(task.input, task.axes) as src:
+                jobs.append((task, tuple(int(s) for s in src.array.shape), src.axes))
+        except Exception as err:
+            batch.start(task)
+            batch.finish(task, None, err)
+    if not jobs:
+        return
+    with connect(args.scheduler, args.workers) as (client, n_workers):
+        batch.rep.info(f"cluster: {n_workers} worker(s) at {client.scheduler.address}")
+        threads = args.threads or (threads_per_worker(n_workers) if args.workers else None)
+        if threads:
+            jobs = [(FileTask(**{**t.__dict__, "threads": threads}), s, a) for t, s, a in jobs]
+            batch.paths.update({t.output: batch.paths[t.output] for t, _, _ in jobs})
+        threshold = int(args.split_mpix * 1e6)
+        try:
+            run_on_cluster(client, jobs, threshold, n_workers, batch.start, batch.finish)
+        except KeyboardInterrupt:
+            for task, _, _ in jobs:
+                entry = batch.record.files.get(Path(task.output).name, {})
+                if entry.get("status") == "running":
+                    batch.record.update(Path(task.output), status="interrupted", finished=now())
+            raise
+
+
+def run_denoise(args: argparse.Namespace, rep: Reporter, argv: list[str]) -> int:
+    """`napari-sdap denoise INPUT... (--model M | --train) --output DIR`."""
+    outdir = Path(args.output)
+    if outdir.exists() and not outdir.is_dir():
+        raise OutputError(f"--output {outdir} is a file; give a folder")
+    try:
+        outdir.mkdir(parents=True, exist_ok=True)
+    except OSError as err:
+        raise OutputError(f"cannot create the output folder {outdir} "
+                          f"({err.strerror or err}); choose another --output") from None
+    record = RunRecord(outdir)
+    record.save()  # fails early, with a clear message, on a read-only folder
+    earlier = [outdir / name for name in record.files] + [outdir / MODEL_NAME]
+    paths = find_inputs(args.inputs, exclude=earlier)
+    check_outputs_unique(paths, outdir, args.format)
+    model, model_path, sha, bad = prepare_model(args, paths, record, outdir, rep)
+    settings, key = run_settings(model, args)
+    del model  # each worker (or the local job) loads the file it is given
+    plan = make_plan(paths, outdir, record, model_path, sha, key, settings, args, bad, rep)
+    batch = Batch(record, rep, plan, args.debug)
+    batch.key = key
+    where = (f"scheduler {args.scheduler}" if args.scheduler
+             else f"{args.workers} local worker(s)" if args.workers else "this process")
+    record.start_run(argv, model=str(model_path), model_sha256=sha, settings=settings,
+                     settings_key=key, inputs=len(paths), where=where)
+    rep.info(f"{len(paths)} input(s): {len(plan.tasks)} to denoise, {len(plan.skipped)} already "
+             f"done, {len(plan.failed)} refused or unreadable; model {model_path} "
+             f"(sha256 {sha[:12]}); on {where}")
+    rep.start_batch(len(plan.tasks))
+    try:
+        if args.scheduler or args.workers:
+            _run_cluster(batch, args)
+        else:
+            _run_local(batch)
+    except KeyboardInterrupt:
+        rep.close()
+        record.finish_run("interrupted", denoised=batch.done, skipped=len(plan.skipped),
+                          failed=len(batch.failed))
+        rep.error("", f"stopped after {batch.done} of {len(plan.tasks)} file(s); no partial "
+                      f"output was left. Run the same command again to resume.")
+        return 130
+    rep.end_batch()
+    status = "failed" if batch.failed else "finished"
+    record.finish_run(status, denoised=batch.done, skipped=len(plan.skipped),
+                      failed=len(batch.failed))
+    rep.summary(f"{status}: {batch.done} denoised, {len(plan.skipped)} skipped (already done), "
+             f"{len(batch.failed)} failed; record {record.path}")
+    return 1 if batch.failed else 0

@@ -1,0 +1,96 @@
+"""Finding the input files of a batch and naming their outputs."""
+
+from __future__ import annotations
+
+import glob
+from collections.abc import Iterable, Sequence
+from pathlib import Path
+
+from napari_sdap.errors import InputError
+
+__all__ = ["IMAGE_SUFFIXES", "OUTPUT_SUFFIXES", "find_inputs", "output_path", "stem"]
+
+IMAGE_SUFFIXES = (".ome.tif", ".ome.tiff", ".tif", ".tiff", ".ome.zarr", ".zarr", ".npy")
+"""File endings recognised as images (longest first, so `.ome.tif` wins over `.tif`)."""
+OUTPUT_SUFFIXES = {"tif": ".tif", "zarr": ".ome.zarr"}
+"""Output format -> file ending."""
+OUTPUT_TAG = "_sdap"
+
+
+def _suffix(path: Path) -> str | None:
+    name = path.name.lower()
+    return next((s for s in IMAGE_SUFFIXES if name.endswith(s)), None)
+
+
+def stem(path: str | Path) -> str:
+    """File name without its image ending (`a.ome.tif` -> `a`)."""
+    path = Path(path)
+    suffix = _suffix(path)
+    return path.name[: -len(suffix)] if suffix else path.stem
+
+
+def is_image(path: Path) -> bool:
+    """Whether `path` looks like an image napari-sdap reads (zarr folders included)."""
+    if path.name.startswith("."):
+        return False
+    suffix = _suffix(path)
+    if suffix is None:
+        return False
+    return path.is_dir() if suffix.endswith(".zarr") else path.is_file()
+
+
+def _folder(folder: Path) -> list[Path]:
+    return sorted(p for p in folder.iterdir() if is_image(p))
+
+
+def find_inputs(patterns: Sequence[str], exclude: Iterable[Path] = ()) -> list[Path]:
+    """Expand files, folders (their images, not recursive) and globs into a sorted, unique list.
+
+    Hidden files and paths in `exclude` (earlier outputs) are skipped when a folder or a glob
+    is expanded; a file named explicitly is always kept. A pattern that matches nothing raises
+    `InputError` so that typos do not turn into empty, successful runs.
+    """
+    skip = {p.resolve() for p in exclude}
+    found: list[Path] = []
+    for pattern in patterns:
+        path = Path(pattern).expanduser()
+        if path.is_dir() and _suffix(path) is None:
+            hits = [p for p in _folder(path) if p.resolve() not in skip]
+            if not hits:
+                raise InputError(f"folder {path} holds no images ({', '.join(IMAGE_SUFFIXES)}); "
+                                 f"check the folder or name the files")
+        elif path.exists():
+            hits = [path]
+        elif glob.has_magic(pattern):
+            hits = [p for p in map(Path, sorted(glob.glob(str(path))))
+                    if is_image(p) and p.resolve() not in skip]
+            if not hits:
+                raise InputError(f"pattern {pattern!r} matches no images; check the pattern "
+                                 f"(quote it so the shell does not expand it)")
+        else:
+            raise InputError(f"input {pattern} does not exist; check the path")
+        found.extend(hits)
+    unique: dict[Path, Path] = {}
+    for p in found:
+        unique.setdefault(p.resolve(), p)
+    return sorted(unique.values(), key=lambda p: str(p))
+
+
+def output_path(input_path: Path, output_dir: Path, fmt: str) -> Path:
+    """`DIR/<stem>_sdap.tif` (or `.ome.zarr`) for `input_path`."""
+    return output_dir / f"{stem(input_path)}{OUTPUT_TAG}{OUTPUT_SUFFIXES[fmt]}"
+
+
+def check_outputs_unique(inputs: Sequence[Path], output_dir: Path, fmt: str) -> None:
+    """Refuse two inputs that would write the same output, or an output onto an input."""
+    seen: dict[Path, Path] = {}
+    resolved_inputs = {p.resolve() for p in inputs}
+    for p in inputs:
+        out = output_path(p, output_dir, fmt)
+        if out.resolve() in resolved_inputs:
+            raise InputError(f"output {out} would overwrite the input of the same name; "
+                             f"choose another --output folder")
+        if out in seen:
+            raise InputError(f"inputs {seen[out]} and {p} would both be written to {out}; "
+                             f"rename one of them or run them into different --output folders")
+        seen[out] = p

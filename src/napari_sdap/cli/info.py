@@ -1,0 +1,80 @@
+"""`napari-sdap info MODEL`: what a model file holds."""
+
+from __future__ import annotations
+
+import argparse
+import json
+from pathlib import Path
+from typing import Any
+
+from napari_sdap.cli.record import sha256_file
+from napari_sdap.cli.report import Reporter
+
+__all__ = ["describe_model", "run_info"]
+
+
+def describe_model(path: Path) -> dict[str, Any]:
+    """Everything worth knowing about a model file, as plain JSON-able data."""
+    from napari_sdap.api import load_model
+    from napari_sdap.model.files import read_model_file
+    from napari_sdap.training.noise import describe_noise
+
+    model = load_model(path)  # validates checksum, settings and weights
+    _, meta = read_model_file(path)
+    record = model.record.model_dump(mode="json")
+    losses = record.pop("losses", [])
+    return {
+        "file": str(path),
+        "size_bytes": path.stat().st_size,
+        "sha256": sha256_file(path),
+        "format_version": meta.get("format_version"),
+        "parameters": model.parameters,
+        "summary": repr(model),
+        "inference_mode": model.resolve_mode("auto"),
+        "config": model.config.model_dump(mode="json"),
+        "normalization": (model.normalization.model_dump(mode="json")
+                          if model.normalization is not None else None),
+        "record": {**record, "loss_points": len(losses),
+                   "first_loss": losses[0] if losses else None},
+        "noise": describe_noise(model.record.noise),
+        "versions": model.record.versions,
+    }
+
+
+def _lines(info: dict[str, Any]) -> list[str]:
+    cfg, rec = info["config"], info["record"]
+    net, tr = cfg["network"], cfg["training"]
+    out = [
+        f"model     {info['file']} ({info['size_bytes'] / 1e6:.2f} MB, format "
+        f"{info['format_version']})",
+        f"sha256    {info['sha256']}",
+        f"network   {net['preset']}: width {net['width']}, blocks {net['blocks']}, "
+        f"{net['in_channels']} channel(s), {info['parameters']:,} parameters",
+        f"training  {rec['steps']} steps (config {tr['steps']}), stride {tr['stride']}, patch "
+        f"{tr['patch_size']}, batch {tr['batch_size']}, loss {tr['loss']}, seed {cfg['seed']}",
+        f"          final loss {rec['final_loss']}, {rec['seconds']:.1f} s",
+        f"inference mode {cfg['inference']['mode']} -> {info['inference_mode']}, pd stride "
+        f"{cfg['inference']['pd_stride']}; channel mode {cfg['channel_mode']}",
+        f"noise     {info['noise']}",
+    ]
+    norm = info["normalization"]
+    if norm is None:
+        out.append("normalisation  none (untrained model)")
+    else:
+        pairs = ", ".join(f"[{lo:.4g}, {hi:.4g}]" for lo, hi in zip(norm["low"], norm["high"],
+                                                                     strict=False))
+        out.append(f"normalisation  {pairs}")
+    for item in rec.get("trained_on") or []:
+        out.append(f"trained on     {item}")
+    out.append("versions  " + ", ".join(f"{k} {v}" for k, v in info["versions"].items()))
+    return out
+
+
+def run_info(args: argparse.Namespace, rep: Reporter) -> int:
+    """Print the description of a model file (text, or JSON with --json)."""
+    info = describe_model(Path(args.model))
+    if args.json:
+        print(json.dumps(info, indent=2, sort_keys=True))
+    else:
+        print("\n".join(_lines(info)))
+    return 0

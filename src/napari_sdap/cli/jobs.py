@@ -1,0 +1,216 @@
+"""The work on one file, the same in the CLI process and on a dask worker.
+
+Everything here is importable by dask workers (plain functions of plain, picklable arguments).
+A file is either denoised whole (`denoise_file`), or, when it is very large and a cluster is used,
+split into ranges of planes along an outer axis (`split_ranges`): each range is denoised by
+`denoise_range` into a shared scratch zarr, and `assemble` streams that into the final output.
+Both paths run the same per-plane computation, so they give the same pixels.
+"""
+
+from __future__ import annotations
+
+import itertools
+import math
+import os
+import shutil
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from napari_sdap.errors import ModelFileError
+
+__all__ = ["FileTask", "assemble", "denoise_file", "denoise_range", "split_ranges"]
+
+_MODELS: dict[tuple[str, str], Any] = {}
+
+
+@dataclass(frozen=True)
+class FileTask:
+    """Everything a worker needs to denoise one file."""
+
+    input: str
+    output: str
+    model_path: str
+    model_sha256: str
+    axes: str | None = None
+    mode: str = "auto"
+    tile: int | None = None
+    device: str = "auto"
+    replace: bool = False
+    """Whether an existing output may be replaced (it is ours to redo, or --overwrite)."""
+    threads: int | None = None
+    """Torch CPU threads for this work (None: leave the process setting alone)."""
+    provenance: dict[str, Any] | None = None
+    """Recorded in the output's metadata under `napari_sdap` (model hash, settings)."""
+
+
+def load_cached_model(path: str, sha256: str) -> Any:
+    """Load a model once per process, checking it is still the file the run started with."""
+    key = (str(path), sha256)
+    if key not in _MODELS:
+        from napari_sdap.api import load_model
+        from napari_sdap.cli.record import sha256_file
+
+        if sha256_file(path) != sha256:
+            raise ModelFileError(f"model file {path} changed while the batch was running; "
+                                 f"restart the run so every output uses one model")
+        _MODELS.clear()
+        _MODELS[key] = load_model(path)
+    return _MODELS[key]
+
+
+def worker_device(device: str) -> str:
+    """Pin one GPU per dask worker: `cuda:<worker index mod GPUs>` for `auto`/`cuda`.
+
+    A worker started with CUDA_VISIBLE_DEVICES set to one GPU (dask-cuda, SLURM --gpus-per-task)
+    sees it as `cuda:0`. Outside a dask worker or without CUDA, `device` is returned unchanged.
+    """
+    if device not in ("auto", "cuda"):
+        return device
+    import torch
+
+    if not torch.cuda.is_available():
+        return device
+    try:
+        from distributed import get_worker
+
+        name = get_worker().name
+    except (ImportError, ValueError):
+        return device
+    index = name if isinstance(name, int) else int(name) if str(name).isdigit() else 0
+    return f"cuda:{index % torch.cuda.device_count()}"
+
+
+def _denoise_kwargs(task: FileTask) -> dict[str, Any]:
+    if task.threads:
+        import torch
+
+        torch.set_num_threads(task.threads)
+    kwargs: dict[str, Any] = {"mode": task.mode, "device": worker_device(task.device)}
+    if task.tile is not None:
+        kwargs["tile"] = task.tile
+    return kwargs
+
+
+def denoise_file(task: FileTask, progress: Callable[[Any], None] | None = None) -> dict[str, Any]:
+    """Denoise `task.input` into `task.output` (temporary file, renamed when complete)."""
+    from napari_sdap.io.readers import open_image
+
+    t0 = time.perf_counter()
+    model = load_cached_model(task.model_path, task.model_sha256)
+    with open_image(task.input, task.axes) as src:
+        shape = tuple(int(s) for s in src.array.shape)
+        with _open_output(task, src) as sink:
+            for step in model.iter_denoise(src.array, sink.array, src.axes,
+                                           **_denoise_kwargs(task)):
+                if progress is not None:
+                    progress(step)
+        return _result(src.axes, shape, t0)
+
+
+def _open_output(task: FileTask, src: Any) -> Any:
+    from napari_sdap.io.outputs import open_output
+
+    metadata = {**src.metadata, "napari_sdap": task.provenance or {}}
+    return open_output(task.output, tuple(src.array.shape), "float32", axes=src.axes,
+                       scale=src.scale, units=src.units, metadata=metadata,
+                       overwrite=task.replace, inputs=[task.input])
+
+
+def _result(axes: str, shape: tuple[int, ...], t0: float) -> dict[str, Any]:
+    seconds = time.perf_counter() - t0
+    return {"axes": axes, "shape": list(shape), "seconds": round(seconds, 3),
+            "mpix_per_s": round(math.prod(shape) / max(seconds, 1e-9) / 1e6, 3),
+            "host": os.uname().nodename, "pid": os.getpid()}
+
+
+def split_ranges(shape: tuple[int, ...], axes: str, threshold: int,
+                 workers: int) -> tuple[int, list[tuple[int, int]]] | None:
+    """Plane ranges along the outermost splittable axis, or None when the file stays whole.
+
+    A file is split when it has more than `threshold` pixels and an outer axis (not Y, X or C,
+    which carries the per-channel normalisation) of length 2 or more. It is cut into at least
+    two ranges per worker and into ranges of at most about `threshold` pixels.
+    """
+    pixels = math.prod(shape)
+    if pixels <= threshold:
+        return None
+    axis = next((i for i, a in enumerate(axes) if a not in "YXC" and shape[i] > 1), None)
+    if axis is None:
+        return None
+    n = shape[axis]
+    pieces = min(n, max(2 * max(workers, 1), math.ceil(pixels / threshold)))
+    edges = [round(k * n / pieces) for k in range(pieces + 1)]
+    return axis, [(a, b) for a, b in itertools.pairwise(edges) if b > a]
+
+
+def scratch_path(output: str) -> Path:
+    """Hidden scratch zarr next to the output, shared by the workers of a split file."""
+    out = Path(output)
+    return out.with_name(f".{out.name}.parts.zarr")
+
+
+def create_scratch(output: str, shape: tuple[int, ...], axes: str, axis: int) -> str:
+    """Create the scratch zarr (one chunk per plane along `axis`, so writers never collide)."""
+    import zarr
+
+    path = scratch_path(output)
+    remove_scratch(output)
+    chunks = tuple(1 if i == axis else min(s, 2048) if a in "YX" else s if a == "C" else 1
+                   for i, (a, s) in enumerate(zip(axes, shape, strict=True)))
+    zarr.open_array(str(path), mode="w", shape=shape, chunks=chunks, dtype="float32",
+                    zarr_format=2)
+    return str(path)
+
+
+def remove_scratch(output: str) -> None:
+    """Delete the scratch zarr of `output` if there is one."""
+    path = scratch_path(output)
+    if path.exists():
+        shutil.rmtree(path, ignore_errors=True)
+
+
+def _region(ndim: int, axis: int, start: int, stop: int) -> tuple[slice, ...]:
+    idx = [slice(None)] * ndim
+    idx[axis] = slice(start, stop)
+    return tuple(idx)
+
+
+def denoise_range(task: FileTask, axis: int, start: int, stop: int, scratch: str) -> int:
+    """Denoise planes `start:stop` along `axis` of the input into the scratch zarr."""
+    import numpy as np
+    import zarr
+
+    from napari_sdap.io.readers import open_image
+
+    model = load_cached_model(task.model_path, task.model_sha256)
+    with open_image(task.input, task.axes) as src:
+        region = _region(len(src.array.shape), axis, start, stop)
+        part = np.asarray(src.array[region])
+        out = np.empty(part.shape, np.float32)
+        for _ in model.iter_denoise(part, out, src.axes, **_denoise_kwargs(task)):
+            pass
+    zarr.open_array(scratch, mode="r+")[region] = out
+    return stop - start
+
+
+def assemble(task: FileTask, axis: int, scratch: str, *parts: int) -> dict[str, Any]:
+    """Stream the finished scratch zarr into the output (atomically), then delete it."""
+    import zarr
+
+    from napari_sdap.io.readers import open_image
+
+    t0 = time.perf_counter()
+    with open_image(task.input, task.axes) as src:
+        shape = tuple(int(s) for s in src.array.shape)
+        if sum(parts) != shape[axis]:
+            raise RuntimeError(f"only {sum(parts)} of {shape[axis]} planes were denoised")
+        z = zarr.open_array(scratch, mode="r")
+        with _open_output(task, src) as sink:
+            for k in range(shape[axis]):
+                region = _region(len(shape), axis, k, k + 1)
+                sink.array[region] = z[region]
+    remove_scratch(task.output)
+    return _result(src.axes, shape, t0)

@@ -1,0 +1,120 @@
+"""Command-line arguments of `napari-sdap` (train, denoise, info)."""
+
+from __future__ import annotations
+
+import argparse
+
+__all__ = ["build_parser"]
+
+_EPILOG = """\
+examples:
+  napari-sdap train raw/*.tif --model cells.safetensors --axes ZYX
+  napari-sdap denoise raw/ --model cells.safetensors --output denoised/
+  napari-sdap denoise raw/ --train --output denoised/          # train on the inputs, then denoise
+  napari-sdap denoise raw/ --model m.safetensors --output out/ --workers 2
+  napari-sdap info cells.safetensors
+
+Re-running the same denoise command resumes: finished outputs are skipped (see
+DIR/sdap_run.json). Exit codes: 0 all done, 1 some files failed, 2 bad arguments or settings,
+130 stopped (Ctrl-C or SIGTERM).
+"""
+
+
+def _positive(text: str) -> int:
+    value = int(text)
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"must be a positive integer (got {text})")
+    return value
+
+
+def _common(p: argparse.ArgumentParser) -> None:
+    p.add_argument("inputs", nargs="+", metavar="INPUT",
+                   help="image files (.tif, .ome.tif, .zarr, .ome.zarr, .npy), folders or globs")
+    p.add_argument("--axes", help="axes of every input, e.g. YX, ZYX, TCZYX (default: from the "
+                                  "file metadata)")
+    p.add_argument("--device", default="auto", help="auto, cpu, cuda, cuda:N or mps")
+    p.add_argument("--threads", type=_positive, metavar="N",
+                   help="CPU threads for torch (per worker with --workers; default: all cores, "
+                        "shared out between local workers). Results are bit-identical between "
+                        "runs with the same --threads")
+    p.add_argument("--quiet", "-q", action="store_true", help="only errors and the summary")
+    p.add_argument("--debug", action="store_true", help="show tracebacks of unexpected errors")
+
+
+def _training(p: argparse.ArgumentParser) -> None:
+    g = p.add_argument_group("training")
+    g.add_argument("--preset", default="auto", choices=["auto", "paper", "fast", "tiny"],
+                   help="network size: paper (C=128, M=9), fast (C=48, M=5), tiny (C=16, M=2); "
+                        "auto = paper on a GPU, fast on a CPU")
+    g.add_argument("--steps", type=_positive, help="training steps (default: the preset's)")
+    g.add_argument("--seed", type=int, default=0, help="random seed (default 0)")
+    g.add_argument("--stride", default="auto",
+                   help="RSG stride 1..8, or auto (measured from the noise correlation)")
+    g.add_argument("--patch-size", type=_positive, help="training patch edge in pixels")
+    g.add_argument("--batch-size", type=_positive, help="patches per step")
+    g.add_argument("--width", type=_positive, help="network width C (overrides the preset)")
+    g.add_argument("--blocks", type=_positive, help="residual blocks M (overrides the preset)")
+    g.add_argument("--channel-mode", choices=["auto", "joint", "independent"],
+                   help="channels denoised together (RGB) or independently (fluorescence)")
+
+
+def _distribution(p: argparse.ArgumentParser) -> None:
+    g = p.add_argument_group("scale-out (dask.distributed)")
+    who = g.add_mutually_exclusive_group()
+    who.add_argument("--scheduler", metavar="ADDRESS",
+                     help="address of a running dask scheduler, e.g. tcp://node1:8786")
+    who.add_argument("--workers", type=_positive, metavar="N",
+                     help="start a local cluster of N worker processes (one GPU each if present)")
+    g.add_argument("--split-mpix", type=float, default=64.0, metavar="MPIX",
+                   help="with a cluster, split files above this many megapixels into plane "
+                        "ranges denoised by different workers (default 64)")
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """The `napari-sdap` argument parser."""
+    from napari_sdap import __version__
+
+    parser = argparse.ArgumentParser(
+        prog="napari-sdap", formatter_class=argparse.RawDescriptionHelpFormatter,
+        description="Self-supervised denoising of microscopy images with SDAP blind-spot "
+                    "networks: train on your own noisy images, denoise batches of files.",
+        epilog=_EPILOG)
+    parser.add_argument("--version", action="version", version=f"napari-sdap {__version__}")
+    sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    t = sub.add_parser("train", help="train a model on noisy images (no clean images needed)",
+                       description="Train an SDAP model on noisy images and save it.")
+    _common(t)
+    t.add_argument("--model", required=True, metavar="OUT",
+                   help="model file to write (.safetensors)")
+    t.add_argument("--overwrite", action="store_true", help="replace an existing model file")
+    _training(t)
+
+    d = sub.add_parser("denoise", help="denoise files, folders or globs into an output folder",
+                       description="Denoise images into DIR/<name>_sdap.tif (or .ome.zarr). "
+                                   "Re-running the same command resumes an interrupted batch.")
+    _common(d)
+    src = d.add_mutually_exclusive_group(required=True)
+    src.add_argument("--model", metavar="M", help="trained model file")
+    src.add_argument("--train", action="store_true",
+                     help="train on the inputs first (model saved to DIR/sdap_model.safetensors)")
+    d.add_argument("--output", "-o", required=True, metavar="DIR", help="output folder")
+    d.add_argument("--format", default="tif", choices=["tif", "zarr"],
+                   help="output format: tif (ImageJ/OME TIFF) or zarr (OME-Zarr)")
+    d.add_argument("--mode", default="auto", choices=["auto", "sdap", "sdap_e", "bsn"],
+                   help="inference mode (auto: the model's choice)")
+    d.add_argument("--tile", type=_positive, help="tile edge in pixels (default: automatic)")
+    d.add_argument("--overwrite", action="store_true",
+                   help="replace outputs that exist but are not finished results of this model")
+    d.add_argument("--train-max-files", type=_positive, default=16, metavar="N",
+                   help="with --train, train on at most N inputs spread over the batch "
+                        "(default 16)")
+    _training(d)
+    _distribution(d)
+
+    i = sub.add_parser("info", help="show what a model file holds",
+                       description="Show the settings, normalisation, training record, noise "
+                                   "estimate, versions and SHA-256 of a model file.")
+    i.add_argument("model", metavar="MODEL", help="model file (.safetensors)")
+    i.add_argument("--json", action="store_true", help="print everything as JSON")
+    return parser

@@ -1,0 +1,109 @@
+"""Deciding, file by file, what a denoise run does: skip, redo, refuse; and the model it uses."""
+
+from __future__ import annotations
+
+import argparse
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from napari_sdap.cli.discover import output_path
+from napari_sdap.cli.jobs import FileTask
+from napari_sdap.cli.record import RunRecord, file_fingerprint, settings_key, sha256_file
+from napari_sdap.cli.report import Reporter
+from napari_sdap.cli.train import open_inputs, train_on, train_settings
+from napari_sdap.errors import OutputError
+
+__all__ = ["MODEL_NAME", "Plan", "make_plan", "prepare_model"]
+
+MODEL_NAME = "sdap_model.safetensors"
+"""Where `denoise --train` saves the model it trains, inside the output folder."""
+
+
+@dataclass
+class Plan:
+    """The files of one run."""
+
+    tasks: list[tuple[FileTask, Path, dict[str, int]]] = field(default_factory=list)
+    skipped: list[Path] = field(default_factory=list)
+    failed: dict[Path, str] = field(default_factory=dict)
+
+
+def prepare_model(args: argparse.Namespace, paths: list[Path], record: RunRecord,
+                  outdir: Path, rep: Reporter) -> tuple[Any, Path, str, dict[Path, str]]:
+    """Load `--model`, or with `--train` train on the inputs (reusing an earlier run's model).
+
+    Returns (model, model path, sha256, {bad input: error}).
+    """
+    from napari_sdap.api import load_model
+
+    if not args.train:
+        path = Path(args.model)
+        model = load_model(path)
+        return model, path, sha256_file(path), {}
+    path = outdir / MODEL_NAME
+    step = max(1, len(paths) / args.train_max_files)
+    chosen = [paths[int(k * step)] for k in range(min(len(paths), args.train_max_files))]
+    wanted = {"inputs": {str(p): file_fingerprint(p) for p in chosen},
+              "settings": train_settings(args)}
+    earlier = record.data.get("trained_model") or {}
+    if path.is_file() and earlier.get("sha256") == sha256_file(path) and all(
+            earlier.get(k) == v for k, v in wanted.items()):
+        rep.info(f"reusing {path}, trained on the same inputs in an earlier run")
+        return load_model(path), path, earlier["sha256"], {}
+    if path.exists() and not earlier and not args.overwrite:
+        raise OutputError(f"{path} already exists and was not trained by this batch; pass "
+                          f"--overwrite to replace it or choose another --output folder")
+    sources, bad = open_inputs(chosen, args.axes, rep)
+    if not sources:
+        raise OutputError("none of the training inputs could be read; nothing was trained")
+    model = train_on(sources, args, rep)
+    model.save(path, overwrite=True)
+    sha = sha256_file(path)
+    record.data["trained_model"] = {"path": path.name, "sha256": sha, **wanted}
+    record.save()
+    rep.info(f"saved {path} (sha256 {sha})")
+    return model, path, sha, bad
+
+
+def run_settings(model: Any, args: argparse.Namespace) -> tuple[dict[str, Any], str]:
+    """(SDAPConfig as used, key of the settings that change the output pixels)."""
+    cfg = model.config.model_dump(mode="json")
+    cfg["inference"]["mode"] = args.mode
+    cfg["tiling"]["tile"] = args.tile
+    cfg["device"] = args.device
+    key = settings_key({"mode": model.resolve_mode(args.mode),
+                        "pd_stride": model.config.inference.pd_stride,
+                        "channel_mode": model.config.channel_mode,
+                        "axes": args.axes, "format": args.format, "dtype": "float32"})
+    return cfg, key
+
+
+def make_plan(paths: list[Path], outdir: Path, record: RunRecord, model_path: Path,
+              model_sha: str, key: str, settings: dict[str, Any], args: argparse.Namespace,
+              bad: dict[Path, str], rep: Reporter) -> Plan:
+    """Decide for every input whether it is skipped, (re)done or refused."""
+    from napari_sdap import __version__
+
+    plan = Plan(failed=dict(bad))
+    for path in paths:
+        if path in bad:
+            continue
+        out = output_path(path, outdir, args.format)
+        fingerprint = file_fingerprint(path)
+        verdict = record.verdict(out, fingerprint, model_sha, key, args.overwrite)
+        if verdict.action == "skip":
+            plan.skipped.append(path)
+        elif verdict.action == "refuse":
+            plan.failed[path] = verdict.reason
+            rep.error(str(path), verdict.reason)
+        else:
+            task = FileTask(input=str(path), output=str(out), model_path=str(model_path),
+                            model_sha256=model_sha, axes=args.axes, mode=args.mode,
+                            tile=args.tile, device=args.device,
+                            replace=verdict.replace or args.overwrite,
+                            provenance={"input": path.name, "model": model_path.name,
+                                        "model_sha256": model_sha, "config": settings,
+                                        "version": __version__})
+            plan.tasks.append((task, path, fingerprint))
+    return plan

@@ -1,0 +1,161 @@
+"""The run record `sdap_run.json`: what a batch did, file by file, kept up to date atomically.
+
+The record is what makes a batch resumable: an output is skipped only when the record says it
+was finished from the same input (size and modification time), the same model file (SHA-256)
+and the same settings, and the output is still there.
+"""
+
+from __future__ import annotations
+
+import datetime as _dt
+import hashlib
+import json
+import os
+import tempfile
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from napari_sdap.errors import OutputError
+
+__all__ = ["RECORD_NAME", "RunRecord", "file_fingerprint", "sha256_file"]
+
+RECORD_NAME = "sdap_run.json"
+FORMAT = 1
+
+
+def now() -> str:
+    """UTC time stamp, ISO 8601, to the second."""
+    return _dt.datetime.now(_dt.UTC).isoformat(timespec="seconds")
+
+
+def sha256_file(path: str | Path, block: int = 1 << 20) -> str:
+    """SHA-256 of a file's bytes."""
+    h = hashlib.sha256()
+    with open(path, "rb") as f:
+        while chunk := f.read(block):
+            h.update(chunk)
+    return h.hexdigest()
+
+
+def file_fingerprint(path: Path) -> dict[str, int]:
+    """Size and modification time (ns) of a file, or summed over a zarr folder."""
+    if path.is_dir():
+        size, mtime = 0, 0
+        for root, _, files in os.walk(path):
+            for name in files:
+                st = os.stat(os.path.join(root, name))
+                size += st.st_size
+                mtime = max(mtime, st.st_mtime_ns)
+        return {"size": size, "mtime_ns": mtime}
+    st = path.stat()
+    return {"size": st.st_size, "mtime_ns": st.st_mtime_ns}
+
+
+def settings_key(settings: dict[str, Any]) -> str:
+    """Short hash of the settings that change the output pixels."""
+    return hashlib.sha256(json.dumps(settings, sort_keys=True).encode()).hexdigest()[:16]
+
+
+def _umask() -> int:
+    mask = os.umask(0)
+    os.umask(mask)
+    return mask
+
+
+@dataclass
+class Verdict:
+    """What to do with one planned output."""
+
+    action: str
+    """`skip` (finished and current), `run` (nothing there or ours to redo) or `refuse`."""
+    reason: str = ""
+    replace: bool = False
+    """Whether an existing output may be replaced (it is ours, or --overwrite was given)."""
+
+
+class RunRecord:
+    """`DIR/sdap_run.json`: one entry per output file name plus a list of runs."""
+
+    def __init__(self, folder: Path) -> None:
+        self.path = folder / RECORD_NAME
+        self.data: dict[str, Any] = {"format": FORMAT, "runs": [], "files": {}}
+        if self.path.is_file():
+            try:
+                loaded = json.loads(self.path.read_text())
+            except (OSError, ValueError) as err:
+                raise OutputError(
+                    f"run record {self.path} is unreadable ({err}); move it away to start a "
+                    f"fresh record (finished outputs are then treated as existing files)"
+                ) from None
+            if isinstance(loaded, dict) and isinstance(loaded.get("files"), dict):
+                self.data = {**self.data, **loaded}
+
+    @property
+    def files(self) -> dict[str, dict[str, Any]]:
+        return self.data["files"]
+
+    def start_run(self, command: list[str], **info: Any) -> None:
+        """Append a run (status `running`) and save."""
+        self.data["runs"].append({"started": now(), "status": "running", "command": command,
+                                  **info})
+        self.save()
+
+    def finish_run(self, status: str, **counts: Any) -> None:
+        """Close the current run with `finished`, `failed` or `interrupted`."""
+        if self.data["runs"]:
+            self.data["runs"][-1].update(status=status, ended=now(), **counts)
+        for entry in self.files.values():
+            if entry.get("status") == "running":
+                entry["status"] = "interrupted" if status == "interrupted" else "failed"
+        self.save()
+
+    def verdict(self, output: Path, fingerprint: dict[str, int], model_sha: str,
+                settings: str, overwrite: bool) -> Verdict:
+        """Decide whether `output` is skipped, (re)made, or refused."""
+        entry = self.files.get(output.name)
+        exists = output.exists()
+        if entry is None:
+            if exists and not overwrite:
+                return Verdict("refuse", f"output {output} already exists and is not in the run "
+                                         f"record {self.path.name}; pass --overwrite to replace "
+                                         f"it or choose another --output folder")
+            return Verdict("run", replace=exists)
+        current = (entry.get("input_fingerprint") == fingerprint
+                   and entry.get("model_sha256") == model_sha
+                   and entry.get("settings_key") == settings)
+        if entry.get("status") == "done" and exists:
+            if current:
+                return Verdict("skip", "finished in an earlier run")
+            if not overwrite:
+                what = ("the input changed" if entry.get("input_fingerprint") != fingerprint
+                        else "it was made with another model"
+                        if entry.get("model_sha256") != model_sha else "the settings changed")
+                return Verdict("refuse", f"output {output} is out of date ({what}); pass "
+                                         f"--overwrite to redo it or choose another --output")
+        return Verdict("run", replace=exists)
+
+    def update(self, output: Path, /, **fields: Any) -> None:
+        """Merge `fields` into the entry of `output` and save atomically."""
+        entry = self.files.setdefault(output.name, {})
+        entry.update(fields, updated=now())
+        self.save()
+
+    def save(self) -> None:
+        """Write the record atomically (temporary file + rename)."""
+        folder = self.path.parent
+        try:
+            fd, tmp = tempfile.mkstemp(prefix=f".{RECORD_NAME}.", suffix=".partial", dir=folder)
+        except OSError as err:
+            raise OutputError(f"cannot write the run record in {folder} ({err.strerror or err}); "
+                              f"make the folder writable or choose another --output") from None
+        try:
+            os.chmod(tmp, 0o666 & ~_umask())
+            with os.fdopen(fd, "w") as f:
+                json.dump(self.data, f, indent=1, sort_keys=True)
+                f.write("\n")
+            os.replace(tmp, self.path)
+        except OSError as err:
+            Path(tmp).unlink(missing_ok=True)
+            raise OutputError(f"cannot write the run record {self.path} "
+                              f"({err.strerror or err}); check free space") from None

@@ -1,0 +1,116 @@
+"""What the CLI shows while it works: tqdm bars on a terminal, plain log lines otherwise."""
+
+from __future__ import annotations
+
+import sys
+import time
+from typing import Any, TextIO
+
+__all__ = ["Reporter"]
+
+
+def _fmt_s(seconds: float) -> str:
+    seconds = max(0.0, seconds)
+    if seconds < 120:
+        return f"{seconds:.1f} s"
+    minutes, s = divmod(int(seconds), 60)
+    hours, m = divmod(minutes, 60)
+    return f"{hours}h{m:02d}m" if hours else f"{m}m{s:02d}s"
+
+
+class Reporter:
+    """Progress and messages of one command.
+
+    Parameters
+    ----------
+    stream
+        Where to write (stderr by default).
+    bars
+        True: tqdm bars; False: one log line per event; None: bars when `stream` is a terminal.
+    quiet
+        Only errors and the final summary.
+    """
+
+    def __init__(self, stream: TextIO | None = None, bars: bool | None = None,
+                 quiet: bool = False) -> None:
+        self.stream = stream or sys.stderr
+        tty = bool(getattr(self.stream, "isatty", lambda: False)())
+        self.bars = tty if bars is None else bars
+        self.quiet = quiet
+        self._overall: Any = None
+        self._file: Any = None
+        self._last_line = 0.0
+
+    # -- messages ---------------------------------------------------------------------------
+    def info(self, message: str) -> None:
+        """A normal message (hidden with --quiet)."""
+        if not self.quiet:
+            self._write(message)
+
+    def summary(self, message: str) -> None:
+        """The closing line of a command (shown even with --quiet)."""
+        self._write(message)
+
+    def error(self, where: str, message: str) -> None:
+        """The one line that reports a failed file or a fatal problem."""
+        if where and message.startswith(where):  # messages often start with the path already
+            message = message[len(where):].lstrip(": ")
+        message = " ".join(message.split())  # one line, whatever the message holds
+        self._write(f"error: {where}: {message}" if where else f"error: {message}")
+
+    def _write(self, line: str) -> None:
+        if self.bars:
+            from tqdm import tqdm
+
+            tqdm.write(line, file=self.stream)
+        else:
+            print(line, file=self.stream, flush=True)
+
+    # -- overall progress -------------------------------------------------------------------
+    def start_batch(self, total: int, unit: str = "file") -> None:
+        if self.bars and not self.quiet:
+            from tqdm import tqdm
+
+            self._overall = tqdm(total=total, unit=unit, desc="batch", position=0,
+                                 file=self.stream, dynamic_ncols=True)
+
+    def advance(self, n: int = 1) -> None:
+        if self._overall is not None:
+            self._overall.update(n)
+
+    def end_batch(self) -> None:
+        if self._overall is not None:
+            self._overall.close()
+            self._overall = None
+
+    # -- per-file or per-run progress ---------------------------------------------------------
+    def start_item(self, name: str, total: int, unit: str = "plane") -> None:
+        self._item, self._last_line = name, time.perf_counter()
+        if self.bars and not self.quiet:
+            from tqdm import tqdm
+
+            self._file = tqdm(total=total, unit=unit, desc=name[-30:], position=1, leave=False,
+                              file=self.stream, dynamic_ncols=True)
+
+    def item_progress(self, done: int, total: int, text: str = "") -> None:
+        if self._file is not None:
+            if total != self._file.total:
+                self._file.total = total
+            self._file.n = done
+            if text:
+                self._file.set_postfix_str(text, refresh=False)
+            self._file.refresh()
+        elif not self.quiet and time.perf_counter() - self._last_line > 30 and done < total:
+            self._last_line = time.perf_counter()
+            self._write(f"  {self._item}: {done}/{total} {text}".rstrip())
+
+    def end_item(self) -> None:
+        if self._file is not None:
+            self._file.close()
+            self._file = None
+
+    def close(self) -> None:
+        self.end_item()
+        self.end_batch()
+
+    format_seconds = staticmethod(_fmt_s)

@@ -1,0 +1,106 @@
+"""`napari-sdap train`, and the training step shared with `denoise --train`."""
+
+from __future__ import annotations
+
+import argparse
+import time
+from pathlib import Path
+from typing import Any
+
+from napari_sdap.cli.discover import find_inputs
+from napari_sdap.cli.record import sha256_file
+from napari_sdap.cli.report import Reporter
+from napari_sdap.errors import ConfigError, InputError, OutputError, SdapError
+
+__all__ = ["open_inputs", "run_train", "train_on", "train_settings"]
+
+
+def open_inputs(paths: list[Path], axes: str | None, rep: Reporter
+                ) -> tuple[list[Any], dict[Path, str]]:
+    """Open every input lazily; returns (sources, {path: error}) and reports each bad file."""
+    from napari_sdap.io.readers import open_image
+
+    sources, bad = [], {}
+    for path in paths:
+        try:
+            sources.append(open_image(path, axes))
+        except SdapError as err:
+            bad[path] = str(err)
+            rep.error(str(path), str(err))
+        except Exception as err:  # a decoder failing on a corrupted file
+            bad[path] = f"{type(err).__name__}: {err}"
+            rep.error(str(path), bad[path])
+    return sources, bad
+
+
+def _stride(text: str) -> int | str:
+    if text == "auto":
+        return "auto"
+    try:
+        value = int(text)
+    except ValueError:
+        value = 0
+    if not 1 <= value <= 8:
+        raise ConfigError(f"--stride must be 'auto' or an integer 1..8 (got {text!r})")
+    return value
+
+
+def train_settings(args: argparse.Namespace) -> dict[str, Any]:
+    """The training options given on the command line (recorded, and used to resume)."""
+    return {k: getattr(args, k, None) for k in (
+        "axes", "preset", "steps", "seed", "stride", "patch_size", "batch_size", "width",
+        "blocks", "channel_mode")}
+
+
+def train_on(sources: list[Any], args: argparse.Namespace, rep: Reporter) -> Any:
+    """Train a model on `sources` (ImageSource list) with the options in `args`."""
+    from napari_sdap.api import iter_train
+    from napari_sdap.training.noise import describe_noise
+
+    axes = {s.axes for s in sources}
+    if len(axes) > 1:
+        raise InputError(f"the training files have different axes ({', '.join(sorted(axes))}); "
+                         f"train on files of one kind or pass --axes")
+    overrides = {k: v for k, v in {
+        "width": args.width, "blocks": args.blocks, "patch_size": args.patch_size,
+        "batch_size": args.batch_size, "channel_mode": args.channel_mode}.items() if v is not None}
+    t0 = time.perf_counter()
+    progress = iter_train([s.array for s in sources], axes.pop(), preset=args.preset,
+                          steps=args.steps, stride=_stride(args.stride), seed=args.seed,
+                          device=args.device, **overrides)
+    model = None
+    for p in progress:
+        if model is None:
+            model = p.model
+            rep.info(describe_noise(model.record.noise))
+            rep.info(f"training {model!r} on {len(sources)} file(s), {p.steps} steps")
+            rep.start_item("training", p.steps, unit="step")
+        rep.item_progress(p.step, p.steps, f"loss {p.loss:.4f}")
+    rep.end_item()
+    if model is None:  # pragma: no cover - iter_train always yields at least one step
+        raise ConfigError("training ran no steps; pass --steps 1 or more")
+    model.record.trained_on = [f"{Path(s.path).name}: {s.axes} {list(s.array.shape)}"
+                               for s in sources]
+    rep.info(f"trained {model.record.steps} steps in {rep.format_seconds(time.perf_counter() - t0)}"
+             f", final loss {model.record.final_loss:.4f}")
+    return model
+
+
+def run_train(args: argparse.Namespace, rep: Reporter) -> int:
+    """`napari-sdap train INPUT... --model OUT`."""
+    out = Path(args.model)
+    if out.exists() and not args.overwrite:
+        raise OutputError(f"model file {out} already exists; pass --overwrite or choose another "
+                          f"--model name")
+    if not out.parent.is_dir():
+        raise OutputError(f"folder {out.parent} does not exist; create it or choose another "
+                          f"--model path")
+    paths = find_inputs(args.inputs, exclude=[out])
+    sources, bad = open_inputs(paths, args.axes, rep)
+    if bad:
+        rep.error("", f"{len(bad)} of {len(paths)} input(s) could not be read; no model written")
+        return 1
+    model = train_on(sources, args, rep)
+    model.save(out, overwrite=True)
+    rep.info(f"saved {out} (sha256 {sha256_file(out)})")
+    return 0

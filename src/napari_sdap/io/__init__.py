@@ -1,0 +1,1 @@
+"""Reading images lazily and writing outputs atomically, chunk by chunk."""

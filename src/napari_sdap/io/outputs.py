@@ -1,0 +1,239 @@
+"""Outputs written tile by tile into a temporary and moved into place only when complete.
+
+`.zarr` and `.ome.zarr` outputs are written directly into a hidden temporary store next to the
+target and renamed on commit. TIFF outputs are first written into a temporary zarr store, then
+streamed plane by plane (or tile by tile for huge planes) into a temporary TIFF at commit, so
+memory stays bounded for any image size. A run that fails or is stopped removes its temporaries
+and leaves nothing at the target path.
+"""
+
+from __future__ import annotations
+
+import errno
+import os
+import shutil
+import uuid
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from napari_sdap.errors import OutputError
+from napari_sdap.io.readers import TIFF_SUFFIXES
+from napari_sdap.io.tiff_writer import write_tiff
+
+__all__ = ["OutputSink", "default_chunks", "open_output", "output_kind"]
+
+
+def output_kind(target: Any) -> str:
+    """`tiff`, `ome-zarr`, `zarr` for a path, `array` for a zarr array; else `OutputError`."""
+    if hasattr(target, "shape") and hasattr(target, "__setitem__"):
+        return "array"
+    name = str(target).lower().rstrip("/\\")
+    if name.endswith(TIFF_SUFFIXES):
+        return "tiff"
+    if name.endswith(".ome.zarr"):
+        return "ome-zarr"
+    if name.endswith(".zarr"):
+        return "zarr"
+    raise OutputError(f"output {target!s}: unsupported type; give a path ending in .tif, .tiff, "
+                      f".ome.tif, .zarr or .ome.zarr, or a zarr array")
+
+
+def default_chunks(shape: tuple[int, ...], axes: str, edge: int = 512) -> tuple[int, ...]:
+    """One chunk per `edge` x `edge` region of each plane (channels kept together when few)."""
+    return tuple(min(s, edge) if a in "YX" else (s if a == "C" and s <= 4 else 1)
+                 for s, a in zip(shape, axes, strict=True))
+
+
+def _same_or_inside(a: Path, b: Path) -> bool:
+    return a == b or b in a.parents
+
+
+def _check_target(path: Path, overwrite: bool, inputs: list[Path]) -> None:
+    real = Path(os.path.realpath(path))
+    for src in inputs:
+        src_real = Path(os.path.realpath(src))
+        if _same_or_inside(real, src_real) or _same_or_inside(src_real, real):
+            raise OutputError(f"output {path} is the input image {src} (or holds it); never "
+                              f"overwrite the input: choose another output path")
+    parent = path.parent
+    if not parent.is_dir():
+        raise OutputError(f"output folder {parent} does not exist; create it first or choose "
+                          f"another output path")
+    if not os.access(parent, os.W_OK | os.X_OK):
+        raise OutputError(f"output folder {parent} is not writable; choose a folder you can "
+                          f"write to")
+    if (path.exists() or path.is_symlink()) and not overwrite:
+        raise OutputError(f"output {path} already exists; pass overwrite=True (CLI: "
+                          f"--overwrite) to replace it, or choose another path")
+
+
+def _remove(path: Path) -> None:
+    if path.is_dir() and not path.is_symlink():
+        shutil.rmtree(path, ignore_errors=True)
+    elif path.exists() or path.is_symlink():
+        try:
+            path.unlink()
+        except OSError:
+            pass
+
+
+def _os_error(path: Path, err: OSError) -> OutputError:
+    if err.errno in (errno.ENOSPC, errno.EDQUOT):
+        why = "the disk is full; free space or write to another disk"
+    elif err.errno in (errno.EACCES, errno.EPERM, errno.EROFS):
+        why = "permission denied; choose a folder you can write to"
+    else:
+        why = "check the disk and the path"
+    return OutputError(f"writing output {path} failed ({err.strerror or err}); {why}. "
+                       f"The partial output was removed")
+
+
+class OutputSink:
+    """A writable `array` that becomes the file `path` on `commit()` and vanishes on `abort()`.
+
+    Use as a context manager: a normal exit commits, an exception (including GeneratorExit and
+    KeyboardInterrupt) aborts and re-raises (OSErrors as `OutputError`).
+    """
+
+    def __init__(self, array: Any, path: Path | None, kind: str, temp: Path | None = None,
+                 tiff_args: dict[str, Any] | None = None, overwrite: bool = False) -> None:
+        self.array = array
+        self.path = path
+        self.kind = kind
+        self._temp = temp
+        self._tiff_args = tiff_args or {}
+        self._overwrite = overwrite
+        self.state = "open"
+
+    def __repr__(self) -> str:
+        return f"OutputSink({self.kind}, path={self.path}, state={self.state})"
+
+    def commit(self) -> Path | None:
+        """Flush and move the output into place atomically; returns its path."""
+        if self.state != "open":
+            if self.state == "committed":
+                return self.path
+            raise OutputError(f"output {self.path} was aborted and cannot be committed")
+        if self.kind == "array" or self.path is None or self._temp is None:
+            self.state = "committed"
+            return self.path
+        final = self._temp
+        try:
+            if self.kind == "tiff":
+                final = self._temp.with_name(self._temp.name[: -len(".zarr")] + ".tif")
+                write_tiff(final, self.array, **self._tiff_args)
+                shutil.rmtree(self._temp)
+                self._temp = final
+            self._move_into_place(final)
+        except OSError as err:
+            self.abort()
+            if isinstance(err, OutputError):
+                raise
+            raise _os_error(self.path, err) from err
+        except BaseException:
+            self.abort()
+            raise
+        self.state = "committed"
+        return self.path
+
+    def _move_into_place(self, temp: Path) -> None:
+        path = self.path
+        assert path is not None
+        old = None
+        if path.exists() or path.is_symlink():
+            if not self._overwrite:
+                raise OutputError(f"output {path} appeared while writing; it was left alone and "
+                                  f"the new output removed; choose another path")
+            old = path.with_name(f".{path.name}.old-{uuid.uuid4().hex[:8]}")
+            os.replace(path, old)
+        os.replace(temp, path)
+        if old is not None:
+            _remove(old)
+
+    def abort(self) -> None:
+        """Remove every temporary; nothing is left at `path`. Harmless to call twice."""
+        if self.state == "open" and self._temp is not None:
+            _remove(self._temp)
+            if self.kind == "tiff":
+                _remove(self._temp.with_name(self._temp.name[: -len(".zarr")] + ".tif"))
+        if self.state == "open":
+            self.state = "aborted"
+
+    def __enter__(self) -> OutputSink:
+        return self
+
+    def __exit__(self, exc_type: Any, exc: BaseException | None, tb: Any) -> bool:
+        if exc is None:
+            self.commit()
+            return False
+        self.abort()
+        if isinstance(exc, OSError) and not isinstance(exc, OutputError) and self.path:
+            raise _os_error(self.path, exc) from exc
+        return False
+
+
+def _create_zarr(temp: Path, kind: str, shape: tuple[int, ...], dtype: np.dtype,
+                 chunks: tuple[int, ...], axes: str, scale: dict[str, float],
+                 units: dict[str, str], record: dict[str, Any]) -> Any:
+    import zarr
+
+    attrs = {"axes": axes, "napari_sdap": record}
+    if kind != "ome-zarr":
+        return zarr.create_array(str(temp), shape=shape, dtype=dtype, chunks=chunks,
+                                 fill_value=0, attributes=attrs)
+    from napari_sdap.io.ome import write_ome_group
+
+    return write_ome_group(temp, shape, dtype, chunks, axes, scale, units, attrs)
+
+
+def open_output(target: Any, shape: tuple[int, ...], dtype: Any = "float32", *, axes: str,
+                scale: dict[str, float] | None = None, units: dict[str, str] | None = None,
+                metadata: dict[str, Any] | None = None, overwrite: bool = False,
+                chunks: tuple[int, ...] | None = None,
+                inputs: list[str | os.PathLike[str]] | None = None) -> OutputSink:
+    """Open an output to be written tile by tile.
+
+    Parameters
+    ----------
+    target : path or zarr array
+        `.tif/.tiff/.ome.tif`, `.zarr` or `.ome.zarr` path, or an existing writable array of
+        `shape` (written in place; commit/abort then do nothing).
+    shape, dtype, axes : image shape, dtype and axes letters of the output.
+    scale, units, metadata : physical pixel sizes, units and extra JSON-able metadata (the
+        config of the run, the input's ImageJ/OME details) recorded with the output.
+    overwrite : replace an existing `target` (only once the new output is complete).
+    chunks : zarr chunk shape (default: 512 x 512 per plane).
+    inputs : paths of the input image(s); writing onto (or into) any of them is refused.
+
+    Raises
+    ------
+    OutputError
+        Target exists (without overwrite), is an input, its folder is missing or read-only, or
+        the temporary cannot be created.
+    """
+    shape = tuple(int(s) for s in shape)
+    dtype = np.dtype(dtype)
+    kind = output_kind(target)
+    if kind == "array":
+        if tuple(target.shape) != shape:
+            raise OutputError(f"output array has shape {tuple(target.shape)} but the result has "
+                              f"shape {shape}; give an array of the result's shape")
+        return OutputSink(target, None, "array")
+    path = Path(target).expanduser().absolute()
+    _check_target(path, overwrite, [Path(p).expanduser().absolute() for p in inputs or []])
+    chunks = tuple(chunks) if chunks else default_chunks(shape, axes)
+    record = {"scale": dict(scale or {}), "units": dict(units or {}),
+              "metadata": dict(metadata or {})}
+    temp = path.with_name(f".{path.name}.partial-{uuid.uuid4().hex[:8]}"
+                          + (".zarr" if kind == "tiff" else ""))
+    try:
+        array = _create_zarr(temp, kind, shape, dtype, chunks, axes, scale or {}, units or {},
+                             record)
+    except OSError as err:
+        _remove(temp)
+        raise _os_error(path, err) from err
+    tiff_args = {"axes": axes, "scale": scale or {}, "units": units or {},
+                 "metadata": dict(metadata or {})}
+    return OutputSink(array, path, kind, temp, tiff_args, overwrite)

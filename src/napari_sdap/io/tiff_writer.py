@@ -1,0 +1,102 @@
+"""Stream a (zarr) array into a TIFF plane by plane, keeping axes, pixel sizes and units.
+
+ImageJ hyperstacks are written when the axes and dtype allow it (axes in ImageJ order TZCYX,
+uint8/uint16/float32, under 4 GB) so Fiji opens them with calibration; everything else becomes
+an OME-TIFF (BigTIFF above ~4 GB). Planes larger than `TILE_ABOVE` bytes are written as tiled
+TIFF, one tile at a time, so memory use stays bounded.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+__all__ = ["BIGTIFF_ABOVE", "TILE_ABOVE", "write_tiff"]
+
+BIGTIFF_ABOVE = 2**32 - 2**27
+"""Bytes of pixel data above which BigTIFF is written (classic TIFF offsets are 32-bit)."""
+TILE_ABOVE = 2**28
+"""Bytes per plane above which the TIFF is tiled (512 x 512 tiles)."""
+_TILE = 512
+_IMAGEJ_DTYPES = ("uint8", "uint16", "float32")
+_UM = {"micrometer": "um", "nanometer": "nm", "millimeter": "mm", "centimeter": "cm"}
+_SDAP_TAG = 65000
+
+
+def _imagej_ok(axes: str, dtype: np.dtype, nbytes: int) -> bool:
+    order = [("TZCYX".index(a) if a in "TZCYX" else -1) for a in axes]
+    return (-1 not in order and order == sorted(order) and str(dtype) in _IMAGEJ_DTYPES
+            and nbytes < BIGTIFF_ABOVE and axes.endswith("YX"))
+
+
+def _planes(array: Any, lead: tuple[int, ...]) -> Iterator[np.ndarray]:
+    for idx in np.ndindex(*lead):
+        yield np.ascontiguousarray(array[idx])
+
+
+def _tiles(array: Any, lead: tuple[int, ...], h: int, w: int) -> Iterator[np.ndarray]:
+    for idx in np.ndindex(*lead):
+        for y in range(0, h, _TILE):
+            for x in range(0, w, _TILE):
+                block = np.asarray(array[(*idx, slice(y, y + _TILE), slice(x, x + _TILE))])
+                if block.shape[:2] != (_TILE, _TILE):
+                    pad = [(0, _TILE - block.shape[0]), (0, _TILE - block.shape[1])]
+                    block = np.pad(block, pad + [(0, 0)] * (block.ndim - 2))
+                yield block
+
+
+def write_tiff(path: Path, array: Any, *, axes: str, scale: dict[str, float],
+               units: dict[str, str], metadata: dict[str, Any]) -> None:
+    """Write `array` (numpy-indexable, any size) to a new TIFF at `path`."""
+    import tifffile
+
+    shape = tuple(int(s) for s in array.shape)
+    dtype = np.dtype(array.dtype)
+    nbytes = int(np.prod(shape)) * dtype.itemsize
+    info = json.dumps(metadata, default=str)
+    sx, sy = scale.get("X"), scale.get("Y")
+    resolution = (1.0 / sx, 1.0 / sy) if sx and sy else None
+    kwargs: dict[str, Any] = {"software": "napari-sdap", "resolution": resolution}
+    samples = axes.endswith("C") and shape[-1] <= 4 and axes[-3:-1] == "YX"
+    page_ndim = 3 if samples else 2
+    lead = shape[:-page_ndim]
+    h, w = shape[-page_ndim], shape[-page_ndim + 1]
+    if _imagej_ok(axes, dtype, nbytes):
+        unit = next((units[a] for a in "XYZ" if a in units), None)
+        meta: dict[str, Any] = {"axes": axes, "Info": info}
+        if unit:
+            meta["unit"] = _UM.get(unit, unit)
+        if "Z" in scale and "Z" in axes:
+            meta["spacing"] = scale["Z"]
+        if "T" in scale and "T" in axes:
+            meta["finterval"] = scale["T"]
+        kwargs.update(imagej=True, metadata=meta)
+    else:
+        ome_axes = axes[:-1] + "S" if samples else axes.replace("S", "Q")
+        meta = {"axes": ome_axes}
+        for a in "XYZ":
+            if a in scale:
+                meta[f"PhysicalSize{a}"] = scale[a]
+                if a in units:
+                    meta[f"PhysicalSize{a}Unit"] = {"micrometer": "µm", "nanometer": "nm",
+                                                    "millimeter": "mm"}.get(units[a], units[a])
+        kwargs.update(ome=True, bigtiff=nbytes >= BIGTIFF_ABOVE, metadata=meta,
+                      extratags=[(_SDAP_TAG, "s", 0, info, True)])
+        if samples:
+            kwargs.update(photometric="rgb" if shape[-1] == 3 else "minisblack",
+                          planarconfig="contig")
+    if h * w * (shape[-1] if samples else 1) * dtype.itemsize > TILE_ABOVE:
+        data: Iterator[np.ndarray] = _tiles(array, lead, h, w)
+        kwargs["tile"] = (_TILE, _TILE)
+    else:
+        data = _planes(array, lead)
+    if not kwargs.get("photometric"):
+        kwargs["photometric"] = "minisblack"
+    with tifffile.TiffWriter(path, bigtiff=kwargs.pop("bigtiff", False),
+                             imagej=kwargs.pop("imagej", False),
+                             ome=kwargs.pop("ome", None)) as tif:
+        tif.write(data, shape=shape, dtype=dtype, **kwargs)

@@ -1,0 +1,173 @@
+"""`napari-sdap denoise`: outputs, run record, resume and the data-safety rules."""
+
+from __future__ import annotations
+
+import json
+import os
+from pathlib import Path
+
+import numpy as np
+import pytest
+import tifffile
+from tests_cli_helpers import digest
+
+from napari_sdap.cli import main
+
+TINY = ["--preset", "tiny", "--steps", "3", "--width", "8", "--blocks", "1"]
+
+
+def _run(stacks: list[Path], model: Path, out: Path, *extra: str) -> int:
+    return main(["denoise", str(stacks[0].parent), "--model", str(model), "--output", str(out),
+                 "--device", "cpu", *extra])
+
+
+def _record(out: Path) -> dict:
+    return json.loads((out / "sdap_run.json").read_text())
+
+
+def test_batch_writes_outputs_with_metadata_and_record(stacks, model_file, tmp_path, capsys):
+    before = {p: digest(p) for p in stacks}
+    out = tmp_path / "out"
+    assert _run(stacks, model_file, out) == 0
+    from napari_sdap.api import load_model
+
+    model = load_model(model_file)
+    for p in stacks:
+        o = out / f"{p.stem}_sdap.tif"
+        with tifffile.TiffFile(o) as tf:
+            data = tf.asarray()
+            assert tf.series[0].axes == "ZYX"
+            assert tf.pages[0].tags["XResolution"].value == pytest.approx((4, 1), rel=1e-3)
+            assert tf.imagej_metadata["spacing"] == pytest.approx(0.5)
+        assert data.dtype == np.float32
+        np.testing.assert_allclose(data, model.denoise(tifffile.imread(p), "ZYX"), atol=1e-5)
+    assert {p: digest(p) for p in stacks} == before  # inputs untouched
+    rec = _record(out)
+    assert rec["runs"][-1]["status"] == "finished"
+    entry = rec["files"]["cell1_sdap.tif"]
+    assert entry["status"] == "done" and entry["input"] == str(stacks[1])
+    assert entry["model_sha256"] == rec["runs"][-1]["model_sha256"]
+    assert rec["runs"][-1]["settings"]["network"]["width"] == 8
+    assert sorted(os.listdir(out)) == ["cell0_sdap.tif", "cell1_sdap.tif", "cell2_sdap.tif",
+                                      "sdap_run.json"]  # no temporaries left
+
+
+def test_rerun_skips_finished_outputs(stacks, model_file, tmp_path, capsys):
+    out = tmp_path / "out"
+    assert _run(stacks, model_file, out) == 0
+    mtimes = {p: p.stat().st_mtime_ns for p in out.glob("*_sdap.tif")}
+    os.utime(stacks[2], ns=(1, 1))  # this input "changed"
+    capsys.readouterr()
+    assert _run(stacks, model_file, out, "--overwrite") == 0
+    assert "1 to denoise, 2 already done" in capsys.readouterr().err
+    assert out.joinpath("cell0_sdap.tif").stat().st_mtime_ns == mtimes[out / "cell0_sdap.tif"]
+    assert out.joinpath("cell2_sdap.tif").stat().st_mtime_ns != mtimes[out / "cell2_sdap.tif"]
+
+
+def test_changed_input_without_overwrite_is_refused(stacks, model_file, tmp_path, capsys):
+    out = tmp_path / "out"
+    assert _run(stacks, model_file, out) == 0
+    os.utime(stacks[1], ns=(1, 1))
+    capsys.readouterr()
+    assert _run(stacks, model_file, out) == 1
+    err = capsys.readouterr().err
+    assert f"error: {stacks[1]}: output {out / 'cell1_sdap.tif'} is out of date (the input " \
+           f"changed)" in err
+
+
+def test_corrupted_file_in_the_middle(stacks, model_file, tmp_path, capsys):
+    bad = stacks[0].parent / "cell1b.tif"  # sorts between cell1 and cell2
+    bad.write_bytes(stacks[0].read_bytes()[:2000])  # truncated mid-pixel data
+    out = tmp_path / "out"
+    assert _run(stacks, model_file, out) == 1
+    err = capsys.readouterr().err
+    bad_lines = [line for line in err.splitlines() if str(bad) in line]
+    assert len(bad_lines) == 1 and bad_lines[0].startswith(f"error: {bad}: ")
+    assert "Traceback" not in err
+    for p in stacks:  # the files after it were still done
+        assert (out / f"{p.stem}_sdap.tif").is_file()
+    assert not (out / "cell1b_sdap.tif").exists()
+    rec = _record(out)
+    assert rec["files"]["cell1b_sdap.tif"]["status"] == "failed"
+    assert rec["runs"][-1]["status"] == "failed" and rec["runs"][-1]["failed"] == 1
+    assert sorted(p.name for p in out.iterdir() if p.name.startswith(".")) == []
+
+
+def test_wrong_axes_fail_per_file(stacks, model_file, tmp_path, capsys):
+    out = tmp_path / "out"
+    assert _run(stacks, model_file, out, "--axes", "TZYX") == 1
+    lines = capsys.readouterr().err.strip().splitlines()
+    errors = [line for line in lines if line.startswith("error: ")]
+    assert len(errors) == 3 and all("TZYX" in line for line in errors)
+    assert not list(out.glob("*_sdap.tif"))
+
+
+def test_existing_output_not_ours_is_kept(stacks, model_file, tmp_path, capsys):
+    out = tmp_path / "out"
+    out.mkdir()
+    mine = out / "cell0_sdap.tif"
+    mine.write_bytes(b"someone's result")
+    assert _run(stacks, model_file, out) == 1
+    assert "not in the run record" in capsys.readouterr().err
+    assert mine.read_bytes() == b"someone's result"
+    assert (out / "cell1_sdap.tif").is_file()
+    assert _run(stacks, model_file, out, "--overwrite") == 0
+    assert tifffile.imread(mine).shape == (3, 40, 40)
+
+
+def test_missing_model_is_one_line(stacks, tmp_path, capsys):
+    out = tmp_path / "out"
+    assert _run(stacks, tmp_path / "nope.safetensors", out) == 2
+    err = capsys.readouterr().err.strip().splitlines()
+    assert err == [f"error: model file {tmp_path / 'nope.safetensors'} does not exist; "
+                   f"check the path"]
+
+
+@pytest.mark.skipif(os.name != "posix" or os.geteuid() == 0,
+                    reason="root ignores folder permissions")
+def test_read_only_output_folder(stacks, model_file, tmp_path, capsys):
+    out = tmp_path / "out"
+    out.mkdir()
+    out.chmod(0o555)
+    try:
+        assert _run(stacks, model_file, out) == 2
+    finally:
+        out.chmod(0o755)
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1 and "make the folder writable" in err[0]
+    assert list(out.iterdir()) == []
+
+
+def test_output_folder_is_a_file(stacks, model_file, tmp_path, capsys):
+    out = tmp_path / "out"
+    out.write_bytes(b"x")
+    assert _run(stacks, model_file, out) == 2
+    assert "is a file; give a folder" in capsys.readouterr().err
+
+
+def test_zarr_output(stacks, model_file, tmp_path):
+    import zarr
+
+    out = tmp_path / "out"
+    assert _run(stacks[:1], model_file, out, "--format", "zarr") == 0
+    group = zarr.open_group(str(out / "cell0_sdap.ome.zarr"), mode="r")
+    ref = tifffile.imread(stacks[0])
+    assert group["0"].shape == ref.shape
+
+
+def test_train_then_denoise_and_resume(stacks, tmp_path, capsys):
+    out = tmp_path / "out"
+    args = ["denoise", str(stacks[0].parent), "--train", "--output", str(out), "--device", "cpu",
+            "--train-max-files", "2", *TINY]
+    assert main(args) == 0
+    err = capsys.readouterr().err
+    assert "noise looks" in err and "3 to denoise" in err
+    model = out / "sdap_model.safetensors"
+    rec = _record(out)
+    assert rec["trained_model"]["sha256"] == rec["runs"][-1]["model_sha256"]
+    assert len(rec["trained_model"]["inputs"]) == 2
+    mtime = model.stat().st_mtime_ns
+    assert main(args) == 0
+    err = capsys.readouterr().err
+    assert "reusing" in err and "0 to denoise, 3 already done" in err
+    assert model.stat().st_mtime_ns == mtime

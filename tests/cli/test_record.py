@@ -1,0 +1,96 @@
+"""The run record: resume decisions and atomic, fail-loud saving."""
+
+from __future__ import annotations
+
+import json
+import tempfile
+from pathlib import Path
+
+import pytest
+
+from napari_sdap.cli.record import RECORD_NAME, RunRecord, file_fingerprint
+from napari_sdap.errors import OutputError
+
+FP = {"size": 10, "mtime_ns": 5}
+
+
+def _done(record: RunRecord, out: Path, **changes: object) -> None:
+    out.write_bytes(b"result")
+    record.update(out, status="done", input_fingerprint=FP, model_sha256="m1",
+                  settings_key="k1", **changes)
+
+
+def test_new_output_runs(tmp_path: Path) -> None:
+    v = RunRecord(tmp_path).verdict(tmp_path / "a_sdap.tif", FP, "m1", "k1", overwrite=False)
+    assert (v.action, v.replace) == ("run", False)
+
+
+def test_finished_and_current_is_skipped(tmp_path: Path) -> None:
+    record, out = RunRecord(tmp_path), tmp_path / "a_sdap.tif"
+    _done(record, out)
+    assert RunRecord(tmp_path).verdict(out, FP, "m1", "k1", False).action == "skip"
+    out.unlink()  # finished once, deleted since: made again
+    assert RunRecord(tmp_path).verdict(out, FP, "m1", "k1", False).action == "run"
+
+
+@pytest.mark.parametrize(("fp", "sha", "key", "why"), [
+    ({"size": 11, "mtime_ns": 5}, "m1", "k1", "input changed"),
+    (FP, "m2", "k1", "another model"),
+    (FP, "m1", "k2", "settings changed"),
+])
+def test_stale_output_needs_overwrite(tmp_path: Path, fp: dict, sha: str, key: str,
+                                      why: str) -> None:
+    record, out = RunRecord(tmp_path), tmp_path / "a_sdap.tif"
+    _done(record, out)
+    v = record.verdict(out, fp, sha, key, overwrite=False)
+    assert v.action == "refuse" and why in v.reason and "--overwrite" in v.reason
+    v = record.verdict(out, fp, sha, key, overwrite=True)
+    assert (v.action, v.replace) == ("run", True)
+
+
+def test_foreign_existing_output_is_refused(tmp_path: Path) -> None:
+    out = tmp_path / "a_sdap.tif"
+    out.write_bytes(b"someone else's")
+    v = RunRecord(tmp_path).verdict(out, FP, "m1", "k1", overwrite=False)
+    assert v.action == "refuse" and "not in the run record" in v.reason
+
+
+def test_interrupted_output_of_ours_is_redone(tmp_path: Path) -> None:
+    record, out = RunRecord(tmp_path), tmp_path / "a_sdap.tif"
+    out.write_bytes(b"x")
+    record.update(out, status="interrupted", input_fingerprint=FP, model_sha256="m1",
+                  settings_key="k1")
+    assert (record.verdict(out, FP, "m1", "k1", False).replace) is True
+
+
+def test_runs_and_interrupted_status(tmp_path: Path) -> None:
+    record = RunRecord(tmp_path)
+    record.start_run(["napari-sdap", "denoise"])
+    record.update(tmp_path / "a_sdap.tif", status="running")
+    record.finish_run("interrupted", denoised=0)
+    data = json.loads((tmp_path / RECORD_NAME).read_text())
+    assert data["runs"][-1]["status"] == "interrupted"
+    assert data["files"]["a_sdap.tif"]["status"] == "interrupted"
+    assert [p.name for p in tmp_path.iterdir()] == [RECORD_NAME]  # no temporaries left
+
+
+def test_unreadable_record_is_reported(tmp_path: Path) -> None:
+    (tmp_path / RECORD_NAME).write_text("{not json")
+    with pytest.raises(OutputError, match="unreadable"):
+        RunRecord(tmp_path)
+
+
+def test_unwritable_folder_is_reported(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    def refuse(*args: object, **kwargs: object) -> None:
+        raise PermissionError(13, "Permission denied")
+
+    monkeypatch.setattr(tempfile, "mkstemp", refuse)
+    with pytest.raises(OutputError, match=r"Permission denied.*make the folder writable"):
+        RunRecord(tmp_path).save()
+
+
+def test_fingerprint_of_zarr_folder(tmp_path: Path) -> None:
+    z = tmp_path / "a.zarr"
+    (z / "0").mkdir(parents=True)
+    (z / "0" / "c").write_bytes(b"1234")
+    assert file_fingerprint(z)["size"] == 4

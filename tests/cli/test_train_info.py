@@ -1,0 +1,91 @@
+"""`napari-sdap train` and `napari-sdap info`."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from napari_sdap.cli import main
+
+TINY = ["--preset", "tiny", "--steps", "3", "--width", "8", "--blocks", "1", "--device", "cpu"]
+
+
+def test_train_writes_a_model_and_shows_the_noise(stacks: list[Path], tmp_path: Path,
+                                                  capsys: pytest.CaptureFixture[str]) -> None:
+    out = tmp_path / "m.safetensors"
+    assert main(["train", str(stacks[0].parent), "--model", str(out), "--seed", "3", *TINY]) == 0
+    err = capsys.readouterr().err
+    assert "noise looks" in err and "-> stride" in err
+    assert out.is_file() and "sha256" in err
+    from napari_sdap.api import load_model
+
+    model = load_model(out)
+    assert model.record.steps == 3 and model.config.seed == 3
+    assert model.config.network.width == 8 and model.config.network.blocks == 1
+    assert [t.split(":")[0] for t in model.record.trained_on] == [p.name for p in stacks]
+
+
+def test_train_refuses_to_replace_a_model(stacks: list[Path], tmp_path: Path,
+                                          capsys: pytest.CaptureFixture[str]) -> None:
+    out = tmp_path / "m.safetensors"
+    out.write_bytes(b"precious")
+    assert main(["train", str(stacks[0]), "--model", str(out), *TINY]) == 2
+    err = capsys.readouterr().err.strip().splitlines()
+    assert err == [f"error: model file {out} already exists; pass --overwrite or choose "
+                   f"another --model name"]
+    assert out.read_bytes() == b"precious"
+
+
+def test_train_on_a_bad_file_writes_no_model(stacks: list[Path], tmp_path: Path,
+                                             capsys: pytest.CaptureFixture[str]) -> None:
+    bad = stacks[0].parent / "broken.tif"
+    bad.write_bytes(b"II*\x00" + b"\xff" * 200)  # a TIFF header and garbage
+    out = tmp_path / "m.safetensors"
+    assert main(["train", str(stacks[0].parent), "--model", str(out), *TINY]) == 1
+    err = capsys.readouterr().err
+    assert f"error: {bad}: " in err and "Traceback" not in err
+    assert not out.exists()
+
+
+def test_train_wrong_axes(stacks: list[Path], tmp_path: Path,
+                          capsys: pytest.CaptureFixture[str]) -> None:
+    out = tmp_path / "m.safetensors"
+    assert main(["train", str(stacks[0]), "--axes", "YX", "--model", str(out), *TINY]) == 1
+    lines = capsys.readouterr().err.strip().splitlines()
+    assert lines[0].startswith(f"error: {stacks[0]}: ") and "axes 'YX'" in lines[0]
+    assert not out.exists()
+
+
+def test_info_text_and_json(model_file: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    from napari_sdap.cli.record import sha256_file
+
+    assert main(["info", str(model_file)]) == 0
+    text = capsys.readouterr().out
+    for needle in ("sha256    " + sha256_file(model_file), "width 8, blocks 1", "3 steps",
+                   "normalisation  [", "noise     ", "versions  napari_sdap"):
+        assert needle in text
+    assert main(["info", str(model_file), "--json"]) == 0
+    info = json.loads(capsys.readouterr().out)
+    assert info["sha256"] == sha256_file(model_file)
+    assert info["config"]["training"]["stride"] == 2
+    assert info["record"]["steps"] == 3 and len(info["normalization"]["low"]) == 1
+    assert info["noise"].startswith("noise not analysed")  # stride was set by hand
+
+
+@pytest.mark.parametrize("content", [None, b"not a model"])
+def test_info_bad_model_is_one_line(tmp_path: Path, content: bytes | None,
+                                    capsys: pytest.CaptureFixture[str]) -> None:
+    path = tmp_path / "m.safetensors"
+    if content is not None:
+        path.write_bytes(content)
+    assert main(["info", str(path)]) == 2
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1 and err[0].startswith("error: ") and str(path) in err[0]
+
+
+def test_usage_errors_return_2(capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["denoise", "x.tif", "--output", "o"]) == 2  # neither --model nor --train
+    assert main(["--version"]) == 0
+    assert "napari-sdap" in capsys.readouterr().out

@@ -1,0 +1,172 @@
+"""open_output / OutputSink: atomic, chunk-by-chunk outputs and every refusal path."""
+
+from __future__ import annotations
+
+import errno
+import os
+
+import numpy as np
+import pytest
+import tifffile
+import zarr
+
+from napari_sdap.errors import OutputError
+from napari_sdap.io import outputs, tiff_writer
+from napari_sdap.io.outputs import open_output
+from napari_sdap.io.readers import open_image
+
+SCALE = {"X": 0.5, "Y": 0.5, "Z": 2.0}
+UNITS = {"X": "micrometer", "Y": "micrometer", "Z": "micrometer"}
+
+
+def _leftovers(folder):
+    return sorted(p.name for p in folder.iterdir())
+
+
+def _write(path, data, axes, **kw):
+    with open_output(path, data.shape, data.dtype, axes=axes, scale=SCALE, units=UNITS,
+                     metadata={"config": {"mode": "sdap"}}, **kw) as sink:
+        assert kw.get("overwrite") or not path.exists()  # nothing there until commit
+        for z in range(data.shape[0]):  # write piece by piece like tiles do
+            sink.array[z, :, :7] = data[z, :, :7]
+            sink.array[z, :, 7:] = data[z, :, 7:]
+    return sink
+
+
+@pytest.mark.parametrize("name", ["out.tif", "out.ome.tif", "out.zarr", "out.ome.zarr"])
+def test_roundtrip_keeps_axes_scale_units(tmp_path, name):
+    data = np.random.default_rng(0).random((3, 17, 23)).astype(np.float32)
+    sink = _write(tmp_path / name, data, "ZYX")
+    assert sink.state == "committed" and sink.path == tmp_path / name
+    assert _leftovers(tmp_path) == [name]  # no temporaries left
+    with open_image(tmp_path / name) as src:
+        assert src.axes == "ZYX"
+        assert src.scale == pytest.approx(SCALE)
+        assert src.units == UNITS
+        np.testing.assert_array_equal(np.asarray(src.array[...]), data)
+
+
+def test_tiff_rgb_and_sample_axes_go_to_ome_tiff(tmp_path):
+    rgb = np.random.default_rng(1).random((12, 9, 3)).astype(np.float32)
+    with open_output(tmp_path / "rgb.tif", rgb.shape, axes="YXC") as sink:
+        sink.array[...] = rgb
+    with open_image(tmp_path / "rgb.tif") as src:
+        assert src.axes == "YXC"
+        np.testing.assert_array_equal(np.asarray(src.array[...]), rgb)
+
+
+def test_large_tiff_is_bigtiff_and_tiled(tmp_path, monkeypatch):
+    monkeypatch.setattr(tiff_writer, "BIGTIFF_ABOVE", 1000)
+    monkeypatch.setattr(tiff_writer, "TILE_ABOVE", 1000)
+    data = np.random.default_rng(2).random((2, 600, 530)).astype(np.float32)
+    with open_output(tmp_path / "big.tif", data.shape, axes="ZYX", scale=SCALE) as sink:
+        sink.array[...] = data
+    with tifffile.TiffFile(tmp_path / "big.tif") as tif:
+        assert tif.is_bigtiff and tif.pages.first.is_tiled and tif.is_ome
+        np.testing.assert_array_equal(tif.asarray(), data)
+
+
+def test_exception_aborts_and_leaves_nothing(tmp_path):
+    for name in ("x.tif", "x.zarr", "x.ome.zarr"):
+        with pytest.raises(KeyboardInterrupt):
+            with open_output(tmp_path / name, (8, 8), axes="YX") as sink:
+                sink.array[:4] = 1.0
+                raise KeyboardInterrupt
+        assert sink.state == "aborted"
+    assert _leftovers(tmp_path) == []
+
+
+def test_stopped_generator_aborts(tmp_path):
+    def work():
+        with open_output(tmp_path / "g.zarr", (4, 8, 8), axes="ZYX") as sink:
+            for z in range(4):
+                sink.array[z] = z
+                yield z
+
+    gen = work()
+    next(gen)
+    gen.close()  # GeneratorExit inside the with block
+    assert _leftovers(tmp_path) == []
+
+
+def test_existing_output_refused_unless_overwrite(tmp_path):
+    data = np.ones((1, 4, 14), np.float32)
+    _write(tmp_path / "o.zarr", data, "ZYX")
+    with pytest.raises(OutputError, match=r"already exists.*overwrite=True"):
+        open_output(tmp_path / "o.zarr", (4, 4), axes="YX")
+    _write(tmp_path / "o.zarr", data * 2, "ZYX", overwrite=True)
+    assert np.asarray(open_image(tmp_path / "o.zarr").array[...]).max() == 2
+    assert _leftovers(tmp_path) == ["o.zarr"]
+
+
+def test_failed_overwrite_keeps_the_old_output(tmp_path):
+    data = np.ones((1, 4, 14), np.float32)
+    _write(tmp_path / "o.tif", data, "ZYX")
+    with pytest.raises(RuntimeError):
+        with open_output(tmp_path / "o.tif", (4, 4), axes="YX", overwrite=True):
+            raise RuntimeError("boom")
+    np.testing.assert_array_equal(tifffile.imread(tmp_path / "o.tif"), data[0])
+
+
+def test_output_onto_input_is_always_refused(tmp_path):
+    np.save(tmp_path / "in.npy", np.zeros((4, 4), np.float32))
+    zarr.create_array(str(tmp_path / "in.zarr"), shape=(4, 4), dtype="f4")
+    for target, src in [("in.zarr", "in.zarr"), ("in.zarr/inner.zarr", "in.zarr"),
+                        ("in.npy.tif", "in.npy.tif")]:
+        with pytest.raises(OutputError, match="input"):
+            open_output(tmp_path / target, (4, 4), axes="YX", overwrite=True,
+                        inputs=[tmp_path / src])
+    link = tmp_path / "link.zarr"
+    os.symlink(tmp_path / "in.zarr", link)
+    with pytest.raises(OutputError, match="input"):
+        open_output(link, (4, 4), axes="YX", overwrite=True, inputs=[tmp_path / "in.zarr"])
+
+
+def test_missing_and_read_only_folder(tmp_path, monkeypatch):
+    with pytest.raises(OutputError, match="does not exist"):
+        open_output(tmp_path / "no" / "o.tif", (4, 4), axes="YX")
+    monkeypatch.setattr(outputs.os, "access", lambda *a: False)  # tests may run as root
+    with pytest.raises(OutputError, match="not writable"):
+        open_output(tmp_path / "o.tif", (4, 4), axes="YX")
+
+
+def test_disk_full_mid_write_removes_partial_output(tmp_path, monkeypatch):
+    calls = {"n": 0}
+    real = zarr.Array.__setitem__
+
+    def flaky(self, key, value):
+        calls["n"] += 1
+        if calls["n"] == 3:
+            raise OSError(errno.ENOSPC, "No space left on device")
+        real(self, key, value)
+
+    monkeypatch.setattr(zarr.Array, "__setitem__", flaky)
+    for name in ("full.zarr", "full.tif"):
+        calls["n"] = 0
+        with pytest.raises(OutputError, match="disk is full"):
+            _write(tmp_path / name, np.ones((4, 8, 14), np.float32), "ZYX")
+    assert _leftovers(tmp_path) == []
+
+
+def test_disk_full_while_writing_tiff_at_commit(tmp_path, monkeypatch):
+    def full(*args, **kwargs):
+        raise OSError(errno.ENOSPC, "No space left on device")
+
+    monkeypatch.setattr(tiff_writer, "_planes", full)
+    with pytest.raises(OutputError, match="disk is full"):
+        _write(tmp_path / "c.tif", np.ones((2, 8, 14), np.float32), "ZYX")
+    assert _leftovers(tmp_path) == []
+
+
+def test_array_target_and_bad_targets(tmp_path):
+    target = zarr.zeros((5, 6), dtype="f4")
+    with open_output(target, (5, 6), axes="YX") as sink:
+        sink.array[...] = 3
+    assert sink.path is None and float(target[0, 0]) == 3
+    with pytest.raises(OutputError, match="shape"):
+        open_output(target, (5, 7), axes="YX")
+    with pytest.raises(OutputError, match="unsupported"):
+        open_output(tmp_path / "o.png", (5, 6), axes="YX")
+    with pytest.raises(OutputError, match="OME-Zarr needs axes"):
+        open_output(tmp_path / "rgb.ome.zarr", (5, 6, 3), axes="YXC")
+    assert _leftovers(tmp_path) == []

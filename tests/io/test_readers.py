@@ -1,0 +1,113 @@
+"""open_image: lazy TIFF / zarr v2+v3 / OME-Zarr / npy reading with axes, scale and units."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+import tifffile
+import zarr
+
+from napari_sdap.errors import AxesError, InputError
+from napari_sdap.io.readers import open_image
+
+
+@pytest.fixture
+def data():
+    return np.random.default_rng(0).integers(0, 4000, (3, 20, 30)).astype(np.uint16)
+
+
+def test_imagej_tiff_keeps_axes_scale_units_lazily(tmp_path, data):
+    path = tmp_path / "stack.tif"
+    tifffile.imwrite(path, data, imagej=True, resolution=(1 / 0.25, 1 / 0.25),
+                     metadata={"axes": "ZYX", "spacing": 1.5, "unit": "micron"})
+    with open_image(path) as src:
+        assert src.axes == "ZYX" and src.shape == data.shape and src.dtype == np.uint16
+        assert isinstance(src.array, zarr.Array)  # lazy view, not a numpy copy
+        assert src.scale == pytest.approx({"X": 0.25, "Y": 0.25, "Z": 1.5})
+        assert src.units == {"X": "micrometer", "Y": "micrometer", "Z": "micrometer"}
+        assert src.metadata["imagej"]["spacing"] == 1.5
+        np.testing.assert_array_equal(src.array[1, 5:9, 3:7], data[1, 5:9, 3:7])
+
+
+def test_ome_tiff_rgb_axes_and_physical_size(tmp_path):
+    rgb = np.random.default_rng(1).integers(0, 255, (16, 24, 3)).astype(np.uint8)
+    path = tmp_path / "rgb.ome.tif"
+    tifffile.imwrite(path, rgb, ome=True, photometric="rgb",
+                     metadata={"axes": "YXS", "PhysicalSizeX": 0.4, "PhysicalSizeY": 0.5,
+                               "PhysicalSizeXUnit": "nm", "PhysicalSizeYUnit": "nm"})
+    with open_image(path) as src:
+        assert src.axes == "YXC"
+        assert src.scale == pytest.approx({"X": 0.4, "Y": 0.5})
+        assert src.units == {"X": "nanometer", "Y": "nanometer"}
+        np.testing.assert_array_equal(np.asarray(src.array[...]), rgb)
+
+
+def test_plain_tiff_without_units_has_no_scale(tmp_path, data):
+    path = tmp_path / "plain.tiff"
+    tifffile.imwrite(path, data[0])
+    with open_image(path) as src:
+        assert src.axes == "YX" and src.scale == {} and src.units == {}
+
+
+def test_axes_override_and_bad_axes(tmp_path, data):
+    path = tmp_path / "t.tif"
+    tifffile.imwrite(path, data, imagej=True, metadata={"axes": "ZYX"})
+    with open_image(path, axes="TYX") as src:
+        assert src.axes == "TYX"
+    with pytest.raises(AxesError, match="letters"):
+        open_image(path, axes="YX")
+
+
+@pytest.mark.parametrize("fmt", [2, 3])
+def test_zarr_v2_v3_array_and_single_array_group(tmp_path, data, fmt):
+    arr = zarr.create_array(str(tmp_path / "a.zarr"), shape=data.shape, dtype=data.dtype,
+                            chunks=(1, 10, 10), zarr_format=fmt)
+    arr[...] = data
+    src = open_image(tmp_path / "a.zarr")
+    assert src.axes == "ZYX" and isinstance(src.array, zarr.Array)
+    np.testing.assert_array_equal(src.array[2], data[2])
+    group = zarr.open_group(str(tmp_path / "g.zarr"), mode="w", zarr_format=fmt)
+    group.create_array("img", shape=data.shape, dtype=data.dtype)[...] = data
+    assert open_image(tmp_path / "g.zarr", axes="TYX").shape == data.shape
+    group.create_array("other", shape=(2, 2), dtype="f4")
+    with pytest.raises(InputError, match="2 arrays"):
+        open_image(tmp_path / "g.zarr")
+
+
+def test_ome_zarr_level0_axes_scale_units(tmp_path, data):
+    from ome_zarr.io import parse_url
+    from ome_zarr.writer import write_image
+
+    root = zarr.open_group(parse_url(str(tmp_path / "img.ome.zarr"), mode="w").store, mode="w")
+    write_image(data, root, axes="zyx", scale={"z": 2.0, "y": 0.3, "x": 0.3},
+                axes_units={"z": "micrometer", "y": "micrometer", "x": "micrometer"},
+                scale_factors=[2])
+    src = open_image(tmp_path / "img.ome.zarr")
+    assert src.axes == "ZYX" and src.shape == data.shape
+    assert src.scale == pytest.approx({"Z": 2.0, "Y": 0.3, "X": 0.3})
+    assert src.units["X"] == "micrometer"
+    np.testing.assert_array_equal(src.array[1], data[1])
+
+
+def test_npy_is_memory_mapped_and_lazy(tmp_path, data):
+    np.save(tmp_path / "a.npy", data)
+    src = open_image(tmp_path / "a.npy")
+    assert type(src.array).__name__ == "Array"  # dask over a memmap
+    np.testing.assert_array_equal(src.array[1, :4, :4].compute(), data[1, :4, :4])
+
+
+def test_missing_corrupt_and_unsupported_files(tmp_path):
+    with pytest.raises(InputError, match="no such file"):
+        open_image(tmp_path / "nope.tif")
+    (tmp_path / "bad.tif").write_bytes(b"this is not a tiff at all")
+    with pytest.raises(InputError, match="not a readable TIFF"):
+        open_image(tmp_path / "bad.tif")
+    (tmp_path / "bad.npy").write_bytes(b"garbage")
+    with pytest.raises(InputError, match=r"not a readable \.npy"):
+        open_image(tmp_path / "bad.npy")
+    (tmp_path / "notes.txt").write_text("x")
+    with pytest.raises(InputError, match="unsupported file type"):
+        open_image(tmp_path / "notes.txt")
+    (tmp_path / "empty.zarr").mkdir()
+    with pytest.raises(InputError, match="zarr"):
+        open_image(tmp_path / "empty.zarr")
