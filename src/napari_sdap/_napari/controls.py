@@ -1,0 +1,120 @@
+"""Small Qt building blocks shared by the Train and Denoise widgets."""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from qtpy.QtWidgets import QComboBox, QLabel, QSpinBox, QWidget
+
+__all__ = ["LayerPicker", "StatusLabel", "auto_spin", "report_error"]
+
+log = logging.getLogger("napari_sdap")
+
+
+class LayerPicker(QComboBox):
+    """Chooses an Image layer of the viewer; follows the selection and renames, adds, removals."""
+
+    def __init__(self, viewer: Any, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.viewer = viewer
+        self.setToolTip("Image layer to use (follows the selected layer)")
+        ev = viewer.layers.events
+        ev.inserted.connect(self._on_inserted)
+        ev.removed.connect(self.refresh)
+        ev.reordered.connect(self.refresh)
+        viewer.layers.selection.events.active.connect(self._on_active)
+        self.refresh()
+        active = viewer.layers.selection.active
+        if self._is_image(active):
+            self.setCurrentText(active.name)
+
+    @staticmethod
+    def _is_image(layer: Any) -> bool:
+        return layer is not None and layer.__class__.__name__ == "Image"
+
+    def _images(self) -> list[Any]:
+        return [ly for ly in self.viewer.layers if self._is_image(ly)
+                and not ly.name.endswith(("[SDAP]", "[SDAP preview]", "[SDAP residual]"))]
+
+    def refresh(self, *_: Any) -> None:
+        current = self.currentText()
+        self.blockSignals(True)
+        self.clear()
+        for layer in self._images():
+            self.addItem(layer.name)
+            layer.events.name.disconnect(self.refresh)
+            layer.events.name.connect(self.refresh)
+        index = self.findText(current)
+        self.blockSignals(False)
+        self.setCurrentIndex(index if index >= 0 else (0 if self.count() else -1))
+        if index < 0:
+            self.currentIndexChanged.emit(self.currentIndex())
+
+    def _on_inserted(self, event: Any) -> None:
+        self.refresh()
+        if self._is_image(event.value) and self.findText(event.value.name) >= 0:
+            self.setCurrentText(event.value.name)
+
+    def _on_active(self, event: Any) -> None:
+        if self._is_image(event.value) and self.findText(event.value.name) >= 0:
+            self.setCurrentText(event.value.name)
+
+    def layer(self) -> Any:
+        """The chosen layer, or None."""
+        name = self.currentText()
+        return self.viewer.layers[name] if name and name in self.viewer.layers else None
+
+
+def auto_spin(minimum: int, maximum: int, value: int = 0, special: str = "auto",
+              step: int = 1, tip: str = "") -> QSpinBox:
+    """A spin box whose lowest value shows as `special` (meaning: let SDAP choose)."""
+    box = QSpinBox()
+    box.setRange(minimum, maximum)
+    box.setSingleStep(step)
+    box.setSpecialValueText(special)
+    box.setValue(value)
+    box.setToolTip(tip)
+    return box
+
+
+def spin_value(box: QSpinBox) -> int | None:
+    """The value of an `auto_spin`, or None when it shows its special (auto) text."""
+    return None if box.value() == box.minimum() and box.specialValueText() else box.value()
+
+
+class StatusLabel(QLabel):
+    """One line of status text; errors in red."""
+
+    def __init__(self, text: str = "") -> None:
+        super().__init__(text)
+        self.setWordWrap(True)
+
+    def info(self, text: str) -> None:
+        self.setStyleSheet("")
+        self.setText(text)
+
+    def error(self, text: str) -> None:
+        self.setStyleSheet("color: #ff6b6b;")
+        self.setText(text)
+
+
+def report_error(err: BaseException, status: StatusLabel | None = None) -> str:
+    """Show `err` as a napari error notification (and in `status`); returns the message.
+
+    SDAP's own errors carry a message that says what to change; anything else is reported with
+    its type and logged with the traceback.
+    """
+    from napari.utils.notifications import show_error
+
+    from napari_sdap.errors import SdapError
+
+    if isinstance(err, SdapError):
+        msg = str(err)
+    else:
+        msg = f"{type(err).__name__}: {err}"
+        log.error("napari-sdap: unexpected error", exc_info=err)
+    if status is not None:
+        status.error(msg)
+    show_error(msg)
+    return msg

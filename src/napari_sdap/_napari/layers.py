@@ -1,0 +1,167 @@
+"""Reading napari Image layers (axes, level 0 of pyramids) and adding aligned result layers."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+
+from napari_sdap.errors import AxesError, InputError
+
+__all__ = ["check_layer", "current_plane_index", "layer_axes", "level0", "result_name",
+           "show_preview", "show_result"]
+
+_LABELS = {
+    "t": "T", "time": "T", "frame": "T", "frames": "T",
+    "z": "Z", "depth": "Z", "plane": "Z", "planes": "Z",
+    "y": "Y", "row": "Y", "x": "X", "col": "X", "column": "X",
+    "c": "C", "ch": "C", "channel": "C", "channels": "C",
+    "s": "S", "sample": "S", "samples": "S", "position": "S", "p": "S",
+}
+
+
+def level0(layer: Any) -> Any:
+    """The full-resolution array of an Image layer (level 0 of a multiscale pyramid)."""
+    return layer.data[0] if getattr(layer, "multiscale", False) else layer.data
+
+
+def layer_axes(layer: Any) -> str:
+    """Axes string (`YX`, `ZYX`, `YXC`, `TZYX`, ...) for the level-0 data of an Image layer.
+
+    Named `axis_labels` (t, z, y, x, c, ...) are used when all of them are recognised;
+    otherwise the last two axes are Y X (Y X C for RGB) and the leading ones Z, T Z, S T Z.
+    """
+    shape = tuple(level0(layer).shape)
+    rgb = bool(getattr(layer, "rgb", False))
+    spatial = len(shape) - (1 if rgb else 0)
+    labels = [str(a).strip().lower() for a in getattr(layer, "axis_labels", ())]
+    letters = [_LABELS.get(a) for a in labels]
+    if len(letters) == spatial and all(letters) and len(set(letters)) == spatial:
+        axes = "".join(letters)  # type: ignore[arg-type]
+        if "Y" in axes and "X" in axes and not (rgb and "C" in axes):
+            return axes + ("C" if rgb else "")
+    lead = spatial - 2
+    if lead < 0:
+        raise AxesError(f"layer {layer.name!r} has shape {shape}; SDAP needs at least a 2-D image")
+    if lead > 3:
+        raise AxesError(f"layer {layer.name!r} has {spatial} dimensions (shape {shape}); type its "
+                        f"axes (letters from STCZYX) in the axes field")
+    return "STZ"[3 - lead:] + "YX" + ("C" if rgb else "")
+
+
+def result_name(layer: Any, kind: str = "SDAP") -> str:
+    """Name of the result layer made from `layer`, e.g. ``cells [SDAP]``."""
+    return f"{layer.name} [{kind}]"
+
+
+def _geometry(layer: Any, rgb: bool) -> dict[str, Any]:
+    geo: dict[str, Any] = {"scale": tuple(layer.scale), "translate": tuple(layer.translate),
+                           "rgb": rgb}
+    for attr in ("units", "axis_labels"):
+        if hasattr(layer, attr):
+            geo[attr] = tuple(str(u) for u in getattr(layer, attr))
+    return geo
+
+
+def show_result(viewer: Any, source: Any, data: Any, *, kind: str = "SDAP",
+                metadata: dict[str, Any] | None = None, contrast_limits: Any = None,
+                rgb: bool | None = None, colormap: str | None = None) -> Any:
+    """Add `data` as the `<source> [kind]` layer, or replace the data of that layer if it exists.
+
+    The result keeps the source's scale, translate, units and axis labels, so it overlays exactly.
+    """
+    name = result_name(source, kind)
+    rgb = source.rgb if rgb is None else rgb
+    meta = {**dict(source.metadata), **(metadata or {})}
+    limits = contrast_limits if contrast_limits is not None else tuple(source.contrast_limits)
+    if name in viewer.layers and viewer.layers[name].__class__.__name__ == "Image" \
+            and viewer.layers[name].rgb == rgb:
+        layer = viewer.layers[name]
+        layer.data = data
+        layer.metadata = meta
+        layer.contrast_limits = limits
+        return layer
+    if name in viewer.layers:
+        viewer.layers.remove(name)
+    extra = {} if rgb else {"colormap": colormap or source.colormap.name}
+    return viewer.add_image(data, name=name, metadata=meta, contrast_limits=limits,
+                            blending=source.blending, **_geometry(source, rgb), **extra)
+
+
+def current_plane_index(viewer: Any, layer: Any, axes: str, crop: int = 512) -> tuple[Any, str]:
+    """Index into level 0 selecting the plane shown now (Y, X and C kept), cropped around the view.
+
+    Returns ``(index, sub_axes)``; at most `crop` x `crop` pixels are selected, centred on the
+    camera when it looks at the layer.
+    """
+    data = level0(layer)
+    shape = tuple(data.shape)
+    if len(axes) != len(shape):
+        raise AxesError(f"axes {axes!r} has {len(axes)} letters but layer {layer.name!r} has "
+                        f"{len(shape)} dimensions; fix the axes field")
+    try:
+        pos = np.asarray(layer.world_to_data(viewer.dims.point), dtype=float)
+    except Exception:  # pragma: no cover - odd transforms: fall back to the first plane
+        pos = np.zeros(layer.ndim)
+    centre = _view_centre(viewer, layer, shape, axes)
+    index: list[Any] = []
+    spatial = [i for i, a in enumerate(axes) if not (a == "C" and layer.rgb)]
+    for i, a in enumerate(axes):
+        n = shape[i]
+        if a in "YX":
+            half = min(n, crop) // 2
+            c = int(np.clip(centre.get(a, n // 2), half, n - (min(n, crop) - half)))
+            index.append(slice(c - half, c - half + min(n, crop)))
+        elif a == "C":
+            index.append(slice(None))
+        else:
+            k = spatial.index(i)
+            index.append(int(np.clip(np.round(pos[k]) if k < len(pos) else 0, 0, n - 1)))
+    sub_axes = "".join(a for a, ix in zip(axes, index, strict=True) if isinstance(ix, slice))
+    return tuple(index), sub_axes
+
+
+def _view_centre(viewer: Any, layer: Any, shape: tuple[int, ...], axes: str) -> dict[str, float]:
+    try:
+        point = list(viewer.dims.point)
+        displayed = list(viewer.dims.displayed)
+        cam = list(viewer.camera.center)[-len(displayed):]
+        for d, c in zip(displayed, cam, strict=True):
+            point[d] = c
+        pos = layer.world_to_data(point)
+        spatial = [a for a in axes if not (a == "C" and layer.rgb)]
+        return {a: float(pos[spatial.index(a)]) for a in "YX"}
+    except Exception:
+        return {a: shape[axes.index(a)] / 2 for a in "YX"}
+
+
+def check_layer(layer: Any) -> None:
+    """Refuse layers SDAP cannot read (not an Image layer, or no data)."""
+    if layer is None:
+        raise InputError("no image layer selected; open an image or a sample (File > Open Sample)")
+    if layer.__class__.__name__ != "Image":
+        raise InputError(f"layer {layer.name!r} is a {layer.__class__.__name__} layer; choose an "
+                         f"Image layer")
+
+
+def show_preview(viewer: Any, source: Any, data: np.ndarray, target: Any) -> Any:
+    """Show a 2-D preview (Y X, or Y X C for RGB) of `source` where it sits in the source."""
+    axes = target.axes if target.channel is None else target.axes.replace("C", "")
+    spatial = [a for a in target.full_axes if not (a == "C" and source.rgb)]
+    scale, translate = [], []
+    for a in "YX":
+        k = spatial.index(a)
+        ix = target.index[target.full_axes.index(a)]
+        scale.append(source.scale[k])
+        translate.append(source.translate[k] + (ix.start or 0) * source.scale[k])
+    if axes not in ("YX", "YXC"):  # put Y X (C) in display order
+        order = [axes.index(a) for a in ("YX" if "C" not in axes else "YXC")]
+        data = np.transpose(data, order)
+    name = result_name(source, "SDAP preview")
+    if name in viewer.layers:
+        layer = viewer.layers[name]
+        layer.data, layer.scale, layer.translate = data, scale, translate
+        return layer
+    extra = {} if source.rgb else {"colormap": source.colormap.name}
+    return viewer.add_image(data, name=name, scale=scale, translate=translate, rgb=source.rgb,
+                            contrast_limits=tuple(source.contrast_limits), **extra)

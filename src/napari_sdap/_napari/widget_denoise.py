@@ -1,0 +1,264 @@
+"""Denoise widget: stream any Image layer through the current model into a lazy zarr layer."""
+
+from __future__ import annotations
+
+import time
+from pathlib import Path
+from typing import Any
+
+from qtpy.QtWidgets import (QCheckBox, QComboBox, QFileDialog, QFormLayout, QHBoxLayout,
+                            QLabel, QLineEdit, QProgressBar, QPushButton, QVBoxLayout, QWidget)
+
+from napari_sdap._napari.controls import (LayerPicker, StatusLabel, auto_spin, report_error,
+                                          spin_value)
+from napari_sdap._napari.layers import check_layer, layer_axes, level0, show_result
+from napari_sdap._napari.session import device_choices, session_for
+from napari_sdap._napari import store as stores
+from napari_sdap._napari.store import LayerStore, is_managed, lazy
+from napari_sdap._napari.workers import denoise_steps
+from napari_sdap.errors import InputError
+
+__all__ = ["DenoiseWidget", "run_metadata"]
+
+_REFRESH_S = 0.5
+
+
+def run_metadata(model: Any, layer: Any, axes: str, mode: str, store: Any) -> dict[str, Any]:
+    """What is recorded with a denoised layer (and in its zarr store): config and model record."""
+    r = model.record
+    return {"config": model.config.model_dump(mode="json"), "mode": model.resolve_mode(mode),
+            "axes": axes, "source_layer": layer.name, "store": str(store.path),
+            "complete": bool(store.done),
+            "record": {"steps": r.steps, "final_loss": r.final_loss, "seed": r.seed,
+                       "noise": r.noise, "trained_on": r.trained_on, "versions": r.versions}}
+
+
+class DenoiseWidget(QWidget):
+    """Denoise the chosen layer with the current (trained or loaded) model."""
+
+    def __init__(self, napari_viewer: Any, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.viewer = napari_viewer
+        self.session = session_for(napari_viewer)
+        self.worker: Any = None
+        self.store: LayerStore | None = None
+        self.out_layer: Any = None
+        self.outcome = "idle"
+        self._previous: tuple[Any, dict[str, Any]] | None = None
+        self._last_refresh = 0.0
+
+        self.picker = LayerPicker(napari_viewer)
+        self.axes = QLineEdit()
+        self.axes.setToolTip("One letter per dimension from S T C Z Y X, filled in from the layer")
+        self.model_label = QLabel()
+        self.model_label.setWordWrap(True)
+        self.load_btn = QPushButton("Load model...")
+        self.mode = QComboBox()
+        self.mode.addItems(["auto", "sdap_e", "sdap", "bsn"])
+        self.mode.setToolTip("auto: what the model was trained for (bsn for white noise, sdap_e "
+                             "for correlated noise); sdap is faster, sdap_e sharper")
+        self.device = QComboBox()
+        self.device.addItems(device_choices())
+        self.tile = auto_spin(0, 65536, step=64, tip="Tile edge in pixels (auto: from memory)")
+        self.folder = QLineEdit(str(stores.default_folder()))
+        self.folder.setToolTip("Folder of the zarr store the result is streamed into")
+        self.browse = QPushButton("...")
+        self.residual = QCheckBox("add residual layer (input - output) for checking")
+        self.status = StatusLabel("train or load a model, then Denoise")
+        self.progress = QProgressBar()
+        self.run_btn = QPushButton("Denoise")
+        self.stop_btn = QPushButton("Stop")
+        self._layout()
+        self.picker.currentIndexChanged.connect(self._on_layer)
+        self.load_btn.clicked.connect(lambda: self.load_model())
+        self.browse.clicked.connect(self._browse)
+        self.run_btn.clicked.connect(self.start)
+        self.stop_btn.clicked.connect(self.stop)
+        self.session.model_changed.connect(self._on_model)
+        self._on_layer()
+        self._on_model()
+
+    def _layout(self) -> None:
+        form = QFormLayout()
+        row = QHBoxLayout()
+        row.addWidget(self.folder)
+        row.addWidget(self.browse)
+        for label, w in (("layer", self.picker), ("axes", self.axes), ("model", self.model_label),
+                         ("", self.load_btn), ("mode", self.mode), ("device", self.device),
+                         ("tile", self.tile), ("output folder", row)):
+            form.addRow(label, w)
+        box = QVBoxLayout(self)
+        box.addLayout(form)
+        box.addWidget(self.residual)
+        row = QHBoxLayout()
+        row.addWidget(self.run_btn)
+        row.addWidget(self.stop_btn)
+        box.addLayout(row)
+        box.addWidget(self.progress)
+        box.addWidget(self.status)
+        box.addStretch()
+
+    def _on_layer(self, *_: Any) -> None:
+        layer = self.picker.layer()
+        self.axes.setText(layer_axes(layer) if layer is not None else "")
+
+    def _on_model(self, *_: Any) -> None:
+        self.model_label.setText(self.session.describe())
+        self._sync_buttons()
+
+    def _sync_buttons(self) -> None:
+        running = self.worker is not None
+        self.run_btn.setEnabled(not running and self.session.model is not None)
+        self.stop_btn.setEnabled(running)
+        self.load_btn.setEnabled(not running)
+
+    def _browse(self) -> None:
+        path = QFileDialog.getExistingDirectory(self, "Output folder", self.folder.text())
+        if path:
+            self.folder.setText(path)
+
+    def load_model(self, path: str | None = None) -> None:
+        """Load a model file as the current model."""
+        if path is None:
+            path, _ = QFileDialog.getOpenFileName(self, "Load SDAP model", "",
+                                                  "SDAP model (*.safetensors);;All files (*)")
+            if not path:
+                return
+        try:
+            from napari_sdap import load_model
+
+            self.session.set_model(load_model(path), str(path))
+            self.status.info(f"loaded {path}")
+        except Exception as err:
+            report_error(err, self.status)
+
+    # ---------------------------------------------------------------- running
+    def start(self) -> None:
+        """Denoise the chosen layer into a new zarr store shown as a lazy `<name> [SDAP]` layer."""
+        from napari.qt.threading import create_worker
+
+        from napari_sdap.axes import plane_view
+
+        if self.worker is not None:
+            return
+        try:
+            layer = self.picker.layer()
+            check_layer(layer)
+            model = self.session.model
+            if model is None:
+                raise InputError("no model yet; train one in the Train widget or load a model file")
+            if self.session.training:
+                raise InputError("the model is still training; stop training or wait, then "
+                                 "denoise")
+            image = level0(layer)
+            axes = self.axes.text().strip().upper()
+            plane_view(image.shape, axes)  # AxesError now, on the main thread
+            model.resolve_mode(self.mode.currentText())
+            self.store = LayerStore(self.folder.text(), layer.name, tuple(image.shape), axes,
+                                    layer.rgb)
+        except Exception as err:
+            report_error(err, self.status)
+            return
+        self.layer, self.image, self.axes_used = layer, image, axes
+        existing = self.viewer.layers[f"{layer.name} [SDAP]"] \
+            if f"{layer.name} [SDAP]" in self.viewer.layers else None
+        self._previous = (existing.data, dict(existing.metadata)) if existing is not None else None
+        meta = {"sdap": run_metadata(model, layer, axes, self.mode.currentText(), self.store)}
+        self.out_layer = show_result(self.viewer, layer, lazy(self.store.array), metadata=meta)
+        self.worker = create_worker(denoise_steps, model, image, self.store.array, axes,
+                                    mode=self.mode.currentText(),
+                                    device=self.device.currentText(), tile=spin_value(self.tile))
+        self.worker.yielded.connect(self._on_yield)
+        self.worker.returned.connect(self._on_done)
+        self.worker.errored.connect(self._on_error)
+        self.worker.aborted.connect(self._on_aborted)
+        self.worker.finished.connect(self._on_finished)
+        self.outcome = "running"
+        self.status.info("denoising...")
+        self.worker.start()
+        self._sync_buttons()
+
+    def stop(self) -> None:
+        """Stop after the current tile; the partial result is discarded."""
+        if self.worker is not None:
+            self.worker.quit()
+
+    def _refresh(self) -> None:
+        if self.out_layer is not None and self.store is not None:
+            self.out_layer.data = lazy(self.store.array)
+
+    def _on_yield(self, rec: Any) -> None:
+        self.progress.setRange(0, rec.total)
+        self.progress.setValue(rec.done)
+        self.status.info(f"{rec.done}/{rec.total} done  {rec.mpix_per_s:.2f} Mpx/s  "
+                         f"~{rec.eta_s:.0f} s left")
+        if time.perf_counter() - self._last_refresh > _REFRESH_S or rec.done == rec.total:
+            self._refresh()
+            self._last_refresh = time.perf_counter()
+
+    def _on_done(self, *_: Any) -> None:
+        if self.store is None or self.session.model is None:  # pragma: no cover - defensive
+            return
+        old = self._previous[1].get("sdap", {}).get("store") if self._previous else None
+        meta = run_metadata(self.session.model, self.layer, self.axes_used,
+                            self.mode.currentText(), self.store)
+        meta["complete"] = True
+        meta["store"] = str(self.store.final)
+        try:
+            array = self.store.commit(meta)
+        except OSError as err:
+            self._discard()
+            report_error(err, self.status)
+            return
+        self.out_layer.data = lazy(array)
+        self.out_layer.metadata = {**self.out_layer.metadata, "sdap": meta}
+        if old and old != str(self.store.final) and is_managed(old):
+            import shutil
+
+            shutil.rmtree(old, ignore_errors=True)
+        if self.residual.isChecked():
+            self._add_residual(array)
+        self.outcome = "done"
+        self.status.info(f"done: {self.out_layer.name} (saved in {self.store.final})")
+
+    def _add_residual(self, array: Any) -> None:
+        import dask.array as da
+
+        out = lazy(array)
+        src = self.image if hasattr(self.image, "dask") else da.from_array(self.image,
+                                                                           chunks=out.chunks)
+        res = src.astype("float32") - out
+        if self.layer.rgb:
+            res = res.mean(axis=-1)
+        lo, hi = self.layer.contrast_limits
+        half = max((hi - lo) / 4, 1e-6)
+        show_result(self.viewer, self.layer, res, kind="SDAP residual", rgb=False,
+                    colormap="gray", contrast_limits=(-half, half))
+
+    def _discard(self) -> None:
+        if self.store is not None:
+            self.store.abort()
+        if self.out_layer is not None and self.out_layer in self.viewer.layers:
+            if self._previous is not None:
+                self.out_layer.data, self.out_layer.metadata = self._previous
+            else:
+                self.viewer.layers.remove(self.out_layer)
+
+    def _on_error(self, err: BaseException) -> None:
+        self.outcome = "error"
+        self._discard()
+        self.status.error(str(err))  # napari shows the notification itself
+
+    def _on_aborted(self) -> None:
+        self.outcome = "stopped"
+        self._discard()
+        self.status.info("stopped; the partial result was discarded")
+
+    def _on_finished(self) -> None:
+        self.worker = None
+        self._sync_buttons()
+
+    @property
+    def output_path(self) -> Path | None:
+        """Where the last finished result is stored."""
+        return self.store.final if self.store is not None and self.outcome == "done" else None

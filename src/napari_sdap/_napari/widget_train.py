@@ -1,0 +1,288 @@
+"""Train widget: self-supervised SDAP training on an Image layer, live and stoppable."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from qtpy.QtWidgets import (QCheckBox, QComboBox, QFileDialog, QFormLayout, QHBoxLayout,
+                            QLineEdit, QProgressBar, QPushButton, QVBoxLayout, QWidget)
+
+from napari_sdap._napari.controls import (LayerPicker, StatusLabel, auto_spin, report_error,
+                                          spin_value)
+from napari_sdap._napari.layers import check_layer, current_plane_index, layer_axes, level0
+from napari_sdap._napari.loss_plot import LossPlot
+from napari_sdap._napari.session import (device_choices, estimate_bytes, format_bytes,
+                                         free_bytes, session_for)
+from napari_sdap._napari.workers import Preview, PreviewTarget, Progress, TrainJob, train_steps
+from napari_sdap.config import PRESETS
+from napari_sdap.errors import InputError
+
+__all__ = ["TrainWidget"]
+
+
+class TrainWidget(QWidget):
+    """Train an SDAP model on the chosen layer; Stop keeps it, Continue trains it further."""
+
+    def __init__(self, napari_viewer: Any, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.viewer = napari_viewer
+        self.session = session_for(napari_viewer)
+        self.worker: Any = None
+        self.job: TrainJob | None = None
+        self.layer_name = ""
+        self._start_step = 0
+        self.outcome = "idle"
+        """idle, running, done, stopped or error: how the last run ended."""
+
+        self.picker = LayerPicker(napari_viewer)
+        self.axes = QLineEdit()
+        self.axes.setToolTip("One letter per dimension from S T C Z Y X. Filled in from the layer;"
+                             " C = channels (RGB channels go through the network together).")
+        self.preset = QComboBox()
+        self.preset.addItems(["auto", *PRESETS])
+        self.preset.setToolTip("auto: 'fast' on CPU, 'paper' on a GPU. tiny: demos and tests.")
+        self.steps = auto_spin(0, 1_000_000, special="preset", step=100,
+                               tip="Optimiser steps of this run (Continue adds this many)")
+        self.patch = auto_spin(0, 4096, step=8, tip="Square training patch edge in pixels")
+        self.stride = QComboBox()
+        self.stride.addItems(["auto", "1", "2", "3", "4", "5"])
+        self.stride.setToolTip("RSG stride. auto measures the noise correlation on the layer: "
+                               "1 for white noise, larger for spatially correlated noise.")
+        self.width_ = auto_spin(3, 1024, 3, special="preset", tip="Network width C")
+        self.blocks = auto_spin(0, 32, special="preset", tip="Dilated blocks M per branch")
+        self.batch = auto_spin(0, 4096, special="preset", tip="Patches per step")
+        self.seed = auto_spin(0, 2**31 - 1, 0, special="", tip="Seed (same seed, same model)")
+        self.device = QComboBox()
+        self.device.addItems(device_choices())
+        self.preview = QCheckBox("preview the shown plane while training")
+        self.preview.setChecked(True)
+        self.memory = StatusLabel()
+        self.noise = StatusLabel("noise: measured when training starts")
+        self.status = StatusLabel("choose a layer and press Train")
+        self.progress = QProgressBar()
+        self.plot = LossPlot()
+        self.train_btn = QPushButton("Train")
+        self.stop_btn = QPushButton("Stop")
+        self.continue_btn = QPushButton("Continue")
+        self.save_btn = QPushButton("Save model...")
+        self.load_btn = QPushButton("Load model...")
+        self._layout()
+        self._connect()
+        self._on_layer()
+        self._sync_buttons()
+
+    def _layout(self) -> None:
+        form = QFormLayout()
+        for label, w in (("layer", self.picker), ("axes", self.axes), ("preset", self.preset),
+                         ("steps", self.steps), ("patch size", self.patch),
+                         ("stride", self.stride), ("width", self.width_),
+                         ("blocks", self.blocks), ("batch", self.batch), ("seed", self.seed),
+                         ("device", self.device)):
+            form.addRow(label, w)
+        form.addRow("", self.memory)
+        box = QVBoxLayout(self)
+        box.addLayout(form)
+        box.addWidget(self.preview)
+        row = QHBoxLayout()
+        for b in (self.train_btn, self.stop_btn, self.continue_btn):
+            row.addWidget(b)
+        box.addLayout(row)
+        box.addWidget(self.progress)
+        box.addWidget(self.status)
+        box.addWidget(self.plot)
+        box.addWidget(self.noise)
+        row = QHBoxLayout()
+        row.addWidget(self.save_btn)
+        row.addWidget(self.load_btn)
+        box.addLayout(row)
+        box.addStretch()
+
+    def _connect(self) -> None:
+        self.picker.currentIndexChanged.connect(self._on_layer)
+        for w in (self.preset, self.device):
+            w.currentIndexChanged.connect(self._update_memory)
+        for s in (self.patch, self.width_, self.blocks, self.batch):
+            s.valueChanged.connect(self._update_memory)
+        self.train_btn.clicked.connect(lambda: self.start(resume=False))
+        self.continue_btn.clicked.connect(lambda: self.start(resume=True))
+        self.stop_btn.clicked.connect(self.stop)
+        self.save_btn.clicked.connect(lambda: self.save_model())
+        self.load_btn.clicked.connect(lambda: self.load_model())
+        self.session.model_changed.connect(lambda *_: self._sync_buttons())
+        self.viewer.dims.events.current_step.connect(self._update_preview_target)
+
+    # ---------------------------------------------------------------- settings
+    def _on_layer(self, *_: Any) -> None:
+        layer = self.picker.layer()
+        self.axes.setText(layer_axes(layer) if layer is not None else "")
+        self._update_memory()
+
+    def _settings(self) -> dict[str, Any]:
+        over = {k: spin_value(w) for k, w in (("patch_size", self.patch), ("width", self.width_),
+                                               ("blocks", self.blocks), ("batch_size", self.batch))}
+        stride = self.stride.currentText()
+        return {"preset": self.preset.currentText(), "steps": spin_value(self.steps),
+                "stride": "auto" if stride == "auto" else int(stride),
+                "seed": self.seed.value(), "device": self.device.currentText(),
+                "overrides": {k: v for k, v in over.items() if v is not None}}
+
+    def _update_memory(self, *_: Any) -> None:
+        s = self._settings()
+        dev = s["device"] if s["device"] != "auto" else device_choices()[1]
+        name = s["preset"] if s["preset"] != "auto" else ("fast" if dev == "cpu" else "paper")
+        p = {**PRESETS[name]["network"], **PRESETS[name]["training"], **s["overrides"]}
+        need = estimate_bytes(p["width"], p["blocks"], 1, p["batch_size"] * p["patch_size"] ** 2,
+                              training=True, half=dev.startswith("cuda"))
+        self.memory.info(f"training needs ~{format_bytes(need)} on {dev} "
+                         f"(free: {format_bytes(free_bytes(dev))})")
+
+    def _validate(self, layer: Any) -> str:
+        from napari_sdap.axes import plane_view
+
+        check_layer(layer)
+        axes = self.axes.text().strip().upper()
+        view = plane_view(level0(layer).shape, axes)
+        patch = self._settings()["overrides"].get("patch_size")
+        if patch is not None and patch > min(view.height, view.width):
+            raise InputError(f"patch size {patch} is larger than the image plane "
+                             f"{view.height}x{view.width} of {layer.name!r}; use a patch of at "
+                             f"most {min(view.height, view.width)} or 'auto'")
+        return axes
+
+    # ---------------------------------------------------------------- running
+    def start(self, resume: bool = False) -> None:
+        """Train a new model (or, with `resume`, continue the current one) on the chosen layer."""
+        from napari.qt.threading import create_worker
+
+        if self.worker is not None:
+            return
+        try:
+            layer = self.picker.layer()
+            axes = self._validate(layer)
+            s = self._settings()
+            if resume and self.session.model is None:
+                raise InputError("no model to continue; press Train first or load a model")
+            self.job = TrainJob(level0(layer), axes, s["steps"], s["preset"], s["stride"],
+                                s["seed"], s["device"], overrides=s["overrides"])
+            if resume:
+                self.job.model, self.job.overrides, self.job.stride = self.session.model, {}, "auto"
+            else:
+                self.plot.set_losses([])
+            self.layer_name = layer.name
+            self._update_preview_target()
+        except Exception as err:
+            report_error(err, self.status)
+            return
+        self.status.info("preparing (normalisation, noise estimate)...")
+        self.worker = create_worker(train_steps, self.job)
+        self.worker.yielded.connect(self._on_yield)
+        self.worker.errored.connect(self._on_error)
+        self.worker.aborted.connect(self._on_aborted)
+        self.worker.finished.connect(self._on_finished)
+        self._start_step = self.session.model.record.steps if resume else 0
+        self.outcome = "running"
+        self.session.training = True
+        self.worker.start()
+        self._sync_buttons()
+
+    def stop(self) -> None:
+        """Stop after the current step; the model trained so far is kept."""
+        if self.worker is not None:
+            self.status.info("stopping after this step...")
+            self.worker.quit()
+
+    def _on_yield(self, rec: Any) -> None:
+        if isinstance(rec, Progress):
+            if self.session.model is not rec.model:
+                from napari_sdap.training.noise import describe_noise
+
+                self.session.set_model(rec.model, f"trained on {self.layer_name}")
+                self.noise.info(describe_noise(rec.model.record.noise))
+            self.progress.setRange(0, rec.steps - self._start_step)
+            self.progress.setValue(rec.step - self._start_step)
+            self.plot.append(rec.loss)
+            self.status.info(f"step {rec.step}/{rec.steps}  loss {rec.loss:.4g}  "
+                             f"{rec.steps_per_s:.1f} steps/s  ~{rec.eta_s:.0f} s left")
+        elif isinstance(rec, Preview) and self.layer_name in self.viewer.layers:
+            from napari_sdap._napari.layers import show_preview
+
+            show_preview(self.viewer, self.viewer.layers[self.layer_name], rec.data, rec.target)
+
+    def _on_error(self, err: BaseException) -> None:
+        self.outcome = "error"
+        self.status.error(str(err))  # napari shows the notification itself
+
+    def _on_aborted(self) -> None:
+        self.outcome = "stopped"
+        steps = self.session.model.record.steps if self.session.model is not None else 0
+        self.status.info(f"stopped at step {steps}; the model is kept (Continue, Save or Denoise)")
+
+    def _on_finished(self) -> None:
+        self.worker = None
+        self.session.training = False
+        if self.outcome == "running" and self.session.model is not None:
+            self.outcome = "done"
+            m = self.session.model
+            self.status.info(f"done: {m.record.steps} steps, final loss {m.record.final_loss:.4g}"
+                             f" - denoise with the Denoise widget or save the model")
+        self._sync_buttons()
+
+    def _sync_buttons(self) -> None:
+        running = self.worker is not None
+        has_model = self.session.model is not None
+        self.train_btn.setEnabled(not running)
+        self.stop_btn.setEnabled(running)
+        self.continue_btn.setEnabled(not running and has_model)
+        self.save_btn.setEnabled(not running and has_model)
+        self.load_btn.setEnabled(not running)
+
+    def _update_preview_target(self, *_: Any) -> None:
+        if self.job is None:
+            return
+        layer = self.viewer.layers[self.layer_name] if self.layer_name in self.viewer.layers \
+            else None
+        if not self.preview.isChecked() or layer is None:
+            self.job.preview = None
+            return
+        index, sub = current_plane_index(self.viewer, layer, self.job.axes)
+        channel = None
+        if "C" in sub and not layer.rgb:  # independent channels: show the one on screen
+            c = self.job.axes.index("C")
+            channel = int(min(self.viewer.dims.current_step[-layer.ndim + c],
+                              level0(layer).shape[c] - 1))
+        self.job.preview = PreviewTarget(index, sub, channel, self.job.axes)
+
+    # ---------------------------------------------------------------- files
+    def save_model(self, path: str | None = None) -> None:
+        """Save the current model (file dialog unless `path` is given)."""
+        if self.session.model is None:
+            return
+        if path is None:
+            path, _ = QFileDialog.getSaveFileName(self, "Save SDAP model", "sdap_model.safetensors",
+                                                  "SDAP model (*.safetensors)")
+            if not path:
+                return
+        try:
+            saved = self.session.model.save(path)
+            self.status.info(f"model saved to {saved}")
+        except Exception as err:
+            report_error(err, self.status)
+
+    def load_model(self, path: str | None = None) -> None:
+        """Load a model file as the current model (to denoise with or continue training)."""
+        if path is None:
+            path, _ = QFileDialog.getOpenFileName(self, "Load SDAP model", "",
+                                                  "SDAP model (*.safetensors);;All files (*)")
+            if not path:
+                return
+        try:
+            from napari_sdap import load_model
+            from napari_sdap.training.noise import describe_noise
+
+            model = load_model(path)
+            self.session.set_model(model, str(path))
+            self.plot.set_losses(list(model.record.losses))
+            self.noise.info(describe_noise(model.record.noise))
+            self.status.info(f"loaded {path}: {self.session.describe()}")
+        except Exception as err:
+            report_error(err, self.status)

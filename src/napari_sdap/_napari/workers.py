@@ -1,0 +1,149 @@
+"""Generators run inside napari thread workers (no Qt here, so they are testable on their own).
+
+Each yields small records the widgets turn into progress bars, loss curves and layer updates;
+the widgets stop a run by quitting the worker, which closes the generator at its next yield.
+All array work (training, the preview denoise, writing tiles) happens here, off the main thread.
+"""
+
+from __future__ import annotations
+
+import inspect
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+
+__all__ = ["Preview", "PreviewTarget", "Progress", "TrainJob", "denoise_steps", "train_steps"]
+
+
+@dataclass(frozen=True)
+class Progress:
+    """One training step, as the widget needs it."""
+
+    step: int
+    steps: int
+    loss: float
+    eta_s: float
+    steps_per_s: float
+    model: Any
+
+
+@dataclass(frozen=True)
+class PreviewTarget:
+    """Which part of the layer to preview: an index into level 0 and the axes it leaves."""
+
+    index: tuple[Any, ...]
+    axes: str
+    channel: int | None = None
+    """Channel (position on an independent C axis) to show; None shows all (RGB)."""
+    full_axes: str = ""
+    """Axes of the whole layer (to place the preview)."""
+
+
+@dataclass(frozen=True)
+class Preview:
+    """The current model's denoising of the previewed region."""
+
+    data: np.ndarray
+    target: PreviewTarget
+    step: int
+
+
+@dataclass
+class TrainJob:
+    """Everything a training run needs; `preview` may be swapped from the main thread."""
+
+    image: Any
+    axes: str
+    steps: int
+    preset: str = "auto"
+    stride: int | str = "auto"
+    seed: int = 0
+    device: str = "auto"
+    model: Any = None
+    """Continue training this model (its own settings and normalisation) when given."""
+    overrides: dict[str, Any] = field(default_factory=dict)
+    preview: PreviewTarget | None = None
+    preview_every_s: float = 3.0
+
+
+def _preview(model: Any, job: TrainJob, step: int) -> Preview | None:
+    target = job.preview
+    if target is None:
+        return None
+    region = np.asarray(job.image[target.index])
+    out = model.denoise(region, target.axes, device=job.device)
+    model.network.train()  # denoise switched it to eval; training goes on
+    if target.channel is not None:
+        out = np.take(out, target.channel, axis=target.axes.index("C"))
+    return Preview(data=out, target=target, step=step)
+
+
+def train_steps(job: TrainJob) -> Iterator[Progress | Preview]:
+    """Train on `job.image`, yielding a `Progress` per step and a `Preview` now and then.
+
+    Closing the generator (the widget's Stop) ends training between two steps; the model keeps
+    everything learned so far and stays usable (it is in every `Progress.model`).
+    """
+    from napari_sdap import iter_train
+
+    overrides = _fit_patch_to_stride(job)
+    run = iter_train(job.image, job.axes, preset=job.preset, steps=job.steps, stride=job.stride,
+                     seed=job.seed, device=job.device, model=job.model, **overrides)
+    last_preview = time.perf_counter()
+    model = None
+    try:
+        for rec in run:
+            model = rec.model
+            yield Progress(rec.step, rec.steps, rec.loss, rec.eta_s, rec.steps_per_s, model)
+            now = time.perf_counter()
+            if now - last_preview >= job.preview_every_s:
+                preview = _preview(model, job, rec.step)
+                last_preview = time.perf_counter()
+                if preview is not None:
+                    yield preview
+    finally:
+        run.close()
+    if model is not None:
+        preview = _preview(model, job, model.record.steps)
+        if preview is not None:
+            yield preview
+
+
+def _fit_patch_to_stride(job: TrainJob) -> dict[str, Any]:
+    """Round a hand-set patch size down to a multiple of the stride the noise estimate picks.
+
+    With stride 'auto' the user cannot know the stride in advance; `iter_train` measures the
+    noise the same way (same seed), so the patch fits the stride it will choose.
+    """
+    over = dict(job.overrides)
+    patch = over.get("patch_size")
+    if patch is None or job.model is not None:
+        return over
+    if job.stride == "auto":
+        from napari_sdap.api.sources import as_sources
+        from napari_sdap.training.noise import estimate_noise
+
+        channel_mode = over.get("channel_mode", "auto")
+        stride = estimate_noise(as_sources(job.image, job.axes, channel_mode), seed=job.seed).stride
+    else:
+        stride = int(job.stride)
+    over["patch_size"] = max(patch - patch % stride, 4 * stride)
+    return over
+
+
+def supports_tiles(model: Any) -> bool:
+    """Whether this version of `SDAPModel.iter_denoise` takes a `tile=` size."""
+    return "tile" in inspect.signature(model.iter_denoise).parameters
+
+
+def denoise_steps(model: Any, image: Any, out: Any, axes: str, *, mode: str = "auto",
+                  device: str = "auto", tile: int | None = None) -> Iterator[Any]:
+    """Stream the denoised `image` into `out` (same shape), yielding a `DenoiseStep` per unit.
+
+    The input is read region by region (numpy, dask or zarr, never loaded whole).
+    """
+    kwargs = {"tile": tile} if supports_tiles(model) else {}
+    yield from model.iter_denoise(image, out, axes, mode=mode, device=device, **kwargs)

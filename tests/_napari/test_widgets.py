@@ -1,0 +1,47 @@
+"""Train and Denoise widgets on a real (hidden) napari viewer."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from napari_sdap._napari.widget_denoise import DenoiseWidget
+from napari_sdap._napari.widget_train import TrainWidget
+
+
+def test_widgets_build_and_prefill_axes(make_napari_viewer, small_image):
+    viewer = make_napari_viewer()
+    viewer.add_image(np.stack([small_image] * 3), name="stack", axis_labels=("t", "y", "x"))
+    train, denoise = TrainWidget(viewer), DenoiseWidget(viewer)
+    assert train.picker.currentText() == "stack"
+    assert train.axes.text() == "TYX"
+    assert denoise.axes.text() == "TYX"
+    assert not denoise.run_btn.isEnabled()  # no model yet
+    assert "training needs" in train.memory.text()
+
+
+def test_train_then_denoise(make_napari_viewer, qtbot, small_image, tiny, wait_idle):
+    viewer = make_napari_viewer()
+    viewer.add_image(small_image, name="cells", scale=(0.5, 0.25), translate=(3, 4))
+    train = tiny(TrainWidget(viewer))
+    train.start()
+    wait_idle(train)
+    assert train.outcome == "done", train.status.text()
+    model = train.session.model
+    assert model.record.steps == 6
+    assert len(train.plot.losses) == 6
+    assert "cells [SDAP preview]" in viewer.layers
+    denoise = DenoiseWidget(viewer)
+    denoise.device.setCurrentText("cpu")
+    denoise.residual.setChecked(True)
+    denoise.start()
+    wait_idle(denoise)
+    assert denoise.outcome == "done", denoise.status.text()
+    out = viewer.layers["cells [SDAP]"]
+    assert out.data.shape == small_image.shape
+    np.testing.assert_allclose(out.scale, (0.5, 0.25))
+    np.testing.assert_allclose(out.translate, (3, 4))
+    assert out.metadata["sdap"]["complete"] is True
+    assert np.isfinite(np.asarray(out.data)).all()
+    np.testing.assert_allclose(np.asarray(out.data), model.denoise(small_image, device="cpu"),
+                               atol=1e-5)
+    assert "cells [SDAP residual]" in viewer.layers
