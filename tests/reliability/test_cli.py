@@ -84,7 +84,7 @@ def test_kill_9_mid_batch_then_resume(batch, model_file):
 
 
 def test_ctrl_c_mid_batch_returns_130_and_leaves_no_partial(batch, monkeypatch):
-    raw, out, args = batch
+    _, out, args = batch
     from napari_sdap.api.model import SDAPModel
 
     real = SDAPModel.iter_denoise

@@ -112,7 +112,8 @@ def test_unknown_format_version(model_file, tmp_path):
 def test_valid_checksum_but_invalid_settings(model_file, tmp_path):
     bad = tmp_path / "width2.safetensors"
     _resign(model_file, bad, lambda m: m["config"]["network"].update(width=2))
-    with pytest.raises(ModelFileError, match=r"invalid settings \(network\.width: .*greater than or equal to 4\).*edited"):
+    with pytest.raises(ModelFileError, match=r"invalid settings \(network\.width: .*greater "
+                                             r"than or equal to 4\).*edited"):
         load_model(bad)
 
 

@@ -10,11 +10,11 @@ import pytest
 
 pytest.importorskip("napari", reason="napari tests need the [napari] extra")
 
-from napari_sdap._napari import store as store_module  # noqa: E402
-from napari_sdap._napari.widget_denoise import DenoiseWidget  # noqa: E402
-from napari_sdap._napari.widget_train import TrainWidget  # noqa: E402
+from napari_sdap._napari import store as store_module
+from napari_sdap._napari.widget_denoise import DenoiseWidget
+from napari_sdap._napari.widget_train import TrainWidget
 
-from .helpers import digest, noisy  # noqa: E402
+from .helpers import digest, noisy
 
 
 class SlowArray:
