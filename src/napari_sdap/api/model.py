@@ -14,8 +14,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 from napari_sdap.config import SDAPConfig, config_from_preset
 from napari_sdap.errors import InputError, ModelFileError
 from napari_sdap.infer.passes import resolve_mode
-from napari_sdap.infer.planes import DenoiseStep, check_min_size, iter_planes
-from napari_sdap.model.device import resolve_device
+from napari_sdap.infer.planes import DenoiseStep
 from napari_sdap.model.files import invalid_meta, read_model_file, write_model_file
 from napari_sdap.model.network import BlindSpotNet
 from napari_sdap.model.normalize import Normalization
@@ -80,34 +79,44 @@ class SDAPModel:
         return resolve_mode(mode, self.config.training.stride)
 
     def iter_denoise(self, image: Any, out: Any, axes: str | None = None, *, mode: str = "auto",
-                     device: str = "auto") -> Iterator[DenoiseStep]:
-        """Denoise `image` into the same-shaped array `out`, yielding progress per plane."""
-        from napari_sdap.api.alpha import copy_alpha, rgba_axes, without_alpha
-        from napari_sdap.api.sources import as_source, check_not_input
+                     device: str = "auto", tile: int | None = None) -> Iterator[DenoiseStep]:
+        """Denoise `image` into the same-shaped array `out` tile by tile, yielding progress.
 
-        check_not_input(image, out)
-        rgba = rgba_axes(getattr(image, "shape", ()), axes, self.config.channel_mode)
-        if rgba and tuple(getattr(out, "shape", ())) == tuple(image.shape):
-            copy_alpha(image, out, rgba)  # alpha passes through; colours are denoised below
-            out = without_alpha(out)
-        array, view = as_source(image, axes, self.config.channel_mode)
-        norm = self._check_fits(view)
-        mode = self.resolve_mode(mode)
-        pd = self.config.inference.pd_stride
-        check_min_size(view, mode, pd)
-        if tuple(out.shape) != view.shape:
-            raise InputError(f"output shape {tuple(out.shape)} differs from the image shape "
-                             f"{view.shape}; give an output of the same shape")
-        yield from iter_planes(self.network, norm, array, view, out, mode, pd,
-                               resolve_device(device))
+        `image`: numpy, dask, zarr array, `ImageSource` or path; `out`: any writable array of the
+        same shape (numpy, zarr, `OutputSink.array`); results are cast to `out.dtype` (integers
+        rounded and clipped). Stop by closing the generator (or leaving the loop) between tiles.
+        """
+        from napari_sdap.api.denoising import iter_denoise
+
+        yield from iter_denoise(self, image, out, axes, mode=mode, device=device, tile=tile)
 
     def denoise(self, image: Any, axes: str | None = None, *, mode: str = "auto",
-                device: str = "auto") -> np.ndarray:
-        """Denoise an image of any supported axes; float32 on the input's intensity scale."""
-        out = np.empty(tuple(image.shape) if hasattr(image, "shape") else (0,), np.float32)
-        for _ in self.iter_denoise(image, out, axes, mode=mode, device=device):
-            pass
-        return out
+                device: str = "auto", tile: int | None = None, output: Any = None,
+                lazy: bool = False, dtype: Any = None, overwrite: bool = False) -> Any:
+        """Denoise an image of any supported axes, tile by tile (never loading it whole).
+
+        Parameters
+        ----------
+        image : numpy, dask or zarr array, `ImageSource`, or path (.tif, .zarr, .ome.zarr, .npy)
+        axes : axes letters (`STCZYX`); default from the file or guessed for 2-D/3-D arrays.
+        mode : `auto`, `sdap`, `sdap_e` or `bsn`.
+        device : `auto`, `cpu`, `cuda`, `cuda:N` or `mps`.
+        tile : tile edge in pixels without halo; None = `config.tiling.tile` or automatic.
+        output : path (.zarr, .ome.zarr, .tif) written tile by tile and returned opened lazily,
+            or a zarr array of the image's shape to write into (returned).
+        lazy : return a dask array computed tile by tile when read (exact like the others).
+        dtype : None (float32), "input" (the input dtype: integers rounded half to even and
+            clipped to the dtype's range) or any numeric dtype.
+        overwrite : replace an existing `output` path once the new output is complete.
+
+        Returns
+        -------
+        numpy array (default), the written output (zarr array), or a dask array (`lazy=True`).
+        """
+        from napari_sdap.api.denoising import denoise
+
+        return denoise(self, image, axes, mode=mode, device=device, tile=tile, output=output,
+                       lazy=lazy, dtype=dtype, overwrite=overwrite)
 
     def _check_fits(self, view: Any) -> Normalization:
         if self.normalization is None:

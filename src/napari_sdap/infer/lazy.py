@@ -1,0 +1,81 @@
+"""Lazy denoising: a dask array whose blocks are exact tiles, computed only when read."""
+
+from __future__ import annotations
+
+import uuid
+from typing import Any
+
+import numpy as np
+import torch
+from torch import nn
+
+from napari_sdap.axes import PlaneView
+from napari_sdap.infer.passes import run_mode
+from napari_sdap.infer.stream import cast_output, read_window
+from napari_sdap.infer.tiling import Tile, axis_windows, exact_halo, tile_size
+from napari_sdap.model.device import use_bf16
+from napari_sdap.model.normalize import Normalization
+
+__all__ = ["lazy_denoise"]
+
+
+def _to_block(data: np.ndarray, view: PlaneView) -> np.ndarray:
+    """(C, h, w) -> the block's layout in the array's axes (looped axes of size 1)."""
+    order = [a for i, a in enumerate(view.axes) if i not in view.loop_axes]
+    if "C" not in order:
+        data, src = data[0], ["Y", "X"]
+    else:
+        src = ["C", "Y", "X"]
+    block = np.transpose(data, [src.index(a) for a in order])
+    for i in sorted(view.loop_axes):
+        block = np.expand_dims(block, i)
+    return block
+
+
+def lazy_denoise(net: nn.Module, norm: Normalization, array: Any, view: PlaneView, *, mode: str,
+                 pd_stride: int, device: torch.device, tile: int, dtype: Any = np.float32
+                 ) -> Any:
+    """A dask array of the denoised image; each block is one tile, exact like `iter_tiles`.
+
+    Blocks read only their window of `array` when computed, so the input is never loaded
+    whole. The network runs on `device` from whichever thread dask uses.
+    """
+    import dask.array as da
+
+    s = 1 if mode == "bsn" else pd_stride
+    halo = exact_halo(int(net.radius), mode, pd_stride)
+    edge = tile_size(tile, s)
+    wys = axis_windows(view.height, edge, halo, s)
+    wxs = axis_windows(view.width, edge, halo, s)
+    net = net.to(device).eval()
+    bf16 = use_bf16(device)
+    dtype = np.dtype(dtype)
+    loop_sizes = [view.shape[i] for i in view.loop_axes]
+
+    def compute(block_index: tuple[int, ...]) -> np.ndarray:
+        ny = block_index[view.axes.index("Y")]
+        nx = block_index[view.axes.index("X")]
+        pos = [block_index[i] for i in view.loop_axes]
+        n = int(np.ravel_multi_index(pos, loop_sizes)) if pos else 0
+        (ty0, ty1, wy0, wy1), (tx0, tx1, wx0, wx1) = wys[ny], wxs[nx]
+        t = Tile(n, slice(ty0, ty1), slice(tx0, tx1), slice(wy0, wy1), slice(wx0, wx1))
+        x = torch.from_numpy(read_window(array, view, norm, t)[None]).to(device)
+        with torch.no_grad():
+            y = run_mode(net, x, mode, pd_stride, bf16)[0].float().cpu().numpy()
+        iy, ix = t.inner
+        res = norm.inverse(y[:, iy, ix], view.channel_group(n))
+        return _to_block(cast_output(res, dtype), view)
+
+    chunks: list[tuple[int, ...]] = []
+    for i, a in enumerate(view.axes):
+        if a == "Y":
+            chunks.append(tuple(t1 - t0 for t0, t1, _, _ in wys))
+        elif a == "X":
+            chunks.append(tuple(t1 - t0 for t0, t1, _, _ in wxs))
+        elif i in view.loop_axes:
+            chunks.append((1,) * view.shape[i])
+        else:
+            chunks.append((view.shape[i],))
+    name = f"sdap-denoise-{uuid.uuid4().hex}"
+    graph = {(name, *idx): (compute, tuple(idx)) for idx in np.ndindex(*map(len, chunks))}
+    return da.Array(graph, name, chunks=tuple(chunks), dtype=dtype)

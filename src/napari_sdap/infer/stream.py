@@ -1,0 +1,194 @@
+"""Streamed, tiled inference: read ahead on threads, batch tiles, compute, write behind.
+
+Tiles (see `tiling`) are read and normalised on `read_workers` threads while the device works on
+the current batch; results are written on one writer thread (one writer, so tiles sharing an
+output chunk never race). On CUDA, batches go through pinned memory with non-blocking copies,
+bf16 autocast and channels-last; `torch.compile` is optional. When CUDA runs out of memory the
+tile edge is halved and the remaining tiles re-planned; the record yielded says so. Closing the
+generator stops between batches and waits for in-flight writes, so the caller can abort its
+output cleanly.
+"""
+
+from __future__ import annotations
+
+import logging
+import math
+import time
+from collections import deque
+from collections.abc import Iterator
+from concurrent.futures import Future, ThreadPoolExecutor
+from typing import Any
+
+import numpy as np
+import torch
+from torch import nn
+
+from napari_sdap.axes import PlaneView
+from napari_sdap.errors import DeviceError
+from napari_sdap.infer.passes import run_mode
+from napari_sdap.infer.planes import DenoiseStep
+from napari_sdap.infer.tiling import Tile, batches, exact_halo, plan_tiles, split_tiles, tile_size
+from napari_sdap.model.device import use_bf16
+from napari_sdap.model.normalize import Normalization, check_finite
+
+__all__ = ["CPU_TILE", "auto_tile", "cast_output", "iter_tiles", "read_window"]
+
+log = logging.getLogger(__name__)
+
+CPU_TILE = 512
+"""Tile edge on CPU and MPS when none is given (memory of a laptop, halo overhead < 2x)."""
+_MIN_TILE = 32
+
+
+def auto_tile(device: torch.device, width: int, halo: int, batch: int) -> int:
+    """Tile edge for `device`: fixed on CPU/MPS, from free memory on CUDA.
+
+    The CUDA estimate budgets 40 % of the free memory for ~24 live bf16/fp32 feature maps of
+    `width` channels per window pixel, shared by `batch` windows.
+    """
+    if device.type != "cuda":
+        return CPU_TILE
+    free, _ = torch.cuda.mem_get_info(device)
+    per_pixel = width * 4 * 24
+    edge = math.isqrt(int(0.4 * free) // (per_pixel * max(batch, 1)))
+    return int(min(max(edge - 2 * halo, 128), 4096)) // 64 * 64 or 128
+
+
+def cast_output(y: np.ndarray, dtype: np.dtype) -> np.ndarray:
+    """float32 result -> `dtype`: integers are rounded half to even and clipped to the range."""
+    dtype = np.dtype(dtype)
+    if dtype.kind in "ui":
+        info = np.iinfo(dtype)
+        return np.clip(np.rint(y), info.min, info.max).astype(dtype)
+    return y.astype(dtype, copy=False)
+
+
+def read_window(array: Any, view: PlaneView, norm: Normalization, tile: Tile) -> np.ndarray:
+    """The normalised float32 (C, h, w) window of `tile`; NaN/Inf raise `InputError`."""
+    block = view.read(array, tile.plane, tile.wy, tile.wx)
+    check_finite(block, f"plane {tile.plane} of the image near y={tile.ys.start}, "
+                        f"x={tile.xs.start}")
+    return norm.forward(block, view.channel_group(tile.plane)).astype(np.float32, copy=False)
+
+
+class _Engine:
+    """The network on its device, applied to batches of windows."""
+
+    def __init__(self, net: nn.Module, device: torch.device, mode: str, pd_stride: int,
+                 compile: bool) -> None:
+        self.device, self.mode, self.pd = device, mode, pd_stride
+        self.bf16 = use_bf16(device)
+        self.cuda = device.type == "cuda"
+        net = net.to(device).eval()
+        if self.cuda:
+            net = net.to(memory_format=torch.channels_last)
+        if compile and self.cuda:
+            net = torch.compile(net)
+        self.net = net
+
+    def prepare(self, windows: list[np.ndarray]) -> torch.Tensor:
+        """Stack on the host (pinned on CUDA); runs on the reader threads."""
+        x = torch.from_numpy(np.stack(windows))
+        return x.pin_memory() if self.cuda else x
+
+    @torch.no_grad()
+    def __call__(self, x: torch.Tensor) -> np.ndarray:
+        x = x.to(self.device, non_blocking=True)
+        y = run_mode(self.net, x, self.mode, self.pd, self.bf16)
+        return y.float().cpu().numpy()
+
+
+def _is_oom(err: BaseException) -> bool:
+    return isinstance(err, torch.OutOfMemoryError) or "out of memory" in str(err).lower()
+
+
+def iter_tiles(net: nn.Module, norm: Normalization, array: Any, view: PlaneView, out: Any, *,
+               mode: str, pd_stride: int, device: torch.device, tile: int | None = None,
+               batch: int = 1, read_workers: int = 2, compile: bool = False
+               ) -> Iterator[DenoiseStep]:
+    """Denoise every plane of `array` into `out` (same shape) tile by tile.
+
+    Yields one `DenoiseStep` per batch of tiles. `out` receives the result cast to its dtype
+    (see `cast_output`). The tiled result equals whole-plane inference (`passes.run_mode`).
+    """
+    s = 1 if mode == "bsn" else pd_stride
+    halo = exact_halo(int(net.radius), mode, pd_stride)
+    width = int(getattr(net, "width", 64))
+    edge = tile_size(tile or auto_tile(device, width, halo, batch), s)
+    engine = _Engine(net, device, mode, pd_stride, compile)
+    pending = plan_tiles(view, edge, halo, s)
+    total, done, pixels = len(pending), 0, 0
+    out_dtype = np.dtype(out.dtype)
+    readers = ThreadPoolExecutor(max(read_workers, 1), thread_name_prefix="sdap-read")
+    writer = ThreadPoolExecutor(1, thread_name_prefix="sdap-write")
+    queue: deque[tuple[list[Tile], Future[torch.Tensor]]] = deque()
+    last_write: Future[None] | None = None
+    warning: str | None = None
+    t0 = time.perf_counter()
+
+    def load(group: list[Tile]) -> torch.Tensor:
+        return engine.prepare([read_window(array, view, norm, t) for t in group])
+
+    def store(group: list[Tile], y: np.ndarray) -> None:
+        for t, res in zip(group, y, strict=True):
+            iy, ix = t.inner
+            block = norm.inverse(res[:, iy, ix], view.channel_group(t.plane))
+            view.write(out, t.plane, cast_output(block, out_dtype), t.ys, t.xs)
+
+    plan = batches(pending, batch)
+    try:
+        while True:
+            while len(queue) < max(read_workers, 1) + 1:
+                group = next(plan, None)
+                if group is None:
+                    break
+                queue.append((group, readers.submit(load, group) if read_workers else _done(
+                    load(group))))
+            if not queue:
+                break
+            group, fut = queue.popleft()
+            try:
+                y = engine(fut.result())
+            except (torch.OutOfMemoryError, RuntimeError) as err:
+                if not (engine.cuda and _is_oom(err)) or edge // 2 < max(_MIN_TILE, s):
+                    if engine.cuda and _is_oom(err):
+                        raise DeviceError(f"{device} ran out of memory even with {edge}-pixel "
+                                          f"tiles; use a smaller model or device='cpu'") from err
+                    raise
+                torch.cuda.empty_cache()
+                rest = group + [t for g, f in queue for t in g]
+                for _, f in queue:
+                    f.cancel()
+                queue.clear()
+                rest += [t for g in plan for t in g]
+                edge = tile_size(edge // 2, s)
+                warning = (f"{device} ran out of memory; tile halved to {edge} pixels "
+                           f"and the remaining tiles re-planned")
+                log.warning(warning)
+                pending = split_tiles(rest, view, edge, halo, s)
+                total = done + len(pending)
+                plan = batches(pending, batch)
+                continue
+            if last_write is not None:
+                last_write.result()
+            last_write = writer.submit(store, group, y)
+            done += len(group)
+            pixels += sum(t.pixels for t in group)
+            if done == total:
+                last_write.result()
+            rate = pixels / max(time.perf_counter() - t0, 1e-9)
+            left = view.n_planes * view.height * view.width - pixels
+            yield DenoiseStep(done, total, rate / 1e6, max(left, 0) / rate, edge, warning)
+        if last_write is not None:
+            last_write.result()
+    finally:
+        for _, f in queue:
+            f.cancel()
+        readers.shutdown(wait=True, cancel_futures=True)
+        writer.shutdown(wait=True)
+
+
+def _done(value: Any) -> Future[Any]:
+    fut: Future[Any] = Future()
+    fut.set_result(value)
+    return fut
