@@ -184,7 +184,7 @@ def denoise(model: SDAPModel, image: Any, axes: str | None = None, *, mode: str 
         if job.rgba:
             import dask.array as da
 
-            alpha = da.from_array(job.full, chunks=result.chunks[:-1] + ((4,),))[..., 3:]
+            alpha = da.from_array(job.full, chunks=(*result.chunks[:-1], (4,)))[..., 3:]
             result = da.concatenate([result, alpha.astype(dt)], axis=-1)
         return result
     if output is None:

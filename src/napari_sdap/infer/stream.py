@@ -3,10 +3,10 @@
 Tiles (see `tiling`) are read and normalised on `read_workers` threads while the device works on
 the current batch; results are written on one writer thread (one writer, so tiles sharing an
 output chunk never race). On CUDA, batches go through pinned memory with non-blocking copies,
-bf16 autocast and channels-last; `torch.compile` is optional. When CUDA runs out of memory the
-tile edge is halved and the remaining tiles re-planned; the record yielded says so. Closing the
-generator stops between batches and waits for in-flight writes, so the caller can abort its
-output cleanly.
+bf16 autocast and channels-last; `torch.compile` is optional. When the device runs out of memory
+(CUDA, MPS or the CPU allocator) the tile edge is halved and the remaining tiles re-planned; the
+record yielded says so. Closing the generator stops between batches and waits for in-flight
+writes, so the caller can abort its output cleanly.
 """
 
 from __future__ import annotations
@@ -24,7 +24,7 @@ import torch
 from torch import nn
 
 from napari_sdap.axes import PlaneView
-from napari_sdap.errors import DeviceError
+from napari_sdap.errors import DeviceError, InputError, SdapError
 from napari_sdap.infer.passes import run_mode
 from napari_sdap.infer.planes import DenoiseStep
 from napari_sdap.infer.tiling import Tile, batches, exact_halo, plan_tiles, split_tiles, tile_size
@@ -65,7 +65,15 @@ def cast_output(y: np.ndarray, dtype: np.dtype) -> np.ndarray:
 
 def read_window(array: Any, view: PlaneView, norm: Normalization, tile: Tile) -> np.ndarray:
     """The normalised float32 (C, h, w) window of `tile`; NaN/Inf raise `InputError`."""
-    block = view.read(array, tile.plane, tile.wy, tile.wx)
+    try:
+        block = view.read(array, tile.plane, tile.wy, tile.wx)
+    except (SdapError, MemoryError):
+        raise
+    except Exception as err:  # decoder errors of a damaged file surface only when read
+        raise InputError(f"could not read plane {tile.plane} of the image near "
+                         f"y={tile.ys.start}, x={tile.xs.start} ({type(err).__name__}: {err}); "
+                         f"the file is probably truncated or corrupted: copy or export it "
+                         f"again") from err
     check_finite(block, f"plane {tile.plane} of the image near y={tile.ys.start}, "
                         f"x={tile.xs.start}")
     return norm.forward(block, view.channel_group(tile.plane)).astype(np.float32, copy=False)
@@ -99,7 +107,10 @@ class _Engine:
 
 
 def _is_oom(err: BaseException) -> bool:
-    return isinstance(err, torch.OutOfMemoryError) or "out of memory" in str(err).lower()
+    """CUDA/MPS 'out of memory' or the CPU allocator's "can't allocate memory"."""
+    text = str(err).lower()
+    return (isinstance(err, torch.OutOfMemoryError) or "out of memory" in text
+            or "can't allocate memory" in text)
 
 
 def iter_tiles(net: nn.Module, norm: Normalization, array: Any, view: PlaneView, out: Any, *,
@@ -150,12 +161,14 @@ def iter_tiles(net: nn.Module, norm: Normalization, array: Any, view: PlaneView,
             try:
                 y = engine(fut.result())
             except (torch.OutOfMemoryError, RuntimeError) as err:
-                if not (engine.cuda and _is_oom(err)) or edge // 2 < max(_MIN_TILE, s):
-                    if engine.cuda and _is_oom(err):
+                if not _is_oom(err) or edge // 2 < max(_MIN_TILE, s):
+                    if _is_oom(err):
+                        other = "device='cpu'" if engine.cuda else "a machine with more memory"
                         raise DeviceError(f"{device} ran out of memory even with {edge}-pixel "
-                                          f"tiles; use a smaller model or device='cpu'") from err
+                                          f"tiles; use a smaller model or {other}") from err
                     raise
-                torch.cuda.empty_cache()
+                if engine.cuda:
+                    torch.cuda.empty_cache()
                 rest = group + [t for g, f in queue for t in g]
                 for _, f in queue:
                     f.cancel()
