@@ -52,14 +52,17 @@ def iter_train(image: Any, axes: str | None = None, *, preset: str = "auto",
     """Train on `image` (or a list of images), yielding a `TrainProgress` after every step.
 
     Stop by breaking out of the loop (or closing the generator): the model keeps what it learned.
-    With `model=`, training continues that model with its own normalisation and settings.
+    With `model=`, training continues that model with its own normalisation and settings (an
+    untrained model from `create_model` gets its normalisation, and with `stride="auto"` its
+    stride, from this first training).
     """
     channel_mode = model.config.channel_mode if model else overrides.get("channel_mode", "auto")
     sources = as_sources(image, axes, channel_mode)
     view = sources[0][1]
     if stride != "auto" and (not isinstance(stride, int) or isinstance(stride, bool)):
         raise ConfigError(f"stride must be 'auto' or an integer 1..8 (got {stride!r})")
-    noise = estimate_noise(sources, seed=seed) if stride == "auto" and model is None else None
+    fresh = model is None or model.normalization is None
+    noise = estimate_noise(sources, seed=seed) if stride == "auto" and fresh else None
     if model is None:
         name = _auto_preset(device) if preset == "auto" else preset
         chosen = noise.stride if noise else stride
@@ -70,9 +73,19 @@ def iter_train(image: Any, axes: str | None = None, *, preset: str = "auto",
         model.record.noise = asdict(noise) if noise else None
         model.normalization = compute_normalization(sources, cfg.normalization, seed)
     else:
-        model._check_fits(view)
-        update = {"steps": steps, **({"stride": stride} if stride != "auto" else {}), **overrides}
+        chosen = noise.stride if noise else stride
+        update = {"steps": steps, **({"stride": chosen} if chosen != "auto" else {}), **overrides}
         model.config = _with_patch(apply_overrides(model.config.model_dump(), **update), sources)
+        if fresh:  # an untrained model from create_model: first training sets its normalisation
+            if view.channels != model.config.network.in_channels:
+                raise InputError(
+                    f"the model takes {model.config.network.in_channels} joint channel(s) but the "
+                    f"image ({view.axes}, shape {view.shape}) gives {view.channels}; create the "
+                    f"model with channels={view.channels}")
+            model.record.noise = asdict(noise) if noise else None
+            model.normalization = compute_normalization(sources, model.config.normalization,
+                                                        model.config.seed)
+        model._check_fits(view)
     cfg = model.config
     dev = resolve_device(device)
     sampler = PatchSampler(sources, model.normalization, cfg.training.patch_size,

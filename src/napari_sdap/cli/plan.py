@@ -8,7 +8,7 @@ from pathlib import Path
 from typing import Any
 
 from napari_sdap.cli.discover import output_path
-from napari_sdap.cli.jobs import FileTask
+from napari_sdap.cli.jobs import FileTask, remove_scratch
 from napari_sdap.cli.record import RunRecord, file_fingerprint, settings_key, sha256_file
 from napari_sdap.cli.report import Reporter
 from napari_sdap.cli.train import open_inputs, train_on, train_settings
@@ -66,6 +66,18 @@ def prepare_model(args: argparse.Namespace, paths: list[Path], record: RunRecord
     return model, path, sha, bad
 
 
+def remove_leftovers(out: Path) -> None:
+    """Delete temporaries a killed run left for `out` (hidden `.<name>.partial-*`, scratch)."""
+    import shutil
+
+    for stale in out.parent.glob(f".{out.name}.partial-*"):
+        if stale.is_dir():
+            shutil.rmtree(stale, ignore_errors=True)
+        else:
+            stale.unlink(missing_ok=True)
+    remove_scratch(str(out))
+
+
 def run_settings(model: Any, args: argparse.Namespace) -> tuple[dict[str, Any], str]:
     """(SDAPConfig as used, key of the settings that change the output pixels)."""
     cfg = model.config.model_dump(mode="json")
@@ -98,6 +110,7 @@ def make_plan(paths: list[Path], outdir: Path, record: RunRecord, model_path: Pa
             plan.failed[path] = verdict.reason
             rep.error(str(path), verdict.reason)
         else:
+            remove_leftovers(out)
             task = FileTask(input=str(path), output=str(out), model_path=str(model_path),
                             model_sha256=model_sha, axes=args.axes, mode=args.mode,
                             tile=args.tile, device=args.device,

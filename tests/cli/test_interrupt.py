@@ -1,0 +1,123 @@
+"""Stopping a batch (Ctrl-C, SIGTERM, a killed process) and resuming it."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import numpy as np
+import pytest
+import tifffile
+
+import napari_sdap.cli.denoise as denoise_cmd
+from napari_sdap.cli import main
+
+SLOW_RUN = """
+import sys, time
+from napari_sdap.api.model import SDAPModel
+real = SDAPModel.iter_denoise
+def slow(self, *a, **k):
+    for step in real(self, *a, **k):
+        time.sleep(0.4)
+        yield step
+SDAPModel.iter_denoise = slow
+from napari_sdap.cli import main
+sys.exit(main(sys.argv[1:]))
+"""
+
+
+def _args(stacks: list[Path], model: Path, out: Path) -> list[str]:
+    return ["denoise", str(stacks[0].parent), "--model", str(model), "--output", str(out),
+            "--device", "cpu", "--threads", "1"]
+
+
+def _visible(out: Path) -> list[str]:
+    return sorted(p.name for p in out.iterdir())
+
+
+def test_ctrl_c_mid_file_then_resume(stacks, model_file, tmp_path, monkeypatch, capsys):
+    out = tmp_path / "out"
+    real = denoise_cmd.denoise_file
+    calls = []
+
+    def stop_in_second_file(task, progress=None):
+        calls.append(task.input)
+        if len(calls) < 2:
+            return real(task, progress)
+
+        def interrupt(step):
+            raise KeyboardInterrupt
+
+        return real(task, interrupt)
+
+    monkeypatch.setattr(denoise_cmd, "denoise_file", stop_in_second_file)
+    assert main(_args(stacks, model_file, out)) == 130
+    err = capsys.readouterr().err
+    assert "stopped after 1 of 3 file(s)" in err and "Traceback" not in err
+    assert _visible(out) == ["cell0_sdap.tif", "sdap_run.json"]  # nothing partial, no temps
+    rec = json.loads((out / "sdap_run.json").read_text())
+    assert rec["runs"][-1]["status"] == "interrupted"
+    assert rec["files"]["cell1_sdap.tif"]["status"] == "interrupted"
+    monkeypatch.setattr(denoise_cmd, "denoise_file", real)
+    assert main(_args(stacks, model_file, out)) == 0
+    assert "2 to denoise, 1 already done" in capsys.readouterr().err
+    assert _visible(out) == ["cell0_sdap.tif", "cell1_sdap.tif", "cell2_sdap.tif",
+                             "sdap_run.json"]
+
+
+def _start_slow(stacks, model_file, out) -> subprocess.Popen:
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join(sys.path)}
+    return subprocess.Popen([sys.executable, "-c", SLOW_RUN, *_args(stacks, model_file, out)],
+                            stderr=subprocess.PIPE, text=True, env=env)
+
+
+def _wait_for_first_output(proc: subprocess.Popen, out: Path) -> None:
+    deadline = time.monotonic() + 120
+    while not (out / "cell0_sdap.tif").exists():
+        assert proc.poll() is None, proc.stderr.read()
+        assert time.monotonic() < deadline, "the batch did not start"
+        time.sleep(0.05)
+
+
+@pytest.mark.skipif(os.name != "posix", reason="POSIX signals")
+@pytest.mark.parametrize("sig", [signal.SIGINT, signal.SIGTERM])
+def test_signal_stops_cleanly(stacks, model_file, tmp_path, sig):
+    out = tmp_path / "out"
+    proc = _start_slow(stacks, model_file, out)
+    _wait_for_first_output(proc, out)
+    time.sleep(0.2)  # inside the second file
+    proc.send_signal(sig)
+    _, err = proc.communicate(timeout=60)
+    assert proc.returncode == 130, err
+    assert "Traceback" not in err and "Run the same command again to resume" in err
+    names = _visible(out)
+    assert "cell2_sdap.tif" not in names and not [n for n in names if n.startswith(".")]
+    rec = json.loads((out / "sdap_run.json").read_text())
+    assert rec["runs"][-1]["status"] == "interrupted"
+
+
+@pytest.mark.skipif(os.name != "posix", reason="POSIX signals")
+def test_killed_run_resumes_and_cleans_up(stacks, model_file, tmp_path, capsys):
+    out = tmp_path / "out"
+    proc = _start_slow(stacks, model_file, out)
+    _wait_for_first_output(proc, out)
+    time.sleep(0.3)
+    proc.kill()  # no chance to clean up: temporaries and a "running" entry stay behind
+    proc.communicate(timeout=60)
+    rec = json.loads((out / "sdap_run.json").read_text())
+    assert rec["runs"][-1]["status"] == "running"
+    assert not (out / "cell2_sdap.tif").exists()
+    assert main(_args(stacks, model_file, out)) == 0
+    assert _visible(out) == ["cell0_sdap.tif", "cell1_sdap.tif", "cell2_sdap.tif",
+                             "sdap_run.json"]
+    from napari_sdap.api import load_model
+
+    model = load_model(model_file)
+    for p in stacks:
+        got = tifffile.imread(out / f"{p.stem}_sdap.tif")
+        np.testing.assert_allclose(got, model.denoise(tifffile.imread(p), "ZYX"), atol=1e-5)

@@ -1,0 +1,56 @@
+"""Noise correlation estimate and the stride chosen from it."""
+
+from __future__ import annotations
+
+import numpy as np
+from conftest import correlated_noise, smooth_image
+
+from napari_sdap.axes import plane_view
+from napari_sdap.training.noise import choose_stride, describe_noise, estimate_noise
+
+
+def _estimate(image):
+    return estimate_noise([(image, plane_view(image.shape, None))])
+
+
+def test_white_noise_gives_stride_one():
+    img = smooth_image((128, 128)) + np.random.default_rng(0).normal(0, 0.1, (128, 128))
+    est = _estimate(img.astype(np.float32))
+    assert est.stride == 1 and est.mode == "bsn"
+    assert abs(est.correlation_x[0]) < 0.1
+
+
+def test_box_filtered_noise_gives_stride_three():
+    img = smooth_image((128, 128)) + correlated_noise((128, 128), 0.1, k=3)
+    est = _estimate(img)
+    # a 3-px box filter correlates lag 1 by 2/3, lag 2 by 1/3, lag 3 not at all
+    assert est.correlation_x[0] > 0.5 and est.correlation_y[0] > 0.5
+    assert est.stride == 3 and est.mode == "sdap_e"
+    assert "stride 3" in describe_noise(est)
+
+
+def test_choose_stride():
+    assert choose_stride([0.05, 0, 0, 0], [0.1, 0, 0, 0]) == 1
+    assert choose_stride([0.5, 0.1, 0, 0], [0.1, 0, 0, 0]) == 2
+    assert choose_stride([0.9, 0.8, 0.7, 0.6], [0.9] * 4) == 5
+
+
+def test_tiny_image_falls_back_to_stride_two():
+    est = _estimate(np.random.default_rng(0).normal(size=(20, 20)).astype(np.float32))
+    assert est.stride == 2 and est.notes
+
+
+def test_large_plane_is_sampled_in_windows():
+    class Recording:
+        def __init__(self, data):
+            self.data, self.shape, self.dtype = data, data.shape, data.dtype
+            self.reads = []
+
+        def __getitem__(self, idx):
+            out = self.data[idx]
+            self.reads.append(out.size)
+            return out
+
+    arr = Recording(np.zeros((3000, 3000), np.float32))
+    estimate_noise([(arr, plane_view(arr.shape, "YX"))])
+    assert arr.reads and max(arr.reads) <= 512 * 512
