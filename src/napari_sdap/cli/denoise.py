@@ -114,24 +114,6 @@ def _run_cluster(batch: Batch, args: argparse.Namespace) -> None:
             raise
 
 
-def _remove_stale_partials(plan: Plan) -> None:
-    """Delete hidden temporaries left by a killed earlier run for the outputs about to be redone.
-
-    `kill -9` (or a power cut) gives a run no chance to clean up: its `.NAME.partial-XXXX` output
-    and `.NAME.parts.zarr` scratch would otherwise stay in the output folder for ever.
-    """
-    import shutil
-
-    for task, _, _ in plan.tasks:
-        out = Path(task.output)
-        for stale in [*out.parent.glob(f".{out.name}.partial-*"),
-                      out.with_name(f".{out.name}.parts.zarr")]:
-            if stale.is_dir() and not stale.is_symlink():
-                shutil.rmtree(stale, ignore_errors=True)
-            elif stale.exists() or stale.is_symlink():
-                stale.unlink(missing_ok=True)
-
-
 def run_denoise(args: argparse.Namespace, rep: Reporter, argv: list[str]) -> int:
     """`napari-sdap denoise INPUT... (--model M | --train) --output DIR`."""
     outdir = Path(args.output)
@@ -151,7 +133,6 @@ def run_denoise(args: argparse.Namespace, rep: Reporter, argv: list[str]) -> int
     settings, key = run_settings(model, args)
     del model  # each worker (or the local job) loads the file it is given
     plan = make_plan(paths, outdir, record, model_path, sha, key, settings, args, bad, rep)
-    _remove_stale_partials(plan)
     batch = Batch(record, rep, plan, args.debug)
     batch.key = key
     where = (f"scheduler {args.scheduler}" if args.scheduler
