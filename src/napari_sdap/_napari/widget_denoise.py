@@ -15,7 +15,7 @@ from napari_sdap._napari.layers import check_layer, layer_axes, level0, show_res
 from napari_sdap._napari.session import device_choices, session_for
 from napari_sdap._napari import store as stores
 from napari_sdap._napari.store import LayerStore, is_managed, lazy
-from napari_sdap._napari.workers import denoise_steps
+from napari_sdap._napari.workers import close_run, denoise_steps
 from napari_sdap.errors import InputError
 
 __all__ = ["DenoiseWidget", "run_metadata"]
@@ -251,6 +251,7 @@ class DenoiseWidget(QWidget):
 
     def _on_aborted(self) -> None:
         self.outcome = "stopped"
+        close_run(self.worker)  # finish the tile being written before the store is deleted
         self._discard()
         self.status.info("stopped; the partial result was discarded")
 

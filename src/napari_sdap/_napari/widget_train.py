@@ -13,7 +13,8 @@ from napari_sdap._napari.layers import check_layer, current_plane_index, layer_a
 from napari_sdap._napari.loss_plot import LossPlot
 from napari_sdap._napari.session import (device_choices, estimate_bytes, format_bytes,
                                          free_bytes, session_for)
-from napari_sdap._napari.workers import Preview, PreviewTarget, Progress, TrainJob, train_steps
+from napari_sdap._napari.workers import (Preview, PreviewTarget, Progress, TrainJob, close_run,
+                                         train_steps)
 from napari_sdap.config import PRESETS
 from napari_sdap.errors import InputError
 
@@ -214,6 +215,7 @@ class TrainWidget(QWidget):
 
     def _on_aborted(self) -> None:
         self.outcome = "stopped"
+        close_run(self.worker)  # stop the patch thread, model back to CPU, record the time
         steps = self.session.model.record.steps if self.session.model is not None else 0
         self.status.info(f"stopped at step {steps}; the model is kept (Continue, Save or Denoise)")
 

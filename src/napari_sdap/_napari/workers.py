@@ -1,7 +1,7 @@
 """Generators run inside napari thread workers (no Qt here, so they are testable on their own).
 
 Each yields small records the widgets turn into progress bars, loss curves and layer updates;
-the widgets stop a run by quitting the worker, which closes the generator at its next yield.
+the widgets stop a run by quitting the worker and then closing its generator (`close_run`).
 All array work (training, the preview denoise, writing tiles) happens here, off the main thread.
 """
 
@@ -15,7 +15,8 @@ from typing import Any
 
 import numpy as np
 
-__all__ = ["Preview", "PreviewTarget", "Progress", "TrainJob", "denoise_steps", "train_steps"]
+__all__ = ["Preview", "PreviewTarget", "Progress", "TrainJob", "close_run", "denoise_steps",
+           "train_steps"]
 
 
 @dataclass(frozen=True)
@@ -147,3 +148,22 @@ def denoise_steps(model: Any, image: Any, out: Any, axes: str, *, mode: str = "a
     """
     kwargs = {"tile": tile} if supports_tiles(model) else {}
     yield from model.iter_denoise(image, out, axes, mode=mode, device=device, **kwargs)
+
+
+def close_run(worker: Any) -> None:
+    """Close the generator of a worker that was stopped, so its clean-up runs now.
+
+    superqt's GeneratorWorker leaves its loop on quit() without closing the generator, so the
+    `finally` blocks of training and tiled inference (stop the patch and tile threads, wait for
+    the tile being written, move the network off the GPU, record the time) would only run
+    whenever the worker is garbage-collected, after the widget has already deleted the partial
+    output that a still-running writer thread may write into. Called from the `aborted` handler:
+    the worker emits `aborted` between two steps, so the generator is suspended, not running.
+    """
+    gen = getattr(worker, "_gen", None)
+    if gen is None:
+        return
+    try:
+        gen.close()
+    except ValueError:  # still executing in the worker thread: it is closed when collected
+        pass
