@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import errno
+import threading
 
 import dask.array as da
 import numpy as np
@@ -47,6 +48,12 @@ def notifications():
                     if n.severity == NotificationSeverity.ERROR]
 
 
+def _sdap_threads(before):
+    """Training/reading/writing threads of a stopped run that are still alive."""
+    return [t for t in threading.enumerate() if t.name.startswith("sdap-") and t.is_alive()
+            and t not in before]
+
+
 def _idle(qtbot, widget):
     qtbot.waitUntil(lambda: widget.worker is None, timeout=60_000)
 
@@ -63,6 +70,7 @@ def test_stop_training_keeps_the_model_and_the_layer(make_napari_viewer, qtbot, 
     image = noisy((64, 64))
     layer = viewer.add_image(image.copy(), name="cells")
     before = digest(layer.data)
+    before_threads = set(threading.enumerate())
     train = TrainWidget(viewer)
     train.preset.setCurrentText("tiny")
     for box, value in ((train.steps, 5000), (train.width_, 8), (train.blocks, 1),
@@ -74,6 +82,7 @@ def test_stop_training_keeps_the_model_and_the_layer(make_napari_viewer, qtbot, 
     train.stop()
     _idle(qtbot, train)
     assert train.outcome == "stopped"
+    qtbot.waitUntil(lambda: not _sdap_threads(before_threads), timeout=10_000)
     model = train.session.model
     assert 2 <= model.record.steps < 5000
     assert np.isfinite(model.denoise(image, device="cpu")).all()
@@ -93,9 +102,11 @@ def test_stop_denoising_restores_the_previous_result(make_napari_viewer, qtbot, 
     layer.data = da.from_array(SlowArray(stack), chunks=(1, 32, 32), asarray=False)
     widget.start()
     qtbot.waitUntil(lambda: widget.progress.value() >= 1, timeout=30_000)
+    before_threads = set(threading.enumerate())
     widget.stop()
     _idle(qtbot, widget)
     assert widget.outcome == "stopped"
+    qtbot.waitUntil(lambda: not _sdap_threads(before_threads), timeout=10_000)
     np.testing.assert_array_equal(np.asarray(viewer.layers["stack [SDAP]"].data), done)
     assert first.exists()
     assert sorted(p.name for p in cache.iterdir()) == [first.name]  # no partial store left

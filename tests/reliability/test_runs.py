@@ -13,9 +13,19 @@ from napari_sdap.errors import ConfigError, DeviceError, InputError
 
 from .helpers import TINY, digest, noisy
 
+_BEFORE: set[threading.Thread] = set()
+
 
 def _patch_threads() -> list[str]:
-    return [t.name for t in threading.enumerate() if t.name.startswith("sdap-patches")]
+    """Patch-sampler threads started by this test and still alive."""
+    return [t.name for t in threading.enumerate()
+            if t.name.startswith("sdap-patches") and t not in _BEFORE]
+
+
+@pytest.fixture(autouse=True)
+def _threads_before():
+    _BEFORE.clear()
+    _BEFORE.update(threading.enumerate())
 
 
 def test_breaking_out_of_training_keeps_a_usable_model():
