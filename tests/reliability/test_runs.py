@@ -138,3 +138,21 @@ def test_bad_training_settings_are_refused_before_training(kwargs, words):
     args = {**TINY, "steps": 1, "stride": 2, **kwargs}
     with pytest.raises(ConfigError, match=words):
         napari_sdap.train(noisy((48, 48)), **args)
+
+
+def test_ctrl_c_during_train_propagates_and_cleans_up(monkeypatch):
+    from napari_sdap.training import loop
+
+    real = loop.cyclic_loss
+    calls = {"n": 0}
+
+    def interrupted(*args, **kwargs):
+        calls["n"] += 1
+        if calls["n"] == 2:
+            raise KeyboardInterrupt
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(loop, "cyclic_loss", interrupted)
+    with pytest.raises(KeyboardInterrupt):
+        napari_sdap.train(noisy((48, 48)), steps=10, stride=2, **TINY)
+    assert _patch_threads() == []

@@ -179,11 +179,25 @@ def test_training_images_with_different_channels_are_refused():
         quick_train([])
 
 
-def test_dask_arrays_of_unknown_size_ask_for_chunk_sizes():
+def test_dask_arrays_of_unknown_size_ask_for_chunk_sizes(gray_model):
     lazy = da.from_array(noisy((48, 48)), chunks=16)
     lazy = lazy[lazy[:, 0] > -10]  # boolean indexing: the row count is unknown (NaN)
     with pytest.raises(InputError, match=r"unknown sizes.*compute_chunk_sizes\(\)"):
         quick_train(lazy)
+    with pytest.raises(InputError, match=r"unknown sizes.*compute_chunk_sizes\(\)"):
+        gray_model.denoise(lazy)
+
+
+def test_rgba_lazy_and_file_outputs_keep_alpha(rgb_model, tmp_path):
+    rgba = noisy((32, 32, 4), seed=10)
+    rgba[..., 3] = np.arange(32)[None, :] / 31
+    eager = rgb_model.denoise(rgba)
+    lazy = rgb_model.denoise(rgba, lazy=True, tile=16)
+    assert lazy.shape == rgba.shape
+    np.testing.assert_allclose(np.asarray(lazy), eager, atol=2e-5)
+    written = rgb_model.denoise(rgba, output=tmp_path / "rgba.zarr")
+    np.testing.assert_array_equal(np.asarray(written[...])[..., 3], rgba[..., 3])
+    np.testing.assert_allclose(np.asarray(written[...]), eager, atol=2e-5)
 
 
 def test_read_only_output_array_is_refused_before_any_work(gray_model):
