@@ -24,13 +24,13 @@ from typing import Any
 log = logging.getLogger("napari_sdap.example")
 
 
-def load_data(path: str | None) -> tuple[Any, dict[str, Any]]:
+def load_data(path: str | None, planes: int, size: int) -> tuple[Any, dict[str, Any]]:
     """Your image (lazily, via tifffile's zarr view) or the generated correlated-noise stack."""
     if path is None:
-        from napari_sdap._napari.sample_data import correlated_stack
+        from napari_sdap._napari.sample_data import correlated_stack, make_stack
 
-        data, meta, _ = correlated_stack()[0]
-        return data, meta
+        _, meta, _ = correlated_stack()[0]  # name, scale, units of the sample
+        return make_stack(planes, size)[1], meta
     import tifffile
     import zarr
 
@@ -45,6 +45,8 @@ def main(argv: list[str] | None = None) -> Any:
                         default=os.environ.get("NAPARI_SDAP_HEADLESS", "") not in ("", "0"))
     parser.add_argument("--image", help="a TIFF file to denoise (default: generated sample)")
     parser.add_argument("--axes", default=None, help="axes of --image, e.g. ZYX or TYX")
+    parser.add_argument("--planes", type=int, default=8, help="planes of the generated stack")
+    parser.add_argument("--size", type=int, default=128, help="edge of the generated stack")
     parser.add_argument("--preset", default="tiny", help="tiny, fast or paper")
     parser.add_argument("--steps", type=int, default=200)
     parser.add_argument("--device", default="auto")
@@ -58,7 +60,7 @@ def main(argv: list[str] | None = None) -> Any:
     import napari_sdap
     from napari_sdap.training.noise import describe_noise
 
-    data, meta = load_data(args.image)
+    data, meta = load_data(args.image, args.planes, args.size)
     axes = args.axes or ("ZYX" if args.image is None else None)
     viewer = napari.Viewer(show=not args.headless, title="napari-sdap example")
     source = viewer.add_image(data, **meta)

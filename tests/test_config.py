@@ -32,7 +32,7 @@ def test_patch_rounded_to_stride():
 
 
 def test_patch_not_multiple_of_stride_is_a_config_error():
-    with pytest.raises(ConfigError, match="multiple of training.stride"):
+    with pytest.raises(ConfigError, match=r"multiple of training\.stride"):
         config_from_preset("tiny", stride=5, patch_size=48)
 
 

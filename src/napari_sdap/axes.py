@@ -135,7 +135,8 @@ class PlaneView:
         """Axes letters left after indexing one plane, in array order."""
         return [a for i, a in enumerate(self.axes) if i not in self.loop_axes]
 
-    def read(self, array: Any, n: int, ys: slice = slice(None), xs: slice = slice(None)) -> np.ndarray:
+    def read(self, array: Any, n: int, ys: slice = slice(None),
+             xs: slice = slice(None)) -> np.ndarray:
         """Read region (ys, xs) of plane `n` as a float32 (C, h, w) numpy array."""
         block = np.asarray(array[self.index(n, ys, xs)])
         order = self._order()

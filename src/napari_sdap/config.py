@@ -208,5 +208,6 @@ def config_from_preset(preset: str, channels: int = 1, **overrides: Any) -> SDAP
     if preset not in PRESETS:
         raise ConfigError(f"preset must be one of {sorted(PRESETS)} (got {preset!r})")
     data: dict[str, Any] = {s: dict(v) for s, v in PRESETS[preset].items()}
-    data.setdefault("network", {}).update(preset=preset, in_channels=channels, out_channels=channels)
+    data.setdefault("network", {}).update(preset=preset, in_channels=channels,
+                                          out_channels=channels)
     return apply_overrides(data, **overrides)

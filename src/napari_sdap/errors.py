@@ -47,4 +47,4 @@ class OutputError(SdapError, OSError):
 
 
 class StoppedError(SdapError):
-    """A run was stopped by the user before it finished; nothing complete-looking was left behind."""
+    """A run was stopped by the user before it finished; nothing complete-looking was left."""

@@ -32,13 +32,14 @@ def tiny(qtbot):
     """Settings for a tiny, fast training run on a Train widget."""
 
     def apply(widget, steps=6):
-        widget.preset.setCurrentText("tiny")
-        widget.steps.setValue(steps)
-        widget.width_.setValue(8)
-        widget.blocks.setValue(1)
-        widget.batch.setValue(2)
-        widget.patch.setValue(32)
-        widget.device.setCurrentText("cpu")
+        s = widget.settings
+        s.preset.setCurrentText("tiny")
+        s.steps.setValue(steps)
+        s.width_.setValue(8)
+        s.blocks.setValue(1)
+        s.batch.setValue(2)
+        s.patch.setValue(32)
+        s.device.setCurrentText("cpu")
         return widget
 
     return apply

@@ -42,7 +42,7 @@ def test_widgets_and_samples_through_napari(make_napari_viewer):
     viewer.open_sample("napari-sdap", "noisy_cells")
     layer = viewer.layers["noisy cells"]
     assert layer.data.shape == (256, 256) and layer.data.dtype == np.uint16
-    dock, widget = viewer.window.add_plugin_dock_widget("napari-sdap", "Train")
+    _dock, widget = viewer.window.add_plugin_dock_widget("napari-sdap", "Train")
     assert widget.picker.currentText() == "noisy cells" and widget.axes.text() == "YX"
     _, denoise = viewer.window.add_plugin_dock_widget("napari-sdap", "Denoise")
     assert denoise.session is widget.session  # both widgets share the viewer's model
@@ -54,7 +54,7 @@ def test_sample_stack_has_correlated_noise():
 
     data, meta, kind = correlated_stack()[0]
     assert kind == "image" and data.shape == (8, 128, 128) and meta["scale"] == (2.0, 0.5, 0.5)
-    clean, noisy = make_stack()
+    _clean, noisy = make_stack()
     assert estimate_noise([(noisy, plane_view(noisy.shape, "ZYX"))]).stride >= 2
     cells = noisy_cells()[0][0]
     assert estimate_noise([(cells, plane_view(cells.shape, "YX"))]).stride == 1

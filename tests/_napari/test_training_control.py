@@ -24,7 +24,7 @@ def test_stop_keeps_a_usable_model_and_continue_resumes(make_napari_viewer, qtbo
     assert 2 <= stopped_at < 5000
     assert model.denoise(small_image, device="cpu").shape == small_image.shape
     assert train.continue_btn.isEnabled()
-    train.steps.setValue(3)
+    train.settings.steps.setValue(3)
     train.start(resume=True)
     wait_idle(train)
     assert train.outcome == "done", train.status.text()
@@ -44,12 +44,12 @@ def test_patch_larger_than_image_is_an_error_notification(make_napari_viewer, sm
     viewer = make_napari_viewer()
     viewer.add_image(small_image, name="small")
     train = tiny(TrainWidget(viewer), steps=2)
-    train.patch.setValue(128)
+    train.settings.patch.setValue(128)
     train.start()
     assert train.worker is None and train.outcome == "idle"
     assert any("patch size 128 is larger than the image plane 64x64" in m for m in errors())
     assert train.train_btn.isEnabled()
-    train.patch.setValue(32)  # the viewer and widget stay usable
+    train.settings.patch.setValue(32)  # the viewer and widget stay usable
     train.start()
     wait_idle(train)
     assert train.outcome == "done", train.status.text()

@@ -16,7 +16,7 @@ def test_widgets_build_and_prefill_axes(make_napari_viewer, small_image):
     assert train.axes.text() == "TYX"
     assert denoise.axes.text() == "TYX"
     assert not denoise.run_btn.isEnabled()  # no model yet
-    assert "training needs" in train.memory.text()
+    assert "training needs" in train.settings.memory.text()
 
 
 def test_train_then_denoise(make_napari_viewer, qtbot, small_image, tiny, wait_idle):

@@ -9,8 +9,8 @@ from conftest import smooth_image
 TINY = {"preset": "tiny", "width": 8, "blocks": 1, "batch_size": 4, "patch_size": 24}
 
 
-@pytest.fixture(scope="session")
-def gray_model():
+@pytest.fixture(scope="session", name="gray_model")
+def gray_model_fixture():
     from napari_sdap.api import train
 
     clean = smooth_image((64, 64))

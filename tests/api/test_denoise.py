@@ -5,7 +5,7 @@ from __future__ import annotations
 import dask.array as da
 import numpy as np
 import pytest
-from api_helpers import TINY, gray_model  # noqa: F401
+from api_helpers import TINY, gray_model_fixture  # noqa: F401
 from conftest import smooth_image
 
 from napari_sdap.api import create_model, train

@@ -22,7 +22,8 @@ def test_training_raises_psnr_on_correlated_noise(tmp_path):
     before = _psnr(noisy, clean)
     denoised = model.denoise(noisy)
     after = _psnr(denoised, clean)
-    # measured: 20.0 dB -> 27.6 dB (SDAP(E)); demand a clear gain with headroom
-    assert after >= before + 4.0, f"PSNR {before:.2f} -> {after:.2f} dB"
+    # measured here: 20.0 -> 27.6 dB (SDAP(E)); other image/noise/training seeds gave +3.7 to
+    # +8.2 dB at 100 steps, so demand +3 dB
+    assert after >= before + 3.0, f"PSNR {before:.2f} -> {after:.2f} dB"
     path = model.save(tmp_path / "e2e.safetensors")
     np.testing.assert_array_equal(load_model(path).denoise(noisy), denoised)

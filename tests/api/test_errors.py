@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-from api_helpers import TINY, gray_model  # noqa: F401
+from api_helpers import TINY, gray_model_fixture  # noqa: F401
 
 from napari_sdap.api import create_model, train
 from napari_sdap.errors import AxesError, ConfigError, DeviceError, InputError, SdapError
@@ -82,7 +82,7 @@ def test_model_and_image_channels_must_match(gray_model):
 
 
 def test_untrained_model():
-    with pytest.raises(InputError, match="untrained.*train it first"):
+    with pytest.raises(InputError, match=r"untrained.*train it first"):
         create_model("tiny").denoise(GOOD)
 
 
@@ -102,7 +102,7 @@ def test_bad_settings(kw, error, words):
 
 
 def test_bad_mode_and_device_for_denoise(gray_model):
-    with pytest.raises(ConfigError, match="mode must be one of"):
+    with pytest.raises(ConfigError, match=r"mode must be one of"):
         gray_model.denoise(GOOD, mode="fancy")
     with pytest.raises(DeviceError):
         gray_model.denoise(GOOD, device="cuda:9")

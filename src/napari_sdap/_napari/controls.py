@@ -5,7 +5,7 @@ from __future__ import annotations
 import logging
 from typing import Any
 
-from qtpy.QtWidgets import QComboBox, QLabel, QSpinBox, QWidget
+from qtpy.QtWidgets import QComboBox, QLabel, QSizePolicy, QSpinBox, QWidget
 
 __all__ = ["LayerPicker", "StatusLabel", "auto_spin", "report_error"]
 
@@ -86,9 +86,12 @@ def spin_value(box: QSpinBox) -> int | None:
 class StatusLabel(QLabel):
     """One line of status text; errors in red."""
 
-    def __init__(self, text: str = "") -> None:
+    def __init__(self, text: str = "", lines: int = 2) -> None:
         super().__init__(text)
         self.setWordWrap(True)
+        # word-wrapped labels in layouts do not grow by themselves: reserve the lines
+        self.setMinimumHeight(self.fontMetrics().lineSpacing() * lines + 4)
+        self.setSizePolicy(QSizePolicy.Policy.Preferred, QSizePolicy.Policy.Minimum)
 
     def info(self, text: str) -> None:
         self.setStyleSheet("")

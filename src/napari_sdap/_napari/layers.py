@@ -8,8 +8,8 @@ import numpy as np
 
 from napari_sdap.errors import AxesError, InputError
 
-__all__ = ["check_layer", "current_plane_index", "layer_axes", "level0", "result_name",
-           "show_preview", "show_result"]
+__all__ = ["check_layer", "current_plane_index", "layer_axes", "level0", "preview_target",
+           "residual", "result_name", "show_preview", "show_result"]
 
 _LABELS = {
     "t": "T", "time": "T", "frame": "T", "frames": "T",
@@ -165,3 +165,25 @@ def show_preview(viewer: Any, source: Any, data: np.ndarray, target: Any) -> Any
     extra = {} if source.rgb else {"colormap": source.colormap.name}
     return viewer.add_image(data, name=name, scale=scale, translate=translate, rgb=source.rgb,
                             contrast_limits=tuple(source.contrast_limits), **extra)
+
+
+def preview_target(viewer: Any, layer: Any, axes: str) -> Any:
+    """What the training preview should denoise: the plane on screen, around the view centre."""
+    from napari_sdap._napari.workers import PreviewTarget
+
+    index, sub = current_plane_index(viewer, layer, axes)
+    channel = None
+    if "C" in sub and not layer.rgb:  # independent channels: show the one on screen
+        c = axes.index("C")
+        step = viewer.dims.current_step[len(viewer.dims.current_step) - layer.ndim + c]
+        channel = int(min(step, level0(layer).shape[c] - 1))
+    return PreviewTarget(index, sub, channel, axes)
+
+
+def residual(image: Any, output: Any, rgb: bool) -> Any:
+    """Lazy ``image - output`` (float32, dask); the channel mean for RGB."""
+    import dask.array as da
+
+    src = image if isinstance(image, da.Array) else da.from_array(image, chunks=output.chunks)
+    res = src.astype("float32") - output
+    return res.mean(axis=-1) if rgb else res

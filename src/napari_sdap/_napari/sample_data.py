@@ -73,7 +73,7 @@ def make_stack(planes: int = 8, size: int = 128, seed: int = 1,
     rng = np.random.default_rng(seed)
     base = _cells((size, size), rng, n_cells=max(4, size * size // 1500))
     shift = np.linspace(-3, 3, planes)
-    clean = np.stack([np.roll(base, int(round(s)), axis=1) * (0.7 + 0.3 * np.cos(s / 3))
+    clean = np.stack([np.roll(base, round(s), axis=1) * (0.7 + 0.3 * np.cos(s / 3))
                       for s in shift]).astype(np.float32)
     white = rng.normal(0, 1, (planes, size + k - 1, size + k - 1))
     noise = sum(white[:, dy:dy + size, dx:dx + size] for dy in range(k) for dx in range(k)) / k

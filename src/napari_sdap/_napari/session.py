@@ -1,4 +1,4 @@
-"""State shared by the Train and Denoise widgets of one viewer, devices and memory estimates."""
+"""State shared by the Train and Denoise widgets of one viewer: the current model."""
 
 from __future__ import annotations
 
@@ -7,8 +7,7 @@ from typing import Any
 
 from qtpy.QtCore import QObject, Signal
 
-__all__ = ["Session", "device_choices", "estimate_bytes", "format_bytes", "free_bytes",
-           "session_for"]
+__all__ = ["Session", "model_file_dialog", "session_for"]
 
 
 class Session(QObject):
@@ -27,6 +26,18 @@ class Session(QObject):
     def set_model(self, model: Any, source: str) -> None:
         self.model, self.source = model, source
         self.model_changed.emit(model)
+
+    def load(self, path: str) -> Any:
+        """Load a model file (never unpickled) and make it the current model."""
+        from napari_sdap import load_model
+
+        model = load_model(path)
+        self.set_model(model, str(path))
+        return model
+
+    def save(self, path: str) -> Any:
+        """Save the current model (safetensors + JSON, written atomically); returns the path."""
+        return self.model.save(path)
 
     def describe(self) -> str:
         m = self.model
@@ -47,50 +58,14 @@ def session_for(viewer: Any) -> Session:
     return _SESSIONS[viewer]
 
 
-def device_choices() -> list[str]:
-    """`auto` followed by the devices torch sees (cuda:N, mps, cpu)."""
-    from napari_sdap.model.device import available_devices
+def model_file_dialog(parent: Any, save: bool) -> str | None:
+    """Ask for a model file to save to or load from; None when cancelled."""
+    from qtpy.QtWidgets import QFileDialog
 
-    return ["auto", *available_devices()]
-
-
-def free_bytes(device: str) -> int | None:
-    """Free memory on `device` (GPU memory for cuda, system RAM otherwise); None if unknown."""
-    try:
-        if device.startswith("cuda"):
-            import torch
-
-            index = int(device.split(":")[1]) if ":" in device else 0
-            return int(torch.cuda.mem_get_info(index)[0])
-        import psutil
-
-        return int(psutil.virtual_memory().available)
-    except Exception:
-        return None
-
-
-def estimate_bytes(width: int, blocks: int, channels: int, pixels: int, training: bool,
-                   half: bool = False) -> int:
-    """Rough peak memory of the blind-spot network on `pixels` input pixels per call.
-
-    Counts the feature maps kept for the backward pass: per branch 5 + 2 * blocks maps of
-    `width` channels, two branches, plus ~3 maps in the fusion head; training keeps about twice
-    the forward activations (outputs and gradients) plus Adam's copies of the weights.
-    """
-    maps = 2 * (5 + 2 * blocks) + 3
-    per_value = 2 if half else 4
-    act = pixels * width * maps * per_value
-    params = (2 * blocks * (9 + 1) + 12) * width * width + 2 * channels * width
-    if training:
-        return int(2.0 * act + 4 * params * 4)
-    return int(act // max(1, maps // 4) + params * 4)  # no_grad: only a few maps live at once
-
-
-def format_bytes(n: int | None) -> str:
-    if n is None:
-        return "?"
-    for unit in ("B", "KB", "MB", "GB", "TB"):
-        if n < 1024 or unit == "TB":
-            return f"{n:.0f} {unit}" if unit == "B" else f"{n:.1f} {unit}"
-        n /= 1024
-    return f"{n:.1f} TB"  # pragma: no cover
+    kinds = "SDAP model (*.safetensors);;All files (*)"
+    if save:
+        path, _ = QFileDialog.getSaveFileName(parent, "Save SDAP model",
+                                              "sdap_model.safetensors", kinds)
+    else:
+        path, _ = QFileDialog.getOpenFileName(parent, "Load SDAP model", "", kinds)
+    return path or None

@@ -18,7 +18,7 @@ import numpy as np
 
 from napari_sdap.errors import OutputError
 
-__all__ = ["LayerStore", "default_folder", "is_managed", "lazy"]
+__all__ = ["LayerStore", "default_folder", "is_managed", "lazy", "run_metadata"]
 
 
 def default_folder() -> Path:
@@ -95,3 +95,13 @@ def lazy(array: Any) -> Any:
     import dask.array as da
 
     return da.from_zarr(array, name=f"sdap-{time.perf_counter_ns()}")
+
+
+def run_metadata(model: Any, layer: Any, axes: str, mode: str, store: Any) -> dict[str, Any]:
+    """What is recorded with a denoised layer (and in its zarr store): config and model record."""
+    r = model.record
+    return {"config": model.config.model_dump(mode="json"), "mode": model.resolve_mode(mode),
+            "axes": axes, "source_layer": layer.name, "store": str(store.path),
+            "complete": bool(store.done),
+            "record": {"steps": r.steps, "final_loss": r.final_loss, "seed": r.seed,
+                       "noise": r.noise, "trained_on": r.trained_on, "versions": r.versions}}

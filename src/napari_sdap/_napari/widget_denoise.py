@@ -6,31 +6,38 @@ import time
 from pathlib import Path
 from typing import Any
 
-from qtpy.QtWidgets import (QCheckBox, QComboBox, QFileDialog, QFormLayout, QHBoxLayout,
-                            QLabel, QLineEdit, QProgressBar, QPushButton, QVBoxLayout, QWidget)
+from qtpy.QtWidgets import (
+    QCheckBox,
+    QComboBox,
+    QFileDialog,
+    QFormLayout,
+    QHBoxLayout,
+    QLabel,
+    QLineEdit,
+    QProgressBar,
+    QPushButton,
+    QVBoxLayout,
+    QWidget,
+)
 
-from napari_sdap._napari.controls import (LayerPicker, StatusLabel, auto_spin, report_error,
-                                          spin_value)
-from napari_sdap._napari.layers import check_layer, layer_axes, level0, show_result
-from napari_sdap._napari.session import device_choices, session_for
 from napari_sdap._napari import store as stores
-from napari_sdap._napari.store import LayerStore, is_managed, lazy
+from napari_sdap._napari.controls import (
+    LayerPicker,
+    StatusLabel,
+    auto_spin,
+    report_error,
+    spin_value,
+)
+from napari_sdap._napari.devices import device_choices
+from napari_sdap._napari.layers import check_layer, layer_axes, level0, residual, show_result
+from napari_sdap._napari.session import model_file_dialog, session_for
+from napari_sdap._napari.store import LayerStore, is_managed, lazy, run_metadata
 from napari_sdap._napari.workers import close_run, denoise_steps
 from napari_sdap.errors import InputError
 
-__all__ = ["DenoiseWidget", "run_metadata"]
+__all__ = ["DenoiseWidget"]
 
 _REFRESH_S = 0.5
-
-
-def run_metadata(model: Any, layer: Any, axes: str, mode: str, store: Any) -> dict[str, Any]:
-    """What is recorded with a denoised layer (and in its zarr store): config and model record."""
-    r = model.record
-    return {"config": model.config.model_dump(mode="json"), "mode": model.resolve_mode(mode),
-            "axes": axes, "source_layer": layer.name, "store": str(store.path),
-            "complete": bool(store.done),
-            "record": {"steps": r.steps, "final_loss": r.final_loss, "seed": r.seed,
-                       "noise": r.noise, "trained_on": r.trained_on, "versions": r.versions}}
 
 
 class DenoiseWidget(QWidget):
@@ -119,15 +126,11 @@ class DenoiseWidget(QWidget):
 
     def load_model(self, path: str | None = None) -> None:
         """Load a model file as the current model."""
-        if path is None:
-            path, _ = QFileDialog.getOpenFileName(self, "Load SDAP model", "",
-                                                  "SDAP model (*.safetensors);;All files (*)")
-            if not path:
-                return
+        path = path or model_file_dialog(self, save=False)
+        if not path:
+            return
         try:
-            from napari_sdap import load_model
-
-            self.session.set_model(load_model(path), str(path))
+            self.session.load(path)
             self.status.info(f"loaded {path}")
         except Exception as err:
             report_error(err, self.status)
@@ -222,18 +225,11 @@ class DenoiseWidget(QWidget):
         self.status.info(f"done: {self.out_layer.name} (saved in {self.store.final})")
 
     def _add_residual(self, array: Any) -> None:
-        import dask.array as da
-
-        out = lazy(array)
-        src = self.image if hasattr(self.image, "dask") else da.from_array(self.image,
-                                                                           chunks=out.chunks)
-        res = src.astype("float32") - out
-        if self.layer.rgb:
-            res = res.mean(axis=-1)
         lo, hi = self.layer.contrast_limits
         half = max((hi - lo) / 4, 1e-6)
-        show_result(self.viewer, self.layer, res, kind="SDAP residual", rgb=False,
-                    colormap="gray", contrast_limits=(-half, half))
+        show_result(self.viewer, self.layer, residual(self.image, lazy(array), self.layer.rgb),
+                    kind="SDAP residual", rgb=False, colormap="gray",
+                    contrast_limits=(-half, half))
 
     def _discard(self) -> None:
         if self.store is not None:

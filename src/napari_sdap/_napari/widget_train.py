@@ -4,18 +4,23 @@ from __future__ import annotations
 
 from typing import Any
 
-from qtpy.QtWidgets import (QCheckBox, QComboBox, QFileDialog, QFormLayout, QHBoxLayout,
-                            QLineEdit, QProgressBar, QPushButton, QVBoxLayout, QWidget)
+from qtpy.QtWidgets import (
+    QCheckBox,
+    QFormLayout,
+    QHBoxLayout,
+    QLineEdit,
+    QProgressBar,
+    QPushButton,
+    QVBoxLayout,
+    QWidget,
+)
 
-from napari_sdap._napari.controls import (LayerPicker, StatusLabel, auto_spin, report_error,
-                                          spin_value)
-from napari_sdap._napari.layers import check_layer, current_plane_index, layer_axes, level0
+from napari_sdap._napari.controls import LayerPicker, StatusLabel, report_error
+from napari_sdap._napari.layers import check_layer, layer_axes, level0, preview_target
 from napari_sdap._napari.loss_plot import LossPlot
-from napari_sdap._napari.session import (device_choices, estimate_bytes, format_bytes,
-                                         free_bytes, session_for)
-from napari_sdap._napari.workers import (Preview, PreviewTarget, Progress, TrainJob, close_run,
-                                         train_steps)
-from napari_sdap.config import PRESETS
+from napari_sdap._napari.session import model_file_dialog, session_for
+from napari_sdap._napari.train_settings import TrainSettings
+from napari_sdap._napari.workers import Preview, Progress, TrainJob, close_run, train_steps
 from napari_sdap.errors import InputError
 
 __all__ = ["TrainWidget"]
@@ -39,26 +44,10 @@ class TrainWidget(QWidget):
         self.axes = QLineEdit()
         self.axes.setToolTip("One letter per dimension from S T C Z Y X. Filled in from the layer;"
                              " C = channels (RGB channels go through the network together).")
-        self.preset = QComboBox()
-        self.preset.addItems(["auto", *PRESETS])
-        self.preset.setToolTip("auto: 'fast' on CPU, 'paper' on a GPU. tiny: demos and tests.")
-        self.steps = auto_spin(0, 1_000_000, special="preset", step=100,
-                               tip="Optimiser steps of this run (Continue adds this many)")
-        self.patch = auto_spin(0, 4096, step=8, tip="Square training patch edge in pixels")
-        self.stride = QComboBox()
-        self.stride.addItems(["auto", "1", "2", "3", "4", "5"])
-        self.stride.setToolTip("RSG stride. auto measures the noise correlation on the layer: "
-                               "1 for white noise, larger for spatially correlated noise.")
-        self.width_ = auto_spin(3, 1024, 3, special="preset", tip="Network width C")
-        self.blocks = auto_spin(0, 32, special="preset", tip="Dilated blocks M per branch")
-        self.batch = auto_spin(0, 4096, special="preset", tip="Patches per step")
-        self.seed = auto_spin(0, 2**31 - 1, 0, special="", tip="Seed (same seed, same model)")
-        self.device = QComboBox()
-        self.device.addItems(device_choices())
+        self.settings = TrainSettings()
         self.preview = QCheckBox("preview the shown plane while training")
         self.preview.setChecked(True)
-        self.memory = StatusLabel()
-        self.noise = StatusLabel("noise: measured when training starts")
+        self.noise = StatusLabel("noise: measured when training starts", lines=3)
         self.status = StatusLabel("choose a layer and press Train")
         self.progress = QProgressBar()
         self.plot = LossPlot()
@@ -74,15 +63,11 @@ class TrainWidget(QWidget):
 
     def _layout(self) -> None:
         form = QFormLayout()
-        for label, w in (("layer", self.picker), ("axes", self.axes), ("preset", self.preset),
-                         ("steps", self.steps), ("patch size", self.patch),
-                         ("stride", self.stride), ("width", self.width_),
-                         ("blocks", self.blocks), ("batch", self.batch), ("seed", self.seed),
-                         ("device", self.device)):
-            form.addRow(label, w)
-        form.addRow("", self.memory)
+        form.addRow("layer", self.picker)
+        form.addRow("axes", self.axes)
         box = QVBoxLayout(self)
         box.addLayout(form)
+        box.addWidget(self.settings)
         box.addWidget(self.preview)
         row = QHBoxLayout()
         for b in (self.train_btn, self.stop_btn, self.continue_btn):
@@ -100,10 +85,6 @@ class TrainWidget(QWidget):
 
     def _connect(self) -> None:
         self.picker.currentIndexChanged.connect(self._on_layer)
-        for w in (self.preset, self.device):
-            w.currentIndexChanged.connect(self._update_memory)
-        for s in (self.patch, self.width_, self.blocks, self.batch):
-            s.valueChanged.connect(self._update_memory)
         self.train_btn.clicked.connect(lambda: self.start(resume=False))
         self.continue_btn.clicked.connect(lambda: self.start(resume=True))
         self.stop_btn.clicked.connect(self.stop)
@@ -116,26 +97,8 @@ class TrainWidget(QWidget):
     def _on_layer(self, *_: Any) -> None:
         layer = self.picker.layer()
         self.axes.setText(layer_axes(layer) if layer is not None else "")
-        self._update_memory()
-
-    def _settings(self) -> dict[str, Any]:
-        over = {k: spin_value(w) for k, w in (("patch_size", self.patch), ("width", self.width_),
-                                               ("blocks", self.blocks), ("batch_size", self.batch))}
-        stride = self.stride.currentText()
-        return {"preset": self.preset.currentText(), "steps": spin_value(self.steps),
-                "stride": "auto" if stride == "auto" else int(stride),
-                "seed": self.seed.value(), "device": self.device.currentText(),
-                "overrides": {k: v for k, v in over.items() if v is not None}}
-
-    def _update_memory(self, *_: Any) -> None:
-        s = self._settings()
-        dev = s["device"] if s["device"] != "auto" else device_choices()[1]
-        name = s["preset"] if s["preset"] != "auto" else ("fast" if dev == "cpu" else "paper")
-        p = {**PRESETS[name]["network"], **PRESETS[name]["training"], **s["overrides"]}
-        need = estimate_bytes(p["width"], p["blocks"], 1, p["batch_size"] * p["patch_size"] ** 2,
-                              training=True, half=dev.startswith("cuda"))
-        self.memory.info(f"training needs ~{format_bytes(need)} on {dev} "
-                         f"(free: {format_bytes(free_bytes(dev))})")
+        rgb = layer is not None and layer.rgb
+        self.settings.update_memory(channels=level0(layer).shape[-1] if rgb else 1)
 
     def _validate(self, layer: Any) -> str:
         from napari_sdap.axes import plane_view
@@ -143,7 +106,7 @@ class TrainWidget(QWidget):
         check_layer(layer)
         axes = self.axes.text().strip().upper()
         view = plane_view(level0(layer).shape, axes)
-        patch = self._settings()["overrides"].get("patch_size")
+        patch = self.settings.values()["overrides"].get("patch_size")
         if patch is not None and patch > min(view.height, view.width):
             raise InputError(f"patch size {patch} is larger than the image plane "
                              f"{view.height}x{view.width} of {layer.name!r}; use a patch of at "
@@ -160,7 +123,7 @@ class TrainWidget(QWidget):
         try:
             layer = self.picker.layer()
             axes = self._validate(layer)
-            s = self._settings()
+            s = self.settings.values()
             if resume and self.session.model is None:
                 raise InputError("no model to continue; press Train first or load a model")
             self.job = TrainJob(level0(layer), axes, s["steps"], s["preset"], s["stride"],
@@ -243,48 +206,32 @@ class TrainWidget(QWidget):
             return
         layer = self.viewer.layers[self.layer_name] if self.layer_name in self.viewer.layers \
             else None
-        if not self.preview.isChecked() or layer is None:
-            self.job.preview = None
-            return
-        index, sub = current_plane_index(self.viewer, layer, self.job.axes)
-        channel = None
-        if "C" in sub and not layer.rgb:  # independent channels: show the one on screen
-            c = self.job.axes.index("C")
-            channel = int(min(self.viewer.dims.current_step[-layer.ndim + c],
-                              level0(layer).shape[c] - 1))
-        self.job.preview = PreviewTarget(index, sub, channel, self.job.axes)
+        self.job.preview = preview_target(self.viewer, layer, self.job.axes) \
+            if self.preview.isChecked() and layer is not None else None
 
     # ---------------------------------------------------------------- files
     def save_model(self, path: str | None = None) -> None:
         """Save the current model (file dialog unless `path` is given)."""
-        if self.session.model is None:
+        path = path or model_file_dialog(self, save=True)
+        if self.session.model is None or not path:
             return
-        if path is None:
-            path, _ = QFileDialog.getSaveFileName(self, "Save SDAP model", "sdap_model.safetensors",
-                                                  "SDAP model (*.safetensors)")
-            if not path:
-                return
         try:
-            saved = self.session.model.save(path)
-            self.status.info(f"model saved to {saved}")
+            self.status.info(f"model saved to {self.session.save(path)}")
         except Exception as err:
             report_error(err, self.status)
 
     def load_model(self, path: str | None = None) -> None:
         """Load a model file as the current model (to denoise with or continue training)."""
-        if path is None:
-            path, _ = QFileDialog.getOpenFileName(self, "Load SDAP model", "",
-                                                  "SDAP model (*.safetensors);;All files (*)")
-            if not path:
-                return
-        try:
-            from napari_sdap import load_model
-            from napari_sdap.training.noise import describe_noise
+        from napari_sdap.training.noise import describe_noise
 
-            model = load_model(path)
-            self.session.set_model(model, str(path))
-            self.plot.set_losses(list(model.record.losses))
-            self.noise.info(describe_noise(model.record.noise))
-            self.status.info(f"loaded {path}: {self.session.describe()}")
+        path = path or model_file_dialog(self, save=False)
+        if not path:
+            return
+        try:
+            model = self.session.load(path)
         except Exception as err:
             report_error(err, self.status)
+            return
+        self.plot.set_losses(list(model.record.losses))
+        self.noise.info(describe_noise(model.record.noise))
+        self.status.info(f"loaded {path}: {self.session.describe()}")

@@ -126,7 +126,12 @@ def iter_denoise(model: SDAPModel, image: Any, out: Any, axes: str | None = None
                  mode: str = "auto", device: str = "auto", tile: int | None = None
                  ) -> Iterator[DenoiseStep]:
     """Denoise `image` into the same-shaped array `out`, yielding progress per batch of tiles."""
-    yield from _run(model, _job(model, image, axes, mode), out, device, tile)
+    job = _job(model, image, axes, mode)
+    try:
+        yield from _run(model, job, out, device, tile)
+    finally:
+        if job.source is not None and job.source is not image:  # opened here from a path
+            job.source.close()
 
 
 def output_dtype(dtype: Any, input_dtype: Any) -> np.dtype:
@@ -168,6 +173,15 @@ def denoise(model: SDAPModel, image: Any, axes: str | None = None, *, mode: str 
             lazy: bool = False, dtype: Any = None, overwrite: bool = False) -> Any:
     """See `SDAPModel.denoise`."""
     job = _job(model, image, axes, mode)
+    try:
+        return _denoise(model, job, device, tile, output, lazy, dtype, overwrite)
+    finally:
+        if not lazy and job.source is not None and job.source is not image:
+            job.source.close()  # opened here from a path; a lazy result keeps reading it
+
+
+def _denoise(model: SDAPModel, job: _Job, device: str, tile: int | None, output: Any,
+             lazy: bool, dtype: Any, overwrite: bool) -> Any:
     dt = output_dtype(dtype, job.array.dtype)
     if lazy:
         if output is not None:

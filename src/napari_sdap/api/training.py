@@ -116,9 +116,9 @@ def train(image: Any, axes: str | None = None, *, preset: str = "auto", steps: i
           model: SDAPModel | None = None, **overrides: Any) -> SDAPModel:
     """Train SDAP on `image` and return the model (see `iter_train` for the arguments)."""
     last = None
-    for last in iter_train(image, axes, preset=preset, steps=steps, stride=stride, seed=seed,
-                           device=device, model=model, **overrides):
-        pass
+    for rec in iter_train(image, axes, preset=preset, steps=steps, stride=stride, seed=seed,
+                          device=device, model=model, **overrides):
+        last = rec
     if last is None or last.model is None:
         raise ConfigError("training ran no step; give steps >= 1")
     return last.model

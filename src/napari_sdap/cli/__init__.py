@@ -47,8 +47,9 @@ def main(argv: list[str] | None = None) -> int:
     except SystemExit as stop:  # --help, --version, usage errors
         return int(stop.code or 0) if not isinstance(stop.code, str) else 2
     rep = Reporter(quiet=getattr(args, "quiet", False))
-    # tifffile logs a warning for each broken file before raising; the error line says it all
-    logging.getLogger("tifffile").setLevel(logging.ERROR)
+    if not getattr(args, "debug", False):
+        # tifffile logs its own complaints about a broken file; our one error line says it all
+        logging.getLogger("tifffile").setLevel(logging.CRITICAL)
     try:
         with _stop_on_sigterm():
             if getattr(args, "threads", None):

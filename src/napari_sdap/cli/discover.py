@@ -62,7 +62,7 @@ def find_inputs(patterns: Sequence[str], exclude: Iterable[Path] = ()) -> list[P
         elif path.exists():
             hits = [path]
         elif glob.has_magic(pattern):
-            hits = [p for p in map(Path, sorted(glob.glob(str(path))))
+            hits = [p for p in map(Path, sorted(glob.glob(str(path), recursive=True)))
                     if is_image(p) and p.resolve() not in skip]
             if not hits:
                 raise InputError(f"pattern {pattern!r} matches no images; check the pattern "

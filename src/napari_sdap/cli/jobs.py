@@ -178,13 +178,15 @@ def _region(ndim: int, axis: int, start: int, stop: int) -> tuple[slice, ...]:
     return tuple(idx)
 
 
-def denoise_range(task: FileTask, axis: int, start: int, stop: int, scratch: str) -> int:
+def denoise_range(task: FileTask, axis: int, start: int, stop: int,
+                  scratch: str) -> dict[str, Any]:
     """Denoise planes `start:stop` along `axis` of the input into the scratch zarr."""
     import numpy as np
     import zarr
 
     from napari_sdap.io.readers import open_image
 
+    t0 = time.perf_counter()
     model = load_cached_model(task.model_path, task.model_sha256)
     with open_image(task.input, task.axes) as src:
         region = _region(len(src.array.shape), axis, start, stop)
@@ -193,11 +195,15 @@ def denoise_range(task: FileTask, axis: int, start: int, stop: int, scratch: str
         for _ in model.iter_denoise(part, out, src.axes, **_denoise_kwargs(task)):
             pass
     zarr.open_array(scratch, mode="r+")[region] = out
-    return stop - start
+    return {"planes": stop - start, "seconds": time.perf_counter() - t0,
+            "worker": f"{os.uname().nodename}:{os.getpid()}"}
 
 
-def assemble(task: FileTask, axis: int, scratch: str, *parts: int) -> dict[str, Any]:
-    """Stream the finished scratch zarr into the output (atomically), then delete it."""
+def assemble(task: FileTask, axis: int, scratch: str, *parts: dict[str, Any]) -> dict[str, Any]:
+    """Stream the finished scratch zarr into the output (atomically), then delete it.
+
+    The result's `seconds` is the compute time of all pieces plus the assembly.
+    """
     import zarr
 
     from napari_sdap.io.readers import open_image
@@ -205,12 +211,15 @@ def assemble(task: FileTask, axis: int, scratch: str, *parts: int) -> dict[str, 
     t0 = time.perf_counter()
     with open_image(task.input, task.axes) as src:
         shape = tuple(int(s) for s in src.array.shape)
-        if sum(parts) != shape[axis]:
-            raise RuntimeError(f"only {sum(parts)} of {shape[axis]} planes were denoised")
+        planes = sum(p["planes"] for p in parts)
+        if planes != shape[axis]:
+            raise RuntimeError(f"only {planes} of {shape[axis]} planes were denoised")
         z = zarr.open_array(scratch, mode="r")
         with _open_output(task, src) as sink:
             for k in range(shape[axis]):
                 region = _region(len(shape), axis, k, k + 1)
                 sink.array[region] = z[region]
     remove_scratch(task.output)
-    return _result(src.axes, shape, t0)
+    result = _result(src.axes, shape, t0 - sum(p["seconds"] for p in parts))
+    result["piece_workers"] = sorted({p["worker"] for p in parts})
+    return result

@@ -23,12 +23,19 @@ def resolve_mode(mode: str, train_stride: int) -> str:
     if mode == "auto":
         return "bsn" if train_stride == 1 else "sdap_e"
     if mode not in MODES:
-        raise ConfigError(f"mode must be one of 'auto', {', '.join(map(repr, MODES))} (got {mode!r})")
+        names = ", ".join(map(repr, MODES))
+        raise ConfigError(f"mode must be one of 'auto', {names} (got {mode!r})")
     return mode
 
 
 def halo(radius: int, mode: str, pd_stride: int) -> int:
-    """Context (pixels) an output pixel depends on, in each direction, for this mode."""
+    """Context (pixels) an output pixel depends on, in each direction, for windows at any origin.
+
+    `bsn`: r; `sdap`: r * s + (s - 1) (the pixel-shuffle phase of an unaligned window origin
+    costs up to s - 1 more); `sdap_e`: that plus r for the full-resolution second pass. Tiles
+    aligned to the stride (`tiling.exact_halo`, used by the tiled loop) need exactly r * s
+    (+ r for `sdap_e`).
+    """
     first = radius if mode == "bsn" else radius * pd_stride + (pd_stride - 1)
     return first + (radius if mode == "sdap_e" else 0)
 

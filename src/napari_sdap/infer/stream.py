@@ -4,9 +4,9 @@ Tiles (see `tiling`) are read and normalised on `read_workers` threads while the
 the current batch; results are written on one writer thread (one writer, so tiles sharing an
 output chunk never race). On CUDA, batches go through pinned memory with non-blocking copies,
 bf16 autocast and channels-last; `torch.compile` is optional. When the device runs out of memory
-(CUDA, MPS or the CPU allocator) the tile edge is halved and the remaining tiles re-planned; the
-record yielded says so. Closing the generator stops between batches and waits for in-flight
-writes, so the caller can abort its output cleanly.
+the tile edge is halved and the remaining tiles re-planned; the record yielded says so. Closing the
+generator stops between batches and waits for in-flight writes, so the caller can abort its
+output cleanly.
 """
 
 from __future__ import annotations
@@ -37,7 +37,7 @@ log = logging.getLogger(__name__)
 
 CPU_TILE = 512
 """Tile edge on CPU and MPS when none is given (memory of a laptop, halo overhead < 2x)."""
-_MIN_TILE = 32
+_MIN_TILE = 16
 
 
 def auto_tile(device: torch.device, width: int, halo: int, batch: int) -> int:
@@ -107,7 +107,6 @@ class _Engine:
 
 
 def _is_oom(err: BaseException) -> bool:
-    """CUDA/MPS 'out of memory' or the CPU allocator's "can't allocate memory"."""
     text = str(err).lower()
     return (isinstance(err, torch.OutOfMemoryError) or "out of memory" in text
             or "can't allocate memory" in text)
@@ -160,13 +159,12 @@ def iter_tiles(net: nn.Module, norm: Normalization, array: Any, view: PlaneView,
             group, fut = queue.popleft()
             try:
                 y = engine(fut.result())
-            except (torch.OutOfMemoryError, RuntimeError) as err:
-                if not _is_oom(err) or edge // 2 < max(_MIN_TILE, s):
-                    if _is_oom(err):
-                        other = "device='cpu'" if engine.cuda else "a machine with more memory"
-                        raise DeviceError(f"{device} ran out of memory even with {edge}-pixel "
-                                          f"tiles; use a smaller model or {other}") from err
+            except RuntimeError as err:  # torch.OutOfMemoryError is a RuntimeError
+                if not _is_oom(err):
                     raise
+                if edge // 2 < max(_MIN_TILE, s):
+                    raise DeviceError(f"{device} ran out of memory even with {edge}-pixel "
+                                      f"tiles; use a smaller model or another device") from err
                 if engine.cuda:
                     torch.cuda.empty_cache()
                 rest = group + [t for g, f in queue for t in g]

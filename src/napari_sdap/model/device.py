@@ -13,7 +13,8 @@ __all__ = ["available_devices", "resolve_device", "use_bf16"]
 
 def available_devices() -> list[str]:
     """Devices this machine offers, best first (always ends with `cpu`)."""
-    out = [f"cuda:{i}" for i in range(torch.cuda.device_count())] if torch.cuda.is_available() else []
+    cuda = torch.cuda.device_count() if torch.cuda.is_available() else 0
+    out = [f"cuda:{i}" for i in range(cuda)]
     mps = getattr(torch.backends, "mps", None)
     if mps is not None and mps.is_available():
         out.append("mps")
@@ -21,7 +22,7 @@ def available_devices() -> list[str]:
 
 
 def resolve_device(name: str | torch.device | None = "auto") -> torch.device:
-    """Turn a device name into a usable `torch.device`, or raise `DeviceError` saying what exists."""
+    """Turn a device name into a usable `torch.device`, else `DeviceError` saying what exists."""
     if isinstance(name, torch.device):
         name = str(name)
     name = (name or "auto").strip().lower()

@@ -42,7 +42,8 @@ def write_model_file(path: str | os.PathLike[str], tensors: dict[str, torch.Tens
 
     path = Path(path)
     if path.exists() and not overwrite:
-        raise OutputError(f"model file {path} already exists; choose another name or pass overwrite")
+        raise OutputError(f"model file {path} already exists; choose another name or pass "
+                          f"overwrite=True")
     if not path.parent.is_dir():
         raise OutputError(f"folder {path.parent} does not exist; create it first")
     tensors = {k: v.detach().to("cpu").contiguous() for k, v in tensors.items()}

@@ -47,8 +47,11 @@ def pd_up(x: torch.Tensor, s: int, size: tuple[int, int]) -> torch.Tensor:
     return x[..., : size[0], : size[1]]
 
 
-def rsg_subsample(x: torch.Tensor, s: int, generator: torch.Generator | None = None) -> torch.Tensor:
-    """Random sub-samples of a batch: N x C x H x W (H, W multiples of s) -> s*s x N x C x H/s x W/s.
+def rsg_subsample(x: torch.Tensor, s: int,
+                  generator: torch.Generator | None = None) -> torch.Tensor:
+    """Random sub-samples of a batch: N x C x H x W (H, W multiples of s) -> s*s x N x C x h x w.
+
+    h = H/s and w = W/s.
 
     The permutations are drawn on `x.device` in one vectorised call; all channels of a pixel move
     together, and every pixel lands in exactly one sub-image.

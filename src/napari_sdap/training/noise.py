@@ -71,8 +71,9 @@ def _block_correlations(plane: np.ndarray) -> tuple[np.ndarray, np.ndarray, int]
     if keep.size == 0:
         return np.zeros(_MAX_LAG), np.zeros(_MAX_LAG), 0
     r, v = resid[keep], var[keep]
-    cx = [np.mean((r[:, :, d:] * r[:, :, :-d]).mean(axis=(1, 2)) / v) for d in range(1, _MAX_LAG + 1)]
-    cy = [np.mean((r[:, d:, :] * r[:, :-d, :]).mean(axis=(1, 2)) / v) for d in range(1, _MAX_LAG + 1)]
+    lags = range(1, _MAX_LAG + 1)
+    cx = [np.mean((r[:, :, d:] * r[:, :, :-d]).mean(axis=(1, 2)) / v) for d in lags]
+    cy = [np.mean((r[:, d:, :] * r[:, :-d, :]).mean(axis=(1, 2)) / v) for d in lags]
     return np.array(cx), np.array(cy), int(keep.size)
 
 

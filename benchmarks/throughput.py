@@ -1,0 +1,214 @@
+"""Inference throughput and memory of napari-sdap (results go to docs/benchmarks.md).
+
+Measures, on one device:
+
+1. network-only MPix/s of one forward pass per preset (the pass count per mode: bsn 1, sdap 1
+   on s*s sub-images, sdap_e 2), and of each mode on whole tiles (`run_mode`), bf16 on CUDA;
+2. end-to-end zarr -> zarr MPix/s of `SDAPModel.denoise(..., output=...)` (read, tile, compute,
+   write) and its ratio to the compute-only rate: the network over the same tile windows with
+   the data already on the device (so the ratio isolates the streaming overhead; the halo
+   overhead of tiling is in both);
+3. peak RSS (ru_maxrss) of end-to-end runs on two input sizes 8x apart, each in a fresh
+   subprocess.
+
+Untrained networks are used (speed does not depend on the weights). Examples::
+
+    nice python benchmarks/throughput.py --device cpu --presets fast,tiny --size 256
+    python benchmarks/throughput.py --device cuda --json out.json
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import platform
+import resource
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import numpy as np
+import torch
+
+from napari_sdap import create_model
+from napari_sdap.infer.passes import run_mode
+from napari_sdap.model.device import resolve_device, use_bf16
+from napari_sdap.model.normalize import Normalization
+
+
+def _sync(dev: torch.device) -> None:
+    if dev.type == "cuda":
+        torch.cuda.synchronize(dev)
+
+
+def _timed(fn, dev: torch.device, min_s: float, min_reps: int = 2) -> float:
+    fn()  # warm-up (cuDNN autotune, allocator)
+    _sync(dev)
+    reps, t0 = 0, time.perf_counter()
+    while reps < min_reps or time.perf_counter() - t0 < min_s:
+        fn()
+        reps += 1
+    _sync(dev)
+    return (time.perf_counter() - t0) / reps
+
+
+def _model(preset: str, dev: torch.device, tile: int | None = None):
+    m = create_model(preset, tile=tile, device=str(dev))
+    m.normalization = Normalization(low=[0.0], high=[4095.0])
+    m.network.to(dev).eval()
+    if dev.type == "cuda":
+        m.network.to(memory_format=torch.channels_last)
+    return m
+
+
+def network_rates(preset: str, dev: torch.device, size: int, batch: int, min_s: float) -> dict:
+    """MPix/s of one forward pass, and of each mode on `batch` windows of `size` pixels."""
+    m = _model(preset, dev)
+    bf16 = use_bf16(dev)
+    x = torch.rand(batch, 1, size, size, device=dev)
+    if dev.type == "cuda":
+        x = x.contiguous(memory_format=torch.channels_last)
+    mpix = batch * size * size / 1e6
+    out = {"preset": preset, "size": size, "batch": batch, "bf16": bf16}
+    with torch.no_grad():
+        t = _timed(lambda: run_mode(m.network, x, "bsn", 1, bf16), dev, min_s)
+        out["pass_mpix_s"] = mpix / t
+        for mode in ("sdap", "sdap_e"):
+            t = _timed(lambda mode=mode: run_mode(m.network, x, mode, 2, bf16), dev, min_s)
+            out[f"{mode}_mpix_s"] = mpix / t
+    return out
+
+
+def compute_only(preset: str, dev: torch.device, size: int, tile: int | None, mode: str) -> float:
+    """MPix/s of the network over the very tile windows `denoise` uses, data already on the
+    device and no reading or writing: the ceiling for the streamed end-to-end rate."""
+    from napari_sdap.api.denoising import _tile
+    from napari_sdap.axes import plane_view
+    from napari_sdap.infer.tiling import batches, exact_halo, plan_tiles, tile_size
+
+    m = _model(preset, dev, tile)
+    edge, batch = _tile(m, tile, dev, mode)
+    s = 1 if mode == "bsn" else 2
+    halo = exact_halo(m.network.radius, mode, 2)
+    groups = list(batches(plan_tiles(plane_view((size, size), "YX"), tile_size(edge, s), halo,
+                                     s), batch))
+    bf16 = use_bf16(dev)
+    inputs = {}
+    for g in groups:
+        key = (len(g), *g[0].window_shape)
+        if key not in inputs:
+            inputs[key] = torch.rand(len(g), 1, *g[0].window_shape, device=dev)
+
+    def run() -> None:
+        with torch.no_grad():
+            for g in groups:
+                run_mode(m.network, inputs[(len(g), *g[0].window_shape)], mode, 2, bf16)
+
+    return size * size / 1e6 / _timed(run, dev, 0.0, 1)
+
+
+def end_to_end(preset: str, dev: torch.device, size: int, tile: int | None, mode: str) -> dict:
+    """zarr (uint16, 256^2 chunks) -> zarr float32 through `SDAPModel.denoise`."""
+    import zarr
+
+    m = _model(preset, dev, tile)
+    with tempfile.TemporaryDirectory() as d:
+        src = zarr.create_array(f"{d}/in.zarr", shape=(size, size), dtype="u2",
+                                chunks=(256, 256))
+        rng = np.random.default_rng(0)
+        for y in range(0, size, 1024):
+            src[y:y + 1024] = rng.integers(0, 4096, (min(1024, size - y), size), dtype=np.uint16)
+        m.denoise(src[:256, :256], "YX", mode=mode, device=str(dev))  # warm-up
+        _sync(dev)
+        t0 = time.perf_counter()
+        m.denoise(src, "YX", mode=mode, device=str(dev), output=f"{d}/out.zarr")
+        _sync(dev)
+        dt = time.perf_counter() - t0
+    return {"preset": preset, "size": size, "mode": mode, "tile": tile,
+            "mpix_s": size * size / 1e6 / dt, "seconds": dt}
+
+
+def rss_child(preset: str, device: str, size: int, tile: int | None, mode: str) -> None:
+    r = end_to_end(preset, resolve_device(device), size, tile, mode)
+    r["max_rss_mb"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    print(json.dumps(r))
+
+
+def rss_pair(preset: str, device: str, size: int, tile: int | None, mode: str,
+             threads: int | None) -> dict:
+    """Peak RSS of end-to-end runs at `size` and at 8x the pixels, each in a new process."""
+    res = []
+    for s in (size, round(size * 8**0.5 / 16) * 16):
+        cmd = [sys.executable, __file__, "--rss-child", str(s), "--presets", preset,
+               "--device", device, "--mode", mode] + (["--tile", str(tile)] if tile else [])
+        cmd += ["--threads", str(threads)] if threads else []
+        done = subprocess.run(cmd, capture_output=True, text=True, check=True)
+        res.append(json.loads(done.stdout.strip().splitlines()[-1]))
+    growth = res[1]["max_rss_mb"] / res[0]["max_rss_mb"] - 1
+    return {"runs": res, "rss_growth": growth}
+
+
+def main(argv: list[str] | None = None) -> dict:
+    p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    p.add_argument("--device", default="auto")
+    p.add_argument("--presets", default="paper,fast,tiny")
+    p.add_argument("--size", type=int, default=None, help="window edge for network-only runs")
+    p.add_argument("--batch", type=int, default=None)
+    p.add_argument("--e2e-size", type=int, default=None, help="image edge for end-to-end")
+    p.add_argument("--e2e-presets", default=None, help="presets for end-to-end (default: all)")
+    p.add_argument("--rss-size", type=int, default=None, help="smaller image edge for RSS")
+    p.add_argument("--tile", type=int, default=None)
+    p.add_argument("--mode", default="sdap_e")
+    p.add_argument("--min-seconds", type=float, default=2.0)
+    p.add_argument("--threads", type=int, default=None, help="torch CPU threads")
+    p.add_argument("--json", default=None)
+    p.add_argument("--rss-child", type=int, default=None, help=argparse.SUPPRESS)
+    a = p.parse_args(argv)
+    presets = a.presets.split(",")
+    if a.threads:
+        torch.set_num_threads(a.threads)
+    if a.rss_child:
+        rss_child(presets[0], a.device, a.rss_child, a.tile, a.mode)
+        return {}
+    dev = resolve_device(a.device)
+    gpu = dev.type == "cuda"
+    torch.backends.cudnn.benchmark = True
+    size = a.size or (1024 if gpu else 256)
+    batch = a.batch or (4 if gpu else 1)
+    e2e = a.e2e_size or (8192 if gpu else 1024)
+    rss = a.rss_size or (4096 if gpu else 512)
+    result: dict = {"device": str(dev), "machine": _machine(dev), "torch": torch.__version__,
+                    "network": [], "end_to_end": [], "rss": []}
+    for preset in presets:
+        r = network_rates(preset, dev, size, batch, a.min_seconds)
+        result["network"].append(r)
+        print(json.dumps(r), flush=True)
+    for preset in (a.e2e_presets or a.presets).split(","):
+        r = end_to_end(preset, dev, e2e, a.tile, a.mode)
+        r["compute_only_mpix_s"] = compute_only(preset, dev, e2e, a.tile, a.mode)
+        r["fraction_of_compute"] = r["mpix_s"] / r["compute_only_mpix_s"]
+        result["end_to_end"].append(r)
+        print(json.dumps(r), flush=True)
+    rp = (a.e2e_presets or a.presets).split(",")[-1]
+    r = rss_pair(rp, str(dev), rss, a.tile, a.mode, a.threads)
+    result["rss"].append({"preset": rp, **r})
+    print(json.dumps(result["rss"][-1]), flush=True)
+    if a.json:
+        Path(a.json).write_text(json.dumps(result, indent=2))
+    return result
+
+
+def _machine(dev: torch.device) -> str:
+    if dev.type == "cuda":
+        return torch.cuda.get_device_name(dev)
+    import os
+
+    load = os.getloadavg()[0] if hasattr(os, "getloadavg") else float("nan")
+    return (f"{platform.processor() or platform.machine()}, {os.cpu_count()} cores, "
+            f"{torch.get_num_threads()} torch threads, load average {load:.1f}")
+
+
+if __name__ == "__main__":
+    main()

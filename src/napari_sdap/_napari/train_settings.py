@@ -1,0 +1,75 @@
+"""The settings form of the Train widget: preset, steps, patch, stride, network size, device."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from qtpy.QtWidgets import QComboBox, QFormLayout, QWidget
+
+from napari_sdap._napari.controls import StatusLabel, auto_spin, spin_value
+from napari_sdap._napari.devices import device_choices, estimate_bytes, format_bytes, free_bytes
+from napari_sdap.config import PRESETS
+
+__all__ = ["TrainSettings"]
+
+
+class TrainSettings(QWidget):
+    """Training settings; fields left at `auto`/`preset` take the preset's (or SDAP's) choice."""
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.preset = QComboBox()
+        self.preset.addItems(["auto", *PRESETS])
+        self.preset.setToolTip("auto: 'fast' on CPU, 'paper' on a GPU. tiny: demos and tests.")
+        self.steps = auto_spin(0, 1_000_000, special="preset", step=100,
+                               tip="Optimiser steps of this run (Continue adds this many)")
+        self.patch = auto_spin(0, 4096, step=8, tip="Square training patch edge in pixels "
+                               "(auto: the preset's, at most the image size)")
+        self.stride = QComboBox()
+        self.stride.addItems(["auto", "1", "2", "3", "4", "5"])
+        self.stride.setToolTip("RSG stride. auto measures the noise correlation on the layer: "
+                               "1 for white noise, larger for spatially correlated noise.")
+        self.width_ = auto_spin(3, 1024, 3, special="preset", tip="Network width C")
+        self.blocks = auto_spin(0, 32, special="preset", tip="Dilated blocks M per branch")
+        self.batch = auto_spin(0, 4096, special="preset", tip="Patches per step")
+        self.seed = auto_spin(0, 2**31 - 1, 0, special="", tip="Seed (same seed, same model)")
+        self.device = QComboBox()
+        self.device.addItems(device_choices())
+        self.device.setToolTip("Compute device; auto picks the first GPU, else the CPU")
+        self.memory = StatusLabel(lines=1)
+        form = QFormLayout(self)
+        form.setContentsMargins(0, 0, 0, 0)
+        for label, w in (("preset", self.preset), ("steps", self.steps),
+                         ("patch size", self.patch), ("stride", self.stride),
+                         ("width", self.width_), ("blocks", self.blocks), ("batch", self.batch),
+                         ("seed", self.seed), ("device", self.device), ("", self.memory)):
+            form.addRow(label, w)
+        for c in (self.preset, self.device):
+            c.currentIndexChanged.connect(self.update_memory)
+        for s in (self.patch, self.width_, self.blocks, self.batch):
+            s.valueChanged.connect(self.update_memory)
+        self.update_memory()
+
+    def values(self) -> dict[str, Any]:
+        """Arguments for `TrainJob`: preset, steps, stride, seed, device and config overrides."""
+        over = {k: spin_value(w) for k, w in (("patch_size", self.patch), ("width", self.width_),
+                                               ("blocks", self.blocks), ("batch_size", self.batch))}
+        stride = self.stride.currentText()
+        return {"preset": self.preset.currentText(), "steps": spin_value(self.steps),
+                "stride": "auto" if stride == "auto" else int(stride),
+                "seed": self.seed.value(), "device": self.device.currentText(),
+                "overrides": {k: v for k, v in over.items() if v is not None}}
+
+    def update_memory(self, *_: Any, channels: int = 1) -> None:
+        """Show the estimated training memory next to what the chosen device has free."""
+        s = self.values()
+        dev = s["device"] if s["device"] != "auto" else device_choices()[1]
+        name = s["preset"] if s["preset"] != "auto" else ("fast" if dev == "cpu" else "paper")
+        p = {**PRESETS[name]["network"], **PRESETS[name]["training"], **s["overrides"]}
+        need = estimate_bytes(p["width"], p["blocks"], channels,
+                              p["batch_size"] * p["patch_size"] ** 2, training=True,
+                              half=dev.startswith("cuda"))
+        free = free_bytes(dev)
+        warn = " - too much: lower batch, patch or width" if free and need > 0.8 * free else ""
+        self.memory.info(f"training needs ~{format_bytes(need)} on {dev} "
+                         f"(free: {format_bytes(free)}){warn}")

@@ -1,0 +1,76 @@
+"""CUDA-only checks (pytest -m gpu): bf16 accuracy, real out-of-memory retry, pinned pipeline.
+
+Skipped where no CUDA device is present; `benchmarks/gpu_check.sh` runs them on a GPU machine.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+import torch
+
+from napari_sdap.axes import plane_view
+from napari_sdap.infer.passes import run_mode
+from napari_sdap.infer.stream import auto_tile, iter_tiles
+from napari_sdap.model.network import BlindSpotNet
+from napari_sdap.model.normalize import Normalization
+
+pytestmark = [
+    pytest.mark.gpu,
+    pytest.mark.skipif(not torch.cuda.is_available(), reason="needs a CUDA device"),
+]
+NORM = Normalization(low=[0.0], high=[1.0])
+
+
+def _img(shape, seed=0):
+    return np.random.default_rng(seed).random(shape).astype(np.float32)
+
+
+def test_bf16_tiled_output_close_to_fp32_cpu(net):
+    cuda = torch.device("cuda")
+    img = _img((2, 300, 260))
+    view = plane_view(img.shape, "ZYX")
+    out = np.zeros_like(img)
+    steps = list(iter_tiles(net, NORM, img, view, out, mode="sdap_e", pd_stride=2, device=cuda,
+                            tile=128, batch=4, read_workers=2))
+    assert steps[-1].done == steps[-1].total
+    ref = run_mode(net.cpu().float(), torch.from_numpy(img[:, None]), "sdap_e", 2)[:, 0].numpy()
+    err = np.abs(out - ref)
+    assert err.mean() < 0.02 * ref.std() and err.max() < 0.2 * ref.std()
+
+
+def test_fp32_on_cuda_tiles_match_whole_plane(net, monkeypatch):
+    import napari_sdap.infer.stream as stream
+
+    monkeypatch.setattr(stream, "use_bf16", lambda device: False)
+    torch.backends.cudnn.allow_tf32 = False
+    torch.backends.cuda.matmul.allow_tf32 = False
+    img = _img((97, 131), 1)
+    out = np.zeros_like(img)
+    list(iter_tiles(net, NORM, img, plane_view(img.shape, "YX"), out, mode="sdap_e",
+                    pd_stride=2, device=torch.device("cuda"), tile=32, batch=3))
+    ref = run_mode(net.cpu(), torch.from_numpy(img)[None, None], "sdap_e", 2)[0, 0].numpy()
+    np.testing.assert_allclose(out, ref, atol=1e-4)
+
+
+def test_real_out_of_memory_halves_the_tile():
+    cuda = torch.device("cuda")
+    net = BlindSpotNet(1, 1, width=128, blocks=9).eval()
+    total = torch.cuda.get_device_properties(cuda).total_memory
+    torch.cuda.empty_cache()
+    torch.cuda.set_per_process_memory_fraction(min(1.0, 0.8e9 / total), cuda)
+    try:
+        img = _img((2048, 2048), 2)
+        out = np.zeros_like(img)
+        steps = list(iter_tiles(net, NORM, img, plane_view(img.shape, "YX"), out,
+                                mode="sdap_e", pd_stride=2, device=cuda, tile=2048, batch=1))
+    finally:
+        torch.cuda.set_per_process_memory_fraction(1.0, cuda)
+        torch.cuda.empty_cache()
+    assert steps[-1].tile < 2048 and "ran out of memory" in steps[-1].warning
+    assert steps[-1].done == steps[-1].total and np.isfinite(out).all() and out.std() > 0
+
+
+def test_auto_tile_uses_device_memory():
+    edge = auto_tile(torch.device("cuda"), 128, 87, 4)
+    assert 128 <= edge <= 4096 and edge % 64 == 0
