@@ -72,11 +72,12 @@ def test_stop_training_keeps_the_model_and_the_layer(make_napari_viewer, qtbot, 
     before = digest(layer.data)
     before_threads = set(threading.enumerate())
     train = TrainWidget(viewer)
-    train.preset.setCurrentText("tiny")
-    for box, value in ((train.steps, 5000), (train.width_, 8), (train.blocks, 1),
-                       (train.batch, 2), (train.patch, 32)):
+    form = getattr(train, "settings", train)  # the settings moved into a sub-form
+    form.preset.setCurrentText("tiny")
+    for box, value in ((form.steps, 5000), (form.width_, 8), (form.blocks, 1),
+                       (form.batch, 2), (form.patch, 32)):
         box.setValue(value)
-    train.device.setCurrentText("cpu")
+    form.device.setCurrentText("cpu")
     train.start()
     qtbot.waitUntil(lambda: train.progress.value() >= 2, timeout=60_000)
     train.stop()
