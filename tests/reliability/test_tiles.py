@@ -100,17 +100,32 @@ def test_ctrl_c_during_tiled_denoise_to_a_file_leaves_nothing(gray_model, tmp_pa
     assert folder_state(tmp_path) == before
 
 
-def test_corrupted_compressed_tiff_is_an_input_error_when_read(gray_model, tmp_path):
+def _corrupted_zlib_tiff(path):
     logging.getLogger("tifffile").setLevel(logging.CRITICAL)
-    path = tmp_path / "z.tif"
-    tifffile.imwrite(path, noisy((3, 32, 32)), compression="zlib", metadata={"axes": "ZYX"})
+    tifffile.imwrite(path, noisy((3, 64, 64)), compression="zlib", metadata={"axes": "ZYX"})
     raw = bytearray(path.read_bytes())
     raw[len(raw) // 2: len(raw) // 2 + 64] = b"\x00" * 64
     path.write_bytes(bytes(raw))
+    return path
+
+
+def test_corrupted_compressed_tiff_is_an_input_error_when_read(gray_model, tmp_path):
+    path = _corrupted_zlib_tiff(tmp_path / "z.tif")
     with pytest.raises(InputError, match=r"could not read plane \d of the image .*truncated or "
                                          r"corrupted"):
         gray_model.denoise(path, output=tmp_path / "out.tif")
     assert not (tmp_path / "out.tif").exists()
+
+
+def test_training_on_a_corrupted_compressed_tiff_is_an_input_error(tmp_path):
+    from napari_sdap.io.readers import open_image
+
+    from .helpers import quick_train
+
+    with open_image(_corrupted_zlib_tiff(tmp_path / "z.tif")) as src:
+        with pytest.raises(InputError, match=r"could not read plane \d .*(zlib|error|Error).*"
+                                             r"truncated or corrupted"):
+            quick_train(src.array, src.axes)
 
 
 def test_denoise_from_a_path_onto_the_same_path_is_refused(gray_model, tmp_path):

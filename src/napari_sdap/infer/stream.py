@@ -24,7 +24,7 @@ import torch
 from torch import nn
 
 from napari_sdap.axes import PlaneView
-from napari_sdap.errors import DeviceError, InputError, SdapError
+from napari_sdap.errors import DeviceError
 from napari_sdap.infer.passes import run_mode
 from napari_sdap.infer.planes import DenoiseStep
 from napari_sdap.infer.tiling import Tile, batches, exact_halo, plan_tiles, split_tiles, tile_size
@@ -43,15 +43,16 @@ _MIN_TILE = 16
 def auto_tile(device: torch.device, width: int, halo: int, batch: int) -> int:
     """Tile edge for `device`: fixed on CPU/MPS, from free memory on CUDA.
 
-    The CUDA estimate budgets 40 % of the free memory for ~24 live bf16/fp32 feature maps of
-    `width` channels per window pixel, shared by `batch` windows.
+    The CUDA estimate budgets half of the free memory for 16 live feature maps of `width`
+    channels per window pixel (bf16 where supported, else float32), shared by `batch` windows.
+    Too optimistic an estimate costs one halving of the tile (see `iter_tiles`).
     """
     if device.type != "cuda":
         return CPU_TILE
     free, _ = torch.cuda.mem_get_info(device)
-    per_pixel = width * 4 * 24
-    edge = math.isqrt(int(0.4 * free) // (per_pixel * max(batch, 1)))
-    return int(min(max(edge - 2 * halo, 128), 4096)) // 64 * 64 or 128
+    per_pixel = width * (2 if use_bf16(device) else 4) * 16
+    edge = math.isqrt(int(0.5 * free) // (per_pixel * max(batch, 1)))
+    return int(min(max(edge - 2 * halo, 128), 4096)) // 64 * 64
 
 
 def cast_output(y: np.ndarray, dtype: np.dtype) -> np.ndarray:
@@ -65,15 +66,7 @@ def cast_output(y: np.ndarray, dtype: np.dtype) -> np.ndarray:
 
 def read_window(array: Any, view: PlaneView, norm: Normalization, tile: Tile) -> np.ndarray:
     """The normalised float32 (C, h, w) window of `tile`; NaN/Inf raise `InputError`."""
-    try:
-        block = view.read(array, tile.plane, tile.wy, tile.wx)
-    except (SdapError, MemoryError):
-        raise
-    except Exception as err:  # decoder errors of a damaged file surface only when read
-        raise InputError(f"could not read plane {tile.plane} of the image near "
-                         f"y={tile.ys.start}, x={tile.xs.start} ({type(err).__name__}: {err}); "
-                         f"the file is probably truncated or corrupted: copy or export it "
-                         f"again") from err
+    block = view.read(array, tile.plane, tile.wy, tile.wx)
     check_finite(block, f"plane {tile.plane} of the image near y={tile.ys.start}, "
                         f"x={tile.xs.start}")
     return norm.forward(block, view.channel_group(tile.plane)).astype(np.float32, copy=False)
