@@ -56,7 +56,15 @@ def timed(argv: list[str]) -> float:
     return time.perf_counter() - t0
 
 
-def steady(workers: int, base: list[str], out: Path, model: Path) -> float:
+def _cpu_seconds() -> float:
+    import resource
+
+    r = resource.getrusage(resource.RUSAGE_SELF)
+    return r.ru_utime + r.ru_stime
+
+
+def steady(workers: int, base: list[str], out: Path, model: Path) -> tuple[float, float]:
+    """(wall seconds, CPU seconds used by the workers) of the batch on a warm cluster."""
     from distributed import Client, LocalCluster
 
     from napari_sdap.cli.jobs import load_cached_model
@@ -66,7 +74,9 @@ def steady(workers: int, base: list[str], out: Path, model: Path) -> float:
                       dashboard_address=None, silence_logs=logging.ERROR) as cluster:
         with Client(cluster) as client:  # warm-up: every worker imports torch, loads the model
             client.run(lambda: load_cached_model(str(model), sha256_file(model)) and None)
-        return timed([*base, "--output", str(out), "--scheduler", cluster.scheduler_address])
+            cpu0 = sum(client.run(_cpu_seconds).values())
+            wall = timed([*base, "--output", str(out), "--scheduler", cluster.scheduler_address])
+            return wall, sum(client.run(_cpu_seconds).values()) - cpu0
 
 
 def main() -> None:
@@ -90,20 +100,24 @@ def main() -> None:
         base = ["denoise", str(root / "raw"), "--model", str(model), "--threads", "1", "-q"]
         mpix = args.files * args.planes * args.size**2 / 1e6
         rows = {}
+        load0 = os.getloadavg()[0]
         for n in (1, 2):
             e2e = [timed([*base, "--output", str(root / f"e2e{n}_{r}"), "--workers", str(n)])
                    for r in range(args.repeats)]
             st = [steady(n, base, root / f"steady{n}_{r}", model)
                   for r in range(args.repeats)]
-            rows[n] = (min(e2e), min(st))
+            wall, cpu = min(st)
+            rows[n] = (min(e2e), wall, cpu)
         print(f"batch: {args.files} files x {args.planes} x {args.size}x{args.size} float32 "
               f"({mpix:.2f} Mpix), preset {args.preset} {' '.join(extra)}, torch threads 1/worker")
-        print(f"machine: {platform.processor() or platform.machine()}, {os.cpu_count()} cores, "
-              f"load average before: {os.getloadavg()[0]:.2f}")
-        print("| workers | end to end (s) | Mpix/s | steady state (s) | Mpix/s |")
-        print("|---|---|---|---|---|")
-        for n, (e, s) in rows.items():
-            print(f"| {n} | {e:.1f} | {mpix / e:.3f} | {s:.1f} | {mpix / s:.3f} |")
+        print(f"machine: {platform.machine()}, {os.cpu_count()} cores, load average (1 min) "
+              f"{load0:.1f} at the start, {os.getloadavg()[0]:.1f} at the end")
+        print("| workers | end to end (s) | Mpix/s | steady state (s) | Mpix/s "
+              "| worker CPU s | CPU cores obtained |")
+        print("|---|---|---|---|---|---|---|")
+        for n, (e, s, c) in rows.items():
+            print(f"| {n} | {e:.1f} | {mpix / e:.3f} | {s:.1f} | {mpix / s:.3f} | {c:.1f} "
+                  f"| {c / s:.2f} |")
         print(f"speed-up 2 vs 1 worker: end to end {rows[1][0] / rows[2][0]:.2f}x, "
               f"steady state {rows[1][1] / rows[2][1]:.2f}x")
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
+from synthetic import correlated_noise, smooth_image  # noqa: F401 (re-exported)
 
 
 @pytest.fixture(autouse=True, scope="session")
@@ -16,33 +17,6 @@ def _torch_single_thread():
         return
     torch.set_num_threads(1)
     yield
-
-
-def smooth_image(shape: tuple[int, int], seed: int = 0, scale: float = 6.0) -> np.ndarray:
-    """A smooth 0..1 test image with blobs and edges (no scipy needed)."""
-    rng = np.random.default_rng(seed)
-    yy, xx = np.mgrid[0 : shape[0], 0 : shape[1]].astype(np.float32)
-    img = np.zeros(shape, np.float32)
-    for _ in range(12):
-        cy, cx = rng.uniform(0, shape[0]), rng.uniform(0, shape[1])
-        r = rng.uniform(scale, 4 * scale)
-        img += rng.uniform(0.3, 1.0) * np.exp(-((yy - cy) ** 2 + (xx - cx) ** 2) / (2 * r * r))
-    img += 0.3 * (xx > shape[1] / 2)
-    img -= img.min()
-    return (img / img.max()).astype(np.float32)
-
-
-def correlated_noise(shape: tuple[int, ...], sigma: float, seed: int = 1, k: int = 3) -> np.ndarray:
-    """White Gaussian noise box-filtered over k x k pixels (spatially correlated), std `sigma`."""
-    rng = np.random.default_rng(seed)
-    pad = k // 2
-    white = rng.normal(0, 1, (*shape[:-2], shape[-2] + 2 * pad, shape[-1] + 2 * pad))
-    out = np.zeros(shape, np.float64)
-    for dy in range(k):
-        for dx in range(k):
-            out += white[..., dy : dy + shape[-2], dx : dx + shape[-1]]
-    out /= k  # std of a k*k box sum of unit normals is k
-    return (sigma * out).astype(np.float32)
 
 
 @pytest.fixture

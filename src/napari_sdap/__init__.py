@@ -31,6 +31,7 @@ _LAZY = {
     "SDAPConfig": "napari_sdap.config",
     "config_from_preset": "napari_sdap.config",
     "PRESETS": "napari_sdap.config",
+    "open_image": "napari_sdap.io.readers",
 }
 _ERRORS = ("AxesError", "ConfigError", "DeviceError", "InputError", "ModelFileError",
            "OutputError", "SdapError", "StoppedError")

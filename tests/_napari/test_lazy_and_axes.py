@@ -49,6 +49,13 @@ def test_stack_with_time_axis(make_napari_viewer, small_image, trained_model, wa
     np.testing.assert_allclose(out.scale, (1, 2, 2))
     np.testing.assert_allclose(np.asarray(out.data[1]),
                                trained_model.denoise(stack[1], device="cpu"), atol=1e-5)
+    from napari_sdap.io.readers import open_image
+
+    assert denoise.output_path.name.endswith(".sdap.ome.zarr")
+    with open_image(denoise.output_path) as saved:  # a real OME-Zarr, scale kept
+        assert saved.axes == "TYX" and saved.scale == {"T": 1.0, "Y": 2.0, "X": 2.0}
+        np.testing.assert_array_equal(np.asarray(saved.array), np.asarray(out.data))
+    assert out.metadata["sdap"]["complete"] and out.metadata["sdap"]["mode"] == "sdap_e"
 
 
 def test_rgb_layer(make_napari_viewer, small_image, tiny, wait_idle):
@@ -82,12 +89,14 @@ def test_stop_denoise_discards_partial_store(make_napari_viewer, small_image, tr
     denoise.device.setCurrentText("cpu")
     denoise.start()
     assert "slow [SDAP]" in viewer.layers  # shown at once, fills in as planes finish
-    qtbot.waitUntil(lambda: denoise.progress.value() >= 1, timeout=30_000)
+    qtbot.waitUntil(lambda: denoise.progress.value() >= 2, timeout=30_000)
+    partial = np.asarray(viewer.layers["slow [SDAP]"].data)
+    assert partial[:2].any() and not partial[-1].any()  # fills in as planes finish
     denoise.stop()
     wait_idle(denoise)
     assert denoise.outcome == "stopped"
     assert "slow [SDAP]" not in viewer.layers
-    assert not list(_cache_in_tmp.glob("*.zarr"))  # nothing that looks like a result
+    assert not any(_cache_in_tmp.iterdir())  # no result, no temporary left
 
 
 def test_rerun_replaces_layer_and_old_store(make_napari_viewer, small_image, trained_model,
@@ -106,4 +115,32 @@ def test_rerun_replaces_layer_and_old_store(make_napari_viewer, small_image, tra
     assert viewer.layers["img [SDAP]"] is first
     assert len([ly for ly in viewer.layers if ly.name.startswith("img [SDAP")]) == 1
     assert denoise.output_path != first_store and not first_store.exists()
-    assert [p.name for p in _cache_in_tmp.glob("*.zarr")] == [denoise.output_path.name]
+    assert [p.name for p in _cache_in_tmp.iterdir()] == [denoise.output_path.name]
+
+
+def test_multiscale_layer_uses_level_0(make_napari_viewer, small_image, trained_model,
+                                       wait_idle):
+    viewer = make_napari_viewer()
+    big = np.tile(small_image, (2, 2))
+    viewer.add_image([big, big[::2, ::2]], multiscale=True, name="pyramid")
+    denoise = DenoiseWidget(viewer)
+    denoise.session.set_model(trained_model, "test")
+    denoise.device.setCurrentText("cpu")
+    denoise.start()
+    wait_idle(denoise)
+    assert denoise.outcome == "done", denoise.status.text()
+    assert viewer.layers["pyramid [SDAP]"].data.shape == (128, 128)
+
+
+def test_preview_follows_the_plane_on_screen(make_napari_viewer, small_image, tiny, wait_idle):
+    viewer = make_napari_viewer()
+    stack = np.stack([small_image, small_image.T, small_image[::-1]])
+    viewer.add_image(stack, name="zs", axis_labels=("z", "y", "x"), scale=(1, 0.5, 0.5))
+    viewer.dims.set_current_step(0, 2)
+    train = tiny(TrainWidget(viewer), steps=2)
+    train.start()
+    wait_idle(train)
+    preview = viewer.layers["zs [SDAP preview]"]
+    expected = train.session.model.denoise(stack[2], device="cpu")
+    np.testing.assert_allclose(preview.data, expected, atol=1e-5)
+    np.testing.assert_allclose(preview.scale, (0.5, 0.5))

@@ -127,6 +127,26 @@ def test_stopping_leaves_no_output(model, image, tmp_path):
     assert list(tmp_path.iterdir()) == []
 
 
+def test_iter_denoise_to_commits_only_when_complete(model, image, tmp_path):
+    gen = model.iter_denoise_to(image, tmp_path / "s.ome.zarr", "ZYX")
+    for step in gen:
+        if step.done == 3:
+            break  # the Stop button
+    gen.close()
+    assert list(tmp_path.iterdir()) == []
+    gen = model.iter_denoise_to(image, tmp_path / "s.tif", "ZYX", dtype="float64")
+    steps = []
+    while True:
+        try:
+            steps.append(next(gen))
+        except StopIteration as stop:
+            path = stop.value
+            break
+    assert path == tmp_path / "s.tif" and steps[-1].done == steps[-1].total
+    assert tifffile.imread(path).dtype == np.float64
+    assert [p.name for p in tmp_path.iterdir()] == ["s.tif"]
+
+
 def test_dtype_input_rounds_and_clips(model, image):
     ints = image.astype(np.uint16)
     got = model.denoise(ints, "ZYX", dtype="input")
@@ -146,3 +166,9 @@ def test_iter_denoise_positional_contract_and_shape_check(model, image):
     assert steps[-1].done == steps[-1].total and steps[-1].tile == 16
     with pytest.raises(InputError, match="output shape"):
         next(model.iter_denoise(image, np.zeros((2, 3, 3)), "ZYX"))
+
+
+def test_npy_path_input(model, image, tmp_path):
+    np.save(tmp_path / "in.npy", image)
+    got = model.denoise(tmp_path / "in.npy", "ZYX")
+    np.testing.assert_allclose(got, _whole(model, image), atol=1e-2)

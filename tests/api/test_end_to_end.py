@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-from conftest import correlated_noise, smooth_image
+from synthetic import correlated_noise, smooth_image
 
 from napari_sdap.api import load_model, train
 

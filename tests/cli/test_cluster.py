@@ -7,6 +7,7 @@ import json
 import numpy as np
 import pytest
 import tifffile
+from cli_fixtures import model_file_fixture, stacks_fixture  # noqa: F401 (fixtures)
 
 from napari_sdap.cli import main
 from napari_sdap.cli.jobs import split_ranges, worker_device
@@ -28,6 +29,20 @@ def test_split_ranges() -> None:
 def test_worker_device_outside_a_cluster() -> None:
     assert worker_device("cpu") == "cpu"
     assert worker_device("cuda:1") == "cuda:1"
+
+
+@pytest.mark.parametrize(("name", "device", "expected"), [
+    (0, "auto", "cuda:0"), (3, "auto", "cuda:1"), ("SLURMCluster-3-1", "cuda", "cuda:1"),
+    ("tcp-worker", "auto", "cuda:0"), (5, "cpu", "cpu"), (5, "cuda:0", "cuda:0"),
+])
+def test_one_gpu_per_worker(monkeypatch, name, device, expected) -> None:
+    import distributed
+    import torch
+
+    monkeypatch.setattr(torch.cuda, "is_available", lambda: True)
+    monkeypatch.setattr(torch.cuda, "device_count", lambda: 2)
+    monkeypatch.setattr(distributed, "get_worker", lambda: type("W", (), {"name": name})())
+    assert worker_device(device) == expected
 
 
 def test_two_local_workers_match_one_process(stacks, model_file, tmp_path, capsys):
@@ -62,7 +77,54 @@ def test_two_local_workers_match_one_process(stacks, model_file, tmp_path, capsy
 
 
 def test_unreachable_scheduler_is_one_line(stacks, model_file, tmp_path, capsys):
-    assert main(["denoise", str(stacks[0]), "--model", str(model_file), "--output",
-                 str(tmp_path / "o"), "--scheduler", "tcp://127.0.0.1:9"]) == 2
+    import dask
+
+    with dask.config.set({"distributed.comm.timeouts.connect": "1s"}):
+        code = main(["denoise", str(stacks[0]), "--model", str(model_file), "--output",
+                     str(tmp_path / "o"), "--scheduler", "tcp://127.0.0.1:9"])
+    assert code == 2
     err = capsys.readouterr().err.strip().splitlines()
     assert len(err) >= 1 and err[-1].startswith("error: cannot reach the dask scheduler")
+
+
+class _FakeClient:
+    """Stands in for a dask Client: records submissions and cancellations."""
+
+    def __init__(self) -> None:
+        self.submitted: list[object] = []
+        self.cancelled: list[object] = []
+
+    def submit(self, fn, *args, key=None, pure=True):
+        future = object()
+        self.submitted.append(future)
+        return future
+
+    def cancel(self, futures, force=False):
+        self.cancelled.extend(futures)
+
+
+def test_interrupt_cancels_everything_and_removes_scratch(tmp_path, monkeypatch):
+    import distributed
+
+    from napari_sdap.cli.cluster import run_on_cluster
+    from napari_sdap.cli.jobs import FileTask, scratch_path
+
+    def interrupted(futures):
+        raise KeyboardInterrupt
+        yield  # pragma: no cover
+
+    monkeypatch.setattr(distributed, "as_completed", interrupted)
+    client = _FakeClient()
+    tasks = [FileTask(input=str(tmp_path / f"{n}.tif"), output=str(tmp_path / f"{n}_sdap.tif"),
+                      model_path="m", model_sha256="s") for n in ("a", "b")]
+    jobs = [(tasks[0], (3, 40, 40), "ZYX"), (tasks[1], (40, 40), "YX")]
+    started = []
+    with pytest.raises(KeyboardInterrupt):
+        run_on_cluster(client, jobs, threshold=100, workers=2,
+                       on_start=lambda t, n: started.append(
+                           (t.output, n, scratch_path(t.output).is_dir())),
+                       on_done=lambda *a: pytest.fail("nothing finished"))
+    assert started == [(tasks[0].output, 3, True), (tasks[1].output, 1, False)]
+    assert len(client.submitted) == 3 + 1 + 1  # three plane ranges + assembly, one whole file
+    assert sorted(map(id, client.cancelled)) == sorted(map(id, client.submitted))
+    assert not scratch_path(tasks[0].output).exists()

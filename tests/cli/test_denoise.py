@@ -9,7 +9,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 import tifffile
-from tests_cli_helpers import digest
+from cli_fixtures import digest, model_file_fixture, stacks_fixture  # noqa: F401 (fixtures)
 
 from napari_sdap.cli import main
 
@@ -171,3 +171,15 @@ def test_train_then_denoise_and_resume(stacks, tmp_path, capsys):
     err = capsys.readouterr().err
     assert "reusing" in err and "0 to denoise, 3 already done" in err
     assert model.stat().st_mtime_ns == mtime
+
+
+def test_tile_option(stacks, model_file, tmp_path):
+    from napari_sdap.api import load_model
+
+    out = tmp_path / "out"
+    assert _run(stacks[:1], model_file, out, "--tile", "16", "--mode", "sdap") == 0
+    rec = _record(out)
+    assert rec["runs"][-1]["settings"]["tiling"]["tile"] == 16
+    assert rec["runs"][-1]["settings"]["inference"]["mode"] == "sdap"
+    ref = load_model(model_file).denoise(tifffile.imread(stacks[0]), "ZYX", mode="sdap")
+    np.testing.assert_allclose(tifffile.imread(out / "cell0_sdap.tif"), ref, atol=1e-5)

@@ -13,6 +13,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 import tifffile
+from cli_fixtures import model_file_fixture, stacks_fixture  # noqa: F401 (fixtures)
 
 import napari_sdap.cli.denoise as denoise_cmd
 from napari_sdap.cli import main

@@ -6,6 +6,7 @@ import json
 from pathlib import Path
 
 import pytest
+from cli_fixtures import model_file_fixture, stacks_fixture  # noqa: F401 (fixtures)
 
 from napari_sdap.cli import main
 

@@ -8,6 +8,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 import torch
+from infer_nets import tiny_net
 
 from napari_sdap.axes import plane_view
 from napari_sdap.infer.passes import run_mode
@@ -20,6 +21,12 @@ pytestmark = [
     pytest.mark.skipif(not torch.cuda.is_available(), reason="needs a CUDA device"),
 ]
 NORM = Normalization(low=[0.0], high=[1.0])
+
+
+@pytest.fixture(scope="module")
+def net():
+    return tiny_net(1)
+
 
 
 def _img(shape, seed=0):
@@ -35,8 +42,8 @@ def test_bf16_tiled_output_close_to_fp32_cpu(net):
                             tile=128, batch=4, read_workers=2))
     assert steps[-1].done == steps[-1].total
     ref = run_mode(net.cpu().float(), torch.from_numpy(img[:, None]), "sdap_e", 2)[:, 0].numpy()
-    err = np.abs(out - ref)
-    assert err.mean() < 0.02 * ref.std() and err.max() < 0.2 * ref.std()
+    err = np.abs(out - ref)  # bf16 keeps ~3 significant digits; input range is [0, 1]
+    assert err.mean() < 0.05 * ref.std() and err.max() < 0.03
 
 
 def test_fp32_on_cuda_tiles_match_whole_plane(net, monkeypatch):

@@ -5,6 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 import torch
+from infer_nets import tiny_net
 
 import napari_sdap.infer.stream as stream
 from napari_sdap.axes import plane_view
@@ -14,6 +15,17 @@ from napari_sdap.infer.stream import auto_tile, cast_output, iter_tiles
 from napari_sdap.model.normalize import Normalization
 
 CPU = torch.device("cpu")
+
+
+@pytest.fixture(scope="module")
+def net():
+    return tiny_net(1)
+
+
+@pytest.fixture(scope="module")
+def net3():
+    return tiny_net(3)
+
 
 
 def _run(net, img, axes, norm, **kw):

@@ -5,6 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 import torch
+from infer_nets import tiny_net
 
 import napari_sdap.infer.stream as stream
 from napari_sdap.axes import plane_view
@@ -15,6 +16,12 @@ from napari_sdap.model.normalize import Normalization
 
 CPU = torch.device("cpu")
 NORM = Normalization(low=[0.0], high=[1.0])
+
+
+@pytest.fixture(scope="module")
+def net():
+    return tiny_net(1)
+
 
 
 def _whole(net, img, mode, s):

@@ -170,3 +170,24 @@ def test_array_target_and_bad_targets(tmp_path):
     with pytest.raises(OutputError, match="OME-Zarr needs axes"):
         open_output(tmp_path / "rgb.ome.zarr", (5, 6, 3), axes="YXC")
     assert _leftovers(tmp_path) == []
+
+
+class _Counting:
+    def __init__(self, data):
+        self.data, self.shape, self.dtype = data, data.shape, data.dtype
+        self.reads: list[int] = []
+
+    def __getitem__(self, key):
+        self.reads.append(self.data[key].size)
+        return self.data[key]
+
+
+@pytest.mark.parametrize("tile_above", [tiff_writer.TILE_ABOVE, 1000])
+def test_tiff_commit_streams_planes_or_tiles(tmp_path, monkeypatch, tile_above):
+    monkeypatch.setattr(tiff_writer, "TILE_ABOVE", tile_above)
+    data = np.random.default_rng(3).random((3, 40, 600)).astype(np.float32)
+    counting = _Counting(data)
+    tiff_writer.write_tiff(tmp_path / "s.tif", counting, axes="ZYX", scale={}, units={},
+                           metadata={})
+    assert max(counting.reads) <= (40 * 600 if tile_above > 1000 else 40 * 512)
+    np.testing.assert_array_equal(tifffile.imread(tmp_path / "s.tif"), data)

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import numpy as np
-from conftest import correlated_noise, smooth_image
+from synthetic import correlated_noise, smooth_image
 
 from napari_sdap.axes import plane_view
 from napari_sdap.training.noise import choose_stride, describe_noise, estimate_noise

@@ -22,6 +22,8 @@ class Session(QObject):
         """Where the model came from: a layer name or a file path."""
         self.training = False
         """True while the Train widget is changing the model (denoising must wait)."""
+        self.denoising = False
+        """True while the Denoise widget uses the model (continuing training must wait)."""
 
     def set_model(self, model: Any, source: str) -> None:
         self.model, self.source = model, source

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import threading
 import time
 from pathlib import Path
 from typing import Any
@@ -49,10 +50,13 @@ class DenoiseWidget(QWidget):
         self.session = session_for(napari_viewer)
         self.worker: Any = None
         self.store: LayerStore | None = None
+        self.meta: dict[str, Any] = {}
+        """Recorded with the output layer and its store: config, model record, mode, path."""
         self.out_layer: Any = None
         self.outcome = "idle"
         self._previous: tuple[Any, dict[str, Any]] | None = None
         self._last_refresh = 0.0
+        self.stop_flag = threading.Event()
 
         self.picker = LayerPicker(napari_viewer)
         self.axes = QLineEdit()
@@ -156,27 +160,30 @@ class DenoiseWidget(QWidget):
             image = level0(layer)
             axes = self.axes.text().strip().upper()
             plane_view(image.shape, axes)  # AxesError now, on the main thread
-            model.resolve_mode(self.mode.currentText())
-            self.store = LayerStore(self.folder.text(), layer.name, tuple(image.shape), axes,
-                                    layer.rgb)
+            mode = self.mode.currentText()
+            self.meta = run_metadata(model, layer, axes, mode, None)
+            self.store = LayerStore(self.folder.text(), layer, tuple(image.shape), axes,
+                                    self.meta)
         except Exception as err:
             report_error(err, self.status)
             return
-        self.layer, self.image, self.axes_used = layer, image, axes
+        self.layer, self.image = layer, image
+        self.meta.update(store=str(self.store.path), complete=False)
         existing = self.viewer.layers[f"{layer.name} [SDAP]"] \
             if f"{layer.name} [SDAP]" in self.viewer.layers else None
         self._previous = (existing.data, dict(existing.metadata)) if existing is not None else None
-        meta = {"sdap": run_metadata(model, layer, axes, self.mode.currentText(), self.store)}
-        self.out_layer = show_result(self.viewer, layer, lazy(self.store.array), metadata=meta)
+        self.out_layer = show_result(self.viewer, layer, lazy(self.store.array),
+                                     metadata={"sdap": self.meta})
+        self.stop_flag = threading.Event()
         self.worker = create_worker(denoise_steps, model, image, self.store.array, axes,
-                                    mode=self.mode.currentText(),
+                                    stop=self.stop_flag, mode=mode,
                                     device=self.device.currentText(), tile=spin_value(self.tile))
         self.worker.yielded.connect(self._on_yield)
         self.worker.returned.connect(self._on_done)
         self.worker.errored.connect(self._on_error)
-        self.worker.aborted.connect(self._on_aborted)
         self.worker.finished.connect(self._on_finished)
         self.outcome = "running"
+        self.session.denoising = True
         self.status.info("denoising...")
         self.worker.start()
         self._sync_buttons()
@@ -184,7 +191,7 @@ class DenoiseWidget(QWidget):
     def stop(self) -> None:
         """Stop after the current tile; the partial result is discarded."""
         if self.worker is not None:
-            self.worker.quit()
+            self.stop_flag.set()
 
     def _refresh(self) -> None:
         if self.out_layer is not None and self.store is not None:
@@ -193,28 +200,29 @@ class DenoiseWidget(QWidget):
     def _on_yield(self, rec: Any) -> None:
         self.progress.setRange(0, rec.total)
         self.progress.setValue(rec.done)
-        self.status.info(f"{rec.done}/{rec.total} done  {rec.mpix_per_s:.2f} Mpx/s  "
-                         f"~{rec.eta_s:.0f} s left")
+        warning = getattr(rec, "warning", None)  # e.g. out of GPU memory: tiles were halved
+        self.status.info(f"{rec.done}/{rec.total} tiles  {rec.mpix_per_s:.2f} Mpx/s  "
+                         f"~{rec.eta_s:.0f} s left" + (f"  ({warning})" if warning else ""))
         if time.perf_counter() - self._last_refresh > _REFRESH_S or rec.done == rec.total:
             self._refresh()
             self._last_refresh = time.perf_counter()
 
-    def _on_done(self, *_: Any) -> None:
-        if self.store is None or self.session.model is None:  # pragma: no cover - defensive
+    def _on_done(self, result: Any = None) -> None:
+        if result == "stopped":
+            self._on_stopped()
+            return
+        if self.store is None:  # pragma: no cover - defensive
             return
         old = self._previous[1].get("sdap", {}).get("store") if self._previous else None
-        meta = run_metadata(self.session.model, self.layer, self.axes_used,
-                            self.mode.currentText(), self.store)
-        meta["complete"] = True
-        meta["store"] = str(self.store.final)
         try:
-            array = self.store.commit(meta)
+            array = self.store.commit()
         except OSError as err:
             self._discard()
             report_error(err, self.status)
             return
         self.out_layer.data = lazy(array)
-        self.out_layer.metadata = {**self.out_layer.metadata, "sdap": meta}
+        self.meta["complete"] = True
+        self.out_layer.metadata = {**self.out_layer.metadata, "sdap": self.meta}
         if old and old != str(self.store.final) and is_managed(old):
             import shutil
 
@@ -245,7 +253,7 @@ class DenoiseWidget(QWidget):
         self._discard()
         self.status.error(str(err))  # napari shows the notification itself
 
-    def _on_aborted(self) -> None:
+    def _on_stopped(self) -> None:
         self.outcome = "stopped"
         close_run(self.worker)  # finish the tile being written before the store is deleted
         self._discard()
@@ -253,6 +261,7 @@ class DenoiseWidget(QWidget):
 
     def _on_finished(self) -> None:
         self.worker = None
+        self.session.denoising = False
         self._sync_buttons()
 
     @property

@@ -20,7 +20,7 @@ from napari_sdap._napari.layers import check_layer, layer_axes, level0, preview_
 from napari_sdap._napari.loss_plot import LossPlot
 from napari_sdap._napari.session import model_file_dialog, session_for
 from napari_sdap._napari.train_settings import TrainSettings
-from napari_sdap._napari.workers import Preview, Progress, TrainJob, close_run, train_steps
+from napari_sdap._napari.workers import Preview, Progress, TrainJob, train_steps
 from napari_sdap.errors import InputError
 
 __all__ = ["TrainWidget"]
@@ -126,6 +126,9 @@ class TrainWidget(QWidget):
             s = self.settings.values()
             if resume and self.session.model is None:
                 raise InputError("no model to continue; press Train first or load a model")
+            if resume and self.session.denoising:
+                raise InputError("the model is denoising a layer; wait or stop it, then "
+                                 "continue training")
             self.job = TrainJob(level0(layer), axes, s["steps"], s["preset"], s["stride"],
                                 s["seed"], s["device"], overrides=s["overrides"])
             if resume:
@@ -141,7 +144,6 @@ class TrainWidget(QWidget):
         self.worker = create_worker(train_steps, self.job)
         self.worker.yielded.connect(self._on_yield)
         self.worker.errored.connect(self._on_error)
-        self.worker.aborted.connect(self._on_aborted)
         self.worker.finished.connect(self._on_finished)
         self._start_step = self.session.model.record.steps if resume else 0
         self.outcome = "running"
@@ -153,7 +155,7 @@ class TrainWidget(QWidget):
         """Stop after the current step; the model trained so far is kept."""
         if self.worker is not None:
             self.status.info("stopping after this step...")
-            self.worker.quit()
+            self.job.stop.set()
 
     def _on_yield(self, rec: Any) -> None:
         if isinstance(rec, Progress):
@@ -176,16 +178,15 @@ class TrainWidget(QWidget):
         self.outcome = "error"
         self.status.error(str(err))  # napari shows the notification itself
 
-    def _on_aborted(self) -> None:
-        self.outcome = "stopped"
-        close_run(self.worker)  # stop the patch thread, model back to CPU, record the time
-        steps = self.session.model.record.steps if self.session.model is not None else 0
-        self.status.info(f"stopped at step {steps}; the model is kept (Continue, Save or Denoise)")
-
     def _on_finished(self) -> None:
         self.worker = None
         self.session.training = False
-        if self.outcome == "running" and self.session.model is not None:
+        if self.outcome == "running" and self.job is not None and self.job.stop.is_set():
+            self.outcome = "stopped"
+            steps = self.session.model.record.steps if self.session.model is not None else 0
+            self.status.info(f"stopped at step {steps}; the model is kept (Continue, Save or "
+                             f"Denoise)")
+        elif self.outcome == "running" and self.session.model is not None:
             self.outcome = "done"
             m = self.session.model
             self.status.info(f"done: {m.record.steps} steps, final loss {m.record.final_loss:.4g}"

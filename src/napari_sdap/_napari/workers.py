@@ -1,22 +1,28 @@
 """Generators run inside napari thread workers (no Qt here, so they are testable on their own).
 
-Each yields small records the widgets turn into progress bars, loss curves and layer updates;
-the widgets stop a run by quitting the worker and then closing its generator (`close_run`).
+Each yields small records the widgets turn into progress bars, loss curves and layer updates.
+The widgets stop a run by setting the job's `stop` event: the generator then returns at its next
+yield and closes the engine's generator *in this thread*, so the engine's cleanup (waiting for
+tile writes, moving the network back to the CPU) is finished before the worker reports back.
+(Quitting a napari worker instead would leave the generator suspended until garbage collection.)
 All array work (training, the preview denoise, writing tiles) happens here, off the main thread.
 """
 
 from __future__ import annotations
 
 import inspect
+import logging
+import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Generator, Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
 
-__all__ = ["Preview", "PreviewTarget", "Progress", "TrainJob", "close_run", "denoise_steps",
-           "train_steps"]
+log = logging.getLogger("napari_sdap")
+
+__all__ = ["Preview", "PreviewTarget", "Progress", "TrainJob", "denoise_steps", "train_steps"]
 
 
 @dataclass(frozen=True)
@@ -68,15 +74,24 @@ class TrainJob:
     overrides: dict[str, Any] = field(default_factory=dict)
     preview: PreviewTarget | None = None
     preview_every_s: float = 3.0
+    stop: threading.Event = field(default_factory=threading.Event)
+    """Set from the main thread to stop after the current step (the model keeps what it has)."""
 
 
 def _preview(model: Any, job: TrainJob, step: int) -> Preview | None:
+    """Denoise the previewed region with the model as it is now; a failure only skips it."""
     target = job.preview
     if target is None:
         return None
-    region = np.asarray(job.image[target.index])
-    out = model.denoise(region, target.axes, device=job.device)
-    model.network.train()  # denoise switched it to eval; training goes on
+    try:
+        region = np.asarray(job.image[target.index])
+        out = model.denoise(region, target.axes, device=job.device)
+    except Exception as err:  # e.g. a crop too small for the mode: never stop training for it
+        log.warning("napari-sdap: training preview skipped (%s)", err)
+        job.preview = None
+        return None
+    finally:
+        model.network.train()  # denoise switched it to eval; training goes on
     if target.channel is not None:
         out = np.take(out, target.channel, axis=target.axes.index("C"))
     return Preview(data=out, target=target, step=step)
@@ -85,8 +100,8 @@ def _preview(model: Any, job: TrainJob, step: int) -> Preview | None:
 def train_steps(job: TrainJob) -> Iterator[Progress | Preview]:
     """Train on `job.image`, yielding a `Progress` per step and a `Preview` now and then.
 
-    Closing the generator (the widget's Stop) ends training between two steps; the model keeps
-    everything learned so far and stays usable (it is in every `Progress.model`).
+    Setting `job.stop` ends training between two steps; the model keeps everything learned so
+    far and stays usable (it is in every `Progress.model`).
     """
     from napari_sdap import iter_train
 
@@ -99,6 +114,8 @@ def train_steps(job: TrainJob) -> Iterator[Progress | Preview]:
         for rec in run:
             model = rec.model
             yield Progress(rec.step, rec.steps, rec.loss, rec.eta_s, rec.steps_per_s, model)
+            if job.stop.is_set():
+                break
             now = time.perf_counter()
             if now - last_preview >= job.preview_every_s:
                 preview = _preview(model, job, rec.step)
@@ -140,30 +157,21 @@ def supports_tiles(model: Any) -> bool:
     return "tile" in inspect.signature(model.iter_denoise).parameters
 
 
-def denoise_steps(model: Any, image: Any, out: Any, axes: str, *, mode: str = "auto",
-                  device: str = "auto", tile: int | None = None) -> Iterator[Any]:
+def denoise_steps(model: Any, image: Any, out: Any, axes: str, *, stop: threading.Event,
+                  mode: str = "auto", device: str = "auto",
+                  tile: int | None = None) -> Generator[Any, None, str]:
     """Stream the denoised `image` into `out` (same shape), yielding a `DenoiseStep` per unit.
 
-    The input is read region by region (numpy, dask or zarr, never loaded whole).
+    The input is read region by region (numpy, dask or zarr, never loaded whole). Returns
+    ``"done"``, or ``"stopped"`` when `stop` was set (all tile writes have finished by then).
     """
     kwargs = {"tile": tile} if supports_tiles(model) else {}
-    yield from model.iter_denoise(image, out, axes, mode=mode, device=device, **kwargs)
-
-
-def close_run(worker: Any) -> None:
-    """Close the generator of a worker that was stopped, so its clean-up runs now.
-
-    superqt's GeneratorWorker leaves its loop on quit() without closing the generator, so the
-    `finally` blocks of training and tiled inference (stop the patch and tile threads, wait for
-    the tile being written, move the network off the GPU, record the time) would only run
-    whenever the worker is garbage-collected, after the widget has already deleted the partial
-    output that a still-running writer thread may write into. Called from the `aborted` handler:
-    the worker emits `aborted` between two steps, so the generator is suspended, not running.
-    """
-    gen = getattr(worker, "_gen", None)
-    if gen is None:
-        return
+    steps = model.iter_denoise(image, out, axes, mode=mode, device=device, **kwargs)
     try:
-        gen.close()
-    except ValueError:  # still executing in the worker thread: it is closed when collected
-        pass
+        for rec in steps:
+            yield rec
+            if stop.is_set():
+                return "stopped"
+    finally:
+        steps.close()
+    return "done"

@@ -8,7 +8,7 @@ by tile (`.zarr`, `.ome.zarr`, `.tif`) or a lazy dask array. The input is never 
 from __future__ import annotations
 
 import os
-from collections.abc import Iterator
+from collections.abc import Generator, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -18,7 +18,7 @@ import numpy as np
 from napari_sdap.api.alpha import copy_alpha, rgba_axes, without_alpha
 from napari_sdap.api.sources import as_source, check_not_input
 from napari_sdap.axes import PlaneView
-from napari_sdap.errors import InputError, OutputError
+from napari_sdap.errors import DeviceError, InputError, OutputError
 from napari_sdap.infer.planes import DenoiseStep, check_min_size
 from napari_sdap.io.readers import ImageSource, open_image
 
@@ -26,8 +26,9 @@ if TYPE_CHECKING:
     import torch
 
     from napari_sdap.api.model import SDAPModel
+    from napari_sdap.io.outputs import OutputSink
 
-__all__ = ["denoise", "iter_denoise", "output_dtype"]
+__all__ = ["denoise", "iter_denoise", "iter_denoise_to", "output_dtype"]
 
 
 @dataclass
@@ -78,7 +79,12 @@ def _job(model: SDAPModel, image: Any, axes: str | None, mode: str) -> _Job:
 def _device(model: SDAPModel, device: str | None) -> torch.device:
     from napari_sdap.model.device import resolve_device
 
-    return resolve_device(model.config.device if device in (None, "auto") else device)
+    if device not in (None, "auto"):
+        return resolve_device(device)
+    try:  # the device the model was configured (trained) with ...
+        return resolve_device(model.config.device)
+    except DeviceError:  # ... may not exist here (trained on a GPU, used on a laptop)
+        return resolve_device("auto")
 
 
 def _tile(model: SDAPModel, tile: int | None, dev: torch.device, mode: str) -> tuple[int, int]:
@@ -206,6 +212,20 @@ def _denoise(model: SDAPModel, job: _Job, device: str, tile: int | None, output:
         for _ in _run(model, job, out, device, tile):
             pass
         return out
+    steps = _to_output(model, job, output, device, tile, dt, overwrite)
+    while True:
+        try:
+            next(steps)
+        except StopIteration as stop:
+            sink = stop.value
+            break
+    if sink.path is None:
+        return sink.array
+    return open_image(sink.path, job.view.axes).array
+
+
+def _to_output(model: SDAPModel, job: _Job, output: Any, device: str, tile: int | None,
+               dt: np.dtype, overwrite: bool) -> Generator[DenoiseStep, None, OutputSink]:
     from napari_sdap.io.outputs import open_output
 
     src = job.source
@@ -214,9 +234,26 @@ def _denoise(model: SDAPModel, job: _Job, device: str, tile: int | None, output:
                        scale=src.scale if src else None, units=src.units if src else None,
                        metadata=_record(model, job), overwrite=overwrite,
                        chunks=_chunks(job.view, edge), inputs=list(job.inputs))
-    with sink:
-        for _ in _run(model, job, sink.array, device, edge):
-            pass
-    if sink.path is None:
-        return sink.array
-    return open_image(sink.path, job.view.axes).array
+    with sink:  # an exception or a close() of this generator aborts: nothing is left
+        yield from _run(model, job, sink.array, device, edge)
+    return sink
+
+
+def iter_denoise_to(model: SDAPModel, image: Any, output: Any, axes: str | None = None, *,
+                    mode: str = "auto", device: str = "auto", tile: int | None = None,
+                    dtype: Any = None, overwrite: bool = False
+                    ) -> Generator[DenoiseStep, None, Path | None]:
+    """Denoise into a new output file tile by tile, yielding progress; stoppable.
+
+    The output (path as for `denoise(output=...)`) is committed only after the last tile;
+    closing the generator early (a Stop button, `break`) or any error removes it. Returns the
+    output path (the generator's return value), None for an array target.
+    """
+    job = _job(model, image, axes, mode)
+    try:
+        sink = yield from _to_output(model, job, output, device, tile,
+                                     output_dtype(dtype, job.array.dtype), overwrite)
+    finally:
+        if job.source is not None and job.source is not image:
+            job.source.close()
+    return sink.path

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import os
-from collections.abc import Iterator
+from collections.abc import Generator, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -89,6 +89,20 @@ class SDAPModel:
         from napari_sdap.api.denoising import iter_denoise
 
         yield from iter_denoise(self, image, out, axes, mode=mode, device=device, tile=tile)
+
+    def iter_denoise_to(self, image: Any, output: Any, axes: str | None = None, *,
+                        mode: str = "auto", device: str = "auto", tile: int | None = None,
+                        dtype: Any = None, overwrite: bool = False
+                        ) -> Generator[DenoiseStep, None, Path | None]:
+        """Denoise into a new `output` file tile by tile, yielding progress (stoppable).
+
+        The file appears only after the last tile; closing the generator early (or an error)
+        leaves nothing behind. See `denoise` for the arguments.
+        """
+        from napari_sdap.api.denoising import iter_denoise_to
+
+        return (yield from iter_denoise_to(self, image, output, axes, mode=mode, device=device,
+                                           tile=tile, dtype=dtype, overwrite=overwrite))
 
     def denoise(self, image: Any, axes: str | None = None, *, mode: str = "auto",
                 device: str = "auto", tile: int | None = None, output: Any = None,

@@ -37,15 +37,18 @@ def connect(scheduler: str | None, workers: int | None) -> Iterator[tuple[Any, i
     cluster = None
     try:
         if scheduler:
+            import dask
+
+            wait = dask.config.get("distributed.comm.timeouts.connect", "30s")
             try:
-                client = Client(scheduler, timeout="30s")
+                client = Client(scheduler, timeout=wait)
             except OSError as err:
                 raise ConfigError(f"cannot reach the dask scheduler at {scheduler} ({err}); "
                                   f"check the address and that the scheduler runs") from None
         else:
             n = int(workers or 1)
             cluster = LocalCluster(n_workers=n, threads_per_worker=1, processes=True,
-                                   dashboard_address=None, silence_logs=logging.ERROR)
+                                   dashboard_address=":0", silence_logs=logging.ERROR)
             client = Client(cluster)
         try:
             n_workers = len(client.scheduler_info()["workers"]) or 1

@@ -98,7 +98,8 @@ def _run_cluster(batch: Batch, args: argparse.Namespace) -> None:
     if not jobs:
         return
     with connect(args.scheduler, args.workers) as (client, n_workers):
-        batch.rep.info(f"cluster: {n_workers} worker(s) at {client.scheduler.address}")
+        batch.rep.info(f"cluster: {n_workers} worker(s) at {client.scheduler.address}, "
+                       f"dashboard {client.dashboard_link}")
         threads = args.threads or (threads_per_worker(n_workers) if args.workers else None)
         if threads:
             jobs = [(FileTask(**{**t.__dict__, "threads": threads}), s, a) for t, s, a in jobs]

@@ -12,6 +12,7 @@ from __future__ import annotations
 import itertools
 import math
 import os
+import re
 import shutil
 import time
 from collections.abc import Callable
@@ -64,8 +65,9 @@ def load_cached_model(path: str, sha256: str) -> Any:
 def worker_device(device: str) -> str:
     """Pin one GPU per dask worker: `cuda:<worker index mod GPUs>` for `auto`/`cuda`.
 
-    A worker started with CUDA_VISIBLE_DEVICES set to one GPU (dask-cuda, SLURM --gpus-per-task)
-    sees it as `cuda:0`. Outside a dask worker or without CUDA, `device` is returned unchanged.
+    The worker index is the number that ends the worker's name. A worker started with
+    CUDA_VISIBLE_DEVICES set to one GPU (dask-cuda, SLURM --gpus-per-task) sees it as `cuda:0`.
+    Outside a dask worker or without CUDA, `device` is returned unchanged.
     """
     if device not in ("auto", "cuda"):
         return device
@@ -76,10 +78,11 @@ def worker_device(device: str) -> str:
     try:
         from distributed import get_worker
 
-        name = get_worker().name
+        name = str(get_worker().name)
     except (ImportError, ValueError):
         return device
-    index = name if isinstance(name, int) else int(name) if str(name).isdigit() else 0
+    digits = re.search(r"(\d+)$", name)  # LocalCluster: 0, 1, ...; dask-jobqueue: "Job-3-1"
+    index = int(digits.group(1)) if digits else 0
     return f"cuda:{index % torch.cuda.device_count()}"
 
 

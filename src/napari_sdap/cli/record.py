@@ -159,3 +159,6 @@ class RunRecord:
             Path(tmp).unlink(missing_ok=True)
             raise OutputError(f"cannot write the run record {self.path} "
                               f"({err.strerror or err}); check free space") from None
+        except BaseException:  # Ctrl-C / SIGTERM while writing: keep the previous record
+            Path(tmp).unlink(missing_ok=True)
+            raise

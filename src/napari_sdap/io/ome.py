@@ -34,10 +34,14 @@ def write_ome_group(path: Path, shape: tuple[int, ...], dtype: np.dtype, chunks:
                     attrs: dict[str, Any]) -> Any:
     """Create an OME-Zarr group at `path` with an empty level-0 array; return that array."""
     import zarr
-    from ome_zarr.format import CurrentFormat
-    from ome_zarr.writer import write_multiscales_metadata
 
     _check_axes(axes)
+    try:
+        from ome_zarr.format import CurrentFormat
+        from ome_zarr.writer import write_multiscales_metadata
+    except ImportError:
+        raise OutputError("writing .ome.zarr needs the ome-zarr package; install it with "
+                          "pip install 'napari-sdap[ome]', or write a .zarr or .tif") from None
     fmt = CurrentFormat()
     group = zarr.open_group(str(path), mode="w-", zarr_format=fmt.zarr_format)
     array = group.create_array("0", shape=shape, dtype=dtype, chunks=chunks, fill_value=0,

@@ -1,8 +1,10 @@
-"""Tiny networks whose outputs depend visibly on every pixel of their receptive field."""
+"""Tiny networks whose outputs depend visibly on every pixel of their receptive field.
+
+Imported by the infer tests (not a conftest, so `from conftest import ...` elsewhere keeps
+finding tests/conftest.py)."""
 
 from __future__ import annotations
 
-import pytest
 import torch
 from torch import nn
 
@@ -22,11 +24,6 @@ def he_init(net: nn.Module, seed: int = 0) -> nn.Module:
     return net.eval()
 
 
-@pytest.fixture(scope="module")
-def net():
-    return he_init(BlindSpotNet(1, 1, width=8, blocks=1))
-
-
-@pytest.fixture(scope="module")
-def net3():
-    return he_init(BlindSpotNet(3, 3, width=8, blocks=1))
+def tiny_net(channels: int = 1) -> BlindSpotNet:
+    """Width 8, one block, He-initialised: fast, with a receptive field of radius 5."""
+    return he_init(BlindSpotNet(channels, channels, width=8, blocks=1))

@@ -6,7 +6,7 @@ import dask.array as da
 import numpy as np
 import pytest
 from api_helpers import TINY, gray_model_fixture  # noqa: F401
-from conftest import smooth_image
+from synthetic import smooth_image
 
 from napari_sdap.api import create_model, train
 
@@ -108,3 +108,18 @@ def test_create_model_api():
     assert "untrained" in repr(model)
     paper = create_model("paper")
     assert paper.parameters == 3_655_745
+
+
+def test_model_trained_on_a_missing_device_denoises_with_auto(gray_model):
+    """A model trained with device='cuda' still runs on a CPU-only machine with device='auto'."""
+    from napari_sdap.model.device import available_devices
+
+    image = _noisy((24, 24))
+    expected = gray_model.denoise(image, device="cpu")
+    stored = gray_model.config.device
+    missing = "cuda:7" if "cuda:7" not in available_devices() else "mps"
+    gray_model.config.device = missing
+    try:
+        np.testing.assert_array_equal(gray_model.denoise(image), expected)
+    finally:
+        gray_model.config.device = stored

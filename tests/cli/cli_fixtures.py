@@ -1,7 +1,12 @@
-"""Fixtures of the CLI tests: small TIFF stacks on disk and a tiny trained model file."""
+"""Fixtures of the CLI tests: small TIFF stacks on disk and a tiny trained model file.
+
+Not a conftest.py: a second module named `conftest` would shadow tests/conftest.py for the
+`from conftest import ...` lines of other test packages. Test modules import what they use.
+"""
 
 from __future__ import annotations
 
+import hashlib
 from pathlib import Path
 
 import numpy as np
@@ -31,8 +36,8 @@ def write_stack(path: Path, seed: int, planes: int = 3, size: int = 40) -> np.nd
     return img
 
 
-@pytest.fixture
-def stacks(tmp_path: Path) -> list[Path]:
+@pytest.fixture(name="stacks")
+def stacks_fixture(tmp_path: Path) -> list[Path]:
     """Three small ZYX TIFF stacks in tmp_path/raw."""
     raw = tmp_path / "raw"
     raw.mkdir()
@@ -42,8 +47,8 @@ def stacks(tmp_path: Path) -> list[Path]:
     return paths
 
 
-@pytest.fixture(scope="session")
-def model_file(tmp_path_factory: pytest.TempPathFactory) -> Path:
+@pytest.fixture(name="model_file", scope="session")
+def model_file_fixture(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """A tiny model (width 8, 1 block, 3 steps) trained on a 2-D image, saved once per session."""
     import napari_sdap
 
@@ -53,3 +58,8 @@ def model_file(tmp_path_factory: pytest.TempPathFactory) -> Path:
     path = tmp_path_factory.mktemp("model") / "tiny.safetensors"
     model.save(path)
     return path
+
+
+def digest(path: Path) -> str:
+    """SHA-256 of a file (to prove inputs were not modified)."""
+    return hashlib.sha256(path.read_bytes()).hexdigest()
