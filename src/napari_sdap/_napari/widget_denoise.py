@@ -33,7 +33,7 @@ from napari_sdap._napari.devices import device_choices
 from napari_sdap._napari.layers import check_layer, layer_axes, level0, residual, show_result
 from napari_sdap._napari.session import model_file_dialog, session_for
 from napari_sdap._napari.store import LayerStore, is_managed, lazy, run_metadata
-from napari_sdap._napari.workers import close_run, denoise_steps
+from napari_sdap._napari.workers import denoise_steps
 from napari_sdap.errors import InputError
 
 __all__ = ["DenoiseWidget"]
@@ -255,7 +255,6 @@ class DenoiseWidget(QWidget):
 
     def _on_stopped(self) -> None:
         self.outcome = "stopped"
-        close_run(self.worker)  # finish the tile being written before the store is deleted
         self._discard()
         self.status.info("stopped; the partial result was discarded")
 
