@@ -119,7 +119,7 @@ def test_disk_full_at_the_end_of_denoising_is_a_notification(make_napari_viewer,
     viewer = make_napari_viewer()
     viewer.add_image(noisy((32, 32)), name="img")
 
-    def full(self, metadata):
+    def full(self, *args, **kwargs):
         raise OSError(errno.ENOSPC, "No space left on device")
 
     monkeypatch.setattr(store_module.LayerStore, "commit", full)
