@@ -116,3 +116,25 @@ def test_a_truncated_file_in_a_batch_fails_alone(batch, capsys):
     assert sorted(p.name for p in out.glob("*_sdap.tif")) == [
         "cell0_sdap.tif", "cell2_sdap.tif", "cell3_sdap.tif"]
     assert _record(out)["files"]["cell1_sdap.tif"]["status"] == "failed"
+
+
+def test_output_folder_equal_to_the_input_folder(batch, model_file, capsys):
+    raw, _, args = batch
+    inputs = {p.name: digest(p) for p in raw.iterdir()}
+    same = [*args[:args.index("--output") + 1], str(raw), *args[args.index("--output") + 2:]]
+    assert main(same) == 0
+    assert main(same) == 0  # the re-run must not take its own outputs for new inputs
+    names = sorted(os.listdir(raw))
+    assert names == sorted([*inputs, *(f"cell{i}_sdap.tif" for i in range(4)), "sdap_run.json"])
+    assert _record(raw)["runs"][-1]["skipped"] == 4
+    assert {name: digest(raw / name) for name in inputs} == inputs
+
+
+def test_output_pointing_at_an_input_file_is_refused(batch, capsys):
+    raw, _, args = batch
+    target = raw / "cell0.tif"
+    before = digest(target)
+    bad = [*args[:args.index("--output") + 1], str(target), *args[args.index("--output") + 2:]]
+    assert main(bad) == 2
+    assert "is a file; give a folder" in capsys.readouterr().err
+    assert digest(target) == before
