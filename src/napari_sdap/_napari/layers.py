@@ -125,7 +125,9 @@ def _view_centre(viewer: Any, layer: Any, shape: tuple[int, ...], axes: str) -> 
     try:
         point = list(viewer.dims.point)
         displayed = list(viewer.dims.displayed)
-        cam = list(viewer.camera.center)[-len(displayed):]
+        scene = getattr(viewer, "scene", None)  # napari >= 0.9; viewer.camera before
+        camera = scene.camera if scene is not None else viewer.camera
+        cam = list(camera.center)[-len(displayed):]
         for d, c in zip(displayed, cam, strict=True):
             point[d] = c
         pos = layer.world_to_data(point)
