@@ -15,7 +15,7 @@ from typing import Any
 
 import numpy as np
 
-from napari_sdap.errors import AxesError
+from napari_sdap.errors import AxesError, InputError, SdapError
 
 __all__ = ["AXES_LETTERS", "PlaneView", "default_axes", "is_joint", "plane_view", "validate_axes"]
 
@@ -137,8 +137,21 @@ class PlaneView:
 
     def read(self, array: Any, n: int, ys: slice = slice(None),
              xs: slice = slice(None)) -> np.ndarray:
-        """Read region (ys, xs) of plane `n` as a float32 (C, h, w) numpy array."""
-        block = np.asarray(array[self.index(n, ys, xs)])
+        """Read region (ys, xs) of plane `n` as a float32 (C, h, w) numpy array.
+
+        A failure of the array's own reading (decoder errors of a damaged file, which lazy
+        arrays only meet here) becomes an `InputError` naming the plane and the position.
+        """
+        try:
+            block = np.asarray(array[self.index(n, ys, xs)])
+        except (SdapError, MemoryError):
+            raise
+        except Exception as err:
+            raise InputError(
+                f"could not read plane {n} of the image near y={ys.start or 0}, "
+                f"x={xs.start or 0} ({type(err).__name__}: {err}); the file is probably "
+                f"truncated or corrupted: copy or export it again"
+            ) from err
         order = self._order()
         if "C" not in order:
             block = block[None]

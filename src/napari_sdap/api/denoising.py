@@ -15,7 +15,8 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from napari_sdap.api.sources import as_source
+from napari_sdap.api.alpha import copy_alpha, rgba_axes, without_alpha
+from napari_sdap.api.sources import as_source, check_not_input
 from napari_sdap.axes import PlaneView
 from napari_sdap.errors import DeviceError, InputError, OutputError
 from napari_sdap.infer.planes import DenoiseStep, check_min_size
@@ -37,6 +38,15 @@ class _Job:
     mode: str
     source: ImageSource | None = None
     inputs: list[Path] = field(default_factory=list)
+    full: Any = None
+    """The image as given (with its alpha channel when `rgba`)."""
+    rgba: str | None = None
+    """Axes of an RGBA image whose alpha passes through (see `api.alpha`), else None."""
+
+    @property
+    def shape(self) -> tuple[int, ...]:
+        """Shape of the result: the image's own shape (alpha included)."""
+        return tuple(int(n) for n in self.full.shape)
 
 
 def _array_path(array: Any) -> Path | None:
@@ -56,12 +66,14 @@ def _job(model: SDAPModel, image: Any, axes: str | None, mode: str) -> _Job:
     array = source.array if source is not None else image
     if source is not None and axes is None:
         axes = source.axes
+    full = array
     array, view = as_source(array, axes, model.config.channel_mode)
+    rgba = rgba_axes(full.shape, axes, model.config.channel_mode)
     model._check_fits(view)
     mode = model.resolve_mode(mode)
     check_min_size(view, mode, model.config.inference.pd_stride)
     inputs = [p for p in (source.path if source else None, _array_path(array)) if p is not None]
-    return _Job(array, view, mode, source, inputs)
+    return _Job(array, view, mode, source, inputs, full, rgba)
 
 
 def _device(model: SDAPModel, device: str | None) -> torch.device:
@@ -96,9 +108,13 @@ def _run(model: SDAPModel, job: _Job, out: Any, device: str, tile: int | None
          ) -> Iterator[DenoiseStep]:
     from napari_sdap.infer.stream import iter_tiles
 
+    check_not_input(job.full, out)
+    if job.rgba and tuple(out.shape) == job.shape:
+        copy_alpha(job.full, out, job.rgba)  # alpha passes through; colours are denoised
+        out = without_alpha(out)
     if tuple(out.shape) != job.view.shape:
         raise InputError(f"output shape {tuple(out.shape)} differs from the image shape "
-                         f"{job.view.shape}; give an output of the same shape")
+                         f"{job.shape}; give an output of the same shape")
     if out is job.array or (_array_path(out) is not None and _array_path(out) in job.inputs):
         raise OutputError("the output array is the input image; never overwrite the input: "
                           "give a new array or an output path")
@@ -182,11 +198,17 @@ def _denoise(model: SDAPModel, job: _Job, device: str, tile: int | None, output:
         dev = _device(model, device)
         edge, _ = _tile(model, tile, dev, job.mode)
         assert model.normalization is not None
-        return lazy_denoise(model.network, model.normalization, job.array, job.view,
-                            mode=job.mode, pd_stride=model.config.inference.pd_stride,
-                            device=dev, tile=edge, dtype=dt)
+        result = lazy_denoise(model.network, model.normalization, job.array, job.view,
+                              mode=job.mode, pd_stride=model.config.inference.pd_stride,
+                              device=dev, tile=edge, dtype=dt)
+        if job.rgba:
+            import dask.array as da
+
+            alpha = da.from_array(job.full, chunks=(*result.chunks[:-1], (4,)))[..., 3:]
+            result = da.concatenate([result, alpha.astype(dt)], axis=-1)
+        return result
     if output is None:
-        out = np.empty(job.view.shape, dt)
+        out = np.empty(job.shape, dt)
         for _ in _run(model, job, out, device, tile):
             pass
         return out
@@ -208,7 +230,7 @@ def _to_output(model: SDAPModel, job: _Job, output: Any, device: str, tile: int 
 
     src = job.source
     edge, _ = _tile(model, tile, _device(model, device), job.mode)
-    sink = open_output(output, job.view.shape, dt, axes=job.view.axes,
+    sink = open_output(output, job.shape, dt, axes=job.view.axes,
                        scale=src.scale if src else None, units=src.units if src else None,
                        metadata=_record(model, job), overwrite=overwrite,
                        chunks=_chunks(job.view, edge), inputs=list(job.inputs))

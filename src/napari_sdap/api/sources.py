@@ -7,11 +7,12 @@ from typing import Any
 
 import numpy as np
 
+from napari_sdap.api.alpha import rgba_axes, without_alpha
 from napari_sdap.axes import PlaneView, plane_view
-from napari_sdap.errors import InputError
+from napari_sdap.errors import InputError, OutputError
 from napari_sdap.model.normalize import check_dtype, check_finite
 
-__all__ = ["as_source", "as_sources"]
+__all__ = ["as_source", "as_sources", "check_not_input", "check_shape"]
 
 
 def as_source(image: Any, axes: str | None, channel_mode: str = "auto") -> tuple[Any, PlaneView]:
@@ -29,6 +30,9 @@ def as_source(image: Any, axes: str | None, channel_mode: str = "auto") -> tuple
             raise InputError(f"image must be an array (numpy, dask or zarr), "
                              f"got {type(image).__name__}")
     check_dtype(image.dtype)
+    check_shape(image)
+    if rgba_axes(image.shape, axes, channel_mode):  # RGBA: alpha is a mask, not a signal
+        image = without_alpha(image)
     if 0 in tuple(image.shape):
         raise InputError(f"image is empty (shape {tuple(image.shape)}); give a non-empty image")
     if len(image.shape) < 2:
@@ -55,3 +59,29 @@ def as_sources(images: Any, axes: str | None, channel_mode: str = "auto"
                 f"{v.axes} {v.shape}; train one model per channel layout"
             )
     return sources
+
+
+def check_shape(image: Any) -> None:
+    """Refuse arrays whose size is unknown (dask after boolean indexing: NaN chunk sizes)."""
+    shape = tuple(image.shape)
+    if not all(isinstance(s, (int, np.integer)) for s in shape):
+        raise InputError(f"image shape {shape} has unknown sizes (a dask array after boolean "
+                         f"indexing?); call image.compute_chunk_sizes() first")
+
+
+def check_not_input(image: Any, out: Any) -> None:
+    """Refuse an output array that is, or shares memory with, the input image.
+
+    Denoising in place would destroy the noisy original (the only copy of the measurement) and,
+    with tiles, would read already-denoised pixels as context for the next tile.
+    """
+    same = out is image
+    if not same and isinstance(out, np.ndarray) and isinstance(image, np.ndarray):
+        same = np.may_share_memory(out, image)
+    if isinstance(out, np.ndarray) and not out.flags.writeable:
+        raise OutputError("the output array is read-only (writeable=False); give a writable "
+                          "array, e.g. np.empty(image.shape, 'float32')")
+    if same:
+        raise OutputError("the output array is (or overlaps) the input image; denoising in "
+                          "place would overwrite the original data; give a separate output "
+                          "array, e.g. np.empty(image.shape, 'float32')")

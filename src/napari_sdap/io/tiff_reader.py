@@ -8,7 +8,7 @@ from typing import Any
 from napari_sdap.errors import AxesError, InputError
 from napari_sdap.io.source import ImageSource, check_axes, unit_name
 
-__all__ = ["open_tiff"]
+__all__ = ["check_tiff_complete", "open_tiff"]
 
 _TIFF_AXES = {"S": "C", "E": "C", "I": "S", "Q": "S", "R": "S"}
 """tifffile axis letters -> ours (tifffile S = colour samples, I = image sequence, Q = unknown)."""
@@ -84,6 +84,7 @@ def open_tiff(path: Path, axes: str | None) -> ImageSource:
         raise InputError(f"{path}: not a readable TIFF file ({err}); check the file") from None
     try:
         series = tif.series[0]
+        check_tiff_complete(tif, series, path)
         store = series.aszarr(level=0)
         array = zarr.open_array(store, mode="r")
         found = _tiff_axes(series.axes)
@@ -98,3 +99,37 @@ def open_tiff(path: Path, axes: str | None) -> ImageSource:
         raise InputError(f"{path}: could not read the TIFF image data ({err}); "
                          f"check that the file is complete") from None
     return ImageSource(array, ax, scale, units, meta, path, [tif])
+
+
+def check_tiff_complete(tif: Any, series: Any, path: Path) -> None:
+    """Refuse a TIFF whose pages do not hold what its header announces, or whose data is cut.
+
+    tifffile falls back to reading whatever pages it finds when an ImageJ/OME header does not
+    match them (a copy cut short at a page boundary, or a wrong page count): a 5-slice stack
+    cut after its first page would otherwise open as one complete-looking 2-D image.
+    """
+    import tifffile
+
+    declared = [k for k, flag in (("imagej", tif.is_imagej), ("ome", tif.is_ome),
+                                  ("shaped", tif.is_shaped)) if flag]
+    kind = str(series.kind).lower()
+    if declared and kind not in declared:
+        ij = (tif.imagej_metadata or {}) if tif.is_imagej else {}
+        said = ", ".join(f"{k}={ij[k]}" for k in ("images", "channels", "slices", "frames")
+                         if k in ij)
+        raise InputError(f"{path}: the file's {len(tif.pages)} page(s) do not match its "
+                         f"{declared[0]} header{f' ({said})' if said else ''}: truncated copy "
+                         f"or wrong page count; copy or export the file again")
+    size = tif.filehandle.size
+    try:
+        if series.dataoffset is not None:
+            end = series.dataoffset + series.nbytes
+        else:
+            end = max((p.dataoffsets[-1] + p.databytecounts[-1] for p in series.pages
+                       if p is not None and p.dataoffsets and p.parent is tif), default=0)
+    except tifffile.TiffFileError as err:
+        raise InputError(f"{path}: the TIFF structure is damaged ({err}); the file is "
+                         f"truncated or corrupted: copy or export it again") from None
+    if end > size:
+        raise InputError(f"{path}: the file is truncated (its image data runs to byte {end} "
+                         f"but the file has {size} bytes); copy or export it again")

@@ -49,7 +49,11 @@ def write_model_file(path: str | os.PathLike[str], tensors: dict[str, torch.Tens
     tensors = {k: v.detach().to("cpu").contiguous() for k, v in tensors.items()}
     meta_json = json.dumps({"format_version": FORMAT_VERSION, **meta}, sort_keys=True)
     header = {_KEY: meta_json, _SUM: _digest(meta_json, tensors)}
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".partial", dir=path.parent)
+    try:
+        fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".partial", dir=path.parent)
+    except OSError as err:  # read-only folder, no permission, disk full
+        raise OutputError(f"cannot write model file {path}: {err.strerror or err}; choose a "
+                          f"writable folder") from err
     os.close(fd)
     try:
         save_file(tensors, tmp, metadata=header)
@@ -57,6 +61,9 @@ def write_model_file(path: str | os.PathLike[str], tensors: dict[str, torch.Tens
     except OSError as err:
         Path(tmp).unlink(missing_ok=True)
         raise OutputError(f"cannot write model file {path}: {err.strerror or err}") from err
+    except BaseException:  # Ctrl-C, stop, or any other failure: no partial file stays behind
+        Path(tmp).unlink(missing_ok=True)
+        raise
     return path
 
 
@@ -66,12 +73,19 @@ def read_model_file(path: str | os.PathLike[str]) -> tuple[dict[str, torch.Tenso
     from safetensors.torch import load_file, safe_open
 
     path = Path(path)
+    if path.is_dir():
+        raise ModelFileError(f"{path} is a folder, not a model file; give the path of the "
+                             f".safetensors file inside it")
     if not path.is_file():
         raise ModelFileError(f"model file {path} does not exist; check the path")
+    _check_magic(path)
     try:
         with safe_open(str(path), framework="pt") as f:
             header = f.metadata() or {}
         tensors = load_file(str(path))
+    except PermissionError:
+        raise ModelFileError(f"cannot read model file {path}: permission denied; check the "
+                             f"file's permissions or copy it somewhere readable") from None
     except (SafetensorError, OSError, ValueError, RuntimeError) as err:
         raise ModelFileError(
             f"{path} is not a readable napari-sdap model file (truncated, corrupted or another "
@@ -95,6 +109,29 @@ def read_model_file(path: str | os.PathLike[str]) -> tuple[dict[str, torch.Tenso
             f"{FORMAT_VERSION.split('.')[0]}.x; use the napari-sdap version that wrote it"
         )
     return tensors, meta
+
+
+def _check_magic(path: Path) -> None:
+    """Name pickle / PyTorch checkpoints and unreadable files before safetensors sees them.
+
+    Only the first bytes are read; nothing in the file is ever executed or unpickled.
+    """
+    try:
+        with open(path, "rb") as f:
+            head = f.read(8)
+    except PermissionError:
+        raise ModelFileError(f"cannot read model file {path}: permission denied; check the "
+                             f"file's permissions or copy it somewhere readable") from None
+    except OSError as err:
+        raise ModelFileError(f"cannot read model file {path}: {err.strerror or err}; check "
+                             f"the path and the disk") from None
+    kind = ("a Python pickle" if head[:1] == b"\x80" else
+            "a zip archive (e.g. a PyTorch .pt/.pth checkpoint)" if head[:4] == b"PK\x03\x04"
+            else None)
+    if kind:
+        raise ModelFileError(f"{path} is {kind}, not a napari-sdap model file; napari-sdap never "
+                             f"unpickles files (they can run code); use a model saved with "
+                             f"SDAPModel.save (.safetensors)")
 
 
 def invalid_meta(path: Path | str, err: ValidationError) -> ModelFileError:

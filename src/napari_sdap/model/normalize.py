@@ -20,6 +20,7 @@ from napari_sdap.errors import InputError
 __all__ = ["Normalization", "check_dtype", "check_finite", "compute_normalization"]
 
 _BLOCK = 512
+_F32_MAX = float(np.finfo(np.float32).max)
 
 
 class Normalization(BaseModel):
@@ -35,12 +36,16 @@ class Normalization(BaseModel):
         return lo, (hi - lo) if hi > lo else 1.0
 
     def forward(self, x: np.ndarray, group: int) -> np.ndarray:
+        """Map to the network's range, as float32; computed in float64 so that images near the
+        float32 limits (e.g. +-3e38) do not overflow to inf in ``x - low``."""
         lo, sc = self.scale(group)
-        return (x - lo) / sc
+        return ((np.asarray(x, np.float64) - lo) / sc).astype(np.float32)
 
     def inverse(self, y: np.ndarray, group: int) -> np.ndarray:
+        """Map back onto the image's intensity scale, as float32 clipped to its finite range."""
         lo, sc = self.scale(group)
-        return y * sc + lo
+        out = np.asarray(y, np.float64) * sc + lo
+        return np.clip(out, -_F32_MAX, _F32_MAX).astype(np.float32)
 
 
 def check_dtype(dtype: Any) -> np.dtype:
@@ -106,9 +111,18 @@ def compute_normalization(sources: Sequence[tuple[Any, PlaneView]], cfg: Normali
         per_group[g].append(block.reshape(v.channels, -1))
         counts[g] += block[0].size
     lows, highs = [], []
-    for blocks in per_group:
+    for g, blocks in enumerate(per_group):
         data = np.concatenate(blocks, axis=1)
-        lo, hi = np.percentile(data, [cfg.low_percentile, cfg.high_percentile], axis=1)
+        if data.min() == data.max():
+            which = f"channel {g} of the image" if groups > 1 else "the image"
+            raise InputError(
+                f"{which} is constant (every sampled pixel is {float(data.flat[0]):g}): there is "
+                f"no noise to learn from; check that the right image or channel was chosen"
+                + (", or drop the empty channel" if groups > 1 else "")
+            )
+        # float64: interpolating between float32 values near +-3e38 would overflow to inf
+        lo, hi = np.percentile(data.astype(np.float64), [cfg.low_percentile,
+                                                         cfg.high_percentile], axis=1)
         lows.extend(float(v) for v in np.atleast_1d(lo))
         highs.extend(float(v) for v in np.atleast_1d(hi))
     if view.joint:  # one network input: keep a single shared mapping across the joint channels

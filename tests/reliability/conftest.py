@@ -1,0 +1,28 @@
+"""Fixtures of the reliability suite: tiny trained models shared by the tests."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from .helpers import noisy, quick_train
+
+
+@pytest.fixture(scope="session")
+def gray_model():
+    """A 1-channel tiny model (stride 2, sdap_e), trained for a few steps on a 64 x 64 image."""
+    return quick_train(noisy((64, 64)), steps=3)
+
+
+@pytest.fixture(scope="session")
+def rgb_model():
+    """A 3-channel (joint RGB) tiny model."""
+    return quick_train(noisy((48, 48, 3), seed=1), steps=2)
+
+
+@pytest.fixture(scope="session")
+def model_file(gray_model, tmp_path_factory) -> Path:
+    path = tmp_path_factory.mktemp("models") / "gray.safetensors"
+    gray_model.save(path)
+    return path
