@@ -142,3 +142,16 @@ def test_save_is_atomic_and_leaves_no_partial(tmp_path, model):
     path = model.save(tmp_path / "m.safetensors")
     assert [p.name for p in tmp_path.iterdir()] == ["m.safetensors"]
     assert path.stat().st_size > 0
+
+
+def test_saved_model_is_readable_by_the_group_under_the_usual_umask(tmp_path):
+    import os
+
+    from napari_sdap import create_model
+
+    old = os.umask(0o022)
+    try:
+        path = create_model("tiny", width=8, blocks=1).save(tmp_path / "m.safetensors")
+    finally:
+        os.umask(old)
+    assert os.stat(path).st_mode & 0o777 == 0o644

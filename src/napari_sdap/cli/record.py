@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import Any
 
 from napari_sdap.errors import OutputError
+from napari_sdap.paths import file_mode
 
 __all__ = ["RECORD_NAME", "RunRecord", "file_fingerprint", "sha256_file"]
 
@@ -55,12 +56,6 @@ def file_fingerprint(path: Path) -> dict[str, int]:
 def settings_key(settings: dict[str, Any]) -> str:
     """Short hash of the settings that change the output pixels."""
     return hashlib.sha256(json.dumps(settings, sort_keys=True).encode()).hexdigest()[:16]
-
-
-def _umask() -> int:
-    mask = os.umask(0)
-    os.umask(mask)
-    return mask
 
 
 @dataclass
@@ -150,7 +145,7 @@ class RunRecord:
             raise OutputError(f"cannot write the run record in {folder} ({err.strerror or err}); "
                               f"make the folder writable or choose another --output") from None
         try:
-            os.chmod(tmp, 0o666 & ~_umask())
+            os.chmod(tmp, file_mode())
             with os.fdopen(fd, "w") as f:
                 json.dump(self.data, f, indent=1, sort_keys=True)
                 f.write("\n")

@@ -18,6 +18,7 @@ import torch
 from pydantic import ValidationError
 
 from napari_sdap.errors import ModelFileError, OutputError
+from napari_sdap.paths import file_mode
 
 __all__ = ["FORMAT_VERSION", "read_model_file", "write_model_file"]
 
@@ -57,6 +58,7 @@ def write_model_file(path: str | os.PathLike[str], tensors: dict[str, torch.Tens
     os.close(fd)
     try:
         save_file(tensors, tmp, metadata=header)
+        os.chmod(tmp, file_mode())  # mkstemp made it 0600; a lab shares its models
         os.replace(tmp, path)
     except OSError as err:
         Path(tmp).unlink(missing_ok=True)
