@@ -147,11 +147,11 @@ PRESETS: dict[str, dict[str, dict[str, Any]]] = {
     },
     "fast": {
         "network": {"width": 48, "blocks": 5},
-        "training": {"steps": 400, "batch_size": 8, "patch_size": 72},
+        "training": {"steps": 400, "batch_size": 8, "patch_size": 72, "learning_rate": 1e-3},
     },
     "tiny": {
         "network": {"width": 16, "blocks": 2},
-        "training": {"steps": 300, "batch_size": 4, "patch_size": 48},
+        "training": {"steps": 300, "batch_size": 4, "patch_size": 48, "learning_rate": 1e-3},
     },
 }
 """Network and training defaults per preset: `paper` is DBSNl as published (3.66 M parameters),

@@ -2,7 +2,9 @@
 
 PD with stride s splits an image into the s*s phase sub-images ``x[..., dy::s, dx::s]`` and stacks
 them along the batch axis; `pd_up` is its exact inverse. Sizes that are not a multiple of s are
-reflect-padded at the bottom/right first and cropped back afterwards.
+edge-padded (replicated) at the bottom/right first and cropped back afterwards. Replicating, not
+reflecting: a reflected row lands in the same sub-image as the row it copies (at stride 2, row
+H-2 and its mirror H), so the blind-spot network would see that pixel's own noise next to it.
 
 RSG draws, for every s x s cell of every image, a random permutation of the cell's s*s pixels;
 sub-image j takes the pixel in slot j of each cell. The s*s sub-images partition the patch.
@@ -21,8 +23,7 @@ def pad_to_multiple(x: torch.Tensor, s: int) -> tuple[torch.Tensor, tuple[int, i
     h, w = x.shape[-2:]
     ph, pw = (-h) % s, (-w) % s
     if ph or pw:
-        mode = "reflect" if ph < h and pw < w else "replicate"
-        x = F.pad(x, (0, pw, 0, ph), mode=mode)
+        x = F.pad(x, (0, pw, 0, ph), mode="replicate")
     return x, (h, w)
 
 

@@ -16,7 +16,7 @@ reference) of the FMD microscopy groups and synthetic white / box-filtered noise
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -29,6 +29,8 @@ __all__ = ["NoiseEstimate", "choose_stride", "describe_noise", "estimate_noise"]
 _BLOCK = 16
 _MAX_LAG = 4
 _BASE_LAG = 6
+_WINDOW, _WINDOWS = 512, 4
+"""Planes larger than _WINDOWS windows of _WINDOW^2 pixels are sampled in such windows."""
 CORRELATION_THRESHOLD = 0.2
 """A lag >= 2 whose noise correlation is below this counts as decorrelated."""
 WHITE_THRESHOLD = 0.3
@@ -103,6 +105,18 @@ def choose_stride(cx: Sequence[float], cy: Sequence[float],
     return _MAX_LAG + 1
 
 
+def _windows(array: Any, view: PlaneView, n: int, rng: np.random.Generator) -> Iterator[np.ndarray]:
+    """The whole plane if small, else a few random windows of it (never the whole large plane)."""
+    h, w = view.height, view.width
+    if h * w <= _WINDOW * _WINDOW * _WINDOWS:
+        yield view.read(array, n)
+        return
+    for _ in range(_WINDOWS):
+        y = int(rng.integers(0, max(1, h - _WINDOW + 1)))
+        x = int(rng.integers(0, max(1, w - _WINDOW + 1)))
+        yield view.read(array, n, slice(y, y + _WINDOW), slice(x, x + _WINDOW))
+
+
 def estimate_noise(sources: Sequence[tuple[Any, PlaneView]], planes: int = 4,
                    seed: int = 0) -> NoiseEstimate:
     """Estimate the noise correlation over up to `planes` planes per source."""
@@ -110,13 +124,13 @@ def estimate_noise(sources: Sequence[tuple[Any, PlaneView]], planes: int = 4,
     cxs, cys, weights = [], [], []
     for array, view in sources:
         for n in rng.permutation(view.n_planes)[:planes]:
-            data = view.read(array, int(n))
-            for c in range(data.shape[0]):
-                cx, cy, k = _block_correlations(data[c])
-                if k:
-                    cxs.append(cx)
-                    cys.append(cy)
-                    weights.append(k)
+            for data in _windows(array, view, int(n), rng):
+                for c in range(data.shape[0]):
+                    cx, cy, k = _block_correlations(data[c])
+                    if k:
+                        cxs.append(cx)
+                        cys.append(cy)
+                        weights.append(k)
     if not weights:
         return NoiseEstimate([0.0] * _MAX_LAG, [0.0] * _MAX_LAG, stride=2, mode="sdap_e",
                              notes=[f"image too small to measure noise (< {_BLOCK} px); "

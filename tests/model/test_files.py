@@ -1,0 +1,144 @@
+"""Model files: safetensors + JSON, verified on load, never unpickled."""
+
+from __future__ import annotations
+
+import json
+import pickle
+
+import numpy as np
+import pytest
+import torch
+from safetensors.torch import save_file
+
+from napari_sdap.api import create_model, load_model
+from napari_sdap.errors import ModelFileError
+from napari_sdap.model import files
+from napari_sdap.model.normalize import Normalization
+
+
+@pytest.fixture
+def model():
+    m = create_model("tiny", 1, width=8, blocks=1, seed=3)
+    m.normalization = Normalization(low=[10.0], high=[200.0])
+    m.record.steps, m.record.final_loss = 7, 0.25
+    return m
+
+
+def test_round_trip_gives_identical_output(tmp_path, model):
+    path = model.save(tmp_path / "m.sdap.safetensors")
+    again = load_model(path)
+    assert again.config == model.config
+    assert again.normalization == model.normalization
+    assert again.record.steps == 7 and again.record.final_loss == 0.25
+    assert again.record.seed == 3 and "torch" in again.record.versions
+    image = np.random.default_rng(0).uniform(0, 255, (40, 37)).astype(np.float32)
+    for mode in ("sdap", "sdap_e", "bsn"):
+        np.testing.assert_array_equal(again.denoise(image, mode=mode),
+                                      model.denoise(image, mode=mode))
+
+
+def test_file_header_is_plain_json_with_version_and_config(tmp_path, model):
+    path = model.save(tmp_path / "m.safetensors")
+    _, meta = files.read_model_file(path)
+    assert meta["format_version"] == files.FORMAT_VERSION
+    assert meta["config"]["network"]["width"] == 8
+    assert meta["normalization"] == {"low": [10.0], "high": [200.0]}
+    assert meta["record"]["steps"] == 7
+
+
+def _rewrite(path, meta_change, keep_digest=False):
+    tensors, meta = files.read_model_file(path)
+    meta_change(meta)
+    meta_json = json.dumps(meta, sort_keys=True)
+    digest = files._digest(meta_json, tensors)
+    if keep_digest:
+        from safetensors import safe_open
+
+        with safe_open(str(path), framework="pt") as f:
+            digest = f.metadata()[files._SUM]
+    save_file(tensors, str(path), metadata={files._KEY: meta_json, files._SUM: digest})
+
+
+def test_other_major_format_version_is_refused(tmp_path, model):
+    path = model.save(tmp_path / "m.safetensors")
+    _rewrite(path, lambda m: m.update(format_version="2.0"))
+    with pytest.raises(ModelFileError, match=r"format version 2\.0"):
+        load_model(path)
+
+
+def test_newer_minor_version_is_accepted(tmp_path, model):
+    path = model.save(tmp_path / "m.safetensors")
+    _rewrite(path, lambda m: m.update(format_version="1.9"))
+    assert load_model(path).config == model.config
+
+
+def test_tampered_json_is_refused(tmp_path, model):
+    path = model.save(tmp_path / "m.safetensors")
+    _rewrite(path, lambda m: m["config"]["network"].update(width=9), keep_digest=True)
+    with pytest.raises(ModelFileError, match="checksum"):
+        load_model(path)
+
+
+def test_invalid_settings_with_valid_checksum_are_refused(tmp_path, model):
+    path = model.save(tmp_path / "m.safetensors")
+    _rewrite(path, lambda m: m["config"]["network"].update(width=-5))
+    with pytest.raises(ModelFileError, match="invalid settings"):
+        load_model(path)
+
+
+def test_weights_not_matching_settings_are_refused(tmp_path, model):
+    path = model.save(tmp_path / "m.safetensors")
+    _rewrite(path, lambda m: m["config"]["network"].update(width=16))
+    with pytest.raises(ModelFileError, match="weights do not match"):
+        load_model(path)
+
+
+def test_truncated_file_is_refused(tmp_path, model):
+    path = model.save(tmp_path / "m.safetensors")
+    data = path.read_bytes()
+    path.write_bytes(data[: len(data) // 2])
+    with pytest.raises(ModelFileError, match="not a readable napari-sdap model"):
+        load_model(path)
+
+
+def test_foreign_safetensors_file_is_refused(tmp_path):
+    path = tmp_path / "other.safetensors"
+    save_file({"w": torch.zeros(3)}, str(path))
+    with pytest.raises(ModelFileError, match="not a napari-sdap model"):
+        load_model(path)
+
+
+def test_missing_file(tmp_path):
+    with pytest.raises(ModelFileError, match="does not exist"):
+        load_model(tmp_path / "nope.safetensors")
+
+
+class _Payload:
+    def __init__(self, marker: str) -> None:
+        self.marker = marker
+
+    def __reduce__(self):
+        return (open, (self.marker, "w"))
+
+
+@pytest.mark.parametrize("via_torch", [False, True])
+def test_pickle_renamed_to_model_is_refused_and_never_executed(tmp_path, via_torch):
+    marker = tmp_path / "pwned.txt"
+    path = tmp_path / "model.safetensors"
+    if via_torch:
+        torch.save({"x": _Payload(str(marker))}, path)
+    else:
+        path.write_bytes(pickle.dumps(_Payload(str(marker))))
+    with pytest.raises(ModelFileError):
+        load_model(path)
+    assert not marker.exists()
+    # control: the payload is real, unpickling it does create its marker file
+    control = tmp_path / "control.txt"
+    pickle.loads(pickle.dumps(_Payload(str(control)))).close()
+    assert control.exists()
+
+
+def test_save_is_atomic_and_leaves_no_partial(tmp_path, model):
+    path = model.save(tmp_path / "m.safetensors")
+    assert [p.name for p in tmp_path.iterdir()] == ["m.safetensors"]
+    assert path.stat().st_size > 0
