@@ -107,7 +107,8 @@ def load_tasks(data: Path, sets: list[str], noises: list[str], limit: int | None
                                   [_crop(_read(p), crop)], [_crop(_read(ref), crop)], rgb=True))
         elif s in ("set12", "bsd68"):
             files = sorted((data / s).glob("*.png"))[: limit or None]
-            for k, noise in enumerate(noises):
+            for noise in noises:
+                k = NOISES.index(noise) if noise in NOISES else 0  # same noise, same seed
                 for i, p in enumerate(files):
                     clean = _crop(_read(p), crop)
                     if clean.ndim == 3:
