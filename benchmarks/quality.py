@@ -265,7 +265,8 @@ def parse(argv: list[str] | None = None) -> argparse.Namespace:
     p.add_argument("--preset", default="auto", help="paper, fast, tiny or auto")
     p.add_argument("--steps", type=int, help="training steps (preset default if omitted)")
     p.add_argument("--time-budget", type=float, default=0.0,
-                   help="seconds of training per task for SDAP and N2V (0 = none)")
+                   help="seconds of SDAP training per task (0 = none); training also ends at "
+                        "--steps (or the preset's steps), whichever comes first")
     p.add_argument("--clock", choices=("wall", "cpu"), default="wall",
                    help="what --time-budget counts: wall seconds, or CPU seconds of this process "
                         "(fair on a shared machine with --threads 1)")
