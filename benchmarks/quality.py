@@ -1,0 +1,338 @@
+"""Denoising quality on real and synthetic data: SDAP vs the noisy input and blind BM3D.
+
+Protocol (see ../shared/data/README.md): every model is trained only on the noisy image(s) it
+then denoises; PSNR/SSIM are computed against the reference on the 0-255 scale of the stored
+8-bit files (output clipped to 0..255, ``data_range=255``).
+
+- ``fmd``: one model per sample type, trained on its (unique) noisy frames, each frame scored
+  against the type's reference;
+- ``polyu``: one model per RGB image (joint channels);
+- ``set12`` / ``bsd68``: one model per image and synthetic noise: ``white`` (Gaussian sigma 25),
+  ``pg`` (Poisson at peak 30 photons plus Gaussian sigma 3 on the 0-255 scale) and ``corr``
+  (unit white noise box-filtered 3 x 3, scaled to std 25: correlation 2/3 at lag 1, 1/3 at lag 2).
+
+Run small on a CPU (``--crop 256 --limit 2 --steps 150``) or in full on a GPU. Results go to
+``--out`` as JSON, CSV and a markdown summary. Example::
+
+    nice python benchmarks/quality.py --sets fmd --limit 3 --crop 256 --steps 200 --threads 2
+
+Exits 0 with a message when the data folder is absent.
+"""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import hashlib
+import json
+import os
+import platform
+import sys
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+
+ROOT = Path(__file__).resolve().parents[1]
+DEFAULT_DATA = Path(os.environ.get("SDAP_DATA", ROOT.parent / "shared" / "data"))
+NOISES = ("white", "pg", "corr")
+
+
+@dataclass
+class Task:
+    """Noisy inputs (trained on together) and the reference each is scored against."""
+
+    set: str
+    name: str
+    noisy: list[np.ndarray]
+    clean: list[np.ndarray]
+    rgb: bool = False
+    meta: dict = field(default_factory=dict)
+
+
+def _read(path: Path) -> np.ndarray:
+    from skimage.io import imread
+
+    return imread(path).astype(np.float32)
+
+
+def _crop(a: np.ndarray, n: int | None) -> np.ndarray:
+    if not n:
+        return a
+    h, w = a.shape[:2]
+    y, x = max(0, (h - n) // 2), max(0, (w - n) // 2)
+    return a[y : y + n, x : x + n]
+
+
+def add_noise(clean: np.ndarray, kind: str, seed: int) -> np.ndarray:
+    """Synthetic noise on the 0-255 scale (float32, not clipped)."""
+    rng = np.random.default_rng(seed)
+    if kind == "white":
+        return clean + rng.normal(0, 25, clean.shape).astype(np.float32)
+    if kind == "pg":
+        peak = 30.0
+        return (rng.poisson(clean / 255 * peak) / peak * 255
+                + rng.normal(0, 3, clean.shape)).astype(np.float32)
+    if kind == "corr":
+        white = rng.normal(0, 1, (clean.shape[0] + 2, clean.shape[1] + 2))
+        box = sum(white[dy : dy + clean.shape[0], dx : dx + clean.shape[1]]
+                  for dy in range(3) for dx in range(3)) / 3.0
+        return (clean + 25 * box).astype(np.float32)
+    raise ValueError(f"noise must be one of {NOISES} (got {kind!r})")
+
+
+def load_tasks(data: Path, sets: list[str], noises: list[str], limit: int | None,
+               crop: int | None, only: str | None) -> list[Task]:
+    """Build the benchmark tasks; `limit` keeps the first N per set (and noise)."""
+    tasks: list[Task] = []
+    for s in sets:
+        found: list[Task] = []
+        if s == "fmd":
+            types = sorted({p.stem.rsplit("_", 1)[0] for p in (data / "fmd/raw").glob("*.png")})
+            for t in types:
+                frames, seen = [], set()
+                for p in sorted((data / "fmd/raw").glob(f"{t}_*.png")):
+                    digest = hashlib.sha256(p.read_bytes()).hexdigest()
+                    if digest not in seen:  # WideField_BPAE_B_1 and _2 are identical
+                        seen.add(digest)
+                        frames.append(p)
+                ref = _crop(_read(data / "fmd/gt" / frames[0].name), crop)
+                found.append(Task("fmd", t, [_crop(_read(p), crop) for p in frames],
+                                  [ref] * len(frames)))
+        elif s == "polyu":
+            for p in sorted((data / "polyu").glob("*_real.JPG")):
+                ref = p.with_name(p.name.replace("_real", "_mean"))
+                found.append(Task("polyu", p.stem.removesuffix("_real"),
+                                  [_crop(_read(p), crop)], [_crop(_read(ref), crop)], rgb=True))
+        elif s in ("set12", "bsd68"):
+            files = sorted((data / s).glob("*.png"))[: limit or None]
+            for noise in noises:
+                k = NOISES.index(noise) if noise in NOISES else 0  # same noise, same seed
+                for i, p in enumerate(files):
+                    clean = _crop(_read(p), crop)
+                    if clean.ndim == 3:
+                        clean = clean[..., 0]
+                    noisy = add_noise(clean, noise, seed=1000 * k + i)
+                    found.append(Task(s, f"{p.stem}/{noise}", [noisy], [clean],
+                                      meta={"noise": noise}))
+        else:
+            raise SystemExit(f"unknown set {s!r}; choose from fmd, polyu, set12, bsd68")
+        if only:
+            found = [t for t in found if any(o in t.name for o in only.split(","))]
+        if limit and s in ("fmd", "polyu"):
+            found = found[:limit]
+        tasks.extend(found)
+    return tasks
+
+
+def score(out: np.ndarray, ref: np.ndarray, rgb: bool) -> tuple[float, float]:
+    """PSNR and SSIM on the 8-bit scale (output clipped to 0..255)."""
+    from skimage.metrics import peak_signal_noise_ratio, structural_similarity
+
+    out = np.clip(out.astype(np.float64), 0, 255)
+    ref = ref.astype(np.float64)
+    psnr = peak_signal_noise_ratio(ref, out, data_range=255)
+    ssim = structural_similarity(ref, out, data_range=255, channel_axis=-1 if rgb else None)
+    return float(psnr), float(ssim)
+
+
+# ----------------------------------------------------------------------------------- methods
+
+
+def run_bm3d(task: Task) -> tuple[list[np.ndarray], dict]:
+    """BM3D with a blind white-noise sigma from `skimage.restoration.estimate_sigma`."""
+    import bm3d
+    from skimage.restoration import estimate_sigma
+
+    outs, sigmas = [], []
+    for x in task.noisy:
+        sigma = float(np.mean(estimate_sigma(x, channel_axis=-1 if task.rgb else None)))
+        sigmas.append(round(sigma, 2))
+        if task.rgb:
+            y = bm3d.bm3d_rgb(x / 255.0, sigma / 255.0) * 255.0
+        else:
+            y = bm3d.bm3d(x / 255.0, sigma / 255.0) * 255.0
+        outs.append(np.asarray(y, np.float32))
+    return outs, {"sigma_est": sigmas}
+
+
+def run_sdap(task: Task, args: argparse.Namespace) -> tuple[dict[str, list[np.ndarray]], dict]:
+    """Train on all noisy inputs of the task (time budget), denoise each with every mode."""
+    import napari_sdap
+    from napari_sdap.training.noise import describe_noise
+
+    axes = "YXC" if task.rgb else "YX"
+    overrides = {k: v for k, v in (("width", args.width), ("blocks", args.blocks),
+                                   ("batch_size", args.batch), ("patch_size", args.patch),
+                                   ("loss", args.loss), ("learning_rate", args.lr),
+                                   ("pd_stride", args.pd_stride)) if v is not None}
+    stride = "auto" if args.stride == "auto" else int(args.stride)
+    clock = time.process_time if args.clock == "cpu" else time.perf_counter
+    t0, c0 = time.perf_counter(), clock()
+    model, steps = None, 0
+    for rec in napari_sdap.iter_train(task.noisy, axes, preset=args.preset, steps=args.steps,
+                                      stride=stride, seed=args.seed, device=args.device,
+                                      **overrides):
+        model, steps = rec.model, rec.step
+        if args.time_budget and clock() - c0 > args.time_budget:
+            break
+    train_s, train_cpu_s = time.perf_counter() - t0, clock() - c0
+    outs: dict[str, list[np.ndarray]] = {}
+    t1 = time.perf_counter()
+    default_pd = model.config.inference.pd_stride
+    for spec in args.modes:  # "mode" or "mode@pd_stride"
+        mode, _, pd = spec.partition("@")
+        model.config.inference.pd_stride = int(pd) if pd else default_pd
+        name = model.resolve_mode(mode)
+        label = (f"{mode}={name}" if mode == "auto" else name) + (f"@{pd}" if pd else "")
+        outs[label] = [model.denoise(x, axes, mode=mode, device=args.device) for x in task.noisy]
+    model.config.inference.pd_stride = default_pd
+    info = {"train_s": round(train_s, 1), "train_clock_s": round(train_cpu_s, 1),
+            "clock": args.clock, "infer_s": round(time.perf_counter() - t1, 1),
+            "steps": steps, "stride": model.config.training.stride,
+            "pd_stride": model.config.inference.pd_stride,
+            "noise": describe_noise(model.record.noise)}
+    return outs, info
+
+
+# -------------------------------------------------------------------------------------- main
+
+
+def _machine(device: str) -> str:
+    import torch
+
+    if device != "cpu" and torch.cuda.is_available():
+        return f"CUDA {torch.cuda.get_device_name(0)}"
+    return f"CPU {platform.processor() or platform.machine()}, {torch.get_num_threads()} threads"
+
+
+def evaluate(task: Task, args: argparse.Namespace) -> list[dict]:
+    """All requested methods on one task -> one row per (method, image)."""
+    rows: list[dict] = []
+
+    def add(method: str, outs: list[np.ndarray], info: dict) -> None:
+        for i, (y, ref) in enumerate(zip(outs, task.clean, strict=True)):
+            psnr, ssim = score(y, ref, task.rgb)
+            rows.append({"set": task.set, "task": task.name, "image": i, "method": method,
+                         "psnr": round(psnr, 3), "ssim": round(ssim, 4), **info})
+
+    for method in args.methods:
+        t0 = time.perf_counter()
+        if method == "noisy":
+            add("noisy", task.noisy, {})
+        elif method == "bm3d":
+            outs, info = run_bm3d(task)
+            add("bm3d", outs, {**info, "total_s": round(time.perf_counter() - t0, 1)})
+        elif method == "sdap":
+            outs_by_mode, info = run_sdap(task, args)
+            for mode, outs in outs_by_mode.items():
+                add(f"sdap[{mode}]", outs, info)
+        else:
+            raise SystemExit(f"unknown method {method!r}; choose from noisy, bm3d, sdap")
+    return rows
+
+
+def summarise(rows: list[dict]) -> str:
+    """Markdown table: mean PSNR / SSIM per (set, noise, method), plus mean train time."""
+    groups: dict[tuple[str, str, str], list[dict]] = {}
+    for r in rows:
+        noise = r["task"].split("/")[1] if "/" in r["task"] else "real"
+        groups.setdefault((r["set"], noise, r["method"]), []).append(r)
+    lines = ["| set | noise | method | images | PSNR (dB) | SSIM | train s (budget clock) |",
+             "|---|---|---|---:|---:|---:|---:|"]
+    for (s, noise, method), rs in sorted(groups.items()):
+        train = [r["train_clock_s"] for r in rs if "train_clock_s" in r]
+        lines.append(f"| {s} | {noise} | {method} | {len(rs)} | "
+                     f"{np.mean([r['psnr'] for r in rs]):.2f} | "
+                     f"{np.mean([r['ssim'] for r in rs]):.4f} | "
+                     f"{np.mean(train):.0f} |" if train else
+                     f"| {s} | {noise} | {method} | {len(rs)} | "
+                     f"{np.mean([r['psnr'] for r in rs]):.2f} | "
+                     f"{np.mean([r['ssim'] for r in rs]):.4f} | - |")
+    return "\n".join(lines)
+
+
+def parse(argv: list[str] | None = None) -> argparse.Namespace:
+    p = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    p.add_argument("--data", type=Path, default=DEFAULT_DATA, help="shared data folder")
+    p.add_argument("--sets", default="fmd,polyu,set12,bsd68")
+    p.add_argument("--noises", default=",".join(NOISES), help="synthetic noises for set12/bsd68")
+    p.add_argument("--only", help="keep tasks whose name contains one of these (comma-separated)")
+    p.add_argument("--limit", type=int, help="first N tasks per set (images per noise)")
+    p.add_argument("--crop", type=int, help="centre crop edge in pixels (speed on CPU)")
+    p.add_argument("--methods", default="noisy,bm3d,sdap", help="noisy,bm3d,sdap")
+    p.add_argument("--preset", default="auto", help="paper, fast, tiny or auto")
+    p.add_argument("--steps", type=int, help="training steps (preset default if omitted)")
+    p.add_argument("--time-budget", type=float, default=0.0,
+                   help="seconds of SDAP training per task (0 = none); training also ends at "
+                        "--steps (or the preset's steps), whichever comes first")
+    p.add_argument("--clock", choices=("wall", "cpu"), default="wall",
+                   help="what --time-budget counts: wall seconds, or CPU seconds of this process "
+                        "(fair on a shared machine with --threads 1)")
+    p.add_argument("--stride", default="auto", help="'auto' or an RSG stride")
+    p.add_argument("--modes", default="auto",
+                   help="inference modes, e.g. auto,bsn,sdap_e,sdap_e@3 (@: PD stride)")
+    p.add_argument("--width", type=int)
+    p.add_argument("--blocks", type=int)
+    p.add_argument("--batch", type=int)
+    p.add_argument("--patch", type=int)
+    p.add_argument("--lr", type=float)
+    p.add_argument("--loss", choices=("l1", "l2"))
+    p.add_argument("--pd-stride", type=int)
+    p.add_argument("--device", default="auto")
+    p.add_argument("--threads", type=int, help="torch CPU threads")
+    p.add_argument("--seed", type=int, default=0)
+    p.add_argument("--out", type=Path, default=ROOT / "benchmarks" / "results")
+    p.add_argument("--tag", default="quality", help="file name stem of the results")
+    args = p.parse_args(argv)
+    for key in ("sets", "noises", "methods", "modes"):
+        setattr(args, key, [v for v in getattr(args, key).split(",") if v])
+    return args
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = parse(argv)
+    if not args.data.is_dir():
+        print(f"benchmark data not found at {args.data}; skipping (give --data PATH)")
+        return 0
+    import torch
+
+    if args.threads:
+        torch.set_num_threads(args.threads)
+    tasks = load_tasks(args.data, args.sets, args.noises, args.limit, args.crop, args.only)
+    machine = _machine(args.device)
+    print(f"{len(tasks)} tasks on {machine}; command: {' '.join(sys.argv)}", flush=True)
+    rows: list[dict] = []
+    args.out.mkdir(parents=True, exist_ok=True)
+    for k, task in enumerate(tasks, 1):
+        t0 = time.perf_counter()
+        new = evaluate(task, args)
+        rows.extend(new)
+        brief = ", ".join(f"{m} {np.mean([r['psnr'] for r in new if r['method'] == m]):.2f}"
+                          for m in dict.fromkeys(r["method"] for r in new))
+        extra = next((f" | {r['noise']}, {r['steps']} steps, {r['train_s']} s wall, "
+                       f"{r['train_clock_s']} s {r['clock']}" for r in new
+                      if "noise" in r), "")
+        print(f"[{k}/{len(tasks)}] {task.set} {task.name}: {brief}{extra} "
+              f"({time.perf_counter() - t0:.0f} s)", flush=True)
+        _write(args, rows, machine)
+    print(summarise(rows))
+    return 0
+
+
+def _write(args: argparse.Namespace, rows: list[dict], machine: str) -> None:
+    settings = {k: (str(v) if isinstance(v, Path) else v) for k, v in vars(args).items()}
+    meta = {"machine": machine, "command": " ".join(sys.argv), "settings": settings}
+    (args.out / f"{args.tag}.json").write_text(json.dumps({**meta, "rows": rows}, indent=1))
+    keys = list(dict.fromkeys(k for r in rows for k in r))
+    with open(args.out / f"{args.tag}.csv", "w", newline="") as f:
+        w = csv.DictWriter(f, keys)
+        w.writeheader()
+        w.writerows(rows)
+    (args.out / f"{args.tag}.md").write_text(
+        f"Machine: {machine}\n\nCommand: `{meta['command']}`\n\n{summarise(rows)}\n")
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
