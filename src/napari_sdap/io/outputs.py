@@ -19,7 +19,7 @@ from typing import Any
 import numpy as np
 
 from napari_sdap.errors import OutputError
-from napari_sdap.io.readers import TIFF_SUFFIXES
+from napari_sdap.io.readers import path_kind
 from napari_sdap.io.tiff_writer import write_tiff
 
 __all__ = ["OutputSink", "default_chunks", "open_output", "output_kind"]
@@ -29,13 +29,9 @@ def output_kind(target: Any) -> str:
     """`tiff`, `ome-zarr`, `zarr` for a path, `array` for a zarr array; else `OutputError`."""
     if hasattr(target, "shape") and hasattr(target, "__setitem__"):
         return "array"
-    name = str(target).lower().rstrip("/\\")
-    if name.endswith(TIFF_SUFFIXES):
-        return "tiff"
-    if name.endswith(".ome.zarr"):
-        return "ome-zarr"
-    if name.endswith(".zarr"):
-        return "zarr"
+    kind = path_kind(target)
+    if kind in ("tiff", "ome-zarr", "zarr"):
+        return kind
     raise OutputError(f"output {target!s}: unsupported type; give a path ending in .tif, .tiff, "
                       f".ome.tif, .zarr or .ome.zarr, or a zarr array")
 

@@ -18,22 +18,27 @@ from napari_sdap.errors import InputError
 from napari_sdap.io.source import ImageSource, check_axes
 from napari_sdap.io.tiff_reader import open_tiff
 
-__all__ = ["TIFF_SUFFIXES", "ImageSource", "image_kind", "open_image"]
+__all__ = ["TIFF_SUFFIXES", "ImageSource", "image_kind", "open_image", "path_kind"]
 
 TIFF_SUFFIXES = (".ome.tif", ".ome.tiff", ".tif", ".tiff")
 
 
-def image_kind(path: str | os.PathLike[str]) -> str:
-    """`tiff`, `ome-zarr`, `zarr` or `npy` from the file name, else raise `InputError`."""
+def path_kind(path: Any) -> str | None:
+    """`tiff`, `ome-zarr`, `zarr` or `npy` from a file name's ending; None for anything else."""
     name = str(path).lower().rstrip("/\\")
     if name.endswith(TIFF_SUFFIXES):
         return "tiff"
-    if name.endswith(".ome.zarr"):
-        return "ome-zarr"
-    if name.endswith(".zarr"):
-        return "zarr"
-    if name.endswith(".npy"):
-        return "npy"
+    for suffix, kind in ((".ome.zarr", "ome-zarr"), (".zarr", "zarr"), (".npy", "npy")):
+        if name.endswith(suffix):
+            return kind
+    return None
+
+
+def image_kind(path: str | os.PathLike[str]) -> str:
+    """`tiff`, `ome-zarr`, `zarr` or `npy` from the file name, else raise `InputError`."""
+    kind = path_kind(path)
+    if kind is not None:
+        return kind
     raise InputError(f"{path}: unsupported file type; give a .tif/.tiff/.ome.tif, .zarr, "
                      f".ome.zarr or .npy file")
 
