@@ -1,6 +1,6 @@
 """Exact tiling: tiles whose stitched output equals whole-plane inference.
 
-Whole-plane inference (`passes.run_mode`) reflect-pads the plane at the bottom/right to a
+Whole-plane inference (`passes.run_mode`) edge-pads (replicates) the plane at the bottom/right to a
 multiple of the pixel-shuffle stride s, shuffles it into s*s sub-images, runs the network (whose
 convolutions zero-pad at the sub-image border), shuffles back, crops, and for `sdap_e` runs the
 network once more at full resolution (zero-padded at the plane border).
