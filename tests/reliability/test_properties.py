@@ -4,14 +4,12 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-import torch
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from napari_sdap.axes import plane_view
 from napari_sdap.errors import InputError
 from napari_sdap.infer.planes import min_size
-from napari_sdap.model.sampling import pd_down, pd_up
 
 FAST = settings(max_examples=20, deadline=None)
 DTYPES = ["uint8", "int16", "uint16", "int32", "float16", "float32", "float64"]
@@ -68,16 +66,6 @@ def test_strided_views_match_contiguous_copies(gray_model, step_y, step_x, start
     view = base[start::step_y, ::step_x]
     np.testing.assert_array_equal(gray_model.denoise(view),
                                   gray_model.denoise(np.ascontiguousarray(view)))
-
-
-@settings(max_examples=40, deadline=None)
-@given(n=st.integers(1, 2), c=st.integers(1, 3), h=st.integers(1, 13), w=st.integers(1, 13),
-       s=st.integers(1, 4))
-def test_pixel_shuffle_down_then_up_is_the_identity(n, c, h, w, s):
-    x = torch.randn(n, c, h, w)
-    sub, size = pd_down(x, s)
-    assert sub.shape[0] == n * s * s
-    torch.testing.assert_close(pd_up(sub, s, size), x, rtol=0, atol=0)
 
 
 @settings(max_examples=40, deadline=None)
