@@ -10,7 +10,7 @@ from infer_nets import tiny_net
 import napari_sdap.infer.stream as stream
 from napari_sdap.axes import plane_view
 from napari_sdap.infer.passes import run_mode
-from napari_sdap.infer.tiling import axis_windows, exact_halo, plan_tiles
+from napari_sdap.infer.tiling import axis_windows, balanced_tile, exact_halo, plan_tiles
 from napari_sdap.model.network import BlindSpotNet
 from napari_sdap.model.normalize import Normalization
 
@@ -91,3 +91,24 @@ def test_plan_covers_every_pixel_once():
     for t in plan_tiles(view, 8, 5, 2):
         seen[t.plane, t.ys, t.xs] += 1
     assert (seen == 1).all()
+
+
+def _window_pixels(length: int, tile: int, halo: int, s: int) -> int:
+    return sum(b - a for _, _, a, b in axis_windows(length, tile, halo, s))
+
+
+@pytest.mark.parametrize(("height", "width", "top", "halo", "s"),
+                         [(8192, 8192, 1856, 87, 2), (1000, 700, 512, 87, 2), (100, 90, 512, 29, 1),
+                          (5000, 333, 1024, 116, 3), (4097, 4097, 2048, 29, 1)])
+def test_balanced_tile_never_computes_more_than_the_largest_tile(height, width, top, halo, s):
+    edge = balanced_tile(height, width, top, halo, s)
+    assert edge <= top and edge % s == 0 and edge >= top // 2 - s
+    ours = _window_pixels(height, edge, halo, s) * _window_pixels(width, edge, halo, s)
+    full = _window_pixels(height, top, halo, s) * _window_pixels(width, top, halo, s)
+    assert ours <= full
+
+
+def test_balanced_tile_drops_a_mostly_empty_last_row():
+    edge = balanced_tile(8192, 8192, 1856, 87, 2)
+    assert len(axis_windows(8192, edge, 87, 2)) == 5 and edge < 1700  # 5 tiles, smaller windows
+    assert balanced_tile(512, 512, 512, 87, 2) == 512  # one tile already covers the plane

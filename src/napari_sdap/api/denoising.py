@@ -87,17 +87,24 @@ def _device(model: SDAPModel, device: str | None) -> torch.device:
         return resolve_device("auto")
 
 
-def _tile(model: SDAPModel, tile: int | None, dev: torch.device, mode: str) -> tuple[int, int]:
-    """(tile edge, tiles per batch) for this device; CPU runs one tile at a time."""
+def _tile(model: SDAPModel, tile: int | None, dev: torch.device, mode: str,
+          view: PlaneView) -> tuple[int, int]:
+    """(tile edge, tiles per batch) for this device; CPU runs one tile at a time.
+
+    The automatic edge is the largest that fits the device, shrunk where that covers the
+    plane with fewer computed window pixels (no mostly-empty last row of tiles)."""
     from napari_sdap.infer.stream import auto_tile
-    from napari_sdap.infer.tiling import exact_halo
+    from napari_sdap.infer.tiling import balanced_tile, exact_halo
 
     t = model.config.tiling
     batch = t.batch_tiles if dev.type != "cpu" else 1
     tile = tile or t.tile
     if tile is None:
-        halo = exact_halo(model.network.radius, mode, model.config.inference.pd_stride)
-        tile = auto_tile(dev, model.config.network.width, halo, batch)
+        pd = model.config.inference.pd_stride
+        halo = exact_halo(model.network.radius, mode, pd)
+        tile = balanced_tile(view.height, view.width,
+                             auto_tile(dev, model.config.network.width, halo, batch), halo,
+                             1 if mode == "bsn" else pd)
     if tile < 16:
         raise InputError(f"tile must be at least 16 pixels (got {tile}); use tile=None for "
                          f"an automatic size")
@@ -119,7 +126,7 @@ def _run(model: SDAPModel, job: _Job, out: Any, device: str, tile: int | None
         raise OutputError("the output array is the input image; never overwrite the input: "
                           "give a new array or an output path")
     dev = _device(model, device)
-    edge, batch = _tile(model, tile, dev, job.mode)
+    edge, batch = _tile(model, tile, dev, job.mode, job.view)
     t = model.config.tiling
     assert model.normalization is not None  # checked by _job
     yield from iter_tiles(model.network, model.normalization, job.array, job.view, out,
@@ -196,7 +203,7 @@ def _denoise(model: SDAPModel, job: _Job, device: str, tile: int | None, output:
         from napari_sdap.infer.lazy import lazy_denoise
 
         dev = _device(model, device)
-        edge, _ = _tile(model, tile, dev, job.mode)
+        edge, _ = _tile(model, tile, dev, job.mode, job.view)
         assert model.normalization is not None
         result = lazy_denoise(model.network, model.normalization, job.array, job.view,
                               mode=job.mode, pd_stride=model.config.inference.pd_stride,
@@ -229,7 +236,7 @@ def _to_output(model: SDAPModel, job: _Job, output: Any, device: str, tile: int 
     from napari_sdap.io.outputs import open_output
 
     src = job.source
-    edge, _ = _tile(model, tile, _device(model, device), job.mode)
+    edge, _ = _tile(model, tile, _device(model, device), job.mode, job.view)
     sink = open_output(output, job.shape, dt, axes=job.view.axes,
                        scale=src.scale if src else None, units=src.units if src else None,
                        metadata=_record(model, job), overwrite=overwrite,
