@@ -61,7 +61,7 @@ def test_fp32_on_cuda_tiles_match_whole_plane(net, monkeypatch):
 
 
 def test_real_out_of_memory_halves_the_tile():
-    cuda = torch.device("cuda")
+    cuda = torch.device("cuda", torch.cuda.current_device())  # the memory cap needs an index
     net = BlindSpotNet(1, 1, width=128, blocks=9).eval()
     total = torch.cuda.get_device_properties(cuda).total_memory
     torch.cuda.empty_cache()

@@ -49,7 +49,7 @@ def auto_tile(device: torch.device, width: int, halo: int, batch: int) -> int:
     """
     if device.type != "cuda":
         return CPU_TILE
-    free, _ = torch.cuda.mem_get_info(device)
+    free, _ = torch.cuda.mem_get_info(device.index if device.index is not None else None)
     per_pixel = width * (2 if use_bf16(device) else 4) * 16
     edge = math.isqrt(int(0.5 * free) // (per_pixel * max(batch, 1)))
     return int(min(max(edge - 2 * halo, 128), 4096)) // 64 * 64
@@ -84,7 +84,7 @@ class _Engine:
         if self.cuda:
             net = net.to(memory_format=torch.channels_last)
         if compile and self.cuda:
-            net = torch.compile(net)
+            net = torch.compile(net, dynamic=False)  # one kernel set per tile shape
         self.net = net
 
     def prepare(self, windows: list[np.ndarray]) -> torch.Tensor:
@@ -95,7 +95,14 @@ class _Engine:
     @torch.no_grad()
     def __call__(self, x: torch.Tensor) -> np.ndarray:
         x = x.to(self.device, non_blocking=True)
-        y = run_mode(self.net, x, self.mode, self.pd, self.bf16)
+        if not self.cuda:
+            return run_mode(self.net, x, self.mode, self.pd, self.bf16).numpy()
+        cudnn = torch.backends.cudnn
+        before, cudnn.benchmark = cudnn.benchmark, True  # autotune the few tile shapes
+        try:
+            y = run_mode(self.net, x, self.mode, self.pd, self.bf16)
+        finally:
+            cudnn.benchmark = before
         return y.float().cpu().numpy()
 
 
