@@ -183,3 +183,13 @@ def test_tile_option(stacks, model_file, tmp_path):
     assert rec["runs"][-1]["settings"]["inference"]["mode"] == "sdap"
     ref = load_model(model_file).denoise(tifffile.imread(stacks[0]), "ZYX", mode="sdap")
     np.testing.assert_allclose(tifffile.imread(out / "cell0_sdap.tif"), ref, atol=1e-5)
+
+
+def test_compile_option_is_recorded_and_harmless_on_cpu(stacks, model_file, tmp_path):
+    from napari_sdap.api import load_model
+
+    out = tmp_path / "out"
+    assert _run(stacks[:1], model_file, out, "--compile") == 0  # torch.compile is CUDA-only
+    assert _record(out)["runs"][-1]["settings"]["tiling"]["compile"] is True
+    ref = load_model(model_file).denoise(tifffile.imread(stacks[0]), "ZYX")
+    np.testing.assert_allclose(tifffile.imread(out / "cell0_sdap.tif"), ref, atol=1e-5)

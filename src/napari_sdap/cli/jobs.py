@@ -38,6 +38,8 @@ class FileTask:
     axes: str | None = None
     mode: str = "auto"
     tile: int | None = None
+    compile: bool = False
+    """torch.compile the network (CUDA only; the output differs only by float rounding)."""
     device: str = "auto"
     replace: bool = False
     """Whether an existing output may be replaced (it is ours to redo, or --overwrite)."""
@@ -86,7 +88,10 @@ def worker_device(device: str) -> str:
     return f"cuda:{index % torch.cuda.device_count()}"
 
 
-def _denoise_kwargs(task: FileTask) -> dict[str, Any]:
+def _denoise_kwargs(task: FileTask, model: Any) -> dict[str, Any]:
+    """Keyword arguments of `iter_denoise` for `task`; sets the process's cached `model` to
+    compile or not as the task asks."""
+    model.config.tiling.compile = task.compile
     if task.threads:
         import torch
 
@@ -107,7 +112,7 @@ def denoise_file(task: FileTask, progress: Callable[[Any], None] | None = None) 
         shape = tuple(int(s) for s in src.array.shape)
         with _open_output(task, src) as sink:
             for step in model.iter_denoise(src.array, sink.array, src.axes,
-                                           **_denoise_kwargs(task)):
+                                           **_denoise_kwargs(task, model)):
                 if progress is not None:
                     progress(step)
         return _result(src.axes, shape, t0)
@@ -195,7 +200,7 @@ def denoise_range(task: FileTask, axis: int, start: int, stop: int,
         region = _region(len(src.array.shape), axis, start, stop)
         part = np.asarray(src.array[region])
         out = np.empty(part.shape, np.float32)
-        for _ in model.iter_denoise(part, out, src.axes, **_denoise_kwargs(task)):
+        for _ in model.iter_denoise(part, out, src.axes, **_denoise_kwargs(task, model)):
             pass
     zarr.open_array(scratch, mode="r+")[region] = out
     return {"planes": stop - start, "seconds": time.perf_counter() - t0,

@@ -104,6 +104,10 @@ def build_parser() -> argparse.ArgumentParser:
     d.add_argument("--mode", default="auto", choices=["auto", "sdap", "sdap_e", "bsn"],
                    help="inference mode (auto: the model's choice)")
     d.add_argument("--tile", type=_positive, help="tile edge in pixels (default: automatic)")
+    d.add_argument("--compile", action="store_true",
+                   help="CUDA only: run the network through torch.compile (about 1.7x faster "
+                        "once compiled; compiling costs ~8 s per tile shape in every process, "
+                        "so it pays off from a few hundred megapixels per process)")
     d.add_argument("--overwrite", action="store_true",
                    help="replace outputs that exist but are not finished results of this model")
     d.add_argument("--train-max-files", type=_positive, default=16, metavar="N",
