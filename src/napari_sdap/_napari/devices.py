@@ -32,15 +32,17 @@ def estimate_bytes(width: int, blocks: int, channels: int, pixels: int, training
     """Rough peak memory of the blind-spot network on `pixels` input pixels per call.
 
     Counts the feature maps kept for the backward pass: per branch 5 + 2 * blocks maps of
-    `width` channels, two branches, plus ~3 maps in the fusion head; training keeps about twice
-    the forward activations (outputs and gradients) plus Adam's copies of the weights.
+    `width` channels, two branches, plus ~3 maps in the fusion head. Training needs 1.1 times
+    those maps plus 16 bytes per weight (weights, gradients, two Adam moments): measured peaks
+    on CUDA in bf16 were 2995 / 71 / 7 MiB for the paper / fast / tiny presets at their default
+    batches, against 3080 / 71 / 7 MiB from this formula (docs/benchmarks.md, "GPU").
     """
     maps = 2 * (5 + 2 * blocks) + 3
     per_value = 2 if half else 4
     act = pixels * width * maps * per_value
     params = (2 * blocks * (9 + 1) + 12) * width * width + 2 * channels * width
     if training:
-        return int(2.0 * act + 4 * params * 4)
+        return int(1.1 * act + 16 * params)
     return int(act // max(1, maps // 4) + params * 4)  # no_grad: only a few maps live at once
 
 
