@@ -17,6 +17,7 @@ import argparse
 import json
 import sys
 import time
+from dataclasses import replace
 from pathlib import Path
 
 import numpy as np
@@ -42,8 +43,13 @@ def _parse_config(text: str) -> tuple[str, dict]:
 
 def curve(task, preset: str, overrides: dict, args: argparse.Namespace) -> list[dict]:
     """Train with a time budget, scoring at every `args.every` seconds of training."""
+    import torch
+
     import napari_sdap
 
+    cuda = torch.cuda.is_available() and args.device != "cpu"
+    if cuda:  # the first checkpoint's peak is training alone (before any evaluation)
+        torch.cuda.reset_peak_memory_stats()
     axes = "YXC" if task.rgb else "YX"
     points: list[dict] = []
     clock = time.process_time if args.clock == "cpu" else time.perf_counter
@@ -57,13 +63,15 @@ def curve(task, preset: str, overrides: dict, args: argparse.Namespace) -> list[
         done = rec.step >= rec.steps or trained >= args.budget
         if trained - last_eval >= args.every or done:
             last_eval = trained
+            peak = torch.cuda.max_memory_allocated() / 2**20 if cuda else None
             t0 = clock()
             out = rec.model.denoise(task.noisy[0], axes, device=args.device)
             infer_s = clock() - t0
             psnr, ssim = score(out, task.clean[0], task.rgb)
             points.append({"train_s": round(trained, 1), "wall_s": round(wall, 1),
                            "step": rec.step, "psnr": round(psnr, 3), "ssim": round(ssim, 4),
-                           "infer_s": round(infer_s, 2), "loss": round(rec.loss, 5)})
+                           "infer_s": round(infer_s, 2), "loss": round(rec.loss, 5),
+                           **({"cuda_peak_mb": round(peak)} if peak is not None else {})})
             print(f"  {points[-1]}", flush=True)
         if done:
             gen.close()
@@ -78,6 +86,9 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--task", default="fmd:Confocal_BPAE_B",
                    help="set:name, e.g. fmd:WideField_BPAE_G or set12:05/corr")
     p.add_argument("--crop", type=int)
+    p.add_argument("--mosaic", action="store_true",
+                   help="train and score on a 2x2 mosaic of the task's first 4 frames (FMD: "
+                        "1024 x 1024 of real noise, each quarter scored against its reference)")
     p.add_argument("--configs", default="tiny,fast,paper", help="';'-separated if they hold ','")
     p.add_argument("--budget", type=float, default=120.0, help="training seconds per config")
     p.add_argument("--every", type=float, default=20.0, help="seconds between checkpoints")
@@ -105,13 +116,14 @@ def main(argv: list[str] | None = None) -> int:
     tasks = load_tasks(args.data, [set_name], noises, None, args.crop, name)
     if not tasks:
         raise SystemExit(f"no task {args.task!r}")
-    task = tasks[0]
+    task = _mosaic(tasks[0]) if args.mosaic else tasks[0]
     machine = _machine(args.device)
     noisy_psnr = score(task.noisy[0], task.clean[0], task.rgb)[0]
     print(f"{task.set} {task.name} ({task.noisy[0].shape}) noisy {noisy_psnr:.2f} dB on {machine}")
     results = {"machine": machine, "command": " ".join(sys.argv), "task": args.task,
                "clock": args.clock,
-               "crop": args.crop, "noisy_psnr": round(noisy_psnr, 3), "curves": {}}
+               "crop": args.crop, "mosaic": args.mosaic, "shape": list(task.noisy[0].shape),
+               "noisy_psnr": round(noisy_psnr, 3), "curves": {}}
     args.out.mkdir(parents=True, exist_ok=True)
     for text in configs:
         preset, overrides = _parse_config(text)
@@ -131,6 +143,15 @@ def main(argv: list[str] | None = None) -> int:
         f"({args.clock} clock):\n\n{table}\n")
     print(table)
     return 0
+
+
+def _mosaic(task):
+    """The task as one image: its first four frames (and references) tiled 2 x 2."""
+    if len(task.noisy) < 4:
+        raise SystemExit(f"--mosaic needs 4 frames; {task.name} has {len(task.noisy)}")
+    n, c = task.noisy[:4], task.clean[:4]
+    return replace(task, noisy=[np.block([[n[0], n[1]], [n[2], n[3]]])],
+                   clean=[np.block([[c[0], c[1]], [c[2], c[3]]])])
 
 
 def _grid(args: argparse.Namespace) -> list[float]:
