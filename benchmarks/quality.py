@@ -217,19 +217,30 @@ def evaluate(task: Task, args: argparse.Namespace) -> list[dict]:
             rows.append({"set": task.set, "task": task.name, "image": i, "method": method,
                          "psnr": round(psnr, 3), "ssim": round(ssim, 4), **info})
 
+    sdap_s = 0.0
     for method in args.methods:
         t0 = time.perf_counter()
-        if method == "noisy":
+        if method == "n2v":  # same wall-clock budget as SDAP's training on this task
+            from n2v_careamics import run_n2v
+
+            budget = args.n2v_budget or sdap_s
+            if budget <= 0:
+                raise SystemExit("n2v needs --n2v-budget or the sdap method before it")
+            outs, info = run_n2v(task.noisy, budget, args.n2v_python, args.threads, args.seed)
+            add("n2v", outs, {"train_s": info["train_s"], "n2v_steps": info["steps"],
+                              "total_s": round(time.perf_counter() - t0, 1)})
+        elif method == "noisy":
             add("noisy", task.noisy, {})
         elif method == "bm3d":
             outs, info = run_bm3d(task)
             add("bm3d", outs, {**info, "total_s": round(time.perf_counter() - t0, 1)})
         elif method == "sdap":
             outs_by_mode, info = run_sdap(task, args)
+            sdap_s = info["train_s"]
             for mode, outs in outs_by_mode.items():
                 add(f"sdap[{mode}]", outs, info)
         else:
-            raise SystemExit(f"unknown method {method!r}; choose from noisy, bm3d, sdap")
+            raise SystemExit(f"unknown method {method!r}; choose from noisy, bm3d, sdap, n2v")
     return rows
 
 
@@ -242,7 +253,7 @@ def summarise(rows: list[dict]) -> str:
     lines = ["| set | noise | method | images | PSNR (dB) | SSIM | train s (budget clock) |",
              "|---|---|---|---:|---:|---:|---:|"]
     for (s, noise, method), rs in sorted(groups.items()):
-        train = [r["train_clock_s"] for r in rs if "train_clock_s" in r]
+        train = [r.get("train_clock_s", r["train_s"]) for r in rs if "train_s" in r]
         lines.append(f"| {s} | {noise} | {method} | {len(rs)} | "
                      f"{np.mean([r['psnr'] for r in rs]):.2f} | "
                      f"{np.mean([r['ssim'] for r in rs]):.4f} | "
@@ -261,7 +272,11 @@ def parse(argv: list[str] | None = None) -> argparse.Namespace:
     p.add_argument("--only", help="keep tasks whose name contains one of these (comma-separated)")
     p.add_argument("--limit", type=int, help="first N tasks per set (images per noise)")
     p.add_argument("--crop", type=int, help="centre crop edge in pixels (speed on CPU)")
-    p.add_argument("--methods", default="noisy,bm3d,sdap", help="noisy,bm3d,sdap")
+    p.add_argument("--methods", default="noisy,bm3d,sdap",
+                   help="noisy,bm3d,sdap,n2v (n2v: CAREamics, see benchmarks/n2v_careamics.py)")
+    p.add_argument("--n2v-budget", type=float, default=0.0,
+                   help="N2V training wall seconds (0: the SDAP training time of each task)")
+    p.add_argument("--n2v-python", help="interpreter with CAREamics (default $SDAP_N2V_PYTHON)")
     p.add_argument("--preset", default="auto", help="paper, fast, tiny or auto")
     p.add_argument("--steps", type=int, help="training steps (preset default if omitted)")
     p.add_argument("--time-budget", type=float, default=0.0,

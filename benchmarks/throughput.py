@@ -120,8 +120,9 @@ def compute_only(preset: str, dev: torch.device, size: int, tile: int, mode: str
 
 def end_to_end(preset: str, dev: torch.device, size: int, tile: int | None, mode: str,
                compile: bool = False) -> dict:
-    """zarr (uint16, 256^2 chunks) -> zarr float32 through `SDAPModel.denoise`, twice: the
-    first run (`cold`) pays the one-off cuDNN autotuning (and compilation) of the tile shapes."""
+    """zarr (uint16, 256^2 chunks) -> zarr float32 through `SDAPModel.denoise`, twice on CUDA:
+    the first run (`cold`) pays what is left of the one-off set-up: compilation, and cuDNN
+    autotuning of shapes that no earlier pass in this process (e.g. `compute_only`) tuned."""
     import zarr
 
     m = _model(preset, dev, tile)
