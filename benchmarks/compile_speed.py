@@ -7,6 +7,9 @@ Variants (each measured on the same untrained network, input and device):
 - ``eager-nobench``: the same without cuDNN autotuning (cuDNN's heuristic algorithm choice);
 - ``eager-bf16w``: the weights cast to bf16 once instead of autocast casting them every call;
 - ``compile``: ``torch.compile(net)`` (the `tiling.compile` setting);
+- ``compile-freeze``: ``torch.compile`` with inductor freezing (weights folded as constants);
+- ``compile-autotune``: ``torch.compile`` in ``max-autotune-no-cudagraphs`` mode (Triton
+  convolution templates compete with cuDNN);
 - ``compile-mm``: ``torch.compile`` in ``max-autotune-no-cudagraphs`` mode with 1x1 convolutions
   lowered to matrix products, so Triton GEMM templates can fuse bias, ReLU and the residual add.
 
@@ -28,7 +31,8 @@ from napari_sdap.config import config_from_preset
 from napari_sdap.model.device import resolve_device, use_bf16
 from napari_sdap.model.network import BlindSpotNet
 
-VARIANTS = ("eager", "eager-nobench", "eager-bf16w", "compile", "compile-mm")
+VARIANTS = ("eager", "eager-nobench", "eager-bf16w", "compile", "compile-freeze",
+            "compile-autotune", "compile-mm")
 
 
 def _sync(dev: torch.device) -> None:
@@ -47,13 +51,14 @@ def build(variant: str, preset: str, dev: torch.device):
     if variant == "eager-bf16w" and bf16:
         net = net.to(torch.bfloat16)
         return net, torch.bfloat16
-    if variant == "compile-mm":
+    if variant.startswith("compile"):
         import torch._inductor.config as inductor
 
-        inductor.conv_1x1_as_mm = True
-        net = torch.compile(net, mode="max-autotune-no-cudagraphs", dynamic=False)
-    elif variant == "compile":
-        net = torch.compile(net, dynamic=False)
+        inductor.freezing = variant == "compile-freeze"
+        inductor.conv_1x1_as_mm = variant == "compile-mm"
+        mode = "max-autotune-no-cudagraphs" if variant in ("compile-mm", "compile-autotune") \
+            else None
+        net = torch.compile(net, mode=mode, dynamic=False)
 
     def run(x: torch.Tensor) -> torch.Tensor:
         with torch.autocast(dev.type, dtype=torch.bfloat16, enabled=bf16):
