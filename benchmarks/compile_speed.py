@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import sys
 import time
 from pathlib import Path
 
@@ -31,13 +32,11 @@ from napari_sdap.config import config_from_preset
 from napari_sdap.model.device import resolve_device, use_bf16
 from napari_sdap.model.network import BlindSpotNet
 
+sys.path.insert(0, str(Path(__file__).parent))
+from throughput import _sync
+
 VARIANTS = ("eager", "eager-nobench", "eager-bf16w", "compile", "compile-freeze",
             "compile-autotune", "compile-mm")
-
-
-def _sync(dev: torch.device) -> None:
-    if dev.type == "cuda":
-        torch.cuda.synchronize(dev)
 
 
 def build(variant: str, preset: str, dev: torch.device):

@@ -10,10 +10,8 @@ import torch
 from torch import nn
 
 from napari_sdap.axes import PlaneView
-from napari_sdap.infer.passes import run_mode
-from napari_sdap.infer.stream import cast_output, read_window
+from napari_sdap.infer.stream import _Engine, read_window, tile_result
 from napari_sdap.infer.tiling import Tile, axis_windows, exact_halo, tile_size
-from napari_sdap.model.device import use_bf16
 from napari_sdap.model.normalize import Normalization
 
 __all__ = ["lazy_denoise"]
@@ -47,8 +45,7 @@ def lazy_denoise(net: nn.Module, norm: Normalization, array: Any, view: PlaneVie
     edge = tile_size(tile, s)
     wys = axis_windows(view.height, edge, halo, s)
     wxs = axis_windows(view.width, edge, halo, s)
-    net = net.to(device).eval()
-    bf16 = use_bf16(device)
+    engine = _Engine(net, device, mode, pd_stride, compile=False)
     dtype = np.dtype(dtype)
     loop_sizes = [view.shape[i] for i in view.loop_axes]
 
@@ -59,12 +56,8 @@ def lazy_denoise(net: nn.Module, norm: Normalization, array: Any, view: PlaneVie
         n = int(np.ravel_multi_index(pos, loop_sizes)) if pos else 0
         (ty0, ty1, wy0, wy1), (tx0, tx1, wx0, wx1) = wys[ny], wxs[nx]
         t = Tile(n, slice(ty0, ty1), slice(tx0, tx1), slice(wy0, wy1), slice(wx0, wx1))
-        x = torch.from_numpy(read_window(array, view, norm, t)[None]).to(device)
-        with torch.no_grad():
-            y = run_mode(net, x, mode, pd_stride, bf16)[0].float().cpu().numpy()
-        iy, ix = t.inner
-        res = norm.inverse(y[:, iy, ix], view.channel_group(n))
-        return _to_block(cast_output(res, dtype), view)
+        y = engine(engine.prepare([read_window(array, view, norm, t)]))[0]
+        return _to_block(tile_result(norm, view, t, y, dtype), view)
 
     chunks: list[tuple[int, ...]] = []
     for i, a in enumerate(view.axes):

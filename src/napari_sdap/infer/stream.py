@@ -31,7 +31,8 @@ from napari_sdap.infer.tiling import Tile, batches, exact_halo, plan_tiles, spli
 from napari_sdap.model.device import use_bf16
 from napari_sdap.model.normalize import Normalization, check_finite
 
-__all__ = ["CPU_TILE", "auto_tile", "cast_output", "iter_tiles", "read_window"]
+__all__ = ["CPU_TILE", "auto_tile", "cast_output", "iter_tiles", "read_window",
+           "tile_result"]
 
 log = logging.getLogger(__name__)
 
@@ -70,6 +71,13 @@ def read_window(array: Any, view: PlaneView, norm: Normalization, tile: Tile) ->
     check_finite(block, f"plane {tile.plane} of the image near y={tile.ys.start}, "
                         f"x={tile.xs.start}")
     return norm.forward(block, view.channel_group(tile.plane)).astype(np.float32, copy=False)
+
+
+def tile_result(norm: Normalization, view: PlaneView, tile: Tile, window_out: np.ndarray,
+                dtype: np.dtype) -> np.ndarray:
+    """The tile's part of the network output on its window, de-normalised and cast to `dtype`."""
+    iy, ix = tile.inner
+    return cast_output(norm.inverse(window_out[:, iy, ix], view.channel_group(tile.plane)), dtype)
 
 
 class _Engine:
@@ -141,9 +149,7 @@ def iter_tiles(net: nn.Module, norm: Normalization, array: Any, view: PlaneView,
 
     def store(group: list[Tile], y: np.ndarray) -> None:
         for t, res in zip(group, y, strict=True):
-            iy, ix = t.inner
-            block = norm.inverse(res[:, iy, ix], view.channel_group(t.plane))
-            view.write(out, t.plane, cast_output(block, out_dtype), t.ys, t.xs)
+            view.write(out, t.plane, tile_result(norm, view, t, res, out_dtype), t.ys, t.xs)
 
     plan = batches(pending, batch)
     try:
