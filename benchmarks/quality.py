@@ -180,14 +180,18 @@ def run_sdap(task: Task, args: argparse.Namespace) -> tuple[dict[str, list[np.nd
     train_s, train_cpu_s = time.perf_counter() - t0, clock() - c0
     outs: dict[str, list[np.ndarray]] = {}
     t1 = time.perf_counter()
-    default_pd = model.config.inference.pd_stride
-    for spec in args.modes:  # "mode" or "mode@pd_stride"
+    inference = model.config.inference
+    default_pd = inference.pd_stride
+    for spec in args.modes:  # "mode", "mode@pd_stride", either + "-plain" (no detail restore)
+        spec, plain = spec.removesuffix("-plain"), spec.endswith("-plain")
         mode, _, pd = spec.partition("@")
-        model.config.inference.pd_stride = int(pd) if pd else default_pd
+        inference.pd_stride = int(pd) if pd else default_pd
+        inference.restore_detail = not plain
         name = model.resolve_mode(mode)
-        label = (f"{mode}={name}" if mode == "auto" else name) + (f"@{pd}" if pd else "")
+        label = ((f"{mode}={name}" if mode == "auto" else name) + (f"@{pd}" if pd else "")
+                 + ("-plain" if plain else ""))
         outs[label] = [model.denoise(x, axes, mode=mode, device=args.device) for x in task.noisy]
-    model.config.inference.pd_stride = default_pd
+    inference.pd_stride, inference.restore_detail = default_pd, True
     info = {"train_s": round(train_s, 1), "train_clock_s": round(train_cpu_s, 1),
             "clock": args.clock, "infer_s": round(time.perf_counter() - t1, 1),
             "steps": steps, "stride": model.config.training.stride,
@@ -287,7 +291,8 @@ def parse(argv: list[str] | None = None) -> argparse.Namespace:
                         "(fair on a shared machine with --threads 1)")
     p.add_argument("--stride", default="auto", help="'auto' or an RSG stride")
     p.add_argument("--modes", default="auto",
-                   help="inference modes, e.g. auto,bsn,sdap_e,sdap_e@3 (@: PD stride)")
+                   help="inference modes, e.g. auto,bsn,sdap_e,sdap_e@3,auto-plain (@: PD stride; "
+                        "-plain: without the detail restore)")
     p.add_argument("--width", type=int)
     p.add_argument("--blocks", type=int)
     p.add_argument("--batch", type=int)

@@ -87,6 +87,9 @@ class InferenceConfig(_Strict):
     `auto`: `bsn` for a model trained at stride 1, else `sdap_e`."""
     pd_stride: int = Field(2, ge=1, le=8)
     """Pixel-shuffle stride of the `sdap` pass (paper: 2)."""
+    restore_detail: bool = True
+    """Give back the detail the blind-spot network smoothed away: a local Wiener blend of the
+    input where the residual exceeds the noise measured on the image (`infer.refine`)."""
 
 
 class TilingConfig(_Strict):

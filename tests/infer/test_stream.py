@@ -90,10 +90,10 @@ def test_out_of_memory_halves_the_tile_and_stays_exact(net, monkeypatch, caplog)
     want, _ = _run(net, img, "YX", norm, tile=16)
     real = stream._Engine.__call__
 
-    def small_memory(self, x):
+    def small_memory(self, x, groups=None):
         if x.shape[-1] * x.shape[-2] > 48 * 48:
             raise torch.OutOfMemoryError("CUDA out of memory. Tried to allocate 2.00 GiB")
-        return real(self, x)
+        return real(self, x, groups)
 
     monkeypatch.setattr(stream._Engine, "__call__", small_memory)
     got, steps = _run(net, img, "YX", norm, tile=32, batch=2)
@@ -101,8 +101,10 @@ def test_out_of_memory_halves_the_tile_and_stays_exact(net, monkeypatch, caplog)
     assert steps[-1].tile == 16 and "tile halved to 16" in steps[-1].warning
     assert steps[-1].done == steps[-1].total
     assert "ran out of memory" in caplog.text
-    monkeypatch.setattr(stream._Engine, "__call__", lambda self, x: (_ for _ in ()).throw(
-        torch.OutOfMemoryError("CUDA out of memory")))
+    def no_memory(self, x, groups=None):
+        raise torch.OutOfMemoryError("CUDA out of memory")
+
+    monkeypatch.setattr(stream._Engine, "__call__", no_memory)
     with pytest.raises(DeviceError, match="even with"):
         _run(net, img, "YX", norm, tile=32)
 

@@ -101,7 +101,7 @@ def _tile(model: SDAPModel, tile: int | None, dev: torch.device, mode: str,
     tile = tile or t.tile
     if tile is None:
         pd = model.config.inference.pd_stride
-        halo = exact_halo(model.network.radius, mode, pd)
+        halo = exact_halo(model.network.radius, mode, pd, model.detail_curve() is not None)
         tile = balanced_tile(view.height, view.width,
                              auto_tile(dev, model.config.network.width, halo, batch), halo,
                              1 if mode == "bsn" else pd)
@@ -132,7 +132,7 @@ def _run(model: SDAPModel, job: _Job, out: Any, device: str, tile: int | None
     yield from iter_tiles(model.network, model.normalization, job.array, job.view, out,
                           mode=job.mode, pd_stride=model.config.inference.pd_stride, device=dev,
                           tile=edge, batch=batch, read_workers=t.read_workers,
-                          compile=t.compile)
+                          compile=t.compile, curve=model.detail_curve())
 
 
 def iter_denoise(model: SDAPModel, image: Any, out: Any, axes: str | None = None, *,
@@ -207,7 +207,8 @@ def _denoise(model: SDAPModel, job: _Job, device: str, tile: int | None, output:
         assert model.normalization is not None
         result = lazy_denoise(model.network, model.normalization, job.array, job.view,
                               mode=job.mode, pd_stride=model.config.inference.pd_stride,
-                              device=dev, tile=edge, dtype=dt)
+                              device=dev, tile=edge, dtype=dt,
+                              curve=model.detail_curve())
         if job.rgba:
             import dask.array as da
 

@@ -15,6 +15,7 @@ from napari_sdap.config import SDAPConfig, config_from_preset
 from napari_sdap.errors import InputError, ModelFileError
 from napari_sdap.infer.passes import resolve_mode
 from napari_sdap.infer.planes import DenoiseStep
+from napari_sdap.infer.refine import NoiseCurve
 from napari_sdap.model.files import invalid_meta, read_model_file, write_model_file
 from napari_sdap.model.network import BlindSpotNet
 from napari_sdap.model.normalize import Normalization
@@ -55,11 +56,18 @@ class SDAPModel:
 
     def __init__(self, config: SDAPConfig, network: BlindSpotNet | None = None,
                  normalization: Normalization | None = None,
-                 record: TrainingRecord | None = None) -> None:
+                 record: TrainingRecord | None = None,
+                 noise_curve: NoiseCurve | None = None) -> None:
         self.config = config
         self.network = network if network is not None else build_network(config)
         self.normalization = normalization
         self.record = record or TrainingRecord(seed=config.seed, versions=_versions())
+        self.noise_curve = noise_curve
+        """Noise variance against intensity, measured when training ended (detail restore)."""
+
+    def detail_curve(self) -> NoiseCurve | None:
+        """The curve the detail restore uses, or None when it is off or was never measured."""
+        return self.noise_curve if self.config.inference.restore_detail else None
 
     def __repr__(self) -> str:
         n = self.config.network
@@ -156,6 +164,7 @@ class SDAPModel:
             "config": self.config.model_dump(mode="json"),
             "normalization": self.normalization.model_dump() if self.normalization else None,
             "record": self.record.model_dump(mode="json"),
+            "noise_curve": self.noise_curve.model_dump() if self.noise_curve else None,
         }
         return write_model_file(path, dict(self.network.state_dict()), meta, overwrite=overwrite)
 
@@ -173,6 +182,8 @@ def load_model(path: str | os.PathLike[str]) -> SDAPModel:
         norm = meta.get("normalization")
         normalization = Normalization.model_validate(norm) if norm is not None else None
         record = TrainingRecord.model_validate(meta.get("record") or {})
+        curve = meta.get("noise_curve")  # absent in files of versions before the detail restore
+        noise_curve = NoiseCurve.model_validate(curve) if curve is not None else None
     except ValidationError as err:
         raise invalid_meta(path, err) from None
     net = BlindSpotNet(config.network.in_channels, config.network.out_channels,
@@ -183,5 +194,5 @@ def load_model(path: str | os.PathLike[str]) -> SDAPModel:
         raise ModelFileError(f"{path}: weights do not match the stored network settings "
                              f"({str(err).splitlines()[0]})") from None
     net.eval()
-    return SDAPModel(config, net, normalization, record)
+    return SDAPModel(config, net, normalization, record, noise_curve)
 

@@ -20,6 +20,8 @@ from napari_sdap.training.patches import PatchSampler
 __all__ = ["TrainProgress", "iter_train", "train"]
 
 _LOSS_HISTORY = 20_000
+CORRELATED_THRESHOLD = 1.5
+"""Detail-restore threshold for models trained at a stride above 1 (correlated noise)."""
 
 
 @dataclass(frozen=True)
@@ -100,9 +102,34 @@ def iter_train(image: Any, axes: str | None = None, *, preset: str = "auto",
             if len(model.record.losses) < _LOSS_HISTORY:
                 model.record.losses.append(round(rec.loss, 6))
             yield TrainProgress(**asdict(rec), model=model)
+    except GeneratorExit:  # stopped early: the model keeps what it learned, curve included
+        _finish(model, sources, dev, start)
+        raise
+    else:
+        _finish(model, sources, dev, start)
     finally:
         model.record.seconds += time.perf_counter() - t0
         model.network.to("cpu")
+
+
+def _finish(model: SDAPModel, sources: list[tuple[Any, Any]], dev: Any, start: int) -> None:
+    """Measure the detail restore's noise curve with the network as trained (`infer.sample`)."""
+    if model.record.steps == start:
+        return  # no step taken: the network (and any curve it has) is unchanged
+    from napari_sdap.infer.sample import measure_curve
+    from napari_sdap.infer.stream import _Engine, read_window
+    from napari_sdap.infer.tiling import exact_halo
+
+    mode = model.resolve_mode("auto")
+    pd = model.config.inference.pd_stride
+    engine = _Engine(model.network, dev, mode, pd, compile=False)
+    norm = model.normalization
+    model.noise_curve = measure_curve(
+        lambda w: engine(engine.prepare([w]))[0],
+        lambda k, t: read_window(sources[k][0], sources[k][1], norm, t),
+        [v for _, v in sources], exact_halo(model.network.radius, mode, pd),
+        1 if mode == "bsn" else pd, seed=model.config.seed,
+        threshold=1.0 if model.config.training.stride == 1 else CORRELATED_THRESHOLD)
 
 
 def _with_patch(cfg: Any, sources: list[tuple[Any, Any]]) -> Any:

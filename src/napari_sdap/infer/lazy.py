@@ -10,6 +10,7 @@ import torch
 from torch import nn
 
 from napari_sdap.axes import PlaneView
+from napari_sdap.infer.refine import NoiseCurve
 from napari_sdap.infer.stream import _Engine, read_window, tile_result
 from napari_sdap.infer.tiling import Tile, axis_windows, exact_halo, tile_size
 from napari_sdap.model.normalize import Normalization
@@ -31,21 +32,22 @@ def _to_block(data: np.ndarray, view: PlaneView) -> np.ndarray:
 
 
 def lazy_denoise(net: nn.Module, norm: Normalization, array: Any, view: PlaneView, *, mode: str,
-                 pd_stride: int, device: torch.device, tile: int, dtype: Any = np.float32
-                 ) -> Any:
+                 pd_stride: int, device: torch.device, tile: int, dtype: Any = np.float32,
+                 curve: NoiseCurve | None = None) -> Any:
     """A dask array of the denoised image; each block is one tile, exact like `iter_tiles`.
 
     Blocks read only their window of `array` when computed, so the input is never loaded
-    whole. The network runs on `device` from whichever thread dask uses.
+    whole. The network runs on `device` from whichever thread dask uses; a noise `curve`
+    adds the detail restore (`refine`).
     """
     import dask.array as da
 
     s = 1 if mode == "bsn" else pd_stride
-    halo = exact_halo(int(net.radius), mode, pd_stride)
+    halo = exact_halo(int(net.radius), mode, pd_stride, curve is not None)
     edge = tile_size(tile, s)
     wys = axis_windows(view.height, edge, halo, s)
     wxs = axis_windows(view.width, edge, halo, s)
-    engine = _Engine(net, device, mode, pd_stride, compile=False)
+    engine = _Engine(net, device, mode, pd_stride, compile=False, curve=curve)
     dtype = np.dtype(dtype)
     loop_sizes = [view.shape[i] for i in view.loop_axes]
 
@@ -56,7 +58,8 @@ def lazy_denoise(net: nn.Module, norm: Normalization, array: Any, view: PlaneVie
         n = int(np.ravel_multi_index(pos, loop_sizes)) if pos else 0
         (ty0, ty1, wy0, wy1), (tx0, tx1, wx0, wx1) = wys[ny], wxs[nx]
         t = Tile(n, slice(ty0, ty1), slice(tx0, tx1), slice(wy0, wy1), slice(wx0, wx1))
-        y = engine(engine.prepare([read_window(array, view, norm, t)]))[0]
+        y = engine(engine.prepare([read_window(array, view, norm, t)]),
+                   [view.channel_group(n)])[0]
         return _to_block(tile_result(norm, view, t, y, dtype), view)
 
     chunks: list[tuple[int, ...]] = []

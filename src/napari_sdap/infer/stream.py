@@ -27,6 +27,7 @@ from napari_sdap.axes import PlaneView
 from napari_sdap.errors import DeviceError
 from napari_sdap.infer.passes import run_mode
 from napari_sdap.infer.planes import DenoiseStep
+from napari_sdap.infer.refine import NoiseCurve, apply_curve
 from napari_sdap.infer.tiling import Tile, batches, exact_halo, plan_tiles, split_tiles, tile_size
 from napari_sdap.model.device import use_bf16
 from napari_sdap.model.normalize import Normalization, check_finite
@@ -81,11 +82,13 @@ def tile_result(norm: Normalization, view: PlaneView, tile: Tile, window_out: np
 
 
 class _Engine:
-    """The network on its device, applied to batches of windows."""
+    """The network on its device, applied to batches of windows, then the detail restore
+    (`refine`) when a noise `curve` is given."""
 
     def __init__(self, net: nn.Module, device: torch.device, mode: str, pd_stride: int,
-                 compile: bool) -> None:
+                 compile: bool, curve: NoiseCurve | None = None) -> None:
         self.device, self.mode, self.pd = device, mode, pd_stride
+        self.curve = curve
         self.bf16 = use_bf16(device)
         self.cuda = device.type == "cuda"
         net = net.to(device).eval()
@@ -101,16 +104,18 @@ class _Engine:
         return x.pin_memory() if self.cuda else x
 
     @torch.no_grad()
-    def __call__(self, x: torch.Tensor) -> np.ndarray:
+    def __call__(self, x: torch.Tensor, groups: list[int] | None = None) -> np.ndarray:
+        """Outputs for a batch of windows of channel `groups` (None: network only)."""
         x = x.to(self.device, non_blocking=True)
-        if not self.cuda:
-            return run_mode(self.net, x, self.mode, self.pd, self.bf16).numpy()
         cudnn = torch.backends.cudnn
-        before, cudnn.benchmark = cudnn.benchmark, True  # autotune the few tile shapes
+        before = cudnn.benchmark
+        cudnn.benchmark = self.cuda  # autotune the few tile shapes
         try:
             y = run_mode(self.net, x, self.mode, self.pd, self.bf16)
         finally:
             cudnn.benchmark = before
+        if self.curve is not None and groups is not None:
+            y = apply_curve(x, y, self.curve, groups)
         return y.float().cpu().numpy()
 
 
@@ -122,30 +127,32 @@ def _is_oom(err: BaseException) -> bool:
 
 def iter_tiles(net: nn.Module, norm: Normalization, array: Any, view: PlaneView, out: Any, *,
                mode: str, pd_stride: int, device: torch.device, tile: int | None = None,
-               batch: int = 1, read_workers: int = 2, compile: bool = False
-               ) -> Iterator[DenoiseStep]:
+               batch: int = 1, read_workers: int = 2, compile: bool = False,
+               curve: NoiseCurve | None = None) -> Iterator[DenoiseStep]:
     """Denoise every plane of `array` into `out` (same shape) tile by tile.
 
     Yields one `DenoiseStep` per batch of tiles. `out` receives the result cast to its dtype
-    (see `cast_output`). The tiled result equals whole-plane inference (`passes.run_mode`).
+    (see `cast_output`). The tiled result equals whole-plane inference (`passes.run_mode`,
+    followed by the detail restore `refine.apply_curve` when a noise `curve` is given).
     """
     s = 1 if mode == "bsn" else pd_stride
-    halo = exact_halo(int(net.radius), mode, pd_stride)
+    halo = exact_halo(int(net.radius), mode, pd_stride, curve is not None)
     width = int(getattr(net, "width", 64))
     edge = tile_size(tile or auto_tile(device, width, halo, batch), s)
-    engine = _Engine(net, device, mode, pd_stride, compile)
+    engine = _Engine(net, device, mode, pd_stride, compile, curve)
     pending = plan_tiles(view, edge, halo, s)
     total, done, pixels = len(pending), 0, 0
     out_dtype = np.dtype(out.dtype)
     readers = ThreadPoolExecutor(max(read_workers, 1), thread_name_prefix="sdap-read")
     writer = ThreadPoolExecutor(1, thread_name_prefix="sdap-write")
-    queue: deque[tuple[list[Tile], Future[torch.Tensor]]] = deque()
+    queue: deque[tuple[list[Tile], Future[tuple[torch.Tensor, list[int]]]]] = deque()
     last_write: Future[None] | None = None
     warning: str | None = None
     t0 = time.perf_counter()
 
-    def load(group: list[Tile]) -> torch.Tensor:
-        return engine.prepare([read_window(array, view, norm, t) for t in group])
+    def load(group: list[Tile]) -> tuple[torch.Tensor, list[int]]:
+        return (engine.prepare([read_window(array, view, norm, t) for t in group]),
+                [view.channel_group(t.plane) for t in group])
 
     def store(group: list[Tile], y: np.ndarray) -> None:
         for t, res in zip(group, y, strict=True):
@@ -164,7 +171,7 @@ def iter_tiles(net: nn.Module, norm: Normalization, array: Any, view: PlaneView,
                 break
             group, fut = queue.popleft()
             try:
-                y = engine(fut.result())
+                y = engine(*fut.result())
             except RuntimeError as err:  # torch.OutOfMemoryError is a RuntimeError
                 if not _is_oom(err):
                     raise

@@ -26,14 +26,19 @@ from dataclasses import dataclass
 
 from napari_sdap.axes import PlaneView
 
-__all__ = ["Tile", "axis_windows", "balanced_tile", "batches", "exact_halo", "plan_tiles",
-           "split_tiles", "tile_size"]
+__all__ = ["DETAIL_HALO", "Tile", "axis_windows", "balanced_tile", "batches", "exact_halo",
+           "plan_tiles", "split_tiles", "tile_size"]
 
 
-def exact_halo(radius: int, mode: str, pd_stride: int) -> int:
-    """Pixels of context each side of a tile needs for `mode` with stride-aligned windows."""
+DETAIL_HALO = 3
+"""Extra context of the detail restore (`refine`): half its 7 x 7 residual-energy window."""
+
+
+def exact_halo(radius: int, mode: str, pd_stride: int, detail: bool = False) -> int:
+    """Pixels of context each side of a tile needs for `mode` with stride-aligned windows
+    (plus `DETAIL_HALO` with the detail restore)."""
     s = 1 if mode == "bsn" else pd_stride
-    return radius * s + (radius if mode == "sdap_e" else 0)
+    return radius * s + (radius if mode == "sdap_e" else 0) + (DETAIL_HALO if detail else 0)
 
 
 def tile_size(tile: int, pd_stride: int) -> int:

@@ -1,0 +1,161 @@
+"""Detail restore: give back the part of the noisy input that the network smoothed away.
+
+A blind-spot network never sees the pixel it predicts, so where the noise is weak next to the
+detail (high signal-to-noise, fine texture, sharp edges) its prediction ``mu`` is smoother than
+the truth, and on such images it can score below the noisy input. The residual ``r = x - mu``
+then holds noise plus that missed detail. Per pixel, with the noise variance ``s2`` at the
+pixel's intensity and the local residual energy ``E`` (mean of ``r**2`` over the 7 x 7 window
+around the pixel, the pixel itself left out), the detail energy is about ``A = max(E - s2, 0)``
+and the linear minimum-error combination is
+
+    ``mu + A / (A + s2) * r  =  mu + max(0, 1 - s2 / E) * r``
+
+(a local Wiener filter on the residual): flat regions keep the network's output, edges and
+texture get the input back in proportion to how far the residual exceeds the noise. For
+spatially correlated noise the 7 x 7 energy holds few independent samples and often exceeds
+``s2`` by chance, so models trained at a stride above 1 require ``E > 1.5 s2`` (``threshold``;
+measured on FMD wide-field and Set12 box-filtered noise, docs/method.md). A pixel whose own
+residual exceeds 5 x the local std is an outlier (a hot pixel, a cosmic ray), not detail: it
+keeps the network's output, which never saw it.
+
+The noise variance curve ``s2(intensity)`` is measured when training ends, on the training
+images (`infer.sample`, `estimate_curve`), and stored in the model so that every image, tile
+and cluster piece gets the same one: the network output over a sample of windows is split into
+intensity bins
+and, in each, the median of ``E`` is taken; the median ignores edges and texture as long as
+at least half of a bin is flat, and unlike a median of ``|r|`` it stays right for the skewed
+noise of low photon counts. Measured gains are in docs/method.md.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import numpy as np
+import torch
+import torch.nn.functional as F
+from pydantic import BaseModel, ConfigDict, Field
+
+from napari_sdap.infer.tiling import DETAIL_HALO
+
+__all__ = ["KERNEL", "NoiseCurve", "apply_curve", "estimate_curve", "local_energy"]
+
+KERNEL = 2 * DETAIL_HALO + 1
+"""Window edge of the local residual energy (7; adds DETAIL_HALO pixels to the tile halo)."""
+OUTLIER = 25.0
+"""A residual above 5 x the local (or noise) std in a single pixel is an outlier, never detail."""
+_BINS = 16
+_MIN_PIXELS = 64
+_TINY = 1e-12
+
+
+class NoiseCurve(BaseModel):
+    """Noise variance against intensity (network scale), per channel group and channel."""
+
+    model_config = ConfigDict(extra="forbid")
+    levels: list[list[list[float]]]
+    """[group][channel] -> increasing intensities (bin medians of the network output)."""
+    variance: list[list[list[float]]]
+    """[group][channel] -> noise variance at those intensities."""
+    threshold: float = Field(1.0, ge=1.0, le=10.0)
+    """Residual energy must exceed ``threshold * s2`` before any input is given back."""
+
+    def summary(self, scales: Sequence[float] | None = None) -> str:
+        """Noise std range per group on the image's scale (`scales`: per-group intensity scale)."""
+        parts = []
+        for g, per_ch in enumerate(self.variance):
+            k = scales[g] if scales is not None else 1.0
+            stds = [float(np.sqrt(v)) * k for ch in per_ch for v in ch]
+            parts.append(f"{min(stds):.3g}-{max(stds):.3g}")
+        return "noise std " + ", ".join(parts)
+
+    def tensors(self, groups: Sequence[int], device: torch.device
+                ) -> tuple[torch.Tensor, torch.Tensor]:
+        """(levels, variance) as N x C x B tensors for windows of channel `groups`."""
+        width = max(2, *(len(ch) for per_ch in self.levels for ch in per_ch))
+
+        def pad(rows: list[float]) -> list[float]:  # repeat the last knot: flat extension
+            return rows + [rows[-1]] * (width - len(rows))
+
+        lv = [[pad(ch) for ch in self.levels[g]] for g in groups]
+        var = [[pad(ch) for ch in self.variance[g]] for g in groups]
+        return (torch.tensor(lv, dtype=torch.float32, device=device),
+                torch.tensor(var, dtype=torch.float32, device=device))
+
+
+def local_energy(r: torch.Tensor, kernel: int = KERNEL) -> torch.Tensor:
+    """Mean of ``r**2`` over the `kernel` x `kernel` window around each pixel, leaving the pixel
+    itself out (N x C x H x W; windows are cut at the borders).
+
+    Leaving it out keeps a lone outlier (a hot pixel, a cosmic ray) from vouching for itself:
+    its neighbours' residuals are noise, so it is not restored, while an edge or texture,
+    which spans many pixels, is.
+    """
+    pad = kernel // 2
+    total = F.avg_pool2d(r * r, kernel, stride=1, padding=pad, divisor_override=1)
+    ones = torch.ones_like(r[:1, :1])
+    count = F.avg_pool2d(ones, kernel, stride=1, padding=pad, divisor_override=1)
+    return (total - r * r).clamp_min(0.0) / (count - 1.0).clamp_min(1.0)
+
+
+def _interp(x: torch.Tensor, levels: torch.Tensor, values: torch.Tensor) -> torch.Tensor:
+    """Piecewise-linear ``values(levels)`` at `x` (N x C x H x W), constant beyond the ends."""
+    n, c, h, w = x.shape
+    flat = x.reshape(n, c, h * w).contiguous()
+    hi = torch.searchsorted(levels.contiguous(), flat).clamp(1, levels.shape[-1] - 1)
+    lo = hi - 1
+    x0, x1 = levels.gather(-1, lo), levels.gather(-1, hi)
+    y0, y1 = values.gather(-1, lo), values.gather(-1, hi)
+    t = ((flat - x0) / (x1 - x0).clamp_min(_TINY)).clamp(0.0, 1.0)
+    return (y0 + t * (y1 - y0)).reshape(n, c, h, w)
+
+
+def apply_curve(x: torch.Tensor, mu: torch.Tensor, curve: NoiseCurve, groups: Sequence[int]
+                ) -> torch.Tensor:
+    """``mu + max(0, 1 - t * s2 / E) * (x - mu)`` for windows `x` (N x C x H x W) of `groups`
+    (t: the curve's `threshold`)."""
+    levels, variance = curve.tensors(groups, x.device)
+    r = x - mu
+    s2 = _interp(mu, levels, variance)
+    energy = local_energy(r).clamp_min(_TINY)
+    gain = (1.0 - curve.threshold * s2 / energy).clamp_min(0.0)
+    lone = r * r > OUTLIER * torch.maximum(energy, s2)  # hot pixel, cosmic ray: keep mu
+    return mu + gain.masked_fill(lone, 0.0) * r
+
+
+def _channel_curve(mu: np.ndarray, energy: np.ndarray) -> tuple[list[float], list[float]]:
+    edges = np.quantile(mu, np.linspace(0.0, 1.0, _BINS + 1))
+    index = np.clip(np.searchsorted(edges, mu, side="right") - 1, 0, _BINS - 1)
+    levels, variance = [], []
+    for b in range(_BINS):
+        inside = index == b
+        if np.count_nonzero(inside) < _MIN_PIXELS:
+            continue
+        levels.append(float(np.median(mu[inside])))
+        variance.append(max(float(np.median(energy[inside])), _TINY))
+    if not levels:  # too few pixels for bins: one level for all
+        levels, variance = [float(np.median(mu))], [max(float(np.median(energy)), _TINY)]
+    keep = np.unique(np.asarray(levels), return_index=True)[1]  # strictly increasing
+    return [levels[i] for i in keep], [variance[i] for i in keep]
+
+
+def estimate_curve(samples: Sequence[Sequence[tuple[np.ndarray, np.ndarray]]],
+                   threshold: float = 1.0) -> NoiseCurve:
+    """Noise curve from (input, network output) pairs of C x h x w windows, listed per group.
+
+    Each group needs at least one pair; the local energy is computed on each whole window.
+    """
+    levels: list[list[list[float]]] = []
+    variance: list[list[list[float]]] = []
+    for pairs in samples:
+        mus, energies = [], []
+        for x, mu in pairs:
+            xt, mt = torch.from_numpy(np.asarray(x, np.float32)), torch.from_numpy(
+                np.asarray(mu, np.float32))
+            mus.append(mt.reshape(mt.shape[0], -1).numpy())
+            energies.append(local_energy((xt - mt)[None])[0].reshape(mt.shape[0], -1).numpy())
+        mu_all, e_all = np.concatenate(mus, axis=1), np.concatenate(energies, axis=1)
+        curves = [_channel_curve(mu_all[c], e_all[c]) for c in range(mu_all.shape[0])]
+        levels.append([lv for lv, _ in curves])
+        variance.append([v for _, v in curves])
+    return NoiseCurve(levels=levels, variance=variance, threshold=threshold)

@@ -1,0 +1,78 @@
+"""The detail restore's noise curve, measured with the trained network on its training images.
+
+Measured once when training ends and stored in the model, so that every image, stack, tile,
+lazy view and cluster piece denoised with the model gets the same curve. Windows of up to
+`SAMPLE_EDGE`² output pixels are taken from the planes of all images in random (seeded) order
+until every channel group has `SAMPLE_PIXELS` pixels: one window for a 512 x 512 image, a few
+per-plane windows for a stack of small planes, never the whole of a large image.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+
+import numpy as np
+
+from napari_sdap.axes import PlaneView
+from napari_sdap.infer.refine import NoiseCurve, estimate_curve
+from napari_sdap.infer.tiling import DETAIL_HALO, Tile, axis_windows
+
+__all__ = ["SAMPLE_EDGE", "SAMPLE_PIXELS", "measure_curve"]
+
+SAMPLE_EDGE = 512
+SAMPLE_PIXELS = 2**17
+"""Output pixels sampled per channel group (8192 per intensity bin)."""
+
+
+def _span(length: int, s: int, rng: np.random.Generator) -> tuple[int, int]:
+    """A random stride-aligned span of up to SAMPLE_EDGE pixels (the whole axis if shorter)."""
+    edge = SAMPLE_EDGE - SAMPLE_EDGE % s
+    if length <= edge:
+        return 0, length
+    start = int(rng.integers(0, length - edge + 1))
+    start -= start % s
+    return start, start + edge
+
+
+def _window(view: PlaneView, plane: int, halo: int, s: int, rng: np.random.Generator) -> Tile:
+    (ty0, ty1), (tx0, tx1) = _span(view.height, s, rng), _span(view.width, s, rng)
+    wy = axis_windows(view.height, ty1 - ty0, halo, s, ty0, ty1)[0]
+    wx = axis_windows(view.width, tx1 - tx0, halo, s, tx0, tx1)[0]
+    return Tile(plane, slice(ty0, ty1), slice(tx0, tx1), slice(wy[2], wy[3]),
+                slice(wx[2], wx[3]))
+
+
+def _crop(a: np.ndarray, tile: Tile) -> np.ndarray:
+    """The tile's output region plus DETAIL_HALO pixels (inside the window)."""
+    iy, ix = tile.inner
+    y0 = max(iy.start - DETAIL_HALO, 0)
+    x0 = max(ix.start - DETAIL_HALO, 0)
+    return a[:, y0 : iy.stop + DETAIL_HALO, x0 : ix.stop + DETAIL_HALO]
+
+
+def measure_curve(run: Callable[[np.ndarray], np.ndarray],
+                  read: Callable[[int, Tile], np.ndarray], views: Sequence[PlaneView],
+                  halo: int, s: int, seed: int = 0, threshold: float = 1.0) -> NoiseCurve:
+    """Noise curve (on the network's normalised scale) from sample windows of images `views`.
+
+    `run` maps one normalised C x h x w window to the network output (no detail restore);
+    `read(k, tile)` reads a tile's normalised window of image k; `halo` is the network's exact
+    halo and `s` the window alignment; `threshold` goes into the curve.
+    """
+    rng = np.random.default_rng(seed)
+    groups = views[0].n_channel_groups
+    pairs: list[list[tuple[np.ndarray, np.ndarray]]] = [[] for _ in range(groups)]
+    counts = [0] * groups
+    order = [(k, n) for k, v in enumerate(views) for n in range(v.n_planes)]
+    for i in rng.permutation(len(order)):
+        k, n = order[i]
+        g = views[k].channel_group(n)
+        if counts[g] >= SAMPLE_PIXELS:
+            if min(counts) >= SAMPLE_PIXELS:
+                break
+            continue
+        tile = _window(views[k], n, halo, s, rng)
+        x = read(k, tile)
+        pairs[g].append((_crop(x, tile), _crop(run(x), tile)))
+        counts[g] += tile.pixels
+    return estimate_curve(pairs, threshold)
