@@ -45,3 +45,16 @@ def test_train_then_denoise(make_napari_viewer, qtbot, small_image, tiny, wait_i
     np.testing.assert_allclose(np.asarray(out.data), model.denoise(small_image, device="cpu"),
                                atol=1e-5)
     assert "cells [SDAP residual]" in viewer.layers
+    assert model.noise_curve is not None and "detail restore on" in denoise.model_label.text()
+    # restore detail off: the network output alone, recorded with the layer
+    denoise.detail.setChecked(False)
+    denoise.start()
+    wait_idle(denoise)
+    assert denoise.outcome == "done", denoise.status.text()
+    out = viewer.layers["cells [SDAP]"]
+    assert out.metadata["sdap"]["config"]["inference"]["restore_detail"] is False
+    np.testing.assert_allclose(np.asarray(out.data), model.denoise(small_image, device="cpu"),
+                               atol=1e-5)
+    model.config.inference.restore_detail = True
+    assert not np.allclose(np.asarray(out.data), model.denoise(small_image, device="cpu"),
+                           atol=1e-5)

@@ -52,6 +52,24 @@ def test_batch_writes_outputs_with_metadata_and_record(stacks, model_file, tmp_p
                                       "sdap_run.json"]  # no temporaries left
 
 
+def test_no_detail_gives_the_network_output_and_is_a_new_setting(stacks, model_file, tmp_path,
+                                                                  capsys):
+    from napari_sdap.api import load_model
+
+    out = tmp_path / "out"
+    assert _run(stacks, model_file, out) == 0
+    capsys.readouterr()
+    assert _run(stacks, model_file, out, "--no-detail") == 1  # other settings: refused ...
+    assert "the settings changed" in capsys.readouterr().err
+    assert _run(stacks, model_file, out, "--no-detail", "--overwrite") == 0  # ... unless asked
+    model = load_model(model_file)
+    assert model.noise_curve is not None
+    model.config.inference.restore_detail = False
+    got = tifffile.imread(out / "cell0_sdap.tif")
+    np.testing.assert_allclose(got, model.denoise(tifffile.imread(stacks[0]), "ZYX"), atol=1e-5)
+    assert _record(out)["runs"][-1]["settings"]["inference"]["restore_detail"] is False
+
+
 def test_rerun_skips_finished_outputs(stacks, model_file, tmp_path, capsys):
     out = tmp_path / "out"
     assert _run(stacks, model_file, out) == 0

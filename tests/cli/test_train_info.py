@@ -65,7 +65,8 @@ def test_info_text_and_json(model_file: Path, capsys: pytest.CaptureFixture[str]
     assert main(["info", str(model_file)]) == 0
     text = capsys.readouterr().out
     for needle in ("sha256    " + sha256_file(model_file), "width 8, blocks 1", "3 steps",
-                   "normalisation  [", "noise     ", "versions  napari_sdap"):
+                   "normalisation  [", "noise     ", "detail    detail restore on: noise std ",
+                   "threshold 1.5", "versions  napari_sdap"):
         assert needle in text
     assert main(["info", str(model_file), "--json"]) == 0
     info = json.loads(capsys.readouterr().out)
@@ -73,6 +74,7 @@ def test_info_text_and_json(model_file: Path, capsys: pytest.CaptureFixture[str]
     assert info["config"]["training"]["stride"] == 2
     assert info["record"]["steps"] == 3 and len(info["normalization"]["low"]) == 1
     assert info["noise"].startswith("noise not analysed")  # stride was set by hand
+    assert len(info["noise_curve"]["variance"][0][0]) >= 1
 
 
 @pytest.mark.parametrize("content", [None, b"not a model"])

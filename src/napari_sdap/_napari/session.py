@@ -47,7 +47,8 @@ class Session(QObject):
             return "no model yet: train one or load a model file"
         n = m.config.network
         return (f"{n.preset} (width {n.width}, {n.blocks} blocks, {n.in_channels} ch), "
-                f"stride {m.config.training.stride}, {m.record.steps} steps - {self.source}")
+                f"stride {m.config.training.stride}, {m.record.steps} steps - {self.source}; "
+                f"{m.describe_detail()}")
 
 
 _SESSIONS: weakref.WeakKeyDictionary[Any, Session] = weakref.WeakKeyDictionary()

@@ -74,6 +74,11 @@ class DenoiseWidget(QWidget):
         self.folder = QLineEdit(str(stores.default_folder()))
         self.folder.setToolTip("Folder of the zarr store the result is streamed into")
         self.browse = QPushButton("...")
+        self.detail = QCheckBox("restore detail")
+        self.detail.setChecked(True)
+        self.detail.setToolTip("Give back input detail where the residual exceeds the noise "
+                               "measured at training (sharper edges and texture at high "
+                               "signal-to-noise); off: the network output only")
         self.residual = QCheckBox("add residual layer (input - output) for checking")
         self.status = StatusLabel("train or load a model, then Denoise")
         self.progress = QProgressBar()
@@ -100,6 +105,7 @@ class DenoiseWidget(QWidget):
             form.addRow(label, w)
         box = QVBoxLayout(self)
         box.addLayout(form)
+        box.addWidget(self.detail)
         box.addWidget(self.residual)
         row = QHBoxLayout()
         row.addWidget(self.run_btn)
@@ -161,6 +167,7 @@ class DenoiseWidget(QWidget):
             axes = self.axes.text().strip().upper()
             plane_view(image.shape, axes)  # AxesError now, on the main thread
             mode = self.mode.currentText()
+            model.config.inference.restore_detail = self.detail.isChecked()
             self.meta = run_metadata(model, layer, axes, mode, None)
             self.store = LayerStore(self.folder.text(), layer, tuple(image.shape), axes,
                                     self.meta)

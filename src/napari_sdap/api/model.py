@@ -65,6 +65,17 @@ class SDAPModel:
         self.noise_curve = noise_curve
         """Noise variance against intensity, measured when training ended (detail restore)."""
 
+    def describe_detail(self) -> str:
+        """One line for users: whether the detail restore is used, and the noise it measured."""
+        if self.noise_curve is None or self.normalization is None:
+            return ("detail restore: no noise curve (untrained model, or a file saved by an "
+                    "earlier napari-sdap: train on for a few steps to measure it); the network "
+                    "output is used as is")
+        state = "on" if self.config.inference.restore_detail else "off (restore_detail=False)"
+        scales = [self.normalization.scale(g)[1] for g in range(len(self.normalization.low))]
+        return (f"detail restore {state}: {self.noise_curve.summary(scales)}, threshold "
+                f"{self.noise_curve.threshold:g}")
+
     def detail_curve(self) -> NoiseCurve | None:
         """The curve the detail restore uses, or None when it is off or was never measured."""
         return self.noise_curve if self.config.inference.restore_detail else None

@@ -37,6 +37,8 @@ def describe_model(path: Path) -> dict[str, Any]:
         "record": {**record, "loss_points": len(losses),
                    "first_loss": losses[0] if losses else None},
         "noise": describe_noise(model.record.noise),
+        "detail": model.describe_detail(),
+        "noise_curve": model.noise_curve.model_dump() if model.noise_curve else None,
         "versions": model.record.versions,
     }
 
@@ -56,6 +58,7 @@ def _lines(info: dict[str, Any]) -> list[str]:
         f"inference mode {cfg['inference']['mode']} -> {info['inference_mode']}, pd stride "
         f"{cfg['inference']['pd_stride']}; channel mode {cfg['channel_mode']}",
         f"noise     {info['noise']}",
+        f"detail    {info['detail']}",
     ]
     norm = info["normalization"]
     if norm is None:

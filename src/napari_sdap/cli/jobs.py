@@ -40,6 +40,8 @@ class FileTask:
     tile: int | None = None
     compile: bool = False
     """torch.compile the network (CUDA only; the output differs only by float rounding)."""
+    detail: bool = True
+    """Apply the detail restore (when the model has a noise curve)."""
     device: str = "auto"
     replace: bool = False
     """Whether an existing output may be replaced (it is ours to redo, or --overwrite)."""
@@ -90,8 +92,9 @@ def worker_device(device: str) -> str:
 
 def _denoise_kwargs(task: FileTask, model: Any) -> dict[str, Any]:
     """Keyword arguments of `iter_denoise` for `task`; sets the process's cached `model` to
-    compile or not as the task asks."""
+    compile or not, and to restore detail or not, as the task asks."""
     model.config.tiling.compile = task.compile
+    model.config.inference.restore_detail = task.detail
     if task.threads:
         import torch
 

@@ -104,6 +104,9 @@ def build_parser() -> argparse.ArgumentParser:
     d.add_argument("--mode", default="auto", choices=["auto", "sdap", "sdap_e", "bsn"],
                    help="inference mode (auto: the model's choice)")
     d.add_argument("--tile", type=_positive, help="tile edge in pixels (default: automatic)")
+    d.add_argument("--no-detail", action="store_true",
+                   help="network output only: skip the detail restore, which gives back input "
+                        "detail where the residual exceeds the noise measured at training")
     d.add_argument("--compile", action="store_true",
                    help="CUDA only: run the network through torch.compile (about 1.7x faster "
                         "once compiled; compiling costs ~8 s per tile shape in every process, "

@@ -84,9 +84,11 @@ def run_settings(model: Any, args: argparse.Namespace) -> tuple[dict[str, Any], 
     cfg["inference"]["mode"] = args.mode
     cfg["tiling"]["tile"] = args.tile
     cfg["tiling"]["compile"] = args.compile
+    cfg["inference"]["restore_detail"] = not args.no_detail
     cfg["device"] = args.device
     key = settings_key({"mode": model.resolve_mode(args.mode),
                         "pd_stride": model.config.inference.pd_stride,
+                        "detail": not args.no_detail and model.noise_curve is not None,
                         "channel_mode": model.config.channel_mode,
                         "axes": args.axes, "format": args.format, "dtype": "float32"})
     return cfg, key
@@ -114,7 +116,8 @@ def make_plan(paths: list[Path], outdir: Path, record: RunRecord, model_path: Pa
             remove_leftovers(out)
             task = FileTask(input=str(path), output=str(out), model_path=str(model_path),
                             model_sha256=model_sha, axes=args.axes, mode=args.mode,
-                            tile=args.tile, compile=args.compile, device=args.device,
+                            tile=args.tile, compile=args.compile, detail=not args.no_detail,
+                            device=args.device,
                             replace=verdict.replace or args.overwrite,
                             provenance={"input": path.name, "model": model_path.name,
                                         "model_sha256": model_sha, "config": settings,
