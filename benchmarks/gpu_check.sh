@@ -2,15 +2,18 @@
 # Self-contained GPU check of napari-sdap: `pytest -m gpu`, inference throughput, execution
 # variants (eager / torch.compile) and, when benchmark data is given, PSNR against training time.
 #
-#   bash benchmarks/gpu_check.sh OUTDIR            # SDAP_DATA=DIR adds the time-to-quality run
+#   bash benchmarks/gpu_check.sh OUTDIR            # SDAP_DATA=DIR adds the quality runs
+#   SDAP_STAGES="pytest throughput quality" bash benchmarks/gpu_check.sh OUTDIR   # some stages
 #
 # Run from a checkout on a machine with CUDA torch. Nothing is downloaded: the device image has
 # torch (CUDA), numpy, tifffile, scikit-image; the other dependencies (pydantic, zarr, dask,
 # numcodecs, ...) are expected as wheels in `.whl/` at the repository root and are installed with
 # `pip install --no-index --no-deps --target /tmp/site .whl/*.whl` when present.
 # Every stage has its own time limit, so the script ends within 10 minutes (about 7 on an H200)
-# and always writes OUTDIR/summary.json; each stage's log and JSON sit beside it. SDAP_DATA needs
-# fmd/raw and fmd/gt with the Confocal_BPAE_B and WideField_BPAE_G frames (see docs/benchmarks.md).
+# and always writes OUTDIR/summary.json; each stage's log and JSON sit beside it. Stages: pytest,
+# throughput, compile, ttq (time to quality: SDAP_DATA with fmd/raw and fmd/gt of
+# Confocal_BPAE_B and WideField_BPAE_G) and quality (`paper` preset with and without the detail
+# restore: SDAP_DATA with set12/ and the first 3 polyu/ pairs); see docs/benchmarks.md.
 # SDAP_DEVICE=cpu SDAP_QUICK=1 dry-runs the whole script without a GPU (tiny sizes).
 set -u
 OUT=${1:?usage: gpu_check.sh OUTDIR}
@@ -38,12 +41,18 @@ if [ -n "${SDAP_QUICK:-}" ]; then
         --tile 64 --threads 1 --min-seconds 0.2)
     CS=(--preset tiny --size 64 --batch 1 --min-seconds 0.2 --variants eager,eager-bf16w)
     TQ=(--configs "tiny:steps=20" --budget 4 --every 2 --crop 128)
+    QPRESET=${QPRESET:-tiny} QSTEPS=${QSTEPS:-5}
 else
     TP=(--presets paper,fast,tiny --e2e-presets paper --size 1024 --batch 4 --e2e-size 8192
         --rss-size 2048 --min-seconds 2 --e2e-compile)
     CS=(--preset paper --size 1024 --batch 4 --min-seconds 2)
     TQ=(--configs "paper:steps=2000;fast:steps=250;tiny:steps=300" --budget 70 --every 10)
 fi
+
+STAGES=" ${SDAP_STAGES:-pytest throughput compile ttq quality} "
+want() { [[ "$STAGES" == *" $1 "* ]]; }
+DATA_OK=""
+if [ -n "${SDAP_DATA:-}" ] && [ -d "${SDAP_DATA}" ]; then DATA_OK=1; fi
 
 stage() {  # stage NAME LIMIT_S COMMAND...: run with a time limit, log to OUT/NAME.log, keep rc
     local name=$1 limit=$2
@@ -55,17 +64,26 @@ stage() {  # stage NAME LIMIT_S COMMAND...: run with a time limit, log to OUT/NA
     tail -n 3 "$OUT/$name.log"
 }
 
-stage pytest-gpu 60 "$PY" -m pytest -m gpu tests/infer/test_gpu.py -q -rs -p no:cacheprovider
-stage throughput 180 "$PY" benchmarks/throughput.py --device "$DEVICE" "${TP[@]}" \
-    --json "$OUT/throughput.json"
-stage compile 120 "$PY" benchmarks/compile_speed.py --device "$DEVICE" "${CS[@]}" \
-    --json "$OUT/compile.json"
-if [ -n "${SDAP_DATA:-}" ] && [ -d "${SDAP_DATA}" ]; then
+want pytest && stage pytest-gpu 60 "$PY" -m pytest -m gpu tests/infer/test_gpu.py -q -rs \
+    -p no:cacheprovider
+want throughput && stage throughput 180 "$PY" benchmarks/throughput.py --device "$DEVICE" \
+    "${TP[@]}" --json "$OUT/throughput.json"
+want compile && stage compile 120 "$PY" benchmarks/compile_speed.py --device "$DEVICE" \
+    "${CS[@]}" --json "$OUT/compile.json"
+if [ -n "$DATA_OK" ] && want ttq; then
     for task in Confocal_BPAE_B WideField_BPAE_G; do
         stage "ttq-$task" 110 "$PY" benchmarks/time_to_quality.py --data "$SDAP_DATA" \
             --task "fmd:$task" --mosaic --device "$DEVICE" "${TQ[@]}" --out "$OUT" \
             --tag "ttq-$task"
     done
+fi
+if [ -n "$DATA_OK" ] && want quality; then
+    Q=(--data "$SDAP_DATA" --methods noisy,sdap --modes auto,auto-plain --device "$DEVICE"
+       --out "$OUT" --preset "${QPRESET:-paper}" --steps "${QSTEPS:-1000}")
+    stage quality-set12corr 170 "$PY" benchmarks/quality.py "${Q[@]}" --sets set12 \
+        --noises corr --only 01,05,08 --crop 256 --tag quality-set12corr
+    stage quality-polyu 170 "$PY" benchmarks/quality.py "${Q[@]}" --sets polyu --limit 3 \
+        --tag quality-polyu
 fi
 
 "$PY" - "$OUT" <<'PYEOF' > "$OUT/summary.json"
@@ -73,13 +91,15 @@ import json, sys
 from pathlib import Path
 out = Path(sys.argv[1])
 summary = {"stages": (out / "stages.txt").read_text().split("\n")[:-1]}
-log = (out / "pytest-gpu.log").read_text().strip().splitlines()
+log_file = out / "pytest-gpu.log"
+log = log_file.read_text().strip().splitlines() if log_file.exists() else []
 summary["pytest"] = log[-1] if log else ""
-for name in ("throughput", "compile", "ttq-Confocal_BPAE_B", "ttq-WideField_BPAE_G"):
+for name in ("throughput", "compile", "ttq-Confocal_BPAE_B", "ttq-WideField_BPAE_G",
+             "quality-set12corr", "quality-polyu"):
     try:
         summary[name] = json.loads((out / f"{name}.json").read_text())
     except (OSError, ValueError) as err:
         summary[name] = f"missing: {err}"
 print(json.dumps(summary, indent=1))
 PYEOF
-grep -q "pytest-gpu rc=[05] " "$OUT/stages.txt" && grep -q "throughput rc=0 " "$OUT/stages.txt"
+! grep -v " rc=0 " "$OUT/stages.txt" | grep -v "pytest-gpu rc=5 " | grep -q .
