@@ -89,7 +89,8 @@ class InferenceConfig(_Strict):
     """Pixel-shuffle stride of the `sdap` pass (paper: 2)."""
     restore_detail: bool = True
     """Give back the detail the blind-spot network smoothed away: a local Wiener blend of the
-    input where the residual exceeds the noise measured on the image (`infer.refine`)."""
+    input where the residual exceeds the noise measured when training ended (`infer.refine`;
+    models without a measured noise curve use the network output alone)."""
 
 
 class TilingConfig(_Strict):

@@ -79,3 +79,18 @@ def test_a_model_without_curve_denoises_with_the_network_alone():
     out = trained.denoise(noisy)
     trained.config.inference.restore_detail = False
     np.testing.assert_array_equal(out, trained.denoise(noisy))
+
+
+def test_a_failed_noise_measurement_keeps_the_training(monkeypatch, caplog):
+    import napari_sdap.infer.sample as sample
+
+    def fail(*args, **kwargs):
+        raise RuntimeError("CUDA out of memory")
+
+    monkeypatch.setattr(sample, "measure_curve", fail)
+    _, noisy = _texture((48, 48))
+    model = train(noisy, "YX", preset="tiny", width=8, blocks=1, steps=2, stride=1,
+                  patch_size=32, batch_size=2)
+    assert model.record.steps == 2 and model.noise_curve is None
+    assert "could not measure the noise" in caplog.text
+    assert "no noise curve" in model.describe_detail()

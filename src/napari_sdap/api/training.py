@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import time
 from collections.abc import Iterator
 from dataclasses import asdict, dataclass
@@ -18,6 +19,8 @@ from napari_sdap.training.noise import estimate_noise
 from napari_sdap.training.patches import PatchSampler
 
 __all__ = ["TrainProgress", "iter_train", "train"]
+
+log = logging.getLogger(__name__)
 
 _LOSS_HISTORY = 20_000
 CORRELATED_THRESHOLD = 1.5
@@ -124,12 +127,17 @@ def _finish(model: SDAPModel, sources: list[tuple[Any, Any]], dev: Any, start: i
     pd = model.config.inference.pd_stride
     engine = _Engine(model.network, dev, mode, pd, compile=False)
     norm = model.normalization
-    model.noise_curve = measure_curve(
-        lambda w: engine(engine.prepare([w]))[0],
-        lambda k, t: read_window(sources[k][0], sources[k][1], norm, t),
-        [v for _, v in sources], exact_halo(model.network.radius, mode, pd),
-        1 if mode == "bsn" else pd, seed=model.config.seed,
-        threshold=1.0 if model.config.training.stride == 1 else CORRELATED_THRESHOLD)
+    model.noise_curve = None  # a curve of the network before this training no longer applies
+    try:
+        model.noise_curve = measure_curve(
+            lambda w: engine(engine.prepare([w]))[0],
+            lambda k, t: read_window(sources[k][0], sources[k][1], norm, t),
+            [v for _, v in sources], exact_halo(model.network.radius, mode, pd),
+            1 if mode == "bsn" else pd, seed=model.config.seed,
+            threshold=1.0 if model.config.training.stride == 1 else CORRELATED_THRESHOLD)
+    except (RuntimeError, OSError) as err:  # out of memory, unreadable input: keep the training
+        log.warning("could not measure the noise for the detail restore (%s); the model "
+                    "denoises with the network output alone", err)
 
 
 def _with_patch(cfg: Any, sources: list[tuple[Any, Any]]) -> Any:

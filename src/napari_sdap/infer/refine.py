@@ -21,9 +21,9 @@ keeps the network's output, which never saw it.
 The noise variance curve ``s2(intensity)`` is measured when training ends, on the training
 images (`infer.sample`, `estimate_curve`), and stored in the model so that every image, tile
 and cluster piece gets the same one: the network output over a sample of windows is split into
-intensity bins
-and, in each, the median of ``E`` is taken; the median ignores edges and texture as long as
-at least half of a bin is flat, and unlike a median of ``|r|`` it stays right for the skewed
+16 intensity bins and, in each, the median of ``E`` is taken. The median ignores edges and
+texture as long as at least half of a bin is flat (where no bin is, the noise reads high and
+less is given back, never more), and unlike a median of ``|r|`` it stays right for the skewed
 noise of low photon counts. Measured gains are in docs/method.md.
 """
 
