@@ -186,12 +186,12 @@ def run_sdap(task: Task, args: argparse.Namespace) -> tuple[dict[str, list[np.nd
         spec, plain = spec.removesuffix("-plain"), spec.endswith("-plain")
         mode, _, pd = spec.partition("@")
         inference.pd_stride = int(pd) if pd else default_pd
-        inference.restore_detail = not plain
         name = model.resolve_mode(mode)
         label = ((f"{mode}={name}" if mode == "auto" else name) + (f"@{pd}" if pd else "")
                  + ("-plain" if plain else ""))
-        outs[label] = [model.denoise(x, axes, mode=mode, device=args.device) for x in task.noisy]
-    inference.pd_stride, inference.restore_detail = default_pd, True
+        outs[label] = [model.denoise(x, axes, mode=mode, device=args.device, detail=not plain)
+                       for x in task.noisy]
+    inference.pd_stride = default_pd
     info = {"train_s": round(train_s, 1), "train_clock_s": round(train_cpu_s, 1),
             "clock": args.clock, "infer_s": round(time.perf_counter() - t1, 1),
             "steps": steps, "stride": model.config.training.stride,

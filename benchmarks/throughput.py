@@ -98,7 +98,8 @@ def e2e_tile(preset: str, dev: torch.device, size: int, tile: int | None, mode: 
     from napari_sdap.api.denoising import _tile
     from napari_sdap.axes import plane_view
 
-    return tile or _tile(_model(preset, dev), None, dev, mode, plane_view((size, size), "YX"))[0]
+    return tile or _tile(_model(preset, dev), None, dev, mode, plane_view((size, size), "YX"),
+                         True)[0]
 
 
 def compute_only(preset: str, dev: torch.device, size: int, tile: int, mode: str) -> float:
@@ -112,7 +113,7 @@ def compute_only(preset: str, dev: torch.device, size: int, tile: int, mode: str
 
     m = _model(preset, dev, tile)
     view = plane_view((size, size), "YX")
-    edge, batch = _tile(m, tile, dev, mode, view)
+    edge, batch = _tile(m, tile, dev, mode, view, True)
     s = 1 if mode == "bsn" else 2
     halo = exact_halo(m.network.radius, mode, 2, detail=True)
     groups = list(batches(plan_tiles(view, tile_size(edge, s), halo, s), batch))

@@ -167,8 +167,8 @@ class DenoiseWidget(QWidget):
             axes = self.axes.text().strip().upper()
             plane_view(image.shape, axes)  # AxesError now, on the main thread
             mode = self.mode.currentText()
-            model.config.inference.restore_detail = self.detail.isChecked()
             self.meta = run_metadata(model, layer, axes, mode, None)
+            self.meta["config"]["inference"]["restore_detail"] = self.detail.isChecked()
             self.store = LayerStore(self.folder.text(), layer, tuple(image.shape), axes,
                                     self.meta)
         except Exception as err:
@@ -184,7 +184,8 @@ class DenoiseWidget(QWidget):
         self.stop_flag = threading.Event()
         self.worker = create_worker(denoise_steps, model, image, self.store.array, axes,
                                     stop=self.stop_flag, mode=mode,
-                                    device=self.device.currentText(), tile=spin_value(self.tile))
+                                    device=self.device.currentText(), tile=spin_value(self.tile),
+                                    detail=self.detail.isChecked())
         self.worker.yielded.connect(self._on_yield)
         self.worker.returned.connect(self._on_done)
         self.worker.errored.connect(self._on_error)

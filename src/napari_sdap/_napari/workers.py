@@ -159,13 +159,13 @@ def supports_tiles(model: Any) -> bool:
 
 def denoise_steps(model: Any, image: Any, out: Any, axes: str, *, stop: threading.Event,
                   mode: str = "auto", device: str = "auto",
-                  tile: int | None = None) -> Generator[Any, None, str]:
+                  tile: int | None = None, detail: bool = True) -> Generator[Any, None, str]:
     """Stream the denoised `image` into `out` (same shape), yielding a `DenoiseStep` per unit.
 
     The input is read region by region (numpy, dask or zarr, never loaded whole). Returns
     ``"done"``, or ``"stopped"`` when `stop` was set (all tile writes have finished by then).
     """
-    kwargs = {"tile": tile} if supports_tiles(model) else {}
+    kwargs = {"tile": tile, "detail": detail} if supports_tiles(model) else {}
     steps = model.iter_denoise(image, out, axes, mode=mode, device=device, **kwargs)
     try:
         for rec in steps:

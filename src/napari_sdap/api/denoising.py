@@ -26,6 +26,7 @@ if TYPE_CHECKING:
     import torch
 
     from napari_sdap.api.model import SDAPModel
+    from napari_sdap.infer.refine import NoiseCurve
     from napari_sdap.io.outputs import OutputSink
 
 __all__ = ["denoise", "iter_denoise", "iter_denoise_to", "output_dtype"]
@@ -42,6 +43,8 @@ class _Job:
     """The image as given (with its alpha channel when `rgba`)."""
     rgba: str | None = None
     """Axes of an RGBA image whose alpha passes through (see `api.alpha`), else None."""
+    curve: NoiseCurve | None = None
+    """Noise curve of the detail restore, None when it is off for this call (or unmeasured)."""
 
     @property
     def shape(self) -> tuple[int, ...]:
@@ -57,7 +60,8 @@ def _array_path(array: Any) -> Path | None:
     return Path(root) / str(getattr(array, "path", "") or "")
 
 
-def _job(model: SDAPModel, image: Any, axes: str | None, mode: str) -> _Job:
+def _job(model: SDAPModel, image: Any, axes: str | None, mode: str,
+         detail: bool | None = None) -> _Job:
     source = None
     if isinstance(image, (str, os.PathLike)):
         source = open_image(image, axes)
@@ -73,7 +77,7 @@ def _job(model: SDAPModel, image: Any, axes: str | None, mode: str) -> _Job:
     mode = model.resolve_mode(mode)
     check_min_size(view, mode, model.config.inference.pd_stride)
     inputs = [p for p in (source.path if source else None, _array_path(array)) if p is not None]
-    return _Job(array, view, mode, source, inputs, full, rgba)
+    return _Job(array, view, mode, source, inputs, full, rgba, model.detail_curve(detail))
 
 
 def _device(model: SDAPModel, device: str | None) -> torch.device:
@@ -88,7 +92,7 @@ def _device(model: SDAPModel, device: str | None) -> torch.device:
 
 
 def _tile(model: SDAPModel, tile: int | None, dev: torch.device, mode: str,
-          view: PlaneView) -> tuple[int, int]:
+          view: PlaneView, detail: bool) -> tuple[int, int]:
     """(tile edge, tiles per batch) for this device; CPU runs one tile at a time.
 
     The automatic edge is the largest that fits the device, shrunk where that covers the
@@ -101,7 +105,7 @@ def _tile(model: SDAPModel, tile: int | None, dev: torch.device, mode: str,
     tile = tile or t.tile
     if tile is None:
         pd = model.config.inference.pd_stride
-        halo = exact_halo(model.network.radius, mode, pd, model.detail_curve() is not None)
+        halo = exact_halo(model.network.radius, mode, pd, detail)
         tile = balanced_tile(view.height, view.width,
                              auto_tile(dev, model.config.network.width, halo, batch), halo,
                              1 if mode == "bsn" else pd)
@@ -126,20 +130,20 @@ def _run(model: SDAPModel, job: _Job, out: Any, device: str, tile: int | None
         raise OutputError("the output array is the input image; never overwrite the input: "
                           "give a new array or an output path")
     dev = _device(model, device)
-    edge, batch = _tile(model, tile, dev, job.mode, job.view)
+    edge, batch = _tile(model, tile, dev, job.mode, job.view, job.curve is not None)
     t = model.config.tiling
     assert model.normalization is not None  # checked by _job
     yield from iter_tiles(model.network, model.normalization, job.array, job.view, out,
                           mode=job.mode, pd_stride=model.config.inference.pd_stride, device=dev,
                           tile=edge, batch=batch, read_workers=t.read_workers,
-                          compile=t.compile, curve=model.detail_curve())
+                          compile=t.compile, curve=job.curve)
 
 
 def iter_denoise(model: SDAPModel, image: Any, out: Any, axes: str | None = None, *,
-                 mode: str = "auto", device: str = "auto", tile: int | None = None
-                 ) -> Iterator[DenoiseStep]:
+                 mode: str = "auto", device: str = "auto", tile: int | None = None,
+                 detail: bool | None = None) -> Iterator[DenoiseStep]:
     """Denoise `image` into the same-shaped array `out`, yielding progress per batch of tiles."""
-    job = _job(model, image, axes, mode)
+    job = _job(model, image, axes, mode, detail)
     try:
         yield from _run(model, job, out, device, tile)
     finally:
@@ -167,7 +171,8 @@ def _record(model: SDAPModel, job: _Job) -> dict[str, Any]:
 
     rec: dict[str, Any] = {"software": f"napari-sdap {__version__}", "mode": job.mode,
                            "config": model.config.model_dump(mode="json"),
-                           "model_steps": model.record.steps}
+                           "model_steps": model.record.steps,
+                           "detail_restore": job.curve is not None}
     if job.source is not None:
         rec["input"] = {"path": str(job.source.path), **job.source.metadata}
     return rec
@@ -183,9 +188,10 @@ def _chunks(view: PlaneView, edge: int) -> tuple[int, ...]:
 
 def denoise(model: SDAPModel, image: Any, axes: str | None = None, *, mode: str = "auto",
             device: str = "auto", tile: int | None = None, output: Any = None,
-            lazy: bool = False, dtype: Any = None, overwrite: bool = False) -> Any:
+            lazy: bool = False, dtype: Any = None, overwrite: bool = False,
+            detail: bool | None = None) -> Any:
     """See `SDAPModel.denoise`."""
-    job = _job(model, image, axes, mode)
+    job = _job(model, image, axes, mode, detail)
     try:
         return _denoise(model, job, device, tile, output, lazy, dtype, overwrite)
     finally:
@@ -203,12 +209,12 @@ def _denoise(model: SDAPModel, job: _Job, device: str, tile: int | None, output:
         from napari_sdap.infer.lazy import lazy_denoise
 
         dev = _device(model, device)
-        edge, _ = _tile(model, tile, dev, job.mode, job.view)
+        edge, _ = _tile(model, tile, dev, job.mode, job.view, job.curve is not None)
         assert model.normalization is not None
         result = lazy_denoise(model.network, model.normalization, job.array, job.view,
                               mode=job.mode, pd_stride=model.config.inference.pd_stride,
                               device=dev, tile=edge, dtype=dt,
-                              curve=model.detail_curve())
+                              curve=job.curve)
         if job.rgba:
             import dask.array as da
 
@@ -237,7 +243,8 @@ def _to_output(model: SDAPModel, job: _Job, output: Any, device: str, tile: int 
     from napari_sdap.io.outputs import open_output
 
     src = job.source
-    edge, _ = _tile(model, tile, _device(model, device), job.mode, job.view)
+    edge, _ = _tile(model, tile, _device(model, device), job.mode, job.view,
+                    job.curve is not None)
     sink = open_output(output, job.shape, dt, axes=job.view.axes,
                        scale=src.scale if src else None, units=src.units if src else None,
                        metadata=_record(model, job), overwrite=overwrite,
@@ -249,7 +256,7 @@ def _to_output(model: SDAPModel, job: _Job, output: Any, device: str, tile: int 
 
 def iter_denoise_to(model: SDAPModel, image: Any, output: Any, axes: str | None = None, *,
                     mode: str = "auto", device: str = "auto", tile: int | None = None,
-                    dtype: Any = None, overwrite: bool = False
+                    dtype: Any = None, overwrite: bool = False, detail: bool | None = None
                     ) -> Generator[DenoiseStep, None, Path | None]:
     """Denoise into a new output file tile by tile, yielding progress; stoppable.
 
@@ -257,7 +264,7 @@ def iter_denoise_to(model: SDAPModel, image: Any, output: Any, axes: str | None 
     closing the generator early (a Stop button, `break`) or any error removes it. Returns the
     output path (the generator's return value), None for an array target.
     """
-    job = _job(model, image, axes, mode)
+    job = _job(model, image, axes, mode, detail)
     try:
         sink = yield from _to_output(model, job, output, device, tile,
                                      output_dtype(dtype, job.array.dtype), overwrite)

@@ -76,9 +76,12 @@ class SDAPModel:
         return (f"detail restore {state}: {self.noise_curve.summary(scales)}, threshold "
                 f"{self.noise_curve.threshold:g}")
 
-    def detail_curve(self) -> NoiseCurve | None:
-        """The curve the detail restore uses, or None when it is off or was never measured."""
-        return self.noise_curve if self.config.inference.restore_detail else None
+    def detail_curve(self, detail: bool | None = None) -> NoiseCurve | None:
+        """The curve the detail restore uses, or None when it is off or was never measured.
+
+        `detail`: True / False for this call, None for `config.inference.restore_detail`."""
+        on = self.config.inference.restore_detail if detail is None else detail
+        return self.noise_curve if on else None
 
     def __repr__(self) -> str:
         n = self.config.network
@@ -98,7 +101,8 @@ class SDAPModel:
         return resolve_mode(mode, self.config.training.stride)
 
     def iter_denoise(self, image: Any, out: Any, axes: str | None = None, *, mode: str = "auto",
-                     device: str = "auto", tile: int | None = None) -> Iterator[DenoiseStep]:
+                     device: str = "auto", tile: int | None = None,
+                     detail: bool | None = None) -> Iterator[DenoiseStep]:
         """Denoise `image` into the same-shaped array `out` tile by tile, yielding progress.
 
         `image`: numpy, dask, zarr array, `ImageSource` or path; `out`: any writable array of the
@@ -107,11 +111,12 @@ class SDAPModel:
         """
         from napari_sdap.api.denoising import iter_denoise
 
-        yield from iter_denoise(self, image, out, axes, mode=mode, device=device, tile=tile)
+        yield from iter_denoise(self, image, out, axes, mode=mode, device=device, tile=tile,
+                                detail=detail)
 
     def iter_denoise_to(self, image: Any, output: Any, axes: str | None = None, *,
                         mode: str = "auto", device: str = "auto", tile: int | None = None,
-                        dtype: Any = None, overwrite: bool = False
+                        dtype: Any = None, overwrite: bool = False, detail: bool | None = None
                         ) -> Generator[DenoiseStep, None, Path | None]:
         """Denoise into a new `output` file tile by tile, yielding progress (stoppable).
 
@@ -121,11 +126,13 @@ class SDAPModel:
         from napari_sdap.api.denoising import iter_denoise_to
 
         return (yield from iter_denoise_to(self, image, output, axes, mode=mode, device=device,
-                                           tile=tile, dtype=dtype, overwrite=overwrite))
+                                           tile=tile, dtype=dtype, overwrite=overwrite,
+                                           detail=detail))
 
     def denoise(self, image: Any, axes: str | None = None, *, mode: str = "auto",
                 device: str = "auto", tile: int | None = None, output: Any = None,
-                lazy: bool = False, dtype: Any = None, overwrite: bool = False) -> Any:
+                lazy: bool = False, dtype: Any = None, overwrite: bool = False,
+                detail: bool | None = None) -> Any:
         """Denoise an image of any supported axes, tile by tile (never loading it whole).
 
         Parameters
@@ -141,6 +148,8 @@ class SDAPModel:
         dtype : None (float32), "input" (the input dtype: integers rounded half to even and
             clipped to the dtype's range) or any numeric dtype.
         overwrite : replace an existing `output` path once the new output is complete.
+        detail : apply the detail restore (True / False) for this call; None follows
+            `config.inference.restore_detail` (on by default). Needs a trained model.
 
         Returns
         -------
@@ -149,7 +158,7 @@ class SDAPModel:
         from napari_sdap.api.denoising import denoise
 
         return denoise(self, image, axes, mode=mode, device=device, tile=tile, output=output,
-                       lazy=lazy, dtype=dtype, overwrite=overwrite)
+                       lazy=lazy, dtype=dtype, overwrite=overwrite, detail=detail)
 
     def _check_fits(self, view: Any) -> Normalization:
         if self.normalization is None:

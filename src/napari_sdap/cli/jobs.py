@@ -92,14 +92,14 @@ def worker_device(device: str) -> str:
 
 def _denoise_kwargs(task: FileTask, model: Any) -> dict[str, Any]:
     """Keyword arguments of `iter_denoise` for `task`; sets the process's cached `model` to
-    compile or not, and to restore detail or not, as the task asks."""
+    compile or not as the task asks."""
     model.config.tiling.compile = task.compile
-    model.config.inference.restore_detail = task.detail
     if task.threads:
         import torch
 
         torch.set_num_threads(task.threads)
-    kwargs: dict[str, Any] = {"mode": task.mode, "device": worker_device(task.device)}
+    kwargs: dict[str, Any] = {"mode": task.mode, "device": worker_device(task.device),
+                              "detail": task.detail}
     if task.tile is not None:
         kwargs["tile"] = task.tile
     return kwargs
