@@ -93,3 +93,14 @@ def test_tiled_detail_restore_equals_the_whole_plane(mode):
     x = _t(img)
     want = apply_curve(x, run_mode(net, x, mode, 2), curve, [0])[0, 0].numpy()
     np.testing.assert_allclose(out, want, atol=1e-5)
+
+
+def test_bins_closer_than_half_a_noise_std_are_merged():
+    """An output that barely varies (here by 1e-4 against noise std 0.1) gets one level, so float
+    rounding of the output cannot move the noise level it reads."""
+    rng = np.random.default_rng(4)
+    mu = (0.5 + 1e-4 * rng.random((1, 128, 128))).astype(np.float32)
+    x = mu + rng.normal(0, 0.1, mu.shape).astype(np.float32)
+    curve = estimate_curve([[(x, mu)]])
+    assert len(curve.levels[0][0]) == 1
+    assert curve.variance[0][0][0] == pytest.approx(0.01, rel=0.1)

@@ -21,7 +21,8 @@ keeps the network's output, which never saw it.
 The noise variance curve ``s2(intensity)`` is measured when training ends, on the training
 images (`infer.sample`, `estimate_curve`), and stored in the model so that every image, tile
 and cluster piece gets the same one: the network output over a sample of windows is split into
-16 intensity bins and, in each, the median of ``E`` is taken. The median ignores edges and
+16 intensity bins (merged where they lie closer than half a noise std) and, in each, the
+median of ``E`` is taken. The median ignores edges and
 texture as long as at least half of a bin is flat (where no bin is, the noise reads high and
 less is given back, never more), and unlike a median of ``|r|`` it stays right for the skewed
 noise of low photon counts. Measured gains are in docs/method.md.
@@ -46,6 +47,8 @@ OUTLIER = 25.0
 """A residual above 5 x the local (or noise) std in a single pixel is an outlier, never detail."""
 _BINS = 16
 _MIN_PIXELS = 64
+_RESOLVE = 0.5
+"""Bins closer than this many noise stds in intensity are merged."""
 _TINY = 1e-12
 
 
@@ -91,11 +94,12 @@ def local_energy(r: torch.Tensor, kernel: int = KERNEL) -> torch.Tensor:
     its neighbours' residuals are noise, so it is not restored, while an edge or texture,
     which spans many pixels, is.
     """
-    pad = kernel // 2
-    total = F.avg_pool2d(r * r, kernel, stride=1, padding=pad, divisor_override=1)
-    ones = torch.ones_like(r[:1, :1])
-    count = F.avg_pool2d(ones, kernel, stride=1, padding=pad, divisor_override=1)
-    return (total - r * r).clamp_min(0.0) / (count - 1.0).clamp_min(1.0)
+    pad, c = kernel // 2, r.shape[1]
+    ring = torch.ones(1, 1, kernel, kernel, dtype=r.dtype, device=r.device)
+    ring[..., pad, pad] = 0.0  # summing without the centre: no cancellation of a large r**2
+    total = F.conv2d(r * r, ring.expand(c, 1, kernel, kernel), padding=pad, groups=c)
+    count = F.conv2d(torch.ones_like(r[:1, :1]), ring, padding=pad)
+    return total / count.clamp_min(1.0)
 
 
 def _interp(x: torch.Tensor, levels: torch.Tensor, values: torch.Tensor) -> torch.Tensor:
@@ -135,8 +139,24 @@ def _channel_curve(mu: np.ndarray, energy: np.ndarray) -> tuple[list[float], lis
         variance.append(max(float(np.median(energy[inside])), _TINY))
     if not levels:  # too few pixels for bins: one level for all
         levels, variance = [float(np.median(mu))], [max(float(np.median(energy)), _TINY)]
-    keep = np.unique(np.asarray(levels), return_index=True)[1]  # strictly increasing
-    return [levels[i] for i in keep], [variance[i] for i in keep]
+    return _merge_unresolved(levels, variance)
+
+
+def _merge_unresolved(levels: list[float], variance: list[float]
+                      ) -> tuple[list[float], list[float]]:
+    """Merge neighbouring bins closer in intensity than half the noise std: the network's
+    output cannot tell such intensities apart, and a steep curve between them would turn
+    float rounding of ``mu`` into visible differences (tiles vs whole planes)."""
+    out_l: list[list[float]] = []
+    out_v: list[list[float]] = []
+    for lv, var in zip(levels, variance, strict=True):
+        if out_l and lv - out_l[-1][0] < _RESOLVE * np.sqrt(min(min(out_v[-1]), var)):
+            out_l[-1].append(lv)
+            out_v[-1].append(var)
+        else:
+            out_l.append([lv])
+            out_v.append([var])
+    return [float(np.mean(g)) for g in out_l], [float(np.mean(g)) for g in out_v]
 
 
 def estimate_curve(samples: Sequence[Sequence[tuple[np.ndarray, np.ndarray]]],
