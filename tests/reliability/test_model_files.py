@@ -222,6 +222,6 @@ def test_failed_save_keeps_the_old_file_and_leaves_no_partial(gray_model, model_
     with mock.patch("safetensors.torch.save_file", _partial_then(exc)):
         with pytest.raises(expected, match=r"No space left on device" if expected is OutputError
                            else ""):
-            gray_model.save(model_file)
+            gray_model.save(model_file, overwrite=True)
     assert folder_state(folder) == before
     assert set(load_file(str(model_file))) == set(gray_model.network.state_dict())

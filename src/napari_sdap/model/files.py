@@ -7,6 +7,7 @@ every tensor, so truncated or edited files are refused. Loading never unpickles 
 
 from __future__ import annotations
 
+import errno
 import hashlib
 import json
 import os
@@ -24,6 +25,8 @@ __all__ = ["FORMAT_VERSION", "read_model_file", "write_model_file"]
 
 FORMAT_VERSION = "1.0"
 _KEY, _SUM = "napari_sdap", "napari_sdap_sha256"
+_MAX_HEADER = 100_000_000
+"""The safetensors reader's own limit on the JSON header, in bytes."""
 
 
 def _digest(meta_json: str, tensors: dict[str, torch.Tensor]) -> str:
@@ -32,16 +35,28 @@ def _digest(meta_json: str, tensors: dict[str, torch.Tensor]) -> str:
         t = tensors[name].detach().to("cpu").contiguous()
         h.update(name.encode())
         h.update(str(tuple(t.shape)).encode())
-        h.update(t.view(torch.uint8).numpy().tobytes() if t.numel() else b"")
+        # reshape(-1): the same bytes as the tensor itself, also for 0-d tensors
+        h.update(t.reshape(-1).view(torch.uint8).numpy().tobytes() if t.numel() else b"")
     return h.hexdigest()
 
 
 def write_model_file(path: str | os.PathLike[str], tensors: dict[str, torch.Tensor],
-                     meta: dict[str, Any], overwrite: bool = True) -> Path:
-    """Write tensors + metadata atomically (temporary file in the same folder, then rename)."""
+                     meta: dict[str, Any], overwrite: bool = False) -> Path:
+    """Write tensors + metadata atomically (temporary file in the same folder, then rename).
+
+    An existing file is replaced only with `overwrite=True`, and only once the new one is
+    complete; if writing fails (disk full, ...) it is left as it was and no temporary remains.
+    """
+    from safetensors import SafetensorError
     from safetensors.torch import save_file
 
     path = Path(path)
+    if path.is_dir():
+        raise OutputError(f"{path} is a folder, not a model file name; give a file path such as "
+                          f"{path / 'model.safetensors'}")
+    if path.exists() and not path.is_file():
+        raise OutputError(f"{path} exists and is not a regular file (a device, pipe or socket); "
+                          f"choose another model file name")
     if path.exists() and not overwrite:
         raise OutputError(f"model file {path} already exists; choose another name or pass "
                           f"overwrite=True")
@@ -53,20 +68,41 @@ def write_model_file(path: str | os.PathLike[str], tensors: dict[str, torch.Tens
     try:
         fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".partial", dir=path.parent)
     except OSError as err:  # read-only folder, no permission, disk full
-        raise OutputError(f"cannot write model file {path}: {err.strerror or err}; choose a "
-                          f"writable folder") from err
+        raise OutputError(_cannot_write(path, err)) from err
     os.close(fd)
     try:
         save_file(tensors, tmp, metadata=header)
+        _sync(tmp)
         os.chmod(tmp, file_mode())  # mkstemp made it 0600; a lab shares its models
         os.replace(tmp, path)
-    except OSError as err:
+    except (OSError, SafetensorError) as err:  # safetensors raises its own error on ENOSPC
         Path(tmp).unlink(missing_ok=True)
-        raise OutputError(f"cannot write model file {path}: {err.strerror or err}") from err
+        raise OutputError(_cannot_write(path, err)) from err
     except BaseException:  # Ctrl-C, stop, or any other failure: no partial file stays behind
         Path(tmp).unlink(missing_ok=True)
         raise
     return path
+
+
+def _sync(tmp: str) -> None:
+    """Flush the written file to disk, so that write errors the OS deferred (disk full on a
+    network drive or under a quota) surface here, before the rename, and not later."""
+    fd = os.open(tmp, os.O_RDWR)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+
+
+def _cannot_write(path: Path, err: BaseException) -> str:
+    """What went wrong writing a model file, and what to do (the model is still in memory)."""
+    reason = (err.strerror if isinstance(err, OSError) and err.strerror else str(err)) or repr(err)
+    full = (isinstance(err, OSError) and err.errno in (errno.ENOSPC, errno.EDQUOT)) or any(
+        word in reason for word in ("No space left", "StorageFull", "os error 28", "quota"))
+    fix = ("the disk is full: free some space or choose a folder on another disk" if full else
+           "choose a writable folder or another file name")
+    return (f"cannot write model file {path}: {reason}; {fix}, then save again (the model is "
+            f"still in memory; an existing file of that name was left unchanged)")
 
 
 def read_model_file(path: str | os.PathLike[str]) -> tuple[dict[str, torch.Tensor], dict[str, Any]]:
@@ -97,13 +133,24 @@ def read_model_file(path: str | os.PathLike[str]) -> tuple[dict[str, torch.Tenso
         raise ModelFileError(f"{path} is a safetensors file but not a napari-sdap model (no "
                              f"'{_KEY}' metadata); load it with the tool that wrote it")
     meta_json = header[_KEY]
-    if header.get(_SUM) != _digest(meta_json, tensors):
+    try:
+        digest = _digest(meta_json, tensors)
+    except (RuntimeError, TypeError, ValueError) as err:  # a tensor type torch cannot view
+        raise ModelFileError(f"{path} holds a tensor napari-sdap cannot read ({err}); use the "
+                             f"original file") from None
+    if header.get(_SUM) != digest:
         raise ModelFileError(f"{path} failed its checksum: the file was modified after saving; "
                              f"use the original file")
     try:
         meta = json.loads(meta_json)
-    except json.JSONDecodeError as err:
-        raise ModelFileError(f"{path} has unreadable metadata ({err})") from None
+    except (ValueError, RecursionError) as err:  # RecursionError: nested too deep
+        raise ModelFileError(f"{path} has unreadable metadata ({err}); the file was not written "
+                             f"by napari-sdap or was edited") from None
+    if not isinstance(meta, dict):
+        kind = {list: "an array", str: "a string", bool: "a boolean", type(None): "null"}.get(
+            type(meta), "a number")
+        raise ModelFileError(f"{path} has metadata that is {kind} in JSON, not an object; the "
+                             f"file was not written by napari-sdap or was edited")
     version = str(meta.get("format_version", "?"))
     if version.split(".")[0] != FORMAT_VERSION.split(".")[0]:
         raise ModelFileError(
@@ -116,18 +163,25 @@ def read_model_file(path: str | os.PathLike[str]) -> tuple[dict[str, torch.Tenso
 def _check_magic(path: Path) -> None:
     """Name pickle / PyTorch checkpoints and unreadable files before safetensors sees them.
 
-    Only the first bytes are read; nothing in the file is ever executed or unpickled.
+    A file that starts with a well-formed safetensors header passes, whatever its first byte
+    (the header length's low byte is 0x80, a pickle's first byte, in 1 file in 32); only other
+    files are named by their first bytes. Nothing in the file is ever executed or unpickled.
     """
     try:
         with open(path, "rb") as f:
             head = f.read(8)
+            if _is_safetensors(f, head, os.fstat(f.fileno()).st_size):
+                return
     except PermissionError:
         raise ModelFileError(f"cannot read model file {path}: permission denied; check the "
                              f"file's permissions or copy it somewhere readable") from None
     except OSError as err:
         raise ModelFileError(f"cannot read model file {path}: {err.strerror or err}; check "
                              f"the path and the disk") from None
-    kind = ("a Python pickle" if head[:1] == b"\x80" else
+    # pickle protocols 2-5 start with PROTO (0x80, protocol) and then an opcode, never 0x00
+    pickled = head[:1] == b"\x80" and head[1:2] in (b"\x02", b"\x03", b"\x04", b"\x05") \
+        and head[2:3] not in (b"", b"\x00")
+    kind = ("a Python pickle" if pickled else
             "a zip archive (e.g. a PyTorch .pt/.pth checkpoint)" if head[:4] == b"PK\x03\x04"
             else None)
     if kind:
@@ -136,9 +190,25 @@ def _check_magic(path: Path) -> None:
                              f"SDAPModel.save (.safetensors)")
 
 
-def invalid_meta(path: Path | str, err: ValidationError) -> ModelFileError:
-    """Describe metadata that fails validation."""
+def _is_safetensors(f: Any, head: bytes, size: int) -> bool:
+    """Whether `head` (the first 8 bytes of open file `f`, of `size` bytes) is a safetensors
+    header length, followed by that many bytes of JSON holding an object."""
+    if len(head) < 8:
+        return False
+    n = int.from_bytes(head, "little")
+    if not 2 <= n <= min(size - 8, _MAX_HEADER):
+        return False
+    try:
+        return isinstance(json.loads(f.read(n)), dict)
+    except (ValueError, RecursionError):  # not JSON, not UTF-8, or nested too deep
+        return False
+
+
+def invalid_meta(path: Path | str, err: ValidationError, section: str = "") -> ModelFileError:
+    """Describe metadata that fails validation; `section`: the metadata key that was validated
+    (prefixed to the field's name; "" for the settings, whose fields are named as they are)."""
     first = err.errors()[0]
-    where = ".".join(str(p) for p in first["loc"])
-    return ModelFileError(f"{path} holds invalid settings ({where}: {first['msg']}); "
+    where = ".".join(str(p) for p in (section, *first["loc"]) if p != "") or "config"
+    msg = first["msg"].removeprefix("Value error, ")
+    return ModelFileError(f"{path} holds invalid settings ({where}: {msg}); "
                           f"the file was not written by this napari-sdap or was edited")

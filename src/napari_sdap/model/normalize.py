@@ -7,11 +7,12 @@ output is mapped back onto the input's own intensity scale.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Sequence
 from typing import Any
 
 import numpy as np
-from pydantic import BaseModel, ConfigDict
+from pydantic import BaseModel, ConfigDict, Field, FiniteFloat, model_validator
 
 from napari_sdap.axes import PlaneView
 from napari_sdap.config import NormalizationConfig
@@ -24,11 +25,26 @@ _F32_MAX = float(np.finfo(np.float32).max)
 
 
 class Normalization(BaseModel):
-    """Per-channel-group intensity mapping: ``(x - low) / (high - low)``."""
+    """Per-channel-group intensity mapping: ``(x - low) / (high - low)``.
+
+    One finite (low, high) pair per channel group, low <= high (equal for a nearly constant
+    image: the scale is then 1)."""
 
     model_config = ConfigDict(extra="forbid")
-    low: list[float]
-    high: list[float]
+    low: list[FiniteFloat] = Field(min_length=1)
+    high: list[FiniteFloat] = Field(min_length=1)
+
+    @model_validator(mode="after")
+    def _check(self) -> Normalization:
+        if len(self.low) != len(self.high):
+            raise ValueError(f"low and high need one value per channel group each (got "
+                             f"{len(self.low)} and {len(self.high)} values)")
+        for g, (lo, hi) in enumerate(zip(self.low, self.high, strict=True)):
+            if lo > hi:
+                raise ValueError(f"low[{g}] = {lo:g} is above high[{g}] = {hi:g}")
+            if not math.isfinite(hi - lo):
+                raise ValueError(f"high[{g}] - low[{g}] overflows ({hi:g} - {lo:g})")
+        return self
 
     def scale(self, group: int) -> tuple[float, float]:
         """(offset, scale) of a channel group; the scale is never zero."""

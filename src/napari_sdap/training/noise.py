@@ -24,7 +24,8 @@ import numpy as np
 
 from napari_sdap.axes import PlaneView
 
-__all__ = ["NoiseEstimate", "choose_stride", "describe_noise", "estimate_noise"]
+__all__ = ["NoiseEstimate", "check_noise_record", "choose_stride", "describe_noise",
+           "estimate_noise"]
 
 _BLOCK = 16
 _MAX_LAG = 4
@@ -150,3 +151,19 @@ def describe_noise(noise: dict[str, Any] | NoiseEstimate | None) -> str:
     if isinstance(noise, dict):
         noise = NoiseEstimate(**noise)
     return noise.summary()
+
+
+def check_noise_record(noise: dict[str, Any]) -> dict[str, Any]:
+    """A training record's `noise` (a `NoiseEstimate` as a dict), checked field by field."""
+    from dataclasses import asdict, fields
+
+    from pydantic import TypeAdapter, ValidationError
+
+    unknown = sorted(str(k) for k in noise if k not in {f.name for f in fields(NoiseEstimate)})
+    if unknown:
+        raise ValueError(f"unknown field(s) {', '.join(unknown)}")
+    try:
+        return asdict(TypeAdapter(NoiseEstimate).validate_python(noise))
+    except ValidationError as err:
+        first = err.errors()[0]
+        raise ValueError(f"{'.'.join(str(p) for p in first['loc'])}: {first['msg']}") from None

@@ -1,0 +1,88 @@
+"""Checks of a model file's contents beyond its fields: which keys it has, whether its weights
+fit the network its settings describe, and whether its parts agree with one another.
+
+The checksum of a model file is a plain SHA-256 that anyone can recompute, so it proves no
+origin: everything read from a file is checked here or by the pydantic models it is loaded into.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import torch
+
+from napari_sdap.errors import ModelFileError
+
+__all__ = ["META_KEYS", "check_consistency", "check_meta_keys", "check_weights", "weight_layout"]
+
+META_KEYS = ("format_version", "config", "normalization", "record", "noise_curve")
+"""The top-level keys of a model file's metadata."""
+
+_EDITED = "the file was not written by this napari-sdap or was edited; use the original file"
+
+
+def check_meta_keys(path: Path | str, meta: dict[str, Any]) -> None:
+    """Refuse metadata without settings or with keys this version does not know."""
+    unknown = sorted(str(k) for k in meta if k not in META_KEYS)
+    if unknown:
+        raise ModelFileError(f"{path} holds unknown metadata field(s) {', '.join(unknown)}; "
+                             f"{_EDITED} (or a newer napari-sdap wrote it)")
+    if "config" not in meta:
+        raise ModelFileError(f"{path} holds no network settings (metadata field 'config'); "
+                             f"{_EDITED}")
+
+
+def weight_layout(in_channels: int, out_channels: int, width: int, blocks: int
+                  ) -> dict[str, tuple[tuple[int, ...], torch.dtype]]:
+    """Name -> (shape, dtype) of every tensor of that network, without allocating its weights."""
+    from napari_sdap.model.network import BlindSpotNet
+
+    with torch.device("meta"):
+        net = BlindSpotNet(in_channels, out_channels, width, blocks)
+    return {k: (tuple(v.shape), v.dtype) for k, v in net.state_dict().items()}
+
+
+def check_weights(path: Path | str, tensors: dict[str, torch.Tensor],
+                  layout: dict[str, tuple[tuple[int, ...], torch.dtype]]) -> None:
+    """Every tensor of `layout` present, with its shape and dtype, finite; no other tensor."""
+    head = f"{path}: weights do not match the stored network settings"
+    missing = sorted(set(layout) - set(tensors))
+    if missing:
+        raise ModelFileError(f"{head} (missing tensor(s) {', '.join(missing[:5])}"
+                             f"{' ...' if len(missing) > 5 else ''}); {_EDITED}")
+    extra = sorted(set(tensors) - set(layout))
+    if extra:
+        raise ModelFileError(f"{head} (unexpected tensor(s) {', '.join(extra[:5])}"
+                             f"{' ...' if len(extra) > 5 else ''}); {_EDITED}")
+    for name, (shape, dtype) in layout.items():
+        t = tensors[name]
+        if tuple(t.shape) != shape:
+            raise ModelFileError(f"{head} (tensor {name} has shape {list(t.shape)}, the network "
+                                 f"needs {list(shape)}); {_EDITED}")
+        if t.dtype != dtype:
+            raise ModelFileError(f"{head} (tensor {name} is {t.dtype}, the network needs "
+                                 f"{dtype}); {_EDITED}")
+        if not bool(torch.isfinite(t).all()):
+            raise ModelFileError(f"{path}: tensor {name} holds NaN or infinite weights; the "
+                                 f"model is damaged (or its training diverged): use the "
+                                 f"original file or train again, e.g. with a lower "
+                                 f"learning_rate")
+
+
+def check_consistency(path: Path | str, channels: int, normalization: Any, curve: Any) -> None:
+    """The noise curve needs a normalisation, and the same channel groups, with `channels`
+    (the network's input channels) channels each."""
+    if curve is None:
+        return
+    if normalization is None:
+        raise ModelFileError(f"{path} holds a noise curve but no normalisation; {_EDITED}")
+    groups = len(normalization.low)
+    if len(curve.levels) != groups:
+        raise ModelFileError(f"{path} holds invalid settings (noise_curve.levels: "
+                             f"{len(curve.levels)} channel group(s), the normalisation has "
+                             f"{groups}); {_EDITED}")
+    if len(curve.levels[0]) != channels:
+        raise ModelFileError(f"{path} holds invalid settings (noise_curve.levels: "
+                             f"{len(curve.levels[0])} channel(s) per group, the network takes "
+                             f"{channels}); {_EDITED}")
