@@ -1,6 +1,8 @@
-"""OME-Zarr (NGFF) output: one full-resolution level ``0`` with axes, units and pixel sizes.
+"""OME-Zarr (NGFF 0.5, zarr v3) output: one full-resolution level ``0`` with axes, units and sizes.
 
-Metadata is written by the `ome-zarr` library (format of its current version, 0.5 = zarr v3).
+The metadata is plain JSON in the group's ``zarr.json`` (``attributes.ome``), written here with
+zarr alone, so every install can write ``.ome.zarr`` (the `ome-zarr` library is not needed; it
+writes the same attributes, see tests/reliability/test_napari_workers.py).
 """
 
 from __future__ import annotations
@@ -18,7 +20,16 @@ __all__ = ["NGFF_ORDER", "write_ome_group"]
 log = logging.getLogger(__name__)
 
 NGFF_ORDER = "TCZYX"
+NGFF_VERSION = "0.5"
 _TYPES = {"T": "time", "C": "channel", "Z": "space", "Y": "space", "X": "space"}
+_PREFIXES = ("atto", "femto", "pico", "nano", "micro", "milli", "centi", "deci", "", "hecto",
+             "kilo", "mega", "giga", "tera", "peta", "exa", "yocto", "yotta", "zepto", "zetta")
+UNITS = {
+    "space": {p + "meter" for p in _PREFIXES} | {"angstrom", "inch", "foot", "mile", "yard",
+                                                  "parsec"},
+    "time": {p + "second" for p in _PREFIXES} | {"minute", "hour", "day"},
+}
+"""Units the NGFF specification lists for space and time axes (UDUNITS-2 names)."""
 
 
 def _check_axes(axes: str) -> None:
@@ -29,6 +40,22 @@ def _check_axes(axes: str) -> None:
             f"are {axes!r}; write a .zarr or .tif output instead, or transpose the image first")
 
 
+def _axes(axes: str, units: dict[str, str]) -> list[dict[str, str]]:
+    """NGFF axes entries; a unit the specification does not list is left out, with a warning."""
+    out = []
+    for a in axes:
+        entry = {"name": a.lower(), "type": _TYPES[a]}
+        unit = units.get(a)
+        if unit and a != "C":
+            if unit in UNITS[_TYPES[a]]:
+                entry["unit"] = unit
+            else:
+                log.warning("OME-Zarr: unit %r of axis %s is not an NGFF %s unit; the axis is "
+                            "written without a unit", unit, a, _TYPES[a])
+        out.append(entry)
+    return out
+
+
 def write_ome_group(path: Path, shape: tuple[int, ...], dtype: np.dtype, chunks: tuple[int, ...],
                     axes: str, scale: dict[str, float], units: dict[str, str],
                     attrs: dict[str, Any]) -> Any:
@@ -36,25 +63,12 @@ def write_ome_group(path: Path, shape: tuple[int, ...], dtype: np.dtype, chunks:
     import zarr
 
     _check_axes(axes)
-    try:
-        from ome_zarr.format import CurrentFormat
-        from ome_zarr.writer import write_multiscales_metadata
-    except ImportError:
-        raise OutputError("writing .ome.zarr needs the ome-zarr package; install it with "
-                          "pip install 'napari-sdap[ome]', or write a .zarr or .tif") from None
-    fmt = CurrentFormat()
-    group = zarr.open_group(str(path), mode="w-", zarr_format=fmt.zarr_format)
+    group = zarr.open_group(str(path), mode="w-", zarr_format=3)
     array = group.create_array("0", shape=shape, dtype=dtype, chunks=chunks, fill_value=0,
                                attributes=attrs, dimension_names=[a.lower() for a in axes])
-    names = [{"name": a.lower(), "type": _TYPES[a]} for a in axes]
     datasets = [{"path": "0", "coordinateTransformations": [
         {"type": "scale", "scale": [float(scale.get(a, 1.0)) for a in axes]}]}]
-    axes_units = {a.lower(): u for a, u in units.items() if a in axes and a != "C"}
-    try:
-        write_multiscales_metadata(group, datasets, fmt, axes=names, axes_units=axes_units,
-                                   name=path.name)
-    except ValueError as err:  # unit ome-zarr does not know: keep the sizes, drop the units
-        log.warning("OME-Zarr units %s not accepted (%s); writing without units", units, err)
-        write_multiscales_metadata(group, datasets, fmt, axes=names, name=path.name)
-    group.attrs["napari_sdap"] = attrs["napari_sdap"]
+    multiscale = {"datasets": datasets, "name": path.name, "axes": _axes(axes, units)}
+    group.attrs.update({"ome": {"version": NGFF_VERSION, "multiscales": [multiscale]},
+                        "napari_sdap": attrs["napari_sdap"]})
     return array

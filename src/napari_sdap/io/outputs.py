@@ -19,6 +19,8 @@ from typing import Any
 import numpy as np
 
 from napari_sdap.errors import OutputError
+from napari_sdap.io.locate import array_paths, check_apart
+from napari_sdap.io.physical import clean_physical, json_safe
 from napari_sdap.io.readers import path_kind
 from napari_sdap.io.tiff_writer import write_tiff
 
@@ -42,17 +44,8 @@ def default_chunks(shape: tuple[int, ...], axes: str, edge: int = 512) -> tuple[
                  for s, a in zip(shape, axes, strict=True))
 
 
-def _same_or_inside(a: Path, b: Path) -> bool:
-    return a == b or b in a.parents
-
-
 def _check_target(path: Path, overwrite: bool, inputs: list[Path]) -> None:
-    real = Path(os.path.realpath(path))
-    for src in inputs:
-        src_real = Path(os.path.realpath(src))
-        if _same_or_inside(real, src_real) or _same_or_inside(src_real, real):
-            raise OutputError(f"output {path} is the input image {src} (or holds it); never "
-                              f"overwrite the input: choose another output path")
+    check_apart(path, [path], inputs)
     parent = path.parent
     if not parent.is_dir():
         raise OutputError(f"output folder {parent} does not exist; create it first or choose "
@@ -216,20 +209,20 @@ def open_output(target: Any, shape: tuple[int, ...], dtype: Any = "float32", *, 
         if tuple(target.shape) != shape:
             raise OutputError(f"output array has shape {tuple(target.shape)} but the result has "
                               f"shape {shape}; give an array of the result's shape")
+        check_apart("array", array_paths(target), [Path(p) for p in inputs or []])
         return OutputSink(target, None, "array")
     path = Path(target).expanduser().absolute()
     _check_target(path, overwrite, [Path(p).expanduser().absolute() for p in inputs or []])
     chunks = tuple(chunks) if chunks else default_chunks(shape, axes)
-    record = {"scale": dict(scale or {}), "units": dict(units or {}),
-              "metadata": dict(metadata or {})}
+    scale, units = clean_physical(scale, units, f"output {path}")  # never NaN in a zarr.json
+    metadata = json_safe(dict(metadata or {}))
+    record = {"scale": dict(scale), "units": dict(units), "metadata": metadata}
     temp = path.with_name(f".{path.name}.partial-{uuid.uuid4().hex[:8]}"
                           + (".zarr" if kind == "tiff" else ""))
     try:
-        array = _create_zarr(temp, kind, shape, dtype, chunks, axes, scale or {}, units or {},
-                             record)
+        array = _create_zarr(temp, kind, shape, dtype, chunks, axes, scale, units, record)
     except OSError as err:
         _remove(temp)
         raise _os_error(path, err) from err
-    tiff_args = {"axes": axes, "scale": scale or {}, "units": units or {},
-                 "metadata": dict(metadata or {})}
+    tiff_args = {"axes": axes, "scale": scale, "units": units, "metadata": metadata}
     return OutputSink(array, path, kind, temp, tiff_args, overwrite)

@@ -15,6 +15,7 @@ from typing import Any
 import numpy as np
 
 from napari_sdap.errors import InputError
+from napari_sdap.io.physical import clean_physical
 from napari_sdap.io.source import ImageSource, check_axes
 from napari_sdap.io.tiff_reader import open_tiff
 
@@ -48,7 +49,27 @@ def _ome_multiscales(attrs: dict[str, Any]) -> list[dict[str, Any]] | None:
     return ms if isinstance(ms, list) and ms else None
 
 
-def _open_zarr(path: Path, axes: str | None) -> ImageSource:
+def _mapping(value: Any) -> dict[str, Any]:
+    return {str(k).upper(): v for k, v in value.items()} if isinstance(value, dict) else {}
+
+
+def _bioformats2raw(node: Any, path: Path, series: int | None) -> Any:
+    """Image `series` of a bioformats2raw layout (one OME-Zarr group per series, `0`, `1` ...);
+    refuse several without a choice, as for multi-series TIFFs."""
+    found = sorted(int(k) for k in node.group_keys() if str(k).isdigit())
+    listing = "; ".join(f"series {k}: {path / str(k)}" for k in found)
+    if series is None and len(found) > 1:
+        raise InputError(f"{path}: the store holds {len(found)} image series ({listing}); only "
+                         f"one is read at a time: choose it with series=N "
+                         f"(napari_sdap.open_image(path, series=N); CLI: --series N)")
+    pick = found[0] if series is None and found else series
+    if pick not in found:
+        raise InputError(f"{path}: series={series!r} does not exist; the store has series "
+                         f"{found}; give one of them")
+    return node[str(pick)]
+
+
+def _open_zarr(path: Path, axes: str | None, series: int | None = None) -> ImageSource:
     import zarr
 
     try:
@@ -56,6 +77,11 @@ def _open_zarr(path: Path, axes: str | None) -> ImageSource:
     except Exception as err:
         raise InputError(f"{path}: not a readable zarr store ({type(err).__name__}: {err}); "
                          f"check the path") from None
+    if isinstance(node, zarr.Group) and "bioformats2raw.layout" in dict(node.attrs):
+        node = _bioformats2raw(node, path, series)
+    elif series not in (None, 0):
+        raise InputError(f"{path}: series={series!r} does not exist; this store holds one "
+                         f"image: leave series out")
     meta: dict[str, Any] = {"format": "zarr"}
     scale: dict[str, float] = {}
     units: dict[str, str] = {}
@@ -69,9 +95,8 @@ def _open_zarr(path: Path, axes: str | None) -> ImageSource:
             names = [a["name"] if isinstance(a, dict) else a for a in ms[0].get("axes", [])]
             found = "".join(str(n).upper()[:1] for n in names)
             for t in level.get("coordinateTransformations", []):
-                if t.get("type") == "scale" and len(t["scale"]) == len(names):
-                    scale = {str(n).upper(): float(s) for n, s in zip(names, t["scale"],
-                                                                       strict=True)}
+                if t.get("type") == "scale" and len(t.get("scale") or []) == len(names):
+                    scale = {str(n).upper(): s for n, s in zip(names, t["scale"], strict=True)}
             for a in ms[0].get("axes", []):
                 if isinstance(a, dict) and a.get("unit"):
                     units[str(a["name"]).upper()] = str(a["unit"])
@@ -90,17 +115,21 @@ def _open_zarr(path: Path, axes: str | None) -> ImageSource:
         found = attrs["axes"].upper()
     if isinstance(attrs.get("napari_sdap"), dict):
         saved = attrs["napari_sdap"]
-        scale = scale or dict(saved.get("scale", {}))
-        units = units or dict(saved.get("units", {}))
+        scale = scale or _mapping(saved.get("scale"))
+        units = units or _mapping(saved.get("units"))
     shape = tuple(int(s) for s in array.shape)
     ax = check_axes(found, axes, shape, path)
     scale = {k: v for k, v in scale.items() if k in ax and k != "C"}
-    units = {k: v for k, v in units.items() if k in ax}
+    scale, units = clean_physical(scale, {k: v for k, v in units.items() if k in scale}, path)
     return ImageSource(array, ax, scale, units, meta, path)
 
 
-def _open_npy(path: Path, axes: str | None) -> ImageSource:
+def _open_npy(path: Path, axes: str | None, series: int | None = None) -> ImageSource:
     import dask.array as da
+
+    if series not in (None, 0):
+        raise InputError(f"{path}: series={series!r} does not exist; a .npy file holds one "
+                         f"image: leave series out")
 
     try:
         mm = np.load(path, mmap_mode="r", allow_pickle=False)
@@ -118,7 +147,8 @@ def _npy_chunks(shape: tuple[int, ...], axes: str) -> tuple[int, ...]:
                  for s, a in zip(shape, axes, strict=True))
 
 
-def open_image(path: str | os.PathLike[str], axes: str | None = None) -> ImageSource:
+def open_image(path: str | os.PathLike[str], axes: str | None = None, *,
+               series: int | None = None) -> ImageSource:
     """Open an image file lazily.
 
     Parameters
@@ -128,6 +158,10 @@ def open_image(path: str | os.PathLike[str], axes: str | None = None) -> ImageSo
         `.ome.zarr` (level 0 is used) or `.npy` file.
     axes : str, optional
         Axes letters (`STCZYX`) overriding what the file says.
+    series : int, optional
+        Which image series to read from a file holding several (multi-image OME-TIFF, TIFF
+        with stacks of different shapes, bioformats2raw OME-Zarr). Such a file is refused
+        without it; the error lists the series. Pyramid levels and thumbnails do not count.
 
     Returns
     -------
@@ -145,7 +179,7 @@ def open_image(path: str | os.PathLike[str], axes: str | None = None) -> ImageSo
     if not p.exists():
         raise InputError(f"{p}: no such file or folder; check the path")
     opener = {"tiff": open_tiff, "zarr": _open_zarr, "ome-zarr": _open_zarr, "npy": _open_npy}
-    src = opener[kind](p, axes)
+    src = opener[kind](p, axes, series)
     if 0 in src.shape:
         src.close()
         raise InputError(f"{p}: the image is empty (shape {src.shape})")

@@ -15,7 +15,11 @@ __all__ = ["ImageSource", "check_axes", "unit_name"]
 
 _UNIT_NAMES = {"micron": "micrometer", "\\u00B5m": "micrometer", "µm": "micrometer",
                "um": "micrometer", "nm": "nanometer", "mm": "millimeter", "cm": "centimeter",
-               "m": "meter", "s": "second", "sec": "second", "ms": "millisecond"}
+               "m": "meter", "s": "second", "sec": "second", "ms": "millisecond",
+               "microns": "micrometer", "micrometre": "micrometer", "Å": "angstrom",
+               "pm": "picometer", "dm": "decimeter", "km": "kilometer", "in": "inch",
+               "ft": "foot", "µs": "microsecond", "us": "microsecond", "ns": "nanosecond",
+               "min": "minute", "h": "hour", "d": "day"}
 
 
 @dataclass

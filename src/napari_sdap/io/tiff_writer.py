@@ -9,13 +9,19 @@ TIFF, one tile at a time, so memory use stays bounded.
 from __future__ import annotations
 
 import json
+import logging
 from collections.abc import Iterator
+from fractions import Fraction
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 
+from napari_sdap.io.physical import OME_SYMBOLS, json_safe
+
 __all__ = ["BIGTIFF_ABOVE", "TILE_ABOVE", "write_tiff"]
+
+log = logging.getLogger(__name__)
 
 BIGTIFF_ABOVE = 2**32 - 2**27
 """Bytes of pixel data above which BigTIFF is written (classic TIFF offsets are 32-bit)."""
@@ -49,6 +55,26 @@ def _tiles(array: Any, lead: tuple[int, ...], h: int, w: int) -> Iterator[np.nda
                 yield block
 
 
+def _resolution(sx: Any, sy: Any) -> tuple[float, float] | None:
+    """Pixels per unit for the X/YResolution tags, None (with a warning) when a size cannot be
+    stored as a 32-bit rational to within 1e-4 (the OME/ImageJ metadata still carry it)."""
+    if not sx or not sy:
+        return None
+    for size in (sx, sy):
+        try:  # as tifffile stores it: numerator and denominator below 2**32
+            per_unit = 1.0 / float(size)
+            most = min(2**32 - 1, int((2**32 - 1) / per_unit))
+            ratio = Fraction(per_unit).limit_denominator(most) if most >= 1 else Fraction(0)
+            ok = ratio > 0 and abs(float(ratio) / per_unit - 1.0) < 1e-4
+        except (ValueError, ZeroDivisionError, OverflowError, TypeError):
+            ok = False
+        if not ok:
+            log.warning("pixel size %r cannot be stored in the TIFF resolution tags; they are "
+                        "left out", size)
+            return None
+    return 1.0 / sx, 1.0 / sy
+
+
 def write_tiff(path: Path, array: Any, *, axes: str, scale: dict[str, float],
                units: dict[str, str], metadata: dict[str, Any]) -> None:
     """Write `array` (numpy-indexable, any size) to a new TIFF at `path`."""
@@ -57,9 +83,8 @@ def write_tiff(path: Path, array: Any, *, axes: str, scale: dict[str, float],
     shape = tuple(int(s) for s in array.shape)
     dtype = np.dtype(array.dtype)
     nbytes = int(np.prod(shape)) * dtype.itemsize
-    info = json.dumps(metadata, default=str)
-    sx, sy = scale.get("X"), scale.get("Y")
-    resolution = (1.0 / sx, 1.0 / sy) if sx and sy else None
+    info = json.dumps(json_safe(metadata), default=str)
+    resolution = _resolution(scale.get("X"), scale.get("Y"))
     kwargs: dict[str, Any] = {"software": "napari-sdap", "resolution": resolution}
     samples = axes.endswith("C") and shape[-1] <= 4 and axes[-3:-1] == "YX"
     page_ndim = 3 if samples else 2
@@ -82,8 +107,7 @@ def write_tiff(path: Path, array: Any, *, axes: str, scale: dict[str, float],
             if a in scale:
                 meta[f"PhysicalSize{a}"] = scale[a]
                 if a in units:
-                    meta[f"PhysicalSize{a}Unit"] = {"micrometer": "µm", "nanometer": "nm",
-                                                    "millimeter": "mm"}.get(units[a], units[a])
+                    meta[f"PhysicalSize{a}Unit"] = OME_SYMBOLS.get(units[a], units[a])
         kwargs.update(ome=True, bigtiff=nbytes >= BIGTIFF_ABOVE, metadata=meta,
                       extratags=[(_SDAP_TAG, "s", 0, info, True)])
         if samples:

@@ -1,0 +1,85 @@
+"""Checking physical pixel sizes and units before they are computed with or written.
+
+Files carry pixel sizes that cannot be written back (NaN, inf, 0, negative, 1e-300 from a
+broken exporter) and units no format knows. They are dropped here, with a logged warning, so
+an output is written with valid metadata or without it, never failing at the end of a run or
+putting NaN into a `zarr.json`.
+"""
+
+from __future__ import annotations
+
+import logging
+import math
+import numbers
+from typing import Any
+
+from napari_sdap.io.source import unit_name
+
+__all__ = ["OME_SYMBOLS", "SIZE_RANGE", "clean_physical", "json_safe"]
+
+log = logging.getLogger(__name__)
+
+SIZE_RANGE = (1e-9, 1e9)
+"""Pixel sizes (and time steps) kept: positive, finite and within this range of the unit."""
+
+OME_SYMBOLS = {
+    "angstrom": "Å", "picometer": "pm", "nanometer": "nm", "micrometer": "µm",
+    "millimeter": "mm", "centimeter": "cm", "decimeter": "dm", "meter": "m",
+    "kilometer": "km", "inch": "in", "foot": "ft", "yard": "yd", "mile": "mi",
+    "nanosecond": "ns", "microsecond": "µs", "millisecond": "ms", "second": "s",
+    "minute": "min", "hour": "h", "day": "d",
+}
+"""Units napari-sdap writes (OME-Zarr / NGFF names) and their OME-TIFF symbols."""
+
+_TIME = {"nanosecond", "microsecond", "millisecond", "second", "minute", "hour", "day"}
+
+
+def _size(value: Any) -> float | None:
+    try:
+        size = float(value)
+    except (TypeError, ValueError, OverflowError):
+        return None
+    if not math.isfinite(size) or not SIZE_RANGE[0] <= size <= SIZE_RANGE[1]:
+        return None
+    return size
+
+
+def clean_physical(scale: dict[str, Any] | None, units: dict[str, Any] | None,
+                   where: Any = "image") -> tuple[dict[str, float], dict[str, str]]:
+    """Pixel sizes and units that can be written, with a warning for each one dropped.
+
+    A size must be a finite number in `SIZE_RANGE` (so NaN, inf, 0, negatives and 1e-300 go).
+    A unit must be one of `OME_SYMBOLS` (after `unit_name` normalises spellings such as `µm`,
+    `micron`, `um`); a time unit on a space axis or the reverse also goes. Where a unit goes,
+    its size goes with it: a number without its unit would be read as micrometres.
+    """
+    sizes: dict[str, float] = {}
+    for axis, value in (scale or {}).items():
+        size = _size(value)
+        if size is None:
+            log.warning("%s: pixel size %s=%r is not a positive finite number within %g..%g; "
+                        "it is dropped (read and written without it)",
+                        where, axis, value, *SIZE_RANGE)
+        else:
+            sizes[str(axis)] = size
+    names: dict[str, str] = {}
+    for axis, value in (units or {}).items():
+        name = unit_name(value) if isinstance(value, str) else None
+        if name not in OME_SYMBOLS or (name in _TIME) != (axis == "T"):
+            log.warning("%s: unit %s=%r is not a known %s unit; the unit and its pixel size "
+                        "are dropped", where, axis, value, "time" if axis == "T" else "length")
+            sizes.pop(str(axis), None)
+            continue
+        names[str(axis)] = name
+    return sizes, {a: u for a, u in names.items() if a in sizes}
+
+
+def json_safe(value: Any) -> Any:
+    """`value` with every NaN or infinite float replaced by None (JSON has no NaN)."""
+    if isinstance(value, numbers.Real) and not isinstance(value, numbers.Integral):
+        return value if math.isfinite(float(value)) else None
+    if isinstance(value, dict):
+        return {str(k): json_safe(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [json_safe(v) for v in value]
+    return value

@@ -1,0 +1,98 @@
+"""Pixel sizes, units and ImageJ / OME details of one TIFF series, checked before use."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from napari_sdap.io.physical import clean_physical, json_safe
+from napari_sdap.io.source import unit_name
+
+__all__ = ["tiff_scale"]
+
+_INCH_CM = {2: 25400.0, 3: 10000.0}
+"""ResolutionUnit (2 inch, 3 centimeter) -> micrometres per unit."""
+
+
+def _number(value: Any) -> float | None:
+    try:
+        return float(value)
+    except (TypeError, ValueError, OverflowError):
+        return None
+
+
+def _ome_pixels(tif: Any, series: Any, index: int) -> dict[str, Any] | None:
+    """The OME `Pixels` element of `series` (number `index` of the file's series)."""
+    from tifffile import xml2dict
+
+    try:
+        images = xml2dict(tif.ome_metadata)["OME"]["Image"]
+    except (KeyError, TypeError, ValueError, IndexError, AttributeError):
+        return None
+    images = images if isinstance(images, list) else [images]
+    if len(images) == len(tif.series):
+        image = images[index]
+    else:  # tifffile skipped an image: match the series by its name
+        named = [im for im in images if isinstance(im, dict) and im.get("Name") == series.name]
+        if len(named) != 1:
+            return None
+        image = named[0]
+    pixels = image.get("Pixels") if isinstance(image, dict) else None
+    return pixels if isinstance(pixels, dict) else None
+
+
+def _resolution(page: Any) -> dict[str, float]:
+    scale: dict[str, float] = {}
+    for letter, tag in (("X", "XResolution"), ("Y", "YResolution")):
+        if tag in page.tags:
+            try:
+                num, den = page.tags[tag].value
+            except (TypeError, ValueError):
+                continue
+            if num and den:
+                scale[letter] = den / num
+    return scale
+
+
+def tiff_scale(tif: Any, series: Any, index: int, axes: str, path: Path
+               ) -> tuple[dict[str, float], dict[str, str], dict[str, Any]]:
+    """(scale, units, metadata) of series `index`; sizes or units that cannot be written are
+    dropped with a warning (see `io.physical`)."""
+    scale: dict[str, Any] = {}
+    units: dict[str, Any] = {}
+    meta: dict[str, Any] = {"format": "tiff"}
+    page = series.keyframe
+    ij = tif.imagej_metadata or {}
+    unit = None
+    scale.update(_resolution(page))
+    runit = page.tags["ResolutionUnit"].value if "ResolutionUnit" in page.tags else 1
+    if ij:
+        meta["imagej"] = json_safe({k: ij[k] for k in ("unit", "spacing", "finterval", "frames",
+                                                       "slices", "channels", "mode") if k in ij})
+        unit = ij.get("unit")
+        if "spacing" in ij and "Z" in axes:
+            scale["Z"] = _number(ij["spacing"])
+        if "finterval" in ij and "T" in axes:
+            scale["T"], units["T"] = _number(ij["finterval"]), "second"
+    elif _number(runit) in _INCH_CM and scale:
+        factor = _INCH_CM[int(runit)]
+        scale = {k: v * factor for k, v in scale.items()}
+        unit = "micrometer"
+    else:  # no unit: the resolution tags carry no physical size
+        scale = {}
+    if tif.is_ome and tif.ome_metadata:
+        meta["ome"] = True
+        pixels = _ome_pixels(tif, series, index) or {}
+        for letter in "XYZ":
+            if f"PhysicalSize{letter}" in pixels:
+                scale[letter] = pixels[f"PhysicalSize{letter}"]
+                units[letter] = unit_name(pixels.get(f"PhysicalSize{letter}Unit", "µm"))
+    if unit:
+        for letter in "XYZ":
+            if letter in scale and letter not in units:
+                units[letter] = unit_name(unit)
+    if len(tif.series) > 1:
+        meta["series"] = index
+    scale = {k: v for k, v in scale.items() if k in axes and k != "C"}
+    sizes, names = clean_physical(scale, {k: v for k, v in units.items() if k in scale}, path)
+    return sizes, names, meta

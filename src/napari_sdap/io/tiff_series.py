@@ -1,0 +1,176 @@
+"""Which series of a TIFF file is read, and whether its pages and codecs can be trusted.
+
+tifffile describes a file as series: an OME-TIFF can hold several images, a multi-page TIFF
+with pages of different shapes several stacks. Reading series 0 alone would drop the others
+while the run reports done, so a file with more than one image series is refused until one is
+chosen. Reduced-resolution levels (pyramids) and thumbnails, labels and macro photos of slide
+scanners are not image series of their own.
+
+An ImageJ or OME header that disagrees with the pages (more planes than pages: tifffile
+zero-fills or falls back to generic pages; fewer: the extra pages are silently left out) is
+refused, as is a compression whose decoder (the `imagecodecs` package) is missing.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from napari_sdap.errors import InputError
+
+__all__ = ["check_codecs", "check_tiff_complete", "choose_series", "image_series", "tiff_axes"]
+
+_TIFF_AXES = {"S": "C", "E": "C", "I": "S", "Q": "S", "R": "S"}
+"""tifffile axis letters -> ours (tifffile S = colour samples, I = image sequence, Q = unknown)."""
+_NOT_IMAGES = {"thumbnail", "label", "macro", "overview", "map"}
+"""Names of slide-scanner series that are pictures of the slide, not image data."""
+
+
+def tiff_axes(raw: str) -> str:
+    out = []
+    for a in raw.upper():
+        b = _TIFF_AXES.get(a, a)
+        if b in out and a in _TIFF_AXES:  # e.g. both I and Q: keep the file's letter, fail later
+            b = a
+        out.append(b)
+    return "".join(out)
+
+
+def image_series(tif: Any) -> list[int]:
+    """Indices of the series that hold image data (not thumbnails or reduced pages)."""
+    found = []
+    for i, s in enumerate(tif.series):
+        reduced = bool(getattr(s.keyframe, "is_reduced", False))
+        if not reduced and str(s.name or "").strip().lower() not in _NOT_IMAGES:
+            found.append(i)
+    return found
+
+
+def _describe(tif: Any, i: int) -> str:
+    s = tif.series[i]
+    name = f" {s.name!r}" if s.name else ""
+    return f"series {i}{name}: axes {tiff_axes(s.axes)}, shape {tuple(s.shape)}"
+
+
+def choose_series(tif: Any, series: int | None, path: Path) -> int:
+    """The series to read: `series`, or the only image series; refuse when it is ambiguous."""
+    images = image_series(tif)
+    listing = "; ".join(_describe(tif, i) for i in images or range(len(tif.series)))
+    if series is None:
+        if len(images) > 1:
+            raise InputError(
+                f"{path}: the file holds {len(images)} image series ({listing}); only one is "
+                f"read at a time: choose it with series=N (napari_sdap.open_image(path, "
+                f"series=N); CLI: --series N), e.g. series={images[1]}")
+        return images[0] if images else 0
+    if isinstance(series, bool) or not isinstance(series, int) or not (
+            0 <= series < len(tif.series)):
+        raise InputError(f"{path}: series={series!r} does not exist; the file's image series "
+                         f"are: {listing}; give one of their numbers")
+    return series
+
+
+def _header(tif: Any, kind: str) -> str:
+    ij = (tif.imagej_metadata or {}) if kind == "imagej" else {}
+    said = ", ".join(f"{k}={ij[k]}" for k in ("images", "channels", "slices", "frames")
+                     if k in ij)
+    return f"{kind} header{f' ({said})' if said else ''}"
+
+
+def _unread_pages(tif: Any) -> list[int]:
+    """Main-chain pages with image data that no series reads (reduced pages excepted)."""
+    used = {p.offset for s in tif.series for level in s.levels for p in level.pages
+            if p is not None and getattr(p, "parent", None) is tif}
+    total = len(tif.pages)
+    if len(used) >= total:
+        return []
+    unread = []
+    for i in range(total):
+        page = tif.pages[i]
+        if page.offset not in used and not getattr(page, "is_reduced", False):
+            unread.append(i)
+    return unread
+
+
+def check_tiff_complete(tif: Any, series: Any, path: Path) -> None:
+    """Refuse a TIFF whose pages do not hold what its header announces, or whose data is cut.
+
+    tifffile falls back to reading whatever pages it finds when an ImageJ/OME header does not
+    match them (a copy cut short at a page boundary, or a wrong page count): a 5-slice stack
+    cut after its first page would otherwise open as one complete-looking 2-D image. A header
+    announcing fewer planes than there are pages would silently drop the rest.
+    """
+    import tifffile
+
+    declared = [k for k, flag in (("imagej", tif.is_imagej), ("ome", tif.is_ome),
+                                  ("shaped", tif.is_shaped)) if flag]
+    kind = str(series.kind).lower()
+    if declared and kind not in declared:
+        raise InputError(f"{path}: the file's {len(tif.pages)} page(s) do not match its "
+                         f"{_header(tif, declared[0])}: truncated copy or wrong page count; "
+                         f"copy or export the file again")
+    pages = list(series.pages)
+    missing = sum(p is None for p in pages)
+    if missing:
+        raise InputError(f"{path}: its {_header(tif, kind)} describes {len(pages)} planes "
+                         f"(shape {tuple(series.shape)}) but {missing} of them are not in the "
+                         f"file (they would read as zeros): truncated copy, wrong header or "
+                         f"missing companion files; copy or export the file again")
+    size = tif.filehandle.size
+    try:
+        if series.dataoffset is not None:
+            end = series.dataoffset + series.nbytes
+        else:
+            end = max((p.dataoffsets[-1] + p.databytecounts[-1] for p in pages
+                       if p is not None and p.dataoffsets and p.parent is tif), default=0)
+    except tifffile.TiffFileError as err:
+        raise InputError(f"{path}: the TIFF structure is damaged ({err}); the file is "
+                         f"truncated or corrupted: copy or export it again") from None
+    if end > size:
+        raise InputError(f"{path}: the file is truncated (its image data runs to byte {end} "
+                         f"but the file has {size} bytes); copy or export it again")
+    unread = _unread_pages(tif) if declared else []
+    if unread:
+        shown = ", ".join(str(i) for i in unread[:8]) + (" ..." if len(unread) > 8 else "")
+        raise InputError(f"{path}: {len(unread)} of the file's {len(tif.pages)} pages "
+                         f"(number {shown}) hold image data its {_header(tif, declared[0])} "
+                         f"does not describe, so they would be dropped: wrong header or pages "
+                         f"added later; export the file again so header and pages agree")
+
+
+def _codec_error(path: Path, what: str, key: int, err: KeyError) -> InputError:
+    reason = str(err).strip("'\"")
+    if "imagecodecs" in reason:
+        return InputError(f"{path}: the image data is {what} {key}, whose decoder is in the "
+                          f"imagecodecs package, which is not installed; install it with "
+                          f"pip install imagecodecs (a dependency of napari-sdap) and retry")
+    return InputError(f"{path}: the image data uses {what} {key}, which cannot be read "
+                      f"({reason}); save the file uncompressed or with zlib/LZW compression")
+
+
+def check_codecs(series: Any, path: Path) -> None:
+    """Refuse, before any work, pages whose compression or predictor cannot be decoded here."""
+    import tifffile
+
+    table = tifffile.TIFF
+    pages = [series.keyframe, *(p for p in series.pages if isinstance(p, tifffile.TiffPage))]
+    for compression, predictor in {(int(p.compression), int(p.predictor)) for p in pages}:
+        if compression != 1:
+            try:
+                table.DECOMPRESSORS[compression]
+            except KeyError as err:
+                raise _codec_error(path, "compressed with", _name(compression), err) from None
+        if predictor != 1 and compression not in table.IMAGE_COMPRESSIONS:
+            try:
+                table.UNPREDICTORS[predictor]
+            except KeyError as err:
+                raise _codec_error(path, "stored with predictor", predictor, err) from None
+
+
+def _name(compression: int) -> Any:
+    import tifffile
+
+    try:
+        return tifffile.COMPRESSION(compression).name
+    except ValueError:
+        return compression
