@@ -9,7 +9,7 @@ import numpy as np
 
 from napari_sdap.api.alpha import rgba_axes, without_alpha
 from napari_sdap.axes import PlaneView, plane_view
-from napari_sdap.errors import InputError, OutputError
+from napari_sdap.errors import AxesError, InputError, OutputError
 from napari_sdap.model.normalize import check_dtype, check_finite
 
 __all__ = ["as_source", "as_sources", "check_not_input", "check_shape"]
@@ -44,13 +44,22 @@ def as_source(image: Any, axes: str | None, channel_mode: str = "auto") -> tuple
     return image, view
 
 
-def as_sources(images: Any, axes: str | None, channel_mode: str = "auto"
-               ) -> list[tuple[Any, PlaneView]]:
-    """One image or a sequence of images -> list of sources with matching channel layout."""
+def as_sources(images: Any, axes: str | Sequence[str | None] | None,
+               channel_mode: str = "auto") -> list[tuple[Any, PlaneView]]:
+    """One image or a sequence of images -> list of sources with matching channel layout.
+
+    `axes` is one axes string (or None) for every image, or a list with one per image: the
+    network works on planes, so a YX image, a ZYX stack and a TYX series train one model as
+    long as their channels agree.
+    """
     items: Sequence[Any] = images if isinstance(images, (list, tuple)) else [images]
     if not items:
         raise InputError("no image given; pass at least one image")
-    sources = [as_source(im, axes, channel_mode) for im in items]
+    each = list(axes) if isinstance(axes, (list, tuple)) else [axes] * len(items)
+    if len(each) != len(items):
+        raise AxesError(f"got {len(each)} axes strings for {len(items)} image(s); give one "
+                        f"axes string per image, or one string (or None) for all")
+    sources = [as_source(im, ax, channel_mode) for im, ax in zip(items, each, strict=True)]
     first = sources[0][1]
     for _, v in sources[1:]:
         if (v.channels, v.n_channel_groups) != (first.channels, first.n_channel_groups):

@@ -13,6 +13,8 @@ from napari_sdap.cli.jobs import FileTask, denoise_file
 from napari_sdap.cli.plan import MODEL_NAME, Plan, make_plan, prepare_model, run_settings
 from napari_sdap.cli.record import RunRecord, now
 from napari_sdap.cli.report import Reporter
+from napari_sdap.cli.retrain import previous_outputs
+from napari_sdap.cli.safety import check_apart
 from napari_sdap.errors import OutputError, SdapError
 
 __all__ = ["run_denoise"]
@@ -36,7 +38,8 @@ class Batch:
     def start(self, task: FileTask, pieces: int = 1) -> None:
         path, fp = self.paths[task.output]
         self.record.update(Path(task.output), input=str(path), output=task.output,
-                           input_fingerprint=fp, model_sha256=task.model_sha256,
+                           input_fingerprint=fp, model=task.model_path,
+                           model_sha256=task.model_sha256,
                            settings_key=self.key, status="running", started=now(),
                            pieces=pieces, error=None)
 
@@ -90,7 +93,7 @@ def _run_cluster(batch: Batch, args: argparse.Namespace) -> None:
     jobs = []
     for task, _, _ in batch.plan.tasks:
         try:  # probe on the client: catches unreadable files early, gives the shape
-            with open_image(task.input, task.axes) as src:
+            with open_image(task.input, task.axes, series=task.series) as src:
                 jobs.append((task, tuple(int(s) for s in src.array.shape), src.axes))
         except Exception as err:
             batch.start(task)
@@ -120,6 +123,9 @@ def run_denoise(args: argparse.Namespace, rep: Reporter, argv: list[str]) -> int
     outdir = Path(args.output)
     if outdir.exists() and not outdir.is_dir():
         raise OutputError(f"--output {outdir} is a file; give a folder")
+    check_apart(outdir, args.inputs, "--output", folder_ok=True)
+    if args.train:
+        check_apart(outdir / MODEL_NAME, args.inputs, "the --train model")
     try:
         outdir.mkdir(parents=True, exist_ok=True)
     except OSError as err:
@@ -127,7 +133,8 @@ def run_denoise(args: argparse.Namespace, rep: Reporter, argv: list[str]) -> int
                           f"({err.strerror or err}); choose another --output") from None
     record = RunRecord(outdir)
     record.save()  # fails early, with a clear message, on a read-only folder
-    earlier = [outdir / name for name in record.files] + [outdir / MODEL_NAME]
+    earlier = [outdir / name for name in record.files] + [outdir / MODEL_NAME,
+                                                           *previous_outputs(outdir)]
     paths = find_inputs(args.inputs, exclude=earlier)
     check_outputs_unique(paths, outdir, args.format)
     model, model_path, sha, bad = prepare_model(args, paths, record, outdir, rep)
@@ -149,6 +156,11 @@ def run_denoise(args: argparse.Namespace, rep: Reporter, argv: list[str]) -> int
             _run_cluster(batch, args)
         else:
             _run_local(batch)
+    except Exception:  # a fatal error (cluster, record): the record must not stay "running"
+        rep.close()
+        record.finish_run("failed", denoised=batch.done, skipped=len(plan.skipped),
+                          failed=len(batch.failed))
+        raise
     except KeyboardInterrupt:
         rep.close()
         record.finish_run("interrupted", denoised=batch.done, skipped=len(plan.skipped),

@@ -36,6 +36,8 @@ class FileTask:
     model_path: str
     model_sha256: str
     axes: str | None = None
+    series: int | None = None
+    """Image series of a multi-series input (`open_image(series=)`)."""
     mode: str = "auto"
     tile: int | None = None
     compile: bool = False
@@ -111,7 +113,7 @@ def denoise_file(task: FileTask, progress: Callable[[Any], None] | None = None) 
 
     t0 = time.perf_counter()
     model = load_cached_model(task.model_path, task.model_sha256)
-    with open_image(task.input, task.axes) as src:
+    with open_image(task.input, task.axes, series=task.series) as src:
         shape = tuple(int(s) for s in src.array.shape)
         with _open_output(task, src) as sink:
             for step in model.iter_denoise(src.array, sink.array, src.axes,
@@ -199,7 +201,7 @@ def denoise_range(task: FileTask, axis: int, start: int, stop: int,
 
     t0 = time.perf_counter()
     model = load_cached_model(task.model_path, task.model_sha256)
-    with open_image(task.input, task.axes) as src:
+    with open_image(task.input, task.axes, series=task.series) as src:
         region = _region(len(src.array.shape), axis, start, stop)
         part = np.asarray(src.array[region])
         out = np.empty(part.shape, np.float32)
@@ -220,7 +222,7 @@ def assemble(task: FileTask, axis: int, scratch: str, *parts: dict[str, Any]) ->
     from napari_sdap.io.readers import open_image
 
     t0 = time.perf_counter()
-    with open_image(task.input, task.axes) as src:
+    with open_image(task.input, task.axes, series=task.series) as src:
         shape = tuple(int(s) for s in src.array.shape)
         planes = sum(p["planes"] for p in parts)
         if planes != shape[axis]:

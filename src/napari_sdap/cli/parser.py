@@ -3,6 +3,10 @@
 from __future__ import annotations
 
 import argparse
+import math
+import os
+from collections.abc import Callable
+from typing import NoReturn
 
 __all__ = ["build_parser"]
 
@@ -20,11 +24,64 @@ DIR/sdap_run.json). Exit codes: 0 all done, 1 some files failed, 2 bad arguments
 """
 
 
-def _positive(text: str) -> int:
-    value = int(text)
-    if value < 1:
-        raise argparse.ArgumentTypeError(f"must be a positive integer (got {text})")
+class _Parser(argparse.ArgumentParser):
+    """Usage errors as one line (`error: ...; see napari-sdap train --help`), exit code 2."""
+
+    def error(self, message: str) -> NoReturn:
+        self.exit(2, f"error: {' '.join(message.split())}; see {self.prog} --help\n")
+
+
+def _whole(lo: int, hi: int, why: str = "") -> Callable[[str], int]:
+    """argparse type: a whole number lo..hi; anything else (inf, nan, 1.5, -1) is refused."""
+
+    def parse(text: str) -> int:
+        try:
+            value = int(text)
+        except ValueError:
+            value = None
+        if value is None or not lo <= value <= hi:
+            raise argparse.ArgumentTypeError(f"must be a whole number {lo}..{hi}{why} "
+                                             f"(got {text!r})")
+        return value
+
+    return parse
+
+
+def _config(section: str | None, name: str) -> Callable[[str], int]:
+    """argparse type for an SDAPConfig field: a whole number within the config's own bounds."""
+    from napari_sdap.config import SDAPConfig
+
+    fields = SDAPConfig.model_fields
+    owner = fields[section].annotation if section else SDAPConfig
+    info = owner.model_fields[name]  # type: ignore[union-attr]
+    lo = next(m.ge for m in info.metadata if hasattr(m, "ge"))
+    hi = next(m.le for m in info.metadata if hasattr(m, "le"))
+    return _whole(lo, hi)
+
+
+def _cores() -> int:
+    return os.cpu_count() or 1
+
+
+def _stride(text: str) -> str:
+    """argparse type of --stride: `auto` or 1..8 (kept as text: it is recorded as given)."""
+    if text != "auto":
+        _whole(1, 8, " or auto")(text)
+    return text
+
+
+def _mpix(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        value = math.nan
+    if not (math.isfinite(value) and 0 < value <= 1e6):
+        raise argparse.ArgumentTypeError(f"must be a number of megapixels above 0 and at most "
+                                         f"1000000 (got {text!r})")
     return value
+
+
+_positive = _whole(1, 1_000_000)
 
 
 def _common(p: argparse.ArgumentParser) -> None:
@@ -32,8 +89,12 @@ def _common(p: argparse.ArgumentParser) -> None:
                    help="image files (.tif, .ome.tif, .zarr, .ome.zarr, .npy), folders or globs")
     p.add_argument("--axes", help="axes of every input, e.g. YX, ZYX, TCZYX (default: from the "
                                   "file metadata)")
+    p.add_argument("--series", type=_whole(0, 1_000_000), metavar="N",
+                   help="image series N of inputs holding several (multi-image OME-TIFF, "
+                        "bioformats2raw OME-Zarr); such files are refused without it")
     p.add_argument("--device", default="auto", help="auto, cpu, cuda, cuda:N or mps")
-    p.add_argument("--threads", type=_positive, metavar="N",
+    p.add_argument("--threads", metavar="N",
+                   type=_whole(1, 4 * _cores(), f" (4 x the {_cores()} CPU cores of this machine)"),
                    help="CPU threads for torch (per worker with --workers; default: all cores, "
                         "shared out between local workers). Results are bit-identical between "
                         "runs with the same --threads")
@@ -46,14 +107,20 @@ def _training(p: argparse.ArgumentParser) -> None:
     g.add_argument("--preset", default="auto", choices=["auto", "paper", "fast", "tiny"],
                    help="network size: paper (C=128, M=9), fast (C=48, M=5), tiny (C=16, M=2); "
                         "auto = paper on a GPU, fast on a CPU")
-    g.add_argument("--steps", type=_positive, help="training steps (default: the preset's)")
-    g.add_argument("--seed", type=int, default=0, help="random seed (default 0)")
-    g.add_argument("--stride", default="auto",
+    g.add_argument("--steps", type=_config("training", "steps"),
+                   help="training steps (default: the preset's)")
+    g.add_argument("--seed", type=_config(None, "seed"), default=0,
+                   help="random seed (default 0)")
+    g.add_argument("--stride", default="auto", type=_stride,
                    help="RSG stride 1..8, or auto (measured from the noise correlation)")
-    g.add_argument("--patch-size", type=_positive, help="training patch edge in pixels")
-    g.add_argument("--batch-size", type=_positive, help="patches per step")
-    g.add_argument("--width", type=_positive, help="network width C (overrides the preset)")
-    g.add_argument("--blocks", type=_positive, help="residual blocks M (overrides the preset)")
+    g.add_argument("--patch-size", type=_config("training", "patch_size"),
+                   help="training patch edge in pixels")
+    g.add_argument("--batch-size", type=_config("training", "batch_size"),
+                   help="patches per step")
+    g.add_argument("--width", type=_config("network", "width"),
+                   help="network width C (overrides the preset)")
+    g.add_argument("--blocks", type=_config("network", "blocks"),
+                   help="residual blocks M (overrides the preset)")
     g.add_argument("--channel-mode", choices=["auto", "joint", "independent"],
                    help="channels denoised together (RGB) or independently (fluorescence)")
 
@@ -63,9 +130,11 @@ def _distribution(p: argparse.ArgumentParser) -> None:
     who = g.add_mutually_exclusive_group()
     who.add_argument("--scheduler", metavar="ADDRESS",
                      help="address of a running dask scheduler, e.g. tcp://node1:8786")
-    who.add_argument("--workers", type=_positive, metavar="N",
+    who.add_argument("--workers", metavar="N",
+                     type=_whole(1, max(2, _cores()), f" (the {_cores()} CPU cores of this "
+                                                     f"machine: local workers are processes)"),
                      help="start a local cluster of N worker processes (one GPU each if present)")
-    g.add_argument("--split-mpix", type=float, default=64.0, metavar="MPIX",
+    g.add_argument("--split-mpix", type=_mpix, default=64.0, metavar="MPIX",
                    help="with a cluster, split files above this many megapixels into plane "
                         "ranges denoised by different workers (default 64)")
 
@@ -74,7 +143,7 @@ def build_parser() -> argparse.ArgumentParser:
     """The `napari-sdap` argument parser."""
     from napari_sdap import __version__
 
-    parser = argparse.ArgumentParser(
+    parser = _Parser(
         prog="napari-sdap", formatter_class=argparse.RawDescriptionHelpFormatter,
         description="Self-supervised denoising of microscopy images with SDAP blind-spot "
                     "networks: train on your own noisy images, denoise batches of files.",
@@ -103,7 +172,8 @@ def build_parser() -> argparse.ArgumentParser:
                    help="output format: tif (ImageJ/OME TIFF) or zarr (OME-Zarr)")
     d.add_argument("--mode", default="auto", choices=["auto", "sdap", "sdap_e", "bsn"],
                    help="inference mode (auto: the model's choice)")
-    d.add_argument("--tile", type=_positive, help="tile edge in pixels (default: automatic)")
+    d.add_argument("--tile", type=_config("tiling", "tile"),
+                   help="tile edge in pixels (default: automatic)")
     d.add_argument("--no-detail", action="store_true",
                    help="network output only: skip the detail restore, which gives back input "
                         "detail where the residual exceeds the noise measured at training")
@@ -113,6 +183,10 @@ def build_parser() -> argparse.ArgumentParser:
                         "so it pays off from a few hundred megapixels per process)")
     d.add_argument("--overwrite", action="store_true",
                    help="replace outputs that exist but are not finished results of this model")
+    d.add_argument("--retrain", action="store_true",
+                   help="with --train, when the inputs or training options changed since the "
+                        "model in DIR was trained: train a new one, keeping the old model and "
+                        "the outputs it made in DIR/sdap_previous/<sha>/")
     d.add_argument("--train-max-files", type=_positive, default=16, metavar="N",
                    help="with --train, train on at most N inputs spread over the batch "
                         "(default 16)")

@@ -11,8 +11,9 @@ from napari_sdap.cli.discover import output_path
 from napari_sdap.cli.jobs import FileTask, remove_scratch
 from napari_sdap.cli.record import RunRecord, file_fingerprint, settings_key, sha256_file
 from napari_sdap.cli.report import Reporter
+from napari_sdap.cli.retrain import made_with, refusal, set_aside
 from napari_sdap.cli.train import open_inputs, train_on, train_settings
-from napari_sdap.errors import OutputError
+from napari_sdap.errors import ConfigError, OutputError
 
 __all__ = ["MODEL_NAME", "Plan", "make_plan", "prepare_model"]
 
@@ -37,6 +38,8 @@ def prepare_model(args: argparse.Namespace, paths: list[Path], record: RunRecord
     """
     from napari_sdap.api import load_model
 
+    if args.retrain and not args.train:
+        raise ConfigError("--retrain goes with --train (it replaces the model --train made)")
     if not args.train:
         path = Path(args.model)
         model = load_model(path)
@@ -49,18 +52,30 @@ def prepare_model(args: argparse.Namespace, paths: list[Path], record: RunRecord
     earlier = record.data.get("trained_model") or {}
     if path.is_file() and earlier.get("sha256") == sha256_file(path) and all(
             earlier.get(k) == v for k, v in wanted.items()):
-        rep.info(f"reusing {path}, trained on the same inputs in an earlier run")
+        rep.info(f"reusing {path}, trained on the same inputs in an earlier run"
+                 + ("; nothing changed, so --retrain has nothing to do" if args.retrain else ""))
         return load_model(path), path, earlier["sha256"], {}
     if path.exists() and not earlier and not args.overwrite:
         raise OutputError(f"{path} already exists and was not trained by this batch; pass "
                           f"--overwrite to replace it or choose another --output folder")
-    sources, bad = open_inputs(chosen, args.axes, rep)
+    made = made_with(record, outdir, earlier.get("sha256"))
+    if made and not args.retrain:
+        raise refusal(path, made, earlier, wanted)
+    sources, bad = open_inputs(chosen, args.axes, rep, series=args.series)
     if not sources:
         raise OutputError("none of the training inputs could be read; nothing was trained")
     model = train_on(sources, args, rep)
-    model.save(path, overwrite=True)
+    previous = list(earlier.get("previous") or [])
+    if earlier and args.retrain and (made or path.exists()):
+        previous.append(set_aside(record, outdir, path, earlier, made))
+        rep.info(f"kept the earlier model and its {len(made)} output(s) in "
+                 f"{outdir / previous[-1]['folder']}")
+    elif path.exists():
+        rep.info(f"replacing {path}: its training set changed and no output was made with it")
+    model.save(path, overwrite=bool(earlier) or args.overwrite)  # this batch's own model
     sha = sha256_file(path)
-    record.data["trained_model"] = {"path": path.name, "sha256": sha, **wanted}
+    record.data["trained_model"] = {"path": path.name, "sha256": sha, **wanted,
+                                    **({"previous": previous} if previous else {})}
     record.save()
     rep.info(f"saved {path} (sha256 {sha})")
     return model, path, sha, bad
@@ -90,7 +105,8 @@ def run_settings(model: Any, args: argparse.Namespace) -> tuple[dict[str, Any], 
                         "pd_stride": model.config.inference.pd_stride,
                         "detail": not args.no_detail and model.noise_curve is not None,
                         "channel_mode": model.config.channel_mode,
-                        "axes": args.axes, "format": args.format, "dtype": "float32"})
+                        "axes": args.axes, "format": args.format, "dtype": "float32",
+                        **({"series": args.series} if args.series is not None else {})})
     return cfg, key
 
 
@@ -116,8 +132,8 @@ def make_plan(paths: list[Path], outdir: Path, record: RunRecord, model_path: Pa
             remove_leftovers(out)
             task = FileTask(input=str(path), output=str(out), model_path=str(model_path),
                             model_sha256=model_sha, axes=args.axes, mode=args.mode,
-                            tile=args.tile, compile=args.compile, detail=not args.no_detail,
-                            device=args.device,
+                            series=args.series, tile=args.tile, compile=args.compile,
+                            detail=not args.no_detail, device=args.device,
                             replace=verdict.replace or args.overwrite,
                             provenance={"input": path.name, "model": model_path.name,
                                         "model_sha256": model_sha, "config": settings,

@@ -10,12 +10,13 @@ from typing import Any
 from napari_sdap.cli.discover import find_inputs
 from napari_sdap.cli.record import sha256_file
 from napari_sdap.cli.report import Reporter
+from napari_sdap.cli.safety import check_apart
 from napari_sdap.errors import ConfigError, InputError, OutputError, SdapError
 
 __all__ = ["open_inputs", "run_train", "train_on", "train_settings"]
 
 
-def open_inputs(paths: list[Path], axes: str | None, rep: Reporter
+def open_inputs(paths: list[Path], axes: str | None, rep: Reporter, series: int | None = None
                 ) -> tuple[list[Any], dict[Path, str]]:
     """Open every input lazily; returns (sources, {path: error}) and reports each bad file."""
     from napari_sdap.io.readers import open_image
@@ -23,7 +24,7 @@ def open_inputs(paths: list[Path], axes: str | None, rep: Reporter
     sources, bad = [], {}
     for path in paths:
         try:
-            sources.append(open_image(path, axes))
+            sources.append(open_image(path, axes, series=series))
         except SdapError as err:
             bad[path] = str(err)
             rep.error(str(path), str(err))
@@ -47,9 +48,29 @@ def _stride(text: str) -> int | str:
 
 def train_settings(args: argparse.Namespace) -> dict[str, Any]:
     """The training options given on the command line (recorded, and used to resume)."""
-    return {k: getattr(args, k, None) for k in (
+    settings = {k: getattr(args, k, None) for k in (
         "axes", "preset", "steps", "seed", "stride", "patch_size", "batch_size", "width",
         "blocks", "channel_mode")}
+    if getattr(args, "series", None) is not None:  # only when given: older records stay valid
+        settings["series"] = args.series
+    return settings
+
+
+def _check_channels(sources: list[Any], channel_mode: str) -> None:
+    """Files of any axes train one (2-D) model, but their channels must agree; names the pair."""
+    from napari_sdap.api.sources import as_source
+
+    first, layout = sources[0], None
+    for s in sources:
+        view = as_source(s.array, s.axes, channel_mode)[1]
+        if layout is None:
+            layout = (view.channels, view.n_channel_groups)
+        elif (view.channels, view.n_channel_groups) != layout:
+            raise InputError(
+                f"the training files need the same channels, but {first.path} "
+                f"({first.axes} {list(first.array.shape)}) and {s.path} ({s.axes} "
+                f"{list(s.array.shape)}) differ; train one model per channel layout "
+                f"(separate runs)")
 
 
 def train_on(sources: list[Any], args: argparse.Namespace, rep: Reporter) -> Any:
@@ -57,17 +78,14 @@ def train_on(sources: list[Any], args: argparse.Namespace, rep: Reporter) -> Any
     from napari_sdap.api import iter_train
     from napari_sdap.training.noise import describe_noise
 
-    axes = {s.axes for s in sources}
-    if len(axes) > 1:
-        raise InputError(f"the training files have different axes ({', '.join(sorted(axes))}); "
-                         f"train on files of one kind or pass --axes")
+    _check_channels(sources, args.channel_mode or "auto")
     overrides = {k: v for k, v in {
         "width": args.width, "blocks": args.blocks, "patch_size": args.patch_size,
         "batch_size": args.batch_size, "channel_mode": args.channel_mode}.items() if v is not None}
     t0 = time.perf_counter()
-    progress = iter_train([s.array for s in sources], axes.pop(), preset=args.preset,
-                          steps=args.steps, stride=_stride(args.stride), seed=args.seed,
-                          device=args.device, **overrides)
+    progress = iter_train([s.array for s in sources], [s.axes for s in sources],
+                          preset=args.preset, steps=args.steps, stride=_stride(args.stride),
+                          seed=args.seed, device=args.device, **overrides)
     model = None
     for p in progress:
         if model is None:
@@ -89,6 +107,7 @@ def train_on(sources: list[Any], args: argparse.Namespace, rep: Reporter) -> Any
 def run_train(args: argparse.Namespace, rep: Reporter) -> int:
     """`napari-sdap train INPUT... --model OUT`."""
     out = Path(args.model)
+    check_apart(out, args.inputs, "--model")
     if out.exists() and not args.overwrite:
         raise OutputError(f"model file {out} already exists; pass --overwrite or choose another "
                           f"--model name")
@@ -96,11 +115,11 @@ def run_train(args: argparse.Namespace, rep: Reporter) -> int:
         raise OutputError(f"folder {out.parent} does not exist; create it or choose another "
                           f"--model path")
     paths = find_inputs(args.inputs, exclude=[out])
-    sources, bad = open_inputs(paths, args.axes, rep)
+    sources, bad = open_inputs(paths, args.axes, rep, series=args.series)
     if bad:
         rep.error("", f"{len(bad)} of {len(paths)} input(s) could not be read; no model written")
         return 1
     model = train_on(sources, args, rep)
-    model.save(out, overwrite=True)
+    model.save(out, overwrite=args.overwrite)
     rep.info(f"saved {out} (sha256 {sha256_file(out)})")
     return 0

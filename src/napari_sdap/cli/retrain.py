@@ -1,0 +1,95 @@
+"""`denoise --train` after its inputs or options changed: never lose the model behind outputs.
+
+An output folder holds the outputs of one model. When the model `denoise --train` trained earlier
+no longer matches the inputs or the training options, and outputs made with it exist, the run is
+refused: `--model DIR/sdap_model.safetensors` denoises the new inputs with the existing model,
+and `--retrain` trains a new one after moving the old model, the outputs it made and their
+record entries, untouched, into `DIR/sdap_previous/<model sha256[:12]>/`.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import Any
+
+from napari_sdap.cli.record import RunRecord, now
+from napari_sdap.errors import OutputError
+
+__all__ = ["PREVIOUS", "made_with", "previous_outputs", "refusal", "set_aside"]
+
+PREVIOUS = "sdap_previous"
+"""Folder (inside the output folder) that keeps earlier models and the outputs they made."""
+
+
+def made_with(record: RunRecord, outdir: Path, sha: str | None) -> list[str]:
+    """Names of the finished outputs in `outdir` made with the model of hash `sha`."""
+    return [name for name, entry in record.files.items()
+            if sha and entry.get("model_sha256") == sha and entry.get("status") == "done"
+            and (outdir / name).exists()]
+
+
+def previous_outputs(outdir: Path) -> list[Path]:
+    """Everything set aside in `outdir/sdap_previous/*/` (never taken for new inputs)."""
+    folder = outdir / PREVIOUS
+    if not folder.is_dir():
+        return []
+    return [p for sub in folder.iterdir() if sub.is_dir() for p in sub.iterdir()]
+
+
+def _what_changed(earlier: dict[str, Any], wanted: dict[str, Any]) -> str:
+    old, new = earlier.get("inputs") or {}, wanted["inputs"]
+    parts = [f"{len(keys)} {word}: {', '.join(sorted(Path(k).name for k in keys)[:3])}"
+             for word, keys in (("added", new.keys() - old.keys()),
+                                ("removed", old.keys() - new.keys()),
+                                ("changed", {k for k in new.keys() & old.keys()
+                                             if new[k] != old[k]}))
+             if keys]
+    if earlier.get("settings") != wanted["settings"]:
+        parts.append("training options changed")
+    return "; ".join(parts) or "the model file changed"
+
+
+def refusal(path: Path, made: list[str], earlier: dict[str, Any],
+            wanted: dict[str, Any]) -> OutputError:
+    """The error of a re-run whose training set changed while outputs of the old model exist."""
+    return OutputError(
+        f"{path} was trained on other inputs or options than this run's "
+        f"({_what_changed(earlier, wanted)}), and {len(made)} output(s) here were made with it; "
+        f"pass --retrain to train a new model (the old model and its outputs are kept in "
+        f"{path.parent / PREVIOUS}/), or use --model {path} instead of --train to denoise the "
+        f"new inputs with the existing model")
+
+
+def _free_folder(base: Path, name: str) -> Path:
+    folder, k = base / name, 1
+    while folder.exists():
+        k += 1
+        folder = base / f"{name}-{k}"
+    return folder
+
+
+def set_aside(record: RunRecord, outdir: Path, model_path: Path,
+              earlier: dict[str, Any], made: list[str]) -> dict[str, Any]:
+    """Move the old model and the outputs it made into `outdir/sdap_previous/<sha12>/`.
+
+    The folder gets its own `sdap_run.json` (the moved entries and the old `trained_model`),
+    written before anything moves; each move is a rename. Returns the note for the record.
+    """
+    sha = str(earlier.get("sha256") or "unknown")
+    folder = _free_folder(outdir / PREVIOUS, sha[:12])
+    folder.mkdir(parents=True)
+    kept = RunRecord(folder)
+    kept.data["trained_model"] = earlier
+    for name in made:
+        kept.files[name] = {**record.files[name], "model": model_path.name,
+                            "output": str(folder / name)}
+    kept.save()
+    for name in made:
+        os.replace(outdir / name, folder / name)
+        del record.files[name]
+    if model_path.is_file():
+        os.replace(model_path, folder / model_path.name)
+    record.save()
+    return {"sha256": sha, "folder": str(folder.relative_to(outdir)), "outputs": len(made),
+            "moved": now()}

@@ -1,0 +1,39 @@
+"""Keeping every path a command writes (model file, output folder) away from its inputs."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Sequence
+from pathlib import Path
+
+from napari_sdap.cli.discover import find_inputs
+from napari_sdap.errors import OutputError
+
+__all__ = ["check_apart"]
+
+
+def _real(path: str | Path) -> Path:
+    """The path with symlinks, `..` and `~` resolved (it need not exist)."""
+    return Path(os.path.realpath(Path(path).expanduser()))
+
+
+def check_apart(target: Path, patterns: Sequence[str], option: str,
+                folder_ok: bool = False) -> None:
+    """Refuse `target` when it resolves to an input image or lies inside one (a zarr store).
+
+    Every image the INPUT arguments name counts, including images of a folder that the batch
+    would otherwise skip (earlier outputs). With `folder_ok`, `target` may be a folder named
+    as INPUT (an output folder next to the inputs); a file path never may.
+    """
+    real = _real(target)
+    for image in (_real(p) for p in find_inputs(patterns)):
+        if real == image or image in real.parents:
+            where = "is" if real == image else "lies inside"
+            raise OutputError(f"{option} {target} {where} the input {image}; napari-sdap "
+                              f"never writes over its inputs, so choose a path outside them")
+    if folder_ok:
+        return
+    for pattern in patterns:
+        if Path(pattern).expanduser().is_dir() and real == _real(pattern):
+            raise OutputError(f"{option} {target} is the input folder {pattern}; choose a file "
+                              f"name outside the inputs")
