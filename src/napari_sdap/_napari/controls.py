@@ -5,11 +5,27 @@ from __future__ import annotations
 import logging
 from typing import Any
 
+from qtpy.QtCore import QEvent
 from qtpy.QtWidgets import QComboBox, QLabel, QSizePolicy, QSpinBox, QWidget
 
-__all__ = ["LayerPicker", "StatusLabel", "auto_spin", "report_error"]
+__all__ = ["LayerPicker", "StatusLabel", "StopOnClose", "auto_spin", "report_error"]
 
 log = logging.getLogger("napari_sdap")
+
+
+class StopOnClose:
+    """Mixin of the Train and Denoise panels (QWidgets with a `stop()`): closing stops the run.
+
+    napari's close button on a dock removes the dock and takes the panel out of it
+    (``setParent(None)``; hiding the dock does not). A closed panel can neither show nor stop its
+    run, so the run stops after the current step or tile. (Deleting the panel, e.g. with its
+    viewer, stops it too; see `Session.claim`.)
+    """
+
+    def event(self, event: QEvent) -> bool:
+        if event.type() == QEvent.Type.ParentChange and self.parentWidget() is None:
+            self.stop()
+        return super().event(event)
 
 
 class LayerPicker(QComboBox):

@@ -1,13 +1,20 @@
-"""State shared by the Train and Denoise widgets of one viewer: the current model."""
+"""State shared by the Train and Denoise widgets of one viewer: the current model and its runs."""
 
 from __future__ import annotations
 
+import contextlib
+import threading
 import weakref
 from typing import Any
 
 from qtpy.QtCore import QObject, Signal
 
+from napari_sdap.errors import InputError
+
 __all__ = ["Session", "model_file_dialog", "session_for"]
+
+_IN_USE: dict[int, str] = {}
+"""id(model) -> "training" or "denoising", for every model a run of any viewer is using."""
 
 
 class Session(QObject):
@@ -24,6 +31,61 @@ class Session(QObject):
         """True while the Train widget is changing the model (denoising must wait)."""
         self.denoising = False
         """True while the Denoise widget uses the model (continuing training must wait)."""
+        self._runs: dict[str, tuple[Any, Any, Any, threading.Event]] = {}
+        """kind -> (worker, panel, model, stop) of the runs in progress (see `claim`)."""
+
+    def check(self, kind: str, model: Any) -> None:
+        """Raise an `InputError` unless a `kind` ("training" or "denoising") run of `model` may
+        start: one run of each kind per viewer (a closed panel's run included), no denoising
+        while training, and no run on a model that a run of any viewer uses (two runs never share
+        a network)."""
+        if kind in self._runs:
+            raise InputError(f"{kind} is already running in this viewer (possibly from a panel "
+                             f"that was closed and is stopping); stop it or wait until it has "
+                             f"ended, then start again")
+        if kind == "denoising" and self.training:
+            raise InputError("the model is still training; stop training or wait, then denoise")
+        busy = _IN_USE.get(id(model)) if model is not None else None
+        if busy:
+            raise InputError(f"the model is in use ({busy}) in another panel or viewer; wait "
+                             f"until that run ends or stop it, then try again")
+
+    def claim(self, kind: str, worker: Any, panel: Any, model: Any,
+              stop: threading.Event) -> None:
+        """Register `panel`'s `kind` run `worker` on `model`, if `check` allows it.
+
+        Until the worker has finished, `training`/`denoising` is True and the panel is kept
+        alive (its result handlers run even after napari closed it); deleting the panel sets
+        `stop`.
+        """
+        self.check(kind, model)
+        self._runs[kind] = (worker, panel, model, stop)
+        setattr(self, kind, True)
+        if model is not None:
+            _IN_USE[id(model)] = kind
+        panel.destroyed.connect(stop.set)
+        worker.finished.connect(self._end_training if kind == "training" else self._end_denoising)
+
+    def track(self, kind: str, model: Any) -> None:
+        """The `kind` run now uses `model` (a new training's model, once it exists)."""
+        worker, panel, old, stop = self._runs[kind]
+        _IN_USE.pop(id(old), None)
+        self._runs[kind] = (worker, panel, model, stop)
+        _IN_USE[id(model)] = kind
+
+    def _end_training(self) -> None:
+        self._release("training")
+
+    def _end_denoising(self) -> None:
+        self._release("denoising")
+
+    def _release(self, kind: str) -> None:
+        _, panel, model, stop = self._runs.pop(kind)
+        setattr(self, kind, False)
+        if model is not None:
+            _IN_USE.pop(id(model), None)
+        with contextlib.suppress(TypeError, RuntimeError):  # the panel may be deleted already
+            panel.destroyed.disconnect(stop.set)
 
     def set_model(self, model: Any, source: str) -> None:
         self.model, self.source = model, source
@@ -37,9 +99,11 @@ class Session(QObject):
         self.set_model(model, str(path))
         return model
 
-    def save(self, path: str) -> Any:
-        """Save the current model (safetensors + JSON, written atomically); returns the path."""
-        return self.model.save(path)
+    def save(self, path: str, overwrite: bool = False) -> Any:
+        """Save the current model (safetensors + JSON, written atomically); returns the path.
+
+        An existing file is replaced only with `overwrite=True`."""
+        return self.model.save(path, overwrite=overwrite)
 
     def describe(self) -> str:
         m = self.model

@@ -25,6 +25,7 @@ from napari_sdap._napari import store as stores
 from napari_sdap._napari.controls import (
     LayerPicker,
     StatusLabel,
+    StopOnClose,
     auto_spin,
     report_error,
     spin_value,
@@ -41,8 +42,8 @@ __all__ = ["DenoiseWidget"]
 _REFRESH_S = 0.5
 
 
-class DenoiseWidget(QWidget):
-    """Denoise the chosen layer with the current (trained or loaded) model."""
+class DenoiseWidget(StopOnClose, QWidget):
+    """Denoise the chosen layer with the current (trained or loaded) model (closing stops it)."""
 
     def __init__(self, napari_viewer: Any, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -160,9 +161,7 @@ class DenoiseWidget(QWidget):
             model = self.session.model
             if model is None:
                 raise InputError("no model yet; train one in the Train widget or load a model file")
-            if self.session.training:
-                raise InputError("the model is still training; stop training or wait, then "
-                                 "denoise")
+            self.session.check("denoising", model)
             image = level0(layer)
             axes = self.axes.text().strip().upper()
             plane_view(image.shape, axes)  # AxesError now, on the main thread
@@ -186,12 +185,12 @@ class DenoiseWidget(QWidget):
                                     stop=self.stop_flag, mode=mode,
                                     device=self.device.currentText(), tile=spin_value(self.tile),
                                     detail=self.detail.isChecked())
+        self.session.claim("denoising", self.worker, self, model, self.stop_flag)
         self.worker.yielded.connect(self._on_yield)
         self.worker.returned.connect(self._on_done)
         self.worker.errored.connect(self._on_error)
         self.worker.finished.connect(self._on_finished)
         self.outcome = "running"
-        self.session.denoising = True
         self.status.info("denoising...")
         self.worker.start()
         self._sync_buttons()
@@ -224,7 +223,8 @@ class DenoiseWidget(QWidget):
         old = self._previous[1].get("sdap", {}).get("store") if self._previous else None
         try:
             array = self.store.commit()
-        except OSError as err:
+        except Exception as err:  # e.g. disk full: reported like a failure in the worker
+            self.outcome = "error"
             self._discard()
             report_error(err, self.status)
             return
@@ -267,8 +267,7 @@ class DenoiseWidget(QWidget):
         self.status.info("stopped; the partial result was discarded")
 
     def _on_finished(self) -> None:
-        self.worker = None
-        self.session.denoising = False
+        self.worker = None  # the session has released the model (`Session.claim`)
         self._sync_buttons()
 
     @property

@@ -15,19 +15,22 @@ from qtpy.QtWidgets import (
     QWidget,
 )
 
-from napari_sdap._napari.controls import LayerPicker, StatusLabel, report_error
+from napari_sdap._napari.controls import LayerPicker, StatusLabel, StopOnClose, report_error
 from napari_sdap._napari.layers import check_layer, layer_axes, level0, preview_target
 from napari_sdap._napari.loss_plot import LossPlot
 from napari_sdap._napari.session import model_file_dialog, session_for
 from napari_sdap._napari.train_settings import TrainSettings
-from napari_sdap._napari.workers import Preview, Progress, TrainJob, train_steps
+from napari_sdap._napari.workers import Notice, Preview, Progress, TrainJob, train_steps
 from napari_sdap.errors import InputError
 
 __all__ = ["TrainWidget"]
 
 
-class TrainWidget(QWidget):
-    """Train an SDAP model on the chosen layer; Stop keeps it, Continue trains it further."""
+class TrainWidget(StopOnClose, QWidget):
+    """Train an SDAP model on the chosen layer; Stop keeps it, Continue trains it further.
+
+    Closing the panel stops its training; a viewer trains one model at a time (`Session.claim`).
+    """
 
     def __init__(self, napari_viewer: Any, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -126,9 +129,7 @@ class TrainWidget(QWidget):
             s = self.settings.values()
             if resume and self.session.model is None:
                 raise InputError("no model to continue; press Train first or load a model")
-            if resume and self.session.denoising:
-                raise InputError("the model is denoising a layer; wait or stop it, then "
-                                 "continue training")
+            self.session.check("training", self.session.model if resume else None)
             self.job = TrainJob(level0(layer), axes, s["steps"], s["preset"], s["stride"],
                                 s["seed"], s["device"], overrides=s["overrides"])
             if resume:
@@ -142,12 +143,12 @@ class TrainWidget(QWidget):
             return
         self.status.info("preparing (normalisation, noise estimate)...")
         self.worker = create_worker(train_steps, self.job)
+        self.session.claim("training", self.worker, self, self.job.model, self.job.stop)
         self.worker.yielded.connect(self._on_yield)
         self.worker.errored.connect(self._on_error)
         self.worker.finished.connect(self._on_finished)
         self._start_step = self.session.model.record.steps if resume else 0
         self.outcome = "running"
-        self.session.training = True
         self.worker.start()
         self._sync_buttons()
 
@@ -163,6 +164,7 @@ class TrainWidget(QWidget):
                 from napari_sdap.training.noise import describe_noise
 
                 self.session.set_model(rec.model, f"trained on {self.layer_name}")
+                self.session.track("training", rec.model)  # no other run may use it now
                 self.noise.info(describe_noise(rec.model.record.noise))
             self.progress.setRange(0, rec.steps - self._start_step)
             self.progress.setValue(rec.step - self._start_step)
@@ -173,14 +175,19 @@ class TrainWidget(QWidget):
             from napari_sdap._napari.layers import show_preview
 
             show_preview(self.viewer, self.viewer.layers[self.layer_name], rec.data, rec.target)
+        elif isinstance(rec, Notice):  # e.g. the preview failed; training goes on
+            from napari.utils.notifications import show_warning
+
+            show_warning(rec.message)
 
     def _on_error(self, err: BaseException) -> None:
         self.outcome = "error"
-        self.status.error(str(err))  # napari shows the notification itself
+        kept = self.session.model is not None and self.session.model.record.steps > 0
+        # napari shows the notification itself (the workers never end with a RuntimeError)
+        self.status.error(f"{err}" + ("; the model trained so far is kept" if kept else ""))
 
     def _on_finished(self) -> None:
-        self.worker = None
-        self.session.training = False
+        self.worker = None  # the session has released the training (`Session.claim`)
         if self.outcome == "running" and self.job is not None and self.job.stop.is_set():
             self.outcome = "stopped"
             steps = self.session.model.record.steps if self.session.model is not None else 0
@@ -212,12 +219,16 @@ class TrainWidget(QWidget):
 
     # ---------------------------------------------------------------- files
     def save_model(self, path: str | None = None) -> None:
-        """Save the current model (file dialog unless `path` is given)."""
+        """Save the current model (file dialog unless `path` is given).
+
+        The save dialog asks before replacing a file, so a file chosen there is replaced; a
+        `path` given here never replaces an existing file."""
+        confirmed = not path
         path = path or model_file_dialog(self, save=True)
         if self.session.model is None or not path:
             return
         try:
-            self.status.info(f"model saved to {self.session.save(path)}")
+            self.status.info(f"model saved to {self.session.save(path, overwrite=confirmed)}")
         except Exception as err:
             report_error(err, self.status)
 

@@ -6,23 +6,73 @@ yield and closes the engine's generator *in this thread*, so the engine's cleanu
 tile writes, moving the network back to the CPU) is finished before the worker reports back.
 (Quitting a napari worker instead would leave the generator suspended until garbage collection.)
 All array work (training, the preview denoise, writing tiles) happens here, off the main thread.
+
+A failure leaves each generator as a `WorkerError` or a typed SDAP error, never as a
+`RuntimeError`: napari's workers (superqt) take a `RuntimeError` from the generator for "the worker
+was deleted" and then emit neither `errored` nor `finished`, so the widget would wait forever
+(CUDA and CPU out-of-memory errors are RuntimeErrors).
 """
 
 from __future__ import annotations
 
+import functools
 import inspect
 import logging
 import threading
 import time
-from collections.abc import Generator, Iterator
+from collections.abc import Callable, Generator, Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
 
+from napari_sdap.errors import SdapError
+
 log = logging.getLogger("napari_sdap")
 
-__all__ = ["Preview", "PreviewTarget", "Progress", "TrainJob", "denoise_steps", "train_steps"]
+__all__ = ["Notice", "Preview", "PreviewTarget", "Progress", "TrainJob", "WorkerError",
+           "denoise_steps", "train_steps"]
+
+
+class WorkerError(SdapError):
+    """A run failed in its worker thread; the message says what failed and what to try."""
+
+
+def failure_message(err: BaseException, what: str) -> str:
+    """What to tell the user about `err`, which ended `what` ("training", "denoising")."""
+    if isinstance(err, SdapError):
+        return f"{what} failed: {err}"
+    text = (str(err).strip() or type(err).__name__).splitlines()[0]
+    memory = isinstance(err, MemoryError) or type(err).__name__ == "OutOfMemoryError" or any(
+        k in text.lower() for k in ("out of memory", "can't allocate memory", "not enough memory"))
+    if memory:
+        return (f"{what} ran out of memory ({text}); use a smaller preset, batch size, patch "
+                f"size or tile, close other programs using the device, or choose another device")
+    return f"{what} failed: {type(err).__name__}: {text}"
+
+
+def reported(what: str) -> Callable[[Callable[..., Generator]], Callable[..., Generator]]:
+    """Make a worker generator end every failure as an error napari reports (module docstring).
+
+    Typed SDAP errors that are not RuntimeErrors go through unchanged; anything else (a
+    RuntimeError, an out-of-memory error, a bug) becomes a `WorkerError` saying what failed.
+    """
+
+    def wrap(func: Callable[..., Generator]) -> Callable[..., Generator]:
+        @functools.wraps(func)
+        def run(*args: Any, **kwargs: Any) -> Generator:
+            try:
+                return (yield from func(*args, **kwargs))
+            except GeneratorExit:
+                raise
+            except BaseException as err:
+                if isinstance(err, SdapError) and not isinstance(err, RuntimeError):
+                    raise
+                raise WorkerError(failure_message(err, what)) from err
+
+        return run
+
+    return wrap
 
 
 @dataclass(frozen=True)
@@ -58,6 +108,13 @@ class Preview:
     step: int
 
 
+@dataclass(frozen=True)
+class Notice:
+    """Something the user should know that does not stop the run (shown as a warning)."""
+
+    message: str
+
+
 @dataclass
 class TrainJob:
     """Everything a training run needs; `preview` may be swapped from the main thread."""
@@ -78,18 +135,20 @@ class TrainJob:
     """Set from the main thread to stop after the current step (the model keeps what it has)."""
 
 
-def _preview(model: Any, job: TrainJob, step: int) -> Preview | None:
-    """Denoise the previewed region with the model as it is now; a failure only skips it."""
+def _preview(model: Any, job: TrainJob, step: int) -> Preview | Notice | None:
+    """Denoise the previewed region with the model as it is now; a failure turns it off."""
     target = job.preview
     if target is None:
         return None
     try:
         region = np.asarray(job.image[target.index])
         out = model.denoise(region, target.axes, device=job.device)
-    except Exception as err:  # e.g. a crop too small for the mode: never stop training for it
-        log.warning("napari-sdap: training preview skipped (%s)", err)
+    except Exception as err:  # e.g. a crop too small, or no memory left: training goes on
+        msg = (f"training preview skipped and turned off ({failure_message(err, 'the preview')});"
+               f" training goes on")
+        log.warning("napari-sdap: %s", msg)
         job.preview = None
-        return None
+        return Notice(msg)
     finally:
         model.network.train()  # denoise switched it to eval; training goes on
     if target.channel is not None:
@@ -97,8 +156,10 @@ def _preview(model: Any, job: TrainJob, step: int) -> Preview | None:
     return Preview(data=out, target=target, step=step)
 
 
-def train_steps(job: TrainJob) -> Iterator[Progress | Preview]:
-    """Train on `job.image`, yielding a `Progress` per step and a `Preview` now and then.
+@reported("training")
+def train_steps(job: TrainJob) -> Iterator[Progress | Preview | Notice]:
+    """Train on `job.image`, yielding a `Progress` per step and a `Preview` now and then (or a
+    `Notice` when the preview fails).
 
     Setting `job.stop` ends training between two steps; the model keeps everything learned so
     far and stays usable (it is in every `Progress.model`).
@@ -157,6 +218,7 @@ def supports_tiles(model: Any) -> bool:
     return "tile" in inspect.signature(model.iter_denoise).parameters
 
 
+@reported("denoising")
 def denoise_steps(model: Any, image: Any, out: Any, axes: str, *, stop: threading.Event,
                   mode: str = "auto", device: str = "auto",
                   tile: int | None = None, detail: bool = True) -> Generator[Any, None, str]:
