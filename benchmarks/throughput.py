@@ -71,7 +71,6 @@ def _model(preset: str, dev: torch.device, tile: int | None = None):
 
 def network_rates(preset: str, dev: torch.device, size: int, batch: int, min_s: float) -> dict:
     """MPix/s of one forward pass, and of each mode on `batch` windows of `size` pixels."""
-    from napari_sdap.infer.refine import apply_curve
 
     m = _model(preset, dev)
     bf16 = use_bf16(dev)
@@ -86,9 +85,14 @@ def network_rates(preset: str, dev: torch.device, size: int, batch: int, min_s: 
         for mode in ("sdap", "sdap_e"):
             t = _timed(lambda mode=mode: run_mode(m.network, x, mode, 2, bf16), dev, min_s)
             out[f"{mode}_mpix_s"] = mpix / t
-        t = _timed(lambda: apply_curve(x, run_mode(m.network, x, "sdap_e", 2, bf16),
-                                       m.noise_curve, [0] * batch), dev, min_s)
-        out["sdap_e_detail_mpix_s"] = mpix / t  # plus the detail restore
+        refine, groups = m.refine(True), [0] * batch
+
+        def refined() -> None:
+            xr = refine.before(x, groups)
+            refine.after(xr, run_mode(m.network, xr, "sdap_e", 2, bf16), groups)
+
+        t = _timed(refined, dev, min_s)
+        out["sdap_e_detail_mpix_s"] = mpix / t  # plus the outlier repair and detail restore
     return out
 
 
@@ -98,24 +102,26 @@ def e2e_tile(preset: str, dev: torch.device, size: int, tile: int | None, mode: 
     from napari_sdap.api.denoising import _tile
     from napari_sdap.axes import plane_view
 
-    return tile or _tile(_model(preset, dev), None, dev, mode, plane_view((size, size), "YX"),
-                         True)[0]
+    m = _model(preset, dev)
+    return tile or _tile(m, None, dev, mode, plane_view((size, size), "YX"),
+                         m.refine(True).halo)[0]
 
 
 def compute_only(preset: str, dev: torch.device, size: int, tile: int, mode: str) -> float:
-    """MPix/s of the network and the detail restore over the very tile windows `denoise` uses,
+    """MPix/s of the network, outlier repair and detail restore over the very tile windows
+    `denoise` uses,
     data already on the device and no reading or writing: the ceiling for the streamed
     end-to-end rate."""
     from napari_sdap.api.denoising import _tile
     from napari_sdap.axes import plane_view
-    from napari_sdap.infer.refine import apply_curve
     from napari_sdap.infer.tiling import batches, exact_halo, plan_tiles, tile_size
 
     m = _model(preset, dev, tile)
     view = plane_view((size, size), "YX")
-    edge, batch = _tile(m, tile, dev, mode, view, True)
+    refine = m.refine(True)
+    edge, batch = _tile(m, tile, dev, mode, view, refine.halo)
     s = 1 if mode == "bsn" else 2
-    halo = exact_halo(m.network.radius, mode, 2, detail=True)
+    halo = exact_halo(m.network.radius, mode, 2, refine.halo)
     groups = list(batches(plan_tiles(view, tile_size(edge, s), halo, s), batch))
     bf16 = use_bf16(dev)
     inputs = {}
@@ -128,7 +134,9 @@ def compute_only(preset: str, dev: torch.device, size: int, tile: int, mode: str
         with torch.no_grad():
             for g in groups:
                 x = inputs[(len(g), *g[0].window_shape)]
-                apply_curve(x, run_mode(m.network, x, mode, 2, bf16), m.noise_curve, [0] * len(g))
+                gs = [0] * len(g)
+                xr = refine.before(x, gs)
+                refine.after(xr, run_mode(m.network, xr, mode, 2, bf16), gs)
 
     return size * size / 1e6 / _timed(run, dev, 0.0, 1)
 

@@ -39,7 +39,7 @@ def test_restores_detail_the_network_smoothed_away():
     model.config.inference.restore_detail = False  # or for every call
     np.testing.assert_array_equal(model.denoise(noisy), plain)
     np.testing.assert_array_equal(model.denoise(noisy, detail=True), restored)
-    assert _psnr(restored, clean) > _psnr(plain, clean) + 1.0
+    assert _psnr(restored, clean) > _psnr(plain, clean) + 0.5
     # noise std 0.03: measured right where the background is, and nowhere underestimated
     # (intensities only the texture has read high: their bins hold no flat pixels)
     scale = model.normalization.scale(0)[1]

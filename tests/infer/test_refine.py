@@ -9,7 +9,14 @@ from infer_nets import tiny_net
 
 from napari_sdap.axes import plane_view
 from napari_sdap.infer.passes import run_mode
-from napari_sdap.infer.refine import NoiseCurve, apply_curve, estimate_curve, local_energy
+from napari_sdap.infer.refine import (
+    NoiseCurve,
+    Refine,
+    apply_curve,
+    estimate_curve,
+    local_energy,
+    repair_outliers,
+)
 from napari_sdap.infer.stream import iter_tiles
 from napari_sdap.model.normalize import Normalization
 
@@ -81,18 +88,35 @@ def test_windows_of_several_groups_use_their_own_curves():
     torch.testing.assert_close(out[1], mu[1])  # huge noise: nothing is given back
 
 
+@pytest.mark.parametrize("detail", [True, False])
 @pytest.mark.parametrize("mode", ["bsn", "sdap", "sdap_e"])
-def test_tiled_detail_restore_equals_the_whole_plane(mode):
+def test_tiled_refine_equals_the_whole_plane(mode, detail):
     net = tiny_net(1)
     img = np.random.default_rng(3).random((61, 77)).astype(np.float32)
-    curve = _curve(0.01)
+    img[30, 40] = 9.0  # an outlier on a tile seam's neighbourhood: the repair must tile too
+    img[16, 17] = -5.0
+    refine = Refine(_curve(0.01), detail=detail)
     out = np.full(img.shape, np.nan, np.float32)
     list(iter_tiles(net, Normalization(low=[0.0], high=[1.0]), img, plane_view(img.shape, "YX"),
                     out, mode=mode, pd_stride=2, device=torch.device("cpu"), tile=16,
-                    curve=curve))
-    x = _t(img)
-    want = apply_curve(x, run_mode(net, x, mode, 2), curve, [0])[0, 0].numpy()
+                    refine=refine))
+    x = refine.before(_t(img), [0])
+    want = refine.after(x, run_mode(net, x, mode, 2), [0])[0, 0].numpy()
     np.testing.assert_allclose(out, want, atol=1e-5)
+
+
+def test_repair_replaces_isolated_outliers_and_keeps_thin_structures():
+    rng = np.random.default_rng(5)
+    img = (0.3 + rng.normal(0, 0.02, (40, 40))).astype(np.float32)
+    img[10, :] += 0.5  # a line one pixel wide: each pixel has two bright neighbours
+    img[25:27, 25:27] += 0.5  # a 2 x 2 spot
+    spiked = img.copy()
+    spiked[20, 20], spiked[30, 5], spiked[0, 0] = 5.0, -3.0, 4.0  # hot, dead, corner
+    fixed = repair_outliers(_t(spiked), _curve(0.02 ** 2), [0])[0, 0].numpy()
+    changed = np.argwhere(fixed != spiked)
+    assert sorted(map(tuple, changed)) == [(0, 0), (20, 20), (30, 5)]
+    assert abs(fixed[20, 20] - 0.3) < 0.05 and abs(fixed[30, 5] - 0.3) < 0.05
+    np.testing.assert_array_equal(repair_outliers(_t(img), _curve(0.02 ** 2), [0]), _t(img))
 
 
 def test_bins_closer_than_half_a_noise_std_are_merged():

@@ -56,7 +56,7 @@ def test_too_small_halo_is_caught(net, mode, monkeypatch):
     """Guards the test above: one stride less context than `exact_halo` gives wrong seams."""
     img = np.random.default_rng(2).random((61, 77)).astype(np.float32)
     s = 1 if mode == "bsn" else 2
-    monkeypatch.setattr(stream, "exact_halo", lambda r, m, p, d=False: exact_halo(r, m, p, d) - s)
+    monkeypatch.setattr(stream, "exact_halo", lambda r, m, p, e=0: exact_halo(r, m, p, e) - s)
     diff = np.abs(_tiled(net, img, mode, 2, 16) - _whole(net, img, mode, 2)).max()
     assert diff > 1e-4
 

@@ -20,13 +20,14 @@ from napari_sdap.api.sources import as_source, check_not_input
 from napari_sdap.axes import PlaneView
 from napari_sdap.errors import DeviceError, InputError, OutputError
 from napari_sdap.infer.planes import DenoiseStep, check_min_size
+from napari_sdap.io.locate import array_paths, check_apart
 from napari_sdap.io.readers import ImageSource, open_image
 
 if TYPE_CHECKING:
     import torch
 
     from napari_sdap.api.model import SDAPModel
-    from napari_sdap.infer.refine import NoiseCurve
+    from napari_sdap.infer.refine import Refine
     from napari_sdap.io.outputs import OutputSink
 
 __all__ = ["denoise", "iter_denoise", "iter_denoise_to", "output_dtype"]
@@ -43,21 +44,24 @@ class _Job:
     """The image as given (with its alpha channel when `rgba`)."""
     rgba: str | None = None
     """Axes of an RGBA image whose alpha passes through (see `api.alpha`), else None."""
-    curve: NoiseCurve | None = None
-    """Noise curve of the detail restore, None when it is off for this call (or unmeasured)."""
+    refine: Refine | None = None
+    """Outlier repair and detail restore around the network; None for models without a noise
+    curve."""
+
+    @property
+    def halo(self) -> int:
+        """Context the refine steps add to the network's."""
+        return self.refine.halo if self.refine is not None else 0
+
+    @property
+    def detail(self) -> bool:
+        """Whether this call restores detail."""
+        return self.refine is not None and self.refine.detail
 
     @property
     def shape(self) -> tuple[int, ...]:
         """Shape of the result: the image's own shape (alpha included)."""
         return tuple(int(n) for n in self.full.shape)
-
-
-def _array_path(array: Any) -> Path | None:
-    """Folder of a zarr array on a local store, for the output-onto-input check."""
-    root = getattr(getattr(array, "store", None), "root", None)
-    if root is None:
-        return None
-    return Path(root) / str(getattr(array, "path", "") or "")
 
 
 def _job(model: SDAPModel, image: Any, axes: str | None, mode: str,
@@ -76,8 +80,8 @@ def _job(model: SDAPModel, image: Any, axes: str | None, mode: str,
     model._check_fits(view)
     mode = model.resolve_mode(mode)
     check_min_size(view, mode, model.config.inference.pd_stride)
-    inputs = [p for p in (source.path if source else None, _array_path(array)) if p is not None]
-    return _Job(array, view, mode, source, inputs, full, rgba, model.detail_curve(detail))
+    inputs = array_paths(source if source is not None else full)  # files the pixels come from
+    return _Job(array, view, mode, source, inputs, full, rgba, model.refine(detail))
 
 
 def _device(model: SDAPModel, device: str | None) -> torch.device:
@@ -92,7 +96,7 @@ def _device(model: SDAPModel, device: str | None) -> torch.device:
 
 
 def _tile(model: SDAPModel, tile: int | None, dev: torch.device, mode: str,
-          view: PlaneView, detail: bool) -> tuple[int, int]:
+          view: PlaneView, extra: int) -> tuple[int, int]:
     """(tile edge, tiles per batch) for this device; CPU runs one tile at a time.
 
     The automatic edge is the largest that fits the device, shrunk where that covers the
@@ -105,7 +109,7 @@ def _tile(model: SDAPModel, tile: int | None, dev: torch.device, mode: str,
     tile = tile or t.tile
     if tile is None:
         pd = model.config.inference.pd_stride
-        halo = exact_halo(model.network.radius, mode, pd, detail)
+        halo = exact_halo(model.network.radius, mode, pd, extra)
         tile = balanced_tile(view.height, view.width,
                              auto_tile(dev, model.config.network.width, halo, batch), halo,
                              1 if mode == "bsn" else pd)
@@ -126,17 +130,18 @@ def _run(model: SDAPModel, job: _Job, out: Any, device: str, tile: int | None
     if tuple(out.shape) != job.view.shape:
         raise InputError(f"output shape {tuple(out.shape)} differs from the image shape "
                          f"{job.shape}; give an output of the same shape")
-    if out is job.array or (_array_path(out) is not None and _array_path(out) in job.inputs):
+    if out is job.array:
         raise OutputError("the output array is the input image; never overwrite the input: "
                           "give a new array or an output path")
+    check_apart("array", array_paths(out), job.inputs)  # the same store opened twice
     dev = _device(model, device)
-    edge, batch = _tile(model, tile, dev, job.mode, job.view, job.curve is not None)
+    edge, batch = _tile(model, tile, dev, job.mode, job.view, job.halo)
     t = model.config.tiling
     assert model.normalization is not None  # checked by _job
     yield from iter_tiles(model.network, model.normalization, job.array, job.view, out,
                           mode=job.mode, pd_stride=model.config.inference.pd_stride, device=dev,
                           tile=edge, batch=batch, read_workers=t.read_workers,
-                          compile=t.compile, curve=job.curve)
+                          compile=t.compile, refine=job.refine)
 
 
 def iter_denoise(model: SDAPModel, image: Any, out: Any, axes: str | None = None, *,
@@ -172,7 +177,7 @@ def _record(model: SDAPModel, job: _Job) -> dict[str, Any]:
     rec: dict[str, Any] = {"software": f"napari-sdap {__version__}", "mode": job.mode,
                            "config": model.config.model_dump(mode="json"),
                            "model_steps": model.record.steps,
-                           "detail_restore": job.curve is not None}
+                           "detail_restore": job.detail}
     if job.source is not None:
         rec["input"] = {"path": str(job.source.path), **job.source.metadata}
     return rec
@@ -209,12 +214,12 @@ def _denoise(model: SDAPModel, job: _Job, device: str, tile: int | None, output:
         from napari_sdap.infer.lazy import lazy_denoise
 
         dev = _device(model, device)
-        edge, _ = _tile(model, tile, dev, job.mode, job.view, job.curve is not None)
+        edge, _ = _tile(model, tile, dev, job.mode, job.view, job.halo)
         assert model.normalization is not None
         result = lazy_denoise(model.network, model.normalization, job.array, job.view,
                               mode=job.mode, pd_stride=model.config.inference.pd_stride,
                               device=dev, tile=edge, dtype=dt,
-                              curve=job.curve)
+                              refine=job.refine)
         if job.rgba:
             import dask.array as da
 
@@ -243,8 +248,7 @@ def _to_output(model: SDAPModel, job: _Job, output: Any, device: str, tile: int 
     from napari_sdap.io.outputs import open_output
 
     src = job.source
-    edge, _ = _tile(model, tile, _device(model, device), job.mode, job.view,
-                    job.curve is not None)
+    edge, _ = _tile(model, tile, _device(model, device), job.mode, job.view, job.halo)
     sink = open_output(output, job.shape, dt, axes=job.view.axes,
                        scale=src.scale if src else None, units=src.units if src else None,
                        metadata=_record(model, job), overwrite=overwrite,

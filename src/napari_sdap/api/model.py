@@ -9,13 +9,19 @@ from typing import Any
 
 import numpy as np
 import torch
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import BaseModel, ConfigDict, Field, FiniteFloat, ValidationError, field_validator
 
 from napari_sdap.config import SDAPConfig, config_from_preset
-from napari_sdap.errors import InputError, ModelFileError
+from napari_sdap.errors import InputError, ModelFileError, SdapError
 from napari_sdap.infer.passes import resolve_mode
 from napari_sdap.infer.planes import DenoiseStep
-from napari_sdap.infer.refine import NoiseCurve
+from napari_sdap.infer.refine import NoiseCurve, Refine
+from napari_sdap.model.checks import (
+    check_consistency,
+    check_meta_keys,
+    check_weights,
+    weight_layout,
+)
 from napari_sdap.model.files import invalid_meta, read_model_file, write_model_file
 from napari_sdap.model.network import BlindSpotNet
 from napari_sdap.model.normalize import Normalization
@@ -27,14 +33,23 @@ class TrainingRecord(BaseModel):
     """What a model went through: kept inside the model file."""
 
     model_config = ConfigDict(extra="forbid")
-    steps: int = 0
+    steps: int = Field(0, ge=0)
     final_loss: float | None = None
+    """Loss of the last step (NaN if training diverged: the history is kept as it was)."""
     losses: list[float] = Field(default_factory=list)
-    seed: int = 0
-    seconds: float = 0.0
+    seed: int = Field(0, ge=0, le=2**32 - 1)
+    seconds: FiniteFloat = Field(0.0, ge=0.0)
     noise: dict[str, Any] | None = None
+    """The measured noise correlation (`training.noise.NoiseEstimate` as a dict)."""
     trained_on: list[str] = Field(default_factory=list)
     versions: dict[str, str] = Field(default_factory=dict)
+
+    @field_validator("noise")
+    @classmethod
+    def _check_noise(cls, noise: dict[str, Any] | None) -> dict[str, Any] | None:
+        from napari_sdap.training.noise import check_noise_record
+
+        return None if noise is None else check_noise_record(noise)
 
 
 def _versions() -> dict[str, str]:
@@ -76,12 +91,15 @@ class SDAPModel:
         return (f"detail restore {state}: {self.noise_curve.summary(scales)}, threshold "
                 f"{self.noise_curve.threshold:g}")
 
-    def detail_curve(self, detail: bool | None = None) -> NoiseCurve | None:
-        """The curve the detail restore uses, or None when it is off or was never measured.
+    def refine(self, detail: bool | None = None) -> Refine | None:
+        """The steps around the network: outlier repair, and the detail restore when on; None
+        when the noise was never measured (untrained, or a file from an earlier napari-sdap).
 
         `detail`: True / False for this call, None for `config.inference.restore_detail`."""
+        if self.noise_curve is None:
+            return None
         on = self.config.inference.restore_detail if detail is None else detail
-        return self.noise_curve if on else None
+        return Refine(self.noise_curve, detail=bool(on))
 
     def __repr__(self) -> str:
         n = self.config.network
@@ -178,8 +196,12 @@ class SDAPModel:
             )
         return self.normalization
 
-    def save(self, path: str | os.PathLike[str], overwrite: bool = True) -> Path:
-        """Write the model as a safetensors file with its JSON description (atomically)."""
+    def save(self, path: str | os.PathLike[str], overwrite: bool = False) -> Path:
+        """Write the model as a safetensors file with its JSON description (atomically).
+
+        An existing file is an `OutputError` unless `overwrite=True`; it is then replaced only
+        once the new file is complete. If writing fails (disk full, ...) the old file is kept,
+        no temporary is left, and this model stays usable: save it again elsewhere."""
         meta = {
             "config": self.config.model_dump(mode="json"),
             "normalization": self.normalization.model_dump() if self.normalization else None,
@@ -195,24 +217,39 @@ def create_model(preset: str = "fast", channels: int = 1, **overrides: Any) -> S
 
 
 def load_model(path: str | os.PathLike[str]) -> SDAPModel:
-    """Load a model file written by `SDAPModel.save` (never unpickles)."""
+    """Load a model file written by `SDAPModel.save` (never unpickles).
+
+    Every field and tensor is checked (the file's checksum proves no origin: anyone can
+    recompute it); whatever is wrong is a `ModelFileError` naming it, never another error."""
+    try:
+        return _load(path)
+    except SdapError:
+        raise
+    except Exception as err:  # whatever the checks missed is still one clear, typed error
+        raise ModelFileError(f"{path} could not be loaded ({type(err).__name__}: {err}); the "
+                             f"file was not written by this napari-sdap or was edited") from None
+
+
+def _load(path: str | os.PathLike[str]) -> SDAPModel:
     tensors, meta = read_model_file(path)
-    try:
-        config = SDAPConfig.model_validate(meta.get("config"))
-        norm = meta.get("normalization")
-        normalization = Normalization.model_validate(norm) if norm is not None else None
-        record = TrainingRecord.model_validate(meta.get("record") or {})
-        curve = meta.get("noise_curve")  # absent in files of versions before the detail restore
-        noise_curve = NoiseCurve.model_validate(curve) if curve is not None else None
-    except ValidationError as err:
-        raise invalid_meta(path, err) from None
-    net = BlindSpotNet(config.network.in_channels, config.network.out_channels,
-                       config.network.width, config.network.blocks)
-    try:
-        net.load_state_dict(tensors, strict=True)
-    except RuntimeError as err:
-        raise ModelFileError(f"{path}: weights do not match the stored network settings "
-                             f"({str(err).splitlines()[0]})") from None
+    check_meta_keys(path, meta)
+    parts: dict[str, Any] = {}
+    for key, kind in (("config", SDAPConfig), ("normalization", Normalization),
+                      ("record", TrainingRecord), ("noise_curve", NoiseCurve)):
+        value = meta.get(key)  # noise_curve: absent in files from before the detail restore
+        if value is None and key != "config":
+            parts[key] = TrainingRecord() if key == "record" else None
+            continue
+        try:
+            parts[key] = kind.model_validate(value)
+        except ValidationError as err:
+            raise invalid_meta(path, err, "" if key == "config" else key) from None
+    config: SDAPConfig = parts["config"]
+    n = config.network
+    check_weights(path, tensors, weight_layout(n.in_channels, n.out_channels, n.width, n.blocks))
+    check_consistency(path, n.in_channels, parts["normalization"], parts["noise_curve"])
+    net = BlindSpotNet(n.in_channels, n.out_channels, n.width, n.blocks)
+    net.load_state_dict(tensors, strict=True)
     net.eval()
-    return SDAPModel(config, net, normalization, record, noise_curve)
+    return SDAPModel(config, net, parts["normalization"], parts["record"], parts["noise_curve"])
 

@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import logging
 import time
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from dataclasses import asdict, dataclass
 from typing import Any
+
+import torch
 
 from napari_sdap.api.model import SDAPModel
 from napari_sdap.api.sources import as_sources
@@ -23,6 +25,8 @@ __all__ = ["TrainProgress", "iter_train", "train"]
 log = logging.getLogger(__name__)
 
 _LOSS_HISTORY = 20_000
+_MEAN_PATCHES, _MEAN_SEED = 32, 7919
+"""Patches (own random stream) whose mean starts the output bias of an untrained network."""
 CORRELATED_THRESHOLD = 1.5
 """Detail-restore threshold for models trained at a stride above 1 (correlated noise)."""
 
@@ -50,11 +54,14 @@ def _fit_patch(patch: int, stride: int, sources: list[tuple[Any, Any]]) -> int:
     return patch
 
 
-def iter_train(image: Any, axes: str | None = None, *, preset: str = "auto",
-               steps: int | None = None, stride: int | str = "auto", seed: int = 0,
-               device: str = "auto", model: SDAPModel | None = None,
+def iter_train(image: Any, axes: str | Sequence[str | None] | None = None, *,
+               preset: str = "auto", steps: int | None = None, stride: int | str = "auto",
+               seed: int = 0, device: str = "auto", model: SDAPModel | None = None,
                **overrides: Any) -> Iterator[TrainProgress]:
     """Train on `image` (or a list of images), yielding a `TrainProgress` after every step.
+
+    `axes` is one string for every image or a list with one per image (a YX image and a ZYX
+    stack train one 2-D model; their channels must agree).
 
     Stop by breaking out of the loop (or closing the generator): the model keeps what it learned.
     With `model=`, training continues that model with its own normalisation and settings (an
@@ -95,6 +102,10 @@ def iter_train(image: Any, axes: str | None = None, *, preset: str = "auto",
     dev = resolve_device(device)
     sampler = PatchSampler(sources, model.normalization, cfg.training.patch_size,
                            seed=cfg.seed + model.record.steps, augment=cfg.training.augment)
+    if model.record.steps == 0:  # untrained: start on the data's intensity scale
+        probe = PatchSampler(sources, model.normalization, cfg.training.patch_size,
+                             seed=cfg.seed + _MEAN_SEED, augment=False).sample(_MEAN_PATCHES)
+        model.network.start_at(torch.from_numpy(probe))
     model.record.trained_on.extend(f"{v.axes} {list(v.shape)}" for _, v in sources)
     t0 = time.perf_counter()
     start = model.record.steps
@@ -146,8 +157,8 @@ def _with_patch(cfg: Any, sources: list[tuple[Any, Any]]) -> Any:
         update={"patch_size": _fit_patch(t.patch_size, t.stride, sources)})})
 
 
-def train(image: Any, axes: str | None = None, *, preset: str = "auto", steps: int | None = None,
-          stride: int | str = "auto", seed: int = 0, device: str = "auto",
+def train(image: Any, axes: str | Sequence[str | None] | None = None, *, preset: str = "auto",
+          steps: int | None = None, stride: int | str = "auto", seed: int = 0, device: str = "auto",
           model: SDAPModel | None = None, **overrides: Any) -> SDAPModel:
     """Train SDAP on `image` and return the model (see `iter_train` for the arguments)."""
     last = None

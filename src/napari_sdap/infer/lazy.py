@@ -10,7 +10,7 @@ import torch
 from torch import nn
 
 from napari_sdap.axes import PlaneView
-from napari_sdap.infer.refine import NoiseCurve
+from napari_sdap.infer.refine import Refine
 from napari_sdap.infer.stream import _Engine, read_window, tile_result
 from napari_sdap.infer.tiling import Tile, axis_windows, exact_halo, tile_size
 from napari_sdap.model.normalize import Normalization
@@ -33,21 +33,21 @@ def _to_block(data: np.ndarray, view: PlaneView) -> np.ndarray:
 
 def lazy_denoise(net: nn.Module, norm: Normalization, array: Any, view: PlaneView, *, mode: str,
                  pd_stride: int, device: torch.device, tile: int, dtype: Any = np.float32,
-                 curve: NoiseCurve | None = None) -> Any:
+                 refine: Refine | None = None) -> Any:
     """A dask array of the denoised image; each block is one tile, exact like `iter_tiles`.
 
     Blocks read only their window of `array` when computed, so the input is never loaded
-    whole. The network runs on `device` from whichever thread dask uses; a noise `curve`
-    adds the detail restore (`refine`).
+    whole. The network runs on `device` from whichever thread dask uses; `refine` adds the
+    outlier repair and detail restore.
     """
     import dask.array as da
 
     s = 1 if mode == "bsn" else pd_stride
-    halo = exact_halo(int(net.radius), mode, pd_stride, curve is not None)
+    halo = exact_halo(int(net.radius), mode, pd_stride, refine.halo if refine else 0)
     edge = tile_size(tile, s)
     wys = axis_windows(view.height, edge, halo, s)
     wxs = axis_windows(view.width, edge, halo, s)
-    engine = _Engine(net, device, mode, pd_stride, compile=False, curve=curve)
+    engine = _Engine(net, device, mode, pd_stride, compile=False, refine=refine)
     dtype = np.dtype(dtype)
     loop_sizes = [view.shape[i] for i in view.loop_axes]
 

@@ -31,20 +31,27 @@ noise of low photon counts. Measured gains are in docs/method.md.
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass
 
 import numpy as np
 import torch
 import torch.nn.functional as F
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, FiniteFloat, model_validator
 
 from napari_sdap.infer.tiling import DETAIL_HALO
 
-__all__ = ["KERNEL", "NoiseCurve", "apply_curve", "estimate_curve", "local_energy"]
+__all__ = ["KERNEL", "NoiseCurve", "Refine", "apply_curve", "estimate_curve", "local_energy",
+           "repair_outliers"]
 
 KERNEL = 2 * DETAIL_HALO + 1
 """Window edge of the local residual energy (7; adds DETAIL_HALO pixels to the tile halo)."""
 OUTLIER = 25.0
 """A residual above 5 x the local (or noise) std in a single pixel is an outlier, never detail."""
+ISOLATED = 6.0
+"""A pixel further than this many noise stds above the brightest (or below the darkest) of its
+8 neighbours is an isolated outlier (hot or dead pixel, cosmic ray): `repair_outliers`."""
+REPAIR_HALO = 1
+"""Extra context of the outlier repair: its 3 x 3 neighbourhood."""
 _BINS = 16
 _MIN_PIXELS = 64
 _RESOLVE = 0.5
@@ -56,12 +63,38 @@ class NoiseCurve(BaseModel):
     """Noise variance against intensity (network scale), per channel group and channel."""
 
     model_config = ConfigDict(extra="forbid")
-    levels: list[list[list[float]]]
+    levels: list[list[list[FiniteFloat]]] = Field(min_length=1)
     """[group][channel] -> increasing intensities (bin medians of the network output)."""
-    variance: list[list[list[float]]]
-    """[group][channel] -> noise variance at those intensities."""
+    variance: list[list[list[FiniteFloat]]] = Field(min_length=1)
+    """[group][channel] -> noise variance (>= 0) at those intensities."""
     threshold: float = Field(1.0, ge=1.0, le=10.0)
     """Residual energy must exceed ``threshold * s2`` before any input is given back."""
+
+    @model_validator(mode="after")
+    def _check(self) -> NoiseCurve:
+        """Same layout in both lists: every group the same number of channels (at least one),
+        every channel at least one knot; levels non-decreasing, variances non-negative."""
+        if len(self.levels) != len(self.variance):
+            raise ValueError(f"levels and variance need the same channel groups (got "
+                             f"{len(self.levels)} and {len(self.variance)})")
+        channels = len(self.levels[0])
+        for g, (lv_g, var_g) in enumerate(zip(self.levels, self.variance, strict=True)):
+            if not lv_g or len(lv_g) != channels or len(var_g) != channels:
+                raise ValueError(f"group {g} needs {max(channels, 1)} channel(s) in levels and "
+                                 f"variance (got {len(lv_g)} and {len(var_g)})")
+            for c, (lv, var) in enumerate(zip(lv_g, var_g, strict=True)):
+                where = f"[{g}][{c}]"
+                if not lv or len(lv) != len(var):
+                    raise ValueError(f"levels{where} and variance{where} need the same number "
+                                     f"of knots, at least one (got {len(lv)} and {len(var)})")
+                down = next((k for k in range(1, len(lv)) if lv[k] < lv[k - 1]), None)
+                if down is not None:
+                    raise ValueError(f"levels{where} must be increasing (knot {down}: "
+                                     f"{lv[down]:g} after {lv[down - 1]:g})")
+                if min(var) < 0:
+                    raise ValueError(f"variance{where} holds a negative noise variance "
+                                     f"({min(var):g})")
+        return self
 
     def summary(self, scales: Sequence[float] | None = None) -> str:
         """Noise std range per group on the image's scale (`scales`: per-group intensity scale)."""
@@ -179,3 +212,58 @@ def estimate_curve(samples: Sequence[Sequence[tuple[np.ndarray, np.ndarray]]],
         levels.append([lv for lv, _ in curves])
         variance.append([v for _, v in curves])
     return NoiseCurve(levels=levels, variance=variance, threshold=threshold)
+
+
+def _neighbours(x: torch.Tensor) -> torch.Tensor:
+    """The 8 neighbours of every pixel (N x C x 8 x H x W; mirrored at the edges, so that a
+    pixel on the border is never its own neighbour)."""
+    h, w = x.shape[-2:]
+    padded = F.pad(x, (1, 1, 1, 1), mode="reflect")
+    cells = [padded[:, :, dy:dy + h, dx:dx + w] for dy in range(3) for dx in range(3)
+             if (dy, dx) != (1, 1)]
+    return torch.stack(cells, dim=2)
+
+
+def repair_outliers(x: torch.Tensor, curve: NoiseCurve, groups: Sequence[int]) -> torch.Tensor:
+    """Replace isolated outliers of normalised windows `x` (N x C x H x W) by the median of
+    their 8 neighbours.
+
+    A pixel is an isolated outlier when it lies more than `ISOLATED` noise stds above the
+    brightest of its neighbours or below the darkest: a hot or dead pixel, a cosmic ray, a
+    saturated spike. Left in, such a pixel is context for every network output within the
+    receptive field, and one 4095 in an image near 100 shifts hundreds of pixels around it.
+    Structures that span two or more pixels (a line one pixel wide, a spot) have a neighbour
+    about as bright and are never touched. The noise std is the curve's at the neighbours'
+    median, floored at the median std of the curve (dark, clipped backgrounds measure almost
+    no noise, and single photons there are not outliers).
+    """
+    levels, variance = curve.tensors(groups, x.device)
+    nb = _neighbours(x)
+    med = nb.median(dim=2).values
+    floor = variance.median(dim=-1, keepdim=True).values[..., None]
+    std = _interp(med, levels, variance).clamp_min(0.0).maximum(floor).sqrt()
+    hot = x - nb.amax(dim=2) > ISOLATED * std
+    dead = nb.amin(dim=2) - x > ISOLATED * std
+    return torch.where(hot | dead, med, x)
+
+
+@dataclass(frozen=True)
+class Refine:
+    """What a model with a measured noise curve does around its network: the outlier repair
+    of the input (always) and the detail restore of the output (when `detail`)."""
+
+    curve: NoiseCurve
+    detail: bool = True
+
+    @property
+    def halo(self) -> int:
+        """Extra context (pixels) on top of the network's for exact tiles."""
+        return REPAIR_HALO + (DETAIL_HALO if self.detail else 0)
+
+    def before(self, x: torch.Tensor, groups: Sequence[int]) -> torch.Tensor:
+        """The network's input: `x` with isolated outliers repaired."""
+        return repair_outliers(x, self.curve, groups)
+
+    def after(self, x: torch.Tensor, mu: torch.Tensor, groups: Sequence[int]) -> torch.Tensor:
+        """The output: the network's `mu`, with detail restored from the repaired `x`."""
+        return apply_curve(x, mu, self.curve, groups) if self.detail else mu

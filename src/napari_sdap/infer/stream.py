@@ -27,7 +27,7 @@ from napari_sdap.axes import PlaneView
 from napari_sdap.errors import DeviceError
 from napari_sdap.infer.passes import run_mode
 from napari_sdap.infer.planes import DenoiseStep
-from napari_sdap.infer.refine import NoiseCurve, apply_curve
+from napari_sdap.infer.refine import Refine
 from napari_sdap.infer.tiling import Tile, batches, exact_halo, plan_tiles, split_tiles, tile_size
 from napari_sdap.model.device import use_bf16
 from napari_sdap.model.normalize import Normalization, check_finite
@@ -82,13 +82,13 @@ def tile_result(norm: Normalization, view: PlaneView, tile: Tile, window_out: np
 
 
 class _Engine:
-    """The network on its device, applied to batches of windows, then the detail restore
-    (`refine`) when a noise `curve` is given."""
+    """The network on its device, applied to batches of windows, with the outlier repair and
+    detail restore of `refine` around it when given."""
 
     def __init__(self, net: nn.Module, device: torch.device, mode: str, pd_stride: int,
-                 compile: bool, curve: NoiseCurve | None = None) -> None:
+                 compile: bool, refine: Refine | None = None) -> None:
         self.device, self.mode, self.pd = device, mode, pd_stride
-        self.curve = curve
+        self.refine = refine
         self.bf16 = use_bf16(device)
         self.cuda = device.type == "cuda"
         net = net.to(device).eval()
@@ -107,6 +107,9 @@ class _Engine:
     def __call__(self, x: torch.Tensor, groups: list[int] | None = None) -> np.ndarray:
         """Outputs for a batch of windows of channel `groups` (None: network only)."""
         x = x.to(self.device, non_blocking=True)
+        refine = self.refine if groups is not None else None
+        if refine is not None:
+            x = refine.before(x, groups)
         cudnn = torch.backends.cudnn
         before = cudnn.benchmark
         cudnn.benchmark = self.cuda  # autotune the few tile shapes
@@ -114,8 +117,8 @@ class _Engine:
             y = run_mode(self.net, x, self.mode, self.pd, self.bf16)
         finally:
             cudnn.benchmark = before
-        if self.curve is not None and groups is not None:
-            y = apply_curve(x, y, self.curve, groups)
+        if refine is not None:
+            y = refine.after(x, y, groups)
         return y.float().cpu().numpy()
 
 
@@ -128,18 +131,18 @@ def _is_oom(err: BaseException) -> bool:
 def iter_tiles(net: nn.Module, norm: Normalization, array: Any, view: PlaneView, out: Any, *,
                mode: str, pd_stride: int, device: torch.device, tile: int | None = None,
                batch: int = 1, read_workers: int = 2, compile: bool = False,
-               curve: NoiseCurve | None = None) -> Iterator[DenoiseStep]:
+               refine: Refine | None = None) -> Iterator[DenoiseStep]:
     """Denoise every plane of `array` into `out` (same shape) tile by tile.
 
     Yields one `DenoiseStep` per batch of tiles. `out` receives the result cast to its dtype
     (see `cast_output`). The tiled result equals whole-plane inference (`passes.run_mode`,
-    followed by the detail restore `refine.apply_curve` when a noise `curve` is given).
+    with the outlier repair and detail restore of `refine` around it when given).
     """
     s = 1 if mode == "bsn" else pd_stride
-    halo = exact_halo(int(net.radius), mode, pd_stride, curve is not None)
+    halo = exact_halo(int(net.radius), mode, pd_stride, refine.halo if refine else 0)
     width = int(getattr(net, "width", 64))
     edge = tile_size(tile or auto_tile(device, width, halo, batch), s)
-    engine = _Engine(net, device, mode, pd_stride, compile, curve)
+    engine = _Engine(net, device, mode, pd_stride, compile, refine)
     pending = plan_tiles(view, edge, halo, s)
     total, done, pixels = len(pending), 0, 0
     out_dtype = np.dtype(out.dtype)

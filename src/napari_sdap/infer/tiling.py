@@ -34,11 +34,11 @@ DETAIL_HALO = 3
 """Extra context of the detail restore (`refine`): half its 7 x 7 residual-energy window."""
 
 
-def exact_halo(radius: int, mode: str, pd_stride: int, detail: bool = False) -> int:
+def exact_halo(radius: int, mode: str, pd_stride: int, extra: int = 0) -> int:
     """Pixels of context each side of a tile needs for `mode` with stride-aligned windows
-    (plus `DETAIL_HALO` with the detail restore)."""
+    (plus `extra` for the steps around the network: `refine.Refine.halo`)."""
     s = 1 if mode == "bsn" else pd_stride
-    return radius * s + (radius if mode == "sdap_e" else 0) + (DETAIL_HALO if detail else 0)
+    return radius * s + (radius if mode == "sdap_e" else 0) + extra
 
 
 def tile_size(tile: int, pd_stride: int) -> int:

@@ -100,6 +100,18 @@ class BlindSpotNet(nn.Module):
         with torch.no_grad():  # start near a zero output, not at a large random offset
             self.tail[-1].weight.mul_(0.1)
 
+    @torch.no_grad()
+    def start_at(self, batch: torch.Tensor) -> None:
+        """Shift the output bias so that the mean output on `batch` (normalised training
+        patches, N x C x H x W) equals the batch's per-channel mean.
+
+        Called before the first training step: the untrained network then returns about the
+        data's mean instead of a random offset, so a model stopped after a few steps (or shown
+        in a live preview) stays on the input's intensity scale.
+        """
+        out = self(batch).mean(dim=(0, 2, 3))
+        self.tail[-1].bias.add_(batch.mean(dim=(0, 2, 3)) - out)
+
     @property
     def radius(self) -> int:
         """Receptive-field radius in pixels of the network input (29 for the paper's M=9)."""
