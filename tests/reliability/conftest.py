@@ -26,3 +26,13 @@ def model_file(gray_model, tmp_path_factory) -> Path:
     path = tmp_path_factory.mktemp("models") / "gray.safetensors"
     gray_model.save(path)
     return path
+
+
+@pytest.fixture
+def cache(tmp_path, monkeypatch):
+    """The napari plugin's default output folder, moved into the test's own folder."""
+    from napari_sdap._napari import store as store_module
+
+    folder = tmp_path / "cache"
+    monkeypatch.setattr(store_module, "default_folder", lambda: folder)
+    return folder

@@ -33,13 +33,6 @@ class SlowArray:
 
 
 @pytest.fixture
-def cache(tmp_path, monkeypatch):
-    folder = tmp_path / "cache"
-    monkeypatch.setattr(store_module, "default_folder", lambda: folder)
-    return folder
-
-
-@pytest.fixture
 def notifications():
     from napari.utils.notifications import NotificationSeverity, notification_manager
 

@@ -15,19 +15,11 @@ import pytest
 pytest.importorskip("napari", reason="napari tests need the [napari] extra")
 
 import napari_sdap
-from napari_sdap._napari import store as store_module
 from napari_sdap._napari.widget_denoise import DenoiseWidget
 
 from .helpers import noisy
 
 ROOT = Path(__file__).resolve().parents[2]
-
-
-@pytest.fixture
-def cache(tmp_path, monkeypatch):
-    folder = tmp_path / "cache"
-    monkeypatch.setattr(store_module, "default_folder", lambda: folder)
-    return folder
 
 
 @pytest.fixture

@@ -20,13 +20,6 @@ from .helpers import TINY, noisy
 
 
 @pytest.fixture
-def cache(tmp_path, monkeypatch):
-    folder = tmp_path / "cache"
-    monkeypatch.setattr(store_module, "default_folder", lambda: folder)
-    return folder
-
-
-@pytest.fixture
 def notes():
     """Messages of the notifications napari got during the test, by severity name."""
     from napari.utils.notifications import notification_manager
