@@ -185,6 +185,10 @@ def run_sdap(task: Task, args: argparse.Namespace) -> tuple[dict[str, list[np.nd
     for spec in args.modes:  # "mode", "mode@pd_stride", either + "-plain" (no detail restore)
         spec, plain = spec.removesuffix("-plain"), spec.endswith("-plain")
         mode, _, pd = spec.partition("@")
+        if mode == "teacher":  # the blind-spot network's own mode, whatever auto picks
+            from napari_sdap.api.distillation import teacher_mode
+
+            mode = teacher_mode(model)
         inference.pd_stride = int(pd) if pd else default_pd
         name = model.resolve_mode(mode)
         label = ((f"{mode}={name}" if mode == "auto" else name) + (f"@{pd}" if pd else "")
@@ -195,6 +199,8 @@ def run_sdap(task: Task, args: argparse.Namespace) -> tuple[dict[str, list[np.nd
     info = {"train_s": round(train_s, 1), "train_clock_s": round(train_cpu_s, 1),
             "clock": args.clock, "infer_s": round(time.perf_counter() - t1, 1),
             "steps": steps, "stride": model.config.training.stride,
+            "student_steps": model.record.student_steps,
+            "student_s": round(model.record.student_seconds, 1),
             "pd_stride": model.config.inference.pd_stride,
             "noise": describe_noise(model.record.noise)}
     return outs, info
@@ -291,8 +297,9 @@ def parse(argv: list[str] | None = None) -> argparse.Namespace:
                         "(fair on a shared machine with --threads 1)")
     p.add_argument("--stride", default="auto", help="'auto' or an RSG stride")
     p.add_argument("--modes", default="auto",
-                   help="inference modes, e.g. auto,bsn,sdap_e,sdap_e@3,auto-plain (@: PD stride; "
-                        "-plain: without the detail restore)")
+                   help="inference modes, e.g. auto,teacher,bsn,sdap_e,sdap_e@3,auto-plain (@: PD "
+                        "stride; -plain: without the detail restore; teacher: the blind-spot "
+                        "network's own mode)")
     p.add_argument("--width", type=int)
     p.add_argument("--blocks", type=int)
     p.add_argument("--batch", type=int)

@@ -18,6 +18,7 @@ __all__ = [
     "NetworkConfig",
     "NormalizationConfig",
     "SDAPConfig",
+    "StudentConfig",
     "TilingConfig",
     "TrainingConfig",
     "apply_overrides",
@@ -82,9 +83,11 @@ class NormalizationConfig(_Strict):
 class InferenceConfig(_Strict):
     """How the trained network is applied."""
 
-    mode: Literal["auto", "sdap", "sdap_e", "bsn"] = "auto"
-    """`sdap`: one pixel-shuffle pass; `sdap_e`: plus one full-resolution pass; `bsn`: stride 1;
-    `auto`: `bsn` for a model trained at stride 1, else `sdap_e`."""
+    mode: Literal["auto", "student", "sdap", "sdap_e", "bsn"] = "auto"
+    """`student`: the distilled non-blind network; `sdap`: one pixel-shuffle pass of the
+    blind-spot teacher; `sdap_e`: plus one full-resolution pass; `bsn`: stride 1; `auto`:
+    `student` when the model has one, else `bsn` for a model trained at stride 1, else
+    `sdap_e`."""
     pd_stride: int = Field(2, ge=1, le=8)
     """Pixel-shuffle stride of the `sdap` pass (paper: 2)."""
     restore_detail: bool = True
@@ -106,6 +109,37 @@ class TilingConfig(_Strict):
     """Use torch.compile for the network (CUDA only)."""
 
 
+class StudentConfig(_Strict):
+    """The student distilled from the blind-spot teacher after training (`model.student`)."""
+
+    student: bool = True
+    """Distil a student at the end of training; `mode="auto"` then denoises with it."""
+    student_width: int = Field(32, ge=4, le=512)
+    """Feature channels of the student's convolutions."""
+    student_dilations: list[int] = Field(default_factory=lambda: [1, 2, 3, 4, 3, 2, 1],
+                                         min_length=1, max_length=32)
+    """Dilation of each residual 3x3 layer (receptive-field radius 2 + their sum)."""
+    student_steps: int = Field(500, ge=1, le=10_000_000)
+    """Optimiser steps of the distillation."""
+    student_batch: int = Field(8, ge=1, le=4096)
+    """Patches per distillation step."""
+    student_patch: int = Field(64, ge=16, le=4096)
+    """Edge of the distillation patches, in pixels."""
+    student_lr: float = Field(2e-3, gt=0, le=1.0)
+    """Peak Adam learning rate of the distillation (cosine decay, L1 loss)."""
+    target_pixels: int = Field(1_000_000, ge=4096)
+    """Pixels of the training images the teacher denoises as the student's targets."""
+    target_flips: Literal[1, 2, 4, 8] = 1
+    """Average the teacher over this many flips/rotations of each target window."""
+
+    @model_validator(mode="after")
+    def _check(self) -> StudentConfig:
+        if any(d < 1 or d > 64 for d in self.student_dilations):
+            raise ValueError(f"student_dilations must be integers 1..64 (got "
+                             f"{self.student_dilations})")
+        return self
+
+
 class SDAPConfig(_Strict):
     """Everything that defines a napari-sdap model and how it is trained and applied."""
 
@@ -114,6 +148,7 @@ class SDAPConfig(_Strict):
     normalization: NormalizationConfig = Field(default_factory=NormalizationConfig)
     inference: InferenceConfig = Field(default_factory=InferenceConfig)
     tiling: TilingConfig = Field(default_factory=TilingConfig)
+    student: StudentConfig = Field(default_factory=StudentConfig)
     channel_mode: Literal["auto", "joint", "independent"] = "auto"
     """`joint`: channels enter the network together (RGB); `independent`: each channel is its own
     gray image with its own normalisation (fluorescence); `auto`: joint for an interleaved last
@@ -148,20 +183,25 @@ PRESETS: dict[str, dict[str, dict[str, Any]]] = {
     "paper": {
         "network": {"width": 128, "blocks": 9},
         "training": {"steps": 2000, "batch_size": 16, "patch_size": 120},
+        "student": {"student_width": 64, "student_steps": 3000, "student_batch": 16,
+                    "student_patch": 96, "target_pixels": 16_000_000, "target_flips": 8},
     },
     "fast": {  # C=32, M=3: more PSNR per CPU second than C=48, M=5 (3-4x cheaper per step)
         "network": {"width": 32, "blocks": 3},  # (docs/benchmarks.md, "Time to quality")
         "training": {"steps": 250, "batch_size": 8, "patch_size": 72, "learning_rate": 1e-3},
+        "student": {"student_width": 32, "student_steps": 500},
     },
     "tiny": {
         "network": {"width": 16, "blocks": 2},
         "training": {"steps": 300, "batch_size": 4, "patch_size": 48, "learning_rate": 1e-3},
+        "student": {"student_width": 8, "student_dilations": [1, 2, 1], "student_steps": 60,
+                    "student_batch": 2, "student_patch": 32, "target_pixels": 16384},
     },
 }
 """Network and training defaults per preset: `paper` is DBSNl as published (3.66 M parameters),
 `fast` runs on a laptop CPU, `tiny` is for demos and tests."""
 
-_SECTIONS = ("network", "training", "normalization", "inference", "tiling")
+_SECTIONS = ("network", "training", "normalization", "inference", "tiling", "student")
 _TOP = ("channel_mode", "device", "seed")
 
 

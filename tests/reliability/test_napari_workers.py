@@ -14,7 +14,7 @@ from napari_sdap._napari import store as store_module
 from napari_sdap._napari.session import session_for
 from napari_sdap._napari.widget_denoise import DenoiseWidget
 from napari_sdap._napari.widget_train import TrainWidget
-from napari_sdap.model import network
+from napari_sdap.model import network, student
 
 from .helpers import TINY, noisy
 
@@ -70,16 +70,17 @@ def _shown(notes, raised):
 
 @pytest.fixture
 def failing_forward(monkeypatch):
-    """Make every forward pass of the network raise `fail["error"]()` while it is set."""
+    """Make every forward pass of the networks (teacher and student) raise `fail["error"]()`
+    while it is set."""
     fail: dict = {"error": None}  # a function that makes the exception
-    forward = network.BlindSpotNet.forward
+    for cls in (network.BlindSpotNet, student.StudentNet):
 
-    def patched(self, x):
-        if fail["error"] is not None:
-            raise fail["error"]()
-        return forward(self, x)
+        def patched(self, x, forward=cls.forward):
+            if fail["error"] is not None:
+                raise fail["error"]()
+            return forward(self, x)
 
-    monkeypatch.setattr(network.BlindSpotNet, "forward", patched)
+        monkeypatch.setattr(cls, "forward", patched)
     return fail
 
 

@@ -80,7 +80,7 @@ def test_an_error_inside_training_stops_cleanly():
 def test_ctrl_c_during_denoise_returns_nothing(gray_model):
     stack = noisy((3, 24, 24))
     calls = {"n": 0}
-    real = gray_model.network.forward
+    real = gray_model.net(gray_model.resolve_mode()).forward
 
     def interrupt(x):
         calls["n"] += 1
@@ -88,7 +88,7 @@ def test_ctrl_c_during_denoise_returns_nothing(gray_model):
             raise KeyboardInterrupt
         return real(x)
 
-    with mock.patch.object(gray_model.network, "forward", interrupt):
+    with mock.patch.object(gray_model.net(gray_model.resolve_mode()), "forward", interrupt):
         with pytest.raises(KeyboardInterrupt):
             gray_model.denoise(stack, "ZYX")
 
@@ -116,7 +116,8 @@ def test_unknown_or_absent_devices(gray_model, device, words):
 
 
 def test_unknown_inference_mode(gray_model):
-    with pytest.raises(ConfigError, match=r"mode must be one of 'auto', 'sdap', 'sdap_e', 'bsn' "
+    with pytest.raises(ConfigError, match=r"mode must be one of 'auto', 'student', 'sdap', "
+                                          r"'sdap_e', 'bsn' "
                                           r"\(got 'fast'\)"):
         gray_model.denoise(noisy((16, 16)), mode="fast")
 

@@ -18,9 +18,14 @@ from napari_sdap.errors import DeviceError, InputError, OutputError
 from .helpers import digest, folder_state, noisy
 
 
+def running(model):
+    """The network mode auto runs (the student when the model has one)."""
+    return model.net(model.resolve_mode())
+
+
 def _oom_above(model, pixels: int, calls: list[int]):
     """Make the network raise CUDA's OutOfMemoryError on inputs larger than `pixels`."""
-    real = model.network.forward
+    real = running(model).forward
 
     def forward(x):
         calls.append(x.shape[-2] * x.shape[-1])
@@ -36,7 +41,7 @@ def test_out_of_memory_halves_the_tile_and_gives_the_same_result(gray_model, mon
     expected = gray_model.denoise(image, "ZYX", tile=128)
     calls: list[int] = []
     limit = 120 * 120  # a 128-pixel tile (plus halo) "does not fit", a 64-pixel one does
-    monkeypatch.setattr(gray_model.network, "forward", _oom_above(gray_model, limit, calls))
+    monkeypatch.setattr(running(gray_model), "forward", _oom_above(gray_model, limit, calls))
     out = np.full(image.shape, np.nan, np.float32)
     steps = list(gray_model.iter_denoise(image, out, "ZYX", tile=128))
     assert max(calls) > limit  # the first, large tiles really failed
@@ -47,7 +52,7 @@ def test_out_of_memory_halves_the_tile_and_gives_the_same_result(gray_model, mon
 
 
 def test_out_of_memory_even_with_the_smallest_tile_is_a_device_error(gray_model, monkeypatch):
-    monkeypatch.setattr(gray_model.network, "forward", _oom_above(gray_model, 0, []))
+    monkeypatch.setattr(running(gray_model), "forward", _oom_above(gray_model, 0, []))
     with pytest.raises(DeviceError, match=r"ran out of memory even with \d+-pixel tiles; use a "
                                           r"smaller model"):
         gray_model.denoise(noisy((64, 64)), tile=64)
@@ -84,7 +89,7 @@ def test_stopping_between_tiles_leaves_unfinished_tiles_untouched(gray_model):
 @pytest.mark.parametrize("name", ["out.tif", "out.zarr", "out.ome.zarr"])
 def test_ctrl_c_during_tiled_denoise_to_a_file_leaves_nothing(gray_model, tmp_path, name,
                                                               monkeypatch):
-    real = gray_model.network.forward
+    real = running(gray_model).forward
     calls = {"n": 0}
 
     def interrupt(x):
@@ -93,7 +98,7 @@ def test_ctrl_c_during_tiled_denoise_to_a_file_leaves_nothing(gray_model, tmp_pa
             raise KeyboardInterrupt
         return real(x)
 
-    monkeypatch.setattr(gray_model.network, "forward", interrupt)
+    monkeypatch.setattr(running(gray_model), "forward", interrupt)
     before = folder_state(tmp_path)
     with pytest.raises(KeyboardInterrupt):
         gray_model.denoise(noisy((2, 64, 64)), "ZYX", tile=16, output=tmp_path / name)

@@ -40,7 +40,7 @@ def test_learning_rate_warmup_then_cosine():
 
 def test_records_per_step(noisy_pair):
     _, noisy = noisy_pair
-    records = list(iter_train(noisy, steps=4, stride=2, **TINY))
+    records = list(iter_train(noisy, steps=4, stride=2, student=False, **TINY))
     assert [r.step for r in records] == [1, 2, 3, 4]
     assert all(r.steps == 4 for r in records)
     for r in records:

@@ -12,33 +12,64 @@ __all__ = ["LossPlot"]
 
 
 class LossPlot(QWidget):
-    """Training loss per step (thin) and its running mean (thick); log scale when it spans >10x."""
+    """Training loss per step (thin) and its running mean (thick) for each stage: the teacher
+    (blue / orange) then the student's distillation (green), each on its own scale (they are
+    different losses); log scale when a stage's losses span >10x."""
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.losses: list[float] = []
+        self.student: list[float] = []
         self.setMinimumHeight(110)
         self.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Fixed)
-        self.setToolTip("Training loss (cyclic sampling-difference loss). It levels off but does "
-                        "not go to zero: the target is itself noisy.")
+        self.setToolTip("Teacher: cyclic sampling-difference loss; it levels off but does not go "
+                        "to zero (the target is itself noisy). Student: mean difference from the "
+                        "teacher's result, on its own scale.")
 
-    def set_losses(self, losses: list[float]) -> None:
+    def set_losses(self, losses: list[float], student: list[float] | None = None) -> None:
         self.losses = [v for v in losses if math.isfinite(v)]
+        self.student = [v for v in student or [] if math.isfinite(v)]
         self.update()
 
-    def append(self, loss: float) -> None:
+    def append(self, loss: float, stage: str = "teacher") -> None:
         if math.isfinite(loss):
-            self.losses.append(loss)
+            (self.student if stage == "student" else self.losses).append(loss)
             self.update()
 
-    def smoothed(self) -> list[float]:
-        """Exponential running mean of the losses."""
+    @staticmethod
+    def smoothed(values: list[float]) -> list[float]:
+        """Exponential running mean of `values`."""
         out, m = [], None
-        alpha = 2 / (1 + max(5, len(self.losses) // 20))
-        for v in self.losses:
+        alpha = 2 / (1 + max(5, len(values) // 20))
+        for v in values:
             m = v if m is None else (1 - alpha) * m + alpha * v
             out.append(m)
         return out
+
+    def _stage(self, p: QPainter, vals: list[float], box: tuple[float, float, float, float],
+               colours: tuple[QColor, QColor]) -> str:
+        """Draw one stage's curves in `box` (left, top, right, bottom); returns its scale text."""
+        left, top, right, bottom = box
+        lo, hi = min(vals), max(vals)
+        log = lo > 0 and hi / lo > 10
+        f = (lambda v: math.log10(v)) if log else (lambda v: v)
+        flo, span = f(lo), (f(hi) - f(lo)) or 1.0
+        n = len(vals)
+
+        def pt(i: int, v: float) -> QPointF:
+            return QPointF(left + (right - left) * i / max(1, n - 1),
+                           bottom - (bottom - top) * (f(v) - flo) / span)
+
+        for series, colour, width in ((vals, colours[0], 1.0),
+                                      (self.smoothed(vals), colours[1], 2.0)):
+            path = QPainterPath(pt(0, series[0]))
+            stepi = max(1, n // max(1, int(right - left)))  # at most ~1 point per pixel
+            for i in range(stepi, n, stepi):
+                path.lineTo(pt(i, series[i]))
+            path.lineTo(pt(n - 1, series[-1]))
+            p.setPen(QPen(colour, width))
+            p.drawPath(path)
+        return f"{lo:.3g}-{hi:.3g}" + (" log" if log else "")
 
     def paintEvent(self, event) -> None:
         p = QPainter(self)
@@ -50,32 +81,18 @@ class LossPlot(QWidget):
             p.drawText(8, h // 2, "loss plot: starts with training")
             p.end()
             return
-        vals = self.losses
-        lo, hi = min(vals), max(vals)
-        log = lo > 0 and hi / lo > 10
-        f = (lambda v: math.log10(v)) if log else (lambda v: v)
-        flo, fhi = f(lo), f(hi)
-        span = (fhi - flo) or 1.0
-        left, top, right, bottom = 44, 8, w - 8, h - 18
-        n = len(vals)
-
-        def pt(i: int, v: float) -> QPointF:
-            x = left + (right - left) * i / max(1, n - 1)
-            y = bottom - (bottom - top) * (f(v) - flo) / span
-            return QPointF(x, y)
-
-        for series, colour, width in ((vals, QColor(90, 140, 200), 1.0),
-                                      (self.smoothed(), QColor(255, 190, 70), 2.0)):
-            path = QPainterPath(pt(0, series[0]))
-            stepi = max(1, n // max(1, right - left))  # at most ~1 point per pixel
-            for i in range(stepi, n, stepi):
-                path.lineTo(pt(i, series[i]))
-            path.lineTo(pt(n - 1, series[-1]))
-            p.setPen(QPen(colour, width))
-            p.drawPath(path)
+        left, top, right, bottom = 8.0, 8.0, w - 8.0, h - 18.0
+        total = len(self.losses) + len(self.student)
+        split = left + (right - left) * len(self.losses) / total if len(self.student) > 1 \
+            else right
+        text = "teacher " + self._stage(p, self.losses, (left, top, split, bottom),
+                                        (QColor(90, 140, 200), QColor(255, 190, 70)))
+        if len(self.student) > 1:
+            text += "   student " + self._stage(p, self.student, (split, top, right, bottom),
+                                                (QColor(90, 170, 120), QColor(140, 230, 150)))
+            p.setPen(QColor(110, 110, 110))
+            p.drawLine(QPointF(split, top), QPointF(split, bottom))
         p.setPen(QColor(170, 170, 170))
-        p.drawText(2, top + 10, f"{hi:.3g}")
-        p.drawText(2, bottom, f"{lo:.3g}")
-        p.drawText(left, h - 4, f"step {n}   loss {vals[-1]:.4g}" + ("   (log)" if log else ""))
-        p.drawLine(left, bottom, right, bottom)
+        p.drawText(int(left), h - 4, f"step {total}   {text}")
+        p.drawLine(int(left), int(bottom), int(right), int(bottom))
         p.end()

@@ -66,8 +66,9 @@ class DenoiseWidget(StopOnClose, QWidget):
         self.model_label.setWordWrap(True)
         self.load_btn = QPushButton("Load model...")
         self.mode = QComboBox()
-        self.mode.addItems(["auto", "sdap_e", "sdap", "bsn"])
-        self.mode.setToolTip("auto: what the model was trained for (bsn for white noise, sdap_e "
+        self.mode.addItems(["auto", "student", "sdap_e", "sdap", "bsn"])
+        self.mode.setToolTip("auto: the distilled student when the model has one (fastest), "
+                             "else what the model was trained for (bsn for white noise, sdap_e "
                              "for correlated noise); sdap is faster, sdap_e sharper")
         self.device = QComboBox()
         self.device.addItems(device_choices())

@@ -168,8 +168,8 @@ class TrainWidget(StopOnClose, QWidget):
                 self.noise.info(describe_noise(rec.model.record.noise))
             self.progress.setRange(0, rec.steps - self._start_step)
             self.progress.setValue(rec.step - self._start_step)
-            self.plot.append(rec.loss)
-            self.status.info(f"step {rec.step}/{rec.steps}  loss {rec.loss:.4g}  "
+            self.plot.append(rec.loss, rec.stage)
+            self.status.info(f"{rec.stage} step {rec.step}/{rec.steps}  loss {rec.loss:.4g}  "
                              f"{rec.steps_per_s:.1f} steps/s  ~{rec.eta_s:.0f} s left")
         elif isinstance(rec, Preview) and self.layer_name in self.viewer.layers:
             from napari_sdap._napari.layers import show_preview
@@ -244,6 +244,6 @@ class TrainWidget(StopOnClose, QWidget):
         except Exception as err:
             report_error(err, self.status)
             return
-        self.plot.set_losses(list(model.record.losses))
+        self.plot.set_losses(list(model.record.losses), list(model.record.student_losses))
         self.noise.info(describe_noise(model.record.noise))
         self.status.info(f"loaded {path}: {self.session.describe()}")

@@ -85,6 +85,8 @@ class Progress:
     eta_s: float
     steps_per_s: float
     model: Any
+    stage: str = "teacher"
+    """`teacher` (blind-spot network) or `student` (its distillation)."""
 
 
 @dataclass(frozen=True)
@@ -174,7 +176,8 @@ def train_steps(job: TrainJob) -> Iterator[Progress | Preview | Notice]:
     try:
         for rec in run:
             model = rec.model
-            yield Progress(rec.step, rec.steps, rec.loss, rec.eta_s, rec.steps_per_s, model)
+            yield Progress(rec.step, rec.steps, rec.loss, rec.eta_s, rec.steps_per_s, model,
+                           rec.stage)
             if job.stop.is_set():
                 break
             now = time.perf_counter()

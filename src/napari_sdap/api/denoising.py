@@ -81,7 +81,7 @@ def _job(model: SDAPModel, image: Any, axes: str | None, mode: str,
     mode = model.resolve_mode(mode)
     check_min_size(view, mode, model.config.inference.pd_stride)
     inputs = array_paths(source if source is not None else full)  # files the pixels come from
-    return _Job(array, view, mode, source, inputs, full, rgba, model.refine(detail))
+    return _Job(array, view, mode, source, inputs, full, rgba, model.refine(detail, mode))
 
 
 def _device(model: SDAPModel, device: str | None) -> torch.device:
@@ -102,17 +102,18 @@ def _tile(model: SDAPModel, tile: int | None, dev: torch.device, mode: str,
     The automatic edge is the largest that fits the device, shrunk where that covers the
     plane with fewer computed window pixels (no mostly-empty last row of tiles)."""
     from napari_sdap.infer.stream import auto_tile
-    from napari_sdap.infer.tiling import balanced_tile, exact_halo
+    from napari_sdap.infer.tiling import alignment, balanced_tile, exact_halo
 
     t = model.config.tiling
     batch = t.batch_tiles if dev.type != "cpu" else 1
     tile = tile or t.tile
     if tile is None:
         pd = model.config.inference.pd_stride
-        halo = exact_halo(model.network.radius, mode, pd, extra)
+        net = model.net(mode)
+        halo = exact_halo(net.radius, mode, pd, extra)
         tile = balanced_tile(view.height, view.width,
-                             auto_tile(dev, model.config.network.width, halo, batch), halo,
-                             1 if mode == "bsn" else pd)
+                             auto_tile(dev, int(net.width), halo, batch), halo,
+                             alignment(mode, pd))
     if tile < 16:
         raise InputError(f"tile must be at least 16 pixels (got {tile}); use tile=None for "
                          f"an automatic size")
@@ -138,7 +139,7 @@ def _run(model: SDAPModel, job: _Job, out: Any, device: str, tile: int | None
     edge, batch = _tile(model, tile, dev, job.mode, job.view, job.halo)
     t = model.config.tiling
     assert model.normalization is not None  # checked by _job
-    yield from iter_tiles(model.network, model.normalization, job.array, job.view, out,
+    yield from iter_tiles(model.net(job.mode), model.normalization, job.array, job.view, out,
                           mode=job.mode, pd_stride=model.config.inference.pd_stride, device=dev,
                           tile=edge, batch=batch, read_workers=t.read_workers,
                           compile=t.compile, refine=job.refine)
@@ -216,7 +217,7 @@ def _denoise(model: SDAPModel, job: _Job, device: str, tile: int | None, output:
         dev = _device(model, device)
         edge, _ = _tile(model, tile, dev, job.mode, job.view, job.halo)
         assert model.normalization is not None
-        result = lazy_denoise(model.network, model.normalization, job.array, job.view,
+        result = lazy_denoise(model.net(job.mode), model.normalization, job.array, job.view,
                               mode=job.mode, pd_stride=model.config.inference.pd_stride,
                               device=dev, tile=edge, dtype=dt,
                               refine=job.refine)

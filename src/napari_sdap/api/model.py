@@ -9,22 +9,18 @@ from typing import Any
 
 import numpy as np
 import torch
-from pydantic import BaseModel, ConfigDict, Field, FiniteFloat, ValidationError, field_validator
+from pydantic import BaseModel, ConfigDict, Field, FiniteFloat, field_validator
 
 from napari_sdap.config import SDAPConfig, config_from_preset
-from napari_sdap.errors import InputError, ModelFileError, SdapError
+from napari_sdap.errors import InputError
 from napari_sdap.infer.passes import resolve_mode
 from napari_sdap.infer.planes import DenoiseStep
 from napari_sdap.infer.refine import NoiseCurve, Refine
-from napari_sdap.model.checks import (
-    check_consistency,
-    check_meta_keys,
-    check_weights,
-    weight_layout,
-)
-from napari_sdap.model.files import invalid_meta, read_model_file, write_model_file
+from napari_sdap.model.checks import STUDENT_PREFIX
+from napari_sdap.model.files import write_model_file
 from napari_sdap.model.network import BlindSpotNet
 from napari_sdap.model.normalize import Normalization
+from napari_sdap.model.student import StudentNet
 
 __all__ = ["SDAPModel", "TrainingRecord", "create_model", "load_model"]
 
@@ -42,6 +38,13 @@ class TrainingRecord(BaseModel):
     noise: dict[str, Any] | None = None
     """The measured noise correlation (`training.noise.NoiseEstimate` as a dict)."""
     trained_on: list[str] = Field(default_factory=list)
+    student_steps: int = Field(0, ge=0)
+    """Distillation steps of the student (0: no student)."""
+    student_losses: list[float] = Field(default_factory=list)
+    student_seconds: FiniteFloat = Field(0.0, ge=0.0)
+    student_fidelity: FiniteFloat | None = Field(None, ge=0.0)
+    """Squared difference of the student from the teacher's result, relative to the noisy
+    input's, when the distillation ended (kept at most `distillation.MAX_FIDELITY`)."""
     versions: dict[str, str] = Field(default_factory=dict)
 
     @field_validator("noise")
@@ -72,13 +75,16 @@ class SDAPModel:
     def __init__(self, config: SDAPConfig, network: BlindSpotNet | None = None,
                  normalization: Normalization | None = None,
                  record: TrainingRecord | None = None,
-                 noise_curve: NoiseCurve | None = None) -> None:
+                 noise_curve: NoiseCurve | None = None,
+                 student: StudentNet | None = None) -> None:
         self.config = config
         self.network = network if network is not None else build_network(config)
         self.normalization = normalization
         self.record = record or TrainingRecord(seed=config.seed, versions=_versions())
         self.noise_curve = noise_curve
         """Noise variance against intensity, measured when training ended (detail restore)."""
+        self.student = student
+        """The non-blind network distilled from the blind-spot teacher (`model.student`)."""
 
     def describe_detail(self) -> str:
         """One line for users: whether the detail restore is used, and the noise it measured."""
@@ -91,21 +97,31 @@ class SDAPModel:
         return (f"detail restore {state}: {self.noise_curve.summary(scales)}, threshold "
                 f"{self.noise_curve.threshold:g}")
 
-    def refine(self, detail: bool | None = None) -> Refine | None:
+    def refine(self, detail: bool | None = None, mode: str | None = None) -> Refine | None:
         """The steps around the network: outlier repair, and the detail restore when on; None
         when the noise was never measured (untrained, or a file from an earlier napari-sdap).
 
-        `detail`: True / False for this call, None for `config.inference.restore_detail`."""
+        `detail`: True / False for this call, None for `config.inference.restore_detail`. The
+        student (`mode="student"`) learned the restored output: it gets the repair only."""
         if self.noise_curve is None:
             return None
         on = self.config.inference.restore_detail if detail is None else detail
-        return Refine(self.noise_curve, detail=bool(on))
+        return Refine(self.noise_curve, detail=bool(on) and mode != "student")
+
+    def net(self, mode: str) -> torch.nn.Module:
+        """The network that runs `mode` (a resolved mode): the student or the teacher."""
+        if mode == "student":
+            if self.student is None:
+                raise InputError("this model has no student; use mode 'sdap_e', 'sdap' or 'bsn'")
+            return self.student
+        return self.network
 
     def __repr__(self) -> str:
         n = self.config.network
         state = f"trained {self.record.steps} steps" if self.record.steps else "untrained"
         return (f"SDAPModel(preset={n.preset!r}, channels={n.in_channels}, width={n.width}, "
-                f"blocks={n.blocks}, stride={self.config.training.stride}, {state})")
+                f"blocks={n.blocks}, stride={self.config.training.stride}, {state}"
+                + (f", student {self.record.student_steps} steps" if self.student else "") + ")")
 
     @property
     def parameters(self) -> int:
@@ -116,7 +132,7 @@ class SDAPModel:
         """The inference mode `mode` stands for with this model."""
         if mode == "auto":
             mode = self.config.inference.mode
-        return resolve_mode(mode, self.config.training.stride)
+        return resolve_mode(mode, self.config.training.stride, self.student is not None)
 
     def iter_denoise(self, image: Any, out: Any, axes: str | None = None, *, mode: str = "auto",
                      device: str = "auto", tile: int | None = None,
@@ -207,8 +223,13 @@ class SDAPModel:
             "normalization": self.normalization.model_dump() if self.normalization else None,
             "record": self.record.model_dump(mode="json"),
             "noise_curve": self.noise_curve.model_dump() if self.noise_curve else None,
+            "student": ({"width": self.student.width, "dilations": list(self.student.dilations)}
+                        if self.student is not None else None),
         }
-        return write_model_file(path, dict(self.network.state_dict()), meta, overwrite=overwrite)
+        tensors = dict(self.network.state_dict())
+        if self.student is not None:
+            tensors.update({STUDENT_PREFIX + k: v for k, v in self.student.state_dict().items()})
+        return write_model_file(path, tensors, meta, overwrite=overwrite)
 
 
 def create_model(preset: str = "fast", channels: int = 1, **overrides: Any) -> SDAPModel:
@@ -217,39 +238,7 @@ def create_model(preset: str = "fast", channels: int = 1, **overrides: Any) -> S
 
 
 def load_model(path: str | os.PathLike[str]) -> SDAPModel:
-    """Load a model file written by `SDAPModel.save` (never unpickles).
+    """Load a model file written by `SDAPModel.save` (never unpickles; see `api.loading`)."""
+    from napari_sdap.api.loading import load
 
-    Every field and tensor is checked (the file's checksum proves no origin: anyone can
-    recompute it); whatever is wrong is a `ModelFileError` naming it, never another error."""
-    try:
-        return _load(path)
-    except SdapError:
-        raise
-    except Exception as err:  # whatever the checks missed is still one clear, typed error
-        raise ModelFileError(f"{path} could not be loaded ({type(err).__name__}: {err}); the "
-                             f"file was not written by this napari-sdap or was edited") from None
-
-
-def _load(path: str | os.PathLike[str]) -> SDAPModel:
-    tensors, meta = read_model_file(path)
-    check_meta_keys(path, meta)
-    parts: dict[str, Any] = {}
-    for key, kind in (("config", SDAPConfig), ("normalization", Normalization),
-                      ("record", TrainingRecord), ("noise_curve", NoiseCurve)):
-        value = meta.get(key)  # noise_curve: absent in files from before the detail restore
-        if value is None and key != "config":
-            parts[key] = TrainingRecord() if key == "record" else None
-            continue
-        try:
-            parts[key] = kind.model_validate(value)
-        except ValidationError as err:
-            raise invalid_meta(path, err, "" if key == "config" else key) from None
-    config: SDAPConfig = parts["config"]
-    n = config.network
-    check_weights(path, tensors, weight_layout(n.in_channels, n.out_channels, n.width, n.blocks))
-    check_consistency(path, n.in_channels, parts["normalization"], parts["noise_curve"])
-    net = BlindSpotNet(n.in_channels, n.out_channels, n.width, n.blocks)
-    net.load_state_dict(tensors, strict=True)
-    net.eval()
-    return SDAPModel(config, net, parts["normalization"], parts["record"], parts["noise_curve"])
-
+    return load(path)

@@ -33,9 +33,12 @@ CORRELATED_THRESHOLD = 1.5
 
 @dataclass(frozen=True)
 class TrainProgress(TrainStep):
-    """A `TrainStep` plus the model being trained (usable at any point)."""
+    """A `TrainStep` plus the model being trained (usable at any point) and the stage:
+    `teacher` (the blind-spot network) or `student` (its distillation, after the teacher;
+    `step` and `steps` count both stages)."""
 
     model: SDAPModel | None = None
+    stage: str = "teacher"
 
 
 def _auto_preset(device: str) -> str:
@@ -107,6 +110,10 @@ def iter_train(image: Any, axes: str | Sequence[str | None] | None = None, *,
                              seed=cfg.seed + _MEAN_SEED, augment=False).sample(_MEAN_PATCHES)
         model.network.start_at(torch.from_numpy(probe))
     model.record.trained_on.extend(f"{v.axes} {list(v.shape)}" for _, v in sources)
+    model.student = None  # a student of the teacher before this training no longer applies
+    model.record.student_steps, model.record.student_losses = 0, []
+    model.record.student_fidelity = None
+    extra = cfg.student.student_steps if cfg.student.student else 0
     t0 = time.perf_counter()
     start = model.record.steps
     try:
@@ -115,7 +122,7 @@ def iter_train(image: Any, axes: str | Sequence[str | None] | None = None, *,
             model.record.final_loss = rec.loss
             if len(model.record.losses) < _LOSS_HISTORY:
                 model.record.losses.append(round(rec.loss, 6))
-            yield TrainProgress(**asdict(rec), model=model)
+            yield TrainProgress(**{**asdict(rec), "steps": rec.steps + extra}, model=model)
     except GeneratorExit:  # stopped early: the model keeps what it learned, curve included
         _finish(model, sources, dev, start)
         raise
@@ -124,6 +131,11 @@ def iter_train(image: Any, axes: str | Sequence[str | None] | None = None, *,
     finally:
         model.record.seconds += time.perf_counter() - t0
         model.network.to("cpu")
+    if extra:
+        from napari_sdap.api.distillation import distil
+
+        for rec in distil(model, sources, dev):
+            yield TrainProgress(**asdict(rec), model=model, stage="student")
 
 
 def _finish(model: SDAPModel, sources: list[tuple[Any, Any]], dev: Any, start: int) -> None:
@@ -132,7 +144,7 @@ def _finish(model: SDAPModel, sources: list[tuple[Any, Any]], dev: Any, start: i
         return  # no step taken: the network (and any curve it has) is unchanged
     from napari_sdap.infer.sample import measure_curve
     from napari_sdap.infer.stream import _Engine, read_window
-    from napari_sdap.infer.tiling import exact_halo
+    from napari_sdap.infer.tiling import alignment, exact_halo
 
     mode = model.resolve_mode("auto")
     pd = model.config.inference.pd_stride
@@ -144,7 +156,7 @@ def _finish(model: SDAPModel, sources: list[tuple[Any, Any]], dev: Any, start: i
             lambda w: engine(engine.prepare([w]))[0],
             lambda k, t: read_window(sources[k][0], sources[k][1], norm, t),
             [v for _, v in sources], exact_halo(model.network.radius, mode, pd),
-            1 if mode == "bsn" else pd, seed=model.config.seed,
+            alignment(mode, pd), seed=model.config.seed,
             threshold=1.0 if model.config.training.stride == 1 else CORRELATED_THRESHOLD)
     except (RuntimeError, OSError) as err:  # out of memory, unreadable input: keep the training
         log.warning("could not measure the noise for the detail restore (%s); the model "

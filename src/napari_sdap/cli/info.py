@@ -23,6 +23,7 @@ def describe_model(path: Path) -> dict[str, Any]:
     _, meta = read_model_file(path)
     record = model.record.model_dump(mode="json")
     losses = record.pop("losses", [])
+    student_losses = record.pop("student_losses", [])
     return {
         "file": str(path),
         "size_bytes": path.stat().st_size,
@@ -35,7 +36,11 @@ def describe_model(path: Path) -> dict[str, Any]:
         "normalization": (model.normalization.model_dump(mode="json")
                           if model.normalization is not None else None),
         "record": {**record, "loss_points": len(losses),
-                   "first_loss": losses[0] if losses else None},
+                   "first_loss": losses[0] if losses else None,
+                   "student_final_loss": student_losses[-1] if student_losses else None},
+        "student": ({"width": model.student.width, "dilations": list(model.student.dilations),
+                     "parameters": sum(p.numel() for p in model.student.parameters())}
+                    if model.student is not None else None),
         "noise": describe_noise(model.record.noise),
         "detail": model.describe_detail(),
         "noise_curve": model.noise_curve.model_dump() if model.noise_curve else None,
@@ -57,6 +62,11 @@ def _lines(info: dict[str, Any]) -> list[str]:
         f"          final loss {rec['final_loss']}, {rec['seconds']:.1f} s",
         f"inference mode {cfg['inference']['mode']} -> {info['inference_mode']}, pd stride "
         f"{cfg['inference']['pd_stride']}; channel mode {cfg['channel_mode']}",
+        "student   " + (f"width {info['student']['width']}, dilations "
+                           f"{info['student']['dilations']}, {info['student']['parameters']:,} "
+                           f"parameters, {rec['student_steps']} steps, final loss "
+                           f"{rec['student_final_loss']}, {rec['student_seconds']:.1f} s"
+                           if info["student"] else "none (the blind-spot network denoises)"),
         f"noise     {info['noise']}",
         f"detail    {info['detail']}",
     ]

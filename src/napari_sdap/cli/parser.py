@@ -121,6 +121,9 @@ def _training(p: argparse.ArgumentParser) -> None:
                    help="network width C (overrides the preset)")
     g.add_argument("--blocks", type=_config("network", "blocks"),
                    help="residual blocks M (overrides the preset)")
+    g.add_argument("--no-student", action="store_true",
+                   help="skip the distillation of the small non-blind student after training "
+                        "(the blind-spot network alone denoises)")
     g.add_argument("--channel-mode", choices=["auto", "joint", "independent"],
                    help="channels denoised together (RGB) or independently (fluorescence)")
 
@@ -170,8 +173,9 @@ def build_parser() -> argparse.ArgumentParser:
     d.add_argument("--output", "-o", required=True, metavar="DIR", help="output folder")
     d.add_argument("--format", default="tif", choices=["tif", "zarr"],
                    help="output format: tif (ImageJ/OME TIFF) or zarr (OME-Zarr)")
-    d.add_argument("--mode", default="auto", choices=["auto", "sdap", "sdap_e", "bsn"],
-                   help="inference mode (auto: the model's choice)")
+    d.add_argument("--mode", default="auto", choices=["auto", "student", "sdap", "sdap_e", "bsn"],
+                   help="inference mode (auto: the student when the model has one, else the "
+                        "blind-spot mode it was trained for)")
     d.add_argument("--tile", type=_config("tiling", "tile"),
                    help="tile edge in pixels (default: automatic)")
     d.add_argument("--no-detail", action="store_true",

@@ -53,6 +53,8 @@ def train_settings(args: argparse.Namespace) -> dict[str, Any]:
         "blocks", "channel_mode")}
     if getattr(args, "series", None) is not None:  # only when given: older records stay valid
         settings["series"] = args.series
+    if getattr(args, "no_student", False):
+        settings["student"] = False
     return settings
 
 
@@ -81,7 +83,9 @@ def train_on(sources: list[Any], args: argparse.Namespace, rep: Reporter) -> Any
     _check_channels(sources, args.channel_mode or "auto")
     overrides = {k: v for k, v in {
         "width": args.width, "blocks": args.blocks, "patch_size": args.patch_size,
-        "batch_size": args.batch_size, "channel_mode": args.channel_mode}.items() if v is not None}
+        "batch_size": args.batch_size, "channel_mode": args.channel_mode,
+        "student": False if getattr(args, "no_student", False) else None}.items()
+        if v is not None}
     t0 = time.perf_counter()
     progress = iter_train([s.array for s in sources], [s.axes for s in sources],
                           preset=args.preset, steps=args.steps, stride=_stride(args.stride),
@@ -93,14 +97,17 @@ def train_on(sources: list[Any], args: argparse.Namespace, rep: Reporter) -> Any
             rep.info(describe_noise(model.record.noise))
             rep.info(f"training {model!r} on {len(sources)} file(s), {p.steps} steps")
             rep.start_item("training", p.steps, unit="step")
-        rep.item_progress(p.step, p.steps, f"loss {p.loss:.4f}")
+        rep.item_progress(p.step, p.steps, f"{p.stage} loss {p.loss:.4f}")
     rep.end_item()
     if model is None:  # pragma: no cover - iter_train always yields at least one step
         raise ConfigError("training ran no steps; pass --steps 1 or more")
     model.record.trained_on = [f"{Path(s.path).name}: {s.axes} {list(s.array.shape)}"
                                for s in sources]
-    rep.info(f"trained {model.record.steps} steps in {rep.format_seconds(time.perf_counter() - t0)}"
-             f", final loss {model.record.final_loss:.4f}")
+    student = (f" + student {model.record.student_steps} steps" if model.student is not None
+               else "")
+    rep.info(f"trained {model.record.steps} steps{student} in "
+             f"{rep.format_seconds(time.perf_counter() - t0)}, final loss "
+             f"{model.record.final_loss:.4f}")
     return model
 
 

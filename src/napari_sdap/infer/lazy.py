@@ -12,7 +12,7 @@ from torch import nn
 from napari_sdap.axes import PlaneView
 from napari_sdap.infer.refine import Refine
 from napari_sdap.infer.stream import _Engine, read_window, tile_result
-from napari_sdap.infer.tiling import Tile, axis_windows, exact_halo, tile_size
+from napari_sdap.infer.tiling import Tile, alignment, axis_windows, exact_halo, tile_size
 from napari_sdap.model.normalize import Normalization
 
 __all__ = ["lazy_denoise"]
@@ -42,7 +42,7 @@ def lazy_denoise(net: nn.Module, norm: Normalization, array: Any, view: PlaneVie
     """
     import dask.array as da
 
-    s = 1 if mode == "bsn" else pd_stride
+    s = alignment(mode, pd_stride)
     halo = exact_halo(int(net.radius), mode, pd_stride, refine.halo if refine else 0)
     edge = tile_size(tile, s)
     wys = axis_windows(view.height, edge, halo, s)

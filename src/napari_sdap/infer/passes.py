@@ -2,7 +2,8 @@
 
 - ``bsn``: one blind-spot pass at full resolution (for white noise, stride-1 models);
 - ``sdap``: pixel-shuffle down with stride `pd_stride` into the batch, one pass, shuffle back;
-- ``sdap_e``: ``sdap`` followed by one full-resolution pass over its result.
+- ``sdap_e``: ``sdap`` followed by one full-resolution pass over its result;
+- ``student``: one pass of the distilled non-blind student (`model.student`) at full resolution.
 """
 
 from __future__ import annotations
@@ -11,20 +12,25 @@ import torch
 from torch import nn
 
 from napari_sdap.errors import ConfigError
+from napari_sdap.infer.tiling import FULL_RES, alignment
 from napari_sdap.model.sampling import pd_down, pd_up
 
-__all__ = ["MODES", "halo", "resolve_mode", "run_mode"]
+__all__ = ["FULL_RES", "MODES", "alignment", "halo", "resolve_mode", "run_mode"]
 
-MODES = ("sdap", "sdap_e", "bsn")
+MODES = ("student", "sdap", "sdap_e", "bsn")
 
 
-def resolve_mode(mode: str, train_stride: int) -> str:
-    """`auto` -> `bsn` for stride-1 models, else `sdap_e`; other names are checked."""
+def resolve_mode(mode: str, train_stride: int, student: bool = False) -> str:
+    """`auto` -> `student` when the model has one, else `bsn` for stride-1 models, else
+    `sdap_e`; other names are checked."""
     if mode == "auto":
-        return "bsn" if train_stride == 1 else "sdap_e"
+        return "student" if student else "bsn" if train_stride == 1 else "sdap_e"
     if mode not in MODES:
         names = ", ".join(map(repr, MODES))
         raise ConfigError(f"mode must be one of 'auto', {names} (got {mode!r})")
+    if mode == "student" and not student:
+        raise ConfigError("mode 'student' needs a model with a distilled student (train with "
+                          "student=True, the default); use mode 'sdap_e', 'sdap' or 'bsn'")
     return mode
 
 
@@ -36,7 +42,7 @@ def halo(radius: int, mode: str, pd_stride: int) -> int:
     aligned to the stride (`tiling.exact_halo`, used by the tiled loop) need exactly r * s
     (+ r for `sdap_e`).
     """
-    first = radius if mode == "bsn" else radius * pd_stride + (pd_stride - 1)
+    first = radius if mode in FULL_RES else radius * pd_stride + (pd_stride - 1)
     return first + (radius if mode == "sdap_e" else 0)
 
 
@@ -51,7 +57,7 @@ def _net(net: nn.Module, x: torch.Tensor, bf16: bool) -> torch.Tensor:
 def run_mode(net: nn.Module, x: torch.Tensor, mode: str, pd_stride: int = 2,
              bf16: bool = False) -> torch.Tensor:
     """Denoise a normalised N x C x H x W tensor with one of the `MODES`."""
-    if mode == "bsn":
+    if mode in FULL_RES:
         return _net(net, x, bf16)
     sub, size = pd_down(x, pd_stride)
     y = pd_up(_net(net, sub, bf16), pd_stride, size)

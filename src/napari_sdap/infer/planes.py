@@ -6,6 +6,7 @@ from dataclasses import dataclass
 
 from napari_sdap.axes import PlaneView
 from napari_sdap.errors import InputError
+from napari_sdap.infer.tiling import alignment
 
 __all__ = ["DenoiseStep", "check_min_size", "min_size"]
 
@@ -29,14 +30,14 @@ class DenoiseStep:
 
 def min_size(mode: str, pd_stride: int) -> int:
     """Smallest image side a mode accepts (each pixel-shuffle sub-image needs 4 pixels)."""
-    return 4 if mode == "bsn" else 4 * pd_stride
+    return 4 * alignment(mode, pd_stride)
 
 
 def check_min_size(view: PlaneView, mode: str, pd_stride: int) -> None:
     """Raise `InputError` when the image plane is too small for `mode`."""
     need = min_size(mode, pd_stride)
     if min(view.height, view.width) < need:
-        hint = " or mode='bsn' (needs 4)" if mode != "bsn" else ""
+        hint = " or mode='bsn' (needs 4)" if need > 4 else ""
         raise InputError(
             f"image plane {view.height}x{view.width} is smaller than the {need}x{need} minimum of "
             f"mode {mode!r}; pad or enlarge the image{hint}"

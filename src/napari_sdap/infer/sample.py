@@ -17,16 +17,17 @@ from napari_sdap.axes import PlaneView
 from napari_sdap.infer.refine import NoiseCurve, estimate_curve
 from napari_sdap.infer.tiling import DETAIL_HALO, Tile, axis_windows
 
-__all__ = ["SAMPLE_EDGE", "SAMPLE_PIXELS", "measure_curve"]
+__all__ = ["SAMPLE_EDGE", "SAMPLE_PIXELS", "measure_curve", "window"]
 
 SAMPLE_EDGE = 512
 SAMPLE_PIXELS = 2**17
 """Output pixels sampled per channel group (8192 per intensity bin)."""
 
 
-def _span(length: int, s: int, rng: np.random.Generator) -> tuple[int, int]:
-    """A random stride-aligned span of up to SAMPLE_EDGE pixels (the whole axis if shorter)."""
-    edge = SAMPLE_EDGE - SAMPLE_EDGE % s
+def _span(length: int, s: int, rng: np.random.Generator, edge: int = SAMPLE_EDGE
+          ) -> tuple[int, int]:
+    """A random stride-aligned span of up to `edge` pixels (the whole axis if shorter)."""
+    edge -= edge % s
     if length <= edge:
         return 0, length
     start = int(rng.integers(0, length - edge + 1))
@@ -34,8 +35,10 @@ def _span(length: int, s: int, rng: np.random.Generator) -> tuple[int, int]:
     return start, start + edge
 
 
-def _window(view: PlaneView, plane: int, halo: int, s: int, rng: np.random.Generator) -> Tile:
-    (ty0, ty1), (tx0, tx1) = _span(view.height, s, rng), _span(view.width, s, rng)
+def window(view: PlaneView, plane: int, halo: int, s: int, rng: np.random.Generator,
+           edge: int = SAMPLE_EDGE) -> Tile:
+    """A random tile of up to `edge`² output pixels of `plane`, with its exact-halo window."""
+    (ty0, ty1), (tx0, tx1) = _span(view.height, s, rng, edge), _span(view.width, s, rng, edge)
     wy = axis_windows(view.height, ty1 - ty0, halo, s, ty0, ty1)[0]
     wx = axis_windows(view.width, tx1 - tx0, halo, s, tx0, tx1)[0]
     return Tile(plane, slice(ty0, ty1), slice(tx0, tx1), slice(wy[2], wy[3]),
@@ -71,7 +74,7 @@ def measure_curve(run: Callable[[np.ndarray], np.ndarray],
             if min(counts) >= SAMPLE_PIXELS:
                 break
             continue
-        tile = _window(views[k], n, halo, s, rng)
+        tile = window(views[k], n, halo, s, rng)
         x = read(k, tile)
         pairs[g].append((_crop(x, tile), _crop(run(x), tile)))
         counts[g] += tile.pixels

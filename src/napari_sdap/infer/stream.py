@@ -28,7 +28,15 @@ from napari_sdap.errors import DeviceError
 from napari_sdap.infer.passes import run_mode
 from napari_sdap.infer.planes import DenoiseStep
 from napari_sdap.infer.refine import Refine
-from napari_sdap.infer.tiling import Tile, batches, exact_halo, plan_tiles, split_tiles, tile_size
+from napari_sdap.infer.tiling import (
+    Tile,
+    alignment,
+    batches,
+    exact_halo,
+    plan_tiles,
+    split_tiles,
+    tile_size,
+)
 from napari_sdap.model.device import use_bf16
 from napari_sdap.model.normalize import Normalization, check_finite
 
@@ -138,7 +146,7 @@ def iter_tiles(net: nn.Module, norm: Normalization, array: Any, view: PlaneView,
     (see `cast_output`). The tiled result equals whole-plane inference (`passes.run_mode`,
     with the outlier repair and detail restore of `refine` around it when given).
     """
-    s = 1 if mode == "bsn" else pd_stride
+    s = alignment(mode, pd_stride)
     halo = exact_halo(int(net.radius), mode, pd_stride, refine.halo if refine else 0)
     width = int(getattr(net, "width", 64))
     edge = tile_size(tile or auto_tile(device, width, halo, batch), s)

@@ -26,8 +26,17 @@ from dataclasses import dataclass
 
 from napari_sdap.axes import PlaneView
 
-__all__ = ["DETAIL_HALO", "Tile", "axis_windows", "balanced_tile", "batches", "exact_halo",
-           "plan_tiles", "split_tiles", "tile_size"]
+__all__ = ["DETAIL_HALO", "FULL_RES", "Tile", "alignment", "axis_windows", "balanced_tile",
+           "batches", "exact_halo", "plan_tiles", "plane_tiles", "split_tiles", "tile_size"]
+
+
+FULL_RES = ("bsn", "student")
+"""Inference modes that run one pass at full resolution (no pixel-shuffle)."""
+
+
+def alignment(mode: str, pd_stride: int) -> int:
+    """Stride that tile windows are aligned to: 1 at full resolution, else the PD stride."""
+    return 1 if mode in FULL_RES else pd_stride
 
 
 DETAIL_HALO = 3
@@ -37,7 +46,7 @@ DETAIL_HALO = 3
 def exact_halo(radius: int, mode: str, pd_stride: int, extra: int = 0) -> int:
     """Pixels of context each side of a tile needs for `mode` with stride-aligned windows
     (plus `extra` for the steps around the network: `refine.Refine.halo`)."""
-    s = 1 if mode == "bsn" else pd_stride
+    s = alignment(mode, pd_stride)
     return radius * s + (radius if mode == "sdap_e" else 0) + extra
 
 
@@ -131,6 +140,13 @@ def _region_tiles(n: int, height: int, width: int, tile: int, halo: int, s: int,
     tiles = [Tile(n, slice(ty0, ty1), slice(tx0, tx1), slice(wy0, wy1), slice(wx0, wx1))
              for ty0, ty1, wy0, wy1 in wys for tx0, tx1, wx0, wx1 in wxs]
     return sorted(tiles, key=lambda t: t.window_shape)
+
+
+def plane_tiles(view: PlaneView, plane: int, tile: int, halo: int, pd_stride: int
+                ) -> list[Tile]:
+    """The tiles of one plane."""
+    return _region_tiles(plane, view.height, view.width, tile, halo, pd_stride,
+                         slice(0, view.height), slice(0, view.width))
 
 
 def plan_tiles(view: PlaneView, tile: int, halo: int, pd_stride: int) -> list[Tile]:

@@ -11,13 +11,32 @@ from pathlib import Path
 from typing import Any
 
 import torch
+from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from napari_sdap.errors import ModelFileError
 
-__all__ = ["META_KEYS", "check_consistency", "check_meta_keys", "check_weights", "weight_layout"]
+__all__ = ["META_KEYS", "STUDENT_PREFIX", "StudentShape", "check_consistency", "check_meta_keys",
+           "check_weights", "student_layout", "weight_layout"]
 
-META_KEYS = ("format_version", "config", "normalization", "record", "noise_curve")
-"""The top-level keys of a model file's metadata."""
+META_KEYS = ("format_version", "config", "normalization", "record", "noise_curve", "student")
+"""The top-level keys of a model file's metadata (`student` since format 1.1)."""
+STUDENT_PREFIX = "student."
+"""Name prefix of the student's tensors in a model file."""
+
+
+class StudentShape(BaseModel):
+    """The student network's shape, as stored in a model file."""
+
+    model_config = ConfigDict(extra="forbid")
+    width: int = Field(ge=4, le=512)
+    dilations: list[int] = Field(min_length=1, max_length=32)
+
+    @field_validator("dilations")
+    @classmethod
+    def _check(cls, value: list[int]) -> list[int]:
+        if any(d < 1 or d > 64 for d in value):
+            raise ValueError(f"dilations must be 1..64 (got {value})")
+        return value
 
 _EDITED = "the file was not written by this napari-sdap or was edited; use the original file"
 
@@ -41,6 +60,16 @@ def weight_layout(in_channels: int, out_channels: int, width: int, blocks: int
     with torch.device("meta"):
         net = BlindSpotNet(in_channels, out_channels, width, blocks)
     return {k: (tuple(v.shape), v.dtype) for k, v in net.state_dict().items()}
+
+
+def student_layout(channels: int, shape: StudentShape
+                   ) -> dict[str, tuple[tuple[int, ...], torch.dtype]]:
+    """Name -> (shape, dtype) of every tensor of that student, prefixed as in a model file."""
+    from napari_sdap.model.student import StudentNet
+
+    with torch.device("meta"):
+        net = StudentNet(channels, shape.width, shape.dilations)
+    return {STUDENT_PREFIX + k: (tuple(v.shape), v.dtype) for k, v in net.state_dict().items()}
 
 
 def check_weights(path: Path | str, tensors: dict[str, torch.Tensor],

@@ -1,0 +1,83 @@
+"""Loading model files: every field and tensor checked, teacher and student rebuilt."""
+
+from __future__ import annotations
+
+import os
+from typing import Any
+
+from pydantic import ValidationError
+
+from napari_sdap.api.model import SDAPModel, TrainingRecord
+from napari_sdap.config import SDAPConfig
+from napari_sdap.errors import ModelFileError, SdapError
+from napari_sdap.infer.refine import NoiseCurve
+from napari_sdap.model.checks import (
+    STUDENT_PREFIX,
+    StudentShape,
+    check_consistency,
+    check_meta_keys,
+    check_weights,
+    student_layout,
+    weight_layout,
+)
+from napari_sdap.model.files import invalid_meta, read_model_file
+from napari_sdap.model.network import BlindSpotNet
+from napari_sdap.model.normalize import Normalization
+from napari_sdap.model.student import StudentNet
+
+__all__ = ["load"]
+
+
+def load(path: str | os.PathLike[str]) -> SDAPModel:
+    """Load a model file written by `SDAPModel.save` (never unpickles).
+
+    Every field and tensor is checked (the file's checksum proves no origin: anyone can
+    recompute it); whatever is wrong is a `ModelFileError` naming it, never another error."""
+    try:
+        return _load(path)
+    except SdapError:
+        raise
+    except Exception as err:  # whatever the checks missed is still one clear, typed error
+        raise ModelFileError(f"{path} could not be loaded ({type(err).__name__}: {err}); the "
+                             f"file was not written by this napari-sdap or was edited") from None
+
+
+def _load(path: str | os.PathLike[str]) -> SDAPModel:
+    tensors, meta = read_model_file(path)
+    check_meta_keys(path, meta)
+    parts: dict[str, Any] = {}
+    for key, kind in (("config", SDAPConfig), ("normalization", Normalization),
+                      ("record", TrainingRecord), ("noise_curve", NoiseCurve)):
+        value = meta.get(key)  # noise_curve: absent in files from before the detail restore
+        if value is None and key != "config":
+            parts[key] = TrainingRecord() if key == "record" else None
+            continue
+        try:
+            parts[key] = kind.model_validate(value)
+        except ValidationError as err:
+            raise invalid_meta(path, err, "" if key == "config" else key) from None
+    config: SDAPConfig = parts["config"]
+    n = config.network
+    layout = weight_layout(n.in_channels, n.out_channels, n.width, n.blocks)
+    shape = None
+    if meta.get("student") is not None:
+        try:
+            shape = StudentShape.model_validate(meta["student"])
+        except ValidationError as err:
+            raise invalid_meta(path, err, "student") from None
+        layout.update(student_layout(n.in_channels, shape))
+    check_weights(path, tensors, layout)
+    check_consistency(path, n.in_channels, parts["normalization"], parts["noise_curve"])
+    net = BlindSpotNet(n.in_channels, n.out_channels, n.width, n.blocks)
+    net.load_state_dict({k: v for k, v in tensors.items() if not k.startswith(STUDENT_PREFIX)},
+                        strict=True)
+    net.eval()
+    student = None
+    if shape is not None:
+        student = StudentNet(n.in_channels, shape.width, shape.dilations)
+        student.load_state_dict({k.removeprefix(STUDENT_PREFIX): v for k, v in tensors.items()
+                                 if k.startswith(STUDENT_PREFIX)}, strict=True)
+        student.eval()
+    return SDAPModel(config, net, parts["normalization"], parts["record"], parts["noise_curve"],
+                     student)
+

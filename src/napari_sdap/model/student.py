@@ -1,0 +1,61 @@
+"""The student: a small non-blind network distilled from the blind-spot teacher.
+
+A blind-spot network never sees the pixel it predicts, which costs it the information that pixel
+holds. After training, the teacher's best output (its inference mode, with the detail restore)
+on the training images becomes the target of a plain convolutional network that sees every
+pixel (as in AT-BSN and TBSN2UNet): it learns to map the noisy input to the teacher's result,
+then denoises in one full-resolution pass at a fraction of the teacher's cost.
+
+Architecture: a 3x3 head, residual 3x3 layers with the given dilations (ReLU inside each
+residual branch), a 3x3 tail. No normalisation layers, no down-sampling: the network is
+translation-equivariant with a receptive-field radius of ``2 + sum(dilations)``, so tiles with
+that much halo reproduce whole-plane inference exactly.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import torch
+from torch import nn
+from torch.nn import functional as F
+
+__all__ = ["StudentNet"]
+
+
+class StudentNet(nn.Module):
+    """Non-blind denoiser: N x C x H x W in, N x C x H x W out."""
+
+    def __init__(self, channels: int = 1, width: int = 32,
+                 dilations: Sequence[int] = (1, 2, 3, 4, 3, 2, 1)) -> None:
+        super().__init__()
+        self.channels, self.width, self.dilations = channels, width, tuple(dilations)
+        self.head = nn.Conv2d(channels, width, 3, padding=1)
+        self.body = nn.ModuleList(
+            [nn.Conv2d(width, width, 3, padding=d, dilation=d) for d in self.dilations])
+        self.tail = nn.Conv2d(width, channels, 3, padding=1)
+        for module in self.modules():
+            if isinstance(module, nn.Conv2d):
+                nn.init.kaiming_normal_(module.weight, nonlinearity="relu")
+                nn.init.zeros_(module.bias)
+        with torch.no_grad():
+            for conv in self.body:  # keep the residual sum's scale over the depth
+                conv.weight.mul_(len(self.dilations) ** -0.5)
+            self.tail.weight.mul_(0.1)
+
+    @property
+    def radius(self) -> int:
+        """Receptive-field radius in pixels (19 for the default dilations)."""
+        return 2 + sum(self.dilations)
+
+    @torch.no_grad()
+    def start_at(self, x: torch.Tensor, target: torch.Tensor) -> None:
+        """Shift the output bias so that the mean output on `x` equals the mean of `target`
+        (per channel): the untrained student starts on the data's intensity scale."""
+        self.tail.bias.add_(target.mean(dim=(0, 2, 3)) - self(x).mean(dim=(0, 2, 3)))
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        h = F.relu(self.head(x))
+        for conv in self.body:
+            h = h + F.relu(conv(h))
+        return self.tail(h)

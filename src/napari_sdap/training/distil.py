@@ -1,0 +1,97 @@
+"""Distillation: fit the non-blind student to the teacher's output, one record per step.
+
+Patches are cut at random from (input, target) window pairs (`infer.targets`), with the same
+random flip or rotation for both, and the student minimises the mean absolute difference
+between its output on the input and the target (L1: robust to the few pixels where the teacher
+is wrong). Adam with a short warm-up and cosine decay, as the teacher's training.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Iterator, Sequence
+
+import numpy as np
+import torch
+from torch import nn
+
+from napari_sdap.config import StudentConfig, TrainingConfig
+from napari_sdap.training.loop import TrainStep, learning_rate
+
+__all__ = ["PairSampler", "fidelity", "run_distillation"]
+
+_WARMUP = 20
+
+
+class PairSampler:
+    """Random aligned (input, target) patches of edge `patch` from C x h x w window pairs."""
+
+    def __init__(self, pairs: Sequence[tuple[np.ndarray, np.ndarray]], patch: int,
+                 seed: int = 0) -> None:
+        self.pairs = list(pairs)
+        self.patch = min(patch, *(min(x.shape[1:]) for x, _ in self.pairs))
+        sizes = np.array([x.shape[1] * x.shape[2] for x, _ in self.pairs], dtype=float)
+        self.weights = sizes / sizes.sum()
+        self.rng = np.random.default_rng(seed)
+
+    def sample(self, batch: int) -> tuple[torch.Tensor, torch.Tensor]:
+        rng, p = self.rng, self.patch
+        xs, ts = [], []
+        for _ in range(batch):
+            x, t = self.pairs[int(rng.choice(len(self.pairs), p=self.weights))]
+            y0 = int(rng.integers(x.shape[1] - p + 1))
+            x0 = int(rng.integers(x.shape[2] - p + 1))
+            k, flip = int(rng.integers(4)), bool(rng.integers(2))
+            for src, dst in ((x, xs), (t, ts)):
+                a = np.rot90(src[:, y0:y0 + p, x0:x0 + p], k, axes=(1, 2))
+                dst.append(a[..., ::-1] if flip else a)
+        return (torch.from_numpy(np.ascontiguousarray(np.stack(xs), dtype=np.float32)),
+                torch.from_numpy(np.ascontiguousarray(np.stack(ts), dtype=np.float32)))
+
+
+def run_distillation(student: nn.Module, cfg: StudentConfig, sampler: PairSampler,
+                     device: torch.device, seed: int, start_step: int = 0
+                     ) -> Iterator[TrainStep]:
+    """Train `student` in place for `cfg.student_steps` steps, yielding a `TrainStep` after
+    each one (`step` counts on from `start_step`, the teacher's steps)."""
+    torch.manual_seed(seed)
+    student.to(device).train()
+    schedule = TrainingConfig(steps=cfg.student_steps, learning_rate=cfg.student_lr,
+                              warmup_steps=min(_WARMUP, cfg.student_steps // 10))
+    opt = torch.optim.Adam(student.parameters(), lr=cfg.student_lr)
+    total = cfg.student_steps
+    x0, t0 = sampler.sample(cfg.student_batch)
+    student.start_at(x0.to(device), t0.to(device))  # type: ignore[operator]
+    t_last, rate = time.perf_counter(), 0.0
+    try:
+        for i in range(total):
+            x, t = sampler.sample(cfg.student_batch)
+            x, t = x.to(device, non_blocking=True), t.to(device, non_blocking=True)
+            lr = learning_rate(schedule, i, total)
+            for group in opt.param_groups:
+                group["lr"] = lr
+            loss = (student(x) - t).abs().mean()
+            opt.zero_grad(set_to_none=True)
+            loss.backward()
+            opt.step()
+            now = time.perf_counter()
+            inst = 1.0 / max(now - t_last, 1e-9)
+            rate = inst if i < 2 else 0.9 * rate + 0.1 * inst
+            t_last = now
+            yield TrainStep(step=start_step + i + 1, steps=start_step + total,
+                            loss=float(loss.detach()), lr=lr, steps_per_s=rate,
+                            eta_s=(total - i - 1) / rate)
+    finally:
+        student.eval()
+
+
+@torch.no_grad()
+def fidelity(student: nn.Module, batch: tuple[torch.Tensor, torch.Tensor],
+             device: torch.device) -> float:
+    """How far the student is from its targets, relative to the noisy input: mean squared
+    difference (student - target) over (input - target) on a batch of pairs (0: it reproduces
+    the teacher; 1: no closer than the noisy input)."""
+    x, t = (a.to(device) for a in batch)
+    student.eval()
+    off = float(((student(x) - t) ** 2).mean())
+    return off / max(float(((x - t) ** 2).mean()), 1e-12)

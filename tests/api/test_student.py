@@ -1,0 +1,153 @@
+"""The distilled student: trained after the teacher, used by `auto`, exact in tiles, saved."""
+
+from __future__ import annotations
+
+import json
+
+import numpy as np
+import pytest
+import torch
+
+import napari_sdap
+from napari_sdap.api.distillation import KEEP_FRACTION, MAX_FIDELITY
+from napari_sdap.errors import ConfigError, ModelFileError
+from napari_sdap.model.files import read_model_file, write_model_file
+
+TINY = {"preset": "tiny", "width": 8, "blocks": 1, "batch_size": 2, "patch_size": 32,
+        "student_steps": 150}
+
+
+def _image(shape=(64, 64), seed=0):
+    rng = np.random.default_rng(seed)
+    yy, xx = np.mgrid[: shape[-2], : shape[-1]]
+    clean = 0.5 + 0.3 * np.sin(xx / 5.0) * np.cos(yy / 7.0)
+    return (np.broadcast_to(clean, shape) + rng.normal(0, 0.1, shape)).astype(np.float32)
+
+
+@pytest.fixture(scope="module")
+def model():
+    return napari_sdap.train(_image(), "YX", steps=20, stride=2, **TINY)
+
+
+def test_training_runs_teacher_then_student_and_counts_both(model):
+    recs = list(napari_sdap.iter_train(_image(seed=1), "YX", steps=6, stride=1,
+                                       **{**TINY, "student_steps": 100}))
+    assert [r.stage for r in recs] == ["teacher"] * 6 + ["student"] * 100
+    assert [r.step for r in recs] == list(range(1, 107))
+    assert {r.steps for r in recs} == {106}
+    m = recs[-1].model
+    assert m.student is not None and m.record.steps == 6 and m.record.student_steps == 100
+    assert len(m.record.student_losses) == 100 and m.record.student_fidelity <= MAX_FIDELITY
+    assert m.resolve_mode("auto") == "student" and "student 100 steps" in repr(m)
+
+
+def test_a_student_that_did_not_learn_the_teacher_is_dropped(caplog):
+    """Two distillation steps: far from the teacher's result, so the teacher keeps denoising."""
+    m = napari_sdap.train(_image(seed=1), "YX", steps=6, stride=1, **{**TINY, "student_steps": 2})
+    assert m.student is None and m.record.student_fidelity > MAX_FIDELITY
+    assert m.resolve_mode() == "bsn" and "is dropped" in caplog.text
+
+
+def test_auto_uses_the_student_and_teacher_modes_stay_selectable(model):
+    img = _image(seed=2)
+    assert model.resolve_mode() == "student"
+    out = model.denoise(img)
+    np.testing.assert_array_equal(out, model.denoise(img, mode="student"))
+    teacher = model.denoise(img, mode="sdap_e")
+    assert not np.allclose(out, teacher)
+    assert np.isfinite(out).all() and out.dtype == np.float32
+
+
+@pytest.mark.parametrize("kind", ["tiles", "lazy", "stack"])
+def test_student_is_exact_in_tiles_lazily_and_per_plane(model, kind):
+    img = _image((3, 70, 90), seed=3)
+    whole = np.stack([model.denoise(p, "YX") for p in img])
+    if kind == "tiles":
+        got = model.denoise(img, "ZYX", tile=32)
+    elif kind == "lazy":
+        got = model.denoise(img, "ZYX", tile=32, lazy=True).compute()
+    else:
+        got = model.denoise(img, "ZYX")
+    np.testing.assert_allclose(got, whole, atol=1e-5)
+
+
+def test_rgb_and_independent_channels_get_a_student():
+    rgb = napari_sdap.train(_image((48, 48, 3)), "YXC", steps=3, **TINY)
+    assert rgb.student is not None and rgb.student.channels == 3
+    assert rgb.denoise(_image((48, 48, 3))).shape == (48, 48, 3)
+    cyx = napari_sdap.train(_image((2, 48, 48)), "CYX", steps=3, **TINY)
+    assert cyx.student is not None and cyx.student.channels == 1
+    img = _image((2, 48, 48))
+    other = img.copy()
+    other[0] += 0.2  # channels are independent: channel 1's result does not see channel 0
+    np.testing.assert_allclose(cyx.denoise(img, "CYX")[1], cyx.denoise(other, "CYX")[1],
+                               atol=1e-6)
+
+
+def test_no_student_when_turned_off_and_mode_student_then_refused():
+    m = napari_sdap.train(_image(), "YX", steps=3, student=False, **TINY)
+    assert m.student is None and m.resolve_mode() in ("bsn", "sdap_e")
+    with pytest.raises(ConfigError, match="needs a model with a distilled student"):
+        m.denoise(_image(), mode="student")
+
+
+@pytest.mark.parametrize(("stop_after", "kept"), [(20, False), (180, True)])
+def test_a_stopped_distillation_keeps_the_student_only_late_enough(stop_after, kept):
+    run = napari_sdap.iter_train(_image(), "YX", steps=3, stride=2,
+                                 **{**TINY, "student_steps": 200})
+    m = None
+    for rec in run:
+        m = rec.model
+        if rec.stage == "student" and rec.step - 3 == stop_after:
+            break
+    run.close()
+    assert (stop_after >= KEEP_FRACTION * 200) == kept
+    assert (m.student is not None) == kept
+    assert m.resolve_mode() == ("student" if kept else "sdap_e")
+
+
+def test_continued_training_drops_the_old_student_and_distils_a_new_one(model):
+    m = napari_sdap.train(_image(), "YX", steps=3, **TINY)
+    old = m.student
+    napari_sdap.train(_image(), "YX", steps=2, model=m)
+    assert m.student is not None and m.student is not old and m.record.steps == 5
+
+
+def test_student_is_saved_with_the_teacher_and_loads(model, tmp_path):
+    path = model.save(tmp_path / "m.safetensors")
+    _, meta = read_model_file(path)
+    assert meta["format_version"] == "1.1" and meta["student"]["width"] == 8
+    back = napari_sdap.load_model(path)
+    img = _image(seed=4)
+    np.testing.assert_array_equal(back.denoise(img), model.denoise(img))
+    np.testing.assert_array_equal(back.denoise(img, mode="sdap_e"),
+                                  model.denoise(img, mode="sdap_e"))
+
+
+def test_a_file_without_a_student_loads_and_denoises_with_the_teacher(model, tmp_path):
+    """Files of format 1.0 (no student) denoise exactly as before."""
+    path = model.save(tmp_path / "m.safetensors")
+    tensors, meta = read_model_file(path)
+    old = {k: v for k, v in tensors.items() if not k.startswith("student.")}
+    meta = {k: v for k, v in meta.items() if k not in ("student", "format_version")}
+    write_model_file(tmp_path / "old.safetensors", old, meta)
+    back = napari_sdap.load_model(tmp_path / "old.safetensors")
+    assert back.student is None and back.resolve_mode() == "sdap_e"
+    img = _image(seed=5)
+    np.testing.assert_array_equal(back.denoise(img), model.denoise(img, mode="sdap_e"))
+
+
+@pytest.mark.parametrize("damage", ["missing", "shape", "meta"])
+def test_a_damaged_student_is_a_model_file_error(model, tmp_path, damage):
+    path = model.save(tmp_path / "m.safetensors")
+    tensors, meta = read_model_file(path)
+    meta = {k: v for k, v in meta.items() if k != "format_version"}
+    if damage == "missing":
+        tensors.pop("student.tail.weight")
+    elif damage == "shape":
+        tensors["student.head.bias"] = torch.zeros(3)
+    else:
+        meta["student"] = json.loads('{"width": 8, "dilations": [0]}')
+    write_model_file(tmp_path / "bad.safetensors", tensors, meta)
+    with pytest.raises(ModelFileError, match="student"):
+        napari_sdap.load_model(tmp_path / "bad.safetensors")
