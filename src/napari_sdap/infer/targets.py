@@ -20,6 +20,7 @@ from napari_sdap.axes import PlaneView
 from napari_sdap.infer.passes import run_mode
 from napari_sdap.infer.refine import Refine
 from napari_sdap.infer.tiling import Tile, plane_tiles
+from napari_sdap.model.device import use_bf16
 
 __all__ = ["TARGET_EDGE", "teacher", "teacher_targets"]
 
@@ -33,12 +34,14 @@ def teacher(net: nn.Module, device: torch.device, mode: str, pd_stride: int,
     """`run(window, group)` -> (repaired input, output) of the teacher on a normalised C x h x w
     window, with the outlier repair and detail restore of `refine`."""
 
+    bf16 = use_bf16(device)
+
     @torch.no_grad()
     def run(window: np.ndarray, group: int) -> tuple[np.ndarray, np.ndarray]:
         x = torch.from_numpy(window)[None].to(device)
         if refine is not None:
             x = refine.before(x, [group])
-        y = run_mode(net, x, mode, pd_stride)
+        y = run_mode(net, x, mode, pd_stride, bf16)
         if refine is not None:
             y = refine.after(x, y, [group])
         return x[0].cpu().numpy(), y[0].float().cpu().numpy()

@@ -28,8 +28,8 @@ class PairSampler:
 
     def __init__(self, pairs: Sequence[tuple[np.ndarray, np.ndarray]], patch: int,
                  seed: int = 0) -> None:
-        self.pairs = list(pairs)
-        self.patch = min(patch, *(min(x.shape[1:]) for x, _ in self.pairs))
+        self.patch = min(patch, max(min(x.shape[1:]) for x, _ in pairs))
+        self.pairs = [(x, t) for x, t in pairs if min(x.shape[1:]) >= self.patch]
         sizes = np.array([x.shape[1] * x.shape[2] for x, _ in self.pairs], dtype=float)
         self.weights = sizes / sizes.sum()
         self.rng = np.random.default_rng(seed)
