@@ -151,3 +151,19 @@ def test_a_damaged_student_is_a_model_file_error(model, tmp_path, damage):
     write_model_file(tmp_path / "bad.safetensors", tensors, meta)
     with pytest.raises(ModelFileError, match="student"):
         napari_sdap.load_model(tmp_path / "bad.safetensors")
+
+
+def test_a_time_budget_sets_the_step_counts_of_both_stages():
+    """Far more steps than the budget allows: both stages stop at what fits (measured speed)."""
+    recs = list(napari_sdap.iter_train(_image(), "YX", steps=100_000, time_budget=3.0,
+                                       **{**TINY, "student_steps": 100_000}))
+    m = recs[-1].model
+    assert 6 <= m.record.steps < 100_000
+    student = [r for r in recs if r.stage == "student"]
+    assert 6 <= len(student) < 100_000 and student[-1].step == student[-1].steps
+
+
+@pytest.mark.parametrize("bad", [0, -1.0, float("nan"), float("inf"), "10", True])
+def test_a_bad_time_budget_is_refused(bad):
+    with pytest.raises(ConfigError, match="time_budget must be a positive number of seconds"):
+        napari_sdap.train(_image(), "YX", steps=2, time_budget=bad, **TINY)

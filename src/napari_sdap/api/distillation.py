@@ -48,8 +48,8 @@ def teacher_mode(model: SDAPModel) -> str:
     return resolve_mode("auto" if mode == "student" else mode, model.config.training.stride)
 
 
-def distil(model: SDAPModel, sources: list[tuple[Any, Any]], device: torch.device
-           ) -> Iterator[TrainStep]:
+def distil(model: SDAPModel, sources: list[tuple[Any, Any]], device: torch.device,
+           seconds: float | None = None) -> Iterator[TrainStep]:
     """Distil a student for `model`, yielding one `TrainStep` per step (step numbers count on
     from the teacher's); attaches it to `model` when done (or stopped late enough)."""
     cfg = model.config.student
@@ -74,11 +74,12 @@ def distil(model: SDAPModel, sources: list[tuple[Any, Any]], device: torch.devic
     check = PairSampler(pairs, cfg.student_patch, seed=model.config.seed).sample(_CHECK)
     sampler = PairSampler(pairs, cfg.student_patch, seed=model.config.seed + _SEED)
     losses: list[float] = []
-    done = 0
+    done, planned = 0, cfg.student_steps
     try:
+        left = None if seconds is None else max(seconds - (time.perf_counter() - t0), 0.0)
         for rec in run_distillation(student, cfg, sampler, device, model.config.seed,
-                                    start_step=model.record.steps):
-            done += 1
+                                    start_step=model.record.steps, seconds=left):
+            done, planned = done + 1, rec.steps - model.record.steps
             if len(losses) < _LOSS_HISTORY:
                 losses.append(round(rec.loss, 6))
             yield rec
@@ -87,11 +88,11 @@ def distil(model: SDAPModel, sources: list[tuple[Any, Any]], device: torch.devic
         student.to("cpu").eval()
         model.record.student_seconds += time.perf_counter() - t0
         model.record.student_fidelity = score if done else None
-        if done >= KEEP_FRACTION * cfg.student_steps and score <= MAX_FIDELITY:
+        if done >= KEEP_FRACTION * planned and score <= MAX_FIDELITY:
             model.student = student
             model.record.student_steps = done
             model.record.student_losses = losses
-        elif done >= KEEP_FRACTION * cfg.student_steps:
+        elif done >= KEEP_FRACTION * planned:
             log.warning("the distilled student stays %.0f %% of the noise away from the "
                         "blind-spot network's result (at most %.0f %% is kept): it is dropped "
                         "and the blind-spot network denoises; train it longer with "

@@ -27,6 +27,9 @@ log = logging.getLogger(__name__)
 _LOSS_HISTORY = 20_000
 _MEAN_PATCHES, _MEAN_SEED = 32, 7919
 """Patches (own random stream) whose mean starts the output bias of an untrained network."""
+TEACHER_SHARE = 0.65
+"""Part of a `time_budget` for the blind-spot teacher (the rest: the student's targets and
+distillation), when a student is distilled."""
 CORRELATED_THRESHOLD = 1.5
 """Detail-restore threshold for models trained at a stride above 1 (correlated noise)."""
 
@@ -60,8 +63,13 @@ def _fit_patch(patch: int, stride: int, sources: list[tuple[Any, Any]]) -> int:
 def iter_train(image: Any, axes: str | Sequence[str | None] | None = None, *,
                preset: str = "auto", steps: int | None = None, stride: int | str = "auto",
                seed: int = 0, device: str = "auto", model: SDAPModel | None = None,
-               **overrides: Any) -> Iterator[TrainProgress]:
+               time_budget: float | None = None, **overrides: Any) -> Iterator[TrainProgress]:
     """Train on `image` (or a list of images), yielding a `TrainProgress` after every step.
+
+    `time_budget` (seconds of wall time for the whole call): both stages fit their step counts
+    to it after timing their first steps (`TEACHER_SHARE` of it for the blind-spot teacher, the
+    rest for the student's targets and distillation); `steps` and `student_steps` are then
+    upper bounds.
 
     `axes` is one string for every image or a list with one per image (a YX image and a ZYX
     stack train one 2-D model; their channels must agree).
@@ -71,6 +79,9 @@ def iter_train(image: Any, axes: str | Sequence[str | None] | None = None, *,
     untrained model from `create_model` gets its normalisation, and with `stride="auto"` its
     stride, from this first training).
     """
+    t00 = time.perf_counter()
+    if time_budget is not None:
+        _budget(time_budget)
     channel_mode = model.config.channel_mode if model else overrides.get("channel_mode", "auto")
     sources = as_sources(image, axes, channel_mode)
     view = sources[0][1]
@@ -117,7 +128,10 @@ def iter_train(image: Any, axes: str | Sequence[str | None] | None = None, *,
     t0 = time.perf_counter()
     start = model.record.steps
     try:
-        for rec in run_training(model.network, cfg.training, sampler, dev, cfg.seed, start):
+        teacher_s = None if time_budget is None else (
+            _budget(time_budget) * (TEACHER_SHARE if extra else 1.0) - (time.perf_counter() - t00))
+        for rec in run_training(model.network, cfg.training, sampler, dev, cfg.seed, start,
+                                seconds=teacher_s):
             model.record.steps = rec.step
             model.record.final_loss = rec.loss
             if len(model.record.losses) < _LOSS_HISTORY:
@@ -134,8 +148,17 @@ def iter_train(image: Any, axes: str | Sequence[str | None] | None = None, *,
     if extra:
         from napari_sdap.api.distillation import distil
 
-        for rec in distil(model, sources, dev):
+        left = None if time_budget is None else time_budget - (time.perf_counter() - t00)
+        for rec in distil(model, sources, dev, left):
             yield TrainProgress(**asdict(rec), model=model, stage="student")
+
+
+def _budget(seconds: Any) -> float:
+    """A time budget must be a positive, finite number of seconds."""
+    if isinstance(seconds, bool) or not isinstance(seconds, (int, float)) or not (
+            0 < float(seconds) < float("inf")):
+        raise ConfigError(f"time_budget must be a positive number of seconds (got {seconds!r})")
+    return float(seconds)
 
 
 def _finish(model: SDAPModel, sources: list[tuple[Any, Any]], dev: Any, start: int) -> None:
@@ -171,11 +194,12 @@ def _with_patch(cfg: Any, sources: list[tuple[Any, Any]]) -> Any:
 
 def train(image: Any, axes: str | Sequence[str | None] | None = None, *, preset: str = "auto",
           steps: int | None = None, stride: int | str = "auto", seed: int = 0, device: str = "auto",
-          model: SDAPModel | None = None, **overrides: Any) -> SDAPModel:
+          model: SDAPModel | None = None, time_budget: float | None = None,
+          **overrides: Any) -> SDAPModel:
     """Train SDAP on `image` and return the model (see `iter_train` for the arguments)."""
     last = None
     for rec in iter_train(image, axes, preset=preset, steps=steps, stride=stride, seed=seed,
-                          device=device, model=model, **overrides):
+                          device=device, model=model, time_budget=time_budget, **overrides):
         last = rec
     if last is None or last.model is None:
         raise ConfigError("training ran no step; give steps >= 1")

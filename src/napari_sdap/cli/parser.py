@@ -81,6 +81,17 @@ def _mpix(text: str) -> float:
     return value
 
 
+def _seconds(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        value = math.nan
+    if not (math.isfinite(value) and 0 < value <= 1e7):
+        raise argparse.ArgumentTypeError(f"must be a number of seconds above 0 and at most "
+                                         f"10000000 (got {text!r})")
+    return value
+
+
 _positive = _whole(1, 1_000_000)
 
 
@@ -121,6 +132,9 @@ def _training(p: argparse.ArgumentParser) -> None:
                    help="network width C (overrides the preset)")
     g.add_argument("--blocks", type=_config("network", "blocks"),
                    help="residual blocks M (overrides the preset)")
+    g.add_argument("--time-budget", type=_seconds, metavar="SECONDS",
+                   help="wall seconds for the whole training: both stages fit their steps to "
+                        "it (--steps is then an upper bound)")
     g.add_argument("--no-student", action="store_true",
                    help="skip the distillation of the small non-blind student after training "
                         "(the blind-spot network alone denoises)")

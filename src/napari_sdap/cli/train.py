@@ -55,6 +55,8 @@ def train_settings(args: argparse.Namespace) -> dict[str, Any]:
         settings["series"] = args.series
     if getattr(args, "no_student", False):
         settings["student"] = False
+    if getattr(args, "time_budget", None) is not None:
+        settings["time_budget"] = args.time_budget
     return settings
 
 
@@ -89,7 +91,8 @@ def train_on(sources: list[Any], args: argparse.Namespace, rep: Reporter) -> Any
     t0 = time.perf_counter()
     progress = iter_train([s.array for s in sources], [s.axes for s in sources],
                           preset=args.preset, steps=args.steps, stride=_stride(args.stride),
-                          seed=args.seed, device=args.device, **overrides)
+                          seed=args.seed, device=args.device,
+                          time_budget=getattr(args, "time_budget", None), **overrides)
     model = None
     for p in progress:
         if model is None:

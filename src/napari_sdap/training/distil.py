@@ -16,7 +16,7 @@ import torch
 from torch import nn
 
 from napari_sdap.config import StudentConfig, TrainingConfig
-from napari_sdap.training.loop import TrainStep, learning_rate
+from napari_sdap.training.loop import Budget, TrainStep, learning_rate
 
 __all__ = ["PairSampler", "fidelity", "run_distillation"]
 
@@ -50,10 +50,11 @@ class PairSampler:
 
 
 def run_distillation(student: nn.Module, cfg: StudentConfig, sampler: PairSampler,
-                     device: torch.device, seed: int, start_step: int = 0
-                     ) -> Iterator[TrainStep]:
-    """Train `student` in place for `cfg.student_steps` steps, yielding a `TrainStep` after
-    each one (`step` counts on from `start_step`, the teacher's steps)."""
+                     device: torch.device, seed: int, start_step: int = 0,
+                     seconds: float | None = None) -> Iterator[TrainStep]:
+    """Train `student` in place for `cfg.student_steps` steps (or as many as fit in `seconds`,
+    see `loop.Budget`), yielding a `TrainStep` after each one (`step` counts on from
+    `start_step`, the teacher's steps)."""
     torch.manual_seed(seed)
     student.to(device).train()
     schedule = TrainingConfig(steps=cfg.student_steps, learning_rate=cfg.student_lr,
@@ -62,9 +63,12 @@ def run_distillation(student: nn.Module, cfg: StudentConfig, sampler: PairSample
     total = cfg.student_steps
     x0, t0 = sampler.sample(cfg.student_batch)
     student.start_at(x0.to(device), t0.to(device))  # type: ignore[operator]
+    budget = Budget(seconds, total)
     t_last, rate = time.perf_counter(), 0.0
+    i = -1
     try:
-        for i in range(total):
+        while i + 1 < total:
+            i += 1
             x, t = sampler.sample(cfg.student_batch)
             x, t = x.to(device, non_blocking=True), t.to(device, non_blocking=True)
             lr = learning_rate(schedule, i, total)
@@ -74,6 +78,7 @@ def run_distillation(student: nn.Module, cfg: StudentConfig, sampler: PairSample
             opt.zero_grad(set_to_none=True)
             loss.backward()
             opt.step()
+            total = budget.after_step(i)
             now = time.perf_counter()
             inst = 1.0 / max(now - t_last, 1e-9)
             rate = inst if i < 2 else 0.9 * rate + 0.1 * inst

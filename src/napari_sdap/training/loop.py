@@ -22,7 +22,36 @@ from napari_sdap.model.device import use_bf16
 from napari_sdap.model.sampling import rsg_subsample
 from napari_sdap.training.patches import PatchSampler
 
-__all__ = ["TrainStep", "cyclic_loss", "learning_rate", "run_training"]
+__all__ = ["CALIBRATION_STEPS", "Budget", "TrainStep", "cyclic_loss", "learning_rate",
+           "run_training"]
+
+CALIBRATION_STEPS = 5
+"""Steps timed (after the first, which pays for warm-up) before a time budget fixes the total."""
+
+
+class Budget:
+    """Fits a run's step count to `seconds` of wall time: after `CALIBRATION_STEPS` timed steps
+    the total becomes what the rest of the budget allows at the measured speed (at least the
+    steps done, at most the configured steps). `None` seconds: the configured steps."""
+
+    def __init__(self, seconds: float | None, steps: int) -> None:
+        self.seconds, self.total = seconds, steps
+        self.t0 = time.perf_counter()
+        self._t1 = 0.0
+
+    def after_step(self, i: int) -> int:
+        """Call after step `i` (0-based); returns the run's total steps."""
+        if self.seconds is None:
+            return self.total
+        now = time.perf_counter()
+        if i == 0:
+            self._t1 = now
+        elif i == CALIBRATION_STEPS:
+            per_step = (now - self._t1) / CALIBRATION_STEPS
+            left = self.seconds - (now - self.t0)
+            self.total = max(i + 1, min(self.total, i + 1 + int(left / max(per_step, 1e-9))))
+        return self.total
+
 
 
 @dataclass(frozen=True)
@@ -68,8 +97,10 @@ def cyclic_loss(net: nn.Module, batch: torch.Tensor, stride: int, loss: str,
 
 
 def run_training(net: nn.Module, cfg: TrainingConfig, sampler: PatchSampler,
-                 device: torch.device, seed: int, start_step: int = 0) -> Iterator[TrainStep]:
-    """Train `net` in place for `cfg.steps` steps, yielding a `TrainStep` after each one."""
+                 device: torch.device, seed: int, start_step: int = 0,
+                 seconds: float | None = None) -> Iterator[TrainStep]:
+    """Train `net` in place for `cfg.steps` steps (or as many as fit in `seconds`, see
+    `Budget`), yielding a `TrainStep` after each one."""
     net.to(device)
     if device.type == "cuda":
         net.to(memory_format=torch.channels_last)
@@ -78,12 +109,15 @@ def run_training(net: nn.Module, cfg: TrainingConfig, sampler: PatchSampler,
     gen = torch.Generator(device=device)
     gen.manual_seed(seed * 1_000_003 + start_step)
     opt = torch.optim.Adam(net.parameters(), lr=cfg.learning_rate)
+    budget = Budget(seconds, cfg.steps)
     total = cfg.steps
     pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="sdap-patches")
     pending = pool.submit(sampler.sample, cfg.batch_size)
     t_last, rate = time.perf_counter(), 0.0
+    i = -1
     try:
-        for i in range(total):
+        while i + 1 < total:
+            i += 1
             batch = torch.from_numpy(pending.result())
             if i + 1 < total:
                 pending = pool.submit(sampler.sample, cfg.batch_size)
@@ -96,6 +130,7 @@ def run_training(net: nn.Module, cfg: TrainingConfig, sampler: PatchSampler,
             loss.backward()
             opt.step()
             value = float(loss.detach())
+            total = budget.after_step(i)
             now = time.perf_counter()
             inst = 1.0 / max(now - t_last, 1e-9)
             rate = inst if i < 2 else 0.9 * rate + 0.1 * inst
