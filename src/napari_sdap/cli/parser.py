@@ -70,26 +70,24 @@ def _stride(text: str) -> str:
     return text
 
 
-def _mpix(text: str) -> float:
-    try:
-        value = float(text)
-    except ValueError:
-        value = math.nan
-    if not (math.isfinite(value) and 0 < value <= 1e6):
-        raise argparse.ArgumentTypeError(f"must be a number of megapixels above 0 and at most "
-                                         f"1000000 (got {text!r})")
-    return value
+def _number(unit: str, top: float) -> Callable[[str], float]:
+    """argparse type: a finite number above 0 and at most `top` (`unit` names it)."""
+
+    def parse(text: str) -> float:
+        try:
+            value = float(text)
+        except ValueError:
+            value = math.nan
+        if not (math.isfinite(value) and 0 < value <= top):
+            raise argparse.ArgumentTypeError(f"must be a number of {unit} above 0 and at most "
+                                             f"{top:.0f} (got {text!r})")
+        return value
+
+    return parse
 
 
-def _seconds(text: str) -> float:
-    try:
-        value = float(text)
-    except ValueError:
-        value = math.nan
-    if not (math.isfinite(value) and 0 < value <= 1e7):
-        raise argparse.ArgumentTypeError(f"must be a number of seconds above 0 and at most "
-                                         f"10000000 (got {text!r})")
-    return value
+_mpix = _number("megapixels", 1e6)
+_seconds = _number("seconds", 1e7)
 
 
 _positive = _whole(1, 1_000_000)

@@ -1,0 +1,56 @@
+"""CPU inference time of the distilled student against the blind-spot teacher's modes.
+
+Trains a `fast` model briefly (speed does not depend on how well it is trained) on a synthetic
+size x size image and times `model.denoise` per mode, alternating the modes over `--repeats`
+rounds so that a busy machine slows them alike; prints the median seconds and each mode's time
+relative to the student. Example::
+
+    python benchmarks/student_speed.py --size 512 --threads 2 --repeats 5
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import time
+
+import numpy as np
+
+
+def main(argv: list[str] | None = None) -> int:
+    p = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    p.add_argument("--size", type=int, default=512)
+    p.add_argument("--threads", type=int, default=2)
+    p.add_argument("--repeats", type=int, default=5)
+    p.add_argument("--preset", default="fast")
+    args = p.parse_args(argv)
+    import torch
+
+    import napari_sdap
+
+    torch.set_num_threads(args.threads)
+    rng = np.random.default_rng(0)
+    image = (0.5 + 0.1 * rng.standard_normal((args.size, args.size))).astype(np.float32)
+    model = napari_sdap.train(image, "YX", preset=args.preset, steps=30, stride=2,
+                              student_steps=60, device="cpu")
+    if model.student is None:  # a 60-step student may miss the fidelity check: force one
+        model = napari_sdap.train(image, "YX", preset=args.preset, steps=30, stride=2,
+                                  student_steps=600, device="cpu")
+    modes = ["student", "bsn", "sdap", "sdap_e"]
+    times: dict[str, list[float]] = {m: [] for m in modes}
+    for m in modes:  # warm-up
+        model.denoise(image, mode=m, device="cpu")
+    for _ in range(args.repeats):
+        for m in modes:
+            t0 = time.perf_counter()
+            model.denoise(image, mode=m, device="cpu")
+            times[m].append(time.perf_counter() - t0)
+    med = {m: float(np.median(v)) for m, v in times.items()}
+    out = {"size": args.size, "threads": args.threads, "preset": args.preset,
+           "median_s": med, "relative_to_student": {m: med[m] / med["student"] for m in modes}}
+    print(json.dumps(out, indent=2))
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
