@@ -10,11 +10,11 @@ import torch
 
 import napari_sdap
 from napari_sdap.api.distillation import KEEP_FRACTION, MAX_FIDELITY
-from napari_sdap.errors import ConfigError, ModelFileError
+from napari_sdap.errors import ConfigError, InputError, ModelFileError
 from napari_sdap.model.files import read_model_file, write_model_file
 
 TINY = {"preset": "tiny", "width": 8, "blocks": 1, "batch_size": 2, "patch_size": 32,
-        "student_steps": 150}
+        "student_steps": 150, "student": True}
 
 
 def _image(shape=(64, 64), seed=0):
@@ -85,7 +85,7 @@ def test_rgb_and_independent_channels_get_a_student():
 
 
 def test_no_student_when_turned_off_and_mode_student_then_refused():
-    m = napari_sdap.train(_image(), "YX", steps=3, student=False, **TINY)
+    m = napari_sdap.train(_image(), "YX", steps=3, **{**TINY, "student": False})
     assert m.student is None and m.resolve_mode() in ("bsn", "sdap_e")
     with pytest.raises(ConfigError, match="needs a model with a distilled student"):
         m.denoise(_image(), mode="student")
@@ -167,3 +167,20 @@ def test_a_time_budget_sets_the_step_counts_of_both_stages():
 def test_a_bad_time_budget_is_refused(bad):
     with pytest.raises(ConfigError, match="time_budget must be a positive number of seconds"):
         napari_sdap.train(_image(), "YX", steps=2, time_budget=bad, **TINY)
+
+
+@pytest.mark.parametrize(("stride", "wanted"), [(1, True), (2, False)])
+def test_by_default_only_white_noise_models_get_a_student(stride, wanted):
+    """`student="auto"`: distilled at stride 1 (it gained on real microscopy), not for
+    correlated noise (it measured below its teacher there)."""
+    settings = {k: v for k, v in TINY.items() if k != "student"}
+    recs = list(napari_sdap.iter_train(_image(), "YX", steps=4, stride=stride, **settings))
+    assert any(r.stage == "student" for r in recs) == wanted
+    assert recs[-1].steps == 4 + (150 if wanted else 0)
+
+
+def test_the_student_needs_four_pixels_per_side(model):
+    with pytest.raises(InputError, match=r"3x40 is smaller than the 4x4 minimum of mode "
+                                         r"'student'; pad or enlarge the image$"):
+        model.denoise(np.zeros((3, 40), np.float32))
+    assert model.denoise(np.zeros((4, 5), np.float32)).shape == (4, 5)

@@ -33,11 +33,13 @@ class TrainSettings(QWidget):
         self.blocks = auto_spin(0, 32, special="preset", tip="Dilated blocks M per branch")
         self.batch = auto_spin(0, 4096, special="preset", tip="Patches per step")
         self.seed = auto_spin(0, 2**31 - 1, 0, special="", tip="Seed (same seed, same model)")
-        self.student = QCheckBox("distil a fast student")
+        self.student = QCheckBox("distil a fast student (white noise)")
         self.student.setChecked(True)
         self.student.setToolTip("After the blind-spot network, train a small network that sees "
-                                "every pixel to reproduce its result: usually sharper, and "
-                                "several times faster to apply. 'auto' denoising then uses it.")
+                                "every pixel to reproduce its result: sharper and several times "
+                                "faster to apply; 'auto' denoising then uses it. Done when the "
+                                "noise is independent per pixel (stride 1); not for spatially "
+                                "correlated noise, where it measured worse.")
         self.device = QComboBox()
         self.device.addItems(device_choices())
         self.device.setToolTip("Compute device; auto picks the first GPU, else the CPU")

@@ -12,7 +12,7 @@ import torch
 
 from napari_sdap.api.model import SDAPModel
 from napari_sdap.api.sources import as_sources
-from napari_sdap.config import apply_overrides, config_from_preset
+from napari_sdap.config import apply_overrides, config_from_preset, wants_student
 from napari_sdap.errors import ConfigError, InputError
 from napari_sdap.model.device import resolve_device
 from napari_sdap.model.normalize import compute_normalization
@@ -124,7 +124,7 @@ def iter_train(image: Any, axes: str | Sequence[str | None] | None = None, *,
     model.student = None  # a student of the teacher before this training no longer applies
     model.record.student_steps, model.record.student_losses = 0, []
     model.record.student_fidelity = None
-    extra = cfg.student.student_steps if cfg.student.student else 0
+    extra = cfg.student.student_steps if wants_student(cfg) else 0
     t0 = time.perf_counter()
     start = model.record.steps
     try:
