@@ -11,6 +11,7 @@ learned the teacher's result (`MAX_FIDELITY`).
 from __future__ import annotations
 
 import logging
+import math
 import time
 from collections.abc import Iterator
 from typing import Any
@@ -84,10 +85,10 @@ def distil(model: SDAPModel, sources: list[tuple[Any, Any]], device: torch.devic
                 losses.append(round(rec.loss, 6))
             yield rec
     finally:
-        score = fidelity(student, check, device) if done else float("inf")
+        score = fidelity(student, check, device) if done else math.inf
         student.to("cpu").eval()
         model.record.student_seconds += time.perf_counter() - t0
-        model.record.student_fidelity = score if done else None
+        model.record.student_fidelity = score if math.isfinite(score) else None  # NaN: diverged
         if done >= KEEP_FRACTION * planned and score <= MAX_FIDELITY:
             model.student = student
             model.record.student_steps = done
