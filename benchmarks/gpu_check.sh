@@ -13,7 +13,9 @@
 # and always writes OUTDIR/summary.json; each stage's log and JSON sit beside it. Stages: pytest,
 # throughput, compile, ttq (time to quality: SDAP_DATA with fmd/raw and fmd/gt of
 # Confocal_BPAE_B and WideField_BPAE_G) and quality (`paper` preset with and without the detail
-# restore: SDAP_DATA with set12/ and the first 3 polyu/ pairs); see docs/benchmarks.md.
+# restore: SDAP_DATA with set12/ and the first 3 polyu/ pairs), student (its speed against the
+# teacher's modes) and, only when asked, studentq (student vs teacher on 2 FMD types);
+# see docs/benchmarks.md.
 # SDAP_DEVICE=cpu SDAP_QUICK=1 dry-runs the whole script without a GPU (tiny sizes).
 set -u
 OUT=${1:?usage: gpu_check.sh OUTDIR}
@@ -37,6 +39,8 @@ export PYTHONPATH="$PWD/src:$SITE${PYTHONPATH:+:$PYTHONPATH}" PYTHONUNBUFFERED=1
 cat "$OUT/env.txt"
 DEVICE=${SDAP_DEVICE:-cuda}
 if [ -n "${SDAP_QUICK:-}" ]; then
+    SPRESET=${SPRESET:-tiny}
+    SSIZE=${SSIZE:-128}
     TP=(--presets tiny --e2e-presets tiny --size 64 --batch 1 --e2e-size 256 --rss-size 128
         --tile 64 --threads 1 --min-seconds 0.2)
     CS=(--preset tiny --size 64 --batch 1 --min-seconds 0.2 --variants eager,eager-bf16w)
@@ -49,7 +53,7 @@ else
     TQ=(--configs "paper:steps=2000;fast:steps=250;tiny:steps=300" --budget 70 --every 10)
 fi
 
-STAGES=" ${SDAP_STAGES:-pytest throughput compile ttq quality} "
+STAGES=" ${SDAP_STAGES:-pytest throughput student compile ttq quality} "
 want() { [[ "$STAGES" == *" $1 "* ]]; }
 DATA_OK=""
 if [ -n "${SDAP_DATA:-}" ] && [ -d "${SDAP_DATA}" ]; then DATA_OK=1; fi
@@ -68,6 +72,8 @@ want pytest && stage pytest-gpu 60 "$PY" -m pytest -m gpu tests/infer/test_gpu.p
     -p no:cacheprovider
 want throughput && stage throughput 180 "$PY" benchmarks/throughput.py --device "$DEVICE" \
     "${TP[@]}" --json "$OUT/throughput.json"
+want student && stage student 90 "$PY" benchmarks/student_speed.py --device "$DEVICE" \
+    --preset "${SPRESET:-paper}" --size "${SSIZE:-2048}" --repeats 3 --json "$OUT/student.json"
 want compile && stage compile 120 "$PY" benchmarks/compile_speed.py --device "$DEVICE" \
     "${CS[@]}" --json "$OUT/compile.json"
 if [ -n "$DATA_OK" ] && want ttq; then
@@ -85,6 +91,12 @@ if [ -n "$DATA_OK" ] && want quality; then
     stage quality-polyu 170 "$PY" benchmarks/quality.py "${Q[@]}" --sets polyu --limit 3 \
         --tag quality-polyu
 fi
+if [ -n "$DATA_OK" ] && want studentq; then  # not in the default list: student vs teacher, FMD
+    stage quality-fmd-student 240 "$PY" benchmarks/quality.py --data "$SDAP_DATA" \
+        --methods noisy,sdap --modes auto,teacher --device "$DEVICE" --out "$OUT" \
+        --preset "${QPRESET:-paper}" --sets fmd --only Confocal_BPAE_B,TwoPhoton_MICE \
+        --tag quality-fmd-student
+fi
 
 "$PY" - "$OUT" <<'PYEOF' > "$OUT/summary.json"
 import json, sys
@@ -94,8 +106,8 @@ summary = {"stages": (out / "stages.txt").read_text().split("\n")[:-1]}
 log_file = out / "pytest-gpu.log"
 log = log_file.read_text().strip().splitlines() if log_file.exists() else []
 summary["pytest"] = log[-1] if log else ""
-for name in ("throughput", "compile", "ttq-Confocal_BPAE_B", "ttq-WideField_BPAE_G",
-             "quality-set12corr", "quality-polyu"):
+for name in ("throughput", "student", "compile", "ttq-Confocal_BPAE_B", "ttq-WideField_BPAE_G",
+             "quality-set12corr", "quality-polyu", "quality-fmd-student"):
     try:
         summary[name] = json.loads((out / f"{name}.json").read_text())
     except (OSError, ValueError) as err:

@@ -23,6 +23,8 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--threads", type=int, default=2)
     p.add_argument("--repeats", type=int, default=5)
     p.add_argument("--preset", default="fast")
+    p.add_argument("--device", default="cpu", help="cpu, cuda, cuda:N or mps")
+    p.add_argument("--json", help="also write the result to this file")
     args = p.parse_args(argv)
     import torch
 
@@ -31,24 +33,28 @@ def main(argv: list[str] | None = None) -> int:
     torch.set_num_threads(args.threads)
     rng = np.random.default_rng(0)
     image = (0.5 + 0.1 * rng.standard_normal((args.size, args.size))).astype(np.float32)
-    model = napari_sdap.train(image, "YX", preset=args.preset, steps=30, stride=2,
-                              student_steps=60, device="cpu")
-    if model.student is None:  # a 60-step student may miss the fidelity check: force one
+    model = napari_sdap.train(image, "YX", preset=args.preset, steps=30, stride=2, student=True,
+                              student_steps=60, device=args.device)
+    if model.student is None:  # a 60-step student may miss the fidelity check: train longer
         model = napari_sdap.train(image, "YX", preset=args.preset, steps=30, stride=2,
-                                  student_steps=600, device="cpu")
+                                  student=True, student_steps=600, device=args.device)
     modes = ["student", "bsn", "sdap", "sdap_e"]
     times: dict[str, list[float]] = {m: [] for m in modes}
     for m in modes:  # warm-up
-        model.denoise(image, mode=m, device="cpu")
+        model.denoise(image, mode=m, device=args.device)
     for _ in range(args.repeats):
         for m in modes:
             t0 = time.perf_counter()
-            model.denoise(image, mode=m, device="cpu")
+            model.denoise(image, mode=m, device=args.device)
             times[m].append(time.perf_counter() - t0)
     med = {m: float(np.median(v)) for m, v in times.items()}
     out = {"size": args.size, "threads": args.threads, "preset": args.preset,
+           "device": args.device, "mpix_per_s": {m: args.size ** 2 / 1e6 / med[m] for m in modes},
            "median_s": med, "relative_to_student": {m: med[m] / med["student"] for m in modes}}
     print(json.dumps(out, indent=2))
+    if args.json:
+        with open(args.json, "w") as f:
+            json.dump(out, f, indent=2)
     return 0
 
 
