@@ -80,8 +80,7 @@ def iter_train(image: Any, axes: str | Sequence[str | None] | None = None, *,
     stride, from this first training).
     """
     t00 = time.perf_counter()
-    if time_budget is not None:
-        _budget(time_budget)
+    budget = None if time_budget is None else _budget(time_budget)
     channel_mode = model.config.channel_mode if model else overrides.get("channel_mode", "auto")
     sources = as_sources(image, axes, channel_mode)
     view = sources[0][1]
@@ -128,8 +127,8 @@ def iter_train(image: Any, axes: str | Sequence[str | None] | None = None, *,
     t0 = time.perf_counter()
     start = model.record.steps
     try:
-        teacher_s = None if time_budget is None else (
-            _budget(time_budget) * (TEACHER_SHARE if extra else 1.0) - (time.perf_counter() - t00))
+        teacher_s = None if budget is None else (
+            budget * (TEACHER_SHARE if extra else 1.0) - (time.perf_counter() - t00))
         for rec in run_training(model.network, cfg.training, sampler, dev, cfg.seed, start,
                                 seconds=teacher_s):
             model.record.steps = rec.step
@@ -148,7 +147,7 @@ def iter_train(image: Any, axes: str | Sequence[str | None] | None = None, *,
     if extra:
         from napari_sdap.api.distillation import distil
 
-        left = None if time_budget is None else time_budget - (time.perf_counter() - t00)
+        left = None if budget is None else budget - (time.perf_counter() - t00)
         for rec in distil(model, sources, dev, left):
             yield TrainProgress(**asdict(rec), model=model, stage="student")
 

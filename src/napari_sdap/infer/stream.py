@@ -111,9 +111,15 @@ class _Engine:
         x = torch.from_numpy(np.stack(windows))
         return x.pin_memory() if self.cuda else x
 
-    @torch.no_grad()
     def __call__(self, x: torch.Tensor, groups: list[int] | None = None) -> np.ndarray:
         """Outputs for a batch of windows of channel `groups` (None: network only)."""
+        return self.run(x, groups)[1].float().cpu().numpy()
+
+    @torch.no_grad()
+    def run(self, x: torch.Tensor, groups: list[int] | None = None
+            ) -> tuple[torch.Tensor, torch.Tensor]:
+        """(network input after the outlier repair, output) on the device, for a batch of
+        windows of channel `groups` (None: network only, no repair or restore)."""
         x = x.to(self.device, non_blocking=True)
         refine = self.refine if groups is not None else None
         if refine is not None:
@@ -127,7 +133,7 @@ class _Engine:
             cudnn.benchmark = before
         if refine is not None:
             y = refine.after(x, y, groups)
-        return y.float().cpu().numpy()
+        return x, y
 
 
 def _is_oom(err: BaseException) -> bool:

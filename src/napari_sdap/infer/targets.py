@@ -17,10 +17,8 @@ import torch
 from torch import nn
 
 from napari_sdap.axes import PlaneView
-from napari_sdap.infer.passes import run_mode
 from napari_sdap.infer.refine import Refine
 from napari_sdap.infer.tiling import Tile, plane_tiles
-from napari_sdap.model.device import use_bf16
 
 __all__ = ["TARGET_EDGE", "teacher", "teacher_targets"]
 
@@ -32,19 +30,14 @@ Run = Callable[[np.ndarray, int], tuple[np.ndarray, np.ndarray]]
 def teacher(net: nn.Module, device: torch.device, mode: str, pd_stride: int,
             refine: Refine | None) -> Run:
     """`run(window, group)` -> (repaired input, output) of the teacher on a normalised C x h x w
-    window, with the outlier repair and detail restore of `refine`."""
+    window, with the outlier repair and detail restore of `refine` (the streaming engine's)."""
+    from napari_sdap.infer.stream import _Engine
 
-    bf16 = use_bf16(device)
+    engine = _Engine(net, device, mode, pd_stride, compile=False, refine=refine)
 
-    @torch.no_grad()
     def run(window: np.ndarray, group: int) -> tuple[np.ndarray, np.ndarray]:
-        x = torch.from_numpy(window)[None].to(device)
-        if refine is not None:
-            x = refine.before(x, [group])
-        y = run_mode(net, x, mode, pd_stride, bf16)
-        if refine is not None:
-            y = refine.after(x, y, [group])
-        return x[0].cpu().numpy(), y[0].float().cpu().numpy()
+        x, y = engine.run(engine.prepare([window]), [group])
+        return x[0].float().cpu().numpy(), y[0].float().cpu().numpy()
 
     return run
 
