@@ -30,10 +30,9 @@ def _lag1(noise: np.ndarray) -> float:
 
 
 def _estimate(frames: list[np.ndarray]):
-    from napari_sdap.api.sources import as_sources
-    from napari_sdap.training.noise import estimate_noise
+    from napari_sdap.api import analyze_noise
 
-    return estimate_noise(as_sources(frames, "YX", "auto"))
+    return analyze_noise(frames, "YX")
 
 
 def _box(shape: tuple[int, int], k: int, sigma: float, seed: int) -> np.ndarray:

@@ -58,7 +58,7 @@ def main(argv: list[str] | None = None) -> Any:
     import napari
 
     import napari_sdap
-    from napari_sdap.training.noise import describe_noise
+    from napari_sdap.api import describe_noise
 
     data, meta = load_data(args.image, args.planes, args.size)
     axes = args.axes or ("ZYX" if args.image is None else None)

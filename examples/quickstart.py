@@ -87,7 +87,7 @@ def main() -> None:
     from PIL import Image
 
     import napari_sdap
-    from napari_sdap.training.noise import describe_noise
+    from napari_sdap.api import describe_noise
 
     clean = synthetic_cells(args.size)
     noisy = add_noise(clean)

@@ -25,3 +25,4 @@ def noisy_pair():
     clean = smooth_image((96, 96))
     noisy = clean + np.random.default_rng(3).normal(0, 0.1, clean.shape).astype(np.float32)
     return clean, noisy.astype(np.float32)
+

@@ -56,3 +56,11 @@ def test_json_round_trip():
     cfg = config_from_preset("fast", 1, seed=7)
     assert SDAPConfig.model_validate_json(cfg.model_dump_json()) == cfg
     assert apply_overrides(cfg.model_dump()) == cfg
+
+
+def test_preset_help_is_generated_from_the_presets():
+    from napari_sdap.config import PRESETS, describe_presets
+
+    text = describe_presets()
+    for name, p in PRESETS.items():
+        assert f"{name} (C={p['network']['width']}, M={p['network']['blocks']}" in text

@@ -23,6 +23,7 @@ __all__ = [
     "TrainingConfig",
     "apply_overrides",
     "config_from_preset",
+    "describe_presets",
     "to_config_error",
     "wants_student",
 ]
@@ -210,6 +211,18 @@ PRESETS: dict[str, dict[str, dict[str, Any]]] = {
 }
 """Network and training defaults per preset: `paper` is DBSNl as published (3.66 M parameters),
 `fast` runs on a laptop CPU, `tiny` is for demos and tests."""
+
+_PRESET_USE = {"paper": "as published, for a GPU", "fast": "for a CPU", "tiny": "demos and tests"}
+
+
+def describe_presets() -> str:
+    """One line for help texts, from `PRESETS`: each preset's network and steps, and `auto`."""
+    parts = []
+    for name, p in PRESETS.items():
+        n, t = p["network"], p["training"]
+        parts.append(f"{name} (C={n['width']}, M={n['blocks']}, {t['steps']} steps; "
+                     f"{_PRESET_USE.get(name, 'custom')})")
+    return ", ".join(parts) + "; auto = paper on a GPU, fast on a CPU"
 
 _SECTIONS = ("network", "training", "normalization", "inference", "tiling", "student")
 _TOP = ("channel_mode", "device", "seed")

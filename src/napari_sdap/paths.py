@@ -3,8 +3,12 @@
 from __future__ import annotations
 
 import os
+import tempfile
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
 
-__all__ = ["file_mode"]
+__all__ = ["atomic_write", "file_mode"]
 
 
 def file_mode() -> int:
@@ -16,3 +20,38 @@ def file_mode() -> int:
     mask = os.umask(0)
     os.umask(mask)
     return 0o666 & ~mask
+
+
+def _sync(path: Path) -> None:
+    fd = os.open(path, os.O_RDWR)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+
+
+@contextmanager
+def atomic_write(path: str | os.PathLike[str], *, sync: bool = False) -> Iterator[Path]:
+    """Write one file through a hidden temporary next to it: ``.<name>.<random>.partial``.
+
+    The block writes the yielded temporary path; when it ends without error the file gets the
+    usual permissions (`file_mode`) and is renamed over `path` in one step, so readers see the
+    old file or the new one, never a part. Any error (Ctrl-C included) deletes the temporary
+    and re-raises; OSErrors (read-only folder, disk full) are for the caller to word.
+
+    `sync`: flush the file to disk before the rename, so that write errors the OS deferred (disk
+    full on a network drive or under a quota) surface here and not after the rename.
+    """
+    path = Path(path)
+    fd, name = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".partial", dir=path.parent)
+    os.close(fd)
+    tmp = Path(name)
+    try:
+        yield tmp
+        if sync:
+            _sync(tmp)
+        os.chmod(tmp, file_mode())
+        os.replace(tmp, path)
+    except BaseException:
+        tmp.unlink(missing_ok=True)
+        raise

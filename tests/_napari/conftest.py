@@ -2,13 +2,11 @@
 
 from __future__ import annotations
 
-import os
-
 import numpy as np
 import pytest
+from extras import needs
 
-if not os.environ.get("CI"):  # in CI a missing napari must fail loudly, never skip
-    pytest.importorskip("napari", reason="napari tests need the [napari] extra")
+needs("napari", "napari")
 
 
 @pytest.fixture

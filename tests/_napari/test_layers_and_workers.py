@@ -49,8 +49,8 @@ def test_train_steps_stops_on_the_event_and_closes_the_engine(small_image):
 def test_denoise_steps_returns_stopped(trained_model, small_image):
     out = np.zeros((4, 64, 64), np.float32)
     stop = threading.Event()
-    gen = denoise_steps(trained_model, np.stack([small_image] * 4), out, "ZYX", stop=stop,
-                        device="cpu")
+    steps = trained_model.iter_denoise(np.stack([small_image] * 4), out, "ZYX", device="cpu")
+    gen = denoise_steps(steps, stop=stop)
     next(gen)
     stop.set()
     with pytest.raises(StopIteration) as end:

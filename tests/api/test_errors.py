@@ -26,7 +26,8 @@ def _with(value, where=(3, 4)):
     (GOOD > 0, InputError, r"bool.*not supported.*astype"),
     (GOOD.astype(np.complex64), InputError, r"complex.*np.abs"),
     ([GOOD, np.zeros((40, 40, 3), np.uint8)], InputError, r"same channels"),
-    ("image.tif", InputError, r"must be an array"),
+    ("image.tif", InputError, r"image.tif: no such file"),
+    ({"pixels": 1}, InputError, r"must be an array.*or a path, got dict"),
 ])
 def test_bad_training_images(image, error, words):
     with pytest.raises(error, match=words):

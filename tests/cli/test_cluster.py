@@ -8,11 +8,12 @@ import numpy as np
 import pytest
 import tifffile
 from cli_fixtures import model_file_fixture, stacks_fixture  # noqa: F401 (fixtures)
+from extras import needs
 
 from napari_sdap.cli import main
 from napari_sdap.cli.jobs import split_ranges, worker_device
 
-pytest.importorskip("distributed")
+needs("distributed", "distributed")
 
 
 def test_split_ranges() -> None:

@@ -20,13 +20,14 @@ from napari_sdap.cli import main
 
 SLOW_RUN = """
 import sys, time
-from napari_sdap.api.model import SDAPModel
-real = SDAPModel.iter_denoise
-def slow(self, *a, **k):
-    for step in real(self, *a, **k):
-        time.sleep(0.4)
+import napari_sdap.api.writing as writing
+real = writing.run_tiles
+def held(model, job, *a, **k):  # the second file never finishes: a signal must stop it
+    for step in real(model, job, *a, **k):
         yield step
-SDAPModel.iter_denoise = slow
+        while "cell1" in str(job.image.source.path):
+            time.sleep(0.05)
+writing.run_tiles = held
 from napari_sdap.cli import main
 sys.exit(main(sys.argv[1:]))
 """
@@ -77,11 +78,20 @@ def _start_slow(stacks, model_file, out) -> subprocess.Popen:
                             stderr=subprocess.PIPE, text=True, env=env)
 
 
-def _wait_for_first_output(proc: subprocess.Popen, out: Path) -> None:
+def _wait_inside_second_file(proc: subprocess.Popen, out: Path) -> None:
+    """Poll the run record until the first file is done and the second one is running (the
+    held run then stays inside it)."""
     deadline = time.monotonic() + 120
-    while not (out / "cell0_sdap.tif").exists():
+    while True:
         assert proc.poll() is None, proc.stderr.read()
-        assert time.monotonic() < deadline, "the batch did not start"
+        assert time.monotonic() < deadline, "the batch did not reach the second file"
+        try:
+            files = json.loads((out / "sdap_run.json").read_text())["files"]
+        except (OSError, ValueError, KeyError):
+            files = {}
+        done = files.get("cell0_sdap.tif", {}).get("status") == "done"
+        if done and files.get("cell1_sdap.tif", {}).get("status") == "running":
+            return
         time.sleep(0.05)
 
 
@@ -90,14 +100,13 @@ def _wait_for_first_output(proc: subprocess.Popen, out: Path) -> None:
 def test_signal_stops_cleanly(stacks, model_file, tmp_path, sig):
     out = tmp_path / "out"
     proc = _start_slow(stacks, model_file, out)
-    _wait_for_first_output(proc, out)
-    time.sleep(0.2)  # inside the second file
+    _wait_inside_second_file(proc, out)
     proc.send_signal(sig)
     _, err = proc.communicate(timeout=60)
     assert proc.returncode == 130, err
     assert "Traceback" not in err and "Run the same command again to resume" in err
     names = _visible(out)
-    assert "cell2_sdap.tif" not in names and not [n for n in names if n.startswith(".")]
+    assert names == ["cell0_sdap.tif", "sdap_run.json"]  # no partial second file, no temps
     rec = json.loads((out / "sdap_run.json").read_text())
     assert rec["runs"][-1]["status"] == "interrupted"
 
@@ -106,8 +115,7 @@ def test_signal_stops_cleanly(stacks, model_file, tmp_path, sig):
 def test_killed_run_resumes_and_cleans_up(stacks, model_file, tmp_path, capsys):
     out = tmp_path / "out"
     proc = _start_slow(stacks, model_file, out)
-    _wait_for_first_output(proc, out)
-    time.sleep(0.3)
+    _wait_inside_second_file(proc, out)
     proc.kill()  # no chance to clean up: temporaries and a "running" entry stay behind
     proc.communicate(timeout=60)
     rec = json.loads((out / "sdap_run.json").read_text())

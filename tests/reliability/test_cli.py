@@ -23,19 +23,19 @@ SRC = str(Path(__file__).resolve().parents[2] / "src")
 
 KILLER = textwrap.dedent("""
     import os, signal, sys
-    from napari_sdap.api.model import SDAPModel
+    import napari_sdap.api.writing as writing
 
-    real = SDAPModel.iter_denoise
+    real = writing.run_tiles
     calls = {"n": 0}
 
-    def iter_then_die(self, *args, **kwargs):
+    def iter_then_die(*args, **kwargs):
         calls["n"] += 1
-        for i, step in enumerate(real(self, *args, **kwargs)):
+        for i, step in enumerate(real(*args, **kwargs)):
             yield step
             if calls["n"] == int(os.environ["SDAP_KILL_AT_FILE"]) and i == 0:
                 os.kill(os.getpid(), signal.SIGKILL)  # kill -9 half-way through a file
 
-    SDAPModel.iter_denoise = iter_then_die
+    writing.run_tiles = iter_then_die
     from napari_sdap.cli import main
     sys.exit(main(sys.argv[1:]))
 """)
@@ -85,23 +85,23 @@ def test_kill_9_mid_batch_then_resume(batch, model_file):
 
 def test_ctrl_c_mid_batch_returns_130_and_leaves_no_partial(batch, monkeypatch):
     _, out, args = batch
-    from napari_sdap.api.model import SDAPModel
+    import napari_sdap.api.writing as writing
 
-    real = SDAPModel.iter_denoise
+    real = writing.run_tiles
     calls = {"n": 0}
 
-    def interrupted(self, *a, **k):
+    def interrupted(*a, **k):
         calls["n"] += 1
-        for step in real(self, *a, **k):
+        for step in real(*a, **k):
             yield step
             if calls["n"] == 2:
                 raise KeyboardInterrupt
 
-    monkeypatch.setattr(SDAPModel, "iter_denoise", interrupted)
+    monkeypatch.setattr(writing, "run_tiles", interrupted)
     assert main(args) == 130
     assert sorted(os.listdir(out)) == ["cell0_sdap.tif", "sdap_run.json"]
     assert _record(out)["runs"][-1]["status"] == "interrupted"
-    monkeypatch.setattr(SDAPModel, "iter_denoise", real)
+    monkeypatch.setattr(writing, "run_tiles", real)
     assert main(args) == 0
     assert len(list(out.glob("*_sdap.tif"))) == 4
 

@@ -12,10 +12,11 @@ import numpy as np
 import pytest
 import tifffile
 import zarr
+from extras import needs
 
 from napari_sdap.errors import InputError
-from napari_sdap.io.physical import OME_SYMBOLS
 from napari_sdap.io.readers import open_image
+from napari_sdap.io.units import OME_SYMBOLS
 
 from .helpers import noisy
 
@@ -95,7 +96,7 @@ def no_imagecodecs(monkeypatch):
 
 @pytest.mark.parametrize("compression", ["lzw", "jpeg"])
 def test_missing_imagecodecs_is_named(gray_model, tmp_path, compression, request):
-    pytest.importorskip("imagecodecs")  # to write the file
+    needs("imagecodecs", "core")  # to write the file
     path = tmp_path / f"{compression}.tif"
     tifffile.imwrite(path, (noisy((2, 32, 32)) * 200).astype("uint8"), compression=compression)
     request.getfixturevalue("no_imagecodecs")
@@ -107,7 +108,7 @@ def test_missing_imagecodecs_is_named(gray_model, tmp_path, compression, request
 
 @pytest.mark.parametrize("compression", ["lzw", "zstd", "jpeg"])
 def test_compressed_tiffs_read_with_imagecodecs(tmp_path, compression):
-    pytest.importorskip("imagecodecs")
+    needs("imagecodecs", "core")
     data = (noisy((3, 32, 32)) * 200).astype("uint8")
     tifffile.imwrite(tmp_path / "c.tif", data, compression=compression,
                      predictor=compression == "lzw")

@@ -14,6 +14,7 @@ from unittest import mock
 
 import numpy as np
 import pytest
+from extras import needs
 from safetensors import SafetensorError
 
 from napari_sdap import load_model
@@ -123,7 +124,7 @@ def test_save_onto_a_named_pipe_is_refused(gray_model, tmp_path):
 
 def test_widget_replaces_only_a_file_confirmed_in_the_save_dialog(gray_model, model_file,
                                                                   tmp_path):
-    widget_train = pytest.importorskip("napari_sdap._napari.widget_train")
+    widget_train = needs("napari_sdap._napari.widget_train", "napari")
     path = shutil.copy(model_file, tmp_path / "m.safetensors")
     older = load_model(path)
     older.record.trained_on = ["an older model"]

@@ -12,8 +12,6 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-pytest.importorskip("napari", reason="napari tests need the [napari] extra")
-
 import napari_sdap
 from napari_sdap._napari.widget_denoise import DenoiseWidget
 
@@ -70,7 +68,9 @@ def test_ome_zarr_output_without_ome_zarr_matches_the_library(tmp_path, gray_mod
     assert cli.attrs["ome"]["version"] == "0.5" and cli["0"].shape == image.shape
     ours = zarr.open_group(str(tmp_path / "t.ome.zarr"), mode="r").attrs["ome"]
     monkeypatch.undo()  # the reference: what the ome-zarr library writes, when installed
-    pytest.importorskip("ome_zarr")
+    from extras import needs
+
+    needs("ome_zarr", "ome")
     from ome_zarr.axes import KNOWN_SPATIAL_UNITS, KNOWN_TEMPORAL_UNITS
     from ome_zarr.format import CurrentFormat
     from ome_zarr.writer import write_multiscales_metadata

@@ -7,13 +7,11 @@ import threading
 
 import pytest
 
-pytest.importorskip("napari", reason="napari tests need the [napari] extra")
-
 import napari_sdap
-from napari_sdap._napari import store as store_module
 from napari_sdap._napari.session import session_for
 from napari_sdap._napari.widget_denoise import DenoiseWidget
 from napari_sdap._napari.widget_train import TrainWidget
+from napari_sdap.io import outputs as outputs_module
 from napari_sdap.model import network, student
 
 from .helpers import TINY, noisy
@@ -152,7 +150,7 @@ def test_failing_commit_is_reported_and_leaves_nothing(make_napari_viewer, qtbot
     def broken(self):
         raise ValueError("zarr could not finish the store")
 
-    monkeypatch.setattr(store_module.LayerStore, "commit", broken)
+    monkeypatch.setattr(outputs_module.OutputSink, "commit", broken)
     widget = _denoiser(viewer, gray_model)
     with qtbot.capture_exceptions() as raised:
         widget.start()

@@ -6,12 +6,12 @@ import numpy as np
 import pytest
 from synthetic import correlated_noise, smooth_image
 
-from napari_sdap.api.sources import as_sources
-from napari_sdap.training.noise import choose_stride, describe_noise, estimate_noise
+from napari_sdap.api import analyze_noise
+from napari_sdap.training.noise import choose_stride, describe_noise
 
 
 def _estimate(image: np.ndarray):
-    return estimate_noise(as_sources(image, "YX", "auto"))
+    return analyze_noise(image, "YX")
 
 
 @pytest.mark.parametrize("sigma", [0.03, 0.1, 0.3])

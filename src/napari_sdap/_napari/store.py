@@ -1,14 +1,14 @@
 """Where denoised layers are streamed to: an (OME-)Zarr store made final only when complete.
 
-A run writes through `napari_sdap.io.outputs.open_output` into a hidden temporary next to
-``<folder>/<layer>-<time>.sdap.ome.zarr`` (``.sdap.zarr`` for axes OME-Zarr cannot hold, such as
-RGB); the lazy layer reads from it while tiles arrive. Finishing moves it into place; stopping or
-failing deletes it, so nothing incomplete is left that looks like a result.
+A run writes through the API's one write path (`api.writing.open_denoise`) into a hidden
+temporary next to ``<folder>/<layer>-<time>.sdap.ome.zarr`` (``.sdap.zarr`` for axes OME-Zarr
+cannot hold, such as RGB); the lazy layer reads from it while tiles arrive. Finishing moves it
+into place; stopping or failing deletes it, so nothing incomplete is left that looks like a
+result.
 """
 
 from __future__ import annotations
 
-import json
 import re
 import time
 from pathlib import Path
@@ -16,20 +16,13 @@ from typing import Any
 
 from napari_sdap.errors import OutputError
 
-__all__ = ["LayerStore", "default_folder", "is_managed", "lazy", "run_metadata"]
-
-_NGFF = "TCZYX"
-
+__all__ = ["default_folder", "is_managed", "lazy", "open_run", "output_path", "read_result"]
 
 def default_folder() -> Path:
     """The per-user cache folder for denoised layers (``~/.cache/napari-sdap/outputs`` on Linux)."""
     from platformdirs import user_cache_dir
 
     return Path(user_cache_dir("napari-sdap", appauthor=False)) / "outputs"
-
-
-def _jsonable(value: Any) -> Any:
-    return json.loads(json.dumps(value, default=str))
 
 
 def _physical(layer: Any, axes: str) -> tuple[dict[str, float], dict[str, str]]:
@@ -41,53 +34,41 @@ def _physical(layer: Any, axes: str) -> tuple[dict[str, float], dict[str, str]]:
     return scale, units
 
 
-class LayerStore:
-    """A float32 on-disk output for one denoising run of `layer` (see the module docstring)."""
+def output_path(folder: str | Path, layer: Any, axes: str) -> Path:
+    """``<folder>/<layer>-<time>.sdap[.ome].zarr`` for a new result of `layer` (folder made)."""
+    folder = Path(folder).expanduser()
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+    except OSError as err:
+        raise OutputError(f"cannot create the output folder {folder} ({err.strerror}); "
+                          f"choose another folder") from None
+    safe = re.sub(r"[^A-Za-z0-9._-]+", "_", layer.name).strip("._") or "layer"
+    stamp = time.strftime("%Y%m%d-%H%M%S") + f"-{time.perf_counter_ns() % 10**6:06d}"
+    from napari_sdap.api.writing import fits_ngff
 
-    def __init__(self, folder: str | Path, layer: Any, shape: tuple[int, ...], axes: str,
-                 metadata: dict[str, Any]) -> None:
-        from napari_sdap.io.outputs import default_chunks, open_output
+    ome = fits_ngff(axes) and not layer.rgb
+    return folder / f"{safe}-{stamp}.sdap{'.ome' if ome else ''}.zarr"
 
-        folder = Path(folder).expanduser()
-        try:
-            folder.mkdir(parents=True, exist_ok=True)
-        except OSError as err:
-            raise OutputError(f"cannot create the output folder {folder} ({err.strerror}); "
-                              f"choose another folder") from None
-        safe = re.sub(r"[^A-Za-z0-9._-]+", "_", layer.name).strip("._") or "layer"
-        stamp = time.strftime("%Y%m%d-%H%M%S") + f"-{time.perf_counter_ns() % 10**6:06d}"
-        ome = all(a in _NGFF for a in axes) and axes == "".join(sorted(axes, key=_NGFF.index))
-        self.ome = ome and not layer.rgb
-        self.final = folder / f"{safe}-{stamp}.sdap{'.ome' if self.ome else ''}.zarr"
-        scale, units = _physical(layer, axes)
-        self.sink = open_output(self.final, shape, "float32", axes=axes, scale=scale,
-                                units=units, metadata=_jsonable(metadata),
-                                chunks=default_chunks(shape, axes))
-        self.array = self.sink.array
-        self.done = False
 
-    @property
-    def path(self) -> Path:
-        """Where the result is (once committed) or will be."""
-        return self.final
+def open_run(folder: str | Path, layer: Any, model: Any, image: Any, axes: str, *,
+             mode: str, detail: bool, device: str, tile: int | None) -> Any:
+    """The API's `DenoiseRun` of `image` (the layer's level-0 data) into a new store in
+    `folder`, with the layer's pixel sizes and the provenance every output gets."""
+    from napari_sdap.api.writing import open_denoise
 
-    def commit(self) -> Any:
-        """Move the finished output into place; returns its (read-only) level-0 zarr array."""
-        import zarr
+    scale, units = _physical(layer, axes)
+    return open_denoise(model, image, output_path(folder, layer, axes), axes, mode=mode,
+                        detail=detail, device=device, tile=tile, scale=scale, units=units,
+                        front_end="napari", run={"layer": layer.name})
 
-        self.sink.commit()
-        self.done = True
-        if self.ome:
-            self.array = zarr.open_group(str(self.final), mode="r")["0"]
-        else:
-            self.array = zarr.open_array(str(self.final), mode="r")
-        return self.array
 
-    def abort(self) -> None:
-        """Delete the temporary (a stopped or failed run leaves nothing behind)."""
-        if not self.done:
-            self.sink.abort()
-            self.done = True
+def read_result(path: str | Path) -> Any:
+    """The level-0 zarr array of a committed store (read-only)."""
+    import zarr
+
+    if str(path).endswith(".ome.zarr"):
+        return zarr.open_group(str(path), mode="r")["0"]
+    return zarr.open_array(str(path), mode="r")
 
 
 def is_managed(path: str | Path | None) -> bool:
@@ -104,12 +85,3 @@ def lazy(array: Any) -> Any:
     import dask.array as da
 
     return da.from_zarr(array, name=f"sdap-{time.perf_counter_ns()}")
-
-
-def run_metadata(model: Any, layer: Any, axes: str, mode: str, path: Any) -> dict[str, Any]:
-    """What is recorded with a denoised layer (and in its zarr store): config and model record."""
-    r = model.record
-    return {"config": model.config.model_dump(mode="json"), "mode": model.resolve_mode(mode),
-            "axes": axes, "source_layer": layer.name, "store": str(path),
-            "record": {"steps": r.steps, "final_loss": r.final_loss, "seed": r.seed,
-                       "noise": r.noise, "trained_on": r.trained_on, "versions": r.versions}}

@@ -7,8 +7,8 @@ from typing import Any
 from qtpy.QtWidgets import QCheckBox, QComboBox, QFormLayout, QWidget
 
 from napari_sdap._napari.controls import StatusLabel, auto_spin, spin_value
-from napari_sdap._napari.devices import device_choices, estimate_bytes, format_bytes, free_bytes
-from napari_sdap.config import PRESETS
+from napari_sdap._napari.devices import device_choices, format_bytes
+from napari_sdap.config import PRESETS, describe_presets
 
 __all__ = ["TrainSettings"]
 
@@ -20,7 +20,7 @@ class TrainSettings(QWidget):
         super().__init__(parent)
         self.preset = QComboBox()
         self.preset.addItems(["auto", *PRESETS])
-        self.preset.setToolTip("auto: 'fast' on CPU, 'paper' on a GPU. tiny: demos and tests.")
+        self.preset.setToolTip(describe_presets())
         self.steps = auto_spin(0, 1_000_000, special="preset", step=100,
                                tip="Optimiser steps of this run (Continue adds this many)")
         self.patch = auto_spin(0, 4096, step=8, tip="Square training patch edge in pixels "
@@ -75,9 +75,10 @@ class TrainSettings(QWidget):
         dev = s["device"] if s["device"] != "auto" else device_choices()[1]
         name = s["preset"] if s["preset"] != "auto" else ("fast" if dev == "cpu" else "paper")
         p = {**PRESETS[name]["network"], **PRESETS[name]["training"], **s["overrides"]}
-        need = estimate_bytes(p["width"], p["blocks"], channels,
-                              p["batch_size"] * p["patch_size"] ** 2, training=True,
-                              half=dev.startswith("cuda"))
+        from napari_sdap.api.devices import free_bytes, training_bytes
+
+        need = training_bytes(p["width"], p["blocks"], channels,
+                              p["batch_size"] * p["patch_size"] ** 2, half=dev.startswith("cuda"))
         free = free_bytes(dev)
         warn = " - too much: lower batch, patch or width" if free and need > 0.8 * free else ""
         self.memory.info(f"training needs ~{format_bytes(need)} on {dev} "

@@ -33,7 +33,7 @@ from napari_sdap._napari.controls import (
 from napari_sdap._napari.devices import device_choices
 from napari_sdap._napari.layers import check_layer, layer_axes, level0, residual, show_result
 from napari_sdap._napari.session import model_file_dialog, session_for
-from napari_sdap._napari.store import LayerStore, is_managed, lazy, run_metadata
+from napari_sdap._napari.store import is_managed, lazy, open_run, read_result
 from napari_sdap._napari.workers import denoise_steps
 from napari_sdap.errors import InputError
 
@@ -50,7 +50,8 @@ class DenoiseWidget(StopOnClose, QWidget):
         self.viewer = napari_viewer
         self.session = session_for(napari_viewer)
         self.worker: Any = None
-        self.store: LayerStore | None = None
+        self.run: Any = None
+        """The API's `DenoiseRun` of the current (or last) denoising."""
         self.meta: dict[str, Any] = {}
         """Recorded with the output layer and its store: config, model record, mode, path."""
         self.out_layer: Any = None
@@ -167,25 +168,22 @@ class DenoiseWidget(StopOnClose, QWidget):
             axes = self.axes.text().strip().upper()
             plane_view(image.shape, axes)  # AxesError now, on the main thread
             mode = self.mode.currentText()
-            self.meta = run_metadata(model, layer, axes, mode, None)
-            self.meta["config"]["inference"]["restore_detail"] = self.detail.isChecked()
-            self.store = LayerStore(self.folder.text(), layer, tuple(image.shape), axes,
-                                    self.meta)
+            self.run = open_run(self.folder.text(), layer, model, image, axes, mode=mode,
+                                detail=self.detail.isChecked(),
+                                device=self.device.currentText(), tile=spin_value(self.tile))
         except Exception as err:
+            self.outcome = "error"
             report_error(err, self.status)
             return
         self.layer, self.image = layer, image
-        self.meta.update(store=str(self.store.path), complete=False)
+        self.meta = {**self.run.provenance, "store": str(self.run.path), "complete": False}
         existing = self.viewer.layers[f"{layer.name} [SDAP]"] \
             if f"{layer.name} [SDAP]" in self.viewer.layers else None
         self._previous = (existing.data, dict(existing.metadata)) if existing is not None else None
-        self.out_layer = show_result(self.viewer, layer, lazy(self.store.array),
+        self.out_layer = show_result(self.viewer, layer, lazy(self.run.array),
                                      metadata={"sdap": self.meta})
         self.stop_flag = threading.Event()
-        self.worker = create_worker(denoise_steps, model, image, self.store.array, axes,
-                                    stop=self.stop_flag, mode=mode,
-                                    device=self.device.currentText(), tile=spin_value(self.tile),
-                                    detail=self.detail.isChecked())
+        self.worker = create_worker(denoise_steps, self.run.steps(), stop=self.stop_flag)
         self.session.claim("denoising", self.worker, self, model, self.stop_flag)
         self.worker.yielded.connect(self._on_yield)
         self.worker.returned.connect(self._on_done)
@@ -202,8 +200,8 @@ class DenoiseWidget(StopOnClose, QWidget):
             self.stop_flag.set()
 
     def _refresh(self) -> None:
-        if self.out_layer is not None and self.store is not None:
-            self.out_layer.data = lazy(self.store.array)
+        if self.out_layer is not None and self.run is not None:
+            self.out_layer.data = lazy(self.run.array)
 
     def _on_yield(self, rec: Any) -> None:
         self.progress.setRange(0, rec.total)
@@ -219,27 +217,21 @@ class DenoiseWidget(StopOnClose, QWidget):
         if result == "stopped":
             self._on_stopped()
             return
-        if self.store is None:  # pragma: no cover - defensive
+        if self.run is None:  # pragma: no cover - defensive
             return
         old = self._previous[1].get("sdap", {}).get("store") if self._previous else None
-        try:
-            array = self.store.commit()
-        except Exception as err:  # e.g. disk full: reported like a failure in the worker
-            self.outcome = "error"
-            self._discard()
-            report_error(err, self.status)
-            return
+        array = read_result(self.run.path)  # committed by the run's last step
         self.out_layer.data = lazy(array)
         self.meta["complete"] = True
         self.out_layer.metadata = {**self.out_layer.metadata, "sdap": self.meta}
-        if old and old != str(self.store.final) and is_managed(old):
+        if old and old != str(self.run.path) and is_managed(old):
             import shutil
 
             shutil.rmtree(old, ignore_errors=True)
         if self.residual.isChecked():
             self._add_residual(array)
         self.outcome = "done"
-        self.status.info(f"done: {self.out_layer.name} (saved in {self.store.final})")
+        self.status.info(f"done: {self.out_layer.name} (saved in {self.run.path})")
 
     def _add_residual(self, array: Any) -> None:
         lo, hi = self.layer.contrast_limits
@@ -249,8 +241,8 @@ class DenoiseWidget(StopOnClose, QWidget):
                     contrast_limits=(-half, half))
 
     def _discard(self) -> None:
-        if self.store is not None:
-            self.store.abort()
+        if self.run is not None:
+            self.run.abort()  # nothing to delete when the run's own steps have cleaned up
         if self.out_layer is not None and self.out_layer in self.viewer.layers:
             if self._previous is not None:
                 self.out_layer.data, self.out_layer.metadata = self._previous
@@ -274,4 +266,4 @@ class DenoiseWidget(StopOnClose, QWidget):
     @property
     def output_path(self) -> Path | None:
         """Where the last finished result is stored."""
-        return self.store.final if self.store is not None and self.outcome == "done" else None
+        return self.run.path if self.run is not None and self.outcome == "done" else None

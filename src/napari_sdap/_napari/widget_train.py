@@ -20,7 +20,7 @@ from napari_sdap._napari.layers import check_layer, layer_axes, level0, preview_
 from napari_sdap._napari.loss_plot import LossPlot
 from napari_sdap._napari.session import model_file_dialog, session_for
 from napari_sdap._napari.train_settings import TrainSettings
-from napari_sdap._napari.workers import Notice, Preview, Progress, TrainJob, train_steps
+from napari_sdap._napari.workers import Notice, Preview, TrainJob, train_steps
 from napari_sdap.errors import InputError
 
 __all__ = ["TrainWidget"]
@@ -159,26 +159,29 @@ class TrainWidget(StopOnClose, QWidget):
             self.job.stop.set()
 
     def _on_yield(self, rec: Any) -> None:
-        if isinstance(rec, Progress):
-            if self.session.model is not rec.model:
-                from napari_sdap.training.noise import describe_noise
+        if isinstance(rec, Preview):
+            if self.layer_name in self.viewer.layers:
+                from napari_sdap._napari.layers import show_preview
 
-                self.session.set_model(rec.model, f"trained on {self.layer_name}")
-                self.session.track("training", rec.model)  # no other run may use it now
-                self.noise.info(describe_noise(rec.model.record.noise))
-            self.progress.setRange(0, rec.steps - self._start_step)
-            self.progress.setValue(rec.step - self._start_step)
-            self.plot.append(rec.loss, rec.stage)
-            self.status.info(f"{rec.stage} step {rec.step}/{rec.steps}  loss {rec.loss:.4g}  "
-                             f"{rec.steps_per_s:.1f} steps/s  ~{rec.eta_s:.0f} s left")
-        elif isinstance(rec, Preview) and self.layer_name in self.viewer.layers:
-            from napari_sdap._napari.layers import show_preview
-
-            show_preview(self.viewer, self.viewer.layers[self.layer_name], rec.data, rec.target)
-        elif isinstance(rec, Notice):  # e.g. the preview failed; training goes on
+                show_preview(self.viewer, self.viewer.layers[self.layer_name], rec.data,
+                             rec.target)
+            return
+        if isinstance(rec, Notice):  # e.g. the preview failed; training goes on
             from napari.utils.notifications import show_warning
 
             show_warning(rec.message)
+            return
+        if self.session.model is not rec.model:  # a `TrainProgress` from the API
+            from napari_sdap.api import describe_noise
+
+            self.session.set_model(rec.model, f"trained on {self.layer_name}")
+            self.session.track("training", rec.model)  # no other run may use it now
+            self.noise.info(describe_noise(rec.model.record.noise))
+        self.progress.setRange(0, rec.steps - self._start_step)
+        self.progress.setValue(rec.step - self._start_step)
+        self.plot.append(rec.loss, rec.stage)
+        self.status.info(f"{rec.stage} step {rec.step}/{rec.steps}  loss {rec.loss:.4g}  "
+                         f"{rec.steps_per_s:.1f} steps/s  ~{rec.eta_s:.0f} s left")
 
     def _on_error(self, err: BaseException) -> None:
         self.outcome = "error"
@@ -234,7 +237,7 @@ class TrainWidget(StopOnClose, QWidget):
 
     def load_model(self, path: str | None = None) -> None:
         """Load a model file as the current model (to denoise with or continue training)."""
-        from napari_sdap.training.noise import describe_noise
+        from napari_sdap.api import describe_noise
 
         path = path or model_file_dialog(self, save=False)
         if not path:

@@ -16,7 +16,6 @@ was deleted" and then emit neither `errored` nor `finished`, so the widget would
 from __future__ import annotations
 
 import functools
-import inspect
 import logging
 import threading
 import time
@@ -30,7 +29,7 @@ from napari_sdap.errors import SdapError
 
 log = logging.getLogger("napari_sdap")
 
-__all__ = ["Notice", "Preview", "PreviewTarget", "Progress", "TrainJob", "WorkerError",
+__all__ = ["Notice", "Preview", "PreviewTarget", "TrainJob", "WorkerError",
            "denoise_steps", "train_steps"]
 
 
@@ -73,20 +72,6 @@ def reported(what: str) -> Callable[[Callable[..., Generator]], Callable[..., Ge
         return run
 
     return wrap
-
-
-@dataclass(frozen=True)
-class Progress:
-    """One training step, as the widget needs it."""
-
-    step: int
-    steps: int
-    loss: float
-    eta_s: float
-    steps_per_s: float
-    model: Any
-    stage: str = "teacher"
-    """`teacher` (blind-spot network) or `student` (its distillation)."""
 
 
 @dataclass(frozen=True)
@@ -159,25 +144,23 @@ def _preview(model: Any, job: TrainJob, step: int) -> Preview | Notice | None:
 
 
 @reported("training")
-def train_steps(job: TrainJob) -> Iterator[Progress | Preview | Notice]:
-    """Train on `job.image`, yielding a `Progress` per step and a `Preview` now and then (or a
-    `Notice` when the preview fails).
+def train_steps(job: TrainJob) -> Iterator[Any]:
+    """Train on `job.image`, yielding the API's `TrainProgress` per step and a `Preview` now
+    and then (or a `Notice` when the preview fails).
 
     Setting `job.stop` ends training between two steps; the model keeps everything learned so
-    far and stays usable (it is in every `Progress.model`).
+    far and stays usable (it is in every `TrainProgress.model`).
     """
     from napari_sdap import iter_train
 
-    overrides = _fit_patch_to_stride(job)
     run = iter_train(job.image, job.axes, preset=job.preset, steps=job.steps, stride=job.stride,
-                     seed=job.seed, device=job.device, model=job.model, **overrides)
+                     seed=job.seed, device=job.device, model=job.model, **job.overrides)
     last_preview = time.perf_counter()
     model = None
     try:
         for rec in run:
             model = rec.model
-            yield Progress(rec.step, rec.steps, rec.loss, rec.eta_s, rec.steps_per_s, model,
-                           rec.stage)
+            yield rec
             if job.stop.is_set():
                 break
             now = time.perf_counter()
@@ -194,44 +177,14 @@ def train_steps(job: TrainJob) -> Iterator[Progress | Preview | Notice]:
             yield preview
 
 
-def _fit_patch_to_stride(job: TrainJob) -> dict[str, Any]:
-    """Round a hand-set patch size down to a multiple of the stride the noise estimate picks.
-
-    With stride 'auto' the user cannot know the stride in advance; `iter_train` measures the
-    noise the same way (same seed), so the patch fits the stride it will choose.
-    """
-    over = dict(job.overrides)
-    patch = over.get("patch_size")
-    if patch is None or job.model is not None:
-        return over
-    if job.stride == "auto":
-        from napari_sdap.api.sources import as_sources
-        from napari_sdap.training.noise import estimate_noise
-
-        channel_mode = over.get("channel_mode", "auto")
-        stride = estimate_noise(as_sources(job.image, job.axes, channel_mode), seed=job.seed).stride
-    else:
-        stride = int(job.stride)
-    over["patch_size"] = max(patch - patch % stride, 4 * stride)
-    return over
-
-
-def supports_tiles(model: Any) -> bool:
-    """Whether this version of `SDAPModel.iter_denoise` takes a `tile=` size."""
-    return "tile" in inspect.signature(model.iter_denoise).parameters
-
-
 @reported("denoising")
-def denoise_steps(model: Any, image: Any, out: Any, axes: str, *, stop: threading.Event,
-                  mode: str = "auto", device: str = "auto",
-                  tile: int | None = None, detail: bool = True) -> Generator[Any, None, str]:
-    """Stream the denoised `image` into `out` (same shape), yielding a `DenoiseStep` per unit.
+def denoise_steps(steps: Generator[Any, None, Any], *, stop: threading.Event
+                  ) -> Generator[Any, None, str]:
+    """Run the API's denoising `steps` (`DenoiseRun.steps()`), yielding a `DenoiseStep` per unit.
 
-    The input is read region by region (numpy, dask or zarr, never loaded whole). Returns
-    ``"done"``, or ``"stopped"`` when `stop` was set (all tile writes have finished by then).
+    Returns ``"done"`` once the output is committed, or ``"stopped"`` when `stop` was set
+    (closing `steps` deletes the partial output; all tile writes have finished by then).
     """
-    kwargs = {"tile": tile, "detail": detail} if supports_tiles(model) else {}
-    steps = model.iter_denoise(image, out, axes, mode=mode, device=device, **kwargs)
     try:
         for rec in steps:
             yield rec

@@ -25,10 +25,16 @@ from napari_sdap.model.network import BlindSpotNet
 from napari_sdap.model.normalize import Normalization
 from napari_sdap.model.student import StudentNet
 
-__all__ = ["load"]
+__all__ = ["load_model", "model_file_meta"]
 
 
-def load(path: str | os.PathLike[str]) -> SDAPModel:
+def model_file_meta(path: str | os.PathLike[str]) -> dict[str, Any]:
+    """The JSON description of a model file (format version, config, record ...), unchecked:
+    load the model with `load_model` first to validate it."""
+    return read_model_file(path)[1]
+
+
+def load_model(path: str | os.PathLike[str]) -> SDAPModel:
     """Load a model file written by `SDAPModel.save` (never unpickles).
 
     Every field and tensor is checked (the file's checksum proves no origin: anyone can

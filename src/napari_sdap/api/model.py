@@ -11,6 +11,7 @@ import numpy as np
 import torch
 from pydantic import BaseModel, ConfigDict, Field, FiniteFloat, field_validator
 
+from napari_sdap.api import denoising, writing
 from napari_sdap.config import SDAPConfig, config_from_preset
 from napari_sdap.errors import InputError
 from napari_sdap.infer.passes import resolve_mode
@@ -22,7 +23,7 @@ from napari_sdap.model.network import BlindSpotNet
 from napari_sdap.model.normalize import Normalization
 from napari_sdap.model.student import StudentNet
 
-__all__ = ["SDAPModel", "TrainingRecord", "create_model", "load_model"]
+__all__ = ["SDAPModel", "TrainingRecord", "create_model"]
 
 
 class TrainingRecord(BaseModel):
@@ -136,37 +137,35 @@ class SDAPModel:
 
     def iter_denoise(self, image: Any, out: Any, axes: str | None = None, *, mode: str = "auto",
                      device: str = "auto", tile: int | None = None,
-                     detail: bool | None = None) -> Iterator[DenoiseStep]:
+                     detail: bool | None = None, compile: bool | None = None
+                     ) -> Iterator[DenoiseStep]:
         """Denoise `image` into the same-shaped array `out` tile by tile, yielding progress.
 
         `image`: numpy, dask, zarr array, `ImageSource` or path; `out`: any writable array of the
         same shape (numpy, zarr, `OutputSink.array`); results are cast to `out.dtype` (integers
         rounded and clipped). Stop by closing the generator (or leaving the loop) between tiles.
         """
-        from napari_sdap.api.denoising import iter_denoise
-
-        yield from iter_denoise(self, image, out, axes, mode=mode, device=device, tile=tile,
-                                detail=detail)
+        yield from denoising.iter_denoise(self, image, out, axes, mode=mode, device=device,
+                                          tile=tile, detail=detail, compile=compile)
 
     def iter_denoise_to(self, image: Any, output: Any, axes: str | None = None, *,
                         mode: str = "auto", device: str = "auto", tile: int | None = None,
-                        dtype: Any = None, overwrite: bool = False, detail: bool | None = None
+                        dtype: Any = None, overwrite: bool = False, detail: bool | None = None,
+                        compile: bool | None = None
                         ) -> Generator[DenoiseStep, None, Path | None]:
         """Denoise into a new `output` file tile by tile, yielding progress (stoppable).
 
         The file appears only after the last tile; closing the generator early (or an error)
         leaves nothing behind. See `denoise` for the arguments.
         """
-        from napari_sdap.api.denoising import iter_denoise_to
-
-        return (yield from iter_denoise_to(self, image, output, axes, mode=mode, device=device,
-                                           tile=tile, dtype=dtype, overwrite=overwrite,
-                                           detail=detail))
+        return (yield from writing.iter_denoise_to(
+            self, image, output, axes, mode=mode, device=device, tile=tile, dtype=dtype,
+            overwrite=overwrite, detail=detail, compile=compile))
 
     def denoise(self, image: Any, axes: str | None = None, *, mode: str = "auto",
                 device: str = "auto", tile: int | None = None, output: Any = None,
                 lazy: bool = False, dtype: Any = None, overwrite: bool = False,
-                detail: bool | None = None) -> Any:
+                detail: bool | None = None, compile: bool | None = None) -> Any:
         """Denoise an image of any supported axes, tile by tile (never loading it whole).
 
         Parameters
@@ -184,33 +183,16 @@ class SDAPModel:
         overwrite : replace an existing `output` path once the new output is complete.
         detail : apply the detail restore (True / False) for this call; None follows
             `config.inference.restore_detail` (on by default). Needs a trained model.
+        compile : torch.compile the network for this call (CUDA; the output differs only by
+            float rounding); None follows `config.tiling.compile`.
 
         Returns
         -------
         numpy array (default), the written output (zarr array), or a dask array (`lazy=True`).
         """
-        from napari_sdap.api.denoising import denoise
-
-        return denoise(self, image, axes, mode=mode, device=device, tile=tile, output=output,
-                       lazy=lazy, dtype=dtype, overwrite=overwrite, detail=detail)
-
-    def _check_fits(self, view: Any) -> Normalization:
-        if self.normalization is None:
-            raise InputError("this model is untrained (no normalisation yet); train it first "
-                             "with napari_sdap.train(image, model=model)")
-        if view.channels != self.config.network.in_channels:
-            raise InputError(
-                f"the model takes {self.config.network.in_channels} joint channel(s) but the "
-                f"image ({view.axes}, shape {view.shape}) gives {view.channels}; use a model "
-                f"trained on images with the same channels"
-            )
-        if view.n_channel_groups != len(self.normalization.low):
-            raise InputError(
-                f"the model was trained on {len(self.normalization.low)} independent channel(s) "
-                f"but the image ({view.axes}, shape {view.shape}) has {view.n_channel_groups}; "
-                f"use a model trained on the same channels"
-            )
-        return self.normalization
+        return denoising.denoise(self, image, axes, mode=mode, device=device, tile=tile,
+                                 output=output, lazy=lazy, dtype=dtype, overwrite=overwrite,
+                                 detail=detail, compile=compile)
 
     def save(self, path: str | os.PathLike[str], overwrite: bool = False) -> Path:
         """Write the model as a safetensors file with its JSON description (atomically).
@@ -236,9 +218,3 @@ def create_model(preset: str = "fast", channels: int = 1, **overrides: Any) -> S
     """An untrained model from a preset (`paper`, `fast`, `tiny`) and config-field overrides."""
     return SDAPModel(config_from_preset(preset, channels, **overrides))
 
-
-def load_model(path: str | os.PathLike[str]) -> SDAPModel:
-    """Load a model file written by `SDAPModel.save` (never unpickles; see `api.loading`)."""
-    from napari_sdap.api.loading import load
-
-    return load(path)

@@ -10,8 +10,8 @@ from typing import Any
 
 import torch
 
+from napari_sdap.api.inputs import check_fits, prepare_all
 from napari_sdap.api.model import SDAPModel
-from napari_sdap.api.sources import as_sources
 from napari_sdap.config import apply_overrides, config_from_preset, wants_student
 from napari_sdap.errors import ConfigError, InputError
 from napari_sdap.model.device import resolve_device
@@ -60,6 +60,15 @@ def _fit_patch(patch: int, stride: int, sources: list[tuple[Any, Any]]) -> int:
     return patch
 
 
+def _round_patch(overrides: dict[str, Any], stride: int | str) -> dict[str, Any]:
+    """A hand-set `patch_size` rounded down to a multiple of the stride training will use (with
+    stride 'auto' the user cannot know it in advance); at least 4 strides."""
+    patch = overrides.get("patch_size")
+    if not isinstance(patch, int) or isinstance(patch, bool) or not isinstance(stride, int):
+        return overrides  # not set, or invalid: the config's validation names the problem
+    return {**overrides, "patch_size": max(patch - patch % stride, 4 * stride)}
+
+
 def iter_train(image: Any, axes: str | Sequence[str | None] | None = None, *,
                preset: str = "auto", steps: int | None = None, stride: int | str = "auto",
                seed: int = 0, device: str = "auto", model: SDAPModel | None = None,
@@ -82,7 +91,19 @@ def iter_train(image: Any, axes: str | Sequence[str | None] | None = None, *,
     t00 = time.perf_counter()
     budget = None if time_budget is None else _budget(time_budget)
     channel_mode = model.config.channel_mode if model else overrides.get("channel_mode", "auto")
-    sources = as_sources(image, axes, channel_mode)
+    prepared = prepare_all(image, axes, channel_mode)
+    try:
+        yield from _train([(p.array, p.view) for p in prepared], t00, budget, preset=preset,
+                          steps=steps, stride=stride, seed=seed, device=device, model=model,
+                          **overrides)
+    finally:
+        for p in prepared:
+            p.close()
+
+
+def _train(sources: list[tuple[Any, Any]], t00: float, budget: float | None, *, preset: str,
+           steps: int | None, stride: int | str, seed: int, device: str,
+           model: SDAPModel | None, **overrides: Any) -> Iterator[TrainProgress]:
     view = sources[0][1]
     if stride != "auto" and (not isinstance(stride, int) or isinstance(stride, bool)):
         raise ConfigError(f"stride must be 'auto' or an integer 1..8 (got {stride!r})")
@@ -92,14 +113,16 @@ def iter_train(image: Any, axes: str | Sequence[str | None] | None = None, *,
         name = _auto_preset(device) if preset == "auto" else preset
         chosen = noise.stride if noise else stride
         cfg = config_from_preset(name, view.channels, steps=steps, seed=seed, device=device,
-                                 **{**overrides, "stride": chosen})
+                                 **{**_round_patch(overrides, chosen), "stride": chosen})
         cfg = _with_patch(cfg, sources)
         model = SDAPModel(cfg)
         model.record.noise = asdict(noise) if noise else None
         model.normalization = compute_normalization(sources, cfg.normalization, seed)
     else:
         chosen = noise.stride if noise else stride
-        update = {"steps": steps, **({"stride": chosen} if chosen != "auto" else {}), **overrides}
+        kept = model.config.training.stride if chosen == "auto" else chosen
+        update = {"steps": steps, **({"stride": chosen} if chosen != "auto" else {}),
+                  **_round_patch(overrides, kept)}
         model.config = _with_patch(apply_overrides(model.config.model_dump(), **update), sources)
         if fresh:  # an untrained model from create_model: first training sets its normalisation
             if view.channels != model.config.network.in_channels:
@@ -110,7 +133,7 @@ def iter_train(image: Any, axes: str | Sequence[str | None] | None = None, *,
             model.record.noise = asdict(noise) if noise else None
             model.normalization = compute_normalization(sources, model.config.normalization,
                                                         model.config.seed)
-        model._check_fits(view)
+        check_fits(model, view)
     cfg = model.config
     dev = resolve_device(device)
     sampler = PatchSampler(sources, model.normalization, cfg.training.patch_size,
@@ -167,12 +190,12 @@ def _finish(model: SDAPModel, sources: list[tuple[Any, Any]], dev: Any, start: i
     if model.record.steps == start:
         return  # no step taken: the network (and any curve it has) is unchanged
     from napari_sdap.infer.sample import measure_curve
-    from napari_sdap.infer.stream import _Engine, read_window
+    from napari_sdap.infer.stream import Engine, read_window
     from napari_sdap.infer.tiling import alignment, exact_halo
 
     mode = model.resolve_mode("auto")
     pd = model.config.inference.pd_stride
-    engine = _Engine(model.network, dev, mode, pd, compile=False)
+    engine = Engine(model.network, dev, mode, pd, compile=False)
     norm = model.normalization
     model.noise_curve = None  # a curve of the network before this training no longer applies
     try:

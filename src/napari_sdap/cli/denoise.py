@@ -87,8 +87,8 @@ def _run_local(batch: Batch) -> None:
 
 
 def _run_cluster(batch: Batch, args: argparse.Namespace) -> None:
+    from napari_sdap.api.inputs import open_image
     from napari_sdap.cli.cluster import connect, run_on_cluster, threads_per_worker
-    from napari_sdap.io.readers import open_image
 
     jobs = []
     for task, _, _ in batch.plan.tasks:

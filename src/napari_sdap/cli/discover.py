@@ -6,12 +6,11 @@ import glob
 from collections.abc import Iterable, Sequence
 from pathlib import Path
 
+from napari_sdap.api.inputs import IMAGE_SUFFIXES
 from napari_sdap.errors import InputError
 
 __all__ = ["IMAGE_SUFFIXES", "OUTPUT_SUFFIXES", "find_inputs", "output_path", "stem"]
 
-IMAGE_SUFFIXES = (".ome.tif", ".ome.tiff", ".tif", ".tiff", ".ome.zarr", ".zarr", ".npy")
-"""File endings recognised as images (longest first, so `.ome.tif` wins over `.tif`)."""
 OUTPUT_SUFFIXES = {"tif": ".tif", "zarr": ".ome.zarr"}
 """Output format -> file ending."""
 OUTPUT_TAG = "_sdap"

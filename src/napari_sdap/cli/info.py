@@ -15,12 +15,11 @@ __all__ = ["describe_model", "run_info"]
 
 def describe_model(path: Path) -> dict[str, Any]:
     """Everything worth knowing about a model file, as plain JSON-able data."""
-    from napari_sdap.api import load_model
-    from napari_sdap.model.files import read_model_file
-    from napari_sdap.training.noise import describe_noise
+    from napari_sdap.api import describe_noise, load_model
+    from napari_sdap.api.loading import model_file_meta
 
     model = load_model(path)  # validates checksum, settings and weights
-    _, meta = read_model_file(path)
+    meta = model_file_meta(path)
     record = model.record.model_dump(mode="json")
     losses = record.pop("losses", [])
     student_losses = record.pop("student_losses", [])

@@ -50,7 +50,7 @@ class FileTask:
     threads: int | None = None
     """Torch CPU threads for this work (None: leave the process setting alone)."""
     provenance: dict[str, Any] | None = None
-    """Recorded in the output's metadata under `napari_sdap` (model hash, settings)."""
+    """The run's settings, recorded as `run` in the output's provenance (`api.provenance`)."""
 
 
 def load_cached_model(path: str, sha256: str) -> Any:
@@ -92,44 +92,38 @@ def worker_device(device: str) -> str:
     return f"cuda:{index % torch.cuda.device_count()}"
 
 
-def _denoise_kwargs(task: FileTask, model: Any) -> dict[str, Any]:
-    """Keyword arguments of `iter_denoise` for `task`; sets the process's cached `model` to
-    compile or not as the task asks."""
-    model.config.tiling.compile = task.compile
+def _denoise_kwargs(task: FileTask) -> dict[str, Any]:
+    """Keyword arguments of the API's denoising calls for `task` (per call: the cached model's
+    config is never changed)."""
     if task.threads:
         import torch
 
         torch.set_num_threads(task.threads)
-    kwargs: dict[str, Any] = {"mode": task.mode, "device": worker_device(task.device),
-                              "detail": task.detail}
-    if task.tile is not None:
-        kwargs["tile"] = task.tile
-    return kwargs
+    return {"mode": task.mode, "device": worker_device(task.device), "detail": task.detail,
+            "tile": task.tile, "compile": task.compile}
+
+
+def _open(task: FileTask, model: Any) -> Any:
+    """The API's `DenoiseRun` for `task`: input opened, output temporary created, provenance
+    recorded (model file, its hash and the run's settings)."""
+    from napari_sdap.api.writing import open_denoise
+
+    return open_denoise(model, task.input, task.output, task.axes, series=task.series,
+                        overwrite=task.replace, model_file=Path(task.model_path).name,
+                        model_sha256=task.model_sha256, front_end="cli",
+                        run=task.provenance, **_denoise_kwargs(task))
 
 
 def denoise_file(task: FileTask, progress: Callable[[Any], None] | None = None) -> dict[str, Any]:
     """Denoise `task.input` into `task.output` (temporary file, renamed when complete)."""
-    from napari_sdap.io.readers import open_image
-
     t0 = time.perf_counter()
     model = load_cached_model(task.model_path, task.model_sha256)
-    with open_image(task.input, task.axes, series=task.series) as src:
-        shape = tuple(int(s) for s in src.array.shape)
-        with _open_output(task, src) as sink:
-            for step in model.iter_denoise(src.array, sink.array, src.axes,
-                                           **_denoise_kwargs(task, model)):
-                if progress is not None:
-                    progress(step)
-        return _result(src.axes, shape, t0)
-
-
-def _open_output(task: FileTask, src: Any) -> Any:
-    from napari_sdap.io.outputs import open_output
-
-    metadata = {**src.metadata, "napari_sdap": task.provenance or {}}
-    return open_output(task.output, tuple(src.array.shape), "float32", axes=src.axes,
-                       scale=src.scale, units=src.units, metadata=metadata,
-                       overwrite=task.replace, inputs=[task.input])
+    run = _open(task, model)
+    axes, shape = run.job.image.axes, run.job.image.shape
+    for step in run.steps():
+        if progress is not None:
+            progress(step)
+    return _result(axes, shape, t0)
 
 
 def _result(axes: str, shape: tuple[int, ...], t0: float) -> dict[str, Any]:
@@ -197,7 +191,7 @@ def denoise_range(task: FileTask, axis: int, start: int, stop: int,
     import numpy as np
     import zarr
 
-    from napari_sdap.io.readers import open_image
+    from napari_sdap.api.inputs import open_image
 
     t0 = time.perf_counter()
     model = load_cached_model(task.model_path, task.model_sha256)
@@ -205,7 +199,7 @@ def denoise_range(task: FileTask, axis: int, start: int, stop: int,
         region = _region(len(src.array.shape), axis, start, stop)
         part = np.asarray(src.array[region])
         out = np.empty(part.shape, np.float32)
-        for _ in model.iter_denoise(part, out, src.axes, **_denoise_kwargs(task, model)):
+        for _ in model.iter_denoise(part, out, src.axes, **_denoise_kwargs(task)):
             pass
     zarr.open_array(scratch, mode="r+")[region] = out
     return {"planes": stop - start, "seconds": time.perf_counter() - t0,
@@ -219,20 +213,16 @@ def assemble(task: FileTask, axis: int, scratch: str, *parts: dict[str, Any]) ->
     """
     import zarr
 
-    from napari_sdap.io.readers import open_image
-
     t0 = time.perf_counter()
-    with open_image(task.input, task.axes, series=task.series) as src:
-        shape = tuple(int(s) for s in src.array.shape)
-        planes = sum(p["planes"] for p in parts)
-        if planes != shape[axis]:
-            raise RuntimeError(f"only {planes} of {shape[axis]} planes were denoised")
-        z = zarr.open_array(scratch, mode="r")
-        with _open_output(task, src) as sink:
-            for k in range(shape[axis]):
-                region = _region(len(shape), axis, k, k + 1)
-                sink.array[region] = z[region]
+    model = load_cached_model(task.model_path, task.model_sha256)
+    run = _open(task, model)
+    axes, shape = run.job.image.axes, run.job.image.shape
+    planes = sum(p["planes"] for p in parts)
+    if planes != shape[axis]:
+        run.abort()
+        raise RuntimeError(f"only {planes} of {shape[axis]} planes were denoised")
+    run.write_from(zarr.open_array(scratch, mode="r"), axis)
     remove_scratch(task.output)
-    result = _result(src.axes, shape, t0 - sum(p["seconds"] for p in parts))
+    result = _result(axes, shape, t0 - sum(p["seconds"] for p in parts))
     result["piece_workers"] = sorted({p["worker"] for p in parts})
     return result

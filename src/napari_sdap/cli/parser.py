@@ -8,6 +8,8 @@ import os
 from collections.abc import Callable
 from typing import NoReturn
 
+from napari_sdap.config import PRESETS, describe_presets
+
 __all__ = ["build_parser"]
 
 _EPILOG = """\
@@ -113,9 +115,8 @@ def _common(p: argparse.ArgumentParser) -> None:
 
 def _training(p: argparse.ArgumentParser) -> None:
     g = p.add_argument_group("training")
-    g.add_argument("--preset", default="auto", choices=["auto", "paper", "fast", "tiny"],
-                   help="network size: paper (C=128, M=9), fast (C=48, M=5), tiny (C=16, M=2); "
-                        "auto = paper on a GPU, fast on a CPU")
+    g.add_argument("--preset", default="auto", choices=["auto", *PRESETS],
+                   help="network size: " + describe_presets())
     g.add_argument("--steps", type=_config("training", "steps"),
                    help="training steps (default: the preset's)")
     g.add_argument("--seed", type=_config(None, "seed"), default=0,

@@ -114,8 +114,6 @@ def make_plan(paths: list[Path], outdir: Path, record: RunRecord, model_path: Pa
               model_sha: str, key: str, settings: dict[str, Any], args: argparse.Namespace,
               bad: dict[Path, str], rep: Reporter) -> Plan:
     """Decide for every input whether it is skipped, (re)done or refused."""
-    from napari_sdap import __version__
-
     plan = Plan(failed=dict(bad))
     for path in paths:
         if path in bad:
@@ -135,8 +133,6 @@ def make_plan(paths: list[Path], outdir: Path, record: RunRecord, model_path: Pa
                             series=args.series, tile=args.tile, compile=args.compile,
                             detail=not args.no_detail, device=args.device,
                             replace=verdict.replace or args.overwrite,
-                            provenance={"input": path.name, "model": model_path.name,
-                                        "model_sha256": model_sha, "config": settings,
-                                        "version": __version__})
+                            provenance={"settings": settings})
             plan.tasks.append((task, path, fingerprint))
     return plan

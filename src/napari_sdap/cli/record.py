@@ -11,13 +11,12 @@ import datetime as _dt
 import hashlib
 import json
 import os
-import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from napari_sdap.errors import OutputError
-from napari_sdap.paths import file_mode
+from napari_sdap.paths import atomic_write
 
 __all__ = ["RECORD_NAME", "RunRecord", "file_fingerprint", "sha256_file"]
 
@@ -138,22 +137,10 @@ class RunRecord:
 
     def save(self) -> None:
         """Write the record atomically (temporary file + rename)."""
-        folder = self.path.parent
         try:
-            fd, tmp = tempfile.mkstemp(prefix=f".{RECORD_NAME}.", suffix=".partial", dir=folder)
+            with atomic_write(self.path) as tmp:  # Ctrl-C while writing: the old record stays
+                tmp.write_text(json.dumps(self.data, indent=1, sort_keys=True) + "\n")
         except OSError as err:
-            raise OutputError(f"cannot write the run record in {folder} ({err.strerror or err}); "
-                              f"make the folder writable or choose another --output") from None
-        try:
-            os.chmod(tmp, file_mode())
-            with os.fdopen(fd, "w") as f:
-                json.dump(self.data, f, indent=1, sort_keys=True)
-                f.write("\n")
-            os.replace(tmp, self.path)
-        except OSError as err:
-            Path(tmp).unlink(missing_ok=True)
             raise OutputError(f"cannot write the run record {self.path} "
-                              f"({err.strerror or err}); check free space") from None
-        except BaseException:  # Ctrl-C / SIGTERM while writing: keep the previous record
-            Path(tmp).unlink(missing_ok=True)
-            raise
+                              f"({err.strerror or err}); make the folder writable, check free "
+                              f"space, or choose another --output") from None

@@ -19,7 +19,7 @@ __all__ = ["open_inputs", "run_train", "train_on", "train_settings"]
 def open_inputs(paths: list[Path], axes: str | None, rep: Reporter, series: int | None = None
                 ) -> tuple[list[Any], dict[Path, str]]:
     """Open every input lazily; returns (sources, {path: error}) and reports each bad file."""
-    from napari_sdap.io.readers import open_image
+    from napari_sdap.api.inputs import open_image
 
     sources, bad = [], {}
     for path in paths:
@@ -62,11 +62,11 @@ def train_settings(args: argparse.Namespace) -> dict[str, Any]:
 
 def _check_channels(sources: list[Any], channel_mode: str) -> None:
     """Files of any axes train one (2-D) model, but their channels must agree; names the pair."""
-    from napari_sdap.api.sources import as_source
+    from napari_sdap.api.inputs import prepare
 
     first, layout = sources[0], None
     for s in sources:
-        view = as_source(s.array, s.axes, channel_mode)[1]
+        view = prepare(s, s.axes, channel_mode).view
         if layout is None:
             layout = (view.channels, view.n_channel_groups)
         elif (view.channels, view.n_channel_groups) != layout:
@@ -79,8 +79,7 @@ def _check_channels(sources: list[Any], channel_mode: str) -> None:
 
 def train_on(sources: list[Any], args: argparse.Namespace, rep: Reporter) -> Any:
     """Train a model on `sources` (ImageSource list) with the options in `args`."""
-    from napari_sdap.api import iter_train
-    from napari_sdap.training.noise import describe_noise
+    from napari_sdap.api import describe_noise, iter_train
 
     _check_channels(sources, args.channel_mode or "auto")
     overrides = {k: v for k, v in {

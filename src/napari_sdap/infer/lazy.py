@@ -11,7 +11,7 @@ from torch import nn
 
 from napari_sdap.axes import PlaneView
 from napari_sdap.infer.refine import Refine
-from napari_sdap.infer.stream import _Engine, read_window, tile_result
+from napari_sdap.infer.stream import Engine, read_window, tile_result
 from napari_sdap.infer.tiling import Tile, alignment, axis_windows, exact_halo, tile_size
 from napari_sdap.model.normalize import Normalization
 
@@ -47,7 +47,7 @@ def lazy_denoise(net: nn.Module, norm: Normalization, array: Any, view: PlaneVie
     edge = tile_size(tile, s)
     wys = axis_windows(view.height, edge, halo, s)
     wxs = axis_windows(view.width, edge, halo, s)
-    engine = _Engine(net, device, mode, pd_stride, compile=False, refine=refine)
+    engine = Engine(net, device, mode, pd_stride, compile=False, refine=refine)
     dtype = np.dtype(dtype)
     loop_sizes = [view.shape[i] for i in view.loop_axes]
 

@@ -16,6 +16,7 @@ import numpy as np
 from napari_sdap.axes import PlaneView
 from napari_sdap.infer.refine import NoiseCurve, estimate_curve
 from napari_sdap.infer.tiling import DETAIL_HALO, Tile, axis_windows
+from napari_sdap.windows import random_start
 
 __all__ = ["SAMPLE_EDGE", "SAMPLE_PIXELS", "measure_curve", "window"]
 
@@ -30,8 +31,7 @@ def _span(length: int, s: int, rng: np.random.Generator, edge: int = SAMPLE_EDGE
     edge -= edge % s
     if length <= edge:
         return 0, length
-    start = int(rng.integers(0, length - edge + 1))
-    start -= start % s
+    start = random_start(rng, length, edge, align=s)
     return start, start + edge
 
 

@@ -38,9 +38,11 @@ from napari_sdap.infer.tiling import (
     tile_size,
 )
 from napari_sdap.model.device import use_bf16
-from napari_sdap.model.normalize import Normalization, check_finite
+from napari_sdap.model.memory import inference_bytes_per_pixel
+from napari_sdap.model.normalize import Normalization
+from napari_sdap.values import check_finite
 
-__all__ = ["CPU_TILE", "auto_tile", "cast_output", "iter_tiles", "read_window",
+__all__ = ["CPU_TILE", "Engine", "auto_tile", "cast_output", "iter_tiles", "read_window",
            "tile_result"]
 
 log = logging.getLogger(__name__)
@@ -53,14 +55,15 @@ _MIN_TILE = 16
 def auto_tile(device: torch.device, width: int, halo: int, batch: int) -> int:
     """Tile edge for `device`: fixed on CPU/MPS, from free memory on CUDA.
 
-    The CUDA estimate budgets half of the free memory for 16 live feature maps of `width`
-    channels per window pixel (bf16 where supported, else float32), shared by `batch` windows.
+    The CUDA estimate budgets half of the free memory for `model.memory.LIVE_MAPS` feature
+    maps of `width` channels per window pixel (bf16 where supported, else float32), shared by
+    `batch` windows.
     Too optimistic an estimate costs one halving of the tile (see `iter_tiles`).
     """
     if device.type != "cuda":
         return CPU_TILE
     free, _ = torch.cuda.mem_get_info(device.index if device.index is not None else None)
-    per_pixel = width * (2 if use_bf16(device) else 4) * 16
+    per_pixel = inference_bytes_per_pixel(width, half=use_bf16(device))
     edge = math.isqrt(int(0.5 * free) // (per_pixel * max(batch, 1)))
     return int(min(max(edge - 2 * halo, 128), 4096)) // 64 * 64
 
@@ -89,7 +92,7 @@ def tile_result(norm: Normalization, view: PlaneView, tile: Tile, window_out: np
     return cast_output(norm.inverse(window_out[:, iy, ix], view.channel_group(tile.plane)), dtype)
 
 
-class _Engine:
+class Engine:
     """The network on its device, applied to batches of windows, with the outlier repair and
     detail restore of `refine` around it when given."""
 
@@ -156,7 +159,7 @@ def iter_tiles(net: nn.Module, norm: Normalization, array: Any, view: PlaneView,
     halo = exact_halo(int(net.radius), mode, pd_stride, refine.halo if refine else 0)
     width = int(getattr(net, "width", 64))
     edge = tile_size(tile or auto_tile(device, width, halo, batch), s)
-    engine = _Engine(net, device, mode, pd_stride, compile, refine)
+    engine = Engine(net, device, mode, pd_stride, compile, refine)
     pending = plan_tiles(view, edge, halo, s)
     total, done, pixels = len(pending), 0, 0
     out_dtype = np.dtype(out.dtype)

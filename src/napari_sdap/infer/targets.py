@@ -31,9 +31,9 @@ def teacher(net: nn.Module, device: torch.device, mode: str, pd_stride: int,
             refine: Refine | None) -> Run:
     """`run(window, group)` -> (repaired input, output) of the teacher on a normalised C x h x w
     window, with the outlier repair and detail restore of `refine` (the streaming engine's)."""
-    from napari_sdap.infer.stream import _Engine
+    from napari_sdap.infer.stream import Engine
 
-    engine = _Engine(net, device, mode, pd_stride, compile=False, refine=refine)
+    engine = Engine(net, device, mode, pd_stride, compile=False, refine=refine)
 
     def run(window: np.ndarray, group: int) -> tuple[np.ndarray, np.ndarray]:
         x, y = engine.run(engine.prepare([window]), [group])

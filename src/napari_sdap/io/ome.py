@@ -15,7 +15,7 @@ import numpy as np
 
 from napari_sdap.errors import OutputError
 
-__all__ = ["NGFF_ORDER", "write_ome_group"]
+__all__ = ["NGFF_ORDER", "fits_ngff", "write_ome_group"]
 
 log = logging.getLogger(__name__)
 
@@ -32,9 +32,14 @@ UNITS = {
 """Units the NGFF specification lists for space and time axes (UDUNITS-2 names)."""
 
 
-def _check_axes(axes: str) -> None:
+def fits_ngff(axes: str) -> bool:
+    """Whether OME-Zarr can hold `axes`: a subset of `NGFF_ORDER`, in that order."""
     order = [NGFF_ORDER.index(a) for a in axes if a in NGFF_ORDER]
-    if len(order) != len(axes) or order != sorted(order):
+    return len(order) == len(axes) and order == sorted(order)
+
+
+def _check_axes(axes: str) -> None:
+    if not fits_ngff(axes):
         raise OutputError(
             f"OME-Zarr needs axes in the order {NGFF_ORDER} (a subset of it), but the image axes "
             f"are {axes!r}; write a .zarr or .tif output instead, or transpose the image first")

@@ -13,25 +13,15 @@ import math
 import numbers
 from typing import Any
 
-from napari_sdap.io.source import unit_name
+from napari_sdap.io.units import OME_SYMBOLS, TIME_UNITS, unit_name
 
-__all__ = ["OME_SYMBOLS", "SIZE_RANGE", "clean_physical", "json_safe"]
+__all__ = ["SIZE_RANGE", "clean_physical", "json_safe"]
 
 log = logging.getLogger(__name__)
 
 SIZE_RANGE = (1e-9, 1e9)
 """Pixel sizes (and time steps) kept: positive, finite and within this range of the unit."""
 
-OME_SYMBOLS = {
-    "angstrom": "Å", "picometer": "pm", "nanometer": "nm", "micrometer": "µm",
-    "millimeter": "mm", "centimeter": "cm", "decimeter": "dm", "meter": "m",
-    "kilometer": "km", "inch": "in", "foot": "ft", "yard": "yd", "mile": "mi",
-    "nanosecond": "ns", "microsecond": "µs", "millisecond": "ms", "second": "s",
-    "minute": "min", "hour": "h", "day": "d",
-}
-"""Units napari-sdap writes (OME-Zarr / NGFF names) and their OME-TIFF symbols."""
-
-_TIME = {"nanosecond", "microsecond", "millisecond", "second", "minute", "hour", "day"}
 
 
 def _size(value: Any) -> float | None:
@@ -65,7 +55,7 @@ def clean_physical(scale: dict[str, Any] | None, units: dict[str, Any] | None,
     names: dict[str, str] = {}
     for axis, value in (units or {}).items():
         name = unit_name(value) if isinstance(value, str) else None
-        if name not in OME_SYMBOLS or (name in _TIME) != (axis == "T"):
+        if name not in OME_SYMBOLS or (name in TIME_UNITS) != (axis == "T"):
             log.warning("%s: unit %s=%r is not a known %s unit; the unit and its pixel size "
                         "are dropped", where, axis, value, "time" if axis == "T" else "length")
             sizes.pop(str(axis), None)

@@ -19,20 +19,20 @@ from napari_sdap.io.physical import clean_physical
 from napari_sdap.io.source import ImageSource, check_axes
 from napari_sdap.io.tiff_reader import open_tiff
 
-__all__ = ["TIFF_SUFFIXES", "ImageSource", "image_kind", "open_image", "path_kind"]
+__all__ = ["IMAGE_SUFFIXES", "TIFF_SUFFIXES", "ImageSource", "image_kind", "open_image",
+           "path_kind"]
 
 TIFF_SUFFIXES = (".ome.tif", ".ome.tiff", ".tif", ".tiff")
+_KINDS = {**dict.fromkeys(TIFF_SUFFIXES, "tiff"), ".ome.zarr": "ome-zarr", ".zarr": "zarr",
+          ".npy": "npy"}
+IMAGE_SUFFIXES = tuple(_KINDS)
+"""File endings read as images, longest first (so `.ome.tif` wins over `.tif`)."""
 
 
 def path_kind(path: Any) -> str | None:
     """`tiff`, `ome-zarr`, `zarr` or `npy` from a file name's ending; None for anything else."""
     name = str(path).lower().rstrip("/\\")
-    if name.endswith(TIFF_SUFFIXES):
-        return "tiff"
-    for suffix, kind in ((".ome.zarr", "ome-zarr"), (".zarr", "zarr"), (".npy", "npy")):
-        if name.endswith(suffix):
-            return kind
-    return None
+    return next((kind for suffix, kind in _KINDS.items() if name.endswith(suffix)), None)
 
 
 def image_kind(path: str | os.PathLike[str]) -> str:

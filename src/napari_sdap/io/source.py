@@ -11,16 +11,7 @@ import numpy as np
 from napari_sdap.axes import AXES_LETTERS, default_axes, validate_axes
 from napari_sdap.errors import AxesError
 
-__all__ = ["ImageSource", "check_axes", "unit_name"]
-
-_UNIT_NAMES = {"micron": "micrometer", "\\u00B5m": "micrometer", "µm": "micrometer",
-               "um": "micrometer", "nm": "nanometer", "mm": "millimeter", "cm": "centimeter",
-               "m": "meter", "s": "second", "sec": "second", "ms": "millisecond",
-               "microns": "micrometer", "micrometre": "micrometer", "Å": "angstrom",
-               "pm": "picometer", "dm": "decimeter", "km": "kilometer", "in": "inch",
-               "ft": "foot", "µs": "microsecond", "us": "microsecond", "ns": "nanosecond",
-               "min": "minute", "h": "hour", "d": "day"}
-
+__all__ = ["ImageSource", "check_axes"]
 
 @dataclass
 class ImageSource:
@@ -55,11 +46,6 @@ class ImageSource:
 
     def __exit__(self, *exc: object) -> None:
         self.close()
-
-
-def unit_name(name: Any) -> str:
-    text = str(name).strip()
-    return _UNIT_NAMES.get(text, _UNIT_NAMES.get(text.lower(), text))
 
 
 def check_axes(found: str, given: str | None, shape: tuple[int, ...], path: Path) -> str:

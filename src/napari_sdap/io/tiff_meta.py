@@ -2,16 +2,17 @@
 
 from __future__ import annotations
 
+import math
 from pathlib import Path
 from typing import Any
 
 from napari_sdap.io.physical import clean_physical, json_safe
-from napari_sdap.io.source import unit_name
+from napari_sdap.io.units import unit_name
 
 __all__ = ["tiff_scale"]
 
-_INCH_CM = {2: 25400.0, 3: 10000.0}
-"""ResolutionUnit (2 inch, 3 centimeter) -> micrometres per unit."""
+_PHYSICAL_UNITS = (2, 3, 4, 5)
+"""ResolutionUnit values with a length: inch, centimetre, millimetre, micrometre."""
 
 
 def _number(value: Any) -> float | None:
@@ -41,17 +42,19 @@ def _ome_pixels(tif: Any, series: Any, index: int) -> dict[str, Any] | None:
     return pixels if isinstance(pixels, dict) else None
 
 
-def _resolution(page: Any) -> dict[str, float]:
-    scale: dict[str, float] = {}
-    for letter, tag in (("X", "XResolution"), ("Y", "YResolution")):
-        if tag in page.tags:
-            try:
-                num, den = page.tags[tag].value
-            except (TypeError, ValueError):
-                continue
-            if num and den:
-                scale[letter] = den / num
-    return scale
+def _resolution(page: Any, micrometre: bool) -> dict[str, float]:
+    """Pixel sizes from the X/YResolution tags (tifffile's `get_resolution`): in micrometres
+    when `micrometre` (the tags have a physical unit), else in the tags' own unit; {} when the
+    tags are missing or zero."""
+    import tifffile
+
+    if "XResolution" not in page.tags or "YResolution" not in page.tags:
+        return {}
+    try:
+        x, y = page.get_resolution(tifffile.RESUNIT.MICROMETER if micrometre else None)
+    except (TypeError, ValueError, ZeroDivisionError):
+        return {}
+    return {k: 1.0 / float(v) for k, v in (("X", x), ("Y", y)) if v and math.isfinite(v)}
 
 
 def tiff_scale(tif: Any, series: Any, index: int, axes: str, path: Path
@@ -64,8 +67,9 @@ def tiff_scale(tif: Any, series: Any, index: int, axes: str, path: Path
     page = series.keyframe
     ij = tif.imagej_metadata or {}
     unit = None
-    scale.update(_resolution(page))
     runit = page.tags["ResolutionUnit"].value if "ResolutionUnit" in page.tags else 1
+    physical = not ij and _number(runit) in _PHYSICAL_UNITS
+    scale.update(_resolution(page, micrometre=physical))
     if ij:
         meta["imagej"] = json_safe({k: ij[k] for k in ("unit", "spacing", "finterval", "frames",
                                                        "slices", "channels", "mode") if k in ij})
@@ -74,9 +78,7 @@ def tiff_scale(tif: Any, series: Any, index: int, axes: str, path: Path
             scale["Z"] = _number(ij["spacing"])
         if "finterval" in ij and "T" in axes:
             scale["T"], units["T"] = _number(ij["finterval"]), "second"
-    elif _number(runit) in _INCH_CM and scale:
-        factor = _INCH_CM[int(runit)]
-        scale = {k: v * factor for k, v in scale.items()}
+    elif physical and scale:
         unit = "micrometer"
     else:  # no unit: the resolution tags carry no physical size
         scale = {}

@@ -17,7 +17,8 @@ from typing import Any
 
 import numpy as np
 
-from napari_sdap.io.physical import OME_SYMBOLS, json_safe
+from napari_sdap.io.physical import json_safe
+from napari_sdap.io.units import OME_SYMBOLS, imagej_unit
 
 __all__ = ["BIGTIFF_ABOVE", "TILE_ABOVE", "write_tiff"]
 
@@ -29,7 +30,6 @@ TILE_ABOVE = 2**28
 """Bytes per plane above which the TIFF is tiled (512 x 512 tiles)."""
 _TILE = 512
 _IMAGEJ_DTYPES = ("uint8", "uint16", "float32")
-_UM = {"micrometer": "um", "nanometer": "nm", "millimeter": "mm", "centimeter": "cm"}
 _SDAP_TAG = 65000
 
 
@@ -94,7 +94,7 @@ def write_tiff(path: Path, array: Any, *, axes: str, scale: dict[str, float],
         unit = next((units[a] for a in "XYZ" if a in units), None)
         meta: dict[str, Any] = {"axes": axes, "Info": info}
         if unit:
-            meta["unit"] = _UM.get(unit, unit)
+            meta["unit"] = imagej_unit(unit)
         if "Z" in scale and "Z" in axes:
             meta["spacing"] = scale["Z"]
         if "T" in scale and "T" in axes:

@@ -11,7 +11,6 @@ import errno
 import hashlib
 import json
 import os
-import tempfile
 from pathlib import Path
 from typing import Any
 
@@ -19,7 +18,7 @@ import torch
 from pydantic import ValidationError
 
 from napari_sdap.errors import ModelFileError, OutputError
-from napari_sdap.paths import file_mode
+from napari_sdap.paths import atomic_write
 
 __all__ = ["FORMAT_VERSION", "read_model_file", "write_model_file"]
 
@@ -67,32 +66,11 @@ def write_model_file(path: str | os.PathLike[str], tensors: dict[str, torch.Tens
     meta_json = json.dumps({"format_version": FORMAT_VERSION, **meta}, sort_keys=True)
     header = {_KEY: meta_json, _SUM: _digest(meta_json, tensors)}
     try:
-        fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".partial", dir=path.parent)
-    except OSError as err:  # read-only folder, no permission, disk full
-        raise OutputError(_cannot_write(path, err)) from err
-    os.close(fd)
-    try:
-        save_file(tensors, tmp, metadata=header)
-        _sync(tmp)
-        os.chmod(tmp, file_mode())  # mkstemp made it 0600; a lab shares its models
-        os.replace(tmp, path)
+        with atomic_write(path, sync=True) as tmp:  # Ctrl-C or any failure: no partial file
+            save_file(tensors, str(tmp), metadata=header)
     except (OSError, SafetensorError) as err:  # safetensors raises its own error on ENOSPC
-        Path(tmp).unlink(missing_ok=True)
         raise OutputError(_cannot_write(path, err)) from err
-    except BaseException:  # Ctrl-C, stop, or any other failure: no partial file stays behind
-        Path(tmp).unlink(missing_ok=True)
-        raise
     return path
-
-
-def _sync(tmp: str) -> None:
-    """Flush the written file to disk, so that write errors the OS deferred (disk full on a
-    network drive or under a quota) surface here, before the rename, and not later."""
-    fd = os.open(tmp, os.O_RDWR)
-    try:
-        os.fsync(fd)
-    finally:
-        os.close(fd)
 
 
 def _cannot_write(path: Path, err: BaseException) -> str:

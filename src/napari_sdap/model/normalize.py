@@ -1,4 +1,4 @@
-"""Input checks and robust percentile normalisation, computed once over the whole image.
+"""Robust percentile normalisation, computed once over the whole image.
 
 Statistics are gathered plane by plane (or block by block for very large planes) from numpy,
 dask or zarr arrays up to a pixel budget, never per tile, and stored in the model so that the
@@ -17,8 +17,9 @@ from pydantic import BaseModel, ConfigDict, Field, FiniteFloat, model_validator
 from napari_sdap.axes import PlaneView
 from napari_sdap.config import NormalizationConfig
 from napari_sdap.errors import InputError
+from napari_sdap.values import check_finite
 
-__all__ = ["Normalization", "check_dtype", "check_finite", "compute_normalization"]
+__all__ = ["Normalization", "compute_normalization"]
 
 _BLOCK = 512
 _F32_MAX = float(np.finfo(np.float32).max)
@@ -62,29 +63,6 @@ class Normalization(BaseModel):
         lo, sc = self.scale(group)
         out = np.asarray(y, np.float64) * sc + lo
         return np.clip(out, -_F32_MAX, _F32_MAX).astype(np.float32)
-
-
-def check_dtype(dtype: Any) -> np.dtype:
-    """Accept integer and real floating dtypes; refuse bool, complex, object, strings."""
-    dt = np.dtype(dtype)
-    if dt.kind in "ui" or dt.kind == "f":
-        return dt
-    what = {"b": "boolean", "c": "complex", "O": "object"}.get(dt.kind, str(dt))
-    raise InputError(
-        f"image dtype {dt} ({what}) is not supported; give an integer or real float image, "
-        f"e.g. convert with image.astype('float32')"
-        + (" or take np.abs() / .real first" if dt.kind == "c" else "")
-    )
-
-
-def check_finite(block: np.ndarray, where: str = "the image") -> None:
-    """Raise `InputError` if `block` holds NaN or infinite values."""
-    if not np.isfinite(block).all():
-        bad = int(np.size(block) - np.count_nonzero(np.isfinite(block)))
-        raise InputError(
-            f"{where} contains {bad} NaN or infinite value(s); replace them first, "
-            f"e.g. np.nan_to_num(image, nan=0.0, posinf=..., neginf=...)"
-        )
 
 
 def _sample_plane(array: Any, view: PlaneView, n: int, budget: int,

@@ -17,6 +17,7 @@ from torch import nn
 
 from napari_sdap.config import StudentConfig, TrainingConfig
 from napari_sdap.training.loop import Budget, TrainStep, learning_rate
+from napari_sdap.windows import pick, random_dihedral, random_start, weights
 
 __all__ = ["PairSampler", "fidelity", "run_distillation"]
 
@@ -30,21 +31,19 @@ class PairSampler:
                  seed: int = 0) -> None:
         self.patch = min(patch, max(min(x.shape[1:]) for x, _ in pairs))
         self.pairs = [(x, t) for x, t in pairs if min(x.shape[1:]) >= self.patch]
-        sizes = np.array([x.shape[1] * x.shape[2] for x, _ in self.pairs], dtype=float)
-        self.weights = sizes / sizes.sum()
+        self.weights = weights([x.shape[1] * x.shape[2] for x, _ in self.pairs])
         self.rng = np.random.default_rng(seed)
 
     def sample(self, batch: int) -> tuple[torch.Tensor, torch.Tensor]:
         rng, p = self.rng, self.patch
         xs, ts = [], []
         for _ in range(batch):
-            x, t = self.pairs[int(rng.choice(len(self.pairs), p=self.weights))]
-            y0 = int(rng.integers(x.shape[1] - p + 1))
-            x0 = int(rng.integers(x.shape[2] - p + 1))
-            k, flip = int(rng.integers(4)), bool(rng.integers(2))
+            x, t = self.pairs[pick(rng, self.weights)]
+            y0 = random_start(rng, x.shape[1], p)
+            x0 = random_start(rng, x.shape[2], p)
+            same = random_dihedral(rng)  # the same transform for the input and its target
             for src, dst in ((x, xs), (t, ts)):
-                a = np.rot90(src[:, y0:y0 + p, x0:x0 + p], k, axes=(1, 2))
-                dst.append(a[..., ::-1] if flip else a)
+                dst.append(same(src[:, y0:y0 + p, x0:x0 + p]))
         return (torch.from_numpy(np.ascontiguousarray(np.stack(xs), dtype=np.float32)),
                 torch.from_numpy(np.ascontiguousarray(np.stack(ts), dtype=np.float32)))
 

@@ -8,7 +8,9 @@ from typing import Any
 import numpy as np
 
 from napari_sdap.axes import PlaneView
-from napari_sdap.model.normalize import Normalization, check_finite
+from napari_sdap.model.normalize import Normalization
+from napari_sdap.values import check_finite
+from napari_sdap.windows import pick, random_dihedral, random_start, weights
 
 __all__ = ["PatchSampler"]
 
@@ -27,24 +29,19 @@ class PatchSampler:
         self.patch = patch_size
         self.augment = augment
         self.rng = np.random.default_rng(seed)
-        sizes = np.array([v.n_planes * v.height * v.width for _, v in self.sources], dtype=float)
-        self.weights = sizes / sizes.sum()
+        self.weights = weights([v.n_planes * v.height * v.width for _, v in self.sources])
         self.channels = self.sources[0][1].channels
 
     def _one(self) -> np.ndarray:
         rng, p = self.rng, self.patch
-        array, view = self.sources[int(rng.choice(len(self.sources), p=self.weights))]
+        array, view = self.sources[pick(rng, self.weights)]
         n = int(rng.integers(view.n_planes))
-        y = int(rng.integers(view.height - p + 1))
-        x = int(rng.integers(view.width - p + 1))
+        y = random_start(rng, view.height, p)
+        x = random_start(rng, view.width, p)
         block = view.read(array, n, slice(y, y + p), slice(x, x + p))
         check_finite(block, "a training patch of the image")
         block = self.norm.forward(block, view.channel_group(n))
-        if self.augment:
-            block = np.rot90(block, int(rng.integers(4)), axes=(1, 2))
-            if rng.integers(2):
-                block = block[:, :, ::-1]
-        return block
+        return random_dihedral(rng)(block) if self.augment else block
 
     def sample(self, batch: int) -> np.ndarray:
         """One batch of patches, shape (batch, C, P, P)."""

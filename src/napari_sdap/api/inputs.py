@@ -1,0 +1,196 @@
+"""Whatever the user passes, turned into one checked image in one pass.
+
+`prepare` takes a numpy, dask or zarr array, an `ImageSource` or a path (opened lazily), with
+axes or none, and returns a `Prepared` image: the array the network reads (colour channels only
+for RGBA, see `api.alpha`), its `PlaneView`, the files its pixels come from, and whether it was
+opened here (then `close()` releases it). Every front end reaches the engine through it, so a
+bad image gets the same error from the API, the CLI and napari.
+
+Numpy arrays are checked for NaN/Inf here; lazy arrays are checked region by region as they are
+read, so they are never loaded whole.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from napari_sdap.api.alpha import copy_alpha, rgba_axes, without_alpha
+from napari_sdap.axes import PlaneView, plane_view
+from napari_sdap.errors import AxesError, InputError, OutputError
+from napari_sdap.io.locate import array_paths, check_apart
+from napari_sdap.io.readers import IMAGE_SUFFIXES, ImageSource, open_image
+from napari_sdap.values import check_dtype, check_finite
+
+__all__ = ["IMAGE_SUFFIXES", "ImageSource", "Prepared", "check_fits", "check_output", "open_image",
+           "prepare", "prepare_all"]
+
+
+@dataclass
+class Prepared:
+    """One checked image (see the module docstring)."""
+
+    array: Any
+    """What the network reads: the image, without its alpha channel when `rgba`."""
+    view: PlaneView
+    full: Any
+    """The image as given (with its alpha channel when `rgba`)."""
+    rgba: str | None = None
+    """Axes of an RGBA image whose alpha passes through, else None."""
+    source: ImageSource | None = None
+    owned: bool = False
+    """Whether `source` was opened here from a path (`close()` closes it)."""
+    inputs: list[Path] = field(default_factory=list)
+    """Files the pixels come from (an output must never be written onto them)."""
+
+    @property
+    def shape(self) -> tuple[int, ...]:
+        """Shape of a result: the image's own shape (alpha included)."""
+        return tuple(int(n) for n in self.full.shape)
+
+    @property
+    def axes(self) -> str:
+        """The resolved axes letters."""
+        return self.view.axes
+
+    def close(self) -> None:
+        """Close the file this image was opened from, when it was opened here."""
+        if self.owned and self.source is not None:
+            self.source.close()
+
+    def __enter__(self) -> Prepared:
+        return self
+
+    def __exit__(self, *exc: Any) -> None:
+        self.close()
+
+
+def _check_array(image: Any) -> Any:
+    if isinstance(image, (list, tuple)):
+        raise InputError("got a list where one image was expected; stack it with np.stack or "
+                         "pass the images separately")
+    if not hasattr(image, "shape") or not hasattr(image, "dtype"):
+        image = np.asarray(image) if isinstance(image, (int, float)) else image
+        if not hasattr(image, "shape"):
+            raise InputError(f"image must be an array (numpy, dask or zarr), an ImageSource or "
+                             f"a path, got {type(image).__name__}")
+    check_dtype(image.dtype)
+    shape = tuple(image.shape)
+    if not all(isinstance(s, (int, np.integer)) for s in shape):
+        raise InputError(f"image shape {shape} has unknown sizes (a dask array after boolean "
+                         f"indexing?); call image.compute_chunk_sizes() first")
+    if 0 in shape:
+        raise InputError(f"image is empty (shape {shape}); give a non-empty image")
+    if len(shape) < 2:
+        raise InputError(f"image must have at least 2 dimensions (Y, X), got shape {shape}")
+    return image
+
+
+def prepare(image: Any, axes: str | None = None, channel_mode: str = "auto", *,
+            series: int | None = None) -> Prepared:
+    """Check `image` (array, `ImageSource` or path) once and build its plane view.
+
+    A path is opened here (lazily; `series` picks one image series of a multi-series file) and
+    closed by `Prepared.close()`; an `ImageSource` stays the caller's. `axes` None takes the
+    file's axes, or guesses them for 2-D/3-D arrays.
+    """
+    source, owned = None, False
+    if isinstance(image, (str, os.PathLike)):
+        source, owned = open_image(image, axes, series=series), True
+    elif isinstance(image, ImageSource):
+        source = image
+    try:
+        full = _check_array(source.array if source is not None else image)
+        if source is not None and axes is None:
+            axes = source.axes
+        rgba = rgba_axes(full.shape, axes, channel_mode)  # alpha is a mask, not a signal
+        array = without_alpha(full) if rgba else full
+        view = plane_view(array.shape, axes, channel_mode)
+        if isinstance(array, np.ndarray):
+            check_finite(array)
+        inputs = array_paths(source if source is not None else full)
+    except BaseException:
+        if owned and source is not None:
+            source.close()
+        raise
+    return Prepared(array, view, full, rgba, source, owned, inputs)
+
+
+def prepare_all(images: Any, axes: str | Sequence[str | None] | None,
+                channel_mode: str = "auto") -> list[Prepared]:
+    """One image or a sequence of images -> checked images with the same channel layout.
+
+    `axes` is one axes string (or None) for every image, or a list with one per image: the
+    network works on planes, so a YX image, a ZYX stack and a TYX series train one model as
+    long as their channels agree. Close the results when done (paths are opened here).
+    """
+    items: Sequence[Any] = images if isinstance(images, (list, tuple)) else [images]
+    if not items:
+        raise InputError("no image given; pass at least one image")
+    each = list(axes) if isinstance(axes, (list, tuple)) else [axes] * len(items)
+    if len(each) != len(items):
+        raise AxesError(f"got {len(each)} axes strings for {len(items)} image(s); give one "
+                        f"axes string per image, or one string (or None) for all")
+    done: list[Prepared] = []
+    try:
+        for im, ax in zip(items, each, strict=True):
+            done.append(prepare(im, ax, channel_mode))
+        first = done[0].view
+        for p in done[1:]:
+            v = p.view
+            if (v.channels, v.n_channel_groups) != (first.channels, first.n_channel_groups):
+                raise InputError(
+                    f"all training images need the same channels: {first.axes} {first.shape} "
+                    f"vs {v.axes} {v.shape}; train one model per channel layout")
+    except BaseException:
+        for p in done:
+            p.close()
+        raise
+    return done
+
+
+def check_fits(model: Any, view: PlaneView) -> None:
+    """Refuse an image whose channels differ from those `model` (an `SDAPModel`) was trained on."""
+    if model.normalization is None:
+        raise InputError("this model is untrained (no normalisation yet); train it first "
+                         "with napari_sdap.train(image, model=model)")
+    channels = model.config.network.in_channels
+    if view.channels != channels:
+        raise InputError(
+            f"the model takes {channels} joint channel(s) but the image ({view.axes}, shape "
+            f"{view.shape}) gives {view.channels}; use a model trained on images with the same "
+            f"channels")
+    groups = len(model.normalization.low)
+    if view.n_channel_groups != groups:
+        raise InputError(
+            f"the model was trained on {groups} independent channel(s) but the image "
+            f"({view.axes}, shape {view.shape}) has {view.n_channel_groups}; use a model "
+            f"trained on the same channels")
+
+
+def check_output(image: Prepared, out: Any) -> Any:
+    """Check that `out` can take the result of `image`; returns the array to write the network
+    output into (the colour channels of an RGBA output, whose alpha is copied here)."""
+    same = out is image.full or out is image.array
+    if not same and isinstance(out, np.ndarray) and isinstance(image.full, np.ndarray):
+        same = np.may_share_memory(out, image.full)
+    if isinstance(out, np.ndarray) and not out.flags.writeable:
+        raise OutputError("the output array is read-only (writeable=False); give a writable "
+                          "array, e.g. np.empty(image.shape, 'float32')")
+    if same:
+        raise OutputError("the output array is (or overlaps) the input image; denoising in "
+                          "place would overwrite the original data; give a separate output "
+                          "array, e.g. np.empty(image.shape, 'float32')")
+    if image.rgba and tuple(out.shape) == image.shape:
+        copy_alpha(image.full, out, image.rgba)  # alpha passes through; colours are denoised
+        out = without_alpha(out)
+    if tuple(out.shape) != image.view.shape:
+        raise InputError(f"output shape {tuple(out.shape)} differs from the image shape "
+                         f"{image.shape}; give an output of the same shape")
+    check_apart("array", array_paths(out), image.inputs)  # the same store opened twice
+    return out

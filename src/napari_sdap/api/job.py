@@ -1,0 +1,117 @@
+"""One denoising job: a prepared image, the resolved mode and the steps around the network, and
+the tile loop that runs it on a device. Shared by `api.denoising` (arrays) and `api.writing`
+(files).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+from napari_sdap.api.inputs import Prepared, check_fits, check_output, prepare
+from napari_sdap.errors import DeviceError, InputError
+from napari_sdap.infer.planes import DenoiseStep, check_min_size
+
+if TYPE_CHECKING:
+    import torch
+
+    from napari_sdap.api.model import SDAPModel
+    from napari_sdap.infer.refine import Refine
+
+__all__ = ["Job", "make_job", "pick_device", "pick_tile", "run_tiles"]
+
+
+@dataclass
+class Job:
+    """What one call denoises, and how."""
+
+    image: Prepared
+    mode: str
+    """The resolved inference mode."""
+    refine: Refine | None = None
+    """Outlier repair and detail restore around the network; None for models without a noise
+    curve."""
+
+    @property
+    def halo(self) -> int:
+        """Context the refine steps add to the network's."""
+        return self.refine.halo if self.refine is not None else 0
+
+    @property
+    def detail(self) -> bool:
+        """Whether this call restores detail."""
+        return self.refine is not None and self.refine.detail
+
+
+def make_job(model: SDAPModel, image: Any, axes: str | None, mode: str,
+             detail: bool | None = None, series: int | None = None) -> Job:
+    """Prepare `image` (array, `ImageSource` or path) for `model`; close `job.image` when done."""
+    prepared = prepare(image, axes, model.config.channel_mode, series=series)
+    try:
+        check_fits(model, prepared.view)
+        mode = model.resolve_mode(mode)
+        check_min_size(prepared.view, mode, model.config.inference.pd_stride)
+    except BaseException:
+        prepared.close()
+        raise
+    return Job(prepared, mode, model.refine(detail, mode))
+
+
+def pick_device(model: SDAPModel, device: str | None) -> torch.device:
+    """`device`, or for `auto` the device the model was configured with when it exists here."""
+    from napari_sdap.model.device import resolve_device
+
+    if device not in (None, "auto"):
+        return resolve_device(device)
+    try:  # the device the model was configured (trained) with ...
+        return resolve_device(model.config.device)
+    except DeviceError:  # ... may not exist here (trained on a GPU, used on a laptop)
+        return resolve_device("auto")
+
+
+def pick_tile(model: SDAPModel, job: Job, tile: int | None, dev: torch.device
+              ) -> tuple[int, int]:
+    """(tile edge, tiles per batch) for this device; CPU runs one tile at a time.
+
+    The automatic edge is the largest that fits the device, shrunk where that covers the
+    plane with fewer computed window pixels (no mostly-empty last row of tiles)."""
+    from napari_sdap.infer.stream import auto_tile
+    from napari_sdap.infer.tiling import alignment, balanced_tile, exact_halo
+
+    t = model.config.tiling
+    batch = t.batch_tiles if dev.type != "cpu" else 1
+    tile = tile or t.tile
+    if tile is None:
+        pd = model.config.inference.pd_stride
+        net = model.net(job.mode)
+        halo = exact_halo(net.radius, job.mode, pd, job.halo)
+        view = job.image.view
+        tile = balanced_tile(view.height, view.width,
+                             auto_tile(dev, int(net.width), halo, batch), halo,
+                             alignment(job.mode, pd))
+    if tile < 16:
+        raise InputError(f"tile must be at least 16 pixels (got {tile}); use tile=None for "
+                         f"an automatic size")
+    return int(tile), batch
+
+
+def run_tiles(model: SDAPModel, job: Job, out: Any, device: str | None, tile: int | None,
+              compile: bool | None = None) -> Iterator[DenoiseStep]:
+    """Denoise the job's image into `out` (checked here), yielding progress per batch of tiles.
+
+    `compile`: torch.compile the network for this call (None: `config.tiling.compile`)."""
+    from napari_sdap.infer.stream import iter_tiles
+
+    out = check_output(job.image, out)
+    dev = pick_device(model, device)
+    edge, batch = pick_tile(model, job, tile, dev)
+    t = model.config.tiling
+    norm = model.normalization
+    if norm is None:  # pragma: no cover - refused by make_job
+        raise InputError("this model is untrained; train it first")
+    yield from iter_tiles(model.net(job.mode), norm, job.image.array, job.image.view, out,
+                          mode=job.mode, pd_stride=model.config.inference.pd_stride, device=dev,
+                          tile=edge, batch=batch, read_workers=t.read_workers,
+                          compile=t.compile if compile is None else bool(compile),
+                          refine=job.refine)

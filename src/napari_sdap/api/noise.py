@@ -1,0 +1,28 @@
+"""Noise analysis for front ends: how correlated the noise of an image is, and what it calls for.
+
+The estimate is the one training runs with `stride="auto"` (`training.noise`): the normalised
+autocorrelation of the flattest blocks at lags 1..4 along X and Y, the stride it calls for and
+the inference mode that goes with it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+from napari_sdap.api.inputs import prepare_all
+from napari_sdap.training.noise import NoiseEstimate, describe_noise, estimate_noise
+
+__all__ = ["NoiseEstimate", "analyze_noise", "describe_noise"]
+
+
+def analyze_noise(image: Any, axes: str | Sequence[str | None] | None = None, *,
+                  channel_mode: str = "auto", seed: int = 0) -> NoiseEstimate:
+    """Measure the noise correlation of `image` (array, path or a list of them), as training
+    with `stride="auto"` and the same `seed` does."""
+    prepared = prepare_all(image, axes, channel_mode)
+    try:
+        return estimate_noise([(p.array, p.view) for p in prepared], seed=seed)
+    finally:
+        for p in prepared:
+            p.close()

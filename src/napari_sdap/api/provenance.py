@@ -1,0 +1,58 @@
+"""The provenance record stored with every denoised output (one schema for API, CLI and napari).
+
+Written into the output's metadata (zarr attributes ``napari_sdap.metadata``, the TIFF
+description's ``Info``) and into a napari layer's ``metadata["sdap"]``. docs/provenance.md
+describes every field; `SCHEMA` changes when a field changes meaning or is removed.
+"""
+
+from __future__ import annotations
+
+import datetime
+from typing import Any
+
+import numpy as np
+
+__all__ = ["SCHEMA", "provenance"]
+
+SCHEMA = "napari-sdap/provenance/1"
+
+
+def _software() -> dict[str, str]:
+    import torch
+
+    from napari_sdap import __version__
+
+    return {"napari_sdap": __version__, "torch": torch.__version__, "numpy": np.__version__}
+
+
+def provenance(model: Any, *, mode: str, detail: bool, input_axes: str,
+               input_shape: tuple[int, ...], input_dtype: Any, output_dtype: Any,
+               input_path: Any = None, input_metadata: dict[str, Any] | None = None,
+               model_file: str | None = None, model_sha256: str | None = None,
+               front_end: str = "api", run: dict[str, Any] | None = None) -> dict[str, Any]:
+    """The record of one denoising of an image by `model` (an `SDAPModel`).
+
+    `mode` is the resolved mode and `detail` whether the detail restore ran; the recorded config
+    is the model's with those two set as they were used. `front_end` names who ran it (`api`,
+    `cli`, `napari`) and `run` holds that front end's own settings (JSON-able)."""
+    config = model.config.model_dump(mode="json")
+    config["inference"].update(mode=mode, restore_detail=bool(detail))
+    r = model.record
+    return {
+        "schema": SCHEMA,
+        "software": _software(),
+        "created": datetime.datetime.now(datetime.UTC).isoformat(timespec="seconds"),
+        "mode": mode,
+        "detail_restore": bool(detail),
+        "config": config,
+        "model": {"file": model_file, "sha256": model_sha256, "steps": r.steps,
+                  "student_steps": r.student_steps, "final_loss": r.final_loss, "seed": r.seed,
+                  "noise": r.noise, "trained_on": list(r.trained_on),
+                  "versions": dict(r.versions)},
+        "input": {"path": None if input_path is None else str(input_path), "axes": input_axes,
+                  "shape": [int(s) for s in input_shape], "dtype": str(np.dtype(input_dtype)),
+                  "metadata": dict(input_metadata or {})},
+        "output": {"dtype": str(np.dtype(output_dtype))},
+        "front_end": front_end,
+        "run": dict(run or {}),
+    }

@@ -1,0 +1,157 @@
+"""The one write path: every denoised file, from the API, the CLI or napari, is made here.
+
+`open_denoise` prepares the image, opens the output (a hidden temporary next to the target, see
+`io.outputs`) with one provenance record (`api.provenance`) and returns a `DenoiseRun`: its
+`array` fills tile by tile (napari shows it while it grows) and its `steps()` generator runs the
+network and commits the output after the last tile. Closing `steps()` early (Stop, `break`) or
+any error deletes the temporary: nothing incomplete is left that looks like a result.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Generator
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+
+from napari_sdap.api.job import Job, make_job, pick_device, pick_tile, run_tiles
+from napari_sdap.api.provenance import provenance
+from napari_sdap.errors import InputError
+from napari_sdap.infer.planes import DenoiseStep
+from napari_sdap.io.ome import fits_ngff
+from napari_sdap.io.outputs import OutputSink, default_chunks, open_output
+
+if TYPE_CHECKING:
+    from napari_sdap.api.model import SDAPModel
+
+__all__ = ["DenoiseRun", "fits_ngff", "iter_denoise_to", "open_denoise", "output_dtype"]
+
+
+def output_dtype(dtype: Any, input_dtype: Any) -> np.dtype:
+    """`None` -> float32; `"input"` -> the input's dtype; else a numeric dtype."""
+    if dtype is None:
+        return np.dtype(np.float32)
+    dt = np.dtype(input_dtype) if isinstance(dtype, str) and dtype == "input" else None
+    try:
+        dt = dt if dt is not None else np.dtype(dtype)
+    except TypeError:
+        raise InputError(f"dtype must be None, 'input' or a numeric dtype (got {dtype!r})"
+                         ) from None
+    if dt.kind not in "uif":
+        raise InputError(f"dtype must be an integer or float dtype (got {dt})")
+    return dt
+
+
+class DenoiseRun:
+    """One denoising into a new output (see the module docstring)."""
+
+    def __init__(self, model: SDAPModel, job: Job, sink: OutputSink, record: dict[str, Any],
+                 device: str, tile: int, compile: bool | None) -> None:
+        self.model, self.job, self.sink = model, job, sink
+        self.provenance = record
+        """What is stored with the output (`api.provenance`)."""
+        self._args = (device, tile, compile)
+        self._started = False
+
+    @property
+    def array(self) -> Any:
+        """The output being written (read it to show tiles as they arrive)."""
+        return self.sink.array
+
+    @property
+    def path(self) -> Path | None:
+        """Where the output lands once complete (None for an array target)."""
+        return self.sink.path
+
+    def steps(self) -> Generator[DenoiseStep, None, Path | None]:
+        """Denoise tile by tile, yielding progress; commits the output after the last tile and
+        returns its path. Run it once."""
+        if self._started:
+            raise RuntimeError("a DenoiseRun runs once; open a new one")
+        self._started = True
+        try:
+            with self.sink:  # an exception or a close() of this generator aborts the output
+                yield from run_tiles(self.model, self.job, self.sink.array, *self._args)
+        finally:
+            self.job.image.close()
+        return self.sink.path
+
+    def write_from(self, result: Any, axis: int) -> Path | None:
+        """Commit a result computed elsewhere (the pieces of a file split over a cluster),
+        copied plane by plane along `axis`; returns the output path."""
+        if self._started:
+            raise RuntimeError("a DenoiseRun runs once; open a new one")
+        self._started = True
+        shape = self.job.image.shape
+        try:
+            with self.sink:
+                for k in range(shape[axis]):
+                    region = tuple(slice(k, k + 1) if i == axis else slice(None)
+                                   for i in range(len(shape)))
+                    self.sink.array[region] = result[region]
+        finally:
+            self.job.image.close()
+        return self.sink.path
+
+    def abort(self) -> None:
+        """Give up before (or instead of) running: the temporary is deleted."""
+        self.sink.abort()
+        self.job.image.close()
+
+
+def _chunks(shape: tuple[int, ...], axes: str, edge: int) -> tuple[int, ...]:
+    while edge > 1024 and edge % 2 == 0:
+        edge //= 2
+    return default_chunks(shape, axes, min(edge, 2048))
+
+
+def open_denoise(model: SDAPModel, image: Any, output: Any, axes: str | None = None, *,
+                 mode: str = "auto", device: str = "auto", tile: int | None = None,
+                 dtype: Any = None, overwrite: bool = False, detail: bool | None = None,
+                 compile: bool | None = None, series: int | None = None,
+                 scale: dict[str, float] | None = None, units: dict[str, str] | None = None,
+                 chunks: tuple[int, ...] | None = None, model_file: str | None = None,
+                 model_sha256: str | None = None, front_end: str = "api",
+                 run: dict[str, Any] | None = None) -> DenoiseRun:
+    """Prepare `image` and open `output` for its denoised result (see the module docstring).
+
+    `output`: a path (`.zarr`, `.ome.zarr`, `.tif`) or a writable array of the image's shape.
+    `scale` / `units` (per axis letter) default to the input file's; `model_file`,
+    `model_sha256`, `front_end` and `run` go into the provenance record. The other arguments
+    are those of `SDAPModel.denoise`.
+    """
+    job = make_job(model, image, axes, mode, detail, series)
+    try:
+        img = job.image
+        dt = output_dtype(dtype, img.array.dtype)
+        edge, _ = pick_tile(model, job, tile, pick_device(model, device))
+        src = img.source
+        record = provenance(
+            model, mode=job.mode, detail=job.detail, input_axes=img.axes,
+            input_shape=img.shape, input_dtype=img.full.dtype, output_dtype=dt,
+            input_path=src.path if src is not None else None,
+            input_metadata=src.metadata if src is not None else None, model_file=model_file,
+            model_sha256=model_sha256, front_end=front_end, run=run)
+        sink = open_output(output, img.shape, dt, axes=img.axes,
+                           scale=scale if scale is not None else (src.scale if src else None),
+                           units=units if units is not None else (src.units if src else None),
+                           metadata=record, overwrite=overwrite,
+                           chunks=chunks or _chunks(img.shape, img.axes, edge),
+                           inputs=list(img.inputs))
+    except BaseException:
+        job.image.close()
+        raise
+    return DenoiseRun(model, job, sink, record, device, edge, compile)
+
+
+def iter_denoise_to(model: SDAPModel, image: Any, output: Any, axes: str | None = None,
+                    **options: Any) -> Generator[DenoiseStep, None, Path | None]:
+    """Denoise into a new output tile by tile, yielding progress; stoppable.
+
+    The output is committed only after the last tile; closing the generator early (a Stop
+    button, `break`) or any error removes it. Returns the output path (the generator's return
+    value), None for an array target. `options` are those of `open_denoise`.
+    """
+    run = open_denoise(model, image, output, axes, **options)
+    return (yield from run.steps())

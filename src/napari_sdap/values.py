@@ -1,0 +1,39 @@
+"""Pixel values napari-sdap accepts: the dtype check and the NaN / infinity check.
+
+Used where pixels enter: once per image when it is prepared (`api.inputs`), and region by region
+as lazy images are read (training patches, inference tiles), so big images are never loaded whole
+just to be checked.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+
+from napari_sdap.errors import InputError
+
+__all__ = ["check_dtype", "check_finite"]
+
+
+def check_dtype(dtype: Any) -> np.dtype:
+    """Accept integer and real floating dtypes; refuse bool, complex, object, strings."""
+    dt = np.dtype(dtype)
+    if dt.kind in "ui" or dt.kind == "f":
+        return dt
+    what = {"b": "boolean", "c": "complex", "O": "object"}.get(dt.kind, str(dt))
+    raise InputError(
+        f"image dtype {dt} ({what}) is not supported; give an integer or real float image, "
+        f"e.g. convert with image.astype('float32')"
+        + (" or take np.abs() / .real first" if dt.kind == "c" else "")
+    )
+
+
+def check_finite(block: np.ndarray, where: str = "the image") -> None:
+    """Raise `InputError` if `block` holds NaN or infinite values."""
+    if not np.isfinite(block).all():
+        bad = int(np.size(block) - np.count_nonzero(np.isfinite(block)))
+        raise InputError(
+            f"{where} contains {bad} NaN or infinite value(s); replace them first, "
+            f"e.g. np.nan_to_num(image, nan=0.0, posinf=..., neginf=...)"
+        )
