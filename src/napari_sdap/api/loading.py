@@ -29,10 +29,15 @@ __all__ = ["load"]
 
 
 def load(path: str | os.PathLike[str]) -> SDAPModel:
-    """Load a model file written by `SDAPModel.save` (never unpickles).
+    """Load a model file written by `SDAPModel.save`, or a bioimage.io package written by
+    `SDAPModel.export_bmz` (never unpickles).
 
     Every field and tensor is checked (the file's checksum proves no origin: anyone can
     recompute it); whatever is wrong is a `ModelFileError` naming it, never another error."""
+    from napari_sdap.api.bmz.read import is_package, load_package
+
+    if is_package(path):
+        return load_package(path)
     try:
         return _load(path)
     except SdapError:

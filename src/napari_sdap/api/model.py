@@ -231,6 +231,22 @@ class SDAPModel:
             tensors.update({STUDENT_PREFIX + k: v for k, v in self.student.state_dict().items()})
         return write_model_file(path, tensors, meta, overwrite=overwrite)
 
+    def export_bmz(self, path: str | os.PathLike[str], *, name: str | None = None,
+                   description: str | None = None, authors: Any = None, license: str = "MIT",
+                   cite: Any = None, sample: Any = None, axes: str | None = None,
+                   mode: str = "auto", overwrite: bool = False) -> Path:
+        """Write a bioimage.io model package (zip) that runs without napari-sdap.
+
+        `sample`: an image like the training images (array or path; `axes` as in `denoise`)
+        for the test tensors and cover. `mode` as in `denoise`. `authors`: names or dicts;
+        `cite`: dicts with `text` and `doi` or `url` (the SDAP paper is always cited). Needs
+        `pip install 'napari-sdap[bmz]'`; see docs/bmz.md."""
+        from napari_sdap.api.bmz.export import export_bmz
+
+        return export_bmz(self, path, name=name, description=description, authors=authors,
+                          license=license, cite=cite, sample=sample, axes=axes, mode=mode,
+                          overwrite=overwrite)
+
 
 def create_model(preset: str = "fast", channels: int = 1, **overrides: Any) -> SDAPModel:
     """An untrained model from a preset (`paper`, `fast`, `tiny`) and config-field overrides."""
@@ -238,7 +254,8 @@ def create_model(preset: str = "fast", channels: int = 1, **overrides: Any) -> S
 
 
 def load_model(path: str | os.PathLike[str]) -> SDAPModel:
-    """Load a model file written by `SDAPModel.save` (never unpickles; see `api.loading`)."""
+    """Load a model file written by `SDAPModel.save` or a package written by `export_bmz`
+    (never unpickles; see `api.loading`)."""
     from napari_sdap.api.loading import load
 
     return load(path)
