@@ -143,7 +143,7 @@ def test_other_packages_are_refused_by_name(tmp_path):
     with zipfile.ZipFile(path, "w") as z:
         z.writestr("rdf.yaml", "type: model\nname: other\n")
         z.writestr("weights.pt", b"\x80\x04not read")
-    with pytest.raises(ModelFileError, match="did not export.*loads its own .safetensors"):
+    with pytest.raises(ModelFileError, match=r"did not export.*loads its own .safetensors"):
         napari_sdap.load_model(path)
 
 
@@ -156,7 +156,7 @@ def test_a_damaged_attached_model_is_a_model_file_error(exported, tmp_path):
             if item.filename == "napari_sdap_model.safetensors":
                 data = data[:-10]
             dst.writestr(item, data)
-    with pytest.raises(ModelFileError, match="bad.zip"):
+    with pytest.raises(ModelFileError, match=r"bad.zip"):
         napari_sdap.load_model(bad)
 
 
@@ -165,7 +165,7 @@ def _nothing_left(folder, keep=()):
 
 
 def test_untrained_model_is_refused_and_nothing_written(tmp_path):
-    with pytest.raises(InputError, match="untrained.*train it first"):
+    with pytest.raises(InputError, match=r"untrained.*train it first"):
         create_model("tiny").export_bmz(tmp_path / "m.zip", sample=_image())
     assert _nothing_left(tmp_path)
 
@@ -185,7 +185,7 @@ def test_missing_sample_and_bad_metadata_are_refused(exported, tmp_path):
         model.export_bmz(tmp_path / "m.zip")
     with pytest.raises(InputError, match="needs a 'text' and a 'doi' or 'url'"):
         model.export_bmz(tmp_path / "m.zip", sample=_image(), cite={"text": "x"})
-    with pytest.raises(InputError, match="trained on 1 independent|joint channel"):
+    with pytest.raises(InputError, match=r"trained on 1 independent|joint channel"):
         model.export_bmz(tmp_path / "m.zip", sample=_image((2, 48, 48)), axes="CYX")
     with pytest.raises(OutputError, match=r"does not end in \.zip"):
         model.export_bmz(tmp_path / "m.tif", sample=_image())
@@ -196,7 +196,7 @@ def test_existing_path_needs_overwrite(exported, tmp_path):
     model = exported["gray_sdap_e"][0]
     target = tmp_path / "m.zip"
     target.write_bytes(b"keep me")
-    with pytest.raises(OutputError, match="already exists.*overwrite=True"):
+    with pytest.raises(OutputError, match=r"already exists.*overwrite=True"):
         model.export_bmz(target, sample=_image())
     assert target.read_bytes() == b"keep me" and _nothing_left(tmp_path, {"m.zip"})
     model.export_bmz(target, sample=_image(), overwrite=True)
@@ -214,7 +214,7 @@ def test_read_only_folder_is_an_output_error(exported, tmp_path):
         denied = PermissionError(errno.EACCES, "Permission denied")
         context = mock.patch("tempfile.mkstemp", side_effect=denied)
     try:
-        with context, pytest.raises(OutputError, match="cannot write in .*choose a writable"):
+        with context, pytest.raises(OutputError, match=r"cannot write in .*choose a writable"):
             model.export_bmz(folder / "m.zip", sample=_image())
     finally:
         folder.chmod(0o755)

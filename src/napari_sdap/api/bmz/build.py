@@ -3,6 +3,7 @@ tensors and the cover image."""
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -90,20 +91,31 @@ def output_halo(model: SDAPModel, mode: str) -> int:
     return halo(int(model.net(mode).radius), mode, model.config.inference.pd_stride) + extra
 
 
-def test_tensors(model: SDAPModel, sample: Any, axes: str | None, mode: str, step: int
+def test_tensors(model: SDAPModel, sample: Any, axes: str | None, ex: Exported
                  ) -> tuple[np.ndarray, np.ndarray]:
     """(input, output) of the package test: a centred plane crop of `sample` (channel, y, x,
-    at most `TEST_EDGE` a side, a multiple of `step`) and napari-sdap's own denoising of it,
-    both float32 with a leading batch axis."""
+    at most `TEST_EDGE` a side or the package's smallest tile, a multiple of its step) and
+    napari-sdap's own denoising of it, both float32 with a leading batch axis."""
     from napari_sdap.infer.planes import check_min_size
+    from napari_sdap.io.readers import ImageSource, open_image
 
+    if isinstance(sample, (str, os.PathLike)):
+        sample = open_image(sample, axes)
+    if isinstance(sample, ImageSource):
+        sample, axes = sample.array, axes or sample.axes
     array, view = as_source(sample, axes, model.config.channel_mode)
     model._check_fits(view)
+    mode, step = ex.mode, ex.step
     check_min_size(view, mode, model.config.inference.pd_stride)
+    if min(view.height, view.width) < ex.min:
+        raise InputError(
+            f"the sample's planes ({view.height}x{view.width}) are smaller than the package's "
+            f"smallest tile, {ex.min}x{ex.min} (more than twice the {ex.halo}-pixel halo, as "
+            f"bioimage.io requires); give a larger sample image")
     index: list[Any] = []
     for letter, size in zip(view.axes, view.shape, strict=True):
         if letter in "YX":
-            edge = min(int(size), TEST_EDGE) // step * step
+            edge = min(int(size), max(TEST_EDGE, ex.min)) // step * step
             start = (int(size) - edge) // 2
             index.append(slice(start, start + edge))
         else:

@@ -104,7 +104,7 @@ def _build(model: Any, ex: Exported, sample: Any, axes: str | None, target: Path
     from napari_sdap.api.bmz.readme import readme_text
 
     mode = ex.mode
-    x, y = test_tensors(model, sample, axes, mode, ex.step)
+    x, y = test_tensors(model, sample, axes, ex)
     name = name or f"napari-sdap denoiser ({mode})"
     description = description or ("Self-supervised denoiser (SDAP blind-spot network"
                                   + (", distilled student" if mode == "student" else "")
