@@ -29,7 +29,7 @@ if [ -n "$missing" ]; then
     fi
 fi
 
-source scripts/_venv.sh "[napari,test,gui-test,distributed,ome]"
+source scripts/_venv.sh "[napari,test,gui-test,distributed,ome,bmz]"
 
 echo ">> import contracts"
 .venv/bin/lint-imports
