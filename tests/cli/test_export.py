@@ -85,3 +85,28 @@ def test_export_of_a_missing_model_is_one_line(tmp_path: Path, stacks: list[Path
     err = capsys.readouterr().err.strip().splitlines()
     assert len(err) == 1 and "none.safetensors" in err[0]
     assert not (tmp_path / "p.zip").exists()
+
+
+def test_info_describes_an_exported_package(model_file: Path, stacks: list[Path],
+                                            tmp_path: Path,
+                                            capsys: pytest.CaptureFixture[str]) -> None:
+    out = tmp_path / "pkg.zip"
+    assert main(["export", str(model_file), str(out), "--sample", str(stacks[0]), "-q"]) == 0
+    capsys.readouterr()
+    assert main(["info", str(out)]) == 0
+    text = capsys.readouterr().out
+    assert "format bioimage.io package" in text and "inference mode" in text
+
+
+def test_denoise_runs_with_an_exported_package(model_file: Path, stacks: list[Path],
+                                               tmp_path: Path) -> None:
+    import tifffile
+
+    pkg = tmp_path / "pkg.zip"
+    assert main(["export", str(model_file), str(pkg), "--sample", str(stacks[0]), "-q"]) == 0
+    out = tmp_path / "out"
+    assert main(["denoise", str(stacks[0]), "--model", str(pkg), "--output", str(out),
+                 "-q", "--device", "cpu"]) == 0
+    got = tifffile.imread(next(out.glob("*.tif")))
+    want = napari_sdap.load_model(model_file).denoise(tifffile.imread(stacks[0]), "ZYX")
+    np.testing.assert_allclose(got, want, atol=1e-6)

@@ -16,11 +16,13 @@ __all__ = ["describe_model", "run_info"]
 def describe_model(path: Path) -> dict[str, Any]:
     """Everything worth knowing about a model file, as plain JSON-able data."""
     from napari_sdap.api import load_model
+    from napari_sdap.api.bmz.read import is_package
     from napari_sdap.model.files import read_model_file
     from napari_sdap.training.noise import describe_noise
 
     model = load_model(path)  # validates checksum, settings and weights
-    _, meta = read_model_file(path)
+    package = is_package(path)  # a bioimage.io package exported by napari-sdap
+    meta = {"format_version": "bioimage.io package"} if package else read_model_file(path)[1]
     record = model.record.model_dump(mode="json")
     losses = record.pop("losses", [])
     student_losses = record.pop("student_losses", [])
