@@ -231,6 +231,13 @@ def test_a_failure_while_packaging_leaves_no_partial_zip(exported, tmp_path):
     assert _nothing_left(tmp_path)
 
 
-def test_the_saved_model_is_not_changed_by_export(exported):
-    model = exported["gray_sdap_e"][0]
-    assert isinstance(model, SDAPModel) and model.config.inference.mode == "auto"
+def test_export_leaves_the_model_as_it_was(exported, tmp_path):
+    model = exported["student"][0]
+    before = {k: v.clone() for k, v in model.network.state_dict().items()}
+    config = model.config.model_dump()
+    model.export_bmz(tmp_path / "m.zip", sample=_image(), mode="bsn")
+    assert isinstance(model, SDAPModel) and model.config.model_dump() == config
+    assert model.resolve_mode() == "student"  # only the attached copy says "bsn"
+    after = model.network.state_dict()
+    assert all(np.array_equal(before[k].numpy(), after[k].numpy()) for k in before)
+    assert napari_sdap.load_model(tmp_path / "m.zip").resolve_mode() == "bsn"

@@ -235,12 +235,8 @@ class SDAPModel:
                    description: str | None = None, authors: Any = None, license: str = "MIT",
                    cite: Any = None, sample: Any = None, axes: str | None = None,
                    mode: str = "auto", overwrite: bool = False) -> Path:
-        """Write a bioimage.io model package (zip) that runs without napari-sdap.
-
-        `sample`: an image like the training images (array or path; `axes` as in `denoise`)
-        for the test tensors and cover. `mode` as in `denoise`. `authors`: names or dicts;
-        `cite`: dicts with `text` and `doi` or `url` (the SDAP paper is always cited). Needs
-        `pip install 'napari-sdap[bmz]'`; see docs/bmz.md."""
+        """Write a bioimage.io model package (zip) that runs without napari-sdap; `sample`
+        (array or path, with `axes`) gives its test tensors and cover. See docs/bmz.md."""
         from napari_sdap.api.bmz.export import export_bmz
 
         return export_bmz(self, path, name=name, description=description, authors=authors,
