@@ -29,7 +29,7 @@ if [ -n "$missing" ]; then
     fi
 fi
 
-source scripts/_venv.sh "[napari,test,gui-test,distributed,ome,examples]"
+source scripts/_venv.sh "[napari,test,gui-test,distributed,ome,examples,bmz]"
 
 echo ">> import contracts"
 .venv/bin/lint-imports

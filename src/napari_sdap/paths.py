@@ -31,8 +31,9 @@ def _sync(path: Path) -> None:
 
 
 @contextmanager
-def atomic_write(path: str | os.PathLike[str], *, sync: bool = False) -> Iterator[Path]:
-    """Write one file through a hidden temporary next to it: ``.<name>.<random>.partial``.
+def atomic_write(path: str | os.PathLike[str], *, sync: bool = False,
+                 suffix: str = ".partial") -> Iterator[Path]:
+    """Write one file through a hidden temporary next to it: ``.<name>.<random><suffix>``.
 
     The block writes the yielded temporary path; when it ends without error the file gets the
     usual permissions (`file_mode`) and is renamed over `path` in one step, so readers see the
@@ -40,10 +41,11 @@ def atomic_write(path: str | os.PathLike[str], *, sync: bool = False) -> Iterato
     and re-raises; OSErrors (read-only folder, disk full) are for the caller to word.
 
     `sync`: flush the file to disk before the rename, so that write errors the OS deferred (disk
-    full on a network drive or under a quota) surface here and not after the rename.
+    full on a network drive or under a quota) surface here and not after the rename. `suffix`
+    ends the temporary's name (for writers that insist on a file type, e.g. ``.partial.zip``).
     """
     path = Path(path)
-    fd, name = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".partial", dir=path.parent)
+    fd, name = tempfile.mkstemp(prefix=f".{path.name}.", suffix=suffix, dir=path.parent)
     os.close(fd)
     tmp = Path(name)
     try:

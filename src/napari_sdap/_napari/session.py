@@ -130,6 +130,8 @@ def model_file_dialog(parent: Any, save: bool) -> str | None:
     from qtpy.QtWidgets import QFileDialog
 
     kinds = "SDAP model (*.safetensors);;All files (*)"
+    if not save:  # packages exported to bioimage.io by napari-sdap load too
+        kinds = "SDAP model (*.safetensors *.zip);;All files (*)"
     if save:
         path, _ = QFileDialog.getSaveFileName(parent, "Save SDAP model",
                                               "sdap_model.safetensors", kinds)

@@ -31,6 +31,7 @@ from napari_sdap._napari.controls import (
     spin_value,
 )
 from napari_sdap._napari.devices import device_choices
+from napari_sdap._napari.export_button import ExportButton
 from napari_sdap._napari.layers import check_layer, layer_axes, level0, residual, show_result
 from napari_sdap._napari.session import model_file_dialog, session_for
 from napari_sdap._napari.store import is_managed, lazy, open_run, read_result
@@ -87,6 +88,8 @@ class DenoiseWidget(StopOnClose, QWidget):
         self.progress = QProgressBar()
         self.run_btn = QPushButton("Denoise")
         self.stop_btn = QPushButton("Stop")
+        self.export_btn = ExportButton(self.session, self.picker.layer, self.axes.text,
+                                       self.status, self.mode.currentText)
         self._layout()
         self.picker.currentIndexChanged.connect(self._on_layer)
         self.load_btn.clicked.connect(lambda: self.load_model())
@@ -116,6 +119,7 @@ class DenoiseWidget(StopOnClose, QWidget):
         box.addLayout(row)
         box.addWidget(self.progress)
         box.addWidget(self.status)
+        box.addWidget(self.export_btn)
         box.addStretch()
 
     def _on_layer(self, *_: Any) -> None:

@@ -16,6 +16,7 @@ from qtpy.QtWidgets import (
 )
 
 from napari_sdap._napari.controls import LayerPicker, StatusLabel, StopOnClose, report_error
+from napari_sdap._napari.export_button import ExportButton
 from napari_sdap._napari.layers import check_layer, layer_axes, level0, preview_target
 from napari_sdap._napari.loss_plot import LossPlot
 from napari_sdap._napari.session import model_file_dialog, session_for
@@ -59,6 +60,8 @@ class TrainWidget(StopOnClose, QWidget):
         self.continue_btn = QPushButton("Continue")
         self.save_btn = QPushButton("Save model...")
         self.load_btn = QPushButton("Load model...")
+        self.export_btn = ExportButton(self.session, self.picker.layer, self.axes.text,
+                                       self.status)
         self._layout()
         self._connect()
         self._on_layer()
@@ -84,6 +87,7 @@ class TrainWidget(StopOnClose, QWidget):
         row.addWidget(self.save_btn)
         row.addWidget(self.load_btn)
         box.addLayout(row)
+        box.addWidget(self.export_btn)
         box.addStretch()
 
     def _connect(self) -> None:

@@ -35,10 +35,23 @@ def model_file_meta(path: str | os.PathLike[str]) -> dict[str, Any]:
 
 
 def load_model(path: str | os.PathLike[str]) -> SDAPModel:
-    """Load a model file written by `SDAPModel.save` (never unpickles).
+    """Load a model file written by `SDAPModel.save`, or a bioimage.io package written by
+    `SDAPModel.export_bmz` (never unpickles).
 
     Every field and tensor is checked (the file's checksum proves no origin: anyone can
     recompute it); whatever is wrong is a `ModelFileError` naming it, never another error."""
+    from napari_sdap.api.bmz.read import attached_model, is_package
+
+    if is_package(path):
+        with attached_model(path) as attached:
+            try:
+                return _checked(attached)
+            except ModelFileError as err:
+                raise ModelFileError(f"{path}: {err}") from None
+    return _checked(path)
+
+
+def _checked(path: str | os.PathLike[str]) -> SDAPModel:
     try:
         return _load(path)
     except SdapError:

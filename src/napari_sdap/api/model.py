@@ -213,8 +213,19 @@ class SDAPModel:
             tensors.update({STUDENT_PREFIX + k: v for k, v in self.student.state_dict().items()})
         return write_model_file(path, tensors, meta, overwrite=overwrite)
 
+    def export_bmz(self, path: str | os.PathLike[str], *, name: str | None = None,
+                   description: str | None = None, authors: Any = None, license: str = "MIT",
+                   cite: Any = None, sample: Any = None, axes: str | None = None,
+                   mode: str = "auto", overwrite: bool = False) -> Path:
+        """Write a bioimage.io model package (zip) that runs without napari-sdap; `sample`
+        (array or path, with `axes`) gives its test tensors and cover. See docs/bmz.md."""
+        from napari_sdap.api.bmz.export import export_bmz
+
+        return export_bmz(self, path, name=name, description=description, authors=authors,
+                          license=license, cite=cite, sample=sample, axes=axes, mode=mode,
+                          overwrite=overwrite)
+
 
 def create_model(preset: str = "fast", channels: int = 1, **overrides: Any) -> SDAPModel:
     """An untrained model from a preset (`paper`, `fast`, `tiny`) and config-field overrides."""
     return SDAPModel(config_from_preset(preset, channels, **overrides))
-

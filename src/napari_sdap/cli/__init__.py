@@ -1,4 +1,4 @@
-"""The `napari-sdap` command: train, denoise (batch, resumable, distributed) and info.
+"""The `napari-sdap` command: train, denoise (batch, resumable, distributed), info and export.
 
 `main(argv)` returns the exit code instead of exiting, so tests and scripts can call it:
 0 everything done, 1 some files failed, 2 bad arguments or settings (or a fatal error such as a
@@ -64,6 +64,10 @@ def main(argv: list[str] | None = None) -> int:
                 from napari_sdap.cli.denoise import run_denoise
 
                 return run_denoise(args, rep, ["napari-sdap", *args_list])
+            if args.command == "export":
+                from napari_sdap.cli.export import run_export
+
+                return run_export(args, rep)
             from napari_sdap.cli.info import run_info
 
             return run_info(args, rep)

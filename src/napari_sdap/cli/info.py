@@ -16,10 +16,12 @@ __all__ = ["describe_model", "run_info"]
 def describe_model(path: Path) -> dict[str, Any]:
     """Everything worth knowing about a model file, as plain JSON-able data."""
     from napari_sdap.api import describe_noise, load_model
+    from napari_sdap.api.bmz.read import is_package
     from napari_sdap.api.loading import model_file_meta
 
     model = load_model(path)  # validates checksum, settings and weights
-    meta = model_file_meta(path)
+    package = is_package(path)  # a bioimage.io package exported by napari-sdap
+    meta = {"format_version": "bioimage.io package"} if package else model_file_meta(path)
     record = model.record.model_dump(mode="json")
     losses = record.pop("losses", [])
     student_losses = record.pop("student_losses", [])

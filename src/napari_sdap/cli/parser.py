@@ -1,4 +1,4 @@
-"""Command-line arguments of `napari-sdap` (train, denoise, info)."""
+"""Command-line arguments of `napari-sdap` (train, denoise, info, export)."""
 
 from __future__ import annotations
 
@@ -19,6 +19,7 @@ examples:
   napari-sdap denoise raw/ --train --output denoised/          # train on the inputs, then denoise
   napari-sdap denoise raw/ --model m.safetensors --output out/ --workers 2
   napari-sdap info cells.safetensors
+  napari-sdap export cells.safetensors cells.zip --sample raw/cell1.tif  # bioimage.io
 
 Re-running the same denoise command resumes: finished outputs are skipped (see
 DIR/sdap_run.json). Exit codes: 0 all done, 1 some files failed, 2 bad arguments or settings,
@@ -215,4 +216,8 @@ def build_parser() -> argparse.ArgumentParser:
                                    "estimate, versions and SHA-256 of a model file.")
     i.add_argument("model", metavar="MODEL", help="model file (.safetensors)")
     i.add_argument("--json", action="store_true", help="print everything as JSON")
+
+    from napari_sdap.cli.export import add_export_parser
+
+    add_export_parser(sub)
     return parser

@@ -1,0 +1,105 @@
+"""The bioimage.io model description (spec 0.5) of an exported napari-sdap model, built with
+`bioimageio.spec` objects (never hand-written YAML)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import torch
+
+from napari_sdap.api.bmz.build import Exported
+from napari_sdap.errors import InputError
+
+__all__ = ["SDAP_CITE", "TAGS", "authors_of", "cites_of", "model_description"]
+
+TAGS = ["denoising", "self-supervised", "blind-spot", "sdap", "napari-sdap", "pytorch",
+        "fluorescence-light-microscopy", "2d"]
+SDAP_CITE = {"text": "Pan et al., Random Sub-Samples Generation for Self-Supervised Real Image "
+                     "Denoising, ICCV 2023", "url": "https://arxiv.org/abs/2307.16825"}
+
+
+def authors_of(authors: Any) -> list[dict[str, str]]:
+    """`authors`: None, a name, or a list of names or dicts with a `name` (and `affiliation`,
+    `email`, `orcid`, `github_user`)."""
+    if authors is None:
+        return [{"name": "napari-sdap user"}]
+    items = [authors] if isinstance(authors, (str, dict)) else list(authors)
+    out = []
+    for a in items:
+        entry = {"name": a} if isinstance(a, str) else dict(a)
+        if not str(entry.get("name", "")).strip() or "/" in str(entry["name"]):
+            raise InputError(f"author {a!r} needs a name without '/'; give e.g. "
+                             f"authors=['Ada Lovelace'] or [{{'name': 'Ada Lovelace'}}]")
+        out.append(entry)
+    return out
+
+
+def cites_of(cite: Any) -> list[dict[str, str]]:
+    """The SDAP paper plus `cite`: None, or one or a list of dicts with `text` and a `doi` or
+    `url`."""
+    extra = [] if cite is None else [cite] if isinstance(cite, dict) else list(cite)
+    for c in extra:
+        if not isinstance(c, dict) or not c.get("text") or not (c.get("doi") or c.get("url")):
+            raise InputError(f"cite entry {c!r} needs a 'text' and a 'doi' or 'url', e.g. "
+                             f"{{'text': 'Me et al. 2026', 'doi': '10.1234/abcd'}}")
+    return [SDAP_CITE, *extra]
+
+
+def _axes(ex: Exported, output: bool) -> list[Any]:
+    from bioimageio.spec.model import v0_5 as b
+
+    names = [f"channel{i}" for i in range(ex.channels)]
+    axes: list[Any] = [b.BatchAxis(), b.ChannelAxis(channel_names=names)]
+    for a in ("y", "x"):
+        if output:
+            ref = b.SizeReference(tensor_id=b.TensorId("input"), axis_id=b.AxisId(a))
+            axes.append(b.SpaceOutputAxisWithHalo(id=b.AxisId(a), size=ref, halo=ex.halo))
+        else:
+            size = b.ParameterizedSize(min=ex.min, step=ex.step)
+            axes.append(b.SpaceInputAxis(id=b.AxisId(a), size=size))
+    return axes
+
+
+def model_description(ex: Exported, files: dict[str, Path], *, name: str, description: str,
+                      authors: list[dict[str, str]], license: str, cite: list[dict[str, str]],
+                      napari_sdap_config: dict[str, Any]) -> Any:
+    """The `bioimageio.spec` ModelDescr of the package; `files`: input, output, cover, readme,
+    torchscript, state_dict, architecture, model file, config json (local paths)."""
+    from bioimageio.spec.model import v0_5 as b
+
+    float32 = b.IntervalOrRatioDataDescr(type="float32")
+    inp = b.InputTensorDescr(
+        id=b.TensorId("input"), axes=_axes(ex, False), data=float32,
+        description="raw image on its own intensity scale (the normalisation is in the model)",
+        test_tensor=b.FileDescr(source=files["input"]),
+        preprocessing=[b.EnsureDtypeDescr(kwargs=b.EnsureDtypeKwargs(dtype="float32"))])
+    out = b.OutputTensorDescr(
+        id=b.TensorId("output"), axes=_axes(ex, True), data=float32,
+        description="denoised image on the input's intensity scale",
+        test_tensor=b.FileDescr(source=files["output"]))
+    version = b.Version(torch.__version__.split("+")[0])
+    arch = b.ArchitectureFromFileDescr(source=files["architecture"], callable="SDAPDenoiser",
+                                       kwargs=ex.kwargs)
+    weights = b.WeightsDescr(
+        pytorch_state_dict=b.PytorchStateDictWeightsDescr(
+            source=files["state_dict"], architecture=arch, pytorch_version=version,
+            comment="state dict of SDAPDenoiser in sdap_architecture.py (imports only torch)"),
+        torchscript=b.TorchscriptWeightsDescr(
+            source=files["torchscript"], pytorch_version=version, parent="pytorch_state_dict",
+            comment="torch.jit.script of the same module: the whole inference in one graph"))
+    bio = b.BioimageioConfig(
+        architecture_type="blind-spot CNN" if ex.mode != "student" else "CNN (distilled)",
+        architecture_description=(
+            f"napari-sdap inference mode {ex.mode!r}: normalisation, outlier repair, network, "
+            f"detail restore and inverse normalisation in one module"),
+        task="denoising", model_parameter_count=sum(
+            p.numel() for p in ex.module.net.parameters()))
+    return b.ModelDescr(
+        name=name, description=description, authors=[b.Author(**a) for a in authors],
+        cite=[b.CiteEntry(**c) for c in cite], license=license, tags=TAGS,
+        documentation=b.FileDescr(source=files["readme"]),
+        covers=[b.FileDescr(source=files["cover"])],
+        inputs=[inp], outputs=[out], weights=weights,
+        attachments=[b.FileDescr(source=files["model"]), b.FileDescr(source=files["config"])],
+        config=b.Config(bioimageio=bio, napari_sdap=napari_sdap_config))

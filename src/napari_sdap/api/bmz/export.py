@@ -1,0 +1,173 @@
+"""`SDAPModel.export_bmz`: write a bioimage.io model package (zip) atomically."""
+
+from __future__ import annotations
+
+import importlib.util
+import json
+import os
+import shutil
+import tempfile
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import torch
+
+from napari_sdap.api.bmz.build import (
+    Exported,
+    check_exportable,
+    test_tensors,
+    write_cover,
+    write_weights,
+)
+from napari_sdap.errors import InputError, OutputError
+from napari_sdap.paths import atomic_write
+
+__all__ = ["ARCHITECTURE_FILE", "CONFIG_FILE", "MODEL_FILE", "export_bmz", "require_bioimageio"]
+
+MODEL_FILE = "napari_sdap_model.safetensors"
+CONFIG_FILE = "napari_sdap_config.json"
+ARCHITECTURE_FILE = "sdap_architecture.py"
+
+
+def require_bioimageio() -> None:
+    """Raise `InputError` naming the install command when bioimageio.spec is missing."""
+    if importlib.util.find_spec("bioimageio") is None or \
+            importlib.util.find_spec("bioimageio.spec") is None:
+        raise InputError("exporting to bioimage.io needs the bioimageio.spec and bioimageio.core "
+                         "libraries; install them with: pip install 'napari-sdap[bmz]'")
+
+
+def _check_target(path: Path, overwrite: bool) -> None:
+    if path.suffix.lower() != ".zip":
+        raise OutputError(f"{path} does not end in .zip; bioimage.io packages are zip files, "
+                          f"e.g. {path.with_suffix('.zip').name}")
+    if path.is_dir():
+        raise OutputError(f"{path} is a folder; give a file name such as {path / 'model.zip'}")
+    if path.exists() and not overwrite:
+        raise OutputError(f"{path} already exists; choose another name or pass overwrite=True")
+    if not path.parent.is_dir():
+        raise OutputError(f"folder {path.parent} does not exist; create it first")
+
+
+def _run(module: torch.nn.Module, x: np.ndarray) -> np.ndarray:
+    with torch.no_grad():
+        return module(torch.from_numpy(x)).numpy()
+
+
+def _state_dict_copy(kwargs: dict[str, Any], module: torch.nn.Module, source: Path
+                     ) -> torch.nn.Module:
+    """The module rebuilt the way a consumer does: from the packaged architecture file."""
+    spec = importlib.util.spec_from_file_location("sdap_architecture_check", source)
+    if spec is None or spec.loader is None:
+        raise OutputError(f"cannot import the packaged architecture {source}")
+    code = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(code)
+    copy = code.SDAPDenoiser(**kwargs)
+    copy.load_state_dict(module.state_dict(), strict=True)
+    return copy.eval()
+
+
+def export_bmz(model: Any, path: str | os.PathLike[str], *, name: str | None = None,
+               description: str | None = None, authors: Any = None, license: str = "MIT",
+               cite: Any = None, sample: Any = None, axes: str | None = None,
+               mode: str = "auto", overwrite: bool = False) -> Path:
+    """Write `model` as a bioimage.io package at `path` (see `SDAPModel.export_bmz`)."""
+    from napari_sdap.api.bmz.describe import authors_of, cites_of
+
+    require_bioimageio()
+    path = Path(path)
+    _check_target(path, overwrite)
+    check_exportable(model)
+    mode = model.resolve_mode(mode)
+    if sample is None:
+        raise InputError("give sample= (an image like the training images: array or path) for "
+                         "the package's test tensors and cover; a model does not keep its "
+                         "training images")
+    who, refs = authors_of(authors), cites_of(cite)
+    ex = Exported(model, mode)
+    try:  # the temporary is made first: a read-only folder fails before any work
+        with atomic_write(path, suffix=".partial.zip") as tmp:
+            _build(model, ex, sample, axes, tmp, name=name, description=description,
+                   authors=who, license=license, cite=refs)
+    except OSError as err:
+        if isinstance(err, OutputError):
+            raise
+        raise OutputError(f"cannot write in {path.parent} ({err.strerror or err}); choose a "
+                          f"writable folder with free space") from err
+    return path
+
+
+def _build(model: Any, ex: Exported, sample: Any, axes: str | None, target: Path, *,
+           name: str | None, description: str | None, authors: list[dict[str, str]],
+           license: str, cite: list[dict[str, str]]) -> None:
+    """Compute every file of the package in a temporary folder and zip them into `target`."""
+    from napari_sdap.api.bmz.describe import model_description
+    from napari_sdap.api.bmz.readme import readme_text
+
+    mode = ex.mode
+    x, y = test_tensors(model, sample, axes, ex)
+    name = name or f"napari-sdap denoiser ({mode})"
+    description = description or ("Self-supervised denoiser (SDAP blind-spot network"
+                                  + (", distilled student" if mode == "student" else "")
+                                  + ") trained with napari-sdap on noisy images alone")
+    with tempfile.TemporaryDirectory(prefix="sdap-bmz-") as tmp:
+        folder = Path(tmp)
+        files = {"input": folder / "test_input.npy", "output": folder / "test_output.npy",
+                 "cover": folder / "cover.png", "readme": folder / "README.md",
+                 "architecture": folder / ARCHITECTURE_FILE, "model": folder / MODEL_FILE,
+                 "config": folder / CONFIG_FILE}
+        np.save(files["input"], x)
+        np.save(files["output"], y)
+        write_cover(x, y, files["cover"])
+        shutil.copyfile(Path(__file__).with_name("architecture.py"), files["architecture"])
+        files["torchscript"], files["state_dict"] = write_weights(ex.module, folder)
+        checks = {"torchscript": float(np.abs(_run(torch.jit.load(str(files["torchscript"])), x)
+                                              - y).max()),
+                  "pytorch_state_dict": float(np.abs(_run(_state_dict_copy(
+                      ex.kwargs, ex.module, files["architecture"]), x) - y).max())}
+        saved = _with_mode(model, mode)
+        saved.save(files["model"])
+        config = saved.config.model_dump(mode="json")
+        files["config"].write_text(json.dumps(config, indent=2, sort_keys=True))
+        versions = {**model.record.versions, **_versions()}
+        files["readme"].write_text(readme_text(ex, name, checks, versions))
+        descr = model_description(
+            ex, files, name=name, description=description, authors=authors, license=license,
+            cite=cite, napari_sdap_config={"version": versions["napari_sdap"], "mode": mode,
+                                           "model_file": MODEL_FILE, "config": config})
+        _write_package(descr, target)
+
+
+def _versions() -> dict[str, str]:
+    from napari_sdap import __version__
+
+    return {"napari_sdap": __version__, "torch": torch.__version__}
+
+
+def _with_mode(model: Any, mode: str) -> Any:
+    """A copy of `model` whose configured inference mode is the exported one, so that the
+    attached model file denoises like the package."""
+    config = model.config.model_copy(deep=True)
+    config.inference.mode = mode
+    return type(model)(config, model.network, model.normalization, model.record,
+                     model.noise_curve, model.student)
+
+
+def _write_package(descr: Any, target: Path) -> None:
+    """Validate `descr` and zip it, with every file it names, into `target`."""
+    import warnings
+
+    from bioimageio.spec import save_bioimageio_package
+    from bioimageio.spec.model.v0_5 import ModelDescr
+
+    if not isinstance(descr, ModelDescr):
+        raise InputError(f"the package description is invalid: {descr}")
+    try:
+        with warnings.catch_warnings():  # re-reading the local file entries warns needlessly
+            warnings.filterwarnings("ignore", message="Found mapping with 'source'")
+            save_bioimageio_package(descr, output_path=target)
+    except OSError as err:
+        raise OutputError(f"cannot write the package {target.name} in {target.parent} "
+                          f"({err.strerror or err}); free some space or choose another "
+                          f"folder") from err

@@ -1,0 +1,68 @@
+"""Reading back a bioimage.io package that napari-sdap exported (the attached model file).
+
+Only the attached safetensors model file is read, with the usual checks; the package's
+PyTorch weights (pickles) are never opened. Other packages are refused with a clear error.
+"""
+
+from __future__ import annotations
+
+import os
+import tempfile
+import zipfile
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+from napari_sdap.errors import ModelFileError
+
+__all__ = ["attached_model", "is_package"]
+
+_DESCRIPTIONS = ("rdf.yaml", "bioimageio.yaml")
+_MAX_MODEL = 4 << 30
+"""Largest attached model file read (bytes): far above any napari-sdap model."""
+
+
+def is_package(path: str | os.PathLike[str]) -> bool:
+    """Whether `path` is a zip file holding a bioimage.io description at its top level."""
+    try:
+        if not zipfile.is_zipfile(path):
+            return False
+        with zipfile.ZipFile(path) as z:
+            return any(n in _DESCRIPTIONS or n.endswith(".bioimageio.yaml") for n in z.namelist())
+    except OSError:
+        return False
+
+
+@contextmanager
+def attached_model(path: str | os.PathLike[str]) -> Iterator[Path]:
+    """The model file attached to a package written by `SDAPModel.export_bmz`, extracted to a
+    temporary folder for the duration of the block (load it with `api.loading`)."""
+    from napari_sdap.api.bmz.export import MODEL_FILE
+
+    try:
+        z = zipfile.ZipFile(path)
+    except (OSError, zipfile.BadZipFile) as err:
+        raise ModelFileError(f"cannot read the bioimage.io package {path}: {err}") from None
+    with z:
+        try:
+            info = z.getinfo(MODEL_FILE)
+        except KeyError:
+            raise ModelFileError(
+                f"{path} is a bioimage.io package that napari-sdap did not export (it has no "
+                f"{MODEL_FILE} attached); napari-sdap loads its own .safetensors model files "
+                f"and the packages it exported; run other packages with bioimageio.core, "
+                f"deepImageJ or the tool that made them") from None
+        if info.file_size > _MAX_MODEL:
+            raise ModelFileError(f"the attached {MODEL_FILE} in {path} is {info.file_size} "
+                                 f"bytes, too large for a napari-sdap model; the package was "
+                                 f"edited or damaged")
+        with tempfile.TemporaryDirectory(prefix="sdap-bmz-read-") as tmp:
+            target = Path(tmp) / MODEL_FILE
+            try:
+                with z.open(info) as src, open(target, "wb") as dst:
+                    while chunk := src.read(1 << 20):
+                        dst.write(chunk)
+            except (OSError, zipfile.BadZipFile, EOFError) as err:  # bad CRC, truncated zip
+                raise ModelFileError(f"the attached {MODEL_FILE} in {path} cannot be read "
+                                     f"({err}); the package is damaged") from None
+            yield target

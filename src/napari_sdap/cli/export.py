@@ -1,0 +1,56 @@
+"""`napari-sdap export MODEL OUT.zip`: share a model as a bioimage.io package."""
+
+from __future__ import annotations
+
+import argparse
+from pathlib import Path
+
+from napari_sdap.cli.report import Reporter
+
+__all__ = ["add_export_parser", "run_export"]
+
+
+def add_export_parser(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
+    """Register the `export` command on the subparsers `sub`."""
+    e = sub.add_parser(
+        "export", help="write a model as a bioimage.io package (Fiji/deepImageJ, ilastik, ...)",
+        description="Write a trained model as a BioImage Model Zoo (bioimage.io) package that "
+                    "runs without napari-sdap. Needs: pip install 'napari-sdap[bmz]'.")
+    e.add_argument("model", metavar="MODEL", help="trained model file (.safetensors)")
+    e.add_argument("output", metavar="OUT.zip", help="package to write")
+    e.add_argument("--sample", required=True, metavar="IMAGE",
+                   help="an image like the training images (.tif, .zarr, .npy, ...): a crop of "
+                        "it becomes the package's test tensors and cover")
+    e.add_argument("--axes", help="axes of the sample, e.g. YX, ZYX, CYX (default: from the file)")
+    e.add_argument("--mode", default="auto", choices=["auto", "student", "sdap", "sdap_e", "bsn"],
+                   help="inference mode to export (auto: as napari-sdap denoise would use)")
+    e.add_argument("--name", help="model name shown on bioimage.io")
+    e.add_argument("--description", help="one or two sentences on what the model is for")
+    e.add_argument("--author", action="append", metavar="NAME",
+                   help="author name (repeat for several)")
+    e.add_argument("--license", default="MIT", help="SPDX license id (default MIT)")
+    e.add_argument("--cite", nargs=2, action="append", metavar=("TEXT", "DOI_OR_URL"),
+                   help="a reference to cite besides the SDAP paper (repeat for several)")
+    e.add_argument("--overwrite", action="store_true", help="replace an existing package")
+    e.add_argument("--quiet", "-q", action="store_true", help="only errors")
+    e.add_argument("--debug", action="store_true", help="show tracebacks of unexpected errors")
+
+
+def _cite(pairs: list[list[str]] | None) -> list[dict[str, str]] | None:
+    if not pairs:
+        return None
+    return [{"text": text, ("url" if "://" in ref else "doi"): ref} for text, ref in pairs]
+
+
+def run_export(args: argparse.Namespace, rep: Reporter) -> int:
+    """Load the model, export it, and say where the package is."""
+    from napari_sdap.api import load_model
+
+    model = load_model(Path(args.model))
+    path = model.export_bmz(args.output, name=args.name, description=args.description,
+                            authors=args.author, license=args.license, cite=_cite(args.cite),
+                            sample=args.sample, axes=args.axes, mode=args.mode,
+                            overwrite=args.overwrite)
+    rep.summary(f"wrote {path} (bioimage.io model, mode {model.resolve_mode(args.mode)}); "
+                f"check it with: bioimageio test {path}")
+    return 0
