@@ -61,10 +61,20 @@ def test_check_with_the_session_model_holds_it_while_running(viewer_layers, qtbo
     qtbot.waitUntil(lambda: w.worker is None and not session.denoising, timeout=10_000)
 
 
-def test_same_layer_twice_is_refused(viewer_layers, qtbot, monkeypatch):
-    import napari_sdap._napari.controls as controls
+def test_a_new_result_layer_becomes_the_denoised_choice(make_napari_viewer, small_image, qtbot):
+    viewer = make_napari_viewer()
+    viewer.add_image(small_image, name="raw")
+    w = _widget(viewer, qtbot)
+    assert w.denoised.currentText() == "raw"  # nothing else yet
+    viewer.add_image(small_image * 0.5, name="other")
+    assert w.denoised.currentText() == "raw"
+    viewer.add_image(small_image * 0.5, name="raw [SDAP]")
+    assert w.denoised.currentText() == "raw [SDAP]" and w.noisy.currentText() == "raw"
+    viewer.layers["raw [SDAP]"].name = "renamed [SDAP]"
+    assert w.denoised.currentText() == "renamed [SDAP]"
 
-    monkeypatch.setattr(controls, "report_error", controls.report_error)
+
+def test_same_layer_twice_is_refused(viewer_layers, qtbot):
     w = _widget(viewer_layers, qtbot)
     w.denoised.setCurrentText("cells")
     with qtbot.waitSignal(w.failed, timeout=5_000) as blocker:

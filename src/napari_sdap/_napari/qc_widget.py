@@ -37,7 +37,14 @@ class _ImagePicker(QComboBox):
         ev = viewer.layers.events
         for signal in (ev.inserted, ev.removed, ev.reordered):
             signal.connect(self.refresh)
+        if prefer_result:  # a new result is what the user wants to check
+            ev.inserted.connect(self._on_inserted)
         self.refresh()
+
+    def _on_inserted(self, event: Any) -> None:
+        name = getattr(event.value, "name", "")
+        if name.endswith("[SDAP]") and self.findText(name) >= 0:
+            self.setCurrentText(name)
 
     def refresh(self, *_: Any) -> None:
         current = self.currentText()

@@ -20,12 +20,10 @@ from napari_sdap.qc.structure import EXCESS, EXCESS_CORRELATED, mark_excess
 from napari_sdap.training.noise import WHITE_THRESHOLD, estimate_noise, lag_correlations
 
 __all__ = ["BIAS", "CORRELATION_EXCESS", "EXCESS_FRACTION", "NOISE_LEFT", "STRUCTURE_RATIO",
-           "WEAK_RATIO", "measure"]
+           "measure"]
 
 STRUCTURE_RATIO = 1.5
 """A band whose residual std exceeds this many noise stds lost more than noise."""
-WEAK_RATIO = 0.5
-"""A band whose residual std is below this many noise stds kept much of its noise."""
 BIAS = 0.5
 """A band whose residual mean exceeds this many noise stds is biased. Not smaller: bands are
 chosen by output intensity, so any error left in the output shows as a mean residual of the
@@ -101,8 +99,6 @@ def _bands(pieces: list[_Piece], curve: Any, normalization: Any) -> list[Band]:
             scale = band.noise_std or band.residual_std
             if band.ratio is not None and band.ratio > STRUCTURE_RATIO:
                 band.flags.append("structure")
-            if band.ratio is not None and band.ratio < WEAK_RATIO:
-                band.flags.append("weak")
             if scale > 0 and abs(band.residual_mean) > BIAS * scale:
                 band.flags.append("bias")
             out.append(band)
@@ -187,14 +183,14 @@ def _flags(report: QCReport) -> list[Flag]:
         flags.append(Flag("noise_left", f"the input noise is correlated (lag 1: {noise1:.2f}) "
                           f"but the removed part much less ({res1:.2f}): the output may still "
                           f"hold the correlated part of the noise (train at a larger stride)"))
-    for code, text in (("structure", "residual std above {r} x the noise: structure removed"),
-                       ("weak", "residual std below {r} x the noise: noise left in"),
-                       ("bias", "residual mean off zero: the output is biased")):
+    for code, text in (("structure", f"residual std above {STRUCTURE_RATIO:g} x the noise "
+                                     f"measured at training: structure removed"),
+                       ("bias", f"residual mean beyond {BIAS:g} noise std from zero: the output "
+                                f"is biased")):
         hit = [b for b in report.bands if code in b.flags]
         if hit:
-            r = STRUCTURE_RATIO if code == "structure" else WEAK_RATIO
             levels = ", ".join(f"{b.level:.3g}" for b in hit)
-            flags.append(Flag(f"band_{code}", f"{text.format(r=r)} at output level(s) {levels}"))
+            flags.append(Flag(f"band_{code}", f"{text} at output level(s) {levels}"))
     return flags
 
 
