@@ -81,3 +81,15 @@ def test_same_layer_twice_is_refused(viewer_layers, qtbot):
         w.check()
     assert "same layer" in blocker.args[0]
     assert w.worker is None and "same layer" in w.status.text()
+
+
+def test_an_error_in_the_worker_is_shown(viewer_layers, qtbot):
+    viewer_layers.add_image(np.zeros((32, 32), np.float32), name="small")
+    w = _widget(viewer_layers, qtbot)
+    w.reference.setCurrentText("small")
+    with qtbot.capture_exceptions() as raised:  # napari relays worker errors as notifications
+        with qtbot.waitSignal(w.failed, timeout=60_000) as blocker:
+            w.check()
+        qtbot.waitUntil(lambda: w.worker is None and w.run_btn.isEnabled(), timeout=10_000)
+    assert "same shape" in blocker.args[0] and "same shape" in w.status.text()
+    assert [type(e[1]).__name__ for e in raised] == ["InputError"]
