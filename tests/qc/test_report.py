@@ -206,3 +206,38 @@ def test_restore_weights_match_the_detail_restore(noisy_pair):
     w = restore_weight(x, m, model.noise_curve, [0])
     assert torch.equal(apply_curve(x, m, model.noise_curve, [0]), m + w * (x - m))
     assert float(w.min()) >= 0.0 and float(w.max()) <= 1.0
+
+
+def test_independent_channels_are_checked_each_against_its_own_noise():
+    from napari_sdap.api import create_model, quality_report
+    from napari_sdap.infer.refine import NoiseCurve
+    from napari_sdap.model.normalize import Normalization
+
+    rng = np.random.default_rng(4)
+    clean = np.stack([_spots(96, seed=0), 10 * _spots(96, seed=1)])  # C Y X, scales 1 and 10
+    noisy = clean + rng.normal(0, 1, clean.shape).astype(np.float32) * np.array(
+        [SIGMA, 10 * SIGMA], np.float32)[:, None, None]
+    model = create_model("tiny", width=8, blocks=1, channel_mode="independent")
+    model.normalization = Normalization(low=[0.0, 0.0], high=[1.0, 10.0])
+    model.noise_curve = NoiseCurve(levels=[[[0.0, 1.0]], [[0.0, 1.0]]],
+                                   variance=[[[SIGMA**2] * 2], [[SIGMA**2] * 2]])
+    report = quality_report(noisy, clean, model=model, axes="CYX", device="cpu")
+    assert {b.channel for b in report.bands} == {0, 1}
+    for channel, std in ((0, SIGMA), (1, 10 * SIGMA)):
+        mine = [b for b in report.bands if b.channel == channel]
+        assert all(b.noise_std == pytest.approx(std) for b in mine)
+        assert all(0.85 < b.ratio < 1.15 for b in mine)
+    assert report.ok, report.summary()
+    assert report.planes == 1 and len(report.windows) == 1  # the whole (small) plane
+    assert report.windows[0].pixels == 2 * 96 * 96
+
+
+def test_a_large_plane_is_read_in_a_few_distinct_windows():
+    from napari_sdap.api import quality_report
+
+    clean = smooth_image((300, 260))
+    noisy = clean + np.random.default_rng(0).normal(0, SIGMA, clean.shape).astype(np.float32)
+    report = quality_report(noisy, clean, planes=4, window=64)
+    assert len(report.windows) == 4 and len({w.where for w in report.windows}) == 4
+    assert sum(w.pixels for w in report.windows) == 4 * 64 * 64
+    assert report.ok, report.summary()
