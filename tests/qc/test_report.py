@@ -178,6 +178,10 @@ def test_report_as_json_and_errors(white):
     assert {"residual_correlation_x", "noise_correlation_y", "bands", "structure_fraction",
             "windows", "flags", "restore", "notes"} <= set(data)
     assert "crops" not in data
+    import napari_sdap
+    from napari_sdap import api
+
+    assert napari_sdap.quality_report is api.quality_report
     with pytest.raises(InputError, match="same shape"):
         quality_report(noisy, clean[:-1])
     with pytest.raises(InputError, match="same shape"):

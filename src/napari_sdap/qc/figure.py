@@ -34,8 +34,8 @@ def draw_report(fig: Any, report: QCReport) -> Any:
     _bands(fig.add_subplot(grid[0, 2:4]), report)
     crops = report.crops
     shown = (("input", "input", "gray"), ("output", "output", "gray"),
-             ("residual", "removed (input - output)", "RdBu_r"),
-             ("structure", "structure taken out", "magma"))
+             ("residual", "removed (in - out)", "RdBu_r"),
+             ("structure", "structure out", "magma"))
     for k, (key, title, cmap) in enumerate(shown):
         ax = fig.add_subplot(grid[1, k])
         data = crops.get(key)
@@ -53,7 +53,8 @@ def draw_report(fig: Any, report: QCReport) -> Any:
             image = ax.imshow(data, cmap=cmap, vmin=0, vmax=1)
         ax.set_title(title, fontsize=9)
         ax.set_xlabel("x (pixels)")
-        ax.set_ylabel("y (pixels)")
+        if k == 0:
+            ax.set_ylabel("y (pixels)")
         if key != "structure":
             fig.colorbar(image, ax=ax, shrink=0.7)
     verdict = "no warnings" if report.ok else f"{len(report.flags)} warning(s): " + ", ".join(
