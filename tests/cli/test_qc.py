@@ -102,7 +102,8 @@ def test_reference_needs_qc_and_must_exist(model_file, tmp_path, capsys):
 def test_zarr_outputs_get_their_check_next_to_the_store(model_file, tmp_path, capsys):
     inputs = _inputs(tmp_path, ("a",))
     out = tmp_path / "out"
-    assert _run(inputs, model_file, out, "--format", "zarr") == 0
+    assert _run(inputs, model_file, out, "--format", "zarr", "--no-detail") == 0
     assert (out / "a_sdap.ome.zarr").is_dir()
     data = json.loads((out / "a_sdap.ome.zarr.qc.json").read_text())
     assert data["shape"] == [2, 48, 48] and (out / "a_sdap.ome.zarr.qc.png").is_file()
+    assert any("without the detail restore" in note for note in data["notes"])

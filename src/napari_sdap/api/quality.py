@@ -57,11 +57,11 @@ def _restorer(model: SDAPModel, device: str) -> tuple[Any, str]:
     return weights, mode
 
 
-def _restore_notes(model: SDAPModel) -> list[str]:
+def _restore_notes(model: SDAPModel, detail: bool | None) -> list[str]:
     notes = []
-    if not model.config.inference.restore_detail:
-        notes.append("the model has restore_detail off: the restore numbers say what it "
-                     "would give back, not what the output holds")
+    if not (model.config.inference.restore_detail if detail is None else detail):
+        notes.append("the output was made without the detail restore: the restore numbers say "
+                     "what it would have given back, not what the output holds")
     if model.resolve_mode() == "student":
         notes.append("the model denoises with its student by default, which learned the "
                      "restored output; the restore numbers are the teacher's rule")
@@ -70,7 +70,8 @@ def _restore_notes(model: SDAPModel) -> list[str]:
 
 def quality_report(noisy: Any, denoised: Any, model: SDAPModel | None = None,
                    reference: Any = None, axes: str | None = None, *, planes: int = 8,
-                   window: int = 512, device: str = "auto", seed: int = 0) -> QCReport:
+                   window: int = 512, device: str = "auto", seed: int = 0,
+                   detail: bool | None = None) -> QCReport:
     """Check that denoising removed noise and not structure (see docs/qc.md).
 
     Parameters
@@ -83,7 +84,11 @@ def quality_report(noisy: Any, denoised: Any, model: SDAPModel | None = None,
     planes, window : read at most about `planes` windows of `window` x `window` pixels, spread
         over the planes (only these are read from lazy arrays).
     device : where the model's network runs for the restore weights.
+    detail : whether the output was made with the detail restore (None: as the model's
+        config says); only changes the notes.
     """
+    if noisy is None or denoised is None:
+        raise InputError("quality_report needs both the noisy input and the denoised output")
     if planes < 1 or window < 16:
         raise InputError(f"planes must be >= 1 and window >= 16 (got {planes} and {window})")
     mode = model.config.channel_mode if model is not None else "auto"
@@ -112,7 +117,7 @@ def quality_report(noisy: Any, denoised: Any, model: SDAPModel | None = None,
             else:
                 curve, norm = model.noise_curve, model.normalization
                 restore, restore_mode = _restorer(model, device)
-                notes.extend(_restore_notes(model))
+                notes.extend(_restore_notes(model, detail))
         else:
             notes.append("no model given: the residual is not compared with the noise "
                          "measured at training and the detail restore is not checked")

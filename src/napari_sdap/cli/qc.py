@@ -87,7 +87,7 @@ def write_qc(task: Any, options: QCOptions) -> dict[str, Any]:
     with open_image(task.input, task.axes, series=task.series) as src, \
             open_image(task.output, src.axes) as out:
         report = quality_report(src, out, model=model, reference=reference, axes=src.axes,
-                                device=options.device)
+                                device=options.device, detail=task.detail)
     json_path, png_path = qc_paths(task.output)
     temps: list[str] = []
     try:
