@@ -245,3 +245,15 @@ def test_a_large_plane_is_read_in_a_few_distinct_windows():
     assert len(report.windows) == 4 and len({w.where for w in report.windows}) == 4
     assert sum(w.pixels for w in report.windows) == 4 * 64 * 64
     assert report.ok, report.summary()
+
+
+def test_lag_correlations_of_known_noise():
+    from napari_sdap.training.noise import lag_correlations
+
+    white = np.random.default_rng(0).normal(0, 1, (256, 256))
+    cx, cy = lag_correlations(white)
+    assert max(map(abs, cx + cy)) < 0.02
+    cx, cy = lag_correlations(correlated_noise((256, 256), 1.0, k=3))
+    np.testing.assert_allclose(cx, [2 / 3, 1 / 3, 0, 0], atol=0.04)
+    np.testing.assert_allclose(cy, [2 / 3, 1 / 3, 0, 0], atol=0.04)
+    assert lag_correlations(np.ones((8, 8))) == ([0.0] * 4, [0.0] * 4)
