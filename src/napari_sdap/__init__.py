@@ -27,6 +27,7 @@ _LAZY = {
     "create_model": "napari_sdap.api",
     "iter_train": "napari_sdap.api",
     "load_model": "napari_sdap.api",
+    "quality_report": "napari_sdap.api",
     "train": "napari_sdap.api",
     "SDAPConfig": "napari_sdap.config",
     "config_from_preset": "napari_sdap.config",

@@ -3,6 +3,7 @@
 from napari_sdap.api.loading import load_model
 from napari_sdap.api.model import SDAPModel, TrainingRecord, create_model
 from napari_sdap.api.noise import NoiseEstimate, analyze_noise, describe_noise
+from napari_sdap.api.quality import quality_report
 from napari_sdap.api.training import TrainProgress, iter_train, train
 
 __all__ = [
@@ -15,5 +16,6 @@ __all__ = [
     "describe_noise",
     "iter_train",
     "load_model",
+    "quality_report",
     "train",
 ]

@@ -11,6 +11,7 @@ from typing import Any
 from napari_sdap.cli.discover import check_outputs_unique, find_inputs
 from napari_sdap.cli.jobs import FileTask, denoise_file
 from napari_sdap.cli.plan import MODEL_NAME, Plan, make_plan, prepare_model, run_settings
+from napari_sdap.cli.qc import QCOptions, check_output, qc_options
 from napari_sdap.cli.record import RunRecord, now
 from napari_sdap.cli.report import Reporter
 from napari_sdap.cli.retrain import previous_outputs
@@ -52,6 +53,7 @@ class Batch:
             self.record.update(out, status="done", finished=now(), **result)
             self.rep.info(f"done {path} -> {out} ({self.rep.format_seconds(result['seconds'])}, "
                           f"{result['mpix_per_s']:.2f} Mpix/s)")
+            check_output(self, task, path)
         else:
             message = _message(err) if err is not None else "no result"
             self.failed[path] = message
@@ -62,6 +64,7 @@ class Batch:
         self.rep.advance()
 
     key = ""
+    qc: QCOptions | None = None
 
 
 def _run_local(batch: Batch) -> None:
@@ -120,6 +123,7 @@ def _run_cluster(batch: Batch, args: argparse.Namespace) -> None:
 
 def run_denoise(args: argparse.Namespace, rep: Reporter, argv: list[str]) -> int:
     """`napari-sdap denoise INPUT... (--model M | --train) --output DIR`."""
+    qc = qc_options(args)  # before any work: a missing matplotlib fails now
     outdir = Path(args.output)
     if outdir.exists() and not outdir.is_dir():
         raise OutputError(f"--output {outdir} is a file; give a folder")
@@ -142,7 +146,7 @@ def run_denoise(args: argparse.Namespace, rep: Reporter, argv: list[str]) -> int
     del model  # each worker (or the local job) loads the file it is given
     plan = make_plan(paths, outdir, record, model_path, sha, key, settings, args, bad, rep)
     batch = Batch(record, rep, plan, args.debug)
-    batch.key = key
+    batch.key, batch.qc = key, qc
     where = (f"scheduler {args.scheduler}" if args.scheduler
              else f"{args.workers} local worker(s)" if args.workers else "this process")
     record.start_run(argv, model=str(model_path), model_sha256=sha, settings=settings,

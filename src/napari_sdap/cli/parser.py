@@ -205,6 +205,13 @@ def build_parser() -> argparse.ArgumentParser:
                    help="with --train, when the inputs or training options changed since the "
                         "model in DIR was trained: train a new one, keeping the old model and "
                         "the outputs it made in DIR/sdap_previous/<sha>/")
+    d.add_argument("--qc", action="store_true",
+                   help="check every finished output: was only noise removed? Writes "
+                        "<output>.qc.json and <output>.qc.png next to it (needs matplotlib: "
+                        "the qc extra)")
+    d.add_argument("--reference", metavar="FILE",
+                   help="with --qc, a clean image to compare with (PSNR, SSIM): one file for "
+                        "every input, or a folder of files named like the inputs")
     d.add_argument("--train-max-files", type=_positive, default=16, metavar="N",
                    help="with --train, train on at most N inputs spread over the batch "
                         "(default 16)")

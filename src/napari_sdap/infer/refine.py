@@ -41,7 +41,7 @@ from pydantic import BaseModel, ConfigDict, Field, FiniteFloat, model_validator
 from napari_sdap.infer.tiling import DETAIL_HALO
 
 __all__ = ["KERNEL", "NoiseCurve", "Refine", "apply_curve", "estimate_curve", "local_energy",
-           "repair_outliers"]
+           "repair_outliers", "restore_weight"]
 
 KERNEL = 2 * DETAIL_HALO + 1
 """Window edge of the local residual energy (7; adds DETAIL_HALO pixels to the tile halo)."""
@@ -151,13 +151,20 @@ def apply_curve(x: torch.Tensor, mu: torch.Tensor, curve: NoiseCurve, groups: Se
                 ) -> torch.Tensor:
     """``mu + max(0, 1 - t * s2 / E) * (x - mu)`` for windows `x` (N x C x H x W) of `groups`
     (t: the curve's `threshold`)."""
+    return mu + restore_weight(x, mu, curve, groups) * (x - mu)
+
+
+def restore_weight(x: torch.Tensor, mu: torch.Tensor, curve: NoiseCurve, groups: Sequence[int]
+                   ) -> torch.Tensor:
+    """Per pixel, the share of the residual ``x - mu`` that `apply_curve` gives back (0..1):
+    ``max(0, 1 - t * s2 / E)``, 0 for lone outliers."""
     levels, variance = curve.tensors(groups, x.device)
     r = x - mu
     s2 = _interp(mu, levels, variance)
     energy = local_energy(r).clamp_min(_TINY)
     gain = (1.0 - curve.threshold * s2 / energy).clamp_min(0.0)
     lone = r * r > OUTLIER * torch.maximum(energy, s2)  # hot pixel, cosmic ray: keep mu
-    return mu + gain.masked_fill(lone, 0.0) * r
+    return gain.masked_fill(lone, 0.0)
 
 
 def _channel_curve(mu: np.ndarray, energy: np.ndarray) -> tuple[list[float], list[float]]:

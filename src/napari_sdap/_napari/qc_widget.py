@@ -1,0 +1,210 @@
+"""Quality control widget: was only noise removed? Checks a denoised layer against its input."""
+
+from __future__ import annotations
+
+import threading
+from typing import Any
+
+from qtpy.QtCore import Signal
+from qtpy.QtWidgets import (
+    QCheckBox,
+    QComboBox,
+    QFormLayout,
+    QLabel,
+    QPlainTextEdit,
+    QPushButton,
+    QSizePolicy,
+    QVBoxLayout,
+    QWidget,
+)
+
+from napari_sdap._napari.controls import StatusLabel, report_error
+from napari_sdap._napari.layers import check_layer, layer_axes, level0
+from napari_sdap._napari.session import model_file_dialog, session_for
+from napari_sdap.errors import InputError
+
+__all__ = ["QCWidget", "run_check"]
+
+_NONE = "(none)"
+
+
+class _ImagePicker(QComboBox):
+    """Chooses any Image layer (results included); keeps its choice while layers change."""
+
+    def __init__(self, viewer: Any, optional: bool = False, prefer_result: bool = False) -> None:
+        super().__init__()
+        self.viewer, self.optional, self.prefer_result = viewer, optional, prefer_result
+        ev = viewer.layers.events
+        for signal in (ev.inserted, ev.removed, ev.reordered):
+            signal.connect(self.refresh)
+        if prefer_result:  # a new result is what the user wants to check
+            ev.inserted.connect(self._on_inserted)
+        self.refresh()
+
+    def _on_inserted(self, event: Any) -> None:
+        name = getattr(event.value, "name", "")
+        if name.endswith("[SDAP]") and self.findText(name) >= 0:
+            self.setCurrentText(name)
+
+    def refresh(self, *_: Any) -> None:
+        current = self.currentText()
+        names = [ly.name for ly in self.viewer.layers if ly.__class__.__name__ == "Image"]
+        for layer in self.viewer.layers:
+            layer.events.name.disconnect(self.refresh)
+            layer.events.name.connect(self.refresh)
+        self.blockSignals(True)
+        self.clear()
+        self.addItems(([_NONE] if self.optional else []) + names)
+        if current and self.findText(current) >= 0:
+            self.setCurrentText(current)
+        elif not self.optional:
+            results = [n for n in names if n.endswith("[SDAP]")]
+            others = [n for n in names if not n.endswith("]")]
+            pick = (results if self.prefer_result else others) or names
+            if pick:
+                self.setCurrentText(pick[0])
+        self.blockSignals(False)
+
+    def layer(self) -> Any:
+        name = self.currentText()
+        return self.viewer.layers[name] if name and name != _NONE and \
+            name in self.viewer.layers else None
+
+
+def run_check(noisy: Any, denoised: Any, model: Any, reference: Any, axes: str) -> Any:
+    """The worker's job: `api.quality_report`, any failure turned into an error napari shows."""
+    from napari_sdap._napari.workers import WorkerError, failure_message
+    from napari_sdap.api.quality import quality_report
+    from napari_sdap.errors import SdapError
+
+    try:
+        return quality_report(noisy, denoised, model=model, reference=reference, axes=axes)
+    except Exception as err:
+        if isinstance(err, SdapError) and not isinstance(err, RuntimeError):
+            raise
+        raise WorkerError(failure_message(err, "the quality check")) from err
+
+
+class QCWidget(QWidget):
+    """Check a denoised layer: what was removed, against the noise and an optional reference."""
+
+    checked = Signal(object)
+    """Emitted with the `QCReport` once it is shown."""
+    failed = Signal(str)
+
+    def __init__(self, napari_viewer: Any, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        from matplotlib.backends.backend_qtagg import FigureCanvasQTAgg
+
+        from napari_sdap.qc.figure import new_figure
+
+        self.viewer = napari_viewer
+        self.session = session_for(napari_viewer)
+        self.worker: Any = None
+        self.report: Any = None
+        self.noisy = _ImagePicker(napari_viewer)
+        self.noisy.setToolTip("The noisy image that was denoised")
+        self.denoised = _ImagePicker(napari_viewer, prefer_result=True)
+        self.denoised.setToolTip("The denoised result of that image (same shape)")
+        self.reference = _ImagePicker(napari_viewer, optional=True)
+        self.reference.setToolTip("A clean image of the same scene, if you have one: adds "
+                                  "PSNR and SSIM")
+        self.use_model = QCheckBox("compare with the model's noise")
+        self.use_model.setChecked(True)
+        self.use_model.setToolTip("Compare the removed part with the noise the model measured "
+                                  "at training, and count where its detail restore gave "
+                                  "input back (runs its network on a few windows)")
+        self.model_label = QLabel()
+        self.model_label.setWordWrap(True)
+        self.load_btn = QPushButton("Load model...")
+        self.run_btn = QPushButton("Check")
+        self.status = StatusLabel("choose the input and the denoised layer, then Check")
+        self.summary = QPlainTextEdit()
+        self.summary.setReadOnly(True)
+        self.summary.setMinimumHeight(120)
+        self.canvas = FigureCanvasQTAgg(new_figure())
+        self.canvas.setMinimumHeight(420)
+        self.canvas.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Expanding)
+        form = QFormLayout()
+        for label, w in (("input", self.noisy), ("denoised", self.denoised),
+                         ("reference", self.reference), ("model", self.model_label),
+                         ("", self.load_btn), ("", self.use_model)):
+            form.addRow(label, w)
+        box = QVBoxLayout(self)
+        box.addLayout(form)
+        box.addWidget(self.run_btn)
+        box.addWidget(self.status)
+        box.addWidget(self.summary)
+        box.addWidget(self.canvas)
+        self.load_btn.clicked.connect(lambda: self.load_model())
+        self.run_btn.clicked.connect(self.check)
+        self.session.model_changed.connect(self._on_model)
+        self._on_model()
+
+    def _on_model(self, *_: Any) -> None:
+        self.model_label.setText(self.session.describe())
+
+    def load_model(self, path: str | None = None) -> None:
+        """Load a model file as the viewer's current model (shared with the Denoise widget)."""
+        path = path or model_file_dialog(self, save=False)
+        if not path:
+            return
+        try:
+            self.session.load(path)
+            self.status.info(f"loaded {path}")
+        except Exception as err:
+            report_error(err, self.status)
+
+    def check(self) -> None:
+        """Run the check in a worker thread; `checked` or `failed` is emitted when it ends."""
+        from napari.qt.threading import create_worker
+
+        if self.worker is not None:
+            return
+        try:
+            noisy, denoised = self.noisy.layer(), self.denoised.layer()
+            for layer, what in ((noisy, "input"), (denoised, "denoised")):
+                if layer is None:
+                    raise InputError(f"choose the {what} layer first")
+                check_layer(layer)
+            if noisy is denoised:
+                raise InputError("the input and the denoised layer are the same layer; choose "
+                                 "the result (e.g. '<name> [SDAP]') as the denoised layer")
+            ref = self.reference.layer()
+            model = self.session.model if self.use_model.isChecked() else None
+            if model is not None:
+                self.session.check("denoising", model)
+            args = (level0(noisy), level0(denoised), model,
+                    level0(ref) if ref is not None else None, layer_axes(noisy))
+        except Exception as err:
+            report_error(err, self.status)
+            self.failed.emit(str(err))
+            return
+        self.worker = create_worker(run_check, *args)
+        if model is not None:  # the network must not be trained or used elsewhere meanwhile
+            self.session.claim("denoising", self.worker, self, model, threading.Event())
+        self.worker.returned.connect(self._on_done)
+        self.worker.errored.connect(self._on_error)
+        self.worker.finished.connect(self._on_finished)
+        self.run_btn.setEnabled(False)
+        self.status.info("checking...")
+        self.worker.start()
+
+    def _on_done(self, report: Any) -> None:
+        from napari_sdap.qc.figure import draw_report
+
+        self.report = report
+        self.summary.setPlainText(report.summary())
+        draw_report(self.canvas.figure, report)
+        self.canvas.draw_idle()
+        self.status.info("no warnings" if report.ok else
+                         f"{len(report.flags)} warning(s): see the summary")
+        self.checked.emit(report)
+
+    def _on_error(self, err: BaseException) -> None:
+        self.status.error(str(err))
+        self.failed.emit(str(err))
+
+    def _on_finished(self) -> None:
+        self.worker = None
+        self.run_btn.setEnabled(True)

@@ -1,0 +1,117 @@
+"""`quality_report`: was only noise removed? The quality check of a denoised result (`qc`)."""
+
+from __future__ import annotations
+
+import os
+from contextlib import ExitStack
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+
+from napari_sdap.api.inputs import ImageSource, check_fits, prepare
+from napari_sdap.errors import InputError
+from napari_sdap.qc import QCReport, measure
+
+if TYPE_CHECKING:
+    from napari_sdap.api.model import SDAPModel
+
+__all__ = ["quality_report"]
+
+
+def _restorer(model: SDAPModel, device: str) -> tuple[Any, str]:
+    """The detail restore's weights, recomputed for a window: the model's blind-spot network
+    (the teacher) is run on the window without the restore, then `infer.refine.restore_weight`
+    applies the restore's own rule to the (outlier-repaired) input and that output."""
+    import torch
+
+    from napari_sdap.axes import plane_view
+    from napari_sdap.infer.passes import resolve_mode
+    from napari_sdap.infer.refine import repair_outliers, restore_weight
+
+    mode = resolve_mode("auto", model.config.training.stride, student=False)
+    curve, norm = model.noise_curve, model.normalization
+    assert curve is not None and norm is not None  # checked by the caller
+
+    def weights(x: np.ndarray, axes: str) -> np.ndarray:
+        mu = model.denoise(x, axes, mode=mode, device=device, detail=False)
+        view = plane_view(x.shape, axes, model.config.channel_mode)
+        out = np.zeros(x.shape, np.float32)
+        for n in range(view.n_planes):
+            g = view.channel_group(n)
+            xt = torch.from_numpy(norm.forward(view.read(x, n), g))[None]
+            mt = torch.from_numpy(norm.forward(view.read(mu, n), g))[None]
+            w = restore_weight(repair_outliers(xt, curve, [g]), mt, curve, [g])
+            view.write(out, n, w[0].numpy())
+        return out
+
+    return weights, mode
+
+
+def _restore_notes(model: SDAPModel, detail: bool | None) -> list[str]:
+    notes = []
+    if not (model.config.inference.restore_detail if detail is None else detail):
+        notes.append("the output was made without the detail restore: the restore numbers say "
+                     "what it would have given back, not what the output holds")
+    if model.resolve_mode() == "student":
+        notes.append("the model denoises with its student by default, which learned the "
+                     "restored output; the restore numbers are the teacher's rule")
+    return notes
+
+
+def quality_report(noisy: Any, denoised: Any, model: SDAPModel | None = None,
+                   reference: Any = None, axes: str | None = None, *, planes: int = 8,
+                   window: int = 512, device: str = "auto", seed: int = 0,
+                   detail: bool | None = None) -> QCReport:
+    """Check that denoising removed noise and not structure (see docs/qc.md).
+
+    Parameters
+    ----------
+    noisy, denoised : arrays (numpy, dask, zarr), `ImageSource`s or paths of the same shape.
+    model : the model that denoised (optional): adds the comparison with the noise it
+        measured at training and the share of pixels where its detail restore gave input back.
+    reference : a clean image of the same shape (optional): adds PSNR and SSIM.
+    axes : axes letters; default from the file or guessed for 2-D/3-D arrays.
+    planes, window : read at most about `planes` windows of `window` x `window` pixels, spread
+        over the planes (only these are read from lazy arrays).
+    device : where the model's network runs for the restore weights.
+    detail : whether the output was made with the detail restore (None: as the model's
+        config says); only changes the notes.
+    """
+    if noisy is None or denoised is None:
+        raise InputError("quality_report needs both the noisy input and the denoised output")
+    if planes < 1 or window < 16:
+        raise InputError(f"planes must be >= 1 and window >= 16 (got {planes} and {window})")
+    mode = model.config.channel_mode if model is not None else "auto"
+    with ExitStack() as stack:
+        arrays, views = [], []
+        for name, image in (("noisy", noisy), ("denoised", denoised), ("reference", reference)):
+            if image is None:
+                arrays.append(None)
+                continue
+            own = isinstance(image, (str, os.PathLike, ImageSource))  # a file knows its axes
+            ax = views[0].axes if axes is None and views and not own else axes
+            prepared = stack.enter_context(prepare(image, ax, mode))
+            array, view = prepared.array, prepared.view
+            if views and view.shape != views[0].shape:
+                raise InputError(f"the {name} image has shape {view.shape}, the noisy one "
+                                 f"{views[0].shape}; give images of the same shape")
+            arrays.append(array)
+            views.append(view)
+        curve = norm = restore = None
+        restore_mode, notes = "", []
+        if model is not None:
+            check_fits(model, views[0])
+            if model.noise_curve is None:
+                notes.append("the model has no noise curve (untrained or an earlier file): no "
+                             "comparison with the noise, no restore weights")
+            else:
+                curve, norm = model.noise_curve, model.normalization
+                restore, restore_mode = _restorer(model, device)
+                notes.extend(_restore_notes(model, detail))
+        else:
+            notes.append("no model given: the residual is not compared with the noise "
+                         "measured at training and the detail restore is not checked")
+        return measure(arrays[0], arrays[1], views[0], reference=arrays[2], channel_mode=mode,
+                       curve=curve, normalization=norm, restore=restore,
+                       restore_mode=restore_mode, planes=planes, window=window, seed=seed,
+                       notes=notes)

@@ -1,0 +1,112 @@
+"""`napari-sdap denoise --qc`: a quality check written next to every finished output.
+
+For an output `out/cell_sdap.tif` the check writes `out/cell_sdap.tif.qc.json`
+(`QCReport.to_dict`) and `out/cell_sdap.tif.qc.png` (the figure), both through temporary files
+renamed into place only when both are complete: a failed check leaves neither.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from napari_sdap.errors import ConfigError, InputError, OutputError, SdapError
+from napari_sdap.paths import atomic_write
+
+__all__ = ["QCOptions", "check_output", "qc_options", "qc_paths", "write_qc"]
+
+
+@dataclass(frozen=True)
+class QCOptions:
+    """What `--qc` and `--reference` asked for."""
+
+    reference: Path | None = None
+    """A clean image for every input, or a folder of them named like the inputs."""
+    device: str = "auto"
+
+
+def qc_options(args: argparse.Namespace) -> QCOptions | None:
+    """The run's QC settings (None without --qc); checks that matplotlib is there first."""
+    reference = getattr(args, "reference", None)
+    if not getattr(args, "qc", False):
+        if reference is not None:
+            raise ConfigError("--reference is only used by the quality check; add --qc")
+        return None
+    try:
+        import matplotlib  # noqa: F401
+    except ImportError:
+        raise ConfigError("--qc draws its figure with matplotlib, which is not installed; "
+                          "install it with: pip install 'napari-sdap[qc]'") from None
+    if reference is not None and not Path(reference).exists():
+        raise InputError(f"--reference {reference} does not exist; give a clean image file or "
+                         f"a folder of them named like the inputs")
+    return QCOptions(Path(reference) if reference is not None else None,
+                     getattr(args, "device", "auto"))
+
+
+def qc_paths(output: str | os.PathLike[str]) -> tuple[Path, Path]:
+    """(JSON, PNG) paths of the check of `output`."""
+    out = Path(output)
+    return out.with_name(out.name + ".qc.json"), out.with_name(out.name + ".qc.png")
+
+
+def _reference_for(options: QCOptions, task: Any) -> Path | None:
+    ref = options.reference
+    if ref is None or not ref.is_dir():
+        return ref
+    match = ref / Path(task.input).name
+    if not match.exists():
+        raise InputError(f"no reference for {task.input} in --reference {ref} (looked for "
+                         f"{match}); name each reference like its input")
+    return match
+
+
+def write_qc(task: Any, options: QCOptions) -> dict[str, Any]:
+    """Check the finished output of `task` (a `jobs.FileTask`) and write its JSON and PNG.
+
+    Returns what the run record keeps: the two paths, `ok` and the warning codes."""
+    from napari_sdap.api.inputs import open_image
+    from napari_sdap.api.quality import quality_report
+    from napari_sdap.cli.jobs import load_cached_model
+    from napari_sdap.qc.figure import draw_report, new_figure, save_png
+
+    model = load_cached_model(task.model_path, task.model_sha256)
+    reference = _reference_for(options, task)
+    with open_image(task.input, task.axes, series=task.series) as src, \
+            open_image(task.output, src.axes) as out:
+        report = quality_report(src, out, model=model, reference=reference, axes=src.axes,
+                                device=options.device, detail=task.detail)
+    json_path, png_path = qc_paths(task.output)
+    try:  # the figure lands first, the JSON (what the record points to) last; a failure in
+        # either leaves neither
+        with atomic_write(json_path) as json_tmp, atomic_write(png_path) as png_tmp:
+            json_tmp.write_text(json.dumps(report.to_dict(), indent=1), encoding="utf-8")
+            save_png(draw_report(new_figure(), report), png_tmp)
+    except OSError as err:
+        raise OutputError(f"cannot write the quality check of {task.output} "
+                          f"({err.strerror or err}); check the space and rights in "
+                          f"{json_path.parent}") from None
+    return {"json": str(json_path), "png": str(png_path), "ok": report.ok,
+            "flags": [f.code for f in report.flags]}
+
+
+def check_output(batch: Any, task: Any, path: Path) -> None:
+    """The hook of `denoise.Batch.finish`: check a committed output when --qc was given.
+
+    A failed check is reported (and kept in the run record) but leaves the output as done."""
+    if batch.qc is None:
+        return
+    try:
+        entry = write_qc(task, batch.qc)
+    except Exception as err:
+        message = str(err) if isinstance(err, SdapError) else f"{type(err).__name__}: {err}"
+        batch.record.update(Path(task.output), qc={"error": message})
+        batch.rep.error(str(path), f"quality check failed: {message}")
+        return
+    batch.record.update(Path(task.output), qc=entry)
+    flags = ", ".join(entry["flags"]) or "no warnings"
+    batch.rep.info(f"quality check {entry['json']}: {flags}")

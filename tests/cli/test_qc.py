@@ -1,0 +1,109 @@
+"""`napari-sdap denoise --qc`: a JSON and a PNG next to every output, written atomically."""
+
+from __future__ import annotations
+
+import json
+import os
+import sys
+from pathlib import Path
+
+import numpy as np
+import tifffile
+from cli_fixtures import model_file_fixture, smooth_image, write_stack  # noqa: F401 (fixture)
+
+from napari_sdap.cli import main
+from napari_sdap.qc import SCHEMA
+
+
+def _inputs(tmp_path: Path, names: tuple[str, ...] = ("a", "b")) -> list[Path]:
+    raw = tmp_path / "raw"
+    raw.mkdir()
+    paths = [raw / f"{name}.tif" for name in names]
+    for k, p in enumerate(paths):
+        write_stack(p, seed=k, planes=2, size=48)
+    return paths
+
+
+def _run(inputs: list[Path], model: Path, out: Path, *extra: str) -> int:
+    return main(["denoise", str(inputs[0].parent), "--model", str(model), "--output", str(out),
+                 "--device", "cpu", "--qc", *extra])
+
+
+def test_qc_writes_json_and_png_next_to_each_output(model_file, tmp_path, capsys):
+    inputs = _inputs(tmp_path)
+    out = tmp_path / "out"
+    assert _run(inputs, model_file, out) == 0
+    assert sorted(os.listdir(out)) == [
+        "a_sdap.tif", "a_sdap.tif.qc.json", "a_sdap.tif.qc.png",
+        "b_sdap.tif", "b_sdap.tif.qc.json", "b_sdap.tif.qc.png", "sdap_run.json"]
+    data = json.loads((out / "a_sdap.tif.qc.json").read_text())
+    assert data["schema"] == SCHEMA and data["axes"] == "ZYX" and data["shape"] == [2, 48, 48]
+    assert len(data["residual_correlation_x"]) == 4 and len(data["noise_correlation_y"]) == 4
+    assert data["bands"] and all(b["noise_std"] > 0 for b in data["bands"])
+    assert 0 <= data["restore"]["fraction"] <= 1 and data["reference"] is None
+    assert isinstance(data["ok"], bool) and isinstance(data["flags"], list)
+    assert (out / "a_sdap.tif.qc.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+    entry = json.loads((out / "sdap_run.json").read_text())["files"]["a_sdap.tif"]
+    assert entry["qc"]["json"] == str(out / "a_sdap.tif.qc.json")
+    assert "quality check" in capsys.readouterr().err
+
+
+def test_reference_file_adds_psnr_and_ssim(model_file, tmp_path, capsys):
+    inputs = _inputs(tmp_path, ("a",))
+    clean = np.stack([smooth_image((48, 48), seed=k) for k in range(2)]).astype(np.float32)
+    ref = tmp_path / "clean.tif"
+    tifffile.imwrite(ref, clean)
+    out = tmp_path / "out"
+    assert _run(inputs, model_file, out, "--reference", str(ref)) == 0
+    data = json.loads((out / "a_sdap.tif.qc.json").read_text())
+    assert data["reference"]["psnr"] > 0 and -1 <= data["reference"]["ssim"] <= 1
+    assert data["reference"]["psnr_input"] > 0
+
+
+def test_a_failing_check_leaves_no_partial_file(model_file, tmp_path, monkeypatch, capsys):
+    from napari_sdap.qc import figure
+
+    def broken(fig, path):
+        Path(path).write_bytes(b"half a png")
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr(figure, "save_png", broken)
+    inputs = _inputs(tmp_path)
+    out = tmp_path / "out"
+    assert _run(inputs, model_file, out) == 0  # the outputs themselves are fine
+    assert sorted(os.listdir(out)) == ["a_sdap.tif", "b_sdap.tif", "sdap_run.json"]
+    err = capsys.readouterr().err
+    assert "quality check failed" in err and "No space left" in err
+    entry = json.loads((out / "sdap_run.json").read_text())["files"]["a_sdap.tif"]
+    assert entry["status"] == "done" and "No space left" in entry["qc"]["error"]
+
+
+def test_missing_matplotlib_is_a_clear_error_before_any_work(model_file, tmp_path, monkeypatch,
+                                                             capsys):
+    monkeypatch.setitem(sys.modules, "matplotlib", None)  # import matplotlib -> ImportError
+    inputs = _inputs(tmp_path)
+    out = tmp_path / "out"
+    assert _run(inputs, model_file, out) == 2
+    err = capsys.readouterr().err
+    assert "matplotlib" in err and "napari-sdap[qc]" in err
+    assert not out.exists()
+
+
+def test_reference_needs_qc_and_must_exist(model_file, tmp_path, capsys):
+    inputs = _inputs(tmp_path)
+    out = tmp_path / "out"
+    code = main(["denoise", str(inputs[0].parent), "--model", str(model_file), "--output",
+                 str(out), "--reference", str(inputs[0])])
+    assert code == 2 and "add --qc" in capsys.readouterr().err
+    assert _run(inputs, model_file, out, "--reference", str(tmp_path / "nope.tif")) == 2
+    assert "does not exist" in capsys.readouterr().err
+
+
+def test_zarr_outputs_get_their_check_next_to_the_store(model_file, tmp_path, capsys):
+    inputs = _inputs(tmp_path, ("a",))
+    out = tmp_path / "out"
+    assert _run(inputs, model_file, out, "--format", "zarr", "--no-detail") == 0
+    assert (out / "a_sdap.ome.zarr").is_dir()
+    data = json.loads((out / "a_sdap.ome.zarr.qc.json").read_text())
+    assert data["shape"] == [2, 48, 48] and (out / "a_sdap.ome.zarr.qc.png").is_file()
+    assert any("without the detail restore" in note for note in data["notes"])
