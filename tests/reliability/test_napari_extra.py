@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import ast
 import importlib.metadata as md
+import re
 import sys
 import tomllib
 from pathlib import Path
@@ -87,6 +88,11 @@ def test_ome_zarr_output_without_ome_zarr_matches_the_library(tmp_path, gray_mod
     assert ours == ref.attrs["ome"]  # the unknown unit 'furlong' is left out
 
 
+OPTIONAL = {"bioimageio": "bmz"}
+"""Imports of optional plugin features -> the extra that installs them (the feature raises an
+error naming it when missing)."""
+
+
 def _plugin_imports() -> dict[str, set[str]]:
     """Top-level third-party modules imported (anywhere, functions included) by the plugin and
     every napari_sdap module it reaches -> the modules that import them."""
@@ -152,5 +158,22 @@ def test_the_napari_extra_installs_every_import_of_the_plugin():
     assert {"napari", "qtpy", "zarr", "torch"} <= set(imports)  # the scan sees the plugin
     by_module = md.packages_distributions()
     missing = {top: sorted(users) for top, users in imports.items()
-               if not {canonicalize_name(d) for d in by_module.get(top, [])} & installed}
+               if top not in OPTIONAL
+               and not {canonicalize_name(d) for d in by_module.get(top, [])} & installed}
     assert not missing, f"imported but not installed by napari-sdap[napari]: {missing}"
+
+
+def test_optional_features_of_the_plugin_name_their_extra_when_missing(monkeypatch):
+    """Export to bioimage.io needs the [bmz] extra: without it the button's error says so."""
+    import importlib.util
+
+    from napari_sdap.api.bmz.export import require_bioimageio
+    from napari_sdap.errors import InputError
+
+    real = importlib.util.find_spec
+    monkeypatch.setattr(importlib.util, "find_spec",
+                        lambda name, *a: None if name.startswith("bioimageio") else real(name, *a))
+    with pytest.raises(InputError, match=re.escape("napari-sdap[bmz]")):
+        require_bioimageio()
+    assert set(OPTIONAL.values()) <= set(tomllib.loads((ROOT / "pyproject.toml").read_text())[
+        "project"]["optional-dependencies"])
