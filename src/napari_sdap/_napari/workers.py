@@ -16,7 +16,6 @@ was deleted" and then emit neither `errored` nor `finished`, so the widget would
 from __future__ import annotations
 
 import functools
-import inspect
 import logging
 import threading
 import time
@@ -30,7 +29,7 @@ from napari_sdap.errors import SdapError
 
 log = logging.getLogger("napari_sdap")
 
-__all__ = ["Notice", "Preview", "PreviewTarget", "Progress", "TrainJob", "WorkerError",
+__all__ = ["Notice", "Preview", "PreviewTarget", "TrainJob", "WorkerError",
            "denoise_steps", "train_steps"]
 
 
@@ -76,20 +75,6 @@ def reported(what: str) -> Callable[[Callable[..., Generator]], Callable[..., Ge
 
 
 @dataclass(frozen=True)
-class Progress:
-    """One training step, as the widget needs it."""
-
-    step: int
-    steps: int
-    loss: float
-    eta_s: float
-    steps_per_s: float
-    model: Any
-    stage: str = "teacher"
-    """`teacher` (blind-spot network) or `student` (its distillation)."""
-
-
-@dataclass(frozen=True)
 class PreviewTarget:
     """Which part of the layer to preview: an index into level 0 and the axes it leaves."""
 
@@ -131,6 +116,10 @@ class TrainJob:
     model: Any = None
     """Continue training this model (its own settings and normalisation) when given."""
     overrides: dict[str, Any] = field(default_factory=dict)
+    more: list[tuple[Any, str]] = field(default_factory=list)
+    """Further (image, axes) pairs to train on with `image` (the preview shows `image`)."""
+    validation: float = 0.0
+    """Part of each image held out for a validation loss (`iter_train(validation=...)`)."""
     preview: PreviewTarget | None = None
     preview_every_s: float = 3.0
     stop: threading.Event = field(default_factory=threading.Event)
@@ -159,25 +148,28 @@ def _preview(model: Any, job: TrainJob, step: int) -> Preview | Notice | None:
 
 
 @reported("training")
-def train_steps(job: TrainJob) -> Iterator[Progress | Preview | Notice]:
-    """Train on `job.image`, yielding a `Progress` per step and a `Preview` now and then (or a
-    `Notice` when the preview fails).
+def train_steps(job: TrainJob) -> Iterator[Any]:
+    """Train on `job.image` (and `job.more`), yielding the API's `TrainProgress` per step and a
+    `Preview` now and then (or a `Notice` when the preview fails).
 
     Setting `job.stop` ends training between two steps; the model keeps everything learned so
-    far and stays usable (it is in every `Progress.model`).
+    far and stays usable (it is in every `TrainProgress.model`).
     """
     from napari_sdap import iter_train
 
     overrides = _fit_patch_to_stride(job)
-    run = iter_train(job.image, job.axes, preset=job.preset, steps=job.steps, stride=job.stride,
-                     seed=job.seed, device=job.device, model=job.model, **overrides)
+    images = [job.image, *(im for im, _ in job.more)]
+    axes = [job.axes, *(ax for _, ax in job.more)]
+    extra = {"validation": job.validation} if job.validation else {}
+    run = iter_train(images if job.more else job.image, axes if job.more else job.axes,
+                     preset=job.preset, steps=job.steps, stride=job.stride, seed=job.seed,
+                     device=job.device, model=job.model, **extra, **overrides)
     last_preview = time.perf_counter()
     model = None
     try:
         for rec in run:
             model = rec.model
-            yield Progress(rec.step, rec.steps, rec.loss, rec.eta_s, rec.steps_per_s, model,
-                           rec.stage)
+            yield rec
             if job.stop.is_set():
                 break
             now = time.perf_counter()
@@ -216,11 +208,6 @@ def _fit_patch_to_stride(job: TrainJob) -> dict[str, Any]:
     return over
 
 
-def supports_tiles(model: Any) -> bool:
-    """Whether this version of `SDAPModel.iter_denoise` takes a `tile=` size."""
-    return "tile" in inspect.signature(model.iter_denoise).parameters
-
-
 @reported("denoising")
 def denoise_steps(model: Any, image: Any, out: Any, axes: str, *, stop: threading.Event,
                   mode: str = "auto", device: str = "auto",
@@ -230,8 +217,8 @@ def denoise_steps(model: Any, image: Any, out: Any, axes: str, *, stop: threadin
     The input is read region by region (numpy, dask or zarr, never loaded whole). Returns
     ``"done"``, or ``"stopped"`` when `stop` was set (all tile writes have finished by then).
     """
-    kwargs = {"tile": tile, "detail": detail} if supports_tiles(model) else {}
-    steps = model.iter_denoise(image, out, axes, mode=mode, device=device, **kwargs)
+    steps = model.iter_denoise(image, out, axes, mode=mode, device=device, tile=tile,
+                               detail=detail)
     try:
         for rec in steps:
             yield rec
