@@ -183,6 +183,8 @@ def advanced_section(rows: list[tuple[str, QWidget]], title: str = "Advanced") -
     for label, w in rows:
         form.addRow(label, w)
     section = QCollapsible(title)
+    section.layout().setContentsMargins(0, 0, 0, 0)
+    section.layout().setSpacing(0)
     section.addWidget(inner)
     section.collapse(animate=False)
     section.setSizePolicy(QSizePolicy.Policy.Preferred, QSizePolicy.Policy.Maximum)

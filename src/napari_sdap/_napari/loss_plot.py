@@ -26,7 +26,7 @@ class LossPlot(QWidget):
         self.student: list[float] = []
         self.validation: list[tuple[int, float]] = []
         """(teacher step index, validation loss) pairs."""
-        self.setMinimumHeight(120)
+        self.setMinimumHeight(100)
         self.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Fixed)
         self.setToolTip("Teacher: cyclic sampling-difference loss; it levels off but does not go "
                         "to zero (the target is itself noisy). Student: mean difference from the "

@@ -47,7 +47,7 @@ class OutputPanel(QWidget):
         self.clear_btn = QPushButton("Clear cache")
         self.clear_btn.setToolTip("Delete the results kept in the cache folder (results shown "
                                   "in this viewer are kept)")
-        self.save_btn = QPushButton("Save result as...")
+        self.save_btn = QPushButton("Save as...")
         self.save_btn.setToolTip("Write the last finished result as TIFF or OME-Zarr")
         self.save_btn.setEnabled(False)
         row = QHBoxLayout()
@@ -58,6 +58,7 @@ class OutputPanel(QWidget):
         cache_row.addWidget(self.clear_btn)
         box = QVBoxLayout(self)
         box.setContentsMargins(0, 0, 0, 0)
+        box.setSpacing(4)
         box.addLayout(row)
         box.addLayout(cache_row)
         box.addWidget(self.compare)

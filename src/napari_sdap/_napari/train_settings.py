@@ -59,11 +59,13 @@ class TrainSettings(QWidget):
             ("validation", self.validation)])
         form = QFormLayout()
         form.setContentsMargins(0, 0, 0, 0)
+        form.setVerticalSpacing(4)
         for label, w in (("preset", self.preset), ("steps", self.steps), ("", self.student),
                          ("device", self.device)):
             form.addRow(label, w)
         box = QVBoxLayout(self)
         box.setContentsMargins(0, 0, 0, 0)
+        box.setSpacing(4)
         box.addLayout(form)
         box.addWidget(self.memory)
         box.addWidget(self.advanced)

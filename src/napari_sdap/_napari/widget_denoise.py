@@ -108,24 +108,24 @@ class DenoiseWidget(StopOnClose, QWidget):
 
     def _layout(self) -> None:
         form = QFormLayout()
+        form.setVerticalSpacing(4)
         for label, w in (("layer", self.picker), ("axes", self.axes), ("mode", self.mode),
                          ("device", self.device)):
             form.addRow(label, w)
         box = QVBoxLayout(self)
+        box.setSpacing(4)
         box.addLayout(form)
         box.addWidget(self.model_label)
         box.addWidget(self.load_btn)
-        box.addWidget(self.detail)
-        box.addWidget(self.residual)
-        box.addWidget(advanced_section([("tile", self.tile)]))
+        box.addWidget(advanced_section([("", self.detail), ("", self.residual),
+                                        ("tile", self.tile)]))
         box.addWidget(self.output)
         row = QHBoxLayout()
-        row.addWidget(self.run_btn)
-        row.addWidget(self.stop_btn)
+        for b in (self.run_btn, self.stop_btn, self.save_btn):
+            row.addWidget(b)
         box.addLayout(row)
         box.addWidget(self.progress)
         box.addWidget(self.status)
-        box.addWidget(self.save_btn)
         box.addStretch()
 
     def _on_layer(self, *_: Any) -> None:

@@ -89,9 +89,11 @@ class TrainWidget(StopOnClose, QWidget):
 
     def _layout(self) -> None:
         form = QFormLayout()
+        form.setVerticalSpacing(4)
         form.addRow("layer", self.picker)
         form.addRow("axes", self.axes)
         box = QVBoxLayout(self)
+        box.setSpacing(4)
         box.addLayout(form)
         box.addWidget(advanced_section([("", self.more)], "More layers"))
         box.addWidget(self.settings)
