@@ -158,6 +158,10 @@ class DenoiseWidget(StopOnClose, QWidget):
 
     def load_model(self, path: str | None = None) -> None:
         """Load a model file as the current model (asks first when unsaved training would go)."""
+        if self.session.training:
+            report_error(InputError("a training is running; stop it or wait until it ends "
+                                    "before loading another model"), self.status)
+            return
         m = self.session.model
         if m is not None and not self.session.saved and m.record.steps and not self.confirm(
                 f"The current model ({m.record.steps} steps) is not saved. Discard it and load "

@@ -303,6 +303,10 @@ class TrainWidget(StopOnClose, QWidget):
 
     def load_model(self, path: str | None = None) -> None:
         """Load a model file as the current model (to denoise with or continue training)."""
+        if self.session.training:
+            report_error(InputError("a training is running; stop it or wait until it ends "
+                                    "before loading another model"), self.status)
+            return
         if not self._may_discard("load another model"):
             return
         path = path or model_file_dialog(self, save=False)
