@@ -28,9 +28,11 @@ class LossPlot(QWidget):
         """(teacher step index, validation loss) pairs."""
         self.setMinimumHeight(100)
         self.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Fixed)
-        self.setToolTip("Teacher: cyclic sampling-difference loss; it levels off but does not go "
-                        "to zero (the target is itself noisy). Student: mean difference from the "
-                        "teacher's result, on its own scale.")
+        self.setToolTip("x: training step; y: loss. Teacher (blue/orange): cyclic "
+                        "sampling-difference loss; it levels off but does not go to zero (the "
+                        "target is itself noisy). Magenta dots: the same loss on held-out "
+                        "validation rows; rising dots mean overfitting. Student (green): mean "
+                        "difference from the teacher's result, on its own scale.")
 
     def set_losses(self, losses: list[float], student: list[float] | None = None,
                    validation: list[tuple[int, float]] | bool | None = None) -> None:
