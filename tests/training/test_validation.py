@@ -76,5 +76,5 @@ def test_validation_off_by_default_and_training_unchanged():
 
 
 def test_validation_on_too_small_image_is_an_input_error():
-    with pytest.raises(InputError, match="validation=0.1"):
+    with pytest.raises(InputError, match=r"validation=0\.1"):
         napari_sdap.train(_image()[:64], "YX", steps=2, validation=0.1, **ARGS)
