@@ -12,7 +12,13 @@ SCRIPT = Path(__file__).resolve().parents[2] / "examples" / "napari_script.py"
 
 
 @pytest.fixture
-def script():
+def script(make_napari_viewer, monkeypatch):
+    """The example as a module; its viewers come from napari's test fixture (which sets up and
+    tears down the plugin registrations a plain `napari.Viewer` would repeat)."""
+    import napari
+
+    monkeypatch.setattr(napari, "Viewer", lambda show=False, title="":
+                        make_napari_viewer(show=show, title=title))
     spec = importlib.util.spec_from_file_location("napari_script_polish", SCRIPT)
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)
@@ -35,11 +41,8 @@ def test_4d_tiff_without_axes_trains_or_says_why(script, tmp_path, capsys):
     tifffile.imwrite(path, rng.normal(0, 1, (2, 3, 32, 32)).astype(np.float32))
     viewer = script.main(["--headless", "--keep-open", "--image", str(path), "--steps", "2",
                           "--device", "cpu"])
-    try:
-        assert viewer.layers[-1].name == "four.tif [SDAP]"
-        assert viewer.layers[-1].data.shape == (2, 3, 32, 32)
-    finally:
-        viewer.close()
+    assert viewer.layers[-1].name == "four.tif [SDAP]"
+    assert viewer.layers[-1].data.shape == (2, 3, 32, 32)
     with pytest.raises(SystemExit) as end:  # axes that do not fit: a message
         script.main(["--headless", "--image", str(path), "--axes", "ZYX"])
     assert end.value.code == 2
@@ -60,12 +63,9 @@ def test_window_mode_trains_in_a_worker(script, qtbot, monkeypatch):
     monkeypatch.setattr(script, "train_worker", spy)
     viewer = script.main(["--no-block", "--steps", "2", "--device", "cpu", "--planes", "2",
                           "--size", "64"])
-    try:
-        worker = script.WORKERS[-1]
-        assert [ly.name for ly in viewer.layers] == ["noisy stack"]  # main() returned at once
-        with qtbot.waitSignal(worker.finished, timeout=60_000):
-            pass
-        qtbot.waitUntil(lambda: "noisy stack [SDAP]" in viewer.layers, timeout=30_000)
-        assert threads == [False]  # trained off the main thread: the window stays responsive
-    finally:
-        viewer.close()
+    worker = script.WORKERS[-1]
+    assert [ly.name for ly in viewer.layers] == ["noisy stack"]  # main() returned at once
+    with qtbot.waitSignal(worker.finished, timeout=60_000):
+        pass
+    qtbot.waitUntil(lambda: "noisy stack [SDAP]" in viewer.layers, timeout=30_000)
+    assert threads == [False]  # trained off the main thread: the window stays responsive
