@@ -33,8 +33,9 @@ from napari_sdap._napari.controls import (
 )
 from napari_sdap._napari.devices import device_choices
 from napari_sdap._napari.layers import check_layer, layer_axes, level0, residual, show_result
+from napari_sdap._napari.model_files import ModelLoading
 from napari_sdap._napari.output_panel import OutputPanel
-from napari_sdap._napari.session import model_file_dialog, session_for
+from napari_sdap._napari.session import session_for
 from napari_sdap._napari.store import LayerStore, is_managed, lazy, run_metadata
 from napari_sdap._napari.wording import model_text
 from napari_sdap._napari.workers import denoise_steps
@@ -46,7 +47,7 @@ _REFRESH_S = 0.5
 _READY = "press Denoise"
 
 
-class DenoiseWidget(StopOnClose, QWidget):
+class DenoiseWidget(ModelLoading, StopOnClose, QWidget):
     """Denoise the chosen layer with the current (trained or loaded) model (closing stops it).
 
     `confirm(question) -> bool` asks before unsaved training is dropped or the cache cleared (a
@@ -155,26 +156,6 @@ class DenoiseWidget(StopOnClose, QWidget):
         """Stores read by layers of this viewer (never deleted while shown)."""
         used = {str(ly.metadata.get("sdap", {}).get("store", "")) for ly in self.viewer.layers}
         return used - {""}
-
-    def load_model(self, path: str | None = None) -> None:
-        """Load a model file as the current model (asks first when unsaved training would go)."""
-        if self.session.training:
-            report_error(InputError("a training is running; stop it or wait until it ends "
-                                    "before loading another model"), self.status)
-            return
-        m = self.session.model
-        if m is not None and not self.session.saved and m.record.steps and not self.confirm(
-                f"The current model ({m.record.steps} steps) is not saved. Discard it and load "
-                f"another model?"):
-            return
-        path = path or model_file_dialog(self, save=False)
-        if not path:
-            return
-        try:
-            self.session.load(path)
-            self.status.info(f"loaded {path}")
-        except Exception as err:
-            report_error(err, self.status)
 
     def save_result(self, path: str | None = None) -> Path | None:
         """Save the last finished result as TIFF or OME-Zarr (a dialog unless `path` is given)."""

@@ -29,6 +29,7 @@ from napari_sdap._napari.controls import (
 from napari_sdap._napari.layer_list import LayerChecklist
 from napari_sdap._napari.layers import check_layer, layer_axes, level0, preview_target
 from napari_sdap._napari.loss_plot import LossPlot
+from napari_sdap._napari.model_files import ModelLoading
 from napari_sdap._napari.session import model_file_dialog, session_for
 from napari_sdap._napari.train_settings import TrainSettings
 from napari_sdap._napari.validation import validation_for
@@ -42,7 +43,7 @@ _STATE_EVERY_S = 1.0
 __all__ = ["TrainWidget"]
 
 
-class TrainWidget(StopOnClose, QWidget):
+class TrainWidget(ModelLoading, StopOnClose, QWidget):
     """Train an SDAP model on the chosen layer; Stop keeps it, Continue trains it further.
 
     Closing the panel stops its training; a viewer trains one model at a time (`Session.claim`).
@@ -178,7 +179,7 @@ class TrainWidget(StopOnClose, QWidget):
             self.session.check("training", self.session.model if resume else None)
             more = [(level0(ly), layer_axes(ly)) for ly in self.more.checked_layers()
                     if ly is not layer]
-            if not resume and not self._may_discard("start a new training"):
+            if not resume and not self.may_discard("start a new training"):
                 return
             self.job = TrainJob(level0(layer), axes, s["steps"], s["preset"], s["stride"],
                                 s["seed"], s["device"], overrides=s["overrides"], more=more)
@@ -208,15 +209,6 @@ class TrainWidget(StopOnClose, QWidget):
         if self.worker is not None:
             self.status.info("stopping after this step...")
             self.job.stop.set()
-
-    def _may_discard(self, action: str) -> bool:
-        """Whether unsaved training may be dropped to `action` (asks via `confirm`)."""
-        m = self.session.model
-        if m is None or self.session.saved or not m.record.steps:
-            return True
-        return self.confirm(f"The current model ({m.record.steps} steps, trained on "
-                            f"{self.session.source_name()}) is not saved. Discard it and "
-                            f"{action}?")
 
     def _on_yield(self, rec: Any) -> None:
         if isinstance(rec, Preview):
@@ -300,21 +292,3 @@ class TrainWidget(StopOnClose, QWidget):
             self.status.info(f"model saved to {self.session.save(path, overwrite=confirmed)}")
         except Exception as err:
             report_error(err, self.status)
-
-    def load_model(self, path: str | None = None) -> None:
-        """Load a model file as the current model (to denoise with or continue training)."""
-        if self.session.training:
-            report_error(InputError("a training is running; stop it or wait until it ends "
-                                    "before loading another model"), self.status)
-            return
-        if not self._may_discard("load another model"):
-            return
-        path = path or model_file_dialog(self, save=False)
-        if not path:
-            return
-        try:
-            self.session.load(path)
-        except Exception as err:
-            report_error(err, self.status)
-            return
-        self.status.info(f"loaded {path}")
