@@ -59,6 +59,7 @@ def test_panels_fit_1080p_and_no_label_is_clipped(make_napari_viewer, qtbot, sma
                        "a patch of at most 64 or 'auto'")
     _settle(window)
     assert window.minimumSizeHint().height() <= 1080, window.minimumSizeHint()
+    assert window.minimumSizeHint().width() <= 1920 and window.height() > 0
     assert window.height() <= 1080
     assert train.minimumSizeHint().height() + denoise.minimumSizeHint().height() <= 1000
     assert clipped_labels(train) == [] and clipped_labels(denoise) == []

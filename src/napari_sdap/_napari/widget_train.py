@@ -183,9 +183,9 @@ class TrainWidget(ModelLoading, StopOnClose, QWidget):
                 return
             self.job = TrainJob(level0(layer), axes, s["steps"], s["preset"], s["stride"],
                                 s["seed"], s["device"], overrides=s["overrides"], more=more)
-            self.job.validation, note = validation_for(self.job, s["validation"])
             if resume:
                 self.job.model, self.job.overrides, self.job.stride = self.session.model, {}, "auto"
+            self.job.validation, note = validation_for(self.job, s["validation"])
             self.plot.set_losses(list(self.session.model.record.losses) if resume else [])
             self.layer_name = layer.name
             self._update_preview_target()
