@@ -142,5 +142,8 @@ def test_preview_follows_the_plane_on_screen(make_napari_viewer, small_image, ti
     wait_idle(train)
     preview = viewer.layers["zs [SDAP preview]"]
     expected = train.session.model.denoise(stack[2], device="cpu")
-    np.testing.assert_allclose(preview.data, expected, atol=1e-5)
-    np.testing.assert_allclose(preview.scale, (0.5, 0.5))
+    assert preview.data.shape == (1, 64, 64)  # one plane deep, placed on plane 2
+    np.testing.assert_allclose(preview.data[0], expected, atol=1e-5)
+    np.testing.assert_allclose(preview.scale, (1, 0.5, 0.5))
+    np.testing.assert_allclose(preview.translate, (2, 0, 0))
+    assert not preview.visible  # hidden when training ended: it would cover the input

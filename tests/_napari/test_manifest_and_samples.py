@@ -53,8 +53,9 @@ def test_sample_stack_has_correlated_noise():
     from napari_sdap.training.noise import estimate_noise
 
     data, meta, kind = correlated_stack()[0]
-    assert kind == "image" and data.shape == (8, 128, 128) and meta["scale"] == (2.0, 0.5, 0.5)
+    assert kind == "image" and data.shape == (8, 256, 256) and meta["scale"] == (2.0, 0.5, 0.5)
     _clean, noisy = make_stack()
+    assert estimate_noise([(data, plane_view(data.shape, "ZYX"))]).stride >= 2
     assert estimate_noise([(noisy, plane_view(noisy.shape, "ZYX"))]).stride >= 2
     cells = noisy_cells()[0][0]
     assert estimate_noise([(cells, plane_view(cells.shape, "YX"))]).stride == 1

@@ -3,14 +3,27 @@
 from __future__ import annotations
 
 import logging
+import re
 from typing import Any
 
 from qtpy.QtCore import QEvent
 from qtpy.QtWidgets import QComboBox, QLabel, QSizePolicy, QSpinBox, QWidget
 
-__all__ = ["LayerPicker", "StatusLabel", "StopOnClose", "auto_spin", "report_error"]
+__all__ = ["LayerPicker", "StatusLabel", "StopOnClose", "WrapLabel", "advanced_section", "ask",
+           "auto_spin", "report_error"]
+
+
+def ask(parent: QWidget, question: str) -> bool:
+    """Ask a yes/no question in a dialog; True for yes."""
+    from qtpy.QtWidgets import QMessageBox
+
+    answer = QMessageBox.question(parent, "napari-sdap", question)
+    return answer == QMessageBox.StandardButton.Yes
 
 log = logging.getLogger("napari_sdap")
+
+_RESULT = re.compile(r" \[SDAP[^\]]*\]$")
+"""Names of this plugin's result layers: `cells [SDAP]`, `[SDAP bsn]`, `[SDAP preview]`, ..."""
 
 
 class StopOnClose:
@@ -29,7 +42,12 @@ class StopOnClose:
 
 
 class LayerPicker(QComboBox):
-    """Chooses an Image layer of the viewer; follows the selection and renames, adds, removals."""
+    """Chooses an Image layer of the viewer; follows the selection and renames, adds, removals.
+
+    Not magicgui's layer combo (``create_widget(annotation=napari.layers.Image)``): that one
+    lists every Image layer, including this plugin's own results (denoised, preview, residual),
+    and does not follow the layer the user selects in the layer list; both are wanted here.
+    """
 
     def __init__(self, viewer: Any, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -49,9 +67,13 @@ class LayerPicker(QComboBox):
     def _is_image(layer: Any) -> bool:
         return layer is not None and layer.__class__.__name__ == "Image"
 
+    def images(self) -> list[Any]:
+        """The viewer's Image layers a model can train on or denoise (no SDAP results)."""
+        return self._images()
+
     def _images(self) -> list[Any]:
         return [ly for ly in self.viewer.layers if self._is_image(ly)
-                and not ly.name.endswith(("[SDAP]", "[SDAP preview]", "[SDAP residual]"))]
+                and not _RESULT.search(ly.name)]
 
     def refresh(self, *_: Any) -> None:
         current = self.currentText()
@@ -99,23 +121,74 @@ def spin_value(box: QSpinBox) -> int | None:
     return None if box.value() == box.minimum() and box.specialValueText() else box.value()
 
 
-class StatusLabel(QLabel):
-    """One line of status text; errors in red."""
+class WrapLabel(QLabel):
+    """A word-wrapped label that always gets the height its text needs at its current width.
 
-    def __init__(self, text: str = "", lines: int = 2) -> None:
+    (Layouts give a wrapped QLabel the height of its unwrapped size hint, which clips long texts
+    in narrow docks; this label raises its minimum height to `heightForWidth` instead.)
+    """
+
+    def __init__(self, text: str = "", lines: int = 1) -> None:
         super().__init__(text)
         self.setWordWrap(True)
-        # word-wrapped labels in layouts do not grow by themselves: reserve the lines
-        self.setMinimumHeight(self.fontMetrics().lineSpacing() * lines + 4)
+        self._lines = lines
         self.setSizePolicy(QSizePolicy.Policy.Preferred, QSizePolicy.Policy.Minimum)
+        self._fit()
+
+    def _fit(self) -> None:
+        need = self.heightForWidth(max(self.width(), 50)) if self.text() else 0
+        floor = self.fontMetrics().lineSpacing() * self._lines + 4
+        self.setMinimumHeight(max(need, floor))
+
+    def setText(self, text: str) -> None:
+        super().setText(text)
+        self._fit()
+
+    def resizeEvent(self, event: Any) -> None:
+        super().resizeEvent(event)
+        self._fit()
+
+
+class StatusLabel(WrapLabel):
+    """Status text; errors in red until the next message (or `clear_error`)."""
+
+    def __init__(self, text: str = "", lines: int = 2) -> None:
+        super().__init__(text, lines)
+        self.is_error = False
 
     def info(self, text: str) -> None:
+        self.is_error = False
         self.setStyleSheet("")
         self.setText(text)
 
     def error(self, text: str) -> None:
+        self.is_error = True
         self.setStyleSheet("color: #ff6b6b;")
         self.setText(text)
+
+    def clear_error(self, text: str) -> None:
+        """Replace a shown error by `text` (the problem it named may be gone); else no change."""
+        if self.is_error:
+            self.info(text)
+
+
+def advanced_section(rows: list[tuple[str, QWidget]], title: str = "Advanced") -> QWidget:
+    """A collapsed section holding a form of `rows` (label, widget)."""
+    from qtpy.QtWidgets import QFormLayout
+    from superqt import QCollapsible
+
+    inner = QWidget()
+    form = QFormLayout(inner)
+    form.setContentsMargins(0, 0, 0, 0)
+    for label, w in rows:
+        form.addRow(label, w)
+    section = QCollapsible(title)
+    section.layout().setContentsMargins(0, 0, 0, 0)
+    section.layout().setSpacing(0)
+    section.addWidget(inner)
+    section.collapse(animate=False)
+    section.setSizePolicy(QSizePolicy.Policy.Preferred, QSizePolicy.Policy.Maximum)
+    return section
 
 
 def report_error(err: BaseException, status: StatusLabel | None = None) -> str:

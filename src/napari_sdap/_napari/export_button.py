@@ -1,4 +1,4 @@
-"""The "Export to bioimage.io..." button of the Train and Denoise widgets.
+"""The "Export (bioimage.io)..." button of the Train and Denoise widgets.
 
 It writes the viewer's current model as a bioimage.io package (`SDAPModel.export_bmz`) on a
 worker thread, with a crop of the chosen image layer as the package's test image. The model is
@@ -43,7 +43,7 @@ class ExportButton(QPushButton):
 
     def __init__(self, session: Session, layer: Callable[[], Any], axes: Callable[[], str],
                  status: StatusLabel, mode: Callable[[], str] = lambda: "auto") -> None:
-        super().__init__("Export to bioimage.io...")
+        super().__init__("Export (bioimage.io)...")
         self.setToolTip("Write the current model as a BioImage Model Zoo package (.zip) that "
                         "runs in Fiji/deepImageJ, ilastik, BiaPy, QuPath and bioimage.io tools; "
                         "a crop of the chosen layer becomes its test image and cover")

@@ -8,8 +8,8 @@ import numpy as np
 
 from napari_sdap.errors import AxesError, InputError
 
-__all__ = ["check_layer", "current_plane_index", "layer_axes", "level0", "preview_target",
-           "residual", "result_name", "show_preview", "show_result"]
+__all__ = ["check_layer", "current_plane_index", "hide_preview", "layer_axes", "level0",
+           "preview_target", "residual", "result_name", "show_preview", "show_result"]
 
 _LABELS = {
     "t": "T", "time": "T", "frame": "T", "frames": "T",
@@ -22,7 +22,7 @@ _LABELS = {
 
 def level0(layer: Any) -> Any:
     """The full-resolution array of an Image layer (level 0 of a multiscale pyramid)."""
-    return layer.data[0] if getattr(layer, "multiscale", False) else layer.data
+    return layer.data[0] if layer.multiscale else layer.data
 
 
 def layer_axes(layer: Any) -> str:
@@ -32,9 +32,9 @@ def layer_axes(layer: Any) -> str:
     otherwise the last two axes are Y X (Y X C for RGB) and the leading ones Z, T Z, S T Z.
     """
     shape = tuple(level0(layer).shape)
-    rgb = bool(getattr(layer, "rgb", False))
+    rgb = bool(layer.rgb)
     spatial = len(shape) - (1 if rgb else 0)
-    labels = [str(a).strip().lower() for a in getattr(layer, "axis_labels", ())]
+    labels = [str(a).strip().lower() for a in layer.axis_labels]
     letters = [_LABELS.get(a) for a in labels]
     if len(letters) == spatial and all(letters) and len(set(letters)) == spatial:
         axes = "".join(letters)  # type: ignore[arg-type]
@@ -57,9 +57,8 @@ def result_name(layer: Any, kind: str = "SDAP") -> str:
 def _geometry(layer: Any, rgb: bool) -> dict[str, Any]:
     geo: dict[str, Any] = {"scale": tuple(layer.scale), "translate": tuple(layer.translate),
                            "rgb": rgb}
-    for attr in ("units", "axis_labels"):
-        if hasattr(layer, attr):
-            geo[attr] = tuple(str(u) for u in getattr(layer, attr))
+    geo["units"] = tuple(str(u) for u in layer.units)
+    geo["axis_labels"] = tuple(str(a) for a in layer.axis_labels)
     return geo
 
 
@@ -147,26 +146,50 @@ def check_layer(layer: Any) -> None:
 
 
 def show_preview(viewer: Any, source: Any, data: np.ndarray, target: Any) -> Any:
-    """Show a 2-D preview (Y X, or Y X C for RGB) of `source` where it sits in the source."""
+    """Show the preview (Y X, or Y X C for RGB) of `source` on the plane it previews.
+
+    The preview layer has the source's dimensions, one plane deep on every axis but Y and X, and
+    sits on the previewed plane (and channel), so other planes show the source alone. Adding it
+    leaves the layer selection as it was.
+    """
     axes = target.axes if target.channel is None else target.axes.replace("C", "")
-    spatial = [a for a in target.full_axes if not (a == "C" and source.rgb)]
-    scale, translate = [], []
-    for a in "YX":
-        k = spatial.index(a)
-        ix = target.index[target.full_axes.index(a)]
-        scale.append(source.scale[k])
-        translate.append(source.translate[k] + (ix.start or 0) * source.scale[k])
     if axes not in ("YX", "YXC"):  # put Y X (C) in display order
         order = [axes.index(a) for a in ("YX" if "C" not in axes else "YXC")]
         data = np.transpose(data, order)
+    spatial = [a for a in target.full_axes if not (a == "C" and source.rgb)]
+    scale, translate = [], []
+    for k, a in enumerate(spatial):
+        ix = target.index[target.full_axes.index(a)]
+        if a == "C":
+            ix = target.channel or 0
+        start = (ix.start or 0) if isinstance(ix, slice) else int(ix)
+        scale.append(source.scale[k])
+        translate.append(source.translate[k] + start * source.scale[k])
+    lead = len(spatial) - 2
+    data = data.reshape((1,) * lead + data.shape)
     name = result_name(source, "SDAP preview")
-    if name in viewer.layers:
+    if name in viewer.layers and viewer.layers[name].ndim == len(spatial):
         layer = viewer.layers[name]
         layer.data, layer.scale, layer.translate = data, scale, translate
+        layer.visible = True
         return layer
+    if name in viewer.layers:
+        viewer.layers.remove(name)
+    selected, active = set(viewer.layers.selection), viewer.layers.selection.active
     extra = {} if source.rgb else {"colormap": source.colormap.name}
-    return viewer.add_image(data, name=name, scale=scale, translate=translate, rgb=source.rgb,
-                            contrast_limits=tuple(source.contrast_limits), **extra)
+    layer = viewer.add_image(data, name=name, scale=scale, translate=translate, rgb=source.rgb,
+                             contrast_limits=tuple(source.contrast_limits), **extra)
+    viewer.layers.selection.clear()
+    viewer.layers.selection.update(selected)
+    viewer.layers.selection.active = active
+    return layer
+
+
+def hide_preview(viewer: Any, source_name: str) -> None:
+    """Hide the training preview of the layer named `source_name` (it would cover the input)."""
+    name = f"{source_name} [SDAP preview]"
+    if name in viewer.layers:
+        viewer.layers[name].visible = False
 
 
 def preview_target(viewer: Any, layer: Any, axes: str) -> Any:

@@ -1,7 +1,8 @@
 """Procedurally generated sample images (no download): noisy microscopy-like data to try SDAP on.
 
 Both samples are seeded, so they are the same every time; generating them takes well under a
-second and needs only numpy.
+second and needs only numpy. They share units and pixel size (`PIXEL_UM` micrometres, Y X, over
+the same 128 um field), so opened together they overlay.
 """
 
 from __future__ import annotations
@@ -10,7 +11,12 @@ from typing import Any
 
 import numpy as np
 
-__all__ = ["correlated_stack", "make_cells", "make_stack", "noisy_cells"]
+__all__ = ["PIXEL_UM", "Z_STEP_UM", "correlated_stack", "make_cells", "make_stack", "noisy_cells"]
+
+PIXEL_UM = 0.5
+"""Pixel size of both samples in Y and X (micrometres)."""
+Z_STEP_UM = 2.0
+"""Plane spacing of the stack sample (micrometres)."""
 
 
 def _blur(img: np.ndarray, sigma: float) -> np.ndarray:
@@ -81,17 +87,21 @@ def make_stack(planes: int = 8, size: int = 128, seed: int = 1,
 
 
 def noisy_cells() -> list[tuple[Any, dict[str, Any], str]]:
-    """napari sample: 256 x 256 noisy fluorescence-like image (uint16, white noise)."""
+    """napari sample: 256 x 256 noisy fluorescence-like image (uint16, white noise), 0.5 um
+    pixels."""
     _, noisy = make_cells()
     meta = {"name": "noisy cells", "axis_labels": ("y", "x"), "colormap": "gray",
+            "scale": (PIXEL_UM, PIXEL_UM), "units": ("um", "um"),
             "metadata": {"source": "napari-sdap procedural sample (Poisson-Gaussian noise)"}}
     return [(noisy, meta, "image")]
 
 
 def correlated_stack() -> list[tuple[Any, dict[str, Any], str]]:
-    """napari sample: 8 x 128 x 128 Z stack with spatially correlated noise (float32)."""
-    _, noisy = make_stack()
-    meta = {"name": "noisy stack", "axis_labels": ("z", "y", "x"), "scale": (2.0, 0.5, 0.5),
+    """napari sample: 8 x 256 x 256 Z stack with spatially correlated noise (float32), 0.5 um
+    pixels, 2 um planes."""
+    _, noisy = make_stack(size=256)
+    meta = {"name": "noisy stack", "axis_labels": ("z", "y", "x"),
+            "scale": (Z_STEP_UM, PIXEL_UM, PIXEL_UM),
             "units": ("um", "um", "um"), "colormap": "gray",
             "metadata": {"source": "napari-sdap procedural sample (3x3 correlated noise)"}}
     return [(noisy, meta, "image")]

@@ -21,12 +21,17 @@ class Session(QObject):
     """The current model of a viewer: trained in the Train widget or loaded from a file."""
 
     model_changed = Signal(object)
+    """A different model became the current one."""
+    state_changed = Signal()
+    """The current model changed in place (trained on, saved) or a run started or ended."""
 
     def __init__(self) -> None:
         super().__init__()
         self.model: Any = None
         self.source = ""
         """Where the model came from: a layer name or a file path."""
+        self.saved = True
+        """False while the current model has training that is in no file yet."""
         self.training = False
         """True while the Train widget is changing the model (denoising must wait)."""
         self.denoising = False
@@ -65,6 +70,7 @@ class Session(QObject):
             _IN_USE[id(model)] = kind
         panel.destroyed.connect(stop.set)
         worker.finished.connect(self._end_training if kind == "training" else self._end_denoising)
+        self.state_changed.emit()
 
     def track(self, kind: str, model: Any) -> None:
         """The `kind` run now uses `model` (a new training's model, once it exists)."""
@@ -86,15 +92,34 @@ class Session(QObject):
             _IN_USE.pop(id(model), None)
         with contextlib.suppress(TypeError, RuntimeError):  # the panel may be deleted already
             panel.destroyed.disconnect(stop.set)
+        self.state_changed.emit()
 
-    def set_model(self, model: Any, source: str) -> None:
-        self.model, self.source = model, source
+    def set_model(self, model: Any, source: str, saved: bool = True) -> None:
+        self.model, self.source, self.saved = model, source, saved
         self.model_changed.emit(model)
+        self.state_changed.emit()
+
+    def changed(self, saved: bool | None = None) -> None:
+        """The current model changed in place (e.g. trained on); `saved=False`: not in a file."""
+        if saved is not None:
+            self.saved = saved
+        self.state_changed.emit()
+
+    def source_name(self) -> str:
+        """Where the model came from, short: a layer name or a file name."""
+        from pathlib import Path
+
+        return Path(self.source).name if self.source.endswith(".safetensors") else self.source
 
     def load(self, path: str) -> Any:
-        """Load a model file (never unpickled) and make it the current model."""
+        """Load a model file (never unpickled) and make it the current model.
+
+        Refused while a training changes the current model (it would be replaced unseen)."""
         from napari_sdap import load_model
 
+        if self.training:
+            raise InputError("a training is running; stop it or wait until it ends before "
+                             "loading another model")
         model = load_model(path)
         self.set_model(model, str(path))
         return model
@@ -103,7 +128,10 @@ class Session(QObject):
         """Save the current model (safetensors + JSON, written atomically); returns the path.
 
         An existing file is replaced only with `overwrite=True`."""
-        return self.model.save(path, overwrite=overwrite)
+        out = self.model.save(path, overwrite=overwrite)
+        self.source, self.saved = str(out), True
+        self.state_changed.emit()
+        return out
 
     def describe(self) -> str:
         m = self.model

@@ -1,12 +1,13 @@
-"""The settings form of the Train widget: preset, steps, patch, stride, network size, device."""
+"""The settings form of the Train widget: preset, steps, student, device in view; patch, stride,
+network size, batch, seed and validation under a collapsed Advanced section."""
 
 from __future__ import annotations
 
 from typing import Any
 
-from qtpy.QtWidgets import QCheckBox, QComboBox, QFormLayout, QWidget
+from qtpy.QtWidgets import QCheckBox, QComboBox, QDoubleSpinBox, QFormLayout, QVBoxLayout, QWidget
 
-from napari_sdap._napari.controls import StatusLabel, auto_spin, spin_value
+from napari_sdap._napari.controls import StatusLabel, advanced_section, auto_spin, spin_value
 from napari_sdap._napari.devices import device_choices, format_bytes
 from napari_sdap.config import PRESETS, describe_presets
 
@@ -33,6 +34,14 @@ class TrainSettings(QWidget):
         self.blocks = auto_spin(0, 32, special="preset", tip="Dilated blocks M per branch")
         self.batch = auto_spin(0, 4096, special="preset", tip="Patches per step")
         self.seed = auto_spin(0, 2**31 - 1, 0, special="", tip="Seed (same seed, same model)")
+        self.validation = QDoubleSpinBox()
+        self.validation.setRange(0.0, 0.5)
+        self.validation.setSingleStep(0.05)
+        self.validation.setValue(0.1)
+        self.validation.setSpecialValueText("off")
+        self.validation.setToolTip("Part of every image (a band of rows) kept out of training to "
+                                   "measure a validation loss; used only where the layers are "
+                                   "large enough (the band must hold a training patch)")
         self.student = QCheckBox("distil a fast student (white noise)")
         self.student.setChecked(True)
         self.student.setToolTip("After the blind-spot network, train a small network that sees "
@@ -44,14 +53,22 @@ class TrainSettings(QWidget):
         self.device.addItems(device_choices())
         self.device.setToolTip("Compute device; auto picks the first GPU, else the CPU")
         self.memory = StatusLabel(lines=1)
-        form = QFormLayout(self)
+        self.advanced = advanced_section([
+            ("patch size", self.patch), ("stride", self.stride), ("width", self.width_),
+            ("blocks", self.blocks), ("batch", self.batch), ("seed", self.seed),
+            ("validation", self.validation)])
+        form = QFormLayout()
         form.setContentsMargins(0, 0, 0, 0)
-        for label, w in (("preset", self.preset), ("steps", self.steps),
-                         ("patch size", self.patch), ("stride", self.stride),
-                         ("width", self.width_), ("blocks", self.blocks), ("batch", self.batch),
-                         ("seed", self.seed), ("student", self.student), ("device", self.device),
-                         ("", self.memory)):
+        form.setVerticalSpacing(4)
+        for label, w in (("preset", self.preset), ("steps", self.steps), ("", self.student),
+                         ("device", self.device)):
             form.addRow(label, w)
+        box = QVBoxLayout(self)
+        box.setContentsMargins(0, 0, 0, 0)
+        box.setSpacing(4)
+        box.addLayout(form)
+        box.addWidget(self.memory)
+        box.addWidget(self.advanced)
         for c in (self.preset, self.device):
             c.currentIndexChanged.connect(self.update_memory)
         for s in (self.patch, self.width_, self.blocks, self.batch):
@@ -66,6 +83,7 @@ class TrainSettings(QWidget):
         return {"preset": self.preset.currentText(), "steps": spin_value(self.steps),
                 "stride": "auto" if stride == "auto" else int(stride),
                 "seed": self.seed.value(), "device": self.device.currentText(),
+                "validation": self.validation.value(),
                 "overrides": {**{k: v for k, v in over.items() if v is not None},
                               **({} if self.student.isChecked() else {"student": False})}}
 
@@ -81,5 +99,5 @@ class TrainSettings(QWidget):
                               p["batch_size"] * p["patch_size"] ** 2, half=dev.startswith("cuda"))
         free = free_bytes(dev)
         warn = " - too much: lower batch, patch or width" if free and need > 0.8 * free else ""
-        self.memory.info(f"training needs ~{format_bytes(need)} on {dev} "
-                         f"(free: {format_bytes(free)}){warn}")
+        self.memory.info(f"Memory: ~{format_bytes(need)} of {format_bytes(free)} free on {dev}"
+                         f"{warn}")

@@ -4,16 +4,15 @@ from __future__ import annotations
 
 import threading
 import time
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 from qtpy.QtWidgets import (
     QCheckBox,
     QComboBox,
-    QFileDialog,
     QFormLayout,
     QHBoxLayout,
-    QLabel,
     QLineEdit,
     QProgressBar,
     QPushButton,
@@ -21,11 +20,13 @@ from qtpy.QtWidgets import (
     QWidget,
 )
 
-from napari_sdap._napari import store as stores
 from napari_sdap._napari.controls import (
     LayerPicker,
     StatusLabel,
     StopOnClose,
+    WrapLabel,
+    advanced_section,
+    ask,
     auto_spin,
     report_error,
     spin_value,
@@ -33,18 +34,26 @@ from napari_sdap._napari.controls import (
 from napari_sdap._napari.devices import device_choices
 from napari_sdap._napari.export_button import ExportButton
 from napari_sdap._napari.layers import check_layer, layer_axes, level0, residual, show_result
-from napari_sdap._napari.session import model_file_dialog, session_for
+from napari_sdap._napari.model_files import ModelLoading
+from napari_sdap._napari.output_panel import OutputPanel
+from napari_sdap._napari.session import session_for
 from napari_sdap._napari.store import is_managed, lazy, open_run, read_result
+from napari_sdap._napari.wording import model_text
 from napari_sdap._napari.workers import denoise_steps
 from napari_sdap.errors import InputError
 
 __all__ = ["DenoiseWidget"]
 
 _REFRESH_S = 0.5
+_READY = "press Denoise"
 
 
-class DenoiseWidget(StopOnClose, QWidget):
-    """Denoise the chosen layer with the current (trained or loaded) model (closing stops it)."""
+class DenoiseWidget(ModelLoading, StopOnClose, QWidget):
+    """Denoise the chosen layer with the current (trained or loaded) model (closing stops it).
+
+    `confirm(question) -> bool` asks before unsaved training is dropped or the cache cleared (a
+    dialog by default; replaceable, e.g. in tests).
+    """
 
     def __init__(self, napari_viewer: Any, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -60,12 +69,12 @@ class DenoiseWidget(StopOnClose, QWidget):
         self._previous: tuple[Any, dict[str, Any]] | None = None
         self._last_refresh = 0.0
         self.stop_flag = threading.Event()
+        self.confirm: Callable[[str], bool] = lambda question: ask(self, question)
 
         self.picker = LayerPicker(napari_viewer)
         self.axes = QLineEdit()
         self.axes.setToolTip("One letter per dimension from S T C Z Y X, filled in from the layer")
-        self.model_label = QLabel()
-        self.model_label.setWordWrap(True)
+        self.model_label = WrapLabel()
         self.load_btn = QPushButton("Load model...")
         self.mode = QComboBox()
         self.mode.addItems(["auto", "student", "sdap_e", "sdap", "bsn"])
@@ -75,9 +84,8 @@ class DenoiseWidget(StopOnClose, QWidget):
         self.device = QComboBox()
         self.device.addItems(device_choices())
         self.tile = auto_spin(0, 65536, step=64, tip="Tile edge in pixels (auto: from memory)")
-        self.folder = QLineEdit(str(stores.default_folder()))
-        self.folder.setToolTip("Folder of the zarr store the result is streamed into")
-        self.browse = QPushButton("...")
+        self.output = OutputPanel(lambda q: self.confirm(q), self._stores_in_use)
+        self.folder = self.output.folder
         self.detail = QCheckBox("restore detail")
         self.detail.setChecked(True)
         self.detail.setToolTip("Give back input detail where the residual exceeds the noise "
@@ -90,67 +98,84 @@ class DenoiseWidget(StopOnClose, QWidget):
         self.stop_btn = QPushButton("Stop")
         self.export_btn = ExportButton(self.session, self.picker.layer, self.axes.text,
                                        self.status, self.mode.currentText)
+        self.save_btn = self.output.save_btn
         self._layout()
         self.picker.currentIndexChanged.connect(self._on_layer)
+        self.axes.textEdited.connect(lambda *_: self.status.clear_error(_READY))
         self.load_btn.clicked.connect(lambda: self.load_model())
-        self.browse.clicked.connect(self._browse)
         self.run_btn.clicked.connect(self.start)
         self.stop_btn.clicked.connect(self.stop)
-        self.session.model_changed.connect(self._on_model)
+        self.save_btn.clicked.connect(lambda: self.save_result())
+        self.session.model_changed.connect(lambda *_: self.status.clear_error(_READY))
+        self.session.state_changed.connect(self._on_model)
         self._on_layer()
         self._on_model()
 
     def _layout(self) -> None:
         form = QFormLayout()
-        row = QHBoxLayout()
-        row.addWidget(self.folder)
-        row.addWidget(self.browse)
-        for label, w in (("layer", self.picker), ("axes", self.axes), ("model", self.model_label),
-                         ("", self.load_btn), ("mode", self.mode), ("device", self.device),
-                         ("tile", self.tile), ("output folder", row)):
+        form.setVerticalSpacing(4)
+        for label, w in (("layer", self.picker), ("axes", self.axes), ("mode", self.mode),
+                         ("device", self.device)):
             form.addRow(label, w)
         box = QVBoxLayout(self)
+        box.setSpacing(4)
         box.addLayout(form)
-        box.addWidget(self.detail)
-        box.addWidget(self.residual)
+        box.addWidget(self.model_label)
         row = QHBoxLayout()
-        row.addWidget(self.run_btn)
-        row.addWidget(self.stop_btn)
+        for b in (self.load_btn, self.export_btn):
+            row.addWidget(b)
+        box.addLayout(row)
+        box.addWidget(advanced_section([("", self.detail), ("", self.residual),
+                                        ("tile", self.tile)]))
+        box.addWidget(self.output)
+        row = QHBoxLayout()
+        for b in (self.run_btn, self.stop_btn, self.save_btn):
+            row.addWidget(b)
         box.addLayout(row)
         box.addWidget(self.progress)
         box.addWidget(self.status)
-        box.addWidget(self.export_btn)
         box.addStretch()
 
     def _on_layer(self, *_: Any) -> None:
         layer = self.picker.layer()
         self.axes.setText(layer_axes(layer) if layer is not None else "")
+        self.status.clear_error(_READY)
 
     def _on_model(self, *_: Any) -> None:
-        self.model_label.setText(self.session.describe())
+        text, details = model_text(self.session)
+        self.model_label.setText(text)
+        self.model_label.setToolTip(details)
         self._sync_buttons()
 
     def _sync_buttons(self) -> None:
         running = self.worker is not None
         self.run_btn.setEnabled(not running and self.session.model is not None)
         self.stop_btn.setEnabled(running)
-        self.load_btn.setEnabled(not running)
+        self.load_btn.setEnabled(not running and not self.session.training)
+        self.load_btn.setToolTip("Not while a model trains" if self.session.training else
+                                 "Load a saved model file as the current model")
+        done = self.out_layer is not None and self.outcome == "done" \
+            and self.out_layer in self.viewer.layers
+        self.save_btn.setEnabled(not running and done)
+        self.output.clear_btn.setEnabled(not running and self.output.clear_btn.isEnabled())
 
-    def _browse(self) -> None:
-        path = QFileDialog.getExistingDirectory(self, "Output folder", self.folder.text())
-        if path:
-            self.folder.setText(path)
+    def _stores_in_use(self) -> set[str]:
+        """Stores read by layers of this viewer (never deleted while shown)."""
+        used = {str(ly.metadata.get("sdap", {}).get("store", "")) for ly in self.viewer.layers}
+        return used - {""}
 
-    def load_model(self, path: str | None = None) -> None:
-        """Load a model file as the current model."""
-        path = path or model_file_dialog(self, save=False)
-        if not path:
-            return
+    def save_result(self, path: str | None = None) -> Path | None:
+        """Save the last finished result as TIFF or OME-Zarr (a dialog unless `path` is given)."""
+        if self.out_layer is None or self.outcome != "done":
+            return None
         try:
-            self.session.load(path)
-            self.status.info(f"loaded {path}")
+            saved = self.output.save(self.out_layer, self.meta["input"]["axes"], path)
         except Exception as err:
             report_error(err, self.status)
+            return None
+        if saved is not None:
+            self.status.info(f"saved {self.out_layer.name} to {saved}")
+        return saved
 
     # ---------------------------------------------------------------- running
     def start(self) -> None:
@@ -172,8 +197,8 @@ class DenoiseWidget(StopOnClose, QWidget):
             axes = self.axes.text().strip().upper()
             plane_view(image.shape, axes)  # AxesError now, on the main thread
             mode = self.mode.currentText()
-            self.run = open_run(self.folder.text(), layer, model, image, axes, mode=mode,
-                                detail=self.detail.isChecked(),
+            self.run = open_run(self.output.target_folder(), layer, model, image, axes,
+                                mode=mode, detail=self.detail.isChecked(),
                                 device=self.device.currentText(), tile=spin_value(self.tile))
         except Exception as err:
             self.outcome = "error"
@@ -181,10 +206,11 @@ class DenoiseWidget(StopOnClose, QWidget):
             return
         self.layer, self.image = layer, image
         self.meta = {**self.run.provenance, "store": str(self.run.path), "complete": False}
-        existing = self.viewer.layers[f"{layer.name} [SDAP]"] \
-            if f"{layer.name} [SDAP]" in self.viewer.layers else None
+        kind = self._result_kind(layer, self.meta["mode"])
+        existing = self.viewer.layers[f"{layer.name} [{kind}]"] \
+            if f"{layer.name} [{kind}]" in self.viewer.layers else None
         self._previous = (existing.data, dict(existing.metadata)) if existing is not None else None
-        self.out_layer = show_result(self.viewer, layer, lazy(self.run.array),
+        self.out_layer = show_result(self.viewer, layer, lazy(self.run.array), kind=kind,
                                      metadata={"sdap": self.meta})
         self.stop_flag = threading.Event()
         self.worker = create_worker(denoise_steps, self.run.steps(), stop=self.stop_flag)
@@ -198,6 +224,17 @@ class DenoiseWidget(StopOnClose, QWidget):
         self.worker.start()
         self._sync_buttons()
 
+    def _result_kind(self, layer: Any, mode: str) -> str:
+        """`SDAP` (each run replaces the last), or with "new layer per run" `SDAP <mode>`, then
+        `SDAP <mode> 2`, ... (a new layer for every run)."""
+        if not self.output.compare.isChecked():
+            return "SDAP"
+        kind, n = f"SDAP {mode}", 1
+        while f"{layer.name} [{kind}]" in self.viewer.layers:
+            n += 1
+            kind = f"SDAP {mode} {n}"
+        return kind
+
     def stop(self) -> None:
         """Stop after the current tile; the partial result is discarded."""
         if self.worker is not None:
@@ -210,7 +247,7 @@ class DenoiseWidget(StopOnClose, QWidget):
     def _on_yield(self, rec: Any) -> None:
         self.progress.setRange(0, rec.total)
         self.progress.setValue(rec.done)
-        warning = getattr(rec, "warning", None)  # e.g. out of GPU memory: tiles were halved
+        warning = rec.warning  # e.g. out of GPU memory: tiles were halved
         self.status.info(f"{rec.done}/{rec.total} tiles  {rec.mpix_per_s:.2f} Mpx/s  "
                          f"~{rec.eta_s:.0f} s left" + (f"  ({warning})" if warning else ""))
         if time.perf_counter() - self._last_refresh > _REFRESH_S or rec.done == rec.total:
@@ -235,7 +272,7 @@ class DenoiseWidget(StopOnClose, QWidget):
         if self.residual.isChecked():
             self._add_residual(array)
         self.outcome = "done"
-        self.status.info(f"done: {self.out_layer.name} (saved in {self.run.path})")
+        self.status.info(f"done: {self.out_layer.name}, stored in {self.run.path}")
 
     def _add_residual(self, array: Any) -> None:
         lo, hi = self.layer.contrast_limits
@@ -265,6 +302,7 @@ class DenoiseWidget(StopOnClose, QWidget):
 
     def _on_finished(self) -> None:
         self.worker = None  # the session has released the model (`Session.claim`)
+        self.output.refresh()
         self._sync_buttons()
 
     @property

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import time
+from collections.abc import Callable
 from typing import Any
 
 from qtpy.QtWidgets import (
@@ -15,22 +17,39 @@ from qtpy.QtWidgets import (
     QWidget,
 )
 
-from napari_sdap._napari.controls import LayerPicker, StatusLabel, StopOnClose, report_error
+from napari_sdap._napari.controls import (
+    LayerPicker,
+    StatusLabel,
+    StopOnClose,
+    WrapLabel,
+    advanced_section,
+    ask,
+    report_error,
+)
 from napari_sdap._napari.export_button import ExportButton
+from napari_sdap._napari.layer_list import LayerChecklist
 from napari_sdap._napari.layers import check_layer, layer_axes, level0, preview_target
 from napari_sdap._napari.loss_plot import LossPlot
+from napari_sdap._napari.model_files import ModelLoading
 from napari_sdap._napari.session import model_file_dialog, session_for
 from napari_sdap._napari.train_settings import TrainSettings
+from napari_sdap._napari.validation import validation_for
+from napari_sdap._napari.wording import model_text, noise_text
 from napari_sdap._napari.workers import Notice, Preview, TrainJob, train_steps
 from napari_sdap.errors import InputError
+
+_READY = "choose a layer and press Train"
+_STATE_EVERY_S = 1.0
 
 __all__ = ["TrainWidget"]
 
 
-class TrainWidget(StopOnClose, QWidget):
+class TrainWidget(ModelLoading, StopOnClose, QWidget):
     """Train an SDAP model on the chosen layer; Stop keeps it, Continue trains it further.
 
     Closing the panel stops its training; a viewer trains one model at a time (`Session.claim`).
+    `confirm(question) -> bool` asks before unsaved training is discarded (a dialog by default;
+    replaceable, e.g. in tests).
     """
 
     def __init__(self, napari_viewer: Any, parent: QWidget | None = None) -> None:
@@ -43,16 +62,21 @@ class TrainWidget(StopOnClose, QWidget):
         self._start_step = 0
         self.outcome = "idle"
         """idle, running, done, stopped or error: how the last run ended."""
+        self.confirm: Callable[[str], bool] = lambda question: ask(self, question)
+        self._last_state = 0.0
+        self._trained = False
 
         self.picker = LayerPicker(napari_viewer)
         self.axes = QLineEdit()
         self.axes.setToolTip("One letter per dimension from S T C Z Y X. Filled in from the layer;"
                              " C = channels (RGB channels go through the network together).")
+        self.more = LayerChecklist(napari_viewer, self.picker)
         self.settings = TrainSettings()
         self.preview = QCheckBox("preview the shown plane while training")
         self.preview.setChecked(True)
-        self.noise = StatusLabel("noise: measured when training starts", lines=3)
-        self.status = StatusLabel("choose a layer and press Train")
+        self.model_label = WrapLabel()
+        self.noise = WrapLabel("Noise: measured when training starts")
+        self.status = StatusLabel(_READY)
         self.progress = QProgressBar()
         self.plot = LossPlot()
         self.train_btn = QPushButton("Train")
@@ -69,10 +93,13 @@ class TrainWidget(StopOnClose, QWidget):
 
     def _layout(self) -> None:
         form = QFormLayout()
+        form.setVerticalSpacing(4)
         form.addRow("layer", self.picker)
         form.addRow("axes", self.axes)
         box = QVBoxLayout(self)
+        box.setSpacing(4)
         box.addLayout(form)
+        box.addWidget(advanced_section([("", self.more)], "More layers"))
         box.addWidget(self.settings)
         box.addWidget(self.preview)
         row = QHBoxLayout()
@@ -82,12 +109,12 @@ class TrainWidget(StopOnClose, QWidget):
         box.addWidget(self.progress)
         box.addWidget(self.status)
         box.addWidget(self.plot)
+        box.addWidget(self.model_label)
         box.addWidget(self.noise)
         row = QHBoxLayout()
-        row.addWidget(self.save_btn)
-        row.addWidget(self.load_btn)
+        for b in (self.save_btn, self.load_btn, self.export_btn):
+            row.addWidget(b)
         box.addLayout(row)
-        box.addWidget(self.export_btn)
         box.addStretch()
 
     def _connect(self) -> None:
@@ -97,8 +124,26 @@ class TrainWidget(StopOnClose, QWidget):
         self.stop_btn.clicked.connect(self.stop)
         self.save_btn.clicked.connect(lambda: self.save_model())
         self.load_btn.clicked.connect(lambda: self.load_model())
-        self.session.model_changed.connect(lambda *_: self._sync_buttons())
+        self.axes.textEdited.connect(lambda *_: self.status.clear_error(_READY))
+        self.session.model_changed.connect(self._on_model)
+        self.session.state_changed.connect(self._show_model)
         self.viewer.dims.events.current_step.connect(self._update_preview_target)
+
+    def _on_model(self, model: Any) -> None:
+        if model is not None and self.worker is None:  # e.g. loaded in the Denoise panel
+            self.plot.set_losses(list(model.record.losses), list(model.record.student_losses))
+        self._show_model()
+
+    def _show_model(self) -> None:
+        text, details = model_text(self.session)
+        self.model_label.setText(text)
+        self.model_label.setToolTip(details)
+        model = self.session.model
+        if model is not None:
+            text, details = noise_text(model.record.noise)
+            self.noise.setText(text)
+            self.noise.setToolTip(details)
+        self._sync_buttons()
 
     # ---------------------------------------------------------------- settings
     def _on_layer(self, *_: Any) -> None:
@@ -106,6 +151,7 @@ class TrainWidget(StopOnClose, QWidget):
         self.axes.setText(layer_axes(layer) if layer is not None else "")
         rgb = layer is not None and layer.rgb
         self.settings.update_memory(channels=level0(layer).shape[-1] if rgb else 1)
+        self.status.clear_error(_READY)
 
     def _validate(self, layer: Any) -> str:
         from napari_sdap.axes import plane_view
@@ -134,24 +180,29 @@ class TrainWidget(StopOnClose, QWidget):
             if resume and self.session.model is None:
                 raise InputError("no model to continue; press Train first or load a model")
             self.session.check("training", self.session.model if resume else None)
+            more = [(level0(ly), layer_axes(ly)) for ly in self.more.checked_layers()
+                    if ly is not layer]
+            if not resume and not self.may_discard("start a new training"):
+                return
             self.job = TrainJob(level0(layer), axes, s["steps"], s["preset"], s["stride"],
-                                s["seed"], s["device"], overrides=s["overrides"])
+                                s["seed"], s["device"], overrides=s["overrides"], more=more)
             if resume:
                 self.job.model, self.job.overrides, self.job.stride = self.session.model, {}, "auto"
-            else:
-                self.plot.set_losses([])
+            self.job.validation, note = validation_for(self.job, s["validation"])
+            self.plot.set_losses(list(self.session.model.record.losses) if resume else [])
             self.layer_name = layer.name
             self._update_preview_target()
         except Exception as err:
             report_error(err, self.status)
             return
-        self.status.info("preparing (normalisation, noise estimate)...")
+        self.status.info("preparing (normalisation, noise estimate)..." + note)
         self.worker = create_worker(train_steps, self.job)
         self.session.claim("training", self.worker, self, self.job.model, self.job.stop)
         self.worker.yielded.connect(self._on_yield)
         self.worker.errored.connect(self._on_error)
         self.worker.finished.connect(self._on_finished)
         self._start_step = self.session.model.record.steps if resume else 0
+        self._trained = False
         self.outcome = "running"
         self.worker.start()
         self._sync_buttons()
@@ -175,16 +226,18 @@ class TrainWidget(StopOnClose, QWidget):
 
             show_warning(rec.message)
             return
-        if self.session.model is not rec.model:  # a `TrainProgress` from the API
-            from napari_sdap.api import describe_noise
-
-            self.session.set_model(rec.model, f"trained on {self.layer_name}")
+        self._trained = True
+        if self.session.model is not rec.model:
+            self.session.set_model(rec.model, self.layer_name, saved=False)
             self.session.track("training", rec.model)  # no other run may use it now
-            self.noise.info(describe_noise(rec.model.record.noise))
+        elif time.perf_counter() - self._last_state > _STATE_EVERY_S:
+            self.session.changed(saved=False)
+            self._last_state = time.perf_counter()
         self.progress.setRange(0, rec.steps - self._start_step)
         self.progress.setValue(rec.step - self._start_step)
-        self.plot.append(rec.loss, rec.stage)
-        self.status.info(f"{rec.stage} step {rec.step}/{rec.steps}  loss {rec.loss:.4g}  "
+        self.plot.append(rec.loss, rec.stage, rec.val_loss)
+        val = f"  validation {rec.val_loss:.4g}" if rec.val_loss is not None else ""
+        self.status.info(f"{rec.stage} step {rec.step}/{rec.steps}  loss {rec.loss:.4g}{val}  "
                          f"{rec.steps_per_s:.1f} steps/s  ~{rec.eta_s:.0f} s left")
 
     def _on_error(self, err: BaseException) -> None:
@@ -194,7 +247,10 @@ class TrainWidget(StopOnClose, QWidget):
         self.status.error(f"{err}" + ("; the model trained so far is kept" if kept else ""))
 
     def _on_finished(self) -> None:
+        from napari_sdap._napari.layers import hide_preview
+
         self.worker = None  # the session has released the training (`Session.claim`)
+        hide_preview(self.viewer, self.layer_name)
         if self.outcome == "running" and self.job is not None and self.job.stop.is_set():
             self.outcome = "stopped"
             steps = self.session.model.record.steps if self.session.model is not None else 0
@@ -205,7 +261,8 @@ class TrainWidget(StopOnClose, QWidget):
             m = self.session.model
             self.status.info(f"done: {m.record.steps} steps, final loss {m.record.final_loss:.4g}"
                              f" - denoise with the Denoise widget or save the model")
-        self._sync_buttons()
+        # the labels show the model as it ended
+        self.session.changed(saved=False if self._trained else None)
 
     def _sync_buttons(self) -> None:
         running = self.worker is not None
@@ -238,19 +295,3 @@ class TrainWidget(StopOnClose, QWidget):
             self.status.info(f"model saved to {self.session.save(path, overwrite=confirmed)}")
         except Exception as err:
             report_error(err, self.status)
-
-    def load_model(self, path: str | None = None) -> None:
-        """Load a model file as the current model (to denoise with or continue training)."""
-        from napari_sdap.api import describe_noise
-
-        path = path or model_file_dialog(self, save=False)
-        if not path:
-            return
-        try:
-            model = self.session.load(path)
-        except Exception as err:
-            report_error(err, self.status)
-            return
-        self.plot.set_losses(list(model.record.losses), list(model.record.student_losses))
-        self.noise.info(describe_noise(model.record.noise))
-        self.status.info(f"loaded {path}: {self.session.describe()}")

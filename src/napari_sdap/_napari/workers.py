@@ -116,6 +116,10 @@ class TrainJob:
     model: Any = None
     """Continue training this model (its own settings and normalisation) when given."""
     overrides: dict[str, Any] = field(default_factory=dict)
+    more: list[tuple[Any, str]] = field(default_factory=list)
+    """Further (image, axes) pairs to train on with `image` (the preview shows `image`)."""
+    validation: float = 0.0
+    """Part of each image held out for a validation loss (`iter_train(validation=...)`)."""
     preview: PreviewTarget | None = None
     preview_every_s: float = 3.0
     stop: threading.Event = field(default_factory=threading.Event)
@@ -145,16 +149,20 @@ def _preview(model: Any, job: TrainJob, step: int) -> Preview | Notice | None:
 
 @reported("training")
 def train_steps(job: TrainJob) -> Iterator[Any]:
-    """Train on `job.image`, yielding the API's `TrainProgress` per step and a `Preview` now
-    and then (or a `Notice` when the preview fails).
+    """Train on `job.image` (and `job.more`), yielding the API's `TrainProgress` per step and a
+    `Preview` now and then (or a `Notice` when the preview fails).
 
     Setting `job.stop` ends training between two steps; the model keeps everything learned so
     far and stays usable (it is in every `TrainProgress.model`).
     """
     from napari_sdap import iter_train
 
-    run = iter_train(job.image, job.axes, preset=job.preset, steps=job.steps, stride=job.stride,
-                     seed=job.seed, device=job.device, model=job.model, **job.overrides)
+    images = [job.image, *(im for im, _ in job.more)]
+    axes = [job.axes, *(ax for _, ax in job.more)]
+    extra = {"validation": job.validation} if job.validation else {}
+    run = iter_train(images if job.more else job.image, axes if job.more else job.axes,
+                     preset=job.preset, steps=job.steps, stride=job.stride, seed=job.seed,
+                     device=job.device, model=job.model, **extra, **job.overrides)
     last_preview = time.perf_counter()
     model = None
     try:
@@ -177,6 +185,7 @@ def train_steps(job: TrainJob) -> Iterator[Any]:
             yield preview
 
 
+
 @reported("denoising")
 def denoise_steps(steps: Generator[Any, None, Any], *, stop: threading.Event
                   ) -> Generator[Any, None, str]:
@@ -185,6 +194,7 @@ def denoise_steps(steps: Generator[Any, None, Any], *, stop: threading.Event
     Returns ``"done"`` once the output is committed, or ``"stopped"`` when `stop` was set
     (closing `steps` deletes the partial output; all tile writes have finished by then).
     """
+
     try:
         for rec in steps:
             yield rec

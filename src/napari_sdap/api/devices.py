@@ -3,10 +3,10 @@ training needs (the estimate `model.memory` also uses to size inference tiles)."
 
 from __future__ import annotations
 
-from napari_sdap.model.device import available_devices
+from napari_sdap.model.device import available_devices, resolve_device
 from napari_sdap.model.memory import training_bytes
 
-__all__ = ["available_devices", "free_bytes", "training_bytes"]
+__all__ = ["available_devices", "free_bytes", "resolve_device", "training_bytes"]
 
 
 def free_bytes(device: str) -> int | None:

@@ -25,7 +25,8 @@ from napari_sdap.io.outputs import OutputSink, default_chunks, open_output
 if TYPE_CHECKING:
     from napari_sdap.api.model import SDAPModel
 
-__all__ = ["DenoiseRun", "fits_ngff", "iter_denoise_to", "open_denoise", "output_dtype"]
+__all__ = ["DenoiseRun", "fits_ngff", "iter_denoise_to", "open_denoise", "output_dtype",
+           "save_result"]
 
 
 def output_dtype(dtype: Any, input_dtype: Any) -> np.dtype:
@@ -155,3 +156,21 @@ def iter_denoise_to(model: SDAPModel, image: Any, output: Any, axes: str | None 
     """
     run = open_denoise(model, image, output, axes, **options)
     return (yield from run.steps())
+
+
+def save_result(data: Any, target: Any, *, axes: str, scale: dict[str, float] | None = None,
+                units: dict[str, str] | None = None, provenance: dict[str, Any] | None = None,
+                overwrite: bool = False) -> Path:
+    """Save a result denoised earlier (a finished napari result layer) to `target` (`.tif`,
+    `.zarr`, `.ome.zarr`) with the provenance record it was made with, atomically, read chunk
+    by chunk (dask). Returns the absolute path."""
+    import dask.array as da
+
+    data = data if isinstance(data, da.Array) else da.from_array(data)
+    shape = tuple(int(s) for s in data.shape)
+    sink = open_output(Path(target), shape, "float32", axes=axes, scale=scale, units=units,
+                       metadata=dict(provenance or {}), overwrite=overwrite,
+                       chunks=default_chunks(shape, axes))
+    with sink:  # an error aborts: nothing is left at `target`
+        da.store(data.astype("float32"), sink.array, lock=False)
+    return Path(sink.path if sink.path is not None else target).absolute()

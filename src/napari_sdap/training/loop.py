@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import math
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 
@@ -67,6 +67,8 @@ class TrainStep:
     steps_per_s: float
     eta_s: float
     """Seconds left in this run, estimated from the recent speed."""
+    val_loss: float | None = None
+    """Loss on the held-out validation patches, at the steps where it was measured."""
 
 
 def learning_rate(cfg: TrainingConfig, i: int, total: int) -> float:
@@ -98,9 +100,12 @@ def cyclic_loss(net: nn.Module, batch: torch.Tensor, stride: int, loss: str,
 
 def run_training(net: nn.Module, cfg: TrainingConfig, sampler: PatchSampler,
                  device: torch.device, seed: int, start_step: int = 0,
-                 seconds: float | None = None) -> Iterator[TrainStep]:
+                 seconds: float | None = None,
+                 validate: Callable[[nn.Module, torch.device], float] | None = None,
+                 val_every: int = 1) -> Iterator[TrainStep]:
     """Train `net` in place for `cfg.steps` steps (or as many as fit in `seconds`, see
-    `Budget`), yielding a `TrainStep` after each one."""
+    `Budget`), yielding a `TrainStep` after each one; with `validate`, every `val_every` steps
+    and after the last the step carries `validate(net, device)` as its `val_loss`."""
     net.to(device)
     if device.type == "cuda":
         net.to(memory_format=torch.channels_last)
@@ -131,12 +136,14 @@ def run_training(net: nn.Module, cfg: TrainingConfig, sampler: PatchSampler,
             opt.step()
             value = float(loss.detach())
             total = budget.after_step(i)
+            val = validate(net, device) if validate is not None and (
+                (i + 1) % max(1, val_every) == 0 or i + 1 == total) else None
             now = time.perf_counter()
             inst = 1.0 / max(now - t_last, 1e-9)
             rate = inst if i < 2 else 0.9 * rate + 0.1 * inst
             t_last = now
             yield TrainStep(step=start_step + i + 1, steps=start_step + total, loss=value, lr=lr,
-                            steps_per_s=rate, eta_s=(total - i - 1) / rate)
+                            steps_per_s=rate, eta_s=(total - i - 1) / rate, val_loss=val)
     finally:
         pending.cancel()
         pool.shutdown(wait=True, cancel_futures=True)

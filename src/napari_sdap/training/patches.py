@@ -19,12 +19,15 @@ class PatchSampler:
     """Draws normalised, optionally dihedrally augmented (B, C, P, P) float32 batches.
 
     Each patch comes from a random source (weighted by its pixel count), a random plane and a
-    random position; only that region of the array is read.
+    random position; only that region of the array is read. `rows`: one ``(start, stop)`` row
+    range per source that patches stay inside (default: every row).
     """
 
     def __init__(self, sources: Sequence[tuple[Any, PlaneView]], norm: Normalization,
-                 patch_size: int, seed: int = 0, augment: bool = True) -> None:
+                 patch_size: int, seed: int = 0, augment: bool = True,
+                 rows: Sequence[tuple[int, int]] | None = None) -> None:
         self.sources = list(sources)
+        self.rows = list(rows) if rows is not None else [(0, v.height) for _, v in self.sources]
         self.norm = norm
         self.patch = patch_size
         self.augment = augment
@@ -34,9 +37,11 @@ class PatchSampler:
 
     def _one(self) -> np.ndarray:
         rng, p = self.rng, self.patch
-        array, view = self.sources[pick(rng, self.weights)]
+        k = pick(rng, self.weights)
+        array, view = self.sources[k]
+        y0, y1 = self.rows[k]
         n = int(rng.integers(view.n_planes))
-        y = random_start(rng, view.height, p)
+        y = y0 + random_start(rng, y1 - y0, p)
         x = random_start(rng, view.width, p)
         block = view.read(array, n, slice(y, y + p), slice(x, x + p))
         check_finite(block, "a training patch of the image")

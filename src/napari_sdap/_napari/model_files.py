@@ -1,0 +1,48 @@
+"""Loading a model file in either panel, never dropping unsaved training without asking."""
+
+from __future__ import annotations
+
+from typing import Any
+
+__all__ = ["ModelLoading"]
+
+
+class ModelLoading:
+    """Mixin of the Train and Denoise panels (with `session`, `status` and `confirm`)."""
+
+    session: Any
+    status: Any
+    confirm: Any
+
+    def may_discard(self, action: str) -> bool:
+        """Whether the current model may be dropped to `action`: yes when it is saved (or never
+        trained); otherwise `confirm` asks."""
+        m = self.session.model
+        if m is None or self.session.saved or not m.record.steps:
+            return True
+        return bool(self.confirm(f"The current model ({m.record.steps} steps, trained on "
+                                 f"{self.session.source_name()}) is not saved. Discard it and "
+                                 f"{action}?"))
+
+    def load_model(self, path: str | None = None) -> None:
+        """Load a model file as the viewer's current model (a file dialog unless `path` is
+        given); refused while a model trains, asks first when unsaved training would go."""
+        from napari_sdap._napari.controls import report_error
+        from napari_sdap._napari.session import model_file_dialog
+        from napari_sdap.errors import InputError
+
+        if self.session.training:
+            report_error(InputError("a training is running; stop it or wait until it ends "
+                                    "before loading another model"), self.status)
+            return
+        if not self.may_discard("load another model"):
+            return
+        path = path or model_file_dialog(self, save=False)
+        if not path:
+            return
+        try:
+            self.session.load(path)
+        except Exception as err:
+            report_error(err, self.status)
+            return
+        self.status.info(f"loaded {path}")

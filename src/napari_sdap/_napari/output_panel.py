@@ -1,0 +1,121 @@
+"""Where the Denoise panel's results go: output folder, the cache it fills, saving a copy."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+from qtpy.QtWidgets import (
+    QCheckBox,
+    QFileDialog,
+    QHBoxLayout,
+    QLineEdit,
+    QPushButton,
+    QVBoxLayout,
+    QWidget,
+)
+
+from napari_sdap._napari import store as stores
+from napari_sdap._napari.controls import WrapLabel
+from napari_sdap._napari.devices import format_bytes
+
+__all__ = ["OutputPanel"]
+
+_SAVE_KINDS = "TIFF (*.tif);;OME-Zarr (*.ome.zarr)"
+
+
+class OutputPanel(QWidget):
+    """Output folder (empty: the cache folder), the cache's size with a Clear button, a
+    "compare" switch (a new layer per run) and "Save result as..." for the last result.
+
+    `confirm(question) -> bool` asks before the cache is cleared."""
+
+    def __init__(self, confirm: Callable[[str], bool], in_use: Callable[[], set[str]]) -> None:
+        super().__init__()
+        self.confirm, self.in_use = confirm, in_use
+        self.folder = QLineEdit()
+        self.folder.setPlaceholderText("empty: the napari-sdap cache folder")
+        self.folder.setToolTip("Folder the results are streamed into (zarr stores); empty: the "
+                               f"cache folder {stores.default_folder()}")
+        self.browse = QPushButton("...")
+        self.browse.setToolTip("Choose the output folder")
+        self.compare = QCheckBox("new layer per run (compare modes and models)")
+        self.compare.setToolTip("On: every run adds its own layer, e.g. 'cells [SDAP bsn]' and "
+                                "'cells [SDAP sdap_e]'. Off: a run replaces 'cells [SDAP]'.")
+        self.cache = WrapLabel()
+        self.clear_btn = QPushButton("Clear cache")
+        self.clear_btn.setToolTip("Delete the results kept in the cache folder (results shown "
+                                  "in this viewer are kept)")
+        self.save_btn = QPushButton("Save as...")
+        self.save_btn.setToolTip("Write the last finished result as TIFF or OME-Zarr")
+        self.save_btn.setEnabled(False)
+        row = QHBoxLayout()
+        row.addWidget(self.folder)
+        row.addWidget(self.browse)
+        cache_row = QHBoxLayout()
+        cache_row.addWidget(self.cache, 1)
+        cache_row.addWidget(self.clear_btn)
+        box = QVBoxLayout(self)
+        box.setContentsMargins(0, 0, 0, 0)
+        box.setSpacing(4)
+        box.addLayout(row)
+        box.addLayout(cache_row)
+        box.addWidget(self.compare)
+        self.browse.clicked.connect(self._browse)
+        self.clear_btn.clicked.connect(lambda: self.clear())
+        self.refresh()
+
+    def target_folder(self) -> Path:
+        """The absolute folder results go to (the cache folder when the field is empty)."""
+        text = self.folder.text().strip()
+        return Path(text).expanduser().absolute() if text else stores.default_folder()
+
+    def refresh(self) -> None:
+        """Show how much the cache folder holds."""
+        from napari_sdap._napari.results import cache_usage
+
+        size, count = cache_usage(stores.default_folder())
+        self.cache.setText(f"Cache: {format_bytes(size)} in {count} result(s)")
+        self.cache.setToolTip(str(stores.default_folder()))
+        self.clear_btn.setEnabled(count > 0)
+
+    def clear(self) -> tuple[int, int]:
+        """Delete the cached results not shown in the viewer (after asking); (deleted, kept)."""
+        from napari_sdap._napari.results import cache_usage, clear_cache
+
+        size, count = cache_usage(stores.default_folder())
+        if not count or not self.confirm(f"Delete {count} cached result(s) "
+                                         f"({format_bytes(size)}) from "
+                                         f"{stores.default_folder()}? Results shown in this "
+                                         f"viewer are kept."):
+            return 0, 0
+        done = clear_cache(stores.default_folder(), self.in_use())
+        self.refresh()
+        return done
+
+    def _browse(self) -> None:
+        path = QFileDialog.getExistingDirectory(self, "Output folder", str(self.target_folder()))
+        if path:
+            self.folder.setText(path)
+
+    def ask_save_path(self, name: str) -> tuple[str, bool]:
+        """A path chosen in a save dialog ('' when cancelled); True: the dialog confirmed
+        replacing an existing file."""
+        start = str(self.target_folder() / f"{name}.tif")
+        path, kind = QFileDialog.getSaveFileName(self, "Save result as", start, _SAVE_KINDS)
+        if path and "OME-Zarr" in kind and not path.endswith(".ome.zarr"):
+            return path.removesuffix(".tif") + ".ome.zarr", False  # the dialog asked nothing
+        return path, bool(path)
+
+    def save(self, layer: Any, axes: str, path: str | None = None) -> Path | None:
+        """Save `layer` (a finished result) to `path` (a dialog when None); a `path` given here
+        never replaces an existing file."""
+        from napari_sdap._napari.results import save_result
+
+        overwrite = False
+        if path is None:
+            path, overwrite = self.ask_save_path(layer.name)
+            if not path:
+                return None
+        return save_result(layer, axes, path, overwrite=overwrite)

@@ -1,0 +1,62 @@
+"""Denoised results on disk: the cache folder's size, clearing it, and saving a result elsewhere."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+from typing import Any
+
+__all__ = ["cache_usage", "clear_cache", "result_stores", "save_result"]
+
+_SUFFIXES = (".sdap.zarr", ".sdap.ome.zarr")
+
+
+def result_stores(folder: Path) -> list[Path]:
+    """The finished result stores in `folder` (running runs' hidden temporaries left out)."""
+    if not folder.is_dir():
+        return []
+    return sorted(p for p in folder.iterdir()
+                  if p.is_dir() and p.name.endswith(_SUFFIXES) and not p.name.startswith("."))
+
+
+def _size(path: Path) -> int:
+    return sum(f.stat().st_size for f in path.rglob("*") if f.is_file())
+
+
+def cache_usage(folder: Path) -> tuple[int, int]:
+    """(bytes, number of results) held by the finished results in `folder`."""
+    stores = result_stores(folder)
+    return sum(_size(p) for p in stores), len(stores)
+
+
+def clear_cache(folder: Path, keep: set[str]) -> tuple[int, int]:
+    """Delete the finished results in `folder` except those whose path is in `keep` (still
+    shown in the viewer); returns (deleted, kept)."""
+    deleted = kept = 0
+    for p in result_stores(folder):
+        if str(p) in keep:
+            kept += 1
+            continue
+        shutil.rmtree(p, ignore_errors=True)
+        deleted += not p.exists()
+    return deleted, kept
+
+
+def save_result(layer: Any, axes: str, target: str | Path, overwrite: bool = False) -> Path:
+    """Write the data of a finished result layer to `target` (`.tif`/`.tiff` or `.ome.zarr`)
+    with its pixel sizes, units and provenance record, through the API's write path
+    (`api.writing.save_result`: temporary, moved into place when complete). Returns the
+    absolute path."""
+    from napari_sdap.api.writing import save_result as write
+    from napari_sdap.errors import OutputError
+
+    spatial = [a for a in axes if not (a == "C" and layer.rgb)]
+    scale = {a: float(v) for a, v in zip(spatial, layer.scale, strict=True)}
+    units = {a: str(u) for a, u in zip(spatial, layer.units, strict=True)
+             if str(u) not in ("pixel", "", "None") and a != "C"}
+    meta = layer.metadata.get("sdap", {})
+    if meta and not meta.get("complete", False):
+        raise OutputError(f"{layer.name!r} is not finished; wait until denoising has ended")
+    record = {k: v for k, v in meta.items() if k not in ("store", "complete")}
+    return write(layer.data, target, axes=axes, scale=scale, units=units, provenance=record,
+                 overwrite=overwrite)

@@ -1,0 +1,105 @@
+"""Labels show the current model and state; unsaved training is never dropped without asking."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from napari_sdap._napari.widget_denoise import DenoiseWidget
+from napari_sdap._napari.widget_train import TrainWidget
+from napari_sdap._napari.wording import noise_text
+
+
+def test_noise_is_described_in_plain_words():
+    white = {"correlation_x": [0.01, -0.02, 0.0, 0.0], "correlation_y": [0.02, 0.0, 0.0, 0.0],
+             "stride": 1, "mode": "bsn", "blocks": 40}
+    text, details = noise_text(white)
+    assert text.startswith("Noise: independent per pixel → plain blind-spot")
+    assert "autocorrelation" not in text and "-0.02" in details and "stride 1" in details
+    text, details = noise_text({**white, "correlation_x": [0.6, 0.2, 0.0, 0.0], "stride": 3,
+                                "mode": "sdap_e"})
+    assert "correlated over ~2 px" in text and "0.60" not in text and "0.60" in details
+
+
+def test_labels_follow_training_and_continue(make_napari_viewer, small_image, tiny, wait_idle):
+    viewer = make_napari_viewer()
+    viewer.add_image(small_image, name="cells")
+    train = tiny(TrainWidget(viewer), steps=30)
+    denoise = DenoiseWidget(viewer)
+    assert denoise.model_label.text().startswith("Model: none yet")
+    train.start()
+    assert not denoise.load_btn.isEnabled()  # no silent replacement of a training model
+    wait_idle(train)
+    assert train.outcome == "done", train.status.text()
+    steps = train.session.model.record.steps
+    for label in (train.model_label, denoise.model_label):
+        assert f"{steps} steps" in label.text() and "not saved" in label.text()
+        assert "training" not in label.text() and "untrained" not in label.text()
+    assert train.noise.text().startswith("Noise: ") and "autocorrelation" in train.noise.toolTip()
+    assert denoise.load_btn.isEnabled()
+    train.settings.steps.setValue(4)
+    train.start(resume=True)
+    wait_idle(train)
+    assert f"{steps + 4} steps" in denoise.model_label.text()
+    assert f"{steps + 4} steps" in train.model_label.text()
+
+
+def test_loading_is_refused_while_training(make_napari_viewer, small_image, tiny, tmp_path,
+                                           trained_model, wait_idle, qtbot):
+    path = trained_model.save(tmp_path / "m.safetensors")
+    viewer = make_napari_viewer()
+    viewer.add_image(small_image, name="cells")
+    train = tiny(TrainWidget(viewer), steps=5000)
+    denoise = DenoiseWidget(viewer)
+    train.start()
+    qtbot.waitUntil(lambda: train.session.model is not None, timeout=60_000)
+    training = train.session.model
+    denoise.load_model(str(path))  # e.g. from a script: refused, said in red
+    assert train.session.model is training and denoise.status.is_error
+    assert "training is running" in denoise.status.text()
+    train.stop()
+    wait_idle(train)
+
+
+def test_old_errors_clear_when_the_problem_is_gone(make_napari_viewer, small_image, tiny,
+                                                   trained_model):
+    viewer = make_napari_viewer()
+    viewer.add_image(small_image, name="small")
+    train = tiny(TrainWidget(viewer), steps=2)
+    train.settings.patch.setValue(128)
+    train.start()
+    assert train.status.is_error
+    viewer.add_image(np.tile(small_image, (3, 3)), name="big")  # another layer: a fresh start
+    assert not train.status.is_error and train.status.styleSheet() == ""
+    denoise = DenoiseWidget(viewer)
+    denoise.start()  # no model yet
+    assert denoise.status.is_error
+    denoise.session.set_model(trained_model, "test")
+    assert not denoise.status.is_error
+
+
+def test_train_asks_before_discarding_an_unsaved_model(make_napari_viewer, small_image, tiny,
+                                                       wait_idle, tmp_path):
+    viewer = make_napari_viewer()
+    viewer.add_image(small_image, name="cells")
+    train = tiny(TrainWidget(viewer), steps=3)
+    asked: list[str] = []
+    answer = [False]
+    train.confirm = lambda q: asked.append(q) or answer[0]
+    train.start()
+    wait_idle(train)
+    first = train.session.model
+    assert asked == []  # nothing to lose yet
+    train.start()  # "no": nothing happens
+    assert len(asked) == 1 and "not saved" in asked[0] and "3 steps" in asked[0]
+    assert train.worker is None and train.session.model is first
+    train.load_model(str(tmp_path / "none.safetensors"))  # loading would drop it too
+    assert len(asked) == 2 and train.session.model is first
+    answer[0] = True
+    train.start()
+    wait_idle(train)
+    assert train.session.model is not first and len(asked) == 3
+    train.save_model(str(tmp_path / "m.safetensors"))
+    assert "not saved" not in train.model_label.text()
+    train.start()  # saved: no question
+    wait_idle(train)
+    assert len(asked) == 3
