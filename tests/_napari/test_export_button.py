@@ -1,4 +1,4 @@
-"""The "Export (bioimage.io)..." button of the Train and Denoise widgets.
+"""The "Export (bioimage.io)..." button of the Train and Denoise widgets."""
 
 from __future__ import annotations
 
