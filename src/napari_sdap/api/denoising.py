@@ -46,11 +46,12 @@ def denoise(model: SDAPModel, image: Any, axes: str | None = None, *, mode: str 
         if lazy:
             raise InputError("lazy=True returns a dask array and cannot also write output=; "
                              "use one or the other")
-        run = open_denoise(model, image, output, axes, mode=mode, device=device, tile=tile,
-                           dtype=dtype, overwrite=overwrite, detail=detail, compile=compile)
-        axes_out = run.job.image.axes
-        for _ in run.steps():
-            pass
+        with open_denoise(model, image, output, axes, mode=mode, device=device, tile=tile,
+                          dtype=dtype, overwrite=overwrite, detail=detail,
+                          compile=compile) as run:
+            axes_out = run.job.image.axes
+            for _ in run.steps():
+                pass
         return run.array if run.path is None else open_image(run.path, axes_out).array
     job = make_job(model, image, axes, mode, detail)
     try:

@@ -96,9 +96,18 @@ class DenoiseRun:
         return self.sink.path
 
     def abort(self) -> None:
-        """Give up before (or instead of) running: the temporary is deleted."""
+        """Give up before (or instead of) running: the temporary is deleted. Harmless after
+        the run has committed or aborted by itself."""
         self.sink.abort()
         self.job.image.close()
+
+    def __enter__(self) -> DenoiseRun:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        """Leaving the block without a committed output (an error, Ctrl-C before or between
+        the steps) deletes the temporary."""
+        self.abort()
 
 
 def _chunks(shape: tuple[int, ...], axes: str, edge: int) -> tuple[int, ...]:
@@ -154,8 +163,8 @@ def iter_denoise_to(model: SDAPModel, image: Any, output: Any, axes: str | None 
     button, `break`) or any error removes it. Returns the output path (the generator's return
     value), None for an array target. `options` are those of `open_denoise`.
     """
-    run = open_denoise(model, image, output, axes, **options)
-    return (yield from run.steps())
+    with open_denoise(model, image, output, axes, **options) as run:
+        return (yield from run.steps())
 
 
 def save_result(data: Any, target: Any, *, axes: str, scale: dict[str, float] | None = None,

@@ -118,11 +118,11 @@ def denoise_file(task: FileTask, progress: Callable[[Any], None] | None = None) 
     """Denoise `task.input` into `task.output` (temporary file, renamed when complete)."""
     t0 = time.perf_counter()
     model = load_cached_model(task.model_path, task.model_sha256)
-    run = _open(task, model)
-    axes, shape = run.job.image.axes, run.job.image.shape
-    for step in run.steps():
-        if progress is not None:
-            progress(step)
+    with _open(task, model) as run:  # an interrupt at any point leaves no temporary
+        axes, shape = run.job.image.axes, run.job.image.shape
+        for step in run.steps():
+            if progress is not None:
+                progress(step)
     return _result(axes, shape, t0)
 
 
@@ -215,13 +215,12 @@ def assemble(task: FileTask, axis: int, scratch: str, *parts: dict[str, Any]) ->
 
     t0 = time.perf_counter()
     model = load_cached_model(task.model_path, task.model_sha256)
-    run = _open(task, model)
-    axes, shape = run.job.image.axes, run.job.image.shape
-    planes = sum(p["planes"] for p in parts)
-    if planes != shape[axis]:
-        run.abort()
-        raise RuntimeError(f"only {planes} of {shape[axis]} planes were denoised")
-    run.write_from(zarr.open_array(scratch, mode="r"), axis)
+    with _open(task, model) as run:
+        axes, shape = run.job.image.axes, run.job.image.shape
+        planes = sum(p["planes"] for p in parts)
+        if planes != shape[axis]:
+            raise RuntimeError(f"only {planes} of {shape[axis]} planes were denoised")
+        run.write_from(zarr.open_array(scratch, mode="r"), axis)
     remove_scratch(task.output)
     result = _result(axes, shape, t0 - sum(p["seconds"] for p in parts))
     result["piece_workers"] = sorted({p["worker"] for p in parts})

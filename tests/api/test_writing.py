@@ -1,0 +1,58 @@
+"""The one write path: open, run, commit; provenance; nothing left by a stop at any point."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+import zarr
+from api_helpers import gray_model_fixture  # noqa: F401 (fixture)
+
+from napari_sdap.api.provenance import SCHEMA
+from napari_sdap.api.writing import open_denoise, save_result
+
+
+def _listing(folder):
+    return sorted(p.name for p in folder.iterdir())
+
+
+def test_a_run_commits_with_one_provenance_record(tmp_path, noisy_pair, gray_model):
+    model = gray_model
+    out = tmp_path / "out.zarr"
+    with open_denoise(model, noisy_pair[1], out, "YX", front_end="cli",
+                      run={"settings": {"tile": None}}) as run:
+        assert _listing(tmp_path) != [] and not out.exists()  # only the hidden temporary
+        for _ in run.steps():
+            pass
+    rec = zarr.open_array(str(out), mode="r").attrs["napari_sdap"]["metadata"]
+    assert rec["schema"] == SCHEMA and rec["front_end"] == "cli"
+    assert rec["input"]["axes"] == "YX" and rec["input"]["shape"] == list(noisy_pair[1].shape)
+    assert rec["model"]["steps"] == model.record.steps and rec["run"]["settings"] == {"tile": None}
+    assert rec["config"]["inference"]["mode"] == rec["mode"] == run.job.mode
+    assert _listing(tmp_path) == ["out.zarr"]
+
+
+@pytest.mark.parametrize("when", ["before the steps", "between tiles"])
+def test_an_interrupt_at_any_point_leaves_nothing(tmp_path, noisy_pair, gray_model, when):
+    model = gray_model
+    image = np.concatenate([noisy_pair[1]] * 4, axis=0)  # several tiles
+    with pytest.raises(KeyboardInterrupt), \
+            open_denoise(model, image, tmp_path / "out.tif", "YX", tile=32) as run:
+        if when == "before the steps":
+            raise KeyboardInterrupt
+        for _ in run.steps():
+            raise KeyboardInterrupt
+    assert _listing(tmp_path) == []
+
+
+def test_save_result_keeps_the_record_and_refuses_to_replace(tmp_path):
+    data = np.arange(64, dtype=np.float32).reshape(8, 8)
+    path = save_result(data, tmp_path / "r.ome.zarr", axes="YX", scale={"X": 0.5, "Y": 0.5},
+                       units={"X": "micrometer", "Y": "micrometer"},
+                       provenance={"schema": SCHEMA, "mode": "bsn"})
+    group = zarr.open_group(str(path), mode="r")
+    np.testing.assert_array_equal(group["0"][:], data)
+    assert group.attrs["napari_sdap"]["metadata"]["mode"] == "bsn"
+    from napari_sdap.errors import OutputError
+
+    with pytest.raises(OutputError, match="already exists"):
+        save_result(data, path, axes="YX")
