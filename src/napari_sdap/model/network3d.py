@@ -18,9 +18,10 @@ import torch
 from torch import nn
 from torch.nn import functional as F
 
+from napari_sdap.config import NetworkConfig
 from napari_sdap.model.network import BlindSpotNet
 
-__all__ = ["ContextMaskedConv", "VolumeBlindSpotNet", "min_planes"]
+__all__ = ["ContextMaskedConv", "VolumeBlindSpotNet", "min_planes", "network_for"]
 
 
 def min_planes(context: int, step: int) -> int:
@@ -90,3 +91,11 @@ class VolumeBlindSpotNet(BlindSpotNet):
         feats = F.relu(self.head(x.reshape(n * self.planes, c, h, w)))
         feats = feats.reshape(n, self.planes * self.width, h, w)
         return self.tail(torch.cat([self.branch2(feats), self.branch3(feats)], dim=1))
+
+
+def network_for(network: NetworkConfig) -> BlindSpotNet:
+    """The (untrained) network a `NetworkConfig` describes: 2-D DBSNl or its 2.5-D variant."""
+    n = network
+    if n.dims == 3:
+        return VolumeBlindSpotNet(n.in_channels, n.width, n.blocks, n.z_context)
+    return BlindSpotNet(n.in_channels, n.out_channels, n.width, n.blocks)
