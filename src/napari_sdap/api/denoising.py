@@ -17,6 +17,7 @@ import numpy as np
 
 from napari_sdap.api.alpha import copy_alpha, rgba_axes, without_alpha
 from napari_sdap.api.sources import as_source, check_not_input
+from napari_sdap.api.volume import volume_sources
 from napari_sdap.axes import PlaneView
 from napari_sdap.errors import DeviceError, InputError, OutputError
 from napari_sdap.infer.planes import DenoiseStep, check_min_size
@@ -78,6 +79,7 @@ def _job(model: SDAPModel, image: Any, axes: str | None, mode: str,
     array, view = as_source(array, axes, model.config.channel_mode)
     rgba = rgba_axes(full.shape, axes, model.config.channel_mode)
     model._check_fits(view)
+    view = volume_sources([(array, view)], model.config.network)[0][1]  # 3-D: plane context
     mode = model.resolve_mode(mode)
     check_min_size(view, mode, model.config.inference.pd_stride)
     inputs = array_paths(source if source is not None else full)  # files the pixels come from
