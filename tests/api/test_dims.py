@@ -106,3 +106,28 @@ def test_model_files_without_the_field_load_as_2d(tmp_path):
     assert loaded.config.network.dims == 2
     np.testing.assert_array_equal(loaded.denoise(_stack(depth=3), "ZYX"),
                                   model.denoise(_stack(depth=3), "ZYX"))
+
+
+def test_cli_train_dims3_then_denoise(tmp_path, capsys):
+    import tifffile
+
+    from napari_sdap.cli import main
+
+    raw = tmp_path / "raw"
+    raw.mkdir()
+    tifffile.imwrite(raw / "stack.tif", _stack(depth=6, size=32), imagej=True,
+                     metadata={"axes": "ZYX"})
+    out = tmp_path / "m.safetensors"
+    args = ["--preset", "tiny", "--steps", "2", "--width", "8", "--blocks", "1", "--device",
+            "cpu", "--axes", "ZYX", "--stride", "1"]
+    assert main(["train", str(raw / "stack.tif"), "--model", str(out), "--dims", "3", *args]) == 0
+    assert "dims=3 along Z" in capsys.readouterr().err
+    assert load_model(out).config.network.dims == 3
+    assert main(["denoise", str(raw), "--model", str(out), "--output", str(tmp_path / "o"),
+                 "--device", "cpu"]) == 0
+    noisy = tifffile.imread(raw / "stack.tif")
+    np.testing.assert_allclose(tifffile.imread(tmp_path / "o" / "stack_sdap.tif"),
+                               load_model(out).denoise(noisy, "ZYX"), atol=1e-5)
+    assert main(["train", str(raw / "stack.tif"), "--model", str(tmp_path / "x.safetensors"),
+                 "--dims", "3", "--z-context", "3", *args]) == 2
+    assert "needs at least 7 planes along Z" in capsys.readouterr().err
