@@ -46,6 +46,17 @@ class NetworkConfig(_Strict):
     """Feature channels C of every convolution in the two branches (paper: 128)."""
     blocks: int = Field(9, ge=1, le=32)
     """Dilated residual blocks M per branch (paper: 9)."""
+    dims: Literal[2, 3] = 2
+    """2: every plane is its own image; 3: each plane is denoised with `z_context` planes on
+    either side along the `along` axis (2.5-D network, `model.network3d`). Model files from
+    before this field are 2-D."""
+    z_context: int = Field(1, ge=1, le=4)
+    """3-D only: planes of context on each side of the plane being denoised."""
+    z_step: int = Field(1, ge=1, le=8)
+    """3-D only: spacing of the context planes (above 1 when the noise is correlated along the
+    third axis: the network then never sees the planes right next to its own)."""
+    along: Literal["Z", "T"] = "Z"
+    """3-D only: the third axis: Z for z-stacks, T for time-lapses."""
 
 
 class TrainingConfig(_Strict):
@@ -148,6 +159,8 @@ class StudentConfig(_Strict):
 def wants_student(cfg: SDAPConfig) -> bool:
     """Whether training `cfg` ends with the student's distillation."""
     s = cfg.student.student
+    if cfg.network.dims == 3:  # the student is a 2-D network: 3-D models denoise with the teacher
+        return False
     return s is True or (s == "auto" and cfg.training.stride == 1)
 
 
@@ -182,6 +195,10 @@ class SDAPConfig(_Strict):
                 f"training.patch_size / training.stride must be at least 4 sub-image pixels "
                 f"(got {t.patch_size} / {t.stride}); use a patch of {4 * t.stride} or more"
             )
+        if self.network.dims == 3 and self.student.student is True:
+            raise ValueError("student=True is not available for 3-D models (network.dims=3): "
+                             "they denoise with the blind-spot network; use student='auto' or "
+                             "False")
         if self.network.in_channels != self.network.out_channels:
             raise ValueError(
                 f"network.out_channels must equal network.in_channels for denoising "

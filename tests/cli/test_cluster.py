@@ -25,6 +25,11 @@ def test_split_ranges() -> None:
     assert all(b - a <= 50 for a, b in ranges) and len(ranges) >= 4
     assert split_ranges((2, 4000, 4000), "CYX", threshold=100, workers=2) is None  # no outer axis
     assert split_ranges((1, 4000, 4000), "ZYX", threshold=100, workers=2) is None
+    # the axis of a 3-D model stays whole: another outer axis is split, or none
+    axis, _ = split_ranges((100, 5, 64, 64), "TZYX", threshold=64 * 64 * 50, workers=2,
+                           keep_whole="T")
+    assert axis == 1
+    assert split_ranges((30, 64, 64), "ZYX", threshold=100, workers=2, keep_whole="Z") is None
 
 
 def test_worker_device_outside_a_cluster() -> None:

@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from napari_sdap.api.inputs import Prepared, check_fits, check_output, prepare
+from napari_sdap.api.volume import volume_sources
 from napari_sdap.errors import DeviceError, InputError
 from napari_sdap.infer.planes import DenoiseStep, check_min_size
 
@@ -50,6 +51,9 @@ def make_job(model: SDAPModel, image: Any, axes: str | None, mode: str,
     prepared = prepare(image, axes, model.config.channel_mode, series=series)
     try:
         check_fits(model, prepared.view)
+        if model.config.network.dims == 3:  # each plane is read with its neighbours
+            prepared.view = volume_sources([(prepared.array, prepared.view)],
+                                           model.config.network)[0][1]
         mode = model.resolve_mode(mode)
         check_min_size(prepared.view, mode, model.config.inference.pd_stride)
     except BaseException:

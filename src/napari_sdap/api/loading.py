@@ -21,7 +21,7 @@ from napari_sdap.model.checks import (
     weight_layout,
 )
 from napari_sdap.model.files import invalid_meta, read_model_file
-from napari_sdap.model.network import BlindSpotNet
+from napari_sdap.model.network3d import network_for
 from napari_sdap.model.normalize import Normalization
 from napari_sdap.model.student import StudentNet
 
@@ -77,7 +77,8 @@ def _load(path: str | os.PathLike[str]) -> SDAPModel:
             raise invalid_meta(path, err, "" if key == "config" else key) from None
     config: SDAPConfig = parts["config"]
     n = config.network
-    layout = weight_layout(n.in_channels, n.out_channels, n.width, n.blocks)
+    layout = weight_layout(n.in_channels, n.out_channels, n.width, n.blocks,
+                           n.z_context if n.dims == 3 else 0)
     shape = None
     if meta.get("student") is not None:
         try:
@@ -87,7 +88,7 @@ def _load(path: str | os.PathLike[str]) -> SDAPModel:
         layout.update(student_layout(n.in_channels, shape))
     check_weights(path, tensors, layout)
     check_consistency(path, n.in_channels, parts["normalization"], parts["noise_curve"])
-    net = BlindSpotNet(n.in_channels, n.out_channels, n.width, n.blocks)
+    net = network_for(n)
     net.load_state_dict({k: v for k, v in tensors.items() if not k.startswith(STUDENT_PREFIX)},
                         strict=True)
     net.eval()

@@ -20,6 +20,7 @@ from napari_sdap.infer.refine import NoiseCurve, Refine
 from napari_sdap.model.checks import STUDENT_PREFIX
 from napari_sdap.model.files import write_model_file
 from napari_sdap.model.network import BlindSpotNet
+from napari_sdap.model.network3d import network_for
 from napari_sdap.model.normalize import Normalization
 from napari_sdap.model.student import StudentNet
 
@@ -39,6 +40,8 @@ class TrainingRecord(BaseModel):
     noise: dict[str, Any] | None = None
     """The measured noise correlation (`training.noise.NoiseEstimate` as a dict)."""
     trained_on: list[str] = Field(default_factory=list)
+    dims: str | None = None
+    """Why the network is 2-D or 3-D (`dims=` of the first training; None in older files)."""
     student_steps: int = Field(0, ge=0)
     """Distillation steps of the student (0: no student)."""
     student_losses: list[float] = Field(default_factory=list)
@@ -64,10 +67,9 @@ def _versions() -> dict[str, str]:
 
 def build_network(config: SDAPConfig, seed: int | None = None) -> BlindSpotNet:
     """A freshly initialised network for `config` (seeded: same seed, same weights)."""
-    n = config.network
     with torch.random.fork_rng(devices=[]):
         torch.manual_seed(config.seed if seed is None else seed)
-        return BlindSpotNet(n.in_channels, n.out_channels, n.width, n.blocks)
+        return network_for(config.network)
 
 
 class SDAPModel:
@@ -133,7 +135,8 @@ class SDAPModel:
         """The inference mode `mode` stands for with this model."""
         if mode == "auto":
             mode = self.config.inference.mode
-        return resolve_mode(mode, self.config.training.stride, self.student is not None)
+        return resolve_mode(mode, self.config.training.stride, self.student is not None,
+                            volume=self.config.network.dims == 3)
 
     def iter_denoise(self, image: Any, out: Any, axes: str | None = None, *, mode: str = "auto",
                      device: str = "auto", tile: int | None = None,

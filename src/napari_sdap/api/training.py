@@ -12,6 +12,7 @@ import torch
 
 from napari_sdap.api.inputs import check_fits, prepare_all
 from napari_sdap.api.model import SDAPModel
+from napari_sdap.api.volume import choose_dims, volume_sources
 from napari_sdap.config import apply_overrides, config_from_preset, wants_student
 from napari_sdap.errors import ConfigError, InputError
 from napari_sdap.model.device import resolve_device
@@ -74,8 +75,15 @@ def iter_train(image: Any, axes: str | Sequence[str | None] | None = None, *,
                preset: str = "auto", steps: int | None = None, stride: int | str = "auto",
                seed: int = 0, device: str = "auto", model: SDAPModel | None = None,
                time_budget: float | None = None, validation: float = 0.0,
+               dims: int | str = 2, along: str = "Z",
                **overrides: Any) -> Iterator[TrainProgress]:
     """Train on `image` (or a list of images), yielding a `TrainProgress` after every step.
+
+    `dims`: 2 (every plane on its own), 3 (each plane with `z_context` neighbouring planes on
+    either side along `along`, "Z" or "T"; `model.network3d`) or "auto" (3-D for stacks with
+    enough planes whose neighbouring planes share their signal; the choice and its reason go to
+    the log and `model.record.dims`). 3-D models have no student and no detail restore.
+    With `model=`, the model's own dims apply.
 
     `time_budget` (seconds of wall time for the whole call): both stages fit their step counts
     to it after timing their first steps (`TEACHER_SHARE` of it for the blind-spot teacher, the
@@ -102,7 +110,7 @@ def iter_train(image: Any, axes: str | Sequence[str | None] | None = None, *,
     try:
         yield from _train([(p.array, p.view) for p in prepared], t00, budget, preset=preset,
                           steps=steps, stride=stride, seed=seed, device=device, model=model,
-                          validation=validation, **overrides)
+                          validation=validation, dims=dims, along=along, **overrides)
     finally:
         for p in prepared:
             p.close()
@@ -110,8 +118,8 @@ def iter_train(image: Any, axes: str | Sequence[str | None] | None = None, *,
 
 def _train(sources: list[tuple[Any, Any]], t00: float, budget: float | None, *, preset: str,
            steps: int | None, stride: int | str, seed: int, device: str,
-           model: SDAPModel | None, validation: float, **overrides: Any
-           ) -> Iterator[TrainProgress]:
+           model: SDAPModel | None, validation: float, dims: int | str, along: str,
+           **overrides: Any) -> Iterator[TrainProgress]:
     view = sources[0][1]
     if stride != "auto" and (not isinstance(stride, int) or isinstance(stride, bool)):
         raise ConfigError(f"stride must be 'auto' or an integer 1..8 (got {stride!r})")
@@ -122,8 +130,15 @@ def _train(sources: list[tuple[Any, Any]], t00: float, budget: float | None, *, 
         chosen = noise.stride if noise else stride
         cfg = config_from_preset(name, view.channels, steps=steps, seed=seed, device=device,
                                  **{**_round_patch(overrides, chosen), "stride": chosen})
+        net = cfg.network
+        picked, why = choose_dims(dims, sources, along, net.z_context, net.z_step, seed)
+        log.info("%s", why)
+        cfg = config_from_preset(name, view.channels, steps=steps, seed=seed, device=device,
+                                 **{**_round_patch(overrides, chosen), "stride": chosen,
+                                    "dims": picked, "along": along})
         cfg = _with_patch(cfg, sources)
         model = SDAPModel(cfg)
+        model.record.dims = why
         model.record.noise = asdict(noise) if noise else None
         model.normalization = compute_normalization(sources, cfg.normalization, seed)
     else:
@@ -143,6 +158,7 @@ def _train(sources: list[tuple[Any, Any]], t00: float, budget: float | None, *, 
                                                         model.config.seed)
         check_fits(model, view)
     cfg = model.config
+    sources = volume_sources(sources, cfg.network)
     dev = resolve_device(device)
     validate, rows = None, None
     if validation:
@@ -206,6 +222,10 @@ def _finish(model: SDAPModel, sources: list[tuple[Any, Any]], dev: Any, start: i
     """Measure the detail restore's noise curve with the network as trained (`infer.sample`)."""
     if model.record.steps == start:
         return  # no step taken: the network (and any curve it has) is unchanged
+    if model.config.network.dims == 3:  # the curve compares the output with its own plane
+        log.info("3-D model: no noise curve is measured; it denoises with the network output "
+                 "alone (no detail restore)")
+        return
     from napari_sdap.infer.sample import measure_curve
     from napari_sdap.infer.stream import Engine, read_window
     from napari_sdap.infer.tiling import alignment, exact_halo
@@ -236,12 +256,13 @@ def _with_patch(cfg: Any, sources: list[tuple[Any, Any]]) -> Any:
 def train(image: Any, axes: str | Sequence[str | None] | None = None, *, preset: str = "auto",
           steps: int | None = None, stride: int | str = "auto", seed: int = 0, device: str = "auto",
           model: SDAPModel | None = None, time_budget: float | None = None,
-          validation: float = 0.0, **overrides: Any) -> SDAPModel:
+          validation: float = 0.0, dims: int | str = 2, along: str = "Z",
+          **overrides: Any) -> SDAPModel:
     """Train SDAP on `image` and return the model (see `iter_train` for the arguments)."""
     last = None
     for rec in iter_train(image, axes, preset=preset, steps=steps, stride=stride, seed=seed,
                           device=device, model=model, time_budget=time_budget,
-                          validation=validation, **overrides):
+                          validation=validation, dims=dims, along=along, **overrides):
         last = rec
     if last is None or last.model is None:
         raise ConfigError("training ran no step; give steps >= 1")

@@ -133,18 +133,21 @@ def _result(axes: str, shape: tuple[int, ...], t0: float) -> dict[str, Any]:
             "host": os.uname().nodename, "pid": os.getpid()}
 
 
-def split_ranges(shape: tuple[int, ...], axes: str, threshold: int,
-                 workers: int) -> tuple[int, list[tuple[int, int]]] | None:
+def split_ranges(shape: tuple[int, ...], axes: str, threshold: int, workers: int,
+                 keep_whole: str = "") -> tuple[int, list[tuple[int, int]]] | None:
     """Plane ranges along the outermost splittable axis, or None when the file stays whole.
 
     A file is split when it has more than `threshold` pixels and an outer axis (not Y, X or C,
     which carries the per-channel normalisation) of length 2 or more. It is cut into at least
-    two ranges per worker and into ranges of at most about `threshold` pixels.
+    two ranges per worker and into ranges of at most about `threshold` pixels. Axes in
+    `keep_whole` are never split (the Z or T axis of a 3-D model, whose planes need their
+    neighbours).
     """
     pixels = math.prod(shape)
     if pixels <= threshold:
         return None
-    axis = next((i for i, a in enumerate(axes) if a not in "YXC" and shape[i] > 1), None)
+    axis = next((i for i, a in enumerate(axes)
+                 if a not in "YXC" + keep_whole and shape[i] > 1), None)
     if axis is None:
         return None
     n = shape[axis]

@@ -140,6 +140,14 @@ def _training(p: argparse.ArgumentParser) -> None:
                         "(the blind-spot network alone denoises)")
     g.add_argument("--channel-mode", choices=["auto", "joint", "independent"],
                    help="channels denoised together (RGB) or independently (fluorescence)")
+    g.add_argument("--dims", default="2", choices=["2", "3", "auto"],
+                   help="2: every plane on its own; 3: each plane with its neighbouring planes "
+                        "along --along (z-stacks, time-lapses); auto: 3 for stacks of 8+ "
+                        "planes whose neighbouring planes share their signal")
+    g.add_argument("--along", default="Z", choices=["Z", "T"],
+                   help="the third axis of --dims 3: Z (z-stacks) or T (time-lapses)")
+    g.add_argument("--z-context", type=_config("network", "z_context"), metavar="N",
+                   help="--dims 3: planes of context on each side (default 1)")
 
 
 def _distribution(p: argparse.ArgumentParser) -> None:

@@ -57,6 +57,8 @@ def train_settings(args: argparse.Namespace) -> dict[str, Any]:
         settings["student"] = False
     if getattr(args, "time_budget", None) is not None:
         settings["time_budget"] = args.time_budget
+    if getattr(args, "dims", "2") != "2":  # only when given: older records stay valid
+        settings.update(dims=args.dims, along=args.along, z_context=args.z_context)
     return settings
 
 
@@ -85,18 +87,24 @@ def train_on(sources: list[Any], args: argparse.Namespace, rep: Reporter) -> Any
     overrides = {k: v for k, v in {
         "width": args.width, "blocks": args.blocks, "patch_size": args.patch_size,
         "batch_size": args.batch_size, "channel_mode": args.channel_mode,
-        "student": False if getattr(args, "no_student", False) else None}.items()
+        "student": False if getattr(args, "no_student", False) else None,
+        "z_context": getattr(args, "z_context", None)}.items()
         if v is not None}
+    dims = getattr(args, "dims", "2")
     t0 = time.perf_counter()
     progress = iter_train([s.array for s in sources], [s.axes for s in sources],
                           preset=args.preset, steps=args.steps, stride=_stride(args.stride),
                           seed=args.seed, device=args.device,
-                          time_budget=getattr(args, "time_budget", None), **overrides)
+                          time_budget=getattr(args, "time_budget", None),
+                          dims=dims if dims == "auto" else int(dims),
+                          along=getattr(args, "along", "Z"), **overrides)
     model = None
     for p in progress:
         if model is None:
             model = p.model
             rep.info(describe_noise(model.record.noise))
+            if dims != "2" and model.record.dims:
+                rep.info(model.record.dims)
             rep.info(f"training {model!r} on {len(sources)} file(s), {p.steps} steps")
             rep.start_item("training", p.steps, unit="step")
         rep.item_progress(p.step, p.steps, f"{p.stage} loss {p.loss:.4f}")

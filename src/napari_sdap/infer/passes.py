@@ -20,14 +20,22 @@ __all__ = ["FULL_RES", "MODES", "alignment", "halo", "resolve_mode", "run_mode"]
 MODES = ("student", "sdap", "sdap_e", "bsn")
 
 
-def resolve_mode(mode: str, train_stride: int, student: bool = False) -> str:
+def resolve_mode(mode: str, train_stride: int, student: bool = False,
+                 volume: bool = False) -> str:
     """`auto` -> `student` when the model has one, else `bsn` for stride-1 models, else
-    `sdap_e`; other names are checked."""
+    `sdap_e` (`sdap` for 3-D models, `volume`); other names are checked.
+
+    3-D models run `bsn` or `sdap` only: the second, full-resolution pass of `sdap_e` would need
+    the first pass's result of the neighbouring planes as its Z context."""
     if mode == "auto":
-        return "student" if student else "bsn" if train_stride == 1 else "sdap_e"
+        return ("student" if student else "bsn" if train_stride == 1 else
+                "sdap" if volume else "sdap_e")
     if mode not in MODES:
         names = ", ".join(map(repr, MODES))
         raise ConfigError(f"mode must be one of 'auto', {names} (got {mode!r})")
+    if volume and mode == "sdap_e":
+        raise ConfigError("mode 'sdap_e' is not available for 3-D models (network.dims=3); "
+                          "use mode 'sdap' or 'bsn'")
     if mode == "student" and not student:
         raise ConfigError("mode 'student' needs a model with a distilled student (train with "
                           "student=True, the default); use mode 'sdap_e', 'sdap' or 'bsn'")

@@ -52,13 +52,16 @@ def check_meta_keys(path: Path | str, meta: dict[str, Any]) -> None:
                              f"{_EDITED}")
 
 
-def weight_layout(in_channels: int, out_channels: int, width: int, blocks: int
-                  ) -> dict[str, tuple[tuple[int, ...], torch.dtype]]:
-    """Name -> (shape, dtype) of every tensor of that network, without allocating its weights."""
+def weight_layout(in_channels: int, out_channels: int, width: int, blocks: int,
+                  z_context: int = 0) -> dict[str, tuple[tuple[int, ...], torch.dtype]]:
+    """Name -> (shape, dtype) of every tensor of that network, without allocating its weights
+    (`z_context` > 0: the 3-D network with that many context planes each side)."""
     from napari_sdap.model.network import BlindSpotNet
+    from napari_sdap.model.network3d import VolumeBlindSpotNet
 
     with torch.device("meta"):
-        net = BlindSpotNet(in_channels, out_channels, width, blocks)
+        net = (VolumeBlindSpotNet(in_channels, width, blocks, z_context) if z_context else
+               BlindSpotNet(in_channels, out_channels, width, blocks))
     return {k: (tuple(v.shape), v.dtype) for k, v in net.state_dict().items()}
 
 

@@ -84,11 +84,18 @@ def learning_rate(cfg: TrainingConfig, i: int, total: int) -> float:
 
 def cyclic_loss(net: nn.Module, batch: torch.Tensor, stride: int, loss: str,
                 generator: torch.Generator | None, bf16: bool = False) -> torch.Tensor:
-    """Sum over j of the mean error between f(S_j) and S_{(j+1) mod s*s}."""
+    """Sum over j of the mean error between f(S_j) and S_{(j+1) mod s*s}.
+
+    For a network with a Z context (`network3d`, input channels = planes x C) the planes of a
+    patch share one permutation (the neighbours of a voxel stay at its own (y, x)) and the
+    targets are the centre plane's channels."""
     subs = rsg_subsample(batch, stride, generator)  # k, N, C, h, w
     k, n, c, h, w = subs.shape
     inputs = subs.reshape(k * n, c, h, w)
     targets = torch.roll(subs, shifts=-1, dims=0).reshape(k * n, c, h, w)
+    centre = getattr(net, "centre", None)
+    if centre is not None:
+        targets = targets[:, centre]
     if batch.is_cuda:
         inputs = inputs.contiguous(memory_format=torch.channels_last)
     with torch.autocast(batch.device.type, dtype=torch.bfloat16, enabled=bf16):

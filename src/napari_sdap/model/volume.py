@@ -1,0 +1,119 @@
+"""Plane access with Z (or T) context, for the 2.5-D network (`model.network3d`).
+
+`VolumeView` is a `PlaneView` whose `read` returns, for plane n, the window of n and its
+`context` neighbours `step` planes apart on either side along the volume axis, stacked on the
+channel axis: (planes * C, h, w). Everything that works plane by plane (patch sampling, exact
+tiling, streaming, writing) then works on stacks unchanged; only reading changes. Near the first
+and last plane the neighbours are mirrored (plane -1 reads plane 1), never replicated: a copy of
+the plane itself as its own neighbour would show the network the voxel it must not see.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+
+from napari_sdap.axes import PlaneView
+from napari_sdap.errors import InputError
+
+__all__ = ["VolumeView", "mirror", "plane_correlation", "volume_view"]
+
+
+def mirror(i: int, n: int) -> int:
+    """Index `i` mirrored into 0..n-1 without repeating the edge (-1 -> 1, n -> n-2)."""
+    if n == 1:
+        return 0
+    period = 2 * (n - 1)
+    i = i % period
+    return i if i < n else period - i
+
+
+@dataclass(frozen=True)
+class VolumeView(PlaneView):
+    """A `PlaneView` that reads each plane with its neighbours along array axis `axis`."""
+
+    axis: int = 0
+    context: int = 1
+    step: int = 1
+
+    @property
+    def depth(self) -> int:
+        """Planes along the volume axis."""
+        return self.shape[self.axis]
+
+    def neighbours(self, n: int) -> list[int]:
+        """Plane numbers of the window of plane `n`, first to last (n in the middle)."""
+        z = int(self.plane_position(n)[self.axis])
+        later = self.loop_axes[self.loop_axes.index(self.axis) + 1:]
+        stride = math.prod(self.shape[i] for i in later)
+        return [n + (mirror(z + i * self.step, self.depth) - z) * stride
+                for i in range(-self.context, self.context + 1)]
+
+    def read(self, array: Any, n: int, ys: slice = slice(None),
+             xs: slice = slice(None)) -> np.ndarray:
+        """The (planes * C, h, w) float32 window of plane `n` and its neighbours."""
+        return np.concatenate([PlaneView.read(self, array, m, ys, xs)
+                               for m in self.neighbours(n)], axis=0)
+
+
+def volume_view(view: PlaneView, along: str, context: int, step: int) -> VolumeView:
+    """The `VolumeView` of an image for a 3-D model; `InputError` when the image has no
+    `along` axis or too few planes along it."""
+    from napari_sdap.model.network3d import min_planes
+
+    need = min_planes(context, step)
+    if along not in view.axes:
+        other = "T" if along == "Z" else "Z"
+        hint = f" (it has {other}: use along={other!r})" if other in view.axes else ""
+        raise InputError(
+            f"a 3-D model needs a {along} axis of at least {need} planes, but the image "
+            f"({view.axes}, shape {view.shape}) has none{hint}; give axes with {along}, or use "
+            f"dims=2 (each plane on its own)")
+    axis = view.axes.index(along)
+    if view.shape[axis] < need:
+        raise InputError(
+            f"a 3-D model with z_context={context} and z_step={step} needs at least {need} "
+            f"planes along {along}, but the image ({view.axes}, shape {view.shape}) has "
+            f"{view.shape[axis]}; use dims=2, or a smaller z_context / z_step")
+    fields = {k: getattr(view, k) for k in ("shape", "axes", "joint", "loop_axes",
+                                            "channel_pos")}
+    return VolumeView(**fields, axis=axis, context=context, step=step)
+
+
+def plane_correlation(array: Any, view: PlaneView, axis: int, pairs: int = 8,
+                      crop: int = 256, seed: int = 0) -> float:
+    """How much neighbouring planes along `axis` share their signal, 0..1 (about).
+
+    Noise independent between pixels cancels out of covariances between different pixels, so
+    the covariance of a pixel with the same pixel in the next plane, divided by its covariance
+    with the pixels two to the side in its own plane, compares the signal shared along the
+    volume axis with the signal shared inside the plane: near 1 for smooth, isotropic
+    structure, near 0 when consecutive planes are unrelated.
+    """
+    rng = np.random.default_rng(seed)
+    loop = [i for i in view.loop_axes if i != axis]
+    depth = view.shape[axis]
+    h, w = view.height, view.width
+    y0, x0 = max((h - crop) // 2, 0), max((w - crop) // 2, 0)
+    ys, xs = slice(y0, y0 + min(crop, h)), slice(x0, x0 + min(crop, w))
+    along, inside = [], []
+    for _ in range(pairs):
+        z = int(rng.integers(depth - 1))
+        other = {i: int(rng.integers(view.shape[i])) for i in loop}
+        a, b = (_plane(array, view, {**other, axis: z + k}, ys, xs) for k in (0, 1))
+        a, b = a - a.mean(), b - b.mean()
+        along.append(float((a * b).mean()))
+        inside.append(float(np.mean([(p[:, 2:] * p[:, :-2]).mean() + (p[2:] * p[:-2]).mean()
+                                     for p in (a, b)])) / 2)
+    denom = float(np.mean(inside))
+    return float(np.mean(along)) / denom if denom > 0 else 0.0
+
+
+def _plane(array: Any, view: PlaneView, pos: dict[int, int], ys: slice, xs: slice
+           ) -> np.ndarray:
+    sizes = [view.shape[i] for i in view.loop_axes]
+    n = int(np.ravel_multi_index([pos[i] for i in view.loop_axes], sizes)) if sizes else 0
+    return view.read(array, n, ys, xs).mean(axis=0, dtype=np.float64)
