@@ -1,0 +1,179 @@
+"""The detail restore's noise curve and its per-model gate, from the noisy data alone.
+
+The sampled pixels (network input ``x``, output ``mu``, residual ``r = x - mu``) are split in a
+checkerboard: one half measures the noise curve, the other half chooses how much the model gives
+back (`threshold` and `strength` of `NoiseCurve`).
+
+Curve: the network output is split into 16 intensity bins (merged where they lie closer than
+half a noise std). In each bin the pixels whose local residual energy ``E`` (7 x 7, the pixel
+itself left out) is at most the bin's median are taken as flat, and the noise variance is the
+mean of their *own* ``r**2``. Choosing the pixels by their neighbours and then reading the
+pixel keeps the estimate unbiased for skewed noise (low photon counts), where a median of ``E``
+reads low; where a bin holds no flat region, detail adds to it and the restore gives back less.
+
+Gate: the restored output is ``mu + k g r`` with ``g = max(0, 1 - t s2 / E)``. For a blind-spot
+network ``mu`` and ``E`` do not depend on the pixel's own noise ``n`` (zero mean, variance
+``s2``), so neither does ``g``, and per pixel
+
+    E[(mu + k g r - y)**2] - E[(mu - y)**2] = E[(k**2 g**2 - 2 k g) r**2] + 2 k g s2
+
+(Stein's unbiased risk estimate: the only term that needs the clean ``y`` is ``E[k g r n]``,
+which is ``k g s2``). Comparing the restore with the noisy pixel instead would be biased, since
+it copies ``x``; this form is not. Summed over the held-out half it is ``k**2 A - 2 k B`` with
+``A = sum g**2 r**2`` and ``B = sum g (r**2 - s2)``: the best strength is ``k = B / A``
+(between 0 and 1) and the estimated change ``-B**2 / A``. The threshold with the largest
+estimated gain is kept; where no threshold gains (``B <= 0``), the strength is 0 and the model
+denoises with the network alone. Measurements: docs/method.md.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import numpy as np
+import torch
+import torch.nn.functional as F
+
+from napari_sdap.infer.refine import NoiseCurve, blend_gain, local_energy
+
+__all__ = ["THRESHOLDS", "choose_gate", "estimate_curve"]
+
+THRESHOLDS = (1.0, 1.25, 1.5, 2.0, 3.0, 4.0, 6.0)
+"""Thresholds tried by the gate, as multiples of the model's base threshold (at most 10)."""
+_BINS = 16
+_MIN_PIXELS = 64
+_RESOLVE = 0.5
+"""Bins closer than this many noise stds in intensity are merged."""
+_TINY = 1e-12
+_SURE = 2.0
+"""A gain counts when it exceeds this many standard errors of its estimate."""
+_ROUGH = 5
+"""Window edge of the output's local variation that marks flat pixels."""
+
+Pixels = tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]
+"""(x, mu, r**2, E) of one channel, flat arrays."""
+
+
+def _bins(mu: np.ndarray) -> list[np.ndarray]:
+    """Masks of up to 16 intensity bins (quantiles of `mu`) that hold enough pixels."""
+    edges = np.quantile(mu, np.linspace(0.0, 1.0, _BINS + 1))
+    index = np.clip(np.searchsorted(edges, mu, side="right") - 1, 0, _BINS - 1)
+    masks = [index == b for b in range(_BINS)]
+    return [m for m in masks if np.count_nonzero(m) >= _MIN_PIXELS]
+
+
+def _channel_curve(mu: np.ndarray, energy: np.ndarray) -> tuple[list[float], list[float]]:
+    """Bin medians of the output and of ``E`` (the curve the blend reads)."""
+    masks = _bins(mu) or [np.ones(mu.shape, bool)]  # too few pixels for bins: one level
+    levels = [float(np.median(mu[m])) for m in masks]
+    variance = [max(float(np.median(energy[m])), _TINY) for m in masks]
+    return _merge_unresolved(levels, variance)
+
+
+def _affine(mu: np.ndarray, r2: np.ndarray, rough: np.ndarray) -> tuple[float, float]:
+    """(a, b) of ``a * intensity + b`` fitted to the noise variance of the flat pixels of each
+    bin: those whose output varies least around them (`rough`), where the network's output is
+    the intensity and the residual is noise; the variance is the mean of their own ``r**2``."""
+    masks = _bins(mu)
+    if len(masks) < 2:
+        return 0.0, float(np.mean(r2))
+    flat = [m & (rough <= np.median(rough[m])) for m in masks]
+    a, b = np.polyfit([float(np.mean(mu[m])) for m in flat],
+                      [float(np.mean(r2[m])) for m in flat], 1)
+    return float(a), float(b)
+
+
+def _merge_unresolved(levels: list[float], variance: list[float]
+                      ) -> tuple[list[float], list[float]]:
+    """Merge neighbouring bins closer in intensity than half the noise std: the network's
+    output cannot tell such intensities apart, and a steep curve between them would turn
+    float rounding of ``mu`` into visible differences (tiles vs whole planes)."""
+    out_l: list[list[float]] = []
+    out_v: list[list[float]] = []
+    for lv, var in zip(levels, variance, strict=True):
+        if out_l and lv - out_l[-1][0] < _RESOLVE * np.sqrt(min(min(out_v[-1]), var)):
+            out_l[-1].append(lv)
+            out_v[-1].append(var)
+        else:
+            out_l.append([lv])
+            out_v.append([var])
+    return [float(np.mean(g)) for g in out_l], [float(np.mean(g)) for g in out_v]
+
+
+def choose_gate(held_out: Sequence[Sequence[Pixels]], curve: NoiseCurve,
+                noise: Sequence[Sequence[tuple[float, float]]], base: float = 1.0
+                ) -> tuple[float, float, float]:
+    """(threshold, strength, estimated change of the mean squared error per pixel, on the
+    curve's scale; negative: the restore helps) from held-out pixels listed [group][channel];
+    `noise` holds each channel's affine noise variance ``(a, b)``. See the module text."""
+    r2, energy, s2, var = [], [], [], []
+    for g, per_ch in enumerate(held_out):
+        for c, (x, m, rr, e) in enumerate(per_ch):
+            a, b = noise[g][c]
+            r2.append(rr)
+            energy.append(e)
+            s2.append(np.interp(m, curve.levels[g][c], curve.variance[g][c]))
+            var.append(np.maximum(a * x + b, 0.0))
+    tr2, te, ts2, tvar = (torch.from_numpy(np.concatenate(v).astype(np.float64))
+                          for v in (r2, energy, s2, var))
+    n = max(tr2.numel(), 1)
+    best = (base, 0.0, 0.0)
+    for factor in THRESHOLDS:
+        t = min(base * factor, 10.0)
+        gain = blend_gain(tr2, te, ts2, t)
+        a_sum = float((gain * gain * tr2).sum())
+        b_sum = float((gain * (tr2 - tvar)).sum())
+        if a_sum <= 0.0 or b_sum <= 0.0:
+            continue
+        k = min(b_sum / a_sum, 1.0)
+        each = (k * k * gain * gain - 2.0 * k * gain) * tr2 + 2.0 * k * gain * tvar
+        change = float(each.mean())
+        if change + _SURE * float(each.std()) / np.sqrt(n) < min(best[2], 0.0):
+            best = (t, k, change)
+    return best
+
+
+def _roughness(mu: torch.Tensor) -> torch.Tensor:
+    """Local variance of the output (C x h x w) over `_ROUGH` x `_ROUGH` windows."""
+    pad = _ROUGH // 2
+    m = mu[:, None]
+    box = torch.full((1, 1, _ROUGH, _ROUGH), 1.0 / _ROUGH**2)
+    mean = F.conv2d(F.pad(m, (pad,) * 4, mode="replicate"), box)
+    sq = F.conv2d(F.pad(m * m, (pad,) * 4, mode="replicate"), box)
+    return (sq - mean * mean)[:, 0]
+
+
+def estimate_curve(samples: Sequence[Sequence[tuple[np.ndarray, np.ndarray]]],
+                   threshold: float = 1.0) -> NoiseCurve:
+    """Noise curve and gate from (input, network output) pairs of C x h x w windows, listed per
+    group. Each group needs at least one pair; the local energy is computed on each whole
+    window. `threshold` is the base threshold (the lowest the gate may choose)."""
+    levels: list[list[list[float]]] = []
+    variance: list[list[list[float]]] = []
+    held_out: list[list[Pixels]] = []
+    noise: list[list[tuple[float, float]]] = []
+    for pairs in samples:
+        fit: list[list[np.ndarray]] = []
+        test: list[list[np.ndarray]] = []
+        for x, mu in pairs:
+            xt = torch.from_numpy(np.asarray(x, np.float32))
+            mt = torch.from_numpy(np.asarray(mu, np.float32))
+            r = xt - mt
+            c, h, w = mt.shape
+            energy = local_energy(r[None])[0]
+            rough = _roughness(mt)
+            even = ((np.arange(h)[:, None] + np.arange(w)[None, :]) % 2 == 0).ravel()
+            parts = [a.reshape(c, -1).numpy() for a in (xt, mt, r * r, energy, rough)]
+            fit.append([p[:, even] for p in parts])
+            test.append([p[:, ~even] for p in parts])
+        channels = fit[0][0].shape[0]
+        f = [np.concatenate([w[k] for w in fit], axis=1) for k in range(5)]
+        t = [np.concatenate([w[k] for w in test], axis=1) for k in range(5)]
+        curves = [_channel_curve(f[1][ch], f[3][ch]) for ch in range(channels)]
+        levels.append([lv for lv, _ in curves])
+        variance.append([v for _, v in curves])
+        noise.append([_affine(f[1][ch], f[2][ch], f[4][ch]) for ch in range(channels)])
+        held_out.append([(t[0][ch], t[1][ch], t[2][ch], t[3][ch]) for ch in range(channels)])
+    curve = NoiseCurve(levels=levels, variance=variance, threshold=threshold)
+    chosen, strength, _ = choose_gate(held_out, curve, noise, threshold)
+    return curve.model_copy(update={"threshold": chosen, "strength": strength})
