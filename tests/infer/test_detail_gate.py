@@ -106,7 +106,7 @@ def test_choose_gate_prefers_the_threshold_with_the_larger_estimated_gain():
     energy = np.full(n, 0.03)  # 3x the noise everywhere: a clear gain at threshold 1
     curve = NoiseCurve(levels=[[[0.0, 1.0]]], variance=[[[0.01, 0.01]]])
     held = [[(mu + 0.1, mu, r2 + 0.02, energy)]]  # residual holds detail: r2 > noise
-    t, k, change = choose_gate(held, curve, [[(0.0, 0.01)]])
+    t, k, change = choose_gate(held, curve, [[(np.array([0.0, 1.0]), np.array([0.01, 0.01]))]])
     assert t == 1.0 and 0.0 < k <= 1.0 and change < 0.0
 
 

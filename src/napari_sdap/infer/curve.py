@@ -44,6 +44,9 @@ _BINS = 16
 _MIN_PIXELS = 64
 _RESOLVE = 0.5
 """Bins closer than this many noise stds in intensity are merged."""
+_GATE_RESOLVE = 1.0
+"""The gate's curve is read at the noisy input, so it must be straight over the noise's spread:
+its bins closer than one noise std are merged."""
 _TINY = 1e-12
 _SURE = 2.0
 """A gain counts when it exceeds this many standard errors of its estimate."""
@@ -70,20 +73,37 @@ def _channel_curve(mu: np.ndarray, energy: np.ndarray) -> tuple[list[float], lis
     return _merge_unresolved(levels, variance)
 
 
-def _affine(mu: np.ndarray, r2: np.ndarray, rough: np.ndarray) -> tuple[float, float]:
-    """(a, b) of ``a * intensity + b`` fitted to the noise variance of the flat pixels of each
-    bin: those whose output varies least around them (`rough`), where the network's output is
-    the intensity and the residual is noise; the variance is the mean of their own ``r**2``."""
+def _flat_curve(mu: np.ndarray, r2: np.ndarray, rough: np.ndarray
+                ) -> tuple[np.ndarray, np.ndarray]:
+    """Noise variance against intensity for the gate: in each bin, the mean own ``r**2`` of the
+    flat half of its pixels, those whose output varies least around them (`rough`): there the
+    output is the intensity and the residual is noise. Missed detail only adds to it."""
     masks = _bins(mu)
     if len(masks) < 2:
-        return 0.0, float(np.mean(r2))
+        return np.array([0.0, 1.0]), np.full(2, max(float(np.mean(r2)), _TINY))
     flat = [m & (rough <= np.median(rough[m])) for m in masks]
-    a, b = np.polyfit([float(np.mean(mu[m])) for m in flat],
-                      [float(np.mean(r2[m])) for m in flat], 1)
-    return float(a), float(b)
+    levels = np.array([float(np.mean(mu[m])) for m in flat])
+    variance = np.array([max(float(np.mean(r2[m])), _TINY) for m in flat])
+    order = np.argsort(levels, kind="stable")
+    merged = _merge_unresolved(list(levels[order]), list(variance[order]), _GATE_RESOLVE)
+    return np.array(merged[0]), np.array(merged[1])
 
 
-def _merge_unresolved(levels: list[float], variance: list[float]
+def _linear(x: np.ndarray, levels: np.ndarray, variance: np.ndarray) -> np.ndarray:
+    """Piecewise-linear ``variance(levels)`` at `x`, extended linearly beyond both ends (never
+    below 0): its mean over the noise of ``x`` is the variance at the mean, as long as the
+    curve is locally straight (exactly so for Poisson-Gaussian noise)."""
+    out = np.interp(x, levels, variance)
+    if len(levels) >= 2:
+        for lo, hi, side in ((0, 1, x < levels[0]), (-2, -1, x > levels[-1])):
+            slope = (variance[hi] - variance[lo]) / max(levels[hi] - levels[lo], _TINY)
+            end = levels[lo] if lo == 0 else levels[hi]
+            base = variance[lo] if lo == 0 else variance[hi]
+            out = np.where(side, base + slope * (x - end), out)
+    return np.maximum(out, 0.0)
+
+
+def _merge_unresolved(levels: list[float], variance: list[float], resolve: float = _RESOLVE
                       ) -> tuple[list[float], list[float]]:
     """Merge neighbouring bins closer in intensity than half the noise std: the network's
     output cannot tell such intensities apart, and a steep curve between them would turn
@@ -91,7 +111,7 @@ def _merge_unresolved(levels: list[float], variance: list[float]
     out_l: list[list[float]] = []
     out_v: list[list[float]] = []
     for lv, var in zip(levels, variance, strict=True):
-        if out_l and lv - out_l[-1][0] < _RESOLVE * np.sqrt(min(min(out_v[-1]), var)):
+        if out_l and lv - out_l[-1][0] < resolve * np.sqrt(min(min(out_v[-1]), var)):
             out_l[-1].append(lv)
             out_v[-1].append(var)
         else:
@@ -101,19 +121,19 @@ def _merge_unresolved(levels: list[float], variance: list[float]
 
 
 def choose_gate(held_out: Sequence[Sequence[Pixels]], curve: NoiseCurve,
-                noise: Sequence[Sequence[tuple[float, float]]], base: float = 1.0
+                noise: Sequence[Sequence[tuple[np.ndarray, np.ndarray]]], base: float = 1.0
                 ) -> tuple[float, float, float]:
     """(threshold, strength, estimated change of the mean squared error per pixel, on the
     curve's scale; negative: the restore helps) from held-out pixels listed [group][channel];
-    `noise` holds each channel's affine noise variance ``(a, b)``. See the module text."""
+    `noise` holds each channel's gate curve ``(levels, variance)``. See the module text."""
     r2, energy, s2, var = [], [], [], []
     for g, per_ch in enumerate(held_out):
         for c, (x, m, rr, e) in enumerate(per_ch):
-            a, b = noise[g][c]
+            lv, nv = noise[g][c]
             r2.append(rr)
             energy.append(e)
             s2.append(np.interp(m, curve.levels[g][c], curve.variance[g][c]))
-            var.append(np.maximum(a * x + b, 0.0))
+            var.append(_linear(x, lv, nv))
     tr2, te, ts2, tvar = (torch.from_numpy(np.concatenate(v).astype(np.float64))
                           for v in (r2, energy, s2, var))
     n = max(tr2.numel(), 1)
@@ -151,7 +171,7 @@ def estimate_curve(samples: Sequence[Sequence[tuple[np.ndarray, np.ndarray]]],
     levels: list[list[list[float]]] = []
     variance: list[list[list[float]]] = []
     held_out: list[list[Pixels]] = []
-    noise: list[list[tuple[float, float]]] = []
+    noise: list[list[tuple[np.ndarray, np.ndarray]]] = []
     for pairs in samples:
         fit: list[list[np.ndarray]] = []
         test: list[list[np.ndarray]] = []
@@ -172,7 +192,7 @@ def estimate_curve(samples: Sequence[Sequence[tuple[np.ndarray, np.ndarray]]],
         curves = [_channel_curve(f[1][ch], f[3][ch]) for ch in range(channels)]
         levels.append([lv for lv, _ in curves])
         variance.append([v for _, v in curves])
-        noise.append([_affine(f[1][ch], f[2][ch], f[4][ch]) for ch in range(channels)])
+        noise.append([_flat_curve(f[1][ch], f[2][ch], f[4][ch]) for ch in range(channels)])
         held_out.append([(t[0][ch], t[1][ch], t[2][ch], t[3][ch]) for ch in range(channels)])
     curve = NoiseCurve(levels=levels, variance=variance, threshold=threshold)
     chosen, strength, _ = choose_gate(held_out, curve, noise, threshold)
