@@ -1,29 +1,30 @@
 """The detail restore's noise curve and its per-model gate, from the noisy data alone.
 
 The sampled pixels (network input ``x``, output ``mu``, residual ``r = x - mu``) are split in a
-checkerboard: one half measures the noise curve, the other half chooses how much the model gives
-back (`threshold` and `strength` of `NoiseCurve`).
+checkerboard: one half measures the curves, the other half, held out, chooses how much the
+model gives back (`threshold` and `strength` of `NoiseCurve`).
 
-Curve: the network output is split into 16 intensity bins (merged where they lie closer than
-half a noise std). In each bin the pixels whose local residual energy ``E`` (7 x 7, the pixel
-itself left out) is at most the bin's median are taken as flat, and the noise variance is the
-mean of their *own* ``r**2``. Choosing the pixels by their neighbours and then reading the
-pixel keeps the estimate unbiased for skewed noise (low photon counts), where a median of ``E``
-reads low; where a bin holds no flat region, detail adds to it and the restore gives back less.
+Curve of the blend: the output is split into 16 intensity bins (merged where they lie closer
+than half a noise std) and, in each, the median of the local residual energy ``E`` (7 x 7, the
+pixel itself left out) is the noise variance ``s2``.
 
 Gate: the restored output is ``mu + k g r`` with ``g = max(0, 1 - t s2 / E)``. For a blind-spot
-network ``mu`` and ``E`` do not depend on the pixel's own noise ``n`` (zero mean, variance
-``s2``), so neither does ``g``, and per pixel
+network ``mu``, ``E`` and ``s2(mu)`` do not depend on the pixel's own noise ``n`` (zero mean,
+variance ``v``), so neither does ``g``, and per pixel
 
-    E[(mu + k g r - y)**2] - E[(mu - y)**2] = E[(k**2 g**2 - 2 k g) r**2] + 2 k g s2
+    E[(mu + k g r - y)**2] - E[(mu - y)**2] = E[(k**2 g**2 - 2 k g) r**2] + 2 k g v
 
 (Stein's unbiased risk estimate: the only term that needs the clean ``y`` is ``E[k g r n]``,
-which is ``k g s2``). Comparing the restore with the noisy pixel instead would be biased, since
-it copies ``x``; this form is not. Summed over the held-out half it is ``k**2 A - 2 k B`` with
-``A = sum g**2 r**2`` and ``B = sum g (r**2 - s2)``: the best strength is ``k = B / A``
-(between 0 and 1) and the estimated change ``-B**2 / A``. The threshold with the largest
-estimated gain is kept; where no threshold gains (``B <= 0``), the strength is 0 and the model
-denoises with the network alone. Measurements: docs/method.md.
+which is ``k g v``). Comparing the restore with the noisy pixel instead would be biased, since
+it copies ``x``; this form is not. ``v`` is needed at the pixel's true intensity: it is read at
+``x`` itself from a second curve, the mean own ``r**2`` of the flattest half of each bin (least
+local variation of ``mu``), merged to one noise std so that it is straight over the noise's
+spread; then its mean over the noise is the variance at the true intensity (exactly so for
+Poisson-Gaussian noise, whose variance is affine in the intensity). Summed over the held-out
+half the change is ``k**2 A - 2 k B`` with ``A = sum g**2 r**2`` and ``B = sum g (r**2 - v)``:
+the best strength is ``k = B / A`` (at most 1). The threshold with the largest estimated gain
+is kept if that gain exceeds two standard errors of its estimate; otherwise the strength is 0
+and the model denoises with the network alone. Measurements: docs/method.md.
 """
 
 from __future__ import annotations

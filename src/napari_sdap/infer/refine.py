@@ -19,13 +19,13 @@ residual exceeds 5 x the local std is an outlier (a hot pixel, a cosmic ray), no
 keeps the network's output, which never saw it.
 
 The noise variance curve ``s2(intensity)`` is measured when training ends, on the training
-images (`infer.sample`, `estimate_curve`), and stored in the model so that every image, tile
-and cluster piece gets the same one: the network output over a sample of windows is split into
-16 intensity bins (merged where they lie closer than half a noise std) and, in each, the
-median of ``E`` is taken. The median ignores edges and
-texture as long as at least half of a bin is flat (where no bin is, the noise reads high and
-less is given back, never more), and unlike a median of ``|r|`` it stays right for the skewed
-noise of low photon counts. Measured gains are in docs/method.md.
+images (`infer.sample`, `infer.curve`), and stored in the model so that every image, tile and
+cluster piece gets the same one: the median of ``E`` in 16 intensity bins of the network
+output. With it the model stores a gate, ``threshold`` and ``strength`` (the output is
+``mu + strength * gain * r``), chosen on held-out pixels with an unbiased estimate of the
+restore's effect on the error (`infer.curve`): under strong noise, or where the network is
+already close to the truth, the restore gives back mostly noise and the gate turns it down or
+off. Measured gains are in docs/method.md.
 """
 
 from __future__ import annotations
