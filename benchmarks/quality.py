@@ -9,7 +9,10 @@ then denoises; PSNR/SSIM are computed against the reference on the 0-255 scale o
 - ``polyu``: one model per RGB image (joint channels);
 - ``set12`` / ``bsd68``: one model per image and synthetic noise: ``white`` (Gaussian sigma 25),
   ``pg`` (Poisson at peak 30 photons plus Gaussian sigma 3 on the 0-255 scale) and ``corr``
-  (unit white noise box-filtered 3 x 3, scaled to std 25: correlation 2/3 at lag 1, 1/3 at lag 2).
+  (unit white noise box-filtered 3 x 3, scaled to std 25: correlation 2/3 at lag 1, 1/3 at lag 2);
+- ``clip8`` / ``strong``: low-photon proxies built from clean references (`proxies.py`): 8-bit
+  frames at a peak of 6-16 photons with most dark pixels clipped at 0, and unclipped
+  Poisson-Gaussian noise at a peak of 5-10 photons.
 
 Run small on a CPU (``--crop 256 --limit 2 --steps 150``) or in full on a GPU. Results go to
 ``--out`` as JSON, CSV and a markdown summary. Example::
@@ -33,6 +36,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
+from proxies import PROXIES
 
 ROOT = Path(__file__).resolve().parents[1]
 DEFAULT_DATA = Path(os.environ.get("SDAP_DATA", ROOT.parent / "shared" / "data"))
@@ -116,11 +120,15 @@ def load_tasks(data: Path, sets: list[str], noises: list[str], limit: int | None
                     noisy = add_noise(clean, noise, seed=1000 * k + i)
                     found.append(Task(s, f"{p.stem}/{noise}", [noisy], [clean],
                                       meta={"noise": noise}))
+        elif s in PROXIES:
+            found = [Task(s, name, [noisy], [clean], meta=meta)
+                     for name, noisy, clean, meta in PROXIES[s](data, crop)]
         else:
-            raise SystemExit(f"unknown set {s!r}; choose from fmd, polyu, set12, bsd68")
+            raise SystemExit(f"unknown set {s!r}; choose from fmd, polyu, set12, bsd68, "
+                             f"{', '.join(PROXIES)}")
         if only:
             found = [t for t in found if any(o in t.name for o in only.split(","))]
-        if limit and s in ("fmd", "polyu"):
+        if limit and s in ("fmd", "polyu", *PROXIES):
             found = found[:limit]
         tasks.extend(found)
     return tasks

@@ -8,12 +8,12 @@ import torch
 from infer_nets import tiny_net
 
 from napari_sdap.axes import plane_view
+from napari_sdap.infer.curve import estimate_curve
 from napari_sdap.infer.passes import run_mode
 from napari_sdap.infer.refine import (
     NoiseCurve,
     Refine,
     apply_curve,
-    estimate_curve,
     local_energy,
     repair_outliers,
 )

@@ -97,8 +97,11 @@ class SDAPModel:
                     "output is used as is")
         state = "on" if self.config.inference.restore_detail else "off (restore_detail=False)"
         scales = [self.normalization.scale(g)[1] for g in range(len(self.normalization.low))]
-        return (f"detail restore {state}: {self.noise_curve.summary(scales)}, threshold "
-                f"{self.noise_curve.threshold:g}")
+        c = self.noise_curve
+        gate = (f"threshold {c.threshold:g}, strength {c.strength:.2f}" if c.strength > 0 else
+                f"threshold {c.threshold:g}, strength 0: no gain measured on held-out pixels, "
+                "the network output is used as is")
+        return f"detail restore {state}: {c.summary(scales)}, {gate}"
 
     def refine(self, detail: bool | None = None, mode: str | None = None) -> Refine | None:
         """The steps around the network: outlier repair, and the detail restore when on; None

@@ -19,13 +19,13 @@ residual exceeds 5 x the local std is an outlier (a hot pixel, a cosmic ray), no
 keeps the network's output, which never saw it.
 
 The noise variance curve ``s2(intensity)`` is measured when training ends, on the training
-images (`infer.sample`, `estimate_curve`), and stored in the model so that every image, tile
-and cluster piece gets the same one: the network output over a sample of windows is split into
-16 intensity bins (merged where they lie closer than half a noise std) and, in each, the
-median of ``E`` is taken. The median ignores edges and
-texture as long as at least half of a bin is flat (where no bin is, the noise reads high and
-less is given back, never more), and unlike a median of ``|r|`` it stays right for the skewed
-noise of low photon counts. Measured gains are in docs/method.md.
+images (`infer.sample`, `infer.curve`), and stored in the model so that every image, tile and
+cluster piece gets the same one: the median of ``E`` in 16 intensity bins of the network
+output. With it the model stores a gate, ``threshold`` and ``strength`` (the output is
+``mu + strength * gain * r``), chosen on held-out pixels with an unbiased estimate of the
+restore's effect on the error (`infer.curve`): under strong noise, or where the network is
+already close to the truth, the restore gives back mostly noise and the gate turns it down or
+off. Measured gains are in docs/method.md.
 """
 
 from __future__ import annotations
@@ -40,7 +40,7 @@ from pydantic import BaseModel, ConfigDict, Field, FiniteFloat, model_validator
 
 from napari_sdap.infer.tiling import DETAIL_HALO
 
-__all__ = ["KERNEL", "NoiseCurve", "Refine", "apply_curve", "estimate_curve", "local_energy",
+__all__ = ["KERNEL", "NoiseCurve", "Refine", "apply_curve", "blend_gain", "local_energy",
            "repair_outliers", "restore_weight"]
 
 KERNEL = 2 * DETAIL_HALO + 1
@@ -52,10 +52,6 @@ ISOLATED = 6.0
 8 neighbours is an isolated outlier (hot or dead pixel, cosmic ray): `repair_outliers`."""
 REPAIR_HALO = 1
 """Extra context of the outlier repair: its 3 x 3 neighbourhood."""
-_BINS = 16
-_MIN_PIXELS = 64
-_RESOLVE = 0.5
-"""Bins closer than this many noise stds in intensity are merged."""
 _TINY = 1e-12
 
 
@@ -69,6 +65,9 @@ class NoiseCurve(BaseModel):
     """[group][channel] -> noise variance (>= 0) at those intensities."""
     threshold: float = Field(1.0, ge=1.0, le=10.0)
     """Residual energy must exceed ``threshold * s2`` before any input is given back."""
+    strength: float = Field(1.0, ge=0.0, le=1.0)
+    """Scale of the gain, chosen with `threshold` on held-out pixels (`infer.curve`); 0 turns
+    the restore off for the model. Curves saved without it restore at full strength."""
 
     @model_validator(mode="after")
     def _check(self) -> NoiseCurve:
@@ -147,78 +146,32 @@ def _interp(x: torch.Tensor, levels: torch.Tensor, values: torch.Tensor) -> torc
     return (y0 + t * (y1 - y0)).reshape(n, c, h, w)
 
 
+def blend_gain(r2: torch.Tensor, energy: torch.Tensor, s2: torch.Tensor, threshold: float
+               ) -> torch.Tensor:
+    """``max(0, 1 - threshold * s2 / E)``, 0 where the pixel's own ``r**2`` marks an outlier."""
+    energy = energy.clamp_min(_TINY)
+    gain = (1.0 - threshold * s2 / energy).clamp_min(0.0)
+    lone = r2 > OUTLIER * torch.maximum(energy, s2)  # hot pixel, cosmic ray: keep mu
+    return gain.masked_fill(lone, 0.0)
+
+
 def apply_curve(x: torch.Tensor, mu: torch.Tensor, curve: NoiseCurve, groups: Sequence[int]
                 ) -> torch.Tensor:
-    """``mu + max(0, 1 - t * s2 / E) * (x - mu)`` for windows `x` (N x C x H x W) of `groups`
-    (t: the curve's `threshold`)."""
+    """``mu + k * max(0, 1 - t * s2 / E) * (x - mu)`` for windows `x` (N x C x H x W) of
+    `groups` (t, k: the curve's `threshold` and `strength`)."""
+    if curve.strength == 0.0:
+        return mu
     return mu + restore_weight(x, mu, curve, groups) * (x - mu)
 
 
 def restore_weight(x: torch.Tensor, mu: torch.Tensor, curve: NoiseCurve, groups: Sequence[int]
                    ) -> torch.Tensor:
     """Per pixel, the share of the residual ``x - mu`` that `apply_curve` gives back (0..1):
-    ``max(0, 1 - t * s2 / E)``, 0 for lone outliers."""
+    ``k * max(0, 1 - t * s2 / E)``, 0 for lone outliers (k: the curve's `strength`)."""
     levels, variance = curve.tensors(groups, x.device)
     r = x - mu
     s2 = _interp(mu, levels, variance)
-    energy = local_energy(r).clamp_min(_TINY)
-    gain = (1.0 - curve.threshold * s2 / energy).clamp_min(0.0)
-    lone = r * r > OUTLIER * torch.maximum(energy, s2)  # hot pixel, cosmic ray: keep mu
-    return gain.masked_fill(lone, 0.0)
-
-
-def _channel_curve(mu: np.ndarray, energy: np.ndarray) -> tuple[list[float], list[float]]:
-    edges = np.quantile(mu, np.linspace(0.0, 1.0, _BINS + 1))
-    index = np.clip(np.searchsorted(edges, mu, side="right") - 1, 0, _BINS - 1)
-    levels, variance = [], []
-    for b in range(_BINS):
-        inside = index == b
-        if np.count_nonzero(inside) < _MIN_PIXELS:
-            continue
-        levels.append(float(np.median(mu[inside])))
-        variance.append(max(float(np.median(energy[inside])), _TINY))
-    if not levels:  # too few pixels for bins: one level for all
-        levels, variance = [float(np.median(mu))], [max(float(np.median(energy)), _TINY)]
-    return _merge_unresolved(levels, variance)
-
-
-def _merge_unresolved(levels: list[float], variance: list[float]
-                      ) -> tuple[list[float], list[float]]:
-    """Merge neighbouring bins closer in intensity than half the noise std: the network's
-    output cannot tell such intensities apart, and a steep curve between them would turn
-    float rounding of ``mu`` into visible differences (tiles vs whole planes)."""
-    out_l: list[list[float]] = []
-    out_v: list[list[float]] = []
-    for lv, var in zip(levels, variance, strict=True):
-        if out_l and lv - out_l[-1][0] < _RESOLVE * np.sqrt(min(min(out_v[-1]), var)):
-            out_l[-1].append(lv)
-            out_v[-1].append(var)
-        else:
-            out_l.append([lv])
-            out_v.append([var])
-    return [float(np.mean(g)) for g in out_l], [float(np.mean(g)) for g in out_v]
-
-
-def estimate_curve(samples: Sequence[Sequence[tuple[np.ndarray, np.ndarray]]],
-                   threshold: float = 1.0) -> NoiseCurve:
-    """Noise curve from (input, network output) pairs of C x h x w windows, listed per group.
-
-    Each group needs at least one pair; the local energy is computed on each whole window.
-    """
-    levels: list[list[list[float]]] = []
-    variance: list[list[list[float]]] = []
-    for pairs in samples:
-        mus, energies = [], []
-        for x, mu in pairs:
-            xt, mt = torch.from_numpy(np.asarray(x, np.float32)), torch.from_numpy(
-                np.asarray(mu, np.float32))
-            mus.append(mt.reshape(mt.shape[0], -1).numpy())
-            energies.append(local_energy((xt - mt)[None])[0].reshape(mt.shape[0], -1).numpy())
-        mu_all, e_all = np.concatenate(mus, axis=1), np.concatenate(energies, axis=1)
-        curves = [_channel_curve(mu_all[c], e_all[c]) for c in range(mu_all.shape[0])]
-        levels.append([lv for lv, _ in curves])
-        variance.append([v for _, v in curves])
-    return NoiseCurve(levels=levels, variance=variance, threshold=threshold)
+    return curve.strength * blend_gain(r * r, local_energy(r), s2, curve.threshold)
 
 
 def _neighbours(x: torch.Tensor) -> torch.Tensor:

@@ -1,0 +1,203 @@
+"""The detail restore's noise curve and its per-model gate, from the noisy data alone.
+
+The sampled pixels (network input ``x``, output ``mu``, residual ``r = x - mu``) are split in a
+checkerboard: one half measures the curves, the other half, held out, chooses how much the
+model gives back (`threshold` and `strength` of `NoiseCurve`).
+
+Curve of the blend: the output is split into 16 intensity bins (merged where they lie closer
+than half a noise std) and, in each, the median of the local residual energy ``E`` (7 x 7, the
+pixel itself left out) is the noise variance ``s2``.
+
+Gate: the restored output is ``mu + k g r`` with ``g = max(0, 1 - t s2 / E)``. For a blind-spot
+network ``mu``, ``E`` and ``s2(mu)`` do not depend on the pixel's own noise ``n`` (zero mean,
+variance ``v``), so neither does ``g``, and per pixel
+
+    E[(mu + k g r - y)**2] - E[(mu - y)**2] = E[(k**2 g**2 - 2 k g) r**2] + 2 k g v
+
+(Stein's unbiased risk estimate: the only term that needs the clean ``y`` is ``E[k g r n]``,
+which is ``k g v``). Comparing the restore with the noisy pixel instead would be biased, since
+it copies ``x``; this form is not. ``v`` is needed at the pixel's true intensity: it is
+read at ``x`` itself from a second curve, the mean own ``r**2`` of the flattest quarter of each
+bin (least local variation of ``mu``), merged to one noise std so that it is straight over the
+noise's spread; then its mean over the noise is the variance at the true intensity (exactly so
+for Poisson-Gaussian noise, whose variance is affine in the intensity). Summed over the held-out
+half the change is ``k**2 A - 2 k B`` with ``A = sum g**2 r**2`` and ``B = sum g (r**2 - v)``:
+the best strength is ``k = B / A`` (at most 1). The threshold with the largest estimated gain
+is kept if that gain exceeds two standard errors of its estimate; otherwise the strength is 0
+and the model denoises with the network alone. Measurements: docs/method.md.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import numpy as np
+import torch
+import torch.nn.functional as F
+
+from napari_sdap.infer.refine import NoiseCurve, blend_gain, local_energy
+
+__all__ = ["THRESHOLDS", "choose_gate", "estimate_curve"]
+
+THRESHOLDS = (1.0, 1.25, 1.5, 2.0, 3.0, 4.0, 6.0)
+"""Thresholds tried by the gate, as multiples of the model's base threshold (at most 10)."""
+_BINS = 16
+_MIN_PIXELS = 64
+_RESOLVE = 0.5
+"""Bins closer than this many noise stds in intensity are merged."""
+_FLAT = 0.25
+"""Share of each bin, those with the least local variation of the output, taken as flat by the
+gate's curve (half read 45 % high on FMD confocal, where structure fills the bright bins)."""
+_GATE_RESOLVE = 1.0
+"""The gate's curve is read at the noisy input, so it must be straight over the noise's spread:
+its bins closer than one noise std are merged."""
+_TINY = 1e-12
+_SURE = 2.0
+"""A gain counts when it exceeds this many standard errors of its estimate."""
+_ROUGH = 5
+"""Window edge of the output's local variation that marks flat pixels."""
+
+Pixels = tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]
+"""(x, mu, r**2, E) of one channel, flat arrays."""
+
+
+def _bins(mu: np.ndarray) -> list[np.ndarray]:
+    """Masks of up to 16 intensity bins (quantiles of `mu`) that hold enough pixels."""
+    edges = np.quantile(mu, np.linspace(0.0, 1.0, _BINS + 1))
+    index = np.clip(np.searchsorted(edges, mu, side="right") - 1, 0, _BINS - 1)
+    masks = [index == b for b in range(_BINS)]
+    return [m for m in masks if np.count_nonzero(m) >= _MIN_PIXELS]
+
+
+def _channel_curve(mu: np.ndarray, energy: np.ndarray) -> tuple[list[float], list[float]]:
+    """Bin medians of the output and of ``E`` (the curve the blend reads)."""
+    masks = _bins(mu) or [np.ones(mu.shape, bool)]  # too few pixels for bins: one level
+    levels = [float(np.median(mu[m])) for m in masks]
+    variance = [max(float(np.median(energy[m])), _TINY) for m in masks]
+    return _merge_unresolved(levels, variance)
+
+
+def _flat_curve(mu: np.ndarray, r2: np.ndarray, rough: np.ndarray
+                ) -> tuple[np.ndarray, np.ndarray]:
+    """Noise variance against intensity for the gate: in each bin, the mean own ``r**2`` of the
+    flat quarter of its pixels, those whose output varies least around them (`rough`): there the
+    output is the intensity and the residual is noise. Missed detail only adds to it."""
+    masks = _bins(mu)
+    if len(masks) < 2:
+        return np.array([0.0, 1.0]), np.full(2, max(float(np.mean(r2)), _TINY))
+    flat = [m & (rough <= np.quantile(rough[m], _FLAT)) for m in masks]
+    levels = np.array([float(np.mean(mu[m])) for m in flat])
+    variance = np.array([max(float(np.mean(r2[m])), _TINY) for m in flat])
+    order = np.argsort(levels, kind="stable")
+    merged = _merge_unresolved(list(levels[order]), list(variance[order]), _GATE_RESOLVE)
+    return np.array(merged[0]), np.array(merged[1])
+
+
+def _linear(x: np.ndarray, levels: np.ndarray, variance: np.ndarray) -> np.ndarray:
+    """Piecewise-linear ``variance(levels)`` at `x`, extended linearly beyond both ends (never
+    below 0): its mean over the noise of ``x`` is the variance at the mean, as long as the
+    curve is locally straight (exactly so for Poisson-Gaussian noise)."""
+    out = np.interp(x, levels, variance)
+    if len(levels) >= 2:
+        for lo, hi, side in ((0, 1, x < levels[0]), (-2, -1, x > levels[-1])):
+            slope = (variance[hi] - variance[lo]) / max(levels[hi] - levels[lo], _TINY)
+            end = levels[lo] if lo == 0 else levels[hi]
+            base = variance[lo] if lo == 0 else variance[hi]
+            out = np.where(side, base + slope * (x - end), out)
+    return np.maximum(out, 0.0)
+
+
+def _merge_unresolved(levels: list[float], variance: list[float], resolve: float = _RESOLVE
+                      ) -> tuple[list[float], list[float]]:
+    """Merge neighbouring bins closer in intensity than half the noise std: the network's
+    output cannot tell such intensities apart, and a steep curve between them would turn
+    float rounding of ``mu`` into visible differences (tiles vs whole planes)."""
+    out_l: list[list[float]] = []
+    out_v: list[list[float]] = []
+    for lv, var in zip(levels, variance, strict=True):
+        if out_l and lv - out_l[-1][0] < resolve * np.sqrt(min(min(out_v[-1]), var)):
+            out_l[-1].append(lv)
+            out_v[-1].append(var)
+        else:
+            out_l.append([lv])
+            out_v.append([var])
+    return [float(np.mean(g)) for g in out_l], [float(np.mean(g)) for g in out_v]
+
+
+def choose_gate(held_out: Sequence[Sequence[Pixels]], curve: NoiseCurve,
+                noise: Sequence[Sequence[tuple[np.ndarray, np.ndarray]]], base: float = 1.0
+                ) -> tuple[float, float, float]:
+    """(threshold, strength, estimated change of the mean squared error per pixel, on the
+    curve's scale; negative: the restore helps) from held-out pixels listed [group][channel];
+    `noise` holds each channel's gate curve ``(levels, variance)``. See the module text."""
+    r2, energy, s2, var = [], [], [], []
+    for g, per_ch in enumerate(held_out):
+        for c, (x, m, rr, e) in enumerate(per_ch):
+            lv, nv = noise[g][c]
+            r2.append(rr)
+            energy.append(e)
+            s2.append(np.interp(m, curve.levels[g][c], curve.variance[g][c]))
+            var.append(_linear(x, lv, nv))
+    tr2, te, ts2, tvar = (torch.from_numpy(np.concatenate(v).astype(np.float64))
+                          for v in (r2, energy, s2, var))
+    n = max(tr2.numel(), 1)
+    best = (base, 0.0, 0.0)
+    for factor in THRESHOLDS:
+        t = min(base * factor, 10.0)
+        gain = blend_gain(tr2, te, ts2, t)
+        a_sum = float((gain * gain * tr2).sum())
+        b_sum = float((gain * (tr2 - tvar)).sum())
+        if a_sum <= 0.0 or b_sum <= 0.0:
+            continue
+        k = min(b_sum / a_sum, 1.0)
+        each = (k * k * gain * gain - 2.0 * k * gain) * tr2 + 2.0 * k * gain * tvar
+        change = float(each.mean())
+        if change + _SURE * float(each.std()) / np.sqrt(n) < min(best[2], 0.0):
+            best = (t, k, change)
+    return best
+
+
+def _roughness(mu: torch.Tensor) -> torch.Tensor:
+    """Local variance of the output (C x h x w) over `_ROUGH` x `_ROUGH` windows."""
+    pad = _ROUGH // 2
+    m = mu[:, None]
+    box = torch.full((1, 1, _ROUGH, _ROUGH), 1.0 / _ROUGH**2)
+    mean = F.conv2d(F.pad(m, (pad,) * 4, mode="replicate"), box)
+    sq = F.conv2d(F.pad(m * m, (pad,) * 4, mode="replicate"), box)
+    return (sq - mean * mean)[:, 0]
+
+
+def estimate_curve(samples: Sequence[Sequence[tuple[np.ndarray, np.ndarray]]],
+                   threshold: float = 1.0) -> NoiseCurve:
+    """Noise curve and gate from (input, network output) pairs of C x h x w windows, listed per
+    group. Each group needs at least one pair; the local energy is computed on each whole
+    window. `threshold` is the base threshold (the lowest the gate may choose)."""
+    levels: list[list[list[float]]] = []
+    variance: list[list[list[float]]] = []
+    held_out: list[list[Pixels]] = []
+    noise: list[list[tuple[np.ndarray, np.ndarray]]] = []
+    for pairs in samples:
+        fit: list[list[np.ndarray]] = []
+        test: list[list[np.ndarray]] = []
+        for x, mu in pairs:
+            xt = torch.from_numpy(np.asarray(x, np.float32))
+            mt = torch.from_numpy(np.asarray(mu, np.float32))
+            r = xt - mt
+            c, h, w = mt.shape
+            energy = local_energy(r[None])[0]
+            rough = _roughness(mt)
+            even = ((np.arange(h)[:, None] + np.arange(w)[None, :]) % 2 == 0).ravel()
+            parts = [a.reshape(c, -1).numpy() for a in (xt, mt, r * r, energy, rough)]
+            fit.append([p[:, even] for p in parts])
+            test.append([p[:, ~even] for p in parts])
+        channels = fit[0][0].shape[0]
+        f = [np.concatenate([w[k] for w in fit], axis=1) for k in range(5)]
+        t = [np.concatenate([w[k] for w in test], axis=1) for k in range(5)]
+        curves = [_channel_curve(f[1][ch], f[3][ch]) for ch in range(channels)]
+        levels.append([lv for lv, _ in curves])
+        variance.append([v for _, v in curves])
+        noise.append([_flat_curve(f[1][ch], f[2][ch], f[4][ch]) for ch in range(channels)])
+        held_out.append([(t[0][ch], t[1][ch], t[2][ch], t[3][ch]) for ch in range(channels)])
+    curve = NoiseCurve(levels=levels, variance=variance, threshold=threshold)
+    chosen, strength, _ = choose_gate(held_out, curve, noise, threshold)
+    return curve.model_copy(update={"threshold": chosen, "strength": strength})
