@@ -15,18 +15,17 @@ def validation_for(job: Any, fraction: float) -> tuple[float, str]:
     training and small layers train on everything.
     """
     from napari_sdap.api.devices import resolve_device
-    from napari_sdap.api.inputs import prepare_all
     from napari_sdap.api.training import validation_fits
+    from napari_sdap.axes import plane_view
     from napari_sdap.config import PRESETS
 
     if not fraction or job.model is not None:
         return 0.0, ""
     images = [job.image, *(im for im, _ in job.more)]
     axes = [job.axes, *(ax for _, ax in job.more)]
-    prepared = prepare_all(images, axes, job.overrides.get("channel_mode", "auto"))
-    views = [p.view for p in prepared]
-    for p in prepared:
-        p.close()
+    # only the plane sizes matter here: the pixels are checked once, when training prepares them
+    mode = job.overrides.get("channel_mode", "auto")
+    views = [plane_view(im.shape, ax, mode) for im, ax in zip(images, axes, strict=True)]
     preset = job.preset if job.preset != "auto" else (
         "fast" if resolve_device(job.device).type == "cpu" else "paper")
     patch = job.overrides.get("patch_size") or PRESETS[preset]["training"]["patch_size"]
