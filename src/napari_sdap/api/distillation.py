@@ -20,6 +20,7 @@ import torch
 
 from napari_sdap.api.model import SDAPModel
 from napari_sdap.infer.passes import resolve_mode
+from napari_sdap.infer.refine import Refine
 from napari_sdap.infer.stream import read_window
 from napari_sdap.infer.targets import teacher, teacher_targets
 from napari_sdap.infer.tiling import alignment, exact_halo
@@ -56,6 +57,10 @@ def distil(model: SDAPModel, sources: list[tuple[Any, Any]], device: torch.devic
     cfg = model.config.student
     mode, pd = teacher_mode(model), model.config.inference.pd_stride
     refine = model.refine()
+    if refine is not None and refine.detail:  # targets: the restore at its full strength
+        # (the gate judges the teacher's own output; a student distilled from gated targets
+        # lost 0.3-0.6 dB on FMD confocal, docs/benchmarks.md "Detail restore gate")
+        refine = Refine(refine.curve.model_copy(update={"strength": 1.0}), detail=True)
     norm = model.normalization
     t0 = time.perf_counter()
     net = model.network.to(device).eval()
