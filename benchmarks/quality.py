@@ -175,6 +175,7 @@ def run_sdap(task: Task, args: argparse.Namespace) -> tuple[dict[str, list[np.nd
                                    ("batch_size", args.batch), ("patch_size", args.patch),
                                    ("loss", args.loss), ("learning_rate", args.lr),
                                    ("pd_stride", args.pd_stride)) if v is not None}
+    overrides.update(args.set)
     stride = "auto" if args.stride == "auto" else int(args.stride)
     clock = time.process_time if args.clock == "cpu" else time.perf_counter
     t0, c0 = time.perf_counter(), clock()
@@ -316,6 +317,9 @@ def parse(argv: list[str] | None = None) -> argparse.Namespace:
     p.add_argument("--loss", choices=("l1", "l2"))
     p.add_argument("--pd-stride", type=int)
     p.add_argument("--device", default="auto")
+    p.add_argument("--set", action="append", default=[], metavar="FIELD=VALUE",
+                   help="any config field for training, e.g. --set target_flips=4 (repeatable;"
+                        " the value is read as JSON, else as text)")
     p.add_argument("--threads", type=int, help="torch CPU threads")
     p.add_argument("--seed", type=int, default=0)
     p.add_argument("--out", type=Path, default=ROOT / "benchmarks" / "results")
@@ -323,7 +327,18 @@ def parse(argv: list[str] | None = None) -> argparse.Namespace:
     args = p.parse_args(argv)
     for key in ("sets", "noises", "methods", "modes"):
         setattr(args, key, [v for v in getattr(args, key).split(",") if v])
+    args.set = dict(_field(item) for item in args.set)
     return args
+
+
+def _field(item: str) -> tuple[str, object]:
+    key, sep, text = item.partition("=")
+    if not sep or not key:
+        raise SystemExit(f"--set needs FIELD=VALUE (got {item!r})")
+    try:
+        return key, json.loads(text)
+    except json.JSONDecodeError:
+        return key, text
 
 
 def main(argv: list[str] | None = None) -> int:

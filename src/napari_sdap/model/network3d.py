@@ -89,8 +89,7 @@ class VolumeBlindSpotNet(BlindSpotNet):
             raise ValueError(f"expected {self.planes} planes x {c} channel(s) = "
                              f"{self.planes * c} input channels, got {pc}")
         feats = F.relu(self.head(x.reshape(n * self.planes, c, h, w)))
-        feats = feats.reshape(n, self.planes * self.width, h, w)
-        return self.tail(torch.cat([self.branch2(feats), self.branch3(feats)], dim=1))
+        return self.trunk(feats.reshape(n, self.planes * self.width, h, w))
 
 
 def network_for(network: NetworkConfig) -> BlindSpotNet:
