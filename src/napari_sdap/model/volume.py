@@ -19,7 +19,7 @@ import numpy as np
 from napari_sdap.axes import PlaneView
 from napari_sdap.errors import InputError
 
-__all__ = ["VolumeView", "mirror", "plane_correlation", "volume_view"]
+__all__ = ["VolumeView", "mirror", "noise_plane_correlation", "plane_correlation", "volume_view"]
 
 
 def mirror(i: int, n: int) -> int:
@@ -110,6 +110,45 @@ def plane_correlation(array: Any, view: PlaneView, axis: int, pairs: int = 8,
                                      for p in (a, b)])) / 2)
     denom = float(np.mean(inside))
     return float(np.mean(along)) / denom if denom > 0 else 0.0
+
+
+def noise_plane_correlation(array: Any, view: PlaneView, axis: int, triples: int = 8,
+                            crop: int = 128, seed: int = 0) -> float:
+    """How much the *noise* of neighbouring planes along `axis` is correlated: ~0 when it is
+    independent from plane to plane, about a / (1 + a**2) for noise mixed as n_z + a * n_(z-1).
+
+    The residual of a pixel from the mean of its 4 neighbours in its plane is mostly noise
+    (smooth signal cancels in it). Its correlation between neighbouring planes is the noise
+    correlation plus the part of the signal left in the residuals; the same correlation between
+    planes two apart keeps that signal part (planes two apart still share their structure) but
+    not the correlation of the noise of neighbouring planes. Their difference, on `triples`
+    random runs of three consecutive planes cropped to `crop` px at random places, measures the
+    noise alone. 0 for stacks of fewer than 3 planes.
+    """
+    depth = view.shape[axis]
+    if depth < 3:
+        return 0.0
+    rng = np.random.default_rng(seed)
+    loop = [i for i in view.loop_axes if i != axis]
+    h, w = view.height, view.width
+    near = far = power = 0.0
+    for _ in range(triples):
+        z = int(rng.integers(depth - 2))
+        other = {i: int(rng.integers(view.shape[i])) for i in loop}
+        y0, x0 = int(rng.integers(max(h - crop, 0) + 1)), int(rng.integers(max(w - crop, 0) + 1))
+        ys, xs = slice(y0, y0 + crop), slice(x0, x0 + crop)
+        a, b, c = (_residual(_plane(array, view, {**other, axis: z + k}, ys, xs))
+                   for k in range(3))
+        near += float((a * b).mean() + (b * c).mean()) / 2
+        far += float((a * c).mean())
+        power += float((a * a).mean() + (b * b).mean() + (c * c).mean()) / 3
+    return (near - far) / power if power > 0 else 0.0
+
+
+def _residual(p: np.ndarray) -> np.ndarray:
+    """Each inner pixel minus the mean of its 4 neighbours, centred."""
+    r = p[1:-1, 1:-1] - (p[:-2, 1:-1] + p[2:, 1:-1] + p[1:-1, :-2] + p[1:-1, 2:]) / 4
+    return r - r.mean()
 
 
 def _plane(array: Any, view: PlaneView, pos: dict[int, int], ys: slice, xs: slice

@@ -1,0 +1,49 @@
+"""`noise_plane_correlation`: the noise correlation of neighbouring planes, without the signal."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from napari_sdap.axes import plane_view
+from napari_sdap.model.volume import noise_plane_correlation
+
+
+def _smooth(depth: int = 12, size: int = 96) -> np.ndarray:
+    z, y, x = np.mgrid[0:depth, 0:size, 0:size].astype(np.float32)
+    return np.sin(x / 4.0 + z / 6.0) * np.cos(y / 5.0)
+
+
+def _measure(stack: np.ndarray, axes: str = "ZYX", along: str = "Z", seed: int = 0) -> float:
+    view = plane_view(stack.shape, axes)
+    return noise_plane_correlation(stack, view, view.axes.index(along), seed=seed)
+
+
+@pytest.mark.parametrize("sigma", [0.05, 0.3])
+def test_independent_noise_reads_zero(sigma):
+    noise = np.random.default_rng(1).normal(0, sigma, _smooth().shape)
+    assert abs(_measure(_smooth() + noise)) < 0.03
+
+
+@pytest.mark.parametrize(("mix", "low"), [(0.6, 0.35), (0.3, 0.2)])
+def test_noise_mixed_between_planes_reads_its_correlation(mix, low):
+    n = np.random.default_rng(2).normal(0, 0.2, _smooth().shape)
+    mixed = n.copy()
+    mixed[1:] += mix * n[:-1]  # n_z + mix * n_(z-1): correlation mix / (1 + mix**2)
+    value = _measure(_smooth() + mixed)
+    assert low < value < mix / (1 + mix**2) + 0.05
+
+
+def test_other_axes_and_the_time_axis():
+    rng = np.random.default_rng(3)
+    n = rng.normal(0, 0.2, (3, 8, 64, 64))  # T Z Y X, noise mixed along T only
+    stack = n.copy()
+    stack[:, 1:] += 0.6 * n[:, :-1]
+    mixed_t = np.swapaxes(stack, 0, 1)  # now mixed along axis 0 = T of "TZYX"
+    assert _measure(mixed_t, "TZYX", "T") > 0.3
+    assert abs(_measure(mixed_t, "TZYX", "Z")) < 0.05
+
+
+def test_stacks_of_fewer_than_three_planes_and_flat_planes():
+    assert _measure(np.random.default_rng(0).random((2, 32, 32))) == 0.0
+    assert _measure(np.ones((5, 32, 32), np.float32)) == 0.0
