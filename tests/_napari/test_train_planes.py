@@ -84,6 +84,26 @@ def test_3d_refused_without_planes_auto_falls_back(make_napari_viewer, small_ima
     model = train.session.model
     assert model.config.network.dims == 2 and model.record.dims.startswith("dims=auto chose 2-D")
     assert train.planes.text().startswith("Stack planes: each on its own (2-D). Why: dims=auto")
+    planes.dims.setCurrentText("with neighbouring planes (3-D)")  # Continue: the model's own
+    train.start(resume=True)
+    wait_idle(train)
+    assert train.outcome == "done", train.status.text()
+    assert train.session.model is model and model.record.steps == 4
+
+
+def test_continuing_a_3d_model_needs_its_planes(make_napari_viewer, tiny, small_image):
+    import napari_sdap
+
+    viewer = make_napari_viewer()
+    viewer.add_image(small_image, name="flat")
+    train = tiny(TrainWidget(viewer), steps=2)
+    model = napari_sdap.train(_stack(depth=5), "ZYX", preset="tiny", steps=1, dims=3, stride=1,
+                              z_context=2, width=8, blocks=1, batch_size=2, patch_size=16)
+    train.session.set_model(model, "zs", saved=True)
+    train.start(resume=True)
+    assert train.worker is None and model.record.steps == 1
+    assert "needs a Z axis of at least 5 planes" in train.status.text()
+    assert "the model is 3-D" in train.status.text()
 
 
 def test_along_follows_the_layer_axes(make_napari_viewer):

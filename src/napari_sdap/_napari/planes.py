@@ -9,7 +9,7 @@ from qtpy.QtWidgets import QComboBox, QSpinBox
 
 from napari_sdap.errors import InputError
 
-__all__ = ["CHOICES", "PlaneChoice", "check_layers", "check_planes"]
+__all__ = ["CHOICES", "PlaneChoice", "check_layers", "check_planes", "model_planes"]
 
 CHOICES: list[tuple[str, int | str]] = [
     ("each plane on its own (2-D)", 2),
@@ -79,26 +79,34 @@ def check_planes(name: str, axes: str, shape: tuple[int, ...], values: dict[str,
     """Refuse 3-D training of a layer without the axis or with too few planes along it.
 
     Only the shape is read. "decide automatically" is never refused (it then trains 2-D), and
-    the Z step is left to training (it may need more planes when the noise of neighbouring
-    planes is correlated; training then says how many)."""
+    the Z step, unless given, is left to training (it may need more planes when the noise of
+    neighbouring planes is correlated; training then says how many)."""
     if values.get("dims") != 3:
         return
-    along, context = values["along"], values["z_context"]
-    need = 2 * context + 1
-    fix = ("choose 'each plane on its own (2-D)' under Advanced > stack planes, or fewer "
-           "planes each side")
+    along, context, step = values["along"], values["z_context"], values.get("z_step", 1)
+    need = 2 * context * step + 1
+    fix = values.get("fix", "choose 'each plane on its own (2-D)' under Advanced > stack planes")
     if along not in axes:
         other = "T" if along == "Z" else "Z"
         hint = f" (it has {other}: choose along {other})" if other in axes else ""
         raise InputError(
             f"3-D training needs a {along} axis of at least {need} planes, but layer {name!r} "
-            f"(axes {axes}, shape {tuple(shape)}) has none{hint}; set the axes field, or "
-            f"choose 'each plane on its own (2-D)' under Advanced > stack planes")
+            f"(axes {axes}, shape {tuple(shape)}) has none{hint}; set the axes field, or {fix}")
     size = shape[axes.index(along)]
     if size < need:
+        apart = f", {step} planes apart," if step > 1 else ""
         raise InputError(
-            f"3-D training with {context} plane(s) each side needs at least {need} planes along "
-            f"{along}, but layer {name!r} (axes {axes}, shape {tuple(shape)}) has {size}; {fix}")
+            f"3-D training with {context} plane(s) each side{apart} needs at least {need} "
+            f"planes along {along}, but layer {name!r} (axes {axes}, shape {tuple(shape)}) has "
+            f"{size}; {fix}" + ("" if "fix" in values else ", or fewer planes each side"))
+
+
+def model_planes(model: Any) -> dict[str, Any]:
+    """The planes `model` reads (to check the layers it continues training on)."""
+    n = model.config.network
+    return {"dims": n.dims, "along": n.along, "z_context": n.z_context, "z_step": n.z_step,
+            "fix": "the model is 3-D: continue it on a stack with enough planes, or press "
+                   "Train for a new model"}
 
 
 def check_layers(layer: Any, view: Any, more: list[Any], values: dict[str, Any]) -> None:

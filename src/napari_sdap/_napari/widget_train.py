@@ -31,7 +31,7 @@ from napari_sdap._napari.layer_list import LayerChecklist
 from napari_sdap._napari.layers import check_layer, layer_axes, level0, preview_target
 from napari_sdap._napari.loss_plot import LossPlot
 from napari_sdap._napari.model_files import ModelLoading
-from napari_sdap._napari.planes import check_layers
+from napari_sdap._napari.planes import check_layers, model_planes
 from napari_sdap._napari.session import model_file_dialog, session_for
 from napari_sdap._napari.train_settings import TrainSettings
 from napari_sdap._napari.validation import validation_for
@@ -162,7 +162,7 @@ class TrainWidget(ModelLoading, StopOnClose, QWidget):
         self.settings.update_memory(channels=level0(layer).shape[-1] if rgb else 1)
         self.status.clear_error(_READY)
 
-    def _validate(self, layer: Any) -> str:
+    def _validate(self, layer: Any, model: Any = None) -> str:
         from napari_sdap.axes import plane_view
 
         check_layer(layer)
@@ -173,7 +173,8 @@ class TrainWidget(ModelLoading, StopOnClose, QWidget):
             raise InputError(f"patch size {patch} is larger than the image plane "
                              f"{view.height}x{view.width} of {layer.name!r}; use a patch of at "
                              f"most {min(view.height, view.width)} or 'auto'")
-        check_layers(layer, view, self.more.checked_layers(), self.settings.values()["overrides"])
+        planes = model_planes(model) if model else self.settings.values()["overrides"]
+        check_layers(layer, view, self.more.checked_layers(), planes)
         return axes
 
     # ---------------------------------------------------------------- running
@@ -185,7 +186,7 @@ class TrainWidget(ModelLoading, StopOnClose, QWidget):
             return
         try:
             layer = self.picker.layer()
-            axes = self._validate(layer)
+            axes = self._validate(layer, self.session.model if resume else None)
             s = self.settings.values()
             if resume and self.session.model is None:
                 raise InputError("no model to continue; press Train first or load a model")
