@@ -32,7 +32,7 @@ from napari_sdap._napari.layers import check_layer, layer_axes, level0, preview_
 from napari_sdap._napari.loss_plot import LossPlot
 from napari_sdap._napari.model_files import ModelLoading
 from napari_sdap._napari.planes import check_layers, model_planes
-from napari_sdap._napari.session import model_file_dialog, session_for
+from napari_sdap._napari.session import session_for
 from napari_sdap._napari.train_settings import TrainSettings
 from napari_sdap._napari.validation import validation_for
 from napari_sdap._napari.wording import model_text, noise_text, planes_text
@@ -291,18 +291,3 @@ class TrainWidget(ModelLoading, StopOnClose, QWidget):
             else None
         self.job.preview = preview_target(self.viewer, layer, self.job.axes) \
             if self.preview.isChecked() and layer is not None else None
-
-    # ---------------------------------------------------------------- files
-    def save_model(self, path: str | None = None) -> None:
-        """Save the current model (file dialog unless `path` is given).
-
-        The save dialog asks before replacing a file, so a file chosen there is replaced; a
-        `path` given here never replaces an existing file."""
-        confirmed = not path
-        path = path or model_file_dialog(self, save=True)
-        if self.session.model is None or not path:
-            return
-        try:
-            self.status.info(f"model saved to {self.session.save(path, overwrite=confirmed)}")
-        except Exception as err:
-            report_error(err, self.status)
