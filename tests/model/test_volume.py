@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
+from synthetic import correlated_noise
 
 from napari_sdap.axes import plane_view
 from napari_sdap.model.volume import noise_plane_correlation
@@ -32,6 +33,15 @@ def test_noise_mixed_between_planes_reads_its_correlation(mix, low):
     mixed[1:] += mix * n[:-1]  # n_z + mix * n_(z-1): correlation mix / (1 + mix**2)
     value = _measure(_smooth() + mixed)
     assert low < value < mix / (1 + mix**2) + 0.05
+
+
+@pytest.mark.parametrize("k", [2, 3])
+def test_spatially_correlated_noise_reads_only_its_plane_to_plane_part(k):
+    n = correlated_noise(_smooth().shape, 0.1, seed=5, k=k)  # k x k box-filtered noise
+    assert abs(_measure(_smooth() + n)) < 0.05
+    mixed = n.copy()
+    mixed[1:] += 0.3 * n[:-1]
+    assert _measure(_smooth() + mixed) > 0.2
 
 
 def test_other_axes_and_the_time_axis():
