@@ -71,3 +71,12 @@ def test_fine_structure_in_part_of_the_image_is_not_read_as_noise():
     whole = np.zeros_like(stack)
     whole[:, :40, :40] = stack[:, :40, :40]
     assert _measure(whole) > 0.4  # the corner alone reads as correlated
+
+
+def test_flat_and_non_finite_blocks_are_left_out():
+    n = np.random.default_rng(6).normal(0, 0.2, _smooth().shape)
+    mixed = _smooth() + n
+    mixed[1:] += 0.6 * n[:-1]
+    mixed[:, :64] = 1.0  # clipped half
+    mixed[:, 70, 70] = np.nan
+    assert 0.35 < _measure(mixed) < 0.5

@@ -144,8 +144,9 @@ def noise_plane_correlation(array: Any, view: PlaneView, axis: int, triples: int
                    for k in range(3))
         near = ((p * q).mean(axis=1) + (q * r).mean(axis=1)) / 2
         power = ((p * p).mean(axis=1) + (q * q).mean(axis=1) + (r * r).mean(axis=1)) / 3
-        keep = power > 0  # flat blocks (e.g. clipped or empty) say nothing
-        values.append((near[keep] - (p * r).mean(axis=1)[keep]) / power[keep])
+        with np.errstate(divide="ignore", invalid="ignore"):
+            value = (near - (p * r).mean(axis=1)) / power
+        values.append(value[np.isfinite(value)])  # flat (clipped, empty) blocks say nothing
     found = np.concatenate(values)
     return float(np.median(found)) if found.size else 0.0
 
