@@ -5,7 +5,8 @@ from __future__ import annotations
 from qtpy.QtWidgets import QApplication, QLabel, QWidget
 from superqt import QCollapsible
 
-ADVANCED = ("patch size", "stride", "width", "blocks", "batch", "seed")
+ADVANCED = ("patch size", "stride", "width", "blocks", "batch", "seed", "stack planes", "along",
+            "planes each side")
 
 
 def _collapsed(label: QLabel, top: QWidget) -> bool:

@@ -37,7 +37,8 @@ def test_dims3_trains_a_volume_model_and_records_it(tmp_path, caplog):
     assert isinstance(model.network, VolumeBlindSpotNet)
     n = model.config.network
     assert (n.dims, n.z_context, n.along) == (3, 1, "Z")
-    assert model.record.dims == "dims=3 along Z" and "dims=3 along Z" in caplog.text
+    assert model.record.dims.startswith("dims=3 along Z, z_step=1")
+    assert "dims=3 along Z" in caplog.text
     assert model.student is None and model.noise_curve is None
     assert model.resolve_mode() == "sdap"
     with pytest.raises(ConfigError, match="sdap_e"):

@@ -1,4 +1,5 @@
-"""Loading a model file in either panel, never dropping unsaved training without asking."""
+"""Loading a model file in either panel, never dropping unsaved training without asking; saving
+the current model."""
 
 from __future__ import annotations
 
@@ -46,3 +47,20 @@ class ModelLoading:
             report_error(err, self.status)
             return
         self.status.info(f"loaded {path}")
+
+    def save_model(self, path: str | None = None) -> None:
+        """Save the current model (file dialog unless `path` is given).
+
+        The save dialog asks before replacing a file, so a file chosen there is replaced; a
+        `path` given here never replaces an existing file."""
+        from napari_sdap._napari.controls import report_error
+        from napari_sdap._napari.session import model_file_dialog
+
+        confirmed = not path
+        path = path or model_file_dialog(self, save=True)
+        if self.session.model is None or not path:
+            return
+        try:
+            self.status.info(f"model saved to {self.session.save(path, overwrite=confirmed)}")
+        except Exception as err:
+            report_error(err, self.status)

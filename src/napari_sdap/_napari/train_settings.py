@@ -1,5 +1,6 @@
 """The settings form of the Train widget: preset, steps, student, device in view; patch, stride,
-network size, batch, seed and validation under a collapsed Advanced section."""
+network size, batch, seed, validation and stack planes (2-D or 3-D) under a collapsed Advanced
+section."""
 
 from __future__ import annotations
 
@@ -9,6 +10,7 @@ from qtpy.QtWidgets import QCheckBox, QComboBox, QDoubleSpinBox, QFormLayout, QV
 
 from napari_sdap._napari.controls import StatusLabel, advanced_section, auto_spin, spin_value
 from napari_sdap._napari.devices import device_choices, format_bytes
+from napari_sdap._napari.planes import PlaneChoice
 from napari_sdap.config import PRESETS, describe_presets
 
 __all__ = ["TrainSettings"]
@@ -53,10 +55,11 @@ class TrainSettings(QWidget):
         self.device.addItems(device_choices())
         self.device.setToolTip("Compute device; auto picks the first GPU, else the CPU")
         self.memory = StatusLabel(lines=1)
+        self.planes = PlaneChoice()
         self.advanced = advanced_section([
             ("patch size", self.patch), ("stride", self.stride), ("width", self.width_),
             ("blocks", self.blocks), ("batch", self.batch), ("seed", self.seed),
-            ("validation", self.validation)])
+            ("validation", self.validation), *self.planes.rows()])
         form = QFormLayout()
         form.setContentsMargins(0, 0, 0, 0)
         form.setVerticalSpacing(4)
@@ -76,7 +79,8 @@ class TrainSettings(QWidget):
         self.update_memory()
 
     def values(self) -> dict[str, Any]:
-        """Arguments for `TrainJob`: preset, steps, stride, seed, device and config overrides."""
+        """Arguments for `TrainJob`: preset, steps, stride, seed, device and config overrides
+        (with dims, along and z_context unless each plane is trained on its own)."""
         over = {k: spin_value(w) for k, w in (("patch_size", self.patch), ("width", self.width_),
                                                ("blocks", self.blocks), ("batch_size", self.batch))}
         stride = self.stride.currentText()
@@ -85,7 +89,8 @@ class TrainSettings(QWidget):
                 "seed": self.seed.value(), "device": self.device.currentText(),
                 "validation": self.validation.value(),
                 "overrides": {**{k: v for k, v in over.items() if v is not None},
-                              **({} if self.student.isChecked() else {"student": False})}}
+                              **({} if self.student.isChecked() else {"student": False}),
+                              **self.planes.values()}}
 
     def update_memory(self, *_: Any, channels: int = 1) -> None:
         """Show the estimated training memory next to what the chosen device has free."""

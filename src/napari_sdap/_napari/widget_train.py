@@ -31,10 +31,11 @@ from napari_sdap._napari.layer_list import LayerChecklist
 from napari_sdap._napari.layers import check_layer, layer_axes, level0, preview_target
 from napari_sdap._napari.loss_plot import LossPlot
 from napari_sdap._napari.model_files import ModelLoading
-from napari_sdap._napari.session import model_file_dialog, session_for
+from napari_sdap._napari.planes import check_layers, model_planes
+from napari_sdap._napari.session import session_for
 from napari_sdap._napari.train_settings import TrainSettings
 from napari_sdap._napari.validation import validation_for
-from napari_sdap._napari.wording import model_text, noise_text
+from napari_sdap._napari.wording import model_text, noise_text, planes_text
 from napari_sdap._napari.workers import Notice, Preview, TrainJob, train_steps
 from napari_sdap.errors import InputError
 
@@ -76,6 +77,8 @@ class TrainWidget(ModelLoading, StopOnClose, QWidget):
         self.preview.setChecked(True)
         self.model_label = WrapLabel()
         self.noise = WrapLabel("Noise: measured when training starts")
+        self.planes = WrapLabel()  # 2-D or 3-D and why: for 3-D models and automatic choices
+        self.planes.hide()
         self.status = StatusLabel(_READY)
         self.progress = QProgressBar()
         self.plot = LossPlot()
@@ -111,6 +114,7 @@ class TrainWidget(ModelLoading, StopOnClose, QWidget):
         box.addWidget(self.plot)
         box.addWidget(self.model_label)
         box.addWidget(self.noise)
+        box.addWidget(self.planes)
         row = QHBoxLayout()
         for b in (self.save_btn, self.load_btn, self.export_btn):
             row.addWidget(b)
@@ -125,6 +129,7 @@ class TrainWidget(ModelLoading, StopOnClose, QWidget):
         self.save_btn.clicked.connect(lambda: self.save_model())
         self.load_btn.clicked.connect(lambda: self.load_model())
         self.axes.textEdited.connect(lambda *_: self.status.clear_error(_READY))
+        self.axes.textChanged.connect(self.settings.planes.set_axes)
         self.session.model_changed.connect(self._on_model)
         self.session.state_changed.connect(self._show_model)
         self.viewer.dims.events.current_step.connect(self._update_preview_target)
@@ -143,6 +148,10 @@ class TrainWidget(ModelLoading, StopOnClose, QWidget):
             text, details = noise_text(model.record.noise)
             self.noise.setText(text)
             self.noise.setToolTip(details)
+            text, details = planes_text(model)
+            self.planes.setText(text)
+            self.planes.setToolTip(details)
+        self.planes.setVisible(model is not None and bool(self.planes.text()))
         self._sync_buttons()
 
     # ---------------------------------------------------------------- settings
@@ -153,7 +162,7 @@ class TrainWidget(ModelLoading, StopOnClose, QWidget):
         self.settings.update_memory(channels=level0(layer).shape[-1] if rgb else 1)
         self.status.clear_error(_READY)
 
-    def _validate(self, layer: Any) -> str:
+    def _validate(self, layer: Any, model: Any = None) -> str:
         from napari_sdap.axes import plane_view
 
         check_layer(layer)
@@ -164,6 +173,8 @@ class TrainWidget(ModelLoading, StopOnClose, QWidget):
             raise InputError(f"patch size {patch} is larger than the image plane "
                              f"{view.height}x{view.width} of {layer.name!r}; use a patch of at "
                              f"most {min(view.height, view.width)} or 'auto'")
+        planes = model_planes(model) if model else self.settings.values()["overrides"]
+        check_layers(layer, view, self.more.checked_layers(), planes)
         return axes
 
     # ---------------------------------------------------------------- running
@@ -175,7 +186,7 @@ class TrainWidget(ModelLoading, StopOnClose, QWidget):
             return
         try:
             layer = self.picker.layer()
-            axes = self._validate(layer)
+            axes = self._validate(layer, self.session.model if resume else None)
             s = self.settings.values()
             if resume and self.session.model is None:
                 raise InputError("no model to continue; press Train first or load a model")
@@ -280,18 +291,3 @@ class TrainWidget(ModelLoading, StopOnClose, QWidget):
             else None
         self.job.preview = preview_target(self.viewer, layer, self.job.axes) \
             if self.preview.isChecked() and layer is not None else None
-
-    # ---------------------------------------------------------------- files
-    def save_model(self, path: str | None = None) -> None:
-        """Save the current model (file dialog unless `path` is given).
-
-        The save dialog asks before replacing a file, so a file chosen there is replaced; a
-        `path` given here never replaces an existing file."""
-        confirmed = not path
-        path = path or model_file_dialog(self, save=True)
-        if self.session.model is None or not path:
-            return
-        try:
-            self.status.info(f"model saved to {self.session.save(path, overwrite=confirmed)}")
-        except Exception as err:
-            report_error(err, self.status)

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from typing import Any
 
-__all__ = ["model_text", "noise_text"]
+__all__ = ["model_text", "noise_text", "planes_text"]
 
 
 def noise_text(noise: Any) -> tuple[str, str]:
@@ -27,6 +27,21 @@ def noise_text(noise: Any) -> tuple[str, str]:
     return text + " (details…)", est.summary()
 
 
+def planes_text(model: Any) -> tuple[str, str]:
+    """How `model` treats the planes of a stack and why (its record's `dims`); no text for a
+    model trained 2-D without being asked to choose (the default) or from an older file."""
+    n, why = model.config.network, model.record.dims or ""
+    if n.dims == 2 and not why.startswith("dims=auto"):
+        return "", why
+    if n.dims == 2:
+        head = "Stack planes: each on its own (2-D)"
+    else:
+        each = f"{n.z_context} plane{'s' if n.z_context > 1 else ''}"
+        apart = f", {n.z_step} planes apart" if n.z_step > 1 else ""
+        head = f"Stack planes: 3-D, with {each} on each side along {n.along}{apart}"
+    return f"{head}. Why: {why}" if why else head, why
+
+
 def model_text(session: Any) -> tuple[str, str]:
     """The current model of `session` and its state, e.g. ``Model: 30 steps, trained on cells``."""
     m = session.model
@@ -36,6 +51,8 @@ def model_text(session: Any) -> tuple[str, str]:
     kind = "plain blind-spot" if m.config.training.stride == 1 else \
         f"sub-sampled blind-spot (stride {m.config.training.stride})"
     parts = [f"{r.steps} steps" if r.steps else "untrained", kind]
+    if m.config.network.dims == 3:
+        parts.append(f"3-D along {m.config.network.along}")
     if r.student_steps:
         parts.append("with fast student")
     state = "training…" if session.training else ("denoising…" if session.denoising else "")

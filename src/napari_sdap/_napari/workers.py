@@ -132,8 +132,7 @@ def _preview(model: Any, job: TrainJob, step: int) -> Preview | Notice | None:
     if target is None:
         return None
     try:
-        region = np.asarray(job.image[target.index])
-        out = model.denoise(region, target.axes, device=job.device)
+        out = _denoise_target(model, job, target)
     except Exception as err:  # e.g. a crop too small, or no memory left: training goes on
         msg = (f"training preview skipped and turned off ({failure_message(err, 'the preview')});"
                f" training goes on")
@@ -145,6 +144,21 @@ def _preview(model: Any, job: TrainJob, step: int) -> Preview | Notice | None:
     if target.channel is not None:
         out = np.take(out, target.channel, axis=target.axes.index("C"))
     return Preview(data=out, target=target, step=step)
+
+
+def _denoise_target(model: Any, job: TrainJob, target: PreviewTarget) -> np.ndarray:
+    """The model's output on the previewed region; a 3-D model reads the planes around it (as
+    many as it needs, at least those its plane sees, so the result is that of the whole stack)."""
+    n = model.config.network
+    if n.dims != 3 or n.along not in job.axes:
+        return model.denoise(np.asarray(job.image[target.index]), target.axes, device=job.device)
+    k = job.axes.index(n.along)
+    z, depth, span = target.index[k], job.image.shape[k], n.z_context * n.z_step
+    lo = max(0, min(z - span, depth - (2 * span + 1)))
+    index = (*target.index[:k], slice(lo, min(depth, lo + 2 * span + 1)), *target.index[k + 1:])
+    axes = "".join(a for a, ix in zip(job.axes, index, strict=True) if isinstance(ix, slice))
+    out = model.denoise(np.asarray(job.image[index]), axes, device=job.device)
+    return np.take(out, z - lo, axis=axes.index(n.along))
 
 
 @reported("training")

@@ -12,7 +12,7 @@ import torch
 
 from napari_sdap.api.inputs import check_fits, prepare_all
 from napari_sdap.api.model import SDAPModel
-from napari_sdap.api.volume import choose_dims, volume_sources
+from napari_sdap.api.volume import choose_volume, volume_sources
 from napari_sdap.config import apply_overrides, config_from_preset, wants_student
 from napari_sdap.errors import ConfigError, InputError
 from napari_sdap.model.device import resolve_device
@@ -82,7 +82,9 @@ def iter_train(image: Any, axes: str | Sequence[str | None] | None = None, *,
     `dims`: 2 (every plane on its own), 3 (each plane with `z_context` neighbouring planes on
     either side along `along`, "Z" or "T"; `model.network3d`) or "auto" (3-D for stacks with
     enough planes whose neighbouring planes share their signal; the choice and its reason go to
-    the log and `model.record.dims`). 3-D models have no student and no detail restore.
+    the log and `model.record.dims`). 3-D models have no student and no detail restore; without
+    a given `z_step` they read planes two apart when the noise of neighbouring planes is
+    correlated (`api.volume.choose_volume`).
     With `model=`, the model's own dims apply.
 
     `time_budget` (seconds of wall time for the whole call): both stages fit their step counts
@@ -131,11 +133,12 @@ def _train(sources: list[tuple[Any, Any]], t00: float, budget: float | None, *, 
         cfg = config_from_preset(name, view.channels, steps=steps, seed=seed, device=device,
                                  **{**_round_patch(overrides, chosen), "stride": chosen})
         net = cfg.network
-        picked, why = choose_dims(dims, sources, along, net.z_context, net.z_step, seed)
+        given = net.z_step if overrides.get("z_step") is not None else None
+        picked, z_step, why = choose_volume(dims, sources, along, net.z_context, given, seed)
         log.info("%s", why)
         cfg = config_from_preset(name, view.channels, steps=steps, seed=seed, device=device,
                                  **{**_round_patch(overrides, chosen), "stride": chosen,
-                                    "dims": picked, "along": along})
+                                    "dims": picked, "along": along, "z_step": z_step})
         cfg = _with_patch(cfg, sources)
         model = SDAPModel(cfg)
         model.record.dims = why

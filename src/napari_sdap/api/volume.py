@@ -6,11 +6,12 @@ import logging
 from typing import Any
 
 from napari_sdap.config import NetworkConfig
-from napari_sdap.errors import ConfigError
+from napari_sdap.errors import ConfigError, InputError
 from napari_sdap.model.network3d import min_planes
-from napari_sdap.model.volume import plane_correlation, volume_view
+from napari_sdap.model.volume import noise_plane_correlation, plane_correlation, volume_view
 
-__all__ = ["AUTO_MIN_PLANES", "AUTO_MIN_SHARED", "choose_dims", "volume_sources"]
+__all__ = ["AUTO_MIN_PLANES", "AUTO_MIN_SHARED", "NOISE_STEP2", "choose_dims", "choose_volume",
+           "volume_sources"]
 
 log = logging.getLogger(__name__)
 
@@ -19,6 +20,11 @@ AUTO_MIN_PLANES = 8
 AUTO_MIN_SHARED = 0.5
 """... whose neighbouring planes share at least this part of their signal
 (`model.volume.plane_correlation`)."""
+NOISE_STEP2 = 0.1
+"""A 3-D model whose `z_step` is not given reads planes two apart (z_step=2) when the noise of
+neighbouring planes is correlated at least this much (`model.volume.noise_plane_correlation`):
+a network could otherwise predict part of a voxel's noise from its neighbours (about twice the
+square of the correlation, 2 % of the noise power at 0.1)."""
 
 
 def choose_dims(dims: Any, sources: list[tuple[Any, Any]], along: str, context: int,
@@ -50,6 +56,42 @@ def choose_dims(dims: Any, sources: list[tuple[Any, Any]], along: str, context: 
                    f"{value:.2f} of their signal (3-D from {AUTO_MIN_SHARED})")
     return 3, (f"dims=auto chose 3-D along {along}: neighbouring planes share {value:.2f} of "
                f"their signal (>= {AUTO_MIN_SHARED}) and every stack has >= {need} planes")
+
+
+def choose_volume(dims: Any, sources: list[tuple[Any, Any]], along: str, context: int,
+                  step: int | None, seed: int = 0) -> tuple[int, int | None, str]:
+    """(2 or 3, z_step, the reason in words): `choose_dims`, then, for a 3-D model whose
+    `step` is None (not given), 2 when the noise of neighbouring planes is correlated (from
+    `NOISE_STEP2`), else 1. A given `step` is kept as it is.
+
+    When z_step=2 needs more planes than a stack has, `dims=3` raises `InputError` (naming the
+    minimum) and "auto" falls back to 2-D."""
+    picked, why = choose_dims(dims, sources, along, context, step or 1, seed)
+    if picked == 2:
+        return 2, step, why
+    if step is not None:
+        return 3, step, f"{why}, z_step={step} as given"
+    value = max(noise_plane_correlation(a, v, v.axes.index(along), seed=seed)
+                for a, v in sources)
+    if value < NOISE_STEP2:
+        return 3, 1, (f"{why}, z_step=1: the noise of neighbouring planes is independent "
+                      f"(correlation {value:.2f} < {NOISE_STEP2})")
+    noise = (f"the noise of neighbouring planes along {along} is correlated ({value:.2f} >= "
+             f"{NOISE_STEP2})")
+    need = min_planes(context, 2)
+    for _, v in sources:
+        size = v.shape[v.axes.index(along)]
+        if size < need and dims == "auto":
+            return 2, None, (f"dims=auto chose 2-D: {noise}, so a 3-D model would read planes "
+                             f"two apart (z_step=2), which needs {need} planes, but {v.axes} "
+                             f"{list(v.shape)} has {size}")
+        if size < need:
+            raise InputError(
+                f"{noise}: a 3-D model then reads planes two apart (z_step=2), which with "
+                f"z_context={context} needs at least {need} planes along {along}, but the image "
+                f"({v.axes}, shape {v.shape}) has {size}; use dims=2, a smaller z_context, or "
+                f"z_step=1 to use the neighbouring planes anyway")
+    return 3, 2, f"{why}, z_step=2: {noise}, so the network reads planes two apart"
 
 
 def volume_sources(sources: list[tuple[Any, Any]], network: NetworkConfig

@@ -19,7 +19,7 @@ import numpy as np
 from napari_sdap.axes import PlaneView
 from napari_sdap.errors import InputError
 
-__all__ = ["VolumeView", "mirror", "plane_correlation", "volume_view"]
+__all__ = ["VolumeView", "mirror", "noise_plane_correlation", "plane_correlation", "volume_view"]
 
 
 def mirror(i: int, n: int) -> int:
@@ -110,6 +110,60 @@ def plane_correlation(array: Any, view: PlaneView, axis: int, pairs: int = 8,
                                      for p in (a, b)])) / 2)
     denom = float(np.mean(inside))
     return float(np.mean(along)) / denom if denom > 0 else 0.0
+
+
+def noise_plane_correlation(array: Any, view: PlaneView, axis: int, triples: int = 8,
+                            crop: int = 128, block: int = 16, seed: int = 0) -> float:
+    """How much the *noise* of neighbouring planes along `axis` is correlated: ~0 when it is
+    independent from plane to plane, about a / (1 + a**2) for noise mixed as n_z + a * n_(z-1).
+
+    A high-pass residual of each plane (`_residual`) is mostly noise. Its correlation between
+    neighbouring planes is the noise correlation plus the part of the signal left in the
+    residuals; the same correlation between planes two apart keeps that signal part (planes
+    two apart still share their structure) but not the correlation of the noise of neighbouring
+    planes, so their difference measures the noise. It is taken in `block` x `block` px blocks
+    of `triples` random runs of three consecutive planes, cropped to `crop` px at random places,
+    and the median over the blocks is returned: blocks of dense fine structure, where signal
+    that changes from plane to plane still reads as correlation, are the minority in most
+    images. 0 for stacks of fewer than 3 planes, or without blocks that vary.
+    """
+    depth, h, w = view.shape[axis], view.height, view.width
+    if depth < 3 or min(h, w) < 6:
+        return 0.0
+    rng = np.random.default_rng(seed)
+    loop = [i for i in view.loop_axes if i != axis]
+    sy, sx = min(crop + 2, h), min(crop + 2, w)
+    b = min(block, sy - 2, sx - 2)
+    values = []
+    for _ in range(triples):
+        z = int(rng.integers(depth - 2))
+        other = {i: int(rng.integers(view.shape[i])) for i in loop}
+        y0, x0 = int(rng.integers(h - sy + 1)), int(rng.integers(w - sx + 1))
+        ys, xs = slice(y0, y0 + sy), slice(x0, x0 + sx)
+        p, q, r = (_blocks(_residual(_plane(array, view, {**other, axis: z + k}, ys, xs)), b)
+                   for k in range(3))
+        near = ((p * q).mean(axis=1) + (q * r).mean(axis=1)) / 2
+        power = ((p * p).mean(axis=1) + (q * q).mean(axis=1) + (r * r).mean(axis=1)) / 3
+        with np.errstate(divide="ignore", invalid="ignore"):
+            value = (near - (p * r).mean(axis=1)) / power
+        values.append(value[np.isfinite(value)])  # flat (clipped, empty) blocks say nothing
+    found = np.concatenate(values)
+    return float(np.median(found)) if found.size else 0.0
+
+
+def _residual(p: np.ndarray) -> np.ndarray:
+    """The inner pixels filtered with [1, -2, 1] along Y and then along X: it passes only what
+    varies quickly along both (the corner of the spectrum, where images sampled finely enough
+    for their optics hold little signal but white noise as much as anywhere)."""
+    q = p[:-2] - 2 * p[1:-1] + p[2:]
+    return q[:, :-2] - 2 * q[:, 1:-1] + q[:, 2:]
+
+
+def _blocks(r: np.ndarray, b: int) -> np.ndarray:
+    """Rows of the b x b blocks of `r` (what does not fill a block is left out), centred."""
+    h, w = r.shape[0] // b * b, r.shape[1] // b * b
+    out = r[:h, :w].reshape(h // b, b, w // b, b).swapaxes(1, 2).reshape(-1, b * b)
+    return out - out.mean(axis=1, keepdims=True)
 
 
 def _plane(array: Any, view: PlaneView, pos: dict[int, int], ys: slice, xs: slice
