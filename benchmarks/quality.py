@@ -40,7 +40,7 @@ from proxies import PROXIES
 
 ROOT = Path(__file__).resolve().parents[1]
 DEFAULT_DATA = Path(os.environ.get("SDAP_DATA", ROOT.parent / "shared" / "data"))
-NOISES = ("white", "pg", "corr")
+NOISES = ("white", "pg", "corr", "corr2")
 
 
 @dataclass
@@ -83,6 +83,11 @@ def add_noise(clean: np.ndarray, kind: str, seed: int) -> np.ndarray:
         box = sum(white[dy : dy + clean.shape[0], dx : dx + clean.shape[1]]
                   for dy in range(3) for dx in range(3)) / 3.0
         return (clean + 25 * box).astype(np.float32)
+    if kind == "corr2":  # 2 x 2 box-filtered Gaussian, per-pixel std 20
+        white = rng.normal(0, 1, (clean.shape[0] + 1, clean.shape[1] + 1))
+        box = sum(white[dy : dy + clean.shape[0], dx : dx + clean.shape[1]]
+                  for dy in range(2) for dx in range(2)) / 2.0
+        return (clean + 20 * box).astype(np.float32)
     raise ValueError(f"noise must be one of {NOISES} (got {kind!r})")
 
 
@@ -148,21 +153,33 @@ def score(out: np.ndarray, ref: np.ndarray, rgb: bool) -> tuple[float, float]:
 # ----------------------------------------------------------------------------------- methods
 
 
-def run_bm3d(task: Task) -> tuple[list[np.ndarray], dict]:
-    """BM3D with a blind white-noise sigma from `skimage.restoration.estimate_sigma`."""
+def true_sigma(noise: str, clean: np.ndarray) -> float:
+    """The per-pixel noise std of a synthetic noise (0-255 scale; for `pg` its RMS over the
+    image: Poisson at peak 30 plus Gaussian std 3)."""
+    if noise == "pg":
+        return float(np.sqrt(np.mean(np.clip(clean, 0, None)) * 255 / 30 + 9))
+    return {"white": 25.0, "corr": 25.0, "corr2": 20.0}[noise]
+
+
+def run_bm3d(task: Task, true: bool = False) -> tuple[list[np.ndarray], dict]:
+    """BM3D with a blind white-noise sigma from `skimage.restoration.estimate_sigma`, or with
+    `true`, the synthetic noise's true per-pixel std (`true_sigma`)."""
     import bm3d
     from skimage.restoration import estimate_sigma
 
     outs, sigmas = [], []
-    for x in task.noisy:
-        sigma = float(np.mean(estimate_sigma(x, channel_axis=-1 if task.rgb else None)))
+    for x, ref in zip(task.noisy, task.clean, strict=True):
+        if true and "noise" not in task.meta:
+            raise SystemExit(f"bm3d-true needs synthetic noise ({task.set}/{task.name} is real)")
+        sigma = (true_sigma(task.meta["noise"], ref) if true else
+                 float(np.mean(estimate_sigma(x, channel_axis=-1 if task.rgb else None))))
         sigmas.append(round(sigma, 2))
         if task.rgb:
             y = bm3d.bm3d_rgb(x / 255.0, sigma / 255.0) * 255.0
         else:
             y = bm3d.bm3d(x / 255.0, sigma / 255.0) * 255.0
         outs.append(np.asarray(y, np.float32))
-    return outs, {"sigma_est": sigmas}
+    return outs, {"sigma_true" if true else "sigma_est": sigmas}
 
 
 def run_sdap(task: Task, args: argparse.Namespace) -> tuple[dict[str, list[np.ndarray]], dict]:
@@ -250,16 +267,17 @@ def evaluate(task: Task, args: argparse.Namespace) -> list[dict]:
                               "total_s": round(time.perf_counter() - t0, 1)})
         elif method == "noisy":
             add("noisy", task.noisy, {})
-        elif method == "bm3d":
-            outs, info = run_bm3d(task)
-            add("bm3d", outs, {**info, "total_s": round(time.perf_counter() - t0, 1)})
+        elif method in ("bm3d", "bm3d-true"):
+            outs, info = run_bm3d(task, true=method == "bm3d-true")
+            add(method, outs, {**info, "total_s": round(time.perf_counter() - t0, 1)})
         elif method == "sdap":
             outs_by_mode, info = run_sdap(task, args)
             sdap_s = info["train_s"]
             for mode, outs in outs_by_mode.items():
                 add(f"sdap[{mode}]", outs, info)
         else:
-            raise SystemExit(f"unknown method {method!r}; choose from noisy, bm3d, sdap, n2v")
+            raise SystemExit(f"unknown method {method!r}; choose from noisy, bm3d, bm3d-true, "
+                             f"sdap, n2v")
     return rows
 
 
@@ -292,7 +310,8 @@ def parse(argv: list[str] | None = None) -> argparse.Namespace:
     p.add_argument("--limit", type=int, help="first N tasks per set (images per noise)")
     p.add_argument("--crop", type=int, help="centre crop edge in pixels (speed on CPU)")
     p.add_argument("--methods", default="noisy,bm3d,sdap",
-                   help="noisy,bm3d,sdap,n2v (n2v: CAREamics, see benchmarks/n2v_careamics.py)")
+                   help="noisy,bm3d,bm3d-true,sdap,n2v (bm3d-true: given the synthetic noise's "
+                        "true std; n2v: CAREamics, see benchmarks/n2v_careamics.py)")
     p.add_argument("--n2v-budget", type=float, default=0.0,
                    help="N2V training wall seconds (0: the SDAP training time of each task)")
     p.add_argument("--n2v-python", help="interpreter with CAREamics (default $SDAP_N2V_PYTHON)")
