@@ -68,7 +68,7 @@ class StudentNet(nn.Module):
 
     @property
     def radius(self) -> int:
-        """Receptive-field radius in pixels (19 for the default dilations)."""
+        """Receptive-field radius in pixels (18 for the default dilations)."""
         return 2 + sum(self.dilations)
 
     @torch.no_grad()
