@@ -100,7 +100,7 @@ class InferenceConfig(_Strict):
     """`student`: the distilled non-blind network; `sdap`: one pixel-shuffle pass of the
     blind-spot teacher; `sdap_e`: plus one full-resolution pass; `bsn`: stride 1; `auto`:
     `student` when the model has one, else `bsn` for a model trained at stride 1, else
-    `sdap_e`."""
+    `sdap_e` (`sdap` for 3-D models)."""
     pd_stride: int = Field(2, ge=1, le=8)
     """Pixel-shuffle stride of the `sdap` pass (paper: 2)."""
     restore_detail: bool = True
@@ -129,7 +129,8 @@ class StudentConfig(_Strict):
     """Distil a student at the end of training (`mode="auto"` then denoises with it): `True`,
     `False`, or `auto`: for models trained at stride 1 (noise independent per pixel), where it
     measured +0.07 to +0.60 dB over its teacher on real microscopy; not for spatially
-    correlated noise, where it measured down to -0.46 dB (docs/benchmarks.md)."""
+    correlated noise, where it measured down to -0.46 dB (docs/benchmarks.md). The same for
+    3-D models, whose student reads the teacher's planes (`model.student`)."""
     student_width: int = Field(32, ge=4, le=512)
     """Feature channels of the student's convolutions."""
     student_dilations: list[int] = Field(default_factory=lambda: [1, 2, 3, 4, 3, 2, 1],
@@ -159,8 +160,6 @@ class StudentConfig(_Strict):
 def wants_student(cfg: SDAPConfig) -> bool:
     """Whether training `cfg` ends with the student's distillation."""
     s = cfg.student.student
-    if cfg.network.dims == 3:  # the student is a 2-D network: 3-D models denoise with the teacher
-        return False
     return s is True or (s == "auto" and cfg.training.stride == 1)
 
 
@@ -195,10 +194,6 @@ class SDAPConfig(_Strict):
                 f"training.patch_size / training.stride must be at least 4 sub-image pixels "
                 f"(got {t.patch_size} / {t.stride}); use a patch of {4 * t.stride} or more"
             )
-        if self.network.dims == 3 and self.student.student is True:
-            raise ValueError("student=True is not available for 3-D models (network.dims=3): "
-                             "they denoise with the blind-spot network; use student='auto' or "
-                             "False")
         if self.network.in_channels != self.network.out_channels:
             raise ValueError(
                 f"network.out_channels must equal network.in_channels for denoising "

@@ -171,6 +171,24 @@ def test_untrained_model_is_refused_and_nothing_written(tmp_path):
     assert _nothing_left(tmp_path)
 
 
+@pytest.mark.parametrize("with_student", [False, True])
+def test_3d_models_and_their_students_are_refused(tmp_path, with_student):
+    """A package takes one plane; a 3-D model (teacher or student) reads its neighbours too."""
+    from napari_sdap.model.student import StudentNet
+
+    model = create_model("tiny", width=8, blocks=1, dims=3, stride=1)
+    model.normalization = Normalization(low=[0.0], high=[1.0])
+    model.record.steps = 1
+    if with_student:
+        model.student = StudentNet(3, 8, (1, 2, 1), out_channels=1)
+    assert model.resolve_mode() == ("student" if with_student else "bsn")
+    stack = np.stack([_image(seed=s) for s in range(4)])
+    with pytest.raises(InputError, match=r"3-D model \(network.dims=3, along Z\).*one plane.*"
+                                         r"cannot be exported.*dims=2"):
+        model.export_bmz(tmp_path / "m.zip", sample=stack, axes="ZYX")
+    assert _nothing_left(tmp_path)
+
+
 def test_channels_that_cannot_be_described_are_refused(tmp_path):
     model = create_model("tiny", channels=3)
     model.normalization = Normalization(low=[0.0, 0.0], high=[1.0, 1.0])

@@ -117,6 +117,7 @@ def test_student_is_saved_with_the_teacher_and_loads(model, tmp_path):
     path = model.save(tmp_path / "m.safetensors")
     _, meta = read_model_file(path)
     assert meta["format_version"] == "1.1" and meta["student"]["width"] == 8
+    assert set(meta["student"]) == {"width", "dilations"}  # as before 3-D students existed
     back = napari_sdap.load_model(path)
     img = _image(seed=4)
     np.testing.assert_array_equal(back.denoise(img), model.denoise(img))

@@ -1,11 +1,14 @@
-"""Distillation pieces: aligned patch pairs, the student's receptive field, the fidelity check."""
+"""Distillation pieces: aligned patch pairs, the student's receptive field and channels, the
+fidelity check."""
 
 from __future__ import annotations
 
 import numpy as np
+import pytest
 import torch
 
-from napari_sdap.model.student import StudentNet
+from napari_sdap.config import NetworkConfig
+from napari_sdap.model.student import StudentNet, centre_channels, student_channels
 from napari_sdap.training.distil import PairSampler, fidelity
 
 
@@ -46,3 +49,54 @@ def test_student_starts_on_the_target_scale_and_fidelity_measures_the_gap():
     assert fidelity(net, (x, t), torch.device("cpu")) < 1.0
     assert fidelity(torch.nn.Identity(), (x, x + 1.0), torch.device("cpu")) == 1.0
     assert fidelity(torch.nn.Identity(), (x, x), torch.device("cpu")) == 0.0
+
+
+def test_out_channels_default_to_in_channels_with_the_same_weights():
+    torch.manual_seed(3)
+    before = StudentNet(2, 8, (1, 2, 1))
+    torch.manual_seed(3)
+    now = StudentNet(2, 8, (1, 2, 1), out_channels=2)
+    assert before.out_channels == 2
+    for (k, a), (_, b) in zip(before.state_dict().items(), now.state_dict().items(),
+                              strict=True):
+        torch.testing.assert_close(a, b, rtol=0, atol=0, msg=k)
+
+
+def test_a_3d_student_reads_every_plane_and_writes_one():
+    net = StudentNet(6, 8, (1, 2, 1), out_channels=2)  # 3 planes of 2 channels
+    torch.manual_seed(0)
+    x = torch.rand(1, 6, 21, 21, requires_grad=True)
+    y = net(x)
+    assert y.shape == (1, 2, 21, 21)
+    y[0, 0, 10, 10].backward()
+    assert all(x.grad[0, c, 10, 10] != 0 for c in range(6))  # non-blind, in every plane
+
+
+@pytest.mark.parametrize(("dims", "context", "channels", "want"),
+                         [(2, 1, 3, (3, 3)), (3, 1, 1, (3, 1)), (3, 2, 2, (10, 2))])
+def test_student_channels_follow_the_teacher(dims, context, channels, want):
+    cfg = NetworkConfig(in_channels=channels, out_channels=channels, dims=dims,
+                        z_context=context)
+    assert student_channels(cfg) == want
+
+
+def test_fidelity_of_3d_windows_compares_with_the_centre_plane():
+    x = torch.rand(4, 6, 16, 16)  # 3 planes x 2 channels
+    centre = x[:, 2:4]
+    torch.testing.assert_close(centre_channels(x, 2), centre)
+    torch.testing.assert_close(centre_channels(x[:, :2], 2), x[:, :2])
+
+    class Centre(torch.nn.Module):
+        def forward(self, a: torch.Tensor) -> torch.Tensor:
+            return centre_channels(a, 2)
+
+    cpu = torch.device("cpu")
+    assert fidelity(Centre(), (x, centre), cpu) == 0.0
+    assert fidelity(Centre(), (x, centre + 1.0), cpu) == pytest.approx(1.0)
+    gray = x[:, :3]  # 3 planes of 1 channel: the other planes would broadcast silently
+
+    class Middle(torch.nn.Module):
+        def forward(self, a: torch.Tensor) -> torch.Tensor:
+            return a[:, 1:2]
+
+    assert fidelity(Middle(), (gray, gray[:, 1:2] + 1.0), cpu) == pytest.approx(1.0)

@@ -2,6 +2,8 @@
 
 The teacher's output (its inference mode, with the outlier repair and the detail restore) on
 the training images (`infer.targets`) becomes the target of a `StudentNet` (`training.distil`).
+A 3-D teacher has neither (no noise curve): its plain output is the target, and its student
+reads the teacher's whole window (the plane with its context planes) and writes the plane.
 The student is attached to the model only when the stage ends, so a live preview keeps using
 the teacher until then; a stage stopped after at least half of its steps keeps the student
 (it has converged most of the way), one stopped earlier drops it, and so does one that has not
@@ -24,7 +26,7 @@ from napari_sdap.infer.refine import Refine
 from napari_sdap.infer.stream import read_window
 from napari_sdap.infer.targets import teacher, teacher_targets
 from napari_sdap.infer.tiling import alignment, exact_halo
-from napari_sdap.model.student import StudentNet
+from napari_sdap.model.student import StudentNet, student_channels
 from napari_sdap.training.distil import PairSampler, fidelity, run_distillation
 from napari_sdap.training.loop import TrainStep
 
@@ -47,7 +49,8 @@ _CHECK = 32
 def teacher_mode(model: SDAPModel) -> str:
     """The mode the teacher denoises with (`config.inference.mode`, a student mode aside)."""
     mode = model.config.inference.mode
-    return resolve_mode("auto" if mode == "student" else mode, model.config.training.stride)
+    return resolve_mode("auto" if mode == "student" else mode, model.config.training.stride,
+                        volume=model.config.network.dims == 3)
 
 
 def distil(model: SDAPModel, sources: list[tuple[Any, Any]], device: torch.device,
@@ -75,8 +78,8 @@ def distil(model: SDAPModel, sources: list[tuple[Any, Any]], device: torch.devic
         model.network.to("cpu")
     with torch.random.fork_rng(devices=[]):
         torch.manual_seed(model.config.seed + _SEED)
-        student = StudentNet(model.config.network.in_channels, cfg.student_width,
-                             cfg.student_dilations)
+        inputs, outputs = student_channels(model.config.network)
+        student = StudentNet(inputs, cfg.student_width, cfg.student_dilations, outputs)
     check = PairSampler(pairs, cfg.student_patch, seed=model.config.seed).sample(_CHECK)
     sampler = PairSampler(pairs, cfg.student_patch, seed=model.config.seed + _SEED)
     losses: list[float] = []

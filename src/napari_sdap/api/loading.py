@@ -23,7 +23,7 @@ from napari_sdap.model.checks import (
 from napari_sdap.model.files import invalid_meta, read_model_file
 from napari_sdap.model.network3d import network_for
 from napari_sdap.model.normalize import Normalization
-from napari_sdap.model.student import StudentNet
+from napari_sdap.model.student import StudentNet, student_channels
 
 __all__ = ["load_model", "model_file_meta"]
 
@@ -79,13 +79,18 @@ def _load(path: str | os.PathLike[str]) -> SDAPModel:
     n = config.network
     layout = weight_layout(n.in_channels, n.out_channels, n.width, n.blocks,
                            n.z_context if n.dims == 3 else 0)
-    shape = None
+    shape, channels = None, student_channels(n)
     if meta.get("student") is not None:
         try:
             shape = StudentShape.model_validate(meta["student"])
         except ValidationError as err:
             raise invalid_meta(path, err, "student") from None
-        layout.update(student_layout(n.in_channels, shape))
+        if shape.channels(n.in_channels) != channels:
+            raise ModelFileError(
+                f"{path} holds invalid settings (student: {shape.channels(n.in_channels)} "
+                f"input and output channels, the network settings need {channels}); the file "
+                f"was not written by this napari-sdap or was edited")
+        layout.update(student_layout(channels, shape))
     check_weights(path, tensors, layout)
     check_consistency(path, n.in_channels, parts["normalization"], parts["noise_curve"])
     net = network_for(n)
@@ -94,7 +99,7 @@ def _load(path: str | os.PathLike[str]) -> SDAPModel:
     net.eval()
     student = None
     if shape is not None:
-        student = StudentNet(n.in_channels, shape.width, shape.dilations)
+        student = StudentNet(channels[0], shape.width, shape.dilations, channels[1])
         student.load_state_dict({k.removeprefix(STUDENT_PREFIX): v for k, v in tensors.items()
                                  if k.startswith(STUDENT_PREFIX)}, strict=True)
         student.eval()

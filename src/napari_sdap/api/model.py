@@ -211,8 +211,7 @@ class SDAPModel:
             "normalization": self.normalization.model_dump() if self.normalization else None,
             "record": self.record.model_dump(mode="json"),
             "noise_curve": self.noise_curve.model_dump() if self.noise_curve else None,
-            "student": ({"width": self.student.width, "dilations": list(self.student.dilations)}
-                        if self.student is not None else None),
+            "student": _student_meta(self.student),
         }
         tensors = dict(self.network.state_dict())
         if self.student is not None:
@@ -230,6 +229,17 @@ class SDAPModel:
         return export_bmz(self, path, name=name, description=description, authors=authors,
                           license=license, cite=cite, sample=sample, axes=axes, mode=mode,
                           overwrite=overwrite)
+
+
+def _student_meta(student: StudentNet | None) -> dict[str, Any] | None:
+    """The student's shape for the model file (`model.checks.StudentShape`); its channels only
+    when input and output differ (3-D), so 2-D files stay as earlier versions wrote them."""
+    if student is None:
+        return None
+    meta: dict[str, Any] = {"width": student.width, "dilations": list(student.dilations)}
+    if student.channels != student.out_channels:
+        meta.update(in_channels=student.channels, out_channels=student.out_channels)
+    return meta
 
 
 def create_model(preset: str = "fast", channels: int = 1, **overrides: Any) -> SDAPModel:

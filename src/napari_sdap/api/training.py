@@ -82,7 +82,8 @@ def iter_train(image: Any, axes: str | Sequence[str | None] | None = None, *,
     `dims`: 2 (every plane on its own), 3 (each plane with `z_context` neighbouring planes on
     either side along `along`, "Z" or "T"; `model.network3d`) or "auto" (3-D for stacks with
     enough planes whose neighbouring planes share their signal; the choice and its reason go to
-    the log and `model.record.dims`). 3-D models have no student and no detail restore; without
+    the log and `model.record.dims`). 3-D models have no detail restore; their student (distilled
+    by the same rule as for 2-D) reads the teacher's planes and writes the centre plane. Without
     a given `z_step` they read planes two apart when the noise of neighbouring planes is
     correlated (`api.volume.choose_volume`).
     With `model=`, the model's own dims apply.

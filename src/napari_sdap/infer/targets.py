@@ -29,8 +29,8 @@ Run = Callable[[np.ndarray, int], tuple[np.ndarray, np.ndarray]]
 
 def teacher(net: nn.Module, device: torch.device, mode: str, pd_stride: int,
             refine: Refine | None) -> Run:
-    """`run(window, group)` -> (repaired input, output) of the teacher on a normalised C x h x w
-    window, with the outlier repair and detail restore of `refine` (the streaming engine's)."""
+    """`run(window, group)` -> (repaired input, output) of the teacher on a normalised window,
+    with the outlier repair and detail restore of `refine` (the streaming engine's)."""
     from napari_sdap.infer.stream import Engine
 
     engine = Engine(net, device, mode, pd_stride, compile=False, refine=refine)
@@ -55,10 +55,12 @@ def _dihedral(a: np.ndarray, k: int, inverse: bool = False) -> np.ndarray:
 def teacher_targets(run: Run, read: Callable[[int, Tile], np.ndarray],
                     views: Sequence[PlaneView], halo: int, s: int, pixels: int,
                     flips: int = 1, seed: int = 0) -> list[tuple[np.ndarray, np.ndarray]]:
-    """(input, target) pairs of C x h x w tiles on the network's normalised scale.
+    """(input, target) pairs of tiles on the network's normalised scale: the input is the
+    (repaired) window the teacher saw, P * C x h x w (P: planes of a 3-D teacher's window, else
+    1), the target its C x h x w output.
 
     `read(k, tile)` reads a tile's normalised window of image k; `halo` and `s` are the
-    teacher's exact halo and window alignment. The input is the repaired window the teacher saw.
+    teacher's exact halo and window alignment.
     """
     rng = np.random.default_rng(seed)
     order = [(k, n) for k, v in enumerate(views) for n in range(v.n_planes)]

@@ -25,11 +25,22 @@ STUDENT_PREFIX = "student."
 
 
 class StudentShape(BaseModel):
-    """The student network's shape, as stored in a model file."""
+    """The student network's shape, as stored in a model file.
+
+    `in_channels` / `out_channels` are written only for a student whose input differs from its
+    output (a 3-D model's: all planes of the window in, the centre plane out); without them (2-D
+    students, files from before 3-D students) both are the network's `in_channels`, so 2-D model
+    files stay as earlier versions wrote and read them."""
 
     model_config = ConfigDict(extra="forbid")
     width: int = Field(ge=4, le=512)
     dilations: list[int] = Field(min_length=1, max_length=32)
+    in_channels: int | None = Field(None, ge=1, le=64 * 9)
+    out_channels: int | None = Field(None, ge=1, le=64)
+
+    def channels(self, network_channels: int) -> tuple[int, int]:
+        """(input, output) channels, the absent ones being `network_channels`."""
+        return (self.in_channels or network_channels, self.out_channels or network_channels)
 
     @field_validator("dilations")
     @classmethod
@@ -65,13 +76,14 @@ def weight_layout(in_channels: int, out_channels: int, width: int, blocks: int,
     return {k: (tuple(v.shape), v.dtype) for k, v in net.state_dict().items()}
 
 
-def student_layout(channels: int, shape: StudentShape
+def student_layout(channels: tuple[int, int], shape: StudentShape
                    ) -> dict[str, tuple[tuple[int, ...], torch.dtype]]:
-    """Name -> (shape, dtype) of every tensor of that student, prefixed as in a model file."""
+    """Name -> (shape, dtype) of every tensor of that student with (input, output) `channels`,
+    prefixed as in a model file."""
     from napari_sdap.model.student import StudentNet
 
     with torch.device("meta"):
-        net = StudentNet(channels, shape.width, shape.dilations)
+        net = StudentNet(channels[0], shape.width, shape.dilations, channels[1])
     return {STUDENT_PREFIX + k: (tuple(v.shape), v.dtype) for k, v in net.state_dict().items()}
 
 

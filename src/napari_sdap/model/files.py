@@ -23,7 +23,8 @@ from napari_sdap.paths import atomic_write
 __all__ = ["FORMAT_VERSION", "read_model_file", "write_model_file"]
 
 FORMAT_VERSION = "1.1"
-"""1.1 adds the distilled student (tensors `student.*`, metadata `student`); 1.0 files load."""
+"""1.1 adds the distilled student (tensors `student.*`, metadata `student`; a 3-D model's
+student also records its `in_channels` and `out_channels`); 1.0 files load."""
 _KEY, _SUM = "napari_sdap", "napari_sdap_sha256"
 _MAX_HEADER = 100_000_000
 """The safetensors reader's own limit on the JSON header, in bytes."""

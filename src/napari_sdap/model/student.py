@@ -10,6 +10,10 @@ Architecture: a 3x3 head, residual 3x3 layers with the given dilations (ReLU ins
 residual branch), a 3x3 tail. No normalisation layers, no down-sampling: the network is
 translation-equivariant with a receptive-field radius of ``2 + sum(dilations)``, so tiles with
 that much halo reproduce whole-plane inference exactly.
+
+The student of a 3-D model reads the same window as its teacher (the plane and its context
+planes stacked on the channel axis, `model.volume.VolumeView`) and writes the centre plane: it
+has `planes * C` input and `C` output channels (`student_channels`); a 2-D student has C of each.
 """
 
 from __future__ import annotations
@@ -20,20 +24,39 @@ import torch
 from torch import nn
 from torch.nn import functional as F
 
-__all__ = ["StudentNet"]
+from napari_sdap.config import NetworkConfig
+
+__all__ = ["StudentNet", "centre_channels", "student_channels"]
+
+
+def student_channels(network: NetworkConfig) -> tuple[int, int]:
+    """(input, output) channels of the student of a teacher with these settings: the teacher's
+    input window (every plane of it for 3-D) in, the channels of one plane out."""
+    c = network.in_channels
+    return ((2 * network.z_context + 1) * c if network.dims == 3 else c), c
+
+
+def centre_channels(x: torch.Tensor, channels: int) -> torch.Tensor:
+    """The middle `channels` channels of N x (P * C) x H x W `x`: the plane its student's
+    output belongs to (all of `x` for a 2-D window, P = 1)."""
+    start = (x.shape[1] - channels) // 2
+    return x[:, start:start + channels]
 
 
 class StudentNet(nn.Module):
-    """Non-blind denoiser: N x C x H x W in, N x C x H x W out."""
+    """Non-blind denoiser: N x `channels` x H x W in, N x `out_channels` x H x W out
+    (`out_channels` None: as many as in)."""
 
     def __init__(self, channels: int = 1, width: int = 32,
-                 dilations: Sequence[int] = (1, 2, 3, 4, 3, 2, 1)) -> None:
+                 dilations: Sequence[int] = (1, 2, 3, 4, 3, 2, 1),
+                 out_channels: int | None = None) -> None:
         super().__init__()
         self.channels, self.width, self.dilations = channels, width, tuple(dilations)
+        self.out_channels = channels if out_channels is None else out_channels
         self.head = nn.Conv2d(channels, width, 3, padding=1)
         self.body = nn.ModuleList(
             [nn.Conv2d(width, width, 3, padding=d, dilation=d) for d in self.dilations])
-        self.tail = nn.Conv2d(width, channels, 3, padding=1)
+        self.tail = nn.Conv2d(width, self.out_channels, 3, padding=1)
         for module in self.modules():
             if isinstance(module, nn.Conv2d):
                 nn.init.kaiming_normal_(module.weight, nonlinearity="relu")
@@ -45,7 +68,7 @@ class StudentNet(nn.Module):
 
     @property
     def radius(self) -> int:
-        """Receptive-field radius in pixels (19 for the default dilations)."""
+        """Receptive-field radius in pixels (18 for the default dilations)."""
         return 2 + sum(self.dilations)
 
     @torch.no_grad()

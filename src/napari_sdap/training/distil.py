@@ -3,7 +3,9 @@
 Patches are cut at random from (input, target) window pairs (`infer.targets`), with the same
 random flip or rotation for both, and the student minimises the mean absolute difference
 between its output on the input and the target (L1: robust to the few pixels where the teacher
-is wrong). Adam with a short warm-up and cosine decay, as the teacher's training.
+is wrong). Adam with a short warm-up and cosine decay, as the teacher's training. The input is
+the teacher's window: for a 3-D teacher its planes stacked on the channel axis, the target then
+being the centre plane's.
 """
 
 from __future__ import annotations
@@ -16,6 +18,7 @@ import torch
 from torch import nn
 
 from napari_sdap.config import StudentConfig, TrainingConfig
+from napari_sdap.model.student import centre_channels
 from napari_sdap.training.loop import Budget, TrainStep, learning_rate
 from napari_sdap.windows import pick, random_dihedral, random_start, weights
 
@@ -25,7 +28,8 @@ _WARMUP = 20
 
 
 class PairSampler:
-    """Random aligned (input, target) patches of edge `patch` from C x h x w window pairs."""
+    """Random aligned (input, target) patches of edge `patch` from (P * C x h x w, C x h x w)
+    window pairs (P: planes of the teacher's window, 1 for 2-D)."""
 
     def __init__(self, pairs: Sequence[tuple[np.ndarray, np.ndarray]], patch: int,
                  seed: int = 0) -> None:
@@ -94,8 +98,9 @@ def fidelity(student: nn.Module, batch: tuple[torch.Tensor, torch.Tensor],
              device: torch.device) -> float:
     """How far the student is from its targets, relative to the noisy input: mean squared
     difference (student - target) over (input - target) on a batch of pairs (0: it reproduces
-    the teacher; 1: no closer than the noisy input)."""
+    the teacher; 1: no closer than the noisy input). For 3-D windows the input is its centre
+    plane, the one the target belongs to."""
     x, t = (a.to(device) for a in batch)
     student.eval()
     off = float(((student(x) - t) ** 2).mean())
-    return off / max(float(((x - t) ** 2).mean()), 1e-12)
+    return off / max(float(((centre_channels(x, t.shape[1]) - t) ** 2).mean()), 1e-12)

@@ -42,11 +42,20 @@ class Exported:
 
 
 def check_exportable(model: SDAPModel) -> None:
-    """Refuse models that a package cannot describe: untrained, or with channels that are
-    neither joint (one normalisation) nor independent (one network channel)."""
+    """Refuse models that a package cannot describe: untrained, 3-D (teacher and student alike:
+    a package takes one plane, a 3-D model reads its neighbours too), or with channels that
+    are neither joint (one normalisation) nor independent (one network channel)."""
     if model.normalization is None or model.record.steps == 0:
         raise InputError("this model is untrained (no normalisation yet); train it first, "
                          "e.g. napari_sdap.train(image, model=model), then export it")
+    n = model.config.network
+    if n.dims == 3:
+        raise InputError(
+            f"this is a 3-D model (network.dims=3, along {n.along}): it denoises each plane "
+            f"together with its neighbouring planes, but a bioimage.io package of napari-sdap "
+            f"takes one plane (batch, channel, y, x) at a time, so 3-D models (and their "
+            f"students) cannot be exported; denoise the stacks with napari-sdap, or train a "
+            f"2-D model (dims=2) to export")
     groups, joint = len(model.normalization.low), model.config.network.in_channels
     if groups > 1 and joint > 1:
         raise InputError(f"this model has {joint} joint network channels and {groups} "
