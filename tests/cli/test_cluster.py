@@ -7,7 +7,7 @@ import json
 import numpy as np
 import pytest
 import tifffile
-from cli_fixtures import model_file_fixture, stacks_fixture  # noqa: F401 (fixtures)
+from cli_fixtures import model_file_fixture, stacks_fixture, write_stack  # noqa: F401 (fixtures)
 from extras import needs
 
 from napari_sdap.cli import main
@@ -25,11 +25,30 @@ def test_split_ranges() -> None:
     assert all(b - a <= 50 for a, b in ranges) and len(ranges) >= 4
     assert split_ranges((2, 4000, 4000), "CYX", threshold=100, workers=2) is None  # no outer axis
     assert split_ranges((1, 4000, 4000), "ZYX", threshold=100, workers=2) is None
-    # the axis of a 3-D model stays whole: another outer axis is split, or none
-    axis, _ = split_ranges((100, 5, 64, 64), "TZYX", threshold=64 * 64 * 50, workers=2,
-                           keep_whole="T")
-    assert axis == 1
-    assert split_ranges((30, 64, 64), "ZYX", threshold=100, workers=2, keep_whole="Z") is None
+
+
+def test_3d_model_split_along_z_matches_one_process(tmp_path, capsys):
+    """A 3-D model's stack split into single planes: each piece reads its neighbouring planes,
+    so the pixels equal the whole stack's (the first and last planes mirror as before)."""
+    import napari_sdap
+
+    raw = tmp_path / "raw"
+    raw.mkdir()
+    stack = write_stack(raw / "deep.tif", seed=3, planes=7, size=32)
+    model = napari_sdap.train(stack, "ZYX", preset="tiny", steps=3, width=8, blocks=1,
+                              device="cpu", dims=3, z_context=2, student=False)
+    model.save(tmp_path / "m3d.safetensors")
+    common = ["denoise", str(raw), "--model", str(tmp_path / "m3d.safetensors"),
+              "--device", "cpu", "--threads", "1"]
+    assert main([*common, "--output", str(tmp_path / "one")]) == 0
+    assert main([*common, "--output", str(tmp_path / "split"), "--workers", "2",
+                 "--split-mpix", "0.0005"]) == 0
+    capsys.readouterr()
+    rec = json.loads((tmp_path / "split" / "sdap_run.json").read_text())
+    assert rec["files"]["deep_sdap.tif"]["pieces"] == 7
+    one = tifffile.imread(tmp_path / "one" / "deep_sdap.tif")
+    split = tifffile.imread(tmp_path / "split" / "deep_sdap.tif")
+    np.testing.assert_allclose(split, one, rtol=0, atol=1e-6)
 
 
 def test_worker_device_outside_a_cluster() -> None:

@@ -73,10 +73,9 @@ class Submitted:
 
 
 def submit(client: Any, task: FileTask, shape: tuple[int, ...], axes: str, threshold: int,
-           workers: int, keep_whole: str = "") -> Submitted:
-    """Submit `task` whole, or as plane ranges plus an assembling task for very large files
-    (never split along the axes in `keep_whole`)."""
-    plan = split_ranges(shape, axes, threshold, workers, keep_whole)
+           workers: int) -> Submitted:
+    """Submit `task` whole, or as plane ranges plus an assembling task for very large files."""
+    plan = split_ranges(shape, axes, threshold, workers)
     name = os.path.basename(task.output)
     if plan is None:
         fut = client.submit(denoise_file, task, key=f"sdap-{name}-{os.urandom(4).hex()}",
@@ -96,7 +95,7 @@ def run_on_cluster(client: Any, jobs: list[tuple[FileTask, tuple[int, ...], str]
                    threshold: int, workers: int,
                    on_start: Callable[[FileTask, int], None],
                    on_done: Callable[[FileTask, dict[str, Any] | None, BaseException | None],
-                                     None], keep_whole: str = "") -> None:
+                                     None]) -> None:
     """Run `jobs` (task, shape, axes) on the cluster, reporting each file as it finishes.
 
     `on_start(task, pieces)` is called at submission, `on_done(task, result, error)` once per
@@ -108,7 +107,7 @@ def run_on_cluster(client: Any, jobs: list[tuple[FileTask, tuple[int, ...], str]
     submitted: dict[Any, Submitted] = {}
     try:
         for task, shape, axes in jobs:
-            s = submit(client, task, shape, axes, threshold, workers, keep_whole)
+            s = submit(client, task, shape, axes, threshold, workers)
             submitted[s.future] = s
             on_start(task, max(1, len(s.parts)))
         for fut in as_completed(list(submitted)):

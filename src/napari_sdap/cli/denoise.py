@@ -112,8 +112,7 @@ def _run_cluster(batch: Batch, args: argparse.Namespace) -> None:
             batch.paths.update({t.output: batch.paths[t.output] for t, _, _ in jobs})
         threshold = int(args.split_mpix * 1e6)
         try:
-            run_on_cluster(client, jobs, threshold, n_workers, batch.start, batch.finish,
-                           getattr(args, "keep_whole", ""))
+            run_on_cluster(client, jobs, threshold, n_workers, batch.start, batch.finish)
         except KeyboardInterrupt:
             for task, _, _ in jobs:
                 entry = batch.record.files.get(Path(task.output).name, {})
@@ -144,8 +143,6 @@ def run_denoise(args: argparse.Namespace, rep: Reporter, argv: list[str]) -> int
     check_outputs_unique(paths, outdir, args.format)
     model, model_path, sha, bad = prepare_model(args, paths, record, outdir, rep)
     settings, key = run_settings(model, args)
-    n = model.config.network
-    args.keep_whole = n.along if n.dims == 3 else ""  # a 3-D model's planes need neighbours
     del model  # each worker (or the local job) loads the file it is given
     plan = make_plan(paths, outdir, record, model_path, sha, key, settings, args, bad, rep)
     batch = Batch(record, rep, plan, args.debug)

@@ -133,21 +133,19 @@ def _result(axes: str, shape: tuple[int, ...], t0: float) -> dict[str, Any]:
             "host": os.uname().nodename, "pid": os.getpid()}
 
 
-def split_ranges(shape: tuple[int, ...], axes: str, threshold: int, workers: int,
-                 keep_whole: str = "") -> tuple[int, list[tuple[int, int]]] | None:
+def split_ranges(shape: tuple[int, ...], axes: str, threshold: int,
+                 workers: int) -> tuple[int, list[tuple[int, int]]] | None:
     """Plane ranges along the outermost splittable axis, or None when the file stays whole.
 
     A file is split when it has more than `threshold` pixels and an outer axis (not Y, X or C,
     which carries the per-channel normalisation) of length 2 or more. It is cut into at least
-    two ranges per worker and into ranges of at most about `threshold` pixels. Axes in
-    `keep_whole` are never split (the Z or T axis of a 3-D model, whose planes need their
-    neighbours).
+    two ranges per worker and into ranges of at most about `threshold` pixels. Along the Z or
+    T axis of a 3-D model each range reads its neighbouring planes too (`denoise_range`).
     """
     pixels = math.prod(shape)
     if pixels <= threshold:
         return None
-    axis = next((i for i, a in enumerate(axes)
-                 if a not in "YXC" + keep_whole and shape[i] > 1), None)
+    axis = next((i for i, a in enumerate(axes) if a not in "YXC" and shape[i] > 1), None)
     if axis is None:
         return None
     n = shape[axis]
@@ -190,7 +188,11 @@ def _region(ndim: int, axis: int, start: int, stop: int) -> tuple[slice, ...]:
 
 def denoise_range(task: FileTask, axis: int, start: int, stop: int,
                   scratch: str) -> dict[str, Any]:
-    """Denoise planes `start:stop` along `axis` of the input into the scratch zarr."""
+    """Denoise planes `start:stop` along `axis` of the input into the scratch zarr.
+
+    Along the volume axis of a 3-D model the range is read with `z_context * z_step` planes
+    more on either side (fewer at the ends of the stack), so that every plane of the range sees
+    the same neighbours as in the whole stack; only the range itself is written."""
     import numpy as np
     import zarr
 
@@ -199,12 +201,20 @@ def denoise_range(task: FileTask, axis: int, start: int, stop: int,
     t0 = time.perf_counter()
     model = load_cached_model(task.model_path, task.model_sha256)
     with open_image(task.input, task.axes, series=task.series) as src:
-        region = _region(len(src.array.shape), axis, start, stop)
-        part = np.asarray(src.array[region])
+        ndim = len(src.array.shape)
+        n = model.config.network
+        halo = n.z_context * n.z_step if n.dims == 3 and src.axes[axis] == n.along else 0
+        size = src.array.shape[axis]
+        lo, hi = max(start - halo, 0), min(stop + halo, size)
+        if hi - lo < 2 * halo + 1:  # a range at an end of the stack: still the planes the
+            hi = min(lo + 2 * halo + 1, size)  # network needs (extra planes change nothing)
+            lo = max(hi - 2 * halo - 1, 0)
+        part = np.asarray(src.array[_region(ndim, axis, lo, hi)])
         out = np.empty(part.shape, np.float32)
         for _ in model.iter_denoise(part, out, src.axes, **_denoise_kwargs(task)):
             pass
-    zarr.open_array(scratch, mode="r+")[region] = out
+    keep = _region(ndim, axis, start - lo, stop - lo)
+    zarr.open_array(scratch, mode="r+")[_region(ndim, axis, start, stop)] = out[keep]
     return {"planes": stop - start, "seconds": time.perf_counter() - t0,
             "worker": f"{os.uname().nodename}:{os.getpid()}"}
 
