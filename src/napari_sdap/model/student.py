@@ -25,6 +25,7 @@ from torch import nn
 from torch.nn import functional as F
 
 from napari_sdap.config import NetworkConfig
+from napari_sdap.model.network import cpu_layout
 
 __all__ = ["StudentNet", "centre_channels", "student_channels"]
 
@@ -78,7 +79,7 @@ class StudentNet(nn.Module):
         self.tail.bias.add_(target.mean(dim=(0, 2, 3)) - self(x).mean(dim=(0, 2, 3)))
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
-        h = F.relu(self.head(x))
+        h = cpu_layout(F.relu(self.head(x)))
         for conv in self.body:
             h = h + F.relu(conv(h))
-        return self.tail(h)
+        return self.tail(h).contiguous()
