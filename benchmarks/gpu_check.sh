@@ -14,7 +14,8 @@
 # throughput, compile, ttq (time to quality: SDAP_DATA with fmd/raw and fmd/gt of
 # Confocal_BPAE_B and WideField_BPAE_G) and quality (`paper` preset with and without the detail
 # restore: SDAP_DATA with set12/ and the first 3 polyu/ pairs), student (its speed against the
-# teacher's modes) and, only when asked, studentq (student vs teacher on 2 FMD types);
+# teacher's modes), volume (3-D and 2-D models on a 16 x 1024 x 1024 stack, voxels per second
+# per mode) and, only when asked, studentq (student vs teacher on 2 FMD types);
 # see docs/benchmarks.md.
 # SDAP_DEVICE=cpu SDAP_QUICK=1 dry-runs the whole script without a GPU (tiny sizes).
 set -u
@@ -41,6 +42,7 @@ DEVICE=${SDAP_DEVICE:-cuda}
 if [ -n "${SDAP_QUICK:-}" ]; then
     SPRESET=${SPRESET:-tiny}
     SSIZE=${SSIZE:-128}
+    VSIZE=${VSIZE:-64}
     TP=(--presets tiny --e2e-presets tiny --size 64 --batch 1 --e2e-size 256 --rss-size 128
         --tile 64 --threads 1 --min-seconds 0.2)
     CS=(--preset tiny --size 64 --batch 1 --min-seconds 0.2 --variants eager,eager-bf16w)
@@ -53,7 +55,7 @@ else
     TQ=(--configs "paper:steps=2000;fast:steps=250;tiny:steps=300" --budget 70 --every 10)
 fi
 
-STAGES=" ${SDAP_STAGES:-pytest throughput student compile ttq quality} "
+STAGES=" ${SDAP_STAGES:-pytest throughput student volume compile ttq quality} "
 want() { [[ "$STAGES" == *" $1 "* ]]; }
 DATA_OK=""
 if [ -n "${SDAP_DATA:-}" ] && [ -d "${SDAP_DATA}" ]; then DATA_OK=1; fi
@@ -74,6 +76,12 @@ want throughput && stage throughput 180 "$PY" benchmarks/throughput.py --device 
     "${TP[@]}" --json "$OUT/throughput.json"
 want student && stage student 90 "$PY" benchmarks/student_speed.py --device "$DEVICE" \
     --preset "${SPRESET:-paper}" --size "${SSIZE:-2048}" --repeats 3 --json "$OUT/student.json"
+want volume && stage volume 150 "$PY" benchmarks/student_speed.py --device "$DEVICE" \
+    --preset "${SPRESET:-paper}" --size "${VSIZE:-1024}" --planes 16 --dims 3 --repeats 3 \
+    --json "$OUT/volume3d.json"
+want volume && stage volume2d 150 "$PY" benchmarks/student_speed.py --device "$DEVICE" \
+    --preset "${SPRESET:-paper}" --size "${VSIZE:-1024}" --planes 16 --dims 2 --repeats 3 \
+    --json "$OUT/volume2d.json"
 want compile && stage compile 120 "$PY" benchmarks/compile_speed.py --device "$DEVICE" \
     "${CS[@]}" --json "$OUT/compile.json"
 if [ -n "$DATA_OK" ] && want ttq; then
@@ -106,7 +114,7 @@ summary = {"stages": (out / "stages.txt").read_text().split("\n")[:-1]}
 log_file = out / "pytest-gpu.log"
 log = log_file.read_text().strip().splitlines() if log_file.exists() else []
 summary["pytest"] = log[-1] if log else ""
-for name in ("throughput", "student", "compile", "ttq-Confocal_BPAE_B", "ttq-WideField_BPAE_G",
+for name in ("throughput", "student", "volume3d", "volume2d", "compile", "ttq-Confocal_BPAE_B", "ttq-WideField_BPAE_G",
              "quality-set12corr", "quality-polyu", "quality-fmd-student"):
     try:
         summary[name] = json.loads((out / f"{name}.json").read_text())
