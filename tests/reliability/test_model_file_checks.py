@@ -125,6 +125,8 @@ def test_save_onto_a_named_pipe_is_refused(gray_model, tmp_path):
 def test_widget_replaces_only_a_file_confirmed_in_the_save_dialog(gray_model, model_file,
                                                                   tmp_path):
     widget_train = needs("napari_sdap._napari.widget_train", "napari")
+    from napari_sdap._napari import controls  # save_model's helpers
+    from napari_sdap._napari import session as panel_session
     path = shutil.copy(model_file, tmp_path / "m.safetensors")
     older = load_model(path)
     older.record.trained_on = ["an older model"]
@@ -133,10 +135,10 @@ def test_widget_replaces_only_a_file_confirmed_in_the_save_dialog(gray_model, mo
     session = SimpleNamespace(model=gray_model, save=lambda p, overwrite: gray_model.save(
         p, overwrite=overwrite))
     fake = SimpleNamespace(session=session, status=mock.Mock())
-    with mock.patch.object(widget_train, "report_error") as reported:
+    with mock.patch.object(controls, "report_error") as reported:
         widget_train.TrainWidget.save_model(fake, str(path))  # a path from code: never replaced
     assert isinstance(reported.call_args.args[0], OutputError) and digest(path) == before
-    with mock.patch.object(widget_train, "model_file_dialog", return_value=str(other)):
+    with mock.patch.object(panel_session, "model_file_dialog", return_value=str(other)):
         widget_train.TrainWidget.save_model(fake)  # the dialog asked before replacing
     assert load_model(other).record.trained_on == gray_model.record.trained_on
 
