@@ -25,7 +25,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).parent))
 from quality import DEFAULT_DATA, ROOT, _machine
-from volume3d import cell_volume, neuron_volume, noisy, psnr
+from volume3d import cell_volume, neuron_volume, noisy, psnr, volume_args
 
 
 def _timed_targets(marks: dict[str, float]) -> None:
@@ -88,13 +88,8 @@ def main() -> int:
     p.add_argument("--data", type=Path, default=DEFAULT_DATA)
     p.add_argument("--out", type=Path, default=ROOT / "benchmarks" / "results" / "cpu-student3d")
     p.add_argument("--preset", default="fast")
-    p.add_argument("--planes", type=int, default=32)
-    p.add_argument("--size", type=int, default=256, help="synthetic volume edge in Y and X")
-    p.add_argument("--photons", type=float, default=30.0)
-    p.add_argument("--read", type=float, default=0.02)
-    p.add_argument("--seed", type=int, default=0)
+    volume_args(p)
     p.add_argument("--reps", type=int, default=2)
-    p.add_argument("--threads", type=int, default=2)
     args = p.parse_args()
     import torch
 

@@ -152,6 +152,16 @@ def default_run(clean: np.ndarray, args: argparse.Namespace) -> dict:
     return res
 
 
+def volume_args(p: argparse.ArgumentParser) -> None:
+    """The volume and noise options the volume benchmarks share."""
+    p.add_argument("--planes", type=int, default=32)
+    p.add_argument("--size", type=int, default=256, help="synthetic volume edge in Y and X")
+    p.add_argument("--photons", type=float, default=30.0)
+    p.add_argument("--read", type=float, default=0.02)
+    p.add_argument("--seed", type=int, default=0)
+    p.add_argument("--threads", type=int, default=2)
+
+
 def main() -> int:
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     p.add_argument("--data", type=Path, default=DEFAULT_DATA)
@@ -159,12 +169,7 @@ def main() -> int:
     p.add_argument("--preset", default="fast")
     p.add_argument("--budget", type=float, default=60.0,
                    help="seconds of training each, at uncontended speed")
-    p.add_argument("--planes", type=int, default=32)
-    p.add_argument("--size", type=int, default=256, help="synthetic volume edge in Y and X")
-    p.add_argument("--photons", type=float, default=30.0)
-    p.add_argument("--read", type=float, default=0.02)
-    p.add_argument("--seed", type=int, default=0)
-    p.add_argument("--threads", type=int, default=2)
+    volume_args(p)
     p.add_argument("--default-run", action="store_true")
     args = p.parse_args()
     import torch

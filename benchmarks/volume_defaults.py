@@ -36,7 +36,7 @@ import numpy as np
 sys.path.insert(0, str(Path(__file__).parent))
 from n2v_careamics import run_n2v
 from quality import DEFAULT_DATA, ROOT, _machine
-from volume3d import cell_volume, neuron_volume, noisy, psnr
+from volume3d import cell_volume, neuron_volume, noisy, psnr, volume_args
 
 MIX = 0.6
 """Weight of the previous plane's noise in the Z-correlated noise."""
@@ -85,12 +85,7 @@ def main() -> int:
     p.add_argument("--noises", default="pg,zcorr")
     p.add_argument("--volumes", default="neuron,cells")
     p.add_argument("--methods", default="2d,3d,n2v3d")
-    p.add_argument("--planes", type=int, default=32)
-    p.add_argument("--size", type=int, default=256, help="synthetic volume edge in Y and X")
-    p.add_argument("--photons", type=float, default=30.0)
-    p.add_argument("--read", type=float, default=0.02)
-    p.add_argument("--seed", type=int, default=0)
-    p.add_argument("--threads", type=int, default=2)
+    volume_args(p)
     args = p.parse_args()
     import torch
 
