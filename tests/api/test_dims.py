@@ -40,6 +40,7 @@ def test_dims3_trains_a_volume_model_and_records_it(tmp_path, caplog):
     assert model.record.dims.startswith("dims=3 along Z, z_step=1")
     assert "dims=3 along Z" in caplog.text
     assert model.student is None and model.noise_curve is None
+    assert "not used by 3-D models" in model.describe_detail()
     assert model.resolve_mode() == "sdap"
     with pytest.raises(ConfigError, match="sdap_e"):
         model.denoise(img, "ZYX", mode="sdap_e")
