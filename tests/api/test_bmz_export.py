@@ -12,6 +12,7 @@ from unittest import mock
 
 import numpy as np
 import pytest
+from folders import read_only
 
 import napari_sdap
 from napari_sdap.api.model import SDAPModel, create_model
@@ -224,19 +225,9 @@ def test_existing_path_needs_overwrite(exported, tmp_path):
 
 def test_read_only_folder_is_an_output_error(exported, tmp_path):
     model = exported["gray_sdap_e"][0]
-    folder = tmp_path / "ro"
-    folder.mkdir()
-    if os.geteuid() != 0:
-        folder.chmod(0o555)
-        context = mock.patch.dict({})
-    else:  # root ignores the mode bits: simulate what a read-only folder does
-        denied = PermissionError(errno.EACCES, "Permission denied")
-        context = mock.patch("tempfile.mkstemp", side_effect=denied)
-    try:
-        with context, pytest.raises(OutputError, match=r"cannot write in .*choose a writable"):
-            model.export_bmz(folder / "m.zip", sample=_image())
-    finally:
-        folder.chmod(0o755)
+    with read_only(tmp_path / "ro") as folder, pytest.raises(
+            OutputError, match=r"cannot write in .*choose a writable"):
+        model.export_bmz(folder / "m.zip", sample=_image())
     assert _nothing_left(folder)
 
 

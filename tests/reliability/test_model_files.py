@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import errno
 import json
-import os
 import pickle
 import struct
 from pathlib import Path
@@ -13,6 +12,7 @@ from unittest import mock
 import numpy as np
 import pytest
 import torch
+from folders import read_only
 from safetensors.torch import load_file, save_file
 
 from napari_sdap import load_model
@@ -189,20 +189,10 @@ def test_save_into_a_missing_folder(gray_model, tmp_path):
 
 def test_save_into_a_read_only_folder(gray_model, tmp_path):
     """Regression: mkstemp outside the try block raised a bare PermissionError."""
-    folder = tmp_path / "ro"
-    folder.mkdir()
-    if os.geteuid() != 0:
-        folder.chmod(0o555)
-        context = mock.patch.dict({})
-    else:  # root ignores the mode bits: simulate what a read-only folder does
-        denied = PermissionError(errno.EACCES, "Permission denied")
-        context = mock.patch("tempfile.mkstemp", side_effect=denied)
-    try:
-        with context, pytest.raises(OutputError, match=r"cannot write model file .*Permission "
-                                                       r"denied; choose a writable folder"):
-            gray_model.save(folder / "m.safetensors")
-    finally:
-        folder.chmod(0o755)
+    with read_only(tmp_path / "ro") as folder, pytest.raises(
+            OutputError, match=r"cannot write model file .*Permission denied; choose a writable "
+                               r"folder"):
+        gray_model.save(folder / "m.safetensors")
     assert folder_state(folder) == {}
 
 
