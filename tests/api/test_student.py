@@ -14,7 +14,8 @@ from napari_sdap.errors import ConfigError, InputError, ModelFileError
 from napari_sdap.model.files import read_model_file, write_model_file
 
 TINY = {"preset": "tiny", "width": 8, "blocks": 1, "batch_size": 2, "patch_size": 32,
-        "student_steps": 150, "student": True}
+        "student_steps": 150, "student": True, "student_check": False}
+"""Tiny students are kept whatever the held-out check says: these tests need one."""
 
 
 def _image(shape=(64, 64), seed=0):
@@ -185,3 +186,32 @@ def test_the_student_needs_four_pixels_per_side(model):
                                          r"'student'; pad or enlarge the image$"):
         model.denoise(np.zeros((3, 40), np.float32))
     assert model.denoise(np.zeros((4, 5), np.float32)).shape == (4, 5)
+
+
+def test_a_student_found_worse_on_held_out_pixels_is_dropped_unless_asked_for(monkeypatch,
+                                                                                caplog):
+    """Stride 1: the student is compared with its teacher on held-out pixels, the estimate is
+    recorded, and a clearly worse student is dropped (kept with student_check=False)."""
+    from napari_sdap.api import distillation
+    from napari_sdap.infer.risk import Comparison
+
+    m = napari_sdap.train(_image(seed=3, shape=(96, 96)), "YX", steps=30, stride=1, **TINY)
+    check = m.record.student_check
+    assert check is not None and check["pixels"] > 0 and check["excess_se"] > 0
+    assert set(check) == {"excess", "excess_se", "pixels"}
+
+    worse = Comparison(teacher=1e-3, student=2e-3, stderr=1e-5, noise=1e-2, pixels=1000)
+    monkeypatch.setattr(distillation, "compare", lambda *a, **k: worse)
+    dropped = napari_sdap.train(_image(seed=3, shape=(96, 96)), "YX", steps=30, stride=1,
+                                **{**TINY, "student_check": True})
+    assert dropped.student is None and dropped.resolve_mode() == "bsn"
+    assert dropped.record.student_check["excess"] == pytest.approx(0.1)
+    assert "held out of its training" in caplog.text
+    kept = napari_sdap.train(_image(seed=3, shape=(96, 96)), "YX", steps=30, stride=1,
+                             **{**TINY, "student_check": False})
+    assert kept.student is not None and kept.record.student_check["excess"] == 0.1
+
+
+def test_correlated_noise_students_are_not_checked(model):
+    """Stride 2: the estimate needs noise independent per pixel, so there is none."""
+    assert model.student is not None and model.record.student_check is None

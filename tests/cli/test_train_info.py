@@ -92,3 +92,23 @@ def test_usage_errors_return_2(capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["denoise", "x.tif", "--output", "o"]) == 2  # neither --model nor --train
     assert main(["--version"]) == 0
     assert "napari-sdap" in capsys.readouterr().out
+
+
+def test_info_shows_the_student_check(tmp_path: Path, capsys: pytest.CaptureFixture[str]
+                                      ) -> None:
+    import numpy as np
+
+    import napari_sdap
+
+    rng = np.random.default_rng(0)
+    xx = np.mgrid[:96, :96][1]
+    image = (0.5 + 0.3 * np.sin(xx / 5.0) + rng.normal(0, 0.1, (96, 96))).astype(np.float32)
+    model = napari_sdap.train(image, "YX", preset="tiny", steps=20, stride=1, width=8, blocks=1,
+                              batch_size=2, patch_size=32, student=True, student_steps=60,
+                              student_check=False)
+    path = model.save(tmp_path / "m.sdap")
+    assert main(["info", str(path)]) == 0
+    out = capsys.readouterr().out
+    check = model.record.student_check
+    assert f"checked on {int(check['pixels']):,} held-out pixels" in out
+    assert f"{100 * check['excess']:+.1f} % of the noise variance" in out

@@ -61,3 +61,18 @@ def test_pixel_budget_stops_early_on_a_large_stack():
     pairs = teacher_targets(lambda w, g: (w, w), _read(image),
                             [plane_view(image.shape, "ZYX")], 0, 1, pixels=3 * 64 * 64)
     assert len(pairs) == 3 and len({float(p[0].mean()) for p in pairs}) == 3
+
+
+def test_held_out_pixels_get_no_target_and_the_input_stays_whole():
+    from napari_sdap.infer.risk import held_out
+
+    image = np.random.default_rng(1).random((2, 70, 90)).astype(np.float32)
+    pairs = teacher_targets(lambda w, g: (w, w), _read(image), [plane_view(image.shape, "ZYX")],
+                            0, 1, pixels=10**6, hold=lambda k, t: held_out(k, t.plane, t.ys, t.xs))
+    assert len(pairs) == 2 and all(np.isfinite(p[0]).all() for p in pairs)
+    for x, target in pairs:
+        n = next(n for n in range(2) if np.array_equal(x[0], image[n]))
+        want = held_out(0, n, slice(0, 70), slice(0, 90))
+        np.testing.assert_array_equal(np.isnan(target[0]), want)
+        np.testing.assert_array_equal(target[0][~want], image[n][~want])
+        assert 0.08 < want.mean() < 0.17

@@ -100,3 +100,26 @@ def test_fidelity_of_3d_windows_compares_with_the_centre_plane():
             return a[:, 1:2]
 
     assert fidelity(Middle(), (gray, gray[:, 1:2] + 1.0), cpu) == pytest.approx(1.0)
+
+
+def test_held_out_targets_are_never_fitted_but_stay_context():
+    """NaN targets (pixels held out for the student check) add nothing to the loss, its
+    gradient, the starting bias or the fidelity."""
+    from napari_sdap.training.distil import masked_l1
+
+    out = torch.zeros(1, 1, 4, 4, requires_grad=True)
+    t = torch.ones(1, 1, 4, 4)
+    t[..., :2, :] = float("nan")
+    loss = masked_l1(out, t)
+    loss.backward()
+    assert float(loss) == 1.0 and torch.isfinite(out.grad).all()
+    assert out.grad[..., :2, :].abs().sum() == 0 and out.grad[..., 2:, :].abs().sum() > 0
+    torch.manual_seed(0)
+    net = StudentNet(1, 8, (1, 2, 1))
+    x = torch.rand(2, 1, 16, 16)
+    target = x + 5.0
+    target[:, :, ::3] = float("nan")
+    net.start_at(x, target)
+    assert abs(float(net(x).mean()) - float(target.nanmean())) < 0.05
+    assert fidelity(torch.nn.Identity(), (x, torch.where(target.isnan(), target, x + 1.0)),
+                    torch.device("cpu")) == 1.0

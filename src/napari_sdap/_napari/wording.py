@@ -53,8 +53,10 @@ def model_text(session: Any) -> tuple[str, str]:
     parts = [f"{r.steps} steps" if r.steps else "untrained", kind]
     if m.config.network.dims == 3:
         parts.append(f"3-D along {m.config.network.along}")
-    if r.student_steps:
+    if r.student_steps and m.student is not None:
         parts.append("with fast student")
+    elif r.student_check and m.student is None:  # the check dropped it
+        parts.append("no student (it denoised worse on held-out pixels)")
     state = "training…" if session.training else ("denoising…" if session.denoising else "")
     if r.steps and not session.saved:
         state = ", ".join(s for s in (state, "not saved") if s)

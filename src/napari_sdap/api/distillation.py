@@ -7,7 +7,8 @@ reads the teacher's whole window (the plane with its context planes) and writes 
 The student is attached to the model only when the stage ends, so a live preview keeps using
 the teacher until then; a stage stopped after at least half of its steps keeps the student
 (it has converged most of the way), one stopped earlier drops it, and so does one that has not
-learned the teacher's result (`MAX_FIDELITY`).
+learned the teacher's result (`MAX_FIDELITY`) or, for noise independent per pixel, one whose
+error estimated from the noisy data is above the teacher's (`judge`, `WORSE`).
 """
 
 from __future__ import annotations
@@ -18,19 +19,22 @@ import time
 from collections.abc import Iterator
 from typing import Any
 
+import numpy as np
 import torch
 
 from napari_sdap.api.model import SDAPModel
 from napari_sdap.infer.passes import resolve_mode
-from napari_sdap.infer.refine import Refine
-from napari_sdap.infer.stream import read_window
+from napari_sdap.infer.refine import REPAIR_HALO, Refine
+from napari_sdap.infer.risk import Comparison, compare, held_out
+from napari_sdap.infer.sample import sample_tiles
+from napari_sdap.infer.stream import Engine, read_window
 from napari_sdap.infer.targets import teacher, teacher_targets
-from napari_sdap.infer.tiling import alignment, exact_halo
+from napari_sdap.infer.tiling import Tile, alignment, exact_halo
 from napari_sdap.model.student import StudentNet, student_channels
 from napari_sdap.training.distil import PairSampler, fidelity, run_distillation
 from napari_sdap.training.loop import TrainStep
 
-__all__ = ["KEEP_FRACTION", "MAX_FIDELITY", "distil"]
+__all__ = ["CHECK_PIXELS", "KEEP_FRACTION", "MAX_FIDELITY", "WORSE", "distil", "judge"]
 
 log = logging.getLogger(__name__)
 
@@ -40,6 +44,12 @@ MAX_FIDELITY = 0.25
 """A student is kept only when its squared difference from the teacher's result, on a fixed
 batch of training windows, is at most this fraction of the noisy input's (`distil.fidelity`):
 one that has not learned the teacher's result is never used instead of it."""
+WORSE = 2.0
+"""A checked student is dropped when its estimated error exceeds the teacher's by more than this
+many standard errors of the estimate."""
+CHECK_PIXELS = 2**18
+"""Pixels of the training images (per channel group) the check reads; the held-out ones among
+them (one in 8) compare student and teacher."""
 _LOSS_HISTORY = 20_000
 _SEED = 104_729
 _CHECK = 32
@@ -73,7 +83,8 @@ def distil(model: SDAPModel, sources: list[tuple[Any, Any]], device: torch.devic
             lambda k, t: read_window(sources[k][0], sources[k][1], norm, t),
             [v for _, v in sources],
             exact_halo(net.radius, mode, pd, refine.halo if refine else 0),
-            alignment(mode, pd), cfg.target_pixels, cfg.target_flips, seed=model.config.seed)
+            alignment(mode, pd), cfg.target_pixels, cfg.target_flips, seed=model.config.seed,
+            hold=_hold if checkable(model) else None)
     finally:
         model.network.to("cpu")
     with torch.random.fork_rng(devices=[]):
@@ -95,9 +106,19 @@ def distil(model: SDAPModel, sources: list[tuple[Any, Any]], device: torch.devic
     finally:
         score = fidelity(student, check, device) if done else math.inf
         student.to("cpu").eval()
-        model.record.student_seconds += time.perf_counter() - t0
         model.record.student_fidelity = score if math.isfinite(score) else None  # NaN: diverged
-        if done >= KEEP_FRACTION * planned and score <= MAX_FIDELITY:
+        judged = judge(model, student, sources, device) if (
+            done >= KEEP_FRACTION * planned and score <= MAX_FIDELITY) else None
+        model.record.student_seconds += time.perf_counter() - t0
+        model.record.student_check = None if judged is None else judged.summary()
+        if (judged is not None and judged.excess > WORSE * judged.excess_se
+                and model.config.student.student_check):
+            log.warning("the distilled student is worse than the blind-spot network on pixels "
+                        "held out of its training (estimated error %.1f %% of the noise "
+                        "variance above it, standard error %.1f %%): it is dropped and the "
+                        "blind-spot network denoises", 100 * judged.excess,
+                        100 * judged.excess_se)
+        elif done >= KEEP_FRACTION * planned and score <= MAX_FIDELITY:
             model.student = student
             model.record.student_steps = done
             model.record.student_losses = losses
@@ -106,3 +127,45 @@ def distil(model: SDAPModel, sources: list[tuple[Any, Any]], device: torch.devic
                         "blind-spot network's result (at most %.0f %% is kept): it is dropped "
                         "and the blind-spot network denoises; train it longer with "
                         "student_steps=...", 100 * score, 100 * MAX_FIDELITY)
+
+
+def checkable(model: SDAPModel) -> bool:
+    """Whether `judge` can compare the model's student with its teacher: a 2-D model trained at
+    stride 1 (noise independent per pixel) with a noise curve."""
+    cfg = model.config
+    return (cfg.training.stride == 1 and cfg.network.dims == 2
+            and model.noise_curve is not None)
+
+
+def _hold(k: int, tile: Tile) -> np.ndarray:
+    """The pixels of a tile held out of the student's training, for `judge`."""
+    return held_out(k, tile.plane, tile.ys, tile.xs)
+
+
+def judge(model: SDAPModel, student: StudentNet, sources: list[tuple[Any, Any]],
+          device: torch.device) -> Comparison | None:
+    """The student against its teacher on the held-out pixels of up to `CHECK_PIXELS` pixels of
+    the training images (`infer.risk`); None where the estimate does not hold (not
+    `checkable`) or no pixel was held out (images too small)."""
+    cfg = model.config
+    curve = model.noise_curve
+    if curve is None or not checkable(model):
+        return None
+    mode, pd = teacher_mode(model), cfg.inference.pd_stride
+    refine = model.refine()
+    detail = refine is not None and refine.detail
+    halo = max(exact_halo(model.network.radius, mode, pd, Refine(curve).halo),
+               student.radius + REPAIR_HALO)
+    engine = Engine(model.network, device, mode, pd, compile=False,
+                    refine=Refine(curve, detail=False))
+    student.to(device)
+    norm = model.normalization
+    tiles = sample_tiles([v for _, v in sources], halo, alignment(mode, pd),
+                         seed=cfg.seed + _SEED, pixels=CHECK_PIXELS)
+    try:
+        return compare(engine, student, curve, detail,
+                       ((read_window(sources[k][0], sources[k][1], norm, t), g, t, _hold(k, t))
+                        for k, t, g in tiles), seed=cfg.seed)
+    finally:
+        model.network.to("cpu")
+        student.to("cpu")

@@ -49,6 +49,9 @@ class TrainingRecord(BaseModel):
     student_fidelity: FiniteFloat | None = Field(None, ge=0.0)
     """Squared difference of the student from the teacher's result, relative to the noisy
     input's, when the distillation ended (kept at most `distillation.MAX_FIDELITY`)."""
+    student_check: dict[str, FiniteFloat] | None = None
+    """The student against its teacher, estimated from held-out pixels of the noisy training
+    data when the distillation ended (`infer.risk.Comparison.summary`; None: not checked)."""
     versions: dict[str, str] = Field(default_factory=dict)
 
     @field_validator("noise")

@@ -184,6 +184,7 @@ def _train(sources: list[tuple[Any, Any]], t00: float, budget: float | None, *, 
     model.student = None  # a student of the teacher before this training no longer applies
     model.record.student_steps, model.record.student_losses = 0, []
     model.record.student_fidelity = None
+    model.record.student_check = None
     extra = cfg.student.student_steps if wants_student(cfg) else 0
     t0 = time.perf_counter()
     start = model.record.steps

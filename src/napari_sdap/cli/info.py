@@ -71,6 +71,11 @@ def _lines(info: dict[str, Any]) -> list[str]:
         f"noise     {info['noise']}",
         f"detail    {info['detail']}",
     ]
+    check = rec.get("student_check")
+    if check:
+        out.insert(-2, f"          checked on {int(check['pixels']):,} held-out pixels: error "
+                       f"{100 * check['excess']:+.1f} % of the noise variance against the "
+                       f"teacher (standard error {100 * check['excess_se']:.1f} %)")
     norm = info["normalization"]
     if norm is None:
         out.append("normalisation  none (untrained model)")

@@ -37,7 +37,7 @@ import torch.nn.functional as F
 
 from napari_sdap.infer.refine import NoiseCurve, blend_gain, local_energy
 
-__all__ = ["THRESHOLDS", "choose_gate", "estimate_curve"]
+__all__ = ["THRESHOLDS", "choose_gate", "estimate_curve", "noise_at", "roughness"]
 
 THRESHOLDS = (1.0, 1.25, 1.5, 2.0, 3.0, 4.0, 6.0)
 """Thresholds tried by the gate, as multiples of the model's base threshold (at most 10)."""
@@ -93,7 +93,7 @@ def _flat_curve(mu: np.ndarray, r2: np.ndarray, rough: np.ndarray
     return np.array(merged[0]), np.array(merged[1])
 
 
-def _linear(x: np.ndarray, levels: np.ndarray, variance: np.ndarray) -> np.ndarray:
+def noise_at(x: np.ndarray, levels: np.ndarray, variance: np.ndarray) -> np.ndarray:
     """Piecewise-linear ``variance(levels)`` at `x`, extended linearly beyond both ends (never
     below 0): its mean over the noise of ``x`` is the variance at the mean, as long as the
     curve is locally straight (exactly so for Poisson-Gaussian noise)."""
@@ -137,7 +137,7 @@ def choose_gate(held_out: Sequence[Sequence[Pixels]], curve: NoiseCurve,
             r2.append(rr)
             energy.append(e)
             s2.append(np.interp(m, curve.levels[g][c], curve.variance[g][c]))
-            var.append(_linear(x, lv, nv))
+            var.append(noise_at(x, lv, nv))
     tr2, te, ts2, tvar = (torch.from_numpy(np.concatenate(v).astype(np.float64))
                           for v in (r2, energy, s2, var))
     n = max(tr2.numel(), 1)
@@ -157,7 +157,7 @@ def choose_gate(held_out: Sequence[Sequence[Pixels]], curve: NoiseCurve,
     return best
 
 
-def _roughness(mu: torch.Tensor) -> torch.Tensor:
+def roughness(mu: torch.Tensor) -> torch.Tensor:
     """Local variance of the output (C x h x w) over `_ROUGH` x `_ROUGH` windows."""
     pad = _ROUGH // 2
     m = mu[:, None]
@@ -185,7 +185,7 @@ def estimate_curve(samples: Sequence[Sequence[tuple[np.ndarray, np.ndarray]]],
             r = xt - mt
             c, h, w = mt.shape
             energy = local_energy(r[None])[0]
-            rough = _roughness(mt)
+            rough = roughness(mt)
             even = ((np.arange(h)[:, None] + np.arange(w)[None, :]) % 2 == 0).ravel()
             parts = [a.reshape(c, -1).numpy() for a in (xt, mt, r * r, energy, rough)]
             fit.append([p[:, even] for p in parts])

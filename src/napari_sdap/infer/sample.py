@@ -9,7 +9,7 @@ per-plane windows for a stack of small planes, never the whole of a large image.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 
 import numpy as np
 
@@ -19,7 +19,7 @@ from napari_sdap.infer.refine import NoiseCurve
 from napari_sdap.infer.tiling import DETAIL_HALO, Tile, axis_windows
 from napari_sdap.windows import random_start
 
-__all__ = ["SAMPLE_EDGE", "SAMPLE_PIXELS", "measure_curve", "window"]
+__all__ = ["SAMPLE_EDGE", "SAMPLE_PIXELS", "measure_curve", "sample_tiles", "window"]
 
 SAMPLE_EDGE = 512
 SAMPLE_PIXELS = 2**17
@@ -63,20 +63,30 @@ def measure_curve(run: Callable[[np.ndarray], np.ndarray],
     `read(k, tile)` reads a tile's normalised window of image k; `halo` is the network's exact
     halo and `s` the window alignment; `threshold` goes into the curve.
     """
-    rng = np.random.default_rng(seed)
     groups = views[0].n_channel_groups
     pairs: list[list[tuple[np.ndarray, np.ndarray]]] = [[] for _ in range(groups)]
-    counts = [0] * groups
+    for k, tile, g in sample_tiles(views, halo, s, seed):
+        x = read(k, tile)
+        pairs[g].append((_crop(x, tile), _crop(run(x), tile)))
+    return estimate_curve(pairs, threshold)
+
+
+def sample_tiles(views: Sequence[PlaneView], halo: int, s: int, seed: int = 0,
+                 pixels: int = SAMPLE_PIXELS, edge: int = SAMPLE_EDGE
+                 ) -> Iterator[tuple[int, Tile, int]]:
+    """(image index, tile, channel group) of random tiles of up to `edge`² output pixels (with
+    their exact-halo windows), planes in random (seeded) order, until every channel group has
+    `pixels` output pixels or every plane was visited once."""
+    rng = np.random.default_rng(seed)
+    counts = [0] * views[0].n_channel_groups
     order = [(k, n) for k, v in enumerate(views) for n in range(v.n_planes)]
     for i in rng.permutation(len(order)):
         k, n = order[i]
         g = views[k].channel_group(n)
-        if counts[g] >= SAMPLE_PIXELS:
-            if min(counts) >= SAMPLE_PIXELS:
-                break
+        if counts[g] >= pixels:
+            if min(counts) >= pixels:
+                return
             continue
-        tile = window(views[k], n, halo, s, rng)
-        x = read(k, tile)
-        pairs[g].append((_crop(x, tile), _crop(run(x), tile)))
+        tile = window(views[k], n, halo, s, rng, edge)
         counts[g] += tile.pixels
-    return estimate_curve(pairs, threshold)
+        yield k, tile, g

@@ -54,13 +54,16 @@ def _dihedral(a: np.ndarray, k: int, inverse: bool = False) -> np.ndarray:
 
 def teacher_targets(run: Run, read: Callable[[int, Tile], np.ndarray],
                     views: Sequence[PlaneView], halo: int, s: int, pixels: int,
-                    flips: int = 1, seed: int = 0) -> list[tuple[np.ndarray, np.ndarray]]:
+                    flips: int = 1, seed: int = 0,
+                    hold: Callable[[int, Tile], np.ndarray] | None = None
+                    ) -> list[tuple[np.ndarray, np.ndarray]]:
     """(input, target) pairs of tiles on the network's normalised scale: the input is the
     (repaired) window the teacher saw, P * C x h x w (P: planes of a 3-D teacher's window, else
     1), the target its C x h x w output.
 
     `read(k, tile)` reads a tile's normalised window of image k; `halo` and `s` are the
-    teacher's exact halo and window alignment.
+    teacher's exact halo and window alignment. `hold(k, tile)`: a bool mask of the tile's
+    output pixels held out of the training (their target is NaN: none).
     """
     rng = np.random.default_rng(seed)
     order = [(k, n) for k, v in enumerate(views) for n in range(v.n_planes)]
@@ -81,8 +84,10 @@ def teacher_targets(run: Run, read: Callable[[int, Tile], np.ndarray],
                     repaired = xin
             iy, ix = tile.inner
             target = np.mean(outs, axis=0) if flips > 1 else outs[0]
-            pairs.append((np.ascontiguousarray(repaired[:, iy, ix]),
-                          np.ascontiguousarray(target[:, iy, ix], dtype=np.float32)))
+            target = np.array(target[:, iy, ix], dtype=np.float32)
+            if hold is not None:
+                target[:, hold(k, tile)] = np.nan
+            pairs.append((np.ascontiguousarray(repaired[:, iy, ix]), target))
             count += tile.pixels
             if count >= pixels:
                 return pairs

@@ -75,8 +75,9 @@ class StudentNet(nn.Module):
     @torch.no_grad()
     def start_at(self, x: torch.Tensor, target: torch.Tensor) -> None:
         """Shift the output bias so that the mean output on `x` equals the mean of `target`
-        (per channel): the untrained student starts on the data's intensity scale."""
-        self.tail.bias.add_(target.mean(dim=(0, 2, 3)) - self(x).mean(dim=(0, 2, 3)))
+        (per channel; NaN targets left out): the untrained student starts on the data's
+        intensity scale."""
+        self.tail.bias.add_(target.nanmean(dim=(0, 2, 3)) - self(x).mean(dim=(0, 2, 3)))
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         h = cpu_layout(F.relu(self.head(x)))

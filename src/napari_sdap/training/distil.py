@@ -5,7 +5,8 @@ random flip or rotation for both, and the student minimises the mean absolute di
 between its output on the input and the target (L1: robust to the few pixels where the teacher
 is wrong). Adam with a short warm-up and cosine decay, as the teacher's training. The input is
 the teacher's window: for a 3-D teacher its planes stacked on the channel axis, the target then
-being the centre plane's.
+being the centre plane's. A NaN target marks a pixel held out of the training (`infer.risk`):
+it is context for its neighbours but never a target.
 """
 
 from __future__ import annotations
@@ -22,7 +23,7 @@ from napari_sdap.model.student import centre_channels
 from napari_sdap.training.loop import Budget, TrainStep, learning_rate
 from napari_sdap.windows import pick, random_dihedral, random_start, weights
 
-__all__ = ["PairSampler", "fidelity", "run_distillation"]
+__all__ = ["PairSampler", "fidelity", "masked_l1", "run_distillation"]
 
 _WARMUP = 20
 
@@ -77,7 +78,7 @@ def run_distillation(student: nn.Module, cfg: StudentConfig, sampler: PairSample
             lr = learning_rate(schedule, i, total)
             for group in opt.param_groups:
                 group["lr"] = lr
-            loss = (student(x) - t).abs().mean()
+            loss = masked_l1(student(x), t)
             opt.zero_grad(set_to_none=True)
             loss.backward()
             opt.step()
@@ -93,6 +94,13 @@ def run_distillation(student: nn.Module, cfg: StudentConfig, sampler: PairSample
         student.eval()
 
 
+def masked_l1(out: torch.Tensor, target: torch.Tensor) -> torch.Tensor:
+    """Mean absolute difference over the pixels with a target (not NaN)."""
+    valid = torch.isfinite(target)
+    diff = (out - torch.where(valid, target, out.detach())).abs()
+    return diff.sum() / valid.sum().clamp_min(1)
+
+
 @torch.no_grad()
 def fidelity(student: nn.Module, batch: tuple[torch.Tensor, torch.Tensor],
              device: torch.device) -> float:
@@ -102,5 +110,5 @@ def fidelity(student: nn.Module, batch: tuple[torch.Tensor, torch.Tensor],
     plane, the one the target belongs to."""
     x, t = (a.to(device) for a in batch)
     student.eval()
-    off = float(((student(x) - t) ** 2).mean())
-    return off / max(float(((centre_channels(x, t.shape[1]) - t) ** 2).mean()), 1e-12)
+    off = float(((student(x) - t) ** 2).nanmean())
+    return off / max(float(((centre_channels(x, t.shape[1]) - t) ** 2).nanmean()), 1e-12)
