@@ -148,11 +148,12 @@ class StudentConfig(_Strict):
     """Pixels of the training images the teacher denoises as the student's targets."""
     target_flips: Literal[1, 2, 4, 8] = 1
     """Average the teacher over this many flips/rotations of each target window."""
-    student_check: bool = True
+    student_check: bool = False
     """Drop the student when an estimate of its error from pixels held out of its training
     (Stein's unbiased risk estimate, `infer.risk`) puts it clearly above its teacher's (2-D
-    models trained at stride 1, noise independent per pixel; others are not checked). The
-    estimate is recorded either way (`record.student_check`)."""
+    models trained at stride 1, noise independent per pixel; others are never checked). The
+    estimate is recorded either way (`record.student_check`). Off by default: on clipped 8-bit
+    low-photon data it read two of five better students as worse (docs/benchmarks.md)."""
 
     @model_validator(mode="after")
     def _check(self) -> StudentConfig:

@@ -7,8 +7,9 @@ reads the teacher's whole window (the plane with its context planes) and writes 
 The student is attached to the model only when the stage ends, so a live preview keeps using
 the teacher until then; a stage stopped after at least half of its steps keeps the student
 (it has converged most of the way), one stopped earlier drops it, and so does one that has not
-learned the teacher's result (`MAX_FIDELITY`) or, for noise independent per pixel, one whose
-error estimated from the noisy data is above the teacher's (`judge`, `WORSE`).
+learned the teacher's result (`MAX_FIDELITY`) or, for noise independent per pixel and with
+`student_check` on, one whose error estimated from held-out pixels of the noisy data is above
+the teacher's (`judge`, `WORSE`; the estimate is recorded either way).
 """
 
 from __future__ import annotations
