@@ -215,3 +215,16 @@ def test_a_student_found_worse_on_held_out_pixels_is_dropped_unless_asked_for(mo
 def test_correlated_noise_students_are_not_checked(model):
     """Stride 2: the estimate needs noise independent per pixel, so there is none."""
     assert model.student is not None and model.record.student_check is None
+
+
+def test_a_failing_check_keeps_the_student_unchecked(monkeypatch, caplog):
+    from napari_sdap.api import distillation
+
+    def fail(*a, **k):
+        raise RuntimeError("out of memory")
+
+    monkeypatch.setattr(distillation, "compare", fail)
+    m = napari_sdap.train(_image(seed=4, shape=(96, 96)), "YX", steps=20, stride=1,
+                          **{**TINY, "student_check": True})
+    assert m.student is not None and m.record.student_check is None
+    assert "kept unchecked" in caplog.text

@@ -108,8 +108,13 @@ def distil(model: SDAPModel, sources: list[tuple[Any, Any]], device: torch.devic
         score = fidelity(student, check, device) if done else math.inf
         student.to("cpu").eval()
         model.record.student_fidelity = score if math.isfinite(score) else None  # NaN: diverged
-        judged = judge(model, student, sources, device) if (
-            done >= KEEP_FRACTION * planned and score <= MAX_FIDELITY) else None
+        judged = None
+        if done >= KEEP_FRACTION * planned and score <= MAX_FIDELITY:
+            try:
+                judged = judge(model, student, sources, device)
+            except (RuntimeError, OSError) as err:  # out of memory, unreadable input
+                log.warning("could not compare the student with the blind-spot network on "
+                            "held-out pixels (%s); it is kept unchecked", err)
         model.record.student_seconds += time.perf_counter() - t0
         model.record.student_check = None if judged is None else judged.summary()
         if (judged is not None and judged.excess > WORSE * judged.excess_se
