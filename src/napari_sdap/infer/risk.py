@@ -53,6 +53,11 @@ _PROBE_SEED = 7919
 _BINS = 8
 _FLAT = 0.5
 _MIN_BLOCKS = 64
+_CLIPPED = 1e-3
+"""A channel's lowest (highest) value counts as a clipping floor (ceiling) when at least this
+share of its pixels read exactly it: noise continued below it would read lower."""
+_NEAR = 2
+"""Pixels with a clipped value within this many pixels are not counted (`_neighbour_range`)."""
 _MEDIAN_CHI2 = 0.454936
 """Median of a squared standard normal: the median of ``d**2`` over this is the variance of a
 Gaussian ``d``, untouched by the few blocks on an edge."""
@@ -138,6 +143,42 @@ def block_curve(x: np.ndarray, mu: np.ndarray, rough: np.ndarray
     return np.asarray(levels)[order], np.asarray(variance)[order]
 
 
+def _neighbour_range(a: np.ndarray, iy: slice, ix: slice) -> tuple[np.ndarray, np.ndarray]:
+    """The lowest and highest value of each pixel's neighbours within `_NEAR` pixels (the pixel
+    itself left out) over the `iy` x `ix` part of the 2-D array `a`."""
+    r = _NEAR
+    pad = np.pad(a, r, mode="edge")
+    h, w = iy.stop - iy.start, ix.stop - ix.start
+    lo = np.full((h, w), np.inf, np.float32)
+    hi = np.full((h, w), -np.inf, np.float32)
+    for dy in range(-r, r + 1):
+        for dx in range(-r, r + 1):
+            if dy or dx:
+                y0, x0 = iy.start + r + dy, ix.start + r + dx
+                part = pad[y0 : y0 + h, x0 : x0 + w]
+                np.minimum(lo, part, out=lo)
+                np.maximum(hi, part, out=hi)
+    return lo, hi
+
+
+def _unclipped(x: np.ndarray, near_lo: np.ndarray, near_hi: np.ndarray
+               ) -> tuple[np.ndarray, np.ndarray]:
+    """Which 2 x 2 blocks (`x`: 4 x n) and which held-out pixels (their neighbours' lowest and
+    highest values) are clear of clipping. Where the data are clipped (8-bit frames with the
+    dark background at 0, saturated highlights) the noise there is neither the curve's variance
+    nor Gaussian, and the estimate read better students as worse (docs/benchmarks.md, "Student
+    check"). Pixels are chosen by their neighbours, never their own value: the estimate needs
+    each counted pixel's noise whole."""
+    calm = np.ones(x.shape[1], bool)
+    count = np.ones(near_lo.shape, bool)
+    for end, near in ((x.min(), near_lo), (x.max(), near_hi)):
+        hits = x == end
+        if np.count_nonzero(hits) >= _CLIPPED * x.size:
+            calm &= ~hits.any(axis=0)
+            count &= near != end
+    return (calm if calm.any() else np.ones_like(calm)), count
+
+
 def compare(teacher: Engine, student: nn.Module, curve: NoiseCurve, detail: bool,
             windows: Iterable[tuple[np.ndarray, int, Tile, np.ndarray]], seed: int = 0
             ) -> Comparison | None:
@@ -172,18 +213,26 @@ def compare(teacher: Engine, student: nn.Module, curve: NoiseCurve, detail: bool
                      for a in (x[0], mu[0], rough)]
             held = [a[0, c, iy, ix].detach().float().cpu().numpy()[mask]
                     for a in (x, mu, mu + w * (x - mu), s, w, grad * probe)]
+            held += [a[mask] for a in _neighbour_range(x[0, c].detach().float().cpu().numpy(),
+                                                       iy, ix)]
             parts.setdefault((group, c), []).append((whole, held))
     if not parts:
         return None
     change, teacher_err, noise = [], [], []
     for rows in parts.values():
         blocks = [np.concatenate([r[0][k] for r in rows], axis=1) for k in range(3)]
-        x, mu, t, s, w, div = (np.concatenate([r[1][k] for r in rows]).astype(np.float64)
-                               for k in range(6))
-        v = noise_at(x, *block_curve(*blocks))
+        x, mu, t, s, w, div, near_lo, near_hi = (
+            np.concatenate([r[1][k] for r in rows]).astype(np.float64) for k in range(8))
+        calm, count = _unclipped(blocks[0], near_lo, near_hi)
+        if not count.any():
+            continue
+        x, mu, t, s, w, div = (a[count] for a in (x, mu, t, s, w, div))
+        v = noise_at(x, *block_curve(*(b[:, calm] for b in blocks)))
         noise.append(v)
         teacher_err.append((t - x) ** 2 - v + 2.0 * v * w)
         change.append((s - x) ** 2 - (t - x) ** 2 + 2.0 * v * (div - w))
+    if not change:
+        return None
     delta, base = np.concatenate(change), np.concatenate(teacher_err)
     n = max(delta.size, 1)
     t_mse = float(base.mean())
