@@ -148,12 +148,12 @@ class StudentConfig(_Strict):
     """Pixels of the training images the teacher denoises as the student's targets."""
     target_flips: Literal[1, 2, 4, 8] = 1
     """Average the teacher over this many flips/rotations of each target window."""
-    student_check: bool = False
-    """Drop the student when an estimate of its error from pixels held out of its training
-    (Stein's unbiased risk estimate, `infer.risk`) puts it clearly above its teacher's (2-D
-    models trained at stride 1, noise independent per pixel; others are never checked). The
-    estimate is recorded either way (`record.student_check`). Off by default: on clipped 8-bit
-    low-photon data it read two of five better students as worse (docs/benchmarks.md)."""
+    student_check: bool = True
+    """Compare the student with its teacher on pixels held out of its training (an estimate of
+    both errors from the noisy data, Stein's unbiased risk estimate, `infer.risk`; 2-D models
+    trained at stride 1, noise independent per pixel; others are never checked): one clearly
+    worse gets a second round of as many steps, and is dropped if still worse. `False`: the
+    estimate is only recorded (`record.student_check`)."""
 
     @model_validator(mode="after")
     def _check(self) -> StudentConfig:

@@ -191,7 +191,8 @@ def test_the_student_needs_four_pixels_per_side(model):
 def test_a_student_found_worse_on_held_out_pixels_is_dropped_unless_asked_for(monkeypatch,
                                                                                 caplog):
     """Stride 1: the student is compared with its teacher on held-out pixels, the estimate is
-    recorded, and a clearly worse student is dropped (kept with student_check=False)."""
+    recorded, and a student still clearly worse after a second round of training is dropped
+    (kept, after one round, with student_check=False)."""
     from napari_sdap.api import distillation
     from napari_sdap.infer.risk import Comparison
 
@@ -200,16 +201,70 @@ def test_a_student_found_worse_on_held_out_pixels_is_dropped_unless_asked_for(mo
     assert check is not None and check["pixels"] > 0 and check["excess_se"] > 0
     assert set(check) == {"excess", "excess_se", "pixels"}
 
+    calls = []
     worse = Comparison(teacher=1e-3, student=2e-3, stderr=1e-5, noise=1e-2, pixels=1000)
-    monkeypatch.setattr(distillation, "compare", lambda *a, **k: worse)
-    dropped = napari_sdap.train(_image(seed=3, shape=(96, 96)), "YX", steps=30, stride=1,
-                                **{**TINY, "student_check": True})
+    monkeypatch.setattr(distillation, "compare", lambda *a, **k: calls.append(1) or worse)
+    recs = list(napari_sdap.iter_train(_image(seed=3, shape=(96, 96)), "YX", steps=30,
+                                       stride=1, **{**TINY, "student_check": True}))
+    dropped = recs[-1].model
     assert dropped.student is None and dropped.resolve_mode() == "bsn"
+    assert len(calls) == 2 and len([r for r in recs if r.stage == "student"]) == 300
     assert dropped.record.student_check["excess"] == pytest.approx(0.1)
-    assert "held out of its training" in caplog.text
+    assert "held out of its training" in caplog.text and "second round" in caplog.text
+    calls.clear()
     kept = napari_sdap.train(_image(seed=3, shape=(96, 96)), "YX", steps=30, stride=1,
                              **{**TINY, "student_check": False})
     assert kept.student is not None and kept.record.student_check["excess"] == 0.1
+    assert len(calls) == 1 and kept.record.student_steps == 150
+
+
+def test_a_second_round_that_passes_keeps_the_student_and_counts_on(monkeypatch):
+    from napari_sdap.api import distillation
+    from napari_sdap.infer.risk import Comparison
+
+    verdicts = iter([Comparison(1e-3, 2e-3, 1e-5, 1e-2, 1000),
+                     Comparison(1e-3, 0.9e-3, 1e-5, 1e-2, 1000)])
+    monkeypatch.setattr(distillation, "compare", lambda *a, **k: next(verdicts))
+    recs = list(napari_sdap.iter_train(_image(seed=3, shape=(96, 96)), "YX", steps=30,
+                                       stride=1, **{**TINY, "student_check": True}))
+    m = recs[-1].model
+    assert m.student is not None and m.record.student_steps == 300
+    assert m.record.student_check["excess"] == pytest.approx(-0.01)
+    assert [r.step for r in recs] == list(range(1, 331))
+    assert recs[30].steps == 180 and recs[-1].steps == 330  # the total grows with the round
+    assert len(m.record.student_losses) == 300
+
+
+@pytest.mark.parametrize(("excess", "kept"), [(0.1, False), (0.015, True)])
+def test_a_second_round_stopped_early_leaves_the_first_round_verdict(monkeypatch, excess,
+                                                                      kept):
+    """Stopped in its second round, the first round's student and verdict stand: dropped when
+    clearly worse (10 standard errors), kept when only doubtful (1.5)."""
+    from napari_sdap.api import distillation
+    from napari_sdap.infer.risk import Comparison
+
+    verdict = Comparison(teacher=1e-3, student=1e-3 + excess * 1e-2, stderr=1e-4, noise=1e-2,
+                         pixels=1000)
+    judged = []
+
+    def compare(engine, student, *a, **k):
+        judged.append({n: v.detach().clone() for n, v in student.state_dict().items()})
+        return verdict
+
+    monkeypatch.setattr(distillation, "compare", compare)
+    run = napari_sdap.iter_train(_image(seed=3, shape=(96, 96)), "YX", steps=30, stride=1,
+                                 **{**TINY, "student_check": True})
+    for rec in run:
+        if rec.step == 30 + 150 + 100:
+            break
+    run.close()
+    m = rec.model
+    assert len(judged) == 1 and (m.student is not None) == kept
+    assert m.record.student_check["excess"] == pytest.approx(excess)
+    if kept:  # the first round's weights, steps and losses
+        assert m.record.student_steps == 150 and len(m.record.student_losses) == 150
+        for name, value in m.student.state_dict().items():
+            torch.testing.assert_close(value, judged[0][name])
 
 
 def test_correlated_noise_students_are_not_checked(model):

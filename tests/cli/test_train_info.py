@@ -114,13 +114,14 @@ def test_info_shows_the_student_check(tmp_path: Path, capsys: pytest.CaptureFixt
     assert f"{100 * check['excess']:+.1f} % of the noise variance" in out
 
 
-def test_check_student_turns_the_held_out_check_on(stacks: list[Path], tmp_path: Path) -> None:
+def test_no_check_student_turns_the_held_out_check_off(stacks: list[Path],
+                                                       tmp_path: Path) -> None:
     from napari_sdap.api import load_model
 
-    out = tmp_path / "check.safetensors"
-    assert main(["train", str(stacks[0].parent), "--model", str(out), "--check-student",
+    out = tmp_path / "plain.safetensors"
+    assert main(["train", str(stacks[0].parent), "--model", str(out), "--no-check-student",
                  *TINY]) == 0
-    assert load_model(out).config.student.student_check is True
-    again = tmp_path / "plain.safetensors"
+    assert load_model(out).config.student.student_check is False
+    again = tmp_path / "check.safetensors"
     assert main(["train", str(stacks[0].parent), "--model", str(again), *TINY]) == 0
-    assert load_model(again).config.student.student_check is False
+    assert load_model(again).config.student.student_check is True

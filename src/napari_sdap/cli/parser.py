@@ -138,9 +138,11 @@ def _training(p: argparse.ArgumentParser) -> None:
     g.add_argument("--no-student", action="store_true",
                    help="skip the distillation of the small non-blind student after training "
                         "(the blind-spot network alone denoises)")
-    g.add_argument("--check-student", action="store_true",
-                   help="drop the student when it denoises worse than the blind-spot network "
-                        "on pixels held out of its training (the estimate is recorded always)")
+    g.add_argument("--check-student", action=argparse.BooleanOptionalAction, default=None,
+                   help="compare the student with the blind-spot network on pixels held out "
+                        "of its training; one found worse trains a second round and is dropped "
+                        "if still worse (default: on; with --no-check-student the estimate is "
+                        "only recorded)")
     g.add_argument("--channel-mode", choices=["auto", "joint", "independent"],
                    help="channels denoised together (RGB) or independently (fluorescence)")
     g.add_argument("--dims", default="2", choices=["2", "3", "auto"],

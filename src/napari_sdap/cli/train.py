@@ -55,8 +55,8 @@ def train_settings(args: argparse.Namespace) -> dict[str, Any]:
         settings["series"] = args.series
     if getattr(args, "no_student", False):
         settings["student"] = False
-    if getattr(args, "check_student", False):
-        settings["student_check"] = True
+    if getattr(args, "check_student", None) is not None:
+        settings["student_check"] = args.check_student
     if getattr(args, "time_budget", None) is not None:
         settings["time_budget"] = args.time_budget
     if getattr(args, "dims", "2") != "2":  # only when given: older records stay valid
@@ -90,7 +90,7 @@ def train_on(sources: list[Any], args: argparse.Namespace, rep: Reporter) -> Any
         "width": args.width, "blocks": args.blocks, "patch_size": args.patch_size,
         "batch_size": args.batch_size, "channel_mode": args.channel_mode,
         "student": False if getattr(args, "no_student", False) else None,
-        "student_check": True if getattr(args, "check_student", False) else None,
+        "student_check": getattr(args, "check_student", None),
         "z_context": getattr(args, "z_context", None)}.items()
         if v is not None}
     dims = getattr(args, "dims", "2")

@@ -55,18 +55,21 @@ class PairSampler:
 
 def run_distillation(student: nn.Module, cfg: StudentConfig, sampler: PairSampler,
                      device: torch.device, seed: int, start_step: int = 0,
-                     seconds: float | None = None) -> Iterator[TrainStep]:
+                     seconds: float | None = None, fresh: bool = True) -> Iterator[TrainStep]:
     """Train `student` in place for `cfg.student_steps` steps (or as many as fit in `seconds`,
     see `loop.Budget`), yielding a `TrainStep` after each one (`step` counts on from
-    `start_step`, the teacher's steps)."""
+    `start_step`, the teacher's steps). `fresh`: an untrained student, whose output is first
+    moved onto the targets' mean (`StudentNet.start_at`); otherwise training goes on from its
+    weights with a new schedule."""
     torch.manual_seed(seed)
     student.to(device).train()
     schedule = TrainingConfig(steps=cfg.student_steps, learning_rate=cfg.student_lr,
                               warmup_steps=min(_WARMUP, cfg.student_steps // 10))
     opt = torch.optim.Adam(student.parameters(), lr=cfg.student_lr)
     total = cfg.student_steps
-    x0, t0 = sampler.sample(cfg.student_batch)
-    student.start_at(x0.to(device), t0.to(device))  # type: ignore[operator]
+    if fresh:
+        x0, t0 = sampler.sample(cfg.student_batch)
+        student.start_at(x0.to(device), t0.to(device))  # type: ignore[operator]
     budget = Budget(seconds, total)
     t_last, rate = time.perf_counter(), 0.0
     i = -1
