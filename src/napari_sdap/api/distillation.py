@@ -100,7 +100,6 @@ def distil(model: SDAPModel, sources: list[tuple[Any, Any]], device: torch.devic
     check = PairSampler(pairs, cfg.student_patch, seed=model.config.seed).sample(_CHECK)
     sampler = PairSampler(pairs, cfg.student_patch, seed=model.config.seed + _SEED)
     stage = _Stage(model, student, sources, device, check)
-    extended = False
     try:
         for rec in run_distillation(student, cfg, sampler, device, model.config.seed,
                                     start_step=model.record.steps, seconds=_left(seconds, t0)):
@@ -112,7 +111,6 @@ def distil(model: SDAPModel, sources: list[tuple[Any, Any]], device: torch.devic
             # a second round of as many steps (a new schedule from where the first ended)
             # before judging it: on textured natural images 1000 steps brought students from
             # 0.2-0.4 dB below the teacher to above it (docs/benchmarks.md, "Student check")
-            extended = True
             stage.keep_first()
             start, base = model.record.steps + stage.done, stage.done
             for rec in run_distillation(student, cfg, sampler, device, model.config.seed + 1,
@@ -121,7 +119,7 @@ def distil(model: SDAPModel, sources: list[tuple[Any, Any]], device: torch.devic
                 yield rec
             stage.settle()
     finally:
-        if not stage.settled and extended:  # stopped (or failed) in the second round
+        if not stage.settled and stage.second:  # stopped (or failed) in the second round
             stage.back_to_first()
         elif not stage.settled:
             stage.settle()

@@ -1,0 +1,125 @@
+"""The student check's estimate against the truth, on the pixels it counts.
+
+For each task of the quality harness (`quality.load_tasks`: same sets, noises, crops), trains
+the default model with the check only recording (`student_check=False`, so the student is kept
+whatever it reads), runs the check again (`api.distillation.judge`) and scores both networks
+against the clean image on exactly the held-out pixels the check counted (after it leaves out
+those next to clipped values). Prints one line per task: the estimate and its standard error,
+the true difference (student minus teacher squared error over the check's noise variance), the
+noise variance the check read against the true one, and the PSNR difference over the whole
+image. Example::
+
+    python benchmarks/check_truth.py --sets clip8 --crop 256
+    python benchmarks/check_truth.py --sets bsd68 --noises white,pg --limit 2 --crop 256
+
+The counted pixels are not part of the check's result, so this script follows the check's own
+steps (which tiles, which pixels) by wrapping three of its functions; a change to
+`infer.risk` or `api.distillation` can need a change here.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+import numpy as np
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from quality import DEFAULT_DATA, NOISES, load_tasks
+
+
+def _spy() -> dict:
+    """Wrap the check's tile sampler, comparison and clipping rule to record what it counts."""
+    import napari_sdap.api.distillation as dist
+    import napari_sdap.infer.risk as risk
+
+    seen: dict = {}
+    compare, sample_tiles, unclipped = dist.compare, dist.sample_tiles, risk._unclipped
+
+    def tiles(*a, **k):
+        seen["k"] = []
+        for item in sample_tiles(*a, **k):
+            seen["k"].append(item[0])
+            yield item
+
+    def comparing(engine, student, curve, detail, windows, seed=0):
+        windows = list(windows)
+        seen["tiles"] = [(t, m) for _, _, t, m in windows]
+        return compare(engine, student, curve, detail, iter(windows), seed=seed)
+
+    def clipping(*a):
+        calm, count = unclipped(*a)
+        seen["count"] = count
+        return calm, count
+
+    dist.sample_tiles, dist.compare, risk._unclipped = tiles, comparing, clipping
+    return seen
+
+
+def _held(images: list[np.ndarray], seen: dict) -> np.ndarray:
+    pairs = zip(seen["tiles"], seen["k"], strict=True)
+    return np.concatenate([images[k][t.ys, t.xs][m] for (t, m), k in pairs])[seen["count"]]
+
+
+def _psnr(out: list[np.ndarray], clean: list[np.ndarray]) -> float:
+    err = np.mean([np.mean((o - c) ** 2) for o, c in zip(out, clean, strict=True)])
+    return float(10 * np.log10(255.0**2 / err))
+
+
+def main(argv: list[str] | None = None) -> int:
+    p = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    p.add_argument("--data", type=Path, default=DEFAULT_DATA)
+    p.add_argument("--sets", default="clip8")
+    p.add_argument("--noises", default="white")
+    p.add_argument("--only")
+    p.add_argument("--limit", type=int)
+    p.add_argument("--crop", type=int)
+    p.add_argument("--preset", default="fast")
+    p.add_argument("--threads", type=int, default=1)
+    args = p.parse_args(argv)
+    if not args.data.is_dir():
+        print(f"no benchmark data at {args.data}; skipped")
+        return 0
+    import torch
+
+    import napari_sdap
+    from napari_sdap.api.distillation import judge, teacher_mode
+    from napari_sdap.api.inputs import prepare_all
+
+    torch.set_num_threads(args.threads)
+    seen = _spy()
+    noises = [n for n in args.noises.split(",") if n in NOISES]
+    for task in load_tasks(args.data, args.sets.split(","), noises, args.limit, args.crop,
+                           args.only):
+        if task.rgb:
+            continue
+        model = napari_sdap.train(task.noisy, "YX", preset=args.preset, device="cpu",
+                                  student_check=False)
+        if model.student is None:
+            print(f"{task.set} {task.name}: no student (stride {model.config.training.stride})")
+            continue
+        sources = [(q.array, q.view) for q in prepare_all(task.noisy, "YX", "auto")]
+        got = judge(model, model.student, sources, torch.device("cpu"))
+        if got is None:
+            print(f"{task.set} {task.name}: not checked")
+            continue
+        mode = teacher_mode(model)
+        teacher = [model.denoise(x, "YX", mode=mode, device="cpu") for x in task.noisy]
+        student = [model.denoise(x, "YX", mode="student", device="cpu") for x in task.noisy]
+        clean, noisy = [np.asarray(c, np.float64) for c in task.clean], task.noisy
+        y, x = _held(clean, seen), _held(noisy, seen)
+        t, s = _held(teacher, seen), _held(student, seen)
+        scale = model.normalization.scale(0)[1]
+        noise = got.noise * scale**2
+        true = float(((s - y) ** 2 - (t - y) ** 2).mean()) / noise
+
+        print(f"{task.set} {task.name}: estimate {got.excess:+.4f} ({got.excess_se:.4f}) "
+              f"true {true:+.4f} on {got.pixels} pixels; noise read/true "
+              f"{noise / float(((x - y) ** 2).mean()):.3f}; student - teacher "
+              f"{_psnr(student, clean) - _psnr(teacher, clean):+.2f} dB", flush=True)
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
