@@ -47,9 +47,10 @@ MAX_FIDELITY = 0.25
 """A student is kept only when its squared difference from the teacher's result, on a fixed
 batch of training windows, is at most this fraction of the noisy input's (`distil.fidelity`):
 one that has not learned the teacher's result is never used instead of it."""
-WORSE = 2.0
+WORSE = 3.0
 """A checked student is dropped when its estimated error exceeds the teacher's by more than this
-many standard errors of the estimate (after its second round)."""
+many standard errors of the estimate (after its second round). Not 2: a strong-noise student
+0.66 dB better than its teacher read 1.9 (Poisson noise of a few photons is not Gaussian)."""
 DOUBT = 1.0
 """A checked student whose estimated error exceeds the teacher's by more than this many standard
 errors trains a second round: more steps cost time, never the teacher's quality."""
