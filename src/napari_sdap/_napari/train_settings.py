@@ -50,7 +50,10 @@ class TrainSettings(QWidget):
                                 "every pixel to reproduce its result: sharper and several times "
                                 "faster to apply; 'auto' denoising then uses it. Done when the "
                                 "noise is independent per pixel (stride 1); not for spatially "
-                                "correlated noise, where it measured worse.")
+                                "correlated noise, where it measured worse. It is compared "
+                                "with the blind-spot network on pixels held out of its "
+                                "training: one in doubt trains a second round, one clearly "
+                                "worse is dropped.")
         self.device = QComboBox()
         self.device.addItems(device_choices())
         self.device.setToolTip("Compute device; auto picks the first GPU, else the CPU")
