@@ -137,20 +137,24 @@ def test_the_block_curve_reads_signal_dependent_noise_past_edges():
 
 
 @pytest.mark.parametrize("a", [0.15, 0.5])
-def test_pixels_near_clipped_values_are_left_out(a):
-    """Half the image is a dark background clipped at 0 (as in 8-bit low-photon frames): the
-    noise there is neither Gaussian nor of the curve's variance, and counting it read a student
-    copying half the noise (0.17 of the noise variance worse on the bright half) as better. Only
-    pixels clear of clipped neighbours count, and there the estimate is the true difference."""
+@pytest.mark.parametrize("end", ["floor", "ceiling"])
+def test_pixels_near_clipped_values_are_left_out(a, end):
+    """Half the image is a dark background clipped at 0 (as in 8-bit low-photon frames), or a
+    saturated highlight clipped at 1: the noise there is neither Gaussian nor of the curve's
+    variance, and counting it read a student copying half the noise (0.17 of the noise
+    variance worse on the other half) as better. Only pixels clear of clipped neighbours count,
+    and there the estimate is the true difference."""
     yy, xx = np.mgrid[:EDGE, :EDGE]
     clean = (0.5 + 0.2 * np.sin(xx / 9.0) * np.cos(yy / 13.0)).astype(np.float32)
     clean[:, : EDGE // 2] = 0.01 + 0.01 * np.sin(yy[:, : EDGE // 2] / 7.0)
     noise = np.random.default_rng(0).normal(0, SIGMA, clean.shape)
     noisy = np.clip(clean + noise, 0, None).astype(np.float32)
+    if end == "ceiling":
+        clean, noisy = 1.0 - clean, 1.0 - noisy
     student = Blend(a)
     got, mask = _estimate(student, noisy)
-    bright = mask.copy()
-    bright[:, : EDGE // 2 + 3] = False
-    true = (_mse(student, noisy, clean, bright) - _mse(Mean(True), noisy, clean, bright)) / SIGMA**2
+    free = mask.copy()
+    free[:, : EDGE // 2 + 3] = False
+    true = (_mse(student, noisy, clean, free) - _mse(Mean(True), noisy, clean, free)) / SIGMA**2
     assert got.pixels < 0.6 * mask.sum()
     assert abs(got.excess - true) < 3 * got.excess_se + 0.02, (got, true)
