@@ -151,9 +151,10 @@ class StudentConfig(_Strict):
     student_check: bool = True
     """Compare the student with its teacher on pixels held out of its training (an estimate of
     both errors from the noisy data, Stein's unbiased risk estimate, `infer.risk`; 2-D models
-    trained at stride 1, noise independent per pixel; others are never checked): one clearly
-    worse gets a second round of as many steps, and is dropped if still worse. `False`: the
-    estimate is only recorded (`record.student_check`)."""
+    trained at stride 1, noise independent per pixel; others are never checked): one estimated
+    worse by more than a standard error trains a second round of as many steps, and is dropped
+    if then worse by more than three (`api.distillation`). `False`: the estimate is only
+    recorded (`record.student_check`)."""
 
     @model_validator(mode="after")
     def _check(self) -> StudentConfig:
