@@ -53,7 +53,7 @@ many standard errors of the estimate (after its second round). Not 2: a strong-n
 0.66 dB better than its teacher read 1.9 (Poisson noise of a few photons is not Gaussian)."""
 DOUBT = 1.0
 """A checked student whose estimated error exceeds the teacher's by more than this many standard
-errors trains a second round: a doubt costs time (+30-35 % of the training on 256 x 256
+errors trains a second round: a doubt costs time (+30-42 % of the training on 256 x 256
 crops), a drop the student's speed."""
 CHECK_PIXELS = 2**18
 """Pixels of the training images (per channel group) the check reads; the held-out ones among
