@@ -144,8 +144,9 @@ class _Stage:
         self.losses: list[float] = []
         self.score = math.inf
         self.judged: Comparison | None = None
-        self.settled, self.second = False, False
+        self.settled = False
         self._first: tuple[dict[str, torch.Tensor], int, int] | None = None
+        """The first round's weights, steps and losses kept, while a second round runs."""
 
     def count(self, rec: TrainStep, offset: int) -> None:
         """Note one step's record (`offset`: the step number of this stage's first step - 1)."""
@@ -158,6 +159,11 @@ class _Stage:
     def usable(self) -> bool:
         return self.done >= KEEP_FRACTION * self.planned and self.score <= MAX_FIDELITY
 
+    @property
+    def second(self) -> bool:
+        """Whether a second round was started (and not cut short)."""
+        return self._first is not None
+
     def above(self, errors: float) -> bool:
         """Whether the student's estimated error is above the teacher's by more than `errors`
         standard errors."""
@@ -168,7 +174,6 @@ class _Stage:
         """Keep the student of the first round (and its verdict) before a second one."""
         state = {k: v.detach().to("cpu", copy=True) for k, v in self.student.state_dict().items()}
         self._first = (state, self.done, len(self.losses))
-        self.second = True
 
     def back_to_first(self) -> None:
         """A second round was cut short: the student and verdict of the first stand."""
@@ -178,7 +183,7 @@ class _Stage:
         self.student.to("cpu").load_state_dict(state)
         self.student.eval()
         del self.losses[n:]
-        self.planned, self.second, self.settled = self.done, False, True
+        self.planned, self._first, self.settled = self.done, None, True
 
     def settle(self) -> None:
         """Score and judge the student as it is now."""
