@@ -114,6 +114,9 @@ def distil(model: SDAPModel, sources: list[tuple[Any, Any]], device: torch.devic
             # before judging it: on textured natural images 1000 steps brought students from
             # 0.2-0.4 dB below the teacher to above it (docs/benchmarks.md, "Student check")
             stage.keep_first()
+            log.info("the student's error on held-out pixels is estimated %.1f %% of the noise "
+                     "variance above the blind-spot network's: %d more steps before judging it",
+                     100 * stage.judged.excess if stage.judged else 0.0, cfg.student_steps)
             start, base = model.record.steps + stage.done, stage.done
             for rec in run_distillation(student, cfg, sampler, device, model.config.seed + 1,
                                         start_step=start, seconds=left, fresh=False):
