@@ -40,10 +40,13 @@ def test_curve_recovers_signal_dependent_noise_despite_edges():
     var = 0.0004 + 0.004 * clean
     x = clean + rng.normal(0, 1, clean.shape).astype(np.float32) * np.sqrt(var)
     mu = np.repeat(np.linspace(0.1, 0.9, 256, dtype=np.float32)[None], 256, 0)  # smooth
-    curve = estimate_curve([[(x[None], mu[None])]])
+    yy, xx = np.mgrid[0:256, 0:256]  # a slight wobble, as a network's output has: no ties in
+    mu += (0.002 * np.sin(0.37 * yy + 0.11 * xx) * np.cos(0.23 * xx)).astype(np.float32)
+    curve = estimate_curve([[(x[None], mu[None])]])  # how flat the output is around a pixel
     levels, got = np.array(curve.levels[0][0]), np.array(curve.variance[0][0])
     want = 0.0004 + 0.004 * levels
-    np.testing.assert_allclose(got, want, rtol=0.15)
+    np.testing.assert_allclose(got, want, rtol=0.2)  # white noise reads up to ~10 % low
+    assert np.mean(got / want) > 0.85
     assert len(levels) >= 8 and np.all(np.diff(levels) > 0)
 
 
@@ -127,4 +130,5 @@ def test_bins_closer_than_half_a_noise_std_are_merged():
     x = mu + rng.normal(0, 0.1, mu.shape).astype(np.float32)
     curve = estimate_curve([[(x, mu)]])
     assert len(curve.levels[0][0]) == 1
-    assert curve.variance[0][0][0] == pytest.approx(0.01, rel=0.1)
+    # the lagged product (the larger of two means) takes a little of white noise: ~10 % low
+    assert 0.85 * 0.01 < curve.variance[0][0][0] < 1.05 * 0.01

@@ -231,6 +231,7 @@ def _finish(model: SDAPModel, sources: list[tuple[Any, Any]], dev: Any, start: i
         log.info("3-D model: no noise curve is measured; it denoises with the network output "
                  "alone (no detail restore)")
         return
+    from napari_sdap.infer.curve import LAG
     from napari_sdap.infer.sample import measure_curve
     from napari_sdap.infer.stream import Engine, read_window
     from napari_sdap.infer.tiling import alignment, exact_halo
@@ -246,7 +247,8 @@ def _finish(model: SDAPModel, sources: list[tuple[Any, Any]], dev: Any, start: i
             lambda k, t: read_window(sources[k][0], sources[k][1], norm, t),
             [v for _, v in sources], exact_halo(model.network.radius, mode, pd),
             alignment(mode, pd), seed=model.config.seed,
-            threshold=1.0 if model.config.training.stride == 1 else CORRELATED_THRESHOLD)
+            threshold=1.0 if model.config.training.stride == 1 else CORRELATED_THRESHOLD,
+            lag=max(LAG, model.config.training.stride))
     except (RuntimeError, OSError) as err:  # out of memory, unreadable input: keep the training
         log.warning("could not measure the noise for the detail restore (%s); the model "
                     "denoises with the network output alone", err)

@@ -5,8 +5,16 @@ checkerboard: one half measures the curves, the other half, held out, chooses ho
 model gives back (`threshold` and `strength` of `NoiseCurve`).
 
 Curve of the blend: the output is split into 16 intensity bins (merged where they lie closer
-than half a noise std) and, in each, the median of the local residual energy ``E`` (7 x 7, the
-pixel itself left out) is the noise variance ``s2``.
+than half a noise std) and, in each, the noise variance ``s2`` is the median, over the flattest
+quarter of the bin (least local variation of the output), of the local residual energy ``E``
+(7 x 7, the pixel itself left out) less the local lagged product ``D`` (7 x 7 mean of ``r_i
+r_j`` for the two pixels ``j`` at `lag` pixels along X, or along Y, whichever is larger;
+`lag_product`). Noise decorrelated at that lag adds next to nothing to ``D``; detail the
+network missed does, as it spans many pixels. The plain
+median of ``E`` counted missed detail as noise wherever a bin held mostly texture: on camera
+photographs with weak, JPEG-compressed noise it read 2-10x the true noise, the restore gave
+back almost nothing and the output fell up to 7 dB below the noisy input (docs/benchmarks.md,
+"Detail restore: a noise curve that missed detail cannot inflate").
 
 Gate: the restored output is ``mu + k g r`` with ``g = max(0, 1 - t s2 / E)``. For a blind-spot
 network ``mu``, ``E`` and ``s2(mu)`` do not depend on the pixel's own noise ``n`` (zero mean,
@@ -35,9 +43,10 @@ import numpy as np
 import torch
 import torch.nn.functional as F
 
-from napari_sdap.infer.refine import NoiseCurve, blend_gain, local_energy
+from napari_sdap.infer.refine import NoiseCurve, blend_gain, local_energy, ring_mean
 
-__all__ = ["THRESHOLDS", "choose_gate", "estimate_curve", "noise_at", "roughness"]
+__all__ = ["LAG", "THRESHOLDS", "axis_products", "choose_gate", "estimate_curve", "lag_product",
+           "noise_at", "roughness"]
 
 THRESHOLDS = (1.0, 1.25, 1.5, 2.0, 3.0, 4.0, 6.0)
 """Thresholds tried by the gate, as multiples of the model's base threshold (at most 10)."""
@@ -56,6 +65,11 @@ _SURE = 2.0
 """A gain counts when it exceeds this many standard errors of its estimate."""
 _ROUGH = 5
 """Window edge of the output's local variation that marks flat pixels."""
+_SPIKE = 2.0
+"""A bin's noise variance may exceed its neighbours' by at most this factor (`_despike`)."""
+LAG = 2
+"""Default lag of the product ``D`` taken off the residual energy (models trained at a stride
+above it use their stride: their noise is correlated up to it)."""
 
 Pixels = tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]
 """(x, mu, r**2, E) of one channel, flat arrays."""
@@ -69,19 +83,79 @@ def _bins(mu: np.ndarray) -> list[np.ndarray]:
     return [m for m in masks if np.count_nonzero(m) >= _MIN_PIXELS]
 
 
-def _channel_curve(mu: np.ndarray, energy: np.ndarray) -> tuple[list[float], list[float]]:
-    """Bin medians of the output and of ``E`` (the curve the blend reads)."""
+def _channel_curve(mu: np.ndarray, noise: np.ndarray, rough: np.ndarray
+                   ) -> tuple[list[float], list[float]]:
+    """Bin medians of the output, and of the residual's noise energy ``max(E - D, 0)`` over
+    each bin's flattest quarter (the curve the blend reads)."""
     masks = _bins(mu) or [np.ones(mu.shape, bool)]  # too few pixels for bins: one level
     levels = [float(np.median(mu[m])) for m in masks]
-    variance = [max(float(np.median(energy[m])), _TINY) for m in masks]
-    return _merge_unresolved(levels, variance)
+    variance = []
+    for m in masks:
+        flat = m & (rough <= np.quantile(rough[m], _FLAT))
+        variance.append(max(float(np.median(noise[flat if flat.any() else m])), _TINY))
+    return _merge_unresolved(levels, _despike(levels, variance))
+
+
+def _despike(levels: list[float], variance: list[float], reach: int | None = None
+             ) -> list[float]:
+    """Cap each bin's variance at `_SPIKE` times the larger of two bounds, one from the darker
+    bins and one from the brighter (up to `reach` bins away on each side; None: all): Poisson-
+    Gaussian noise grows at most in proportion to the intensity, so no bin may exceed a darker
+    bin's variance times the intensity ratio, nor a brighter bin's variance. Only a bin above
+    both (a spike) is capped; a curve that falls at bright intensities (clipping) keeps its
+    darker bins. Intensities that only edges reach (the range between a dark object and a
+    bright background) read their missed contrast, which no lag takes off, as noise: on a
+    camera photograph 14x the true noise, and the restore gave none of the contrast back."""
+    out = []
+    n = len(levels) if reach is None else reach
+    for k, (lv, var) in enumerate(zip(levels, variance, strict=True)):
+        lo = max(0, k - n)
+        dark = [v * (lv / lj if 0 < lj < lv else (1.0 if lv <= lj else np.inf))
+                for lj, v in zip(levels[lo:k], variance[lo:k], strict=True)]
+        bright = variance[k + 1 : k + 1 + n]
+        bounds = [min(side) for side in (dark, bright) if side]
+        out.append(min(var, _SPIKE * max(bounds)) if bounds else var)
+    return out
+
+
+def _shifted(d: int, n: int) -> tuple[slice, slice]:
+    """(source, destination) slices of an axis of length `n` for a shift by `d`."""
+    return (slice(d, n), slice(0, n - d)) if d >= 0 else (slice(0, n + d), slice(-d, n))
+
+
+def axis_products(r: torch.Tensor, lag: int = LAG) -> list[torch.Tensor]:
+    """Per pixel and per axis (Y, X), the mean of ``r_i r_j`` over the two pixels ``j`` at `lag`
+    along that axis inside the window (N x C x H x W; 0 where neither is inside)."""
+    h, w = r.shape[-2:]
+    out = []
+    for dims in ((lag, 0), (0, lag)):
+        total = torch.zeros_like(r)
+        count = torch.zeros_like(r[:1, :1])
+        for sign in (1, -1):
+            ys, yd = _shifted(dims[0] * sign, h)
+            xs, xd = _shifted(dims[1] * sign, w)
+            total[..., yd, xd] += r[..., yd, xd] * r[..., ys, xs]
+            count[..., yd, xd] += 1.0
+        out.append(total / count.clamp_min(1.0))
+    return out
+
+
+def lag_product(r: torch.Tensor, lag: int = LAG) -> torch.Tensor:
+    """The residual's local lagged product: per pixel, the larger over the two axes of the
+    7 x 7 mean (the pixel left out) of `axis_products`, at least 0. Noise decorrelated at `lag`
+    adds nothing to it but a small positive bias (the larger of two means); a line or an edge
+    along one axis adds its whole energy there. A texture that alternates at `lag` makes the
+    products negative: taken as 0, so that it never reads as more noise."""
+    return torch.maximum(*(ring_mean(p) for p in axis_products(r, lag))).clamp_min(0.0)
 
 
 def _flat_curve(mu: np.ndarray, r2: np.ndarray, rough: np.ndarray
                 ) -> tuple[np.ndarray, np.ndarray]:
-    """Noise variance against intensity for the gate: in each bin, the mean own ``r**2`` of the
-    flat quarter of its pixels, those whose output varies least around them (`rough`): there the
-    output is the intensity and the residual is noise. Missed detail only adds to it."""
+    """Noise variance against intensity for the gate: in each bin, the mean of `r2` (each
+    pixel's own ``r**2`` less the local mean of the products of pixels `lag` apart,
+    `axis_products`) over the flat quarter of its pixels, those whose output varies least around
+    them (`rough`): there the output is the intensity and the residual is noise. The products
+    take off what missed detail adds (it spans many pixels) and next to nothing of the noise."""
     masks = _bins(mu)
     if len(masks) < 2:
         return np.array([0.0, 1.0]), np.full(2, max(float(np.mean(r2)), _TINY))
@@ -89,7 +163,9 @@ def _flat_curve(mu: np.ndarray, r2: np.ndarray, rough: np.ndarray
     levels = np.array([float(np.mean(mu[m])) for m in flat])
     variance = np.array([max(float(np.mean(r2[m])), _TINY) for m in flat])
     order = np.argsort(levels, kind="stable")
-    merged = _merge_unresolved(list(levels[order]), list(variance[order]), _GATE_RESOLVE)
+    lv = [float(v) for v in levels[order]]
+    merged = _merge_unresolved(lv, _despike(lv, [float(v) for v in variance[order]], reach=1),
+                               _GATE_RESOLVE)  # the gate's variance is lowered only by spikes
     return np.array(merged[0]), np.array(merged[1])
 
 
@@ -157,6 +233,18 @@ def choose_gate(held_out: Sequence[Sequence[Pixels]], curve: NoiseCurve,
     return best
 
 
+def _inner(rough: torch.Tensor) -> torch.Tensor:
+    """`rough` with the window's border pixels (within half the roughness window) set to
+    infinity, so that they never count as the flattest: the padding of `roughness` copies the
+    edge there, which makes any edge pixel look flat."""
+    pad = _ROUGH // 2
+    if min(rough.shape[-2:]) <= 4 * _ROUGH:
+        return rough
+    out = torch.full_like(rough, float("inf"))
+    out[..., pad:-pad, pad:-pad] = rough[..., pad:-pad, pad:-pad]
+    return out
+
+
 def roughness(mu: torch.Tensor) -> torch.Tensor:
     """Local variance of the output (C x h x w) over `_ROUGH` x `_ROUGH` windows."""
     pad = _ROUGH // 2
@@ -167,37 +255,56 @@ def roughness(mu: torch.Tensor) -> torch.Tensor:
     return (sq - mean * mean)[:, 0]
 
 
+_FIELDS = ("x", "mu", "r2", "energy", "rough", "clear", "inner", "own")
+"""Per-pixel quantities of `_pixels`, in this order."""
+
+
+def _pixels(x: np.ndarray, mu: np.ndarray, lag: int) -> dict[str, np.ndarray]:
+    """The per-pixel quantities of one C x h x w window (each C x h*w): input, output, own
+    ``r**2``, local energy ``E``, the output's roughness (and with the window's border left
+    out: `inner`), the noise energy ``max(E - D, 0)`` (`clear`) and the own ``r**2`` less the
+    7 x 7 mean of the lagged products of both axes, at least 0 (`own`)."""
+    xt = torch.from_numpy(np.asarray(x, np.float32))
+    mt = torch.from_numpy(np.asarray(mu, np.float32))
+    r = xt - mt
+    energy = local_energy(r[None])[0]
+    rough = roughness(mt)
+    values = {"x": xt, "mu": mt, "r2": r * r, "energy": energy, "rough": rough,
+              "clear": (energy - lag_product(r[None], lag)[0]).clamp_min(0.0),
+              "inner": _inner(rough),
+              "own": r * r - ring_mean(sum(axis_products(r[None], lag)) / 2.0)[0].clamp_min(0.0)}
+    c = mt.shape[0]
+    return {k: values[k].reshape(c, -1).numpy() for k in _FIELDS}
+
+
 def estimate_curve(samples: Sequence[Sequence[tuple[np.ndarray, np.ndarray]]],
-                   threshold: float = 1.0) -> NoiseCurve:
+                   threshold: float = 1.0, lag: int = LAG) -> NoiseCurve:
     """Noise curve and gate from (input, network output) pairs of C x h x w windows, listed per
     group. Each group needs at least one pair; the local energy is computed on each whole
-    window. `threshold` is the base threshold (the lowest the gate may choose)."""
+    window. `threshold` is the base threshold (the lowest the gate may choose); `lag` the lag
+    at which the noise counts as decorrelated (`lag_product`)."""
     levels: list[list[list[float]]] = []
     variance: list[list[list[float]]] = []
     held_out: list[list[Pixels]] = []
     noise: list[list[tuple[np.ndarray, np.ndarray]]] = []
     for pairs in samples:
-        fit: list[list[np.ndarray]] = []
-        test: list[list[np.ndarray]] = []
+        fit: dict[str, list[np.ndarray]] = {k: [] for k in _FIELDS}
+        test: dict[str, list[np.ndarray]] = {k: [] for k in _FIELDS}
         for x, mu in pairs:
-            xt = torch.from_numpy(np.asarray(x, np.float32))
-            mt = torch.from_numpy(np.asarray(mu, np.float32))
-            r = xt - mt
-            c, h, w = mt.shape
-            energy = local_energy(r[None])[0]
-            rough = roughness(mt)
+            h, w = np.shape(mu)[-2:]
             even = ((np.arange(h)[:, None] + np.arange(w)[None, :]) % 2 == 0).ravel()
-            parts = [a.reshape(c, -1).numpy() for a in (xt, mt, r * r, energy, rough)]
-            fit.append([p[:, even] for p in parts])
-            test.append([p[:, ~even] for p in parts])
-        channels = fit[0][0].shape[0]
-        f = [np.concatenate([w[k] for w in fit], axis=1) for k in range(5)]
-        t = [np.concatenate([w[k] for w in test], axis=1) for k in range(5)]
-        curves = [_channel_curve(f[1][ch], f[3][ch]) for ch in range(channels)]
+            for k, v in _pixels(x, mu, lag).items():
+                fit[k].append(v[:, even])
+                test[k].append(v[:, ~even])
+        f = {k: np.concatenate(v, axis=1) for k, v in fit.items()}
+        t = {k: np.concatenate(v, axis=1) for k, v in test.items()}
+        channels = range(f["x"].shape[0])
+        curves = [_channel_curve(f["mu"][ch], f["clear"][ch], f["inner"][ch]) for ch in channels]
         levels.append([lv for lv, _ in curves])
         variance.append([v for _, v in curves])
-        noise.append([_flat_curve(f[1][ch], f[2][ch], f[4][ch]) for ch in range(channels)])
-        held_out.append([(t[0][ch], t[1][ch], t[2][ch], t[3][ch]) for ch in range(channels)])
+        noise.append([_flat_curve(f["mu"][ch], f["own"][ch], f["rough"][ch]) for ch in channels])
+        held_out.append([(t["x"][ch], t["mu"][ch], t["r2"][ch], t["energy"][ch])
+                         for ch in channels])
     curve = NoiseCurve(levels=levels, variance=variance, threshold=threshold)
     chosen, strength, _ = choose_gate(held_out, curve, noise, threshold)
     return curve.model_copy(update={"threshold": chosen, "strength": strength})

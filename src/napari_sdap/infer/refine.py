@@ -20,12 +20,13 @@ keeps the network's output, which never saw it.
 
 The noise variance curve ``s2(intensity)`` is measured when training ends, on the training
 images (`infer.sample`, `infer.curve`), and stored in the model so that every image, tile and
-cluster piece gets the same one: the median of ``E`` in 16 intensity bins of the network
-output. With it the model stores a gate, ``threshold`` and ``strength`` (the output is
-``mu + strength * gain * r``), chosen on held-out pixels with an unbiased estimate of the
-restore's effect on the error (`infer.curve`): under strong noise, or where the network is
-already close to the truth, the restore gives back mostly noise and the gate turns it down or
-off. Measured gains are in docs/method.md.
+cluster piece gets the same one: in 16 intensity bins of the network output, the median over
+the bin's flattest quarter of ``E`` less the part of it that is coherent over 2 pixels or more
+(missed detail, `infer.curve.lag_product`). With it the model stores a gate, ``threshold``
+and ``strength`` (the output is ``mu + strength * gain * r``), chosen on held-out pixels with
+an unbiased estimate of the restore's effect on the error (`infer.curve`): under strong noise,
+or where the network is already close to the truth, the restore gives back mostly noise and the
+gate turns it down or off. Measured gains are in docs/method.md.
 """
 
 from __future__ import annotations
@@ -41,7 +42,7 @@ from pydantic import BaseModel, ConfigDict, Field, FiniteFloat, model_validator
 from napari_sdap.infer.tiling import DETAIL_HALO
 
 __all__ = ["KERNEL", "NoiseCurve", "Refine", "apply_curve", "blend_gain", "local_energy",
-           "repair_outliers", "restore_weight"]
+           "repair_outliers", "restore_weight", "ring_mean"]
 
 KERNEL = 2 * DETAIL_HALO + 1
 """Window edge of the local residual energy (7; adds DETAIL_HALO pixels to the tile halo)."""
@@ -118,6 +119,17 @@ class NoiseCurve(BaseModel):
                 torch.tensor(var, dtype=torch.float32, device=device))
 
 
+def ring_mean(a: torch.Tensor, kernel: int = KERNEL) -> torch.Tensor:
+    """Mean of `a` over the `kernel` x `kernel` window around each pixel, leaving the pixel
+    itself out (N x C x H x W; windows are cut at the borders)."""
+    pad, c = kernel // 2, a.shape[1]
+    ring = torch.ones(1, 1, kernel, kernel, dtype=a.dtype, device=a.device)
+    ring[..., pad, pad] = 0.0  # summing without the centre: no cancellation of a large value
+    total = F.conv2d(a, ring.expand(c, 1, kernel, kernel), padding=pad, groups=c)
+    count = F.conv2d(torch.ones_like(a[:1, :1]), ring, padding=pad)
+    return total / count.clamp_min(1.0)
+
+
 def local_energy(r: torch.Tensor, kernel: int = KERNEL) -> torch.Tensor:
     """Mean of ``r**2`` over the `kernel` x `kernel` window around each pixel, leaving the pixel
     itself out (N x C x H x W; windows are cut at the borders).
@@ -126,12 +138,7 @@ def local_energy(r: torch.Tensor, kernel: int = KERNEL) -> torch.Tensor:
     its neighbours' residuals are noise, so it is not restored, while an edge or texture,
     which spans many pixels, is.
     """
-    pad, c = kernel // 2, r.shape[1]
-    ring = torch.ones(1, 1, kernel, kernel, dtype=r.dtype, device=r.device)
-    ring[..., pad, pad] = 0.0  # summing without the centre: no cancellation of a large r**2
-    total = F.conv2d(r * r, ring.expand(c, 1, kernel, kernel), padding=pad, groups=c)
-    count = F.conv2d(torch.ones_like(r[:1, :1]), ring, padding=pad)
-    return total / count.clamp_min(1.0)
+    return ring_mean(r * r, kernel)
 
 
 def _interp(x: torch.Tensor, levels: torch.Tensor, values: torch.Tensor) -> torch.Tensor:
