@@ -159,14 +159,15 @@ def local_energy(r: torch.Tensor) -> torch.Tensor:
 
 
 def restore(x: torch.Tensor, mu: torch.Tensor, levels: torch.Tensor, variance: torch.Tensor,
-            threshold: float) -> torch.Tensor:
-    """Give back the part of the residual x - mu that exceeds the local noise."""
+            threshold: float, strength: float = 1.0) -> torch.Tensor:
+    """Give back the part of the residual x - mu that exceeds the local noise (scaled by the
+    model's gate `strength`)."""
     r = x - mu
     s2 = interp(mu, levels, variance)
     energy = local_energy(r).clamp_min(1e-12)
     gain = (1.0 - threshold * s2 / energy).clamp_min(0.0)
     lone = r * r > 25.0 * torch.maximum(energy, s2)
-    return mu + gain.masked_fill(lone, 0.0) * r
+    return mu + strength * gain.masked_fill(lone, 0.0) * r
 
 
 class SDAPDenoiser(nn.Module):
@@ -183,11 +184,11 @@ class SDAPDenoiser(nn.Module):
                  pd_stride: int = 1,
                  levels: Optional[list[list[list[float]]]] = None,  # noqa: UP045
                  variance: Optional[list[list[list[float]]]] = None,  # noqa: UP045
-                 threshold: float = 1.0, detail: bool = False) -> None:
+                 threshold: float = 1.0, detail: bool = False, strength: float = 1.0) -> None:
         super().__init__()
         self.mode, self.pd_stride = mode, int(pd_stride)
         self.channels, self.groups = int(channels), int(groups)
-        self.threshold = float(threshold)
+        self.threshold, self.strength = float(threshold), float(strength)
         self.has_curve = levels is not None
         self.detail = bool(detail) and self.has_curve and mode != "student"
         if mode == "student":
@@ -222,7 +223,7 @@ class SDAPDenoiser(nn.Module):
             xn = repair(xn, levels, variance)
         y = self.network(xn)
         if self.detail:
-            y = restore(xn, y, levels, variance, self.threshold)
+            y = restore(xn, y, levels, variance, self.threshold, self.strength)
         top = 3.4028234663852886e38
         out = (y.double() * scale + low).clamp(-top, top).float()
         return out.reshape(b, c, h, w)

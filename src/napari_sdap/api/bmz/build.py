@@ -86,7 +86,8 @@ def denoiser(model: SDAPModel, mode: str) -> tuple[SDAPDenoiser, dict[str, Any]]
     if refine is not None:
         levels, variance = refine.curve.tensors(list(range(groups)), torch.device("cpu"))
         kwargs.update(levels=levels.tolist(), variance=variance.tolist(),
-                      threshold=float(refine.curve.threshold), detail=bool(refine.detail))
+                      threshold=float(refine.curve.threshold), detail=bool(refine.detail),
+                      strength=float(refine.curve.strength))
     module = SDAPDenoiser(**kwargs)
     module.net.load_state_dict(net.state_dict(), strict=True)
     return module.eval(), kwargs
