@@ -100,3 +100,16 @@ def test_intensities_only_edges_reach_do_not_read_as_noise():
     out = apply_curve(torch.from_numpy(x)[None, None], torch.from_numpy(mu)[None, None], curve,
                       [0])[0, 0].numpy()
     assert np.mean((out - clean) ** 2) < std**2  # better than the noisy input
+
+
+def test_plain_curve_for_student_targets_is_the_bin_median_without_a_gate():
+    rng = np.random.default_rng(5)
+    clean = _texture(rng)
+    x = clean + rng.normal(0, 0.01, clean.shape).astype(np.float32)
+    mu = _blur(clean)
+    plain = estimate_curve([[(x[None], mu[None])]], threshold=1.5, plain=True)
+    default = estimate_curve([[(x[None], mu[None])]], threshold=1.5)
+    assert (plain.threshold, plain.strength) == (1.5, 1.0)
+    energy = local_energy(torch.from_numpy(x - mu)[None, None])[0, 0].numpy()
+    assert np.median(plain.variance[0][0]) > 0.5 * np.median(energy)  # the missed texture
+    assert min(plain.variance[0][0]) > 2 * max(default.variance[0][0])

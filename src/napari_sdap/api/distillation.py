@@ -26,6 +26,7 @@ import numpy as np
 import torch
 
 from napari_sdap.api.model import SDAPModel
+from napari_sdap.api.noise_curve import measure_noise_curve
 from napari_sdap.infer.passes import resolve_mode
 from napari_sdap.infer.refine import REPAIR_HALO, Refine
 from napari_sdap.infer.risk import Comparison, compare, held_out
@@ -78,10 +79,13 @@ def distil(model: SDAPModel, sources: list[tuple[Any, Any]], device: torch.devic
     cfg = model.config.student
     mode, pd = teacher_mode(model), model.config.inference.pd_stride
     refine = model.refine()
-    if refine is not None and refine.detail:  # targets: the restore at its full strength
-        # (the gate judges the teacher's own output; a student distilled from gated targets
-        # lost 0.3-0.6 dB on FMD confocal, docs/benchmarks.md "Detail restore gate")
-        refine = Refine(refine.curve.model_copy(update={"strength": 1.0}), detail=True)
+    if refine is not None and refine.detail:  # targets: the plain curve's restore at full
+        # strength (the gate judges the teacher's own output; a student distilled from gated
+        # targets lost 0.3-0.6 dB on FMD confocal, docs/benchmarks.md "Detail restore gate";
+        # one from the teacher's own curve copied the noise it gave back)
+        plain = measure_noise_curve(model, sources, device, plain=True)
+        refine = Refine(plain.model_copy(update={"threshold": refine.curve.threshold}),
+                        detail=True)
     norm = model.normalization
     t0 = time.perf_counter()
     net = model.network.to(device).eval()

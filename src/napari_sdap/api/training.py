@@ -32,8 +32,6 @@ _MEAN_PATCHES, _MEAN_SEED = 32, 7919
 TEACHER_SHARE = 0.65
 """Part of a `time_budget` for the blind-spot teacher (the rest: the student's targets and
 distillation), when a student is distilled."""
-CORRELATED_THRESHOLD = 1.5
-"""Detail-restore threshold for models trained at a stride above 1 (correlated noise)."""
 
 
 @dataclass(frozen=True)
@@ -231,24 +229,11 @@ def _finish(model: SDAPModel, sources: list[tuple[Any, Any]], dev: Any, start: i
         log.info("3-D model: no noise curve is measured; it denoises with the network output "
                  "alone (no detail restore)")
         return
-    from napari_sdap.infer.curve import LAG
-    from napari_sdap.infer.sample import measure_curve
-    from napari_sdap.infer.stream import Engine, read_window
-    from napari_sdap.infer.tiling import alignment, exact_halo
-
-    mode = model.resolve_mode("auto")
-    pd = model.config.inference.pd_stride
-    engine = Engine(model.network, dev, mode, pd, compile=False)
-    norm = model.normalization
     model.noise_curve = None  # a curve of the network before this training no longer applies
     try:
-        model.noise_curve = measure_curve(
-            lambda w: engine(engine.prepare([w]))[0],
-            lambda k, t: read_window(sources[k][0], sources[k][1], norm, t),
-            [v for _, v in sources], exact_halo(model.network.radius, mode, pd),
-            alignment(mode, pd), seed=model.config.seed,
-            threshold=1.0 if model.config.training.stride == 1 else CORRELATED_THRESHOLD,
-            lag=max(LAG, model.config.training.stride))
+        from napari_sdap.api.noise_curve import measure_noise_curve
+
+        model.noise_curve = measure_noise_curve(model, sources, dev)
     except (RuntimeError, OSError) as err:  # out of memory, unreadable input: keep the training
         log.warning("could not measure the noise for the detail restore (%s); the model "
                     "denoises with the network output alone", err)

@@ -56,21 +56,22 @@ def _crop(a: np.ndarray, tile: Tile) -> np.ndarray:
 
 def measure_curve(run: Callable[[np.ndarray], np.ndarray],
                   read: Callable[[int, Tile], np.ndarray], views: Sequence[PlaneView],
-                  halo: int, s: int, seed: int = 0, threshold: float = 1.0, lag: int = LAG
-                  ) -> NoiseCurve:
+                  halo: int, s: int, seed: int = 0, threshold: float = 1.0, lag: int = LAG,
+                  plain: bool = False) -> NoiseCurve:
     """Noise curve (on the network's normalised scale) from sample windows of images `views`.
 
     `run` maps one normalised C x h x w window to the network output (no detail restore);
     `read(k, tile)` reads a tile's normalised window of image k; `halo` is the network's exact
     halo and `s` the window alignment; `threshold` goes into the curve; `lag`: the lag at which
-    the noise counts as decorrelated (`infer.curve.lag_product`).
+    the noise counts as decorrelated (`infer.curve.lag_product`); `plain`: the student targets'
+    curve (`infer.curve.estimate_curve`).
     """
     groups = views[0].n_channel_groups
     pairs: list[list[tuple[np.ndarray, np.ndarray]]] = [[] for _ in range(groups)]
     for k, tile, g in sample_tiles(views, halo, s, seed):
         x = read(k, tile)
         pairs[g].append((_crop(x, tile), _crop(run(x), tile)))
-    return estimate_curve(pairs, threshold, lag)
+    return estimate_curve(pairs, threshold, lag, plain=plain)
 
 
 def sample_tiles(views: Sequence[PlaneView], halo: int, s: int, seed: int = 0,
