@@ -83,9 +83,7 @@ def distil(model: SDAPModel, sources: list[tuple[Any, Any]], device: torch.devic
         # strength (the gate judges the teacher's own output; a student distilled from gated
         # targets lost 0.3-0.6 dB on FMD confocal, docs/benchmarks.md "Detail restore gate";
         # one from the teacher's own curve copied the noise it gave back)
-        plain = measure_noise_curve(model, sources, device, plain=True)
-        refine = Refine(plain.model_copy(update={"threshold": refine.curve.threshold}),
-                        detail=True)
+        refine = Refine(measure_noise_curve(model, sources, device, plain=True), detail=True)
     norm = model.normalization
     t0 = time.perf_counter()
     net = model.network.to(device).eval()

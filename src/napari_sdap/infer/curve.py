@@ -158,7 +158,7 @@ def lag_product(r: torch.Tensor, lag: int = LAG) -> torch.Tensor:
     return torch.maximum(*(ring_mean(p) for p in axis_products(r, lag))).clamp_min(0.0)
 
 
-def _flat_curve(mu: np.ndarray, r2: np.ndarray, rough: np.ndarray
+def _flat_curve(mu: np.ndarray, r2: np.ndarray, rough: np.ndarray, despike: bool = True
                 ) -> tuple[np.ndarray, np.ndarray]:
     """Noise variance against intensity for the gate: in each bin, the mean of `r2` (each
     pixel's own ``r**2`` less the local mean of the products of pixels `lag` apart,
@@ -173,7 +173,8 @@ def _flat_curve(mu: np.ndarray, r2: np.ndarray, rough: np.ndarray
     variance = np.array([max(float(np.mean(r2[m])), _TINY) for m in flat])
     order = np.argsort(levels, kind="stable")
     lv = [float(v) for v in levels[order]]
-    merged = _merge_unresolved(lv, _despike(lv, [float(v) for v in variance[order]], reach=1),
+    var = [float(v) for v in variance[order]]
+    merged = _merge_unresolved(lv, _despike(lv, var, reach=1) if despike else var,
                                _GATE_RESOLVE)  # the gate's variance is lowered only by spikes
     return np.array(merged[0]), np.array(merged[1])
 
@@ -293,11 +294,12 @@ def estimate_curve(samples: Sequence[Sequence[tuple[np.ndarray, np.ndarray]]],
     window. `threshold` is the base threshold (the lowest the gate may choose); `lag` the lag
     at which the noise counts as decorrelated (`lag_product`).
 
-    `plain`: the curve the student's targets restore with, at full strength and `threshold`,
-    without a gate: each bin's median of ``E`` over all its pixels. It reads missed detail as
-    noise and so gives back less; a student fitted to targets restored with the curve above
-    copied the noise they gave back (strong Poisson noise: 1.8 dB below its teacher, and the
-    student check did not see it; docs/benchmarks.md)."""
+    `plain`: the curve the student's targets restore with, at full strength: each bin's median
+    of ``E`` over all its pixels, and the threshold its gate chooses with the mean own ``r**2``
+    of the flattest quarter as the variance (the curve and gate of earlier versions). It reads
+    missed detail as noise and so gives back less; a student fitted to targets restored with
+    the curve above copied the noise they gave back (strong Poisson noise: 1.8 dB below its
+    teacher, and the student check did not see it; docs/benchmarks.md)."""
     levels: list[list[list[float]]] = []
     variance: list[list[list[float]]] = []
     held_out: list[list[Pixels]] = []
@@ -318,11 +320,11 @@ def estimate_curve(samples: Sequence[Sequence[tuple[np.ndarray, np.ndarray]]],
                   _channel_curve(f["mu"][ch], f["clear"][ch], f["inner"][ch]) for ch in channels]
         levels.append([lv for lv, _ in curves])
         variance.append([v for _, v in curves])
-        noise.append([_flat_curve(f["mu"][ch], f["own"][ch], f["rough"][ch]) for ch in channels])
+        own = "r2" if plain else "own"
+        noise.append([_flat_curve(f["mu"][ch], f[own][ch], f["rough"][ch], not plain)
+                      for ch in channels])
         held_out.append([(t["x"][ch], t["mu"][ch], t["r2"][ch], t["energy"][ch])
                          for ch in channels])
     curve = NoiseCurve(levels=levels, variance=variance, threshold=threshold)
-    if plain:
-        return curve
     chosen, strength, _ = choose_gate(held_out, curve, noise, threshold)
-    return curve.model_copy(update={"threshold": chosen, "strength": strength})
+    return curve.model_copy(update={"threshold": chosen, "strength": 1.0 if plain else strength})
