@@ -6,7 +6,8 @@ from __future__ import annotations
 import numpy as np
 import torch
 
-from napari_sdap.infer.curve import estimate_curve, lag_product
+from napari_sdap.infer.curve import estimate_curve
+from napari_sdap.infer.lags import lag_product
 from napari_sdap.infer.refine import apply_curve, local_energy
 
 

@@ -17,7 +17,7 @@ def measure_noise_curve(model: SDAPModel, sources: list[tuple[Any, Any]], dev: A
                         plain: bool = False) -> NoiseCurve:
     """The detail restore's `NoiseCurve` of `model`'s network on sample windows of `sources`;
     `plain`: the curve the student's targets restore with (`infer.curve.estimate_curve`)."""
-    from napari_sdap.infer.curve import LAG
+    from napari_sdap.infer.lags import LAG
     from napari_sdap.infer.sample import measure_curve
     from napari_sdap.infer.stream import Engine, read_window
     from napari_sdap.infer.tiling import alignment, exact_halo

@@ -9,12 +9,13 @@ than half a noise std) and, in each, the noise variance ``s2`` is the median, ov
 quarter of the bin (least local variation of the output), of the local residual energy ``E``
 (7 x 7, the pixel itself left out) less the local lagged product ``D`` (7 x 7 mean of ``r_i
 r_j`` for the two pixels ``j`` at `lag` pixels along X, or along Y, whichever is larger;
-`lag_product`). Noise decorrelated at that lag adds next to nothing to ``D``; detail the
-network missed does, as it spans many pixels. The plain
-median of ``E`` counted missed detail as noise wherever a bin held mostly texture: on camera
-photographs with weak, JPEG-compressed noise it read 2-10x the true noise, the restore gave
-back almost nothing and the output fell up to 7 dB below the noisy input (docs/benchmarks.md,
-"Detail restore: a noise curve that missed detail cannot inflate").
+`infer.lags`). Noise decorrelated at that lag adds next to nothing to ``D``; detail the network
+missed does, as it spans many pixels. A bin far above both darker and brighter bins is capped
+(`infer.lags.despike`: intensities that only edges reach). The plain median of ``E`` counted
+missed detail as noise wherever a bin held mostly texture: on camera photographs with weak,
+JPEG-compressed noise it read 2-13x the true noise, the restore gave back almost nothing and
+the output fell up to 7 dB below the noisy input (docs/benchmarks.md, "Detail restore: a
+noise curve that missed detail cannot inflate").
 
 Gate: the restored output is ``mu + k g r`` with ``g = max(0, 1 - t s2 / E)``. For a blind-spot
 network ``mu``, ``E`` and ``s2(mu)`` do not depend on the pixel's own noise ``n`` (zero mean,
@@ -25,10 +26,12 @@ variance ``v``), so neither does ``g``, and per pixel
 (Stein's unbiased risk estimate: the only term that needs the clean ``y`` is ``E[k g r n]``,
 which is ``k g v``). Comparing the restore with the noisy pixel instead would be biased, since
 it copies ``x``; this form is not. ``v`` is needed at the pixel's true intensity: it is
-read at ``x`` itself from a second curve, the mean own ``r**2`` of the flattest quarter of each
-bin (least local variation of ``mu``), merged to one noise std so that it is straight over the
-noise's spread; then its mean over the noise is the variance at the true intensity (exactly so
-for Poisson-Gaussian noise, whose variance is affine in the intensity). Summed over the held-out
+read at ``x`` itself from a second curve, the mean own ``r**2`` less the local mean of the lag
+products (`infer.lags.axis_products`) over the flattest quarter of each bin (least local
+variation of ``mu``), capped only against its neighbouring bins, merged to one noise std so
+that it is straight over the noise's spread; then its mean over the noise is the variance at
+the true intensity (exactly so for Poisson-Gaussian noise, whose variance is affine in the
+intensity). Summed over the held-out
 half the change is ``k**2 A - 2 k B`` with ``A = sum g**2 r**2`` and ``B = sum g (r**2 - v)``:
 the best strength is ``k = B / A`` (at most 1). The threshold with the largest estimated gain
 is kept if that gain exceeds two standard errors of its estimate; otherwise the strength is 0
@@ -43,10 +46,10 @@ import numpy as np
 import torch
 import torch.nn.functional as F
 
+from napari_sdap.infer.lags import LAG, axis_products, despike, lag_product
 from napari_sdap.infer.refine import NoiseCurve, blend_gain, local_energy, ring_mean
 
-__all__ = ["LAG", "THRESHOLDS", "axis_products", "choose_gate", "estimate_curve", "lag_product",
-           "noise_at", "roughness"]
+__all__ = ["THRESHOLDS", "choose_gate", "estimate_curve", "noise_at", "roughness"]
 
 THRESHOLDS = (1.0, 1.25, 1.5, 2.0, 3.0, 4.0, 6.0)
 """Thresholds tried by the gate, as multiples of the model's base threshold (at most 10)."""
@@ -65,11 +68,6 @@ _SURE = 2.0
 """A gain counts when it exceeds this many standard errors of its estimate."""
 _ROUGH = 5
 """Window edge of the output's local variation that marks flat pixels."""
-_SPIKE = 2.0
-"""A bin's noise variance may exceed its neighbours' by at most this factor (`_despike`)."""
-LAG = 2
-"""Default lag of the product ``D`` taken off the residual energy (models trained at a stride
-above it use their stride: their noise is correlated up to it)."""
 
 Pixels = tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]
 """(x, mu, r**2, E) of one channel, flat arrays."""
@@ -93,7 +91,7 @@ def _channel_curve(mu: np.ndarray, noise: np.ndarray, rough: np.ndarray
     for m in masks:
         flat = m & (rough <= np.quantile(rough[m], _FLAT))
         variance.append(max(float(np.median(noise[flat if flat.any() else m])), _TINY))
-    return _merge_unresolved(levels, _despike(levels, variance))
+    return _merge_unresolved(levels, despike(levels, variance))
 
 
 def _plain_curve(mu: np.ndarray, energy: np.ndarray) -> tuple[list[float], list[float]]:
@@ -105,60 +103,7 @@ def _plain_curve(mu: np.ndarray, energy: np.ndarray) -> tuple[list[float], list[
     return _merge_unresolved(levels, variance)
 
 
-def _despike(levels: list[float], variance: list[float], reach: int | None = None
-             ) -> list[float]:
-    """Cap each bin's variance at `_SPIKE` times the larger of two bounds, one from the darker
-    bins and one from the brighter (up to `reach` bins away on each side; None: all): Poisson-
-    Gaussian noise grows at most in proportion to the intensity, so no bin may exceed a darker
-    bin's variance times the intensity ratio, nor a brighter bin's variance. Only a bin above
-    both (a spike) is capped; a curve that falls at bright intensities (clipping) keeps its
-    darker bins. Intensities that only edges reach (the range between a dark object and a
-    bright background) read their missed contrast, which no lag takes off, as noise: on a
-    camera photograph 14x the true noise, and the restore gave none of the contrast back."""
-    out = []
-    n = len(levels) if reach is None else reach
-    for k, (lv, var) in enumerate(zip(levels, variance, strict=True)):
-        lo = max(0, k - n)
-        dark = [v * (lv / lj if 0 < lj < lv else (1.0 if lv <= lj else np.inf))
-                for lj, v in zip(levels[lo:k], variance[lo:k], strict=True)]
-        bright = variance[k + 1 : k + 1 + n]
-        bounds = [min(side) for side in (dark, bright) if side]
-        out.append(min(var, _SPIKE * max(bounds)) if bounds else var)
-    return out
-
-
-def _shifted(d: int, n: int) -> tuple[slice, slice]:
-    """(source, destination) slices of an axis of length `n` for a shift by `d`."""
-    return (slice(d, n), slice(0, n - d)) if d >= 0 else (slice(0, n + d), slice(-d, n))
-
-
-def axis_products(r: torch.Tensor, lag: int = LAG) -> list[torch.Tensor]:
-    """Per pixel and per axis (Y, X), the mean of ``r_i r_j`` over the two pixels ``j`` at `lag`
-    along that axis inside the window (N x C x H x W; 0 where neither is inside)."""
-    h, w = r.shape[-2:]
-    out = []
-    for dims in ((lag, 0), (0, lag)):
-        total = torch.zeros_like(r)
-        count = torch.zeros_like(r[:1, :1])
-        for sign in (1, -1):
-            ys, yd = _shifted(dims[0] * sign, h)
-            xs, xd = _shifted(dims[1] * sign, w)
-            total[..., yd, xd] += r[..., yd, xd] * r[..., ys, xs]
-            count[..., yd, xd] += 1.0
-        out.append(total / count.clamp_min(1.0))
-    return out
-
-
-def lag_product(r: torch.Tensor, lag: int = LAG) -> torch.Tensor:
-    """The residual's local lagged product: per pixel, the larger over the two axes of the
-    7 x 7 mean (the pixel left out) of `axis_products`, at least 0. Noise decorrelated at `lag`
-    adds nothing to it but a small positive bias (the larger of two means); a line or an edge
-    along one axis adds its whole energy there. A texture that alternates at `lag` makes the
-    products negative: taken as 0, so that it never reads as more noise."""
-    return torch.maximum(*(ring_mean(p) for p in axis_products(r, lag))).clamp_min(0.0)
-
-
-def _flat_curve(mu: np.ndarray, r2: np.ndarray, rough: np.ndarray, despike: bool = True
+def _flat_curve(mu: np.ndarray, r2: np.ndarray, rough: np.ndarray, capped: bool = True
                 ) -> tuple[np.ndarray, np.ndarray]:
     """Noise variance against intensity for the gate: in each bin, the mean of `r2` (each
     pixel's own ``r**2`` less the local mean of the products of pixels `lag` apart,
@@ -174,7 +119,7 @@ def _flat_curve(mu: np.ndarray, r2: np.ndarray, rough: np.ndarray, despike: bool
     order = np.argsort(levels, kind="stable")
     lv = [float(v) for v in levels[order]]
     var = [float(v) for v in variance[order]]
-    merged = _merge_unresolved(lv, _despike(lv, var, reach=1) if despike else var,
+    merged = _merge_unresolved(lv, despike(lv, var, reach=1) if capped else var,
                                _GATE_RESOLVE)  # the gate's variance is lowered only by spikes
     return np.array(merged[0]), np.array(merged[1])
 

@@ -14,7 +14,8 @@ from collections.abc import Callable, Iterator, Sequence
 import numpy as np
 
 from napari_sdap.axes import PlaneView
-from napari_sdap.infer.curve import LAG, estimate_curve
+from napari_sdap.infer.curve import estimate_curve
+from napari_sdap.infer.lags import LAG
 from napari_sdap.infer.refine import NoiseCurve
 from napari_sdap.infer.tiling import DETAIL_HALO, Tile, axis_windows
 from napari_sdap.windows import random_start
