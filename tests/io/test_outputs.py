@@ -191,3 +191,36 @@ def test_tiff_commit_streams_planes_or_tiles(tmp_path, monkeypatch, tile_above):
                            metadata={})
     assert max(counting.reads) <= (40 * 600 if tile_above > 1000 else 40 * 512)
     np.testing.assert_array_equal(tifffile.imread(tmp_path / "s.tif"), data)
+
+
+def test_a_stop_while_the_temporary_is_made_leaves_nothing(tmp_path, monkeypatch):
+    """Ctrl-C or a stop signal that lands while the output's temporary is being created (the
+    window a signal test hit now and then) must not leave the hidden `.partial` folder."""
+    import napari_sdap.io.outputs as outputs
+
+    real = outputs._create_zarr
+
+    def stopped(temp, *args, **kwargs):
+        real(temp, *args, **kwargs)
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(outputs, "_create_zarr", stopped)
+    with pytest.raises(KeyboardInterrupt):
+        outputs.open_output(tmp_path / "out.tif", (8, 8), "float32", axes="YX")
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_a_stop_after_the_output_is_opened_leaves_nothing(tmp_path, monkeypatch):
+    import napari_sdap
+    import napari_sdap.api.writing as writing
+
+    image = np.random.default_rng(0).normal(0.5, 0.1, (32, 32)).astype(np.float32)
+    model = napari_sdap.train(image, "YX", preset="tiny", steps=2, student=False, device="cpu")
+
+    def stopped(*args, **kwargs):
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(writing, "DenoiseRun", stopped)
+    with pytest.raises(KeyboardInterrupt):
+        writing.open_denoise(model, image, tmp_path / "out.zarr", "YX", device="cpu")
+    assert list(tmp_path.iterdir()) == []

@@ -132,6 +132,7 @@ def open_denoise(model: SDAPModel, image: Any, output: Any, axes: str | None = N
     are those of `SDAPModel.denoise`.
     """
     job = make_job(model, image, axes, mode, detail, series)
+    sink = None
     try:
         img = job.image
         dt = output_dtype(dtype, img.array.dtype)
@@ -149,10 +150,12 @@ def open_denoise(model: SDAPModel, image: Any, output: Any, axes: str | None = N
                            metadata=record, overwrite=overwrite,
                            chunks=chunks or _chunks(img.shape, img.axes, edge),
                            inputs=list(img.inputs))
-    except BaseException:
+        return DenoiseRun(model, job, sink, record, device, edge, compile)
+    except BaseException:  # an error, Ctrl-C or a stop signal: no temporary is left behind
+        if sink is not None:
+            sink.abort()
         job.image.close()
         raise
-    return DenoiseRun(model, job, sink, record, device, edge, compile)
 
 
 def iter_denoise_to(model: SDAPModel, image: Any, output: Any, axes: str | None = None,

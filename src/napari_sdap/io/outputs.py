@@ -224,5 +224,8 @@ def open_output(target: Any, shape: tuple[int, ...], dtype: Any = "float32", *, 
     except OSError as err:
         _remove(temp)
         raise _os_error(path, err) from err
+    except BaseException:  # Ctrl-C or a stop signal while the temporary is being made
+        _remove(temp)
+        raise
     tiff_args = {"axes": axes, "scale": scale, "units": units, "metadata": metadata}
     return OutputSink(array, path, kind, temp, tiff_args, overwrite)
