@@ -28,7 +28,7 @@ import torch
 from napari_sdap.api.model import SDAPModel
 from napari_sdap.api.noise_curve import measure_noise_curve
 from napari_sdap.infer.passes import resolve_mode
-from napari_sdap.infer.refine import REPAIR_HALO, Refine
+from napari_sdap.infer.refine import REPAIR_HALO, NoiseCurve, Refine
 from napari_sdap.infer.risk import Comparison, compare, held_out
 from napari_sdap.infer.sample import sample_tiles
 from napari_sdap.infer.stream import Engine, read_window
@@ -73,9 +73,11 @@ def teacher_mode(model: SDAPModel) -> str:
 
 
 def distil(model: SDAPModel, sources: list[tuple[Any, Any]], device: torch.device,
-           seconds: float | None = None) -> Iterator[TrainStep]:
+           seconds: float | None = None, targets: NoiseCurve | None = None
+           ) -> Iterator[TrainStep]:
     """Distil a student for `model`, yielding one `TrainStep` per step (step numbers count on
-    from the teacher's); attaches it to `model` when done (or stopped late enough)."""
+    from the teacher's); attaches it to `model` when done (or stopped late enough). `targets`:
+    the plain noise curve measured with the model's own (measured again when None)."""
     cfg = model.config.student
     mode, pd = teacher_mode(model), model.config.inference.pd_stride
     refine = model.refine()
@@ -83,7 +85,8 @@ def distil(model: SDAPModel, sources: list[tuple[Any, Any]], device: torch.devic
         # strength (the gate judges the teacher's own output; a student distilled from gated
         # targets lost 0.3-0.6 dB on FMD confocal, docs/benchmarks.md "Detail restore gate";
         # one from the teacher's own curve copied the noise it gave back)
-        refine = Refine(measure_noise_curve(model, sources, device, plain=True), detail=True)
+        plain = targets if targets is not None else measure_noise_curve(model, sources, device)[1]
+        refine = Refine(plain, detail=True)
     norm = model.normalization
     t0 = time.perf_counter()
     net = model.network.to(device).eval()

@@ -13,10 +13,10 @@ CORRELATED_THRESHOLD = 1.5
 """Detail-restore threshold for models trained at a stride above 1 (correlated noise)."""
 
 
-def measure_noise_curve(model: SDAPModel, sources: list[tuple[Any, Any]], dev: Any, *,
-                        plain: bool = False) -> NoiseCurve:
-    """The detail restore's `NoiseCurve` of `model`'s network on sample windows of `sources`;
-    `plain`: the curve the student's targets restore with (`infer.curve.estimate_curve`)."""
+def measure_noise_curve(model: SDAPModel, sources: list[tuple[Any, Any]], dev: Any
+                        ) -> tuple[NoiseCurve, NoiseCurve]:
+    """The detail restore's `NoiseCurve` of `model`'s network on sample windows of `sources`,
+    and the plain one its student's targets restore with (`infer.curve.estimate_curve`)."""
     from napari_sdap.infer.lags import LAG
     from napari_sdap.infer.sample import measure_curve
     from napari_sdap.infer.stream import Engine, read_window
@@ -32,5 +32,4 @@ def measure_noise_curve(model: SDAPModel, sources: list[tuple[Any, Any]], dev: A
         lambda k, t: read_window(sources[k][0], sources[k][1], norm, t),
         [v for _, v in sources], exact_halo(model.network.radius, mode, pd),
         alignment(mode, pd), seed=model.config.seed,
-        threshold=1.0 if stride == 1 else CORRELATED_THRESHOLD, lag=max(LAG, stride),
-        plain=plain)
+        threshold=1.0 if stride == 1 else CORRELATED_THRESHOLD, lag=max(LAG, stride))

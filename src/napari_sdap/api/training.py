@@ -201,7 +201,7 @@ def _train(sources: list[tuple[Any, Any]], t00: float, budget: float | None, *, 
         _finish(model, sources, dev, start)
         raise
     else:
-        _finish(model, sources, dev, start)
+        targets = _finish(model, sources, dev, start)
     finally:
         model.record.seconds += time.perf_counter() - t0
         model.network.to("cpu")
@@ -209,7 +209,7 @@ def _train(sources: list[tuple[Any, Any]], t00: float, budget: float | None, *, 
         from napari_sdap.api.distillation import distil
 
         left = None if budget is None else budget - (time.perf_counter() - t00)
-        for rec in distil(model, sources, dev, left):
+        for rec in distil(model, sources, dev, left, targets):
             yield TrainProgress(**asdict(rec), model=model, stage="student")
 
 
@@ -221,22 +221,25 @@ def _budget(seconds: Any) -> float:
     return float(seconds)
 
 
-def _finish(model: SDAPModel, sources: list[tuple[Any, Any]], dev: Any, start: int) -> None:
-    """Measure the detail restore's noise curve with the network as trained (`infer.sample`)."""
+def _finish(model: SDAPModel, sources: list[tuple[Any, Any]], dev: Any, start: int) -> Any:
+    """Measure the detail restore's noise curve with the network as trained (`infer.sample`);
+    returns the plain curve for the student's targets (None when none was measured)."""
     if model.record.steps == start:
-        return  # no step taken: the network (and any curve it has) is unchanged
+        return None  # no step taken: the network (and any curve it has) is unchanged
     if model.config.network.dims == 3:  # the curve compares the output with its own plane
         log.info("3-D model: no noise curve is measured; it denoises with the network output "
                  "alone (no detail restore)")
-        return
+        return None
     model.noise_curve = None  # a curve of the network before this training no longer applies
     try:
         from napari_sdap.api.noise_curve import measure_noise_curve
 
-        model.noise_curve = measure_noise_curve(model, sources, dev)
+        model.noise_curve, targets = measure_noise_curve(model, sources, dev)
     except (RuntimeError, OSError) as err:  # out of memory, unreadable input: keep the training
         log.warning("could not measure the noise for the detail restore (%s); the model "
                     "denoises with the network output alone", err)
+        return None
+    return targets
 
 
 def _with_patch(cfg: Any, sources: list[tuple[Any, Any]]) -> Any:

@@ -57,22 +57,23 @@ def _crop(a: np.ndarray, tile: Tile) -> np.ndarray:
 
 def measure_curve(run: Callable[[np.ndarray], np.ndarray],
                   read: Callable[[int, Tile], np.ndarray], views: Sequence[PlaneView],
-                  halo: int, s: int, seed: int = 0, threshold: float = 1.0, lag: int = LAG,
-                  plain: bool = False) -> NoiseCurve:
-    """Noise curve (on the network's normalised scale) from sample windows of images `views`.
+                  halo: int, s: int, seed: int = 0, threshold: float = 1.0, lag: int = LAG
+                  ) -> tuple[NoiseCurve, NoiseCurve]:
+    """Noise curves (on the network's normalised scale) from sample windows of images `views`:
+    the model's, and the plain one its student's targets restore with (`estimate_curve`), both
+    from the same network pass.
 
     `run` maps one normalised C x h x w window to the network output (no detail restore);
     `read(k, tile)` reads a tile's normalised window of image k; `halo` is the network's exact
     halo and `s` the window alignment; `threshold` goes into the curve; `lag`: the lag at which
-    the noise counts as decorrelated (`infer.curve.lag_product`); `plain`: the student targets'
-    curve (`infer.curve.estimate_curve`).
+    the noise counts as decorrelated (`infer.lags.lag_product`).
     """
     groups = views[0].n_channel_groups
     pairs: list[list[tuple[np.ndarray, np.ndarray]]] = [[] for _ in range(groups)]
     for k, tile, g in sample_tiles(views, halo, s, seed):
         x = read(k, tile)
         pairs[g].append((_crop(x, tile), _crop(run(x), tile)))
-    return estimate_curve(pairs, threshold, lag, plain=plain)
+    return estimate_curve(pairs, threshold, lag), estimate_curve(pairs, threshold, plain=True)
 
 
 def sample_tiles(views: Sequence[PlaneView], halo: int, s: int, seed: int = 0,
