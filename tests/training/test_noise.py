@@ -6,7 +6,7 @@ import numpy as np
 from synthetic import correlated_noise, smooth_image
 
 from napari_sdap.axes import plane_view
-from napari_sdap.training.noise import choose_stride, describe_noise, estimate_noise
+from napari_sdap.training.noise import UNRELIABLE, choose_stride, describe_noise, estimate_noise
 
 
 def _estimate(image):
@@ -54,3 +54,14 @@ def test_large_plane_is_sampled_in_windows():
     arr = Recording(np.zeros((3000, 3000), np.float32))
     estimate_noise([(arr, plane_view(arr.shape, "YX"))])
     assert arr.reads and max(arr.reads) <= 512 * 512
+
+
+def test_impossible_correlations_fall_back_to_stride_two():
+    # a texture repeating every 6 px (the analysis' reference lag) fills the flattest blocks: its
+    # correlations, referenced to lag 6, leave -1..1, and the rule must not read a stride from them
+    x = np.arange(128)[None, :]
+    img = 100 + 20 * np.sin(2 * np.pi * x / 6) + np.random.default_rng(0).normal(0, 1, (128, 128))
+    est = _estimate(np.broadcast_to(img, (128, 128)).astype(np.float32))
+    assert max(abs(v) for v in est.correlation_x + est.correlation_y) > 1.0
+    assert est.stride == 2 and est.mode == "sdap_e" and est.notes == [UNRELIABLE]
+    assert "unreliable" in describe_noise(est) and "stride 2" in describe_noise(est)

@@ -24,7 +24,7 @@ import numpy as np
 
 from napari_sdap.axes import PlaneView
 
-__all__ = ["NoiseEstimate", "check_noise_record", "choose_stride", "describe_noise",
+__all__ = ["UNRELIABLE", "NoiseEstimate", "check_noise_record", "choose_stride", "describe_noise",
            "estimate_noise", "lag_correlations"]
 
 _BLOCK = 16
@@ -34,6 +34,11 @@ _WINDOW, _WINDOWS = 512, 4
 """Planes larger than _WINDOWS windows of _WINDOW^2 pixels are sampled in such windows."""
 CORRELATION_THRESHOLD = 0.2
 """A lag >= 2 whose noise correlation is below this counts as decorrelated."""
+UNRELIABLE = ("the noise analysis is unreliable here (a correlation outside -1..1: the flattest "
+              "blocks hold more detail than noise); using the safe default stride 2")
+"""The note of an estimate whose correlations are impossible. On camera photographs with weak
+noise (5 of the 100 PolyU images) the readings reached -2.6 and 4.0 and chose stride 1, 4 or 5
+(docs/benchmarks.md, "Noise analysis: impossible readings")."""
 WHITE_THRESHOLD = 0.3
 """Lag-1 correlation below which the noise counts as white (stride 1). Higher than
 `CORRELATION_THRESHOLD` because leaving the plain blind-spot costs resolution everywhere, while
@@ -60,8 +65,11 @@ class NoiseEstimate:
         fx = ", ".join(f"{v:.2f}" for v in self.correlation_x)
         fy = ", ".join(f"{v:.2f}" for v in self.correlation_y)
         kind = "white" if self.stride == 1 else f"correlated over ~{self.stride - 1} px"
+        if self.notes:
+            kind = "unmeasurable"
+        notes = "".join(f"; {n}" for n in self.notes)
         return (f"noise looks {kind} (autocorrelation X: {fx}; Y: {fy}; {self.blocks} flat blocks)"
-                f" -> stride {self.stride}, mode {self.mode}")
+                f" -> stride {self.stride}, mode {self.mode}{notes}")
 
 
 def _block_correlations(plane: np.ndarray) -> tuple[np.ndarray, np.ndarray, int]:
@@ -159,9 +167,12 @@ def estimate_noise(sources: Sequence[tuple[Any, PlaneView]], planes: int = 4,
                                     f"using the safe default stride 2"])
     cx = np.average(np.array(cxs), axis=0, weights=weights)
     cy = np.average(np.array(cys), axis=0, weights=weights)
+    fx, fy = [round(float(v), 4) for v in cx], [round(float(v), 4) for v in cy]
+    if max(abs(v) for v in (*fx, *fy)) > 1.0:
+        return NoiseEstimate(fx, fy, stride=2, mode="sdap_e", blocks=int(sum(weights)),
+                             notes=[UNRELIABLE])
     stride = choose_stride(cx, cy)
-    return NoiseEstimate([round(float(v), 4) for v in cx], [round(float(v), 4) for v in cy],
-                         stride=stride, mode="bsn" if stride == 1 else "sdap_e",
+    return NoiseEstimate(fx, fy, stride=stride, mode="bsn" if stride == 1 else "sdap_e",
                          blocks=int(sum(weights)))
 
 
