@@ -7,6 +7,7 @@ import numpy as np
 from napari_sdap._napari.widget_denoise import DenoiseWidget
 from napari_sdap._napari.widget_train import TrainWidget
 from napari_sdap._napari.wording import noise_text
+from napari_sdap.training.noise import UNRELIABLE
 
 
 def test_noise_is_described_in_plain_words():
@@ -18,6 +19,10 @@ def test_noise_is_described_in_plain_words():
     text, details = noise_text({**white, "correlation_x": [0.6, 0.2, 0.0, 0.0], "stride": 3,
                                 "mode": "sdap_e"})
     assert "correlated over ~2 px" in text and "0.60" not in text and "0.60" in details
+    text, details = noise_text({**white, "correlation_x": [-2.6, -1.9, 0.0, 0.0], "stride": 2,
+                                "mode": "sdap_e", "notes": [UNRELIABLE]})
+    assert text.startswith("Noise: could not be measured") and "stride 2" in text
+    assert "unreliable" in details and "-2.60" in details
 
 
 def test_labels_follow_training_and_continue(make_napari_viewer, small_image, tiny, wait_idle):

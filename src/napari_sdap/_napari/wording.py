@@ -19,7 +19,10 @@ def noise_text(noise: Any) -> tuple[str, str]:
         return ("Noise: not measured (stride set by hand, or training continued)",
                 "The noise is measured when a new training starts with stride 'auto'.")
     est = NoiseEstimate(**noise) if isinstance(noise, dict) else noise
-    if est.stride == 1:
+    if est.notes:
+        text = (f"Noise: could not be measured → the safe default, blind-spot on sub-sampled "
+                f"images (stride {est.stride})")
+    elif est.stride == 1:
         text = "Noise: independent per pixel → plain blind-spot"
     else:
         text = (f"Noise: correlated over ~{est.stride - 1} px → blind-spot on sub-sampled "
