@@ -2,21 +2,25 @@
 
 from __future__ import annotations
 
+import logging
 from typing import Any
 
 from napari_sdap.api.model import SDAPModel
 from napari_sdap.infer.refine import NoiseCurve
 
-__all__ = ["CORRELATED_THRESHOLD", "measure_noise_curve"]
+__all__ = ["CORRELATED_THRESHOLD", "finish_curve", "measure_noise_curve"]
+
+log = logging.getLogger(__name__)
 
 CORRELATED_THRESHOLD = 1.5
 """Detail-restore threshold for models trained at a stride above 1 (correlated noise)."""
 
 
 def measure_noise_curve(model: SDAPModel, sources: list[tuple[Any, Any]], dev: Any
-                        ) -> tuple[NoiseCurve, NoiseCurve]:
+                        ) -> tuple[NoiseCurve, NoiseCurve, float]:
     """The detail restore's `NoiseCurve` of `model`'s network on sample windows of `sources`,
-    and the plain one its student's targets restore with (`infer.curve.estimate_curve`)."""
+    the plain one its student's targets restore with (`infer.curve.estimate_curve`), and the
+    share of the residual's energy the restore gives back there (`infer.sample.restore_share`)."""
     from napari_sdap.infer.lags import LAG
     from napari_sdap.infer.sample import measure_curve
     from napari_sdap.infer.stream import Engine, read_window
@@ -33,3 +37,25 @@ def measure_noise_curve(model: SDAPModel, sources: list[tuple[Any, Any]], dev: A
         [v for _, v in sources], exact_halo(model.network.radius, mode, pd),
         alignment(mode, pd), seed=model.config.seed,
         threshold=1.0 if stride == 1 else CORRELATED_THRESHOLD, lag=max(LAG, stride))
+
+
+def finish_curve(model: SDAPModel, sources: list[tuple[Any, Any]], dev: Any, start: int
+                 ) -> NoiseCurve | None:
+    """When a training ends: measure the detail restore's noise curve of the network as trained
+    (and `record.restore_share`); returns the plain curve for the student's targets (None when
+    none was measured: no step taken since `start`, a 3-D model, or a failed measurement)."""
+    if model.record.steps == start:
+        return None  # no step taken: the network (and any curve it has) is unchanged
+    if model.config.network.dims == 3:  # the curve compares the output with its own plane
+        log.info("3-D model: no noise curve is measured; it denoises with the network output "
+                 "alone (no detail restore)")
+        return None
+    model.noise_curve = None  # a curve of the network before this training no longer applies
+    try:
+        model.noise_curve, targets, model.record.restore_share = measure_noise_curve(
+            model, sources, dev)
+    except (RuntimeError, OSError) as err:  # out of memory, unreadable input: keep the training
+        log.warning("could not measure the noise for the detail restore (%s); the model "
+                    "denoises with the network output alone", err)
+        return None
+    return targets
