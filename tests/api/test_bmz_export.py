@@ -37,6 +37,8 @@ CASES = {  # name: (training image shape, axes, training settings, exported mode
     "student": ((64, 64), "YX", {"stride": 1, "student": True, "student_steps": 150,
                                   "student_check": False},
                 "student"),
+    "student_stride2": ((64, 64), "YX", {"stride": 2, "student": True, "student_steps": 150},
+                        "student"),  # correlated noise whose restore gives back little
     "independent_channels": ((2, 48, 48), "CYX", {"stride": 2, "student": False}, "sdap"),
     "rgb_bsn": ((48, 48, 3), "YXC", {"stride": 2, "student": False}, "bsn"),
 }
