@@ -14,7 +14,6 @@ from napari_sdap.errors import ConfigError
 
 __all__ = [
     "PRESETS",
-    "STUDENT_SHARE",
     "InferenceConfig",
     "NetworkConfig",
     "NormalizationConfig",
@@ -25,7 +24,6 @@ __all__ = [
     "apply_overrides",
     "config_from_preset",
     "describe_presets",
-    "distils",
     "to_config_error",
     "wants_student",
 ]
@@ -130,11 +128,9 @@ class StudentConfig(_Strict):
     student: bool | Literal["auto"] = "auto"
     """Distil a student at the end of training (`mode="auto"` then denoises with it): `True`,
     `False`, or `auto`: for models trained at stride 1 (noise independent per pixel), where it
-    measured +0.07 to +0.60 dB over its teacher on real microscopy; for spatially correlated
-    noise only where the teacher's output is the network's own rather than the restored input
-    (`STUDENT_SHARE`; not with a `time_budget`, which then all goes to the teacher), since
-    elsewhere it measured down to -1.9 dB (docs/benchmarks.md). The same for 3-D models at
-    stride 1, whose student reads the teacher's planes (`model.student`)."""
+    measured +0.07 to +0.60 dB over its teacher on real microscopy; not for spatially
+    correlated noise, where it measured down to -0.46 dB (docs/benchmarks.md). The same for
+    3-D models, whose student reads the teacher's planes (`model.student`)."""
     student_width: int = Field(32, ge=4, le=512)
     """Feature channels of the student's convolutions."""
     student_dilations: list[int] = Field(default_factory=lambda: [1, 2, 3, 4, 3, 2, 1],
@@ -168,36 +164,10 @@ class StudentConfig(_Strict):
         return self
 
 
-STUDENT_SHARE = 0.10
-"""`student="auto"` at a stride above 1 (correlated noise) distils only when the teacher's detail
-restore gives back at most this share of the residual's energy (`record.restore_share`): its
-output is then the network's own, as at stride 1 (FMD wide-field: shares 0.056-0.075, students
-+0.19 to +0.49 dB over their teachers). Where more of the output is the restored input
-(natural images and camera photographs with correlated noise: shares from 0.13 up to 0.99)
-students came out 0.1-1.9 dB below their teachers (0.75 dB at a share of 0.13). Set between
-the two groups; the margin is thin (docs/benchmarks.md, "Students for correlated noise where
-the network does the work")."""
-
-
 def wants_student(cfg: SDAPConfig) -> bool:
-    """Whether training `cfg` may end with the student's distillation: always with
-    `student=True`; with `"auto"` for a model trained at stride 1, and for a 2-D model at a
-    larger stride subject to `distils`."""
+    """Whether training `cfg` ends with the student's distillation."""
     s = cfg.student.student
-    return s is True or (s == "auto" and (cfg.training.stride == 1 or cfg.network.dims == 2))
-
-
-def distils(cfg: SDAPConfig, restore_share: float | None, strength: float = 1.0) -> bool:
-    """Whether training `cfg` ends with the student, given the share of the residual the
-    teacher's detail restore gave back and the strength its gate chose (`STUDENT_SHARE`). At a
-    stride above 1 a restore turned off (strength 0) is no evidence: the gate saw no gain,
-    not that the network left nothing to give back, and the student's targets restore at full
-    strength while no held-out check can judge such a student."""
-    if not wants_student(cfg):
-        return False
-    if cfg.student.student is True or cfg.training.stride == 1:
-        return True
-    return restore_share is not None and strength > 0.0 and restore_share <= STUDENT_SHARE
+    return s is True or (s == "auto" and cfg.training.stride == 1)
 
 
 class SDAPConfig(_Strict):

@@ -171,46 +171,16 @@ def test_a_bad_time_budget_is_refused(bad):
         napari_sdap.train(_image(), "YX", steps=2, time_budget=bad, **TINY)
 
 
-def _measured(monkeypatch, share, strength=1.0):
-    """Training measures `share` as the restore share and a gate of `strength`."""
-    from napari_sdap.api import noise_curve
-
-    real = noise_curve.measure_noise_curve
-
-    def measure(*args):
-        curve, plain, _ = real(*args)
-        return curve.model_copy(update={"strength": strength}), plain, share
-
-    monkeypatch.setattr(noise_curve, "measure_noise_curve", measure)
-
-
-@pytest.mark.parametrize(("stride", "share", "strength", "wanted"),
-                         [(1, 0.9, 0.0, True), (2, 0.9, 1.0, False), (2, 0.05, 1.0, True),
-                          (2, 0.0, 0.0, False)])
-def test_by_default_a_student_where_the_teachers_output_is_the_networks_own(
-        monkeypatch, stride, share, strength, wanted):
-    """`student="auto"`: distilled at stride 1 (it gained on real microscopy); for correlated
-    noise only where the detail restore, on, gives back little of the residual (FMD
-    wide-field), not where more of the output is the restored input (it measured below its
-    teacher there), nor where the gate turned the restore off. The progress total counts the
-    student's steps until it is known that none follow."""
-    _measured(monkeypatch, share, strength)
+@pytest.mark.parametrize(("stride", "wanted"), [(1, True), (2, False)])
+def test_by_default_only_white_noise_models_get_a_student(stride, wanted):
+    """`student="auto"`: distilled at stride 1 (it gained on real microscopy), not for
+    correlated noise (from +0.49 to -1.94 dB against its teacher there, with no way to tell
+    which without the clean image)."""
     settings = {k: v for k, v in TINY.items() if k != "student"}
     recs = list(napari_sdap.iter_train(_image(), "YX", steps=4, stride=stride, **settings))
     assert any(r.stage == "student" for r in recs) == wanted
-    assert [r.step for r in recs[:4]] == [1, 2, 3, 4] and recs[0].steps == 154
-    # without a student the last step is repeated with the total it came to
-    assert recs[-1].steps == (154 if wanted else 4) and len(recs) == (154 if wanted else 5)
-    assert recs[-1].model.record.restore_share == share
-    assert (recs[-1].model.student is not None) == wanted
-
-
-def test_with_a_time_budget_correlated_noise_gives_it_all_to_the_teacher(monkeypatch):
-    _measured(monkeypatch, 0.0)
-    settings = {k: v for k, v in TINY.items() if k != "student"}
-    recs = list(napari_sdap.iter_train(_image(), "YX", steps=10_000, stride=2, time_budget=1.5,
-                                       **settings))
-    assert {r.stage for r in recs} == {"teacher"} and recs[-1].model.student is None
+    assert recs[-1].steps == 4 + (150 if wanted else 0)
+    assert 0.0 <= recs[-1].model.record.restore_share <= 1.0  # recorded with the noise curve
 
 
 def test_the_student_needs_four_pixels_per_side(model):

@@ -44,17 +44,16 @@ class TrainSettings(QWidget):
         self.validation.setToolTip("Part of every image (a band of rows) kept out of training to "
                                    "measure a validation loss; used only where the layers are "
                                    "large enough (the band must hold a training patch)")
-        self.student = QCheckBox("distil a fast student")
+        self.student = QCheckBox("distil a fast student (white noise)")
         self.student.setChecked(True)
         self.student.setToolTip("After the blind-spot network, train a small network that sees "
                                 "every pixel to reproduce its result: sharper and several times "
                                 "faster to apply; 'auto' denoising then uses it. Done when the "
-                                "noise is independent per pixel (stride 1), and for spatially "
-                                "correlated noise where the blind-spot network's output is its "
-                                "own rather than the restored input (elsewhere it measured "
-                                "worse). At stride 1 it is compared with the blind-spot "
-                                "network on pixels held out of its training: one in doubt "
-                                "trains a second round, one clearly worse is dropped.")
+                                "noise is independent per pixel (stride 1); not for spatially "
+                                "correlated noise, where it measured worse. It is compared "
+                                "with the blind-spot network on pixels held out of its "
+                                "training: one in doubt trains a second round, one clearly "
+                                "worse is dropped.")
         self.device = QComboBox()
         self.device.addItems(device_choices())
         self.device.setToolTip("Compute device; auto picks the first GPU, else the CPU")

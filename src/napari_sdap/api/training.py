@@ -5,7 +5,7 @@ from __future__ import annotations
 import logging
 import time
 from collections.abc import Iterator, Sequence
-from dataclasses import asdict, dataclass, replace
+from dataclasses import asdict, dataclass
 from typing import Any
 
 import torch
@@ -14,13 +14,7 @@ from napari_sdap.api.inputs import check_fits, prepare_all
 from napari_sdap.api.model import SDAPModel
 from napari_sdap.api.noise_curve import finish_curve
 from napari_sdap.api.volume import choose_volume, volume_sources
-from napari_sdap.config import (
-    STUDENT_SHARE,
-    apply_overrides,
-    config_from_preset,
-    distils,
-    wants_student,
-)
+from napari_sdap.config import apply_overrides, config_from_preset, wants_student
 from napari_sdap.errors import ConfigError, InputError
 from napari_sdap.model.device import resolve_device
 from napari_sdap.model.normalize import compute_normalization
@@ -191,13 +185,9 @@ def _train(sources: list[tuple[Any, Any]], t00: float, budget: float | None, *, 
     model.record.student_fidelity = None
     model.record.student_check = None
     model.record.restore_share = None
-    # at a stride above 1 the student depends on the restore share measured at the end; with a
-    # time budget the whole budget goes to the teacher there (no share of it held back)
-    maybe = wants_student(cfg) and (budget is None or cfg.student.student is True
-                                    or cfg.training.stride == 1)
-    extra = cfg.student.student_steps if maybe else 0
+    extra = cfg.student.student_steps if wants_student(cfg) else 0
     t0 = time.perf_counter()
-    start, last = model.record.steps, None
+    start = model.record.steps
     try:
         teacher_s = None if budget is None else (
             budget * (TEACHER_SHARE if extra else 1.0) - (time.perf_counter() - t00))
@@ -208,8 +198,7 @@ def _train(sources: list[tuple[Any, Any]], t00: float, budget: float | None, *, 
             model.record.final_loss = rec.loss
             if len(model.record.losses) < _LOSS_HISTORY:
                 model.record.losses.append(round(rec.loss, 6))
-            last = TrainProgress(**{**asdict(rec), "steps": rec.steps + extra}, model=model)
-            yield last
+            yield TrainProgress(**{**asdict(rec), "steps": rec.steps + extra}, model=model)
     except GeneratorExit:  # stopped early: the model keeps what it learned, curve included
         finish_curve(model, sources, dev, start)
         raise
@@ -218,28 +207,12 @@ def _train(sources: list[tuple[Any, Any]], t00: float, budget: float | None, *, 
     finally:
         model.record.seconds += time.perf_counter() - t0
         model.network.to("cpu")
-    strength = model.noise_curve.strength if model.noise_curve is not None else 0.0
-    student = bool(extra) and distils(cfg, model.record.restore_share, strength)
-    if extra and not student:
-        _no_student(model.record.restore_share, strength)
-    if extra and not student and last is not None:  # the total without the student's steps
-        yield replace(last, steps=last.step)
-    if student:
+    if extra:
         from napari_sdap.api.distillation import distil
 
         left = None if budget is None else budget - (time.perf_counter() - t00)
         for rec in distil(model, sources, dev, left, targets):
             yield TrainProgress(**asdict(rec), model=model, stage="student")
-
-
-def _no_student(share: float | None, strength: float) -> None:
-    why = ("no noise curve was measured" if share is None else
-           "the detail restore's gate is off, which says nothing about what a student would "
-           "learn" if strength == 0.0 else
-           f"its detail restore gives back {100 * share:.0f} % of the residual (more than "
-           f"{100 * STUDENT_SHARE:.0f} %), so its output is partly the restored input, which "
-           f"students of correlated noise learn poorly")
-    log.info("no student for correlated noise: %s; the blind-spot network denoises", why)
 
 
 def _budget(seconds: Any) -> float:

@@ -38,8 +38,8 @@ UNRELIABLE = ("the noise analysis is unreliable here (a correlation outside -1..
               "blocks hold more detail than noise); using the safe default stride 2")
 """The note of an estimate whose correlations are impossible. On camera photographs with weak
 noise (5 of the 100 PolyU images) the readings reached -2.6 and 4.0 and chose stride 1, 3, 4 or
-5; stride 2 scored 0.18 dB more on average (docs/benchmarks.md, "Students for correlated noise
-where the network does the work; impossible noise readings")."""
+5; stride 2 scored 0.18 dB more on average (docs/benchmarks.md, "Correlated-noise students and
+impossible noise readings")."""
 WHITE_THRESHOLD = 0.3
 """Lag-1 correlation below which the noise counts as white (stride 1). Higher than
 `CORRELATION_THRESHOLD` because leaving the plain blind-spot costs resolution everywhere, while
