@@ -6,8 +6,8 @@ For each sample type and noise level, one `fast` model is trained with a student
 plus noise ``sigma * (n00 + n01 + n10 + n11) / 2`` (unit-variance 2 x 2 box sums of white
 Gaussian noise, so `sigma` is the noise std on the 8-bit scale and neighbours correlate by
 0.5). Prints one JSON line per case: PSNR of the noisy input, the teacher (`sdap_e` with and
-without the detail restore), the student, and the model's restore share. Skips (exit 0) when
-the data folder is absent.
+without the detail restore), the student, the model's restore share and its gate's strength.
+Skips (exit 0) when the data folder is absent.
 
     python benchmarks/correlated_microscopy.py --types Confocal_BPAE_B,TwoPhoton_MICE --sigmas 8,20
 """
@@ -39,7 +39,7 @@ def case(data: Path, kind: str, sigma: float, crop: int, preset: str, seed: int)
 
     m = napari_sdap.train(x, "YX", preset=preset, device="cpu", seed=seed, student=True)
     return {"type": kind, "sigma": sigma, "noisy": psnr(x), "stride": m.config.training.stride,
-            "restore_share": m.record.restore_share,
+            "restore_share": m.record.restore_share, "strength": m.noise_curve.strength,
             "teacher": psnr(m.denoise(x, "YX", mode="sdap_e")),
             "teacher_plain": psnr(m.denoise(x, "YX", mode="sdap_e", detail=False)),
             "student": psnr(m.denoise(x, "YX", mode="student")) if m.student else None}
