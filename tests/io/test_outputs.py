@@ -224,3 +224,24 @@ def test_a_stop_after_the_output_is_opened_leaves_nothing(tmp_path, monkeypatch)
     with pytest.raises(KeyboardInterrupt):
         writing.open_denoise(model, image, tmp_path / "out.zarr", "YX", device="cpu")
     assert list(tmp_path.iterdir()) == []
+
+
+def test_a_write_landing_just_after_the_removal_is_removed_too(tmp_path):
+    """A stop interrupts the main thread while zarr's I/O thread still writes a chunk: the
+    write recreates the temporary's folder just after it was removed."""
+    import threading
+    import time
+
+    temp = tmp_path / ".out.zarr.partial-0000"
+    (temp / "c" / "0").mkdir(parents=True)
+
+    def late_write():
+        time.sleep(0.02)
+        (temp / "c" / "1").mkdir(parents=True, exist_ok=True)
+        (temp / "c" / "1" / "0").write_bytes(b"chunk")
+
+    writer = threading.Thread(target=late_write)
+    writer.start()
+    outputs._remove(temp)
+    writer.join()
+    assert not temp.exists() and list(tmp_path.iterdir()) == []

@@ -12,6 +12,7 @@ from __future__ import annotations
 import errno
 import os
 import shutil
+import time
 import uuid
 from pathlib import Path
 from typing import Any
@@ -58,9 +59,19 @@ def _check_target(path: Path, overwrite: bool, inputs: list[Path]) -> None:
                           f"--overwrite) to replace it, or choose another path")
 
 
+_SETTLE, _TRIES = 0.05, 20
+"""A removed folder must stay gone for `_SETTLE` seconds (up to `_TRIES` removals): a chunk write
+still in flight on zarr's I/O thread when a stop interrupts the main thread recreates its
+folder just after the removal (a hidden `.partial` folder was left behind now and then)."""
+
+
 def _remove(path: Path) -> None:
     if path.is_dir() and not path.is_symlink():
-        shutil.rmtree(path, ignore_errors=True)
+        for _ in range(_TRIES):
+            shutil.rmtree(path, ignore_errors=True)
+            time.sleep(_SETTLE)
+            if not path.exists():
+                return
     elif path.exists() or path.is_symlink():
         try:
             path.unlink()
