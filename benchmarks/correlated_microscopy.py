@@ -6,7 +6,9 @@ For each sample type and noise level, one `fast` model is trained with a student
 plus noise ``sigma * (n00 + n01 + n10 + n11) / 2`` (unit-variance 2 x 2 box sums of white
 Gaussian noise, so `sigma` is the noise std on the 8-bit scale and neighbours correlate by
 0.5). Prints one JSON line per case: PSNR of the noisy input, the teacher (`sdap_e` with and
-without the detail restore), the student, the model's restore share and its gate's strength.
+without the detail restore), the student, the teacher's restore share (the share of the
+residual's energy ``sum(w r**2) / sum(r**2)`` its detail restore gives back on the image) and
+its gate's strength.
 Skips (exit 0) when the data folder is absent.
 
     python benchmarks/correlated_microscopy.py --types Confocal_BPAE_B,TwoPhoton_MICE --sigmas 8,20
@@ -38,10 +40,13 @@ def case(data: Path, kind: str, sigma: float, crop: int, preset: str, seed: int)
         return round(float(10 * np.log10(255.0**2 / np.mean((a - y) ** 2))), 3)
 
     m = napari_sdap.train(x, "YX", preset=preset, device="cpu", seed=seed, student=True)
+    restored = m.denoise(x, "YX", mode="sdap_e")
+    mu = m.denoise(x, "YX", mode="sdap_e", detail=False)
+    r = x - mu  # the restore adds w * r to mu: the share of the residual's energy it gives back
+    share = float(np.sum((restored - mu) * r) / max(float(np.sum(r * r)), 1e-12))
     return {"type": kind, "sigma": sigma, "noisy": psnr(x), "stride": m.config.training.stride,
-            "restore_share": m.record.restore_share, "strength": m.noise_curve.strength,
-            "teacher": psnr(m.denoise(x, "YX", mode="sdap_e")),
-            "teacher_plain": psnr(m.denoise(x, "YX", mode="sdap_e", detail=False)),
+            "restore_share": round(share, 4), "strength": m.noise_curve.strength,
+            "teacher": psnr(restored), "teacher_plain": psnr(mu),
             "student": psnr(m.denoise(x, "YX", mode="student")) if m.student else None}
 
 

@@ -228,7 +228,6 @@ def run_sdap(task: Task, args: argparse.Namespace) -> tuple[dict[str, list[np.nd
             "student_steps": model.record.student_steps,
             "student_s": round(model.record.student_seconds, 1),
             "student_check": model.record.student_check,
-            "restore_share": model.record.restore_share,
             "pd_stride": model.config.inference.pd_stride,
             "noise": describe_noise(model.record.noise)}
     return outs, info

@@ -8,7 +8,7 @@ import torch
 
 from napari_sdap.infer.curve import estimate_curve
 from napari_sdap.infer.lags import lag_product
-from napari_sdap.infer.refine import NoiseCurve, apply_curve, local_energy
+from napari_sdap.infer.refine import apply_curve, local_energy
 
 
 def _texture(rng: np.random.Generator, n: int = 256) -> np.ndarray:
@@ -115,17 +115,3 @@ def test_plain_curve_for_student_targets_is_the_bin_median_without_a_gate():
     assert np.median(plain.variance[0][0]) > 0.5 * np.median(energy)  # the missed texture
     assert min(plain.variance[0][0]) > 2 * max(default.variance[0][0])
 
-
-def test_restore_share_is_the_share_of_the_residual_energy_given_back():
-    from napari_sdap.infer.sample import restore_share
-
-    x = np.random.default_rng(3).normal(0.5, 0.1, (1, 64, 64)).astype(np.float32)
-    mu = np.full_like(x, 0.5)
-    full = NoiseCurve(levels=[[[0.0, 1.0]]], variance=[[[1e-9, 1e-9]]], threshold=1.0)
-    assert restore_share([[(x, mu)]], full) > 0.99  # noise far below the residual: all back
-    half = full.model_copy(update={"strength": 0.5})
-    assert abs(restore_share([[(x, mu)]], half) - 0.5) < 0.01
-    assert restore_share([[(x, mu)]], full.model_copy(update={"strength": 0.0})) == 0.0
-    level = full.model_copy(update={"variance": [[[0.01, 0.01]]]})  # the residual is the noise
-    assert 0.0 < restore_share([[(x, mu)]], level) < 0.3
-    assert restore_share([[(mu, mu)]], full) == 0.0

@@ -52,10 +52,6 @@ class TrainingRecord(BaseModel):
     student_check: dict[str, FiniteFloat] | None = None
     """The student against its teacher, estimated from held-out pixels of the noisy training
     data when the distillation ended (`infer.risk.Comparison.summary`; None: not checked)."""
-    restore_share: FiniteFloat | None = Field(None, ge=0.0, le=1.0)
-    """Share of the residual's energy the detail restore gave back on the training images when
-    training ended (`infer.sample.restore_share`; None: no curve measured): near 0 where the
-    output is the network's own, near 1 where it is mostly the restored input."""
     versions: dict[str, str] = Field(default_factory=dict)
 
     @field_validator("noise")

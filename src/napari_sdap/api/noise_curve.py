@@ -17,10 +17,9 @@ CORRELATED_THRESHOLD = 1.5
 
 
 def measure_noise_curve(model: SDAPModel, sources: list[tuple[Any, Any]], dev: Any
-                        ) -> tuple[NoiseCurve, NoiseCurve, float]:
+                        ) -> tuple[NoiseCurve, NoiseCurve]:
     """The detail restore's `NoiseCurve` of `model`'s network on sample windows of `sources`,
-    the plain one its student's targets restore with (`infer.curve.estimate_curve`), and the
-    share of the residual's energy the restore gives back there (`infer.sample.restore_share`)."""
+    and the plain one its student's targets restore with (`infer.curve.estimate_curve`)."""
     from napari_sdap.infer.lags import LAG
     from napari_sdap.infer.sample import measure_curve
     from napari_sdap.infer.stream import Engine, read_window
@@ -42,7 +41,7 @@ def measure_noise_curve(model: SDAPModel, sources: list[tuple[Any, Any]], dev: A
 def finish_curve(model: SDAPModel, sources: list[tuple[Any, Any]], dev: Any, start: int
                  ) -> NoiseCurve | None:
     """When a training ends: measure the detail restore's noise curve of the network as trained
-    (and `record.restore_share`); returns the plain curve for the student's targets (None when
+    and return the plain curve for the student's targets (None when
     none was measured: no step taken since `start`, a 3-D model, or a failed measurement)."""
     if model.record.steps == start:
         return None  # no step taken: the network (and any curve it has) is unchanged
@@ -52,8 +51,7 @@ def finish_curve(model: SDAPModel, sources: list[tuple[Any, Any]], dev: Any, sta
         return None
     model.noise_curve = None  # a curve of the network before this training no longer applies
     try:
-        model.noise_curve, targets, model.record.restore_share = measure_noise_curve(
-            model, sources, dev)
+        model.noise_curve, targets = measure_noise_curve(model, sources, dev)
     except (RuntimeError, OSError) as err:  # out of memory, unreadable input: keep the training
         log.warning("could not measure the noise for the detail restore (%s); the model "
                     "denoises with the network output alone", err)

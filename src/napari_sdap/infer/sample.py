@@ -12,17 +12,15 @@ from __future__ import annotations
 from collections.abc import Callable, Iterator, Sequence
 
 import numpy as np
-import torch
 
 from napari_sdap.axes import PlaneView
 from napari_sdap.infer.curve import estimate_curve
 from napari_sdap.infer.lags import LAG
-from napari_sdap.infer.refine import NoiseCurve, restore_weight
+from napari_sdap.infer.refine import NoiseCurve
 from napari_sdap.infer.tiling import DETAIL_HALO, Tile, axis_windows
 from napari_sdap.windows import random_start
 
-__all__ = ["SAMPLE_EDGE", "SAMPLE_PIXELS", "measure_curve", "restore_share", "sample_tiles",
-           "window"]
+__all__ = ["SAMPLE_EDGE", "SAMPLE_PIXELS", "measure_curve", "sample_tiles", "window"]
 
 SAMPLE_EDGE = 512
 SAMPLE_PIXELS = 2**17
@@ -60,11 +58,10 @@ def _crop(a: np.ndarray, tile: Tile) -> np.ndarray:
 def measure_curve(run: Callable[[np.ndarray], np.ndarray],
                   read: Callable[[int, Tile], np.ndarray], views: Sequence[PlaneView],
                   halo: int, s: int, seed: int = 0, threshold: float = 1.0, lag: int = LAG
-                  ) -> tuple[NoiseCurve, NoiseCurve, float]:
+                  ) -> tuple[NoiseCurve, NoiseCurve]:
     """Noise curves (on the network's normalised scale) from sample windows of images `views`:
     the model's, and the plain one its student's targets restore with (`estimate_curve`), both
-    from the same network pass; and the share of the residual's energy the model's restore
-    gives back on those windows (`restore_share`).
+    from the same network pass.
 
     `run` maps one normalised C x h x w window to the network output (no detail restore);
     `read(k, tile)` reads a tile's normalised window of image k; `halo` is the network's exact
@@ -76,24 +73,7 @@ def measure_curve(run: Callable[[np.ndarray], np.ndarray],
     for k, tile, g in sample_tiles(views, halo, s, seed):
         x = read(k, tile)
         pairs[g].append((_crop(x, tile), _crop(run(x), tile)))
-    curve = estimate_curve(pairs, threshold, lag)
-    return curve, estimate_curve(pairs, threshold, plain=True), restore_share(pairs, curve)
-
-
-def restore_share(pairs: Sequence[Sequence[tuple[np.ndarray, np.ndarray]]], curve: NoiseCurve
-                  ) -> float:
-    """The share of the residual's energy ``sum(w r**2) / sum(r**2)`` that the detail restore of
-    `curve` gives back (`w`: its weight per pixel) on (input, network output) windows listed
-    per channel group: near 0 where the model's output is the network's own, near 1 where it is
-    mostly the restored input (textured photographs with weak noise)."""
-    given, total = 0.0, 0.0
-    for g, group in enumerate(pairs):
-        for x, mu in group:
-            xt, mt = (torch.from_numpy(np.asarray(a, np.float32))[None] for a in (x, mu))
-            r2 = (xt - mt) ** 2
-            given += float((restore_weight(xt, mt, curve, [g]) * r2).sum())
-            total += float(r2.sum())
-    return given / total if total > 0.0 else 0.0
+    return estimate_curve(pairs, threshold, lag), estimate_curve(pairs, threshold, plain=True)
 
 
 def sample_tiles(views: Sequence[PlaneView], halo: int, s: int, seed: int = 0,
