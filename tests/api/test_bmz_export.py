@@ -34,8 +34,8 @@ def _image(shape=(64, 64), seed=0):
 
 CASES = {  # name: (training image shape, axes, training settings, exported mode)
     "gray_sdap_e": ((64, 64), "YX", {"stride": 2, "student": False}, "sdap_e"),
-    "student": ((64, 64), "YX", {"stride": 1, "student": True, "student_steps": 150,
-                                  "student_check": False},
+    "student": ((64, 64), "YX", {"stride": 1, "steps": 30, "student": True,
+                                  "student_steps": 150, "student_check": False},
                 "student"),
     "student_stride2": ((64, 64), "YX", {"stride": 2, "student": True, "student_steps": 150},
                         "student"),  # correlated noise whose restore gives back little
@@ -50,7 +50,7 @@ def exported(tmp_path_factory):
     out = {}
     folder = tmp_path_factory.mktemp("bmz")
     for name, (shape, axes, settings, mode) in CASES.items():
-        model = napari_sdap.train(_image(shape), axes, steps=12, **TINY, **settings)
+        model = napari_sdap.train(_image(shape), axes, **{"steps": 12, **TINY, **settings})
         if mode == "student":
             assert model.student is not None, "the case needs a kept student"
         elif name == "gray_sdap_e":  # a gate between off and full: the package must scale too

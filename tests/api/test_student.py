@@ -31,13 +31,13 @@ def model():
 
 
 def test_training_runs_teacher_then_student_and_counts_both(model):
-    recs = list(napari_sdap.iter_train(_image(seed=1), "YX", steps=6, stride=1,
+    recs = list(napari_sdap.iter_train(_image(seed=1), "YX", steps=30, stride=1,
                                        **{**TINY, "student_steps": 100}))
-    assert [r.stage for r in recs] == ["teacher"] * 6 + ["student"] * 100
-    assert [r.step for r in recs] == list(range(1, 107))
-    assert {r.steps for r in recs} == {106}
+    assert [r.stage for r in recs] == ["teacher"] * 30 + ["student"] * 100
+    assert [r.step for r in recs] == list(range(1, 131))
+    assert {r.steps for r in recs} == {130}
     m = recs[-1].model
-    assert m.student is not None and m.record.steps == 6 and m.record.student_steps == 100
+    assert m.student is not None and m.record.steps == 30 and m.record.student_steps == 100
     assert len(m.record.student_losses) == 100 and m.record.student_fidelity <= MAX_FIDELITY
     assert m.resolve_mode("auto") == "student" and "student 100 steps" in repr(m)
 
@@ -284,3 +284,21 @@ def test_a_failing_check_keeps_the_student_unchecked(monkeypatch, caplog):
                           **{**TINY, "student_check": True})
     assert m.student is not None and m.record.student_check is None
     assert "kept unchecked" in caplog.text
+
+
+def test_targets_restore_at_least_what_the_teacher_itself_gives_back(monkeypatch):
+    """The student's targets: the plain curve's restore at full strength, and per pixel at
+    least the teacher's own (gated) restore, so that detail the teacher gives back is learned."""
+    from napari_sdap.api import distillation
+
+    seen = []
+    real = distillation.teacher
+    monkeypatch.setattr(distillation, "teacher", lambda *a: seen.append(a[-1]) or real(*a))
+    m = napari_sdap.train(_image(seed=5, shape=(96, 96)), "YX", steps=20, stride=1, **TINY)
+    (refine,) = seen
+    assert refine.detail and refine.at_least is m.noise_curve
+    assert refine.curve is not m.noise_curve and refine.curve.strength == 1.0
+    seen.clear()
+    napari_sdap.train(_image(seed=5, shape=(96, 96)), "YX", steps=20, stride=1,
+                      restore_detail=False, **TINY)
+    assert seen == [None] or not seen[0].detail

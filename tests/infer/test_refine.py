@@ -16,6 +16,7 @@ from napari_sdap.infer.refine import (
     apply_curve,
     local_energy,
     repair_outliers,
+    restore_weight,
 )
 from napari_sdap.infer.stream import iter_tiles
 from napari_sdap.model.normalize import Normalization
@@ -89,6 +90,26 @@ def test_windows_of_several_groups_use_their_own_curves():
     out = apply_curve(x, mu, curve, [0, 1])
     torch.testing.assert_close(out[0], x[0])  # tiny noise: all residual is detail
     torch.testing.assert_close(out[1], mu[1])  # huge noise: nothing is given back
+
+
+def test_a_second_curve_gives_back_the_larger_share_per_pixel():
+    """`at_least`: per pixel the larger restore of the two curves (the student's targets),
+    whichever curve would give back more there; a curve turned off adds nothing."""
+    g = torch.Generator().manual_seed(5)
+    x = torch.rand(1, 1, 40, 40, generator=g)
+    mu = x + 0.1 * torch.randn(1, 1, 40, 40, generator=g)
+    mu[..., :, 20:] = 0.5  # missed detail on the right: both curves give some of it back
+    low = NoiseCurve(levels=[[[0.0, 1.0]]], variance=[[[0.002, 0.02]]], strength=0.6)
+    high = NoiseCurve(levels=[[[0.0, 1.0]]], variance=[[[0.02, 0.002]]])
+    both = Refine(high, at_least=low).after(x, mu, [0])
+    share = torch.maximum(restore_weight(x, mu, low, [0]), restore_weight(x, mu, high, [0]))
+    torch.testing.assert_close(both, mu + share * (x - mu))
+    alone = [Refine(c).after(x, mu, [0]) for c in (low, high)]
+    assert not torch.allclose(both, alone[0]) and not torch.allclose(both, alone[1])
+    off = NoiseCurve(levels=[[[0.0, 1.0]]], variance=[[[0.02, 0.02]]], strength=0.0)
+    torch.testing.assert_close(Refine(high, at_least=off).after(x, mu, [0]), alone[1])
+    torch.testing.assert_close(Refine(off, at_least=low).after(x, mu, [0]), alone[0])
+    assert torch.equal(Refine(high, detail=False, at_least=low).after(x, mu, [0]), mu)
 
 
 @pytest.mark.parametrize("detail", [True, False])

@@ -81,12 +81,14 @@ def distil(model: SDAPModel, sources: list[tuple[Any, Any]], device: torch.devic
     cfg = model.config.student
     mode, pd = teacher_mode(model), model.config.inference.pd_stride
     refine = model.refine()
-    if refine is not None and refine.detail:  # targets: the plain curve's restore at full
-        # strength (the gate judges the teacher's own output; a student distilled from gated
-        # targets lost 0.3-0.6 dB on FMD confocal, docs/benchmarks.md "Detail restore gate";
-        # one from the teacher's own curve copied the noise it gave back)
+    if refine is not None and refine.detail:  # targets: per pixel the larger restore of the
+        # plain curve at full strength and the teacher's own gated one (the gate judges the
+        # teacher's output: students of gated targets alone lost 0.3-0.6 dB on FMD confocal;
+        # of the teacher's curve at full strength, copied the noise it gave back; of the plain
+        # curve alone, fell below their teachers on textured photographs, docs/benchmarks.md
+        # "Student targets")
         plain = targets if targets is not None else measure_noise_curve(model, sources, device)[1]
-        refine = Refine(plain, detail=True)
+        refine = Refine(plain, detail=True, at_least=model.noise_curve)
     norm = model.normalization
     t0 = time.perf_counter()
     net = model.network.to(device).eval()

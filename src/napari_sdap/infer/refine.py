@@ -221,6 +221,9 @@ class Refine:
 
     curve: NoiseCurve
     detail: bool = True
+    at_least: NoiseCurve | None = None
+    """A second curve: the restore gives back, per pixel, the larger share of the two (the
+    student's targets: the plain curve's and the teacher's own gated restore)."""
 
     @property
     def halo(self) -> int:
@@ -233,4 +236,11 @@ class Refine:
 
     def after(self, x: torch.Tensor, mu: torch.Tensor, groups: Sequence[int]) -> torch.Tensor:
         """The output: the network's `mu`, with detail restored from the repaired `x`."""
-        return apply_curve(x, mu, self.curve, groups) if self.detail else mu
+        if not self.detail:
+            return mu
+        if self.at_least is None or self.at_least.strength == 0.0:
+            return apply_curve(x, mu, self.curve, groups)
+        share = restore_weight(x, mu, self.at_least, groups)
+        if self.curve.strength > 0.0:
+            share = torch.maximum(share, restore_weight(x, mu, self.curve, groups))
+        return mu + share * (x - mu)
