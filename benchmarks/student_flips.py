@@ -1,0 +1,80 @@
+"""What averaging over flips and rotations at inference would give the student and its teacher.
+
+Trains a `fast` model per task of `benchmarks/quality.py` (the same protocol: all the task's
+noisy inputs), then denoises each input after each of 1, 2, 4 or 8 of the dihedral transforms,
+undoes the transform and averages; prints one JSON line per task with the mean PSNR and the
+seconds of every count, for the student and the teacher's own mode. Example::
+
+    python benchmarks/student_flips.py --sets fmd --only Confocal_FISH --threads 1
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+import time
+from pathlib import Path
+
+import numpy as np
+
+TRANSFORMS = {1: [0], 2: [0, 6], 4: [0, 2, 4, 6], 8: list(range(8))}
+"""Transforms per count: k % 4 quarter turns, then a left-right flip for k >= 4."""
+
+
+def dihedral(a: np.ndarray, k: int, inverse: bool = False) -> np.ndarray:
+    """Transform `k` of the first two axes of `a` (YX or YXC), or its inverse."""
+    turns, flip = k % 4, k >= 4
+    if inverse:
+        a = a[:, ::-1] if flip else a
+        return np.rot90(a, -turns, axes=(0, 1))
+    a = np.rot90(a, turns, axes=(0, 1))
+    return a[:, ::-1] if flip else a
+
+
+def main(argv: list[str] | None = None) -> int:
+    p = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    p.add_argument("--data", default=str(Path(__file__).resolve().parents[2] / "shared/data"))
+    p.add_argument("--sets", default="fmd")
+    p.add_argument("--noises", default="white")
+    p.add_argument("--only", default=None)
+    p.add_argument("--crop", type=int, default=None)
+    p.add_argument("--threads", type=int, default=1)
+    args = p.parse_args(argv)
+    if not Path(args.data).is_dir():
+        print(f"benchmark data not found at {args.data}; skipping (give --data PATH)")
+        return 0
+    import torch
+
+    import napari_sdap
+    from napari_sdap.api.distillation import teacher_mode
+
+    sys.path.insert(0, str(Path(__file__).parent))
+    import quality
+
+    torch.set_num_threads(args.threads)
+    tasks = quality.load_tasks(Path(args.data), args.sets.split(","), args.noises.split(","),
+                               None, args.crop, args.only)
+    for task in tasks:
+        axes = "YXC" if task.rgb else "YX"
+        model = napari_sdap.train(task.noisy, axes, preset="fast", device="cpu")
+        result: dict = {"task": task.name, "stride": model.config.training.stride}
+        modes = (["student"] if model.student is not None else []) + [teacher_mode(model)]
+        for mode in modes:
+            for count, transforms in TRANSFORMS.items():
+                t0, scores = time.perf_counter(), []
+                for x, clean in zip(task.noisy, task.clean, strict=True):
+                    total = np.zeros(x.shape, np.float64)
+                    for k in transforms:
+                        out = model.denoise(np.ascontiguousarray(dihedral(x, k)), axes,
+                                            mode=mode, device="cpu")
+                        total += dihedral(out, k, inverse=True)
+                    scores.append(quality.score(total / count, clean, task.rgb)[0])
+                result[f"{mode}x{count}"] = round(float(np.mean(scores)), 3)
+                result[f"{mode}x{count}_s"] = round(time.perf_counter() - t0, 1)
+        print(json.dumps(result), flush=True)
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
