@@ -41,8 +41,8 @@ def measure_noise_curve(model: SDAPModel, sources: list[tuple[Any, Any]], dev: A
 def finish_curve(model: SDAPModel, sources: list[tuple[Any, Any]], dev: Any, start: int
                  ) -> NoiseCurve | None:
     """When a training ends: measure the detail restore's noise curve of the network as trained
-    and return the plain curve for the student's targets (None when
-    none was measured: no step taken since `start`, a 3-D model, or a failed measurement)."""
+    and return the plain curve for the student's targets (None when none was measured: no step
+    taken since `start`, a 3-D model, or a failed measurement)."""
     if model.record.steps == start:
         return None  # no step taken: the network (and any curve it has) is unchanged
     if model.config.network.dims == 3:  # the curve compares the output with its own plane

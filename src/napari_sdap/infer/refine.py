@@ -236,11 +236,10 @@ class Refine:
 
     def after(self, x: torch.Tensor, mu: torch.Tensor, groups: Sequence[int]) -> torch.Tensor:
         """The output: the network's `mu`, with detail restored from the repaired `x`."""
-        if not self.detail:
+        curves = [c for c in (self.curve, self.at_least) if c is not None and c.strength > 0.0]
+        if not self.detail or not curves:
             return mu
-        if self.at_least is None or self.at_least.strength == 0.0:
-            return apply_curve(x, mu, self.curve, groups)
-        share = restore_weight(x, mu, self.at_least, groups)
-        if self.curve.strength > 0.0:
-            share = torch.maximum(share, restore_weight(x, mu, self.curve, groups))
+        share = restore_weight(x, mu, curves[0], groups)
+        for curve in curves[1:]:
+            share = torch.maximum(share, restore_weight(x, mu, curve, groups))
         return mu + share * (x - mu)
