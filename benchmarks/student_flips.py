@@ -19,17 +19,16 @@ from pathlib import Path
 import numpy as np
 
 TRANSFORMS = {1: [0], 2: [0, 6], 4: [0, 2, 4, 6], 8: list(range(8))}
-"""Transforms per count: k % 4 quarter turns, then a left-right flip for k >= 4."""
+"""Transforms per count (`infer.targets.dihedral`: k % 4 quarter turns, a flip for k >= 4)."""
 
 
-def dihedral(a: np.ndarray, k: int, inverse: bool = False) -> np.ndarray:
-    """Transform `k` of the first two axes of `a` (YX or YXC), or its inverse."""
-    turns, flip = k % 4, k >= 4
-    if inverse:
-        a = a[:, ::-1] if flip else a
-        return np.rot90(a, -turns, axes=(0, 1))
-    a = np.rot90(a, turns, axes=(0, 1))
-    return a[:, ::-1] if flip else a
+def transformed(image: np.ndarray, k: int, rgb: bool, inverse: bool = False) -> np.ndarray:
+    """Transform `k` of a YX or YXC image (or its inverse), through the C x h x w `dihedral`."""
+    from napari_sdap.infer.targets import dihedral
+
+    chw = np.moveaxis(image, -1, 0) if rgb else image[None]
+    out = dihedral(chw, k, inverse)
+    return np.ascontiguousarray(np.moveaxis(out, 0, -1) if rgb else out[0])
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -66,9 +65,9 @@ def main(argv: list[str] | None = None) -> int:
                 for x, clean in zip(task.noisy, task.clean, strict=True):
                     total = np.zeros(x.shape, np.float64)
                     for k in transforms:
-                        out = model.denoise(np.ascontiguousarray(dihedral(x, k)), axes,
-                                            mode=mode, device="cpu")
-                        total += dihedral(out, k, inverse=True)
+                        out = model.denoise(transformed(x, k, task.rgb), axes, mode=mode,
+                                            device="cpu")
+                        total += transformed(out, k, task.rgb, inverse=True)
                     scores.append(quality.score(total / count, clean, task.rgb)[0])
                 result[f"{mode}x{count}"] = round(float(np.mean(scores)), 3)
                 result[f"{mode}x{count}_s"] = round(time.perf_counter() - t0, 1)

@@ -20,7 +20,7 @@ from napari_sdap.axes import PlaneView
 from napari_sdap.infer.refine import Refine
 from napari_sdap.infer.tiling import Tile, plane_tiles
 
-__all__ = ["TARGET_EDGE", "teacher", "teacher_targets"]
+__all__ = ["TARGET_EDGE", "dihedral", "teacher", "teacher_targets"]
 
 TARGET_EDGE = 256
 
@@ -42,7 +42,7 @@ def teacher(net: nn.Module, device: torch.device, mode: str, pd_stride: int,
     return run
 
 
-def _dihedral(a: np.ndarray, k: int, inverse: bool = False) -> np.ndarray:
+def dihedral(a: np.ndarray, k: int, inverse: bool = False) -> np.ndarray:
     """Flip/rotation `k` (0..7) of a C x h x w array, or its inverse."""
     rot, flip = k % 4, k >= 4
     if inverse:
@@ -78,8 +78,8 @@ def teacher_targets(run: Run, read: Callable[[int, Tile], np.ndarray],
             group = v.channel_group(n)
             outs, repaired = [], None
             for f in range(flips):
-                xin, y = run(np.ascontiguousarray(_dihedral(x, f)), group)
-                outs.append(_dihedral(y, f, inverse=True))
+                xin, y = run(np.ascontiguousarray(dihedral(x, f)), group)
+                outs.append(dihedral(y, f, inverse=True))
                 if repaired is None:
                     repaired = xin
             iy, ix = tile.inner
