@@ -1,9 +1,10 @@
-"""What averaging over flips and rotations at inference would give the student and its teacher.
+"""What averaging over flips and rotations at inference gives the student and its teacher.
 
 Trains a `fast` model per task of `benchmarks/quality.py` (the same protocol: all the task's
-noisy inputs), then denoises each input after each of 1, 2, 4 or 8 of the dihedral transforms,
-undoes the transform and averages; prints one JSON line per task with the mean PSNR and the
-seconds of every count, for the student and the teacher's own mode. Example::
+noisy inputs), then denoises each input with `flips` = 1, 2, 4 and 8 (`SDAPModel.denoise`: the
+network averaged over that many flips and quarter turns, then the detail restore); prints one
+JSON line per task with the mean PSNR and the seconds of every count, for the student and the
+teacher's own mode. Example::
 
     python benchmarks/student_flips.py --sets fmd --only Confocal_FISH --threads 1
 """
@@ -18,17 +19,7 @@ from pathlib import Path
 
 import numpy as np
 
-TRANSFORMS = {1: [0], 2: [0, 6], 4: [0, 2, 4, 6], 8: list(range(8))}
-"""Transforms per count (`infer.targets.dihedral`: k % 4 quarter turns, a flip for k >= 4)."""
-
-
-def transformed(image: np.ndarray, k: int, rgb: bool, inverse: bool = False) -> np.ndarray:
-    """Transform `k` of a YX or YXC image (or its inverse), through the C x h x w `dihedral`."""
-    from napari_sdap.infer.targets import dihedral
-
-    chw = np.moveaxis(image, -1, 0) if rgb else image[None]
-    out = dihedral(chw, k, inverse)
-    return np.ascontiguousarray(np.moveaxis(out, 0, -1) if rgb else out[0])
+COUNTS = (1, 2, 4, 8)
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -60,15 +51,11 @@ def main(argv: list[str] | None = None) -> int:
         result: dict = {"task": task.name, "stride": model.config.training.stride}
         modes = (["student"] if model.student is not None else []) + [teacher_mode(model)]
         for mode in modes:
-            for count, transforms in TRANSFORMS.items():
+            for count in COUNTS:
                 t0, scores = time.perf_counter(), []
                 for x, clean in zip(task.noisy, task.clean, strict=True):
-                    total = np.zeros(x.shape, np.float64)
-                    for k in transforms:
-                        out = model.denoise(transformed(x, k, task.rgb), axes, mode=mode,
-                                            device="cpu")
-                        total += transformed(out, k, task.rgb, inverse=True)
-                    scores.append(quality.score(total / count, clean, task.rgb)[0])
+                    out = model.denoise(x, axes, mode=mode, device="cpu", flips=count)
+                    scores.append(quality.score(out, clean, task.rgb)[0])
                 result[f"{mode}x{count}"] = round(float(np.mean(scores)), 3)
                 result[f"{mode}x{count}_s"] = round(time.perf_counter() - t0, 1)
         print(json.dumps(result), flush=True)

@@ -61,3 +61,14 @@ def test_train_then_denoise(make_napari_viewer, qtbot, small_image, tiny, wait_i
     assert model.config.inference.restore_detail is True  # the model itself is left as it was
     assert not np.allclose(np.asarray(out.data), model.denoise(small_image, device="cpu"),
                            atol=1e-5)
+    # averaged over four flips, recorded with the layer
+    denoise.detail.setChecked(True)
+    denoise.flips.setCurrentText("4")
+    denoise.start()
+    wait_idle(denoise)
+    assert denoise.outcome == "done", denoise.status.text()
+    out = viewer.layers["cells [SDAP]"]
+    meta = out.metadata["sdap"]
+    assert meta["flips"] == meta["config"]["inference"]["flips"] == 4
+    np.testing.assert_allclose(np.asarray(out.data),
+                               model.denoise(small_image, device="cpu", flips=4), atol=1e-5)

@@ -72,6 +72,32 @@ def test_student_is_exact_in_tiles_lazily_and_per_plane(model, kind):
     np.testing.assert_allclose(got, whole, atol=1e-5)
 
 
+@pytest.mark.parametrize("flips", [2, 8])
+def test_flips_average_the_student_over_turned_images_in_tiles_and_lazily(model, flips):
+    img = _image((70, 90), seed=4)
+    turns = {2: [(0, False), (2, True)], 8: [(k, f) for f in (False, True) for k in range(4)]}
+
+    def turned(a, k, flip, back=False):
+        if back:
+            return np.rot90(a[:, ::-1] if flip else a, -k)
+        a = np.rot90(a, k)
+        return a[:, ::-1] if flip else a
+
+    by_hand = np.mean([turned(model.denoise(np.ascontiguousarray(turned(img, k, f))), k, f,
+                              back=True) for k, f in turns[flips]], axis=0)
+    whole = model.denoise(img, flips=flips)
+    np.testing.assert_allclose(whole, by_hand, atol=1e-5)
+    assert np.abs(whole - model.denoise(img)).max() > 1e-4
+    np.testing.assert_allclose(model.denoise(img, tile=32, flips=flips), whole, atol=1e-5)
+    lazy = model.denoise(img, tile=32, lazy=True, flips=flips).compute()
+    np.testing.assert_allclose(lazy, whole, atol=1e-5)
+    model.config.inference.flips = flips  # the default of every call
+    try:
+        np.testing.assert_array_equal(model.denoise(img), whole)
+    finally:
+        model.config.inference.flips = 1
+
+
 def test_rgb_and_independent_channels_get_a_student():
     rgb = napari_sdap.train(_image((48, 48, 3)), "YXC", steps=3, **TINY)
     assert rgb.student is not None and rgb.student.channels == 3

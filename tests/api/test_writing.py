@@ -9,6 +9,7 @@ from api_helpers import gray_model_fixture  # noqa: F401 (fixture)
 
 from napari_sdap.api.provenance import SCHEMA
 from napari_sdap.api.writing import open_denoise, save_result
+from napari_sdap.errors import ConfigError
 
 
 def _listing(folder):
@@ -29,6 +30,20 @@ def test_a_run_commits_with_one_provenance_record(tmp_path, noisy_pair, gray_mod
     assert rec["model"]["steps"] == model.record.steps and rec["run"]["settings"] == {"tile": None}
     assert rec["config"]["inference"]["mode"] == rec["mode"] == run.job.mode
     assert _listing(tmp_path) == ["out.zarr"]
+
+
+def test_flips_are_applied_and_recorded(tmp_path, noisy_pair, gray_model):
+    out = tmp_path / "out.zarr"
+    with open_denoise(gray_model, noisy_pair[1], out, "YX", flips=4, tile=32) as run:
+        for _ in run.steps():
+            pass
+    arr = zarr.open_array(str(out), mode="r")
+    rec = arr.attrs["napari_sdap"]["metadata"]
+    assert rec["flips"] == rec["config"]["inference"]["flips"] == 4
+    np.testing.assert_allclose(arr[:], gray_model.denoise(noisy_pair[1], "YX", flips=4),
+                               atol=1e-5)
+    with pytest.raises(ConfigError, match=r"flips must be one of 1, 2, 4, 8 \(got 3\)"):
+        gray_model.denoise(noisy_pair[1], "YX", flips=3)
 
 
 @pytest.mark.parametrize("when", ["before the steps", "between tiles"])

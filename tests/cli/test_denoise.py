@@ -70,6 +70,25 @@ def test_no_detail_gives_the_network_output_and_is_a_new_setting(stacks, model_f
     assert _record(out)["runs"][-1]["settings"]["inference"]["restore_detail"] is False
 
 
+def test_flips_average_the_network_and_are_a_new_setting(stacks, model_file, tmp_path, capsys):
+    from napari_sdap.api import load_model
+
+    out = tmp_path / "out"
+    assert _run(stacks, model_file, out, "--flips", "4") == 0
+    model = load_model(model_file)
+    got = tifffile.imread(out / "cell0_sdap.tif")
+    image = tifffile.imread(stacks[0])
+    np.testing.assert_allclose(got, model.denoise(image, "ZYX", flips=4), atol=1e-7, rtol=0)
+    assert np.abs(got - model.denoise(image, "ZYX")).max() > 1e-5  # a 3-step model: near flip
+    # symmetric already
+    assert _record(out)["runs"][-1]["settings"]["inference"]["flips"] == 4
+    capsys.readouterr()
+    assert _run(stacks, model_file, out) == 1  # one pass is another setting
+    assert "the settings changed" in capsys.readouterr().err
+    assert _run(stacks, model_file, out, "--flips", "3") == 2  # one line naming the counts
+    assert "invalid choice: 3 (choose from 1, 2, 4, 8)" in capsys.readouterr().err
+
+
 def test_rerun_skips_finished_outputs(stacks, model_file, tmp_path, capsys):
     out = tmp_path / "out"
     assert _run(stacks, model_file, out) == 0

@@ -11,7 +11,7 @@ import torch
 from infer_nets import tiny_net
 
 from napari_sdap.axes import plane_view
-from napari_sdap.infer.passes import run_mode
+from napari_sdap.infer.passes import run_flips, run_mode
 from napari_sdap.infer.stream import auto_tile, iter_tiles
 from napari_sdap.model.network import BlindSpotNet
 from napari_sdap.model.normalize import Normalization
@@ -46,7 +46,8 @@ def test_bf16_tiled_output_close_to_fp32_cpu(net):
     assert err.mean() < 0.05 * ref.std() and err.max() < 0.03
 
 
-def test_fp32_on_cuda_tiles_match_whole_plane(net, monkeypatch):
+@pytest.mark.parametrize("flips", [1, 8])
+def test_fp32_on_cuda_tiles_match_whole_plane(net, monkeypatch, flips):
     import napari_sdap.infer.stream as stream
 
     monkeypatch.setattr(stream, "use_bf16", lambda device: False)
@@ -55,8 +56,9 @@ def test_fp32_on_cuda_tiles_match_whole_plane(net, monkeypatch):
     img = _img((97, 131), 1)
     out = np.zeros_like(img)
     list(iter_tiles(net, NORM, img, plane_view(img.shape, "YX"), out, mode="sdap_e",
-                    pd_stride=2, device=torch.device("cuda"), tile=32, batch=3))
-    ref = run_mode(net.cpu(), torch.from_numpy(img)[None, None], "sdap_e", 2)[0, 0].numpy()
+                    pd_stride=2, device=torch.device("cuda"), tile=32, batch=3, flips=flips))
+    ref = run_flips(net.cpu(), torch.from_numpy(img)[None, None], "sdap_e", 2,
+                    flips=flips)[0, 0].numpy()
     np.testing.assert_allclose(out, ref, atol=1e-4)
 
 

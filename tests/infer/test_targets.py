@@ -45,14 +45,20 @@ def test_targets_cover_a_plane_and_equal_the_whole_plane_result():
                                atol=1e-6)
 
 
-def test_flips_average_a_teacher_over_rotations():
-    image = np.random.default_rng(1).random((1, 64, 64)).astype(np.float32)
-    shift = lambda w, g: (w, np.roll(w, 1, axis=2))  # noqa: E731 - not rotation-equivariant
-    one = teacher_targets(shift, _read(image), [plane_view(image.shape, "ZYX")], 1, 1, 4096)
-    four = teacher_targets(shift, _read(image), [plane_view(image.shape, "ZYX")], 1, 1, 4096,
-                           flips=4)
-    assert not np.allclose(one[0][1], four[0][1])
-    np.testing.assert_array_equal(one[0][0], four[0][0])  # the input stays the plain window
+def test_the_teacher_averages_its_network_over_flips_before_the_restore():
+    import torch
+    from infer_nets import tiny_net
+
+    from napari_sdap.infer.passes import run_flips
+    from napari_sdap.infer.targets import teacher
+
+    net, cpu = tiny_net(1), torch.device("cpu")
+    window = np.random.default_rng(1).random((1, 40, 52)).astype(np.float32)
+    x, y = teacher(net, cpu, "sdap_e", 2, None, flips=4)(window, 0)
+    np.testing.assert_array_equal(x, window)  # the input stays the plain window
+    want = run_flips(net, torch.from_numpy(window)[None], "sdap_e", 2, flips=4)[0].numpy()
+    np.testing.assert_allclose(y, want, atol=1e-6)
+    assert np.abs(y - teacher(net, cpu, "sdap_e", 2, None)(window, 0)[1]).max() > 1e-3
 
 
 def test_pixel_budget_stops_early_on_a_large_stack():

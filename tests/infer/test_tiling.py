@@ -9,7 +9,7 @@ from infer_nets import tiny_net
 
 import napari_sdap.infer.stream as stream
 from napari_sdap.axes import plane_view
-from napari_sdap.infer.passes import run_mode
+from napari_sdap.infer.passes import run_flips, run_mode
 from napari_sdap.infer.tiling import axis_windows, balanced_tile, exact_halo, plan_tiles
 from napari_sdap.model.network import BlindSpotNet
 from napari_sdap.model.normalize import Normalization
@@ -28,11 +28,12 @@ def _whole(net, img, mode, s):
     return run_mode(net, torch.from_numpy(img)[None, None], mode, s)[0, 0].numpy()
 
 
-def _tiled(net, img, mode, s, tile, batch=1, workers=2):
+def _tiled(net, img, mode, s, tile, batch=1, workers=2, flips=1):
     out = np.full(img.shape, np.nan, np.float32)
     view = plane_view(img.shape, "YX")
     steps = list(stream.iter_tiles(net, NORM, img, view, out, mode=mode, pd_stride=s,
-                                   device=CPU, tile=tile, batch=batch, read_workers=workers))
+                                   device=CPU, tile=tile, batch=batch, read_workers=workers,
+                                   flips=flips))
     assert steps[-1].done == steps[-1].total
     return out
 
@@ -49,6 +50,29 @@ def test_tiled_equals_whole_plane(net, mode, shape, s, tile, batch):
     assert whole.std() > 1e-3
     tiled = _tiled(net, img, mode, s, tile, batch, workers=0 if batch == 2 else 2)
     np.testing.assert_allclose(tiled, whole, atol=1e-5, rtol=0)
+
+
+@pytest.mark.parametrize(("mode", "flips"), [("bsn", 8), ("sdap", 4), ("sdap_e", 8),
+                                             ("sdap_e", 2)])
+@pytest.mark.parametrize(("shape", "s", "tile"), [((61, 77), 2, 16), ((53, 41), 3, 12)])
+def test_tiles_averaged_over_flips_equal_the_whole_plane(net, mode, flips, shape, s, tile):
+    """Each window is turned on its own; odd sizes end windows off the stride grid."""
+    img = np.random.default_rng(3).random(shape).astype(np.float32)
+    whole = run_flips(net, torch.from_numpy(img)[None, None], mode, s, flips=flips)[0, 0].numpy()
+    assert np.abs(whole - _whole(net, img, mode, s)).max() > 1e-3
+    tiled = _tiled(net, img, mode, s, tile, batch=2, flips=flips)
+    np.testing.assert_allclose(tiled, whole, atol=1e-5, rtol=0)
+
+
+def test_turned_windows_need_the_stride_padding(net, monkeypatch):
+    """Guards the test above: turning the unpadded plane puts the pixel-shuffle grid of an odd
+    plane out of step with the windows' grid."""
+    import napari_sdap.infer.passes as passes
+
+    img = np.random.default_rng(3).random((61, 77)).astype(np.float32)
+    monkeypatch.setattr(passes, "pad_to_multiple", lambda x, s: (x, tuple(x.shape[-2:])))
+    whole = run_flips(net, torch.from_numpy(img)[None, None], "sdap", 2, flips=2)[0, 0].numpy()
+    assert np.abs(_tiled(net, img, "sdap", 2, 16, flips=2) - whole).max() > 1e-4
 
 
 @pytest.mark.parametrize("mode", ["bsn", "sdap", "sdap_e"])

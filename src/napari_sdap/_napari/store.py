@@ -51,14 +51,15 @@ def output_path(folder: str | Path, layer: Any, axes: str) -> Path:
 
 
 def open_run(folder: str | Path, layer: Any, model: Any, image: Any, axes: str, *,
-             mode: str, detail: bool, device: str, tile: int | None) -> Any:
+             mode: str, detail: bool, device: str, tile: int | None, flips: int = 1) -> Any:
     """The API's `DenoiseRun` of `image` (the layer's level-0 data) into a new store in
     `folder`, with the layer's pixel sizes and the provenance every output gets."""
     from napari_sdap.api.writing import open_denoise
 
     scale, units = _physical(layer, axes)
     return open_denoise(model, image, output_path(folder, layer, axes), axes, mode=mode,
-                        detail=detail, device=device, tile=tile, scale=scale, units=units,
+                        detail=detail, flips=flips, device=device, tile=tile, scale=scale,
+                        units=units,
                         front_end="napari", run={"layer": layer.name})
 
 

@@ -91,6 +91,11 @@ class DenoiseWidget(ModelLoading, StopOnClose, QWidget):
         self.detail.setToolTip("Give back input detail where the residual exceeds the noise "
                                "measured at training (sharper edges and texture at high "
                                "signal-to-noise); off: the network output only")
+        self.flips = QComboBox()
+        self.flips.addItems(["1 (off)", "2", "4", "8"])
+        self.flips.setToolTip("Average the network over 2, 4 or 8 flips and quarter turns of "
+                              "the image: a little less noise (about 0.05-0.3 dB), that many "
+                              "times the denoising time")
         self.residual = QCheckBox("add residual layer (input - output) for checking")
         self.status = StatusLabel("train or load a model, then Denoise")
         self.progress = QProgressBar()
@@ -125,8 +130,8 @@ class DenoiseWidget(ModelLoading, StopOnClose, QWidget):
         for b in (self.load_btn, self.export_btn):
             row.addWidget(b)
         box.addLayout(row)
-        box.addWidget(advanced_section([("", self.detail), ("", self.residual),
-                                        ("tile", self.tile)]))
+        box.addWidget(advanced_section([("", self.detail), ("average over flips", self.flips),
+                                        ("", self.residual), ("tile", self.tile)]))
         box.addWidget(self.output)
         row = QHBoxLayout()
         for b in (self.run_btn, self.stop_btn, self.save_btn):
@@ -199,6 +204,7 @@ class DenoiseWidget(ModelLoading, StopOnClose, QWidget):
             mode = self.mode.currentText()
             self.run = open_run(self.output.target_folder(), layer, model, image, axes,
                                 mode=mode, detail=self.detail.isChecked(),
+                                flips=int(self.flips.currentText().split()[0]),
                                 device=self.device.currentText(), tile=spin_value(self.tile))
         except Exception as err:
             self.outcome = "error"

@@ -27,10 +27,10 @@ __all__ = ["denoise", "iter_denoise"]
 
 def iter_denoise(model: SDAPModel, image: Any, out: Any, axes: str | None = None, *,
                  mode: str = "auto", device: str = "auto", tile: int | None = None,
-                 detail: bool | None = None, compile: bool | None = None
-                 ) -> Iterator[DenoiseStep]:
+                 detail: bool | None = None, compile: bool | None = None,
+                 flips: int | None = None) -> Iterator[DenoiseStep]:
     """Denoise `image` into the same-shaped array `out`, yielding progress per batch of tiles."""
-    job = make_job(model, image, axes, mode, detail)
+    job = make_job(model, image, axes, mode, detail, flips=flips)
     try:
         yield from run_tiles(model, job, out, device, tile, compile)
     finally:
@@ -40,7 +40,8 @@ def iter_denoise(model: SDAPModel, image: Any, out: Any, axes: str | None = None
 def denoise(model: SDAPModel, image: Any, axes: str | None = None, *, mode: str = "auto",
             device: str = "auto", tile: int | None = None, output: Any = None,
             lazy: bool = False, dtype: Any = None, overwrite: bool = False,
-            detail: bool | None = None, compile: bool | None = None) -> Any:
+            detail: bool | None = None, compile: bool | None = None,
+            flips: int | None = None) -> Any:
     """See `SDAPModel.denoise`."""
     if output is not None:
         if lazy:
@@ -48,12 +49,12 @@ def denoise(model: SDAPModel, image: Any, axes: str | None = None, *, mode: str 
                              "use one or the other")
         with open_denoise(model, image, output, axes, mode=mode, device=device, tile=tile,
                           dtype=dtype, overwrite=overwrite, detail=detail,
-                          compile=compile) as run:
+                          compile=compile, flips=flips) as run:
             axes_out = run.job.image.axes
             for _ in run.steps():
                 pass
         return run.array if run.path is None else open_image(run.path, axes_out).array
-    job = make_job(model, image, axes, mode, detail)
+    job = make_job(model, image, axes, mode, detail, flips=flips)
     try:
         dt = output_dtype(dtype, job.image.array.dtype)
         if lazy:
@@ -78,7 +79,7 @@ def _lazy(model: SDAPModel, job: Job, device: str, tile: int | None, dt: np.dtyp
     img = job.image
     result = lazy_denoise(model.net(job.mode), norm, img.array, img.view, mode=job.mode,
                           pd_stride=model.config.inference.pd_stride, device=dev, tile=edge,
-                          dtype=dt, refine=job.refine)
+                          dtype=dt, refine=job.refine, flips=job.flips)
     if img.rgba:
         import dask.array as da
 

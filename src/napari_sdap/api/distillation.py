@@ -94,11 +94,11 @@ def distil(model: SDAPModel, sources: list[tuple[Any, Any]], device: torch.devic
     net = model.network.to(device).eval()
     try:
         pairs = teacher_targets(
-            teacher(net, device, mode, pd, refine),
+            teacher(net, device, mode, pd, refine, cfg.target_flips),
             lambda k, t: read_window(sources[k][0], sources[k][1], norm, t),
             [v for _, v in sources],
             exact_halo(net.radius, mode, pd, refine.halo if refine else 0),
-            alignment(mode, pd), cfg.target_pixels, cfg.target_flips, seed=model.config.seed,
+            alignment(mode, pd), cfg.target_pixels, seed=model.config.seed,
             hold=_hold if checkable(model) else None)
     finally:
         model.network.to("cpu")

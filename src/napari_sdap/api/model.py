@@ -149,8 +149,8 @@ class SDAPModel:
 
     def iter_denoise(self, image: Any, out: Any, axes: str | None = None, *, mode: str = "auto",
                      device: str = "auto", tile: int | None = None,
-                     detail: bool | None = None, compile: bool | None = None
-                     ) -> Iterator[DenoiseStep]:
+                     detail: bool | None = None, compile: bool | None = None,
+                     flips: int | None = None) -> Iterator[DenoiseStep]:
         """Denoise `image` into the same-shaped array `out` tile by tile, yielding progress.
 
         `image`: numpy, dask, zarr array, `ImageSource` or path; `out`: any writable array of the
@@ -158,12 +158,13 @@ class SDAPModel:
         rounded and clipped). Stop by closing the generator (or leaving the loop) between tiles.
         """
         yield from denoising.iter_denoise(self, image, out, axes, mode=mode, device=device,
-                                          tile=tile, detail=detail, compile=compile)
+                                          tile=tile, detail=detail, compile=compile,
+                                          flips=flips)
 
     def iter_denoise_to(self, image: Any, output: Any, axes: str | None = None, *,
                         mode: str = "auto", device: str = "auto", tile: int | None = None,
                         dtype: Any = None, overwrite: bool = False, detail: bool | None = None,
-                        compile: bool | None = None
+                        compile: bool | None = None, flips: int | None = None
                         ) -> Generator[DenoiseStep, None, Path | None]:
         """Denoise into a new `output` file tile by tile, yielding progress (stoppable).
 
@@ -172,19 +173,20 @@ class SDAPModel:
         """
         return (yield from writing.iter_denoise_to(
             self, image, output, axes, mode=mode, device=device, tile=tile, dtype=dtype,
-            overwrite=overwrite, detail=detail, compile=compile))
+            overwrite=overwrite, detail=detail, compile=compile, flips=flips))
 
     def denoise(self, image: Any, axes: str | None = None, *, mode: str = "auto",
                 device: str = "auto", tile: int | None = None, output: Any = None,
                 lazy: bool = False, dtype: Any = None, overwrite: bool = False,
-                detail: bool | None = None, compile: bool | None = None) -> Any:
+                detail: bool | None = None, compile: bool | None = None,
+                flips: int | None = None) -> Any:
         """Denoise an image of any supported axes, tile by tile (never loading it whole).
 
         Parameters
         ----------
         image : numpy, dask or zarr array, `ImageSource`, or path (.tif, .zarr, .ome.zarr, .npy)
         axes : axes letters (`STCZYX`); default from the file or guessed for 2-D/3-D arrays.
-        mode : `auto`, `sdap`, `sdap_e` or `bsn`.
+        mode : `auto`, `student`, `sdap`, `sdap_e` or `bsn`.
         device : `auto`, `cpu`, `cuda`, `cuda:N` or `mps`.
         tile : tile edge in pixels without halo; None = `config.tiling.tile` or automatic.
         output : path (.zarr, .ome.zarr, .tif) written tile by tile and returned opened lazily,
@@ -197,6 +199,9 @@ class SDAPModel:
             `config.inference.restore_detail` (on by default). Needs a trained model.
         compile : torch.compile the network for this call (CUDA; the output differs only by
             float rounding); None follows `config.tiling.compile`.
+        flips : average the network over 1 (off), 2, 4 or 8 flips and quarter turns of the
+            image, each one more inference (a little less noise and fewer orientation
+            artefacts; docs/benchmarks.md); None follows `config.inference.flips` (1).
 
         Returns
         -------
@@ -204,7 +209,7 @@ class SDAPModel:
         """
         return denoising.denoise(self, image, axes, mode=mode, device=device, tile=tile,
                                  output=output, lazy=lazy, dtype=dtype, overwrite=overwrite,
-                                 detail=detail, compile=compile)
+                                 detail=detail, compile=compile, flips=flips)
 
     def save(self, path: str | os.PathLike[str], overwrite: bool = False) -> Path:
         """Write the model as a safetensors file with its JSON description (atomically).

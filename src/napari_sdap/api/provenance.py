@@ -25,18 +25,19 @@ def _software() -> dict[str, str]:
     return {"napari_sdap": __version__, "torch": torch.__version__, "numpy": np.__version__}
 
 
-def provenance(model: Any, *, mode: str, detail: bool, input_axes: str,
+def provenance(model: Any, *, mode: str, detail: bool, input_axes: str, flips: int = 1,
                input_shape: tuple[int, ...], input_dtype: Any, output_dtype: Any,
                input_path: Any = None, input_metadata: dict[str, Any] | None = None,
                model_file: str | None = None, model_sha256: str | None = None,
                front_end: str = "api", run: dict[str, Any] | None = None) -> dict[str, Any]:
     """The record of one denoising of an image by `model` (an `SDAPModel`).
 
-    `mode` is the resolved mode and `detail` whether the detail restore ran; the recorded config
-    is the model's with those two set as they were used. `front_end` names who ran it (`api`,
+    `mode` is the resolved mode, `detail` whether the detail restore ran and `flips` how many
+    flips the network was averaged over; the recorded config is the model's with those set as
+    they were used. `front_end` names who ran it (`api`,
     `cli`, `napari`) and `run` holds that front end's own settings (JSON-able)."""
     config = model.config.model_dump(mode="json")
-    config["inference"].update(mode=mode, restore_detail=bool(detail))
+    config["inference"].update(mode=mode, restore_detail=bool(detail), flips=int(flips))
     r = model.record
     return {
         "schema": SCHEMA,
@@ -44,6 +45,7 @@ def provenance(model: Any, *, mode: str, detail: bool, input_axes: str,
         "created": datetime.datetime.now(datetime.UTC).isoformat(timespec="seconds"),
         "mode": mode,
         "detail_restore": bool(detail),
+        "flips": int(flips),
         "config": config,
         "model": {"file": model_file, "sha256": model_sha256, "steps": r.steps,
                   "student_steps": r.student_steps, "final_loss": r.final_loss, "seed": r.seed,

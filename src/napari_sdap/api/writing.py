@@ -119,7 +119,8 @@ def _chunks(shape: tuple[int, ...], axes: str, edge: int) -> tuple[int, ...]:
 def open_denoise(model: SDAPModel, image: Any, output: Any, axes: str | None = None, *,
                  mode: str = "auto", device: str = "auto", tile: int | None = None,
                  dtype: Any = None, overwrite: bool = False, detail: bool | None = None,
-                 compile: bool | None = None, series: int | None = None,
+                 compile: bool | None = None, flips: int | None = None,
+                 series: int | None = None,
                  scale: dict[str, float] | None = None, units: dict[str, str] | None = None,
                  chunks: tuple[int, ...] | None = None, model_file: str | None = None,
                  model_sha256: str | None = None, front_end: str = "api",
@@ -131,7 +132,7 @@ def open_denoise(model: SDAPModel, image: Any, output: Any, axes: str | None = N
     `model_sha256`, `front_end` and `run` go into the provenance record. The other arguments
     are those of `SDAPModel.denoise`.
     """
-    job = make_job(model, image, axes, mode, detail, series)
+    job = make_job(model, image, axes, mode, detail, series, flips)
     sink = None
     try:
         img = job.image
@@ -139,7 +140,7 @@ def open_denoise(model: SDAPModel, image: Any, output: Any, axes: str | None = N
         edge, _ = pick_tile(model, job, tile, pick_device(model, device))
         src = img.source
         record = provenance(
-            model, mode=job.mode, detail=job.detail, input_axes=img.axes,
+            model, mode=job.mode, detail=job.detail, flips=job.flips, input_axes=img.axes,
             input_shape=img.shape, input_dtype=img.full.dtype, output_dtype=dt,
             input_path=src.path if src is not None else None,
             input_metadata=src.metadata if src is not None else None, model_file=model_file,

@@ -44,6 +44,8 @@ class FileTask:
     """torch.compile the network (CUDA only; the output differs only by float rounding)."""
     detail: bool = True
     """Apply the detail restore (when the model has a noise curve)."""
+    flips: int = 1
+    """Flips and quarter turns to average the network over (`SDAPModel.denoise(flips=)`)."""
     device: str = "auto"
     replace: bool = False
     """Whether an existing output may be replaced (it is ours to redo, or --overwrite)."""
@@ -100,7 +102,7 @@ def _denoise_kwargs(task: FileTask) -> dict[str, Any]:
 
         torch.set_num_threads(task.threads)
     return {"mode": task.mode, "device": worker_device(task.device), "detail": task.detail,
-            "tile": task.tile, "compile": task.compile}
+            "tile": task.tile, "compile": task.compile, "flips": task.flips}
 
 
 def _open(task: FileTask, model: Any) -> Any:

@@ -208,6 +208,10 @@ def build_parser() -> argparse.ArgumentParser:
     d.add_argument("--no-detail", action="store_true",
                    help="network output only: skip the detail restore, which gives back input "
                         "detail where the residual exceeds the noise measured at training")
+    d.add_argument("--flips", type=int, default=1, choices=[1, 2, 4, 8], metavar="N",
+                   help="average the network over N = 2, 4 or 8 flips and quarter turns of each "
+                        "image: a little less noise, N times the denoising time (default 1: "
+                        "off)")
     d.add_argument("--compile", action="store_true",
                    help="CUDA only: run the network through torch.compile (about 1.7x faster "
                         "once compiled; compiling costs ~8 s per tile shape in every process, "

@@ -100,13 +100,15 @@ def run_settings(model: Any, args: argparse.Namespace) -> tuple[dict[str, Any], 
     cfg["tiling"]["tile"] = args.tile
     cfg["tiling"]["compile"] = args.compile
     cfg["inference"]["restore_detail"] = not args.no_detail
+    cfg["inference"]["flips"] = args.flips
     cfg["device"] = args.device
     key = settings_key({"mode": model.resolve_mode(args.mode),
                         "pd_stride": model.config.inference.pd_stride,
                         "detail": not args.no_detail and model.noise_curve is not None,
                         "channel_mode": model.config.channel_mode,
                         "axes": args.axes, "format": args.format, "dtype": "float32",
-                        **({"series": args.series} if args.series is not None else {})})
+                        **({"series": args.series} if args.series is not None else {}),
+                        **({"flips": args.flips} if args.flips != 1 else {})})
     return cfg, key
 
 
@@ -131,7 +133,7 @@ def make_plan(paths: list[Path], outdir: Path, record: RunRecord, model_path: Pa
             task = FileTask(input=str(path), output=str(out), model_path=str(model_path),
                             model_sha256=model_sha, axes=args.axes, mode=args.mode,
                             series=args.series, tile=args.tile, compile=args.compile,
-                            detail=not args.no_detail, device=args.device,
+                            detail=not args.no_detail, flips=args.flips, device=args.device,
                             replace=verdict.replace or args.overwrite,
                             provenance={"settings": settings})
             plan.tasks.append((task, path, fingerprint))

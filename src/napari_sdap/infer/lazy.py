@@ -33,12 +33,12 @@ def _to_block(data: np.ndarray, view: PlaneView) -> np.ndarray:
 
 def lazy_denoise(net: nn.Module, norm: Normalization, array: Any, view: PlaneView, *, mode: str,
                  pd_stride: int, device: torch.device, tile: int, dtype: Any = np.float32,
-                 refine: Refine | None = None) -> Any:
+                 refine: Refine | None = None, flips: int = 1) -> Any:
     """A dask array of the denoised image; each block is one tile, exact like `iter_tiles`.
 
     Blocks read only their window of `array` when computed, so the input is never loaded
     whole. The network runs on `device` from whichever thread dask uses; `refine` adds the
-    outlier repair and detail restore.
+    outlier repair and detail restore, `flips` the averaging over flips (`passes.run_flips`).
     """
     import dask.array as da
 
@@ -47,7 +47,7 @@ def lazy_denoise(net: nn.Module, norm: Normalization, array: Any, view: PlaneVie
     edge = tile_size(tile, s)
     wys = axis_windows(view.height, edge, halo, s)
     wxs = axis_windows(view.width, edge, halo, s)
-    engine = Engine(net, device, mode, pd_stride, compile=False, refine=refine)
+    engine = Engine(net, device, mode, pd_stride, compile=False, refine=refine, flips=flips)
     dtype = np.dtype(dtype)
     loop_sizes = [view.shape[i] for i in view.loop_axes]
 

@@ -4,6 +4,10 @@
 - ``sdap``: pixel-shuffle down with stride `pd_stride` into the batch, one pass, shuffle back;
 - ``sdap_e``: ``sdap`` followed by one full-resolution pass over its result;
 - ``student``: one pass of the distilled non-blind student (`model.student`) at full resolution.
+
+`run_flips` averages any of them over 2, 4 or 8 flips and quarter turns of the input (each
+transformed output turned back first): a self-ensemble that evens out errors that depend on
+orientation, at one more inference per transform.
 """
 
 from __future__ import annotations
@@ -13,11 +17,16 @@ from torch import nn
 
 from napari_sdap.errors import ConfigError
 from napari_sdap.infer.tiling import FULL_RES, alignment
-from napari_sdap.model.sampling import pd_down, pd_up
+from napari_sdap.model.sampling import pad_to_multiple, pd_down, pd_up
 
-__all__ = ["FULL_RES", "MODES", "alignment", "halo", "resolve_mode", "run_mode"]
+__all__ = ["FLIPS", "FULL_RES", "MODES", "alignment", "dihedral", "halo", "resolve_mode",
+           "run_flips", "run_mode"]
 
 MODES = ("student", "sdap", "sdap_e", "bsn")
+
+FLIPS = {1: (0,), 2: (0, 6), 4: (0, 2, 4, 6), 8: tuple(range(8))}
+"""The `dihedral` transforms averaged for each count: 2 adds the upside-down image, 4 the
+quarter turns, 8 all flips and turns."""
 
 
 def resolve_mode(mode: str, train_stride: int, student: bool = False,
@@ -72,3 +81,35 @@ def run_mode(net: nn.Module, x: torch.Tensor, mode: str, pd_stride: int = 2,
     if mode == "sdap_e":
         y = _net(net, y, bf16)
     return y
+
+
+def dihedral(x: torch.Tensor, k: int, inverse: bool = False) -> torch.Tensor:
+    """Transform `k` (0..7) of N x C x H x W tensors: `k % 4` quarter turns, then a left-right
+    flip for k >= 4; `inverse` undoes it."""
+    turns, flip = k % 4, k >= 4
+    if inverse:
+        return torch.rot90(x.flip(-1) if flip else x, -turns, dims=(-2, -1))
+    x = torch.rot90(x, turns, dims=(-2, -1))
+    return x.flip(-1) if flip else x
+
+
+@torch.no_grad()
+def run_flips(net: nn.Module, x: torch.Tensor, mode: str, pd_stride: int = 2,
+              bf16: bool = False, flips: int = 1) -> torch.Tensor:
+    """`run_mode` averaged over the `FLIPS[flips]` transforms of `x`.
+
+    The first transform is the identity, run as `run_mode` itself, so `flips=1` is exactly
+    `run_mode`. For the pixel-shuffle modes the others first pad `x` at the bottom/right to a
+    multiple of the stride, as `run_mode` does, so that the sub-images of the turned plane hold
+    the same pixels as the untransformed ones: a window aligned to the stride is then a window
+    of the turned padded plane, aligned too, and tiles stay exact (`tiling`).
+    """
+    if flips not in FLIPS:
+        raise ConfigError(f"flips must be one of {', '.join(map(str, FLIPS))} (got {flips!r})")
+    s, transforms = alignment(mode, pd_stride), FLIPS[flips]
+    total = run_mode(net, x, mode, pd_stride, bf16)
+    for k in transforms[1:]:
+        padded, (h, w) = pad_to_multiple(x, s)
+        turned = run_mode(net, dihedral(padded, k), mode, pd_stride, bf16)
+        total = total + dihedral(turned, k, inverse=True)[..., :h, :w]
+    return total / len(transforms) if len(transforms) > 1 else total

@@ -25,7 +25,7 @@ from torch import nn
 
 from napari_sdap.axes import PlaneView
 from napari_sdap.errors import DeviceError
-from napari_sdap.infer.passes import run_mode
+from napari_sdap.infer.passes import run_flips
 from napari_sdap.infer.planes import DenoiseStep
 from napari_sdap.infer.refine import Refine
 from napari_sdap.infer.tiling import (
@@ -94,11 +94,12 @@ def tile_result(norm: Normalization, view: PlaneView, tile: Tile, window_out: np
 
 class Engine:
     """The network on its device, applied to batches of windows, with the outlier repair and
-    detail restore of `refine` around it when given."""
+    detail restore of `refine` around it when given; `flips` > 1 averages the network over
+    that many flips and quarter turns of each window (`passes.run_flips`) before the restore."""
 
     def __init__(self, net: nn.Module, device: torch.device, mode: str, pd_stride: int,
-                 compile: bool, refine: Refine | None = None) -> None:
-        self.device, self.mode, self.pd = device, mode, pd_stride
+                 compile: bool, refine: Refine | None = None, flips: int = 1) -> None:
+        self.device, self.mode, self.pd, self.flips = device, mode, pd_stride, flips
         self.refine = refine
         self.bf16 = use_bf16(device)
         self.cuda = device.type == "cuda"
@@ -131,7 +132,7 @@ class Engine:
         before = cudnn.benchmark
         cudnn.benchmark = self.cuda  # autotune the few tile shapes
         try:
-            y = run_mode(self.net, x, self.mode, self.pd, self.bf16)
+            y = run_flips(self.net, x, self.mode, self.pd, self.bf16, self.flips)
         finally:
             cudnn.benchmark = before
         if refine is not None:
@@ -148,18 +149,18 @@ def _is_oom(err: BaseException) -> bool:
 def iter_tiles(net: nn.Module, norm: Normalization, array: Any, view: PlaneView, out: Any, *,
                mode: str, pd_stride: int, device: torch.device, tile: int | None = None,
                batch: int = 1, read_workers: int = 2, compile: bool = False,
-               refine: Refine | None = None) -> Iterator[DenoiseStep]:
+               refine: Refine | None = None, flips: int = 1) -> Iterator[DenoiseStep]:
     """Denoise every plane of `array` into `out` (same shape) tile by tile.
 
     Yields one `DenoiseStep` per batch of tiles. `out` receives the result cast to its dtype
-    (see `cast_output`). The tiled result equals whole-plane inference (`passes.run_mode`,
+    (see `cast_output`). The tiled result equals whole-plane inference (`passes.run_flips`,
     with the outlier repair and detail restore of `refine` around it when given).
     """
     s = alignment(mode, pd_stride)
     halo = exact_halo(int(net.radius), mode, pd_stride, refine.halo if refine else 0)
     width = int(getattr(net, "width", 64))
     edge = tile_size(tile or auto_tile(device, width, halo, batch), s)
-    engine = Engine(net, device, mode, pd_stride, compile, refine)
+    engine = Engine(net, device, mode, pd_stride, compile, refine, flips)
     pending = plan_tiles(view, edge, halo, s)
     total, done, pixels = len(pending), 0, 0
     out_dtype = np.dtype(out.dtype)

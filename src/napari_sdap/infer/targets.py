@@ -3,9 +3,9 @@
 Planes of all images are visited in random (seeded) order and each is covered by tiles of up to
 `TARGET_EDGE`² output pixels, read with the teacher's exact halo (so a target equals
 whole-plane inference), until `pixels` output pixels are collected: all of a 512 x 512 image,
-a sample of the planes of a large stack. `flips` > 1 averages the teacher over that many
-flips and rotations of each window (a cheap ensemble that evens out the blind-spot network's
-orientation-dependent errors).
+a sample of the planes of a large stack. The teacher may average its network over flips and
+quarter turns of each window (`teacher(flips=)`, `passes.run_flips`: a cheap ensemble that evens
+out the blind-spot network's orientation-dependent errors) before its detail restore.
 """
 
 from __future__ import annotations
@@ -20,7 +20,7 @@ from napari_sdap.axes import PlaneView
 from napari_sdap.infer.refine import Refine
 from napari_sdap.infer.tiling import Tile, plane_tiles
 
-__all__ = ["TARGET_EDGE", "dihedral", "teacher", "teacher_targets"]
+__all__ = ["TARGET_EDGE", "teacher", "teacher_targets"]
 
 TARGET_EDGE = 256
 
@@ -28,12 +28,13 @@ Run = Callable[[np.ndarray, int], tuple[np.ndarray, np.ndarray]]
 
 
 def teacher(net: nn.Module, device: torch.device, mode: str, pd_stride: int,
-            refine: Refine | None) -> Run:
+            refine: Refine | None, flips: int = 1) -> Run:
     """`run(window, group)` -> (repaired input, output) of the teacher on a normalised window,
-    with the outlier repair and detail restore of `refine` (the streaming engine's)."""
+    with the outlier repair and detail restore of `refine` and the network averaged over
+    `flips` flips and turns (the streaming engine's)."""
     from napari_sdap.infer.stream import Engine
 
-    engine = Engine(net, device, mode, pd_stride, compile=False, refine=refine)
+    engine = Engine(net, device, mode, pd_stride, compile=False, refine=refine, flips=flips)
 
     def run(window: np.ndarray, group: int) -> tuple[np.ndarray, np.ndarray]:
         x, y = engine.run(engine.prepare([window]), [group])
@@ -42,19 +43,8 @@ def teacher(net: nn.Module, device: torch.device, mode: str, pd_stride: int,
     return run
 
 
-def dihedral(a: np.ndarray, k: int, inverse: bool = False) -> np.ndarray:
-    """Flip/rotation `k` (0..7) of a C x h x w array, or its inverse."""
-    rot, flip = k % 4, k >= 4
-    if inverse:
-        a = a[..., ::-1] if flip else a
-        return np.rot90(a, -rot, axes=(1, 2))
-    a = np.rot90(a, rot, axes=(1, 2))
-    return a[..., ::-1] if flip else a
-
-
 def teacher_targets(run: Run, read: Callable[[int, Tile], np.ndarray],
-                    views: Sequence[PlaneView], halo: int, s: int, pixels: int,
-                    flips: int = 1, seed: int = 0,
+                    views: Sequence[PlaneView], halo: int, s: int, pixels: int, seed: int = 0,
                     hold: Callable[[int, Tile], np.ndarray] | None = None
                     ) -> list[tuple[np.ndarray, np.ndarray]]:
     """(input, target) pairs of tiles on the network's normalised scale: the input is the
@@ -74,17 +64,9 @@ def teacher_targets(run: Run, read: Callable[[int, Tile], np.ndarray],
         v = views[k]
         edge = max(TARGET_EDGE - TARGET_EDGE % s, s)
         for tile in plane_tiles(v, n, edge, halo, s):
-            x = read(k, tile)
-            group = v.channel_group(n)
-            outs, repaired = [], None
-            for f in range(flips):
-                xin, y = run(np.ascontiguousarray(dihedral(x, f)), group)
-                outs.append(dihedral(y, f, inverse=True))
-                if repaired is None:
-                    repaired = xin
+            repaired, y = run(read(k, tile), v.channel_group(n))
             iy, ix = tile.inner
-            target = np.mean(outs, axis=0) if flips > 1 else outs[0]
-            target = np.array(target[:, iy, ix], dtype=np.float32)
+            target = np.array(y[:, iy, ix], dtype=np.float32)
             if hold is not None:
                 target[:, hold(k, tile)] = np.nan
             pairs.append((np.ascontiguousarray(repaired[:, iy, ix]), target))
