@@ -2,7 +2,7 @@
 
 Trains a `fast` model per task of `benchmarks/quality.py` (the same protocol: all the task's
 noisy inputs), then denoises each input with `flips` = 1, 2, 4 and 8 (`SDAPModel.denoise`: the
-network averaged over that many flips and quarter turns, then the detail restore); prints one
+image denoised in that many orientations, each with its detail restore, and averaged); prints one
 JSON line per task with the mean PSNR and the seconds of every count, for the student and the
 teacher's own mode. Example::
 

@@ -108,9 +108,9 @@ class InferenceConfig(_Strict):
     input where the residual exceeds the noise measured when training ended (`infer.refine`;
     models without a measured noise curve use the network output alone)."""
     flips: Literal[1, 2, 4, 8] = 1
-    """Average the network over this many flips and quarter turns of the image (self-ensemble,
-    `passes.run_flips`), before the detail restore: each costs one more inference; 1 is off.
-    Measured gains are in docs/benchmarks.md ("Averaging over flips at inference")."""
+    """Denoise the image in this many orientations (flips and quarter turns, each with its
+    detail restore) and average the results turned back (self-ensemble, `passes.run_flips`):
+    each costs one more inference; 1 is off. Measured gains: docs/benchmarks.md."""
 
 
 class TilingConfig(_Strict):
@@ -151,8 +151,8 @@ class StudentConfig(_Strict):
     target_pixels: int = Field(1_000_000, ge=4096)
     """Pixels of the training images the teacher denoises as the student's targets."""
     target_flips: Literal[1, 2, 4, 8] = 1
-    """Average the teacher's network over this many flips/rotations of each target window,
-    before its detail restore (as `inference.flips` does at inference)."""
+    """Average the teacher over this many flips/rotations of each target window (as
+    `inference.flips` does at inference)."""
     student_check: bool = True
     """Compare the student with its teacher on pixels held out of its training (an estimate of
     both errors from the noisy data, Stein's unbiased risk estimate, `infer.risk`; 2-D models

@@ -9,7 +9,7 @@ from infer_nets import tiny_net
 
 from napari_sdap.axes import plane_view
 from napari_sdap.infer.curve import estimate_curve
-from napari_sdap.infer.passes import run_mode
+from napari_sdap.infer.passes import FLIPS, dihedral, run_mode
 from napari_sdap.infer.refine import (
     NoiseCurve,
     Refine,
@@ -112,9 +112,10 @@ def test_a_second_curve_gives_back_the_larger_share_per_pixel():
     assert torch.equal(Refine(high, detail=False, at_least=low).after(x, mu, [0]), mu)
 
 
-@pytest.mark.parametrize("detail", [True, False])
+@pytest.mark.parametrize(("detail", "flips"), [(True, 1), (False, 1), (True, 4)])
 @pytest.mark.parametrize("mode", ["bsn", "sdap", "sdap_e"])
-def test_tiled_refine_equals_the_whole_plane(mode, detail):
+def test_tiled_refine_equals_the_whole_plane(mode, detail, flips):
+    """With flips, each orientation gets its own restore before the average."""
     net = tiny_net(1)
     img = np.random.default_rng(3).random((61, 77)).astype(np.float32)
     img[30, 40] = 9.0  # an outlier on a tile seam's neighbourhood: the repair must tile too
@@ -123,10 +124,15 @@ def test_tiled_refine_equals_the_whole_plane(mode, detail):
     out = np.full(img.shape, np.nan, np.float32)
     list(iter_tiles(net, Normalization(low=[0.0], high=[1.0]), img, plane_view(img.shape, "YX"),
                     out, mode=mode, pd_stride=2, device=torch.device("cpu"), tile=16,
-                    refine=refine))
+                    refine=refine, flips=flips))
     x = refine.before(_t(img), [0])
-    want = refine.after(x, run_mode(net, x, mode, 2), [0])[0, 0].numpy()
-    np.testing.assert_allclose(out, want, atol=1e-5)
+    padded = torch.nn.functional.pad(x, (0, 1 if mode != "bsn" else 0) * 2, mode="replicate")
+    want = 0
+    for k in FLIPS[flips]:  # odd plane: the pixel-shuffle modes turn the stride-padded plane
+        xk = dihedral(padded if k else x, k)
+        y = dihedral(refine.after(xk, run_mode(net, xk, mode, 2), [0]), k, inverse=True)
+        want = want + y[..., :61, :77] / flips
+    np.testing.assert_allclose(out, want[0, 0].numpy(), atol=1e-5)
 
 
 def test_repair_replaces_isolated_outliers_and_keeps_thin_structures():

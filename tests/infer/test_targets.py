@@ -45,7 +45,7 @@ def test_targets_cover_a_plane_and_equal_the_whole_plane_result():
                                atol=1e-6)
 
 
-def test_the_teacher_averages_its_network_over_flips_before_the_restore():
+def test_the_teacher_averages_over_flips():
     import torch
     from infer_nets import tiny_net
 

@@ -199,9 +199,9 @@ class SDAPModel:
             `config.inference.restore_detail` (on by default). Needs a trained model.
         compile : torch.compile the network for this call (CUDA; the output differs only by
             float rounding); None follows `config.tiling.compile`.
-        flips : average the network over 1 (off), 2, 4 or 8 flips and quarter turns of the
-            image, each one more inference (a little less noise and fewer orientation
-            artefacts; docs/benchmarks.md); None follows `config.inference.flips` (1).
+        flips : denoise in 1 (off), 2, 4 or 8 orientations (flips and quarter turns) and
+            average the results, each one more inference (a little less noise and fewer
+            orientation artefacts; docs/method.md); None follows `config.inference.flips`.
 
         Returns
         -------

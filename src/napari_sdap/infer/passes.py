@@ -6,11 +6,13 @@
 - ``student``: one pass of the distilled non-blind student (`model.student`) at full resolution.
 
 `run_flips` averages any of them over 2, 4 or 8 flips and quarter turns of the input (each
-transformed output turned back first): a self-ensemble that evens out errors that depend on
-orientation, at one more inference per transform.
+output, with the steps that follow the network, turned back first): a self-ensemble that evens
+out errors that depend on orientation, at one more inference per transform.
 """
 
 from __future__ import annotations
+
+from collections.abc import Callable
 
 import torch
 from torch import nn
@@ -95,8 +97,11 @@ def dihedral(x: torch.Tensor, k: int, inverse: bool = False) -> torch.Tensor:
 
 @torch.no_grad()
 def run_flips(net: nn.Module, x: torch.Tensor, mode: str, pd_stride: int = 2,
-              bf16: bool = False, flips: int = 1) -> torch.Tensor:
-    """`run_mode` averaged over the `FLIPS[flips]` transforms of `x`.
+              bf16: bool = False, flips: int = 1,
+              after: Callable[[torch.Tensor, torch.Tensor], torch.Tensor] | None = None
+              ) -> torch.Tensor:
+    """`run_mode` averaged over the `FLIPS[flips]` transforms of `x`; `after(input, output)`
+    (the detail restore) runs on each transformed pass before it is turned back.
 
     The first transform is the identity, run as `run_mode` itself, so `flips=1` is exactly
     `run_mode`. For the pixel-shuffle modes the others first pad `x` at the bottom/right to a
@@ -107,9 +112,13 @@ def run_flips(net: nn.Module, x: torch.Tensor, mode: str, pd_stride: int = 2,
     if flips not in FLIPS:
         raise ConfigError(f"flips must be one of {', '.join(map(str, FLIPS))} (got {flips!r})")
     s, transforms = alignment(mode, pd_stride), FLIPS[flips]
-    total = run_mode(net, x, mode, pd_stride, bf16)
+
+    def run(xk: torch.Tensor) -> torch.Tensor:
+        y = run_mode(net, xk, mode, pd_stride, bf16)
+        return y if after is None else after(xk, y)
+
+    total = run(x)
     for k in transforms[1:]:
         padded, (h, w) = pad_to_multiple(x, s)
-        turned = run_mode(net, dihedral(padded, k), mode, pd_stride, bf16)
-        total = total + dihedral(turned, k, inverse=True)[..., :h, :w]
+        total = total + dihedral(run(dihedral(padded, k)), k, inverse=True)[..., :h, :w]
     return total / len(transforms) if len(transforms) > 1 else total

@@ -94,8 +94,8 @@ def tile_result(norm: Normalization, view: PlaneView, tile: Tile, window_out: np
 
 class Engine:
     """The network on its device, applied to batches of windows, with the outlier repair and
-    detail restore of `refine` around it when given; `flips` > 1 averages the network over
-    that many flips and quarter turns of each window (`passes.run_flips`) before the restore."""
+    detail restore of `refine` around it when given; `flips` > 1 averages the network and the
+    restore over that many flips and quarter turns of each window (`passes.run_flips`)."""
 
     def __init__(self, net: nn.Module, device: torch.device, mode: str, pd_stride: int,
                  compile: bool, refine: Refine | None = None, flips: int = 1) -> None:
@@ -131,12 +131,11 @@ class Engine:
         cudnn = torch.backends.cudnn
         before = cudnn.benchmark
         cudnn.benchmark = self.cuda  # autotune the few tile shapes
+        after = None if refine is None else (lambda xk, y: refine.after(xk, y, groups))
         try:
-            y = run_flips(self.net, x, self.mode, self.pd, self.bf16, self.flips)
+            y = run_flips(self.net, x, self.mode, self.pd, self.bf16, self.flips, after)
         finally:
             cudnn.benchmark = before
-        if refine is not None:
-            y = refine.after(x, y, groups)
         return x, y
 
 

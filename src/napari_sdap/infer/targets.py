@@ -3,9 +3,9 @@
 Planes of all images are visited in random (seeded) order and each is covered by tiles of up to
 `TARGET_EDGE`² output pixels, read with the teacher's exact halo (so a target equals
 whole-plane inference), until `pixels` output pixels are collected: all of a 512 x 512 image,
-a sample of the planes of a large stack. The teacher may average its network over flips and
-quarter turns of each window (`teacher(flips=)`, `passes.run_flips`: a cheap ensemble that evens
-out the blind-spot network's orientation-dependent errors) before its detail restore.
+a sample of the planes of a large stack. The teacher may be averaged over flips and quarter
+turns of each window (`teacher(flips=)`, `passes.run_flips`: a cheap ensemble that evens out
+the blind-spot network's orientation-dependent errors).
 """
 
 from __future__ import annotations
@@ -30,8 +30,8 @@ Run = Callable[[np.ndarray, int], tuple[np.ndarray, np.ndarray]]
 def teacher(net: nn.Module, device: torch.device, mode: str, pd_stride: int,
             refine: Refine | None, flips: int = 1) -> Run:
     """`run(window, group)` -> (repaired input, output) of the teacher on a normalised window,
-    with the outlier repair and detail restore of `refine` and the network averaged over
-    `flips` flips and turns (the streaming engine's)."""
+    with the outlier repair and detail restore of `refine`, averaged over `flips` flips and
+    turns (the streaming engine's)."""
     from napari_sdap.infer.stream import Engine
 
     engine = Engine(net, device, mode, pd_stride, compile=False, refine=refine, flips=flips)
