@@ -92,3 +92,70 @@ def test_training_changes_the_same_model_in_place(noisy_pair):
         model.denoise(noisy)
     trained = train(noisy, model=model, steps=1)
     assert trained is model
+
+
+def test_precision_auto_follows_what_the_device_computes_natively(monkeypatch):
+    import napari_sdap.model.device as device
+
+    cpu = torch.device("cpu")
+    for native in (True, False):
+        monkeypatch.setattr(device, "native_bf16", lambda d, n=native: n)
+        assert device.train_bf16(cpu, "auto") is native
+        assert device.train_bf16(cpu, "float32") is False
+        assert device.train_bf16(cpu, "bfloat16") is True
+    assert device.train_bf16(torch.device("mps"), "bfloat16") is False  # float32 on MPS
+    with pytest.raises(Exception, match="precision"):
+        TrainingConfig(precision="float16")
+
+
+@pytest.mark.parametrize("precision", ["float32", "bfloat16"])
+def test_teacher_and_student_steps_run_in_the_chosen_precision(noisy_pair, precision,
+                                                               monkeypatch):
+    """The training steps' forward passes give bf16 outputs under autocast, none otherwise;
+    the weights stay float32 either way."""
+    from napari_sdap.model.network import BlindSpotNet
+    from napari_sdap.model.student import StudentNet
+
+    seen: dict[str, set] = {"BlindSpotNet": set(), "StudentNet": set()}
+    for cls in (BlindSpotNet, StudentNet):
+        def spy(self, x, real=cls.forward, name=cls.__name__):
+            out = real(self, x)
+            if self.training:
+                seen[name].add(out.dtype)
+            return out
+
+        monkeypatch.setattr(cls, "forward", spy)
+    _, noisy = noisy_pair
+    model = train(noisy, steps=3, stride=1, precision=precision, student=True,
+                  student_check=False, student_steps=3, **TINY)
+    bf16 = precision == "bfloat16"  # (a few float32 passes, e.g. the student's start, remain)
+    assert all((torch.bfloat16 in dtypes) is bf16 for dtypes in seen.values()), seen
+    assert all(p.dtype == torch.float32 for p in model.network.parameters())
+
+
+def test_a_bf16_step_that_gives_nan_is_redone_in_float32(noisy_pair, monkeypatch, caplog):
+    import napari_sdap.training.distil as distil
+    import napari_sdap.training.loop as loop
+
+    calls = {"teacher": [], "student": []}
+    real_cyclic, real_student = loop.cyclic_loss, distil._loss
+
+    def cyclic(net, batch, stride, loss, gen, bf16=False):
+        calls["teacher"].append(bf16)
+        out = real_cyclic(net, batch, stride, loss, gen, bf16)
+        return out * float("nan") if bf16 else out
+
+    def student(net, x, t, bf16):
+        calls["student"].append(bf16)
+        out = real_student(net, x, t, bf16)
+        return out * float("nan") if bf16 else out
+
+    monkeypatch.setattr(loop, "cyclic_loss", cyclic)
+    monkeypatch.setattr(distil, "_loss", student)
+    _, noisy = noisy_pair
+    model = train(noisy, steps=3, stride=1, precision="bfloat16", student=True,
+                  student_check=False, student_steps=3, **TINY)
+    assert calls == {"teacher": [True, False, False, False],
+                     "student": [True, False, False, False]}
+    assert np.isfinite(model.record.losses).all() and "goes on in float32" in caplog.text
+    assert all(torch.isfinite(p).all() for p in model.network.parameters())

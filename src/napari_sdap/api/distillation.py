@@ -34,6 +34,7 @@ from napari_sdap.infer.sample import sample_tiles
 from napari_sdap.infer.stream import Engine, read_window
 from napari_sdap.infer.targets import teacher, teacher_targets
 from napari_sdap.infer.tiling import Tile, alignment, exact_halo
+from napari_sdap.model.device import train_bf16
 from napari_sdap.model.student import StudentNet, student_channels
 from napari_sdap.training.distil import PairSampler, fidelity, run_distillation
 from napari_sdap.training.loop import TrainStep
@@ -109,9 +110,11 @@ def distil(model: SDAPModel, sources: list[tuple[Any, Any]], device: torch.devic
     check = PairSampler(pairs, cfg.student_patch, seed=model.config.seed).sample(_CHECK)
     sampler = PairSampler(pairs, cfg.student_patch, seed=model.config.seed + _SEED)
     stage = _Stage(model, student, sources, device, check)
+    bf16 = train_bf16(device, model.config.training.precision)
     try:
         for rec in run_distillation(student, cfg, sampler, device, model.config.seed,
-                                    start_step=model.record.steps, seconds=_left(seconds, t0)):
+                                    start_step=model.record.steps, seconds=_left(seconds, t0),
+                                    bf16=bf16):
             stage.count(rec, model.record.steps)
             yield rec
         stage.settle()
@@ -126,7 +129,8 @@ def distil(model: SDAPModel, sources: list[tuple[Any, Any]], device: torch.devic
                      100 * stage.judged.excess if stage.judged else 0.0, cfg.student_steps)
             start, base = model.record.steps + stage.done, stage.done
             for rec in run_distillation(student, cfg, sampler, device, model.config.seed + 1,
-                                        start_step=start, seconds=left, fresh=False):
+                                        start_step=start, seconds=left, fresh=False,
+                                        bf16=bf16):
                 stage.count(rec, start - base)
                 yield rec
             stage.settle()

@@ -53,6 +53,9 @@ class StudentNet(nn.Module):
                  out_channels: int | None = None) -> None:
         super().__init__()
         self.channels, self.width, self.dilations = channels, width, tuple(dilations)
+        self.channels_last = True
+        """Channels-last activations on a CPU (`network.cpu_layout`); bf16 training turns it
+        off (`training.distil`)."""
         self.out_channels = channels if out_channels is None else out_channels
         self.head = nn.Conv2d(channels, width, 3, padding=1)
         self.body = nn.ModuleList(
@@ -80,7 +83,8 @@ class StudentNet(nn.Module):
         self.tail.bias.add_(target.nanmean(dim=(0, 2, 3)) - self(x).mean(dim=(0, 2, 3)))
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
-        h = cpu_layout(F.relu(self.head(x)))
+        h = F.relu(self.head(x))
+        h = cpu_layout(h) if self.channels_last else h
         for conv in self.body:
             h = h + F.relu(conv(h))
         return self.tail(h).contiguous()

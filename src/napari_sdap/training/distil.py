@@ -20,7 +20,7 @@ from torch import nn
 
 from napari_sdap.config import StudentConfig, TrainingConfig
 from napari_sdap.model.student import centre_channels
-from napari_sdap.training.loop import Budget, TrainStep, learning_rate
+from napari_sdap.training.loop import Budget, TrainStep, finite_step, learning_rate
 from napari_sdap.windows import pick, random_dihedral, random_start, weights
 
 __all__ = ["PairSampler", "fidelity", "masked_l1", "run_distillation"]
@@ -55,14 +55,18 @@ class PairSampler:
 
 def run_distillation(student: nn.Module, cfg: StudentConfig, sampler: PairSampler,
                      device: torch.device, seed: int, start_step: int = 0,
-                     seconds: float | None = None, fresh: bool = True) -> Iterator[TrainStep]:
+                     seconds: float | None = None, fresh: bool = True,
+                     bf16: bool = False) -> Iterator[TrainStep]:
     """Train `student` in place for `cfg.student_steps` steps (or as many as fit in `seconds`,
     see `loop.Budget`), yielding a `TrainStep` after each one (`step` counts on from
     `start_step`, the teacher's steps). `fresh`: an untrained student, whose output is first
     moved onto the targets' mean (`StudentNet.start_at`); otherwise training goes on from its
-    weights with a new schedule."""
+    weights with a new schedule. `bf16`: steps under bfloat16 autocast (`device.train_bf16`)."""
     torch.manual_seed(seed)
     student.to(device).train()
+    # oneDNN's bf16 kernels gave NaN weight gradients for channels-last dilated convolutions of
+    # 24 channels; in the default layout they are finite and still 1.35x faster than float32
+    student.channels_last = not (bf16 and device.type == "cpu")  # type: ignore[assignment]
     schedule = TrainingConfig(steps=cfg.student_steps, learning_rate=cfg.student_lr,
                               warmup_steps=min(_WARMUP, cfg.student_steps // 10))
     opt = torch.optim.Adam(student.parameters(), lr=cfg.student_lr)
@@ -81,9 +85,14 @@ def run_distillation(student: nn.Module, cfg: StudentConfig, sampler: PairSample
             lr = learning_rate(schedule, i, total)
             for group in opt.param_groups:
                 group["lr"] = lr
-            loss = masked_l1(student(x), t)
+            loss = _loss(student, x, t, bf16)
             opt.zero_grad(set_to_none=True)
             loss.backward()
+            if bf16 and not finite_step(loss, student):  # the same step again, in float32
+                bf16 = False
+                loss = _loss(student, x, t, bf16)
+                opt.zero_grad(set_to_none=True)
+                loss.backward()
             opt.step()
             total = budget.after_step(i)
             now = time.perf_counter()
@@ -94,7 +103,14 @@ def run_distillation(student: nn.Module, cfg: StudentConfig, sampler: PairSample
                             loss=float(loss.detach()), lr=lr, steps_per_s=rate,
                             eta_s=(total - i - 1) / rate)
     finally:
+        student.channels_last = True  # type: ignore[assignment]
         student.eval()
+
+
+def _loss(student: nn.Module, x: torch.Tensor, t: torch.Tensor, bf16: bool) -> torch.Tensor:
+    with torch.autocast(x.device.type, dtype=torch.bfloat16, enabled=bf16):
+        out = student(x)
+    return masked_l1(out.float(), t)
 
 
 def masked_l1(out: torch.Tensor, target: torch.Tensor) -> torch.Tensor:

@@ -8,6 +8,7 @@ blind-spot self-supervised loss. Stopping the iteration between steps leaves a u
 
 from __future__ import annotations
 
+import logging
 import math
 import time
 from collections.abc import Callable, Iterator
@@ -18,15 +19,31 @@ import torch
 from torch import nn
 
 from napari_sdap.config import TrainingConfig
-from napari_sdap.model.device import use_bf16
+from napari_sdap.model.device import train_bf16
 from napari_sdap.model.sampling import rsg_subsample
 from napari_sdap.training.patches import PatchSampler
 
-__all__ = ["CALIBRATION_STEPS", "Budget", "TrainStep", "cyclic_loss", "learning_rate",
-           "run_training"]
+__all__ = ["CALIBRATION_STEPS", "Budget", "TrainStep", "cyclic_loss", "finite_step",
+           "learning_rate", "run_training"]
+
+log = logging.getLogger(__name__)
 
 CALIBRATION_STEPS = 5
 """Steps timed (after the first, which pays for warm-up) before a time budget fixes the total."""
+
+
+def finite_step(loss: torch.Tensor, net: nn.Module) -> bool:
+    """Whether a bfloat16 step's loss and gradients are all finite; warns when not, and the
+    caller then redoes the step and trains on in float32. (oneDNN's bf16 kernels gave NaN weight
+    gradients for channels-last convolutions of 24 channels with dilation 3 or more: torch 2.13
+    on an AVX512-BF16 CPU.)"""
+    grads = [p.grad.isfinite().all() for p in net.parameters() if p.grad is not None]
+    ok = bool(torch.stack([loss.detach().isfinite().all(), *grads]).all())
+    if not ok:
+        log.warning("a bfloat16 training step of the %s gave non-finite values; the step is "
+                    "redone and training goes on in float32 (precision='float32' skips the "
+                    "attempt)", type(net).__name__)
+    return ok
 
 
 class Budget:
@@ -117,7 +134,7 @@ def run_training(net: nn.Module, cfg: TrainingConfig, sampler: PatchSampler,
     if device.type == "cuda":
         net.to(memory_format=torch.channels_last)
     net.train()
-    bf16 = use_bf16(device)
+    bf16 = train_bf16(device, cfg.precision)
     gen = torch.Generator(device=device)
     gen.manual_seed(seed * 1_000_003 + start_step)
     opt = torch.optim.Adam(net.parameters(), lr=cfg.learning_rate)
@@ -137,9 +154,16 @@ def run_training(net: nn.Module, cfg: TrainingConfig, sampler: PatchSampler,
             lr = learning_rate(cfg, i, total)
             for group in opt.param_groups:
                 group["lr"] = lr
+            state = gen.get_state()
             loss = cyclic_loss(net, batch, cfg.stride, cfg.loss, gen, bf16)
             opt.zero_grad(set_to_none=True)
             loss.backward()
+            if bf16 and not finite_step(loss, net):  # the same step again, in float32
+                bf16 = False
+                gen.set_state(state)
+                loss = cyclic_loss(net, batch, cfg.stride, cfg.loss, gen, bf16)
+                opt.zero_grad(set_to_none=True)
+                loss.backward()
             opt.step()
             value = float(loss.detach())
             total = budget.after_step(i)
