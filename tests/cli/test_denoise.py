@@ -86,7 +86,7 @@ def test_flips_average_the_network_and_are_a_new_setting(stacks, model_file, tmp
     assert _run(stacks, model_file, out) == 1  # one pass is another setting
     assert "the settings changed" in capsys.readouterr().err
     assert _run(stacks, model_file, out, "--flips", "3") == 2  # one line naming the counts
-    assert "invalid choice: 3 (choose from 1, 2, 4, 8)" in capsys.readouterr().err
+    assert "--flips: must be 1, 2, 4 or 8 (got '3')" in capsys.readouterr().err
 
 
 def test_rerun_skips_finished_outputs(stacks, model_file, tmp_path, capsys):

@@ -62,6 +62,19 @@ def _config(section: str | None, name: str) -> Callable[[str], int]:
     return _whole(lo, hi)
 
 
+def _flips(text: str) -> int:
+    """argparse type of --flips: one of the counts `config.InferenceConfig.flips` allows."""
+    from typing import get_args
+
+    from napari_sdap.config import InferenceConfig
+
+    counts = get_args(InferenceConfig.model_fields["flips"].annotation)
+    if text not in {str(c) for c in counts}:
+        raise argparse.ArgumentTypeError(f"must be {', '.join(map(str, counts[:-1]))} or "
+                                         f"{counts[-1]} (got {text!r})")
+    return int(text)
+
+
 def _cores() -> int:
     return os.cpu_count() or 1
 
@@ -208,7 +221,7 @@ def build_parser() -> argparse.ArgumentParser:
     d.add_argument("--no-detail", action="store_true",
                    help="network output only: skip the detail restore, which gives back input "
                         "detail where the residual exceeds the noise measured at training")
-    d.add_argument("--flips", type=int, default=1, choices=[1, 2, 4, 8], metavar="N",
+    d.add_argument("--flips", type=_flips, default=1, metavar="N",
                    help="average the network over N = 2, 4 or 8 flips and quarter turns of each "
                         "image: a little less noise, N times the denoising time (default 1: "
                         "off)")
