@@ -139,6 +139,29 @@ def load_tasks(data: Path, sets: list[str], noises: list[str], limit: int | None
     return tasks
 
 
+def task_options(p: argparse.ArgumentParser, threads: int = 1) -> None:
+    """The options that choose tasks, for the benchmarks built on this one (`chosen_tasks`)."""
+    p.add_argument("--data", default=str(Path(__file__).resolve().parents[2] / "shared/data"))
+    p.add_argument("--sets", default="fmd")
+    p.add_argument("--noises", default="white")
+    p.add_argument("--only", default=None)
+    p.add_argument("--crop", type=int, default=None)
+    p.add_argument("--threads", type=int, default=threads)
+
+
+def chosen_tasks(args: argparse.Namespace) -> list[Task] | None:
+    """The tasks `task_options` chose, with torch set to `args.threads`; None (after saying
+    so) when the data folder is missing."""
+    if not Path(args.data).is_dir():
+        print(f"benchmark data not found at {args.data}; skipping (give --data PATH)")
+        return None
+    import torch
+
+    torch.set_num_threads(args.threads)
+    return load_tasks(Path(args.data), args.sets.split(","), args.noises.split(","), None,
+                      args.crop, args.only)
+
+
 def score(out: np.ndarray, ref: np.ndarray, rgb: bool) -> tuple[float, float]:
     """PSNR and SSIM on the 8-bit scale (output clipped to 0..255)."""
     from skimage.metrics import peak_signal_noise_ratio, structural_similarity

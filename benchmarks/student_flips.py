@@ -23,28 +23,17 @@ COUNTS = (1, 2, 4, 8)
 
 
 def main(argv: list[str] | None = None) -> int:
-    p = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    p.add_argument("--data", default=str(Path(__file__).resolve().parents[2] / "shared/data"))
-    p.add_argument("--sets", default="fmd")
-    p.add_argument("--noises", default="white")
-    p.add_argument("--only", default=None)
-    p.add_argument("--crop", type=int, default=None)
-    p.add_argument("--threads", type=int, default=1)
-    args = p.parse_args(argv)
-    if not Path(args.data).is_dir():
-        print(f"benchmark data not found at {args.data}; skipping (give --data PATH)")
-        return 0
-    import torch
-
-    import napari_sdap
-    from napari_sdap.api.distillation import teacher_mode
-
     sys.path.insert(0, str(Path(__file__).parent))
     import quality
 
-    torch.set_num_threads(args.threads)
-    tasks = quality.load_tasks(Path(args.data), args.sets.split(","), args.noises.split(","),
-                               None, args.crop, args.only)
+    p = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    quality.task_options(p)
+    tasks = quality.chosen_tasks(p.parse_args(argv))
+    if tasks is None:
+        return 0
+    import napari_sdap
+    from napari_sdap.api.distillation import teacher_mode
+
     for task in tasks:
         axes = "YXC" if task.rgb else "YX"
         model = napari_sdap.train(task.noisy, axes, preset="fast", device="cpu")

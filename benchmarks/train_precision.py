@@ -21,29 +21,21 @@ import numpy as np
 
 
 def main(argv: list[str] | None = None) -> int:
+    sys.path.insert(0, str(Path(__file__).parent))
+    import quality
+
     p = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    p.add_argument("--data", default=str(Path(__file__).resolve().parents[2] / "shared/data"))
-    p.add_argument("--sets", default="fmd")
-    p.add_argument("--noises", default="white")
-    p.add_argument("--only", default=None)
-    p.add_argument("--crop", type=int, default=None)
-    p.add_argument("--threads", type=int, default=2)
+    quality.task_options(p, threads=2)
     p.add_argument("--precisions", default="float32,auto")
     args = p.parse_args(argv)
-    if not Path(args.data).is_dir():
-        print(f"benchmark data not found at {args.data}; skipping (give --data PATH)")
+    tasks = quality.chosen_tasks(args)
+    if tasks is None:
         return 0
     import torch
 
     import napari_sdap
     from napari_sdap.model.device import native_bf16
 
-    sys.path.insert(0, str(Path(__file__).parent))
-    import quality
-
-    torch.set_num_threads(args.threads)
-    tasks = quality.load_tasks(Path(args.data), args.sets.split(","), args.noises.split(","),
-                               None, args.crop, args.only)
     for task in tasks:
         axes = "YXC" if task.rgb else "YX"
         for precision in args.precisions.split(","):
