@@ -118,7 +118,7 @@ def run_flips(net: nn.Module, x: torch.Tensor, mode: str, pd_stride: int = 2,
         return y if after is None else after(xk, y)
 
     total = run(x)
+    padded, (h, w) = pad_to_multiple(x, s)
     for k in transforms[1:]:
-        padded, (h, w) = pad_to_multiple(x, s)
         total = total + dihedral(run(dihedral(padded, k)), k, inverse=True)[..., :h, :w]
     return total / len(transforms) if len(transforms) > 1 else total
