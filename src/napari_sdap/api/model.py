@@ -53,6 +53,10 @@ class TrainingRecord(BaseModel):
     """The student against its teacher, estimated from held-out pixels of the noisy training
     data when the distillation ended (`infer.risk.Comparison.summary`; None: not checked)."""
     versions: dict[str, str] = Field(default_factory=dict)
+    precision: str | None = None
+    """Arithmetic of the last training's steps, teacher then student: `bfloat16`, `float32`,
+    or both in the order they ran (`"bfloat16, then float32"` after a step fell back; None in
+    files from before the field)."""
 
     @field_validator("noise")
     @classmethod

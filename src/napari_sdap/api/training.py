@@ -195,6 +195,7 @@ def _train(sources: list[tuple[Any, Any]], t00: float, budget: float | None, *, 
                                 val_every=max(1, cfg.training.steps // 50)):
             model.record.steps = rec.step
             model.record.final_loss = rec.loss
+            _note_precision(model, rec.precision, first=rec.step == start + 1)
             if len(model.record.losses) < _LOSS_HISTORY:
                 model.record.losses.append(round(rec.loss, 6))
             yield TrainProgress(**{**asdict(rec), "steps": rec.steps + extra}, model=model)
@@ -211,7 +212,16 @@ def _train(sources: list[tuple[Any, Any]], t00: float, budget: float | None, *, 
 
         left = None if budget is None else budget - (time.perf_counter() - t00)
         for rec in distil(model, sources, dev, left, targets):
+            _note_precision(model, rec.precision)
             yield TrainProgress(**asdict(rec), model=model, stage="student")
+
+
+def _note_precision(model: SDAPModel, precision: str, first: bool = False) -> None:
+    """Add `precision` to `model.record.precision` when it differs from the last one noted
+    (`first`: the first step of a training call, which starts the record afresh)."""
+    noted = [] if first or not model.record.precision else model.record.precision.split(", then ")
+    if not noted or noted[-1] != precision:
+        model.record.precision = ", then ".join([*noted, precision])
 
 
 def _budget(seconds: Any) -> float:

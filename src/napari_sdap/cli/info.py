@@ -60,7 +60,8 @@ def _lines(info: dict[str, Any]) -> list[str]:
         f"{net['in_channels']} channel(s), {info['parameters']:,} parameters",
         f"training  {rec['steps']} steps (config {tr['steps']}), stride {tr['stride']}, patch "
         f"{tr['patch_size']}, batch {tr['batch_size']}, loss {tr['loss']}, seed {cfg['seed']}",
-        f"          final loss {rec['final_loss']}, {rec['seconds']:.1f} s",
+        f"          final loss {rec['final_loss']}, {rec['seconds']:.1f} s"
+        + (f", steps in {rec['precision']}" if rec.get("precision") else ""),
         f"inference mode {cfg['inference']['mode']} -> {info['inference_mode']}, pd stride "
         f"{cfg['inference']['pd_stride']}; channel mode {cfg['channel_mode']}",
         "student   " + (f"width {info['student']['width']}, dilations "

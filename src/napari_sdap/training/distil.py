@@ -101,7 +101,8 @@ def run_distillation(student: nn.Module, cfg: StudentConfig, sampler: PairSample
             t_last = now
             yield TrainStep(step=start_step + i + 1, steps=start_step + total,
                             loss=float(loss.detach()), lr=lr, steps_per_s=rate,
-                            eta_s=(total - i - 1) / rate)
+                            eta_s=(total - i - 1) / rate,
+                            precision="bfloat16" if bf16 else "float32")
     finally:
         student.channels_last = True  # type: ignore[assignment]
         student.eval()

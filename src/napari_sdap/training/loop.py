@@ -86,6 +86,8 @@ class TrainStep:
     """Seconds left in this run, estimated from the recent speed."""
     val_loss: float | None = None
     """Loss on the held-out validation patches, at the steps where it was measured."""
+    precision: str = "float32"
+    """Arithmetic the step ran in: `bfloat16` (autocast) or `float32` (`device.train_bf16`)."""
 
 
 def learning_rate(cfg: TrainingConfig, i: int, total: int) -> float:
@@ -174,7 +176,8 @@ def run_training(net: nn.Module, cfg: TrainingConfig, sampler: PatchSampler,
             rate = inst if i < 2 else 0.9 * rate + 0.1 * inst
             t_last = now
             yield TrainStep(step=start_step + i + 1, steps=start_step + total, loss=value, lr=lr,
-                            steps_per_s=rate, eta_s=(total - i - 1) / rate, val_loss=val)
+                            steps_per_s=rate, eta_s=(total - i - 1) / rate, val_loss=val,
+                            precision="bfloat16" if bf16 else "float32")
     finally:
         pending.cancel()
         pool.shutdown(wait=True, cancel_futures=True)
