@@ -29,6 +29,7 @@ def test_a_run_commits_with_one_provenance_record(tmp_path, noisy_pair, gray_mod
     assert rec["input"]["axes"] == "YX" and rec["input"]["shape"] == list(noisy_pair[1].shape)
     assert rec["model"]["steps"] == model.record.steps and rec["run"]["settings"] == {"tile": None}
     assert rec["config"]["inference"]["mode"] == rec["mode"] == run.job.mode
+    assert rec["model"]["precision"] == model.record.precision in ("bfloat16", "float32")
     assert _listing(tmp_path) == ["out.zarr"]
 
 

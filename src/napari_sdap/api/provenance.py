@@ -50,7 +50,7 @@ def provenance(model: Any, *, mode: str, detail: bool, input_axes: str, flips: i
         "model": {"file": model_file, "sha256": model_sha256, "steps": r.steps,
                   "student_steps": r.student_steps, "final_loss": r.final_loss, "seed": r.seed,
                   "noise": r.noise, "trained_on": list(r.trained_on),
-                  "versions": dict(r.versions)},
+                  "versions": dict(r.versions), "precision": r.precision},
         "input": {"path": None if input_path is None else str(input_path), "axes": input_axes,
                   "shape": [int(s) for s in input_shape], "dtype": str(np.dtype(input_dtype)),
                   "metadata": dict(input_metadata or {})},
