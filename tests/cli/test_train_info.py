@@ -125,3 +125,18 @@ def test_no_check_student_turns_the_held_out_check_off(stacks: list[Path],
     again = tmp_path / "check.safetensors"
     assert main(["train", str(stacks[0].parent), "--model", str(again), *TINY]) == 0
     assert load_model(again).config.student.student_check is True
+
+
+def test_precision_float32_is_kept_and_recorded(stacks: list[Path], tmp_path: Path,
+                                                capsys: pytest.CaptureFixture[str]) -> None:
+    from napari_sdap.api import load_model
+
+    out = tmp_path / "f32.safetensors"
+    assert main(["train", str(stacks[0].parent), "--model", str(out), "--precision", "float32",
+                 *TINY]) == 0
+    model = load_model(out)
+    assert model.config.training.precision == "float32"
+    assert model.record.precision == "float32"
+    capsys.readouterr()
+    assert main(["info", str(out)]) == 0
+    assert "steps in float32" in capsys.readouterr().out

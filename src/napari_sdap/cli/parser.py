@@ -156,6 +156,10 @@ def _training(p: argparse.ArgumentParser) -> None:
                         "of its training; one found worse trains a second round and is dropped "
                         "if still worse (default: on; with --no-check-student the estimate is "
                         "only recorded)")
+    g.add_argument("--precision", choices=["auto", "float32", "bfloat16"],
+                   help="arithmetic of the training steps: auto (default) is bfloat16 where the "
+                        "CPU or GPU computes it natively (AVX512-BF16, AMX, CUDA), float32 "
+                        "elsewhere; float32 gives the same model on every machine type")
     g.add_argument("--channel-mode", choices=["auto", "joint", "independent"],
                    help="channels denoised together (RGB) or independently (fluorescence)")
     g.add_argument("--dims", default="2", choices=["2", "3", "auto"],

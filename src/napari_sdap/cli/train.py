@@ -59,6 +59,8 @@ def train_settings(args: argparse.Namespace) -> dict[str, Any]:
         settings["student_check"] = args.check_student
     if getattr(args, "time_budget", None) is not None:
         settings["time_budget"] = args.time_budget
+    if getattr(args, "precision", None) is not None:  # only when given: older records stay valid
+        settings["precision"] = args.precision
     if getattr(args, "dims", "2") != "2":  # only when given: older records stay valid
         settings.update(dims=args.dims, along=args.along, z_context=args.z_context)
     return settings
@@ -91,7 +93,8 @@ def train_on(sources: list[Any], args: argparse.Namespace, rep: Reporter) -> Any
         "batch_size": args.batch_size, "channel_mode": args.channel_mode,
         "student": False if getattr(args, "no_student", False) else None,
         "student_check": getattr(args, "check_student", None),
-        "z_context": getattr(args, "z_context", None)}.items()
+        "z_context": getattr(args, "z_context", None),
+        "precision": getattr(args, "precision", None)}.items()
         if v is not None}
     dims = getattr(args, "dims", "2")
     t0 = time.perf_counter()
