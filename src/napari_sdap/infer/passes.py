@@ -118,7 +118,9 @@ def run_flips(net: nn.Module, x: torch.Tensor, mode: str, pd_stride: int = 2,
         return y if after is None else after(xk, y)
 
     total = run(x)
+    if len(transforms) == 1:
+        return total
     padded, (h, w) = pad_to_multiple(x, s)
     for k in transforms[1:]:
         total = total + dihedral(run(dihedral(padded, k)), k, inverse=True)[..., :h, :w]
-    return total / len(transforms) if len(transforms) > 1 else total
+    return total / len(transforms)
