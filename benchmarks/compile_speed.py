@@ -28,9 +28,9 @@ from pathlib import Path
 
 import torch
 
-from napari_sdap.config import config_from_preset
 from napari_sdap.model.device import resolve_device, use_bf16
 from napari_sdap.model.network import BlindSpotNet
+from napari_sdap.presets import config_from_preset
 
 sys.path.insert(0, str(Path(__file__).parent))
 from throughput import _sync

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import pytest
 
-from napari_sdap.config import PRESETS, SDAPConfig, apply_overrides, config_from_preset
+from napari_sdap.config import SDAPConfig
 from napari_sdap.errors import ConfigError
+from napari_sdap.presets import PRESETS, apply_overrides, config_from_preset
 
 
 @pytest.mark.parametrize("preset", sorted(PRESETS))
@@ -59,7 +60,7 @@ def test_json_round_trip():
 
 
 def test_preset_help_is_generated_from_the_presets():
-    from napari_sdap.config import PRESETS, describe_presets
+    from napari_sdap.presets import PRESETS, describe_presets
 
     text = describe_presets()
     for name, p in PRESETS.items():

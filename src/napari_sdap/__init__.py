@@ -30,8 +30,8 @@ _LAZY = {
     "quality_report": "napari_sdap.api",
     "train": "napari_sdap.api",
     "SDAPConfig": "napari_sdap.config",
-    "config_from_preset": "napari_sdap.config",
-    "PRESETS": "napari_sdap.config",
+    "config_from_preset": "napari_sdap.presets",
+    "PRESETS": "napari_sdap.presets",
     "open_image": "napari_sdap.io.readers",
 }
 _ERRORS = ("AxesError", "ConfigError", "DeviceError", "InputError", "ModelFileError",

@@ -6,14 +6,11 @@ can always be traced back to the exact network, training, tiling, device and see
 
 from __future__ import annotations
 
-from typing import Any, Literal
+from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
-
-from napari_sdap.errors import ConfigError
+from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 __all__ = [
-    "PRESETS",
     "InferenceConfig",
     "NetworkConfig",
     "NormalizationConfig",
@@ -21,10 +18,6 @@ __all__ = [
     "StudentConfig",
     "TilingConfig",
     "TrainingConfig",
-    "apply_overrides",
-    "config_from_preset",
-    "describe_presets",
-    "to_config_error",
     "wants_student",
 ]
 
@@ -217,94 +210,3 @@ class SDAPConfig(_Strict):
                 f"(got {self.network.out_channels} and {self.network.in_channels})"
             )
         return self
-
-
-PRESETS: dict[str, dict[str, dict[str, Any]]] = {
-    "paper": {
-        "network": {"width": 128, "blocks": 9},
-        "training": {"steps": 2000, "batch_size": 16, "patch_size": 120},
-        "student": {"student_width": 64, "student_steps": 3000, "student_batch": 16,
-                    "student_patch": 96, "target_pixels": 16_000_000, "target_flips": 8},
-    },
-    "fast": {  # C=32, M=3: more PSNR per CPU second than C=48, M=5 (3-4x cheaper per step)
-        "network": {"width": 32, "blocks": 3},  # (docs/benchmarks.md, "Time to quality")
-        "training": {"steps": 250, "batch_size": 8, "patch_size": 72, "learning_rate": 1e-3},
-        # student width 24: same PSNR as 32 on 3 FMD types (-0.03..+0.07 dB), 0.55x the cost
-        "student": {"student_width": 24, "student_steps": 500},  # (docs/benchmarks.md)
-    },
-    "tiny": {
-        "network": {"width": 16, "blocks": 2},
-        "training": {"steps": 300, "batch_size": 4, "patch_size": 48, "learning_rate": 1e-3},
-        "student": {"student_width": 8, "student_dilations": [1, 2, 1], "student_steps": 60,
-                    "student_batch": 2, "student_patch": 32, "target_pixels": 16384},
-    },
-}
-"""Network and training defaults per preset: `paper` is DBSNl as published (3.66 M parameters),
-`fast` runs on a laptop CPU, `tiny` is for demos and tests."""
-
-_PRESET_USE = {"paper": "as published, for a GPU", "fast": "for a CPU", "tiny": "demos and tests"}
-
-
-def describe_presets() -> str:
-    """One line for help texts, from `PRESETS`: each preset's network and steps, and `auto`."""
-    parts = []
-    for name, p in PRESETS.items():
-        n, t = p["network"], p["training"]
-        parts.append(f"{name} (C={n['width']}, M={n['blocks']}, {t['steps']} steps; "
-                     f"{_PRESET_USE.get(name, 'custom')})")
-    return ", ".join(parts) + "; auto = paper on a GPU, fast on a CPU"
-
-_SECTIONS = ("network", "training", "normalization", "inference", "tiling", "student")
-_TOP = ("channel_mode", "device", "seed")
-
-
-def to_config_error(err: ValidationError) -> ConfigError:
-    """Turn a pydantic validation error into one readable `ConfigError`."""
-    parts = []
-    for e in err.errors():
-        where = ".".join(str(p) for p in e["loc"]) or "config"
-        msg = e["msg"].removeprefix("Value error, ")
-        parts.append(f"{where}: {msg} (got {e.get('input')!r})" if e["loc"] else msg)
-    return ConfigError("invalid settings: " + "; ".join(parts))
-
-
-def apply_overrides(data: dict[str, Any], **overrides: Any) -> SDAPConfig:
-    """Validate nested config `data` after applying flat overrides such as ``width=64``.
-
-    An override is any field name of any section (`width`, `blocks`, `steps`, `stride`,
-    `patch_size`, `mode`, `tile`, ...) or a top-level field (`device`, `seed`, `channel_mode`);
-    None values are ignored. Unless `patch_size` is given, the patch is rounded down to a
-    multiple of the stride.
-    """
-    data = {k: dict(v) if isinstance(v, dict) else v for k, v in data.items()}
-    fields = {s: SDAPConfig.model_fields[s].annotation.model_fields for s in _SECTIONS}  # type: ignore[union-attr]
-    for key, value in overrides.items():
-        if value is None:
-            continue
-        if key in _TOP:
-            data[key] = value
-            continue
-        section = next((s for s in _SECTIONS if key in fields[s]), None)
-        if section is None:
-            known = sorted({f for s in _SECTIONS for f in fields[s]} | set(_TOP))
-            raise ConfigError(f"unknown setting {key!r}; known settings: {', '.join(known)}")
-        data.setdefault(section, {})[key] = value
-    train = data.setdefault("training", {})
-    if overrides.get("patch_size") is None and isinstance(train.get("stride"), int):
-        patch = train.get("patch_size", TrainingConfig.model_fields["patch_size"].default)
-        if isinstance(patch, int) and train["stride"] > 0:
-            train["patch_size"] = max(patch - patch % train["stride"], 4 * train["stride"])
-    try:
-        return SDAPConfig.model_validate(data)
-    except ValidationError as err:
-        raise to_config_error(err) from None
-
-
-def config_from_preset(preset: str, channels: int = 1, **overrides: Any) -> SDAPConfig:
-    """Build a config from a preset name (`paper`, `fast`, `tiny`) plus flat overrides."""
-    if preset not in PRESETS:
-        raise ConfigError(f"preset must be one of {sorted(PRESETS)} (got {preset!r})")
-    data: dict[str, Any] = {s: dict(v) for s, v in PRESETS[preset].items()}
-    data.setdefault("network", {}).update(preset=preset, in_channels=channels,
-                                          out_channels=channels)
-    return apply_overrides(data, **overrides)

@@ -9,10 +9,11 @@ import torch
 
 import napari_sdap
 from napari_sdap.api.distillation import MAX_FIDELITY
-from napari_sdap.config import config_from_preset, wants_student
+from napari_sdap.config import wants_student
 from napari_sdap.errors import ModelFileError
 from napari_sdap.model.files import read_model_file, write_model_file
 from napari_sdap.model.volume import mirror
+from napari_sdap.presets import config_from_preset
 
 TINY = {"preset": "tiny", "width": 8, "blocks": 1, "batch_size": 2, "patch_size": 16,
         "student_steps": 100, "dims": 3}

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from napari_sdap.config import PRESETS
 from napari_sdap.model.memory import LIVE_MAPS, inference_bytes_per_pixel, training_bytes
+from napari_sdap.presets import PRESETS
 
 
 @pytest.mark.parametrize(("preset", "measured_mib"), [("paper", 2995), ("fast", 71),

@@ -5,8 +5,8 @@ from __future__ import annotations
 import pytest
 import torch
 
-from napari_sdap.config import PRESETS, config_from_preset
 from napari_sdap.model.network import BlindSpotNet
+from napari_sdap.presets import PRESETS, config_from_preset
 
 
 def _net(preset: str, channels: int = 1) -> BlindSpotNet:

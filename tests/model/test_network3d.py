@@ -5,8 +5,8 @@ from __future__ import annotations
 import pytest
 import torch
 
-from napari_sdap.config import PRESETS, config_from_preset
 from napari_sdap.model.network3d import VolumeBlindSpotNet, min_planes
+from napari_sdap.presets import PRESETS, config_from_preset
 
 
 def _grad(net: VolumeBlindSpotNet, size: int = 64, channels: int = 1, out_ch: int = 0

@@ -11,7 +11,7 @@ from qtpy.QtWidgets import QCheckBox, QComboBox, QDoubleSpinBox, QFormLayout, QV
 from napari_sdap._napari.controls import StatusLabel, advanced_section, auto_spin, spin_value
 from napari_sdap._napari.devices import device_choices, format_bytes
 from napari_sdap._napari.planes import PlaneChoice
-from napari_sdap.config import PRESETS, describe_presets
+from napari_sdap.presets import PRESETS, describe_presets
 
 __all__ = ["TrainSettings"]
 

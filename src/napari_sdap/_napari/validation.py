@@ -17,7 +17,7 @@ def validation_for(job: Any, fraction: float) -> tuple[float, str]:
     from napari_sdap.api.devices import resolve_device
     from napari_sdap.api.training import validation_fits
     from napari_sdap.axes import plane_view
-    from napari_sdap.config import PRESETS
+    from napari_sdap.presets import PRESETS
 
     if not fraction or job.model is not None:
         return 0.0, ""

@@ -12,7 +12,7 @@ import torch
 from pydantic import BaseModel, ConfigDict, Field, FiniteFloat, field_validator
 
 from napari_sdap.api import denoising, writing
-from napari_sdap.config import SDAPConfig, config_from_preset
+from napari_sdap.config import SDAPConfig
 from napari_sdap.errors import InputError
 from napari_sdap.infer.passes import resolve_mode
 from napari_sdap.infer.planes import DenoiseStep
@@ -23,6 +23,7 @@ from napari_sdap.model.network import BlindSpotNet
 from napari_sdap.model.network3d import network_for
 from napari_sdap.model.normalize import Normalization
 from napari_sdap.model.student import StudentNet
+from napari_sdap.presets import config_from_preset
 
 __all__ = ["SDAPModel", "TrainingRecord", "create_model"]
 

@@ -14,10 +14,11 @@ from napari_sdap.api.inputs import check_fits, prepare_all
 from napari_sdap.api.model import SDAPModel
 from napari_sdap.api.noise_curve import finish_curve
 from napari_sdap.api.volume import choose_volume, volume_sources
-from napari_sdap.config import apply_overrides, config_from_preset, wants_student
+from napari_sdap.config import wants_student
 from napari_sdap.errors import ConfigError, InputError
 from napari_sdap.model.device import resolve_device
 from napari_sdap.model.normalize import compute_normalization
+from napari_sdap.presets import apply_overrides, config_from_preset
 from napari_sdap.training.loop import TrainStep, run_training
 from napari_sdap.training.noise import estimate_noise
 from napari_sdap.training.patches import PatchSampler

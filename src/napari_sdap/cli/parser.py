@@ -8,7 +8,7 @@ import os
 from collections.abc import Callable
 from typing import NoReturn
 
-from napari_sdap.config import PRESETS, describe_presets
+from napari_sdap.presets import PRESETS, describe_presets
 
 __all__ = ["build_parser"]
 
