@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING, Any
 
 from napari_sdap.api.inputs import Prepared, check_fits, check_output, prepare
 from napari_sdap.api.volume import volume_sources
-from napari_sdap.errors import ConfigError, DeviceError, InputError
+from napari_sdap.errors import DeviceError, InputError
 from napari_sdap.infer.planes import DenoiseStep, check_min_size
 
 if TYPE_CHECKING:
@@ -20,7 +20,7 @@ if TYPE_CHECKING:
     from napari_sdap.api.model import SDAPModel
     from napari_sdap.infer.refine import Refine
 
-__all__ = ["Job", "check_flips", "make_job", "pick_device", "pick_tile", "run_tiles"]
+__all__ = ["Job", "make_job", "pick_device", "pick_tile", "run_tiles"]
 
 
 @dataclass
@@ -54,6 +54,8 @@ def make_job(model: SDAPModel, image: Any, axes: str | None, mode: str,
 
     `detail` / `flips`: this call's detail restore and flip averaging (None: the model's config).
     """
+    from napari_sdap.infer.passes import check_flips
+
     flips = check_flips(model.config.inference.flips if flips is None else flips)
     prepared = prepare(image, axes, model.config.channel_mode, series=series)
     try:
@@ -67,16 +69,6 @@ def make_job(model: SDAPModel, image: Any, axes: str | None, mode: str,
         prepared.close()
         raise
     return Job(prepared, mode, model.refine(detail, mode), flips)
-
-
-def check_flips(flips: Any) -> int:
-    """`flips` as an int if it is one of `infer.passes.FLIPS` (1, 2, 4, 8), else `ConfigError`."""
-    from napari_sdap.infer.passes import FLIPS
-
-    if isinstance(flips, bool) or flips not in FLIPS:
-        raise ConfigError(f"flips must be one of {', '.join(map(str, FLIPS))} (got {flips!r}): "
-                          f"the number of flips and quarter turns to average; 1 turns it off")
-    return int(flips)
 
 
 def pick_device(model: SDAPModel, device: str | None) -> torch.device:

@@ -21,8 +21,8 @@ from napari_sdap.errors import ConfigError
 from napari_sdap.infer.tiling import FULL_RES, alignment
 from napari_sdap.model.sampling import pad_to_multiple, pd_down, pd_up
 
-__all__ = ["FLIPS", "FULL_RES", "MODES", "alignment", "dihedral", "halo", "resolve_mode",
-           "run_flips", "run_mode"]
+__all__ = ["FLIPS", "FULL_RES", "MODES", "alignment", "check_flips", "dihedral", "halo",
+           "resolve_mode", "run_flips", "run_mode"]
 
 MODES = ("student", "sdap", "sdap_e", "bsn")
 
@@ -85,6 +85,14 @@ def run_mode(net: nn.Module, x: torch.Tensor, mode: str, pd_stride: int = 2,
     return y
 
 
+def check_flips(flips: object) -> int:
+    """`flips` as an int if it is one of the `FLIPS` counts (1, 2, 4, 8), else `ConfigError`."""
+    if isinstance(flips, bool) or flips not in FLIPS:
+        raise ConfigError(f"flips must be one of {', '.join(map(str, FLIPS))} (got {flips!r}): "
+                          f"the number of flips and quarter turns to average; 1 turns it off")
+    return int(flips)  # type: ignore[call-overload]
+
+
 def dihedral(x: torch.Tensor, k: int, inverse: bool = False) -> torch.Tensor:
     """Transform `k` (0..7) of N x C x H x W tensors: `k % 4` quarter turns, then a left-right
     flip for k >= 4; `inverse` undoes it."""
@@ -109,9 +117,7 @@ def run_flips(net: nn.Module, x: torch.Tensor, mode: str, pd_stride: int = 2,
     the same pixels as the untransformed ones: a window aligned to the stride is then a window
     of the turned padded plane, aligned too, and tiles stay exact (`tiling`).
     """
-    if flips not in FLIPS:
-        raise ConfigError(f"flips must be one of {', '.join(map(str, FLIPS))} (got {flips!r})")
-    s, transforms = alignment(mode, pd_stride), FLIPS[flips]
+    s, transforms = alignment(mode, pd_stride), FLIPS[check_flips(flips)]
 
     def run(xk: torch.Tensor) -> torch.Tensor:
         y = run_mode(net, xk, mode, pd_stride, bf16)

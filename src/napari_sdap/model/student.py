@@ -53,9 +53,6 @@ class StudentNet(nn.Module):
                  out_channels: int | None = None) -> None:
         super().__init__()
         self.channels, self.width, self.dilations = channels, width, tuple(dilations)
-        self.channels_last = True
-        """Channels-last activations on a CPU (`network.cpu_layout`); bf16 training turns it
-        off (`training.distil`)."""
         self.out_channels = channels if out_channels is None else out_channels
         self.head = nn.Conv2d(channels, width, 3, padding=1)
         self.body = nn.ModuleList(
@@ -84,7 +81,9 @@ class StudentNet(nn.Module):
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         h = F.relu(self.head(x))
-        h = cpu_layout(h) if self.channels_last else h
+        # channels-last on a CPU, except under bf16 autocast (training): there oneDNN gave NaN
+        # weight gradients for dilated convolutions of 24 channels in that layout
+        h = h if torch.is_autocast_enabled("cpu") else cpu_layout(h)
         for conv in self.body:
             h = h + F.relu(conv(h))
         return self.tail(h).contiguous()
