@@ -20,7 +20,7 @@ from torch import nn
 
 from napari_sdap.config import StudentConfig, TrainingConfig
 from napari_sdap.model.student import centre_channels
-from napari_sdap.training.loop import Budget, TrainStep, finite_step, learning_rate
+from napari_sdap.training.loop import Budget, TrainStep, backward, learning_rate
 from napari_sdap.windows import pick, random_dihedral, random_start, weights
 
 __all__ = ["PairSampler", "fidelity", "masked_l1", "run_distillation"]
@@ -82,14 +82,8 @@ def run_distillation(student: nn.Module, cfg: StudentConfig, sampler: PairSample
             lr = learning_rate(schedule, i, total)
             for group in opt.param_groups:
                 group["lr"] = lr
-            loss = _loss(student, x, t, bf16)
-            opt.zero_grad(set_to_none=True)
-            loss.backward()
-            if bf16 and not finite_step(loss, student):  # the same step again, in float32
-                bf16 = False
-                loss = _loss(student, x, t, bf16)
-                opt.zero_grad(set_to_none=True)
-                loss.backward()
+            loss, bf16 = backward(lambda half, x=x, t=t: _loss(student, x, t, half), student,
+                                  bf16)
             opt.step()
             total = budget.after_step(i)
             now = time.perf_counter()

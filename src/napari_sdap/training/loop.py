@@ -23,7 +23,7 @@ from napari_sdap.model.device import train_bf16
 from napari_sdap.model.sampling import rsg_subsample
 from napari_sdap.training.patches import PatchSampler
 
-__all__ = ["CALIBRATION_STEPS", "Budget", "TrainStep", "cyclic_loss", "finite_step",
+__all__ = ["CALIBRATION_STEPS", "Budget", "TrainStep", "backward", "cyclic_loss",
            "learning_rate", "run_training"]
 
 log = logging.getLogger(__name__)
@@ -32,18 +32,25 @@ CALIBRATION_STEPS = 5
 """Steps timed (after the first, which pays for warm-up) before a time budget fixes the total."""
 
 
-def finite_step(loss: torch.Tensor, net: nn.Module) -> bool:
-    """Whether a bfloat16 step's loss and gradients are all finite; warns when not, and the
-    caller then redoes the step and trains on in float32. (oneDNN's bf16 kernels gave NaN weight
-    gradients for channels-last convolutions of 24 channels with dilation 3 or more: torch 2.13
-    on an AVX512-BF16 CPU.)"""
+def backward(loss_of: Callable[[bool], torch.Tensor], net: nn.Module, bf16: bool
+             ) -> tuple[torch.Tensor, bool]:
+    """Clear the gradients of `net`, compute `loss_of(bf16)` and back-propagate it; returns the
+    loss and whether bf16 stays on. A bf16 step whose loss or gradients are not finite is redone
+    in float32 and training goes on in float32, with a warning. (oneDNN's bf16 kernels gave NaN
+    weight gradients for channels-last convolutions of 24 channels with dilation 3 or more:
+    torch 2.13 on an AVX512-BF16 CPU.)"""
+    net.zero_grad(set_to_none=True)
+    loss = loss_of(bf16)
+    loss.backward()
+    if not bf16:
+        return loss, False
     grads = [p.grad.isfinite().all() for p in net.parameters() if p.grad is not None]
-    ok = bool(torch.stack([loss.detach().isfinite().all(), *grads]).all())
-    if not ok:
-        log.warning("a bfloat16 training step of the %s gave non-finite values; the step is "
-                    "redone and training goes on in float32 (precision='float32' skips the "
-                    "attempt)", type(net).__name__)
-    return ok
+    if bool(torch.stack([loss.detach().isfinite().all(), *grads]).all()):
+        return loss, True
+    log.warning("a bfloat16 training step of the %s gave non-finite values; the step is redone "
+                "and training goes on in float32 (precision='float32' skips the attempt)",
+                type(net).__name__)
+    return backward(loss_of, net, False)
 
 
 class Budget:
@@ -156,16 +163,15 @@ def run_training(net: nn.Module, cfg: TrainingConfig, sampler: PatchSampler,
             lr = learning_rate(cfg, i, total)
             for group in opt.param_groups:
                 group["lr"] = lr
-            state = gen.get_state()
-            loss = cyclic_loss(net, batch, cfg.stride, cfg.loss, gen, bf16)
-            opt.zero_grad(set_to_none=True)
-            loss.backward()
-            if bf16 and not finite_step(loss, net):  # the same step again, in float32
-                bf16 = False
-                gen.set_state(state)
-                loss = cyclic_loss(net, batch, cfg.stride, cfg.loss, gen, bf16)
-                opt.zero_grad(set_to_none=True)
-                loss.backward()
+            state = gen.get_state() if bf16 else None  # a redone step draws the same
+
+            def loss_of(half: bool, state: torch.Tensor | None = state,
+                        batch: torch.Tensor = batch) -> torch.Tensor:
+                if state is not None:
+                    gen.set_state(state)
+                return cyclic_loss(net, batch, cfg.stride, cfg.loss, gen, half)
+
+            loss, bf16 = backward(loss_of, net, bf16)
             opt.step()
             value = float(loss.detach())
             total = budget.after_step(i)
