@@ -71,6 +71,23 @@ def test_validation_on_for_big_layers_off_for_small(make_napari_viewer, small_im
     assert train.plot.validation == []
 
 
+def test_precision_choice_reaches_the_training(make_napari_viewer, small_image, tiny,
+                                              wait_idle):
+    viewer = make_napari_viewer()
+    viewer.add_image(small_image, name="a")
+    train = tiny(TrainWidget(viewer), steps=2)
+    assert train.settings.precision.currentText() == "auto"
+    assert "precision" not in train.settings.values()["overrides"]  # auto: the config's own
+    train.settings.precision.setCurrentText("float32")
+    assert train.settings.values()["overrides"]["precision"] == "float32"
+    train.start()
+    wait_idle(train)
+    assert train.outcome == "done", train.status.text()
+    model = train.session.model
+    assert model.config.training.precision == "float32"
+    assert model.record.precision == "float32"
+
+
 def test_loss_plot_draws_validation_with_labelled_axes(qtbot):
     from qtpy.QtGui import QImage
 

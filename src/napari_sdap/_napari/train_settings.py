@@ -1,5 +1,5 @@
 """The settings form of the Train widget: preset, steps, student, device in view; patch, stride,
-network size, batch, seed, validation and stack planes (2-D or 3-D) under a collapsed Advanced
+network size, batch, seed, validation, precision and stack planes (2-D or 3-D) under a collapsed Advanced
 section."""
 
 from __future__ import annotations
@@ -57,12 +57,19 @@ class TrainSettings(QWidget):
         self.device = QComboBox()
         self.device.addItems(device_choices())
         self.device.setToolTip("Compute device; auto picks the first GPU, else the CPU")
+        self.precision = QComboBox()
+        self.precision.addItems(["auto", "float32", "bfloat16"])
+        self.precision.setToolTip("Arithmetic of the training steps. auto: bfloat16 where the "
+                                  "device computes it natively (GPUs, CPUs with AVX512-BF16 or "
+                                  "AMX; about 1.4-1.7x faster on such a CPU, same quality), "
+                                  "else float32")
         self.memory = StatusLabel(lines=1)
         self.planes = PlaneChoice()
         self.advanced = advanced_section([
             ("patch size", self.patch), ("stride", self.stride), ("width", self.width_),
             ("blocks", self.blocks), ("batch", self.batch), ("seed", self.seed),
-            ("validation", self.validation), *self.planes.rows()])
+            ("validation", self.validation), ("precision", self.precision),
+            *self.planes.rows()])
         form = QFormLayout()
         form.setContentsMargins(0, 0, 0, 0)
         form.setVerticalSpacing(4)
@@ -93,6 +100,8 @@ class TrainSettings(QWidget):
                 "validation": self.validation.value(),
                 "overrides": {**{k: v for k, v in over.items() if v is not None},
                               **({} if self.student.isChecked() else {"student": False}),
+                              **({} if self.precision.currentText() == "auto" else
+                                 {"precision": self.precision.currentText()}),
                               **self.planes.values()}}
 
     def update_memory(self, *_: Any, channels: int = 1) -> None:
