@@ -208,6 +208,34 @@ def test_by_default_only_white_noise_models_get_a_student(stride, wanted):
     assert recs[-1].steps == 4 + (150 if wanted else 0)
 
 
+@pytest.mark.parametrize(("stride", "student", "steps"), [(1, "auto", 250), (2, "auto", 500),
+                                                      (1, False, 500)])
+def test_fast_gives_a_teacher_without_student_the_student_s_time(stride, student, steps):
+    from napari_sdap.api.training import _steps_alone
+    from napari_sdap.presets import config_from_preset
+
+    cfg = config_from_preset("fast", stride=stride, student=student)
+    assert _steps_alone(cfg).training.steps == steps
+    assert _steps_alone(config_from_preset("paper", stride=2)).training.steps == 2000
+
+
+def test_steps_without_student_apply_to_a_first_training_unless_steps_are_given():
+    settings = {k: v for k, v in TINY.items() if k != "student"}
+    image = _image()
+    alone = napari_sdap.train(image, "YX", stride=2, steps_without_student=5, **settings)
+    assert alone.record.steps == 5 and alone.config.training.steps == 5  # what ran
+    assert alone.student is None
+    given = napari_sdap.train(image, "YX", steps=3, stride=2, steps_without_student=5,
+                              **settings)
+    assert given.record.steps == 3
+    more = napari_sdap.train(image, "YX", model=alone)  # Continue: the recorded steps again
+    assert more.record.steps == 10
+    recs = list(napari_sdap.iter_train(image, "YX", stride=1, steps_without_student=5,
+                                       **{**settings, "student_steps": 2}))
+    assert any(r.stage == "student" for r in recs)  # a student follows: the preset's steps
+    assert recs[-1].model.record.steps == 300 and recs[-1].steps == 302
+
+
 def test_the_student_needs_four_pixels_per_side(model):
     with pytest.raises(InputError, match=r"3x40 is smaller than the 4x4 minimum of mode "
                                          r"'student'; pad or enlarge the image$"):

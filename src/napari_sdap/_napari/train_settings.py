@@ -1,6 +1,6 @@
 """The settings form of the Train widget: preset, steps, student, device in view; patch, stride,
-network size, batch, seed, validation, precision and stack planes (2-D or 3-D) under a collapsed Advanced
-section."""
+network size, batch, seed, validation, precision and stack planes (2-D or 3-D) under a
+collapsed Advanced section."""
 
 from __future__ import annotations
 
@@ -25,7 +25,9 @@ class TrainSettings(QWidget):
         self.preset.addItems(["auto", *PRESETS])
         self.preset.setToolTip(describe_presets())
         self.steps = auto_spin(0, 1_000_000, special="preset", step=100,
-                               tip="Optimiser steps of this run (Continue adds this many)")
+                               tip="Optimiser steps of this run (Continue adds this many); "
+                                   "preset: the preset's (fast: 250, 500 when no student "
+                                   "follows)")
         self.patch = auto_spin(0, 4096, step=8, tip="Square training patch edge in pixels "
                                "(auto: the preset's, at most the image size)")
         self.stride = QComboBox()

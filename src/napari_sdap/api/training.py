@@ -161,6 +161,8 @@ def _train(sources: list[tuple[Any, Any]], t00: float, budget: float | None, *, 
             model.normalization = compute_normalization(sources, model.config.normalization,
                                                         model.config.seed)
         check_fits(model, view)
+    if fresh and steps is None:  # a first training: preset steps for a teacher on its own
+        model.config = _steps_alone(model.config)
     cfg = model.config
     sources = volume_sources(sources, cfg.network)
     dev = resolve_device(device)
@@ -231,6 +233,16 @@ def _budget(seconds: Any) -> float:
             0 < float(seconds) < float("inf")):
         raise ConfigError(f"time_budget must be a positive number of seconds (got {seconds!r})")
     return float(seconds)
+
+
+def _steps_alone(cfg: Any) -> Any:
+    """`cfg` with `training.steps_without_student` as its steps when no student will be
+    distilled (and the preset sets it)."""
+    t = cfg.training
+    if t.steps_without_student is None or wants_student(cfg):
+        return cfg
+    return cfg.model_copy(update={"training": t.model_copy(
+        update={"steps": t.steps_without_student})})
 
 
 def _with_patch(cfg: Any, sources: list[tuple[Any, Any]]) -> Any:
