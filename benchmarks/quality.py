@@ -280,10 +280,10 @@ def evaluate(task: Task, args: argparse.Namespace) -> list[dict]:
     sdap_s = 0.0
     for method in args.methods:
         t0 = time.perf_counter()
-        if method == "n2v":  # same wall-clock budget as SDAP's training on this task
+        if method == "n2v":  # SDAP's training time on this task (x --n2v-factor)
             from n2v_careamics import run_n2v
 
-            budget = args.n2v_budget or sdap_s
+            budget = args.n2v_budget or args.n2v_factor * sdap_s
             if budget <= 0:
                 raise SystemExit("n2v needs --n2v-budget or the sdap method before it")
             outs, info = run_n2v(task.noisy, budget, args.n2v_python, args.threads, args.seed)
@@ -338,6 +338,8 @@ def parse(argv: list[str] | None = None) -> argparse.Namespace:
                         "true std; n2v: CAREamics, see benchmarks/n2v_careamics.py)")
     p.add_argument("--n2v-budget", type=float, default=0.0,
                    help="N2V training wall seconds (0: the SDAP training time of each task)")
+    p.add_argument("--n2v-factor", type=float, default=1.0,
+                   help="without --n2v-budget: N2V trains this many times SDAP's training time")
     p.add_argument("--n2v-python", help="interpreter with CAREamics (default $SDAP_N2V_PYTHON)")
     p.add_argument("--preset", default="auto", help="paper, fast, tiny or auto")
     p.add_argument("--steps", type=int, help="training steps (preset default if omitted)")
