@@ -41,7 +41,8 @@ CASES = {  # name: (training image shape, axes, training settings, exported mode
                         "student"),  # correlated noise whose restore gives back little
     "independent_channels": ((2, 48, 48), "CYX", {"stride": 2, "student": False}, "sdap"),
     "rgb_bsn": ((48, 48, 3), "YXC", {"stride": 2, "student": False}, "bsn"),
-}
+    "bsn_offset": ((64, 64), "YX", {"stride": 1, "student": False}, "bsn"),  # white noise: the
+}                                                                 # teacher's bias correction
 
 
 @pytest.fixture(scope="module")
@@ -53,6 +54,9 @@ def exported(tmp_path_factory):
         model = napari_sdap.train(_image(shape), axes, **{"steps": 12, **TINY, **settings})
         if mode == "student":
             assert model.student is not None, "the case needs a kept student"
+        elif name == "bsn_offset":
+            assert model.noise_curve.offset is not None, "the case needs a bias correction"
+            model.noise_curve = model.noise_curve.model_copy(update={"offset": [[0.05]]})
         elif name == "gray_sdap_e":  # a gate between off and full: the package must scale too
             model.noise_curve = model.noise_curve.model_copy(update={"strength": 0.4})
         sample = _image(shape, seed=5) * 200 + 30  # another scale than the training data
@@ -255,3 +259,27 @@ def test_export_leaves_the_model_as_it_was(exported, tmp_path):
     after = model.network.state_dict()
     assert all(np.array_equal(before[k].numpy(), after[k].numpy()) for k in before)
     assert napari_sdap.load_model(tmp_path / "m.zip").resolve_mode() == "bsn"
+
+
+def test_the_package_module_adds_the_teacher_s_bias_correction(exported):
+    import torch
+
+    from napari_sdap.api.bmz.build import denoiser
+
+    model, _, sample, axes, mode = exported["bsn_offset"]
+    module, _ = denoiser(model, mode)
+    got = module(torch.from_numpy(sample)[None, None]).detach().numpy()[0, 0]
+    want = np.asarray(model.denoise(sample, axes, mode=mode, device="cpu"))
+    assert np.abs(got - want).max() <= 1e-4 * float(np.abs(want).max())
+    model_without = model.noise_curve.model_copy(update={"offset": None})
+    plain, _ = denoiser(_with_curve(model, model_without), mode)
+    moved = got - plain(torch.from_numpy(sample)[None, None]).detach().numpy()[0, 0]
+    assert np.abs(moved).min() > 1e-3  # the 0.05 of the case, on the image's scale
+
+
+def _with_curve(model, curve):
+    import copy
+
+    other = copy.copy(model)
+    other.noise_curve = curve
+    return other

@@ -102,3 +102,27 @@ def test_a_failed_noise_measurement_keeps_the_training(monkeypatch, caplog):
     assert model.record.steps == 2 and model.noise_curve is None
     assert "could not measure the noise" in caplog.text
     assert "no noise curve" in model.describe_detail()
+
+
+def test_at_low_photon_counts_the_teacher_output_is_moved_to_the_mean():
+    """Trained with L1, the network predicts the median, which under a photon is 0: the
+    measured offset (mean of input minus output) puts the output back on the mean."""
+    yy, xx = np.mgrid[0:96, 0:96]
+    clean = (0.6 + 0.5 * np.sin(xx / 6.0) * np.cos(yy / 8.0)).astype(np.float32)
+    noisy = np.random.default_rng(3).poisson(clean).astype(np.float32)
+    model = train(noisy, "YX", preset="tiny", width=8, blocks=1, steps=60, stride=1,
+                  patch_size=32, batch_size=2, student=False)
+    assert model.noise_curve is not None and model.noise_curve.offset is not None
+    corrected = model.denoise(noisy, detail=False)
+    model.noise_curve = model.noise_curve.model_copy(update={"offset": None})
+    median = model.denoise(noisy, detail=False)
+    assert median.mean() < clean.mean() - 0.1  # the median's bias
+    assert abs(corrected.mean() - clean.mean()) < 0.03
+    assert np.mean((corrected - clean) ** 2) < np.mean((median - clean) ** 2)
+
+
+def test_no_offset_for_correlated_noise_models():
+    _, noisy = _texture()
+    model = train(noisy, "YX", preset="tiny", width=8, blocks=1, steps=4, stride=2,
+                  patch_size=32, batch_size=2)
+    assert model.noise_curve is not None and model.noise_curve.offset is None

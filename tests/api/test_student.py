@@ -334,7 +334,7 @@ def test_a_failing_check_keeps_the_student_unchecked(monkeypatch, caplog):
         raise RuntimeError("out of memory")
 
     monkeypatch.setattr(distillation, "compare", fail)
-    m = napari_sdap.train(_image(seed=4, shape=(96, 96)), "YX", steps=20, stride=1,
+    m = napari_sdap.train(_image(seed=4, shape=(96, 96)), "YX", steps=30, stride=1,
                           **{**TINY, "student_check": True})
     assert m.student is not None and m.record.student_check is None
     assert "kept unchecked" in caplog.text

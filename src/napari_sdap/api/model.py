@@ -119,11 +119,13 @@ class SDAPModel:
         when the noise was never measured (untrained, or a file from an earlier napari-sdap).
 
         `detail`: True / False for this call, None for `config.inference.restore_detail`. The
-        student (`mode="student"`) learned the restored output: it gets the repair only."""
+        student (`mode="student"`) learned the restored (and bias-corrected) output: it gets
+        the repair only."""
         if self.noise_curve is None:
             return None
         on = self.config.inference.restore_detail if detail is None else detail
-        return Refine(self.noise_curve, detail=bool(on) and mode != "student")
+        return Refine(self.noise_curve, detail=bool(on) and mode != "student",
+                      calibrate=mode != "student")
 
     def net(self, mode: str) -> torch.nn.Module:
         """The network that runs `mode` (a resolved mode): the student or the teacher."""

@@ -35,7 +35,8 @@ def measure_noise_curve(model: SDAPModel, sources: list[tuple[Any, Any]], dev: A
         lambda k, t: read_window(sources[k][0], sources[k][1], norm, t),
         [v for _, v in sources], exact_halo(model.network.radius, mode, pd),
         alignment(mode, pd), seed=model.config.seed,
-        threshold=1.0 if stride == 1 else CORRELATED_THRESHOLD, lag=max(LAG, stride))
+        threshold=1.0 if stride == 1 else CORRELATED_THRESHOLD, lag=max(LAG, stride),
+        offset=stride == 1)
 
 
 def finish_curve(model: SDAPModel, sources: list[tuple[Any, Any]], dev: Any, start: int

@@ -69,6 +69,10 @@ class NoiseCurve(BaseModel):
     strength: float = Field(1.0, ge=0.0, le=1.0)
     """Scale of the gain, chosen with `threshold` on held-out pixels (`infer.curve`); 0 turns
     the restore off for the model. Curves saved without it restore at full strength."""
+    offset: list[list[FiniteFloat]] | None = None
+    """[group][channel] -> the output's measured mean bias ``mean(x - mu)``, added to the
+    teacher's output (`infer.offset`); None (curves saved without it, models trained at
+    stride > 1): no correction."""
 
     @model_validator(mode="after")
     def _check(self) -> NoiseCurve:
@@ -94,7 +98,15 @@ class NoiseCurve(BaseModel):
                 if min(var) < 0:
                     raise ValueError(f"variance{where} holds a negative noise variance "
                                      f"({min(var):g})")
+        self._check_offset(channels)
         return self
+
+    def _check_offset(self, channels: int) -> None:
+        """The offset, when there is one, has the curve's groups and channels."""
+        if self.offset is not None and (len(self.offset) != len(self.levels) or any(
+                len(per_ch) != channels for per_ch in self.offset)):
+            raise ValueError(f"offset needs {len(self.levels)} channel group(s) of {channels} "
+                             f"channel(s) (got {[len(p) for p in self.offset]})")
 
     def summary(self, scales: Sequence[float] | None = None) -> str:
         """Noise std range per group on the image's scale (`scales`: per-group intensity scale)."""
@@ -117,6 +129,15 @@ class NoiseCurve(BaseModel):
         var = [[pad(ch) for ch in self.variance[g]] for g in groups]
         return (torch.tensor(lv, dtype=torch.float32, device=device),
                 torch.tensor(var, dtype=torch.float32, device=device))
+
+    def offset_tensor(self, groups: Sequence[int], device: torch.device
+                      ) -> torch.Tensor | None:
+        """The bias correction as an N x C x 1 x 1 tensor for windows of `groups`, None
+        without one."""
+        if self.offset is None:
+            return None
+        rows = [self.offset[g] for g in groups]
+        return torch.tensor(rows, dtype=torch.float32, device=device)[..., None, None]
 
 
 def ring_mean(a: torch.Tensor, kernel: int = KERNEL) -> torch.Tensor:
@@ -221,6 +242,9 @@ class Refine:
 
     curve: NoiseCurve
     detail: bool = True
+    calibrate: bool = True
+    """Add the curve's measured bias correction to the output (`infer.offset`): the teacher's
+    modes; not the student, which learned the corrected output."""
     at_least: NoiseCurve | None = None
     """A second curve: the restore gives back, per pixel, the larger share of the two (the
     student's targets: the plain curve's and the teacher's own gated restore)."""
@@ -235,7 +259,11 @@ class Refine:
         return repair_outliers(x, self.curve, groups)
 
     def after(self, x: torch.Tensor, mu: torch.Tensor, groups: Sequence[int]) -> torch.Tensor:
-        """The output: the network's `mu`, with detail restored from the repaired `x`."""
+        """The output: the network's `mu`, corrected for its bias (`calibrate`), with detail
+        restored from the repaired `x`."""
+        offset = self.curve.offset_tensor(groups, mu.device) if self.calibrate else None
+        if offset is not None:
+            mu = mu + offset
         curves = [c for c in (self.curve, self.at_least) if c is not None and c.strength > 0.0]
         if not self.detail or not curves:
             return mu

@@ -16,6 +16,7 @@ import numpy as np
 from napari_sdap.axes import PlaneView
 from napari_sdap.infer.curve import estimate_curve
 from napari_sdap.infer.lags import LAG
+from napari_sdap.infer.offset import estimate_offset, shift
 from napari_sdap.infer.refine import NoiseCurve
 from napari_sdap.infer.tiling import DETAIL_HALO, Tile, axis_windows
 from napari_sdap.windows import random_start
@@ -57,8 +58,8 @@ def _crop(a: np.ndarray, tile: Tile) -> np.ndarray:
 
 def measure_curve(run: Callable[[np.ndarray], np.ndarray],
                   read: Callable[[int, Tile], np.ndarray], views: Sequence[PlaneView],
-                  halo: int, s: int, seed: int = 0, threshold: float = 1.0, lag: int = LAG
-                  ) -> tuple[NoiseCurve, NoiseCurve]:
+                  halo: int, s: int, seed: int = 0, threshold: float = 1.0, lag: int = LAG,
+                  offset: bool = False) -> tuple[NoiseCurve, NoiseCurve]:
     """Noise curves (on the network's normalised scale) from sample windows of images `views`:
     the model's, and the plain one its student's targets restore with (`estimate_curve`), both
     from the same network pass.
@@ -66,14 +67,22 @@ def measure_curve(run: Callable[[np.ndarray], np.ndarray],
     `run` maps one normalised C x h x w window to the network output (no detail restore);
     `read(k, tile)` reads a tile's normalised window of image k; `halo` is the network's exact
     halo and `s` the window alignment; `threshold` goes into the curve; `lag`: the lag at which
-    the noise counts as decorrelated (`infer.lags.lag_product`).
+    the noise counts as decorrelated (`infer.lags.lag_product`); `offset`: measure the
+    output's bias against the mean first (`infer.offset`), store it in both curves and measure
+    them on the corrected output.
     """
     groups = views[0].n_channel_groups
     pairs: list[list[tuple[np.ndarray, np.ndarray]]] = [[] for _ in range(groups)]
     for k, tile, g in sample_tiles(views, halo, s, seed):
         x = read(k, tile)
         pairs[g].append((_crop(x, tile), _crop(run(x), tile)))
-    return estimate_curve(pairs, threshold, lag), estimate_curve(pairs, threshold, plain=True)
+    if not offset:
+        return estimate_curve(pairs, threshold, lag), estimate_curve(pairs, threshold, plain=True)
+    offsets = estimate_offset(pairs)
+    pairs = [[(x, shift(mu, offsets[g])) for x, mu in per] for g, per in enumerate(pairs)]
+    extra = {"offset": offsets}
+    return (estimate_curve(pairs, threshold, lag).model_copy(update=extra),
+            estimate_curve(pairs, threshold, plain=True).model_copy(update=extra))
 
 
 def sample_tiles(views: Sequence[PlaneView], halo: int, s: int, seed: int = 0,

@@ -11,7 +11,8 @@ intensity scale and returns the denoised image on the same scale:
 3. the network: the distilled student, or the blind-spot network as `bsn` (one pass),
    `sdap` (pixel-shuffle down, one pass, shuffle back) or `sdap_e` (`sdap`, then one
    full-resolution pass);
-4. the detail restore (a local Wiener filter on the residual, teacher modes only);
+4. the teacher's bias correction (`infer.offset`) and the detail restore (a local Wiener
+   filter on the residual), teacher modes only;
 5. the inverse normalisation.
 """
 
@@ -175,7 +176,8 @@ class SDAPDenoiser(nn.Module):
 
     `channels`: channels the network sees jointly; `groups`: independent channels, each with
     its own normalisation (one of the two is 1). `low`/`scale`: the normalisation per group;
-    `levels`/`variance`: the noise curve [group][channel][knot] (None: no repair, no restore).
+    `levels`/`variance`: the noise curve [group][channel][knot] (None: no repair, no restore);
+    `offset`: the teacher's bias correction [group][channel] (None: none).
     """
 
     def __init__(self, mode: str, channels: int, groups: int, low: list[float],
@@ -184,7 +186,8 @@ class SDAPDenoiser(nn.Module):
                  pd_stride: int = 1,
                  levels: Optional[list[list[list[float]]]] = None,  # noqa: UP045
                  variance: Optional[list[list[list[float]]]] = None,  # noqa: UP045
-                 threshold: float = 1.0, detail: bool = False, strength: float = 1.0) -> None:
+                 threshold: float = 1.0, detail: bool = False, strength: float = 1.0,
+                 offset: Optional[list[list[float]]] = None) -> None:  # noqa: UP045
         super().__init__()
         self.mode, self.pd_stride = mode, int(pd_stride)
         self.channels, self.groups = int(channels), int(groups)
@@ -201,6 +204,10 @@ class SDAPDenoiser(nn.Module):
             levels = variance = [[[0.0, 1.0]] * channels] * groups
         self.register_buffer("levels", torch.tensor(levels, dtype=torch.float32))
         self.register_buffer("variance", torch.tensor(variance, dtype=torch.float32))
+        self.calibrate = offset is not None
+        if offset is None:
+            offset = [[0.0] * channels] * groups
+        self.register_buffer("offset", torch.tensor(offset, dtype=torch.float32))
 
     def network(self, x: torch.Tensor) -> torch.Tensor:
         if self.mode == "student" or self.mode == "bsn":
@@ -222,6 +229,8 @@ class SDAPDenoiser(nn.Module):
         if self.has_curve:
             xn = repair(xn, levels, variance)
         y = self.network(xn)
+        if self.calibrate:  # the teacher's measured bias against the mean
+            y = y + self.offset[g].view(-1, self.channels, 1, 1)
         if self.detail:
             y = restore(xn, y, levels, variance, self.threshold, self.strength)
         top = 3.4028234663852886e38

@@ -88,6 +88,8 @@ def denoiser(model: SDAPModel, mode: str) -> tuple[SDAPDenoiser, dict[str, Any]]
         kwargs.update(levels=levels.tolist(), variance=variance.tolist(),
                       threshold=float(refine.curve.threshold), detail=bool(refine.detail),
                       strength=float(refine.curve.strength))
+        if refine.curve.offset is not None and refine.calibrate:
+            kwargs.update(offset=refine.curve.offset)
     module = SDAPDenoiser(**kwargs)
     module.net.load_state_dict(net.state_dict(), strict=True)
     return module.eval(), kwargs

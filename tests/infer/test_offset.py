@@ -1,0 +1,41 @@
+"""The blind-spot network's bias against the mean (`infer.offset`) and where it is applied."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+import torch
+
+from napari_sdap.infer.offset import estimate_offset, shift
+from napari_sdap.infer.refine import NoiseCurve, Refine
+
+
+def test_the_offset_is_the_mean_of_x_minus_mu_per_group_and_channel():
+    rng = np.random.default_rng(0)
+    x = [rng.normal(0, 1, (2, 8, 8)).astype(np.float32) for _ in range(3)]
+    mu = [a - np.array([0.5, -0.25], np.float32)[:, None, None] for a in x]
+    offsets = estimate_offset([list(zip(x, mu, strict=True)), [(x[0][:1], x[0][:1] + 2.0)]])
+    np.testing.assert_allclose(offsets[0], [0.5, -0.25], atol=1e-6)
+    np.testing.assert_allclose(offsets[1], [-2.0], atol=1e-6)
+    np.testing.assert_allclose(shift(mu[0], offsets[0]), x[0], atol=1e-6)
+
+
+def _curve(offset=None, channels=1):
+    flat = [[[0.0, 1.0]] * channels]
+    return NoiseCurve(levels=flat, variance=[[[0.01, 0.01]] * channels], offset=offset)
+
+
+def test_the_teacher_output_gets_the_offset_the_student_does_not():
+    x = torch.full((1, 1, 16, 16), 0.5)
+    mu = torch.full((1, 1, 16, 16), 0.3)
+    curve = _curve([[0.1]])
+    out = Refine(curve, detail=False).after(x, mu, [0])
+    torch.testing.assert_close(out, torch.full_like(mu, 0.4))
+    assert torch.equal(Refine(curve, detail=False, calibrate=False).after(x, mu, [0]), mu)
+    assert torch.equal(Refine(_curve(), detail=False).after(x, mu, [0]), mu)  # saved without
+
+
+@pytest.mark.parametrize("offset", [[[0.1, 0.2]], [[0.1], [0.2]]])
+def test_an_offset_of_another_layout_is_refused(offset):
+    with pytest.raises(ValueError, match="offset needs 1 channel group"):
+        _curve(offset)
