@@ -7,10 +7,10 @@ import re
 from typing import Any
 
 from qtpy.QtCore import QEvent
-from qtpy.QtWidgets import QComboBox, QLabel, QSizePolicy, QSpinBox, QWidget
+from qtpy.QtWidgets import QComboBox, QHBoxLayout, QLabel, QSizePolicy, QSpinBox, QWidget
 
 __all__ = ["LayerPicker", "StatusLabel", "StopOnClose", "WrapLabel", "advanced_section", "ask",
-           "auto_spin", "report_error"]
+           "auto_spin", "button_row", "report_error"]
 
 
 def ask(parent: QWidget, question: str) -> bool:
@@ -210,3 +210,11 @@ def report_error(err: BaseException, status: StatusLabel | None = None) -> str:
         status.error(msg)
     show_error(msg)
     return msg
+
+
+def button_row(*widgets: QWidget) -> QHBoxLayout:
+    """The widgets side by side, in one row."""
+    row = QHBoxLayout()
+    for w in widgets:
+        row.addWidget(w)
+    return row

@@ -9,7 +9,6 @@ from qtpy.QtWidgets import (
     QCheckBox,
     QComboBox,
     QFormLayout,
-    QHBoxLayout,
     QLineEdit,
     QProgressBar,
     QPushButton,
@@ -22,6 +21,7 @@ from napari_sdap._napari.controls import (
     WrapLabel,
     advanced_section,
     auto_spin,
+    button_row,
 )
 from napari_sdap._napari.devices import device_choices
 from napari_sdap._napari.export_button import ExportButton
@@ -83,17 +83,11 @@ class DenoiseForm:
         box.setSpacing(4)
         box.addLayout(form)
         box.addWidget(self.model_label)
-        row = QHBoxLayout()
-        for b in (self.load_btn, self.export_btn):
-            row.addWidget(b)
-        box.addLayout(row)
+        box.addLayout(button_row(self.load_btn, self.export_btn))
         box.addWidget(advanced_section([("", self.detail), ("average over flips", self.flips),
                                         ("", self.residual), ("tile", self.tile)]))
         box.addWidget(self.output)
-        row = QHBoxLayout()
-        for b in (self.run_btn, self.stop_btn, self.save_btn):
-            row.addWidget(b)
-        box.addLayout(row)
+        box.addLayout(button_row(self.run_btn, self.stop_btn, self.save_btn))
         box.addWidget(self.progress)
         box.addWidget(self.status)
         box.addStretch()

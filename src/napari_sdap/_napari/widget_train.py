@@ -24,6 +24,7 @@ from napari_sdap._napari.controls import (
     WrapLabel,
     advanced_section,
     ask,
+    button_row,
     report_error,
 )
 from napari_sdap._napari.export_button import ExportButton
@@ -105,10 +106,7 @@ class TrainWidget(ModelLoading, StopOnClose, QWidget):
         box.addWidget(advanced_section([("", self.more)], "More layers"))
         box.addWidget(self.settings)
         box.addWidget(self.preview)
-        row = QHBoxLayout()
-        for b in (self.train_btn, self.stop_btn, self.continue_btn):
-            row.addWidget(b)
-        box.addLayout(row)
+        box.addLayout(button_row(self.train_btn, self.stop_btn, self.continue_btn))
         box.addWidget(self.progress)
         box.addWidget(self.status)
         box.addWidget(self.plot)
