@@ -109,7 +109,8 @@ def test_at_low_photon_counts_the_teacher_output_is_moved_to_the_mean():
     measured offset (mean of input minus output) puts the output back on the mean."""
     yy, xx = np.mgrid[0:96, 0:96]
     clean = (0.6 + 0.5 * np.sin(xx / 6.0) * np.cos(yy / 8.0)).astype(np.float32)
-    noisy = np.random.default_rng(3).poisson(clean).astype(np.float32)
+    rng = np.random.default_rng(3)  # photon counts plus a little read noise (not clipped)
+    noisy = (rng.poisson(clean) + rng.normal(0, 0.1, clean.shape)).astype(np.float32)
     model = train(noisy, "YX", preset="tiny", width=8, blocks=1, steps=60, stride=1,
                   patch_size=32, batch_size=2, student=False)
     assert model.noise_curve is not None and model.noise_curve.offset is not None
@@ -119,6 +120,18 @@ def test_at_low_photon_counts_the_teacher_output_is_moved_to_the_mean():
     assert median.mean() < clean.mean() - 0.1  # the median's bias
     assert abs(corrected.mean() - clean.mean()) < 0.03
     assert np.mean((corrected - clean) ** 2) < np.mean((median - clean) ** 2)
+
+
+def test_no_offset_for_clipped_data():
+    """8-bit low-light frames with the background cut at 0: the input's mean is not the
+    signal's, so the median is kept."""
+    yy, xx = np.mgrid[0:96, 0:96]
+    clean = (0.6 + 0.5 * np.sin(xx / 6.0) * np.cos(yy / 8.0)).astype(np.float32)
+    rng = np.random.default_rng(3)
+    noisy = np.clip(np.round(3 * (rng.poisson(clean) + rng.normal(0, 0.5, clean.shape))), 0, 255)
+    model = train(noisy.astype(np.float32), "YX", preset="tiny", width=8, blocks=1, steps=4,
+                  stride=1, patch_size=32, batch_size=2, student=False)
+    assert model.noise_curve is not None and model.noise_curve.offset == [[0.0]]
 
 
 def test_no_offset_for_correlated_noise_models():

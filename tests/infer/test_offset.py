@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 import torch
 
-from napari_sdap.infer.offset import estimate_offset, shift
+from napari_sdap.infer.offset import CLIPPED, estimate_offset, shift
 from napari_sdap.infer.refine import NoiseCurve, Refine
 
 
@@ -18,6 +18,17 @@ def test_the_offset_is_the_mean_of_x_minus_mu_per_group_and_channel():
     np.testing.assert_allclose(offsets[0], [0.5, -0.25], atol=1e-6)
     np.testing.assert_allclose(offsets[1], [-2.0], atol=1e-6)
     np.testing.assert_allclose(shift(mu[0], offsets[0]), x[0], atol=1e-6)
+
+
+def test_clipped_channels_get_no_offset():
+    """8-bit low-light frames with the background cut at 0: the input's mean is not the
+    signal's, so the channel gets 0; the unclipped channel keeps its offset."""
+    rng = np.random.default_rng(1)
+    x = rng.normal(0, 1, (2, 64, 64)).astype(np.float32)
+    x[0] = np.maximum(x[0], 0.0)  # half of the pixels at the floor
+    x[1, :1, : int(CLIPPED * 64 * 64) - 1] = x[1].min()  # just under the share: kept
+    mu = x - 0.3
+    assert estimate_offset([[(x, mu)]])[0] == pytest.approx([0.0, 0.3], abs=1e-6)
 
 
 def _curve(offset=None, channels=1):
