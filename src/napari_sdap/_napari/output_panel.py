@@ -17,7 +17,7 @@ from qtpy.QtWidgets import (
 )
 
 from napari_sdap._napari import store as stores
-from napari_sdap._napari.controls import WrapLabel
+from napari_sdap._napari.controls import WrapLabel, button_row
 from napari_sdap._napari.devices import format_bytes
 
 __all__ = ["OutputPanel"]
@@ -50,9 +50,7 @@ class OutputPanel(QWidget):
         self.save_btn = QPushButton("Save as...")
         self.save_btn.setToolTip("Write the last finished result as TIFF or OME-Zarr")
         self.save_btn.setEnabled(False)
-        row = QHBoxLayout()
-        row.addWidget(self.folder)
-        row.addWidget(self.browse)
+        row = button_row(self.folder, self.browse)
         cache_row = QHBoxLayout()
         cache_row.addWidget(self.cache, 1)
         cache_row.addWidget(self.clear_btn)

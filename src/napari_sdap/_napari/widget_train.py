@@ -9,7 +9,6 @@ from typing import Any
 from qtpy.QtWidgets import (
     QCheckBox,
     QFormLayout,
-    QHBoxLayout,
     QLineEdit,
     QProgressBar,
     QPushButton,
@@ -113,10 +112,7 @@ class TrainWidget(ModelLoading, StopOnClose, QWidget):
         box.addWidget(self.model_label)
         box.addWidget(self.noise)
         box.addWidget(self.planes)
-        row = QHBoxLayout()
-        for b in (self.save_btn, self.load_btn, self.export_btn):
-            row.addWidget(b)
-        box.addLayout(row)
+        box.addLayout(button_row(self.save_btn, self.load_btn, self.export_btn))
         box.addStretch()
 
     def _connect(self) -> None:
