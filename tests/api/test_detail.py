@@ -114,6 +114,9 @@ def test_at_low_photon_counts_the_teacher_output_is_moved_to_the_mean():
     model = train(noisy, "YX", preset="tiny", width=8, blocks=1, steps=60, stride=1,
                   patch_size=32, batch_size=2, student=False)
     assert model.noise_curve is not None and model.noise_curve.offset is not None
+    shown = model.describe_detail().split("bias correction")[1]  # in photons, as the input
+    scale = model.normalization.scale(0)[1]
+    assert f"{model.noise_curve.offset[0][0] * scale:+.3g}" in shown
     corrected = model.denoise(noisy, detail=False)
     model.noise_curve = model.noise_curve.model_copy(update={"offset": None})
     median = model.denoise(noisy, detail=False)
@@ -139,3 +142,4 @@ def test_no_offset_for_correlated_noise_models():
     model = train(noisy, "YX", preset="tiny", width=8, blocks=1, steps=4, stride=2,
                   patch_size=32, batch_size=2)
     assert model.noise_curve is not None and model.noise_curve.offset is None
+    assert "bias correction" not in model.describe_detail()

@@ -112,7 +112,12 @@ class SDAPModel:
         gate = (f"threshold {c.threshold:g}, strength {c.strength:.2f}" if c.strength > 0 else
                 f"threshold {c.threshold:g}, strength 0: no gain measured on held-out pixels, "
                 "the network output is used as is")
-        return f"detail restore {state}: {c.summary(scales)}, {gate}"
+        bias = ""
+        if c.offset is not None:  # on the network's scale: in the image's units per channel
+            shifts = [v * scales[g] for g, per_ch in enumerate(c.offset) for v in per_ch]
+            bias = ("; bias correction of the blind-spot output (image units, per channel): "
+                    + ", ".join(f"{v:+.3g}" for v in shifts))
+        return f"detail restore {state}: {c.summary(scales)}, {gate}{bias}"
 
     def refine(self, detail: bool | None = None, mode: str | None = None) -> Refine | None:
         """The steps around the network: outlier repair, and the detail restore when on; None
