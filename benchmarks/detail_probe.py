@@ -24,6 +24,7 @@ def main() -> int:
     p = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     p.add_argument("--data", type=Path, default=DEFAULT_DATA)
     p.add_argument("--sets", default="clip8,strong")
+    p.add_argument("--noises", default="white", help="synthetic noises for set12/bsd68")
     p.add_argument("--only")
     p.add_argument("--limit", type=int)
     p.add_argument("--crop", type=int, default=256)
@@ -43,7 +44,8 @@ def main() -> int:
 
     torch.set_num_threads(args.threads)
     args.out.mkdir(parents=True, exist_ok=True)
-    tasks = load_tasks(args.data, args.sets.split(","), [], args.limit, args.crop, args.only)
+    tasks = load_tasks(args.data, args.sets.split(","), args.noises.split(","), args.limit,
+                       args.crop, args.only)
     for task in tasks:
         if args.frames:
             task.noisy, task.clean = task.noisy[: args.frames], task.clean[: args.frames]

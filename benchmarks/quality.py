@@ -12,7 +12,13 @@ then denoises; PSNR/SSIM are computed against the reference on the 0-255 scale o
   (unit white noise box-filtered 3 x 3, scaled to std 25: correlation 2/3 at lag 1, 1/3 at lag 2);
 - ``clip8`` / ``strong``: low-photon proxies built from clean references (`proxies.py`): 8-bit
   frames at a peak of 6-16 photons with most dark pixels clipped at 0, and unclipped
-  Poisson-Gaussian noise at a peak of 5-10 photons.
+  Poisson-Gaussian noise at a peak of 5-10 photons;
+- ``camera``: phone-camera sRGB noise (Bayer mosaic, Poisson-Gaussian, demosaicing, colour
+  matrix, gamma, 8-bit) on PolyU references (`proxies.py`).
+
+Methods: ``noisy``, ``bm3d`` (blind sigma), ``bm3d-true`` (synthetic noise's sigma), ``gauss-gt``
+(a Gaussian blur whose sigma was chosen with the reference: an anchor no real user can reach),
+``sdap`` and ``n2v``.
 
 Run small on a CPU (``--crop 256 --limit 2 --steps 150``) or in full on a GPU. Results go to
 ``--out`` as JSON, CSV and a markdown summary. Example::
@@ -126,7 +132,7 @@ def load_tasks(data: Path, sets: list[str], noises: list[str], limit: int | None
                     found.append(Task(s, f"{p.stem}/{noise}", [noisy], [clean],
                                       meta={"noise": noise}))
         elif s in PROXIES:
-            found = [Task(s, name, [noisy], [clean], meta=meta)
+            found = [Task(s, name, [noisy], [clean], rgb=meta.get("rgb", False), meta=meta)
                      for name, noisy, clean, meta in PROXIES[s](data, crop)]
         else:
             raise SystemExit(f"unknown set {s!r}; choose from fmd, polyu, set12, bsd68, "
@@ -203,6 +209,24 @@ def run_bm3d(task: Task, true: bool = False) -> tuple[list[np.ndarray], dict]:
             y = bm3d.bm3d(x / 255.0, sigma / 255.0) * 255.0
         outs.append(np.asarray(y, np.float32))
     return outs, {"sigma_true" if true else "sigma_est": sigmas}
+
+
+def run_gauss_gt(task: Task) -> tuple[list[np.ndarray], dict]:
+    """A Gaussian blur per image with the sigma (0.3-4.0 px, steps of 0.1) that scores best
+    against the reference: an upper bound for a blur, not a method a user can run."""
+    from scipy.ndimage import gaussian_filter
+
+    outs, sigmas = [], []
+    for x, ref in zip(task.noisy, task.clean, strict=True):
+        best = (-np.inf, 0.0, x)
+        for sigma in np.arange(0.3, 4.01, 0.1):
+            y = gaussian_filter(x, (sigma, sigma, 0) if task.rgb else sigma, mode="reflect")
+            psnr = score(y, ref, task.rgb)[0]
+            if psnr > best[0]:
+                best = (psnr, float(sigma), y)
+        outs.append(best[2].astype(np.float32))
+        sigmas.append(round(best[1], 1))
+    return outs, {"sigma_gt": sigmas}
 
 
 def run_sdap(task: Task, args: argparse.Namespace) -> tuple[dict[str, list[np.ndarray]], dict]:
@@ -294,6 +318,9 @@ def evaluate(task: Task, args: argparse.Namespace) -> list[dict]:
         elif method in ("bm3d", "bm3d-true"):
             outs, info = run_bm3d(task, true=method == "bm3d-true")
             add(method, outs, {**info, "total_s": round(time.perf_counter() - t0, 1)})
+        elif method == "gauss-gt":
+            outs, info = run_gauss_gt(task)
+            add(method, outs, info)
         elif method == "sdap":
             outs_by_mode, info = run_sdap(task, args)
             sdap_s = info["train_s"]
@@ -301,7 +328,7 @@ def evaluate(task: Task, args: argparse.Namespace) -> list[dict]:
                 add(f"sdap[{mode}]", outs, info)
         else:
             raise SystemExit(f"unknown method {method!r}; choose from noisy, bm3d, bm3d-true, "
-                             f"sdap, n2v")
+                             f"gauss-gt, sdap, n2v")
     return rows
 
 
