@@ -138,7 +138,9 @@ def load_tasks(data: Path, sets: list[str], noises: list[str], limit: int | None
             raise SystemExit(f"unknown set {s!r}; choose from fmd, polyu, set12, bsd68, "
                              f"{', '.join(PROXIES)}")
         if only:
-            found = [t for t in found if any(o in t.name for o in only.split(","))]
+            # a name ending in "$" matches exactly, any other as a part of the task's name
+            found = [t for t in found if any(t.name == o[:-1] if o.endswith("$") else o in t.name
+                                             for o in only.split(","))]
         if limit and s in ("fmd", "polyu", *PROXIES):
             found = found[:limit]
         tasks.extend(found)
@@ -218,12 +220,12 @@ def run_gauss_gt(task: Task) -> tuple[list[np.ndarray], dict]:
 
     outs, sigmas = [], []
     for x, ref in zip(task.noisy, task.clean, strict=True):
-        best = (-np.inf, 0.0, x)
+        best = (np.inf, 0.0, x)
         for sigma in np.arange(0.3, 4.01, 0.1):
             y = gaussian_filter(x, (sigma, sigma, 0) if task.rgb else sigma, mode="reflect")
-            psnr = score(y, ref, task.rgb)[0]
-            if psnr > best[0]:
-                best = (psnr, float(sigma), y)
+            mse = float(np.mean((np.clip(y, 0, 255) - ref) ** 2))  # as `score`'s PSNR
+            if mse < best[0]:
+                best = (mse, float(sigma), y)
         outs.append(best[2].astype(np.float32))
         sigmas.append(round(best[1], 1))
     return outs, {"sigma_gt": sigmas}
@@ -357,7 +359,8 @@ def parse(argv: list[str] | None = None) -> argparse.Namespace:
     p.add_argument("--data", type=Path, default=DEFAULT_DATA, help="shared data folder")
     p.add_argument("--sets", default="fmd,polyu,set12,bsd68")
     p.add_argument("--noises", default=",".join(NOISES), help="synthetic noises for set12/bsd68")
-    p.add_argument("--only", help="keep tasks whose name contains one of these (comma-separated)")
+    p.add_argument("--only", help="keep tasks whose name contains one of these "
+                   "(comma-separated; NAME$: exactly NAME)")
     p.add_argument("--limit", type=int, help="first N tasks per set (images per noise)")
     p.add_argument("--crop", type=int, help="centre crop edge in pixels (speed on CPU)")
     p.add_argument("--methods", default="noisy,bm3d,sdap",
