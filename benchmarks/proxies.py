@@ -1,4 +1,4 @@
-"""Proxies with a clean reference for two kinds of data the real benchmark sets do not cover.
+"""Proxies with a clean reference for kinds of data the real benchmark sets do not cover.
 
 - ``clip8``: 8-bit low-photon frames. A clean image is rescaled to a photon count (its first
   quartile to 0 photons, its 99.9th percentile to the peak of 6-16 photons), Poisson photon
@@ -16,7 +16,8 @@
   neighbours (0.14 two pixels apart), stronger in the dark, clipped at black. The reference is
   the same pipeline without the noise (not rounded).
 
-Clean images: FMD ground-truth frames (averages of 50 raw frames) and one Set12 photograph.
+Clean images: FMD ground-truth frames (averages of 50 raw frames), one Set12 photograph and,
+for ``camera``, four PolyU references (means of repeated shots).
 Each image has its own seed, so a set is the same on every run.
 """
 
