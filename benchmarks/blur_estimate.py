@@ -1,6 +1,6 @@
-"""Can a blur of the teacher's output be chosen from the noisy image alone? Stein's estimate
-against the truth.
+"""Stein's estimate of what blurring the teacher's output gains, against the truth.
 
+Can a blur of the output be chosen from the noisy image alone?
 For each task of the quality harness (`quality.load_tasks`, single-channel images) this trains
 the stride-1 teacher alone (`fast`, no student), then, for Gaussian blurs of its output (`bsn`,
 outlier repair, detail restore and bias correction as at inference) of sigma 0-1.6 px, compares
@@ -15,12 +15,10 @@ each would choose and what it gains. Example::
 
 from __future__ import annotations
 
-import argparse
 import time
-from pathlib import Path
 
 import numpy as np
-from quality import DEFAULT_DATA, load_tasks
+from quality import tasks_from_command_line
 
 SIGMAS = (0.0, 0.5, 0.7, 0.9, 1.2, 1.6)
 _PAD = 16
@@ -86,25 +84,12 @@ def _compare(model, noisy: np.ndarray, clean: np.ndarray) -> list[tuple[float, f
 
 
 def main() -> int:
-    p = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    p.add_argument("--data", type=Path, default=DEFAULT_DATA)
-    p.add_argument("--sets", default="strong")
-    p.add_argument("--noises", default="white", help="synthetic noises for set12/bsd68")
-    p.add_argument("--only")
-    p.add_argument("--limit", type=int)
-    p.add_argument("--crop", type=int, default=256)
-    p.add_argument("--threads", type=int, default=1)
-    args = p.parse_args()
-    if not args.data.is_dir():
-        print(f"benchmark data not found at {args.data}; skipping")
+    tasks = tasks_from_command_line(__doc__, sets="strong", crop=256)
+    if tasks is None:
         return 0
-    import torch
-
     import napari_sdap
 
-    torch.set_num_threads(args.threads)
-    for task in load_tasks(args.data, args.sets.split(","), args.noises.split(","), args.limit,
-                           args.crop, args.only):
+    for task in tasks:
         if task.rgb:
             continue
         t0 = time.perf_counter()

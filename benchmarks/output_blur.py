@@ -13,12 +13,10 @@ noise that a smoother output stage could still take off. Example::
 
 from __future__ import annotations
 
-import argparse
 import time
-from pathlib import Path
 
 import numpy as np
-from quality import DEFAULT_DATA, load_tasks
+from quality import tasks_from_command_line
 
 
 def _psnr(a: np.ndarray, ref: np.ndarray) -> float:
@@ -41,25 +39,11 @@ def _best_blur(images: list[np.ndarray], refs: list[np.ndarray], rgb: bool, top:
 
 
 def main() -> int:
-    p = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    p.add_argument("--data", type=Path, default=DEFAULT_DATA)
-    p.add_argument("--sets", default="strong")
-    p.add_argument("--noises", default="white", help="synthetic noises for set12/bsd68")
-    p.add_argument("--only")
-    p.add_argument("--limit", type=int)
-    p.add_argument("--crop", type=int, default=256)
-    p.add_argument("--threads", type=int, default=1)
-    args = p.parse_args()
-    if not args.data.is_dir():
-        print(f"benchmark data not found at {args.data}; skipping")
+    tasks = tasks_from_command_line(__doc__, sets="strong", crop=256)
+    if tasks is None:
         return 0
-    import torch
-
     import napari_sdap
 
-    torch.set_num_threads(args.threads)
-    tasks = load_tasks(args.data, args.sets.split(","), args.noises.split(","), args.limit,
-                       args.crop, args.only)
     print("| task | mode | default | blurred output (sigma) | blurred input (sigma) | s |")
     print("|---|---|---:|---:|---:|---:|")
     for task in tasks:

@@ -149,7 +149,7 @@ def load_tasks(data: Path, sets: list[str], noises: list[str], limit: int | None
 
 def task_options(p: argparse.ArgumentParser, threads: int = 1) -> None:
     """The options that choose tasks, for the benchmarks built on this one (`chosen_tasks`)."""
-    p.add_argument("--data", default=str(Path(__file__).resolve().parents[2] / "shared/data"))
+    p.add_argument("--data", default=str(DEFAULT_DATA))
     p.add_argument("--sets", default="fmd")
     p.add_argument("--noises", default="white")
     p.add_argument("--only", default=None)
@@ -168,6 +168,15 @@ def chosen_tasks(args: argparse.Namespace) -> list[Task] | None:
     torch.set_num_threads(args.threads)
     return load_tasks(Path(args.data), args.sets.split(","), args.noises.split(","), None,
                       args.crop, args.only)
+
+
+def tasks_from_command_line(doc: str, **defaults: object) -> list[Task] | None:
+    """`chosen_tasks` for a script whose only options are `task_options` (with `defaults`);
+    `doc` is the script's module text (its first line: the help's description)."""
+    p = argparse.ArgumentParser(description=doc.split("\n")[0])
+    task_options(p)
+    p.set_defaults(**defaults)
+    return chosen_tasks(p.parse_args())
 
 
 def score(out: np.ndarray, ref: np.ndarray, rgb: bool) -> tuple[float, float]:
