@@ -79,7 +79,7 @@ def main(argv: list[str] | None = None) -> None:
         noisy = noisy.reshape(noisy.shape[-3:])
     axes = "ZYX" if a.volume else "SYXC" if rgb else "SYX"
     patch = [a.z_patch, a.patch, a.patch] if a.volume else [a.patch, a.patch]
-    yx = noisy.shape[-2:]
+    yx = noisy.shape[1:3] if rgb else noisy.shape[-2:]  # S x Y x X (x C)
     patches = (noisy.shape[0] // (a.z_patch if a.volume else 1)) * (yx[0] // a.patch) * (
         yx[1] // a.patch)
     cfg = create_n2v_config(
