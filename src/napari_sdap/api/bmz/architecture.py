@@ -204,8 +204,7 @@ class SDAPDenoiser(nn.Module):
             levels = variance = [[[0.0, 1.0]] * channels] * groups
         self.register_buffer("levels", torch.tensor(levels, dtype=torch.float32))
         self.register_buffer("variance", torch.tensor(variance, dtype=torch.float32))
-        self.calibrate = offset is not None
-        if offset is None:
+        if offset is None:  # no correction: adding 0.0 leaves the output exactly as it is
             offset = [[0.0] * channels] * groups
         self.register_buffer("offset", torch.tensor(offset, dtype=torch.float32))
 
@@ -229,8 +228,7 @@ class SDAPDenoiser(nn.Module):
         if self.has_curve:
             xn = repair(xn, levels, variance)
         y = self.network(xn)
-        if self.calibrate:  # the teacher's measured bias against the mean
-            y = y + self.offset[g].view(-1, self.channels, 1, 1)
+        y = y + self.offset[g].view(-1, self.channels, 1, 1)  # the teacher's bias correction
         if self.detail:
             y = restore(xn, y, levels, variance, self.threshold, self.strength)
         top = 3.4028234663852886e38
