@@ -17,14 +17,10 @@ from pathlib import Path
 
 import numpy as np
 import torch
+from quality import psnr
 
 from napari_sdap.infer.curve import estimate_curve
 from napari_sdap.infer.refine import apply_curve
-
-
-def _psnr(a: np.ndarray, ref: np.ndarray) -> float:
-    a = np.clip(a, 0, 255).astype(np.float64)
-    return float(10 * np.log10(255.0**2 / np.mean((a - ref.astype(np.float64)) ** 2)))
 
 
 def main(folder: str) -> int:
@@ -45,8 +41,8 @@ def main(folder: str) -> int:
             for curve in (full, gated):
                 y = apply_curve(torch.from_numpy(xc)[None], torch.from_numpy(mc)[None], curve,
                                 [0])[0].numpy()
-                outs.append(_psnr(np.moveaxis(y, 0, -1) if rgb else y[0], ref))
-            rows.append((_psnr(mu, ref), *outs, gated.threshold, gated.strength))
+                outs.append(psnr(np.moveaxis(y, 0, -1) if rgb else y[0], ref))
+            rows.append((psnr(mu, ref), *outs, gated.threshold, gated.strength))
         r = np.array(rows)
         plain = r[:, 0].mean()
         print(f"| {path.stem} | {meta['mode']}, stride {meta['stride']} | {plain:.2f} | "

@@ -16,12 +16,7 @@ from __future__ import annotations
 import time
 
 import numpy as np
-from quality import tasks_from_command_line
-
-
-def _psnr(a: np.ndarray, ref: np.ndarray) -> float:
-    a = np.clip(a, 0, 255).astype(np.float64)
-    return float(10 * np.log10(255.0**2 / np.mean((a - ref.astype(np.float64)) ** 2)))
+from quality import psnr, tasks_from_command_line
 
 
 def _best_blur(images: list[np.ndarray], refs: list[np.ndarray], rgb: bool, top: float
@@ -32,9 +27,9 @@ def _best_blur(images: list[np.ndarray], refs: list[np.ndarray], rgb: bool, top:
     best = (-np.inf, 0.0)
     for s in np.arange(0.3, top + 0.01, 0.1):
         sigma = (s, s, 0) if rgb else s
-        psnr = float(np.mean([_psnr(gaussian_filter(a, sigma), r)
+        mean = float(np.mean([psnr(gaussian_filter(a, sigma), r)
                               for a, r in zip(images, refs, strict=True)]))
-        best = max(best, (psnr, round(float(s), 1)))
+        best = max(best, (mean, round(float(s), 1)))
     return best
 
 
@@ -51,7 +46,7 @@ def main() -> int:
         t0 = time.perf_counter()
         model = napari_sdap.train(task.noisy, axes, preset="fast", device="cpu")
         outs = [model.denoise(x, axes, device="cpu") for x in task.noisy]
-        base = float(np.mean([_psnr(o, r) for o, r in zip(outs, task.clean, strict=True)]))
+        base = float(np.mean([psnr(o, r) for o, r in zip(outs, task.clean, strict=True)]))
         out_b = _best_blur(outs, task.clean, task.rgb, 3.0)
         in_b = _best_blur(task.noisy, task.clean, task.rgb, 4.0)
         print(f"| {task.set} {task.name} | {model.resolve_mode('auto')} | {base:.2f} | "

@@ -47,14 +47,16 @@ CAMERA_READ = 0.002
 Proxy = tuple[str, np.ndarray, np.ndarray, dict]
 
 
-def _load(data: Path, rel: str, crop: int | None) -> np.ndarray:
+def _load(path: Path, crop: int | None, grey: bool = True) -> np.ndarray:
+    """An image as float32, its centre `crop` x `crop` (all of it for None); `grey`: the first
+    channel of a colour image."""
     from skimage.io import imread
 
-    a = imread(data / rel).astype(np.float32)
-    if a.ndim == 3:
+    a = imread(path).astype(np.float32)
+    if grey and a.ndim == 3:
         a = a[..., 0]
     if crop:
-        h, w = a.shape
+        h, w = a.shape[:2]
         y, x = max(0, (h - crop) // 2), max(0, (w - crop) // 2)
         a = a[y : y + crop, x : x + crop]
     return a
@@ -124,27 +126,20 @@ def _name(rel: str, peak: float) -> str:
 
 def clip8_tasks(data: Path, crop: int | None) -> Iterator[Proxy]:
     for k, (rel, peak) in enumerate(CLIP8):
-        noisy, ref = clip8(_load(data, rel, crop), peak, seed=5000 + k)
+        noisy, ref = clip8(_load(data / rel, crop), peak, seed=5000 + k)
         yield _name(rel, peak), noisy, ref, {"zeros": round(float(np.mean(noisy == 0)), 3)}
 
 
 def strong_tasks(data: Path, crop: int | None) -> Iterator[Proxy]:
     for k, (rel, peak) in enumerate(STRONG):
-        clean = _load(data, rel, crop)
+        clean = _load(data / rel, crop)
         yield _name(rel, peak), strong(clean, peak, seed=6000 + k), clean, {"peak": peak}
 
 
 def camera_tasks(data: Path, crop: int | None) -> Iterator[Proxy]:
-    from skimage.io import imread
-
     files = sorted((data / "polyu").glob("*_mean.JPG"))
     for k, (index, peak) in enumerate(CAMERA):
-        clean = imread(files[index]).astype(np.float32)
-        if crop:
-            h, w = clean.shape[:2]
-            y, x = max(0, (h - crop) // 2), max(0, (w - crop) // 2)
-            clean = clean[y : y + crop, x : x + crop]
-        noisy, ref = camera(clean, peak, seed=7000 + k)
+        noisy, ref = camera(_load(files[index], crop, grey=False), peak, seed=7000 + k)
         name = files[index].name.removesuffix("_mean.JPG")
         yield f"{name}@{peak:g}", noisy, ref, {"peak": peak, "rgb": True}
 

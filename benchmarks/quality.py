@@ -179,15 +179,20 @@ def tasks_from_command_line(doc: str, **defaults: object) -> list[Task] | None:
     return chosen_tasks(p.parse_args())
 
 
+def psnr(out: np.ndarray, ref: np.ndarray) -> float:
+    """PSNR on the 8-bit scale, the output clipped to 0..255 (`data_range` 255)."""
+    err = np.clip(out.astype(np.float64), 0, 255) - ref.astype(np.float64)
+    return float(10 * np.log10(255.0**2 / np.mean(err * err)))
+
+
 def score(out: np.ndarray, ref: np.ndarray, rgb: bool) -> tuple[float, float]:
     """PSNR and SSIM on the 8-bit scale (output clipped to 0..255)."""
-    from skimage.metrics import peak_signal_noise_ratio, structural_similarity
+    from skimage.metrics import structural_similarity
 
-    out = np.clip(out.astype(np.float64), 0, 255)
-    ref = ref.astype(np.float64)
-    psnr = peak_signal_noise_ratio(ref, out, data_range=255)
-    ssim = structural_similarity(ref, out, data_range=255, channel_axis=-1 if rgb else None)
-    return float(psnr), float(ssim)
+    clipped = np.clip(out.astype(np.float64), 0, 255)
+    ssim = structural_similarity(ref.astype(np.float64), clipped, data_range=255,
+                                 channel_axis=-1 if rgb else None)
+    return psnr(out, ref), float(ssim)
 
 
 # ----------------------------------------------------------------------------------- methods
@@ -229,12 +234,10 @@ def run_gauss_gt(task: Task) -> tuple[list[np.ndarray], dict]:
 
     outs, sigmas = [], []
     for x, ref in zip(task.noisy, task.clean, strict=True):
-        best = (np.inf, 0.0, x)
+        best = (-np.inf, 0.0, x)
         for sigma in np.arange(0.3, 4.01, 0.1):
             y = gaussian_filter(x, (sigma, sigma, 0) if task.rgb else sigma, mode="reflect")
-            mse = float(np.mean((np.clip(y, 0, 255) - ref) ** 2))  # as `score`'s PSNR
-            if mse < best[0]:
-                best = (mse, float(sigma), y)
+            best = max(best, (psnr(y, ref), float(sigma), y), key=lambda b: b[0])
         outs.append(best[2].astype(np.float32))
         sigmas.append(round(best[1], 1))
     return outs, {"sigma_gt": sigmas}
