@@ -48,7 +48,7 @@ def _compare(model, noisy: np.ndarray, clean: np.ndarray) -> list[tuple[float, f
     import torch.nn.functional as F
 
     from napari_sdap.infer.curve import noise_at, roughness
-    from napari_sdap.infer.risk import _blocks, block_curve
+    from napari_sdap.infer.risk import block_curve, blocks_of
 
     lo, scale = model.normalization.scale(0)
     x = torch.from_numpy(((noisy - lo) / scale).astype(np.float32))[None, None]
@@ -63,7 +63,7 @@ def _compare(model, noisy: np.ndarray, clean: np.ndarray) -> list[tuple[float, f
     with torch.no_grad():
         t = teacher(x)
         rough = roughness(t[0])
-    blocks = [_blocks(a) for a in (x[0, 0].numpy(), t[0, 0].numpy(), rough[0].numpy())]
+    blocks = [blocks_of(a) for a in (x[0, 0].numpy(), t[0, 0].numpy(), rough[0].numpy())]
     v = noise_at(x[0, 0].numpy().astype(np.float64), *block_curve(*blocks))
     var = torch.from_numpy(v.astype(np.float32))[None, None]
     gen = torch.Generator().manual_seed(1)

@@ -35,7 +35,7 @@ def _spy() -> dict:
     import napari_sdap.infer.risk as risk
 
     seen: dict = {}
-    compare, sample_tiles, unclipped = dist.compare, dist.sample_tiles, risk._unclipped
+    compare, sample_tiles, unclipped = dist.compare, dist.sample_tiles, risk.unclipped
 
     def tiles(*a, **k):
         seen["k"] = []
@@ -53,7 +53,7 @@ def _spy() -> dict:
         seen["count"] = count
         return calm, count
 
-    dist.sample_tiles, dist.compare, risk._unclipped = tiles, comparing, clipping
+    dist.sample_tiles, dist.compare, risk.unclipped = tiles, comparing, clipping
     return seen
 
 

@@ -289,6 +289,7 @@ def run_sdap(task: Task, args: argparse.Namespace) -> tuple[dict[str, list[np.nd
             "student_steps": model.record.student_steps,
             "student_s": round(model.record.student_seconds, 1),
             "student_check": model.record.student_check,
+            "target_blur": model.record.target_blur,
             "pd_stride": model.config.inference.pd_stride,
             "noise": describe_noise(model.record.noise)}
     return outs, info
@@ -449,7 +450,9 @@ def main(argv: list[str] | None = None) -> int:
         brief = ", ".join(f"{m} {np.mean([r['psnr'] for r in new if r['method'] == m]):.2f}"
                           for m in dict.fromkeys(r["method"] for r in new))
         extra = next((f" | {r['noise']}, {r['steps']} steps, {r['train_s']} s wall, "
-                       f"{r['train_clock_s']} s {r['clock']}" for r in new
+                       f"{r['train_clock_s']} s {r['clock']}"
+                       + (f", targets blurred {r['target_blur']['sigma']:g} px"
+                          if (r.get("target_blur") or {}).get("sigma") else "") for r in new
                       if "noise" in r), "")
         print(f"[{k}/{len(tasks)}] {task.set} {task.name}: {brief}{extra} "
               f"({time.perf_counter() - t0:.0f} s)", flush=True)

@@ -156,6 +156,13 @@ class StudentConfig(_Strict):
     target_flips: Literal[1, 2, 4, 8] = 1
     """Average the teacher over this many flips/rotations of each target window (as
     `inference.flips` does at inference)."""
+    target_blur: float | Literal["auto"] = "auto"
+    """A Gaussian blur of the student's targets, as its standard deviation in pixels (0: none),
+    or `auto`: the blur of 0.5-1.2 px that Stein's unbiased estimate of the error, from the
+    noisy data, says gains significantly, else none (`infer.smoothing`; models trained at
+    stride 1 and 2-D, as `student_check`; others get none). It gained 0.3-0.7 dB on strong
+    noise (a few photons per pixel) and is not chosen at ordinary noise (docs/benchmarks.md,
+    "Target blur"). The teacher's own modes are never blurred."""
     student_check: bool = True
     """Compare the student with its teacher on pixels held out of its training (an estimate of
     both errors from the noisy data, Stein's unbiased risk estimate, `infer.risk`; 2-D models
@@ -169,6 +176,9 @@ class StudentConfig(_Strict):
         if any(d < 1 or d > 64 for d in self.student_dilations):
             raise ValueError(f"student_dilations must be integers 1..64 (got "
                              f"{self.student_dilations})")
+        if self.target_blur != "auto" and not 0.0 <= self.target_blur <= 3.0:
+            raise ValueError(f"target_blur must be 'auto' or a standard deviation of 0-3 "
+                             f"pixels (got {self.target_blur})")
         return self
 
 

@@ -347,7 +347,8 @@ def test_targets_restore_at_least_what_the_teacher_itself_gives_back(monkeypatch
 
     seen = []
     real = distillation.teacher
-    monkeypatch.setattr(distillation, "teacher", lambda *a: seen.append(a[4]) or real(*a))
+    monkeypatch.setattr(distillation, "teacher",
+                        lambda *a, **k: seen.append(a[4]) or real(*a, **k))
     m = napari_sdap.train(_image(seed=5, shape=(96, 96)), "YX", steps=20, stride=1, **TINY)
     (refine,) = seen
     assert refine.detail and refine.at_least is m.noise_curve

@@ -140,3 +140,39 @@ def test_precision_float32_is_kept_and_recorded(stacks: list[Path], tmp_path: Pa
     capsys.readouterr()
     assert main(["info", str(out)]) == 0
     assert "steps in float32" in capsys.readouterr().out
+
+
+def test_target_blur_is_kept_and_info_shows_it(stacks: list[Path], tmp_path: Path,
+                                               capsys: pytest.CaptureFixture[str]) -> None:
+    from napari_sdap.api import load_model
+
+    out = tmp_path / "blur.safetensors"
+    assert main(["train", str(stacks[0].parent), "--model", str(out), "--target-blur", "0.9",
+                 "--stride", "1", *TINY]) == 0
+    model = load_model(out)
+    assert model.config.student.target_blur == 0.9
+    assert model.record.target_blur == {"sigma": 0.9}
+
+
+def test_info_shows_the_target_blur(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    import numpy as np
+
+    import napari_sdap
+
+    rng = np.random.default_rng(0)
+    xx = np.mgrid[:96, :96][1]
+    image = (0.5 + 0.3 * np.sin(xx / 5.0) + rng.normal(0, 0.1, (96, 96))).astype(np.float32)
+    model = napari_sdap.train(image, "YX", preset="tiny", steps=30, stride=1, width=8, blocks=1,
+                              batch_size=2, patch_size=32, student=True, student_steps=150,
+                              student_check=False, target_blur=0.9)
+    assert model.student is not None
+    assert main(["info", str(model.save(tmp_path / "m.sdap"))]) == 0
+    assert "distilled from the teacher's result blurred by 0.9 px\n" in capsys.readouterr().out
+
+
+@pytest.mark.parametrize("value", ["4", "-1", "much"])
+def test_a_bad_target_blur_is_a_usage_error(value: str, tmp_path: Path,
+                                            capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["train", str(tmp_path), "--model", str(tmp_path / "m.safetensors"),
+                 f"--target-blur={value}"]) == 2
+    assert "standard deviation of 0-3 pixels" in capsys.readouterr().err

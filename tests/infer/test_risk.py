@@ -122,7 +122,7 @@ def test_the_block_curve_reads_signal_dependent_noise_past_edges():
     """Poisson-Gaussian noise (variance 0.02 * y + 1e-4) on a ramp with sharp-edged squares:
     the curve from 2 x 2 diagonal differences is within 10 % of the true variance."""
     from napari_sdap.infer.curve import roughness
-    from napari_sdap.infer.risk import _blocks, block_curve
+    from napari_sdap.infer.risk import block_curve, blocks_of
 
     rng = np.random.default_rng(4)
     yy, xx = np.mgrid[:512, :512]
@@ -131,7 +131,8 @@ def test_the_block_curve_reads_signal_dependent_noise_past_edges():
     variance = 0.02 * clean + 1e-4
     noisy = clean + rng.normal(size=clean.shape) * np.sqrt(variance)
     mu = torch.from_numpy(clean[None].astype(np.float32))  # an ideal smooth output
-    levels, got = block_curve(_blocks(noisy), _blocks(clean), _blocks(roughness(mu)[0].numpy()))
+    levels, got = block_curve(blocks_of(noisy), blocks_of(clean),
+                              blocks_of(roughness(mu)[0].numpy()))
     assert len(levels) >= 6
     np.testing.assert_allclose(got, 0.02 * levels + 1e-4, rtol=0.1)
 

@@ -27,10 +27,12 @@ import torch
 
 from napari_sdap.api.model import SDAPModel
 from napari_sdap.api.noise_curve import measure_noise_curve
+from napari_sdap.api.target_blur import checkable, target_blur
 from napari_sdap.infer.passes import resolve_mode
 from napari_sdap.infer.refine import REPAIR_HALO, NoiseCurve, Refine
 from napari_sdap.infer.risk import Comparison, compare, held_out
 from napari_sdap.infer.sample import sample_tiles
+from napari_sdap.infer.smoothing import blur_radius
 from napari_sdap.infer.stream import Engine, read_window
 from napari_sdap.infer.targets import teacher, teacher_targets
 from napari_sdap.infer.tiling import Tile, alignment, exact_halo
@@ -39,7 +41,8 @@ from napari_sdap.model.student import StudentNet, student_channels
 from napari_sdap.training.distil import PairSampler, fidelity, run_distillation
 from napari_sdap.training.loop import TrainStep
 
-__all__ = ["CHECK_PIXELS", "DOUBT", "KEEP_FRACTION", "MAX_FIDELITY", "WORSE", "distil", "judge"]
+__all__ = ["CHECK_PIXELS", "DOUBT", "KEEP_FRACTION", "MAX_FIDELITY", "WORSE", "checkable",
+           "distil", "judge"]
 
 log = logging.getLogger(__name__)
 
@@ -94,11 +97,15 @@ def distil(model: SDAPModel, sources: list[tuple[Any, Any]], device: torch.devic
     t0 = time.perf_counter()
     net = model.network.to(device).eval()
     try:
+        sigma, chosen = target_blur(model, sources, device, mode, pd, refine)
+        model.record.target_blur = (chosen.summary() if chosen is not None
+                                    else {"sigma": sigma} if sigma else None)
+        net.to(device)
         pairs = teacher_targets(
-            teacher(net, device, mode, pd, refine, cfg.target_flips),
+            teacher(net, device, mode, pd, refine, cfg.target_flips, blur=sigma),
             lambda k, t: read_window(sources[k][0], sources[k][1], norm, t),
             [v for _, v in sources],
-            exact_halo(net.radius, mode, pd, refine.halo if refine else 0),
+            exact_halo(net.radius, mode, pd, refine.halo if refine else 0) + blur_radius(sigma),
             alignment(mode, pd), cfg.target_pixels, seed=model.config.seed,
             hold=_hold if checkable(model) else None)
     finally:
@@ -234,14 +241,6 @@ class _Stage:
                         "blind-spot network's result (at most %.0f %% is kept): it is dropped "
                         "and the blind-spot network denoises; train it longer with "
                         "student_steps=...", 100 * self.score, 100 * MAX_FIDELITY)
-
-
-def checkable(model: SDAPModel) -> bool:
-    """Whether `judge` can compare the model's student with its teacher: a 2-D model trained at
-    stride 1 (noise independent per pixel) with a noise curve."""
-    cfg = model.config
-    return (cfg.training.stride == 1 and cfg.network.dims == 2
-            and model.noise_curve is not None)
 
 
 def _hold(k: int, tile: Tile) -> np.ndarray:

@@ -53,6 +53,9 @@ class TrainingRecord(BaseModel):
     student_check: dict[str, FiniteFloat] | None = None
     """The student against its teacher, estimated from held-out pixels of the noisy training
     data when the distillation ended (`infer.risk.Comparison.summary`; None: not checked)."""
+    target_blur: dict[str, FiniteFloat] | None = None
+    """The blur of the student's targets (`sigma` in px) and, when chosen by the estimate
+    (`infer.smoothing.Smoothing.summary`), its estimated gain; None: not blurred."""
     versions: dict[str, str] = Field(default_factory=dict)
     precision: str | None = None
     """Arithmetic of the last training's steps, teacher then student: `bfloat16`, `float32`,

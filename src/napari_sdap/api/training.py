@@ -187,6 +187,7 @@ def _train(sources: list[tuple[Any, Any]], t00: float, budget: float | None, *, 
     model.record.student_steps, model.record.student_losses = 0, []
     model.record.student_fidelity = None
     model.record.student_check = None
+    model.record.target_blur = None
     extra = cfg.student.student_steps if wants_student(cfg) else 0
     t0 = time.perf_counter()
     start = model.record.steps

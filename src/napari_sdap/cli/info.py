@@ -77,6 +77,13 @@ def _lines(info: dict[str, Any]) -> list[str]:
         out.insert(-2, f"          checked on {int(check['pixels']):,} held-out pixels: error "
                        f"{100 * check['excess']:+.1f} % of the noise variance against the "
                        f"teacher (standard error {100 * check['excess_se']:.1f} %)")
+    blur = rec.get("target_blur")
+    if blur and info["student"]:
+        out.insert(-2, f"          distilled from the teacher's result blurred by "
+                       f"{blur['sigma']:g} px" + (
+                           f" (estimated error {100 * blur['gain']:.1f} % of the noise variance "
+                           f"lower, standard error {100 * blur['gain_se']:.1f} %)"
+                           if "gain" in blur else ""))
     norm = info["normalization"]
     if norm is None:
         out.append("normalisation  none (untrained model)")

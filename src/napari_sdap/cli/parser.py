@@ -62,6 +62,20 @@ def _config(section: str | None, name: str) -> Callable[[str], int]:
     return _whole(lo, hi)
 
 
+def _target_blur(text: str) -> float | str:
+    """argparse type of --target-blur: `auto` or a standard deviation of 0-3 pixels."""
+    if text == "auto":
+        return text
+    try:
+        value = float(text)
+    except ValueError:
+        value = -1.0
+    if not 0.0 <= value <= 3.0:
+        raise argparse.ArgumentTypeError(f"must be 'auto' or a standard deviation of 0-3 pixels "
+                                         f"(got {text!r})")
+    return value
+
+
 def _flips(text: str) -> int:
     """argparse type of --flips: one of the counts `config.InferenceConfig.flips` allows."""
     from typing import get_args
@@ -156,6 +170,10 @@ def _training(p: argparse.ArgumentParser) -> None:
                         "of its training; one found worse trains a second round and is dropped "
                         "if still worse (default: on; with --no-check-student the estimate is "
                         "only recorded)")
+    g.add_argument("--target-blur", type=_target_blur, metavar="auto|SIGMA",
+                   help="Gaussian blur (px) of the teacher's result the student learns: auto "
+                        "(default) chooses 0.5-1.2 where an estimate from the noisy data says "
+                        "it lowers the error (strong noise), else none; 0 turns it off")
     g.add_argument("--precision", choices=["auto", "float32", "bfloat16"],
                    help="arithmetic of the training steps: auto (default) is bfloat16 where the "
                         "CPU or GPU computes it natively (AVX512-BF16, AMX, CUDA), float32 "

@@ -57,6 +57,8 @@ def train_settings(args: argparse.Namespace) -> dict[str, Any]:
         settings["student"] = False
     if getattr(args, "check_student", None) is not None:
         settings["student_check"] = args.check_student
+    if getattr(args, "target_blur", None) is not None:  # only when given: as above
+        settings["target_blur"] = args.target_blur
     if getattr(args, "time_budget", None) is not None:
         settings["time_budget"] = args.time_budget
     if getattr(args, "precision", None) is not None:  # only when given: older records stay valid
@@ -93,6 +95,7 @@ def train_on(sources: list[Any], args: argparse.Namespace, rep: Reporter) -> Any
         "batch_size": args.batch_size, "channel_mode": args.channel_mode,
         "student": False if getattr(args, "no_student", False) else None,
         "student_check": getattr(args, "check_student", None),
+        "target_blur": getattr(args, "target_blur", None),
         "z_context": getattr(args, "z_context", None),
         "precision": getattr(args, "precision", None)}.items()
         if v is not None}

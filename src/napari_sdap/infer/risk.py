@@ -44,7 +44,8 @@ from napari_sdap.infer.refine import NoiseCurve, restore_weight
 from napari_sdap.infer.stream import Engine
 from napari_sdap.infer.tiling import Tile
 
-__all__ = ["HOLD_EVERY", "Comparison", "block_curve", "compare", "held_out"]
+__all__ = ["HOLD_EVERY", "Comparison", "block_curve", "blocks_of", "compare", "held_out",
+           "neighbour_range", "unclipped"]
 
 HOLD_EVERY = 8
 """One pixel in this many is held out of the student's training (`held_out`)."""
@@ -57,7 +58,7 @@ _CLIPPED = 1e-3
 """A channel's lowest (highest) value counts as a clipping floor (ceiling) when at least this
 share of its pixels read exactly it: noise continued below it would read lower."""
 _NEAR = 2
-"""Pixels with a clipped value within this many pixels are not counted (`_neighbour_range`)."""
+"""Pixels with a clipped value within this many pixels are not counted (`neighbour_range`)."""
 _MEDIAN_CHI2 = 0.454936
 """Median of a squared standard normal: the median of ``d**2`` over this is the variance of a
 Gaussian ``d``, untouched by the few blocks on an edge."""
@@ -106,7 +107,7 @@ def held_out(image: int, plane: int, ys: slice, xs: slice) -> np.ndarray:
     return mixed >> np.uint64(61) == 0  # top 3 bits: 1 in 8
 
 
-def _blocks(a: np.ndarray) -> np.ndarray:
+def blocks_of(a: np.ndarray) -> np.ndarray:
     """The whole 2 x 2 blocks of an h x w array as 4 x n (top-left, top-right, bottom-left,
     bottom-right)."""
     h, w = a.shape[0] // 2 * 2, a.shape[1] // 2 * 2
@@ -114,7 +115,7 @@ def _blocks(a: np.ndarray) -> np.ndarray:
         np.float64)
 
 
-def block_curve(x: np.ndarray, mu: np.ndarray, rough: np.ndarray
+def block_curve(x: np.ndarray, mu: np.ndarray, rough: np.ndarray, mean: bool = False
                 ) -> tuple[np.ndarray, np.ndarray]:
     """Noise variance against intensity from 2 x 2 blocks (4 x n arrays of the input, the
     teacher's output and its local variation): the diagonal difference ``(x00 - x01 - x10 +
@@ -124,7 +125,12 @@ def block_curve(x: np.ndarray, mu: np.ndarray, rough: np.ndarray
     squares (edges do not count). Unlike the blind-spot residual (the detail restore's curve)
     it holds none of the network's own error, nor the noise its output takes up from the
     neighbours: read at the held-out pixels it was 5 % high on BSD68 test001 with white noise
-    (the residual's curve 17 %), 16 % on FMD Confocal_FISH (20 %, and 67 % in one bin)."""
+    (the residual's curve 17 %), 16 % on FMD Confocal_FISH (20 %, and 67 % in one bin).
+
+    `mean`: from the mean of the squares instead. The median assumes Gaussian noise: at a few
+    photons per pixel, where most differences are exactly 0, it read 0.35-0.65 of the true
+    variance; the mean (of the blocks flattest in the blind-spot output, which never saw the
+    pixels' own noise) read 0.92-0.98 of it there, and on Set12 01 (`infer.smoothing`)."""
     diag = (x[0] - x[1] - x[2] + x[3]) ** 2 / 4.0
     level, flat = mu.mean(axis=0), rough.mean(axis=0)
     edges = np.quantile(level, np.linspace(0.0, 1.0, _BINS + 1))
@@ -136,14 +142,15 @@ def block_curve(x: np.ndarray, mu: np.ndarray, rough: np.ndarray
             continue
         calm = inside & (flat <= np.quantile(flat[inside], _FLAT))
         levels.append(float(level[calm].mean()))
-        variance.append(max(float(np.median(diag[calm])) / _MEDIAN_CHI2, _TINY))
+        square = float(diag[calm].mean()) if mean else float(np.median(diag[calm])) / _MEDIAN_CHI2
+        variance.append(max(square, _TINY))
     if not levels:
         return np.array([0.0, 1.0]), np.full(2, max(float(diag.mean()), _TINY))
     order = np.argsort(levels, kind="stable")
     return np.asarray(levels)[order], np.asarray(variance)[order]
 
 
-def _neighbour_range(a: np.ndarray, iy: slice, ix: slice) -> tuple[np.ndarray, np.ndarray]:
+def neighbour_range(a: np.ndarray, iy: slice, ix: slice) -> tuple[np.ndarray, np.ndarray]:
     """The lowest and highest value of each pixel's neighbours within `_NEAR` pixels (the pixel
     itself left out) over the `iy` x `ix` part of the 2-D array `a`."""
     r = _NEAR
@@ -161,8 +168,8 @@ def _neighbour_range(a: np.ndarray, iy: slice, ix: slice) -> tuple[np.ndarray, n
     return lo, hi
 
 
-def _unclipped(x: np.ndarray, near_lo: np.ndarray, near_hi: np.ndarray
-               ) -> tuple[np.ndarray, np.ndarray]:
+def unclipped(x: np.ndarray, near_lo: np.ndarray, near_hi: np.ndarray
+              ) -> tuple[np.ndarray, np.ndarray]:
     """Which 2 x 2 blocks (`x`: 4 x n) and which held-out pixels (their neighbours' lowest and
     highest values) are clear of clipping. Where the data are clipped (8-bit frames with the
     dark background at 0, saturated highlights) the noise there is neither the curve's variance
@@ -209,11 +216,11 @@ def compare(teacher: Engine, student: nn.Module, curve: NoiseCurve, detail: bool
         iy, ix = tile.inner
         rough = roughness(mu[0])
         for c in range(x.shape[1]):  # the noise curve: every 2 x 2 block of the tile
-            whole = [_blocks(a[c, iy, ix].detach().float().cpu().numpy())
+            whole = [blocks_of(a[c, iy, ix].detach().float().cpu().numpy())
                      for a in (x[0], mu[0], rough)]
             held = [a[0, c, iy, ix].detach().float().cpu().numpy()[mask]
                     for a in (x, mu, mu + w * (x - mu), s, w, grad * probe)]
-            held += [a[mask] for a in _neighbour_range(x[0, c].detach().float().cpu().numpy(),
+            held += [a[mask] for a in neighbour_range(x[0, c].detach().float().cpu().numpy(),
                                                        iy, ix)]
             parts.setdefault((group, c), []).append((whole, held))
     if not parts:
@@ -223,7 +230,7 @@ def compare(teacher: Engine, student: nn.Module, curve: NoiseCurve, detail: bool
         blocks = [np.concatenate([r[0][k] for r in rows], axis=1) for k in range(3)]
         x, mu, t, s, w, div, near_lo, near_hi = (
             np.concatenate([r[1][k] for r in rows]).astype(np.float64) for k in range(8))
-        calm, count = _unclipped(blocks[0], near_lo, near_hi)
+        calm, count = unclipped(blocks[0], near_lo, near_hi)
         if not count.any():
             continue
         x, mu, t, s, w, div = (a[count] for a in (x, mu, t, s, w, div))

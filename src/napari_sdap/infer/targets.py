@@ -28,17 +28,23 @@ Run = Callable[[np.ndarray, int], tuple[np.ndarray, np.ndarray]]
 
 
 def teacher(net: nn.Module, device: torch.device, mode: str, pd_stride: int,
-            refine: Refine | None, flips: int = 1) -> Run:
+            refine: Refine | None, flips: int = 1, blur: float = 0.0, fp32: bool = False
+            ) -> Run:
     """`run(window, group)` -> (repaired input, output) of the teacher on a normalised window,
     with the outlier repair and detail restore of `refine`, averaged over `flips` flips and
-    turns (the streaming engine's)."""
+    turns (the streaming engine's), its output blurred by a Gaussian of `blur` px
+    (`smoothing.blur`: the window needs `smoothing.blur_radius` more halo). `fp32`: never in
+    bfloat16 (for finite differences of the output)."""
+    from napari_sdap.infer.smoothing import blur as gaussian
     from napari_sdap.infer.stream import Engine
 
     engine = Engine(net, device, mode, pd_stride, compile=False, refine=refine, flips=flips)
+    if fp32:
+        engine.bf16 = False
 
     def run(window: np.ndarray, group: int) -> tuple[np.ndarray, np.ndarray]:
         x, y = engine.run(engine.prepare([window]), [group])
-        return x[0].float().cpu().numpy(), y[0].float().cpu().numpy()
+        return x[0].float().cpu().numpy(), gaussian(y[0].float().cpu().numpy(), blur)
 
     return run
 

@@ -1,0 +1,75 @@
+"""Whether the student's targets are blurred, and by how much (`infer.smoothing`).
+
+`StudentConfig.target_blur` is either a fixed standard deviation or `auto`: for models whose
+noise is independent per pixel (`checkable`), the blur of the teacher's target result that
+Stein's unbiased estimate on a sample of the training images says gains significantly.
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+import torch
+
+from napari_sdap.api.model import SDAPModel
+from napari_sdap.infer.refine import Refine
+from napari_sdap.infer.sample import sample_tiles
+from napari_sdap.infer.smoothing import SIGMAS, Smoothing, blur_radius, choose_blur
+from napari_sdap.infer.stream import read_window
+from napari_sdap.infer.targets import teacher
+from napari_sdap.infer.tiling import alignment, exact_halo
+
+__all__ = ["BLUR_PIXELS", "checkable", "target_blur"]
+
+log = logging.getLogger(__name__)
+
+BLUR_PIXELS = 2**16
+"""Output pixels per channel group the estimate reads (two teacher passes each)."""
+_EDGE = 256
+"""Edge of the sampled tiles (the sample takes one per plane, in random order)."""
+_SEED = 32_452_843
+
+
+def checkable(model: SDAPModel) -> bool:
+    """Whether Stein's estimate holds for the model's teacher (the student check, `auto` target
+    blur): a 2-D model trained at stride 1 (noise independent per pixel) with a noise curve."""
+    cfg = model.config
+    return (cfg.training.stride == 1 and cfg.network.dims == 2
+            and model.noise_curve is not None)
+
+
+def target_blur(model: SDAPModel, sources: list[tuple[Any, Any]], device: torch.device,
+                mode: str, pd: int, refine: Refine | None) -> tuple[float, Smoothing | None]:
+    """(blur of the student's targets in px, the estimate behind an `auto` choice) for the
+    teacher (`mode`, PD stride `pd`, `refine`, the config's target flips) on `sources`."""
+    setting = model.config.student.target_blur
+    if setting != "auto":
+        return float(setting), None
+    if not checkable(model):
+        return 0.0, None
+    cfg = model.config
+    net = model.network
+    halo = exact_halo(net.radius, mode, pd, refine.halo if refine else 0)
+    run = teacher(net, device, mode, pd, refine, cfg.student.target_flips, fp32=True)
+    blind = (None if refine is None or not refine.detail else
+             teacher(net, device, mode, pd, Refine(refine.curve, detail=False), fp32=True))
+    norm = model.normalization
+    tiles = sample_tiles([v for _, v in sources], halo + blur_radius(max(SIGMAS)),
+                         alignment(mode, pd), seed=cfg.seed + _SEED, pixels=BLUR_PIXELS,
+                         edge=_EDGE)
+    try:
+        chosen = choose_blur(run, ((read_window(sources[k][0], sources[k][1], norm, t), g, t)
+                                   for k, t, g in tiles), seed=cfg.seed,
+                             blind=blind)
+    except (RuntimeError, OSError) as err:  # out of memory, unreadable input
+        log.warning("could not estimate whether a blur of the student's targets helps (%s); "
+                    "they are not blurred", err)
+        return 0.0, None
+    finally:
+        net.to("cpu")
+    if chosen is not None and chosen.sigma:
+        log.info("the student's targets are blurred by %.1f px (estimated error %.1f %% of the "
+                 "noise variance lower, standard error %.1f %%)", chosen.sigma,
+                 100 * chosen.gain, 100 * chosen.stderr)
+    return (chosen.sigma if chosen is not None else 0.0), chosen
