@@ -88,6 +88,22 @@ def test_precision_choice_reaches_the_training(make_napari_viewer, small_image, 
     assert model.record.precision == "float32"
 
 
+def test_target_blur_choice_reaches_the_training(make_napari_viewer, small_image, tiny,
+                                                wait_idle):
+    viewer = make_napari_viewer()
+    viewer.add_image(small_image, name="a")
+    train = tiny(TrainWidget(viewer), steps=2)
+    assert train.settings.target_blur.currentText() == "auto"
+    assert "target_blur" not in train.settings.values()["overrides"]
+    train.settings.target_blur.setCurrentText("off")
+    assert train.settings.values()["overrides"]["target_blur"] == 0.0
+    train.settings.target_blur.setCurrentText("0.9")
+    train.start()
+    wait_idle(train)
+    assert train.outcome == "done", train.status.text()
+    assert train.session.model.config.student.target_blur == 0.9
+
+
 def test_loss_plot_draws_validation_with_labelled_axes(qtbot):
     from qtpy.QtGui import QImage
 

@@ -1,6 +1,6 @@
 """The settings form of the Train widget: preset, steps, student, device in view; patch, stride,
-network size, batch, seed, validation, precision and stack planes (2-D or 3-D) under a
-collapsed Advanced section."""
+network size, batch, seed, validation, precision, the student's target blur and stack planes
+(2-D or 3-D) under a collapsed Advanced section."""
 
 from __future__ import annotations
 
@@ -67,13 +67,19 @@ class TrainSettings(QWidget):
                                   "device computes it natively (GPUs, CPUs with AVX512-BF16 or "
                                   "AMX; about 1.4-1.7x faster on such a CPU, same quality), "
                                   "else float32")
+        self.target_blur = QComboBox()
+        self.target_blur.addItems(["auto", "off", "0.5", "0.7", "0.9", "1.2"])
+        self.target_blur.setToolTip("Gaussian blur (px) of the blind-spot network's result that "
+                                    "the student learns. auto: the blur an estimate from the "
+                                    "noisy image says lowers the error (at a few photons per "
+                                    "pixel), else none; off: never")
         self.memory = StatusLabel(lines=1)
         self.planes = PlaneChoice()
         self.advanced = advanced_section([
             ("patch size", self.patch), ("stride", self.stride), ("width", self.width_),
             ("blocks", self.blocks), ("batch", self.batch), ("seed", self.seed),
             ("validation", self.validation), ("precision", self.precision),
-            *self.planes.rows()])
+            ("student target blur", self.target_blur), *self.planes.rows()])
         form = QFormLayout()
         form.setContentsMargins(0, 0, 0, 0)
         form.setVerticalSpacing(4)
@@ -106,7 +112,13 @@ class TrainSettings(QWidget):
                               **({} if self.student.isChecked() else {"student": False}),
                               **({} if self.precision.currentText() == "auto" else
                                  {"precision": self.precision.currentText()}),
+                              **self._target_blur(),
                               **self.planes.values()}}
+
+    def _target_blur(self) -> dict[str, float]:
+        """The target blur override (none for auto, the config's own)."""
+        text = self.target_blur.currentText()
+        return {} if text == "auto" else {"target_blur": 0.0 if text == "off" else float(text)}
 
     def update_memory(self, *_: Any, channels: int = 1) -> None:
         """Show the estimated training memory next to what the chosen device has free."""
