@@ -94,3 +94,13 @@ def test_clipped_data_are_not_counted() -> None:
     floor = np.minimum(noisy, 0.5)  # about half the pixels read exactly the floor
     floor[::2, ::2] = 0.5
     assert choose_blur(lambda w, g: (w, w.copy()), [(floor[None], 0, _tile())]) is None
+
+
+def test_pixels_within_the_blurs_reach_of_a_plane_border_are_not_counted() -> None:
+    """A tile whose window ends at the plane (here on every side): its outer `blur_radius`
+    pixels, where the blur reads mirrored pixels, are left out of the estimate."""
+    _, noisy = _smooth(seed=5)
+    whole = slice(0, EDGE)
+    got = choose_blur(lambda w, g: (w, _blind_mean(w)),
+                      [(noisy[None], 0, Tile(0, whole, whole, whole, whole))])
+    assert got is not None and got.pixels == (EDGE - 2 * PAD) ** 2
