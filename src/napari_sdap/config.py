@@ -156,12 +156,13 @@ class StudentConfig(_Strict):
     target_flips: Literal[1, 2, 4, 8] = 1
     """Average the teacher over this many flips/rotations of each target window (as
     `inference.flips` does at inference)."""
-    target_blur: float | Literal["auto"] = "auto"
-    """A Gaussian blur of the student's targets, as its standard deviation in pixels (0: none),
-    or `auto`: the blur of 0.5-1.2 px that Stein's unbiased estimate of the error, from the
-    noisy data, says gains significantly, else none (`infer.smoothing`; models trained at
-    stride 1 and 2-D, as `student_check`; others get none). It gained 0.3-0.7 dB on strong
-    noise (a few photons per pixel) and is not chosen at ordinary noise (docs/benchmarks.md,
+    target_blur: float | Literal["auto"] = 0.0
+    """A Gaussian blur of the student's targets, as its standard deviation in pixels (0, the
+    default: none), or `auto`: the blur of 0.5-1.2 px that Stein's unbiased estimate from the
+    noisy data says lowers the targets' error significantly, else none (`infer.smoothing`;
+    2-D models trained at stride 1, as `student_check`; others get none). For data with a few
+    photons per pixel: on strong-noise proxies `auto` gained +0.11 to +1.45 dB (mean +0.58);
+    on FMD frames it measured -0.35 to +0.11 dB, so it is not the default (docs/benchmarks.md,
     "Target blur"). The teacher's own modes are never blurred."""
     student_check: bool = True
     """Compare the student with its teacher on pixels held out of its training (an estimate of

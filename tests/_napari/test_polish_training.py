@@ -93,10 +93,10 @@ def test_target_blur_choice_reaches_the_training(make_napari_viewer, small_image
     viewer = make_napari_viewer()
     viewer.add_image(small_image, name="a")
     train = tiny(TrainWidget(viewer), steps=2)
-    assert train.settings.target_blur.currentText() == "auto"
-    assert "target_blur" not in train.settings.values()["overrides"]
-    train.settings.target_blur.setCurrentText("off")
-    assert train.settings.values()["overrides"]["target_blur"] == 0.0
+    assert train.settings.target_blur.currentText() == "off"
+    assert "target_blur" not in train.settings.values()["overrides"]  # off: the config's own
+    train.settings.target_blur.setCurrentText("auto")
+    assert train.settings.values()["overrides"]["target_blur"] == "auto"
     train.settings.target_blur.setCurrentText("0.9")
     train.start()
     wait_idle(train)

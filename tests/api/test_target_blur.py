@@ -11,7 +11,7 @@ from napari_sdap.errors import ConfigError
 from napari_sdap.infer.smoothing import SIGMAS, Smoothing, blur, blur_radius
 
 TINY = {"preset": "tiny", "width": 8, "blocks": 1, "batch_size": 2, "patch_size": 32,
-        "student_steps": 150, "student": True, "student_check": False}
+        "student_steps": 150, "student": True, "student_check": False, "target_blur": "auto"}
 
 
 def _image(shape=(96, 96), seed=0, sigma=0.1):
@@ -64,6 +64,12 @@ def _whole(img):
 
     h, w = img.shape
     return Tile(0, slice(0, h), slice(0, w), slice(0, h), slice(0, w))
+
+
+def test_no_blur_by_default():
+    m = napari_sdap.train(_image(seed=1), "YX", steps=30, stride=1,
+                          **{k: v for k, v in TINY.items() if k != "target_blur"})
+    assert m.config.student.target_blur == 0.0 and m.record.target_blur is None
 
 
 def test_auto_records_its_estimate_and_chooses_a_listed_blur():

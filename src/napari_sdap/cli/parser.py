@@ -171,9 +171,10 @@ def _training(p: argparse.ArgumentParser) -> None:
                         "if still worse (default: on; with --no-check-student the estimate is "
                         "only recorded)")
     g.add_argument("--target-blur", type=_target_blur, metavar="auto|SIGMA",
-                   help="Gaussian blur (px) of the teacher's result the student learns: auto "
-                        "(default) chooses 0.5-1.2 where an estimate from the noisy data says "
-                        "it lowers the error (strong noise), else none; 0 turns it off")
+                   help="Gaussian blur (px) of the teacher's result the student learns, for "
+                        "images with a few photons per pixel: auto chooses 0.5-1.2 where an "
+                        "estimate from the noisy data says it lowers the error, else none; "
+                        "default 0 (none)")
     g.add_argument("--precision", choices=["auto", "float32", "bfloat16"],
                    help="arithmetic of the training steps: auto (default) is bfloat16 where the "
                         "CPU or GPU computes it natively (AVX512-BF16, AMX, CUDA), float32 "
