@@ -202,7 +202,8 @@ def _numeric_flags(command: str) -> list[str]:
             if a.option_strings and a.type is not None]
 
 
-_VALID = {("--seed", "0"), ("--series", "0"), ("--split-mpix", "1.5"), ("--time-budget", "1.5")}
+_VALID = {("--seed", "0"), ("--series", "0"), ("--split-mpix", "1.5"), ("--time-budget", "1.5"),
+          ("--target-blur", "0"), ("--target-blur", "1.5")}
 _CASES = [(c, f, v) for c in ("train", "denoise") for f in _numeric_flags(c)
           for v in ("inf", "nan", "-1", "0", "1e300", "99999999999", "1.5") if (f, v) not in _VALID]
 
