@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import numpy as np
+import pytest
 
 from napari_sdap._napari.widget_train import TrainWidget
 
@@ -71,37 +72,33 @@ def test_validation_on_for_big_layers_off_for_small(make_napari_viewer, small_im
     assert train.plot.validation == []
 
 
-def test_precision_choice_reaches_the_training(make_napari_viewer, small_image, tiny,
-                                              wait_idle):
+_CHOICES = [  # (combobox, its default (no override), a choice and the override it gives, the
+    # choice trained with, where the model keeps it)
+    ("precision", "auto", "bfloat16", "bfloat16", "float32",
+     lambda m: (m.config.training.precision, m.record.precision), ("float32", "float32")),
+    ("target_blur", "off", "auto", "auto", "0.9",
+     lambda m: (m.config.student.target_blur,), (0.9,)),
+]
+
+
+@pytest.mark.parametrize(("name", "default", "pick", "override", "trained", "kept", "expected"),
+                         _CHOICES)
+def test_advanced_choices_reach_the_training(make_napari_viewer, small_image, tiny, wait_idle,
+                                             name, default, pick, override, trained, kept,
+                                             expected):
     viewer = make_napari_viewer()
     viewer.add_image(small_image, name="a")
     train = tiny(TrainWidget(viewer), steps=2)
-    assert train.settings.precision.currentText() == "auto"
-    assert "precision" not in train.settings.values()["overrides"]  # auto: the config's own
-    train.settings.precision.setCurrentText("float32")
-    assert train.settings.values()["overrides"]["precision"] == "float32"
+    box = getattr(train.settings, name)
+    assert box.currentText() == default
+    assert name not in train.settings.values()["overrides"]  # the config's own
+    box.setCurrentText(pick)
+    assert train.settings.values()["overrides"][name] == override
+    box.setCurrentText(trained)
     train.start()
     wait_idle(train)
     assert train.outcome == "done", train.status.text()
-    model = train.session.model
-    assert model.config.training.precision == "float32"
-    assert model.record.precision == "float32"
-
-
-def test_target_blur_choice_reaches_the_training(make_napari_viewer, small_image, tiny,
-                                                wait_idle):
-    viewer = make_napari_viewer()
-    viewer.add_image(small_image, name="a")
-    train = tiny(TrainWidget(viewer), steps=2)
-    assert train.settings.target_blur.currentText() == "off"
-    assert "target_blur" not in train.settings.values()["overrides"]  # off: the config's own
-    train.settings.target_blur.setCurrentText("auto")
-    assert train.settings.values()["overrides"]["target_blur"] == "auto"
-    train.settings.target_blur.setCurrentText("0.9")
-    train.start()
-    wait_idle(train)
-    assert train.outcome == "done", train.status.text()
-    assert train.session.model.config.student.target_blur == 0.9
+    assert kept(train.session.model) == expected
 
 
 def test_loss_plot_draws_validation_with_labelled_axes(qtbot):
