@@ -52,7 +52,7 @@ def test_a_fixed_blur_is_what_the_student_learns(monkeypatch):
     window = seen["read"](0, _whole(img))
     cpu = torch.device("cpu")
     base = teacher(blurred.network, cpu, "bsn", 1, None)(window, 0)[1]
-    smoothed = teacher(blurred.network, cpu, "bsn", 1, None, blur=1.2)(window, 0)[1]
+    smoothed = teacher(blurred.network, cpu, "bsn", 1, None, sigma=1.2)(window, 0)[1]
     np.testing.assert_allclose(smoothed, blur(base, 1.2), atol=1e-6)
     assert not np.allclose(smoothed, base, atol=1e-3)
     rough = [np.abs(np.diff(m.denoise(img), axis=-1)).mean() for m in (plain, blurred)]

@@ -63,6 +63,8 @@ def test_a_noisy_result_is_blurred_with_the_estimated_gain_close_to_the_truth() 
     true_gain = _truth(_blind_mean(noisy[None]), clean, got.sigma) / 0.1**2
     assert got.gain == pytest.approx(true_gain, rel=0.05)
     assert got.stderr < 0.25 * got.gain
+    assert [s for s, _ in got.tried] == list(SIGMAS)
+    assert dict(got.tried)[got.sigma] == got.gain == max(g for _, g in got.tried)
     assert got.pixels == (EDGE - 2 * PAD) ** 2
 
 

@@ -42,7 +42,7 @@ from napari_sdap.training.distil import PairSampler, fidelity, run_distillation
 from napari_sdap.training.loop import TrainStep
 
 __all__ = ["CHECK_PIXELS", "DOUBT", "KEEP_FRACTION", "MAX_FIDELITY", "WORSE", "checkable",
-           "distil", "judge"]
+           "distil", "judge", "target_refine"]
 
 log = logging.getLogger(__name__)
 
@@ -84,15 +84,7 @@ def distil(model: SDAPModel, sources: list[tuple[Any, Any]], device: torch.devic
     the plain noise curve measured with the model's own (measured again when None)."""
     cfg = model.config.student
     mode, pd = teacher_mode(model), model.config.inference.pd_stride
-    refine = model.refine()
-    if refine is not None and refine.detail:  # targets: per pixel the larger restore of the
-        # plain curve at full strength and the teacher's own gated one (the gate judges the
-        # teacher's output: students of gated targets alone lost 0.3-0.6 dB on FMD confocal;
-        # of the teacher's curve at full strength, copied the noise it gave back; of the plain
-        # curve alone, fell below their teachers on textured photographs, docs/benchmarks.md
-        # "Student targets")
-        plain = targets if targets is not None else measure_noise_curve(model, sources, device)[1]
-        refine = Refine(plain, detail=True, at_least=model.noise_curve)
+    refine = target_refine(model, sources, device, targets)
     norm = model.normalization
     t0 = time.perf_counter()
     net = model.network.to(device).eval()
@@ -100,9 +92,8 @@ def distil(model: SDAPModel, sources: list[tuple[Any, Any]], device: torch.devic
         sigma, chosen = target_blur(model, sources, device, mode, pd, refine)
         model.record.target_blur = (chosen.summary() if chosen is not None
                                     else {"sigma": sigma} if sigma else None)
-        net.to(device)
         pairs = teacher_targets(
-            teacher(net, device, mode, pd, refine, cfg.target_flips, blur=sigma),
+            teacher(net, device, mode, pd, refine, cfg.target_flips, sigma=sigma),
             lambda k, t: read_window(sources[k][0], sources[k][1], norm, t),
             [v for _, v in sources],
             exact_halo(net.radius, mode, pd, refine.halo if refine else 0) + blur_radius(sigma),
@@ -148,6 +139,22 @@ def distil(model: SDAPModel, sources: list[tuple[Any, Any]], device: torch.devic
             stage.settle()
         model.record.student_seconds += time.perf_counter() - t0
         stage.finish()
+
+
+def target_refine(model: SDAPModel, sources: list[tuple[Any, Any]], device: torch.device,
+                  plain: NoiseCurve | None = None) -> Refine | None:
+    """What the teacher does around its network for the student's targets: per pixel the
+    larger restore of the plain curve at full strength (`plain`, measured when None) and the
+    teacher's own gated one. The gate judges the teacher's output: students of gated targets
+    alone lost 0.3-0.6 dB on FMD confocal; of the teacher's curve at full strength, copied the
+    noise it gave back; of the plain curve alone, fell below their teachers on textured
+    photographs (docs/benchmarks.md, "Student targets")."""
+    refine = model.refine()
+    if refine is None or not refine.detail:
+        return refine
+    if plain is None:
+        plain = measure_noise_curve(model, sources, device)[1]
+    return Refine(plain, detail=True, at_least=model.noise_curve)
 
 
 def _left(seconds: float | None, t0: float) -> float | None:

@@ -66,8 +66,6 @@ def target_blur(model: SDAPModel, sources: list[tuple[Any, Any]], device: torch.
         log.warning("could not estimate whether a blur of the student's targets helps (%s); "
                     "they are not blurred", err)
         return 0.0, None
-    finally:
-        net.to("cpu")
     if chosen is not None and chosen.sigma:
         log.info("the student's targets are blurred by %.1f px (estimated error %.1f %% of the "
                  "noise variance lower, standard error %.1f %%)", chosen.sigma,

@@ -37,7 +37,7 @@ from napari_sdap.infer.curve import noise_at, roughness
 from napari_sdap.infer.risk import block_curve, blocks_of, neighbour_range, unclipped
 from napari_sdap.infer.tiling import Tile
 
-__all__ = ["SIGMAS", "Smoothing", "blur", "blur_radius", "choose_blur"]
+__all__ = ["SIGMAS", "Run", "Smoothing", "blur", "blur_radius", "choose_blur"]
 
 SIGMAS = (0.5, 0.7, 0.9, 1.2)
 """The blurs tried (Gaussian standard deviation in pixels)."""
@@ -51,6 +51,7 @@ _EPS = 1e-3
 _PROBE_SEED = 15_485_863
 
 Run = Callable[[np.ndarray, int], tuple[np.ndarray, np.ndarray]]
+"""`run(window, group)` -> (repaired input, output) of a teacher on a normalised window."""
 
 
 @dataclass(frozen=True)
@@ -64,6 +65,8 @@ class Smoothing:
     stderr: float
     """Standard error of `gain`."""
     pixels: int
+    tried: tuple[tuple[float, float], ...] = ()
+    """(sigma, estimated gain) of every blur tried, in units of the noise variance."""
 
     def summary(self) -> dict[str, float]:
         """What a model's record keeps of the choice."""
@@ -156,6 +159,6 @@ def choose_blur(run: Run, windows: Iterable[tuple[np.ndarray, int, Tile]], seed:
     best = int(np.argmin(means))
     gain = -means[best] / scale
     stderr = float(deltas[best].std()) / math.sqrt(max(n, 1)) / scale
-    if gain > max(ERRORS * stderr, MIN_GAIN):
-        return Smoothing(float(sigmas[best]), gain, stderr, n)
-    return Smoothing(0.0, gain, stderr, n)
+    tried = tuple((float(s), -m / scale) for s, m in zip(sigmas, means, strict=True))
+    chosen = float(sigmas[best]) if gain > max(ERRORS * stderr, MIN_GAIN) else 0.0
+    return Smoothing(chosen, gain, stderr, n, tried)

@@ -18,24 +18,21 @@ from torch import nn
 
 from napari_sdap.axes import PlaneView
 from napari_sdap.infer.refine import Refine
+from napari_sdap.infer.smoothing import Run, blur
 from napari_sdap.infer.tiling import Tile, plane_tiles
 
 __all__ = ["TARGET_EDGE", "teacher", "teacher_targets"]
 
 TARGET_EDGE = 256
 
-Run = Callable[[np.ndarray, int], tuple[np.ndarray, np.ndarray]]
-
-
 def teacher(net: nn.Module, device: torch.device, mode: str, pd_stride: int,
-            refine: Refine | None, flips: int = 1, blur: float = 0.0, fp32: bool = False
+            refine: Refine | None, flips: int = 1, sigma: float = 0.0, fp32: bool = False
             ) -> Run:
     """`run(window, group)` -> (repaired input, output) of the teacher on a normalised window,
     with the outlier repair and detail restore of `refine`, averaged over `flips` flips and
-    turns (the streaming engine's), its output blurred by a Gaussian of `blur` px
+    turns (the streaming engine's), its output blurred by a Gaussian of `sigma` px
     (`smoothing.blur`: the window needs `smoothing.blur_radius` more halo). `fp32`: never in
     bfloat16 (for finite differences of the output)."""
-    from napari_sdap.infer.smoothing import blur as gaussian
     from napari_sdap.infer.stream import Engine
 
     engine = Engine(net, device, mode, pd_stride, compile=False, refine=refine, flips=flips)
@@ -44,7 +41,7 @@ def teacher(net: nn.Module, device: torch.device, mode: str, pd_stride: int,
 
     def run(window: np.ndarray, group: int) -> tuple[np.ndarray, np.ndarray]:
         x, y = engine.run(engine.prepare([window]), [group])
-        return x[0].float().cpu().numpy(), gaussian(y[0].float().cpu().numpy(), blur)
+        return x[0].float().cpu().numpy(), blur(y[0].float().cpu().numpy(), sigma)
 
     return run
 
