@@ -269,8 +269,12 @@ def run_sdap(task: Task, args: argparse.Namespace) -> tuple[dict[str, list[np.nd
     t1 = time.perf_counter()
     inference = model.config.inference
     default_pd = inference.pd_stride
+    curve = model.noise_curve
     for spec in args.modes:  # "mode", "mode@pd_stride", either + "-plain" (no detail restore)
-        spec, plain = spec.removesuffix("-plain"), spec.endswith("-plain")
+        spec, plain = spec.removesuffix("-plain"), spec.endswith("-plain")  # or "-sharp" (no
+        spec, sharp = spec.removesuffix("-sharp"), spec.endswith("-sharp")  # output blur)
+        if curve is not None:
+            model.noise_curve = curve.model_copy(update={"blur": 0.0}) if sharp else curve
         mode, _, pd = spec.partition("@")
         if mode == "teacher":  # the blind-spot network's own mode, whatever auto picks
             from napari_sdap.api.distillation import teacher_mode
@@ -279,10 +283,11 @@ def run_sdap(task: Task, args: argparse.Namespace) -> tuple[dict[str, list[np.nd
         inference.pd_stride = int(pd) if pd else default_pd
         name = model.resolve_mode(mode)
         label = ((f"{mode}={name}" if mode == "auto" else name) + (f"@{pd}" if pd else "")
-                 + ("-plain" if plain else ""))
+                 + ("-plain" if plain else "") + ("-sharp" if sharp else ""))
         outs[label] = [model.denoise(x, axes, mode=mode, device=args.device, detail=not plain)
                        for x in task.noisy]
     inference.pd_stride = default_pd
+    model.noise_curve = curve
     info = {"train_s": round(train_s, 1), "train_clock_s": round(train_cpu_s, 1),
             "clock": args.clock, "infer_s": round(time.perf_counter() - t1, 1),
             "steps": steps, "stride": model.config.training.stride,
@@ -290,6 +295,7 @@ def run_sdap(task: Task, args: argparse.Namespace) -> tuple[dict[str, list[np.nd
             "student_s": round(model.record.student_seconds, 1),
             "student_check": model.record.student_check,
             "target_blur": model.record.target_blur,
+            "output_blur": model.record.output_blur,
             "pd_stride": model.config.inference.pd_stride,
             "noise": describe_noise(model.record.noise)}
     return outs, info
@@ -395,8 +401,8 @@ def parse(argv: list[str] | None = None) -> argparse.Namespace:
     p.add_argument("--stride", default="auto", help="'auto' or an RSG stride")
     p.add_argument("--modes", default="auto",
                    help="inference modes, e.g. auto,teacher,bsn,sdap_e,sdap_e@3,auto-plain (@: PD "
-                        "stride; -plain: without the detail restore; teacher: the blind-spot "
-                        "network's own mode)")
+                        "stride; -plain: without the detail restore; -sharp: without the output "
+                        "blur; teacher: the blind-spot network's own mode)")
     p.add_argument("--width", type=int)
     p.add_argument("--blocks", type=int)
     p.add_argument("--batch", type=int)
@@ -452,7 +458,9 @@ def main(argv: list[str] | None = None) -> int:
         extra = next((f" | {r['noise']}, {r['steps']} steps, {r['train_s']} s wall, "
                        f"{r['train_clock_s']} s {r['clock']}"
                        + (f", targets blurred {r['target_blur']['sigma']:g} px"
-                          if (r.get("target_blur") or {}).get("sigma") else "") for r in new
+                          if (r.get("target_blur") or {}).get("sigma") else "")
+                       + (f", output blurred {r['output_blur']['sigma']:g} px"
+                          if (r.get("output_blur") or {}).get("sigma") else "") for r in new
                       if "noise" in r), "")
         print(f"[{k}/{len(tasks)}] {task.set} {task.name}: {brief}{extra} "
               f"({time.perf_counter() - t0:.0f} s)", flush=True)

@@ -9,6 +9,7 @@ from infer_nets import tiny_net
 
 from napari_sdap.axes import plane_view
 from napari_sdap.infer.curve import estimate_curve
+from napari_sdap.infer.gaussian import blur_radius, gaussian
 from napari_sdap.infer.passes import FLIPS, dihedral, run_mode
 from napari_sdap.infer.refine import (
     NoiseCurve,
@@ -112,15 +113,41 @@ def test_a_second_curve_gives_back_the_larger_share_per_pixel():
     assert torch.equal(Refine(high, detail=False, at_least=low).after(x, mu, [0]), mu)
 
 
-@pytest.mark.parametrize(("detail", "flips"), [(True, 1), (False, 1), (True, 4)])
+def test_the_curves_blur_follows_the_restore_and_never_acts_without_it():
+    """`NoiseCurve.blur`: the output after the restore, blurred (also with the gate off);
+    not with `detail=False`, nor from the second curve (the student's targets)."""
+    g = torch.Generator().manual_seed(6)
+    x = torch.rand(1, 2, 30, 40, generator=g)
+    mu = x + 0.1 * torch.randn(1, 2, 30, 40, generator=g)
+    curve = NoiseCurve(levels=[[[0.0, 1.0]] * 2], variance=[[[0.01, 0.01]] * 2])
+    sharp = Refine(curve).after(x, mu, [0])
+    blurred = Refine(curve.model_copy(update={"blur": 1.0})).after(x, mu, [0])
+    torch.testing.assert_close(blurred, gaussian(sharp, 1.0))
+    off = curve.model_copy(update={"blur": 1.0, "strength": 0.0})
+    torch.testing.assert_close(Refine(off).after(x, mu, [0]), gaussian(mu, 1.0))
+    assert torch.equal(Refine(off, detail=False).after(x, mu, [0]), mu)
+    torch.testing.assert_close(Refine(curve, at_least=off).after(x, mu, [0]),
+                               Refine(curve, at_least=off.model_copy(update={"blur": 0.0})
+                                      ).after(x, mu, [0]))
+    assert NoiseCurve.model_validate(curve.model_dump(exclude={"blur"})).blur == 0.0
+    with pytest.raises(ValueError, match="blur"):
+        curve.model_validate({**curve.model_dump(), "blur": 4.0})
+
+
+@pytest.mark.parametrize(("detail", "flips", "blur"),
+                         [(True, 1, 0.0), (False, 1, 0.0), (True, 4, 0.0), (True, 1, 1.5),
+                          (True, 4, 0.7), (False, 1, 2.0)])
 @pytest.mark.parametrize("mode", ["bsn", "sdap", "sdap_e"])
-def test_tiled_refine_equals_the_whole_plane(mode, detail, flips):
-    """With flips, each orientation gets its own restore before the average."""
+def test_tiled_refine_equals_the_whole_plane(mode, detail, flips, blur):
+    """With flips, each orientation gets its own restore (and output blur) before the
+    average; the blur widens the halo, and without the restore there is no blur."""
     net = tiny_net(1)
     img = np.random.default_rng(3).random((61, 77)).astype(np.float32)
     img[30, 40] = 9.0  # an outlier on a tile seam's neighbourhood: the repair must tile too
     img[16, 17] = -5.0
-    refine = Refine(_curve(0.01), detail=detail)
+    refine = Refine(_curve(0.01).model_copy(update={"blur": blur}), detail=detail)
+    assert refine.halo == Refine(_curve(0.01), detail=detail).halo + (
+        blur_radius(blur) if detail else 0)
     out = np.full(img.shape, np.nan, np.float32)
     list(iter_tiles(net, Normalization(low=[0.0], high=[1.0]), img, plane_view(img.shape, "YX"),
                     out, mode=mode, pd_stride=2, device=torch.device("cpu"), tile=16,

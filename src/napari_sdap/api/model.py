@@ -56,6 +56,9 @@ class TrainingRecord(BaseModel):
     target_blur: dict[str, FiniteFloat] | None = None
     """The blur of the student's targets (`sigma` in px) and, when chosen by the estimate
     (`infer.smoothing.Smoothing.summary`), its estimated gain; None: not blurred."""
+    output_blur: dict[str, FiniteFloat] | None = None
+    """The estimate behind the blur of the output (`noise_curve.blur`) of a model trained at a
+    stride above 1 (`infer.correlated`, `Smoothing.summary`); None: not estimated."""
     versions: dict[str, str] = Field(default_factory=dict)
     precision: str | None = None
     """Arithmetic of the last training's steps, teacher then student: `bfloat16`, `float32`,
@@ -120,7 +123,13 @@ class SDAPModel:
             shifts = [v * scales[g] for g, per_ch in enumerate(c.offset) for v in per_ch]
             bias = ("; bias correction of the blind-spot output (image units, per channel): "
                     + ", ".join(f"{v:+.3g}" for v in shifts))
-        return f"detail restore {state}: {c.summary(scales)}, {gate}{bias}"
+        smooth = ""
+        if c.blur:  # models trained for correlated noise (`api.output_blur`)
+            est = self.record.output_blur or {}
+            smooth = (f"; then the output blurred by {c.blur:g} px" + (
+                f" (estimated error {100 * est['gain']:.1f} % of the noise variance lower, "
+                f"standard error {100 * est['gain_se']:.1f} %)" if "gain" in est else ""))
+        return f"detail restore {state}: {c.summary(scales)}, {gate}{bias}{smooth}"
 
     def refine(self, detail: bool | None = None, mode: str | None = None) -> Refine | None:
         """The steps around the network: outlier repair, and the detail restore when on; None

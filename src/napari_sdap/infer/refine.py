@@ -39,6 +39,7 @@ import torch
 import torch.nn.functional as F
 from pydantic import BaseModel, ConfigDict, Field, FiniteFloat, model_validator
 
+from napari_sdap.infer.gaussian import blur_radius, gaussian
 from napari_sdap.infer.tiling import DETAIL_HALO
 
 __all__ = ["KERNEL", "NoiseCurve", "Refine", "apply_curve", "blend_gain", "local_energy",
@@ -73,6 +74,11 @@ class NoiseCurve(BaseModel):
     """[group][channel] -> the output's measured mean bias ``mean(x - mu)``, added to the
     teacher's output (`infer.offset`); None (curves saved without it, models trained at
     stride > 1): no correction."""
+    blur: float = Field(0.0, ge=0.0, le=3.0)
+    """Standard deviation (px) of a Gaussian blur of the output after the restore (0: none;
+    curves saved without it). Models trained at a stride above 1 choose it when training ends,
+    from the noisy data (`infer.correlated`): their output keeps part of the correlated noise
+    (docs/method.md)."""
 
     @model_validator(mode="after")
     def _check(self) -> NoiseCurve:
@@ -252,7 +258,7 @@ class Refine:
     @property
     def halo(self) -> int:
         """Extra context (pixels) on top of the network's for exact tiles."""
-        return REPAIR_HALO + (DETAIL_HALO if self.detail else 0)
+        return REPAIR_HALO + (DETAIL_HALO + blur_radius(self.curve.blur) if self.detail else 0)
 
     def before(self, x: torch.Tensor, groups: Sequence[int]) -> torch.Tensor:
         """The network's input: `x` with isolated outliers repaired."""
@@ -260,14 +266,16 @@ class Refine:
 
     def after(self, x: torch.Tensor, mu: torch.Tensor, groups: Sequence[int]) -> torch.Tensor:
         """The output: the network's `mu`, corrected for its bias (`calibrate`), with detail
-        restored from the repaired `x`."""
+        restored from the repaired `x`, then blurred by the curve's `blur`."""
         offset = self.curve.offset_tensor(groups, mu.device) if self.calibrate else None
         if offset is not None:
             mu = mu + offset
-        curves = [c for c in (self.curve, self.at_least) if c is not None and c.strength > 0.0]
-        if not self.detail or not curves:
+        if not self.detail:
             return mu
-        share = restore_weight(x, mu, curves[0], groups)
-        for curve in curves[1:]:
-            share = torch.maximum(share, restore_weight(x, mu, curve, groups))
-        return mu + share * (x - mu)
+        curves = [c for c in (self.curve, self.at_least) if c is not None and c.strength > 0.0]
+        if curves:
+            share = restore_weight(x, mu, curves[0], groups)
+            for curve in curves[1:]:
+                share = torch.maximum(share, restore_weight(x, mu, curve, groups))
+            mu = mu + share * (x - mu)
+        return gaussian(mu, self.curve.blur)

@@ -20,7 +20,7 @@ best one; the student check's median curve read 0.35-0.65 of the noise at a few 
 from all blocks (or from the blind-spot residual) 12-47 % high on the textured Set12 01, where
 it chose a blur that lost 0.11 dB. Pixels near clipped values are not counted
 (`risk.unclipped`): there the noise is neither the curve's nor Gaussian; nor are those within
-the blur's reach of a plane border (`_inside`).
+the blur's reach of a plane border (`inside`).
 """
 
 from __future__ import annotations
@@ -31,13 +31,13 @@ from dataclasses import dataclass
 
 import numpy as np
 import torch
-import torch.nn.functional as F
 
 from napari_sdap.infer.curve import noise_at, roughness
+from napari_sdap.infer.gaussian import blur_radius, gaussian
 from napari_sdap.infer.risk import block_curve, blocks_of, neighbour_range, unclipped
 from napari_sdap.infer.tiling import Tile
 
-__all__ = ["SIGMAS", "Run", "Smoothing", "blur", "blur_radius", "choose_blur"]
+__all__ = ["SIGMAS", "Run", "Smoothing", "blur", "blur_radius", "choose_blur", "inside"]
 
 SIGMAS = (0.5, 0.7, 0.9, 1.2)
 """The blurs tried (Gaussian standard deviation in pixels)."""
@@ -74,28 +74,15 @@ class Smoothing:
                 "gain_se": round(self.stderr, 5), "pixels": self.pixels}
 
 
-def blur_radius(sigma: float) -> int:
-    """Half-width of the blur's kernel (3 standard deviations; 0 without a blur)."""
-    return math.ceil(3.0 * sigma) if sigma > 0 else 0
-
-
 def blur(y: np.ndarray, sigma: float) -> np.ndarray:
-    """Separable Gaussian blur of each channel of a C x h x w array, edges mirrored (the
-    tiles' windows reach `blur_radius` beyond the pixels that are kept)."""
-    r = blur_radius(sigma)
-    if r == 0:
+    """`gaussian` of a C x h x w array (float32)."""
+    if blur_radius(sigma) == 0:
         return y
-    t = np.arange(-r, r + 1, dtype=np.float64)
-    k = np.exp(-t * t / (2.0 * sigma * sigma))
-    k = torch.from_numpy((k / k.sum()).astype(np.float32))
-    a = torch.from_numpy(np.ascontiguousarray(y, dtype=np.float32))[:, None]
-    mode = "reflect" if min(a.shape[-2:]) > r else "replicate"
-    a = F.conv2d(F.pad(a, (r, r, 0, 0), mode=mode), k.view(1, 1, 1, -1))
-    a = F.conv2d(F.pad(a, (0, 0, r, r), mode=mode), k.view(1, 1, -1, 1))
-    return a[:, 0].numpy()
+    a = torch.from_numpy(np.ascontiguousarray(y, dtype=np.float32))[None]
+    return gaussian(a, sigma)[0].numpy()
 
 
-def _inside(inner: tuple[slice, slice], shape: tuple[int, ...], r: int
+def inside(inner: tuple[slice, slice], shape: tuple[int, ...], r: int
             ) -> tuple[slice, slice]:
     """The part of a tile's output region at least `r` pixels inside its window: all of it
     unless the window ends at a plane border (windows reach the halo beyond every other
@@ -123,7 +110,7 @@ def choose_blur(run: Run, windows: Iterable[tuple[np.ndarray, int, Tile]], seed:
         _, moved = run(window + np.float32(_EPS) * probe, group)
         mu = t if blind is None else blind(window, group)[1]
         u = (moved.astype(np.float64) - t) / _EPS
-        iy, ix = _inside(tile.inner, window.shape[-2:], blur_radius(max(sigmas)))
+        iy, ix = inside(tile.inner, window.shape[-2:], blur_radius(max(sigmas)))
         if iy.stop <= iy.start or ix.stop <= ix.start:
             continue
         rough = roughness(torch.from_numpy(np.ascontiguousarray(mu, dtype=np.float32))).numpy()

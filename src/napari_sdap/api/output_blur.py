@@ -1,0 +1,74 @@
+"""Whether the output of a model trained for correlated noise is blurred, and by how much
+(`infer.correlated`): chosen when its training ends, stored in its noise curve (`blur`)."""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+import torch
+
+from napari_sdap.api.model import SDAPModel
+from napari_sdap.infer.correlated import SIGMAS, choose_output_blur
+from napari_sdap.infer.gaussian import blur_radius
+from napari_sdap.infer.sample import sample_tiles
+from napari_sdap.infer.smoothing import Smoothing
+from napari_sdap.infer.stream import read_window
+from napari_sdap.infer.targets import teacher
+from napari_sdap.infer.tiling import alignment, exact_halo
+
+__all__ = ["BLUR_PIXELS", "blurrable", "output_blur"]
+
+log = logging.getLogger(__name__)
+
+BLUR_PIXELS = 2**17
+"""Output pixels per channel group the estimate reads (three passes of the network each)."""
+_EDGE = 256
+_SEED = 86_028_121
+
+
+def blurrable(model: SDAPModel) -> bool:
+    """Whether the output blur is chosen for the model: 2-D, trained at a stride above 1
+    (correlated noise), with a noise curve."""
+    cfg = model.config
+    return (cfg.training.stride > 1 and cfg.network.dims == 2
+            and model.noise_curve is not None)
+
+
+def output_blur(model: SDAPModel, sources: list[tuple[Any, Any]], device: torch.device
+                ) -> Smoothing | None:
+    """Choose the blur of the model's default output on `sources` and store it in its noise
+    curve (`NoiseCurve.blur`; 0: none) and record (`record.output_blur`); None, and no blur,
+    where it is not chosen (not `blurrable`, or the noise could not be read)."""
+    curve = model.noise_curve
+    if not blurrable(model) or curve is None:
+        return None
+    cfg = model.config
+    mode, pd = model.resolve_mode("auto"), cfg.inference.pd_stride
+    refine = model.refine()
+    net = model.network
+    halo = exact_halo(net.radius, mode, pd, refine.halo if refine else 0)
+    run = teacher(net, device, mode, pd, refine, fp32=True)
+    norm = model.normalization
+    tiles = sample_tiles([v for _, v in sources], halo + blur_radius(max(SIGMAS)),
+                         alignment(mode, pd), seed=cfg.seed + _SEED, pixels=BLUR_PIXELS,
+                         edge=_EDGE)
+    try:
+        chosen = choose_output_blur(
+            run, ((read_window(sources[k][0], sources[k][1], norm, t), g, t)
+                  for k, t, g in tiles), curve, seed=cfg.seed)
+    except (RuntimeError, OSError) as err:  # out of memory, unreadable input
+        log.warning("could not estimate whether a blur of the output helps (%s); it is not "
+                    "blurred", err)
+        return None
+    finally:
+        net.to("cpu")
+    if chosen is None:
+        return None
+    model.noise_curve = curve.model_copy(update={"blur": chosen.sigma})
+    model.record.output_blur = chosen.summary()
+    if chosen.sigma:
+        log.info("the output is blurred by %.1f px (estimated error %.1f %% of the noise "
+                 "variance lower, standard error %.1f %%)", chosen.sigma, 100 * chosen.gain,
+                 100 * chosen.stderr)
+    return chosen

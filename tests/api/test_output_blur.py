@@ -1,0 +1,94 @@
+"""The output blur of models trained for correlated noise (`api.output_blur`)."""
+
+from __future__ import annotations
+
+import logging
+
+import numpy as np
+import torch
+
+import napari_sdap
+from napari_sdap.infer.correlated import SIGMAS
+from napari_sdap.infer.gaussian import gaussian
+from napari_sdap.infer.smoothing import Smoothing
+
+TINY = {"preset": "tiny", "width": 8, "blocks": 1, "batch_size": 2, "patch_size": 32,
+        "steps": 40}
+
+
+def _image(seed=0):
+    """A smooth image with 2 x 2 box-correlated noise (stride 2 is what the analysis reads)."""
+    rng = np.random.default_rng(seed)
+    yy, xx = np.mgrid[:97, :97]
+    clean = 0.5 + 0.3 * np.sin(xx / 9.0) * np.cos(yy / 11.0)
+    w = rng.normal(0, 0.1, (98, 98))
+    noise = (w[:-1, :-1] + w[1:, :-1] + w[:-1, 1:] + w[1:, 1:]) / 2.0
+    return (clean + noise).astype(np.float32)
+
+
+def test_a_stride_2_model_records_its_choice_in_the_curve():
+    model = napari_sdap.train(_image(), "YX", stride=2, **TINY)
+    est = model.record.output_blur
+    assert est is not None and set(est) == {"sigma", "gain", "gain_se", "pixels"}
+    assert model.noise_curve.blur == est["sigma"] and est["sigma"] in (0.0, *SIGMAS)
+    assert est["pixels"] > 1000
+
+
+def test_a_stride_1_model_is_never_blurred():
+    model = napari_sdap.train(_image(), "YX", stride=1, student=False, **TINY)
+    assert model.record.output_blur is None and model.noise_curve.blur == 0.0
+
+
+def _chosen(monkeypatch, sigma):
+    from napari_sdap.infer import correlated
+
+    def fixed(run, windows, curve, seed=0, sigmas=SIGMAS, cov=None):
+        list(windows)
+        return Smoothing(sigma, 0.05, 0.01, 4096, ((sigma, 0.05),))
+
+    monkeypatch.setattr("napari_sdap.api.output_blur.choose_output_blur", fixed)
+    assert correlated.choose_output_blur is not fixed  # only the api's name is replaced
+
+
+def test_the_chosen_blur_is_in_the_output_and_the_file(monkeypatch, tmp_path):
+    """The output is the sharp output blurred; the blur travels in the model file, shows in
+    `describe_detail`, and `detail=False` (the network alone) has none."""
+    _chosen(monkeypatch, 1.5)
+    image = _image(1)
+    model = napari_sdap.train(image, "YX", stride=2, **TINY)
+    assert model.noise_curve.blur == 1.5 and model.record.output_blur["sigma"] == 1.5
+    out = model.denoise(image, "YX", device="cpu")
+    sharp_curve = model.noise_curve.model_copy(update={"blur": 0.0})
+    blurred_curve, model.noise_curve = model.noise_curve, sharp_curve
+    sharp = model.denoise(image, "YX", device="cpu")
+    model.noise_curve = blurred_curve
+    want = gaussian(torch.from_numpy(sharp)[None, None], 1.5)[0, 0].numpy()
+    np.testing.assert_allclose(out, want, atol=2e-5)
+    plain = model.denoise(image, "YX", device="cpu", detail=False)
+    assert not np.allclose(plain, out, atol=1e-3)
+    assert "then the output blurred by 1.5 px (estimated error 5.0 %" in model.describe_detail()
+    loaded = napari_sdap.load_model(model.save(tmp_path / "m.sdap"))
+    assert loaded.noise_curve.blur == 1.5
+    np.testing.assert_array_equal(loaded.denoise(image, "YX", device="cpu"), out)
+
+
+def test_a_failing_estimate_blurs_nothing(monkeypatch, caplog):
+    def broken(*args, **kwargs):
+        raise RuntimeError("out of memory")
+
+    monkeypatch.setattr("napari_sdap.api.output_blur.choose_output_blur", broken)
+    with caplog.at_level(logging.WARNING):
+        model = napari_sdap.train(_image(), "YX", stride=2, **TINY)
+    assert model.noise_curve is not None and model.noise_curve.blur == 0.0
+    assert model.record.output_blur is None
+    assert "could not estimate whether a blur of the output helps" in caplog.text
+
+
+def test_training_on_measures_the_blur_afresh(monkeypatch):
+    """A model trained on gets a new curve, and with it a new choice."""
+    _chosen(monkeypatch, 1.0)
+    model = napari_sdap.train(_image(), "YX", stride=2, **TINY)
+    assert model.noise_curve.blur == 1.0
+    _chosen(monkeypatch, 0.0)
+    model = napari_sdap.train(_image(2), "YX", model=model, steps=5)
+    assert model.noise_curve.blur == 0.0 and model.record.output_blur["sigma"] == 0.0
