@@ -6,7 +6,10 @@ automatic stride, student where the default has one), denoises every input with 
 and prints its PSNR, then the PSNR of the output blurred with the sigma (0.3-3.0 px) that scores
 best against the reference, and the same for the noisy input (the `gauss-gt` anchor of
 `quality.py`). A large gain from blurring the output says that the output keeps pixel-level
-noise that a smoother output stage could still take off. Example::
+noise that a smoother output stage could still take off. For models trained at a stride above
+1 it also prints the output blur the model chose from the noisy data (`infer.correlated`) with
+its estimated gains (% of the noise variance), against the true change (dB) of blurring the
+output without it by each of those sigmas. Example::
 
     python benchmarks/output_blur.py --sets strong --crop 256 --threads 1
 """
@@ -33,14 +36,45 @@ def _best_blur(images: list[np.ndarray], refs: list[np.ndarray], rgb: bool, top:
     return best
 
 
+def _chosen(model, task, axes: str) -> str:
+    """The model's output blur and its estimate against the truth ("-" when not estimated)."""
+    est = model.record.output_blur
+    if est is None or model.noise_curve is None:
+        return "-"
+    import torch
+
+    from napari_sdap.infer.correlated import SIGMAS
+    from napari_sdap.infer.gaussian import gaussian
+
+    curve = model.noise_curve
+    model.noise_curve = curve.model_copy(update={"blur": 0.0})
+    try:
+        sharp = [model.denoise(x, axes, device="cpu") for x in task.noisy]
+    finally:
+        model.noise_curve = curve
+
+    def blurred(a: np.ndarray, s: float) -> np.ndarray:
+        t = torch.from_numpy(np.moveaxis(a, -1, 0)[None] if task.rgb else a[None, None])
+        out = gaussian(t.float(), s)[0].numpy()
+        return np.moveaxis(out, 0, -1) if task.rgb else out[0]
+
+    base = np.mean([psnr(o, r) for o, r in zip(sharp, task.clean, strict=True)])
+    true = [np.mean([psnr(blurred(o, s), r) for o, r in zip(sharp, task.clean, strict=True)])
+            - base for s in SIGMAS]
+    return f"{curve.blur:g} px: " + ", ".join(
+        f"{s:g}: {100 * est.get(f'gain@{s:g}', np.nan):+.2f} % / {t:+.2f}"
+        for s, t in zip(SIGMAS, true, strict=True))
+
+
 def main() -> int:
     tasks = tasks_from_command_line(__doc__, sets="strong", crop=256)
     if tasks is None:
         return 0
     import napari_sdap
 
-    print("| task | mode | default | blurred output (sigma) | blurred input (sigma) | s |")
-    print("|---|---|---:|---:|---:|---:|")
+    print("| task | mode | default | blurred output (sigma) | blurred input (sigma) | s | "
+          "output blur chosen: estimated % / true dB per sigma |")
+    print("|---|---|---:|---:|---:|---:|---|")
     for task in tasks:
         axes = "YXC" if task.rgb else "YX"
         t0 = time.perf_counter()
@@ -51,7 +85,7 @@ def main() -> int:
         in_b = _best_blur(task.noisy, task.clean, task.rgb, 4.0)
         print(f"| {task.set} {task.name} | {model.resolve_mode('auto')} | {base:.2f} | "
               f"{out_b[0]:.2f} ({out_b[1]:g}) | {in_b[0]:.2f} ({in_b[1]:g}) | "
-              f"{time.perf_counter() - t0:.0f} |", flush=True)
+              f"{time.perf_counter() - t0:.0f} | {_chosen(model, task, axes)} |", flush=True)
     return 0
 
 

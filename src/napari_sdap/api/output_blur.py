@@ -38,7 +38,8 @@ def blurrable(model: SDAPModel) -> bool:
 def output_blur(model: SDAPModel, sources: list[tuple[Any, Any]], device: torch.device
                 ) -> Smoothing | None:
     """Choose the blur of the model's default output on `sources` and store it in its noise
-    curve (`NoiseCurve.blur`; 0: none) and record (`record.output_blur`); None, and no blur,
+    curve (`NoiseCurve.blur`; 0: none) and record (`record.output_blur`: the choice, its
+    estimated gain and that of each blur tried, ``gain@SIGMA``); None, and no blur,
     where it is not chosen (not `blurrable`, or the noise could not be read)."""
     curve = model.noise_curve
     if not blurrable(model) or curve is None:
@@ -66,7 +67,8 @@ def output_blur(model: SDAPModel, sources: list[tuple[Any, Any]], device: torch.
     if chosen is None:
         return None
     model.noise_curve = curve.model_copy(update={"blur": chosen.sigma})
-    model.record.output_blur = chosen.summary()
+    model.record.output_blur = {**chosen.summary(),
+                                **{f"gain@{s:g}": round(g, 5) for s, g in chosen.tried}}
     if chosen.sigma:
         log.info("the output is blurred by %.1f px (estimated error %.1f %% of the noise "
                  "variance lower, standard error %.1f %%)", chosen.sigma, 100 * chosen.gain,
