@@ -57,8 +57,9 @@ def exported(tmp_path_factory):
         elif name == "bsn_offset":
             assert model.noise_curve.offset is not None, "the case needs a bias correction"
             model.noise_curve = model.noise_curve.model_copy(update={"offset": [[0.05]]})
-        elif name == "gray_sdap_e":  # a gate between off and full: the package must scale too
-            model.noise_curve = model.noise_curve.model_copy(update={"strength": 0.4})
+        elif name == "gray_sdap_e":  # a gate between off and full: the package must scale too;
+            model.noise_curve = model.noise_curve.model_copy(  # and blur (its default mode)
+                update={"strength": 0.4, "blur": 1.0})
         sample = _image(shape, seed=5) * 200 + 30  # another scale than the training data
         path = model.export_bmz(folder / f"{name}.zip", sample=sample, axes=axes, mode=mode,
                                 authors=["Ada Lovelace"], name=f"test {name}")
@@ -137,7 +138,8 @@ def test_sdap_packages_step_by_the_stride_and_halo_covers_any_origin(exported):
     size = d.inputs[0].axes[3].size
     s, r = model.config.inference.pd_stride, model.network.radius
     assert size.step == s and size.min % s == 0 and size.min > 2 * d.outputs[0].axes[3].halo
-    assert d.outputs[0].axes[3].halo == r * s + (s - 1) + r + 1 + 3  # sdap_e, repair, restore
+    # sdap_e, repair, restore, blur (1.0 px: 3)
+    assert d.outputs[0].axes[3].halo == r * s + (s - 1) + r + 1 + 3 + 3
 
 
 @pytest.mark.parametrize("case", list(CASES))
@@ -283,3 +285,23 @@ def _with_curve(model, curve):
     other = copy.copy(model)
     other.noise_curve = curve
     return other
+
+
+def test_the_package_module_blurs_the_default_output_as_chosen(exported):
+    import torch
+
+    from napari_sdap.api.bmz.build import denoiser
+
+    model, _, sample, axes, mode = exported["gray_sdap_e"]
+    module, kwargs = denoiser(model, mode)
+    assert kwargs["blur"] == 1.0 and module.radius == 3
+    with zipfile.ZipFile(exported["gray_sdap_e"][1]) as z:
+        assert "a Gaussian blur of 1 px" in z.read("README.md").decode()
+    got = module(torch.from_numpy(sample)[None, None]).detach().numpy()[0, 0]
+    want = np.asarray(model.denoise(sample, axes, mode=mode, device="cpu"))
+    assert np.abs(got - want).max() <= 1e-4 * float(np.abs(want).max())
+    sharp, kw = denoiser(_with_curve(model, model.noise_curve.model_copy(update={"blur": 0.0})),
+                         mode)
+    assert kw["blur"] == 0.0 and sharp.radius == 0
+    assert not np.allclose(sharp(torch.from_numpy(sample)[None, None]).detach().numpy()[0, 0],
+                           got, atol=1e-3)

@@ -68,6 +68,10 @@ def test_the_chosen_blur_is_in_the_output_and_the_file(monkeypatch, tmp_path):
     np.testing.assert_allclose(out, want, atol=2e-5)
     plain = model.denoise(image, "YX", device="cpu", detail=False)
     assert not np.allclose(plain, out, atol=1e-3)
+    default = model.resolve_mode("auto")
+    assert model.refine(mode=default).blur == 1.5
+    assert model.refine(False, default).blur == 0.0  # the network alone: no blur either
+    assert model.refine(mode="sdap").blur == model.refine().blur == 0.0  # chosen for the default
     assert "then the output blurred by 1.5 px (estimated error 5.0 %" in model.describe_detail()
     loaded = napari_sdap.load_model(model.save(tmp_path / "m.sdap"))
     assert loaded.noise_curve.blur == 1.5

@@ -113,22 +113,22 @@ def test_a_second_curve_gives_back_the_larger_share_per_pixel():
     assert torch.equal(Refine(high, detail=False, at_least=low).after(x, mu, [0]), mu)
 
 
-def test_the_curves_blur_follows_the_restore_and_never_acts_without_it():
-    """`NoiseCurve.blur`: the output after the restore, blurred (also with the gate off);
-    not with `detail=False`, nor from the second curve (the student's targets)."""
+def test_the_blur_comes_last_and_only_when_asked():
+    """`Refine.blur`: the output after the restore, blurred (also with the gate off, and
+    without the restore); a curve's own `blur` is the model's to hand on
+    (`SDAPModel.refine`), never applied by the curve itself."""
     g = torch.Generator().manual_seed(6)
     x = torch.rand(1, 2, 30, 40, generator=g)
     mu = x + 0.1 * torch.randn(1, 2, 30, 40, generator=g)
     curve = NoiseCurve(levels=[[[0.0, 1.0]] * 2], variance=[[[0.01, 0.01]] * 2])
     sharp = Refine(curve).after(x, mu, [0])
-    blurred = Refine(curve.model_copy(update={"blur": 1.0})).after(x, mu, [0])
-    torch.testing.assert_close(blurred, gaussian(sharp, 1.0))
-    off = curve.model_copy(update={"blur": 1.0, "strength": 0.0})
-    torch.testing.assert_close(Refine(off).after(x, mu, [0]), gaussian(mu, 1.0))
-    assert torch.equal(Refine(off, detail=False).after(x, mu, [0]), mu)
-    torch.testing.assert_close(Refine(curve, at_least=off).after(x, mu, [0]),
-                               Refine(curve, at_least=off.model_copy(update={"blur": 0.0})
-                                      ).after(x, mu, [0]))
+    torch.testing.assert_close(Refine(curve, blur=1.0).after(x, mu, [0]), gaussian(sharp, 1.0))
+    off = curve.model_copy(update={"strength": 0.0})
+    torch.testing.assert_close(Refine(off, blur=1.0).after(x, mu, [0]), gaussian(mu, 1.0))
+    torch.testing.assert_close(Refine(curve, detail=False, blur=0.7).after(x, mu, [0]),
+                               gaussian(mu, 0.7))
+    own = curve.model_copy(update={"blur": 1.0})
+    assert torch.equal(Refine(own).after(x, mu, [0]), sharp)
     assert NoiseCurve.model_validate(curve.model_dump(exclude={"blur"})).blur == 0.0
     with pytest.raises(ValueError, match="blur"):
         curve.model_validate({**curve.model_dump(), "blur": 4.0})
@@ -140,14 +140,13 @@ def test_the_curves_blur_follows_the_restore_and_never_acts_without_it():
 @pytest.mark.parametrize("mode", ["bsn", "sdap", "sdap_e"])
 def test_tiled_refine_equals_the_whole_plane(mode, detail, flips, blur):
     """With flips, each orientation gets its own restore (and output blur) before the
-    average; the blur widens the halo, and without the restore there is no blur."""
+    average; the blur widens the halo."""
     net = tiny_net(1)
     img = np.random.default_rng(3).random((61, 77)).astype(np.float32)
     img[30, 40] = 9.0  # an outlier on a tile seam's neighbourhood: the repair must tile too
     img[16, 17] = -5.0
-    refine = Refine(_curve(0.01).model_copy(update={"blur": blur}), detail=detail)
-    assert refine.halo == Refine(_curve(0.01), detail=detail).halo + (
-        blur_radius(blur) if detail else 0)
+    refine = Refine(_curve(0.01), detail=detail, blur=blur)
+    assert refine.halo == Refine(_curve(0.01), detail=detail).halo + blur_radius(blur)
     out = np.full(img.shape, np.nan, np.float32)
     list(iter_tiles(net, Normalization(low=[0.0], high=[1.0]), img, plane_view(img.shape, "YX"),
                     out, mode=mode, pd_stride=2, device=torch.device("cpu"), tile=16,

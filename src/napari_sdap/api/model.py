@@ -137,12 +137,14 @@ class SDAPModel:
 
         `detail`: True / False for this call, None for `config.inference.restore_detail`. The
         student (`mode="student"`) learned the restored (and bias-corrected) output: it gets
-        the repair only."""
+        the repair only. The curve's output blur goes with the model's default mode (`mode`
+        as resolved from `auto`; not with `mode=None`), and only with the restore on."""
         if self.noise_curve is None:
             return None
-        on = self.config.inference.restore_detail if detail is None else detail
-        return Refine(self.noise_curve, detail=bool(on) and mode != "student",
-                      calibrate=mode != "student")
+        on = bool(self.config.inference.restore_detail if detail is None else detail)
+        blur = self.noise_curve.blur if on and mode == self.resolve_mode("auto") else 0.0
+        return Refine(self.noise_curve, detail=on and mode != "student",
+                      calibrate=mode != "student", blur=blur)
 
     def net(self, mode: str) -> torch.nn.Module:
         """The network that runs `mode` (a resolved mode): the student or the teacher."""

@@ -75,10 +75,10 @@ class NoiseCurve(BaseModel):
     teacher's output (`infer.offset`); None (curves saved without it, models trained at
     stride > 1): no correction."""
     blur: float = Field(0.0, ge=0.0, le=3.0)
-    """Standard deviation (px) of a Gaussian blur of the output after the restore (0: none;
-    curves saved without it). Models trained at a stride above 1 choose it when training ends,
-    from the noisy data (`infer.correlated`): their output keeps part of the correlated noise
-    (docs/method.md)."""
+    """Standard deviation (px) of a Gaussian blur of the model's default output (`mode="auto"`,
+    after the restore; 0: none, and curves saved without it). Models trained at a stride above
+    1 choose it when training ends, from the noisy data (`infer.correlated`): their output
+    keeps part of the correlated noise (docs/method.md). `SDAPModel.refine` hands it on."""
 
     @model_validator(mode="after")
     def _check(self) -> NoiseCurve:
@@ -254,11 +254,14 @@ class Refine:
     at_least: NoiseCurve | None = None
     """A second curve: the restore gives back, per pixel, the larger share of the two (the
     student's targets: the plain curve's and the teacher's own gated restore)."""
+    blur: float = 0.0
+    """Standard deviation (px) of a Gaussian blur of the output, last (`NoiseCurve.blur` for
+    the model's default output; 0: none)."""
 
     @property
     def halo(self) -> int:
         """Extra context (pixels) on top of the network's for exact tiles."""
-        return REPAIR_HALO + (DETAIL_HALO + blur_radius(self.curve.blur) if self.detail else 0)
+        return REPAIR_HALO + (DETAIL_HALO if self.detail else 0) + blur_radius(self.blur)
 
     def before(self, x: torch.Tensor, groups: Sequence[int]) -> torch.Tensor:
         """The network's input: `x` with isolated outliers repaired."""
@@ -266,16 +269,14 @@ class Refine:
 
     def after(self, x: torch.Tensor, mu: torch.Tensor, groups: Sequence[int]) -> torch.Tensor:
         """The output: the network's `mu`, corrected for its bias (`calibrate`), with detail
-        restored from the repaired `x`, then blurred by the curve's `blur`."""
+        restored from the repaired `x` (`detail`), then blurred (`blur`)."""
         offset = self.curve.offset_tensor(groups, mu.device) if self.calibrate else None
         if offset is not None:
             mu = mu + offset
-        if not self.detail:
-            return mu
         curves = [c for c in (self.curve, self.at_least) if c is not None and c.strength > 0.0]
-        if curves:
+        if self.detail and curves:
             share = restore_weight(x, mu, curves[0], groups)
             for curve in curves[1:]:
                 share = torch.maximum(share, restore_weight(x, mu, curve, groups))
             mu = mu + share * (x - mu)
-        return gaussian(mu, self.curve.blur)
+        return gaussian(mu, self.blur)

@@ -13,7 +13,8 @@ intensity scale and returns the denoised image on the same scale:
    full-resolution pass);
 4. the teacher's bias correction (`infer.offset`) and the detail restore (a local Wiener
    filter on the residual), teacher modes only;
-5. the inverse normalisation.
+5. the output blur chosen for models trained on correlated noise (a Gaussian, `blur` px);
+6. the inverse normalisation.
 """
 
 from typing import Optional
@@ -171,13 +172,25 @@ def restore(x: torch.Tensor, mu: torch.Tensor, levels: torch.Tensor, variance: t
     return mu + strength * gain.masked_fill(lone, 0.0) * r
 
 
+def smooth(y: torch.Tensor, kernel: torch.Tensor, r: int) -> torch.Tensor:
+    """Separable Gaussian blur (taps `kernel`, half-width `r`) of each channel, edges mirrored
+    (replicated where the image is smaller than the kernel)."""
+    n, c, h, w = y.shape[0], y.shape[1], y.shape[2], y.shape[3]
+    flat = y.reshape(n * c, 1, h, w)
+    mode = "reflect" if min(h, w) > r else "replicate"
+    flat = F.conv2d(F.pad(flat, [r, r, 0, 0], mode=mode), kernel.view(1, 1, 1, -1))
+    flat = F.conv2d(F.pad(flat, [0, 0, r, r], mode=mode), kernel.view(1, 1, -1, 1))
+    return flat.reshape(n, c, h, w)
+
+
 class SDAPDenoiser(nn.Module):
     """Raw image (batch, channel, y, x) in, denoised image on the same scale out (float32).
 
     `channels`: channels the network sees jointly; `groups`: independent channels, each with
     its own normalisation (one of the two is 1). `low`/`scale`: the normalisation per group;
     `levels`/`variance`: the noise curve [group][channel][knot] (None: no repair, no restore);
-    `offset`: the teacher's bias correction [group][channel] (None: none).
+    `offset`: the teacher's bias correction [group][channel] (None: none); `blur`: the
+    standard deviation (px) of the output's Gaussian blur (0: none).
     """
 
     def __init__(self, mode: str, channels: int, groups: int, low: list[float],
@@ -187,7 +200,8 @@ class SDAPDenoiser(nn.Module):
                  levels: Optional[list[list[list[float]]]] = None,  # noqa: UP045
                  variance: Optional[list[list[list[float]]]] = None,  # noqa: UP045
                  threshold: float = 1.0, detail: bool = False, strength: float = 1.0,
-                 offset: Optional[list[list[float]]] = None) -> None:  # noqa: UP045
+                 offset: Optional[list[list[float]]] = None,  # noqa: UP045
+                 blur: float = 0.0) -> None:
         super().__init__()
         self.mode, self.pd_stride = mode, int(pd_stride)
         self.channels, self.groups = int(channels), int(groups)
@@ -207,6 +221,11 @@ class SDAPDenoiser(nn.Module):
         if offset is None:  # no correction: adding 0.0 leaves the output exactly as it is
             offset = [[0.0] * channels] * groups
         self.register_buffer("offset", torch.tensor(offset, dtype=torch.float32))
+        reach = int(3.0 * blur)  # the half-width: 3 sigma, rounded up (napari_sdap's)
+        self.radius = reach + 1 if reach < 3.0 * blur else reach
+        taps = torch.arange(-self.radius, self.radius + 1, dtype=torch.float64)
+        kernel = torch.exp(-taps * taps / (2.0 * blur * blur)) if blur > 0 else taps * 0 + 1
+        self.register_buffer("kernel", (kernel / kernel.sum()).float())
 
     def network(self, x: torch.Tensor) -> torch.Tensor:
         if self.mode == "student" or self.mode == "bsn":
@@ -231,6 +250,8 @@ class SDAPDenoiser(nn.Module):
         y = y + self.offset[g].view(-1, self.channels, 1, 1)  # the teacher's bias correction
         if self.detail:
             y = restore(xn, y, levels, variance, self.threshold, self.strength)
+        if self.radius > 0:
+            y = smooth(y, self.kernel, self.radius)
         top = 3.4028234663852886e38
         out = (y.double() * scale + low).clamp(-top, top).float()
         return out.reshape(b, c, h, w)

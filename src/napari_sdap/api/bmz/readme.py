@@ -50,6 +50,10 @@ def readme_text(ex: Exported, name: str, checks: dict[str, float], versions: dic
     if detail:
         steps.append("detail restore: a local Wiener filter gives back the part of the residual "
                      "that exceeds the measured noise")
+    if ex.kwargs.get("blur"):
+        steps.append(f"a Gaussian blur of {ex.kwargs['blur']:g} px: the output of a network "
+                     "trained on correlated noise keeps part of it; the blur was chosen from "
+                     "the noisy training images")
     steps.append("inverse normalisation: the output is on the input's intensity scale")
     diffs = "\n".join(f"| {fmt} | {diff:.3g} |" for fmt, diff in checks.items())
     return "\n".join([
