@@ -59,7 +59,7 @@ def exported(tmp_path_factory):
             model.noise_curve = model.noise_curve.model_copy(update={"offset": [[0.05]]})
         elif name == "gray_sdap_e":  # a gate between off and full: the package must scale too;
             model.noise_curve = model.noise_curve.model_copy(  # and blur (its default mode)
-                update={"strength": 0.4, "blur": 1.0})
+                update={"strength": 0.4, "blur": 1.0, "blur_mode": "sdap_e"})
         sample = _image(shape, seed=5) * 200 + 30  # another scale than the training data
         path = model.export_bmz(folder / f"{name}.zip", sample=sample, axes=axes, mode=mode,
                                 authors=["Ada Lovelace"], name=f"test {name}")

@@ -37,8 +37,47 @@ def test_a_stride_2_model_records_its_choice_in_the_curve():
 
 
 def test_a_stride_1_model_is_never_blurred():
-    model = napari_sdap.train(_image(), "YX", stride=1, student=False, **TINY)
+    model = napari_sdap.train(_white(), "YX", **{**TINY, "steps": 80}, stride=1, student=True,
+                              student_steps=150, student_check=False)
+    assert model.student is not None
     assert model.record.output_blur is None and model.noise_curve.blur == 0.0
+
+
+def test_a_forced_student_s_output_is_judged_after_the_distillation(monkeypatch):
+    """At stride 2 with a student (forced on), the default output is the student's: the
+    estimate runs once the student is attached, through the student."""
+    from napari_sdap.api import output_blur as module
+
+    seen = []
+    original = module.teacher
+
+    def spy(net, device, mode, *args, **kwargs):
+        seen.append((net, mode))
+        return original(net, device, mode, *args, **kwargs)
+
+    monkeypatch.setattr(module, "teacher", spy)
+    rng = np.random.default_rng(0)
+    yy, xx = np.mgrid[:64, :64]
+    image = (0.5 + 0.3 * np.sin(xx / 5.0) * np.cos(yy / 7.0) + rng.normal(0, 0.1, (64, 64)))
+    model = napari_sdap.train(image.astype(np.float32), "YX", **{**TINY, "steps": 12},
+                              stride=2, student=True, student_steps=150)
+    assert model.student is not None, "the case needs a kept student"
+    assert seen == [(model.student, "student")]
+    assert model.noise_curve.blur_mode == "student" or model.noise_curve.blur == 0.0
+
+
+def test_a_3d_model_is_never_blurred():
+    stack = np.stack([_white(seed=s) for s in range(6)])
+    model = napari_sdap.train(stack, "ZYX", dims=3, student=False, **TINY)
+    assert model.record.output_blur is None
+
+
+def _white(seed=0):
+    rng = np.random.default_rng(seed)
+    yy, xx = np.mgrid[:96, :96]
+    clean = 0.3 + sum(0.4 * np.exp(-((xx - cx) ** 2 + (yy - cy) ** 2) / 60.0)
+                      for cx, cy in ((20, 30), (70, 25), (45, 70), (80, 80)))
+    return (clean + rng.normal(0, 0.1, clean.shape)).astype(np.float32)
 
 
 def _chosen(monkeypatch, sigma):
@@ -69,7 +108,7 @@ def test_the_chosen_blur_is_in_the_output_and_the_file(monkeypatch, tmp_path):
     plain = model.denoise(image, "YX", device="cpu", detail=False)
     assert not np.allclose(plain, out, atol=1e-3)
     default = model.resolve_mode("auto")
-    assert model.refine(mode=default).blur == 1.5
+    assert model.noise_curve.blur_mode == default and model.refine(mode=default).blur == 1.5
     assert model.refine(False, default).blur == 0.0  # the network alone: no blur either
     assert model.refine(mode="sdap").blur == model.refine().blur == 0.0  # chosen for the default
     assert "then the output blurred by 1.5 px (estimated error 5.0 %" in model.describe_detail()

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 import os
 import zipfile
 from pathlib import Path
@@ -73,7 +74,14 @@ def test_a_sample_smaller_than_the_smallest_tile_is_refused(
     write_stack(small, seed=1, planes=1, size=40)
     code = main(["export", str(model_file), str(tmp_path / "p.zip"), "--sample", str(small)])
     err = capsys.readouterr().err
-    assert code == 2 and "smaller than the package's smallest tile, 42x42" in err
+    import napari_sdap
+    from napari_sdap.api.bmz.build import output_halo
+
+    model = napari_sdap.load_model(model_file)
+    halo = output_halo(model, model.resolve_mode("auto"))  # 20, and 3 sigma of the blur
+    smallest = 2 * halo + 1 + (-(2 * halo + 1)) % model.config.inference.pd_stride
+    assert smallest > 40 and halo == 20 + math.ceil(3 * model.noise_curve.blur)
+    assert code == 2 and f"smaller than the package's smallest tile, {smallest}x{smallest}" in err
     assert sorted(p.name for p in tmp_path.iterdir()) == ["small.tif"]
 
 

@@ -137,12 +137,13 @@ class SDAPModel:
 
         `detail`: True / False for this call, None for `config.inference.restore_detail`. The
         student (`mode="student"`) learned the restored (and bias-corrected) output: it gets
-        the repair only. The curve's output blur goes with the model's default mode (`mode`
-        as resolved from `auto`; not with `mode=None`), and only with the restore on."""
+        the repair only. The curve's output blur goes with the mode it was chosen for
+        (`NoiseCurve.blur_mode`; not with `mode=None`), and only with the restore on."""
         if self.noise_curve is None:
             return None
         on = bool(self.config.inference.restore_detail if detail is None else detail)
-        blur = self.noise_curve.blur if on and mode == self.resolve_mode("auto") else 0.0
+        c = self.noise_curve
+        blur = c.blur if on and mode is not None and mode == c.blur_mode else 0.0
         return Refine(self.noise_curve, detail=on and mode != "student",
                       calibrate=mode != "student", blur=blur)
 

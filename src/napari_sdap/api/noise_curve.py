@@ -42,8 +42,7 @@ def measure_noise_curve(model: SDAPModel, sources: list[tuple[Any, Any]], dev: A
 def finish_curve(model: SDAPModel, sources: list[tuple[Any, Any]], dev: Any, start: int
                  ) -> NoiseCurve | None:
     """When a training ends: measure the detail restore's noise curve of the network as trained
-    (with the output's blur, `api.output_blur`) and return the plain curve for the student's
-    targets (None when none was measured: no step
+    and return the plain curve for the student's targets (None when none was measured: no step
     taken since `start`, a 3-D model, or a failed measurement)."""
     if model.record.steps == start:
         return None  # no step taken: the network (and any curve it has) is unchanged
@@ -59,7 +58,4 @@ def finish_curve(model: SDAPModel, sources: list[tuple[Any, Any]], dev: Any, sta
         log.warning("could not measure the noise for the detail restore (%s); the model "
                     "denoises with the network output alone", err)
         return None
-    from napari_sdap.api.output_blur import output_blur
-
-    output_blur(model, sources, dev)  # stride > 1 only: its output keeps correlated noise
     return targets

@@ -1,9 +1,11 @@
-"""Whether the output of a model trained for correlated noise is blurred, and by how much
-(`infer.correlated`): chosen when its training ends, stored in its noise curve (`blur`)."""
+"""Whether the default output of a model trained for correlated noise is blurred, and by how
+much (`infer.correlated`): chosen when its training ends (after a student's distillation, for
+the student's output), stored in its noise curve (`blur`, `blur_mode`)."""
 
 from __future__ import annotations
 
 import logging
+from dataclasses import replace
 from typing import Any
 
 import torch
@@ -29,7 +31,9 @@ _SEED = 86_028_121
 
 def blurrable(model: SDAPModel) -> bool:
     """Whether the output blur is chosen for the model: 2-D, trained at a stride above 1
-    (correlated noise), with a noise curve."""
+    (correlated noise), with a noise curve. Not at stride 1: there the output keeps little
+    noise (FMD: no blur chosen on 8 of 9 types, -0.09 dB on the ninth), and a blur chosen
+    on the average error smeared thin bright lines a test image held (docs/benchmarks.md)."""
     cfg = model.config
     return (cfg.training.stride > 1 and cfg.network.dims == 2
             and model.noise_curve is not None)
@@ -46,8 +50,10 @@ def output_blur(model: SDAPModel, sources: list[tuple[Any, Any]], device: torch.
         return None
     cfg = model.config
     mode, pd = model.resolve_mode("auto"), cfg.inference.pd_stride
-    refine = model.refine()
-    net = model.network
+    refine = model.refine(mode=mode)
+    if refine is not None:  # the output as it is without a blur
+        refine = replace(refine, blur=0.0)
+    net = model.net(mode)
     halo = exact_halo(net.radius, mode, pd, refine.halo if refine else 0)
     run = teacher(net, device, mode, pd, refine, fp32=True)
     norm = model.normalization
@@ -66,7 +72,7 @@ def output_blur(model: SDAPModel, sources: list[tuple[Any, Any]], device: torch.
         net.to("cpu")
     if chosen is None:
         return None
-    model.noise_curve = curve.model_copy(update={"blur": chosen.sigma})
+    model.noise_curve = curve.model_copy(update={"blur": chosen.sigma, "blur_mode": mode})
     model.record.output_blur = {**chosen.summary(),
                                 **{f"gain@{s:g}": round(g, 5) for s, g in chosen.tried}}
     if chosen.sigma:

@@ -218,6 +218,10 @@ def _train(sources: list[tuple[Any, Any]], t00: float, budget: float | None, *, 
         for rec in distil(model, sources, dev, left, targets):
             _note_precision(model, rec.precision)
             yield TrainProgress(**asdict(rec), model=model, stage="student")
+    if model.record.steps > start:  # a finished training: the blur of its default output
+        from napari_sdap.api.output_blur import output_blur
+
+        output_blur(model, sources, dev)
 
 
 def _note_precision(model: SDAPModel, precision: str, first: bool = False) -> None:

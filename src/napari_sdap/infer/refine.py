@@ -33,6 +33,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import Literal
 
 import numpy as np
 import torch
@@ -75,10 +76,12 @@ class NoiseCurve(BaseModel):
     teacher's output (`infer.offset`); None (curves saved without it, models trained at
     stride > 1): no correction."""
     blur: float = Field(0.0, ge=0.0, le=3.0)
-    """Standard deviation (px) of a Gaussian blur of the model's default output (`mode="auto"`,
-    after the restore; 0: none, and curves saved without it). Models trained at a stride above
-    1 choose it when training ends, from the noisy data (`infer.correlated`): their output
-    keeps part of the correlated noise (docs/method.md). `SDAPModel.refine` hands it on."""
+    """Standard deviation (px) of a Gaussian blur of the output of mode `blur_mode` (after the
+    restore; 0: none, and curves saved without it), chosen when training ends from the noisy
+    data (`infer.correlated`, `api.output_blur`): the output of a network trained on
+    correlated noise keeps part of it (docs/method.md). `SDAPModel.refine` hands it on."""
+    blur_mode: Literal["student", "sdap", "sdap_e", "bsn"] | None = None
+    """The mode (the model's default when the blur was chosen) whose output is blurred."""
 
     @model_validator(mode="after")
     def _check(self) -> NoiseCurve:
