@@ -8,7 +8,7 @@ import pytest
 import zarr
 
 from napari_sdap.api import train
-from napari_sdap.api.output_blur import BLUR_PIXELS
+from napari_sdap.api.output_blur import OUTPUT_PIXELS
 from napari_sdap.axes import plane_view
 from napari_sdap.infer.sample import SAMPLE_PIXELS
 from napari_sdap.model.normalize import Normalization
@@ -45,8 +45,8 @@ def test_training_on_dask_reads_only_regions():
     assert max(backing.reads) <= 32 * 32, "a read went beyond one chunk"
     # normalisation (2 planes) + noise estimate (4 planes) + 6 patches + the detail restore's
     # noise-curve sample (SAMPLE_PIXELS in whole small planes) + the output blur's (as many
-    # as BLUR_PIXELS): far below the stack
-    assert sum(backing.reads) <= 8 * plane + SAMPLE_PIXELS + plane + BLUR_PIXELS
+    # as OUTPUT_PIXELS): far below the stack
+    assert sum(backing.reads) <= 8 * plane + SAMPLE_PIXELS + plane + OUTPUT_PIXELS
     assert sum(backing.reads) < data.size / 4
 
 

@@ -11,21 +11,20 @@ from typing import Any
 import torch
 
 from napari_sdap.api.model import SDAPModel
+from napari_sdap.api.target_blur import sampled_windows
 from napari_sdap.infer.correlated import SIGMAS, choose_output_blur
 from napari_sdap.infer.gaussian import blur_radius
-from napari_sdap.infer.sample import sample_tiles
 from napari_sdap.infer.smoothing import Smoothing
-from napari_sdap.infer.stream import read_window
 from napari_sdap.infer.targets import teacher
 from napari_sdap.infer.tiling import alignment, exact_halo
 
-__all__ = ["BLUR_PIXELS", "blurrable", "output_blur"]
+__all__ = ["OUTPUT_PIXELS", "blurrable", "output_blur"]
 
 log = logging.getLogger(__name__)
 
-BLUR_PIXELS = 2**17
-"""Output pixels per channel group the estimate reads (three passes of the network each)."""
-_EDGE = 256
+OUTPUT_PIXELS = 2**17
+"""Output pixels per channel group the estimate reads (three passes of the network each),
+in tiles of up to 256 x 256 (`target_blur.sampled_windows`)."""
 _SEED = 86_028_121
 
 
@@ -56,14 +55,10 @@ def output_blur(model: SDAPModel, sources: list[tuple[Any, Any]], device: torch.
     net = model.net(mode)
     halo = exact_halo(net.radius, mode, pd, refine.halo if refine else 0)
     run = teacher(net, device, mode, pd, refine, fp32=True)
-    norm = model.normalization
-    tiles = sample_tiles([v for _, v in sources], halo + blur_radius(max(SIGMAS)),
-                         alignment(mode, pd), seed=cfg.seed + _SEED, pixels=BLUR_PIXELS,
-                         edge=_EDGE)
+    windows = sampled_windows(model, sources, halo + blur_radius(max(SIGMAS)),
+                              alignment(mode, pd), cfg.seed + _SEED, OUTPUT_PIXELS)
     try:
-        chosen = choose_output_blur(
-            run, ((read_window(sources[k][0], sources[k][1], norm, t), g, t)
-                  for k, t, g in tiles), curve, seed=cfg.seed)
+        chosen = choose_output_blur(run, windows, curve, seed=cfg.seed)
     except (RuntimeError, OSError) as err:  # out of memory, unreadable input
         log.warning("could not estimate whether a blur of the output helps (%s); it is not "
                     "blurred", err)

@@ -8,8 +8,10 @@ Stein's unbiased estimate on a sample of the training images says gains signific
 from __future__ import annotations
 
 import logging
+from collections.abc import Iterator
 from typing import Any
 
+import numpy as np
 import torch
 
 from napari_sdap.api.model import SDAPModel
@@ -18,9 +20,9 @@ from napari_sdap.infer.sample import sample_tiles
 from napari_sdap.infer.smoothing import SIGMAS, Smoothing, blur_radius, choose_blur
 from napari_sdap.infer.stream import read_window
 from napari_sdap.infer.targets import teacher
-from napari_sdap.infer.tiling import alignment, exact_halo
+from napari_sdap.infer.tiling import Tile, alignment, exact_halo
 
-__all__ = ["BLUR_PIXELS", "checkable", "target_blur"]
+__all__ = ["BLUR_PIXELS", "checkable", "sampled_windows", "target_blur"]
 
 log = logging.getLogger(__name__)
 
@@ -39,6 +41,17 @@ def checkable(model: SDAPModel) -> bool:
             and model.noise_curve is not None)
 
 
+def sampled_windows(model: SDAPModel, sources: list[tuple[Any, Any]], halo: int, s: int,
+                    seed: int, pixels: int) -> Iterator[tuple[np.ndarray, int, Tile]]:
+    """(normalised window, channel group, tile) of random tiles of up to `_EDGE`² output pixels
+    of `sources`, one per plane, until `pixels` per channel group (`sample.sample_tiles`);
+    `halo` and `s`: the windows' context and alignment."""
+    norm = model.normalization
+    for k, t, g in sample_tiles([v for _, v in sources], halo, s, seed=seed, pixels=pixels,
+                                edge=_EDGE):
+        yield read_window(sources[k][0], sources[k][1], norm, t), g, t
+
+
 def target_blur(model: SDAPModel, sources: list[tuple[Any, Any]], device: torch.device,
                 mode: str, pd: int, refine: Refine | None) -> tuple[float, Smoothing | None]:
     """(blur of the student's targets in px, the estimate behind an `auto` choice) for the
@@ -54,14 +67,10 @@ def target_blur(model: SDAPModel, sources: list[tuple[Any, Any]], device: torch.
     run = teacher(net, device, mode, pd, refine, cfg.student.target_flips, fp32=True)
     blind = (None if refine is None or not refine.detail else
              teacher(net, device, mode, pd, Refine(refine.curve, detail=False), fp32=True))
-    norm = model.normalization
-    tiles = sample_tiles([v for _, v in sources], halo + blur_radius(max(SIGMAS)),
-                         alignment(mode, pd), seed=cfg.seed + _SEED, pixels=BLUR_PIXELS,
-                         edge=_EDGE)
+    windows = sampled_windows(model, sources, halo + blur_radius(max(SIGMAS)),
+                              alignment(mode, pd), cfg.seed + _SEED, BLUR_PIXELS)
     try:
-        chosen = choose_blur(run, ((read_window(sources[k][0], sources[k][1], norm, t), g, t)
-                                   for k, t, g in tiles), seed=cfg.seed,
-                             blind=blind)
+        chosen = choose_blur(run, windows, seed=cfg.seed, blind=blind)
     except (RuntimeError, OSError) as err:  # out of memory, unreadable input
         log.warning("could not estimate whether a blur of the student's targets helps (%s); "
                     "they are not blurred", err)
