@@ -58,7 +58,8 @@ class TrainingRecord(BaseModel):
     (`infer.smoothing.Smoothing.summary`), its estimated gain; None: not blurred."""
     output_blur: dict[str, FiniteFloat] | None = None
     """The estimate behind the blur of the output (`noise_curve.blur`) of a model trained at a
-    stride above 1 (`infer.correlated`, `Smoothing.summary`); None: not estimated."""
+    stride above 1 (`api.output_blur`: `Smoothing.summary` and each blur's estimated gain,
+    ``gain@SIGMA``); None: not estimated."""
     versions: dict[str, str] = Field(default_factory=dict)
     precision: str | None = None
     """Arithmetic of the last training's steps, teacher then student: `bfloat16`, `float32`,

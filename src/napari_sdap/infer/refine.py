@@ -258,8 +258,8 @@ class Refine:
     """A second curve: the restore gives back, per pixel, the larger share of the two (the
     student's targets: the plain curve's and the teacher's own gated restore)."""
     blur: float = 0.0
-    """Standard deviation (px) of a Gaussian blur of the output, last (`NoiseCurve.blur` for
-    the model's default output; 0: none)."""
+    """Standard deviation (px) of a Gaussian blur of the output, last (`NoiseCurve.blur` in
+    the mode it was chosen for, `SDAPModel.refine`; 0: none)."""
 
     @property
     def halo(self) -> int:

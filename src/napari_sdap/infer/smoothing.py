@@ -83,7 +83,7 @@ def blur(y: np.ndarray, sigma: float) -> np.ndarray:
 
 
 def inside(inner: tuple[slice, slice], shape: tuple[int, ...], r: int
-            ) -> tuple[slice, slice]:
+           ) -> tuple[slice, slice]:
     """The part of a tile's output region at least `r` pixels inside its window: all of it
     unless the window ends at a plane border (windows reach the halo beyond every other
     side). There the blur reads mirrored pixels, and counting the border's pixels moved the
