@@ -31,6 +31,20 @@ def test_clipped_channels_get_no_offset():
     assert estimate_offset([[(x, mu)]])[0] == pytest.approx([0.0, 0.3], abs=1e-6)
 
 
+def test_a_common_lowest_grey_level_is_not_clipping():
+    """Integer frames whose darkest level holds a few percent of the pixels but fewer than the
+    level above it (a dark background's tail, FMD confocal) keep their offset; the same counts
+    piled up at the lowest level are clipping."""
+    rng = np.random.default_rng(2)
+    x = np.round(rng.normal(8.0, 2.0, (1, 128, 128))).clip(3, None).astype(np.float32)
+    _, counts = np.unique(x, return_counts=True)
+    assert 0.01 * x.size <= counts[0] < counts[1]  # the lowest level: common, no pile-up
+    mu = x - 0.25
+    assert estimate_offset([[(x, mu)]])[0] == pytest.approx([0.25], abs=1e-6)
+    piled = np.maximum(x, 7.0)  # cut at 7: a third of the pixels there
+    assert estimate_offset([[(piled, piled - 0.25)]])[0] == [0.0]
+
+
 def _curve(offset=None, channels=1):
     flat = [[[0.0, 1.0]] * channels]
     return NoiseCurve(levels=flat, variance=[[[0.01, 0.01]] * channels], offset=offset)
