@@ -58,7 +58,8 @@ class DenoiseForm:
         self.detail.setChecked(True)
         self.detail.setToolTip("Give back input detail where the residual exceeds the noise "
                                "measured at training (sharper edges and texture at high "
-                               "signal-to-noise); off: the network output only")
+                               "signal-to-noise), then the light blur a model trained for "
+                               "correlated noise chose; off: the network output only")
         self.flips = QComboBox()
         self.flips.addItems(["1 (off)", "2", "4", "8"])
         self.flips.setToolTip("Average the network over 2, 4 or 8 flips and quarter turns of "
