@@ -29,6 +29,8 @@ from collections.abc import Sequence
 
 import numpy as np
 
+from napari_sdap.infer.clipping import clipped_ends
+
 __all__ = ["CLIPPED", "estimate_offset", "shift"]
 
 CLIPPED = 0.01
@@ -48,23 +50,9 @@ def estimate_offset(samples: Sequence[Sequence[tuple[np.ndarray, np.ndarray]]]
         x = np.concatenate([np.reshape(a, (c, -1)) for a, _ in pairs], axis=1).astype(np.float64)
         mu = np.concatenate([np.reshape(m, (c, -1)) for _, m in pairs], axis=1)
         mean = (x - mu).mean(axis=1)
-        offsets.append([0.0 if _clipped(x[ch]) else float(mean[ch]) for ch in range(c)])
+        offsets.append([0.0 if any(clipped_ends(x[ch], CLIPPED)) else float(mean[ch])
+                        for ch in range(c)])
     return offsets
-
-
-def _clipped(x: np.ndarray) -> bool:
-    """Whether `CLIPPED` or more of the pixels (and at least two) pile up at the lowest or the
-    highest value: more of them there than at the value next to it. Integer data whose lowest
-    level is merely common are not clipped (FMD Confocal_BPAE_G: 4.9 % of the sampled pixels
-    at its lowest grey level, 6.3 % at the next; counted as clipped, the frames lost their
-    correction and 0.22 dB). Integer photon counts without read noise whose zeros outnumber
-    the ones read as clipped: they keep the median (no correction)."""
-    _, counts = np.unique(x, return_counts=True)
-    if counts.size < 2:
-        return counts.size == 1 and x.size >= 2
-    floor = max(2, CLIPPED * x.size)
-    return any(end >= floor and end > beside
-               for end, beside in ((counts[0], counts[1]), (counts[-1], counts[-2])))
 
 
 def shift(mu: np.ndarray, offsets: Sequence[float]) -> np.ndarray:

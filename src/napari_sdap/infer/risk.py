@@ -39,6 +39,7 @@ import numpy as np
 import torch
 from torch import nn
 
+from napari_sdap.infer.clipping import clipped_ends
 from napari_sdap.infer.curve import noise_at, roughness
 from napari_sdap.infer.refine import NoiseCurve, restore_weight
 from napari_sdap.infer.stream import Engine
@@ -56,7 +57,8 @@ _FLAT = 0.5
 _MIN_BLOCKS = 64
 _CLIPPED = 1e-3
 """A channel's lowest (highest) value counts as a clipping floor (ceiling) when at least this
-share of its pixels read exactly it: noise continued below it would read lower."""
+share of its pixels read exactly it, more than read the value next to it
+(`clipping.clipped_ends`): noise continued below it would read lower."""
 _NEAR = 2
 """Pixels with a clipped value within this many pixels are not counted (`neighbour_range`)."""
 _MEDIAN_CHI2 = 0.454936
@@ -178,10 +180,10 @@ def unclipped(x: np.ndarray, near_lo: np.ndarray, near_hi: np.ndarray
     each counted pixel's noise whole."""
     calm = np.ones(x.shape[1], bool)
     count = np.ones(near_lo.shape, bool)
-    for end, near in ((x.min(), near_lo), (x.max(), near_hi)):
-        hits = x == end
-        if np.count_nonzero(hits) >= _CLIPPED * x.size:
-            calm &= ~hits.any(axis=0)
+    for end, near, clip in zip((x.min(), x.max()), (near_lo, near_hi),
+                               clipped_ends(x, _CLIPPED), strict=True):
+        if clip:
+            calm &= ~(x == end).any(axis=0)
             count &= near != end
     return (calm if calm.any() else np.ones_like(calm)), count
 
