@@ -272,9 +272,10 @@ def run_sdap(task: Task, args: argparse.Namespace) -> tuple[dict[str, list[np.nd
     curve = model.noise_curve
     for spec in args.modes:  # "mode", "mode@pd_stride", either + "-plain" (no detail restore)
         spec, plain = spec.removesuffix("-plain"), spec.endswith("-plain")  # or "-sharp" (no
-        spec, sharp = spec.removesuffix("-sharp"), spec.endswith("-sharp")  # output blur)
-        if curve is not None:
-            model.noise_curve = curve.model_copy(update={"blur": 0.0}) if sharp else curve
+        spec, sharp = spec.removesuffix("-sharp"), spec.endswith("-sharp")  # output blur, no
+        if curve is not None:  # mix with the blurred input)
+            model.noise_curve = (curve.model_copy(update={"blur": 0.0, "mix": 0.0}) if sharp
+                                 else curve)
         mode, _, pd = spec.partition("@")
         if mode == "teacher":  # the blind-spot network's own mode, whatever auto picks
             from napari_sdap.api.distillation import teacher_mode
@@ -296,6 +297,7 @@ def run_sdap(task: Task, args: argparse.Namespace) -> tuple[dict[str, list[np.nd
             "student_check": model.record.student_check,
             "target_blur": model.record.target_blur,
             "output_blur": model.record.output_blur,
+            "output_mix": model.record.output_mix,
             "pd_stride": model.config.inference.pd_stride,
             "noise": describe_noise(model.record.noise)}
     return outs, info
@@ -402,7 +404,7 @@ def parse(argv: list[str] | None = None) -> argparse.Namespace:
     p.add_argument("--modes", default="auto",
                    help="inference modes, e.g. auto,teacher,bsn,sdap_e,sdap_e@3,auto-plain (@: PD "
                         "stride; -plain: without the detail restore; -sharp: without the output "
-                        "blur; teacher: the blind-spot network's own mode)")
+                        "blur or mix; teacher: the blind-spot network's own mode)")
     p.add_argument("--width", type=int)
     p.add_argument("--blocks", type=int)
     p.add_argument("--batch", type=int)
@@ -460,7 +462,10 @@ def main(argv: list[str] | None = None) -> int:
                        + (f", targets blurred {r['target_blur']['sigma']:g} px"
                           if (r.get("target_blur") or {}).get("sigma") else "")
                        + (f", output blurred {r['output_blur']['sigma']:g} px"
-                          if (r.get("output_blur") or {}).get("sigma") else "") for r in new
+                          if (r.get("output_blur") or {}).get("sigma") else "")
+                       + (f", {100 * r['output_mix']['share']:.0f} % of the input blurred "
+                          f"{r['output_mix']['sigma']:g} px mixed in"
+                          if (r.get("output_mix") or {}).get("share") else "") for r in new
                       if "noise" in r), "")
         print(f"[{k}/{len(tasks)}] {task.set} {task.name}: {brief}{extra} "
               f"({time.perf_counter() - t0:.0f} s)", flush=True)

@@ -17,6 +17,7 @@ from folders import read_only
 import napari_sdap
 from napari_sdap.api.model import SDAPModel, create_model
 from napari_sdap.errors import InputError, ModelFileError, OutputError
+from napari_sdap.infer.gaussian import blur_radius
 from napari_sdap.model.normalize import Normalization
 
 if not os.environ.get("CI"):  # CI installs the [bmz] extra: a missing library must fail there
@@ -56,7 +57,9 @@ def exported(tmp_path_factory):
             assert model.student is not None, "the case needs a kept student"
         elif name == "bsn_offset":
             assert model.noise_curve.offset is not None, "the case needs a bias correction"
-            model.noise_curve = model.noise_curve.model_copy(update={"offset": [[0.05]]})
+            model.noise_curve = model.noise_curve.model_copy(  # and a mix with the blurred
+                update={"offset": [[0.05]], "mix": 0.3, "mix_blur": 1.5,  # input (its default
+                        "blur_mode": "bsn"})  # mode)
         elif name == "gray_sdap_e":  # a gate between off and full: the package must scale too;
             model.noise_curve = model.noise_curve.model_copy(  # and blur (its default mode)
                 update={"strength": 0.4, "blur": 1.0, "blur_mode": "sdap_e"})
@@ -125,7 +128,9 @@ def test_package_contents_and_description(exported):
     assert d.authors[0].name == "Ada Lovelace" and "2307.16825" in str(d.cite[0].url)
     y = d.outputs[0].axes[2]
     r = model.student.radius
-    assert y.halo == r + 1  # the student's radius plus the outlier repair's pixel
+    c = model.noise_curve  # the student's radius, the outlier repair's pixel, and the reach
+    mix = blur_radius(c.mix_blur) if c.mix and c.blur_mode == "student" else 0  # of its mix
+    assert y.halo == r + 1 + mix
     assert d.inputs[0].axes[2].size.step == 1
     assert d.config.napari_sdap["mode"] == mode  # type: ignore[attr-defined]
 
@@ -304,4 +309,24 @@ def test_the_package_module_blurs_the_default_output_as_chosen(exported):
                          mode)
     assert kw["blur"] == 0.0 and sharp.radius == 0
     assert not np.allclose(sharp(torch.from_numpy(sample)[None, None]).detach().numpy()[0, 0],
+                           got, atol=1e-3)
+
+
+def test_the_package_module_mixes_in_the_blurred_input_as_chosen(exported):
+    import torch
+
+    from napari_sdap.api.bmz.build import denoiser
+
+    model, path, sample, axes, mode = exported["bsn_offset"]
+    module, kwargs = denoiser(model, mode)
+    assert kwargs["mix"] == 0.3 and kwargs["mix_blur"] == 1.5 and module.mix_radius == 5
+    with zipfile.ZipFile(path) as z:
+        assert "30 % of the (repaired) input, blurred by 1.5 px" in z.read("README.md").decode()
+    got = module(torch.from_numpy(sample)[None, None]).detach().numpy()[0, 0]
+    want = np.asarray(model.denoise(sample, axes, mode=mode, device="cpu"))
+    assert np.abs(got - want).max() <= 1e-4 * float(np.abs(want).max())
+    alone, kw = denoiser(_with_curve(model, model.noise_curve.model_copy(update={"mix": 0.0})),
+                         mode)
+    assert kw["mix"] == 0.0 and alone.mix == 0.0
+    assert not np.allclose(alone(torch.from_numpy(sample)[None, None]).detach().numpy()[0, 0],
                            got, atol=1e-3)

@@ -195,3 +195,24 @@ def test_info_shows_the_output_blur(tmp_path: Path, capsys: pytest.CaptureFixtur
     assert main(["info", str(model.save(tmp_path / "m.sdap"))]) == 0
     assert ("then the output blurred by 1.5 px (estimated error 1.2 % of the noise variance "
             "lower, standard error 0.3 %)") in capsys.readouterr().out
+
+
+def test_info_shows_the_mix_with_the_blurred_input(tmp_path: Path,
+                                                   capsys: pytest.CaptureFixture[str],
+                                                   monkeypatch: pytest.MonkeyPatch) -> None:
+    import numpy as np
+
+    import napari_sdap
+    from napari_sdap.infer.mixing import Mix
+
+    def fixed(pairs, **kw):
+        list(pairs)
+        return Mix(2.5, 0.35, 0.011, 0.002, 9000)
+
+    monkeypatch.setattr("napari_sdap.api.output_mix.choose_mix", fixed)
+    image = np.random.default_rng(0).poisson(4.0, (96, 96)).astype(np.float32)
+    model = napari_sdap.train(image, "YX", preset="tiny", steps=20, stride=1, student=False,
+                              width=8, blocks=1, batch_size=2, patch_size=32)
+    assert main(["info", str(model.save(tmp_path / "m.sdap"))]) == 0
+    assert ("then 35 % of the input blurred by 2.5 px mixed in (estimated error 1.1 % lower, "
+            "standard error 0.2 %)") in capsys.readouterr().out

@@ -9,7 +9,7 @@ from infer_nets import tiny_net
 
 from napari_sdap.axes import plane_view
 from napari_sdap.infer.curve import estimate_curve
-from napari_sdap.infer.gaussian import blur_radius, gaussian
+from napari_sdap.infer.gaussian import blur_radius, centre_weight, gaussian
 from napari_sdap.infer.passes import FLIPS, dihedral, run_mode
 from napari_sdap.infer.refine import (
     NoiseCurve,
@@ -134,19 +134,46 @@ def test_the_blur_comes_last_and_only_when_asked():
         curve.model_validate({**curve.model_dump(), "blur": 4.0})
 
 
-@pytest.mark.parametrize(("detail", "flips", "blur"),
-                         [(True, 1, 0.0), (False, 1, 0.0), (True, 4, 0.0), (True, 1, 1.5),
-                          (True, 4, 0.7), (False, 1, 2.0)])
+def test_the_mix_with_the_blurred_input_comes_last_and_only_when_asked():
+    """`Refine.mix`: after the restore and the blur, that share of the (repaired) input
+    blurred by `mix_blur` px without the centre tap replaces as much of the output; the halo
+    grows by the wider of the two blurs; a curve's own `mix` is the model's to hand on."""
+    g = torch.Generator().manual_seed(7)
+    x = torch.rand(1, 2, 30, 40, generator=g)
+    mu = x + 0.1 * torch.randn(1, 2, 30, 40, generator=g)
+    curve = NoiseCurve(levels=[[[0.0, 1.0]] * 2], variance=[[[0.01, 0.01]] * 2])
+    before = Refine(curve, blur=0.7).after(x, mu, [0])
+    mixed = Refine(curve, blur=0.7, mix=0.4, mix_blur=2.0).after(x, mu, [0])
+    g0 = centre_weight(2.0)  # the input blurred without the pixel itself
+    torch.testing.assert_close(mixed, 0.6 * before + 0.4 * (gaussian(x, 2.0) - g0 * x) / (1 - g0))
+    assert torch.equal(Refine(curve, mix=0.0, mix_blur=2.0).after(x, mu, [0]),
+                       Refine(curve).after(x, mu, [0]))
+    base = Refine(curve).halo
+    assert Refine(curve, mix=0.4, mix_blur=2.0).halo == base + blur_radius(2.0)
+    assert Refine(curve, blur=1.5, mix=0.4, mix_blur=0.5).halo == base + blur_radius(1.5)
+    assert Refine(curve, mix=0.0, mix_blur=2.0).halo == base
+    own = curve.model_copy(update={"mix": 0.5, "mix_blur": 1.0})
+    assert torch.equal(Refine(own).after(x, mu, [0]), Refine(curve).after(x, mu, [0]))
+    assert NoiseCurve.model_validate(curve.model_dump(exclude={"mix", "mix_blur"})).mix == 0.0
+    with pytest.raises(ValueError, match="mix"):
+        curve.model_validate({**curve.model_dump(), "mix": 1.5})
+
+
+@pytest.mark.parametrize(("detail", "flips", "blur", "mix"),
+                         [(True, 1, 0.0, 0.0), (False, 1, 0.0, 0.0), (True, 4, 0.0, 0.0),
+                          (True, 1, 1.5, 0.0), (True, 4, 0.7, 0.0), (False, 1, 2.0, 0.0),
+                          (True, 1, 0.0, 0.5), (True, 4, 0.7, 0.3)])
 @pytest.mark.parametrize("mode", ["bsn", "sdap", "sdap_e"])
-def test_tiled_refine_equals_the_whole_plane(mode, detail, flips, blur):
-    """With flips, each orientation gets its own restore (and output blur) before the
-    average; the blur widens the halo."""
+def test_tiled_refine_equals_the_whole_plane(mode, detail, flips, blur, mix):
+    """With flips, each orientation gets its own restore (and output blur and mix) before the
+    average; the blurs widen the halo."""
     net = tiny_net(1)
     img = np.random.default_rng(3).random((61, 77)).astype(np.float32)
     img[30, 40] = 9.0  # an outlier on a tile seam's neighbourhood: the repair must tile too
     img[16, 17] = -5.0
-    refine = Refine(_curve(0.01), detail=detail, blur=blur)
-    assert refine.halo == Refine(_curve(0.01), detail=detail).halo + blur_radius(blur)
+    refine = Refine(_curve(0.01), detail=detail, blur=blur, mix=mix, mix_blur=2.5 if mix else 0)
+    wider = max(blur_radius(blur), blur_radius(2.5) if mix else 0)
+    assert refine.halo == Refine(_curve(0.01), detail=detail).halo + wider
     out = np.full(img.shape, np.nan, np.float32)
     list(iter_tiles(net, Normalization(low=[0.0], high=[1.0]), img, plane_view(img.shape, "YX"),
                     out, mode=mode, pd_stride=2, device=torch.device("cpu"), tile=16,

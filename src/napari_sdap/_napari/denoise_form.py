@@ -59,7 +59,9 @@ class DenoiseForm:
         self.detail.setToolTip("Give back input detail where the residual exceeds the noise "
                                "measured at training (sharper edges and texture at high "
                                "signal-to-noise), then the light blur a model trained for "
-                               "correlated noise chose; off: the network output only")
+                               "correlated noise chose, or the share of blurred input a "
+                               "model trained for strong noise chose; off: the network "
+                               "output only")
         self.flips = QComboBox()
         self.flips.addItems(["1 (off)", "2", "4", "8"])
         self.flips.setToolTip("Average the network over 2, 4 or 8 flips and quarter turns of "

@@ -60,6 +60,10 @@ class TrainingRecord(BaseModel):
     """The estimate behind the blur of the output (`noise_curve.blur`) of a model trained at a
     stride above 1 (`api.output_blur`: `Smoothing.summary` and each blur's estimated gain,
     ``gain@SIGMA``); None: not estimated."""
+    output_mix: dict[str, FiniteFloat] | None = None
+    """The estimate behind the mix of the output with the blurred input (`noise_curve.mix`)
+    of a model trained at stride 1 (`api.output_mix`: `Mix.summary` and each blur's share and
+    estimated gain, ``share@SIGMA``, ``gain@SIGMA``); None: not estimated."""
     versions: dict[str, str] = Field(default_factory=dict)
     precision: str | None = None
     """Arithmetic of the last training's steps, teacher then student: `bfloat16`, `float32`,
@@ -130,6 +134,12 @@ class SDAPModel:
             smooth = (f"; then the output blurred by {c.blur:g} px" + (
                 f" (estimated error {100 * est['gain']:.1f} % of the noise variance lower, "
                 f"standard error {100 * est['gain_se']:.1f} %)" if "gain" in est else ""))
+        if c.mix:  # strong white noise (`api.output_mix`)
+            est = self.record.output_mix or {}
+            smooth += (f"; then {100 * c.mix:.0f} % of the input blurred by {c.mix_blur:g} px "
+                       "mixed in" + (f" (estimated error {100 * est['gain']:.1f} % lower, "
+                                     f"standard error {100 * est['gain_se']:.1f} %)"
+                                     if "gain" in est else ""))
         return f"detail restore {state}: {c.summary(scales)}, {gate}{bias}{smooth}"
 
     def refine(self, detail: bool | None = None, mode: str | None = None) -> Refine | None:
@@ -138,15 +148,16 @@ class SDAPModel:
 
         `detail`: True / False for this call, None for `config.inference.restore_detail`. The
         student (`mode="student"`) learned the restored (and bias-corrected) output: it gets
-        the repair only. The curve's output blur goes with the mode it was chosen for
+        the repair only. The curve's output blur and mix go with the mode they were chosen for
         (`NoiseCurve.blur_mode`; not with `mode=None`), and only with the restore on."""
         if self.noise_curve is None:
             return None
         on = bool(self.config.inference.restore_detail if detail is None else detail)
         c = self.noise_curve
-        blur = c.blur if on and mode is not None and mode == c.blur_mode else 0.0
+        chosen = on and mode is not None and mode == c.blur_mode
         return Refine(self.noise_curve, detail=on and mode != "student",
-                      calibrate=mode != "student", blur=blur)
+                      calibrate=mode != "student", blur=c.blur if chosen else 0.0,
+                      mix=c.mix if chosen else 0.0, mix_blur=c.mix_blur if chosen else 0.0)
 
     def net(self, mode: str) -> torch.nn.Module:
         """The network that runs `mode` (a resolved mode): the student or the teacher."""

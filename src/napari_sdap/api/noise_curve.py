@@ -51,7 +51,7 @@ def finish_curve(model: SDAPModel, sources: list[tuple[Any, Any]], dev: Any, sta
                  "alone (no detail restore)")
         return None
     model.noise_curve = None  # a curve of the network before this training no longer applies
-    model.record.output_blur = None
+    model.record.output_blur = model.record.output_mix = None
     try:
         model.noise_curve, targets = measure_noise_curve(model, sources, dev)
     except (RuntimeError, OSError) as err:  # out of memory, unreadable input: keep the training

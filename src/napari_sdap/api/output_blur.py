@@ -11,7 +11,7 @@ from typing import Any
 import torch
 
 from napari_sdap.api.model import SDAPModel
-from napari_sdap.api.target_blur import sampled_windows
+from napari_sdap.api.target_blur import on_cpu_after, sampled_windows
 from napari_sdap.infer.correlated import SIGMAS, choose_output_blur
 from napari_sdap.infer.gaussian import blur_radius
 from napari_sdap.infer.smoothing import Smoothing
@@ -57,14 +57,8 @@ def output_blur(model: SDAPModel, sources: list[tuple[Any, Any]], device: torch.
     run = teacher(net, device, mode, pd, refine, fp32=True)
     windows = sampled_windows(model, sources, halo + blur_radius(max(SIGMAS)),
                               alignment(mode, pd), cfg.seed + _SEED, OUTPUT_PIXELS)
-    try:
-        chosen = choose_output_blur(run, windows, curve, seed=cfg.seed)
-    except (RuntimeError, OSError) as err:  # out of memory, unreadable input
-        log.warning("could not estimate whether a blur of the output helps (%s); it is not "
-                    "blurred", err)
-        return None
-    finally:
-        net.to("cpu")
+    chosen = on_cpu_after(lambda: choose_output_blur(run, windows, curve, seed=cfg.seed), net,
+                          "whether a blur of the output helps")
     if chosen is None:
         return None
     model.noise_curve = curve.model_copy(update={"blur": chosen.sigma, "blur_mode": mode})

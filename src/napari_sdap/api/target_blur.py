@@ -8,8 +8,8 @@ Stein's unbiased estimate on a sample of the training images says gains signific
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterator
-from typing import Any
+from collections.abc import Callable, Iterator
+from typing import Any, TypeVar
 
 import numpy as np
 import torch
@@ -25,6 +25,7 @@ from napari_sdap.infer.tiling import Tile, alignment, exact_halo
 __all__ = ["BLUR_PIXELS", "checkable", "sampled_windows", "target_blur"]
 
 log = logging.getLogger(__name__)
+T = TypeVar("T")
 
 BLUR_PIXELS = 2**16
 """Output pixels per channel group the estimate reads (two teacher passes each)."""
@@ -50,6 +51,18 @@ def sampled_windows(model: SDAPModel, sources: list[tuple[Any, Any]], halo: int,
     for k, t, g in sample_tiles([v for _, v in sources], halo, s, seed=seed, pixels=pixels,
                                 edge=_EDGE):
         yield read_window(sources[k][0], sources[k][1], norm, t), g, t
+
+
+def on_cpu_after(estimate: Callable[[], T], net: torch.nn.Module, what: str) -> T | None:
+    """`estimate()` with `net` moved back to the CPU after it; None, after a warning that says
+    `what` could not be estimated, where it fails (out of memory, unreadable input)."""
+    try:
+        return estimate()
+    except (RuntimeError, OSError) as err:
+        log.warning("could not estimate %s (%s); the output is left as it is", what, err)
+        return None
+    finally:
+        net.to("cpu")
 
 
 def target_blur(model: SDAPModel, sources: list[tuple[Any, Any]], device: torch.device,

@@ -218,10 +218,12 @@ def _train(sources: list[tuple[Any, Any]], t00: float, budget: float | None, *, 
         for rec in distil(model, sources, dev, left, targets):
             _note_precision(model, rec.precision)
             yield TrainProgress(**asdict(rec), model=model, stage="student")
-    if model.record.steps > start:  # a finished training: the blur of its default output
+    if model.record.steps > start:  # a finished training: the blur or mix of its default output
         from napari_sdap.api.output_blur import output_blur
+        from napari_sdap.api.output_mix import output_mix
 
         output_blur(model, sources, dev)
+        output_mix(model, sources, dev)
 
 
 def _note_precision(model: SDAPModel, precision: str, first: bool = False) -> None:

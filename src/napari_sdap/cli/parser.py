@@ -243,8 +243,9 @@ def build_parser() -> argparse.ArgumentParser:
                    help="tile edge in pixels (default: automatic)")
     d.add_argument("--no-detail", action="store_true",
                    help="network output only: skip the detail restore, which gives back input "
-                        "detail where the residual exceeds the noise measured at training, and "
-                        "the light blur a model trained for correlated noise chose")
+                        "detail where the residual exceeds the noise measured at training, the "
+                        "light blur a model trained for correlated noise chose, and the share of "
+                        "blurred input a model trained for strong white noise chose")
     d.add_argument("--flips", type=_flips, default=1, metavar="N",
                    help="average the network over N = 2, 4 or 8 flips and quarter turns of each "
                         "image: a little less noise, N times the denoising time (default 1: "

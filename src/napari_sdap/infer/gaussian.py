@@ -1,5 +1,7 @@
 """A Gaussian blur that tiles exactly: the student's targets (`infer.smoothing`) and the
-output of models trained for correlated noise (`infer.correlated`) are blurred with it."""
+output of models trained for correlated noise (`infer.correlated`) are blurred with it; the
+input mixed into the output of models trained for strong white noise (`infer.mixing`) with
+its `donut`, the same blur without its centre tap."""
 
 from __future__ import annotations
 
@@ -8,7 +10,7 @@ import math
 import torch
 import torch.nn.functional as F
 
-__all__ = ["blur_radius", "gaussian"]
+__all__ = ["blur_radius", "centre_weight", "donut", "gaussian"]
 
 
 def blur_radius(sigma: float) -> int:
@@ -24,12 +26,33 @@ def gaussian(a: torch.Tensor, sigma: float) -> torch.Tensor:
     r = blur_radius(sigma)
     if r == 0:
         return a
-    t = torch.arange(-r, r + 1, dtype=torch.float64)
-    k = torch.exp(-t * t / (2.0 * sigma * sigma))
-    k = (k / k.sum()).to(device=a.device, dtype=a.dtype)
+    k = _taps(sigma).to(device=a.device, dtype=a.dtype)
     n, c, h, w = a.shape
     flat = a.reshape(n * c, 1, h, w)
     mode = "reflect" if min(h, w) > r else "replicate"
     flat = F.conv2d(F.pad(flat, (r, r, 0, 0), mode=mode), k.view(1, 1, 1, -1))
     flat = F.conv2d(F.pad(flat, (0, 0, r, r), mode=mode), k.view(1, 1, -1, 1))
     return flat.reshape(n, c, h, w)
+
+
+def _taps(sigma: float) -> torch.Tensor:
+    r = blur_radius(sigma)
+    t = torch.arange(-r, r + 1, dtype=torch.float64)
+    k = torch.exp(-t * t / (2.0 * sigma * sigma))
+    return k / k.sum()
+
+
+def centre_weight(sigma: float) -> float:
+    """The centre tap of `gaussian`'s 2-D kernel (0 without a blur)."""
+    if blur_radius(sigma) == 0:
+        return 0.0
+    return float(_taps(sigma)[blur_radius(sigma)] ** 2)
+
+
+def donut(a: torch.Tensor, sigma: float) -> torch.Tensor:
+    """`gaussian` with the centre tap removed, renormalised: each pixel from its neighbours
+    alone (tiles as exactly as `gaussian`; `a` itself without a blur)."""
+    g0 = centre_weight(sigma)
+    if g0 == 0.0:
+        return a
+    return (gaussian(a, sigma) - g0 * a) / (1.0 - g0)

@@ -40,7 +40,7 @@ import torch
 import torch.nn.functional as F
 from pydantic import BaseModel, ConfigDict, Field, FiniteFloat, model_validator
 
-from napari_sdap.infer.gaussian import blur_radius, gaussian
+from napari_sdap.infer.gaussian import blur_radius, donut, gaussian
 from napari_sdap.infer.tiling import DETAIL_HALO
 
 __all__ = ["KERNEL", "NoiseCurve", "Refine", "apply_curve", "blend_gain", "local_energy",
@@ -81,7 +81,16 @@ class NoiseCurve(BaseModel):
     data (`infer.correlated`, `api.output_blur`): the output of a network trained on
     correlated noise keeps part of it (docs/method.md). `SDAPModel.refine` hands it on."""
     blur_mode: Literal["student", "sdap", "sdap_e", "bsn"] | None = None
-    """The mode (the model's default when the blur was chosen) whose output is blurred."""
+    """The mode (the model's default when the blur or the mix was chosen) whose output is
+    blurred or mixed."""
+    mix: float = Field(0.0, ge=0.0, le=1.0)
+    """Share of the blurred input (`mix_blur`) mixed into the output of mode `blur_mode` (0:
+    none, and curves saved without it), chosen when training ends from the noisy data for
+    models trained at stride 1 (`infer.mixing`, `api.output_mix`): at strong noise a plain
+    blur still beats the network where the image is smooth. `SDAPModel.refine` hands it on."""
+    mix_blur: float = Field(0.0, ge=0.0, le=4.0)
+    """Standard deviation (px) of the blur of the input that `mix` mixes in (a Gaussian without
+    its centre tap, `gaussian.donut`)."""
 
     @model_validator(mode="after")
     def _check(self) -> NoiseCurve:
@@ -260,11 +269,17 @@ class Refine:
     blur: float = 0.0
     """Standard deviation (px) of a Gaussian blur of the output, last (`NoiseCurve.blur` in
     the mode it was chosen for, `SDAPModel.refine`; 0: none)."""
+    mix: float = 0.0
+    """Share of the repaired input, blurred by `mix_blur` px without its centre tap
+    (`gaussian.donut`), mixed into the output last (`NoiseCurve.mix` in the mode it was chosen
+    for; 0: none)."""
+    mix_blur: float = 0.0
 
     @property
     def halo(self) -> int:
         """Extra context (pixels) on top of the network's for exact tiles."""
-        return REPAIR_HALO + (DETAIL_HALO if self.detail else 0) + blur_radius(self.blur)
+        last = max(blur_radius(self.blur), blur_radius(self.mix_blur) if self.mix else 0)
+        return REPAIR_HALO + (DETAIL_HALO if self.detail else 0) + last
 
     def before(self, x: torch.Tensor, groups: Sequence[int]) -> torch.Tensor:
         """The network's input: `x` with isolated outliers repaired."""
@@ -272,7 +287,8 @@ class Refine:
 
     def after(self, x: torch.Tensor, mu: torch.Tensor, groups: Sequence[int]) -> torch.Tensor:
         """The output: the network's `mu`, corrected for its bias (`calibrate`), with detail
-        restored from the repaired `x` (`detail`), then blurred (`blur`)."""
+        restored from the repaired `x` (`detail`), then blurred (`blur`), then mixed with the
+        blurred `x` (`mix`)."""
         offset = self.curve.offset_tensor(groups, mu.device) if self.calibrate else None
         if offset is not None:
             mu = mu + offset
@@ -282,4 +298,7 @@ class Refine:
             for curve in curves[1:]:
                 share = torch.maximum(share, restore_weight(x, mu, curve, groups))
             mu = mu + share * (x - mu)
-        return gaussian(mu, self.blur)
+        mu = gaussian(mu, self.blur)
+        if self.mix:
+            mu = (1.0 - self.mix) * mu + self.mix * donut(x, self.mix_blur)
+        return mu

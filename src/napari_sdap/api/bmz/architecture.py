@@ -13,7 +13,8 @@ intensity scale and returns the denoised image on the same scale:
    full-resolution pass);
 4. the teacher's bias correction (`infer.offset`) and the detail restore (a local Wiener
    filter on the residual), teacher modes only;
-5. the output blur chosen for models trained on correlated noise (a Gaussian, `blur` px);
+5. the output blur chosen for models trained on correlated noise (a Gaussian, `blur` px),
+   or the mix with the blurred input chosen for models trained on white noise (`mix`);
 6. the inverse normalisation.
 """
 
@@ -172,6 +173,15 @@ def restore(x: torch.Tensor, mu: torch.Tensor, levels: torch.Tensor, variance: t
     return mu + strength * gain.masked_fill(lone, 0.0) * r
 
 
+def _taps(sigma: float) -> tuple[int, torch.Tensor]:
+    """(half-width, normalised taps) of a Gaussian of `sigma` px (one tap of 1 for 0)."""
+    reach = int(3.0 * sigma)  # the half-width: 3 sigma, rounded up (napari_sdap's)
+    r = reach + 1 if reach < 3.0 * sigma else reach
+    taps = torch.arange(-r, r + 1, dtype=torch.float64)
+    kernel = torch.exp(-taps * taps / (2.0 * sigma * sigma)) if sigma > 0 else taps * 0 + 1
+    return r, (kernel / kernel.sum()).float()
+
+
 def smooth(y: torch.Tensor, kernel: torch.Tensor, r: int) -> torch.Tensor:
     """Separable Gaussian blur (taps `kernel`, half-width `r`) of each channel, edges mirrored
     (replicated where the image is smaller than the kernel)."""
@@ -190,7 +200,9 @@ class SDAPDenoiser(nn.Module):
     its own normalisation (one of the two is 1). `low`/`scale`: the normalisation per group;
     `levels`/`variance`: the noise curve [group][channel][knot] (None: no repair, no restore);
     `offset`: the teacher's bias correction [group][channel] (None: none); `blur`: the
-    standard deviation (px) of the output's Gaussian blur (0: none).
+    standard deviation (px) of the output's Gaussian blur (0: none); `mix`: the share of the
+    repaired input, blurred by `mix_blur` px without the kernel's centre tap (each pixel from
+    its neighbours), mixed into the output last (0: none).
     """
 
     def __init__(self, mode: str, channels: int, groups: int, low: list[float],
@@ -201,7 +213,7 @@ class SDAPDenoiser(nn.Module):
                  variance: Optional[list[list[list[float]]]] = None,  # noqa: UP045
                  threshold: float = 1.0, detail: bool = False, strength: float = 1.0,
                  offset: Optional[list[list[float]]] = None,  # noqa: UP045
-                 blur: float = 0.0) -> None:
+                 blur: float = 0.0, mix: float = 0.0, mix_blur: float = 0.0) -> None:
         super().__init__()
         self.mode, self.pd_stride = mode, int(pd_stride)
         self.channels, self.groups = int(channels), int(groups)
@@ -221,11 +233,11 @@ class SDAPDenoiser(nn.Module):
         if offset is None:  # no correction: adding 0.0 leaves the output exactly as it is
             offset = [[0.0] * channels] * groups
         self.register_buffer("offset", torch.tensor(offset, dtype=torch.float32))
-        reach = int(3.0 * blur)  # the half-width: 3 sigma, rounded up (napari_sdap's)
-        self.radius = reach + 1 if reach < 3.0 * blur else reach
-        taps = torch.arange(-self.radius, self.radius + 1, dtype=torch.float64)
-        kernel = torch.exp(-taps * taps / (2.0 * blur * blur)) if blur > 0 else taps * 0 + 1
-        self.register_buffer("kernel", (kernel / kernel.sum()).float())
+        self.radius, kernel = _taps(blur)
+        self.register_buffer("kernel", kernel)
+        self.mix = float(mix) if mix_blur > 0 else 0.0
+        self.mix_radius, mix_kernel = _taps(mix_blur)
+        self.register_buffer("mix_kernel", mix_kernel)
 
     def network(self, x: torch.Tensor) -> torch.Tensor:
         if self.mode == "student" or self.mode == "bsn":
@@ -252,6 +264,10 @@ class SDAPDenoiser(nn.Module):
             y = restore(xn, y, levels, variance, self.threshold, self.strength)
         if self.radius > 0:
             y = smooth(y, self.kernel, self.radius)
+        if self.mix > 0:
+            g0 = self.mix_kernel[self.mix_radius] * self.mix_kernel[self.mix_radius]
+            around = (smooth(xn, self.mix_kernel, self.mix_radius) - g0 * xn) / (1.0 - g0)
+            y = (1.0 - self.mix) * y + self.mix * around
         top = 3.4028234663852886e38
         out = (y.double() * scale + low).clamp(-top, top).float()
         return out.reshape(b, c, h, w)

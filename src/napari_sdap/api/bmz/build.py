@@ -87,7 +87,8 @@ def denoiser(model: SDAPModel, mode: str) -> tuple[SDAPDenoiser, dict[str, Any]]
         levels, variance = refine.curve.tensors(list(range(groups)), torch.device("cpu"))
         kwargs.update(levels=levels.tolist(), variance=variance.tolist(),
                       threshold=float(refine.curve.threshold), detail=bool(refine.detail),
-                      strength=float(refine.curve.strength), blur=float(refine.blur))
+                      strength=float(refine.curve.strength), blur=float(refine.blur),
+                      mix=float(refine.mix), mix_blur=float(refine.mix_blur))
         if refine.curve.offset is not None and refine.calibrate:
             kwargs.update(offset=refine.curve.offset)
     module = SDAPDenoiser(**kwargs)

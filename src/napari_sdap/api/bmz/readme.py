@@ -54,6 +54,12 @@ def readme_text(ex: Exported, name: str, checks: dict[str, float], versions: dic
         steps.append(f"a Gaussian blur of {ex.kwargs['blur']:g} px: the output of a network "
                      "trained on correlated noise keeps part of it; the blur was chosen from "
                      "the noisy training images")
+    if ex.kwargs.get("mix"):
+        steps.append(f"{100 * ex.kwargs['mix']:.0f} % of the (repaired) input, blurred by "
+                     f"{ex.kwargs['mix_blur']:g} px without the kernel's centre (each pixel from "
+                     "its neighbours), mixed into the output: at strong noise a "
+                     "plain blur still helps where the image is smooth; the share was chosen "
+                     "from the noisy training images")
     steps.append("inverse normalisation: the output is on the input's intensity scale")
     diffs = "\n".join(f"| {fmt} | {diff:.3g} |" for fmt, diff in checks.items())
     return "\n".join([

@@ -1,0 +1,122 @@
+"""The mix of the blind-spot output with a blurred input, chosen by J-invariance
+(`infer.mixing`)."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+import torch
+
+from napari_sdap.infer.gaussian import blur_radius, centre_weight, gaussian
+from napari_sdap.infer.mixing import MIN_GAIN, SIGMAS, choose_mix, donut, masked_output
+
+EDGE = 128
+
+
+def test_the_donut_leaves_out_the_pixel_itself():
+    x = np.zeros((1, 31, 31))
+    x[0, 15, 15] = 1.0
+    d = donut(x, 1.5)
+    assert d[0, 15, 15] == pytest.approx(0.0, abs=1e-7)
+    assert d[0, 15, 16] > 0 and d.sum() == pytest.approx(1.0, rel=1e-6)  # renormalised
+    flat = np.full((2, 20, 20), 3.0)
+    np.testing.assert_allclose(donut(flat, 2.0), flat, rtol=1e-6)
+    g = gaussian(torch.from_numpy(x.astype(np.float32))[None], 1.5)[0].numpy()
+    assert centre_weight(1.5) == pytest.approx(float(g[0, 15, 15]), rel=1e-5)
+    assert centre_weight(0.0) == 0.0
+
+
+def _smooth(seed: int = 0) -> np.ndarray:
+    yy, xx = np.mgrid[:EDGE, :EDGE]
+    return (0.5 + 0.25 * np.sin(xx / 17.0 + seed) * np.cos(yy / 23.0))[None]
+
+
+def _windows(clean, mu, sigma, seed=1, count=4):
+    """Noisy windows of `clean` (white Gaussian noise of `sigma`) with the estimate `mu`(noisy)
+    and the pixels to count; also the true mean squared error of every candidate."""
+    rng = np.random.default_rng(seed)
+    reach = blur_radius(max(SIGMAS))
+    inner = (slice(reach, EDGE - reach), slice(reach, EDGE - reach))
+    out = []
+    for _ in range(count):
+        x = clean + rng.normal(0, sigma, clean.shape)
+        out.append((x, mu(x, rng), inner))
+    return out
+
+
+def _true_gain(pairs, clean, sigma_blur, share):
+    """The true decrease of the mean squared error against `clean` when `share` of the input
+    blurred by `sigma_blur` (without the centre tap, as the output mixes it in) is mixed into
+    `mu`, as a share of mean((x - mu)**2)."""
+    before, after, base = [], [], []
+    for x, mu, (iy, ix) in pairs:
+        g = donut(x, sigma_blur)
+        h = (1 - share) * mu + share * g
+        before.append(((mu - clean)[:, iy, ix] ** 2).mean())
+        after.append(((h - clean)[:, iy, ix] ** 2).mean())
+        base.append(((x - mu)[:, iy, ix] ** 2).mean())
+    return (np.mean(before) - np.mean(after)) / np.mean(base)
+
+
+def test_a_poor_blind_spot_output_of_a_smooth_image_gets_a_mix_that_helps():
+    """Strong noise on a smooth image, and a blind-spot output that errs by half the noise
+    (its error independent of the pixel's own noise): a mix is chosen, and it gains."""
+    clean = _smooth()
+
+    def poor(x, rng):
+        return clean + rng.normal(0, 0.1, clean.shape)  # J-invariant: ignores x
+
+    pairs = _windows(clean, poor, 0.2)
+    mix = choose_mix(pairs)
+    assert mix is not None and mix.sigma > 0 and 0.2 < mix.share <= 1.0
+    assert mix.gain > max(2 * mix.stderr, MIN_GAIN)
+    true = _true_gain(pairs, clean, mix.sigma, mix.share)
+    assert true > 0.5 * mix.gain
+    assert {s for s, _, _ in mix.tried} == set(SIGMAS)
+
+
+def test_an_exact_output_gets_no_mix():
+    clean = _smooth(1)
+    mix = choose_mix(_windows(clean, lambda x, rng: clean.copy(), 0.2))
+    assert mix is not None and mix.sigma == 0.0 and mix.share == 0.0
+
+
+def test_fine_texture_gets_no_mix():
+    """A fine texture under noise, with an output that keeps it and errs little (a blur would
+    wipe the texture out; mixed in, it would only shrink the output's small error a little)."""
+    rng = np.random.default_rng(4)
+    texture = 0.5 + 0.3 * np.sign(rng.normal(size=(1, EDGE, EDGE)))
+
+    def decent(x, r):
+        return texture + r.normal(0, 0.02, texture.shape)
+
+    mix = choose_mix(_windows(texture, decent, 0.15))
+    assert mix is not None and mix.share == 0.0
+
+
+def test_no_counted_pixel_gives_no_estimate():
+    x = np.zeros((1, 20, 20))
+    assert choose_mix([(x, x, (slice(5, 5), slice(0, 20)))]) is None
+    assert choose_mix([]) is None
+
+
+def test_the_masked_output_does_not_depend_on_the_pixel_itself():
+    """Any function made J-invariant: changing one pixel leaves its own masked output as it
+    was (a 5 x 5 mean here, which sees the pixel), and the other pixels' outputs are read from
+    passes that did see it."""
+    rng = np.random.default_rng(2)
+    x = rng.random((2, 30, 40)).astype(np.float32)
+
+    def box(a):
+        t = torch.nn.functional.avg_pool2d(torch.from_numpy(a)[None], 5, 1, 2,
+                                           count_include_pad=False)
+        return t[0].numpy()
+
+    before = masked_output(box, x)
+    moved = x.copy()
+    moved[1, 12, 17] += 10.0
+    after = masked_output(box, moved)
+    assert after[1, 12, 17] == pytest.approx(before[1, 12, 17], abs=1e-5)
+    assert abs(after[1, 12, 18] - before[1, 12, 18]) > 0.1
+    assert np.array_equal(after[0], before[0])  # channels apart
+    assert np.abs(masked_output(box, x) - box(x)).max() < 0.5
