@@ -5,7 +5,7 @@ At a few photons per pixel a `fast` network trained for a few hundred steps is s
 than a plain Gaussian blur wherever the image is smooth, and the two err differently: on four
 strong-noise microscopy crops (peak 5-10 photons) the best mix ``(1 - b) out + b G_s x`` of
 the default output with a blurred input, chosen with the reference, gained 0.25-1.48 dB; at
-ordinary noise (FMD confocal and two-photon frames) at most 0.06 (docs/benchmarks.md).
+ordinary noise (FMD confocal and two-photon crops) at most 0.12 (docs/benchmarks.md).
 
 Which mix, if any, is decided per model without a noise model, by J-invariance (Noise2Self,
 Batson and Royer 2019): for noise independent between pixels with zero mean, an estimate ``g``
@@ -23,8 +23,8 @@ and the blur with the largest decrease is kept if that decrease exceeds `ERRORS`
 errors (from `_BLOCK`² block means) and `MIN_GAIN` of ``mean((x - mu)**2)``. The output then
 mixes in that same ``D_s x``: with the whole kernel (``G_s x``, which holds a share of the
 pixel's own noise: 62 % at 0.5 px) the estimate would not hold, and a mix chosen at 0.5 px
-cost FMD Confocal_BPAE_B 0.24 dB. The masked output is at most as
-good as the output itself (the student sees the pixel), so the share errs high by a little.
+cost FMD Confocal_BPAE_B 0.24 dB. The masked output is at most as good as the output itself
+(the student sees the pixel), so the share errs high by a little.
 Chosen instead for the blind-spot teacher's output, which the student beats, the share was
 0.38 on FMD Confocal_BPAE_B and cost its student 0.40 dB. Not for correlated noise (stride
 > 1): there the neighbours carry the pixel's noise.
@@ -54,8 +54,8 @@ ERRORS = 2.0
 MIN_GAIN = 0.002
 """... and this share of the masked output's mean squared distance to the input (its error
 plus the noise variance), as for the output blur of correlated noise (`infer.correlated`). On
-strong-noise crops the mixes chosen gained 0.5-0.9 % of it; on FMD confocal and two-photon
-frames the best gained 0.01-0.07 %."""
+strong-noise crops the mixes chosen gained 0.35-0.88 % of it; on the nine stride-1 FMD types
+(full frames) the best blur of 1.5 px or more gained at most 0.18 %."""
 GRID = 3
 """The masking grid of `masked_output`: one pixel in `GRID`² replaced per pass, by the mean of
 its 8 neighbours (none of which is masked in that pass, nor holds another masked pixel's
