@@ -55,7 +55,10 @@ def output_mix(model: SDAPModel, sources: list[tuple[Any, Any]], device: torch.d
     reach = blur_radius(max(SIGMAS))
     windows = sampled_windows(model, sources, halo + reach, 1, cfg.seed + _SEED, MIX_PIXELS)
 
+    clipped = False
+
     def choose() -> Mix | None:
+        nonlocal clipped
         found, seen = [], {}
         for window, group, tile in windows:
             x = np.asarray(window, np.float32)
@@ -64,9 +67,8 @@ def output_mix(model: SDAPModel, sources: list[tuple[Any, Any]], device: torch.d
             found.append((x, blind, cut))
             for c in range(x.shape[0]):
                 seen.setdefault((group, c), []).append(x[c][cut].ravel())
-        if any(any(clipped_ends(np.concatenate(v), CLIPPED)) for v in seen.values()):
-            return Mix(0.0, 0.0, 0.0, 0.0, 0)  # clipped (`CLIPPED`): see `output_mix`
-        return choose_mix(found)
+        clipped = any(any(clipped_ends(np.concatenate(v), CLIPPED)) for v in seen.values())
+        return Mix(0.0, 0.0, 0.0, 0.0, 0) if clipped else choose_mix(found)
 
     chosen = on_cpu_after(choose, net, "whether mixing in a blurred input helps")
     if chosen is None:
@@ -74,7 +76,7 @@ def output_mix(model: SDAPModel, sources: list[tuple[Any, Any]], device: torch.d
     model.noise_curve = curve.model_copy(update={
         "mix": chosen.share, "mix_blur": chosen.sigma, "blur_mode": mode})
     model.record.output_mix = {
-        **chosen.summary(), **({"clipped": 1.0} if chosen.pixels == 0 else {}),
+        **chosen.summary(), **({"clipped": 1.0} if clipped else {}),
         **{f"{k}@{s:g}": round(v, 5) for s, share, gain in chosen.tried
            for k, v in (("share", share), ("gain", gain))}}
     if chosen.share:

@@ -103,7 +103,7 @@ class Mix:
     share: float
     """Weight of the blurred input in the output (0: none)."""
     gain: float
-    """Estimated decrease of the mean squared error, as a share of the blind-spot output's
+    """Estimated decrease of the mean squared error, as a share of the (pixel-blind) output's
     mean squared distance to the input."""
     stderr: float
     pixels: int
