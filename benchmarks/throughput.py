@@ -57,7 +57,7 @@ def _timed(fn, dev: torch.device, min_s: float, min_reps: int = 2) -> float:
 def _model(preset: str, dev: torch.device, tile: int | None = None):
     """An untrained model set up like a trained one: normalisation and a 16-level noise curve,
     so that the detail restore (on by default) runs and is timed."""
-    from napari_sdap.infer.refine import NoiseCurve
+    from napari_sdap.infer.noise_model import NoiseCurve
 
     m = create_model(preset, tile=tile, device=str(dev))
     m.normalization = Normalization(low=[0.0], high=[4095.0])

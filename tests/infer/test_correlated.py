@@ -15,7 +15,7 @@ from napari_sdap.infer.correlated import (
     noise_covariance,
 )
 from napari_sdap.infer.gaussian import blur_radius
-from napari_sdap.infer.refine import NoiseCurve
+from napari_sdap.infer.noise_model import NoiseCurve
 from napari_sdap.infer.smoothing import blur
 from napari_sdap.infer.tiling import Tile
 

@@ -11,7 +11,8 @@ import torch
 import torch.nn.functional as F
 
 from napari_sdap.infer.curve import choose_gate, estimate_curve
-from napari_sdap.infer.refine import NoiseCurve, apply_curve
+from napari_sdap.infer.noise_model import NoiseCurve
+from napari_sdap.infer.refine import apply_curve
 
 
 def _ring_mean(x: np.ndarray, k: int = 5) -> np.ndarray:

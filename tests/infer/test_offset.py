@@ -6,8 +6,9 @@ import numpy as np
 import pytest
 import torch
 
+from napari_sdap.infer.noise_model import NoiseCurve
 from napari_sdap.infer.offset import CLIPPED, estimate_offset, shift
-from napari_sdap.infer.refine import NoiseCurve, Refine
+from napari_sdap.infer.refine import Refine
 
 
 def test_the_offset_is_the_mean_of_x_minus_mu_per_group_and_channel():

@@ -10,9 +10,9 @@ from infer_nets import tiny_net
 from napari_sdap.axes import plane_view
 from napari_sdap.infer.curve import estimate_curve
 from napari_sdap.infer.gaussian import blur_radius, centre_weight, gaussian
+from napari_sdap.infer.noise_model import NoiseCurve
 from napari_sdap.infer.passes import FLIPS, dihedral, run_mode
 from napari_sdap.infer.refine import (
-    NoiseCurve,
     Refine,
     apply_curve,
     local_energy,

@@ -8,7 +8,8 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
-from napari_sdap.infer.refine import NoiseCurve, Refine
+from napari_sdap.infer.noise_model import NoiseCurve
+from napari_sdap.infer.refine import Refine
 from napari_sdap.infer.risk import HOLD_EVERY, compare, held_out
 from napari_sdap.infer.stream import Engine
 from napari_sdap.infer.tiling import Tile

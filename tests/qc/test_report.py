@@ -36,7 +36,7 @@ def _blur(img: np.ndarray, sigma: float) -> np.ndarray:
 def flat_model_fixture():
     """An untrained tiny model given a known noise curve: std SIGMA at every intensity."""
     from napari_sdap.api import create_model
-    from napari_sdap.infer.refine import NoiseCurve
+    from napari_sdap.infer.noise_model import NoiseCurve
     from napari_sdap.model.normalize import Normalization
 
     model = create_model("tiny", width=8, blocks=1)
@@ -218,7 +218,7 @@ def test_restore_weights_match_the_detail_restore(noisy_pair):
 
 def test_independent_channels_are_checked_each_against_its_own_noise():
     from napari_sdap.api import create_model, quality_report
-    from napari_sdap.infer.refine import NoiseCurve
+    from napari_sdap.infer.noise_model import NoiseCurve
     from napari_sdap.model.normalize import Normalization
 
     rng = np.random.default_rng(4)

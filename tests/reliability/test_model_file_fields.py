@@ -14,7 +14,7 @@ from safetensors.torch import save_file
 
 from napari_sdap import load_model
 from napari_sdap.errors import ModelFileError
-from napari_sdap.infer.refine import NoiseCurve
+from napari_sdap.infer.noise_model import NoiseCurve
 from napari_sdap.model.files import _KEY, _SUM, _digest, read_model_file
 from napari_sdap.model.normalize import Normalization
 

@@ -28,8 +28,9 @@ import torch
 from napari_sdap.api.model import SDAPModel
 from napari_sdap.api.noise_curve import measure_noise_curve
 from napari_sdap.api.target_blur import checkable, target_blur
+from napari_sdap.infer.noise_model import NoiseCurve
 from napari_sdap.infer.passes import resolve_mode
-from napari_sdap.infer.refine import REPAIR_HALO, NoiseCurve, Refine
+from napari_sdap.infer.refine import REPAIR_HALO, Refine
 from napari_sdap.infer.risk import Comparison, compare, held_out
 from napari_sdap.infer.sample import sample_tiles
 from napari_sdap.infer.smoothing import blur_radius

@@ -10,7 +10,7 @@ from pydantic import ValidationError
 from napari_sdap.api.model import SDAPModel, TrainingRecord
 from napari_sdap.config import SDAPConfig
 from napari_sdap.errors import ModelFileError, SdapError
-from napari_sdap.infer.refine import NoiseCurve
+from napari_sdap.infer.noise_model import NoiseCurve
 from napari_sdap.model.checks import (
     STUDENT_PREFIX,
     StudentShape,

@@ -14,9 +14,10 @@ from pydantic import BaseModel, ConfigDict, Field, FiniteFloat, field_validator
 from napari_sdap.api import denoising, writing
 from napari_sdap.config import SDAPConfig
 from napari_sdap.errors import InputError
+from napari_sdap.infer.noise_model import NoiseCurve
 from napari_sdap.infer.passes import resolve_mode
 from napari_sdap.infer.planes import DenoiseStep
-from napari_sdap.infer.refine import NoiseCurve, Refine
+from napari_sdap.infer.refine import Refine
 from napari_sdap.model.checks import STUDENT_PREFIX
 from napari_sdap.model.files import write_model_file
 from napari_sdap.model.network import BlindSpotNet

@@ -6,7 +6,7 @@ import logging
 from typing import Any
 
 from napari_sdap.api.model import SDAPModel
-from napari_sdap.infer.refine import NoiseCurve
+from napari_sdap.infer.noise_model import NoiseCurve
 
 __all__ = ["CORRELATED_THRESHOLD", "finish_curve", "measure_noise_curve"]
 

@@ -32,7 +32,7 @@ import torch
 
 from napari_sdap.infer.curve import noise_at, roughness
 from napari_sdap.infer.gaussian import blur_radius, gaussian
-from napari_sdap.infer.refine import NoiseCurve
+from napari_sdap.infer.noise_model import NoiseCurve
 from napari_sdap.infer.risk import blocks_of, neighbour_range, unclipped
 from napari_sdap.infer.smoothing import Run, Smoothing, blur, inside
 from napari_sdap.infer.tiling import Tile

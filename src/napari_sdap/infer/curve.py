@@ -47,7 +47,8 @@ import torch
 import torch.nn.functional as F
 
 from napari_sdap.infer.lags import LAG, axis_products, despike, lag_product
-from napari_sdap.infer.refine import NoiseCurve, blend_gain, local_energy, ring_mean
+from napari_sdap.infer.noise_model import NoiseCurve
+from napari_sdap.infer.refine import blend_gain, local_energy, ring_mean
 
 __all__ = ["THRESHOLDS", "choose_gate", "estimate_curve", "noise_at", "roughness"]
 

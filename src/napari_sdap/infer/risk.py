@@ -41,7 +41,8 @@ from torch import nn
 
 from napari_sdap.infer.clipping import clipped_ends
 from napari_sdap.infer.curve import noise_at, roughness
-from napari_sdap.infer.refine import NoiseCurve, restore_weight
+from napari_sdap.infer.noise_model import NoiseCurve
+from napari_sdap.infer.refine import restore_weight
 from napari_sdap.infer.stream import Engine
 from napari_sdap.infer.tiling import Tile
 

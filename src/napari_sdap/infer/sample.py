@@ -16,8 +16,8 @@ import numpy as np
 from napari_sdap.axes import PlaneView
 from napari_sdap.infer.curve import estimate_curve
 from napari_sdap.infer.lags import LAG
+from napari_sdap.infer.noise_model import NoiseCurve
 from napari_sdap.infer.offset import estimate_offset, shift
-from napari_sdap.infer.refine import NoiseCurve
 from napari_sdap.infer.tiling import DETAIL_HALO, Tile, axis_windows
 from napari_sdap.windows import random_start
 
