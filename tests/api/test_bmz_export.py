@@ -59,7 +59,7 @@ def exported(tmp_path_factory):
             assert model.noise_curve.offset is not None, "the case needs a bias correction"
             model.noise_curve = model.noise_curve.model_copy(  # and a mix with the blurred
                 update={"offset": [[0.05]], "mix": 0.3, "mix_blur": 1.5,  # input (its default
-                        "blur_mode": "bsn"})  # mode)
+                        "mix_guard": 0.5, "blur_mode": "bsn"})  # mode), guarded
         elif name == "gray_sdap_e":  # a gate between off and full: the package must scale too;
             model.noise_curve = model.noise_curve.model_copy(  # and blur (its default mode)
                 update={"strength": 0.4, "blur": 1.0, "blur_mode": "sdap_e"})
@@ -320,8 +320,11 @@ def test_the_package_module_mixes_in_the_blurred_input_as_chosen(exported):
     model, path, sample, axes, mode = exported["bsn_offset"]
     module, kwargs = denoiser(model, mode)
     assert kwargs["mix"] == 0.3 and kwargs["mix_blur"] == 1.5 and module.mix_radius == 5
+    assert kwargs["mix_guard"] == 0.5
     with zipfile.ZipFile(path) as z:
-        assert "30 % of the (repaired) input, blurred by 1.5 px" in z.read("README.md").decode()
+        text = z.read("README.md").decode()
+    assert "30 % of the (repaired) input, blurred by 1.5 px" in text
+    assert "by more than 0.5 noise stds get less of it" in text
     got = module(torch.from_numpy(sample)[None, None]).detach().numpy()[0, 0]
     want = np.asarray(model.denoise(sample, axes, mode=mode, device="cpu"))
     assert np.abs(got - want).max() <= 1e-4 * float(np.abs(want).max())
@@ -330,3 +333,7 @@ def test_the_package_module_mixes_in_the_blurred_input_as_chosen(exported):
     assert kw["mix"] == 0.0 and alone.mix == 0.0
     assert not np.allclose(alone(torch.from_numpy(sample)[None, None]).detach().numpy()[0, 0],
                            got, atol=1e-3)
+    free, kw = denoiser(_with_curve(model, model.noise_curve.model_copy(
+        update={"mix_guard": 0.0})), mode)  # the guard keeps some pixels as they were
+    unguarded = free(torch.from_numpy(sample)[None, None]).detach().numpy()[0, 0]
+    assert kw["mix_guard"] == 0.0 and not np.allclose(unguarded, got, atol=1e-4)

@@ -6,6 +6,7 @@ from __future__ import annotations
 import logging
 
 import numpy as np
+import pytest
 
 import napari_sdap
 from napari_sdap.infer.mixing import SIGMAS, Mix
@@ -26,19 +27,20 @@ def test_a_stride_1_model_records_its_choice_in_the_curve():
     model = napari_sdap.train(_strong(), "YX", stride=1, student=False, **TINY)
     est = model.record.output_mix
     assert est is not None and model.record.output_blur is None
-    keys = {"sigma", "share", "gain", "gain_se", "pixels"}
+    keys = {"sigma", "share", "gain", "gain_se", "pixels", "guard"}
     assert set(est) == keys | {f"{k}@{s:g}" for s in SIGMAS for k in ("share", "gain")}
     c = model.noise_curve
     assert c.mix == est["share"] and c.mix_blur == est["sigma"]
+    assert c.mix_guard == pytest.approx(est["guard"], abs=1e-4) and (c.mix_guard > 0) == (c.mix > 0)
     assert (c.mix == 0) == (c.mix_blur == 0) and est["sigma"] in (0.0, *SIGMAS)
     assert c.blur_mode == model.resolve_mode("auto") == "bsn"
     assert est["pixels"] > 1000
 
 
-def _chosen(monkeypatch, sigma, share):
+def _chosen(monkeypatch, sigma, share, limit=0.0):
     def fixed(pairs, sigmas=SIGMAS):
         list(pairs)
-        return Mix(sigma, share, 0.04, 0.01, 4096, ((sigma, share, 0.04),))
+        return Mix(sigma, share, 0.04, 0.01, 4096, ((sigma, share, 0.04),), guard=limit)
 
     monkeypatch.setattr("napari_sdap.api.output_mix.choose_mix", fixed)
 
@@ -47,7 +49,7 @@ def test_the_chosen_mix_is_in_the_output_and_the_file(monkeypatch, tmp_path):
     """The output is linear in the share: (1 - m) * output without + m * output at share 1;
     the mix travels in the model file, shows in `describe_detail`, and `detail=False` (the
     network alone) and other modes have none."""
-    _chosen(monkeypatch, 2.0, 0.4)
+    _chosen(monkeypatch, 2.0, 0.4, 0.8)
     image = _strong(1)
     model = napari_sdap.train(image, "YX", stride=1, student=True, student_steps=150,
                               student_check=False, **TINY)
@@ -61,14 +63,20 @@ def test_the_chosen_mix_is_in_the_output_and_the_file(monkeypatch, tmp_path):
         ends.append(model.denoise(image, "YX", device="cpu"))
     model.noise_curve = mixed
     np.testing.assert_allclose(out, 0.6 * ends[0] + 0.4 * ends[1], atol=1e-4)
+    model.noise_curve = mixed.model_copy(update={"mix_guard": 0.0})  # the guard keeps some
+    unguarded = model.denoise(image, "YX", device="cpu")  # pixels as they were
+    model.noise_curve = mixed
+    kept = np.isclose(out, ends[0], atol=1e-5)
+    assert 0 < kept.mean() < 1 and not np.isclose(unguarded, ends[0], atol=1e-5)[kept].all()
     assert not np.allclose(out, ends[0], atol=1e-3)
     assert model.refine(mode="student").mix == 0.4
     assert model.refine(False, "student").mix == 0.0  # the network alone: no mix either
     assert model.refine(mode="bsn").mix == model.refine().mix == 0.0  # chosen for the default
-    assert "then 40 % of the input blurred by 2 px mixed in (estimated error 4.0 %" in (
-        model.describe_detail())
+    assert ("then 40 % of the input blurred by 2 px mixed in, less where the two differ by "
+            "more than 0.8 noise stds (estimated error 4.0 %") in model.describe_detail()
     loaded = napari_sdap.load_model(model.save(tmp_path / "m.sdap"))
     assert (loaded.noise_curve.mix, loaded.noise_curve.mix_blur) == (0.4, 2.0)
+    assert loaded.noise_curve.mix_guard == 0.8
     np.testing.assert_array_equal(loaded.denoise(image, "YX", device="cpu"), out)
 
 

@@ -148,13 +148,19 @@ def test_the_mix_with_the_blurred_input_comes_last_and_only_when_asked():
     torch.testing.assert_close(mixed, 0.6 * before + 0.4 * (gaussian(x, 2.0) - g0 * x) / (1 - g0))
     assert torch.equal(Refine(curve, mix=0.0, mix_blur=2.0).after(x, mu, [0]),
                        Refine(curve).after(x, mu, [0]))
+    guarded = Refine(curve, blur=0.7, mix=0.4, mix_blur=2.0, mix_guard=1.5).after(x, mu, [0])
+    apart = (gaussian(x, 2.0) - g0 * x) / (1 - g0) - before  # noise std 0.1 everywhere
+    share = (2.0 - apart.abs() / 0.15).clamp(0.0, 1.0)
+    torch.testing.assert_close(guarded, before + 0.4 * share * apart)
+    assert 0 < (share == 1).float().mean() < 1 and (share == 0).any()
     base = Refine(curve).halo
     assert Refine(curve, mix=0.4, mix_blur=2.0).halo == base + blur_radius(2.0)
     assert Refine(curve, blur=1.5, mix=0.4, mix_blur=0.5).halo == base + blur_radius(1.5)
     assert Refine(curve, mix=0.0, mix_blur=2.0).halo == base
-    own = curve.model_copy(update={"mix": 0.5, "mix_blur": 1.0})
+    own = curve.model_copy(update={"mix": 0.5, "mix_blur": 1.0, "mix_guard": 2.0})
     assert torch.equal(Refine(own).after(x, mu, [0]), Refine(curve).after(x, mu, [0]))
-    assert NoiseCurve.model_validate(curve.model_dump(exclude={"mix", "mix_blur"})).mix == 0.0
+    old = NoiseCurve.model_validate(curve.model_dump(exclude={"mix", "mix_blur", "mix_guard"}))
+    assert old.mix == old.mix_guard == 0.0
     with pytest.raises(ValueError, match="mix"):
         curve.model_validate({**curve.model_dump(), "mix": 1.5})
 
@@ -171,7 +177,8 @@ def test_tiled_refine_equals_the_whole_plane(mode, detail, flips, blur, mix):
     img = np.random.default_rng(3).random((61, 77)).astype(np.float32)
     img[30, 40] = 9.0  # an outlier on a tile seam's neighbourhood: the repair must tile too
     img[16, 17] = -5.0
-    refine = Refine(_curve(0.01), detail=detail, blur=blur, mix=mix, mix_blur=2.5 if mix else 0)
+    refine = Refine(_curve(0.01), detail=detail, blur=blur, mix=mix, mix_blur=2.5 if mix else 0,
+                    mix_guard=1.0 if mix else 0)
     wider = max(blur_radius(blur), blur_radius(2.5) if mix else 0)
     assert refine.halo == Refine(_curve(0.01), detail=detail).halo + wider
     out = np.full(img.shape, np.nan, np.float32)

@@ -138,9 +138,11 @@ class SDAPModel:
         if c.mix:  # strong white noise (`api.output_mix`)
             est = self.record.output_mix or {}
             smooth += (f"; then {100 * c.mix:.0f} % of the input blurred by {c.mix_blur:g} px "
-                       "mixed in" + (f" (estimated error {100 * est['gain']:.1f} % lower, "
-                                     f"standard error {100 * est['gain_se']:.1f} %)"
-                                     if "gain" in est else ""))
+                       "mixed in" + (f", less where the two differ by more than "
+                                     f"{c.mix_guard:.2g} noise stds" if c.mix_guard else "")
+                       + (f" (estimated error {100 * est['gain']:.1f} % lower, "
+                          f"standard error {100 * est['gain_se']:.1f} %)"
+                          if "gain" in est else ""))
         return f"detail restore {state}: {c.summary(scales)}, {gate}{bias}{smooth}"
 
     def refine(self, detail: bool | None = None, mode: str | None = None) -> Refine | None:
@@ -158,7 +160,8 @@ class SDAPModel:
         chosen = on and mode is not None and mode == c.blur_mode
         return Refine(self.noise_curve, detail=on and mode != "student",
                       calibrate=mode != "student", blur=c.blur if chosen else 0.0,
-                      mix=c.mix if chosen else 0.0, mix_blur=c.mix_blur if chosen else 0.0)
+                      mix=c.mix if chosen else 0.0, mix_blur=c.mix_blur if chosen else 0.0,
+                      mix_guard=c.mix_guard if chosen else 0.0)
 
     def net(self, mode: str) -> torch.nn.Module:
         """The network that runs `mode` (a resolved mode): the student or the teacher."""

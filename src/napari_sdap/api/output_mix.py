@@ -17,6 +17,7 @@ from napari_sdap.infer.clipping import clipped_ends
 from napari_sdap.infer.gaussian import blur_radius
 from napari_sdap.infer.mixing import SIGMAS, Mix, choose_mix, masked_output
 from napari_sdap.infer.offset import CLIPPED
+from napari_sdap.infer.refine import noise_std
 from napari_sdap.infer.smoothing import inside
 from napari_sdap.infer.targets import teacher
 from napari_sdap.infer.tiling import exact_halo
@@ -48,7 +49,7 @@ def output_mix(model: SDAPModel, sources: list[tuple[Any, Any]], device: torch.d
     mode = model.resolve_mode("auto")
     refine = model.refine(mode=mode)
     if refine is not None:  # the output as it is without a mix
-        refine = replace(refine, mix=0.0, mix_blur=0.0)
+        refine = replace(refine, mix=0.0, mix_blur=0.0, mix_guard=0.0)
     net = model.net(mode)
     halo = exact_halo(net.radius, mode, 1, refine.halo if refine else 0)
     run = teacher(net, device, mode, 1, refine, fp32=True)
@@ -63,8 +64,9 @@ def output_mix(model: SDAPModel, sources: list[tuple[Any, Any]], device: torch.d
         for window, group, tile in windows:
             x = np.asarray(window, np.float32)
             blind = masked_output(lambda a, g=group: run(a, g)[1], x)
+            std = noise_std(torch.from_numpy(blind).float()[None], curve, [group])[0]
             cut = inside(tile.inner, x.shape[-2:], reach)
-            found.append((x, blind, cut))
+            found.append((x, blind, std.double().numpy(), cut))
             for c in range(x.shape[0]):
                 seen.setdefault((group, c), []).append(x[c][cut].ravel())
         clipped = any(any(clipped_ends(np.concatenate(v), CLIPPED)) for v in seen.values())
@@ -74,7 +76,8 @@ def output_mix(model: SDAPModel, sources: list[tuple[Any, Any]], device: torch.d
     if chosen is None:
         return None
     model.noise_curve = curve.model_copy(update={
-        "mix": chosen.share, "mix_blur": chosen.sigma, "blur_mode": mode})
+        "mix": chosen.share, "mix_blur": chosen.sigma, "mix_guard": chosen.guard,
+        "blur_mode": mode})
     model.record.output_mix = {
         **chosen.summary(), **({"clipped": 1.0} if clipped else {}),
         **{f"{k}@{s:g}": round(v, 5) for s, share, gain in chosen.tried

@@ -28,6 +28,13 @@ cost FMD Confocal_BPAE_B 0.24 dB. The masked output is at most as good as the ou
 Chosen instead for the blind-spot teacher's output, which the student beats, the share was
 0.38 on FMD Confocal_BPAE_B and cost its student 0.40 dB. Not for correlated noise (stride
 > 1): there the neighbours carry the pixel's noise.
+
+A mix chosen for the average error would dim what is thin and bright (a line one pixel wide
+keeps about ``1 - b`` of its contrast), so a pixel gets less of it where ``D_s x`` departs from
+the output by more than the noise explains (`guard`): all of the share up to a limit of
+``|D_s x - mu|`` in noise stds (the model's curve at the output), none from twice that. The
+limit is chosen with the share, by the same estimate, among `GUARDS` robust spreads of that
+ratio; the guard too leaves each pixel's own value out, so the estimate still holds.
 """
 
 from __future__ import annotations
@@ -35,13 +42,15 @@ from __future__ import annotations
 import math
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 import torch
 
 from napari_sdap.infer.gaussian import donut as blurred_around
 
-__all__ = ["ERRORS", "GRID", "MIN_GAIN", "SIGMAS", "Mix", "choose_mix", "donut", "masked_output"]
+__all__ = ["ERRORS", "GRID", "GUARDS", "MIN_GAIN", "SIGMAS", "Mix", "choose_mix", "donut", "guard",
+           "masked_output"]
 
 SIGMAS = (1.5, 2.0, 2.5, 3.0)
 """The blurs of the input tried (Gaussian standard deviation in pixels). None narrower: the
@@ -60,7 +69,10 @@ GRID = 3
 """The masking grid of `masked_output`: one pixel in `GRID`² replaced per pass, by the mean of
 its 8 neighbours (none of which is masked in that pass, nor holds another masked pixel's
 value)."""
+GUARDS = (2.0, 3.0, 4.0, 6.0)
+"""The guard's limits tried, in robust spreads of ``|D_s x - out| / noise std``."""
 _BLOCK = 16
+_MAD = 1.4826
 
 
 def donut(x: np.ndarray, sigma: float) -> np.ndarray:
@@ -109,11 +121,14 @@ class Mix:
     pixels: int
     tried: tuple[tuple[float, float, float], ...] = ()
     """(sigma, best share, estimated gain) of every blur tried."""
+    guard: float = 0.0
+    """`guard`'s limit, in noise stds (0: none)."""
 
     def summary(self) -> dict[str, float]:
         """What a model's record keeps of the choice."""
         return {"sigma": self.sigma, "share": round(self.share, 4), "gain": round(self.gain, 5),
-                "gain_se": round(self.stderr, 5), "pixels": self.pixels}
+                "gain_se": round(self.stderr, 5), "pixels": self.pixels,
+                "guard": round(self.guard, 4)}
 
 
 def _block_means(d: np.ndarray) -> np.ndarray:
@@ -126,45 +141,66 @@ def _block_means(d: np.ndarray) -> np.ndarray:
     return cut.reshape(-1, hb, _BLOCK, wb, _BLOCK).mean(axis=(2, 4)).ravel()
 
 
-def choose_mix(pairs: Iterable[tuple[np.ndarray, np.ndarray, tuple[slice, slice]]],
-               sigmas: tuple[float, ...] = SIGMAS) -> Mix | None:
+def guard(z: Any, limit: float) -> Any:
+    """The share of the mix a pixel gets, from ``z = |D_s x - out| / (noise std at out)``:
+    all of it up to `limit`, none from twice `limit` (linear between; 1 everywhere when
+    `limit` is 0). numpy arrays and torch tensors alike."""
+    return (2.0 - z / limit).clip(0.0, 1.0) if limit > 0 else 1.0
+
+
+def choose_mix(pairs: Iterable[tuple[np.ndarray, np.ndarray, np.ndarray, tuple[slice, slice]]],
+               sigmas: tuple[float, ...] = SIGMAS, guards: tuple[float, ...] = GUARDS
+               ) -> Mix | None:
     """The mix of an output with the blurred input with the lowest estimated error, or none
     (share 0) unless it gains significantly (`ERRORS`, `MIN_GAIN`). `pairs` gives (input, an
     output that does not depend on each pixel's own value, e.g. `masked_output` or a
-    blind-spot network's, the (y, x) slices of the pixels to count) for C x h x w windows
-    on one scale; the counted pixels need `blur_radius(max(sigmas))` of the window around them,
-    or the plane's border (mirrored). None when no pixel is counted."""
-    cross: list[list[np.ndarray]] = [[] for _ in sigmas]
-    square: list[list[np.ndarray]] = [[] for _ in sigmas]
+    blind-spot network's, the noise std at that output, the (y, x) slices of the pixels to
+    count) for C x h x w windows on one scale; the counted pixels need
+    `blur_radius(max(sigmas))` of the window around them, or the plane's border (mirrored).
+    Per blur, each of `guards` (in robust spreads of ``z``, `guard`) is tried. None when no
+    pixel is counted."""
     residual: list[np.ndarray] = []
-    for x, mu, (iy, ix) in pairs:
+    apart: list[list[np.ndarray]] = [[] for _ in sigmas]
+    ratio: list[list[np.ndarray]] = [[] for _ in sigmas]
+    for x, mu, std, (iy, ix) in pairs:
         if iy.stop <= iy.start or ix.stop <= ix.start:
             continue
         x64 = np.asarray(x, np.float64)
-        r = (x64 - mu)[:, iy, ix]
-        residual.append(r)
+        residual.append((x64 - mu)[:, iy, ix])
         for i, s in enumerate(sigmas):
             e = (donut(x64, s) - mu)[:, iy, ix]
-            cross[i].append(r * e)
-            square[i].append(e * e)
+            apart[i].append(e)
+            ratio[i].append(np.abs(e) / np.asarray(std, np.float64)[:, iy, ix])
     if not residual:
         return None
-    base = max(float(np.mean(np.concatenate([a.ravel() for a in residual]) ** 2)), 1e-12)
-    pixels = int(sum(a.size for a in residual))
-    tried, best = [], (0.0, 0, 0.0)
+    r = np.concatenate([a.ravel() for a in residual])
+    sizes = [a.size for a in residual]
+    base = max(float(np.mean(r * r)), 1e-12)
+    tried, best = [], (0.0, 0, 0.0, 0.0)
     for i, s in enumerate(sigmas):
-        a = float(np.concatenate([v.ravel() for v in cross[i]]).mean())
-        b = float(np.concatenate([v.ravel() for v in square[i]]).mean())
-        share = min(max(a / b, 0.0), 1.0) if b > 0 else 0.0
-        gain = (2.0 * share * a - share * share * b) / base
-        tried.append((float(s), share, gain))
-        if gain > best[0]:
-            best = (gain, i, share)
-    gain, i, share = best
-    change = [share * share * q - 2.0 * share * c
-              for c, q in zip(cross[i], square[i], strict=True)]
-    per_block = np.concatenate([_block_means(d) for d in change])
+        e = np.concatenate([a.ravel() for a in apart[i]])
+        z = np.concatenate([a.ravel() for a in ratio[i]])
+        spread = float(np.median(z)) * _MAD
+        top = (0.0, 0.0, 0.0)
+        for k in guards:
+            limit = k * spread
+            ge = guard(z, limit) * e
+            a, b = float(np.mean(r * ge)), float(np.mean(ge * ge))
+            share = min(max(a / b, 0.0), 1.0) if b > 0 else 0.0
+            gain = (2.0 * share * a - share * share * b) / base
+            top = max(top, (gain, share, limit))
+        tried.append((float(s), top[1], top[0]))
+        if top[0] > best[0]:
+            best = (top[0], i, top[1], top[2])
+    gain, i, share, limit = best
+    e = np.concatenate([a.ravel() for a in apart[i]])
+    z = np.concatenate([a.ravel() for a in ratio[i]])
+    ge = guard(z, limit) * e
+    change = np.split(share * share * ge * ge - 2.0 * share * r * ge, np.cumsum(sizes)[:-1])
+    per_block = np.concatenate([_block_means(d.reshape(a.shape))
+                                for d, a in zip(change, residual, strict=True)])
     stderr = float(per_block.std()) / math.sqrt(max(per_block.size, 1)) / base
     if not gain > max(ERRORS * stderr, MIN_GAIN):
-        return Mix(0.0, 0.0, gain, stderr, pixels, tuple(tried))
-    return Mix(float(sigmas[i]), share, gain, stderr, pixels, tuple(tried))
+        return Mix(0.0, 0.0, gain, stderr, pixels=r.size, tried=tuple(tried))
+    return Mix(float(sigmas[i]), share, gain, stderr, pixels=r.size, tried=tuple(tried),
+               guard=limit)

@@ -48,6 +48,11 @@ class NoiseCurve(BaseModel):
     mix_blur: float = Field(0.0, ge=0.0, le=4.0)
     """Standard deviation (px) of the blur of the input that `mix` mixes in (a Gaussian without
     its centre tap, `gaussian.donut`)."""
+    mix_guard: float = Field(0.0, ge=0.0)
+    """Where the blurred input departs from the output by more than this many noise stds (the
+    curve's, at the output's intensity), the pixel gets less of the mix, and none from twice
+    as far (`mixing.guard`: thin lines and puncta that the blur would dim; 0: no guard, and
+    curves saved without it)."""
 
     @model_validator(mode="after")
     def _check(self) -> NoiseCurve:

@@ -38,11 +38,12 @@ import torch
 import torch.nn.functional as F
 
 from napari_sdap.infer.gaussian import blur_radius, donut, gaussian
+from napari_sdap.infer.mixing import guard
 from napari_sdap.infer.noise_model import NoiseCurve
 from napari_sdap.infer.tiling import DETAIL_HALO
 
 __all__ = ["KERNEL", "Refine", "apply_curve", "blend_gain", "local_energy",
-           "repair_outliers", "restore_weight", "ring_mean"]
+           "noise_std", "repair_outliers", "restore_weight", "ring_mean"]
 
 KERNEL = 2 * DETAIL_HALO + 1
 """Window edge of the local residual energy (7; adds DETAIL_HALO pixels to the tile halo)."""
@@ -88,6 +89,14 @@ def _interp(x: torch.Tensor, levels: torch.Tensor, values: torch.Tensor) -> torc
     y0, y1 = values.gather(-1, lo), values.gather(-1, hi)
     t = ((flat - x0) / (x1 - x0).clamp_min(_TINY)).clamp(0.0, 1.0)
     return (y0 + t * (y1 - y0)).reshape(n, c, h, w)
+
+
+def noise_std(mu: torch.Tensor, curve: NoiseCurve, groups: Sequence[int]) -> torch.Tensor:
+    """The curve's noise std at the intensities `mu` (N x C x H x W windows of `groups`),
+    floored at 1 % of the channel's largest."""
+    levels, variance = curve.tensors(groups, mu.device)
+    floor = (variance.amax(dim=-1, keepdim=True) * 1e-4).clamp_min(_TINY)[..., None]
+    return _interp(mu, levels, variance).maximum(floor).sqrt()
 
 
 def blend_gain(r2: torch.Tensor, energy: torch.Tensor, s2: torch.Tensor, threshold: float
@@ -172,6 +181,9 @@ class Refine:
     (`gaussian.donut`), mixed into the output last (`NoiseCurve.mix` in the mode it was chosen
     for; 0: none)."""
     mix_blur: float = 0.0
+    mix_guard: float = 0.0
+    """Pixels whose blurred input departs from the output by more than this many noise stds get
+    less of the mix (`NoiseCurve.mix_guard`, `mixing.guard`; 0: all of it)."""
 
     @property
     def halo(self) -> int:
@@ -198,5 +210,7 @@ class Refine:
             mu = mu + share * (x - mu)
         mu = gaussian(mu, self.blur)
         if self.mix:
-            mu = (1.0 - self.mix) * mu + self.mix * donut(x, self.mix_blur)
+            apart = donut(x, self.mix_blur) - mu
+            share = guard(apart.abs() / noise_std(mu, self.curve, groups), self.mix_guard)
+            mu = mu + self.mix * share * apart
         return mu

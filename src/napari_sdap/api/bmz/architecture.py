@@ -202,7 +202,9 @@ class SDAPDenoiser(nn.Module):
     `offset`: the teacher's bias correction [group][channel] (None: none); `blur`: the
     standard deviation (px) of the output's Gaussian blur (0: none); `mix`: the share of the
     repaired input, blurred by `mix_blur` px without the kernel's centre tap (each pixel from
-    its neighbours), mixed into the output last (0: none).
+    its neighbours), mixed into the output last (0: none), and per pixel less of it where the
+    blurred input departs from the output by more than `mix_guard` noise stds (none from twice
+    that; 0: no such guard).
     """
 
     def __init__(self, mode: str, channels: int, groups: int, low: list[float],
@@ -213,7 +215,8 @@ class SDAPDenoiser(nn.Module):
                  variance: Optional[list[list[list[float]]]] = None,  # noqa: UP045
                  threshold: float = 1.0, detail: bool = False, strength: float = 1.0,
                  offset: Optional[list[list[float]]] = None,  # noqa: UP045
-                 blur: float = 0.0, mix: float = 0.0, mix_blur: float = 0.0) -> None:
+                 blur: float = 0.0, mix: float = 0.0, mix_blur: float = 0.0,
+                 mix_guard: float = 0.0) -> None:
         super().__init__()
         self.mode, self.pd_stride = mode, int(pd_stride)
         self.channels, self.groups = int(channels), int(groups)
@@ -236,6 +239,7 @@ class SDAPDenoiser(nn.Module):
         self.radius, kernel = _taps(blur)
         self.register_buffer("kernel", kernel)
         self.mix = float(mix) if mix_blur > 0 else 0.0
+        self.mix_guard = float(mix_guard)
         self.mix_radius, mix_kernel = _taps(mix_blur)
         self.register_buffer("mix_kernel", mix_kernel)
 
@@ -267,7 +271,13 @@ class SDAPDenoiser(nn.Module):
         if self.mix > 0:
             g0 = self.mix_kernel[self.mix_radius] * self.mix_kernel[self.mix_radius]
             around = (smooth(xn, self.mix_kernel, self.mix_radius) - g0 * xn) / (1.0 - g0)
-            y = (1.0 - self.mix) * y + self.mix * around
+            apart = around - y
+            share = torch.ones_like(y)
+            if self.mix_guard > 0:
+                floor = (variance.amax(dim=-1, keepdim=True) * 1e-4).clamp_min(1e-12)
+                std = interp(y, levels, variance).maximum(floor.unsqueeze(-1)).sqrt()
+                share = (2.0 - apart.abs() / (std * self.mix_guard)).clamp(0.0, 1.0)
+            y = y + self.mix * share * apart
         top = 3.4028234663852886e38
         out = (y.double() * scale + low).clamp(-top, top).float()
         return out.reshape(b, c, h, w)

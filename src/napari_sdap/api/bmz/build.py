@@ -88,7 +88,8 @@ def denoiser(model: SDAPModel, mode: str) -> tuple[SDAPDenoiser, dict[str, Any]]
         kwargs.update(levels=levels.tolist(), variance=variance.tolist(),
                       threshold=float(refine.curve.threshold), detail=bool(refine.detail),
                       strength=float(refine.curve.strength), blur=float(refine.blur),
-                      mix=float(refine.mix), mix_blur=float(refine.mix_blur))
+                      mix=float(refine.mix), mix_blur=float(refine.mix_blur),
+                      mix_guard=float(refine.mix_guard))
         if refine.curve.offset is not None and refine.calibrate:
             kwargs.update(offset=refine.curve.offset)
     module = SDAPDenoiser(**kwargs)

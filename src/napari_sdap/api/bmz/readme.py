@@ -59,7 +59,11 @@ def readme_text(ex: Exported, name: str, checks: dict[str, float], versions: dic
                      f"{ex.kwargs['mix_blur']:g} px without the kernel's centre (each pixel from "
                      "its neighbours), mixed into the output: at strong noise a "
                      "plain blur still helps where the image is smooth; the share was chosen "
-                     "from the noisy training images")
+                     "from the noisy training images" + (
+                         f"; pixels where the blurred input departs from the output by more "
+                         f"than {ex.kwargs['mix_guard']:.2g} noise stds get less of it (thin "
+                         "lines and puncta keep their contrast)"
+                         if ex.kwargs.get("mix_guard") else ""))
     steps.append("inverse normalisation: the output is on the input's intensity scale")
     diffs = "\n".join(f"| {fmt} | {diff:.3g} |" for fmt, diff in checks.items())
     return "\n".join([
