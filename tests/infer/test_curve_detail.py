@@ -115,3 +115,17 @@ def test_plain_curve_for_student_targets_is_the_bin_median_without_a_gate():
     assert np.median(plain.variance[0][0]) > 0.5 * np.median(energy)  # the missed texture
     assert min(plain.variance[0][0]) > 2 * max(default.variance[0][0])
 
+
+
+def test_the_flattest_quarter_of_a_bin_of_borders_is_read_without_a_warning():
+    """A bin whose pixels are mostly window borders (`_inner`: infinity): the quantile falls
+    between two of them, numpy gives nan (the caller then takes the whole bin), silently."""
+    import warnings
+
+    from napari_sdap.infer.curve import _flattest
+
+    rough = np.array([0.5, np.inf, np.inf, np.inf, np.inf])
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        assert np.isnan(_flattest(rough, 0.75))
+        assert _flattest(np.array([3.0, 1.0, 2.0, np.inf, 0.0]), 0.25) == 1.0

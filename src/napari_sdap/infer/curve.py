@@ -90,9 +90,17 @@ def _channel_curve(mu: np.ndarray, noise: np.ndarray, rough: np.ndarray
     levels = [float(np.median(mu[m])) for m in masks]
     variance = []
     for m in masks:
-        flat = m & (rough <= np.quantile(rough[m], _FLAT))
+        flat = m & (rough <= _flattest(rough[m], _FLAT))
         variance.append(max(float(np.median(noise[flat if flat.any() else m])), _TINY))
     return _merge_unresolved(levels, despike(levels, variance))
+
+
+def _flattest(rough: np.ndarray, q: float) -> float:
+    """The `q` quantile of `rough`, whose window borders `_inner` set to infinity: where it
+    falls between two of them numpy computes inf - inf (nan: no pixel is flattest, and the
+    caller takes the whole bin) and warns; the warning is left out, the value is not."""
+    with np.errstate(invalid="ignore"):
+        return float(np.quantile(rough, q))
 
 
 def _plain_curve(mu: np.ndarray, energy: np.ndarray) -> tuple[list[float], list[float]]:
@@ -114,7 +122,7 @@ def _flat_curve(mu: np.ndarray, r2: np.ndarray, rough: np.ndarray, capped: bool 
     masks = _bins(mu)
     if len(masks) < 2:
         return np.array([0.0, 1.0]), np.full(2, max(float(np.mean(r2)), _TINY))
-    flat = [m & (rough <= np.quantile(rough[m], _FLAT)) for m in masks]
+    flat = [m & (rough <= _flattest(rough[m], _FLAT)) for m in masks]
     levels = np.array([float(np.mean(mu[m])) for m in flat])
     variance = np.array([max(float(np.mean(r2[m])), _TINY) for m in flat])
     order = np.argsort(levels, kind="stable")
