@@ -181,7 +181,7 @@ def choose_mix(pairs: Iterable[tuple[np.ndarray, np.ndarray, np.ndarray, tuple[s
         e = np.concatenate([a.ravel() for a in apart[i]])
         z = np.concatenate([a.ravel() for a in ratio[i]])
         spread = float(np.median(z)) * _MAD
-        top = (0.0, 0.0, 0.0)
+        top = (-math.inf, 0.0, 0.0)  # (gain, share, limit) of the best guard
         for k in guards:
             limit = k * spread
             ge = guard(z, limit) * e
