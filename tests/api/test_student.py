@@ -351,7 +351,7 @@ def test_targets_restore_at_least_what_the_teacher_itself_gives_back(monkeypatch
                         lambda *a, **k: seen.append(a[4]) or real(*a, **k))
     m = napari_sdap.train(_image(seed=5, shape=(96, 96)), "YX", steps=20, stride=1, **TINY)
     (refine,) = seen
-    stage = {"blur", "blur_mode", "mix", "mix_blur"}  # chosen after the distillation
+    stage = {"blur", "blur_mode", "mix", "mix_blur", "mix_guard"}  # chosen after the distillation
     assert refine.detail and refine.at_least is not None
     assert refine.at_least.model_dump(exclude=stage) == m.noise_curve.model_dump(exclude=stage)
     assert refine.curve is not refine.at_least and refine.curve.strength == 1.0
