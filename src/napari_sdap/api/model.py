@@ -129,20 +129,7 @@ class SDAPModel:
             shifts = [v * scales[g] for g, per_ch in enumerate(c.offset) for v in per_ch]
             bias = ("; bias correction of the blind-spot output (image units, per channel): "
                     + ", ".join(f"{v:+.3g}" for v in shifts))
-        smooth = ""
-        if c.blur:  # models trained for correlated noise (`api.output_blur`)
-            est = self.record.output_blur or {}
-            smooth = (f"; then the output blurred by {c.blur:g} px" + (
-                f" (estimated error {100 * est['gain']:.1f} % of the noise variance lower, "
-                f"standard error {100 * est['gain_se']:.1f} %)" if "gain" in est else ""))
-        if c.mix:  # strong white noise (`api.output_mix`)
-            est = self.record.output_mix or {}
-            smooth += (f"; then {100 * c.mix:.0f} % of the input blurred by {c.mix_blur:g} px "
-                       "mixed in" + (f", less where the two differ by more than "
-                                     f"{c.mix_guard:.2g} noise stds" if c.mix_guard else "")
-                       + (f" (estimated error {100 * est['gain']:.1f} % lower, "
-                          f"standard error {100 * est['gain_se']:.1f} %)"
-                          if "gain" in est else ""))
+        smooth = c.describe_output(self.record.output_blur, self.record.output_mix)
         return f"detail restore {state}: {c.summary(scales)}, {gate}{bias}{smooth}"
 
     def refine(self, detail: bool | None = None, mode: str | None = None) -> Refine | None:

@@ -5,7 +5,7 @@ network is `infer.refine`."""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from typing import Literal
 
 import numpy as np
@@ -96,6 +96,26 @@ class NoiseCurve(BaseModel):
             stds = [float(np.sqrt(v)) * k for ch in per_ch for v in ch]
             parts.append(f"{min(stds):.3g}-{max(stds):.3g}")
         return "noise std " + ", ".join(parts)
+
+    def describe_output(self, blur_estimate: Mapping[str, float] | None,
+                        mix_estimate: Mapping[str, float] | None) -> str:
+        """The output blur and mix for `SDAPModel.describe_detail` ("" without either), with
+        the estimates behind them (`record.output_blur`, `record.output_mix`) where known."""
+        text = ""
+        if self.blur:  # models trained for correlated noise (`api.output_blur`)
+            est = blur_estimate or {}
+            text = (f"; then the output blurred by {self.blur:g} px" + (
+                f" (estimated error {100 * est['gain']:.1f} % of the noise variance lower, "
+                f"standard error {100 * est['gain_se']:.1f} %)" if "gain" in est else ""))
+        if self.mix:  # strong white noise (`api.output_mix`)
+            est = mix_estimate or {}
+            guarded = (f", less where the two differ by more than {self.mix_guard:.2g} noise "
+                       "stds" if self.mix_guard else "")
+            text += (f"; then {100 * self.mix:.0f} % of the input blurred by {self.mix_blur:g} "
+                     f"px mixed in{guarded}" + (
+                         f" (estimated error {100 * est['gain']:.1f} % lower, standard error "
+                         f"{100 * est['gain_se']:.1f} %)" if "gain" in est else ""))
+        return text
 
     def tensors(self, groups: Sequence[int], device: torch.device
                 ) -> tuple[torch.Tensor, torch.Tensor]:
