@@ -177,6 +177,7 @@ def choose_mix(pairs: Iterable[tuple[np.ndarray, np.ndarray, np.ndarray, tuple[s
     sizes = [a.size for a in residual]
     base = max(float(np.mean(r * r)), 1e-12)
     tried, best = [], (0.0, 0, 0.0, 0.0)
+    kept = (np.zeros_like(r), np.zeros_like(r))  # the best blur's (D_s x - mu, z)
     for i, s in enumerate(sigmas):
         e = np.concatenate([a.ravel() for a in apart[i]])
         z = np.concatenate([a.ravel() for a in ratio[i]])
@@ -191,10 +192,9 @@ def choose_mix(pairs: Iterable[tuple[np.ndarray, np.ndarray, np.ndarray, tuple[s
             top = max(top, (gain, share, limit))
         tried.append((float(s), top[1], top[0]))
         if top[0] > best[0]:
-            best = (top[0], i, top[1], top[2])
+            best, kept = (top[0], i, top[1], top[2]), (e, z)
     gain, i, share, limit = best
-    e = np.concatenate([a.ravel() for a in apart[i]])
-    z = np.concatenate([a.ravel() for a in ratio[i]])
+    e, z = kept
     ge = guard(z, limit) * e
     change = np.split(share * share * ge * ge - 2.0 * share * r * ge, np.cumsum(sizes)[:-1])
     per_block = np.concatenate([_block_means(d.reshape(a.shape))
