@@ -4,10 +4,12 @@ against the same mix without it.
 For each task of the quality harness (default: the strong-noise crops) this trains the default
 (`fast`) and prints the PSNR of its output without a mix, as chosen (guard included), with the
 mix re-chosen by the same estimate without a guard (the estimate's windows are replayed with
-``guards=(0,)``), and with the chosen share and blur at fixed guard limits (noise stds).
-Example::
+``guards=(0,)``), with the mix re-chosen counting every pixel (for clipped data, where the
+default counts only pixels with no clipped value among their neighbours), and with the chosen
+share and blur at fixed guard limits (noise stds). Examples::
 
     python benchmarks/mix_guard.py --sets strong --crop 256 --threads 1
+    python benchmarks/mix_guard.py --sets clip8 --crop 256 --threads 1
 """
 
 from __future__ import annotations
@@ -35,8 +37,9 @@ def main() -> int:
 
     chooser.choose_mix = replayable
     print("| task | share, blur, guard | no mix | default (guarded) | unguarded, re-chosen | "
+          "every pixel counted, re-chosen (share, blur) | "
           + " | ".join(f"limit {v:g}" for v in LIMITS) + " | s |")
-    print("|---|---|---:|---:|---:|" + "---:|" * len(LIMITS) + "---:|")
+    print("|---|---|---:|---:|---:|---:|" + "---:|" * len(LIMITS) + "---:|")
     for task in tasks:
         axes = "YXC" if task.rgb else "YX"
         t0 = time.perf_counter()
@@ -54,9 +57,16 @@ def main() -> int:
         cells = [score({"mix": 0.0}), score({})]
         cells.append(score({"mix": plain.share, "mix_blur": plain.sigma, "mix_guard": 0.0})
                      if plain is not None else np.nan)
+        every = real([w[:4] for w in windows]) if windows else None
+        if every is not None:
+            update = {"mix": every.share, "mix_blur": every.sigma, "mix_guard": every.guard}
+            cells.append(f"{score(update):.2f} ({every.share:.2f}, {every.sigma:g})")
+        else:
+            cells.append("-")
         cells += [score({"mix_guard": v}) if curve.mix else np.nan for v in LIMITS]
         print(f"| {task.set} {task.name} | {curve.mix:.2f}, {curve.mix_blur:g}, "
-              f"{curve.mix_guard:.2f} | " + " | ".join(f"{c:.2f}" for c in cells)
+              f"{curve.mix_guard:.2f} | " + " | ".join(c if isinstance(c, str) else f"{c:.2f}"
+                                                        for c in cells)
               + f" | {time.perf_counter() - t0:.0f} |", flush=True)
     return 0
 

@@ -109,16 +109,40 @@ def test_correlated_noise_and_3d_models_are_never_mixed():
     assert model.record.output_mix is None
 
 
-def test_clipped_data_get_no_mix(monkeypatch):
+def test_clipped_data_count_only_pixels_clear_of_the_clip(monkeypatch):
     """8-bit frames with the dark background cut at 0: the noise's mean there is not zero, so
-    the estimate is not run and the output is not mixed."""
-    calls = []
-    _chosen(monkeypatch, 2.0, 0.5)
+    the estimate counts exactly the pixels whose masked output lies more than `CLEAR` noise
+    stds above the clip; the record says the data were clipped."""
+    seen = []
     import napari_sdap.api.output_mix as module
 
     real = module.choose_mix
-    monkeypatch.setattr(module, "choose_mix", lambda pairs, **k: calls.append(1) or real(pairs))
+
+    def spy(pairs, **k):
+        pairs = list(pairs)
+        seen.extend(pairs)
+        return real(pairs, **k)
+
+    monkeypatch.setattr(module, "choose_mix", spy)
     image = np.clip(_strong(3) - 3.0, 0, None)  # a third of the pixels at 0
     model = napari_sdap.train(image, "YX", stride=1, student=False, **TINY)
-    assert calls == [] and model.noise_curve.mix == 0.0
-    assert model.record.output_mix["clipped"] == 1.0 and model.record.output_mix["share"] == 0.0
+    assert seen and model.record.output_mix["clipped"] == 1.0
+    clip = min(float(x[0][cut].min()) for x, _mu, _std, cut, _counted in seen)  # the zeros
+    skipped = counted_all = 0
+    for _x, mu, std, _cut, counted in seen:
+        np.testing.assert_array_equal(counted[0], mu[0] - clip > module.CLEAR * std[0])
+        skipped += int((~counted[0]).sum())
+        counted_all += int(counted[0].sum())
+    assert skipped > 0 and counted_all > 0
+    assert model.record.output_mix["pixels"] <= counted_all
+
+
+def test_unclipped_data_count_every_pixel(monkeypatch):
+    seen = []
+    import napari_sdap.api.output_mix as module
+
+    real = module.choose_mix
+    monkeypatch.setattr(module, "choose_mix",
+                        lambda pairs, **k: seen.extend(pairs) or real(seen, **k))
+    model = napari_sdap.train(_strong(4), "YX", stride=1, student=False, **TINY)
+    assert seen and all(p[4].all() for p in seen) and "clipped" not in model.record.output_mix

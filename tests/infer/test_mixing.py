@@ -164,3 +164,24 @@ def test_the_masked_output_does_not_depend_on_the_pixel_itself():
     assert abs(after[1, 12, 18] - before[1, 12, 18]) > 0.1
     assert np.array_equal(after[0], before[0])  # channels apart
     assert np.abs(masked_output(box, x) - box(x)).max() < 0.5
+
+
+def test_only_the_counted_pixels_choose_the_mix():
+    """Windows whose left half has an exact output and whose right half a poor one: counted
+    whole they get a mix, counted on the left half only (a bool mask per window) none; a mask
+    of every pixel changes nothing."""
+    clean = _smooth(3)
+    half = np.zeros(clean.shape, bool)
+    half[..., : EDGE // 2] = True
+
+    def left_exact(x, rng):
+        return np.where(half, clean, clean + rng.normal(0, 0.1, clean.shape))
+
+    pairs = _windows(clean, left_exact, 0.2)
+    whole = choose_mix(pairs)
+    every = choose_mix([(*p, np.ones(clean.shape, bool)) for p in pairs])
+    left = choose_mix([(*p, half) for p in pairs])
+    assert whole is not None and whole.share > 0.1
+    assert every == whole
+    assert left is not None and left.share == 0.0 and left.pixels < whole.pixels
+    assert choose_mix([(*p, np.zeros(clean.shape, bool)) for p in pairs]) is None

@@ -30,6 +30,7 @@ from dataclasses import dataclass
 import numpy as np
 import torch
 
+from napari_sdap.infer.blocks import block_means
 from napari_sdap.infer.curve import noise_at, roughness
 from napari_sdap.infer.gaussian import blur_radius, gaussian
 from napari_sdap.infer.noise_model import NoiseCurve
@@ -63,9 +64,6 @@ _CALM = 2.0
 """Blur (px) of the output before its flattest pixels are found: where the output keeps much
 noise, its unblurred roughness picks the pixels where the noise happens to be low (a 3 x 3
 mean of box-filtered noise: the variance read 30 % low, 12 % with this blur)."""
-_BLOCK = 16
-"""Edge of the blocks whose means give the estimate's standard error (neighbouring pixels'
-terms are correlated)."""
 _EPS = 1e-3
 _SEED = 49_979_687
 
@@ -179,19 +177,6 @@ def _counted(x: np.ndarray) -> np.ndarray:
     return out
 
 
-def _block_means(d: np.ndarray, ok: np.ndarray) -> np.ndarray:
-    """Means of `d` over the counted pixels of each `_BLOCK`² block (at least half counted)."""
-    h, w = d.shape[-2:]
-    hb, wb = h // _BLOCK, w // _BLOCK
-    if hb == 0 or wb == 0:
-        return d[ok]
-    cut = (..., slice(0, hb * _BLOCK), slice(0, wb * _BLOCK))
-    dd = np.where(ok, d, 0.0)[cut].reshape(-1, hb, _BLOCK, wb, _BLOCK).sum(axis=(2, 4))
-    nn = ok[cut].reshape(-1, hb, _BLOCK, wb, _BLOCK).sum(axis=(2, 4))
-    full = nn >= _BLOCK * _BLOCK // 2
-    return dd[full] / nn[full]
-
-
 def choose_output_blur(run: Run, windows: Iterable[tuple[np.ndarray, int, Tile]],
                        curve: NoiseCurve, seed: int = 0, sigmas: tuple[float, ...] = SIGMAS,
                        cov: Covariance | None = None) -> Smoothing | None:
@@ -237,7 +222,7 @@ def choose_output_blur(run: Run, windows: Iterable[tuple[np.ndarray, int, Tile]]
         for i, s in enumerate(sigmas):
             d = ((blur(f, s).astype(np.float64) - x) ** 2 + 2.0 * cross[i] - base)[cut]
             deltas[i].append(d[keep])
-            blocks[i].append(_block_means(d, keep))
+            blocks[i].append(block_means(d, keep))
     if not noise:
         return None
     scale = max(float(np.concatenate(noise).mean()), 1e-12)

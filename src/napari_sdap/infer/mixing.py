@@ -20,7 +20,7 @@ Per blur ``s`` the share that minimises ``mean(((1 - b) mu + b D_s x - x)**2)`` 
     b = mean((x - mu) (D_s x - mu)) / mean((D_s x - mu)**2)     (clipped to 0..1)
 
 and the blur with the largest decrease is kept if that decrease exceeds `ERRORS` standard
-errors (from `_BLOCK`² block means) and `MIN_GAIN` of ``mean((x - mu)**2)``. The output then
+errors (from `blocks.BLOCK`² block means) and `MIN_GAIN` of ``mean((x - mu)**2)``. The output then
 mixes in that same ``D_s x``: with the whole kernel (``G_s x``, which holds a share of the
 pixel's own noise: 62 % at 0.5 px) the estimate would not hold, and a mix chosen at 0.5 px
 cost FMD Confocal_BPAE_B 0.24 dB. The masked output is at most as good as the output itself
@@ -47,6 +47,7 @@ from typing import Any
 import numpy as np
 import torch
 
+from napari_sdap.infer.blocks import block_means
 from napari_sdap.infer.gaussian import donut as blurred_around
 
 __all__ = ["ERRORS", "GRID", "GUARDS", "MIN_GAIN", "SIGMAS", "Mix", "choose_mix", "donut", "guard",
@@ -71,7 +72,6 @@ its 8 neighbours (none of which is masked in that pass, nor holds another masked
 value)."""
 GUARDS = (2.0, 3.0, 4.0, 6.0)
 """The guard's limits tried, in robust spreads of ``|D_s x - out| / noise std``."""
-_BLOCK = 16
 _MAD = 1.4826
 
 
@@ -131,16 +131,6 @@ class Mix:
                 "guard": round(self.guard, 4)}
 
 
-def _block_means(d: np.ndarray) -> np.ndarray:
-    """Means of a C x h x w array over its whole `_BLOCK`² blocks (all of it if none fits)."""
-    h, w = d.shape[-2:]
-    hb, wb = h // _BLOCK, w // _BLOCK
-    if hb == 0 or wb == 0:
-        return np.array([d.mean()])
-    cut = d[..., : hb * _BLOCK, : wb * _BLOCK]
-    return cut.reshape(-1, hb, _BLOCK, wb, _BLOCK).mean(axis=(2, 4)).ravel()
-
-
 def guard(z: Any, limit: float) -> Any:
     """The share of the mix a pixel gets, from ``z = |D_s x - out| / (noise std at out)``:
     all of it up to `limit`, none from twice `limit` (linear between; 1 everywhere when
@@ -148,45 +138,49 @@ def guard(z: Any, limit: float) -> Any:
     return (2.0 - z / limit).clip(0.0, 1.0) if limit > 0 else 1.0
 
 
-def choose_mix(pairs: Iterable[tuple[np.ndarray, np.ndarray, np.ndarray, tuple[slice, slice]]],
-               sigmas: tuple[float, ...] = SIGMAS, guards: tuple[float, ...] = GUARDS
-               ) -> Mix | None:
+def choose_mix(pairs: Iterable[tuple[Any, ...]], sigmas: tuple[float, ...] = SIGMAS,
+               guards: tuple[float, ...] = GUARDS) -> Mix | None:
     """The mix of an output with the blurred input with the lowest estimated error, or none
     (share 0) unless it gains significantly (`ERRORS`, `MIN_GAIN`). `pairs` gives (input, an
     output that does not depend on each pixel's own value, e.g. `masked_output` or a
     blind-spot network's, the noise std at that output, the (y, x) slices of the pixels to
-    count) for C x h x w windows on one scale; the counted pixels need
-    `blur_radius(max(sigmas))` of the window around them, or the plane's border (mirrored).
-    Per blur, each of `guards` (in robust spreads of ``z``, `guard`) is tried. None when no
-    pixel is counted."""
+    count[, a C x h x w bool array: which of those to count]) for C x h x w windows on one
+    scale; the counted pixels need `blur_radius(max(sigmas))` of the window around them, or
+    the plane's border (mirrored), and must be chosen without their own values (e.g. by their
+    neighbours'). Per blur, each of `guards` (in robust spreads of ``z``, `guard`) is tried.
+    None when no pixel is counted."""
     residual: list[np.ndarray] = []
+    counted: list[np.ndarray] = []
     apart: list[list[np.ndarray]] = [[] for _ in sigmas]
     ratio: list[list[np.ndarray]] = [[] for _ in sigmas]
-    for x, mu, std, (iy, ix) in pairs:
+    for x, mu, std, (iy, ix), *mask in pairs:
         if iy.stop <= iy.start or ix.stop <= ix.start:
             continue
         x64 = np.asarray(x, np.float64)
         residual.append((x64 - mu)[:, iy, ix])
+        counted.append(np.ones(residual[-1].shape, bool) if not mask
+                       else np.asarray(mask[0], bool)[:, iy, ix])
         for i, s in enumerate(sigmas):
             e = (donut(x64, s) - mu)[:, iy, ix]
             apart[i].append(e)
             ratio[i].append(np.abs(e) / np.asarray(std, np.float64)[:, iy, ix])
-    if not residual:
+    w = np.concatenate([a.ravel() for a in counted]).astype(np.float64) if counted else None
+    if w is None or not w.any():
         return None
+    n = float(w.sum())
     r = np.concatenate([a.ravel() for a in residual])
-    sizes = [a.size for a in residual]
-    base = max(float(np.mean(r * r)), 1e-12)
+    base = max(float(np.sum(w * r * r)) / n, 1e-12)
     tried, best = [], (0.0, 0, 0.0, 0.0)
     kept = (np.zeros_like(r), np.zeros_like(r))  # the best blur's (D_s x - mu, z)
     for i, s in enumerate(sigmas):
         e = np.concatenate([a.ravel() for a in apart[i]])
         z = np.concatenate([a.ravel() for a in ratio[i]])
-        spread = float(np.median(z)) * _MAD
+        spread = float(np.median(z[w > 0])) * _MAD
         top = (-math.inf, 0.0, 0.0)  # (gain, share, limit) of the best guard
         for k in guards:
             limit = k * spread
             ge = guard(z, limit) * e
-            a, b = float(np.mean(r * ge)), float(np.mean(ge * ge))
+            a, b = float(np.sum(w * r * ge)) / n, float(np.sum(w * ge * ge)) / n
             share = min(max(a / b, 0.0), 1.0) if b > 0 else 0.0
             gain = (2.0 * share * a - share * share * b) / base
             top = max(top, (gain, share, limit))
@@ -196,11 +190,14 @@ def choose_mix(pairs: Iterable[tuple[np.ndarray, np.ndarray, np.ndarray, tuple[s
     gain, i, share, limit = best
     e, z = kept
     ge = guard(z, limit) * e
-    change = np.split(share * share * ge * ge - 2.0 * share * r * ge, np.cumsum(sizes)[:-1])
-    per_block = np.concatenate([_block_means(d.reshape(a.shape))
-                                for d, a in zip(change, residual, strict=True)])
-    stderr = float(per_block.std()) / math.sqrt(max(per_block.size, 1)) / base
+    cuts = np.cumsum([a.size for a in residual])[:-1]
+    change = np.split(share * share * ge * ge - 2.0 * share * r * ge, cuts)
+    per_block = np.concatenate([block_means(d.reshape(a.shape), m)
+                                for d, a, m in zip(change, residual, counted, strict=True)])
+    if per_block.size < 2:  # too few blocks with counted pixels to judge the gain: no mix
+        return Mix(0.0, 0.0, gain, 0.0, pixels=int(n), tried=tuple(tried))
+    stderr = float(per_block.std()) / math.sqrt(per_block.size) / base
     if not gain > max(ERRORS * stderr, MIN_GAIN):
-        return Mix(0.0, 0.0, gain, stderr, pixels=r.size, tried=tuple(tried))
-    return Mix(float(sigmas[i]), share, gain, stderr, pixels=r.size, tried=tuple(tried),
+        return Mix(0.0, 0.0, gain, stderr, pixels=int(n), tried=tuple(tried))
+    return Mix(float(sigmas[i]), share, gain, stderr, pixels=int(n), tried=tuple(tried),
                guard=limit)
