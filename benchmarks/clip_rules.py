@@ -16,6 +16,7 @@ from __future__ import annotations
 import time
 
 import numpy as np
+from mix_guard import kept_windows
 from quality import psnr, tasks_from_command_line
 
 
@@ -33,15 +34,8 @@ def main() -> int:
     if tasks is None:
         return 0
     import napari_sdap
-    import napari_sdap.api.output_mix as chooser
 
-    real, windows = chooser.choose_mix, []
-
-    def replayable(pairs, **kwargs):
-        windows[:] = list(pairs)
-        return real(windows, **kwargs)
-
-    chooser.choose_mix = replayable
+    real, windows = kept_windows()
     rules = {
         "every": lambda x, mu, s, end: np.ones(x.shape, bool),
         "near 2": lambda x, mu, s, end: (_ring_min(x[0], 2) != end)[None],

@@ -15,6 +15,8 @@ share and blur at fixed guard limits (noise stds). Examples::
 from __future__ import annotations
 
 import time
+from collections.abc import Callable
+from typing import Any
 
 import numpy as np
 from quality import psnr, tasks_from_command_line
@@ -22,11 +24,9 @@ from quality import psnr, tasks_from_command_line
 LIMITS = (0.5, 1.0, 2.0, 3.0)
 
 
-def main() -> int:
-    tasks = tasks_from_command_line(__doc__, sets="strong", crop=256)
-    if tasks is None:
-        return 0
-    import napari_sdap
+def kept_windows() -> tuple[Callable[..., Any], list[tuple[Any, ...]]]:
+    """Make the mix estimate (`api.output_mix`) keep the windows it reads: (the estimate
+    itself, to re-run on them, and the list that holds the last training's windows)."""
     import napari_sdap.api.output_mix as chooser
 
     real, windows = chooser.choose_mix, []
@@ -36,6 +36,16 @@ def main() -> int:
         return real(windows, **kwargs)
 
     chooser.choose_mix = replayable
+    return real, windows
+
+
+def main() -> int:
+    tasks = tasks_from_command_line(__doc__, sets="strong", crop=256)
+    if tasks is None:
+        return 0
+    import napari_sdap
+
+    real, windows = kept_windows()
     print("| task | share, blur, guard | no mix | default (guarded) | unguarded, re-chosen | "
           "every pixel counted, re-chosen (share, blur) | "
           + " | ".join(f"limit {v:g}" for v in LIMITS) + " | s |")
