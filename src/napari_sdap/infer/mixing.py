@@ -20,8 +20,8 @@ Per blur ``s`` the share that minimises ``mean(((1 - b) mu + b D_s x - x)**2)`` 
     b = mean((x - mu) (D_s x - mu)) / mean((D_s x - mu)**2)     (clipped to 0..1)
 
 and the blur with the largest decrease is kept if that decrease exceeds `ERRORS` standard
-errors (from `blocks.BLOCK`² block means) and `MIN_GAIN` of ``mean((x - mu)**2)``. The output then
-mixes in that same ``D_s x``: with the whole kernel (``G_s x``, which holds a share of the
+errors (from `blocks.BLOCK`² block means) and `MIN_GAIN` of ``mean((x - mu)**2)``. The output
+then mixes in that same ``D_s x``: with the whole kernel (``G_s x``, which holds a share of the
 pixel's own noise: 62 % at 0.5 px) the estimate would not hold, and a mix chosen at 0.5 px
 cost FMD Confocal_BPAE_B 0.24 dB. The masked output is at most as good as the output itself
 (the student sees the pixel), so the share errs high by a little.
@@ -146,9 +146,9 @@ def choose_mix(pairs: Iterable[tuple[Any, ...]], sigmas: tuple[float, ...] = SIG
     blind-spot network's, the noise std at that output, the (y, x) slices of the pixels to
     count[, a C x h x w bool array: which of those to count]) for C x h x w windows on one
     scale; the counted pixels need `blur_radius(max(sigmas))` of the window around them, or
-    the plane's border (mirrored), and must be chosen without their own values (e.g. by their
-    neighbours'). Per blur, each of `guards` (in robust spreads of ``z``, `guard`) is tried.
-    None when no pixel is counted."""
+    the plane's border (mirrored), and must be chosen without their own values (e.g. by the
+    masked output, as `api.output_mix` does on clipped data). Per blur, each of `guards` (in
+    robust spreads of ``z``, `guard`) is tried. None when no pixel is counted."""
     residual: list[np.ndarray] = []
     counted: list[np.ndarray] = []
     apart: list[list[np.ndarray]] = [[] for _ in sigmas]
