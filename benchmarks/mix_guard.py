@@ -5,8 +5,8 @@ For each task of the quality harness (default: the strong-noise crops) this trai
 (`fast`) and prints the PSNR of its output without a mix, as chosen (guard included), with the
 mix re-chosen by the same estimate without a guard (the estimate's windows are replayed with
 ``guards=(0,)``), with the mix re-chosen counting every pixel (for clipped data, where the
-default counts only pixels with no clipped value among their neighbours), and with the chosen
-share and blur at fixed guard limits (noise stds). Examples::
+default counts only the pixels whose masked output lies clear of the clip, `output_mix.CLEAR`),
+and with the chosen share and blur at fixed guard limits (noise stds). Examples::
 
     python benchmarks/mix_guard.py --sets strong --crop 256 --threads 1
     python benchmarks/mix_guard.py --sets clip8 --crop 256 --threads 1
