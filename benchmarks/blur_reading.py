@@ -16,8 +16,8 @@ BSD68 crops with box-filtered noise, 256² crops) this trains the default (`fast
   by 2 px), ``calm4`` (blurred by 4 px), ``ring`` (roughness averaged over a ring 8-16 px
   around the pixel, away from the noise the variogram reads there), ``block16`` (the median
   over 16 x 16 blocks of each block's variogram; no selection);
-- for ``local``, ``calm4`` and ``ring``, the blur the estimate then chooses among 0.7-3 px
-  and its true change;
+- for ``local``, ``calm4`` and ``ring``, and for the true noise's covariance, the blur the
+  estimate then chooses among 0.7-3 px and its true change;
 - the share of the noisy input that Stein's estimate (the shipped reading) would mix back into
   the shipped output, and the best share with the reference.
 
@@ -211,7 +211,13 @@ def main() -> int:
         cor._FLAT, cor.MAX_FACTOR = flat, shipped["MAX_FACTOR"]
         t_scale = np.mean(list(truth.factor.values()))
         t_corr = _correlations(truth.kernel)
-        print(f"  truth: lag-1 / lag-2 correlation {t_corr[0]:.2f} / {t_corr[1]:.2f}")
+        got = cor.choose_output_blur(run, [(x, g, t) for x, g, t in wins[0]], curve,
+                                     seed=cfg.seed, sigmas=SIGMAS, cov=truth)
+        pick = got.sigma if got is not None else 0.0
+        print(f"  truth: lag-1 / lag-2 correlation {t_corr[0]:.2f} / {t_corr[1]:.2f}; with it "
+              f"the estimate chooses {pick:g} px ({true.get(pick, 0.0):+.2f} dB); estimated % "
+              "per blur " + ", ".join(f"{s:g}: {100 * e:+.2f}"
+                                      for s, e in (got.tried if got else ())), flush=True)
         for label, change in readings.items():
             for k, v in {**change, "MAX_FACTOR": 1e3}.items():
                 setattr(cor, k, v)
