@@ -19,7 +19,9 @@ BSD68 crops with box-filtered noise, 256² crops) this trains the default (`fast
 - for ``local``, ``calm4`` and ``ring``, and for the true noise's covariance, the blur the
   estimate then chooses among 0.7-3 px and its true change;
 - the share of the noisy input that Stein's estimate (the shipped reading) would mix back into
-  the shipped output, and the best share with the reference.
+  the shipped output, and the best share with the reference;
+- where a task has several frames of one field of view (FMD), the covariance read from the
+  differences of two frames, which are noise alone, and the blur chosen with it.
 
 Example::
 
@@ -252,7 +254,41 @@ def main() -> int:
         capped = min(scale, cor.MAX_FACTOR) / t_scale
         print(f"  block16: scale {scale / t_scale:.3f} of the truth ({capped:.3f} capped), "
               f"lag-1 / lag-2 {corr[0]:.2f} / {corr[1]:.2f}", flush=True)
+        if len(task.noisy) > 1:  # frames of one field of view: their differences are noise
+            _frames(task, model, axes, run, kw, curve, t_scale, true, cfg.seed)
     return 0
+
+
+def _frames(task, model, axes, run, kw, curve, t_scale, true, seed) -> None:
+    """The covariance read from the differences of the first frame and each other one (every
+    counted pixel, no selection, no `MAX_FACTOR` cap), against the truth, and the blur chosen
+    with it."""
+    import napari_sdap.infer.correlated as cor
+    from napari_sdap.api.inputs import prepare_all
+    from napari_sdap.api.target_blur import sampled_windows
+
+    def windows(image):  # one frame alone: the same tiles for every frame
+        return [(np.asarray(x, np.float32), g, t) for x, g, t in sampled_windows(
+            model, [(q.array, q.view) for q in prepare_all([image], axes)], *kw)]
+
+    first = windows(task.noisy[0])
+    outs = [run(x, g)[1] for x, g, _ in first]
+    for j, other in enumerate(task.noisy[1:], start=2):
+        pairs = [((x - y) / np.sqrt(2.0), f, g, cor._counted(x) & cor._counted(y))
+                 for (x, g, _), (y, _, _), f in zip(first, windows(other), outs, strict=True)]
+        # no texture in the differences: every pixel, and no cap against it
+        flat, cap = cor._FLAT, cor.MAX_FACTOR
+        cor._FLAT, cor.MAX_FACTOR = 1.0, 1e3
+        cov = cor.noise_covariance(pairs, curve)
+        cor._FLAT, cor.MAX_FACTOR = flat, cap
+        if cov is None:
+            continue
+        got = cor.choose_output_blur(run, first, curve, seed=seed, sigmas=SIGMAS, cov=cov)
+        pick = got.sigma if got is not None else 0.0
+        corr = _correlations(cov.kernel)
+        print(f"  frames 1 and {j}: scale {np.mean(list(cov.factor.values())) / t_scale:.3f} "
+              f"of the truth, lag-1 / lag-2 {corr[0]:.2f} / {corr[1]:.2f}; chooses {pick:g} px "
+              f"({true.get(pick, 0.0):+.2f} dB)", flush=True)
 
 
 if __name__ == "__main__":
