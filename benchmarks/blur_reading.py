@@ -100,7 +100,7 @@ def _give_back(run, windows, curve, cov, reach: int) -> tuple[float, float, floa
     from napari_sdap.infer.smoothing import inside
 
     rng = np.random.default_rng(0)
-    r2 = spare = truth_num = truth_den = scale = count = 0.0
+    r2 = spare = truth_num = truth_den = scale = 0.0
     for (x, g, tile), ref in windows:
         x = np.asarray(x, np.float32)
         f = run(x, g)[1].astype(np.float64)
@@ -119,7 +119,6 @@ def _give_back(run, windows, curve, cov, reach: int) -> tuple[float, float, floa
         truth_num -= float((d * e).sum())
         truth_den += float((d * d).sum())
         scale += float(var[cut][keep].sum())
-        count += keep.sum()
     a = 1.0 - spare / r2
     return a, 100 * r2 * a * a / scale, truth_num / truth_den
 
