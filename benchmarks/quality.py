@@ -46,7 +46,10 @@ from proxies import PROXIES
 
 ROOT = Path(__file__).resolve().parents[1]
 DEFAULT_DATA = Path(os.environ.get("SDAP_DATA", ROOT.parent / "shared" / "data"))
-NOISES = ("white", "pg", "corr", "corr2")
+NOISES = ("white", "pg", "corr", "corr2", "corr15", "corr2_15")
+"""`corr`/`corr15`: 3 x 3 box-filtered Gaussian, per-pixel std 25/15; `corr2`/`corr2_15`: 2 x 2,
+std 20/15."""
+BOX = {"corr": (3, 25.0), "corr2": (2, 20.0), "corr15": (3, 15.0), "corr2_15": (2, 15.0)}
 
 
 @dataclass
@@ -84,16 +87,12 @@ def add_noise(clean: np.ndarray, kind: str, seed: int) -> np.ndarray:
         peak = 30.0
         return (rng.poisson(clean / 255 * peak) / peak * 255
                 + rng.normal(0, 3, clean.shape)).astype(np.float32)
-    if kind == "corr":
-        white = rng.normal(0, 1, (clean.shape[0] + 2, clean.shape[1] + 2))
+    if kind in BOX:  # a k x k box of white noise, scaled to the per-pixel std
+        k, std = BOX[kind]
+        white = rng.normal(0, 1, (clean.shape[0] + k - 1, clean.shape[1] + k - 1))
         box = sum(white[dy : dy + clean.shape[0], dx : dx + clean.shape[1]]
-                  for dy in range(3) for dx in range(3)) / 3.0
-        return (clean + 25 * box).astype(np.float32)
-    if kind == "corr2":  # 2 x 2 box-filtered Gaussian, per-pixel std 20
-        white = rng.normal(0, 1, (clean.shape[0] + 1, clean.shape[1] + 1))
-        box = sum(white[dy : dy + clean.shape[0], dx : dx + clean.shape[1]]
-                  for dy in range(2) for dx in range(2)) / 2.0
-        return (clean + 20 * box).astype(np.float32)
+                  for dy in range(k) for dx in range(k)) / float(k)
+        return (clean + std * box).astype(np.float32)
     raise ValueError(f"noise must be one of {NOISES} (got {kind!r})")
 
 
@@ -203,7 +202,7 @@ def true_sigma(noise: str, clean: np.ndarray) -> float:
     image: Poisson at peak 30 plus Gaussian std 3)."""
     if noise == "pg":
         return float(np.sqrt(np.mean(np.clip(clean, 0, None)) * 255 / 30 + 9))
-    return {"white": 25.0, "corr": 25.0, "corr2": 20.0}[noise]
+    return 25.0 if noise == "white" else BOX[noise][1]
 
 
 def run_bm3d(task: Task, true: bool = False) -> tuple[list[np.ndarray], dict]:
