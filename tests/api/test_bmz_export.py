@@ -60,10 +60,6 @@ def exported(tmp_path_factory):
             model.noise_curve = model.noise_curve.model_copy(  # and a mix with the blurred
                 update={"offset": [[0.05]], "mix": 0.3, "mix_blur": 1.5,  # input (its default
                         "mix_guard": 0.5, "blur_mode": "bsn"})  # mode), guarded
-        elif name == "rgb_bsn":  # part of the input given back (its default mode: none
-            model.noise_curve = model.noise_curve.model_copy(  # chosen on this image), with
-                update={"mix": 0.25, "mix_blur": 0.0, "blur_mode": "bsn",  # the restore off
-                        "strength": 0.0})  # (on, it gives back nearly all after 12 steps)
         elif name == "gray_sdap_e":  # a gate between off and full: the package must scale too;
             model.noise_curve = model.noise_curve.model_copy(  # and blur (its default mode)
                 update={"strength": 0.4, "blur": 1.0, "blur_mode": "sdap_e"})
@@ -314,25 +310,6 @@ def test_the_package_module_blurs_the_default_output_as_chosen(exported):
     assert kw["blur"] == 0.0 and sharp.radius == 0
     assert not np.allclose(sharp(torch.from_numpy(sample)[None, None]).detach().numpy()[0, 0],
                            got, atol=1e-3)
-
-
-def test_the_package_module_gives_back_the_input_as_chosen(exported):
-    import torch
-
-    from napari_sdap.api.bmz.build import denoiser
-
-    model, path, sample, axes, mode = exported["rgb_bsn"]
-    module, kwargs = denoiser(model, mode)
-    assert kwargs["mix"] == 0.25 and kwargs["mix_blur"] == 0.0 and module.mix_radius == 0
-    with zipfile.ZipFile(path) as z:
-        assert "25 % of the (repaired) input given back" in z.read("README.md").decode()
-    tensor = torch.from_numpy(np.moveaxis(sample, -1, 0))[None]
-    got = module(tensor).detach().numpy()[0]
-    want = np.moveaxis(np.asarray(model.denoise(sample, axes, mode=mode, device="cpu")), -1, 0)
-    assert np.abs(got - want).max() <= 1e-4 * float(np.abs(want).max())
-    alone, _ = denoiser(_with_curve(model, model.noise_curve.model_copy(update={"mix": 0.0})),
-                        mode)
-    assert not np.allclose(alone(tensor).detach().numpy()[0], got, atol=1e-3)
 
 
 def test_the_package_module_mixes_in_the_blurred_input_as_chosen(exported):

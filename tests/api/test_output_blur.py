@@ -8,9 +8,9 @@ import numpy as np
 import torch
 
 import napari_sdap
-from napari_sdap.infer.correlated import SIGMAS, OutputChoice
+from napari_sdap.infer.correlated import SIGMAS
 from napari_sdap.infer.gaussian import gaussian
-from napari_sdap.infer.give_back import GiveBack
+from napari_sdap.infer.smoothing import Smoothing
 
 TINY = {"preset": "tiny", "width": 8, "blocks": 1, "batch_size": 2, "patch_size": 32,
         "steps": 40}
@@ -34,10 +34,6 @@ def test_a_stride_2_model_records_its_choice_in_the_curve():
     assert est["gain"] == max(est[f"gain@{s:g}"] for s in SIGMAS)
     assert model.noise_curve.blur == est["sigma"] and est["sigma"] in (0.0, *SIGMAS)
     assert est["pixels"] > 1000
-    back = model.record.output_mix  # the share of the input given back after the blur
-    assert set(back) == {"give_back", "best_share", "gain", "gain_se", "pixels"}
-    assert model.noise_curve.mix == back["give_back"] and model.noise_curve.mix_blur == 0.0
-    assert back["give_back"] == 0.0  # a smooth image with strong noise: the output is better
 
 
 def test_a_stride_1_model_is_never_blurred():
@@ -84,12 +80,12 @@ def _white(seed=0):
     return (clean + rng.normal(0, 0.1, clean.shape)).astype(np.float32)
 
 
-def _chosen(monkeypatch, sigma, give_back=None):
+def _chosen(monkeypatch, sigma):
     from napari_sdap.infer import correlated
 
     def fixed(run, windows, curve, seed=0, sigmas=SIGMAS, cov=None):
         list(windows)
-        return OutputChoice(sigma, 0.05, 0.01, 4096, ((sigma, 0.05),), give_back)
+        return Smoothing(sigma, 0.05, 0.01, 4096, ((sigma, 0.05),))
 
     monkeypatch.setattr("napari_sdap.api.output_blur.choose_output_blur", fixed)
     assert correlated.choose_output_blur is not fixed  # only the api's name is replaced
@@ -118,35 +114,6 @@ def test_the_chosen_blur_is_in_the_output_and_the_file(monkeypatch, tmp_path):
     assert "then the output blurred by 1.5 px (estimated error 5.0 %" in model.describe_detail()
     loaded = napari_sdap.load_model(model.save(tmp_path / "m.sdap"))
     assert loaded.noise_curve.blur == 1.5
-    np.testing.assert_array_equal(loaded.denoise(image, "YX", device="cpu"), out)
-
-
-def test_the_share_given_back_is_in_the_output_and_the_file(monkeypatch, tmp_path):
-    """After the blur, the share of the (repaired) input chosen is given back: the output is
-    ``(1 - a) blurred + a x``; it travels in the model file as the curve's `mix` with
-    `mix_blur` 0, shows in `describe_detail`, and the network alone has none."""
-    _chosen(monkeypatch, 1.0, GiveBack(0.3, 0.65, 0.04, 0.01, 4096))
-    image = _image(3)
-    model = napari_sdap.train(image, "YX", stride=2, **TINY)
-    c = model.noise_curve
-    assert (c.blur, c.mix, c.mix_blur, c.mix_guard) == (1.0, 0.3, 0.0, 0.0)
-    assert model.record.output_mix == {"give_back": 0.3, "best_share": 0.65, "gain": 0.04,
-                                       "gain_se": 0.01, "pixels": 4096}
-    out = model.denoise(image, "YX", device="cpu")
-    model.noise_curve = c.model_copy(update={"mix": 0.0})
-    blurred = model.denoise(image, "YX", device="cpu")
-    model.noise_curve = c
-    default = model.resolve_mode("auto")
-    refine = model.refine(mode=default)
-    assert refine.mix == 0.3 and refine.mix_blur == 0.0
-    x = refine.before(torch.from_numpy(model.normalization.forward(image, 0))[None, None], [0])
-    x = model.normalization.inverse(x[0].numpy(), 0)[0]  # the repaired input, on its scale
-    np.testing.assert_allclose(out, 0.7 * blurred + 0.3 * x, atol=2e-5 * np.abs(out).max())
-    assert model.refine(False, default).mix == 0.0  # the network alone: none
-    assert "then 30 % of the input given back (estimated error 4.0 % lower" in (
-        model.describe_detail())
-    loaded = napari_sdap.load_model(model.save(tmp_path / "m.sdap"))
-    assert loaded.noise_curve.mix == 0.3 and loaded.record.output_mix["give_back"] == 0.3
     np.testing.assert_array_equal(loaded.denoise(image, "YX", device="cpu"), out)
 
 

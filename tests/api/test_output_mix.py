@@ -102,11 +102,8 @@ def test_training_on_measures_the_mix_afresh(monkeypatch):
 
 
 def test_correlated_noise_and_3d_models_are_never_mixed():
-    """At stride 2 the output is never mixed with a blurred input; the record holds the share
-    of the input itself given back instead (`api.output_blur`), none on this smooth image."""
     model = napari_sdap.train(_strong(), "YX", stride=2, student=False, **TINY)
-    assert "share" not in model.record.output_mix and model.noise_curve.mix_blur == 0.0
-    assert model.record.output_mix["give_back"] == model.noise_curve.mix == 0.0
+    assert model.record.output_mix is None and model.noise_curve.mix == 0.0
     stack = np.stack([_strong(seed=s) for s in range(6)])
     model = napari_sdap.train(stack, "ZYX", dims=3, student=False, **TINY)
     assert model.record.output_mix is None

@@ -178,18 +178,15 @@ def test_a_bad_target_blur_is_a_usage_error(value: str, tmp_path: Path,
     assert "standard deviation of 0-3 pixels" in capsys.readouterr().err
 
 
-def test_info_shows_the_output_blur_and_the_share_given_back(tmp_path: Path, capsys: pytest.CaptureFixture[str],
+def test_info_shows_the_output_blur(tmp_path: Path, capsys: pytest.CaptureFixture[str],
                                     monkeypatch: pytest.MonkeyPatch) -> None:
     import numpy as np
 
     import napari_sdap
-    from napari_sdap.infer.correlated import OutputChoice
-    from napari_sdap.infer.give_back import GiveBack
+    from napari_sdap.infer.smoothing import Smoothing
 
-    back = GiveBack(0.2, 0.6, 0.031, 0.004, 9000)
     monkeypatch.setattr("napari_sdap.api.output_blur.choose_output_blur",
-                        lambda run, windows, curve, **kw: OutputChoice(1.5, 0.012, 0.003, 9000,
-                                                                       give_back=back))
+                        lambda run, windows, curve, **kw: Smoothing(1.5, 0.012, 0.003, 9000))
     rng = np.random.default_rng(0)
     w = rng.normal(0, 0.1, (97, 97))
     image = (0.5 + (w[:-1, :-1] + w[1:, :-1] + w[:-1, 1:] + w[1:, 1:]) / 2).astype(np.float32)
@@ -197,8 +194,7 @@ def test_info_shows_the_output_blur_and_the_share_given_back(tmp_path: Path, cap
                               blocks=1, batch_size=2, patch_size=32)
     assert main(["info", str(model.save(tmp_path / "m.sdap"))]) == 0
     assert ("then the output blurred by 1.5 px (estimated error 1.2 % of the noise variance "
-            "lower, standard error 0.3 %); then 20 % of the input given back (estimated error "
-            "3.1 % lower, standard error 0.4 %)") in capsys.readouterr().out
+            "lower, standard error 0.3 %)") in capsys.readouterr().out
 
 
 def test_info_shows_the_mix_with_the_blurred_input(tmp_path: Path,

@@ -64,9 +64,7 @@ class TrainingRecord(BaseModel):
     output_mix: dict[str, FiniteFloat] | None = None
     """The estimate behind the mix of the output with the blurred input (`noise_curve.mix`)
     of a model trained at stride 1 (`api.output_mix`: `Mix.summary` and each blur's share and
-    estimated gain, ``share@SIGMA``, ``gain@SIGMA``), or behind the share of the input given
-    back to the output of a model trained at a stride above 1 (`api.output_blur`:
-    `GiveBack.summary`, with ``give_back``); None: not estimated."""
+    estimated gain, ``share@SIGMA``, ``gain@SIGMA``); None: not estimated."""
     versions: dict[str, str] = Field(default_factory=dict)
     precision: str | None = None
     """Arithmetic of the last training's steps, teacher then student: `bfloat16`, `float32`,

@@ -1,8 +1,6 @@
 """Whether the default output of a model trained for correlated noise is blurred, and by how
-much (`infer.correlated`), and whether part of the noisy input is given back to it
-(`infer.give_back`): chosen when its training ends (after a student's distillation, for the
-student's output), stored in its noise curve (`blur`, `blur_mode`; the share given back as
-`mix` with `mix_blur` 0: the input itself)."""
+much (`infer.correlated`): chosen when its training ends (after a student's distillation, for
+the student's output), stored in its noise curve (`blur`, `blur_mode`)."""
 
 from __future__ import annotations
 
@@ -14,8 +12,9 @@ import torch
 
 from napari_sdap.api.model import SDAPModel
 from napari_sdap.api.target_blur import on_cpu_after, sampled_windows
-from napari_sdap.infer.correlated import SIGMAS, OutputChoice, choose_output_blur
+from napari_sdap.infer.correlated import SIGMAS, choose_output_blur
 from napari_sdap.infer.gaussian import blur_radius
+from napari_sdap.infer.smoothing import Smoothing
 from napari_sdap.infer.targets import teacher
 from napari_sdap.infer.tiling import alignment, exact_halo
 
@@ -40,20 +39,19 @@ def blurrable(model: SDAPModel) -> bool:
 
 
 def output_blur(model: SDAPModel, sources: list[tuple[Any, Any]], device: torch.device
-                ) -> OutputChoice | None:
+                ) -> Smoothing | None:
     """Choose the blur of the model's default output on `sources` and store it in its noise
     curve (`NoiseCurve.blur`; 0: none) and record (`record.output_blur`: the choice, its
-    estimated gain and that of each blur tried, ``gain@SIGMA``), with the share of the input
-    given back after it (`NoiseCurve.mix`, `record.output_mix`: `GiveBack.summary`); None, and
-    neither, where they are not chosen (not `blurrable`, or the noise could not be read)."""
+    estimated gain and that of each blur tried, ``gain@SIGMA``); None, and no blur,
+    where it is not chosen (not `blurrable`, or the noise could not be read)."""
     curve = model.noise_curve
     if not blurrable(model) or curve is None:
         return None
     cfg = model.config
     mode, pd = model.resolve_mode("auto"), cfg.inference.pd_stride
     refine = model.refine(mode=mode)
-    if refine is not None:  # the output as it is without a blur or a give-back
-        refine = replace(refine, blur=0.0, mix=0.0, mix_blur=0.0, mix_guard=0.0)
+    if refine is not None:  # the output as it is without a blur
+        refine = replace(refine, blur=0.0)
     net = model.net(mode)
     halo = exact_halo(net.radius, mode, pd, refine.halo if refine else 0)
     run = teacher(net, device, mode, pd, refine, fp32=True)
@@ -63,21 +61,11 @@ def output_blur(model: SDAPModel, sources: list[tuple[Any, Any]], device: torch.
                           "whether a blur of the output helps")
     if chosen is None:
         return None
-    back = chosen.give_back
-    share = back.share if back is not None else 0.0
-    model.noise_curve = curve.model_copy(update={
-        "blur": chosen.sigma, "blur_mode": mode, "mix": share, "mix_blur": 0.0,
-        "mix_guard": 0.0})
+    model.noise_curve = curve.model_copy(update={"blur": chosen.sigma, "blur_mode": mode})
     model.record.output_blur = {**chosen.summary(),
                                 **{f"gain@{s:g}": round(g, 5) for s, g in chosen.tried}}
-    model.record.output_mix = back.summary() if back is not None else None
     if chosen.sigma:
         log.info("the output is blurred by %.1f px (estimated error %.1f %% of the noise "
                  "variance lower, standard error %.1f %%)", chosen.sigma, 100 * chosen.gain,
                  100 * chosen.stderr)
-    if share:
-        log.info("%.0f %% of the noisy input is given back to the output, which the estimate "
-                 "finds worse than the input itself (estimated error %.1f %% of the noise "
-                 "variance lower, standard error %.1f %%)", 100 * share, 100 * back.gain,
-                 100 * back.stderr)
     return chosen

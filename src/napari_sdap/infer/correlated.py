@@ -22,9 +22,6 @@ within 0.06 and its variance 0.61-1.44 of the truth: low where the image is smoo
 noise correlated over several pixels, high on texture. A low variance makes the estimate
 favour less blur. Readings that do not choose the pixels by the output near them were no more
 accurate overall (`benchmarks/blur_reading.py`, docs/benchmarks.md).
-
-The same probes give the share of the noisy input to give back to the output so blurred
-where the estimate finds that output worse than the input itself (`infer.give_back`).
 """
 
 from __future__ import annotations
@@ -39,14 +36,13 @@ import torch
 from napari_sdap.infer.blocks import block_means
 from napari_sdap.infer.curve import noise_at, roughness
 from napari_sdap.infer.gaussian import blur_radius, gaussian
-from napari_sdap.infer.give_back import GiveBack, choose_give_back
 from napari_sdap.infer.noise_model import NoiseCurve
 from napari_sdap.infer.risk import blocks_of, neighbour_range, unclipped
 from napari_sdap.infer.smoothing import Run, Smoothing, blur, inside
 from napari_sdap.infer.tiling import Tile
 
-__all__ = ["LAGS", "SIGMAS", "Covariance", "OutputChoice", "choose_output_blur",
-           "correlated_probe", "noise_covariance"]
+__all__ = ["LAGS", "SIGMAS", "Covariance", "choose_output_blur", "correlated_probe",
+           "noise_covariance"]
 
 SIGMAS = (0.7, 1.0, 1.5, 2.0)
 """The blurs tried (Gaussian standard deviation in pixels)."""
@@ -86,13 +82,6 @@ class Covariance:
     factor: dict[tuple[int, int], float]
     """(channel group, channel) -> the noise curve's scale: the sill over the curve's mean
     there (1 without a curve)."""
-
-
-@dataclass(frozen=True)
-class OutputChoice(Smoothing):
-    """The blur of the output, and the share of the input given back after it."""
-
-    give_back: GiveBack | None = None
 
 
 def _pairs(d: tuple[int, int], h: int, w: int) -> tuple[tuple[slice, slice], tuple[slice, slice]]:
@@ -193,15 +182,13 @@ def _counted(x: np.ndarray) -> np.ndarray:
 
 def choose_output_blur(run: Run, windows: Iterable[tuple[np.ndarray, int, Tile]],
                        curve: NoiseCurve, seed: int = 0, sigmas: tuple[float, ...] = SIGMAS,
-                       cov: Covariance | None = None) -> OutputChoice | None:
+                       cov: Covariance | None = None) -> Smoothing | None:
     """The blur of the output with the lowest estimated error, or none (sigma 0) unless it
     gains significantly (`ERRORS`, `MIN_GAIN`). `run(window, group)` maps a normalised
     C x h x w window to (repaired input, output) in float32; `windows` gives (window, channel
     group, tile) with the exact halo plus `blur_radius(max(sigmas))`; `curve` the noise
     curve whose shape the variance follows; `cov`: the noise covariance (None: read from the
-    windows, `noise_covariance`). With the blur, the share of the input to give back to the
-    output so blurred (`OutputChoice.give_back`, `infer.give_back`), from the same probes.
-    None when the noise cannot be read."""
+    windows, `noise_covariance`). None when the noise cannot be read."""
     seen = []
     for window, group, tile in windows:
         x = np.asarray(window, np.float32)
@@ -214,7 +201,6 @@ def choose_output_blur(run: Run, windows: Iterable[tuple[np.ndarray, int, Tile]]
     reach = blur_radius(max(sigmas))
     deltas: list[list[np.ndarray]] = [[] for _ in sigmas]
     blocks: list[list[np.ndarray]] = [[] for _ in sigmas]
-    outputs: list[list[tuple[np.ndarray, np.ndarray, np.ndarray]]] = [[] for _ in (0, *sigmas)]
     noise: list[np.ndarray] = []
     for x, f, group, tile, ok in seen:
         iy, ix = inside(tile.inner, x.shape[-2:], reach)
@@ -235,12 +221,9 @@ def choose_output_blur(run: Run, windows: Iterable[tuple[np.ndarray, int, Tile]]
         cut = (slice(None), iy, ix)
         keep = ok[cut]
         noise.append(var[cut][keep])
-        outputs[0].append(((f.astype(np.float64) - x)[cut], (var - own)[cut], keep))
         base = (f.astype(np.float64) - x) ** 2 + 2.0 * own
         for i, s in enumerate(sigmas):
-            r = blur(f, s).astype(np.float64) - x
-            outputs[i + 1].append((r[cut], (var - cross[i])[cut], keep))
-            d = (r * r + 2.0 * cross[i] - base)[cut]
+            d = ((blur(f, s).astype(np.float64) - x) ** 2 + 2.0 * cross[i] - base)[cut]
             deltas[i].append(d[keep])
             blocks[i].append(block_means(d, keep))
     if not noise:
@@ -253,9 +236,7 @@ def choose_output_blur(run: Run, windows: Iterable[tuple[np.ndarray, int, Tile]]
     stderr = float(per_block.std()) / math.sqrt(max(per_block.size, 1)) / scale
     tried = tuple((float(s), -m / scale) for s, m in zip(sigmas, means, strict=True))
     chosen = float(sigmas[best]) if gain > max(ERRORS * stderr, MIN_GAIN) else 0.0
-    back = choose_give_back(outputs[best + 1 if chosen else 0], scale)
-    return OutputChoice(chosen, gain, stderr, int(sum(d.size for d in deltas[best])), tried,
-                        back)
+    return Smoothing(chosen, gain, stderr, int(sum(d.size for d in deltas[best])), tried)
 
 
 def _shape(mu: np.ndarray, curve: NoiseCurve, group: int, channel: int) -> np.ndarray:

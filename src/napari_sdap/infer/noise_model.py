@@ -42,14 +42,12 @@ class NoiseCurve(BaseModel):
     blurred or mixed."""
     mix: float = Field(0.0, ge=0.0, le=1.0)
     """Share of the blurred input (`mix_blur`) mixed into the output of mode `blur_mode` (0:
-    none, and curves saved without it), chosen when training ends from the noisy data: for
-    models trained at stride 1 (`infer.mixing`, `api.output_mix`), at strong noise a plain
-    blur still beats the network where the image is smooth; for models trained at a stride
-    above 1, the input itself (`mix_blur` 0) given back where the output is estimated worse
-    than the input (`infer.give_back`, `api.output_blur`). `SDAPModel.refine` hands it on."""
+    none, and curves saved without it), chosen when training ends from the noisy data for
+    models trained at stride 1 (`infer.mixing`, `api.output_mix`): at strong noise a plain
+    blur still beats the network where the image is smooth. `SDAPModel.refine` hands it on."""
     mix_blur: float = Field(0.0, ge=0.0, le=4.0)
     """Standard deviation (px) of the blur of the input that `mix` mixes in (a Gaussian without
-    its centre tap, `gaussian.donut`; 0: the input itself)."""
+    its centre tap, `gaussian.donut`)."""
     mix_guard: float = Field(0.0, ge=0.0)
     """Where the blurred input departs from the output by more than this many noise stds (the
     curve's, at the output's intensity), the pixel gets less of the mix, and none from twice
@@ -109,12 +107,7 @@ class NoiseCurve(BaseModel):
             text = (f"; then the output blurred by {self.blur:g} px" + (
                 f" (estimated error {100 * est['gain']:.1f} % of the noise variance lower, "
                 f"standard error {100 * est['gain_se']:.1f} %)" if "gain" in est else ""))
-        if self.mix and not self.mix_blur:  # correlated noise (`api.output_blur`)
-            est = mix_estimate or {}
-            text += (f"; then {100 * self.mix:.0f} % of the input given back" + (
-                f" (estimated error {100 * est['gain']:.1f} % lower, standard error "
-                f"{100 * est['gain_se']:.1f} %)" if "gain" in est else ""))
-        elif self.mix:  # strong white noise (`api.output_mix`)
+        if self.mix:  # strong white noise (`api.output_mix`)
             est = mix_estimate or {}
             guarded = (f", less where the two differ by more than {self.mix_guard:.2g} noise "
                        "stds" if self.mix_guard else "")

@@ -14,8 +14,7 @@ intensity scale and returns the denoised image on the same scale:
 4. the teacher's bias correction (`infer.offset`) and the detail restore (a local Wiener
    filter on the residual), teacher modes only;
 5. the output blur chosen for models trained on correlated noise (a Gaussian, `blur` px),
-   then the share of the input given back to it (`mix`, with `mix_blur` 0), or the mix with
-   the blurred input chosen for models trained on white noise (`mix`);
+   or the mix with the blurred input chosen for models trained on white noise (`mix`);
 6. the inverse normalisation.
 """
 
@@ -203,8 +202,7 @@ class SDAPDenoiser(nn.Module):
     `offset`: the teacher's bias correction [group][channel] (None: none); `blur`: the
     standard deviation (px) of the output's Gaussian blur (0: none); `mix`: the share of the
     repaired input, blurred by `mix_blur` px without the kernel's centre tap (each pixel from
-    its neighbours; 0: the input itself), mixed into the output last (0: none), and per pixel
-    less of it where the
+    its neighbours), mixed into the output last (0: none), and per pixel less of it where the
     blurred input departs from the output by more than `mix_guard` noise stds (none from twice
     that; 0: no such guard).
     """
@@ -240,7 +238,7 @@ class SDAPDenoiser(nn.Module):
         self.register_buffer("offset", torch.tensor(offset, dtype=torch.float32))
         self.radius, kernel = _taps(blur)
         self.register_buffer("kernel", kernel)
-        self.mix = float(mix)
+        self.mix = float(mix) if mix_blur > 0 else 0.0
         self.mix_guard = float(mix_guard)
         self.mix_radius, mix_kernel = _taps(mix_blur)
         self.register_buffer("mix_kernel", mix_kernel)
@@ -271,10 +269,8 @@ class SDAPDenoiser(nn.Module):
         if self.radius > 0:
             y = smooth(y, self.kernel, self.radius)
         if self.mix > 0:
-            around = xn
-            if self.mix_radius > 0:
-                g0 = self.mix_kernel[self.mix_radius] * self.mix_kernel[self.mix_radius]
-                around = (smooth(xn, self.mix_kernel, self.mix_radius) - g0 * xn) / (1.0 - g0)
+            g0 = self.mix_kernel[self.mix_radius] * self.mix_kernel[self.mix_radius]
+            around = (smooth(xn, self.mix_kernel, self.mix_radius) - g0 * xn) / (1.0 - g0)
             apart = around - y
             share = torch.ones_like(y)
             if self.mix_guard > 0:

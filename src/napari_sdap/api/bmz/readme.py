@@ -54,12 +54,7 @@ def readme_text(ex: Exported, name: str, checks: dict[str, float], versions: dic
         steps.append(f"a Gaussian blur of {ex.kwargs['blur']:g} px: the output of a network "
                      "trained on correlated noise keeps part of it; the blur was chosen from "
                      "the noisy training images")
-    if ex.kwargs.get("mix") and not ex.kwargs.get("mix_blur"):
-        steps.append(f"{100 * ex.kwargs['mix']:.0f} % of the (repaired) input given back to "
-                     "the output: on detailed images with weak correlated noise the network "
-                     "removes texture the input still holds; the share was chosen from the "
-                     "noisy training images")
-    elif ex.kwargs.get("mix"):
+    if ex.kwargs.get("mix"):
         steps.append(f"{100 * ex.kwargs['mix']:.0f} % of the (repaired) input, blurred by "
                      f"{ex.kwargs['mix_blur']:g} px without the kernel's centre (each pixel from "
                      "its neighbours), mixed into the output: at strong noise a "
