@@ -123,6 +123,22 @@ def _give_back(run, windows, curve, cov, reach: int) -> tuple[float, float, floa
     return a, 100 * r2 * a * a / scale, truth_num / truth_den
 
 
+def kept_model(task, keep: Path | None):
+    """(name, axes, model): the shipped default (`fast`) trained on `task`, read from the
+    folder `keep` where it was kept before, and kept there otherwise."""
+    import napari_sdap
+
+    axes = "YXC" if task.rgb else "YX"
+    name = f"{task.set}_{task.name}".replace("/", "_")
+    path = keep / f"{name}.sdap" if keep else None
+    if path is not None and path.exists():
+        return name, axes, napari_sdap.load_model(path)
+    model = napari_sdap.train(task.noisy, axes, preset="fast", device="cpu")
+    if path is not None:
+        model.save(path)
+    return name, axes, model
+
+
 def _correlations(kernel: np.ndarray) -> np.ndarray:
     c = kernel.shape[0] // 2
     return np.array([(kernel[c, c + 1] + kernel[c + 1, c]) / 2,
@@ -141,7 +157,6 @@ def main() -> int:
         return 0
     import torch
 
-    import napari_sdap
     import napari_sdap.infer.correlated as cor
     from napari_sdap.api.inputs import prepare_all
     from napari_sdap.api.output_blur import _SEED, OUTPUT_PIXELS
@@ -155,15 +170,7 @@ def main() -> int:
     readings = {"local": {}, "calm4": {"_CALM": 4.0},
                 "ring": {"roughness": _ring(shipped["roughness"])}}
     for task in tasks:
-        axes = "YXC" if task.rgb else "YX"
-        name = f"{task.set}_{task.name}".replace("/", "_")
-        path = keep / f"{name}.sdap" if keep else None
-        if path is not None and path.exists():
-            model = napari_sdap.load_model(path)
-        else:
-            model = napari_sdap.train(task.noisy, axes, preset="fast", device="cpu")
-            if path is not None:
-                model.save(path)
+        name, axes, model = kept_model(task, keep)
         cfg, curve = model.config, model.noise_curve
         if cfg.training.stride < 2 or curve is None:
             print(f"{name}: stride {cfg.training.stride}, no output blur")

@@ -42,9 +42,8 @@ def main() -> int:
     if tasks is None:
         return 0
     import torch
-    from blur_reading import _give_back
+    from blur_reading import _give_back, kept_model
 
-    import napari_sdap
     import napari_sdap.infer.correlated as cor
     from napari_sdap.api.inputs import prepare_all
     from napari_sdap.api.output_blur import _SEED, OUTPUT_PIXELS
@@ -56,15 +55,7 @@ def main() -> int:
     keep = Path(args.models) if args.models else None
     rows = []
     for task in tasks:
-        axes = "YXC" if task.rgb else "YX"
-        name = f"{task.set}_{task.name}".replace("/", "_")
-        path = keep / f"{name}.sdap" if keep else None
-        if path is not None and path.exists():
-            model = napari_sdap.load_model(path)
-        else:
-            model = napari_sdap.train(task.noisy, axes, preset="fast", device="cpu")
-            if path is not None:
-                model.save(path)
+        name, axes, model = kept_model(task, keep)
         cfg, curve = model.config, model.noise_curve
         if cfg.training.stride < 2 or curve is None:
             print(f"{name}: stride {cfg.training.stride}, skipped", flush=True)
