@@ -139,6 +139,40 @@ def kept_model(task, keep: Path | None):
     return name, axes, model
 
 
+def estimate_windows(model, task, axes: str):
+    """What the output blur's estimate (`api.output_blur`) reads, for the model's default
+    mode: (run without the blur, run as shipped, the `sampled_windows` arguments, [windows of
+    the noisy images, the same windows of the references], and per window (input, output
+    without the blur, channel group, counted pixels, reference))."""
+    import torch
+
+    import napari_sdap.infer.correlated as cor
+    from napari_sdap.api.inputs import prepare_all
+    from napari_sdap.api.output_blur import _SEED, OUTPUT_PIXELS
+    from napari_sdap.api.target_blur import sampled_windows
+    from napari_sdap.infer.gaussian import blur_radius
+    from napari_sdap.infer.targets import teacher
+    from napari_sdap.infer.tiling import alignment, exact_halo
+
+    cfg, cpu = model.config, torch.device("cpu")
+    mode, pd = model.resolve_mode("auto"), cfg.inference.pd_stride
+    shipped = model.refine(mode=mode)
+    refine = replace(shipped, blur=0.0) if shipped is not None else None
+    net = model.net(mode)
+    halo = exact_halo(net.radius, mode, pd, refine.halo if refine else 0)
+    run = teacher(net, cpu, mode, pd, refine, fp32=True)
+    kw = (halo + blur_radius(max(SIGMAS)), alignment(mode, pd), cfg.seed + _SEED,
+          OUTPUT_PIXELS)
+    refs = [np.asarray(r, np.float32) for r in task.clean]
+    wins = [list(sampled_windows(model, [(q.array, q.view) for q in prepare_all(imgs, axes)],
+                                 *kw)) for imgs in (list(task.noisy), refs)]
+    seen = []
+    for (x, g, _), (r, _, _) in zip(*wins, strict=True):
+        x = np.asarray(x, np.float32)
+        seen.append((x, run(x, g)[1], g, cor._counted(x), np.asarray(r, np.float32)))
+    return run, teacher(net, cpu, mode, pd, shipped, fp32=True), kw, wins, seen
+
+
 def _correlations(kernel: np.ndarray) -> np.ndarray:
     c = kernel.shape[0] // 2
     return np.array([(kernel[c, c + 1] + kernel[c + 1, c]) / 2,
@@ -158,12 +192,7 @@ def main() -> int:
     import torch
 
     import napari_sdap.infer.correlated as cor
-    from napari_sdap.api.inputs import prepare_all
-    from napari_sdap.api.output_blur import _SEED, OUTPUT_PIXELS
-    from napari_sdap.api.target_blur import sampled_windows
     from napari_sdap.infer.gaussian import blur_radius, gaussian
-    from napari_sdap.infer.targets import teacher
-    from napari_sdap.infer.tiling import alignment, exact_halo
 
     keep = Path(args.models) if args.models else None
     shipped = {k: getattr(cor, k) for k in ("_CALM", "MAX_FACTOR", "roughness")}
@@ -198,21 +227,7 @@ def main() -> int:
               + ", ".join(f"{s:g}: {true[s]:+.2f}" for s in SIGMAS)
               + "; mixing the noisy input back " + ", ".join(
                   f"{a:g}: {m:+.2f}" for a, m in zip(SHARES, mixes, strict=True)), flush=True)
-        mode, pd = model.resolve_mode("auto"), cfg.inference.pd_stride
-        refine = model.refine(mode=mode)
-        refine = replace(refine, blur=0.0) if refine is not None else None
-        net = model.net(mode)
-        halo = exact_halo(net.radius, mode, pd, refine.halo if refine else 0)
-        run = teacher(net, torch.device("cpu"), mode, pd, refine, fp32=True)
-        kw = (halo + blur_radius(max(SIGMAS)), alignment(mode, pd), cfg.seed + _SEED,
-              OUTPUT_PIXELS)
-        refs = [np.asarray(r, np.float32) for r in task.clean]
-        wins = [list(sampled_windows(model, [(q.array, q.view) for q in prepare_all(imgs, axes)],
-                                     *kw)) for imgs in (list(task.noisy), refs)]
-        seen = []
-        for (x, g, _), (r, _, _) in zip(*wins, strict=True):
-            x = np.asarray(x, np.float32)
-            seen.append((x, run(x, g)[1], g, cor._counted(x), np.asarray(r, np.float32)))
+        run, shipped_run, kw, wins, seen = estimate_windows(model, task, axes)
         cor.MAX_FACTOR = 1e3  # the readings themselves, uncapped; the choices keep the cap
         cor._FLAT, flat = 1.0, cor._FLAT
         truth = cor.noise_covariance([(x - r, f, g, ok) for x, f, g, ok, r in seen], curve)
@@ -247,8 +262,6 @@ def main() -> int:
                   f"({true.get(pick, 0.0):+.2f} dB); estimated % per blur "
                   + ", ".join(f"{s:g}: {100 * e:+.2f}" for s, e in (got.tried if got else ())),
                   flush=True)
-        shipped_run = teacher(net, torch.device("cpu"), mode, pd, model.refine(mode=mode),
-                              fp32=True)
         cor.MAX_FACTOR, local = shipped["MAX_FACTOR"], cor.noise_covariance(
             [(x, f, g, ok) for x, f, g, ok, _ in seen], curve)
         a, gain, best = _give_back(shipped_run, zip(wins[0], [w[0] for w in wins[1]],

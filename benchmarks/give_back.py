@@ -41,16 +41,10 @@ def main() -> int:
     tasks = chosen_tasks(args)
     if tasks is None:
         return 0
-    import torch
-    from blur_reading import _give_back, kept_model
+    from blur_reading import SIGMAS, _give_back, estimate_windows, kept_model
 
     import napari_sdap.infer.correlated as cor
-    from napari_sdap.api.inputs import prepare_all
-    from napari_sdap.api.output_blur import _SEED, OUTPUT_PIXELS
-    from napari_sdap.api.target_blur import sampled_windows
     from napari_sdap.infer.gaussian import blur_radius
-    from napari_sdap.infer.targets import teacher
-    from napari_sdap.infer.tiling import alignment, exact_halo
 
     keep = Path(args.models) if args.models else None
     rows = []
@@ -61,22 +55,10 @@ def main() -> int:
             print(f"{name}: stride {cfg.training.stride}, skipped", flush=True)
             continue
         outs = [model.denoise(x, axes, device="cpu") for x in task.noisy]
-        mode, pd = model.resolve_mode("auto"), cfg.inference.pd_stride
-        refine = model.refine(mode=mode)
-        net = model.net(mode)
-        run = teacher(net, torch.device("cpu"), mode, pd, refine, fp32=True)
-        reach = blur_radius(max(cor.SIGMAS))
-        kw = (exact_halo(net.radius, mode, pd, refine.halo if refine else 0) + reach,
-              alignment(mode, pd), cfg.seed + _SEED, OUTPUT_PIXELS)
-        refs = [np.asarray(r, np.float32) for r in task.clean]
-        wins = [list(sampled_windows(model, [(q.array, q.view) for q in prepare_all(imgs, axes)],
-                                     *kw)) for imgs in (list(task.noisy), refs)]
-        cov = cor.noise_covariance([(np.asarray(x, np.float32), run(np.asarray(x, np.float32),
-                                                                   g)[1], g,
-                                     cor._counted(np.asarray(x, np.float32)))
-                                    for x, g, _ in wins[0]], curve)
-        est = _give_back(run, zip(wins[0], [w[0] for w in wins[1]], strict=True), curve, cov,
-                         reach)[0]
+        _, shipped_run, _, wins, seen = estimate_windows(model, task, axes)
+        cov = cor.noise_covariance([(x, f, g, ok) for x, f, g, ok, _ in seen], curve)
+        est = _give_back(shipped_run, zip(wins[0], [w[0] for w in wins[1]], strict=True), curve,
+                         cov, blur_radius(max(SIGMAS)))[0]
         best = _best_share(outs, task.noisy, task.clean)
         a = float(np.clip(best, 0.0, 1.0))
         oracle = [(1 - a) * f.astype(np.float64) + a * x for f, x in zip(outs, task.noisy,
