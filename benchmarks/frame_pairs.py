@@ -29,7 +29,7 @@ import argparse
 from pathlib import Path
 
 import numpy as np
-from quality import DEFAULT_DATA, _read
+from quality import DEFAULT_DATA, _read, box_noise
 
 _R = 3
 CROP = (slice(128, 384), slice(128, 384))
@@ -84,11 +84,6 @@ def pair_stats(x: np.ndarray, y: np.ndarray, ref: np.ndarray | None) -> str:
             f"{100 * (v[_R, _R] / v.min() - 1):.2f} %, R {_structure(x, y):.3f}")
 
 
-def _box(shape: tuple[int, ...], std: float, rng: np.random.Generator) -> np.ndarray:
-    w = rng.normal(size=(shape[0] + 1, shape[1] + 1))
-    return std * (w[:-1, :-1] + w[1:, :-1] + w[:-1, 1:] + w[1:, 1:]) / 2
-
-
 def main() -> int:
     p = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     p.add_argument("--data", default=str(DEFAULT_DATA))
@@ -133,13 +128,13 @@ def main() -> int:
     vol = vol / np.percentile(vol, 99.9) * 200
     for z in (10, 25, 40):
         for std in (5.0, 15.0):
-            a, b = (vol[k] + _box(vol[k].shape, std, rng) for k in (z, z + 1))
+            a, b = (vol[k] + box_noise(vol[k].shape, 2, std, rng) for k in (z, z + 1))
             print(f"| neuron planes {z}/{z + 1}, 2 x 2 box std {std:g} | "
                   f"{pair_stats(a, b, vol[z])} |")
     s1, s5 = (_read(data / f"set12/{n}.png") for n in ("01", "05"))
     for label, y in (("itself", s1), ("itself shifted 1 px", np.roll(s1, 1, axis=1)),
                      ("Set12 05", s5)):
-        a, b = s1 + _box(s1.shape, 15.0, rng), y + _box(s1.shape, 15.0, rng)
+        a, b = s1 + box_noise(s1.shape, 2, 15.0, rng), y + box_noise(s1.shape, 2, 15.0, rng)
         print(f"| Set12 01 against {label}, 2 x 2 box std 15 | {pair_stats(a, b, s1)} |")
     return 0
 

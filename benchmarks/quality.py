@@ -78,6 +78,15 @@ def _crop(a: np.ndarray, n: int | None) -> np.ndarray:
     return a[y : y + n, x : x + n]
 
 
+def box_noise(shape: tuple[int, ...], k: int, std: float, rng: np.random.Generator
+              ) -> np.ndarray:
+    """Gaussian noise of per-pixel std `std` correlated by a k x k box (float64, 2-D)."""
+    white = rng.normal(0, 1, (shape[0] + k - 1, shape[1] + k - 1))
+    box = sum(white[dy : dy + shape[0], dx : dx + shape[1]]
+              for dy in range(k) for dx in range(k)) / float(k)
+    return std * box
+
+
 def add_noise(clean: np.ndarray, kind: str, seed: int) -> np.ndarray:
     """Synthetic noise on the 0-255 scale (float32, not clipped)."""
     rng = np.random.default_rng(seed)
@@ -87,12 +96,8 @@ def add_noise(clean: np.ndarray, kind: str, seed: int) -> np.ndarray:
         peak = 30.0
         return (rng.poisson(clean / 255 * peak) / peak * 255
                 + rng.normal(0, 3, clean.shape)).astype(np.float32)
-    if kind in BOX:  # a k x k box of white noise, scaled to the per-pixel std
-        k, std = BOX[kind]
-        white = rng.normal(0, 1, (clean.shape[0] + k - 1, clean.shape[1] + k - 1))
-        box = sum(white[dy : dy + clean.shape[0], dx : dx + clean.shape[1]]
-                  for dy in range(k) for dx in range(k)) / float(k)
-        return (clean + std * box).astype(np.float32)
+    if kind in BOX:
+        return (clean + box_noise(clean.shape, *BOX[kind], rng)).astype(np.float32)
     raise ValueError(f"noise must be one of {NOISES} (got {kind!r})")
 
 
