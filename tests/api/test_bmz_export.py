@@ -337,3 +337,21 @@ def test_the_package_module_mixes_in_the_blurred_input_as_chosen(exported):
         update={"mix_guard": 0.0})), mode)  # the guard keeps some pixels as they were
     unguarded = free(torch.from_numpy(sample)[None, None]).detach().numpy()[0, 0]
     assert kw["mix_guard"] == 0.0 and not np.allclose(unguarded, got, atol=1e-4)
+
+
+def test_a_mix_without_a_blur_gives_the_input_itself_back_in_the_package_too(exported):
+    import torch
+
+    from napari_sdap.api.bmz.build import denoiser
+
+    model, _, sample, axes, mode = exported["bsn_offset"]
+    plain = _with_curve(model, model.noise_curve.model_copy(update={"mix_blur": 0.0,
+                                                                 "mix_guard": 0.0}))
+    module, kwargs = denoiser(plain, mode)
+    assert kwargs["mix"] == 0.3 and kwargs["mix_blur"] == 0.0 and module.mix_radius == 0
+    got = module(torch.from_numpy(sample)[None, None]).detach().numpy()[0, 0]
+    want = np.asarray(plain.denoise(sample, axes, mode=mode, device="cpu"))
+    assert np.abs(got - want).max() <= 1e-4 * float(np.abs(want).max())
+    unmixed = np.asarray(_with_curve(model, model.noise_curve.model_copy(
+        update={"mix": 0.0})).denoise(sample, axes, mode=mode, device="cpu"))
+    assert not np.allclose(got, unmixed, atol=1e-3)  # the input itself did come back

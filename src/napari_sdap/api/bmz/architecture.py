@@ -202,9 +202,9 @@ class SDAPDenoiser(nn.Module):
     `offset`: the teacher's bias correction [group][channel] (None: none); `blur`: the
     standard deviation (px) of the output's Gaussian blur (0: none); `mix`: the share of the
     repaired input, blurred by `mix_blur` px without the kernel's centre tap (each pixel from
-    its neighbours), mixed into the output last (0: none), and per pixel less of it where the
-    blurred input departs from the output by more than `mix_guard` noise stds (none from twice
-    that; 0: no such guard).
+    its neighbours; 0 px: the input itself), mixed into the output last (0: none), and per
+    pixel less of it where the blurred input departs from the output by more than `mix_guard`
+    noise stds (none from twice that; 0: no such guard).
     """
 
     def __init__(self, mode: str, channels: int, groups: int, low: list[float],
@@ -238,7 +238,7 @@ class SDAPDenoiser(nn.Module):
         self.register_buffer("offset", torch.tensor(offset, dtype=torch.float32))
         self.radius, kernel = _taps(blur)
         self.register_buffer("kernel", kernel)
-        self.mix = float(mix) if mix_blur > 0 else 0.0
+        self.mix = float(mix)
         self.mix_guard = float(mix_guard)
         self.mix_radius, mix_kernel = _taps(mix_blur)
         self.register_buffer("mix_kernel", mix_kernel)
@@ -269,8 +269,10 @@ class SDAPDenoiser(nn.Module):
         if self.radius > 0:
             y = smooth(y, self.kernel, self.radius)
         if self.mix > 0:
-            g0 = self.mix_kernel[self.mix_radius] * self.mix_kernel[self.mix_radius]
-            around = (smooth(xn, self.mix_kernel, self.mix_radius) - g0 * xn) / (1.0 - g0)
+            around = xn  # no blur: the input itself (napari_sdap's `donut` of 0 px)
+            if self.mix_radius > 0:
+                g0 = self.mix_kernel[self.mix_radius] * self.mix_kernel[self.mix_radius]
+                around = (smooth(xn, self.mix_kernel, self.mix_radius) - g0 * xn) / (1.0 - g0)
             apart = around - y
             share = torch.ones_like(y)
             if self.mix_guard > 0:

@@ -55,11 +55,11 @@ def readme_text(ex: Exported, name: str, checks: dict[str, float], versions: dic
                      "trained on correlated noise keeps part of it; the blur was chosen from "
                      "the noisy training images")
     if ex.kwargs.get("mix"):
-        steps.append(f"{100 * ex.kwargs['mix']:.0f} % of the (repaired) input, blurred by "
-                     f"{ex.kwargs['mix_blur']:g} px without the kernel's centre (each pixel from "
-                     "its neighbours), mixed into the output: at strong noise a "
-                     "plain blur still helps where the image is smooth; the share was chosen "
-                     "from the noisy training images" + (
+        how = (f", blurred by {ex.kwargs['mix_blur']:g} px without the kernel's centre (each "
+               "pixel from its neighbours)" if ex.kwargs.get("mix_blur") else " itself")
+        steps.append(f"{100 * ex.kwargs['mix']:.0f} % of the (repaired) input{how}, mixed into "
+                     "the output: at strong noise a plain blur still helps where the image is "
+                     "smooth; the share was chosen from the noisy training images" + (
                          f"; pixels where the blurred input departs from the output by more "
                          f"than {ex.kwargs['mix_guard']:.2g} noise stds get less of it (thin "
                          "lines and puncta keep their contrast)"
