@@ -31,6 +31,7 @@ Example::
 from __future__ import annotations
 
 import argparse
+import math
 from dataclasses import replace
 from pathlib import Path
 
@@ -96,7 +97,7 @@ def _give_back(run, windows, curve, cov, reach: int) -> tuple[float, float, floa
     windows: the risk of ``(1 - a) f + a x`` less that of ``f`` is, per pixel,
     ``((1 - a)**2 - 1) (f - x)**2 + 2 a (C_ii - (J C)_ii)``, lowest at
     ``a = 1 - sum(C_ii - (J C)_ii) / sum((f - x)**2)``."""
-    from napari_sdap.infer.correlated import _EPS, _counted, _shape, correlated_probe
+    from napari_sdap.infer.correlated import _EPS, _shape, correlated_probe, counted
     from napari_sdap.infer.smoothing import inside
 
     rng = np.random.default_rng(0)
@@ -112,7 +113,7 @@ def _give_back(run, windows, curve, cov, reach: int) -> tuple[float, float, floa
             own += b * (run(x + np.float32(_EPS) * b, g)[1] - f) / _EPS / 2
         iy, ix = inside(tile.inner, x.shape[-2:], reach)
         cut = (slice(None), iy, ix)
-        keep = _counted(x)[cut]
+        keep = counted(x)[cut]
         d, e = (x - f)[cut][keep], (f - np.asarray(ref, np.float64))[cut][keep]
         r2 += float((d * d).sum())
         spare += float((var - own)[cut][keep].sum())
@@ -169,7 +170,7 @@ def estimate_windows(model, task, axes: str):
     seen = []
     for (x, g, _), (r, _, _) in zip(*wins, strict=True):
         x = np.asarray(x, np.float32)
-        seen.append((x, run(x, g)[1], g, cor._counted(x), np.asarray(r, np.float32)))
+        seen.append((x, run(x, g)[1], g, cor.counted(x), np.asarray(r, np.float32)))
     return run, teacher(net, cpu, mode, pd, shipped, fp32=True), kw, wins, seen
 
 
@@ -293,13 +294,10 @@ def _frames(task, model, axes, run, kw, curve, t_scale, true, seed) -> None:
     first = windows(task.noisy[0])
     outs = [run(x, g)[1] for x, g, _ in first]
     for j, other in enumerate(task.noisy[1:], start=2):
-        pairs = [((x - y) / np.sqrt(2.0), f, g, cor._counted(x) & cor._counted(y))
+        pairs = [((x - y) / np.sqrt(2.0), f, g, cor.counted(x) & cor.counted(y))
                  for (x, g, _), (y, _, _), f in zip(first, windows(other), outs, strict=True)]
         # no texture in the differences: every pixel, and no cap against it
-        flat, cap = cor._FLAT, cor.MAX_FACTOR
-        cor._FLAT, cor.MAX_FACTOR = 1.0, 1e3
-        cov = cor.noise_covariance(pairs, curve)
-        cor._FLAT, cor.MAX_FACTOR = flat, cap
+        cov = cor.noise_covariance(pairs, curve, flat=1.0, cap=math.inf)
         if cov is None:
             continue
         got = cor.choose_output_blur(run, first, curve, seed=seed, sigmas=SIGMAS, cov=cov)

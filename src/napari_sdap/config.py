@@ -78,6 +78,12 @@ class TrainingConfig(_Strict):
     """Per-pair loss of the cyclic sum: L1 (paper) or L2 (better for low photon counts)."""
     augment: bool = True
     """Random 8-fold dihedral augmentation (flips and 90 degree rotations) of each patch."""
+    frames: bool = False
+    """The planes are repeated frames of one unchanging view (along T, else Z; or a list of
+    single-plane images of one shape): the noise behind the output blur of a model trained
+    for correlated noise is read from the differences of consecutive frames, and blurs up to
+    3 px are tried (`api.frames`). Off: read from each frame alone, which reads smooth images
+    with broadly correlated noise low. Frames that differ (motion, bleaching) read it high."""
     precision: Literal["auto", "float32", "bfloat16"] = "auto"
     """Arithmetic of the training steps, teacher and student: `auto` is bfloat16 autocast
     (weights and optimiser in float32) where the device computes bf16 natively (CUDA; CPUs with

@@ -101,6 +101,20 @@ def test_advanced_choices_reach_the_training(make_napari_viewer, small_image, ti
     assert kept(train.session.model) == expected
 
 
+def test_frames_reach_the_training(make_napari_viewer, small_image, tiny, wait_idle):
+    viewer = make_napari_viewer()
+    viewer.add_image(np.stack([small_image, small_image[::-1]]), name="burst")
+    train = tiny(TrainWidget(viewer), steps=2)
+    assert "frames" not in train.settings.values()["overrides"]  # off: the config's own
+    train.settings.frames.setChecked(True)
+    assert train.settings.values()["overrides"]["frames"] is True
+    train.settings.stride.setCurrentText("2")
+    train.start()
+    wait_idle(train)
+    assert train.outcome == "done", train.status.text()
+    assert train.session.model.config.training.frames is True
+
+
 def test_loss_plot_draws_validation_with_labelled_axes(qtbot):
     from qtpy.QtGui import QImage
 

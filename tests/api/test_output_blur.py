@@ -30,7 +30,9 @@ def test_a_stride_2_model_records_its_choice_in_the_curve():
     model = napari_sdap.train(_image(), "YX", stride=2, **TINY)
     est = model.record.output_blur
     assert est is not None
-    assert set(est) == {"sigma", "gain", "gain_se", "pixels", *(f"gain@{s:g}" for s in SIGMAS)}
+    assert set(est) == {"sigma", "gain", "gain_se", "pixels", "frames",
+                        *(f"gain@{s:g}" for s in SIGMAS)}
+    assert est["frames"] == 0.0  # read from each frame alone (the default)
     assert est["gain"] == max(est[f"gain@{s:g}"] for s in SIGMAS)
     assert model.noise_curve.blur == est["sigma"] and est["sigma"] in (0.0, *SIGMAS)
     assert est["pixels"] > 1000

@@ -142,6 +142,22 @@ def test_precision_float32_is_kept_and_recorded(stacks: list[Path], tmp_path: Pa
     assert "steps in float32" in capsys.readouterr().out
 
 
+def test_frames_are_kept_and_the_blur_reads_the_noise_from_them(
+        stacks: list[Path], tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    from napari_sdap.api import load_model
+
+    out = tmp_path / "frames.safetensors"
+    assert main(["train", str(stacks[0]), "--model", str(out), "--frames", "--stride", "2",
+                 *TINY]) == 0
+    model = load_model(out)
+    assert model.config.training.frames is True
+    assert model.record.output_blur["frames"] == 1.0  # the planes of the ZYX stack are frames
+    plain = tmp_path / "plain.safetensors"
+    assert main(["train", str(stacks[0]), "--model", str(plain), "--stride", "2", *TINY]) == 0
+    assert load_model(plain).config.training.frames is False
+    capsys.readouterr()
+
+
 def test_target_blur_is_kept_and_info_shows_it(stacks: list[Path], tmp_path: Path,
                                                capsys: pytest.CaptureFixture[str]) -> None:
     from napari_sdap.api import load_model

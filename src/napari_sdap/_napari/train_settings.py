@@ -75,13 +75,20 @@ class TrainSettings(QWidget):
                                     "says lowers the error, else none (measured +0.1 to +1.5 "
                                     "dB at a few photons, -0.35 to +0.1 dB on ordinary "
                                     "microscopy); off (default): none")
+        self.frames = QCheckBox("planes are frames of one view")
+        self.frames.setToolTip("The layer's planes (along T, else Z) are repeated frames of one "
+                               "unchanging view, e.g. a burst: the noise behind the output "
+                               "blur of spatially correlated noise is read from their "
+                               "differences (wide-field microscopy: up to +1 dB). Frames that "
+                               "differ (motion, bleaching) make the output too smooth.")
         self.memory = StatusLabel(lines=1)
         self.planes = PlaneChoice()
         self.advanced = advanced_section([
             ("patch size", self.patch), ("stride", self.stride), ("width", self.width_),
             ("blocks", self.blocks), ("batch", self.batch), ("seed", self.seed),
             ("validation", self.validation), ("precision", self.precision),
-            ("student target blur", self.target_blur), *self.planes.rows()])
+            ("student target blur", self.target_blur), ("", self.frames),
+            *self.planes.rows()])
         form = QFormLayout()
         form.setContentsMargins(0, 0, 0, 0)
         form.setVerticalSpacing(4)
@@ -115,6 +122,7 @@ class TrainSettings(QWidget):
                               **({} if self.precision.currentText() == "auto" else
                                  {"precision": self.precision.currentText()}),
                               **self._target_blur(),
+                              **({"frames": True} if self.frames.isChecked() else {}),
                               **self.planes.values()}}
 
     def _target_blur(self) -> dict[str, float]:

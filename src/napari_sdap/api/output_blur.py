@@ -10,6 +10,7 @@ from typing import Any
 
 import torch
 
+from napari_sdap.api.frames import FRAME_SIGMAS, frame_covariance, frame_windows
 from napari_sdap.api.model import SDAPModel
 from napari_sdap.api.target_blur import on_cpu_after, sampled_windows
 from napari_sdap.infer.correlated import SIGMAS, choose_output_blur
@@ -55,17 +56,46 @@ def output_blur(model: SDAPModel, sources: list[tuple[Any, Any]], device: torch.
     net = model.net(mode)
     halo = exact_halo(net.radius, mode, pd, refine.halo if refine else 0)
     run = teacher(net, device, mode, pd, refine, fp32=True)
-    windows = sampled_windows(model, sources, halo + blur_radius(max(SIGMAS)),
-                              alignment(mode, pd), cfg.seed + _SEED, OUTPUT_PIXELS)
-    chosen = on_cpu_after(lambda: choose_output_blur(run, windows, curve, seed=cfg.seed), net,
+    frames = _frame_windows(model, sources, halo, alignment(mode, pd))
+    sigmas = SIGMAS if frames is None else FRAME_SIGMAS
+    windows = (sampled_windows(model, sources, halo + blur_radius(max(SIGMAS)),
+                               alignment(mode, pd), cfg.seed + _SEED, OUTPUT_PIXELS)
+               if frames is None else [(x, g, t) for x, g, t, _ in frames])
+    cov = None if frames is None else (
+        lambda seen: frame_covariance([(x, f, g, y) for (x, f, g, _, _), (*_, y)
+                                       in zip(seen, frames, strict=True)], curve))
+    chosen = on_cpu_after(lambda: choose_output_blur(run, windows, curve, seed=cfg.seed,
+                                                     sigmas=sigmas, cov=cov), net,
                           "whether a blur of the output helps")
     if chosen is None:
         return None
     model.noise_curve = curve.model_copy(update={"blur": chosen.sigma, "blur_mode": mode})
-    model.record.output_blur = {**chosen.summary(),
+    model.record.output_blur = {**chosen.summary(), "frames": float(frames is not None),
                                 **{f"gain@{s:g}": round(g, 5) for s, g in chosen.tried}}
     if chosen.sigma:
         log.info("the output is blurred by %.1f px (estimated error %.1f %% of the noise "
                  "variance lower, standard error %.1f %%)", chosen.sigma, 100 * chosen.gain,
                  100 * chosen.stderr)
     return chosen
+
+
+def _frame_windows(model: SDAPModel, sources: list[tuple[Any, Any]], halo: int, s: int
+                   ) -> list[tuple[Any, int, Any, Any]] | None:
+    """The windows of the output blur's estimate with the next frame's (`api.frames`) when the
+    config says the planes are frames of one view; None otherwise, or, with a warning, when no
+    image holds two frames."""
+    if not model.config.training.frames:
+        return None
+    try:
+        got = list(frame_windows(model, sources, halo + blur_radius(max(FRAME_SIGMAS)), s,
+                                 model.config.seed + _SEED, OUTPUT_PIXELS))
+    except (RuntimeError, OSError) as err:  # an unreadable frame: as with no frames
+        log.warning("could not read the frames (%s); the noise is read from each frame "
+                    "alone", err)
+        return None
+    if not got:
+        log.warning("frames is on, but no image holds two frames of one view (planes along T "
+                    "or Z, or single-plane images of one shape); the noise is read from each "
+                    "frame alone")
+        return None
+    return got

@@ -179,6 +179,12 @@ def _training(p: argparse.ArgumentParser) -> None:
                    help="arithmetic of the training steps: auto (default) is bfloat16 where the "
                         "CPU or GPU computes it natively (AVX512-BF16, AMX, CUDA), float32 "
                         "elsewhere; float32 gives the same model on every machine type")
+    g.add_argument("--frames", action="store_true",
+                   help="the planes (along T, else Z) or the single-plane inputs of one shape "
+                        "are repeated frames of one unchanging view: the noise behind the "
+                        "output blur of correlated noise is read from their differences "
+                        "(wide-field microscopy: up to +1 dB); frames that differ (motion, "
+                        "bleaching) blur too much")
     g.add_argument("--channel-mode", choices=["auto", "joint", "independent"],
                    help="channels denoised together (RGB) or independently (fluorescence)")
     g.add_argument("--dims", default="2", choices=["2", "3", "auto"],

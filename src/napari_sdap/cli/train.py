@@ -63,6 +63,8 @@ def train_settings(args: argparse.Namespace) -> dict[str, Any]:
         settings["time_budget"] = args.time_budget
     if getattr(args, "precision", None) is not None:  # only when given: older records stay valid
         settings["precision"] = args.precision
+    if getattr(args, "frames", False):  # only when given: as above
+        settings["frames"] = True
     if getattr(args, "dims", "2") != "2":  # only when given: older records stay valid
         settings.update(dims=args.dims, along=args.along, z_context=args.z_context)
     return settings
@@ -97,6 +99,7 @@ def train_on(sources: list[Any], args: argparse.Namespace, rep: Reporter) -> Any
         "student_check": getattr(args, "check_student", None),
         "target_blur": getattr(args, "target_blur", None),
         "z_context": getattr(args, "z_context", None),
+        "frames": True if getattr(args, "frames", False) else None,
         "precision": getattr(args, "precision", None)}.items()
         if v is not None}
     dims = getattr(args, "dims", "2")

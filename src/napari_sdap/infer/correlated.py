@@ -27,7 +27,7 @@ accurate overall (`benchmarks/blur_reading.py`, docs/benchmarks.md).
 from __future__ import annotations
 
 import math
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 
 import numpy as np
@@ -41,7 +41,7 @@ from napari_sdap.infer.risk import blocks_of, neighbour_range, unclipped
 from napari_sdap.infer.smoothing import Run, Smoothing, blur, inside
 from napari_sdap.infer.tiling import Tile
 
-__all__ = ["LAGS", "SIGMAS", "Covariance", "choose_output_blur", "correlated_probe",
+__all__ = ["LAGS", "SIGMAS", "Covariance", "choose_output_blur", "correlated_probe", "counted",
            "noise_covariance"]
 
 SIGMAS = (0.7, 1.0, 1.5, 2.0)
@@ -69,6 +69,8 @@ noise, its unblurred roughness picks the pixels where the noise happens to be lo
 mean of box-filtered noise: the variance read 30 % low, 12 % with this blur)."""
 _EPS = 1e-3
 _SEED = 49_979_687
+Seen = tuple[np.ndarray, np.ndarray, int, Tile, np.ndarray]
+"""(input window, output, channel group, tile, counted pixels) of `choose_output_blur`."""
 
 
 @dataclass(frozen=True)
@@ -97,11 +99,15 @@ def _lags(k: int) -> list[tuple[int, int]]:
 
 
 def noise_covariance(windows: Iterable[tuple[np.ndarray, np.ndarray, int, np.ndarray]],
-                     curve: NoiseCurve | None = None) -> Covariance | None:
+                     curve: NoiseCurve | None = None, flat: float | None = None,
+                     cap: float | None = None) -> Covariance | None:
     """The noise covariance from (input, output, channel group, counted-pixel mask) of C x h x w
     windows (the mask: C x h x w, pixels clear of clipping); None when too few pixels.
     `curve`: the noise curve whose shape the variance follows (`Covariance.factor`), and
-    which caps it (`MAX_FACTOR`)."""
+    which caps it at `cap` times (None: `MAX_FACTOR`; inf: no cap); `flat`: the share of each
+    window's pixels read, the flattest in the output (None: `_FLAT`; 1: all)."""
+    flat = _FLAT if flat is None else flat
+    cap = MAX_FACTOR if cap is None else cap
     far = FAR[1]
     lags = _lags(far)
     sums: dict[tuple[int, int], np.ndarray] = {}
@@ -113,8 +119,8 @@ def noise_covariance(windows: Iterable[tuple[np.ndarray, np.ndarray, int, np.nda
         h, w = x.shape[-2:]
         for c in range(x.shape[0]):
             use = ok[c].copy()
-            if use.any():
-                use &= rough[c] <= np.quantile(rough[c][use], _FLAT)
+            if use.any() and flat < 1.0:
+                use &= rough[c] <= np.quantile(rough[c][use], flat)
             xc = x[c].astype(np.float64)
             part = shape.setdefault((group, c), [0.0, 0.0])
             if curve is not None:
@@ -144,7 +150,7 @@ def noise_covariance(windows: Iterable[tuple[np.ndarray, np.ndarray, int, np.nda
                 k[LAGS + dy, LAGS + dx] = k[LAGS - dy, LAGS - dx] = 1.0 - gamma[i] / top
         total, count = shape[key]
         if total > 0:
-            top = min(top, MAX_FACTOR * total / count)
+            top = min(top, cap * total / count)
         sill[key] = top
         factor[key] = top / (total / count) if total > 0 else 1.0
         kernels.append(k)
@@ -170,7 +176,7 @@ def correlated_probe(rng: np.random.Generator, shape: tuple[int, ...], kernel: n
     return np.fft.irfft2(np.fft.rfft2(white) * root, s=(h, w)).astype(np.float32)
 
 
-def _counted(x: np.ndarray) -> np.ndarray:
+def counted(x: np.ndarray) -> np.ndarray:
     """C x h x w: the pixels clear of clipping (`risk.unclipped`)."""
     h, w = x.shape[-2:]
     out = np.ones(x.shape, bool)
@@ -182,18 +188,23 @@ def _counted(x: np.ndarray) -> np.ndarray:
 
 def choose_output_blur(run: Run, windows: Iterable[tuple[np.ndarray, int, Tile]],
                        curve: NoiseCurve, seed: int = 0, sigmas: tuple[float, ...] = SIGMAS,
-                       cov: Covariance | None = None) -> Smoothing | None:
+                       cov: Covariance | Callable[[list[Seen]], Covariance | None] | None = None
+                       ) -> Smoothing | None:
     """The blur of the output with the lowest estimated error, or none (sigma 0) unless it
     gains significantly (`ERRORS`, `MIN_GAIN`). `run(window, group)` maps a normalised
     C x h x w window to (repaired input, output) in float32; `windows` gives (window, channel
     group, tile) with the exact halo plus `blur_radius(max(sigmas))`; `curve` the noise
-    curve whose shape the variance follows; `cov`: the noise covariance (None: read from the
-    windows, `noise_covariance`). None when the noise cannot be read."""
-    seen = []
+    curve whose shape the variance follows; `cov`: the noise covariance, or a function that
+    reads it from the windows seen (input, output, group, tile, counted pixels), in their
+    order (None: read from the windows, `noise_covariance`). None when the noise cannot be
+    read."""
+    seen: list[Seen] = []
     for window, group, tile in windows:
         x = np.asarray(window, np.float32)
-        seen.append((x, run(x, group)[1], group, tile, _counted(x)))
-    if cov is None:
+        seen.append((x, run(x, group)[1], group, tile, counted(x)))
+    if callable(cov):
+        cov = cov(seen)
+    elif cov is None:
         cov = noise_covariance(((x, f, g, ok) for x, f, g, _, ok in seen), curve)
     if cov is None:
         return None

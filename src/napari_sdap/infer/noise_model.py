@@ -106,7 +106,9 @@ class NoiseCurve(BaseModel):
             est = blur_estimate or {}
             text = (f"; then the output blurred by {self.blur:g} px" + (
                 f" (estimated error {100 * est['gain']:.1f} % of the noise variance lower, "
-                f"standard error {100 * est['gain_se']:.1f} %)" if "gain" in est else ""))
+                f"standard error {100 * est['gain_se']:.1f} %"
+                + ("; noise read from repeated frames" if est.get("frames") else "") + ")"
+                if "gain" in est else ""))
         if self.mix:  # strong white noise (`api.output_mix`)
             est = mix_estimate or {}
             guarded = (f", less where the two differ by more than {self.mix_guard:.2g} noise "
