@@ -1,0 +1,76 @@
+"""The lowest threshold the detail restore's gate may choose for models trained for correlated
+noise (stride above 1): the default output with the gate chosen from a base of 1.5 (the
+thresholds it tries are 1.5-9) against a base of 1.0 (1.0-6), on the same trained network.
+
+For each task this trains the default (`fast`; with ``--models DIR`` the trained models are
+kept there and reused), then, per base, measures the noise curve and gate again as a training
+does when it ends (`api.noise_curve.measure_noise_curve`), chooses the output blur again
+(`api.output_blur`), and prints the PSNR of the default output, mean over the task's images.
+Models trained at stride 1 are skipped (their base is 1.0 either way).
+
+    python benchmarks/restore_base.py --sets bsd68 --noises corr2_15 --only test001/ \\
+        --crop 256 --models MODELS
+"""
+
+from __future__ import annotations
+
+import argparse
+from pathlib import Path
+
+import numpy as np
+from quality import chosen_tasks, psnr, task_options
+
+BASES = (1.5, 1.0)
+
+
+def main() -> int:
+    p = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    task_options(p)
+    p.add_argument("--models", default=None, help="folder to keep the trained models in")
+    args = p.parse_args()
+    tasks = chosen_tasks(args)
+    if tasks is None:
+        return 0
+    import torch
+    from blur_reading import kept_model
+
+    import napari_sdap.api.noise_curve as nc
+    from napari_sdap.api.inputs import prepare_all
+    from napari_sdap.api.output_blur import output_blur
+
+    keep = Path(args.models) if args.models else None
+    cpu = torch.device("cpu")
+    shipped = nc.CORRELATED_THRESHOLD
+    rows = []
+    for task in tasks:
+        nc.CORRELATED_THRESHOLD = shipped  # a model trained here gets the shipped curve
+        name, axes, model = kept_model(task, keep)
+        if model.config.training.stride < 2 or model.noise_curve is None:
+            print(f"{name}: stride {model.config.training.stride}, skipped", flush=True)
+            continue
+        sources = [(q.array, q.view) for q in prepare_all(list(task.noisy), axes)]
+        row = [name, f"{psnr_mean(task.noisy, task.clean):.2f}"]
+        for base in BASES:
+            nc.CORRELATED_THRESHOLD = base
+            model.noise_curve = nc.measure_noise_curve(model, sources, cpu)[0]
+            output_blur(model, sources, cpu)
+            c = model.noise_curve
+            outs = [model.denoise(x, axes, device="cpu") for x in task.noisy]
+            row.append(f"{c.threshold:g} / {c.strength:.2f} / {c.blur:g}")
+            row.append(f"{psnr_mean(outs, task.clean):.2f}")
+        rows.append(row)
+        print(" | ".join(row), flush=True)
+    head = " | ".join(f"base {b:g}: threshold / strength / blur px | PSNR" for b in BASES)
+    print(f"\n| task | noisy | {head} |\n|---|---:" + "|---|---:" * len(BASES) + "|")
+    for row in rows:
+        print("| " + " | ".join(row) + " |")
+    return 0
+
+
+def psnr_mean(outs, refs) -> float:
+    """Mean PSNR over a task's images."""
+    return float(np.mean([psnr(o, r) for o, r in zip(outs, refs, strict=True)]))
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
