@@ -101,3 +101,12 @@ def test_frames_on_an_image_of_one_frame_warn_and_read_it_alone(caplog):
         model = napari_sdap.train(_frames(1)[0], "YX", stride=2, frames=True, **TINY)
     assert model.record.output_blur["frames"] == 0.0
     assert any("no image holds two frames" in r.getMessage() for r in caplog.records)
+
+
+def test_frames_on_white_noise_say_they_change_nothing(caplog):
+    rng = np.random.default_rng(3)
+    stack = (0.5 + rng.normal(0.0, 0.1, (2, 64, 64))).astype(np.float32)
+    with caplog.at_level(logging.INFO, logger="napari_sdap"):
+        model = napari_sdap.train(stack, "TYX", stride=1, frames=True, student=False, **TINY)
+    assert model.record.output_blur is None
+    assert any("frames change nothing" in r.getMessage() for r in caplog.records)

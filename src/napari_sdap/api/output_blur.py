@@ -47,6 +47,10 @@ def output_blur(model: SDAPModel, sources: list[tuple[Any, Any]], device: torch.
     where it is not chosen (not `blurrable`, or the noise could not be read)."""
     curve = model.noise_curve
     if not blurrable(model) or curve is None:
+        if model.config.training.frames:
+            log.info("frames is on, but only the output blur of 2-D models trained for "
+                     "correlated noise (stride above 1) reads the noise from frames; this "
+                     "model has none, so frames change nothing")
         return None
     cfg = model.config
     mode, pd = model.resolve_mode("auto"), cfg.inference.pd_stride
