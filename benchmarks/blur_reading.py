@@ -124,6 +124,24 @@ def _give_back(run, windows, curve, cov, reach: int) -> tuple[float, float, floa
     return a, 100 * r2 * a * a / scale, truth_num / truth_den
 
 
+def correlated_models(description: str, **defaults):
+    """Parse the task options (with `defaults`) and ``--models``; yield (task, name, axes,
+    model) for each task's kept default model trained for correlated noise (stride above 1,
+    with a noise curve), naming the others as skipped. Nothing when the data is missing."""
+    p = argparse.ArgumentParser(description=description)
+    task_options(p)
+    p.add_argument("--models", default=None, help="folder to keep the trained models in")
+    p.set_defaults(**defaults)
+    args = p.parse_args()
+    keep = Path(args.models) if args.models else None
+    for task in chosen_tasks(args) or []:
+        name, axes, model = kept_model(task, keep)
+        if model.config.training.stride < 2 or model.noise_curve is None:
+            print(f"{name}: stride {model.config.training.stride}, skipped", flush=True)
+            continue
+        yield task, name, axes, model
+
+
 def kept_model(task, keep: Path | None):
     """(name, axes, model): the shipped default (`fast`) trained on `task`, read from the
     folder `keep` where it was kept before, and kept there otherwise."""
@@ -181,30 +199,18 @@ def _correlations(kernel: np.ndarray) -> np.ndarray:
 
 
 def main() -> int:
-    p = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    task_options(p)
-    p.add_argument("--models", default=None, help="folder to keep the trained models in")
-    p.set_defaults(sets="fmd,camera,set12,bsd68", noises="corr2,corr", crop=256,
-                   only="WideField,toy_1,ball_1,wall_6,01/,test001/corr2,test003/corr")
-    args = p.parse_args()
-    tasks = chosen_tasks(args)
-    if tasks is None:
-        return 0
     import torch
 
     import napari_sdap.infer.correlated as cor
     from napari_sdap.infer.gaussian import blur_radius, gaussian
 
-    keep = Path(args.models) if args.models else None
     shipped = {k: getattr(cor, k) for k in ("_CALM", "MAX_FACTOR", "roughness")}
     readings = {"local": {}, "calm4": {"_CALM": 4.0},
                 "ring": {"roughness": _ring(shipped["roughness"])}}
-    for task in tasks:
-        name, axes, model = kept_model(task, keep)
+    for task, name, axes, model in correlated_models(
+            __doc__.split("\n")[0], sets="fmd,camera,set12,bsd68", noises="corr2,corr",
+            crop=256, only="WideField,toy_1,ball_1,wall_6,01/,test001/corr2,test003/corr"):
         cfg, curve = model.config, model.noise_curve
-        if cfg.training.stride < 2 or curve is None:
-            print(f"{name}: stride {cfg.training.stride}, no output blur")
-            continue
         outs = [model.denoise(x, axes, device="cpu") for x in task.noisy]
         base = np.mean([psnr(o, r) for o, r in zip(outs, task.clean, strict=True)])
         mixes = [np.mean([psnr((1 - a) * o + a * x.astype(np.float64), r)

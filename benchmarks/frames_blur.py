@@ -14,35 +14,20 @@ reference with another draw of its noise (used for the reading only).
 
 from __future__ import annotations
 
-import argparse
-from pathlib import Path
-
 import numpy as np
-from quality import add_noise, chosen_tasks, psnr, task_options
+from quality import add_noise, psnr
 
 
 def main() -> int:
-    p = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    task_options(p)
-    p.add_argument("--models", default=None, help="folder to keep the trained models in")
-    args = p.parse_args()
-    tasks = chosen_tasks(args)
-    if tasks is None:
-        return 0
     import torch
-    from blur_reading import kept_model
+    from blur_reading import correlated_models
 
     from napari_sdap.api.inputs import prepare_all
     from napari_sdap.api.noise_curve import measure_noise_curve
     from napari_sdap.api.output_blur import output_blur
 
-    keep = Path(args.models) if args.models else None
     rows = []
-    for task in tasks:
-        name, axes, model = kept_model(task, keep)
-        if model.config.training.stride < 2 or model.noise_curve is None:
-            print(f"{name}: stride {model.config.training.stride}, skipped", flush=True)
-            continue
+    for task, name, axes, model in correlated_models(__doc__.split("\n")[0]):
         frames = list(task.noisy)
         if len(frames) < 2:  # a synthetic task: a second draw of its noise
             frames.append(add_noise(task.clean[0], task.meta["noise"], seed=7_000_003))
@@ -58,6 +43,8 @@ def main() -> int:
         row += [f"{model.noise_curve.blur:g}", f"{mean_psnr(model, task, axes):.2f}"]
         rows.append(row)
         print(" | ".join(row), flush=True)
+    if not rows:
+        return 0
     print("\n| task | one frame: PSNR | blur px | frames: blur px | PSNR |\n"
           "|---|---:|---:|---:|---:|")
     for row in rows:

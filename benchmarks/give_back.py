@@ -16,11 +16,8 @@ the input. Stride-1 models (white noise) are skipped.
 
 from __future__ import annotations
 
-import argparse
-from pathlib import Path
-
 import numpy as np
-from quality import chosen_tasks, psnr, task_options
+from quality import psnr
 
 
 def _best_share(outs, noisy, clean) -> float:
@@ -34,26 +31,14 @@ def _best_share(outs, noisy, clean) -> float:
 
 
 def main() -> int:
-    p = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    task_options(p)
-    p.add_argument("--models", default=None, help="folder to keep the trained models in")
-    args = p.parse_args()
-    tasks = chosen_tasks(args)
-    if tasks is None:
-        return 0
-    from blur_reading import SIGMAS, _give_back, estimate_windows, kept_model
+    from blur_reading import SIGMAS, _give_back, correlated_models, estimate_windows
 
     import napari_sdap.infer.correlated as cor
     from napari_sdap.infer.gaussian import blur_radius
 
-    keep = Path(args.models) if args.models else None
     rows = []
-    for task in tasks:
-        name, axes, model = kept_model(task, keep)
+    for task, name, axes, model in correlated_models(__doc__.split("\n")[0]):
         cfg, curve = model.config, model.noise_curve
-        if cfg.training.stride < 2 or curve is None:
-            print(f"{name}: stride {cfg.training.stride}, skipped", flush=True)
-            continue
         outs = [model.denoise(x, axes, device="cpu") for x in task.noisy]
         _, shipped_run, _, wins, seen = estimate_windows(model, task, axes)
         cov = cor.noise_covariance([(x, f, g, ok) for x, f, g, ok, _ in seen], curve)
@@ -71,6 +56,8 @@ def main() -> int:
               f"share {est:+.3f} (cautious rule: {rule:.3f}); oracle best share {best:+.3f}; "
               f"PSNR noisy {score['noisy']:.2f}, default {score['default']:.2f}, oracle share "
               f"{score['oracle']:.2f} ({score['oracle'] - score['default']:+.2f})", flush=True)
+    if not rows:
+        return 0
     print("\n| task | stride | blur px | best share: estimated / oracle | cautious rule | "
           "noisy | default | oracle share |\n|---|---:|---:|---|---:|---:|---:|---:|")
     for name, stride, blur, est, rule, best, s in rows:

@@ -14,40 +14,24 @@ Models trained at stride 1 are skipped (their base is 1.0 either way).
 
 from __future__ import annotations
 
-import argparse
-from pathlib import Path
-
 import numpy as np
-from quality import chosen_tasks, psnr, task_options
+from quality import psnr
 
 BASES = (1.5, 1.0)
 
 
 def main() -> int:
-    p = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    task_options(p)
-    p.add_argument("--models", default=None, help="folder to keep the trained models in")
-    args = p.parse_args()
-    tasks = chosen_tasks(args)
-    if tasks is None:
-        return 0
     import torch
-    from blur_reading import kept_model
+    from blur_reading import correlated_models
 
     import napari_sdap.api.noise_curve as nc
     from napari_sdap.api.inputs import prepare_all
     from napari_sdap.api.output_blur import output_blur
 
-    keep = Path(args.models) if args.models else None
     cpu = torch.device("cpu")
     shipped = nc.CORRELATED_THRESHOLD
     rows = []
-    for task in tasks:
-        nc.CORRELATED_THRESHOLD = shipped  # a model trained here gets the shipped curve
-        name, axes, model = kept_model(task, keep)
-        if model.config.training.stride < 2 or model.noise_curve is None:
-            print(f"{name}: stride {model.config.training.stride}, skipped", flush=True)
-            continue
+    for task, name, axes, model in correlated_models(__doc__.split("\n")[0]):
         sources = [(q.array, q.view) for q in prepare_all(list(task.noisy), axes)]
         row = [name, f"{psnr_mean(task.noisy, task.clean):.2f}"]
         for base in BASES:
@@ -58,8 +42,11 @@ def main() -> int:
             outs = [model.denoise(x, axes, device="cpu") for x in task.noisy]
             row.append(f"{c.threshold:g} / {c.strength:.2f} / {c.blur:g}")
             row.append(f"{psnr_mean(outs, task.clean):.2f}")
+        nc.CORRELATED_THRESHOLD = shipped  # the next model trained here gets the shipped curve
         rows.append(row)
         print(" | ".join(row), flush=True)
+    if not rows:
+        return 0
     head = " | ".join(f"base {b:g}: threshold / strength / blur px | PSNR" for b in BASES)
     print(f"\n| task | noisy | {head} |\n|---|---:" + "|---|---:" * len(BASES) + "|")
     for row in rows:
