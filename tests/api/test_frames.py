@@ -110,3 +110,21 @@ def test_frames_on_white_noise_say_they_change_nothing(caplog):
         model = napari_sdap.train(stack, "TYX", stride=1, frames=True, student=False, **TINY)
     assert model.record.output_blur is None
     assert any("frames change nothing" in r.getMessage() for r in caplog.records)
+
+
+def test_frames_that_differ_by_more_than_noise_are_read_alone(caplog):
+    """Two different views ticked as frames: their difference is mostly signal, so the noise
+    is read from each frame alone (and only the single-frame blurs are tried)."""
+    from napari_sdap.infer.correlated import SIGMAS
+
+    rng = np.random.default_rng(4)
+    yy, xx = np.mgrid[:96, :96]
+    views = [0.5 + 0.4 * np.sin(xx / 3.0) * np.cos(yy / 4.0),
+             0.5 + 0.4 * np.cos(xx / 2.0 + yy / 5.0)]
+    stack = np.stack([v + _box_noise(rng, v.shape) for v in views]).astype(np.float32)
+    with caplog.at_level(logging.WARNING, logger="napari_sdap"):
+        model = napari_sdap.train(stack, "TYX", stride=2, frames=True, **TINY)
+    est = model.record.output_blur
+    assert est["frames"] == 0.0 and {f"gain@{s:g}" for s in SIGMAS} == {
+        k for k in est if k.startswith("gain@")}
+    assert any("differ by more than noise" in r.getMessage() for r in caplog.records)

@@ -34,10 +34,16 @@ from napari_sdap.infer.sample import sample_tiles
 from napari_sdap.infer.stream import read_window
 from napari_sdap.infer.tiling import Tile
 
-__all__ = ["FRAME_SIGMAS", "frame_axis", "frame_covariance", "frame_windows", "partner"]
+__all__ = ["FRAME_LIMIT", "FRAME_SIGMAS", "frame_axis", "frame_covariance", "frame_windows",
+           "partner"]
 
 log = logging.getLogger(__name__)
 
+FRAME_LIMIT = 4.0
+"""Frames whose half difference reads a variance above this many times the noise curve's are
+not taken for frames of one view (the curve reads correlated noise low, but on the FMD
+wide-field frames the frames read 1.36-1.75 times it; another stain of the same cells, which
+no test tells from a frame, 1.43-2.49): the noise is read from each frame alone."""
 FRAME_SIGMAS = (0.7, 1.0, 1.5, 2.0, 2.5, 3.0)
 """The output blurs tried with the noise read from frames: larger ones than from a single frame
 (`correlated.SIGMAS`), since the reading does not take texture for noise."""
@@ -101,7 +107,14 @@ def frame_covariance(seen: list[tuple[np.ndarray, np.ndarray, int, np.ndarray]],
                      curve: NoiseCurve) -> cor.Covariance | None:
     """The noise covariance from (window, output, channel group, next frame's window): read
     from half the frames' difference on every pixel clear of clipping in both (texture cancels
-    out, so neither the flattest pixels nor the cap against the curve apply)."""
+    out, so neither the flattest pixels nor the cap against the curve apply); None, with a
+    warning, where it reads above `FRAME_LIMIT` times the curve (or too few pixels)."""
     diffs = [((x - y) / np.sqrt(2.0), f, g, cor.counted(x) & cor.counted(y))
              for x, f, g, y in seen]
-    return cor.noise_covariance(diffs, curve, flat=1.0, cap=math.inf)
+    cov = cor.noise_covariance(diffs, curve, flat=1.0, cap=math.inf)
+    if cov is not None and max(cov.factor.values()) > FRAME_LIMIT:
+        log.warning("the frames differ by more than noise (%.1f times the variance one frame "
+                    "reads): they do not look like frames of one unchanging view, so the noise "
+                    "is read from each frame alone", max(cov.factor.values()))
+        return None
+    return cov

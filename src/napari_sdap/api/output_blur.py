@@ -13,7 +13,12 @@ import torch
 from napari_sdap.api.frames import FRAME_SIGMAS, frame_covariance, frame_windows
 from napari_sdap.api.model import SDAPModel
 from napari_sdap.api.target_blur import on_cpu_after, sampled_windows
-from napari_sdap.infer.correlated import SIGMAS, choose_output_blur
+from napari_sdap.infer.correlated import (
+    SIGMAS,
+    Covariance,
+    Seen,
+    choose_output_blur,
+)
 from napari_sdap.infer.gaussian import blur_radius
 from napari_sdap.infer.smoothing import Smoothing
 from napari_sdap.infer.targets import teacher
@@ -61,20 +66,27 @@ def output_blur(model: SDAPModel, sources: list[tuple[Any, Any]], device: torch.
     halo = exact_halo(net.radius, mode, pd, refine.halo if refine else 0)
     run = teacher(net, device, mode, pd, refine, fp32=True)
     frames = _frame_windows(model, sources, halo, alignment(mode, pd))
-    sigmas = SIGMAS if frames is None else FRAME_SIGMAS
     windows = (sampled_windows(model, sources, halo + blur_radius(max(SIGMAS)),
                                alignment(mode, pd), cfg.seed + _SEED, OUTPUT_PIXELS)
                if frames is None else [(x, g, t) for x, g, t, _ in frames])
-    cov = None if frames is None else (
-        lambda seen: frame_covariance([(x, f, g, y) for (x, f, g, _, _), (*_, y)
-                                       in zip(seen, frames, strict=True)], curve))
-    chosen = on_cpu_after(lambda: choose_output_blur(run, windows, curve, seed=cfg.seed,
-                                                     sigmas=sigmas, cov=cov), net,
-                          "whether a blur of the output helps")
+
+    def from_frames(seen: list[Seen]) -> Covariance | None:  # None: not frames of one view
+        return frame_covariance([(x, f, g, y) for (x, f, g, _, _), (*_, y)
+                                 in zip(seen, frames or [], strict=True)], curve)
+
+    def choose(cov: Any, sigmas: tuple[float, ...]) -> Smoothing | None:
+        return on_cpu_after(lambda: choose_output_blur(run, windows, curve, seed=cfg.seed,
+                                                       sigmas=sigmas, cov=cov), net,
+                            "whether a blur of the output helps")
+
+    chosen = choose(from_frames, FRAME_SIGMAS) if frames is not None else None
+    used = chosen is not None
+    if not used:  # each frame alone (also where the frames differ by more than noise)
+        chosen = choose(None, SIGMAS)
     if chosen is None:
         return None
     model.noise_curve = curve.model_copy(update={"blur": chosen.sigma, "blur_mode": mode})
-    model.record.output_blur = {**chosen.summary(), "frames": float(frames is not None),
+    model.record.output_blur = {**chosen.summary(), "frames": float(used),
                                 **{f"gain@{s:g}": round(g, 5) for s, g in chosen.tried}}
     if chosen.sigma:
         log.info("the output is blurred by %.1f px (estimated error %.1f %% of the noise "

@@ -41,8 +41,8 @@ from napari_sdap.infer.risk import blocks_of, neighbour_range, unclipped
 from napari_sdap.infer.smoothing import Run, Smoothing, blur, inside
 from napari_sdap.infer.tiling import Tile
 
-__all__ = ["LAGS", "SIGMAS", "Covariance", "choose_output_blur", "correlated_probe", "counted",
-           "noise_covariance"]
+__all__ = ["LAGS", "SIGMAS", "Covariance", "Seen", "choose_output_blur", "correlated_probe",
+           "counted", "noise_covariance"]
 
 SIGMAS = (0.7, 1.0, 1.5, 2.0)
 """The blurs tried (Gaussian standard deviation in pixels)."""
