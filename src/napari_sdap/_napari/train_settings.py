@@ -79,7 +79,7 @@ class TrainSettings(QWidget):
         self.frames.setToolTip("The layer's planes (along T, else Z) are repeated frames of one "
                                "unchanging view, e.g. a burst: the noise behind the output "
                                "blur of spatially correlated noise is read from their "
-                               "differences (wide-field microscopy: up to +1 dB). Frames that "
+                               "differences (wide-field microscopy: about +1 dB). Frames that "
                                "differ (motion, bleaching) make the output too smooth.")
         self.memory = StatusLabel(lines=1)
         self.planes = PlaneChoice()

@@ -183,7 +183,7 @@ def _training(p: argparse.ArgumentParser) -> None:
                    help="the planes (along T, else Z) or the single-plane inputs of one shape "
                         "are repeated frames of one unchanging view: the noise behind the "
                         "output blur of correlated noise is read from their differences "
-                        "(wide-field microscopy: up to +1 dB); frames that differ (motion, "
+                        "(wide-field microscopy: about +1 dB); frames that differ (motion, "
                         "bleaching) blur too much")
     g.add_argument("--channel-mode", choices=["auto", "joint", "independent"],
                    help="channels denoised together (RGB) or independently (fluorescence)")
