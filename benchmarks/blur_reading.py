@@ -31,7 +31,6 @@ Example::
 from __future__ import annotations
 
 import argparse
-import math
 from dataclasses import replace
 from pathlib import Path
 
@@ -286,10 +285,11 @@ def main() -> int:
 
 
 def _frames(task, model, axes, run, kw, curve, t_scale, true, seed) -> None:
-    """The covariance read from the differences of the first frame and each other one (every
-    counted pixel, no selection, no `MAX_FACTOR` cap), against the truth, and the blur chosen
-    with it."""
+    """The covariance read from the differences of the first frame and each other one as
+    `frames=True` reads it (`api.frames.frame_covariance`: every counted pixel, no selection,
+    no `MAX_FACTOR` cap), against the truth, and the blur chosen with it."""
     import napari_sdap.infer.correlated as cor
+    from napari_sdap.api.frames import frame_covariance
     from napari_sdap.api.inputs import prepare_all
     from napari_sdap.api.target_blur import sampled_windows
 
@@ -300,11 +300,9 @@ def _frames(task, model, axes, run, kw, curve, t_scale, true, seed) -> None:
     first = windows(task.noisy[0])
     outs = [run(x, g)[1] for x, g, _ in first]
     for j, other in enumerate(task.noisy[1:], start=2):
-        pairs = [((x - y) / np.sqrt(2.0), f, g, cor.counted(x) & cor.counted(y))
-                 for (x, g, _), (y, _, _), f in zip(first, windows(other), outs, strict=True)]
-        # no texture in the differences: every pixel, and no cap against it
-        cov = cor.noise_covariance(pairs, curve, flat=1.0, cap=math.inf)
-        if cov is None:
+        cov = frame_covariance([(x, f, g, y) for (x, g, _), (y, _, _), f
+                                in zip(first, windows(other), outs, strict=True)], curve)
+        if cov is None:  # too few pixels, or the frames differ by more than noise
             continue
         got = cor.choose_output_blur(run, first, curve, seed=seed, sigmas=SIGMAS, cov=cov)
         pick = got.sigma if got is not None else 0.0

@@ -27,6 +27,7 @@ from typing import Any
 import numpy as np
 
 from napari_sdap.api.model import SDAPModel
+from napari_sdap.api.target_blur import WINDOW_EDGE
 from napari_sdap.axes import PlaneView
 from napari_sdap.infer import correlated as cor
 from napari_sdap.infer.noise_model import NoiseCurve
@@ -86,11 +87,11 @@ def frame_windows(model: SDAPModel, sources: list[tuple[Any, PlaneView]], halo: 
                   seed: int, pixels: int
                   ) -> Iterator[tuple[np.ndarray, int, Tile, np.ndarray]]:
     """(normalised window, channel group, tile, the same window of the next frame) of random
-    tiles (`sample.sample_tiles`); tiles of images with a single frame and no partner image
-    are left out."""
+    tiles, drawn as `target_blur.sampled_windows` draws them; tiles of images with a single
+    frame and no partner image are left out."""
     norm = model.normalization
     for k, tile, g in sample_tiles([v for _, v in sources], halo, s, seed=seed, pixels=pixels,
-                                   edge=256):
+                                   edge=WINDOW_EDGE):
         array, view = sources[k]
         other = partner(view, tile.plane)
         if other is not None:

@@ -22,14 +22,14 @@ from napari_sdap.infer.stream import read_window
 from napari_sdap.infer.targets import teacher
 from napari_sdap.infer.tiling import Tile, alignment, exact_halo
 
-__all__ = ["BLUR_PIXELS", "checkable", "sampled_windows", "target_blur"]
+__all__ = ["BLUR_PIXELS", "WINDOW_EDGE", "checkable", "sampled_windows", "target_blur"]
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")
 
 BLUR_PIXELS = 2**16
 """Output pixels per channel group the estimate reads (two teacher passes each)."""
-_EDGE = 256
+WINDOW_EDGE = 256
 """Edge of the sampled tiles (the sample takes one per plane, in random order)."""
 _SEED = 32_452_843
 
@@ -44,12 +44,12 @@ def checkable(model: SDAPModel) -> bool:
 
 def sampled_windows(model: SDAPModel, sources: list[tuple[Any, Any]], halo: int, s: int,
                     seed: int, pixels: int) -> Iterator[tuple[np.ndarray, int, Tile]]:
-    """(normalised window, channel group, tile) of random tiles of up to `_EDGE`² output pixels
-    of `sources`, one per plane, until `pixels` per channel group (`sample.sample_tiles`);
-    `halo` and `s`: the windows' context and alignment."""
+    """(normalised window, channel group, tile) of random tiles of up to `WINDOW_EDGE`² output
+    pixels of `sources`, one per plane, until `pixels` per channel group
+    (`sample.sample_tiles`); `halo` and `s`: the windows' context and alignment."""
     norm = model.normalization
     for k, t, g in sample_tiles([v for _, v in sources], halo, s, seed=seed, pixels=pixels,
-                                edge=_EDGE):
+                                edge=WINDOW_EDGE):
         yield read_window(sources[k][0], sources[k][1], norm, t), g, t
 
 

@@ -114,12 +114,15 @@ def noise_covariance(windows: Iterable[tuple[np.ndarray, np.ndarray, int, np.nda
     counts: dict[tuple[int, int], np.ndarray] = {}
     shape: dict[tuple[int, int], list[float]] = {}
     for x, mu, group, ok in windows:
-        smooth = gaussian(torch.from_numpy(np.ascontiguousarray(mu, np.float32))[None], _CALM)
-        rough = roughness(smooth[0]).numpy()
+        rough = None
+        if flat < 1.0:  # the flattest pixels of the output, itself blurred first
+            smooth = gaussian(torch.from_numpy(np.ascontiguousarray(mu, np.float32))[None],
+                              _CALM)
+            rough = roughness(smooth[0]).numpy()
         h, w = x.shape[-2:]
         for c in range(x.shape[0]):
             use = ok[c].copy()
-            if use.any() and flat < 1.0:
+            if use.any() and rough is not None:
                 use &= rough[c] <= np.quantile(rough[c][use], flat)
             xc = x[c].astype(np.float64)
             part = shape.setdefault((group, c), [0.0, 0.0])
