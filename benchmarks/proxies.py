@@ -15,6 +15,9 @@
   gamma-encoded and stored as 8-bit: noise of 22-28 dB PSNR, correlated 0.55 between
   neighbours (0.14 two pixels apart), stronger in the dark, clipped at black. The reference is
   the same pipeline without the noise (not rounded).
+- ``microbox``: spatially correlated Gaussian noise on clean microscopy: the box-filtered
+  noise of the Set12 / BSD68 tasks (2 x 2 at std 15 and 20, 3 x 3 at std 15; 0-255 scale,
+  not clipped).
 
 Clean images: FMD ground-truth frames (averages of 50 raw frames), one Set12 photograph and,
 for ``camera``, four PolyU references (means of repeated shots).
@@ -38,6 +41,9 @@ CLIP8 = (("fmd/gt/WideField_BPAE_B_1.png", 8.0), ("fmd/gt/WideField_BPAE_G_1.png
 STRONG = (("fmd/gt/Confocal_BPAE_B_1.png", 5.0), ("fmd/gt/Confocal_MICE_1.png", 10.0),
           ("fmd/gt/TwoPhoton_MICE_1.png", 5.0), ("fmd/gt/WideField_BPAE_G_1.png", 10.0))
 STRONG_READ = 2.0
+MICROBOX = (("fmd/gt/Confocal_BPAE_B_1.png", "corr2_15"), ("fmd/gt/TwoPhoton_MICE_1.png", "corr2"),
+            ("fmd/gt/Confocal_MICE_1.png", "corr15"), ("fmd/gt/WideField_BPAE_G_1.png", "corr2_15"))
+"""microbox: the clean image and the box noise (`quality.BOX`: edge, per-pixel std)."""
 CAMERA = ((25, 100.0), (45, 150.0), (65, 250.0), (85, 400.0))
 """camera: the PolyU reference (index in the sorted list) and the photon peak."""
 CCM = np.array([[1.6, -0.4, -0.2], [-0.3, 1.5, -0.2], [0.0, -0.5, 1.5]])
@@ -136,6 +142,16 @@ def strong_tasks(data: Path, crop: int | None) -> Iterator[Proxy]:
         yield _name(rel, peak), strong(clean, peak, seed=6000 + k), clean, {"peak": peak}
 
 
+def microbox_tasks(data: Path, crop: int | None) -> Iterator[Proxy]:
+    from quality import BOX, box_noise
+
+    for k, (rel, noise) in enumerate(MICROBOX):
+        clean = _load(data / rel, crop)
+        box = box_noise(clean.shape, *BOX[noise], np.random.default_rng(8000 + k))
+        yield (f"{Path(rel).stem}@{noise}", (clean + box).astype(np.float32), clean,
+               {"noise": noise})
+
+
 def camera_tasks(data: Path, crop: int | None) -> Iterator[Proxy]:
     files = sorted((data / "polyu").glob("*_mean.JPG"))
     for k, (index, peak) in enumerate(CAMERA):
@@ -145,4 +161,5 @@ def camera_tasks(data: Path, crop: int | None) -> Iterator[Proxy]:
 
 
 PROXIES: dict[str, Callable[[Path, int | None], Iterator[Proxy]]] = {
-    "clip8": clip8_tasks, "strong": strong_tasks, "camera": camera_tasks}
+    "clip8": clip8_tasks, "strong": strong_tasks, "camera": camera_tasks,
+    "microbox": microbox_tasks}
