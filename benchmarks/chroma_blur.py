@@ -14,9 +14,12 @@ normalised) and prints:
   blur): the noise variance of each component read as the shipped reading reads it
   (`noise_covariance`, per opponent component) over the one the true noise ``x - reference``
   gives, the true noise's share per component, and per sigma the change of the mean squared
-  error of the colour components that Stein's estimate for correlated noise gives (probes drawn
-  independently per component with the covariance read) against the true change, both in
-  units of the mean noise variance per component (positive: the blur gains).
+  error of the colour components that Stein's estimate for correlated noise gives, against
+  the true change, in units of the mean noise variance per component (positive: the blur
+  gains). The estimate's probes are drawn independently per component with the spatial
+  covariance read, and a per-pixel variance: ``flat``, each component's variance read where
+  the output is flat, everywhere; ``shaped``, the RGB noise curve's shape at the output with
+  the RGB noise covariance at lag 0 (`rgb_covariance`), turned into the components.
 
     python benchmarks/chroma_blur.py --sets camera --crop 256 --models MODELS
 """
@@ -59,11 +62,11 @@ def oracle(model, task) -> list[str]:
 
 
 def estimate(model, task) -> list[str]:
-    """The colour blur's estimated and true change on the output blur's windows."""
+    """The colour blur's estimated (both readings) and true change on the output blur's
+    windows."""
     from blur_reading import estimate_windows
 
     import napari_sdap.infer.correlated as cor
-    from napari_sdap.infer.smoothing import blur
 
     run, _, _, _, seen = estimate_windows(model, task, "YXC")
     opp = [(to_opponent(x, 0).astype(np.float32), to_opponent(f, 0), g,
@@ -74,32 +77,94 @@ def estimate(model, task) -> list[str]:
                                 flat=1.0, cap=np.inf)
     if cov is None or true is None:
         return ["noise not read"]
-    rng = np.random.default_rng(0)
-    est, got, scale = {s: [] for s in SIGMAS}, {s: [] for s in SIGMAS}, []
-    for x, f, g, _, r, xr, fr in opp:
-        sd = np.sqrt([cov.sill[(g, c)] for c in range(3)]).astype(np.float32)[:, None, None]
-        own, cross = np.zeros(x.shape), {s: np.zeros(x.shape) for s in SIGMAS}
-        for _ in range(cor.PROBES):
-            b = cor.correlated_probe(rng, x.shape, cov.kernel) * sd
-            moved = run(xr + np.float32(_EPS) * from_opponent(b, 0).astype(np.float32), g)[1]
-            u = to_opponent((moved.astype(np.float64) - fr) / _EPS, 0)
-            own += b * u / cor.PROBES
-            for s in SIGMAS:
-                cross[s] += b * blur(u.astype(np.float32), s) / cor.PROBES
-        cut = (slice(1, 3), slice(8, -8), slice(8, -8))  # colour, clear of the blur's edge
+    curve = model.noise_curve
+    factor, corr = rgb_covariance(seen, curve)
+
+    def flat(g, fr):  # each component's variance read where the output is flat, everywhere
+        return np.broadcast_to(np.array([cov.sill[(g, c)] for c in range(3)])[:, None, None],
+                               fr.shape)
+
+    def shaped(g, fr):  # the RGB curve's shape, the RGB covariance, into the components
+        sd = np.sqrt(np.stack([cor._shape(fr[k], curve, g, k) * factor[k] for k in range(3)]))
+        return np.einsum("ck,cl,kl,khw,lhw->chw", OPPONENT, OPPONENT, corr, sd, sd)
+
+    got = {s: [] for s in SIGMAS}
+    for _, f, _, _, r, _, _ in opp:
         for s in SIGMAS:
-            bf = blur(f.astype(np.float32), s).astype(np.float64)
-            est[s].append((((bf - x) ** 2 - (f - x) ** 2 + 2 * (cross[s] - own))[cut]).ravel())
-            got[s].append((((bf - r) ** 2 - (f - r) ** 2)[cut]).ravel())
-        scale.append(sum(cov.sill[(g, c)] for c in range(3)) / 3)
-    unit = float(np.mean(scale))
+            bf = _blur(f, s)
+            got[s].append((((bf - r) ** 2 - (f - r) ** 2)[_CUT]).ravel())
     total = sum(true.sill[(0, c)] for c in range(3))
     row = ["read / true variance " + " / ".join(
                f"{cov.sill[(0, c)] / true.sill[(0, c)]:.2f}" for c in range(3)),
            "true share " + " / ".join(f"{true.sill[(0, c)] / total:.2f}" for c in range(3))]
-    row += [f"{s:g}: estimated {-np.concatenate(est[s]).mean() / unit:+.3f}, "
+    unit = float(np.mean([cov.sill[(g, c)] for _, _, g, *_ in opp for c in range(3)]))
+    est = {name: stein(run, opp, var, cov.kernel) for name, var in (("flat", flat),
+                                                                    ("shaped", shaped))}
+    row += [f"{s:g}: flat {-est['flat'][s] / unit:+.3f}, shaped {-est['shaped'][s] / unit:+.3f}, "
             f"true {-np.concatenate(got[s]).mean() / unit:+.3f}" for s in SIGMAS]
     return row
+
+
+_CUT = (slice(1, 3), slice(8, -8), slice(8, -8))
+"""The colour components, clear of the blur's edge."""
+
+
+def _blur(f: np.ndarray, s: float) -> np.ndarray:
+    from napari_sdap.infer.smoothing import blur
+
+    return blur(f.astype(np.float32), s).astype(np.float64)
+
+
+def stein(run, opp, var, kernel) -> dict[float, float]:
+    """Per sigma: Stein's estimate of the change of the colour components' mean squared error,
+    probes drawn independently per component with the spatial `kernel` and the per-pixel
+    variance ``var(group, rgb output)``."""
+    import napari_sdap.infer.correlated as cor
+
+    rng = np.random.default_rng(0)
+    est = {s: [] for s in SIGMAS}
+    for x, f, g, _, _, xr, fr in opp:
+        sd = np.sqrt(np.clip(var(g, fr), 0.0, None)).astype(np.float32)
+        own, cross = np.zeros(x.shape), {s: np.zeros(x.shape) for s in SIGMAS}
+        for _ in range(cor.PROBES):
+            b = cor.correlated_probe(rng, x.shape, kernel) * sd
+            moved = run(xr + np.float32(_EPS) * from_opponent(b, 0).astype(np.float32), g)[1]
+            u = to_opponent((moved.astype(np.float64) - fr) / _EPS, 0)
+            own += b * u / cor.PROBES
+            for s in SIGMAS:
+                cross[s] += b * _blur(u, s) / cor.PROBES
+        for s in SIGMAS:
+            est[s].append((((_blur(f, s) - x) ** 2 - (f - x) ** 2
+                            + 2 * (cross[s] - own))[_CUT]).ravel())
+    return {s: float(np.concatenate(v).mean()) for s, v in est.items()}
+
+
+def rgb_covariance(seen, curve) -> tuple[np.ndarray, np.ndarray]:
+    """(per RGB channel: the noise variance over the curve's, the 3 x 3 noise correlation)
+    at lag 0, from half the products of differences 4-5 pixels apart (where this noise no
+    longer correlates) on the quarter of the pixels where the output, blurred by 2 px, is
+    flattest."""
+    import torch
+
+    import napari_sdap.infer.correlated as cor
+    from napari_sdap.infer.curve import roughness
+    from napari_sdap.infer.gaussian import gaussian
+
+    acc, count, shape = np.zeros((3, 3)), 0, np.zeros(3)
+    for x, f, g, _, _ in seen:
+        calm = gaussian(torch.from_numpy(np.ascontiguousarray(f, np.float32))[None], 2.0)
+        rough = roughness(calm[0]).numpy().mean(0)
+        use = rough <= np.quantile(rough, 0.25)
+        h, w = use.shape
+        for dy, dx in ((0, 4), (4, 0), (0, 5), (5, 0), (4, 4), (5, 5)):
+            both = use[: h - dy, : w - dx] & use[dy:, dx:]
+            d = (x[:, : h - dy, : w - dx] - x[:, dy:, dx:])[:, both].astype(np.float64)
+            acc += d @ d.T / 2.0
+            count += d.shape[1]
+        shape += [cor._shape(f[k], curve, g, k)[use].mean() / len(seen) for k in range(3)]
+    c = acc / max(count, 1)
+    sd = np.sqrt(np.diag(c))
+    return np.diag(c) / shape, c / np.outer(sd, sd)
 
 
 def shipped(model, task) -> None:
