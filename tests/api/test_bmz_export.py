@@ -60,6 +60,9 @@ def exported(tmp_path_factory):
             model.noise_curve = model.noise_curve.model_copy(  # and a mix with the blurred
                 update={"offset": [[0.05]], "mix": 0.3, "mix_blur": 1.5,  # input (its default
                         "mix_guard": 0.5, "blur_mode": "bsn"})  # mode), guarded
+        elif name == "rgb_bsn":  # a blur and one of the colour alone (as its default mode)
+            model.noise_curve = model.noise_curve.model_copy(
+                update={"blur": 0.7, "colour_blur": 1.5, "blur_mode": "bsn"})
         elif name == "gray_sdap_e":  # a gate between off and full: the package must scale too;
             model.noise_curve = model.noise_curve.model_copy(  # and blur (its default mode)
                 update={"strength": 0.4, "blur": 1.0, "blur_mode": "sdap_e"})
@@ -355,3 +358,24 @@ def test_a_mix_without_a_blur_gives_the_input_itself_back_in_the_package_too(exp
     unmixed = np.asarray(_with_curve(model, model.noise_curve.model_copy(
         update={"mix": 0.0})).denoise(sample, axes, mode=mode, device="cpu"))
     assert not np.allclose(got, unmixed, atol=1e-3)  # the input itself did come back
+
+
+def test_the_package_module_blurs_the_colour_as_chosen(exported):
+    import torch
+
+    from napari_sdap.api.bmz.build import denoiser
+
+    model, path, sample, axes, mode = exported["rgb_bsn"]
+    module, kwargs = denoiser(model, mode)
+    assert kwargs["colour_blur"] == 1.5 and module.colour_radius == 5
+    with zipfile.ZipFile(path) as z:
+        assert "a Gaussian blur of 1.5 px of the two colour components" in z.read(
+            "README.md").decode()
+    x = torch.from_numpy(np.ascontiguousarray(np.moveaxis(sample, -1, 0)))[None]
+    got = np.moveaxis(module(x).detach().numpy()[0], 0, -1)
+    want = np.asarray(model.denoise(sample, axes, mode=mode, device="cpu"))
+    assert np.abs(got - want).max() <= 1e-4 * float(np.abs(want).max())
+    plain, _ = denoiser(_with_curve(model, model.noise_curve.model_copy(
+        update={"colour_blur": 0.0})), mode)
+    assert not np.allclose(plain(x).detach().numpy()[0], module(x).detach().numpy()[0],
+                           atol=1e-3)

@@ -139,3 +139,46 @@ def test_training_on_measures_the_blur_afresh(monkeypatch):
     _chosen(monkeypatch, 0.0)
     model = napari_sdap.train(_image(2), "YX", model=model, steps=5)
     assert model.noise_curve.blur == 0.0 and model.record.output_blur["sigma"] == 0.0
+
+
+def _rgb(seed=0):
+    """A smooth RGB image (Y, X, C) with 2 x 2 box-correlated noise mostly in its colour."""
+    rng = np.random.default_rng(seed)
+    yy, xx = np.mgrid[:80, :80]
+    base = 0.5 + 0.3 * np.sin(xx / 9.0) * np.cos(yy / 11.0)
+    clean = np.stack([base, 0.9 * base + 0.05, 0.8 * base + 0.1], axis=-1)
+    w = rng.normal(0, 0.1, (81, 81, 3))
+    box = (w[:-1, :-1] + w[1:, :-1] + w[:-1, 1:] + w[1:, 1:]) / 2.0
+    box -= box.mean(axis=-1, keepdims=True) * 0.8  # mostly colour, as after demosaicing
+    return (clean + box).astype(np.float32)
+
+
+def test_an_rgb_model_chooses_a_colour_blur_and_keeps_it(tmp_path):
+    """At stride 2 an RGB model also estimates a blur of its output's colour alone: recorded
+    with the output blur, applied after it, exact in tiles, saved with the model."""
+    from napari_sdap.infer.colour import COLOUR_SIGMAS
+
+    image = _rgb()
+    model = napari_sdap.train(image, "YXC", stride=2, **TINY)
+    est, c = model.record.output_blur, model.noise_curve
+    assert {"colour_sigma", "colour_gain", "colour_gain_se"} <= set(est)
+    assert c.colour_blur == est["colour_sigma"] and c.colour_blur in (0.0, *COLOUR_SIGMAS)
+    model.noise_curve = c.model_copy(update={"colour_blur": 1.5})  # forced: the rest holds
+    whole = model.denoise(image, "YXC", device="cpu")
+    np.testing.assert_allclose(model.denoise(image, "YXC", device="cpu", tile=32), whole,
+                               atol=1e-5)
+    plain = model.noise_curve.model_copy(update={"colour_blur": 0.0})
+    sharp = napari_sdap.load_model(model.save(tmp_path / "m.sdap"))
+    assert sharp.noise_curve.colour_blur == 1.5
+    np.testing.assert_array_equal(sharp.denoise(image, "YXC", device="cpu"), whole)
+    sharp.noise_curve = plain
+    other = sharp.denoise(image, "YXC", device="cpu")
+    np.testing.assert_allclose(other.sum(-1), whole.sum(-1), atol=1e-4)  # brightness kept
+    assert not np.allclose(other, whole, atol=1e-3)
+    assert "then its colour blurred by 1.5 px" in model.describe_detail()
+
+
+def test_a_grey_model_has_no_colour_blur():
+    model = napari_sdap.train(_image(), "YX", stride=2, **TINY)
+    assert model.noise_curve.colour_blur == 0.0
+    assert not any(k.startswith("colour") for k in model.record.output_blur)

@@ -157,6 +157,7 @@ def test_the_mix_with_the_blurred_input_comes_last_and_only_when_asked():
     assert Refine(curve, mix=0.4, mix_blur=2.0).halo == base + blur_radius(2.0)
     assert Refine(curve, blur=1.5, mix=0.4, mix_blur=0.5).halo == base + blur_radius(1.5)
     assert Refine(curve, mix=0.0, mix_blur=2.0).halo == base
+    assert Refine(curve, blur=1.0, colour_blur=1.5).halo == base + 3 + 5  # one after the other
     own = curve.model_copy(update={"mix": 0.5, "mix_blur": 1.0, "mix_guard": 2.0})
     assert torch.equal(Refine(own).after(x, mu, [0]), Refine(curve).after(x, mu, [0]))
     old = NoiseCurve.model_validate(curve.model_dump(exclude={"mix", "mix_blur", "mix_guard"}))

@@ -147,6 +147,7 @@ class SDAPModel:
         chosen = on and mode is not None and mode == c.blur_mode
         return Refine(self.noise_curve, detail=on and mode != "student",
                       calibrate=mode != "student", blur=c.blur if chosen else 0.0,
+                      colour_blur=c.colour_blur if chosen else 0.0,
                       mix=c.mix if chosen else 0.0, mix_blur=c.mix_blur if chosen else 0.0,
                       mix_guard=c.mix_guard if chosen else 0.0)
 

@@ -1,6 +1,7 @@
 """Whether the default output of a model trained for correlated noise is blurred, and by how
-much (`infer.correlated`): chosen when its training ends (after a student's distillation, for
-the student's output), stored in its noise curve (`blur`, `blur_mode`)."""
+much (`infer.correlated`), and, for RGB models, how much its colour components alone are blurred
+after that (`infer.colour`): chosen when its training ends (after a student's distillation, for
+the student's output), stored in its noise curve (`blur`, `colour_blur`, `blur_mode`)."""
 
 from __future__ import annotations
 
@@ -13,6 +14,7 @@ import torch
 from napari_sdap.api.frames import FRAME_SIGMAS, frame_covariance, frame_windows
 from napari_sdap.api.model import SDAPModel
 from napari_sdap.api.target_blur import on_cpu_after, sampled_windows
+from napari_sdap.infer.colour import COLOUR_SIGMAS, choose_colour_blur
 from napari_sdap.infer.correlated import (
     SIGMAS,
     Covariance,
@@ -20,6 +22,7 @@ from napari_sdap.infer.correlated import (
     choose_output_blur,
 )
 from napari_sdap.infer.gaussian import blur_radius
+from napari_sdap.infer.refine import Refine
 from napari_sdap.infer.smoothing import Smoothing
 from napari_sdap.infer.targets import teacher
 from napari_sdap.infer.tiling import alignment, exact_halo
@@ -61,7 +64,7 @@ def output_blur(model: SDAPModel, sources: list[tuple[Any, Any]], device: torch.
     mode, pd = model.resolve_mode("auto"), cfg.inference.pd_stride
     refine = model.refine(mode=mode)
     if refine is not None:  # the output as it is without a blur
-        refine = replace(refine, blur=0.0)
+        refine = replace(refine, blur=0.0, colour_blur=0.0)
     net = model.net(mode)
     halo = exact_halo(net.radius, mode, pd, refine.halo if refine else 0)
     run = teacher(net, device, mode, pd, refine, fp32=True)
@@ -85,14 +88,45 @@ def output_blur(model: SDAPModel, sources: list[tuple[Any, Any]], device: torch.
         chosen = choose(None, SIGMAS)
     if chosen is None:
         return None
-    model.noise_curve = curve.model_copy(update={"blur": chosen.sigma, "blur_mode": mode})
+    colour = (_colour(model, sources, device, replace(refine, blur=chosen.sigma), mode, pd)
+              if cfg.network.in_channels == 3 and refine is not None else None)
+    model.noise_curve = curve.model_copy(update={
+        "blur": chosen.sigma, "blur_mode": mode, "colour_blur": colour.sigma if colour else 0.0})
     model.record.output_blur = {**chosen.summary(), "frames": float(used),
-                                **{f"gain@{s:g}": round(g, 5) for s, g in chosen.tried}}
+                                **{f"gain@{s:g}": round(g, 5) for s, g in chosen.tried},
+                                **_colour_record(colour)}
     if chosen.sigma:
         log.info("the output is blurred by %.1f px (estimated error %.1f %% of the noise "
                  "variance lower, standard error %.1f %%)", chosen.sigma, 100 * chosen.gain,
                  100 * chosen.stderr)
+    if colour is not None and colour.sigma:
+        log.info("the output's colour is blurred by %.1f px (estimated error of the colour "
+                 "%.1f %% of its noise variance lower, standard error %.1f %%)", colour.sigma,
+                 100 * colour.gain, 100 * colour.stderr)
     return chosen
+
+
+def _colour(model: SDAPModel, sources: list[tuple[Any, Any]], device: torch.device,
+            refine: Refine, mode: str, pd: int) -> Smoothing | None:
+    """The blur of the colour components of an RGB model's output (`infer.colour`), on the
+    output as `refine` makes it (its blur included); None where it could not be estimated."""
+    net = model.net(mode)
+    halo = exact_halo(net.radius, mode, pd, refine.halo) + blur_radius(max(COLOUR_SIGMAS))
+    windows = sampled_windows(model, sources, halo, alignment(mode, pd),
+                              model.config.seed + _SEED + 1, OUTPUT_PIXELS)
+    run = teacher(net, device, mode, pd, refine, fp32=True)
+    return on_cpu_after(lambda: choose_colour_blur(run, windows, refine.curve,
+                                                   seed=model.config.seed),
+                        net, "whether a blur of the output's colour helps")
+
+
+def _colour_record(colour: Smoothing | None) -> dict[str, float]:
+    """What the record keeps of the colour blur's choice (nothing where none was estimated)."""
+    if colour is None:
+        return {}
+    return {"colour_sigma": colour.sigma, "colour_gain": round(colour.gain, 5),
+            "colour_gain_se": round(colour.stderr, 5),
+            **{f"colour_gain@{s:g}": round(g, 5) for s, g in colour.tried}}
 
 
 def _frame_windows(model: SDAPModel, sources: list[tuple[Any, Any]], halo: int, s: int

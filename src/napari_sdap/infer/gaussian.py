@@ -1,16 +1,18 @@
 """A Gaussian blur that tiles exactly: the student's targets (`infer.smoothing`) and the
 output of models trained for correlated noise (`infer.correlated`) are blurred with it; the
 input mixed into the output of models trained for strong white noise (`infer.mixing`) with
-its `donut`, the same blur without its centre tap."""
+its `donut`, the same blur without its centre tap; the colour components alone of RGB outputs
+(`infer.colour`) with `colour_blur`."""
 
 from __future__ import annotations
 
 import math
 
+import numpy as np
 import torch
 import torch.nn.functional as F
 
-__all__ = ["blur_radius", "centre_weight", "donut", "gaussian"]
+__all__ = ["OPPONENT", "blur_radius", "centre_weight", "colour_blur", "donut", "gaussian"]
 
 
 def blur_radius(sigma: float) -> int:
@@ -56,3 +58,19 @@ def donut(a: torch.Tensor, sigma: float) -> torch.Tensor:
     if g0 == 0.0:
         return a
     return (gaussian(a, sigma) - g0 * a) / (1.0 - g0)
+
+
+OPPONENT = np.array([[1, 1, 1], [1, 0, -1], [1, -2, 1]], dtype=float)
+OPPONENT /= np.linalg.norm(OPPONENT, axis=1, keepdims=True)
+"""Rows: the orthonormal brightness and two colour components of RGB."""
+
+
+def colour_blur(mu: torch.Tensor, sigma: float) -> torch.Tensor:
+    """`mu` (N x 3 x h x w, RGB) with its two colour components blurred by `sigma` px
+    (`gaussian`: tiles equal the whole plane with `blur_radius` more context)."""
+    if blur_radius(sigma) == 0:
+        return mu
+    m = torch.as_tensor(OPPONENT, dtype=mu.dtype, device=mu.device)
+    o = torch.einsum("ck,nkhw->nchw", m, mu)
+    o = torch.cat([o[:, :1], gaussian(o[:, 1:], sigma)], dim=1)
+    return torch.einsum("kc,nkhw->nchw", m, o)

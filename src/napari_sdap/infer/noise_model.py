@@ -37,6 +37,10 @@ class NoiseCurve(BaseModel):
     restore; 0: none, and curves saved without it), chosen when training ends from the noisy
     data (`infer.correlated`, `api.output_blur`): the output of a network trained on
     correlated noise keeps part of it (docs/method.md). `SDAPModel.refine` hands it on."""
+    colour_blur: float = Field(0.0, ge=0.0, le=3.0)
+    """Standard deviation (px) of a Gaussian blur of the two colour components alone (after
+    `blur`; 0: none, and curves saved without it) of an RGB model's output of mode
+    `blur_mode`, chosen with the output blur (`infer.colour`, `api.output_blur`)."""
     blur_mode: Literal["student", "sdap", "sdap_e", "bsn"] | None = None
     """The mode (the model's default when the blur or the mix was chosen) whose output is
     blurred or mixed."""
@@ -109,6 +113,11 @@ class NoiseCurve(BaseModel):
                 f"standard error {100 * est['gain_se']:.1f} %"
                 + ("; noise read from repeated frames" if est.get("frames") else "") + ")"
                 if "gain" in est else ""))
+        if self.colour_blur:  # RGB models trained for correlated noise (`infer.colour`)
+            est = blur_estimate or {}
+            text += (f"; then its colour blurred by {self.colour_blur:g} px" + (
+                f" (estimated error {100 * est['colour_gain']:.1f} % lower, standard error "
+                f"{100 * est['colour_gain_se']:.1f} %)" if "colour_gain" in est else ""))
         if self.mix:  # strong white noise (`api.output_mix`)
             est = mix_estimate or {}
             guarded = (f", less where the two differ by more than {self.mix_guard:.2g} noise "

@@ -37,7 +37,7 @@ from dataclasses import dataclass
 import torch
 import torch.nn.functional as F
 
-from napari_sdap.infer.gaussian import blur_radius, donut, gaussian
+from napari_sdap.infer.gaussian import blur_radius, colour_blur, donut, gaussian
 from napari_sdap.infer.mixing import guard
 from napari_sdap.infer.noise_model import NoiseCurve
 from napari_sdap.infer.tiling import DETAIL_HALO
@@ -176,6 +176,9 @@ class Refine:
     blur: float = 0.0
     """Standard deviation (px) of a Gaussian blur of the output, last (`NoiseCurve.blur` in
     the mode it was chosen for, `SDAPModel.refine`; 0: none)."""
+    colour_blur: float = 0.0
+    """Standard deviation (px) of a Gaussian blur of the colour components alone of an RGB
+    output, after `blur` (`NoiseCurve.colour_blur`, `gaussian.colour_blur`; 0: none)."""
     mix: float = 0.0
     """Share of the repaired input, blurred by `mix_blur` px without its centre tap
     (`gaussian.donut`), mixed into the output last (`NoiseCurve.mix` in the mode it was chosen
@@ -188,7 +191,8 @@ class Refine:
     @property
     def halo(self) -> int:
         """Extra context (pixels) on top of the network's for exact tiles."""
-        last = max(blur_radius(self.blur), blur_radius(self.mix_blur) if self.mix else 0)
+        last = max(blur_radius(self.blur) + blur_radius(self.colour_blur),
+                   blur_radius(self.mix_blur) if self.mix else 0)
         return REPAIR_HALO + (DETAIL_HALO if self.detail else 0) + last
 
     def before(self, x: torch.Tensor, groups: Sequence[int]) -> torch.Tensor:
@@ -197,8 +201,8 @@ class Refine:
 
     def after(self, x: torch.Tensor, mu: torch.Tensor, groups: Sequence[int]) -> torch.Tensor:
         """The output: the network's `mu`, corrected for its bias (`calibrate`), with detail
-        restored from the repaired `x` (`detail`), then blurred (`blur`), then mixed with the
-        blurred `x` (`mix`)."""
+        restored from the repaired `x` (`detail`), then blurred (`blur`, then `colour_blur`),
+        then mixed with the blurred `x` (`mix`)."""
         offset = self.curve.offset_tensor(groups, mu.device) if self.calibrate else None
         if offset is not None:
             mu = mu + offset
@@ -209,6 +213,8 @@ class Refine:
                 share = torch.maximum(share, restore_weight(x, mu, curve, groups))
             mu = mu + share * (x - mu)
         mu = gaussian(mu, self.blur)
+        if self.colour_blur:
+            mu = colour_blur(mu, self.colour_blur)
         if self.mix:
             apart = donut(x, self.mix_blur) - mu
             share = guard(apart.abs() / noise_std(mu, self.curve, groups), self.mix_guard)

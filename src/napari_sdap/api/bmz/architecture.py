@@ -200,7 +200,8 @@ class SDAPDenoiser(nn.Module):
     its own normalisation (one of the two is 1). `low`/`scale`: the normalisation per group;
     `levels`/`variance`: the noise curve [group][channel][knot] (None: no repair, no restore);
     `offset`: the teacher's bias correction [group][channel] (None: none); `blur`: the
-    standard deviation (px) of the output's Gaussian blur (0: none); `mix`: the share of the
+    standard deviation (px) of the output's Gaussian blur (0: none), then `colour_blur` that of
+    its two colour (opponent) components alone, for RGB (0: none); `mix`: the share of the
     repaired input, blurred by `mix_blur` px without the kernel's centre tap (each pixel from
     its neighbours; 0 px: the input itself), mixed into the output last (0: none), and per
     pixel less of it where the blurred input departs from the output by more than `mix_guard`
@@ -216,7 +217,7 @@ class SDAPDenoiser(nn.Module):
                  threshold: float = 1.0, detail: bool = False, strength: float = 1.0,
                  offset: Optional[list[list[float]]] = None,  # noqa: UP045
                  blur: float = 0.0, mix: float = 0.0, mix_blur: float = 0.0,
-                 mix_guard: float = 0.0) -> None:
+                 mix_guard: float = 0.0, colour_blur: float = 0.0) -> None:
         super().__init__()
         self.mode, self.pd_stride = mode, int(pd_stride)
         self.channels, self.groups = int(channels), int(groups)
@@ -242,6 +243,11 @@ class SDAPDenoiser(nn.Module):
         self.mix_guard = float(mix_guard)
         self.mix_radius, mix_kernel = _taps(mix_blur)
         self.register_buffer("mix_kernel", mix_kernel)
+        self.colour_radius, colour_kernel = _taps(colour_blur)
+        self.register_buffer("colour_kernel", colour_kernel)
+        opponent = torch.tensor([[1.0, 1.0, 1.0], [1.0, 0.0, -1.0], [1.0, -2.0, 1.0]],
+                                dtype=torch.float64)  # brightness and two colour components
+        self.register_buffer("opponent", (opponent / opponent.norm(dim=1, keepdim=True)).float())
 
     def network(self, x: torch.Tensor) -> torch.Tensor:
         if self.mode == "student" or self.mode == "bsn":
@@ -268,6 +274,10 @@ class SDAPDenoiser(nn.Module):
             y = restore(xn, y, levels, variance, self.threshold, self.strength)
         if self.radius > 0:
             y = smooth(y, self.kernel, self.radius)
+        if self.colour_radius > 0:
+            o = torch.einsum("ck,nkhw->nchw", self.opponent, y)
+            o = torch.cat([o[:, :1], smooth(o[:, 1:], self.colour_kernel, self.colour_radius)], 1)
+            y = torch.einsum("kc,nkhw->nchw", self.opponent, o)
         if self.mix > 0:
             around = xn  # no blur: the input itself (napari_sdap's `donut` of 0 px)
             if self.mix_radius > 0:

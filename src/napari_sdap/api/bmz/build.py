@@ -89,7 +89,8 @@ def denoiser(model: SDAPModel, mode: str) -> tuple[SDAPDenoiser, dict[str, Any]]
                       threshold=float(refine.curve.threshold), detail=bool(refine.detail),
                       strength=float(refine.curve.strength), blur=float(refine.blur),
                       mix=float(refine.mix), mix_blur=float(refine.mix_blur),
-                      mix_guard=float(refine.mix_guard))
+                      mix_guard=float(refine.mix_guard),
+                      colour_blur=float(refine.colour_blur))
         if refine.curve.offset is not None and refine.calibrate:
             kwargs.update(offset=refine.curve.offset)
     module = SDAPDenoiser(**kwargs)

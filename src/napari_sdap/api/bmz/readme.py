@@ -54,6 +54,11 @@ def readme_text(ex: Exported, name: str, checks: dict[str, float], versions: dic
         steps.append(f"a Gaussian blur of {ex.kwargs['blur']:g} px: the output of a network "
                      "trained on correlated noise keeps part of it; the blur was chosen from "
                      "the noisy training images")
+    if ex.kwargs.get("colour_blur"):
+        steps.append(f"a Gaussian blur of {ex.kwargs['colour_blur']:g} px of the two colour "
+                     "components alone (orthonormal opponent components of RGB): camera noise "
+                     "lives largely in the colour; the blur was chosen from the noisy training "
+                     "images")
     if ex.kwargs.get("mix"):
         how = (f", blurred by {ex.kwargs['mix_blur']:g} px without the kernel's centre (each "
                "pixel from its neighbours)" if ex.kwargs.get("mix_blur") else " itself")
