@@ -15,8 +15,7 @@ from __future__ import annotations
 
 import time
 
-import numpy as np
-from quality import psnr
+from frames_blur import mean_psnr
 
 
 def main() -> int:
@@ -40,26 +39,20 @@ def main() -> int:
         output_blur(model, sources, cpu)
         seconds = time.perf_counter() - t0
         chosen = model.noise_curve
-        with_it = _mean_psnr(model, task, axes)
+        with_it = mean_psnr(model, task, axes)
         model.noise_curve = chosen.model_copy(update={"colour_blur": 0.0})
-        without = _mean_psnr(model, task, axes)
+        without = mean_psnr(model, task, axes)
         est = model.record.output_blur or {}
         row = [name, f"{chosen.blur:g}", f"{chosen.colour_blur:g}", f"{without:.2f}",
                f"{with_it:.2f}", f"{est.get('colour_gain', float('nan')):+.4f}",
                f"{est.get('colour_gain_se', float('nan')):.4f}", f"{seconds:.1f}"]
         rows.append(row)
         print(" | ".join(row), flush=True)
-    if rows:
-        print("\n| task | blur px | colour blur px | PSNR without | with | estimated gain | "
-              "standard error | s |\n|---|---:|---:|---:|---:|---:|---:|---:|")
-        for row in rows:
-            print("| " + " | ".join(row) + " |")
+    head = ("task | blur px | colour blur px | PSNR without | with | estimated gain | "
+            "standard error | s")
+    print(f"\n| {head} |\n|---" + "|---:" * 7 + "|")
+    print("\n".join("| " + " | ".join(row) + " |" for row in rows))
     return 0
-
-
-def _mean_psnr(model, task, axes: str) -> float:
-    return float(np.mean([psnr(model.denoise(x, axes, device="cpu"), r)
-                          for x, r in zip(task.noisy, task.clean, strict=True)]))
 
 
 if __name__ == "__main__":

@@ -24,7 +24,6 @@ colour blur costs 0.59 dB there, the estimate without them read a gain.
 
 from __future__ import annotations
 
-import math
 from collections.abc import Iterable
 
 import numpy as np
@@ -32,13 +31,13 @@ import torch
 
 from napari_sdap.infer.blocks import block_means
 from napari_sdap.infer.correlated import (
-    ERRORS,
     MAX_FACTOR,
     PROBES,
     Covariance,
     correlated_probe,
     counted,
     noise_covariance,
+    pick_blur,
 )
 from napari_sdap.infer.curve import noise_at, roughness
 from napari_sdap.infer.gaussian import OPPONENT, blur_radius, gaussian
@@ -158,14 +157,4 @@ def _estimate(run: Run, seen: list, curve: NoiseCurve, got: tuple[np.ndarray, np
                  + 2.0 * cross[i] - base)[cut]
             deltas[i].append(d[keep])
             blocks[i].append(block_means(d, keep))
-    if not noise:
-        return None
-    unit = max(float(np.concatenate(noise).mean()), 1e-12)
-    means = [float(np.concatenate(d).mean()) for d in deltas]
-    best = int(np.argmin(means))
-    gain = -means[best] / unit
-    per_block = np.concatenate(blocks[best])
-    stderr = float(per_block.std()) / math.sqrt(max(per_block.size, 1)) / unit
-    tried = tuple((float(s), -m / unit) for s, m in zip(sigmas, means, strict=True))
-    chosen = float(sigmas[best]) if gain > max(ERRORS * stderr, MIN_GAIN) else 0.0
-    return Smoothing(chosen, gain, stderr, int(sum(d.size for d in deltas[best])), tried)
+    return pick_blur(sigmas, deltas, blocks, noise, MIN_GAIN)

@@ -42,7 +42,7 @@ from napari_sdap.infer.smoothing import Run, Smoothing, blur, inside
 from napari_sdap.infer.tiling import Tile
 
 __all__ = ["LAGS", "SIGMAS", "Covariance", "Seen", "choose_output_blur", "correlated_probe",
-           "counted", "noise_covariance"]
+           "counted", "noise_covariance", "pick_blur"]
 
 SIGMAS = (0.7, 1.0, 1.5, 2.0)
 """The blurs tried (Gaussian standard deviation in pixels)."""
@@ -240,6 +240,16 @@ def choose_output_blur(run: Run, windows: Iterable[tuple[np.ndarray, int, Tile]]
             d = ((blur(f, s).astype(np.float64) - x) ** 2 + 2.0 * cross[i] - base)[cut]
             deltas[i].append(d[keep])
             blocks[i].append(block_means(d, keep))
+    return pick_blur(sigmas, deltas, blocks, noise)
+
+
+def pick_blur(sigmas: tuple[float, ...], deltas: list[list[np.ndarray]],
+              blocks: list[list[np.ndarray]], noise: list[np.ndarray],
+              min_gain: float = MIN_GAIN) -> Smoothing | None:
+    """The blur of `sigmas` whose estimated change per pixel (`deltas`, per sigma; their
+    `BLOCK` means `blocks`) is lowest, in units of the mean of `noise`; none (sigma 0) unless
+    its gain exceeds `ERRORS` standard errors (from the blocks) and `min_gain`. None without
+    noise."""
     if not noise:
         return None
     scale = max(float(np.concatenate(noise).mean()), 1e-12)
@@ -249,7 +259,7 @@ def choose_output_blur(run: Run, windows: Iterable[tuple[np.ndarray, int, Tile]]
     per_block = np.concatenate(blocks[best])
     stderr = float(per_block.std()) / math.sqrt(max(per_block.size, 1)) / scale
     tried = tuple((float(s), -m / scale) for s, m in zip(sigmas, means, strict=True))
-    chosen = float(sigmas[best]) if gain > max(ERRORS * stderr, MIN_GAIN) else 0.0
+    chosen = float(sigmas[best]) if gain > max(ERRORS * stderr, min_gain) else 0.0
     return Smoothing(chosen, gain, stderr, int(sum(d.size for d in deltas[best])), tried)
 
 
