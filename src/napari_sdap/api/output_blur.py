@@ -100,8 +100,8 @@ def output_blur(model: SDAPModel, sources: list[tuple[Any, Any]], device: torch.
                  "variance lower, standard error %.1f %%)", chosen.sigma, 100 * chosen.gain,
                  100 * chosen.stderr)
     if colour is not None and colour.sigma:
-        log.info("the output's colour is blurred by %.1f px (estimated error of the colour "
-                 "%.1f %% of its noise variance lower, standard error %.1f %%)", colour.sigma,
+        log.info("the output's colour is blurred by %.1f px (estimated error %.1f %% of the "
+                 "noise variance lower, standard error %.1f %%)", colour.sigma,
                  100 * colour.gain, 100 * colour.stderr)
     return chosen
 
