@@ -59,7 +59,7 @@ def _ring(rough, inner: int = 8, outer: int = 16):
 
 def _block_read(seen, curve, edge: int = 16) -> tuple[float, np.ndarray]:
     """(scale, kernel's lag-1 and lag-2 correlations) from the median over `edge`² blocks."""
-    from napari_sdap.infer.correlated import FAR, _lags, _pairs, _shape
+    from napari_sdap.infer.correlated import FAR, _lags, _pairs, curve_at
 
     lags = _lags(FAR[1])
     far = [i for i, d in enumerate(lags) if FAR[0] <= max(abs(d[0]), abs(d[1]))]
@@ -67,7 +67,7 @@ def _block_read(seen, curve, edge: int = 16) -> tuple[float, np.ndarray]:
     for x, f, g, ok, _ in seen:
         h, w = x.shape[-2:]
         for c in range(x.shape[0]):
-            xc, sc = x[c].astype(np.float64), _shape(f[c], curve, g, c)
+            xc, sc = x[c].astype(np.float64), curve_at(f[c], curve, g, c)
             for by in range(0, h - edge + 1, edge):
                 for bx in range(0, w - edge + 1, edge):
                     blk = (slice(by, by + edge), slice(bx, bx + edge))
@@ -96,7 +96,7 @@ def _give_back(run, windows, curve, cov, reach: int) -> tuple[float, float, floa
     windows: the risk of ``(1 - a) f + a x`` less that of ``f`` is, per pixel,
     ``((1 - a)**2 - 1) (f - x)**2 + 2 a (C_ii - (J C)_ii)``, lowest at
     ``a = 1 - sum(C_ii - (J C)_ii) / sum((f - x)**2)``."""
-    from napari_sdap.infer.correlated import _EPS, _shape, correlated_probe, counted
+    from napari_sdap.infer.correlated import _EPS, correlated_probe, counted, curve_at
     from napari_sdap.infer.smoothing import inside
 
     rng = np.random.default_rng(0)
@@ -104,7 +104,7 @@ def _give_back(run, windows, curve, cov, reach: int) -> tuple[float, float, floa
     for (x, g, tile), ref in windows:
         x = np.asarray(x, np.float32)
         f = run(x, g)[1].astype(np.float64)
-        var = np.stack([_shape(f[c], curve, g, c) * cov.factor[(g, c)]
+        var = np.stack([curve_at(f[c], curve, g, c) * cov.factor[(g, c)]
                         for c in range(x.shape[0])])
         own = np.zeros(x.shape)
         for _ in range(2):

@@ -85,7 +85,7 @@ def estimate(model, task) -> list[str]:
                                fr.shape)
 
     def shaped(g, fr):  # the RGB curve's shape, the RGB covariance, into the components
-        sd = np.sqrt(np.stack([cor._shape(fr[k], curve, g, k) * factor[k] for k in range(3)]))
+        sd = np.sqrt(np.stack([cor.curve_at(fr[k], curve, g, k) * factor[k] for k in range(3)]))
         return np.einsum("ck,cl,kl,khw,lhw->chw", OPPONENT, OPPONENT, corr, sd, sd)
 
     got = {s: [] for s in SIGMAS}
@@ -161,7 +161,7 @@ def rgb_covariance(seen, curve) -> tuple[np.ndarray, np.ndarray]:
             d = (x[:, : h - dy, : w - dx] - x[:, dy:, dx:])[:, both].astype(np.float64)
             acc += d @ d.T / 2.0
             count += d.shape[1]
-        shape += [cor._shape(f[k], curve, g, k)[use].mean() / len(seen) for k in range(3)]
+        shape += [cor.curve_at(f[k], curve, g, k)[use].mean() / len(seen) for k in range(3)]
     c = acc / max(count, 1)
     sd = np.sqrt(np.diag(c))
     return np.diag(c) / shape, c / np.outer(sd, sd)

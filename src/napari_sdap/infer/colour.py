@@ -36,10 +36,11 @@ from napari_sdap.infer.correlated import (
     Covariance,
     correlated_probe,
     counted,
+    curve_at,
     noise_covariance,
     pick_blur,
 )
-from napari_sdap.infer.curve import noise_at, roughness
+from napari_sdap.infer.curve import roughness
 from napari_sdap.infer.gaussian import OPPONENT, blur_radius, gaussian
 from napari_sdap.infer.noise_model import NoiseCurve
 from napari_sdap.infer.smoothing import Run, Smoothing, blur, inside
@@ -69,10 +70,9 @@ def _rgb(a: np.ndarray) -> np.ndarray:
     return np.einsum("kc,khw->chw", OPPONENT, a).astype(np.float32)
 
 
-def _shape(f: np.ndarray, curve: NoiseCurve, group: int) -> np.ndarray:
+def _curve(f: np.ndarray, curve: NoiseCurve, group: int) -> np.ndarray:
     """3 x h x w: the noise curve of each RGB channel read at the output."""
-    return np.stack([noise_at(f[k].astype(np.float64), np.asarray(curve.levels[group][k]),
-                              np.asarray(curve.variance[group][k])) for k in range(3)])
+    return np.stack([curve_at(f[k], curve, group, k) for k in range(3)])
 
 
 def rgb_noise(seen: list[tuple[np.ndarray, np.ndarray, int]], curve: NoiseCurve
@@ -91,7 +91,7 @@ def rgb_noise(seen: list[tuple[np.ndarray, np.ndarray, int]], curve: NoiseCurve
             d = (x[:, : h - dy, : w - dx] - x[:, dy:, dx:])[:, both].astype(np.float64)
             acc += d @ d.T / 2.0
             count += d.shape[1]
-        shape += _shape(f, curve, group)[:, use].sum(axis=1)
+        shape += _curve(f, curve, group)[:, use].sum(axis=1)
         pixels += int(use.sum())
     if count < 100 or np.any(np.diag(acc) <= 0) or np.any(shape <= 0):
         return None
@@ -135,10 +135,9 @@ def _estimate(run: Run, seen: list, curve: NoiseCurve, got: tuple[np.ndarray, np
         iy, ix = inside(tile.inner, x.shape[-2:], reach)
         if iy.stop <= iy.start or ix.stop <= ix.start:
             continue
-        sd = np.sqrt(_shape(f, curve, group) * factor[:, None, None])
+        sd = np.sqrt(_curve(f, curve, group) * factor[:, None, None])
         every = np.einsum("ck,cl,kl,khw,lhw->chw", OPPONENT, OPPONENT, corr, sd, sd)
         scale = np.sqrt(np.clip(every, 0.0, None)).astype(np.float32)
-        var = every[1:]
         xo, fo = _opponent(x)[1:], _opponent(f)[1:]
         own = np.zeros(xo.shape)
         cross = [np.zeros(xo.shape) for _ in sigmas]
@@ -149,12 +148,11 @@ def _estimate(run: Run, seen: list, curve: NoiseCurve, got: tuple[np.ndarray, np
             for i, s in enumerate(sigmas):
                 cross[i] += b[1:] * blur(u.astype(np.float32), s) / PROBES
         cut = (slice(None), iy, ix)
-        keep = np.ones(var[cut].shape, bool)  # every pixel: see the module text
-        noise.append((sd * sd)[cut].mean(axis=0)[keep[0]])  # the RGB noise, as the unit
+        noise.append((sd * sd)[cut].mean(axis=0).ravel())  # the RGB noise, as the unit
         base = (fo - xo) ** 2 + 2.0 * own
         for i, s in enumerate(sigmas):
             d = ((blur(fo.astype(np.float32), s).astype(np.float64) - xo) ** 2
                  + 2.0 * cross[i] - base)[cut]
-            deltas[i].append(d[keep])
-            blocks[i].append(block_means(d, keep))
+            deltas[i].append(d.ravel())  # every pixel: see the module text
+            blocks[i].append(block_means(d, np.ones(d.shape, bool)))
     return pick_blur(sigmas, deltas, blocks, noise, MIN_GAIN)

@@ -42,7 +42,7 @@ from napari_sdap.infer.smoothing import Run, Smoothing, blur, inside
 from napari_sdap.infer.tiling import Tile
 
 __all__ = ["LAGS", "SIGMAS", "Covariance", "Seen", "choose_output_blur", "correlated_probe",
-           "counted", "noise_covariance", "pick_blur"]
+           "counted", "curve_at", "noise_covariance", "pick_blur"]
 
 SIGMAS = (0.7, 1.0, 1.5, 2.0)
 """The blurs tried (Gaussian standard deviation in pixels)."""
@@ -127,7 +127,7 @@ def noise_covariance(windows: Iterable[tuple[np.ndarray, np.ndarray, int, np.nda
             xc = x[c].astype(np.float64)
             part = shape.setdefault((group, c), [0.0, 0.0])
             if curve is not None:
-                part[0] += float(_shape(mu[c], curve, group, c)[use].sum())
+                part[0] += float(curve_at(mu[c], curve, group, c)[use].sum())
                 part[1] += int(use.sum())
             s = sums.setdefault((group, c), np.zeros(len(lags)))
             n = counts.setdefault((group, c), np.zeros(len(lags)))
@@ -221,7 +221,7 @@ def choose_output_blur(run: Run, windows: Iterable[tuple[np.ndarray, int, Tile]]
         keys = [(group, c) for c in range(x.shape[0])]
         if iy.stop <= iy.start or ix.stop <= ix.start or any(k not in cov.sill for k in keys):
             continue
-        var = np.stack([_shape(f[c], curve, group, c) * cov.factor[(group, c)]
+        var = np.stack([curve_at(f[c], curve, group, c) * cov.factor[(group, c)]
                         for c in range(x.shape[0])])
         sd = np.sqrt(var).astype(np.float32)
         own = np.zeros(x.shape)
@@ -263,7 +263,7 @@ def pick_blur(sigmas: tuple[float, ...], deltas: list[list[np.ndarray]],
     return Smoothing(chosen, gain, stderr, int(sum(d.size for d in deltas[best])), tried)
 
 
-def _shape(mu: np.ndarray, curve: NoiseCurve, group: int, channel: int) -> np.ndarray:
+def curve_at(mu: np.ndarray, curve: NoiseCurve, group: int, channel: int) -> np.ndarray:
     """The noise curve read at the output."""
     return noise_at(mu.astype(np.float64), np.asarray(curve.levels[group][channel]),
                     np.asarray(curve.variance[group][channel]))
