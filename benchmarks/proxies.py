@@ -18,6 +18,10 @@
 - ``microbox``: spatially correlated Gaussian noise on clean microscopy: the box-filtered
   noise of the Set12 / BSD68 tasks (2 x 2 at std 15 and 20, 3 x 3 at std 15; 0-255 scale,
   not clipped).
+- ``composite``: three-channel fluorescence stored as one interleaved RGB-like image (Y x X x 3),
+  which napari-sdap trains jointly like RGB: the FMD BPAE sample's R, G and B stains (the same
+  field of view) stacked, once as the real raw frames 1 against their ground truth, once as the
+  ground truth with the 2 x 2 box noise at std 15 drawn independently per channel.
 
 Clean images: FMD ground-truth frames (averages of 50 raw frames), one Set12 photograph and,
 for ``camera``, four PolyU references (means of repeated shots).
@@ -46,6 +50,8 @@ MICROBOX = (("fmd/gt/Confocal_BPAE_B_1.png", "corr2_15"), ("fmd/gt/TwoPhoton_MIC
 """microbox: the clean image and the box noise (`quality.BOX`: edge, per-pixel std)."""
 CAMERA = ((25, 100.0), (45, 150.0), (65, 250.0), (85, 400.0))
 """camera: the PolyU reference (index in the sorted list) and the photon peak."""
+COMPOSITE = ("Confocal", "TwoPhoton", "WideField")
+"""composite: the FMD modalities whose BPAE R, G and B frames are stacked."""
 CCM = np.array([[1.6, -0.4, -0.2], [-0.3, 1.5, -0.2], [0.0, -0.5, 1.5]])
 """camera: a phone-like colour matrix (rows sum to 1), from camera RGB to linear sRGB."""
 CAMERA_READ = 0.002
@@ -160,6 +166,22 @@ def camera_tasks(data: Path, crop: int | None) -> Iterator[Proxy]:
         yield f"{name}@{peak:g}", noisy, ref, {"peak": peak, "rgb": True}
 
 
+def composite_tasks(data: Path, crop: int | None) -> Iterator[Proxy]:
+    from quality import BOX, box_noise
+
+    def stack(folder: str, kind: str) -> np.ndarray:
+        return np.stack([_load(data / f"fmd/{folder}/{kind}_BPAE_{c}_1.png", crop)
+                         for c in "RGB"], axis=-1)
+
+    for k, kind in enumerate(COMPOSITE):
+        clean = stack("gt", kind)
+        yield f"{kind}_BPAE_RGB_1", stack("raw", kind), clean, {"rgb": True}
+        box = np.stack([box_noise(clean.shape[:2], *BOX["corr2_15"],
+                                  np.random.default_rng(9000 + 3 * k + c)) for c in range(3)], -1)
+        yield (f"{kind}_BPAE_RGB@corr2_15", (clean + box).astype(np.float32), clean,
+               {"noise": "corr2_15", "rgb": True})
+
+
 PROXIES: dict[str, Callable[[Path, int | None], Iterator[Proxy]]] = {
     "clip8": clip8_tasks, "strong": strong_tasks, "camera": camera_tasks,
-    "microbox": microbox_tasks}
+    "microbox": microbox_tasks, "composite": composite_tasks}
