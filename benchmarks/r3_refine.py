@@ -40,27 +40,23 @@ def main() -> int:
         restore = replace(shipped, blur=0.0, colour_blur=0.0, mix=0.0)
         plain = replace(restore, detail=False)
         scores: dict[str, list[float]] = {k: [] for k in head}
+        norm, pd = model.normalization, model.config.inference.pd_stride
         for x, clean in zip(task.noisy, task.clean, strict=True):
-            norm = model.normalization
             xn = torch.from_numpy(norm.forward(np.asarray(x, np.float32), 0))[None, None]
-
-            def score(key: str, y: torch.Tensor, clean=clean, norm=norm, scores=scores) -> None:
-                scores[key].append(psnr(norm.inverse(y[0, 0].numpy(), 0), clean))
-
             with torch.no_grad():
                 xr = shipped.before(xn, [0])
-                e = run_mode(model.network, xr, "sdap_e", model.config.inference.pd_stride)
-                score("sdap_e", plain.after(xr, e, [0]))
-                score("shipped", shipped.after(xr, e, [0]))
-                d = plain.after(xr, run_mode(model.network, xr, "sdap",
-                                             model.config.inference.pd_stride), [0])
+                e = run_mode(model.network, xr, "sdap_e", pd)
+                outs = {"sdap_e": plain.after(xr, e, [0]), "shipped": shipped.after(xr, e, [0])}
+                d = plain.after(xr, run_mode(model.network, xr, "sdap", pd), [0])
                 for p in SHARES:
                     total = torch.zeros_like(d)
                     for _ in range(DRAWS):
                         keep = torch.rand(xr.shape, generator=gen) < p
                         total += run_mode(model.network, torch.where(keep, xr, d), "bsn")
-                    score(f"R3 p={p:g}", plain.after(xr, total / DRAWS, [0]))
-                    score(f"R3 p={p:g} + restore", restore.after(xr, total / DRAWS, [0]))
+                    outs[f"R3 p={p:g}"] = plain.after(xr, total / DRAWS, [0])
+                    outs[f"R3 p={p:g} + restore"] = restore.after(xr, total / DRAWS, [0])
+            for key, y in outs.items():
+                scores[key].append(psnr(norm.inverse(y[0, 0].numpy(), 0), clean))
         rows.append([name] + [f"{np.mean(scores[k]):.2f}" for k in head])
         print(" | ".join(rows[-1]), flush=True)
     print(f"\n| task | {' | '.join(head)} |\n|---" + "|---:" * len(head) + "|")
