@@ -84,11 +84,36 @@ class TrainingConfig(_Strict):
     for correlated noise is read from the differences of consecutive frames, and blurs up to
     3 px are tried (`api.frames`). Off: read from each frame alone, which reads smooth images
     with broadly correlated noise low. Frames that differ (motion, bleaching) read it high."""
+    noise_std: float | None = Field(None, ge=0.0, allow_inf_nan=False)
+    """The noise's standard deviation, in the image's units (at `noise_offset` when
+    `noise_gain` is set: a camera's read noise), when it is known, e.g. from the camera's
+    calibration; every channel alike. None (default): read from the noisy data when training
+    ends. Given, the detail restore and the output blur use it instead of that reading, which
+    takes texture for noise and reads smooth images with broadly correlated noise low
+    (`infer.known`; measured: docs/benchmarks.md, "A known noise level")."""
+    noise_gain: float = Field(0.0, ge=0.0, allow_inf_nan=False)
+    """With `noise_std`: the noise variance grows by this much per unit of intensity above
+    `noise_offset` (Poisson noise: the camera's gain in image units per photoelectron)."""
+    noise_offset: float = Field(0.0, allow_inf_nan=False)
+    """With `noise_gain`: the intensity of no signal (the camera's offset or baseline)."""
     precision: Literal["auto", "float32", "bfloat16"] = "auto"
     """Arithmetic of the training steps, teacher and student: `auto` is bfloat16 autocast
     (weights and optimiser in float32) where the device computes bf16 natively (CUDA; CPUs with
     AVX512-BF16 or AMX: about 1.8x faster steps), float32 elsewhere. Inference on a CPU is
     always float32."""
+
+    @model_validator(mode="after")
+    def _check(self) -> TrainingConfig:
+        if self.noise_std is None and (self.noise_gain or self.noise_offset):
+            raise ValueError(f"noise_gain and noise_offset describe a known noise level, which "
+                             f"needs noise_std as well (got noise_gain {self.noise_gain}, "
+                             f"noise_offset {self.noise_offset}, no noise_std); give "
+                             f"noise_std (the read noise; 0 for pure Poisson noise)")
+        if self.noise_std == 0.0 and self.noise_gain == 0.0:
+            raise ValueError("noise_std 0 with no noise_gain says the image has no noise; give "
+                             "the noise's standard deviation, or leave noise_std unset to read "
+                             "it from the data")
+        return self
 
 
 class NormalizationConfig(_Strict):

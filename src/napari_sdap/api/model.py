@@ -14,6 +14,7 @@ from pydantic import BaseModel, ConfigDict, Field, FiniteFloat, field_validator
 from napari_sdap.api import denoising, writing
 from napari_sdap.config import SDAPConfig
 from napari_sdap.errors import InputError
+from napari_sdap.infer.known import known_noise
 from napari_sdap.infer.noise_model import NoiseCurve
 from napari_sdap.infer.passes import resolve_mode
 from napari_sdap.infer.planes import DenoiseStep
@@ -130,7 +131,9 @@ class SDAPModel:
             bias = ("; bias correction of the blind-spot output (image units, per channel): "
                     + ", ".join(f"{v:+.3g}" for v in shifts))
         smooth = c.describe_output(self.record.output_blur, self.record.output_mix)
-        return f"detail restore {state}: {c.summary(scales)}, {gate}{bias}{smooth}"
+        given = known_noise(self.config.training)
+        noise = c.summary(scales) + (f" (given: {given.describe()})" if given else "")
+        return f"detail restore {state}: {noise}, {gate}{bias}{smooth}"
 
     def refine(self, detail: bool | None = None, mode: str | None = None) -> Refine | None:
         """The steps around the network: outlier repair, and the detail restore when on; None

@@ -8,18 +8,23 @@ from typing import Any
 from napari_sdap.api.model import SDAPModel
 from napari_sdap.infer.noise_model import NoiseCurve
 
-__all__ = ["CORRELATED_THRESHOLD", "finish_curve", "measure_noise_curve"]
+__all__ = ["CORRELATED_THRESHOLD", "KNOWN_THRESHOLD", "finish_curve", "measure_noise_curve"]
 
 log = logging.getLogger(__name__)
 
 CORRELATED_THRESHOLD = 1.5
 """Detail-restore threshold for models trained at a stride above 1 (correlated noise)."""
+KNOWN_THRESHOLD = 1.0
+"""Lowest threshold of the gate where the user gave the noise level (`infer.known`), at any
+stride: the 1.5 above makes up for a noise reading that is low on smooth images with broadly
+correlated noise, which a known level is not (docs/benchmarks.md, "A known noise level")."""
 
 
 def measure_noise_curve(model: SDAPModel, sources: list[tuple[Any, Any]], dev: Any
                         ) -> tuple[NoiseCurve, NoiseCurve]:
     """The detail restore's `NoiseCurve` of `model`'s network on sample windows of `sources`,
     and the plain one its student's targets restore with (`infer.curve.estimate_curve`)."""
+    from napari_sdap.infer.known import known_noise, per_group
     from napari_sdap.infer.lags import LAG
     from napari_sdap.infer.sample import measure_curve
     from napari_sdap.infer.stream import Engine, read_window
@@ -30,13 +35,16 @@ def measure_noise_curve(model: SDAPModel, sources: list[tuple[Any, Any]], dev: A
     engine = Engine(model.network, dev, mode, pd, compile=False)
     norm = model.normalization
     stride = model.config.training.stride
+    noise = known_noise(model.config.training)
+    known = None if noise is None else per_group(noise, norm, len(norm.low))
+    base = 1.0 if stride == 1 else CORRELATED_THRESHOLD
     return measure_curve(
         lambda w: engine(engine.prepare([w]))[0],
         lambda k, t: read_window(sources[k][0], sources[k][1], norm, t),
         [v for _, v in sources], exact_halo(model.network.radius, mode, pd),
         alignment(mode, pd), seed=model.config.seed,
-        threshold=1.0 if stride == 1 else CORRELATED_THRESHOLD, lag=max(LAG, stride),
-        offset=stride == 1)
+        threshold=base if known is None else KNOWN_THRESHOLD, lag=max(LAG, stride),
+        offset=stride == 1, known=known)
 
 
 def finish_curve(model: SDAPModel, sources: list[tuple[Any, Any]], dev: Any, start: int

@@ -6,6 +6,7 @@ the student's output), stored in its noise curve (`blur`, `colour_blur`, `blur_m
 from __future__ import annotations
 
 import logging
+import math
 from dataclasses import replace
 from typing import Any
 
@@ -20,8 +21,10 @@ from napari_sdap.infer.correlated import (
     Covariance,
     Seen,
     choose_output_blur,
+    noise_covariance,
 )
 from napari_sdap.infer.gaussian import blur_radius
+from napari_sdap.infer.known import known_noise
 from napari_sdap.infer.refine import Refine
 from napari_sdap.infer.smoothing import Smoothing
 from napari_sdap.infer.targets import teacher
@@ -68,14 +71,24 @@ def output_blur(model: SDAPModel, sources: list[tuple[Any, Any]], device: torch.
     net = model.net(mode)
     halo = exact_halo(net.radius, mode, pd, refine.halo if refine else 0)
     run = teacher(net, device, mode, pd, refine, fp32=True)
+    known = known_noise(cfg.training) is not None
+    sigmas = FRAME_SIGMAS if known else SIGMAS  # a known level does not take texture for noise
     frames = _frame_windows(model, sources, halo, alignment(mode, pd))
-    windows = (sampled_windows(model, sources, halo + blur_radius(max(SIGMAS)),
+    windows = (sampled_windows(model, sources, halo + blur_radius(max(sigmas)),
                                alignment(mode, pd), cfg.seed + _SEED, OUTPUT_PIXELS)
                if frames is None else [(x, g, t) for x, g, t, _ in frames])
 
+    def given(cov: Covariance | None) -> Covariance | None:  # the curve is the user's level
+        return cov if cov is None or not known else replace(cov, factor=dict.fromkeys(
+            cov.factor, 1.0))
+
     def from_frames(seen: list[Seen]) -> Covariance | None:  # None: not frames of one view
-        return frame_covariance([(x, f, g, y) for (x, f, g, _, _), (*_, y)
-                                 in zip(seen, frames or [], strict=True)], curve)
+        return given(frame_covariance([(x, f, g, y) for (x, f, g, _, _), (*_, y)
+                                       in zip(seen, frames or [], strict=True)], curve))
+
+    def alone(seen: list[Seen]) -> Covariance | None:  # the correlations read from each frame
+        return given(noise_covariance(((x, f, g, ok) for x, f, g, _, ok in seen), curve,
+                                      cap=math.inf if known else None))
 
     def choose(cov: Any, sigmas: tuple[float, ...]) -> Smoothing | None:
         return on_cpu_after(lambda: choose_output_blur(run, windows, curve, seed=cfg.seed,
@@ -85,7 +98,7 @@ def output_blur(model: SDAPModel, sources: list[tuple[Any, Any]], device: torch.
     chosen = choose(from_frames, FRAME_SIGMAS) if frames is not None else None
     used = chosen is not None
     if not used:  # each frame alone (also where the frames differ by more than noise)
-        chosen = choose(None, SIGMAS)
+        chosen = choose(alone, sigmas)
     if chosen is None:
         return None
     colour = (_colour(model, sources, device, replace(refine, blur=chosen.sigma), mode, pd)

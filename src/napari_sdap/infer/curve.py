@@ -40,7 +40,7 @@ and the model denoises with the network alone. Measurements: docs/method.md.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 
 import numpy as np
 import torch
@@ -72,6 +72,8 @@ _ROUGH = 5
 
 Pixels = tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]
 """(x, mu, r**2, E) of one channel, flat arrays."""
+Known = Callable[[int, np.ndarray], np.ndarray]
+"""(channel group, intensities) -> noise variance, on the network's scale."""
 
 
 def _bins(mu: np.ndarray) -> list[np.ndarray]:
@@ -242,7 +244,8 @@ def _pixels(x: np.ndarray, mu: np.ndarray, lag: int) -> dict[str, np.ndarray]:
 
 
 def estimate_curve(samples: Sequence[Sequence[tuple[np.ndarray, np.ndarray]]],
-                   threshold: float = 1.0, lag: int = LAG, plain: bool = False) -> NoiseCurve:
+                   threshold: float = 1.0, lag: int = LAG, plain: bool = False,
+                   known: Known | None = None) -> NoiseCurve:
     """Noise curve and gate from (input, network output) pairs of C x h x w windows, listed per
     group. Each group needs at least one pair; the local energy is computed on each whole
     window. `threshold` is the base threshold (the lowest the gate may choose); `lag` the lag
@@ -253,12 +256,16 @@ def estimate_curve(samples: Sequence[Sequence[tuple[np.ndarray, np.ndarray]]],
     of the flattest quarter as the variance (the curve and gate of earlier versions). It reads
     missed detail as noise and so gives back less; a student fitted to targets restored with
     the curve above copied the noise they gave back (strong Poisson noise: 1.8 dB below its
-    teacher, and the student check did not see it; docs/benchmarks.md)."""
+    teacher, and the student check did not see it; docs/benchmarks.md).
+
+    `known`: (group, intensities) -> the noise variance the user gave (`infer.known`), taken
+    at the curve's intensities for both the curve and the gate in place of what the residual
+    reads; the gate still chooses threshold and strength on the held-out pixels."""
     levels: list[list[list[float]]] = []
     variance: list[list[list[float]]] = []
     held_out: list[list[Pixels]] = []
     noise: list[list[tuple[np.ndarray, np.ndarray]]] = []
-    for pairs in samples:
+    for g, pairs in enumerate(samples):
         fit: dict[str, list[np.ndarray]] = {k: [] for k in _FIELDS}
         test: dict[str, list[np.ndarray]] = {k: [] for k in _FIELDS}
         for x, mu in pairs:
@@ -272,11 +279,16 @@ def estimate_curve(samples: Sequence[Sequence[tuple[np.ndarray, np.ndarray]]],
         channels = range(f["x"].shape[0])
         curves = [_plain_curve(f["mu"][ch], f["energy"][ch]) if plain else
                   _channel_curve(f["mu"][ch], f["clear"][ch], f["inner"][ch]) for ch in channels]
+        own = "r2" if plain else "own"
+        gate = [_flat_curve(f["mu"][ch], f[own][ch], f["rough"][ch], not plain)
+                for ch in channels]
+        if known is not None:  # the user's noise at the same intensities
+            curves = [(lv, [max(float(v), _TINY) for v in known(g, np.asarray(lv))])
+                      for lv, _ in curves]
+            gate = [(lv, np.maximum(known(g, lv), _TINY)) for lv, _ in gate]
         levels.append([lv for lv, _ in curves])
         variance.append([v for _, v in curves])
-        own = "r2" if plain else "own"
-        noise.append([_flat_curve(f["mu"][ch], f[own][ch], f["rough"][ch], not plain)
-                      for ch in channels])
+        noise.append(gate)
         held_out.append([(t["x"][ch], t["mu"][ch], t["r2"][ch], t["energy"][ch])
                          for ch in channels])
     curve = NoiseCurve(levels=levels, variance=variance, threshold=threshold)

@@ -98,7 +98,8 @@ class NoiseCurve(BaseModel):
         for g, per_ch in enumerate(self.variance):
             k = scales[g] if scales is not None else 1.0
             stds = [float(np.sqrt(v)) * k for ch in per_ch for v in ch]
-            parts.append(f"{min(stds):.3g}-{max(stds):.3g}")
+            lo, hi = f"{min(stds):.3g}", f"{max(stds):.3g}"
+            parts.append(lo if lo == hi else f"{lo}-{hi}")
         return "noise std " + ", ".join(parts)
 
     def describe_output(self, blur_estimate: Mapping[str, float] | None,

@@ -14,7 +14,7 @@ from collections.abc import Callable, Iterator, Sequence
 import numpy as np
 
 from napari_sdap.axes import PlaneView
-from napari_sdap.infer.curve import estimate_curve
+from napari_sdap.infer.curve import Known, estimate_curve
 from napari_sdap.infer.lags import LAG
 from napari_sdap.infer.noise_model import NoiseCurve
 from napari_sdap.infer.offset import estimate_offset, shift
@@ -59,7 +59,8 @@ def _crop(a: np.ndarray, tile: Tile) -> np.ndarray:
 def measure_curve(run: Callable[[np.ndarray], np.ndarray],
                   read: Callable[[int, Tile], np.ndarray], views: Sequence[PlaneView],
                   halo: int, s: int, seed: int = 0, threshold: float = 1.0, lag: int = LAG,
-                  offset: bool = False) -> tuple[NoiseCurve, NoiseCurve]:
+                  offset: bool = False, known: Known | None = None
+                  ) -> tuple[NoiseCurve, NoiseCurve]:
     """Noise curves (on the network's normalised scale) from sample windows of images `views`:
     the model's, and the plain one its student's targets restore with (`estimate_curve`), both
     from the same network pass.
@@ -69,7 +70,8 @@ def measure_curve(run: Callable[[np.ndarray], np.ndarray],
     halo and `s` the window alignment; `threshold` goes into the curve; `lag`: the lag at which
     the noise counts as decorrelated (`infer.lags.lag_product`); `offset`: measure the
     output's bias against the mean first (`infer.offset`), store it in both curves and measure
-    them on the corrected output.
+    them on the corrected output; `known`: the noise the user gave, for the model's curve
+    (`estimate_curve`).
     """
     groups = views[0].n_channel_groups
     pairs: list[list[tuple[np.ndarray, np.ndarray]]] = [[] for _ in range(groups)]
@@ -77,11 +79,12 @@ def measure_curve(run: Callable[[np.ndarray], np.ndarray],
         x = read(k, tile)
         pairs[g].append((_crop(x, tile), _crop(run(x), tile)))
     if not offset:
-        return estimate_curve(pairs, threshold, lag), estimate_curve(pairs, threshold, plain=True)
+        return (estimate_curve(pairs, threshold, lag, known=known),
+                estimate_curve(pairs, threshold, plain=True))
     offsets = estimate_offset(pairs)
     pairs = [[(x, shift(mu, offsets[g])) for x, mu in per] for g, per in enumerate(pairs)]
     extra = {"offset": offsets}
-    return (estimate_curve(pairs, threshold, lag).model_copy(update=extra),
+    return (estimate_curve(pairs, threshold, lag, known=known).model_copy(update=extra),
             estimate_curve(pairs, threshold, plain=True).model_copy(update=extra))
 
 
