@@ -62,6 +62,22 @@ def _config(section: str | None, name: str) -> Callable[[str], int]:
     return _whole(lo, hi)
 
 
+def _finite(low: float | None = None) -> Callable[[str], float]:
+    """argparse type: a finite number, at least `low` where given."""
+
+    def parse(text: str) -> float:
+        try:
+            value = float(text)
+        except ValueError:
+            value = math.nan
+        if not math.isfinite(value) or (low is not None and value < low):
+            floor = "" if low is None else f" of at least {low:g}"
+            raise argparse.ArgumentTypeError(f"must be a finite number{floor} (got {text!r})")
+        return value
+
+    return parse
+
+
 def _target_blur(text: str) -> float | str:
     """argparse type of --target-blur: `auto` or a standard deviation of 0-3 pixels."""
     if text == "auto":
@@ -185,6 +201,17 @@ def _training(p: argparse.ArgumentParser) -> None:
                         "output blur of correlated noise is read from their differences "
                         "(wide-field microscopy: about +1 dB); frames that differ (motion, "
                         "bleaching) blur too much")
+    g.add_argument("--noise-std", type=_finite(0.0), metavar="STD",
+                   help="the noise's standard deviation in the image's units, when known (a "
+                        "camera's read noise, with --noise-gain): the detail restore and "
+                        "output blur use it instead of reading the noise from the data, which "
+                        "takes texture for noise; default: read from the data")
+    g.add_argument("--noise-gain", type=_finite(0.0), metavar="GAIN",
+                   help="with --noise-std: the noise variance grows by GAIN per unit of "
+                        "intensity above --noise-offset (Poisson noise: the camera's gain in "
+                        "image units per photoelectron)")
+    g.add_argument("--noise-offset", type=_finite(), metavar="LEVEL",
+                   help="with --noise-gain: the intensity of no signal (camera offset)")
     g.add_argument("--channel-mode", choices=["auto", "joint", "independent"],
                    help="channels denoised together (RGB) or independently (fluorescence)")
     g.add_argument("--dims", default="2", choices=["2", "3", "auto"],

@@ -65,9 +65,16 @@ def train_settings(args: argparse.Namespace) -> dict[str, Any]:
         settings["precision"] = args.precision
     if getattr(args, "frames", False):  # only when given: as above
         settings["frames"] = True
+    settings.update(noise_options(args))  # only when given: as above
     if getattr(args, "dims", "2") != "2":  # only when given: older records stay valid
         settings.update(dims=args.dims, along=args.along, z_context=args.z_context)
     return settings
+
+
+def noise_options(args: argparse.Namespace) -> dict[str, float]:
+    """The known noise options given (--noise-std, --noise-gain, --noise-offset)."""
+    return {k: v for k in ("noise_std", "noise_gain", "noise_offset")
+            if (v := getattr(args, k, None)) is not None}
 
 
 def _check_channels(sources: list[Any], channel_mode: str) -> None:
@@ -100,7 +107,7 @@ def train_on(sources: list[Any], args: argparse.Namespace, rep: Reporter) -> Any
         "target_blur": getattr(args, "target_blur", None),
         "z_context": getattr(args, "z_context", None),
         "frames": True if getattr(args, "frames", False) else None,
-        "precision": getattr(args, "precision", None)}.items()
+        "precision": getattr(args, "precision", None), **noise_options(args)}.items()
         if v is not None}
     dims = getattr(args, "dims", "2")
     t0 = time.perf_counter()
