@@ -115,6 +115,40 @@ def test_frames_reach_the_training(make_napari_viewer, small_image, tiny, wait_i
     assert train.session.model.config.training.frames is True
 
 
+def test_a_known_noise_level_reaches_the_training(make_napari_viewer, small_image, tiny,
+                                                  wait_idle):
+    viewer = make_napari_viewer()
+    viewer.add_image(small_image, name="cells")
+    train = tiny(TrainWidget(viewer), steps=2)
+    noise = train.settings.noise
+    assert not noise.std.isEnabled()
+    assert "noise_std" not in train.settings.values()["overrides"]  # off: read from the data
+    noise.known.setChecked(True)
+    assert noise.std.isEnabled() and noise.gain.isEnabled() and noise.offset.isEnabled()
+    noise.std.setValue(0.05)
+    noise.gain.setValue(0.01)
+    over = train.settings.values()["overrides"]
+    assert (over["noise_std"], over["noise_gain"], over["noise_offset"]) == (0.05, 0.01, 0.0)
+    train.settings.stride.setCurrentText("2")
+    train.start()
+    wait_idle(train)
+    assert train.outcome == "done", train.status.text()
+    assert train.session.model.config.training.noise_std == 0.05
+    assert "given: std 0.05" in train.session.model.describe_detail()
+
+
+def test_a_known_level_of_no_noise_is_refused_in_the_panel(make_napari_viewer, small_image,
+                                                           tiny, errors):
+    viewer = make_napari_viewer()
+    viewer.add_image(small_image, name="cells")
+    train = tiny(TrainWidget(viewer), steps=2)
+    train.settings.noise.known.setChecked(True)  # std and gain left at 0
+    train.start()
+    assert train.worker is None and train.outcome == "idle"
+    assert any("says the image has no noise" in m for m in errors())
+    assert train.train_btn.isEnabled()
+
+
 def test_loss_plot_draws_validation_with_labelled_axes(qtbot):
     from qtpy.QtGui import QImage
 

@@ -1,6 +1,6 @@
 """The settings form of the Train widget: preset, steps, student, device in view; patch, stride,
-network size, batch, seed, validation, precision, the student's target blur and stack planes
-(2-D or 3-D) under a collapsed Advanced section."""
+network size, batch, seed, validation, precision, the student's target blur, frames, a known
+noise level and stack planes (2-D or 3-D) under a collapsed Advanced section."""
 
 from __future__ import annotations
 
@@ -10,6 +10,7 @@ from qtpy.QtWidgets import QCheckBox, QComboBox, QDoubleSpinBox, QFormLayout, QV
 
 from napari_sdap._napari.controls import StatusLabel, advanced_section, auto_spin, spin_value
 from napari_sdap._napari.devices import device_choices, format_bytes
+from napari_sdap._napari.noise_fields import NoiseFields
 from napari_sdap._napari.planes import PlaneChoice
 from napari_sdap.presets import PRESETS, describe_presets
 
@@ -83,12 +84,13 @@ class TrainSettings(QWidget):
                                "differ (motion, bleaching) make the output too smooth.")
         self.memory = StatusLabel(lines=1)
         self.planes = PlaneChoice()
+        self.noise = NoiseFields()
         self.advanced = advanced_section([
             ("patch size", self.patch), ("stride", self.stride), ("width", self.width_),
             ("blocks", self.blocks), ("batch", self.batch), ("seed", self.seed),
             ("validation", self.validation), ("precision", self.precision),
             ("student target blur", self.target_blur), ("", self.frames),
-            *self.planes.rows()])
+            *self.noise.rows(), *self.planes.rows()])
         form = QFormLayout()
         form.setContentsMargins(0, 0, 0, 0)
         form.setVerticalSpacing(4)
@@ -123,6 +125,7 @@ class TrainSettings(QWidget):
                                  {"precision": self.precision.currentText()}),
                               **self._target_blur(),
                               **({"frames": True} if self.frames.isChecked() else {}),
+                              **self.noise.values(),
                               **self.planes.values()}}
 
     def _target_blur(self) -> dict[str, float]:

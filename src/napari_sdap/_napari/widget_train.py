@@ -182,6 +182,7 @@ class TrainWidget(ModelLoading, StopOnClose, QWidget):
             layer = self.picker.layer()
             axes = self._validate(layer, self.session.model if resume else None)
             s = self.settings.values()
+            self.settings.noise.check()
             if resume and self.session.model is None:
                 raise InputError("no model to continue; press Train first or load a model")
             self.session.check("training", self.session.model if resume else None)
