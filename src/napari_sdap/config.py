@@ -90,7 +90,8 @@ class TrainingConfig(_Strict):
     calibration; every channel alike. None (default): read from the noisy data when training
     ends. Given, the detail restore and the output blur use it instead of that reading, which
     takes texture for noise and reads smooth images with broadly correlated noise low
-    (`infer.known`; measured: docs/benchmarks.md, "A known noise level")."""
+    (`infer.known`; measured: docs/benchmarks.md, "A known noise level"). 3-D models, which
+    have neither, do not use it."""
     noise_gain: float = Field(0.0, ge=0.0, allow_inf_nan=False)
     """With `noise_std`: the noise variance grows by this much per unit of intensity above
     `noise_offset` (Poisson noise: the camera's gain in image units per photoelectron)."""

@@ -11,7 +11,7 @@ from qtpy.QtWidgets import QCheckBox, QDoubleSpinBox
 __all__ = ["NoiseFields"]
 
 
-def _number(low: float, tip: str) -> QDoubleSpinBox:
+def _spin(low: float, tip: str) -> QDoubleSpinBox:
     box = QDoubleSpinBox()
     box.setRange(low, 1e9)
     box.setDecimals(4)
@@ -31,12 +31,12 @@ class NoiseFields:
             "restore and the output blur then use it instead of reading the noise from the "
             "image, which takes fine texture for noise. The variance is std² + gain x "
             "(intensity - offset), in the layer's units, every channel alike.")
-        self.std = _number(0.0, "The noise's standard deviation (a camera's read noise), in the "
-                                "layer's units")
-        self.gain = _number(0.0, "Poisson noise: the variance grows by this much per unit of "
-                                 "intensity above the offset (the camera's gain in the layer's "
-                                 "units per photoelectron); 0 for noise of one level")
-        self.offset = _number(-1e9, "The intensity of no signal (the camera's offset)")
+        self.std = _spin(0.0, "The noise's standard deviation (a camera's read noise), in the "
+                              "layer's units")
+        self.gain = _spin(0.0, "Poisson noise: the variance grows by this much per unit of "
+                               "intensity above the offset (the camera's gain in the layer's "
+                               "units per photoelectron); 0 for noise of one level")
+        self.offset = _spin(-1e9, "The intensity of no signal (the camera's offset)")
         self.known.toggled.connect(self._sync)
 
     def _sync(self, on: bool) -> None:
