@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from cli_fixtures import stacks_fixture  # noqa: F401 (fixtures)
+from cli_fixtures import model_file_fixture, stacks_fixture  # noqa: F401 (fixtures)
 
 from napari_sdap.cli import main
 
@@ -51,3 +51,15 @@ def test_bad_levels_are_one_line_usage_errors(args: list[str], words: str, stack
     err = capsys.readouterr().err.strip().splitlines()
     assert len(err) == 1 and words in err[0], err
     assert not (tmp_path / "m.safetensors").exists()
+
+
+def test_the_level_without_training_is_refused(model_file: Path, stacks: list[Path],
+                                               tmp_path: Path,
+                                               capsys: pytest.CaptureFixture[str]) -> None:
+    out = tmp_path / "out"
+    assert main(["denoise", str(stacks[0]), "--model", str(model_file), "--output", str(out),
+                 "--noise-std", "0.05", "--device", "cpu"]) == 2
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1 and "--noise-std, --noise-gain and --noise-offset go with --train" in \
+        err[0], err
+    assert not out.exists() or not any(out.rglob("*.tif"))

@@ -12,7 +12,7 @@ from napari_sdap.cli.jobs import FileTask, remove_scratch
 from napari_sdap.cli.record import RunRecord, file_fingerprint, settings_key, sha256_file
 from napari_sdap.cli.report import Reporter
 from napari_sdap.cli.retrain import made_with, refusal, set_aside
-from napari_sdap.cli.train import open_inputs, train_on, train_settings
+from napari_sdap.cli.train import noise_options, open_inputs, train_on, train_settings
 from napari_sdap.errors import ConfigError, OutputError
 
 __all__ = ["MODEL_NAME", "Plan", "make_plan", "prepare_model"]
@@ -40,6 +40,10 @@ def prepare_model(args: argparse.Namespace, paths: list[Path], record: RunRecord
 
     if args.retrain and not args.train:
         raise ConfigError("--retrain goes with --train (it replaces the model --train made)")
+    if not args.train and noise_options(args):
+        raise ConfigError("--noise-std, --noise-gain and --noise-offset go with --train: a "
+                          "model keeps the noise level it was trained with (train one with "
+                          "them, or leave them out)")
     if not args.train:
         path = Path(args.model)
         model = load_model(path)
