@@ -135,6 +135,12 @@ def test_a_known_noise_level_reaches_the_training(make_napari_viewer, small_imag
     assert train.outcome == "done", train.status.text()
     assert train.session.model.config.training.noise_std == 0.05
     assert "given: std 0.05" in train.session.model.describe_detail()
+    noise.std.setValue(0.08)  # Continue measures the curve again with the level now given
+    train.start(resume=True)
+    wait_idle(train)
+    assert train.outcome == "done", train.status.text()
+    assert train.session.model.config.training.noise_std == 0.08
+    assert "given: std 0.08" in train.session.model.describe_detail()
 
 
 def test_a_known_level_of_no_noise_is_refused_in_the_panel(make_napari_viewer, small_image,

@@ -193,7 +193,8 @@ class TrainWidget(ModelLoading, StopOnClose, QWidget):
             self.job = TrainJob(level0(layer), axes, s["steps"], s["preset"], s["stride"],
                                 s["seed"], s["device"], overrides=s["overrides"], more=more)
             if resume:
-                self.job.model, self.job.overrides, self.job.stride = self.session.model, {}, "auto"
+                self.job.model, self.job.stride = self.session.model, "auto"
+                self.job.overrides = self.settings.noise.values()  # else the model's own
             self.job.validation, note = validation_for(self.job, s["validation"])
             self.plot.set_losses(list(self.session.model.record.losses) if resume else [])
             self.layer_name = layer.name
