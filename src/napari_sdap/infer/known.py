@@ -40,7 +40,7 @@ class KnownNoise:
             scale * scale)
 
     def describe(self) -> str:
-        """E.g. ``std 2 + 0.5 per unit above 100``."""
+        """E.g. ``std 2, variance + 0.5 per unit above 100``."""
         text = f"std {self.std:g}"
         if self.gain:
             text += f", variance + {self.gain:g} per unit above {self.offset:g}"
