@@ -22,6 +22,11 @@ __all__ = [
 ]
 
 
+LEVEL_MAX = 1e10
+"""Bound of the known noise level's numbers (`TrainingConfig.noise_std` and the others): far
+beyond any image's intensities, and its square still finite."""
+
+
 class _Strict(BaseModel):
     model_config = ConfigDict(extra="forbid", validate_assignment=True)
 
@@ -84,7 +89,7 @@ class TrainingConfig(_Strict):
     for correlated noise is read from the differences of consecutive frames, and blurs up to
     3 px are tried (`api.frames`). Off: read from each frame alone, which reads smooth images
     with broadly correlated noise low. Frames that differ (motion, bleaching) read it high."""
-    noise_std: float | None = Field(None, ge=0.0, allow_inf_nan=False)
+    noise_std: float | None = Field(None, ge=0.0, le=LEVEL_MAX, allow_inf_nan=False)
     """The noise's standard deviation, in the image's units (at `noise_offset` when
     `noise_gain` is set: a camera's read noise), when it is known, e.g. from the camera's
     calibration; every channel alike. None (default): read from the noisy data when training
@@ -92,10 +97,10 @@ class TrainingConfig(_Strict):
     takes texture for noise and reads smooth images with broadly correlated noise low
     (`infer.known`; measured: docs/benchmarks.md, "A known noise level"). 3-D models, which
     have neither, do not use it."""
-    noise_gain: float = Field(0.0, ge=0.0, allow_inf_nan=False)
+    noise_gain: float = Field(0.0, ge=0.0, le=LEVEL_MAX, allow_inf_nan=False)
     """With `noise_std`: the noise variance grows by this much per unit of intensity above
     `noise_offset` (Poisson noise: the camera's gain in image units per photoelectron)."""
-    noise_offset: float = Field(0.0, allow_inf_nan=False)
+    noise_offset: float = Field(0.0, ge=-LEVEL_MAX, le=LEVEL_MAX, allow_inf_nan=False)
     """With `noise_gain`: the intensity of no signal (the camera's offset or baseline)."""
     precision: Literal["auto", "float32", "bfloat16"] = "auto"
     """Arithmetic of the training steps, teacher and student: `auto` is bfloat16 autocast

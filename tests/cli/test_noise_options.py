@@ -38,10 +38,12 @@ def test_denoise_with_training_takes_the_level(stacks: list[Path], tmp_path: Pat
 
 
 @pytest.mark.parametrize(("args", "words"), [
-    (["--noise-std", "-1"], "--noise-std: must be a finite number of at least 0"),
-    (["--noise-std", "nan"], "--noise-std: must be a finite number"),
-    (["--noise-gain", "x"], "--noise-gain: must be a finite number"),
+    (["--noise-std", "-1"], "--noise-std: must be a number from 0 to 1e+10"),
+    (["--noise-std", "nan"], "--noise-std: must be a number from 0"),
+    (["--noise-offset=-1e11"], "--noise-offset: must be a number from -1e+10 to 1e+10"),
+    (["--noise-gain", "x"], "--noise-gain: must be a number"),
     (["--noise-gain", "0.5"], "needs noise_std"),
+    (["--noise-std", "0"], "says the image has no noise"),
 ])
 def test_bad_levels_are_one_line_usage_errors(args: list[str], words: str, stacks: list[Path],
                                               tmp_path: Path,

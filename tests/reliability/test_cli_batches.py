@@ -203,7 +203,10 @@ def _numeric_flags(command: str) -> list[str]:
 
 
 _VALID = {("--seed", "0"), ("--series", "0"), ("--split-mpix", "1.5"), ("--time-budget", "1.5"),
-          ("--target-blur", "0"), ("--target-blur", "1.5")}
+          ("--target-blur", "0"), ("--target-blur", "1.5"), ("--noise-std", "1.5"),
+          ("--noise-std", "0"),  # refused by the config: test_noise_options.py
+          *((f, v) for f in ("--noise-gain", "--noise-offset") for v in ("0", "1.5")),
+          ("--noise-offset", "-1")}
 _CASES = [(c, f, v) for c in ("train", "denoise") for f in _numeric_flags(c)
           for v in ("inf", "nan", "-1", "0", "1e300", "99999999999", "1.5") if (f, v) not in _VALID]
 

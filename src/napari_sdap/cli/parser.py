@@ -8,6 +8,7 @@ import os
 from collections.abc import Callable
 from typing import NoReturn
 
+from napari_sdap.config import LEVEL_MAX
 from napari_sdap.presets import PRESETS, describe_presets
 
 __all__ = ["build_parser"]
@@ -62,17 +63,17 @@ def _config(section: str | None, name: str) -> Callable[[str], int]:
     return _whole(lo, hi)
 
 
-def _finite(low: float | None = None) -> Callable[[str], float]:
-    """argparse type: a finite number, at least `low` where given."""
+def _finite(low: float = -LEVEL_MAX) -> Callable[[str], float]:
+    """argparse type: a number from `low` to `LEVEL_MAX` (a noise level's bounds)."""
 
     def parse(text: str) -> float:
         try:
             value = float(text)
         except ValueError:
             value = math.nan
-        if not math.isfinite(value) or (low is not None and value < low):
-            floor = "" if low is None else f" of at least {low:g}"
-            raise argparse.ArgumentTypeError(f"must be a finite number{floor} (got {text!r})")
+        if not low <= value <= LEVEL_MAX:  # nan fails both
+            raise argparse.ArgumentTypeError(f"must be a number from {low:g} to "
+                                             f"{LEVEL_MAX:g} (got {text!r})")
         return value
 
     return parse
