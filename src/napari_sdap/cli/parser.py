@@ -3,12 +3,9 @@
 from __future__ import annotations
 
 import argparse
-import math
-import os
-from collections.abc import Callable
 from typing import NoReturn
 
-from napari_sdap.config import LEVEL_MAX
+from napari_sdap.cli import arg_types as arg
 from napari_sdap.presets import PRESETS, describe_presets
 
 __all__ = ["build_parser"]
@@ -35,122 +32,18 @@ class _Parser(argparse.ArgumentParser):
         self.exit(2, f"error: {' '.join(message.split())}; see {self.prog} --help\n")
 
 
-def _whole(lo: int, hi: int, why: str = "") -> Callable[[str], int]:
-    """argparse type: a whole number lo..hi; anything else (inf, nan, 1.5, -1) is refused."""
-
-    def parse(text: str) -> int:
-        try:
-            value = int(text)
-        except ValueError:
-            value = None
-        if value is None or not lo <= value <= hi:
-            raise argparse.ArgumentTypeError(f"must be a whole number {lo}..{hi}{why} "
-                                             f"(got {text!r})")
-        return value
-
-    return parse
-
-
-def _config(section: str | None, name: str) -> Callable[[str], int]:
-    """argparse type for an SDAPConfig field: a whole number within the config's own bounds."""
-    from napari_sdap.config import SDAPConfig
-
-    fields = SDAPConfig.model_fields
-    owner = fields[section].annotation if section else SDAPConfig
-    info = owner.model_fields[name]  # type: ignore[union-attr]
-    lo = next(m.ge for m in info.metadata if hasattr(m, "ge"))
-    hi = next(m.le for m in info.metadata if hasattr(m, "le"))
-    return _whole(lo, hi)
-
-
-def _finite(low: float = -LEVEL_MAX) -> Callable[[str], float]:
-    """argparse type: a number from `low` to `LEVEL_MAX` (a noise level's bounds)."""
-
-    def parse(text: str) -> float:
-        try:
-            value = float(text)
-        except ValueError:
-            value = math.nan
-        if not low <= value <= LEVEL_MAX:  # nan fails both
-            raise argparse.ArgumentTypeError(f"must be a number from {low:g} to "
-                                             f"{LEVEL_MAX:g} (got {text!r})")
-        return value
-
-    return parse
-
-
-def _target_blur(text: str) -> float | str:
-    """argparse type of --target-blur: `auto` or a standard deviation of 0-3 pixels."""
-    if text == "auto":
-        return text
-    try:
-        value = float(text)
-    except ValueError:
-        value = -1.0
-    if not 0.0 <= value <= 3.0:
-        raise argparse.ArgumentTypeError(f"must be 'auto' or a standard deviation of 0-3 pixels "
-                                         f"(got {text!r})")
-    return value
-
-
-def _flips(text: str) -> int:
-    """argparse type of --flips: one of the counts `config.InferenceConfig.flips` allows."""
-    from typing import get_args
-
-    from napari_sdap.config import InferenceConfig
-
-    counts = get_args(InferenceConfig.model_fields["flips"].annotation)
-    if text not in {str(c) for c in counts}:
-        raise argparse.ArgumentTypeError(f"must be {', '.join(map(str, counts[:-1]))} or "
-                                         f"{counts[-1]} (got {text!r})")
-    return int(text)
-
-
-def _cores() -> int:
-    return os.cpu_count() or 1
-
-
-def _stride(text: str) -> str:
-    """argparse type of --stride: `auto` or 1..8 (kept as text: it is recorded as given)."""
-    if text != "auto":
-        _whole(1, 8, " or auto")(text)
-    return text
-
-
-def _number(unit: str, top: float) -> Callable[[str], float]:
-    """argparse type: a finite number above 0 and at most `top` (`unit` names it)."""
-
-    def parse(text: str) -> float:
-        try:
-            value = float(text)
-        except ValueError:
-            value = math.nan
-        if not (math.isfinite(value) and 0 < value <= top):
-            raise argparse.ArgumentTypeError(f"must be a number of {unit} above 0 and at most "
-                                             f"{top:.0f} (got {text!r})")
-        return value
-
-    return parse
-
-
-_mpix = _number("megapixels", 1e6)
-_seconds = _number("seconds", 1e7)
-
-
-_positive = _whole(1, 1_000_000)
-
-
 def _common(p: argparse.ArgumentParser) -> None:
     p.add_argument("inputs", nargs="+", metavar="INPUT",
                    help="image files (.tif, .ome.tif, .zarr, .ome.zarr, .npy), folders or globs")
     p.add_argument("--axes", help="axes of every input, e.g. YX, ZYX, TCZYX (default: from the "
                                   "file metadata)")
-    p.add_argument("--series", type=_whole(0, 1_000_000), metavar="N",
+    p.add_argument("--series", type=arg.whole(0, 1_000_000), metavar="N",
                    help="image series N of inputs holding several (multi-image OME-TIFF, "
                         "bioformats2raw OME-Zarr); such files are refused without it")
     p.add_argument("--device", default="auto", help="auto, cpu, cuda, cuda:N or mps")
     p.add_argument("--threads", metavar="N",
-                   type=_whole(1, 4 * _cores(), f" (4 x the {_cores()} CPU cores of this machine)"),
+                   type=arg.whole(1, 4 * arg.cores(),
+                                    f" (4 x the {arg.cores()} CPU cores of this machine)"),
                    help="CPU threads for torch (per worker with --workers; default: all cores, "
                         "shared out between local workers). Results are bit-identical between "
                         "runs with the same --threads")
@@ -162,21 +55,21 @@ def _training(p: argparse.ArgumentParser) -> None:
     g = p.add_argument_group("training")
     g.add_argument("--preset", default="auto", choices=["auto", *PRESETS],
                    help="network size: " + describe_presets())
-    g.add_argument("--steps", type=_config("training", "steps"),
+    g.add_argument("--steps", type=arg.config("training", "steps"),
                    help="training steps (default: the preset's)")
-    g.add_argument("--seed", type=_config(None, "seed"), default=0,
+    g.add_argument("--seed", type=arg.config(None, "seed"), default=0,
                    help="random seed (default 0)")
-    g.add_argument("--stride", default="auto", type=_stride,
+    g.add_argument("--stride", default="auto", type=arg.stride,
                    help="RSG stride 1..8, or auto (measured from the noise correlation)")
-    g.add_argument("--patch-size", type=_config("training", "patch_size"),
+    g.add_argument("--patch-size", type=arg.config("training", "patch_size"),
                    help="training patch edge in pixels")
-    g.add_argument("--batch-size", type=_config("training", "batch_size"),
+    g.add_argument("--batch-size", type=arg.config("training", "batch_size"),
                    help="patches per step")
-    g.add_argument("--width", type=_config("network", "width"),
+    g.add_argument("--width", type=arg.config("network", "width"),
                    help="network width C (overrides the preset)")
-    g.add_argument("--blocks", type=_config("network", "blocks"),
+    g.add_argument("--blocks", type=arg.config("network", "blocks"),
                    help="residual blocks M (overrides the preset)")
-    g.add_argument("--time-budget", type=_seconds, metavar="SECONDS",
+    g.add_argument("--time-budget", type=arg.seconds, metavar="SECONDS",
                    help="wall seconds for the whole training: both stages fit their steps to "
                         "it (--steps is then an upper bound)")
     g.add_argument("--no-student", action="store_true",
@@ -187,7 +80,7 @@ def _training(p: argparse.ArgumentParser) -> None:
                         "of its training; one found worse trains a second round and is dropped "
                         "if still worse (default: on; with --no-check-student the estimate is "
                         "only recorded)")
-    g.add_argument("--target-blur", type=_target_blur, metavar="auto|SIGMA",
+    g.add_argument("--target-blur", type=arg.target_blur, metavar="auto|SIGMA",
                    help="Gaussian blur (px) of the teacher's result the student learns, for "
                         "images with a few photons per pixel: auto chooses 0.5-1.2 where an "
                         "estimate from the noisy data says it lowers the error, else none; "
@@ -202,16 +95,16 @@ def _training(p: argparse.ArgumentParser) -> None:
                         "output blur of correlated noise is read from their differences "
                         "(wide-field microscopy: about +1 dB); frames that differ (motion, "
                         "bleaching) blur too much")
-    g.add_argument("--noise-std", type=_finite(0.0), metavar="STD",
+    g.add_argument("--noise-std", type=arg.amount, metavar="STD",
                    help="the noise's standard deviation in the image's units, when known (a "
                         "camera's read noise, with --noise-gain): the detail restore and "
                         "output blur use it instead of reading the noise from the data, which "
                         "takes texture for noise; default: read from the data")
-    g.add_argument("--noise-gain", type=_finite(0.0), metavar="GAIN",
+    g.add_argument("--noise-gain", type=arg.amount, metavar="GAIN",
                    help="with --noise-std: the noise variance grows by GAIN per unit of "
                         "intensity above --noise-offset (Poisson noise: the camera's gain in "
                         "image units per photoelectron)")
-    g.add_argument("--noise-offset", type=_finite(), metavar="LEVEL",
+    g.add_argument("--noise-offset", type=arg.level, metavar="LEVEL",
                    help="with --noise-gain: the intensity of no signal (camera offset)")
     g.add_argument("--channel-mode", choices=["auto", "joint", "independent"],
                    help="channels denoised together (RGB) or independently (fluorescence)")
@@ -221,7 +114,7 @@ def _training(p: argparse.ArgumentParser) -> None:
                         "planes whose neighbouring planes share their signal")
     g.add_argument("--along", default="Z", choices=["Z", "T"],
                    help="the third axis of --dims 3: Z (z-stacks) or T (time-lapses)")
-    g.add_argument("--z-context", type=_config("network", "z_context"), metavar="N",
+    g.add_argument("--z-context", type=arg.config("network", "z_context"), metavar="N",
                    help="--dims 3: planes of context on each side (default 1)")
 
 
@@ -231,10 +124,11 @@ def _distribution(p: argparse.ArgumentParser) -> None:
     who.add_argument("--scheduler", metavar="ADDRESS",
                      help="address of a running dask scheduler, e.g. tcp://node1:8786")
     who.add_argument("--workers", metavar="N",
-                     type=_whole(1, max(2, _cores()), f" (the {_cores()} CPU cores of this "
-                                                     f"machine: local workers are processes)"),
+                     type=arg.whole(1, max(2, arg.cores()),
+                                      f" (the {arg.cores()} CPU cores of this machine: local "
+                                      f"workers are processes)"),
                      help="start a local cluster of N worker processes (one GPU each if present)")
-    g.add_argument("--split-mpix", type=_mpix, default=64.0, metavar="MPIX",
+    g.add_argument("--split-mpix", type=arg.mpix, default=64.0, metavar="MPIX",
                    help="with a cluster, split files above this many megapixels into plane "
                         "ranges denoised by different workers (default 64)")
 
@@ -273,14 +167,14 @@ def build_parser() -> argparse.ArgumentParser:
     d.add_argument("--mode", default="auto", choices=["auto", "student", "sdap", "sdap_e", "bsn"],
                    help="inference mode (auto: the student when the model has one, else the "
                         "blind-spot mode it was trained for)")
-    d.add_argument("--tile", type=_config("tiling", "tile"),
+    d.add_argument("--tile", type=arg.config("tiling", "tile"),
                    help="tile edge in pixels (default: automatic)")
     d.add_argument("--no-detail", action="store_true",
                    help="network output only: skip the detail restore, which gives back input "
                         "detail where the residual exceeds the noise measured at training, the "
                         "light blur a model trained for correlated noise chose, and the share of "
                         "blurred input a model trained for strong white noise chose")
-    d.add_argument("--flips", type=_flips, default=1, metavar="N",
+    d.add_argument("--flips", type=arg.flips, default=1, metavar="N",
                    help="average the network over N = 2, 4 or 8 flips and quarter turns of each "
                         "image: a little less noise, N times the denoising time (default 1: "
                         "off)")
@@ -301,7 +195,7 @@ def build_parser() -> argparse.ArgumentParser:
     d.add_argument("--reference", metavar="FILE",
                    help="with --qc, a clean image to compare with (PSNR, SSIM): one file for "
                         "every input, or a folder of files named like the inputs")
-    d.add_argument("--train-max-files", type=_positive, default=16, metavar="N",
+    d.add_argument("--train-max-files", type=arg.positive, default=16, metavar="N",
                    help="with --train, train on at most N inputs spread over the batch "
                         "(default 16)")
     _training(d)
