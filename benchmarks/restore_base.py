@@ -1,6 +1,9 @@
 """The lowest threshold the detail restore's gate may choose for models trained for correlated
 noise (stride above 1): the default output with the gate chosen from a base of 1.5 (the
-thresholds it tries are 1.5-9) against a base of 1.0 (1.0-6), on the same trained network.
+thresholds it tries are 1.5-9) against bases of 1.25 (1.25-7.5) and 1.0 (1.0-6), on the same
+trained network, and the base the shipped rule chooses from the noise's correlation at the
+stride (`infer.noise_reach`: 1.25 where it reads decorrelated, else 1.5; its output is that
+base's).
 
 For each task this trains the default (`fast`; with ``--models DIR`` the trained models are
 kept there and reused), then, per base, measures the noise curve and gate again as a training
@@ -17,7 +20,7 @@ from __future__ import annotations
 import numpy as np
 from quality import psnr
 
-BASES = (1.5, 1.0)
+BASES = (1.5, 1.25, 1.0)
 
 
 def main() -> int:
@@ -25,30 +28,43 @@ def main() -> int:
     from blur_reading import correlated_models
 
     import napari_sdap.api.noise_curve as nc
+    import napari_sdap.infer.noise_reach as reach
     from napari_sdap.api.inputs import prepare_all
     from napari_sdap.api.output_blur import output_blur
 
     cpu = torch.device("cpu")
-    shipped = nc.CORRELATED_THRESHOLD
+    shipped = nc.CORRELATED_THRESHOLD, nc.DECORRELATED_THRESHOLD
+    read = reach.stride_correlation
+    seen: list[float | None] = []
+
+    def reading(pairs, stride):  # the shipped reading, kept for the table
+        seen.append(read(pairs, stride))
+        return seen[-1]
+
+    reach.stride_correlation = reading
     rows = []
     for task, name, axes, model in correlated_models(__doc__.split("\n")[0]):
         sources = [(q.array, q.view) for q in prepare_all(list(task.noisy), axes)]
         row = [name, f"{psnr_mean(task.noisy, task.clean):.2f}"]
         for base in BASES:
-            nc.CORRELATED_THRESHOLD = base
+            nc.CORRELATED_THRESHOLD = nc.DECORRELATED_THRESHOLD = base
             model.noise_curve = nc.measure_noise_curve(model, sources, cpu)[0]
             output_blur(model, sources, cpu)
             c = model.noise_curve
             outs = [model.denoise(x, axes, device="cpu") for x in task.noisy]
             row.append(f"{c.threshold:g} / {c.strength:.2f} / {c.blur:g}")
             row.append(f"{psnr_mean(outs, task.clean):.2f}")
-        nc.CORRELATED_THRESHOLD = shipped  # the next model trained here gets the shipped curve
+        nc.CORRELATED_THRESHOLD, nc.DECORRELATED_THRESHOLD = shipped  # for the next training
+        rho = seen[-1]
+        rule = shipped[1] if rho is not None and rho < reach.DECORRELATED else shipped[0]
+        row += ["unread" if rho is None else f"{rho:.2f}", f"{rule:g}"]
         rows.append(row)
         print(" | ".join(row), flush=True)
     if not rows:
         return 0
     head = " | ".join(f"base {b:g}: threshold / strength / blur px | PSNR" for b in BASES)
-    print(f"\n| task | noisy | {head} |\n|---|---:" + "|---|---:" * len(BASES) + "|")
+    print(f"\n| task | noisy | {head} | correlation at the stride | rule's base |\n|---|---:"
+          + "|---|---:" * len(BASES) + "|---:|---:|")
     for row in rows:
         print("| " + " | ".join(row) + " |")
     return 0

@@ -3,17 +3,32 @@
 from __future__ import annotations
 
 import logging
-from typing import Any
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any
 
 from napari_sdap.api.model import SDAPModel
 from napari_sdap.infer.noise_model import NoiseCurve
 
-__all__ = ["CORRELATED_THRESHOLD", "KNOWN_THRESHOLD", "finish_curve", "measure_noise_curve"]
+if TYPE_CHECKING:
+    from napari_sdap.infer.sample import Pairs
+
+__all__ = ["CORRELATED_THRESHOLD", "DECORRELATED_THRESHOLD", "KNOWN_THRESHOLD", "finish_curve",
+           "measure_noise_curve", "reach_base"]
 
 log = logging.getLogger(__name__)
 
 CORRELATED_THRESHOLD = 1.5
-"""Detail-restore threshold for models trained at a stride above 1 (correlated noise)."""
+"""Lowest detail-restore threshold of the gate for models trained at a stride above 1
+(correlated noise) whose noise is still correlated at the stride (`infer.noise_reach`): it makes
+up for a residual that reads such noise low (FMD wide-field frames: 0.46x the truth; from 1.0
+they scored 0.29-0.59 dB lower, docs/benchmarks.md)."""
+DECORRELATED_THRESHOLD = 1.25
+"""The same where the noise reads decorrelated at the stride (2 x 2 box noise at stride 2, 3 x 3
+at stride 3): there the residual reads textured photographs high and 1.5 kept detail back
+(Set12 / BSD68 crops with 2 x 2 noise of std 15: +0.33 / +0.37 dB from 1.25). Not 1.0, which
+gains more there (+0.45 / +0.54) but reads smooth microscopy with the same noise low and cost
+it 0.19-0.36 dB (1.25: 0.00 / -0.11; docs/benchmarks.md, "The gate's start from the noise's
+reach")."""
 KNOWN_THRESHOLD = 1.0
 """Lowest threshold of the gate where the user gave the noise level (`infer.known`), at any
 stride: the 1.5 above makes up for a noise reading that is low on smooth images with broadly
@@ -37,7 +52,7 @@ def measure_noise_curve(model: SDAPModel, sources: list[tuple[Any, Any]], dev: A
     stride = model.config.training.stride
     noise = known_noise(model.config.training)
     known = None if noise is None else per_group(noise, norm, len(norm.low))
-    base = 1.0 if stride == 1 else CORRELATED_THRESHOLD
+    base = 1.0 if stride == 1 else reach_base(stride)
     return measure_curve(
         lambda w: engine(engine.prepare([w]))[0],
         lambda k, t: read_window(sources[k][0], sources[k][1], norm, t),
@@ -45,6 +60,22 @@ def measure_noise_curve(model: SDAPModel, sources: list[tuple[Any, Any]], dev: A
         alignment(mode, pd), seed=model.config.seed,
         threshold=base if known is None else KNOWN_THRESHOLD, lag=max(LAG, stride),
         offset=stride == 1, known=known)
+
+
+def reach_base(stride: int) -> Callable[[Pairs], float]:
+    """The gate's lowest threshold for a model trained at `stride` (above 1), from the noise's
+    correlation at the stride read on the sampled pairs (`infer.noise_reach`)."""
+    from napari_sdap.infer.noise_reach import DECORRELATED, stride_correlation
+
+    def base(pairs: Pairs) -> float:
+        rho = stride_correlation(pairs, stride)
+        decorrelated = rho is not None and rho < DECORRELATED
+        log.info("noise correlation at the stride (%d px): %s; the detail restore's gate starts "
+                 "at threshold %g", stride, "unread" if rho is None else f"{rho:.2f}",
+                 DECORRELATED_THRESHOLD if decorrelated else CORRELATED_THRESHOLD)
+        return DECORRELATED_THRESHOLD if decorrelated else CORRELATED_THRESHOLD
+
+    return base
 
 
 def finish_curve(model: SDAPModel, sources: list[tuple[Any, Any]], dev: Any, start: int

@@ -21,11 +21,16 @@ from napari_sdap.infer.offset import estimate_offset, shift
 from napari_sdap.infer.tiling import DETAIL_HALO, Tile, axis_windows
 from napari_sdap.windows import random_start
 
-__all__ = ["SAMPLE_EDGE", "SAMPLE_PIXELS", "measure_curve", "sample_tiles", "window"]
+__all__ = ["SAMPLE_EDGE", "SAMPLE_PIXELS", "Base", "Pairs", "measure_curve", "sample_tiles",
+           "window"]
 
 SAMPLE_EDGE = 512
 SAMPLE_PIXELS = 2**17
 """Output pixels sampled per channel group (8192 per intensity bin)."""
+Pairs = list[list[tuple[np.ndarray, np.ndarray]]]
+"""(input, network output) of C x h x w windows, listed per channel group."""
+Base = Callable[[Pairs], float]
+"""The gate's lowest threshold, chosen from the sampled pairs."""
 
 
 def _span(length: int, s: int, rng: np.random.Generator, edge: int = SAMPLE_EDGE
@@ -58,8 +63,8 @@ def _crop(a: np.ndarray, tile: Tile) -> np.ndarray:
 
 def measure_curve(run: Callable[[np.ndarray], np.ndarray],
                   read: Callable[[int, Tile], np.ndarray], views: Sequence[PlaneView],
-                  halo: int, s: int, seed: int = 0, threshold: float = 1.0, lag: int = LAG,
-                  offset: bool = False, known: Known | None = None
+                  halo: int, s: int, seed: int = 0, threshold: float | Base = 1.0,
+                  lag: int = LAG, offset: bool = False, known: Known | None = None
                   ) -> tuple[NoiseCurve, NoiseCurve]:
     """Noise curves (on the network's normalised scale) from sample windows of images `views`:
     the model's, and the plain one its student's targets restore with (`estimate_curve`), both
@@ -67,17 +72,20 @@ def measure_curve(run: Callable[[np.ndarray], np.ndarray],
 
     `run` maps one normalised C x h x w window to the network output (no detail restore);
     `read(k, tile)` reads a tile's normalised window of image k; `halo` is the network's exact
-    halo and `s` the window alignment; `threshold` goes into the curve; `lag`: the lag at which
-    the noise counts as decorrelated (`infer.lags.lag_product`); `offset`: measure the
+    halo and `s` the window alignment; `threshold` goes into the curve (the gate's lowest), or a
+    function that chooses it from the sampled pairs (`Base`); `lag`: the lag at which the noise
+    counts as decorrelated (`infer.lags.lag_product`); `offset`: measure the
     output's bias against the mean first (`infer.offset`), store it in both curves and measure
     them on the corrected output; `known`: the noise the user gave, for the model's curve
     (`estimate_curve`).
     """
     groups = views[0].n_channel_groups
-    pairs: list[list[tuple[np.ndarray, np.ndarray]]] = [[] for _ in range(groups)]
+    pairs: Pairs = [[] for _ in range(groups)]
     for k, tile, g in sample_tiles(views, halo, s, seed):
         x = read(k, tile)
         pairs[g].append((_crop(x, tile), _crop(run(x), tile)))
+    if callable(threshold):
+        threshold = threshold(pairs)
     if not offset:
         return (estimate_curve(pairs, threshold, lag, known=known),
                 estimate_curve(pairs, threshold, plain=True))

@@ -1,0 +1,49 @@
+"""The noise's correlation at the training stride, and the gate's start it chooses
+(`infer.noise_reach`, `api.noise_curve.reach_base`)."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from napari_sdap.api.noise_curve import CORRELATED_THRESHOLD, DECORRELATED_THRESHOLD, reach_base
+from napari_sdap.infer.correlated import LAGS
+from napari_sdap.infer.noise_reach import DECORRELATED, stride_correlation
+
+EDGE = 160
+
+
+def _box(edge: int, std: float, seed: int) -> np.ndarray:
+    """Gaussian noise of std `std` averaged over `edge` x `edge` boxes: correlated up to
+    ``edge - 1`` pixels, not at ``edge``."""
+    w = np.random.default_rng(seed).normal(0.0, 1.0, (EDGE + edge - 1, EDGE + edge - 1))
+    box = sum(w[dy:dy + EDGE, dx:dx + EDGE] for dy in range(edge) for dx in range(edge))
+    return (std * box / edge).astype(np.float32)
+
+
+def _pairs(edge: int, seed: int = 0, std: float = 0.05) -> list[list[tuple]]:
+    """One group of two windows: a smooth image plus box noise, and the image as the output."""
+    yy, xx = np.mgrid[:EDGE, :EDGE]
+    clean = (0.5 + 0.1 * np.sin(xx / 37.0) * np.cos(yy / 41.0)).astype(np.float32)
+    return [[((clean + _box(edge, std, seed + k))[None], clean[None]) for k in range(2)]]
+
+
+@pytest.mark.parametrize(("edge", "stride", "truth"), [(1, 2, 0.0), (2, 2, 0.0), (3, 2, 1 / 3),
+                                                       (3, 3, 0.0), (4, 2, 0.5), (4, 3, 0.25)])
+def test_reads_the_correlation_at_the_stride(edge: int, stride: int, truth: float) -> None:
+    rho = stride_correlation(_pairs(edge), stride)
+    assert rho is not None and abs(rho - truth) < 0.05
+    assert (rho < DECORRELATED) == (truth == 0.0)
+
+
+def test_unreadable_beyond_the_kernel_and_without_pixels() -> None:
+    assert stride_correlation(_pairs(2), LAGS + 1) is None
+    tiny = np.zeros((1, 6, 6), np.float32)
+    assert stride_correlation([[(tiny, tiny)]], 2) is None
+
+
+def test_gate_starts_lower_only_where_the_noise_is_decorrelated() -> None:
+    assert reach_base(2)(_pairs(2)) == DECORRELATED_THRESHOLD < CORRELATED_THRESHOLD
+    assert reach_base(2)(_pairs(3)) == CORRELATED_THRESHOLD
+    assert reach_base(3)(_pairs(3)) == DECORRELATED_THRESHOLD
+    assert reach_base(LAGS + 1)(_pairs(2)) == CORRELATED_THRESHOLD  # unread: as before
