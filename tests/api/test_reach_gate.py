@@ -1,0 +1,47 @@
+"""Models trained for correlated noise start the detail restore's gate from the noise's
+correlation at the training stride (`api.noise_curve.reach_base`, `infer.noise_reach`)."""
+
+from __future__ import annotations
+
+import logging
+
+import numpy as np
+import pytest
+
+import napari_sdap
+from napari_sdap.api.noise_curve import CORRELATED_THRESHOLD, DECORRELATED_THRESHOLD
+
+TINY = {"preset": "tiny", "width": 8, "blocks": 1, "batch_size": 2, "patch_size": 32,
+        "steps": 10, "device": "cpu"}
+
+
+def _image(edge: int, seed: int = 0) -> np.ndarray:
+    """A gently varying image with box-filtered noise of std 12, correlated up to ``edge - 1``
+    pixels."""
+    rng = np.random.default_rng(seed)
+    yy, xx = np.mgrid[:128, :128]
+    clean = 150.0 + 20.0 * np.sin(xx / 29.0) * np.cos(yy / 31.0)
+    w = rng.normal(0, 1, (128 + edge - 1, 128 + edge - 1))
+    box = sum(w[dy:dy + 128, dx:dx + 128] for dy in range(edge) for dx in range(edge)) / edge
+    return (clean + 12.0 * box).astype(np.float32)
+
+
+@pytest.mark.parametrize(("edge", "base"), [(2, DECORRELATED_THRESHOLD),
+                                            (3, CORRELATED_THRESHOLD)])
+def test_the_gate_starts_from_the_noise_at_the_stride(edge: int, base: float,
+                                                      caplog: pytest.LogCaptureFixture) -> None:
+    with caplog.at_level(logging.INFO, logger="napari_sdap"):
+        model = napari_sdap.train(_image(edge), "YX", stride=2, **TINY)
+    said = [r.getMessage() for r in caplog.records if "correlation at the stride" in r.getMessage()]
+    assert said and said[-1].endswith(f"gate starts at threshold {base:g}")
+    assert model.noise_curve is not None and model.noise_curve.threshold >= base
+
+
+def test_a_known_level_still_starts_at_its_own_threshold(caplog: pytest.LogCaptureFixture
+                                                         ) -> None:
+    from napari_sdap.api.noise_curve import KNOWN_THRESHOLD
+
+    with caplog.at_level(logging.INFO, logger="napari_sdap"):
+        model = napari_sdap.train(_image(3), "YX", stride=2, noise_std=12.0, **TINY)
+    assert not any("correlation at the stride" in r.getMessage() for r in caplog.records)
+    assert model.noise_curve.threshold >= KNOWN_THRESHOLD
