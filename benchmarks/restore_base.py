@@ -9,13 +9,17 @@ For each task this trains the default (`fast`; with ``--models DIR`` the trained
 kept there and reused), then, per base, measures the noise curve and gate again as a training
 does when it ends (`api.noise_curve.measure_noise_curve`), chooses the output blur again
 (`api.output_blur`), and prints the PSNR of the default output, mean over the task's images.
-Models trained at stride 1 are skipped (their base is 1.0 either way).
+Models trained at stride 1 are skipped (their base is 1.0 either way). ``--bases`` chooses the
+bases measured (e.g. ``--bases 1.5`` for the reading and the shipped output where it keeps 1.5).
 
     python benchmarks/restore_base.py --sets bsd68 --noises corr2_15 --only test001/ \\
         --crop 256 --models MODELS
 """
 
 from __future__ import annotations
+
+import argparse
+import sys
 
 import numpy as np
 from quality import psnr
@@ -24,6 +28,12 @@ BASES = (1.5, 1.25, 1.0)
 
 
 def main() -> int:
+    global BASES
+    pre = argparse.ArgumentParser(add_help=False)
+    pre.add_argument("--bases", default=",".join(f"{b:g}" for b in BASES))
+    known, rest = pre.parse_known_args()
+    BASES = tuple(float(b) for b in known.bases.split(","))
+    sys.argv = [sys.argv[0], *rest]  # the task options (`blur_reading.correlated_models`)
     import torch
     from blur_reading import correlated_models
 
