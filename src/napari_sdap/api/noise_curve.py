@@ -26,7 +26,7 @@ DECORRELATED_THRESHOLD = 1.25
 """The same where the noise reads decorrelated at the stride (2 x 2 box noise at stride 2, 3 x 3
 at stride 3): there the residual reads textured photographs high and 1.5 kept detail back
 (Set12 / BSD68 crops with 2 x 2 noise of std 15: +0.33 / +0.37 dB from 1.25). Not 1.0, which
-gains more there (+0.45 / +0.54) but reads smooth microscopy with the same noise low and cost
+gains more there (+0.45 / +0.53) but reads smooth microscopy with the same noise low and cost
 it 0.19-0.36 dB (1.25: 0.00 / -0.11; docs/benchmarks.md, "The gate's start from the noise's
 reach")."""
 KNOWN_THRESHOLD = 1.0
