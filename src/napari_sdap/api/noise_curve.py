@@ -69,11 +69,11 @@ def reach_base(stride: int) -> Callable[[Pairs], float]:
 
     def base(pairs: Pairs) -> float:
         rho = stride_correlation(pairs, stride)
-        decorrelated = rho is not None and rho < DECORRELATED
+        start = (DECORRELATED_THRESHOLD if rho is not None and rho < DECORRELATED
+                 else CORRELATED_THRESHOLD)
         log.info("noise correlation at the stride (%d px): %s; the detail restore's gate starts "
-                 "at threshold %g", stride, "unread" if rho is None else f"{rho:.2f}",
-                 DECORRELATED_THRESHOLD if decorrelated else CORRELATED_THRESHOLD)
-        return DECORRELATED_THRESHOLD if decorrelated else CORRELATED_THRESHOLD
+                 "at threshold %g", stride, "unread" if rho is None else f"{rho:.2f}", start)
+        return start
 
     return base
 

@@ -41,10 +41,9 @@ def stride_correlation(pairs: Sequence[Sequence[tuple[np.ndarray, np.ndarray]]],
     be read (too few unclipped pixels, or a stride beyond the covariance's `LAGS`)."""
     if not 1 <= stride <= LAGS:
         return None
-    windows = ((np.asarray(x, np.float32), np.asarray(mu, np.float32), g,
-                counted(np.asarray(x, np.float32)))
-               for g, per in enumerate(pairs) for x, mu in per)
-    cov = noise_covariance(windows)
+    inputs = [(np.asarray(x, np.float32), np.asarray(mu, np.float32), g)
+              for g, per in enumerate(pairs) for x, mu in per]
+    cov = noise_covariance((x, mu, g, counted(x)) for x, mu, g in inputs)
     if cov is None:
         return None
     k = cov.kernel
