@@ -123,7 +123,7 @@ def _give_back(run, windows, curve, cov, reach: int) -> tuple[float, float, floa
     return a, 100 * r2 * a * a / scale, truth_num / truth_den
 
 
-def correlated_models(description: str, **defaults):
+def correlated_models(description: str, argv: list[str] | None = None, **defaults):
     """Parse the task options (with `defaults`) and ``--models``; yield (task, name, axes,
     model) for each task's kept default model trained for correlated noise (stride above 1,
     with a noise curve), naming the others as skipped. Nothing when the data is missing."""
@@ -131,7 +131,7 @@ def correlated_models(description: str, **defaults):
     task_options(p)
     p.add_argument("--models", default=None, help="folder to keep the trained models in")
     p.set_defaults(**defaults)
-    args = p.parse_args()
+    args = p.parse_args(argv)
     keep = Path(args.models) if args.models else None
     for task in chosen_tasks(args) or []:
         name, axes, model = kept_model(task, keep)

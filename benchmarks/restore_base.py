@@ -19,7 +19,6 @@ bases measured (e.g. ``--bases 1.5`` for the reading and the shipped output wher
 from __future__ import annotations
 
 import argparse
-import sys
 
 import numpy as np
 from quality import psnr
@@ -28,12 +27,10 @@ BASES = (1.5, 1.25, 1.0)
 
 
 def main() -> int:
-    global BASES
     pre = argparse.ArgumentParser(add_help=False)
     pre.add_argument("--bases", default=",".join(f"{b:g}" for b in BASES))
-    known, rest = pre.parse_known_args()
-    BASES = tuple(float(b) for b in known.bases.split(","))
-    sys.argv = [sys.argv[0], *rest]  # the task options (`blur_reading.correlated_models`)
+    known, rest = pre.parse_known_args()  # the rest: the task options (`correlated_models`)
+    bases = tuple(float(b) for b in known.bases.split(","))
     import torch
     from blur_reading import correlated_models
 
@@ -53,10 +50,10 @@ def main() -> int:
 
     reach.stride_correlation = reading
     rows = []
-    for task, name, axes, model in correlated_models(__doc__.split("\n")[0]):
+    for task, name, axes, model in correlated_models(__doc__.split("\n")[0], rest):
         sources = [(q.array, q.view) for q in prepare_all(list(task.noisy), axes)]
         row = [name, f"{psnr_mean(task.noisy, task.clean):.2f}"]
-        for base in BASES:
+        for base in bases:
             nc.CORRELATED_THRESHOLD = nc.DECORRELATED_THRESHOLD = base
             model.noise_curve = nc.measure_noise_curve(model, sources, cpu)[0]
             output_blur(model, sources, cpu)
@@ -72,9 +69,9 @@ def main() -> int:
         print(" | ".join(row), flush=True)
     if not rows:
         return 0
-    head = " | ".join(f"base {b:g}: threshold / strength / blur px | PSNR" for b in BASES)
+    head = " | ".join(f"base {b:g}: threshold / strength / blur px | PSNR" for b in bases)
     print(f"\n| task | noisy | {head} | correlation at the stride | rule's base |\n|---|---:"
-          + "|---|---:" * len(BASES) + "|---:|---:|")
+          + "|---|---:" * len(bases) + "|---:|---:|")
     for row in rows:
         print("| " + " | ".join(row) + " |")
     return 0
