@@ -125,6 +125,9 @@ class SDAPModel:
         gate = (f"threshold {c.threshold:g}, strength {c.strength:.2f}" if c.strength > 0 else
                 f"threshold {c.threshold:g}, strength 0: no gain measured on held-out pixels, "
                 "the network output is used as is")
+        from napari_sdap.api.noise_curve import describe_reach
+
+        gate += describe_reach(c, self.config.training.stride)
         bias = ""
         if c.offset is not None:  # on the network's scale: in the image's units per channel
             shifts = [v * scales[g] for g, per_ch in enumerate(c.offset) for v in per_ch]

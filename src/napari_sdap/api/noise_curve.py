@@ -3,17 +3,16 @@
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
-from napari_sdap.api.model import SDAPModel
 from napari_sdap.infer.noise_model import NoiseCurve
 
 if TYPE_CHECKING:
+    from napari_sdap.api.model import SDAPModel
     from napari_sdap.infer.sample import Pairs
 
-__all__ = ["CORRELATED_THRESHOLD", "DECORRELATED_THRESHOLD", "KNOWN_THRESHOLD", "finish_curve",
-           "measure_noise_curve", "reach_base"]
+__all__ = ["CORRELATED_THRESHOLD", "DECORRELATED_THRESHOLD", "KNOWN_THRESHOLD", "ReachBase",
+           "describe_reach", "finish_curve", "measure_noise_curve"]
 
 log = logging.getLogger(__name__)
 
@@ -52,30 +51,51 @@ def measure_noise_curve(model: SDAPModel, sources: list[tuple[Any, Any]], dev: A
     stride = model.config.training.stride
     noise = known_noise(model.config.training)
     known = None if noise is None else per_group(noise, norm, len(norm.low))
-    base = 1.0 if stride == 1 else reach_base(stride)
-    return measure_curve(
+    base = ReachBase(stride) if stride > 1 and known is None else (
+        1.0 if known is None else KNOWN_THRESHOLD)
+    curves = measure_curve(
         lambda w: engine(engine.prepare([w]))[0],
         lambda k, t: read_window(sources[k][0], sources[k][1], norm, t),
         [v for _, v in sources], exact_halo(model.network.radius, mode, pd),
         alignment(mode, pd), seed=model.config.seed,
-        threshold=base if known is None else KNOWN_THRESHOLD, lag=max(LAG, stride),
-        offset=stride == 1, known=known)
+        threshold=base, lag=max(LAG, stride), offset=stride == 1, known=known)
+    if not isinstance(base, ReachBase) or base.reading is None:
+        return curves
+    return curves[0].model_copy(update={"reach": base.reading}), curves[1]
 
 
-def reach_base(stride: int) -> Callable[[Pairs], float]:
-    """The gate's lowest threshold for a model trained at `stride` (above 1), from the noise's
-    correlation at the stride read on the sampled pairs (`infer.noise_reach`)."""
-    from napari_sdap.infer.noise_reach import DECORRELATED, stride_correlation
+class ReachBase:
+    """The gate's lowest threshold for a model trained at `stride` (above 1), chosen from the
+    noise's correlation at the stride read on the sampled pairs (`infer.noise_reach`); the
+    reading is kept (`reading`) for the model's curve."""
 
-    def base(pairs: Pairs) -> float:
-        rho = stride_correlation(pairs, stride)
+    def __init__(self, stride: int) -> None:
+        self.stride = stride
+        self.reading: float | None = None
+
+    def __call__(self, pairs: Pairs) -> float:
+        from napari_sdap.infer.noise_reach import DECORRELATED, stride_correlation
+
+        self.reading = rho = stride_correlation(pairs, self.stride)
         start = (DECORRELATED_THRESHOLD if rho is not None and rho < DECORRELATED
                  else CORRELATED_THRESHOLD)
         log.info("noise correlation at the stride (%d px): %s; the detail restore's gate starts "
-                 "at threshold %g", stride, "unread" if rho is None else f"{rho:.2f}", start)
+                 "at threshold %g", self.stride, "unread" if rho is None else f"{rho:.2f}",
+                 start)
         return start
 
-    return base
+
+def describe_reach(curve: NoiseCurve, stride: int) -> str:
+    """Why the gate started where it did, for `SDAPModel.describe_detail` ("" where the
+    correlation at the stride was not read)."""
+    from napari_sdap.infer.noise_reach import DECORRELATED
+
+    if curve.reach is None:
+        return ""
+    low = curve.reach < DECORRELATED
+    return (f"; lowest threshold tried {DECORRELATED_THRESHOLD if low else CORRELATED_THRESHOLD:g}"
+            f": the noise's correlation at the {stride}-px training stride reads "
+            f"{curve.reach:.2f}, {'below' if low else 'not below'} {DECORRELATED:g}")
 
 
 def finish_curve(model: SDAPModel, sources: list[tuple[Any, Any]], dev: Any, start: int

@@ -41,6 +41,11 @@ class NoiseCurve(BaseModel):
     """Standard deviation (px) of a Gaussian blur of the two colour components alone (after
     `blur`; 0: none, and curves saved without it) of an RGB model's output of mode
     `blur_mode`, chosen with the output blur (`infer.colour`, `api.output_blur`)."""
+    reach: FiniteFloat | None = None
+    """The noise's correlation at the training stride, read when the curve was measured
+    (`infer.noise_reach`), from which the gate's lowest threshold was chosen (None: not read:
+    stride 1, a given noise level, a stride beyond the reading's reach or an unreadable
+    image, and curves saved without it)."""
     blur_mode: Literal["student", "sdap", "sdap_e", "bsn"] | None = None
     """The mode (the model's default when the blur or the mix was chosen) whose output is
     blurred or mixed."""
