@@ -43,7 +43,8 @@ def test_unreadable_beyond_the_kernel_and_without_pixels() -> None:
 
 
 def test_gate_starts_lower_only_where_the_noise_is_decorrelated() -> None:
-    assert ReachBase(2)(_pairs(2)) == DECORRELATED_THRESHOLD < CORRELATED_THRESHOLD
-    assert ReachBase(2)(_pairs(3)) == CORRELATED_THRESHOLD
-    assert ReachBase(3)(_pairs(3)) == DECORRELATED_THRESHOLD
-    assert ReachBase(LAGS + 1)(_pairs(2)) == CORRELATED_THRESHOLD  # unread: as before
+    assert ReachBase(2)(_pairs(2)) == (DECORRELATED_THRESHOLD, True)
+    assert DECORRELATED_THRESHOLD < CORRELATED_THRESHOLD
+    assert ReachBase(2)(_pairs(3)) == (CORRELATED_THRESHOLD, False)
+    assert ReachBase(3)(_pairs(3)) == (DECORRELATED_THRESHOLD, True)
+    assert ReachBase(LAGS + 1)(_pairs(2)) == (CORRELATED_THRESHOLD, False)  # unread: as before

@@ -6,6 +6,7 @@ import logging
 from typing import TYPE_CHECKING, Any
 
 from napari_sdap.infer.noise_model import NoiseCurve
+from napari_sdap.infer.sample import Start
 
 if TYPE_CHECKING:
     from napari_sdap.api.model import SDAPModel
@@ -66,23 +67,24 @@ def measure_noise_curve(model: SDAPModel, sources: list[tuple[Any, Any]], dev: A
 
 class ReachBase:
     """The gate's lowest threshold for a model trained at `stride` (above 1), chosen from the
-    noise's correlation at the stride read on the sampled pairs (`infer.noise_reach`); the
-    reading is kept (`reading`) for the model's curve."""
+    noise's correlation at the stride read on the sampled pairs (`infer.noise_reach`), and
+    where the noise reads decorrelated there, the model curve capped against texture
+    (`infer.texture`); the reading is kept (`reading`) for the model's curve."""
 
     def __init__(self, stride: int) -> None:
         self.stride = stride
         self.reading: float | None = None
 
-    def __call__(self, pairs: Pairs) -> float:
+    def __call__(self, pairs: Pairs) -> Start:
         from napari_sdap.infer.noise_reach import DECORRELATED, stride_correlation
 
         self.reading = rho = stride_correlation(pairs, self.stride)
-        start = (DECORRELATED_THRESHOLD if rho is not None and rho < DECORRELATED
-                 else CORRELATED_THRESHOLD)
+        low = rho is not None and rho < DECORRELATED
+        start = DECORRELATED_THRESHOLD if low else CORRELATED_THRESHOLD
         log.info("noise correlation at the stride (%d px): %s; the detail restore's gate starts "
-                 "at threshold %g", self.stride, "unread" if rho is None else f"{rho:.2f}",
-                 start)
-        return start
+                 "at threshold %g%s", self.stride, "unread" if rho is None else f"{rho:.2f}",
+                 start, ", its noise readings capped against texture" if low else "")
+        return Start(start, cap=low)
 
 
 def describe_reach(curve: NoiseCurve, stride: int) -> str:
@@ -95,7 +97,8 @@ def describe_reach(curve: NoiseCurve, stride: int) -> str:
     low = curve.reach < DECORRELATED
     return (f"; lowest threshold tried {DECORRELATED_THRESHOLD if low else CORRELATED_THRESHOLD:g}"
             f": the noise's correlation at the {stride}-px training stride reads "
-            f"{curve.reach:.2f}, {'below' if low else 'not below'} {DECORRELATED:g}")
+            f"{curve.reach:.2f}, {'below' if low else 'not below'} {DECORRELATED:g}"
+            + (" (noise readings capped against texture)" if low else ""))
 
 
 def finish_curve(model: SDAPModel, sources: list[tuple[Any, Any]], dev: Any, start: int

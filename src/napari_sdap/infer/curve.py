@@ -15,7 +15,9 @@ missed does, as it spans many pixels. A bin far above both darker and brighter b
 missed detail as noise wherever a bin held mostly texture: on camera photographs with weak,
 JPEG-compressed noise it read 2-13x the true noise, the restore gave back almost nothing and
 the output fell up to 7 dB below the noisy input (docs/benchmarks.md, "Detail restore: a
-noise curve that missed detail cannot inflate").
+noise curve that missed detail cannot inflate"). Where the noise is decorrelated at the
+training stride, a bin that is texture throughout is also capped from its lowest local
+readings (`cap`, `infer.texture`).
 
 Gate: the restored output is ``mu + k g r`` with ``g = max(0, 1 - t s2 / E)``. For a blind-spot
 network ``mu``, ``E`` and ``s2(mu)`` do not depend on the pixel's own noise ``n`` (zero mean,
@@ -49,6 +51,7 @@ import torch.nn.functional as F
 from napari_sdap.infer.lags import LAG, axis_products, despike, lag_product
 from napari_sdap.infer.noise_model import NoiseCurve
 from napari_sdap.infer.refine import blend_gain, local_energy, ring_mean
+from napari_sdap.infer.texture import texture_cap
 
 __all__ = ["THRESHOLDS", "choose_gate", "estimate_curve", "noise_at", "roughness"]
 
@@ -84,16 +87,17 @@ def _bins(mu: np.ndarray) -> list[np.ndarray]:
     return [m for m in masks if np.count_nonzero(m) >= _MIN_PIXELS]
 
 
-def _channel_curve(mu: np.ndarray, noise: np.ndarray, rough: np.ndarray
+def _channel_curve(mu: np.ndarray, noise: np.ndarray, rough: np.ndarray, cap: bool = False
                    ) -> tuple[list[float], list[float]]:
     """Bin medians of the output, and of the residual's noise energy ``max(E - D, 0)`` over
-    each bin's flattest quarter (the curve the blend reads)."""
+    each bin's flattest quarter (the curve the blend reads); `cap`: at most `texture_cap`."""
     masks = _bins(mu) or [np.ones(mu.shape, bool)]  # too few pixels for bins: one level
     levels = [float(np.median(mu[m])) for m in masks]
+    limits = texture_cap(noise, masks) if cap else [np.inf] * len(masks)
     variance = []
-    for m in masks:
+    for m, top in zip(masks, limits, strict=True):
         flat = m & (rough <= _flattest(rough[m], _FLAT))
-        variance.append(max(float(np.median(noise[flat if flat.any() else m])), _TINY))
+        variance.append(max(min(float(np.median(noise[flat if flat.any() else m])), top), _TINY))
     return _merge_unresolved(levels, despike(levels, variance))
 
 
@@ -114,19 +118,22 @@ def _plain_curve(mu: np.ndarray, energy: np.ndarray) -> tuple[list[float], list[
     return _merge_unresolved(levels, variance)
 
 
-def _flat_curve(mu: np.ndarray, r2: np.ndarray, rough: np.ndarray, capped: bool = True
-                ) -> tuple[np.ndarray, np.ndarray]:
+def _flat_curve(mu: np.ndarray, r2: np.ndarray, rough: np.ndarray, capped: bool = True,
+                clear: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray]:
     """Noise variance against intensity for the gate: in each bin, the mean of `r2` (each
     pixel's own ``r**2`` less the local mean of the products of pixels `lag` apart,
     `axis_products`) over the flat quarter of its pixels, those whose output varies least around
     them (`rough`): there the output is the intensity and the residual is noise. The products
-    take off what missed detail adds (it spans many pixels) and next to nothing of the noise."""
+    take off what missed detail adds (it spans many pixels) and next to nothing of the noise.
+    `clear`: the local noise readings of the same pixels, whose `texture_cap` caps each bin."""
     masks = _bins(mu)
     if len(masks) < 2:
         return np.array([0.0, 1.0]), np.full(2, max(float(np.mean(r2)), _TINY))
     flat = [m & (rough <= _flattest(rough[m], _FLAT)) for m in masks]
     levels = np.array([float(np.mean(mu[m])) for m in flat])
-    variance = np.array([max(float(np.mean(r2[m])), _TINY) for m in flat])
+    limits = texture_cap(clear, masks) if clear is not None else [np.inf] * len(masks)
+    variance = np.array([max(min(float(np.mean(r2[m])), top), _TINY)
+                         for m, top in zip(flat, limits, strict=True)])
     order = np.argsort(levels, kind="stable")
     lv = [float(v) for v in levels[order]]
     var = [float(v) for v in variance[order]]
@@ -245,7 +252,7 @@ def _pixels(x: np.ndarray, mu: np.ndarray, lag: int) -> dict[str, np.ndarray]:
 
 def estimate_curve(samples: Sequence[Sequence[tuple[np.ndarray, np.ndarray]]],
                    threshold: float = 1.0, lag: int = LAG, plain: bool = False,
-                   known: Known | None = None) -> NoiseCurve:
+                   known: Known | None = None, cap: bool = False) -> NoiseCurve:
     """Noise curve and gate from (input, network output) pairs of C x h x w windows, listed per
     group. Each group needs at least one pair; the local energy is computed on each whole
     window. `threshold` is the base threshold (the lowest the gate may choose); `lag` the lag
@@ -260,7 +267,10 @@ def estimate_curve(samples: Sequence[Sequence[tuple[np.ndarray, np.ndarray]]],
 
     `known`: (group, intensities) -> the noise variance the user gave (`infer.known`), taken
     at the curve's intensities for both the curve and the gate in place of what the residual
-    reads; the gate still chooses threshold and strength on the held-out pixels."""
+    reads; the gate still chooses threshold and strength on the held-out pixels.
+
+    `cap`: both curves' bins read at most `infer.texture.texture_cap` of their local noise
+    readings (noise decorrelated at the stride; not with `plain`)."""
     levels: list[list[list[float]]] = []
     variance: list[list[list[float]]] = []
     held_out: list[list[Pixels]] = []
@@ -278,10 +288,11 @@ def estimate_curve(samples: Sequence[Sequence[tuple[np.ndarray, np.ndarray]]],
         t = {k: np.concatenate(v, axis=1) for k, v in test.items()}
         channels = range(f["x"].shape[0])
         curves = [_plain_curve(f["mu"][ch], f["energy"][ch]) if plain else
-                  _channel_curve(f["mu"][ch], f["clear"][ch], f["inner"][ch]) for ch in channels]
+                  _channel_curve(f["mu"][ch], f["clear"][ch], f["inner"][ch], cap)
+                  for ch in channels]
         own = "r2" if plain else "own"
-        gate = [_flat_curve(f["mu"][ch], f[own][ch], f["rough"][ch], not plain)
-                for ch in channels]
+        gate = [_flat_curve(f["mu"][ch], f[own][ch], f["rough"][ch], not plain,
+                            f["clear"][ch] if cap and not plain else None) for ch in channels]
         if known is not None:  # the user's noise at the same intensities
             curves = [(lv, [max(float(v), _TINY) for v in known(g, np.asarray(lv))])
                       for lv, _ in curves]

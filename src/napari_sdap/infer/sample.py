@@ -10,6 +10,7 @@ per-plane windows for a stack of small planes, never the whole of a large image.
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator, Sequence
+from typing import NamedTuple
 
 import numpy as np
 
@@ -21,16 +22,27 @@ from napari_sdap.infer.offset import estimate_offset, shift
 from napari_sdap.infer.tiling import DETAIL_HALO, Tile, axis_windows
 from napari_sdap.windows import random_start
 
-__all__ = ["SAMPLE_EDGE", "SAMPLE_PIXELS", "Base", "Pairs", "measure_curve", "sample_tiles",
-           "window"]
+__all__ = ["SAMPLE_EDGE", "SAMPLE_PIXELS", "Base", "Pairs", "Start", "measure_curve",
+           "sample_tiles", "window"]
 
 SAMPLE_EDGE = 512
 SAMPLE_PIXELS = 2**17
 """Output pixels sampled per channel group (8192 per intensity bin)."""
 Pairs = list[list[tuple[np.ndarray, np.ndarray]]]
 """(input, network output) of C x h x w windows, listed per channel group."""
-Base = Callable[[Pairs], float]
-"""The gate's lowest threshold, chosen from the sampled pairs."""
+
+
+class Start(NamedTuple):
+    """Where the gate starts, chosen from the sampled pairs (`Base`)."""
+
+    threshold: float
+    """The gate's lowest threshold."""
+    cap: bool = False
+    """Cap the model curve's readings against texture (`infer.texture`)."""
+
+
+Base = Callable[[Pairs], Start]
+"""The gate's start, chosen from the sampled pairs."""
 
 
 def _span(length: int, s: int, rng: np.random.Generator, edge: int = SAMPLE_EDGE
@@ -73,7 +85,8 @@ def measure_curve(run: Callable[[np.ndarray], np.ndarray],
     `run` maps one normalised C x h x w window to the network output (no detail restore);
     `read(k, tile)` reads a tile's normalised window of image k; `halo` is the network's exact
     halo and `s` the window alignment; `threshold` goes into the curve (the gate's lowest), or a
-    function that chooses it from the sampled pairs (`Base`); `lag`: the lag at which the noise
+    function that chooses it, and whether the model's curve is capped against texture, from the
+    sampled pairs (`Base`); `lag`: the lag at which the noise
     counts as decorrelated (`infer.lags.lag_product`); `offset`: measure the
     output's bias against the mean first (`infer.offset`), store it in both curves and measure
     them on the corrected output; `known`: the noise the user gave, for the model's curve
@@ -84,15 +97,14 @@ def measure_curve(run: Callable[[np.ndarray], np.ndarray],
     for k, tile, g in sample_tiles(views, halo, s, seed):
         x = read(k, tile)
         pairs[g].append((_crop(x, tile), _crop(run(x), tile)))
-    if callable(threshold):
-        threshold = threshold(pairs)
+    threshold, cap = threshold(pairs) if callable(threshold) else (threshold, False)
     if not offset:
-        return (estimate_curve(pairs, threshold, lag, known=known),
+        return (estimate_curve(pairs, threshold, lag, known=known, cap=cap),
                 estimate_curve(pairs, threshold, plain=True))
     offsets = estimate_offset(pairs)
     pairs = [[(x, shift(mu, offsets[g])) for x, mu in per] for g, per in enumerate(pairs)]
     extra = {"offset": offsets}
-    return (estimate_curve(pairs, threshold, lag, known=known).model_copy(update=extra),
+    return (estimate_curve(pairs, threshold, lag, known=known, cap=cap).model_copy(update=extra),
             estimate_curve(pairs, threshold, plain=True).model_copy(update=extra))
 
 
