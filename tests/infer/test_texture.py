@@ -58,5 +58,22 @@ def test_the_cap_reads_a_textured_bin_near_its_noise() -> None:
 def test_the_cap_is_a_low_quantile_scaled() -> None:
     values = np.arange(1.0, 101.0)
     masks = [values <= 50, values > 50]
-    expected = [CAP_FACTOR * np.quantile(values[m], CAP_QUANTILE) for m in masks]
-    assert np.allclose(texture_cap(values, masks), expected)
+    quantiles = [np.quantile(values[m], CAP_QUANTILE) for m in masks]
+    caps = [CAP_FACTOR * q for q in quantiles]
+    assert np.allclose(texture_cap(values, masks, [quantiles[0] * 1.5, 1e9]), caps)
+    # even the bin of least texture reads above its cap: noise that is not Gaussian-like
+    assert texture_cap(values, masks, [caps[0] * 1.01, caps[1] * 1.5]) == [np.inf, np.inf]
+
+
+def test_patchy_noise_is_not_capped() -> None:
+    """Noise present in some 8 x 8 blocks only (as JPEG leaves it in busy blocks and flattens
+    it in smooth ones): its local readings spread far wider than Gaussian noise's, and the
+    curve reads it as without the cap."""
+    rng = np.random.default_rng(1)
+    clean = np.tile(np.linspace(0.2, 0.8, N, dtype=np.float32), (N, 1))
+    blocks = np.kron(rng.random((N // 8, N // 8)) < 0.4, np.ones((8, 8))).astype(np.float32)
+    x = clean + _box_noise(rng, STD) * blocks
+    plain, capped = (estimate_curve([[(x[None], clean[None])]], threshold=1.25, lag=2, cap=c)
+                     for c in (False, True))
+    assert capped.variance == plain.variance
+    assert capped.threshold == plain.threshold and capped.strength == plain.strength

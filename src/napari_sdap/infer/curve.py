@@ -93,11 +93,13 @@ def _channel_curve(mu: np.ndarray, noise: np.ndarray, rough: np.ndarray, cap: bo
     each bin's flattest quarter (the curve the blend reads); `cap`: at most `texture_cap`."""
     masks = _bins(mu) or [np.ones(mu.shape, bool)]  # too few pixels for bins: one level
     levels = [float(np.median(mu[m])) for m in masks]
-    limits = texture_cap(noise, masks) if cap else [np.inf] * len(masks)
     variance = []
-    for m, top in zip(masks, limits, strict=True):
+    for m in masks:
         flat = m & (rough <= _flattest(rough[m], _FLAT))
-        variance.append(max(min(float(np.median(noise[flat if flat.any() else m])), top), _TINY))
+        variance.append(max(float(np.median(noise[flat if flat.any() else m])), _TINY))
+    if cap:
+        variance = [min(v, top) for v, top in zip(variance, texture_cap(noise, masks, variance),
+                                                  strict=True)]
     return _merge_unresolved(levels, despike(levels, variance))
 
 
@@ -131,9 +133,10 @@ def _flat_curve(mu: np.ndarray, r2: np.ndarray, rough: np.ndarray, capped: bool 
         return np.array([0.0, 1.0]), np.full(2, max(float(np.mean(r2)), _TINY))
     flat = [m & (rough <= _flattest(rough[m], _FLAT)) for m in masks]
     levels = np.array([float(np.mean(mu[m])) for m in flat])
-    limits = texture_cap(clear, masks) if clear is not None else [np.inf] * len(masks)
-    variance = np.array([max(min(float(np.mean(r2[m])), top), _TINY)
-                         for m, top in zip(flat, limits, strict=True)])
+    variance = np.array([max(float(np.mean(r2[m])), _TINY) for m in flat])
+    if clear is not None:
+        reads = [float(np.median(clear[m])) if m.any() else np.inf for m in flat]
+        variance = np.minimum(variance, texture_cap(clear, masks, reads))
     order = np.argsort(levels, kind="stable")
     lv = [float(v) for v in levels[order]]
     var = [float(v) for v in variance[order]]
