@@ -13,19 +13,21 @@ For noise alone, the `CAP_QUANTILE` quantile of those local readings is a fixed 
 noise variance, set by how many independent samples a 7 x 7 window holds: 0.49-0.61 for 2 x 2
 box noise at stride 2 on 15 smooth and textured photograph crops (their least textured bins).
 `CAP_FACTOR` scales it back, so a bin of noise alone reads about as before (the cap lowered
-smooth bins' readings by at most 8 %) and a textured bin at most a little above its noise.
+smooth bins' readings by at most 8 % in std) and a textured bin far less above its noise than
+before (test008: std up to 1.7x the truth, 2.9x without the cap).
 
 Noise whose local readings spread wider than that is left uncapped: where even the bin of
 least texture reads above its cap (JPEG-compressed camera noise is flattened to nothing in
 smooth 8 x 8 blocks and left in busy ones; on PolyU chair_11 the least textured bin read 2.6x
 its 5th percentile, against 1.4-1.6x on the box-noise crops), a cap would read the noise far
-too low (0.26-0.6x the truth on chair_11, against 0.47-0.69x without it).
+too low (0.2-0.47x the truth on chair_11, against 0.47-0.69x without it).
 
 The cap is used only where the noise reads decorrelated at the training stride
 (`infer.noise_reach`): there a window holds as many independent noise samples as on those
 crops. Where the noise is still correlated at the stride (camera pipelines, FMD wide-field) the
-windows hold fewer, the quantile lies lower, the residual already reads the noise low
-(0.64-0.92x the truth), and the cap would lower it further.
+windows hold fewer, the quantile lies lower, the residual mostly reads the noise low already
+(0.64-1.1x the truth in std on FMD wide-field frames and phone-camera proxies), and the cap
+would lower it further.
 """
 
 from __future__ import annotations
