@@ -34,7 +34,8 @@ def test_the_gate_starts_from_the_noise_at_the_stride(edge: int, base: float,
     with caplog.at_level(logging.INFO, logger="napari_sdap"):
         model = napari_sdap.train(_image(edge), "YX", stride=2, **TINY)
     said = [r.getMessage() for r in caplog.records if "correlation at the stride" in r.getMessage()]
-    capped = ", its noise readings capped against texture" if edge == 2 else ""
+    capped = (", its noise curve capped against texture if the noise reads Gaussian-like"
+              if edge == 2 else "")
     assert said and said[-1].endswith(f"gate starts at threshold {base:g}{capped}")
     curve = model.noise_curve
     assert curve is not None and curve.threshold >= base

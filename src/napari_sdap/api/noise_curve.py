@@ -83,7 +83,8 @@ class ReachBase:
         start = DECORRELATED_THRESHOLD if low else CORRELATED_THRESHOLD
         log.info("noise correlation at the stride (%d px): %s; the detail restore's gate starts "
                  "at threshold %g%s", self.stride, "unread" if rho is None else f"{rho:.2f}",
-                 start, ", its noise readings capped against texture" if low else "")
+                 start, ", its noise curve capped against texture if the noise reads Gaussian-like"
+                 if low else "")
         return Start(start, cap=low)
 
 
@@ -98,7 +99,8 @@ def describe_reach(curve: NoiseCurve, stride: int) -> str:
     return (f"; lowest threshold tried {DECORRELATED_THRESHOLD if low else CORRELATED_THRESHOLD:g}"
             f": the noise's correlation at the {stride}-px training stride reads "
             f"{curve.reach:.2f}, {'below' if low else 'not below'} {DECORRELATED:g}"
-            + (" (noise readings capped against texture)" if low else ""))
+            + (" (noise curve capped against texture if the noise reads Gaussian-like)"
+               if low else ""))
 
 
 def finish_curve(model: SDAPModel, sources: list[tuple[Any, Any]], dev: Any, start: int

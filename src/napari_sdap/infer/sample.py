@@ -86,10 +86,10 @@ def measure_curve(run: Callable[[np.ndarray], np.ndarray],
     `read(k, tile)` reads a tile's normalised window of image k; `halo` is the network's exact
     halo and `s` the window alignment; `threshold` goes into the curve (the gate's lowest), or a
     function that chooses it, and whether the model's curve is capped against texture, from the
-    sampled pairs (`Base`); `lag`: the lag at which the noise
-    counts as decorrelated (`infer.lags.lag_product`); `offset`: measure the
-    output's bias against the mean first (`infer.offset`), store it in both curves and measure
-    them on the corrected output; `known`: the noise the user gave, for the model's curve
+    sampled pairs (`Base`); `lag`: the lag at which the noise counts as decorrelated
+    (`infer.lags.lag_product`); `offset`: measure the output's bias against the mean first
+    (`infer.offset`), store it in both curves and measure them on the corrected output;
+    `known`: the noise the user gave, for the model's curve
     (`estimate_curve`).
     """
     groups = views[0].n_channel_groups
