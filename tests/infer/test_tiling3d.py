@@ -73,9 +73,9 @@ def test_zarr_to_zarr_streams_like_numpy(tmp_path):
 
 
 def _peak(model, tmp_path, depth: int, run: str = "") -> int:
-    shape = (depth, 64, 64)
+    shape = (depth, 128, 128)
     src = zarr.create_array(str(tmp_path / f"in{depth}{run}.zarr"), shape=shape, dtype="f4",
-                            chunks=(1, 32, 32))
+                            chunks=(1, 64, 64))
     rng = np.random.default_rng(depth)
     for z in range(depth):
         src[z] = rng.random(shape[1:], dtype=np.float32)
@@ -92,6 +92,8 @@ def test_memory_stays_flat_on_a_stack_eight_times_larger(tmp_path):
     _peak(model, tmp_path, 32, "warm")  # one-time set-up (lazy imports, caches) is not counted:
     # which of it happens here depends on the tests run before in the same process
     small, large = _peak(model, tmp_path, 4), _peak(model, tmp_path, 32)
-    # holding the output (or input) of the larger stack whole would add 28 x 64 x 64 x 4 bytes
-    # = 448 KiB to the peak of traced (numpy and Python) memory
-    assert large < small * 1.25 + 64 * 1024, (small, large)
+    # holding the output (or input) of the larger stack whole would add 28 x 128 x 128 x 4
+    # bytes = 1.75 MiB to the peak of traced (numpy and Python) memory; zarr's asynchronous
+    # chunk writes add up to ~0.4 MiB more or less from run to run, depending on how many are
+    # in flight at once
+    assert large < small * 1.25 + 512 * 1024, (small, large)
