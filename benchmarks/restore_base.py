@@ -35,20 +35,11 @@ def main() -> int:
     from blur_reading import correlated_models
 
     import napari_sdap.api.noise_curve as nc
-    import napari_sdap.infer.noise_reach as reach
     from napari_sdap.api.inputs import prepare_all
     from napari_sdap.api.output_blur import output_blur
 
     cpu = torch.device("cpu")
     shipped = nc.CORRELATED_THRESHOLD, nc.DECORRELATED_THRESHOLD
-    read = reach.stride_correlation
-    seen: list[float | None] = []
-
-    def reading(pairs, stride):  # the shipped reading, kept for the table
-        seen.append(read(pairs, stride))
-        return seen[-1]
-
-    reach.stride_correlation = reading
     rows = []
     for task, name, axes, model in correlated_models(__doc__.split("\n")[0], rest):
         sources = [(q.array, q.view) for q in prepare_all(list(task.noisy), axes)]
@@ -62,9 +53,8 @@ def main() -> int:
             row.append(f"{c.threshold:g} / {c.strength:.2f} / {c.blur:g}")
             row.append(f"{psnr_mean(outs, task.clean):.2f}")
         nc.CORRELATED_THRESHOLD, nc.DECORRELATED_THRESHOLD = shipped  # for the next training
-        rho = seen[-1]
-        rule = shipped[1] if rho is not None and rho < reach.DECORRELATED else shipped[0]
-        row += ["unread" if rho is None else f"{rho:.2f}", f"{rule:g}"]
+        rho = model.noise_curve.reach  # the reading the curve was measured with
+        row += ["unread" if rho is None else f"{rho:.2f}", f"{nc.reach_start(rho).threshold:g}"]
         rows.append(row)
         print(" | ".join(row), flush=True)
     if not rows:

@@ -1,5 +1,5 @@
 """Models trained for correlated noise start the detail restore's gate from the noise's
-correlation at the training stride (`api.noise_curve.ReachBase`, `infer.noise_reach`)."""
+correlation at the training stride (`api.noise_curve.reach_base`, `infer.noise_reach`)."""
 
 from __future__ import annotations
 

@@ -6,14 +6,14 @@ import logging
 from typing import TYPE_CHECKING, Any
 
 from napari_sdap.infer.noise_model import NoiseCurve
-from napari_sdap.infer.sample import Start
+from napari_sdap.infer.noise_reach import DECORRELATED, stride_correlation
+from napari_sdap.infer.sample import Base, Pairs, Start
 
 if TYPE_CHECKING:
     from napari_sdap.api.model import SDAPModel
-    from napari_sdap.infer.sample import Pairs
 
-__all__ = ["CORRELATED_THRESHOLD", "DECORRELATED_THRESHOLD", "KNOWN_THRESHOLD", "ReachBase",
-           "describe_reach", "finish_curve", "measure_noise_curve"]
+__all__ = ["CORRELATED_THRESHOLD", "DECORRELATED_THRESHOLD", "KNOWN_THRESHOLD", "describe_reach",
+           "finish_curve", "measure_noise_curve", "reach_base", "reach_start"]
 
 log = logging.getLogger(__name__)
 
@@ -52,55 +52,51 @@ def measure_noise_curve(model: SDAPModel, sources: list[tuple[Any, Any]], dev: A
     stride = model.config.training.stride
     noise = known_noise(model.config.training)
     known = None if noise is None else per_group(noise, norm, len(norm.low))
-    base = ReachBase(stride) if stride > 1 and known is None else (
-        1.0 if known is None else KNOWN_THRESHOLD)
-    curves = measure_curve(
+    base: float | Base = (KNOWN_THRESHOLD if known is not None else
+                          1.0 if stride == 1 else reach_base(stride))
+    return measure_curve(
         lambda w: engine(engine.prepare([w]))[0],
         lambda k, t: read_window(sources[k][0], sources[k][1], norm, t),
         [v for _, v in sources], exact_halo(model.network.radius, mode, pd),
         alignment(mode, pd), seed=model.config.seed,
         threshold=base, lag=max(LAG, stride), offset=stride == 1, known=known)
-    if not isinstance(base, ReachBase) or base.reading is None:
-        return curves
-    return curves[0].model_copy(update={"reach": base.reading}), curves[1]
 
 
-class ReachBase:
-    """The gate's lowest threshold for a model trained at `stride` (above 1), chosen from the
-    noise's correlation at the stride read on the sampled pairs (`infer.noise_reach`), and
-    where the noise reads decorrelated there, the model curve capped against texture
-    (`infer.texture`); the reading is kept (`reading`) for the model's curve."""
+def reach_start(reach: float | None) -> Start:
+    """The gate's start for a model trained at a stride above 1 whose noise reads correlation
+    `reach` at the stride (`infer.noise_reach`; None: unread): from 1.25, with the model curve
+    capped against texture (`infer.texture`), where it reads decorrelated; else from 1.5."""
+    low = reach is not None and reach < DECORRELATED
+    return Start(DECORRELATED_THRESHOLD if low else CORRELATED_THRESHOLD, cap=low, reach=reach)
 
-    def __init__(self, stride: int) -> None:
-        self.stride = stride
-        self.reading: float | None = None
 
-    def __call__(self, pairs: Pairs) -> Start:
-        from napari_sdap.infer.noise_reach import DECORRELATED, stride_correlation
+def reach_base(stride: int) -> Base:
+    """The gate's start for a model trained at `stride` (above 1), from the noise's correlation
+    at the stride read on the sampled pairs (`reach_start`)."""
 
-        self.reading = rho = stride_correlation(pairs, self.stride)
-        low = rho is not None and rho < DECORRELATED
-        start = DECORRELATED_THRESHOLD if low else CORRELATED_THRESHOLD
+    def base(pairs: Pairs) -> Start:
+        start = reach_start(stride_correlation(pairs, stride))
         log.info("noise correlation at the stride (%d px): %s; the detail restore's gate starts "
-                 "at threshold %g%s", self.stride, "unread" if rho is None else f"{rho:.2f}",
-                 start, ", its noise curve capped against texture if the noise reads Gaussian-like"
-                 if low else "")
-        return Start(start, cap=low)
+                 "at threshold %g%s", stride,
+                 "unread" if start.reach is None else f"{start.reach:.2f}", start.threshold,
+                 ", its noise curve capped against texture if the noise reads Gaussian-like"
+                 if start.cap else "")
+        return start
+
+    return base
 
 
 def describe_reach(curve: NoiseCurve, stride: int) -> str:
     """Why the gate started where it did, for `SDAPModel.describe_detail` ("" where the
     correlation at the stride was not read)."""
-    from napari_sdap.infer.noise_reach import DECORRELATED
-
     if curve.reach is None:
         return ""
-    low = curve.reach < DECORRELATED
-    return (f"; lowest threshold tried {DECORRELATED_THRESHOLD if low else CORRELATED_THRESHOLD:g}"
-            f": the noise's correlation at the {stride}-px training stride reads "
-            f"{curve.reach:.2f}, {'below' if low else 'not below'} {DECORRELATED:g}"
+    start = reach_start(curve.reach)
+    return (f"; lowest threshold tried {start.threshold:g}: the noise's correlation at the "
+            f"{stride}-px training stride reads {curve.reach:.2f}, "
+            f"{'below' if start.cap else 'not below'} {DECORRELATED:g}"
             + (" (noise curve capped against texture if the noise reads Gaussian-like)"
-               if low else ""))
+               if start.cap else ""))
 
 
 def finish_curve(model: SDAPModel, sources: list[tuple[Any, Any]], dev: Any, start: int

@@ -39,6 +39,8 @@ class Start(NamedTuple):
     """The gate's lowest threshold."""
     cap: bool = False
     """Cap the model curve's readings against texture (`infer.texture`)."""
+    reach: float | None = None
+    """The reading it was chosen from, kept in the model curve (`NoiseCurve.reach`)."""
 
 
 Base = Callable[[Pairs], Start]
@@ -85,11 +87,11 @@ def measure_curve(run: Callable[[np.ndarray], np.ndarray],
     `run` maps one normalised C x h x w window to the network output (no detail restore);
     `read(k, tile)` reads a tile's normalised window of image k; `halo` is the network's exact
     halo and `s` the window alignment; `threshold` goes into the curve (the gate's lowest), or a
-    function that chooses it, and whether the model's curve is capped against texture, from the
-    sampled pairs (`Base`); `lag`: the lag at which the noise counts as decorrelated
-    (`infer.lags.lag_product`); `offset`: measure the output's bias against the mean first
-    (`infer.offset`), store it in both curves and measure them on the corrected output;
-    `known`: the noise the user gave, for the model's curve
+    function that chooses it, whether the model's curve is capped against texture and the
+    reading behind it, from the sampled pairs (`Base`); `lag`: the lag at which the noise
+    counts as decorrelated (`infer.lags.lag_product`); `offset`: measure the output's bias
+    against the mean first (`infer.offset`), store it in both curves and measure them on the
+    corrected output; `known`: the noise the user gave, for the model's curve
     (`estimate_curve`).
     """
     groups = views[0].n_channel_groups
@@ -97,15 +99,15 @@ def measure_curve(run: Callable[[np.ndarray], np.ndarray],
     for k, tile, g in sample_tiles(views, halo, s, seed):
         x = read(k, tile)
         pairs[g].append((_crop(x, tile), _crop(run(x), tile)))
-    threshold, cap = threshold(pairs) if callable(threshold) else (threshold, False)
-    if not offset:
-        return (estimate_curve(pairs, threshold, lag, known=known, cap=cap),
-                estimate_curve(pairs, threshold, plain=True))
-    offsets = estimate_offset(pairs)
-    pairs = [[(x, shift(mu, offsets[g])) for x, mu in per] for g, per in enumerate(pairs)]
-    extra = {"offset": offsets}
-    return (estimate_curve(pairs, threshold, lag, known=known, cap=cap).model_copy(update=extra),
-            estimate_curve(pairs, threshold, plain=True).model_copy(update=extra))
+    start = threshold(pairs) if callable(threshold) else Start(threshold)
+    extra: dict[str, object] = {}
+    if offset:
+        offsets = estimate_offset(pairs)
+        pairs = [[(x, shift(mu, offsets[g])) for x, mu in per] for g, per in enumerate(pairs)]
+        extra["offset"] = offsets
+    model = estimate_curve(pairs, start.threshold, lag, known=known, cap=start.cap)
+    return (model.model_copy(update={**extra, "reach": start.reach}),
+            estimate_curve(pairs, start.threshold, plain=True).model_copy(update=extra))
 
 
 def sample_tiles(views: Sequence[PlaneView], halo: int, s: int, seed: int = 0,
