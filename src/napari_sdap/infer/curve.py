@@ -88,19 +88,21 @@ def _bins(mu: np.ndarray) -> list[np.ndarray]:
 
 
 def _channel_curve(mu: np.ndarray, noise: np.ndarray, rough: np.ndarray, cap: bool = False
-                   ) -> tuple[list[float], list[float]]:
+                   ) -> tuple[list[float], list[float], list[float] | None]:
     """Bin medians of the output, and of the residual's noise energy ``max(E - D, 0)`` over
-    each bin's flattest quarter (the curve the blend reads); `cap`: at most `texture_cap`."""
+    each bin's flattest quarter (the curve the blend reads); with `cap`, at most the bins'
+    `texture_cap`, which is returned too (for the gate's curve over the same bins)."""
     masks = _bins(mu) or [np.ones(mu.shape, bool)]  # too few pixels for bins: one level
     levels = [float(np.median(mu[m])) for m in masks]
     variance = []
     for m in masks:
         flat = m & (rough <= _flattest(rough[m], _FLAT))
         variance.append(max(float(np.median(noise[flat if flat.any() else m])), _TINY))
-    if cap:
-        variance = [min(v, top) for v, top in zip(variance, texture_cap(noise, masks, variance),
-                                                  strict=True)]
-    return _merge_unresolved(levels, despike(levels, variance))
+    limits = texture_cap(noise, masks, variance) if cap else None
+    if limits is not None:
+        variance = [min(v, top) for v, top in zip(variance, limits, strict=True)]
+    lv, var = _merge_unresolved(levels, despike(levels, variance))
+    return lv, var, limits
 
 
 def _flattest(rough: np.ndarray, q: float) -> float:
@@ -121,22 +123,21 @@ def _plain_curve(mu: np.ndarray, energy: np.ndarray) -> tuple[list[float], list[
 
 
 def _flat_curve(mu: np.ndarray, r2: np.ndarray, rough: np.ndarray, capped: bool = True,
-                clear: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray]:
+                limits: list[float] | None = None) -> tuple[np.ndarray, np.ndarray]:
     """Noise variance against intensity for the gate: in each bin, the mean of `r2` (each
     pixel's own ``r**2`` less the local mean of the products of pixels `lag` apart,
     `axis_products`) over the flat quarter of its pixels, those whose output varies least around
     them (`rough`): there the output is the intensity and the residual is noise. The products
     take off what missed detail adds (it spans many pixels) and next to nothing of the noise.
-    `clear`: the local noise readings of the same pixels, whose `texture_cap` caps each bin."""
+    `limits`: the model curve's `texture_cap` of the same bins, each bin's highest variance."""
     masks = _bins(mu)
     if len(masks) < 2:
         return np.array([0.0, 1.0]), np.full(2, max(float(np.mean(r2)), _TINY))
     flat = [m & (rough <= _flattest(rough[m], _FLAT)) for m in masks]
     levels = np.array([float(np.mean(mu[m])) for m in flat])
     variance = np.array([max(float(np.mean(r2[m])), _TINY) for m in flat])
-    if clear is not None:
-        reads = [float(np.median(clear[m])) if m.any() else np.inf for m in flat]
-        variance = np.minimum(variance, texture_cap(clear, masks, reads))
+    if limits is not None:
+        variance = np.minimum(variance, limits)
     order = np.argsort(levels, kind="stable")
     lv = [float(v) for v in levels[order]]
     var = [float(v) for v in variance[order]]
@@ -290,12 +291,13 @@ def estimate_curve(samples: Sequence[Sequence[tuple[np.ndarray, np.ndarray]]],
         f = {k: np.concatenate(v, axis=1) for k, v in fit.items()}
         t = {k: np.concatenate(v, axis=1) for k, v in test.items()}
         channels = range(f["x"].shape[0])
-        curves = [_plain_curve(f["mu"][ch], f["energy"][ch]) if plain else
-                  _channel_curve(f["mu"][ch], f["clear"][ch], f["inner"][ch], cap)
-                  for ch in channels]
+        read = [(*_plain_curve(f["mu"][ch], f["energy"][ch]), None) if plain else
+                _channel_curve(f["mu"][ch], f["clear"][ch], f["inner"][ch], cap)
+                for ch in channels]
+        curves = [(lv, var) for lv, var, _ in read]
         own = "r2" if plain else "own"
-        gate = [_flat_curve(f["mu"][ch], f[own][ch], f["rough"][ch], not plain,
-                            f["clear"][ch] if cap and not plain else None) for ch in channels]
+        gate = [_flat_curve(f["mu"][ch], f[own][ch], f["rough"][ch], not plain, read[ch][2])
+                for ch in channels]
         if known is not None:  # the user's noise at the same intensities
             curves = [(lv, [max(float(v), _TINY) for v in known(g, np.asarray(lv))])
                       for lv, _ in curves]

@@ -51,7 +51,7 @@ def texture_cap(clear: np.ndarray, masks: Sequence[np.ndarray], reads: Sequence[
     reading is the smallest multiple of its quantile, reads above the cap: the local readings
     of that noise spread wider than Gaussian noise's (JPEG-compressed camera noise, flattened
     to nothing in smooth blocks: PolyU chair_11 1.6x the cap)."""
-    quantiles = [max(float(np.quantile(clear[m], CAP_QUANTILE)), 0.0) for m in masks]
+    quantiles = [float(np.quantile(clear[m], CAP_QUANTILE)) for m in masks]  # clear >= 0
     ratios = [r / q for r, q in zip(reads, quantiles, strict=True) if q > 0.0]
     if not ratios or min(ratios) > CAP_FACTOR:
         return [np.inf] * len(masks)
