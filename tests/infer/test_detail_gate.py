@@ -10,7 +10,8 @@ import numpy as np
 import torch
 import torch.nn.functional as F
 
-from napari_sdap.infer.curve import choose_gate, estimate_curve
+from napari_sdap.infer.curve import estimate_curve
+from napari_sdap.infer.gate import choose_gate
 from napari_sdap.infer.noise_model import NoiseCurve
 from napari_sdap.infer.refine import apply_curve
 

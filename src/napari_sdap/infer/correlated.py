@@ -34,7 +34,8 @@ import numpy as np
 import torch
 
 from napari_sdap.infer.blocks import block_means
-from napari_sdap.infer.curve import noise_at, roughness
+from napari_sdap.infer.curve import roughness
+from napari_sdap.infer.gate import noise_at
 from napari_sdap.infer.gaussian import blur_radius, gaussian
 from napari_sdap.infer.noise_model import NoiseCurve
 from napari_sdap.infer.risk import blocks_of, neighbour_range, unclipped

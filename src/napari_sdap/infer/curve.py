@@ -19,25 +19,8 @@ noise curve that missed detail cannot inflate"). Where the noise is decorrelated
 training stride, a bin that is texture throughout is also capped from its lowest local
 readings (`cap`, `infer.texture`).
 
-Gate: the restored output is ``mu + k g r`` with ``g = max(0, 1 - t s2 / E)``. For a blind-spot
-network ``mu``, ``E`` and ``s2(mu)`` do not depend on the pixel's own noise ``n`` (zero mean,
-variance ``v``), so neither does ``g``, and per pixel
-
-    E[(mu + k g r - y)**2] - E[(mu - y)**2] = E[(k**2 g**2 - 2 k g) r**2] + 2 k g v
-
-(Stein's unbiased risk estimate: the only term that needs the clean ``y`` is ``E[k g r n]``,
-which is ``k g v``). Comparing the restore with the noisy pixel instead would be biased, since
-it copies ``x``; this form is not. ``v`` is needed at the pixel's true intensity: it is
-read at ``x`` itself from a second curve, the mean own ``r**2`` less the local mean of the lag
-products (`infer.lags.axis_products`) over the flattest quarter of each bin (least local
-variation of ``mu``), capped only against its neighbouring bins, merged to one noise std so
-that it is straight over the noise's spread; then its mean over the noise is the variance at
-the true intensity (exactly so for Poisson-Gaussian noise, whose variance is affine in the
-intensity). Summed over the held-out
-half the change is ``k**2 A - 2 k B`` with ``A = sum g**2 r**2`` and ``B = sum g (r**2 - v)``:
-the best strength is ``k = B / A`` (at most 1). The threshold with the largest estimated gain
-is kept if that gain exceeds two standard errors of its estimate; otherwise the strength is 0
-and the model denoises with the network alone. Measurements: docs/method.md.
+Gate: how much of the residual the restore gives back, chosen on held-out pixels, is
+`infer.gate`; its variance curve (`_flat_curve`) is read here with the model's curve.
 """
 
 from __future__ import annotations
@@ -48,15 +31,15 @@ import numpy as np
 import torch
 import torch.nn.functional as F
 
+from napari_sdap.infer.gate import TINY as _TINY
+from napari_sdap.infer.gate import Pixels, choose_gate
 from napari_sdap.infer.lags import LAG, axis_products, despike, lag_product
 from napari_sdap.infer.noise_model import NoiseCurve
-from napari_sdap.infer.refine import blend_gain, local_energy, ring_mean
+from napari_sdap.infer.refine import local_energy, ring_mean
 from napari_sdap.infer.texture import texture_cap
 
-__all__ = ["THRESHOLDS", "choose_gate", "estimate_curve", "noise_at", "roughness"]
+__all__ = ["estimate_curve", "roughness"]
 
-THRESHOLDS = (1.0, 1.25, 1.5, 2.0, 3.0, 4.0, 6.0)
-"""Thresholds tried by the gate, as multiples of the model's base threshold (at most 10)."""
 _BINS = 16
 _MIN_PIXELS = 64
 _RESOLVE = 0.5
@@ -67,14 +50,9 @@ gate's curve (half read 45 % high on FMD confocal, where structure fills the bri
 _GATE_RESOLVE = 1.0
 """The gate's curve is read at the noisy input, so it must be straight over the noise's spread:
 its bins closer than one noise std are merged."""
-_TINY = 1e-12
-_SURE = 2.0
-"""A gain counts when it exceeds this many standard errors of its estimate."""
 _ROUGH = 5
 """Window edge of the output's local variation that marks flat pixels."""
 
-Pixels = tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]
-"""(x, mu, r**2, E) of one channel, flat arrays."""
 Known = Callable[[int, np.ndarray], np.ndarray]
 """(channel group, intensities) -> noise variance, on the network's scale."""
 
@@ -146,20 +124,6 @@ def _flat_curve(mu: np.ndarray, r2: np.ndarray, rough: np.ndarray, capped: bool 
     return np.array(merged[0]), np.array(merged[1])
 
 
-def noise_at(x: np.ndarray, levels: np.ndarray, variance: np.ndarray) -> np.ndarray:
-    """Piecewise-linear ``variance(levels)`` at `x`, extended linearly beyond both ends (never
-    below 0): its mean over the noise of ``x`` is the variance at the mean, as long as the
-    curve is locally straight (exactly so for Poisson-Gaussian noise)."""
-    out = np.interp(x, levels, variance)
-    if len(levels) >= 2:
-        for lo, hi, side in ((0, 1, x < levels[0]), (-2, -1, x > levels[-1])):
-            slope = (variance[hi] - variance[lo]) / max(levels[hi] - levels[lo], _TINY)
-            end = levels[lo] if lo == 0 else levels[hi]
-            base = variance[lo] if lo == 0 else variance[hi]
-            out = np.where(side, base + slope * (x - end), out)
-    return np.maximum(out, 0.0)
-
-
 def _merge_unresolved(levels: list[float], variance: list[float], resolve: float = _RESOLVE
                       ) -> tuple[list[float], list[float]]:
     """Merge neighbouring bins closer in intensity than half the noise std: the network's
@@ -175,39 +139,6 @@ def _merge_unresolved(levels: list[float], variance: list[float], resolve: float
             out_l.append([lv])
             out_v.append([var])
     return [float(np.mean(g)) for g in out_l], [float(np.mean(g)) for g in out_v]
-
-
-def choose_gate(held_out: Sequence[Sequence[Pixels]], curve: NoiseCurve,
-                noise: Sequence[Sequence[tuple[np.ndarray, np.ndarray]]], base: float = 1.0
-                ) -> tuple[float, float, float]:
-    """(threshold, strength, estimated change of the mean squared error per pixel, on the
-    curve's scale; negative: the restore helps) from held-out pixels listed [group][channel];
-    `noise` holds each channel's gate curve ``(levels, variance)``. See the module text."""
-    r2, energy, s2, var = [], [], [], []
-    for g, per_ch in enumerate(held_out):
-        for c, (x, m, rr, e) in enumerate(per_ch):
-            lv, nv = noise[g][c]
-            r2.append(rr)
-            energy.append(e)
-            s2.append(np.interp(m, curve.levels[g][c], curve.variance[g][c]))
-            var.append(noise_at(x, lv, nv))
-    tr2, te, ts2, tvar = (torch.from_numpy(np.concatenate(v).astype(np.float64))
-                          for v in (r2, energy, s2, var))
-    n = max(tr2.numel(), 1)
-    best = (base, 0.0, 0.0)
-    for factor in THRESHOLDS:
-        t = min(base * factor, 10.0)
-        gain = blend_gain(tr2, te, ts2, t)
-        a_sum = float((gain * gain * tr2).sum())
-        b_sum = float((gain * (tr2 - tvar)).sum())
-        if a_sum <= 0.0 or b_sum <= 0.0:
-            continue
-        k = min(b_sum / a_sum, 1.0)
-        each = (k * k * gain * gain - 2.0 * k * gain) * tr2 + 2.0 * k * gain * tvar
-        change = float(each.mean())
-        if change + _SURE * float(each.std()) / np.sqrt(n) < min(best[2], 0.0):
-            best = (t, k, change)
-    return best
 
 
 def _inner(rough: torch.Tensor) -> torch.Tensor:

@@ -16,7 +16,7 @@ the blind-spot output ``mu`` never sees ``x_i``, and neither does ``w`` (its loc
 energy leaves the pixel out), so ``dt_i/dx_i = w_i`` exactly. The student's sum of
 ``ds_i/dx_i`` comes from one random +-1 probe ``b`` through autograd: ``b . J^T b`` has the
 trace of the Jacobian as its mean. ``v`` is a noise curve from 2 x 2 diagonal differences of
-the input (`block_curve`), read at ``x`` (`curve.noise_at`). The noise must be independent per
+the input (`block_curve`), read at ``x`` (`gate.noise_at`). The noise must be independent per
 pixel: models trained at stride 1.
 
 The estimate holds for a fixed function. A student fitted to the teacher's result on the same
@@ -40,7 +40,8 @@ import torch
 from torch import nn
 
 from napari_sdap.infer.clipping import clipped_ends
-from napari_sdap.infer.curve import noise_at, roughness
+from napari_sdap.infer.curve import roughness
+from napari_sdap.infer.gate import noise_at
 from napari_sdap.infer.noise_model import NoiseCurve
 from napari_sdap.infer.refine import restore_weight
 from napari_sdap.infer.stream import Engine

@@ -32,7 +32,8 @@ from dataclasses import dataclass
 import numpy as np
 import torch
 
-from napari_sdap.infer.curve import noise_at, roughness
+from napari_sdap.infer.curve import roughness
+from napari_sdap.infer.gate import noise_at
 from napari_sdap.infer.gaussian import blur_radius, gaussian
 from napari_sdap.infer.risk import block_curve, blocks_of, neighbour_range, unclipped
 from napari_sdap.infer.tiling import Tile
