@@ -140,3 +140,31 @@ def test_the_held_out_estimate_matches_the_true_change_of_the_error():
     gain = k * blend_gain(r * r, energy, s2, t).numpy()
     true = float(np.mean((mu + gain * (x - mu) - clean) ** 2 - (mu - clean) ** 2))
     assert true < 0.0 and abs(change - true) < 0.15 * abs(true)
+
+
+def test_a_rescaled_gate_curve_gives_back_less_and_leaves_the_model_curve():
+    """`rescale` (noise correlated at the stride, `infer.noise_reach.gate_scale`) reaches the
+    gate's curve only: read four times higher, the texture's residual no longer pays for
+    itself, while the curve the restore reads is the same; the plain curve never asks."""
+    rng = np.random.default_rng(5)  # the texture of the test above
+    yy, xx = np.mgrid[0:160, 0:160].astype(np.float32)
+    clean = 0.3 + 0.2 * np.sin(xx * 1.3) * np.cos(yy * 0.9) * (xx < 80) + 0.4 * _blobs(5)
+    x = (clean + rng.normal(0, 0.02, clean.shape)).astype(np.float32)
+    pairs = [[(x[None], _ring_mean(x)[None])]]
+    asked: list[int] = []
+
+    def four(group: int, curves: list) -> list[float]:
+        asked.append(group)
+        return [4.0] * len(curves)
+
+    plain = estimate_curve(pairs)
+    scaled = estimate_curve(pairs, rescale=four)
+    assert asked == [0]
+    assert scaled.levels == plain.levels and scaled.variance == plain.variance
+    assert plain.strength > 0.5
+    assert (scaled.strength, -scaled.threshold) < (plain.strength, -plain.threshold)
+
+    def never(group: int, curves: list) -> list[float]:
+        raise AssertionError("the plain curve has no gate curve to scale")
+
+    estimate_curve(pairs, plain=True, rescale=never)

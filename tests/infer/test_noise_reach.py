@@ -1,5 +1,6 @@
-"""The noise's correlation at the training stride, and the gate's start it chooses
-(`infer.noise_reach`, `api.noise_curve.reach_base`)."""
+"""The noise's correlation at the training stride, the gate's start it chooses, and the scale of
+the gate's curve where the noise is correlated there (`infer.noise_reach`,
+`api.noise_curve.reach_base`)."""
 
 from __future__ import annotations
 
@@ -8,7 +9,7 @@ import pytest
 
 from napari_sdap.api.noise_curve import CORRELATED_THRESHOLD, DECORRELATED_THRESHOLD, reach_base
 from napari_sdap.infer.correlated import LAGS
-from napari_sdap.infer.noise_reach import DECORRELATED, stride_correlation
+from napari_sdap.infer.noise_reach import DECORRELATED, MAX_SCALE, gate_scale, stride_correlation
 
 EDGE = 160
 
@@ -48,3 +49,24 @@ def test_gate_starts_lower_only_where_the_noise_is_decorrelated() -> None:
     assert reach_base(2)(_pairs(3))[:2] == (CORRELATED_THRESHOLD, False)
     assert reach_base(3)(_pairs(3))[:2] == (DECORRELATED_THRESHOLD, True)
     assert reach_base(LAGS + 1)(_pairs(2))[:2] == (CORRELATED_THRESHOLD, False)  # unread: as before
+
+
+def test_only_noise_correlated_at_the_stride_scales_the_gate() -> None:
+    assert not reach_base(2)(_pairs(2)).rescale
+    assert reach_base(2)(_pairs(3)).rescale
+    assert not reach_base(3)(_pairs(3)).rescale
+
+
+def _flat(variance: float) -> list[tuple[np.ndarray, np.ndarray]]:
+    return [(np.array([0.3, 0.7]), np.array([variance, variance]))]
+
+
+def test_gate_scale_reads_a_low_curve_up_to_the_input_and_never_down() -> None:
+    std = 0.05  # 3 x 3 box noise: correlated at 2 px, its variance std**2
+    pairs = _pairs(3, std=std)[0]
+    up = gate_scale(pairs, _flat(0.6 * std**2))
+    assert len(up) == 1 and abs(up[0] - 1 / 0.6) < 0.15
+    assert gate_scale(pairs, _flat(0.2 * std**2)) == [MAX_SCALE]  # far below: texture, capped
+    assert gate_scale(pairs, _flat(2.0 * std**2)) == [1.0]  # reads high: left alone
+    tiny = np.zeros((1, 6, 6), np.float32)
+    assert gate_scale([(tiny, tiny)], _flat(1.0)) == [1.0]  # unreadable: left alone

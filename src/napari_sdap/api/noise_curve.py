@@ -65,9 +65,11 @@ def measure_noise_curve(model: SDAPModel, sources: list[tuple[Any, Any]], dev: A
 def reach_start(reach: float | None) -> Start:
     """The gate's start for a model trained at a stride above 1 whose noise reads correlation
     `reach` at the stride (`infer.noise_reach`; None: unread): from 1.25, with the model curve
-    capped against texture (`infer.texture`), where it reads decorrelated; else from 1.5."""
+    capped against texture (`infer.texture`), where it reads decorrelated; else from 1.5, with
+    the gate's curve scaled up to the input's variogram (`infer.noise_reach.gate_scale`)."""
     low = reach is not None and reach < DECORRELATED
-    return Start(DECORRELATED_THRESHOLD if low else CORRELATED_THRESHOLD, cap=low, reach=reach)
+    return Start(DECORRELATED_THRESHOLD if low else CORRELATED_THRESHOLD, cap=low, reach=reach,
+                 rescale=not low)
 
 
 def reach_base(stride: int) -> Base:

@@ -38,7 +38,7 @@ from napari_sdap.infer.noise_model import NoiseCurve
 from napari_sdap.infer.refine import local_energy, ring_mean
 from napari_sdap.infer.texture import texture_cap
 
-__all__ = ["estimate_curve", "roughness"]
+__all__ = ["Known", "Rescale", "estimate_curve", "roughness"]
 
 _BINS = 16
 _MIN_PIXELS = 64
@@ -55,6 +55,8 @@ _ROUGH = 5
 
 Known = Callable[[int, np.ndarray], np.ndarray]
 """(channel group, intensities) -> noise variance, on the network's scale."""
+Rescale = Callable[[int, list[tuple[np.ndarray, np.ndarray]]], list[float]]
+"""(channel group, the gate's curve per channel) -> the factor each curve is scaled by."""
 
 
 def _bins(mu: np.ndarray) -> list[np.ndarray]:
@@ -187,7 +189,8 @@ def _pixels(x: np.ndarray, mu: np.ndarray, lag: int) -> dict[str, np.ndarray]:
 
 def estimate_curve(samples: Sequence[Sequence[tuple[np.ndarray, np.ndarray]]],
                    threshold: float = 1.0, lag: int = LAG, plain: bool = False,
-                   known: Known | None = None, cap: bool = False) -> NoiseCurve:
+                   known: Known | None = None, cap: bool = False,
+                   rescale: Rescale | None = None) -> NoiseCurve:
     """Noise curve and gate from (input, network output) pairs of C x h x w windows, listed per
     group. Each group needs at least one pair; the local energy is computed on each whole
     window. `threshold` is the base threshold (the lowest the gate may choose); `lag` the lag
@@ -205,7 +208,11 @@ def estimate_curve(samples: Sequence[Sequence[tuple[np.ndarray, np.ndarray]]],
     reads; the gate still chooses threshold and strength on the held-out pixels.
 
     `cap`: both curves' bins read at most `infer.texture.texture_cap` of their local noise
-    readings (noise decorrelated at the stride; not with `plain`)."""
+    readings (noise decorrelated at the stride; not with `plain`).
+
+    `rescale`: scales the gate's curve of each channel up where the noise reads low there
+    (`infer.noise_reach.gate_scale`: noise correlated at the stride; not with `plain` or
+    `known`)."""
     levels: list[list[list[float]]] = []
     variance: list[list[list[float]]] = []
     held_out: list[list[Pixels]] = []
@@ -229,6 +236,8 @@ def estimate_curve(samples: Sequence[Sequence[tuple[np.ndarray, np.ndarray]]],
         own = "r2" if plain else "own"
         gate = [_flat_curve(f["mu"][ch], f[own][ch], f["rough"][ch], not plain, read[ch][2])
                 for ch in channels]
+        if rescale is not None and known is None and not plain:
+            gate = [(lv, var * f) for (lv, var), f in zip(gate, rescale(g, gate), strict=True)]
         if known is not None:  # the user's noise at the same intensities
             curves = [(lv, [max(float(v), _TINY) for v in known(g, np.asarray(lv))])
                       for lv, _ in curves]

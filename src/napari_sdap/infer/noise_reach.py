@@ -14,6 +14,9 @@ The correlation is read as the output blur reads the noise's covariance
 (`infer.correlated.noise_covariance`: the input's variogram where the output is flattest),
 here with the network's output before any restore. Texture the flattest pixels still hold
 adds to it (the variogram grows with the lag), so it reads high rather than low.
+
+Where the noise is correlated at the stride, the gate's variance curve, read from the residual,
+is also scaled up to the input's variance read the same way (`gate_scale`).
 """
 
 from __future__ import annotations
@@ -23,8 +26,9 @@ from collections.abc import Sequence
 import numpy as np
 
 from napari_sdap.infer.correlated import LAGS, counted, noise_covariance
+from napari_sdap.infer.noise_model import NoiseCurve
 
-__all__ = ["DECORRELATED", "stride_correlation"]
+__all__ = ["DECORRELATED", "MAX_SCALE", "gate_scale", "stride_correlation"]
 
 DECORRELATED = 0.07
 """The noise counts as decorrelated at the stride where its correlation there reads below
@@ -32,6 +36,11 @@ this. 2 x 2 box noise at stride 2 (truth 0) read -0.03 to 0.072 on 15 textured c
 microscopy images; the least correlated real noise measured, FMD WideField_BPAE_G full frames
 (truth 0.09-0.10), 0.10, and PolyU chair_5 at stride 3 0.09 (the lower start cost them 0.07 /
 0.05 dB), so the margin is kept on the side of real noise."""
+
+MAX_SCALE = 2.0
+"""`gate_scale` at most: the gate's curve read at least 0.45 of the true noise on the data
+measured, and a sill far above it is texture the flattest pixels still hold (the output blur
+caps its own reading for that reason, `infer.correlated.MAX_FACTOR`)."""
 
 
 def stride_correlation(pairs: Sequence[Sequence[tuple[np.ndarray, np.ndarray]]], stride: int
@@ -48,3 +57,26 @@ def stride_correlation(pairs: Sequence[Sequence[tuple[np.ndarray, np.ndarray]]],
         return None
     k = cov.kernel
     return float(max(k[LAGS, LAGS + stride], k[LAGS + stride, LAGS]))
+
+
+def gate_scale(pairs: Sequence[tuple[np.ndarray, np.ndarray]], curves: Sequence[
+               tuple[np.ndarray, np.ndarray]]) -> list[float]:
+    """Per channel, how much the detail restore gate's variance curve (``(levels, variance)``
+    per channel, `infer.curve`) reads noise that is still correlated at the stride low: the
+    input's variance where the output is flattest (the variogram's sill,
+    `infer.correlated.noise_covariance`) over the curve's mean there, at least 1, from the
+    (input, network output) pairs of one channel group (1 where it cannot be read).
+
+    The gate's curve reads the residual, and a network that sees neighbours whose noise is
+    correlated with the pixel's takes part of that noise into its output; in JPEG-compressed
+    camera images the flattest pixels hold less noise, too. The variogram of the input does not
+    depend on the network: on FMD wide-field frames and PolyU camera images the gate's curve
+    read 0.45-0.58 of the true noise where the gate restores, the sill 0.8-1.0."""
+    curve = NoiseCurve(levels=[[list(map(float, lv)) for lv, _ in curves]],
+                       variance=[[list(map(float, v)) for _, v in curves]])
+    windows = ((np.asarray(x, np.float32), np.asarray(mu, np.float32), 0,
+                counted(np.asarray(x, np.float32))) for x, mu in pairs)
+    cov = noise_covariance(windows, curve=curve, cap=float("inf"))
+    if cov is None:
+        return [1.0] * len(curves)
+    return [min(max(1.0, cov.factor.get((0, c), 1.0)), MAX_SCALE) for c in range(len(curves))]

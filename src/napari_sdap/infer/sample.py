@@ -18,6 +18,7 @@ from napari_sdap.axes import PlaneView
 from napari_sdap.infer.curve import Known, estimate_curve
 from napari_sdap.infer.lags import LAG
 from napari_sdap.infer.noise_model import NoiseCurve
+from napari_sdap.infer.noise_reach import gate_scale
 from napari_sdap.infer.offset import estimate_offset, shift
 from napari_sdap.infer.tiling import DETAIL_HALO, Tile, axis_windows
 from napari_sdap.windows import random_start
@@ -41,6 +42,9 @@ class Start(NamedTuple):
     """Cap the model curve's readings against texture (`infer.texture`)."""
     reach: float | None = None
     """The reading it was chosen from, kept in the model curve (`NoiseCurve.reach`)."""
+    rescale: bool = False
+    """Scale the gate's curve up to the input's variogram where it reads the noise low
+    (`infer.noise_reach.gate_scale`: noise correlated at the stride)."""
 
 
 Base = Callable[[Pairs], Start]
@@ -105,7 +109,9 @@ def measure_curve(run: Callable[[np.ndarray], np.ndarray],
         offsets = estimate_offset(pairs)
         pairs = [[(x, shift(mu, offsets[g])) for x, mu in per] for g, per in enumerate(pairs)]
         extra["offset"] = offsets
-    model = estimate_curve(pairs, start.threshold, lag, known=known, cap=start.cap)
+    rescale = ((lambda g, curves: gate_scale(pairs[g], curves)) if start.rescale else None)
+    model = estimate_curve(pairs, start.threshold, lag, known=known, cap=start.cap,
+                           rescale=rescale)
     return (model.model_copy(update={**extra, "reach": start.reach}),
             estimate_curve(pairs, start.threshold, plain=True).model_copy(update=extra))
 
