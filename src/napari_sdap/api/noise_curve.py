@@ -82,7 +82,8 @@ def reach_base(stride: int) -> Base:
                  "at threshold %g%s", stride,
                  "unread" if start.reach is None else f"{start.reach:.2f}", start.threshold,
                  ", its noise curve capped against texture if the noise reads Gaussian-like"
-                 if start.cap else "")
+                 if start.cap else ", its noise reading scaled up to the input's"
+                 if start.rescale else "")
         return start
 
     return base
@@ -98,7 +99,7 @@ def describe_reach(curve: NoiseCurve, stride: int) -> str:
             f"{stride}-px training stride reads {curve.reach:.2f}, "
             f"{'below' if start.cap else 'not below'} {DECORRELATED:g}"
             + (" (noise curve capped against texture if the noise reads Gaussian-like)"
-               if start.cap else ""))
+               if start.cap else " (the gate's noise reading scaled up to the input's)"))
 
 
 def finish_curve(model: SDAPModel, sources: list[tuple[Any, Any]], dev: Any, start: int
