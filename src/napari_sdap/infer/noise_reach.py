@@ -38,9 +38,10 @@ microscopy images; the least correlated real noise measured, FMD WideField_BPAE_
 0.05 dB), so the margin is kept on the side of real noise."""
 
 MAX_SCALE = 2.0
-"""`gate_scale` at most: the gate's curve read at least 0.45 of the true noise on the data
-measured, and a sill far above it is texture the flattest pixels still hold (the output blur
-caps its own reading for that reason, `infer.correlated.MAX_FACTOR`)."""
+"""`gate_scale` at most. A sill far above the gate's curve is more likely texture the
+flattest pixels still hold than noise (the output blur caps its own reading for that reason,
+`infer.correlated.MAX_FACTOR`); on the data measured the scale read 1.0-2.0, but for the
+green channel of phone-camera proxies (2.7-3.1, where it changed no gate)."""
 
 
 def stride_correlation(pairs: Sequence[Sequence[tuple[np.ndarray, np.ndarray]]], stride: int
@@ -71,7 +72,8 @@ def gate_scale(pairs: Sequence[tuple[np.ndarray, np.ndarray]], curves: Sequence[
     correlated with the pixel's takes part of that noise into its output; in JPEG-compressed
     camera images the flattest pixels hold less noise, too. The variogram of the input does not
     depend on the network: on FMD wide-field frames and PolyU camera images the gate's curve
-    read 0.45-0.58 of the true noise where the gate restores, the sill 0.8-1.0."""
+    read 0.40-0.57 of the true variance where the gate restores, the sill 0.6-1.0 (docs/
+    benchmarks.md, "The gate's curve read up to the input"). At most `MAX_SCALE`."""
     curve = NoiseCurve(levels=[[list(map(float, lv)) for lv, _ in curves]],
                        variance=[[list(map(float, v)) for _, v in curves]])
     windows = ((np.asarray(x, np.float32), np.asarray(mu, np.float32), 0,
