@@ -35,7 +35,7 @@ def test_the_gate_starts_from_the_noise_at_the_stride(edge: int, base: float,
         model = napari_sdap.train(_image(edge), "YX", stride=2, **TINY)
     said = [r.getMessage() for r in caplog.records if "correlation at the stride" in r.getMessage()]
     capped = (", its noise curve capped against texture if the noise reads Gaussian-like"
-              if edge == 2 else ", its noise reading scaled up to the input's")
+              if edge == 2 else ", its noise reading raised to the input's where lower")
     assert said and said[-1].endswith(f"gate starts at threshold {base:g}{capped}")
     curve = model.noise_curve
     assert curve is not None and curve.threshold >= base
@@ -43,7 +43,7 @@ def test_the_gate_starts_from_the_noise_at_the_stride(edge: int, base: float,
     assert said[-1].startswith(f"noise correlation at the stride (2 px): {curve.reach:.2f};")
     assert (f"lowest threshold tried {base:g}: the noise's correlation at the 2-px training "
             f"stride reads {curve.reach:.2f}") in model.describe_detail()
-    assert ("the gate's noise reading scaled up" in model.describe_detail()) == (edge == 3)
+    assert ("the gate's noise reading raised" in model.describe_detail()) == (edge == 3)
 
 
 def test_the_reading_travels_in_the_model_file(tmp_path) -> None:

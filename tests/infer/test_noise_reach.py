@@ -55,6 +55,7 @@ def test_only_noise_correlated_at_the_stride_scales_the_gate() -> None:
     assert not reach_base(2)(_pairs(2)).rescale
     assert reach_base(2)(_pairs(3)).rescale
     assert not reach_base(3)(_pairs(3)).rescale
+    assert not reach_base(LAGS + 1)(_pairs(2)).rescale  # unread: as before
 
 
 def _flat(variance: float) -> list[tuple[np.ndarray, np.ndarray]]:

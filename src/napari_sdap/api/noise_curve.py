@@ -66,10 +66,12 @@ def reach_start(reach: float | None) -> Start:
     """The gate's start for a model trained at a stride above 1 whose noise reads correlation
     `reach` at the stride (`infer.noise_reach`; None: unread): from 1.25, with the model curve
     capped against texture (`infer.texture`), where it reads decorrelated; else from 1.5, with
-    the gate's curve scaled up to the input's variogram (`infer.noise_reach.gate_scale`)."""
+    the gate's curve raised to the input's variogram where it reads correlated
+    (`infer.noise_reach.gate_scale`; unread: as before, a stride beyond the reading was never
+    measured with it)."""
     low = reach is not None and reach < DECORRELATED
     return Start(DECORRELATED_THRESHOLD if low else CORRELATED_THRESHOLD, cap=low, reach=reach,
-                 rescale=not low)
+                 rescale=reach is not None and not low)
 
 
 def reach_base(stride: int) -> Base:
@@ -82,7 +84,7 @@ def reach_base(stride: int) -> Base:
                  "at threshold %g%s", stride,
                  "unread" if start.reach is None else f"{start.reach:.2f}", start.threshold,
                  ", its noise curve capped against texture if the noise reads Gaussian-like"
-                 if start.cap else ", its noise reading scaled up to the input's"
+                 if start.cap else ", its noise reading raised to the input's where lower"
                  if start.rescale else "")
         return start
 
@@ -99,7 +101,7 @@ def describe_reach(curve: NoiseCurve, stride: int) -> str:
             f"{stride}-px training stride reads {curve.reach:.2f}, "
             f"{'below' if start.cap else 'not below'} {DECORRELATED:g}"
             + (" (noise curve capped against texture if the noise reads Gaussian-like)"
-               if start.cap else " (the gate's noise reading scaled up to the input's)"))
+               if start.cap else " (the gate's noise reading raised to the input's where lower)"))
 
 
 def finish_curve(model: SDAPModel, sources: list[tuple[Any, Any]], dev: Any, start: int
