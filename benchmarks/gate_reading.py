@@ -45,8 +45,7 @@ def main() -> int:
         for scaled in (False, True):
             nc.reach_start = shipped if scaled else (lambda r: shipped(r)._replace(rescale=False))
             try:
-                model.noise_curve = nc.measure_noise_curve(model, sources, cpu)[0]
-                gate = gate_curves(model, sources, cpu) if TRUTH else None
+                model.noise_curve, gate = measure(model, sources, cpu)
             finally:
                 nc.reach_start = shipped
             output_blur(model, sources, cpu)
@@ -56,7 +55,7 @@ def main() -> int:
                          f"strength {c.strength:.2f} blur {c.blur:g} colour {c.colour_blur:g} "
                          f"restore alone {denoised(model, task, axes, bare):.2f} "
                          f"default {denoised(model, task, axes, c):.2f}")
-            if gate is not None:
+            if TRUTH:
                 cells[-1] += " " + truth_ratios(model, task, axes, c, gate)
         reach = model.noise_curve.reach
         print(f"{name} (stride {model.config.training.stride}, correlation at the stride "
@@ -65,24 +64,24 @@ def main() -> int:
     return 0
 
 
-def gate_curves(model, sources, cpu):
-    """The gate's curves (per channel of group 0) of the measurement just made: measured once
-    more with `choose_gate` watched."""
+def measure(model, sources, cpu):
+    """(the model's noise curve, measured as a training does when it ends, and the gate's curves
+    per channel of group 0 from the same measurement, watched in `choose_gate`)."""
     import napari_sdap.api.noise_curve as nc
     import napari_sdap.infer.curve as cv
 
     seen, choose = {}, cv.choose_gate
 
     def watch(held, curve, noise, base=1.0):
-        seen.setdefault("noise", noise)
+        seen.setdefault("noise", noise)  # the first call is the model curve's gate
         return choose(held, curve, noise, base)
 
     cv.choose_gate = watch
     try:
-        nc.measure_noise_curve(model, sources, cpu)
+        curve = nc.measure_noise_curve(model, sources, cpu)[0]
     finally:
         cv.choose_gate = choose
-    return seen["noise"][0]
+    return curve, seen["noise"][0]
 
 
 def truth_ratios(model, task, axes, curve, gate) -> str:
