@@ -182,6 +182,23 @@ def test_output_folder_is_a_file(stacks, model_file, tmp_path, capsys):
     assert "is a file; give a folder" in capsys.readouterr().err
 
 
+@pytest.mark.parametrize("name", ["result.tif", "result.ome.zarr", "result.TIFF"])
+def test_output_named_like_an_image_is_refused(stacks, model_file, tmp_path, capsys, name):
+    out = tmp_path / name
+    assert _run(stacks, model_file, out) == 2
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1 and "named like an image" in err[0]
+    assert f"--output {tmp_path / 'result'}" in err[0]
+    assert not out.exists()
+
+
+def test_existing_folder_named_like_an_image_is_used(stacks, model_file, tmp_path):
+    out = tmp_path / "run.tif"
+    out.mkdir()  # made by the user on purpose
+    assert _run(stacks[:1], model_file, out) == 0
+    assert (out / "cell0_sdap.tif").is_file()
+
+
 def test_zarr_output(stacks, model_file, tmp_path):
     import zarr
 

@@ -8,7 +8,7 @@ import traceback
 from pathlib import Path
 from typing import Any
 
-from napari_sdap.cli.discover import check_outputs_unique, find_inputs
+from napari_sdap.cli.discover import check_output_folder, check_outputs_unique, find_inputs
 from napari_sdap.cli.jobs import FileTask, denoise_file
 from napari_sdap.cli.plan import MODEL_NAME, Plan, make_plan, prepare_model, run_settings
 from napari_sdap.cli.qc import QCOptions, check_output, qc_options
@@ -128,6 +128,7 @@ def run_denoise(args: argparse.Namespace, rep: Reporter, argv: list[str]) -> int
     if outdir.exists() and not outdir.is_dir():
         raise OutputError(f"--output {outdir} is a file; give a folder")
     check_apart(outdir, args.inputs, "--output", folder_ok=True)
+    check_output_folder(outdir, args.format)
     if args.train:
         check_apart(outdir / MODEL_NAME, args.inputs, "the --train model")
     try:

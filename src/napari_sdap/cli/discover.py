@@ -7,9 +7,10 @@ from collections.abc import Iterable, Sequence
 from pathlib import Path
 
 from napari_sdap.api.inputs import IMAGE_SUFFIXES
-from napari_sdap.errors import InputError
+from napari_sdap.errors import InputError, OutputError
 
-__all__ = ["IMAGE_SUFFIXES", "OUTPUT_SUFFIXES", "find_inputs", "output_path", "stem"]
+__all__ = ["IMAGE_SUFFIXES", "OUTPUT_SUFFIXES", "check_output_folder", "find_inputs",
+           "output_path", "stem"]
 
 OUTPUT_SUFFIXES = {"tif": ".tif", "zarr": ".ome.zarr"}
 """Output format -> file ending."""
@@ -36,6 +37,17 @@ def is_image(path: Path) -> bool:
     if suffix is None:
         return False
     return path.is_dir() if suffix.endswith(".zarr") else path.is_file()
+
+
+def check_output_folder(outdir: Path, fmt: str) -> None:
+    """Refuse an `--output` that is an image, or a new path named like one (`-o result.tif`
+    would otherwise make a folder `result.tif` holding the result)."""
+    suffix = _suffix(outdir)
+    if suffix and (not outdir.exists() or is_image(outdir)):
+        name = outdir.with_name(stem(outdir) or "denoised")
+        raise OutputError(f"--output {outdir} is named like an image ({suffix}), but it is the "
+                          f"folder the results go into (as <name>{OUTPUT_TAG}"
+                          f"{OUTPUT_SUFFIXES[fmt]}); give a folder, e.g. --output {name}")
 
 
 def _folder(folder: Path) -> list[Path]:
