@@ -18,6 +18,15 @@
 - ``microbox``: spatially correlated Gaussian noise on clean microscopy: the box-filtered
   noise of the Set12 / BSD68 tasks (2 x 2 at std 15 and 20, 3 x 3 at std 15; 0-255 scale,
   not clipped).
+- ``emccd``: 16-bit EMCCD frames of dim fluorescence. A clean image is rescaled to a photon
+  count (its first quartile to `EMCCD_BACKGROUND` photons, its 99.9th percentile to a peak of
+  15-60 photons); each pixel's Poisson photo-electrons pass an electron-multiplying register
+  (for n electrons in, a Gamma distribution of shape n: excess noise factor 2, so the noise is
+  skewed, and its variance twice Poisson's), then a read noise of `EMCCD_READ` ADU and an
+  offset of `EMCCD_OFFSET` ADU are added, at `EMCCD_GAIN` ADU per photo-electron, and the
+  result is rounded to 16-bit counts. The reference is the mean of that (offset plus gain
+  times photons); scores map both to the 8-bit scale with the offset at 0 and the
+  reference's maximum at 255.
 - ``composite``: three-channel fluorescence stored as one interleaved RGB-like image (Y x X x 3),
   which napari-sdap trains jointly like RGB: the FMD BPAE sample's R, G and B stains (the same
   field of view) stacked, once as the real raw frames 1 against their ground truth, once as the
@@ -52,6 +61,12 @@ CAMERA = ((25, 100.0), (45, 150.0), (65, 250.0), (85, 400.0))
 """camera: the PolyU reference (index in the sorted list) and the photon peak."""
 COMPOSITE = ("Confocal", "TwoPhoton", "WideField")
 """composite: the FMD modalities whose BPAE R, G and B frames are stacked."""
+EMCCD = (("fmd/gt/Confocal_FISH_1.png", 15.0), ("fmd/gt/TwoPhoton_BPAE_R_1.png", 25.0),
+         ("fmd/gt/Confocal_BPAE_G_1.png", 40.0), ("fmd/gt/WideField_BPAE_R_1.png", 60.0))
+"""emccd: the clean image and the photon peak."""
+EMCCD_GAIN, EMCCD_OFFSET, EMCCD_READ, EMCCD_BACKGROUND = 20.0, 400.0, 3.0, 0.5
+"""emccd: ADU per photo-electron (EM gain over the ADC's electrons per ADU), offset and read
+noise std in ADU, and photons in the dark background."""
 CCM = np.array([[1.6, -0.4, -0.2], [-0.3, 1.5, -0.2], [0.0, -0.5, 1.5]])
 """camera: a phone-like colour matrix (rows sum to 1), from camera RGB to linear sRGB."""
 CAMERA_READ = 0.002
@@ -89,6 +104,20 @@ def strong(clean: np.ndarray, peak: float, seed: int) -> np.ndarray:
     rng = np.random.default_rng(seed)
     return (rng.poisson(clean / 255.0 * peak) / peak * 255.0
             + rng.normal(0.0, STRONG_READ, clean.shape)).astype(np.float32)
+
+
+def emccd(clean: np.ndarray, peak: float, seed: int) -> tuple[np.ndarray, np.ndarray, dict]:
+    """(noisy 16-bit-valued float32, reference, meta with the 8-bit mapping)."""
+    rng = np.random.default_rng(seed)
+    lo, hi = np.percentile(clean, [BACKGROUND, 99.9])
+    photons = np.clip((clean - lo) / max(hi - lo, 1e-6), 0.0, None) * peak + EMCCD_BACKGROUND
+    n = rng.poisson(photons)
+    electrons = np.where(n > 0, rng.gamma(np.maximum(n, 1), 1.0), 0.0)
+    adu = EMCCD_GAIN * electrons + rng.normal(0.0, EMCCD_READ, clean.shape) + EMCCD_OFFSET
+    noisy = np.clip(np.round(adu), 0, 65535).astype(np.float32)
+    ref = (EMCCD_GAIN * photons + EMCCD_OFFSET).astype(np.float32)
+    scale = 255.0 / (EMCCD_GAIN * float(photons.max()))
+    return noisy, ref, {"peak": peak, "to8": [EMCCD_OFFSET, scale]}
 
 
 def _linear(v: np.ndarray) -> np.ndarray:
@@ -166,6 +195,12 @@ def camera_tasks(data: Path, crop: int | None) -> Iterator[Proxy]:
         yield f"{name}@{peak:g}", noisy, ref, {"peak": peak, "rgb": True}
 
 
+def emccd_tasks(data: Path, crop: int | None) -> Iterator[Proxy]:
+    for k, (rel, peak) in enumerate(EMCCD):
+        noisy, ref, meta = emccd(_load(data / rel, crop), peak, seed=9500 + k)
+        yield _name(rel, peak), noisy, ref, meta
+
+
 def composite_tasks(data: Path, crop: int | None) -> Iterator[Proxy]:
     from quality import BOX, box_noise
 
@@ -184,4 +219,4 @@ def composite_tasks(data: Path, crop: int | None) -> Iterator[Proxy]:
 
 PROXIES: dict[str, Callable[[Path, int | None], Iterator[Proxy]]] = {
     "clip8": clip8_tasks, "strong": strong_tasks, "camera": camera_tasks,
-    "microbox": microbox_tasks, "composite": composite_tasks}
+    "microbox": microbox_tasks, "composite": composite_tasks, "emccd": emccd_tasks}

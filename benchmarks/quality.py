@@ -14,7 +14,9 @@ then denoises; PSNR/SSIM are computed against the reference on the 0-255 scale o
   frames at a peak of 6-16 photons with most dark pixels clipped at 0, and unclipped
   Poisson-Gaussian noise at a peak of 5-10 photons;
 - ``camera``: phone-camera sRGB noise (Bayer mosaic, Poisson-Gaussian, demosaicing, colour
-  matrix, gamma, 8-bit) on PolyU references (`proxies.py`).
+  matrix, gamma, 8-bit) on PolyU references (`proxies.py`);
+- ``emccd``: 16-bit EMCCD frames (Poisson photons, a multiplying register's excess noise, offset,
+  read noise) of clean microscopy at 15-60 photons, scored on the 8-bit scale of their range.
 
 Methods: ``noisy``, ``bm3d`` (blind sigma), ``bm3d-true`` (synthetic noise's sigma), ``gauss-gt``
 (a Gaussian blur whose sigma was chosen with the reference: an anchor no real user can reach),
@@ -183,6 +185,23 @@ def tasks_from_command_line(doc: str, **defaults: object) -> list[Task] | None:
     return chosen_tasks(p.parse_args())
 
 
+def eight_bit(task: Task, a: np.ndarray) -> np.ndarray:
+    """An image of the task on the 8-bit scale its scores use: the task's own for most; for
+    16-bit proxies (`meta["to8"]` = offset, factor) ``(a - offset) * factor``."""
+    if "to8" not in task.meta:
+        return a
+    offset, factor = task.meta["to8"]
+    return ((a.astype(np.float64) - offset) * factor).astype(np.float32)
+
+
+def native(task: Task, a: np.ndarray) -> np.ndarray:
+    """The inverse of `eight_bit`."""
+    if "to8" not in task.meta:
+        return a
+    offset, factor = task.meta["to8"]
+    return (a.astype(np.float64) / factor + offset).astype(np.float32)
+
+
 def psnr(out: np.ndarray, ref: np.ndarray) -> float:
     """PSNR on the 8-bit scale, the output clipped to 0..255 (`data_range` 255)."""
     err = np.clip(out.astype(np.float64), 0, 255) - ref.astype(np.float64)
@@ -217,7 +236,8 @@ def run_bm3d(task: Task, true: bool = False) -> tuple[list[np.ndarray], dict]:
     from skimage.restoration import estimate_sigma
 
     outs, sigmas = [], []
-    for x, ref in zip(task.noisy, task.clean, strict=True):
+    for x, ref in zip((eight_bit(task, a) for a in task.noisy),
+                      (eight_bit(task, a) for a in task.clean), strict=True):
         if true and "noise" not in task.meta:
             raise SystemExit(f"bm3d-true needs synthetic noise ({task.set}/{task.name} is real)")
         sigma = (true_sigma(task.meta["noise"], ref) if true else
@@ -227,7 +247,7 @@ def run_bm3d(task: Task, true: bool = False) -> tuple[list[np.ndarray], dict]:
             y = bm3d.bm3d_rgb(x / 255.0, sigma / 255.0) * 255.0
         else:
             y = bm3d.bm3d(x / 255.0, sigma / 255.0) * 255.0
-        outs.append(np.asarray(y, np.float32))
+        outs.append(native(task, np.asarray(y, np.float32)))
     return outs, {"sigma_true" if true else "sigma_est": sigmas}
 
 
@@ -237,12 +257,13 @@ def run_gauss_gt(task: Task) -> tuple[list[np.ndarray], dict]:
     from scipy.ndimage import gaussian_filter
 
     outs, sigmas = [], []
-    for x, ref in zip(task.noisy, task.clean, strict=True):
+    for x, ref in zip((eight_bit(task, a) for a in task.noisy),
+                      (eight_bit(task, a) for a in task.clean), strict=True):
         best = (-np.inf, 0.0, x)
         for sigma in np.arange(0.3, 4.01, 0.1):
             y = gaussian_filter(x, (sigma, sigma, 0) if task.rgb else sigma, mode="reflect")
             best = max(best, (psnr(y, ref), float(sigma), y), key=lambda b: b[0])
-        outs.append(best[2].astype(np.float32))
+        outs.append(native(task, best[2].astype(np.float32)))
         sigmas.append(round(best[1], 1))
     return outs, {"sigma_gt": sigmas}
 
@@ -324,7 +345,7 @@ def evaluate(task: Task, args: argparse.Namespace) -> list[dict]:
 
     def add(method: str, outs: list[np.ndarray], info: dict) -> None:
         for i, (y, ref) in enumerate(zip(outs, task.clean, strict=True)):
-            psnr, ssim = score(y, ref, task.rgb)
+            psnr, ssim = score(eight_bit(task, y), eight_bit(task, ref), task.rgb)
             rows.append({"set": task.set, "task": task.name, "image": i, "method": method,
                          "psnr": round(psnr, 3), "ssim": round(ssim, 4), **info})
 
