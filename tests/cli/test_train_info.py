@@ -39,6 +39,16 @@ def test_train_refuses_to_replace_a_model(stacks: list[Path], tmp_path: Path,
     assert out.read_bytes() == b"precious"
 
 
+def test_train_refuses_a_model_named_like_an_image_before_training(
+        stacks: list[Path], tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    out = tmp_path / "m.tif"
+    assert main(["train", str(stacks[0]), "--model", str(out), *TINY]) == 2
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1 and "ends like an image (.tif)" in err[0]
+    assert str(tmp_path / "m.safetensors") in err[0] and "noise looks" not in err[0]
+    assert not out.exists()
+
+
 def test_train_on_a_bad_file_writes_no_model(stacks: list[Path], tmp_path: Path,
                                              capsys: pytest.CaptureFixture[str]) -> None:
     bad = stacks[0].parent / "broken.tif"

@@ -11,7 +11,7 @@ import torch
 from safetensors.torch import save_file
 
 from napari_sdap.api import create_model, load_model
-from napari_sdap.errors import ModelFileError
+from napari_sdap.errors import ModelFileError, OutputError
 from napari_sdap.model import files
 from napari_sdap.model.normalize import Normalization
 
@@ -142,6 +142,13 @@ def test_save_is_atomic_and_leaves_no_partial(tmp_path, model):
     path = model.save(tmp_path / "m.safetensors")
     assert [p.name for p in tmp_path.iterdir()] == ["m.safetensors"]
     assert path.stat().st_size > 0
+
+
+@pytest.mark.parametrize("name", ["m.tif", "m.OME.TIF", "m.zarr", "m.npy"])
+def test_a_model_name_that_ends_like_an_image_is_refused(tmp_path, model, name):
+    with pytest.raises(OutputError, match=r"ends like an image .*give e.g. .*m\.safetensors"):
+        model.save(tmp_path / name)
+    assert list(tmp_path.iterdir()) == []
 
 
 def test_saved_model_is_readable_by_the_group_under_the_usual_umask(tmp_path):

@@ -142,7 +142,10 @@ def train_on(sources: list[Any], args: argparse.Namespace, rep: Reporter) -> Any
 
 def run_train(args: argparse.Namespace, rep: Reporter) -> int:
     """`napari-sdap train INPUT... --model OUT`."""
+    from napari_sdap.api.model import check_model_name
+
     out = Path(args.model)
+    check_model_name(out)  # before minutes of training
     check_apart(out, args.inputs, "--model")
     if out.exists() and not args.overwrite:
         raise OutputError(f"model file {out} already exists; pass --overwrite or choose another "
