@@ -107,3 +107,24 @@ def test_zarr_outputs_get_their_check_next_to_the_store(model_file, tmp_path, ca
     data = json.loads((out / "a_sdap.ome.zarr.qc.json").read_text())
     assert data["shape"] == [2, 48, 48] and (out / "a_sdap.ome.zarr.qc.png").is_file()
     assert any("without the detail restore" in note for note in data["notes"])
+
+
+def test_pictures_in_place_are_denoised_and_their_qc_figures_never_taken_for_inputs(
+        model_file, tmp_path):
+    import imagecodecs
+
+    raw = tmp_path / "pics"
+    raw.mkdir()
+    img = np.clip(smooth_image((48, 48)) * 200 + 20, 0, 255).astype(np.uint8)
+    imagecodecs.imwrite(raw / "a.png", img)
+    imagecodecs.imwrite(raw / "b.jpg", img, level=95)
+    args = ["denoise", str(raw), "--model", str(model_file), "--output", str(raw),
+            "--device", "cpu", "--qc"]
+    assert main(args) == 0
+    made = sorted(p.name for p in raw.iterdir())
+    assert "a_sdap.tif.qc.png" in made and "b_sdap.tif.qc.png" in made
+    assert tifffile.imread(raw / "a_sdap.tif").shape == img.shape
+    assert main(args) == 0  # the re-run skips both and reads no figure as a new input
+    assert sorted(p.name for p in raw.iterdir()) == made
+    record = json.loads((raw / "sdap_run.json").read_text())
+    assert sorted(record["files"]) == ["a_sdap.tif", "b_sdap.tif"]

@@ -115,7 +115,7 @@ def test_pickled_npy_is_refused_and_never_executed(tmp_path):
 
 def test_unsupported_extension(tmp_path):
     with pytest.raises(InputError, match=r"unsupported file type; give a \.tif"):
-        open_image(tmp_path / "image.png")
+        open_image(tmp_path / "image.bmp")
 
 
 def test_output_path_equal_to_input_path_is_refused(gray_model, stack_file):

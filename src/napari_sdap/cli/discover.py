@@ -15,6 +15,8 @@ __all__ = ["IMAGE_SUFFIXES", "OUTPUT_SUFFIXES", "check_output_folder", "find_inp
 OUTPUT_SUFFIXES = {"tif": ".tif", "zarr": ".ome.zarr"}
 """Output format -> file ending."""
 OUTPUT_TAG = "_sdap"
+QC_FIGURE = ".qc.png"
+"""Ending of the check figures `denoise --qc` writes next to its outputs (`cli.qc.qc_paths`)."""
 
 
 def _suffix(path: Path) -> str | None:
@@ -30,8 +32,9 @@ def stem(path: str | Path) -> str:
 
 
 def is_image(path: Path) -> bool:
-    """Whether `path` looks like an image napari-sdap reads (zarr folders included)."""
-    if path.name.startswith("."):
+    """Whether `path` looks like an image napari-sdap reads (zarr folders included); never a
+    hidden file nor a check figure napari-sdap wrote (`<output>.qc.png`)."""
+    if path.name.startswith(".") or path.name.lower().endswith(QC_FIGURE):
         return False
     suffix = _suffix(path)
     if suffix is None:

@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from napari_sdap.cli.discover import QC_FIGURE
 from napari_sdap.errors import ConfigError, InputError, OutputError, SdapError
 from napari_sdap.paths import atomic_write
 
@@ -51,7 +52,7 @@ def qc_options(args: argparse.Namespace) -> QCOptions | None:
 def qc_paths(output: str | os.PathLike[str]) -> tuple[Path, Path]:
     """(JSON, PNG) paths of the check of `output`."""
     out = Path(output)
-    return out.with_name(out.name + ".qc.json"), out.with_name(out.name + ".qc.png")
+    return out.with_name(out.name + ".qc.json"), out.with_name(out.name + QC_FIGURE)
 
 
 def _reference_for(options: QCOptions, task: Any) -> Path | None:

@@ -1,8 +1,11 @@
-"""Open image files lazily: TIFF / OME-TIFF / ImageJ TIFF, zarr (v2, v3), OME-Zarr, `.npy`.
+"""Open image files lazily: TIFF / OME-TIFF / ImageJ TIFF, zarr (v2, v3), OME-Zarr, `.npy`;
+and PNG / JPEG pictures.
 
 `open_image` never loads pixel data: TIFFs are read through tifffile's zarr view (`aszarr`),
 zarr arrays are returned as they are, `.npy` files are memory-mapped behind a dask array. Axes,
-physical pixel sizes and units are read from the file where it has them.
+physical pixel sizes and units are read from the file where it has them. PNG and JPEG files
+(single 2-D pictures, grey or colour, as FMD and camera data sets are shared) are decoded
+whole by imagecodecs, which they cannot avoid.
 """
 
 from __future__ import annotations
@@ -19,29 +22,31 @@ from napari_sdap.io.physical import clean_physical
 from napari_sdap.io.source import ImageSource, check_axes
 from napari_sdap.io.tiff_reader import open_tiff
 
-__all__ = ["IMAGE_SUFFIXES", "TIFF_SUFFIXES", "ImageSource", "image_kind", "open_image",
-           "path_kind"]
+__all__ = ["IMAGE_SUFFIXES", "PICTURE_SUFFIXES", "TIFF_SUFFIXES", "ImageSource", "image_kind",
+           "open_image", "path_kind"]
 
 TIFF_SUFFIXES = (".ome.tif", ".ome.tiff", ".tif", ".tiff")
+PICTURE_SUFFIXES = (".png", ".jpg", ".jpeg")
 _KINDS = {**dict.fromkeys(TIFF_SUFFIXES, "tiff"), ".ome.zarr": "ome-zarr", ".zarr": "zarr",
-          ".npy": "npy"}
+          ".npy": "npy", **dict.fromkeys(PICTURE_SUFFIXES, "picture")}
 IMAGE_SUFFIXES = tuple(_KINDS)
 """File endings read as images, longest first (so `.ome.tif` wins over `.tif`)."""
 
 
 def path_kind(path: Any) -> str | None:
-    """`tiff`, `ome-zarr`, `zarr` or `npy` from a file name's ending; None for anything else."""
+    """`tiff`, `ome-zarr`, `zarr`, `npy` or `picture` (PNG, JPEG) from a file name's ending;
+    None for anything else."""
     name = str(path).lower().rstrip("/\\")
     return next((kind for suffix, kind in _KINDS.items() if name.endswith(suffix)), None)
 
 
 def image_kind(path: str | os.PathLike[str]) -> str:
-    """`tiff`, `ome-zarr`, `zarr` or `npy` from the file name, else raise `InputError`."""
+    """The kind of `path_kind`, else raise `InputError`."""
     kind = path_kind(path)
     if kind is not None:
         return kind
     raise InputError(f"{path}: unsupported file type; give a .tif/.tiff/.ome.tif, .zarr, "
-                     f".ome.zarr or .npy file")
+                     f".ome.zarr, .npy, .png or .jpg file")
 
 
 def _ome_multiscales(attrs: dict[str, Any]) -> list[dict[str, Any]] | None:
@@ -147,6 +152,31 @@ def _npy_chunks(shape: tuple[int, ...], axes: str) -> tuple[int, ...]:
                  for s, a in zip(shape, axes, strict=True))
 
 
+def _open_picture(path: Path, axes: str | None, series: int | None = None) -> ImageSource:
+    """A PNG or JPEG file, decoded whole; an alpha channel that is opaque everywhere is left
+    out, one that varies is refused (it is not an intensity to denoise)."""
+    import dask.array as da
+    import imagecodecs
+
+    if series not in (None, 0):
+        raise InputError(f"{path}: series={series!r} does not exist; a PNG or JPEG file holds "
+                         f"one image: leave series out")
+    try:
+        data = np.asarray(imagecodecs.imread(str(path)))
+    except Exception as err:
+        raise InputError(f"{path}: not a readable PNG or JPEG picture ({type(err).__name__}: "
+                         f"{err}); check the file") from None
+    if data.ndim == 3 and data.shape[-1] in (2, 4):
+        opaque = np.iinfo(data.dtype).max if data.dtype.kind in "ui" else 1.0
+        if np.any(data[..., -1] != opaque):
+            raise InputError(f"{path}: the picture has a transparency (alpha) channel that "
+                             f"varies; save it without transparency (as grey or RGB) first")
+        data = data[..., :-1] if data.shape[-1] == 4 else data[..., 0]
+    ax = check_axes("YXC" if data.ndim == 3 else "YX", axes, tuple(data.shape), path)
+    array = da.from_array(data, chunks=_npy_chunks(data.shape, ax), asarray=False)
+    return ImageSource(array, ax, {}, {}, {"format": path.suffix.lower().lstrip(".")}, path)
+
+
 def open_image(path: str | os.PathLike[str], axes: str | None = None, *,
                series: int | None = None) -> ImageSource:
     """Open an image file lazily.
@@ -155,7 +185,8 @@ def open_image(path: str | os.PathLike[str], axes: str | None = None, *,
     ----------
     path : str or PathLike
         A `.tif/.tiff/.ome.tif`, `.zarr` (v2 or v3 array, or a group with one array),
-        `.ome.zarr` (level 0 is used) or `.npy` file.
+        `.ome.zarr` (level 0 is used) or `.npy` file, or a `.png` / `.jpg` picture (grey or
+        colour; read whole).
     axes : str, optional
         Axes letters (`STCZYX`) overriding what the file says.
     series : int, optional
@@ -178,7 +209,8 @@ def open_image(path: str | os.PathLike[str], axes: str | None = None, *,
     kind = image_kind(p)
     if not p.exists():
         raise InputError(f"{p}: no such file or folder; check the path")
-    opener = {"tiff": open_tiff, "zarr": _open_zarr, "ome-zarr": _open_zarr, "npy": _open_npy}
+    opener = {"tiff": open_tiff, "zarr": _open_zarr, "ome-zarr": _open_zarr, "npy": _open_npy,
+              "picture": _open_picture}
     src = opener[kind](p, axes, series)
     if 0 in src.shape:
         src.close()
