@@ -15,6 +15,9 @@
   gamma-encoded and stored as 8-bit: noise of 22-28 dB PSNR, correlated 0.55 between
   neighbours (0.14 two pixels apart), stronger in the dark, clipped at black. The reference is
   the same pipeline without the noise (not rounded).
+- ``camjpeg``: the ``camera`` frames saved as a phone does, as JPEG at quality `JPEG_QUALITY`
+  (4:2:0 chroma subsampling): the compression flattens part of the noise in smooth blocks and
+  adds its own block artefacts; the reference is the ``camera`` one (no noise, no JPEG).
 - ``microbox``: spatially correlated Gaussian noise on clean microscopy: the box-filtered
   noise of the Set12 / BSD68 tasks (2 x 2 at std 15 and 20, 3 x 3 at std 15; 0-255 scale,
   not clipped).
@@ -70,6 +73,8 @@ noise std in ADU, and photons in the dark background."""
 CCM = np.array([[1.6, -0.4, -0.2], [-0.3, 1.5, -0.2], [0.0, -0.5, 1.5]])
 """camera: a phone-like colour matrix (rows sum to 1), from camera RGB to linear sRGB."""
 CAMERA_READ = 0.002
+JPEG_QUALITY = 90
+"""camjpeg: the JPEG quality the camera frames are saved at."""
 
 Proxy = tuple[str, np.ndarray, np.ndarray, dict]
 
@@ -201,6 +206,15 @@ def emccd_tasks(data: Path, crop: int | None) -> Iterator[Proxy]:
         yield _name(rel, peak), noisy, ref, meta
 
 
+def camjpeg_tasks(data: Path, crop: int | None) -> Iterator[Proxy]:
+    import imagecodecs
+
+    for name, noisy, ref, meta in camera_tasks(data, crop):
+        coded = imagecodecs.jpeg8_encode(noisy.astype(np.uint8), level=JPEG_QUALITY)
+        yield (name, np.asarray(imagecodecs.jpeg8_decode(coded), np.float32), ref,
+               {**meta, "jpeg": JPEG_QUALITY})
+
+
 def composite_tasks(data: Path, crop: int | None) -> Iterator[Proxy]:
     from quality import BOX, box_noise
 
@@ -219,4 +233,5 @@ def composite_tasks(data: Path, crop: int | None) -> Iterator[Proxy]:
 
 PROXIES: dict[str, Callable[[Path, int | None], Iterator[Proxy]]] = {
     "clip8": clip8_tasks, "strong": strong_tasks, "camera": camera_tasks,
-    "microbox": microbox_tasks, "composite": composite_tasks, "emccd": emccd_tasks}
+    "microbox": microbox_tasks, "composite": composite_tasks, "emccd": emccd_tasks,
+    "camjpeg": camjpeg_tasks}
