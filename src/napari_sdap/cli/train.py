@@ -145,8 +145,8 @@ def run_train(args: argparse.Namespace, rep: Reporter) -> int:
     from napari_sdap.api.model import check_model_name
 
     out = Path(args.model)
-    check_model_name(out)  # before minutes of training
     check_apart(out, args.inputs, "--model")
+    check_model_name(out)  # before minutes of training
     if out.exists() and not args.overwrite:
         raise OutputError(f"model file {out} already exists; pass --overwrite or choose another "
                           f"--model name")
