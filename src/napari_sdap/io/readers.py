@@ -5,7 +5,7 @@ and PNG / JPEG pictures.
 zarr arrays are returned as they are, `.npy` files are memory-mapped behind a dask array. Axes,
 physical pixel sizes and units are read from the file where it has them. PNG and JPEG files
 (single 2-D pictures, grey or colour, as FMD and camera data sets are shared) are decoded
-whole by imagecodecs, which they cannot avoid.
+whole by imagecodecs: their formats cannot be read in parts.
 """
 
 from __future__ import annotations
@@ -172,7 +172,8 @@ def _open_picture(path: Path, axes: str | None, series: int | None = None) -> Im
             raise InputError(f"{path}: the picture has a transparency (alpha) channel that "
                              f"varies; save it without transparency (as grey or RGB) first")
         data = data[..., :-1] if data.shape[-1] == 4 else data[..., 0]
-    ax = check_axes("YXC" if data.ndim == 3 else "YX", axes, tuple(data.shape), path)
+    found = {2: "YX", 3: "YXC" if data.shape[-1] == 3 else ""}.get(data.ndim, "")
+    ax = check_axes(found, axes, tuple(data.shape), path)
     array = da.from_array(data, chunks=_npy_chunks(data.shape, ax), asarray=False)
     return ImageSource(array, ax, {}, {}, {"format": path.suffix.lower().lstrip(".")}, path)
 
