@@ -15,6 +15,8 @@ then denoises; PSNR/SSIM are computed against the reference on the 0-255 scale o
   Poisson-Gaussian noise at a peak of 5-10 photons;
 - ``camera``: phone-camera sRGB noise (Bayer mosaic, Poisson-Gaussian, demosaicing, colour
   matrix, gamma, 8-bit) on PolyU references (`proxies.py`);
+- ``clipcorr`` / ``camjpeg``: the ``clip8`` frames with noise correlated between neighbours,
+  and the ``camera`` frames saved as JPEG at quality 90;
 - ``emccd``: 16-bit EMCCD frames (Poisson photons, a multiplying register's excess noise, offset,
   read noise) of clean microscopy at 15-60 photons, scored on the 8-bit scale of their range.
 
