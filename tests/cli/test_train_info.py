@@ -28,6 +28,18 @@ def test_train_writes_a_model_and_shows_the_noise(stacks: list[Path], tmp_path: 
     assert [t.split(":")[0] for t in model.record.trained_on] == [p.name for p in stacks]
 
 
+def test_train_takes_the_loss(stacks: list[Path], tmp_path: Path) -> None:
+    from napari_sdap.api import load_model
+
+    for loss in ("l2", None):
+        out = tmp_path / f"{loss}.safetensors"
+        extra = ["--loss", loss] if loss else []
+        assert main(["train", str(stacks[0]), "--model", str(out), *TINY, *extra]) == 0
+        assert load_model(out).config.training.loss == (loss or "l1")
+    assert main(["train", str(stacks[0]), "--model", str(tmp_path / "x.safetensors"), *TINY,
+                 "--loss", "l3"]) == 2
+
+
 def test_train_refuses_to_replace_a_model(stacks: list[Path], tmp_path: Path,
                                           capsys: pytest.CaptureFixture[str]) -> None:
     out = tmp_path / "m.safetensors"

@@ -63,6 +63,8 @@ def train_settings(args: argparse.Namespace) -> dict[str, Any]:
         settings["time_budget"] = args.time_budget
     if getattr(args, "precision", None) is not None:  # only when given: older records stay valid
         settings["precision"] = args.precision
+    if getattr(args, "loss", None) is not None:  # only when given: as above
+        settings["loss"] = args.loss
     if getattr(args, "frames", False):  # only when given: as above
         settings["frames"] = True
     settings.update(noise_options(args))  # only when given: as above
@@ -107,7 +109,8 @@ def train_on(sources: list[Any], args: argparse.Namespace, rep: Reporter) -> Any
         "target_blur": getattr(args, "target_blur", None),
         "z_context": getattr(args, "z_context", None),
         "frames": True if getattr(args, "frames", False) else None,
-        "precision": getattr(args, "precision", None), **noise_options(args)}.items()
+        "precision": getattr(args, "precision", None), "loss": getattr(args, "loss", None),
+        **noise_options(args)}.items()
         if v is not None}
     dims = getattr(args, "dims", "2")
     t0 = time.perf_counter()
