@@ -24,10 +24,11 @@ from napari_sdap.api.alpha import copy_alpha, rgba_axes, without_alpha
 from napari_sdap.axes import PlaneView, plane_view
 from napari_sdap.errors import AxesError, InputError, OutputError
 from napari_sdap.io.locate import array_paths, check_apart
-from napari_sdap.io.readers import IMAGE_SUFFIXES, ImageSource, open_image
+from napari_sdap.io.readers import IMAGE_SUFFIXES, ImageSource, image_suffix, open_image
 from napari_sdap.values import check_dtype, check_finite
 
-__all__ = ["IMAGE_SUFFIXES", "ImageSource", "Prepared", "check_fits", "check_output", "open_image",
+__all__ = ["IMAGE_SUFFIXES", "ImageSource", "Prepared", "check_fits", "check_output",
+           "image_suffix", "open_image",
            "prepare", "prepare_all"]
 
 

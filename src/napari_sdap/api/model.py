@@ -13,7 +13,7 @@ from pydantic import BaseModel, ConfigDict, Field, FiniteFloat, field_validator
 
 from napari_sdap.api import denoising, writing
 from napari_sdap.config import SDAPConfig
-from napari_sdap.errors import InputError, OutputError
+from napari_sdap.errors import InputError
 from napari_sdap.infer.known import known_noise
 from napari_sdap.infer.noise_model import NoiseCurve
 from napari_sdap.infer.passes import resolve_mode
@@ -27,7 +27,7 @@ from napari_sdap.model.normalize import Normalization
 from napari_sdap.model.student import StudentNet
 from napari_sdap.presets import config_from_preset
 
-__all__ = ["SDAPModel", "TrainingRecord", "check_model_name", "create_model"]
+__all__ = ["SDAPModel", "TrainingRecord", "create_model"]
 
 
 class TrainingRecord(BaseModel):
@@ -254,8 +254,8 @@ class SDAPModel:
         An existing file is an `OutputError` unless `overwrite=True`; it is then replaced only
         once the new file is complete. If writing fails (disk full, ...) the old file is kept,
         no temporary is left, and this model stays usable: save it again elsewhere. A name
-        that ends like an image (`model.tif`) is refused (`check_model_name`)."""
-        check_model_name(path)
+        that ends like an image (`model.tif`) is refused (`writing.check_model_name`)."""
+        writing.check_model_name(path)
         meta = {
             "config": self.config.model_dump(mode="json"),
             "normalization": self.normalization.model_dump() if self.normalization else None,
@@ -279,19 +279,6 @@ class SDAPModel:
         return export_bmz(self, path, name=name, description=description, authors=authors,
                           license=license, cite=cite, sample=sample, axes=axes, mode=mode,
                           overwrite=overwrite)
-
-
-def check_model_name(path: str | os.PathLike[str]) -> None:
-    """Refuse a model file name that ends like an image (`m.tif`, `m.zarr`): the file would be
-    a safetensors model that image viewers, and napari-sdap's own inputs, take for an image."""
-    from napari_sdap.io.readers import IMAGE_SUFFIXES
-
-    p = Path(path)
-    suffix = next((s for s in IMAGE_SUFFIXES if p.name.lower().endswith(s)), None)
-    if suffix is not None:
-        name = p.name[: -len(suffix)] or "model"
-        raise OutputError(f"model file name {p} ends like an image ({suffix}); a model is a "
-                          f"safetensors file: give e.g. {p.with_name(name + '.safetensors')}")
 
 
 def _student_meta(student: StudentNet | None) -> dict[str, Any] | None:

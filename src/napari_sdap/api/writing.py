@@ -5,10 +5,12 @@
 `array` fills tile by tile (napari shows it while it grows) and its `steps()` generator runs the
 network and commits the output after the last tile. Closing `steps()` early (Stop, `break`) or
 any error deletes the temporary: nothing incomplete is left that looks like a result.
+`check_model_name` keeps model files from being named like the images written here.
 """
 
 from __future__ import annotations
 
+import os
 from collections.abc import Generator
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -17,16 +19,17 @@ import numpy as np
 
 from napari_sdap.api.job import Job, make_job, pick_device, pick_tile, run_tiles
 from napari_sdap.api.provenance import provenance
-from napari_sdap.errors import InputError
+from napari_sdap.errors import InputError, OutputError
 from napari_sdap.infer.planes import DenoiseStep
 from napari_sdap.io.ome import fits_ngff
 from napari_sdap.io.outputs import OutputSink, default_chunks, open_output
+from napari_sdap.io.readers import image_suffix
 
 if TYPE_CHECKING:
     from napari_sdap.api.model import SDAPModel
 
-__all__ = ["DenoiseRun", "fits_ngff", "iter_denoise_to", "open_denoise", "output_dtype",
-           "save_result"]
+__all__ = ["DenoiseRun", "check_model_name", "fits_ngff", "iter_denoise_to", "open_denoise",
+           "output_dtype", "save_result"]
 
 
 def output_dtype(dtype: Any, input_dtype: Any) -> np.dtype:
@@ -187,3 +190,14 @@ def save_result(data: Any, target: Any, *, axes: str, scale: dict[str, float] | 
     with sink:  # an error aborts: nothing is left at `target`
         da.store(data.astype("float32"), sink.array, lock=False)
     return Path(sink.path if sink.path is not None else target).absolute()
+
+
+def check_model_name(path: str | os.PathLike[str]) -> None:
+    """Refuse a model file name that ends like an image (`m.tif`, `m.zarr`): the file would be
+    a safetensors model that image viewers, and napari-sdap's own inputs, take for an image."""
+    p = Path(path)
+    suffix = image_suffix(p.name)
+    if suffix is not None:
+        name = p.name[: -len(suffix)] or "model"
+        raise OutputError(f"model file name {p} ends like an image ({suffix}); a model is a "
+                          f"safetensors file: give e.g. {p.with_name(name + '.safetensors')}")

@@ -6,7 +6,7 @@ import glob
 from collections.abc import Iterable, Sequence
 from pathlib import Path
 
-from napari_sdap.api.inputs import IMAGE_SUFFIXES
+from napari_sdap.api.inputs import IMAGE_SUFFIXES, image_suffix
 from napari_sdap.errors import InputError, OutputError
 
 __all__ = ["IMAGE_SUFFIXES", "OUTPUT_SUFFIXES", "check_output_folder", "find_inputs",
@@ -20,8 +20,7 @@ QC_FIGURE = ".qc.png"
 
 
 def _suffix(path: Path) -> str | None:
-    name = path.name.lower()
-    return next((s for s in IMAGE_SUFFIXES if name.endswith(s)), None)
+    return image_suffix(path.name)
 
 
 def stem(path: str | Path) -> str:

@@ -145,7 +145,7 @@ def train_on(sources: list[Any], args: argparse.Namespace, rep: Reporter) -> Any
 
 def run_train(args: argparse.Namespace, rep: Reporter) -> int:
     """`napari-sdap train INPUT... --model OUT`."""
-    from napari_sdap.api.model import check_model_name
+    from napari_sdap.api.writing import check_model_name
 
     out = Path(args.model)
     check_apart(out, args.inputs, "--model")

@@ -23,7 +23,7 @@ from napari_sdap.io.source import ImageSource, check_axes
 from napari_sdap.io.tiff_reader import open_tiff
 
 __all__ = ["IMAGE_SUFFIXES", "PICTURE_SUFFIXES", "TIFF_SUFFIXES", "ImageSource", "image_kind",
-           "open_image", "path_kind"]
+           "image_suffix", "open_image", "path_kind"]
 
 TIFF_SUFFIXES = (".ome.tif", ".ome.tiff", ".tif", ".tiff")
 PICTURE_SUFFIXES = (".png", ".jpg", ".jpeg")
@@ -33,11 +33,17 @@ IMAGE_SUFFIXES = tuple(_KINDS)
 """File endings read as images, longest first (so `.ome.tif` wins over `.tif`)."""
 
 
+def image_suffix(path: Any) -> str | None:
+    """The image ending of a file name (`IMAGE_SUFFIXES`, lower case), None for any other."""
+    name = str(path).lower().rstrip("/\\")
+    return next((suffix for suffix in _KINDS if name.endswith(suffix)), None)
+
+
 def path_kind(path: Any) -> str | None:
     """`tiff`, `ome-zarr`, `zarr`, `npy` or `picture` (PNG, JPEG) from a file name's ending;
     None for anything else."""
-    name = str(path).lower().rstrip("/\\")
-    return next((kind for suffix, kind in _KINDS.items() if name.endswith(suffix)), None)
+    suffix = image_suffix(path)
+    return None if suffix is None else _KINDS[suffix]
 
 
 def image_kind(path: str | os.PathLike[str]) -> str:
