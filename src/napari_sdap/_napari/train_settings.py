@@ -77,11 +77,12 @@ class TrainSettings(QWidget):
                                     "dB at a few photons, -0.35 to +0.1 dB on ordinary "
                                     "microscopy); off (default): none")
         self.loss = QComboBox()
-        self.loss.addItems(["l1", "l2"])
-        self.loss.setToolTip("Loss of the blind-spot training. l1 (default): each pixel's "
-                             "median; l2: its mean. l2 gained 0.6-2 dB on 8-bit low-light "
-                             "microscopy with correlated noise and a background clipped at 0, "
-                             "and lost up to 0.65 dB on camera photographs")
+        self.loss.addItems(["auto", "l1", "l2"])
+        self.loss.setToolTip("Loss of the blind-spot training. l1: each pixel's median; l2: its "
+                             "mean. auto (default): l2 for photon noise (skewed) that is "
+                             "correlated between neighbours, as in wide-field frames, else "
+                             "l1. l2 gained 0.6-2 dB on 8-bit low-light microscopy with "
+                             "correlated noise and lost up to 0.65 dB on camera photographs")
         self.frames = QCheckBox("planes are frames of one view")
         self.frames.setToolTip("The layer's planes (along T, else Z) are repeated frames of one "
                                "unchanging view, e.g. a burst: the noise behind the output "
@@ -130,7 +131,7 @@ class TrainSettings(QWidget):
                               **({} if self.precision.currentText() == "auto" else
                                  {"precision": self.precision.currentText()}),
                               **self._target_blur(),
-                              **({} if self.loss.currentText() == "l1" else
+                              **({} if self.loss.currentText() == "auto" else
                                  {"loss": self.loss.currentText()}),
                               **({"frames": True} if self.frames.isChecked() else {}),
                               **self.noise.values(),
