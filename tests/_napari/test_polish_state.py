@@ -21,8 +21,8 @@ def test_noise_is_described_in_plain_words():
     assert "correlated over ~2 px" in text and "0.60" not in text and "0.60" in details
     assert "L2" not in text
     text, details = noise_text({**white, "correlation_x": [0.6, 0.1, 0.0, 0.0], "stride": 2,
-                                "mode": "sdap_e", "skew": 0.25, "loss": "l2"})
-    assert "photon noise" in text and "L2" in text
+                                "mode": "sdap_e", "skew": 0.25, "dark_clip": True, "loss": "l2"})
+    assert "L2 loss" in text
     assert "skewness +0.25" in details and "loss l2" in details
     text, details = noise_text({**white, "correlation_x": [-2.6, -1.9, 0.0, 0.0], "stride": 2,
                                 "mode": "sdap_e", "notes": [UNRELIABLE]})

@@ -5,18 +5,13 @@ from __future__ import annotations
 import numpy as np
 import pytest
 from api_helpers import TINY
-from synthetic import smooth_image
+from synthetic import clipped_photons, smooth_image
 
 from napari_sdap.api import create_model, train
 
 
 def _photon_frames() -> np.ndarray:
-    """A few photons per pixel, the photon noise correlated 0.5 between neighbours."""
-    rng = np.random.default_rng(0)
-    photons = 2.0 + 6.0 * smooth_image((129, 129))
-    noise = rng.poisson(photons) - photons
-    noise = 0.5 * (noise[:-1, :-1] + noise[1:, :-1] + noise[:-1, 1:] + noise[1:, 1:])
-    return (photons[:-1, :-1] + noise).astype(np.float32)
+    return clipped_photons()
 
 
 def _quiet(**extra):
@@ -53,3 +48,14 @@ def test_a_created_model_keeps_its_configured_loss():
     model = train(_photon_frames(), model=model, **{k: v for k, v in _quiet().items()
                                                     if k not in ("preset",)})
     assert model.record.noise["loss"] == "l2" and model.config.training.loss == "l1"
+
+
+def test_the_record_names_the_loss_trained_with():
+    from napari_sdap.api import describe_noise
+
+    model = train(_photon_frames(), **_quiet(loss="l1"))
+    assert model.record.noise["skew"] > 0.1 and model.record.noise["loss"] == "l1"
+    assert "loss" not in describe_noise(model.record.noise).split("->")[1]
+    model = train(_photon_frames(), **_quiet())
+    chosen = describe_noise(model.record.noise).split("->")[1]
+    assert chosen.startswith(" stride 2, mode sdap_e, loss l2")

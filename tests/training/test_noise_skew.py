@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-from synthetic import correlated_noise, smooth_image
+from synthetic import clipped_photons, correlated_noise, smooth_image
 
 from napari_sdap.axes import plane_view
 from napari_sdap.training.noise import (
@@ -27,22 +27,30 @@ def _box2(noise):
 
 
 def test_choose_loss():
-    assert choose_loss(2, SKEWED) == "l2"
-    assert choose_loss(3, 1.5) == "l2"
-    assert choose_loss(2, SKEWED - 0.01) == "l1"
-    assert choose_loss(2, -0.5) == "l1"  # a sRGB curve skews camera noise the other way
-    assert choose_loss(1, 2.0) == "l1"  # stride 1: the bias correction takes the median out
-    assert choose_loss(2, None) == "l1"
+    assert choose_loss(2, SKEWED, True) == "l2"
+    assert choose_loss(3, 1.5, True) == "l2"
+    assert choose_loss(2, SKEWED - 0.01, True) == "l1"
+    assert choose_loss(2, -0.5, True) == "l1"  # a sRGB curve skews camera noise the other way
+    assert choose_loss(2, 1.0, False) == "l1"  # no clip: the median lies near the mean
+    assert choose_loss(1, 2.0, True) == "l1"  # stride 1: the bias correction takes the median out
+    assert choose_loss(2, None, True) == "l1"
 
 
-def test_correlated_photon_noise_is_trained_with_l2():
+def test_clipped_correlated_photon_noise_is_trained_with_l2():
+    est = _estimate(clipped_photons())  # a dark background
+    assert est.stride == 2 and est.dark_clip
+    assert est.skew > SKEWED and est.loss == "l2"
+    assert "loss l2" in describe_noise(est) and "skewness +" in describe_noise(est)
+    assert "clipped at its lowest value" in describe_noise(est)
+
+
+def test_unclipped_photon_noise_keeps_l1():
     rng = np.random.default_rng(0)
     photons = 2.0 + 6.0 * smooth_image((129, 129))
     noise = _box2(rng.poisson(photons) - photons)
     est = _estimate((photons[:-1, :-1] + noise).astype(np.float32))
-    assert est.stride == 2
-    assert est.skew > SKEWED and est.loss == "l2"
-    assert "loss l2" in describe_noise(est) and "skewness +" in describe_noise(est)
+    assert est.stride == 2 and est.skew > SKEWED and not est.dark_clip and est.loss == "l1"
+    assert "clipped" not in describe_noise(est)
 
 
 def test_correlated_gaussian_noise_keeps_l1():
@@ -55,16 +63,16 @@ def test_correlated_gaussian_noise_keeps_l1():
 
 def test_white_photon_noise_keeps_l1():
     rng = np.random.default_rng(1)
-    photons = 2.0 + 6.0 * smooth_image((128, 128))
+    photons = 0.5 + 12.0 * np.maximum(smooth_image((128, 128)) - 0.4, 0.0)
     est = _estimate(rng.poisson(photons).astype(np.float32))
-    assert est.stride == 1 and est.skew > SKEWED and est.loss == "l1"
+    assert est.stride == 1 and est.skew > SKEWED and est.dark_clip and est.loss == "l1"
 
 
 def test_negative_skew_keeps_l1():
     rng = np.random.default_rng(2)
     noise = _box2(1.0 - rng.exponential(1.0, (129, 129)))  # skewed the other way
-    est = _estimate((10 * smooth_image((128, 128)) + noise).astype(np.float32))
-    assert est.stride == 2 and est.skew < -SKEWED and est.loss == "l1"
+    est = _estimate(np.clip(10 * smooth_image((128, 128)) + noise, 0, None).astype(np.float32))
+    assert est.stride == 2 and est.dark_clip and est.skew < -SKEWED and est.loss == "l1"
 
 
 def test_skew_is_read_clear_of_the_clip():
@@ -76,20 +84,16 @@ def test_skew_is_read_clear_of_the_clip():
     img = np.clip(np.round(signal + 6 * _box2(rng.normal(0, 1, (257, 257)))), 0, 255)
     assert (img == 0).mean() > 0.2
     est = _estimate(img.astype(np.float32))
-    assert est.stride == 2 and abs(est.skew) < SKEWED and est.loss == "l1"
+    assert est.stride == 2 and est.dark_clip and abs(est.skew) < SKEWED and est.loss == "l1"
 
 
 def test_every_block_at_the_clip_reads_all_blocks():
     # a few photons everywhere, correlated, rounded and clipped at 0: no block is clear of it
-    rng = np.random.default_rng(4)
-    photons = 0.3 + 1.5 * smooth_image((129, 129))
-    noise = _box2(rng.poisson(photons) - photons)
-    img = np.clip(np.round(photons[:-1, :-1] + noise), 0, None).astype(np.float32)
-    est = _estimate(img)
+    est = _estimate(clipped_photons(0.3, 1.5, seed=4, floor=0.0))
     assert est.stride == 2 and est.skew > SKEWED and est.loss == "l2"
 
 
-@pytest.mark.parametrize("extra", [{}, {"skew": 0.3, "loss": "l2"}])
+@pytest.mark.parametrize("extra", [{}, {"skew": 0.3, "dark_clip": True, "loss": "l2"}])
 def test_records_with_and_without_the_skew_load(extra):
     record = {"correlation_x": [0.5, 0.1, 0, 0], "correlation_y": [0.5, 0.1, 0, 0],
               "stride": 2, "mode": "sdap_e", "blocks": 10, "notes": [], **extra}

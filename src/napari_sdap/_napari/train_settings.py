@@ -79,10 +79,10 @@ class TrainSettings(QWidget):
         self.loss = QComboBox()
         self.loss.addItems(["auto", "l1", "l2"])
         self.loss.setToolTip("Loss of the blind-spot training. l1: each pixel's median; l2: its "
-                             "mean. auto (default): l2 for photon noise (skewed) that is "
-                             "correlated between neighbours, as in wide-field frames, else "
-                             "l1. l2 gained 0.6-2 dB on 8-bit low-light microscopy with "
-                             "correlated noise and lost up to 0.65 dB on camera photographs")
+                             "mean. auto (default): l2 for photon noise (skewed) correlated "
+                             "between neighbours on a background clipped at 0, as in 8-bit "
+                             "low-light wide-field frames (+0.6 to +2 dB there), else l1 (l2 "
+                             "lost up to 0.65 dB on camera photographs)")
         self.frames = QCheckBox("planes are frames of one view")
         self.frames.setToolTip("The layer's planes (along T, else Z) are repeated frames of one "
                                "unchanging view, e.g. a burst: the noise behind the output "

@@ -5,7 +5,7 @@ from __future__ import annotations
 import logging
 import time
 from collections.abc import Iterator, Sequence
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, replace
 from typing import Any
 
 import torch
@@ -134,7 +134,9 @@ def _train(sources: list[tuple[Any, Any]], t00: float, budget: float | None, *, 
     if model is None:
         name = _auto_preset(device) if preset == "auto" else preset
         chosen = noise.stride if noise else stride
-        if noise and "loss" not in overrides:  # the loss the noise calls for (`choose_loss`)
+        if noise and "loss" in overrides:  # the record keeps the loss trained with
+            noise = replace(noise, loss=overrides["loss"])
+        elif noise:  # the loss the noise calls for (`choose_loss`)
             overrides = {**overrides, "loss": noise.loss}
         cfg = config_from_preset(name, view.channels, steps=steps, seed=seed, device=device,
                                  **{**_round_patch(overrides, chosen), "stride": chosen})

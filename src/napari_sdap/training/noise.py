@@ -75,8 +75,12 @@ class NoiseEstimate:
     skew: float | None = None
     """Median skewness of the noise in the flattest blocks clear of a clip (None: not
     measured, as in records written before it was)."""
+    dark_clip: bool = False
+    """A channel of the sampled windows is clipped at its lowest value (`clipping.CLIPPED`):
+    a dark background cut off at 0, as in 8-bit low-light frames."""
     loss: Literal["l1", "l2"] = "l1"
-    """Recommended training loss (`choose_loss`)."""
+    """Training loss: the one `choose_loss` recommends, or in a model's record the one it was
+    trained with."""
 
     def summary(self) -> str:
         fx = ", ".join(f"{v:.2f}" for v in self.correlation_x)
@@ -86,7 +90,8 @@ class NoiseEstimate:
             kind = "unmeasurable"
         notes = "".join(f"; {n}" for n in self.notes)
         skew = "" if self.skew is None else f"; skewness {self.skew:+.2f}"
-        loss = "" if self.loss == "l1" else f", loss {self.loss} (photon noise, sub-sampled)"
+        skew += "; clipped at its lowest value" if self.dark_clip else ""
+        loss = "" if self.loss == "l1" else f", loss {self.loss}"
         return (f"noise looks {kind} (autocorrelation X: {fx}; Y: {fy}; {self.blocks} flat blocks"
                 f"{skew}) -> stride {self.stride}, mode {self.mode}{loss}{notes}")
 
@@ -124,9 +129,10 @@ def _block_correlations(resid: np.ndarray, var: np.ndarray) -> tuple[np.ndarray,
 
 
 def _block_skews(plane: np.ndarray, blocks: np.ndarray, resid: np.ndarray, var: np.ndarray
-                 ) -> np.ndarray:
+                 ) -> tuple[np.ndarray, bool]:
     """The skewness of what is left in the flattest quarter of the blocks that do not touch a
-    clip of the plane (all blocks where fewer than `_MIN_UNCLIPPED` do not)."""
+    clip of the plane (all blocks where fewer than `_MIN_UNCLIPPED` do not), and whether the
+    plane is clipped at its lowest value."""
     lo, hi = clipped_ends(plane, CLIPPED)
     touch = np.zeros(len(blocks), bool)
     if lo:
@@ -137,7 +143,7 @@ def _block_skews(plane: np.ndarray, blocks: np.ndarray, resid: np.ndarray, var: 
     if ok.size < _MIN_UNCLIPPED:
         ok = np.flatnonzero(var > 0)
     keep = ok[np.argsort(var[ok])[: max(1, len(var) // 4)]]
-    return (resid[keep] ** 3).mean(axis=(1, 2)) / var[keep] ** 1.5
+    return (resid[keep] ** 3).mean(axis=(1, 2)) / var[keep] ** 1.5, lo
 
 
 def lag_correlations(plane: np.ndarray, max_lag: int = _MAX_LAG
@@ -176,17 +182,22 @@ def choose_stride(cx: Sequence[float], cy: Sequence[float],
     return _MAX_LAG + 1
 
 
-def choose_loss(stride: int, skew: float | None) -> str:
-    """L2 for photon noise (skewness at least `SKEWED`) trained at a stride above 1, else L1.
+def choose_loss(stride: int, skew: float | None, dark_clip: bool) -> str:
+    """L2 for photon noise (skewness at least `SKEWED`) on a background clipped at 0, trained
+    at a stride above 1; else L1.
 
     With the L1 loss the network predicts each pixel's median, which for photon noise at a few
-    photons per pixel lies below its mean. At stride 1 the bias correction measured when
-    training ends (`infer.offset`) takes that out; at a stride above 1 it cannot be measured
-    (the output depends on neighbours whose noise is correlated with the pixel's), and the L2
-    loss, which predicts the mean, avoids the bias instead: +0.04 to +2.0 dB on FMD wide-field
-    frames and clipped low-light proxies with correlated noise, where L2 lost 0.1-0.65 dB on
-    photographs with symmetric camera noise (docs/benchmarks.md)."""
-    return "l2" if stride > 1 and skew is not None and skew >= SKEWED else "l1"
+    photons per pixel lies below its mean, and where the dark background is cut off at 0 the
+    median of the pixels near it is 0. At stride 1 the bias correction measured when training
+    ends (`infer.offset`) takes out what it can; at a stride above 1 it cannot be measured (the
+    output depends on neighbours whose noise is correlated with the pixel's), and the L2 loss,
+    which predicts the mean, avoids the bias instead: +0.6 to +2.0 dB on clipped low-light
+    frames with correlated noise. Without a clip it gained only 0.04-0.16 dB on FMD
+    wide-field frames and lost 0.09-0.33 dB on two of three photographs whose dark areas read
+    skewed; at stride 1 on clipped frames it was mixed (-0.19 to +0.33 dB; docs/benchmarks.md).
+    """
+    return ("l2" if stride > 1 and dark_clip and skew is not None and skew >= SKEWED
+            else "l1")
 
 
 def _windows(array: Any, view: PlaneView, n: int, rng: np.random.Generator) -> Iterator[np.ndarray]:
@@ -206,6 +217,7 @@ def estimate_noise(sources: Sequence[tuple[Any, PlaneView]], planes: int = 4,
     """Estimate the noise correlation over up to `planes` planes per source."""
     rng = np.random.default_rng(seed)
     cxs, cys, weights, skews = [], [], [], []
+    dark_clip = False
     for array, view in sources:
         for n in rng.permutation(view.n_planes)[:planes]:
             for data in _windows(array, view, int(n), rng):
@@ -214,7 +226,9 @@ def estimate_noise(sources: Sequence[tuple[Any, PlaneView]], planes: int = 4,
                     if parts is None:
                         continue
                     cx, cy, k = _block_correlations(*parts[1:])
-                    skews.append(_block_skews(data[c], *parts))
+                    found, low = _block_skews(data[c], *parts)
+                    skews.append(found)
+                    dark_clip = dark_clip or low
                     if k:
                         cxs.append(cx)
                         cys.append(cy)
@@ -233,7 +247,8 @@ def estimate_noise(sources: Sequence[tuple[Any, PlaneView]], planes: int = 4,
     found = np.concatenate(skews)
     skew = round(float(np.median(found)), 4) if found.size else None
     return NoiseEstimate(fx, fy, stride=stride, mode="bsn" if stride == 1 else "sdap_e",
-                         blocks=int(sum(weights)), skew=skew, loss=choose_loss(stride, skew))
+                         blocks=int(sum(weights)), skew=skew, dark_clip=dark_clip,
+                         loss=choose_loss(stride, skew, dark_clip))
 
 
 def describe_noise(noise: dict[str, Any] | NoiseEstimate | None) -> str:
