@@ -91,11 +91,10 @@ def _training(p: argparse.ArgumentParser) -> None:
                         "CPU or GPU computes it natively (AVX512-BF16, AMX, CUDA), float32 "
                         "elsewhere; float32 gives the same model on every machine type")
     g.add_argument("--loss", choices=["l1", "l2"],
-                   help="loss of the blind-spot training: l1 (the paper's) predicts each "
-                        "pixel's median, l2 its mean. Default: l2 for photon noise (skewed) "
-                        "correlated between neighbours on a background clipped at 0, as in "
-                        "8-bit low-light wide-field frames (+0.6 to +2 dB there), else l1 (l2 "
-                        "lost up to 0.65 dB on camera photographs)")
+                   help="loss of the blind-spot training: l1 (default, the paper's) predicts "
+                        "each pixel's median, l2 its mean; l2 gained 0.6-2 dB on 8-bit "
+                        "low-light microscopy with correlated noise and a background clipped "
+                        "at 0, and lost up to 0.65 dB on camera photographs")
     g.add_argument("--frames", action="store_true",
                    help="the planes (along T, else Z) or the single-plane inputs of one shape "
                         "are repeated frames of one unchanging view: the noise behind the "
