@@ -38,6 +38,11 @@
   which napari-sdap trains jointly like RGB: the FMD BPAE sample's R, G and B stains (the same
   field of view) stacked, once as the real raw frames 1 against their ground truth, once as the
   ground truth with the 2 x 2 box noise at std 15 drawn independently per channel.
+- ``wfclip``: real wide-field noise on a background clipped at 0, as an 8-bit export whose
+  black level was set at the background makes it. FMD's raw wide-field frames 1 (real camera
+  noise, correlated about 0.5 between neighbours) minus the `WFCLIP_LEVEL` percentile of their
+  reference, clipped at 0 (31-34 % of the pixels are 0); the reference is the ground truth minus
+  the same level (not clipped: slightly negative in the darkest background).
 
 Clean images: FMD ground-truth frames (averages of 50 raw frames), one Set12 photograph and,
 for ``camera``, four PolyU references (means of repeated shots).
@@ -60,6 +65,8 @@ CLIP8 = (("fmd/gt/WideField_BPAE_B_1.png", 8.0), ("fmd/gt/WideField_BPAE_G_1.png
          ("set12/01.png", 12.0))
 CORR_TAPS = np.array([0.31, 1.0, 0.31]) / np.sqrt(1.0 + 2 * 0.31**2)
 """clipcorr: the 1-D kernel (applied along Y and along X) that correlates the noise."""
+WFCLIP_LEVEL = 25.0
+"""wfclip: the reference's percentile taken off as the black level."""
 STRONG = (("fmd/gt/Confocal_BPAE_B_1.png", 5.0), ("fmd/gt/Confocal_MICE_1.png", 10.0),
           ("fmd/gt/TwoPhoton_MICE_1.png", 5.0), ("fmd/gt/WideField_BPAE_G_1.png", 10.0))
 STRONG_READ = 2.0
@@ -257,7 +264,18 @@ def composite_tasks(data: Path, crop: int | None) -> Iterator[Proxy]:
                {"noise": "corr2_15", "rgb": True})
 
 
+def wfclip_tasks(data: Path, crop: int | None) -> Iterator[Proxy]:
+    for kind in ("B", "G", "R"):
+        name = f"WideField_BPAE_{kind}_1"
+        ref = _load(data / f"fmd/gt/{name}.png", crop)
+        level = float(np.round(np.percentile(ref, WFCLIP_LEVEL)))
+        raw = _load(data / f"fmd/raw/{name}.png", crop)
+        noisy = np.clip(raw - level, 0, 255).astype(np.float32)
+        yield (f"{name}-{level:g}", noisy, (ref - level).astype(np.float32),
+               {"level": level, "zeros": round(float(np.mean(noisy == 0)), 3)})
+
+
 PROXIES: dict[str, Callable[[Path, int | None], Iterator[Proxy]]] = {
     "clip8": clip8_tasks, "strong": strong_tasks, "camera": camera_tasks,
     "microbox": microbox_tasks, "composite": composite_tasks, "emccd": emccd_tasks,
-    "camjpeg": camjpeg_tasks, "clipcorr": clipcorr_tasks}
+    "camjpeg": camjpeg_tasks, "clipcorr": clipcorr_tasks, "wfclip": wfclip_tasks}

@@ -79,9 +79,10 @@ class TrainSettings(QWidget):
         self.loss = QComboBox()
         self.loss.addItems(["l1", "l2"])
         self.loss.setToolTip("Loss of the blind-spot training. l1 (default): each pixel's "
-                             "median; l2: its mean. l2 gained 0.6-2 dB on 8-bit low-light "
-                             "microscopy with correlated noise and a background clipped at 0, "
-                             "and lost up to 0.65 dB on camera photographs")
+                             "median; l2: its mean. l2 gained 0.6-2 dB on 8-bit frames with "
+                             "correlated noise and only 6-16 photons at their brightest, and "
+                             "lost up to 0.65 dB on camera photographs and 1.5-1.7 dB on real "
+                             "wide-field frames clipped at their background")
         self.frames = QCheckBox("planes are frames of one view")
         self.frames.setToolTip("The layer's planes (along T, else Z) are repeated frames of one "
                                "unchanging view, e.g. a burst: the noise behind the output "

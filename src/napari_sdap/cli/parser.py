@@ -93,8 +93,9 @@ def _training(p: argparse.ArgumentParser) -> None:
     g.add_argument("--loss", choices=["l1", "l2"],
                    help="loss of the blind-spot training: l1 (default, the paper's) predicts "
                         "each pixel's median, l2 its mean; l2 gained 0.6-2 dB on 8-bit "
-                        "low-light microscopy with correlated noise and a background clipped "
-                        "at 0, and lost up to 0.65 dB on camera photographs")
+                        "frames with correlated noise and only 6-16 photons at their "
+                        "brightest, and lost up to 0.65 dB on camera photographs and 1.5-1.7 "
+                        "dB on real wide-field frames clipped at their background")
     g.add_argument("--frames", action="store_true",
                    help="the planes (along T, else Z) or the single-plane inputs of one shape "
                         "are repeated frames of one unchanging view: the noise behind the "
