@@ -37,3 +37,14 @@ def correlated_noise(shape: tuple[int, ...], sigma: float, seed: int = 1, k: int
             out += white[..., dy : dy + shape[-2], dx : dx + shape[-1]]
     out /= k  # std of a k*k box sum of unit normals is k
     return (sigma * out).astype(np.float32)
+
+
+def clipped_photons(dark: float = 0.5, bright: float = 12.0, seed: int = 0, floor: float = 0.4,
+                    size: int = 128) -> np.ndarray:
+    """Low-light frame: a few photons per pixel on a dark background, the photon noise
+    correlated 0.5 between neighbours (2 x 2 box sum, unit energy), rounded and clipped at 0."""
+    rng = np.random.default_rng(seed)
+    photons = dark + bright * np.maximum(smooth_image((size + 1, size + 1)) - floor, 0.0)
+    noise = rng.poisson(photons) - photons
+    noise = 0.5 * (noise[:-1, :-1] + noise[1:, :-1] + noise[:-1, 1:] + noise[1:, 1:])
+    return np.clip(np.round(photons[:-1, :-1] + noise), 0, None).astype(np.float32)

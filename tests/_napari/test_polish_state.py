@@ -19,6 +19,11 @@ def test_noise_is_described_in_plain_words():
     text, details = noise_text({**white, "correlation_x": [0.6, 0.2, 0.0, 0.0], "stride": 3,
                                 "mode": "sdap_e"})
     assert "correlated over ~2 px" in text and "0.60" not in text and "0.60" in details
+    assert "L2" not in text
+    text, details = noise_text({**white, "correlation_x": [0.6, 0.1, 0.0, 0.0], "stride": 2,
+                                "mode": "sdap_e", "skew": 0.25, "dark_clip": True, "loss": "l2"})
+    assert "L2 loss" in text
+    assert "skewness +0.25" in details and "loss l2" in details
     text, details = noise_text({**white, "correlation_x": [-2.6, -1.9, 0.0, 0.0], "stride": 2,
                                 "mode": "sdap_e", "notes": [UNRELIABLE]})
     assert text.startswith("Noise: could not be measured") and "stride 2" in text

@@ -78,7 +78,8 @@ _CHOICES = [  # (combobox, its default (no override), a choice and the override 
      lambda m: (m.config.training.precision, m.record.precision), ("float32", "float32")),
     ("target_blur", "off", "auto", "auto", "0.9",
      lambda m: (m.config.student.target_blur,), (0.9,)),
-    ("loss", "l1", "l2", "l2", "l2", lambda m: (m.config.training.loss,), ("l2",)),
+    ("loss", "auto", "l2", "l2", "l2", lambda m: (m.config.training.loss,), ("l2",)),
+    ("loss", "auto", "l1", "l1", "l1", lambda m: (m.config.training.loss,), ("l1",)),
 ]
 
 

@@ -77,12 +77,13 @@ class TrainSettings(QWidget):
                                     "dB at a few photons, -0.35 to +0.1 dB on ordinary "
                                     "microscopy); off (default): none")
         self.loss = QComboBox()
-        self.loss.addItems(["l1", "l2"])
-        self.loss.setToolTip("Loss of the blind-spot training. l1 (default): each pixel's "
-                             "median; l2: its mean. l2 gained 0.6-2 dB on 8-bit frames with "
-                             "correlated noise and only 6-16 photons at their brightest, and "
-                             "lost up to 0.65 dB on camera photographs and 1.5-1.7 dB on real "
-                             "wide-field frames clipped at their background")
+        self.loss.addItems(["auto", "l1", "l2"])
+        self.loss.setToolTip("Loss of the blind-spot training. l1: each pixel's median; l2: its "
+                             "mean. auto (default): l2 for photon noise (skewed) correlated "
+                             "between neighbours on a dark background clipped at 0, as in "
+                             "8-bit low-light wide-field frames: faint structure is not zeroed "
+                             "and the result stays proportional to the signal; else l1 (l2 "
+                             "lost up to 0.65 dB on camera photographs)")
         self.frames = QCheckBox("planes are frames of one view")
         self.frames.setToolTip("The layer's planes (along T, else Z) are repeated frames of one "
                                "unchanging view, e.g. a burst: the noise behind the output "
@@ -131,7 +132,7 @@ class TrainSettings(QWidget):
                               **({} if self.precision.currentText() == "auto" else
                                  {"precision": self.precision.currentText()}),
                               **self._target_blur(),
-                              **({} if self.loss.currentText() == "l1" else
+                              **({} if self.loss.currentText() == "auto" else
                                  {"loss": self.loss.currentText()}),
                               **({"frames": True} if self.frames.isChecked() else {}),
                               **self.noise.values(),

@@ -27,6 +27,8 @@ def noise_text(noise: Any) -> tuple[str, str]:
     else:
         text = (f"Noise: correlated over ~{est.stride - 1} px → blind-spot on sub-sampled "
                 f"images (stride {est.stride})")
+    if est.loss == "l2":
+        text += "; trained for each pixel's mean (L2 loss)"
     return text + " (details…)", est.summary()
 
 

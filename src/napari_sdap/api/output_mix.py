@@ -13,10 +13,9 @@ import torch
 
 from napari_sdap.api.model import SDAPModel
 from napari_sdap.api.target_blur import checkable, on_cpu_after, sampled_windows
-from napari_sdap.infer.clipping import clipped_ends
+from napari_sdap.clipping import CLIPPED, clipped_ends
 from napari_sdap.infer.gaussian import blur_radius
 from napari_sdap.infer.mixing import SIGMAS, Mix, choose_mix, masked_output
-from napari_sdap.infer.offset import CLIPPED
 from napari_sdap.infer.refine import noise_std
 from napari_sdap.infer.smoothing import inside
 from napari_sdap.infer.targets import teacher

@@ -5,7 +5,7 @@ from __future__ import annotations
 import logging
 import time
 from collections.abc import Iterator, Sequence
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, replace
 from typing import Any
 
 import torch
@@ -88,6 +88,9 @@ def iter_train(image: Any, axes: str | Sequence[str | None] | None = None, *,
     correlated (`api.volume.choose_volume`).
     With `model=`, the model's own dims apply.
 
+    A new model with `stride="auto"` also takes the loss the noise calls for unless `loss` is
+    given: L2 for photon noise at a stride above 1, else L1 (`training.noise.choose_loss`).
+
     `time_budget` (seconds of wall time for the whole call): both stages fit their step counts
     to it after timing their first steps (`TEACHER_SHARE` of it for the blind-spot teacher, the
     rest for the student's targets and distillation); `steps` and `student_steps` are then
@@ -131,6 +134,10 @@ def _train(sources: list[tuple[Any, Any]], t00: float, budget: float | None, *, 
     if model is None:
         name = _auto_preset(device) if preset == "auto" else preset
         chosen = noise.stride if noise else stride
+        if noise and "loss" in overrides:  # the record keeps the loss trained with
+            noise = replace(noise, loss=overrides["loss"])
+        elif noise:  # the loss the noise calls for (`choose_loss`)
+            overrides = {**overrides, "loss": noise.loss}
         cfg = config_from_preset(name, view.channels, steps=steps, seed=seed, device=device,
                                  **{**_round_patch(overrides, chosen), "stride": chosen})
         net = cfg.network

@@ -91,11 +91,11 @@ def _training(p: argparse.ArgumentParser) -> None:
                         "CPU or GPU computes it natively (AVX512-BF16, AMX, CUDA), float32 "
                         "elsewhere; float32 gives the same model on every machine type")
     g.add_argument("--loss", choices=["l1", "l2"],
-                   help="loss of the blind-spot training: l1 (default, the paper's) predicts "
-                        "each pixel's median, l2 its mean; l2 gained 0.6-2 dB on 8-bit "
-                        "frames with correlated noise and only 6-16 photons at their "
-                        "brightest, and lost up to 0.65 dB on camera photographs and 1.5-1.7 "
-                        "dB on real wide-field frames clipped at their background")
+                   help="loss of the blind-spot training: l1 (the paper's) predicts each "
+                        "pixel's median, l2 its mean. Default: l2 for photon noise (skewed) "
+                        "correlated between neighbours on a dark background clipped at 0 (5 %% "
+                        "of the pixels or more), as in 8-bit low-light wide-field frames; else "
+                        "l1 (docs/cli.md says what each gained and lost)")
     g.add_argument("--frames", action="store_true",
                    help="the planes (along T, else Z) or the single-plane inputs of one shape "
                         "are repeated frames of one unchanging view: the noise behind the "

@@ -29,15 +29,9 @@ from collections.abc import Sequence
 
 import numpy as np
 
-from napari_sdap.infer.clipping import clipped_ends
+from napari_sdap.clipping import CLIPPED, clipped_ends
 
 __all__ = ["CLIPPED", "estimate_offset", "shift"]
-
-CLIPPED = 0.01
-"""A channel with at least this share of its sampled input pixels at its lowest (or highest)
-value, and more there than at the value next to it, counts as clipped and gets offset 0 (the
-clipped 8-bit proxies: 14-38 %; FMD raw frames up to 4.9 % at their lowest grey level, but
-fewer than at the next)."""
 
 
 def estimate_offset(samples: Sequence[Sequence[tuple[np.ndarray, np.ndarray]]]

@@ -39,7 +39,7 @@ import numpy as np
 import torch
 from torch import nn
 
-from napari_sdap.infer.clipping import clipped_ends
+from napari_sdap.clipping import clipped_ends
 from napari_sdap.infer.curve import roughness
 from napari_sdap.infer.gate import noise_at
 from napari_sdap.infer.noise_model import NoiseCurve

@@ -18,14 +18,15 @@ from __future__ import annotations
 
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Literal
 
 import numpy as np
 
 from napari_sdap.axes import PlaneView
+from napari_sdap.clipping import CLIPPED, clipped_ends
 
-__all__ = ["UNRELIABLE", "NoiseEstimate", "check_noise_record", "choose_stride", "describe_noise",
-           "estimate_noise", "lag_correlations"]
+__all__ = ["DARK_CLIP", "SKEWED", "UNRELIABLE", "NoiseEstimate", "check_noise_record",
+           "choose_loss", "choose_stride", "describe_noise", "estimate_noise", "lag_correlations"]
 
 _BLOCK = 16
 _MAX_LAG = 4
@@ -44,6 +45,22 @@ WHITE_THRESHOLD = 0.3
 """Lag-1 correlation below which the noise counts as white (stride 1). Higher than
 `CORRELATION_THRESHOLD` because leaving the plain blind-spot costs resolution everywhere, while
 a weak neighbour correlation leaks little noise (FMD confocal lines reach ~0.2 along X)."""
+SKEWED = 0.1
+"""Median skewness of the noise in the flattest blocks from which it counts as photon noise at
+a few photons per pixel (Poisson at n photons: 1/sqrt(n), so 0.1 is about 100 photons).
+Measured: FMD wide-field frames 0.15-0.23, confocal and two-photon 0.66-3.9, clipped 8-bit
+low-light proxies 0.21-1.2; 96 of 100 PolyU photographs, the box-noise crops and the camera
+proxies -0.34 to 0.06 (a sRGB curve skews camera noise negatively); four PolyU photographs
+with dark flat areas 0.16-0.27 (docs/benchmarks.md)."""
+DARK_CLIP = 0.05
+"""Share of a channel's sampled pixels at its lowest value (piled up there, as for `CLIPPED`)
+from which its dark background counts as cut off at 0: the clipped 8-bit low-light proxies
+14-38 %, FMD wide-field frames with real noise 31-34 % once their black level is set at the
+background; real frames with a few dark pixels at 0 (FMD wide-field R 1.9 %, PolyU wall_6
+1.8 %) are not."""
+_MIN_UNCLIPPED = 8
+"""Fewer blocks than this clear of a clip in a window: the skewness is read from all its
+blocks (a background clipped at 0 and only a few photons anywhere: every block reaches 0)."""
 
 
 @dataclass(frozen=True)
@@ -61,6 +78,15 @@ class NoiseEstimate:
     blocks: int = 0
     """Flat blocks the estimate is based on."""
     notes: list[str] = field(default_factory=list)
+    skew: float | None = None
+    """Median skewness of the noise in the flattest blocks clear of a clip (None: not
+    measured, as in records written before it was)."""
+    dark_clip: bool = False
+    """A channel of the sampled windows has its dark background cut off at 0 (`DARK_CLIP` of
+    its pixels or more at its lowest value), as in 8-bit low-light frames."""
+    loss: Literal["l1", "l2"] = "l1"
+    """Training loss: the one `choose_loss` recommends, or in a model's record the one it was
+    trained with."""
 
     def summary(self) -> str:
         fx = ", ".join(f"{v:.2f}" for v in self.correlation_x)
@@ -69,15 +95,20 @@ class NoiseEstimate:
         if self.notes:
             kind = "unmeasurable"
         notes = "".join(f"; {n}" for n in self.notes)
-        return (f"noise looks {kind} (autocorrelation X: {fx}; Y: {fy}; {self.blocks} flat blocks)"
-                f" -> stride {self.stride}, mode {self.mode}{notes}")
+        skew = "" if self.skew is None else f"; skewness {self.skew:+.2f}"
+        skew += "; dark background clipped" if self.dark_clip else ""
+        loss = "" if self.loss == "l1" else f", loss {self.loss}"
+        return (f"noise looks {kind} (autocorrelation X: {fx}; Y: {fy}; {self.blocks} flat blocks"
+                f"{skew}) -> stride {self.stride}, mode {self.mode}{loss}{notes}")
 
 
-def _block_correlations(plane: np.ndarray) -> tuple[np.ndarray, np.ndarray, int]:
+def _block_residuals(plane: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray] | None:
+    """The plane's 16 x 16 blocks, what is left of each after a quadratic fit, and its variance
+    (None for a plane smaller than one block)."""
     h, w = plane.shape
     nb_y, nb_x = h // _BLOCK, w // _BLOCK
     if nb_y == 0 or nb_x == 0:
-        return np.zeros(_MAX_LAG), np.zeros(_MAX_LAG), 0
+        return None
     b = plane[: nb_y * _BLOCK, : nb_x * _BLOCK].reshape(nb_y, _BLOCK, nb_x, _BLOCK)
     b = b.transpose(0, 2, 1, 3).reshape(-1, _BLOCK, _BLOCK).astype(np.float64)
     yy, xx = np.mgrid[0:_BLOCK, 0:_BLOCK]
@@ -85,7 +116,10 @@ def _block_correlations(plane: np.ndarray) -> tuple[np.ndarray, np.ndarray, int]
                        (yy * yy).ravel(), (xx * xx).ravel(), (xx * yy).ravel()], axis=1)
     coef, *_ = np.linalg.lstsq(design, b.reshape(len(b), -1).T, rcond=None)
     resid = b - (design @ coef).T.reshape(b.shape)
-    var = resid.var(axis=(1, 2))
+    return b, resid, resid.var(axis=(1, 2))
+
+
+def _block_correlations(resid: np.ndarray, var: np.ndarray) -> tuple[np.ndarray, np.ndarray, int]:
     # flattest blocks: least signal left beyond the fit -> lowest residual variance
     keep = np.argsort(var)[: max(1, len(var) // 4)]
     keep = keep[var[keep] > 0]
@@ -98,6 +132,25 @@ def _block_correlations(plane: np.ndarray) -> tuple[np.ndarray, np.ndarray, int]
     cx = (cx[:-1] - cx[-1]) / (1.0 - cx[-1])
     cy = (cy[:-1] - cy[-1]) / (1.0 - cy[-1])
     return cx, cy, int(keep.size)
+
+
+def _block_skews(plane: np.ndarray, blocks: np.ndarray, resid: np.ndarray, var: np.ndarray
+                 ) -> tuple[np.ndarray, bool]:
+    """The skewness of what is left in the flattest quarter of the blocks that do not touch a
+    clip of the plane (all blocks where fewer than `_MIN_UNCLIPPED` do not), and whether its
+    dark background is cut off (`DARK_CLIP`)."""
+    lo, hi = clipped_ends(plane, CLIPPED)
+    touch = np.zeros(len(blocks), bool)
+    if lo:
+        touch |= (blocks == plane.min()).any(axis=(1, 2))
+    if hi:
+        touch |= (blocks == plane.max()).any(axis=(1, 2))
+    ok = np.flatnonzero(~touch & (var > 0))
+    if ok.size < _MIN_UNCLIPPED:
+        ok = np.flatnonzero(var > 0)
+    keep = ok[np.argsort(var[ok])[: max(1, len(var) // 4)]]
+    dark = lo and clipped_ends(plane, DARK_CLIP)[0]
+    return (resid[keep] ** 3).mean(axis=(1, 2)) / var[keep] ** 1.5, dark
 
 
 def lag_correlations(plane: np.ndarray, max_lag: int = _MAX_LAG
@@ -136,6 +189,28 @@ def choose_stride(cx: Sequence[float], cy: Sequence[float],
     return _MAX_LAG + 1
 
 
+def choose_loss(stride: int, skew: float | None, dark_clip: bool) -> str:
+    """L2 for photon noise (skewness at least `SKEWED`) on a dark background cut off at 0
+    (`DARK_CLIP`), trained at a stride above 1; else L1.
+
+    With the L1 loss the network predicts each pixel's median. Where the background is cut off
+    at 0 the median of a faint pixel is 0 until its mean rises well above the noise, so faint
+    structure is zeroed and the output is not an affine function of the signal; for photon
+    noise at a few photons the median also lies below the mean. At stride 1 the bias
+    correction measured when training ends (`infer.offset`) takes out what it can; at a stride
+    above 1 it cannot be measured, and the L2 loss, which predicts the mean of what the camera
+    records, avoids both. Measured (docs/benchmarks.md, "The training loss chosen from the
+    noise"): on clipped low-light frames with correlated noise +0.6 to +2.0 dB, and on real
+    wide-field frames clipped at their background +0.66 / +0.03 dB in the affine PSNR of
+    low-light evaluations, but -1.5 / -1.7 dB in plain PSNR against the unclipped reference,
+    whose darkest background lies below 0 (L2 keeps the clipped noise's mean there). Without
+    such a clip it gained only 0.04-0.16 dB on FMD wide-field frames, lost 0.18 dB on their
+    composite and up to 0.33 dB on photographs whose dark areas read skewed; at stride 1 on
+    clipped frames it was mixed (-0.19 to +0.33 dB)."""
+    return ("l2" if stride > 1 and dark_clip and skew is not None and skew >= SKEWED
+            else "l1")
+
+
 def _windows(array: Any, view: PlaneView, n: int, rng: np.random.Generator) -> Iterator[np.ndarray]:
     """The whole plane if small, else a few random windows of it (never the whole large plane)."""
     h, w = view.height, view.width
@@ -152,12 +227,19 @@ def estimate_noise(sources: Sequence[tuple[Any, PlaneView]], planes: int = 4,
                    seed: int = 0) -> NoiseEstimate:
     """Estimate the noise correlation over up to `planes` planes per source."""
     rng = np.random.default_rng(seed)
-    cxs, cys, weights = [], [], []
+    cxs, cys, weights, skews = [], [], [], []
+    dark_clip = False
     for array, view in sources:
         for n in rng.permutation(view.n_planes)[:planes]:
             for data in _windows(array, view, int(n), rng):
                 for c in range(data.shape[0]):
-                    cx, cy, k = _block_correlations(data[c])
+                    parts = _block_residuals(data[c])
+                    if parts is None:
+                        continue
+                    cx, cy, k = _block_correlations(*parts[1:])
+                    found, low = _block_skews(data[c], *parts)
+                    skews.append(found)
+                    dark_clip = dark_clip or low
                     if k:
                         cxs.append(cx)
                         cys.append(cy)
@@ -173,8 +255,11 @@ def estimate_noise(sources: Sequence[tuple[Any, PlaneView]], planes: int = 4,
         return NoiseEstimate(fx, fy, stride=2, mode="sdap_e", blocks=int(sum(weights)),
                              notes=[UNRELIABLE])
     stride = choose_stride(cx, cy)
+    found = np.concatenate(skews)
+    skew = round(float(np.median(found)), 4) if found.size else None
     return NoiseEstimate(fx, fy, stride=stride, mode="bsn" if stride == 1 else "sdap_e",
-                         blocks=int(sum(weights)))
+                         blocks=int(sum(weights)), skew=skew, dark_clip=dark_clip,
+                         loss=choose_loss(stride, skew, dark_clip))
 
 
 def describe_noise(noise: dict[str, Any] | NoiseEstimate | None) -> str:

@@ -1,11 +1,11 @@
-"""The shared clipping test (`infer.clipping`) and the pixels the risk estimates leave out."""
+"""The shared clipping test (`napari_sdap.clipping`) and the pixels the risk estimates leave out."""
 
 from __future__ import annotations
 
 import numpy as np
 import pytest
 
-from napari_sdap.infer.clipping import clipped_ends
+from napari_sdap.clipping import clipped_ends
 from napari_sdap.infer.risk import blocks_of, neighbour_range, unclipped
 
 
