@@ -89,7 +89,8 @@ def iter_train(image: Any, axes: str | Sequence[str | None] | None = None, *,
     With `model=`, the model's own dims apply.
 
     A new model with `stride="auto"` also takes the loss the noise calls for unless `loss` is
-    given: L2 for photon noise at a stride above 1, else L1 (`training.noise.choose_loss`).
+    given: L2 for skewed photon noise on a dark background clipped at 0 at a stride above 1,
+    else L1 (`training.noise.choose_loss`).
 
     `time_budget` (seconds of wall time for the whole call): both stages fit their step counts
     to it after timing their first steps (`TEACHER_SHARE` of it for the blind-spot teacher, the

@@ -12,6 +12,9 @@ signal left in the blocks adds a slowly decaying positive correlation, and the f
 of the noise, which lowers all lags about equally. Checked against the true noise (raw minus
 reference) of the FMD microscopy groups and synthetic white / box-filtered noise
 (docs/method.md).
+
+The same blocks give the noise's skewness (those clear of a clip) and whether the dark
+background is cut off at 0, from which the training loss is chosen (`choose_loss`).
 """
 
 from __future__ import annotations
