@@ -90,7 +90,7 @@ def iter_train(image: Any, axes: str | Sequence[str | None] | None = None, *,
 
     A new model with `stride="auto"` also takes the loss the noise calls for unless `loss` is
     given: L2 for skewed photon noise on a dark background clipped at 0 at a stride above 1,
-    else L1 (`training.noise.choose_loss`).
+    else L1 (`training.noise.choose_loss`). A model from `create_model` keeps its config's loss.
 
     `time_budget` (seconds of wall time for the whole call): both stages fit their step counts
     to it after timing their first steps (`TEACHER_SHARE` of it for the blind-spot teacher, the
