@@ -20,7 +20,7 @@ from napari_sdap.model.device import resolve_device
 from napari_sdap.model.normalize import compute_normalization
 from napari_sdap.presets import apply_overrides, config_from_preset
 from napari_sdap.training.loop import TrainStep, run_training
-from napari_sdap.training.noise import estimate_noise
+from napari_sdap.training.noise import NoiseEstimate, estimate_noise
 from napari_sdap.training.patches import PatchSampler
 from napari_sdap.training.validation import Validator, holdout_rows, validation_fits
 
@@ -123,6 +123,12 @@ def iter_train(image: Any, axes: str | Sequence[str | None] | None = None, *,
             p.close()
 
 
+def _noise_record(noise: NoiseEstimate | None, loss: str) -> dict[str, Any] | None:
+    """The noise estimate for the model's record, naming the loss the model trains with (the
+    estimate's own where it was not overridden or configured otherwise)."""
+    return asdict(replace(noise, loss=loss)) if noise else None
+
+
 def _train(sources: list[tuple[Any, Any]], t00: float, budget: float | None, *, preset: str,
            steps: int | None, stride: int | str, seed: int, device: str,
            model: SDAPModel | None, validation: float, dims: int | str, along: str,
@@ -135,9 +141,7 @@ def _train(sources: list[tuple[Any, Any]], t00: float, budget: float | None, *, 
     if model is None:
         name = _auto_preset(device) if preset == "auto" else preset
         chosen = noise.stride if noise else stride
-        if noise and "loss" in overrides:  # the record keeps the loss trained with
-            noise = replace(noise, loss=overrides["loss"])
-        elif noise:  # the loss the noise calls for (`choose_loss`)
+        if noise and "loss" not in overrides:  # the loss the noise calls for (`choose_loss`)
             overrides = {**overrides, "loss": noise.loss}
         cfg = config_from_preset(name, view.channels, steps=steps, seed=seed, device=device,
                                  **{**_round_patch(overrides, chosen), "stride": chosen})
@@ -151,7 +155,7 @@ def _train(sources: list[tuple[Any, Any]], t00: float, budget: float | None, *, 
         cfg = _with_patch(cfg, sources)
         model = SDAPModel(cfg)
         model.record.dims = why
-        model.record.noise = asdict(noise) if noise else None
+        model.record.noise = _noise_record(noise, cfg.training.loss)
         model.normalization = compute_normalization(sources, cfg.normalization, seed)
     else:
         chosen = noise.stride if noise else stride
@@ -165,7 +169,7 @@ def _train(sources: list[tuple[Any, Any]], t00: float, budget: float | None, *, 
                     f"the model takes {model.config.network.in_channels} joint channel(s) but the "
                     f"image ({view.axes}, shape {view.shape}) gives {view.channels}; create the "
                     f"model with channels={view.channels}")
-            model.record.noise = asdict(noise) if noise else None
+            model.record.noise = _noise_record(noise, model.config.training.loss)
             model.normalization = compute_normalization(sources, model.config.normalization,
                                                         model.config.seed)
         check_fits(model, view)
