@@ -19,14 +19,10 @@ QC_FIGURE = ".qc.png"
 """Ending of the check figures `denoise --qc` writes next to its outputs (`cli.qc.qc_paths`)."""
 
 
-def _suffix(path: Path) -> str | None:
-    return image_suffix(path.name)
-
-
 def stem(path: str | Path) -> str:
     """File name without its image ending (`a.ome.tif` -> `a`)."""
     path = Path(path)
-    suffix = _suffix(path)
+    suffix = image_suffix(path.name)
     return path.name[: -len(suffix)] if suffix else path.stem
 
 
@@ -35,7 +31,7 @@ def is_image(path: Path) -> bool:
     hidden file nor a check figure napari-sdap wrote (`<output>.qc.png`)."""
     if path.name.startswith(".") or path.name.lower().endswith(QC_FIGURE):
         return False
-    suffix = _suffix(path)
+    suffix = image_suffix(path.name)
     if suffix is None:
         return False
     return path.is_dir() if suffix.endswith(".zarr") else path.is_file()
@@ -44,7 +40,7 @@ def is_image(path: Path) -> bool:
 def check_output_folder(outdir: Path, fmt: str) -> None:
     """Refuse an `--output` that is an image, or a new path named like one (`-o result.tif`
     would otherwise make a folder `result.tif` holding the result)."""
-    suffix = _suffix(outdir)
+    suffix = image_suffix(outdir.name)
     if suffix and (not outdir.exists() or is_image(outdir)):
         name = outdir.with_name(stem(outdir) or "denoised")
         raise OutputError(f"--output {outdir} is named like an image ({suffix}), but it is the "
@@ -67,7 +63,7 @@ def find_inputs(patterns: Sequence[str], exclude: Iterable[Path] = ()) -> list[P
     found: list[Path] = []
     for pattern in patterns:
         path = Path(pattern).expanduser()
-        if path.is_dir() and _suffix(path) is None:
+        if path.is_dir() and image_suffix(path.name) is None:
             hits = [p for p in _folder(path) if p.resolve() not in skip]
             if not hits:
                 raise InputError(f"folder {path} holds no images ({', '.join(IMAGE_SUFFIXES)}); "
