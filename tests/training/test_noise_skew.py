@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-from synthetic import clipped_photons, correlated_noise, smooth_image
+from synthetic import box2, clipped_photons, correlated_noise, smooth_image
 
 from napari_sdap.axes import plane_view
 from napari_sdap.clipping import CLIPPED, clipped_ends
@@ -21,11 +21,6 @@ from napari_sdap.training.noise import (
 
 def _estimate(image):
     return estimate_noise([(image, plane_view(image.shape, None))])
-
-
-def _box2(noise):
-    """2 x 2 box sum with unit energy: neighbours correlated 0.5, skewness halved."""
-    return 0.5 * (noise[:-1, :-1] + noise[1:, :-1] + noise[:-1, 1:] + noise[1:, 1:])
 
 
 def test_choose_loss():
@@ -49,7 +44,7 @@ def test_clipped_correlated_photon_noise_is_trained_with_l2():
 def test_unclipped_photon_noise_keeps_l1():
     rng = np.random.default_rng(0)
     photons = 2.0 + 6.0 * smooth_image((129, 129))
-    noise = _box2(rng.poisson(photons) - photons)
+    noise = box2(rng.poisson(photons) - photons)
     est = _estimate((photons[:-1, :-1] + noise).astype(np.float32))
     assert est.stride == 2 and est.skew > SKEWED and not est.dark_clip and est.loss == "l1"
     assert "clipped" not in describe_noise(est)
@@ -69,7 +64,7 @@ def test_a_few_dark_pixels_at_zero_are_no_clipped_background():
     rng = np.random.default_rng(0)
     photons = 4.0 + 8.0 * smooth_image((129, 129))
     photons[:24, :24] = 0.1
-    noise = _box2(rng.poisson(photons) - photons)
+    noise = box2(rng.poisson(photons) - photons)
     img = np.clip(np.round(photons[:-1, :-1] + noise), 0, None).astype(np.float32)
     assert clipped_ends(img, CLIPPED)[0] and 0.01 < np.mean(img == 0) < DARK_CLIP
     est = _estimate(img)
@@ -85,7 +80,7 @@ def test_white_photon_noise_keeps_l1():
 
 def test_negative_skew_keeps_l1():
     rng = np.random.default_rng(2)
-    noise = _box2(1.0 - rng.exponential(1.0, (129, 129)))  # skewed the other way
+    noise = box2(1.0 - rng.exponential(1.0, (129, 129)))  # skewed the other way
     signal = 20 * np.maximum(smooth_image((128, 128)) - 0.4, 0.0)  # a dark background
     est = _estimate(np.clip(signal + noise, 0, None).astype(np.float32))
     assert est.stride == 2 and est.dark_clip and est.skew < -SKEWED and est.loss == "l1"
@@ -97,7 +92,7 @@ def test_skew_is_read_clear_of_the_clip():
     rng = np.random.default_rng(3)
     signal = np.zeros((256, 256), np.float32)
     signal[:, 128:] = 60.0
-    img = np.clip(np.round(signal + 6 * _box2(rng.normal(0, 1, (257, 257)))), 0, 255)
+    img = np.clip(np.round(signal + 6 * box2(rng.normal(0, 1, (257, 257)))), 0, 255)
     assert (img == 0).mean() > 0.2
     est = _estimate(img.astype(np.float32))
     assert est.stride == 2 and est.dark_clip and abs(est.skew) < SKEWED and est.loss == "l1"
