@@ -1,4 +1,5 @@
-"""CUDA-only checks (pytest -m gpu): bf16 accuracy, real out-of-memory retry, pinned pipeline.
+"""CUDA-only checks (pytest -m gpu): bf16 accuracy, real out-of-memory retry, pinned pipeline,
+the student's exact tiling and a whole training (teacher and student) on the GPU.
 
 Skipped where no CUDA device is present; `benchmarks/gpu_check.sh` runs them on a GPU machine.
 """
@@ -15,6 +16,7 @@ from napari_sdap.infer.passes import run_flips, run_mode
 from napari_sdap.infer.stream import auto_tile, iter_tiles
 from napari_sdap.model.network import BlindSpotNet
 from napari_sdap.model.normalize import Normalization
+from napari_sdap.model.student import StudentNet
 
 pytestmark = [
     pytest.mark.gpu,
@@ -83,3 +85,49 @@ def test_real_out_of_memory_halves_the_tile():
 def test_auto_tile_uses_device_memory():
     edge = auto_tile(torch.device("cuda"), 128, 87, 4)
     assert 128 <= edge <= 4096 and edge % 64 == 0
+
+
+def _student() -> StudentNet:
+    torch.manual_seed(0)
+    return StudentNet(1, 8, (1, 2, 1)).eval()
+
+
+def test_student_fp32_on_cuda_tiles_match_whole_plane(monkeypatch):
+    import napari_sdap.infer.stream as stream
+
+    monkeypatch.setattr(stream, "use_bf16", lambda device: False)
+    torch.backends.cudnn.allow_tf32 = False
+    student = _student()
+    img = _img((97, 131), 3)
+    out = np.zeros_like(img)
+    list(iter_tiles(student, NORM, img, plane_view(img.shape, "YX"), out, mode="student",
+                    pd_stride=2, device=torch.device("cuda"), tile=32, batch=3))
+    ref = run_mode(student.cpu(), torch.from_numpy(img)[None, None], "student")[0, 0].numpy()
+    np.testing.assert_allclose(out, ref, atol=1e-5)
+
+
+def test_student_bf16_close_to_fp32_cpu():
+    student = _student()
+    img = _img((2, 300, 260), 4)
+    out = np.zeros_like(img)
+    list(iter_tiles(student, NORM, img, plane_view(img.shape, "ZYX"), out, mode="student",
+                    pd_stride=2, device=torch.device("cuda"), tile=128, batch=4))
+    ref = run_mode(student.cpu().float(), torch.from_numpy(img[:, None]), "student")[:, 0]
+    err = np.abs(out - ref.numpy())
+    assert err.mean() < 0.05 * float(ref.std()) and err.max() < 0.03
+
+
+def test_training_on_cuda_checks_its_student_and_denoises(caplog):
+    import napari_sdap
+
+    rng = np.random.default_rng(5)
+    yy, xx = np.mgrid[:192, :192]
+    clean = (0.5 + 0.3 * np.sin(xx / 9.0) * np.cos(yy / 13.0)).astype(np.float32)
+    noisy = clean + 0.1 * rng.standard_normal(clean.shape).astype(np.float32)
+    model = napari_sdap.train(noisy, "YX", preset="tiny", device="cuda", student=True,
+                              student_steps=200)
+    assert "bfloat16" in (model.record.precision or "")
+    assert "could not compare" not in caplog.text  # the held-out comparison ran on the GPU
+    assert model.record.student_check is not None
+    out = model.denoise(noisy, "YX", device="cuda")
+    assert np.mean((out - clean) ** 2) < 0.5 * np.mean((noisy - clean) ** 2)

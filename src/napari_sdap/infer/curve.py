@@ -159,7 +159,7 @@ def roughness(mu: torch.Tensor) -> torch.Tensor:
     """Local variance of the output (C x h x w) over `_ROUGH` x `_ROUGH` windows."""
     pad = _ROUGH // 2
     m = mu[:, None]
-    box = torch.full((1, 1, _ROUGH, _ROUGH), 1.0 / _ROUGH**2)
+    box = torch.full((1, 1, _ROUGH, _ROUGH), 1.0 / _ROUGH**2, device=mu.device, dtype=mu.dtype)
     mean = F.conv2d(F.pad(m, (pad,) * 4, mode="replicate"), box)
     sq = F.conv2d(F.pad(m * m, (pad,) * 4, mode="replicate"), box)
     return (sq - mean * mean)[:, 0]
