@@ -3,7 +3,8 @@
 Measures, on one device:
 
 1. network-only MPix/s of one forward pass per preset (the pass count per mode: bsn 1, sdap 1
-   on s*s sub-images, sdap_e 2), and of each mode on whole tiles (`run_mode`), bf16 on CUDA;
+   on s*s sub-images, sdap_e 2), of each mode on whole tiles (`run_mode`) and of the preset's
+   distilled student (one full-resolution pass), bf16 on CUDA;
 2. end-to-end zarr -> zarr MPix/s of `SDAPModel.denoise(..., output=...)` (read, tile, compute,
    write) and its ratio to the compute-only rate: the network over the same tile windows with
    the data already on the device (so the ratio isolates the streaming overhead; the halo
@@ -15,6 +16,7 @@ Untrained networks are used (speed does not depend on the weights). Examples::
 
     nice python benchmarks/throughput.py --device cpu --presets fast,tiny --size 256
     python benchmarks/throughput.py --device cuda --json out.json
+    python benchmarks/throughput.py --device cuda --presets '' --e2e-presets paper --mode student
 """
 
 from __future__ import annotations
@@ -55,17 +57,21 @@ def _timed(fn, dev: torch.device, min_s: float, min_reps: int = 2) -> float:
 
 
 def _model(preset: str, dev: torch.device, tile: int | None = None):
-    """An untrained model set up like a trained one: normalisation and a 16-level noise curve,
-    so that the detail restore (on by default) runs and is timed."""
+    """An untrained model set up like a trained one: normalisation, a 16-level noise curve (so
+    that the detail restore, on by default, runs and is timed) and the preset's student."""
     from napari_sdap.infer.noise_model import NoiseCurve
+    from napari_sdap.model.student import StudentNet
 
     m = create_model(preset, tile=tile, device=str(dev))
     m.normalization = Normalization(low=[0.0], high=[4095.0])
     levels = [float(v) for v in np.linspace(0.0, 1.0, 16)]
     m.noise_curve = NoiseCurve(levels=[[levels]], variance=[[[1e-3] * 16]])
-    m.network.to(dev).eval()
-    if dev.type == "cuda":
-        m.network.to(memory_format=torch.channels_last)
+    s = m.config.student
+    m.student = StudentNet(1, s.student_width, s.student_dilations)
+    for net in (m.network, m.student):
+        net.to(dev).eval()
+        if dev.type == "cuda":
+            net.to(memory_format=torch.channels_last)
     return m
 
 
@@ -93,35 +99,47 @@ def network_rates(preset: str, dev: torch.device, size: int, batch: int, min_s: 
 
         t = _timed(refined, dev, min_s)
         out["sdap_e_detail_mpix_s"] = mpix / t  # plus the outlier repair and detail restore
+        t = _timed(lambda: run_mode(m.student, x, "student", 2, bf16), dev, min_s)
+        out["student_mpix_s"] = mpix / t
     return out
+
+
+def _job(m, size: int, mode: str):
+    from napari_sdap.api.job import make_job
+
+    return make_job(m, np.zeros((size, size), np.uint16), "YX", mode, detail=True)
 
 
 def e2e_tile(preset: str, dev: torch.device, size: int, tile: int | None, mode: str) -> int:
     """The tile edge `denoise` picks for a size x size image (or `tile`), fixed once so the
     end-to-end and compute-only runs tile alike (free memory changes as the cache fills)."""
-    from napari_sdap.api.denoising import _tile
-    from napari_sdap.axes import plane_view
+    from napari_sdap.api.job import pick_tile
 
+    if tile:
+        return tile
     m = _model(preset, dev)
-    return tile or _tile(m, None, dev, mode, plane_view((size, size), "YX"),
-                         m.refine(True).halo)[0]
+    job = _job(m, size, mode)
+    try:
+        return pick_tile(m, job, None, dev)[0]
+    finally:
+        job.image.close()
 
 
 def compute_only(preset: str, dev: torch.device, size: int, tile: int, mode: str) -> float:
-    """MPix/s of the network, outlier repair and detail restore over the very tile windows
-    `denoise` uses,
-    data already on the device and no reading or writing: the ceiling for the streamed
+    """MPix/s of the network and the steps around it (for the teacher's modes the outlier
+    repair and detail restore; for the student the repair) over the very tile windows `denoise`
+    uses, data already on the device and no reading or writing: the ceiling for the streamed
     end-to-end rate."""
-    from napari_sdap.api.denoising import _tile
-    from napari_sdap.axes import plane_view
-    from napari_sdap.infer.tiling import batches, exact_halo, plan_tiles, tile_size
+    from napari_sdap.api.job import pick_tile
+    from napari_sdap.infer.tiling import alignment, batches, exact_halo, plan_tiles, tile_size
 
     m = _model(preset, dev, tile)
-    view = plane_view((size, size), "YX")
-    refine = m.refine(True)
-    edge, batch = _tile(m, tile, dev, mode, view, refine.halo)
-    s = 1 if mode == "bsn" else 2
-    halo = exact_halo(m.network.radius, mode, 2, refine.halo)
+    job = _job(m, size, mode)
+    edge, batch = pick_tile(m, job, tile, dev)
+    view, refine, net, pd = job.image.view, job.refine, m.net(mode), 2
+    job.image.close()
+    s = alignment(mode, pd)
+    halo = exact_halo(net.radius, mode, pd, job.halo)
     groups = list(batches(plan_tiles(view, tile_size(edge, s), halo, s), batch))
     bf16 = use_bf16(dev)
     inputs = {}
@@ -136,7 +154,7 @@ def compute_only(preset: str, dev: torch.device, size: int, tile: int, mode: str
                 x = inputs[(len(g), *g[0].window_shape)]
                 gs = [0] * len(g)
                 xr = refine.before(x, gs)
-                refine.after(xr, run_mode(m.network, xr, mode, 2, bf16), gs)
+                refine.after(xr, run_mode(net, xr, mode, pd, bf16), gs)
 
     return size * size / 1e6 / _timed(run, dev, 0.0, 1)
 
