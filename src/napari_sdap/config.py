@@ -162,6 +162,10 @@ class TilingConfig(_Strict):
     """Tiles sent through the network together."""
     read_workers: int = Field(2, ge=0, le=64)
     """Threads reading and decompressing the next tiles while the device computes."""
+    write_workers: int = Field(4, ge=1, le=64)
+    """Threads compressing and writing finished tiles; tiles that share a stored chunk of the
+    output are written one after the other (`infer.writer`). 4 against 1: zarr -> zarr on a GPU
+    +20 % with the automatic tile, +73 % with 1024-pixel tiles (docs/benchmarks.md)."""
     compile: bool = False
     """Use torch.compile for the network (CUDA only)."""
 

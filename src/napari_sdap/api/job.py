@@ -127,4 +127,4 @@ def run_tiles(model: SDAPModel, job: Job, out: Any, device: str | None, tile: in
                           mode=job.mode, pd_stride=model.config.inference.pd_stride, device=dev,
                           tile=edge, batch=batch, read_workers=t.read_workers,
                           compile=t.compile if compile is None else bool(compile),
-                          refine=job.refine, flips=job.flips)
+                          refine=job.refine, flips=job.flips, write_workers=t.write_workers)

@@ -1,12 +1,12 @@
 """Streamed, tiled inference: read ahead on threads, batch tiles, compute, write behind.
 
 Tiles (see `tiling`) are read and normalised on `read_workers` threads while the device works on
-the current batch; results are written on one writer thread (one writer, so tiles sharing an
-output chunk never race). On CUDA, batches go through pinned memory with non-blocking copies,
-bf16 autocast and channels-last; `torch.compile` is optional. When the device runs out of memory
-the tile edge is halved and the remaining tiles re-planned; the record yielded says so. Closing the
-generator stops between batches and waits for in-flight writes, so the caller can abort its
-output cleanly.
+the current batch; results are written on `write_workers` threads (`writer.TileWriter`: tiles
+sharing an output chunk are written one after the other, so they never race). On CUDA, batches
+go through pinned memory with non-blocking copies, bf16 autocast and channels-last;
+`torch.compile` is optional. When the device runs out of memory the tile edge is halved and the
+remaining tiles re-planned; the record yielded says so. Closing the generator stops between
+batches and waits for in-flight writes, so the caller can abort its output cleanly.
 """
 
 from __future__ import annotations
@@ -37,6 +37,7 @@ from napari_sdap.infer.tiling import (
     split_tiles,
     tile_size,
 )
+from napari_sdap.infer.writer import TileWriter
 from napari_sdap.model.device import use_bf16
 from napari_sdap.model.memory import inference_bytes_per_pixel
 from napari_sdap.model.normalize import Normalization
@@ -148,7 +149,8 @@ def _is_oom(err: BaseException) -> bool:
 def iter_tiles(net: nn.Module, norm: Normalization, array: Any, view: PlaneView, out: Any, *,
                mode: str, pd_stride: int, device: torch.device, tile: int | None = None,
                batch: int = 1, read_workers: int = 2, compile: bool = False,
-               refine: Refine | None = None, flips: int = 1) -> Iterator[DenoiseStep]:
+               refine: Refine | None = None, flips: int = 1,
+               write_workers: int = 1) -> Iterator[DenoiseStep]:
     """Denoise every plane of `array` into `out` (same shape) tile by tile.
 
     Yields one `DenoiseStep` per batch of tiles. `out` receives the result cast to its dtype
@@ -164,9 +166,8 @@ def iter_tiles(net: nn.Module, norm: Normalization, array: Any, view: PlaneView,
     total, done, pixels = len(pending), 0, 0
     out_dtype = np.dtype(out.dtype)
     readers = ThreadPoolExecutor(max(read_workers, 1), thread_name_prefix="sdap-read")
-    writer = ThreadPoolExecutor(1, thread_name_prefix="sdap-write")
+    writer = TileWriter(out, write_workers)
     queue: deque[tuple[list[Tile], Future[tuple[torch.Tensor, list[int]]]]] = deque()
-    last_write: Future[None] | None = None
     warning: str | None = None
     t0 = time.perf_counter()
 
@@ -213,23 +214,21 @@ def iter_tiles(net: nn.Module, norm: Normalization, array: Any, view: PlaneView,
                 total = done + len(pending)
                 plan = batches(pending, batch)
                 continue
-            if last_write is not None:
-                last_write.result()
-            last_write = writer.submit(store, group, y)
+            writer.submit(lambda group=group, y=y: store(group, y),
+                          [view.index(t.plane, t.ys, t.xs) for t in group])
             done += len(group)
             pixels += sum(t.pixels for t in group)
             if done == total:
-                last_write.result()
+                writer.drain()
             rate = pixels / max(time.perf_counter() - t0, 1e-9)
             left = view.n_planes * view.height * view.width - pixels
             yield DenoiseStep(done, total, rate / 1e6, max(left, 0) / rate, edge, warning)
-        if last_write is not None:
-            last_write.result()
+        writer.drain()
     finally:
         for _, f in queue:
             f.cancel()
         readers.shutdown(wait=True, cancel_futures=True)
-        writer.shutdown(wait=True)
+        writer.close()
 
 
 def _done(value: Any) -> Future[Any]:
