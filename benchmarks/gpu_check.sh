@@ -15,8 +15,12 @@
 # Confocal_BPAE_B and WideField_BPAE_G) and quality (`paper` preset with and without the detail
 # restore: SDAP_DATA with set12/ and the first 3 polyu/ pairs), student (its speed against the
 # teacher's modes), volume (3-D and 2-D models on a 16 x 1024 x 1024 stack, voxels per second
-# per mode) and, only when asked, studentq (student vs teacher on 2 FMD types);
-# see docs/benchmarks.md.
+# per mode) and, only when asked: studentq (student vs teacher on 2 FMD types), e2e-student
+# (the `paper` student's zarr -> zarr rate, with 2 or 6 read and 1 or 4 write threads, against
+# its compute-only and I/O-only rates) and fmd (the GPU default, `paper` with its student, on
+# the FMD types: SDAP_DATA with fmd/raw and fmd/gt; one process per name in FMD_TYPES, default
+# "Confocal TwoPhoton WideField", sharing the GPU, so training times are those of a shared GPU;
+# nvidia-smi's utilisation is logged beside them); see docs/benchmarks.md.
 # SDAP_DEVICE=cpu SDAP_QUICK=1 dry-runs the whole script without a GPU (tiny sizes).
 set -u
 OUT=${1:?usage: gpu_check.sh OUTDIR}
@@ -48,11 +52,15 @@ if [ -n "${SDAP_QUICK:-}" ]; then
     CS=(--preset tiny --size 64 --batch 1 --min-seconds 0.2 --variants eager,eager-bf16w)
     TQ=(--configs "tiny:steps=20" --budget 4 --every 2 --crop 128)
     QPRESET=${QPRESET:-tiny} QSTEPS=${QSTEPS:-5}
+    ES=(--e2e-presets tiny --e2e-size 256 --e2e-tiles 0,64 --threads 1 --min-seconds 0.2)
+    FQ=(--preset tiny --steps 20 --crop 128 --set student_steps=40)
 else
     TP=(--presets paper,fast,tiny --e2e-presets paper --size 1024 --batch 4 --e2e-size 8192
         --rss-size 2048 --min-seconds 2 --e2e-compile)
     CS=(--preset paper --size 1024 --batch 4 --min-seconds 2)
     TQ=(--configs "paper:steps=2000;fast:steps=250;tiny:steps=300" --budget 70 --every 10)
+    ES=(--e2e-presets paper --e2e-size 8192 --e2e-tiles 0,1024 --min-seconds 1)
+    FQ=(--preset paper)
 fi
 
 STAGES=" ${SDAP_STAGES:-pytest throughput student volume compile ttq quality} "
@@ -70,7 +78,7 @@ stage() {  # stage NAME LIMIT_S COMMAND...: run with a time limit, log to OUT/NA
     tail -n 3 "$OUT/$name.log"
 }
 
-want pytest && stage pytest-gpu 60 "$PY" -m pytest -m gpu tests/infer/test_gpu.py -q -rs \
+want pytest && stage pytest-gpu 90 "$PY" -m pytest -m gpu tests/infer/test_gpu.py -q -rs \
     -p no:cacheprovider
 want throughput && stage throughput 180 "$PY" benchmarks/throughput.py --device "$DEVICE" \
     "${TP[@]}" --json "$OUT/throughput.json"
@@ -84,6 +92,24 @@ want volume && stage volume2d 150 "$PY" benchmarks/student_speed.py --device "$D
     --json "$OUT/volume2d.json"
 want compile && stage compile 120 "$PY" benchmarks/compile_speed.py --device "$DEVICE" \
     "${CS[@]}" --json "$OUT/compile.json"
+want e2e-student && stage e2e-student "${E2E_LIMIT:-150}" "$PY" benchmarks/throughput.py \
+    --device "$DEVICE" --presets "" "${ES[@]}" --read-workers 2,6 --write-workers 1,4 \
+    --mode student --rss-size 0 --json "$OUT/e2e-student.json"
+if [ -n "$DATA_OK" ] && want fmd; then  # the GPU default on FMD, one process per modality
+    nvidia-smi --query-gpu=timestamp,utilization.gpu,memory.used --format=csv -l 5 \
+        > "$OUT/fmd-gpu-use.csv" 2>&1 &
+    SMI=$!
+    PIDS=()
+    for kind in ${FMD_TYPES:-Confocal TwoPhoton WideField}; do
+        stage "quality-fmd-$kind" "${FMD_LIMIT:-330}" "$PY" benchmarks/quality.py \
+            --data "$SDAP_DATA" --sets fmd --only "$kind" --methods noisy,gauss-gt,sdap \
+            --modes auto,teacher --device "$DEVICE" --threads 4 --out "$OUT" "${FQ[@]}" \
+            --tag "quality-fmd-$kind" &
+        PIDS+=($!)
+    done
+    wait "${PIDS[@]}"
+    kill "$SMI" 2> /dev/null
+fi
 if [ -n "$DATA_OK" ] && want ttq; then
     for task in Confocal_BPAE_B WideField_BPAE_G; do
         stage "ttq-$task" 110 "$PY" benchmarks/time_to_quality.py --data "$SDAP_DATA" \
@@ -114,8 +140,11 @@ summary = {"stages": (out / "stages.txt").read_text().split("\n")[:-1]}
 log_file = out / "pytest-gpu.log"
 log = log_file.read_text().strip().splitlines() if log_file.exists() else []
 summary["pytest"] = log[-1] if log else ""
-for name in ("throughput", "student", "volume3d", "volume2d", "compile", "ttq-Confocal_BPAE_B", "ttq-WideField_BPAE_G",
-             "quality-set12corr", "quality-polyu", "quality-fmd-student"):
+names = ["throughput", "student", "volume3d", "volume2d", "compile", "ttq-Confocal_BPAE_B",
+         "ttq-WideField_BPAE_G", "quality-set12corr", "quality-polyu", "quality-fmd-student",
+         "e2e-student"]
+for name in names + sorted(p.stem for p in out.glob("quality-fmd-*.json")
+                           if p.stem != "quality-fmd-student"):
     try:
         summary[name] = json.loads((out / f"{name}.json").read_text())
     except (OSError, ValueError) as err:

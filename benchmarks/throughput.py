@@ -22,6 +22,7 @@ Untrained networks are used (speed does not depend on the weights). Examples::
 from __future__ import annotations
 
 import argparse
+import itertools
 import json
 import platform
 import resource
@@ -160,14 +161,21 @@ def compute_only(preset: str, dev: torch.device, size: int, tile: int, mode: str
 
 
 def end_to_end(preset: str, dev: torch.device, size: int, tile: int | None, mode: str,
-               compile: bool = False) -> dict:
+               compile: bool = False, read_workers: int | None = None,
+               write_workers: int | None = None) -> dict:
     """zarr (uint16, 256^2 chunks) -> zarr float32 through `SDAPModel.denoise`, twice on CUDA:
     the first run (`cold`) pays what is left of the one-off set-up: compilation, and cuDNN
-    autotuning of shapes that no earlier pass in this process (e.g. `compute_only`) tuned."""
+    autotuning of shapes that no earlier pass in this process (e.g. `compute_only`) tuned.
+    Also the rate of the reading and writing alone (`io_mpix_s`): every window read and every
+    tile written one after the other, on one thread, as `denoise` tiles this image."""
     import zarr
 
     m = _model(preset, dev, tile)
     m.config.tiling.compile = compile
+    if read_workers is not None:
+        m.config.tiling.read_workers = read_workers
+    if write_workers is not None:
+        m.config.tiling.write_workers = write_workers
     with tempfile.TemporaryDirectory() as d:
         src = zarr.create_array(f"{d}/in.zarr", shape=(size, size), dtype="u2",
                                 chunks=(256, 256))
@@ -183,9 +191,34 @@ def end_to_end(preset: str, dev: torch.device, size: int, tile: int | None, mode
                       output=f"{d}/out{run}.zarr")
             _sync(dev)
             times.append(time.perf_counter() - t0)
+        io = io_only(m, src, zarr.open_array(f"{d}/out0.zarr"), tile, mode)
     mpix = size * size / 1e6
     return {"preset": preset, "size": size, "mode": mode, "tile": tile, "compile": compile,
-            "mpix_s": mpix / times[-1], "seconds": times[-1], "cold_mpix_s": mpix / times[0]}
+            "read_workers": m.config.tiling.read_workers,
+            "write_workers": m.config.tiling.write_workers, "mpix_s": mpix / times[-1],
+            "seconds": times[-1], "cold_mpix_s": mpix / times[0], **io}
+
+
+def io_only(m, src, out, tile: int, mode: str) -> dict:
+    """MPix/s of reading (and normalising) every window, and of writing every tile's result,
+    in `denoise`'s tiling of `src` (one thread each, no network)."""
+    from napari_sdap.axes import plane_view
+    from napari_sdap.infer.stream import read_window
+    from napari_sdap.infer.tiling import alignment, exact_halo, plan_tiles, tile_size
+
+    view, pd = plane_view(src.shape, "YX"), 2
+    s = alignment(mode, pd)
+    halo = exact_halo(m.net(mode).radius, mode, pd, m.refine(True, mode).halo)
+    tiles = plan_tiles(view, tile_size(tile, s), halo, s)
+    t0 = time.perf_counter()
+    windows = [read_window(src, view, m.normalization, t) for t in tiles]
+    t1 = time.perf_counter()
+    for t, w in zip(tiles, windows, strict=True):
+        iy, ix = t.inner
+        view.write(out, t.plane, w[:, iy, ix].astype(np.float32), t.ys, t.xs)
+    t2 = time.perf_counter()
+    mpix = src.shape[0] * src.shape[1] / 1e6
+    return {"read_mpix_s": mpix / (t1 - t0), "write_mpix_s": mpix / (t2 - t1)}
 
 
 def rss_child(preset: str, device: str, size: int, tile: int | None, mode: str) -> None:
@@ -223,6 +256,13 @@ def main(argv: list[str] | None = None) -> dict:
     p.add_argument("--e2e-compile", action="store_true",
                    help="also run end-to-end with torch.compile (tiling.compile)")
     p.add_argument("--tile", type=int, default=None)
+    p.add_argument("--e2e-tiles", default="0",
+                   help="tile edges for end-to-end, comma-separated (0: the automatic one)")
+    p.add_argument("--read-workers", default="",
+                   help="tiling.read_workers values for end-to-end, comma-separated "
+                        "(default: the config's)")
+    p.add_argument("--write-workers", default="",
+                   help="tiling.write_workers values for end-to-end, comma-separated")
     p.add_argument("--mode", default="sdap_e")
     p.add_argument("--min-seconds", type=float, default=2.0)
     p.add_argument("--threads", type=int, default=None, help="torch CPU threads")
@@ -248,15 +288,19 @@ def main(argv: list[str] | None = None) -> dict:
         r = network_rates(preset, dev, size, batch, a.min_seconds)
         result["network"].append(r)
         print(json.dumps(r), flush=True)
+    reads = [int(w) for w in a.read_workers.split(",") if w] or [None]
+    writes = [int(w) for w in a.write_workers.split(",") if w] or [None]
     for preset in (a.e2e_presets or a.presets).split(","):
-        tile = e2e_tile(preset, dev, e2e, a.tile, a.mode)
-        ceiling = compute_only(preset, dev, e2e, tile, a.mode)
-        for compile in (False, True) if a.e2e_compile else (False,):
-            r = end_to_end(preset, dev, e2e, tile, a.mode, compile)
-            r["compute_only_mpix_s"] = ceiling
-            r["fraction_of_compute"] = r["mpix_s"] / ceiling
-            result["end_to_end"].append(r)
-            print(json.dumps(r), flush=True)
+        for edge in (int(t) for t in a.e2e_tiles.split(",")):
+            tile = e2e_tile(preset, dev, e2e, edge or a.tile, a.mode)
+            ceiling = compute_only(preset, dev, e2e, tile, a.mode)
+            for compile, rw, ww in itertools.product(
+                    (False, True) if a.e2e_compile else (False,), reads, writes):
+                r = end_to_end(preset, dev, e2e, tile, a.mode, compile, rw, ww)
+                r["compute_only_mpix_s"] = ceiling
+                r["fraction_of_compute"] = r["mpix_s"] / ceiling
+                result["end_to_end"].append(r)
+                print(json.dumps(r), flush=True)
     rp = (a.e2e_presets or a.presets).split(",")[-1]
     if rss:
         r = rss_pair(rp, str(dev), rss, a.tile, a.mode, a.threads)
