@@ -211,31 +211,36 @@ def io_only(m, src, out, tile: int, mode: str) -> dict:
     halo = exact_halo(m.net(mode).radius, mode, pd, m.refine(True, mode).halo)
     tiles = plan_tiles(view, tile_size(tile, s), halo, s)
     t0 = time.perf_counter()
-    windows = [read_window(src, view, m.normalization, t) for t in tiles]
+    for t in tiles:  # one window in memory at a time, as in `denoise`
+        read_window(src, view, m.normalization, t)
     t1 = time.perf_counter()
-    for t, w in zip(tiles, windows, strict=True):
+    result = np.random.default_rng(1).random(tiles[0].window_shape, dtype=np.float32)
+    for t in tiles:
         iy, ix = t.inner
-        view.write(out, t.plane, w[:, iy, ix].astype(np.float32), t.ys, t.xs)
+        view.write(out, t.plane, result[None, iy, ix], t.ys, t.xs)
     t2 = time.perf_counter()
     mpix = src.shape[0] * src.shape[1] / 1e6
     return {"read_mpix_s": mpix / (t1 - t0), "write_mpix_s": mpix / (t2 - t1)}
 
 
-def rss_child(preset: str, device: str, size: int, tile: int | None, mode: str) -> None:
+def rss_child(preset: str, device: str, size: int, tile: int | None, mode: str,
+              write_workers: int | None = None) -> None:
     dev = resolve_device(device)
-    r = end_to_end(preset, dev, size, e2e_tile(preset, dev, size, tile, mode), mode)
+    r = end_to_end(preset, dev, size, e2e_tile(preset, dev, size, tile, mode), mode,
+                   write_workers=write_workers)
     r["max_rss_mb"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     print(json.dumps(r))
 
 
 def rss_pair(preset: str, device: str, size: int, tile: int | None, mode: str,
-             threads: int | None) -> dict:
+             threads: int | None, write_workers: int | None = None) -> dict:
     """Peak RSS of end-to-end runs at `size` and at 8x the pixels, each in a new process."""
     res = []
     for s in (size, round(size * 8**0.5 / 16) * 16):
         cmd = [sys.executable, __file__, "--rss-child", str(s), "--presets", preset,
                "--device", device, "--mode", mode] + (["--tile", str(tile)] if tile else [])
         cmd += ["--threads", str(threads)] if threads else []
+        cmd += ["--write-workers", str(write_workers)] if write_workers else []
         done = subprocess.run(cmd, capture_output=True, text=True, check=True)
         res.append(json.loads(done.stdout.strip().splitlines()[-1]))
     growth = res[1]["max_rss_mb"] / res[0]["max_rss_mb"] - 1
@@ -272,8 +277,10 @@ def main(argv: list[str] | None = None) -> dict:
     presets = a.presets.split(",")
     if a.threads:
         torch.set_num_threads(a.threads)
+    reads = [int(w) for w in a.read_workers.split(",") if w] or [None]
+    writes = [int(w) for w in a.write_workers.split(",") if w] or [None]
     if a.rss_child:
-        rss_child(presets[0], a.device, a.rss_child, a.tile, a.mode)
+        rss_child(presets[0], a.device, a.rss_child, a.tile, a.mode, writes[0])
         return {}
     dev = resolve_device(a.device)
     gpu = dev.type == "cuda"
@@ -288,8 +295,6 @@ def main(argv: list[str] | None = None) -> dict:
         r = network_rates(preset, dev, size, batch, a.min_seconds)
         result["network"].append(r)
         print(json.dumps(r), flush=True)
-    reads = [int(w) for w in a.read_workers.split(",") if w] or [None]
-    writes = [int(w) for w in a.write_workers.split(",") if w] or [None]
     for preset in (a.e2e_presets or a.presets).split(","):
         for edge in (int(t) for t in a.e2e_tiles.split(",")):
             tile = e2e_tile(preset, dev, e2e, edge or a.tile, a.mode)
@@ -303,7 +308,7 @@ def main(argv: list[str] | None = None) -> dict:
                 print(json.dumps(r), flush=True)
     rp = (a.e2e_presets or a.presets).split(",")[-1]
     if rss:
-        r = rss_pair(rp, str(dev), rss, a.tile, a.mode, a.threads)
+        r = rss_pair(rp, str(dev), rss, a.tile, a.mode, a.threads, writes[0])
         result["rss"].append({"preset": rp, **r})
         print(json.dumps(result["rss"][-1]), flush=True)
     if a.json:
