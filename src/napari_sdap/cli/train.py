@@ -70,7 +70,15 @@ def train_settings(args: argparse.Namespace) -> dict[str, Any]:
     settings.update(noise_options(args))  # only when given: as above
     if getattr(args, "dims", "2") != "2":  # only when given: older records stay valid
         settings.update(dims=args.dims, along=args.along, z_context=args.z_context)
+    elif getattr(args, "z_context", None) is not None:
+        settings["z_context"] = args.z_context
     return settings
+
+
+_OVERRIDES = ("width", "blocks", "patch_size", "batch_size", "channel_mode", "student",
+              "student_check", "target_blur", "z_context", "frames", "precision", "loss",
+              "noise_std", "noise_gain", "noise_offset")
+"""The `train_settings` that are config fields, passed to `iter_train` as flat overrides."""
 
 
 def noise_options(args: argparse.Namespace) -> dict[str, float]:
@@ -101,17 +109,8 @@ def train_on(sources: list[Any], args: argparse.Namespace, rep: Reporter) -> Any
     from napari_sdap.api import describe_noise, iter_train
 
     _check_channels(sources, args.channel_mode or "auto")
-    overrides = {k: v for k, v in {
-        "width": args.width, "blocks": args.blocks, "patch_size": args.patch_size,
-        "batch_size": args.batch_size, "channel_mode": args.channel_mode,
-        "student": False if getattr(args, "no_student", False) else None,
-        "student_check": getattr(args, "check_student", None),
-        "target_blur": getattr(args, "target_blur", None),
-        "z_context": getattr(args, "z_context", None),
-        "frames": True if getattr(args, "frames", False) else None,
-        "precision": getattr(args, "precision", None), "loss": getattr(args, "loss", None),
-        **noise_options(args)}.items()
-        if v is not None}
+    settings = train_settings(args)
+    overrides = {k: settings[k] for k in _OVERRIDES if settings.get(k) is not None}
     dims = getattr(args, "dims", "2")
     t0 = time.perf_counter()
     progress = iter_train([s.array for s in sources], [s.axes for s in sources],
