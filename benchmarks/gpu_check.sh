@@ -95,7 +95,7 @@ want compile && stage compile 120 "$PY" benchmarks/compile_speed.py --device "$D
 want e2e-student && stage e2e-student "${E2E_LIMIT:-150}" "$PY" benchmarks/throughput.py \
     --device "$DEVICE" --presets "" "${ES[@]}" --read-workers 2,6 --write-workers 1,4 \
     --mode student --rss-size 0 --json "$OUT/e2e-student.json"
-if [ -n "$DATA_OK" ] && want fmd; then  # the GPU default on FMD, one process per modality
+if [ -n "$DATA_OK" ] && want fmd; then  # the GPU default on FMD, one process per FMD_TYPES name
     nvidia-smi --query-gpu=timestamp,utilization.gpu,memory.used --format=csv -l 5 \
         > "$OUT/fmd-gpu-use.csv" 2>&1 &
     SMI=$!
