@@ -126,22 +126,32 @@ def e2e_tile(preset: str, dev: torch.device, size: int, tile: int | None, mode: 
         job.image.close()
 
 
+def _plan(m, size: int, tile: int | None, mode: str, dev: torch.device):
+    """`denoise`'s plan for a size x size image: (tiles, tiles per batch, the steps around the
+    network), at tile edge `tile` (None: the automatic one)."""
+    from napari_sdap.api.job import pick_tile
+    from napari_sdap.infer.tiling import alignment, exact_halo, plan_tiles, tile_size
+
+    job = _job(m, size, mode)
+    job.image.close()
+    edge, batch = pick_tile(m, job, tile, dev)
+    pd = m.config.inference.pd_stride
+    s = alignment(mode, pd)
+    halo = exact_halo(m.net(mode).radius, mode, pd, job.halo)
+    return plan_tiles(job.image.view, tile_size(edge, s), halo, s), batch, job.refine
+
+
 def compute_only(preset: str, dev: torch.device, size: int, tile: int, mode: str) -> float:
     """MPix/s of the network and the steps around it (for the teacher's modes the outlier
     repair and detail restore; for the student the repair) over the very tile windows `denoise`
     uses, data already on the device and no reading or writing: the ceiling for the streamed
     end-to-end rate."""
-    from napari_sdap.api.job import pick_tile
-    from napari_sdap.infer.tiling import alignment, batches, exact_halo, plan_tiles, tile_size
+    from napari_sdap.infer.tiling import batches
 
     m = _model(preset, dev, tile)
-    job = _job(m, size, mode)
-    edge, batch = pick_tile(m, job, tile, dev)
-    view, refine, net, pd = job.image.view, job.refine, m.net(mode), 2
-    job.image.close()
-    s = alignment(mode, pd)
-    halo = exact_halo(net.radius, mode, pd, job.halo)
-    groups = list(batches(plan_tiles(view, tile_size(edge, s), halo, s), batch))
+    tiles, batch, refine = _plan(m, size, tile, mode, dev)
+    net, pd = m.net(mode), m.config.inference.pd_stride
+    groups = list(batches(tiles, batch))
     bf16 = use_bf16(dev)
     inputs = {}
     for g in groups:
@@ -166,8 +176,8 @@ def end_to_end(preset: str, dev: torch.device, size: int, tile: int | None, mode
     """zarr (uint16, 256^2 chunks) -> zarr float32 through `SDAPModel.denoise`, twice on CUDA:
     the first run (`cold`) pays what is left of the one-off set-up: compilation, and cuDNN
     autotuning of shapes that no earlier pass in this process (e.g. `compute_only`) tuned.
-    Also the rate of the reading and writing alone (`io_mpix_s`): every window read and every
-    tile written one after the other, on one thread, as `denoise` tiles this image."""
+    Also the rates of the reading and of the writing alone (`read_mpix_s`, `write_mpix_s`,
+    `io_only`)."""
     import zarr
 
     m = _model(preset, dev, tile)
@@ -191,7 +201,7 @@ def end_to_end(preset: str, dev: torch.device, size: int, tile: int | None, mode
                       output=f"{d}/out{run}.zarr")
             _sync(dev)
             times.append(time.perf_counter() - t0)
-        io = io_only(m, src, zarr.open_array(f"{d}/out0.zarr"), tile, mode)
+        io = io_only(m, src, zarr.open_array(f"{d}/out0.zarr"), tile, mode, dev)
     mpix = size * size / 1e6
     return {"preset": preset, "size": size, "mode": mode, "tile": tile, "compile": compile,
             "read_workers": m.config.tiling.read_workers,
@@ -199,17 +209,14 @@ def end_to_end(preset: str, dev: torch.device, size: int, tile: int | None, mode
             "seconds": times[-1], "cold_mpix_s": mpix / times[0], **io}
 
 
-def io_only(m, src, out, tile: int, mode: str) -> dict:
+def io_only(m, src, out, tile: int, mode: str, dev: torch.device) -> dict:
     """MPix/s of reading (and normalising) every window, and of writing every tile's result,
     in `denoise`'s tiling of `src` (one thread each, no network)."""
     from napari_sdap.axes import plane_view
     from napari_sdap.infer.stream import read_window
-    from napari_sdap.infer.tiling import alignment, exact_halo, plan_tiles, tile_size
 
-    view, pd = plane_view(src.shape, "YX"), 2
-    s = alignment(mode, pd)
-    halo = exact_halo(m.net(mode).radius, mode, pd, m.refine(True, mode).halo)
-    tiles = plan_tiles(view, tile_size(tile, s), halo, s)
+    view = plane_view(src.shape, "YX")
+    tiles = _plan(m, src.shape[0], tile, mode, dev)[0]
     t0 = time.perf_counter()
     for t in tiles:  # one window in memory at a time, as in `denoise`
         read_window(src, view, m.normalization, t)
