@@ -150,7 +150,7 @@ def iter_tiles(net: nn.Module, norm: Normalization, array: Any, view: PlaneView,
                mode: str, pd_stride: int, device: torch.device, tile: int | None = None,
                batch: int = 1, read_workers: int = 2, compile: bool = False,
                refine: Refine | None = None, flips: int = 1,
-               write_workers: int = 1) -> Iterator[DenoiseStep]:
+               write_workers: int = 4) -> Iterator[DenoiseStep]:
     """Denoise every plane of `array` into `out` (same shape) tile by tile.
 
     Yields one `DenoiseStep` per batch of tiles. `out` receives the result cast to its dtype
