@@ -77,6 +77,7 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--crop", type=int)
     p.add_argument("--preset", default="fast")
     p.add_argument("--threads", type=int, default=1)
+    p.add_argument("--steps", type=int, help="teacher steps (default: the preset's)")
     args = p.parse_args(argv)
     if not args.data.is_dir():
         print(f"no benchmark data at {args.data}; skipped")
@@ -95,7 +96,7 @@ def main(argv: list[str] | None = None) -> int:
         if task.rgb:
             continue
         model = napari_sdap.train(task.noisy, "YX", preset=args.preset, device="cpu",
-                                  student_check=False)
+                                  steps=args.steps, student_check=False)
         if model.student is None:
             print(f"{task.set} {task.name}: no student (stride {model.config.training.stride})")
             continue
