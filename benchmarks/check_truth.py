@@ -11,6 +11,8 @@ image. Example::
 
     python benchmarks/check_truth.py --sets clip8 --crop 256
     python benchmarks/check_truth.py --sets bsd68 --noises white,pg --limit 2 --crop 256
+    python benchmarks/check_truth.py --sets fmd --only Confocal_FISH --steps 1000 \
+        --read-at input,teacher,student
 
 The counted pixels are not part of the check's result, so this script follows the check's own
 steps (which tiles, which pixels) by wrapping three of its functions; a change to
@@ -26,7 +28,7 @@ from pathlib import Path
 import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from quality import DEFAULT_DATA, NOISES, load_tasks, score
+from quality import DEFAULT_DATA, NOISES, eight_bit, load_tasks, score
 
 
 def _spy() -> dict:
@@ -46,7 +48,8 @@ def _spy() -> dict:
     def comparing(engine, student, curve, detail, windows, seed=0):
         windows = list(windows)
         seen["tiles"] = [(t, m) for _, _, t, m in windows]
-        return compare(engine, student, curve, detail, iter(windows), seed=seed)
+        return compare(engine, student, curve, detail, iter(windows), seed=seed,
+                       read_at=seen.get("read_at", "input"))
 
     def clipping(*a):
         calm, count = unclipped(*a)
@@ -62,9 +65,27 @@ def _held(images: list[np.ndarray], seen: dict) -> np.ndarray:
     return np.concatenate([images[k][t.ys, t.xs][m] for (t, m), k in pairs])[seen["count"]]
 
 
-def _psnr(out: list[np.ndarray], clean: list[np.ndarray]) -> float:
-    """Mean PSNR over the images, as the quality harness scores them."""
-    return float(np.mean([score(o, c, False)[0] for o, c in zip(out, clean, strict=True)]))
+def _psnr(task, out: list[np.ndarray]) -> float:
+    """Mean PSNR of the outputs over the task's images, as the quality harness scores them."""
+    return float(np.mean([score(eight_bit(task, o), eight_bit(task, c), False)[0]
+                          for o, c in zip(out, task.clean, strict=True)]))
+
+
+def _model(args: argparse.Namespace, task):
+    """The task's model with the check only recording: from `args.models` when saved there,
+    else trained (and saved there)."""
+    import napari_sdap
+
+    name = f"{task.set}_{task.name}_{args.preset}_{args.steps or 'preset'}.sdap".replace("/", "_")
+    path = args.models / name if args.models else None
+    if path is not None and path.exists():
+        return napari_sdap.load_model(path)
+    model = napari_sdap.train(task.noisy, "YX", preset=args.preset, device="cpu",
+                              steps=args.steps, student_check=False)
+    if path is not None:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        model.save(path)
+    return model
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -78,13 +99,18 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--preset", default="fast")
     p.add_argument("--threads", type=int, default=1)
     p.add_argument("--steps", type=int, help="teacher steps (default: the preset's)")
+    p.add_argument("--models", type=Path,
+                   help="keep each trained model here (and load it, when there, instead of "
+                        "training again)")
+    p.add_argument("--read-at", default="input",
+                   help="where the check reads each pixel's noise variance, comma-separated "
+                        "(input, teacher, student: infer.risk.compare)")
     args = p.parse_args(argv)
     if not args.data.is_dir():
         print(f"no benchmark data at {args.data}; skipped")
         return 0
     import torch
 
-    import napari_sdap
     from napari_sdap.api.distillation import judge, teacher_mode
     from napari_sdap.api.inputs import prepare_all
 
@@ -95,30 +121,38 @@ def main(argv: list[str] | None = None) -> int:
                            args.only):
         if task.rgb:
             continue
-        model = napari_sdap.train(task.noisy, "YX", preset=args.preset, device="cpu",
-                                  steps=args.steps, student_check=False)
+        model = _model(args, task)
         if model.student is None:
             print(f"{task.set} {task.name}: no student (stride {model.config.training.stride})")
             continue
         sources = [(q.array, q.view) for q in prepare_all(task.noisy, "YX", "auto")]
-        got = judge(model, model.student, sources, torch.device("cpu"))
+        readings = {}
+        for where in args.read_at.split(","):
+            seen["read_at"] = where
+            readings[where] = judge(model, model.student, sources, torch.device("cpu"))
+        got = readings[args.read_at.split(",")[0]]
         if got is None:
             print(f"{task.set} {task.name}: not checked")
             continue
         mode = teacher_mode(model)
         teacher = [model.denoise(x, "YX", mode=mode, device="cpu") for x in task.noisy]
         student = [model.denoise(x, "YX", mode="student", device="cpu") for x in task.noisy]
-        clean, noisy = [np.asarray(c, np.float64) for c in task.clean], task.noisy
-        y, x = _held(clean, seen), _held(noisy, seen)
+        clean = [np.asarray(c, np.float64) for c in task.clean]
+        y, x = _held(clean, seen), _held(task.noisy, seen)
         t, s = _held(teacher, seen), _held(student, seen)
         scale = model.normalization.scale(0)[1]
         noise = got.noise * scale**2
         true = float(((s - y) ** 2 - (t - y) ** 2).mean()) / noise
-
+        cross = float((2 * (x - y) * (s - t)).mean()) / noise
         print(f"{task.set} {task.name}: estimate {got.excess:+.4f} ({got.excess_se:.4f}) "
               f"true {true:+.4f} on {got.pixels} pixels; noise read/true "
               f"{noise / float(((x - y) ** 2).mean()):.3f}; student - teacher "
-              f"{_psnr(student, clean) - _psnr(teacher, clean):+.2f} dB", flush=True)
+              f"{_psnr(task, student) - _psnr(task, teacher):+.2f} dB; of the true "
+              f"difference, the noise's share 2 n (s - t) {cross:+.4f}", flush=True)
+        for where, other in list(readings.items())[1:]:
+            print(f"    read at the {where}: estimate {other.excess:+.4f} ({other.excess_se:.4f}), "
+                  f"true {true * got.noise / other.noise:+.4f} in its noise variance "
+                  f"({other.noise / got.noise:.3f} of the first reading's)", flush=True)
     return 0
 
 

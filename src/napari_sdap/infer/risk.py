@@ -53,6 +53,7 @@ __all__ = ["HOLD_EVERY", "Comparison", "block_curve", "blocks_of", "compare", "h
 HOLD_EVERY = 8
 """One pixel in this many is held out of the student's training (`held_out`)."""
 _TINY = 1e-12
+_READ_AT = ("input", "teacher", "student")
 _PROBE_SEED = 7919
 _BINS = 8
 _FLAT = 0.5
@@ -191,14 +192,21 @@ def unclipped(x: np.ndarray, near_lo: np.ndarray, near_hi: np.ndarray
 
 
 def compare(teacher: Engine, student: nn.Module, curve: NoiseCurve, detail: bool,
-            windows: Iterable[tuple[np.ndarray, int, Tile, np.ndarray]], seed: int = 0
-            ) -> Comparison | None:
+            windows: Iterable[tuple[np.ndarray, int, Tile, np.ndarray]], seed: int = 0,
+            read_at: str = "input") -> Comparison | None:
     """Estimate the student's and the teacher's errors on normalised `windows`: (C x h x w
     window, channel group, tile, bool mask of the tile's output pixels to count); each window
     needs the teacher's exact halo (repair and restore included) and the student's. `teacher`
     is the blind-spot network's engine with the outlier repair only (`Refine(curve,
     detail=False)`); `detail`: whether the teacher restores detail (with the curve's gate).
-    None when no pixel is counted."""
+    None when no pixel is counted.
+
+    `read_at`: where each pixel's noise variance is read from the curve: the noisy `"input"`
+    (the check's choice), the `"teacher"`'s blind-spot output or the `"student"`'s output.
+    Against the truth on 15 trained models (docs/benchmarks.md, "Where the student check
+    reads the noise") the other two were no closer overall, and far off at a few photons."""
+    if read_at not in _READ_AT:
+        raise ValueError(f"read_at={read_at!r}: use one of {', '.join(_READ_AT)}")
     gen = torch.Generator().manual_seed(seed + _PROBE_SEED)
     parts: dict[tuple[int, int], list[tuple[list[np.ndarray], list[np.ndarray]]]] = {}
     student.eval()
@@ -238,7 +246,8 @@ def compare(teacher: Engine, student: nn.Module, curve: NoiseCurve, detail: bool
         if not count.any():
             continue
         x, mu, t, s, w, div = (a[count] for a in (x, mu, t, s, w, div))
-        v = noise_at(x, *block_curve(*(b[:, calm] for b in blocks)))
+        at = {"input": x, "teacher": mu, "student": s}[read_at]
+        v = noise_at(at, *block_curve(*(b[:, calm] for b in blocks)))
         noise.append(v)
         teacher_err.append((t - x) ** 2 - v + 2.0 * v * w)
         change.append((s - x) ** 2 - (t - x) ** 2 + 2.0 * v * (div - w))
