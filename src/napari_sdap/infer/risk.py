@@ -203,7 +203,7 @@ def compare(teacher: Engine, student: nn.Module, curve: NoiseCurve, detail: bool
 
     `read_at`: where each pixel's noise variance is read from the curve: the noisy `"input"`
     (the check's choice), the `"teacher"`'s blind-spot output or the `"student"`'s output.
-    Against the truth on 22 trained models (docs/benchmarks.md, "Where the student check
+    Against the truth on 31 trained models (docs/benchmarks.md, "Where the student check
     reads the noise") the other two were no closer overall, and far off at a few photons."""
     if read_at not in _READ_AT:
         raise ValueError(f"read_at={read_at!r}: use one of {', '.join(_READ_AT)}")
