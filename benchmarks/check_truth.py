@@ -126,8 +126,8 @@ def main(argv: list[str] | None = None) -> int:
             print(f"{task.set} {task.name}: no student (stride {model.config.training.stride})")
             continue
         sources = [(q.array, q.view) for q in prepare_all(task.noisy, "YX", "auto")]
-        readings = {}
-        for where in args.read_at.split(","):
+        readings = {}  # the spy keeps the last call's tiles and counted pixels: every reading
+        for where in args.read_at.split(","):  # samples the same tiles and counts the same ones
             seen["read_at"] = where
             readings[where] = judge(model, model.student, sources, torch.device("cpu"))
         got = readings[args.read_at.split(",")[0]]
