@@ -20,7 +20,12 @@
 # its compute-only and I/O-only rates) and fmd (the GPU default, `paper` with its student, on
 # the FMD types: SDAP_DATA with fmd/raw and fmd/gt; one process per name in FMD_TYPES, default
 # "Confocal TwoPhoton WideField", sharing the GPU, so training times are those of a shared GPU;
-# nvidia-smi's utilisation is logged beside them); see docs/benchmarks.md.
+# nvidia-smi's utilisation is logged beside them) and recipes (student_recipes.py on all 12 FMD
+# types: `paper` teachers of 1000 steps in six processes of two types (RBIG_GROUPS) and `fast`
+# teachers of 1000 and 250 steps in three more (RSMALL_RUNS), each distilling the `fast`
+# student with one pass and with 8 flips/rotations of its targets; RECIPE_LIMIT seconds each);
+# E2E_TMP (e.g. /dev/shm), E2E_TILES, E2E_READ and E2E_WRITE narrow e2e-student; see
+# docs/benchmarks.md.
 # SDAP_DEVICE=cpu SDAP_QUICK=1 dry-runs the whole script without a GPU (tiny sizes).
 set -u
 OUT=${1:?usage: gpu_check.sh OUTDIR}
@@ -52,17 +57,26 @@ if [ -n "${SDAP_QUICK:-}" ]; then
     CS=(--preset tiny --size 64 --batch 1 --min-seconds 0.2 --variants eager,eager-bf16w)
     TQ=(--configs "tiny:steps=20" --budget 4 --every 2 --crop 128)
     QPRESET=${QPRESET:-tiny} QSTEPS=${QSTEPS:-5}
-    ES=(--e2e-presets tiny --e2e-size 256 --e2e-tiles 0,64 --threads 1 --min-seconds 0.2)
+    ES=(--e2e-presets tiny --e2e-size 256 --e2e-tiles "${E2E_TILES:-0,64}" --threads 1
+        --min-seconds 0.2)
     FQ=(--preset tiny --steps 20 --crop 128 --set student_steps=40)
+    RBIG=tiny RBIG_STEPS=20 RSMALL=tiny RSMALL_RUNS="20:Confocal_BPAE,WideField_BPAE_G 10:"
+    RQ=(--crop 96 --recipe "fast:student_steps=20" --recipe "fastf8:student_steps=20,target_flips=8")
 else
     TP=(--presets paper,fast,tiny --e2e-presets paper --size 1024 --batch 4 --e2e-size 8192
         --rss-size 2048 --min-seconds 2 --e2e-compile)
     CS=(--preset paper --size 1024 --batch 4 --min-seconds 2)
     TQ=(--configs "paper:steps=2000;fast:steps=250;tiny:steps=300" --budget 70 --every 10)
-    ES=(--e2e-presets paper --e2e-size 8192 --e2e-tiles 0,1024 --min-seconds 1)
+    ES=(--e2e-presets paper --e2e-size 8192 --e2e-tiles "${E2E_TILES:-0,1024}" --min-seconds 1)
     FQ=(--preset paper)
+    RBIG=paper RBIG_STEPS=1000 RSMALL=fast  # six processes of two types, three of the fast preset
+    RSMALL_RUNS="1000:Confocal,TwoPhoton_BPAE_B 1000:TwoPhoton_BPAE_G,TwoPhoton_BPAE_R,TwoPhoton_MICE,WideField 250:"
+    RQ=(--recipe fast --recipe "fastf8:target_flips=8")
 fi
 
+RBIG_GROUPS=${RBIG_GROUPS:-"TwoPhoton_BPAE_R,Confocal_BPAE_B TwoPhoton_MICE,Confocal_BPAE_R \
+TwoPhoton_BPAE_B,Confocal_FISH Confocal_BPAE_G,Confocal_MICE TwoPhoton_BPAE_G,WideField_BPAE_B \
+WideField_BPAE_G,WideField_BPAE_R"}
 STAGES=" ${SDAP_STAGES:-pytest throughput student volume compile ttq quality} "
 want() { [[ "$STAGES" == *" $1 "* ]]; }
 DATA_OK=""
@@ -92,9 +106,10 @@ want volume && stage volume2d 150 "$PY" benchmarks/student_speed.py --device "$D
     --json "$OUT/volume2d.json"
 want compile && stage compile 120 "$PY" benchmarks/compile_speed.py --device "$DEVICE" \
     "${CS[@]}" --json "$OUT/compile.json"
-want e2e-student && stage e2e-student "${E2E_LIMIT:-150}" "$PY" benchmarks/throughput.py \
-    --device "$DEVICE" --presets "" "${ES[@]}" --read-workers 2,6 --write-workers 1,4 \
-    --mode student --rss-size 0 --json "$OUT/e2e-student.json"
+want e2e-student && TMPDIR=${E2E_TMP:-${TMPDIR:-/tmp}} stage e2e-student "${E2E_LIMIT:-150}" \
+    "$PY" benchmarks/throughput.py --device "$DEVICE" --presets "" "${ES[@]}" \
+    --read-workers "${E2E_READ:-2,6}" --write-workers "${E2E_WRITE:-1,4}" --mode student \
+    --rss-size 0 --json "$OUT/e2e-student.json"
 if [ -n "$DATA_OK" ] && want fmd; then  # the GPU default on FMD, one process per FMD_TYPES name
     nvidia-smi --query-gpu=timestamp,utilization.gpu,memory.used --format=csv -l 5 \
         > "$OUT/fmd-gpu-use.csv" 2>&1 &
@@ -105,6 +120,31 @@ if [ -n "$DATA_OK" ] && want fmd; then  # the GPU default on FMD, one process pe
             --data "$SDAP_DATA" --sets fmd --only "$kind" --methods noisy,gauss-gt,sdap \
             --modes auto,teacher --device "$DEVICE" --threads 4 --out "$OUT" "${FQ[@]}" \
             --tag "quality-fmd-$kind" &
+        PIDS+=($!)
+    done
+    wait "${PIDS[@]}"
+    kill "$SMI" 2> /dev/null
+fi
+if [ -n "$DATA_OK" ] && want recipes; then  # student recipes from one teacher (FMD)
+    R=(benchmarks/student_recipes.py --data "$SDAP_DATA" --sets fmd --device "$DEVICE" --out "$OUT"
+       "${RQ[@]}")
+    nvidia-smi --query-gpu=timestamp,utilization.gpu,memory.used --format=csv -l 5 \
+        > "$OUT/recipes-gpu-use.csv" 2>&1 &
+    SMI=$!
+    PIDS=()
+    k=0
+    for group in $RBIG_GROUPS; do
+        k=$((k + 1))
+        stage "recipes-big-$k" "${RECIPE_LIMIT:-450}" "$PY" "${R[@]}" --only "$group" \
+            --threads 2 --preset "$RBIG" --steps "$RBIG_STEPS" --tag "recipes-big-$k" &
+        PIDS+=($!)
+    done
+    for run in $RSMALL_RUNS; do  # STEPS:TYPES (TYPES empty: all twelve)
+        k=$((k + 1))
+        steps=${run%%:*} group=${run#*:}
+        stage "recipes-small-$k" "${RECIPE_LIMIT:-450}" "$PY" "${R[@]}" --threads 2 \
+            ${group:+--only "$group"} --preset "$RSMALL" --steps "$steps" \
+            --tag "recipes-small-$k" &
         PIDS+=($!)
     done
     wait "${PIDS[@]}"
