@@ -217,6 +217,7 @@ def test_fast_gives_a_teacher_without_student_the_student_s_time(stride, student
     cfg = config_from_preset("fast", stride=stride, student=student)
     assert _steps_alone(cfg).training.steps == steps
     assert _steps_alone(config_from_preset("paper", stride=2)).training.steps == 2000
+    assert _steps_alone(config_from_preset("paper", stride=1)).training.steps == 1000
 
 
 def test_steps_without_student_apply_to_a_first_training_unless_steps_are_given():
