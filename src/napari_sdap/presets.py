@@ -21,7 +21,7 @@ PRESETS: dict[str, dict[str, dict[str, Any]]] = {
         # at stride 2 (no student) 2000 gained 0.14-0.44 (docs/benchmarks.md, "GPU recipe")
         "training": {"steps": 1000, "batch_size": 16, "patch_size": 120,
                      "steps_without_student": 2000},
-        # the `fast` student: above one of width 64 and 3000 steps from the same teachers
+        # the `fast` student: +0.01 to +0.16 dB over one of width 64 and 3000 steps, same teachers
         "student": {"student_width": 24, "student_steps": 500},
     },
     "fast": {  # C=32, M=3: more PSNR per CPU second than C=48, M=5 (3-4x cheaper per step)
