@@ -12,7 +12,7 @@ image. Example::
     python benchmarks/check_truth.py --sets clip8 --crop 256
     python benchmarks/check_truth.py --sets bsd68 --noises white,pg --limit 2 --crop 256
     python benchmarks/check_truth.py --sets fmd --only Confocal_FISH --steps 1000 \
-        --read-at input,teacher,student
+        --read-at input,teacher,student,student/mean
 
 The counted pixels are not part of the check's result, so this script follows the check's own
 steps (which tiles, which pixels) by wrapping three of its functions; a change to
@@ -48,8 +48,9 @@ def _spy() -> dict:
     def comparing(engine, student, curve, detail, windows, seed=0):
         windows = list(windows)
         seen["tiles"] = [(t, m) for _, _, t, m in windows]
+        where, _, how = seen.get("read_at", "input").partition("/")
         return compare(engine, student, curve, detail, iter(windows), seed=seed,
-                       read_at=seen.get("read_at", "input"))
+                       read_at=where, mean=how == "mean")
 
     def clipping(*a):
         calm, count = unclipped(*a)
@@ -104,7 +105,8 @@ def main(argv: list[str] | None = None) -> int:
                         "training again)")
     p.add_argument("--read-at", default="input",
                    help="where the check reads each pixel's noise variance, comma-separated "
-                        "(input, teacher, student: infer.risk.compare)")
+                        "(input, teacher, student: infer.risk.compare); WHERE/mean reads it "
+                        "from the curve of the mean squared block differences, not the median")
     args = p.parse_args(argv)
     if not args.data.is_dir():
         print(f"no benchmark data at {args.data}; skipped")

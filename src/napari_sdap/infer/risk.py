@@ -193,7 +193,7 @@ def unclipped(x: np.ndarray, near_lo: np.ndarray, near_hi: np.ndarray
 
 def compare(teacher: Engine, student: nn.Module, curve: NoiseCurve, detail: bool,
             windows: Iterable[tuple[np.ndarray, int, Tile, np.ndarray]], seed: int = 0,
-            read_at: str = "input") -> Comparison | None:
+            read_at: str = "input", mean: bool = False) -> Comparison | None:
     """Estimate the student's and the teacher's errors on normalised `windows`: (C x h x w
     window, channel group, tile, bool mask of the tile's output pixels to count); each window
     needs the teacher's exact halo (repair and restore included) and the student's. `teacher`
@@ -204,7 +204,9 @@ def compare(teacher: Engine, student: nn.Module, curve: NoiseCurve, detail: bool
     `read_at`: where each pixel's noise variance is read from the curve: the noisy `"input"`
     (the check's choice), the `"teacher"`'s blind-spot output or the `"student"`'s output.
     Against the truth on 31 trained models (docs/benchmarks.md, "Where the student check
-    reads the noise") the other two were no closer overall, and far off at a few photons."""
+    reads the noise") the other two were no closer overall, and far off at a few photons.
+    `mean`: the curve from the mean of the blocks' squared differences (`block_curve`), not
+    their median."""
     if read_at not in _READ_AT:
         raise ValueError(f"read_at={read_at!r}: use one of {', '.join(_READ_AT)}")
     gen = torch.Generator().manual_seed(seed + _PROBE_SEED)
@@ -247,7 +249,7 @@ def compare(teacher: Engine, student: nn.Module, curve: NoiseCurve, detail: bool
             continue
         x, mu, t, s, w, div = (a[count] for a in (x, mu, t, s, w, div))
         at = {"input": x, "teacher": mu, "student": s}[read_at]
-        v = noise_at(at, *block_curve(*(b[:, calm] for b in blocks)))
+        v = noise_at(at, *block_curve(*(b[:, calm] for b in blocks), mean=mean))
         noise.append(v)
         teacher_err.append((t - x) ** 2 - v + 2.0 * v * w)
         change.append((s - x) ** 2 - (t - x) ** 2 + 2.0 * v * (div - w))
