@@ -48,22 +48,44 @@ def _spy() -> dict:
     def comparing(engine, student, curve, detail, windows, seed=0):
         windows = list(windows)
         seen["tiles"] = [(t, m) for _, _, t, m in windows]
-        where, _, how = seen.get("read_at", "input").partition("/")
+        where, *how = seen.get("read_at", "input").split("/")
         return compare(engine, student, curve, detail, iter(windows), seed=seed,
-                       read_at=where, mean=how == "mean")
+                       read_at=where, mean="mean" in how,
+                       lag1=seen.get("lag1") if "lag1" in how else None)
 
     def clipping(*a):
         calm, count = unclipped(*a)
         seen["count"] = count
         return calm, count
 
+    noise_at = risk.noise_at
+
+    def scaled(*a, **k):  # `WHERE/truevar`: the curve scaled to the true variance
+        return noise_at(*a, **k) * seen.get("scale", 1.0)
+
     dist.sample_tiles, dist.compare, risk.unclipped = tiles, comparing, clipping
+    risk.noise_at = scaled
     return seen
 
 
 def _held(images: list[np.ndarray], seen: dict) -> np.ndarray:
     pairs = zip(seen["tiles"], seen["k"], strict=True)
     return np.concatenate([images[k][t.ys, t.xs][m] for (t, m), k in pairs])[seen["count"]]
+
+
+def _lag1(model, task, source: str) -> tuple[float, float]:
+    """The noise's lag-1 correlations (x, y): from the model's noise analysis, or from the
+    noisy images minus their references (`truth`)."""
+    if source == "record":
+        noise = model.record.noise or {}
+        return (float((noise.get("correlation_x") or [0.0])[0]),
+                float((noise.get("correlation_y") or [0.0])[0]))
+    n = [np.asarray(x, np.float64) - np.asarray(c, np.float64)
+         for x, c in zip(task.noisy, task.clean, strict=True)]
+    n = [a - a.mean() for a in n]
+    v = sum(float((a * a).sum()) for a in n)
+    return (sum(float((a[:, 1:] * a[:, :-1]).sum()) for a in n) / v,
+            sum(float((a[1:] * a[:-1]).sum()) for a in n) / v)
 
 
 def _psnr(task, out: list[np.ndarray]) -> float:
@@ -106,7 +128,14 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--read-at", default="input",
                    help="where the check reads each pixel's noise variance, comma-separated "
                         "(input, teacher, student: infer.risk.compare); WHERE/mean reads it "
-                        "from the curve of the mean squared block differences, not the median")
+                        "from the curve of the mean squared block differences, not the median; "
+                        "WHERE/lag1 (or WHERE/mean/lag1) also counts the neighbours' terms of "
+                        "noise correlated between neighbours (--lag1); WHERE/truevar scales "
+                        "the curve so that the counted pixels' mean variance is the true one "
+                        "(an oracle, after the first reading)")
+    p.add_argument("--lag1", choices=("record", "truth"), default="record",
+                   help="the correlations for /lag1: the model's noise analysis, or measured "
+                        "from the noisy images against their references")
     args = p.parse_args(argv)
     if not args.data.is_dir():
         print(f"no benchmark data at {args.data}; skipped")
@@ -128,11 +157,14 @@ def main(argv: list[str] | None = None) -> int:
             print(f"{task.set} {task.name}: no student (stride {model.config.training.stride})")
             continue
         sources = [(q.array, q.view) for q in prepare_all(task.noisy, "YX", "auto")]
+        seen["lag1"] = _lag1(model, task, args.lag1)
         readings = {}  # the spy keeps the last call's tiles and counted pixels: every reading
-        for where in args.read_at.split(","):  # samples the same tiles and counts the same ones
-            seen["read_at"] = where
-            readings[where] = judge(model, model.student, sources, torch.device("cpu"))
-        got = readings[args.read_at.split(",")[0]]
+        asked = args.read_at.split(",")  # samples the same tiles and counts the same ones
+        for where in asked:
+            if "truevar" not in where:
+                seen["read_at"] = where
+                readings[where] = judge(model, model.student, sources, torch.device("cpu"))
+        got = readings[asked[0]]
         if got is None:
             print(f"{task.set} {task.name}: not checked")
             continue
@@ -146,6 +178,10 @@ def main(argv: list[str] | None = None) -> int:
         noise = got.noise * scale**2
         true = float(((s - y) ** 2 - (t - y) ** 2).mean()) / noise
         cross = float((2 * (x - y) * (s - t)).mean()) / noise
+        for where in (w for w in asked if "truevar" in w):  # the curve scaled to the truth
+            seen["read_at"], seen["scale"] = where, float(((x - y) ** 2).mean()) / noise
+            readings[where] = judge(model, model.student, sources, torch.device("cpu"))
+            seen["scale"] = 1.0
         print(f"{task.set} {task.name}: estimate {got.excess:+.4f} ({got.excess_se:.4f}) "
               f"true {true:+.4f} on {got.pixels} pixels; noise read/true "
               f"{noise / float(((x - y) ** 2).mean()):.3f}; student - teacher "
