@@ -50,7 +50,7 @@ def _spy() -> dict:
         seen["tiles"] = [(t, m) for _, _, t, m in windows]
         where, *how = seen.get("read_at", "input").split("/")
         return compare(engine, student, curve, detail, iter(windows), seed=seed,
-                       read_at=where, mean="mean" in how,
+                       read_at=where, mean="mean" in how, pairs="pairs" in how,
                        lag1=seen.get("lag1") if "lag1" in how else None)
 
     def clipping(*a):
@@ -132,7 +132,8 @@ def main(argv: list[str] | None = None) -> int:
                         "WHERE/lag1 (or WHERE/mean/lag1) also counts the neighbours' terms of "
                         "noise correlated between neighbours (--lag1); WHERE/truevar scales "
                         "the curve so that the counted pixels' mean variance is the true one "
-                        "(an oracle, after the first reading)")
+                        "(an oracle, after the first reading); WHERE/pairs reads the curve "
+                        "from the pairs' and diagonal differences (infer.risk.block_curve)")
     p.add_argument("--lag1", choices=("record", "truth"), default="record",
                    help="the correlations for /lag1: the model's noise analysis, or measured "
                         "from the noisy images against their references")

@@ -120,8 +120,8 @@ def blocks_of(a: np.ndarray) -> np.ndarray:
         np.float64)
 
 
-def block_curve(x: np.ndarray, mu: np.ndarray, rough: np.ndarray, mean: bool = False
-                ) -> tuple[np.ndarray, np.ndarray]:
+def block_curve(x: np.ndarray, mu: np.ndarray, rough: np.ndarray, mean: bool = False,
+                pairs: bool = False) -> tuple[np.ndarray, np.ndarray]:
     """Noise variance against intensity from 2 x 2 blocks (4 x n arrays of the input, the
     teacher's output and its local variation): the diagonal difference ``(x00 - x01 - x10 +
     x11) / 2`` has the blocks' mean noise variance as its mean square, and no part of a level or
@@ -135,8 +135,16 @@ def block_curve(x: np.ndarray, mu: np.ndarray, rough: np.ndarray, mean: bool = F
     `mean`: from the mean of the squares instead. The median assumes Gaussian noise: at a few
     photons per pixel, where most differences are exactly 0, it read 0.35-0.65 of the true
     variance; the mean (of the blocks flattest in the blind-spot output, which never saw the
-    pixels' own noise) read 0.92-0.98 of it there, and on Set12 01 (`infer.smoothing`)."""
+    pixels' own noise) read 0.92-0.98 of it there, and on Set12 01 (`infer.smoothing`).
+    `pairs` (with the mean): half the squared differences of the horizontal and of the vertical
+    pairs minus the diagonal difference's square, whose mean is the variance less its
+    diagonal-neighbour covariance, whatever the correlation between direct neighbours (the
+    diagonal difference alone reads ``1 - rho_x - rho_y`` of it); ramps do not cancel in it."""
     diag = (x[0] - x[1] - x[2] + x[3]) ** 2 / 4.0
+    if pairs:
+        across = ((x[0] - x[1]) ** 2 + (x[2] - x[3]) ** 2) / 4.0
+        down = ((x[0] - x[2]) ** 2 + (x[1] - x[3]) ** 2) / 4.0
+        diag, mean = across + down - diag, True
     level, flat = mu.mean(axis=0), rough.mean(axis=0)
     edges = np.quantile(level, np.linspace(0.0, 1.0, _BINS + 1))
     index = np.clip(np.searchsorted(edges, level, side="right") - 1, 0, _BINS - 1)
@@ -194,7 +202,8 @@ def unclipped(x: np.ndarray, near_lo: np.ndarray, near_hi: np.ndarray
 def compare(teacher: Engine, student: nn.Module, curve: NoiseCurve, detail: bool,
             windows: Iterable[tuple[np.ndarray, int, Tile, np.ndarray]], seed: int = 0,
             read_at: str = "input", mean: bool = False,
-            lag1: tuple[float, float] | None = None) -> Comparison | None:
+            lag1: tuple[float, float] | None = None, pairs: bool = False
+            ) -> Comparison | None:
     """Estimate the student's and the teacher's errors on normalised `windows`: (C x h x w
     window, channel group, tile, bool mask of the tile's output pixels to count); each window
     needs the teacher's exact halo (repair and restore included) and the student's. `teacher`
@@ -209,7 +218,8 @@ def compare(teacher: Engine, student: nn.Module, curve: NoiseCurve, detail: bool
     `mean`: the curve from the mean of the blocks' squared differences (`block_curve`), not
     their median. `lag1`: the noise's correlation (along x, along y) between neighbours; Stein's
     estimate then also counts each output's dependence on its four neighbours (`_neighbours`;
-    one more probe, through the teacher's network). A measurement option, off in the check."""
+    one more probe, through the teacher's network). `pairs`: the curve from `block_curve`'s
+    pairs. Measurement options, off in the check."""
     if read_at not in _READ_AT:
         raise ValueError(f"read_at={read_at!r}: use one of {', '.join(_READ_AT)}")
     gen = torch.Generator().manual_seed(seed + _PROBE_SEED)
@@ -256,7 +266,7 @@ def compare(teacher: Engine, student: nn.Module, curve: NoiseCurve, detail: bool
             continue
         x, mu, t, s, w, div, nb_s, nb_t = (a[count] for a in (x, mu, t, s, w, div, nb_s, nb_t))
         at = {"input": x, "teacher": mu, "student": s}[read_at]
-        v = noise_at(at, *block_curve(*(b[:, calm] for b in blocks), mean=mean))
+        v = noise_at(at, *block_curve(*(b[:, calm] for b in blocks), mean=mean, pairs=pairs))
         noise.append(v)
         teacher_err.append((t - x) ** 2 - v + 2.0 * v * (w + nb_t))
         change.append((s - x) ** 2 - (t - x) ** 2 + 2.0 * v * (div + nb_s - w - nb_t))
