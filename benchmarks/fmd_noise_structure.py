@@ -1,33 +1,28 @@
 """The structure of FMD's noise against its reference: variance, frame pairs, 2 x 2 blocks.
 
-For each FMD type (the four raw frames and their 50-frame average, `--data`/fmd), prints the
-variance of ``frame - reference``, half the variance of the difference of two frames (which
-needs no reference), the mean square of the 2 x 2 diagonal difference of ``frame - reference``
-(what the student check's noise curve reads) as a share of its variance, and the noise's
-correlation between neighbours (along x, along y, on both diagonals, and two pixels apart along
-x). Pixels at 0 or 255 in any frame, or at most 2 or at least 250 in the reference, are left
-out. Prints one line per type. Example::
+For each FMD type (its raw frames and their 50-frame average, as `quality.load_tasks` reads
+them from `--data`/fmd), prints the variance of ``frame - reference``, half the variance of the
+difference of two frames (every pair; it needs no reference), the mean square of the 2 x 2
+diagonal difference of ``frame - reference`` (what the student check's noise curve reads) as
+a share of its variance, and the noise's correlation between neighbours (along x, along y, on
+both diagonals, and two pixels apart along x). Pixels at 0 or 255 in any frame, or at most 2
+or at least 250 in the reference, are left out. Prints one line per type. Example::
 
     python benchmarks/fmd_noise_structure.py --only Confocal_BPAE_B,Confocal_FISH
 """
 
 from __future__ import annotations
 
-import argparse
-import os
+import sys
 from pathlib import Path
 
 import numpy as np
 
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from quality import load_tasks, task_options
+
 TYPES = ("Confocal_BPAE_B", "Confocal_BPAE_R", "Confocal_FISH", "Confocal_MICE",
          "TwoPhoton_BPAE_G", "TwoPhoton_MICE")
-DATA = Path(os.environ.get("SDAP_DATA", Path(__file__).resolve().parents[2] / "shared" / "data"))
-
-
-def _load(path: Path) -> np.ndarray:
-    from PIL import Image
-
-    return np.asarray(Image.open(path), np.float64)
 
 
 def structure(frames: list[np.ndarray], ref: np.ndarray) -> dict[str, float]:
@@ -37,7 +32,7 @@ def structure(frames: list[np.ndarray], ref: np.ndarray) -> dict[str, float]:
         ok &= (x > 0) & (x < 255)
     noise = np.stack([x - ref for x in frames])
     v_ref = float(np.mean([(n[ok] ** 2).mean() for n in noise]))
-    pairs = ((0, 1), (2, 3), (0, 2), (1, 3))
+    pairs = [(a, b) for a in range(len(frames)) for b in range(a + 1, len(frames))]
     v_pair = float(np.mean([((frames[a] - frames[b])[ok] ** 2).mean() / 2 for a, b in pairs]))
     whole = ok[0::2, 0::2] & ok[0::2, 1::2] & ok[1::2, 0::2] & ok[1::2, 1::2]
     diag = [((n[0::2, 0::2] - n[0::2, 1::2] - n[1::2, 0::2] + n[1::2, 1::2]) / 2)[whole]
@@ -59,18 +54,19 @@ def structure(frames: list[np.ndarray], ref: np.ndarray) -> dict[str, float]:
 
 
 def main(argv: list[str] | None = None) -> int:
+    import argparse
+
     p = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    p.add_argument("--data", type=Path, default=DATA)
-    p.add_argument("--only", default=",".join(TYPES))
+    task_options(p)
+    p.set_defaults(only=",".join(TYPES))
     args = p.parse_args(argv)
-    fmd = args.data / "fmd"
-    if not fmd.is_dir():
-        print(f"no FMD data at {fmd}; skipped")
+    if not (Path(args.data) / "fmd").is_dir():
+        print(f"no FMD data at {args.data}; skipped")
         return 0
-    for name in args.only.split(","):
-        frames = [_load(fmd / "raw" / f"{name}_{k}.png") for k in range(1, 5)]
-        figures = structure(frames, _load(fmd / "gt" / f"{name}_1.png"))
-        print(name, " ".join(f"{k} {v}" for k, v in figures.items()), flush=True)
+    for task in load_tasks(Path(args.data), ["fmd"], [], None, args.crop, args.only):
+        frames = [np.asarray(x, np.float64) for x in task.noisy]
+        figures = structure(frames, np.asarray(task.clean[0], np.float64))
+        print(task.name, " ".join(f"{k} {v}" for k, v in figures.items()), flush=True)
     return 0
 
 
