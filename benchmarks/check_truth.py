@@ -50,8 +50,7 @@ def _spy() -> dict:
         seen["tiles"] = [(t, m) for _, _, t, m in windows]
         where, *how = seen.get("read_at", "input").split("/")
         return compare(engine, student, curve, detail, iter(windows), seed=seed,
-                       read_at=where, mean="mean" in how, pairs="pairs" in how,
-                       lag1=seen.get("lag1") if "lag1" in how else None)
+                       read_at=where, mean="mean" in how, pairs="pairs" in how)
 
     def clipping(*a):
         calm, count = unclipped(*a)
@@ -71,21 +70,6 @@ def _spy() -> dict:
 def _held(images: list[np.ndarray], seen: dict) -> np.ndarray:
     pairs = zip(seen["tiles"], seen["k"], strict=True)
     return np.concatenate([images[k][t.ys, t.xs][m] for (t, m), k in pairs])[seen["count"]]
-
-
-def _lag1(model, task, source: str) -> tuple[float, float]:
-    """The noise's lag-1 correlations (x, y): from the model's noise analysis, or from the
-    noisy images minus their references (`truth`)."""
-    if source == "record":
-        noise = model.record.noise or {}
-        return (float((noise.get("correlation_x") or [0.0])[0]),
-                float((noise.get("correlation_y") or [0.0])[0]))
-    n = [np.asarray(x, np.float64) - np.asarray(c, np.float64)
-         for x, c in zip(task.noisy, task.clean, strict=True)]
-    n = [a - a.mean() for a in n]
-    v = sum(float((a * a).sum()) for a in n)
-    return (sum(float((a[:, 1:] * a[:, :-1]).sum()) for a in n) / v,
-            sum(float((a[1:] * a[:-1]).sum()) for a in n) / v)
 
 
 def _psnr(task, out: list[np.ndarray]) -> float:
@@ -129,14 +113,10 @@ def main(argv: list[str] | None = None) -> int:
                    help="where the check reads each pixel's noise variance, comma-separated "
                         "(input, teacher, student: infer.risk.compare); WHERE/mean reads it "
                         "from the curve of the mean squared block differences, not the median; "
-                        "WHERE/lag1 (or WHERE/mean/lag1) also counts the neighbours' terms of "
-                        "noise correlated between neighbours (--lag1); WHERE/truevar scales "
+                        "WHERE/truevar scales "
                         "the curve so that the counted pixels' mean variance is the true one "
                         "(an oracle, after the first reading); WHERE/pairs reads the curve "
                         "from the pairs' and diagonal differences (infer.risk.block_curve)")
-    p.add_argument("--lag1", choices=("record", "truth"), default="record",
-                   help="the correlations for /lag1: the model's noise analysis, or measured "
-                        "from the noisy images against their references")
     args = p.parse_args(argv)
     if not args.data.is_dir():
         print(f"no benchmark data at {args.data}; skipped")
@@ -158,7 +138,6 @@ def main(argv: list[str] | None = None) -> int:
             print(f"{task.set} {task.name}: no student (stride {model.config.training.stride})")
             continue
         sources = [(q.array, q.view) for q in prepare_all(task.noisy, "YX", "auto")]
-        seen["lag1"] = _lag1(model, task, args.lag1)
         readings = {}  # the spy keeps the last call's tiles and counted pixels: every reading
         asked = args.read_at.split(",")  # samples the same tiles and counts the same ones
         for where in asked:

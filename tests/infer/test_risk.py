@@ -186,26 +186,6 @@ def test_the_noise_read_at_the_input_or_an_output_agrees_on_even_noise():
         estimate("clean")
 
 
-def test_the_neighbours_terms_vanish_without_correlation_and_need_a_full_resolution_teacher():
-    """`lag1=(0, 0)` adds nothing to the estimate; a teacher at half resolution is refused."""
-    _, noisy = _data(4)
-    whole = slice(0, EDGE)
-    tile, mask = Tile(0, whole, whole, whole, whole), held_out(0, 0, whole, whole)
-    curve = NoiseCurve(levels=[[[0.0, 1.0]]], variance=[[[SIGMA**2, SIGMA**2]]])
-
-    def estimate(mode: str, lag1):
-        engine = Engine(Mean(blind=True), torch.device("cpu"), mode, 2, compile=False,
-                        refine=Refine(curve, detail=False, calibrate=False))
-        return compare(engine, Blend(0.3), curve, False, [(noisy[None], 0, tile, mask)],
-                       lag1=lag1)
-
-    plain, zero = estimate("bsn", None), estimate("bsn", (0.0, 0.0))
-    assert zero.excess == pytest.approx(plain.excess, abs=1e-9)
-    assert estimate("bsn", (0.3, 0.3)).excess != pytest.approx(plain.excess, abs=1e-6)
-    with pytest.raises(ValueError, match="full-resolution"):
-        estimate("sdap", (0.1, 0.1))
-
-
 def test_the_pairs_curve_reads_noise_correlated_along_rows_whole():
     """Noise correlated between horizontal neighbours (0.3): the diagonal difference reads
     about 0.7 of its variance, the pairs' reading all of it."""

@@ -45,7 +45,7 @@ from napari_sdap.infer.gate import noise_at
 from napari_sdap.infer.noise_model import NoiseCurve
 from napari_sdap.infer.refine import restore_weight
 from napari_sdap.infer.stream import Engine
-from napari_sdap.infer.tiling import FULL_RES, Tile
+from napari_sdap.infer.tiling import Tile
 
 __all__ = ["HOLD_EVERY", "Comparison", "block_curve", "blocks_of", "compare", "held_out",
            "neighbour_range", "unclipped"]
@@ -201,8 +201,7 @@ def unclipped(x: np.ndarray, near_lo: np.ndarray, near_hi: np.ndarray
 
 def compare(teacher: Engine, student: nn.Module, curve: NoiseCurve, detail: bool,
             windows: Iterable[tuple[np.ndarray, int, Tile, np.ndarray]], seed: int = 0,
-            read_at: str = "input", mean: bool = False,
-            lag1: tuple[float, float] | None = None, pairs: bool = False
+            read_at: str = "input", mean: bool = False, pairs: bool = False
             ) -> Comparison | None:
     """Estimate the student's and the teacher's errors on normalised `windows`: (C x h x w
     window, channel group, tile, bool mask of the tile's output pixels to count); each window
@@ -216,10 +215,7 @@ def compare(teacher: Engine, student: nn.Module, curve: NoiseCurve, detail: bool
     Against the truth on 31 trained models (docs/benchmarks.md, "Where the student check
     reads the noise") the other two were no closer overall, and far off at a few photons.
     `mean`: the curve from the mean of the blocks' squared differences (`block_curve`), not
-    their median. `lag1`: the noise's correlation (along x, along y) between neighbours; Stein's
-    estimate then also counts each output's dependence on its four neighbours (`_neighbours`;
-    one more probe, through the teacher's network). `pairs`: the curve from `block_curve`'s
-    pairs. Measurement options, off in the check."""
+    their median; `pairs`: from `block_curve`'s pairs. Measurement options, off in the check."""
     if read_at not in _READ_AT:
         raise ValueError(f"read_at={read_at!r}: use one of {', '.join(_READ_AT)}")
     gen = torch.Generator().manual_seed(seed + _PROBE_SEED)
@@ -241,16 +237,12 @@ def compare(teacher: Engine, student: nn.Module, curve: NoiseCurve, detail: bool
             probe[:, :, iy, ix] = signs.to(probe) * torch.from_numpy(mask).to(probe)
             (grad,) = torch.autograd.grad((s * probe).sum(), xg)
         iy, ix = tile.inner
-        near_s = near_t = torch.zeros_like(x)
-        if lag1 is not None:
-            near_s, near_t = _neighbours(teacher, x, grad, probe, mask, tile, lag1, gen)
-            near_t = near_t * (1.0 - w)  # the restore passes the rest of the pixel's own value
         rough = roughness(mu[0])
         for c in range(x.shape[1]):  # the noise curve: every 2 x 2 block of the tile
             whole = [blocks_of(a[c, iy, ix].detach().float().cpu().numpy())
                      for a in (x[0], mu[0], rough)]
             held = [a[0, c, iy, ix].detach().float().cpu().numpy()[mask]
-                    for a in (x, mu, mu + w * (x - mu), s, w, grad * probe, near_s, near_t)]
+                    for a in (x, mu, mu + w * (x - mu), s, w, grad * probe)]
             held += [a[mask] for a in neighbour_range(x[0, c].detach().float().cpu().numpy(),
                                                        iy, ix)]
             parts.setdefault((group, c), []).append((whole, held))
@@ -259,17 +251,17 @@ def compare(teacher: Engine, student: nn.Module, curve: NoiseCurve, detail: bool
     change, teacher_err, noise = [], [], []
     for rows in parts.values():
         blocks = [np.concatenate([r[0][k] for r in rows], axis=1) for k in range(3)]
-        x, mu, t, s, w, div, nb_s, nb_t, near_lo, near_hi = (
-            np.concatenate([r[1][k] for r in rows]).astype(np.float64) for k in range(10))
+        x, mu, t, s, w, div, near_lo, near_hi = (
+            np.concatenate([r[1][k] for r in rows]).astype(np.float64) for k in range(8))
         calm, count = unclipped(blocks[0], near_lo, near_hi)
         if not count.any():
             continue
-        x, mu, t, s, w, div, nb_s, nb_t = (a[count] for a in (x, mu, t, s, w, div, nb_s, nb_t))
+        x, mu, t, s, w, div = (a[count] for a in (x, mu, t, s, w, div))
         at = {"input": x, "teacher": mu, "student": s}[read_at]
         v = noise_at(at, *block_curve(*(b[:, calm] for b in blocks), mean=mean, pairs=pairs))
         noise.append(v)
-        teacher_err.append((t - x) ** 2 - v + 2.0 * v * (w + nb_t))
-        change.append((s - x) ** 2 - (t - x) ** 2 + 2.0 * v * (div + nb_s - w - nb_t))
+        teacher_err.append((t - x) ** 2 - v + 2.0 * v * w)
+        change.append((s - x) ** 2 - (t - x) ** 2 + 2.0 * v * (div - w))
     if not change:
         return None
     delta, base = np.concatenate(change), np.concatenate(teacher_err)
@@ -279,29 +271,3 @@ def compare(teacher: Engine, student: nn.Module, curve: NoiseCurve, detail: bool
                       stderr=float(delta.std()) / math.sqrt(n),
                       noise=float(np.concatenate(noise).mean()), pixels=int(delta.size))
 
-
-def _neighbours(teacher: Engine, x: torch.Tensor, grad: torch.Tensor, probe: torch.Tensor,
-                mask: np.ndarray, tile: Tile, lag1: tuple[float, float],
-                gen: torch.Generator) -> tuple[torch.Tensor, torch.Tensor]:
-    """Per output pixel, the correlation-weighted sum of its dependence on its four neighbours'
-    inputs, for the student (from its probe `probe` and input gradient `grad`: the probe at a
-    pixel times the gradient at a neighbour has that dependence as its mean) and for the
-    blind-spot network (one more probe through it, on the repaired input `x`)."""
-    if teacher.mode not in FULL_RES:
-        raise ValueError(f"lag1 needs a full-resolution teacher mode (got {teacher.mode!r})")
-    rx, ry = lag1
-
-    def around(g: torch.Tensor) -> torch.Tensor:
-        pad = torch.nn.functional.pad(g, (1, 1, 1, 1))
-        return (rx * (pad[..., 1:-1, 2:] + pad[..., 1:-1, :-2])
-                + ry * (pad[..., 2:, 1:-1] + pad[..., :-2, 1:-1]))
-
-    iy, ix = tile.inner
-    other = torch.zeros_like(x)
-    signs = torch.randint(0, 2, other[:, :, iy, ix].shape, generator=gen) * 2.0 - 1.0
-    other[:, :, iy, ix] = signs.to(other) * torch.from_numpy(mask).to(other)
-    xt = x.detach().clone().requires_grad_(True)
-    with torch.enable_grad():
-        mu = teacher.net(xt)
-        (g_t,) = torch.autograd.grad((mu.float() * other).sum(), xt)
-    return (probe * around(grad)).detach(), (other * around(g_t)).detach()
