@@ -115,15 +115,17 @@ def run_tiles(model: SDAPModel, job: Job, out: Any, device: str | None, tile: in
 
     `compile`: torch.compile the network for this call (None: `config.tiling.compile`)."""
     from napari_sdap.infer.stream import iter_tiles
+    from napari_sdap.io.fast_zarr import fast_array
 
-    out = check_output(job.image, out)
+    out = fast_array(check_output(job.image, out))
     dev = pick_device(model, device)
     edge, batch = pick_tile(model, job, tile, dev)
     t = model.config.tiling
     norm = model.normalization
     if norm is None:  # pragma: no cover - refused by make_job
         raise InputError("this model is untrained; train it first")
-    yield from iter_tiles(model.net(job.mode), norm, job.image.array, job.image.view, out,
+    source = fast_array(job.image.array)  # local zarr: TensorStore reads it (see io.fast_zarr)
+    yield from iter_tiles(model.net(job.mode), norm, source, job.image.view, out,
                           mode=job.mode, pd_stride=model.config.inference.pd_stride, device=dev,
                           tile=edge, batch=batch, read_workers=t.read_workers,
                           compile=t.compile if compile is None else bool(compile),

@@ -1,0 +1,106 @@
+"""io.fast_zarr: TensorStore reads and writes local zarr arrays as zarr-python does."""
+
+from __future__ import annotations
+
+import builtins
+
+import numpy as np
+import pytest
+import zarr
+
+from napari_sdap import create_model
+from napari_sdap.io import fast_zarr
+from napari_sdap.io.fast_zarr import ENV, StoreArray, fast_array
+from napari_sdap.model.normalize import Normalization
+
+pytest.importorskip("tensorstore")
+
+
+def _array(path, fmt=3, dtype="u2", shards=None, shape=(3, 70, 53), chunks=(1, 16, 16)):
+    a = zarr.create_array(str(path), shape=shape, dtype=dtype, chunks=chunks, shards=shards,
+                          zarr_format=fmt, fill_value=7)
+    data = np.random.default_rng(1).integers(0, 4000, shape).astype(dtype)
+    a[:, :, :40] = data[:, :, :40]  # the last columns' chunks stay unwritten: fill value
+    return a, data
+
+
+@pytest.mark.parametrize("fmt,dtype,shards", [(3, "u2", None), (2, "u2", None), (2, ">u2", None),
+                                              (3, "f4", (1, 32, 32)), (3, "i1", None)])
+def test_reads_equal_zarr_python(tmp_path, fmt, dtype, shards):
+    a, _ = _array(tmp_path / "a.zarr", fmt, dtype, shards)
+    f = fast_array(a)
+    assert isinstance(f, StoreArray) and f.shape == a.shape and f.chunks == a.chunks
+    assert f.dtype == np.dtype(dtype).newbyteorder("=")
+    for key in [(1, slice(3, 50), slice(10, 53)), (slice(None), slice(60, 99), slice(None)),
+                (-1, slice(-20, None), slice(30, 45)), 2, (0, 5), (slice(1, 1), slice(None)),
+                (slice(0, 3, 2), slice(None), 4), (..., 3)]:
+        got, want = f[key], a[key]
+        assert got.shape == want.shape and np.array_equal(got, want), key
+    assert np.array_equal(np.asarray(f), a[...])
+
+
+@pytest.mark.parametrize("fmt,shards", [(3, None), (2, None), (3, (1, 32, 32))])
+def test_writes_are_read_back_by_zarr_python(tmp_path, fmt, shards):
+    a, data = _array(tmp_path / "a.zarr", fmt, "f4", shards)
+    f = fast_array(a)
+    f[1, 10:30, 20:53] = data[1, 10:30, 20:53] + 0.5
+    f[2, 0:5] = 3  # broadcast
+    f[0, :, :, ...] = data[0]  # an index TensorStore is not given: zarr-python writes it
+    back = zarr.open_array(str(tmp_path / "a.zarr"), mode="r")
+    want = np.where(np.arange(53) < 40, data, 7).astype("f4")
+    want[1, 10:30, 20:53] = data[1, 10:30, 20:53] + 0.5
+    want[2, 0:5] = 3
+    want[0] = data[0]
+    assert np.array_equal(back[...], want)
+
+
+def test_stays_with_zarr_python_where_it_must(tmp_path, monkeypatch):
+    mem = zarr.create_array(zarr.storage.MemoryStore(), shape=(8, 8), dtype="u2")
+    assert fast_array(mem) is mem
+    data = np.zeros((4, 4))
+    assert fast_array(data) is data
+    a, _ = _array(tmp_path / "a.zarr")
+    monkeypatch.setenv(ENV, "zarr")
+    assert fast_array(a) is a
+    monkeypatch.delenv(ENV)
+    real = builtins.__import__
+
+    def no_tensorstore(name, *args, **kwargs):
+        if name == "tensorstore":
+            raise ImportError(name)
+        return real(name, *args, **kwargs)
+
+    monkeypatch.setattr(builtins, "__import__", no_tensorstore)
+    assert fast_array(a) is a
+    monkeypatch.setattr(builtins, "__import__", real)
+    (tmp_path / "a.zarr" / "zarr.json").write_text("{}")  # metadata it cannot read
+    assert fast_array(a) is a
+    assert isinstance(fast_array(_array(tmp_path / "b.zarr")[0]), StoreArray)
+
+
+def test_group_member_is_found_by_its_path(tmp_path):
+    g = zarr.open_group(str(tmp_path / "g.zarr"), mode="w")
+    a = g.create_array("0", shape=(20, 30), dtype="u2", chunks=(8, 8))
+    a[...] = np.arange(600).reshape(20, 30)
+    f = fast_array(zarr.open_group(str(tmp_path / "g.zarr"), mode="r")["0"])
+    assert isinstance(f, StoreArray) and np.array_equal(f[3:17, 5:29], a[3:17, 5:29])
+
+
+def test_denoise_zarr_to_zarr_equals_zarr_python(tmp_path, monkeypatch):
+    m = create_model("tiny", width=8, blocks=1, tile=16)
+    m.normalization = Normalization(low=[100.0], high=[1100.0])
+    a, _ = _array(tmp_path / "in.zarr", shape=(2, 45, 38), chunks=(1, 16, 16))
+    opened = []
+    real = fast_zarr.StoreArray.__init__
+
+    def spy(self, *args):
+        opened.append(args[0])
+        real(self, *args)
+
+    monkeypatch.setattr(fast_zarr.StoreArray, "__init__", spy)
+    fast = m.denoise(a, "ZYX", output=tmp_path / "fast.zarr")
+    assert len(opened) == 2  # the input and the output
+    monkeypatch.setenv(ENV, "zarr")
+    slow = m.denoise(a, "ZYX", output=tmp_path / "slow.zarr")
+    assert len(opened) == 2 and isinstance(fast, zarr.Array)
+    assert np.array_equal(fast[...], slow[...]) and np.abs(fast[...]).sum() > 0
