@@ -135,9 +135,10 @@ class PlaneView:
         """Axes letters left after indexing one plane, in array order."""
         return [a for i, a in enumerate(self.axes) if i not in self.loop_axes]
 
-    def read(self, array: Any, n: int, ys: slice = slice(None),
-             xs: slice = slice(None)) -> np.ndarray:
-        """Read region (ys, xs) of plane `n` as a float32 (C, h, w) numpy array.
+    def read(self, array: Any, n: int, ys: slice = slice(None), xs: slice = slice(None),
+             dtype: Any = np.float32) -> np.ndarray:
+        """Read region (ys, xs) of plane `n` as a contiguous (C, h, w) numpy array of `dtype`
+        (None: the array's own dtype).
 
         A failure of the array's own reading (decoder errors of a damaged file, which lazy
         arrays only meet here) becomes an `InputError` naming the plane and the position.
@@ -157,7 +158,7 @@ class PlaneView:
             block = block[None]
             order = ["C", *order]
         perm = [order.index(a) for a in ("C", "Y", "X")]
-        return np.ascontiguousarray(np.transpose(block, perm), dtype=np.float32)
+        return np.ascontiguousarray(np.transpose(block, perm), dtype=dtype)
 
     def write(self, array: Any, n: int, data: np.ndarray, ys: slice = slice(None),
               xs: slice = slice(None)) -> None:

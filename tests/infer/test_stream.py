@@ -88,14 +88,14 @@ def test_out_of_memory_halves_the_tile_and_stays_exact(net, monkeypatch, caplog)
     img = np.random.default_rng(4).random((61, 50)).astype(np.float32)
     norm = Normalization(low=[0.0], high=[1.0])
     want, _ = _run(net, img, "YX", norm, tile=16)
-    real = stream.Engine.__call__
+    real = stream.Engine.run
 
     def small_memory(self, x, groups=None):
         if x.shape[-1] * x.shape[-2] > 48 * 48:
             raise torch.OutOfMemoryError("CUDA out of memory. Tried to allocate 2.00 GiB")
         return real(self, x, groups)
 
-    monkeypatch.setattr(stream.Engine, "__call__", small_memory)
+    monkeypatch.setattr(stream.Engine, "run", small_memory)
     got, steps = _run(net, img, "YX", norm, tile=32, batch=2)
     np.testing.assert_allclose(got, want, atol=1e-5)
     assert steps[-1].tile == 16 and "tile halved to 16" in steps[-1].warning
@@ -104,7 +104,7 @@ def test_out_of_memory_halves_the_tile_and_stays_exact(net, monkeypatch, caplog)
     def no_memory(self, x, groups=None):
         raise torch.OutOfMemoryError("CUDA out of memory")
 
-    monkeypatch.setattr(stream.Engine, "__call__", no_memory)
+    monkeypatch.setattr(stream.Engine, "run", no_memory)
     with pytest.raises(DeviceError, match="even with"):
         _run(net, img, "YX", norm, tile=32)
 
@@ -112,7 +112,7 @@ def test_out_of_memory_halves_the_tile_and_stays_exact(net, monkeypatch, caplog)
 def test_nan_in_a_tile_is_reported_with_its_place(net):
     img = np.zeros((40, 40), np.float32)
     img[30, 35] = np.nan
-    with pytest.raises(InputError, match="NaN"):
+    with pytest.raises(InputError, match=r"plane 0 of the image near y=\d+, x=\d+ contains 1 NaN"):
         _run(net, img, "YX", Normalization(low=[0.0], high=[1.0]))
 
 

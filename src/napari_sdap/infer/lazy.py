@@ -10,8 +10,9 @@ import torch
 from torch import nn
 
 from napari_sdap.axes import PlaneView
+from napari_sdap.infer.raw_tiles import denoise_batch, raw_batch, read_raw
 from napari_sdap.infer.refine import Refine
-from napari_sdap.infer.stream import Engine, read_window, tile_result
+from napari_sdap.infer.stream import Engine, cast_output
 from napari_sdap.infer.tiling import Tile, alignment, axis_windows, exact_halo, tile_size
 from napari_sdap.model.normalize import Normalization
 
@@ -58,9 +59,9 @@ def lazy_denoise(net: nn.Module, norm: Normalization, array: Any, view: PlaneVie
         n = int(np.ravel_multi_index(pos, loop_sizes)) if pos else 0
         (ty0, ty1, wy0, wy1), (tx0, tx1, wx0, wx1) = wys[ny], wxs[nx]
         t = Tile(n, slice(ty0, ty1), slice(tx0, tx1), slice(wy0, wy1), slice(wx0, wx1))
-        y = engine(engine.prepare([read_window(array, view, norm, t)]),
-                   [view.channel_group(n)])[0]
-        return _to_block(tile_result(norm, view, t, y, dtype), view)
+        batch = raw_batch([read_raw(array, view, t)], [view.channel_group(n)], pin=False)
+        y = denoise_batch(engine, batch, norm, [t])[0]
+        return _to_block(cast_output(y, dtype), view)
 
     chunks: list[tuple[int, ...]] = []
     for i, a in enumerate(view.axes):

@@ -1,7 +1,8 @@
 """Streamed, tiled inference: read ahead on threads, batch tiles, compute, write behind.
 
-Tiles (see `tiling`) are read and normalised on `read_workers` threads while the device works on
-the current batch; results are written on `write_workers` threads (`writer.TileWriter`: tiles
+Tiles (see `tiling`) are read in their stored dtype and stacked on `read_workers` threads while
+the device works on the current batch, which it normalises and de-normalises itself
+(`raw_tiles`); results are written on `write_workers` threads (`writer.TileWriter`: tiles
 sharing an output chunk are written one after the other, so they never race). On CUDA, batches
 go through pinned memory with non-blocking copies, bf16 autocast and channels-last;
 `torch.compile` is optional. When the device runs out of memory the tile edge is halved and the
@@ -27,6 +28,7 @@ from napari_sdap.axes import PlaneView
 from napari_sdap.errors import DeviceError
 from napari_sdap.infer.passes import run_flips
 from napari_sdap.infer.planes import DenoiseStep
+from napari_sdap.infer.raw_tiles import RawBatch, denoise_batch, raw_batch, read_raw
 from napari_sdap.infer.refine import Refine
 from napari_sdap.infer.tiling import (
     Tile,
@@ -43,8 +45,7 @@ from napari_sdap.model.memory import inference_bytes_per_pixel
 from napari_sdap.model.normalize import Normalization
 from napari_sdap.values import check_finite
 
-__all__ = ["CPU_TILE", "Engine", "auto_tile", "cast_output", "iter_tiles", "read_window",
-           "tile_result"]
+__all__ = ["CPU_TILE", "Engine", "auto_tile", "cast_output", "iter_tiles", "read_window"]
 
 log = logging.getLogger(__name__)
 
@@ -84,13 +85,6 @@ def read_window(array: Any, view: PlaneView, norm: Normalization, tile: Tile) ->
     check_finite(block, f"plane {tile.plane} of the image near y={tile.ys.start}, "
                         f"x={tile.xs.start}")
     return norm.forward(block, view.channel_group(tile.plane)).astype(np.float32, copy=False)
-
-
-def tile_result(norm: Normalization, view: PlaneView, tile: Tile, window_out: np.ndarray,
-                dtype: np.dtype) -> np.ndarray:
-    """The tile's part of the network output on its window, de-normalised and cast to `dtype`."""
-    iy, ix = tile.inner
-    return cast_output(norm.inverse(window_out[:, iy, ix], view.channel_group(tile.plane)), dtype)
 
 
 class Engine:
@@ -167,17 +161,17 @@ def iter_tiles(net: nn.Module, norm: Normalization, array: Any, view: PlaneView,
     out_dtype = np.dtype(out.dtype)
     readers = ThreadPoolExecutor(max(read_workers, 1), thread_name_prefix="sdap-read")
     writer = TileWriter(out, write_workers)
-    queue: deque[tuple[list[Tile], Future[tuple[torch.Tensor, list[int]]]]] = deque()
+    queue: deque[tuple[list[Tile], Future[RawBatch]]] = deque()
     warning: str | None = None
     t0 = time.perf_counter()
 
-    def load(group: list[Tile]) -> tuple[torch.Tensor, list[int]]:
-        return (engine.prepare([read_window(array, view, norm, t) for t in group]),
-                [view.channel_group(t.plane) for t in group])
+    def load(group: list[Tile]) -> RawBatch:
+        return raw_batch([read_raw(array, view, t) for t in group],
+                         [view.channel_group(t.plane) for t in group], pin=engine.cuda)
 
-    def store(group: list[Tile], y: np.ndarray) -> None:
+    def store(group: list[Tile], y: list[np.ndarray]) -> None:
         for t, res in zip(group, y, strict=True):
-            view.write(out, t.plane, tile_result(norm, view, t, res, out_dtype), t.ys, t.xs)
+            view.write(out, t.plane, cast_output(res, out_dtype), t.ys, t.xs)
 
     plan = batches(pending, batch)
     try:
@@ -192,7 +186,7 @@ def iter_tiles(net: nn.Module, norm: Normalization, array: Any, view: PlaneView,
                 break
             group, fut = queue.popleft()
             try:
-                y = engine(*fut.result())
+                y = denoise_batch(engine, fut.result(), norm, group)
             except RuntimeError as err:  # torch.OutOfMemoryError is a RuntimeError
                 if not _is_oom(err):
                     raise

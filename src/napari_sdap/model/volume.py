@@ -52,10 +52,11 @@ class VolumeView(PlaneView):
         return [n + (mirror(z + i * self.step, self.depth) - z) * stride
                 for i in range(-self.context, self.context + 1)]
 
-    def read(self, array: Any, n: int, ys: slice = slice(None),
-             xs: slice = slice(None)) -> np.ndarray:
-        """The (planes * C, h, w) float32 window of plane `n` and its neighbours."""
-        return np.concatenate([PlaneView.read(self, array, m, ys, xs)
+    def read(self, array: Any, n: int, ys: slice = slice(None), xs: slice = slice(None),
+             dtype: Any = np.float32) -> np.ndarray:
+        """The (planes * C, h, w) window of plane `n` and its neighbours, as `dtype` (None:
+        the array's own)."""
+        return np.concatenate([PlaneView.read(self, array, m, ys, xs, dtype)
                                for m in self.neighbours(n)], axis=0)
 
 

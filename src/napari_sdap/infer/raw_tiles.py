@@ -1,0 +1,114 @@
+"""Windows go to the device in the image's stored dtype and are normalised there.
+
+Reading a window as float32, checking it for NaN, normalising it in float64 and stacking it took
+the reader threads five passes over every pixel, and de-normalising the whole window took two
+more after the network: on a GPU the host limited streamed inference. Here the reader threads
+only read and stack: a window keeps its stored dtype where torch holds it exactly as float32
+(8- and 16-bit integers, float16, float32; uint16 is half the bytes of float32). The device
+converts it, checks it for NaN/Inf, normalises it, and after the network de-normalises only the
+tile's own pixels, in the same float64 arithmetic as `Normalization`: the results equal the host
+path's to the bit. Devices without float64 (MPS) do this arithmetic on the CPU.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+import torch
+
+from napari_sdap.axes import PlaneView
+from napari_sdap.errors import InputError
+from napari_sdap.infer.tiling import Tile
+from napari_sdap.model.normalize import Normalization
+
+__all__ = ["RawBatch", "denoise_batch", "denormalise", "normalise", "raw_batch", "read_raw"]
+
+_KEEP = ("u1", "i1", "u2", "i2", "f2", "f4")
+"""Stored dtypes sent as they are (all convert to float32 exactly)."""
+_F32_MAX = float(np.finfo(np.float32).max)
+
+
+def read_raw(array: Any, view: PlaneView, tile: Tile) -> np.ndarray:
+    """The (C, h, w) window of `tile` in its stored dtype (native byte order), or as float32
+    where that dtype is not one the device takes (as `stream.read_window` reads it)."""
+    block = view.read(array, tile.plane, tile.wy, tile.wx, dtype=None)
+    code = block.dtype.str[1:]
+    if code not in _KEEP:
+        return block.astype(np.float32)
+    return block if block.dtype.isnative else block.astype(block.dtype.newbyteorder("="))
+
+
+@dataclass(frozen=True)
+class RawBatch:
+    """Windows of one shape stacked in their stored dtype (uint16 travels as int16)."""
+
+    x: torch.Tensor
+    groups: list[int]
+    """Channel (normalisation) group of each window."""
+    unsigned16: bool
+
+
+def raw_batch(blocks: list[np.ndarray], groups: list[int], pin: bool) -> RawBatch:
+    """Stack `read_raw` windows on the host (pinned memory when `pin`)."""
+    a = np.stack(blocks)
+    unsigned16 = a.dtype == np.uint16
+    x = torch.from_numpy(a.view(np.int16) if unsigned16 else a)
+    return RawBatch(x.pin_memory() if pin else x, list(groups), unsigned16)
+
+
+def _work(device: torch.device) -> torch.device:
+    return device if device.type in ("cuda", "cpu") else torch.device("cpu")
+
+
+def _scales(norm: Normalization, groups: list[int], device: torch.device
+            ) -> tuple[torch.Tensor, torch.Tensor]:
+    lo, sc = zip(*(norm.scale(g) for g in groups), strict=True)
+
+    def col(v: tuple[float, ...]) -> torch.Tensor:
+        return torch.tensor(v, dtype=torch.float64, device=device).view(-1, 1, 1, 1)
+
+    return col(lo), col(sc)
+
+
+def normalise(batch: RawBatch, norm: Normalization, tiles: list[Tile],
+              device: torch.device) -> torch.Tensor:
+    """The float32 network input of `batch`, on `device` (MPS: on the CPU, moved by the
+    engine). Raises `InputError` naming the first window that holds NaN or Inf."""
+    work = _work(device)
+    x = batch.x.to(work, non_blocking=True)
+    if batch.unsigned16:
+        x = x.to(torch.int32) & 0xFFFF
+    if x.is_floating_point():
+        bad = (~torch.isfinite(x)).flatten(1).sum(1)
+        if bool(bad.any()):
+            k = int(torch.nonzero(bad)[0, 0])
+            t = tiles[k]
+            raise InputError(
+                f"plane {t.plane} of the image near y={t.ys.start}, x={t.xs.start} contains "
+                f"{int(bad[k])} NaN or infinite value(s); replace them first, e.g. "
+                f"np.nan_to_num(image, nan=0.0, posinf=..., neginf=...)")
+    lo, sc = _scales(norm, batch.groups, work)
+    return ((x.to(torch.float32).to(torch.float64) - lo) / sc).to(torch.float32)
+
+
+def denormalise(y: torch.Tensor, batch: RawBatch, norm: Normalization,
+                tiles: list[Tile]) -> list[np.ndarray]:
+    """Each tile's own pixels of the network output `y` on the image's intensity scale, as
+    float32 (C, h, w) numpy arrays (`Normalization.inverse` of the inner region)."""
+    work = _work(y.device)
+    lo, sc = _scales(norm, batch.groups, work)
+    out = []
+    for k, t in enumerate(tiles):
+        iy, ix = t.inner
+        part = y[k, :, iy, ix].to(work).float().to(torch.float64) * sc[k] + lo[k]
+        out.append(part.clamp_(-_F32_MAX, _F32_MAX).to(torch.float32).cpu().numpy())
+    return out
+
+
+def denoise_batch(engine: Any, batch: RawBatch, norm: Normalization,
+                  tiles: list[Tile]) -> list[np.ndarray]:
+    """`normalise`, the network of `engine` (a `stream.Engine`), `denormalise`."""
+    x = normalise(batch, norm, tiles, engine.device)
+    return denormalise(engine.run(x, batch.groups)[1], batch, norm, tiles)
