@@ -24,8 +24,11 @@
 # types: `paper` teachers of 1000 steps in six processes of two types (RBIG_GROUPS) and `fast`
 # teachers of 1000 and 250 steps in three more (RSMALL_RUNS), each distilling the `fast`
 # student with one pass and with 8 flips/rotations of its targets; RECIPE_LIMIT seconds each);
-# E2E_TMP (e.g. /dev/shm), E2E_TILES, E2E_READ and E2E_WRITE narrow e2e-student; see
-# docs/benchmarks.md.
+# E2E_TMP (e.g. /dev/shm), E2E_TILES, E2E_READ, E2E_WRITE and E2E_IO (tensorstore,zarr) narrow
+# e2e-student; held (only when asked: the GPU default, `paper`, with its student, on one FMD
+# type, strong-noise and clipped proxies, BSD68, PolyU and Set12 correlated noise, seven
+# processes sharing the GPU, HELD_LIMIT seconds each; HELD_PYTEST=1 runs pytest-gpu beside
+# them, after e2e-student); see docs/benchmarks.md.
 # SDAP_DEVICE=cpu SDAP_QUICK=1 dry-runs the whole script without a GPU (tiny sizes).
 set -u
 OUT=${1:?usage: gpu_check.sh OUTDIR}
@@ -62,6 +65,7 @@ if [ -n "${SDAP_QUICK:-}" ]; then
     FQ=(--preset tiny --steps 20 --crop 128 --set student_steps=40)
     RBIG=tiny RBIG_STEPS=20 RSMALL=tiny RSMALL_RUNS="20:Confocal_BPAE,WideField_BPAE_G 10:"
     RQ=(--crop 96 --recipe "fast:student_steps=20" --recipe "fastf8:student_steps=20,target_flips=8")
+    HQ=(--preset tiny --steps 20 --crop 96 --set student_steps=20)
 else
     TP=(--presets paper,fast,tiny --e2e-presets paper --size 1024 --batch 4 --e2e-size 8192
         --rss-size 2048 --min-seconds 2 --e2e-compile)
@@ -72,6 +76,7 @@ else
     RBIG=paper RBIG_STEPS=1000 RSMALL=fast  # six processes of two types, three of the fast preset
     RSMALL_RUNS="1000:Confocal,TwoPhoton_BPAE_B 1000:TwoPhoton_BPAE_G,TwoPhoton_BPAE_R,TwoPhoton_MICE,WideField 250:"
     RQ=(--recipe fast --recipe "fastf8:target_flips=8")
+    HQ=(--preset paper)
 fi
 
 RBIG_GROUPS=${RBIG_GROUPS:-"TwoPhoton_BPAE_R,Confocal_BPAE_B TwoPhoton_MICE,Confocal_BPAE_R \
@@ -92,8 +97,8 @@ stage() {  # stage NAME LIMIT_S COMMAND...: run with a time limit, log to OUT/NA
     tail -n 3 "$OUT/$name.log"
 }
 
-want pytest && stage pytest-gpu 90 "$PY" -m pytest -m gpu tests/infer/test_gpu.py -q -rs \
-    -p no:cacheprovider
+[ -z "${HELD_PYTEST:-}" ] && want pytest && stage pytest-gpu 90 "$PY" -m pytest -m gpu \
+    tests/infer/test_gpu.py -q -rs -p no:cacheprovider
 want throughput && stage throughput 180 "$PY" benchmarks/throughput.py --device "$DEVICE" \
     "${TP[@]}" --json "$OUT/throughput.json"
 want student && stage student 90 "$PY" benchmarks/student_speed.py --device "$DEVICE" \
@@ -109,7 +114,29 @@ want compile && stage compile 120 "$PY" benchmarks/compile_speed.py --device "$D
 want e2e-student && TMPDIR=${E2E_TMP:-${TMPDIR:-/tmp}} stage e2e-student "${E2E_LIMIT:-150}" \
     "$PY" benchmarks/throughput.py --device "$DEVICE" --presets "" "${ES[@]}" \
     --read-workers "${E2E_READ:-2,6}" --write-workers "${E2E_WRITE:-1,4}" --mode student \
-    --rss-size 0 --json "$OUT/e2e-student.json"
+    --rss-size 0 --zarr-io "${E2E_IO:-tensorstore,zarr}" --json "$OUT/e2e-student.json"
+if [ -n "$DATA_OK" ] && want held; then  # the GPU default on sets it was not tuned on, in parallel
+    H=(--data "$SDAP_DATA" --methods noisy,sdap --modes auto,teacher,auto-plain --device "$DEVICE"
+       --threads 2 --out "$OUT" "${HQ[@]}")
+    PIDS=()
+    held() {  # held NAME QUALITY-OPTIONS...: one background process
+        local name=$1
+        shift
+        stage "held-$name" "${HELD_LIMIT:-400}" "$PY" benchmarks/quality.py "${H[@]}" "$@" \
+            --tag "held-$name" &
+        PIDS+=($!)
+    }
+    held fmd-mice --sets fmd --only Confocal_MICE --methods noisy,gauss-gt,sdap
+    held strong-a --sets strong --only "Confocal_BPAE_B_1@5,Confocal_MICE_1@10"
+    held strong-b --sets strong --only "TwoPhoton_MICE_1@5,WideField_BPAE_G_1@10"
+    held clip8 --sets clip8 --only "WideField_BPAE_B_1@8,Confocal_MICE_1@10"
+    held bsd68 --sets bsd68 --noises white,pg --only test001 --crop 256
+    held polyu --sets polyu --limit 1
+    held set12corr --sets set12 --noises corr --only 05 --crop 256
+    [ -n "${HELD_PYTEST:-}" ] && want pytest && stage pytest-gpu 90 "$PY" -m pytest -m gpu \
+        tests/infer/test_gpu.py -q -rs -p no:cacheprovider
+    wait "${PIDS[@]}"
+fi
 if [ -n "$DATA_OK" ] && want fmd; then  # the GPU default on FMD, one process per FMD_TYPES name
     nvidia-smi --query-gpu=timestamp,utilization.gpu,memory.used --format=csv -l 5 \
         > "$OUT/fmd-gpu-use.csv" 2>&1 &
@@ -183,7 +210,8 @@ summary["pytest"] = log[-1] if log else ""
 names = ["throughput", "student", "volume3d", "volume2d", "compile", "ttq-Confocal_BPAE_B",
          "ttq-WideField_BPAE_G", "quality-set12corr", "quality-polyu", "quality-fmd-student",
          "e2e-student"]
-for name in names + sorted(p.stem for p in out.glob("quality-fmd-*.json")
+for name in names + sorted(p.stem for p in [*out.glob("quality-fmd-*.json"),
+                                            *out.glob("held-*.json")]
                            if p.stem != "quality-fmd-student"):
     try:
         summary[name] = json.loads((out / f"{name}.json").read_text())

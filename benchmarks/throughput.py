@@ -24,6 +24,7 @@ from __future__ import annotations
 import argparse
 import itertools
 import json
+import os
 import platform
 import resource
 import subprocess
@@ -172,14 +173,20 @@ def compute_only(preset: str, dev: torch.device, size: int, tile: int, mode: str
 
 def end_to_end(preset: str, dev: torch.device, size: int, tile: int | None, mode: str,
                compile: bool = False, read_workers: int | None = None,
-               write_workers: int | None = None) -> dict:
+               write_workers: int | None = None, zarr_io: str = "tensorstore") -> dict:
     """zarr (uint16, 256^2 chunks) -> zarr float32 through `SDAPModel.denoise`, twice on CUDA:
     the first run (`cold`) pays what is left of the one-off set-up: compilation, and cuDNN
     autotuning of shapes that no earlier pass in this process (e.g. `compute_only`) tuned.
     Also the rates of the reading and of the writing alone (`read_mpix_s`, `write_mpix_s`,
-    `io_only`)."""
+    `io_only`). `zarr_io`: "zarr" reads and writes through zarr-python only (`io.fast_zarr`)."""
     import zarr
 
+    from napari_sdap.io.fast_zarr import ENV, fast_array
+
+    if zarr_io == "zarr":
+        os.environ[ENV] = "zarr"
+    else:
+        os.environ.pop(ENV, None)
     m = _model(preset, dev, tile)
     m.config.tiling.compile = compile
     if read_workers is not None:
@@ -193,6 +200,7 @@ def end_to_end(preset: str, dev: torch.device, size: int, tile: int | None, mode
         for y in range(0, size, 1024):
             src[y:y + 1024] = rng.integers(0, 4096, (min(1024, size - y), size), dtype=np.uint16)
         m.denoise(src[:256, :256], "YX", mode=mode, device=str(dev))  # CUDA context, allocator
+        fast_array(src)  # imports TensorStore (about 0.6 s, once per process) before the timing
         times = []
         for run in range(2 if dev.type == "cuda" else 1):
             _sync(dev)
@@ -204,22 +212,25 @@ def end_to_end(preset: str, dev: torch.device, size: int, tile: int | None, mode
         io = io_only(m, src, zarr.open_array(f"{d}/out0.zarr"), tile, mode, dev)
     mpix = size * size / 1e6
     return {"preset": preset, "size": size, "mode": mode, "tile": tile, "compile": compile,
-            "read_workers": m.config.tiling.read_workers,
+            "zarr_io": zarr_io, "read_workers": m.config.tiling.read_workers,
             "write_workers": m.config.tiling.write_workers, "mpix_s": mpix / times[-1],
             "seconds": times[-1], "cold_mpix_s": mpix / times[0], **io}
 
 
 def io_only(m, src, out, tile: int, mode: str, dev: torch.device) -> dict:
-    """MPix/s of reading (and normalising) every window, and of writing every tile's result,
-    in `denoise`'s tiling of `src` (one thread each, no network)."""
+    """MPix/s of the reader threads' work on every window (reading it in its stored dtype and
+    stacking it; the device normalises), and of writing every tile's result, in `denoise`'s
+    tiling of `src` (one thread each, no network)."""
     from napari_sdap.axes import plane_view
-    from napari_sdap.infer.stream import read_window
+    from napari_sdap.infer.raw_tiles import raw_batch, read_raw
+    from napari_sdap.io.fast_zarr import fast_array
 
+    src, out = fast_array(src), fast_array(out)
     view = plane_view(src.shape, "YX")
     tiles = _plan(m, src.shape[0], tile, mode, dev)[0]
     t0 = time.perf_counter()
     for t in tiles:  # one window in memory at a time, as in `denoise`
-        read_window(src, view, m.normalization, t)
+        raw_batch([read_raw(src, view, t)], [0], pin=False)
     t1 = time.perf_counter()
     result = np.random.default_rng(1).random(tiles[0].window_shape, dtype=np.float32)
     for t in tiles:
@@ -275,6 +286,9 @@ def main(argv: list[str] | None = None) -> dict:
                         "(default: the config's)")
     p.add_argument("--write-workers", default="",
                    help="tiling.write_workers values for end-to-end, comma-separated")
+    p.add_argument("--zarr-io", default="tensorstore",
+                   help="end-to-end zarr reading and writing, comma-separated: tensorstore "
+                        "(through TensorStore where installed, the default) and/or zarr")
     p.add_argument("--mode", default="sdap_e")
     p.add_argument("--min-seconds", type=float, default=2.0)
     p.add_argument("--threads", type=int, default=None, help="torch CPU threads")
@@ -306,9 +320,10 @@ def main(argv: list[str] | None = None) -> dict:
         for edge in (int(t) for t in a.e2e_tiles.split(",")):
             tile = e2e_tile(preset, dev, e2e, edge or a.tile, a.mode)
             ceiling = compute_only(preset, dev, e2e, tile, a.mode)
-            for compile, rw, ww in itertools.product(
-                    (False, True) if a.e2e_compile else (False,), reads, writes):
-                r = end_to_end(preset, dev, e2e, tile, a.mode, compile, rw, ww)
+            for compile, rw, ww, io in itertools.product(
+                    (False, True) if a.e2e_compile else (False,), reads, writes,
+                    a.zarr_io.split(",")):
+                r = end_to_end(preset, dev, e2e, tile, a.mode, compile, rw, ww, io)
                 r["compute_only_mpix_s"] = ceiling
                 r["fraction_of_compute"] = r["mpix_s"] / ceiling
                 result["end_to_end"].append(r)
