@@ -7,8 +7,9 @@
 #
 # Run from a checkout on a machine with CUDA torch. Nothing is downloaded: the device image has
 # torch (CUDA), numpy, tifffile, scikit-image; the other dependencies (pydantic, zarr, dask,
-# numcodecs, ...) are expected as wheels in `.whl/` at the repository root and are installed with
-# `pip install --no-index --no-deps --target /tmp/site .whl/*.whl` when present.
+# numcodecs, tensorstore, ml_dtypes, ...) are expected as wheels in `.whl/` at the repository
+# root and are installed with `pip install --no-index --no-deps --target /tmp/site .whl/*.whl`
+# when present.
 # Every stage has its own time limit, so the script ends within 10 minutes (about 7 on an H200)
 # and always writes OUTDIR/summary.json; each stage's log and JSON sit beside it. Stages: pytest,
 # throughput, compile, ttq (time to quality: SDAP_DATA with fmd/raw and fmd/gt of

@@ -53,7 +53,8 @@ def describe_presets() -> str:
         steps = f"{t['steps']} steps" + (f", {alone} without a student" if alone else "")
         parts.append(f"{name} (C={n['width']}, M={n['blocks']}, {steps}; "
                      f"{_PRESET_USE.get(name, 'custom')})")
-    return ", ".join(parts) + "; auto = paper on a GPU, fast on a CPU"
+    return ", ".join(parts) + ("; auto = paper on a GPU for at least 1 M training pixels, "
+                               "else fast")
 
 _SECTIONS = ("network", "training", "normalization", "inference", "tiling", "student")
 _TOP = ("channel_mode", "device", "seed")

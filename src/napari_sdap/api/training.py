@@ -24,7 +24,8 @@ from napari_sdap.training.noise import NoiseEstimate, estimate_noise
 from napari_sdap.training.patches import PatchSampler
 from napari_sdap.training.validation import Validator, holdout_rows, validation_fits
 
-__all__ = ["TrainProgress", "iter_train", "train", "validation_fits"]
+__all__ = ["PAPER_PIXELS", "TrainProgress", "auto_preset", "iter_train", "train",
+           "validation_fits"]
 
 log = logging.getLogger(__name__)
 
@@ -46,8 +47,25 @@ class TrainProgress(TrainStep):
     stage: str = "teacher"
 
 
-def _auto_preset(device: str) -> str:
-    return "fast" if resolve_device(device).type == "cpu" else "paper"
+PAPER_PIXELS = 1 << 20
+"""Least training pixels (planes x height x width, all images) for which `auto` takes `paper`
+on a GPU: four 512² frames, as an FMD type has (there `paper` is the better default). On single
+frames of 256²-512² its 3.66 M parameters over-trained: `paper` was 0.2-6.3 dB below `fast` on
+eight of ten held-out tasks, 1.15 dB on average (docs/benchmarks.md, "The GPU default on
+held-out single frames")."""
+
+
+def auto_preset(device: str, views: Sequence[Any]) -> str:
+    """The preset `preset="auto"` trains with on `device` for images of these plane views:
+    `fast` on a CPU, and on a GPU `paper` for at least `PAPER_PIXELS`, else `fast`."""
+    if resolve_device(device).type == "cpu":
+        return "fast"
+    pixels = sum(v.n_planes * v.height * v.width for v in views)
+    if pixels < PAPER_PIXELS:
+        log.info("preset auto: fast, as the training data (%d pixels) is below the %d for which "
+                 "paper does better on a GPU", pixels, PAPER_PIXELS)
+        return "fast"
+    return "paper"
 
 
 def _fit_patch(patch: int, stride: int, sources: list[tuple[Any, Any]]) -> int:
@@ -139,7 +157,7 @@ def _train(sources: list[tuple[Any, Any]], t00: float, budget: float | None, *, 
     fresh = model is None or model.normalization is None
     noise = estimate_noise(sources, seed=seed) if stride == "auto" and fresh else None
     if model is None:
-        name = _auto_preset(device) if preset == "auto" else preset
+        name = auto_preset(device, [v for _, v in sources]) if preset == "auto" else preset
         chosen = noise.stride if noise else stride
         if noise and "loss" not in overrides:  # the loss the noise calls for (`choose_loss`)
             overrides = {**overrides, "loss": noise.loss}
