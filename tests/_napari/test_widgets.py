@@ -72,3 +72,24 @@ def test_train_then_denoise(make_napari_viewer, qtbot, small_image, tiny, wait_i
     assert meta["flips"] == meta["config"]["inference"]["flips"] == 4
     np.testing.assert_allclose(np.asarray(out.data),
                                model.denoise(small_image, device="cpu", flips=4), atol=1e-5)
+
+
+def test_memory_estimate_follows_the_auto_preset_on_a_gpu(make_napari_viewer, monkeypatch):
+    import napari_sdap._napari.train_settings as ts
+    from napari_sdap.api import devices
+
+    widths = []
+    monkeypatch.setattr(ts, "device_choices", lambda: ["auto", "cuda"])
+    monkeypatch.setattr(devices, "free_bytes", lambda dev: 0)
+    monkeypatch.setattr(devices, "training_bytes",
+                        lambda width, *args, **kwargs: widths.append(width) or 1)
+    viewer = make_napari_viewer()
+    viewer.add_image(np.zeros((256, 256), np.float32), name="frame")
+    train = TrainWidget(viewer)
+    assert widths[-1] == 32  # auto on a GPU: a 256² frame trains `fast`
+    viewer.add_image(np.zeros((1024, 1024), np.float32), name="big")
+    train.picker.setCurrentText("big")
+    train._on_layer()
+    assert widths[-1] == 128  # 1 M pixels: `paper`
+    train.settings.patch.setValue(64)  # a settings change keeps the layer's size
+    assert widths[-1] == 128

@@ -111,6 +111,7 @@ class TrainSettings(QWidget):
         box.addLayout(form)
         box.addWidget(self.memory)
         box.addWidget(self.advanced)
+        self._channels, self._pixels = 1, None
         for c in (self.preset, self.device):
             c.currentIndexChanged.connect(self.update_memory)
         for s in (self.patch, self.width_, self.blocks, self.batch):
@@ -143,11 +144,22 @@ class TrainSettings(QWidget):
         text = self.target_blur.currentText()
         return {} if text == "off" else {"target_blur": text if text == "auto" else float(text)}
 
-    def update_memory(self, *_: Any, channels: int = 1) -> None:
-        """Show the estimated training memory next to what the chosen device has free."""
+    def update_memory(self, *_: Any, channels: int | None = None,
+                      pixels: int | None = None) -> None:
+        """Show the estimated training memory next to what the chosen device has free, for
+        the layer of `channels` joint channels and `pixels` pixels (kept from the last call)."""
+        from napari_sdap.api.training import PAPER_PIXELS
+
+        if channels is not None:
+            self._channels = channels
+        if pixels is not None:
+            self._pixels = pixels
+        channels = self._channels
         s = self.values()
         dev = s["device"] if s["device"] != "auto" else device_choices()[1]
-        name = s["preset"] if s["preset"] != "auto" else ("fast" if dev == "cpu" else "paper")
+        small = self._pixels is not None and self._pixels < PAPER_PIXELS
+        name = s["preset"] if s["preset"] != "auto" else (
+            "fast" if dev == "cpu" or small else "paper")  # as `api.training.auto_preset`
         p = {**PRESETS[name]["network"], **PRESETS[name]["training"], **s["overrides"]}
         from napari_sdap.api.devices import free_bytes, training_bytes
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 import time
 from collections.abc import Callable
 from typing import Any
@@ -153,7 +154,10 @@ class TrainWidget(ModelLoading, StopOnClose, QWidget):
         layer = self.picker.layer()
         self.axes.setText(layer_axes(layer) if layer is not None else "")
         rgb = layer is not None and layer.rgb
-        self.settings.update_memory(channels=level0(layer).shape[-1] if rgb else 1)
+        shape = level0(layer).shape if layer is not None else ()
+        self.settings.update_memory(channels=shape[-1] if rgb else 1,
+                                    pixels=math.prod(shape[:-1] if rgb else shape)
+                                    if layer is not None else None)
         self.status.clear_error(_READY)
 
     def _validate(self, layer: Any, model: Any = None) -> str:
