@@ -225,7 +225,7 @@ def io_only(m, src, out, tile: int, mode: str, dev: torch.device) -> dict:
     from napari_sdap.infer.raw_tiles import raw_batch, read_raw
     from napari_sdap.io.fast_zarr import fast_array
 
-    src, out = fast_array(src), fast_array(out)
+    src, out = fast_array(src), fast_array(out, write=True)
     view = plane_view(src.shape, "YX")
     tiles = _plan(m, src.shape[0], tile, mode, dev)[0]
     t0 = time.perf_counter()

@@ -42,7 +42,7 @@ def test_reads_equal_zarr_python(tmp_path, fmt, dtype, shards):
 @pytest.mark.parametrize("fmt,shards", [(3, None), (2, None), (3, (1, 32, 32))])
 def test_writes_are_read_back_by_zarr_python(tmp_path, fmt, shards):
     a, data = _array(tmp_path / "a.zarr", fmt, "f4", shards)
-    f = fast_array(a)
+    f = fast_array(a, write=True)
     f[1, 10:30, 20:53] = data[1, 10:30, 20:53] + 0.5
     f[2, 0:5] = 3  # broadcast
     f[0, :, :, ...] = data[0]  # an index TensorStore is not given: zarr-python writes it
@@ -104,3 +104,23 @@ def test_denoise_zarr_to_zarr_equals_zarr_python(tmp_path, monkeypatch):
     slow = m.denoise(a, "ZYX", output=tmp_path / "slow.zarr")
     assert len(opened) == 2 and isinstance(fast, zarr.Array)
     assert np.array_equal(fast[...], slow[...]) and np.abs(fast[...]).sum() > 0
+
+
+def test_an_input_is_opened_for_reading_only(tmp_path, monkeypatch):
+    a, _ = _array(tmp_path / "a.zarr", 3, "u2")
+    f = fast_array(a)
+    assert not f.writable
+    written = []
+    monkeypatch.setattr(f, "zarr_array", _Recorder(a, written))
+    f[0, 0:2, 0:2] = 1  # TensorStore holds it read-only: zarr-python writes
+    assert written == [(0, slice(0, 2), slice(0, 2))]
+    assert np.array_equal(f[0, 0:2, 0:2], [[1, 1], [1, 1]])
+
+
+class _Recorder:
+    def __init__(self, array, written):
+        self.array, self.written = array, written
+
+    def __setitem__(self, key, value):
+        self.written.append(key)
+        self.array[key] = value

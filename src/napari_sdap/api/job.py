@@ -117,7 +117,7 @@ def run_tiles(model: SDAPModel, job: Job, out: Any, device: str | None, tile: in
     from napari_sdap.infer.stream import iter_tiles
     from napari_sdap.io.fast_zarr import fast_array
 
-    out = fast_array(check_output(job.image, out))
+    out = fast_array(check_output(job.image, out), write=True)
     dev = pick_device(model, device)
     edge, batch = pick_tile(model, job, tile, dev)
     t = model.config.tiling

@@ -55,8 +55,10 @@ def _same(a: Any, b: Any) -> bool:
     return np.dtype(a).newbyteorder("=") == np.dtype(b).newbyteorder("=")
 
 
-def fast_array(array: Any) -> Any:
-    """A `StoreArray` over `array`'s files, or `array` itself (see the module's text)."""
+def fast_array(array: Any, write: bool = False) -> Any:
+    """A `StoreArray` over `array`'s files, or `array` itself (see the module's text).
+    Without `write` TensorStore opens the array for reading only, and writes through the
+    `StoreArray` go to zarr-python."""
     if isinstance(array, StoreArray) or os.environ.get(ENV, "").lower() == "zarr":
         return array
     path = _local_path(array)
@@ -70,7 +72,8 @@ def fast_array(array: Any) -> Any:
     spec = {"driver": "zarr3" if fmt == 3 else "zarr",
             "kvstore": {"driver": "file", "path": path}}
     try:
-        store = ts.open(spec, open=True, context=_ts_context(ts)).result()
+        store = ts.open(spec, open=True, read=True, write=write,
+                        context=_ts_context(ts)).result()
     except Exception as err:  # any format TensorStore does not read: stay with zarr-python
         log.debug("TensorStore cannot open %s (%s); using zarr-python", path, err)
         return array
@@ -79,7 +82,7 @@ def fast_array(array: Any) -> Any:
         log.debug("TensorStore reads %s as %s %s; using zarr-python", path, store.shape,
                   store.dtype)
         return array
-    return StoreArray(array, store)
+    return StoreArray(array, store, write)
 
 
 def _key(key: Any, shape: tuple[int, ...]) -> tuple[tuple[Any, ...], tuple[int, ...]] | None:
@@ -105,12 +108,12 @@ def _key(key: Any, shape: tuple[int, ...]) -> tuple[tuple[Any, ...], tuple[int, 
 
 
 class StoreArray:
-    """The zarr array `zarr_array`, read and written through the TensorStore `store` for basic
-    indexing (integers and slices of step 1); any other index goes to zarr-python. Results are
-    numpy arrays, in native byte order."""
+    """The zarr array `zarr_array`, read (and, when `write`, written) through the TensorStore
+    `store` for basic indexing (integers and slices of step 1); any other index goes to
+    zarr-python. Results are numpy arrays, in native byte order."""
 
-    def __init__(self, zarr_array: Any, store: Any) -> None:
-        self.zarr_array, self._store = zarr_array, store
+    def __init__(self, zarr_array: Any, store: Any, write: bool = False) -> None:
+        self.zarr_array, self._store, self.writable = zarr_array, store, write
         self.shape = tuple(int(s) for s in zarr_array.shape)
         self.dtype = np.dtype(zarr_array.dtype).newbyteorder("=")
         self.ndim = len(self.shape)
@@ -134,7 +137,7 @@ class StoreArray:
         return np.asarray(self._store[index].read().result())
 
     def __setitem__(self, key: Any, value: Any) -> None:
-        bounded = _key(key, self.shape)
+        bounded = None if not self.writable else _key(key, self.shape)
         if bounded is None:
             self.zarr_array[key] = value
             return
