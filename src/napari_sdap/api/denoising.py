@@ -70,6 +70,7 @@ def denoise(model: SDAPModel, image: Any, axes: str | None = None, *, mode: str 
 
 def _lazy(model: SDAPModel, job: Job, device: str, tile: int | None, dt: np.dtype) -> Any:
     from napari_sdap.infer.lazy import lazy_denoise
+    from napari_sdap.io.fast_zarr import fast_array
 
     dev = pick_device(model, device)
     edge, _ = pick_tile(model, job, tile, dev)
@@ -77,7 +78,8 @@ def _lazy(model: SDAPModel, job: Job, device: str, tile: int | None, dt: np.dtyp
     if norm is None:  # pragma: no cover - refused by make_job
         raise InputError("this model is untrained; train it first")
     img = job.image
-    result = lazy_denoise(model.net(job.mode), norm, img.array, img.view, mode=job.mode,
+    result = lazy_denoise(model.net(job.mode), norm, fast_array(img.array), img.view,
+                          mode=job.mode,
                           pd_stride=model.config.inference.pd_stride, device=dev, tile=edge,
                           dtype=dt, refine=job.refine, flips=job.flips)
     if img.rgba:
