@@ -6,6 +6,7 @@ import numpy as np
 import pytest
 import torch
 
+import napari_sdap.api.devices as devices
 import napari_sdap.api.training as training
 from napari_sdap import train
 from napari_sdap.axes import plane_view
@@ -19,23 +20,23 @@ def _views(*shapes, axes="YX"):
 
 @pytest.fixture
 def on_gpu(monkeypatch):
-    monkeypatch.setattr(training, "resolve_device", lambda device: GPU)
+    monkeypatch.setattr(devices, "resolve_device", lambda device: GPU)
 
 
 def test_paper_needs_enough_pixels_on_a_gpu(on_gpu):
     edge = 512
-    assert training.PAPER_PIXELS == 4 * edge * edge
-    assert training.auto_preset("cuda", _views((edge, edge))) == "fast"
-    assert training.auto_preset("cuda", _views((4, edge, edge), axes="ZYX")) == "paper"
-    assert training.auto_preset("cuda", _views((3, edge, edge), axes="ZYX")) == "fast"
-    assert training.auto_preset("cuda", _views(*[(edge, edge)] * 4)) == "paper"
-    assert training.auto_preset("cuda", _views((1024, 1024))) == "paper"
+    assert devices.PAPER_PIXELS == 4 * edge * edge
+    assert devices.auto_preset("cuda", _views((edge, edge))) == "fast"
+    assert devices.auto_preset("cuda", _views((4, edge, edge), axes="ZYX")) == "paper"
+    assert devices.auto_preset("cuda", _views((3, edge, edge), axes="ZYX")) == "fast"
+    assert devices.auto_preset("cuda", _views(*[(edge, edge)] * 4)) == "paper"
+    assert devices.auto_preset("cuda", _views((1024, 1024))) == "paper"
     rgb = _views((1023, 1024, 3), axes="YXC")  # joint channels: pixels, not values
-    assert training.auto_preset("cuda", rgb) == "fast"
+    assert devices.auto_preset("cuda", rgb) == "fast"
 
 
 def test_cpu_is_fast_whatever_the_size():
-    assert training.auto_preset("cpu", _views((4, 1024, 1024), axes="ZYX")) == "fast"
+    assert devices.auto_preset("cpu", _views((4, 1024, 1024), axes="ZYX")) == "fast"
 
 
 def test_train_hands_its_images_to_the_choice(monkeypatch):

@@ -148,7 +148,7 @@ class TrainSettings(QWidget):
                       pixels: int | None = None) -> None:
         """Show the estimated training memory next to what the chosen device has free, for
         the layer of `channels` joint channels and `pixels` pixels (kept from the last call)."""
-        from napari_sdap.api.training import PAPER_PIXELS
+        from napari_sdap.api.devices import PAPER_PIXELS
 
         if channels is not None:
             self._channels = channels

@@ -14,7 +14,8 @@ def validation_for(job: Any, fraction: float) -> tuple[float, str]:
     validation patch and a training patch (`training.validation.holdout_rows`); continued
     training and small layers train on everything.
     """
-    from napari_sdap.api.training import auto_preset, validation_fits
+    from napari_sdap.api.devices import auto_preset
+    from napari_sdap.api.training import validation_fits
     from napari_sdap.axes import plane_view
     from napari_sdap.presets import PRESETS
 

@@ -1,12 +1,40 @@
-"""Compute devices for front ends: which exist, how much memory they have free, and how much
-training needs (the estimate `model.memory` also uses to size inference tiles)."""
+"""Compute devices for front ends: which exist, how much memory they have free, how much
+training needs (the estimate `model.memory` also uses to size inference tiles), and which
+preset `preset="auto"` trains with on a device."""
 
 from __future__ import annotations
+
+import logging
+from collections.abc import Sequence
+from typing import Any
 
 from napari_sdap.model.device import available_devices, resolve_device
 from napari_sdap.model.memory import training_bytes
 
-__all__ = ["available_devices", "free_bytes", "resolve_device", "training_bytes"]
+__all__ = ["PAPER_PIXELS", "auto_preset", "available_devices", "free_bytes", "resolve_device",
+           "training_bytes"]
+
+log = logging.getLogger(__name__)
+
+PAPER_PIXELS = 1 << 20
+"""Least training pixels (planes x height x width, all images) for which `auto` takes `paper`
+on a GPU: four 512² frames, as an FMD type has (there `paper` is the better default). On single
+frames of 256²-512² its 3.66 M parameters over-trained: `paper` was 0.2-6.3 dB below `fast` on
+eight of ten held-out tasks, 1.15 dB on average (docs/benchmarks.md, "The GPU default on
+held-out single frames")."""
+
+
+def auto_preset(device: str, views: Sequence[Any]) -> str:
+    """The preset `preset="auto"` trains with on `device` for images of these plane views:
+    `fast` on a CPU, and on a GPU `paper` for at least `PAPER_PIXELS`, else `fast`."""
+    if resolve_device(device).type == "cpu":
+        return "fast"
+    pixels = sum(v.n_planes * v.height * v.width for v in views)
+    if pixels < PAPER_PIXELS:
+        log.info("preset auto: fast, as the training data (%d pixels) is below the %d for which "
+                 "paper does better on a GPU", pixels, PAPER_PIXELS)
+        return "fast"
+    return "paper"
 
 
 def free_bytes(device: str) -> int | None:

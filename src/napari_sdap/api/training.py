@@ -10,6 +10,7 @@ from typing import Any
 
 import torch
 
+from napari_sdap.api.devices import auto_preset
 from napari_sdap.api.inputs import check_fits, prepare_all
 from napari_sdap.api.model import SDAPModel
 from napari_sdap.api.noise_curve import finish_curve
@@ -24,8 +25,7 @@ from napari_sdap.training.noise import NoiseEstimate, estimate_noise
 from napari_sdap.training.patches import PatchSampler
 from napari_sdap.training.validation import Validator, holdout_rows, validation_fits
 
-__all__ = ["PAPER_PIXELS", "TrainProgress", "auto_preset", "iter_train", "train",
-           "validation_fits"]
+__all__ = ["TrainProgress", "iter_train", "train", "validation_fits"]
 
 log = logging.getLogger(__name__)
 
@@ -45,27 +45,6 @@ class TrainProgress(TrainStep):
 
     model: SDAPModel | None = None
     stage: str = "teacher"
-
-
-PAPER_PIXELS = 1 << 20
-"""Least training pixels (planes x height x width, all images) for which `auto` takes `paper`
-on a GPU: four 512² frames, as an FMD type has (there `paper` is the better default). On single
-frames of 256²-512² its 3.66 M parameters over-trained: `paper` was 0.2-6.3 dB below `fast` on
-eight of ten held-out tasks, 1.15 dB on average (docs/benchmarks.md, "The GPU default on
-held-out single frames")."""
-
-
-def auto_preset(device: str, views: Sequence[Any]) -> str:
-    """The preset `preset="auto"` trains with on `device` for images of these plane views:
-    `fast` on a CPU, and on a GPU `paper` for at least `PAPER_PIXELS`, else `fast`."""
-    if resolve_device(device).type == "cpu":
-        return "fast"
-    pixels = sum(v.n_planes * v.height * v.width for v in views)
-    if pixels < PAPER_PIXELS:
-        log.info("preset auto: fast, as the training data (%d pixels) is below the %d for which "
-                 "paper does better on a GPU", pixels, PAPER_PIXELS)
-        return "fast"
-    return "paper"
 
 
 def _fit_patch(patch: int, stride: int, sources: list[tuple[Any, Any]]) -> int:
