@@ -87,9 +87,11 @@ def test_memory_estimate_follows_the_auto_preset_on_a_gpu(make_napari_viewer, mo
     viewer.add_image(np.zeros((256, 256), np.float32), name="frame")
     train = TrainWidget(viewer)
     assert widths[-1] == 32  # auto on a GPU: a 256² frame trains `fast`
+    assert "(auto: fast)" in train.settings.memory.text()
     viewer.add_image(np.zeros((1024, 1024), np.float32), name="big")
     train.picker.setCurrentText("big")
     train._on_layer()
     assert widths[-1] == 128  # 1 M pixels: `paper`
+    assert "(auto: paper)" in train.settings.memory.text()
     train.settings.patch.setValue(64)  # a settings change keeps the layer's size
     assert widths[-1] == 128

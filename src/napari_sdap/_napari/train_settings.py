@@ -167,5 +167,6 @@ class TrainSettings(QWidget):
                               p["batch_size"] * p["patch_size"] ** 2, half=dev.startswith("cuda"))
         free = free_bytes(dev)
         warn = " - too much: lower batch, patch or width" if free and need > 0.8 * free else ""
+        picked = f" (auto: {name})" if s["preset"] == "auto" else ""
         self.memory.info(f"Memory: ~{format_bytes(need)} of {format_bytes(free)} free on {dev}"
-                         f"{warn}")
+                         f"{picked}{warn}")
