@@ -7,7 +7,6 @@ import pytest
 import torch
 
 import napari_sdap.api.devices as devices
-import napari_sdap.api.training as training
 from napari_sdap import train
 from napari_sdap.axes import plane_view
 
@@ -41,14 +40,26 @@ def test_cpu_is_fast_whatever_the_size():
 
 def test_train_hands_its_images_to_the_choice(monkeypatch):
     seen = []
-    real = training.auto_preset
+    real = devices.auto_preset
 
     def spy(device, views):
         seen.append(sum(v.n_planes * v.height * v.width for v in views))
         return real(device, views)
 
-    monkeypatch.setattr(training, "auto_preset", spy)
+    monkeypatch.setattr(devices, "auto_preset", spy)
     img = np.random.default_rng(0).random((2, 40, 48)).astype(np.float32)
     model = train(img, "ZYX", steps=2, student=False, device="cpu", width=8, blocks=1,
                   patch_size=16, batch_size=2)
     assert seen == [2 * 40 * 48] and model.config.network.width == 8
+
+
+def test_paper_asked_for_on_little_data_is_warned_about(caplog):
+    with caplog.at_level("WARNING", logger="napari_sdap.api.devices"):
+        assert devices.pick_preset("paper", "cpu", _views((512, 512))) == "paper"
+    assert "over-trained" in caplog.text and "262144" in caplog.text
+    caplog.clear()
+    with caplog.at_level("WARNING", logger="napari_sdap.api.devices"):
+        assert devices.pick_preset("paper", "cpu", _views((1024, 1024))) == "paper"
+        assert devices.pick_preset("fast", "cpu", _views((64, 64))) == "fast"
+        assert devices.pick_preset("auto", "cpu", _views((64, 64))) == "fast"
+    assert not caplog.text

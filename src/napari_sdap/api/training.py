@@ -10,7 +10,7 @@ from typing import Any
 
 import torch
 
-from napari_sdap.api.devices import auto_preset
+from napari_sdap.api.devices import pick_preset
 from napari_sdap.api.inputs import check_fits, prepare_all
 from napari_sdap.api.model import SDAPModel
 from napari_sdap.api.noise_curve import finish_curve
@@ -136,7 +136,7 @@ def _train(sources: list[tuple[Any, Any]], t00: float, budget: float | None, *, 
     fresh = model is None or model.normalization is None
     noise = estimate_noise(sources, seed=seed) if stride == "auto" and fresh else None
     if model is None:
-        name = auto_preset(device, [v for _, v in sources]) if preset == "auto" else preset
+        name = pick_preset(preset, device, [v for _, v in sources])
         chosen = noise.stride if noise else stride
         if noise and "loss" not in overrides:  # the loss the noise calls for (`choose_loss`)
             overrides = {**overrides, "loss": noise.loss}
