@@ -78,6 +78,13 @@ def test_stays_with_zarr_python_where_it_must(tmp_path, monkeypatch):
     assert isinstance(fast_array(_array(tmp_path / "b.zarr")[0]), StoreArray)
 
 
+def test_an_array_opened_read_only_is_not_written_through_tensorstore(tmp_path):
+    _array(tmp_path / "a.zarr")
+    ro = zarr.open_array(str(tmp_path / "a.zarr"), mode="r")
+    assert fast_array(ro, write=True) is ro
+    assert isinstance(fast_array(ro), StoreArray)
+
+
 def test_group_member_is_found_by_its_path(tmp_path):
     g = zarr.open_group(str(tmp_path / "g.zarr"), mode="w")
     a = g.create_array("0", shape=(20, 30), dtype="u2", chunks=(8, 8))

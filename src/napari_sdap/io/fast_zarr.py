@@ -6,7 +6,8 @@ TensorStore, a C++ library for chunked arrays, reads and writes the same files o
 threads. `fast_array(a)` returns a `StoreArray` over the files of the zarr array `a`, and `a`
 itself where that cannot be done: TensorStore is not installed, the array does not live in a
 local folder (memory, zip file, remote store), TensorStore cannot open it, or the environment
-variable ``NAPARI_SDAP_ZARR_IO=zarr`` asks for zarr-python.
+variable ``NAPARI_SDAP_ZARR_IO=zarr`` asks for zarr-python. An array opened read-only is never
+written through TensorStore.
 """
 
 from __future__ import annotations
@@ -62,8 +63,8 @@ def fast_array(array: Any, write: bool = False) -> Any:
     if isinstance(array, StoreArray) or os.environ.get(ENV, "").lower() == "zarr":
         return array
     path = _local_path(array)
-    if path is None:
-        return array
+    if path is None or (write and getattr(array, "read_only", False)):
+        return array  # (zarr-python refuses writes to an array opened read-only)
     try:
         import tensorstore as ts
     except ImportError:
