@@ -29,7 +29,8 @@
 # e2e-student; held (only when asked: the GPU default, `paper`, with its student, on one FMD
 # type, strong-noise and clipped proxies, BSD68, PolyU and Set12 correlated noise, seven
 # processes sharing the GPU, HELD_LIMIT seconds each; HELD_PYTEST=1 runs pytest-gpu beside
-# them, after e2e-student); see docs/benchmarks.md.
+# them, after e2e-student; HELD_ARGS adds quality.py options, e.g. "--steps 250"); see
+# docs/benchmarks.md. SDAP_TAR=1 leaves one archive OUTDIR.tgz in place of OUTDIR.
 # SDAP_DEVICE=cpu SDAP_QUICK=1 dry-runs the whole script without a GPU (tiny sizes).
 set -u
 OUT=${1:?usage: gpu_check.sh OUTDIR}
@@ -118,7 +119,7 @@ want e2e-student && TMPDIR=${E2E_TMP:-${TMPDIR:-/tmp}} stage e2e-student "${E2E_
     --rss-size 0 --zarr-io "${E2E_IO:-tensorstore,zarr}" --json "$OUT/e2e-student.json"
 if [ -n "$DATA_OK" ] && want held; then  # the GPU default on sets it was not tuned on, in parallel
     H=(--data "$SDAP_DATA" --methods noisy,sdap --modes auto,teacher,auto-plain --device "$DEVICE"
-       --threads 2 --out "$OUT" "${HQ[@]}")
+       --threads 2 --out "$OUT" "${HQ[@]}" ${HELD_ARGS:-})
     PIDS=()
     held() {  # held NAME QUALITY-OPTIONS...: one background process
         local name=$1
@@ -221,3 +222,8 @@ for name in names + sorted(p.stem for p in [*out.glob("quality-fmd-*.json"),
 print(json.dumps(summary, indent=1))
 PYEOF
 ! grep -v " rc=0 " "$OUT/stages.txt" | grep -v "pytest-gpu rc=5 " | grep -q .
+rc=$?
+if [ -n "${SDAP_TAR:-}" ]; then  # one archive OUTDIR.tgz instead of the folder's many files
+    tar czf "$OUT.tgz" -C "$(dirname "$OUT")" "$(basename "$OUT")" && rm -rf "$OUT"
+fi
+exit $rc
