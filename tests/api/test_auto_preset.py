@@ -22,29 +22,40 @@ def on_gpu(monkeypatch):
     monkeypatch.setattr(devices, "resolve_device", lambda device: GPU)
 
 
+def _auto(*shapes, axes="YX"):
+    return devices.auto_preset("auto", devices.training_pixels(_views(*shapes, axes=axes)))
+
+
 def test_paper_needs_enough_pixels_on_a_gpu(on_gpu):
     edge = 512
     assert devices.PAPER_PIXELS == 4 * edge * edge
-    assert devices.auto_preset("cuda", _views((edge, edge))) == "fast"
-    assert devices.auto_preset("cuda", _views((4, edge, edge), axes="ZYX")) == "paper"
-    assert devices.auto_preset("cuda", _views((3, edge, edge), axes="ZYX")) == "fast"
-    assert devices.auto_preset("cuda", _views(*[(edge, edge)] * 4)) == "paper"
-    assert devices.auto_preset("cuda", _views((1024, 1024))) == "paper"
-    rgb = _views((1023, 1024, 3), axes="YXC")  # joint channels: pixels, not values
-    assert devices.auto_preset("cuda", rgb) == "fast"
+    assert _auto((edge, edge)) == "fast"
+    assert _auto((4, edge, edge), axes="ZYX") == "paper"
+    assert _auto((3, edge, edge), axes="ZYX") == "fast"
+    assert _auto(*[(edge, edge)] * 4) == "paper"
+    assert _auto((1024, 1024)) == "paper"
+    assert _auto((1023, 1024, 3), axes="YXC") == "fast"  # joint channels: pixels, not values
+
+
+def test_a_named_device_is_not_resolved():
+    assert devices.auto_preset("cuda:1", 1 << 20) == "paper"  # no GPU needed to say so
+    assert devices.auto_preset("mps", 1000) == "fast"
+    assert devices.auto_preset("cuda", None) == "paper"  # size not known yet
+    assert devices.auto_preset("cpu", None) == "fast"
 
 
 def test_cpu_is_fast_whatever_the_size():
-    assert devices.auto_preset("cpu", _views((4, 1024, 1024), axes="ZYX")) == "fast"
+    assert devices.auto_preset("cpu", devices.training_pixels(
+        _views((4, 1024, 1024), axes="ZYX"))) == "fast"
 
 
 def test_train_hands_its_images_to_the_choice(monkeypatch):
     seen = []
     real = devices.auto_preset
 
-    def spy(device, views):
-        seen.append(sum(v.n_planes * v.height * v.width for v in views))
-        return real(device, views)
+    def spy(device, pixels):
+        seen.append(pixels)
+        return real(device, pixels)
 
     monkeypatch.setattr(devices, "auto_preset", spy)
     img = np.random.default_rng(0).random((2, 40, 48)).astype(np.float32)

@@ -148,7 +148,7 @@ class TrainSettings(QWidget):
                       pixels: int | None = None) -> None:
         """Show the estimated training memory next to what the chosen device has free, for
         the layer of `channels` joint channels and `pixels` pixels (kept from the last call)."""
-        from napari_sdap.api.devices import PAPER_PIXELS
+        from napari_sdap.api.devices import auto_preset, free_bytes, training_bytes
 
         if channels is not None:
             self._channels = channels
@@ -157,12 +157,8 @@ class TrainSettings(QWidget):
         channels = self._channels
         s = self.values()
         dev = s["device"] if s["device"] != "auto" else device_choices()[1]
-        small = self._pixels is not None and self._pixels < PAPER_PIXELS
-        name = s["preset"] if s["preset"] != "auto" else (
-            "fast" if dev == "cpu" or small else "paper")  # as `api.training.auto_preset`
+        name = s["preset"] if s["preset"] != "auto" else auto_preset(dev, self._pixels)
         p = {**PRESETS[name]["network"], **PRESETS[name]["training"], **s["overrides"]}
-        from napari_sdap.api.devices import free_bytes, training_bytes
-
         need = training_bytes(p["width"], p["blocks"], channels,
                               p["batch_size"] * p["patch_size"] ** 2, half=dev.startswith("cuda"))
         free = free_bytes(dev)

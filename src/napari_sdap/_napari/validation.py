@@ -14,7 +14,7 @@ def validation_for(job: Any, fraction: float) -> tuple[float, str]:
     validation patch and a training patch (`training.validation.holdout_rows`); continued
     training and small layers train on everything.
     """
-    from napari_sdap.api.devices import auto_preset
+    from napari_sdap.api.devices import auto_preset, training_pixels
     from napari_sdap.api.training import validation_fits
     from napari_sdap.axes import plane_view
     from napari_sdap.presets import PRESETS
@@ -26,7 +26,8 @@ def validation_for(job: Any, fraction: float) -> tuple[float, str]:
     # only the plane sizes matter here: the pixels are checked once, when training prepares them
     mode = job.overrides.get("channel_mode", "auto")
     views = [plane_view(im.shape, ax, mode) for im, ax in zip(images, axes, strict=True)]
-    preset = job.preset if job.preset != "auto" else auto_preset(job.device, views)
+    preset = job.preset if job.preset != "auto" else auto_preset(job.device,
+                                                                 training_pixels(views))
     patch = job.overrides.get("patch_size") or PRESETS[preset]["training"]["patch_size"]
     patch = min(patch, *(min(v.height, v.width) for v in views))
     stride = job.stride if isinstance(job.stride, int) else 5  # auto: at most 5

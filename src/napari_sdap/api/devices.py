@@ -12,7 +12,7 @@ from napari_sdap.model.device import available_devices, resolve_device
 from napari_sdap.model.memory import training_bytes
 
 __all__ = ["PAPER_PIXELS", "auto_preset", "available_devices", "free_bytes", "pick_preset",
-           "resolve_device", "training_bytes"]
+           "resolve_device", "training_bytes", "training_pixels"]
 
 log = logging.getLogger(__name__)
 
@@ -24,17 +24,19 @@ eight of ten held-out tasks, 1.15 dB on average (docs/benchmarks.md, "The GPU de
 held-out single frames")."""
 
 
-def _pixels(views: Sequence[Any]) -> int:
+def training_pixels(views: Sequence[Any]) -> int:
+    """Pixels the images of these plane views train on (planes x height x width)."""
     return sum(v.n_planes * v.height * v.width for v in views)
 
 
-def auto_preset(device: str, views: Sequence[Any]) -> str:
-    """The preset `preset="auto"` trains with on `device` for images of these plane views:
-    `fast` on a CPU, and on a GPU `paper` for at least `PAPER_PIXELS`, else `fast`."""
-    if resolve_device(device).type == "cpu":
+def auto_preset(device: str, pixels: int | None) -> str:
+    """The preset `preset="auto"` trains with on `device` ("auto" or a named device) for
+    `pixels` training pixels (None: not known yet): `fast` on a CPU, and elsewhere `paper` for
+    at least `PAPER_PIXELS`, else `fast`."""
+    kind = resolve_device(device).type if device == "auto" else device.split(":")[0]
+    if kind == "cpu":
         return "fast"
-    pixels = _pixels(views)
-    if pixels < PAPER_PIXELS:
+    if pixels is not None and pixels < PAPER_PIXELS:
         log.info("preset auto: fast, as the training data (%d pixels) is below the %d for which "
                  "paper does better on a GPU", pixels, PAPER_PIXELS)
         return "fast"
@@ -44,12 +46,13 @@ def auto_preset(device: str, views: Sequence[Any]) -> str:
 def pick_preset(preset: str, device: str, views: Sequence[Any]) -> str:
     """`preset`, or `auto_preset` for "auto"; a warning in the log when `paper` was asked for
     with less data than it needs (it over-trained there)."""
+    pixels = training_pixels(views)
     if preset == "auto":
-        return auto_preset(device, views)
-    if preset == "paper" and _pixels(views) < PAPER_PIXELS:
+        return auto_preset(device, pixels)
+    if preset == "paper" and pixels < PAPER_PIXELS:
         log.warning("preset paper on %d training pixels: below %d it over-trained on single "
                     "frames (0.2-6.3 dB below fast on 8 of 10 held-out tasks); preset auto "
-                    "or fast is likely better here", _pixels(views), PAPER_PIXELS)
+                    "or fast is likely better here", pixels, PAPER_PIXELS)
     return preset
 
 
