@@ -33,11 +33,9 @@ _F32_MAX = float(np.finfo(np.float32).max)
 def read_raw(array: Any, view: PlaneView, tile: Tile) -> np.ndarray:
     """The (C, h, w) window of `tile` in its stored dtype (native byte order), or as float32
     where that dtype is not one the device takes (as `stream.read_window` reads it)."""
-    block = view.read(array, tile.plane, tile.wy, tile.wx, dtype=None)
-    code = block.dtype.str[1:]
-    if code not in _KEEP:
-        return block.astype(np.float32)
-    return block if block.dtype.isnative else block.astype(block.dtype.newbyteorder("="))
+    stored = np.dtype(array.dtype).newbyteorder("=")
+    dtype = stored if stored.str[1:] in _KEEP else np.float32
+    return view.read(array, tile.plane, tile.wy, tile.wx, dtype=dtype)
 
 
 @dataclass(frozen=True)
@@ -58,10 +56,6 @@ def raw_batch(blocks: list[np.ndarray], groups: list[int], pin: bool) -> RawBatc
     return RawBatch(x.pin_memory() if pin else x, list(groups), unsigned16)
 
 
-def _work(device: torch.device) -> torch.device:
-    return device if device.type in ("cuda", "cpu") else torch.device("cpu")
-
-
 def _scales(norm: Normalization, groups: list[int], device: torch.device
             ) -> tuple[torch.Tensor, torch.Tensor]:
     lo, sc = zip(*(norm.scale(g) for g in groups), strict=True)
@@ -72,12 +66,12 @@ def _scales(norm: Normalization, groups: list[int], device: torch.device
     return col(lo), col(sc)
 
 
-def normalise(batch: RawBatch, norm: Normalization, tiles: list[Tile],
-              device: torch.device) -> torch.Tensor:
-    """The float32 network input of `batch`, on `device` (MPS: on the CPU, moved by the
-    engine). Raises `InputError` naming the first window that holds NaN or Inf."""
-    work = _work(device)
-    x = batch.x.to(work, non_blocking=True)
+def normalise(batch: RawBatch, lo: torch.Tensor, sc: torch.Tensor,
+              tiles: list[Tile]) -> torch.Tensor:
+    """The float32 network input of `batch`, on the device of the per-window offsets `lo` and
+    scales `sc` (`_scales`). Raises `InputError` naming the first window that holds NaN or
+    Inf."""
+    x = batch.x.to(lo.device, non_blocking=True)
     if batch.unsigned16:
         x = x.to(torch.int32) & 0xFFFF
     if x.is_floating_point():
@@ -89,26 +83,26 @@ def normalise(batch: RawBatch, norm: Normalization, tiles: list[Tile],
                 f"plane {t.plane} of the image near y={t.ys.start}, x={t.xs.start} contains "
                 f"{int(bad[k])} NaN or infinite value(s); replace them first, e.g. "
                 f"np.nan_to_num(image, nan=0.0, posinf=..., neginf=...)")
-    lo, sc = _scales(norm, batch.groups, work)
     return ((x.to(torch.float32).to(torch.float64) - lo) / sc).to(torch.float32)
 
 
-def denormalise(y: torch.Tensor, batch: RawBatch, norm: Normalization,
+def denormalise(y: torch.Tensor, lo: torch.Tensor, sc: torch.Tensor,
                 tiles: list[Tile]) -> list[np.ndarray]:
     """Each tile's own pixels of the network output `y` on the image's intensity scale, as
     float32 (C, h, w) numpy arrays (`Normalization.inverse` of the inner region)."""
-    work = _work(y.device)
-    lo, sc = _scales(norm, batch.groups, work)
     out = []
     for k, t in enumerate(tiles):
         iy, ix = t.inner
-        part = y[k, :, iy, ix].to(work).float().to(torch.float64) * sc[k] + lo[k]
+        part = y[k, :, iy, ix].to(lo.device).float().to(torch.float64) * sc[k] + lo[k]
         out.append(part.clamp_(-_F32_MAX, _F32_MAX).to(torch.float32).cpu().numpy())
     return out
 
 
 def denoise_batch(engine: Any, batch: RawBatch, norm: Normalization,
                   tiles: list[Tile]) -> list[np.ndarray]:
-    """`normalise`, the network of `engine` (a `stream.Engine`), `denormalise`."""
-    x = normalise(batch, norm, tiles, engine.device)
-    return denormalise(engine.run(x, batch.groups)[1], batch, norm, tiles)
+    """`normalise`, the network of `engine` (a `stream.Engine`), `denormalise`; the arithmetic
+    runs on the engine's device (MPS, without float64: on the CPU, the engine moves `x`)."""
+    work = engine.device if engine.device.type in ("cuda", "cpu") else torch.device("cpu")
+    lo, sc = _scales(norm, batch.groups, work)
+    x = normalise(batch, lo, sc, tiles)
+    return denormalise(engine.run(x, batch.groups)[1], lo, sc, tiles)
