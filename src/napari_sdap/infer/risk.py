@@ -270,4 +270,3 @@ def compare(teacher: Engine, student: nn.Module, curve: NoiseCurve, detail: bool
     return Comparison(teacher=t_mse, student=t_mse + float(delta.mean()),
                       stderr=float(delta.std()) / math.sqrt(n),
                       noise=float(np.concatenate(noise).mean()), pixels=int(delta.size))
-

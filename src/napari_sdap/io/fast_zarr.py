@@ -121,13 +121,6 @@ class StoreArray:
         self.chunks = tuple(zarr_array.chunks)
         self.shards = getattr(zarr_array, "shards", None)
 
-    @property
-    def attrs(self) -> Any:
-        return self.zarr_array.attrs
-
-    def __len__(self) -> int:
-        return self.shape[0]
-
     def __getitem__(self, key: Any) -> np.ndarray:
         bounded = _key(key, self.shape)
         if bounded is None:
