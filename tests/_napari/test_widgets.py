@@ -95,3 +95,9 @@ def test_memory_estimate_follows_the_auto_preset_on_a_gpu(make_napari_viewer, mo
     assert "(auto: paper)" in train.settings.memory.text()
     train.settings.patch.setValue(64)  # a settings change keeps the layer's size
     assert widths[-1] == 128
+    viewer.add_image(np.zeros((960, 1024), np.float32), name="second")
+    train.picker.setCurrentText("frame")
+    assert widths[-1] == 32
+    train.more.set_checked("second")  # 256² + 960 x 1024 ticked together: 2^20 pixels
+    train.more.set_checked("big", False)
+    assert widths[-1] == 128 and "(auto: paper)" in train.settings.memory.text()

@@ -118,6 +118,7 @@ class TrainWidget(ModelLoading, StopOnClose, QWidget):
 
     def _connect(self) -> None:
         self.picker.currentIndexChanged.connect(self._on_layer)
+        self.more.itemChanged.connect(self._update_memory)
         self.train_btn.clicked.connect(lambda: self.start(resume=False))
         self.continue_btn.clicked.connect(lambda: self.start(resume=True))
         self.stop_btn.clicked.connect(self.stop)
@@ -153,12 +154,21 @@ class TrainWidget(ModelLoading, StopOnClose, QWidget):
     def _on_layer(self, *_: Any) -> None:
         layer = self.picker.layer()
         self.axes.setText(layer_axes(layer) if layer is not None else "")
-        rgb = layer is not None and layer.rgb
-        shape = level0(layer).shape if layer is not None else ()
-        self.settings.update_memory(channels=shape[-1] if rgb else 1,
-                                    pixels=math.prod(shape[:-1] if rgb else shape)
-                                    if layer is not None else None)
+        self._update_memory()
         self.status.clear_error(_READY)
+
+    def _update_memory(self, *_: Any) -> None:
+        """The memory line for the chosen layer, with the ticked layers' pixels counted for
+        the preset `auto` picks (RGB: pixels, not values)."""
+        layer = self.picker.layer()
+        if layer is None:
+            self.settings.update_memory(channels=1)
+            return
+        layers = [layer, *self.more.checked_layers()]
+        pixels = sum(math.prod(level0(ly).shape[:-1] if ly.rgb else level0(ly).shape)
+                     for ly in layers)
+        self.settings.update_memory(channels=level0(layer).shape[-1] if layer.rgb else 1,
+                                    pixels=pixels)
 
     def _validate(self, layer: Any, model: Any = None) -> str:
         from napari_sdap.axes import plane_view
