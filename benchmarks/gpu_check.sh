@@ -25,7 +25,8 @@
 # types: `paper` teachers of 1000 steps in six processes of two types (RBIG_GROUPS) and `fast`
 # teachers of 1000 and 250 steps in three more (RSMALL_RUNS), each distilling the `fast`
 # student with one pass and with 8 flips/rotations of its targets; RECIPE_LIMIT seconds each);
-# E2E_TMP (e.g. /dev/shm), E2E_TILES, E2E_READ, E2E_WRITE and E2E_IO (tensorstore,zarr) narrow
+# zarrio (only when asked: zarr_read.py, reading and writing on this machine's disk, writes with
+# and without an fsync per chunk); E2E_TMP (e.g. /dev/shm), E2E_TILES, E2E_READ, E2E_WRITE and E2E_IO (tensorstore,zarr) narrow
 # e2e-student; held (only when asked: the GPU default, `paper`, with its student, on one FMD
 # type, strong-noise and clipped proxies, BSD68, PolyU and Set12 correlated noise, seven
 # processes sharing the GPU, HELD_LIMIT seconds each; HELD_PYTEST=1 runs pytest-gpu beside
@@ -68,6 +69,7 @@ if [ -n "${SDAP_QUICK:-}" ]; then
     RBIG=tiny RBIG_STEPS=20 RSMALL=tiny RSMALL_RUNS="20:Confocal_BPAE,WideField_BPAE_G 10:"
     RQ=(--crop 96 --recipe "fast:student_steps=20" --recipe "fastf8:student_steps=20,target_flips=8")
     HQ=(--preset tiny --steps 20 --crop 96 --set student_steps=20)
+    ZSIZE=${ZSIZE:-1024} ZTILES=${ZTILES:-256,512}
 else
     TP=(--presets paper,fast,tiny --e2e-presets paper --size 1024 --batch 4 --e2e-size 8192
         --rss-size 2048 --min-seconds 2 --e2e-compile)
@@ -113,6 +115,8 @@ want volume && stage volume2d 150 "$PY" benchmarks/student_speed.py --device "$D
     --json "$OUT/volume2d.json"
 want compile && stage compile 120 "$PY" benchmarks/compile_speed.py --device "$DEVICE" \
     "${CS[@]}" --json "$OUT/compile.json"
+want zarrio && TMPDIR=${E2E_TMP:-${TMPDIR:-/tmp}} stage zarrio 120 "$PY" benchmarks/zarr_read.py \
+    --size "${ZSIZE:-8192}" --write-tiles "${ZTILES:-1024,4096}"  # its JSON line: zarrio.log
 want e2e-student && TMPDIR=${E2E_TMP:-${TMPDIR:-/tmp}} stage e2e-student "${E2E_LIMIT:-150}" \
     "$PY" benchmarks/throughput.py --device "$DEVICE" --presets "" "${ES[@]}" \
     --read-workers "${E2E_READ:-2,6}" --write-workers "${E2E_WRITE:-1,4}" --mode student \

@@ -5,7 +5,10 @@ Writes a SIZE x SIZE uint16 array (256² chunks, zarr's default zstd) into a tem
 inference does (`--window` pixels, stepped by `--step`), best of three passes, with zarr's
 default settings and with larger `codec_pipeline.batch_size` and `async.concurrency`, and
 through TensorStore (`io.fast_zarr`, as `denoise` reads local zarr arrays); then times
-numcodecs' zstd decoding of one chunk. Prints one JSON line. Example::
+numcodecs' zstd decoding of one chunk. Then writes float32 tiles (`--write-tiles` pixels) into an
+output chunked as `denoise` chunks its outputs, one thread: through zarr-python, through
+TensorStore with an fsync after each chunk (TensorStore's default) and as `denoise` writes
+(`io.fast_zarr.CONTEXT`: no fsync). Prints one JSON line. Example::
 
     python benchmarks/zarr_read.py --size 4096 --dir /dev/shm
 """
@@ -14,6 +17,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import tempfile
 import time
 
@@ -29,6 +33,41 @@ def _windows(size: int, window: int, step: int) -> list[tuple[slice, slice]]:
             for y in range(0, size, step) for x in range(0, size, step)]
 
 
+def _writes(folder: str, size: int, tile: int) -> dict[str, float]:
+    """MPix/s of writing `tile`² float32 results over a size² output, best of two passes (the
+    time until the last write returns, as in `denoise`; the system writes back the rest)."""
+    import tensorstore as ts
+    import zarr
+
+    from napari_sdap.api.writing import _chunks
+    from napari_sdap.io.fast_zarr import CONTEXT
+
+    data = np.random.default_rng(1).random((tile, tile), dtype=np.float32)
+    spots = [(y, x) for y in range(0, size, tile) for x in range(0, size, tile)]
+    chunks = _chunks((size, size), "YX", tile)
+    ways = {"zarr-python": None, "tensorstore fsync": {**CONTEXT, "file_io_sync": True},
+            "tensorstore": CONTEXT}
+    out = {}
+    for name, context in ways.items():
+        best = 0.0
+        for k in range(2):
+            path = f"{folder}/out_{tile}_{len(out)}_{k}.zarr"
+            a = zarr.create_array(path, shape=(size, size), dtype="f4", chunks=chunks)
+            if context is not None:
+                a = ts.open({"driver": "zarr3", "kvstore": {"driver": "file", "path": path}},
+                            open=True, write=True, context=ts.Context(context)).result()
+            os.sync()  # earlier passes' data is on the disk: no write-back throttles this one
+            t0 = time.perf_counter()
+            for y, x in spots:
+                if context is None:
+                    a[y:y + tile, x:x + tile] = data
+                else:
+                    a[y:y + tile, x:x + tile].write(data).result()
+            best = max(best, size * size / 1e6 / (time.perf_counter() - t0))
+        out[f"write {tile} in {chunks[0]} chunks, {name}"] = round(best, 1)
+    return out
+
+
 def main(argv: list[str] | None = None) -> int:
     import numcodecs
     import zarr
@@ -38,6 +77,7 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--window", type=int, default=1400)
     p.add_argument("--step", type=int, default=1368)
     p.add_argument("--dir", default=None, help="folder for the array (default: the temp dir)")
+    p.add_argument("--write-tiles", default="1024,4096")
     args = p.parse_args(argv)
     rng = np.random.default_rng(0)
     result: dict = {"zarr": zarr.__version__, "size": args.size, "window": args.window}
@@ -70,6 +110,8 @@ def main(argv: list[str] | None = None) -> int:
                     fast[ys, xs]
                 best = max(best, pixels / 1e6 / (time.perf_counter() - t0))
             result["read tensorstore"] = round(best, 1)
+        for tile in (int(t) for t in args.write_tiles.split(",") if t):
+            result.update(_writes(d, args.size, tile))
     codec = numcodecs.Zstd(level=0)
     chunk = codec.encode(rng.integers(0, 4096, (256, 256), dtype=np.uint16).tobytes())
     t0 = time.perf_counter()

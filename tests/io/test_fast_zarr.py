@@ -54,6 +54,16 @@ def test_writes_are_read_back_by_zarr_python(tmp_path, fmt, shards):
     assert np.array_equal(back[...], want)
 
 
+def test_writes_do_not_sync_each_chunk(tmp_path):
+    """Like zarr-python, no fsync per chunk: the finished output folder's rename is what makes
+    an output complete."""
+    a, _ = _array(tmp_path / "a.zarr", 3, "f4")
+    f = fast_array(a, write=True)
+    assert isinstance(f, StoreArray)
+    spec = f._store.spec(retain_context=True).to_json()
+    assert spec["kvstore"]["file_io_sync"] is False
+
+
 def test_stays_with_zarr_python_where_it_must(tmp_path, monkeypatch):
     mem = zarr.create_array(zarr.storage.MemoryStore(), shape=(8, 8), dtype="u2")
     assert fast_array(mem) is mem

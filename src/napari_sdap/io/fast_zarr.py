@@ -19,7 +19,7 @@ from typing import Any
 
 import numpy as np
 
-__all__ = ["ENV", "StoreArray", "fast_array"]
+__all__ = ["CONTEXT", "ENV", "StoreArray", "fast_array"]
 
 log = logging.getLogger(__name__)
 
@@ -30,12 +30,19 @@ _lock = threading.Lock()
 _context: Any = None
 
 
+CONTEXT = {"cache_pool": {"total_bytes_limit": 0}, "file_io_sync": False}
+"""TensorStore's settings: no chunk cache (each window is read once), and no `fsync` after each
+chunk written (TensorStore's default syncs). zarr-python does not sync either, and an output is
+made complete only by the rename of its finished folder (`io.outputs`), so a writer thread
+waiting for the disk after every chunk bought no safety (`benchmarks/zarr_read.py` times both)."""
+
+
 def _ts_context(ts: Any) -> Any:
-    """One TensorStore context for all arrays (shared thread pools, no chunk cache)."""
+    """One TensorStore context for all arrays (shared thread pools; see `CONTEXT`)."""
     global _context
     with _lock:
         if _context is None:
-            _context = ts.Context({"cache_pool": {"total_bytes_limit": 0}})
+            _context = ts.Context(CONTEXT)
         return _context
 
 
