@@ -131,3 +131,38 @@ def test_training_on_cuda_checks_its_student_and_denoises(caplog):
     assert model.record.student_check is not None
     out = model.denoise(noisy, "YX", device="cuda")
     assert np.mean((out - clean) ** 2) < 0.5 * np.mean((noisy - clean) ** 2)
+
+
+class _SlowOutput:
+    """An output whose writes take a while, so the main loop queues batches ahead of them."""
+
+    def __init__(self, shape):
+        self.data = np.zeros(shape, np.float32)
+        self.shape, self.dtype = shape, self.data.dtype
+
+    def __setitem__(self, key, value):
+        import time
+
+        time.sleep(0.02)
+        self.data[key] = value
+
+
+def test_batches_queued_ahead_of_slow_writes_are_written_exactly(monkeypatch):
+    """On a GPU the main loop queues each batch and goes on; writer threads wait for the
+    results. With writes slower than the network, the output still equals the CPU's."""
+    import napari_sdap.infer.stream as stream
+
+    monkeypatch.setattr(stream, "use_bf16", lambda device: False)
+    torch.backends.cudnn.allow_tf32 = False
+    student = _student()
+    img = (np.random.default_rng(6).random((3, 160, 150)) * 4000).astype(np.uint16)
+    norm = Normalization(low=[0.0], high=[4000.0])
+    view = plane_view(img.shape, "ZYX")
+    out = _SlowOutput(img.shape)
+    steps = list(iter_tiles(student, norm, img, view, out, mode="student", pd_stride=2,
+                            device=torch.device("cuda"), tile=32, batch=2, write_workers=4))
+    assert steps[-1].done == steps[-1].total == 3 * 5 * 5
+    ref = np.zeros(img.shape, np.float32)
+    list(iter_tiles(student.cpu(), norm, img, view, ref, mode="student", pd_stride=2,
+                    device=torch.device("cpu"), tile=32))
+    np.testing.assert_allclose(out.data, ref, rtol=0, atol=4000 * 2e-5)

@@ -23,7 +23,8 @@ from napari_sdap.errors import InputError
 from napari_sdap.infer.tiling import Tile
 from napari_sdap.model.normalize import Normalization
 
-__all__ = ["RawBatch", "denoise_batch", "denormalise", "normalise", "raw_batch", "read_raw"]
+__all__ = ["RawBatch", "denoise_batch", "denormalise", "launch_batch", "normalise", "raw_batch",
+           "read_raw", "to_host"]
 
 _KEEP = ("u1", "i1", "u2", "i2", "f2", "f4")
 """Stored dtypes sent as they are (all convert to float32 exactly)."""
@@ -87,22 +88,36 @@ def normalise(batch: RawBatch, lo: torch.Tensor, sc: torch.Tensor,
 
 
 def denormalise(y: torch.Tensor, lo: torch.Tensor, sc: torch.Tensor,
-                tiles: list[Tile]) -> list[np.ndarray]:
+                tiles: list[Tile]) -> list[torch.Tensor]:
     """Each tile's own pixels of the network output `y` on the image's intensity scale, as
-    float32 (C, h, w) numpy arrays (`Normalization.inverse` of the inner region)."""
+    float32 (C, h, w) tensors on the device of `lo` (`Normalization.inverse` of the inner
+    region). On a GPU they may still be being computed: `to_host` waits for them."""
     out = []
     for k, t in enumerate(tiles):
         iy, ix = t.inner
         part = y[k, :, iy, ix].to(lo.device).float().to(torch.float64) * sc[k] + lo[k]
-        out.append(part.clamp_(-_F32_MAX, _F32_MAX).to(torch.float32).cpu().numpy())
+        out.append(part.clamp_(-_F32_MAX, _F32_MAX).to(torch.float32))
     return out
 
 
-def denoise_batch(engine: Any, batch: RawBatch, norm: Normalization,
-                  tiles: list[Tile]) -> list[np.ndarray]:
-    """`normalise`, the network of `engine` (a `stream.Engine`), `denormalise`; the arithmetic
-    runs on the engine's device (MPS, without float64: on the CPU, the engine moves `x`)."""
+def to_host(parts: list[torch.Tensor]) -> list[np.ndarray]:
+    """`denormalise`'s tensors as numpy arrays (waits for the device's work on them)."""
+    return [p.cpu().numpy() for p in parts]
+
+
+def launch_batch(engine: Any, batch: RawBatch, norm: Normalization,
+                 tiles: list[Tile]) -> list[torch.Tensor]:
+    """`normalise`, the network of `engine` (a `stream.Engine`), `denormalise`, queued on the
+    engine's device (MPS, without float64, does the arithmetic on the CPU: the engine moves
+    `x`). On a GPU this returns once the work is queued, so the next batch can be read and
+    queued while the device computes; `to_host` waits for the results."""
     work = engine.device if engine.device.type in ("cuda", "cpu") else torch.device("cpu")
     lo, sc = _scales(norm, batch.groups, work)
     x = normalise(batch, lo, sc, tiles)
     return denormalise(engine.run(x, batch.groups)[1], lo, sc, tiles)
+
+
+def denoise_batch(engine: Any, batch: RawBatch, norm: Normalization,
+                  tiles: list[Tile]) -> list[np.ndarray]:
+    """`launch_batch`, then `to_host`: each tile's result as a float32 (C, h, w) array."""
+    return to_host(launch_batch(engine, batch, norm, tiles))

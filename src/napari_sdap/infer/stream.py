@@ -2,8 +2,10 @@
 
 Tiles (see `tiling`) are read in their stored dtype and stacked on `read_workers` threads while
 the device works on the current batch, which it normalises and de-normalises itself
-(`raw_tiles`); results are written on `write_workers` threads (`writer.TileWriter`: tiles
-sharing an output chunk are written one after the other, so they never race). On CUDA, batches
+(`raw_tiles`); results are copied back and written on `write_workers` threads
+(`writer.TileWriter`: tiles sharing an output chunk are written one after the other, so they
+never race). On a GPU the main loop only queues work: it goes on to the next batch while the
+device computes, and a writer thread waits for the results it copies back. On CUDA, batches
 go through pinned memory with non-blocking copies, bf16 autocast and channels-last;
 `torch.compile` is optional. When the device runs out of memory the tile edge is halved and the
 remaining tiles re-planned; the record yielded says so. Closing the generator stops between
@@ -28,7 +30,7 @@ from napari_sdap.axes import PlaneView
 from napari_sdap.errors import DeviceError
 from napari_sdap.infer.passes import run_flips
 from napari_sdap.infer.planes import DenoiseStep
-from napari_sdap.infer.raw_tiles import RawBatch, denoise_batch, raw_batch, read_raw
+from napari_sdap.infer.raw_tiles import RawBatch, launch_batch, raw_batch, read_raw, to_host
 from napari_sdap.infer.refine import Refine
 from napari_sdap.infer.tiling import (
     Tile,
@@ -169,8 +171,8 @@ def iter_tiles(net: nn.Module, norm: Normalization, array: Any, view: PlaneView,
         return raw_batch([read_raw(array, view, t) for t in group],
                          [view.channel_group(t.plane) for t in group], pin=engine.cuda)
 
-    def store(group: list[Tile], y: list[np.ndarray]) -> None:
-        for t, res in zip(group, y, strict=True):
+    def store(group: list[Tile], parts: list[torch.Tensor]) -> None:
+        for t, res in zip(group, to_host(parts), strict=True):
             view.write(out, t.plane, cast_output(res, out_dtype), t.ys, t.xs)
 
     plan = batches(pending, batch)
@@ -186,7 +188,7 @@ def iter_tiles(net: nn.Module, norm: Normalization, array: Any, view: PlaneView,
                 break
             group, fut = queue.popleft()
             try:
-                y = denoise_batch(engine, fut.result(), norm, group)
+                y = launch_batch(engine, fut.result(), norm, group)
             except RuntimeError as err:  # torch.OutOfMemoryError is a RuntimeError
                 if not _is_oom(err):
                     raise
