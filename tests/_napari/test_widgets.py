@@ -101,3 +101,29 @@ def test_memory_estimate_follows_the_auto_preset_on_a_gpu(make_napari_viewer, mo
     train.more.set_checked("second")  # 256² + 960 x 1024 ticked together: 2^20 pixels
     train.more.set_checked("big", False)
     assert widths[-1] == 128 and "(auto: paper)" in train.settings.memory.text()
+
+
+def test_memory_estimate_counts_pixels_as_training_does(make_napari_viewer, monkeypatch):
+    """A 512² layer of 4 channels is 1 M values: as four planes (CYX, channels denoised one
+    by one) it reaches `paper`'s 1 M pixels; as YXC (channels together) it is 0.26 M pixels
+    of 4 joint channels, so `auto` stays with `fast`."""
+    import napari_sdap._napari.train_settings as ts
+    from napari_sdap.api import devices
+
+    calls = []
+    monkeypatch.setattr(ts, "device_choices", lambda: ["auto", "cuda"])
+    monkeypatch.setattr(devices, "free_bytes", lambda dev: 0)
+    monkeypatch.setattr(devices, "training_bytes",
+                        lambda width, blocks, channels, *a, **k: calls.append((width, channels))
+                        or 1)
+    viewer = make_napari_viewer()
+    viewer.add_image(np.zeros((4, 512, 512), np.float32), name="stack")
+    train = TrainWidget(viewer)
+    train.axes.setText("CYX")
+    assert calls[-1] == (128, 1) and "(auto: paper)" in train.settings.memory.text()
+    viewer.add_image(np.zeros((512, 512, 4), np.float32), name="yxc", rgb=False)
+    train.picker.setCurrentText("yxc")
+    train.axes.setText("YXC")
+    assert calls[-1] == (32, 4) and "(auto: fast)" in train.settings.memory.text()
+    train.axes.setText("YX")  # does not fit the layer (yet): its values are counted
+    assert calls[-1] == (128, 1)

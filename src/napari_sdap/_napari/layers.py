@@ -9,7 +9,8 @@ import numpy as np
 from napari_sdap.errors import AxesError, InputError
 
 __all__ = ["check_layer", "current_plane_index", "hide_preview", "layer_axes", "level0",
-           "preview_target", "residual", "result_name", "show_preview", "show_result"]
+           "preview_target", "residual", "result_name", "show_preview", "show_result",
+           "training_extent"]
 
 _LABELS = {
     "t": "T", "time": "T", "frame": "T", "frames": "T",
@@ -212,3 +213,30 @@ def residual(image: Any, output: Any, rgb: bool) -> Any:
     src = image if isinstance(image, da.Array) else da.from_array(image, chunks=output.chunks)
     res = src.astype("float32") - output
     return res.mean(axis=-1) if rgb else res
+
+
+def training_extent(layer: Any, axes: str, more: list[Any], channel_mode: str
+                    ) -> tuple[int, int]:
+    """(channels that go through the network together, training pixels) for `layer` with the
+    axes field's `axes` and the further ticked layers with their own. The pixels are those
+    training counts (`api.devices.training_pixels`: planes x height x width, so joint channels
+    count once). Where the axes do not fit a layer (the field is being edited), its values are
+    counted, channels of RGB once."""
+    import math
+
+    from napari_sdap.api.devices import training_pixels
+    from napari_sdap.axes import plane_view
+
+    channels = level0(layer).shape[-1] if layer.rgb else 1
+    total = 0
+    for ly in [layer, *(ly for ly in more if ly is not layer)]:
+        shape = tuple(level0(ly).shape)
+        try:
+            view = plane_view(shape, axes if ly is layer else layer_axes(ly), channel_mode)
+        except InputError:
+            total += math.prod(shape[:-1] if ly.rgb else shape)
+            continue
+        total += training_pixels([view])
+        if ly is layer and view.joint and view.channel_pos is not None:
+            channels = shape[view.channel_pos]
+    return int(channels), total

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import math
 import time
 from collections.abc import Callable
 from typing import Any
@@ -29,7 +28,13 @@ from napari_sdap._napari.controls import (
 )
 from napari_sdap._napari.export_button import ExportButton
 from napari_sdap._napari.layer_list import LayerChecklist
-from napari_sdap._napari.layers import check_layer, layer_axes, level0, preview_target
+from napari_sdap._napari.layers import (
+    check_layer,
+    layer_axes,
+    level0,
+    preview_target,
+    training_extent,
+)
 from napari_sdap._napari.loss_plot import LossPlot
 from napari_sdap._napari.model_files import ModelLoading
 from napari_sdap._napari.planes import check_layers, model_planes
@@ -126,6 +131,7 @@ class TrainWidget(ModelLoading, StopOnClose, QWidget):
         self.load_btn.clicked.connect(lambda: self.load_model())
         self.axes.textEdited.connect(lambda *_: self.status.clear_error(_READY))
         self.axes.textChanged.connect(self.settings.planes.set_axes)
+        self.axes.textChanged.connect(self._update_memory)
         self.session.model_changed.connect(self._on_model)
         self.session.state_changed.connect(self._show_model)
         self.viewer.dims.events.current_step.connect(self._update_preview_target)
@@ -158,17 +164,16 @@ class TrainWidget(ModelLoading, StopOnClose, QWidget):
         self.status.clear_error(_READY)
 
     def _update_memory(self, *_: Any) -> None:
-        """The memory line for the chosen layer, with the ticked layers' pixels counted for
-        the preset `auto` picks (RGB: pixels, not values)."""
+        """The memory line for the chosen layer, with the pixels of the ticked layers counted
+        as training counts them for the preset `auto` picks."""
         layer = self.picker.layer()
         if layer is None:
             self.settings.update_memory(channels=1)
             return
-        layers = [layer, *self.more.checked_layers()]
-        pixels = sum(math.prod(level0(ly).shape[:-1] if ly.rgb else level0(ly).shape)
-                     for ly in layers)
-        self.settings.update_memory(channels=level0(layer).shape[-1] if layer.rgb else 1,
-                                    pixels=pixels)
+        mode = self.settings.values()["overrides"].get("channel_mode", "auto")
+        channels, pixels = training_extent(layer, self.axes.text().strip().upper(),
+                                           self.more.checked_layers(), mode)
+        self.settings.update_memory(channels=channels, pixels=pixels)
 
     def _validate(self, layer: Any, model: Any = None) -> str:
         from napari_sdap.axes import plane_view
