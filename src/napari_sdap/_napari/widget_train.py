@@ -28,13 +28,7 @@ from napari_sdap._napari.controls import (
 )
 from napari_sdap._napari.export_button import ExportButton
 from napari_sdap._napari.layer_list import LayerChecklist
-from napari_sdap._napari.layers import (
-    check_layer,
-    layer_axes,
-    level0,
-    preview_target,
-    training_extent,
-)
+from napari_sdap._napari.layers import check_layer, layer_axes, level0, preview_target
 from napari_sdap._napari.loss_plot import LossPlot
 from napari_sdap._napari.model_files import ModelLoading
 from napari_sdap._napari.planes import check_layers, model_planes
@@ -166,6 +160,8 @@ class TrainWidget(ModelLoading, StopOnClose, QWidget):
     def _update_memory(self, *_: Any) -> None:
         """The memory line for the chosen layer, with the pixels of the ticked layers counted
         as training counts them for the preset `auto` picks."""
+        from napari_sdap._napari.layers import training_extent
+
         layer = self.picker.layer()
         if layer is None:
             self.settings.update_memory(channels=1)
