@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import pickle
+
+import dask.array as da
 import numpy as np
 import pytest
 import tifffile
@@ -22,11 +25,40 @@ def test_imagej_tiff_keeps_axes_scale_units_lazily(tmp_path, data):
                      metadata={"axes": "ZYX", "spacing": 1.5, "unit": "micron"})
     with open_image(path) as src:
         assert src.axes == "ZYX" and src.shape == data.shape and src.dtype == np.uint16
-        assert isinstance(src.array, zarr.Array)  # lazy view, not a numpy copy
+        assert isinstance(src.array, da.Array)  # memory-mapped, not a numpy copy
         assert src.scale == pytest.approx({"X": 0.25, "Y": 0.25, "Z": 1.5})
         assert src.units == {"X": "micrometer", "Y": "micrometer", "Z": "micrometer"}
         assert src.metadata["imagej"]["spacing"] == 1.5
         np.testing.assert_array_equal(src.array[1, 5:9, 3:7], data[1, 5:9, 3:7])
+
+
+@pytest.mark.parametrize("byteorder", ["<", ">"])
+def test_uncompressed_tiff_is_mapped_in_small_chunks(tmp_path, byteorder):
+    """A plane stored as one strip is read in 1024² chunks from a read-only memory map, not
+    as one chunk (every window would read the whole plane)."""
+    big = np.random.default_rng(2).integers(0, 60000, (2100, 1500)).astype(np.uint16)
+    path = tmp_path / "big.tif"
+    tifffile.imwrite(path, big, byteorder=byteorder)
+    with tifffile.TiffFile(path) as tif:
+        assert len(tif.pages[0].dataoffsets) == 1  # one strip
+    with open_image(path) as src:
+        assert isinstance(src.array, da.Array) and src.array.chunksize == (1024, 1024)
+        assert src.dtype.newbyteorder("=") == np.uint16 and src.axes == "YX"
+        np.testing.assert_array_equal(np.asarray(src.array[1000:1100, 1400:1500]),
+                                      big[1000:1100, 1400:1500])
+        assert len(pickle.dumps(src.array)) < 20_000  # the file's name, not its 6 MB of data
+        again = pickle.loads(pickle.dumps(src.array))
+        np.testing.assert_array_equal(np.asarray(again[2000:, :7]), big[2000:, :7])
+    np.testing.assert_array_equal(tifffile.imread(path), big)  # the file is unchanged
+
+
+@pytest.mark.parametrize("kwargs", [{"compression": "zlib"}, {"tile": (32, 32)}])
+def test_compressed_or_tiled_tiff_is_read_through_zarr(tmp_path, data, kwargs):
+    path = tmp_path / "c.tif"
+    tifffile.imwrite(path, data, **kwargs)
+    with open_image(path) as src:
+        assert isinstance(src.array, zarr.Array)
+        np.testing.assert_array_equal(np.asarray(src.array[...]), data)
 
 
 def test_ome_tiff_rgb_axes_and_physical_size(tmp_path):
@@ -89,11 +121,15 @@ def test_ome_zarr_level0_axes_scale_units(tmp_path, data):
     np.testing.assert_array_equal(src.array[1], data[1])
 
 
-def test_npy_is_memory_mapped_and_lazy(tmp_path, data):
-    np.save(tmp_path / "a.npy", data)
+@pytest.mark.parametrize("order", ["C", "F"])
+def test_npy_is_memory_mapped_and_lazy(tmp_path, order):
+    big = np.asarray(np.random.default_rng(3).random((2, 1100, 900), np.float32), order=order)
+    np.save(tmp_path / "a.npy", big)
     src = open_image(tmp_path / "a.npy")
-    assert type(src.array).__name__ == "Array"  # dask over a memmap
-    np.testing.assert_array_equal(src.array[1, :4, :4].compute(), data[1, :4, :4])
+    assert isinstance(src.array, da.Array)  # dask over a memmap, not a copy of the file
+    assert len(pickle.dumps(src.array)) < 20_000
+    for arr in (src.array, pickle.loads(pickle.dumps(src.array))):
+        np.testing.assert_array_equal(arr[1, 1000:, 850:].compute(), big[1, 1000:, 850:])
 
 
 def test_missing_corrupt_and_unsupported_files(tmp_path):

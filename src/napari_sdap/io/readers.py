@@ -19,7 +19,7 @@ import numpy as np
 
 from napari_sdap.errors import InputError
 from napari_sdap.io.physical import clean_physical
-from napari_sdap.io.source import ImageSource, check_axes
+from napari_sdap.io.source import ImageSource, check_axes, mapped_array
 from napari_sdap.io.tiff_reader import open_tiff
 
 __all__ = ["IMAGE_SUFFIXES", "PICTURE_SUFFIXES", "TIFF_SUFFIXES", "ImageSource", "image_kind",
@@ -136,8 +136,6 @@ def _open_zarr(path: Path, axes: str | None, series: int | None = None) -> Image
 
 
 def _open_npy(path: Path, axes: str | None, series: int | None = None) -> ImageSource:
-    import dask.array as da
-
     if series not in (None, 0):
         raise InputError(f"{path}: series={series!r} does not exist; a .npy file holds one "
                          f"image: leave series out")
@@ -149,19 +147,12 @@ def _open_npy(path: Path, axes: str | None, series: int | None = None) -> ImageS
     if not isinstance(mm, np.ndarray) or mm.dtype.hasobject:
         raise InputError(f"{path}: holds no plain numeric array; save one with np.save")
     ax = check_axes("", axes, tuple(mm.shape), path)
-    array = da.from_array(mm, chunks=_npy_chunks(mm.shape, ax), asarray=False)
-    return ImageSource(array, ax, {}, {}, {"format": "npy"}, path)
-
-
-def _npy_chunks(shape: tuple[int, ...], axes: str) -> tuple[int, ...]:
-    return tuple(min(s, 1024) if a in "YX" else (s if a == "C" else 1)
-                 for s, a in zip(shape, axes, strict=True))
+    return ImageSource(mapped_array(mm, ax), ax, {}, {}, {"format": "npy"}, path)
 
 
 def _open_picture(path: Path, axes: str | None, series: int | None = None) -> ImageSource:
     """A PNG or JPEG file, decoded whole; an alpha channel that is opaque everywhere is left
     out, one that varies is refused (it is not an intensity to denoise)."""
-    import dask.array as da
     import imagecodecs
 
     if series not in (None, 0):
@@ -180,8 +171,8 @@ def _open_picture(path: Path, axes: str | None, series: int | None = None) -> Im
         data = data[..., :-1] if data.shape[-1] == 4 else data[..., 0]
     found = {2: "YX", 3: "YXC" if data.shape[-1] == 3 else ""}.get(data.ndim, "")
     ax = check_axes(found, axes, tuple(data.shape), path)
-    array = da.from_array(data, chunks=_npy_chunks(data.shape, ax), asarray=False)
-    return ImageSource(array, ax, {}, {}, {"format": path.suffix.lower().lstrip(".")}, path)
+    meta = {"format": path.suffix.lower().lstrip(".")}
+    return ImageSource(mapped_array(data, ax), ax, {}, {}, meta, path)
 
 
 def open_image(path: str | os.PathLike[str], axes: str | None = None, *,

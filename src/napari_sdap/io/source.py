@@ -11,7 +11,7 @@ import numpy as np
 from napari_sdap.axes import AXES_LETTERS, default_axes, validate_axes
 from napari_sdap.errors import AxesError
 
-__all__ = ["ImageSource", "check_axes"]
+__all__ = ["ImageSource", "MappedFile", "check_axes", "mapped_array"]
 
 @dataclass
 class ImageSource:
@@ -62,3 +62,45 @@ def check_axes(found: str, given: str | None, shape: tuple[int, ...], path: Path
         raise AxesError(f"{path}: cannot tell the axes of this {len(shape)}-D image "
                         f"(shape {shape}, file says {found or 'nothing'!r}); "
                         f"pass axes=, e.g. 'TZYX'") from None
+
+
+class MappedFile:
+    """A read-only memory-mapped array (`np.memmap`) behind a dask array: numpy-indexable, no
+    `copy` (dask would copy an array that has one, reading the whole file into memory), and
+    pickled as its file's name and layout rather than its data."""
+
+    def __init__(self, mm: np.memmap) -> None:
+        self._mm = mm
+        self.shape, self.dtype, self.ndim = tuple(mm.shape), np.dtype(mm.dtype), mm.ndim
+
+    @property
+    def filename(self) -> str:
+        """The mapped file (`io.locate` finds the input by it)."""
+        return str(self._mm.filename)
+
+    def __getitem__(self, key: Any) -> np.ndarray:
+        return np.array(self._mm[key])  # a copy: no view into the mapping leaves
+
+    def __reduce__(self) -> tuple[Any, tuple[Any, ...]]:
+        mm = self._mm
+        order = "F" if mm.flags.f_contiguous and not mm.flags.c_contiguous else "C"
+        return _reopen, (self.filename, self.dtype.str, self.shape, int(mm.offset), order)
+
+
+def _reopen(filename: str, dtype: str, shape: tuple[int, ...], offset: int,
+            order: str) -> MappedFile:
+    return MappedFile(np.memmap(filename, dtype=np.dtype(dtype), mode="r", shape=shape,
+                                offset=offset, order=order))
+
+
+def mapped_array(data: Any, axes: str) -> Any:
+    """A dask array over the memory-mapped (or in-memory) numpy `data`, in chunks of at most
+    1024 x 1024 per plane (channels whole), so that reading a window touches only its part of
+    the file."""
+    import dask.array as da
+
+    chunks = tuple(min(s, 1024) if a in "YX" else (s if a == "C" else 1)
+                   for s, a in zip(data.shape, axes, strict=True))
+    if isinstance(data, np.memmap) and data.filename is not None:
+        return da.from_array(MappedFile(data), chunks=chunks, name=False, asarray=True)
+    return da.from_array(data, chunks=chunks, asarray=False)
