@@ -46,9 +46,12 @@ def test_uncompressed_tiff_is_mapped_in_small_chunks(tmp_path, byteorder):
         assert src.dtype.newbyteorder("=") == np.uint16 and src.axes == "YX"
         np.testing.assert_array_equal(np.asarray(src.array[1000:1100, 1400:1500]),
                                       big[1000:1100, 1400:1500])
-        assert len(pickle.dumps(src.array)) < 20_000  # the file's name, not its 6 MB of data
-        again = pickle.loads(pickle.dumps(src.array))
-        np.testing.assert_array_equal(np.asarray(again[2000:, :7]), big[2000:, :7])
+        assert src.reader.dtype == np.uint16  # training and denoising read through it
+        np.testing.assert_array_equal(src.reader[1000:1100, 1400:1500], big[1000:1100, 1400:1500])
+        for arr in (src.array, src.reader):
+            assert len(pickle.dumps(arr)) < 20_000  # the file's name, not its 6 MB of data
+            again = pickle.loads(pickle.dumps(arr))
+            np.testing.assert_array_equal(np.asarray(again[2000:, :7]), big[2000:, :7])
     np.testing.assert_array_equal(tifffile.imread(path), big)  # the file is unchanged
 
 
@@ -127,9 +130,10 @@ def test_npy_is_memory_mapped_and_lazy(tmp_path, order):
     np.save(tmp_path / "a.npy", big)
     src = open_image(tmp_path / "a.npy")
     assert isinstance(src.array, da.Array)  # dask over a memmap, not a copy of the file
-    assert len(pickle.dumps(src.array)) < 20_000
-    for arr in (src.array, pickle.loads(pickle.dumps(src.array))):
-        np.testing.assert_array_equal(arr[1, 1000:, 850:].compute(), big[1, 1000:, 850:])
+    assert len(pickle.dumps(src.array)) < 20_000 and len(pickle.dumps(src.reader)) < 20_000
+    for arr in (src.array, pickle.loads(pickle.dumps(src.array)), src.reader,
+                pickle.loads(pickle.dumps(src.reader))):
+        np.testing.assert_array_equal(np.asarray(arr[1, 1000:, 850:]), big[1, 1000:, 850:])
 
 
 def test_missing_corrupt_and_unsupported_files(tmp_path):

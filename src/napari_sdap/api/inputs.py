@@ -106,7 +106,8 @@ def prepare(image: Any, axes: str | None = None, channel_mode: str = "auto", *,
     elif isinstance(image, ImageSource):
         source = image
     try:
-        full = _check_array(source.array if source is not None else image)
+        full = _check_array(image if source is None else
+                            source.array if source.reader is None else source.reader)
         if source is not None and axes is None:
             axes = source.axes
         rgba = rgba_axes(full.shape, axes, channel_mode)  # alpha is a mask, not a signal

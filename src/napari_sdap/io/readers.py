@@ -147,7 +147,8 @@ def _open_npy(path: Path, axes: str | None, series: int | None = None) -> ImageS
     if not isinstance(mm, np.ndarray) or mm.dtype.hasobject:
         raise InputError(f"{path}: holds no plain numeric array; save one with np.save")
     ax = check_axes("", axes, tuple(mm.shape), path)
-    return ImageSource(mapped_array(mm, ax), ax, {}, {}, {"format": "npy"}, path)
+    array, reader = mapped_array(mm, ax)
+    return ImageSource(array, ax, {}, {}, {"format": "npy"}, path, reader=reader)
 
 
 def _open_picture(path: Path, axes: str | None, series: int | None = None) -> ImageSource:
@@ -172,7 +173,7 @@ def _open_picture(path: Path, axes: str | None, series: int | None = None) -> Im
     found = {2: "YX", 3: "YXC" if data.shape[-1] == 3 else ""}.get(data.ndim, "")
     ax = check_axes(found, axes, tuple(data.shape), path)
     meta = {"format": path.suffix.lower().lstrip(".")}
-    return ImageSource(mapped_array(data, ax), ax, {}, {}, meta, path)
+    return ImageSource(mapped_array(data, ax)[0], ax, {}, {}, meta, path)
 
 
 def open_image(path: str | os.PathLike[str], axes: str | None = None, *,

@@ -16,8 +16,6 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-import numpy as np
-
 from napari_sdap.errors import AxesError, InputError
 from napari_sdap.io.source import ImageSource, check_axes, mapped_array
 from napari_sdap.io.tiff_meta import tiff_scale
@@ -43,7 +41,7 @@ def open_tiff(path: Path, axes: str | None, series: int | None = None) -> ImageS
         found = tiff_axes(chosen.axes)
         shape = tuple(int(s) for s in array.shape)
         ax = check_axes(found, axes, shape, path)
-        array = _mapped(path, index, array, ax)
+        array, reader = _mapped(path, index, array, ax)
         scale, units, meta = tiff_scale(tif, chosen, index, ax, path)
     except (InputError, AxesError):
         tif.close()
@@ -52,22 +50,20 @@ def open_tiff(path: Path, axes: str | None, series: int | None = None) -> ImageS
         tif.close()
         raise InputError(f"{path}: could not read the TIFF image data ({err}); "
                          f"check that the file is complete") from None
-    return ImageSource(array, ax, scale, units, meta, path, [tif])
+    return ImageSource(array, ax, scale, units, meta, path, [tif], reader=reader)
 
 
-def _mapped(path: Path, index: int, array: Any, axes: str) -> Any:
-    """Series `index` memory-mapped read-only (`source.mapped_array`) where its data lie
-    uncompressed in one piece of the file and match `array` (tifffile's zarr view), else
-    `array`. Big-endian data is swapped to the machine's byte order chunk by chunk."""
+def _mapped(path: Path, index: int, array: Any, axes: str) -> tuple[Any, Any]:
+    """Series `index` memory-mapped read-only (`source.mapped_array`: a dask array and its
+    reader) where its data lie uncompressed in one piece of the file and match `array`
+    (tifffile's zarr view); else (`array`, None). Big-endian data is read in the machine's
+    byte order, as the zarr view reads it."""
     import tifffile
 
     try:
         mm = tifffile.memmap(path, series=index, level=0, mode="r")
     except Exception:  # compressed, tiled, scattered pages, truncated: not mappable
-        return array
-    native = mm.dtype.newbyteorder("=")
-    if tuple(mm.shape) != tuple(array.shape) or native != np.dtype(array.dtype):
-        return array
-    mapped = mapped_array(mm, axes)
-    return mapped if mm.dtype == native else mapped.astype(native)  # as zarr reads it
-
+        return array, None
+    if tuple(mm.shape) != tuple(array.shape) or mm.dtype.newbyteorder("=") != array.dtype:
+        return array, None
+    return mapped_array(mm, axes)
