@@ -33,14 +33,13 @@ def auto_preset(device: str, pixels: int | None) -> str:
     """The preset `preset="auto"` trains with on `device` ("auto" or a named device) for
     `pixels` training pixels (None: not known yet): `fast` on a CPU, and elsewhere `paper` for
     at least `PAPER_PIXELS`, else `fast`."""
-    kind = resolve_device(device).type if device == "auto" else device.split(":")[0]
-    if kind == "cpu":
+    if _kind(device) == "cpu":
         return "fast"
-    if pixels is not None and pixels < PAPER_PIXELS:
-        log.info("preset auto: fast, as the training data (%d pixels) is below the %d for which "
-                 "paper does better on a GPU", pixels, PAPER_PIXELS)
-        return "fast"
-    return "paper"
+    return "fast" if pixels is not None and pixels < PAPER_PIXELS else "paper"
+
+
+def _kind(device: str) -> str:
+    return resolve_device(device).type if device == "auto" else device.split(":")[0]
 
 
 def pick_preset(preset: str, device: str, views: Sequence[Any]) -> str:
@@ -48,7 +47,11 @@ def pick_preset(preset: str, device: str, views: Sequence[Any]) -> str:
     with less data than it needs (it over-trained there)."""
     pixels = training_pixels(views)
     if preset == "auto":
-        return auto_preset(device, pixels)
+        name = auto_preset(device, pixels)
+        if name == "fast" and _kind(device) != "cpu":  # the amount of data decided it
+            log.info("preset auto: fast, as the training data (%d pixels) is below the %d for "
+                     "which paper does better on a GPU", pixels, PAPER_PIXELS)
+        return name
     if preset == "paper" and pixels < PAPER_PIXELS:
         log.warning("preset paper on %d training pixels: below %d it over-trained on single "
                     "frames (0.2-6.3 dB below fast on 8 of 10 held-out tasks); preset auto "
