@@ -10,9 +10,16 @@ from pydantic import ValidationError
 from napari_sdap.config import SDAPConfig, TrainingConfig
 from napari_sdap.errors import ConfigError
 
-__all__ = ["PRESETS", "apply_overrides", "config_from_preset", "describe_presets",
+__all__ = ["PAPER_PIXELS", "PRESETS", "apply_overrides", "config_from_preset", "describe_presets",
            "to_config_error"]
 
+
+PAPER_PIXELS = 1 << 20
+"""Least training pixels (planes x height x width, all images) for which `auto` takes `paper`
+on a GPU: four 512² frames, as an FMD type has (there `paper` is the better default). On single
+frames of 256²-512² its 3.66 M parameters over-trained: `paper` was 0.2-6.3 dB below `fast` on
+eight of ten held-out tasks, 1.15 dB on average (docs/benchmarks.md, "The GPU default on
+held-out single frames")."""
 
 PRESETS: dict[str, dict[str, dict[str, Any]]] = {
     "paper": {
@@ -53,8 +60,8 @@ def describe_presets() -> str:
         steps = f"{t['steps']} steps" + (f", {alone} without a student" if alone else "")
         parts.append(f"{name} (C={n['width']}, M={n['blocks']}, {steps}; "
                      f"{_PRESET_USE.get(name, 'custom')})")
-    return ", ".join(parts) + ("; auto = paper on a GPU for at least 1 M training pixels, "
-                               "else fast")
+    return ", ".join(parts) + (f"; auto = paper on a GPU for at least "
+                               f"{PAPER_PIXELS / 2**20:g} M training pixels, else fast")
 
 _SECTIONS = ("network", "training", "normalization", "inference", "tiling", "student")
 _TOP = ("channel_mode", "device", "seed")

@@ -10,19 +10,12 @@ from typing import Any
 
 from napari_sdap.model.device import available_devices, resolve_device
 from napari_sdap.model.memory import training_bytes
+from napari_sdap.presets import PAPER_PIXELS
 
 __all__ = ["PAPER_PIXELS", "auto_preset", "available_devices", "free_bytes", "pick_preset",
            "resolve_device", "training_bytes", "training_pixels"]
 
 log = logging.getLogger(__name__)
-
-PAPER_PIXELS = 1 << 20
-"""Least training pixels (planes x height x width, all images) for which `auto` takes `paper`
-on a GPU: four 512² frames, as an FMD type has (there `paper` is the better default). On single
-frames of 256²-512² its 3.66 M parameters over-trained: `paper` was 0.2-6.3 dB below `fast` on
-eight of ten held-out tasks, 1.15 dB on average (docs/benchmarks.md, "The GPU default on
-held-out single frames")."""
-
 
 def training_pixels(views: Sequence[Any]) -> int:
     """Pixels the images of these plane views train on (planes x height x width)."""
