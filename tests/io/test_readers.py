@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import pickle
 
 import dask.array as da
@@ -53,6 +54,44 @@ def test_uncompressed_tiff_is_mapped_in_small_chunks(tmp_path, byteorder):
             again = pickle.loads(pickle.dumps(arr))
             np.testing.assert_array_equal(np.asarray(again[2000:, :7]), big[2000:, :7])
     np.testing.assert_array_equal(tifffile.imread(path), big)  # the file is unchanged
+
+
+def _mapped_now(path) -> bool:
+    """Whether this process maps `path` now (Linux: /proc/self/maps)."""
+    with open("/proc/self/maps") as f:
+        return any(line.rstrip().endswith(str(path)) for line in f)
+
+
+@pytest.mark.skipif(not os.path.exists("/proc/self/maps"), reason="reads /proc/self/maps")
+@pytest.mark.parametrize("name", ["big.tif", "big.npy"])
+def test_close_unmaps_the_file_and_a_later_read_maps_it_again(tmp_path, name):
+    """Windows refuses to move or delete a mapped file: `close()` must unmap it, not leave
+    that to the garbage collector."""
+    big = np.random.default_rng(5).integers(0, 60000, (1300, 1100)).astype(np.uint16)
+    path = tmp_path / name
+    tifffile.imwrite(path, big) if name.endswith(".tif") else np.save(path, big)
+    src = open_image(path)
+    window = np.asarray(src.array[1200:, 1000:])  # reads through dask, as denoising does
+    assert src.reader.is_mapped and _mapped_now(path)
+    src.close()
+    assert not src.reader.is_mapped and not _mapped_now(path)
+    src.close()  # harmless twice
+    np.testing.assert_array_equal(src.reader[5:9, 7:11], big[5:9, 7:11])  # mapped again
+    assert _mapped_now(path)
+    src.close()
+    np.testing.assert_array_equal(np.asarray(src.array[1200:, 1000:]), window)
+    src.close()
+    assert not _mapped_now(path)
+
+
+def test_close_leaves_a_read_in_progress_its_map(tmp_path):
+    big = np.arange(200 * 300, dtype=np.float32).reshape(200, 300)
+    np.save(tmp_path / "a.npy", big)
+    src = open_image(tmp_path / "a.npy")
+    view = src.reader._map()[10:20]  # what a read holds while it copies
+    src.close()
+    np.testing.assert_array_equal(view, big[10:20])  # still mapped, not a dangling pointer
+    del view
 
 
 @pytest.mark.parametrize("kwargs", [{"compression": "zlib"}, {"tile": (32, 32)}])

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import threading
+import weakref
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -42,7 +44,11 @@ class ImageSource:
         return np.dtype(self.array.dtype)
 
     def close(self) -> None:
-        """Close the file handles behind `array` (TIFF); harmless to call twice."""
+        """Close the file handles behind `array` and unmap a memory-mapped file, so that the
+        file can be moved or deleted (Windows refuses that while it is open or mapped); harmless
+        to call twice. A later read through `array` or `reader` opens the file again."""
+        if isinstance(self.reader, MappedFile):
+            self.reader.close()
         while self._closers:
             self._closers.pop().close()
 
@@ -73,40 +79,67 @@ class MappedFile:
     """A read-only memory-mapped array (`np.memmap`) read as `dtype` (default: its own in the
     machine's byte order): numpy-indexable, no `copy` (dask copies an array that has one,
     reading the whole file into memory), and pickled as its file's name and layout rather than
-    its data."""
+    its data. `close()` unmaps the file; the next read maps it again."""
 
     def __init__(self, mm: np.memmap, dtype: Any = None) -> None:
-        self._mm = mm
+        self._mm: np.memmap | None = mm
         self.shape, self.ndim = tuple(mm.shape), mm.ndim
         self.dtype = np.dtype(mm.dtype.newbyteorder("=") if dtype is None else dtype)
+        order = "F" if mm.flags.f_contiguous and not mm.flags.c_contiguous else "C"
+        self._layout = (str(mm.filename), mm.dtype.str, self.shape, int(mm.offset), order,
+                        self.dtype.str)
+        self._lock = threading.Lock()
 
     @property
     def filename(self) -> str:
         """The mapped file (`io.locate` finds the input by it)."""
-        return str(self._mm.filename)
+        return self._layout[0]
+
+    @property
+    def is_mapped(self) -> bool:
+        """Whether the file is mapped now (False after `close()` until the next read)."""
+        return self._mm is not None
+
+    def _map(self) -> np.memmap:
+        with self._lock:
+            if self._mm is None:
+                self._mm = _memmap(*self._layout[:5])
+            return self._mm
 
     def __getitem__(self, key: Any) -> np.ndarray:
-        return np.array(self._mm[key], dtype=self.dtype)  # a copy: no view of the mapping leaves
+        return np.array(self._map()[key], dtype=self.dtype)  # a copy: no view of the map leaves
 
     def __array__(self, dtype: Any = None, copy: bool | None = None) -> np.ndarray:
-        return np.array(self._mm, dtype=self.dtype if dtype is None else dtype)
+        return np.array(self._map(), dtype=self.dtype if dtype is None else dtype)
 
-    def _layout(self) -> tuple[Any, ...]:
-        mm = self._mm
-        order = "F" if mm.flags.f_contiguous and not mm.flags.c_contiguous else "C"
-        return (self.filename, mm.dtype.str, self.shape, int(mm.offset), order, self.dtype.str)
+    def close(self) -> None:
+        """Unmap the file where nothing reads it at this moment (a read in progress keeps the
+        map until it is garbage-collected); harmless to call twice."""
+        with self._lock:
+            mm, self._mm = self._mm, None
+        if mm is None:
+            return
+        base, ref = getattr(mm, "_mmap", None), weakref.ref(mm)
+        del mm
+        if base is not None and ref() is None:  # no array uses the mapping any more
+            base.close()
 
     def __dask_tokenize__(self) -> tuple[Any, ...]:
-        return self._layout()
+        return self._layout
 
     def __reduce__(self) -> tuple[Any, tuple[Any, ...]]:
-        return _reopen, self._layout()
+        return _reopen, self._layout
+
+
+def _memmap(filename: str, stored: str, shape: tuple[int, ...], offset: int,
+            order: str) -> np.memmap:
+    return np.memmap(filename, dtype=np.dtype(stored), mode="r", shape=shape, offset=offset,
+                     order=order)
 
 
 def _reopen(filename: str, stored: str, shape: tuple[int, ...], offset: int, order: str,
             dtype: str) -> MappedFile:
-    return MappedFile(np.memmap(filename, dtype=np.dtype(stored), mode="r", shape=shape,
-                                offset=offset, order=order), dtype)
+    return MappedFile(_memmap(filename, stored, shape, offset, order), dtype)
 
 
 def mapped_array(data: Any, axes: str) -> tuple[Any, MappedFile | None]:
