@@ -19,9 +19,9 @@ from typing import Any
 from napari_sdap.errors import AxesError, InputError
 from napari_sdap.io.source import ImageSource, check_axes, mapped_array
 from napari_sdap.io.tiff_meta import tiff_scale
-from napari_sdap.io.tiff_series import check_codecs, check_tiff_complete, choose_series, tiff_axes
+from napari_sdap.io.tiff_series import check_series, choose_series, tiff_axes
 
-__all__ = ["check_tiff_complete", "open_tiff"]
+__all__ = ["open_tiff"]
 
 def open_tiff(path: Path, axes: str | None, series: int | None = None) -> ImageSource:
     import tifffile
@@ -34,8 +34,7 @@ def open_tiff(path: Path, axes: str | None, series: int | None = None) -> ImageS
     try:
         index = choose_series(tif, series, path)
         chosen = tif.series[index]
-        check_tiff_complete(tif, chosen, path)
-        check_codecs(chosen, path)
+        check_series(tif, chosen, path)
         store = chosen.aszarr(level=0)
         array = zarr.open_array(store, mode="r")
         found = tiff_axes(chosen.axes)
