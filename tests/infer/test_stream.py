@@ -123,5 +123,6 @@ def test_cast_output_rounds_and_clips():
     assert cast_output(y, np.float64).dtype == np.float64
 
 
-def test_auto_tile_on_cpu_is_fixed():
-    assert auto_tile(CPU, 128, 87, 4) == stream.CPU_TILE
+def test_auto_tile_on_cpu_and_mps_is_fixed():
+    assert auto_tile(CPU, 128, 87, 4) == stream.CPU_TILE == 256  # near the caches
+    assert auto_tile(torch.device("mps"), 128, 87, 4) == stream.MPS_TILE == 512
