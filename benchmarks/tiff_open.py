@@ -2,8 +2,9 @@
 
 Writes one time-lapse per page count (`--pages`, each page `--size`² uint16) as an ImageJ
 hyperstack and as a plain tifffile stack into a temporary folder (`--dir`), then opens each
-with `napari_sdap.open_image` and closes it, best of `--repeats`. Imports are done before the
-clock starts. Prints one JSON line. Example::
+with `napari_sdap.open_image` and closes it: the first open of a file in the process (best of
+`--repeats` copies of it) and the open of the same file again (best of `--repeats`). Imports
+are done before the clock starts. Prints one JSON line. Example::
 
     python benchmarks/tiff_open.py --pages 1000,5000,20000
 """
@@ -12,6 +13,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import shutil
 import tempfile
 import time
 from pathlib import Path
@@ -41,12 +43,18 @@ def main() -> None:
             tifffile.imwrite(files["imagej"], stack, imagej=True, metadata={"axes": "TYX"})
             tifffile.imwrite(files["tifffile"], stack)
             for kind, path in files.items():
-                best = float("inf")
+                first = again = float("inf")
+                for r in range(args.repeats):
+                    copy = shutil.copy(path, path.with_name(f"{path.stem}_{r}.tif"))
+                    t = time.perf_counter()
+                    open_image(copy).close()
+                    first = min(first, time.perf_counter() - t)
                 for _ in range(args.repeats):
                     t = time.perf_counter()
-                    open_image(path).close()
-                    best = min(best, time.perf_counter() - t)
-                result[f"{kind} {n} pages s"] = round(best, 3)
+                    open_image(copy).close()
+                    again = min(again, time.perf_counter() - t)
+                result[f"{kind} {n} pages s"] = round(first, 3)
+                result[f"{kind} {n} pages again s"] = round(again, 4)
     print(json.dumps(result))
 
 

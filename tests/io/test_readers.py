@@ -94,6 +94,35 @@ def test_close_leaves_a_read_in_progress_its_map(tmp_path):
     del view
 
 
+def test_page_checks_run_once_per_file_state(tmp_path, data, monkeypatch):
+    """The page checks visit every page; a file opened again unchanged is not checked again,
+    a changed one is (and a bad header written over a good file is still refused)."""
+    from napari_sdap.io import tiff_reader
+
+    calls = []
+    real = tiff_reader.check_series
+    monkeypatch.setattr(tiff_reader, "check_series", lambda *a: (calls.append(1), real(*a)))
+    path = tmp_path / "stack.tif"
+    tifffile.imwrite(path, data, imagej=True, metadata={"axes": "ZYX"})
+    for _ in range(3):
+        open_image(path).close()
+    assert len(calls) == 1
+    open_image(path, series=0).close()  # the same series
+    assert len(calls) == 1
+    stamp = os.stat(path).st_mtime_ns
+    tifffile.imwrite(path, np.concatenate([data, data[:2]]), imagej=True,
+                     metadata={"axes": "ZYX"})
+    with open(path, "r+b") as f:  # a header announcing 9 slices over 5 pages
+        raw = f.read()
+        for field in (b"images=", b"slices="):
+            f.seek(raw.index(field + b"5"))
+            f.write(field + b"9")
+    os.utime(path, ns=(stamp, stamp))  # even with the old modification time
+    with pytest.raises(InputError, match="do not match its imagej header"):
+        open_image(path)
+    assert len(calls) == 2
+
+
 @pytest.mark.parametrize("kwargs", [{"compression": "zlib"}, {"tile": (32, 32)}])
 def test_compressed_or_tiled_tiff_is_read_through_zarr(tmp_path, data, kwargs):
     path = tmp_path / "c.tif"
