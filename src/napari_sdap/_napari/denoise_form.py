@@ -51,7 +51,8 @@ class DenoiseForm:
                              "for correlated noise); sdap is faster, sdap_e sharper")
         self.device = QComboBox()
         self.device.addItems(device_choices())
-        self.tile = auto_spin(0, 65536, step=64, tip="Tile edge in pixels (auto: from GPU memory; 256 on a CPU)")
+        self.tile = auto_spin(0, 65536, step=64,
+                              tip="Tile edge in pixels (auto: from GPU memory; 256 on a CPU)")
         self.output = OutputPanel(lambda q: self.confirm(q), self._stores_in_use)
         self.folder = self.output.folder
         self.detail = QCheckBox("restore detail")
