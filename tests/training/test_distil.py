@@ -39,6 +39,23 @@ def test_student_receptive_field_is_its_radius():
     assert x.grad[0, 0, 15, 15] != 0  # not blind: the student sees its own pixel
 
 
+def test_student_inference_in_place_equals_the_training_forward():
+    """Without gradients the student writes its ReLUs and residual sums into fresh tensors; the
+    values must be those of the forward pass training uses, and the input must stay intact."""
+    torch.manual_seed(3)
+    net = StudentNet(2, 8, (1, 2, 3, 2, 1))
+    x = torch.rand(2, 2, 40, 36)
+    before = x.clone()
+    with torch.no_grad():
+        fast = net(x)
+    slow = net(x)
+    assert slow.requires_grad
+    torch.testing.assert_close(fast, slow.detach(), rtol=0, atol=0)
+    torch.testing.assert_close(x, before, rtol=0, atol=0)
+    slow.sum().backward()  # the training forward still has its gradients
+    assert all(p.grad is not None for p in net.parameters())
+
+
 def test_student_starts_on_the_target_scale_and_fidelity_measures_the_gap():
     torch.manual_seed(0)
     net = StudentNet(1, 8, (1, 2, 1))

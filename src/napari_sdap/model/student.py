@@ -80,10 +80,12 @@ class StudentNet(nn.Module):
         self.tail.bias.add_(target.nanmean(dim=(0, 2, 3)) - self(x).mean(dim=(0, 2, 3)))
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
-        h = F.relu(self.head(x))
+        h = F.relu(self.head(x), inplace=True)
         # channels-last on a CPU, except under bf16 autocast (training): there oneDNN gave NaN
         # weight gradients for dilated convolutions of 24 channels in that layout
         h = h if torch.is_autocast_enabled("cpu") else cpu_layout(h)
+        in_place = not torch.is_grad_enabled()  # ReLU's backward needs its output intact
         for conv in self.body:
-            h = h + F.relu(conv(h))
+            r = F.relu(conv(h), inplace=True)
+            h = r.add_(h) if in_place and r.dtype == h.dtype else h + r
         return self.tail(h).contiguous()
