@@ -96,19 +96,22 @@ class _Pages:
 def _gather(tif: Any, series: Any) -> _Pages:
     import tifffile
 
+    def codec(page: Any) -> None:
+        if isinstance(page, tifffile.TiffPage):  # frames decode with their keyframe's
+            facts.codecs.add((int(page.compression), int(page.predictor)))
+
     facts = _Pages()
-    for p in [series.keyframe, *series.pages]:
+    codec(series.keyframe)
+    for p in series.pages:  # one page at a time: a list of 100 000 parsed pages is ~0.4 GB
         facts.count += 1
         if p is None:
             facts.missing += 1
             continue
-        if isinstance(p, tifffile.TiffPage):
-            facts.codecs.add((int(p.compression), int(p.predictor)))
+        codec(p)
         if getattr(p, "parent", None) is tif:
             facts.offsets.add(p.offset)
             if p.dataoffsets:
                 facts.end = max(facts.end, p.dataoffsets[-1] + p.databytecounts[-1])
-    facts.count -= 1  # the keyframe was counted twice
     return facts
 
 
