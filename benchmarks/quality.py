@@ -22,7 +22,10 @@ use.
 - ``wfclip``: FMD's real wide-field frames with their black level set at the background
   (clipped at 0);
 - ``emccd``: 16-bit EMCCD frames (Poisson photons, a multiplying register's excess noise, offset,
-  read noise) of clean microscopy at 15-60 photons, scored on the 8-bit scale of their range.
+  read noise) of clean microscopy at 15-60 photons, scored on the 8-bit scale of their range;
+- ``linescan`` / ``scmos`` (`scan_proxies.py`): a point scanner's photon and PMT noise
+  correlated along the fast axis by the detector's bandwidth, and 16-bit sCMOS frames with a
+  read noise per pixel (some pixels much noisier) and a random offset per row.
 
 Methods: ``noisy``, ``bm3d`` (blind sigma), ``bm3d-true`` (synthetic noise's sigma), ``gauss-gt``
 (a Gaussian blur whose sigma was chosen with the reference: an anchor no real user can reach),
@@ -51,8 +54,10 @@ from pathlib import Path
 
 import numpy as np
 from proxies import PROXIES
+from scan_proxies import SCAN_PROXIES
 
 ROOT = Path(__file__).resolve().parents[1]
+PROXIES = {**PROXIES, **SCAN_PROXIES}
 DEFAULT_DATA = Path(os.environ.get("SDAP_DATA", ROOT.parent / "shared" / "data"))
 NOISES = ("white", "pg", "corr", "corr2", "corr15", "corr2_15")
 """`corr`/`corr15`: 3 x 3 box-filtered Gaussian, per-pixel std 25/15; `corr2`/`corr2_15`: 2 x 2,

@@ -104,6 +104,12 @@ class TrainingConfig(_Strict):
     `noise_offset` (Poisson noise: the camera's gain in image units per photoelectron)."""
     noise_offset: float = Field(0.0, ge=-LEVEL_MAX, le=LEVEL_MAX, allow_inf_nan=False)
     """With `noise_gain`: the intensity of no signal (the camera's offset or baseline)."""
+    whiten: bool = True
+    """With the stride chosen automatically (2-D models): noise correlated along one axis only,
+    decaying with the lag as a scanner's detector bandwidth makes it, is whitened along that
+    axis and the model trains at stride 1 on the whitened image; its output is coloured back
+    (`infer.whiten`, `InferenceConfig.whiten_axis`). Off: such noise gets a pixel-shuffle
+    stride, as any correlated noise."""
     precision: Literal["auto", "float32", "bfloat16"] = "auto"
     """Arithmetic of the training steps, teacher and student: `auto` is bfloat16 autocast
     (weights and optimiser in float32) where the device computes bf16 natively (CUDA; CPUs with
@@ -149,10 +155,23 @@ class InferenceConfig(_Strict):
     """Give back the detail the blind-spot network smoothed away: a local Wiener blend of the
     input where the residual exceeds the noise measured when training ended (`infer.refine`;
     models without a measured noise curve use the network output alone)."""
+    whiten_axis: Literal["X", "Y"] | None = None
+    """The axis along which the model's input is whitened and its output coloured back
+    (`TrainingConfig.whiten`, `infer.whiten`); None: neither. Set by training."""
+    whiten_coef: float = Field(0.0, ge=0.0, le=0.9)
+    """The AR(1) coefficient of the noise along `whiten_axis`."""
     flips: Literal[1, 2, 4, 8] = 1
     """Denoise the image in this many orientations (flips and quarter turns, each with its
     detail restore) and average the results turned back (self-ensemble, `passes.run_flips`):
     each costs one more inference; 1 is off. Measured gains: docs/benchmarks.md."""
+
+    @model_validator(mode="after")
+    def _check(self) -> InferenceConfig:
+        if (self.whiten_axis is None) != (self.whiten_coef == 0.0):
+            raise ValueError(f"whiten_axis and whiten_coef go together: an axis with a "
+                             f"coefficient above 0, or neither (got {self.whiten_axis!r}, "
+                             f"{self.whiten_coef}); leave both to training")
+        return self
 
 
 class TilingConfig(_Strict):

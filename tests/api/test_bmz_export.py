@@ -43,7 +43,9 @@ CASES = {  # name: (training image shape, axes, training settings, exported mode
     "independent_channels": ((2, 48, 48), "CYX", {"stride": 2, "student": False}, "sdap"),
     "rgb_bsn": ((48, 48, 3), "YXC", {"stride": 2, "student": False}, "bsn"),
     "bsn_offset": ((64, 64), "YX", {"stride": 1, "student": False}, "bsn"),  # white noise: the
-}                                                                 # teacher's bias correction
+                                                                  # teacher's bias correction
+    "bsn_whitened": ((96, 96), "YX", {"stride": 1, "student": False}, "bsn"),  # whitened along
+}                                                                   # X, coloured back
 
 
 @pytest.fixture(scope="module")
@@ -60,6 +62,9 @@ def exported(tmp_path_factory):
             model.noise_curve = model.noise_curve.model_copy(  # and a mix with the blurred
                 update={"offset": [[0.05]], "mix": 0.3, "mix_blur": 1.5,  # input (its default
                         "mix_guard": 0.5, "blur_mode": "bsn"})  # mode), guarded
+        elif name == "bsn_whitened":
+            model.config.inference = model.config.inference.model_copy(
+                update={"whiten_axis": "X", "whiten_coef": 0.55})
         elif name == "rgb_bsn":  # a blur and one of the colour alone (as its default mode)
             model.noise_curve = model.noise_curve.model_copy(
                 update={"blur": 0.7, "colour_blur": 1.5, "blur_mode": "bsn"})

@@ -80,7 +80,8 @@ def _lazy(model: SDAPModel, job: Job, device: str, tile: int | None, dt: np.dtyp
     img = job.image
     result = lazy_denoise(model.net(job.mode), norm, fast_array(img.array), img.view,
                           mode=job.mode, pd_stride=model.config.inference.pd_stride,
-                          device=dev, tile=edge, dtype=dt, refine=job.refine, flips=job.flips)
+                          device=dev, tile=edge, dtype=dt, refine=job.refine, flips=job.flips,
+                          whiten=job.whiten)
     if img.rgba:
         import dask.array as da
 

@@ -19,6 +19,7 @@ if TYPE_CHECKING:
 
     from napari_sdap.api.model import SDAPModel
     from napari_sdap.infer.refine import Refine
+    from napari_sdap.infer.whiten import Whitening
 
 __all__ = ["Job", "make_job", "pick_device", "pick_tile", "run_tiles"]
 
@@ -35,11 +36,15 @@ class Job:
     curve."""
     flips: int = 1
     """Flips and quarter turns the network is averaged over (`infer.passes.run_flips`)."""
+    whiten: Whitening | None = None
+    """The whitening of the input and colouring of the output around all of it (models
+    trained on noise correlated along one axis, `infer.whiten`)."""
 
     @property
     def halo(self) -> int:
-        """Context the refine steps add to the network's."""
-        return self.refine.halo if self.refine is not None else 0
+        """Context the steps around the network add to the network's."""
+        return ((self.refine.halo if self.refine is not None else 0)
+                + (self.whiten.halo if self.whiten is not None else 0))
 
     @property
     def detail(self) -> bool:
@@ -68,7 +73,7 @@ def make_job(model: SDAPModel, image: Any, axes: str | None, mode: str,
     except BaseException:
         prepared.close()
         raise
-    return Job(prepared, mode, model.refine(detail, mode), flips)
+    return Job(prepared, mode, model.refine(detail, mode), flips, model.whitening)
 
 
 def pick_device(model: SDAPModel, device: str | None) -> torch.device:
@@ -129,4 +134,5 @@ def run_tiles(model: SDAPModel, job: Job, out: Any, device: str | None, tile: in
                           mode=job.mode, pd_stride=model.config.inference.pd_stride, device=dev,
                           tile=edge, batch=batch, read_workers=t.read_workers,
                           compile=t.compile if compile is None else bool(compile),
-                          refine=job.refine, flips=job.flips, write_workers=t.write_workers)
+                          refine=job.refine, flips=job.flips, write_workers=t.write_workers,
+                          whiten=job.whiten)

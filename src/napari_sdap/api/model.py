@@ -19,6 +19,7 @@ from napari_sdap.infer.noise_model import NoiseCurve
 from napari_sdap.infer.passes import resolve_mode
 from napari_sdap.infer.planes import DenoiseStep
 from napari_sdap.infer.refine import Refine
+from napari_sdap.infer.whiten import Whitening
 from napari_sdap.model.checks import STUDENT_PREFIX
 from napari_sdap.model.files import write_model_file
 from napari_sdap.model.network import BlindSpotNet
@@ -156,6 +157,12 @@ class SDAPModel:
                       colour_blur=c.colour_blur if chosen else 0.0,
                       mix=c.mix if chosen else 0.0, mix_blur=c.mix_blur if chosen else 0.0,
                       mix_guard=c.mix_guard if chosen else 0.0)
+
+    @property
+    def whitening(self) -> Whitening | None:
+        """The whitening of noise correlated along one axis (`infer.whiten`; None: none)."""
+        inf = self.config.inference
+        return None if inf.whiten_axis is None else Whitening(inf.whiten_axis, inf.whiten_coef)
 
     def net(self, mode: str) -> torch.nn.Module:
         """The network that runs `mode` (a resolved mode): the student or the teacher."""

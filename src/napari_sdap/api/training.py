@@ -17,11 +17,12 @@ from napari_sdap.api.noise_curve import finish_curve
 from napari_sdap.api.volume import choose_volume, volume_sources
 from napari_sdap.config import wants_student
 from napari_sdap.errors import ConfigError, InputError
+from napari_sdap.infer.whiten import choose_whitening, whiten_sources
 from napari_sdap.model.device import resolve_device
 from napari_sdap.model.normalize import compute_normalization
 from napari_sdap.presets import apply_overrides, config_from_preset
 from napari_sdap.training.loop import TrainStep, run_training
-from napari_sdap.training.noise import NoiseEstimate, estimate_noise
+from napari_sdap.training.noise import NoiseEstimate, choose_loss, estimate_noise
 from napari_sdap.training.patches import PatchSampler
 from napari_sdap.training.validation import Validator, holdout_rows, validation_fits
 
@@ -135,6 +136,18 @@ def _train(sources: list[tuple[Any, Any]], t00: float, budget: float | None, *, 
         raise ConfigError(f"stride must be 'auto' or an integer 1..8 (got {stride!r})")
     fresh = model is None or model.normalization is None
     noise = estimate_noise(sources, seed=seed) if stride == "auto" and fresh else None
+    white = None
+    if noise is not None and model is None and dims == 2 and overrides.get("whiten", True):
+        white = choose_whitening(noise.correlation_x, noise.correlation_y)
+    if white is not None:
+        sources = whiten_sources(sources, white)
+        log.info("noise correlated along %s only (autocorrelation X: %s; Y: %s): whitened "
+                 "along it (AR(1) coefficient %.2f), trained at stride 1", white.axis,
+                 _lags(noise.correlation_x), _lags(noise.correlation_y), white.coef)
+        noise = replace(noise, stride=1, mode="bsn", whitened=white.axis,
+                        loss=choose_loss(1, noise.skew, noise.dark_clip))
+    elif model is not None and model.whitening is not None:
+        sources = whiten_sources(sources, model.whitening)
     if model is None:
         name = pick_preset(preset, device, [v for _, v in sources])
         chosen = noise.stride if noise else stride
@@ -150,6 +163,9 @@ def _train(sources: list[tuple[Any, Any]], t00: float, budget: float | None, *, 
                                  **{**_round_patch(overrides, chosen), "stride": chosen,
                                     "dims": picked, "along": along, "z_step": z_step})
         cfg = _with_patch(cfg, sources)
+        if white is not None:
+            cfg.inference = cfg.inference.model_copy(
+                update={"whiten_axis": white.axis, "whiten_coef": white.coef})
         model = SDAPModel(cfg)
         model.record.dims = why
         model.record.noise = _noise_record(noise, cfg.training.loss)
@@ -233,6 +249,10 @@ def _train(sources: list[tuple[Any, Any]], t00: float, budget: float | None, *, 
 
         output_blur(model, sources, dev)
         output_mix(model, sources, dev)
+
+
+def _lags(values: Sequence[float]) -> str:
+    return ", ".join(f"{v:.2f}" for v in values)
 
 
 def _note_precision(model: SDAPModel, precision: str, first: bool = False) -> None:

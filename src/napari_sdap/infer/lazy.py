@@ -14,6 +14,7 @@ from napari_sdap.infer.raw_tiles import denoise_batch, raw_batch, read_raw
 from napari_sdap.infer.refine import Refine
 from napari_sdap.infer.stream import Engine, cast_output
 from napari_sdap.infer.tiling import Tile, alignment, axis_windows, exact_halo, tile_size
+from napari_sdap.infer.whiten import Whitening, extra_halo
 from napari_sdap.model.normalize import Normalization
 
 __all__ = ["lazy_denoise"]
@@ -34,21 +35,24 @@ def _to_block(data: np.ndarray, view: PlaneView) -> np.ndarray:
 
 def lazy_denoise(net: nn.Module, norm: Normalization, array: Any, view: PlaneView, *, mode: str,
                  pd_stride: int, device: torch.device, tile: int, dtype: Any = np.float32,
-                 refine: Refine | None = None, flips: int = 1) -> Any:
+                 refine: Refine | None = None, flips: int = 1,
+                 whiten: Whitening | None = None) -> Any:
     """A dask array of the denoised image; each block is one tile, exact like `iter_tiles`.
 
     Blocks read only their window of `array` when computed, so the input is never loaded
     whole. The network runs on `device` from whichever thread dask uses; `refine` adds the
-    outlier repair and detail restore, `flips` the averaging over flips (`passes.run_flips`).
+    outlier repair and detail restore, `flips` the averaging over flips (`passes.run_flips`),
+    `whiten` the whitening and colouring around them.
     """
     import dask.array as da
 
     s = alignment(mode, pd_stride)
-    halo = exact_halo(int(net.radius), mode, pd_stride, refine.halo if refine else 0)
+    halo = exact_halo(int(net.radius), mode, pd_stride, extra_halo(refine, whiten))
     edge = tile_size(tile, s)
     wys = axis_windows(view.height, edge, halo, s)
     wxs = axis_windows(view.width, edge, halo, s)
-    engine = Engine(net, device, mode, pd_stride, compile=False, refine=refine, flips=flips)
+    engine = Engine(net, device, mode, pd_stride, compile=False, refine=refine, flips=flips,
+                    whiten=whiten)
     dtype = np.dtype(dtype)
     loop_sizes = [view.shape[i] for i in view.loop_axes]
 

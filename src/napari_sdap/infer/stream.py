@@ -41,6 +41,7 @@ from napari_sdap.infer.tiling import (
     split_tiles,
     tile_size,
 )
+from napari_sdap.infer.whiten import Whitening, extra_halo
 from napari_sdap.infer.writer import TileWriter
 from napari_sdap.model.device import use_bf16
 from napari_sdap.model.memory import inference_bytes_per_pixel
@@ -100,9 +101,10 @@ class Engine:
     restore over that many flips and quarter turns of each window (`passes.run_flips`)."""
 
     def __init__(self, net: nn.Module, device: torch.device, mode: str, pd_stride: int,
-                 compile: bool, refine: Refine | None = None, flips: int = 1) -> None:
+                 compile: bool, refine: Refine | None = None, flips: int = 1,
+                 whiten: Whitening | None = None) -> None:
         self.device, self.mode, self.pd, self.flips = device, mode, pd_stride, flips
-        self.refine = refine
+        self.refine, self.whiten = refine, whiten
         self.bf16 = use_bf16(device)
         self.cuda = device.type == "cuda"
         net = net.to(device).eval()
@@ -127,6 +129,8 @@ class Engine:
         """(network input after the outlier repair, output) on the device, for a batch of
         windows of channel `groups` (None: network only, no repair or restore)."""
         x = x.to(self.device, non_blocking=True)
+        if self.whiten is not None:
+            x = self.whiten.whiten(x)
         refine = self.refine if groups is not None else None
         if refine is not None:
             x = refine.before(x, groups)
@@ -138,6 +142,8 @@ class Engine:
             y = run_flips(self.net, x, self.mode, self.pd, self.bf16, self.flips, after)
         finally:
             cudnn.benchmark = before
+        if self.whiten is not None:
+            y = self.whiten.colour(y)
         return x, y
 
 
@@ -151,18 +157,20 @@ def iter_tiles(net: nn.Module, norm: Normalization, array: Any, view: PlaneView,
                mode: str, pd_stride: int, device: torch.device, tile: int | None = None,
                batch: int = 1, read_workers: int = 2, compile: bool = False,
                refine: Refine | None = None, flips: int = 1,
-               write_workers: int = 4) -> Iterator[DenoiseStep]:
+               write_workers: int = 4, whiten: Whitening | None = None
+               ) -> Iterator[DenoiseStep]:
     """Denoise every plane of `array` into `out` (same shape) tile by tile.
 
     Yields one `DenoiseStep` per batch of tiles. `out` receives the result cast to its dtype
     (see `cast_output`). The tiled result equals whole-plane inference (`passes.run_flips`,
-    with the outlier repair and detail restore of `refine` around it when given).
+    with the outlier repair and detail restore of `refine` around it when given, and the
+    whitening and colouring of `whiten` around all of it).
     """
     s = alignment(mode, pd_stride)
-    halo = exact_halo(int(net.radius), mode, pd_stride, refine.halo if refine else 0)
+    halo = exact_halo(int(net.radius), mode, pd_stride, extra_halo(refine, whiten))
     width = int(getattr(net, "width", 64))
     edge = tile_size(tile or auto_tile(device, width, halo, batch), s)
-    engine = Engine(net, device, mode, pd_stride, compile, refine, flips)
+    engine = Engine(net, device, mode, pd_stride, compile, refine, flips, whiten)
     pending = plan_tiles(view, edge, halo, s)
     total, done, pixels = len(pending), 0, 0
     out_dtype = np.dtype(out.dtype)

@@ -90,11 +90,16 @@ class NoiseEstimate:
     loss: Literal["l1", "l2"] = "l1"
     """Training loss: the one `choose_loss` recommends, or in a model's record the one it was
     trained with."""
+    whitened: Literal["X", "Y"] | None = None
+    """The axis along which the noise was whitened (`infer.whiten`): correlated along it
+    alone, the model trained at stride 1 on the whitened image; None: not whitened."""
 
     def summary(self) -> str:
         fx = ", ".join(f"{v:.2f}" for v in self.correlation_x)
         fy = ", ".join(f"{v:.2f}" for v in self.correlation_y)
         kind = "white" if self.stride == 1 else f"correlated over ~{self.stride - 1} px"
+        if self.whitened:
+            kind = f"correlated along {self.whitened} only (whitened along it)"
         if self.notes:
             kind = "unmeasurable"
         notes = "".join(f"; {n}" for n in self.notes)

@@ -6,7 +6,8 @@ the package runs where napari-sdap is not installed (deepImageJ, ilastik, BiaPy,
 bioimageio.core). `SDAPDenoiser.forward` takes the raw image (batch, channel, y, x) on its own
 intensity scale and returns the denoised image on the same scale:
 
-1. percentile normalisation, per independent channel (`low`, `scale`);
+1. percentile normalisation, per independent channel (`low`, `scale`), and for models of
+   noise correlated along one axis the whitening along it (`whiten_axis`, `whiten_coef`);
 2. repair of isolated outliers (hot or dead pixels) with the measured noise curve;
 3. the network: the distilled student, or the blind-spot network as `bsn` (one pass),
    `sdap` (pixel-shuffle down, one pass, shuffle back) or `sdap_e` (`sdap`, then one
@@ -15,7 +16,7 @@ intensity scale and returns the denoised image on the same scale:
    filter on the residual), teacher modes only;
 5. the output blur chosen for models trained on correlated noise (a Gaussian, `blur` px),
    or the mix with the blurred input chosen for models trained on white noise (`mix`);
-6. the inverse normalisation.
+6. the colouring back along the whitened axis, and the inverse normalisation.
 """
 
 from typing import Optional
@@ -193,6 +194,22 @@ def smooth(y: torch.Tensor, kernel: torch.Tensor, r: int) -> torch.Tensor:
     return flat.reshape(n, c, h, w)
 
 
+def scan_whiten(x: torch.Tensor, coef: float, dim: int) -> torch.Tensor:
+    """(x[i] - coef x[i-1]) / (1 - coef) along `dim` (-1: X, -2: Y), the first pixel repeated."""
+    n = x.shape[dim]
+    prev = torch.cat([x.narrow(dim, 0, 1), x.narrow(dim, 0, n - 1)], dim=dim)
+    return (x - coef * prev) / (1.0 - coef)
+
+
+def scan_colour(y: torch.Tensor, taps: torch.Tensor, dim: int) -> torch.Tensor:
+    """`y` through the causal filter of `taps` (lag 0 last) along `dim`, the first pixel
+    repeated before the edge."""
+    moved = y.movedim(dim, -1)
+    shape = moved.shape
+    flat = F.pad(moved.reshape(-1, 1, shape[-1]), [taps.shape[0] - 1, 0], mode="replicate")
+    return F.conv1d(flat, taps.view(1, 1, -1)).reshape(shape).movedim(-1, dim)
+
+
 class SDAPDenoiser(nn.Module):
     """Raw image (batch, channel, y, x) in, denoised image on the same scale out (float32).
 
@@ -205,7 +222,9 @@ class SDAPDenoiser(nn.Module):
     repaired input, blurred by `mix_blur` px without the kernel's centre tap (each pixel from
     its neighbours; 0 px: the input itself), mixed into the output last (0: none), and per
     pixel less of it where the blurred input departs from the output by more than `mix_guard`
-    noise stds (none from twice that; 0: no such guard).
+    noise stds (none from twice that; 0: no such guard). `whiten_axis` ("X", "Y"; "": none)
+    and `whiten_coef`: the input whitened along that axis, the output coloured back by an
+    exponential of `whiten_coef` per pixel, cut where its weight falls below 1e-6.
     """
 
     def __init__(self, mode: str, channels: int, groups: int, low: list[float],
@@ -217,7 +236,8 @@ class SDAPDenoiser(nn.Module):
                  threshold: float = 1.0, detail: bool = False, strength: float = 1.0,
                  offset: Optional[list[list[float]]] = None,  # noqa: UP045
                  blur: float = 0.0, mix: float = 0.0, mix_blur: float = 0.0,
-                 mix_guard: float = 0.0, colour_blur: float = 0.0) -> None:
+                 mix_guard: float = 0.0, colour_blur: float = 0.0,
+                 whiten_axis: str = "", whiten_coef: float = 0.0) -> None:
         super().__init__()
         self.mode, self.pd_stride = mode, int(pd_stride)
         self.channels, self.groups = int(channels), int(groups)
@@ -248,6 +268,14 @@ class SDAPDenoiser(nn.Module):
         opponent = torch.tensor([[1.0, 1.0, 1.0], [1.0, 0.0, -1.0], [1.0, -2.0, 1.0]],
                                 dtype=torch.float64)  # brightness and two colour components
         self.register_buffer("opponent", (opponent / opponent.norm(dim=1, keepdim=True)).float())
+        self.whiten_coef = float(whiten_coef) if whiten_axis else 0.0
+        self.whiten_dim = -1 if whiten_axis == "X" else -2
+        n = 1  # the taps: the fewest whose last weight's decay coef**n is at most 1e-6
+        while 0.0 < self.whiten_coef and (n < 2 or self.whiten_coef**n > 1e-6):
+            n += 1
+        lags = torch.arange(n, dtype=torch.float64)
+        taps = (1.0 - self.whiten_coef) * self.whiten_coef ** lags
+        self.register_buffer("scan_taps", (taps / taps.sum()).flip(0).float())
 
     def network(self, x: torch.Tensor) -> torch.Tensor:
         if self.mode == "student" or self.mode == "bsn":
@@ -265,6 +293,8 @@ class SDAPDenoiser(nn.Module):
         low = self.low[g].view(-1, 1, 1, 1)
         scale = self.scale[g].view(-1, 1, 1, 1)
         xn = ((x.double() - low) / scale).float()
+        if self.whiten_coef > 0:
+            xn = scan_whiten(xn, self.whiten_coef, self.whiten_dim)
         levels, variance = self.levels[g], self.variance[g]
         if self.has_curve:
             xn = repair(xn, levels, variance)
@@ -290,6 +320,8 @@ class SDAPDenoiser(nn.Module):
                 std = interp(y, levels, variance).maximum(floor.unsqueeze(-1)).sqrt()
                 share = (2.0 - apart.abs() / (std * self.mix_guard)).clamp(0.0, 1.0)
             y = y + self.mix * share * apart
+        if self.whiten_coef > 0:
+            y = scan_colour(y, self.scan_taps, self.whiten_dim)
         top = 3.4028234663852886e38
         out = (y.double() * scale + low).clamp(-top, top).float()
         return out.reshape(b, c, h, w)

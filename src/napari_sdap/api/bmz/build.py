@@ -15,6 +15,7 @@ from napari_sdap.errors import InputError
 from napari_sdap.infer.passes import halo
 from napari_sdap.infer.planes import min_size
 from napari_sdap.infer.tiling import alignment
+from napari_sdap.infer.whiten import extra_halo
 
 if TYPE_CHECKING:
     from napari_sdap.api.model import SDAPModel
@@ -93,6 +94,8 @@ def denoiser(model: SDAPModel, mode: str) -> tuple[SDAPDenoiser, dict[str, Any]]
                       colour_blur=float(refine.colour_blur))
         if refine.curve.offset is not None and refine.calibrate:
             kwargs.update(offset=refine.curve.offset)
+    if model.whitening is not None:
+        kwargs.update(whiten_axis=model.whitening.axis, whiten_coef=model.whitening.coef)
     module = SDAPDenoiser(**kwargs)
     module.net.load_state_dict(net.state_dict(), strict=True)
     return module.eval(), kwargs
@@ -100,8 +103,7 @@ def denoiser(model: SDAPModel, mode: str) -> tuple[SDAPDenoiser, dict[str, Any]]
 
 def output_halo(model: SDAPModel, mode: str) -> int:
     """Pixels each side of an output tile that depend on context beyond the tile (any origin)."""
-    refine = model.refine(None, mode)
-    extra = refine.halo if refine is not None else 0
+    extra = extra_halo(model.refine(None, mode), model.whitening)
     return halo(int(model.net(mode).radius), mode, model.config.inference.pd_stride) + extra
 
 

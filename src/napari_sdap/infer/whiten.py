@@ -1,0 +1,168 @@
+"""Noise correlated along one axis only, as point scanners make it: whitened before the network,
+coloured back after it.
+
+A scanning microscope's detector signal passes an amplifier or integrator whose bandwidth
+spreads each pixel's noise over the next ones along the fast axis: the noise of a pixel is
+correlated with its neighbours along X (decaying about geometrically with the lag) and not at
+all along Y. Pixel-shuffling at a stride that decorrelates X also decimates Y, which carries
+no correlation, and costs resolution along both. Instead the model takes such noise as an
+AR(1) process along the axis, `e[x] = a e[x-1] + (1-a) w[x]` with `w` independent per pixel,
+and the image through its inverse, `(y[x] - a y[x-1]) / (1 - a)`: the noise becomes
+independent per pixel, the blind-spot network and its student train at stride 1 on that, and
+the output goes back through the filter (`colour`, an exponential of `taps` taps, its tail
+below `TAIL` cut and the taps scaled to sum to 1), so that it estimates the recorded image.
+
+Both filters have a gain of 1 at zero frequency, so they commute with the affine normalising
+of the input and the de-normalising of the output. Both look only backwards along the axis
+and repeat the first pixel at the image's edge, so a tile whose window reaches `halo` pixels
+further than the network's own context gives the whole plane's result exactly.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any, Literal
+
+import numpy as np
+import torch
+import torch.nn.functional as F
+
+__all__ = ["MAX_COEF", "MIN_CORRELATION", "TAIL", "Whitening", "choose_whitening", "extra_halo",
+           "whiten_array", "whiten_sources"]
+
+TAIL = 1e-6
+"""Weight of the colouring filter's tail that is cut (it is then scaled to sum to 1)."""
+MAX_COEF = 0.9
+"""Largest coefficient accepted: beyond it the whitened noise is more than 19x stronger than
+the recorded one, and the colouring filter longer than 130 taps."""
+
+
+@dataclass(frozen=True)
+class Whitening:
+    """The AR(1) coefficient `coef` of the noise along `axis` ("X" or "Y")."""
+
+    axis: Literal["X", "Y"]
+    coef: float
+
+    def __post_init__(self) -> None:
+        if self.axis not in ("X", "Y") or not 0.0 < self.coef <= MAX_COEF:
+            raise ValueError(f"whitening needs axis X or Y and a coefficient in (0, {MAX_COEF}] "
+                             f"(got {self.axis!r}, {self.coef!r})")
+
+    @property
+    def taps(self) -> int:
+        """Length of the colouring filter: the fewest taps n (at least 2) with coef**n at most
+        `TAIL` (the bioimage.io package counts them alike)."""
+        n = 2
+        while self.coef**n > TAIL:
+            n += 1
+        return n
+
+    @property
+    def halo(self) -> int:
+        """Context (pixels) both filters add to a tile: the colouring's taps and one for the
+        whitening."""
+        return self.taps
+
+    @property
+    def dim(self) -> int:
+        """The tensor dimension of the axis in (..., Y, X) layout."""
+        return -1 if self.axis == "X" else -2
+
+    def weights(self) -> np.ndarray:
+        """The colouring taps, lag 0 first (float64, sum 1)."""
+        k = np.arange(self.taps, dtype=np.float64)
+        w = (1.0 - self.coef) * self.coef**k
+        return w / w.sum()
+
+    def whiten(self, x: torch.Tensor) -> torch.Tensor:
+        """`x` (..., Y, X) through the inverse filter along the axis (first pixel repeated)."""
+        d, n = self.dim, x.shape[self.dim]
+        prev = torch.cat([x.narrow(d, 0, 1), x.narrow(d, 0, n - 1)], dim=d)
+        return (x - self.coef * prev) / (1.0 - self.coef)
+
+    def colour(self, y: torch.Tensor) -> torch.Tensor:
+        """`y` (..., Y, X) through the colouring filter along the axis (first pixel repeated)."""
+        moved = y.float().movedim(self.dim, -1)
+        shape = moved.shape
+        flat = moved.reshape(-1, 1, shape[-1])
+        kernel = torch.as_tensor(self.weights()[::-1].copy(), dtype=flat.dtype,
+                                 device=flat.device).view(1, 1, -1)
+        # replicate-pad on the left: the pixels before the edge repeat the first one
+        padded = F.pad(flat, (self.taps - 1, 0), mode="replicate")
+        out = F.conv1d(padded, kernel).reshape(shape)
+        return out.movedim(-1, self.dim).to(y.dtype)
+
+    def summary(self) -> dict[str, Any]:
+        return {"axis": self.axis, "coef": round(self.coef, 4), "taps": self.taps}
+
+
+MIN_CORRELATION = 0.25
+"""Least lag-1 correlation along the axis for whitening: below it a stride-1 model is trained on
+the image as it is (`training.noise.choose_stride`)."""
+SHRINK = 0.85
+"""The coefficient used, as a share of the lag-1 correlation read. Whitening fully (the
+coefficient read, or the true one) made the whitened noise 3-4x stronger than recorded and
+cost 0.9-1.3 dB against 0.85-0.9 of it on scanner proxies (docs/benchmarks.md, "Noise
+correlated along the scan line")."""
+AR1 = 0.1
+"""Most departure of the lag-2 correlation along the axis from the square of lag 1's (an AR(1)
+process's)."""
+ACROSS = 0.15
+"""Most |correlation| at lag 2 across the axis, and at lag 1 unless `RATIO` allows more (the
+estimate from a few flat blocks of a small image scatters by about 0.1)."""
+RATIO = 0.6
+"""Most lag-1 correlation across the axis as a share of the one along it. Texture left in the
+flattest blocks of a detailed frame reads as correlation along both axes (a textured two-photon
+frame with the noise correlated along X alone read 0.71 along and 0.40 across, and gained 2.9
+dB from the whitening); noise correlated along both axes, as demosaicing or a box filter makes
+it, read at least 0.78 of it on every task of the benchmarks (PolyU circuit_3)."""
+
+
+def choose_whitening(cx: Sequence[float], cy: Sequence[float]) -> Whitening | None:
+    """The whitening for noise of autocorrelations `cx` / `cy` (lags 1, 2, ... along X / Y):
+    one axis correlated at lag 1 by at least `MIN_CORRELATION` and decaying as an AR(1)
+    process, the other flat; None for any other noise (white, correlated along both axes as
+    demosaicing or a box filter makes it, or not decaying geometrically)."""
+    for axis, along, across in (("X", cx, cy), ("Y", cy, cx)):
+        if len(along) < 2 or len(across) < 2:
+            return None
+        r1, r2 = float(along[0]), float(along[1])
+        if (MIN_CORRELATION <= r1 <= MAX_COEF and abs(r2 - r1 * r1) <= AR1
+                and abs(float(across[0])) <= max(ACROSS, RATIO * r1)
+                and abs(float(across[1])) <= ACROSS):
+            return Whitening(axis, round(SHRINK * r1, 4))
+    return None
+
+
+def whiten_array(array: Any, axis: int, coef: float) -> Any:
+    """`array` whitened along its `axis` as float32 (`Whitening.whiten`): numpy in, numpy out;
+    anything else (dask, zarr) lazily through dask."""
+    if isinstance(array, np.ndarray):
+        lib, a = np, array.astype(np.float32, copy=False)
+    else:
+        import dask.array as lib
+
+        a = lib.asarray(array).astype(np.float32)
+    n = a.shape[axis]
+    first = [slice(None)] * a.ndim
+    first[axis] = slice(0, 1)
+    rest = [slice(None)] * a.ndim
+    rest[axis] = slice(0, n - 1)
+    prev = lib.concatenate([a[tuple(first)], a[tuple(rest)]], axis=axis)
+    return (a - np.float32(coef) * prev) / np.float32(1.0 - coef)
+
+
+def whiten_sources(sources: Sequence[tuple[Any, Any]], whitening: Whitening
+                   ) -> list[tuple[Any, Any]]:
+    """Training sources (array, `PlaneView`) with each array whitened along the axis."""
+    return [(whiten_array(a, v.axes.index(whitening.axis), whitening.coef), v)
+            for a, v in sources]
+
+
+def extra_halo(refine: Any, whiten: Whitening | None) -> int:
+    """Context (pixels) the steps around the network add to its own: the outlier repair and
+    detail restore of `refine` (an `infer.refine.Refine` or None) and the whitening."""
+    return ((refine.halo if refine is not None else 0)
+            + (whiten.halo if whiten is not None else 0))
