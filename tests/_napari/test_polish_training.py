@@ -117,6 +117,25 @@ def test_frames_reach_the_training(make_napari_viewer, small_image, tiny, wait_i
     assert train.session.model.config.training.frames is True
 
 
+def test_scanner_noise_is_whitened_unless_unchecked(make_napari_viewer, tiny, wait_idle):
+    from scipy.signal import lfilter
+
+    yy, xx = np.mgrid[:96, :96]
+    clean = 0.5 + 0.2 * np.sin(xx / 9.0) * np.cos(yy / 13.0)
+    noise = lfilter([1.0], [1.0, -0.6], np.random.default_rng(0).normal(0, 0.05, clean.shape),
+                    axis=1)
+    viewer = make_napari_viewer()
+    viewer.add_image((clean + noise).astype(np.float32), name="scan")
+    for checked in (True, False):
+        train = tiny(TrainWidget(viewer), steps=2)
+        train.settings.whiten.setChecked(checked)
+        assert ("whiten" in train.settings.values()["overrides"]) is not checked
+        train.start()
+        wait_idle(train)
+        assert train.outcome == "done", train.status.text()
+        assert (train.session.model.whitening is not None) is checked
+
+
 def test_a_known_noise_level_reaches_the_training(make_napari_viewer, small_image, tiny,
                                                   wait_idle):
     viewer = make_napari_viewer()

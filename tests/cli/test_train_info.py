@@ -254,3 +254,30 @@ def test_info_shows_the_mix_with_the_blurred_input(tmp_path: Path,
     assert main(["info", str(model.save(tmp_path / "m.sdap"))]) == 0
     assert ("then 35 % of the input blurred by 2.5 px mixed in (estimated error 1.1 % lower, "
             "standard error 0.2 %)") in capsys.readouterr().out
+
+
+def test_scanner_noise_is_whitened_unless_told_not_to(tmp_path: Path,
+                                                      capsys: pytest.CaptureFixture[str]) -> None:
+    import numpy as np
+    import tifffile
+    from scipy.signal import lfilter
+
+    from napari_sdap.api import load_model
+
+    yy, xx = np.mgrid[:128, :128]
+    clean = 100 + 40 * np.sin(xx / 9.0) * np.cos(yy / 13.0)
+    noise = lfilter([1.0], [1.0, -0.6], np.random.default_rng(0).normal(0, 8, clean.shape), axis=1)
+    path = tmp_path / "scan.tif"
+    tifffile.imwrite(path, (clean + noise).astype(np.float32))
+    whitened, plain = tmp_path / "w.safetensors", tmp_path / "p.safetensors"
+    assert main(["train", str(path), "--model", str(whitened), *TINY, "--no-student"]) == 0
+    assert "correlated along X only (whitened along it)" in capsys.readouterr().err
+    assert load_model(whitened).config.inference.whiten_axis == "X"
+    assert main(["train", str(path), "--model", str(plain), *TINY, "--no-student",
+                 "--no-whiten"]) == 0
+    model = load_model(plain)
+    assert model.whitening is None and model.config.training.whiten is False
+    assert model.config.training.stride > 1
+    capsys.readouterr()
+    assert main(["info", str(whitened)]) == 0
+    assert "whitened along it" in capsys.readouterr().out

@@ -1,6 +1,7 @@
 """The settings form of the Train widget: preset, steps, student, device in view; patch, stride,
-network size, batch, seed, validation, precision, the student's target blur, loss, frames, a
-known noise level and stack planes (2-D or 3-D) under a collapsed Advanced section."""
+network size, batch, seed, validation, precision, the student's target blur, loss, frames, the
+whitening of scanner noise, a known noise level and stack planes (2-D or 3-D) under a collapsed
+Advanced section."""
 
 from __future__ import annotations
 
@@ -90,6 +91,13 @@ class TrainSettings(QWidget):
                                "blur of spatially correlated noise is read from their "
                                "differences (wide-field microscopy: about +1 dB). Frames that "
                                "differ (motion, bleaching) make the output too smooth.")
+        self.whiten = QCheckBox("whiten noise along a scan line")
+        self.whiten.setChecked(True)
+        self.whiten.setToolTip("With the stride on auto: noise correlated along one axis only "
+                               "(a point scanner's fast axis) is whitened along it and trained "
+                               "at full resolution, the result filtered back (scanner proxies: "
+                               "+0.4 to +3.2 dB). Off: such noise gets a stride, as any "
+                               "correlated noise.")
         self.memory = StatusLabel(lines=1)
         self.planes = PlaneChoice()
         self.noise = NoiseFields()
@@ -98,6 +106,7 @@ class TrainSettings(QWidget):
             ("blocks", self.blocks), ("batch", self.batch), ("seed", self.seed),
             ("validation", self.validation), ("precision", self.precision),
             ("student target blur", self.target_blur), ("loss", self.loss), ("", self.frames),
+            ("", self.whiten),
             *self.noise.rows(), *self.planes.rows()])
         form = QFormLayout()
         form.setContentsMargins(0, 0, 0, 0)
@@ -136,6 +145,7 @@ class TrainSettings(QWidget):
                               **({} if self.loss.currentText() == "auto" else
                                  {"loss": self.loss.currentText()}),
                               **({"frames": True} if self.frames.isChecked() else {}),
+                              **({} if self.whiten.isChecked() else {"whiten": False}),
                               **self.noise.values(),
                               **self.planes.values()}}
 

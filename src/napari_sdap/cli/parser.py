@@ -102,6 +102,10 @@ def _training(p: argparse.ArgumentParser) -> None:
                         "output blur of correlated noise is read from their differences "
                         "(wide-field microscopy: about +1 dB); frames that differ (motion, "
                         "bleaching) blur too much")
+    g.add_argument("--no-whiten", action="store_true",
+                   help="noise correlated along one axis only (a point scanner's fast axis) "
+                        "gets a pixel-shuffle stride like any correlated noise, instead of "
+                        "being whitened along that axis for a full-resolution model")
     g.add_argument("--noise-std", type=arg.amount, metavar="STD",
                    help="the noise's standard deviation in the image's units, when known (a "
                         "camera's read noise, with --noise-gain): the detail restore and "

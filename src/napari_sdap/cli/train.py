@@ -67,6 +67,8 @@ def train_settings(args: argparse.Namespace) -> dict[str, Any]:
         settings["loss"] = args.loss
     if getattr(args, "frames", False):  # only when given: as above
         settings["frames"] = True
+    if getattr(args, "no_whiten", False):  # only when given: as above
+        settings["whiten"] = False
     settings.update(noise_options(args))  # only when given: as above
     if getattr(args, "dims", "2") != "2":  # only when given: older records stay valid
         settings.update(dims=args.dims, along=args.along, z_context=args.z_context)
@@ -76,8 +78,8 @@ def train_settings(args: argparse.Namespace) -> dict[str, Any]:
 
 
 _OVERRIDES = ("width", "blocks", "patch_size", "batch_size", "channel_mode", "student",
-              "student_check", "target_blur", "z_context", "frames", "precision", "loss",
-              "noise_std", "noise_gain", "noise_offset")
+              "student_check", "target_blur", "z_context", "frames", "whiten", "precision",
+              "loss", "noise_std", "noise_gain", "noise_offset")
 """The `train_settings` that are config fields, passed to `iter_train` as flat overrides."""
 
 
