@@ -124,9 +124,9 @@ def test_scanner_noise_is_whitened_unless_unchecked(make_napari_viewer, tiny, wa
     clean = 0.5 + 0.2 * np.sin(xx / 9.0) * np.cos(yy / 13.0)
     noise = lfilter([1.0], [1.0, -0.6], np.random.default_rng(0).normal(0, 0.05, clean.shape),
                     axis=1)
-    viewer = make_napari_viewer()
-    viewer.add_image((clean + noise).astype(np.float32), name="scan")
-    for checked in (True, False):
+    for checked in (True, False):  # a viewer each: no unsaved model to ask about
+        viewer = make_napari_viewer()
+        viewer.add_image((clean + noise).astype(np.float32), name="scan")
         train = tiny(TrainWidget(viewer), steps=2)
         train.settings.whiten.setChecked(checked)
         assert ("whiten" in train.settings.values()["overrides"]) is not checked
