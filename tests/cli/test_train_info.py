@@ -280,4 +280,5 @@ def test_scanner_noise_is_whitened_unless_told_not_to(tmp_path: Path,
     assert model.config.training.stride > 1
     capsys.readouterr()
     assert main(["info", str(whitened)]) == 0
-    assert "whitened along it" in capsys.readouterr().out
+    shown = capsys.readouterr().out
+    assert "whitened along it" in shown and "input whitened along X (AR(1) coefficient" in shown
