@@ -7,6 +7,7 @@ frame and the Gaussian blur whose sigma was chosen with the reference (an oracle
 
     python benchmarks/scan_whitening.py --tasks tuned --decay 0.6 --whiten auto
     python benchmarks/scan_whitening.py --tasks held --decay 0.5 --whiten off
+    python benchmarks/scan_whitening.py --limit 1 --whiten off --save /tmp/scan   # for timing
 
 `tuned`: the four frames of the `linescan` set; `held`: four other FMD references, used only
 after the rule was chosen. Exits 0 with a message when the data folder is absent.
@@ -48,6 +49,9 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--decay", type=float, default=0.6)
     p.add_argument("--whiten", default="auto", help="auto, off or a coefficient along X")
     p.add_argument("--threads", type=int, default=1)
+    p.add_argument("--limit", type=int, default=None, help="the first N frames only")
+    p.add_argument("--save", type=Path, default=None,
+                   help="save each model in this folder (for benchmarks/cpu_tile.py)")
     args = p.parse_args(argv)
     if not args.data.is_dir():
         print(f"no benchmark data at {args.data}; nothing to measure")
@@ -63,12 +67,15 @@ def main(argv: list[str] | None = None) -> int:
         forced = Whitening("X", float(args.whiten))
         training.choose_whitening = lambda cx, cy: forced
     tasks = LINESCAN if args.tasks == "tuned" else HELD
-    for k, (rel, peak) in enumerate(tasks):
+    for k, (rel, peak) in enumerate(tasks[: args.limit]):
         noisy, ref = linescan(_load(args.data / rel, None), peak, seed=SEEDS[args.tasks] + k,
                               decay=args.decay)
         t0 = time.perf_counter()
         model = ns.train(noisy, "YX", device="cpu", seed=0, whiten=args.whiten != "off")
         out = model.denoise(noisy, "YX")
+        if args.save:
+            model.save(args.save / f"{Path(rel).stem}_{args.decay}_{args.whiten}.safetensors",
+                       overwrite=True)
         best, sigma = oracle(noisy, ref)
         noise = model.record.noise
         print(f"{Path(rel).stem}@{peak:g} decay {args.decay} whiten {args.whiten}: "

@@ -94,18 +94,15 @@ class Whitening:
         out = F.conv1d(padded, kernel).reshape(shape)
         return out.movedim(-1, self.dim).to(y.dtype)
 
-    def summary(self) -> dict[str, Any]:
-        return {"axis": self.axis, "coef": round(self.coef, 4), "taps": self.taps}
-
 
 MIN_CORRELATION = 0.25
 """Least lag-1 correlation along the axis for whitening: below it a stride-1 model is trained on
 the image as it is (`training.noise.choose_stride`)."""
 SHRINK = 0.85
 """The coefficient used, as a share of the lag-1 correlation read. Whitening fully (the
-coefficient read, or the true one) made the whitened noise 3-4x stronger than recorded and
-cost 0.9-1.3 dB against 0.85-0.9 of it on scanner proxies (docs/benchmarks.md, "Noise
-correlated along the scan line")."""
+coefficient read, 0.56, or the true one, 0.6) makes the whitened noise 3.5-4x stronger in
+variance than recorded, and cost 0.6-1.3 dB against 0.5 on scanner proxies
+(docs/benchmarks.md, "Noise correlated along the scan line")."""
 AR1 = 0.1
 """Most departure of the lag-2 correlation along the axis from the square of lag 1's (an AR(1)
 process's)."""
