@@ -108,8 +108,9 @@ class TrainingConfig(_Strict):
     """With the stride chosen automatically (2-D models): noise correlated along one axis only,
     decaying with the lag as a scanner's detector bandwidth makes it, is whitened along that
     axis and the model trains at stride 1 on the whitened image; its output is coloured back
-    (`infer.whiten`, `InferenceConfig.whiten_axis`). Off: such noise gets a pixel-shuffle
-    stride, as any correlated noise."""
+    (`infer.whiten`, `InferenceConfig.whiten_axis`). Off, or with a known noise level
+    (`noise_std`, which describes the recorded noise, not the whitened one): such noise gets a
+    pixel-shuffle stride, as any correlated noise."""
     precision: Literal["auto", "float32", "bfloat16"] = "auto"
     """Arithmetic of the training steps, teacher and student: `auto` is bfloat16 autocast
     (weights and optimiser in float32) where the device computes bf16 natively (CUDA; CPUs with

@@ -70,6 +70,8 @@ def test_white_noise_and_a_given_stride_are_not_whitened():
     noisy = clean + np.random.default_rng(3).normal(0, 0.2, clean.shape).astype(np.float32)
     assert train(noisy, **_quick(student=False)).whitening is None
     assert train(scanned(), **_quick(student=False, stride=1)).whitening is None
+    known = train(scanned(), **_quick(student=False, noise_std=0.25))  # the recorded noise's
+    assert known.whitening is None and known.config.training.stride > 1
 
 
 def test_tiles_and_lazy_blocks_equal_the_whole_plane(whitened):

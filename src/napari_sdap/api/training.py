@@ -137,7 +137,8 @@ def _train(sources: list[tuple[Any, Any]], t00: float, budget: float | None, *, 
     fresh = model is None or model.normalization is None
     noise = estimate_noise(sources, seed=seed) if stride == "auto" and fresh else None
     white = None
-    if noise is not None and model is None and dims == 2 and overrides.get("whiten", True):
+    if (noise is not None and model is None and dims == 2 and overrides.get("whiten", True)
+            and overrides.get("noise_std") is None):  # a known level is the recorded noise's
         white = choose_whitening(noise.correlation_x, noise.correlation_y)
     if white is not None:
         sources = whiten_sources(sources, white)
