@@ -102,6 +102,18 @@ def test_saved_and_loaded_models_keep_the_whitening(whitened, tmp_path):
     np.testing.assert_array_equal(again.denoise(noisy), whitened.denoise(noisy))
 
 
+def test_a_created_model_is_whitened_on_its_first_training():
+    from napari_sdap.api import create_model
+
+    settings = {k: v for k, v in _quick(student=False).items() if k not in ("steps", "device")}
+    model = create_model(**settings)
+    train(scanned(), model=model, steps=2, device="cpu")
+    assert model.whitening is not None and model.config.training.stride == 1
+    off = create_model(**settings, whiten=False)
+    train(scanned(), model=off, steps=2, device="cpu")
+    assert off.whitening is None and off.config.training.stride > 1
+
+
 def test_training_on_keeps_the_whitening():
     model = train(scanned(), **_quick(student=False))
     coef = model.config.inference.whiten_coef

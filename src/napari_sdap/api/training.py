@@ -17,7 +17,7 @@ from napari_sdap.api.noise_curve import finish_curve
 from napari_sdap.api.volume import choose_volume, volume_sources
 from napari_sdap.config import wants_student
 from napari_sdap.errors import ConfigError, InputError
-from napari_sdap.infer.whiten import choose_whitening, whiten_sources
+from napari_sdap.infer.whiten import choose_whitening, may_whiten, whiten_sources
 from napari_sdap.model.device import resolve_device
 from napari_sdap.model.normalize import compute_normalization
 from napari_sdap.presets import apply_overrides, config_from_preset
@@ -137,14 +137,11 @@ def _train(sources: list[tuple[Any, Any]], t00: float, budget: float | None, *, 
     fresh = model is None or model.normalization is None
     noise = estimate_noise(sources, seed=seed) if stride == "auto" and fresh else None
     white = None
-    if (noise is not None and model is None and dims == 2 and overrides.get("whiten", True)
-            and overrides.get("noise_std") is None):  # a known level is the recorded noise's
+    if noise is not None and may_whiten(model.config if model else None, dims, overrides):
         white = choose_whitening(noise.correlation_x, noise.correlation_y)
     if white is not None:
         sources = whiten_sources(sources, white)
-        log.info("noise correlated along %s only (autocorrelation X: %s; Y: %s): whitened "
-                 "along it (AR(1) coefficient %.2f), trained at stride 1", white.axis,
-                 _lags(noise.correlation_x), _lags(noise.correlation_y), white.coef)
+        log.info("%s", white.explain(noise.correlation_x, noise.correlation_y))
         noise = replace(noise, stride=1, mode="bsn", whitened=white.axis,
                         loss=choose_loss(1, noise.skew, noise.dark_clip))
     elif model is not None and model.whitening is not None:
@@ -177,6 +174,9 @@ def _train(sources: list[tuple[Any, Any]], t00: float, budget: float | None, *, 
         update = {"steps": steps, **({"stride": chosen} if chosen != "auto" else {}),
                   **_round_patch(overrides, kept)}
         model.config = _with_patch(apply_overrides(model.config.model_dump(), **update), sources)
+        if white is not None:
+            model.config.inference = model.config.inference.model_copy(
+                update={"whiten_axis": white.axis, "whiten_coef": white.coef})
         if fresh:  # an untrained model from create_model: first training sets its normalisation
             if view.channels != model.config.network.in_channels:
                 raise InputError(
@@ -250,10 +250,6 @@ def _train(sources: list[tuple[Any, Any]], t00: float, budget: float | None, *, 
 
         output_blur(model, sources, dev)
         output_mix(model, sources, dev)
-
-
-def _lags(values: Sequence[float]) -> str:
-    return ", ".join(f"{v:.2f}" for v in values)
 
 
 def _note_precision(model: SDAPModel, precision: str, first: bool = False) -> None:

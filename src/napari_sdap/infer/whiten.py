@@ -29,7 +29,7 @@ import torch
 import torch.nn.functional as F
 
 __all__ = ["MAX_COEF", "MIN_CORRELATION", "TAIL", "Whitening", "choose_whitening", "extra_halo",
-           "whiten_array", "whiten_sources"]
+           "may_whiten", "whiten_array", "whiten_sources"]
 
 TAIL = 1e-6
 """Weight of the colouring filter's tail that is cut (it is then scaled to sum to 1)."""
@@ -69,6 +69,12 @@ class Whitening:
     def dim(self) -> int:
         """The tensor dimension of the axis in (..., Y, X) layout."""
         return -1 if self.axis == "X" else -2
+
+    def explain(self, cx: Sequence[float], cy: Sequence[float]) -> str:
+        """One line for the log: the correlations read (`cx`/`cy`) and what was done."""
+        fx, fy = (", ".join(f"{v:.2f}" for v in c) for c in (cx, cy))
+        return (f"noise correlated along {self.axis} only (autocorrelation X: {fx}; Y: {fy}): "
+                f"whitened along it (AR(1) coefficient {self.coef:.2f}), trained at stride 1")
 
     def weights(self) -> np.ndarray:
         """The colouring taps, lag 0 first (float64, sum 1)."""
@@ -131,6 +137,18 @@ def choose_whitening(cx: Sequence[float], cy: Sequence[float]) -> Whitening | No
                 and abs(float(across[1])) <= ACROSS):
             return Whitening(axis, round(SHRINK * r1, 4))
     return None
+
+
+def may_whiten(config: Any, dims: Any, overrides: dict[str, Any]) -> bool:
+    """Whether a first training with the stride chosen automatically may whiten: 2-D models
+    (`dims` for a new model, the `config` of one from `create_model`), `whiten` not turned off
+    and no known noise level (`noise_std` describes the recorded noise, not the whitened one)."""
+    if overrides.get("whiten") is False or overrides.get("noise_std") is not None:
+        return False
+    if config is None:
+        return dims == 2
+    t = config.training
+    return config.network.dims == 2 and t.whiten and t.noise_std is None
 
 
 def whiten_array(array: Any, axis: int, coef: float) -> Any:
