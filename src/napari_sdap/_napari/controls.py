@@ -7,7 +7,15 @@ import re
 from typing import Any
 
 from qtpy.QtCore import QEvent
-from qtpy.QtWidgets import QComboBox, QHBoxLayout, QLabel, QSizePolicy, QSpinBox, QWidget
+from qtpy.QtWidgets import (
+    QCheckBox,
+    QComboBox,
+    QHBoxLayout,
+    QLabel,
+    QSizePolicy,
+    QSpinBox,
+    QWidget,
+)
 
 __all__ = ["LayerPicker", "StatusLabel", "StopOnClose", "WrapLabel", "advanced_section", "ask",
            "auto_spin", "button_row", "report_error"]
@@ -112,6 +120,14 @@ def auto_spin(minimum: int, maximum: int, value: int = 0, special: str = "auto",
     box.setSingleStep(step)
     box.setSpecialValueText(special)
     box.setValue(value)
+    box.setToolTip(tip)
+    return box
+
+
+def check_box(text: str, tip: str, checked: bool = False) -> QCheckBox:
+    """A check box with its tooltip, ticked when `checked`."""
+    box = QCheckBox(text)
+    box.setChecked(checked)
     box.setToolTip(tip)
     return box
 

@@ -22,6 +22,7 @@ from napari_sdap._napari.controls import (
     advanced_section,
     auto_spin,
     button_row,
+    check_box,
 )
 from napari_sdap._napari.devices import device_choices
 from napari_sdap._napari.export_button import ExportButton
@@ -55,14 +56,15 @@ class DenoiseForm:
                               tip="Tile edge in pixels (auto: from GPU memory; 256 on a CPU)")
         self.output = OutputPanel(lambda q: self.confirm(q), self._stores_in_use)
         self.folder = self.output.folder
-        self.detail = QCheckBox("restore detail")
-        self.detail.setChecked(True)
-        self.detail.setToolTip("Give back input detail where the residual exceeds the noise "
-                               "measured at training (sharper edges and texture at high "
-                               "signal-to-noise), then the light blur a model trained for "
-                               "correlated noise chose, or the share of blurred input a "
-                               "model trained for strong noise chose; off: the network "
-                               "output only")
+        self.detail = check_box(
+            "restore detail",
+            "Give back input detail where the residual exceeds the noise "
+            "measured at training (sharper edges and texture at high "
+            "signal-to-noise), then the light blur a model trained for "
+            "correlated noise chose, or the share of blurred input a "
+            "model trained for strong noise chose; off: the network "
+            "output only",
+            checked=True)
         self.flips = QComboBox()
         self.flips.addItems(["1 (off)", "2", "4", "8"])
         self.flips.setToolTip("Average the network over 2, 4 or 8 flips and quarter turns of "

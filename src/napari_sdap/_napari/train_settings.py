@@ -7,9 +7,15 @@ from __future__ import annotations
 
 from typing import Any
 
-from qtpy.QtWidgets import QCheckBox, QComboBox, QDoubleSpinBox, QFormLayout, QVBoxLayout, QWidget
+from qtpy.QtWidgets import QComboBox, QDoubleSpinBox, QFormLayout, QVBoxLayout, QWidget
 
-from napari_sdap._napari.controls import StatusLabel, advanced_section, auto_spin, spin_value
+from napari_sdap._napari.controls import (
+    StatusLabel,
+    advanced_section,
+    auto_spin,
+    check_box,
+    spin_value,
+)
 from napari_sdap._napari.devices import device_choices, format_bytes
 from napari_sdap._napari.noise_fields import NoiseFields
 from napari_sdap._napari.planes import PlaneChoice
@@ -50,16 +56,17 @@ class TrainSettings(QWidget):
         self.validation.setToolTip("Part of every image (a band of rows) kept out of training to "
                                    "measure a validation loss; used only where the layers are "
                                    "large enough (the band must hold a training patch)")
-        self.student = QCheckBox("distil a fast student (white noise)")
-        self.student.setChecked(True)
-        self.student.setToolTip("After the blind-spot network, train a small network that sees "
-                                "every pixel to reproduce its result: sharper and several times "
-                                "faster to apply; 'auto' denoising then uses it. Done when the "
-                                "noise is independent per pixel (stride 1); not for spatially "
-                                "correlated noise, where it measured worse. It is compared "
-                                "with the blind-spot network on pixels held out of its "
-                                "training: one in doubt trains a second round, one clearly "
-                                "worse is dropped.")
+        self.student = check_box(
+            "distil a fast student (white noise)",
+            "After the blind-spot network, train a small network that sees "
+            "every pixel to reproduce its result: sharper and several times "
+            "faster to apply; 'auto' denoising then uses it. Done when the "
+            "noise is independent per pixel (stride 1); not for spatially "
+            "correlated noise, where it measured worse. It is compared "
+            "with the blind-spot network on pixels held out of its "
+            "training: one in doubt trains a second round, one clearly "
+            "worse is dropped.",
+            checked=True)
         self.device = QComboBox()
         self.device.addItems(device_choices())
         self.device.setToolTip("Compute device; auto picks the first GPU, else the CPU")
@@ -85,19 +92,21 @@ class TrainSettings(QWidget):
                              "8-bit low-light wide-field frames: faint structure is not zeroed "
                              "and the result stays proportional to the signal; else l1 (l2 "
                              "lost up to 0.65 dB on camera photographs)")
-        self.frames = QCheckBox("planes are frames of one view")
-        self.frames.setToolTip("The layer's planes (along T, else Z) are repeated frames of one "
-                               "unchanging view, e.g. a burst: the noise behind the output "
-                               "blur of spatially correlated noise is read from their "
-                               "differences (wide-field microscopy: about +1 dB). Frames that "
-                               "differ (motion, bleaching) make the output too smooth.")
-        self.whiten = QCheckBox("whiten noise along a scan line")
-        self.whiten.setChecked(True)
-        self.whiten.setToolTip("With the stride on auto: noise correlated along one axis only "
-                               "(a point scanner's fast axis) is whitened along it and trained "
-                               "at full resolution, the result filtered back (scanner proxies: "
-                               "+0.4 to +3.2 dB). Off: such noise gets a stride, as any "
-                               "correlated noise.")
+        self.frames = check_box(
+            "planes are frames of one view",
+            "The layer's planes (along T, else Z) are repeated frames of one "
+            "unchanging view, e.g. a burst: the noise behind the output "
+            "blur of spatially correlated noise is read from their "
+            "differences (wide-field microscopy: about +1 dB). Frames that "
+            "differ (motion, bleaching) make the output too smooth.")
+        self.whiten = check_box(
+            "whiten noise along a scan line",
+            "With the stride on auto: noise correlated along one axis only "
+            "(a point scanner's fast axis) is whitened along it and trained "
+            "at full resolution, the result filtered back (scanner proxies: "
+            "+0.4 to +3.2 dB). Off: such noise gets a stride, as any "
+            "correlated noise.",
+            checked=True)
         self.memory = StatusLabel(lines=1)
         self.planes = PlaneChoice()
         self.noise = NoiseFields()
