@@ -64,6 +64,24 @@ def test_fp32_on_cuda_tiles_match_whole_plane(net, monkeypatch, flips):
     np.testing.assert_allclose(out, ref, atol=1e-4)
 
 
+@pytest.mark.parametrize("axis", ["X", "Y"])
+def test_whitened_tiles_on_cuda_match_the_whole_plane_on_the_cpu(net, monkeypatch, axis):
+    import napari_sdap.infer.stream as stream
+    from napari_sdap.infer.whiten import Whitening
+
+    monkeypatch.setattr(stream, "use_bf16", lambda device: False)
+    torch.backends.cudnn.allow_tf32 = False
+    torch.backends.cuda.matmul.allow_tf32 = False
+    img = _img((2, 150, 170), 2)
+    out = np.zeros_like(img)
+    w = Whitening(axis, 0.55)
+    list(iter_tiles(net, NORM, img, plane_view(img.shape, "ZYX"), out, mode="bsn",
+                    pd_stride=2, device=torch.device("cuda"), tile=48, batch=3, whiten=w))
+    x = w.whiten(torch.from_numpy(img[:, None]))
+    ref = w.colour(run_mode(net.cpu(), x, "bsn", 2))[:, 0].numpy()
+    np.testing.assert_allclose(out, ref, atol=1e-4)
+
+
 def test_real_out_of_memory_halves_the_tile():
     cuda = torch.device("cuda", torch.cuda.current_device())  # the memory cap needs an index
     net = BlindSpotNet(1, 1, width=128, blocks=9).eval()
