@@ -10,9 +10,9 @@ import numpy as np
 import torch
 
 sys.path.insert(0, "benchmarks")  # run from the repository root
-from scan_proxies import linescan_tasks  # noqa: E402
+from scan_proxies import linescan_tasks
 
-import napari_sdap as ns  # noqa: E402
+import napari_sdap as ns
 
 torch.set_num_threads(1)
 k = int(sys.argv[1])
