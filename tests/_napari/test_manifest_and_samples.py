@@ -60,3 +60,20 @@ def test_sample_stack_has_correlated_noise():
     cells = noisy_cells()[0][0]
     assert estimate_noise([(cells, plane_view(cells.shape, "YX"))]).stride == 1
     np.testing.assert_array_equal(make_stack()[1], noisy)  # seeded: the same every time
+
+
+def test_line_scan_sample_has_noise_along_x_that_training_whitens(make_napari_viewer):
+    from napari_sdap._napari.sample_data import line_scan, make_scan
+    from napari_sdap.axes import plane_view
+    from napari_sdap.infer.whiten import choose_whitening
+    from napari_sdap.training.noise import estimate_noise
+
+    data, meta, kind = line_scan()[0]
+    assert kind == "image" and data.shape == (256, 256) and data.dtype == np.uint8
+    assert meta["scale"] == (0.5, 0.5)
+    np.testing.assert_array_equal(data, make_scan()[1])  # seeded: the same every time
+    noise = estimate_noise([(data, plane_view(data.shape, "YX"))])
+    assert choose_whitening(noise.correlation_x, noise.correlation_y).axis == "X"
+    viewer = make_napari_viewer()
+    viewer.open_sample("napari-sdap", "line_scan")
+    assert viewer.layers["noisy line scan"].data.shape == (256, 256)

@@ -1,6 +1,6 @@
 """Procedurally generated sample images (no download): noisy microscopy-like data to try SDAP on.
 
-Both samples are seeded, so they are the same every time; generating them takes well under a
+All samples are seeded, so they are the same every time; generating them takes well under a
 second and needs only numpy. They share units and pixel size (`PIXEL_UM` micrometres, Y X, over
 the same 128 um field), so opened together they overlay.
 """
@@ -11,12 +11,15 @@ from typing import Any
 
 import numpy as np
 
-__all__ = ["PIXEL_UM", "Z_STEP_UM", "correlated_stack", "make_cells", "make_stack", "noisy_cells"]
+__all__ = ["PIXEL_UM", "SCAN_DECAY", "Z_STEP_UM", "correlated_stack", "line_scan", "make_cells",
+           "make_scan", "make_stack", "noisy_cells"]
 
 PIXEL_UM = 0.5
 """Pixel size of both samples in Y and X (micrometres)."""
 Z_STEP_UM = 2.0
 """Plane spacing of the stack sample (micrometres)."""
+SCAN_DECAY = 0.6
+"""Line-scan sample: decay per pixel of the detector's filter along X."""
 
 
 def _blur(img: np.ndarray, sigma: float) -> np.ndarray:
@@ -86,6 +89,29 @@ def make_stack(planes: int = 8, size: int = 128, seed: int = 1,
     return clean, (clean + 0.12 * noise).astype(np.float32)
 
 
+def make_scan(size: int = 256, seed: int = 2, peak: float = 30.0
+              ) -> tuple[np.ndarray, np.ndarray]:
+    """(clean, noisy) 2-D uint8 point-scanner image: photon counts at `peak` photons for the
+    brightest pixel, read through a detector whose bandwidth spreads each pixel's noise along
+    the scan line (X): an exponential filter decaying by `SCAN_DECAY` per pixel, as line-scan
+    confocal and two-photon microscopes record it. The clean image went through the same
+    filter."""
+    rng = np.random.default_rng(seed)
+    photons = peak * _cells((size, size), rng, n_cells=max(4, size * size // 2500)) + 0.05
+    counts = rng.poisson(photons).astype(np.float64)
+
+    def scan(a: np.ndarray) -> np.ndarray:
+        out, last = np.empty_like(a), a[:, 0]
+        for x in range(a.shape[1]):
+            last = SCAN_DECAY * last + (1.0 - SCAN_DECAY) * a[:, x]
+            out[:, x] = last
+        return out
+
+    scale = 255.0 / peak
+    noisy = np.clip(np.round(scan(counts) * scale), 0, 255).astype(np.uint8)
+    return (scan(photons) * scale).astype(np.float32), noisy
+
+
 def noisy_cells() -> list[tuple[Any, dict[str, Any], str]]:
     """napari sample: 256 x 256 noisy fluorescence-like image (uint16, white noise), 0.5 um
     pixels."""
@@ -104,4 +130,15 @@ def correlated_stack() -> list[tuple[Any, dict[str, Any], str]]:
             "scale": (Z_STEP_UM, PIXEL_UM, PIXEL_UM),
             "units": ("um", "um", "um"), "colormap": "gray",
             "metadata": {"source": "napari-sdap procedural sample (3x3 correlated noise)"}}
+    return [(noisy, meta, "image")]
+
+
+def line_scan() -> list[tuple[Any, dict[str, Any], str]]:
+    """napari sample: 256 x 256 point-scanner image (uint8) whose noise is correlated along the
+    scan line (X) only, 0.5 um pixels."""
+    _, noisy = make_scan()
+    meta = {"name": "noisy line scan", "axis_labels": ("y", "x"), "colormap": "gray",
+            "scale": (PIXEL_UM, PIXEL_UM), "units": ("um", "um"),
+            "metadata": {"source": "napari-sdap procedural sample (photon noise correlated "
+                                   "along X by the detector)"}}
     return [(noisy, meta, "image")]
