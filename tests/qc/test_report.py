@@ -69,6 +69,29 @@ def test_removing_exactly_the_white_noise_passes(white, flat_model):
     assert "No warnings" in report.summary()
 
 
+def test_a_whitening_model_s_noise_is_compared_as_recorded(white):
+    """A model that whitens along X carries the whitened noise's curve, (1 + a) / (1 - a)
+    times the recorded variance: the report compares the recorded noise with it filtered back."""
+    from scipy.signal import lfilter
+
+    from napari_sdap.api import create_model, quality_report
+    from napari_sdap.infer.noise_model import NoiseCurve
+    from napari_sdap.model.normalize import Normalization
+
+    model = create_model("tiny", width=8, blocks=1)
+    model.normalization = Normalization(low=[0.0], high=[1.0])
+    model.config.inference = model.config.inference.model_copy(
+        update={"whiten_axis": "X", "whiten_coef": 0.5})
+    model.noise_curve = NoiseCurve(levels=[[[0.0, 1.0]]], variance=[[[3 * SIGMA**2] * 2]])
+    clean = white[0]
+    w = np.random.default_rng(2).normal(0, SIGMA * np.sqrt(3.0), clean.shape)
+    noisy = (clean + lfilter([0.5], [1.0, -0.5], w, axis=1)).astype(np.float32)
+    report = quality_report(noisy, clean, model=model, reference=clean, device="cpu")
+    ratios = [b.ratio for b in report.bands]
+    assert min(ratios) > 0.85 and max(ratios) < 1.15, ratios
+    assert report.restore is None and any("whitens its input" in n for n in report.notes)
+
+
 def test_a_denoiser_that_blurs_structure_is_flagged(white, flat_model):
     from napari_sdap.api import quality_report
 

@@ -104,6 +104,12 @@ def quality_report(noisy: Any, denoised: Any, model: SDAPModel | None = None,
             if model.noise_curve is None:
                 notes.append("the model has no noise curve (untrained or an earlier file): no "
                              "comparison with the noise, no restore weights")
+            elif model.whitening is not None:  # its curve is the whitened noise's
+                curve, norm = model.whitening.recorded(model.noise_curve), model.normalization
+                notes.append("the model whitens its input along "
+                             f"{model.whitening.axis}: the noise it measured is compared as "
+                             "filtered back, and the detail restore (on the whitened image) "
+                             "is not checked")
             else:
                 curve, norm = model.noise_curve, model.normalization
                 restore, restore_mode = _restorer(model, device)

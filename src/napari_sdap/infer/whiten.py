@@ -76,6 +76,14 @@ class Whitening:
         return (f"noise correlated along {self.axis} only (autocorrelation X: {fx}; Y: {fy}): "
                 f"whitened along it (AR(1) coefficient {self.coef:.2f}), trained at stride 1")
 
+    def recorded(self, curve: Any) -> Any:
+        """A noise curve (`noise_model.NoiseCurve`) measured on the whitened image, as the
+        recorded noise: each variance times (1 - coef) / (1 + coef), the white noise's through
+        the colouring filter (which keeps the intensity, so the levels stay)."""
+        f = (1.0 - self.coef) / (1.0 + self.coef)
+        return curve.model_copy(update={"variance": [[[v * f for v in ch] for ch in group]
+                                                     for group in curve.variance]})
+
     def weights(self) -> np.ndarray:
         """The colouring taps, lag 0 first (float64, sum 1)."""
         k = np.arange(self.taps, dtype=np.float64)
