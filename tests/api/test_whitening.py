@@ -114,6 +114,17 @@ def test_a_created_model_is_whitened_on_its_first_training():
     assert off.whitening is None and off.config.training.stride > 1
 
 
+def test_a_whitening_set_by_hand_is_trained_with():
+    from napari_sdap.api import create_model
+
+    settings = {k: v for k, v in _quick(student=False).items() if k not in ("steps", "device")}
+    model = create_model(**settings, whiten_axis="X", whiten_coef=0.5)
+    train(scanned(), model=model, steps=2, device="cpu")
+    assert model.config.inference.whiten_coef == 0.5  # kept, and the noise read on the
+    assert model.record.noise["correlation_x"][0] < 0.25  # whitened image: stride 1
+    assert model.config.training.stride == 1
+
+
 def test_training_on_keeps_the_whitening():
     model = train(scanned(), **_quick(student=False))
     coef = model.config.inference.whiten_coef

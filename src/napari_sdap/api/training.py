@@ -137,15 +137,16 @@ def _train(sources: list[tuple[Any, Any]], t00: float, budget: float | None, *, 
     fresh = model is None or model.normalization is None
     noise = estimate_noise(sources, seed=seed) if stride == "auto" and fresh else None
     white = None
-    if noise is not None and may_whiten(model.config if model else None, dims, overrides):
+    if model is not None and model.whitening is not None:  # trained so before, or set by hand
+        sources = whiten_sources(sources, model.whitening)
+        noise = estimate_noise(sources, seed=seed) if noise is not None else None
+    elif noise is not None and may_whiten(model.config if model else None, dims, overrides):
         white = choose_whitening(noise.correlation_x, noise.correlation_y)
     if white is not None:
         sources = whiten_sources(sources, white)
         log.info("%s", white.explain(noise.correlation_x, noise.correlation_y))
         noise = replace(noise, stride=1, mode="bsn", whitened=white.axis,
                         loss=choose_loss(1, noise.skew, noise.dark_clip))
-    elif model is not None and model.whitening is not None:
-        sources = whiten_sources(sources, model.whitening)
     if model is None:
         name = pick_preset(preset, device, [v for _, v in sources])
         chosen = noise.stride if noise else stride
