@@ -43,8 +43,9 @@ class Job:
     @property
     def halo(self) -> int:
         """Context the steps around the network add to the network's."""
-        return ((self.refine.halo if self.refine is not None else 0)
-                + (self.whiten.halo if self.whiten is not None else 0))
+        from napari_sdap.infer.whiten import extra_halo
+
+        return extra_halo(self.refine, self.whiten)
 
     @property
     def detail(self) -> bool:

@@ -135,13 +135,13 @@ def _train(sources: list[tuple[Any, Any]], t00: float, budget: float | None, *, 
     if stride != "auto" and (not isinstance(stride, int) or isinstance(stride, bool)):
         raise ConfigError(f"stride must be 'auto' or an integer 1..8 (got {stride!r})")
     fresh = model is None or model.normalization is None
+    prior = model.whitening if model is not None else None  # trained so before, or set by hand
+    if prior is not None:
+        sources = whiten_sources(sources, prior)
     noise = estimate_noise(sources, seed=seed) if stride == "auto" and fresh else None
-    white = None
-    if model is not None and model.whitening is not None:  # trained so before, or set by hand
-        sources = whiten_sources(sources, model.whitening)
-        noise = estimate_noise(sources, seed=seed) if noise is not None else None
-    elif noise is not None and may_whiten(model.config if model else None, dims, overrides):
-        white = choose_whitening(noise.correlation_x, noise.correlation_y)
+    may = noise is not None and prior is None and may_whiten(model and model.config, dims,
+                                                             overrides)
+    white = choose_whitening(noise.correlation_x, noise.correlation_y) if may else None
     if white is not None:
         sources = whiten_sources(sources, white)
         log.info("%s", white.explain(noise.correlation_x, noise.correlation_y))
@@ -162,9 +162,6 @@ def _train(sources: list[tuple[Any, Any]], t00: float, budget: float | None, *, 
                                  **{**_round_patch(overrides, chosen), "stride": chosen,
                                     "dims": picked, "along": along, "z_step": z_step})
         cfg = _with_patch(cfg, sources)
-        if white is not None:
-            cfg.inference = cfg.inference.model_copy(
-                update={"whiten_axis": white.axis, "whiten_coef": white.coef})
         model = SDAPModel(cfg)
         model.record.dims = why
         model.record.noise = _noise_record(noise, cfg.training.loss)
@@ -175,9 +172,6 @@ def _train(sources: list[tuple[Any, Any]], t00: float, budget: float | None, *, 
         update = {"steps": steps, **({"stride": chosen} if chosen != "auto" else {}),
                   **_round_patch(overrides, kept)}
         model.config = _with_patch(apply_overrides(model.config.model_dump(), **update), sources)
-        if white is not None:
-            model.config.inference = model.config.inference.model_copy(
-                update={"whiten_axis": white.axis, "whiten_coef": white.coef})
         if fresh:  # an untrained model from create_model: first training sets its normalisation
             if view.channels != model.config.network.in_channels:
                 raise InputError(
@@ -188,6 +182,9 @@ def _train(sources: list[tuple[Any, Any]], t00: float, budget: float | None, *, 
             model.normalization = compute_normalization(sources, model.config.normalization,
                                                         model.config.seed)
         check_fits(model, view)
+    if white is not None:
+        model.config.inference = model.config.inference.model_copy(
+            update={"whiten_axis": white.axis, "whiten_coef": white.coef})
     if fresh and steps is None:  # a first training: preset steps for a teacher on its own
         model.config = _steps_alone(model.config)
     cfg = model.config
