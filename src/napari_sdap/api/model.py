@@ -20,7 +20,7 @@ from napari_sdap.infer.passes import resolve_mode
 from napari_sdap.infer.planes import DenoiseStep
 from napari_sdap.infer.refine import Refine
 from napari_sdap.infer.whiten import Whitening
-from napari_sdap.model.checks import STUDENT_PREFIX
+from napari_sdap.model.checks import STUDENT_PREFIX, StudentShape
 from napari_sdap.model.files import write_model_file
 from napari_sdap.model.network import BlindSpotNet
 from napari_sdap.model.network3d import network_for
@@ -151,18 +151,15 @@ class SDAPModel:
             return None
         on = bool(self.config.inference.restore_detail if detail is None else detail)
         c = self.noise_curve
-        chosen = on and mode is not None and mode == c.blur_mode
-        return Refine(self.noise_curve, detail=on and mode != "student",
-                      calibrate=mode != "student", blur=c.blur if chosen else 0.0,
-                      colour_blur=c.colour_blur if chosen else 0.0,
-                      mix=c.mix if chosen else 0.0, mix_blur=c.mix_blur if chosen else 0.0,
-                      mix_guard=c.mix_guard if chosen else 0.0)
+        last = ({k: getattr(c, k) for k in ("blur", "colour_blur", "mix", "mix_blur", "mix_guard")}
+                if on and mode is not None and mode == c.blur_mode else {})  # chosen for `mode`
+        return Refine(c, detail=on and mode != "student", calibrate=mode != "student", **last)
 
     @property
     def whitening(self) -> Whitening | None:
         """The whitening of noise correlated along one axis (`infer.whiten`; None: none)."""
-        inf = self.config.inference
-        return None if inf.whiten_axis is None else Whitening(inf.whiten_axis, inf.whiten_coef)
+        i = self.config.inference
+        return None if i.whiten_axis is None else Whitening(i.whiten_axis, i.whiten_coef)
 
     def net(self, mode: str) -> torch.nn.Module:
         """The network that runs `mode` (a resolved mode): the student or the teacher."""
@@ -268,7 +265,7 @@ class SDAPModel:
             "normalization": self.normalization.model_dump() if self.normalization else None,
             "record": self.record.model_dump(mode="json"),
             "noise_curve": self.noise_curve.model_dump() if self.noise_curve else None,
-            "student": _student_meta(self.student),
+            "student": StudentShape.meta(self.student),
         }
         tensors = dict(self.network.state_dict())
         if self.student is not None:
@@ -286,17 +283,6 @@ class SDAPModel:
         return export_bmz(self, path, name=name, description=description, authors=authors,
                           license=license, cite=cite, sample=sample, axes=axes, mode=mode,
                           overwrite=overwrite)
-
-
-def _student_meta(student: StudentNet | None) -> dict[str, Any] | None:
-    """The student's shape for the model file (`model.checks.StudentShape`); its channels only
-    when input and output differ (3-D), so 2-D files stay as earlier versions wrote them."""
-    if student is None:
-        return None
-    meta: dict[str, Any] = {"width": student.width, "dilations": list(student.dilations)}
-    if student.channels != student.out_channels:
-        meta.update(in_channels=student.channels, out_channels=student.out_channels)
-    return meta
 
 
 def create_model(preset: str = "fast", channels: int = 1, **overrides: Any) -> SDAPModel:

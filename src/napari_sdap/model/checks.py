@@ -38,6 +38,17 @@ class StudentShape(BaseModel):
     in_channels: int | None = Field(None, ge=1, le=64 * 9)
     out_channels: int | None = Field(None, ge=1, le=64)
 
+    @staticmethod
+    def meta(student: Any) -> dict[str, Any] | None:
+        """The shape of `student` (a `model.student.StudentNet`, or None) for a model file: its
+        channels only when input and output differ (3-D), so 2-D files stay as they were."""
+        if student is None:
+            return None
+        meta: dict[str, Any] = {"width": student.width, "dilations": list(student.dilations)}
+        if student.channels != student.out_channels:
+            meta.update(in_channels=student.channels, out_channels=student.out_channels)
+        return meta
+
     def channels(self, network_channels: int) -> tuple[int, int]:
         """(input, output) channels, the absent ones being `network_channels`."""
         return (self.in_channels or network_channels, self.out_channels or network_channels)
