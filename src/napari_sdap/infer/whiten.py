@@ -22,6 +22,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+from functools import cached_property
 from typing import Any, Literal
 
 import numpy as np
@@ -50,7 +51,7 @@ class Whitening:
             raise ValueError(f"whitening needs axis X or Y and a coefficient in (0, {MAX_COEF}] "
                              f"(got {self.axis!r}, {self.coef!r})")
 
-    @property
+    @cached_property
     def taps(self) -> int:
         """Length of the colouring filter: the fewest taps n (at least 2) with coef**n at most
         `TAIL` (the bioimage.io package counts them alike)."""
@@ -86,9 +87,13 @@ class Whitening:
 
     def weights(self) -> np.ndarray:
         """The colouring taps, lag 0 first (float64, sum 1)."""
-        k = np.arange(self.taps, dtype=np.float64)
-        w = (1.0 - self.coef) * self.coef**k
-        return w / w.sum()
+        return self._reversed[::-1].copy()
+
+    @cached_property
+    def _reversed(self) -> np.ndarray:
+        """The colouring taps, lag 0 last (computed once per whitening, not per batch)."""
+        w = (1.0 - self.coef) * self.coef ** np.arange(self.taps, dtype=np.float64)
+        return (w / w.sum())[::-1].copy()
 
     def whiten(self, x: torch.Tensor) -> torch.Tensor:
         """`x` (..., Y, X) through the inverse filter along the axis (first pixel repeated)."""
@@ -101,11 +106,10 @@ class Whitening:
         moved = y.float().movedim(self.dim, -1)
         shape = moved.shape
         flat = moved.reshape(-1, 1, shape[-1])
-        kernel = torch.as_tensor(self.weights()[::-1].copy(), dtype=flat.dtype,
-                                 device=flat.device).view(1, 1, -1)
+        kernel = torch.as_tensor(self._reversed, dtype=flat.dtype, device=flat.device)
         # replicate-pad on the left: the pixels before the edge repeat the first one
         padded = F.pad(flat, (self.taps - 1, 0), mode="replicate")
-        out = F.conv1d(padded, kernel).reshape(shape)
+        out = F.conv1d(padded, kernel.view(1, 1, -1)).reshape(shape)
         return out.movedim(-1, self.dim).to(y.dtype)
 
 
