@@ -63,6 +63,8 @@ NOISES = ("white", "pg", "corr", "corr2", "corr15", "corr2_15")
 """`corr`/`corr15`: 3 x 3 box-filtered Gaussian, per-pixel std 25/15; `corr2`/`corr2_15`: 2 x 2,
 std 20/15."""
 BOX = {"corr": (3, 25.0), "corr2": (2, 20.0), "corr15": (3, 15.0), "corr2_15": (2, 15.0)}
+WEAK = {"white10": 10.0, "white5": 5.0}
+"""Weak white Gaussian noise (std on the 0-255 scale); not in the default `--noises`."""
 
 
 @dataclass
@@ -103,15 +105,16 @@ def box_noise(shape: tuple[int, ...], k: int, std: float, rng: np.random.Generat
 def add_noise(clean: np.ndarray, kind: str, seed: int) -> np.ndarray:
     """Synthetic noise on the 0-255 scale (float32, not clipped)."""
     rng = np.random.default_rng(seed)
-    if kind == "white":
-        return clean + rng.normal(0, 25, clean.shape).astype(np.float32)
+    if kind == "white" or kind in WEAK:
+        std = WEAK.get(kind, 25.0)
+        return clean + rng.normal(0, std, clean.shape).astype(np.float32)
     if kind == "pg":
         peak = 30.0
         return (rng.poisson(clean / 255 * peak) / peak * 255
                 + rng.normal(0, 3, clean.shape)).astype(np.float32)
     if kind in BOX:
         return (clean + box_noise(clean.shape, *BOX[kind], rng)).astype(np.float32)
-    raise ValueError(f"noise must be one of {NOISES} (got {kind!r})")
+    raise ValueError(f"noise must be one of {NOISES + tuple(WEAK)} (got {kind!r})")
 
 
 def load_tasks(data: Path, sets: list[str], noises: list[str], limit: int | None,
@@ -248,7 +251,7 @@ def true_sigma(noise: str, clean: np.ndarray) -> float:
     image: Poisson at peak 30 plus Gaussian std 3)."""
     if noise == "pg":
         return float(np.sqrt(np.mean(np.clip(clean, 0, None)) * 255 / 30 + 9))
-    return 25.0 if noise == "white" else BOX[noise][1]
+    return 25.0 if noise == "white" else WEAK[noise] if noise in WEAK else BOX[noise][1]
 
 
 def run_bm3d(task: Task, true: bool = False) -> tuple[list[np.ndarray], dict]:
