@@ -13,8 +13,10 @@ of the noise, which lowers all lags about equally. Checked against the true nois
 reference) of the FMD microscopy groups and synthetic white / box-filtered noise
 (docs/method.md).
 
-The same blocks give the noise's skewness (those clear of a clip) and whether the dark
-background is cut off at 0, from which the training loss is chosen (`choose_loss`).
+Where texture fills even the flattest quarter, the flattest sixteenth decides whether the
+noise is white (`training.noise_texture`). The same blocks give the noise's skewness (those
+clear of a clip) and whether the dark background is cut off at 0, from which the training loss
+is chosen (`choose_loss`).
 """
 
 from __future__ import annotations
@@ -26,10 +28,12 @@ from typing import Any, Literal
 import numpy as np
 
 from napari_sdap.axes import PlaneView
-from napari_sdap.clipping import CLIPPED, clipped_ends
+from napari_sdap.training.noise_skew import DARK_CLIP, SKEWED, block_skews, choose_loss
+from napari_sdap.training.noise_texture import FLATTEST, flattened, reads_white, texture_read
 
-__all__ = ["DARK_CLIP", "SKEWED", "UNRELIABLE", "NoiseEstimate", "check_noise_record",
-           "choose_loss", "choose_stride", "describe_noise", "estimate_noise", "lag_correlations"]
+__all__ = ["DARK_CLIP", "FLATTEST", "SKEWED", "UNRELIABLE", "NoiseEstimate", "check_noise_record",
+           "choose_loss", "choose_stride", "describe_noise", "estimate_noise", "lag_correlations",
+           "reads_white", "texture_read"]
 
 _BLOCK = 16
 _MAX_LAG = 4
@@ -48,22 +52,6 @@ WHITE_THRESHOLD = 0.3
 """Lag-1 correlation below which the noise counts as white (stride 1). Higher than
 `CORRELATION_THRESHOLD` because leaving the plain blind-spot costs resolution everywhere, while
 a weak neighbour correlation leaks little noise (FMD confocal lines reach ~0.2 along X)."""
-SKEWED = 0.1
-"""Median skewness of the noise in the flattest blocks from which it counts as photon noise at
-a few photons per pixel (Poisson at n photons: 1/sqrt(n), so 0.1 is about 100 photons).
-Measured: FMD wide-field frames 0.15-0.23, confocal and two-photon 0.66-3.9, clipped 8-bit
-low-light proxies 0.21-1.2; 96 of 100 PolyU photographs, the box-noise crops and the camera
-proxies -0.34 to 0.06 (a sRGB curve skews camera noise negatively); four PolyU photographs
-with dark flat areas 0.16-0.27 (docs/benchmarks.md)."""
-DARK_CLIP = 0.05
-"""Share of a channel's sampled pixels at its lowest value (piled up there, as for `CLIPPED`)
-from which its dark background counts as cut off at 0: the clipped 8-bit low-light proxies
-14-38 %, FMD wide-field frames with real noise 31-34 % once their black level is set at the
-background; real frames with a few dark pixels at 0 (FMD wide-field R 1.9 %, PolyU wall_6
-1.8 %) are not."""
-_MIN_UNCLIPPED = 8
-"""Fewer blocks than this clear of a clip in a window: the skewness is read from all its
-blocks (a background clipped at 0 and only a few photons anywhere: every block reaches 0)."""
 
 
 @dataclass(frozen=True)
@@ -93,6 +81,18 @@ class NoiseEstimate:
     whitened: Literal["X", "Y"] | None = None
     """The axis along which the noise was whitened (`infer.whiten`): correlated along it
     alone, the model trained at stride 1 on the whitened image; None: not whitened."""
+    flattest: list[float] | None = None
+    """Lag-1 autocorrelation along X and Y over the flattest sixteenth of the blocks
+    (`FLATTEST`); None where there were too few blocks (or in records written before)."""
+    texture: bool = False
+    """The flattest sixteenth reads white where the quarter reads correlated: the correlation
+    is texture, and the noise counts as white (stride 1; `texture_read`)."""
+
+    @property
+    def flat_white(self) -> bool:
+        """The flattest sixteenth of the blocks reads white at lag 1 (`reads_white`): no
+        correlation the rest reads is the noise's, so none is whitened either."""
+        return reads_white(self.flattest, WHITE_THRESHOLD)
 
     def summary(self) -> str:
         fx = ", ".join(f"{v:.2f}" for v in self.correlation_x)
@@ -100,6 +100,9 @@ class NoiseEstimate:
         kind = "white" if self.stride == 1 else f"correlated over ~{self.stride - 1} px"
         if self.whitened:
             kind = f"correlated along {self.whitened} only (whitened along it)"
+        if self.texture and self.flattest:
+            kind = (f"white (the flattest blocks read {max(self.flattest):.2f} at lag 1; "
+                    f"the correlation of the others is texture)")
         if self.notes:
             kind = "unmeasurable"
         notes = "".join(f"; {n}" for n in self.notes)
@@ -127,9 +130,11 @@ def _block_residuals(plane: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndar
     return b, resid, resid.var(axis=(1, 2))
 
 
-def _block_correlations(resid: np.ndarray, var: np.ndarray) -> tuple[np.ndarray, np.ndarray, int]:
-    # flattest blocks: least signal left beyond the fit -> lowest residual variance
-    keep = np.argsort(var)[: max(1, len(var) // 4)]
+def _block_correlations(resid: np.ndarray, var: np.ndarray, share: int = 4
+                        ) -> tuple[np.ndarray, np.ndarray, int]:
+    """Autocorrelations at lags 1.._MAX_LAG along X and Y over the flattest 1 / `share` of
+    the blocks (least signal left beyond the fit: lowest residual variance), and their count."""
+    keep = np.argsort(var)[: max(1, len(var) // share)]
     keep = keep[var[keep] > 0]
     if keep.size == 0:
         return np.zeros(_MAX_LAG), np.zeros(_MAX_LAG), 0
@@ -140,25 +145,6 @@ def _block_correlations(resid: np.ndarray, var: np.ndarray) -> tuple[np.ndarray,
     cx = (cx[:-1] - cx[-1]) / (1.0 - cx[-1])
     cy = (cy[:-1] - cy[-1]) / (1.0 - cy[-1])
     return cx, cy, int(keep.size)
-
-
-def _block_skews(plane: np.ndarray, blocks: np.ndarray, resid: np.ndarray, var: np.ndarray
-                 ) -> tuple[np.ndarray, bool]:
-    """The skewness of what is left in the flattest quarter of the blocks that do not touch a
-    clip of the plane (all blocks where fewer than `_MIN_UNCLIPPED` do not), and whether its
-    dark background is cut off (`DARK_CLIP`)."""
-    lo, hi = clipped_ends(plane, CLIPPED)
-    touch = np.zeros(len(blocks), bool)
-    if lo:
-        touch |= (blocks == plane.min()).any(axis=(1, 2))
-    if hi:
-        touch |= (blocks == plane.max()).any(axis=(1, 2))
-    ok = np.flatnonzero(~touch & (var > 0))
-    if ok.size < _MIN_UNCLIPPED:
-        ok = np.flatnonzero(var > 0)
-    keep = ok[np.argsort(var[ok])[: max(1, len(var) // 4)]]
-    dark = lo and float(np.mean(plane == plane.min())) >= DARK_CLIP  # piled up: `lo`
-    return (resid[keep] ** 3).mean(axis=(1, 2)) / var[keep] ** 1.5, dark
 
 
 def lag_correlations(plane: np.ndarray, max_lag: int = _MAX_LAG
@@ -197,28 +183,6 @@ def choose_stride(cx: Sequence[float], cy: Sequence[float],
     return _MAX_LAG + 1
 
 
-def choose_loss(stride: int, skew: float | None, dark_clip: bool) -> str:
-    """L2 for photon noise (skewness at least `SKEWED`) on a dark background cut off at 0
-    (`DARK_CLIP`), trained at a stride above 1; else L1.
-
-    With the L1 loss the network predicts each pixel's median. Where the background is cut off
-    at 0 the median of a faint pixel is 0 until its mean rises well above the noise, so faint
-    structure is zeroed and the output is not an affine function of the signal; for photon
-    noise at a few photons the median also lies below the mean. At stride 1 the bias
-    correction measured when training ends (`infer.offset`) takes out what it can; at a stride
-    above 1 it cannot be measured, and the L2 loss, which predicts the mean of what the camera
-    records, avoids both. Measured (docs/benchmarks.md, "The training loss chosen from the
-    noise"): on clipped low-light frames with correlated noise +0.6 to +2.0 dB, and on real
-    wide-field frames clipped at their background +0.66 / +0.03 dB in the affine PSNR of
-    low-light evaluations, but -1.5 / -1.7 dB in plain PSNR against the unclipped reference,
-    whose darkest background lies below 0 (L2 keeps the clipped noise's mean there). Without
-    such a clip it gained only 0.04-0.16 dB on FMD wide-field frames, lost 0.18 dB on their
-    composite and up to 0.33 dB on photographs whose dark areas read skewed; at stride 1 on
-    clipped frames it was mixed (-0.19 to +0.33 dB)."""
-    return ("l2" if stride > 1 and dark_clip and skew is not None and skew >= SKEWED
-            else "l1")
-
-
 def _windows(array: Any, view: PlaneView, n: int, rng: np.random.Generator) -> Iterator[np.ndarray]:
     """The whole plane if small, else a few random windows of it (never the whole large plane)."""
     h, w = view.height, view.width
@@ -236,6 +200,7 @@ def estimate_noise(sources: Sequence[tuple[Any, PlaneView]], planes: int = 4,
     """Estimate the noise correlation over up to `planes` planes per source."""
     rng = np.random.default_rng(seed)
     cxs, cys, weights, skews = [], [], [], []
+    flat: list[tuple[float, float, int]] = []
     dark_clip = False
     for array, view in sources:
         for n in rng.permutation(view.n_planes)[:planes]:
@@ -245,13 +210,18 @@ def estimate_noise(sources: Sequence[tuple[Any, PlaneView]], planes: int = 4,
                     if parts is None:
                         continue
                     cx, cy, k = _block_correlations(*parts[1:])
-                    found, low = _block_skews(data[c], *parts)
+                    found, low = block_skews(data[c], *parts)
                     skews.append(found)
                     dark_clip = dark_clip or low
                     if k:
                         cxs.append(cx)
                         cys.append(cy)
                         weights.append(k)
+                    var = parts[2]  # enough blocks for a sixteenth, holding more than rounding
+                    if len(var) >= FLATTEST * FLATTEST and not flattened(data[c], var):
+                        sx, sy, j = _block_correlations(*parts[1:], share=FLATTEST)
+                        if j:
+                            flat.append((sx[0], sy[0], j))
     if not weights:
         return NoiseEstimate([0.0] * _MAX_LAG, [0.0] * _MAX_LAG, stride=2, mode="sdap_e",
                              notes=[f"image too small to measure noise (< {_BLOCK} px); "
@@ -263,11 +233,18 @@ def estimate_noise(sources: Sequence[tuple[Any, PlaneView]], planes: int = 4,
         return NoiseEstimate(fx, fy, stride=2, mode="sdap_e", blocks=int(sum(weights)),
                              notes=[UNRELIABLE])
     stride = choose_stride(cx, cy)
+    flattest = None
+    if flat:
+        a = np.array(flat)
+        flattest = [round(float(v), 4) for v in np.average(a[:, :2], axis=0, weights=a[:, 2])]
+    texture = texture_read(flattest, stride, WHITE_THRESHOLD)
+    stride = 1 if texture else stride
     found = np.concatenate(skews)
     skew = round(float(np.median(found)), 4) if found.size else None
     return NoiseEstimate(fx, fy, stride=stride, mode="bsn" if stride == 1 else "sdap_e",
                          blocks=int(sum(weights)), skew=skew, dark_clip=dark_clip,
-                         loss=choose_loss(stride, skew, dark_clip))
+                         loss=choose_loss(stride, skew, dark_clip), flattest=flattest,
+                         texture=texture)
 
 
 def describe_noise(noise: dict[str, Any] | NoiseEstimate | None) -> str:
