@@ -1,5 +1,6 @@
-"""Which benchmark tasks the whitening rule takes (`infer.whiten.choose_whitening`), without
-training: the noise estimate of each task's noisy images and the rule's verdict.
+"""Which benchmark tasks the whitening rule takes (`infer.whiten.choose_whitening`), and which
+the texture reading turns white (`training.noise.texture_read`), without training: the noise
+estimate of each task's noisy images and both verdicts.
 
     python benchmarks/whiten_rule.py --sets fmd,polyu,set12,bsd68,linescan,scmos,clip8
 
@@ -34,18 +35,26 @@ def main(argv: list[str] | None = None) -> int:
     tasks = load_tasks(args.data, args.sets.split(","), args.noises.split(","), None,
                        args.crop, None)
     counts: Counter[tuple[str, bool]] = Counter()
+    texture: Counter[str] = Counter()
     for task in tasks:
         axes = "YXC" if task.rgb else "YX"
         prepared = [prepare(a, axes) for a in task.noisy]
         noise = estimate_noise([(q.array, q.view) for q in prepared], seed=0)
-        white = choose_whitening(noise.correlation_x, noise.correlation_y)
+        white = (None if noise.flat_white else
+                 choose_whitening(noise.correlation_x, noise.correlation_y))
         counts[(task.set, white is not None)] += 1
+        texture[task.set] += noise.texture
         fx = ", ".join(f"{v:.2f}" for v in noise.correlation_x)
         fy = ", ".join(f"{v:.2f}" for v in noise.correlation_y)
         verdict = f"whitened along {white.axis}, {white.coef:.3f}" if white else "not whitened"
-        print(f"{task.set} {task.name}: X {fx}; Y {fy} -> {verdict}", flush=True)
+        flat = ("" if noise.flattest is None else
+                "; flattest sixteenth " + ", ".join(f"{v:.2f}" for v in noise.flattest))
+        print(f"{task.set} {task.name}: X {fx}; Y {fy}{flat} -> stride {noise.stride}"
+              f"{' (texture read: white)' if noise.texture else ''}, {verdict}", flush=True)
     for s in dict.fromkeys(t.set for t in tasks):
-        print(f"{s}: {counts[(s, True)]} of {counts[(s, True)] + counts[(s, False)]} whitened")
+        n = counts[(s, True)] + counts[(s, False)]
+        print(f"{s}: {counts[(s, True)]} of {n} whitened, {texture[s]} of {n} white from the "
+              f"texture reading")
     return 0
 
 
