@@ -360,3 +360,30 @@ def test_targets_restore_at_least_what_the_teacher_itself_gives_back(monkeypatch
     napari_sdap.train(_image(seed=5, shape=(96, 96)), "YX", steps=20, stride=1,
                       restore_detail=False, **TINY)
     assert seen == [None] or not seen[0].detail
+
+
+def _stage(score: float, judged, check: bool = True, done: int = 100):
+    """A finished distillation stage with the given fit (`score`) and held-out verdict."""
+    from types import SimpleNamespace
+
+    from napari_sdap.api.distillation import _Stage
+
+    stage = object.__new__(_Stage)
+    config = SimpleNamespace(student=SimpleNamespace(student_check=check))
+    stage.model = SimpleNamespace(config=config)
+    stage.score, stage.judged, stage.done, stage.planned = score, judged, done, 100
+    return stage
+
+
+@pytest.mark.parametrize(("score", "judged", "check", "done", "kept"), [
+    (0.1, None, True, 100, True),  # close to the teacher: kept unchecked
+    (0.4, None, True, 100, False),  # far from it and unchecked (correlated noise, 3-D)
+    (0.4, "ok", True, 100, True),  # far from it, checked on held-out pixels: the check decides
+    (0.4, "ok", False, 100, False),  # the check turned off: the fit decides
+    (float("nan"), "ok", True, 100, False),  # diverged
+    (0.4, "ok", True, 10, False)])  # stopped early
+def test_the_held_out_check_decides_where_it_runs(score, judged, check, done, kept):
+    from napari_sdap.infer.risk import Comparison
+
+    verdict = Comparison(1.0, 0.99, 0.01, 1.0, 1000) if judged else None
+    assert _stage(score, verdict, check, done).usable is kept
