@@ -97,9 +97,7 @@ class Whitening:
 
     def whiten(self, x: torch.Tensor) -> torch.Tensor:
         """`x` (..., Y, X) through the inverse filter along the axis (first pixel repeated)."""
-        d, n = self.dim, x.shape[self.dim]
-        prev = torch.cat([x.narrow(d, 0, 1), x.narrow(d, 0, n - 1)], dim=d)
-        return (x - self.coef * prev) / (1.0 - self.coef)
+        return _inverse(x, self.dim, self.coef, torch.cat)
 
     def colour(self, y: torch.Tensor) -> torch.Tensor:
         """`y` (..., Y, X) through the colouring filter along the axis (first pixel repeated)."""
@@ -172,13 +170,16 @@ def whiten_array(array: Any, axis: int, coef: float) -> Any:
         import dask.array as lib
 
         a = lib.asarray(array).astype(np.float32)
-    n = a.shape[axis]
-    first = [slice(None)] * a.ndim
-    first[axis] = slice(0, 1)
-    rest = [slice(None)] * a.ndim
-    rest[axis] = slice(0, n - 1)
-    prev = lib.concatenate([a[tuple(first)], a[tuple(rest)]], axis=axis)
-    return (a - np.float32(coef) * prev) / np.float32(1.0 - coef)
+    return _inverse(a, axis, np.float32(coef), lib.concatenate)
+
+
+def _inverse(a: Any, axis: int, coef: Any, concatenate: Any) -> Any:
+    """``(a[i] - coef a[i-1]) / (1 - coef)`` along `axis`, the first pixel repeated before the
+    edge: torch, numpy and dask arrays alike (`concatenate`: their joining function)."""
+    first, rest = [slice(None)] * a.ndim, [slice(None)] * a.ndim
+    first[axis], rest[axis] = slice(0, 1), slice(0, a.shape[axis] - 1)
+    prev = concatenate([a[tuple(first)], a[tuple(rest)]], axis)
+    return (a - coef * prev) / (1.0 - coef)
 
 
 def whiten_sources(sources: Sequence[tuple[Any, Any]], whitening: Whitening
