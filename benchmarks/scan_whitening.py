@@ -60,6 +60,7 @@ def main(argv: list[str] | None = None) -> int:
 
     import napari_sdap as ns
     import napari_sdap.api.training as training
+    from napari_sdap.api.distillation import teacher_mode
     from napari_sdap.infer.whiten import Whitening
 
     torch.set_num_threads(args.threads)
@@ -73,13 +74,19 @@ def main(argv: list[str] | None = None) -> int:
         t0 = time.perf_counter()
         model = ns.train(noisy, "YX", device="cpu", seed=0, whiten=args.whiten != "off")
         out = model.denoise(noisy, "YX")
+        taught = ""  # the teacher's own output, where a student denoises
+        if model.student is not None:
+            alone = model.denoise(noisy, "YX", mode=teacher_mode(model))
+            taught = f", teacher {psnr(alone, ref):.2f}"
         if args.save:
+            args.save.mkdir(parents=True, exist_ok=True)
             model.save(args.save / f"{Path(rel).stem}_{args.decay}_{args.whiten}.safetensors",
                        overwrite=True)
         best, sigma = oracle(noisy, ref)
         noise = model.record.noise
         print(f"{Path(rel).stem}@{peak:g} decay {args.decay} whiten {args.whiten}: "
-              f"default {psnr(out, ref):.2f}, noisy {psnr(noisy, ref):.2f}, Gaussian oracle "
+              f"default {psnr(out, ref):.2f}{taught}, noisy {psnr(noisy, ref):.2f}, "
+              f"Gaussian oracle "
               f"{best:.2f} ({sigma:g} px); stride {model.config.training.stride}, coefficient "
               f"{model.config.inference.whiten_coef}, student {model.student is not None}, "
               f"read X {noise['correlation_x'][:2]} Y {noise['correlation_y'][:2]}, "

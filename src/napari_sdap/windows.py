@@ -45,7 +45,8 @@ class Dihedral:
         return out[..., ::-1] if self.flip else out
 
 
-def random_dihedral(rng: np.random.Generator) -> Dihedral:
-    """A random `Dihedral` (each of the 8 equally likely)."""
-    turns = int(rng.integers(4))
+def random_dihedral(rng: np.random.Generator, keep_axes: bool = False) -> Dihedral:
+    """A random `Dihedral` (each of the 8 equally likely; `keep_axes`: one of the 4 that keep
+    each axis where it is, the flips and the half turn)."""
+    turns = 2 * int(rng.integers(2)) if keep_axes else int(rng.integers(4))
     return Dihedral(turns, bool(rng.integers(2)))

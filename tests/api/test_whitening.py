@@ -130,3 +130,25 @@ def test_training_on_keeps_the_whitening():
     coef = model.config.inference.whiten_coef
     train(scanned(seed=9), model=model, steps=1, device="cpu")
     assert model.config.inference.whiten_coef == coef and model.whitening is not None
+
+
+def test_the_student_fits_its_error_as_coloured_back(monkeypatch):
+    """A whitened model's student is fitted through the colouring filter, on patches that keep
+    their axes; a model of white noise keeps the plain loss and all eight turns."""
+    import napari_sdap.api.distillation as distillation
+
+    seen = []
+    real = distillation.run_distillation
+
+    def spy(student, cfg, sampler, *args, **kwargs):
+        seen.append((kwargs.get("weigh"), sampler.keep_axes))
+        return real(student, cfg, sampler, *args, **kwargs)
+
+    monkeypatch.setattr(distillation, "run_distillation", spy)
+    model = train(scanned(), **_quick())
+    weigh, keep = seen[0]
+    assert keep and weigh is not None and weigh.__self__ == model.whitening
+    seen.clear()
+    train(smooth_image((96, 96), seed=1) + np.random.default_rng(1).normal(
+        0, 0.25, (96, 96)).astype(np.float32), **_quick())
+    assert seen and seen[0] == (None, False)

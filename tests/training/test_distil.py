@@ -140,3 +140,33 @@ def test_held_out_targets_are_never_fitted_but_stay_context():
     assert abs(float(net(x).mean()) - float(target.nanmean())) < 0.05
     assert fidelity(torch.nn.Identity(), (x, torch.where(target.isnan(), target, x + 1.0)),
                     torch.device("cpu")) == 1.0
+
+
+def test_pairs_keep_their_axes_when_asked():
+    """Images that differ along X and Y (whitened along one) are flipped, never turned."""
+    ramp = np.broadcast_to(np.arange(40, dtype=np.float32)[:, None], (1, 40, 40)).copy()
+    turned = PairSampler([(ramp, ramp)], patch=16, seed=2).sample(64)[0]
+    kept = PairSampler([(ramp, ramp)], patch=16, seed=2, keep_axes=True).sample(64)[0]
+
+    def along_x(batch):  # patches whose values change along X: turned by a quarter
+        return int((batch.diff(dim=-1).abs().amax(dim=(1, 2, 3)) > 0).sum())
+
+    assert along_x(turned) > 0
+    assert along_x(kept) == 0
+
+
+def test_the_loss_weighs_the_difference_through_the_filter():
+    from napari_sdap.infer.whiten import Whitening
+    from napari_sdap.training.distil import masked_l1
+
+    colour = Whitening("X", 0.5).colour
+    target = torch.zeros(1, 1, 8, 64)
+    level = torch.full_like(target, 0.5)  # the same size of difference at zero frequency
+    alternating = 0.5 * (-1.0) ** torch.arange(64.0).expand_as(target)  # and at the highest
+    assert masked_l1(level, target) == pytest.approx(masked_l1(alternating, target))
+    assert masked_l1(level, target, colour) == pytest.approx(0.5, rel=1e-5)
+    # the colouring passes (1 - a) / (1 + a) of the highest frequency
+    assert masked_l1(alternating, target, colour) < 0.4 * masked_l1(level, target, colour)
+    held = target.clone()
+    held[..., ::2] = float("nan")  # held-out pixels: no difference counted there
+    assert masked_l1(level, held, colour) < masked_l1(level, target, colour)

@@ -12,6 +12,8 @@ error is then estimated from pixels of the noisy data held out of its training (
 `student_check` on (the default) one above the teacher's by more than a standard error
 (`DOUBT`) trains a second round of as many steps (stopped, the first round's student stands),
 and one clearly above it (`WORSE`) is dropped. The last estimate is recorded either way.
+A whitened model's student (`infer.whiten`) fits its difference from the targets as coloured
+back, on patches that keep their axes (docs/benchmarks.md, "The students of whitened models").
 """
 
 from __future__ import annotations
@@ -107,22 +109,23 @@ def distil(model: SDAPModel, sources: list[tuple[Any, Any]], device: torch.devic
         torch.manual_seed(model.config.seed + _SEED)
         inputs, outputs = student_channels(model.config.network)
         student = StudentNet(inputs, cfg.student_width, cfg.student_dilations, outputs)
-    check = PairSampler(pairs, cfg.student_patch, seed=model.config.seed).sample(_CHECK)
-    sampler = PairSampler(pairs, cfg.student_patch, seed=model.config.seed + _SEED)
+    weigh = model.whitening.colour if model.whitening is not None else None
+    seed, keep = model.config.seed, weigh is not None
+    check = PairSampler(pairs, cfg.student_patch, seed, keep).sample(_CHECK)
+    sampler = PairSampler(pairs, cfg.student_patch, seed + _SEED, keep)
     stage = _Stage(model, student, sources, device, check)
     bf16 = train_bf16(device, model.config.training.precision)
     try:
         for rec in run_distillation(student, cfg, sampler, device, model.config.seed,
                                     start_step=model.record.steps, seconds=_left(seconds, t0),
-                                    bf16=bf16):
+                                    bf16=bf16, weigh=weigh):
             stage.count(rec, model.record.steps)
             yield rec
         stage.settle()
         left = _left(seconds, t0)
         if stage.above(DOUBT) and cfg.student_check and (left is None or left > 0):
-            # a second round of as many steps (a new schedule from where the first ended)
-            # before judging it: on textured natural images 1000 steps brought students from
-            # 0.2-0.4 dB below the teacher to above it (docs/benchmarks.md, "Student check")
+            # a second round of as many steps (a new schedule) before judging it: on textured
+            # images it brought students from 0.2-0.4 dB below the teacher to above it
             stage.keep_first()
             log.info("the student's error on held-out pixels is estimated %.1f %% of the noise "
                      "variance above the blind-spot network's: %d more steps before judging it",
@@ -130,7 +133,7 @@ def distil(model: SDAPModel, sources: list[tuple[Any, Any]], device: torch.devic
             start, base = model.record.steps + stage.done, stage.done
             for rec in run_distillation(student, cfg, sampler, device, model.config.seed + 1,
                                         start_step=start, seconds=left, fresh=False,
-                                        bf16=bf16):
+                                        bf16=bf16, weigh=weigh):
                 stage.count(rec, start - base)
                 yield rec
             stage.settle()

@@ -6,13 +6,16 @@ between its output on the input and the target (L1: robust to the few pixels whe
 is wrong). Adam with a short warm-up and cosine decay, as the teacher's training. The input is
 the teacher's window: for a 3-D teacher its planes stacked on the channel axis, the target then
 being the centre plane's. A NaN target marks a pixel held out of the training (`infer.risk`):
-it is context for its neighbours but never a target.
+it is context for its neighbours but never a target. `weigh` filters the difference before the
+loss: a whitened model's colouring, so that the student fits the error its output will have
+after it (the filter looks backwards along the axis; on a patch flipped along it, forwards,
+which gives every frequency the same weight).
 """
 
 from __future__ import annotations
 
 import time
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 
 import numpy as np
 import torch
@@ -27,13 +30,17 @@ __all__ = ["PairSampler", "fidelity", "masked_l1", "run_distillation"]
 
 _WARMUP = 20
 
+Weigh = Callable[[torch.Tensor], torch.Tensor]
+
 
 class PairSampler:
     """Random aligned (input, target) patches of edge `patch` from (P * C x h x w, C x h x w)
-    window pairs (P: planes of the teacher's window, 1 for 2-D)."""
+    window pairs (P: planes of the teacher's window, 1 for 2-D). `keep_axes`: only the flips
+    and the half turn for augmentation, for images that differ along X and Y."""
 
     def __init__(self, pairs: Sequence[tuple[np.ndarray, np.ndarray]], patch: int,
-                 seed: int = 0) -> None:
+                 seed: int = 0, keep_axes: bool = False) -> None:
+        self.keep_axes = keep_axes
         self.patch = min(patch, max(min(x.shape[1:]) for x, _ in pairs))
         self.pairs = [(x, t) for x, t in pairs if min(x.shape[1:]) >= self.patch]
         self.weights = weights([x.shape[1] * x.shape[2] for x, _ in self.pairs])
@@ -46,7 +53,7 @@ class PairSampler:
             x, t = self.pairs[pick(rng, self.weights)]
             y0 = random_start(rng, x.shape[1], p)
             x0 = random_start(rng, x.shape[2], p)
-            same = random_dihedral(rng)  # the same transform for the input and its target
+            same = random_dihedral(rng, self.keep_axes)  # the same for input and target
             for src, dst in ((x, xs), (t, ts)):
                 dst.append(same(src[:, y0:y0 + p, x0:x0 + p]))
         return (torch.from_numpy(np.ascontiguousarray(np.stack(xs), dtype=np.float32)),
@@ -56,12 +63,13 @@ class PairSampler:
 def run_distillation(student: nn.Module, cfg: StudentConfig, sampler: PairSampler,
                      device: torch.device, seed: int, start_step: int = 0,
                      seconds: float | None = None, fresh: bool = True,
-                     bf16: bool = False) -> Iterator[TrainStep]:
+                     bf16: bool = False, weigh: Weigh | None = None) -> Iterator[TrainStep]:
     """Train `student` in place for `cfg.student_steps` steps (or as many as fit in `seconds`,
     see `loop.Budget`), yielding a `TrainStep` after each one (`step` counts on from
     `start_step`, the teacher's steps). `fresh`: an untrained student, whose output is first
     moved onto the targets' mean (`StudentNet.start_at`); otherwise training goes on from its
-    weights with a new schedule. `bf16`: steps under bfloat16 autocast (`device.train_bf16`)."""
+    weights with a new schedule. `bf16`: steps under bfloat16 autocast (`device.train_bf16`).
+    `weigh`: a linear filter the difference from the targets passes before the loss."""
     torch.manual_seed(seed)
     student.to(device).train()
     schedule = TrainingConfig(steps=cfg.student_steps, learning_rate=cfg.student_lr,
@@ -82,8 +90,8 @@ def run_distillation(student: nn.Module, cfg: StudentConfig, sampler: PairSample
             lr = learning_rate(schedule, i, total)
             for group in opt.param_groups:
                 group["lr"] = lr
-            loss, bf16 = backward(lambda half, x=x, t=t: _loss(student, x, t, half), student,
-                                  bf16)
+            loss, bf16 = backward(lambda half, x=x, t=t: _loss(student, x, t, half, weigh),
+                                  student, bf16)
             opt.step()
             total = budget.after_step(i)
             now = time.perf_counter()
@@ -98,17 +106,22 @@ def run_distillation(student: nn.Module, cfg: StudentConfig, sampler: PairSample
         student.eval()
 
 
-def _loss(student: nn.Module, x: torch.Tensor, t: torch.Tensor, bf16: bool) -> torch.Tensor:
+def _loss(student: nn.Module, x: torch.Tensor, t: torch.Tensor, bf16: bool,
+          weigh: Weigh | None) -> torch.Tensor:
     with torch.autocast(x.device.type, dtype=torch.bfloat16, enabled=bf16):
         out = student(x)
-    return masked_l1(out.float(), t)
+    return masked_l1(out.float(), t, weigh)
 
 
-def masked_l1(out: torch.Tensor, target: torch.Tensor) -> torch.Tensor:
-    """Mean absolute difference over the pixels with a target (not NaN)."""
+def masked_l1(out: torch.Tensor, target: torch.Tensor, weigh: Weigh | None = None
+              ) -> torch.Tensor:
+    """Mean absolute difference over the pixels with a target (not NaN); with `weigh`, of the
+    difference through that filter (a pixel without a target counts as no difference)."""
     valid = torch.isfinite(target)
-    diff = (out - torch.where(valid, target, out.detach())).abs()
-    return diff.sum() / valid.sum().clamp_min(1)
+    diff = out - torch.where(valid, target, out.detach())
+    if weigh is not None:
+        diff = weigh(diff)
+    return diff.abs().sum() / valid.sum().clamp_min(1)
 
 
 @torch.no_grad()
