@@ -1,6 +1,7 @@
-"""Which benchmark tasks the whitening rule takes (`infer.whiten.choose_whitening`), and which
-the texture reading turns white (`training.noise.texture_read`), without training: the noise
-estimate of each task's noisy images and both verdicts.
+"""Which benchmark tasks the whitening rule takes (`infer.whiten.choose_whitening`), which
+the texture reading turns white (`training.noise.texture_read`), and which get the white cap of
+the noise curve (stride 1 and near-Gaussian noise, `infer.texture.gaussian_like`), without
+training: the noise estimate of each task's noisy images and the verdicts.
 
     python benchmarks/whiten_rule.py --sets fmd,polyu,set12,bsd68,linescan,scmos,clip8
 
@@ -18,6 +19,7 @@ from pathlib import Path
 from quality import DEFAULT_DATA, NOISES, load_tasks
 
 from napari_sdap.api.inputs import prepare
+from napari_sdap.infer.texture import HP_SKEW
 from napari_sdap.infer.whiten import choose_whitening
 from napari_sdap.training.noise import estimate_noise
 
@@ -36,6 +38,7 @@ def main(argv: list[str] | None = None) -> int:
                        args.crop, None)
     counts: Counter[tuple[str, bool]] = Counter()
     texture: Counter[str] = Counter()
+    capped: Counter[str] = Counter()
     for task in tasks:
         axes = "YXC" if task.rgb else "YX"
         prepared = [prepare(a, axes) for a in task.noisy]
@@ -44,17 +47,22 @@ def main(argv: list[str] | None = None) -> int:
                  choose_whitening(noise.correlation_x, noise.correlation_y))
         counts[(task.set, white is not None)] += 1
         texture[task.set] += noise.texture
+        cap = ((noise.stride == 1 or white is not None) and noise.skew is not None
+               and abs(noise.skew) <= HP_SKEW)
+        capped[task.set] += cap
         fx = ", ".join(f"{v:.2f}" for v in noise.correlation_x)
         fy = ", ".join(f"{v:.2f}" for v in noise.correlation_y)
         verdict = f"whitened along {white.axis}, {white.coef:.3f}" if white else "not whitened"
         flat = ("" if noise.flattest is None else
                 "; flattest sixteenth " + ", ".join(f"{v:.2f}" for v in noise.flattest))
-        print(f"{task.set} {task.name}: X {fx}; Y {fy}{flat} -> stride {noise.stride}"
-              f"{' (texture read: white)' if noise.texture else ''}, {verdict}", flush=True)
+        skew = "" if noise.skew is None else f"; skewness {noise.skew:+.2f}"
+        print(f"{task.set} {task.name}: X {fx}; Y {fy}{flat}{skew} -> stride {noise.stride}"
+              f"{' (texture read: white)' if noise.texture else ''}, {verdict}"
+              f"{', white cap' if cap else ''}", flush=True)
     for s in dict.fromkeys(t.set for t in tasks):
         n = counts[(s, True)] + counts[(s, False)]
         print(f"{s}: {counts[(s, True)]} of {n} whitened, {texture[s]} of {n} white from the "
-              f"texture reading")
+              f"texture reading, {capped[s]} of {n} with the white cap")
     return 0
 
 

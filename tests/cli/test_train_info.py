@@ -127,7 +127,7 @@ def test_info_shows_the_student_check(tmp_path: Path, capsys: pytest.CaptureFixt
     image = (0.5 + 0.3 * np.sin(xx / 5.0) + rng.normal(0, 0.1, (96, 96))).astype(np.float32)
     model = napari_sdap.train(image, "YX", preset="tiny", steps=30, stride=1, width=8, blocks=1,
                               batch_size=2, patch_size=32, student=True, student_steps=150,
-                              student_check=False)
+                              student_check=False, restore_detail=False)
     path = model.save(tmp_path / "m.sdap")
     assert main(["info", str(path)]) == 0
     out = capsys.readouterr().out

@@ -146,9 +146,9 @@ def test_a_bf16_step_that_gives_nan_is_redone_in_float32(noisy_pair, monkeypatch
         out = real_cyclic(net, batch, stride, loss, gen, bf16)
         return out * float("nan") if bf16 and len(calls["teacher"]) == 2 else out
 
-    def student(net, x, t, bf16):
+    def student(net, x, t, bf16, weigh=None):
         calls["student"].append(bf16)
-        out = real_student(net, x, t, bf16)
+        out = real_student(net, x, t, bf16, weigh)
         return out * float("nan") if bf16 else out
 
     monkeypatch.setattr(loop, "cyclic_loss", cyclic)

@@ -43,6 +43,7 @@ def measure_noise_curve(model: SDAPModel, sources: list[tuple[Any, Any]], dev: A
     from napari_sdap.infer.lags import LAG
     from napari_sdap.infer.sample import measure_curve
     from napari_sdap.infer.stream import Engine, read_window
+    from napari_sdap.infer.texture import gaussian_like
     from napari_sdap.infer.tiling import alignment, exact_halo
 
     mode = model.resolve_mode("auto")
@@ -59,7 +60,8 @@ def measure_noise_curve(model: SDAPModel, sources: list[tuple[Any, Any]], dev: A
         lambda k, t: read_window(sources[k][0], sources[k][1], norm, t),
         [v for _, v in sources], exact_halo(model.network.radius, mode, pd),
         alignment(mode, pd), seed=model.config.seed,
-        threshold=base, lag=max(LAG, stride), offset=stride == 1, known=known)
+        threshold=base, lag=max(LAG, stride), offset=stride == 1, known=known,
+        white=stride == 1 and gaussian_like(model.record.noise))
 
 
 def reach_start(reach: float | None) -> Start:

@@ -36,7 +36,7 @@ from napari_sdap.infer.gate import Pixels, choose_gate
 from napari_sdap.infer.lags import LAG, axis_products, despike, lag_product
 from napari_sdap.infer.noise_model import NoiseCurve
 from napari_sdap.infer.refine import local_energy, ring_mean
-from napari_sdap.infer.texture import texture_cap
+from napari_sdap.infer.texture import high_pass_energy, texture_cap, white_cap
 
 __all__ = ["Known", "Rescale", "estimate_curve", "roughness"]
 
@@ -67,11 +67,13 @@ def _bins(mu: np.ndarray) -> list[np.ndarray]:
     return [m for m in masks if np.count_nonzero(m) >= _MIN_PIXELS]
 
 
-def _channel_curve(mu: np.ndarray, noise: np.ndarray, rough: np.ndarray, cap: bool = False
+def _channel_curve(mu: np.ndarray, noise: np.ndarray, rough: np.ndarray, cap: bool = False,
+                   hp: np.ndarray | None = None
                    ) -> tuple[list[float], list[float], list[float] | None]:
     """Bin medians of the output, and of the residual's noise energy ``max(E - D, 0)`` over
     each bin's flattest quarter (the curve the blend reads); with `cap`, at most the bins'
-    `texture_cap`, which is returned too (for the gate's curve over the same bins)."""
+    `texture_cap`, and with `hp` (`texture.high_pass_energy` of the input) at most their
+    `white_cap`; the limits are returned too (for the gate's curve over the same bins)."""
     masks = _bins(mu) or [np.ones(mu.shape, bool)]  # too few pixels for bins: one level
     levels = [float(np.median(mu[m])) for m in masks]
     variance = []
@@ -79,6 +81,9 @@ def _channel_curve(mu: np.ndarray, noise: np.ndarray, rough: np.ndarray, cap: bo
         flat = m & (rough <= _flattest(rough[m], _FLAT))
         variance.append(max(float(np.median(noise[flat if flat.any() else m])), _TINY))
     limits = texture_cap(noise, masks, variance) if cap else None
+    if hp is not None:  # white noise: at most what the input's highest frequencies read
+        white = white_cap(hp, masks, variance)
+        limits = white if limits is None else list(np.minimum(limits, white))
     if limits is not None:
         variance = [min(v, top) for v, top in zip(variance, limits, strict=True)]
     lv, var = _merge_unresolved(levels, despike(levels, variance))
@@ -165,7 +170,7 @@ def roughness(mu: torch.Tensor) -> torch.Tensor:
     return (sq - mean * mean)[:, 0]
 
 
-_FIELDS = ("x", "mu", "r2", "energy", "rough", "clear", "inner", "own")
+_FIELDS = ("x", "mu", "r2", "energy", "rough", "clear", "inner", "own", "hp")
 """Per-pixel quantities of `_pixels`, in this order."""
 
 
@@ -182,7 +187,8 @@ def _pixels(x: np.ndarray, mu: np.ndarray, lag: int) -> dict[str, np.ndarray]:
     values = {"x": xt, "mu": mt, "r2": r * r, "energy": energy, "rough": rough,
               "clear": (energy - lag_product(r[None], lag)[0]).clamp_min(0.0),
               "inner": _inner(rough),
-              "own": r * r - ring_mean(sum(axis_products(r[None], lag)) / 2.0)[0].clamp_min(0.0)}
+              "own": r * r - ring_mean(sum(axis_products(r[None], lag)) / 2.0)[0].clamp_min(0.0),
+              "hp": high_pass_energy(xt)}
     c = mt.shape[0]
     return {k: values[k].reshape(c, -1).numpy() for k in _FIELDS}
 
@@ -190,7 +196,7 @@ def _pixels(x: np.ndarray, mu: np.ndarray, lag: int) -> dict[str, np.ndarray]:
 def estimate_curve(samples: Sequence[Sequence[tuple[np.ndarray, np.ndarray]]],
                    threshold: float = 1.0, lag: int = LAG, plain: bool = False,
                    known: Known | None = None, cap: bool = False,
-                   rescale: Rescale | None = None) -> NoiseCurve:
+                   rescale: Rescale | None = None, white: bool = False) -> NoiseCurve:
     """Noise curve and gate from (input, network output) pairs of C x h x w windows, listed per
     group. Each group needs at least one pair; the local energy is computed on each whole
     window. `threshold` is the base threshold (the lowest the gate may choose); `lag` the lag
@@ -208,7 +214,8 @@ def estimate_curve(samples: Sequence[Sequence[tuple[np.ndarray, np.ndarray]]],
     reads; the gate still chooses threshold and strength on the held-out pixels.
 
     `cap`: both curves' bins read at most `infer.texture.texture_cap` of their local noise
-    readings (noise decorrelated at the stride; not with `plain`).
+    readings (noise decorrelated at the stride; not with `plain`). `white`: and at most their
+    `infer.texture.white_cap` (white noise, models trained at stride 1; not with `plain`).
 
     `rescale`: scales the gate's curve of each channel up where the noise reads low there
     (`infer.noise_reach.gate_scale`: noise correlated at the stride; not with `plain` or
@@ -230,7 +237,8 @@ def estimate_curve(samples: Sequence[Sequence[tuple[np.ndarray, np.ndarray]]],
         t = {k: np.concatenate(v, axis=1) for k, v in test.items()}
         channels = range(f["x"].shape[0])
         read = [(*_plain_curve(f["mu"][ch], f["energy"][ch]), None) if plain else
-                _channel_curve(f["mu"][ch], f["clear"][ch], f["inner"][ch], cap)
+                _channel_curve(f["mu"][ch], f["clear"][ch], f["inner"][ch], cap,
+                               f["hp"][ch] if white else None)
                 for ch in channels]
         curves = [(lv, var) for lv, var, _ in read]
         own = "r2" if plain else "own"

@@ -82,8 +82,8 @@ def _crop(a: np.ndarray, tile: Tile) -> np.ndarray:
 def measure_curve(run: Callable[[np.ndarray], np.ndarray],
                   read: Callable[[int, Tile], np.ndarray], views: Sequence[PlaneView],
                   halo: int, s: int, seed: int = 0, threshold: float | Base = 1.0,
-                  lag: int = LAG, offset: bool = False, known: Known | None = None
-                  ) -> tuple[NoiseCurve, NoiseCurve]:
+                  lag: int = LAG, offset: bool = False, known: Known | None = None,
+                  white: bool = False) -> tuple[NoiseCurve, NoiseCurve]:
     """Noise curves (on the network's normalised scale) from sample windows of images `views`:
     the model's, and the plain one its student's targets restore with (`estimate_curve`), both
     from the same network pass.
@@ -95,7 +95,8 @@ def measure_curve(run: Callable[[np.ndarray], np.ndarray],
     reading behind it, from the sampled pairs (`Base`); `lag`: the lag at which the noise
     counts as decorrelated (`infer.lags.lag_product`); `offset`: measure the output's bias
     against the mean first (`infer.offset`), store it in both curves and measure them on the
-    corrected output; `known`: the noise the user gave, for the model's curve
+    corrected output; `known`: the noise the user gave, for the model's curve; `white`: the
+    noise is white (stride 1), and the model's curve capped by its highest frequencies
     (`estimate_curve`).
     """
     groups = views[0].n_channel_groups
@@ -111,7 +112,7 @@ def measure_curve(run: Callable[[np.ndarray], np.ndarray],
         extra["offset"] = offsets
     rescale = ((lambda g, curves: gate_scale(pairs[g], curves)) if start.rescale else None)
     model = estimate_curve(pairs, start.threshold, lag, known=known, cap=start.cap,
-                           rescale=rescale)
+                           rescale=rescale, white=white)
     return (model.model_copy(update={**extra, "reach": start.reach}),
             estimate_curve(pairs, start.threshold, plain=True).model_copy(update=extra))
 
