@@ -170,15 +170,17 @@ def roughness(mu: torch.Tensor) -> torch.Tensor:
     return (sq - mean * mean)[:, 0]
 
 
-_FIELDS = ("x", "mu", "r2", "energy", "rough", "clear", "inner", "own", "hp")
-"""Per-pixel quantities of `_pixels`, in this order."""
+_FIELDS = ("x", "mu", "r2", "energy", "rough", "clear", "inner", "own")
+"""Per-pixel quantities of `_pixels`, in this order (and "hp" where asked for)."""
 
 
-def _pixels(x: np.ndarray, mu: np.ndarray, lag: int) -> dict[str, np.ndarray]:
+def _pixels(x: np.ndarray, mu: np.ndarray, lag: int, white: bool = False
+            ) -> dict[str, np.ndarray]:
     """The per-pixel quantities of one C x h x w window (each C x h*w): input, output, own
     ``r**2``, local energy ``E``, the output's roughness (and with the window's border left
     out: `inner`), the noise energy ``max(E - D, 0)`` (`clear`) and the own ``r**2`` less the
-    7 x 7 mean of the lagged products of both axes, at least 0 (`own`)."""
+    7 x 7 mean of the lagged products of both axes, at least 0 (`own`); with `white`, the
+    input's `texture.high_pass_energy` (`hp`)."""
     xt = torch.from_numpy(np.asarray(x, np.float32))
     mt = torch.from_numpy(np.asarray(mu, np.float32))
     r = xt - mt
@@ -187,10 +189,11 @@ def _pixels(x: np.ndarray, mu: np.ndarray, lag: int) -> dict[str, np.ndarray]:
     values = {"x": xt, "mu": mt, "r2": r * r, "energy": energy, "rough": rough,
               "clear": (energy - lag_product(r[None], lag)[0]).clamp_min(0.0),
               "inner": _inner(rough),
-              "own": r * r - ring_mean(sum(axis_products(r[None], lag)) / 2.0)[0].clamp_min(0.0),
-              "hp": high_pass_energy(xt)}
+              "own": r * r - ring_mean(sum(axis_products(r[None], lag)) / 2.0)[0].clamp_min(0.0)}
+    if white:
+        values["hp"] = high_pass_energy(xt)
     c = mt.shape[0]
-    return {k: values[k].reshape(c, -1).numpy() for k in _FIELDS}
+    return {k: v.reshape(c, -1).numpy() for k, v in values.items()}
 
 
 def estimate_curve(samples: Sequence[Sequence[tuple[np.ndarray, np.ndarray]]],
@@ -224,13 +227,15 @@ def estimate_curve(samples: Sequence[Sequence[tuple[np.ndarray, np.ndarray]]],
     variance: list[list[list[float]]] = []
     held_out: list[list[Pixels]] = []
     noise: list[list[tuple[np.ndarray, np.ndarray]]] = []
+    white = white and not plain
+    fields = (*_FIELDS, "hp") if white else _FIELDS
     for g, pairs in enumerate(samples):
-        fit: dict[str, list[np.ndarray]] = {k: [] for k in _FIELDS}
-        test: dict[str, list[np.ndarray]] = {k: [] for k in _FIELDS}
+        fit: dict[str, list[np.ndarray]] = {k: [] for k in fields}
+        test: dict[str, list[np.ndarray]] = {k: [] for k in fields}
         for x, mu in pairs:
             h, w = np.shape(mu)[-2:]
             even = ((np.arange(h)[:, None] + np.arange(w)[None, :]) % 2 == 0).ravel()
-            for k, v in _pixels(x, mu, lag).items():
+            for k, v in _pixels(x, mu, lag, white).items():
                 fit[k].append(v[:, even])
                 test[k].append(v[:, ~even])
         f = {k: np.concatenate(v, axis=1) for k, v in fit.items()}
