@@ -130,12 +130,11 @@ def _block_residuals(plane: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndar
     return b, resid, resid.var(axis=(1, 2))
 
 
-def _block_correlations(resid: np.ndarray, var: np.ndarray, share: int = 4
+def _block_correlations(resid: np.ndarray, var: np.ndarray, flattest: np.ndarray
                         ) -> tuple[np.ndarray, np.ndarray, int]:
-    """Autocorrelations at lags 1.._MAX_LAG along X and Y over the flattest 1 / `share` of
-    the blocks (least signal left beyond the fit: lowest residual variance), and their count."""
-    keep = np.argsort(var)[: max(1, len(var) // share)]
-    keep = keep[var[keep] > 0]
+    """Autocorrelations at lags 1.._MAX_LAG along X and Y over the blocks `flattest` (indices
+    of the least signal left beyond the fit: lowest residual variance), and their count."""
+    keep = flattest[var[flattest] > 0]
     if keep.size == 0:
         return np.zeros(_MAX_LAG), np.zeros(_MAX_LAG), 0
     r, v = resid[keep], var[keep]
@@ -209,7 +208,9 @@ def estimate_noise(sources: Sequence[tuple[Any, PlaneView]], planes: int = 4,
                     parts = _block_residuals(data[c])
                     if parts is None:
                         continue
-                    cx, cy, k = _block_correlations(*parts[1:])
+                    var = parts[2]
+                    order = np.argsort(var)  # flattest first
+                    cx, cy, k = _block_correlations(*parts[1:], order[: max(1, len(var) // 4)])
                     found, low = block_skews(data[c], *parts)
                     skews.append(found)
                     dark_clip = dark_clip or low
@@ -217,9 +218,9 @@ def estimate_noise(sources: Sequence[tuple[Any, PlaneView]], planes: int = 4,
                         cxs.append(cx)
                         cys.append(cy)
                         weights.append(k)
-                    var = parts[2]  # enough blocks for a sixteenth, holding more than rounding
-                    if len(var) >= FLATTEST * FLATTEST and not flattened(data[c], var):
-                        sx, sy, j = _block_correlations(*parts[1:], share=FLATTEST)
+                    sixteenth = order[: len(var) // FLATTEST]  # enough blocks, more than rounding
+                    if len(var) >= FLATTEST * FLATTEST and not flattened(data[c], var[sixteenth]):
+                        sx, sy, j = _block_correlations(*parts[1:], sixteenth)
                         if j:
                             flat.append((sx[0], sy[0], j))
     if not weights:

@@ -29,12 +29,13 @@ _SANE = -0.15
 wrong (PolyU photographs with weak JPEG noise read down to -1.4): it is not used."""
 
 
-def flattened(plane: np.ndarray, var: np.ndarray) -> bool:
-    """Whether the flattest sixteenth of an integer-valued plane's blocks (residual variances
-    `var`) holds no noise beyond rounding: a median std below one grey level. JPEG compression
-    flattens a photograph's smooth areas so (a PolyU crop: 0.15 grey levels squared against 27
-    or more for white noise of std 5), and their lag 1 then reads rounding, not noise."""
-    quiet = float(np.median(np.sort(var)[: max(1, len(var) // FLATTEST)])) < _ROUNDING
+def flattened(plane: np.ndarray, flattest: np.ndarray) -> bool:
+    """Whether the flattest sixteenth of an integer-valued plane's blocks (their residual
+    variances `flattest`) holds no noise beyond rounding: a median std below one grey level.
+    JPEG compression flattens a photograph's smooth areas so (a PolyU crop: 0.15 grey levels
+    squared against 27 or more for white noise of std 5), and their lag 1 then reads
+    rounding, not noise."""
+    quiet = float(np.median(flattest)) < _ROUNDING
     return quiet and bool(np.all(plane == np.round(plane)))
 
 
