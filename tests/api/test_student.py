@@ -390,3 +390,26 @@ def test_the_held_out_check_decides_where_it_runs(score, judged, check, done, ke
 
     verdict = Comparison(1.0, 0.99, 0.01, 1.0, 1000) if judged else None
     assert _stage(score, verdict, check, done).usable is kept
+
+
+@pytest.mark.parametrize(("score", "said"), [(0.1, "kept unchecked"),
+                                             (0.4, "judged by its fit alone")])
+def test_a_failing_check_says_what_decides(monkeypatch, caplog, score, said):
+    """Where the held-out comparison fails, the fit bar decides: the log says so, and never
+    that a student far from its teacher is kept."""
+    import logging
+
+    from napari_sdap.api import distillation
+
+    def fail(*a, **k):
+        raise RuntimeError("out of memory")
+
+    monkeypatch.setattr(distillation, "judge", fail)
+    monkeypatch.setattr(distillation, "fidelity", lambda *a: score)
+    stage = _stage(score, None)
+    stage.student, stage.check, stage.device = torch.nn.Identity(), None, "cpu"
+    stage.sources = []
+    with caplog.at_level(logging.WARNING, logger="napari_sdap"):
+        stage.settle()
+    assert said in caplog.text and stage.judged is None
+    assert stage.usable is (score <= MAX_FIDELITY)

@@ -11,9 +11,8 @@ learned the teacher's result (`MAX_FIDELITY`). For noise independent per pixel t
 error is then estimated from pixels of the noisy data held out of its training (`judge`); with
 `student_check` on (the default) one above the teacher's by more than a standard error
 (`DOUBT`) trains a second round of as many steps (stopped, the first round's student stands),
-and one clearly above it (`WORSE`) is dropped. The last estimate is recorded either way.
-A whitened model's student (`infer.whiten`) fits its difference from the targets as coloured
-back, on patches that keep their axes (docs/benchmarks.md, "The students of whitened models").
+and one clearly above it (`WORSE`) is dropped. The last estimate is recorded either way. A
+whitened model's student (`infer.whiten`) fits its error as coloured back, on unturned patches.
 """
 
 from __future__ import annotations
@@ -52,18 +51,16 @@ log = logging.getLogger(__name__)
 KEEP_FRACTION = 0.5
 """A stopped distillation keeps its student once this fraction of its steps is done."""
 MAX_FIDELITY = 0.25
-"""A student the check does not judge (`judge`) is kept only when its squared difference from
-the teacher's result, on a fixed batch of training windows, is at most this fraction of the
-noisy input's (`distil.fidelity`). Where the check runs it decides: under weak noise this bar
-dropped students better than their teachers (docs/benchmarks.md, "Weak noise over texture")."""
+"""An unjudged student (`judge`) is kept only when its squared difference from the teacher's
+result is at most this share of the noisy input's (`distil.fidelity`); where the check runs it
+decides (under weak noise this bar dropped students better than their teachers)."""
 WORSE = 3.0
 """A checked student is dropped when its estimated error exceeds the teacher's by more than this
 many standard errors of the estimate (after its second round). Not 2: a strong-noise student
 0.66 dB better than its teacher read 1.9 (Poisson noise of a few photons is not Gaussian)."""
 DOUBT = 1.0
-"""A checked student whose estimated error exceeds the teacher's by more than this many standard
-errors trains a second round: a doubt costs time (+30-42 % of the training on 256 x 256
-crops), a drop the student's speed."""
+"""A checked student this many standard errors above the teacher trains a second round: a
+doubt costs time (+30-42 % of the training on 256 x 256 crops), a drop the student's speed."""
 CHECK_PIXELS = 2**18
 """Pixels of the training images (per channel group) the check reads; the held-out ones among
 them (one in 8) compare student and teacher."""
@@ -188,17 +185,17 @@ class _Stage:
             self.losses.append(round(rec.loss, 6))
         self.settled = False
 
-    @property
-    def enough(self) -> bool:
-        """Far enough to be kept: `KEEP_FRACTION` of its steps done, and not diverged."""
-        return self.done >= KEEP_FRACTION * self.planned and math.isfinite(self.score)
+    def worth(self, checked: bool) -> bool:
+        """Kept unless judged worse: `KEEP_FRACTION` of its steps done, not diverged, and close
+        enough to the teacher's result (`MAX_FIDELITY`) or `checked` on held-out pixels with
+        the check on (`finish` drops it where clearly worse)."""
+        enough = self.done >= KEEP_FRACTION * self.planned and math.isfinite(self.score)
+        check = checked and self.model.config.student.student_check
+        return enough and (self.score <= MAX_FIDELITY or check)
 
     @property
-    def usable(self) -> bool:
-        """Kept unless judged worse: close enough to the teacher's result (`MAX_FIDELITY`), or
-        checked on held-out pixels (the check on: `finish` drops it if clearly worse)."""
-        checked = self.judged is not None and self.model.config.student.student_check
-        return self.enough and (self.score <= MAX_FIDELITY or checked)
+    def usable(self) -> bool:  # `worth` keeping as judged (or not) now
+        return self.worth(checked=self.judged is not None)
 
     @property
     def second(self) -> bool:
@@ -232,20 +229,21 @@ class _Stage:
         self.score = (fidelity(self.student, self.check, self.device) if self.done
                       else math.inf)
         self.student.to("cpu").eval()
-        self.judged = None  # judged where the fit passes, or where the verdict decides
-        if self.enough and (self.score <= MAX_FIDELITY or self.model.config.student.student_check):
+        self.judged = None
+        if self.worth(checked=True):  # judged where a verdict could keep it
             try:
                 self.judged = judge(self.model, self.student, self.sources, self.device)
             except (RuntimeError, OSError) as err:  # out of memory, unreadable input
                 log.warning("could not compare the student with the blind-spot network on "
-                            "held-out pixels (%s); it is kept unchecked", err)
+                            "held-out pixels (%s); it is %s", err, "kept unchecked"
+                            if self.score <= MAX_FIDELITY else "judged by its fit alone")
 
     def finish(self) -> None:
         """Attach the student to the model, or drop it with the reason in the log."""
         rec, cfg = self.model.record, self.model.config.student
         rec.student_fidelity = self.score if math.isfinite(self.score) else None  # NaN: diverged
-        rec.student_check = None if self.judged is None else self.judged.summary()
         j = self.judged
+        rec.student_check = None if j is None else j.summary()
         if j is not None and cfg.student_check and self.above(WORSE):
             log.warning("the distilled student is worse than the blind-spot network on pixels "
                         "held out of its training (estimated error %.1f %% of the noise "
@@ -257,9 +255,9 @@ class _Stage:
             rec.student_steps = self.done
             rec.student_losses = self.losses
             if self.score > MAX_FIDELITY:
-                log.info("the distilled student stays %.0f %% of the noise away from the "
-                         "blind-spot network's result, but on held-out pixels its error is "
-                         "not clearly above the network's: it is kept", 100 * self.score)
+                log.info("the distilled student stays %.0f %% of the noise away from the blind-"
+                         "spot network's result, but is not clearly worse on held-out pixels: it "
+                         "is kept", 100 * self.score)
         elif self.done >= KEEP_FRACTION * self.planned:
             log.warning("the distilled student stays %.0f %% of the noise away from the "
                         "blind-spot network's result (at most %.0f %% is kept): it is dropped "
