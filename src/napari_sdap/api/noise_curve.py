@@ -61,7 +61,17 @@ def measure_noise_curve(model: SDAPModel, sources: list[tuple[Any, Any]], dev: A
         [v for _, v in sources], exact_halo(model.network.radius, mode, pd),
         alignment(mode, pd), seed=model.config.seed,
         threshold=base, lag=max(LAG, stride), offset=stride == 1, known=known,
-        white=stride == 1 and gaussian_like(model.record.noise))
+        white=stride == 1 and gaussian_like(_noise_read(model, sources)))
+
+
+def _noise_read(model: SDAPModel, sources: list[tuple[Any, Any]]) -> dict[str, Any] | None:
+    """The model's noise record, or where its stride was given (no record) the noise read from
+    `sources` now: the white cap needs its skewness (`infer.texture.gaussian_like`)."""
+    if model.record.noise is not None:
+        return model.record.noise
+    from napari_sdap.training.noise import estimate_noise
+
+    return {"skew": estimate_noise(sources, seed=model.config.seed).skew}
 
 
 def reach_start(reach: float | None) -> Start:
