@@ -26,8 +26,9 @@ _MIN_UNCLIPPED = 8
 """Fewer blocks than this clear of a clip in a window: the skewness is read from all its
 blocks (a background clipped at 0 and only a few photons anywhere: every block reaches 0)."""
 
+
 def block_skews(plane: np.ndarray, blocks: np.ndarray, resid: np.ndarray, var: np.ndarray
-                 ) -> tuple[np.ndarray, bool]:
+                ) -> tuple[np.ndarray, bool]:
     """The skewness of what is left in the flattest quarter of the blocks that do not touch a
     clip of the plane (all blocks where fewer than `_MIN_UNCLIPPED` do not), and whether its
     dark background is cut off (`DARK_CLIP`)."""
