@@ -22,6 +22,9 @@
 - ``camjpeg``: the ``camera`` frames saved as a phone does, as JPEG at quality `JPEG_QUALITY`
   (4:2:0 chroma subsampling): the compression flattens part of the noise in smooth blocks and
   adds its own block artefacts; the reference is the ``camera`` one (no noise, no JPEG).
+- ``dslr``: the ``camera`` pipeline at the photon counts of a large sensor at ISO 1600-6400
+  (a peak of 1000-2500 photons: noise of 31-36 dB PSNR, between the phone proxies' 22-28 and
+  PolyU's 36), on five other PolyU references; not compressed.
 - ``microbox``: spatially correlated Gaussian noise on clean microscopy: the box-filtered
   noise of the Set12 / BSD68 tasks (2 x 2 at std 15 and 20, 3 x 3 at std 15; 0-255 scale,
   not clipped).
@@ -75,6 +78,8 @@ MICROBOX = (("fmd/gt/Confocal_BPAE_B_1.png", "corr2_15"), ("fmd/gt/TwoPhoton_MIC
 """microbox: the clean image and the box noise (`quality.BOX`: edge, per-pixel std)."""
 CAMERA = ((25, 100.0), (45, 150.0), (65, 250.0), (85, 400.0))
 """camera: the PolyU reference (index in the sorted list) and the photon peak."""
+DSLR = ((15, 1000.0), (35, 1600.0), (55, 1000.0), (75, 1600.0), (95, 2500.0))
+"""dslr: the PolyU reference (index in the sorted list) and the photon peak."""
 COMPOSITE = ("Confocal", "TwoPhoton", "WideField")
 """composite: the FMD modalities whose BPAE R, G and B frames are stacked."""
 EMCCD = (("fmd/gt/Confocal_FISH_1.png", 15.0), ("fmd/gt/TwoPhoton_BPAE_R_1.png", 25.0),
@@ -225,12 +230,17 @@ def microbox_tasks(data: Path, crop: int | None) -> Iterator[Proxy]:
                {"noise": noise})
 
 
-def camera_tasks(data: Path, crop: int | None) -> Iterator[Proxy]:
+def camera_tasks(data: Path, crop: int | None, frames: tuple = CAMERA, seed: int = 7000
+                 ) -> Iterator[Proxy]:
     files = sorted((data / "polyu").glob("*_mean.JPG"))
-    for k, (index, peak) in enumerate(CAMERA):
-        noisy, ref = camera(_load(files[index], crop, grey=False), peak, seed=7000 + k)
+    for k, (index, peak) in enumerate(frames):
+        noisy, ref = camera(_load(files[index], crop, grey=False), peak, seed=seed + k)
         name = files[index].name.removesuffix("_mean.JPG")
         yield f"{name}@{peak:g}", noisy, ref, {"peak": peak, "rgb": True}
+
+
+def dslr_tasks(data: Path, crop: int | None) -> Iterator[Proxy]:
+    return camera_tasks(data, crop, DSLR, seed=7500)
 
 
 def emccd_tasks(data: Path, crop: int | None) -> Iterator[Proxy]:
@@ -278,4 +288,5 @@ def wfclip_tasks(data: Path, crop: int | None) -> Iterator[Proxy]:
 PROXIES: dict[str, Callable[[Path, int | None], Iterator[Proxy]]] = {
     "clip8": clip8_tasks, "strong": strong_tasks, "camera": camera_tasks,
     "microbox": microbox_tasks, "composite": composite_tasks, "emccd": emccd_tasks,
-    "camjpeg": camjpeg_tasks, "clipcorr": clipcorr_tasks, "wfclip": wfclip_tasks}
+    "camjpeg": camjpeg_tasks, "dslr": dslr_tasks, "clipcorr": clipcorr_tasks,
+    "wfclip": wfclip_tasks}

@@ -19,6 +19,8 @@ use.
   matrix, gamma, 8-bit) on PolyU references (`proxies.py`);
 - ``clipcorr`` / ``camjpeg``: the ``clip8`` frames with noise correlated between neighbours,
   and the ``camera`` frames saved as JPEG at quality 90;
+- ``dslr``: the ``camera`` pipeline at a large sensor's photon counts (31-36 dB PSNR), on
+  five other PolyU references;
 - ``wfclip``: FMD's real wide-field frames with their black level set at the background
   (clipped at 0);
 - ``emccd``: 16-bit EMCCD frames (Poisson photons, a multiplying register's excess noise, offset,
