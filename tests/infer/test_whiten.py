@@ -38,8 +38,15 @@ def test_ar1_noise_along_one_axis_is_whitened(across):
     assert choose_whitening(across, cx) == Whitening("Y", round(SHRINK * 0.7, 4))
 
 
+def test_texture_leaking_across_up_to_the_ratio_is_still_whitened():
+    """A textured 256² crop of scanner noise read 0.6005 of the correlation across."""
+    cx, cy = [0.7076, 0.4017, 0.1968, 0.0724], [0.4249, 0.1407, 0.0349, 0.0024]
+    assert choose_whitening(cx, cy) == Whitening("X", round(SHRINK * 0.7076, 4))
+
+
 @pytest.mark.parametrize(("cx", "cy"), [
     ([0.02, 0.0, 0.0, 0.0], [0.01, 0.0, 0.0, 0.0]),          # white
+    ([0.7, 0.45, 0.22, 0.13], [0.49, 0.1, 0.0, 0.0]),        # across 0.7 of it: both axes
     ([0.6, 0.36, 0.2, 0.1], [0.55, 0.3, 0.2, 0.1]),          # both axes (demosaicing, box)
     ([0.46, -0.04, -0.02, 0.0], [0.02, 0.0, 0.0, 0.0]),      # not AR(1): a 2-tap box along X
     ([0.2, 0.04, 0.0, 0.0], [0.0, 0.0, 0.0, 0.0]),           # too weak to matter
