@@ -132,8 +132,8 @@ frame with the noise correlated along X alone read 0.71 along and 0.40 across, a
 dB from the whitening; a 256² crop of it read 0.708 and 0.425, 0.6005 of it, and gained 3.2 dB
 once the bound was raised from 0.6); noise correlated along both axes, as demosaicing or a box
 filter makes it, read at least 0.78 of it on every task of the benchmarks (PolyU circuit_3),
-and no reading of the benchmarks' 4124 that passes the other checks lies between 0.6 and 0.69
-(docs/benchmarks.md, "Scanner noise on a textured crop")."""
+and no other of the 4124 readings logged by the benchmarks that passes the other checks lies
+between 0.6 and 0.69 (docs/benchmarks.md, "Scanner noise on a textured crop")."""
 
 
 def choose_whitening(cx: Sequence[float], cy: Sequence[float]) -> Whitening | None:
