@@ -44,7 +44,7 @@ def main(argv: list[str] | None = None) -> int:
         prepared = [prepare(a, axes) for a in task.noisy]
         noise = estimate_noise([(q.array, q.view) for q in prepared], seed=0)
         white = (None if noise.flat_white else
-                 choose_whitening(noise.correlation_x, noise.correlation_y))
+                 choose_whitening(noise.correlation_x, noise.correlation_y, noise.sixteenth))
         counts[(task.set, white is not None)] += 1
         texture[task.set] += noise.texture
         cap = ((noise.stride == 1 or white is not None) and noise.skew is not None

@@ -44,6 +44,17 @@ def test_texture_leaking_across_up_to_the_ratio_is_still_whitened():
     assert choose_whitening(cx, cy) == Whitening("X", round(SHRINK * 0.7076, 4))
 
 
+def test_the_flattest_blocks_lower_only_the_correlation_across():
+    """Across the scan line the flattest sixteenth's reading counts where lower (texture only
+    adds correlation); noise correlated along both axes reads high there too."""
+    cx, cy = [0.7, 0.45, 0.22, 0.13], [0.5, 0.25, 0.1, 0.0]
+    assert choose_whitening(cx, cy) is None
+    assert choose_whitening(cx, cy, ([0.68, 0.44], [0.05, 0.0])) == Whitening("X", 0.595)
+    assert choose_whitening(cy, cx, ([0.05, 0.0], [0.68, 0.44])) == Whitening("Y", 0.595)
+    both = [0.6, 0.36, 0.2, 0.1], [0.55, 0.3, 0.2, 0.1]
+    assert choose_whitening(*both, ([0.58, 0.34], [0.52, 0.28])) is None
+
+
 @pytest.mark.parametrize(("cx", "cy"), [
     ([0.02, 0.0, 0.0, 0.0], [0.01, 0.0, 0.0, 0.0]),          # white
     ([0.7, 0.45, 0.22, 0.13], [0.49, 0.1, 0.0, 0.0]),        # across 0.7 of it: both axes

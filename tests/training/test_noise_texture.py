@@ -3,6 +3,8 @@ noise (`training.noise.texture_read`)."""
 
 from __future__ import annotations
 
+from dataclasses import asdict
+
 import numpy as np
 import pytest
 from synthetic import correlated_noise, smooth_image
@@ -102,3 +104,32 @@ def test_records_with_and_without_the_reading_load():
     new = check_noise_record({**base, "flattest": [0.02, 0.03], "texture": True})
     assert new["flattest"] == [0.02, 0.03]
     assert "0.03 at lag 1" in describe_noise(new)
+
+
+def _scan_noise(sigma: float, coef: float = 0.6, seed: int = 3) -> np.ndarray:
+    """AR(1) noise along X (a scanner's detector bandwidth), unit-variance white noise filtered
+    and scaled to std `sigma`."""
+    white = np.random.default_rng(seed).normal(0.0, 1.0, (SIZE, SIZE))
+    out = np.empty_like(white)
+    out[:, 0] = white[:, 0]
+    for x in range(1, SIZE):
+        out[:, x] = coef * out[:, x - 1] + np.sqrt(1.0 - coef * coef) * white[:, x]
+    return sigma * out
+
+
+def test_scanner_noise_over_texture_is_whitened_from_the_flattest_blocks():
+    """Texture in the flattest quarter reads as correlation across the scan line too; the
+    flattest sixteenth (the flat corner) reads the noise alone, and the rule takes it."""
+    from napari_sdap.infer.whiten import choose_whitening
+
+    texture = correlated_noise((SIZE, SIZE), 0.5, seed=5, k=4)
+    texture[:FLAT, :FLAT] = 0.0
+    est = _estimate((smooth_image((SIZE, SIZE)) + texture + _scan_noise(0.05)).astype(np.float32))
+    assert est.sixteenth is not None
+    (fx1, _), (fy1, fy2) = est.sixteenth
+    assert fx1 > 0.45 and abs(fy1) < 0.15 and abs(fy2) < 0.15  # the corner: noise alone
+    assert est.correlation_y[1] > 0.15  # the quarter: texture across, at lag 2 too
+    assert choose_whitening(est.correlation_x, est.correlation_y) is None
+    white = choose_whitening(est.correlation_x, est.correlation_y, est.sixteenth)
+    assert white is not None and white.axis == "X"
+    assert check_noise_record(asdict(est))["flattest_lag2"] == est.flattest_lag2

@@ -141,7 +141,8 @@ def _train(sources: list[tuple[Any, Any]], t00: float, budget: float | None, *, 
     noise = estimate_noise(sources, seed=seed) if stride == "auto" and fresh else None
     may = (noise is not None and prior is None and not noise.flat_white  # texture, not noise
            and may_whiten(model and model.config, dims, overrides))
-    white = choose_whitening(noise.correlation_x, noise.correlation_y) if may else None
+    white = (choose_whitening(noise.correlation_x, noise.correlation_y, noise.sixteenth)
+             if may else None)
     if white is not None:
         sources = whiten_sources(sources, white)
         log.info("%s", white.explain(noise.correlation_x, noise.correlation_y))

@@ -124,7 +124,11 @@ AR1 = 0.1
 process's)."""
 ACROSS = 0.15
 """Most |correlation| at lag 2 across the axis, and at lag 1 unless `RATIO` allows more (the
-estimate from a few flat blocks of a small image scatters by about 0.1)."""
+estimate from a few flat blocks of a small image scatters by about 0.1). Across the axis the
+smaller of two readings counts: the flattest quarter of the blocks and their flattest
+sixteenth, where texture adds least (256² crops of scanner frames: 127 of 128 whitened
+against 108 from the quarter alone; docs/benchmarks.md, "Scanner noise on a textured
+crop")."""
 RATIO = 0.65
 """Most lag-1 correlation across the axis as a share of the one along it. Texture left in the
 flattest blocks of a detailed frame reads as correlation along both axes (a textured two-photon
@@ -136,14 +140,22 @@ and no other of the 4124 readings logged by the benchmarks that passes the other
 between 0.6 and 0.69 (docs/benchmarks.md, "Scanner noise on a textured crop")."""
 
 
-def choose_whitening(cx: Sequence[float], cy: Sequence[float]) -> Whitening | None:
+def choose_whitening(cx: Sequence[float], cy: Sequence[float],
+                     flat: tuple[Sequence[float], Sequence[float]] | None = None
+                     ) -> Whitening | None:
     """The whitening for noise of autocorrelations `cx` / `cy` (lags 1, 2, ... along X / Y):
     one axis correlated at lag 1 by at least `MIN_CORRELATION` and decaying as an AR(1)
     process, the other flat; None for any other noise (white, correlated along both axes as
-    demosaicing or a box filter makes it, or not decaying geometrically)."""
-    for axis, along, across in (("X", cx, cy), ("Y", cy, cx)):
+    demosaicing or a box filter makes it, or not decaying geometrically). `flat`: lags 1 and 2
+    along X and along Y over the flattest sixteenth of the blocks
+    (`training.noise.NoiseEstimate.sixteenth`); the correlation across the axis is then the
+    smaller of the two readings at each lag, as texture only adds to it."""
+    for k, (axis, along, across) in enumerate((("X", cx, cy), ("Y", cy, cx))):
         if len(along) < 2 or len(across) < 2:
             return None
+        if flat is not None:
+            across = [min(abs(float(a)), abs(float(b)))
+                      for a, b in zip(across[:2], flat[1 - k][:2], strict=True)]
         r1, r2 = float(along[0]), float(along[1])
         if (MIN_CORRELATION <= r1 <= MAX_COEF and abs(r2 - r1 * r1) <= AR1
                 and abs(float(across[0])) <= max(ACROSS, RATIO * r1)

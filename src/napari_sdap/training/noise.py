@@ -84,9 +84,21 @@ class NoiseEstimate:
     flattest: list[float] | None = None
     """Lag-1 autocorrelation along X and Y over the flattest sixteenth of the blocks
     (`FLATTEST`); None where there were too few blocks (or in records written before)."""
+    flattest_lag2: list[float] | None = None
+    """The same at lag 2 (None as for `flattest`): with it, the whitening rule reads the
+    correlation across the axis where texture adds least (`infer.whiten.choose_whitening`)."""
     texture: bool = False
     """The flattest sixteenth reads white where the quarter reads correlated: the correlation
     is texture, and the noise counts as white (stride 1; `texture_read`)."""
+
+    @property
+    def sixteenth(self) -> tuple[list[float], list[float]] | None:
+        """Lags 1 and 2 along X and along Y over the flattest sixteenth of the blocks (None
+        where not read, or in records written before lag 2 was kept)."""
+        if self.flattest is None or self.flattest_lag2 is None:
+            return None
+        return ([self.flattest[0], self.flattest_lag2[0]],
+                [self.flattest[1], self.flattest_lag2[1]])
 
     @property
     def flat_white(self) -> bool:
@@ -222,7 +234,7 @@ def estimate_noise(sources: Sequence[tuple[Any, PlaneView]], planes: int = 4,
                     if len(var) >= FLATTEST * FLATTEST and not flattened(data[c], var[sixteenth]):
                         sx, sy, j = _block_correlations(*parts[1:], sixteenth)
                         if j:
-                            flat.append((sx[0], sy[0], j))
+                            flat.append((sx[0], sy[0], sx[1], sy[1], j))
     if not weights:
         return NoiseEstimate([0.0] * _MAX_LAG, [0.0] * _MAX_LAG, stride=2, mode="sdap_e",
                              notes=[f"image too small to measure noise (< {_BLOCK} px); "
@@ -234,10 +246,11 @@ def estimate_noise(sources: Sequence[tuple[Any, PlaneView]], planes: int = 4,
         return NoiseEstimate(fx, fy, stride=2, mode="sdap_e", blocks=int(sum(weights)),
                              notes=[UNRELIABLE])
     stride = choose_stride(cx, cy)
-    flattest = None
+    flattest = lag2 = None
     if flat:
         a = np.array(flat)
-        flattest = [round(float(v), 4) for v in np.average(a[:, :2], axis=0, weights=a[:, 2])]
+        mean = np.average(a[:, :4], axis=0, weights=a[:, 4])
+        flattest, lag2 = ([round(float(v), 4) for v in mean[k:k + 2]] for k in (0, 2))
     texture = texture_read(flattest, stride, WHITE_THRESHOLD)
     stride = 1 if texture else stride
     found = np.concatenate(skews)
@@ -245,7 +258,7 @@ def estimate_noise(sources: Sequence[tuple[Any, PlaneView]], planes: int = 4,
     return NoiseEstimate(fx, fy, stride=stride, mode="bsn" if stride == 1 else "sdap_e",
                          blocks=int(sum(weights)), skew=skew, dark_clip=dark_clip,
                          loss=choose_loss(stride, skew, dark_clip), flattest=flattest,
-                         texture=texture)
+                         flattest_lag2=lag2, texture=texture)
 
 
 def describe_noise(noise: dict[str, Any] | NoiseEstimate | None) -> str:
