@@ -18,11 +18,10 @@ from __future__ import annotations
 
 import argparse
 import sys
-from pathlib import Path
 
 import numpy as np
 from numpy.lib.stride_tricks import sliding_window_view
-from quality import DEFAULT_DATA
+from quality import DEFAULT_DATA, data_folder
 
 STDS = (5.0, 10.0, 25.0)
 
@@ -73,9 +72,8 @@ def main() -> int:
     p = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     p.add_argument("--data", default=str(DEFAULT_DATA))
     args = p.parse_args()
-    data = Path(args.data)
-    if not data.is_dir():
-        print(f"benchmark data not found at {data}; skipping (give --data PATH)")
+    data = data_folder(args.data)
+    if data is None:
         return 0
     from PIL import Image
 

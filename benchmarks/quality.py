@@ -179,6 +179,15 @@ def task_options(p: argparse.ArgumentParser, threads: int = 1) -> None:
     p.add_argument("--threads", type=int, default=threads)
 
 
+def data_folder(path: str | Path) -> Path | None:
+    """The benchmark data folder `path`, or None (after saying so) when it is missing."""
+    data = Path(path)
+    if not data.is_dir():
+        print(f"benchmark data not found at {data}; skipping (give --data PATH)")
+        return None
+    return data
+
+
 def chosen_tasks(args: argparse.Namespace) -> list[Task] | None:
     """The tasks `task_options` chose, with torch set to `args.threads`; None (after saying
     so) when the data folder is missing."""

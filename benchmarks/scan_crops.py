@@ -23,7 +23,7 @@ from pathlib import Path
 import numpy as np
 import scan_proxies as sp
 from proxies import _load
-from quality import DEFAULT_DATA
+from quality import DEFAULT_DATA, data_folder
 
 FRAMES = (*sp.LINESCAN, ("fmd/gt/TwoPhoton_BPAE_R_1.png", 30.0),
           ("fmd/gt/Confocal_MICE_1.png", 20.0), ("fmd/gt/WideField_BPAE_G_1.png", 30.0),
@@ -63,9 +63,8 @@ def main() -> int:
     p.add_argument("--only", default=None, help="crops as DECAY:STEM:Y0:X0, comma-separated "
                    "(e.g. 0.6:WideField_BPAE_G_1:256:256)")
     args = p.parse_args()
-    data = Path(args.data)
-    if not data.is_dir():
-        print(f"benchmark data not found at {data}; skipping (give --data PATH)")
+    data = data_folder(args.data)
+    if data is None:
         return 0
     import torch
 

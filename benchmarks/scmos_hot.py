@@ -16,7 +16,7 @@ from pathlib import Path
 import numpy as np
 import scan_proxies as sp
 from proxies import _load
-from quality import DEFAULT_DATA
+from quality import DEFAULT_DATA, data_folder
 
 
 def main() -> int:
@@ -24,9 +24,8 @@ def main() -> int:
     p.add_argument("--data", default=str(DEFAULT_DATA))
     p.add_argument("--index", type=int, default=2, help="frame of `scan_proxies.SCMOS`")
     args = p.parse_args()
-    data = Path(args.data)
-    if not data.is_dir():
-        print(f"benchmark data not found at {data}; skipping (give --data PATH)")
+    data = data_folder(args.data)
+    if data is None:
         return 0
     import torch
     from scipy.ndimage import binary_dilation, gaussian_filter
