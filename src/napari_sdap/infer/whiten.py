@@ -127,8 +127,8 @@ ACROSS = 0.15
 estimate from a few flat blocks of a small image scatters by about 0.1). Across the axis the
 smaller of two readings counts: the flattest quarter of the blocks and their flattest
 sixteenth, where texture adds least (256² crops of scanner frames: 127 of 128 whitened
-against 108 from the quarter alone; docs/benchmarks.md, "Scanner noise on a textured
-crop")."""
+against 108 from the quarter alone; docs/benchmarks.md, "Scanner noise on textured crops: the
+correlation across read where flattest")."""
 RATIO = 0.65
 """Most lag-1 correlation across the axis as a share of the one along it. Texture left in the
 flattest blocks of a detailed frame reads as correlation along both axes (a textured two-photon
