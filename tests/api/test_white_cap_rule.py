@@ -32,39 +32,34 @@ def _box(seed: int = 0) -> np.ndarray:
     return (100.0 * _clean() + 5.0 * noise).astype(np.float32)
 
 
-@pytest.mark.parametrize(("image", "capped"), [(_gaussian, True), (_photons, False),
-                                               (_box, False)])
-def test_the_white_cap_goes_with_gaussian_noise_at_stride_1(monkeypatch, image, capped):
+@pytest.fixture
+def seen(monkeypatch) -> list[bool]:
+    """The `white` argument of every model-curve (not `plain`) measurement, in order."""
     import napari_sdap.infer.sample as sample
 
-    seen = []
+    out: list[bool] = []
     real = sample.estimate_curve
 
     def spy(*args, **kwargs):
         if not kwargs.get("plain"):
-            seen.append(kwargs.get("white", False))
+            out.append(kwargs.get("white", False))
         return real(*args, **kwargs)
 
     monkeypatch.setattr(sample, "estimate_curve", spy)
+    return out
+
+
+@pytest.mark.parametrize(("image", "capped"), [(_gaussian, True), (_photons, False),
+                                               (_box, False)])
+def test_the_white_cap_goes_with_gaussian_noise_at_stride_1(seen, image, capped):
     model = napari_sdap.train(image(), "YX", **TINY)
     assert (model.config.training.stride == 1) == (image is not _box)
     assert seen == [capped]
 
 
-def test_a_given_stride_of_1_reads_the_noise_for_the_cap(monkeypatch):
+def test_a_given_stride_of_1_reads_the_noise_for_the_cap(seen):
     """No noise record where the stride was given (as the README suggests for images textured
     everywhere): the skewness is read for the cap all the same."""
-    import napari_sdap.infer.sample as sample
-
-    seen = []
-    real = sample.estimate_curve
-
-    def spy(*args, **kwargs):
-        if not kwargs.get("plain"):
-            seen.append(kwargs.get("white", False))
-        return real(*args, **kwargs)
-
-    monkeypatch.setattr(sample, "estimate_curve", spy)
     for image, capped in ((_gaussian, True), (_photons, False)):
         seen.clear()
         model = napari_sdap.train(image(), "YX", stride=1, **TINY)
