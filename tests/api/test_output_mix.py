@@ -146,3 +146,14 @@ def test_unclipped_data_count_every_pixel(monkeypatch):
                         lambda pairs, **k: seen.extend(pairs) or real(seen, **k))
     model = napari_sdap.train(_strong(4), "YX", stride=1, student=False, **TINY)
     assert seen and all(p[4].all() for p in seen) and "clipped" not in model.record.output_mix
+
+
+@pytest.mark.parametrize("shape", [(16, 16), (17, 300)])
+def test_an_image_too_small_for_the_blurs_reach_trains_without_a_mix(shape):
+    """Windows of 16-18 px leave no pixel far enough inside for the blur: no mix, no failure."""
+    rng = np.random.default_rng(1)
+    noisy = rng.poisson(5.0 + rng.uniform(0, 3, shape)).astype(np.float32)
+    model = napari_sdap.train(noisy, "YX", stride=1, student=False,
+                              **{**TINY, "patch_size": 16, "steps": 3})
+    assert model.noise_curve is None or model.noise_curve.mix == 0.0
+    assert model.denoise(noisy).shape == shape

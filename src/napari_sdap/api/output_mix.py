@@ -72,13 +72,14 @@ def output_mix(model: SDAPModel, sources: list[tuple[Any, Any]], device: torch.d
             std = noise_std(torch.from_numpy(blind).float()[None], curve, [group])[0]
             cut = inside(tile.inner, x.shape[-2:], reach)
             found.append((x, blind, std.double().numpy(), cut, group))
-            for c in range(x.shape[0]):
+            for c in range(x.shape[0]):  # a window too small for the blur's reach counts none
                 seen.setdefault((group, c), []).append(x[c][cut].ravel())
         ends = {}  # (group, channel) -> the values that are clips
         for key, values in seen.items():
             v = np.concatenate(values)
-            ends[key] = [e for e, clip in zip((v.min(), v.max()), clipped_ends(v, CLIPPED),
-                                              strict=True) if clip]
+            ends[key] = [] if not v.size else [
+                e for e, clip in zip((v.min(), v.max()), clipped_ends(v, CLIPPED), strict=True)
+                if clip]
         clipped = any(ends.values())
         return choose_mix([(x, blind, std, cut, _clear(blind, std, [ends[group, c] for c in
                                                                      range(x.shape[0])]))
