@@ -282,3 +282,21 @@ def test_scanner_noise_is_whitened_unless_told_not_to(tmp_path: Path,
     assert main(["info", str(whitened)]) == 0
     shown = capsys.readouterr().out
     assert "whitened along it" in shown and "input whitened along X (AR(1) coefficient" in shown
+
+
+def test_an_unexpected_error_is_one_line_and_its_traceback_on_debug(
+        stacks: list[Path], tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+        capsys: pytest.CaptureFixture[str]) -> None:
+    import napari_sdap.cli.train as train
+
+    def broken(*args: object) -> int:
+        raise ValueError("a fault of the software")
+
+    monkeypatch.setattr(train, "run_train", broken)
+    command = ["train", str(stacks[0]), "--model", str(tmp_path / "m.safetensors")]
+    assert main(command) == 1
+    err = capsys.readouterr().err
+    assert "unexpected error (ValueError: a fault of the software)" in err
+    assert "--debug" in err and "Traceback" not in err
+    with pytest.raises(ValueError, match="a fault of the software"):
+        main([*command, "--debug"])

@@ -1,13 +1,15 @@
 """The `napari-sdap` command: train, denoise (batch, resumable, distributed), info and export.
 
 `main(argv)` returns the exit code instead of exiting, so tests and scripts can call it:
-0 everything done, 1 some files failed, 2 bad arguments or settings (or a fatal error such as a
-missing model), 130 stopped by Ctrl-C or SIGTERM (SLURM's warning before a job is killed).
+0 everything done, 1 some files failed or an unexpected error stopped the command, 2 bad arguments
+or settings (or a fatal error such as a missing model), 130 stopped by Ctrl-C or SIGTERM
+(SLURM's warning before a job is killed).
 """
 
 from __future__ import annotations
 
 import logging
+import os
 import signal
 import sys
 import threading
@@ -79,5 +81,15 @@ def main(argv: list[str] | None = None) -> int:
         rep.close()
         rep.error("", str(err))
         return 2
+    except BrokenPipeError:  # the reader of our output went away (`napari-sdap info M | head`)
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return 1
+    except Exception as err:  # a fault of the software: one line, the traceback on --debug
+        if getattr(args, "debug", False):
+            raise
+        rep.close()
+        rep.error("", f"unexpected error ({type(err).__name__}: {err}). Run the command "
+                      f"again with --debug for the traceback, and please report it")
+        return 1
     finally:
         rep.close()

@@ -128,7 +128,10 @@ def train_on(sources: list[Any], args: argparse.Namespace, rep: Reporter) -> Any
             rep.info(describe_noise(model.record.noise))
             if dims != "2" and model.record.dims:
                 rep.info(model.record.dims)
-            rep.info(f"training {model!r} on {len(sources)} file(s), {p.steps} steps")
+            n = model.config.network
+            rep.info(f"training preset {n.preset} (width {n.width}, {n.blocks} blocks, stride "
+                     f"{model.config.training.stride}) on {len(sources)} file(s), "
+                     f"{p.steps} steps")
             rep.start_item("training", p.steps, unit="step")
         rep.item_progress(p.step, p.steps, f"{p.stage} loss {p.loss:.4f}")
     rep.end_item()
