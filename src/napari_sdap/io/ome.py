@@ -15,7 +15,7 @@ import numpy as np
 
 from napari_sdap.errors import OutputError
 
-__all__ = ["NGFF_ORDER", "fits_ngff", "write_ome_group"]
+__all__ = ["NGFF_ORDER", "check_ngff_axes", "fits_ngff", "write_ome_group"]
 
 log = logging.getLogger(__name__)
 
@@ -38,11 +38,13 @@ def fits_ngff(axes: str) -> bool:
     return len(order) == len(axes) and order == sorted(order)
 
 
-def _check_axes(axes: str) -> None:
+def check_ngff_axes(axes: str) -> None:
+    """Refuse axes OME-Zarr cannot hold (`fits_ngff`)."""
     if not fits_ngff(axes):
         raise OutputError(
             f"OME-Zarr needs axes in the order {NGFF_ORDER} (a subset of it), but the image axes "
-            f"are {axes!r}; write a .zarr or .tif output instead, or transpose the image first")
+            f"are {axes!r}; write a plain .zarr output instead (CLI: --format zarr), or reorder "
+            f"the image's axes first")
 
 
 def _axes(axes: str, units: dict[str, str]) -> list[dict[str, str]]:
@@ -67,7 +69,7 @@ def write_ome_group(path: Path, shape: tuple[int, ...], dtype: np.dtype, chunks:
     """Create an OME-Zarr group at `path` with an empty level-0 array; return that array."""
     import zarr
 
-    _check_axes(axes)
+    check_ngff_axes(axes)
     group = zarr.open_group(str(path), mode="w-", zarr_format=3)
     array = group.create_array("0", shape=shape, dtype=dtype, chunks=chunks, fill_value=0,
                                attributes=attrs, dimension_names=[a.lower() for a in axes])

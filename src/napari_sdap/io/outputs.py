@@ -21,9 +21,10 @@ import numpy as np
 
 from napari_sdap.errors import OutputError
 from napari_sdap.io.locate import array_paths, check_apart
+from napari_sdap.io.ome import check_ngff_axes
 from napari_sdap.io.physical import clean_physical, json_safe
 from napari_sdap.io.readers import path_kind
-from napari_sdap.io.tiff_writer import write_tiff
+from napari_sdap.io.tiff_writer import check_layout, write_tiff
 
 __all__ = ["OutputSink", "default_chunks", "open_output", "output_kind"]
 
@@ -224,6 +225,10 @@ def open_output(target: Any, shape: tuple[int, ...], dtype: Any = "float32", *, 
         return OutputSink(target, None, "array")
     path = Path(target).expanduser().absolute()
     _check_target(path, overwrite, [Path(p).expanduser().absolute() for p in inputs or []])
+    if kind == "tiff":
+        check_layout(axes, shape)
+    elif kind == "ome-zarr":
+        check_ngff_axes(axes)
     chunks = tuple(chunks) if chunks else default_chunks(shape, axes)
     scale, units = clean_physical(scale, units, f"output {path}")  # never NaN in a zarr.json
     metadata = json_safe(dict(metadata or {}))

@@ -17,10 +17,11 @@ from typing import Any
 
 import numpy as np
 
+from napari_sdap.errors import OutputError
 from napari_sdap.io.physical import json_safe
 from napari_sdap.io.units import OME_SYMBOLS, imagej_unit
 
-__all__ = ["BIGTIFF_ABOVE", "TILE_ABOVE", "write_tiff"]
+__all__ = ["BIGTIFF_ABOVE", "TILE_ABOVE", "check_layout", "write_tiff"]
 
 log = logging.getLogger(__name__)
 
@@ -75,6 +76,21 @@ def _resolution(sx: Any, sy: Any) -> tuple[float, float] | None:
     return 1.0 / sx, 1.0 / sy
 
 
+def _samples(axes: str, shape: tuple[int, ...]) -> bool:
+    """Whether a last C axis after Y and X is stored as 2-4 samples per pixel (like RGB)."""
+    return axes.endswith("C") and 2 <= shape[-1] <= 4 and axes[-3:-1] == "YX"
+
+
+def check_layout(axes: str, shape: tuple[int, ...]) -> None:
+    """Refuse, before any work, an image a TIFF cannot hold in its axis order: pages are Y x X
+    (or Y x X x 2-4 samples), so Y and X must come last (or just before such a C)."""
+    if not (axes.endswith("YX") or _samples(axes, shape)):
+        raise OutputError(
+            f"a TIFF stores Y and X as the last axes (or Y, X and 2-4 colour channels), but the "
+            f"image's axes are {axes!r} (shape {shape}); write a .zarr output instead (CLI: "
+            f"--format zarr), or reorder the image's axes so that Y and X come last")
+
+
 def write_tiff(path: Path, array: Any, *, axes: str, scale: dict[str, float],
                units: dict[str, str], metadata: dict[str, Any]) -> None:
     """Write `array` (numpy-indexable, any size) to a new TIFF at `path`."""
@@ -86,7 +102,8 @@ def write_tiff(path: Path, array: Any, *, axes: str, scale: dict[str, float],
     info = json.dumps(json_safe(metadata), default=str)
     resolution = _resolution(scale.get("X"), scale.get("Y"))
     kwargs: dict[str, Any] = {"software": "napari-sdap", "resolution": resolution}
-    samples = axes.endswith("C") and shape[-1] <= 4 and axes[-3:-1] == "YX"
+    check_layout(axes, shape)
+    samples = _samples(axes, shape)
     page_ndim = 3 if samples else 2
     lead = shape[:-page_ndim]
     h, w = shape[-page_ndim], shape[-page_ndim + 1]
