@@ -109,15 +109,19 @@ def test_zarr_outputs_get_their_check_next_to_the_store(model_file, tmp_path, ca
     assert any("without the detail restore" in note for note in data["notes"])
 
 
-def test_pictures_in_place_are_denoised_and_their_qc_figures_never_taken_for_inputs(
-        model_file, tmp_path):
+def test_pictures_in_place_are_denoised_and_their_qc_figures_never_taken_for_inputs(tmp_path):
     import imagecodecs
+
+    import napari_sdap
 
     raw = tmp_path / "pics"
     raw.mkdir()
-    img = np.clip(smooth_image((48, 48)) * 200 + 20, 0, 255).astype(np.uint8)
+    noise = np.random.default_rng(0).normal(0, 5, (48, 48))
+    img = np.clip(smooth_image((48, 48)) * 200 + 20 + noise, 0, 255).astype(np.uint8)
     imagecodecs.imwrite(raw / "a.png", img)
     imagecodecs.imwrite(raw / "b.jpg", img, level=95)
+    model_file = napari_sdap.train(img, preset="tiny", steps=3, width=8, blocks=1, stride=2,
+                                   device="cpu").save(tmp_path / "pictures.safetensors")
     args = ["denoise", str(raw), "--model", str(model_file), "--output", str(raw),
             "--device", "cpu", "--qc"]
     assert main(args) == 0

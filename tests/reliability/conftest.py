@@ -23,6 +23,13 @@ def gray_model():
 
 
 @pytest.fixture(scope="session")
+def counts_model():
+    """The same on the scale of 8-bit counts (0..100): for inputs of integer dtypes, which a
+    model of the 0..1 scale refuses as another intensity scale (`api.intensity`)."""
+    return quick_train(noisy((64, 64)) * 100, steps=3)
+
+
+@pytest.fixture(scope="session")
 def rgb_model():
     """A 3-channel (joint RGB) tiny model."""
     return quick_train(noisy((48, 48, 3), seed=1), steps=2)

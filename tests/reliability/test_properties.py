@@ -33,15 +33,15 @@ def images(draw, max_side: int = 20, min_side: int = 1):
 
 @FAST
 @given(case=images(), mode=st.sampled_from(["sdap", "sdap_e", "bsn"]))
-def test_output_has_the_input_shape_or_a_documented_error(gray_model, case, mode):
+def test_output_has_the_input_shape_or_a_documented_error(counts_model, case, mode):
     image, axes = case
     before = image.copy()
     h, w = image.shape[axes.index("Y")], image.shape[axes.index("X")]
-    if min(h, w) < min_size(mode, gray_model.config.inference.pd_stride):
+    if min(h, w) < min_size(mode, counts_model.config.inference.pd_stride):
         with pytest.raises(InputError, match=r"is smaller than the \d+x\d+ minimum of mode"):
-            gray_model.denoise(image, axes, mode=mode)
+            counts_model.denoise(image, axes, mode=mode)
     else:
-        out = gray_model.denoise(image, axes, mode=mode)
+        out = counts_model.denoise(image, axes, mode=mode)
         assert out.shape == image.shape and out.dtype == np.float32
         assert np.isfinite(out).all()
     np.testing.assert_array_equal(image, before)
@@ -49,14 +49,15 @@ def test_output_has_the_input_shape_or_a_documented_error(gray_model, case, mode
 
 @FAST
 @given(case=images(max_side=14, min_side=8), data=st.data())
-def test_axes_order_does_not_change_the_result(gray_model, case, data):
+def test_axes_order_does_not_change_the_result(counts_model, case, data):
     image, axes = case
     assume(min(image.shape[axes.index("Y")], image.shape[axes.index("X")]) >= 8)  # the minimum
     perm = data.draw(st.permutations(range(image.ndim)))
     moved = np.transpose(image, perm)
     moved_axes = "".join(axes[i] for i in perm)
-    np.testing.assert_allclose(gray_model.denoise(moved, moved_axes),
-                               np.transpose(gray_model.denoise(image, axes), perm), atol=1e-5)
+    np.testing.assert_allclose(counts_model.denoise(moved, moved_axes),
+                               np.transpose(counts_model.denoise(image, axes), perm),
+                               atol=1e-3)  # 1e-5 of the image scale
 
 
 @FAST

@@ -33,7 +33,7 @@ def test_nan_in_training_image_is_refused():
     image = noisy((48, 48))
     image[10:12, 10:12] = np.nan
     before = digest(image)
-    with pytest.raises(InputError, match=r"NaN or infinite.*replace them first"):
+    with pytest.raises(InputError, match=r"NaN or infinite.*replace or rescale them first"):
         quick_train(image)
     assert digest(image) == before
 
@@ -53,7 +53,7 @@ def test_training_with_one_empty_channel_names_that_channel():
         quick_train(image, "CYX")
 
 
-@pytest.mark.parametrize("value", [0.0, 1234.0])
+@pytest.mark.parametrize("value", [0.0, 0.75])
 def test_denoising_a_constant_image_gives_a_finite_result(gray_model, value):
     image = np.full((32, 32), value, np.float32)
     out = gray_model.denoise(image)
@@ -124,9 +124,9 @@ def test_unsupported_dtypes_are_refused_with_the_conversion_to_use(gray_model, d
 
 
 @pytest.mark.parametrize("dtype", ["uint8", "int16", ">u2", "float16", "float64", ">f4"])
-def test_integer_low_precision_and_big_endian_inputs_match_float32(gray_model, dtype):
+def test_integer_low_precision_and_big_endian_inputs_match_float32(counts_model, dtype):
     rng = np.random.default_rng(2)
     image = rng.integers(0, 100, (24, 24)).astype(dtype)
-    out = gray_model.denoise(image)
-    ref = gray_model.denoise(image.astype(np.float32))
+    out = counts_model.denoise(image)
+    ref = counts_model.denoise(image.astype(np.float32))
     np.testing.assert_array_equal(out, ref)

@@ -6,10 +6,11 @@ the tile loop that runs it on a device. Shared by `api.denoising` (arrays) and `
 from __future__ import annotations
 
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING, Any
 
 from napari_sdap.api.inputs import Prepared, check_fits, check_output, prepare
+from napari_sdap.api.intensity import check_intensity
 from napari_sdap.api.volume import volume_sources
 from napari_sdap.errors import DeviceError, InputError
 from napari_sdap.infer.planes import DenoiseStep, check_min_size
@@ -39,6 +40,9 @@ class Job:
     whiten: Whitening | None = None
     """The whitening of the input and colouring of the output around all of it (models
     trained on noise correlated along one axis, `infer.whiten`)."""
+    warning: str | None = None
+    """Why the output may be wrong (an image on another intensity scale than the training
+    data's, `api.intensity`), shown with the progress."""
 
     @property
     def halo(self) -> int:
@@ -65,16 +69,17 @@ def make_job(model: SDAPModel, image: Any, axes: str | None, mode: str,
     flips = check_flips(model.config.inference.flips if flips is None else flips)
     prepared = prepare(image, axes, model.config.channel_mode, series=series)
     try:
-        check_fits(model, prepared.view)
+        check_fits(model, prepared.view, alpha=bool(prepared.rgba))
         if model.config.network.dims == 3:  # each plane is read with its neighbours
             prepared.view = volume_sources([(prepared.array, prepared.view)],
                                            model.config.network)[0][1]
         mode = model.resolve_mode(mode)
         check_min_size(prepared.view, mode, model.config.inference.pd_stride)
+        warning = check_intensity(model, prepared.array, prepared.view)
     except BaseException:
         prepared.close()
         raise
-    return Job(prepared, mode, model.refine(detail, mode), flips, model.whitening)
+    return Job(prepared, mode, model.refine(detail, mode), flips, model.whitening, warning)
 
 
 def pick_device(model: SDAPModel, device: str | None) -> torch.device:
@@ -131,9 +136,10 @@ def run_tiles(model: SDAPModel, job: Job, out: Any, device: str | None, tile: in
     if norm is None:  # pragma: no cover - refused by make_job
         raise InputError("this model is untrained; train it first")
     source = fast_array(job.image.array)  # local zarr: TensorStore reads it (see io.fast_zarr)
-    yield from iter_tiles(model.net(job.mode), norm, source, job.image.view, out,
-                          mode=job.mode, pd_stride=model.config.inference.pd_stride, device=dev,
-                          tile=edge, batch=batch, read_workers=t.read_workers,
-                          compile=t.compile if compile is None else bool(compile),
-                          refine=job.refine, flips=job.flips, write_workers=t.write_workers,
-                          whiten=job.whiten)
+    for step in iter_tiles(model.net(job.mode), norm, source, job.image.view, out,
+                           mode=job.mode, pd_stride=model.config.inference.pd_stride,
+                           device=dev, tile=edge, batch=batch, read_workers=t.read_workers,
+                           compile=t.compile if compile is None else bool(compile),
+                           refine=job.refine, flips=job.flips, write_workers=t.write_workers,
+                           whiten=job.whiten):
+        yield step if step.warning or not job.warning else replace(step, warning=job.warning)

@@ -262,7 +262,8 @@ class SDAPModel:
         writing.check_model_name(path)
         meta = {
             "config": self.config.model_dump(mode="json"),
-            "normalization": self.normalization.model_dump() if self.normalization else None,
+            "normalization": (self.normalization.model_dump(exclude_none=True)
+                              if self.normalization else None),
             "record": self.record.model_dump(mode="json"),
             "noise_curve": self.noise_curve.model_dump() if self.noise_curve else None,
             "student": StudentShape.meta(self.student),

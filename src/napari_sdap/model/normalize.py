@@ -19,7 +19,7 @@ from napari_sdap.config import NormalizationConfig
 from napari_sdap.errors import InputError
 from napari_sdap.values import check_finite
 
-__all__ = ["Normalization", "compute_normalization"]
+__all__ = ["Normalization", "compute_normalization", "difference_std", "differences"]
 
 _BLOCK = 512
 _F32_MAX = float(np.finfo(np.float32).max)
@@ -34,12 +34,19 @@ class Normalization(BaseModel):
     model_config = ConfigDict(extra="forbid")
     low: list[FiniteFloat] = Field(min_length=1)
     high: list[FiniteFloat] = Field(min_length=1)
+    noise: list[FiniteFloat] | None = None
+    """Per channel group: the noise std read from neighbouring pixels (`difference_std`) on
+    the same sample, to tell an image on another intensity scale (`api.intensity`); None in
+    models saved without it."""
 
     @model_validator(mode="after")
     def _check(self) -> Normalization:
         if len(self.low) != len(self.high):
             raise ValueError(f"low and high need one value per channel group each (got "
                              f"{len(self.low)} and {len(self.high)} values)")
+        if self.noise is not None and len(self.noise) != len(self.low):
+            raise ValueError(f"noise needs one value per channel group (got {len(self.noise)} "
+                             f"for {len(self.low)} groups)")
         for g, (lo, hi) in enumerate(zip(self.low, self.high, strict=True)):
             if lo > hi:
                 raise ValueError(f"low[{g}] = {lo:g} is above high[{g}] = {hi:g}")
@@ -65,18 +72,41 @@ class Normalization(BaseModel):
         return np.clip(out, -_F32_MAX, _F32_MAX).astype(np.float32)
 
 
+def differences(block: np.ndarray) -> np.ndarray:
+    """Differences of horizontal neighbours of a C x h x w block, per channel (C x n, float64)."""
+    return np.diff(np.asarray(block, np.float64), axis=-1).reshape(block.shape[0], -1)
+
+
+def difference_std(diffs: np.ndarray) -> float:
+    """A robust noise std from neighbour differences (`differences`): their interquartile range
+    as a Gaussian's, over sqrt(2); the mean |difference| where most are 0 (a flat or clipped
+    background); 0 without noise. It reads noise correlated between neighbours low and texture
+    high, alike on the training data and on a later image of the same kind."""
+    d = diffs[np.isfinite(diffs)]
+    if d.size < 16:
+        return 0.0
+    q1, q3 = np.percentile(d, [25, 75])
+    spread = float(q3 - q1) / 1.349
+    if spread <= 0:
+        spread = float(np.mean(np.abs(d))) * math.sqrt(math.pi / 2)
+    return spread / math.sqrt(2.0)
+
+
 def _sample_plane(array: Any, view: PlaneView, n: int, budget: int,
-                  rng: np.random.Generator) -> np.ndarray:
+                  rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray]:
+    """(C x n sampled values, C x m neighbour differences) of plane `n`."""
     h, w = view.height, view.width
     if h * w <= budget:
-        return view.read(array, n)
-    blocks = []
+        block = view.read(array, n)
+        return block.reshape(view.channels, -1), differences(block)
+    blocks, diffs = [], []
     for _ in range(max(1, budget // (_BLOCK * _BLOCK))):
         y = int(rng.integers(0, max(1, h - _BLOCK + 1)))
         x = int(rng.integers(0, max(1, w - _BLOCK + 1)))
-        blocks.append(view.read(array, n, slice(y, y + _BLOCK), slice(x, x + _BLOCK)).reshape(
-            view.channels, -1))
-    return np.concatenate(blocks, axis=1)
+        block = view.read(array, n, slice(y, y + _BLOCK), slice(x, x + _BLOCK))
+        blocks.append(block.reshape(view.channels, -1))
+        diffs.append(differences(block))
+    return np.concatenate(blocks, axis=1), np.concatenate(diffs, axis=1)
 
 
 def compute_normalization(sources: Sequence[tuple[Any, PlaneView]], cfg: NormalizationConfig,
@@ -89,6 +119,7 @@ def compute_normalization(sources: Sequence[tuple[Any, PlaneView]], cfg: Normali
     view = sources[0][1]
     groups = view.n_channel_groups
     per_group: list[list[np.ndarray]] = [[] for _ in range(groups)]
+    group_diffs: list[list[np.ndarray]] = [[] for _ in range(groups)]
     counts = [0] * groups
     budget = cfg.sample_pixels
     order = [(k, int(n)) for k, (_, v) in enumerate(sources) for n in range(v.n_planes)]
@@ -100,9 +131,10 @@ def compute_normalization(sources: Sequence[tuple[Any, PlaneView]], cfg: Normali
             if min(counts) >= budget:
                 break
             continue
-        block = _sample_plane(array, v, n, budget - counts[g], rng)
+        block, diffs = _sample_plane(array, v, n, budget - counts[g], rng)
         check_finite(block)
-        per_group[g].append(block.reshape(v.channels, -1))
+        per_group[g].append(block)
+        group_diffs[g].append(diffs.ravel())
         counts[g] += block[0].size
     lows, highs = [], []
     for g, blocks in enumerate(per_group):
@@ -119,6 +151,7 @@ def compute_normalization(sources: Sequence[tuple[Any, PlaneView]], cfg: Normali
                                                          cfg.high_percentile], axis=1)
         lows.extend(float(v) for v in np.atleast_1d(lo))
         highs.extend(float(v) for v in np.atleast_1d(hi))
+    noise = [difference_std(np.concatenate(d)) for d in group_diffs]
     if view.joint:  # one network input: keep a single shared mapping across the joint channels
         lows, highs = [min(lows)], [max(highs)]
-    return Normalization(low=lows, high=highs)
+    return Normalization(low=lows, high=highs, noise=noise)

@@ -1,0 +1,109 @@
+"""Whether an image lies on the intensity scale the model was trained on.
+
+A model maps intensities through the normalisation of its training data (`model.normalize`),
+which also reads the noise there: the model is meant for the same kind of data, and keeps the
+relation between intensity and noise that it learnt. The same image stored on another scale
+(floats of 0..1 for a model trained on 8-bit, 16-bit counts, an added offset) breaks that
+relation: the network sees noise far weaker or stronger than it ever saw, or intensities far
+outside its range, and its output is wrong, worse than the noisy input (or, past the float32
+range, not finite). `check_intensity` reads a few windows of the image before denoising and
+compares:
+
+- the noise: a robust std of the differences of neighbouring pixels against the same reading
+  on the training data (`Normalization.noise`; models saved without it skip this);
+- the position: the image's median in units of the training data's percentile span.
+
+Beyond `WARN` (noise ratio) or `WARN_SPANS` it logs a warning that names the mismatch; beyond
+`REFUSE` or `REFUSE_SPANS`, where the output can only be wrong, it raises `InputError` with the
+fix. Dim or bright images of the same instrument stay within both: their noise is the
+instrument's.
+"""
+
+from __future__ import annotations
+
+import logging
+import math
+from typing import Any
+
+import numpy as np
+
+from napari_sdap.axes import PlaneView
+from napari_sdap.errors import InputError
+from napari_sdap.model.normalize import difference_std, differences
+
+__all__ = ["REFUSE", "REFUSE_SPANS", "WARN", "WARN_SPANS", "check_intensity",
+           "intensity_mismatch"]
+
+log = logging.getLogger(__name__)
+
+WARN, REFUSE = 8.0, 64.0
+"""Noise std of the image over the training data's, or its inverse, beyond which a warning is
+logged / the image is refused."""
+WARN_SPANS, REFUSE_SPANS = 1.0, 3.0
+"""Distance of the image's median from the training data's percentile range [low, high], in
+units of that range's span, beyond which a warning is logged / the image is refused."""
+_WINDOW, _PLANES = 256, 4
+
+
+def _windows(array: Any, view: PlaneView) -> list[tuple[int, np.ndarray]]:
+    """(channel group, float64 C x h x w window) at the centre of up to `_PLANES` planes."""
+    h, w = view.height, view.width
+    ys = slice(max(0, (h - _WINDOW) // 2), max(0, (h - _WINDOW) // 2) + min(h, _WINDOW))
+    xs = slice(max(0, (w - _WINDOW) // 2), max(0, (w - _WINDOW) // 2) + min(w, _WINDOW))
+    planes = np.unique(np.linspace(0, view.n_planes - 1, min(view.n_planes, _PLANES)).astype(int))
+    return [(view.channel_group(int(n)),
+             view.read(array, int(n), ys, xs, dtype=np.float64)) for n in planes]
+
+
+def intensity_mismatch(model: Any, array: Any, view: PlaneView) -> tuple[float, float] | None:
+    """(noise ratio, spans) of the worst channel group: the image's noise std over the training
+    data's (`normalize.difference_std`; 1 for models saved without it) and the distance of the
+    image's median from the training range in spans (0 inside it); None for an untrained
+    model."""
+    norm = model.normalization
+    if norm is None:
+        return None
+    ratio, spans = 1.0, 0.0
+    for group, data in _windows(array, view):
+        lo, sc = norm.scale(group)
+        values = data[np.isfinite(data)]
+        if not values.size:
+            continue
+        if norm.high[group] > lo:
+            level = (float(np.median(values)) - lo) / sc
+            spans = max(spans, -level, level - 1.0)
+        known = norm.noise[group] if norm.noise is not None else 0.0
+        noise = difference_std(differences(data))
+        if noise > 0 and known > 0 and abs(math.log(noise / known)) > abs(math.log(ratio)):
+            ratio = noise / known
+    return ratio, spans
+
+
+def check_intensity(model: Any, array: Any, view: PlaneView) -> str | None:
+    """Refuse an image on another intensity scale than the model's training data, or return
+    the warning (also logged) where it may be (see the module text); None where it fits."""
+    found = intensity_mismatch(model, array, view)
+    if found is None:
+        return None
+    ratio, spans = found
+    norm = model.normalization
+    trained = ", ".join(f"{lo:g}..{hi:g}" for lo, hi in zip(norm.low, norm.high, strict=True))
+    what = []
+    far = max(ratio, 1.0 / ratio)
+    if far > WARN:
+        what.append(f"its noise is {far:.0f}x {'stronger' if ratio > 1 else 'weaker'} than the "
+                    f"noise the model was trained on")
+    if spans > WARN_SPANS:
+        what.append(f"its intensities lie {spans:.0f}x the training range's width outside it")
+    if not what:
+        return None
+    text = (f"this image does not look like the data the model was trained on (intensities "
+            f"{trained}): {' and '.join(what)}, as when it is stored on another scale (0..1 "
+            f"instead of 0..255, another bit depth, an added offset)")
+    fix = ("; rescale it to the training data's scale, or train a model on this image "
+           "(napari_sdap.train, or napari-sdap denoise --train)")
+    if far > REFUSE or spans > REFUSE_SPANS:
+        raise InputError(text + ": the network's output would be wrong" + fix)
+    warning = f"{text}: the output may be worse than the input{fix}"
+    log.warning("%s", warning)
+    return warning
