@@ -34,6 +34,7 @@ def check_finite(block: np.ndarray, where: str = "the image") -> None:
     if not np.isfinite(block).all():
         bad = int(np.size(block) - np.count_nonzero(np.isfinite(block)))
         raise InputError(
-            f"{where} contains {bad} NaN or infinite value(s); replace them first, "
+            f"{where} contains {bad} NaN or infinite value(s) (beyond +-3.4e38, float32's "
+            f"range, counts as infinite); replace or rescale them first, "
             f"e.g. np.nan_to_num(image, nan=0.0, posinf=..., neginf=...)"
         )

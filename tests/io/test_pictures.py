@@ -57,3 +57,11 @@ def test_broken_picture_and_series_are_refused(tmp_path, grey):
     imagecodecs.imwrite(tmp_path / "a.png", grey)
     with pytest.raises(InputError, match="holds one image: leave series out"):
         open_image(tmp_path / "a.png", series=1)
+
+
+def test_a_cmyk_jpeg_is_refused_as_cmyk(tmp_path, grey):
+    ink = np.dstack([grey, grey // 2, 255 - grey, grey // 3])
+    (tmp_path / "ink.jpg").write_bytes(imagecodecs.jpeg8_encode(ink, colorspace="CMYK",
+                                                                outcolorspace="CMYK"))
+    with pytest.raises(InputError, match=r"ink\.jpg: a CMYK JPEG .*save it as RGB or grey"):
+        open_image(tmp_path / "ink.jpg")

@@ -156,8 +156,12 @@ def prepare_all(images: Any, axes: str | Sequence[str | None] | None,
     return done
 
 
-def check_fits(model: Any, view: PlaneView) -> None:
-    """Refuse an image whose channels differ from those `model` (an `SDAPModel`) was trained on."""
+_ALPHA = " without its alpha channel, which is not denoised"
+
+
+def check_fits(model: Any, view: PlaneView, alpha: bool = False) -> None:
+    """Refuse an image whose channels differ from those `model` (an `SDAPModel`) was trained on
+    (`alpha`: the image's alpha channel was set aside, and the messages say so)."""
     if model.normalization is None:
         raise InputError("this model is untrained (no normalisation yet); train it first "
                          "with napari_sdap.train(image, model=model)")
@@ -165,14 +169,14 @@ def check_fits(model: Any, view: PlaneView) -> None:
     if view.channels != channels:
         raise InputError(
             f"the model takes {channels} joint channel(s) but the image ({view.axes}, shape "
-            f"{view.shape}) gives {view.channels}; use a model trained on images with the same "
-            f"channels")
+            f"{view.shape}{_ALPHA if alpha else ''}) gives {view.channels}; use a model trained "
+            f"on images with the same channels")
     groups = len(model.normalization.low)
     if view.n_channel_groups != groups:
         raise InputError(
             f"the model was trained on {groups} independent channel(s) but the image "
-            f"({view.axes}, shape {view.shape}) has {view.n_channel_groups}; use a model "
-            f"trained on the same channels")
+            f"({view.axes}, shape {view.shape}{_ALPHA if alpha else ''}) has "
+            f"{view.n_channel_groups}; use a model trained on the same channels")
 
 
 def check_output(image: Prepared, out: Any) -> Any:

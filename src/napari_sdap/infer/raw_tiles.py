@@ -82,7 +82,8 @@ def normalise(batch: RawBatch, lo: torch.Tensor, sc: torch.Tensor,
             t = tiles[k]
             raise InputError(
                 f"plane {t.plane} of the image near y={t.ys.start}, x={t.xs.start} contains "
-                f"{int(bad[k])} NaN or infinite value(s); replace them first, e.g. "
+                f"{int(bad[k])} NaN or infinite value(s) (beyond +-3.4e38, float32's range, "
+                f"counts as infinite); replace or rescale them first, e.g. "
                 f"np.nan_to_num(image, nan=0.0, posinf=..., neginf=...)")
     return ((x.to(torch.float32).to(torch.float64) - lo) / sc).to(torch.float32)
 

@@ -164,6 +164,9 @@ def _open_picture(path: Path, axes: str | None, series: int | None = None) -> Im
     except Exception as err:
         raise InputError(f"{path}: not a readable PNG or JPEG picture ({type(err).__name__}: "
                          f"{err}); check the file") from None
+    if data.ndim == 3 and data.shape[-1] == 4 and path.suffix.lower() in (".jpg", ".jpeg"):
+        raise InputError(f"{path}: a CMYK JPEG (four ink channels, no intensity to denoise); "
+                         f"save it as RGB or grey first")
     if data.ndim == 3 and data.shape[-1] in (2, 4):
         opaque = np.iinfo(data.dtype).max if data.dtype.kind in "ui" else 1.0
         if np.any(data[..., -1] != opaque):
