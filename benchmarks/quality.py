@@ -21,6 +21,8 @@ use.
   and the ``camera`` frames saved as JPEG at quality 90;
 - ``dslr``: the ``camera`` pipeline at a large sensor's photon counts (31-36 dB PSNR), on
   five other PolyU references;
+- ``phone`` (`phone_proxy.py`): the ``camera`` pipeline with a phone's noise reduction (colour
+  more than luma), sharpening and JPEG, on five other PolyU references;
 - ``wfclip``: FMD's real wide-field frames with their black level set at the background
   (clipped at 0);
 - ``emccd``: 16-bit EMCCD frames (Poisson photons, a multiplying register's excess noise, offset,
@@ -55,11 +57,12 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
+from phone_proxy import PHONE_PROXIES
 from proxies import PROXIES
 from scan_proxies import SCAN_PROXIES
 
 ROOT = Path(__file__).resolve().parents[1]
-PROXIES = {**PROXIES, **SCAN_PROXIES}
+PROXIES = {**PROXIES, **SCAN_PROXIES, **PHONE_PROXIES}
 DEFAULT_DATA = Path(os.environ.get("SDAP_DATA", ROOT.parent / "shared" / "data"))
 NOISES = ("white", "pg", "corr", "corr2", "corr15", "corr2_15")
 """`corr`/`corr15`: 3 x 3 box-filtered Gaussian, per-pixel std 25/15; `corr2`/`corr2_15`: 2 x 2,
