@@ -14,12 +14,17 @@ def test_supported_dtypes(dtype):
     assert check_dtype(dtype) == np.dtype(dtype)
 
 
-@pytest.mark.parametrize(("dtype", "word"), [(bool, "boolean"), (np.complex64, "complex"),
-                                             (object, "object")])
+@pytest.mark.parametrize(("dtype", "word"), [(np.complex64, "complex"), (object, "object")])
 def test_unsupported_dtypes_name_the_dtype_and_the_fix(dtype, word):
     with pytest.raises(InputError, match=word) as err:
         check_dtype(dtype)
-    assert "astype" in str(err.value)
+    assert "astype" in str(err.value) and "save it as integers or floats" in str(err.value)
+
+
+def test_a_binary_image_is_refused_as_holding_no_grey_levels():
+    with pytest.raises(InputError, match="dtype bool .*binary image .*no grey levels") as err:
+        check_dtype(bool)
+    assert "astype" not in str(err.value)
 
 
 def test_check_finite_counts_bad_values():

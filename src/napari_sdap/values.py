@@ -21,10 +21,14 @@ def check_dtype(dtype: Any) -> np.dtype:
     dt = np.dtype(dtype)
     if dt.kind in "ui" or dt.kind == "f":
         return dt
-    what = {"b": "boolean", "c": "complex", "O": "object"}.get(dt.kind, str(dt))
+    if dt.kind == "b":
+        raise InputError(
+            "image dtype bool is not supported: a binary image (a mask or a segmentation) holds "
+            "no grey levels to denoise; denoise the recorded image it was made from")
+    what = {"c": "complex", "O": "object"}.get(dt.kind, str(dt))
     raise InputError(
         f"image dtype {dt} ({what}) is not supported; give an integer or real float image, "
-        f"e.g. convert with image.astype('float32')"
+        f"e.g. convert with image.astype('float32') (a file: save it as integers or floats)"
         + (" or take np.abs() / .real first" if dt.kind == "c" else "")
     )
 
