@@ -46,6 +46,7 @@ class DenoiseWidget(ModelLoading, StopOnClose, DenoiseForm, QWidget):
         self.outcome = "idle"
         self._previous: tuple[Any, dict[str, Any]] | None = None
         self._last_refresh = 0.0
+        self._warned: str | None = None
         self.stop_flag = threading.Event()
         self.confirm: Callable[[str], bool] = lambda question: ask(self, question)
 
@@ -147,6 +148,7 @@ class DenoiseWidget(ModelLoading, StopOnClose, DenoiseForm, QWidget):
         self.worker.errored.connect(self._on_error)
         self.worker.finished.connect(self._on_finished)
         self.outcome = "running"
+        self._warned = None
         self.status.info("denoising...")
         self.worker.start()
         self._sync_buttons()
@@ -175,6 +177,11 @@ class DenoiseWidget(ModelLoading, StopOnClose, DenoiseForm, QWidget):
         self.progress.setRange(0, rec.total)
         self.progress.setValue(rec.done)
         warning = rec.warning  # e.g. out of GPU memory: tiles were halved
+        if warning and warning != self._warned:  # once per run, as a notification too
+            from napari.utils.notifications import show_warning
+
+            self._warned = warning
+            show_warning(f"napari-sdap: {warning}")
         self.status.info(f"{rec.done}/{rec.total} tiles  {rec.mpix_per_s:.2f} Mpx/s  "
                          f"~{rec.eta_s:.0f} s left" + (f"  ({warning})" if warning else ""))
         if time.perf_counter() - self._last_refresh > _REFRESH_S or rec.done == rec.total:
@@ -199,7 +206,8 @@ class DenoiseWidget(ModelLoading, StopOnClose, DenoiseForm, QWidget):
         if self.residual.isChecked():
             self._add_residual(array)
         self.outcome = "done"
-        self.status.info(f"done: {self.out_layer.name}, stored in {self.run.path}")
+        self.status.info(f"done: {self.out_layer.name}, stored in {self.run.path}"
+                         + (f" ({self._warned})" if self._warned else ""))
 
     def _add_residual(self, array: Any) -> None:
         lo, hi = self.layer.contrast_limits
