@@ -22,7 +22,7 @@ def test_unsupported_dtypes_name_the_dtype_and_the_fix(dtype, word):
 
 
 def test_a_binary_image_is_refused_as_holding_no_grey_levels():
-    with pytest.raises(InputError, match="dtype bool .*binary image .*no grey levels") as err:
+    with pytest.raises(InputError, match=r"dtype bool .*binary image .*no grey levels") as err:
         check_dtype(bool)
     assert "astype" not in str(err.value)
 

@@ -43,8 +43,9 @@ def check_ngff_axes(axes: str) -> None:
     if not fits_ngff(axes):
         raise OutputError(
             f"OME-Zarr needs axes in the order {NGFF_ORDER} (a subset of it), but the image axes "
-            f"are {axes!r}; write a plain .zarr output instead (CLI: --format zarr), or reorder "
-            f"the image's axes first")
+            f"are {axes!r}; save the image with its axes in that order first (e.g. "
+            f"numpy.moveaxis), or write a plain .zarr output, which keeps any order (Python "
+            f"API: output='result.zarr')")
 
 
 def _axes(axes: str, units: dict[str, str]) -> list[dict[str, str]]:

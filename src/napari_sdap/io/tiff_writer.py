@@ -87,8 +87,9 @@ def check_layout(axes: str, shape: tuple[int, ...]) -> None:
     if not (axes.endswith("YX") or _samples(axes, shape)):
         raise OutputError(
             f"a TIFF stores Y and X as the last axes (or Y, X and 2-4 colour channels), but the "
-            f"image's axes are {axes!r} (shape {shape}); write a .zarr output instead (CLI: "
-            f"--format zarr), or reorder the image's axes so that Y and X come last")
+            f"image's axes are {axes!r} (shape {shape}); save the image with Y and X as its "
+            f"last axes first (e.g. numpy.moveaxis), or write a plain .zarr output, which keeps "
+            f"any order (Python API: output='result.zarr')")
 
 
 def write_tiff(path: Path, array: Any, *, axes: str, scale: dict[str, float],
