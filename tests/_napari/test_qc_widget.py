@@ -93,3 +93,35 @@ def test_an_error_in_the_worker_is_shown(viewer_layers, qtbot):
         qtbot.waitUntil(lambda: w.worker is None and w.run_btn.isEnabled(), timeout=10_000)
     assert "same shape" in blocker.args[0] and "same shape" in w.status.text()
     assert [type(e[1]).__name__ for e in raised] == ["InputError"]
+
+
+def test_loading_a_model_here_asks_before_unsaved_training_goes(make_napari_viewer, small_image,
+                                                                trained_model, tmp_path):
+    from napari_sdap._napari.qc_widget import QCWidget
+
+    viewer = make_napari_viewer()
+    viewer.add_image(small_image, name="a")
+    qc = QCWidget(viewer)
+    qc.session.set_model(trained_model, "a", saved=False)
+    other = trained_model.save(tmp_path / "other.safetensors")
+    asked = []
+    qc.confirm = lambda question: asked.append(question) or False
+    qc.load_model(str(other))
+    assert asked and "not saved" in asked[0] and qc.session.model is trained_model
+    qc.confirm = lambda question: True
+    qc.load_model(str(other))
+    assert qc.session.model is not trained_model
+
+
+def test_layers_of_other_shapes_and_a_busy_model_name_the_fix(make_napari_viewer, small_image):
+    from napari_sdap._napari.qc_widget import QCWidget
+
+    viewer = make_napari_viewer()
+    viewer.add_image(small_image, name="a")
+    viewer.add_image(np.stack([small_image] * 3), name="c")
+    qc = QCWidget(viewer)
+    qc.use_model.setChecked(False)
+    qc.noisy.setCurrentText("a")
+    qc.denoised.setCurrentText("c")
+    qc.check()
+    assert qc.worker is None and "has shape (64, 64) but the denoised layer" in qc.status.text()

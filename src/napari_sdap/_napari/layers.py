@@ -60,6 +60,10 @@ def _geometry(layer: Any, rgb: bool) -> dict[str, Any]:
                            "rgb": rgb}
     geo["units"] = tuple(str(u) for u in layer.units)
     geo["axis_labels"] = tuple(str(a) for a in layer.axis_labels)
+    # a rotated, sheared or affine-transformed source: the result lies on it too
+    geo["rotate"] = np.asarray(layer.rotate)
+    geo["shear"] = np.asarray(layer.shear)
+    geo["affine"] = np.asarray(layer.affine.affine_matrix)
     return geo
 
 
@@ -68,7 +72,8 @@ def show_result(viewer: Any, source: Any, data: Any, *, kind: str = "SDAP",
                 rgb: bool | None = None, colormap: str | None = None) -> Any:
     """Add `data` as the `<source> [kind]` layer, or replace the data of that layer if it exists.
 
-    The result keeps the source's scale, translate, units and axis labels, so it overlays exactly.
+    The result keeps the source's scale, translate, rotation, shear, affine transform, units and
+    axis labels, so it overlays exactly.
     """
     name = result_name(source, kind)
     rgb = source.rgb if rgb is None else rgb

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import threading
+from collections.abc import Callable
 from typing import Any
 
 from qtpy.QtCore import Signal
@@ -18,9 +19,10 @@ from qtpy.QtWidgets import (
     QWidget,
 )
 
-from napari_sdap._napari.controls import StatusLabel, report_error
+from napari_sdap._napari.controls import StatusLabel, ask, report_error
 from napari_sdap._napari.layers import check_layer, layer_axes, level0
-from napari_sdap._napari.session import model_file_dialog, session_for
+from napari_sdap._napari.model_files import ModelLoading
+from napari_sdap._napari.session import session_for
 from napari_sdap.errors import InputError
 
 __all__ = ["QCWidget", "run_check"]
@@ -85,8 +87,10 @@ def run_check(noisy: Any, denoised: Any, model: Any, reference: Any, axes: str) 
         raise WorkerError(failure_message(err, "the quality check")) from err
 
 
-class QCWidget(QWidget):
-    """Check a denoised layer: what was removed, against the noise and an optional reference."""
+class QCWidget(ModelLoading, QWidget):
+    """Check a denoised layer: what was removed, against the noise and an optional reference.
+
+    Loading a model here asks first when unsaved training would go, as the other panels do."""
 
     checked = Signal(object)
     """Emitted with the `QCReport` once it is shown."""
@@ -102,6 +106,7 @@ class QCWidget(QWidget):
         self.session = session_for(napari_viewer)
         self.worker: Any = None
         self.report: Any = None
+        self.confirm: Callable[[str], bool] = lambda question: ask(self, question)
         self.noisy = _ImagePicker(napari_viewer)
         self.noisy.setToolTip("The noisy image that was denoised")
         self.denoised = _ImagePicker(napari_viewer, prefer_result=True)
@@ -144,17 +149,6 @@ class QCWidget(QWidget):
     def _on_model(self, *_: Any) -> None:
         self.model_label.setText(self.session.describe())
 
-    def load_model(self, path: str | None = None) -> None:
-        """Load a model file as the viewer's current model (shared with the Denoise widget)."""
-        path = path or model_file_dialog(self, save=False)
-        if not path:
-            return
-        try:
-            self.session.load(path)
-            self.status.info(f"loaded {path}")
-        except Exception as err:
-            report_error(err, self.status)
-
     def check(self) -> None:
         """Run the check in a worker thread; `checked` or `failed` is emitted when it ends."""
         from napari.qt.threading import create_worker
@@ -170,10 +164,20 @@ class QCWidget(QWidget):
             if noisy is denoised:
                 raise InputError("the input and the denoised layer are the same layer; choose "
                                  "the result (e.g. '<name> [SDAP]') as the denoised layer")
+            if tuple(noisy.data.shape) != tuple(denoised.data.shape):
+                raise InputError(f"the input layer {noisy.name!r} has shape "
+                                 f"{tuple(noisy.data.shape)} but the denoised layer "
+                                 f"{denoised.name!r} {tuple(denoised.data.shape)}; choose the "
+                                 f"result of that input")
             ref = self.reference.layer()
             model = self.session.model if self.use_model.isChecked() else None
             if model is not None:
-                self.session.check("denoising", model)
+                try:
+                    self.session.check("denoising", model)
+                except InputError:
+                    raise InputError("the model is in use by a run (training or denoising); "
+                                     "wait until it ends, or untick 'compare with the model's "
+                                     "noise' to check without the model") from None
             args = (level0(noisy), level0(denoised), model,
                     level0(ref) if ref is not None else None, layer_axes(noisy))
         except Exception as err:

@@ -17,7 +17,7 @@ from napari_sdap._napari.model_files import ModelLoading
 from napari_sdap._napari.session import session_for
 from napari_sdap._napari.store import is_managed, lazy, open_run, read_result
 from napari_sdap._napari.wording import model_text
-from napari_sdap._napari.workers import denoise_steps
+from napari_sdap._napari.workers import close_on_abort, denoise_steps
 from napari_sdap.errors import InputError
 
 __all__ = ["DenoiseWidget"]
@@ -47,6 +47,7 @@ class DenoiseWidget(ModelLoading, StopOnClose, DenoiseForm, QWidget):
         self._previous: tuple[Any, dict[str, Any]] | None = None
         self._last_refresh = 0.0
         self._warned: str | None = None
+        self._last_done: tuple[Any, dict[str, Any], Any] | None = None
         self.stop_flag = threading.Event()
         self.confirm: Callable[[str], bool] = lambda question: ask(self, question)
 
@@ -81,9 +82,7 @@ class DenoiseWidget(ModelLoading, StopOnClose, DenoiseForm, QWidget):
         self.load_btn.setEnabled(not running and not self.session.training)
         self.load_btn.setToolTip("Not while a model trains" if self.session.training else
                                  "Load a saved model file as the current model")
-        done = self.out_layer is not None and self.outcome == "done" \
-            and self.out_layer in self.viewer.layers
-        self.save_btn.setEnabled(not running and done)
+        self.save_btn.setEnabled(not running and self._finished() is not None)
         self.output.clear_btn.setEnabled(not running and self.output.clear_btn.isEnabled())
 
     def _stores_in_use(self) -> set[str]:
@@ -91,17 +90,28 @@ class DenoiseWidget(ModelLoading, StopOnClose, DenoiseForm, QWidget):
         used = {str(ly.metadata.get("sdap", {}).get("store", "")) for ly in self.viewer.layers}
         return used - {""}
 
+    def _finished(self) -> tuple[Any, dict[str, Any], Any] | None:
+        """(run, provenance, layer) of the last finished result while its layer is shown: the
+        last run's, or the one a stopped or failed rerun gave back."""
+        last = self._last_done
+        if last is None or last[2] not in self.viewer.layers \
+                or not last[2].metadata.get("sdap", {}).get("complete", False):
+            return None
+        return last
+
     def save_result(self, path: str | None = None) -> Path | None:
         """Save the last finished result as TIFF or OME-Zarr (a dialog unless `path` is given)."""
-        if self.out_layer is None or self.outcome != "done":
+        finished = self._finished() if self.worker is None else None
+        if finished is None:
             return None
+        _, meta, layer = finished
         try:
-            saved = self.output.save(self.out_layer, self.meta["input"]["axes"], path)
+            saved = self.output.save(layer, meta["input"]["axes"], path)
         except Exception as err:
             report_error(err, self.status)
             return None
         if saved is not None:
-            self.status.info(f"saved {self.out_layer.name} to {saved}")
+            self.status.info(f"saved {layer.name} to {saved}")
         return saved
 
     # ---------------------------------------------------------------- running
@@ -141,7 +151,8 @@ class DenoiseWidget(ModelLoading, StopOnClose, DenoiseForm, QWidget):
         self.out_layer = show_result(self.viewer, layer, lazy(self.run.array), kind=kind,
                                      metadata={"sdap": self.meta})
         self.stop_flag = threading.Event()
-        self.worker = create_worker(denoise_steps, self.run.steps(), stop=self.stop_flag)
+        self.worker = close_on_abort(create_worker(denoise_steps, self.run.steps(),
+                                                   stop=self.stop_flag))
         self.session.claim("denoising", self.worker, self, model, self.stop_flag)
         self.worker.yielded.connect(self._on_yield)
         self.worker.returned.connect(self._on_done)
@@ -195,17 +206,26 @@ class DenoiseWidget(ModelLoading, StopOnClose, DenoiseForm, QWidget):
         if self.run is None:  # pragma: no cover - defensive
             return
         old = self._previous[1].get("sdap", {}).get("store") if self._previous else None
-        array = read_result(self.run.path)  # committed by the run's last step
-        self.out_layer.data = lazy(array)
-        self.meta["complete"] = True
-        self.out_layer.metadata = {**self.out_layer.metadata, "sdap": self.meta}
-        if old and old != str(self.run.path) and is_managed(old):
+        try:
+            array = read_result(self.run.path)  # committed by the run's last step
+            self.out_layer.data = lazy(array)
+            self.meta["complete"] = True
+            self.out_layer.metadata = {**self.out_layer.metadata, "sdap": self.meta}
+            if self.residual.isChecked():
+                self._add_residual(array)
+        except Exception as err:  # e.g. the source layer changed its dimensions meanwhile
+            self.outcome = "error"
+            report_error(err, self.status)
+            return
+        # the previous result's store goes, unless a layer still reads it (an earlier residual,
+        # a duplicated layer): its chunks would read as zeros
+        if old and old != str(self.run.path) and is_managed(old) \
+                and old not in self._stores_in_use():
             import shutil
 
             shutil.rmtree(old, ignore_errors=True)
-        if self.residual.isChecked():
-            self._add_residual(array)
         self.outcome = "done"
+        self._last_done = (self.run, self.meta, self.out_layer)
         self.status.info(f"done: {self.out_layer.name}, stored in {self.run.path}"
                          + (f" ({self._warned})" if self._warned else ""))
 
@@ -214,6 +234,7 @@ class DenoiseWidget(ModelLoading, StopOnClose, DenoiseForm, QWidget):
         half = max((hi - lo) / 4, 1e-6)
         show_result(self.viewer, self.layer, residual(self.image, lazy(array), self.layer.rgb),
                     kind="SDAP residual", rgb=False, colormap="gray",
+                    metadata={"sdap": {"store": str(self.run.path), "residual": True}},
                     contrast_limits=(-half, half))
 
     def _discard(self) -> None:
@@ -233,7 +254,8 @@ class DenoiseWidget(ModelLoading, StopOnClose, DenoiseForm, QWidget):
     def _on_stopped(self) -> None:
         self.outcome = "stopped"
         self._discard()
-        self.status.info("stopped; the partial result was discarded")
+        self.status.info("stopped; the partial result was discarded"
+                         + ("; the previous result is kept" if self._finished() else ""))
 
     def _on_finished(self) -> None:
         self.worker = None  # the session has released the model (`Session.claim`)
@@ -242,5 +264,6 @@ class DenoiseWidget(ModelLoading, StopOnClose, DenoiseForm, QWidget):
 
     @property
     def output_path(self) -> Path | None:
-        """Where the last finished result is stored."""
-        return self.run.path if self.run is not None and self.outcome == "done" else None
+        """Where the last finished result (still shown) is stored."""
+        finished = self._finished() if self.worker is None else None
+        return finished[0].path if finished is not None else None

@@ -28,15 +28,16 @@ from napari_sdap._napari.controls import (
 )
 from napari_sdap._napari.export_button import ExportButton
 from napari_sdap._napari.layer_list import LayerChecklist
-from napari_sdap._napari.layers import check_layer, layer_axes, level0, preview_target
+from napari_sdap._napari.layers import check_layer, layer_axes, level0
 from napari_sdap._napari.loss_plot import LossPlot
 from napari_sdap._napari.model_files import ModelLoading
 from napari_sdap._napari.planes import check_layers, model_planes
 from napari_sdap._napari.session import session_for
+from napari_sdap._napari.train_preview import TrainPreview
 from napari_sdap._napari.train_settings import TrainSettings
 from napari_sdap._napari.validation import validation_for
 from napari_sdap._napari.wording import model_text, noise_text, planes_text
-from napari_sdap._napari.workers import Notice, Preview, TrainJob, train_steps
+from napari_sdap._napari.workers import Notice, Preview, TrainJob, close_on_abort, train_steps
 from napari_sdap.errors import InputError
 
 _READY = "choose a layer and press Train"
@@ -45,7 +46,7 @@ _STATE_EVERY_S = 1.0
 __all__ = ["TrainWidget"]
 
 
-class TrainWidget(ModelLoading, StopOnClose, QWidget):
+class TrainWidget(TrainPreview, ModelLoading, StopOnClose, QWidget):
     """Train an SDAP model on the chosen layer; Stop keeps it, Continue trains it further.
 
     Closing the panel stops its training; a viewer trains one model at a time (`Session.claim`).
@@ -129,6 +130,7 @@ class TrainWidget(ModelLoading, StopOnClose, QWidget):
         self.session.model_changed.connect(self._on_model)
         self.session.state_changed.connect(self._show_model)
         self.viewer.dims.events.current_step.connect(self._update_preview_target)
+        self.preview.toggled.connect(self._update_preview_target)
 
     def _on_model(self, model: Any) -> None:
         if model is not None and self.worker is None:  # e.g. loaded in the Denoise panel
@@ -213,12 +215,12 @@ class TrainWidget(ModelLoading, StopOnClose, QWidget):
             self.job.validation, note = validation_for(self.job, s["validation"])
             self.plot.set_losses(list(self.session.model.record.losses) if resume else [])
             self.layer_name = layer.name
-            self._update_preview_target()
+            self._set_preview_target()
         except Exception as err:
             report_error(err, self.status)
             return
         self.status.info("preparing (normalisation, noise estimate)..." + note)
-        self.worker = create_worker(train_steps, self.job)
+        self.worker = close_on_abort(create_worker(train_steps, self.job))
         self.session.claim("training", self.worker, self, self.job.model, self.job.stop)
         self.worker.yielded.connect(self._on_yield)
         self.worker.errored.connect(self._on_error)
@@ -237,11 +239,7 @@ class TrainWidget(ModelLoading, StopOnClose, QWidget):
 
     def _on_yield(self, rec: Any) -> None:
         if isinstance(rec, Preview):
-            if self.layer_name in self.viewer.layers:
-                from napari_sdap._napari.layers import show_preview
-
-                show_preview(self.viewer, self.viewer.layers[self.layer_name], rec.data,
-                             rec.target)
+            self._show_preview(rec)
             return
         if isinstance(rec, Notice):  # e.g. the preview failed; training goes on
             from napari.utils.notifications import show_warning
@@ -295,10 +293,3 @@ class TrainWidget(ModelLoading, StopOnClose, QWidget):
         self.save_btn.setEnabled(not running and has_model)
         self.load_btn.setEnabled(not running)
 
-    def _update_preview_target(self, *_: Any) -> None:
-        if self.job is None:
-            return
-        layer = self.viewer.layers[self.layer_name] if self.layer_name in self.viewer.layers \
-            else None
-        self.job.preview = preview_target(self.viewer, layer, self.job.axes) \
-            if self.preview.isChecked() and layer is not None else None

@@ -30,7 +30,7 @@ from napari_sdap.errors import SdapError
 log = logging.getLogger("napari_sdap")
 
 __all__ = ["Notice", "Preview", "PreviewTarget", "TrainJob", "WorkerError",
-           "denoise_steps", "train_steps"]
+           "close_on_abort", "denoise_steps", "train_steps"]
 
 
 class WorkerError(SdapError):
@@ -217,3 +217,23 @@ def denoise_steps(steps: Generator[Any, None, Any], *, stop: threading.Event
     finally:
         steps.close()
     return "done"
+
+
+def close_on_abort(worker: Any) -> Any:
+    """Close `worker`'s generator as soon as it aborts, and return the worker.
+
+    napari's window close quits every worker (``worker.quit()``), which leaves the generator
+    suspended: the run's ``finally`` (which stops its reader and writer threads and deletes a
+    partial output) would wait for garbage collection, which a closing application may never
+    reach. The connection is direct, so the closing runs in the worker's thread right away.
+    """
+    from qtpy.QtCore import Qt
+
+    def close() -> None:
+        gen = getattr(worker, "_gen", None)
+        if gen is not None:
+            gen.close()
+
+    worker.aborted.connect(close, Qt.ConnectionType.DirectConnection)
+    return worker
+
