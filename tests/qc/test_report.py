@@ -209,6 +209,10 @@ def test_report_as_json_and_errors(white):
         quality_report(noisy, clean[:-1])
     with pytest.raises(InputError, match="same shape"):
         quality_report(noisy, clean, reference=clean.T[:10])
+    broken = clean.copy()
+    broken[3, 3] = np.nan
+    with pytest.raises(InputError, match=r"^the denoised image: .*1 NaN"):
+        quality_report(noisy, broken)
 
 
 def test_restore_weights_match_the_detail_restore(noisy_pair):

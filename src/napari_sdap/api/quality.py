@@ -90,7 +90,10 @@ def quality_report(noisy: Any, denoised: Any, model: SDAPModel | None = None,
                 continue
             own = isinstance(image, (str, os.PathLike, ImageSource))  # a file knows its axes
             ax = views[0].axes if axes is None and views and not own else axes
-            prepared = stack.enter_context(prepare(image, ax, mode))
+            try:
+                prepared = stack.enter_context(prepare(image, ax, mode))
+            except InputError as err:  # say which of the images it is
+                raise InputError(f"the {name} image: {err}") from None
             array, view = prepared.array, prepared.view
             if views and view.shape != views[0].shape:
                 raise InputError(f"the {name} image has shape {view.shape}, the noisy one "
