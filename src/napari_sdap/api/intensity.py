@@ -79,9 +79,17 @@ def intensity_mismatch(model: Any, array: Any, view: PlaneView) -> tuple[float, 
     return ratio, spans
 
 
-def check_intensity(model: Any, array: Any, view: PlaneView) -> str | None:
+_FIX = ("; rescale it to the training data's scale, or train a model on this image "
+        "(napari_sdap.train, or napari-sdap denoise --train)")
+
+
+def check_intensity(model: Any, array: Any, view: PlaneView,
+                    harm: tuple[str, str] = ("the network's output would be wrong",
+                                             "the output may be worse than the input"),
+                    fix: str = _FIX) -> str | None:
     """Refuse an image on another intensity scale than the model's training data, or return
-    the warning (also logged) where it may be (see the module text); None where it fits."""
+    the warning (also logged) where it may be (see the module text); None where it fits.
+    `harm` says what follows (refused, warned), `fix` what to do (from "; ")."""
     found = intensity_mismatch(model, array, view)
     if found is None:
         return None
@@ -100,10 +108,8 @@ def check_intensity(model: Any, array: Any, view: PlaneView) -> str | None:
     text = (f"this image does not look like the data the model was trained on (intensities "
             f"{trained}): {' and '.join(what)}, as when it is stored on another scale (0..1 "
             f"instead of 0..255, another bit depth, an added offset)")
-    fix = ("; rescale it to the training data's scale, or train a model on this image "
-           "(napari_sdap.train, or napari-sdap denoise --train)")
     if far > REFUSE or spans > REFUSE_SPANS:
-        raise InputError(text + ": the network's output would be wrong" + fix)
-    warning = f"{text}: the output may be worse than the input{fix}"
+        raise InputError(f"{text}: {harm[0]}{fix}")
+    warning = f"{text}: {harm[1]}{fix}"
     log.warning("%s", warning)
     return warning

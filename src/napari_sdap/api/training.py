@@ -10,6 +10,7 @@ from typing import Any
 
 import torch
 
+from napari_sdap.api.continuing import check_continuation_data, check_same_network
 from napari_sdap.api.devices import pick_preset
 from napari_sdap.api.inputs import check_fits, prepare_all
 from napari_sdap.api.model import SDAPModel
@@ -172,7 +173,9 @@ def _train(sources: list[tuple[Any, Any]], t00: float, budget: float | None, *, 
         kept = model.config.training.stride if chosen == "auto" else chosen
         update = {"steps": steps, **({"stride": chosen} if chosen != "auto" else {}),
                   **_round_patch(overrides, kept)}
-        model.config = _with_patch(apply_overrides(model.config.model_dump(), **update), sources)
+        config = _with_patch(apply_overrides(model.config.model_dump(), **update), sources)
+        check_same_network(model.config, config, preset, dims)
+        model.config = config
         if fresh:  # an untrained model from create_model: first training sets its normalisation
             if view.channels != model.config.network.in_channels:
                 raise InputError(
@@ -183,6 +186,8 @@ def _train(sources: list[tuple[Any, Any]], t00: float, budget: float | None, *, 
             model.normalization = compute_normalization(sources, model.config.normalization,
                                                         model.config.seed)
         check_fits(model, view)
+        if not fresh:
+            check_continuation_data(model, sources)
     if white is not None:
         model.config.inference = model.config.inference.model_copy(
             update={"whiten_axis": white.axis, "whiten_coef": white.coef})

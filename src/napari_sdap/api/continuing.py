@@ -1,0 +1,45 @@
+"""Training a model further (`train(image, model=m)`): what may change, and on what data.
+
+A model's network has the shape its settings gave it, and its weights learnt the intensity
+scale of its first training data. Continuing with settings of another shape (width, blocks,
+another preset or a 3-D network for a 2-D one) would leave a network that no longer matches its
+own settings, which saves to a file that cannot be loaded; continuing on an image stored on
+another intensity scale would retrain the network on values far outside those it learnt, and
+wreck it (a loss 1000x higher after 20 steps). Both are refused before any step.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from napari_sdap.api.intensity import check_intensity
+from napari_sdap.errors import ConfigError
+
+__all__ = ["check_continuation_data", "check_same_network"]
+
+
+def check_same_network(old: Any, new: Any, preset: str, dims: int | str) -> None:
+    """Refuse a continuation whose settings (`new`, an `SDAPConfig`, and the `preset` and
+    `dims` asked for) would change the shape of the network of `old` (the model's config)."""
+    was, now = old.network.model_dump(), new.network.model_dump()
+    changed = [f"{k}={now[k]!r} (the model's {was[k]!r})" for k in was if was[k] != now[k]]
+    if preset not in ("auto", was["preset"]):
+        changed.append(f"preset={preset!r} (the model's {was['preset']!r})")
+    if dims == 3 and was["dims"] != 3:
+        changed.append(f"dims=3 (the model's {was['dims']})")
+    if changed:
+        raise ConfigError(
+            f"{', '.join(changed)} cannot change when a model trains further: its network's "
+            f"weights have the model's shape; leave them out to continue, or train a new model "
+            f"(without model=) to change them")
+
+
+def check_continuation_data(model: Any, sources: list[tuple[Any, Any]]) -> None:
+    """Refuse (or warn about, in the log) training images far from the model's training data's
+    intensity scale (`api.intensity`), as denoising does."""
+    for array, view in sources:
+        check_intensity(model, array, view,
+                        ("training further on it would wreck the network",
+                         "training further on it may make the network worse"),
+                        "; rescale it to the training data's scale, or train a new model on it "
+                        "(without model=)")
