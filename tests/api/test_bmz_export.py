@@ -233,6 +233,14 @@ def test_missing_sample_and_bad_metadata_are_refused(exported, tmp_path):
         model.export_bmz(tmp_path / "m.zip", sample=_image((2, 48, 48)), axes="CYX")
     with pytest.raises(OutputError, match=r"does not end in \.zip"):
         model.export_bmz(tmp_path / "m.tif", sample=_image())
+    with pytest.raises(InputError, match=r"name 'Cells, 2/3' may only hold .*'Cells 2 3'"):
+        model.export_bmz(tmp_path / "m.zip", sample=_image(), name="Cells, 2/3")
+    with pytest.raises(InputError, match=r"license 'MIT-ish' is not an SPDX .*CC-BY-4\.0"):
+        model.export_bmz(tmp_path / "m.zip", sample=_image(), license="MIT-ish")
+    with pytest.raises(InputError, match=r"cite='Our paper' is a text"):
+        model.export_bmz(tmp_path / "m.zip", sample=_image(), cite="Our paper")
+    with pytest.raises(InputError, match=r"author '' needs a name \(not empty"):
+        model.export_bmz(tmp_path / "m.zip", sample=_image(), authors=[""])
     assert _nothing_left(tmp_path)
 
 
@@ -243,8 +251,12 @@ def test_existing_path_needs_overwrite(exported, tmp_path):
     with pytest.raises(OutputError, match=r"already exists.*overwrite=True"):
         model.export_bmz(target, sample=_image())
     assert target.read_bytes() == b"keep me" and _nothing_left(tmp_path, {"m.zip"})
-    model.export_bmz(target, sample=_image(), overwrite=True)
+    model.export_bmz(target, sample=_image(), overwrite=True, license="cc-by-4.0",
+                     name="Cells (spinning disk)")  # a licence in any case is taken
     assert zipfile.is_zipfile(target) and _nothing_left(tmp_path, {"m.zip"})
+    with zipfile.ZipFile(target) as z:
+        text = z.read("rdf.yaml").decode()
+    assert "license: CC-BY-4.0" in text and "name: Cells (spinning disk)" in text
 
 
 def test_read_only_folder_is_an_output_error(exported, tmp_path):

@@ -60,7 +60,7 @@ def write_model_file(path: str | os.PathLike[str], tensors: dict[str, torch.Tens
                           f"choose another model file name")
     if path.exists() and not overwrite:
         raise OutputError(f"model file {path} already exists; choose another name or pass "
-                          f"overwrite=True")
+                          f"overwrite=True (CLI train: --overwrite)")
     if not path.parent.is_dir():
         raise OutputError(f"folder {path.parent} does not exist; create it first")
     tensors = {k: v.detach().to("cpu").contiguous() for k, v in tensors.items()}

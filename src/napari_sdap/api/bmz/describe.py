@@ -11,7 +11,8 @@ import torch
 from napari_sdap.api.bmz.build import Exported
 from napari_sdap.errors import InputError
 
-__all__ = ["SDAP_CITE", "TAGS", "authors_of", "cites_of", "model_description"]
+__all__ = ["SDAP_CITE", "TAGS", "authors_of", "cites_of", "license_of", "model_description",
+           "name_of"]
 
 TAGS = ["denoising", "self-supervised", "blind-spot", "sdap", "napari-sdap", "pytorch",
         "fluorescence-light-microscopy", "2d"]
@@ -29,15 +30,50 @@ def authors_of(authors: Any) -> list[dict[str, str]]:
     for a in items:
         entry = {"name": a} if isinstance(a, str) else dict(a)
         if not str(entry.get("name", "")).strip() or "/" in str(entry["name"]):
-            raise InputError(f"author {a!r} needs a name without '/'; give e.g. "
+            raise InputError(f"author {a!r} needs a name (not empty, without '/'); give e.g. "
                              f"authors=['Ada Lovelace'] or [{{'name': 'Ada Lovelace'}}]")
         out.append(entry)
     return out
 
 
+_NAME_CHARS = frozenset("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_+- ()")
+_LICENSES = ("MIT", "BSD-3-Clause", "Apache-2.0", "CC-BY-4.0", "CC0-1.0", "GPL-3.0-only")
+
+
+def name_of(name: str | None) -> str | None:
+    """`name` if bioimage.io takes it (5-128 letters, digits, spaces and ``_ + - ( )``)."""
+    if name is None:
+        return None
+    text = str(name)
+    if set(text) <= _NAME_CHARS and 5 <= len(text) <= 128:
+        return text
+    fixed = " ".join("".join(c if c in _NAME_CHARS else " " for c in text).split())
+    raise InputError(f"name {text!r} may only hold letters, digits, spaces and _ + - ( ), 5 to "
+                     f"128 characters (the bioimage.io rule); e.g. {fixed[:128]!r}")
+
+
+def license_of(license: str) -> str:
+    """The SPDX licence identifier `license` names, whatever its case."""
+    import typing
+
+    from bioimageio.spec._internal import license_id
+
+    known = (*typing.get_args(license_id.LicenseIdLiteral),
+             *typing.get_args(license_id.DeprecatedLicenseIdLiteral))
+    found = {k.lower(): k for k in known}.get(str(license).lower())
+    if found is None:
+        raise InputError(f"license {license!r} is not an SPDX licence identifier; give one such "
+                         f"as {', '.join(_LICENSES)} (https://spdx.org/licenses)")
+    return found
+
+
 def cites_of(cite: Any) -> list[dict[str, str]]:
     """The SDAP paper plus `cite`: None, or one or a list of dicts with `text` and a `doi` or
     `url`."""
+    if isinstance(cite, str):
+        raise InputError(f"cite={cite!r} is a text; give a dict with 'text' and a 'doi' or "
+                         f"'url' (or a list of them), e.g. {{'text': 'Me et al. 2026', "
+                         f"'doi': '10.1234/abcd'}}")
     extra = [] if cite is None else [cite] if isinstance(cite, dict) else list(cite)
     for c in extra:
         if not isinstance(c, dict) or not c.get("text") or not (c.get("doi") or c.get("url")):

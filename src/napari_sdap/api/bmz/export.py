@@ -45,7 +45,8 @@ def _check_target(path: Path, overwrite: bool) -> None:
     if path.is_dir():
         raise OutputError(f"{path} is a folder; give a file name such as {path / 'model.zip'}")
     if path.exists() and not overwrite:
-        raise OutputError(f"{path} already exists; choose another name or pass overwrite=True")
+        raise OutputError(f"{path} already exists; choose another name or pass overwrite=True "
+                          f"(CLI: --overwrite)")
     if not path.parent.is_dir():
         raise OutputError(f"folder {path.parent} does not exist; create it first")
 
@@ -73,7 +74,7 @@ def export_bmz(model: Any, path: str | os.PathLike[str], *, name: str | None = N
                cite: Any = None, sample: Any = None, axes: str | None = None,
                mode: str = "auto", overwrite: bool = False) -> Path:
     """Write `model` as a bioimage.io package at `path` (see `SDAPModel.export_bmz`)."""
-    from napari_sdap.api.bmz.describe import authors_of, cites_of
+    from napari_sdap.api.bmz.describe import authors_of, cites_of, license_of, name_of
 
     require_bioimageio()
     path = Path(path)
@@ -85,6 +86,7 @@ def export_bmz(model: Any, path: str | os.PathLike[str], *, name: str | None = N
                          "the package's test tensors and cover; a model does not keep its "
                          "training images")
     who, refs = authors_of(authors), cites_of(cite)
+    name, license = name_of(name), license_of(license)
     ex = Exported(model, mode)
     try:  # the temporary is made first: a read-only folder fails before any work
         with atomic_write(path, suffix=".partial.zip") as tmp:
