@@ -300,3 +300,18 @@ def test_an_unexpected_error_is_one_line_and_its_traceback_on_debug(
     assert "--debug" in err and "Traceback" not in err
     with pytest.raises(ValueError, match="a fault of the software"):
         main([*command, "--debug"])
+
+
+def test_dims_3_names_the_file_without_a_stack(stacks: list[Path], tmp_path: Path,
+                                               capsys: pytest.CaptureFixture[str]) -> None:
+    import numpy as np
+    import tifffile
+
+    flat = stacks[0].parent / "overview.tif"
+    tifffile.imwrite(flat, np.random.default_rng(0).normal(100, 8, (48, 48)).astype(np.float32))
+    out = tmp_path / "m.safetensors"
+    assert main(["train", str(stacks[0].parent), "--model", str(out), "--dims", "3",
+                 *TINY]) == 2
+    err = capsys.readouterr().err
+    assert "overview.tif: a 3-D model needs a Z axis" in err and "use --dims 2" in err
+    assert not out.exists()
