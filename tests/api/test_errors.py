@@ -23,7 +23,7 @@ def _with(value, where=(3, 4)):
     (_with(np.inf), InputError, r"NaN or infinite.*nan_to_num"),
     (np.zeros((0, 40), np.float32), InputError, r"empty.*non-empty"),
     (np.zeros(40, np.float32), InputError, r"at least 2 dimensions"),
-    (GOOD > 0, InputError, r"bool.*not supported.*astype"),
+    (GOOD > 0, InputError, r"bool is not supported: a binary image"),
     (GOOD.astype(np.complex64), InputError, r"complex.*np.abs"),
     ([GOOD, np.zeros((40, 40, 3), np.uint8)], InputError, r"same channels"),
     ("image.tif", InputError, r"image.tif: no such file"),
