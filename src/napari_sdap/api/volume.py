@@ -11,7 +11,7 @@ from napari_sdap.model.network3d import min_planes
 from napari_sdap.model.volume import noise_plane_correlation, plane_correlation, volume_view
 
 __all__ = ["AUTO_MIN_PLANES", "AUTO_MIN_SHARED", "NOISE_STEP2", "choose_dims", "choose_volume",
-           "volume_sources"]
+           "volume_sources", "volume_view"]
 
 log = logging.getLogger(__name__)
 

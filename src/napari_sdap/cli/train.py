@@ -110,7 +110,7 @@ def _check_volumes(sources: list[Any], channel_mode: str, along: str) -> None:
     """`--dims 3` needs every file to hold a stack along `along`: names the first that does not
     (the API's message, in the CLI's options)."""
     from napari_sdap.api.inputs import prepare
-    from napari_sdap.model.volume import volume_view
+    from napari_sdap.api.volume import volume_view
 
     for s in sources:
         try:
