@@ -97,6 +97,15 @@ def test_info_text_and_json(model_file: Path, capsys: pytest.CaptureFixture[str]
     assert info["record"]["steps"] == 3 and len(info["normalization"]["low"]) == 1
     assert info["noise"].startswith("noise not analysed")  # stride was set by hand
     assert len(info["noise_curve"]["variance"][0][0]) >= 1
+    assert "3-D along" not in text
+
+
+def test_info_says_a_model_is_3d(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    from napari_sdap.api import create_model
+
+    path = create_model("tiny", width=8, blocks=1, dims=3).save(tmp_path / "v.safetensors")
+    assert main(["info", str(path)]) == 0
+    assert "; 3-D along Z: 1 plane(s) of context each side, 1 apart" in capsys.readouterr().out
 
 
 @pytest.mark.parametrize("content", [None, b"not a model"])

@@ -158,8 +158,10 @@ def test_rerun_after_the_training_set_changed_refuses_naming_retrain(trained, ca
         args = [*args, "--seed", "5"]
     before = folder_state(out)
     assert main(args) == 2
-    _one_error_line(capsys.readouterr().err, "--retrain", "sdap_model.safetensors",
-                    "2 output(s)", "--model")
+    err = capsys.readouterr().err
+    _one_error_line(err, "--retrain", "sdap_model.safetensors", "2 output(s)", "--model")
+    if change == "options":  # which option, from what to what
+        assert "training options changed: seed 0 -> 5" in err
     assert folder_state(out) == before  # old model, outputs and record untouched
 
 

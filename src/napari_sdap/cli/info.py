@@ -57,7 +57,9 @@ def _lines(info: dict[str, Any]) -> list[str]:
         f"{info['format_version']})",
         f"sha256    {info['sha256']}",
         f"network   {net['preset']}: width {net['width']}, blocks {net['blocks']}, "
-        f"{net['in_channels']} channel(s), {info['parameters']:,} parameters",
+        f"{net['in_channels']} channel(s), {info['parameters']:,} parameters"
+        + (f"; 3-D along {net['along']}: {net['z_context']} plane(s) of context each side, "
+           f"{net['z_step']} apart" if net.get("dims") == 3 else ""),
         f"training  {rec['steps']} steps (config {tr['steps']}), stride {tr['stride']}, patch "
         f"{tr['patch_size']}, batch {tr['batch_size']}, loss {tr['loss']}, seed {cfg['seed']}",
         f"          final loss {rec['final_loss']}, {rec['seconds']:.1f} s"

@@ -45,8 +45,11 @@ def _what_changed(earlier: dict[str, Any], wanted: dict[str, Any]) -> str:
                                 ("changed", {k for k in new.keys() & old.keys()
                                              if new[k] != old[k]}))
              if keys]
-    if earlier.get("settings") != wanted["settings"]:
-        parts.append("training options changed")
+    was, now = earlier.get("settings") or {}, wanted["settings"] or {}
+    if was != now:
+        keys = sorted(k for k in was.keys() | now.keys() if was.get(k) != now.get(k))
+        parts.append("training options changed: " + ", ".join(
+            f"{k} {was.get(k)!r} -> {now.get(k)!r}" for k in keys[:4]))
     return "; ".join(parts) or "the model file changed"
 
 
