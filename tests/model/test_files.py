@@ -101,6 +101,20 @@ def test_truncated_file_is_refused(tmp_path, model):
         load_model(path)
 
 
+def test_a_zip_cut_short_is_called_truncated_not_a_checkpoint(tmp_path):
+    import zipfile
+
+    whole = tmp_path / "package.zip"
+    with zipfile.ZipFile(whole, "w") as z:
+        z.writestr("rdf.yaml", "x" * 4000)
+    cut = tmp_path / "half.zip"
+    cut.write_bytes(whole.read_bytes()[:1000])
+    with pytest.raises(ModelFileError, match=r"half\.zip starts like a zip .*truncated"):
+        load_model(cut)
+    with pytest.raises(ModelFileError, match="did not export"):
+        load_model(whole)  # a whole package of another tool: as before
+
+
 def test_foreign_safetensors_file_is_refused(tmp_path):
     path = tmp_path / "other.safetensors"
     save_file({"w": torch.zeros(3)}, str(path))

@@ -11,6 +11,7 @@ import errno
 import hashlib
 import json
 import os
+import zipfile
 from pathlib import Path
 from typing import Any
 
@@ -164,6 +165,10 @@ def _check_magic(path: Path) -> None:
     kind = ("a Python pickle" if pickled else
             "a zip archive (e.g. a PyTorch .pt/.pth checkpoint)" if head[:4] == b"PK\x03\x04"
             else None)
+    if kind and head[:4] == b"PK\x03\x04" and not zipfile.is_zipfile(path):
+        raise ModelFileError(f"{path} starts like a zip archive but is not a complete one "
+                             f"(truncated or corrupted, e.g. a bioimage.io package cut short); "
+                             f"copy or download it again")
     if kind:
         raise ModelFileError(f"{path} is {kind}, not a napari-sdap model file; napari-sdap never "
                              f"unpickles files (they can run code); use a model saved with "
