@@ -26,6 +26,7 @@ def test_stop_keeps_a_usable_model_and_continue_resumes(make_napari_viewer, qtbo
     assert model.denoise(small_image, device="cpu").shape == small_image.shape
     assert train.continue_btn.isEnabled()
     train.settings.steps.setValue(3)
+    train.settings.preset.setCurrentText("fast")  # for a new model: Continue keeps the model's
     train.start(resume=True)
     wait_idle(train)
     assert train.outcome == "done", train.status.text()

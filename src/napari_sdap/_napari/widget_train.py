@@ -209,8 +209,9 @@ class TrainWidget(TrainPreview, ModelLoading, StopOnClose, QWidget):
                 return
             self.job = TrainJob(level0(layer), axes, s["steps"], s["preset"], s["stride"],
                                 s["seed"], s["device"], overrides=s["overrides"], more=more)
-            if resume:
+            if resume:  # the model's own preset and network (the fields are for new ones)
                 self.job.model, self.job.stride = self.session.model, "auto"
+                self.job.preset = "auto"
                 self.job.overrides = self.settings.noise.values()  # else the model's own
             self.job.validation, note = validation_for(self.job, s["validation"])
             self.plot.set_losses(list(self.session.model.record.losses) if resume else [])
