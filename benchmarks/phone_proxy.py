@@ -23,7 +23,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import numpy as np
-from proxies import CAMERA_READ, CCM, Proxy, _bayer, _demosaic, _linear, _load, _srgb
+from proxies import CCM, Proxy, _demosaic, _load, _srgb, mosaics
 
 PHONE = ((5, 25.0), (30, 50.0), (50, 100.0), (70, 200.0), (90, 50.0))
 """phone: the PolyU reference (index in the sorted list) and the photon peak."""
@@ -51,10 +51,7 @@ def phone(clean: np.ndarray, peak: float, seed: int) -> tuple[np.ndarray, np.nda
     """(noisy 8-bit JPEG-decoded float32, reference) for a clean 8-bit sRGB image (h, w, 3)."""
     import imagecodecs
 
-    rng = np.random.default_rng(seed)
-    linear = np.clip(_linear(clean / 255.0) @ np.linalg.inv(CCM).T, 0.0, None)
-    raw = (linear * _bayer(*clean.shape[:2])).sum(-1)
-    counts = rng.poisson(raw * peak) / peak + rng.normal(0.0, CAMERA_READ, raw.shape)
+    counts, raw = mosaics(clean, peak, seed)
 
     def encode(mosaic: np.ndarray) -> np.ndarray:
         return 255.0 * _srgb(_isp(_demosaic(mosaic) @ CCM.T))

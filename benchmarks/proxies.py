@@ -184,12 +184,18 @@ def _demosaic(raw: np.ndarray) -> np.ndarray:
                      for c, k in ((0, red_blue), (1, green), (2, red_blue))], axis=-1)
 
 
-def camera(clean: np.ndarray, peak: float, seed: int) -> tuple[np.ndarray, np.ndarray]:
-    """(noisy uint8-valued float32, reference) for a clean 8-bit sRGB image (h, w, 3)."""
+def mosaics(clean: np.ndarray, peak: float, seed: int) -> tuple[np.ndarray, np.ndarray]:
+    """(noisy, noise-free) linear RGGB mosaics of a clean 8-bit sRGB image (h, w, 3): Poisson
+    photons at `peak` and a read noise of `CAMERA_READ` (full scale 1)."""
     rng = np.random.default_rng(seed)
     linear = np.clip(_linear(clean / 255.0) @ np.linalg.inv(CCM).T, 0.0, None)
     raw = (linear * _bayer(*clean.shape[:2])).sum(-1)
-    counts = rng.poisson(raw * peak) / peak + rng.normal(0.0, CAMERA_READ, raw.shape)
+    return rng.poisson(raw * peak) / peak + rng.normal(0.0, CAMERA_READ, raw.shape), raw
+
+
+def camera(clean: np.ndarray, peak: float, seed: int) -> tuple[np.ndarray, np.ndarray]:
+    """(noisy uint8-valued float32, reference) for a clean 8-bit sRGB image (h, w, 3)."""
+    counts, raw = mosaics(clean, peak, seed)
 
     def encode(mosaic: np.ndarray) -> np.ndarray:
         return 255.0 * _srgb(_demosaic(mosaic) @ CCM.T)
