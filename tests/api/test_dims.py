@@ -77,8 +77,11 @@ def test_too_few_planes_name_the_minimum(image, axes, match):
 
 def test_a_3d_model_refuses_thin_stacks():
     model = train(_stack(), "ZYX", steps=2, stride=1, dims=3, **TINY)
-    with pytest.raises(InputError, match="at least 3 planes along Z"):
+    with pytest.raises(InputError, match=r"at least 3 planes along Z.*with a 2-D model") as err:
         model.denoise(_stack(depth=2), "ZYX")
+    assert "dims=2" not in str(err.value)  # no training option for a model already trained
+    with pytest.raises(InputError, match=r"needs a Z axis.*give the image's Z axis"):
+        model.denoise(_stack(depth=4)[0], "YX")
 
 
 @pytest.mark.parametrize(("related", "depth", "want"), [(True, 10, 3), (False, 10, 2),

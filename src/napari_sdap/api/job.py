@@ -72,7 +72,7 @@ def make_job(model: SDAPModel, image: Any, axes: str | None, mode: str,
         check_fits(model, prepared.view, alpha=bool(prepared.rgba))
         if model.config.network.dims == 3:  # each plane is read with its neighbours
             prepared.view = volume_sources([(prepared.array, prepared.view)],
-                                           model.config.network)[0][1]
+                                           model.config.network, trained=True)[0][1]
         mode = model.resolve_mode(mode)
         check_min_size(prepared.view, mode, model.config.inference.pd_stride)
         warning = check_intensity(model, prepared.array, prepared.view)

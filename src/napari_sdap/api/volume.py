@@ -94,10 +94,11 @@ def choose_volume(dims: Any, sources: list[tuple[Any, Any]], along: str, context
     return 3, 2, f"{why}, z_step=2: {noise}, so the network reads planes two apart"
 
 
-def volume_sources(sources: list[tuple[Any, Any]], network: NetworkConfig
-                   ) -> list[tuple[Any, Any]]:
-    """The sources as the network reads them: unchanged for 2-D, with context for 3-D."""
+def volume_sources(sources: list[tuple[Any, Any]], network: NetworkConfig,
+                   trained: bool = False) -> list[tuple[Any, Any]]:
+    """The sources as the network reads them: unchanged for 2-D, with context for 3-D
+    (`trained`: for denoising, whose errors name fixes in the image, `volume_view`)."""
     if network.dims != 3:
         return sources
-    return [(a, volume_view(v, network.along, network.z_context, network.z_step))
+    return [(a, volume_view(v, network.along, network.z_context, network.z_step, trained))
             for a, v in sources]

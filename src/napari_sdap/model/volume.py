@@ -60,25 +60,34 @@ class VolumeView(PlaneView):
                                for m in self.neighbours(n)], axis=0)
 
 
-def volume_view(view: PlaneView, along: str, context: int, step: int) -> VolumeView:
+def volume_view(view: PlaneView, along: str, context: int, step: int,
+                trained: bool = False) -> VolumeView:
     """The `VolumeView` of an image for a 3-D model; `InputError` when the image has no
-    `along` axis or too few planes along it."""
+    `along` axis or too few planes along it (`trained`: the model exists, so the fix is in
+    the image, not in training options)."""
     from napari_sdap.model.network3d import min_planes
 
     need = min_planes(context, step)
+    fix = (f"this model is 3-D: give the image's {along} axis in its axes (e.g. "
+           f"'{along}YX'), or denoise it with a 2-D model" if trained else None)
+    thin = "this model is 3-D: denoise so thin a stack with a 2-D model" if trained else None
     if along not in view.axes:
         other = "T" if along == "Z" else "Z"
-        hint = f" (it has {other}: use along={other!r})" if other in view.axes else ""
+        hint = f" (it has {other}: use along={other!r})" if other in view.axes and not trained \
+            else ""
         raise InputError(
             f"a 3-D model needs a {along} axis of at least {need} planes, but the image "
-            f"({view.axes}, shape {view.shape}) has none{hint}; give axes with {along}, or use "
-            f"dims=2 (each plane on its own)")
+            f"({view.axes}, shape {view.shape}) has none{hint}; " + (fix or (
+                f"give axes with {along}, or use dims=2 (each plane on its own)")))
     axis = view.axes.index(along)
     if view.shape[axis] < need:
+        smaller = [f"a smaller {k}" for k, v in (("z_context", context), ("z_step", step))
+                   if v > 1]
         raise InputError(
             f"a 3-D model with z_context={context} and z_step={step} needs at least {need} "
             f"planes along {along}, but the image ({view.axes}, shape {view.shape}) has "
-            f"{view.shape[axis]}; use dims=2, or a smaller z_context / z_step")
+            f"{view.shape[axis]}; " + (thin or "use dims=2" + "".join(
+                f", or {s}" for s in smaller)))
     fields = {k: getattr(view, k) for k in ("shape", "axes", "joint", "loop_axes",
                                             "channel_pos")}
     return VolumeView(**fields, axis=axis, context=context, step=step)
