@@ -59,9 +59,12 @@ def test_closing_the_window_mid_run_leaves_no_partial_store_or_threads(
     denoise.start()
     qtbot.waitUntil(lambda: denoise.progress.value() >= 1, timeout=30_000)
     viewer.close()  # napari quits every worker (worker.quit())
-    qtbot.waitUntil(lambda: not [t for t in threading.enumerate()
-                                 if t.name.startswith("sdap-")], timeout=20_000)
-    assert not _cache_in_tmp.exists() or not list(_cache_in_tmp.iterdir())
+
+    def cleaned() -> bool:  # the threads stop first, then the partial store goes
+        threads = [t for t in threading.enumerate() if t.name.startswith("sdap-")]
+        return not threads and (not _cache_in_tmp.exists() or not list(_cache_in_tmp.iterdir()))
+
+    qtbot.waitUntil(cleaned, timeout=20_000)
 
 
 def test_a_layer_whose_dimensions_change_mid_run_ends_the_run_cleanly(
