@@ -258,3 +258,44 @@ def test_axes_a_format_cannot_hold_are_refused_before_any_work(tmp_path, name, a
     with open_output(tmp_path / "a.zarr", shape, axes=axes) as sink:  # a plain zarr takes them
         sink.array[...] = 1.0
     assert zarr.open_array(tmp_path / "a.zarr", mode="r").shape == shape
+
+
+def _sizes(path):
+    with open_image(path) as src:
+        return src.scale, src.units
+
+
+@pytest.mark.parametrize("name", ["out.tif", "out.ome.tif", "out.ome.zarr"])
+def test_sizes_in_other_units_keep_their_length(tmp_path, name):
+    """An ImageJ TIFF has one length unit and frame intervals in seconds: Z in nm and T in ms
+    are converted, not written as micrometres and seconds (they were, 1000x off)."""
+    data = np.zeros((2, 3, 8, 9), np.float32)
+    scale = {"T": 250.0, "Z": 500.0, "Y": 0.1, "X": 0.1}
+    units = {"T": "millisecond", "Z": "nanometer", "Y": "micrometer", "X": "micrometer"}
+    with open_output(tmp_path / name, data.shape, data.dtype, axes="TZYX", scale=scale,
+                     units=units) as sink:
+        sink.array[...] = data
+    got, got_units = _sizes(tmp_path / name)
+    length = {a: got[a] * {"nanometer": 1e-3, "micrometer": 1.0}[got_units[a]] for a in "ZYX"}
+    assert length == pytest.approx({"Z": 0.5, "Y": 0.1, "X": 0.1})
+    if "T" in got:  # OME-TIFF keeps no frame interval
+        seconds = got["T"] * {"millisecond": 1e-3, "second": 1.0}[got_units["T"]]
+        assert seconds == pytest.approx(0.25)
+    if name.endswith(".zarr"):
+        group = zarr.open_group(tmp_path / name, mode="r")
+        assert group.attrs["ome"]["multiscales"][0]["name"] == "out"  # not the temporary's
+
+
+def test_angstrom_and_imagej_axis_units_round_trip(tmp_path):
+    data = np.zeros((3, 8, 9), np.float32)
+    with open_output(tmp_path / "a.tif", data.shape, data.dtype, axes="ZYX",
+                     scale={"Z": 4.0, "Y": 2.0, "X": 2.0},
+                     units={"Z": "angstrom", "Y": "angstrom", "X": "angstrom"}) as sink:
+        sink.array[...] = data
+    assert _sizes(tmp_path / "a.tif") == ({"Z": 4.0, "Y": 2.0, "X": 2.0},
+                                          {"Z": "angstrom", "Y": "angstrom", "X": "angstrom"})
+    tifffile.imwrite(tmp_path / "ij.tif", data, imagej=True, resolution=(10, 10),
+                     metadata={"axes": "ZYX", "unit": "micron", "zunit": "nm", "spacing": 300})
+    scale, units = _sizes(tmp_path / "ij.tif")
+    assert scale["Z"] == pytest.approx(300) and units["Z"] == "nanometer"
+    assert units["X"] == "micrometer"

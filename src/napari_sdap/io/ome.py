@@ -66,8 +66,9 @@ def _axes(axes: str, units: dict[str, str]) -> list[dict[str, str]]:
 
 def write_ome_group(path: Path, shape: tuple[int, ...], dtype: np.dtype, chunks: tuple[int, ...],
                     axes: str, scale: dict[str, float], units: dict[str, str],
-                    attrs: dict[str, Any]) -> Any:
-    """Create an OME-Zarr group at `path` with an empty level-0 array; return that array."""
+                    attrs: dict[str, Any], name: str | None = None) -> Any:
+    """Create an OME-Zarr group at `path` with an empty level-0 array; return that array.
+    `name`: the image's name in the metadata (default: the folder's)."""
     import zarr
 
     check_ngff_axes(axes)
@@ -76,7 +77,7 @@ def write_ome_group(path: Path, shape: tuple[int, ...], dtype: np.dtype, chunks:
                                attributes=attrs, dimension_names=[a.lower() for a in axes])
     datasets = [{"path": "0", "coordinateTransformations": [
         {"type": "scale", "scale": [float(scale.get(a, 1.0)) for a in axes]}]}]
-    multiscale = {"datasets": datasets, "name": path.name, "axes": _axes(axes, units)}
+    multiscale = {"datasets": datasets, "name": name or path.name, "axes": _axes(axes, units)}
     group.attrs.update({"ome": {"version": NGFF_VERSION, "multiscales": [multiscale]},
                         "napari_sdap": attrs["napari_sdap"]})
     return array

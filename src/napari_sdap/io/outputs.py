@@ -186,7 +186,8 @@ def _create_zarr(temp: Path, kind: str, shape: tuple[int, ...], dtype: np.dtype,
                                  fill_value=0, attributes=attrs)
     from napari_sdap.io.ome import write_ome_group
 
-    return write_ome_group(temp, shape, dtype, chunks, axes, scale, units, attrs)
+    name = temp.name.lstrip(".").split(".partial-")[0].removesuffix(".ome.zarr")  # the final
+    return write_ome_group(temp, shape, dtype, chunks, axes, scale, units, attrs, name)
 
 
 def open_output(target: Any, shape: tuple[int, ...], dtype: Any = "float32", *, axes: str,

@@ -72,12 +72,16 @@ def tiff_scale(tif: Any, series: Any, index: int, axes: str, path: Path
     scale.update(_resolution(page, micrometre=physical))
     if ij:
         meta["imagej"] = json_safe({k: ij[k] for k in ("unit", "spacing", "finterval", "frames",
-                                                       "slices", "channels", "mode") if k in ij})
+                                                       "slices", "channels", "mode", "yunit",
+                                                       "zunit", "tunit") if k in ij})
         unit = ij.get("unit")
+        for letter in "YZ":  # ImageJ's own unit of one axis, where it differs from X's
+            if f"{letter.lower()}unit" in ij:
+                units[letter] = unit_name(ij[f"{letter.lower()}unit"])
         if "spacing" in ij and "Z" in axes:
             scale["Z"] = _number(ij["spacing"])
         if "finterval" in ij and "T" in axes:
-            scale["T"], units["T"] = _number(ij["finterval"]), "second"
+            scale["T"], units["T"] = _number(ij["finterval"]), unit_name(ij.get("tunit", "sec"))
     elif physical and scale:
         unit = "micrometer"
     else:  # no unit: the resolution tags carry no physical size

@@ -19,7 +19,7 @@ import numpy as np
 
 from napari_sdap.errors import OutputError
 from napari_sdap.io.physical import json_safe
-from napari_sdap.io.units import OME_SYMBOLS, imagej_unit
+from napari_sdap.io.units import OME_SYMBOLS, convert, imagej_unit
 
 __all__ = ["BIGTIFF_ABOVE", "TILE_ABOVE", "check_layout", "write_tiff"]
 
@@ -92,6 +92,23 @@ def check_layout(axes: str, shape: tuple[int, ...]) -> None:
             f"any order (Python API: output='result.zarr')")
 
 
+def _in_units(scale: dict[str, float], units: dict[str, str], length: str | None,
+              path: Path) -> dict[str, float]:
+    """`scale` for an ImageJ file, which has one length unit (`length`) and frame intervals in
+    seconds: X, Y and Z converted to `length`, T to seconds; a size that cannot be converted
+    (an unknown unit) is left out, with a warning."""
+    out = {}
+    for a, v in scale.items():
+        to = "second" if a == "T" else length if a in "XYZ" else None
+        value = convert(v, units.get(a), to) if to else v
+        if value is None:
+            log.warning("%s: the %s size %r %s cannot be written in %s; it is left out",
+                        path, a, v, units.get(a), to)
+            continue
+        out[a] = value
+    return out
+
+
 def write_tiff(path: Path, array: Any, *, axes: str, scale: dict[str, float],
                units: dict[str, str], metadata: dict[str, Any]) -> None:
     """Write `array` (numpy-indexable, any size) to a new TIFF at `path`."""
@@ -101,6 +118,9 @@ def write_tiff(path: Path, array: Any, *, axes: str, scale: dict[str, float],
     dtype = np.dtype(array.dtype)
     nbytes = int(np.prod(shape)) * dtype.itemsize
     info = json.dumps(json_safe(metadata), default=str)
+    unit = next((units[a] for a in "XYZ" if a in units), None)
+    if _imagej_ok(axes, dtype, nbytes):  # one length unit for the file: the others converted
+        scale = _in_units(scale, units, unit, path)
     resolution = _resolution(scale.get("X"), scale.get("Y"))
     kwargs: dict[str, Any] = {"software": "napari-sdap", "resolution": resolution}
     check_layout(axes, shape)
@@ -109,7 +129,6 @@ def write_tiff(path: Path, array: Any, *, axes: str, scale: dict[str, float],
     lead = shape[:-page_ndim]
     h, w = shape[-page_ndim], shape[-page_ndim + 1]
     if _imagej_ok(axes, dtype, nbytes):
-        unit = next((units[a] for a in "XYZ" if a in units), None)
         meta: dict[str, Any] = {"axes": axes, "Info": info}
         if unit:
             meta["unit"] = imagej_unit(unit)

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from typing import Any
 
-__all__ = ["OME_SYMBOLS", "TIME_UNITS", "imagej_unit", "unit_name"]
+__all__ = ["OME_SYMBOLS", "TIME_UNITS", "convert", "imagej_unit", "unit_name"]
 
 OME_SYMBOLS = {
     "angstrom": "Å", "picometer": "pm", "nanometer": "nm", "micrometer": "µm",
@@ -24,7 +24,16 @@ TIME_UNITS = frozenset({"nanosecond", "microsecond", "millisecond", "second", "m
                         "day"})
 
 _ALIASES = {"micron": "micrometer", "microns": "micrometer", "micrometre": "micrometer",
-            "\\u00B5m": "micrometer", "um": "micrometer", "us": "microsecond", "sec": "second"}
+            "\\u00B5m": "micrometer", "um": "micrometer", "us": "microsecond", "sec": "second",
+            "\\u00C5": "angstrom", "A": "angstrom"}
+_SIZES = {
+    "angstrom": 1e-10, "picometer": 1e-12, "nanometer": 1e-9, "micrometer": 1e-6,
+    "millimeter": 1e-3, "centimeter": 1e-2, "decimeter": 0.1, "meter": 1.0, "kilometer": 1e3,
+    "inch": 0.0254, "foot": 0.3048, "yard": 0.9144, "mile": 1609.344,
+    "nanosecond": 1e-9, "microsecond": 1e-6, "millisecond": 1e-3, "second": 1.0, "minute": 60.0,
+    "hour": 3600.0, "day": 86400.0,
+}
+"""Each unit in metres (lengths) or seconds (times)."""
 _NAMES = {**{symbol: name for name, symbol in OME_SYMBOLS.items()}, **_ALIASES}
 
 
@@ -35,5 +44,18 @@ def unit_name(name: Any) -> str:
 
 
 def imagej_unit(name: str) -> str:
-    """The unit as ImageJ stores it: the OME symbol in ASCII (`um` for micrometer)."""
-    return OME_SYMBOLS.get(name, name).replace("µ", "u")
+    """The unit as ImageJ stores it, in ASCII: `um` for micrometer, ImageJ's own escape for
+    angstrom, the OME symbol otherwise."""
+    return OME_SYMBOLS.get(name, name).replace("µ", "u").replace("Å", "\\u00C5")
+
+
+def convert(value: float, unit: str | None, to: str | None) -> float | None:
+    """`value` in `unit` expressed in `to` (both NGFF names, both lengths or both times); the
+    value itself when the units are equal or `unit` is None; None when they cannot be
+    compared (unknown, or a length and a time)."""
+    if unit is None or unit == to:
+        return value
+    a, b = _SIZES.get(unit), _SIZES.get(to or "")
+    if a is None or b is None or ((unit in TIME_UNITS) != (to in TIME_UNITS)):
+        return None
+    return float(f"{value * a / b:.12g}")  # 500 nm is 0.5 um, not 0.5000000000000001
