@@ -5,13 +5,14 @@ from __future__ import annotations
 
 from typing import Any
 
+import numpy as np
 from pydantic import ValidationError
 
 from napari_sdap.config import SDAPConfig, TrainingConfig
 from napari_sdap.errors import ConfigError
 
-__all__ = ["PAPER_PIXELS", "PRESETS", "apply_overrides", "config_from_preset", "describe_presets",
-           "to_config_error"]
+__all__ = ["PAPER_PIXELS", "PRESETS", "apply_overrides", "check_seed", "config_from_preset",
+           "describe_presets", "to_config_error"]
 
 
 PAPER_PIXELS = 1 << 20
@@ -109,10 +110,22 @@ def apply_overrides(data: dict[str, Any], **overrides: Any) -> SDAPConfig:
         raise to_config_error(err) from None
 
 
+def check_seed(seed: Any) -> int:
+    """`seed` if it is a whole number 0..2**32-1, else `ConfigError` (numpy's own errors, or the
+    seed 0 for None, would come later)."""
+    if isinstance(seed, bool) or not isinstance(seed, (int, np.integer)) \
+            or not 0 <= int(seed) <= 2**32 - 1:
+        raise ConfigError(f"seed must be a whole number 0..4294967295 (got {seed!r}); the same "
+                          f"seed and data give the same model")
+    return int(seed)
+
+
 def config_from_preset(preset: str, channels: int = 1, **overrides: Any) -> SDAPConfig:
     """Build a config from a preset name (`paper`, `fast`, `tiny`) plus flat overrides."""
-    if preset not in PRESETS:
-        raise ConfigError(f"preset must be one of {sorted(PRESETS)} (got {preset!r})")
+    if not isinstance(preset, str) or preset not in PRESETS:
+        shown = preset if isinstance(preset, str) else type(preset).__name__
+        raise ConfigError(f"preset must be one of {sorted(PRESETS)} (got {shown!r}); settings "
+                          f"of your own go as keywords, e.g. width=32")
     data: dict[str, Any] = {s: dict(v) for s, v in PRESETS[preset].items()}
     data.setdefault("network", {}).update(preset=preset, in_channels=channels,
                                           out_channels=channels)

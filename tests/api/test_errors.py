@@ -6,8 +6,15 @@ import numpy as np
 import pytest
 from api_helpers import TINY, gray_model_fixture  # noqa: F401
 
-from napari_sdap.api import create_model, train
-from napari_sdap.errors import AxesError, ConfigError, DeviceError, InputError, SdapError
+from napari_sdap.api import create_model, load_model, quality_report, train
+from napari_sdap.errors import (
+    AxesError,
+    ConfigError,
+    DeviceError,
+    InputError,
+    ModelFileError,
+    SdapError,
+)
 
 GOOD = np.random.default_rng(0).normal(size=(40, 40)).astype(np.float32)
 
@@ -112,3 +119,24 @@ def test_bad_mode_and_device_for_denoise(gray_model):
 def test_every_error_is_an_sdap_error():
     for cls in (InputError, AxesError, ConfigError, DeviceError):
         assert issubclass(cls, SdapError)
+
+
+@pytest.mark.parametrize("seed", [1.5, -1, "7", None, True, 2**32])
+def test_a_seed_that_is_not_a_whole_number_is_refused_first(seed):
+    with pytest.raises(ConfigError, match=r"seed must be a whole number 0\.\.4294967295"):
+        train(GOOD, seed=seed, steps=1, **{k: v for k, v in TINY.items() if k != "seed"})
+
+
+def test_a_config_given_as_preset_and_a_missing_path_are_named():
+    model = create_model("tiny", width=8, blocks=1)
+    with pytest.raises(ConfigError, match=r"preset must be one of .*got 'SDAPConfig'.*width=32"):
+        train(GOOD, preset=model.config, steps=1)
+    with pytest.raises(ModelFileError, match=r"needs the path of a model file \(got NoneType\)"):
+        load_model(None)
+
+
+def test_quality_report_takes_a_model_file(tmp_path):
+    model = train(GOOD, steps=1, stride=1, **{k: v for k, v in TINY.items() if k != "seed"})
+    path = model.save(tmp_path / "m.safetensors")
+    report = quality_report(GOOD, model.denoise(GOOD), model=path)
+    assert report.summary()

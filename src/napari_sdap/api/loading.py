@@ -42,6 +42,9 @@ def load_model(path: str | os.PathLike[str]) -> SDAPModel:
     recompute it); whatever is wrong is a `ModelFileError` naming it, never another error."""
     from napari_sdap.api.bmz.read import attached_model, is_package
 
+    if not isinstance(path, (str, os.PathLike)):
+        raise ModelFileError(f"load_model needs the path of a model file (got "
+                             f"{type(path).__name__}); e.g. load_model('model.safetensors')")
     if is_package(path):
         with attached_model(path) as attached:
             try:

@@ -67,7 +67,7 @@ def quality_report(noisy: Any, denoised: Any, model: SDAPModel | None = None,
     Parameters
     ----------
     noisy, denoised : arrays (numpy, dask, zarr), `ImageSource`s or paths of the same shape.
-    model : the model that denoised (optional): adds the comparison with the noise it
+    model : the model that denoised, or its file (optional): adds the comparison with the noise it
         measured at training and the share of pixels where its detail restore gave input back.
     reference : a clean image of the same shape (optional): adds PSNR and SSIM.
     axes : axes letters; default from the file or guessed for 2-D/3-D arrays.
@@ -81,6 +81,10 @@ def quality_report(noisy: Any, denoised: Any, model: SDAPModel | None = None,
         raise InputError("quality_report needs both the noisy input and the denoised output")
     if planes < 1 or window < 16:
         raise InputError(f"planes must be >= 1 and window >= 16 (got {planes} and {window})")
+    if isinstance(model, (str, os.PathLike)):  # a model file
+        from napari_sdap.api.loading import load_model
+
+        model = load_model(model)
     mode = model.config.channel_mode if model is not None else "auto"
     with ExitStack() as stack:
         arrays, views = [], []

@@ -21,7 +21,7 @@ from napari_sdap.errors import ConfigError, InputError
 from napari_sdap.infer.whiten import choose_whitening, may_whiten, whiten_sources
 from napari_sdap.model.device import resolve_device
 from napari_sdap.model.normalize import compute_normalization
-from napari_sdap.presets import apply_overrides, config_from_preset
+from napari_sdap.presets import apply_overrides, check_seed, config_from_preset
 from napari_sdap.training.loop import TrainStep, run_training
 from napari_sdap.training.noise import NoiseEstimate, choose_loss, estimate_noise
 from napari_sdap.training.patches import PatchSampler
@@ -110,7 +110,7 @@ def iter_train(image: Any, axes: str | Sequence[str | None] | None = None, *,
     stride, from this first training).
     """
     t00 = time.perf_counter()
-    budget = None if time_budget is None else _budget(time_budget)
+    budget, seed = None if time_budget is None else _budget(time_budget), check_seed(seed)
     channel_mode = model.config.channel_mode if model else overrides.get("channel_mode", "auto")
     prepared = prepare_all(image, axes, channel_mode)
     try:
