@@ -69,6 +69,19 @@ def test_removing_exactly_the_white_noise_passes(white, flat_model):
     assert "No warnings" in report.summary()
 
 
+def test_an_output_that_removed_nothing_or_little_is_flagged(white, flat_model):
+    from napari_sdap.api import quality_report
+
+    clean, noisy = white
+    same = quality_report(noisy, noisy.copy(), model=flat_model)
+    assert [f.code for f in same.flags] == ["nothing_removed"]
+    kept = noisy + 0.05 * (clean - noisy)  # 5 % of the noise removed
+    little = quality_report(noisy, kept, model=flat_model)
+    assert "little_removed" in [f.code for f in little.flags]
+    assert "little_removed" not in [f.code for f in quality_report(noisy, clean,
+                                                                    model=flat_model).flags]
+
+
 def test_a_whitening_model_s_noise_is_compared_as_recorded(white):
     """A model that whitens along X carries the whitened noise's curve, (1 + a) / (1 - a)
     times the recorded variance: the report compares the recorded noise with it filtered back."""

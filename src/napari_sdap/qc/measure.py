@@ -19,8 +19,8 @@ from napari_sdap.qc.sample import choose_windows, outer_axes, read_window, windo
 from napari_sdap.qc.structure import EXCESS, EXCESS_CORRELATED, mark_excess
 from napari_sdap.training.noise import WHITE_THRESHOLD, estimate_noise, lag_correlations
 
-__all__ = ["BIAS", "CORRELATION_EXCESS", "EXCESS_FRACTION", "NOISE_LEFT", "STRUCTURE_RATIO",
-           "measure"]
+__all__ = ["BIAS", "CORRELATION_EXCESS", "EXCESS_FRACTION", "LITTLE", "NOISE_LEFT",
+           "STRUCTURE_RATIO", "measure"]
 
 STRUCTURE_RATIO = 1.5
 """A band whose residual std exceeds this many noise stds lost more than noise."""
@@ -35,6 +35,8 @@ NOISE_LEFT = 0.2
 """Residual lag-1 correlation this far below that of correlated noise: part of it stayed."""
 EXCESS_FRACTION = 0.01
 """Flag when more than this share of pixels lost structure."""
+LITTLE = 0.1
+"""A removed part below this many noise stds in every band: the output kept most of the noise."""
 _CROP = 128
 
 Restore = Callable[[np.ndarray, str], np.ndarray]
@@ -163,6 +165,14 @@ def _windows(pieces: list[_Piece], where: list[str], ranges: dict[int, float] | 
 
 def _flags(report: QCReport) -> list[Flag]:
     flags = []
+    ratios = [b.ratio for b in report.bands if b.ratio is not None]
+    if report.windows and max(w.residual_std for w in report.windows) == 0:
+        flags.append(Flag("nothing_removed", "the denoised image equals the input: nothing was "
+                          "removed (was the input chosen as the denoised image too?)"))
+    elif ratios and max(ratios) < LITTLE:
+        flags.append(Flag("little_removed", f"the removed part is below {LITTLE:g} x the noise "
+                          f"measured at training in every band: the output still holds most of "
+                          f"the noise"))
     if report.structure_fraction > EXCESS_FRACTION:
         flags.append(Flag("structure_removed", f"at {100 * report.structure_fraction:.1f}% of "
                           f"pixels the removed part is over {report.excess_factor:g} x the noise "
