@@ -132,3 +132,19 @@ def test_pictures_in_place_are_denoised_and_their_qc_figures_never_taken_for_inp
     assert sorted(p.name for p in raw.iterdir()) == made
     record = json.loads((raw / "sdap_run.json").read_text())
     assert sorted(record["files"]) == ["a_sdap.tif", "b_sdap.tif"]
+
+
+def test_qc_asked_for_on_a_rerun_checks_the_outputs_done_before(model_file, tmp_path):
+    inputs = _inputs(tmp_path)
+    out = tmp_path / "out"
+    assert main(["denoise", str(inputs[0].parent), "--model", str(model_file), "--output",
+                 str(out), "--device", "cpu", "--quiet"]) == 0
+    assert not list(out.glob("*.qc.json"))
+    assert _run(inputs, model_file, out) == 0  # nothing to denoise, but the checks are made
+    checks = sorted(out.glob("*.qc.json"))
+    assert [p.name for p in checks] == ["a_sdap.tif.qc.json", "b_sdap.tif.qc.json"]
+    record = json.loads((out / "sdap_run.json").read_text())
+    assert all(entry["qc"]["json"] for entry in record["files"].values())
+    stamps = [p.stat().st_mtime_ns for p in checks]
+    assert _run(inputs, model_file, out) == 0  # checked already: not again
+    assert [p.stat().st_mtime_ns for p in checks] == stamps

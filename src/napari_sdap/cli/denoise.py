@@ -11,7 +11,7 @@ from typing import Any
 from napari_sdap.cli.discover import check_output_folder, check_outputs_unique, find_inputs
 from napari_sdap.cli.jobs import FileTask, denoise_file
 from napari_sdap.cli.plan import MODEL_NAME, Plan, make_plan, prepare_model, run_settings
-from napari_sdap.cli.qc import QCOptions, check_output, qc_options
+from napari_sdap.cli.qc import QCOptions, check_done, check_output, qc_options
 from napari_sdap.cli.record import RunRecord, now
 from napari_sdap.cli.report import Reporter
 from napari_sdap.cli.retrain import previous_outputs
@@ -174,6 +174,7 @@ def run_denoise(args: argparse.Namespace, rep: Reporter, argv: list[str]) -> int
                       f"output was left. Run the same command again to resume.")
         return 130
     rep.end_batch()
+    check_done(batch, plan.done)
     status = "failed" if batch.failed else "finished"
     record.finish_run(status, denoised=batch.done, skipped=len(plan.skipped),
                       failed=len(batch.failed))

@@ -27,6 +27,8 @@ class Plan:
 
     tasks: list[tuple[FileTask, Path, dict[str, int]]] = field(default_factory=list)
     skipped: list[Path] = field(default_factory=list)
+    done: list[tuple[FileTask, Path]] = field(default_factory=list)
+    """The skipped inputs' tasks as they were run (for a quality check asked for now)."""
     failed: dict[Path, str] = field(default_factory=dict)
 
 
@@ -127,18 +129,19 @@ def make_plan(paths: list[Path], outdir: Path, record: RunRecord, model_path: Pa
         out = output_path(path, outdir, args.format)
         fingerprint = file_fingerprint(path)
         verdict = record.verdict(out, fingerprint, model_sha, key, args.overwrite)
+        task = FileTask(input=str(path), output=str(out), model_path=str(model_path),
+                        model_sha256=model_sha, axes=args.axes, mode=args.mode,
+                        series=args.series, tile=args.tile, compile=args.compile,
+                        detail=not args.no_detail, flips=args.flips, device=args.device,
+                        replace=verdict.replace or args.overwrite,
+                        provenance={"settings": settings})
         if verdict.action == "skip":
             plan.skipped.append(path)
+            plan.done.append((task, path))
         elif verdict.action == "refuse":
             plan.failed[path] = verdict.reason
             rep.error(str(path), verdict.reason)
         else:
             remove_leftovers(out)
-            task = FileTask(input=str(path), output=str(out), model_path=str(model_path),
-                            model_sha256=model_sha, axes=args.axes, mode=args.mode,
-                            series=args.series, tile=args.tile, compile=args.compile,
-                            detail=not args.no_detail, flips=args.flips, device=args.device,
-                            replace=verdict.replace or args.overwrite,
-                            provenance={"settings": settings})
             plan.tasks.append((task, path, fingerprint))
     return plan

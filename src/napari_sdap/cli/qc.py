@@ -111,3 +111,15 @@ def check_output(batch: Any, task: Any, path: Path) -> None:
     batch.record.update(Path(task.output), qc=entry)
     flags = ", ".join(entry["flags"]) or "no warnings"
     batch.rep.info(f"quality check {entry['json']}: {flags}")
+
+
+def check_done(batch: Any, done: list[tuple[Any, Path]]) -> None:
+    """With --qc, check the outputs an earlier run finished that have no check yet (run then
+    without --qc, or whose check failed, e.g. for a missing reference)."""
+    if batch.qc is None:
+        return
+    for task, path in done:
+        entry = batch.record.files.get(Path(task.output).name, {})
+        if not Path(str((entry.get("qc") or {}).get("json", ""))).is_file():
+            check_output(batch, task, path)
+
