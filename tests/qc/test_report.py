@@ -301,3 +301,18 @@ def test_lag_correlations_of_known_noise():
     np.testing.assert_allclose(cx, [2 / 3, 1 / 3, 0, 0], atol=0.04)
     np.testing.assert_allclose(cy, [2 / 3, 1 / 3, 0, 0], atol=0.04)
     assert lag_correlations(np.ones((8, 8))) == ([0.0] * 4, [0.0] * 4)
+
+
+def test_reference_scores_do_not_overflow_and_another_scale_is_noted(white):
+    from napari_sdap.api import quality_report
+
+    clean, noisy = white
+    base = quality_report(noisy, clean + 0.01, reference=clean).reference
+    big = np.float32(1e30)
+    huge = quality_report(noisy * big, (clean + 0.01) * big, reference=clean * big).reference
+    assert huge["psnr"] == pytest.approx(base["psnr"], abs=1e-3)  # was -inf (null in JSON)
+    assert huge["psnr_input"] == pytest.approx(base["psnr_input"], abs=1e-3)
+    scaled = quality_report(noisy, clean, reference=clean / 255)
+    assert any("another scale" in note for note in scaled.notes)
+    assert not any("another scale" in note for note in quality_report(noisy, clean,
+                                                                       reference=clean).notes)

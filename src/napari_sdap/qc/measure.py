@@ -123,13 +123,27 @@ def _decibels(span: float, mse: float) -> float:
     return 10.0 * float(np.log10(span * span / mse)) if mse > 0 else float("inf")
 
 
+def _scale_note(pieces: list[_Piece]) -> list[str]:
+    """A note when the reference's intensity range is 8x wider or narrower than the input's."""
+    ref = np.concatenate([p.ref.ravel() for p in pieces if p.ref is not None])
+    inp = np.concatenate([p.x.ravel() for p in pieces])
+    a, b = (float(np.percentile(v, 99.5) - np.percentile(v, 0.5)) for v in (ref, inp))
+    if a > 0 and b > 0 and max(a / b, b / a) > 8:
+        return [f"the reference's intensities span {a:.3g}, the input's {b:.3g}: it seems to be "
+                f"on another scale, so PSNR and SSIM compare unlike values (rescale it)"]
+    return []
+
+
 def _reference(pieces: list[_Piece]) -> tuple[dict[str, Any], dict[int, float]]:
     ranges = {}
     for key in {p.key for p in pieces}:
         refs = [p.ref for p in pieces if p.key == key and p.ref is not None]
         ranges[key] = float(max(r.max() for r in refs) - min(r.min() for r in refs)) or 1.0
-    err_out = sum(float(np.sum((p.ref - p.y) ** 2.0)) for p in pieces if p.ref is not None)
-    err_in = sum(float(np.sum((p.ref - p.x) ** 2.0)) for p in pieces if p.ref is not None)
+    def sq(a: np.ndarray, b: np.ndarray) -> float:  # in float64: float32 squares overflow
+        return float(np.sum((np.asarray(a, np.float64) - b) ** 2.0))  # beyond values of 1e19
+
+    err_out = sum(sq(p.ref, p.y) for p in pieces if p.ref is not None)
+    err_in = sum(sq(p.ref, p.x) for p in pieces if p.ref is not None)
     n = sum(p.x.size for p in pieces)
     span = float(np.mean(list(ranges.values())))
     big = [p for p in pieces if min(p.x.shape) >= 11 and p.ref is not None]
@@ -222,6 +236,7 @@ def measure(noisy: Any, denoised: Any, view: PlaneView, *, reference: Any = None
     ref_stats = None
     if reference is not None:
         ref_stats, ranges = _reference(pieces)
+        notes = [*notes, *_scale_note(pieces)]
     cx, cy = _correlations(pieces)
     report = QCReport(shape=list(view.shape), axes=view.axes,
                       planes=int(np.prod([view.shape[i] for i in outer_axes(view)])),
