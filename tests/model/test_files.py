@@ -176,3 +176,21 @@ def test_saved_model_is_readable_by_the_group_under_the_usual_umask(tmp_path):
     finally:
         os.umask(old)
     assert os.stat(path).st_mode & 0o777 == 0o644
+
+
+@pytest.mark.parametrize(("suffix", "word"), [(".tif", "a TIFF"), (".png", "a PNG"),
+                                              (".npy", r"a NumPy \(\.npy\)")])
+def test_an_image_given_as_the_model_is_named(tmp_path, suffix, word):
+    import imagecodecs
+    import tifffile
+
+    image = np.zeros((8, 8), np.uint8)
+    path = tmp_path / f"cells{suffix}"
+    if suffix == ".tif":
+        tifffile.imwrite(path, image)
+    elif suffix == ".png":
+        imagecodecs.imwrite(path, image)
+    else:
+        np.save(path, image)
+    with pytest.raises(ModelFileError, match=f"is {word} image, not a model file"):
+        load_model(path)

@@ -169,10 +169,20 @@ def _check_magic(path: Path) -> None:
         raise ModelFileError(f"{path} starts like a zip archive but is not a complete one "
                              f"(truncated or corrupted, e.g. a bioimage.io package cut short); "
                              f"copy or download it again")
+    image = next((name for magic, name in _IMAGES if head.startswith(magic)), None)
+    if image:
+        raise ModelFileError(f"{path} is {image} image, not a model file; give the model "
+                             f"(.safetensors) with --model / load_model, and images as inputs")
     if kind:
         raise ModelFileError(f"{path} is {kind}, not a napari-sdap model file; napari-sdap never "
                              f"unpickles files (they can run code); use a model saved with "
                              f"SDAPModel.save (.safetensors)")
+
+
+_IMAGES = ((b"II*\x00", "a TIFF"), (b"MM\x00*", "a TIFF"), (b"II+\x00", "a TIFF"),
+           (b"MM\x00+", "a TIFF"), (b"\x89PNG", "a PNG"), (b"\xff\xd8\xff", "a JPEG"),
+           (b"\x93NUMPY", "a NumPy (.npy)"))
+"""First bytes of image files that are given where a model file belongs."""
 
 
 def _is_safetensors(f: Any, head: bytes, size: int) -> bool:
