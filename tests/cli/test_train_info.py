@@ -123,6 +123,7 @@ def test_usage_errors_return_2(capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["denoise", "x.tif", "--output", "o"]) == 2  # neither --model nor --train
     assert main(["--version"]) == 0
     assert "napari-sdap" in capsys.readouterr().out
+    assert main(["-V"]) == 0 and "napari-sdap" in capsys.readouterr().out
 
 
 def test_info_shows_the_student_check(tmp_path: Path, capsys: pytest.CaptureFixture[str]

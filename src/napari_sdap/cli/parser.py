@@ -153,7 +153,7 @@ def build_parser() -> argparse.ArgumentParser:
         description="Self-supervised denoising of microscopy images with SDAP blind-spot "
                     "networks: train on your own noisy images, denoise batches of files.",
         epilog=_EPILOG)
-    parser.add_argument("--version", action="version", version=f"napari-sdap {__version__}")
+    parser.add_argument("--version", "-V", action="version", version=f"napari-sdap {__version__}")
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
     t = sub.add_parser("train", help="train a model on noisy images (no clean images needed)",
