@@ -147,3 +147,21 @@ def test_a_stopped_rerun_gives_back_a_result_that_can_still_be_saved(
     assert denoise.save_btn.isEnabled() and denoise.output_path == first
     saved = denoise.save_result(str(tmp_path / "kept.tif"))
     assert saved is not None and saved.is_file()
+
+
+def test_the_training_preview_lies_on_a_rotated_source(make_napari_viewer, qtbot, small_image,
+                                                       tiny, wait_idle):
+    viewer = make_napari_viewer()
+    source = viewer.add_image(np.stack([small_image] * 2), name="r", rotate=30,
+                              scale=(1, 2, 1), translate=(0, 5, 6))
+    viewer.dims.current_step = (1, 0, 0)
+    train = tiny(TrainWidget(viewer), steps=5000)
+    train.start()
+    train.job.preview_every_s = 0.0
+    qtbot.waitUntil(lambda: "r [SDAP preview]" in viewer.layers, timeout=60_000)
+    preview = viewer.layers["r [SDAP preview]"]
+    for point in ((0, 0, 0), (0, 10, 3), (0, 63, 63)):  # the preview's plane 0 is plane 1
+        np.testing.assert_allclose(preview.data_to_world(point),
+                                   source.data_to_world((1, *point[1:])), atol=1e-6)
+    train.stop()
+    wait_idle(train)

@@ -151,6 +151,26 @@ def check_layer(layer: Any) -> None:
                          f"Image layer")
 
 
+def _transformed(layer: Any) -> bool:
+    """Whether a layer is rotated, sheared or has an affine transform."""
+    n = len(layer.scale)
+    return not (np.allclose(layer.rotate, np.eye(n)) and np.allclose(layer.shear, 0)
+                and np.allclose(layer.affine.affine_matrix, np.eye(n + 1)))
+
+
+def _crop_affine(layer: Any, starts: list[int]) -> np.ndarray:
+    """The data-to-world matrix of a crop of `layer` starting at data index `starts`."""
+    n = len(starts)
+    origin = np.asarray(layer.data_to_world(starts), float)
+    matrix = np.eye(n + 1)
+    for i in range(n):
+        step = list(starts)
+        step[i] += 1
+        matrix[:n, i] = np.asarray(layer.data_to_world(step), float) - origin
+    matrix[:n, n] = origin
+    return matrix
+
+
 def show_preview(viewer: Any, source: Any, data: np.ndarray, target: Any) -> Any:
     """Show the preview (Y X, or Y X C for RGB) of `source` on the plane it previews.
 
@@ -163,28 +183,35 @@ def show_preview(viewer: Any, source: Any, data: np.ndarray, target: Any) -> Any
         order = [axes.index(a) for a in ("YX" if "C" not in axes else "YXC")]
         data = np.transpose(data, order)
     spatial = [a for a in target.full_axes if not (a == "C" and source.rgb)]
-    scale, translate = [], []
+    scale, translate, starts = [], [], []
     for k, a in enumerate(spatial):
         ix = target.index[target.full_axes.index(a)]
         if a == "C":
             ix = target.channel or 0
         start = (ix.start or 0) if isinstance(ix, slice) else int(ix)
+        starts.append(start)
         scale.append(source.scale[k])
         translate.append(source.translate[k] + start * source.scale[k])
+    geometry: dict[str, Any] = {"scale": scale, "translate": translate}
+    if _transformed(source):  # rotated, sheared or affine: the crop's place through all of it
+        geometry = {"scale": [1.0] * len(spatial), "translate": [0.0] * len(spatial),
+                    "affine": _crop_affine(source, starts)}
     lead = len(spatial) - 2
     data = data.reshape((1,) * lead + data.shape)
     name = result_name(source, "SDAP preview")
     if name in viewer.layers and viewer.layers[name].ndim == len(spatial):
         layer = viewer.layers[name]
-        layer.data, layer.scale, layer.translate = data, scale, translate
+        layer.data = data
+        for key, value in geometry.items():
+            setattr(layer, key, value)
         layer.visible = True
         return layer
     if name in viewer.layers:
         viewer.layers.remove(name)
     selected, active = set(viewer.layers.selection), viewer.layers.selection.active
     extra = {} if source.rgb else {"colormap": source.colormap.name}
-    layer = viewer.add_image(data, name=name, scale=scale, translate=translate, rgb=source.rgb,
-                             contrast_limits=tuple(source.contrast_limits), **extra)
+    layer = viewer.add_image(data, name=name, rgb=source.rgb,
+                             contrast_limits=tuple(source.contrast_limits), **geometry, **extra)
     viewer.layers.selection.clear()
     viewer.layers.selection.update(selected)
     viewer.layers.selection.active = active
