@@ -153,13 +153,16 @@ def test_the_training_preview_lies_on_a_rotated_source(make_napari_viewer, qtbot
                                                        tiny, wait_idle):
     viewer = make_napari_viewer()
     source = viewer.add_image(np.stack([small_image] * 2), name="r", rotate=30,
-                              scale=(1, 2, 1), translate=(0, 5, 6))
+                              scale=(1, 2, 1), translate=(0, 5, 6), units="um",
+                              axis_labels=("z", "y", "x"))
     viewer.dims.current_step = (1, 0, 0)
     train = tiny(TrainWidget(viewer), steps=5000)
     train.start()
     train.job.preview_every_s = 0.0
     qtbot.waitUntil(lambda: "r [SDAP preview]" in viewer.layers, timeout=60_000)
     preview = viewer.layers["r [SDAP preview]"]
+    assert tuple(preview.units) == tuple(source.units)  # the scale bar keeps its unit
+    assert tuple(preview.axis_labels) == tuple(source.axis_labels)
     for point in ((0, 0, 0), (0, 10, 3), (0, 63, 63)):  # the preview's plane 0 is plane 1
         np.testing.assert_allclose(preview.data_to_world(point),
                                    source.data_to_world((1, *point[1:])), atol=1e-6)

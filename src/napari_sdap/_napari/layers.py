@@ -192,10 +192,12 @@ def show_preview(viewer: Any, source: Any, data: np.ndarray, target: Any) -> Any
         starts.append(start)
         scale.append(source.scale[k])
         translate.append(source.translate[k] + start * source.scale[k])
-    geometry: dict[str, Any] = {"scale": scale, "translate": translate}
+    geometry: dict[str, Any] = {"scale": scale, "translate": translate,
+                                "units": tuple(str(u) for u in source.units),
+                                "axis_labels": tuple(str(a) for a in source.axis_labels)}
     if _transformed(source):  # rotated, sheared or affine: the crop's place through all of it
-        geometry = {"scale": [1.0] * len(spatial), "translate": [0.0] * len(spatial),
-                    "affine": _crop_affine(source, starts)}
+        geometry.update(scale=[1.0] * len(spatial), translate=[0.0] * len(spatial),
+                        affine=_crop_affine(source, starts))
     lead = len(spatial) - 2
     data = data.reshape((1,) * lead + data.shape)
     name = result_name(source, "SDAP preview")

@@ -47,8 +47,10 @@ def connect(scheduler: str | None, workers: int | None) -> Iterator[tuple[Any, i
                                   f"check the address and that the scheduler runs") from None
         else:
             n = int(workers or 1)
+            # the CLI reports each failed file in one line: the workers' own error logs
+            # (a traceback per refused file) are silenced
             cluster = LocalCluster(n_workers=n, threads_per_worker=1, processes=True,
-                                   dashboard_address=":0", silence_logs=logging.ERROR)
+                                   dashboard_address=":0", silence_logs=logging.CRITICAL)
             client = Client(cluster)
         try:
             n_workers = len(client.scheduler_info()["workers"]) or 1

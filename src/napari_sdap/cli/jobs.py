@@ -20,7 +20,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from napari_sdap.errors import ModelFileError
+from napari_sdap.errors import InputError, ModelFileError
 
 __all__ = ["FileTask", "assemble", "denoise_file", "denoise_range", "split_ranges"]
 
@@ -211,7 +211,14 @@ def denoise_range(task: FileTask, axis: int, start: int, stop: int,
         if hi - lo < 2 * halo + 1:  # a range at an end of the stack: still the planes the
             hi = min(lo + 2 * halo + 1, size)  # network needs (extra planes change nothing)
             lo = max(hi - 2 * halo - 1, 0)
-        part = np.asarray(src.array[_region(ndim, axis, lo, hi)])
+        try:
+            part = np.asarray(src.array[_region(ndim, axis, lo, hi)])
+        except (MemoryError, InputError):
+            raise
+        except Exception as err:  # a decoder's error on a damaged file, as `PlaneView.read`
+            raise InputError(f"could not read planes {lo}..{hi - 1} along axis {axis} of "
+                             f"{task.input} ({type(err).__name__}: {err}); the file is probably "
+                             f"truncated or corrupted: copy or export it again") from None
         out = np.empty(part.shape, np.float32)
         for _ in model.iter_denoise(part, out, src.axes, **_denoise_kwargs(task)):
             pass
