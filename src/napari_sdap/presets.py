@@ -11,8 +11,8 @@ from pydantic import ValidationError
 from napari_sdap.config import SDAPConfig, TrainingConfig
 from napari_sdap.errors import ConfigError
 
-__all__ = ["PAPER_PIXELS", "PRESETS", "apply_overrides", "check_seed", "config_from_preset",
-           "describe_presets", "to_config_error"]
+__all__ = ["PAPER_PIXELS", "PRESETS", "apply_overrides", "check_budget", "check_seed",
+           "config_from_preset", "describe_presets", "to_config_error"]
 
 
 PAPER_PIXELS = 1 << 20
@@ -108,6 +108,14 @@ def apply_overrides(data: dict[str, Any], **overrides: Any) -> SDAPConfig:
         return SDAPConfig.model_validate(data)
     except ValidationError as err:
         raise to_config_error(err) from None
+
+
+def check_budget(seconds: Any) -> float:
+    """A time budget must be a positive, finite number of seconds."""
+    if isinstance(seconds, bool) or not isinstance(seconds, (int, float)) or not (
+            0 < float(seconds) < float("inf")):
+        raise ConfigError(f"time_budget must be a positive number of seconds (got {seconds!r})")
+    return float(seconds)
 
 
 def check_seed(seed: Any) -> int:

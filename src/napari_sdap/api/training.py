@@ -21,7 +21,7 @@ from napari_sdap.errors import ConfigError, InputError
 from napari_sdap.infer.whiten import choose_whitening, may_whiten, whiten_sources
 from napari_sdap.model.device import resolve_device
 from napari_sdap.model.normalize import compute_normalization
-from napari_sdap.presets import apply_overrides, check_seed, config_from_preset
+from napari_sdap.presets import apply_overrides, check_budget, check_seed, config_from_preset
 from napari_sdap.training.loop import TrainStep, run_training
 from napari_sdap.training.noise import NoiseEstimate, choose_loss, estimate_noise
 from napari_sdap.training.patches import PatchSampler
@@ -110,7 +110,7 @@ def iter_train(image: Any, axes: str | Sequence[str | None] | None = None, *,
     stride, from this first training).
     """
     t00 = time.perf_counter()
-    budget, seed = None if time_budget is None else _budget(time_budget), check_seed(seed)
+    budget, seed = None if time_budget is None else check_budget(time_budget), check_seed(seed)
     channel_mode = model.config.channel_mode if model else overrides.get("channel_mode", "auto")
     prepared = prepare_all(image, axes, channel_mode)
     try:
@@ -262,14 +262,6 @@ def _note_precision(model: SDAPModel, precision: str, first: bool = False) -> No
     noted = [] if first or not model.record.precision else model.record.precision.split(", then ")
     if not noted or noted[-1] != precision:
         model.record.precision = ", then ".join([*noted, precision])
-
-
-def _budget(seconds: Any) -> float:
-    """A time budget must be a positive, finite number of seconds."""
-    if isinstance(seconds, bool) or not isinstance(seconds, (int, float)) or not (
-            0 < float(seconds) < float("inf")):
-        raise ConfigError(f"time_budget must be a positive number of seconds (got {seconds!r})")
-    return float(seconds)
 
 
 def _steps_alone(cfg: Any) -> Any:
