@@ -89,9 +89,12 @@ def noise_options(args: argparse.Namespace) -> dict[str, float]:
             if (v := getattr(args, k, None)) is not None}
 
 
-def _check_channels(sources: list[Any], channel_mode: str) -> None:
-    """Files of any axes train one (2-D) model, but their channels must agree; names the pair."""
+def _check_files(sources: list[Any], channel_mode: str, along: str | None) -> None:
+    """Files of any axes train one model, but their channels must agree (names the pair); with
+    `--dims 3` (`along` given) each must hold a stack along `along` (names the first that does
+    not, in the CLI's options)."""
     from napari_sdap.api.inputs import prepare
+    from napari_sdap.api.volume import volume_view
 
     first, layout = sources[0], None
     for s in sources:
@@ -104,32 +107,24 @@ def _check_channels(sources: list[Any], channel_mode: str) -> None:
                 f"({first.axes} {list(first.array.shape)}) and {s.path} ({s.axes} "
                 f"{list(s.array.shape)}) differ; train one model per channel layout "
                 f"(separate runs)")
-
-
-def _check_volumes(sources: list[Any], channel_mode: str, along: str) -> None:
-    """`--dims 3` needs every file to hold a stack along `along`: names the first that does not
-    (the API's message, in the CLI's options)."""
-    from napari_sdap.api.inputs import prepare
-    from napari_sdap.api.volume import volume_view
-
-    for s in sources:
-        try:
-            volume_view(prepare(s, s.axes, channel_mode).view, along, 1, 1)
-        except InputError as err:
-            text = str(err).replace("use dims=2", "use --dims 2").replace("along=", "--along ")
-            raise InputError(f"{s.path}: {text}") from None
+        if along is not None:
+            try:
+                volume_view(view, along, 1, 1)
+            except InputError as err:
+                text = str(err).replace("use dims=2", "use --dims 2").replace("along=",
+                                                                              "--along ")
+                raise InputError(f"{s.path}: {text}") from None
 
 
 def train_on(sources: list[Any], args: argparse.Namespace, rep: Reporter) -> Any:
     """Train a model on `sources` (ImageSource list) with the options in `args`."""
     from napari_sdap.api import describe_noise, iter_train
 
-    _check_channels(sources, args.channel_mode or "auto")
+    dims = getattr(args, "dims", "2")
+    _check_files(sources, args.channel_mode or "auto",
+                 getattr(args, "along", "Z") if dims == "3" else None)
     settings = train_settings(args)
     overrides = {k: settings[k] for k in _OVERRIDES if settings.get(k) is not None}
-    dims = getattr(args, "dims", "2")
-    if dims == "3":
-        _check_volumes(sources, args.channel_mode or "auto", getattr(args, "along", "Z"))
     t0 = time.perf_counter()
     progress = iter_train([s.array for s in sources], [s.axes for s in sources],
                           preset=args.preset, steps=args.steps, stride=_stride(args.stride),
