@@ -10,6 +10,7 @@ from typing import Any
 
 from napari_sdap.cli.discover import check_output_folder, check_outputs_unique, find_inputs
 from napari_sdap.cli.jobs import FileTask, denoise_file
+from napari_sdap.cli.lock import folder_lock
 from napari_sdap.cli.plan import MODEL_NAME, Plan, make_plan, prepare_model, run_settings
 from napari_sdap.cli.qc import QCOptions, check_done, check_output, qc_options
 from napari_sdap.cli.record import RunRecord, now
@@ -136,6 +137,12 @@ def run_denoise(args: argparse.Namespace, rep: Reporter, argv: list[str]) -> int
     except OSError as err:
         raise OutputError(f"cannot create the output folder {outdir} "
                           f"({err.strerror or err}); choose another --output") from None
+    with folder_lock(outdir):  # a second run into the folder is refused, not interleaved
+        return _run_in(outdir, args, rep, argv, qc)
+
+
+def _run_in(outdir: Path, args: argparse.Namespace, rep: Reporter, argv: list[str],
+            qc: QCOptions | None) -> int:
     record = RunRecord(outdir)
     record.save()  # fails early, with a clear message, on a read-only folder
     earlier = [outdir / name for name in record.files] + [outdir / MODEL_NAME,

@@ -1,0 +1,51 @@
+"""One batch at a time per output folder: a second run is refused, a dead run's lock is not."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from cli_fixtures import model_file_fixture, stacks_fixture  # noqa: F401 (fixtures)
+
+from napari_sdap.cli import main
+from napari_sdap.cli.lock import LOCK_NAME, folder_lock
+
+
+def _run(stacks: list[Path], model: Path, out: Path) -> int:
+    return main(["denoise", str(stacks[0].parent), "--model", str(model), "--output", str(out),
+                 "--device", "cpu"])
+
+
+def test_a_second_run_into_a_busy_folder_is_refused(stacks, model_file, tmp_path, capsys):
+    out = tmp_path / "out"
+    out.mkdir()
+    with folder_lock(out):
+        assert _run(stacks, model_file, out) == 2
+        err = capsys.readouterr().err.strip().splitlines()
+        assert len(err) == 1 and "another napari-sdap run is writing into" in err[0]
+        assert f"process {os.getpid()}" in err[0] and "--output" in err[0]
+        assert sorted(p.name for p in out.iterdir()) == [LOCK_NAME]  # nothing written
+    assert _run(stacks, model_file, out) == 0  # free again once the first run ends
+    record = json.loads((out / "sdap_run.json").read_text())
+    assert [r["status"] for r in record["runs"]] == ["finished"]
+    assert not (out / LOCK_NAME).exists()  # a finished run leaves no lock file behind
+    assert _run(stacks, model_file, out) == 0  # the lock file is not taken for an input
+
+
+@pytest.mark.skipif(os.name != "posix", reason="kills a process with SIGKILL")
+def test_the_lock_of_a_killed_run_is_free(stacks, model_file, tmp_path):
+    out = tmp_path / "out"
+    out.mkdir()
+    code = ("import os, signal, sys; from pathlib import Path; "
+            "from napari_sdap.cli.lock import folder_lock\n"
+            "with folder_lock(Path(sys.argv[1])):\n"
+            "    print('held', flush=True); os.kill(os.getpid(), signal.SIGKILL)")
+    proc = subprocess.run([sys.executable, "-c", code, str(out)], capture_output=True,
+                          text=True, timeout=120)
+    assert proc.returncode == -signal.SIGKILL and proc.stdout.strip() == "held"
+    assert _run(stacks, model_file, out) == 0
