@@ -268,7 +268,8 @@ def _sizes(path):
 @pytest.mark.parametrize("name", ["out.tif", "out.ome.tif", "out.ome.zarr"])
 def test_sizes_in_other_units_keep_their_length(tmp_path, name):
     """An ImageJ TIFF has one length unit and frame intervals in seconds: Z in nm and T in ms
-    are converted, not written as micrometres and seconds (they were, 1000x off)."""
+    are converted, not written as micrometres and seconds (they were, 1000x off); OME-TIFF
+    and OME-Zarr keep the frame interval with its own unit."""
     data = np.zeros((2, 3, 8, 9), np.float32)
     scale = {"T": 250.0, "Z": 500.0, "Y": 0.1, "X": 0.1}
     units = {"T": "millisecond", "Z": "nanometer", "Y": "micrometer", "X": "micrometer"}
@@ -278,9 +279,8 @@ def test_sizes_in_other_units_keep_their_length(tmp_path, name):
     got, got_units = _sizes(tmp_path / name)
     length = {a: got[a] * {"nanometer": 1e-3, "micrometer": 1.0}[got_units[a]] for a in "ZYX"}
     assert length == pytest.approx({"Z": 0.5, "Y": 0.1, "X": 0.1})
-    if "T" in got:  # OME-TIFF keeps no frame interval
-        seconds = got["T"] * {"millisecond": 1e-3, "second": 1.0}[got_units["T"]]
-        assert seconds == pytest.approx(0.25)
+    seconds = got["T"] * {"millisecond": 1e-3, "second": 1.0}[got_units["T"]]
+    assert seconds == pytest.approx(0.25)  # every format keeps it (OME-TIFF: TimeIncrement)
     if name.endswith(".zarr"):
         group = zarr.open_group(tmp_path / name, mode="r")
         assert group.attrs["ome"]["multiscales"][0]["name"] == "out"  # not the temporary's
@@ -299,3 +299,29 @@ def test_angstrom_and_imagej_axis_units_round_trip(tmp_path):
     scale, units = _sizes(tmp_path / "ij.tif")
     assert scale["Z"] == pytest.approx(300) and units["Z"] == "nanometer"
     assert units["X"] == "micrometer"
+
+
+@pytest.mark.parametrize(("name", "ome"), [("a.tif", False), ("a.ome.tif", True),
+                                           ("a.OME.TIFF", True)])
+def test_an_ome_tif_name_gets_ome_tiff(tmp_path, name, ome):
+    """`.ome.tif` asks for OME-XML (Bio-Formats, QuPath read its sizes); it was written as an
+    ImageJ TIFF whenever ImageJ could hold the data."""
+    data = np.zeros((3, 8, 9), np.float32)
+    with open_output(tmp_path / name, data.shape, data.dtype, axes="TYX",
+                     scale={"T": 0.5, "Y": 0.2, "X": 0.2},
+                     units={"T": "second", "Y": "micrometer", "X": "micrometer"},
+                     metadata={"mode": "bsn"}) as sink:
+        sink.array[...] = data
+    with tifffile.TiffFile(tmp_path / name) as tif:
+        assert (tif.is_ome, tif.is_imagej) == (ome, not ome)
+        page = tif.pages.first
+        if ome:
+            pixels = tifffile.xml2dict(tif.ome_metadata)["OME"]["Image"]["Pixels"]
+            assert (pixels["TimeIncrement"], pixels["TimeIncrementUnit"]) == (0.5, "s")
+            assert pixels["PhysicalSizeX"] == pytest.approx(0.2)
+            record = page.tags[65000].value  # the provenance tag docs/provenance.md names
+        else:
+            record = tif.imagej_metadata["Info"]
+        assert '"mode": "bsn"' in record
+    with open_image(tmp_path / name) as src:
+        assert src.scale == pytest.approx({"T": 0.5, "Y": 0.2, "X": 0.2})

@@ -24,7 +24,7 @@ from napari_sdap.io.locate import array_paths, check_apart
 from napari_sdap.io.ome import check_ngff_axes
 from napari_sdap.io.physical import clean_physical, json_safe
 from napari_sdap.io.readers import path_kind
-from napari_sdap.io.tiff_writer import check_layout, write_tiff
+from napari_sdap.io.tiff_writer import OME_ENDINGS, check_layout, write_tiff
 
 __all__ = ["OutputSink", "default_chunks", "open_output", "output_kind"]
 
@@ -244,5 +244,6 @@ def open_output(target: Any, shape: tuple[int, ...], dtype: Any = "float32", *, 
     except BaseException:  # Ctrl-C or a stop signal while the temporary is being made
         _remove(temp)
         raise
-    tiff_args = {"axes": axes, "scale": scale, "units": units, "metadata": metadata}
+    tiff_args = {"axes": axes, "scale": scale, "units": units, "metadata": metadata,
+                 "ome": path.name.lower().endswith(OME_ENDINGS)}
     return OutputSink(array, path, kind, temp, tiff_args, overwrite)

@@ -93,6 +93,9 @@ def tiff_scale(tif: Any, series: Any, index: int, axes: str, path: Path
             if f"PhysicalSize{letter}" in pixels:
                 scale[letter] = pixels[f"PhysicalSize{letter}"]
                 units[letter] = unit_name(pixels.get(f"PhysicalSize{letter}Unit", "µm"))
+        if "TimeIncrement" in pixels and "T" in axes:  # the frame interval, default seconds
+            scale["T"] = _number(pixels["TimeIncrement"])
+            units["T"] = unit_name(pixels.get("TimeIncrementUnit", "s"))
     if unit:
         for letter in "XYZ":
             if letter in scale and letter not in units:

@@ -1,9 +1,9 @@
 """Stream a (zarr) array into a TIFF plane by plane, keeping axes, pixel sizes and units.
 
 ImageJ hyperstacks are written when the axes and dtype allow it (axes in ImageJ order TZCYX,
-uint8/uint16/float32, under 4 GB) so Fiji opens them with calibration; everything else becomes
-an OME-TIFF (BigTIFF above ~4 GB). Planes larger than `TILE_ABOVE` bytes are written as tiled
-TIFF, one tile at a time, so memory use stays bounded.
+uint8/uint16/float32, under 4 GB, and a name not ending in `.ome.tif`) so Fiji opens them with
+calibration; everything else becomes an OME-TIFF (BigTIFF above ~4 GB). Planes larger than
+`TILE_ABOVE` bytes are written as tiled TIFF, one tile at a time, so memory use stays bounded.
 """
 
 from __future__ import annotations
@@ -32,6 +32,10 @@ TILE_ABOVE = 2**28
 _TILE = 512
 _IMAGEJ_DTYPES = ("uint8", "uint16", "float32")
 _SDAP_TAG = 65000
+
+
+OME_ENDINGS = (".ome.tif", ".ome.tiff")
+"""Names that ask for OME-TIFF: written with OME-XML even where ImageJ could hold the data."""
 
 
 def _imagej_ok(axes: str, dtype: np.dtype, nbytes: int) -> bool:
@@ -110,16 +114,18 @@ def _in_units(scale: dict[str, float], units: dict[str, str], length: str | None
 
 
 def write_tiff(path: Path, array: Any, *, axes: str, scale: dict[str, float],
-               units: dict[str, str], metadata: dict[str, Any]) -> None:
-    """Write `array` (numpy-indexable, any size) to a new TIFF at `path`."""
+               units: dict[str, str], metadata: dict[str, Any], ome: bool = False) -> None:
+    """Write `array` (numpy-indexable, any size) to a new TIFF at `path`; `ome`: OME-TIFF
+    even where an ImageJ hyperstack could hold it (the output is named `.ome.tif`)."""
     import tifffile
 
     shape = tuple(int(s) for s in array.shape)
     dtype = np.dtype(array.dtype)
     nbytes = int(np.prod(shape)) * dtype.itemsize
     info = json.dumps(json_safe(metadata), default=str)
+    imagej = _imagej_ok(axes, dtype, nbytes) and not ome
     unit = next((units[a] for a in "XYZ" if a in units), None)
-    if _imagej_ok(axes, dtype, nbytes):  # one length unit for the file: the others converted
+    if imagej:  # one length unit for the file: the others converted
         scale = _in_units(scale, units, unit, path)
     resolution = _resolution(scale.get("X"), scale.get("Y"))
     kwargs: dict[str, Any] = {"software": "napari-sdap", "resolution": resolution}
@@ -128,7 +134,7 @@ def write_tiff(path: Path, array: Any, *, axes: str, scale: dict[str, float],
     page_ndim = 3 if samples else 2
     lead = shape[:-page_ndim]
     h, w = shape[-page_ndim], shape[-page_ndim + 1]
-    if _imagej_ok(axes, dtype, nbytes):
+    if imagej:
         meta: dict[str, Any] = {"axes": axes, "Info": info}
         if unit:
             meta["unit"] = imagej_unit(unit)
@@ -145,6 +151,10 @@ def write_tiff(path: Path, array: Any, *, axes: str, scale: dict[str, float],
                 meta[f"PhysicalSize{a}"] = scale[a]
                 if a in units:
                     meta[f"PhysicalSize{a}Unit"] = OME_SYMBOLS.get(units[a], units[a])
+        if "T" in scale and "T" in axes:
+            meta["TimeIncrement"] = scale["T"]
+            if "T" in units:
+                meta["TimeIncrementUnit"] = OME_SYMBOLS.get(units["T"], units["T"])
         kwargs.update(ome=True, bigtiff=nbytes >= BIGTIFF_ABOVE, metadata=meta,
                       extratags=[(_SDAP_TAG, "s", 0, info, True)])
         if samples:
