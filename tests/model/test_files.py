@@ -165,6 +165,19 @@ def test_a_model_name_that_ends_like_an_image_is_refused(tmp_path, model, name):
     assert list(tmp_path.iterdir()) == []
 
 
+@pytest.mark.parametrize(("name", "why"), [("m.zip", "bioimage.io package"),
+                                         ("m.pt", "pickled torch file"),
+                                         ("m.PTH", "pickled torch file"),
+                                         ("m.ckpt", "pickled torch file")])
+def test_a_model_name_of_another_kind_of_file_is_refused(tmp_path, model, name, why):
+    """`m.zip` saved a safetensors file that `load_model` then read as a bioimage.io package
+    (a confusing failure); `.pt` names a pickle, which this file is not."""
+    with pytest.raises(OutputError, match=rf"ends in .*{why}.*give e.g. .*m\.safetensors"):
+        model.save(tmp_path / name)
+    assert list(tmp_path.iterdir()) == []
+    assert model.save(tmp_path / "m.model").is_file()  # other endings are the user's choice
+
+
 def test_saved_model_is_readable_by_the_group_under_the_usual_umask(tmp_path):
     import os
 

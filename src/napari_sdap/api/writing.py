@@ -194,10 +194,25 @@ def save_result(data: Any, target: Any, *, axes: str, scale: dict[str, float] | 
 
 def check_model_name(path: str | os.PathLike[str]) -> None:
     """Refuse a model file name that ends like an image (`m.tif`, `m.zarr`): the file would be
-    a safetensors model that image viewers, and napari-sdap's own inputs, take for an image."""
+    a safetensors model that image viewers, and napari-sdap's own inputs, take for an image;
+    or like a bioimage.io package (`.zip`, which `load_model` reads as one) or a pickled torch
+    file (`.pt`, `.pth`, `.ckpt`, `.pkl`: other tools would try to unpickle it)."""
     p = Path(path)
     suffix = image_suffix(p.name)
     if suffix is not None:
         name = p.name[: -len(suffix)] or "model"
         raise OutputError(f"model file name {p} ends like an image ({suffix}); a model is a "
                           f"safetensors file: give e.g. {p.with_name(name + '.safetensors')}")
+    suffix = p.suffix.lower()
+    if suffix in _NOT_SAFETENSORS:
+        name = p.name[: -len(suffix)] or "model"
+        raise OutputError(f"model file name {p} ends in {p.suffix}, {_NOT_SAFETENSORS[suffix]}; "
+                          f"a model is a safetensors file: give e.g. "
+                          f"{p.with_name(name + '.safetensors')}")
+
+
+_NOT_SAFETENSORS = {
+    ".zip": "which load_model reads as a bioimage.io package (export_bmz writes those)",
+    **dict.fromkeys((".pt", ".pth", ".ckpt", ".pkl", ".pickle"),
+                    "which names a pickled torch file that other tools would unpickle"),
+}
