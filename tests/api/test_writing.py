@@ -5,6 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 import zarr
+from api_helpers import TINY as TINY_NET
 from api_helpers import gray_model_fixture  # noqa: F401 (fixture)
 
 from napari_sdap.api.provenance import SCHEMA
@@ -72,3 +73,32 @@ def test_save_result_keeps_the_record_and_refuses_to_replace(tmp_path):
 
     with pytest.raises(OutputError, match="already exists"):
         save_result(data, path, axes="YX")
+
+
+def test_imagej_order_and_colour_go_to_ome_zarr_in_its_order(tmp_path):
+    """An ImageJ hyperstack (TZCYX) and an RGB image (YXC) were refused for `.ome.zarr`
+    outputs; they are stored in OME's order (TCZYX, CYX), tile by tile, equal to the result
+    in memory."""
+    from napari_sdap.api import train
+    from napari_sdap.io.readers import open_image
+
+    rng = np.random.default_rng(1)
+    stack = rng.normal(0.5, 0.1, (2, 3, 2, 40, 44)).astype(np.float32)  # T Z C Y X
+    model = train(stack, axes="TZCYX", steps=2, stride=1, student=False, **TINY_NET)
+    whole = model.denoise(stack, axes="TZCYX")
+    path = tmp_path / "h.ome.zarr"
+    out = model.denoise(stack, axes="TZCYX", output=path, tile=32)
+    assert out.shape == stack.shape  # the written output, in the image's own axes
+    np.testing.assert_allclose(out[1, 2], whole[1, 2], atol=1e-5)
+    with open_image(path) as src:
+        assert src.axes == "TCZYX"
+        np.testing.assert_allclose(np.asarray(src.array[...]), whole.transpose(0, 2, 1, 3, 4),
+                                   atol=1e-5)
+    rgb = rng.normal(0.5, 0.1, (40, 44, 3)).astype(np.float32)
+    model = train(rgb, axes="YXC", steps=2, stride=1, student=False, **TINY_NET)
+    path = tmp_path / "rgb.ome.zarr"
+    model.denoise(rgb, axes="YXC", output=path)
+    with open_image(path) as src:
+        assert src.axes == "CYX"
+        np.testing.assert_allclose(np.asarray(src.array[...]),
+                                   model.denoise(rgb, axes="YXC").transpose(2, 0, 1), atol=1e-5)

@@ -247,3 +247,30 @@ def test_compile_option_is_recorded_and_harmless_on_cpu(stacks, model_file, tmp_
     assert _record(out)["runs"][-1]["settings"]["tiling"]["compile"] is True
     ref = load_model(model_file).denoise(tifffile.imread(stacks[0]), "ZYX")
     np.testing.assert_allclose(tifffile.imread(out / "cell0_sdap.tif"), ref, atol=1e-5)
+
+
+def test_an_imagej_hyperstack_goes_to_ome_zarr_and_its_check(tmp_path, capsys):
+    """ImageJ stores TZCYX; `--format zarr` refused it (OME-Zarr is TCZYX). It is stored in
+    OME's order now, and the quality check reads it back in the input's order."""
+    import napari_sdap
+    from napari_sdap.io.readers import open_image
+
+    raw = tmp_path / "raw"
+    raw.mkdir()
+    img = np.random.default_rng(0).poisson(30, (2, 2, 2, 32, 32)).astype(np.uint16)
+    tifffile.imwrite(raw / "h.tif", img, imagej=True, resolution=(2, 2),
+                     metadata={"axes": "TZCYX", "spacing": 2.0, "unit": "um", "finterval": 0.5})
+    model = napari_sdap.train(img, axes="TZCYX", preset="tiny", steps=2, width=8, blocks=1,
+                              student=False, device="cpu")
+    model.save(tmp_path / "m.safetensors")
+    out = tmp_path / "out"
+    assert main(["denoise", str(raw), "--model", str(tmp_path / "m.safetensors"), "--output",
+                 str(out), "--format", "zarr", "--qc", "--device", "cpu"]) == 0
+    err = capsys.readouterr().err
+    assert "quality check failed" not in err and "error" not in err
+    with open_image(out / "h_sdap.ome.zarr") as src:
+        assert src.axes == "TCZYX" and src.shape == (2, 2, 2, 32, 32)
+        assert src.scale == pytest.approx({"T": 0.5, "Z": 2.0, "Y": 0.5, "X": 0.5})
+        expected = model.denoise(img, axes="TZCYX").transpose(0, 2, 1, 3, 4)
+        np.testing.assert_allclose(np.asarray(src.array[...]), expected, atol=1e-4)
+    assert _record(out)["files"]["h_sdap.ome.zarr"]["qc"]["ok"] in (True, False)

@@ -167,8 +167,9 @@ def test_array_target_and_bad_targets(tmp_path):
         open_output(target, (5, 7), axes="YX")
     with pytest.raises(OutputError, match="unsupported"):
         open_output(tmp_path / "o.png", (5, 6), axes="YX")
-    with pytest.raises(OutputError, match="OME-Zarr needs axes"):
-        open_output(tmp_path / "rgb.ome.zarr", (5, 6, 3), axes="YXC")
+    with pytest.raises(OutputError, match=r"OME-Zarr holds the axes T, C, Z, Y, X only.*'SYX'"
+                                          r".*--axes ZYX or TYX.*axes='ZYX'"):
+        open_output(tmp_path / "s.ome.zarr", (5, 6, 3), axes="SYX")
     assert _leftovers(tmp_path) == []
 
 
@@ -248,8 +249,7 @@ def test_a_write_landing_just_after_the_removal_is_removed_too(tmp_path):
 
 
 @pytest.mark.parametrize(("name", "axes", "shape"), [
-    ("a.tif", "YXZ", (8, 8, 3)), ("a.ome.tif", "XY", (8, 9)), ("a.tif", "YXC", (8, 8, 1)),
-    ("a.ome.zarr", "YXZ", (8, 8, 3))])
+    ("a.tif", "YXZ", (8, 8, 3)), ("a.ome.tif", "XY", (8, 9)), ("a.tif", "YXC", (8, 8, 1))])
 def test_axes_a_format_cannot_hold_are_refused_before_any_work(tmp_path, name, axes, shape):
     with pytest.raises(OutputError, match=r"axes are '.*'.*moveaxis.*plain \.zarr output") as err:
         open_output(tmp_path / name, shape, axes=axes)
@@ -325,3 +325,24 @@ def test_an_ome_tif_name_gets_ome_tiff(tmp_path, name, ome):
         assert '"mode": "bsn"' in record
     with open_image(tmp_path / name) as src:
         assert src.scale == pytest.approx({"T": 0.5, "Y": 0.2, "X": 0.2})
+
+
+@pytest.mark.parametrize(("axes", "stored"), [("TZCYX", "TCZYX"), ("YXC", "CYX"),
+                                               ("ZCYX", "CZYX"), ("YXZ", "ZYX"), ("XY", "YX")])
+def test_ome_zarr_stores_any_order_of_its_axes_in_its_own(tmp_path, axes, stored):
+    """ImageJ hyperstacks (TZCYX) and colour images (YXC) were refused for OME-Zarr outputs;
+    they are stored in OME's order and written through a view in the image's own order."""
+    shape = tuple(range(2, 2 + len(axes)))
+    data = np.random.default_rng(3).random(shape).astype(np.float32)
+    path = tmp_path / "a.ome.zarr"
+    with open_output(path, shape, axes=axes, scale={"Z": 2.0, "X": 0.5}) as sink:
+        assert sink.array.shape == shape
+        for i in range(shape[0]):  # piece by piece, as tiles are written
+            sink.array[i] = data[i]
+        np.testing.assert_array_equal(sink.array[...], data)  # the filling output reads back
+    with open_image(path) as src:
+        assert src.axes == stored
+        assert src.scale["X"] == pytest.approx(0.5)
+        assert src.scale.get("Z", 2.0) == pytest.approx(2.0)
+        order = [axes.index(a) for a in stored]
+        np.testing.assert_array_equal(np.asarray(src.array[...]), data.transpose(order))

@@ -17,6 +17,7 @@ from napari_sdap.api.job import Job, make_job, pick_device, pick_tile, run_tiles
 from napari_sdap.api.writing import open_denoise, output_dtype
 from napari_sdap.errors import InputError
 from napari_sdap.infer.planes import DenoiseStep
+from napari_sdap.io.axes_view import AxesView
 from napari_sdap.io.readers import open_image
 
 if TYPE_CHECKING:
@@ -53,7 +54,12 @@ def denoise(model: SDAPModel, image: Any, axes: str | None = None, *, mode: str 
             axes_out = run.job.image.axes
             for _ in run.steps():
                 pass
-        return run.array if run.path is None else open_image(run.path, axes_out).array
+        if run.path is None:
+            return run.array
+        if isinstance(run.array, AxesView):  # an OME-Zarr output stored in OME's axis order
+            stored = run.array.stored
+            return AxesView(open_image(run.path, stored).array, stored, axes_out)
+        return open_image(run.path, axes_out).array
     job = make_job(model, image, axes, mode, detail, flips=flips)
     try:
         dt = output_dtype(dtype, job.image.array.dtype)

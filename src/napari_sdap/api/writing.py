@@ -21,6 +21,7 @@ from napari_sdap.api.job import Job, make_job, pick_device, pick_tile, run_tiles
 from napari_sdap.api.provenance import provenance
 from napari_sdap.errors import InputError, OutputError
 from napari_sdap.infer.planes import DenoiseStep
+from napari_sdap.io.axes_view import AxesView
 from napari_sdap.io.ome import fits_ngff
 from napari_sdap.io.outputs import OutputSink, default_chunks, open_output
 from napari_sdap.io.readers import image_suffix
@@ -28,8 +29,8 @@ from napari_sdap.io.readers import image_suffix
 if TYPE_CHECKING:
     from napari_sdap.api.model import SDAPModel
 
-__all__ = ["DenoiseRun", "check_model_name", "fits_ngff", "iter_denoise_to", "open_denoise",
-           "output_dtype", "save_result"]
+__all__ = ["DenoiseRun", "check_model_name", "fits_ngff", "in_axes", "iter_denoise_to",
+           "open_denoise", "output_dtype", "save_result"]
 
 
 def output_dtype(dtype: Any, input_dtype: Any) -> np.dtype:
@@ -190,6 +191,12 @@ def save_result(data: Any, target: Any, *, axes: str, scale: dict[str, float] | 
     with sink:  # an error aborts: nothing is left at `target`
         da.store(data.astype("float32"), sink.array, lock=False)
     return Path(sink.path if sink.path is not None else target).absolute()
+
+
+def in_axes(array: Any, axes: str, to: str) -> Any:
+    """`array`, whose axes are `axes`, seen in the order `to` (the same letters): how an
+    OME-Zarr output, stored in OME's axis order, is compared with its input."""
+    return array if axes == to else AxesView(array, axes, to)
 
 
 def check_model_name(path: str | os.PathLike[str]) -> None:

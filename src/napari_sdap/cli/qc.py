@@ -72,15 +72,17 @@ def write_qc(task: Any, options: QCOptions) -> dict[str, Any]:
     Returns what the run record keeps: the two paths, `ok` and the warning codes."""
     from napari_sdap.api.inputs import open_image
     from napari_sdap.api.quality import quality_report
+    from napari_sdap.api.writing import in_axes
     from napari_sdap.cli.jobs import load_cached_model
     from napari_sdap.qc.figure import draw_report, new_figure, save_png
 
     model = load_cached_model(task.model_path, task.model_sha256)
     reference = _reference_for(options, task)
     with open_image(task.input, task.axes, series=task.series) as src, \
-            open_image(task.output, src.axes) as out:
-        report = quality_report(src, out, model=model, reference=reference, axes=src.axes,
-                                device=options.device, detail=task.detail)
+            open_image(task.output) as out:  # an OME-Zarr output holds OME's axis order
+        denoised = in_axes(out.array, out.axes, src.axes)
+        report = quality_report(src, denoised, model=model, reference=reference,
+                                axes=src.axes, device=options.device, detail=task.detail)
     json_path, png_path = qc_paths(task.output)
     try:  # the figure lands first, the JSON (what the record points to) last; a failure in
         # either leaves neither

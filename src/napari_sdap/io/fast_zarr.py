@@ -19,6 +19,8 @@ from typing import Any
 
 import numpy as np
 
+from napari_sdap.io.axes_view import AxesView
+
 __all__ = ["CONTEXT", "ENV", "StoreArray", "fast_array"]
 
 log = logging.getLogger(__name__)
@@ -69,6 +71,8 @@ def fast_array(array: Any, write: bool = False) -> Any:
     `StoreArray` go to zarr-python."""
     if isinstance(array, StoreArray) or os.environ.get(ENV, "").lower() == "zarr":
         return array
+    if isinstance(array, AxesView):  # an OME-Zarr output stored in another axis order
+        return AxesView(fast_array(array.base, write), array.stored, array.seen)
     path = _local_path(array)
     if path is None or (write and getattr(array, "read_only", False)):
         return array  # (zarr-python refuses writes to an array opened read-only)

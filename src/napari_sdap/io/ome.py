@@ -39,13 +39,21 @@ def fits_ngff(axes: str) -> bool:
 
 
 def check_ngff_axes(axes: str) -> None:
-    """Refuse axes OME-Zarr cannot hold (`fits_ngff`)."""
-    if not fits_ngff(axes):
-        raise OutputError(
-            f"OME-Zarr needs axes in the order {NGFF_ORDER} (a subset of it), but the image axes "
-            f"are {axes!r}; save the image with its axes in that order first (e.g. "
-            f"numpy.moveaxis), or write a plain .zarr output, which keeps any order (Python "
-            f"API: output='result.zarr')")
+    """Refuse axes OME-Zarr cannot hold (`fits_ngff`): outputs are stored in its order, so only
+    a letter outside it (S: planes of an unknown kind) is refused here."""
+    if fits_ngff(axes):
+        return
+    other = "".join(a for a in axes if a not in NGFF_ORDER)
+    if other and set(other) <= {"S"} and len(axes) == 3:
+        named = axes.replace("S", "Z"), axes.replace("S", "T")
+        hint = (f"if the planes are a z-stack or a time series, say so (command line: --axes "
+                f"{named[0]} or {named[1]}; Python: axes={named[0]!r}), or ")
+    else:
+        hint = ""
+    raise OutputError(
+        f"OME-Zarr holds the axes {', '.join(NGFF_ORDER)} only, but the image axes are {axes!r} "
+        f"({other or axes}: not among them); {hint}write a TIFF or a plain .zarr output, which "
+        f"keep any axes")
 
 
 def _axes(axes: str, units: dict[str, str]) -> list[dict[str, str]]:

@@ -20,8 +20,9 @@ from typing import Any
 import numpy as np
 
 from napari_sdap.errors import OutputError
+from napari_sdap.io.axes_view import AxesView, ome_order
 from napari_sdap.io.locate import array_paths, check_apart
-from napari_sdap.io.ome import check_ngff_axes
+from napari_sdap.io.ome import NGFF_ORDER, check_ngff_axes
 from napari_sdap.io.physical import clean_physical, json_safe
 from napari_sdap.io.readers import path_kind
 from napari_sdap.io.tiff_writer import OME_ENDINGS, check_layout, write_tiff
@@ -226,18 +227,23 @@ def open_output(target: Any, shape: tuple[int, ...], dtype: Any = "float32", *, 
         return OutputSink(target, None, "array")
     path = Path(target).expanduser().absolute()
     _check_target(path, overwrite, [Path(p).expanduser().absolute() for p in inputs or []])
+    stored = axes
     if kind == "tiff":
         check_layout(axes, shape)
-    elif kind == "ome-zarr":
-        check_ngff_axes(axes)
+    elif kind == "ome-zarr":  # stored in OME's order (TZCYX -> TCZYX, YXC -> CYX), seen in ours
+        stored = ome_order(axes, NGFF_ORDER) or axes
+        check_ngff_axes(stored)
     chunks = tuple(chunks) if chunks else default_chunks(shape, axes)
+    shape, chunks = (tuple(v[axes.index(a)] for a in stored) for v in (shape, chunks))
     scale, units = clean_physical(scale, units, f"output {path}")  # never NaN in a zarr.json
     metadata = json_safe(dict(metadata or {}))
     record = {"scale": dict(scale), "units": dict(units), "metadata": metadata}
     temp = path.with_name(f".{path.name}.partial-{uuid.uuid4().hex[:8]}"
                           + (".zarr" if kind == "tiff" else ""))
     try:
-        array = _create_zarr(temp, kind, shape, dtype, chunks, axes, scale, units, record)
+        array = _create_zarr(temp, kind, shape, dtype, chunks, stored, scale, units, record)
+        if stored != axes:
+            array = AxesView(array, stored, axes)
     except OSError as err:
         _remove(temp)
         raise _os_error(path, err) from err
