@@ -21,7 +21,7 @@ from typing import Any
 import numpy as np
 
 from napari_sdap.api.alpha import copy_alpha, rgba_axes, without_alpha
-from napari_sdap.axes import PlaneView, plane_view
+from napari_sdap.axes import PlaneView, default_axes, plane_view
 from napari_sdap.errors import AxesError, InputError, OutputError
 from napari_sdap.io.locate import array_paths, check_apart
 from napari_sdap.io.readers import IMAGE_SUFFIXES, ImageSource, image_suffix, open_image
@@ -72,6 +72,9 @@ class Prepared:
 
 
 def _check_array(image: Any) -> Any:
+    if type(image).__module__.split(".")[0] == "torch":  # a tensor: its values, on the CPU
+        image = image.detach().cpu()
+        image = (image.float() if str(image.dtype) == "torch.bfloat16" else image).numpy()
     if isinstance(image, (list, tuple)):
         raise InputError("got a list where one image was expected; stack it with np.stack or "
                          "pass the images separately")
@@ -92,13 +95,29 @@ def _check_array(image: Any) -> Any:
     return image
 
 
+def _channel_mode(mode: str, shape: tuple[int, ...], axes: str | None, source: Any,
+                  channels: int) -> str:
+    """`auto` taken as `joint` for a C axis before Y and X (a last one is decided by
+    `axes.is_joint`) that holds a colour image's samples, as a planar RGB TIFF does, or as many
+    channels as the model (`channels` > 1) sees together."""
+    if mode != "auto" or not isinstance(axes, str | None):
+        return mode  # axes that are not a string are refused with the plane view
+    resolved = default_axes(shape) if axes is None else axes.upper()
+    if len(resolved) != len(shape) or "C" not in resolved[:-1]:
+        return mode
+    n = shape[resolved.index("C")]
+    colour = source is not None and source.metadata.get("photometric") == "rgb" and n in (3, 4)
+    return "joint" if colour or 1 < channels == n else mode
+
+
 def prepare(image: Any, axes: str | None = None, channel_mode: str = "auto", *,
-            series: int | None = None) -> Prepared:
+            series: int | None = None, channels: int = 1) -> Prepared:
     """Check `image` (array, `ImageSource` or path) once and build its plane view.
 
     A path is opened here (lazily; `series` picks one image series of a multi-series file) and
     closed by `Prepared.close()`; an `ImageSource` stays the caller's. `axes` None takes the
-    file's axes, or guesses them for 2-D/3-D arrays.
+    file's axes, or guesses them for 2-D/3-D arrays. `channels`: how many channels the model
+    that will denoise the image sees together (1 for training or a grey model).
     """
     source, owned = None, False
     if isinstance(image, (str, os.PathLike)):
@@ -110,6 +129,7 @@ def prepare(image: Any, axes: str | None = None, channel_mode: str = "auto", *,
                             source.array if source.reader is None else source.reader)
         if source is not None and axes is None:
             axes = source.axes
+        channel_mode = _channel_mode(channel_mode, tuple(full.shape), axes, source, channels)
         rgba = rgba_axes(full.shape, axes, channel_mode)  # alpha is a mask, not a signal
         array = without_alpha(full) if rgba else full
         view = plane_view(array.shape, axes, channel_mode)

@@ -40,6 +40,9 @@ class Job:
     whiten: Whitening | None = None
     """The whitening of the input and colouring of the output around all of it (models
     trained on noise correlated along one axis, `infer.whiten`)."""
+    restore: bool = False
+    """This call's detail setting (`detail=`, else the model's config; False without a noise
+    curve): the restore itself, and the output blur and mix chosen for this mode."""
     warning: str | None = None
     """Why the output may be wrong (an image on another intensity scale than the training
     data's, `api.intensity`), shown with the progress."""
@@ -67,7 +70,8 @@ def make_job(model: SDAPModel, image: Any, axes: str | None, mode: str,
     from napari_sdap.infer.passes import check_flips
 
     flips = check_flips(model.config.inference.flips if flips is None else flips)
-    prepared = prepare(image, axes, model.config.channel_mode, series=series)
+    prepared = prepare(image, axes, model.config.channel_mode, series=series,
+                       channels=model.config.network.in_channels)
     try:
         check_fits(model, prepared.view, alpha=bool(prepared.rgba))
         if model.config.network.dims == 3:  # each plane is read with its neighbours
@@ -79,7 +83,10 @@ def make_job(model: SDAPModel, image: Any, axes: str | None, mode: str,
     except BaseException:
         prepared.close()
         raise
-    return Job(prepared, mode, model.refine(detail, mode), flips, model.whitening, warning)
+    restore = model.noise_curve is not None and bool(
+        model.config.inference.restore_detail if detail is None else detail)
+    return Job(prepared, mode, model.refine(detail, mode), flips, model.whitening, restore,
+               warning)
 
 
 def pick_device(model: SDAPModel, device: str | None) -> torch.device:

@@ -151,6 +151,18 @@ def _open_npy(path: Path, axes: str | None, series: int | None = None) -> ImageS
     return ImageSource(array, ax, {}, {}, {"format": "npy"}, path, reader=reader)
 
 
+def _png_header(path: Path) -> tuple[int, int]:
+    """(bit depth, colour type) of a PNG file (colour type 0: grey, 3: palette), else (0, -1)."""
+    try:
+        with open(path, "rb") as f:
+            head = f.read(26)
+    except OSError:
+        return 0, -1
+    if len(head) < 26 or head[:8] != b"\x89PNG\r\n\x1a\n" or head[12:16] != b"IHDR":
+        return 0, -1
+    return head[24], head[25]
+
+
 def _open_picture(path: Path, axes: str | None, series: int | None = None) -> ImageSource:
     """A PNG or JPEG file, decoded whole; an alpha channel that is opaque everywhere is left
     out, one that varies is refused (it is not an intensity to denoise)."""
@@ -164,6 +176,14 @@ def _open_picture(path: Path, axes: str | None, series: int | None = None) -> Im
     except Exception as err:
         raise InputError(f"{path}: not a readable PNG or JPEG picture ({type(err).__name__}: "
                          f"{err}); check the file") from None
+    depth, colour = _png_header(path)
+    if depth == 1 and colour == 0:
+        raise InputError(f"{path}: a 1-bit (black and white) picture: a mask or a "
+                         f"segmentation holds no grey levels to denoise; denoise the recorded "
+                         f"image it was made from")
+    if colour == 3 and data.ndim == 3 and all(np.array_equal(data[..., 0], data[..., c])
+                                              for c in range(1, min(3, data.shape[-1]))):
+        data = data[..., [0, 3]] if data.shape[-1] == 4 else data[..., 0]  # a grey palette
     if data.ndim == 3 and data.shape[-1] == 4 and path.suffix.lower() in (".jpg", ".jpeg"):
         raise InputError(f"{path}: a CMYK JPEG (four ink channels, no intensity to denoise); "
                          f"save it as RGB or grey first")

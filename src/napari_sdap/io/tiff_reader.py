@@ -44,6 +44,8 @@ def open_tiff(path: Path, axes: str | None, series: int | None = None) -> ImageS
         ax = check_axes(found, axes, shape, path)
         array, reader = _mapped(path, index, array, ax)
         scale, units, meta = tiff_scale(tif, chosen, index, ax, path)
+        if int(getattr(chosen.keyframe, "photometric", 0) or 0) == 2:  # RGB, also when planar
+            meta["photometric"] = "rgb"
     except (InputError, AxesError):
         tif.close()
         raise

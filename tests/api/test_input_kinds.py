@@ -1,0 +1,69 @@
+"""Inputs a lab has on disk or in memory: planar RGB TIFFs, palette and 1-bit PNGs, tensors."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+import tifffile
+from api_helpers import (
+    TINY,
+    gray_model_fixture,  # noqa: F401 (fixture)
+)
+
+from napari_sdap.api import train
+from napari_sdap.errors import InputError
+from napari_sdap.io.readers import open_image
+
+
+def _rgb() -> np.ndarray:
+    yy, xx = np.mgrid[:48, :48]
+    rgb = np.stack([np.sin(xx / 5) * 50 + 100, np.cos(yy / 7) * 50 + 100, (xx + yy) / 2 + 50], -1)
+    return np.clip(rgb + np.random.default_rng(0).normal(0, 15, rgb.shape), 0, 255
+                   ).astype(np.uint8)
+
+
+def test_a_planar_rgb_tiff_is_a_colour_image(tmp_path):
+    """A planar RGB TIFF reads as CYX; it was denoised channel by channel and refused by a
+    colour model ("takes 3 joint channels but the image gives 1")."""
+    rgb = _rgb()
+    tifffile.imwrite(tmp_path / "contig.tif", rgb, photometric="rgb")
+    tifffile.imwrite(tmp_path / "planar.tif", rgb.transpose(2, 0, 1), photometric="rgb",
+                     planarconfig="separate")
+    model = train(tmp_path / "contig.tif", steps=2, stride=1, student=False, **TINY)
+    planar = model.denoise(tmp_path / "planar.tif")
+    assert planar.shape == (3, 48, 48)  # the file's own layout
+    np.testing.assert_array_equal(planar.transpose(1, 2, 0), model.denoise(rgb))
+    again = train(tmp_path / "planar.tif", steps=2, stride=1, student=False, **TINY)
+    assert again.config.network.in_channels == 3  # trained as colour, like the contig file
+    assert again.denoise(rgb).shape == rgb.shape
+    separate = rgb.transpose(2, 0, 1).copy()  # not a colour file: channels stay independent
+    assert train(separate, axes="CYX", steps=2, stride=1, student=False,
+                 **TINY).config.network.in_channels == 1
+
+
+def test_a_grey_palette_png_is_grey_and_a_1_bit_png_is_refused(tmp_path):
+    from PIL import Image
+
+    grey = _rgb()[..., 0]
+    Image.fromarray(grey).convert("P").save(tmp_path / "p.png")
+    with open_image(tmp_path / "p.png") as src:
+        assert src.axes == "YX"
+        expected = np.asarray(Image.open(tmp_path / "p.png").convert("L"))
+        np.testing.assert_array_equal(np.asarray(src.array), expected)
+    Image.fromarray(_rgb()).convert("P").save(tmp_path / "c.png")  # a colour palette stays RGB
+    with open_image(tmp_path / "c.png") as src:
+        assert src.axes == "YXC"
+    Image.fromarray(grey > 100).save(tmp_path / "mask.png")
+    with pytest.raises(InputError, match=r"mask.png: a 1-bit .*mask or a segmentation"):
+        open_image(tmp_path / "mask.png")
+
+
+def test_a_torch_tensor_is_taken_as_its_values(gray_model, noisy_pair):
+    """A tensor ended in numpy's `Cannot interpret 'torch.float32' as a data type`."""
+    import torch
+
+    _, noisy = noisy_pair
+    expected = gray_model.denoise(noisy)
+    np.testing.assert_array_equal(gray_model.denoise(torch.from_numpy(noisy)), expected)
+    half = torch.from_numpy(noisy).to(torch.bfloat16)
+    assert gray_model.denoise(half).shape == noisy.shape
