@@ -132,8 +132,9 @@ def config_from_preset(preset: str, channels: int = 1, **overrides: Any) -> SDAP
     """Build a config from a preset name (`paper`, `fast`, `tiny`) plus flat overrides."""
     if not isinstance(preset, str) or preset not in PRESETS:
         shown = preset if isinstance(preset, str) else type(preset).__name__
-        raise ConfigError(f"preset must be one of {sorted(PRESETS)} (got {shown!r}); settings "
-                          f"of your own go as keywords, e.g. width=32")
+        raise ConfigError(f"preset must be one of {sorted(PRESETS)} or 'auto' where training "
+                          f"picks one (got {shown!r}); settings of your own go as keywords, "
+                          f"e.g. width=32")
     data: dict[str, Any] = {s: dict(v) for s, v in PRESETS[preset].items()}
     data.setdefault("network", {}).update(preset=preset, in_channels=channels,
                                           out_channels=channels)

@@ -413,3 +413,27 @@ def test_a_failing_check_says_what_decides(monkeypatch, caplog, score, said):
         stage.settle()
     assert said in caplog.text and stage.judged is None
     assert stage.usable is (score <= MAX_FIDELITY)
+
+
+def test_the_student_s_output_mix_is_recorded_with_its_output(model, tmp_path):
+    """A student's output mix (on with the detail setting) changed the output while both
+    records said `detail_restore: false`: two outputs, one record."""
+    import zarr
+
+    mixed = napari_sdap.load_model(model.save(tmp_path / "m.safetensors"))
+    mixed.noise_curve = mixed.noise_curve.model_copy(
+        update={"mix": 0.5, "mix_blur": 1.0, "blur_mode": "student"})
+    img = _image(seed=3)
+    records = {}
+    for detail in (True, False):
+        out = tmp_path / f"{detail}.zarr"
+        mixed.denoise(img, "YX", mode="student", detail=detail, output=out)
+        records[detail] = zarr.open_array(out, mode="r").attrs["napari_sdap"]["metadata"]
+    on, off = records[True], records[False]
+    assert on["detail_restore"] is off["detail_restore"] is False  # the student learned it
+    assert (on["output_mix"], off["output_mix"]) == (0.5, 0.0)
+    assert on["config"]["inference"]["restore_detail"] is True
+    assert off["config"]["inference"]["restore_detail"] is False
+    again = mixed.denoise(img, "YX", mode="student",  # the record reproduces the output
+                          detail=on["config"]["inference"]["restore_detail"])
+    np.testing.assert_array_equal(np.asarray(zarr.open_array(tmp_path / "True.zarr")), again)

@@ -102,3 +102,26 @@ def test_imagej_order_and_colour_go_to_ome_zarr_in_its_order(tmp_path):
         assert src.axes == "CYX"
         np.testing.assert_allclose(np.asarray(src.array[...]),
                                    model.denoise(rgb, axes="YXC").transpose(2, 0, 1), atol=1e-5)
+
+
+def test_an_output_names_the_model_file_it_was_loaded_from(tmp_path, noisy_pair, gray_model):
+    """API outputs recorded `model.sha256: null` even for a model read from a file."""
+    import hashlib
+
+    from napari_sdap.api import load_model, train
+
+    def _model(path):
+        return zarr.open_group(path, mode="r").attrs["napari_sdap"]["metadata"]["model"]
+
+    _, noisy = noisy_pair
+    saved = gray_model.save(tmp_path / "m.safetensors")
+    sha = hashlib.sha256(saved.read_bytes()).hexdigest()
+    model = load_model(saved)
+    model.denoise(noisy, output=tmp_path / "a.ome.zarr")
+    assert (_model(tmp_path / "a.ome.zarr")["file"], _model(tmp_path / "a.ome.zarr")["sha256"]
+            ) == ("m.safetensors", sha)
+    gray_model.denoise(noisy, output=tmp_path / "b.ome.zarr")  # the saved model itself
+    assert _model(tmp_path / "b.ome.zarr")["sha256"] == sha
+    train(noisy, model=model, steps=1)  # trained further: no longer that file
+    model.denoise(noisy, output=tmp_path / "c.ome.zarr")
+    assert _model(tmp_path / "c.ome.zarr")["sha256"] is None

@@ -274,3 +274,20 @@ def test_an_imagej_hyperstack_goes_to_ome_zarr_and_its_check(tmp_path, capsys):
         expected = model.denoise(img, axes="TZCYX").transpose(0, 2, 1, 3, 4)
         np.testing.assert_allclose(np.asarray(src.array[...]), expected, atol=1e-4)
     assert _record(out)["files"]["h_sdap.ome.zarr"]["qc"]["ok"] in (True, False)
+
+
+def test_an_image_unlike_the_training_data_is_named_in_a_warning_and_the_record(
+        stacks, model_file, tmp_path, capsys):
+    """The intensity warning was one bare line without the file's name, and not recorded."""
+    odd = tmp_path / "raw" / "odd.tif"
+    tifffile.imwrite(odd, tifffile.imread(stacks[0]) * 2.5 + 1, imagej=True,
+                     metadata={"axes": "ZYX"})
+    out = tmp_path / "out"
+    assert _run(stacks, model_file, out, "--quiet") == 0  # a warning, not a failure
+    err = capsys.readouterr().err.strip().splitlines()
+    warned = [line for line in err if line.startswith("warning:")]
+    assert len(warned) == 1 and warned[0].startswith(f"warning: {odd}: this image does not "
+                                                     f"look like the data the model was")
+    files = _record(out)["files"]
+    assert "does not look like" in files["odd_sdap.tif"]["warning"]
+    assert files["cell0_sdap.tif"]["warning"] is None

@@ -42,7 +42,8 @@ def test_denoise_with_training_takes_the_level(stacks: list[Path], tmp_path: Pat
     (["--noise-std", "nan"], "--noise-std: must be a number from 0"),
     (["--noise-offset=-1e11"], "--noise-offset: must be a number from -1e+10 to 1e+10"),
     (["--noise-gain", "x"], "--noise-gain: must be a number"),
-    (["--noise-gain", "0.5"], "needs noise_std"),
+    (["--noise-gain", "0.5"], "--noise-gain needs --noise-std as well (the read noise"),
+    (["--noise-gain", "0.5", "--noise-offset", "1"], "--noise-gain and --noise-offset need"),
     (["--noise-std", "0"], "says the image has no noise"),
 ])
 def test_bad_levels_are_one_line_usage_errors(args: list[str], words: str, stacks: list[Path],

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
 
 import pytest
@@ -82,7 +83,7 @@ def test_train_wrong_axes(stacks: list[Path], tmp_path: Path,
 
 
 def test_info_text_and_json(model_file: Path, capsys: pytest.CaptureFixture[str]) -> None:
-    from napari_sdap.cli.record import sha256_file
+    from napari_sdap.paths import sha256_file
 
     assert main(["info", str(model_file)]) == 0
     text = capsys.readouterr().out
@@ -90,6 +91,8 @@ def test_info_text_and_json(model_file: Path, capsys: pytest.CaptureFixture[str]
                    "normalisation  [", "noise     ", "detail    detail restore on: noise std ",
                    "threshold 1.5", "versions  napari_sdap"):
         assert needle in text
+    loss = re.search(r"final loss (\S+),", text).group(1)
+    assert len(loss.replace(".", "").lstrip("0")) <= 4, loss  # four digits, not float repr
     assert main(["info", str(model_file), "--json"]) == 0
     info = json.loads(capsys.readouterr().out)
     assert info["sha256"] == sha256_file(model_file)
@@ -324,4 +327,28 @@ def test_dims_3_names_the_file_without_a_stack(stacks: list[Path], tmp_path: Pat
                  *TINY]) == 2
     err = capsys.readouterr().err
     assert "overview.tif: a 3-D model needs a Z axis" in err and "use --dims 2" in err
+    assert not out.exists()
+
+
+@pytest.mark.parametrize("kind", ["nan", "bool", "strip"])
+def test_train_names_the_bad_file_among_many(stacks: list[Path], tmp_path: Path, kind: str,
+                                              capsys: pytest.CaptureFixture[str]) -> None:
+    """A NaN, a bool or a too-small file among many was reported without its name."""
+    import numpy as np
+    import tifffile
+
+    bad = tmp_path / "raw" / "zbad.tif"
+    data = tifffile.imread(stacks[0])
+    if kind == "nan":
+        data[1, 5, 5] = np.nan
+    elif kind == "bool":
+        data = data > 0.5
+    else:
+        data = data[0, :1, :]
+    tifffile.imwrite(bad, data, photometric="minisblack")
+    out = tmp_path / "m.safetensors"
+    assert main(["train", str(stacks[0].parent), "--model", str(out), "--stride", "1",
+                 *TINY]) == 2
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1 and err[0].startswith("error: ") and str(bad) in err[0], err
     assert not out.exists()

@@ -13,8 +13,8 @@ import pytest
 import tifffile
 
 from napari_sdap.cli import main
-from napari_sdap.cli.record import sha256_file
 from napari_sdap.errors import AxesError
+from napari_sdap.paths import sha256_file
 
 from .helpers import digest, folder_state, noisy, quick_train
 

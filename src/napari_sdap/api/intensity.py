@@ -95,7 +95,8 @@ def check_intensity(model: Any, array: Any, view: PlaneView,
         return None
     ratio, spans = found
     norm = model.normalization
-    trained = ", ".join(f"{lo:g}..{hi:g}" for lo, hi in zip(norm.low, norm.high, strict=True))
+    trained = ", ".join(f"{lo:.4g}..{hi:.4g}" for lo, hi in zip(norm.low, norm.high,
+                                                                strict=True))
     what = []
     far = max(ratio, 1.0 / ratio)
     if far > WARN:
@@ -105,9 +106,9 @@ def check_intensity(model: Any, array: Any, view: PlaneView,
         what.append(f"its intensities lie {spans:.0f}x the training range's width outside it")
     if not what:
         return None
-    text = (f"this image does not look like the data the model was trained on (intensities "
-            f"{trained}): {' and '.join(what)}, as when it is stored on another scale (0..1 "
-            f"instead of 0..255, another bit depth, an added offset)")
+    text = (f"this image does not look like the data the model was trained on (its "
+            f"intensities ran {trained}): {' and '.join(what)}, as when it is stored on "
+            f"another scale (0..1 instead of 0..255, another bit depth, an added offset)")
     if far > REFUSE or spans > REFUSE_SPANS:
         raise InputError(f"{text}: {harm[0]}{fix}")
     warning = f"{text}: {harm[1]}{fix}"

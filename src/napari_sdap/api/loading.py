@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+from pathlib import Path
 from typing import Any
 
 from pydantic import ValidationError
@@ -24,6 +25,7 @@ from napari_sdap.model.files import invalid_meta, read_model_file
 from napari_sdap.model.network3d import network_for
 from napari_sdap.model.normalize import Normalization
 from napari_sdap.model.student import StudentNet, student_channels
+from napari_sdap.paths import sha256_file
 
 __all__ = ["load_model", "model_file_meta"]
 
@@ -48,10 +50,13 @@ def load_model(path: str | os.PathLike[str]) -> SDAPModel:
     if is_package(path):
         with attached_model(path) as attached:
             try:
-                return _checked(attached)
+                model = _checked(attached)
             except ModelFileError as err:
                 raise ModelFileError(f"{path}: {err}") from None
-    return _checked(path)
+    else:
+        model = _checked(path)
+    model.source = (Path(path).name, sha256_file(path))  # what outputs record as the model
+    return model
 
 
 def _checked(path: str | os.PathLike[str]) -> SDAPModel:

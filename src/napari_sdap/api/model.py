@@ -26,6 +26,7 @@ from napari_sdap.model.network import BlindSpotNet
 from napari_sdap.model.network3d import network_for
 from napari_sdap.model.normalize import Normalization
 from napari_sdap.model.student import StudentNet
+from napari_sdap.paths import sha256_file
 from napari_sdap.presets import config_from_preset
 
 __all__ = ["SDAPModel", "TrainingRecord", "create_model"]
@@ -110,6 +111,9 @@ class SDAPModel:
         """Noise variance against intensity, measured when training ended (detail restore)."""
         self.student = student
         """The non-blind network distilled from the blind-spot teacher (`model.student`)."""
+        self.source: tuple[str, str] | None = None
+        """(file name, SHA-256) of the model file this model was loaded from or last saved to,
+        while it is unchanged since (training clears it); recorded with every output."""
 
     def describe_detail(self) -> str:
         """One line for users: whether the detail restore is used, and the noise it measured."""
@@ -271,7 +275,9 @@ class SDAPModel:
         tensors = dict(self.network.state_dict())
         if self.student is not None:
             tensors.update({STUDENT_PREFIX + k: v for k, v in self.student.state_dict().items()})
-        return write_model_file(path, tensors, meta, overwrite=overwrite)
+        written = write_model_file(path, tensors, meta, overwrite=overwrite)
+        self.source = (written.name, sha256_file(written))
+        return written
 
     def export_bmz(self, path: str | os.PathLike[str], *, name: str | None = None,
                    description: str | None = None, authors: Any = None, license: str = "MIT",

@@ -26,18 +26,28 @@ def _software() -> dict[str, str]:
 
 
 def provenance(model: Any, *, mode: str, detail: bool, input_axes: str, flips: int = 1,
+               restore: bool | None = None, refine: Any = None,
                input_shape: tuple[int, ...], input_dtype: Any, output_dtype: Any,
                input_path: Any = None, input_metadata: dict[str, Any] | None = None,
                model_file: str | None = None, model_sha256: str | None = None,
                front_end: str = "api", run: dict[str, Any] | None = None) -> dict[str, Any]:
     """The record of one denoising of an image by `model` (an `SDAPModel`).
 
-    `mode` is the resolved mode, `detail` whether the detail restore ran and `flips` how many
+    `mode` is the resolved mode, `detail` whether the detail restore ran, `restore` the call's
+    setting of it (None: `detail`; the student never runs the restore, it learned it, but the
+    setting still turns on the output blur and mix chosen for it), `refine` the steps around
+    the network (`infer.refine.Refine`, for the blur and mix that ran) and `flips` how many
     flips the network was averaged over; the recorded config is the model's with those set as
     they were used. `front_end` names who ran it (`api`,
-    `cli`, `napari`) and `run` holds that front end's own settings (JSON-able)."""
+    `cli`, `napari`) and `run` holds that front end's own settings (JSON-able). Without
+    `model_file`, the file the model was loaded from or saved to is recorded (`model.source`,
+    while the model is unchanged since)."""
+    source = getattr(model, "source", None)
+    if model_file is None and source is not None:
+        model_file, model_sha256 = source
     config = model.config.model_dump(mode="json")
-    config["inference"].update(mode=mode, restore_detail=bool(detail), flips=int(flips))
+    setting = bool(detail if restore is None else restore)  # what reproduces this output
+    config["inference"].update(mode=mode, restore_detail=setting, flips=int(flips))
     r = model.record
     return {
         "schema": SCHEMA,
@@ -45,6 +55,9 @@ def provenance(model: Any, *, mode: str, detail: bool, input_axes: str, flips: i
         "created": datetime.datetime.now(datetime.UTC).isoformat(timespec="seconds"),
         "mode": mode,
         "detail_restore": bool(detail),
+        "output_blur": float(getattr(refine, "blur", 0.0)),
+        "colour_blur": float(getattr(refine, "colour_blur", 0.0)),
+        "output_mix": float(getattr(refine, "mix", 0.0)),
         "flips": int(flips),
         "config": config,
         "model": {"file": model_file, "sha256": model_sha256, "steps": r.steps,

@@ -109,8 +109,10 @@ def quality_report(noisy: Any, denoised: Any, model: SDAPModel | None = None,
         if model is not None:
             check_fits(model, views[0])
             if model.noise_curve is None:
-                notes.append("the model has no noise curve (untrained or an earlier file): no "
-                             "comparison with the noise, no restore weights")
+                why = ("a 3-D model measures none" if model.config.network.dims == 3
+                       else "untrained or an earlier file")
+                notes.append(f"the model has no noise curve ({why}): no comparison with the "
+                             f"noise, no restore weights")
             elif model.whitening is not None:  # its curve is the whitened noise's
                 curve, norm = model.whitening.recorded(model.noise_curve), model.normalization
                 notes.append("the model whitens its input along "

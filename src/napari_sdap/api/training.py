@@ -50,13 +50,18 @@ class TrainProgress(TrainStep):
 
 
 def _fit_patch(patch: int, stride: int, sources: list[tuple[Any, Any]]) -> int:
-    side = min(min(v.height, v.width) for _, v in sources)
+    sides = [min(v.height, v.width) for _, v in sources]
+    side = min(sides)
     patch = min(patch, side)
     patch -= patch % stride
     if patch < 4 * stride:
+        which = ("the image" if len(sources) == 1 else
+                 f"training image {sides.index(side) + 1} of {len(sources)}")
         raise InputError(
-            f"image plane {side} px is too small to train at stride {stride} (needs at least "
-            f"{4 * stride} px per side); use a larger image or stride=1"
+            f"the planes of {which} ({side} px on their short side) are too small to train at "
+            f"stride {stride} (needs at least "
+            f"{4 * stride} px per side); use a larger image"
+            + (" or stride=1 (command line: --stride 1)" if stride > 1 else "")
         )
     return patch
 
@@ -136,6 +141,8 @@ def _train(sources: list[tuple[Any, Any]], t00: float, budget: float | None, *, 
     if stride != "auto" and (not isinstance(stride, int) or isinstance(stride, bool)):
         raise ConfigError(f"stride must be 'auto' or an integer 1..8 (got {stride!r})")
     fresh = model is None or model.normalization is None
+    if model is not None:
+        model.source = None  # trained further: no longer the file it was loaded from
     prior = model.whitening if model is not None else None  # trained so before, or set by hand
     if prior is not None:
         sources = whiten_sources(sources, prior)

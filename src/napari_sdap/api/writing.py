@@ -145,6 +145,7 @@ def open_denoise(model: SDAPModel, image: Any, output: Any, axes: str | None = N
         src = img.source
         record = provenance(
             model, mode=job.mode, detail=job.detail, flips=job.flips, input_axes=img.axes,
+            restore=job.restore, refine=job.refine,
             input_shape=img.shape, input_dtype=img.full.dtype, output_dtype=dt,
             input_path=src.path if src is not None else None,
             input_metadata=src.metadata if src is not None else None, model_file=model_file,

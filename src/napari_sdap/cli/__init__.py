@@ -49,6 +49,7 @@ def main(argv: list[str] | None = None) -> int:
     except SystemExit as stop:  # --help, --version, usage errors
         return int(stop.code or 0) if not isinstance(stop.code, str) else 2
     rep = Reporter(quiet=getattr(args, "quiet", False))
+    rep.log_warnings()
     if not getattr(args, "debug", False):
         # tifffile logs its own complaints about a broken file; our one error line says it all
         logging.getLogger("tifffile").setLevel(logging.CRITICAL)

@@ -54,6 +54,8 @@ class Batch:
             self.record.update(out, status="done", finished=now(), **result)
             self.rep.info(f"done {path} -> {out} ({self.rep.format_seconds(result['seconds'])}, "
                           f"{result['mpix_per_s']:.2f} Mpix/s)")
+            if result.get("warning"):  # kept in the record entry too
+                self.rep.warning(str(path), result["warning"])
             check_output(self, task, path)
         else:
             message = _message(err) if err is not None else "no result"
@@ -125,6 +127,7 @@ def _run_cluster(batch: Batch, args: argparse.Namespace) -> None:
 def run_denoise(args: argparse.Namespace, rep: Reporter, argv: list[str]) -> int:
     """`napari-sdap denoise INPUT... (--model M | --train) --output DIR`."""
     qc = qc_options(args)  # before any work: a missing matplotlib fails now
+    rep.log_warnings(skip=("napari_sdap.api.intensity",))  # reported per file, with its name
     outdir = Path(args.output)
     if outdir.exists() and not outdir.is_dir():
         raise OutputError(f"--output {outdir} is a file; give a folder")

@@ -32,7 +32,7 @@ def add_export_parser(sub: argparse._SubParsersAction) -> None:  # type: ignore[
     e.add_argument("--cite", nargs=2, action="append", metavar=("TEXT", "DOI_OR_URL"),
                    help="a reference to cite besides the SDAP paper (repeat for several)")
     e.add_argument("--overwrite", action="store_true", help="replace an existing package")
-    e.add_argument("--quiet", "-q", action="store_true", help="only errors")
+    e.add_argument("--quiet", "-q", action="store_true", help="only errors and the summary")
     e.add_argument("--debug", action="store_true", help="show tracebacks of unexpected errors")
 
 

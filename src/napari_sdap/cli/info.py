@@ -7,8 +7,8 @@ import json
 from pathlib import Path
 from typing import Any
 
-from napari_sdap.cli.record import sha256_file
 from napari_sdap.cli.report import Reporter
+from napari_sdap.paths import sha256_file
 
 __all__ = ["describe_model", "run_info"]
 
@@ -49,6 +49,11 @@ def describe_model(path: Path) -> dict[str, Any]:
     }
 
 
+def _g(value: Any) -> str:
+    """A loss as people read it: four significant digits (`none` when not recorded)."""
+    return "none" if value is None else f"{value:.4g}"
+
+
 def _lines(info: dict[str, Any]) -> list[str]:
     cfg, rec = info["config"], info["record"]
     net, tr = cfg["network"], cfg["training"]
@@ -62,7 +67,7 @@ def _lines(info: dict[str, Any]) -> list[str]:
            f"{net['z_step']} apart" if net.get("dims") == 3 else ""),
         f"training  {rec['steps']} steps (config {tr['steps']}), stride {tr['stride']}, patch "
         f"{tr['patch_size']}, batch {tr['batch_size']}, loss {tr['loss']}, seed {cfg['seed']}",
-        f"          final loss {rec['final_loss']}, {rec['seconds']:.1f} s"
+        f"          final loss {_g(rec['final_loss'])}, {rec['seconds']:.1f} s"
         + (f", steps in {rec['precision']}" if rec.get("precision") else ""),
         f"inference mode {cfg['inference']['mode']} -> {info['inference_mode']}, pd stride "
         f"{cfg['inference']['pd_stride']}; channel mode {cfg['channel_mode']}"
@@ -72,7 +77,7 @@ def _lines(info: dict[str, Any]) -> list[str]:
         "student   " + (f"width {info['student']['width']}, dilations "
                            f"{info['student']['dilations']}, {info['student']['parameters']:,} "
                            f"parameters, {rec['student_steps']} steps, final loss "
-                           f"{rec['student_final_loss']}, {rec['student_seconds']:.1f} s"
+                           f"{_g(rec['student_final_loss'])}, {rec['student_seconds']:.1f} s"
                            if info["student"] else "none (the blind-spot network denoises)"),
         f"noise     {info['noise']}",
         f"detail    {info['detail']}",

@@ -60,7 +60,7 @@ def load_cached_model(path: str, sha256: str) -> Any:
     key = (str(path), sha256)
     if key not in _MODELS:
         from napari_sdap.api import load_model
-        from napari_sdap.cli.record import sha256_file
+        from napari_sdap.paths import sha256_file
 
         if sha256_file(path) != sha256:
             raise ModelFileError(f"model file {path} changed while the batch was running; "
@@ -125,14 +125,17 @@ def denoise_file(task: FileTask, progress: Callable[[Any], None] | None = None) 
         for step in run.steps():
             if progress is not None:
                 progress(step)
-    return _result(axes, shape, t0)
+    return _result(axes, shape, t0, run.job.warning)
 
 
-def _result(axes: str, shape: tuple[int, ...], t0: float) -> dict[str, Any]:
+def _result(axes: str, shape: tuple[int, ...], t0: float,
+            warning: str | None = None) -> dict[str, Any]:
+    """What the run record keeps of a finished file; `warning`: why its output may be wrong
+    (an image unlike the training data, `api.intensity`), reported with the file's name."""
     seconds = time.perf_counter() - t0
     return {"axes": axes, "shape": list(shape), "seconds": round(seconds, 3),
             "mpix_per_s": round(math.prod(shape) / max(seconds, 1e-9) / 1e6, 3),
-            "host": os.uname().nodename, "pid": os.getpid()}
+            "host": os.uname().nodename, "pid": os.getpid(), "warning": warning}
 
 
 def split_ranges(shape: tuple[int, ...], axes: str, threshold: int,
@@ -244,6 +247,6 @@ def assemble(task: FileTask, axis: int, scratch: str, *parts: dict[str, Any]) ->
             raise RuntimeError(f"only {planes} of {shape[axis]} planes were denoised")
         run.write_from(zarr.open_array(scratch, mode="r"), axis)
     remove_scratch(task.output)
-    result = _result(axes, shape, t0 - sum(p["seconds"] for p in parts))
+    result = _result(axes, shape, t0 - sum(p["seconds"] for p in parts), run.job.warning)
     result["piece_workers"] = sorted({p["worker"] for p in parts})
     return result

@@ -9,11 +9,12 @@ from typing import Any
 
 from napari_sdap.cli.discover import output_path
 from napari_sdap.cli.jobs import FileTask, remove_scratch
-from napari_sdap.cli.record import RunRecord, file_fingerprint, settings_key, sha256_file
+from napari_sdap.cli.record import RunRecord, file_fingerprint, settings_key
 from napari_sdap.cli.report import Reporter
 from napari_sdap.cli.retrain import made_with, refusal, set_aside
 from napari_sdap.cli.train import noise_options, open_inputs, train_on, train_settings
 from napari_sdap.errors import ConfigError, OutputError
+from napari_sdap.paths import sha256_file
 
 __all__ = ["MODEL_NAME", "Plan", "make_plan", "prepare_model"]
 

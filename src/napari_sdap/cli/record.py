@@ -18,7 +18,7 @@ from typing import Any
 from napari_sdap.errors import OutputError
 from napari_sdap.paths import atomic_write
 
-__all__ = ["RECORD_NAME", "RunRecord", "file_fingerprint", "sha256_file"]
+__all__ = ["RECORD_NAME", "RunRecord", "file_fingerprint"]
 
 RECORD_NAME = "sdap_run.json"
 FORMAT = 1
@@ -27,15 +27,6 @@ FORMAT = 1
 def now() -> str:
     """UTC time stamp, ISO 8601, to the second."""
     return _dt.datetime.now(_dt.UTC).isoformat(timespec="seconds")
-
-
-def sha256_file(path: str | Path, block: int = 1 << 20) -> str:
-    """SHA-256 of a file's bytes."""
-    h = hashlib.sha256()
-    with open(path, "rb") as f:
-        while chunk := f.read(block):
-            h.update(chunk)
-    return h.hexdigest()
 
 
 def file_fingerprint(path: Path) -> dict[str, int]:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import sys
 import time
 from typing import Any, TextIO
@@ -38,6 +39,7 @@ class Reporter:
         self.bars = tty if bars is None else bars
         self.quiet = quiet
         self._overall: Any = None
+        self._handler: _Lines | None = None
         self._file: Any = None
         self._last_line = 0.0
 
@@ -53,10 +55,11 @@ class Reporter:
 
     def error(self, where: str, message: str) -> None:
         """The one line that reports a failed file or a fatal problem."""
-        if where and message.startswith(where):  # messages often start with the path already
-            message = message[len(where):].lstrip(": ")
-        message = " ".join(message.split())  # one line, whatever the message holds
-        self._write(f"error: {where}: {message}" if where else f"error: {message}")
+        self._write(_line("error", where, message))
+
+    def warning(self, where: str, message: str) -> None:
+        """One line on a file whose output may be wrong (shown even with --quiet)."""
+        self._write(_line("warning", where, message))
 
     def _write(self, line: str) -> None:
         if self.bars:
@@ -109,8 +112,38 @@ class Reporter:
             self._file.close()
             self._file = None
 
+    def log_warnings(self, skip: tuple[str, ...] = ()) -> None:
+        """Show napari-sdap's logged warnings as `warning: ...` lines (Python printed them bare)
+        until `close`; `skip`: loggers whose warnings the command reports itself, per file."""
+        if self._handler is None:
+            self._handler = _Lines(self)
+            logging.getLogger("napari_sdap").addHandler(self._handler)
+        self._handler.skip = set(skip)
+
     def close(self) -> None:
         self.end_item()
         self.end_batch()
+        if self._handler is not None:
+            logging.getLogger("napari_sdap").removeHandler(self._handler)
+            self._handler = None
 
     format_seconds = staticmethod(_fmt_s)
+
+
+def _line(kind: str, where: str, message: str) -> str:
+    if where and message.startswith(where):  # messages often start with the path already
+        message = message[len(where):].lstrip(": ")
+    message = " ".join(message.split())  # one line, whatever the message holds
+    return f"{kind}: {where}: {message}" if where else f"{kind}: {message}"
+
+
+class _Lines(logging.Handler):
+    """Warnings of napari-sdap's loggers, one line each through the reporter."""
+
+    def __init__(self, rep: Reporter) -> None:
+        super().__init__(logging.WARNING)
+        self.rep, self.skip = rep, set[str]()
+
+    def emit(self, record: logging.LogRecord) -> None:
+        if record.name not in self.skip:
+            self.rep._write(_line("warning", "", record.getMessage()))

@@ -3,15 +3,17 @@
 from __future__ import annotations
 
 import argparse
+import re
 import time
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 from napari_sdap.cli.discover import find_inputs
-from napari_sdap.cli.record import sha256_file
 from napari_sdap.cli.report import Reporter
 from napari_sdap.cli.safety import check_apart
 from napari_sdap.errors import ConfigError, InputError, OutputError, SdapError
+from napari_sdap.paths import sha256_file
 
 __all__ = ["open_inputs", "run_train", "train_on", "train_settings"]
 
@@ -85,8 +87,14 @@ _OVERRIDES = ("width", "blocks", "patch_size", "batch_size", "channel_mode", "st
 
 def noise_options(args: argparse.Namespace) -> dict[str, float]:
     """The known noise options given (--noise-std, --noise-gain, --noise-offset)."""
-    return {k: v for k in ("noise_std", "noise_gain", "noise_offset")
-            if (v := getattr(args, k, None)) is not None}
+    given = {k: v for k in ("noise_std", "noise_gain", "noise_offset")
+             if (v := getattr(args, k, None)) is not None}
+    if given and "noise_std" not in given:
+        named = " and ".join("--" + k.replace("_", "-") for k in given)
+        verb = "needs" if len(given) == 1 else "need"
+        raise ConfigError(f"{named} {verb} --noise-std as well (the read noise; 0 for pure "
+                          f"Poisson noise)")
+    return given
 
 
 def _check_files(sources: list[Any], channel_mode: str, along: str | None) -> None:
@@ -98,7 +106,12 @@ def _check_files(sources: list[Any], channel_mode: str, along: str | None) -> No
 
     first, layout = sources[0], None
     for s in sources:
-        view = prepare(s, s.axes, channel_mode).view
+        try:
+            view = prepare(s, s.axes, channel_mode).view
+        except InputError as err:  # a bad file among many: say which
+            text = str(err)
+            raise InputError(text if text.startswith(str(s.path)) else f"{s.path}: {text}"
+                             ) from None
         if layout is None:
             layout = (view.channels, view.n_channel_groups)
         elif (view.channels, view.n_channel_groups) != layout:
@@ -118,7 +131,7 @@ def _check_files(sources: list[Any], channel_mode: str, along: str | None) -> No
 
 def train_on(sources: list[Any], args: argparse.Namespace, rep: Reporter) -> Any:
     """Train a model on `sources` (ImageSource list) with the options in `args`."""
-    from napari_sdap.api import describe_noise, iter_train
+    from napari_sdap.api import iter_train
 
     dims = getattr(args, "dims", "2")
     _check_files(sources, args.channel_mode or "auto",
@@ -133,19 +146,11 @@ def train_on(sources: list[Any], args: argparse.Namespace, rep: Reporter) -> Any
                           dims=dims if dims == "auto" else int(dims),
                           along=getattr(args, "along", "Z"), **overrides)
     model = None
-    for p in progress:
-        if model is None:
-            model = p.model
-            rep.info(describe_noise(model.record.noise))
-            if dims != "2" and model.record.dims:
-                rep.info(model.record.dims)
-            n = model.config.network
-            rep.info(f"training preset {n.preset} (width {n.width}, {n.blocks} blocks, stride "
-                     f"{model.config.training.stride}) on {len(sources)} file(s), "
-                     f"{p.steps} steps")
-            rep.start_item("training", p.steps, unit="step")
-        rep.item_progress(p.step, p.steps, f"{p.stage} loss {p.loss:.4f}")
-    rep.end_item()
+    try:
+        for p in _named(progress, sources):
+            model = _report(p, model, sources, dims, rep)
+    finally:
+        rep.end_item()
     if model is None:  # pragma: no cover - iter_train always yields at least one step
         raise ConfigError("training ran no steps; pass --steps 1 or more")
     model.record.trained_on = [f"{Path(s.path).name}: {s.axes} {list(s.array.shape)}"
@@ -155,6 +160,34 @@ def train_on(sources: list[Any], args: argparse.Namespace, rep: Reporter) -> Any
     rep.info(f"trained {model.record.steps} steps{student} in "
              f"{rep.format_seconds(time.perf_counter() - t0)}, final loss "
              f"{model.record.final_loss:.4f}")
+    return model
+
+
+def _named(progress: Iterator[Any], sources: list[Any]) -> Iterator[Any]:
+    """`progress`, with "training image K of N" in its errors replaced by that file's path."""
+    try:
+        yield from progress
+    except InputError as err:
+        text = re.sub(r"training image (\d+) of \d+",
+                      lambda m: str(sources[int(m.group(1)) - 1].path), str(err))
+        raise InputError(text) from None
+
+
+def _report(p: Any, model: Any, sources: list[Any], dims: str, rep: Reporter) -> Any:
+    """Show one training step (the first: what is trained); returns the model."""
+    if model is None:
+        from napari_sdap.api import describe_noise
+
+        model = p.model
+        rep.info(describe_noise(model.record.noise))
+        if dims != "2" and model.record.dims:
+            rep.info(model.record.dims)
+        n = model.config.network
+        rep.info(f"training preset {n.preset} (width {n.width}, {n.blocks} blocks, stride "
+                 f"{model.config.training.stride}) on {len(sources)} file(s), "
+                 f"{p.steps} steps")
+        rep.start_item("training", p.steps, unit="step")
+    rep.item_progress(p.step, p.steps, f"{p.stage} loss {p.loss:.4f}")
     return model
 
 

@@ -48,8 +48,9 @@ def resolve_mode(mode: str, train_stride: int, student: bool = False,
         raise ConfigError("mode 'sdap_e' is not available for 3-D models (network.dims=3); "
                           "use mode 'sdap' or 'bsn'")
     if mode == "student" and not student:
-        raise ConfigError("mode 'student' needs a model with a distilled student (train with "
-                          "student=True, the default); use mode 'sdap_e', 'sdap' or 'bsn'")
+        raise ConfigError("mode 'student' needs a model with a distilled student (training "
+                          "distils one for white noise; student=True forces it); use mode "
+                          "'sdap_e', 'sdap' or 'bsn', or mode 'auto'")
     return mode
 
 

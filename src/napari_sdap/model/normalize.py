@@ -132,7 +132,8 @@ def compute_normalization(sources: Sequence[tuple[Any, PlaneView]], cfg: Normali
                 break
             continue
         block, diffs = _sample_plane(array, v, n, budget - counts[g], rng)
-        check_finite(block)
+        check_finite(block, "the image" if len(sources) == 1
+                     else f"training image {k + 1} of {len(sources)}")
         per_group[g].append(block)
         group_diffs[g].append(diffs.ravel())
         counts[g] += block[0].size

@@ -44,7 +44,8 @@ class PatchSampler:
         y = y0 + random_start(rng, y1 - y0, p)
         x = random_start(rng, view.width, p)
         block = view.read(array, n, slice(y, y + p), slice(x, x + p))
-        check_finite(block, "a training patch of the image")
+        check_finite(block, "a training patch of the image" if len(self.sources) == 1
+                     else f"a training patch of training image {k + 1} of {len(self.sources)}")
         block = self.norm.forward(block, view.channel_group(n))
         return random_dihedral(rng)(block) if self.augment else block
 
