@@ -17,7 +17,8 @@ import numpy as np
 
 from napari_sdap.errors import AxesError, InputError, SdapError
 
-__all__ = ["AXES_LETTERS", "PlaneView", "default_axes", "is_joint", "plane_view", "validate_axes"]
+__all__ = ["AXES_LETTERS", "PlaneView", "axes_from_names", "default_axes", "is_joint", "plane_view",
+           "validate_axes"]
 
 AXES_LETTERS = "STCZYX"
 """S: samples, T: time, C: channel, Z: depth, Y and X: the image plane."""
@@ -44,6 +45,23 @@ def validate_axes(axes: str, shape: Sequence[int]) -> str:
     if "Y" not in axes or "X" not in axes:
         raise AxesError(f"axes {axes!r} must contain both Y and X (the image plane)")
     return axes
+
+
+_NAMED = {"t": "T", "time": "T", "c": "C", "ch": "C", "channel": "C", "channels": "C",
+          "z": "Z", "depth": "Z", "y": "Y", "x": "X", "s": "S", "sample": "S"}
+"""Axis names of zarr `dimension_names`, xarray `dims` and NGFF axes, to our letters."""
+
+
+def axes_from_names(names: Any) -> str | None:
+    """Our axes letters for named dimensions (`['t', 'y', 'x']` -> `TYX`), or None where a
+    name is not an axis we know or a letter repeats."""
+    try:
+        letters = [_NAMED.get(str(n).strip().lower()) for n in names]
+    except TypeError:
+        return None
+    if not letters or None in letters or len(set(letters)) != len(letters):
+        return None
+    return "".join(letters)  # type: ignore[arg-type]
 
 
 def default_axes(shape: Sequence[int]) -> str:

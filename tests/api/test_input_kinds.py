@@ -67,3 +67,30 @@ def test_a_torch_tensor_is_taken_as_its_values(gray_model, noisy_pair):
     np.testing.assert_array_equal(gray_model.denoise(torch.from_numpy(noisy)), expected)
     half = torch.from_numpy(noisy).to(torch.bfloat16)
     assert gray_model.denoise(half).shape == noisy.shape
+
+
+def test_named_dimensions_give_the_axes(tmp_path, gray_model, noisy_pair):
+    """zarr `dimension_names` (and xarray's `_ARRAY_DIMENSIONS`, and a DataArray's `dims`)
+    were ignored: `['t', 'y', 'x']` read as ZYX, `['y', 'x', 'z']` as an RGB YXC."""
+    import zarr
+
+    _, noisy = noisy_pair
+    stack = np.stack([noisy, noisy[::-1], noisy[:, ::-1]])
+    zarr.create_array(tmp_path / "t.zarr", data=stack, dimension_names=["t", "y", "x"])
+    with open_image(tmp_path / "t.zarr") as src:
+        assert src.axes == "TYX"
+    last = np.moveaxis(stack, 0, -1).copy()
+    zarr.create_array(tmp_path / "z.zarr", data=last, dimension_names=["y", "x", "z"])
+    with open_image(tmp_path / "z.zarr") as src:
+        assert src.axes == "YXZ"
+    np.testing.assert_allclose(gray_model.denoise(tmp_path / "z.zarr"),
+                               np.moveaxis(gray_model.denoise(stack, axes="ZYX"), 0, -1),
+                               atol=1e-5)
+    v2 = zarr.create_array(tmp_path / "v2.zarr", data=stack, zarr_format=2)
+    v2.attrs["_ARRAY_DIMENSIONS"] = ["time", "y", "x"]
+    with open_image(tmp_path / "v2.zarr") as src:
+        assert src.axes == "TYX"
+    xarray = pytest.importorskip("xarray")
+    named = xarray.DataArray(last, dims=("y", "x", "z"))
+    np.testing.assert_allclose(gray_model.denoise(named), gray_model.denoise(last, axes="YXZ"),
+                               atol=1e-6)

@@ -291,3 +291,21 @@ def test_an_image_unlike_the_training_data_is_named_in_a_warning_and_the_record(
     files = _record(out)["files"]
     assert "does not look like" in files["odd_sdap.tif"]["warning"]
     assert files["cell0_sdap.tif"]["warning"] is None
+
+
+def test_an_array_inside_a_zarr_group_is_an_input(model_file, tmp_path, capsys):
+    """The error on a group of arrays says "open the array itself, e.g. grp.zarr/b"; that path
+    was then refused ("folder holds no images", "unsupported file type")."""
+    import zarr
+
+    group = zarr.open_group(tmp_path / "grp.zarr", mode="w")
+    img = np.random.default_rng(2).normal(0.5, 0.1, (40, 40)).astype(np.float32)
+    for name in ("b", "a"):
+        group.create_array(name, data=img)
+    out = tmp_path / "out"
+    args = ["denoise", "--model", str(model_file), "--output", str(out), "--device", "cpu"]
+    assert main([*args[:1], str(tmp_path / "grp.zarr"), *args[1:]]) == 1
+    assert "open the array itself, e.g. " + str(tmp_path / "grp.zarr" / "a") in \
+        capsys.readouterr().err  # the first array, always the same one
+    assert main([*args[:1], str(tmp_path / "grp.zarr" / "a"), *args[1:]]) == 0
+    assert tifffile.imread(out / "a_sdap.tif").shape == (40, 40)

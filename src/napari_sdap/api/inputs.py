@@ -21,15 +21,20 @@ from typing import Any
 import numpy as np
 
 from napari_sdap.api.alpha import copy_alpha, rgba_axes, without_alpha
-from napari_sdap.axes import PlaneView, default_axes, plane_view
+from napari_sdap.axes import PlaneView, axes_from_names, default_axes, plane_view
 from napari_sdap.errors import AxesError, InputError, OutputError
 from napari_sdap.io.locate import array_paths, check_apart
-from napari_sdap.io.readers import IMAGE_SUFFIXES, ImageSource, image_suffix, open_image
+from napari_sdap.io.readers import (
+    IMAGE_SUFFIXES,
+    ImageSource,
+    image_suffix,
+    in_zarr_store,
+    open_image,
+)
 from napari_sdap.values import check_dtype, check_finite
 
 __all__ = ["IMAGE_SUFFIXES", "ImageSource", "Prepared", "check_fits", "check_output",
-           "image_suffix", "open_image",
-           "prepare", "prepare_all"]
+           "image_suffix", "in_zarr_store", "open_image", "prepare", "prepare_all"]
 
 
 @dataclass
@@ -129,6 +134,8 @@ def prepare(image: Any, axes: str | None = None, channel_mode: str = "auto", *,
                             source.array if source.reader is None else source.reader)
         if source is not None and axes is None:
             axes = source.axes
+        elif axes is None and isinstance(getattr(image, "dims", None), tuple):
+            axes = axes_from_names(image.dims)  # an xarray DataArray names its dimensions
         channel_mode = _channel_mode(channel_mode, tuple(full.shape), axes, source, channels)
         rgba = rgba_axes(full.shape, axes, channel_mode)  # alpha is a mask, not a signal
         array = without_alpha(full) if rgba else full

@@ -6,7 +6,7 @@ import glob
 from collections.abc import Iterable, Sequence
 from pathlib import Path
 
-from napari_sdap.api.inputs import IMAGE_SUFFIXES, image_suffix
+from napari_sdap.api.inputs import IMAGE_SUFFIXES, image_suffix, in_zarr_store
 from napari_sdap.errors import InputError, OutputError
 
 __all__ = ["IMAGE_SUFFIXES", "OUTPUT_SUFFIXES", "check_output_folder", "find_inputs",
@@ -63,7 +63,7 @@ def find_inputs(patterns: Sequence[str], exclude: Iterable[Path] = ()) -> list[P
     found: list[Path] = []
     for pattern in patterns:
         path = Path(pattern).expanduser()
-        if path.is_dir() and image_suffix(path.name) is None:
+        if path.is_dir() and image_suffix(path.name) is None and not in_zarr_store(path):
             hits = [p for p in _folder(path) if p.resolve() not in skip]
             if not hits:
                 raise InputError(f"folder {path} holds no images ({', '.join(IMAGE_SUFFIXES)}); "

@@ -17,13 +17,14 @@ from typing import Any
 
 import numpy as np
 
+from napari_sdap.axes import axes_from_names
 from napari_sdap.errors import InputError
 from napari_sdap.io.physical import clean_physical
 from napari_sdap.io.source import ImageSource, check_axes, mapped_array
 from napari_sdap.io.tiff_reader import open_tiff
 
 __all__ = ["IMAGE_SUFFIXES", "PICTURE_SUFFIXES", "TIFF_SUFFIXES", "ImageSource", "image_kind",
-           "image_suffix", "open_image", "path_kind"]
+           "image_suffix", "in_zarr_store", "open_image", "path_kind"]
 
 TIFF_SUFFIXES = (".ome.tif", ".ome.tiff", ".tif", ".tiff")
 PICTURE_SUFFIXES = (".png", ".jpg", ".jpeg")
@@ -46,11 +47,21 @@ def path_kind(path: Any) -> str | None:
     return None if suffix is None else _KINDS[suffix]
 
 
+def in_zarr_store(path: Any) -> bool:
+    """Whether `path` is an array or group inside a zarr store (`cells.zarr/raw`,
+    `image.ome.zarr/0`): a folder with zarr metadata under a folder named `.zarr`."""
+    p = Path(path)
+    return (any(part.lower().endswith(".zarr") for part in p.parts[:-1]) and p.is_dir()
+            and any((p / name).is_file() for name in ("zarr.json", ".zarray", ".zgroup")))
+
+
 def image_kind(path: str | os.PathLike[str]) -> str:
     """The kind of `path_kind`, else raise `InputError`."""
     kind = path_kind(path)
     if kind is not None:
         return kind
+    if in_zarr_store(path):
+        return "zarr"
     raise InputError(f"{path}: unsupported file type; give a .tif/.tiff/.ome.tif, .zarr, "
                      f".ome.zarr, .npy, .png or .jpg file")
 
@@ -113,7 +124,7 @@ def _open_zarr(path: Path, axes: str | None, series: int | None = None) -> Image
                     units[str(a["name"]).upper()] = str(a["unit"])
             meta.update(format="ome-zarr", ome_level=str(level["path"]))
         else:
-            arrays = list(node.array_keys())
+            arrays = sorted(node.array_keys())
             if len(arrays) != 1:
                 raise InputError(f"{path}: zarr group holds {len(arrays)} arrays ({arrays[:5]}) "
                                  f"and no OME multiscales metadata; open the array itself, e.g. "
@@ -124,6 +135,9 @@ def _open_zarr(path: Path, axes: str | None, series: int | None = None) -> Image
     attrs = dict(array.attrs)
     if not found and isinstance(attrs.get("axes"), str):
         found = attrs["axes"].upper()
+    if not found:  # zarr v3 dimension names, or xarray's in a v2 store
+        names = getattr(getattr(array, "metadata", None), "dimension_names", None)
+        found = axes_from_names(names or attrs.get("_ARRAY_DIMENSIONS") or []) or ""
     if isinstance(attrs.get("napari_sdap"), dict):
         saved = attrs["napari_sdap"]
         scale = scale or _mapping(saved.get("scale"))
