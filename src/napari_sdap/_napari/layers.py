@@ -50,6 +50,17 @@ def layer_axes(layer: Any) -> str:
     return "STZ"[3 - lead:] + "YX" + ("C" if rgb else "")
 
 
+def axes_field(layer: Any) -> tuple[str, str | None]:
+    """(text for the axes field, None) for `layer` (None: ""), or ("", what to type) where its
+    axes cannot be guessed: the panel stays usable and says so."""
+    if layer is None:
+        return "", None
+    try:
+        return layer_axes(layer), None
+    except AxesError as err:
+        return "", str(err)
+
+
 def result_name(layer: Any, kind: str = "SDAP") -> str:
     """Name of the result layer made from `layer`, e.g. ``cells [SDAP]``."""
     return f"{layer.name} [{kind}]"
@@ -80,11 +91,14 @@ def show_result(viewer: Any, source: Any, data: Any, *, kind: str = "SDAP",
     meta = {**dict(source.metadata), **(metadata or {})}
     limits = contrast_limits if contrast_limits is not None else tuple(source.contrast_limits)
     if name in viewer.layers and viewer.layers[name].__class__.__name__ == "Image" \
-            and viewer.layers[name].rgb == rgb:
+            and viewer.layers[name].rgb == rgb and viewer.layers[name].ndim == source.ndim:
         layer = viewer.layers[name]
         layer.data = data
         layer.metadata = meta
         layer.contrast_limits = limits
+        for key, value in _geometry(source, rgb).items():  # the source may have moved since
+            if key != "rgb":
+                setattr(layer, key, value)
         return layer
     if name in viewer.layers:
         viewer.layers.remove(name)

@@ -17,12 +17,26 @@ from qtpy.QtWidgets import (
 )
 
 from napari_sdap._napari import store as stores
-from napari_sdap._napari.controls import WrapLabel, button_row
+from napari_sdap._napari.controls import WrapLabel, ask, button_row
 from napari_sdap._napari.devices import format_bytes
 
 __all__ = ["OutputPanel"]
 
 _SAVE_KINDS = "TIFF (*.tif);;OME-Zarr (*.ome.zarr)"
+
+
+def with_ending(path: str, ending: str) -> str:
+    """`path` with the file ending of the chosen kind (`.tif`, `.ome.zarr`): a name typed
+    without one, or with the other kind's, gets it (`.tiff` stays a TIFF)."""
+    low = path.lower()
+    if ending == ".tif" and low.endswith((".tif", ".tiff")):
+        return path
+    if low.endswith(ending):
+        return path
+    for other in (".ome.zarr", ".zarr", ".ome.tiff", ".ome.tif", ".tiff", ".tif"):
+        if low.endswith(other):
+            return path[: -len(other)] + ending
+    return path + ending
 
 
 class OutputPanel(QWidget):
@@ -102,9 +116,14 @@ class OutputPanel(QWidget):
         replacing an existing file."""
         start = str(self.target_folder() / f"{name}.tif")
         path, kind = QFileDialog.getSaveFileName(self, "Save result as", start, _SAVE_KINDS)
-        if path and "OME-Zarr" in kind and not path.endswith(".ome.zarr"):
-            return path.removesuffix(".tif") + ".ome.zarr", False  # the dialog asked nothing
-        return path, bool(path)
+        if not path:
+            return "", False
+        wanted = with_ending(path, ".ome.zarr" if "OME-Zarr" in kind else ".tif")
+        if wanted == path:
+            return path, True  # the dialog asked before an existing file was chosen
+        if Path(wanted).exists() and not ask(self, f"{wanted} already exists. Replace it?"):
+            return "", False
+        return wanted, Path(wanted).exists()
 
     def save(self, layer: Any, axes: str, path: str | None = None) -> Path | None:
         """Save `layer` (a finished result) to `path` (a dialog when None); a `path` given here

@@ -161,6 +161,10 @@ class QCWidget(ModelLoading, QWidget):
                 if layer is None:
                     raise InputError(f"choose the {what} layer first")
                 check_layer(layer)
+            sdap = denoised.metadata.get("sdap") or {}
+            if sdap and not sdap.get("complete", False):  # tiles are still arriving
+                raise InputError(f"{denoised.name!r} is not finished; wait until denoising has "
+                                 f"ended, then check it")
             if noisy is denoised:
                 raise InputError("the input and the denoised layer are the same layer; choose "
                                  "the result (e.g. '<name> [SDAP]') as the denoised layer")

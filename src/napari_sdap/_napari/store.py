@@ -37,12 +37,15 @@ def _physical(layer: Any, axes: str) -> tuple[dict[str, float], dict[str, str]]:
 def output_path(folder: str | Path, layer: Any, axes: str) -> Path:
     """``<folder>/<layer>-<time>.sdap[.ome].zarr`` for a new result of `layer` (folder made)."""
     folder = Path(folder).expanduser()
+    if folder.exists() and not folder.is_dir():
+        raise OutputError(f"the output folder {folder} is a file; choose a folder")
     try:
         folder.mkdir(parents=True, exist_ok=True)
     except OSError as err:
         raise OutputError(f"cannot create the output folder {folder} ({err.strerror}); "
                           f"choose another folder") from None
-    safe = re.sub(r"[^A-Za-z0-9._-]+", "_", layer.name).strip("._") or "layer"
+    safe = re.sub(r"[^A-Za-z0-9._-]+", "_", layer.name).strip("._")[:80] or "layer"  # a
+    # file name holds 255 bytes at most; layer names have no limit
     stamp = time.strftime("%Y%m%d-%H%M%S") + f"-{time.perf_counter_ns() % 10**6:06d}"
     from napari_sdap.api.writing import fits_ngff
 

@@ -12,7 +12,7 @@ from qtpy.QtWidgets import QWidget
 
 from napari_sdap._napari.controls import StopOnClose, ask, report_error, spin_value
 from napari_sdap._napari.denoise_form import DenoiseForm
-from napari_sdap._napari.layers import check_layer, layer_axes, level0, residual, show_result
+from napari_sdap._napari.layers import axes_field, check_layer, level0, residual, show_result
 from napari_sdap._napari.model_files import ModelLoading
 from napari_sdap._napari.session import session_for
 from napari_sdap._napari.store import is_managed, lazy, open_run, read_result
@@ -65,9 +65,12 @@ class DenoiseWidget(ModelLoading, StopOnClose, DenoiseForm, QWidget):
         self._on_model()
 
     def _on_layer(self, *_: Any) -> None:
-        layer = self.picker.layer()
-        self.axes.setText(layer_axes(layer) if layer is not None else "")
-        self.status.clear_error(_READY)
+        axes, why = axes_field(self.picker.layer())
+        self.axes.setText(axes)
+        if why is None:
+            self.status.clear_error(_READY)
+        else:
+            self.status.error(why)
 
     def _on_model(self, *_: Any) -> None:
         text, details = model_text(self.session)
@@ -133,11 +136,15 @@ class DenoiseWidget(ModelLoading, StopOnClose, DenoiseForm, QWidget):
             image = level0(layer)
             axes = self.axes.text().strip().upper()
             plane_view(image.shape, axes)  # AxesError now, on the main thread
+            tile = spin_value(self.tile)
+            if tile is not None and tile < 16:  # (the field's lowest value, 0, is auto)
+                raise InputError(f"tile {tile} is below the smallest, 16; set 16 or more, or "
+                                 f"'auto' (0)")
             mode = self.mode.currentText()
             self.run = open_run(self.output.target_folder(), layer, model, image, axes,
                                 mode=mode, detail=self.detail.isChecked(),
                                 flips=int(self.flips.currentText().split()[0]),
-                                device=self.device.currentText(), tile=spin_value(self.tile))
+                                device=self.device.currentText(), tile=tile)
         except Exception as err:
             self.outcome = "error"
             report_error(err, self.status)

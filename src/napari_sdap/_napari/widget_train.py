@@ -28,7 +28,7 @@ from napari_sdap._napari.controls import (
 )
 from napari_sdap._napari.export_button import ExportButton
 from napari_sdap._napari.layer_list import LayerChecklist
-from napari_sdap._napari.layers import check_layer, layer_axes, level0
+from napari_sdap._napari.layers import axes_field, check_layer, layer_axes, level0
 from napari_sdap._napari.loss_plot import LossPlot
 from napari_sdap._napari.model_files import ModelLoading
 from napari_sdap._napari.planes import check_layers, model_planes
@@ -154,10 +154,13 @@ class TrainWidget(TrainPreview, ModelLoading, StopOnClose, QWidget):
 
     # ---------------------------------------------------------------- settings
     def _on_layer(self, *_: Any) -> None:
-        layer = self.picker.layer()
-        self.axes.setText(layer_axes(layer) if layer is not None else "")
+        axes, why = axes_field(self.picker.layer())
+        self.axes.setText(axes)
         self._update_memory()
-        self.status.clear_error(_READY)
+        if why is None:
+            self.status.clear_error(_READY)
+        else:
+            self.status.error(why)
 
     def _update_memory(self, *_: Any) -> None:
         """The memory line for the chosen layer, with the pixels of the ticked layers counted
@@ -180,6 +183,9 @@ class TrainWidget(TrainPreview, ModelLoading, StopOnClose, QWidget):
         axes = self.axes.text().strip().upper()
         view = plane_view(level0(layer).shape, axes)
         patch = self.settings.values()["overrides"].get("patch_size")
+        if patch is not None and patch < 8:  # (the field's lowest value, 0, is auto)
+            raise InputError(f"patch size {patch} is below the smallest, 8; set 8 or more, or "
+                             f"'auto' (0)")
         if patch is not None and patch > min(view.height, view.width):
             raise InputError(f"patch size {patch} is larger than the image plane "
                              f"{view.height}x{view.width} of {layer.name!r}; use a patch of at "

@@ -1,0 +1,122 @@
+"""The panels at their edges: a source moved between runs, layers whose axes cannot be guessed,
+checking a result still being written, long names, out-of-range fields and save names."""
+
+from __future__ import annotations
+
+import time
+
+import dask.array as da
+import numpy as np
+import pytest
+import tifffile
+
+from napari_sdap._napari.output_panel import with_ending
+from napari_sdap._napari.qc_widget import QCWidget
+from napari_sdap._napari.widget_denoise import DenoiseWidget
+from napari_sdap._napari.widget_train import TrainWidget
+
+
+def _denoiser(viewer, model):
+    denoise = DenoiseWidget(viewer)
+    denoise.device.setCurrentText("cpu")
+    denoise.session.set_model(model, "test")
+    return denoise
+
+
+def test_a_rerun_follows_a_source_calibrated_since(make_napari_viewer, small_image,
+                                                   trained_model, wait_idle, tmp_path):
+    """The result layer kept the first run's scale, translate and units, so it lay off the
+    source and *Save as* wrote the old pixel size."""
+    viewer = make_napari_viewer()
+    source = viewer.add_image(small_image, name="x")
+    denoise = _denoiser(viewer, trained_model)
+    denoise.start()
+    wait_idle(denoise)
+    source.scale, source.translate, source.units = (0.2, 0.2), (10, 20), ("um", "um")
+    denoise.start()
+    wait_idle(denoise)
+    result = viewer.layers["x [SDAP]"]
+    assert tuple(result.scale) == pytest.approx((0.2, 0.2))
+    assert tuple(result.translate) == pytest.approx((10, 20))
+    assert [str(u) for u in result.units] == ["micrometer", "micrometer"]
+    saved = denoise.save_result(str(tmp_path / "r.tif"))
+    with tifffile.TiffFile(saved) as tif:
+        x_res = tif.pages.first.tags["XResolution"].value
+        assert x_res[0] / x_res[1] == pytest.approx(5.0)  # 1 / 0.2 um
+    source.data = np.stack([small_image] * 2)  # and a source that gained a dimension
+    source.scale = (2.0, 0.2, 0.2)
+    denoise.axes.setText("ZYX")
+    denoise.start()
+    wait_idle(denoise)
+    assert tuple(viewer.layers["x [SDAP]"].scale) == pytest.approx((2.0, 0.2, 0.2))
+
+
+def test_a_layer_whose_axes_cannot_be_guessed_leaves_the_panels_usable(
+        make_napari_viewer, qtbot, small_image, errors):
+    """A 6-D layer without axis labels made the Train and Denoise panels fail to open."""
+    viewer = make_napari_viewer()
+    viewer.add_image(np.zeros((2, 2, 1, 2, 16, 16), np.float32), name="six")
+    train, denoise = TrainWidget(viewer), DenoiseWidget(viewer)
+    for panel in (train, denoise):
+        assert panel.picker.currentText() == "six" and panel.axes.text() == ""
+        assert "type its axes" in panel.status.text() and panel.status.is_error
+    viewer.add_image(small_image, name="flat")  # picked next: its axes, and the error goes
+    for panel in (train, denoise):
+        panel.picker.setCurrentText("flat")
+        assert panel.axes.text() == "YX" and not panel.status.is_error
+
+
+def test_quality_control_waits_for_a_result_to_finish(make_napari_viewer, qtbot, trained_model,
+                                                      wait_idle):
+    """The check ran on a result whose tiles were still arriving, and reported on zeros."""
+    viewer = make_napari_viewer()
+    stack = (0.5 + np.random.default_rng(1).normal(0, 0.1, (4, 48, 48))).astype(np.float32)
+    slow = da.from_array(stack, chunks=(1, 48, 48)).map_blocks(
+        lambda b: (time.sleep(0.4), b)[1])
+    viewer.add_image(slow, name="s")
+    denoise = _denoiser(viewer, trained_model)
+    qc = QCWidget(viewer)
+    denoise.start()
+    qtbot.waitUntil(lambda: "s [SDAP]" in viewer.layers, timeout=30_000)
+    qc.noisy.setCurrentText("s")
+    qc.denoised.setCurrentText("s [SDAP]")
+    qc.use_model.setChecked(False)
+    qc.check()
+    assert qc.worker is None and "is not finished; wait until denoising has ended" in \
+        qc.status.text()
+    wait_idle(denoise)
+
+
+def test_a_long_layer_name_gives_a_store_name_the_disk_takes(make_napari_viewer, small_image,
+                                                             trained_model, wait_idle):
+    viewer = make_napari_viewer()
+    viewer.add_image(small_image, name="a" * 300)
+    denoise = _denoiser(viewer, trained_model)
+    denoise.start()
+    wait_idle(denoise)
+    assert denoise.outcome == "done" and len(denoise.output_path.name) < 255
+
+
+def test_out_of_range_fields_are_refused_before_any_work(make_napari_viewer, small_image,
+                                                         trained_model, tiny, errors):
+    viewer = make_napari_viewer()
+    viewer.add_image(small_image, name="img")
+    train = tiny(TrainWidget(viewer))
+    train.settings.patch.setValue(4)
+    train.start()
+    assert train.worker is None and "patch size 4 is below the smallest, 8" in \
+        train.status.text()
+    denoise = _denoiser(viewer, trained_model)
+    denoise.tile.setValue(8)
+    denoise.start()
+    assert denoise.worker is None and "tile 8 is below the smallest, 16" in denoise.status.text()
+
+
+@pytest.mark.parametrize(("typed", "ending", "saved"), [
+    ("/d/r", ".tif", "/d/r.tif"), ("/d/r.tiff", ".tif", "/d/r.tiff"),
+    ("/d/r.ome.tif", ".tif", "/d/r.ome.tif"), ("/d/r", ".ome.zarr", "/d/r.ome.zarr"),
+    ("/d/r.tif", ".ome.zarr", "/d/r.ome.zarr"), ("/d/r.zarr", ".ome.zarr", "/d/r.ome.zarr"),
+    ("/d/r.ome.zarr", ".tif", "/d/r.tif")])
+def test_a_save_name_gets_the_ending_of_the_chosen_kind(typed, ending, saved):
+    """A name typed without an ending was refused as an unsupported type."""
+    assert with_ending(typed, ending) == saved
