@@ -40,8 +40,9 @@ def _mirrored(model, x: np.ndarray, axes: str, pad: int) -> np.ndarray:
 def main() -> int:
     import argparse
 
-    import napari_sdap
     from quality import chosen_tasks
+
+    import napari_sdap
 
     p = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     task_options(p, threads=2)
