@@ -116,7 +116,8 @@ def test_out_of_range_fields_are_refused_before_any_work(make_napari_viewer, sma
     ("/d/r", ".tif", "/d/r.tif"), ("/d/r.tiff", ".tif", "/d/r.tiff"),
     ("/d/r.ome.tif", ".tif", "/d/r.ome.tif"), ("/d/r", ".ome.zarr", "/d/r.ome.zarr"),
     ("/d/r.tif", ".ome.zarr", "/d/r.ome.zarr"), ("/d/r.zarr", ".ome.zarr", "/d/r.ome.zarr"),
-    ("/d/r.ome.zarr", ".tif", "/d/r.tif")])
+    ("/d/r.ome.zarr", ".tif", "/d/r.tif"), ("/d/r.ome", ".ome.zarr", "/d/r.ome.zarr"),
+    ("/d/r.tif.", ".tif", "/d/r.tif")])
 def test_a_save_name_gets_the_ending_of_the_chosen_kind(typed, ending, saved):
     """A name typed without an ending was refused as an unsupported type."""
     assert with_ending(typed, ending) == saved

@@ -56,6 +56,11 @@ def test_a_grey_palette_png_is_grey_and_a_1_bit_png_is_refused(tmp_path):
     Image.fromarray(grey > 100).save(tmp_path / "mask.png")
     with pytest.raises(InputError, match=r"mask.png: a 1-bit .*mask or a segmentation"):
         open_image(tmp_path / "mask.png")
+    two = Image.frombytes("P", grey.shape[::-1], (grey > 100).astype(np.uint8).tobytes())
+    two.putpalette([0, 0, 0, 255, 255, 255])
+    two.save(tmp_path / "pmask.png", bits=1)  # a 1-bit palette of black and white
+    with pytest.raises(InputError, match=r"pmask.png: a 1-bit"):
+        open_image(tmp_path / "pmask.png")
 
 
 def test_a_torch_tensor_is_taken_as_its_values(gray_model, noisy_pair):
@@ -94,3 +99,20 @@ def test_named_dimensions_give_the_axes(tmp_path, gray_model, noisy_pair):
     named = xarray.DataArray(last, dims=("y", "x", "z"))
     np.testing.assert_allclose(gray_model.denoise(named), gray_model.denoise(last, axes="YXZ"),
                                atol=1e-6)
+
+
+def test_tensors_that_cannot_be_read_and_tensor_outputs(gray_model, noisy_pair, tmp_path):
+    import torch
+
+    from napari_sdap.api.writing import save_result
+
+    _, noisy = noisy_pair
+    sparse = torch.from_numpy(noisy).to_sparse()
+    np.testing.assert_array_equal(gray_model.denoise(sparse), gray_model.denoise(noisy))
+    with pytest.raises(InputError, match="the torch tensor's values cannot be read"):
+        gray_model.denoise(torch.empty(64, 64, device="meta"))
+    out = torch.zeros(noisy.shape)  # written in place, as a numpy array would be
+    gray_model.denoise(noisy, output=out)
+    np.testing.assert_allclose(out.numpy(), gray_model.denoise(noisy), atol=1e-6)
+    saved = save_result(torch.from_numpy(noisy), tmp_path / "t.tif", axes="YX")
+    np.testing.assert_array_equal(tifffile.imread(saved), noisy)

@@ -49,3 +49,26 @@ def test_the_lock_of_a_killed_run_is_free(stacks, model_file, tmp_path):
                           text=True, timeout=120)
     assert proc.returncode == -signal.SIGKILL and proc.stdout.strip() == "held"
     assert _run(stacks, model_file, out) == 0
+
+
+def test_a_lock_file_unlinked_as_it_is_locked_is_not_held(tmp_path, monkeypatch):
+    """A run that opened the lock file just before the run holding it ended (and unlinked it)
+    locked the unlinked file, and a third run could then lock a new one: two batches at once."""
+    from napari_sdap.cli import lock
+
+    real, calls = lock._try_lock, []
+
+    def unlinked_first(fd):
+        if not calls:  # the run that held it ends now, between our open and our lock
+            (tmp_path / LOCK_NAME).unlink()
+        calls.append(fd)
+        return real(fd)
+
+    monkeypatch.setattr(lock, "_try_lock", unlinked_first)
+    (tmp_path / LOCK_NAME).write_text("")
+    with folder_lock(tmp_path):
+        assert len(calls) == 2 and (tmp_path / LOCK_NAME).exists()  # the file at the path
+        monkeypatch.setattr(lock, "_try_lock", real)
+        with pytest.raises(Exception, match="another napari-sdap run is writing"):
+            with folder_lock(tmp_path):
+                pass

@@ -346,3 +346,15 @@ def test_ome_zarr_stores_any_order_of_its_axes_in_its_own(tmp_path, axes, stored
         assert src.scale.get("Z", 2.0) == pytest.approx(2.0)
         order = [axes.index(a) for a in stored]
         np.testing.assert_array_equal(np.asarray(src.array[...]), data.transpose(order))
+
+
+def test_an_rgba_result_is_an_rgba_tiff(tmp_path):
+    """Four samples were written as grey with unspecified extra samples."""
+    rgba = np.random.default_rng(4).random((9, 11, 4)).astype(np.float32)
+    with open_output(tmp_path / "a.tif", rgba.shape, axes="YXC") as sink:
+        sink.array[...] = rgba
+    with tifffile.TiffFile(tmp_path / "a.tif") as tif:
+        page = tif.pages.first
+        assert page.photometric == tifffile.PHOTOMETRIC.RGB
+        assert tuple(page.extrasamples) == (tifffile.EXTRASAMPLE.UNASSALPHA,)
+        np.testing.assert_array_equal(tif.asarray(), rgba)

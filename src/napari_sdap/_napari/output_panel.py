@@ -28,12 +28,13 @@ _SAVE_KINDS = "TIFF (*.tif);;OME-Zarr (*.ome.zarr)"
 def with_ending(path: str, ending: str) -> str:
     """`path` with the file ending of the chosen kind (`.tif`, `.ome.zarr`): a name typed
     without one, or with the other kind's, gets it (`.tiff` stays a TIFF)."""
+    path = path.rstrip(". ")  # Windows drops trailing dots and spaces anyway
     low = path.lower()
     if ending == ".tif" and low.endswith((".tif", ".tiff")):
         return path
     if low.endswith(ending):
         return path
-    for other in (".ome.zarr", ".zarr", ".ome.tiff", ".ome.tif", ".tiff", ".tif"):
+    for other in (".ome.zarr", ".zarr", ".ome.tiff", ".ome.tif", ".tiff", ".tif", ".ome"):
         if low.endswith(other):
             return path[: -len(other)] + ending
     return path + ending

@@ -34,7 +34,8 @@ from napari_sdap.io.readers import (
 from napari_sdap.values import check_dtype, check_finite
 
 __all__ = ["IMAGE_SUFFIXES", "ImageSource", "Prepared", "check_fits", "check_output",
-           "image_suffix", "in_zarr_store", "open_image", "prepare", "prepare_all"]
+           "image_suffix", "in_zarr_store", "open_image", "prepare", "prepare_all",
+           "tensor_values"]
 
 
 @dataclass
@@ -76,10 +77,23 @@ class Prepared:
         self.close()
 
 
+def tensor_values(image: Any) -> Any:
+    """A torch tensor's values as a numpy array (copied to the CPU); anything else as it is."""
+    if type(image).__module__.split(".")[0] != "torch":
+        return image
+    try:
+        t = image.detach()
+        t = t.to_dense() if str(t.layout) != "torch.strided" else t  # sparse layouts
+        t = t.cpu()
+        return (t.float() if str(t.dtype) == "torch.bfloat16" else t).numpy()
+    except (RuntimeError, TypeError, NotImplementedError, ValueError) as err:
+        raise InputError(f"the torch tensor's values cannot be read ({type(err).__name__}: "
+                         f"{err}); give a tensor with data on a device (e.g. .cpu()), or a "
+                         f"numpy array") from None
+
+
 def _check_array(image: Any) -> Any:
-    if type(image).__module__.split(".")[0] == "torch":  # a tensor: its values, on the CPU
-        image = image.detach().cpu()
-        image = (image.float() if str(image.dtype) == "torch.bfloat16" else image).numpy()
+    image = tensor_values(image)
     if isinstance(image, (list, tuple)):
         raise InputError("got a list where one image was expected; stack it with np.stack or "
                          "pass the images separately")

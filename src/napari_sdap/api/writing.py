@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
+from napari_sdap.api.inputs import tensor_values
 from napari_sdap.api.job import Job, make_job, pick_device, pick_tile, run_tiles
 from napari_sdap.api.provenance import provenance
 from napari_sdap.errors import InputError, OutputError
@@ -184,7 +185,7 @@ def save_result(data: Any, target: Any, *, axes: str, scale: dict[str, float] | 
     by chunk (dask). Returns the absolute path."""
     import dask.array as da
 
-    data = data if isinstance(data, da.Array) else da.from_array(data)
+    data = data if isinstance(data, da.Array) else da.from_array(tensor_values(data))
     shape = tuple(int(s) for s in data.shape)
     sink = open_output(Path(target), shape, "float32", axes=axes, scale=scale, units=units,
                        metadata=dict(provenance or {}), overwrite=overwrite,

@@ -10,12 +10,14 @@ Both paths run the same per-plane computation, so they give the same pixels.
 from __future__ import annotations
 
 import itertools
+import logging
 import math
 import os
 import re
 import shutil
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -116,11 +118,25 @@ def _open(task: FileTask, model: Any) -> Any:
                         run=task.provenance, **_denoise_kwargs(task))
 
 
+@contextmanager
+def _quiet_intensity() -> Iterator[None]:
+    """The intensity warning comes back with the result (`_result`), named and recorded; a
+    worker process would also print it bare from its log."""
+    log = logging.getLogger("napari_sdap.api.intensity")
+    level = log.level
+    log.setLevel(logging.ERROR)
+    try:
+        yield
+    finally:
+        log.setLevel(level)
+
+
 def denoise_file(task: FileTask, progress: Callable[[Any], None] | None = None) -> dict[str, Any]:
     """Denoise `task.input` into `task.output` (temporary file, renamed when complete)."""
     t0 = time.perf_counter()
     model = load_cached_model(task.model_path, task.model_sha256)
-    with _open(task, model) as run:  # an interrupt at any point leaves no temporary
+    with _quiet_intensity(), _open(task, model) as run:  # an interrupt at any point leaves
+        # no temporary
         axes, shape = run.job.image.axes, run.job.image.shape
         for step in run.steps():
             if progress is not None:
@@ -223,8 +239,9 @@ def denoise_range(task: FileTask, axis: int, start: int, stop: int,
                              f"{task.input} ({type(err).__name__}: {err}); the file is probably "
                              f"truncated or corrupted: copy or export it again") from None
         out = np.empty(part.shape, np.float32)
-        for _ in model.iter_denoise(part, out, src.axes, **_denoise_kwargs(task)):
-            pass
+        with _quiet_intensity():  # the whole file's check comes back from `assemble`
+            for _ in model.iter_denoise(part, out, src.axes, **_denoise_kwargs(task)):
+                pass
     keep = _region(ndim, axis, start - lo, stop - lo)
     zarr.open_array(scratch, mode="r+")[_region(ndim, axis, start, stop)] = out[keep]
     return {"planes": stop - start, "seconds": time.perf_counter() - t0,
@@ -240,7 +257,7 @@ def assemble(task: FileTask, axis: int, scratch: str, *parts: dict[str, Any]) ->
 
     t0 = time.perf_counter()
     model = load_cached_model(task.model_path, task.model_sha256)
-    with _open(task, model) as run:
+    with _quiet_intensity(), _open(task, model) as run:
         axes, shape = run.job.image.axes, run.job.image.shape
         planes = sum(p["planes"] for p in parts)
         if planes != shape[axis]:

@@ -51,29 +51,53 @@ def _holder(path: Path) -> str:
         return ""
 
 
+def _open_locked(path: Path, outdir: Path) -> tuple[int, bool]:
+    """(descriptor of `path`, locked by us). The file is the one at `path` now: a run that
+    ends unlinks its lock file, and a descriptor of the file it unlinked would lock nothing
+    (then this tries again)."""
+    for _ in range(20):
+        try:
+            fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o644)
+        except PermissionError:  # a lock file another user's killed run left: flock needs
+            try:  # no write access, only the holder's name is not written then
+                fd = os.open(path, os.O_RDONLY)
+            except OSError as err:
+                raise _unwritable(outdir, err) from None
+        except OSError as err:
+            raise _unwritable(outdir, err) from None
+        if not _try_lock(fd):
+            return fd, False
+        try:
+            same = os.fstat(fd).st_ino == os.stat(path).st_ino
+        except FileNotFoundError:
+            same = False
+        if same:
+            return fd, True
+        os.close(fd)  # unlinked by the run that just ended: lock the new file instead
+    raise OutputError(f"cannot lock the output folder {outdir}: its lock file {path} keeps "
+                      f"changing; check that no other program removes it")
+
+
+def _unwritable(outdir: Path, err: OSError) -> OutputError:
+    return OutputError(f"cannot write into the output folder {outdir} ({err.strerror or err}); "
+                       f"make the folder writable or choose another --output")
+
+
 @contextmanager
 def folder_lock(outdir: Path) -> Iterator[None]:
     """Hold `outdir`'s run lock, or raise `OutputError` naming the run that holds it."""
     path = outdir / LOCK_NAME
-    try:
-        fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o644)
-    except OSError as err:
-        raise OutputError(f"cannot write into the output folder {outdir} "
-                          f"({err.strerror or err}); make the folder writable or choose "
-                          f"another --output") from None
-    try:
-        if not _try_lock(fd):
-            raise OutputError(f"another napari-sdap run is writing into {outdir}"
-                              f"{_holder(path)}; wait for it to finish, stop it, or choose "
-                              f"another --output")
-    except BaseException:
+    fd, locked = _open_locked(path, outdir)
+    if not locked:
         os.close(fd)
-        raise
+        raise OutputError(f"another napari-sdap run is writing into {outdir}{_holder(path)}; "
+                          f"wait for it to finish, stop it, or choose another --output")
     try:
         info = json.dumps({"pid": os.getpid(), "host": socket.gethostname(), "started": now()})
         if os.name != "nt":  # a locked byte cannot be read on Windows: no holder named there
-            os.ftruncate(fd, 0)
-            os.write(fd, info.encode())
+            with suppress(OSError):  # (a read-only lock file: no name, the lock holds)
+                os.ftruncate(fd, 0)
+                os.write(fd, info.encode())
         yield
     finally:
         with suppress(OSError):  # Windows keeps an open file: it stays, and is taken over

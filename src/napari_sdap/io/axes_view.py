@@ -34,6 +34,14 @@ class AxesView:
         self.dtype = np.dtype(base.dtype)
         self.ndim = len(seen)
 
+    @property
+    def chunks(self) -> tuple[int, ...] | None:
+        """The stored array's chunk shape, in the seen order (None where it has none)."""
+        chunks = getattr(self.base, "chunks", None)
+        if chunks is None or len(chunks) != self.ndim:
+            return None
+        return tuple(chunks[self.stored.index(a)] for a in self.seen)
+
     def __repr__(self) -> str:
         return f"AxesView({self.seen} over {self.stored}, shape={self.shape})"
 

@@ -41,6 +41,18 @@ def output_kind(target: Any) -> str:
                       f".ome.tif, .zarr or .ome.zarr, or a zarr array")
 
 
+def _writable(target: Any) -> Any:
+    """An array target as written: a torch tensor through a numpy view of its memory (a CPU
+    tensor of a numpy dtype), anything else as it is."""
+    if type(target).__module__.split(".")[0] != "torch":
+        return target
+    try:
+        return target.detach().numpy()  # shares the tensor's memory: writes land in it
+    except (RuntimeError, TypeError) as err:
+        raise OutputError(f"output= a torch tensor that cannot be written in place ({err}); give "
+                          f"a CPU tensor of a numpy dtype, a numpy array or a path") from None
+
+
 def default_chunks(shape: tuple[int, ...], axes: str, edge: int = 512) -> tuple[int, ...]:
     """One chunk per `edge` x `edge` region of each plane (channels kept together when few)."""
     return tuple(min(s, edge) if a in "YX" else (s if a == "C" and s <= 4 else 1)
@@ -220,6 +232,7 @@ def open_output(target: Any, shape: tuple[int, ...], dtype: Any = "float32", *, 
     dtype = np.dtype(dtype)
     kind = output_kind(target)
     if kind == "array":
+        target = _writable(target)
         if tuple(target.shape) != shape:
             raise OutputError(f"output array has shape {tuple(target.shape)} but the result has "
                               f"shape {shape}; give an array of the result's shape")

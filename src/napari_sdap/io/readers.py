@@ -125,10 +125,16 @@ def _open_zarr(path: Path, axes: str | None, series: int | None = None) -> Image
             meta.update(format="ome-zarr", ome_level=str(level["path"]))
         else:
             arrays = sorted(node.array_keys())
+            if not arrays:
+                groups = sorted(node.group_keys())
+                raise InputError(f"{path}: zarr group holds no arrays"
+                                 + (f", only the groups {groups[:5]}: open the array inside "
+                                    f"one, e.g. {path}/{groups[0]}/<array>" if groups else
+                                    "; check the path"))
             if len(arrays) != 1:
                 raise InputError(f"{path}: zarr group holds {len(arrays)} arrays ({arrays[:5]}) "
                                  f"and no OME multiscales metadata; open the array itself, e.g. "
-                                 f"{path}/{arrays[0] if arrays else '0'}")
+                                 f"{path}/{arrays[0]}")
             array = node[arrays[0]]
     else:
         array = node
@@ -191,7 +197,7 @@ def _open_picture(path: Path, axes: str | None, series: int | None = None) -> Im
         raise InputError(f"{path}: not a readable PNG or JPEG picture ({type(err).__name__}: "
                          f"{err}); check the file") from None
     depth, colour = _png_header(path)
-    if depth == 1 and colour == 0:
+    if depth == 1 and colour in (0, 3):  # grey, or a palette of two colours
         raise InputError(f"{path}: a 1-bit (black and white) picture: a mask or a "
                          f"segmentation holds no grey levels to denoise; denoise the recorded "
                          f"image it was made from")

@@ -157,9 +157,11 @@ def write_tiff(path: Path, array: Any, *, axes: str, scale: dict[str, float],
                 meta["TimeIncrementUnit"] = OME_SYMBOLS.get(units["T"], units["T"])
         kwargs.update(ome=True, bigtiff=nbytes >= BIGTIFF_ABOVE, metadata=meta,
                       extratags=[(_SDAP_TAG, "s", 0, info, True)])
-        if samples:
-            kwargs.update(photometric="rgb" if shape[-1] == 3 else "minisblack",
+        if samples:  # RGB, or RGBA: colour and its (unassociated) alpha
+            kwargs.update(photometric="rgb" if shape[-1] in (3, 4) else "minisblack",
                           planarconfig="contig")
+            if shape[-1] == 4:
+                kwargs["extrasamples"] = ("unassalpha",)
     if h * w * (shape[-1] if samples else 1) * dtype.itemsize > TILE_ABOVE:
         data: Iterator[np.ndarray] = _tiles(array, lead, h, w)
         kwargs["tile"] = (_TILE, _TILE)
