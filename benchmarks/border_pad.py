@@ -7,7 +7,8 @@ receptive field of a border see an edge that is not in the data. Mirroring the i
 them the data's own continuation instead. One model per task (the default `fast` training,
 `--steps` to shorten it), scored on the 8-bit scale (`quality.psnr`)::
 
-    python benchmarks/border_pad.py --sets fmd,camera --limit 6 --crop 256 --out DIR
+    python benchmarks/border_pad.py --sets fmd --only Confocal_BPAE_B --crop 256 --out DIR
+    python benchmarks/border_pad.py --flat     # a synthetic flat field: bias and error by band
 """
 
 from __future__ import annotations
@@ -31,9 +32,9 @@ def _band_psnr(out: np.ndarray, ref: np.ndarray, inner: bool) -> float:
     return psnr(out[pick], ref[pick])
 
 
-def _mirrored(model, x: np.ndarray, axes: str, pad: int) -> np.ndarray:
+def _mirrored(model, x: np.ndarray, axes: str, pad: int, mode: str = "auto") -> np.ndarray:
     widths = [(pad, pad), (pad, pad)] + [(0, 0)] * (x.ndim - 2)
-    out = model.denoise(np.pad(x, widths, mode="symmetric"), axes)
+    out = model.denoise(np.pad(x, widths, mode="symmetric"), axes, mode=mode)
     return out[pad:-pad, pad:-pad]
 
 

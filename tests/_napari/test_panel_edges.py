@@ -121,3 +121,30 @@ def test_out_of_range_fields_are_refused_before_any_work(make_napari_viewer, sma
 def test_a_save_name_gets_the_ending_of_the_chosen_kind(typed, ending, saved):
     """A name typed without an ending was refused as an unsupported type."""
     assert with_ending(typed, ending) == saved
+
+
+def test_quality_control_uses_the_axes_a_result_was_denoised_with(make_napari_viewer, qtbot,
+                                                                  wait_idle):
+    """QC guessed the axes of the input layer (ZYX) where the Denoise panel had been told
+    CYX, and a two-channel model then refused the check."""
+    import napari_sdap
+
+    rng = np.random.default_rng(5)
+    stack = (0.5 + rng.normal(0, 0.1, (2, 48, 48))).astype(np.float32)
+    model = napari_sdap.train(stack, "CYX", preset="tiny", steps=2, stride=2, width=8, blocks=1,
+                              batch_size=2, patch_size=32, device="cpu")
+    viewer = make_napari_viewer()
+    viewer.add_image(stack, name="two")
+    denoise = _denoiser(viewer, model)
+    denoise.axes.setText("CYX")
+    denoise.start()
+    wait_idle(denoise)
+    qc = QCWidget(viewer)
+    qc.session.set_model(model, "test")
+    qc.noisy.setCurrentText("two")
+    qc.denoised.setCurrentText("two [SDAP]")
+    reports = []
+    qc.checked.connect(reports.append)
+    qc.check()
+    qtbot.waitUntil(lambda: qc.worker is None, timeout=60_000)
+    assert reports and not qc.status.is_error, qc.status.text()

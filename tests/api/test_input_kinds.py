@@ -23,16 +23,16 @@ def _rgb() -> np.ndarray:
 
 
 def test_a_planar_rgb_tiff_is_a_colour_image(tmp_path):
-    """A planar RGB TIFF reads as CYX; it was denoised channel by channel and refused by a
-    colour model ("takes 3 joint channels but the image gives 1")."""
+    """A planar RGB TIFF was read as CYX, denoised channel by channel and refused by a colour
+    model ("takes 3 joint channels but the image gives 1"); it reads as YXC now."""
     rgb = _rgb()
     tifffile.imwrite(tmp_path / "contig.tif", rgb, photometric="rgb")
     tifffile.imwrite(tmp_path / "planar.tif", rgb.transpose(2, 0, 1), photometric="rgb",
                      planarconfig="separate")
     model = train(tmp_path / "contig.tif", steps=2, stride=1, student=False, **TINY)
     planar = model.denoise(tmp_path / "planar.tif")
-    assert planar.shape == (3, 48, 48)  # the file's own layout
-    np.testing.assert_array_equal(planar.transpose(1, 2, 0), model.denoise(rgb))
+    assert planar.shape == (48, 48, 3)  # read with its colour last, as the interleaved file
+    np.testing.assert_array_equal(planar, model.denoise(rgb))
     again = train(tmp_path / "planar.tif", steps=2, stride=1, student=False, **TINY)
     assert again.config.network.in_channels == 3  # trained as colour, like the contig file
     assert again.denoise(rgb).shape == rgb.shape
@@ -116,3 +116,49 @@ def test_tensors_that_cannot_be_read_and_tensor_outputs(gray_model, noisy_pair, 
     np.testing.assert_allclose(out.numpy(), gray_model.denoise(noisy), atol=1e-6)
     saved = save_result(torch.from_numpy(noisy), tmp_path / "t.tif", axes="YX")
     np.testing.assert_array_equal(tifffile.imread(saved), noisy)
+
+
+@pytest.mark.parametrize("fmt", [2, 3])
+def test_a_level_of_an_ome_zarr_takes_the_group_s_axes_and_sizes(tmp_path, fmt):
+    """`image.ome.zarr/0` opened on its own read a CYX level as ZYX and dropped its size."""
+    import zarr
+
+    group = zarr.open_group(tmp_path / "f.ome.zarr", mode="w", zarr_format=fmt)
+    group.create_array("0", data=np.zeros((2, 16, 16), "u2"))
+    group.create_array("1", data=np.zeros((2, 8, 8), "u2"))
+    axes = [{"name": "c", "type": "channel"},
+            {"name": "y", "type": "space", "unit": "micrometer"},
+            {"name": "x", "type": "space", "unit": "micrometer"}]
+    levels = [{"path": str(k), "coordinateTransformations": [
+        {"type": "scale", "scale": [1, 0.3 * 2**k, 0.3 * 2**k]}]} for k in (0, 1)]
+    multiscales = [{"version": "0.4", "axes": axes, "datasets": levels}]
+    if fmt == 2:
+        group.attrs["multiscales"] = multiscales
+    else:
+        group.attrs["ome"] = {"version": "0.5", "multiscales": multiscales}
+    for level, size in (("0", 0.3), ("1", 0.6)):
+        with open_image(tmp_path / "f.ome.zarr" / level) as src:
+            assert src.axes == "CYX"
+            assert src.scale == pytest.approx({"Y": size, "X": size})
+            assert src.units == {"Y": "micrometer", "X": "micrometer"}
+
+
+def test_planar_rgba_and_a_colour_ome_zarr_read_as_colour_images(tmp_path):
+    """A planar RGBA TIFF was four channels ("takes 3 joint channels, gives 4"), and a colour
+    result stored in OME-Zarr (channels first) read back as one channel per plane."""
+    rgb = _rgb()
+    alpha = np.full((*rgb.shape[:2], 1), 255, np.uint8)
+    alpha[:8] = 0
+    rgba = np.concatenate([rgb, alpha], axis=-1)
+    tifffile.imwrite(tmp_path / "p.tif", rgba.transpose(2, 0, 1), photometric="rgb",
+                     planarconfig="separate", extrasamples=["unassalpha"])
+    with open_image(tmp_path / "p.tif") as src:
+        assert src.axes == "YXC" and src.shape == rgba.shape
+    model = train(rgb, steps=2, stride=1, student=False, **TINY)
+    out = model.denoise(tmp_path / "p.tif")
+    np.testing.assert_array_equal(out, model.denoise(rgba))
+    assert np.array_equal(out[..., 3], rgba[..., 3])  # the alpha passes through
+    model.denoise(rgba, output=tmp_path / "o.ome.zarr")
+    with open_image(tmp_path / "o.ome.zarr") as src:
+        assert src.axes == "YXC" and src.shape == rgba.shape
+    assert model.denoise(tmp_path / "o.ome.zarr").shape == rgba.shape

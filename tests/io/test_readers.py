@@ -126,7 +126,7 @@ def test_page_checks_run_once_per_file_state(tmp_path, data, monkeypatch):
 @pytest.mark.parametrize("kwargs", [{"compression": "zlib"}, {"tile": (32, 32)}])
 def test_compressed_or_tiled_tiff_is_read_through_zarr(tmp_path, data, kwargs):
     path = tmp_path / "c.tif"
-    tifffile.imwrite(path, data, **kwargs)
+    tifffile.imwrite(path, data, photometric="minisblack", **kwargs)  # 3 grey planes
     with open_image(path) as src:
         assert isinstance(src.array, zarr.Array)
         np.testing.assert_array_equal(np.asarray(src.array[...]), data)

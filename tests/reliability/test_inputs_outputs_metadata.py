@@ -111,7 +111,7 @@ def test_compressed_tiffs_read_with_imagecodecs(tmp_path, compression):
     needs("imagecodecs", "core")
     data = (noisy((3, 32, 32)) * 200).astype("uint8")
     tifffile.imwrite(tmp_path / "c.tif", data, compression=compression,
-                     predictor=compression == "lzw")
+                     predictor=compression == "lzw", photometric="minisblack")
     with open_image(tmp_path / "c.tif") as src:
         read = np.asarray(src.array[:])
     if compression == "jpeg":  # lossy: close, not equal

@@ -87,6 +87,20 @@ def run_check(noisy: Any, denoised: Any, model: Any, reference: Any, axes: str) 
         raise WorkerError(failure_message(err, "the quality check")) from err
 
 
+def _axes(noisy: Any, sdap: dict[str, Any]) -> str:
+    """The axes the result was denoised with (its record), else the input layer's guess."""
+    recorded = str((sdap.get("input") or {}).get("axes") or "")
+    if recorded and len(recorded) == level0(noisy).ndim:
+        return recorded
+    try:
+        return layer_axes(noisy)
+    except InputError as err:
+        raise InputError(str(err).replace(
+            "type its axes (letters from STCZYX) in the axes field",
+            "give the layer axis labels (t, c, z, y, x), or check the result of a Denoise run, "
+            "which records the axes it used")) from None
+
+
 class QCWidget(ModelLoading, QWidget):
     """Check a denoised layer: what was removed, against the noise and an optional reference.
 
@@ -183,7 +197,7 @@ class QCWidget(ModelLoading, QWidget):
                                      "wait until it ends, or untick 'compare with the model's "
                                      "noise' to check without the model") from None
             args = (level0(noisy), level0(denoised), model,
-                    level0(ref) if ref is not None else None, layer_axes(noisy))
+                    level0(ref) if ref is not None else None, _axes(noisy, sdap))
         except Exception as err:
             report_error(err, self.status)
             self.failed.emit(str(err))

@@ -19,6 +19,7 @@ import numpy as np
 
 from napari_sdap.axes import axes_from_names
 from napari_sdap.errors import InputError
+from napari_sdap.io.axes_view import AxesView
 from napari_sdap.io.physical import clean_physical
 from napari_sdap.io.source import ImageSource, check_axes, mapped_array
 from napari_sdap.io.tiff_reader import open_tiff
@@ -91,6 +92,37 @@ def _bioformats2raw(node: Any, path: Path, series: int | None) -> Any:
     return node[str(pick)]
 
 
+def _ome_level(ms: dict[str, Any], level: dict[str, Any]
+               ) -> tuple[str, dict[str, float], dict[str, str]]:
+    """(axes, scale, units) of one level (`datasets` entry) of an OME multiscales entry."""
+    names = [a["name"] if isinstance(a, dict) else a for a in ms.get("axes", [])]
+    found = "".join(str(n).upper()[:1] for n in names)
+    scale: dict[str, float] = {}
+    for t in level.get("coordinateTransformations", []):
+        if t.get("type") == "scale" and len(t.get("scale") or []) == len(names):
+            scale = {str(n).upper(): s for n, s in zip(names, t["scale"], strict=True)}
+    units = {str(a["name"]).upper(): str(a["unit"]) for a in ms.get("axes", [])
+             if isinstance(a, dict) and a.get("unit")}
+    return found, scale, units
+
+
+def _level_of_parent(path: Path) -> tuple[str, dict[str, float], dict[str, str]]:
+    """(axes, scale, units) of the array at `path` where it is a level of the OME-Zarr group
+    around it (opened on its own, it has neither); empty where it is not."""
+    import zarr
+
+    try:
+        parent = zarr.open_group(str(path.parent), mode="r")
+        ms = _ome_multiscales(dict(parent.attrs)) or []
+    except Exception:  # not a group, or not readable: the array alone
+        return "", {}, {}
+    for entry in ms:
+        for level in entry.get("datasets", []) if isinstance(entry, dict) else []:
+            if isinstance(level, dict) and str(level.get("path")) == path.name:
+                return _ome_level(entry, level)
+    return "", {}, {}
+
+
 def _open_zarr(path: Path, axes: str | None, series: int | None = None) -> ImageSource:
     import zarr
 
@@ -114,14 +146,7 @@ def _open_zarr(path: Path, axes: str | None, series: int | None = None) -> Image
         if ms:
             level = ms[0]["datasets"][0]
             array = node[level["path"]]
-            names = [a["name"] if isinstance(a, dict) else a for a in ms[0].get("axes", [])]
-            found = "".join(str(n).upper()[:1] for n in names)
-            for t in level.get("coordinateTransformations", []):
-                if t.get("type") == "scale" and len(t.get("scale") or []) == len(names):
-                    scale = {str(n).upper(): s for n, s in zip(names, t["scale"], strict=True)}
-            for a in ms[0].get("axes", []):
-                if isinstance(a, dict) and a.get("unit"):
-                    units[str(a["name"]).upper()] = str(a["unit"])
+            found, scale, units = _ome_level(ms[0], level)
             meta.update(format="ome-zarr", ome_level=str(level["path"]))
         else:
             arrays = sorted(node.array_keys())
@@ -138,6 +163,7 @@ def _open_zarr(path: Path, axes: str | None, series: int | None = None) -> Image
             array = node[arrays[0]]
     else:
         array = node
+        found, scale, units = _level_of_parent(path)  # `image.ome.zarr/0`: the group's axes
     attrs = dict(array.attrs)
     if not found and isinstance(attrs.get("axes"), str):
         found = attrs["axes"].upper()
@@ -148,6 +174,10 @@ def _open_zarr(path: Path, axes: str | None, series: int | None = None) -> Image
         saved = attrs["napari_sdap"]
         scale = scale or _mapping(saved.get("scale"))
         units = units or _mapping(saved.get("units"))
+        colour = str(((saved.get("metadata") or {}).get("input") or {}).get("axes") or "")
+        if (axes is None and colour.endswith("C") and colour != found
+                and sorted(colour) == sorted(found)):  # a colour image napari-sdap stored in
+            array, found = AxesView(array, found, colour), colour  # OME's order (C first)
     shape = tuple(int(s) for s in array.shape)
     ax = check_axes(found, axes, shape, path)
     scale = {k: v for k, v in scale.items() if k in ax and k != "C"}
