@@ -166,10 +166,12 @@ class PlaneView:
         except (SdapError, MemoryError):
             raise
         except Exception as err:
+            why = ("its file is gone (moved or deleted since it was opened): put it back or "
+                   "open the image again" if isinstance(err, FileNotFoundError) else
+                   "the file is probably truncated or corrupted: copy or export it again")
             raise InputError(
                 f"could not read plane {n} of the image near y={ys.start or 0}, "
-                f"x={xs.start or 0} ({type(err).__name__}: {err}); the file is probably "
-                f"truncated or corrupted: copy or export it again"
+                f"x={xs.start or 0} ({type(err).__name__}: {err}); {why}"
             ) from err
         order = self._order()
         if "C" not in order:

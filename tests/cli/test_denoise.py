@@ -309,3 +309,16 @@ def test_an_array_inside_a_zarr_group_is_an_input(model_file, tmp_path, capsys):
         capsys.readouterr().err  # the first array, always the same one
     assert main([*args[:1], str(tmp_path / "grp.zarr" / "a"), *args[1:]]) == 0
     assert tifffile.imread(out / "a_sdap.tif").shape == (40, 40)
+
+
+def test_leftovers_of_a_killed_run_go_whatever_the_name(model_file, tmp_path):
+    """A name with brackets made the clean-up's pattern a character class: the temporary of a
+    killed run stayed; an output set aside by a killed --overwrite is put back."""
+    from napari_sdap.cli.plan import remove_leftovers
+
+    out = tmp_path / "b[1]_sdap.tif"
+    (tmp_path / ".b[1]_sdap.tif.partial-1234abcd.zarr").mkdir()
+    (tmp_path / ".b[1]_sdap.tif.old-5678abcd").write_bytes(b"the earlier output")
+    remove_leftovers(out)
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["b[1]_sdap.tif"]
+    assert out.read_bytes() == b"the earlier output"

@@ -70,10 +70,11 @@ def test_a_failing_check_leaves_no_partial_file(model_file, tmp_path, monkeypatc
     monkeypatch.setattr(figure, "save_png", broken)
     inputs = _inputs(tmp_path)
     out = tmp_path / "out"
-    assert _run(inputs, model_file, out) == 0  # the outputs themselves are fine
+    assert _run(inputs, model_file, out) == 1  # the outputs are fine, the checks asked for not
     assert sorted(os.listdir(out)) == ["a_sdap.tif", "b_sdap.tif", "sdap_run.json"]
     err = capsys.readouterr().err
     assert "quality check failed" in err and "No space left" in err
+    assert "2 denoised, 0 skipped (already done), 0 failed, 2 quality check(s) failed" in err
     entry = json.loads((out / "sdap_run.json").read_text())["files"]["a_sdap.tif"]
     assert entry["status"] == "done" and "No space left" in entry["qc"]["error"]
 

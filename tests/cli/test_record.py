@@ -94,3 +94,17 @@ def test_fingerprint_of_zarr_folder(tmp_path: Path) -> None:
     (z / "0").mkdir(parents=True)
     (z / "0" / "c").write_bytes(b"1234")
     assert file_fingerprint(z)["size"] == 4
+
+
+def test_a_killed_run_is_closed_by_the_next(tmp_path: Path) -> None:
+    """A run killed with -9 stayed `running` in the record, and the next run's end marked its
+    files `failed` (error null) although it never touched them."""
+    record, out = RunRecord(tmp_path), tmp_path / "a_sdap.tif"
+    record.start_run(["napari-sdap", "denoise"])
+    record.update(out, status="running")
+    record = RunRecord(tmp_path)  # the next run, after the kill
+    record.start_run(["napari-sdap", "denoise", "b.tif"])
+    record.finish_run("finished", denoised=0)
+    runs, entry = record.data["runs"], record.files["a_sdap.tif"]
+    assert [r["status"] for r in runs] == ["interrupted", "finished"]
+    assert "killed" in runs[0]["note"] and entry["status"] == "interrupted"

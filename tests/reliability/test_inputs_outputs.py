@@ -119,7 +119,24 @@ def test_cli_series_flag(two_series, model_file, tmp_path, capsys):
     assert main([*args, str(tmp_path / "out")]) == 1
     assert "series 1 'Image1'" in capsys.readouterr().err
     assert main([*args, str(tmp_path / "out1"), "--series", "1"]) == 0
-    assert tifffile.imread(tmp_path / "out1" / "two_sdap.tif").shape == (3, 40, 48)
+    assert tifffile.imread(tmp_path / "out1" / "two_s1_sdap.tif").shape == (3, 40, 48)
+
+
+def test_cli_series_of_one_file_keep_their_outputs_and_others_are_read_whole(
+        two_series, model_file, tmp_path, capsys):
+    """Both series of a file were written to one name (the second refused as "out of date",
+    and --overwrite replaced the first); a file of one series in the batch failed with
+    "series=1 does not exist"."""
+    single = tmp_path / "single.tif"
+    tifffile.imwrite(single, noisy((2, 32, 32), seed=4), imagej=True, metadata={"axes": "ZYX"})
+    out = tmp_path / "out"
+    args = ["denoise", str(two_series), str(single), "--model", str(model_file), "--device",
+            "cpu", "--threads", "1", "--quiet", "--output", str(out)]
+    assert main([*args, "--series", "1"]) == 0
+    assert main([*args, "--series", "0"]) == 0
+    assert sorted(p.name for p in out.glob("*.tif")) == ["single_sdap.tif", "two_s0_sdap.tif",
+                                                         "two_s1_sdap.tif"]
+    assert tifffile.imread(out / "two_s1_sdap.tif").shape == (3, 40, 48)
 
 
 def test_pages_of_two_shapes_are_refused_but_pyramid_levels_are_not(tmp_path):

@@ -30,12 +30,13 @@ from napari_sdap.io.readers import (
     image_suffix,
     in_zarr_store,
     open_image,
+    series_count,
 )
 from napari_sdap.values import check_dtype, check_finite
 
 __all__ = ["IMAGE_SUFFIXES", "ImageSource", "Prepared", "check_fits", "check_output",
            "image_suffix", "in_zarr_store", "open_image", "prepare", "prepare_all",
-           "tensor_values"]
+           "series_count", "tensor_values"]
 
 
 @dataclass

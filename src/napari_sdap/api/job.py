@@ -9,6 +9,8 @@ from collections.abc import Iterator
 from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING, Any
 
+import numpy as np
+
 from napari_sdap.api.inputs import Prepared, check_fits, check_output, prepare
 from napari_sdap.api.intensity import check_intensity
 from napari_sdap.api.volume import volume_sources
@@ -69,6 +71,7 @@ def make_job(model: SDAPModel, image: Any, axes: str | None, mode: str,
     """
     from napari_sdap.infer.passes import check_flips
 
+    model.check_state("denoise", training=False)  # (a training preview denoises mid-run)
     flips = check_flips(model.config.inference.flips if flips is None else flips)
     prepared = prepare(image, axes, model.config.channel_mode, series=series,
                        channels=model.config.network.in_channels)
@@ -110,6 +113,9 @@ def pick_tile(model: SDAPModel, job: Job, tile: int | None, dev: torch.device
     from napari_sdap.infer.stream import auto_tile
     from napari_sdap.infer.tiling import alignment, balanced_tile, exact_halo
 
+    if tile is not None and (isinstance(tile, bool) or not isinstance(tile, int | np.integer)):
+        raise InputError(f"tile must be a whole number of pixels, at least 16 (got {tile!r}); "
+                         f"use tile=None for an automatic size")
     t = model.config.tiling
     batch = t.batch_tiles if dev.type != "cpu" else 1
     tile = tile or t.tile

@@ -115,6 +115,12 @@ class SDAPModel:
         """(file name, SHA-256) of the model file this model was loaded from or last saved to,
         while it is unchanged since (training clears it); recorded with every output."""
 
+    def check_state(self, action: str, training: bool = True) -> None:
+        """Refuse a model that cannot `action` as it is, naming the fix (`api.model_state`)."""
+        from napari_sdap.api.model_state import check_state
+
+        check_state(self, action, training)
+
     def describe_detail(self) -> str:
         """One line for users: whether the detail restore is used, and the noise it measured."""
         if self.config.network.dims == 3:
@@ -264,6 +270,7 @@ class SDAPModel:
         no temporary is left, and this model stays usable: save it again elsewhere. A name
         that ends like an image (`model.tif`) is refused (`writing.check_model_name`)."""
         writing.check_model_name(path)
+        self.check_state("be saved")
         meta = {
             "config": self.config.model_dump(mode="json"),
             "normalization": (self.normalization.model_dump(exclude_none=True)
@@ -287,6 +294,7 @@ class SDAPModel:
         (array or path, with `axes`) gives its test tensors and cover. See docs/bmz.md."""
         from napari_sdap.api.bmz.export import export_bmz
 
+        self.check_state("be exported")
         return export_bmz(self, path, name=name, description=description, authors=authors,
                           license=license, cite=cite, sample=sample, axes=axes, mode=mode,
                           overwrite=overwrite)

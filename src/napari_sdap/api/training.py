@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import os
 import time
 from collections.abc import Iterator, Sequence
 from dataclasses import asdict, dataclass, replace
@@ -15,6 +16,7 @@ from napari_sdap.api.devices import pick_preset
 from napari_sdap.api.inputs import check_fits, prepare_all
 from napari_sdap.api.model import SDAPModel
 from napari_sdap.api.noise_curve import finish_curve
+from napari_sdap.api.open_training import claim, release
 from napari_sdap.api.volume import choose_volume, volume_sources
 from napari_sdap.config import wants_student
 from napari_sdap.errors import ConfigError, InputError
@@ -116,13 +118,28 @@ def iter_train(image: Any, axes: str | Sequence[str | None] | None = None, *,
     """
     t00 = time.perf_counter()
     budget, seed = None if time_budget is None else check_budget(time_budget), check_seed(seed)
+    if isinstance(model, str | os.PathLike):  # a model file: train it further
+        from napari_sdap.api.loading import load_model
+
+        model = load_model(model)
     channel_mode = model.config.channel_mode if model else overrides.get("channel_mode", "auto")
     prepared = prepare_all(image, axes, channel_mode)
+    inner = _train([(p.array, p.view) for p in prepared], t00, budget, preset=preset,
+                   steps=steps, stride=stride, seed=seed, device=device, model=model,
+                   validation=validation, dims=dims, along=along, **overrides)
+    owner = model
     try:
-        yield from _train([(p.array, p.view) for p in prepared], t00, budget, preset=preset,
-                          steps=steps, stride=stride, seed=seed, device=device, model=model,
-                          validation=validation, dims=dims, along=along, **overrides)
+        if owner is not None:
+            claim(owner, inner)  # one training of a model at a time
+        for rec in inner:
+            if owner is None and rec.model is not None:
+                owner = rec.model
+                claim(owner, inner)
+            yield rec
     finally:
+        inner.close()  # stopped early: finishes the model (its noise curve)
+        if owner is not None:
+            release(owner, inner)
         for p in prepared:
             p.close()
 

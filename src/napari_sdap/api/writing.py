@@ -11,6 +11,7 @@ any error deletes the temporary: nothing incomplete is left that looks like a re
 from __future__ import annotations
 
 import os
+import weakref
 from collections.abc import Generator
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -20,7 +21,7 @@ import numpy as np
 from napari_sdap.api.inputs import tensor_values
 from napari_sdap.api.job import Job, make_job, pick_device, pick_tile, run_tiles
 from napari_sdap.api.provenance import provenance
-from napari_sdap.errors import InputError, OutputError
+from napari_sdap.errors import ConfigError, InputError, OutputError
 from napari_sdap.infer.planes import DenoiseStep
 from napari_sdap.io.axes_view import AxesView
 from napari_sdap.io.ome import fits_ngff
@@ -59,6 +60,7 @@ class DenoiseRun:
         """What is stored with the output (`api.provenance`)."""
         self._args = (device, tile, compile)
         self._started = False
+        weakref.finalize(self, sink.abort)  # a run dropped unrun: its temporary goes too
 
     @property
     def array(self) -> Any:
@@ -74,7 +76,7 @@ class DenoiseRun:
         """Denoise tile by tile, yielding progress; commits the output after the last tile and
         returns its path. Run it once."""
         if self._started:
-            raise RuntimeError("a DenoiseRun runs once; open a new one")
+            raise ConfigError("a DenoiseRun runs once; open a new one (open_denoise)")
         self._started = True
         try:
             with self.sink:  # an exception or a close() of this generator aborts the output
@@ -87,7 +89,7 @@ class DenoiseRun:
         """Commit a result computed elsewhere (the pieces of a file split over a cluster),
         copied plane by plane along `axis`; returns the output path."""
         if self._started:
-            raise RuntimeError("a DenoiseRun runs once; open a new one")
+            raise ConfigError("a DenoiseRun runs once; open a new one (open_denoise)")
         self._started = True
         shape = self.job.image.shape
         try:

@@ -68,6 +68,7 @@ class Batch:
 
     key = ""
     qc: QCOptions | None = None
+    qc_failed = 0
 
 
 def _run_local(batch: Batch) -> None:
@@ -151,7 +152,7 @@ def _run_in(outdir: Path, args: argparse.Namespace, rep: Reporter, argv: list[st
     earlier = [outdir / name for name in record.files] + [outdir / MODEL_NAME,
                                                            *previous_outputs(outdir)]
     paths = find_inputs(args.inputs, exclude=earlier)
-    check_outputs_unique(paths, outdir, args.format)
+    check_outputs_unique(paths, outdir, args.format, args.series)
     model, model_path, sha, bad = prepare_model(args, paths, record, outdir, rep)
     settings, key = run_settings(model, args)
     del model  # each worker (or the local job) loads the file it is given
@@ -188,6 +189,7 @@ def _run_in(outdir: Path, args: argparse.Namespace, rep: Reporter, argv: list[st
     status = "failed" if batch.failed else "finished"
     record.finish_run(status, denoised=batch.done, skipped=len(plan.skipped),
                       failed=len(batch.failed))
+    checks = f", {batch.qc_failed} quality check(s) failed" if batch.qc_failed else ""
     rep.summary(f"{status}: {batch.done} denoised, {len(plan.skipped)} skipped (already done), "
-             f"{len(batch.failed)} failed; record {record.path}")
-    return 1 if batch.failed else 0
+                f"{len(batch.failed)} failed{checks}; record {record.path}")
+    return 1 if batch.failed or batch.qc_failed else 0

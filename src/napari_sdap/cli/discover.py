@@ -6,7 +6,7 @@ import glob
 from collections.abc import Iterable, Sequence
 from pathlib import Path
 
-from napari_sdap.api.inputs import IMAGE_SUFFIXES, image_suffix, in_zarr_store
+from napari_sdap.api.inputs import IMAGE_SUFFIXES, image_suffix, in_zarr_store, series_count
 from napari_sdap.errors import InputError, OutputError
 
 __all__ = ["IMAGE_SUFFIXES", "OUTPUT_SUFFIXES", "check_output_folder", "find_inputs",
@@ -85,17 +85,27 @@ def find_inputs(patterns: Sequence[str], exclude: Iterable[Path] = ()) -> list[P
     return sorted(unique.values(), key=lambda p: str(p))
 
 
-def output_path(input_path: Path, output_dir: Path, fmt: str) -> Path:
-    """`DIR/<stem>_sdap.tif` (or `.ome.zarr`) for `input_path`."""
-    return output_dir / f"{stem(input_path)}{OUTPUT_TAG}{OUTPUT_SUFFIXES[fmt]}"
+def file_series(path: Path, series: int | None) -> int | None:
+    """The series `--series` picks in `path`: None for a file of one image series (it is read
+    whole, whatever the number), `series` for one of several."""
+    return None if series is None or series_count(path) <= 1 else series
 
 
-def check_outputs_unique(inputs: Sequence[Path], output_dir: Path, fmt: str) -> None:
+def output_path(input_path: Path, output_dir: Path, fmt: str, series: int | None = None
+                ) -> Path:
+    """`DIR/<stem>_sdap.tif` (or `.ome.zarr`) for `input_path`; `<stem>_s<N>_sdap...` for
+    series N of a file of several (`file_series`), so that each series has its own."""
+    part = "" if series is None else f"_s{series}"
+    return output_dir / f"{stem(input_path)}{part}{OUTPUT_TAG}{OUTPUT_SUFFIXES[fmt]}"
+
+
+def check_outputs_unique(inputs: Sequence[Path], output_dir: Path, fmt: str,
+                         series: int | None = None) -> None:
     """Refuse two inputs that would write the same output, or an output onto an input."""
     seen: dict[Path, Path] = {}
     resolved_inputs = {p.resolve() for p in inputs}
     for p in inputs:
-        out = output_path(p, output_dir, fmt)
+        out = output_path(p, output_dir, fmt, file_series(p, series))
         if out.resolve() in resolved_inputs:
             raise InputError(f"output {out} would overwrite the input of the same name; "
                              f"choose another --output folder")

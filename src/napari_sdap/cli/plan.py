@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import argparse
+import os
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from napari_sdap.cli.discover import output_path
+from napari_sdap.cli.discover import file_series, output_path
 from napari_sdap.cli.jobs import FileTask, remove_scratch
 from napari_sdap.cli.record import RunRecord, file_fingerprint, settings_key
 from napari_sdap.cli.report import Reporter
@@ -89,11 +90,17 @@ def prepare_model(args: argparse.Namespace, paths: list[Path], record: RunRecord
 
 
 def remove_leftovers(out: Path) -> None:
-    """Delete temporaries a killed run left for `out` (hidden `.<name>.partial-*`, scratch)."""
+    """Delete temporaries a killed run left for `out` (hidden `.<name>.partial-*`, scratch);
+    an output a killed `--overwrite` had set aside (`.<name>.old-*`) is put back where the
+    new one never arrived, else deleted."""
+    import glob
     import shutil
 
-    for stale in out.parent.glob(f".{out.name}.partial-*"):
-        if stale.is_dir():
+    name = glob.escape(out.name)  # `b[1].tif`: brackets are not a pattern
+    for stale in [*out.parent.glob(f".{name}.partial-*"), *out.parent.glob(f".{name}.old-*")]:
+        if ".old-" in stale.name and not out.exists() and not out.is_symlink():
+            os.replace(stale, out)
+        elif stale.is_dir():
             shutil.rmtree(stale, ignore_errors=True)
         else:
             stale.unlink(missing_ok=True)
@@ -114,8 +121,9 @@ def run_settings(model: Any, args: argparse.Namespace) -> tuple[dict[str, Any], 
                         "detail": not args.no_detail and model.noise_curve is not None,
                         "channel_mode": model.config.channel_mode,
                         "axes": args.axes, "format": args.format, "dtype": "float32",
-                        **({"series": args.series} if args.series is not None else {}),
                         **({"flips": args.flips} if args.flips != 1 else {})})
+    # (--series is not a setting of the pixels: a file of several series names it in its
+    # output, `discover.output_path`, and a file of one ignores it)
     return cfg, key
 
 
@@ -127,12 +135,14 @@ def make_plan(paths: list[Path], outdir: Path, record: RunRecord, model_path: Pa
     for path in paths:
         if path in bad:
             continue
-        out = output_path(path, outdir, args.format)
+        series = file_series(path, args.series)
+        out = output_path(path, outdir, args.format, series)
+        remove_leftovers(out)  # (the folder is this run's alone: `cli.lock`)
         fingerprint = file_fingerprint(path)
         verdict = record.verdict(out, fingerprint, model_sha, key, args.overwrite)
         task = FileTask(input=str(path), output=str(out), model_path=str(model_path),
                         model_sha256=model_sha, axes=args.axes, mode=args.mode,
-                        series=args.series, tile=args.tile, compile=args.compile,
+                        series=series, tile=args.tile, compile=args.compile,
                         detail=not args.no_detail, flips=args.flips, device=args.device,
                         replace=verdict.replace or args.overwrite,
                         provenance={"settings": settings})
@@ -143,6 +153,5 @@ def make_plan(paths: list[Path], outdir: Path, record: RunRecord, model_path: Pa
             plan.failed[path] = verdict.reason
             rep.error(str(path), verdict.reason)
         else:
-            remove_leftovers(out)
             plan.tasks.append((task, path, fingerprint))
     return plan

@@ -109,6 +109,7 @@ def check_output(batch: Any, task: Any, path: Path) -> None:
         message = str(err) if isinstance(err, SdapError) else f"{type(err).__name__}: {err}"
         batch.record.update(Path(task.output), qc={"error": message})
         batch.rep.error(str(path), f"quality check failed: {message}")
+        batch.qc_failed += 1  # the output stays done; the run's exit code says it (1)
         return
     batch.record.update(Path(task.output), qc=entry)
     flags = ", ".join(entry["flags"]) or "no warnings"

@@ -81,7 +81,16 @@ class RunRecord:
         return self.data["files"]
 
     def start_run(self, command: list[str], **info: Any) -> None:
-        """Append a run (status `running`) and save."""
+        """Append a run (status `running`) and save. A run still `running` in the record was
+        killed (one run at a time writes here, `cli.lock`): it and its files in progress are
+        marked `interrupted`, so that this run's end touches only its own."""
+        for run in self.data["runs"]:
+            if run.get("status") == "running":
+                run.update(status="interrupted", note="ended without closing the record "
+                                                      "(killed)")
+        for entry in self.files.values():
+            if entry.get("status") == "running":
+                entry["status"] = "interrupted"
         self.data["runs"].append({"started": now(), "status": "running", "command": command,
                                   **info})
         self.save()

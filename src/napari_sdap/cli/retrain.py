@@ -87,9 +87,16 @@ def set_aside(record: RunRecord, outdir: Path, model_path: Path,
     for name in made:
         kept.files[name] = {**record.files[name], "model": model_path.name,
                             "output": str(folder / name)}
+        qc = kept.files[name].get("qc")
+        if isinstance(qc, dict) and "json" in qc:
+            kept.files[name]["qc"] = {**qc, "json": str(folder / f"{name}.qc.json"),
+                                      "png": str(folder / f"{name}.qc.png")}
     kept.save()
     for name in made:
         os.replace(outdir / name, folder / name)
+        for check in (f"{name}.qc.json", f"{name}.qc.png"):  # its quality check goes along
+            if (outdir / check).is_file():
+                os.replace(outdir / check, folder / check)
         del record.files[name]
     if model_path.is_file():
         os.replace(model_path, folder / model_path.name)

@@ -9,7 +9,7 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-from napari_sdap.cli.discover import find_inputs
+from napari_sdap.cli.discover import file_series, find_inputs
 from napari_sdap.cli.report import Reporter
 from napari_sdap.cli.safety import check_apart
 from napari_sdap.errors import ConfigError, InputError, OutputError, SdapError
@@ -26,7 +26,7 @@ def open_inputs(paths: list[Path], axes: str | None, rep: Reporter, series: int 
     sources, bad = [], {}
     for path in paths:
         try:
-            sources.append(open_image(path, axes, series=series))
+            sources.append(open_image(path, axes, series=file_series(path, series)))
         except SdapError as err:
             bad[path] = str(err)
             rep.error(str(path), str(err))

@@ -25,7 +25,7 @@ from napari_sdap.io.source import ImageSource, check_axes, mapped_array
 from napari_sdap.io.tiff_reader import open_tiff
 
 __all__ = ["IMAGE_SUFFIXES", "PICTURE_SUFFIXES", "TIFF_SUFFIXES", "ImageSource", "image_kind",
-           "image_suffix", "in_zarr_store", "open_image", "path_kind"]
+           "image_suffix", "in_zarr_store", "open_image", "path_kind", "series_count"]
 
 TIFF_SUFFIXES = (".ome.tif", ".ome.tiff", ".tif", ".tiff")
 PICTURE_SUFFIXES = (".png", ".jpg", ".jpeg")
@@ -46,6 +46,29 @@ def path_kind(path: Any) -> str | None:
     None for anything else."""
     suffix = image_suffix(path)
     return None if suffix is None else _KINDS[suffix]
+
+
+def series_count(path: Any) -> int:
+    """How many image series the file at `path` holds (1 for one image, and for any file that
+    cannot be read: reading it names the problem)."""
+    kind = path_kind(path)
+    try:
+        if kind == "tiff":
+            import tifffile
+
+            from napari_sdap.io.tiff_series import image_series
+
+            with tifffile.TiffFile(path) as tif:
+                return max(1, len(image_series(tif)))
+        if kind in ("zarr", "ome-zarr"):
+            import zarr
+
+            node = zarr.open(str(path), mode="r")
+            if isinstance(node, zarr.Group) and "bioformats2raw.layout" in dict(node.attrs):
+                return max(1, sum(str(k).isdigit() for k in node.group_keys()))
+    except Exception:
+        return 1
+    return 1
 
 
 def in_zarr_store(path: Any) -> bool:

@@ -1,0 +1,54 @@
+"""Whether a model can be used, saved or exported as it is, checked before the work.
+
+A model is an ordinary Python object: its config can be edited by hand (and pydantic keeps an
+assigned value it rejected), its networks cast to half precision or rebuilt, its training left
+open in a generator. Each of these gave a raw torch or pydantic error in the middle of a run, or
+a saved file that could not be loaded again; here they are refused first, naming the fix.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import torch
+from pydantic import ValidationError
+
+from napari_sdap.api.open_training import check_not_training
+from napari_sdap.config import SDAPConfig
+from napari_sdap.errors import ConfigError
+from napari_sdap.model.network3d import network_for
+from napari_sdap.presets import to_config_error
+
+__all__ = ["check_state"]
+
+
+def check_state(model: Any, action: str, training: bool = True) -> None:
+    """Refuse `model` where it cannot `action`: a config edited into invalid settings,
+    weights no longer float32, and with `training` (saving, exporting) a network of another
+    shape than its config says or a training still open."""
+    if not isinstance(model.config, SDAPConfig):
+        raise ConfigError(f"model.config must be an SDAPConfig (got "
+                          f"{type(model.config).__name__}); set it back, e.g. from the model "
+                          f"file (load_model)")
+    try:
+        SDAPConfig.model_validate(model.config.model_dump())
+    except ValidationError as err:
+        raise to_config_error(err) from None
+    nets = [("network", model.network)] + ([("student", model.student)]
+                                           if model.student is not None else [])
+    for name, net in nets:
+        bad = sorted({str(p.dtype).removeprefix("torch.") for p in net.parameters()
+                      if p.dtype != torch.float32})
+        if bad:
+            raise ConfigError(f"the {name}'s weights are {', '.join(bad)}; napari-sdap keeps "
+                              f"them in float32 (and computes in bfloat16 itself where the "
+                              f"device does so natively): call model.{name}.float()")
+    if training:
+        shapes = {k: tuple(v.shape) for k, v in model.network.state_dict().items()}
+        wanted = {k: tuple(v.shape)
+                  for k, v in network_for(model.config.network).state_dict().items()}
+        if shapes != wanted:
+            raise ConfigError("the network no longer matches model.config.network (its width, "
+                              "blocks or channels were changed by hand); set them back, or "
+                              "train a new model with the new settings")
+        check_not_training(model, action)

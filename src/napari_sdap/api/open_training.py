@@ -1,0 +1,59 @@
+"""Trainings in progress, per model: one at a time, and none left open under a save.
+
+`iter_train` is a generator: a loop left with `break` while the generator is kept (a notebook's
+`g = iter_train(...)`) leaves the training open, and the model is only finished (its noise
+curve measured, its student distilled or not) when the generator is closed. A model saved then
+would lack what finishing adds, and a second training of the same model (another thread, or
+the same notebook) would run two optimisers on one network. Both are refused, naming the fix.
+"""
+
+from __future__ import annotations
+
+import inspect
+import threading
+import weakref
+from typing import Any
+
+from napari_sdap.errors import ConfigError
+
+__all__ = ["check_not_training", "claim", "release"]
+
+_OPEN: weakref.WeakKeyDictionary[Any, weakref.ref[Any]] = weakref.WeakKeyDictionary()
+_LOCK = threading.Lock()
+
+
+def _open(model: Any) -> bool:
+    ref = _OPEN.get(model)
+    gen = ref() if ref is not None else None
+    return gen is not None and inspect.getgeneratorstate(gen) != inspect.GEN_CLOSED
+
+
+def check_not_training(model: Any, action: str) -> None:
+    """Raise `ConfigError` when `model` has a training that is not finished."""
+    with _LOCK:
+        busy = _open(model)
+    if busy:
+        raise ConfigError(
+            f"this model's training is still open (an iter_train loop left with break while "
+            f"its generator is kept, or a training running in another thread), so it cannot "
+            f"{action} yet; close that generator (g.close(): the model keeps what it learned "
+            f"and is finished) or let the training end")
+
+
+def claim(model: Any, gen: Any) -> None:
+    """Register `gen` as `model`'s training, or raise `ConfigError` if it has another."""
+    with _LOCK:
+        if _open(model):
+            raise ConfigError(
+                "this model is being trained already (an iter_train loop not finished, here or "
+                "in another thread); close that generator (g.close()) or let it end, then train "
+                "further")
+        _OPEN[model] = weakref.ref(gen)
+
+
+def release(model: Any, gen: Any) -> None:
+    """Forget `gen` as `model`'s training (it ended)."""
+    with _LOCK:
+        ref = _OPEN.get(model)
+        if ref is not None and ref() is gen:
+            del _OPEN[model]

@@ -1,0 +1,86 @@
+"""A model used in a notebook: edited by hand, cast, left in an open training, computed late."""
+
+from __future__ import annotations
+
+import gc
+
+import numpy as np
+import pytest
+from api_helpers import TINY
+
+import napari_sdap
+from napari_sdap.api.writing import open_denoise
+from napari_sdap.errors import ConfigError, InputError
+
+
+def _image(seed=0):
+    rng = np.random.default_rng(seed)
+    xx = np.mgrid[:64, :64][1]
+    return (0.5 + 0.3 * np.sin(xx / 5.0) + rng.normal(0, 0.1, (64, 64))).astype(np.float32)
+
+
+def _model():
+    return napari_sdap.train(_image(), "YX", steps=3, stride=1, student=False, **TINY)
+
+
+def test_a_lazy_result_is_the_model_as_it_was_when_asked_for():
+    """Computed after the model was trained further, it mixed the two models."""
+    model, img = _model(), _image(1)
+    before = model.denoise(img, "YX")
+    lazy = model.denoise(img, "YX", lazy=True)
+    napari_sdap.train(_image(2), "YX", steps=3, model=model)
+    assert not np.allclose(model.denoise(img, "YX"), before)  # it did change
+    np.testing.assert_allclose(np.asarray(lazy), before, atol=1e-5)
+
+
+def test_hand_edits_that_break_the_model_are_refused_before_the_work(tmp_path):
+    model = _model()
+    with pytest.raises(Exception):  # noqa: B017 - pydantic's own error, as it raises it
+        model.config.inference.whiten_axis = "Y"
+    for act in (lambda: model.save(tmp_path / "a.safetensors"),
+                lambda: model.denoise(_image(), "YX")):
+        with pytest.raises(ConfigError, match=r"invalid settings: .*whiten"):
+            act()
+    assert list(tmp_path.iterdir()) == []  # no file that cannot be loaded again
+    model = _model()
+    model.network.half()
+    with pytest.raises(ConfigError, match=r"weights are float16.*model.network.float\(\)"):
+        model.denoise(_image(), "YX")
+    model.network.float()
+    model.config.network.width = 32
+    with pytest.raises(ConfigError, match=r"no longer matches model\.config\.network"):
+        model.save(tmp_path / "b.safetensors")
+
+
+def test_a_training_left_open_is_finished_before_a_save_and_trained_once(tmp_path):
+    """A loop left with break while its generator was kept gave a model without its noise
+    curve, saved so; two trainings of one model ran two optimisers on one network."""
+    gen = napari_sdap.iter_train(_image(), "YX", steps=6, stride=1, student=False, **TINY)
+    for rec in gen:
+        if rec.step == 3:
+            break
+    model = rec.model
+    with pytest.raises(ConfigError, match=r"training is still open.*g.close\(\)"):
+        model.save(tmp_path / "m.safetensors")
+    with pytest.raises(ConfigError, match="being trained already"):
+        napari_sdap.train(_image(1), "YX", steps=2, model=model)
+    assert model.noise_curve is None
+    gen.close()
+    assert model.noise_curve is not None and model.record.steps == 3
+    assert model.save(tmp_path / "m.safetensors").is_file()
+    again = napari_sdap.train(_image(1), "YX", steps=2, model=tmp_path / "m.safetensors")
+    assert again.record.steps == 5  # a model file given as model= is trained further
+
+
+def test_a_run_dropped_unrun_leaves_no_temporary(tmp_path):
+    run = open_denoise(_model(), _image(), tmp_path / "a.tif", "YX")
+    assert [p.name for p in tmp_path.iterdir()]  # its hidden temporary
+    del run
+    gc.collect()
+    assert list(tmp_path.iterdir()) == []
+
+
+@pytest.mark.parametrize("tile", ["32", 32.5, True])
+def test_a_tile_that_is_not_a_whole_number_is_refused(tile):
+    with pytest.raises(InputError, match="tile must be a whole number of pixels"):
+        _model().denoise(_image(), "YX", tile=tile)
