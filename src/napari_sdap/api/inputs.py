@@ -115,19 +115,17 @@ def _check_array(image: Any) -> Any:
     return image
 
 
-def _channel_mode(mode: str, shape: tuple[int, ...], axes: str | None, source: Any,
-                  channels: int) -> str:
+def _channel_mode(mode: str, shape: tuple[int, ...], axes: str | None, channels: int) -> str:
     """`auto` taken as `joint` for a C axis before Y and X (a last one is decided by
-    `axes.is_joint`) that holds a colour image's samples, as a planar RGB TIFF does, or as many
-    channels as the model (`channels` > 1) sees together."""
+    `axes.is_joint`) that holds as many channels as the model (`channels` > 1) sees together:
+    a colour model given the same picture stored planar. (A planar RGB TIFF is not taken for a
+    colour image by itself: tifffile wrote every 3-channel stack so by default.)"""
     if mode != "auto" or not isinstance(axes, str | None):
         return mode  # axes that are not a string are refused with the plane view
     resolved = default_axes(shape) if axes is None else axes.upper()
     if len(resolved) != len(shape) or "C" not in resolved[:-1]:
         return mode
-    n = shape[resolved.index("C")]
-    colour = source is not None and source.metadata.get("photometric") == "rgb" and n in (3, 4)
-    return "joint" if colour or 1 < channels == n else mode
+    return "joint" if 1 < channels == shape[resolved.index("C")] else mode
 
 
 def prepare(image: Any, axes: str | None = None, channel_mode: str = "auto", *,
@@ -151,7 +149,7 @@ def prepare(image: Any, axes: str | None = None, channel_mode: str = "auto", *,
             axes = source.axes
         elif axes is None and isinstance(getattr(image, "dims", None), tuple):
             axes = axes_from_names(image.dims)  # an xarray DataArray names its dimensions
-        channel_mode = _channel_mode(channel_mode, tuple(full.shape), axes, source, channels)
+        channel_mode = _channel_mode(channel_mode, tuple(full.shape), axes, channels)
         rgba = rgba_axes(full.shape, axes, channel_mode)  # alpha is a mask, not a signal
         array = without_alpha(full) if rgba else full
         view = plane_view(array.shape, axes, channel_mode)
@@ -209,10 +207,13 @@ def check_fits(model: Any, view: PlaneView, alpha: bool = False) -> None:
                          "with napari_sdap.train(image, model=model)")
     channels = model.config.network.in_channels
     if view.channels != channels:
+        c = view.axes.find("C")
+        gives = (f"has {view.shape[c]} channels, each denoised on its own" if c >= 0
+                 and not view.joint else f"gives {view.channels}")
         raise InputError(
             f"the model takes {channels} joint channel(s) but the image ({view.axes}, shape "
-            f"{view.shape}{_ALPHA if alpha else ''}) gives {view.channels}; use a model trained "
-            f"on images with the same channels")
+            f"{view.shape}{_ALPHA if alpha else ''}) {gives}; use a model trained on images "
+            f"with the same channels")
     groups = len(model.normalization.low)
     if view.n_channel_groups != groups:
         raise InputError(

@@ -19,7 +19,6 @@ from pathlib import Path
 from typing import Any
 
 from napari_sdap.errors import AxesError, InputError
-from napari_sdap.io.axes_view import AxesView
 from napari_sdap.io.source import ImageSource, check_axes, mapped_array
 from napari_sdap.io.tiff_meta import tiff_scale
 from napari_sdap.io.tiff_series import check_series, choose_series, tiff_axes
@@ -45,13 +44,6 @@ def open_tiff(path: Path, axes: str | None, series: int | None = None) -> ImageS
         ax = check_axes(found, axes, shape, path)
         array, reader = _mapped(path, index, array, ax)
         scale, units, meta = tiff_scale(tif, chosen, index, ax, path)
-        if int(getattr(chosen.keyframe, "photometric", 0) or 0) == 2:  # RGB, also when planar
-            meta["photometric"] = "rgb"
-            if "C" in ax[:-1]:  # planar: seen with its colour last, as an interleaved file's
-                seen = ax.replace("C", "") + "C"  # (RGBA's alpha then is what it is)
-                array = AxesView(array, ax, seen)
-                reader = AxesView(reader, ax, seen) if reader is not None else None
-                ax = seen
     except (InputError, AxesError):
         tif.close()
         raise
