@@ -130,3 +130,33 @@ def test_killed_run_resumes_and_cleans_up(stacks, model_file, tmp_path, capsys):
     for p in stacks:
         got = tifffile.imread(out / f"{p.stem}_sdap.tif")
         np.testing.assert_allclose(got, model.denoise(tifffile.imread(p), "ZYX"), atol=1e-5)
+
+
+@pytest.mark.skipif(os.name != "posix", reason="POSIX signals")
+def test_ctrl_c_on_local_workers_is_one_line(model_file, tmp_path):
+    """Ctrl-C in a terminal reaches the whole process group: each worker printed its own
+    KeyboardInterrupt traceback, and a file in progress left its temporary."""
+    raw, out = tmp_path / "raw", tmp_path / "out"
+    raw.mkdir()
+    rng = np.random.default_rng(0)
+    for i in range(4):
+        tifffile.imwrite(raw / f"c{i}.tif", rng.normal(0.5, 0.1, (8, 256, 256)).astype("f4"),
+                         imagej=True, metadata={"axes": "ZYX"})
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join(sys.path), "OMP_NUM_THREADS": "1"}
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "napari_sdap.cli", "denoise", str(raw), "--model",
+         str(model_file), "--output", str(out), "--device", "cpu", "--workers", "2",
+         "--flips", "8"], stderr=subprocess.PIPE, text=True, env=env, start_new_session=True)
+    seen = []
+    while not any("cluster:" in line for line in seen):
+        line = proc.stderr.readline()
+        assert line, "".join(seen)
+        seen.append(line)
+    time.sleep(3)
+    os.killpg(proc.pid, signal.SIGINT)  # as a terminal does
+    _, err = proc.communicate(timeout=120)
+    assert proc.returncode == 130, err
+    assert "Traceback" not in err and "KeyboardInterrupt" not in err, err
+    lines = [line for line in err.splitlines() if line.strip()]
+    assert len(lines) == 1 and lines[0].startswith("error: stopped after "), err
+    assert not [p for p in _visible(out) if p.startswith(".")]  # no temporary left

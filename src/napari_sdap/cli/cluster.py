@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import logging
 import os
+import signal
+import threading
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from typing import Any
@@ -20,6 +22,22 @@ from napari_sdap.cli.jobs import (
 from napari_sdap.errors import ConfigError
 
 __all__ = ["Submitted", "connect", "run_on_cluster"]
+
+
+@contextmanager
+def _ctrl_c_ignored() -> Iterator[None]:
+    """SIGINT ignored while local worker processes start: they inherit it (Python installs its
+    KeyboardInterrupt handler only where SIGINT is not ignored), so Ctrl-C in a terminal, which
+    reaches the whole process group, stops this process alone and it shuts the workers down;
+    each worker had printed its own KeyboardInterrupt traceback."""
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    old = signal.signal(signal.SIGINT, signal.SIG_IGN)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGINT, old)
 
 
 @contextmanager
@@ -49,8 +67,9 @@ def connect(scheduler: str | None, workers: int | None) -> Iterator[tuple[Any, i
             n = int(workers or 1)
             # the CLI reports each failed file in one line: the workers' own error logs
             # (a traceback per refused file) are silenced
-            cluster = LocalCluster(n_workers=n, threads_per_worker=1, processes=True,
-                                   dashboard_address=":0", silence_logs=logging.CRITICAL)
+            with _ctrl_c_ignored():  # the workers never see Ctrl-C: this process stops them
+                cluster = LocalCluster(n_workers=n, threads_per_worker=1, processes=True,
+                                       dashboard_address=":0", silence_logs=logging.CRITICAL)
             client = Client(cluster)
         try:
             n_workers = len(client.scheduler_info()["workers"]) or 1

@@ -11,7 +11,14 @@ from typing import Any
 from napari_sdap.cli.discover import check_output_folder, check_outputs_unique, find_inputs
 from napari_sdap.cli.jobs import FileTask, denoise_file
 from napari_sdap.cli.lock import folder_lock
-from napari_sdap.cli.plan import MODEL_NAME, Plan, make_plan, prepare_model, run_settings
+from napari_sdap.cli.plan import (
+    MODEL_NAME,
+    Plan,
+    make_plan,
+    prepare_model,
+    remove_leftovers,
+    run_settings,
+)
 from napari_sdap.cli.qc import QCOptions, check_done, check_output, qc_options
 from napari_sdap.cli.record import RunRecord, now
 from napari_sdap.cli.report import Reporter
@@ -179,6 +186,9 @@ def _run_in(outdir: Path, args: argparse.Namespace, rep: Reporter, argv: list[st
         raise
     except KeyboardInterrupt:
         rep.close()
+        for task, _, _ in plan.tasks:  # a worker stopped mid-file may leave its temporary
+            if record.files.get(Path(task.output).name, {}).get("status") != "done":
+                remove_leftovers(Path(task.output))
         record.finish_run("interrupted", denoised=batch.done, skipped=len(plan.skipped),
                           failed=len(batch.failed))
         rep.error("", f"stopped after {batch.done} of {len(plan.tasks)} file(s); no partial "
