@@ -126,3 +126,28 @@ def test_an_output_names_the_model_file_it_was_loaded_from(tmp_path, noisy_pair,
     train(noisy, model=model, steps=1)  # trained further: no longer that file
     model.denoise(noisy, output=tmp_path / "c.ome.zarr")
     assert _model(tmp_path / "c.ome.zarr")["sha256"] is None
+
+
+def test_an_ome_zarr_output_lies_where_its_input_lies(tmp_path, gray_model, noisy_pair):
+    """OME-Zarr inputs with a translation (a tile of a stitched acquisition) gave outputs at
+    the origin: overlaid, every tile fell on the first."""
+    from napari_sdap.io.readers import open_image
+
+    _, noisy = noisy_pair
+    group = zarr.open_group(tmp_path / "tile.ome.zarr", mode="w", zarr_format=2)
+    group.create_array("0", data=noisy)
+    group.attrs["multiscales"] = [{"version": "0.4", "axes": [
+        {"name": "y", "type": "space", "unit": "micrometer"},
+        {"name": "x", "type": "space", "unit": "micrometer"}], "datasets": [
+        {"path": "0", "coordinateTransformations": [
+            {"type": "scale", "scale": [0.5, 0.5]},
+            {"type": "translation", "translation": [100.0, 250.5]}]}]}]
+    with open_image(tmp_path / "tile.ome.zarr") as src:
+        assert src.metadata["translation"] == {"Y": 100.0, "X": 250.5}
+    gray_model.denoise(tmp_path / "tile.ome.zarr", output=tmp_path / "out.ome.zarr")
+    out = zarr.open_group(tmp_path / "out.ome.zarr", mode="r")
+    transforms = out.attrs["ome"]["multiscales"][0]["datasets"][0]["coordinateTransformations"]
+    assert transforms == [{"type": "scale", "scale": [0.5, 0.5]},
+                          {"type": "translation", "translation": [100.0, 250.5]}]
+    with open_image(tmp_path / "out.ome.zarr") as src:
+        assert src.metadata["translation"] == {"Y": 100.0, "X": 250.5}

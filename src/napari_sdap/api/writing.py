@@ -158,7 +158,8 @@ def open_denoise(model: SDAPModel, image: Any, output: Any, axes: str | None = N
                            units=units if units is not None else (src.units if src else None),
                            metadata=record, overwrite=overwrite,
                            chunks=chunks or _chunks(img.shape, img.axes, edge),
-                           inputs=list(img.inputs))
+                           inputs=list(img.inputs),
+                           translation=(src.metadata.get("translation") if src else None))
         return DenoiseRun(model, job, sink, record, device, edge, compile)
     except BaseException:  # an error, Ctrl-C or a stop signal: no temporary is left behind
         if sink is not None:

@@ -74,17 +74,22 @@ def _axes(axes: str, units: dict[str, str]) -> list[dict[str, str]]:
 
 def write_ome_group(path: Path, shape: tuple[int, ...], dtype: np.dtype, chunks: tuple[int, ...],
                     axes: str, scale: dict[str, float], units: dict[str, str],
-                    attrs: dict[str, Any], name: str | None = None) -> Any:
+                    attrs: dict[str, Any], name: str | None = None,
+                    translation: dict[str, float] | None = None) -> Any:
     """Create an OME-Zarr group at `path` with an empty level-0 array; return that array.
-    `name`: the image's name in the metadata (default: the folder's)."""
+    `name`: the image's name in the metadata (default: the folder's); `translation`: where
+    the image lies, per axis (an input's own, so that outputs overlay it)."""
     import zarr
 
     check_ngff_axes(axes)
     group = zarr.open_group(str(path), mode="w-", zarr_format=3)
     array = group.create_array("0", shape=shape, dtype=dtype, chunks=chunks, fill_value=0,
                                attributes=attrs, dimension_names=[a.lower() for a in axes])
-    datasets = [{"path": "0", "coordinateTransformations": [
-        {"type": "scale", "scale": [float(scale.get(a, 1.0)) for a in axes]}]}]
+    transforms = [{"type": "scale", "scale": [float(scale.get(a, 1.0)) for a in axes]}]
+    if translation and any(a in translation for a in axes):
+        transforms.append({"type": "translation",
+                           "translation": [float(translation.get(a, 0.0)) for a in axes]})
+    datasets = [{"path": "0", "coordinateTransformations": transforms}]
     multiscale = {"datasets": datasets, "name": name or path.name, "axes": _axes(axes, units)}
     group.attrs.update({"ome": {"version": NGFF_VERSION, "multiscales": [multiscale]},
                         "napari_sdap": attrs["napari_sdap"]})

@@ -190,7 +190,8 @@ class OutputSink:
 
 def _create_zarr(temp: Path, kind: str, shape: tuple[int, ...], dtype: np.dtype,
                  chunks: tuple[int, ...], axes: str, scale: dict[str, float],
-                 units: dict[str, str], record: dict[str, Any]) -> Any:
+                 units: dict[str, str], record: dict[str, Any],
+                 translation: dict[str, float] | None = None) -> Any:
     import zarr
 
     attrs = {"axes": axes, "napari_sdap": record}
@@ -200,14 +201,16 @@ def _create_zarr(temp: Path, kind: str, shape: tuple[int, ...], dtype: np.dtype,
     from napari_sdap.io.ome import write_ome_group
 
     name = temp.name.lstrip(".").split(".partial-")[0].removesuffix(".ome.zarr")  # the final
-    return write_ome_group(temp, shape, dtype, chunks, axes, scale, units, attrs, name)
+    return write_ome_group(temp, shape, dtype, chunks, axes, scale, units, attrs, name,
+                           translation)
 
 
 def open_output(target: Any, shape: tuple[int, ...], dtype: Any = "float32", *, axes: str,
                 scale: dict[str, float] | None = None, units: dict[str, str] | None = None,
                 metadata: dict[str, Any] | None = None, overwrite: bool = False,
                 chunks: tuple[int, ...] | None = None,
-                inputs: list[str | os.PathLike[str]] | None = None) -> OutputSink:
+                inputs: list[str | os.PathLike[str]] | None = None,
+                translation: dict[str, float] | None = None) -> OutputSink:
     """Open an output to be written tile by tile.
 
     Parameters
@@ -221,6 +224,8 @@ def open_output(target: Any, shape: tuple[int, ...], dtype: Any = "float32", *, 
     overwrite : replace an existing `target` (only once the new output is complete).
     chunks : zarr chunk shape (default: 512 x 512 per plane).
     inputs : paths of the input image(s); writing onto (or into) any of them is refused.
+    translation : where the image lies, per axis letter (OME-Zarr outputs keep it; an OME-Zarr
+        input's own, so that the output overlays it).
 
     Raises
     ------
@@ -254,7 +259,8 @@ def open_output(target: Any, shape: tuple[int, ...], dtype: Any = "float32", *, 
     temp = path.with_name(f".{path.name}.partial-{uuid.uuid4().hex[:8]}"
                           + (".zarr" if kind == "tiff" else ""))
     try:
-        array = _create_zarr(temp, kind, shape, dtype, chunks, stored, scale, units, record)
+        array = _create_zarr(temp, kind, shape, dtype, chunks, stored, scale, units, record,
+                             translation)
         if stored != axes:
             array = AxesView(array, stored, axes)
     except OSError as err:
