@@ -157,3 +157,14 @@ def test_a_colour_result_in_ome_zarr_reads_back_as_a_colour_image(tmp_path):
         assert src.axes == "YXC" and src.shape == rgba.shape
     again = model.denoise(tmp_path / "o.ome.zarr")
     assert again.shape == rgba.shape and np.array_equal(again[..., 3], rgba[..., 3])
+
+
+def test_a_model_of_channels_one_at_a_time_takes_them_stored_last():
+    """A model trained on CYX (three channels, each on its own) refused the same picture
+    stored YXC: "the model takes 1 joint channel(s) but the image gives 3"."""
+    rgb = _rgb()
+    model = train(rgb.transpose(2, 0, 1).copy(), axes="CYX", steps=2, stride=1, student=False,
+                  **TINY)
+    assert model.config.network.in_channels == 1 and len(model.normalization.low) == 3
+    np.testing.assert_array_equal(model.denoise(rgb, "YXC"),
+                                  model.denoise(rgb.transpose(2, 0, 1), "CYX").transpose(1, 2, 0))

@@ -149,3 +149,18 @@ def test_qc_asked_for_on_a_rerun_checks_the_outputs_done_before(model_file, tmp_
     stamps = [p.stat().st_mtime_ns for p in checks]
     assert _run(inputs, model_file, out) == 0  # checked already: not again
     assert [p.stat().st_mtime_ns for p in checks] == stamps
+
+
+def test_an_output_redone_loses_its_old_check(model_file, tmp_path, capsys):
+    """An output replaced with --overwrite (another model) kept the check of the one before,
+    on disk and in the record."""
+    inputs = _inputs(tmp_path)
+    out = tmp_path / "out"
+    assert _run(inputs, model_file, out) == 0
+    assert (out / "a_sdap.tif.qc.json").is_file()
+    args = ["denoise", *map(str, inputs), "--model", str(model_file), "--output", str(out),
+            "--device", "cpu", "--no-detail", "--overwrite"]  # redone, without --qc
+    assert main(args) == 0
+    assert not (out / "a_sdap.tif.qc.json").exists() and not (out / "a_sdap.tif.qc.png").exists()
+    entry = json.loads((out / "sdap_run.json").read_text())["files"]["a_sdap.tif"]
+    assert entry["status"] == "done" and entry["qc"] is None

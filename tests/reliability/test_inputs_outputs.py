@@ -167,6 +167,7 @@ def test_bioformats2raw_store_with_two_series(tmp_path):
     with pytest.raises(InputError, match=r"2 image series \(series 0: .*; series 1: .*--series N"):
         open_image(root)
     assert open_image(root, series=1).shape == (3, 40, 48)
+    assert open_image(root, series=1).metadata["series"] == 1  # in every output's record
 
 
 # --- ImageJ / OME headers that disagree with the pages ---------------------------

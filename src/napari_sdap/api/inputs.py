@@ -115,27 +115,34 @@ def _check_array(image: Any) -> Any:
     return image
 
 
-def _channel_mode(mode: str, shape: tuple[int, ...], axes: str | None, channels: int) -> str:
-    """`auto` taken as `joint` for a C axis before Y and X (a last one is decided by
-    `axes.is_joint`) that holds as many channels as the model (`channels` > 1) sees together:
-    a colour model given the same picture stored planar. (A planar RGB TIFF is not taken for a
-    colour image by itself: tifffile wrote every 3-channel stack so by default.)"""
+def _channel_mode(mode: str, shape: tuple[int, ...], axes: str | None, channels: int,
+                  groups: int) -> str:
+    """`auto` resolved by the model that will denoise the image: `joint` for a C axis before Y
+    and X holding as many channels as the model sees together (`channels` > 1: a colour model
+    given its picture stored planar), `independent` for a last C axis holding as many channels
+    as the model denoises one at a time (`groups` > 1: a model trained on CYX given YXC). (A
+    planar RGB TIFF is not taken for a colour image by itself: tifffile wrote every 3-channel
+    stack so by default.)"""
     if mode != "auto" or not isinstance(axes, str | None):
         return mode  # axes that are not a string are refused with the plane view
     resolved = default_axes(shape) if axes is None else axes.upper()
-    if len(resolved) != len(shape) or "C" not in resolved[:-1]:
+    if len(resolved) != len(shape) or "C" not in resolved:
         return mode
-    return "joint" if 1 < channels == shape[resolved.index("C")] else mode
+    n = shape[resolved.index("C")]
+    if resolved[-1] != "C":
+        return "joint" if 1 < channels == n else mode
+    return "independent" if channels == 1 and 1 < groups == n else mode
 
 
 def prepare(image: Any, axes: str | None = None, channel_mode: str = "auto", *,
-            series: int | None = None, channels: int = 1) -> Prepared:
+            series: int | None = None, channels: int = 1, groups: int = 1) -> Prepared:
     """Check `image` (array, `ImageSource` or path) once and build its plane view.
 
     A path is opened here (lazily; `series` picks one image series of a multi-series file) and
     closed by `Prepared.close()`; an `ImageSource` stays the caller's. `axes` None takes the
-    file's axes, or guesses them for 2-D/3-D arrays. `channels`: how many channels the model
-    that will denoise the image sees together (1 for training or a grey model).
+    file's axes, or guesses them for 2-D/3-D arrays. `channels` / `groups`: how many channels
+    the model that will denoise the image sees together, and denoises one at a time (1 and 1
+    for training or a grey model).
     """
     source, owned = None, False
     if isinstance(image, (str, os.PathLike)):
@@ -149,7 +156,7 @@ def prepare(image: Any, axes: str | None = None, channel_mode: str = "auto", *,
             axes = source.axes
         elif axes is None and isinstance(getattr(image, "dims", None), tuple):
             axes = axes_from_names(image.dims)  # an xarray DataArray names its dimensions
-        channel_mode = _channel_mode(channel_mode, tuple(full.shape), axes, channels)
+        channel_mode = _channel_mode(channel_mode, tuple(full.shape), axes, channels, groups)
         rgba = rgba_axes(full.shape, axes, channel_mode)  # alpha is a mask, not a signal
         array = without_alpha(full) if rgba else full
         view = plane_view(array.shape, axes, channel_mode)

@@ -73,8 +73,10 @@ def make_job(model: SDAPModel, image: Any, axes: str | None, mode: str,
 
     model.check_state("denoise", training=False)  # (a training preview denoises mid-run)
     flips = check_flips(model.config.inference.flips if flips is None else flips)
+    norm = model.normalization
     prepared = prepare(image, axes, model.config.channel_mode, series=series,
-                       channels=model.config.network.in_channels)
+                       channels=model.config.network.in_channels,
+                       groups=len(norm.low) if norm is not None else 1)
     try:
         check_fits(model, prepared.view, alpha=bool(prepared.rgba))
         if model.config.network.dims == 3:  # each plane is read with its neighbours

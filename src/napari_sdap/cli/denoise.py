@@ -19,7 +19,7 @@ from napari_sdap.cli.plan import (
     remove_leftovers,
     run_settings,
 )
-from napari_sdap.cli.qc import QCOptions, check_done, check_output, qc_options
+from napari_sdap.cli.qc import QCOptions, check_done, check_output, qc_options, qc_paths
 from napari_sdap.cli.record import RunRecord, now
 from napari_sdap.cli.report import Reporter
 from napari_sdap.cli.retrain import previous_outputs
@@ -46,7 +46,9 @@ class Batch:
 
     def start(self, task: FileTask, pieces: int = 1) -> None:
         path, fp = self.paths[task.output]
-        self.record.update(Path(task.output), input=str(path), output=task.output,
+        for check in qc_paths(task.output):  # a check of the output redone now is stale
+            check.unlink(missing_ok=True)
+        self.record.update(Path(task.output), input=str(path), output=task.output, qc=None,
                            input_fingerprint=fp, model=task.model_path,
                            model_sha256=task.model_sha256,
                            settings_key=self.key, status="running", started=now(),

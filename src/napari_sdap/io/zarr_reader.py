@@ -97,12 +97,13 @@ def open_zarr(path: Path, axes: str | None, series: int | None = None) -> ImageS
     except Exception as err:
         raise InputError(f"{path}: not a readable zarr store ({type(err).__name__}: {err}); "
                          f"check the path") from None
+    meta: dict[str, Any] = {"format": "zarr"}
     if isinstance(node, zarr.Group) and "bioformats2raw.layout" in dict(node.attrs):
         node = _bioformats2raw(node, path, series)
+        meta["series"] = int(str(node.path).rsplit("/", 1)[-1])  # which one: in the record
     elif series not in (None, 0):
         raise InputError(f"{path}: series={series!r} does not exist; this store holds one "
                          f"image: leave series out")
-    meta: dict[str, Any] = {"format": "zarr"}
     scale: dict[str, float] = {}
     units: dict[str, str] = {}
     found = ""
