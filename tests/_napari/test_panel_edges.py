@@ -148,3 +148,44 @@ def test_quality_control_uses_the_axes_a_result_was_denoised_with(make_napari_vi
     qc.check()
     qtbot.waitUntil(lambda: qc.worker is None, timeout=60_000)
     assert reports and not qc.status.is_error, qc.status.text()
+
+
+def test_a_train_panel_opened_later_shows_the_current_model(make_napari_viewer, small_image,
+                                                            trained_model):
+    """A Train panel opened after a model was loaded elsewhere showed no model, no noise and
+    an empty loss plot, with Continue and Save enabled."""
+    viewer = make_napari_viewer()
+    viewer.add_image(small_image, name="img")
+    _denoiser(viewer, trained_model)  # the session's model, as after a load in Denoise
+    train = TrainWidget(viewer)
+    assert train.model_label.text().startswith("Model: 2 steps")
+    assert train.noise.text() != "" and "measured when training starts" not in train.noise.text()
+
+
+def test_quality_control_picks_a_result_kept_apart(make_napari_viewer, small_image,
+                                                   trained_model, wait_idle):
+    """With 'new layer per run' results are `<name> [SDAP bsn]`: QC picked the input twice."""
+    from napari_sdap._napari.qc_widget import _is_result
+
+    assert _is_result("a [SDAP]") and _is_result("a [SDAP bsn]")
+    assert not _is_result("a [SDAP residual]") and not _is_result("a [SDAP preview]")
+    viewer = make_napari_viewer()
+    viewer.add_image(small_image, name="a")
+    viewer.add_image(small_image, name="a [SDAP bsn]")
+    qc = QCWidget(viewer)
+    assert (qc.noisy.currentText(), qc.denoised.currentText()) == ("a", "a [SDAP bsn]")
+
+
+def test_more_layers_of_other_channels_are_refused_before_the_question(
+        make_napari_viewer, small_image, tiny, monkeypatch):
+    viewer = make_napari_viewer()
+    viewer.add_image(small_image, name="grey")
+    viewer.add_image(np.stack([small_image] * 3, axis=-1), name="colour", rgb=True)
+    train = tiny(TrainWidget(viewer))
+    train.picker.setCurrentText("grey")
+    train.more.set_checked("colour")
+    asked = []
+    monkeypatch.setattr(train, "may_discard", lambda *a: asked.append(a) or True)
+    train.start()
+    assert train.worker is None and not asked
+    assert "has other channels than 'grey'" in train.status.text()

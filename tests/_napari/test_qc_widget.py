@@ -52,7 +52,11 @@ def test_check_with_the_session_model_holds_it_while_running(viewer_layers, qtbo
     session = session_for(viewer)
     session.set_model(model, "test")
     w = _widget(viewer, qtbot)
-    assert "tiny" in w.model_label.text()
+    assert w.model_label.text().startswith("Model: 2 steps")
+    assert "tiny" in w.model_label.toolTip()
+    train(viewer.layers["cells"].data, steps=3, model=model)  # trained further
+    session.state_changed.emit()  # (the panels say so when their run ends)
+    assert w.model_label.text().startswith("Model: 5 steps")
     with qtbot.waitSignal(w.checked, timeout=60_000) as blocker:
         w.check()
         assert session.denoising  # no training or denoising of this model meanwhile

@@ -143,7 +143,8 @@ def test_a_stopped_rerun_gives_back_a_result_that_can_still_be_saved(
     qtbot.waitUntil(lambda: denoise.progress.value() >= 1, timeout=30_000)
     denoise.stop()
     wait_idle(denoise)
-    assert denoise.outcome == "stopped" and "previous result is kept" in denoise.status.text()
+    assert denoise.outcome == "stopped" and "'s [SDAP]' (finished earlier) is kept" in \
+        denoise.status.text()
     assert denoise.save_btn.isEnabled() and denoise.output_path == first
     saved = denoise.save_result(str(tmp_path / "kept.tif"))
     assert saved is not None and saved.is_file()

@@ -113,8 +113,18 @@ def check_layers(layer: Any, view: Any, more: list[Any], values: dict[str, Any])
     """`check_planes` for the chosen layer (its `plane_view` from the axes field) and the
     further layers ticked to train with it (with their own axes)."""
     from napari_sdap._napari.layers import layer_axes, level0
+    from napari_sdap.axes import plane_view
 
     check_planes(layer.name, view.axes, view.shape, values)
+    mode = values.get("channel_mode") or "auto"
     for ly in more:
         if ly is not layer:
-            check_planes(ly.name, layer_axes(ly), tuple(level0(ly).shape), values)
+            axes, shape = layer_axes(ly), tuple(level0(ly).shape)
+            check_planes(ly.name, axes, shape, values)
+            other = plane_view(shape, axes, mode)  # before any question: one model, one layout
+            if (other.channels, other.n_channel_groups) != (view.channels,
+                                                            view.n_channel_groups):
+                raise InputError(f"layer {ly.name!r} ({axes} {list(shape)}) has other channels "
+                                 f"than {layer.name!r} ({view.axes} {list(view.shape)}); one "
+                                 f"model trains on one channel layout: untick it under More "
+                                 f"layers")

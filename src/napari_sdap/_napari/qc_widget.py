@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import threading
 from collections.abc import Callable
 from typing import Any
@@ -23,6 +24,7 @@ from napari_sdap._napari.controls import StatusLabel, ask, report_error
 from napari_sdap._napari.layers import check_layer, layer_axes, level0
 from napari_sdap._napari.model_files import ModelLoading
 from napari_sdap._napari.session import session_for
+from napari_sdap._napari.wording import model_text
 from napari_sdap.errors import InputError
 
 __all__ = ["QCWidget", "run_check"]
@@ -45,7 +47,7 @@ class _ImagePicker(QComboBox):
 
     def _on_inserted(self, event: Any) -> None:
         name = getattr(event.value, "name", "")
-        if name.endswith("[SDAP]") and self.findText(name) >= 0:
+        if _is_result(name) and self.findText(name) >= 0:
             self.setCurrentText(name)
 
     def refresh(self, *_: Any) -> None:
@@ -60,7 +62,7 @@ class _ImagePicker(QComboBox):
         if current and self.findText(current) >= 0:
             self.setCurrentText(current)
         elif not self.optional:
-            results = [n for n in names if n.endswith("[SDAP]")]
+            results = [n for n in names if _is_result(n)][::-1]  # the newest first
             others = [n for n in names if not n.endswith("]")]
             pick = (results if self.prefer_result else others) or names
             if pick:
@@ -71,6 +73,13 @@ class _ImagePicker(QComboBox):
         name = self.currentText()
         return self.viewer.layers[name] if name and name != _NONE and \
             name in self.viewer.layers else None
+
+
+def _is_result(name: str) -> bool:
+    """A denoised result's layer: `<name> [SDAP]`, or `[SDAP bsn]` ... of a run kept apart
+    (not a residual nor a training preview)."""
+    match = re.search(r" \[SDAP( [^\]]*)?\]$", name)
+    return match is not None and not name.endswith(("[SDAP residual]", "[SDAP preview]"))
 
 
 def run_check(noisy: Any, denoised: Any, model: Any, reference: Any, axes: str) -> Any:
@@ -140,9 +149,9 @@ class QCWidget(ModelLoading, QWidget):
         self.status = StatusLabel("choose the input and the denoised layer, then Check")
         self.summary = QPlainTextEdit()
         self.summary.setReadOnly(True)
-        self.summary.setMinimumHeight(120)
+        self.summary.setMinimumHeight(80)  # (three panels docked at once fit a screen)
         self.canvas = FigureCanvasQTAgg(new_figure())
-        self.canvas.setMinimumHeight(420)
+        self.canvas.setMinimumHeight(220)  # it grows where the dock has room
         self.canvas.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Expanding)
         form = QFormLayout()
         for label, w in (("input", self.noisy), ("denoised", self.denoised),
@@ -157,11 +166,17 @@ class QCWidget(ModelLoading, QWidget):
         box.addWidget(self.canvas)
         self.load_btn.clicked.connect(lambda: self.load_model())
         self.run_btn.clicked.connect(self.check)
+        for picker in (self.noisy, self.denoised, self.reference):  # a layer chosen: an error
+            picker.currentIndexChanged.connect(  # about the choice is gone
+                lambda *_: self.status.clear_error("press Check"))
         self.session.model_changed.connect(self._on_model)
+        self.session.state_changed.connect(self._on_model)  # trained further, saved, ...
         self._on_model()
 
     def _on_model(self, *_: Any) -> None:
-        self.model_label.setText(self.session.describe())
+        text, details = model_text(self.session)  # as the Train and Denoise panels say it
+        self.model_label.setText(text)
+        self.model_label.setToolTip(details)
 
     def check(self) -> None:
         """Run the check in a worker thread; `checked` or `failed` is emitted when it ends."""

@@ -54,21 +54,25 @@ class DenoiseWidget(ModelLoading, StopOnClose, DenoiseForm, QWidget):
         self._make_controls(napari_viewer)
         self._layout()
         self.picker.currentIndexChanged.connect(self._on_layer)
-        self.axes.textEdited.connect(lambda *_: self.status.clear_error(_READY))
+        self.axes.textEdited.connect(lambda *_: self.status.clear_error(self._ready()))
         self.load_btn.clicked.connect(lambda: self.load_model())
         self.run_btn.clicked.connect(self.start)
         self.stop_btn.clicked.connect(self.stop)
         self.save_btn.clicked.connect(lambda: self.save_result())
-        self.session.model_changed.connect(lambda *_: self.status.clear_error(_READY))
+        self.session.model_changed.connect(lambda *_: self.status.clear_error(self._ready()))
         self.session.state_changed.connect(self._on_model)
         self._on_layer()
         self._on_model()
+
+    def _ready(self) -> str:
+        """What to do next, once an error is gone."""
+        return _READY if self.session.model is not None else "train or load a model, then Denoise"
 
     def _on_layer(self, *_: Any) -> None:
         axes, why = axes_field(self.picker.layer())
         self.axes.setText(axes)
         if why is None:
-            self.status.clear_error(_READY)
+            self.status.clear_error(self._ready())
         else:
             self.status.error(why)
 
@@ -261,8 +265,9 @@ class DenoiseWidget(ModelLoading, StopOnClose, DenoiseForm, QWidget):
     def _on_stopped(self) -> None:
         self.outcome = "stopped"
         self._discard()
+        kept = self._finished()
         self.status.info("stopped; the partial result was discarded"
-                         + ("; the previous result is kept" if self._finished() else ""))
+                         + (f"; {kept[2].name!r} (finished earlier) is kept" if kept else ""))
 
     def _on_finished(self) -> None:
         self.worker = None  # the session has released the model (`Session.claim`)

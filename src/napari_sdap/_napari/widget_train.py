@@ -131,6 +131,7 @@ class TrainWidget(TrainPreview, ModelLoading, StopOnClose, QWidget):
         self.session.state_changed.connect(self._show_model)
         self.viewer.dims.events.current_step.connect(self._update_preview_target)
         self.preview.toggled.connect(self._update_preview_target)
+        self._on_model(self.session.model)  # a model made or loaded before this panel opened
 
     def _on_model(self, model: Any) -> None:
         if model is not None and self.worker is None:  # e.g. loaded in the Denoise panel
