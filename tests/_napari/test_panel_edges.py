@@ -189,3 +189,33 @@ def test_more_layers_of_other_channels_are_refused_before_the_question(
     train.start()
     assert train.worker is None and not asked
     assert "has other channels than 'grey'" in train.status.text()
+
+
+def test_quality_control_checks_a_result_against_its_own_input(make_napari_viewer):
+    """With two inputs, QC paired the newest result with the first input (a wrong report:
+    all structure removed)."""
+    viewer = make_napari_viewer()
+    zeros = np.zeros((32, 32), np.float32)
+    for name in ("a", "b", "a [SDAP]", "b [SDAP]"):
+        viewer.add_image(zeros, name=name)
+    qc = QCWidget(viewer)
+    assert qc.noisy.currentText() + " [SDAP]" == qc.denoised.currentText()
+    viewer.add_image(zeros, name="b [SDAP bsn]")
+    assert (qc.noisy.currentText(), qc.denoised.currentText()) == ("b", "b [SDAP bsn]")
+    qc.denoised.setCurrentText("a [SDAP]")
+    assert qc.noisy.currentText() == "a"
+
+
+def test_a_train_panel_beside_a_training_one_cannot_save_or_continue(
+        make_napari_viewer, qtbot, small_image, tiny, wait_idle):
+    viewer = make_napari_viewer()
+    viewer.add_image(small_image, name="img")
+    first = tiny(TrainWidget(viewer), steps=400)
+    first.start()
+    qtbot.waitUntil(lambda: first.session.model is not None, timeout=60_000)
+    second = TrainWidget(viewer)
+    assert not second.continue_btn.isEnabled() and not second.save_btn.isEnabled()
+    assert not second.load_btn.isEnabled()
+    first.stop()
+    wait_idle(first)
+    assert second.save_btn.isEnabled() and second.continue_btn.isEnabled()

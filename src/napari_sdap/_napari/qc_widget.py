@@ -169,9 +169,21 @@ class QCWidget(ModelLoading, QWidget):
         for picker in (self.noisy, self.denoised, self.reference):  # a layer chosen: an error
             picker.currentIndexChanged.connect(  # about the choice is gone
                 lambda *_: self.status.clear_error("press Check"))
+        self.denoised.currentIndexChanged.connect(self._follow_result)
+        for event in (self.viewer.layers.events.inserted, self.viewer.layers.events.removed):
+            event.connect(self._follow_result)  # (after the pickers' own refresh)
+        self._follow_result()
         self.session.model_changed.connect(self._on_model)
         self.session.state_changed.connect(self._on_model)  # trained further, saved, ...
         self._on_model()
+
+    def _follow_result(self, *_: Any) -> None:
+        """The input follows the result chosen: `a` for `a [SDAP bsn]`."""
+        name = self.denoised.currentText()
+        if _is_result(name):
+            source = name[: name.rindex(" [SDAP")]
+            if source != self.noisy.currentText() and self.noisy.findText(source) >= 0:
+                self.noisy.setCurrentText(source)
 
     def _on_model(self, *_: Any) -> None:
         text, details = model_text(self.session)  # as the Train and Denoise panels say it

@@ -127,7 +127,11 @@ class Session(QObject):
     def save(self, path: str, overwrite: bool = False) -> Any:
         """Save the current model (safetensors + JSON, written atomically); returns the path.
 
-        An existing file is replaced only with `overwrite=True`."""
+        An existing file is replaced only with `overwrite=True`. Refused while a training
+        changes the model (in any Train panel)."""
+        if self.training:
+            raise InputError("a training is running; stop it or wait until it ends, then save "
+                             "the model")
         out = self.model.save(path, overwrite=overwrite)
         self.source, self.saved = str(out), True
         self.state_changed.emit()

@@ -294,10 +294,11 @@ class TrainWidget(TrainPreview, ModelLoading, StopOnClose, QWidget):
 
     def _sync_buttons(self) -> None:
         running = self.worker is not None
+        busy = running or self.session.training  # (a training in another Train panel too)
         has_model = self.session.model is not None
         self.train_btn.setEnabled(not running)
         self.stop_btn.setEnabled(running)
-        self.continue_btn.setEnabled(not running and has_model)
-        self.save_btn.setEnabled(not running and has_model)
-        self.load_btn.setEnabled(not running)
+        self.continue_btn.setEnabled(not busy and has_model)
+        self.save_btn.setEnabled(not busy and has_model)
+        self.load_btn.setEnabled(not busy)
 
