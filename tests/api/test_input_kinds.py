@@ -168,3 +168,19 @@ def test_a_model_of_channels_one_at_a_time_takes_them_stored_last():
     assert model.config.network.in_channels == 1 and len(model.normalization.low) == 3
     np.testing.assert_array_equal(model.denoise(rgb, "YXC"),
                                   model.denoise(rgb.transpose(2, 0, 1), "CYX").transpose(1, 2, 0))
+
+
+def test_the_quality_check_reads_another_layout_as_denoising_does():
+    """Denoising took a colour picture stored planar, the quality check and the bioimage.io
+    export refused it ("3 channels, each denoised on its own" for a 3-channel model)."""
+    from napari_sdap.api.inputs import prepare_for
+    from napari_sdap.api.quality import quality_report
+
+    rgb = _rgb()
+    planar = rgb.transpose(2, 0, 1).copy()
+    model = train(rgb, steps=2, stride=1, student=False, **TINY)
+    quality_report(planar, model.denoise(planar, "CYX"), model=model, axes="CYX")
+    with prepare_for(model, planar, "CYX") as image:  # what the export reads its sample with
+        assert image.view.joint and image.view.channels == 3
+    apart = train(planar, axes="CYX", steps=2, stride=1, student=False, **TINY)
+    quality_report(rgb, apart.denoise(rgb, "YXC"), model=apart, axes="YXC")

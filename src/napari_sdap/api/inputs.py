@@ -36,7 +36,7 @@ from napari_sdap.values import check_dtype, check_finite
 
 __all__ = ["IMAGE_SUFFIXES", "ImageSource", "Prepared", "check_fits", "check_output",
            "image_suffix", "in_zarr_store", "open_image", "prepare", "prepare_all",
-           "series_count", "tensor_values"]
+           "prepare_for", "series_count", "tensor_values"]
 
 
 @dataclass
@@ -168,6 +168,17 @@ def prepare(image: Any, axes: str | None = None, channel_mode: str = "auto", *,
             source.close()
         raise
     return Prepared(array, view, full, rgba, source, owned, inputs)
+
+
+def prepare_for(model: Any, image: Any, axes: str | None = None, *,
+                series: int | None = None) -> Prepared:
+    """`prepare` for `model` (an `SDAPModel`): its channel mode, and the channels it sees
+    together and one at a time, which decide how an image of another layout is read (one
+    rule for denoising, the quality check and the bioimage.io export)."""
+    norm = model.normalization
+    return prepare(image, axes, model.config.channel_mode, series=series,
+                   channels=model.config.network.in_channels,
+                   groups=len(norm.low) if norm is not None else 1)
 
 
 def prepare_all(images: Any, axes: str | Sequence[str | None] | None,

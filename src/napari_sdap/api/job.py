@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from napari_sdap.api.inputs import Prepared, check_fits, check_output, prepare
+from napari_sdap.api.inputs import Prepared, check_fits, check_output, prepare_for
 from napari_sdap.api.intensity import check_intensity
 from napari_sdap.api.volume import volume_sources
 from napari_sdap.errors import DeviceError, InputError
@@ -73,10 +73,7 @@ def make_job(model: SDAPModel, image: Any, axes: str | None, mode: str,
 
     model.check_state("denoise", training=False)  # (a training preview denoises mid-run)
     flips = check_flips(model.config.inference.flips if flips is None else flips)
-    norm = model.normalization
-    prepared = prepare(image, axes, model.config.channel_mode, series=series,
-                       channels=model.config.network.in_channels,
-                       groups=len(norm.low) if norm is not None else 1)
+    prepared = prepare_for(model, image, axes, series=series)
     try:
         check_fits(model, prepared.view, alpha=bool(prepared.rgba))
         if model.config.network.dims == 3:  # each plane is read with its neighbours

@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from napari_sdap.api.inputs import ImageSource, check_fits, prepare
+from napari_sdap.api.inputs import ImageSource, check_fits, prepare, prepare_for
 from napari_sdap.errors import InputError
 from napari_sdap.qc import QCReport, measure
 
@@ -18,7 +18,7 @@ if TYPE_CHECKING:
 __all__ = ["quality_report"]
 
 
-def _restorer(model: SDAPModel, device: str) -> tuple[Any, str]:
+def _restorer(model: SDAPModel, device: str, channel_mode: str) -> tuple[Any, str]:
     """The detail restore's weights, recomputed for a window: the model's blind-spot network
     (the teacher) is run on the window without the restore, then `infer.refine.restore_weight`
     applies the restore's own rule to the (outlier-repaired) input and that output."""
@@ -34,7 +34,7 @@ def _restorer(model: SDAPModel, device: str) -> tuple[Any, str]:
 
     def weights(x: np.ndarray, axes: str) -> np.ndarray:
         mu = model.denoise(x, axes, mode=mode, device=device, detail=False)
-        view = plane_view(x.shape, axes, model.config.channel_mode)
+        view = plane_view(x.shape, axes, channel_mode)
         out = np.zeros(x.shape, np.float32)
         for n in range(view.n_planes):
             g = view.channel_group(n)
@@ -95,7 +95,8 @@ def quality_report(noisy: Any, denoised: Any, model: SDAPModel | None = None,
             own = isinstance(image, (str, os.PathLike, ImageSource))  # a file knows its axes
             ax = views[0].axes if axes is None and views and not own else axes
             try:
-                prepared = stack.enter_context(prepare(image, ax, mode))
+                prepared = stack.enter_context(prepare(image, ax, mode) if model is None
+                                               else prepare_for(model, image, ax))
             except InputError as err:  # say which of the images it is
                 raise InputError(f"the {name} image: {err}") from None
             array, view = prepared.array, prepared.view
@@ -108,6 +109,8 @@ def quality_report(noisy: Any, denoised: Any, model: SDAPModel | None = None,
         restore_mode, notes = "", []
         if model is not None:
             check_fits(model, views[0])
+            if "C" in views[0].axes:  # as the model reads the image (`prepare_for`)
+                mode = "joint" if views[0].joint else "independent"
             if model.noise_curve is None:
                 why = ("a 3-D model measures none" if model.config.network.dims == 3
                        else "untrained or an earlier file")
@@ -121,7 +124,7 @@ def quality_report(noisy: Any, denoised: Any, model: SDAPModel | None = None,
                              "is not checked")
             else:
                 curve, norm = model.noise_curve, model.normalization
-                restore, restore_mode = _restorer(model, device)
+                restore, restore_mode = _restorer(model, device, mode)
                 notes.extend(_restore_notes(model, detail))
         else:
             notes.append("no model given: the residual is not compared with the noise "

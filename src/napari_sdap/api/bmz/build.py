@@ -10,7 +10,7 @@ import numpy as np
 import torch
 
 from napari_sdap.api.bmz.architecture import SDAPDenoiser
-from napari_sdap.api.inputs import check_fits, prepare
+from napari_sdap.api.inputs import check_fits, prepare_for
 from napari_sdap.errors import InputError
 from napari_sdap.infer.passes import halo
 from napari_sdap.infer.planes import min_size
@@ -112,7 +112,7 @@ def test_tensors(model: SDAPModel, sample: Any, axes: str | None, ex: Exported
     """(input, output) of the package test: a centred plane crop of `sample` (channel, y, x,
     at most `TEST_EDGE` a side or the package's smallest tile, a multiple of its step) and
     napari-sdap's own denoising of it, both float32 with a leading batch axis."""
-    with prepare(sample, axes, model.config.channel_mode) as image:
+    with prepare_for(model, sample, axes) as image:
         return _test_tensors(model, image.array, image.view, ex)
 
 
