@@ -87,7 +87,7 @@ def make_job(model: SDAPModel, image: Any, axes: str | None, mode: str,
         raise
     restore = model.noise_curve is not None and bool(
         model.config.inference.restore_detail if detail is None else detail)
-    return Job(prepared, mode, model.refine(detail, mode), flips, model.whitening, restore,
+    return Job(prepared, mode, model.refine(restore, mode), flips, model.whitening, restore,
                warning)
 
 

@@ -16,7 +16,7 @@ from pydantic import ValidationError
 from napari_sdap.api.open_training import check_not_training
 from napari_sdap.config import SDAPConfig
 from napari_sdap.errors import ConfigError
-from napari_sdap.model.network3d import network_for
+from napari_sdap.model.checks import weight_layout
 from napari_sdap.presets import to_config_error
 
 __all__ = ["check_state"]
@@ -44,10 +44,11 @@ def check_state(model: Any, action: str, training: bool = True) -> None:
                               f"them in float32 (and computes in bfloat16 itself where the "
                               f"device does so natively): call model.{name}.float()")
     if training:
+        n = model.config.network  # the layout a model file is checked against when loaded
+        wanted = weight_layout(n.in_channels, n.out_channels, n.width, n.blocks,
+                               n.z_context if n.dims == 3 else 0)
         shapes = {k: tuple(v.shape) for k, v in model.network.state_dict().items()}
-        wanted = {k: tuple(v.shape)
-                  for k, v in network_for(model.config.network).state_dict().items()}
-        if shapes != wanted:
+        if shapes != {k: shape for k, (shape, _) in wanted.items()}:
             raise ConfigError("the network no longer matches model.config.network (its width, "
                               "blocks or channels were changed by hand); set them back, or "
                               "train a new model with the new settings")

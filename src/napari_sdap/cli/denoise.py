@@ -137,7 +137,6 @@ def _run_cluster(batch: Batch, args: argparse.Namespace) -> None:
 def run_denoise(args: argparse.Namespace, rep: Reporter, argv: list[str]) -> int:
     """`napari-sdap denoise INPUT... (--model M | --train) --output DIR`."""
     qc = qc_options(args)  # before any work: a missing matplotlib fails now
-    rep.log_warnings(skip=("napari_sdap.api.intensity",))  # reported per file, with its name
     outdir = Path(args.output)
     if outdir.exists() and not outdir.is_dir():
         raise OutputError(f"--output {outdir} is a file; give a folder")

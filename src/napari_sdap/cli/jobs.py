@@ -62,13 +62,13 @@ def load_cached_model(path: str, sha256: str) -> Any:
     key = (str(path), sha256)
     if key not in _MODELS:
         from napari_sdap.api import load_model
-        from napari_sdap.paths import sha256_file
 
-        if sha256_file(path) != sha256:
+        model = load_model(path)  # (which hashes the file it read: `model.source`)
+        if model.source is None or model.source[1] != sha256:
             raise ModelFileError(f"model file {path} changed while the batch was running; "
                                  f"restart the run so every output uses one model")
         _MODELS.clear()
-        _MODELS[key] = load_model(path)
+        _MODELS[key] = model
     return _MODELS[key]
 
 

@@ -112,13 +112,12 @@ class Reporter:
             self._file.close()
             self._file = None
 
-    def log_warnings(self, skip: tuple[str, ...] = ()) -> None:
+    def log_warnings(self) -> None:
         """Show napari-sdap's logged warnings as `warning: ...` lines (Python printed them bare)
-        until `close`; `skip`: loggers whose warnings the command reports itself, per file."""
+        until `close`."""
         if self._handler is None:
             self._handler = _Lines(self)
             logging.getLogger("napari_sdap").addHandler(self._handler)
-        self._handler.skip = set(skip)
 
     def close(self) -> None:
         self.end_item()
@@ -142,8 +141,7 @@ class _Lines(logging.Handler):
 
     def __init__(self, rep: Reporter) -> None:
         super().__init__(logging.WARNING)
-        self.rep, self.skip = rep, set[str]()
+        self.rep = rep
 
     def emit(self, record: logging.LogRecord) -> None:
-        if record.name not in self.skip:
-            self.rep._write(_line("warning", "", record.getMessage()))
+        self.rep._write(_line("warning", "", record.getMessage()))
