@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import glob
 from collections.abc import Iterable, Sequence
 from pathlib import Path
@@ -88,7 +89,17 @@ def find_inputs(patterns: Sequence[str], exclude: Iterable[Path] = ()) -> list[P
 def file_series(path: Path, series: int | None) -> int | None:
     """The series `--series` picks in `path`: None for a file of one image series (it is read
     whole, whatever the number), `series` for one of several."""
-    return None if series is None or series_count(path) <= 1 else series
+    if series is None:
+        return None
+    st = path.stat()
+    return series if _series_count(path, st.st_size, st.st_mtime_ns) > 1 else None
+
+
+@functools.lru_cache(maxsize=4096)
+def _series_count(path: Path, size: int, mtime_ns: int) -> int:
+    """`series_count`, once per version of a file (a run asks for each file several times;
+    a many-page TIFF's series take a scan of its pages)."""
+    return series_count(path)
 
 
 def output_path(input_path: Path, output_dir: Path, fmt: str, series: int | None = None

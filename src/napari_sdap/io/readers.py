@@ -20,7 +20,7 @@ import numpy as np
 from napari_sdap.errors import InputError
 from napari_sdap.io.source import ImageSource, check_axes, mapped_array
 from napari_sdap.io.tiff_reader import open_tiff
-from napari_sdap.io.zarr_reader import open_zarr
+from napari_sdap.io.zarr_reader import open_zarr, store_series
 
 __all__ = ["IMAGE_SUFFIXES", "PICTURE_SUFFIXES", "TIFF_SUFFIXES", "ImageSource", "image_kind",
            "image_suffix", "in_zarr_store", "open_image", "path_kind", "series_count"]
@@ -61,9 +61,7 @@ def series_count(path: Any) -> int:
         if kind in ("zarr", "ome-zarr"):
             import zarr
 
-            node = zarr.open(str(path), mode="r")
-            if isinstance(node, zarr.Group) and "bioformats2raw.layout" in dict(node.attrs):
-                return max(1, sum(str(k).isdigit() for k in node.group_keys()))
+            return max(1, len(store_series(zarr.open(str(path), mode="r"))))
     except Exception:
         return 1
     return 1

@@ -19,7 +19,7 @@ from napari_sdap.io.axes_view import AxesView
 from napari_sdap.io.physical import clean_physical
 from napari_sdap.io.source import ImageSource, check_axes
 
-__all__ = ["open_zarr"]
+__all__ = ["open_zarr", "store_series"]
 
 
 def _ome_multiscales(attrs: dict[str, Any]) -> list[dict[str, Any]] | None:
@@ -31,10 +31,20 @@ def _mapping(value: Any) -> dict[str, Any]:
     return {str(k).upper(): v for k, v in value.items()} if isinstance(value, dict) else {}
 
 
+def store_series(node: Any) -> list[int]:
+    """The image series of a bioformats2raw layout (its groups `0`, `1` ...); [] for any other
+    zarr node."""
+    import zarr
+
+    if not isinstance(node, zarr.Group) or "bioformats2raw.layout" not in dict(node.attrs):
+        return []
+    return sorted(int(k) for k in node.group_keys() if str(k).isdigit())
+
+
 def _bioformats2raw(node: Any, path: Path, series: int | None) -> Any:
     """Image `series` of a bioformats2raw layout (one OME-Zarr group per series, `0`, `1` ...);
     refuse several without a choice, as for multi-series TIFFs."""
-    found = sorted(int(k) for k in node.group_keys() if str(k).isdigit())
+    found = store_series(node)
     listing = "; ".join(f"series {k}: {path / str(k)}" for k in found)
     if series is None and len(found) > 1:
         raise InputError(f"{path}: the store holds {len(found)} image series ({listing}); only "
