@@ -165,10 +165,10 @@ def test_a_train_panel_opened_later_shows_the_current_model(make_napari_viewer, 
 def test_quality_control_picks_a_result_kept_apart(make_napari_viewer, small_image,
                                                    trained_model, wait_idle):
     """With 'new layer per run' results are `<name> [SDAP bsn]`: QC picked the input twice."""
-    from napari_sdap._napari.qc_widget import _is_result
+    from napari_sdap._napari.controls import is_denoised
 
-    assert _is_result("a [SDAP]") and _is_result("a [SDAP bsn]")
-    assert not _is_result("a [SDAP residual]") and not _is_result("a [SDAP preview]")
+    assert is_denoised("a [SDAP]") and is_denoised("a [SDAP bsn]")
+    assert not is_denoised("a [SDAP residual]") and not is_denoised("a [SDAP preview]")
     viewer = make_napari_viewer()
     viewer.add_image(small_image, name="a")
     viewer.add_image(small_image, name="a [SDAP bsn]")

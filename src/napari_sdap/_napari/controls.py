@@ -34,6 +34,13 @@ _RESULT = re.compile(r" \[SDAP[^\]]*\]$")
 """Names of this plugin's result layers: `cells [SDAP]`, `[SDAP bsn]`, `[SDAP preview]`, ..."""
 
 
+def is_denoised(name: str) -> bool:
+    """A denoised result's layer: `<name> [SDAP]`, or `[SDAP bsn]` ... of a run kept apart
+    (not a residual nor a training preview)."""
+    return bool(_RESULT.search(name)) and not name.endswith(("[SDAP residual]",
+                                                            "[SDAP preview]"))
+
+
 class StopOnClose:
     """Mixin of the Train and Denoise panels (QWidgets with a `stop()`): closing stops the run.
 

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import re
 import threading
 from collections.abc import Callable
 from typing import Any
@@ -20,7 +19,7 @@ from qtpy.QtWidgets import (
     QWidget,
 )
 
-from napari_sdap._napari.controls import StatusLabel, ask, report_error
+from napari_sdap._napari.controls import StatusLabel, ask, is_denoised, report_error
 from napari_sdap._napari.layers import check_layer, layer_axes, level0
 from napari_sdap._napari.model_files import ModelLoading
 from napari_sdap._napari.session import session_for
@@ -47,7 +46,7 @@ class _ImagePicker(QComboBox):
 
     def _on_inserted(self, event: Any) -> None:
         name = getattr(event.value, "name", "")
-        if _is_result(name) and self.findText(name) >= 0:
+        if is_denoised(name) and self.findText(name) >= 0:
             self.setCurrentText(name)
 
     def refresh(self, *_: Any) -> None:
@@ -62,7 +61,7 @@ class _ImagePicker(QComboBox):
         if current and self.findText(current) >= 0:
             self.setCurrentText(current)
         elif not self.optional:
-            results = [n for n in names if _is_result(n)][::-1]  # the newest first
+            results = [n for n in names if is_denoised(n)][::-1]  # the newest first
             others = [n for n in names if not n.endswith("]")]
             pick = (results if self.prefer_result else others) or names
             if pick:
@@ -73,13 +72,6 @@ class _ImagePicker(QComboBox):
         name = self.currentText()
         return self.viewer.layers[name] if name and name != _NONE and \
             name in self.viewer.layers else None
-
-
-def _is_result(name: str) -> bool:
-    """A denoised result's layer: `<name> [SDAP]`, or `[SDAP bsn]` ... of a run kept apart
-    (not a residual nor a training preview)."""
-    match = re.search(r" \[SDAP( [^\]]*)?\]$", name)
-    return match is not None and not name.endswith(("[SDAP residual]", "[SDAP preview]"))
 
 
 def run_check(noisy: Any, denoised: Any, model: Any, reference: Any, axes: str) -> Any:
@@ -103,11 +95,11 @@ def _axes(noisy: Any, sdap: dict[str, Any]) -> str:
         return recorded
     try:
         return layer_axes(noisy)
-    except InputError as err:
-        raise InputError(str(err).replace(
-            "type its axes (letters from STCZYX) in the axes field",
-            "give the layer axis labels (t, c, z, y, x), or check the result of a Denoise run, "
-            "which records the axes it used")) from None
+    except InputError:  # (that message names the axes field the other panels have)
+        raise InputError(f"the axes of {noisy.name!r} (shape {tuple(level0(noisy).shape)}) "
+                         f"cannot be guessed; give the layer axis labels (t, c, z, y, x), or "
+                         f"check the result of a Denoise run, which records the axes it "
+                         f"used") from None
 
 
 class QCWidget(ModelLoading, QWidget):
@@ -180,7 +172,7 @@ class QCWidget(ModelLoading, QWidget):
     def _follow_result(self, *_: Any) -> None:
         """The input follows the result chosen: `a` for `a [SDAP bsn]`."""
         name = self.denoised.currentText()
-        if _is_result(name):
+        if is_denoised(name):
             source = name[: name.rindex(" [SDAP")]
             if source != self.noisy.currentText() and self.noisy.findText(source) >= 0:
                 self.noisy.setCurrentText(source)
