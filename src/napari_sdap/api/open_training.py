@@ -12,11 +12,12 @@ from __future__ import annotations
 import inspect
 import threading
 import weakref
+from collections.abc import Iterator
 from typing import Any
 
 from napari_sdap.errors import ConfigError
 
-__all__ = ["check_not_training", "claim", "release"]
+__all__ = ["check_not_training", "claim", "release", "tracked"]
 
 _OPEN: weakref.WeakKeyDictionary[Any, weakref.ref[Any]] = weakref.WeakKeyDictionary()
 _LOCK = threading.Lock()
@@ -57,3 +58,22 @@ def release(model: Any, gen: Any) -> None:
         ref = _OPEN.get(model)
         if ref is not None and ref() is gen:
             del _OPEN[model]
+
+
+def tracked(training: Iterator[Any], model: Any) -> Iterator[Any]:
+    """`training`'s steps, with its model (`model`, or the new one its first step carries)
+    claimed for it until it ends; closed when this is (a loop left early finishes the model,
+    its noise curve included)."""
+    owner = model
+    try:
+        if owner is not None:
+            claim(owner, training)  # one training of a model at a time
+        for rec in training:
+            if owner is None and rec.model is not None:
+                owner = rec.model
+                claim(owner, training)
+            yield rec
+    finally:
+        training.close()
+        if owner is not None:
+            release(owner, training)

@@ -16,7 +16,8 @@ from napari_sdap.api.devices import pick_preset
 from napari_sdap.api.inputs import check_fits, prepare_all
 from napari_sdap.api.model import SDAPModel
 from napari_sdap.api.noise_curve import finish_curve
-from napari_sdap.api.open_training import claim, release
+from napari_sdap.api.open_training import tracked
+from napari_sdap.api.patch_size import round_patch, with_patch
 from napari_sdap.api.volume import choose_volume, volume_sources
 from napari_sdap.config import wants_student
 from napari_sdap.errors import ConfigError, InputError
@@ -49,32 +50,6 @@ class TrainProgress(TrainStep):
 
     model: SDAPModel | None = None
     stage: str = "teacher"
-
-
-def _fit_patch(patch: int, stride: int, sources: list[tuple[Any, Any]]) -> int:
-    sides = [min(v.height, v.width) for _, v in sources]
-    side = min(sides)
-    patch = min(patch, side)
-    patch -= patch % stride
-    if patch < 4 * stride:
-        which = ("the image" if len(sources) == 1 else
-                 f"training image {sides.index(side) + 1} of {len(sources)}")
-        raise InputError(
-            f"the planes of {which} ({side} px on their short side) are too small to train at "
-            f"stride {stride} (needs at least "
-            f"{4 * stride} px per side); use a larger image"
-            + (" or stride=1 (command line: --stride 1)" if stride > 1 else "")
-        )
-    return patch
-
-
-def _round_patch(overrides: dict[str, Any], stride: int | str) -> dict[str, Any]:
-    """A hand-set `patch_size` rounded down to a multiple of the stride training will use (with
-    stride 'auto' the user cannot know it in advance); at least 4 strides."""
-    patch = overrides.get("patch_size")
-    if not isinstance(patch, int) or isinstance(patch, bool) or not isinstance(stride, int):
-        return overrides  # not set, or invalid: the config's validation names the problem
-    return {**overrides, "patch_size": max(patch - patch % stride, 4 * stride)}
 
 
 def iter_train(image: Any, axes: str | Sequence[str | None] | None = None, *,
@@ -124,22 +99,12 @@ def iter_train(image: Any, axes: str | Sequence[str | None] | None = None, *,
         model = load_model(model)
     channel_mode = model.config.channel_mode if model else overrides.get("channel_mode", "auto")
     prepared = prepare_all(image, axes, channel_mode)
-    inner = _train([(p.array, p.view) for p in prepared], t00, budget, preset=preset,
-                   steps=steps, stride=stride, seed=seed, device=device, model=model,
-                   validation=validation, dims=dims, along=along, **overrides)
-    owner = model
     try:
-        if owner is not None:
-            claim(owner, inner)  # one training of a model at a time
-        for rec in inner:
-            if owner is None and rec.model is not None:
-                owner = rec.model
-                claim(owner, inner)
-            yield rec
+        yield from tracked(_train([(p.array, p.view) for p in prepared], t00, budget,
+                                  preset=preset, steps=steps, stride=stride, seed=seed,
+                                  device=device, model=model, validation=validation, dims=dims,
+                                  along=along, **overrides), model)
     finally:
-        inner.close()  # stopped early: finishes the model (its noise curve)
-        if owner is not None:
-            release(owner, inner)
         for p in prepared:
             p.close()
 
@@ -179,15 +144,15 @@ def _train(sources: list[tuple[Any, Any]], t00: float, budget: float | None, *, 
         if noise and "loss" not in overrides:  # the loss the noise calls for (`choose_loss`)
             overrides = {**overrides, "loss": noise.loss}
         cfg = config_from_preset(name, view.channels, steps=steps, seed=seed, device=device,
-                                 **{**_round_patch(overrides, chosen), "stride": chosen})
+                                 **{**round_patch(overrides, chosen), "stride": chosen})
         net = cfg.network
         given = net.z_step if overrides.get("z_step") is not None else None
         picked, z_step, why = choose_volume(dims, sources, along, net.z_context, given, seed)
         log.info("%s", why)
         cfg = config_from_preset(name, view.channels, steps=steps, seed=seed, device=device,
-                                 **{**_round_patch(overrides, chosen), "stride": chosen,
+                                 **{**round_patch(overrides, chosen), "stride": chosen,
                                     "dims": picked, "along": along, "z_step": z_step})
-        cfg = _with_patch(cfg, sources)
+        cfg = with_patch(cfg, sources)
         model = SDAPModel(cfg)
         model.record.dims = why
         model.record.noise = _noise_record(noise, cfg.training.loss)
@@ -196,8 +161,8 @@ def _train(sources: list[tuple[Any, Any]], t00: float, budget: float | None, *, 
         chosen = noise.stride if noise else stride
         kept = model.config.training.stride if chosen == "auto" else chosen
         update = {"steps": steps, **({"stride": chosen} if chosen != "auto" else {}),
-                  **_round_patch(overrides, kept)}
-        config = _with_patch(apply_overrides(model.config.model_dump(), **update), sources)
+                  **round_patch(overrides, kept)}
+        config = with_patch(apply_overrides(model.config.model_dump(), **update), sources)
         check_same_network(model.config, config, preset, dims)
         model.config = config
         if fresh:  # an untrained model from create_model: first training sets its normalisation
@@ -296,12 +261,6 @@ def _steps_alone(cfg: Any) -> Any:
         return cfg
     return cfg.model_copy(update={"training": t.model_copy(
         update={"steps": t.steps_without_student})})
-
-
-def _with_patch(cfg: Any, sources: list[tuple[Any, Any]]) -> Any:
-    t = cfg.training
-    return cfg.model_copy(update={"training": t.model_copy(
-        update={"patch_size": _fit_patch(t.patch_size, t.stride, sources)})})
 
 
 def train(image: Any, axes: str | Sequence[str | None] | None = None, *, preset: str = "auto",
