@@ -25,6 +25,12 @@ def test_split_ranges() -> None:
     assert all(b - a <= 50 for a, b in ranges) and len(ranges) >= 4
     assert split_ranges((2, 4000, 4000), "CYX", threshold=100, workers=2) is None  # no outer axis
     assert split_ranges((1, 4000, 4000), "ZYX", threshold=100, workers=2) is None
+    # too few planes along the outermost axis for the pieces wanted: the longest axis
+    axis, ranges = split_ranges((2, 64, 256, 256), "TZYX", threshold=256 * 256 * 8, workers=4)
+    assert axis == 1 and len(ranges) == 16 and ranges[-1][1] == 64
+    axis, ranges = split_ranges((2, 3, 256, 256), "TZYX", threshold=256 * 256, workers=1)
+    assert axis == 1 and ranges == [(0, 1), (1, 2), (2, 3)]
+    assert split_ranges((8, 3, 256, 256), "TZYX", threshold=256 * 256, workers=2)[0] == 0
 
 
 def test_3d_model_split_along_z_matches_one_process(tmp_path, capsys):

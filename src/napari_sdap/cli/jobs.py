@@ -22,7 +22,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from napari_sdap.errors import InputError, ModelFileError
+from napari_sdap.errors import ModelFileError
 
 __all__ = ["FileTask", "assemble", "denoise_file", "denoise_range", "split_ranges"]
 
@@ -160,17 +160,21 @@ def split_ranges(shape: tuple[int, ...], axes: str, threshold: int,
 
     A file is split when it has more than `threshold` pixels and an outer axis (not Y, X or C,
     which carries the per-channel normalisation) of length 2 or more. It is cut into at least
-    two ranges per worker and into ranges of at most about `threshold` pixels. Along the Z or
-    T axis of a 3-D model each range reads its neighbouring planes too (`denoise_range`).
+    two ranges per worker and into ranges of at most about `threshold` pixels, along the
+    outermost such axis that is long enough for that many, else along the longest (a 2 x 64
+    stack of TZ planes is cut along Z). Along the Z or T axis of a 3-D model each range reads
+    its neighbouring planes too (`denoise_range`).
     """
     pixels = math.prod(shape)
     if pixels <= threshold:
         return None
-    axis = next((i for i, a in enumerate(axes) if a not in "YXC" and shape[i] > 1), None)
-    if axis is None:
+    outer = [i for i, a in enumerate(axes) if a not in "YXC" and shape[i] > 1]
+    if not outer:
         return None
+    wanted = max(2 * max(workers, 1), math.ceil(pixels / threshold))
+    axis = next((i for i in outer if shape[i] >= wanted), max(outer, key=lambda i: shape[i]))
     n = shape[axis]
-    pieces = min(n, max(2 * max(workers, 1), math.ceil(pixels / threshold)))
+    pieces = min(n, wanted)
     edges = [round(k * n / pieces) for k in range(pieces + 1)]
     return axis, [(a, b) for a, b in itertools.pairwise(edges) if b > a]
 
@@ -187,7 +191,7 @@ def create_scratch(output: str, shape: tuple[int, ...], axes: str, axis: int) ->
 
     path = scratch_path(output)
     remove_scratch(output)
-    chunks = tuple(1 if i == axis else min(s, 2048) if a in "YX" else s if a == "C" else 1
+    chunks = tuple(1 if i == axis else min(s, 256) if a in "YX" else s if a == "C" else 1
                    for i, (a, s) in enumerate(zip(axes, shape, strict=True)))
     zarr.open_array(str(path), mode="w", shape=shape, chunks=chunks, dtype="float32",
                     zarr_format=2)
@@ -201,49 +205,36 @@ def remove_scratch(output: str) -> None:
         shutil.rmtree(path, ignore_errors=True)
 
 
-def _region(ndim: int, axis: int, start: int, stop: int) -> tuple[slice, ...]:
-    idx = [slice(None)] * ndim
-    idx[axis] = slice(start, stop)
-    return tuple(idx)
-
-
 def denoise_range(task: FileTask, axis: int, start: int, stop: int,
                   scratch: str) -> dict[str, Any]:
     """Denoise planes `start:stop` along `axis` of the input into the scratch zarr.
 
-    Along the volume axis of a 3-D model the range is read with `z_context * z_step` planes
-    more on either side (fewer at the ends of the stack), so that every plane of the range sees
-    the same neighbours as in the whole stack; only the range itself is written."""
-    import numpy as np
+    The planes are read tile by tile from the file and each tile is written straight into the
+    scratch zarr (`io.plane_range`), so a piece is never held in memory whole. Along the volume
+    axis of a 3-D model the range is read with `z_context * z_step` planes more on either side
+    (fewer at the ends of the stack), so that every plane of the range sees the same
+    neighbours as in the whole stack; only the range itself is written."""
     import zarr
 
     from napari_sdap.api.inputs import open_image
+    from napari_sdap.io.plane_range import PlaneRange
 
     t0 = time.perf_counter()
     model = load_cached_model(task.model_path, task.model_sha256)
     with open_image(task.input, task.axes, series=task.series) as src:
-        ndim = len(src.array.shape)
         n = model.config.network
         halo = n.z_context * n.z_step if n.dims == 3 and src.axes[axis] == n.along else 0
-        size = src.array.shape[axis]
+        size = src.shape[axis]
         lo, hi = max(start - halo, 0), min(stop + halo, size)
         if hi - lo < 2 * halo + 1:  # a range at an end of the stack: still the planes the
             hi = min(lo + 2 * halo + 1, size)  # network needs (extra planes change nothing)
             lo = max(hi - 2 * halo - 1, 0)
-        try:
-            part = np.asarray(src.array[_region(ndim, axis, lo, hi)])
-        except (MemoryError, InputError):
-            raise
-        except Exception as err:  # a decoder's error on a damaged file, as `PlaneView.read`
-            raise InputError(f"could not read planes {lo}..{hi - 1} along axis {axis} of "
-                             f"{task.input} ({type(err).__name__}: {err}); the file is probably "
-                             f"truncated or corrupted: copy or export it again") from None
-        out = np.empty(part.shape, np.float32)
+        pixels = src.array if src.reader is None else src.reader
+        part = PlaneRange(pixels, axis, lo, hi)
+        out = PlaneRange(zarr.open_array(scratch, mode="r+"), axis, lo, hi, keep=(start, stop))
         with _quiet_intensity():  # the whole file's check comes back from `assemble`
             for _ in model.iter_denoise(part, out, src.axes, **_denoise_kwargs(task)):
                 pass
-    keep = _region(ndim, axis, start - lo, stop - lo)
-    zarr.open_array(scratch, mode="r+")[_region(ndim, axis, start, stop)] = out[keep]
     return {"planes": stop - start, "seconds": time.perf_counter() - t0,
             "worker": f"{os.uname().nodename}:{os.getpid()}"}
 

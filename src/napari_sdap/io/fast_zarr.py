@@ -20,6 +20,7 @@ from typing import Any
 import numpy as np
 
 from napari_sdap.io.axes_view import AxesView
+from napari_sdap.io.plane_range import PlaneRange
 
 __all__ = ["CONTEXT", "ENV", "StoreArray", "fast_array"]
 
@@ -73,6 +74,9 @@ def fast_array(array: Any, write: bool = False) -> Any:
         return array
     if isinstance(array, AxesView):  # an OME-Zarr output stored in another axis order
         return AxesView(fast_array(array.base, write), array.stored, array.seen)
+    if isinstance(array, PlaneRange):  # a piece of a file split over a cluster
+        return PlaneRange(fast_array(array.base, write), array.axis, array.lo, array.hi,
+                          array.keep)
     path = _local_path(array)
     if path is None or (write and getattr(array, "read_only", False)):
         return array  # (zarr-python refuses writes to an array opened read-only)
