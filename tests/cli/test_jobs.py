@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from pathlib import Path
 
 import numpy as np
@@ -36,12 +37,20 @@ def rgb_model_fixture(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return path
 
 
-def _split(task: FileTask, shape: tuple[int, ...], axes: str, threshold: int) -> int:
+def _split(task: FileTask, shape: tuple[int, ...], axes: str, threshold: int,
+           began: float | None = None) -> int:
+    """Denoise `task` in pieces; `began`: pretend they all started that many seconds ago and
+    took a minute each (as side by side on a cluster)."""
     axis, ranges = split_ranges(shape, axes, threshold, workers=1)
     scratch = create_scratch(task.output, shape, axes, axis)
     parts = [denoise_range(task, axis, a, b, scratch) for a, b in ranges]
-    assemble(task, axis, scratch, *parts)
+    if began is not None:
+        parts = [{**p, "began": time.time() - began, "seconds": 60.0} for p in parts]
+    result = assemble(task, axis, scratch, *parts)
     assert not scratch_path(task.output).exists()
+    if began is not None:  # the wall time since the first piece began; all pieces' time apart
+        assert began <= result["seconds"] < began + 30
+        assert result["compute_seconds"] >= 60 * len(ranges)
     return len(ranges)
 
 
@@ -92,7 +101,7 @@ def test_a_split_along_an_inner_axis_equals_the_whole_file(model_file, tmp_path)
     denoise_file(FileTask(output=str(tmp_path / "whole.tif"), **common))
     assert split_ranges(stack.shape, "TZYX", 40 * 40 * 2, workers=3)[0] == 1
     pieces = _split(FileTask(output=str(tmp_path / "split.tif"), **common), stack.shape,
-                    "TZYX", threshold=40 * 40 * 2)
+                    "TZYX", threshold=40 * 40 * 2, began=100)
     assert pieces == 6
     np.testing.assert_array_equal(tifffile.imread(tmp_path / "split.tif"),
                                   tifffile.imread(tmp_path / "whole.tif"))

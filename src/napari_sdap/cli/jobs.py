@@ -236,13 +236,16 @@ def denoise_range(task: FileTask, axis: int, start: int, stop: int,
             for _ in model.iter_denoise(part, out, src.axes, **_denoise_kwargs(task)):
                 pass
     return {"planes": stop - start, "seconds": time.perf_counter() - t0,
+            "began": time.time() - (time.perf_counter() - t0),
             "worker": f"{os.uname().nodename}:{os.getpid()}"}
 
 
 def assemble(task: FileTask, axis: int, scratch: str, *parts: dict[str, Any]) -> dict[str, Any]:
     """Stream the finished scratch zarr into the output (atomically), then delete it.
 
-    The result's `seconds` is the compute time of all pieces plus the assembly.
+    The result's `seconds` is the time from the start of the first piece to the end of the
+    assembly (the pieces ran side by side), `compute_seconds` the time of all pieces plus the
+    assembly (what one worker would have spent).
     """
     import zarr
 
@@ -255,6 +258,10 @@ def assemble(task: FileTask, axis: int, scratch: str, *parts: dict[str, Any]) ->
             raise RuntimeError(f"only {planes} of {shape[axis]} planes were denoised")
         run.write_from(zarr.open_array(scratch, mode="r"), axis)
     remove_scratch(task.output)
-    result = _result(axes, shape, t0 - sum(p["seconds"] for p in parts), run.job.warning)
+    spent = time.perf_counter() - t0
+    elapsed = time.time() - min((p.get("began", time.time()) for p in parts), default=time.time())
+    # (clocks of other hosts may be a little off: never less than the assembly itself)
+    result = _result(axes, shape, time.perf_counter() - max(elapsed, spent), run.job.warning)
+    result["compute_seconds"] = round(spent + sum(p["seconds"] for p in parts), 3)
     result["piece_workers"] = sorted({p["worker"] for p in parts})
     return result
