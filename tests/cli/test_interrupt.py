@@ -160,3 +160,46 @@ def test_ctrl_c_on_local_workers_is_one_line(model_file, tmp_path):
     lines = [line for line in err.splitlines() if line.strip()]
     assert len(lines) == 1 and lines[0].startswith("error: stopped after "), err
     assert not [p for p in _visible(out) if p.startswith(".")]  # no temporary left
+
+
+def test_an_overwrite_stopped_before_replacing_keeps_the_finished_outputs(
+        stacks, model_file, tmp_path, monkeypatch, capsys):
+    """A finished output that an `--overwrite` run stopped (Ctrl-C) or killed before replacing
+    stays the earlier run's finished output: another model without --overwrite is refused it,
+    the first model skips it."""
+    import napari_sdap
+    from napari_sdap.cli.record import RunRecord
+
+    other = tmp_path / "other.safetensors"
+    napari_sdap.train(
+        tifffile.imread(stacks[0])[0], preset="tiny", steps=2, width=8, blocks=1, stride=2,
+        device="cpu", seed=5).save(other)
+    out = tmp_path / "out"
+    assert main(_args(stacks, model_file, out)) == 0
+    before = {p.name: p.read_bytes() for p in out.glob("*.tif")}
+    real, calls = denoise_cmd.denoise_file, []
+
+    def stop_in_second_file(task, progress=None):
+        calls.append(task.input)
+        if len(calls) < 2:
+            return real(task, progress)
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(denoise_cmd, "denoise_file", stop_in_second_file)
+    assert main([*_args(stacks, other, out), "--overwrite"]) == 130
+    monkeypatch.setattr(denoise_cmd, "denoise_file", real)
+    record = RunRecord(out)  # a kill while the third file runs: its entry stays `running`
+    record.start_file(out / "cell2_sdap.tif", model_sha256="f" * 64, settings_key="k")
+    entry = record.files["cell1_sdap.tif"]
+    assert entry["status"] == "done" and entry["last_attempt"]["status"] == "interrupted"
+    capsys.readouterr()
+    assert main(_args(stacks, model_file, out)) == 1  # the first model: cell1, cell2 skipped
+    err = capsys.readouterr().err  # (cell0 was redone with the other model: out of date)
+    assert "0 to denoise, 2 already done" in err and err.count("is out of date") == 1
+    record = RunRecord(out)
+    assert record.files["cell2_sdap.tif"]["status"] == "done"
+    assert main(_args(stacks, other, out)) == 1  # another model: all three out of date
+    err = capsys.readouterr().err
+    assert err.count("is out of date") == 2 and "1 already done" in err
+    for name in ("cell1_sdap.tif", "cell2_sdap.tif"):
+        assert (out / name).read_bytes() == before[name]

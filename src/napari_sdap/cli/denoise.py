@@ -46,13 +46,10 @@ class Batch:
 
     def start(self, task: FileTask, pieces: int = 1) -> None:
         path, fp = self.paths[task.output]
-        for check in qc_paths(task.output):  # a check of the output redone now is stale
-            check.unlink(missing_ok=True)
-        self.record.update(Path(task.output), input=str(path), output=task.output, qc=None,
-                           input_fingerprint=fp, model=task.model_path,
-                           model_sha256=task.model_sha256,
-                           settings_key=self.key, status="running", started=now(),
-                           pieces=pieces, error=None)
+        self.record.start_file(Path(task.output), input=str(path), output=task.output, qc=None,
+                               input_fingerprint=fp, model=task.model_path,
+                               model_sha256=task.model_sha256, settings_key=self.key,
+                               started=now(), pieces=pieces, error=None)
 
     def finish(self, task: FileTask, result: dict[str, Any] | None,
                err: BaseException | None) -> None:
@@ -60,7 +57,9 @@ class Batch:
         out = Path(task.output)
         if err is None and result is not None:
             self.done += 1
-            self.record.update(out, status="done", finished=now(), **result)
+            for check in qc_paths(task.output):  # a check of the output replaced is stale
+                check.unlink(missing_ok=True)
+            self.record.update(out, status="done", finished=now(), kept=None, **result)
             self.rep.info(f"done {path} -> {out} ({self.rep.format_seconds(result['seconds'])}, "
                           f"{result['mpix_per_s']:.2f} Mpix/s)")
             if result.get("warning"):  # kept in the record entry too
@@ -69,7 +68,7 @@ class Batch:
         else:
             message = _message(err) if err is not None else "no result"
             self.failed[path] = message
-            self.record.update(out, status="failed", finished=now(), error=message)
+            self.record.end_file(out, "failed", finished=now(), error=message)
             self.rep.error(str(path), message)
             if self.debug and err is not None and not isinstance(err, SdapError):
                 traceback.print_exception(err, file=sys.stderr)
@@ -92,7 +91,7 @@ def _run_local(batch: Batch) -> None:
         try:
             result = denoise_file(task, progress)
         except KeyboardInterrupt:
-            batch.record.update(Path(task.output), status="interrupted", finished=now())
+            batch.record.end_file(Path(task.output), "interrupted", finished=now())
             raise
         except Exception as err:  # one bad file is reported and the batch goes on
             batch.rep.end_item()
@@ -130,7 +129,7 @@ def _run_cluster(batch: Batch, args: argparse.Namespace) -> None:
             for task, _, _ in jobs:
                 entry = batch.record.files.get(Path(task.output).name, {})
                 if entry.get("status") == "running":
-                    batch.record.update(Path(task.output), status="interrupted", finished=now())
+                    batch.record.end_file(Path(task.output), "interrupted", finished=now())
             raise
 
 

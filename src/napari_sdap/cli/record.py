@@ -88,9 +88,9 @@ class RunRecord:
             if run.get("status") == "running":
                 run.update(status="interrupted", note="ended without closing the record "
                                                       "(killed)")
-        for entry in self.files.values():
+        for name, entry in list(self.files.items()):
             if entry.get("status") == "running":
-                entry["status"] = "interrupted"
+                self._unfinished(name, "interrupted")
         self.data["runs"].append({"started": now(), "status": "running", "command": command,
                                   **info})
         self.save()
@@ -99,16 +99,39 @@ class RunRecord:
         """Close the current run with `finished`, `failed` or `interrupted`."""
         if self.data["runs"]:
             self.data["runs"][-1].update(status=status, ended=now(), **counts)
-        for entry in self.files.values():
+        for name, entry in list(self.files.items()):
             if entry.get("status") == "running":
-                entry["status"] = "interrupted" if status == "interrupted" else "failed"
+                self._unfinished(name, "interrupted" if status == "interrupted" else "failed")
         self.save()
+
+    def end_file(self, output: Path, status: str, /, **fields: Any) -> None:
+        """Close `output`'s entry as `failed` or `interrupted` (with `fields`) and save."""
+        self.files.setdefault(output.name, {}).update(fields)
+        self._unfinished(output.name, status)
+        self.save()
+
+    def _unfinished(self, name: str, status: str) -> None:
+        """Mark entry `name` `status`; where it kept a finished output that is still there
+        unchanged (the redo never replaced it), that output's entry comes back, with the
+        attempt under `last_attempt`."""
+        entry = self.files[name]
+        output = self.path.parent / name
+        kept = self._still_kept(output, entry)
+        if kept is entry or kept is None:
+            entry.update(status=status, updated=now())
+            return
+        attempt = {k: entry.get(k) for k in ("model_sha256", "settings_key", "started",
+                                             "error") if entry.get(k) is not None}
+        self.files[name] = {**kept, "last_attempt": {**attempt, "status": status,
+                                                     "ended": now()}}
 
     def verdict(self, output: Path, fingerprint: dict[str, int], model_sha: str,
                 settings: str, overwrite: bool) -> Verdict:
         """Decide whether `output` is skipped, (re)made, or refused."""
         entry = self.files.get(output.name)
         exists = output.exists()
+        if entry is not None and entry.get("status") != "done":
+            entry = self._still_kept(output, entry)
         if entry is None:
             if exists and not overwrite:
                 return Verdict("refuse", f"output {output} already exists and is not in the run "
@@ -128,6 +151,30 @@ class RunRecord:
                 return Verdict("refuse", f"output {output} is out of date ({what}); pass "
                                          f"--overwrite to redo it or choose another --output")
         return Verdict("run", replace=exists)
+
+    def start_file(self, output: Path, /, **fields: Any) -> None:
+        """Mark `output` `running` with `fields` (its new input, model and settings). A
+        finished output there stays what it was until the new one replaces it: its entry is
+        kept, with the output's fingerprint, so that a run stopped before the replacement
+        leaves it finished, out of date for another model (`verdict`)."""
+        entry = self.files.get(output.name) or {}
+        kept = entry.get("kept")
+        if entry.get("status") == "done" and output.exists():
+            kept = {k: v for k, v in entry.items() if k != "kept"}
+            kept["output_fingerprint"] = file_fingerprint(output)
+        self.update(output, **fields, status="running", kept=kept)
+
+    def _still_kept(self, output: Path, entry: dict[str, Any]) -> dict[str, Any] | None:
+        """The finished entry an unfinished redo of `output` kept, while the file there is
+        still that finished output (else None: not ours to judge)."""
+        kept = entry.get("kept")
+        if not isinstance(kept, dict) or not output.exists():
+            return entry
+        try:
+            same = file_fingerprint(output) == kept.get("output_fingerprint")
+        except OSError:
+            same = False
+        return kept if same else entry
 
     def update(self, output: Path, /, **fields: Any) -> None:
         """Merge `fields` into the entry of `output` and save atomically."""
