@@ -84,3 +84,36 @@ def test_a_run_dropped_unrun_leaves_no_temporary(tmp_path):
 def test_a_tile_that_is_not_a_whole_number_is_refused(tile):
     with pytest.raises(InputError, match="tile must be a whole number of pixels"):
         _model().denoise(_image(), "YX", tile=tile)
+
+
+def test_a_run_uses_the_model_as_it_was_when_it_started(tmp_path):
+    """A denoising run while a training of its model goes on (another thread, or a notebook's
+    generator advanced meanwhile) mixed the weights of several steps, tile by tile."""
+    import copy
+    import threading
+
+    import tifffile
+
+    model, img = _model(), _image(1)
+    gen = napari_sdap.iter_train(_image(), "YX", model=model, steps=30, student=False)
+    next(gen)  # the training is open, between two steps
+    as_started = copy.deepcopy(model)
+    run = open_denoise(model, img, tmp_path / "a.tif", "YX", tile=16)
+    steps = run.steps()
+    next(steps)  # the first tiles
+    for _ in range(5):
+        next(gen)  # the model trains on meanwhile
+    for _ in steps:
+        pass
+    expected = as_started.denoise(img, "YX", tile=16)
+    np.testing.assert_array_equal(tifffile.imread(tmp_path / "a.tif"), expected)
+    # from another thread, while the training runs to its end
+    trainer = threading.Thread(target=lambda: [None for _ in gen])
+    trainer.start()
+    raw = {"mode": "bsn", "detail": False, "tile": 16}  # (the network's output: no tile
+    during = model.denoise(img, "YX", **raw)  # of another model gives the same pixels)
+    trainer.join()
+    after = model.denoise(img, "YX", **raw)
+    tiles = [np.array_equal(during[y:y + 16, x:x + 16], after[y:y + 16, x:x + 16])
+             for y in range(0, 64, 16) for x in range(0, 64, 16)]
+    assert all(tiles) or not any(tiles)  # one model for every tile

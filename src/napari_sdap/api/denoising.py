@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from napari_sdap.api.job import Job, make_job, pick_device, pick_tile, run_tiles
+from napari_sdap.api.open_training import settled
 from napari_sdap.api.writing import open_denoise, output_dtype
 from napari_sdap.errors import InputError
 from napari_sdap.infer.planes import DenoiseStep
@@ -32,6 +33,7 @@ def iter_denoise(model: SDAPModel, image: Any, out: Any, axes: str | None = None
                  detail: bool | None = None, compile: bool | None = None,
                  flips: int | None = None) -> Iterator[DenoiseStep]:
     """Denoise `image` into the same-shaped array `out`, yielding progress per batch of tiles."""
+    model = settled(model)  # the model as it is now, even while a training goes on
     job = make_job(model, image, axes, mode, detail, flips=flips)
     try:
         yield from run_tiles(model, job, out, device, tile, compile)
@@ -61,6 +63,7 @@ def denoise(model: SDAPModel, image: Any, axes: str | None = None, *, mode: str 
             stored = run.array.stored
             return AxesView(open_image(run.path, stored).array, stored, axes_out)
         return open_image(run.path, axes_out).array
+    model = settled(model)
     job = make_job(model, image, axes, mode, detail, flips=flips)
     try:
         dt = output_dtype(dtype, job.image.array.dtype)

@@ -9,6 +9,8 @@ the same notebook) would run two optimisers on one network. Both are refused, na
 
 from __future__ import annotations
 
+import contextlib
+import copy
 import inspect
 import threading
 import weakref
@@ -17,10 +19,26 @@ from typing import Any
 
 from napari_sdap.errors import ConfigError
 
-__all__ = ["check_not_training", "claim", "release", "tracked"]
+__all__ = ["check_not_training", "claim", "release", "settled", "tracked"]
 
 _OPEN: weakref.WeakKeyDictionary[Any, weakref.ref[Any]] = weakref.WeakKeyDictionary()
 _LOCK = threading.Lock()
+_STEPS: weakref.WeakKeyDictionary[Any, threading.RLock] = weakref.WeakKeyDictionary()
+"""Per model in training: held while a step of its training runs (between two records)."""
+
+
+def _step_lock(model: Any) -> threading.RLock:
+    with _LOCK:
+        return _STEPS.setdefault(model, threading.RLock())
+
+
+def settled(model: Any) -> Any:
+    """A copy of `model` taken between two steps of any training of it: a denoising run uses
+    the model as it was when the run started, however far a training that goes on (in another
+    thread, or a generator advanced meanwhile) or starts later takes the model itself. (The
+    networks are a few megabytes: the copy costs milliseconds.)"""
+    with _step_lock(model):
+        return copy.deepcopy(model)
 
 
 def _open(model: Any) -> bool:
@@ -68,12 +86,17 @@ def tracked(training: Iterator[Any], model: Any) -> Iterator[Any]:
     try:
         if owner is not None:
             claim(owner, training)  # one training of a model at a time
-        for rec in training:
+        while True:
+            with _step_lock(owner) if owner is not None else contextlib.nullcontext():
+                rec = next(training, None)  # (a copy is never taken mid-step: `settled`)
+            if rec is None:
+                break
             if owner is None and rec.model is not None:
                 owner = rec.model
                 claim(owner, training)
             yield rec
     finally:
-        training.close()
+        with _step_lock(owner) if owner is not None else contextlib.nullcontext():
+            training.close()  # (finishing the model: not copied half-way either)
         if owner is not None:
             release(owner, training)

@@ -216,8 +216,7 @@ def denoise_range(task: FileTask, axis: int, start: int, stop: int,
     neighbours as in the whole stack; only the range itself is written."""
     import zarr
 
-    from napari_sdap.api.inputs import open_image
-    from napari_sdap.io.plane_range import PlaneRange
+    from napari_sdap.api.inputs import PlaneRange, open_image
 
     t0 = time.perf_counter()
     model = load_cached_model(task.model_path, task.model_sha256)
