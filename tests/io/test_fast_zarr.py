@@ -171,3 +171,34 @@ def _walk(obj):
             yield cell.cell_contents
     else:
         yield obj
+
+
+def test_a_full_disk_is_named_with_its_fix(tmp_path, monkeypatch):
+    """TensorStore reports a refused write as a ValueError; it came out raw."""
+    from napari_sdap.errors import OutputError
+
+    m = create_model("tiny", width=8, blocks=1, tile=16)
+    m.normalization = Normalization(low=[100.0], high=[1100.0])
+    a, _ = _array(tmp_path / "in.zarr", shape=(2, 45, 38), chunks=(1, 16, 16))
+
+    class Full:
+        def write(self, data):
+            return self
+
+        def result(self):
+            raise ValueError('RESOURCE_EXHAUSTED: Error writing local file "c/0/1": No space '
+                             "left on device [os_error_code='28'] [source locations='...']")
+
+    real = fast_zarr.StoreArray.__init__
+
+    def full_when_writing(self, array, store, write):
+        real(self, array, store, write)
+        if write:
+            self._store = type("S", (), {"__getitem__": lambda s, i: Full()})()
+
+    monkeypatch.setattr(fast_zarr.StoreArray, "__init__", full_when_writing)
+    with pytest.raises(OutputError, match="the disk is full; free space or write to another"):
+        m.denoise(a, "ZYX", output=tmp_path / "out.zarr")
+    assert not list(tmp_path.glob("*out*")) and not list(tmp_path.glob(".*"))
+    with pytest.raises(ValueError, match="other"):  # any other error stays as it was
+        raise fast_zarr._as_os_error(ValueError("other"))

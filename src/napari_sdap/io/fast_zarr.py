@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import logging
 import os
+import re
 import threading
 from typing import Any
 
@@ -64,6 +65,17 @@ def _local_path(array: Any) -> str | None:
 def _same(a: Any, b: Any) -> bool:
     """Equal dtypes up to byte order (TensorStore hands out native byte order)."""
     return np.dtype(a).newbyteorder("=") == np.dtype(b).newbyteorder("=")
+
+
+def _as_os_error(err: ValueError) -> Exception:
+    """TensorStore's `ValueError` for a write the operating system refused (disk full, no
+    permission) as the `OSError` it stands for, so that the output's error names the cause and
+    the fix (`io.outputs`); any other error unchanged."""
+    code = re.search(r"os_error_code='?(\d+)", str(err))
+    if code is None:
+        return err
+    number = int(code.group(1))
+    return OSError(number, os.strerror(number))
 
 
 def fast_array(array: Any, write: bool = False) -> Any:
@@ -154,7 +166,10 @@ class StoreArray:
         if 0 in dims:
             return
         data = np.broadcast_to(np.asarray(value).astype(self.dtype, copy=False), dims)
-        self._store[index].write(data).result()
+        try:
+            self._store[index].write(data).result()
+        except ValueError as err:  # TensorStore's error for a failed write names the OS error
+            raise _as_os_error(err) from err
 
     def __array__(self, dtype: Any = None, copy: bool | None = None) -> np.ndarray:
         data = self[...] if self.ndim == 0 else self[tuple(slice(None) for _ in self.shape)]
