@@ -72,3 +72,63 @@ def test_a_lock_file_unlinked_as_it_is_locked_is_not_held(tmp_path, monkeypatch)
         with pytest.raises(Exception, match="another napari-sdap run is writing"):
             with folder_lock(tmp_path):
                 pass
+
+
+@pytest.mark.skipif(os.name != "posix", reason="POSIX links and flock")
+def test_a_link_or_a_folder_at_the_lock_file_is_refused_and_nothing_it_points_to_changes(
+        stacks, model_file, tmp_path, capsys):
+    out = tmp_path / "out"
+    out.mkdir()
+    precious = tmp_path / "precious.txt"
+    precious.write_text("keep me")
+    (out / LOCK_NAME).symlink_to(precious)
+    assert _run(stacks, model_file, out) == 2
+    err = capsys.readouterr().err
+    assert "is a link, where napari-sdap keeps its lock file" in err
+    assert precious.read_text() == "keep me" and (out / LOCK_NAME).is_symlink()
+    (out / LOCK_NAME).unlink()
+    (out / LOCK_NAME).symlink_to(tmp_path / "nowhere")  # a dangling link: no stray file
+    assert _run(stacks, model_file, out) == 2
+    assert not (tmp_path / "nowhere").exists()
+    (out / LOCK_NAME).unlink()
+    (out / LOCK_NAME).mkdir()
+    assert _run(stacks, model_file, out) == 2
+    assert "is a folder, where napari-sdap keeps its lock file" in capsys.readouterr().err
+
+
+@pytest.mark.skipif(os.name != "posix", reason="flock")
+def test_a_file_system_without_locks_runs_unlocked_with_a_warning(
+        stacks, model_file, tmp_path, capsys, monkeypatch):
+    import errno
+    import fcntl
+
+    def no_locks(fd, op):
+        raise OSError(errno.ENOLCK, "No locks available")
+
+    monkeypatch.setattr(fcntl, "flock", no_locks)
+    out = tmp_path / "out"
+    assert _run(stacks, model_file, out) == 0
+    err = capsys.readouterr().err
+    assert "warning:" in err and "takes no locks (No locks available)" in err
+    assert "unexpected error" not in err and (out / "cell0_sdap.tif").exists()
+
+
+@pytest.mark.skipif(os.name != "posix", reason="flock")
+def test_a_lock_file_left_unwritable_is_replaced_and_names_the_holder(tmp_path, monkeypatch):
+    """A lock file another user's killed run left named that dead run as the holder."""
+    out = tmp_path / "out"
+    out.mkdir()
+    stale = out / LOCK_NAME
+    stale.write_text(json.dumps({"pid": 4242, "host": "otherhost", "started": "2026-01-01"}))
+    real_open = os.open
+
+    def as_another_user(path, flags, *mode):  # root may write anything: refuse like a user
+        if Path(path) == stale and flags & (os.O_RDWR | os.O_WRONLY) and stale.exists() \
+                and "4242" in stale.read_text():
+            raise PermissionError(13, "Permission denied")
+        return real_open(path, flags, *mode)
+
+    monkeypatch.setattr(os, "open", as_another_user)
+    with folder_lock(out):
+        holder = json.loads(stale.read_text())
+        assert holder["pid"] == os.getpid()

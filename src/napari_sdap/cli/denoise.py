@@ -148,7 +148,8 @@ def run_denoise(args: argparse.Namespace, rep: Reporter, argv: list[str]) -> int
     except OSError as err:
         raise OutputError(f"cannot create the output folder {outdir} "
                           f"({err.strerror or err}); choose another --output") from None
-    with folder_lock(outdir):  # a second run into the folder is refused, not interleaved
+    with folder_lock(outdir, lambda why: rep.warning(str(outdir), why)):  # a second run
+        # into the folder is refused, not interleaved
         return _run_in(outdir, args, rep, argv, qc)
 
 

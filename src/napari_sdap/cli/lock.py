@@ -9,10 +9,11 @@ takes over). The file names the process that holds it, for the message a second 
 
 from __future__ import annotations
 
+import errno
 import json
 import os
 import socket
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager, suppress
 from pathlib import Path
 
@@ -24,8 +25,13 @@ __all__ = ["LOCK_NAME", "folder_lock"]
 LOCK_NAME = ".sdap_run.lock"
 
 
+class NoLocks(Exception):
+    """The file system takes no locks (some network mounts): the run goes on unlocked."""
+
+
 def _try_lock(fd: int) -> bool:
-    """Take the lock without waiting; False when another process holds it."""
+    """Take the lock without waiting; False when another process holds it (`NoLocks` where
+    the file system has no locks)."""
     if os.name == "nt":  # pragma: no cover - Windows
         import msvcrt
 
@@ -40,6 +46,10 @@ def _try_lock(fd: int) -> bool:
         fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
     except BlockingIOError:
         return False
+    except OSError as err:
+        if err.errno in (errno.ENOLCK, errno.EOPNOTSUPP, errno.ENOSYS, errno.EINVAL):
+            raise NoLocks(err.strerror or str(err)) from None
+        raise
     return True
 
 
@@ -51,31 +61,55 @@ def _holder(path: Path) -> str:
         return ""
 
 
+def _open(path: Path, outdir: Path) -> tuple[int, bool]:
+    """(descriptor of the lock file at `path` itself, whether it is open for writing). A link
+    there is refused: it could point anywhere."""
+    if path.is_symlink() or path.is_dir():
+        kind = "a link" if path.is_symlink() else "a folder"
+        raise OutputError(f"{path} is {kind}, where napari-sdap keeps its lock file; remove "
+                          f"or rename it, or choose another --output")
+    nofollow = getattr(os, "O_NOFOLLOW", 0)
+    try:
+        return os.open(path, os.O_RDWR | os.O_CREAT | nofollow, 0o644), True
+    except PermissionError:  # a lock file another user's run left: flock needs no write
+        try:  # access, only the holder's name cannot be written into it
+            return os.open(path, os.O_RDONLY | nofollow), False
+        except OSError as err:
+            raise _unwritable(outdir, err) from None
+    except OSError as err:
+        raise _unwritable(outdir, err) from None
+
+
 def _open_locked(path: Path, outdir: Path) -> tuple[int, bool]:
     """(descriptor of `path`, locked by us). The file is the one at `path` now: a run that
     ends unlinks its lock file, and a descriptor of the file it unlinked would lock nothing
-    (then this tries again)."""
+    (then this tries again). A lock file we cannot write (another user's run left it) is
+    replaced once it is locked, so that the file names the run that holds the lock."""
     for _ in range(20):
+        fd, writable = _open(path, outdir)
         try:
-            fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o644)
-        except PermissionError:  # a lock file another user's killed run left: flock needs
-            try:  # no write access, only the holder's name is not written then
-                fd = os.open(path, os.O_RDONLY)
-            except OSError as err:
-                raise _unwritable(outdir, err) from None
-        except OSError as err:
-            raise _unwritable(outdir, err) from None
-        if not _try_lock(fd):
-            return fd, False
+            if not _try_lock(fd):
+                return fd, False
+        except BaseException:
+            os.close(fd)
+            raise
         try:
             same = os.fstat(fd).st_ino == os.stat(path).st_ino
         except FileNotFoundError:
             same = False
-        if same:
+        if same and (writable or not _unlinked(path)):
             return fd, True
-        os.close(fd)  # unlinked by the run that just ended: lock the new file instead
+        os.close(fd)  # unlinked (by the run that just ended, or here): lock the new file
     raise OutputError(f"cannot lock the output folder {outdir}: its lock file {path} keeps "
                       f"changing; check that no other program removes it")
+
+
+def _unlinked(path: Path) -> bool:
+    try:
+        path.unlink()
+    except OSError:
+        return False
+    return True
 
 
 def _unwritable(outdir: Path, err: OSError) -> OutputError:
@@ -84,10 +118,18 @@ def _unwritable(outdir: Path, err: OSError) -> OutputError:
 
 
 @contextmanager
-def folder_lock(outdir: Path) -> Iterator[None]:
-    """Hold `outdir`'s run lock, or raise `OutputError` naming the run that holds it."""
+def folder_lock(outdir: Path, warn: Callable[[str], None] | None = None) -> Iterator[None]:
+    """Hold `outdir`'s run lock, or raise `OutputError` naming the run that holds it. Where
+    the file system takes no locks, `warn` is told and the run goes on unlocked."""
     path = outdir / LOCK_NAME
-    fd, locked = _open_locked(path, outdir)
+    try:
+        fd, locked = _open_locked(path, outdir)
+    except NoLocks as err:
+        if warn is not None:
+            warn(f"the output folder's file system takes no locks ({err}), so a second run "
+                 f"into {outdir} at the same time would not be refused: start one at a time")
+        yield
+        return
     if not locked:
         os.close(fd)
         raise OutputError(f"another napari-sdap run is writing into {outdir}{_holder(path)}; "
