@@ -117,3 +117,28 @@ def test_a_run_uses_the_model_as_it_was_when_it_started(tmp_path):
     tiles = [np.array_equal(during[y:y + 16, x:x + 16], after[y:y + 16, x:x + 16])
              for y in range(0, 64, 16) for x in range(0, 64, 16)]
     assert all(tiles) or not any(tiles)  # one model for every tile
+
+
+def test_weights_holding_nan_are_refused_before_denoising_or_saving(tmp_path):
+    """The denoised image was all NaN without a word, and the saved file was refused only
+    when loaded."""
+    import torch
+
+    model = _model()
+    with torch.no_grad():
+        next(model.network.parameters())[0].fill_(float("nan"))
+    for act in (lambda: model.denoise(_image(), "YX"),
+                lambda: model.save(tmp_path / "m.safetensors")):
+        with pytest.raises(ConfigError, match="weights hold NaN or infinite values"):
+            act()
+    assert not list(tmp_path.iterdir())
+
+
+def test_weights_frozen_by_hand_train_on():
+    """`model.network.requires_grad_(False)` then training gave torch's raw RuntimeError."""
+    model = _model()
+    model.network.requires_grad_(False)
+    before = [p.clone() for p in model.network.parameters()]
+    napari_sdap.train(_image(), "YX", model=model, steps=2, student=False)
+    assert any(not np.array_equal(a.detach(), b.detach())
+               for a, b in zip(before, model.network.parameters(), strict=True))

@@ -43,6 +43,12 @@ def check_state(model: Any, action: str, training: bool = True) -> None:
             raise ConfigError(f"the {name}'s weights are {', '.join(bad)}; napari-sdap keeps "
                               f"them in float32 (and computes in bfloat16 itself where the "
                               f"device does so natively): call model.{name}.float()")
+        with torch.no_grad():
+            finite = all(bool(torch.isfinite(p).all()) for p in net.parameters())
+        if not finite:
+            raise ConfigError(f"the {name}'s weights hold NaN or infinite values (set by hand, "
+                              f"or a training that diverged), so every output would be NaN; "
+                              f"load the model file again or train a new model")
     if training:
         n = model.config.network  # the layout a model file is checked against when loaded
         wanted = weight_layout(n.in_channels, n.out_channels, n.width, n.blocks,

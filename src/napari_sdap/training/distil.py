@@ -72,6 +72,7 @@ def run_distillation(student: nn.Module, cfg: StudentConfig, sampler: PairSample
     `weigh`: a linear filter the difference from the targets passes before the loss."""
     torch.manual_seed(seed)
     student.to(device).train()
+    student.requires_grad_(True)  # (weights frozen by hand would give torch's raw error)
     schedule = TrainingConfig(steps=cfg.student_steps, learning_rate=cfg.student_lr,
                               warmup_steps=min(_WARMUP, cfg.student_steps // 10))
     opt = torch.optim.Adam(student.parameters(), lr=cfg.student_lr)

@@ -143,6 +143,7 @@ def run_training(net: nn.Module, cfg: TrainingConfig, sampler: PatchSampler,
     if device.type == "cuda":
         net.to(memory_format=torch.channels_last)
     net.train()
+    net.requires_grad_(True)  # (weights frozen by hand would give torch's raw error)
     bf16 = train_bf16(device, cfg.precision)
     gen = torch.Generator(device=device)
     gen.manual_seed(seed * 1_000_003 + start_step)
