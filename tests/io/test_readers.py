@@ -192,6 +192,27 @@ def test_ome_zarr_level0_axes_scale_units(tmp_path, data):
     np.testing.assert_array_equal(src.array[1], data[1])
 
 
+def test_ome_zarr_position_from_the_level_and_the_multiscales_entry(tmp_path, data):
+    """A level opened on its own (`img.ome.zarr/0`) lost the image's position, and the
+    transforms of the multiscales entry, which apply after the level's, were not read."""
+    root = zarr.open_group(str(tmp_path / "img.ome.zarr"), mode="w", zarr_format=2)
+    root.create_array("0", shape=data.shape, dtype=data.dtype)[...] = data
+    axes = [{"name": "z", "type": "space"}, {"name": "y", "type": "space"},
+            {"name": "x", "type": "space", "unit": "micrometer"}]
+    root.attrs["multiscales"] = [{
+        "version": "0.4", "axes": axes,
+        "datasets": [{"path": "0", "coordinateTransformations": [
+            {"type": "scale", "scale": [2.0, 0.5, 0.5]},
+            {"type": "translation", "translation": [10.0, 100.0, 0.0]}]}],
+        "coordinateTransformations": [{"type": "scale", "scale": [1.0, 0.8, 0.8]},
+                                      {"type": "translation", "translation": [0, 0, 5.0]}]}]
+    for path in (tmp_path / "img.ome.zarr", tmp_path / "img.ome.zarr" / "0"):
+        src = open_image(path)
+        assert src.axes == "ZYX" and src.units["X"] == "micrometer"
+        assert src.scale == pytest.approx({"Z": 2.0, "Y": 0.4, "X": 0.4}), path
+        assert src.metadata["translation"] == pytest.approx({"Z": 10.0, "Y": 80.0, "X": 5.0})
+
+
 @pytest.mark.parametrize("order", ["C", "F"])
 def test_npy_is_memory_mapped_and_lazy(tmp_path, order):
     big = np.asarray(np.random.default_rng(3).random((2, 1100, 900), np.float32), order=order)

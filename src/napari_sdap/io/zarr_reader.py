@@ -10,6 +10,7 @@ Axes otherwise come from napari-sdap's own attributes, zarr v3 `dimension_names`
 from __future__ import annotations
 
 import math
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -57,46 +58,68 @@ def _bioformats2raw(node: Any, path: Path, series: int | None) -> Any:
     return node[str(pick)]
 
 
-def _ome_level(ms: dict[str, Any], level: dict[str, Any]
-               ) -> tuple[str, dict[str, float], dict[str, str]]:
-    """(axes, scale, units) of one level (`datasets` entry) of an OME multiscales entry."""
+@dataclass(frozen=True)
+class Level:
+    """Where one level (a `datasets` entry) of an OME multiscales entry lies: its axes, the
+    size of its pixels and the position of its first pixel per axis (the level's transforms
+    followed by the multiscales entry's own, as OME-NGFF composes them), and the units."""
+
+    axes: str = ""
+    scale: dict[str, float] = field(default_factory=dict)
+    translation: dict[str, float] = field(default_factory=dict)
+    units: dict[str, str] = field(default_factory=dict)
+
+
+def _transforms(items: Any, names: list[str]) -> tuple[list[float] | None, list[float]]:
+    """(scale or None where there is none, translation) per axis of a list of OME
+    `coordinateTransformations` (a transform that does not fit the axes is passed over)."""
+    scale, shift = None, [0.0] * len(names)
+    for t in items if isinstance(items, list) else []:
+        if not isinstance(t, dict):
+            continue
+        values = t.get(str(t.get("type")))
+        if not isinstance(values, list) or len(values) != len(names) or not all(
+                isinstance(v, int | float) and math.isfinite(v) for v in values):
+            continue
+        if t["type"] == "scale":
+            scale = [float(v) for v in values]
+        elif t["type"] == "translation":
+            shift = [float(v) for v in values]
+    return scale, shift
+
+
+def _ome_level(ms: dict[str, Any], level: dict[str, Any]) -> Level:
+    """The `Level` of `level`, a `datasets` entry of the OME multiscales entry `ms`."""
     names = [a["name"] if isinstance(a, dict) else a for a in ms.get("axes", [])]
-    found = "".join(str(n).upper()[:1] for n in names)
-    scale: dict[str, float] = {}
-    for t in level.get("coordinateTransformations", []):
-        if t.get("type") == "scale" and len(t.get("scale") or []) == len(names):
-            scale = {str(n).upper(): s for n, s in zip(names, t["scale"], strict=True)}
+    letters = [str(n).upper()[:1] for n in names]
+    own_scale, own_shift = _transforms(level.get("coordinateTransformations"), names)
+    all_scale, all_shift = _transforms(ms.get("coordinateTransformations"), names)
     units = {str(a["name"]).upper(): str(a["unit"]) for a in ms.get("axes", [])
              if isinstance(a, dict) and a.get("unit")}
-    return found, scale, units
+    ones = [1.0] * len(names)
+    outer = all_scale or ones
+    scale = ({} if own_scale is None and all_scale is None else
+             {a: s * g for a, s, g in zip(letters, own_scale or ones, outer, strict=True)})
+    shift = {a: t * g + u for a, t, g, u in zip(letters, own_shift, outer, all_shift,
+                                                 strict=True) if t * g + u != 0}
+    return Level("".join(letters), scale, shift, units)
 
 
-def _translation(level: dict[str, Any], names: str) -> dict[str, float]:
-    """Where an OME-Zarr level lies (its `translation` transform, per axis; zeros left out)."""
-    for t in level.get("coordinateTransformations", []):
-        shift = t.get("translation") if isinstance(t, dict) else None
-        if t.get("type") == "translation" and isinstance(shift, list) and len(shift) == len(
-                names):
-            return {n: float(v) for n, v in zip(names, shift, strict=True)
-                    if isinstance(v, int | float) and math.isfinite(v) and v != 0}
-    return {}
-
-
-def _level_of_parent(path: Path) -> tuple[str, dict[str, float], dict[str, str]]:
-    """(axes, scale, units) of the array at `path` where it is a level of the OME-Zarr group
-    around it (opened on its own, it has neither); empty where it is not."""
+def _level_of_parent(path: Path) -> Level:
+    """The `Level` of the array at `path` where it is a level of the OME-Zarr group around
+    it (opened on its own, it has neither axes nor position); empty where it is not."""
     import zarr
 
     try:
         parent = zarr.open_group(str(path.parent), mode="r")
         ms = _ome_multiscales(dict(parent.attrs)) or []
     except Exception:  # not a group, or not readable: the array alone
-        return "", {}, {}
+        return Level()
     for entry in ms:
         for level in entry.get("datasets", []) if isinstance(entry, dict) else []:
             if isinstance(level, dict) and str(level.get("path")) == path.name:
                 return _ome_level(entry, level)
-    return "", {}, {}
+    return Level()
 
 
 def open_zarr(path: Path, axes: str | None, series: int | None = None) -> ImageSource:
@@ -123,10 +146,11 @@ def open_zarr(path: Path, axes: str | None, series: int | None = None) -> ImageS
         if ms:
             level = ms[0]["datasets"][0]
             array = node[level["path"]]
-            found, scale, units = _ome_level(ms[0], level)
+            place = _ome_level(ms[0], level)
+            found, scale, units = place.axes, place.scale, place.units
             meta.update(format="ome-zarr", ome_level=str(level["path"]))
-            if shift := _translation(level, found):
-                meta["translation"] = shift
+            if place.translation:
+                meta["translation"] = place.translation
         else:
             arrays = sorted(node.array_keys())
             if not arrays:
@@ -142,7 +166,10 @@ def open_zarr(path: Path, axes: str | None, series: int | None = None) -> ImageS
             array = node[arrays[0]]
     else:
         array = node
-        found, scale, units = _level_of_parent(path)  # `image.ome.zarr/0`: the group's axes
+        place = _level_of_parent(path)  # `image.ome.zarr/0`: the group's axes and position
+        found, scale, units = place.axes, place.scale, place.units
+        if place.translation:
+            meta["translation"] = place.translation
     attrs = dict(array.attrs)
     if not found and isinstance(attrs.get("axes"), str):
         found = attrs["axes"].upper()
