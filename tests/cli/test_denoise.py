@@ -308,7 +308,13 @@ def test_an_array_inside_a_zarr_group_is_an_input(model_file, tmp_path, capsys):
     assert "open the array itself, e.g. " + str(tmp_path / "grp.zarr" / "a") in \
         capsys.readouterr().err  # the first array, always the same one
     assert main([*args[:1], str(tmp_path / "grp.zarr" / "a"), *args[1:]]) == 0
-    assert tifffile.imread(out / "a_sdap.tif").shape == (40, 40)
+    assert tifffile.imread(out / "grp_a_sdap.tif").shape == (40, 40)
+    # the same array name in two stores: two outputs (both were `a_sdap.tif`, refused)
+    other = zarr.open_group(tmp_path / "other.ome.zarr", mode="w")
+    other.create_array("a", data=img)
+    assert main([*args[:1], str(tmp_path / "grp.zarr" / "a"), str(tmp_path / "other.ome.zarr/a"),
+                 *args[1:]]) == 0
+    assert (out / "other_a_sdap.tif").exists()
 
 
 def test_leftovers_of_a_killed_run_go_whatever_the_name(model_file, tmp_path):

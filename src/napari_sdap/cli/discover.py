@@ -21,8 +21,13 @@ QC_FIGURE = ".qc.png"
 
 
 def stem(path: str | Path) -> str:
-    """File name without its image ending (`a.ome.tif` -> `a`)."""
+    """File name without its image ending (`a.ome.tif` -> `a`); for an array or group inside a
+    zarr store, the store's stem and the path inside it (`img.ome.zarr/0` -> `img_0`,
+    `cells.zarr/raw/t1` -> `cells_raw_t1`), so that levels of two stores have two names."""
     path = Path(path)
+    if in_zarr_store(path):
+        at = max(i for i, part in enumerate(path.parts[:-1]) if part.lower().endswith(".zarr"))
+        return "_".join([stem(Path(*path.parts[:at + 1])), *path.parts[at + 1:]])
     suffix = image_suffix(path.name)
     return path.name[: -len(suffix)] if suffix else path.stem
 
