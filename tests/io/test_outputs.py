@@ -358,3 +358,17 @@ def test_an_rgba_result_is_an_rgba_tiff(tmp_path):
         assert page.photometric == tifffile.PHOTOMETRIC.RGB
         assert tuple(page.extrasamples) == (tifffile.EXTRASAMPLE.UNASSALPHA,)
         np.testing.assert_array_equal(tif.asarray(), rgba)
+
+
+def test_premultiplied_alpha_stays_premultiplied(tmp_path):
+    """An input with associated (premultiplied) alpha came out labelled unassociated, so
+    viewers composited the result wrongly."""
+    rgba = np.random.default_rng(4).integers(0, 256, (9, 11, 4), dtype=np.uint8)
+    tifffile.imwrite(tmp_path / "in.tif", rgba, photometric="rgb", extrasamples=["assocalpha"])
+    with open_image(tmp_path / "in.tif") as src:
+        assert src.metadata["alpha"] == "associated"
+        record = {"input": {"metadata": src.metadata}}
+    with open_output(tmp_path / "a.tif", rgba.shape, axes="YXC", metadata=record) as sink:
+        sink.array[...] = rgba
+    with tifffile.TiffFile(tmp_path / "a.tif") as tif:
+        assert tuple(tif.pages.first.extrasamples) == (tifffile.EXTRASAMPLE.ASSOCALPHA,)

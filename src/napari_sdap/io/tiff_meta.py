@@ -86,6 +86,9 @@ def tiff_scale(tif: Any, series: Any, index: int, axes: str, path: Path
         unit = "micrometer"
     else:  # no unit: the resolution tags carry no physical size
         scale = {}
+    extra = page.tags["ExtraSamples"].value if "ExtraSamples" in page.tags else ()
+    if 1 in (extra if isinstance(extra, tuple) else (extra,)):  # ASSOCALPHA
+        meta["alpha"] = "associated"  # colour premultiplied by alpha: the output says so too
     if tif.is_ome and tif.ome_metadata:
         meta["ome"] = True
         pixels = _ome_pixels(tif, series, index) or {}

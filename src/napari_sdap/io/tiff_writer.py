@@ -160,8 +160,10 @@ def write_tiff(path: Path, array: Any, *, axes: str, scale: dict[str, float],
         if samples:  # RGB, or RGBA: colour and its (unassociated) alpha
             kwargs.update(photometric="rgb" if shape[-1] in (3, 4) else "minisblack",
                           planarconfig="contig")
-            if shape[-1] == 4:
-                kwargs["extrasamples"] = ("unassalpha",)
+            if shape[-1] == 4:  # premultiplied where the input's was (`io.tiff_meta`)
+                source = ((metadata.get("input") or {}).get("metadata") or {})
+                associated = isinstance(source, dict) and source.get("alpha") == "associated"
+                kwargs["extrasamples"] = ("assocalpha" if associated else "unassalpha",)
     if h * w * (shape[-1] if samples else 1) * dtype.itemsize > TILE_ABOVE:
         data: Iterator[np.ndarray] = _tiles(array, lead, h, w)
         kwargs["tile"] = (_TILE, _TILE)
