@@ -24,6 +24,8 @@ def test_train_writes_a_model_and_shows_the_noise(stacks: list[Path], tmp_path: 
     from napari_sdap.api import load_model
 
     model = load_model(out)
+    assert re.search(r"file\(s\), 3( \+ \d+ student)? steps\n", err), err  # (the teacher's
+    # steps as asked, the student's apart: they were announced as one sum)
     assert model.record.steps == 3 and model.config.seed == 3
     assert model.config.network.width == 8 and model.config.network.blocks == 1
     assert [t.split(":")[0] for t in model.record.trained_on] == [p.name for p in stacks]

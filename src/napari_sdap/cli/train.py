@@ -183,9 +183,11 @@ def _report(p: Any, model: Any, sources: list[Any], dims: str, rep: Reporter) ->
         if dims != "2" and model.record.dims:
             rep.info(model.record.dims)
         n = model.config.network
+        teacher = model.config.training.steps  # (the steps counted include the student's)
+        steps = (f"{teacher} + {p.steps - teacher} student steps" if 0 < teacher < p.steps
+                 else f"{p.steps} steps")
         rep.info(f"training preset {n.preset} (width {n.width}, {n.blocks} blocks, stride "
-                 f"{model.config.training.stride}) on {len(sources)} file(s), "
-                 f"{p.steps} steps")
+                 f"{model.config.training.stride}) on {len(sources)} file(s), {steps}")
         rep.start_item("training", p.steps, unit="step")
     rep.item_progress(p.step, p.steps, f"{p.stage} loss {p.loss:.4f}")
     return model
