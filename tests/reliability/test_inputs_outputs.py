@@ -137,6 +137,11 @@ def test_cli_series_of_one_file_keep_their_outputs_and_others_are_read_whole(
     assert sorted(p.name for p in out.glob("*.tif")) == ["single_sdap.tif", "two_s0_sdap.tif",
                                                          "two_s1_sdap.tif"]
     assert tifffile.imread(out / "two_s1_sdap.tif").shape == (3, 40, 48)
+    import json  # the record says which series each output holds
+
+    files = json.loads((out / "sdap_run.json").read_text())["files"]
+    assert [files[n]["series"] for n in ("two_s0_sdap.tif", "two_s1_sdap.tif",
+                                         "single_sdap.tif")] == [0, 1, None]
 
 
 def test_pages_of_two_shapes_are_refused_but_pyramid_levels_are_not(tmp_path):

@@ -250,6 +250,9 @@ def check_output(image: Prepared, out: Any) -> Any:
     if isinstance(out, np.ndarray) and not out.flags.writeable:
         raise OutputError("the output array is read-only (writeable=False); give a writable "
                           "array, e.g. np.empty(image.shape, 'float32')")
+    if getattr(out, "read_only", False) is True:  # a zarr array opened with mode="r"
+        raise OutputError("the output array is opened read-only (a zarr array opened with "
+                          "mode='r'); open it with mode='r+' or 'a', or give an output path")
     if same:
         raise OutputError("the output array is (or overlaps) the input image; denoising in "
                           "place would overwrite the original data; give a separate output "

@@ -49,7 +49,7 @@ class Batch:
         self.record.start_file(Path(task.output), input=str(path), output=task.output, qc=None,
                                input_fingerprint=fp, model=task.model_path,
                                model_sha256=task.model_sha256, settings_key=self.key,
-                               started=now(), pieces=pieces, error=None)
+                               series=task.series, started=now(), pieces=pieces, error=None)
 
     def finish(self, task: FileTask, result: dict[str, Any] | None,
                err: BaseException | None) -> None:
