@@ -216,3 +216,13 @@ def test_read_only_memory_mapped_input_is_fine(gray_model, tmp_path):
     assert quick_train(image).record.steps == 2
     del image
     assert digest(path) == before
+
+
+def test_a_zarr_output_opened_read_only_is_refused_before_any_work(gray_model, tmp_path):
+    """It gave zarr's raw ValueError from the first tile."""
+    import zarr
+
+    zarr.create_array(str(tmp_path / "o.zarr"), shape=(16, 16), dtype="f4")
+    out = zarr.open_array(str(tmp_path / "o.zarr"), mode="r")
+    with pytest.raises(OutputError, match=r"opened read-only.*mode='r\+'"):
+        list(gray_model.iter_denoise(noisy((16, 16)), out))
