@@ -161,3 +161,5 @@ def test_lazy_result_equals_eager_and_lazy_with_output_is_refused(gray_model, tm
 def test_tile_below_the_minimum_is_refused(gray_model):
     with pytest.raises(InputError, match=r"tile must be at least 16 pixels \(got 8\)"):
         gray_model.denoise(noisy((32, 32)), tile=8)
+    with pytest.raises(InputError, match=r"tile must be at least 16 pixels \(got 0\)"):
+        gray_model.denoise(noisy((32, 32)), tile=0)  # (it was taken for automatic)

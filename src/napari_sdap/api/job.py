@@ -117,7 +117,7 @@ def pick_tile(model: SDAPModel, job: Job, tile: int | None, dev: torch.device
                          f"use tile=None for an automatic size")
     t = model.config.tiling
     batch = t.batch_tiles if dev.type != "cpu" else 1
-    tile = tile or t.tile
+    tile = t.tile if tile is None else tile  # (0 is refused below, as 15 is)
     if tile is None:
         pd = model.config.inference.pd_stride
         net = model.net(job.mode)
