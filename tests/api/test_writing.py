@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
+import tifffile
 import zarr
 from api_helpers import TINY as TINY_NET
 from api_helpers import gray_model_fixture  # noqa: F401 (fixture)
@@ -151,3 +152,23 @@ def test_an_ome_zarr_output_lies_where_its_input_lies(tmp_path, gray_model, nois
                           {"type": "translation", "translation": [100.0, 250.5]}]
     with open_image(tmp_path / "out.ome.zarr") as src:
         assert src.metadata["translation"] == {"Y": 100.0, "X": 250.5}
+    for name in ("out.tif", "out.ome.tif", "stack.ome.tif"):  # TIFF outputs kept no position
+        if name == "stack.ome.tif":  # a stack: each OME plane at its own depth
+            src_path = tmp_path / "stack.tif"
+            tifffile.imwrite(src_path, np.stack([noisy, noisy]), imagej=True,
+                             resolution=(2.0, 2.0), metadata={
+                                 "axes": "ZYX", "unit": "um", "spacing": 3.0,
+                                 "xorigin": -501.0, "yorigin": -200.0, "zorigin": -2.0})
+            with open_image(src_path) as src:  # ImageJ's origin: pixels, the other way round
+                assert src.metadata["translation"] == pytest.approx(
+                    {"Z": 6.0, "Y": 100.0, "X": 250.5})
+        else:
+            src_path = tmp_path / "tile.ome.zarr"
+        gray_model.denoise(src_path, output=tmp_path / name)
+        with open_image(tmp_path / name) as src:
+            want = {"Y": 100.0, "X": 250.5, **({"Z": 6.0} if "stack" in name else {})}
+            assert src.metadata["translation"] == pytest.approx(want), name
+        if name == "stack.ome.tif":
+            with tifffile.TiffFile(tmp_path / name) as tif:
+                assert [p["PositionZ"] for p in tifffile.xml2dict(tif.ome_metadata)["OME"][
+                    "Image"]["Pixels"]["Plane"]] == pytest.approx([6.0, 9.0])

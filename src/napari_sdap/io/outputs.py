@@ -224,8 +224,9 @@ def open_output(target: Any, shape: tuple[int, ...], dtype: Any = "float32", *, 
     overwrite : replace an existing `target` (only once the new output is complete).
     chunks : zarr chunk shape (default: 512 x 512 per plane).
     inputs : paths of the input image(s); writing onto (or into) any of them is refused.
-    translation : where the image lies, per axis letter (OME-Zarr outputs keep it; an OME-Zarr
-        input's own, so that the output overlays it).
+    translation : where the image lies, per axis letter (an input's own, so that the output
+        overlays it: OME-Zarr keeps it as a transform, OME-TIFF as plane positions, an ImageJ
+        TIFF as its origin).
 
     Raises
     ------
@@ -270,5 +271,5 @@ def open_output(target: Any, shape: tuple[int, ...], dtype: Any = "float32", *, 
         _remove(temp)
         raise
     tiff_args = {"axes": axes, "scale": scale, "units": units, "metadata": metadata,
-                 "ome": path.name.lower().endswith(OME_ENDINGS)}
+                 "ome": path.name.lower().endswith(OME_ENDINGS), "translation": translation}
     return OutputSink(array, path, kind, temp, tiff_args, overwrite)

@@ -42,6 +42,25 @@ def _ome_pixels(tif: Any, series: Any, index: int) -> dict[str, Any] | None:
     return pixels if isinstance(pixels, dict) else None
 
 
+def _position(ij: dict[str, Any], pixels: dict[str, Any], scale: dict[str, Any],
+              axes: str) -> dict[str, float]:
+    """Where the image lies, per axis (zeros left out): ImageJ's origin (in pixels, counted
+    the other way round), or the position of the first OME plane (in the pixel size's unit)."""
+    shift: dict[str, float] = {}
+    for a in "XYZ":
+        origin = _number(ij.get(f"{a.lower()}origin")) if a in axes else None
+        if origin:
+            shift[a] = -origin * (_number(scale.get(a)) or 1.0)
+    planes = pixels.get("Plane")
+    first = planes[0] if isinstance(planes, list) and planes else planes
+    if isinstance(first, dict):
+        for a in "XYZ":
+            value = _number(first.get(f"Position{a}"))
+            if a in axes and value:
+                shift[a] = value
+    return {a: v for a, v in shift.items() if math.isfinite(v) and v != 0}
+
+
 def _resolution(page: Any, micrometre: bool) -> dict[str, float]:
     """Pixel sizes from the X/YResolution tags (tifffile's `get_resolution`): in micrometres
     when `micrometre` (the tags have a physical unit), else in the tags' own unit; {} when the
@@ -91,7 +110,7 @@ def tiff_scale(tif: Any, series: Any, index: int, axes: str, path: Path
         meta["alpha"] = "associated"  # colour premultiplied by alpha: the output says so too
     if tif.is_ome and tif.ome_metadata:
         meta["ome"] = True
-        pixels = _ome_pixels(tif, series, index) or {}
+        pixels = _ome_pixels(tif, series, index) or {}  # (also read by `_position`)
         for letter in "XYZ":
             if f"PhysicalSize{letter}" in pixels:
                 scale[letter] = pixels[f"PhysicalSize{letter}"]
@@ -105,6 +124,9 @@ def tiff_scale(tif: Any, series: Any, index: int, axes: str, path: Path
                 units[letter] = unit_name(unit)
     if len(tif.series) > 1:
         meta["series"] = index
+    shift = _position(ij, pixels if tif.is_ome and tif.ome_metadata else {}, scale, axes)
+    if shift:
+        meta["translation"] = shift
     scale = {k: v for k, v in scale.items() if k in axes and k != "C"}
     sizes, names = clean_physical(scale, {k: v for k, v in units.items() if k in scale}, path)
     return sizes, names, meta

@@ -113,10 +113,42 @@ def _in_units(scale: dict[str, float], units: dict[str, str], length: str | None
     return out
 
 
+def _imagej_origin(translation: dict[str, float], scale: dict[str, float]) -> dict[str, float]:
+    """ImageJ's `xorigin`, `yorigin`, `zorigin`: where the image lies, in pixels from the
+    origin (ImageJ counts them the other way round: minus the position over the pixel size)."""
+    return {f"{a.lower()}origin": -translation[a] / (scale.get(a) or 1.0)
+            for a in "XYZ" if translation.get(a)}
+
+
+def _ome_planes(axes: str, lead: tuple[int, ...], translation: dict[str, float],
+                scale: dict[str, float], units: dict[str, str]) -> dict[str, list[Any]]:
+    """OME `Plane` positions for each plane, in the order the planes are written: X and Y as
+    the image's position, Z that of each plane of a stack."""
+    if not any(translation.get(a) for a in "XYZ"):
+        return {}
+    planes = list(np.ndindex(*lead))
+    z_at = axes.index("Z") if "Z" in axes[:len(lead)] else None
+    out: dict[str, list[Any]] = {}
+    for a in "XYZ":
+        if a == "Z" and z_at is not None:
+            step = scale.get("Z") or 1.0
+            values = [translation.get("Z", 0.0) + idx[z_at] * step for idx in planes]
+        elif translation.get(a):
+            values = [translation[a]] * len(planes)
+        else:
+            continue
+        out[f"Position{a}"] = values
+        if a in units:
+            out[f"Position{a}Unit"] = [OME_SYMBOLS.get(units[a], units[a])] * len(planes)
+    return out
+
+
 def write_tiff(path: Path, array: Any, *, axes: str, scale: dict[str, float],
-               units: dict[str, str], metadata: dict[str, Any], ome: bool = False) -> None:
+               units: dict[str, str], metadata: dict[str, Any], ome: bool = False,
+               translation: dict[str, float] | None = None) -> None:
     """Write `array` (numpy-indexable, any size) to a new TIFF at `path`; `ome`: OME-TIFF
-    even where an ImageJ hyperstack could hold it (the output is named `.ome.tif`)."""
+    even where an ImageJ hyperstack could hold it (the output is named `.ome.tif`);
+    `translation`: where the image lies, per axis (ImageJ's origin, OME's plane positions)."""
     import tifffile
 
     shape = tuple(int(s) for s in array.shape)
@@ -125,6 +157,8 @@ def write_tiff(path: Path, array: Any, *, axes: str, scale: dict[str, float],
     info = json.dumps(json_safe(metadata), default=str)
     imagej = _imagej_ok(axes, dtype, nbytes) and not ome
     unit = next((units[a] for a in "XYZ" if a in units), None)
+    translation = {a: float(v) for a, v in (translation or {}).items() if a in axes}
+    origin = _imagej_origin(translation, scale)  # (in pixels: before any unit changes)
     if imagej:  # one length unit for the file: the others converted
         scale = _in_units(scale, units, unit, path)
     resolution = _resolution(scale.get("X"), scale.get("Y"))
@@ -142,7 +176,7 @@ def write_tiff(path: Path, array: Any, *, axes: str, scale: dict[str, float],
             meta["spacing"] = scale["Z"]
         if "T" in scale and "T" in axes:
             meta["finterval"] = scale["T"]
-        kwargs.update(imagej=True, metadata=meta)
+        kwargs.update(imagej=True, metadata={**meta, **origin})
     else:
         ome_axes = axes[:-1] + "S" if samples else axes.replace("S", "Q")
         meta = {"axes": ome_axes}
@@ -155,6 +189,8 @@ def write_tiff(path: Path, array: Any, *, axes: str, scale: dict[str, float],
             meta["TimeIncrement"] = scale["T"]
             if "T" in units:
                 meta["TimeIncrementUnit"] = OME_SYMBOLS.get(units["T"], units["T"])
+        if planes := _ome_planes(axes, lead, translation, scale, units):
+            meta["Plane"] = planes
         kwargs.update(ome=True, bigtiff=nbytes >= BIGTIFF_ABOVE, metadata=meta,
                       extratags=[(_SDAP_TAG, "s", 0, info, True)])
         if samples:  # RGB, or RGBA: colour and its (unassociated) alpha
