@@ -67,13 +67,17 @@ class LayerPicker(QComboBox):
     def __init__(self, viewer: Any, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.viewer = viewer
+        self._shape: tuple[int, ...] | None = None
+        """The chosen layer's shape when it was last announced (see `_on_data`)."""
         self.setToolTip("Image layer to use (follows the selected layer)")
         ev = viewer.layers.events
         ev.inserted.connect(self._on_inserted)
         ev.removed.connect(self.refresh)
         ev.reordered.connect(self.refresh)
         viewer.layers.selection.events.active.connect(self._on_active)
+        self.currentIndexChanged.connect(self._remember)
         self.refresh()
+        self._remember()
         active = viewer.layers.selection.active
         if self._is_image(active):
             self.setCurrentText(active.name)
@@ -98,11 +102,28 @@ class LayerPicker(QComboBox):
             self.addItem(layer.name)
             layer.events.name.disconnect(self.refresh)
             layer.events.name.connect(self.refresh)
+            layer.events.data.disconnect(self._on_data)
+            layer.events.data.connect(self._on_data)
         index = self.findText(current)
         self.blockSignals(False)
         self.setCurrentIndex(index if index >= 0 else (0 if self.count() else -1))
         if index < 0:
             self.currentIndexChanged.emit(self.currentIndex())
+
+    def _on_data(self, event: Any) -> None:
+        """The chosen layer got data of another shape: announced as a new choice
+        (`currentIndexChanged`), so that the axes field and the memory line follow it."""
+        if event.source is self.layer() and self._shape_of(event.source) != self._shape:
+            self.currentIndexChanged.emit(self.currentIndex())
+
+    @staticmethod
+    def _shape_of(layer: Any) -> tuple[int, ...] | None:
+        if layer is None:
+            return None
+        return (*(layer.data[0] if layer.multiscale else layer.data).shape, int(layer.rgb))
+
+    def _remember(self, *_: Any) -> None:
+        self._shape = self._shape_of(self.layer())
 
     def _on_inserted(self, event: Any) -> None:
         self.refresh()

@@ -60,8 +60,9 @@ class OutputPanel(QWidget):
                                 "'cells [SDAP sdap_e]'. Off: a run replaces 'cells [SDAP]'.")
         self.cache = WrapLabel()
         self.clear_btn = QPushButton("Clear cache")
-        self.clear_btn.setToolTip("Delete the results kept in the cache folder (results shown "
-                                  "in this viewer are kept)")
+        self.clear_btn.setToolTip("Delete the results kept in the cache folder and what crashed "
+                                  "runs left there (results shown in any viewer, or read by "
+                                  "another napari, are kept)")
         self.save_btn = QPushButton("Save as...")
         self.save_btn.setToolTip("Write the last finished result as TIFF or OME-Zarr")
         self.save_btn.setEnabled(False)
@@ -94,14 +95,14 @@ class OutputPanel(QWidget):
         self.clear_btn.setEnabled(count > 0)
 
     def clear(self) -> tuple[int, int]:
-        """Delete the cached results not shown in the viewer (after asking); (deleted, kept)."""
+        """Delete the cached results no viewer or napari uses (after asking); (deleted, kept)."""
         from napari_sdap._napari.results import cache_usage, clear_cache
 
         size, count = cache_usage(stores.default_folder())
         if not count or not self.confirm(f"Delete {count} cached result(s) "
                                          f"({format_bytes(size)}) from "
-                                         f"{stores.default_folder()}? Results shown in this "
-                                         f"viewer are kept."):
+                                         f"{stores.default_folder()}? Results shown in any "
+                                         f"viewer (or another napari) are kept."):
             return 0, 0
         done = clear_cache(stores.default_folder(), self.in_use())
         self.refresh()

@@ -19,6 +19,7 @@ from qtpy.QtWidgets import (
     QWidget,
 )
 
+from napari_sdap._napari import in_use
 from napari_sdap._napari.controls import StatusLabel, ask, is_denoised, report_error
 from napari_sdap._napari.layers import check_layer, layer_axes, level0
 from napari_sdap._napari.model_files import ModelLoading
@@ -120,6 +121,8 @@ class QCWidget(ModelLoading, QWidget):
         self.viewer = napari_viewer
         self.session = session_for(napari_viewer)
         self.worker: Any = None
+        self._held: list[str] = []
+        """The stores the running check reads (`in_use.hold`)."""
         self.report: Any = None
         self.confirm: Callable[[str], bool] = lambda question: ask(self, question)
         self.noisy = _ImagePicker(napari_viewer)
@@ -222,6 +225,9 @@ class QCWidget(ModelLoading, QWidget):
             self.failed.emit(str(err))
             return
         self.worker = create_worker(run_check, *args)
+        # the check reads the layers lazily: no rerun or Clear cache deletes their stores meanwhile
+        self._held = in_use.hold((ly.metadata.get("sdap") or {}).get("store")
+                                 for ly in (noisy, denoised, ref) if ly is not None)
         if model is not None:  # the network must not be trained or used elsewhere meanwhile
             self.session.claim("denoising", self.worker, self, model, threading.Event())
         self.worker.returned.connect(self._on_done)
@@ -248,4 +254,6 @@ class QCWidget(ModelLoading, QWidget):
 
     def _on_finished(self) -> None:
         self.worker = None
+        in_use.release(self._held)
+        self._held = []
         self.run_btn.setEnabled(True)

@@ -24,21 +24,28 @@ def _size(path: Path) -> int:
 
 
 def cache_usage(folder: Path) -> tuple[int, int]:
-    """(bytes, number of results) held by the finished results in `folder`."""
-    stores = result_stores(folder)
+    """(bytes, number of results) held by the finished results in `folder` and by the unfinished
+    ones that crashed or killed runs left behind (`in_use.stale_partials`)."""
+    from napari_sdap._napari.in_use import stale_partials
+
+    stores = result_stores(folder) + stale_partials(folder)
     return sum(_size(p) for p in stores), len(stores)
 
 
 def clear_cache(folder: Path, keep: set[str]) -> tuple[int, int]:
-    """Delete the finished results in `folder` except those whose path is in `keep` (still
-    shown in the viewer); returns (deleted, kept)."""
+    """Delete the finished results in `folder` except those whose path is in `keep` (shown in
+    a viewer, read by a check, listed by another napari: `in_use.in_use`), and the leftovers of
+    runs that have gone; returns (deleted, kept)."""
+    from napari_sdap._napari.in_use import forget_gone, stale_partials
+
     deleted = kept = 0
-    for p in result_stores(folder):
+    for p in result_stores(folder) + stale_partials(folder):
         if str(p) in keep:
             kept += 1
             continue
         shutil.rmtree(p, ignore_errors=True)
         deleted += not p.exists()
+    forget_gone(folder)
     return deleted, kept
 
 
@@ -57,6 +64,10 @@ def save_result(layer: Any, axes: str, target: str | Path, overwrite: bool = Fal
     meta = layer.metadata.get("sdap", {})
     if meta and not meta.get("complete", False):
         raise OutputError(f"{layer.name!r} is not finished; wait until denoising has ended")
+    store = meta.get("store")
+    if store and not Path(store).exists():
+        raise OutputError(f"the stored data of {layer.name!r} ({store}) was deleted (e.g. by "
+                          f"Clear cache elsewhere); nothing was saved: denoise again, then save")
     record = {k: v for k, v in meta.items() if k not in ("store", "complete")}
     return write(layer.data, target, axes=axes, scale=scale, units=units, provenance=record,
                  overwrite=overwrite)

@@ -10,12 +10,15 @@ from typing import Any
 
 from qtpy.QtWidgets import QWidget
 
+from napari_sdap._napari import in_use
+from napari_sdap._napari import store as stores
 from napari_sdap._napari.controls import StopOnClose, ask, report_error, spin_value
 from napari_sdap._napari.denoise_form import DenoiseForm
-from napari_sdap._napari.layers import axes_field, check_layer, level0, residual, show_result
+from napari_sdap._napari.denoise_outcome import DenoiseOutcome
+from napari_sdap._napari.layers import axes_field, check_layer, level0, show_result
 from napari_sdap._napari.model_files import ModelLoading
 from napari_sdap._napari.session import session_for
-from napari_sdap._napari.store import is_managed, lazy, open_run, read_result
+from napari_sdap._napari.store import open_run
 from napari_sdap._napari.wording import model_text
 from napari_sdap._napari.workers import close_on_abort, denoise_steps
 from napari_sdap.errors import InputError
@@ -23,10 +26,13 @@ from napari_sdap.errors import InputError
 __all__ = ["DenoiseWidget"]
 
 _REFRESH_S = 0.5
+_SLOWER = 10.0
+"""A refresh waits at least this many times as long as the last one took (a huge plane: the
+viewer stays responsive, at most a tenth of its time goes to showing tiles)."""
 _READY = "press Denoise"
 
 
-class DenoiseWidget(ModelLoading, StopOnClose, DenoiseForm, QWidget):
+class DenoiseWidget(ModelLoading, StopOnClose, DenoiseOutcome, DenoiseForm, QWidget):
     """Denoise the chosen layer with the current (trained or loaded) model (closing stops it).
 
     `confirm(question) -> bool` asks before unsaved training is dropped or the cache cleared (a
@@ -46,6 +52,7 @@ class DenoiseWidget(ModelLoading, StopOnClose, DenoiseForm, QWidget):
         self.outcome = "idle"
         self._previous: tuple[Any, dict[str, Any]] | None = None
         self._last_refresh = 0.0
+        self._refresh_gap = _REFRESH_S
         self._warned: str | None = None
         self._last_done: tuple[Any, dict[str, Any], Any] | None = None
         self.stop_flag = threading.Event()
@@ -61,6 +68,7 @@ class DenoiseWidget(ModelLoading, StopOnClose, DenoiseForm, QWidget):
         self.save_btn.clicked.connect(lambda: self.save_result())
         self.session.model_changed.connect(lambda *_: self.status.clear_error(self._ready()))
         self.session.state_changed.connect(self._on_model)
+        napari_viewer.layers.events.removed.connect(self._on_removed)
         self._on_layer()
         self._on_model()
 
@@ -93,9 +101,18 @@ class DenoiseWidget(ModelLoading, StopOnClose, DenoiseForm, QWidget):
         self.output.clear_btn.setEnabled(not running and self.output.clear_btn.isEnabled())
 
     def _stores_in_use(self) -> set[str]:
-        """Stores read by layers of this viewer (never deleted while shown)."""
-        used = {str(ly.metadata.get("sdap", {}).get("store", "")) for ly in self.viewer.layers}
-        return used - {""}
+        """Stores shown in any viewer, read by a check, or listed by another napari (never
+        deleted while in use, see `in_use`)."""
+        return in_use.in_use(stores.default_folder())
+
+    def _on_removed(self, event: Any) -> None:
+        """A removed result layer stops its run (no result for a layer that is gone); the
+        stores this process lists for other processes are updated."""
+        if event.value is self.out_layer and self.worker is not None \
+                and self.outcome == "running":
+            self.outcome = "removed"
+            self.stop_flag.set()
+        in_use.publish(stores.default_folder())
 
     def _finished(self) -> tuple[Any, dict[str, Any], Any] | None:
         """(run, provenance, layer) of the last finished result while its layer is shown: the
@@ -159,8 +176,11 @@ class DenoiseWidget(ModelLoading, StopOnClose, DenoiseForm, QWidget):
         existing = self.viewer.layers[f"{layer.name} [{kind}]"] \
             if f"{layer.name} [{kind}]" in self.viewer.layers else None
         self._previous = (existing.data, dict(existing.metadata)) if existing is not None else None
-        self.out_layer = show_result(self.viewer, layer, lazy(self.run.array), kind=kind,
+        # the layer reads the run's store itself (no dask): napari's chunk cache keeps no
+        # stale copy of each refresh, and a refresh re-reads only what is shown
+        self.out_layer = show_result(self.viewer, layer, self.run.array, kind=kind,
                                      metadata={"sdap": self.meta})
+        in_use.publish(stores.default_folder(), [self.run.path])
         self.stop_flag = threading.Event()
         self.worker = close_on_abort(create_worker(denoise_steps, self.run.steps(),
                                                    stop=self.stop_flag))
@@ -171,6 +191,7 @@ class DenoiseWidget(ModelLoading, StopOnClose, DenoiseForm, QWidget):
         self.worker.finished.connect(self._on_finished)
         self.outcome = "running"
         self._warned = None
+        self._refresh_gap = _REFRESH_S
         self.status.info("denoising...")
         self.worker.start()
         self._sync_buttons()
@@ -192,8 +213,12 @@ class DenoiseWidget(ModelLoading, StopOnClose, DenoiseForm, QWidget):
             self.stop_flag.set()
 
     def _refresh(self) -> None:
+        """Show the tiles written so far: the layer re-reads the plane shown from the store; the
+        next refresh waits `_SLOWER` times as long as this one took."""
         if self.out_layer is not None and self.run is not None:
-            self.out_layer.data = lazy(self.run.array)
+            start = time.perf_counter()
+            self.out_layer.refresh()
+            self._refresh_gap = max(_REFRESH_S, _SLOWER * (time.perf_counter() - start))
 
     def _on_yield(self, rec: Any) -> None:
         self.progress.setRange(0, rec.total)
@@ -206,71 +231,13 @@ class DenoiseWidget(ModelLoading, StopOnClose, DenoiseForm, QWidget):
             show_warning(f"napari-sdap: {warning}")
         self.status.info(f"{rec.done}/{rec.total} tiles  {rec.mpix_per_s:.2f} Mpx/s  "
                          f"~{rec.eta_s:.0f} s left" + (f"  ({warning})" if warning else ""))
-        if time.perf_counter() - self._last_refresh > _REFRESH_S or rec.done == rec.total:
+        if time.perf_counter() - self._last_refresh > self._refresh_gap:
             self._refresh()
             self._last_refresh = time.perf_counter()
 
-    def _on_done(self, result: Any = None) -> None:
-        if result == "stopped":
-            self._on_stopped()
-            return
-        if self.run is None:  # pragma: no cover - defensive
-            return
-        old = self._previous[1].get("sdap", {}).get("store") if self._previous else None
-        try:
-            array = read_result(self.run.path)  # committed by the run's last step
-            self.out_layer.data = lazy(array)
-            self.meta["complete"] = True
-            self.out_layer.metadata = {**self.out_layer.metadata, "sdap": self.meta}
-            if self.residual.isChecked():
-                self._add_residual(array)
-        except Exception as err:  # e.g. the source layer changed its dimensions meanwhile
-            self.outcome = "error"
-            report_error(err, self.status)
-            return
-        # the previous result's store goes, unless a layer still reads it (an earlier residual,
-        # a duplicated layer): its chunks would read as zeros
-        if old and old != str(self.run.path) and is_managed(old) \
-                and old not in self._stores_in_use():
-            import shutil
-
-            shutil.rmtree(old, ignore_errors=True)
-        self.outcome = "done"
-        self._last_done = (self.run, self.meta, self.out_layer)
-        self.status.info(f"done: {self.out_layer.name}, stored in {self.run.path}"
-                         + (f" ({self._warned})" if self._warned else ""))
-
-    def _add_residual(self, array: Any) -> None:
-        lo, hi = self.layer.contrast_limits
-        half = max((hi - lo) / 4, 1e-6)
-        show_result(self.viewer, self.layer, residual(self.image, lazy(array), self.layer.rgb),
-                    kind="SDAP residual", rgb=False, colormap="gray",
-                    metadata={"sdap": {"store": str(self.run.path), "residual": True}},
-                    contrast_limits=(-half, half))
-
-    def _discard(self) -> None:
-        if self.run is not None:
-            self.run.abort()  # nothing to delete when the run's own steps have cleaned up
-        if self.out_layer is not None and self.out_layer in self.viewer.layers:
-            if self._previous is not None:
-                self.out_layer.data, self.out_layer.metadata = self._previous
-            else:
-                self.viewer.layers.remove(self.out_layer)
-
-    def _on_error(self, err: BaseException) -> None:
-        self.outcome = "error"
-        self._discard()
-        self.status.error(str(err))  # napari shows the notification itself
-
-    def _on_stopped(self) -> None:
-        self.outcome = "stopped"
-        self._discard()
-        kept = self._finished()
-        self.status.info("stopped; the partial result was discarded"
-                         + (f"; {kept[2].name!r} (finished earlier) is kept" if kept else ""))
-
     def _on_finished(self) -> None:
         self.worker = None  # the session has released the model (`Session.claim`)
+        in_use.publish(stores.default_folder())
         self.output.refresh()
         self._sync_buttons()
 

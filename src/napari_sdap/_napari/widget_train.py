@@ -270,7 +270,8 @@ class TrainWidget(TrainPreview, ModelLoading, StopOnClose, QWidget):
 
     def _on_error(self, err: BaseException) -> None:
         self.outcome = "error"
-        kept = self.session.model is not None and self.session.model.record.steps > 0
+        # "kept" only when this run trained something (not when preparing failed)
+        kept = self._trained and self.session.model is not None
         # napari shows the notification itself (the workers never end with a RuntimeError)
         self.status.error(f"{err}" + ("; the model trained so far is kept" if kept else ""))
 

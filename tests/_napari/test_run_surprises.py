@@ -1,0 +1,102 @@
+"""What the user does to layers while a run goes on (the source given other data, the result
+layer removed), the axes field when a layer's data changes, and the words of a failed training."""
+
+from __future__ import annotations
+
+import time
+
+import dask.array as da
+import numpy as np
+
+from napari_sdap._napari.widget_denoise import DenoiseWidget
+from napari_sdap._napari.widget_train import TrainWidget
+
+
+def _slow(image, planes=8, delay=0.2):
+    """A dask stack whose planes take `delay` s each: a run that can be caught in progress."""
+    stack = np.stack([image + 0.001 * i for i in range(planes)])
+    return da.from_array(stack, chunks=(1, *image.shape)).map_blocks(
+        lambda b: (time.sleep(delay), b)[1])
+
+
+def _denoiser(viewer, model):
+    denoise = DenoiseWidget(viewer)
+    denoise.device.setCurrentText("cpu")
+    denoise.session.set_model(model, "test")
+    return denoise
+
+
+def test_a_source_given_other_data_mid_run_is_flagged(make_napari_viewer, small_image,
+                                                      trained_model, qtbot, wait_idle):
+    from napari.utils.notifications import notification_manager
+
+    viewer = make_napari_viewer()
+    viewer.add_image(_slow(small_image), name="s", contrast_limits=(0, 1))
+    denoise = _denoiser(viewer, trained_model)
+    start = len(notification_manager.records)
+    denoise.start()
+    qtbot.waitUntil(lambda: denoise.progress.value() >= 1, timeout=30_000)
+    viewer.layers["s"].data = np.stack([small_image[:40, :40]] * 5)
+    wait_idle(denoise)
+    assert "got other data" in denoise.status.text() and "(5, 40, 40)" in denoise.status.text()
+    assert any("got other data" in str(n.message)
+               for n in notification_manager.records[start:])
+
+
+def test_an_unchanged_source_gives_no_note(make_napari_viewer, small_image, trained_model,
+                                           wait_idle):
+    viewer = make_napari_viewer()
+    viewer.add_image(small_image, name="s")
+    denoise = _denoiser(viewer, trained_model)
+    denoise.start()
+    wait_idle(denoise)
+    assert denoise.outcome == "done" and "note" not in denoise.status.text()
+
+
+def test_removing_the_result_layer_mid_run_stops_the_run(make_napari_viewer, small_image,
+                                                         trained_model, qtbot, wait_idle,
+                                                         _cache_in_tmp):
+    viewer = make_napari_viewer()
+    viewer.add_image(_slow(small_image), name="s", contrast_limits=(0, 1))
+    denoise = _denoiser(viewer, trained_model)
+    denoise.start()
+    qtbot.waitUntil(lambda: denoise.progress.value() >= 1, timeout=30_000)
+    viewer.layers.remove("s [SDAP]")
+    wait_idle(denoise)
+    assert denoise.outcome == "stopped" and "removed" in denoise.status.text()
+    assert not _cache_in_tmp.exists() or not list(_cache_in_tmp.iterdir())  # no orphan store
+    assert not denoise.save_btn.isEnabled()
+
+
+def test_the_axes_field_follows_data_of_another_shape(make_napari_viewer, small_image, tiny,
+                                                      trained_model, qtbot):
+    viewer = make_napari_viewer()
+    viewer.add_image(small_image, name="s")
+    train = tiny(TrainWidget(viewer), steps=2)
+    denoise = _denoiser(viewer, trained_model)
+    denoise.axes.setText("XY")  # typed by the user: kept while the shape stays
+    viewer.layers["s"].data = small_image + 1
+    assert denoise.axes.text() == "XY"
+    viewer.layers["s"].data = da.from_array(np.stack([small_image] * 3), chunks=(1, 64, 64))
+    assert train.axes.text() == "ZYX" and denoise.axes.text() == "ZYX"
+
+
+def test_a_training_that_fails_while_preparing_claims_no_kept_model(
+        make_napari_viewer, small_image, tiny, trained_model, wait_idle, qtbot):
+    def fail(block, block_info=None):
+        if block_info[0]["chunk-location"][0] == 2:
+            raise OSError(5, "Input/output error", "/data/plane2.tif")
+        return block
+
+    viewer = make_napari_viewer()
+    stack = np.stack([small_image] * 4)
+    viewer.add_image(da.from_array(stack, chunks=(1, 64, 64)).map_blocks(fail, dtype=stack.dtype),
+                     name="bad", contrast_limits=(0, 1))
+    train = tiny(TrainWidget(viewer), steps=3)
+    train.session.set_model(trained_model, "earlier")  # a model trained before: not this run's
+    train.confirm = lambda question: True
+    with qtbot.capture_exceptions():
+        train.start()
+        wait_idle(train)
+    assert train.outcome == "error"
+    assert "kept" not in train.status.text()
