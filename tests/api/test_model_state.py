@@ -142,3 +142,31 @@ def test_weights_frozen_by_hand_train_on():
     napari_sdap.train(_image(), "YX", model=model, steps=2, student=False)
     assert any(not np.array_equal(a.detach(), b.detach())
                for a, b in zip(before, model.network.parameters(), strict=True))
+
+
+def test_a_training_generator_collected_as_garbage_mid_call_does_not_hang():
+    """A half-used generator in a reference cycle, finalised by the garbage collector while
+    the bookkeeping lock was held (any allocation there), took that lock again: a hang."""
+    import subprocess
+    import sys
+
+    script = """
+import gc, weakref, numpy as np
+from napari_sdap.api import iter_train, open_training as ot
+class CollectHere(weakref.WeakKeyDictionary):
+    def setdefault(self, k, d=None):
+        gc.collect()
+        return super().setdefault(k, d)
+ot._STEPS = CollectHere(ot._STEPS)
+img = np.random.default_rng(0).normal(100, 10, (48, 48)).astype(np.float32)
+g = iter_train(img, "YX", preset="tiny", steps=50, width=8, blocks=1, student=False)
+model = next(g).model
+cycle = {"g": g}
+cycle["self"] = cycle
+del g, cycle
+model.denoise(img, "YX")
+print("done")
+"""
+    done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True,
+                          timeout=120)
+    assert done.returncode == 0 and "done" in done.stdout, done.stderr[-2000:]

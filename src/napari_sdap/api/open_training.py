@@ -22,7 +22,8 @@ from napari_sdap.errors import ConfigError
 __all__ = ["check_not_training", "claim", "release", "settled", "tracked"]
 
 _OPEN: weakref.WeakKeyDictionary[Any, weakref.ref[Any]] = weakref.WeakKeyDictionary()
-_LOCK = threading.Lock()
+_LOCK = threading.RLock()  # (re-entered where a generator finalised by the garbage collector
+# inside a held `_LOCK` releases its model)
 _STEPS: weakref.WeakKeyDictionary[Any, threading.RLock] = weakref.WeakKeyDictionary()
 """Per model in training: held while a step of its training runs (between two records)."""
 
