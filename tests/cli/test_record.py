@@ -108,3 +108,37 @@ def test_a_killed_run_is_closed_by_the_next(tmp_path: Path) -> None:
     runs, entry = record.data["runs"], record.files["a_sdap.tif"]
     assert [r["status"] for r in runs] == ["interrupted", "finished"]
     assert "killed" in runs[0]["note"] and entry["status"] == "interrupted"
+
+
+def test_a_killed_redo_leaves_the_finished_output_finished(tmp_path: Path) -> None:
+    """A run killed before it replaced a finished output left the entry `running` for the new
+    model: the next run's `--train` no longer counted the output as made with the old model
+    (and retrained over it), and another model replaced it without --overwrite."""
+    from napari_sdap.cli.retrain import made_with
+
+    record, out = RunRecord(tmp_path), tmp_path / "a_sdap.tif"
+    _done(record, out)
+    record.start_file(out, model_sha256="m2", settings_key="k1")  # then killed
+    record = RunRecord(tmp_path)
+    assert made_with(record, tmp_path, "m1") == []  # what `made_with` saw before
+    record.close_killed()
+    assert record.files[out.name]["status"] == "done"
+    assert made_with(record, tmp_path, "m1") == [out.name]
+    assert record.files[out.name]["last_attempt"]["model_sha256"] == "m2"
+    v = record.verdict(out, FP, "m2", "k1", overwrite=False)
+    assert v.action == "refuse" and "made with another model" in v.reason
+
+
+def test_an_output_changed_by_hand_after_a_killed_redo_is_refused(tmp_path: Path) -> None:
+    import os
+
+    record, out = RunRecord(tmp_path), tmp_path / "a_sdap.tif"
+    _done(record, out)
+    record.start_file(out, model_sha256="m2", settings_key="k1")  # then killed, and the
+    out.write_bytes(b"edited in Fiji")  # output re-saved by hand
+    os.utime(out, ns=(1, 10**18))
+    record = RunRecord(tmp_path)
+    record.close_killed()
+    v = record.verdict(out, FP, "m2", "k1", overwrite=False)
+    assert v.action == "refuse" and "changed after napari-sdap wrote it" in v.reason
+    assert record.verdict(out, FP, "m2", "k1", overwrite=True).action == "run"

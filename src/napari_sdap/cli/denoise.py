@@ -156,6 +156,7 @@ def run_denoise(args: argparse.Namespace, rep: Reporter, argv: list[str]) -> int
 def _run_in(outdir: Path, args: argparse.Namespace, rep: Reporter, argv: list[str],
             qc: QCOptions | None) -> int:
     record = RunRecord(outdir)
+    record.close_killed()  # (before the model: which outputs it made, `cli.retrain`)
     record.save()  # fails early, with a clear message, on a read-only folder
     earlier = [outdir / name for name in record.files] + [outdir / MODEL_NAME,
                                                            *previous_outputs(outdir)]

@@ -80,10 +80,11 @@ class RunRecord:
     def files(self) -> dict[str, dict[str, Any]]:
         return self.data["files"]
 
-    def start_run(self, command: list[str], **info: Any) -> None:
-        """Append a run (status `running`) and save. A run still `running` in the record was
-        killed (one run at a time writes here, `cli.lock`): it and its files in progress are
-        marked `interrupted`, so that this run's end touches only its own."""
+    def close_killed(self) -> None:
+        """Close what a killed run left `running` (one run at a time writes here, `cli.lock`,
+        so it is no one's now): the run and its files in progress are marked `interrupted`,
+        a finished output they never replaced is finished again (`_unfinished`). Called
+        before anything reads the entries (the outputs made with a model, `cli.retrain`)."""
         for run in self.data["runs"]:
             if run.get("status") == "running":
                 run.update(status="interrupted", note="ended without closing the record "
@@ -91,6 +92,11 @@ class RunRecord:
         for name, entry in list(self.files.items()):
             if entry.get("status") == "running":
                 self._unfinished(name, "interrupted")
+
+    def start_run(self, command: list[str], **info: Any) -> None:
+        """Append a run (status `running`) and save, once a killed run is closed
+        (`close_killed`), so that this run's end touches only its own."""
+        self.close_killed()
         self.data["runs"].append({"started": now(), "status": "running", "command": command,
                                   **info})
         self.save()
@@ -131,7 +137,13 @@ class RunRecord:
         entry = self.files.get(output.name)
         exists = output.exists()
         if entry is not None and entry.get("status") != "done":
-            entry = self._still_kept(output, entry)
+            kept = self._still_kept(output, entry)
+            if kept is entry and isinstance(entry.get("kept"), dict) and exists \
+                    and not overwrite:
+                return Verdict("refuse", f"output {output} changed after napari-sdap wrote it "
+                                         f"(and a later run into it was stopped); pass "
+                                         f"--overwrite to redo it or choose another --output")
+            entry = kept
         if entry is None:
             if exists and not overwrite:
                 return Verdict("refuse", f"output {output} already exists and is not in the run "
