@@ -240,3 +240,15 @@ def test_missing_corrupt_and_unsupported_files(tmp_path):
     (tmp_path / "empty.zarr").mkdir()
     with pytest.raises(InputError, match="zarr"):
         open_image(tmp_path / "empty.zarr")
+
+
+def test_ome_tiff_plane_positions_are_read_in_the_pixel_size_unit(tmp_path):
+    """Positions in nm or mm were taken as micrometres: an output then lay 1000x off."""
+    data = np.zeros((2, 8, 8), np.float32)
+    tifffile.imwrite(tmp_path / "a.ome.tif", data, ome=True, metadata={
+        "axes": "ZYX", "PhysicalSizeX": 0.1, "PhysicalSizeY": 0.1, "PhysicalSizeZ": 2.0,
+        "Plane": {"PositionX": [5000.0, 5000.0], "PositionXUnit": ["nm", "nm"],
+                  "PositionY": [1.0, 1.0], "PositionYUnit": ["mm", "mm"],
+                  "PositionZ": [4.0, 6.0]}})
+    with open_image(tmp_path / "a.ome.tif") as src:
+        assert src.metadata["translation"] == pytest.approx({"X": 5.0, "Y": 1000.0, "Z": 4.0})

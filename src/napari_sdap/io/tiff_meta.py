@@ -7,7 +7,7 @@ from pathlib import Path
 from typing import Any
 
 from napari_sdap.io.physical import clean_physical, json_safe
-from napari_sdap.io.units import unit_name
+from napari_sdap.io.units import convert, unit_name
 
 __all__ = ["tiff_scale"]
 
@@ -43,20 +43,25 @@ def _ome_pixels(tif: Any, series: Any, index: int) -> dict[str, Any] | None:
 
 
 def _position(ij: dict[str, Any], pixels: dict[str, Any], scale: dict[str, Any],
-              axes: str) -> dict[str, float]:
+              units: dict[str, str], axes: str) -> dict[str, float]:
     """Where the image lies, per axis (zeros left out): ImageJ's origin (in pixels, counted
-    the other way round), or the position of the first OME plane (in the pixel size's unit)."""
+    the other way round), or the position of the first OME plane (TheZ, TheC and TheT 0),
+    in the unit of the axis's pixel size (OME's default unit, micrometres, where it has none)."""
     shift: dict[str, float] = {}
     for a in "XYZ":
         origin = _number(ij.get(f"{a.lower()}origin")) if a in axes else None
         if origin:
             shift[a] = -origin * (_number(scale.get(a)) or 1.0)
     planes = pixels.get("Plane")
-    first = planes[0] if isinstance(planes, list) and planes else planes
-    if isinstance(first, dict):
-        for a in "XYZ":
-            value = _number(first.get(f"Position{a}"))
-            if a in axes and value:
+    planes = planes if isinstance(planes, list) else [planes]
+    first = next((p for p in planes if isinstance(p, dict) and all(
+        _number(p.get(f"The{k}", 0)) == 0 for k in "ZCT")), None)
+    for a in "XYZ" if isinstance(first, dict) else ():
+        value = _number(first.get(f"Position{a}"))
+        if a in axes and value:
+            unit = unit_name(first.get(f"Position{a}Unit", "µm"))
+            value = convert(value, unit, units.get(a, "micrometer"))
+            if value is not None:
                 shift[a] = value
     return {a: v for a, v in shift.items() if math.isfinite(v) and v != 0}
 
@@ -124,7 +129,8 @@ def tiff_scale(tif: Any, series: Any, index: int, axes: str, path: Path
                 units[letter] = unit_name(unit)
     if len(tif.series) > 1:
         meta["series"] = index
-    shift = _position(ij, pixels if tif.is_ome and tif.ome_metadata else {}, scale, axes)
+    shift = _position(ij, pixels if tif.is_ome and tif.ome_metadata else {}, scale, units,
+                      axes)
     if shift:
         meta["translation"] = shift
     scale = {k: v for k, v in scale.items() if k in axes and k != "C"}
