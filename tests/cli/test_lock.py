@@ -111,6 +111,7 @@ def test_a_file_system_without_locks_runs_unlocked_with_a_warning(
     err = capsys.readouterr().err
     assert "warning:" in err and "takes no locks (No locks available)" in err
     assert "unexpected error" not in err and (out / "cell0_sdap.tif").exists()
+    assert not (out / LOCK_NAME).exists()  # (nothing left behind)
 
 
 @pytest.mark.skipif(os.name != "posix", reason="flock")

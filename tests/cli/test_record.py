@@ -142,3 +142,11 @@ def test_an_output_changed_by_hand_after_a_killed_redo_is_refused(tmp_path: Path
     v = record.verdict(out, FP, "m2", "k1", overwrite=False)
     assert v.action == "refuse" and "changed after napari-sdap wrote it" in v.reason
     assert record.verdict(out, FP, "m2", "k1", overwrite=True).action == "run"
+
+
+def test_an_output_of_another_input_names_it(tmp_path: Path) -> None:
+    record, out = RunRecord(tmp_path), tmp_path / "img_0_sdap.tif"
+    _done(record, out, input="zin/img.ome.zarr/0")
+    v = record.verdict(out, {"size": 1, "mtime_ns": 1}, "m1", "k1", overwrite=False,
+                       source="raw/img_0.tif")
+    assert v.action == "refuse" and "made from another input, zin/img.ome.zarr/0" in v.reason

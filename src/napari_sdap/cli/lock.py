@@ -125,6 +125,9 @@ def folder_lock(outdir: Path, warn: Callable[[str], None] | None = None) -> Iter
     try:
         fd, locked = _open_locked(path, outdir)
     except NoLocks as err:
+        with suppress(OSError):  # the empty file made for the lock: not left behind
+            if path.stat().st_size == 0 and not path.is_symlink():
+                path.unlink()
         if warn is not None:
             warn(f"the output folder's file system takes no locks ({err}), so a second run "
                  f"into {outdir} at the same time would not be refused: start one at a time")

@@ -139,7 +139,7 @@ def make_plan(paths: list[Path], outdir: Path, record: RunRecord, model_path: Pa
         out = output_path(path, outdir, args.format, series)
         remove_leftovers(out)  # (the folder is this run's alone: `cli.lock`)
         fingerprint = file_fingerprint(path)
-        verdict = record.verdict(out, fingerprint, model_sha, key, args.overwrite)
+        verdict = record.verdict(out, fingerprint, model_sha, key, args.overwrite, str(path))
         task = FileTask(input=str(path), output=str(out), model_path=str(model_path),
                         model_sha256=model_sha, axes=args.axes, mode=args.mode,
                         series=series, tile=args.tile, compile=args.compile,

@@ -132,8 +132,9 @@ class RunRecord:
                                                      "ended": now()}}
 
     def verdict(self, output: Path, fingerprint: dict[str, int], model_sha: str,
-                settings: str, overwrite: bool) -> Verdict:
-        """Decide whether `output` is skipped, (re)made, or refused."""
+                settings: str, overwrite: bool, source: str | None = None) -> Verdict:
+        """Decide whether `output` is skipped, (re)made, or refused; `source`: the input it is
+        made from now (named where the output was made from another)."""
         entry = self.files.get(output.name)
         exists = output.exists()
         if entry is not None and entry.get("status") != "done":
@@ -157,7 +158,11 @@ class RunRecord:
             if current:
                 return Verdict("skip", "finished in an earlier run")
             if not overwrite:
-                what = ("the input changed" if entry.get("input_fingerprint") != fingerprint
+                other = entry.get("input")
+                what = (f"it was made from another input, {other}"
+                        if source is not None and other
+                        and os.path.realpath(other) != os.path.realpath(source)
+                        else "the input changed" if entry.get("input_fingerprint") != fingerprint
                         else "it was made with another model"
                         if entry.get("model_sha256") != model_sha else "the settings changed")
                 return Verdict("refuse", f"output {output} is out of date ({what}); pass "
