@@ -207,7 +207,8 @@ class SDAPModel:
         `image`: numpy, dask, zarr array, `ImageSource` or path; `out`: any writable array of the
         same shape (numpy, zarr, `OutputSink.array`); results are cast to `out.dtype` (integers
         rounded and clipped). Stop by closing the generator (or leaving the loop) between tiles.
-        """
+        The run uses the model as it is at its first step (a copy: a training meanwhile does
+        not change it)."""
         yield from denoising.iter_denoise(self, image, out, axes, mode=mode, device=device,
                                           tile=tile, detail=detail, compile=compile,
                                           flips=flips)
