@@ -14,7 +14,7 @@ SMALL = {"preset": "tiny", "width": 8, "blocks": 1, "batch_size": 2, "steps": 1,
          "student": False}
 
 
-def _correlated(shape=(96, 96)) -> np.ndarray:
+def _correlated(shape=(128, 128)) -> np.ndarray:
     return (smooth_image(shape) + correlated_noise(shape, 0.2, k=3)).astype(np.float32)
 
 

@@ -16,7 +16,7 @@ def scanned(axis: int = 1, seed: int = 0) -> np.ndarray:
     """A smooth image with a scanner's noise: AR(1) with coefficient 0.6 along `axis`."""
     from scipy.signal import lfilter
 
-    clean = smooth_image((96, 96), seed=seed)
+    clean = smooth_image((128, 128), seed=seed)  # (16 flat blocks: enough to read it)
     w = np.random.default_rng(seed).normal(0, 0.25, clean.shape)
     return (clean + lfilter([1.0], [1.0, -0.6], w, axis=axis)).astype(np.float32)
 

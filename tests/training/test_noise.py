@@ -35,9 +35,30 @@ def test_choose_stride():
     assert choose_stride([0.9, 0.8, 0.7, 0.6], [0.9] * 4) == 5
 
 
-def test_tiny_image_falls_back_to_stride_two():
+def test_tiny_image_is_taken_for_white_noise():
+    """A stride of 2 on a 12 x 12 image left sub-images of 6 pixels."""
     est = _estimate(np.random.default_rng(0).normal(size=(12, 12)).astype(np.float32))
-    assert est.stride == 2 and est.notes
+    assert est.stride == 1 and est.mode == "bsn" and "too small" in est.notes[0]
+
+
+def test_a_small_textured_image_is_not_read_as_correlated_noise():
+    """A 48 x 48 crop of a photograph read its texture as noise correlated over 4 pixels and
+    trained at stride 4, 8.7 dB below its noisy input: a few flat blocks do not decide."""
+    yy, xx = np.mgrid[:48, :48]
+    texture = np.sin(xx / 1.7) * np.cos(yy / 2.3) + smooth_image((48, 48))
+    img = (texture + np.random.default_rng(0).normal(0, 0.1, (48, 48))).astype(np.float32)
+    est = _estimate(img)
+    assert max(est.correlation_x[0], est.correlation_y[0]) > 0.3  # it still reads correlated
+    assert est.stride == 1 and est.mode == "bsn" and "flat blocks" in est.notes[0]
+
+
+def test_the_stride_leaves_sub_images_of_24_pixels():
+    """Box noise over 3 pixels calls for stride 3; planes 56 pixels high allow 2."""
+    rng = np.random.default_rng(3)
+    stack = np.stack([smooth_image((56, 200), seed=k) for k in range(6)])
+    stack = stack + correlated_noise(stack.shape, 0.1, seed=rng.integers(99), k=3)
+    est = estimate_noise([(stack.astype(np.float32), plane_view(stack.shape, "ZYX"))])
+    assert est.blocks >= 16 and est.stride == 2 and "shorter side (56 px)" in est.notes[-1]
 
 
 def test_large_plane_is_sampled_in_windows():

@@ -48,6 +48,15 @@ UNRELIABLE = ("the noise analysis is unreliable here (a correlation outside -1..
 noise (5 of the 100 PolyU images) the readings reached -2.6 and 4.0 and chose stride 1, 3, 4 or
 5; stride 2 scored 0.18 dB more on average (docs/benchmarks.md, "Correlated-noise students and
 impossible noise readings")."""
+MIN_FLAT_BLOCKS = 16
+"""Flat blocks (the flattest quarter's, over the planes read) below which a correlation is not
+taken for correlated noise: a few blocks of a small image hold its texture (a 48 x 48 crop of a
+photograph read 0.6-0.7 at lag 1 and trained at stride 4, 8.7 dB below its noisy input), while
+a white-noise model of correlated noise only keeps part of the noise."""
+MIN_SUB_IMAGE = 24
+"""Pixels a sub-image keeps per side at least: the stride is capped at the plane's shorter
+side over this (a 48 x 48 plane at stride 4 left 12 x 12 sub-images, and a network that
+shifted the mean by 73 grey levels)."""
 WHITE_THRESHOLD = 0.3
 """Lag-1 correlation below which the noise counts as white (stride 1). Higher than
 `CORRELATION_THRESHOLD` because leaving the plain blind-spot costs resolution everywhere, while
@@ -115,8 +124,8 @@ class NoiseEstimate:
         if self.texture and self.flattest:
             kind = (f"white (the flattest blocks read {max(self.flattest):.2f} at lag 1; "
                     f"the correlation of the others is texture)")
-        if self.notes:
-            kind = "unmeasurable"
+        if any(n == UNRELIABLE or n.startswith("image too small") for n in self.notes):
+            kind = "unmeasurable"  # (the notes of a small image or plane say what was assumed)
         notes = "".join(f"; {n}" for n in self.notes)
         skew = "" if self.skew is None else f"; skewness {self.skew:+.2f}"
         skew += "; dark background clipped" if self.dark_clip else ""
@@ -236,16 +245,28 @@ def estimate_noise(sources: Sequence[tuple[Any, PlaneView]], planes: int = 4,
                         if j:
                             flat.append((sx[0], sy[0], sx[1], sy[1], j))
     if not weights:
-        return NoiseEstimate([0.0] * _MAX_LAG, [0.0] * _MAX_LAG, stride=2, mode="sdap_e",
-                             notes=[f"image too small to measure noise (< {_BLOCK} px); "
-                                    f"using the safe default stride 2"])
+        return NoiseEstimate([0.0] * _MAX_LAG, [0.0] * _MAX_LAG, stride=1, mode="bsn",
+                             notes=[f"image too small to measure noise (< {_BLOCK} px): "
+                                    f"white noise is assumed (stride 1; a larger stride would "
+                                    f"leave sub-images of a few pixels)"])
     cx = np.average(np.array(cxs), axis=0, weights=weights)
     cy = np.average(np.array(cys), axis=0, weights=weights)
     fx, fy = [round(float(v), 4) for v in cx], [round(float(v), 4) for v in cy]
     if max(abs(v) for v in (*fx, *fy)) > 1.0:
         return NoiseEstimate(fx, fy, stride=2, mode="sdap_e", blocks=int(sum(weights)),
                              notes=[UNRELIABLE])
-    stride = choose_stride(cx, cy)
+    stride, notes = choose_stride(cx, cy), []
+    blocks = int(sum(weights))
+    if stride > 1 and blocks < MIN_FLAT_BLOCKS:
+        stride = 1
+        notes.append(f"only {blocks} flat blocks to read the noise from (a small image): "
+                     f"its correlation may be the image's texture, so white noise is assumed "
+                     f"(stride 1); give stride= if the noise is known to be correlated")
+    shortest = min(min(view.height, view.width) for _, view in sources)
+    if stride > max(1, shortest // MIN_SUB_IMAGE):
+        stride = max(1, shortest // MIN_SUB_IMAGE)
+        notes.append(f"stride {stride}: the image's shorter side ({shortest} px) leaves "
+                     f"sub-images too small for more")
     flattest = lag2 = None
     if flat:
         a = np.array(flat)
@@ -256,9 +277,9 @@ def estimate_noise(sources: Sequence[tuple[Any, PlaneView]], planes: int = 4,
     found = np.concatenate(skews)
     skew = round(float(np.median(found)), 4) if found.size else None
     return NoiseEstimate(fx, fy, stride=stride, mode="bsn" if stride == 1 else "sdap_e",
-                         blocks=int(sum(weights)), skew=skew, dark_clip=dark_clip,
+                         blocks=blocks, skew=skew, dark_clip=dark_clip,
                          loss=choose_loss(stride, skew, dark_clip), flattest=flattest,
-                         flattest_lag2=lag2, texture=texture)
+                         flattest_lag2=lag2, texture=texture, notes=notes)
 
 
 def describe_noise(noise: dict[str, Any] | NoiseEstimate | None) -> str:
