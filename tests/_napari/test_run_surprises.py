@@ -100,3 +100,26 @@ def test_a_training_that_fails_while_preparing_claims_no_kept_model(
         wait_idle(train)
     assert train.outcome == "error"
     assert "kept" not in train.status.text()
+
+
+def test_the_result_layer_reads_the_committed_store_before_the_run_ends(
+        make_napari_viewer, small_image, trained_model, qtbot, wait_idle, monkeypatch):
+    """Between the move of the finished store into place and the end of the run, the layer
+    still read the temporary's path, which was gone: all zeros."""
+    import napari_sdap.io.outputs as outputs
+
+    seen: list[float] = []
+    commit = outputs.OutputSink.commit
+
+    def commit_then_look(self):
+        done = commit(self)
+        seen.append(float((np.asarray(viewer.layers["s [SDAP]"].data) == 0).mean()))
+        return done
+
+    monkeypatch.setattr(outputs.OutputSink, "commit", commit_then_look)
+    viewer = make_napari_viewer()
+    viewer.add_image(small_image + 0.5, name="s")
+    denoise = _denoiser(viewer, trained_model)
+    denoise.start()
+    wait_idle(denoise)
+    assert denoise.outcome == "done" and seen == [0.0]

@@ -14,6 +14,8 @@ import time
 from pathlib import Path
 from typing import Any
 
+import numpy as np
+
 from napari_sdap.errors import OutputError
 
 __all__ = ["default_folder", "is_managed", "lazy", "open_run", "output_path", "read_result"]
@@ -73,6 +75,37 @@ def read_result(path: str | Path) -> Any:
     if str(path).endswith(".ome.zarr"):
         return zarr.open_group(str(path), mode="r")["0"]
     return zarr.open_array(str(path), mode="r")
+
+
+class LiveResult:
+    """A run's output as a layer reads it while the run lasts: its temporary store, then the
+    committed store once the run has moved it into place (the temporary's path is gone then,
+    and its missing chunks would read as zeros until the run's end is handled)."""
+
+    def __init__(self, run: Any) -> None:
+        self.run = run
+        self.shape = tuple(int(n) for n in run.array.shape)
+        self.dtype = run.array.dtype
+        self.ndim = len(self.shape)
+        self._final: Any = None
+
+    def _source(self) -> Any:
+        path = self.run.path
+        if self._final is None and path is not None and Path(path).exists():
+            from napari_sdap.io.axes_view import AxesView
+
+            final = read_result(path)
+            live = self.run.array
+            self._final = (AxesView(final, live.stored, live.seen)
+                           if isinstance(live, AxesView) else final)
+        return self.run.array if self._final is None else self._final
+
+    def __getitem__(self, key: Any) -> Any:
+        return np.asarray(self._source()[key])
+
+    def __array__(self, dtype: Any = None, copy: Any = None) -> Any:
+        data = self[tuple(slice(None) for _ in self.shape)]
+        return data if dtype is None else data.astype(dtype)
 
 
 def is_managed(path: str | Path | None) -> bool:

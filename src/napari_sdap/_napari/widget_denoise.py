@@ -18,7 +18,7 @@ from napari_sdap._napari.denoise_outcome import DenoiseOutcome
 from napari_sdap._napari.layers import axes_field, check_layer, level0, show_result
 from napari_sdap._napari.model_files import ModelLoading
 from napari_sdap._napari.session import session_for
-from napari_sdap._napari.store import open_run
+from napari_sdap._napari.store import LiveResult, open_run
 from napari_sdap._napari.wording import model_text
 from napari_sdap._napari.workers import close_on_abort, denoise_steps
 from napari_sdap.errors import InputError
@@ -178,7 +178,7 @@ class DenoiseWidget(ModelLoading, StopOnClose, DenoiseOutcome, DenoiseForm, QWid
         self._previous = (existing.data, dict(existing.metadata)) if existing is not None else None
         # the layer reads the run's store itself (no dask): napari's chunk cache keeps no
         # stale copy of each refresh, and a refresh re-reads only what is shown
-        self.out_layer = show_result(self.viewer, layer, self.run.array, kind=kind,
+        self.out_layer = show_result(self.viewer, layer, LiveResult(self.run), kind=kind,
                                      metadata={"sdap": self.meta})
         in_use.publish(stores.default_folder(), [self.run.path])
         self.stop_flag = threading.Event()
