@@ -11,27 +11,17 @@ import sys
 import threading
 import time
 
-import dask.array as da
 import numpy as np
+from panel_helpers import denoiser, slow_stack
 
 from napari_sdap._napari import in_use, qc_widget, widget_denoise
 from napari_sdap._napari.qc_widget import QCWidget
 from napari_sdap._napari.results import cache_usage, clear_cache
-from napari_sdap._napari.widget_denoise import DenoiseWidget
 
 
 def _slow(image, planes=5, delay=0.15):
-    """A dask stack whose planes take `delay` s each: a run with several refreshes."""
-    stack = np.stack([image] * planes)
-    return da.from_array(stack, chunks=(1, *image.shape)).map_blocks(
-        lambda b: (time.sleep(delay), b)[1])
-
-
-def _denoiser(viewer, model):
-    denoise = DenoiseWidget(viewer)
-    denoise.device.setCurrentText("cpu")
-    denoise.session.set_model(model, "test")
-    return denoise
+    """A run with several refreshes."""
+    return slow_stack(image, planes, delay)
 
 
 def _marker(folder, pid, names):
@@ -60,7 +50,7 @@ def test_live_refreshes_leave_no_stale_copies_in_napari_chunk_cache(
     monkeypatch.setattr(widget_denoise, "_REFRESH_S", 0.0)  # a refresh after every tile
     viewer = make_napari_viewer()
     viewer.add_image(_slow(small_image), name="s", contrast_limits=(0, 1))
-    denoise = _denoiser(viewer, trained_model)
+    denoise = denoiser(viewer, trained_model)
     refreshes = []
     shown = denoise._refresh
     denoise._refresh = lambda: (refreshes.append(1), shown())
@@ -75,7 +65,7 @@ def test_live_refreshes_leave_no_stale_copies_in_napari_chunk_cache(
 def test_a_slow_refresh_makes_the_next_one_wait_longer(make_napari_viewer, small_image,
                                                        trained_model):
     viewer = make_napari_viewer()
-    denoise = _denoiser(viewer, trained_model)
+    denoise = denoiser(viewer, trained_model)
 
     class SlowLayer:
         def refresh(self):
@@ -91,10 +81,10 @@ def test_clear_cache_in_another_viewer_keeps_the_results_it_shows(
     one, two = make_napari_viewer(), make_napari_viewer()
     one.add_image(small_image, name="a")
     two.add_image(small_image.T.copy(), name="b")
-    first = _denoiser(one, trained_model)
+    first = denoiser(one, trained_model)
     first.start()
     wait_idle(first)
-    second = _denoiser(two, trained_model)
+    second = denoiser(two, trained_model)
     second.start()
     wait_idle(second)
     shown = first.output_path
@@ -120,7 +110,7 @@ def test_save_refuses_a_result_whose_store_was_deleted(make_napari_viewer, small
                                                        trained_model, wait_idle, tmp_path):
     viewer = make_napari_viewer()
     viewer.add_image(small_image, name="a")
-    denoise = _denoiser(viewer, trained_model)
+    denoise = denoiser(viewer, trained_model)
     denoise.start()
     wait_idle(denoise)
     shutil.rmtree(denoise.output_path)  # e.g. cleared by an older napari
@@ -151,7 +141,7 @@ def test_a_rerun_keeps_the_store_a_running_check_reads(
         make_napari_viewer, small_image, trained_model, wait_idle, qtbot, monkeypatch):
     viewer = make_napari_viewer()
     viewer.add_image(np.tile(small_image, (2, 2)), name="s")
-    denoise = _denoiser(viewer, trained_model)
+    denoise = denoiser(viewer, trained_model)
     denoise.start()
     wait_idle(denoise)
     first, shown = denoise.output_path, np.asarray(viewer.layers["s [SDAP]"].data).copy()

@@ -9,18 +9,12 @@ import dask.array as da
 import numpy as np
 import pytest
 import tifffile
+from panel_helpers import denoiser
 
 from napari_sdap._napari.output_panel import with_ending
 from napari_sdap._napari.qc_widget import QCWidget
 from napari_sdap._napari.widget_denoise import DenoiseWidget
 from napari_sdap._napari.widget_train import TrainWidget
-
-
-def _denoiser(viewer, model):
-    denoise = DenoiseWidget(viewer)
-    denoise.device.setCurrentText("cpu")
-    denoise.session.set_model(model, "test")
-    return denoise
 
 
 def test_a_rerun_follows_a_source_calibrated_since(make_napari_viewer, small_image,
@@ -29,7 +23,7 @@ def test_a_rerun_follows_a_source_calibrated_since(make_napari_viewer, small_ima
     source and *Save as* wrote the old pixel size."""
     viewer = make_napari_viewer()
     source = viewer.add_image(small_image, name="x")
-    denoise = _denoiser(viewer, trained_model)
+    denoise = denoiser(viewer, trained_model)
     denoise.start()
     wait_idle(denoise)
     source.scale, source.translate, source.units = (0.2, 0.2), (10, 20), ("um", "um")
@@ -74,7 +68,7 @@ def test_quality_control_waits_for_a_result_to_finish(make_napari_viewer, qtbot,
     slow = da.from_array(stack, chunks=(1, 48, 48)).map_blocks(
         lambda b: (time.sleep(0.4), b)[1])
     viewer.add_image(slow, name="s")
-    denoise = _denoiser(viewer, trained_model)
+    denoise = denoiser(viewer, trained_model)
     qc = QCWidget(viewer)
     denoise.start()
     qtbot.waitUntil(lambda: "s [SDAP]" in viewer.layers, timeout=30_000)
@@ -91,7 +85,7 @@ def test_a_long_layer_name_gives_a_store_name_the_disk_takes(make_napari_viewer,
                                                              trained_model, wait_idle):
     viewer = make_napari_viewer()
     viewer.add_image(small_image, name="a" * 300)
-    denoise = _denoiser(viewer, trained_model)
+    denoise = denoiser(viewer, trained_model)
     denoise.start()
     wait_idle(denoise)
     assert denoise.outcome == "done" and len(denoise.output_path.name) < 255
@@ -106,7 +100,7 @@ def test_out_of_range_fields_are_refused_before_any_work(make_napari_viewer, sma
     train.start()
     assert train.worker is None and "patch size 4 is below the smallest, 8" in \
         train.status.text()
-    denoise = _denoiser(viewer, trained_model)
+    denoise = denoiser(viewer, trained_model)
     denoise.tile.setValue(8)
     denoise.start()
     assert denoise.worker is None and "tile 8 is below the smallest, 16" in denoise.status.text()
@@ -135,7 +129,7 @@ def test_quality_control_uses_the_axes_a_result_was_denoised_with(make_napari_vi
                               batch_size=2, patch_size=32, device="cpu")
     viewer = make_napari_viewer()
     viewer.add_image(stack, name="two")
-    denoise = _denoiser(viewer, model)
+    denoise = denoiser(viewer, model)
     denoise.axes.setText("CYX")
     denoise.start()
     wait_idle(denoise)
@@ -156,7 +150,7 @@ def test_a_train_panel_opened_later_shows_the_current_model(make_napari_viewer, 
     an empty loss plot, with Continue and Save enabled."""
     viewer = make_napari_viewer()
     viewer.add_image(small_image, name="img")
-    _denoiser(viewer, trained_model)  # the session's model, as after a load in Denoise
+    denoiser(viewer, trained_model)  # the session's model, as after a load in Denoise
     train = TrainWidget(viewer)
     assert train.model_label.text().startswith("Model: 2 steps")
     assert train.noise.text() != "" and "measured when training starts" not in train.noise.text()

@@ -3,27 +3,16 @@ layer removed), the axes field when a layer's data changes, and the words of a f
 
 from __future__ import annotations
 
-import time
-
 import dask.array as da
 import numpy as np
+from panel_helpers import denoiser, slow_stack
 
-from napari_sdap._napari.widget_denoise import DenoiseWidget
 from napari_sdap._napari.widget_train import TrainWidget
 
 
 def _slow(image, planes=8, delay=0.2):
-    """A dask stack whose planes take `delay` s each: a run that can be caught in progress."""
-    stack = np.stack([image + 0.001 * i for i in range(planes)])
-    return da.from_array(stack, chunks=(1, *image.shape)).map_blocks(
-        lambda b: (time.sleep(delay), b)[1])
-
-
-def _denoiser(viewer, model):
-    denoise = DenoiseWidget(viewer)
-    denoise.device.setCurrentText("cpu")
-    denoise.session.set_model(model, "test")
-    return denoise
+    """A run that can be caught in progress."""
+    return slow_stack(image, planes, delay, step=0.001)
 
 
 def test_a_source_given_other_data_mid_run_is_flagged(make_napari_viewer, small_image,
@@ -32,7 +21,7 @@ def test_a_source_given_other_data_mid_run_is_flagged(make_napari_viewer, small_
 
     viewer = make_napari_viewer()
     viewer.add_image(_slow(small_image), name="s", contrast_limits=(0, 1))
-    denoise = _denoiser(viewer, trained_model)
+    denoise = denoiser(viewer, trained_model)
     start = len(notification_manager.records)
     denoise.start()
     qtbot.waitUntil(lambda: denoise.progress.value() >= 1, timeout=30_000)
@@ -47,7 +36,7 @@ def test_an_unchanged_source_gives_no_note(make_napari_viewer, small_image, trai
                                            wait_idle):
     viewer = make_napari_viewer()
     viewer.add_image(small_image, name="s")
-    denoise = _denoiser(viewer, trained_model)
+    denoise = denoiser(viewer, trained_model)
     denoise.start()
     wait_idle(denoise)
     assert denoise.outcome == "done" and "note" not in denoise.status.text()
@@ -58,7 +47,7 @@ def test_removing_the_result_layer_mid_run_stops_the_run(make_napari_viewer, sma
                                                          _cache_in_tmp):
     viewer = make_napari_viewer()
     viewer.add_image(_slow(small_image), name="s", contrast_limits=(0, 1))
-    denoise = _denoiser(viewer, trained_model)
+    denoise = denoiser(viewer, trained_model)
     denoise.start()
     qtbot.waitUntil(lambda: denoise.progress.value() >= 1, timeout=30_000)
     viewer.layers.remove("s [SDAP]")
@@ -73,7 +62,7 @@ def test_the_axes_field_follows_data_of_another_shape(make_napari_viewer, small_
     viewer = make_napari_viewer()
     viewer.add_image(small_image, name="s")
     train = tiny(TrainWidget(viewer), steps=2)
-    denoise = _denoiser(viewer, trained_model)
+    denoise = denoiser(viewer, trained_model)
     denoise.axes.setText("XY")  # typed by the user: kept while the shape stays
     viewer.layers["s"].data = small_image + 1
     assert denoise.axes.text() == "XY"
@@ -119,7 +108,7 @@ def test_the_result_layer_reads_the_committed_store_before_the_run_ends(
     monkeypatch.setattr(outputs.OutputSink, "commit", commit_then_look)
     viewer = make_napari_viewer()
     viewer.add_image(small_image + 0.5, name="s")
-    denoise = _denoiser(viewer, trained_model)
+    denoise = denoiser(viewer, trained_model)
     denoise.start()
     wait_idle(denoise)
     assert denoise.outcome == "done" and seen == [0.0]

@@ -12,7 +12,7 @@ from typing import Any
 
 import numpy as np
 
-__all__ = ["AxesView", "ome_order"]
+__all__ = ["AxesView", "basic_key", "ome_order"]
 
 
 def ome_order(axes: str, order: str) -> str | None:
@@ -20,6 +20,19 @@ def ome_order(axes: str, order: str) -> str | None:
     if any(a not in order for a in axes):
         return None
     return "".join(sorted(axes, key=order.index))
+
+
+def basic_key(key: Any, ndim: int, owner: str) -> tuple[Any, ...]:
+    """`key` as one integer or slice per axis of an `ndim`-D array (an Ellipsis expanded, the
+    last axes filled in); anything else is a `TypeError` naming `owner`."""
+    key = key if isinstance(key, tuple) else (key,)
+    if any(k is Ellipsis for k in key):
+        at = next(i for i, k in enumerate(key) if k is Ellipsis)
+        key = key[:at] + (slice(None),) * (ndim - len(key) + 1) + key[at + 1:]
+    key = key + (slice(None),) * (ndim - len(key))
+    if len(key) != ndim or not all(isinstance(k, slice | int | np.integer) for k in key):
+        raise TypeError(f"{owner} takes integers and slices, one per axis, not {key!r}")
+    return key
 
 
 class AxesView:
@@ -47,14 +60,7 @@ class AxesView:
 
     def _keys(self, key: Any) -> tuple[tuple[Any, ...], tuple[Any, ...], list[int], list[int]]:
         """(key, key in stored order, seen axes kept, the same axes in stored order)."""
-        key = key if isinstance(key, tuple) else (key,)
-        if any(k is Ellipsis for k in key):
-            at = next(i for i, k in enumerate(key) if k is Ellipsis)
-            key = key[:at] + (slice(None),) * (self.ndim - len(key) + 1) + key[at + 1:]
-        key = key + (slice(None),) * (self.ndim - len(key))
-        if len(key) != self.ndim or not all(isinstance(k, slice | int | np.integer)
-                                            for k in key):
-            raise TypeError(f"AxesView takes integers and slices, one per axis, not {key!r}")
+        key = basic_key(key, self.ndim, "AxesView")
         stored_key = tuple(key[i] for i in self._to_stored)
         kept_seen = [i for i, k in enumerate(key) if isinstance(k, slice)]
         kept_stored = [i for i in self._to_stored if isinstance(key[i], slice)]

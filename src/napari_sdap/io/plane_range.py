@@ -14,6 +14,8 @@ from typing import Any
 
 import numpy as np
 
+from napari_sdap.io.axes_view import basic_key
+
 __all__ = ["PlaneRange"]
 
 
@@ -42,15 +44,7 @@ class PlaneRange:
                 f"shape={self.shape})")
 
     def _key(self, key: Any) -> tuple[Any, ...]:
-        key = key if isinstance(key, tuple) else (key,)
-        if any(k is Ellipsis for k in key):
-            at = next(i for i, k in enumerate(key) if k is Ellipsis)
-            key = key[:at] + (slice(None),) * (self.ndim - len(key) + 1) + key[at + 1:]
-        key = key + (slice(None),) * (self.ndim - len(key))
-        if len(key) != self.ndim or not all(isinstance(k, slice | int | np.integer)
-                                            for k in key):
-            raise TypeError(f"PlaneRange takes integers and slices, one per axis, not {key!r}")
-        return key
+        return basic_key(key, self.ndim, "PlaneRange")
 
     def _planes(self, k: Any) -> range:
         """The absolute planes selected by `k` along the range's axis."""
