@@ -53,7 +53,9 @@ def test_a_given_z_step_is_kept(mix):
 
 
 def test_2d_measures_nothing_and_keeps_the_step_unset():
-    assert _choose(_stack(mix=0.6), 2) == (2, None, "dims=2 (each plane on its own)")
+    assert _choose(_stack(depth=7, mix=0.6), 2) == (2, None, "dims=2 (each plane on its own)")
+    dims, step, why = _choose(_stack(mix=0.6), 2)  # 10 planes: 3-D is pointed to
+    assert (dims, step) == (2, None) and "stacks of 10+ planes along Z: dims='auto'" in why
 
 
 def test_too_few_planes_for_step_two():

@@ -38,6 +38,12 @@ def choose_dims(dims: Any, sources: list[tuple[Any, Any]], along: str, context: 
     if along not in ("Z", "T"):
         raise ConfigError(f"along must be 'Z' or 'T' (got {along!r})")
     if dims == 2:
+        planes = [v.shape[v.axes.index(along)] if along in v.axes else 0 for _, v in sources]
+        if min(planes, default=0) >= AUTO_MIN_PLANES:  # stacks: 3-D may well pay (Q16)
+            return 2, (f"dims=2 (each plane on its own); these are stacks of "
+                       f"{min(planes)}+ planes along {along}: dims='auto' (--dims auto) "
+                       f"trains 3-D where neighbouring planes share their signal "
+                       f"(1.2-3.7 dB better on the volumes measured, docs/volumes.md)")
         return 2, "dims=2 (each plane on its own)"
     if dims == 3:
         for _, view in sources:

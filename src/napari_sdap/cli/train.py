@@ -180,7 +180,7 @@ def _report(p: Any, model: Any, sources: list[Any], dims: str, rep: Reporter) ->
 
         model = p.model
         rep.info(describe_noise(model.record.noise))
-        if dims != "2" and model.record.dims:
+        if model.record.dims and (dims != "2" or "dims='auto'" in model.record.dims):
             rep.info(model.record.dims)
         n = model.config.network
         teacher = model.config.training.steps  # (the steps counted include the student's)
