@@ -31,3 +31,16 @@ def test_a_failed_write_keeps_the_old_file_and_leaves_no_temporary(tmp_path, err
         raise error
     assert target.read_text() == "old"
     assert [p.name for p in tmp_path.iterdir()] == ["model.safetensors"]
+
+
+def test_hidden_stem_keeps_temporaries_within_a_file_name():
+    """An input of 235 characters made `.<name>_sdap.tif.parts.zarr` too long for the file
+    system: the whole batch stopped with an unexpected error."""
+    from napari_sdap.paths import NAME_MAX, hidden_stem
+
+    assert hidden_stem("a_sdap.tif") == "a_sdap.tif"
+    long = "ü" * 120 + "_sdap.tif"  # 249 bytes
+    stem = hidden_stem(long)
+    assert stem != long and stem == hidden_stem(long)  # the same each time: found again
+    assert len(f".{stem}.partial-1234abcd.zarr".encode()) <= NAME_MAX
+    assert hidden_stem(long[:-1] + "x") != stem

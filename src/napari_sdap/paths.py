@@ -9,7 +9,25 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
-__all__ = ["atomic_write", "file_mode", "sha256_file"]
+__all__ = ["NAME_MAX", "atomic_write", "file_mode", "hidden_stem", "sha256_file"]
+
+
+NAME_MAX = 255
+"""Bytes in a file name that file systems allow (ext4, APFS, NTFS: 255)."""
+_TAG_ROOM = 40
+"""Bytes kept for what follows the stem in a temporary's name (`.partial-1234abcd.zarr`)."""
+
+
+def hidden_stem(name: str) -> str:
+    """`name` as the stem of its hidden temporaries (`.<stem>.partial-*`, `.<stem>.old-*`,
+    `.<stem>.parts.zarr`): itself where they fit in a file name, else its start and a hash of
+    it, so that a name near the limit still has temporaries (and finds them again)."""
+    raw = name.encode()
+    room = NAME_MAX - 1 - _TAG_ROOM
+    if len(raw) <= room:
+        return name
+    digest = hashlib.sha256(raw).hexdigest()[:12]
+    return raw[: room - 13].decode(errors="ignore") + "~" + digest
 
 
 def sha256_file(path: str | os.PathLike[str], block: int = 1 << 20) -> str:

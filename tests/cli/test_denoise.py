@@ -328,3 +328,19 @@ def test_leftovers_of_a_killed_run_go_whatever_the_name(model_file, tmp_path):
     remove_leftovers(out)
     assert sorted(p.name for p in tmp_path.iterdir()) == ["b[1]_sdap.tif"]
     assert out.read_bytes() == b"the earlier output"
+
+
+def test_long_names_are_denoised_or_refused_one_by_one(model_file, tmp_path, capsys):
+    """A file whose name left no room for its temporaries stopped the whole batch."""
+    raw = tmp_path / "raw"
+    raw.mkdir()
+    img = np.random.default_rng(2).normal(0.5, 0.1, (40, 40)).astype(np.float32)
+    for name in ("y" * 235, "z" * 248, "a"):
+        tifffile.imwrite(raw / f"{name}.tif", img)
+    args = ["denoise", str(raw), "--model", str(model_file), "--output", str(tmp_path / "o"),
+            "--device", "cpu", "--workers", "0"]
+    assert main([a for a in args if a not in ("--workers", "0")]) == 1
+    err = capsys.readouterr().err
+    assert "over the 255 a file name may have" in err and "unexpected" not in err
+    assert sorted(p.name for p in (tmp_path / "o").glob("*.tif")) == [
+        "a_sdap.tif", "y" * 235 + "_sdap.tif"]

@@ -92,7 +92,7 @@ class LiveResult:
     def _source(self) -> Any:
         path = self.run.path
         if self._final is None and path is not None and Path(path).exists():
-            from napari_sdap.io.axes_view import AxesView
+            from napari_sdap.api.inputs import AxesView
 
             final = read_result(path)
             live = self.run.array

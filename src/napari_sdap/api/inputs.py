@@ -23,6 +23,7 @@ import numpy as np
 from napari_sdap.api.alpha import copy_alpha, rgba_axes, without_alpha
 from napari_sdap.axes import PlaneView, axes_from_names, default_axes, plane_view
 from napari_sdap.errors import AxesError, InputError, OutputError
+from napari_sdap.io.axes_view import AxesView
 from napari_sdap.io.locate import array_paths, check_apart
 from napari_sdap.io.plane_range import PlaneRange
 from napari_sdap.io.readers import (
@@ -35,9 +36,9 @@ from napari_sdap.io.readers import (
 )
 from napari_sdap.values import check_dtype, check_finite
 
-__all__ = ["IMAGE_SUFFIXES", "ImageSource", "PlaneRange", "Prepared", "check_fits", "check_output",
-           "image_suffix", "in_zarr_store", "open_image", "prepare", "prepare_all",
-           "prepare_for", "series_count", "tensor_values"]
+__all__ = ["IMAGE_SUFFIXES", "AxesView", "ImageSource", "PlaneRange", "Prepared", "check_fits",
+           "check_output", "image_suffix", "in_zarr_store", "open_image", "prepare",
+           "prepare_all", "prepare_for", "series_count", "tensor_values"]
 
 
 @dataclass

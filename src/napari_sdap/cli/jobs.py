@@ -23,6 +23,7 @@ from pathlib import Path
 from typing import Any
 
 from napari_sdap.errors import ModelFileError
+from napari_sdap.paths import hidden_stem
 
 __all__ = ["FileTask", "assemble", "denoise_file", "denoise_range", "split_ranges"]
 
@@ -182,7 +183,7 @@ def split_ranges(shape: tuple[int, ...], axes: str, threshold: int,
 def scratch_path(output: str) -> Path:
     """Hidden scratch zarr next to the output, shared by the workers of a split file."""
     out = Path(output)
-    return out.with_name(f".{out.name}.parts.zarr")
+    return out.with_name(f".{hidden_stem(out.name)}.parts.zarr")
 
 
 def create_scratch(output: str, shape: tuple[int, ...], axes: str, axis: int) -> str:

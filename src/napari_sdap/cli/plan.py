@@ -15,7 +15,7 @@ from napari_sdap.cli.report import Reporter
 from napari_sdap.cli.retrain import made_with, refusal, set_aside
 from napari_sdap.cli.train import noise_options, open_inputs, train_on, train_settings
 from napari_sdap.errors import ConfigError, OutputError
-from napari_sdap.paths import sha256_file
+from napari_sdap.paths import NAME_MAX, hidden_stem, sha256_file
 
 __all__ = ["MODEL_NAME", "Plan", "make_plan", "prepare_model"]
 
@@ -96,7 +96,7 @@ def remove_leftovers(out: Path) -> None:
     import glob
     import shutil
 
-    name = glob.escape(out.name)  # `b[1].tif`: brackets are not a pattern
+    name = glob.escape(hidden_stem(out.name))  # `b[1].tif`: brackets are not a pattern
     for stale in [*out.parent.glob(f".{name}.partial-*"), *out.parent.glob(f".{name}.old-*")]:
         if ".old-" in stale.name and not out.exists() and not out.is_symlink():
             os.replace(stale, out)
@@ -137,6 +137,13 @@ def make_plan(paths: list[Path], outdir: Path, record: RunRecord, model_path: Pa
             continue
         series = file_series(path, args.series)
         out = output_path(path, outdir, args.format, series)
+        if len(out.name.encode()) > NAME_MAX:
+            plan.failed[path] = (f"its output name {out.name[:40]}... would be "
+                                 f"{len(out.name.encode())} bytes long, over the "
+                                 f"{NAME_MAX} a file name may have; give the input a shorter "
+                                 f"name")
+            rep.error(str(path), plan.failed[path])
+            continue
         remove_leftovers(out)  # (the folder is this run's alone: `cli.lock`)
         fingerprint = file_fingerprint(path)
         verdict = record.verdict(out, fingerprint, model_sha, key, args.overwrite, str(path))

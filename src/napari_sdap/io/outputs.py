@@ -26,6 +26,7 @@ from napari_sdap.io.ome import NGFF_ORDER, check_ngff_axes
 from napari_sdap.io.physical import clean_physical, json_safe
 from napari_sdap.io.readers import path_kind
 from napari_sdap.io.tiff_writer import OME_ENDINGS, check_layout, write_tiff
+from napari_sdap.paths import hidden_stem
 
 __all__ = ["OutputSink", "default_chunks", "open_output", "output_kind"]
 
@@ -160,7 +161,7 @@ class OutputSink:
             if not self._overwrite:
                 raise OutputError(f"output {path} appeared while writing; it was left alone and "
                                   f"the new output removed; choose another path")
-            old = path.with_name(f".{path.name}.old-{uuid.uuid4().hex[:8]}")
+            old = path.with_name(f".{hidden_stem(path.name)}.old-{uuid.uuid4().hex[:8]}")
             os.replace(path, old)
         os.replace(temp, path)
         if old is not None:
@@ -201,6 +202,7 @@ def _create_zarr(temp: Path, kind: str, shape: tuple[int, ...], dtype: np.dtype,
     from napari_sdap.io.ome import write_ome_group
 
     name = temp.name.lstrip(".").split(".partial-")[0].removesuffix(".ome.zarr")  # the final
+    # (output's name; its start and a hash for a name too long to keep whole, `hidden_stem`)
     return write_ome_group(temp, shape, dtype, chunks, axes, scale, units, attrs, name,
                            translation)
 
@@ -257,7 +259,7 @@ def open_output(target: Any, shape: tuple[int, ...], dtype: Any = "float32", *, 
     scale, units = clean_physical(scale, units, f"output {path}")  # never NaN in a zarr.json
     metadata = json_safe(dict(metadata or {}))
     record = {"scale": dict(scale), "units": dict(units), "metadata": metadata}
-    temp = path.with_name(f".{path.name}.partial-{uuid.uuid4().hex[:8]}"
+    temp = path.with_name(f".{hidden_stem(path.name)}.partial-{uuid.uuid4().hex[:8]}"
                           + (".zarr" if kind == "tiff" else ""))
     try:
         array = _create_zarr(temp, kind, shape, dtype, chunks, stored, scale, units, record,
