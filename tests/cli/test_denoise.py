@@ -344,3 +344,29 @@ def test_long_names_are_denoised_or_refused_one_by_one(model_file, tmp_path, cap
     assert "over the 255 a file name may have" in err and "unexpected" not in err
     assert sorted(p.name for p in (tmp_path / "o").glob("*.tif")) == [
         "a_sdap.tif", "y" * 235 + "_sdap.tif"]
+
+
+def test_bad_axes_are_a_usage_error_before_anything_is_made(model_file, tmp_path, capsys):
+    """`--axes QYX` failed file by file (exit 1), after the output folder and record were
+    made."""
+    img = tmp_path / "a.tif"
+    tifffile.imwrite(img, np.zeros((8, 8), np.float32))
+    for bad in ("QYX", "ZZYX", "ZY"):
+        assert main(["denoise", str(img), "--model", str(model_file), "--output",
+                     str(tmp_path / "o"), "--axes", bad]) == 2
+        err = capsys.readouterr().err
+        assert "must be axes letters from STCZYX" in err and len(err.strip().splitlines()) == 1
+    assert not (tmp_path / "o").exists()
+
+
+def test_a_home_folder_in_an_option_is_expanded(model_file, tmp_path, capsys, monkeypatch):
+    """`--output=~/out` (no shell expansion after `=`) made a literal `./~` folder."""
+    monkeypatch.setenv("HOME", str(tmp_path / "home"))
+    (tmp_path / "home").mkdir()
+    monkeypatch.chdir(tmp_path)
+    img = tmp_path / "home" / "a.tif"
+    tifffile.imwrite(img, np.random.default_rng(0).normal(0.5, 0.1, (40, 40)).astype("f4"))
+    assert main(["denoise", "~/a.tif", "--model", str(model_file), "--output=~/out",
+                 "--device", "cpu"]) == 0
+    assert (tmp_path / "home" / "out" / "a_sdap.tif").exists()
+    assert not (tmp_path / "~").exists()

@@ -36,6 +36,22 @@ def _stop_on_sigterm() -> Iterator[None]:
         signal.signal(signal.SIGTERM, previous)
 
 
+_PATHS = ("inputs", "output", "model", "reference", "sample")
+"""Arguments that name files or folders."""
+
+
+def _expand_home(args: object) -> None:
+    """`~` at the start of a path argument, as a shell expands it (it does not after `=`, as
+    in `--output=~/out`, nor inside quotes): a literal `./~` folder was made otherwise."""
+    for name in _PATHS:
+        value = getattr(args, name, None)
+        if isinstance(value, str) and value.startswith("~"):
+            setattr(args, name, os.path.expanduser(value))
+        elif isinstance(value, list):
+            setattr(args, name, [os.path.expanduser(v) if isinstance(v, str) and
+                                 v.startswith("~") else v for v in value])
+
+
 def main(argv: list[str] | None = None) -> int:
     """Run `napari-sdap` with `argv` (default: the process arguments); returns the exit code."""
     from napari_sdap.cli.parser import build_parser
@@ -48,6 +64,7 @@ def main(argv: list[str] | None = None) -> int:
         args = parser.parse_args(args_list)
     except SystemExit as stop:  # --help, --version, usage errors
         return int(stop.code or 0) if not isinstance(stop.code, str) else 2
+    _expand_home(args)
     rep = Reporter(quiet=getattr(args, "quiet", False))
     rep.log_warnings()
     if not getattr(args, "debug", False):

@@ -10,8 +10,8 @@ from collections.abc import Callable
 
 from napari_sdap.config import LEVEL_MAX
 
-__all__ = ["amount", "config", "cores", "flips", "level", "mpix", "positive", "seconds",
-           "stride", "target_blur", "whole"]
+__all__ = ["amount", "axes", "config", "cores", "flips", "level", "mpix", "positive",
+           "seconds", "stride", "target_blur", "whole"]
 
 
 def whole(lo: int, hi: int, why: str = "") -> Callable[[str], int]:
@@ -108,3 +108,17 @@ positive = whole(1, 1_000_000)
 level = number("", LEVEL_MAX, -LEVEL_MAX)
 amount = number("", LEVEL_MAX, 0.0)
 """The known noise level's numbers (`config.LEVEL_MAX`): the offset, and the std and gain."""
+
+
+def axes(text: str) -> str:
+    """Axes letters for every input: each of S, T, C, Z, Y, X at most once, Y and X among
+    them (a bad value is a usage error before anything is read or written)."""
+    letters = text.strip().upper()
+    bad = sorted(set(letters) - set("STCZYX"))
+    if bad or len(set(letters)) != len(letters) or not {"Y", "X"} <= set(letters):
+        why = (f"unknown letter(s) {', '.join(bad)}" if bad else "a letter twice"
+               if len(set(letters)) != len(letters) else "no Y and X")
+        raise argparse.ArgumentTypeError(f"must be axes letters from STCZYX, each at most "
+                                         f"once, with Y and X, e.g. ZYX or TCZYX (got "
+                                         f"{text!r}: {why})")
+    return letters

@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
+from napari_sdap.cli import arg_types
 from napari_sdap.cli.report import Reporter
 
 __all__ = ["add_export_parser", "run_export"]
@@ -21,7 +22,8 @@ def add_export_parser(sub: argparse._SubParsersAction) -> None:  # type: ignore[
     e.add_argument("--sample", required=True, metavar="IMAGE",
                    help="an image like the training images (.tif, .zarr, .npy, ...): a crop of "
                         "it becomes the package's test tensors and cover")
-    e.add_argument("--axes", help="axes of the sample, e.g. YX, ZYX, CYX (default: from the file)")
+    e.add_argument("--axes", type=arg_types.axes,
+                   help="axes of the sample, e.g. YX, ZYX, CYX (default: from the file)")
     e.add_argument("--mode", default="auto", choices=["auto", "student", "sdap", "sdap_e", "bsn"],
                    help="inference mode to export (auto: as napari-sdap denoise would use)")
     e.add_argument("--name", help="model name shown on bioimage.io")

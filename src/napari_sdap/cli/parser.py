@@ -36,8 +36,9 @@ def _common(p: argparse.ArgumentParser) -> None:
     p.add_argument("inputs", nargs="+", metavar="INPUT",
                    help="image files (.tif, .ome.tif, .zarr, .ome.zarr, .npy, .png, .jpg), "
                         "folders or globs")
-    p.add_argument("--axes", help="axes of every input, e.g. YX, ZYX, TCZYX (default: from the "
-                                  "file metadata)")
+    p.add_argument("--axes", type=arg.axes,
+                   help="axes of every input, e.g. YX, ZYX, TCZYX (default: from the file "
+                        "metadata)")
     p.add_argument("--series", type=arg.whole(0, 1_000_000), metavar="N",
                    help="image series N of inputs holding several (multi-image OME-TIFF, "
                         "bioformats2raw OME-Zarr); such files are refused without it")
