@@ -64,6 +64,22 @@ def test_train_refuses_a_model_named_like_an_image_before_training(
     assert not out.exists()
 
 
+def test_train_into_a_folder_it_cannot_write_stops_before_training(
+        stacks: list[Path], tmp_path: Path, capsys: pytest.CaptureFixture[str],
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    """The whole training ran, then the model could not be saved (and was lost)."""
+    import tempfile
+
+    def read_only(*args, **kwargs):
+        raise PermissionError(13, "Permission denied")
+
+    monkeypatch.setattr(tempfile, "TemporaryFile", read_only)
+    assert main(["train", str(stacks[0]), "--model", str(tmp_path / "m.safetensors"),
+                 *TINY]) == 2
+    err = capsys.readouterr().err
+    assert "cannot write into" in err and "Permission denied" in err and "noise looks" not in err
+
+
 def test_train_on_a_bad_file_writes_no_model(stacks: list[Path], tmp_path: Path,
                                              capsys: pytest.CaptureFixture[str]) -> None:
     bad = stacks[0].parent / "broken.tif"

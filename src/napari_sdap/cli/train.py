@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import re
+import tempfile
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -206,6 +207,11 @@ def run_train(args: argparse.Namespace, rep: Reporter) -> int:
     if not out.parent.is_dir():
         raise OutputError(f"folder {out.parent} does not exist; create it or choose another "
                           f"--model path")
+    try:  # before minutes of training: a model the process cannot save is lost with it
+        tempfile.TemporaryFile(dir=out.parent).close()
+    except OSError as err:
+        raise OutputError(f"cannot write into {out.parent} ({err.strerror or err}); make the "
+                          f"folder writable or choose another --model path") from None
     paths = find_inputs(args.inputs, exclude=[out])
     sources, bad = open_inputs(paths, args.axes, rep, series=args.series)
     if bad:
