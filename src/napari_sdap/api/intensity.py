@@ -106,7 +106,7 @@ def check_intensity(model: Any, array: Any, view: PlaneView,
         what.append(f"its intensities lie {spans:.0f}x the training range's width outside it")
     if not what:
         return None
-    text = (f"this image does not look like the data the model was trained on (its "
+    text = (f"this image does not look like the data the model was trained on (whose "
             f"intensities ran {trained}): {' and '.join(what)}, as when it is stored on "
             f"another scale (0..1 instead of 0..255, another bit depth, an added offset)")
     if far > REFUSE or spans > REFUSE_SPANS:
