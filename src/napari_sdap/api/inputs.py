@@ -217,6 +217,8 @@ def prepare_all(images: Any, axes: str | Sequence[str | None] | None,
 
 
 _ALPHA = " without its alpha channel, which is not denoised"
+_PLANES = (", or, where its C axis holds the planes of a stack (a TIFF of 2-4 pages without "
+           "metadata is stored as channels), give the axes: axes='ZYX' (--axes ZYX)")
 
 
 def check_fits(model: Any, view: PlaneView, alpha: bool = False) -> None:
@@ -233,13 +235,14 @@ def check_fits(model: Any, view: PlaneView, alpha: bool = False) -> None:
         raise InputError(
             f"the model takes {channels} joint channel(s) but the image ({view.axes}, shape "
             f"{view.shape}{_ALPHA if alpha else ''}) {gives}; use a model trained on images "
-            f"with the same channels")
+            f"with the same channels" + (_PLANES if "C" in view.axes else ""))
     groups = len(model.normalization.low)
     if view.n_channel_groups != groups:
         raise InputError(
             f"the model was trained on {groups} independent channel(s) but the image "
             f"({view.axes}, shape {view.shape}{_ALPHA if alpha else ''}) has "
-            f"{view.n_channel_groups}; use a model trained on the same channels")
+            f"{view.n_channel_groups}; use a model trained on the same channels"
+            + (_PLANES if "C" in view.axes else ""))
 
 
 def check_output(image: Prepared, out: Any) -> Any:
