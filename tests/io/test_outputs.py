@@ -372,3 +372,13 @@ def test_premultiplied_alpha_stays_premultiplied(tmp_path):
         sink.array[...] = rgba
     with tifffile.TiffFile(tmp_path / "a.tif") as tif:
         assert tuple(tif.pages.first.extrasamples) == (tifffile.EXTRASAMPLE.ASSOCALPHA,)
+
+
+def test_ome_tiff_resolution_tags_carry_their_unit(tmp_path):
+    """The tags had no unit, so TIFF readers took 0.2 um pixels for 5 dots per inch."""
+    with open_output(tmp_path / "a.ome.tif", (8, 8), axes="YX", scale={"X": 0.2, "Y": 0.2},
+                     units={"X": "micrometer", "Y": "micrometer"}) as sink:
+        sink.array[...] = 1
+    page = tifffile.TiffFile(tmp_path / "a.ome.tif").pages.first
+    assert page.tags["ResolutionUnit"].value == tifffile.RESUNIT.CENTIMETER
+    assert page.tags["XResolution"].value == (50000, 1)

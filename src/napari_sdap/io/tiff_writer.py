@@ -161,8 +161,16 @@ def write_tiff(path: Path, array: Any, *, axes: str, scale: dict[str, float],
     origin = _imagej_origin(translation, scale)  # (in pixels: before any unit changes)
     if imagej:  # one length unit for the file: the others converted
         scale = _in_units(scale, units, unit, path)
-    resolution = _resolution(scale.get("X"), scale.get("Y"))
-    kwargs: dict[str, Any] = {"software": "napari-sdap", "resolution": resolution}
+    if imagej:  # ImageJ keeps the unit in its description
+        resolution = _resolution(scale.get("X"), scale.get("Y"))
+        kwargs: dict[str, Any] = {"software": "napari-sdap", "resolution": resolution}
+    else:  # the tags in pixels per centimetre, which readers of the tags alone understand
+        # (with no unit tifffile wrote inches: 0.2 um pixels read as 5 dpi)
+        cm = [convert(scale[a], units.get(a), "centimeter") if a in scale else None
+              for a in "XY"]
+        resolution = _resolution(*cm) if None not in cm else None
+        kwargs = {"software": "napari-sdap", "resolution": resolution,
+                  "resolutionunit": "CENTIMETER" if resolution else "NONE"}
     check_layout(axes, shape)
     samples = _samples(axes, shape)
     page_ndim = 3 if samples else 2
