@@ -8,6 +8,7 @@ describes every field; `SCHEMA` changes when a field changes meaning or is remov
 from __future__ import annotations
 
 import datetime
+import os
 from typing import Any
 
 import numpy as np
@@ -23,6 +24,11 @@ def _software() -> dict[str, str]:
     from napari_sdap import __version__
 
     return {"napari_sdap": __version__, "torch": torch.__version__, "numpy": np.__version__}
+
+
+def _absolute(path: Any) -> str:
+    """`path` from the root, so that the record still names it read from elsewhere."""
+    return os.path.abspath(os.path.expanduser(str(path)))
 
 
 def provenance(model: Any, *, mode: str, detail: bool, input_axes: str, flips: int = 1,
@@ -64,7 +70,8 @@ def provenance(model: Any, *, mode: str, detail: bool, input_axes: str, flips: i
                   "student_steps": r.student_steps, "final_loss": r.final_loss, "seed": r.seed,
                   "noise": r.noise, "trained_on": list(r.trained_on),
                   "versions": dict(r.versions), "precision": r.precision},
-        "input": {"path": None if input_path is None else str(input_path), "axes": input_axes,
+        "input": {"path": None if input_path is None else _absolute(input_path),
+                  "axes": input_axes,
                   "shape": [int(s) for s in input_shape], "dtype": str(np.dtype(input_dtype)),
                   "metadata": dict(input_metadata or {})},
         "output": {"dtype": str(np.dtype(output_dtype))},

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 import traceback
 from pathlib import Path
@@ -171,7 +172,7 @@ def _run_in(outdir: Path, args: argparse.Namespace, rep: Reporter, argv: list[st
     where = (f"scheduler {args.scheduler}" if args.scheduler
              else f"{args.workers} local worker(s)" if args.workers else "this process")
     record.start_run(argv, model=str(model_path), model_sha256=sha, settings=settings,
-                     settings_key=key, inputs=len(paths), where=where)
+                     settings_key=key, inputs=len(paths), where=where, cwd=os.getcwd())
     rep.info(f"{len(paths)} input(s): {len(plan.tasks)} to denoise, {len(plan.skipped)} already "
              f"done, {len(plan.failed)} refused or unreadable; model {model_path} "
              f"(sha256 {sha[:12]}); on {where}")
