@@ -71,11 +71,29 @@ def test_a_few_dark_pixels_at_zero_are_no_clipped_background():
     assert est.stride == 2 and est.skew > SKEWED and not est.dark_clip and est.loss == "l1"
 
 
-def test_white_photon_noise_keeps_l1():
+def test_raw_photon_counts_are_trained_with_l2():
+    """Pure Poisson counts (a photon-counting detector): their zeros read as a clipped
+    background, which turned the bias correction off, and L1 left the background dark."""
     rng = np.random.default_rng(1)
     photons = 0.5 + 12.0 * np.maximum(smooth_image((128, 128)) - 0.4, 0.0)
-    est = _estimate(rng.poisson(photons).astype(np.float32))
-    assert est.stride == 1 and est.skew > SKEWED and est.dark_clip and est.loss == "l1"
+    counts = rng.poisson(photons).astype(np.float32)
+    est = _estimate(counts)
+    assert est.stride == 1 and est.skew > SKEWED and est.dark_clip and est.counts
+    assert est.loss == "l2" and "photon counts with many zeros" in describe_noise(est)
+    assert choose_loss(1, 1.0, True, counts=True) == "l2"
+    assert choose_loss(1, 1.0, False, counts=True) == "l1"  # few zeros: the correction works
+
+
+@pytest.mark.parametrize("kind", ["gain", "read"])
+def test_camera_photon_noise_at_stride_one_keeps_l1(kind):
+    """Counts through a camera's gain, or with read noise, are not raw counts."""
+    rng = np.random.default_rng(1)
+    photons = 0.5 + 12.0 * np.maximum(smooth_image((128, 128)) - 0.4, 0.0)
+    img = rng.poisson(photons) * (4.0 if kind == "gain" else 1.0)
+    if kind == "read":
+        img = np.clip(np.round(img + rng.normal(0, 1.5, img.shape)), 0, None)
+    est = _estimate(img.astype(np.float32))
+    assert est.stride == 1 and est.dark_clip and not est.counts and est.loss == "l1"
 
 
 def test_negative_skew_keeps_l1():

@@ -137,7 +137,7 @@ def _train(sources: list[tuple[Any, Any]], t00: float, budget: float | None, *, 
         sources = whiten_sources(sources, white)
         log.info("%s", white.explain(noise.correlation_x, noise.correlation_y))
         noise = replace(noise, stride=1, mode="bsn", whitened=white.axis,
-                        loss=choose_loss(1, noise.skew, noise.dark_clip))
+                        loss=choose_loss(1, noise.skew, noise.dark_clip, noise.counts))
     if model is None:
         name = pick_preset(preset, device, [v for _, v in sources])
         chosen = noise.stride if noise else stride

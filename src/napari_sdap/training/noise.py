@@ -28,7 +28,13 @@ from typing import Any, Literal
 import numpy as np
 
 from napari_sdap.axes import PlaneView
-from napari_sdap.training.noise_skew import DARK_CLIP, SKEWED, block_skews, choose_loss
+from napari_sdap.training.noise_skew import (
+    DARK_CLIP,
+    SKEWED,
+    block_skews,
+    choose_loss,
+    photon_counts,
+)
 from napari_sdap.training.noise_texture import FLATTEST, flattened, reads_white, texture_read
 
 __all__ = ["DARK_CLIP", "FLATTEST", "SKEWED", "UNRELIABLE", "NoiseEstimate", "check_noise_record",
@@ -82,6 +88,8 @@ class NoiseEstimate:
     """Median skewness of the noise in the flattest blocks clear of a clip (None: not
     measured, as in records written before it was)."""
     dark_clip: bool = False
+    counts: bool = False
+    """The images hold raw photon counts (`noise_skew.photon_counts`)."""
     """A channel of the sampled windows has its dark background cut off at 0 (`DARK_CLIP` of
     its pixels or more at its lowest value), as in 8-bit low-light frames."""
     loss: Literal["l1", "l2"] = "l1"
@@ -128,7 +136,8 @@ class NoiseEstimate:
             kind = "unmeasurable"  # (the notes of a small image or plane say what was assumed)
         notes = "".join(f"; {n}" for n in self.notes)
         skew = "" if self.skew is None else f"; skewness {self.skew:+.2f}"
-        skew += "; dark background clipped" if self.dark_clip else ""
+        skew += ("; photon counts with many zeros" if self.counts and self.dark_clip
+                 else "; dark background clipped" if self.dark_clip else "")
         loss = "" if self.loss == "l1" else f", loss {self.loss}"
         return (f"noise looks {kind} (autocorrelation X: {fx}; Y: {fy}; {self.blocks} flat blocks"
                 f"{skew}) -> stride {self.stride}, mode {self.mode}{loss}{notes}")
@@ -222,6 +231,7 @@ def estimate_noise(sources: Sequence[tuple[Any, PlaneView]], planes: int = 4,
     cxs, cys, weights, skews = [], [], [], []
     flat: list[tuple[float, float, int]] = []
     dark_clip = False
+    votes: list[bool] = []
     for array, view in sources:
         for n in rng.permutation(view.n_planes)[:planes]:
             for data in _windows(array, view, int(n), rng):
@@ -235,6 +245,8 @@ def estimate_noise(sources: Sequence[tuple[Any, PlaneView]], planes: int = 4,
                     found, low = block_skews(data[c], *parts)
                     skews.append(found)
                     dark_clip = dark_clip or low
+                    if not view.joint:  # (counting detectors give grey images)
+                        votes.append(photon_counts(data[c], parts[0], parts[2]))
                     if k:
                         cxs.append(cx)
                         cys.append(cy)
@@ -276,9 +288,11 @@ def estimate_noise(sources: Sequence[tuple[Any, PlaneView]], planes: int = 4,
     stride = 1 if texture else stride
     found = np.concatenate(skews)
     skew = round(float(np.median(found)), 4) if found.size else None
+    counts = (bool(votes) and sum(votes) * 2 > len(votes) and skew is not None
+              and skew >= SKEWED and stride == 1)  # (few photons: skewed; counted: white)
     return NoiseEstimate(fx, fy, stride=stride, mode="bsn" if stride == 1 else "sdap_e",
-                         blocks=blocks, skew=skew, dark_clip=dark_clip,
-                         loss=choose_loss(stride, skew, dark_clip), flattest=flattest,
+                         blocks=blocks, skew=skew, dark_clip=dark_clip, counts=counts,
+                         loss=choose_loss(stride, skew, dark_clip, counts), flattest=flattest,
                          flattest_lag2=lag2, texture=texture, notes=notes)
 
 
