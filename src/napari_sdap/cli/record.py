@@ -123,7 +123,7 @@ class RunRecord:
         entry = self.files[name]
         output = self.path.parent / name
         kept = self._still_kept(output, entry)
-        if kept is entry or kept is None:
+        if kept is entry:
             entry.update(status=status, updated=now())
             return
         attempt = {k: entry.get(k) for k in ("model_sha256", "settings_key", "started",
@@ -181,9 +181,9 @@ class RunRecord:
             kept["output_fingerprint"] = file_fingerprint(output)
         self.update(output, **fields, status="running", kept=kept)
 
-    def _still_kept(self, output: Path, entry: dict[str, Any]) -> dict[str, Any] | None:
+    def _still_kept(self, output: Path, entry: dict[str, Any]) -> dict[str, Any]:
         """The finished entry an unfinished redo of `output` kept, while the file there is
-        still that finished output (else None: not ours to judge)."""
+        still that finished output; else `entry` itself."""
         kept = entry.get("kept")
         if not isinstance(kept, dict) or not output.exists():
             return entry
