@@ -35,6 +35,7 @@ from napari_sdap.training.noise_skew import (
     choose_loss,
     photon_counts,
 )
+from napari_sdap.training.noise_small import small_image_stride
 from napari_sdap.training.noise_texture import FLATTEST, flattened, reads_white, texture_read
 
 __all__ = ["DARK_CLIP", "FLATTEST", "SKEWED", "UNRELIABLE", "NoiseEstimate", "check_noise_record",
@@ -54,15 +55,6 @@ UNRELIABLE = ("the noise analysis is unreliable here (a correlation outside -1..
 noise (5 of the 100 PolyU images) the readings reached -2.6 and 4.0 and chose stride 1, 3, 4 or
 5; stride 2 scored 0.18 dB more on average (docs/benchmarks.md, "Correlated-noise students and
 impossible noise readings")."""
-MIN_FLAT_BLOCKS = 16
-"""Flat blocks (the flattest quarter's, over the planes read) below which a correlation is not
-taken for correlated noise: a few blocks of a small image hold its texture (a 48 x 48 crop of a
-photograph read 0.6-0.7 at lag 1 and trained at stride 4, 8.7 dB below its noisy input), while
-a white-noise model of correlated noise only keeps part of the noise."""
-MIN_SUB_IMAGE = 24
-"""Pixels a sub-image keeps per side at least: the stride is capped at the plane's shorter
-side over this (a 48 x 48 plane at stride 4 left 12 x 12 sub-images, and a network that
-shifted the mean by 73 grey levels)."""
 WHITE_THRESHOLD = 0.3
 """Lag-1 correlation below which the noise counts as white (stride 1). Higher than
 `CORRELATION_THRESHOLD` because leaving the plain blind-spot costs resolution everywhere, while
@@ -267,18 +259,9 @@ def estimate_noise(sources: Sequence[tuple[Any, PlaneView]], planes: int = 4,
     if max(abs(v) for v in (*fx, *fy)) > 1.0:
         return NoiseEstimate(fx, fy, stride=2, mode="sdap_e", blocks=int(sum(weights)),
                              notes=[UNRELIABLE])
-    stride, notes = choose_stride(cx, cy), []
+    stride, notes = small_image_stride(choose_stride(cx, cy), int(sum(weights)),
+                                       [view for _, view in sources])
     blocks = int(sum(weights))
-    if stride > 1 and blocks < MIN_FLAT_BLOCKS:
-        stride = 1
-        notes.append(f"only {blocks} flat blocks to read the noise from (a small image): "
-                     f"its correlation may be the image's texture, so white noise is assumed "
-                     f"(stride 1); give stride= if the noise is known to be correlated")
-    shortest = min(min(view.height, view.width) for _, view in sources)
-    if stride > max(1, shortest // MIN_SUB_IMAGE):
-        stride = max(1, shortest // MIN_SUB_IMAGE)
-        notes.append(f"stride {stride}: the image's shorter side ({shortest} px) leaves "
-                     f"sub-images too small for more")
     flattest = lag2 = None
     if flat:
         a = np.array(flat)
