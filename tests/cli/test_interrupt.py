@@ -203,3 +203,18 @@ def test_an_overwrite_stopped_before_replacing_keeps_the_finished_outputs(
     assert err.count("is out of date") == 2 and "1 already done" in err
     for name in ("cell1_sdap.tif", "cell2_sdap.tif"):
         assert (out / name).read_bytes() == before[name]
+
+
+def test_ctrl_c_while_training_is_in_the_record(stacks, tmp_path, monkeypatch, capsys):
+    """A run stopped while `--train` trained left no run in the record."""
+    import napari_sdap.cli.plan as plan
+
+    def stopped(*args, **kwargs):
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(plan, "train_on", stopped)
+    out = tmp_path / "out"
+    assert main(["denoise", str(stacks[0].parent), "--train", "--output", str(out),
+                 "--device", "cpu", "--preset", "tiny", "--steps", "2"]) == 130
+    runs = json.loads((out / "sdap_run.json").read_text())["runs"]
+    assert [r["status"] for r in runs] == ["interrupted"] and "trained" in runs[0]["note"]
