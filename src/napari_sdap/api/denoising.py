@@ -8,7 +8,6 @@ never loaded whole.
 
 from __future__ import annotations
 
-import copy
 from collections.abc import Iterator
 from typing import TYPE_CHECKING, Any
 
@@ -88,9 +87,9 @@ def _lazy(model: SDAPModel, job: Job, device: str, tile: int | None, dt: np.dtyp
     if norm is None:  # pragma: no cover - refused by make_job
         raise InputError("this model is untrained; train it first")
     img = job.image
-    net = copy.deepcopy(model.net(job.mode))  # the model as it is now: trained further
-    # before the result is computed, it would mix two models (the settings are copies too)
-    result = lazy_denoise(net, norm, fast_array(img.array), img.view,
+    # (`model` is the copy `denoise` took (`settled`): a training of the caller's model before
+    # the result is computed cannot mix two models into it)
+    result = lazy_denoise(model.net(job.mode), norm, fast_array(img.array), img.view,
                           mode=job.mode, pd_stride=model.config.inference.pd_stride,
                           device=dev, tile=edge, dtype=dt, refine=job.refine, flips=job.flips,
                           whiten=job.whiten)

@@ -163,14 +163,11 @@ def _run_in(outdir: Path, args: argparse.Namespace, rep: Reporter, argv: list[st
                                                            *previous_outputs(outdir)]
     paths = find_inputs(args.inputs, exclude=earlier)
     check_outputs_unique(paths, outdir, args.format, args.series)
-    started = now()
     try:
         model, model_path, sha, bad = prepare_model(args, paths, record, outdir, rep)
     except KeyboardInterrupt:  # stopped while training: the record says so
-        record.data["runs"].append({"started": started, "ended": now(), "command": argv,
-                                    "status": "interrupted", "cwd": os.getcwd(),
-                                    "note": "stopped while the model was trained"})
-        record.save()
+        record.start_run(argv, cwd=os.getcwd(), note="stopped while the model was trained")
+        record.finish_run("interrupted")
         raise
     settings, key = run_settings(model, args)
     del model  # each worker (or the local job) loads the file it is given

@@ -142,14 +142,13 @@ def denoise_file(task: FileTask, progress: Callable[[Any], None] | None = None) 
         for step in run.steps():
             if progress is not None:
                 progress(step)
-    return _result(axes, shape, t0, run.job.warning)
+    return _result(axes, shape, time.perf_counter() - t0, run.job.warning)
 
 
-def _result(axes: str, shape: tuple[int, ...], t0: float,
+def _result(axes: str, shape: tuple[int, ...], seconds: float,
             warning: str | None = None) -> dict[str, Any]:
     """What the run record keeps of a finished file; `warning`: why its output may be wrong
     (an image unlike the training data, `api.intensity`), reported with the file's name."""
-    seconds = time.perf_counter() - t0
     return {"axes": axes, "shape": list(shape), "seconds": round(seconds, 3),
             "mpix_per_s": round(math.prod(shape) / max(seconds, 1e-9) / 1e6, 3),
             "host": os.uname().nodename, "pid": os.getpid(), "warning": warning}
@@ -261,7 +260,7 @@ def assemble(task: FileTask, axis: int, scratch: str, *parts: dict[str, Any]) ->
     spent = time.perf_counter() - t0
     elapsed = time.time() - min((p.get("began", time.time()) for p in parts), default=time.time())
     # (clocks of other hosts may be a little off: never less than the assembly itself)
-    result = _result(axes, shape, time.perf_counter() - max(elapsed, spent), run.job.warning)
+    result = _result(axes, shape, max(elapsed, spent), run.job.warning)
     result["compute_seconds"] = round(spent + sum(p["seconds"] for p in parts), 3)
     result["piece_workers"] = sorted({p["worker"] for p in parts})
     return result

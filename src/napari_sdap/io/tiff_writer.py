@@ -159,9 +159,8 @@ def write_tiff(path: Path, array: Any, *, axes: str, scale: dict[str, float],
     unit = next((units[a] for a in "XYZ" if a in units), None)
     translation = {a: float(v) for a, v in (translation or {}).items() if a in axes}
     origin = _imagej_origin(translation, scale)  # (in pixels: before any unit changes)
-    if imagej:  # one length unit for the file: the others converted
+    if imagej:  # one length unit for the file (the others converted), kept in its description
         scale = _in_units(scale, units, unit, path)
-    if imagej:  # ImageJ keeps the unit in its description
         resolution = _resolution(scale.get("X"), scale.get("Y"))
         kwargs: dict[str, Any] = {"software": "napari-sdap", "resolution": resolution}
     else:  # the tags in pixels per centimetre, which readers of the tags alone understand
