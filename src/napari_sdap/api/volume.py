@@ -10,8 +10,8 @@ from napari_sdap.errors import ConfigError, InputError
 from napari_sdap.model.network3d import min_planes
 from napari_sdap.model.volume import noise_plane_correlation, plane_correlation, volume_view
 
-__all__ = ["AUTO_MIN_PLANES", "AUTO_MIN_SHARED", "NOISE_STEP2", "choose_dims", "choose_volume",
-           "volume_sources", "volume_view"]
+__all__ = ["AUTO_MIN_PLANES", "AUTO_MIN_SHARED", "NOISE_STEP2", "PLANES_2D", "choose_dims",
+           "choose_volume", "volume_sources", "volume_view"]
 
 log = logging.getLogger(__name__)
 
@@ -20,6 +20,8 @@ AUTO_MIN_PLANES = 8
 AUTO_MIN_SHARED = 0.5
 """... whose neighbouring planes share at least this part of their signal
 (`model.volume.plane_correlation`)."""
+PLANES_2D = "dims=2 (each plane on its own)"
+"""The reason of a 2-D model that says nothing more (not a stack worth a 3-D model)."""
 NOISE_STEP2 = 0.1
 """A 3-D model whose `z_step` is not given reads planes two apart (z_step=2) when the noise of
 neighbouring planes is correlated at least this much (`model.volume.noise_plane_correlation`):
@@ -40,11 +42,11 @@ def choose_dims(dims: Any, sources: list[tuple[Any, Any]], along: str, context: 
     if dims == 2:
         planes = [v.shape[v.axes.index(along)] if along in v.axes else 0 for _, v in sources]
         if min(planes, default=0) >= AUTO_MIN_PLANES:  # stacks: 3-D may well pay (Q16)
-            return 2, (f"dims=2 (each plane on its own); these are stacks of "
+            return 2, (f"{PLANES_2D}; these are stacks of "
                        f"{min(planes)}+ planes along {along}: dims='auto' (--dims auto) "
                        f"trains 3-D where neighbouring planes share their signal "
                        f"(1.2-3.7 dB better on the volumes measured, docs/volumes.md)")
-        return 2, "dims=2 (each plane on its own)"
+        return 2, PLANES_2D
     if dims == 3:
         for _, view in sources:
             volume_view(view, along, context, step)  # raises when a stack is too thin

@@ -149,7 +149,7 @@ def train_on(sources: list[Any], args: argparse.Namespace, rep: Reporter) -> Any
     model = None
     try:
         for p in _named(progress, sources):
-            model = _report(p, model, sources, dims, rep)
+            model = _report(p, model, sources, rep)
     finally:
         rep.end_item()
     if model is None:  # pragma: no cover - iter_train always yields at least one step
@@ -174,15 +174,16 @@ def _named(progress: Iterator[Any], sources: list[Any]) -> Iterator[Any]:
         raise InputError(text) from None
 
 
-def _report(p: Any, model: Any, sources: list[Any], dims: str, rep: Reporter) -> Any:
+def _report(p: Any, model: Any, sources: list[Any], rep: Reporter) -> Any:
     """Show one training step (the first: what is trained); returns the model."""
     if model is None:
         from napari_sdap.api import describe_noise
+        from napari_sdap.api.volume import PLANES_2D
 
         model = p.model
         rep.info(describe_noise(model.record.noise))
-        if model.record.dims and (dims != "2" or "dims='auto'" in model.record.dims):
-            rep.info(model.record.dims)
+        if model.record.dims and model.record.dims != PLANES_2D:  # (a 3-D choice, or why
+            rep.info(model.record.dims)  # a stack might want one)
         n = model.config.network
         teacher = model.config.training.steps  # (the steps counted include the student's)
         steps = (f"{teacher} + {p.steps - teacher} student steps" if 0 < teacher < p.steps
