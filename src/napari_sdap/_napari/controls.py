@@ -17,6 +17,8 @@ from qtpy.QtWidgets import (
     QWidget,
 )
 
+from napari_sdap._napari.layers import level0
+
 __all__ = ["LayerPicker", "StatusLabel", "StopOnClose", "WrapLabel", "advanced_section", "ask",
            "auto_spin", "button_row", "report_error"]
 
@@ -120,7 +122,7 @@ class LayerPicker(QComboBox):
     def _shape_of(layer: Any) -> tuple[int, ...] | None:
         if layer is None:
             return None
-        return (*(layer.data[0] if layer.multiscale else layer.data).shape, int(layer.rgb))
+        return (*level0(layer).shape, int(layer.rgb))
 
     def _remember(self, *_: Any) -> None:
         self._shape = self._shape_of(self.layer())
