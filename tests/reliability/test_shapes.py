@@ -140,13 +140,14 @@ def test_training_on_rgba_learns_a_three_channel_model():
 
 
 @pytest.mark.parametrize(("shape", "axes", "words"), [
-    ((32, 32, 3), None, r"model takes 1 joint channel\(s\) but the image .* gives 3"),
+    ((32, 32, 3), None, r"model takes 1 joint channel\(s\) but the image .* gives 3; use a "
+                        r"model trained on images with the same channels"),
     ((2, 32, 32), "CYX", r"trained on 1 independent channel\(s\) but the image .* has 2; "
                          r"use a model trained on the same channels, or, where its C axis "
                          r"holds the planes of a stack .* give the axes: axes=.ZYX. "),
 ])
 def test_channel_count_mismatch_with_the_model(gray_model, shape, axes, words):
-    with pytest.raises(InputError, match=words + r".*"):
+    with pytest.raises(InputError, match=words):
         gray_model.denoise(noisy(shape), axes)
 
 
