@@ -124,6 +124,14 @@ def _chunks(shape: tuple[int, ...], axes: str, edge: int) -> tuple[int, ...]:
     return default_chunks(shape, axes, min(edge, 2048))
 
 
+def _channels(src: Any, axes: str) -> list[str | None] | None:
+    """The channel names the input file gives (`io.channels`), where the image is denoised
+    with the axes it was read with (other axes may put another axis where its C axis was)."""
+    if src is None or src.axes != axes:
+        return None
+    return src.metadata.get("channels")
+
+
 def open_denoise(model: SDAPModel, image: Any, output: Any, axes: str | None = None, *,
                  mode: str = "auto", device: str = "auto", tile: int | None = None,
                  dtype: Any = None, overwrite: bool = False, detail: bool | None = None,
@@ -136,9 +144,9 @@ def open_denoise(model: SDAPModel, image: Any, output: Any, axes: str | None = N
     """Prepare `image` and open `output` for its denoised result (see the module docstring).
 
     `output`: a path (`.zarr`, `.ome.zarr`, `.tif`) or a writable array of the image's shape.
-    `scale` / `units` (per axis letter) default to the input file's; `model_file`,
-    `model_sha256`, `front_end` and `run` go into the provenance record. The other arguments
-    are those of `SDAPModel.denoise`.
+    `scale` / `units` (per axis letter) default to the input file's, as its position and
+    channel names do; `model_file`, `model_sha256`, `front_end` and `run` go into the
+    provenance record. The other arguments are those of `SDAPModel.denoise`.
     """
     model = settled(model)  # the model as it is now, even while a training goes on
     job = make_job(model, image, axes, mode, detail, series, flips)
@@ -161,7 +169,8 @@ def open_denoise(model: SDAPModel, image: Any, output: Any, axes: str | None = N
                            metadata=record, overwrite=overwrite,
                            chunks=chunks or _chunks(img.shape, img.axes, edge),
                            inputs=list(img.inputs),
-                           translation=(src.metadata.get("translation") if src else None))
+                           translation=(src.metadata.get("translation") if src else None),
+                           channels=_channels(src, img.axes))
         return DenoiseRun(model, job, sink, record, device, edge, compile)
     except BaseException:  # an error, Ctrl-C or a stop signal: no temporary is left behind
         if sink is not None:

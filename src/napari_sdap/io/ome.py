@@ -1,4 +1,5 @@
-"""OME-Zarr (NGFF 0.5, zarr v3) output: one full-resolution level ``0`` with axes, units and sizes.
+"""OME-Zarr (NGFF 0.5, zarr v3) output: one full-resolution level ``0`` with axes, units, sizes
+and channel names (``omero.channels[].label``).
 
 The metadata is plain JSON in the group's ``zarr.json`` (``attributes.ome``), written here with
 zarr alone, so every install can write ``.ome.zarr`` (the `ome-zarr` library is not needed; it
@@ -75,10 +76,15 @@ def _axes(axes: str, units: dict[str, str]) -> list[dict[str, str]]:
 def write_ome_group(path: Path, shape: tuple[int, ...], dtype: np.dtype, chunks: tuple[int, ...],
                     axes: str, scale: dict[str, float], units: dict[str, str],
                     attrs: dict[str, Any], name: str | None = None,
-                    translation: dict[str, float] | None = None) -> Any:
+                    translation: dict[str, float] | None = None,
+                    channels: list[str | None] | None = None) -> Any:
     """Create an OME-Zarr group at `path` with an empty level-0 array; return that array.
     `name`: the image's name in the metadata (default: the folder's); `translation`: where
-    the image lies, per axis (an input's own, so that outputs overlay it)."""
+    the image lies, per axis (an input's own, so that outputs overlay it); `channels`: the
+    names of the image's channels, one per channel (None: unnamed; checked by
+    `io.channels.channel_names`), written as the transitional `omero` metadata, which holds
+    one entry per channel and, in NGFF 0.5, needs nothing else (no colour or display window:
+    none is known before the result is written)."""
     import zarr
 
     check_ngff_axes(axes)
@@ -91,6 +97,8 @@ def write_ome_group(path: Path, shape: tuple[int, ...], dtype: np.dtype, chunks:
                            "translation": [float(translation.get(a, 0.0)) for a in axes]})
     datasets = [{"path": "0", "coordinateTransformations": transforms}]
     multiscale = {"datasets": datasets, "name": name or path.name, "axes": _axes(axes, units)}
-    group.attrs.update({"ome": {"version": NGFF_VERSION, "multiscales": [multiscale]},
-                        "napari_sdap": attrs["napari_sdap"]})
+    ome: dict[str, Any] = {"version": NGFF_VERSION, "multiscales": [multiscale]}
+    if channels:
+        ome["omero"] = {"channels": [{} if n is None else {"label": n} for n in channels]}
+    group.attrs.update({"ome": ome, "napari_sdap": attrs["napari_sdap"]})
     return array

@@ -21,6 +21,7 @@ import numpy as np
 
 from napari_sdap.errors import OutputError
 from napari_sdap.io.axes_view import AxesView, ome_order
+from napari_sdap.io.channels import channel_count, channel_names
 from napari_sdap.io.locate import array_paths, check_apart
 from napari_sdap.io.ome import NGFF_ORDER, check_ngff_axes
 from napari_sdap.io.physical import clean_physical, json_safe
@@ -192,7 +193,8 @@ class OutputSink:
 def _create_zarr(temp: Path, kind: str, shape: tuple[int, ...], dtype: np.dtype,
                  chunks: tuple[int, ...], axes: str, scale: dict[str, float],
                  units: dict[str, str], record: dict[str, Any],
-                 translation: dict[str, float] | None = None) -> Any:
+                 translation: dict[str, float] | None = None,
+                 channels: list[str | None] | None = None) -> Any:
     import zarr
 
     attrs = {"axes": axes, "napari_sdap": record}
@@ -204,7 +206,7 @@ def _create_zarr(temp: Path, kind: str, shape: tuple[int, ...], dtype: np.dtype,
     name = temp.name.lstrip(".").split(".partial-")[0].removesuffix(".ome.zarr")  # the final
     # (output's name; its start and a hash for a name too long to keep whole, `hidden_stem`)
     return write_ome_group(temp, shape, dtype, chunks, axes, scale, units, attrs, name,
-                           translation)
+                           translation, channels)
 
 
 def open_output(target: Any, shape: tuple[int, ...], dtype: Any = "float32", *, axes: str,
@@ -212,7 +214,8 @@ def open_output(target: Any, shape: tuple[int, ...], dtype: Any = "float32", *, 
                 metadata: dict[str, Any] | None = None, overwrite: bool = False,
                 chunks: tuple[int, ...] | None = None,
                 inputs: list[str | os.PathLike[str]] | None = None,
-                translation: dict[str, float] | None = None) -> OutputSink:
+                translation: dict[str, float] | None = None,
+                channels: list[str | None] | None = None) -> OutputSink:
     """Open an output to be written tile by tile.
 
     Parameters
@@ -229,6 +232,10 @@ def open_output(target: Any, shape: tuple[int, ...], dtype: Any = "float32", *, 
     translation : where the image lies, per axis letter (an input's own, so that the output
         overlays it: OME-Zarr keeps it as a transform, OME-TIFF as plane positions, an ImageJ
         TIFF as its origin).
+    channels : the names of the image's channels, one per channel along its C axis (one name
+        for an image without one; None: unnamed), written where the format holds them (OME-XML
+        `Channel Name`, ImageJ slice labels, OME-Zarr `omero.channels[].label`); left out
+        when their count is not the image's number of channels (`io.channels`).
 
     Raises
     ------
@@ -254,6 +261,7 @@ def open_output(target: Any, shape: tuple[int, ...], dtype: Any = "float32", *, 
     elif kind == "ome-zarr":  # stored in OME's order (TZCYX -> TCZYX, YXC -> CYX), seen in ours
         stored = ome_order(axes, NGFF_ORDER) or axes
         check_ngff_axes(stored)
+    names = channel_names(channels, channel_count(axes, shape))  # (before the reordering)
     chunks = tuple(chunks) if chunks else default_chunks(shape, axes)
     shape, chunks = (tuple(v[axes.index(a)] for a in stored) for v in (shape, chunks))
     scale, units = clean_physical(scale, units, f"output {path}")  # never NaN in a zarr.json
@@ -263,7 +271,7 @@ def open_output(target: Any, shape: tuple[int, ...], dtype: Any = "float32", *, 
                           + (".zarr" if kind == "tiff" else ""))
     try:
         array = _create_zarr(temp, kind, shape, dtype, chunks, stored, scale, units, record,
-                             translation)
+                             translation, names)
         if stored != axes:
             array = AxesView(array, stored, axes)
     except OSError as err:
@@ -273,5 +281,6 @@ def open_output(target: Any, shape: tuple[int, ...], dtype: Any = "float32", *, 
         _remove(temp)
         raise
     tiff_args = {"axes": axes, "scale": scale, "units": units, "metadata": metadata,
-                 "ome": path.name.lower().endswith(OME_ENDINGS), "translation": translation}
+                 "ome": path.name.lower().endswith(OME_ENDINGS), "translation": translation,
+                 "channels": names}
     return OutputSink(array, path, kind, temp, tiff_args, overwrite)

@@ -1,4 +1,5 @@
-"""Pixel sizes, units and ImageJ / OME details of one TIFF series, checked before use."""
+"""Pixel sizes, units, channel names and ImageJ / OME details of one TIFF series, checked
+before use."""
 
 from __future__ import annotations
 
@@ -6,7 +7,9 @@ import math
 from pathlib import Path
 from typing import Any
 
+from napari_sdap.io.channels import channel_count, imagej_channels, ome_channels
 from napari_sdap.io.physical import clean_physical, json_safe
+from napari_sdap.io.tiff_series import tiff_axes
 from napari_sdap.io.units import convert, unit_name
 
 __all__ = ["tiff_scale"]
@@ -81,10 +84,24 @@ def _resolution(page: Any, micrometre: bool) -> dict[str, float]:
     return {k: 1.0 / float(v) for k, v in (("X", x), ("Y", y)) if v and math.isfinite(v)}
 
 
+def _channels(tif: Any, series: Any, index: int, axes: str) -> list[str | None] | None:
+    """The names of the channels of series `index` (`io.channels`): OME-XML `Channel Name`s,
+    else an ImageJ hyperstack's slice labels; only where the image is read with the file's
+    own axes (axes given otherwise may put another axis where the file's channels are)."""
+    shape = tuple(int(s) for s in series.shape)
+    if tiff_axes(series.axes) != axes or len(shape) != len(axes):
+        return None
+    if tif.is_ome and tif.ome_metadata:
+        return ome_channels(tif.ome_metadata, index, len(tif.series), series.name,
+                            channel_count(axes, shape))
+    return imagej_channels(tif.imagej_metadata or {}, axes, shape)
+
+
 def tiff_scale(tif: Any, series: Any, index: int, axes: str, path: Path
                ) -> tuple[dict[str, float], dict[str, str], dict[str, Any]]:
     """(scale, units, metadata) of series `index`; sizes or units that cannot be written are
-    dropped with a warning (see `io.physical`)."""
+    dropped with a warning (see `io.physical`). `metadata` holds the ImageJ / OME details, the
+    image's position (`translation`) and its channel names (`channels`, `io.channels`)."""
     scale: dict[str, Any] = {}
     units: dict[str, Any] = {}
     meta: dict[str, Any] = {"format": "tiff"}
@@ -133,6 +150,8 @@ def tiff_scale(tif: Any, series: Any, index: int, axes: str, path: Path
                       axes)
     if shift:
         meta["translation"] = shift
+    if names := _channels(tif, series, index, axes):
+        meta["channels"] = names
     scale = {k: v for k, v in scale.items() if k in axes and k != "C"}
     sizes, names = clean_physical(scale, {k: v for k, v in units.items() if k in scale}, path)
     return sizes, names, meta

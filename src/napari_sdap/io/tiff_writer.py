@@ -1,4 +1,5 @@
-"""Stream a (zarr) array into a TIFF plane by plane, keeping axes, pixel sizes and units.
+"""Stream a (zarr) array into a TIFF plane by plane, keeping axes, pixel sizes, units and
+channel names.
 
 ImageJ hyperstacks are written when the axes and dtype allow it (axes in ImageJ order TZCYX,
 uint8/uint16/float32, under 4 GB, and a name not ending in `.ome.tif`) so Fiji opens them with
@@ -18,6 +19,7 @@ from typing import Any
 import numpy as np
 
 from napari_sdap.errors import OutputError
+from napari_sdap.io.channels import plane_labels
 from napari_sdap.io.physical import json_safe
 from napari_sdap.io.units import OME_SYMBOLS, convert, imagej_unit
 
@@ -145,10 +147,15 @@ def _ome_planes(axes: str, lead: tuple[int, ...], translation: dict[str, float],
 
 def write_tiff(path: Path, array: Any, *, axes: str, scale: dict[str, float],
                units: dict[str, str], metadata: dict[str, Any], ome: bool = False,
-               translation: dict[str, float] | None = None) -> None:
+               translation: dict[str, float] | None = None,
+               channels: list[str | None] | None = None) -> None:
     """Write `array` (numpy-indexable, any size) to a new TIFF at `path`; `ome`: OME-TIFF
     even where an ImageJ hyperstack could hold it (the output is named `.ome.tif`);
-    `translation`: where the image lies, per axis (ImageJ's origin, OME's plane positions)."""
+    `translation`: where the image lies, per axis (ImageJ's origin, OME's plane positions);
+    `channels`: the names of the image's channels, one per channel (None: unnamed), as OME
+    `Channel Name`s or, in an ImageJ hyperstack with a C axis, as the label of each plane
+    (Fiji shows a channel's name so); colour samples (RGB) get none: OME counts them as one
+    channel."""
     import tifffile
 
     shape = tuple(int(s) for s in array.shape)
@@ -183,6 +190,8 @@ def write_tiff(path: Path, array: Any, *, axes: str, scale: dict[str, float],
             meta["spacing"] = scale["Z"]
         if "T" in scale and "T" in axes:
             meta["finterval"] = scale["T"]
+        if channels and "C" in axes:
+            meta["Labels"] = plane_labels(channels, axes, lead)
         kwargs.update(imagej=True, metadata={**meta, **origin})
     else:
         ome_axes = axes[:-1] + "S" if samples else axes.replace("S", "Q")
@@ -198,6 +207,8 @@ def write_tiff(path: Path, array: Any, *, axes: str, scale: dict[str, float],
                 meta["TimeIncrementUnit"] = OME_SYMBOLS.get(units["T"], units["T"])
         if planes := _ome_planes(axes, lead, translation, scale, units):
             meta["Plane"] = planes
+        if channels and not samples:
+            meta["Channel"] = [{} if n is None else {"Name": n} for n in channels]
         kwargs.update(ome=True, bigtiff=nbytes >= BIGTIFF_ABOVE, metadata=meta,
                       extratags=[(_SDAP_TAG, "s", 0, info, True)])
         if samples:  # RGB, or RGBA: colour and its (unassociated) alpha

@@ -1,4 +1,5 @@
-"""Reading zarr arrays and OME-Zarr images: axes, pixel sizes, units and where they lie.
+"""Reading zarr arrays and OME-Zarr images: axes, pixel sizes, units, where they lie and the
+names of their channels (`omero.channels[].label`).
 
 A zarr path may be an array, a group holding one array, an OME-Zarr image (its multiscales
 metadata gives level 0, its axes, sizes and translation), a bioformats2raw store of several
@@ -10,13 +11,14 @@ Axes otherwise come from napari-sdap's own attributes, zarr v3 `dimension_names`
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
 from napari_sdap.axes import axes_from_names
 from napari_sdap.errors import InputError
 from napari_sdap.io.axes_view import AxesView
+from napari_sdap.io.channels import channel_count, omero_channels
 from napari_sdap.io.physical import clean_physical
 from napari_sdap.io.source import ImageSource, check_axes
 
@@ -68,6 +70,8 @@ class Level:
     scale: dict[str, float] = field(default_factory=dict)
     translation: dict[str, float] = field(default_factory=dict)
     units: dict[str, str] = field(default_factory=dict)
+    group: dict[str, Any] = field(default_factory=dict)
+    """The attributes of the image's group (its `omero` channel names, `io.channels`)."""
 
 
 def _transforms(items: Any, names: list[str]) -> tuple[list[float] | None, list[float]]:
@@ -118,7 +122,7 @@ def _level_of_parent(path: Path) -> Level:
     for entry in ms:
         for level in entry.get("datasets", []) if isinstance(entry, dict) else []:
             if isinstance(level, dict) and str(level.get("path")) == path.name:
-                return _ome_level(entry, level)
+                return replace(_ome_level(entry, level), group=dict(parent.attrs))
     return Level()
 
 
@@ -140,6 +144,7 @@ def open_zarr(path: Path, axes: str | None, series: int | None = None) -> ImageS
     scale: dict[str, float] = {}
     units: dict[str, str] = {}
     found = ""
+    group: dict[str, Any] = {}  # the OME-Zarr image's attributes (its channel names)
     if isinstance(node, zarr.Group):
         attrs = dict(node.attrs)
         ms = _ome_multiscales(attrs)
@@ -147,7 +152,7 @@ def open_zarr(path: Path, axes: str | None, series: int | None = None) -> ImageS
             level = ms[0]["datasets"][0]
             array = node[level["path"]]
             place = _ome_level(ms[0], level)
-            found, scale, units = place.axes, place.scale, place.units
+            found, scale, units, group = place.axes, place.scale, place.units, attrs
             meta.update(format="ome-zarr", ome_level=str(level["path"]))
             if place.translation:
                 meta["translation"] = place.translation
@@ -167,7 +172,7 @@ def open_zarr(path: Path, axes: str | None, series: int | None = None) -> ImageS
     else:
         array = node
         place = _level_of_parent(path)  # `image.ome.zarr/0`: the group's axes and position
-        found, scale, units = place.axes, place.scale, place.units
+        found, scale, units, group = place.axes, place.scale, place.units, place.group
         if place.translation:
             meta["translation"] = place.translation
     attrs = dict(array.attrs)
@@ -186,6 +191,9 @@ def open_zarr(path: Path, axes: str | None, series: int | None = None) -> ImageS
             array, found = AxesView(array, found, colour), colour  # OME's order (C first)
     shape = tuple(int(s) for s in array.shape)
     ax = check_axes(found, axes, shape, path)
+    names = omero_channels(group, channel_count(ax, shape)) if found == ax else None
+    if names:  # (read with the image's own axes: given others, C may lie elsewhere)
+        meta["channels"] = names
     scale = {k: v for k, v in scale.items() if k in ax and k != "C"}
     scale, units = clean_physical(scale, {k: v for k, v in units.items() if k in scale}, path)
     return ImageSource(array, ax, scale, units, meta, path)

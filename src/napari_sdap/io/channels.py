@@ -1,0 +1,112 @@
+"""Channel names: read from OME-XML, ImageJ slice labels and OME-Zarr `omero`, checked before use.
+
+Names travel from the readers to the writers as `ImageSource.metadata["channels"]`: one entry
+per channel, None for a channel without a name. They are kept only where the file names its
+channels one by one and their count is the image's number of channels (the length of its C
+axis, 1 without one), so an output never gets a name that belongs to another channel. A name
+that is not a string, or is empty, is left out quietly; any other name is kept as it is, less
+the characters XML cannot hold (control characters, lone surrogates), so that every writer
+(OME-XML, ImageJ labels, JSON) can store it.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from typing import Any
+
+__all__ = ["channel_count", "channel_names", "imagej_channels", "ome_channels",
+           "omero_channels", "plane_labels"]
+
+_NOT_XML = re.compile("[^\t\n\r\x20-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]")
+"""Characters XML 1.0 cannot hold, even escaped."""
+
+
+def channel_count(axes: str, shape: Sequence[int]) -> int:
+    """How many channels an image of `axes` and `shape` has: the length of its C axis, else 1."""
+    return int(shape[axes.index("C")]) if "C" in axes else 1
+
+
+def _name(value: Any) -> str | None:
+    if not isinstance(value, str):
+        return None
+    value = _NOT_XML.sub("", value)
+    return value if value.strip() else None
+
+
+def channel_names(values: Any, count: int) -> list[str | None] | None:
+    """`values` as the names of `count` channels (None where one has no usable name); None
+    when they are not a list of `count` entries or none of them is a name."""
+    if not isinstance(values, (list, tuple)) or len(values) != count:
+        return None
+    names = [_name(v) for v in values]
+    return names if any(n is not None for n in names) else None
+
+
+def _local(tag: Any) -> str:
+    """An XML tag without its namespace (`{http://...}Image` -> `Image`)."""
+    return str(tag).rsplit("}", 1)[-1]
+
+
+def ome_channels(xml: str, index: int, series: int, name: str | None,
+                 count: int) -> list[str | None] | None:
+    """The `Channel Name`s of image `index` in the OME-XML `xml` of a file of `series` image
+    series (matched by `name` where the counts differ, as `tiff_meta` matches its pixel
+    sizes). Parsed here, not through `tifffile.xml2dict`, which reads a name such as "488"
+    as a number."""
+    from xml.etree import ElementTree
+
+    try:
+        images = [e for e in ElementTree.fromstring(xml) if _local(e.tag) == "Image"]
+    except (ElementTree.ParseError, TypeError, ValueError):
+        return None
+    if len(images) == series and 0 <= index < series:
+        image = images[index]
+    else:  # tifffile skipped an image: match the series by its name
+        named = [im for im in images if im.get("Name") == name]
+        if len(named) != 1:
+            return None
+        image = named[0]
+    pixels = next((e for e in image if _local(e.tag) == "Pixels"), None)
+    if pixels is None:
+        return None
+    return channel_names([e.get("Name") for e in pixels if _local(e.tag) == "Channel"], count)
+
+
+def imagej_channels(ij: dict[str, Any], axes: str,
+                    shape: Sequence[int]) -> list[str | None] | None:
+    """Channel names from an ImageJ hyperstack's slice labels (`Labels`, one per plane in
+    ImageJ's order, channels varying fastest). A channel is named only where all its planes
+    carry the same label: labels that differ from plane to plane name the planes (a file
+    name, a depth), not the channel."""
+    labels = ij.get("Labels")
+    if "C" not in axes or not isinstance(labels, (list, tuple)) or not labels:
+        return None
+    count = channel_count(axes, shape)
+    if ij.get("channels") != count:  # colour samples (RGB), not ImageJ channels
+        return None
+    names = [_name(label) for label in labels]
+    found = [set(names[c::count]) for c in range(count)]
+    return channel_names([next(iter(s)) if len(s) == 1 else None for s in found], count)
+
+
+def plane_labels(names: Sequence[str | None], axes: str,
+                 lead: tuple[int, ...]) -> list[str]:
+    """ImageJ slice labels for planes of the leading shape `lead` (axes `axes`, C among
+    them): each plane labelled with its channel's name ("" for a channel without one)."""
+    import numpy as np
+
+    at = axes.index("C")
+    return [names[idx[at]] or "" for idx in np.ndindex(*lead)]
+
+
+def omero_channels(attrs: dict[str, Any], count: int) -> list[str | None] | None:
+    """Channel names from the `omero` metadata of an OME-Zarr group's attributes (NGFF 0.5:
+    in the `ome` namespace; 0.4 and earlier: at the top): `omero.channels[].label`."""
+    ome = attrs.get("ome")
+    omero = attrs.get("omero") or (ome.get("omero") if isinstance(ome, dict) else None)
+    channels = omero.get("channels") if isinstance(omero, dict) else None
+    if not isinstance(channels, list):
+        return None
+    return channel_names([c.get("label") if isinstance(c, dict) else None for c in channels],
+                         count)
