@@ -26,6 +26,7 @@ from napari_sdap.io.locate import array_paths, check_apart
 from napari_sdap.io.ome import NGFF_ORDER, check_ngff_axes
 from napari_sdap.io.physical import clean_physical, json_safe
 from napari_sdap.io.readers import path_kind
+from napari_sdap.io.replace import check_replaceable
 from napari_sdap.io.tiff_writer import OME_ENDINGS, check_layout, write_tiff
 from napari_sdap.paths import hidden_stem
 
@@ -61,7 +62,7 @@ def default_chunks(shape: tuple[int, ...], axes: str, edge: int = 512) -> tuple[
                  for s, a in zip(shape, axes, strict=True))
 
 
-def _check_target(path: Path, overwrite: bool, inputs: list[Path]) -> None:
+def _check_target(path: Path, kind: str, overwrite: bool, inputs: list[Path]) -> None:
     check_apart(path, [path], inputs)
     parent = path.parent
     if not parent.is_dir():
@@ -73,6 +74,7 @@ def _check_target(path: Path, overwrite: bool, inputs: list[Path]) -> None:
     if (path.exists() or path.is_symlink()) and not overwrite:
         raise OutputError(f"output {path} already exists; pass overwrite=True (CLI: "
                           f"--overwrite) to replace it, or choose another path")
+    check_replaceable(path, kind)  # never a folder of other data (`io.replace`)
 
 
 _SETTLE, _TRIES = 0.05, 20
@@ -162,6 +164,7 @@ class OutputSink:
             if not self._overwrite:
                 raise OutputError(f"output {path} appeared while writing; it was left alone and "
                                   f"the new output removed; choose another path")
+            check_replaceable(path, self.kind)  # (what is there now, `_check_target`)
             old = path.with_name(f".{hidden_stem(path.name)}.old-{uuid.uuid4().hex[:8]}")
             os.replace(path, old)
         os.replace(temp, path)
@@ -254,7 +257,7 @@ def open_output(target: Any, shape: tuple[int, ...], dtype: Any = "float32", *, 
         check_apart("array", array_paths(target), [Path(p) for p in inputs or []])
         return OutputSink(target, None, "array")
     path = Path(target).expanduser().absolute()
-    _check_target(path, overwrite, [Path(p).expanduser().absolute() for p in inputs or []])
+    _check_target(path, kind, overwrite, [Path(p).expanduser().absolute() for p in inputs or []])
     stored = axes
     if kind == "tiff":
         check_layout(axes, shape)
