@@ -129,3 +129,16 @@ def test_layers_of_other_shapes_and_a_busy_model_name_the_fix(make_napari_viewer
     qc.denoised.setCurrentText("c")
     qc.check()
     assert qc.worker is None and "has shape (64, 64) but the denoised layer" in qc.status.text()
+
+
+def test_pickers_keep_a_renamed_layer(viewer_layers, qtbot):
+    w = _widget(viewer_layers, qtbot)
+    viewer_layers.add_image(np.zeros((64, 64), np.float32), name="first")
+    viewer_layers.layers.move(3, 0)  # not the layer a picker falls back to
+    w.reference.setCurrentText("truth")
+    viewer_layers.layers["truth"].name = "truth (reference)"
+    viewer_layers.layers["cells"].name = "cells stack"
+    assert w.reference.currentText() == "truth (reference)"
+    assert w.noisy.currentText() == "cells stack"
+    assert w.noisy.layer() is viewer_layers.layers["cells stack"]
+    assert w.denoised.currentText() == "cells [SDAP]"

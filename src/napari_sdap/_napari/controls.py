@@ -69,6 +69,9 @@ class LayerPicker(QComboBox):
     def __init__(self, viewer: Any, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.viewer = viewer
+        self._layers: list[Any] = []
+        """The listed layers, item by item: the choice is a layer object, so that renaming it
+        keeps it chosen (names change; the object does not)."""
         self._shape: tuple[int, ...] | None = None
         """The chosen layer's shape when it was last announced (see `_on_data`)."""
         self.setToolTip("Image layer to use (follows the selected layer)")
@@ -80,9 +83,7 @@ class LayerPicker(QComboBox):
         self.currentIndexChanged.connect(self._remember)
         self.refresh()
         self._remember()
-        active = viewer.layers.selection.active
-        if self._is_image(active):
-            self.setCurrentText(active.name)
+        self.select(viewer.layers.selection.active)
 
     @staticmethod
     def _is_image(layer: Any) -> bool:
@@ -97,20 +98,42 @@ class LayerPicker(QComboBox):
                 and not _RESULT.search(ly.name)]
 
     def refresh(self, *_: Any) -> None:
-        current = self.currentText()
+        """List the Image layers again, keeping the chosen layer (by identity, renamed or moved).
+
+        `currentIndexChanged` is emitted only when the chosen layer itself changes (it was
+        removed, or nothing was chosen): the panels then guess its axes anew, which must not
+        replace axes the user typed for a layer that is still chosen.
+        """
+        current = self._chosen()
         self.blockSignals(True)
         self.clear()
-        for layer in self._images():
+        self._layers = self._images()
+        for layer in self._layers:
             self.addItem(layer.name)
             layer.events.name.disconnect(self.refresh)
             layer.events.name.connect(self.refresh)
             layer.events.data.disconnect(self._on_data)
             layer.events.data.connect(self._on_data)
-        index = self.findText(current)
-        self.blockSignals(False)
+        index = self._index_of(current)
         self.setCurrentIndex(index if index >= 0 else (0 if self.count() else -1))
-        if index < 0:
+        self.blockSignals(False)
+        if self._chosen() is not current:
             self.currentIndexChanged.emit(self.currentIndex())
+
+    def _chosen(self) -> Any:
+        """The layer of the current item (it may have left the viewer since), or None."""
+        index = self.currentIndex()
+        return self._layers[index] if 0 <= index < len(self._layers) else None
+
+    def _index_of(self, layer: Any) -> int:
+        """The item of `layer` (the object itself), or -1."""
+        return next((i for i, ly in enumerate(self._layers) if ly is layer), -1)
+
+    def select(self, layer: Any) -> None:
+        """Choose `layer` when it is listed; else keep the choice."""
+        index = self._index_of(layer) if layer is not None else -1
+        if index >= 0:
+            self.setCurrentIndex(index)
 
     def _on_data(self, event: Any) -> None:
         """The chosen layer got data of another shape: announced as a new choice
@@ -129,17 +152,15 @@ class LayerPicker(QComboBox):
 
     def _on_inserted(self, event: Any) -> None:
         self.refresh()
-        if self._is_image(event.value) and self.findText(event.value.name) >= 0:
-            self.setCurrentText(event.value.name)
+        self.select(event.value)
 
     def _on_active(self, event: Any) -> None:
-        if self._is_image(event.value) and self.findText(event.value.name) >= 0:
-            self.setCurrentText(event.value.name)
+        self.select(event.value)
 
     def layer(self) -> Any:
-        """The chosen layer, or None."""
-        name = self.currentText()
-        return self.viewer.layers[name] if name and name in self.viewer.layers else None
+        """The chosen layer, or None (also once it has left the viewer)."""
+        layer = self._chosen()
+        return layer if layer is not None and layer in self.viewer.layers else None
 
 
 def auto_spin(minimum: int, maximum: int, value: int = 0, special: str = "auto",

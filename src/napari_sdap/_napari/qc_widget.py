@@ -38,6 +38,8 @@ class _ImagePicker(QComboBox):
     def __init__(self, viewer: Any, optional: bool = False, prefer_result: bool = False) -> None:
         super().__init__()
         self.viewer, self.optional, self.prefer_result = viewer, optional, prefer_result
+        self._layers: list[Any] = []
+        """The listed layers, item by item (after `(none)`): the choice is the layer object."""
         ev = viewer.layers.events
         for signal in (ev.inserted, ev.removed, ev.reordered):
             signal.connect(self.refresh)
@@ -51,16 +53,19 @@ class _ImagePicker(QComboBox):
             self.setCurrentText(name)
 
     def refresh(self, *_: Any) -> None:
-        current = self.currentText()
-        names = [ly.name for ly in self.viewer.layers if ly.__class__.__name__ == "Image"]
+        """List the Image layers again, keeping the chosen one by identity (renamed or moved)."""
+        current = self._chosen()
+        self._layers = [ly for ly in self.viewer.layers if ly.__class__.__name__ == "Image"]
+        names = [ly.name for ly in self._layers]
         for layer in self.viewer.layers:
             layer.events.name.disconnect(self.refresh)
             layer.events.name.connect(self.refresh)
         self.blockSignals(True)
         self.clear()
         self.addItems(([_NONE] if self.optional else []) + names)
-        if current and self.findText(current) >= 0:
-            self.setCurrentText(current)
+        index = next((i for i, ly in enumerate(self._layers) if ly is current), -1)
+        if index >= 0:
+            self.setCurrentIndex(index + int(self.optional))
         elif not self.optional:
             results = [n for n in names if is_denoised(n)][::-1]  # the newest first
             others = [n for n in names if not n.endswith("]")]
@@ -69,10 +74,15 @@ class _ImagePicker(QComboBox):
                 self.setCurrentText(pick[0])
         self.blockSignals(False)
 
+    def _chosen(self) -> Any:
+        """The layer of the current item (it may have left the viewer since), or None."""
+        index = self.currentIndex() - int(self.optional)
+        return self._layers[index] if 0 <= index < len(self._layers) else None
+
     def layer(self) -> Any:
-        name = self.currentText()
-        return self.viewer.layers[name] if name and name != _NONE and \
-            name in self.viewer.layers else None
+        """The chosen layer, or None (`(none)`, or it has left the viewer)."""
+        layer = self._chosen()
+        return layer if layer is not None and layer in self.viewer.layers else None
 
 
 def run_check(noisy: Any, denoised: Any, model: Any, reference: Any, axes: str) -> Any:
