@@ -21,6 +21,8 @@ class LayerChecklist(QListWidget):
     def __init__(self, viewer: Any, picker: LayerPicker) -> None:
         super().__init__()
         self.viewer, self.picker = viewer, picker
+        self._layers: list[Any] = []
+        """The listed layers, item by item: ticks belong to the layer objects, not names."""
         self.setToolTip("Tick further Image layers to train one model on all of them (their "
                         "axes are read from each layer; channels must agree)")
         self.setSizePolicy(QSizePolicy.Policy.Preferred, QSizePolicy.Policy.Maximum)
@@ -32,22 +34,30 @@ class LayerChecklist(QListWidget):
         self.refresh()
 
     def refresh(self, *_: Any) -> None:
-        ticked = set(self.checked_names())
+        """List the layers again; a ticked layer stays ticked (by identity: renamed or moved)."""
+        ticked = self._ticked()
+        chosen = self.picker.layer()
         self.clear()
+        self._layers = []
         for layer in self.picker.images():
             layer.events.name.disconnect(self.refresh)
             layer.events.name.connect(self.refresh)
-            if layer.name == self.picker.currentText():
+            if layer is chosen:
                 continue
             item = QListWidgetItem(layer.name)
             item.setFlags(item.flags() | Qt.ItemFlag.ItemIsUserCheckable)
-            item.setCheckState(Qt.CheckState.Checked if layer.name in ticked
+            item.setCheckState(Qt.CheckState.Checked if any(layer is t for t in ticked)
                                else Qt.CheckState.Unchecked)
             self.addItem(item)
+            self._layers.append(layer)
+
+    def _ticked(self) -> list[Any]:
+        """The listed layers that are ticked (some may have left the viewer since)."""
+        return [ly for i, ly in enumerate(self._layers)
+                if self.item(i).checkState() == Qt.CheckState.Checked]
 
     def checked_names(self) -> list[str]:
-        return [self.item(i).text() for i in range(self.count())
-                if self.item(i).checkState() == Qt.CheckState.Checked]
+        return [ly.name for ly in self.checked_layers()]
 
     def set_checked(self, name: str, on: bool = True) -> None:
         for i in range(self.count()):
@@ -56,4 +66,4 @@ class LayerChecklist(QListWidget):
 
     def checked_layers(self) -> list[Any]:
         """The ticked layers still in the viewer."""
-        return [self.viewer.layers[n] for n in self.checked_names() if n in self.viewer.layers]
+        return [ly for ly in self._ticked() if ly in self.viewer.layers]
