@@ -10,6 +10,7 @@ from api_helpers import TINY as TINY_NET
 from api_helpers import gray_model_fixture  # noqa: F401 (fixture)
 
 from napari_sdap.api.provenance import SCHEMA
+from napari_sdap.api.quality import quality_report
 from napari_sdap.api.writing import open_denoise, save_result
 from napari_sdap.errors import ConfigError
 
@@ -172,3 +173,16 @@ def test_an_ome_zarr_output_lies_where_its_input_lies(tmp_path, gray_model, nois
             with tifffile.TiffFile(tmp_path / name) as tif:
                 assert [p["PositionZ"] for p in tifffile.xml2dict(tif.ome_metadata)["OME"][
                     "Image"]["Pixels"]["Plane"]] == pytest.approx([6.0, 9.0])
+
+
+@pytest.mark.parametrize("detail", ["no", "false", 1, 0.0])
+def test_detail_must_be_a_bool(tmp_path, noisy_pair, gray_model, detail):
+    with pytest.raises(ConfigError, match=rf"detail must be True, False or None \(got "
+                                          rf"{detail!r}\).*--no-detail"):
+        gray_model.denoise(noisy_pair[1], "YX", detail=detail)
+    with pytest.raises(ConfigError, match="detail must be True, False or None"):
+        open_denoise(gray_model, noisy_pair[1], tmp_path / "o.zarr", "YX", detail=detail)
+    assert _listing(tmp_path) == []
+    with pytest.raises(ConfigError, match="detail must be True, False or None"):
+        quality_report(noisy_pair[1], noisy_pair[1], detail=detail)
+    gray_model.denoise(noisy_pair[1], "YX", detail=np.False_)  # numpy's bools are bools

@@ -14,7 +14,7 @@ import numpy as np
 from napari_sdap.api.inputs import Prepared, check_fits, check_output, prepare_for
 from napari_sdap.api.intensity import check_intensity
 from napari_sdap.api.volume import volume_sources
-from napari_sdap.errors import DeviceError, InputError
+from napari_sdap.errors import ConfigError, DeviceError, InputError
 from napari_sdap.infer.planes import DenoiseStep, check_min_size
 
 if TYPE_CHECKING:
@@ -24,7 +24,7 @@ if TYPE_CHECKING:
     from napari_sdap.infer.refine import Refine
     from napari_sdap.infer.whiten import Whitening
 
-__all__ = ["Job", "make_job", "pick_device", "pick_tile", "run_tiles"]
+__all__ = ["Job", "check_detail", "make_job", "pick_device", "pick_tile", "run_tiles"]
 
 
 @dataclass
@@ -62,6 +62,17 @@ class Job:
         return self.refine is not None and self.refine.detail
 
 
+def check_detail(detail: object) -> bool | None:
+    """`detail` as a bool (None kept: the model's setting), else `ConfigError`: a string such
+    as "no" or "false" would count as true and run the restore."""
+    if detail is None or isinstance(detail, (bool, np.bool_)):
+        return None if detail is None else bool(detail)
+    raise ConfigError(f"detail must be True, False or None (got {detail!r}): whether to apply "
+                      f"the detail restore, None for the model's setting "
+                      f"(config.inference.restore_detail); command line: --no-detail turns it "
+                      f"off")
+
+
 def make_job(model: SDAPModel, image: Any, axes: str | None, mode: str,
              detail: bool | None = None, series: int | None = None,
              flips: int | None = None) -> Job:
@@ -72,6 +83,7 @@ def make_job(model: SDAPModel, image: Any, axes: str | None, mode: str,
     from napari_sdap.infer.passes import check_flips
 
     model.check_state("denoise", training=False)  # (a training preview denoises mid-run)
+    detail = check_detail(detail)
     flips = check_flips(model.config.inference.flips if flips is None else flips)
     prepared = prepare_for(model, image, axes, series=series)
     try:

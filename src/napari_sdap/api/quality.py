@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from napari_sdap.api.inputs import ImageSource, check_fits, prepare, prepare_for
+from napari_sdap.api.job import check_detail
 from napari_sdap.errors import InputError
 from napari_sdap.qc import QCReport, measure
 
@@ -77,6 +78,7 @@ def quality_report(noisy: Any, denoised: Any, model: SDAPModel | None = None,
     detail : whether the output was made with the detail restore (None: as the model's
         config says); only changes the notes.
     """
+    detail = check_detail(detail)
     if noisy is None or denoised is None:
         raise InputError("quality_report needs both the noisy input and the denoised output")
     if planes < 1 or window < 16:
