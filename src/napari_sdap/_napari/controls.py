@@ -36,11 +36,13 @@ _RESULT = re.compile(r" \[SDAP[^\]]*\]$")
 """Names of this plugin's result layers: `cells [SDAP]`, `[SDAP bsn]`, `[SDAP preview]`, ..."""
 
 
+_NOT_DENOISED = re.compile(r" \[SDAP (residual|preview)( \d+)?\]$")
+
+
 def is_denoised(name: str) -> bool:
-    """A denoised result's layer: `<name> [SDAP]`, or `[SDAP bsn]` ... of a run kept apart
-    (not a residual nor a training preview)."""
-    return bool(_RESULT.search(name)) and not name.endswith(("[SDAP residual]",
-                                                            "[SDAP preview]"))
+    """A denoised result's layer: `<name> [SDAP]`, or `[SDAP bsn]`, `[SDAP 2]` ... of a run kept
+    apart or named around a user's layer (not a residual nor a training preview)."""
+    return bool(_RESULT.search(name)) and not _NOT_DENOISED.search(name)
 
 
 class StopOnClose:

@@ -7,7 +7,7 @@ from typing import Any
 from napari_sdap._napari import in_use
 from napari_sdap._napari import store as stores
 from napari_sdap._napari.controls import report_error
-from napari_sdap._napari.layers import level0, residual, show_result
+from napari_sdap._napari.layers import level0, show_result
 from napari_sdap._napari.store import is_managed, lazy, read_result
 
 __all__ = ["DenoiseOutcome"]
@@ -20,6 +20,15 @@ def drop_store(path: str | None) -> None:
         import shutil
 
         shutil.rmtree(path, ignore_errors=True)
+
+
+def residual(image: Any, output: Any, rgb: bool) -> Any:
+    """Lazy ``image - output`` (float32, dask); the channel mean for RGB."""
+    import dask.array as da
+
+    src = image if isinstance(image, da.Array) else da.from_array(image, chunks=output.chunks)
+    res = src.astype("float32") - output
+    return res.mean(axis=-1) if rgb else res
 
 
 class DenoiseOutcome:

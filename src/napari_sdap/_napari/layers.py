@@ -8,8 +8,8 @@ import numpy as np
 
 from napari_sdap.errors import AxesError, InputError
 
-__all__ = ["check_layer", "current_plane_index", "hide_preview", "layer_axes", "level0",
-           "preview_target", "residual", "result_name", "show_preview", "show_result",
+__all__ = ["check_layer", "current_plane_index", "free_kind", "hide_preview", "is_own_result",
+           "layer_axes", "level0", "preview_target", "result_name", "show_preview", "show_result",
            "training_extent"]
 
 _LABELS = {
@@ -78,21 +78,39 @@ def _geometry(layer: Any, rgb: bool) -> dict[str, Any]:
     return geo
 
 
+def is_own_result(layer: Any) -> bool:
+    """A result layer napari-sdap made (denoised, residual): an Image layer whose
+    ``metadata["sdap"]`` names its store. Only such a layer is ever replaced by a new result."""
+    return layer.__class__.__name__ == "Image" and \
+        bool((layer.metadata.get("sdap") or {}).get("store"))
+
+
+def free_kind(viewer: Any, source: Any, kind: str = "SDAP") -> str:
+    """`kind`, else `kind 2`, `kind 3`, ...: the first whose `<source> [kind]` layer is missing
+    or napari-sdap's own result; a user's layer of that name (Labels, ...) is never replaced."""
+    base, n = kind, 1
+    while result_name(source, kind) in viewer.layers \
+            and not is_own_result(viewer.layers[result_name(source, kind)]):
+        n += 1
+        kind = f"{base} {n}"
+    return kind
+
+
 def show_result(viewer: Any, source: Any, data: Any, *, kind: str = "SDAP",
                 metadata: dict[str, Any] | None = None, contrast_limits: Any = None,
                 rgb: bool | None = None, colormap: str | None = None) -> Any:
-    """Add `data` as the `<source> [kind]` layer, or replace the data of that layer if it exists.
+    """Add `data` as the `<source> [kind]` layer, or replace the data of that layer if napari-sdap
+    made it (else the name takes a number: `free_kind`).
 
     The result keeps the source's scale, translate, rotation, shear, affine transform, units and
     axis labels, so it overlays exactly.
     """
-    name = result_name(source, kind)
+    name = result_name(source, free_kind(viewer, source, kind))
     rgb = source.rgb if rgb is None else rgb
     meta = {**dict(source.metadata), **(metadata or {})}
     limits = contrast_limits if contrast_limits is not None else tuple(source.contrast_limits)
-    if name in viewer.layers and viewer.layers[name].__class__.__name__ == "Image" \
-            and viewer.layers[name].rgb == rgb and viewer.layers[name].ndim == source.ndim:
-        layer = viewer.layers[name]
+    layer = viewer.layers[name] if name in viewer.layers else None  # (then napari-sdap's own)
+    if layer is not None and layer.rgb == rgb and layer.ndim == source.ndim:
         layer.data = data
         layer.metadata = meta
         layer.contrast_limits = limits
@@ -100,8 +118,8 @@ def show_result(viewer: Any, source: Any, data: Any, *, kind: str = "SDAP",
             if key != "rgb":
                 setattr(layer, key, value)
         return layer
-    if name in viewer.layers:
-        viewer.layers.remove(name)
+    if layer is not None:
+        viewer.layers.remove(layer)
     extra = {} if rgb else {"colormap": colormap or source.colormap.name}
     return viewer.add_image(data, name=name, metadata=meta, contrast_limits=limits,
                             blending=source.blending, **_geometry(source, rgb), **extra)
@@ -252,15 +270,6 @@ def preview_target(viewer: Any, layer: Any, axes: str) -> Any:
         step = viewer.dims.current_step[len(viewer.dims.current_step) - layer.ndim + c]
         channel = int(min(step, level0(layer).shape[c] - 1))
     return PreviewTarget(index, sub, channel, axes)
-
-
-def residual(image: Any, output: Any, rgb: bool) -> Any:
-    """Lazy ``image - output`` (float32, dask); the channel mean for RGB."""
-    import dask.array as da
-
-    src = image if isinstance(image, da.Array) else da.from_array(image, chunks=output.chunks)
-    res = src.astype("float32") - output
-    return res.mean(axis=-1) if rgb else res
 
 
 def training_extent(layer: Any, axes: str, more: list[Any], channel_mode: str

@@ -15,7 +15,7 @@ from napari_sdap._napari import store as stores
 from napari_sdap._napari.controls import StopOnClose, ask, report_error, spin_value
 from napari_sdap._napari.denoise_form import DenoiseForm
 from napari_sdap._napari.denoise_outcome import DenoiseOutcome
-from napari_sdap._napari.layers import axes_field, check_layer, level0, show_result
+from napari_sdap._napari.layers import axes_field, check_layer, free_kind, level0, show_result
 from napari_sdap._napari.model_files import ModelLoading
 from napari_sdap._napari.session import session_for
 from napari_sdap._napari.store import LiveResult, open_run
@@ -172,9 +172,9 @@ class DenoiseWidget(ModelLoading, StopOnClose, DenoiseOutcome, DenoiseForm, QWid
             return
         self.layer, self.image = layer, image
         self.meta = {**self.run.provenance, "store": str(self.run.path), "complete": False}
-        kind = self._result_kind(layer, self.meta["mode"])
-        existing = self.viewer.layers[f"{layer.name} [{kind}]"] \
-            if f"{layer.name} [{kind}]" in self.viewer.layers else None
+        kind = free_kind(self.viewer, layer, self._result_kind(layer, self.meta["mode"]))
+        name = f"{layer.name} [{kind}]"  # free, or napari-sdap's own result: replaced
+        existing = self.viewer.layers[name] if name in self.viewer.layers else None
         self._previous = (existing.data, dict(existing.metadata)) if existing is not None else None
         # the layer reads the run's store itself (no dask): napari's chunk cache keeps no
         # stale copy of each refresh, and a refresh re-reads only what is shown

@@ -1,0 +1,43 @@
+"""Result layers (`layers.show_result`, the Denoise panel's run): only layers napari-sdap made
+are replaced; a user's layer that happens to carry a result's name is never removed."""
+
+from __future__ import annotations
+
+import numpy as np
+from panel_helpers import denoiser, slow_stack
+
+
+def test_a_users_layers_named_like_the_result_are_kept(make_napari_viewer, small_image,
+                                                       trained_model, wait_idle):
+    viewer = make_napari_viewer()
+    viewer.add_image(small_image, name="cells")
+    labels = viewer.add_labels(np.zeros((64, 64), np.uint8), name="cells [SDAP]")
+    labels.data[10:20, 10:20] = 1  # hand-drawn annotation
+    mine = viewer.add_image(small_image * 0, name="cells [SDAP 2]")  # an image of the user's
+    denoise = denoiser(viewer, trained_model)
+    denoise.picker.setCurrentText("cells")
+    for _ in range(2):  # the second run replaces the first one's layer
+        denoise.start()
+        wait_idle(denoise)
+        assert denoise.outcome == "done", denoise.status.text()
+    assert denoise.out_layer.name == "cells [SDAP 3]"
+    assert [ly.name for ly in viewer.layers] == ["cells", "cells [SDAP]", "cells [SDAP 2]",
+                                                 "cells [SDAP 3]"]
+    assert viewer.layers["cells [SDAP]"] is labels and labels.data[15, 15] == 1
+    assert viewer.layers["cells [SDAP 2]"] is mine and not mine.data.any()
+
+
+def test_a_stopped_run_leaves_a_users_layer_alone(make_napari_viewer, small_image,
+                                                  trained_model, qtbot, wait_idle):
+    viewer = make_napari_viewer()
+    viewer.add_image(slow_stack(small_image), name="s", contrast_limits=(0, 1))
+    labels = viewer.add_labels(np.ones((8, 64, 64), np.uint8), name="s [SDAP]")
+    denoise = denoiser(viewer, trained_model)
+    denoise.picker.setCurrentText("s")
+    denoise.start()
+    qtbot.waitUntil(lambda: denoise.progress.value() >= 1, timeout=30_000)
+    denoise.stop()
+    wait_idle(denoise)
+    assert denoise.outcome == "stopped"
+    assert [ly.name for ly in viewer.layers] == ["s", "s [SDAP]"]  # the partial result went
+    assert viewer.layers["s [SDAP]"] is labels and labels.data.all()
