@@ -184,3 +184,19 @@ def test_the_quality_check_reads_another_layout_as_denoising_does():
         assert image.view.joint and image.view.channels == 3
     apart = train(planar, axes="CYX", steps=2, stride=1, student=False, **TINY)
     quality_report(rgb, apart.denoise(rgb, "YXC"), model=apart, axes="YXC")
+
+
+def test_a_planar_colour_picture_without_axes_is_told_its_axes():
+    """A colour model given its picture stored planar (3 x Y x X) without axes reads it as a
+    3-plane stack: the refusal suggested other models only, not axes='CYX'."""
+    rgb = _rgb()
+    model = train(rgb, steps=2, stride=1, student=False, **TINY)
+    planar = rgb.transpose(2, 0, 1).copy()
+    with pytest.raises(InputError, match=r"\(ZYX, shape \(3, 48, 48\)\) gives 1; .*where its Z "
+                                         r"axis holds the 3 channels \(a colour image stored "
+                                         r"planar\), give the axes: axes='CYX' \(--axes CYX\)"):
+        model.denoise(planar)
+    stack = np.stack([planar[0]] * 5)  # 5 planes: no axis holds 3 channels, no such hint
+    with pytest.raises(InputError, match=r"gives 1; use a model trained on images with the "
+                                         r"same channels$"):
+        model.denoise(stack)

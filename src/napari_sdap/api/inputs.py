@@ -221,6 +221,18 @@ _PLANES = (", or, where its C axis holds the planes of a stack (a TIFF of 2-4 pa
            "metadata is stored as channels), give the axes: axes='ZYX' (--axes ZYX)")
 
 
+def _planar(view: PlaneView, channels: int) -> str:
+    """The axes hint for an image without a C axis whose other axis holds `channels` planes
+    (a colour picture stored planar, 3 x Y x X, read as a stack): call that axis C."""
+    letter = next((a for a, n in zip(view.axes, view.shape, strict=True)
+                   if a not in "YX" and n == channels > 1), None)
+    if letter is None:
+        return ""
+    axes = view.axes.replace(letter, "C")
+    return (f", or, where its {letter} axis holds the {channels} channels (a colour image "
+            f"stored planar), give the axes: axes={axes!r} (--axes {axes})")
+
+
 def check_fits(model: Any, view: PlaneView, alpha: bool = False) -> None:
     """Refuse an image whose channels differ from those `model` (an `SDAPModel`) was trained on
     (`alpha`: the image's alpha channel was set aside, and the messages say so)."""
@@ -235,7 +247,7 @@ def check_fits(model: Any, view: PlaneView, alpha: bool = False) -> None:
         raise InputError(
             f"the model takes {channels} joint channel(s) but the image ({view.axes}, shape "
             f"{view.shape}{_ALPHA if alpha else ''}) {gives}; use a model trained on images "
-            f"with the same channels" + (_PLANES if "C" in view.axes else ""))
+            f"with the same channels" + (_PLANES if "C" in view.axes else _planar(view, channels)))
     groups = len(model.normalization.low)
     if view.n_channel_groups != groups:
         raise InputError(
