@@ -53,6 +53,17 @@ def test_unknown_preset():
         config_from_preset("huge")
 
 
+def test_auto_preset_for_an_untrained_model_says_only_training_takes_it():
+    """create_model("auto") said "preset must be one of [...] or 'auto' (got 'auto')"."""
+    from napari_sdap.api import create_model
+
+    with pytest.raises(ConfigError, match=r"preset 'auto' picks a preset from the image, so only "
+                                          r"training takes it .*give one of \['fast', 'paper', "
+                                          r"'tiny'\], e\.g\. create_model\('fast'\)") as err:
+        create_model("auto", 1)
+    assert "(got 'auto')" not in str(err.value)
+
+
 def test_json_round_trip():
     cfg = config_from_preset("fast", 1, seed=7)
     assert SDAPConfig.model_validate_json(cfg.model_dump_json()) == cfg

@@ -130,6 +130,11 @@ def check_seed(seed: Any) -> int:
 
 def config_from_preset(preset: str, channels: int = 1, **overrides: Any) -> SDAPConfig:
     """Build a config from a preset name (`paper`, `fast`, `tiny`) plus flat overrides."""
+    if isinstance(preset, str) and preset == "auto":  # (training resolves it before this)
+        raise ConfigError(f"preset 'auto' picks a preset from the image, so only training "
+                          f"takes it (napari_sdap.train(image, preset='auto')); an untrained "
+                          f"model has no image yet: give one of {sorted(PRESETS)}, e.g. "
+                          f"create_model('fast')")
     if not isinstance(preset, str) or preset not in PRESETS:
         shown = preset if isinstance(preset, str) else type(preset).__name__
         raise ConfigError(f"preset must be one of {sorted(PRESETS)} or 'auto' where training "
