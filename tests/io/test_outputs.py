@@ -382,3 +382,18 @@ def test_ome_tiff_resolution_tags_carry_their_unit(tmp_path):
     page = tifffile.TiffFile(tmp_path / "a.ome.tif").pages.first
     assert page.tags["ResolutionUnit"].value == tifffile.RESUNIT.CENTIMETER
     assert page.tags["XResolution"].value == (50000, 1)
+
+
+@pytest.mark.parametrize("shape,axes", [((8, 8, 3), "YXC"), ((2, 8, 8), "ZYX")])
+def test_ome_tiff_pixel_sizes_without_a_unit_stay_without_one(tmp_path, shape, axes):
+    """Sizes without a unit (napari's `pixel`) were written as centimetres in the resolution
+    tags (0.3 -> 0.3 cm per pixel) and as OME sizes without a unit (read as micrometres)."""
+    scale = {"X": 0.3, "Y": 0.3, **({"Z": 2.0} if "Z" in axes else {})}
+    with open_output(tmp_path / "a.ome.tif", shape, axes=axes, scale=scale) as sink:
+        sink.array[...] = 1
+    page = tifffile.TiffFile(tmp_path / "a.ome.tif").pages.first
+    assert page.tags["ResolutionUnit"].value == tifffile.RESUNIT.NONE
+    assert page.tags["XResolution"].value == (10, 3)
+    with open_image(tmp_path / "a.ome.tif") as back:
+        assert back.units == {}
+        assert back.scale == pytest.approx(scale)

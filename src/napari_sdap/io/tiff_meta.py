@@ -144,6 +144,7 @@ def tiff_scale(tif: Any, series: Any, index: int, axes: str, path: Path
         for letter in "XYZ":
             if letter in scale and letter not in units:
                 units[letter] = unit_name(unit)
+    units = {k: v for k, v in units.items() if v != "pixel"}  # OME's: a size without a unit
     if len(tif.series) > 1:
         meta["series"] = index
     shift = _position(ij, pixels if tif.is_ome and tif.ome_metadata else {}, scale, units,

@@ -171,12 +171,15 @@ def write_tiff(path: Path, array: Any, *, axes: str, scale: dict[str, float],
         resolution = _resolution(scale.get("X"), scale.get("Y"))
         kwargs: dict[str, Any] = {"software": "napari-sdap", "resolution": resolution}
     else:  # the tags in pixels per centimetre, which readers of the tags alone understand
-        # (with no unit tifffile wrote inches: 0.2 um pixels read as 5 dpi)
+        # (with no unit tifffile wrote inches: 0.2 um pixels read as 5 dpi); sizes without a
+        # unit (napari's `pixel`) stay plain numbers (no unit), not centimetres
         cm = [convert(scale[a], units.get(a), "centimeter") if a in scale else None
               for a in "XY"]
-        resolution = _resolution(*cm) if None not in cm else None
+        plain = not any(a in units for a in "XY")
+        same = plain or ("X" in units and "Y" in units)  # (one with a unit, one without: none)
+        resolution = _resolution(*cm) if None not in cm and same else None
         kwargs = {"software": "napari-sdap", "resolution": resolution,
-                  "resolutionunit": "CENTIMETER" if resolution else "NONE"}
+                  "resolutionunit": "CENTIMETER" if resolution and not plain else "NONE"}
     check_layout(axes, shape)
     samples = _samples(axes, shape)
     page_ndim = 3 if samples else 2
@@ -199,8 +202,9 @@ def write_tiff(path: Path, array: Any, *, axes: str, scale: dict[str, float],
         for a in "XYZ":
             if a in scale:
                 meta[f"PhysicalSize{a}"] = scale[a]
-                if a in units:
-                    meta[f"PhysicalSize{a}Unit"] = OME_SYMBOLS.get(units[a], units[a])
+                # no unit: OME's `pixel` (a size without its unit is read as micrometres)
+                size_unit = units.get(a, "pixel")
+                meta[f"PhysicalSize{a}Unit"] = OME_SYMBOLS.get(size_unit, size_unit)
         if "T" in scale and "T" in axes:
             meta["TimeIncrement"] = scale["T"]
             if "T" in units:
