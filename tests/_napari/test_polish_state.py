@@ -30,6 +30,30 @@ def test_noise_is_described_in_plain_words():
     assert "unreliable" in details and "-2.60" in details
 
 
+def test_noise_assumed_on_a_small_image_is_worded_as_it_was_chosen():
+    """White noise assumed from too few flat blocks read "could not be measured -> the safe
+    default, blind-spot on sub-sampled images (stride 1)": stride 1 is the plain blind-spot."""
+    from napari_sdap.axes import plane_view
+    from napari_sdap.training.noise_small import small_image_stride
+
+    base = {"correlation_x": [0.6, 0.3, 0.0, 0.0], "correlation_y": [0.5, 0.2, 0.0, 0.0],
+            "mode": "bsn", "blocks": 12}
+    small, wide = [plane_view((64, 64), "YX")], [plane_view((64, 512), "YX")]
+    for blocks, views, want in (
+            (12, wide, "Noise: read on a small image → white noise assumed, plain blind-spot "
+                       "(stride 1)"),
+            (40, small, "Noise: correlated, the stride limited by the image's size → "
+                        "blind-spot on sub-sampled images (stride 2)")):
+        stride, notes = small_image_stride(4, blocks, views)
+        text, details = noise_text({**base, "stride": stride, "notes": notes})
+        assert text.startswith(want) and notes[0] in details
+        assert "could not be measured" not in text
+    tiny = {**base, "stride": 1, "notes": ["image too small to measure noise (< 16 px): white "
+                                           "noise is assumed (stride 1)"]}
+    assert noise_text(tiny)[0].startswith("Noise: not measurable on so small an image → white "
+                                          "noise assumed, plain blind-spot (stride 1)")
+
+
 def test_labels_follow_training_and_continue(make_napari_viewer, small_image, tiny, wait_idle):
     viewer = make_napari_viewer()
     viewer.add_image(small_image, name="cells")

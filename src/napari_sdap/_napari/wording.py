@@ -19,9 +19,17 @@ def noise_text(noise: Any) -> tuple[str, str]:
         return ("Noise: not measured (stride set by hand, or training continued)",
                 "The noise is measured when a new training starts with stride 'auto'.")
     est = NoiseEstimate(**noise) if isinstance(noise, dict) else noise
-    if est.notes:
-        text = (f"Noise: could not be measured → the safe default, blind-spot on sub-sampled "
-                f"images (stride {est.stride})")
+    scheme = ("plain blind-spot (stride 1)" if est.stride == 1 else
+              f"blind-spot on sub-sampled images (stride {est.stride})")
+    if est.unmeasured:  # (the notes, in the details, say why)
+        why = ("could not be measured → the safe default" if est.stride > 1 else
+               "not measurable on so small an image → white noise assumed")
+        text = f"Noise: {why}, {scheme}"
+    elif est.notes:  # read, but the image is too small for the stride it read (too few flat
+        # blocks to tell noise from texture, or sub-images too small: the notes say which)
+        text = ("Noise: read on a small image → white noise assumed, " + scheme
+                if est.stride == 1 else f"Noise: correlated, the stride limited by the "
+                f"image's size → {scheme}")
     elif est.stride == 1:
         text = "Noise: independent per pixel → plain blind-spot"
     else:

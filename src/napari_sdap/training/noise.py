@@ -115,6 +115,11 @@ class NoiseEstimate:
         correlation the rest reads is the noise's, so none is whitened either."""
         return reads_white(self.flattest, WHITE_THRESHOLD)
 
+    @property
+    def unmeasured(self) -> bool:
+        """The noise could not be read: its settings are assumed, as the notes say."""
+        return any(n == UNRELIABLE or n.startswith("image too small") for n in self.notes)
+
     def summary(self) -> str:
         fx = ", ".join(f"{v:.2f}" for v in self.correlation_x)
         fy = ", ".join(f"{v:.2f}" for v in self.correlation_y)
@@ -124,7 +129,7 @@ class NoiseEstimate:
         if self.texture and self.flattest:
             kind = (f"white (the flattest blocks read {max(self.flattest):.2f} at lag 1; "
                     f"the correlation of the others is texture)")
-        if any(n == UNRELIABLE or n.startswith("image too small") for n in self.notes):
+        if self.unmeasured:
             kind = "unmeasurable"  # (the notes of a small image or plane say what was assumed)
         notes = "".join(f"; {n}" for n in self.notes)
         skew = "" if self.skew is None else f"; skewness {self.skew:+.2f}"
