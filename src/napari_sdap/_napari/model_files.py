@@ -49,16 +49,23 @@ class ModelLoading:
         self.status.info(f"loaded {path}")
 
     def save_model(self, path: str | None = None) -> None:
-        """Save the current model (file dialog unless `path` is given).
+        """Save the current model (file dialog unless `path` is given), as `<name>.safetensors`
+        when the name has no such ending (`with_model_ending`).
 
-        The save dialog asks before replacing a file, so a file chosen there is replaced; a
-        `path` given here never replaces an existing file."""
+        The save dialog asks before replacing a file, so a file chosen there is replaced (the
+        file with the ending added: asked here); a `path` given here never replaces a file."""
+        from pathlib import Path
+
         from napari_sdap._napari.controls import report_error
-        from napari_sdap._napari.session import model_file_dialog
+        from napari_sdap._napari.session import model_file_dialog, with_model_ending
 
         confirmed = not path
-        path = path or model_file_dialog(self, save=True)
-        if self.session.model is None or not path:
+        typed = path or model_file_dialog(self, save=True)
+        if self.session.model is None or not typed:
+            return
+        path = with_model_ending(typed)
+        if confirmed and path != typed and Path(path).exists() \
+                and not self.confirm(f"{path} already exists. Replace it?"):
             return
         try:
             self.status.info(f"model saved to {self.session.save(path, overwrite=confirmed)}")

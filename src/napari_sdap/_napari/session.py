@@ -11,7 +11,10 @@ from qtpy.QtCore import QObject, Signal
 
 from napari_sdap.errors import InputError
 
-__all__ = ["Session", "model_file_dialog", "session_for"]
+__all__ = ["Session", "model_file_dialog", "session_for", "with_model_ending"]
+
+_MODEL_ENDINGS = (".safetensors", ".zip")
+"""Endings of the model files the panels load (any case): a saved model, a bioimage.io zip."""
 
 _IN_USE: dict[int, str] = {}
 """id(model) -> "training" or "denoising", for every model a run of any viewer is using."""
@@ -109,7 +112,8 @@ class Session(QObject):
         """Where the model came from, short: a layer name or a file name."""
         from pathlib import Path
 
-        return Path(self.source).name if self.source.endswith(".safetensors") else self.source
+        return Path(self.source).name if self.source.lower().endswith(_MODEL_ENDINGS) \
+            else self.source
 
     def load(self, path: str) -> Any:
         """Load a model file (never unpickled) and make it the current model.
@@ -155,6 +159,13 @@ def session_for(viewer: Any) -> Session:
     if viewer not in _SESSIONS:
         _SESSIONS[viewer] = Session()
     return _SESSIONS[viewer]
+
+
+def with_model_ending(path: str) -> str:
+    """`path` ending in `.safetensors` (any case): a name typed without it gets it, so that the
+    Load dialogs (which list `*.safetensors`) show the file."""
+    path = path.rstrip(". ")  # Windows drops trailing dots and spaces anyway
+    return path if path.lower().endswith(".safetensors") else path + ".safetensors"
 
 
 def model_file_dialog(parent: Any, save: bool) -> str | None:
