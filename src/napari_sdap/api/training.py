@@ -123,6 +123,7 @@ def _train(sources: list[tuple[Any, Any]], t00: float, budget: float | None, *, 
     if stride != "auto" and (not isinstance(stride, int) or isinstance(stride, bool)):
         raise ConfigError(f"stride must be 'auto' or an integer 1..8 (got {stride!r})")
     fresh = model is None or model.normalization is None
+    given = model is not None  # (its dims apply)
     if model is not None:
         model.source = None  # trained further: no longer the file it was loaded from
     prior = model.whitening if model is not None else None  # trained so before, or set by hand
@@ -146,8 +147,8 @@ def _train(sources: list[tuple[Any, Any]], t00: float, budget: float | None, *, 
         cfg = config_from_preset(name, view.channels, steps=steps, seed=seed, device=device,
                                  **{**round_patch(overrides, chosen), "stride": chosen})
         net = cfg.network
-        given = net.z_step if overrides.get("z_step") is not None else None
-        picked, z_step, why = choose_volume(dims, sources, along, net.z_context, given, seed)
+        z_given = net.z_step if overrides.get("z_step") is not None else None
+        picked, z_step, why = choose_volume(dims, sources, along, net.z_context, z_given, seed)
         log.info("%s", why)
         cfg = config_from_preset(name, view.channels, steps=steps, seed=seed, device=device,
                                  **{**round_patch(overrides, chosen), "stride": chosen,
@@ -183,7 +184,7 @@ def _train(sources: list[tuple[Any, Any]], t00: float, budget: float | None, *, 
     if fresh and steps is None:  # a first training: preset steps for a teacher on its own
         model.config = _steps_alone(model.config)
     cfg = model.config
-    sources = volume_sources(sources, cfg.network)
+    sources = volume_sources(sources, cfg.network, given=given)
     dev = resolve_device(device)
     validate, rows = None, None
     if validation:

@@ -103,10 +103,11 @@ def choose_volume(dims: Any, sources: list[tuple[Any, Any]], along: str, context
 
 
 def volume_sources(sources: list[tuple[Any, Any]], network: NetworkConfig,
-                   trained: bool = False) -> list[tuple[Any, Any]]:
+                   trained: bool = False, given: bool = False) -> list[tuple[Any, Any]]:
     """The sources as the network reads them: unchanged for 2-D, with context for 3-D
-    (`trained`: for denoising, whose errors name fixes in the image, `volume_view`)."""
+    (`trained`: for denoising, whose errors name fixes in the image; `given`: for training a
+    given model further, whose dims apply; `volume_view`)."""
     if network.dims != 3:
         return sources
-    return [(a, volume_view(v, network.along, network.z_context, network.z_step, trained))
-            for a, v in sources]
+    return [(a, volume_view(v, network.along, network.z_context, network.z_step, trained,
+                            given)) for a, v in sources]

@@ -61,19 +61,27 @@ class VolumeView(PlaneView):
 
 
 def volume_view(view: PlaneView, along: str, context: int, step: int,
-                trained: bool = False) -> VolumeView:
+                trained: bool = False, given: bool = False) -> VolumeView:
     """The `VolumeView` of an image for a 3-D model; `InputError` when the image has no
     `along` axis or too few planes along it (`trained`: the model exists, so the fix is in
-    the image, not in training options)."""
+    the image, not in training options; `given`: a model given to train further, whose dims
+    apply, so the fix is in the image or a new 2-D model)."""
     from napari_sdap.model.network3d import min_planes
 
     need = min_planes(context, step)
-    fix = (f"this model is 3-D: give the image's {along} axis in its axes (e.g. "
-           f"'{along}YX'), or denoise it with a 2-D model" if trained else None)
-    thin = "this model is 3-D: denoise so thin a stack with a 2-D model" if trained else None
+    fix, thin = None, None
+    if trained:
+        fix = (f"this model is 3-D: give the image's {along} axis in its axes (e.g. "
+               f"'{along}YX'), or denoise it with a 2-D model")
+        thin = "this model is 3-D: denoise so thin a stack with a 2-D model"
+    elif given:
+        own = "the model given (model=) is 3-D and its dims apply (dims= does not change them)"
+        fix = (f"{own}: give the image's {along} axis in its axes (e.g. '{along}YX'), or train "
+               f"a new 2-D model on it (dims=2 without model=)")
+        thin = f"{own}: train a new 2-D model on so thin a stack (dims=2 without model=)"
     if along not in view.axes:
         other = "T" if along == "Z" else "Z"
-        hint = f" (it has {other}: use along={other!r})" if other in view.axes and not trained \
+        hint = f" (it has {other}: use along={other!r})" if other in view.axes and not fix \
             else ""
         raise InputError(
             f"a 3-D model needs a {along} axis of at least {need} planes, but the image "
