@@ -17,11 +17,22 @@ import numpy as np
 
 from napari_sdap.errors import AxesError, InputError, SdapError
 
-__all__ = ["AXES_LETTERS", "PlaneView", "axes_from_names", "default_axes", "is_joint", "plane_view",
-           "validate_axes"]
+__all__ = ["AXES_LETTERS", "PlaneView", "axes_from_names", "default_axes", "exact_float",
+           "is_joint", "plane_view", "validate_axes"]
 
 AXES_LETTERS = "STCZYX"
 """S: samples, T: time, C: channel, Z: depth, Y and X: the image plane."""
+
+
+def exact_float(dtype: Any) -> np.dtype:
+    """float32 where it holds every value of `dtype` exactly (8- and 16-bit integers, float16,
+    float32, bool), else float64: float32 keeps 24 bits, so 32- and 64-bit integers and float64
+    with a large offset (uint32 counts near 4e9, int64 near 2**40) would collapse to a few grey
+    levels before the normalisation takes the offset off."""
+    dtype = np.dtype(dtype)
+    wide = (dtype.kind in "ui" and dtype.itemsize >= 4) or (dtype.kind == "f"
+                                                           and dtype.itemsize > 4)
+    return np.dtype(np.float64 if wide else np.float32)
 
 
 def validate_axes(axes: str, shape: Sequence[int]) -> str:
@@ -154,9 +165,10 @@ class PlaneView:
         return [a for i, a in enumerate(self.axes) if i not in self.loop_axes]
 
     def read(self, array: Any, n: int, ys: slice = slice(None), xs: slice = slice(None),
-             dtype: Any = np.float32) -> np.ndarray:
+             dtype: Any = "exact") -> np.ndarray:
         """Read region (ys, xs) of plane `n` as a contiguous (C, h, w) numpy array of `dtype`
-        (None: the array's own dtype).
+        (None: the array's own dtype; `exact`: float32, or float64 for a stored dtype float32
+        does not hold exactly, `exact_float`).
 
         A failure of the array's own reading (decoder errors of a damaged file, which lazy
         arrays only meet here) becomes an `InputError` naming the plane and the position.
@@ -178,6 +190,8 @@ class PlaneView:
             block = block[None]
             order = ["C", *order]
         perm = [order.index(a) for a in ("C", "Y", "X")]
+        if isinstance(dtype, str) and dtype == "exact":
+            dtype = exact_float(block.dtype)
         return np.ascontiguousarray(np.transpose(block, perm), dtype=dtype)
 
     def write(self, array: Any, n: int, data: np.ndarray, ys: slice = slice(None),

@@ -15,6 +15,8 @@ from napari_sdap.errors import InputError
 
 __all__ = ["check_dtype", "check_finite"]
 
+_F32_MAX = float(np.finfo(np.float32).max)
+
 
 def check_dtype(dtype: Any) -> np.dtype:
     """Accept integer and real floating dtypes; refuse bool, complex, object, strings."""
@@ -34,9 +36,13 @@ def check_dtype(dtype: Any) -> np.dtype:
 
 
 def check_finite(block: np.ndarray, where: str = "the image") -> None:
-    """Raise `InputError` if `block` holds NaN or infinite values."""
-    if not np.isfinite(block).all():
-        bad = int(np.size(block) - np.count_nonzero(np.isfinite(block)))
+    """Raise `InputError` if `block` holds NaN or infinite values (beyond float32's range
+    counts as infinite, also in a block read as float64: `axes.exact_float`)."""
+    finite = np.isfinite(block)
+    if block.dtype.kind == "f" and block.dtype.itemsize > 4:
+        finite &= np.abs(block) <= _F32_MAX
+    if not finite.all():
+        bad = int(np.size(block) - np.count_nonzero(finite))
         raise InputError(
             f"{where} contains {bad} NaN or infinite value(s) (beyond +-3.4e38, float32's "
             f"range, counts as infinite); replace or rescale them first, "

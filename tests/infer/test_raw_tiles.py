@@ -7,7 +7,7 @@ import pytest
 import torch
 from infer_nets import tiny_net
 
-from napari_sdap.axes import plane_view
+from napari_sdap.axes import exact_float, plane_view
 from napari_sdap.errors import InputError
 from napari_sdap.infer.raw_tiles import denoise_batch, raw_batch, read_raw
 from napari_sdap.infer.stream import Engine, read_window
@@ -46,7 +46,8 @@ def test_equals_the_host_path_to_the_bit(dtype):
     assert len(tiles) > 4
     raw = read_raw(img, view, tiles[0])
     kept = np.dtype(dtype).newbyteorder("=").str[1:] in ("u1", "i1", "u2", "i2", "f2", "f4")
-    assert raw.dtype == (np.dtype(dtype).newbyteorder("=") if kept else np.float32)
+    assert raw.dtype == (np.dtype(dtype).newbyteorder("=") if kept else exact_float(dtype))
+    assert (raw.dtype == np.float64) == (dtype in ("f8", "u4", "i4", "i8"))  # float32: 24 bits
     for t in tiles:
         batch = raw_batch([read_raw(img, view, t)], [view.channel_group(t.plane)], pin=False)
         got = denoise_batch(engine, batch, norm, [t])[0]

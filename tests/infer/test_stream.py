@@ -123,6 +123,12 @@ def test_cast_output_rounds_and_clips():
     assert cast_output(y, np.float64).dtype == np.float64
 
 
+def test_cast_output_of_a_wide_result_keeps_every_count():
+    y = np.array([4_000_000_003.4, 4_000_000_004.6, 2.0**40 + 1], np.float64)  # (`exact_float`)
+    np.testing.assert_array_equal(cast_output(y[:2], np.uint32), [4_000_000_003, 4_000_000_005])
+    assert int(cast_output(y[2:], np.int64)[0]) == 2**40 + 1
+
+
 def test_auto_tile_on_cpu_and_mps_is_fixed():
     assert auto_tile(CPU, 128, 87, 4) == stream.CPU_TILE == 256  # near the caches
     assert auto_tile(torch.device("mps"), 128, 87, 4) == stream.MPS_TILE == 512

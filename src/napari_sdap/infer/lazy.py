@@ -9,7 +9,7 @@ import numpy as np
 import torch
 from torch import nn
 
-from napari_sdap.axes import PlaneView
+from napari_sdap.axes import PlaneView, exact_float
 from napari_sdap.infer.raw_tiles import denoise_batch, raw_batch, read_raw
 from napari_sdap.infer.refine import Refine
 from napari_sdap.infer.stream import Engine, cast_output
@@ -54,6 +54,7 @@ def lazy_denoise(net: nn.Module, norm: Normalization, array: Any, view: PlaneVie
     engine = Engine(net, device, mode, pd_stride, compile=False, refine=refine, flips=flips,
                     whiten=whiten)
     dtype = np.dtype(dtype)
+    wide = exact_float(dtype) == np.float64  # results kept in float64 until cast
     loop_sizes = [view.shape[i] for i in view.loop_axes]
 
     def compute(block_index: tuple[int, ...]) -> np.ndarray:
@@ -64,7 +65,7 @@ def lazy_denoise(net: nn.Module, norm: Normalization, array: Any, view: PlaneVie
         (ty0, ty1, wy0, wy1), (tx0, tx1, wx0, wx1) = wys[ny], wxs[nx]
         t = Tile(n, slice(ty0, ty1), slice(tx0, tx1), slice(wy0, wy1), slice(wx0, wx1))
         batch = raw_batch([read_raw(array, view, t)], [view.channel_group(n)], pin=False)
-        y = denoise_batch(engine, batch, norm, [t])[0]
+        y = denoise_batch(engine, batch, norm, [t], wide)[0]
         return _to_block(cast_output(y, dtype), view)
 
     chunks: list[tuple[int, ...]] = []

@@ -4,10 +4,13 @@ Reading a window as float32, checking it for NaN, normalising it in float64 and 
 the reader threads five passes over every pixel, and de-normalising the whole window took two
 more after the network: on a GPU the host limited streamed inference. Here the reader threads
 only read and stack: a window keeps its stored dtype where torch holds it exactly as float32
-(8- and 16-bit integers, float16, float32; uint16 is half the bytes of float32). The device
-converts it, checks it for NaN/Inf, normalises it, and after the network de-normalises only the
-tile's own pixels, in the same float64 arithmetic as `Normalization`: the results equal the host
-path's to the bit. Devices without float64 (MPS) do this arithmetic on the CPU.
+(8- and 16-bit integers, float16, float32; uint16 is half the bytes of float32); any other
+(32- and 64-bit integers, float64) travels as float64, so that a large offset (uint32 counts
+near 4e9) is taken off before anything is rounded to float32's 24 bits (`axes.exact_float`).
+The device converts it, checks it for NaN/Inf, normalises it, and after the network
+de-normalises only the tile's own pixels, in the same float64 arithmetic as `Normalization`:
+the results equal the host path's to the bit. Results for an output of such a dtype stay in
+float64 until they are cast to it. Devices without float64 (MPS) do this arithmetic on the CPU.
 """
 
 from __future__ import annotations
@@ -18,7 +21,7 @@ from typing import Any
 import numpy as np
 import torch
 
-from napari_sdap.axes import PlaneView
+from napari_sdap.axes import PlaneView, exact_float
 from napari_sdap.errors import InputError
 from napari_sdap.infer.tiling import Tile
 from napari_sdap.model.normalize import Normalization
@@ -33,9 +36,10 @@ _F32_MAX = float(np.finfo(np.float32).max)
 
 def read_raw(array: Any, view: PlaneView, tile: Tile) -> np.ndarray:
     """The (C, h, w) window of `tile` in its stored dtype (native byte order), or as float32
-    where that dtype is not one the device takes (as `stream.read_window` reads it)."""
+    or float64 where that dtype is not one the device takes (`axes.exact_float`, as
+    `stream.read_window` reads it)."""
     stored = np.dtype(array.dtype).newbyteorder("=")
-    dtype = stored if stored.str[1:] in _KEEP else np.float32
+    dtype = stored if stored.str[1:] in _KEEP else exact_float(stored)
     return view.read(array, tile.plane, tile.wy, tile.wx, dtype=dtype)
 
 
@@ -76,7 +80,7 @@ def normalise(batch: RawBatch, lo: torch.Tensor, sc: torch.Tensor,
     if batch.unsigned16:
         x = x.to(torch.int32) & 0xFFFF
     if x.is_floating_point():
-        bad = (~torch.isfinite(x)).flatten(1).sum(1)
+        bad = (~torch.isfinite(x) | (x.abs() > _F32_MAX)).flatten(1).sum(1)
         if bool(bad.any()):
             k = int(torch.nonzero(bad)[0, 0])
             t = tiles[k]
@@ -85,19 +89,21 @@ def normalise(batch: RawBatch, lo: torch.Tensor, sc: torch.Tensor,
                 f"{int(bad[k])} NaN or infinite value(s) (beyond +-3.4e38, float32's range, "
                 f"counts as infinite); replace or rescale them first, e.g. "
                 f"np.nan_to_num(image, nan=0.0, posinf=..., neginf=...)")
-    return ((x.to(torch.float32).to(torch.float64) - lo) / sc).to(torch.float32)
+    return ((x.to(torch.float64) - lo) / sc).to(torch.float32)  # (exact for the kept dtypes)
 
 
-def denormalise(y: torch.Tensor, lo: torch.Tensor, sc: torch.Tensor,
-                tiles: list[Tile]) -> list[torch.Tensor]:
+def denormalise(y: torch.Tensor, lo: torch.Tensor, sc: torch.Tensor, tiles: list[Tile],
+                wide: bool = False) -> list[torch.Tensor]:
     """Each tile's own pixels of the network output `y` on the image's intensity scale, as
     float32 (C, h, w) tensors on the device of `lo` (`Normalization.inverse` of the inner
-    region). On a GPU they may still be being computed: `to_host` waits for them."""
+    region); as float64 (not clipped to float32's range) when `wide`, for an output dtype
+    float32 does not hold exactly (`axes.exact_float`). On a GPU they may still be being
+    computed: `to_host` waits for them."""
     out = []
     for k, t in enumerate(tiles):
         iy, ix = t.inner
         part = y[k, :, iy, ix].to(lo.device).float().to(torch.float64) * sc[k] + lo[k]
-        out.append(part.clamp_(-_F32_MAX, _F32_MAX).to(torch.float32))
+        out.append(part if wide else part.clamp_(-_F32_MAX, _F32_MAX).to(torch.float32))
     return out
 
 
@@ -107,18 +113,20 @@ def to_host(parts: list[torch.Tensor]) -> list[np.ndarray]:
 
 
 def launch_batch(engine: Any, batch: RawBatch, norm: Normalization,
-                 tiles: list[Tile]) -> list[torch.Tensor]:
+                 tiles: list[Tile], wide: bool = False) -> list[torch.Tensor]:
     """`normalise`, the network of `engine` (a `stream.Engine`), `denormalise`, queued on the
     engine's device (MPS, without float64, does the arithmetic on the CPU: the engine moves
     `x`). On a GPU this returns once the work is queued, so the next batch can be read and
-    queued while the device computes; `to_host` waits for the results."""
+    queued while the device computes; `to_host` waits for the results. `wide`: results in
+    float64 (`denormalise`)."""
     work = engine.device if engine.device.type in ("cuda", "cpu") else torch.device("cpu")
     lo, sc = _scales(norm, batch.groups, work)
     x = normalise(batch, lo, sc, tiles)
-    return denormalise(engine.run(x, batch.groups)[1], lo, sc, tiles)
+    return denormalise(engine.run(x, batch.groups)[1], lo, sc, tiles, wide)
 
 
 def denoise_batch(engine: Any, batch: RawBatch, norm: Normalization,
-                  tiles: list[Tile]) -> list[np.ndarray]:
-    """`launch_batch`, then `to_host`: each tile's result as a float32 (C, h, w) array."""
-    return to_host(launch_batch(engine, batch, norm, tiles))
+                  tiles: list[Tile], wide: bool = False) -> list[np.ndarray]:
+    """`launch_batch`, then `to_host`: each tile's result as a float32 (C, h, w) array
+    (float64 when `wide`)."""
+    return to_host(launch_batch(engine, batch, norm, tiles, wide))

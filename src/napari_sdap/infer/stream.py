@@ -26,7 +26,7 @@ import numpy as np
 import torch
 from torch import nn
 
-from napari_sdap.axes import PlaneView
+from napari_sdap.axes import PlaneView, exact_float
 from napari_sdap.errors import DeviceError
 from napari_sdap.infer.passes import run_flips
 from napari_sdap.infer.planes import DenoiseStep
@@ -79,7 +79,8 @@ def auto_tile(device: torch.device, width: int, halo: int, batch: int) -> int:
 
 
 def cast_output(y: np.ndarray, dtype: np.dtype) -> np.ndarray:
-    """float32 result -> `dtype`: integers are rounded half to even and clipped to the range."""
+    """float32 (float64 for a `dtype` float32 does not hold exactly) result -> `dtype`:
+    integers are rounded half to even and clipped to the range."""
     dtype = np.dtype(dtype)
     if dtype.kind in "ui":
         info = np.iinfo(dtype)
@@ -174,6 +175,7 @@ def iter_tiles(net: nn.Module, norm: Normalization, array: Any, view: PlaneView,
     pending = plan_tiles(view, edge, halo, s)
     total, done, pixels = len(pending), 0, 0
     out_dtype = np.dtype(out.dtype)
+    wide = exact_float(out_dtype) == np.float64  # results kept in float64 until cast
     readers = ThreadPoolExecutor(max(read_workers, 1), thread_name_prefix="sdap-read")
     writer = TileWriter(out, write_workers)
     queue: deque[tuple[list[Tile], Future[RawBatch]]] = deque()
@@ -201,7 +203,7 @@ def iter_tiles(net: nn.Module, norm: Normalization, array: Any, view: PlaneView,
                 break
             group, fut = queue.popleft()
             try:
-                y = launch_batch(engine, fut.result(), norm, group)
+                y = launch_batch(engine, fut.result(), norm, group, wide)
             except RuntimeError as err:  # torch.OutOfMemoryError is a RuntimeError
                 if not _is_oom(err):
                     raise

@@ -109,6 +109,23 @@ def _sample_plane(array: Any, view: PlaneView, n: int, budget: int,
     return np.concatenate(blocks, axis=1), np.concatenate(diffs, axis=1)
 
 
+def _check_steps(data: np.ndarray, array: Any, group: int | None) -> None:
+    """Refuse values so large that float64, in which they are normalised (`axes.exact_float`),
+    rounds them to steps above a thousandth of their spread (64-bit integers beyond 2**53 with
+    a small spread around a large offset): the signal would be lost in silence."""
+    lo, hi = float(data.min()), float(data.max())
+    step = float(np.spacing(max(abs(lo), abs(hi))))
+    if step <= 1.0 or hi - lo > 1000 * step:
+        return
+    which = f"channel {group} of the image" if group is not None else "the image"
+    dtype = getattr(array, "dtype", "?")
+    raise InputError(
+        f"{which} ({dtype}) has values near {lo:.6g} that vary by only {hi - lo:g}: float64, "
+        f"in which napari-sdap takes the offset off, keeps 53 bits (float32 keeps 24), so at "
+        f"that size it rounds to steps of {step:g} and the signal would be lost; subtract the "
+        f"offset first, e.g. image - image.min()")
+
+
 def compute_normalization(sources: Sequence[tuple[Any, PlaneView]], cfg: NormalizationConfig,
                           seed: int = 0) -> Normalization:
     """Percentiles per channel group over a sample of planes of all sources (global, not per tile).
@@ -140,6 +157,7 @@ def compute_normalization(sources: Sequence[tuple[Any, PlaneView]], cfg: Normali
     lows, highs = [], []
     for g, blocks in enumerate(per_group):
         data = np.concatenate(blocks, axis=1)
+        _check_steps(data, sources[0][0], g if groups > 1 else None)
         if data.min() == data.max():
             which = f"channel {g} of the image" if groups > 1 else "the image"
             raise InputError(

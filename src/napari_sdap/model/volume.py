@@ -53,9 +53,9 @@ class VolumeView(PlaneView):
                 for i in range(-self.context, self.context + 1)]
 
     def read(self, array: Any, n: int, ys: slice = slice(None), xs: slice = slice(None),
-             dtype: Any = np.float32) -> np.ndarray:
-        """The (planes * C, h, w) window of plane `n` and its neighbours, as `dtype` (None:
-        the array's own)."""
+             dtype: Any = "exact") -> np.ndarray:
+        """The (planes * C, h, w) window of plane `n` and its neighbours, as `dtype` (as
+        `PlaneView.read`)."""
         return np.concatenate([PlaneView.read(self, array, m, ys, xs, dtype)
                                for m in self.neighbours(n)], axis=0)
 

@@ -13,7 +13,7 @@ from typing import Any
 
 import numpy as np
 
-from napari_sdap.axes import PlaneView
+from napari_sdap.axes import PlaneView, exact_float
 
 __all__ = ["Window", "choose_windows", "outer_axes", "read_window", "window_axes"]
 
@@ -86,5 +86,7 @@ def choose_windows(view: PlaneView, planes: int = 8, window: int = 512,
 
 
 def read_window(array: Any, win: Window, view: PlaneView) -> np.ndarray:
-    """The window's pixels as float32 numpy (layout of `window_axes`)."""
-    return np.asarray(array[win.index(view)], dtype=np.float32)
+    """The window's pixels as float32 numpy (float64 for a dtype float32 does not hold
+    exactly, `axes.exact_float`; layout of `window_axes`)."""
+    dtype = exact_float(getattr(array, "dtype", np.float32))
+    return np.asarray(array[win.index(view)], dtype=dtype)
