@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import warnings
+
 import numpy as np
 import pytest
 import torch
@@ -121,6 +123,15 @@ def test_cast_output_rounds_and_clips():
     np.testing.assert_array_equal(cast_output(y, np.uint16), [0, 0, 2, 2, 65535])
     np.testing.assert_array_equal(cast_output(y, np.int8), [-3, 0, 2, 2, 127])
     assert cast_output(y, np.float64).dtype == np.float64
+
+
+def test_cast_output_clips_float16_to_its_finite_range():
+    y = np.array([-1e5, 1.5, 65519.0, 70000.0, 3e38], np.float32)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # numpy's "overflow encountered in cast" is gone too
+        out = cast_output(y, np.float16)
+    assert out.dtype == np.float16
+    np.testing.assert_array_equal(out, [-65504, 1.5, 65504, 65504, 65504])  # never inf
 
 
 def test_cast_output_of_a_wide_result_keeps_every_count():

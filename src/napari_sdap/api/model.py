@@ -245,7 +245,7 @@ class SDAPModel:
             or a zarr array of the image's shape to write into (returned).
         lazy : return a dask array computed tile by tile when read (exact like the others).
         dtype : None (float32), "input" (the input dtype: integers rounded half to even and
-            clipped to the dtype's range) or any numeric dtype.
+            clipped to the dtype's range) or any numeric dtype (float16: clipped to +-65504).
         overwrite : replace an existing `output` path once the new output is complete.
         detail : apply the detail restore (True / False) for this call; None follows
             `config.inference.restore_detail` (on by default). Needs a trained model.

@@ -80,11 +80,15 @@ def auto_tile(device: torch.device, width: int, halo: int, batch: int) -> int:
 
 def cast_output(y: np.ndarray, dtype: np.dtype) -> np.ndarray:
     """float32 (float64 for a `dtype` float32 does not hold exactly) result -> `dtype`:
-    integers are rounded half to even and clipped to the range."""
+    integers are rounded half to even and clipped to the range; a narrower float (float16)
+    is clipped to its finite range (+-65504), never overflowing to infinity."""
     dtype = np.dtype(dtype)
     if dtype.kind in "ui":
         info = np.iinfo(dtype)
         return np.clip(np.rint(y), info.min, info.max).astype(dtype)
+    if dtype.kind == "f" and dtype.itemsize < y.dtype.itemsize:
+        top = float(np.finfo(dtype).max)
+        return np.clip(y, -top, top).astype(dtype)
     return y.astype(dtype, copy=False)
 
 
