@@ -10,7 +10,7 @@ from collections.abc import Callable
 
 from napari_sdap.config import LEVEL_MAX
 
-__all__ = ["amount", "axes", "config", "cores", "flips", "level", "mpix", "positive",
+__all__ = ["amount", "axes", "config", "cores", "flips", "level", "mpix", "path", "positive",
            "seconds", "stride", "target_blur", "whole"]
 
 
@@ -122,3 +122,14 @@ def axes(text: str) -> str:
                                          f"once, with Y and X, e.g. ZYX or TCZYX (got "
                                          f"{text!r}: {why})")
     return letters
+
+
+def path(text: str) -> str:
+    """argparse type of a file or folder argument: not empty (`''`, an unset shell variable as
+    in `-o "$OUT"`, would mean the current folder: all its images as inputs, or the outputs and
+    run record written among them)."""
+    if not text:
+        raise argparse.ArgumentTypeError("must be a file or folder path, not empty (an empty "
+                                         "path would mean the current folder; is a shell "
+                                         "variable unset?); give '.' for the current folder")
+    return text

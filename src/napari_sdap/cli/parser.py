@@ -33,7 +33,7 @@ class _Parser(argparse.ArgumentParser):
 
 
 def _common(p: argparse.ArgumentParser) -> None:
-    p.add_argument("inputs", nargs="+", metavar="INPUT",
+    p.add_argument("inputs", nargs="+", metavar="INPUT", type=arg.path,
                    help="image files (.tif, .ome.tif, .zarr, .ome.zarr, .npy, .png, .jpg), "
                         "folders or globs")
     p.add_argument("--axes", type=arg.axes,
@@ -160,7 +160,7 @@ def build_parser() -> argparse.ArgumentParser:
     t = sub.add_parser("train", help="train a model on noisy images (no clean images needed)",
                        description="Train an SDAP model on noisy images and save it.")
     _common(t)
-    t.add_argument("--model", required=True, metavar="OUT",
+    t.add_argument("--model", required=True, metavar="OUT", type=arg.path,
                    help="model file to write (.safetensors)")
     t.add_argument("--overwrite", action="store_true", help="replace an existing model file")
     _training(t)
@@ -170,10 +170,11 @@ def build_parser() -> argparse.ArgumentParser:
                                    "Re-running the same command resumes an interrupted batch.")
     _common(d)
     src = d.add_mutually_exclusive_group(required=True)
-    src.add_argument("--model", metavar="M", help="trained model file")
+    src.add_argument("--model", metavar="M", type=arg.path, help="trained model file")
     src.add_argument("--train", action="store_true",
                      help="train on the inputs first (model saved to DIR/sdap_model.safetensors)")
-    d.add_argument("--output", "-o", required=True, metavar="DIR", help="output folder")
+    d.add_argument("--output", "-o", required=True, metavar="DIR", type=arg.path,
+                   help="output folder")
     d.add_argument("--format", default="tif", choices=["tif", "zarr"],
                    help="output format: tif (ImageJ/OME TIFF) or zarr (OME-Zarr)")
     d.add_argument("--mode", default="auto", choices=["auto", "student", "sdap", "sdap_e", "bsn"],
@@ -204,7 +205,7 @@ def build_parser() -> argparse.ArgumentParser:
                    help="check every finished output: was only noise removed? Writes "
                         "<output>.qc.json and <output>.qc.png next to it (needs matplotlib: "
                         "the qc extra)")
-    d.add_argument("--reference", metavar="FILE",
+    d.add_argument("--reference", metavar="FILE", type=arg.path,
                    help="with --qc, a clean image to compare with (PSNR, SSIM): one file for "
                         "every input, or a folder of files named like the inputs")
     d.add_argument("--train-max-files", type=arg.positive, default=16, metavar="N",
@@ -216,7 +217,7 @@ def build_parser() -> argparse.ArgumentParser:
     i = sub.add_parser("info", help="show what a model file holds",
                        description="Show the settings, normalisation, training record, noise "
                                    "estimate, versions and SHA-256 of a model file.")
-    i.add_argument("model", metavar="MODEL", help="model file (.safetensors)")
+    i.add_argument("model", metavar="MODEL", type=arg.path, help="model file (.safetensors)")
     i.add_argument("--json", action="store_true", help="print everything as JSON")
 
     from napari_sdap.cli.export import add_export_parser
