@@ -80,6 +80,25 @@ def test_unreadable_record_is_reported(tmp_path: Path) -> None:
         RunRecord(tmp_path)
 
 
+@pytest.mark.parametrize("text", ['{"files": {}, "runs": {}}', '{"files": {"a_sdap.tif": "done"}}',
+                                  '{"files": {}, "runs": ["x"]}', '["files"]', '{"files": []}',
+                                  '{"files": {}, "trained_model": {"inputs": []}}'])
+def test_a_record_of_the_wrong_shape_is_unreadable(tmp_path: Path, text: str,
+                                                    capsys: pytest.CaptureFixture[str]) -> None:
+    """Valid JSON of another shape ended in "unexpected error ... please report it", or was
+    silently replaced by a fresh record; it is refused like a record that is not JSON."""
+    from napari_sdap.cli import main
+
+    (tmp_path / RECORD_NAME).write_text(text)
+    with pytest.raises(OutputError, match=r"unreadable .*; move it away"):
+        RunRecord(tmp_path)
+    (tmp_path / "in.npy").write_bytes(b"")
+    assert main(["denoise", str(tmp_path / "in.npy"), "--train", "-o", str(tmp_path)]) == 2
+    err = capsys.readouterr().err
+    assert "is unreadable" in err and "move it away" in err and "unexpected" not in err
+    assert (tmp_path / RECORD_NAME).read_text() == text
+
+
 def test_unwritable_folder_is_reported(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     def refuse(*args: object, **kwargs: object) -> None:
         raise PermissionError(13, "Permission denied")

@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from napari_sdap.cli.record_shape import shape_problem
 from napari_sdap.errors import OutputError
 from napari_sdap.paths import atomic_write
 
@@ -68,13 +69,14 @@ class RunRecord:
         if self.path.is_file():
             try:
                 loaded = json.loads(self.path.read_text())
+                problem = shape_problem(loaded)  # valid JSON of another shape: as unreadable
             except (OSError, ValueError) as err:
+                problem = str(err)
+            if problem is not None:
                 raise OutputError(
-                    f"run record {self.path} is unreadable ({err}); move it away to start a "
-                    f"fresh record (finished outputs are then treated as existing files)"
-                ) from None
-            if isinstance(loaded, dict) and isinstance(loaded.get("files"), dict):
-                self.data = {**self.data, **loaded}
+                    f"run record {self.path} is unreadable ({problem}); move it away to start "
+                    f"a fresh record (finished outputs are then treated as existing files)")
+            self.data = {**self.data, **loaded}
 
     @property
     def files(self) -> dict[str, dict[str, Any]]:
