@@ -55,7 +55,14 @@ def _what_changed(earlier: dict[str, Any], wanted: dict[str, Any]) -> str:
 
 def refusal(path: Path, made: list[str], earlier: dict[str, Any],
             wanted: dict[str, Any]) -> OutputError:
-    """The error of a re-run whose training set changed while outputs of the old model exist."""
+    """The error of a re-run whose training set changed while outputs of the old model exist,
+    or whose model file is gone (deleted or moved by hand): `--model` cannot name it then."""
+    if not path.is_file():
+        return OutputError(
+            f"{path}, the model this batch trained and made {len(made)} output(s) here with, "
+            f"is missing (deleted or moved); put it back to resume the batch, or pass --retrain "
+            f"to train a new model (the outputs of the missing one are moved to "
+            f"{path.parent / PREVIOUS}/)")
     return OutputError(
         f"{path} was trained on other inputs or options than this run's "
         f"({_what_changed(earlier, wanted)}), and {len(made)} output(s) here were made with it; "
