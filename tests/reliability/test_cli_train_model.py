@@ -7,7 +7,7 @@ import pytest
 
 from napari_sdap.cli import main
 
-from .helpers import folder_state
+from .helpers import digest, folder_state
 from .test_cli_batches import FAST, _one_error_line, _tif
 
 
@@ -21,6 +21,36 @@ def trained_fixture(tmp_path):
     args = ["denoise", str(raw), "--train", "--output", str(out), *FAST]
     assert main(args) == 0
     return raw, out, args
+
+
+def test_a_model_the_batch_did_not_train_is_never_replaced(tmp_path, model_file, capsys):
+    """docs/cli.md: --overwrite does not replace the model; yet `--train --overwrite` replaced
+    a sdap_model.safetensors the user kept in the folder, as the refusal had suggested."""
+    raw, out = tmp_path / "raw", tmp_path / "out"
+    raw.mkdir()
+    out.mkdir()
+    _tif(raw / "c0.tif", (40, 40), "YX")
+    mine = out / "sdap_model.safetensors"
+    mine.write_bytes(model_file.read_bytes())
+    before = digest(mine)
+    for extra in ([], ["--overwrite"]):
+        capsys.readouterr()
+        assert main(["denoise", str(raw), "--train", "--output", str(out), *FAST, *extra]) == 2
+        _one_error_line(capsys.readouterr().err, "was not trained by this batch",
+                        "not even with --overwrite", "move it away", f"--model {mine}")
+        assert digest(mine) == before and not (out / "c0_sdap.tif").exists()
+
+
+def test_a_changed_model_without_outputs_is_not_replaced(trained, model_file, capsys):
+    _, out, args = trained
+    for p in out.glob("*_sdap.tif"):
+        p.unlink()  # no output made with the trained model any more
+    mine = out / "sdap_model.safetensors"
+    mine.write_bytes(model_file.read_bytes())  # another model put there by hand
+    capsys.readouterr()
+    assert main([*args, "--overwrite"]) == 2
+    _one_error_line(capsys.readouterr().err, "changed since", "not even with --overwrite")
+    assert digest(mine) == digest(model_file)
 
 
 def test_a_deleted_model_is_called_missing(trained, capsys):

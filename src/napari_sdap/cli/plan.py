@@ -12,7 +12,7 @@ from napari_sdap.cli.discover import file_series, output_path
 from napari_sdap.cli.jobs import FileTask, remove_scratch
 from napari_sdap.cli.record import RunRecord, file_fingerprint, settings_key
 from napari_sdap.cli.report import Reporter
-from napari_sdap.cli.retrain import made_with, refusal, set_aside
+from napari_sdap.cli.retrain import foreign_model, made_with, refusal, set_aside
 from napari_sdap.cli.train import noise_options, open_inputs, train_on, train_settings
 from napari_sdap.errors import ConfigError, OutputError
 from napari_sdap.paths import NAME_MAX, hidden_stem, sha256_file
@@ -58,15 +58,15 @@ def prepare_model(args: argparse.Namespace, paths: list[Path], record: RunRecord
     wanted = {"inputs": {str(p): file_fingerprint(p) for p in chosen},
               "settings": train_settings(args)}
     earlier = record.data.get("trained_model") or {}
-    if path.is_file() and earlier.get("sha256") == sha256_file(path) and all(
+    current = sha256_file(path) if path.is_file() else None
+    if current and earlier.get("sha256") == current and all(
             earlier.get(k) == v for k, v in wanted.items()):
         rep.info(f"reusing {path}, trained on the same inputs in an earlier run"
                  + ("; nothing changed, so --retrain has nothing to do" if args.retrain else ""))
-        return load_model(path), path, earlier["sha256"], {}
-    if path.exists() and not earlier and not args.overwrite:
-        raise OutputError(f"{path} already exists and was not trained by this batch; pass "
-                          f"--overwrite to replace it or choose another --output folder")
+        return load_model(path), path, current, {}
     made = made_with(record, outdir, earlier.get("sha256"))
+    if path.exists() and current != earlier.get("sha256") and not made:
+        raise foreign_model(path, changed=bool(earlier))
     if made and not args.retrain:
         raise refusal(path, made, earlier, wanted)
     sources, bad = open_inputs(chosen, args.axes, rep, series=args.series)
@@ -80,7 +80,7 @@ def prepare_model(args: argparse.Namespace, paths: list[Path], record: RunRecord
                  f"{outdir / previous[-1]['folder']}")
     elif path.exists():
         rep.info(f"replacing {path}: its training set changed and no output was made with it")
-    model.save(path, overwrite=bool(earlier) or args.overwrite)  # this batch's own model
+    model.save(path, overwrite=bool(earlier))  # (only ever over this batch's own model)
     sha = sha256_file(path)
     record.data["trained_model"] = {"path": path.name, "sha256": sha, **wanted,
                                     **({"previous": previous} if previous else {})}

@@ -16,7 +16,7 @@ from typing import Any
 from napari_sdap.cli.record import RunRecord, now
 from napari_sdap.errors import OutputError
 
-__all__ = ["PREVIOUS", "made_with", "previous_outputs", "refusal", "set_aside"]
+__all__ = ["PREVIOUS", "foreign_model", "made_with", "previous_outputs", "refusal", "set_aside"]
 
 PREVIOUS = "sdap_previous"
 """Folder (inside the output folder) that keeps earlier models and the outputs they made."""
@@ -51,6 +51,17 @@ def _what_changed(earlier: dict[str, Any], wanted: dict[str, Any]) -> str:
         parts.append("training options changed: " + ", ".join(
             f"{k} {was.get(k)!r} -> {now.get(k)!r}" for k in keys[:4]))
     return "; ".join(parts) or "the model file changed"
+
+
+def foreign_model(path: Path, changed: bool) -> OutputError:
+    """The error of `--train` where `path` holds a model this batch did not train (or one it
+    trained, changed since): never replaced, `--overwrite` included (it concerns outputs)."""
+    what = ("is not the model this batch trained (it changed since)" if changed
+            else "already exists and was not trained by this batch")
+    return OutputError(
+        f"{path} {what}; napari-sdap never replaces a model it did not train, not even with "
+        f"--overwrite: move it away to train a new one, use it with --model {path} instead of "
+        f"--train, or choose another --output folder")
 
 
 def refusal(path: Path, made: list[str], earlier: dict[str, Any],
