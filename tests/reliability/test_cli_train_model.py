@@ -3,9 +3,12 @@ a model deleted by hand, training inputs that could not be read."""
 
 from __future__ import annotations
 
+import json
+
 import pytest
 
 from napari_sdap.cli import main
+from napari_sdap.paths import sha256_file
 
 from .helpers import digest, folder_state
 from .test_cli_batches import FAST, _one_error_line, _tif
@@ -67,3 +70,27 @@ def test_a_deleted_model_is_called_missing(trained, capsys):
     assert main([*args, "--retrain"]) == 0  # the way on it names
     assert (out / "sdap_model.safetensors").is_file()
     assert sorted(p.name for p in out.glob("*_sdap.tif")) == ["c0_sdap.tif", "c1_sdap.tif"]
+
+
+def test_an_unreadable_training_input_is_not_a_training_input(tmp_path, capsys):
+    """The record listed an unreadable file among the model's inputs: once it was deleted, the
+    documented resume was refused, "trained on other inputs ... 1 removed"."""
+    raw, out = tmp_path / "raw", tmp_path / "out"
+    raw.mkdir()
+    for i in range(2):
+        _tif(raw / f"c{i}.tif", (40, 40), "YX", i)
+    (raw / "bad.tif").write_text("broken")
+    args = ["denoise", str(raw), "--train", "--output", str(out), *FAST]
+    assert main(args) == 1
+    model = json.loads((out / "sdap_run.json").read_text())["trained_model"]
+    assert sorted(model["inputs"]) == [str(raw / "c0.tif"), str(raw / "c1.tif")]
+    assert list(model["unreadable"]) == [str(raw / "bad.tif")]
+    sha = sha256_file(out / "sdap_model.safetensors")
+    assert main(args) == 1  # still broken: the model is reused, the file fails again
+    (raw / "bad.tif").unlink()
+    capsys.readouterr()
+    assert main(args) == 0  # deleted: the batch resumes with its model
+    assert sha256_file(out / "sdap_model.safetensors") == sha
+    _tif(raw / "bad.tif", (40, 40), "YX", 5)  # a readable file now: an added input
+    assert main(args) == 2
+    _one_error_line(capsys.readouterr().err, "1 added: bad.tif", "--retrain")

@@ -55,9 +55,11 @@ def prepare_model(args: argparse.Namespace, paths: list[Path], record: RunRecord
     path = outdir / MODEL_NAME
     step = max(1, len(paths) / args.train_max_files)
     chosen = [paths[int(k * step)] for k in range(min(len(paths), args.train_max_files))]
-    wanted = {"inputs": {str(p): file_fingerprint(p) for p in chosen},
-              "settings": train_settings(args)}
     earlier = record.data.get("trained_model") or {}
+    prints = {str(p): file_fingerprint(p) for p in chosen}
+    skipped = earlier.get("unreadable") or {}  # (unchanged since: the model never saw them)
+    wanted = {"inputs": {k: v for k, v in prints.items() if skipped.get(k) != v},
+              "settings": train_settings(args)}
     current = sha256_file(path) if path.is_file() else None
     if current and earlier.get("sha256") == current and all(
             earlier.get(k) == v for k, v in wanted.items()):
@@ -73,6 +75,8 @@ def prepare_model(args: argparse.Namespace, paths: list[Path], record: RunRecord
     if not sources:
         raise OutputError("none of the training inputs could be read; nothing was trained")
     model = train_on(sources, args, rep)
+    wanted["inputs"] = {k: v for k, v in prints.items() if Path(k) not in bad}  # trained on
+    unreadable = {str(p): prints[str(p)] for p in bad}
     previous = list(earlier.get("previous") or [])
     if earlier and args.retrain and (made or path.exists()):
         previous.append(set_aside(record, outdir, path, earlier, made))
@@ -83,6 +87,7 @@ def prepare_model(args: argparse.Namespace, paths: list[Path], record: RunRecord
     model.save(path, overwrite=bool(earlier))  # (only ever over this batch's own model)
     sha = sha256_file(path)
     record.data["trained_model"] = {"path": path.name, "sha256": sha, **wanted,
+                                    **({"unreadable": unreadable} if unreadable else {}),
                                     **({"previous": previous} if previous else {})}
     record.save()
     rep.info(f"saved {path} (sha256 {sha})")

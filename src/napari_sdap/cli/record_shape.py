@@ -37,7 +37,8 @@ def shape_problem(loaded: Any) -> str | None:
         return None
     if not isinstance(model, dict):
         return f"'trained_model' is {_kind(model)}, not an object"
-    for key, kind in (("inputs", dict), ("settings", dict), ("previous", list)):
+    for key, kind in (("inputs", dict), ("unreadable", dict), ("settings", dict),
+                      ("previous", list)):
         if model.get(key) is not None and not isinstance(model[key], kind):
             return f"'trained_model.{key}' is {_kind(model[key])}, not {_kind(kind())}"
     return None
