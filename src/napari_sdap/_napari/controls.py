@@ -263,15 +263,16 @@ def advanced_section(rows: list[tuple[str, QWidget]], title: str = "Advanced") -
 def report_error(err: BaseException, status: StatusLabel | None = None) -> str:
     """Show `err` as a napari error notification (and in `status`); returns the message.
 
-    SDAP's own errors carry a message that says what to change; anything else is reported with
-    its type and logged with the traceback.
+    SDAP's own errors carry a message that says what to change (said for the panels:
+    `panel_hints`); anything else is reported with its type and logged with the traceback.
     """
     from napari.utils.notifications import show_error
 
+    from napari_sdap._napari.panel_hints import for_panels
     from napari_sdap.errors import SdapError
 
     if isinstance(err, SdapError):
-        msg = str(err)
+        msg = for_panels(str(err))  # the panels' hints, not the API's / command line's
     else:
         msg = f"{type(err).__name__}: {err}"
         log.error("napari-sdap: unexpected error", exc_info=err)

@@ -17,6 +17,7 @@ from qtpy.QtWidgets import QFileDialog, QPushButton
 
 from napari_sdap._napari.controls import StatusLabel, report_error
 from napari_sdap._napari.layers import check_layer, level0
+from napari_sdap._napari.panel_hints import for_panels, in_panel_words
 from napari_sdap._napari.session import Session
 from napari_sdap._napari.workers import WorkerError, failure_message
 from napari_sdap.errors import InputError, SdapError
@@ -31,8 +32,9 @@ def _export(model: Any, path: str, **options: Any) -> Path:
         return model.export_bmz(path, **options)
     except Exception as err:
         if isinstance(err, SdapError) and not isinstance(err, RuntimeError):
+            in_panel_words(err)  # (its hints said for the panels)
             raise
-        raise WorkerError(failure_message(err, "export")) from err
+        raise WorkerError(for_panels(failure_message(err, "export"))) from err
 
 
 class ExportButton(QPushButton):

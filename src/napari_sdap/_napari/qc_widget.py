@@ -87,6 +87,7 @@ class _ImagePicker(QComboBox):
 
 def run_check(noisy: Any, denoised: Any, model: Any, reference: Any, axes: str) -> Any:
     """The worker's job: `api.quality_report`, any failure turned into an error napari shows."""
+    from napari_sdap._napari.panel_hints import for_panels, in_panel_words
     from napari_sdap._napari.workers import WorkerError, failure_message
     from napari_sdap.api.quality import quality_report
     from napari_sdap.errors import SdapError
@@ -95,8 +96,9 @@ def run_check(noisy: Any, denoised: Any, model: Any, reference: Any, axes: str) 
         return quality_report(noisy, denoised, model=model, reference=reference, axes=axes)
     except Exception as err:
         if isinstance(err, SdapError) and not isinstance(err, RuntimeError):
+            in_panel_words(err)  # (its hints said for the panels)
             raise
-        raise WorkerError(failure_message(err, "the quality check")) from err
+        raise WorkerError(for_panels(failure_message(err, "the quality check"))) from err
 
 
 def _axes(noisy: Any, sdap: dict[str, Any]) -> str:

@@ -25,6 +25,7 @@ from typing import Any
 
 import numpy as np
 
+from napari_sdap._napari.panel_hints import for_panels, in_panel_words
 from napari_sdap.errors import SdapError
 
 log = logging.getLogger("napari_sdap")
@@ -66,8 +67,9 @@ def reported(what: str) -> Callable[[Callable[..., Generator]], Callable[..., Ge
                 raise
             except BaseException as err:
                 if isinstance(err, SdapError) and not isinstance(err, RuntimeError):
+                    in_panel_words(err)  # (its hints said for the panels)
                     raise
-                raise WorkerError(failure_message(err, what)) from err
+                raise WorkerError(for_panels(failure_message(err, what))) from err
 
         return run
 

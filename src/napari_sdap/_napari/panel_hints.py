@@ -1,0 +1,44 @@
+"""The shared error messages' hints, said for napari users.
+
+The engine's and the API's messages end with what to change in Python and on the command line
+(``napari_sdap.train``, ``--axes ZYX``); in the panels the same change is made in a panel or a
+field, so the panels' error display (`controls.report_error` and the workers' errors) says that
+instead. Messages without such a hint pass unchanged.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import TypeVar
+
+__all__ = ["for_panels", "in_panel_words"]
+
+_HINTS: tuple[tuple[re.Pattern[str], str], ...] = (
+    (re.compile(r" \(napari_sdap\.train, or napari-sdap denoise --train\)"),
+     " in the Train panel"),
+    (re.compile(r"give the axes: axes='([A-Z]+)' \(--axes \1\)"),
+     r"type \1 in the axes field"),
+    (re.compile(r",? (?:with|e\.g\.) napari_sdap\.train\(image, model=model\)"),
+     " in the Train panel"),
+    (re.compile(r"\(command line: --axes (\w+) or (\w+); Python: axes='\w+'\)"),
+     r"(type \1 or \2 in the axes field)"),
+    (re.compile(r" or stride=1 \(command line: --stride 1\)"),
+     " or stride 1 (Train panel, Advanced)"),
+)
+
+E = TypeVar("E", bound=BaseException)
+
+
+def for_panels(message: str) -> str:
+    """`message` with its Python / command-line hints replaced by the panels' own."""
+    for pattern, replacement in _HINTS:
+        message = pattern.sub(replacement, message)
+    return message
+
+
+def in_panel_words(err: E) -> E:
+    """`err` itself, its message said `for_panels` (napari shows a worker's error as it is
+    raised, so the message is changed where the error leaves the worker)."""
+    if len(err.args) == 1 and isinstance(err.args[0], str):
+        err.args = (for_panels(err.args[0]),)
+    return err

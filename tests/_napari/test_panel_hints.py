@@ -1,0 +1,55 @@
+"""Panel errors point napari users at the panels and fields, not the Python API or the command
+line that the shared messages name (`_napari.panel_hints`)."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from panel_helpers import denoiser
+
+from napari_sdap._napari.panel_hints import for_panels, in_panel_words
+from napari_sdap.errors import InputError
+
+_API = ("napari_sdap.train", "napari-sdap", "--", "axes='")
+
+
+@pytest.mark.parametrize("message,says", [
+    ("rescale it to the training data's scale, or train a model on this image "
+     "(napari_sdap.train, or napari-sdap denoise --train)", "on this image in the Train panel"),
+    ("give the axes: axes='ZYX' (--axes ZYX)", "type ZYX in the axes field"),
+    ("this model is untrained (no normalisation yet); train it first with "
+     "napari_sdap.train(image, model=model)", "train it first in the Train panel"),
+    ("say so (command line: --axes ZYX or TYX; Python: axes='ZYX'), or",
+     "(type ZYX or TYX in the axes field)"),
+])
+def test_api_hints_are_said_for_the_panels(message, says):
+    said = for_panels(message)
+    assert says in said and not any(k in said for k in _API), said
+    err = in_panel_words(InputError(message))
+    assert str(err) == said and isinstance(err, InputError)
+    assert for_panels("no hint here") == "no hint here"
+
+
+def test_the_denoise_panel_points_at_the_train_panel(make_napari_viewer, small_image,
+                                                     trained_model, wait_idle, errors):
+    viewer = make_napari_viewer()
+    viewer.add_image((small_image * 50).astype(np.int16), name="other scale")
+    denoise = denoiser(viewer, trained_model)
+    denoise.start()
+    wait_idle(denoise)
+    msg = denoise.status.text()
+    assert "another scale" in msg and "train a model on this image in the Train panel" in msg
+    assert "--train" not in msg and "napari_sdap.train" not in msg
+    assert errors() == [msg]  # the notification says it so too
+
+
+def test_a_workers_error_leaves_it_said_for_the_panels():
+    from napari_sdap._napari.workers import reported
+
+    @reported("training")
+    def steps():
+        yield 1
+        raise InputError("give the axes: axes='CYX' (--axes CYX)")
+
+    with pytest.raises(InputError, match=r"^type CYX in the axes field$"):
+        list(steps())
