@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 
 import pytest
+from cli_fixtures import model_file_fixture, stacks_fixture  # noqa: F401 (fixtures)
 
 from napari_sdap.cli import main
 
@@ -26,3 +27,19 @@ def test_an_empty_path_is_a_usage_error(argv, tmp_path, monkeypatch, capsys) -> 
     err = capsys.readouterr().err.strip()
     assert len(err.splitlines()) == 1 and "not empty" in err and "current folder" in err
     assert sorted(os.listdir(tmp_path)) == ["IN"]  # nothing written anywhere
+
+
+def test_a_file_and_a_link_to_it_are_denoised_once_under_the_file_name(
+        stacks, model_file, tmp_path, capsys) -> None:
+    """A file and a link to it were denoised once, under the link's name, and a dangling
+    link was skipped, both without a word."""
+    raw, out = stacks[0].parent, tmp_path / "out"
+    (raw / "a_link.tif").symlink_to(stacks[0].name)  # sorts before cell0.tif
+    (raw / "dangling.tif").symlink_to(tmp_path / "gone.tif")
+    assert main(["denoise", str(raw), "--model", str(model_file), "-o", str(out),
+                 "--device", "cpu", "--threads", "1"]) == 0
+    err = capsys.readouterr().err
+    assert sorted(p.name for p in out.glob("*.tif")) == ["cell0_sdap.tif", "cell1_sdap.tif",
+                                                          "cell2_sdap.tif"]
+    assert (f"warning: {raw / 'a_link.tif'}: skipped: the same file as {stacks[0]}" in err)
+    assert f"warning: {raw / 'dangling.tif'}: skipped: a link to {tmp_path / 'gone.tif'}" in err

@@ -161,7 +161,7 @@ def _run_in(outdir: Path, args: argparse.Namespace, rep: Reporter, argv: list[st
     record.save()  # fails early, with a clear message, on a read-only folder
     earlier = [outdir / name for name in record.files] + [outdir / MODEL_NAME,
                                                            *previous_outputs(outdir)]
-    paths = find_inputs(args.inputs, exclude=earlier)
+    paths = find_inputs(args.inputs, exclude=earlier, note=rep.warning)
     check_outputs_unique(paths, outdir, args.format, args.series)
     try:
         model, model_path, sha, bad = prepare_model(args, paths, record, outdir, rep)

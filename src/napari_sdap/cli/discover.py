@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import functools
 import glob
-from collections.abc import Iterable, Sequence
+import os
+from collections.abc import Callable, Iterable, Sequence
 from pathlib import Path
 
 from napari_sdap.api.inputs import IMAGE_SUFFIXES, image_suffix, in_zarr_store, series_count
@@ -58,27 +59,43 @@ def _folder(folder: Path) -> list[Path]:
     return sorted(p for p in folder.iterdir() if is_image(p))
 
 
-def find_inputs(patterns: Sequence[str], exclude: Iterable[Path] = ()) -> list[Path]:
+def _dangling(paths: Iterable[Path]) -> list[Path]:
+    """The links among `paths` named like images whose target does not exist."""
+    return [p for p in paths if p.is_symlink() and not p.exists()
+            and not p.name.startswith(".") and image_suffix(p.name) is not None]
+
+
+Note = Callable[[str, str], None]
+"""Where `find_inputs` reports a path it skips: (path, why)."""
+
+
+def find_inputs(patterns: Sequence[str], exclude: Iterable[Path] = (),
+                note: Note | None = None) -> list[Path]:
     """Expand files, folders (their images, not recursive) and globs into a sorted, unique list.
 
     Hidden files and paths in `exclude` (earlier outputs) are skipped when a folder or a glob
-    is expanded; a file named explicitly is always kept. A pattern that matches nothing raises
-    `InputError` so that typos do not turn into empty, successful runs.
+    is expanded; a file named explicitly is always kept. A file found twice (a link to it next
+    to it) is kept once, under its own name rather than the link's. A pattern that matches
+    nothing raises `InputError` so that typos do not turn into empty, successful runs. `note`
+    hears of each link skipped (a duplicate, or a link to nothing).
     """
     skip = {p.resolve() for p in exclude}
     found: list[Path] = []
+    dangling: list[Path] = []
     for pattern in patterns:
         path = Path(pattern).expanduser()
         if path.is_dir() and image_suffix(path.name) is None and not in_zarr_store(path):
             hits = [p for p in _folder(path) if p.resolve() not in skip]
+            dangling += _dangling(sorted(path.iterdir()))
             if not hits:
                 raise InputError(f"folder {path} holds no images ({', '.join(IMAGE_SUFFIXES)}); "
                                  f"check the folder or name the files")
         elif path.exists():
             hits = [path]
         elif glob.has_magic(pattern):
-            hits = [p for p in map(Path, sorted(glob.glob(str(path), recursive=True)))
-                    if is_image(p) and p.resolve() not in skip]
+            matches = list(map(Path, sorted(glob.glob(str(path), recursive=True))))
+            hits = [p for p in matches if is_image(p) and p.resolve() not in skip]
+            dangling += _dangling(matches)
             if not hits:
                 raise InputError(f"pattern {pattern!r} matches no images; check the pattern "
                                  f"(quote it so the shell does not expand it)")
@@ -86,8 +103,17 @@ def find_inputs(patterns: Sequence[str], exclude: Iterable[Path] = ()) -> list[P
             raise InputError(f"input {pattern} does not exist; check the path")
         found.extend(hits)
     unique: dict[Path, Path] = {}
-    for p in found:
-        unique.setdefault(p.resolve(), p)
+    for p in found:  # a file beside a link to it: the file's own name, not the link's
+        kept = unique.setdefault(p.resolve(), p)
+        if kept.is_symlink() and not p.is_symlink():
+            unique[p.resolve()] = p
+    if note is not None:
+        for p in dict.fromkeys(dangling):
+            note(str(p), f"skipped: a link to {os.readlink(p)}, which does not exist")
+        for p in dict.fromkeys(found):
+            if unique[p.resolve()] != p:
+                note(str(p), f"skipped: the same file as {unique[p.resolve()]}, which is "
+                             f"taken once, under its own name")
     return sorted(unique.values(), key=lambda p: str(p))
 
 

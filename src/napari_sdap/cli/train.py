@@ -213,7 +213,7 @@ def run_train(args: argparse.Namespace, rep: Reporter) -> int:
     except OSError as err:
         raise OutputError(f"cannot write into {out.parent} ({err.strerror or err}); make the "
                           f"folder writable or choose another --model path") from None
-    paths = find_inputs(args.inputs, exclude=[out])
+    paths = find_inputs(args.inputs, exclude=[out], note=rep.warning)
     sources, bad = open_inputs(paths, args.axes, rep, series=args.series)
     if bad:
         rep.error("", f"{len(bad)} of {len(paths)} input(s) could not be read; no model written")
