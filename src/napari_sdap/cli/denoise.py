@@ -20,7 +20,7 @@ from napari_sdap.cli.plan import (
     remove_leftovers,
     run_settings,
 )
-from napari_sdap.cli.qc import QCOptions, check_done, check_output, qc_options, qc_paths
+from napari_sdap.cli.qc import QCOptions, check_done, check_output, qc_options, remove_checks
 from napari_sdap.cli.record import RunRecord, now
 from napari_sdap.cli.report import Reporter
 from napari_sdap.cli.retrain import previous_outputs
@@ -58,8 +58,7 @@ class Batch:
         out = Path(task.output)
         if err is None and result is not None:
             self.done += 1
-            for check in qc_paths(task.output):  # a check of the output replaced is stale
-                check.unlink(missing_ok=True)
+            remove_checks(task.output)  # a check of the output replaced is stale
             self.record.update(out, status="done", finished=now(), kept=None, **result)
             self.rep.info(f"done {path} -> {out} ({self.rep.format_seconds(result['seconds'])}, "
                           f"{result['mpix_per_s']:.2f} Mpix/s)")

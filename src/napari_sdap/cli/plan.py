@@ -10,6 +10,7 @@ from typing import Any
 
 from napari_sdap.cli.discover import file_series, output_path
 from napari_sdap.cli.jobs import FileTask, remove_scratch
+from napari_sdap.cli.qc import companion_names
 from napari_sdap.cli.record import RunRecord, file_fingerprint, settings_key
 from napari_sdap.cli.report import Reporter
 from napari_sdap.cli.retrain import foreign_model, made_with, refusal, set_aside
@@ -132,6 +133,22 @@ def run_settings(model: Any, args: argparse.Namespace) -> tuple[dict[str, Any], 
     return cfg, key
 
 
+def name_problem(name: str, qc: bool) -> str | None:
+    """Why the output name `name` cannot be used (it or a name written or removed next to it,
+    `qc.companion_names`, is over the file-name limit), or None."""
+    longest = max([name, *companion_names(name, qc)], key=lambda n: len(n.encode()))
+    size = len(longest.encode())
+    if size <= NAME_MAX:
+        return None
+    extra = size - len(name.encode())
+    what = (f"would be {size} bytes long" if longest == name else
+            f"is {len(name.encode())} bytes long, and {longest[:12]}...{longest[-20:]} next "
+            f"to it would be {size}")
+    return (f"its output name {name[:40]}... {what}, over the {NAME_MAX} a file name may "
+            f"have; give the input a shorter name (at most {NAME_MAX - extra} bytes for the "
+            f"output name)")
+
+
 def make_plan(paths: list[Path], outdir: Path, record: RunRecord, model_path: Path,
               model_sha: str, key: str, settings: dict[str, Any], args: argparse.Namespace,
               bad: dict[Path, str], rep: Reporter) -> Plan:
@@ -142,11 +159,8 @@ def make_plan(paths: list[Path], outdir: Path, record: RunRecord, model_path: Pa
             continue
         series = file_series(path, args.series)
         out = output_path(path, outdir, args.format, series)
-        if len(out.name.encode()) > NAME_MAX:
-            plan.failed[path] = (f"its output name {out.name[:40]}... would be "
-                                 f"{len(out.name.encode())} bytes long, over the "
-                                 f"{NAME_MAX} a file name may have; give the input a shorter "
-                                 f"name")
+        if too_long := name_problem(out.name, bool(getattr(args, "qc", False))):
+            plan.failed[path] = too_long
             rep.error(str(path), plan.failed[path])
             continue
         remove_leftovers(out)  # (the folder is this run's alone: `cli.lock`)

@@ -8,6 +8,7 @@ renamed into place only when both are complete: a failed check leaves neither.
 from __future__ import annotations
 
 import argparse
+import errno
 import json
 import os
 from dataclasses import dataclass
@@ -18,7 +19,8 @@ from napari_sdap.cli.discover import QC_FIGURE
 from napari_sdap.errors import ConfigError, InputError, OutputError, SdapError
 from napari_sdap.paths import atomic_write
 
-__all__ = ["QCOptions", "check_output", "qc_options", "qc_paths", "write_qc"]
+__all__ = ["QCOptions", "check_output", "companion_names", "qc_options", "qc_paths",
+           "remove_checks", "write_qc"]
 
 
 @dataclass(frozen=True)
@@ -53,6 +55,26 @@ def qc_paths(output: str | os.PathLike[str]) -> tuple[Path, Path]:
     """(JSON, PNG) paths of the check of `output`."""
     out = Path(output)
     return out.with_name(out.name + ".qc.json"), out.with_name(out.name + QC_FIGURE)
+
+
+def companion_names(output_name: str, qc: bool) -> list[str]:
+    """The names a run writes or removes next to the output `output_name` (its temporaries
+    aside, whose names are kept short, `paths.hidden_stem`): its check files, and with `qc`
+    the check's temporary (`paths.atomic_write`: `.<name>.<8 random characters>.partial`)."""
+    json_path, png_path = qc_paths(output_name)
+    return [json_path.name, png_path.name,
+            *([f".{json_path.name}.XXXXXXXX.partial"] if qc else [])]
+
+
+def remove_checks(output: str | os.PathLike[str]) -> None:
+    """Delete the check of `output` (stale once the output is replaced); a check name too long
+    for the file system cannot exist, and never stops the batch."""
+    for check in qc_paths(output):
+        try:
+            check.unlink(missing_ok=True)
+        except OSError as err:
+            if err.errno != errno.ENAMETOOLONG:
+                raise
 
 
 def _reference_for(options: QCOptions, task: Any) -> Path | None:
