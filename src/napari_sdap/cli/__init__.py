@@ -72,6 +72,10 @@ def main(argv: list[str] | None = None) -> int:
         logging.getLogger("tifffile").setLevel(logging.CRITICAL)
     try:
         with _stop_on_sigterm():
+            if args.command != "info":  # before any work: a signal must not land in its init
+                from napari_sdap.cli.preload import preload_native
+
+                preload_native()
             if getattr(args, "threads", None):
                 import torch
 
