@@ -47,7 +47,8 @@ class Batch:
 
     def start(self, task: FileTask, pieces: int = 1) -> None:
         path, fp = self.paths[task.output]
-        self.record.start_file(Path(task.output), input=str(path), output=task.output, qc=None,
+        self.record.start_file(Path(task.output), input=os.path.abspath(path),
+                               output=task.output, qc=None,
                                input_fingerprint=fp, model=task.model_path,
                                model_sha256=task.model_sha256, settings_key=self.key,
                                series=task.series, started=now(), pieces=pieces, error=None)

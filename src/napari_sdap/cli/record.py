@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from napari_sdap.cli.ownership import same_input
 from napari_sdap.cli.record_shape import shape_problem
 from napari_sdap.errors import OutputError
 from napari_sdap.paths import atomic_write
@@ -153,17 +154,17 @@ class RunRecord:
                                          f"record {self.path.name}; pass --overwrite to replace "
                                          f"it or choose another --output folder")
             return Verdict("run", replace=exists)
-        current = (entry.get("input_fingerprint") == fingerprint
+        same = same_input(entry.get("input"), source,
+                          (run.get("cwd") for run in self.data["runs"]))
+        current = (same and entry.get("input_fingerprint") == fingerprint
                    and entry.get("model_sha256") == model_sha
                    and entry.get("settings_key") == settings)
         if entry.get("status") == "done" and exists:
             if current:
                 return Verdict("skip", "finished in an earlier run")
             if not overwrite:
-                other = entry.get("input")
-                what = (f"it was made from another input, {other}"
-                        if source is not None and other
-                        and os.path.realpath(other) != os.path.realpath(source)
+                what = (f"it was made from another input, {entry.get('input')}, not {source}"
+                        if not same
                         else "the input changed" if entry.get("input_fingerprint") != fingerprint
                         else "it was made with another model"
                         if entry.get("model_sha256") != model_sha else "the settings changed")
