@@ -1,4 +1,5 @@
-"""Outputs the run record does not vouch for: an output made from another data set."""
+"""Outputs the run record does not vouch for: a user's file at the name of a failed entry, an
+output of ours the record never marked done, an output made from another data set."""
 
 from __future__ import annotations
 
@@ -7,9 +8,11 @@ import os
 from pathlib import Path
 
 import numpy as np
+import pytest
 import tifffile
-from cli_fixtures import model_file_fixture  # noqa: F401 (fixture)
+from cli_fixtures import digest, model_file_fixture, stacks_fixture  # noqa: F401 (fixtures)
 
+import napari_sdap.cli.denoise as denoise_cmd
 from napari_sdap.cli import main
 from napari_sdap.cli.ownership import same_input
 
@@ -21,6 +24,50 @@ def _args(inputs: Path, model: Path, out: Path, *extra: str) -> list[str]:
 
 def _entry(out: Path, name: str) -> dict:
     return json.loads((out / "sdap_run.json").read_text())["files"][name]
+
+
+def test_a_users_file_at_a_failed_output_is_not_replaced(stacks, model_file, tmp_path,
+                                                         capsys):
+    """repro: the input failed, the user made that output by hand, fixed the input and ran
+    the command again: the file was replaced without --overwrite."""
+    raw, out = stacks[0].parent, tmp_path / "out"
+    good = stacks[0].read_bytes()
+    stacks[0].write_text("not a tiff")
+    assert main(_args(raw, model_file, out)) == 1
+    mine = out / "cell0_sdap.tif"
+    tifffile.imwrite(mine, np.full((8, 8), 42, np.uint8))
+    before = digest(mine)
+    stacks[0].write_bytes(good)  # the input fixed
+    capsys.readouterr()
+    assert main(_args(raw, model_file, out)) == 1
+    err = capsys.readouterr().err
+    assert f"output {mine} exists, but napari-sdap did not write it" in err
+    assert "--overwrite" in err and digest(mine) == before
+    assert main(_args(raw, model_file, out, "--overwrite")) == 0
+    assert tifffile.imread(mine).shape == (3, 40, 40)
+
+
+@pytest.mark.parametrize("fmt", ["tif", "zarr"])
+def test_our_output_killed_before_the_record_said_done_is_redone(stacks, model_file, tmp_path,
+                                                                 monkeypatch, capsys, fmt):
+    """The documented race: an output renamed into place, then the process stopped before the
+    record said done. The output carries its attempt's token: the run resumes."""
+    out = tmp_path / "out"
+    real = denoise_cmd.denoise_file
+
+    def stopped_after_the_rename(task, progress=None):
+        real(task, progress)
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(denoise_cmd, "denoise_file", stopped_after_the_rename)
+    assert main(_args(stacks[0], model_file, out, "--format", fmt)) == 130
+    name = "cell0_sdap.tif" if fmt == "tif" else "cell0_sdap.ome.zarr"
+    assert (out / name).exists() and _entry(out, name)["status"] == "interrupted"
+    monkeypatch.setattr(denoise_cmd, "denoise_file", real)
+    capsys.readouterr()
+    assert main(_args(stacks[0], model_file, out, "--format", fmt)) == 0
+    assert "1 to denoise" in capsys.readouterr().err
+    assert _entry(out, name)["status"] == "done"
 
 
 def test_a_second_data_set_of_the_same_names_is_not_taken_as_done(model_file, tmp_path,

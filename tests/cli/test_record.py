@@ -55,12 +55,25 @@ def test_foreign_existing_output_is_refused(tmp_path: Path) -> None:
     assert v.action == "refuse" and "not in the run record" in v.reason
 
 
-def test_interrupted_output_of_ours_is_redone(tmp_path: Path) -> None:
+def test_a_file_at_an_unfinished_entry_is_ours_only_by_its_attempt(tmp_path: Path) -> None:
+    """A file there that the attempt did not write (the user's) was replaced without
+    --overwrite; an output of the attempt itself (killed after the rename, before the record
+    said done) is redone."""
+    import numpy as np
+    import tifffile
+
     record, out = RunRecord(tmp_path), tmp_path / "a_sdap.tif"
-    out.write_bytes(b"x")
+    tifffile.imwrite(out, np.ones((4, 4), np.float32), imagej=True,
+                     metadata={"Info": json.dumps({"run": {"attempt": "t1"}})})
     record.update(out, status="interrupted", input_fingerprint=FP, model_sha256="m1",
-                  settings_key="k1")
-    assert (record.verdict(out, FP, "m1", "k1", False).replace) is True
+                  settings_key="k1", attempt="t1")
+    v = record.verdict(out, FP, "m1", "k1", False)
+    assert (v.action, v.replace) == ("run", True)
+    record.update(out, status="failed", attempt="t2")  # another attempt's: not this file
+    v = record.verdict(out, FP, "m1", "k1", False)
+    assert v.action == "refuse" and "napari-sdap did not write it" in v.reason
+    assert "lists it as failed" in v.reason and "--overwrite" in v.reason
+    assert record.verdict(out, FP, "m1", "k1", True).replace is True
 
 
 def test_runs_and_interrupted_status(tmp_path: Path) -> None:

@@ -48,6 +48,7 @@ class Batch:
     def start(self, task: FileTask, pieces: int = 1) -> None:
         path, fp = self.paths[task.output]
         self.record.start_file(Path(task.output), input=os.path.abspath(path),
+                               attempt=(task.provenance or {}).get("attempt"),
                                output=task.output, qc=None,
                                input_fingerprint=fp, model=task.model_path,
                                model_sha256=task.model_sha256, settings_key=self.key,

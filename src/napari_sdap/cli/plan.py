@@ -10,6 +10,7 @@ from typing import Any
 
 from napari_sdap.cli.discover import file_series, output_path
 from napari_sdap.cli.jobs import FileTask, remove_scratch
+from napari_sdap.cli.ownership import new_attempt
 from napari_sdap.cli.qc import companion_names
 from napari_sdap.cli.record import RunRecord, file_fingerprint, settings_key
 from napari_sdap.cli.report import Reporter
@@ -171,7 +172,7 @@ def make_plan(paths: list[Path], outdir: Path, record: RunRecord, model_path: Pa
                         series=series, tile=args.tile, compile=args.compile,
                         detail=not args.no_detail, flips=args.flips, device=args.device,
                         replace=verdict.replace or args.overwrite,
-                        provenance={"settings": settings})
+                        provenance={"settings": settings, "attempt": new_attempt()})
         if verdict.action == "skip":
             plan.skipped.append(path)
             plan.done.append((task, path))

@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from napari_sdap.cli.ownership import same_input
+from napari_sdap.cli.ownership import same_input, written_by
 from napari_sdap.cli.record_shape import shape_problem
 from napari_sdap.errors import OutputError
 from napari_sdap.paths import atomic_write
@@ -142,11 +142,19 @@ class RunRecord:
         exists = output.exists()
         if entry is not None and entry.get("status") != "done":
             kept = self._still_kept(output, entry)
-            if kept is entry and isinstance(entry.get("kept"), dict) and exists \
-                    and not overwrite:
-                return Verdict("refuse", f"output {output} changed after napari-sdap wrote it "
-                                         f"(and a later run into it was stopped); pass "
-                                         f"--overwrite to redo it or choose another --output")
+            if kept is entry and exists and not overwrite:
+                if written_by(output, entry.get("attempt")):  # ours, renamed into place just
+                    return Verdict("run", replace=True)  # before a kill: redone
+                if isinstance(entry.get("kept"), dict):
+                    return Verdict("refuse", f"output {output} changed after napari-sdap wrote "
+                                             f"it (and a later run into it was stopped); pass "
+                                             f"--overwrite to redo it or choose another "
+                                             f"--output")
+                return Verdict("refuse", f"output {output} exists, but napari-sdap did not "
+                                         f"write it (the run record {self.path.name} lists it "
+                                         f"as {entry.get('status')}, not done); pass "
+                                         f"--overwrite to replace it or choose another "
+                                         f"--output folder")
             entry = kept
         if entry is None:
             if exists and not overwrite:
