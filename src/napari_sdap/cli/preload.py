@@ -1,11 +1,12 @@
 """Native extensions a command may load later, imported once at its start, signals held back.
 
 TensorStore (the fast zarr path, `api` -> `io.fast_zarr`) is imported on first use, deep in a
-run. A Ctrl-C or SIGTERM landing while its C extension initialises broke the import half-way;
-the zarr path then fell back quietly, and the next import of the half-registered extension
-aborted the process (SIGABRT from abseil), leaving partial files, the lock and a `running`
-record. Imported here, before any work, with SIGINT and SIGTERM blocked for the import, a
-signal waits until the import is complete and then stops the command cleanly (exit 130).
+run. A Ctrl-C or SIGTERM landing while its C extension initialised broke the import half-way
+(the handler's KeyboardInterrupt raised inside it); the zarr path then fell back quietly, and
+the next import of the half-registered extension aborted the process (SIGABRT from abseil),
+leaving partial files, the lock and a `running` record. Imported here, before any work, with
+SIGINT and SIGTERM only noted during the import, a signal takes effect once it is complete and
+stops the command cleanly (exit 130).
 """
 
 from __future__ import annotations
@@ -20,19 +21,32 @@ NATIVE: tuple[str, ...] = ("tensorstore",)
 """Optional native modules to import up front (absent ones are skipped)."""
 
 
+def _import_all() -> None:
+    for name in NATIVE:
+        try:
+            importlib.import_module(name)
+        except ImportError:  # not installed: the code that uses it does without
+            pass
+
+
 def preload_native() -> None:
-    """Import `NATIVE` now, with SIGINT and SIGTERM held until each import is complete (on the
-    main thread of a system with `pthread_sigmask`; elsewhere a plain import)."""
-    held = {signal.SIGINT, signal.SIGTERM}
-    block = (hasattr(signal, "pthread_sigmask")
-             and threading.current_thread() is threading.main_thread())
-    before = signal.pthread_sigmask(signal.SIG_BLOCK, held) if block else None
+    """Import `NATIVE` now. On the main thread SIGINT and SIGTERM are only noted meanwhile
+    (Python runs its handlers there, whichever thread the signal reached) and delivered again,
+    to the handlers of before, once the imports are complete."""
+    if threading.current_thread() is not threading.main_thread():
+        _import_all()
+        return
+    caught: list[int] = []
+
+    def note(signum: int, frame: object) -> None:
+        caught.append(signum)
+
+    held = (signal.SIGINT, signal.SIGTERM)
+    before = {s: signal.signal(s, note) for s in held}
     try:
-        for name in NATIVE:
-            try:
-                importlib.import_module(name)
-            except ImportError:  # not installed: the code that uses it does without
-                pass
+        _import_all()
     finally:
-        if before is not None:  # a signal that came meanwhile is delivered now
-            signal.pthread_sigmask(signal.SIG_SETMASK, before)
+        for s, handler in before.items():
+            signal.signal(s, handler)
+    if caught:
+        signal.raise_signal(caught[0])
