@@ -92,5 +92,6 @@ def test_an_unreadable_training_input_is_not_a_training_input(tmp_path, capsys):
     assert main(args) == 0  # deleted: the batch resumes with its model
     assert sha256_file(out / "sdap_model.safetensors") == sha
     _tif(raw / "bad.tif", (40, 40), "YX", 5)  # a readable file now: an added input
+    capsys.readouterr()
     assert main(args) == 2
     _one_error_line(capsys.readouterr().err, "1 added: bad.tif", "--retrain")
