@@ -107,7 +107,7 @@ def test_choose_gate_prefers_the_threshold_with_the_larger_estimated_gain():
     r2 = rng.chisquare(1, n) * 0.01
     energy = np.full(n, 0.03)  # 3x the noise everywhere: a clear gain at threshold 1
     curve = NoiseCurve(levels=[[[0.0, 1.0]]], variance=[[[0.01, 0.01]]])
-    held = [[(mu + 0.1, mu, r2 + 0.02, energy)]]  # residual holds detail: r2 > noise
+    held = [[(mu + 0.1, mu, r2 + 0.02, energy, np.ones(n))]]  # residual holds detail
     t, k, change = choose_gate(held, curve, [[(np.array([0.0, 1.0]), np.array([0.01, 0.01]))]])
     assert t == 1.0 and 0.0 < k <= 1.0 and change < 0.0
 
@@ -132,7 +132,8 @@ def test_the_held_out_estimate_matches_the_true_change_of_the_error():
     r = torch.from_numpy(x - mu)
     energy = local_energy(r[None, None])[0, 0]
     s2 = torch.full_like(r, 0.05**2)
-    held = [[(x.ravel(), mu.ravel(), (r * r).numpy().ravel(), energy.numpy().ravel())]]
+    held = [[(x.ravel(), mu.ravel(), (r * r).numpy().ravel(), energy.numpy().ravel(),
+              np.ones(x.size))]]
     flat = (np.array([0.0, 1.0]), np.array([0.05**2, 0.05**2]))
     curve = NoiseCurve(levels=[[[0.0, 1.0]]], variance=[[[0.05**2, 0.05**2]]])
     t, k, change = choose_gate(held, curve, [[flat]])

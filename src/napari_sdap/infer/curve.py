@@ -32,8 +32,9 @@ import torch
 import torch.nn.functional as F
 
 from napari_sdap.infer.gate import TINY as _TINY
-from napari_sdap.infer.gate import Pixels, choose_gate
+from napari_sdap.infer.gate import Pixels, choose_gate, noise_at
 from napari_sdap.infer.lags import LAG, axis_products, despike, lag_product
+from napari_sdap.infer.noise_field import FIELD, local_scale
 from napari_sdap.infer.noise_model import NoiseCurve
 from napari_sdap.infer.refine import local_energy, ring_mean
 from napari_sdap.infer.texture import high_pass_energy, texture_cap, white_cap
@@ -96,6 +97,27 @@ def _flattest(rough: np.ndarray, q: float) -> float:
     caller takes the whole bin) and warns; the warning is left out, the value is not."""
     with np.errstate(invalid="ignore"):
         return float(np.quantile(rough, q))
+
+
+def _field(shapes: list[tuple[int, int, np.ndarray]], fit: dict[str, list[np.ndarray]],
+           test: dict[str, list[np.ndarray]], gate: list[tuple[np.ndarray, np.ndarray]],
+           own: str, lag: int) -> np.ndarray:
+    """The held-out pixels' `noise_field.local_scale` (C x n), window by window: the local
+    noise reading (field `own`, as the gate's curve read it) over the gate's curve at the same
+    intensities."""
+    out = []
+    for (h, w, even), *parts in zip(shapes, *(zip(fit[k], test[k], strict=True)
+                                             for k in ("x", "mu", own, "rough")), strict=True):
+        whole = []
+        for a, b in parts:  # the window's pixels back in place
+            v = np.empty((a.shape[0], h * w), a.dtype)
+            v[:, even], v[:, ~even] = a, b
+            whole.append(v.reshape(-1, h, w))
+        x, mu, own, rough = whole
+        expected = np.stack([noise_at(x[c], *gate[c]) for c in range(x.shape[0])])
+        scale = local_scale(own, expected, rough, x - mu, lag)
+        out.append(scale.reshape(scale.shape[0], -1)[:, ~even])
+    return np.concatenate(out, axis=1)
 
 
 def _plain_curve(mu: np.ndarray, energy: np.ndarray) -> tuple[list[float], list[float]]:
@@ -232,9 +254,11 @@ def estimate_curve(samples: Sequence[Sequence[tuple[np.ndarray, np.ndarray]]],
     for g, pairs in enumerate(samples):
         fit: dict[str, list[np.ndarray]] = {k: [] for k in fields}
         test: dict[str, list[np.ndarray]] = {k: [] for k in fields}
+        shapes = []
         for x, mu in pairs:
             h, w = np.shape(mu)[-2:]
             even = ((np.arange(h)[:, None] + np.arange(w)[None, :]) % 2 == 0).ravel()
+            shapes.append((h, w, even))
             for k, v in _pixels(x, mu, lag, white).items():
                 fit[k].append(v[:, even])
                 test[k].append(v[:, ~even])
@@ -249,6 +273,7 @@ def estimate_curve(samples: Sequence[Sequence[tuple[np.ndarray, np.ndarray]]],
         own = "r2" if plain else "own"
         gate = [_flat_curve(f["mu"][ch], f[own][ch], f["rough"][ch], not plain, read[ch][2])
                 for ch in channels]
+        read_gate = gate  # the field compares the noise read with this reading, unscaled
         if rescale is not None and known is None and not plain:
             gate = [(lv, var * f) for (lv, var), f in zip(gate, rescale(g, gate), strict=True)]
         if known is not None:  # the user's noise at the same intensities
@@ -258,7 +283,9 @@ def estimate_curve(samples: Sequence[Sequence[tuple[np.ndarray, np.ndarray]]],
         levels.append([lv for lv, _ in curves])
         variance.append([v for _, v in curves])
         noise.append(gate)
-        held_out.append([(t["x"][ch], t["mu"][ch], t["r2"][ch], t["energy"][ch])
+        scale = (_field(shapes, fit, test, read_gate, own, lag) if known is None and FIELD else
+                 np.ones_like(t["x"]))
+        held_out.append([(t["x"][ch], t["mu"][ch], t["r2"][ch], t["energy"][ch], scale[ch])
                          for ch in channels])
     curve = NoiseCurve(levels=levels, variance=variance, threshold=threshold)
     chosen, strength, _ = choose_gate(held_out, curve, noise, threshold)

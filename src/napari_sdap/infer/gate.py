@@ -43,8 +43,9 @@ TINY = 1e-12
 _SURE = 2.0
 """A gain counts when it exceeds this many standard errors of its estimate."""
 
-Pixels = tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]
-"""(x, mu, r**2, E) of one channel, flat arrays."""
+Pixels = tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray]
+"""(x, mu, r**2, E, scale) of one channel, flat arrays; `scale`: how much stronger the noise
+reads around each pixel than its curve says (`infer.noise_field`; 1: as the curve says)."""
 
 
 def noise_at(x: np.ndarray, levels: np.ndarray, variance: np.ndarray) -> np.ndarray:
@@ -69,12 +70,12 @@ def choose_gate(held_out: Sequence[Sequence[Pixels]], curve: NoiseCurve,
     `noise` holds each channel's gate curve ``(levels, variance)``. See the module text."""
     r2, energy, s2, var = [], [], [], []
     for g, per_ch in enumerate(held_out):
-        for c, (x, m, rr, e) in enumerate(per_ch):
+        for c, (x, m, rr, e, scale) in enumerate(per_ch):
             lv, nv = noise[g][c]
             r2.append(rr)
             energy.append(e)
             s2.append(np.interp(m, curve.levels[g][c], curve.variance[g][c]))
-            var.append(noise_at(x, lv, nv))
+            var.append(noise_at(x, lv, nv) * scale)
     tr2, te, ts2, tvar = (torch.from_numpy(np.concatenate(v).astype(np.float64))
                           for v in (r2, energy, s2, var))
     n = max(tr2.numel(), 1)
