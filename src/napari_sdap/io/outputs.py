@@ -9,7 +9,6 @@ and leaves nothing at the target path.
 
 from __future__ import annotations
 
-import errno
 import os
 import shutil
 import time
@@ -28,6 +27,7 @@ from napari_sdap.io.physical import clean_physical, json_safe
 from napari_sdap.io.readers import path_kind
 from napari_sdap.io.replace import check_replaceable
 from napari_sdap.io.tiff_writer import OME_ENDINGS, check_layout, write_tiff
+from napari_sdap.io.write_errors import interrupt_behind, write_error
 from napari_sdap.paths import hidden_stem
 
 __all__ = ["OutputSink", "default_chunks", "open_output", "output_kind"]
@@ -97,17 +97,6 @@ def _remove(path: Path) -> None:
             pass
 
 
-def _os_error(path: Path, err: OSError) -> OutputError:
-    if err.errno in (errno.ENOSPC, errno.EDQUOT):
-        why = "the disk is full; free space or write to another disk"
-    elif err.errno in (errno.EACCES, errno.EPERM, errno.EROFS):
-        why = "permission denied; choose a folder you can write to"
-    else:
-        why = "check the disk and the path"
-    return OutputError(f"writing output {path} failed ({err.strerror or err}); {why}. "
-                       f"The partial output was removed")
-
-
 class OutputSink:
     """A writable `array` that becomes the file `path` on `commit()` and vanishes on `abort()`.
 
@@ -147,9 +136,12 @@ class OutputSink:
             self._move_into_place(final)
         except OSError as err:
             self.abort()
+            stop = interrupt_behind(err)
+            if stop is not None:  # Ctrl-C / SIGTERM inside the writer; its cleanup then failed
+                raise stop from None
             if isinstance(err, OutputError):
                 raise
-            raise _os_error(self.path, err) from err
+            raise write_error(self.path, err) from err
         except BaseException:
             self.abort()
             raise
@@ -189,7 +181,7 @@ class OutputSink:
             return False
         self.abort()
         if isinstance(exc, OSError) and not isinstance(exc, OutputError) and self.path:
-            raise _os_error(self.path, exc) from exc
+            raise write_error(self.path, exc) from exc
         return False
 
 
@@ -279,7 +271,7 @@ def open_output(target: Any, shape: tuple[int, ...], dtype: Any = "float32", *, 
             array = AxesView(array, stored, axes)
     except OSError as err:
         _remove(temp)
-        raise _os_error(path, err) from err
+        raise write_error(path, err) from err
     except BaseException:  # Ctrl-C or a stop signal while the temporary is being made
         _remove(temp)
         raise

@@ -1,0 +1,55 @@
+"""What a failed output write tells its user: a full disk, a permission, or a stop (Ctrl-C,
+SIGTERM) that landed inside the writer."""
+
+from __future__ import annotations
+
+import errno
+import shutil
+from pathlib import Path
+
+from napari_sdap.errors import OutputError
+
+__all__ = ["NEARLY_FULL", "disk_full", "interrupt_behind", "write_error"]
+
+NEARLY_FULL = 1 << 20
+"""A disk with fewer free bytes than this is full, for a short write without an error number."""
+
+
+def interrupt_behind(err: BaseException) -> BaseException | None:
+    """The KeyboardInterrupt or SystemExit an error was raised while handling, if any: a stop
+    (Ctrl-C, SIGTERM) landing inside a writer whose cleanup then failed on its closed file
+    ("Bad file descriptor") must still stop the run, not count as a failed output."""
+    seen = err.__context__
+    while seen is not None:
+        if isinstance(seen, KeyboardInterrupt | SystemExit):
+            return seen
+        seen = seen.__context__
+    return None
+
+
+def disk_full(path: Path | None, err: OSError) -> bool:
+    """Whether `err` means the disk under `path` is full: ENOSPC / EDQUOT, or a short write
+    without an error number (tifffile: "N requested and M written") on a disk with less than
+    `NEARLY_FULL` bytes left."""
+    if err.errno in (errno.ENOSPC, errno.EDQUOT):
+        return True
+    if err.errno is not None or path is None:
+        return False
+    folder = path.parent
+    while not folder.exists() and folder != folder.parent:
+        folder = folder.parent
+    try:
+        return shutil.disk_usage(folder).free < NEARLY_FULL
+    except OSError:
+        return False
+
+
+def write_error(path: Path, err: OSError) -> OutputError:
+    if disk_full(path, err):
+        why = "the disk is full; free space or write to another disk"
+    elif err.errno in (errno.EACCES, errno.EPERM, errno.EROFS):
+        why = "permission denied; choose a folder you can write to"
+    else:
+        why = "check the disk and the path"
+    return OutputError(f"writing output {path} failed ({err.strerror or err}); {why}. "
+                       f"The partial output was removed")
