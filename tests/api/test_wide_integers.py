@@ -50,3 +50,30 @@ def test_an_offset_beyond_float64_steps_is_refused_with_the_fix():
                                          r"\(float32 keeps 24\).*steps of 1024.*subtract the "
                                          r"offset first, e\.g\. image - image\.min\(\)"):
         train(image, steps=2, stride=2, **TINY)
+
+
+@pytest.mark.parametrize(("offset", "dtype"), [(4_000_000_000, np.uint32), (2**40, np.int64),
+                                                (1e9, np.float64)])
+def test_the_default_output_dtype_keeps_the_levels_of_a_large_offset(offset, dtype, caplog):
+    image, _ = _counts(offset, dtype)
+    model = train(image, steps=3, stride=2, **TINY)
+    with caplog.at_level("INFO", logger="napari_sdap.api.writing"):
+        out = model.denoise(image)  # float32 kept 1 to 8 grey levels here
+    assert out.dtype == np.float64 and np.unique(out).size > 50
+    assert "float64 rather than the default float32" in caplog.text
+    np.testing.assert_array_equal(np.asarray(model.denoise(image, lazy=True)), out)
+    caplog.clear()
+    with caplog.at_level("WARNING", logger="napari_sdap.api.writing"):
+        out32 = model.denoise(image, dtype="float32")  # explicit: kept, with a warning
+    assert out32.dtype == np.float32
+    assert "dtype='float64'" in caplog.text and "loses" in caplog.text
+
+
+@pytest.mark.parametrize("dtype", [np.uint8, np.uint16, np.float32])
+def test_ordinary_images_still_default_to_float32(dtype, caplog):
+    image, _ = _counts(20, dtype)
+    model = train(image, steps=3, stride=2, **TINY)
+    with caplog.at_level("INFO", logger="napari_sdap.api.writing"):
+        out = model.denoise(image)
+    assert out.dtype == np.float32 and "float64" not in caplog.text
+    np.testing.assert_array_equal(out, model.denoise(image, dtype="float32"))

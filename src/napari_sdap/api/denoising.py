@@ -65,7 +65,7 @@ def denoise(model: SDAPModel, image: Any, axes: str | None = None, *, mode: str 
     model = settled(model)
     job = make_job(model, image, axes, mode, detail, flips=flips)
     try:
-        dt = output_dtype(dtype, job.image.array.dtype)
+        dt = output_dtype(dtype, job.image.array.dtype, model.normalization)
         if lazy:
             return _lazy(model, job, device, tile, dt)
         out = np.empty(job.image.shape, dt)

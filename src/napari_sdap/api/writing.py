@@ -10,6 +10,7 @@ any error deletes the temporary: nothing incomplete is left that looks like a re
 
 from __future__ import annotations
 
+import logging
 import os
 import weakref
 from collections.abc import Generator
@@ -35,11 +36,19 @@ if TYPE_CHECKING:
 __all__ = ["DenoiseRun", "check_model_name", "fits_ngff", "in_axes", "iter_denoise_to",
            "open_denoise", "output_dtype", "save_result"]
 
+log = logging.getLogger(__name__)
 
-def output_dtype(dtype: Any, input_dtype: Any) -> np.dtype:
-    """`None` -> float32; `"input"` -> the input's dtype; else a numeric dtype."""
+
+def output_dtype(dtype: Any, input_dtype: Any, normalization: Any = None) -> np.dtype:
+    """`None` -> float32 (float64 where float32 cannot resolve the model's intensity range,
+    `float32_problem`); `"input"` -> the input's dtype; else a numeric dtype (an explicit
+    float32 that cannot resolve it is kept, with a warning)."""
     if dtype is None:
-        return np.dtype(np.float32)
+        why = float32_problem(normalization)
+        if why is None:
+            return np.dtype(np.float32)
+        log.info("the output is written as float64 rather than the default float32: %s", why)
+        return np.dtype(np.float64)
     dt = np.dtype(input_dtype) if isinstance(dtype, str) and dtype == "input" else None
     try:
         dt = dt if dt is not None else np.dtype(dtype)
@@ -48,7 +57,33 @@ def output_dtype(dtype: Any, input_dtype: Any) -> np.dtype:
                          ) from None
     if dt.kind not in "uif":
         raise InputError(f"dtype must be an integer or float dtype (got {dt})")
+    if dt == np.float32:
+        why = float32_problem(normalization)
+        if why is not None:
+            log.warning("dtype='float32' loses the image's grey levels: %s; give "
+                        "dtype='float64' (or dtype='input') to keep them", why)
     return dt
+
+
+_F32_STEP = 2.0 ** -24  # float32's relative step (half its epsilon: the rounding error)
+_MIN_LEVELS = 1000
+
+
+def float32_problem(normalization: Any) -> str | None:
+    """Why float32 cannot hold the denoised values on the model's intensity scale (its largest
+    magnitude `|low| + scale`, rounded to float32's relative step, keeps fewer than about 1000
+    levels across the scale: wide integers such as uint32 near 4e9, or values with a large
+    offset), or None (no model normalisation, or float32 suffices)."""
+    if normalization is None:
+        return None
+    for g in range(len(normalization.low)):
+        lo, sc = normalization.scale(g)
+        step = (abs(lo) + sc) * _F32_STEP
+        if step * _MIN_LEVELS > sc:
+            return (f"the image's values reach {abs(lo) + sc:.6g} over a range of {sc:.6g}, "
+                    f"where float32 keeps only about {sc / step:.0f} levels "
+                    f"(fewer than {_MIN_LEVELS})")
+    return None
 
 
 class DenoiseRun:
@@ -153,7 +188,7 @@ def open_denoise(model: SDAPModel, image: Any, output: Any, axes: str | None = N
     sink = None
     try:
         img = job.image
-        dt = output_dtype(dtype, img.array.dtype)
+        dt = output_dtype(dtype, img.array.dtype, model.normalization)
         edge, _ = pick_tile(model, job, tile, pick_device(model, device))
         src = img.source
         record = provenance(
