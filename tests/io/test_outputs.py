@@ -397,3 +397,12 @@ def test_ome_tiff_pixel_sizes_without_a_unit_stay_without_one(tmp_path, shape, a
     with open_image(tmp_path / "a.ome.tif") as back:
         assert back.units == {}
         assert back.scale == pytest.approx(scale)
+
+
+@pytest.mark.parametrize("dtype", ["int64", "uint64", "float16"])
+def test_a_tiff_output_refuses_a_dtype_ome_tiff_cannot_hold_up_front(tmp_path, dtype):
+    with pytest.raises(OutputError, match=rf"cannot hold dtype {dtype}.*dtype='float64'.*\.zarr"):
+        open_output(tmp_path / "out.tif", (16, 16), dtype, axes="YX")
+    assert list(tmp_path.iterdir()) == []  # refused before any temporary was made
+    sink = open_output(tmp_path / "out.zarr", (16, 16), dtype, axes="YX")  # zarr holds it
+    sink.abort()

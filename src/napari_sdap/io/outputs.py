@@ -252,7 +252,7 @@ def open_output(target: Any, shape: tuple[int, ...], dtype: Any = "float32", *, 
     _check_target(path, kind, overwrite, [Path(p).expanduser().absolute() for p in inputs or []])
     stored = axes
     if kind == "tiff":
-        check_layout(axes, shape)
+        check_layout(axes, shape, dtype)
     elif kind == "ome-zarr":  # stored in OME's order (TZCYX -> TCZYX, YXC -> CYX), seen in ours
         stored = ome_order(axes, NGFF_ORDER) or axes
         check_ngff_axes(stored)

@@ -87,9 +87,19 @@ def _samples(axes: str, shape: tuple[int, ...]) -> bool:
     return axes.endswith("C") and 2 <= shape[-1] <= 4 and axes[-3:-1] == "YX"
 
 
-def check_layout(axes: str, shape: tuple[int, ...]) -> None:
+_OME_DTYPES = ("int8", "int16", "int32", "uint8", "uint16", "uint32", "float32", "float64")
+"""The pixel types of OME-TIFF (the TIFFs that are not ImageJ hyperstacks are written so)."""
+
+
+def check_layout(axes: str, shape: tuple[int, ...], dtype: Any = None) -> None:
     """Refuse, before any work, an image a TIFF cannot hold in its axis order: pages are Y x X
-    (or Y x X x 2-4 samples), so Y and X must come last (or just before such a C)."""
+    (or Y x X x 2-4 samples), so Y and X must come last (or just before such a C); or in its
+    `dtype` (OME-TIFF has no 64-bit integers and no float16)."""
+    if dtype is not None and str(np.dtype(dtype)) not in _OME_DTYPES:
+        raise OutputError(
+            f"a TIFF output cannot hold dtype {np.dtype(dtype)} (OME-TIFF stores only "
+            f"{', '.join(_OME_DTYPES)}); give dtype='float64' or dtype='float32', or write a "
+            f".zarr output, which keeps any numeric dtype (Python API: output='result.zarr')")
     if not (axes.endswith("YX") or _samples(axes, shape)):
         raise OutputError(
             f"a TIFF stores Y and X as the last axes (or Y, X and 2-4 colour channels), but the "
@@ -180,7 +190,7 @@ def write_tiff(path: Path, array: Any, *, axes: str, scale: dict[str, float],
         resolution = _resolution(*cm) if None not in cm and same else None
         kwargs = {"software": "napari-sdap", "resolution": resolution,
                   "resolutionunit": "CENTIMETER" if resolution and not plain else "NONE"}
-    check_layout(axes, shape)
+    check_layout(axes, shape, dtype)
     samples = _samples(axes, shape)
     page_ndim = 3 if samples else 2
     lead = shape[:-page_ndim]
