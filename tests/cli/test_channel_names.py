@@ -79,3 +79,36 @@ def test_a_name_ending_in_ome_tif_gets_ome_channel_names(tmp_path, two_channel_m
     with tifffile.TiffFile(tmp_path / "out.ome.tif") as tif:
         channels = tifffile.xml2dict(tif.ome_metadata)["OME"]["Image"]["Pixels"]["Channel"]
         assert [c["Name"] for c in channels] == NAMES
+
+
+@pytest.mark.parametrize("fmt", ["tif", "zarr"])
+def test_a_single_channel_keeps_its_name_in_every_format(tmp_path, fmt):
+    """Regression: a YX or ZYX OME-TIFF's one Channel Name was dropped from `.tif` (ImageJ)
+    outputs; every output now names it, and its provenance records it."""
+    import napari_sdap
+
+    rng = np.random.default_rng(2)
+    raw = tmp_path / "raw"
+    raw.mkdir()
+    img = rng.poisson(30, (32, 32)).astype(np.uint16)
+    tifffile.imwrite(raw / "yx.ome.tif", img, metadata={"axes": "YX", "Channel": {"Name": "Solo"}})
+    tifffile.imwrite(raw / "zyx.ome.tif", np.stack([img] * 3),
+                     metadata={"axes": "ZYX", "Channel": {"Name": "Solo"}})
+    model = napari_sdap.train(img.astype(np.float32), axes="YX", preset="tiny", steps=2, width=8,
+                              blocks=1, student=False, device="cpu")
+    model.save(tmp_path / "m.safetensors")
+    out = tmp_path / "out"
+    assert main(["denoise", str(raw), "--model", str(tmp_path / "m.safetensors"), "--output",
+                 str(out), "--device", "cpu", "--format", fmt]) == 0
+    suffix = "_sdap.tif" if fmt == "tif" else "_sdap.ome.zarr"
+    for stem in ("yx", "zyx"):
+        path = out / f"{stem}{suffix}"
+        with open_image(path) as src:
+            assert src.metadata.get("channels") == ["Solo"], stem
+        if fmt == "tif":
+            with tifffile.TiffFile(path) as tif:
+                assert tif.is_imagej
+                record = json.loads(tif.imagej_metadata["Info"])
+        else:
+            record = zarr.open_group(path, mode="r").attrs["napari_sdap"]["metadata"]
+        assert record["input"]["metadata"]["channels"] == ["Solo"], stem

@@ -125,3 +125,54 @@ def test_odd_names_are_kept_and_never_break_xml_or_json(tmp_path):
     json.loads((tmp_path / "out.ome.zarr" / "zarr.json").read_text())  # strict JSON
     with tifffile.TiffFile(tmp_path / "out.ome.tif") as tif:
         tifffile.xml2dict(tif.ome_metadata)  # well-formed XML
+
+
+@pytest.mark.parametrize("axes, shape", [("YX", (8, 9)), ("ZYX", (3, 8, 9))])
+def test_the_name_of_a_single_channel_reaches_every_output(tmp_path, axes, shape):
+    """Regression: the one channel of an image without a C axis lost its name in an ImageJ
+    `.tif` output; it is now every plane's label there, as in a one-channel stack read."""
+    data = np.random.default_rng(2).random(shape).astype(np.float32)
+    _ome_tiff(tmp_path / "in.ome.tif", data, axes, ["Solo"])
+    assert _names(tmp_path / "in.ome.tif") == ["Solo"]
+    for name in ("out.tif", "out.ome.tif", "out.ome.zarr"):
+        _write(tmp_path / name, data, axes, ["Solo"])
+        assert _names(tmp_path / name) == ["Solo"], name
+    with tifffile.TiffFile(tmp_path / "out.tif") as tif:
+        labels = tif.imagej_metadata["Labels"]
+        assert tif.is_imagej and (labels if isinstance(labels, list) else [labels]) == [
+            "Solo"] * (shape[0] if axes == "ZYX" else 1)
+
+
+def test_a_single_channel_chosen_among_series_keeps_its_name(tmp_path):
+    with tifffile.TiffWriter(tmp_path / "two.ome.tif", ome=True) as tif:
+        tif.write(np.zeros((2, 8, 9), np.uint16),
+                  metadata={"axes": "CYX", "Channel": {"Name": ["A", "B"]}})
+        tif.write(np.zeros((8, 9), np.uint16), metadata={"axes": "YX", "Channel": {"Name": "Solo"}})
+    with open_image(tmp_path / "two.ome.tif", series=1) as src:
+        assert src.metadata["channels"] == ["Solo"]
+        _write(tmp_path / "out.tif", np.zeros((8, 9), np.uint16), src.axes, ["Solo"])
+    assert _names(tmp_path / "out.tif") == ["Solo"]
+
+
+def test_imagej_labels_name_channels_only_where_every_plane_is_labelled(tmp_path):
+    """Regression: labels for the first two planes of a Z=3, C=2 hyperstack named both
+    channels (so every output plane was labelled); a one-channel stack whose planes all carry
+    one label is that channel's name, and differing labels name planes."""
+    data = np.zeros((3, 2, 8, 9), np.uint16)
+    tifffile.imwrite(tmp_path / "short.tif", data, imagej=True,
+                     metadata={"axes": "ZCYX", "Labels": ["A", "B"]})
+    assert _names(tmp_path / "short.tif") is None
+    tifffile.imwrite(tmp_path / "full.tif", data, imagej=True,
+                     metadata={"axes": "ZCYX", "Labels": ["A", "B"] * 3})
+    assert _names(tmp_path / "full.tif") == ["A", "B"]
+    stack = data[:, 0]
+    tifffile.imwrite(tmp_path / "dapi.tif", stack, imagej=True,
+                     metadata={"axes": "ZYX", "Labels": ["DAPI"] * 3})
+    assert _names(tmp_path / "dapi.tif") == ["DAPI"]
+    tifffile.imwrite(tmp_path / "one.tif", stack[0], imagej=True,
+                     metadata={"axes": "YX", "Labels": ["DAPI"]})
+    assert _names(tmp_path / "one.tif") == ["DAPI"]
+    for labels in (["z0", "z1", "z2"], ["DAPI"]):  # planes named one by one; too few labels
+        tifffile.imwrite(tmp_path / "planes.tif", stack, imagej=True,
+                         metadata={"axes": "ZYX", "Labels": labels})
+        assert _names(tmp_path / "planes.tif") is None, labels

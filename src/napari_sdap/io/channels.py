@@ -75,15 +75,23 @@ def ome_channels(xml: str, index: int, series: int, name: str | None,
 
 def imagej_channels(ij: dict[str, Any], axes: str,
                     shape: Sequence[int]) -> list[str | None] | None:
-    """Channel names from an ImageJ hyperstack's slice labels (`Labels`, one per plane in
-    ImageJ's order, channels varying fastest). A channel is named only where all its planes
-    carry the same label: labels that differ from plane to plane name the planes (a file
-    name, a depth), not the channel."""
+    """Channel names from an ImageJ stack's slice labels (`Labels`, one per plane in ImageJ's
+    order, channels varying fastest). A channel is named only where the file labels every
+    plane and all planes of the channel carry the same label: labels that differ from plane
+    to plane name the planes (a file name, a depth), not the channel, and labels for fewer
+    planes than the stack has say nothing of the planes left. A stack without a C axis is one
+    channel (as ImageJ counts it), named where all its planes carry one label."""
+    import math
+
     labels = ij.get("Labels")
-    if "C" not in axes or not isinstance(labels, (list, tuple)) or not labels:
+    if isinstance(labels, str):  # (tifffile reads the label of a single plane as a string)
+        labels = [labels]
+    if not isinstance(labels, (list, tuple)) or not labels or not axes.endswith("YX"):
         return None
     count = channel_count(axes, shape)
-    if ij.get("channels") != count:  # colour samples (RGB), not ImageJ channels
+    if ij.get("channels", 1) != count:  # colour samples (RGB), not ImageJ channels
+        return None
+    if len(labels) != math.prod(int(s) for s in shape[:-2]):
         return None
     names = [_name(label) for label in labels]
     found = [set(names[c::count]) for c in range(count)]
@@ -92,10 +100,13 @@ def imagej_channels(ij: dict[str, Any], axes: str,
 
 def plane_labels(names: Sequence[str | None], axes: str,
                  lead: tuple[int, ...]) -> list[str]:
-    """ImageJ slice labels for planes of the leading shape `lead` (axes `axes`, C among
-    them): each plane labelled with its channel's name ("" for a channel without one)."""
+    """ImageJ slice labels for planes of the leading shape `lead` (axes `axes`): each plane
+    labelled with its channel's name ("" for a channel without one); without a C axis every
+    plane with the name of the image's one channel."""
     import numpy as np
 
+    if "C" not in axes:
+        return [names[0] or ""] * int(np.prod(lead, dtype=np.int64))
     at = axes.index("C")
     return [names[idx[at]] or "" for idx in np.ndindex(*lead)]
 

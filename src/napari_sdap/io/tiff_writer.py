@@ -163,9 +163,9 @@ def write_tiff(path: Path, array: Any, *, axes: str, scale: dict[str, float],
     even where an ImageJ hyperstack could hold it (the output is named `.ome.tif`);
     `translation`: where the image lies, per axis (ImageJ's origin, OME's plane positions);
     `channels`: the names of the image's channels, one per channel (None: unnamed), as OME
-    `Channel Name`s or, in an ImageJ hyperstack with a C axis, as the label of each plane
-    (Fiji shows a channel's name so); colour samples (RGB) get none: OME counts them as one
-    channel."""
+    `Channel Name`s or, in an ImageJ TIFF, as the label of each plane (Fiji shows a channel's
+    name so; without a C axis, every plane carries the name of the image's one channel);
+    colour samples (RGB) get none: OME counts them as one channel."""
     import tifffile
 
     shape = tuple(int(s) for s in array.shape)
@@ -203,7 +203,7 @@ def write_tiff(path: Path, array: Any, *, axes: str, scale: dict[str, float],
             meta["spacing"] = scale["Z"]
         if "T" in scale and "T" in axes:
             meta["finterval"] = scale["T"]
-        if channels and "C" in axes:
+        if channels:  # (one channel without a C axis: every plane carries its name)
             meta["Labels"] = plane_labels(channels, axes, lead)
         kwargs.update(imagej=True, metadata={**meta, **origin})
     else:
