@@ -86,3 +86,24 @@ def test_a_folder_made_while_writing_is_left_alone(tmp_path):
             (path / "notes.txt").write_text("x")
     assert sorted(p.name for p in path.iterdir()) == ["notes.txt"]
     assert [p.name for p in tmp_path.iterdir()] == ["late.zarr"]
+
+
+def test_a_users_file_inside_a_chunk_named_folder_is_never_replaced(tmp_path):
+    v3 = tmp_path / "v3.zarr"
+    zarr.create_array(str(v3), shape=(4, 6), dtype="f4", chunks=(2, 3))[:] = 1.0
+    (v3 / "c" / "notes.txt").write_text("weeks of work")
+    _refused(v3, r"a zarr array with other files in it \(c/notes.txt\)")
+    v2 = tmp_path / "v2.zarr"  # ('.' chunk keys: a folder '0' holds no chunks)
+    zarr.create_array(str(v2), shape=(4, 6), dtype="f4", chunks=(2, 3), zarr_format=2)[:] = 1
+    (v2 / "0").mkdir()
+    (v2 / "0" / "roi.csv").write_text("x,y")
+    _refused(v2, r"a zarr array with other files in it \(0/roi.csv\)")
+    _write(tmp_path / "img.ome.zarr", 1.0)
+    (tmp_path / "img.ome.zarr" / "0" / "c" / "n.txt").write_text("x")
+    _refused(tmp_path / "img.ome.zarr", r"an OME-Zarr group whose member 0 is not a plain")
+    (v3 / "c" / "9").mkdir()  # a chunk key of another dimensionality is not a chunk either
+    (v3 / "c" / "9" / "0" / "0").mkdir(parents=True)
+    (v3 / "c" / "9" / "0" / "0" / "1").write_text("x")
+    (v3 / "c" / "notes.txt").unlink()
+    _refused(v3, r"a zarr array with other files in it \(c/9/0/0/1\)")
+    assert (v2 / "0" / "roi.csv").exists() and (v3 / "c" / "9" / "0" / "0" / "1").exists()

@@ -11,6 +11,7 @@ replaced as a link (what it points to is left alone); an empty folder holds noth
 from __future__ import annotations
 
 import json
+import os
 import re
 from pathlib import Path
 from typing import Any
@@ -20,7 +21,7 @@ from napari_sdap.errors import OutputError
 __all__ = ["check_replaceable"]
 
 _META = {"zarr.json", ".zarray", ".zattrs", ".zgroup", ".zmetadata"}
-_CHUNK = re.compile(r"c|\d+([./]\d+)*")  # v3 `c/...`; v2 `0.0` or `0/0` chunk keys
+_CHUNK = re.compile(r"(c|\d+)([./]\d+)*")  # (no shape in the metadata) `c/0/0`, `0.0`
 _KINDS = {"tiff": "a file", "zarr": "a zarr array or an OME-Zarr image",
           "ome-zarr": "an OME-Zarr image or a zarr array"}
 
@@ -54,12 +55,44 @@ def _node(folder: Path) -> tuple[str | None, dict[str, Any]]:
     return None, {}
 
 
+def _chunk_key(folder: Path) -> re.Pattern[str]:
+    """The chunk keys of the zarr array at `folder`, from its own metadata: its chunk key
+    encoding (v3 `default`: `c/0/0`, or `v2`: `0.0`), separator and number of dimensions."""
+    v3 = _json(folder / "zarr.json")
+    meta = v3 if v3.get("node_type") == "array" else _json(folder / ".zarray")
+    shape = meta.get("shape")
+    if not isinstance(shape, list):
+        return _CHUNK
+    if v3.get("node_type") == "array":
+        enc = meta.get("chunk_key_encoding")
+        enc = enc if isinstance(enc, dict) else {}
+        prefix = enc.get("name", "default") == "default"
+        conf = enc.get("configuration") if isinstance(enc.get("configuration"), dict) else {}
+        sep = conf.get("separator", "/" if prefix else ".")
+    else:
+        prefix, sep = False, meta.get("dimension_separator") or "."
+    ndim, sep = len(shape), re.escape(str(sep))
+    if prefix:
+        return re.compile("c" + rf"{sep}\d+" * ndim)
+    return re.compile(r"\d+" + rf"{sep}\d+" * (ndim - 1) if ndim else "0")
+
+
 def _array_problem(folder: Path) -> str | None:
-    """Why `folder` is not a plain zarr array (None: it is one)."""
+    """Why `folder` is not a plain zarr array (None: it is one): every file in it, at any
+    depth, must be its metadata or one of its chunks (a user's file inside a chunk-named
+    folder, `c/notes.txt`, would be lost with it)."""
     if _node(folder)[0] != "array":
         return "a folder that is not a zarr array"
-    other = [n for n in _names(folder) if n not in _META and not _CHUNK.fullmatch(n)]
-    return f"a zarr array with other files in it ({_listing(other)})" if other else None
+    key = _chunk_key(folder)
+    other = []
+    for root, dirs, files in os.walk(folder):
+        here = Path(root).relative_to(folder)
+        links = [d for d in dirs if (Path(root) / d).is_symlink()]  # (not followed)
+        for name in sorted(files + links):
+            rel = (here / name).as_posix()
+            if not (rel in _META or key.fullmatch(rel)):
+                other.append(rel)
+    return f"a zarr array with other files in it ({_listing(sorted(other))})" if other else None
 
 
 def _datasets(attrs: dict[str, Any]) -> list[str]:
