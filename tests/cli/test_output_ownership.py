@@ -96,3 +96,27 @@ def test_a_relative_input_of_an_older_record_is_read_from_its_runs_folder(tmp_pa
     assert same_input("a.tif", str(tmp_path / "a.tif"), [str(tmp_path)])
     assert not same_input("a.tif", str(tmp_path / "a.tif"), [str(tmp_path / "elsewhere")])
     assert same_input(str(tmp_path / "x" / ".." / "a.tif"), str(tmp_path / "a.tif"), [])
+
+
+
+def test_a_zarr_output_is_ours_only_for_its_exact_token(stacks, model_file, tmp_path, capsys):
+    """repro: a record entry whose token is a short string ('1') made any zarr store at the
+    output name "ours" (the token only had to appear in its metadata): replaced without
+    --overwrite."""
+    import zarr
+
+    out = tmp_path / "out"
+    assert main(_args(stacks[0], model_file, out, "--format", "zarr")) == 0
+    name = "cell0_sdap.ome.zarr"
+    record = json.loads((out / "sdap_run.json").read_text())
+    record["files"][name].update(status="failed", attempt="1")
+    (out / "sdap_run.json").write_text(json.dumps(record))
+    import shutil
+
+    shutil.rmtree(out / name)
+    zarr.create_array(str(out / name), shape=(8, 8), dtype="f4",
+                      attributes={"user": "my own result, version 1"})[:] = 7
+    capsys.readouterr()
+    assert main(_args(stacks[0], model_file, out, "--format", "zarr")) == 1
+    assert "did not write it" in capsys.readouterr().err
+    assert "my own result" in (out / name / "zarr.json").read_text()

@@ -38,23 +38,37 @@ def _tiff_record(path: Path) -> str:
         return str((tif.imagej_metadata or {}).get("Info") or "")
 
 
-def _zarr_records(path: Path) -> Iterable[str]:
-    """The metadata documents of a zarr store's top two levels (where the record is kept)."""
+def _zarr_attempts(path: Path) -> Iterable[Any]:
+    """The `run.attempt` of the provenance records in a zarr store's top two levels (where
+    the record is kept: `attributes.napari_sdap.metadata.run` in zarr v3, the `.zattrs` in
+    v2)."""
     for folder in (path, *(p for p in path.iterdir() if p.is_dir())):
         for name in (".zattrs", "zarr.json"):
-            if (folder / name).is_file():
-                yield (folder / name).read_text(errors="replace")
+            if not (folder / name).is_file():
+                continue
+            doc = json.loads((folder / name).read_text(errors="replace"))
+            attrs = doc.get("attributes") if name == "zarr.json" else doc
+            yield _attempt(((attrs or {}).get("napari_sdap") or {}).get("metadata"))
 
 
-def written_by(output: Path, attempt: Any) -> bool:
-    """Whether `output` is the file of the attempt `attempt` (its provenance names it)."""
-    if not isinstance(attempt, str) or not attempt:
+def _attempt(record: Any) -> Any:
+    """The `run.attempt` of a provenance record (None where it has none)."""
+    run = record.get("run") if isinstance(record, dict) else None
+    return run.get("attempt") if isinstance(run, dict) else None
+
+
+def written_by(output: Path, attempts: Any) -> bool:
+    """Whether `output` is the file of one of the attempts `attempts` (a token or a list of
+    tokens: its provenance's `run.attempt` is exactly one of them)."""
+    tokens = [attempts] if isinstance(attempts, str) else attempts
+    tokens = {t for t in tokens or () if isinstance(t, str) and t}
+    if not tokens:
         return False
     try:
         if output.is_dir():
-            return any(attempt in text for text in _zarr_records(output))
-        run = json.loads(_tiff_record(output)).get("run") or {}
-        return isinstance(run, dict) and run.get("attempt") == attempt
+            return any(a in tokens for a in _zarr_attempts(output) if isinstance(a, str))
+        found = _attempt(json.loads(_tiff_record(output)))
+        return isinstance(found, str) and found in tokens
     except Exception:  # unreadable, not an image, another layout: not known to be ours
         return False
 
