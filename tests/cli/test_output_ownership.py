@@ -98,6 +98,36 @@ def test_a_relative_input_of_an_older_record_is_read_from_its_runs_folder(tmp_pa
     assert same_input(str(tmp_path / "x" / ".." / "a.tif"), str(tmp_path / "a.tif"), [])
 
 
+@pytest.mark.parametrize("fmt", ["tif", "zarr"])
+def test_an_earlier_attempts_output_still_resumes_after_a_later_attempt_stopped(
+        stacks, model_file, tmp_path, monkeypatch, capsys, fmt):
+    """repro: attempt 1 renamed its output into place and was killed; attempt 2 was stopped
+    before its own rename; attempt 3 refused attempt 1's output as "not written by
+    napari-sdap" (only the latest token was kept)."""
+    out = tmp_path / "out"
+    real = denoise_cmd.denoise_file
+
+    def stopped_after_the_rename(task, progress=None):
+        real(task, progress)
+        raise KeyboardInterrupt
+
+    def stopped_before_the_rename(task, progress=None):
+        raise KeyboardInterrupt
+
+    name = "cell0_sdap.tif" if fmt == "tif" else "cell0_sdap.ome.zarr"
+    monkeypatch.setattr(denoise_cmd, "denoise_file", stopped_after_the_rename)
+    assert main(_args(stacks[0], model_file, out, "--format", fmt)) == 130
+    first = _entry(out, name)["attempt"]
+    monkeypatch.setattr(denoise_cmd, "denoise_file", stopped_before_the_rename)
+    assert main(_args(stacks[0], model_file, out, "--format", fmt)) == 130
+    assert _entry(out, name)["attempt"] != first
+    assert _entry(out, name)["earlier_attempts"] == [first]
+    monkeypatch.setattr(denoise_cmd, "denoise_file", real)
+    capsys.readouterr()
+    assert main(_args(stacks[0], model_file, out, "--format", fmt)) == 0
+    assert "1 to denoise" in capsys.readouterr().err
+    assert _entry(out, name)["status"] == "done"
+
 
 def test_a_zarr_output_is_ours_only_for_its_exact_token(stacks, model_file, tmp_path, capsys):
     """repro: a record entry whose token is a short string ('1') made any zarr store at the

@@ -24,6 +24,12 @@ __all__ = ["RECORD_NAME", "RunRecord", "file_fingerprint"]
 
 RECORD_NAME = "sdap_run.json"
 FORMAT = 1
+_EARLIER = 8
+"""How many tokens of earlier unfinished attempts at one output an entry keeps."""
+
+
+def _list(value: Any) -> list[Any]:
+    return value if isinstance(value, list) else []
 
 
 def now() -> str:
@@ -143,8 +149,9 @@ class RunRecord:
         if entry is not None and entry.get("status") != "done":
             kept = self._still_kept(output, entry)
             if kept is entry and exists and not overwrite:
-                if written_by(output, entry.get("attempt")):  # ours, renamed into place just
-                    return Verdict("run", replace=True)  # before a kill: redone
+                tokens = [entry.get("attempt"), *_list(entry.get("earlier_attempts"))]
+                if written_by(output, tokens):  # ours (this or an earlier unfinished attempt),
+                    return Verdict("run", replace=True)  # renamed into place before a kill
                 if isinstance(entry.get("kept"), dict):
                     return Verdict("refuse", f"output {output} changed after napari-sdap wrote "
                                              f"it (and a later run into it was stopped); pass "
@@ -187,10 +194,16 @@ class RunRecord:
         leaves it finished, out of date for another model (`verdict`)."""
         entry = self.files.get(output.name) or {}
         kept = entry.get("kept")
+        earlier: list[Any] = []
         if entry.get("status") == "done" and output.exists():
             kept = {k: v for k, v in entry.items() if k != "kept"}
             kept["output_fingerprint"] = file_fingerprint(output)
-        self.update(output, **fields, status="running", kept=kept)
+        elif entry.get("status") != "done":  # an unfinished attempt may have renamed its
+            # output into place before it was stopped: its token stays accepted (`verdict`)
+            earlier = [t for t in [*_list(entry.get("earlier_attempts")), entry.get("attempt")]
+                       if isinstance(t, str) and t and t != fields.get("attempt")]
+        self.update(output, **fields, status="running", kept=kept,
+                    earlier_attempts=earlier[-_EARLIER:])
 
     def _still_kept(self, output: Path, entry: dict[str, Any]) -> dict[str, Any]:
         """The finished entry an unfinished redo of `output` kept, while the file there is
