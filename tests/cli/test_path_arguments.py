@@ -10,22 +10,29 @@ from cli_fixtures import model_file_fixture, stacks_fixture  # noqa: F401 (fixtu
 from napari_sdap.cli import main
 
 
-@pytest.mark.parametrize("argv", [
-    ["denoise", "IN", "--model", "M", "--output", ""],
-    ["denoise", "", "--model", "M", "--output", "OUT"],
-    ["denoise", "IN", "--model", "", "--output", "OUT"],
-    ["train", "IN", "--model", ""],
-    ["info", ""],
+@pytest.mark.parametrize(("argv", "says"), [
+    (["denoise", "IN", "--model", "M", "--output", ""], "current folder"),
+    (["denoise", "IN", "--model", "M", "--output", " "], "current folder"),
+    (["denoise", "", "--model", "M", "--output", "OUT"], "current folder"),
+    (["denoise", "  ", "--model", "M", "--output", "OUT"], "current folder"),
+    (["denoise", "IN", "--model", "", "--output", "OUT"], "give the file's name"),
+    (["train", "IN", "--model", ""], "give the file's name"),
+    (["train", "IN", "--model", " "], "give the file's name"),
+    (["info", ""], "give the file's name"),
+    (["denoise", "IN", "--model", "M", "--output", "OUT", "--scheduler", ""],
+     "leave --scheduler out"),
 ])
-def test_an_empty_path_is_a_usage_error(argv, tmp_path, monkeypatch, capsys) -> None:
+def test_an_empty_path_is_a_usage_error(argv, says, tmp_path, monkeypatch, capsys) -> None:
     """`-o "$OUT"` with OUT unset wrote the outputs and the record into the current folder; an
-    empty INPUT denoised every image there."""
+    empty INPUT denoised every image there; `-o ' '` made a folder named by a space; an empty
+    --scheduler ran the batch locally; `--model ''` was told to "give '.'"."""
     monkeypatch.chdir(tmp_path)
     (tmp_path / "IN").mkdir()
     argv = [str(tmp_path / a) if a in ("IN", "OUT", "M") else a for a in argv]
     assert main(argv) == 2
     err = capsys.readouterr().err.strip()
-    assert len(err.splitlines()) == 1 and "not empty" in err and "current folder" in err
+    assert len(err.splitlines()) == 1 and ("not empty" in err or "not only spaces" in err)
+    assert says in err and ("'.'" in err) == (says == "current folder")
     assert sorted(os.listdir(tmp_path)) == ["IN"]  # nothing written anywhere
 
 

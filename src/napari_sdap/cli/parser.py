@@ -133,7 +133,7 @@ def _training(p: argparse.ArgumentParser) -> None:
 def _distribution(p: argparse.ArgumentParser) -> None:
     g = p.add_argument_group("scale-out (dask.distributed)")
     who = g.add_mutually_exclusive_group()
-    who.add_argument("--scheduler", metavar="ADDRESS",
+    who.add_argument("--scheduler", metavar="ADDRESS", type=arg.address,
                      help="address of a running dask scheduler, e.g. tcp://node1:8786")
     who.add_argument("--workers", metavar="N",
                      type=arg.whole(1, max(2, arg.cores()),
@@ -160,7 +160,7 @@ def build_parser() -> argparse.ArgumentParser:
     t = sub.add_parser("train", help="train a model on noisy images (no clean images needed)",
                        description="Train an SDAP model on noisy images and save it.")
     _common(t)
-    t.add_argument("--model", required=True, metavar="OUT", type=arg.path,
+    t.add_argument("--model", required=True, metavar="OUT", type=arg.file_path,
                    help="model file to write (.safetensors)")
     t.add_argument("--overwrite", action="store_true", help="replace an existing model file")
     _training(t)
@@ -170,7 +170,7 @@ def build_parser() -> argparse.ArgumentParser:
                                    "Re-running the same command resumes an interrupted batch.")
     _common(d)
     src = d.add_mutually_exclusive_group(required=True)
-    src.add_argument("--model", metavar="M", type=arg.path, help="trained model file")
+    src.add_argument("--model", metavar="M", type=arg.file_path, help="trained model file")
     src.add_argument("--train", action="store_true",
                      help="train on the inputs first (model saved to DIR/sdap_model.safetensors)")
     d.add_argument("--output", "-o", required=True, metavar="DIR", type=arg.path,
@@ -205,7 +205,7 @@ def build_parser() -> argparse.ArgumentParser:
                    help="check every finished output: was only noise removed? Writes "
                         "<output>.qc.json and <output>.qc.png next to it (needs matplotlib: "
                         "the qc extra)")
-    d.add_argument("--reference", metavar="FILE", type=arg.path,
+    d.add_argument("--reference", metavar="FILE", type=arg.file_path,
                    help="with --qc, a clean image to compare with (PSNR, SSIM): one file for "
                         "every input, or a folder of files named like the inputs")
     d.add_argument("--train-max-files", type=arg.positive, default=16, metavar="N",
@@ -217,7 +217,7 @@ def build_parser() -> argparse.ArgumentParser:
     i = sub.add_parser("info", help="show what a model file holds",
                        description="Show the settings, normalisation, training record, noise "
                                    "estimate, versions and SHA-256 of a model file.")
-    i.add_argument("model", metavar="MODEL", type=arg.path, help="model file (.safetensors)")
+    i.add_argument("model", metavar="MODEL", type=arg.file_path, help="model file (.safetensors)")
     i.add_argument("--json", action="store_true", help="print everything as JSON")
 
     from napari_sdap.cli.export import add_export_parser
