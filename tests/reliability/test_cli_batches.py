@@ -197,13 +197,14 @@ def test_retrain_without_train_is_refused(trained, capsys):
 
 def _numeric_flags(command: str) -> list[str]:
     """Every option of `command` that takes a typed value (so a new one is covered too), less
-    the paths (`arg_types.path`, which only refuses an empty one)."""
-    from napari_sdap.cli.arg_types import path
+    the paths and the scheduler address (`arg_types.path`, `file_path`, `address`, which only
+    refuse an empty one)."""
+    from napari_sdap.cli.arg_types import address, file_path, path
     from napari_sdap.cli.parser import build_parser
 
     sub = next(a for a in build_parser()._actions if isinstance(a, argparse._SubParsersAction))
     return [a.option_strings[0] for a in sub.choices[command]._actions
-            if a.option_strings and a.type is not None and a.type is not path]
+            if a.option_strings and a.type not in (None, path, file_path, address)]
 
 
 _VALID = {("--seed", "0"), ("--series", "0"), ("--split-mpix", "1.5"), ("--time-budget", "1.5"),
