@@ -8,9 +8,8 @@ import numpy as np
 
 from napari_sdap.errors import AxesError, InputError
 
-__all__ = ["check_layer", "current_plane_index", "free_kind", "hide_preview", "is_own_result",
-           "layer_axes", "level0", "preview_target", "result_name", "show_preview", "show_result",
-           "training_extent"]
+__all__ = ["check_layer", "current_plane_index", "free_kind", "is_own_result", "layer_axes",
+           "level0", "preview_target", "result_name", "show_result", "training_extent"]
 
 _LABELS = {
     "t": "T", "time": "T", "frame": "T", "frames": "T",
@@ -181,82 +180,6 @@ def check_layer(layer: Any) -> None:
     if layer.__class__.__name__ != "Image":
         raise InputError(f"layer {layer.name!r} is a {layer.__class__.__name__} layer; choose an "
                          f"Image layer")
-
-
-def _transformed(layer: Any) -> bool:
-    """Whether a layer is rotated, sheared or has an affine transform."""
-    n = len(layer.scale)
-    return not (np.allclose(layer.rotate, np.eye(n)) and np.allclose(layer.shear, 0)
-                and np.allclose(layer.affine.affine_matrix, np.eye(n + 1)))
-
-
-def _crop_affine(layer: Any, starts: list[int]) -> np.ndarray:
-    """The data-to-world matrix of a crop of `layer` starting at data index `starts`."""
-    n = len(starts)
-    origin = np.asarray(layer.data_to_world(starts), float)
-    matrix = np.eye(n + 1)
-    for i in range(n):
-        step = list(starts)
-        step[i] += 1
-        matrix[:n, i] = np.asarray(layer.data_to_world(step), float) - origin
-    matrix[:n, n] = origin
-    return matrix
-
-
-def show_preview(viewer: Any, source: Any, data: np.ndarray, target: Any) -> Any:
-    """Show the preview (Y X, or Y X C for RGB) of `source` on the plane it previews.
-
-    The preview layer has the source's dimensions, one plane deep on every axis but Y and X, and
-    sits on the previewed plane (and channel), so other planes show the source alone. Adding it
-    leaves the layer selection as it was.
-    """
-    axes = target.axes if target.channel is None else target.axes.replace("C", "")
-    if axes not in ("YX", "YXC"):  # put Y X (C) in display order
-        order = [axes.index(a) for a in ("YX" if "C" not in axes else "YXC")]
-        data = np.transpose(data, order)
-    spatial = [a for a in target.full_axes if not (a == "C" and source.rgb)]
-    scale, translate, starts = [], [], []
-    for k, a in enumerate(spatial):
-        ix = target.index[target.full_axes.index(a)]
-        if a == "C":
-            ix = target.channel or 0
-        start = (ix.start or 0) if isinstance(ix, slice) else int(ix)
-        starts.append(start)
-        scale.append(source.scale[k])
-        translate.append(source.translate[k] + start * source.scale[k])
-    geometry: dict[str, Any] = {"scale": scale, "translate": translate,
-                                "units": tuple(str(u) for u in source.units),
-                                "axis_labels": tuple(str(a) for a in source.axis_labels)}
-    if _transformed(source):  # rotated, sheared or affine: the crop's place through all of it
-        geometry.update(scale=[1.0] * len(spatial), translate=[0.0] * len(spatial),
-                        affine=_crop_affine(source, starts))
-    lead = len(spatial) - 2
-    data = data.reshape((1,) * lead + data.shape)
-    name = result_name(source, "SDAP preview")
-    if name in viewer.layers and viewer.layers[name].ndim == len(spatial):
-        layer = viewer.layers[name]
-        layer.data = data
-        for key, value in geometry.items():
-            setattr(layer, key, value)
-        layer.visible = True
-        return layer
-    if name in viewer.layers:
-        viewer.layers.remove(name)
-    selected, active = set(viewer.layers.selection), viewer.layers.selection.active
-    extra = {} if source.rgb else {"colormap": source.colormap.name}
-    layer = viewer.add_image(data, name=name, rgb=source.rgb,
-                             contrast_limits=tuple(source.contrast_limits), **geometry, **extra)
-    viewer.layers.selection.clear()
-    viewer.layers.selection.update(selected)
-    viewer.layers.selection.active = active
-    return layer
-
-
-def hide_preview(viewer: Any, source_name: str) -> None:
-    """Hide the training preview of the layer named `source_name` (it would cover the input)."""
-    name = f"{source_name} [SDAP preview]"
-    if name in viewer.layers:
-        viewer.layers[name].visible = False
 
 
 def preview_target(viewer: Any, layer: Any, axes: str) -> Any:

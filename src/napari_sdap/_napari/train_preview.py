@@ -3,14 +3,16 @@
 The preview follows the plane on screen while a model trains (`_update_preview_target`, on
 every dims step and when the checkbox changes); unticking the box hides it at once. A preview
 that cannot be made or shown any more (the layer's data replaced by one of other dimensions)
-is turned off for the run, with one warning; training goes on.
+is turned off for the run, with one warning; training goes on. The source and the preview
+layer are held by object, so renaming layers neither loses them nor picks up a user's layer.
 """
 
 from __future__ import annotations
 
 from typing import Any
 
-from napari_sdap._napari.layers import hide_preview, preview_target, show_preview
+from napari_sdap._napari.layers import preview_target
+from napari_sdap._napari.preview_layer import hide_preview, show_preview
 
 __all__ = ["TrainPreview"]
 
@@ -23,6 +25,23 @@ class TrainPreview:
     worker: Any
     layer_name: str
     preview: Any
+    _source: Any = None
+    _preview_layer: Any = None
+
+    def _track_source(self, layer: Any) -> None:
+        """The layer this run trains on (its name for the model's labels); another layer than
+        the last run's gets a preview of its own."""
+        if layer is not self._source:
+            self._preview_layer = None
+        self._source, self.layer_name = layer, layer.name
+
+    def _source_layer(self) -> Any:
+        """The layer being trained on, while still in the viewer (None: removed)."""
+        return self._source if self._source is not None and self._source in self.viewer.layers \
+            else None
+
+    def _hide_preview(self) -> None:
+        hide_preview(self.viewer, self._preview_layer)
 
     def _update_preview_target(self, *_: Any) -> None:
         """The slot: only while a model trains (a finished job keeps no preview)."""
@@ -30,11 +49,10 @@ class TrainPreview:
             self._set_preview_target()
 
     def _set_preview_target(self) -> None:
-        layer = self.viewer.layers[self.layer_name] if self.layer_name in self.viewer.layers \
-            else None
+        layer = self._source_layer()
         if not self.preview.isChecked() or layer is None:
             self.job.preview = None
-            hide_preview(self.viewer, self.layer_name)
+            self._hide_preview()
             return
         try:
             self.job.preview = preview_target(self.viewer, layer, self.job.axes)
@@ -42,11 +60,12 @@ class TrainPreview:
             self._preview_off(f"training preview turned off ({err}); training goes on")
 
     def _show_preview(self, rec: Any) -> None:
-        if self.layer_name not in self.viewer.layers or self.job is None \
-                or self.job.preview is None:
+        source = self._source_layer()
+        if source is None or self.job is None or self.job.preview is None:
             return
         try:
-            show_preview(self.viewer, self.viewer.layers[self.layer_name], rec.data, rec.target)
+            self._preview_layer = show_preview(self.viewer, source, rec.data, rec.target,
+                                               self._preview_layer)
         except Exception as err:  # e.g. the layer's data changed its dimensions
             self._preview_off(f"training preview turned off ({err}); training goes on")
 
@@ -56,5 +75,5 @@ class TrainPreview:
 
         if self.job is not None and self.job.preview is not None:
             self.job.preview = None
-            hide_preview(self.viewer, self.layer_name)
+            self._hide_preview()
             show_warning(message)

@@ -222,7 +222,7 @@ class TrainWidget(TrainPreview, ModelLoading, StopOnClose, QWidget):
                 self.job.overrides = self.settings.noise.values()  # else the model's own
             self.job.validation, note = validation_for(self.job, s["validation"])
             self.plot.set_losses(list(self.session.model.record.losses) if resume else [])
-            self.layer_name = layer.name
+            self._track_source(layer)
             self._set_preview_target()
         except Exception as err:
             report_error(err, self.status)
@@ -276,10 +276,8 @@ class TrainWidget(TrainPreview, ModelLoading, StopOnClose, QWidget):
         self.status.error(f"{err}" + ("; the model trained so far is kept" if kept else ""))
 
     def _on_finished(self) -> None:
-        from napari_sdap._napari.layers import hide_preview
-
         self.worker = None  # the session has released the training (`Session.claim`)
-        hide_preview(self.viewer, self.layer_name)
+        self._hide_preview()
         if self.outcome == "running" and self.job is not None and self.job.stop.is_set():
             self.outcome = "stopped"
             steps = self.session.model.record.steps if self.session.model is not None else 0
