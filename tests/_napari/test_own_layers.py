@@ -54,3 +54,18 @@ def test_the_preview_follows_its_source_by_object(make_napari_viewer, small_imag
     train.stop()
     wait_idle(train)
     assert train._source_layer() is source and other.visible
+
+
+def test_the_pickers_leave_out_own_results_by_marking_not_name(make_napari_viewer, small_image,
+                                                               trained_model):
+    from panel_helpers import denoiser
+
+    viewer = make_napari_viewer()
+    mine = viewer.add_image(small_image, name="scan [SDAP 2]")  # e.g. a saved result reopened
+    x = viewer.add_image(np.stack([small_image] * 3), name="x")
+    d = denoiser(viewer, trained_model)
+    assert mine in d.picker.images() and mine in TrainWidget(viewer).picker.images()
+    d.picker.select(x)
+    d.axes.setText("TYX")
+    x.name = "x [SDAP]"  # renaming the chosen layer keeps it chosen
+    assert d.picker.layer() is x and d.axes.text() == "TYX"

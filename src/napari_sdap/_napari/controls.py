@@ -17,7 +17,8 @@ from qtpy.QtWidgets import (
     QWidget,
 )
 
-from napari_sdap._napari.layers import level0
+from napari_sdap._napari.layers import is_own_result, level0
+from napari_sdap._napari.preview_layer import is_own_preview
 
 __all__ = ["LayerPicker", "StatusLabel", "StopOnClose", "WrapLabel", "advanced_section", "ask",
            "auto_spin", "button_row", "report_error"]
@@ -96,8 +97,10 @@ class LayerPicker(QComboBox):
         return self._images()
 
     def _images(self) -> list[Any]:
+        # napari-sdap's own results and previews by their marking, not their names: a user's
+        # layer named `scan [SDAP 2]` can be chosen, and renaming the chosen one keeps it
         return [ly for ly in self.viewer.layers if self._is_image(ly)
-                and not _RESULT.search(ly.name)]
+                and not is_own_result(ly) and not is_own_preview(ly)]
 
     def refresh(self, *_: Any) -> None:
         """List the Image layers again, keeping the chosen layer (by identity, renamed or moved).
