@@ -21,6 +21,10 @@ _API = ("napari_sdap.train", "napari-sdap", "--", "axes='")
      "napari_sdap.train(image, model=model)", "train it first in the Train panel"),
     ("say so (command line: --axes ZYX or TYX; Python: axes='ZYX'), or",
      "(type ZYX or TYX in the axes field)"),
+    ("/a/img.tif is a TIFF image, not a model file; give the model (.safetensors) with "
+     "--model / load_model, and images as inputs", "with Load model, and images as layers"),
+    ("output /a/o.tif is a folder; overwrite (CLI: --overwrite) replaces only a TIFF file",
+     "replacing (Save as) overwrites only a TIFF file"),
 ])
 def test_api_hints_are_said_for_the_panels(message, says):
     said = for_panels(message)

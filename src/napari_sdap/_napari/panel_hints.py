@@ -24,6 +24,10 @@ _HINTS: tuple[tuple[re.Pattern[str], str], ...] = (
      r"(type \1 or \2 in the axes field)"),
     (re.compile(r" or stride=1 \(command line: --stride 1\)"),
      " or stride 1 (Train panel, Advanced)"),
+    (re.compile(r" with --model / load_model, and images as inputs"),
+     " with Load model, and images as layers"),
+    (re.compile(r"overwrite \(CLI: --overwrite\) replaces only"),
+     "replacing (Save as) overwrites only"),
 )
 
 E = TypeVar("E", bound=BaseException)
