@@ -406,3 +406,22 @@ def test_a_tiff_output_refuses_a_dtype_ome_tiff_cannot_hold_up_front(tmp_path, d
     assert list(tmp_path.iterdir()) == []  # refused before any temporary was made
     sink = open_output(tmp_path / "out.zarr", (16, 16), dtype, axes="YX")  # zarr holds it
     sink.abort()
+
+
+@pytest.mark.parametrize(("units", "back", "sizes"), [
+    ({"X": "micrometer"}, {"X": "micrometer"}, {"Y": 3.0, "X": 0.2}),  # a line scan's Y
+    ({"X": "micrometer", "Y": "second"}, {"X": "micrometer"}, {"Y": 1.0, "X": 0.2}),
+    ({"X": "micrometer", "Y": "nanometer"}, {"X": "micrometer", "Y": "micrometer"},
+     {"Y": 0.003, "X": 0.2}),
+    ({"Y": "micrometer"}, {"Y": "micrometer"}, {"Y": 3.0, "X": 0.2}),  # X without a unit
+])
+def test_an_imagej_tiff_keeps_each_axis_in_its_own_unit(tmp_path, units, back, sizes):
+    """ImageJ holds one length unit for X and one per other axis (`yunit`): an axis whose unit
+    is not X's keeps its own size and unit, never read back in X's unit (a unitless Y came back
+    as 3.0 micrometres; a Y in seconds, which is dropped, took X's 0.2 micrometres with it)."""
+    with open_output(tmp_path / "a.tif", (8, 16, 16), axes="ZYX", scale={"Y": 3.0, "X": 0.2},
+                     units=units) as sink:
+        sink.array[...] = 1
+    with open_image(tmp_path / "a.tif") as image:
+        assert image.units == back
+        assert image.scale == pytest.approx(sizes)

@@ -108,21 +108,40 @@ def check_layout(axes: str, shape: tuple[int, ...], dtype: Any = None) -> None:
             f"any order (Python API: output='result.zarr')")
 
 
-def _in_units(scale: dict[str, float], units: dict[str, str], length: str | None,
-              path: Path) -> dict[str, float]:
-    """`scale` for an ImageJ file, which has one length unit (`length`) and frame intervals in
-    seconds: X, Y and Z converted to `length`, T to seconds; a size that cannot be converted
-    (an unknown unit) is left out, with a warning."""
-    out = {}
+def _in_units(scale: dict[str, float], units: dict[str, str], path: Path
+              ) -> tuple[dict[str, float], str | None, dict[str, str]]:
+    """(`scale` for an ImageJ file, its `unit`, its `yunit` / `zunit`). ImageJ's `unit` is X's
+    (`pixel` where X has none but Y or Z has one); Y and Z are converted to it where they can
+    be, and otherwise keep their own size with their own unit (`pixel` for none: a kymograph's
+    Y in seconds, a line scan's unitless Y), which ImageJ stores per axis: written in X's unit
+    they read back as micrometres they never were. T goes to seconds; a frame interval that
+    cannot be converted (an unknown unit) is left out, with a warning."""
+    lengths = [a for a in "XYZ" if a in scale]
+    if not any(a in units for a in lengths):
+        unit = None
+    else:
+        unit = units.get("X", "pixel") if "X" in scale else next(units[a] for a in lengths
+                                                                   if a in units)
+    out: dict[str, float] = {}
+    own: dict[str, str] = {}
     for a, v in scale.items():
-        to = "second" if a == "T" else length if a in "XYZ" else None
-        value = convert(v, units.get(a), to) if to else v
-        if value is None:
-            log.warning("%s: the %s size %r %s cannot be written in %s; it is left out",
-                        path, a, v, units.get(a), to)
+        if a == "T":
+            value = convert(v, units.get(a), "second")
+            if value is None:
+                log.warning("%s: the T size %r %s cannot be written in seconds; it is left "
+                            "out", path, v, units.get(a))
+                continue
+            out[a] = value
             continue
-        out[a] = value
-    return out
+        if a in "YZ" and a in lengths and unit is not None and units.get(a, "pixel") != unit:
+            value = convert(v, units.get(a), unit) if unit != "pixel" and a in units else None
+            if value is None:  # not a length in X's unit: its own size and unit
+                own[f"{a.lower()}unit"] = imagej_unit(units.get(a, "pixel"))
+                value = v
+            out[a] = value
+            continue
+        out[a] = v
+    return out, unit, own
 
 
 def _imagej_origin(translation: dict[str, float], scale: dict[str, float]) -> dict[str, float]:
@@ -174,10 +193,13 @@ def write_tiff(path: Path, array: Any, *, axes: str, scale: dict[str, float],
     info = json.dumps(json_safe(metadata), default=str)
     imagej = _imagej_ok(axes, dtype, nbytes) and not ome
     unit = next((units[a] for a in "XYZ" if a in units), None)
+    own: dict[str, str] = {}
     translation = {a: float(v) for a, v in (translation or {}).items() if a in axes}
     origin = _imagej_origin(translation, scale)  # (in pixels: before any unit changes)
     if imagej:  # one length unit for the file (the others converted), kept in its description
-        scale = _in_units(scale, units, unit, path)
+        if ("X" in scale) != ("Y" in scale):  # both come from the resolution tags: the
+            scale = {"X": 1.0, "Y": 1.0, **scale}  # other one a plain 1 (no unit), not X's size
+        scale, unit, own = _in_units(scale, units, path)
         resolution = _resolution(scale.get("X"), scale.get("Y"))
         kwargs: dict[str, Any] = {"software": "napari-sdap", "resolution": resolution}
     else:  # the tags in pixels per centimetre, which readers of the tags alone understand
@@ -199,6 +221,7 @@ def write_tiff(path: Path, array: Any, *, axes: str, scale: dict[str, float],
         meta: dict[str, Any] = {"axes": axes, "Info": info}
         if unit:
             meta["unit"] = imagej_unit(unit)
+        meta.update(own)
         if "Z" in scale and "Z" in axes:
             meta["spacing"] = scale["Z"]
         if "T" in scale and "T" in axes:
