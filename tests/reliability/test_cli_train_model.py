@@ -95,3 +95,37 @@ def test_an_unreadable_training_input_is_not_a_training_input(tmp_path, capsys):
     capsys.readouterr()
     assert main(args) == 2
     _one_error_line(capsys.readouterr().err, "1 added: bad.tif", "--retrain")
+
+
+def test_the_trained_model_resumes_however_its_inputs_are_named(trained, tmp_path, capsys,
+                                                                 monkeypatch):
+    """`trained_model.inputs` was keyed by the path as typed: `$PWD/raw`, `raw` from the folder
+    above, or a link to the folder were "other inputs" and the resume was refused."""
+    raw, out, args = trained
+    model = digest(out / "sdap_model.safetensors")
+    link = tmp_path / "link"
+    link.symlink_to(raw)
+    monkeypatch.chdir(tmp_path)
+    for given in ("raw", str(link), "./raw/"):
+        (out / "c0_sdap.tif").unlink()  # one output to make again: the model is needed
+        capsys.readouterr()
+        assert main(["denoise", given, *args[2:]]) == 0, capsys.readouterr().err
+        assert "1 denoised" in capsys.readouterr().err  # with the model trained before
+        assert digest(out / "sdap_model.safetensors") == model
+
+
+def test_a_record_naming_inputs_relative_to_its_run_still_resumes(trained, capsys):
+    """Records written before named the trained inputs as typed, relative to the run's folder."""
+    raw, out, args = trained
+    path = out / "sdap_run.json"
+    data = json.loads(path.read_text())
+    cwd = str(raw.parent)
+    data["runs"][-1]["cwd"] = cwd
+    data["trained_model"]["inputs"] = {
+        k.replace(cwd + "/", ""): v for k, v in data["trained_model"]["inputs"].items()}
+    assert all(not k.startswith("/") for k in data["trained_model"]["inputs"])
+    path.write_text(json.dumps(data))
+    (out / "c0_sdap.tif").unlink()
+    capsys.readouterr()
+    assert main(args) == 0
+    assert "1 denoised" in capsys.readouterr().err

@@ -57,8 +57,9 @@ def prepare_model(args: argparse.Namespace, paths: list[Path], record: RunRecord
     path = outdir / MODEL_NAME
     step = max(1, len(paths) / args.train_max_files)
     chosen = [paths[int(k * step)] for k in range(min(len(paths), args.train_max_files))]
-    earlier = record.data.get("trained_model") or {}
-    prints = {str(p): file_fingerprint(p) for p in chosen}
+    earlier = _resolved(record.data.get("trained_model") or {},
+                        [run.get("cwd") for run in record.data.get("runs") or []])
+    prints = {os.path.realpath(p): file_fingerprint(p) for p in chosen}
     skipped = earlier.get("unreadable") or {}  # (unchanged since: the model never saw them)
     wanted = {"inputs": {k: v for k, v in prints.items() if skipped.get(k) != v},
               "settings": train_settings(args)}
@@ -77,8 +78,9 @@ def prepare_model(args: argparse.Namespace, paths: list[Path], record: RunRecord
     if not sources:
         raise OutputError("none of the training inputs could be read; nothing was trained")
     model = train_on(sources, args, rep)
-    wanted["inputs"] = {k: v for k, v in prints.items() if Path(k) not in bad}  # trained on
-    unreadable = {str(p): prints[str(p)] for p in bad}
+    failed = {os.path.realpath(p) for p in bad}
+    wanted["inputs"] = {k: v for k, v in prints.items() if k not in failed}  # trained on
+    unreadable = {k: prints[k] for k in failed}
     previous = list(earlier.get("previous") or [])
     if earlier and args.retrain and (made or path.exists()):
         previous.append(set_aside(record, outdir, path, earlier, made))
@@ -94,6 +96,26 @@ def prepare_model(args: argparse.Namespace, paths: list[Path], record: RunRecord
     record.save()
     rep.info(f"saved {path} (sha256 {sha})")
     return model, path, sha, bad
+
+
+def _resolved(trained: dict[str, Any], cwds: list[Any]) -> dict[str, Any]:
+    """The record's `trained_model` with its inputs (and unreadable inputs) named by their real
+    absolute paths, as this run names its own: records written before named them as typed,
+    relative to the folder of one of their runs (`cwds`), and `$PWD/set`, `set` and a linked
+    folder were other inputs to the comparison."""
+    bases = [c for c in cwds if isinstance(c, str)] or [os.getcwd()]
+
+    def real(name: str) -> str:
+        if os.path.isabs(name):
+            return os.path.realpath(name)
+        found = [os.path.realpath(os.path.join(b, name)) for b in bases]
+        return next((f for f in found if os.path.exists(f)), found[0])
+
+    out = dict(trained)
+    for name in ("inputs", "unreadable"):
+        if isinstance(out.get(name), dict):
+            out[name] = {real(k): v for k, v in out[name].items() if isinstance(k, str)}
+    return out
 
 
 def remove_leftovers(out: Path) -> None:
