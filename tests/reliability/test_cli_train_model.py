@@ -129,3 +129,17 @@ def test_a_record_naming_inputs_relative_to_its_run_still_resumes(trained, capsy
     capsys.readouterr()
     assert main(args) == 0
     assert "1 denoised" in capsys.readouterr().err
+
+
+def test_a_folder_at_the_model_path_is_refused_before_anything_moves(trained, capsys):
+    """`--retrain` with a folder at DIR/sdap_model.safetensors moved the outputs aside and
+    trained, then failed asking for a path --train cannot take."""
+    _, out, args = trained
+    model = out / "sdap_model.safetensors"
+    model.unlink()
+    model.mkdir()
+    before = folder_state(out)
+    capsys.readouterr()
+    assert main([*args, "--retrain"]) == 2
+    _one_error_line(capsys.readouterr().err, "is a folder", "move it away")
+    assert folder_state(out) == before

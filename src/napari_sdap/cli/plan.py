@@ -55,6 +55,9 @@ def prepare_model(args: argparse.Namespace, paths: list[Path], record: RunRecord
         model = load_model(path)
         return model, path, sha256_file(path), {}
     path = outdir / MODEL_NAME
+    if path.exists() and not path.is_file():  # before any output is moved or model trained
+        raise OutputError(f"{path} is a folder (or not a file), where --train keeps its model; "
+                          f"move it away, or give another --output folder")
     step = max(1, len(paths) / args.train_max_files)
     chosen = [paths[int(k * step)] for k in range(min(len(paths), args.train_max_files))]
     earlier = _resolved(record.data.get("trained_model") or {},
