@@ -50,3 +50,19 @@ def cache(tmp_path, monkeypatch):
     folder = tmp_path / "cache"
     monkeypatch.setattr(store_module, "default_folder", lambda: folder)
     return folder
+
+
+@pytest.fixture
+def trained(tmp_path):
+    """A finished `denoise --train` batch of two files: (inputs, output folder, command)."""
+    from napari_sdap.cli import main
+
+    from .test_cli_batches import FAST, _tif
+
+    raw, out = tmp_path / "raw", tmp_path / "out"
+    raw.mkdir()
+    for i in range(2):
+        _tif(raw / f"c{i}.tif", (2, 40, 40), "ZYX", i)
+    args = ["denoise", str(raw), "--train", "--output", str(out), *FAST]
+    assert main(args) == 0
+    return raw, out, args

@@ -135,17 +135,6 @@ def test_an_output_folder_in_a_zarr_input_is_refused(tmp_path, model_file, capsy
 
 # -- re-running denoise --train after the inputs changed -----------------------------
 
-@pytest.fixture
-def trained(tmp_path):
-    raw, out = tmp_path / "raw", tmp_path / "out"
-    raw.mkdir()
-    for i in range(2):
-        _tif(raw / f"c{i}.tif", (2, 40, 40), "ZYX", i)
-    args = ["denoise", str(raw), "--train", "--output", str(out), *FAST]
-    assert main(args) == 0
-    return raw, out, args
-
-
 @pytest.mark.parametrize("change", ["added", "changed", "options"])
 def test_rerun_after_the_training_set_changed_refuses_naming_retrain(trained, capsys, change):
     raw, out, args = trained

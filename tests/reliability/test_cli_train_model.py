@@ -5,25 +5,11 @@ from __future__ import annotations
 
 import json
 
-import pytest
-
 from napari_sdap.cli import main
 from napari_sdap.paths import sha256_file
 
 from .helpers import digest, folder_state
 from .test_cli_batches import FAST, _one_error_line, _tif
-
-
-@pytest.fixture(name="trained")
-def trained_fixture(tmp_path):
-    """A finished `denoise --train` batch of two files: (inputs, output folder, command)."""
-    raw, out = tmp_path / "raw", tmp_path / "out"
-    raw.mkdir()
-    for i in range(2):
-        _tif(raw / f"c{i}.tif", (2, 40, 40), "ZYX", i)
-    args = ["denoise", str(raw), "--train", "--output", str(out), *FAST]
-    assert main(args) == 0
-    return raw, out, args
 
 
 def test_a_model_the_batch_did_not_train_is_never_replaced(tmp_path, model_file, capsys):

@@ -124,38 +124,31 @@ def axes(text: str) -> str:
     return letters
 
 
-def path(text: str) -> str:
-    """argparse type of a file or folder argument: not empty nor only spaces (`''`, an unset
-    shell variable as in `-o "$OUT"`, would mean the current folder: all its images as
-    inputs, or the outputs and run record written among them; `' '` made a folder named by a
-    space)."""
-    if not text.strip():
-        raise argparse.ArgumentTypeError(f"must be a file or folder path, not {_blank(text)} "
-                                         f"(an empty path would mean the current folder; is a "
-                                         f"shell variable unset?); give '.' for the current "
-                                         f"folder")
-    return text
+def _not_blank(kind: str, why: str, fix: str) -> Callable[[str], str]:
+    """An argparse type of a `kind` argument that refuses an empty or blank value (`why`: what
+    it would do; `fix`: what to give instead)."""
+
+    def check(text: str) -> str:
+        if not text.strip():
+            raise argparse.ArgumentTypeError(f"must be {kind}, not {_blank(text)} ({why}is a "
+                                             f"shell variable unset?); {fix}")
+        return text
+
+    return check
 
 
-def file_path(text: str) -> str:
-    """argparse type of a file argument (a model, a reference image): not empty nor only
-    spaces."""
-    if not text.strip():
-        raise argparse.ArgumentTypeError(f"must be a file path, not {_blank(text)} (is a shell "
-                                         f"variable unset?); give the file's name, e.g. "
-                                         f"model.safetensors")
-    return text
-
-
-def address(text: str) -> str:
-    """argparse type of a dask scheduler address: not empty nor only spaces (an empty one ran
-    the batch locally, silently)."""
-    if not text.strip():
-        raise argparse.ArgumentTypeError(f"must be a scheduler address, not {_blank(text)} "
-                                         f"(is a shell variable unset?); give e.g. "
-                                         f"tcp://node1:8786, or leave --scheduler out to run "
-                                         f"on this machine")
-    return text
+path = _not_blank("a file or folder path", "an empty path would mean the current folder; ",
+                  "give '.' for the current folder")
+"""argparse type of a file or folder argument: not empty nor only spaces (`''`, an unset shell
+variable as in `-o "$OUT"`, would mean the current folder: all its images as inputs, or the
+outputs and run record written among them; `' '` made a folder named by a space)."""
+file_path = _not_blank("a file path", "", "give the file's name, e.g. model.safetensors")
+"""argparse type of a file argument (a model, a reference image): not empty nor only spaces."""
+address = _not_blank("a scheduler address", "",
+                     "give e.g. tcp://node1:8786, or leave --scheduler out to run on this "
+                     "machine")
+"""argparse type of a dask scheduler address: not empty nor only spaces (an empty one ran the
+batch locally, silently)."""
 
 
 def _blank(text: str) -> str:
