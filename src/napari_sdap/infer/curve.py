@@ -20,7 +20,9 @@ training stride, a bin that is texture throughout is also capped from its lowest
 readings (`cap`, `infer.texture`).
 
 Gate: how much of the residual the restore gives back, chosen on held-out pixels, is
-`infer.gate`; its variance curve (`_flat_curve`) is read here with the model's curve.
+`infer.gate`; its variance curve (`_flat_curve`) is read here with the model's curve, and
+scaled at each held-out pixel where the noise around it departs from that curve
+(`infer.noise_field`: noise that varies across the image).
 """
 
 from __future__ import annotations
@@ -113,9 +115,9 @@ def _field(shapes: list[tuple[int, int, np.ndarray]], fit: dict[str, list[np.nda
             v = np.empty((a.shape[0], h * w), a.dtype)
             v[:, even], v[:, ~even] = a, b
             whole.append(v.reshape(-1, h, w))
-        x, mu, own, rough = whole
+        x, mu, read, rough = whole
         expected = np.stack([noise_at(x[c], *gate[c]) for c in range(x.shape[0])])
-        scale = local_scale(own, expected, rough, x - mu, lag)
+        scale = local_scale(read, expected, rough, x - mu, lag)
         out.append(scale.reshape(scale.shape[0], -1)[:, ~even])
     return np.concatenate(out, axis=1)
 
