@@ -142,3 +142,26 @@ def test_pickers_keep_a_renamed_layer(viewer_layers, qtbot):
     assert w.noisy.currentText() == "cells stack"
     assert w.noisy.layer() is viewer_layers.layers["cells stack"]
     assert w.denoised.currentText() == "cells [SDAP]"
+
+
+def test_the_input_follows_the_result_by_the_layer_it_was_made_from(make_napari_viewer,
+                                                                    small_image,
+                                                                    trained_model, wait_idle):
+    """The input was found by the result's name (`a [SDAP]` -> `a`): after the source and
+    another layer swapped names, the check ran against the other image."""
+    from panel_helpers import denoiser
+
+    from napari_sdap._napari.qc_widget import QCWidget
+
+    viewer = make_napari_viewer()
+    a = viewer.add_image(small_image, name="a")
+    b = viewer.add_image(small_image[::-1].copy(), name="b")
+    d = denoiser(viewer, trained_model)
+    d.picker.select(a)
+    d.start()
+    wait_idle(d)
+    a.name, b.name = "tmp", "a"
+    a.name = "b"
+    qc = QCWidget(viewer)
+    assert qc.denoised.layer() is d.out_layer
+    assert qc.noisy.layer() is a

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import weakref
 from typing import Any
 
 import numpy as np
@@ -9,7 +10,8 @@ import numpy as np
 from napari_sdap.errors import AxesError, InputError
 
 __all__ = ["check_layer", "current_plane_index", "free_kind", "is_own_result", "layer_axes",
-           "level0", "preview_target", "result_name", "show_result", "training_extent"]
+           "level0", "preview_target", "result_name", "show_result", "source_of",
+           "training_extent"]
 
 _LABELS = {
     "t": "T", "time": "T", "frame": "T", "frames": "T",
@@ -95,6 +97,25 @@ def free_kind(viewer: Any, source: Any, kind: str = "SDAP") -> str:
     return kind
 
 
+_SOURCES: dict[int, tuple[weakref.ref, weakref.ref]] = {}
+"""id of a result layer -> (the result, the layer it was made from), both weakly held."""
+
+
+def _made_from(result: Any, source: Any) -> Any:
+    """Note that `result` was made from `source` (`source_of`); returns `result`."""
+    for key in [k for k, (r, _) in _SOURCES.items() if r() is None]:
+        del _SOURCES[key]  # results gone since
+    _SOURCES[id(result)] = (weakref.ref(result), weakref.ref(source))
+    return result
+
+
+def source_of(result: Any) -> Any:
+    """The layer `result` was denoised from, while both exist (whatever they are named now);
+    None when unknown."""
+    found = _SOURCES.get(id(result))
+    return found[1]() if found is not None and found[0]() is result else None
+
+
 def show_result(viewer: Any, source: Any, data: Any, *, kind: str = "SDAP",
                 metadata: dict[str, Any] | None = None, contrast_limits: Any = None,
                 rgb: bool | None = None, colormap: str | None = None) -> Any:
@@ -116,12 +137,13 @@ def show_result(viewer: Any, source: Any, data: Any, *, kind: str = "SDAP",
         for key, value in _geometry(source, rgb).items():  # the source may have moved since
             if key != "rgb":
                 setattr(layer, key, value)
-        return layer
+        return _made_from(layer, source)
     if layer is not None:
         viewer.layers.remove(layer)
     extra = {} if rgb else {"colormap": colormap or source.colormap.name}
-    return viewer.add_image(data, name=name, metadata=meta, contrast_limits=limits,
-                            blending=source.blending, **_geometry(source, rgb), **extra)
+    added = viewer.add_image(data, name=name, metadata=meta, contrast_limits=limits,
+                             blending=source.blending, **_geometry(source, rgb), **extra)
+    return _made_from(added, source)
 
 
 def current_plane_index(viewer: Any, layer: Any, axes: str, crop: int = 512) -> tuple[Any, str]:

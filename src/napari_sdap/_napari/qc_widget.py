@@ -21,7 +21,7 @@ from qtpy.QtWidgets import (
 
 from napari_sdap._napari import in_use
 from napari_sdap._napari.controls import StatusLabel, ask, is_denoised, report_error
-from napari_sdap._napari.layers import check_layer, layer_axes, level0
+from napari_sdap._napari.layers import check_layer, layer_axes, level0, source_of
 from napari_sdap._napari.model_files import ModelLoading
 from napari_sdap._napari.session import session_for
 from napari_sdap._napari.wording import model_text
@@ -78,6 +78,12 @@ class _ImagePicker(QComboBox):
         """The layer of the current item (it may have left the viewer since), or None."""
         index = self.currentIndex() - int(self.optional)
         return self._layers[index] if 0 <= index < len(self._layers) else None
+
+    def choose(self, layer: Any) -> None:
+        """Choose `layer` if it is listed (else leave the choice as it is)."""
+        index = next((i for i, ly in enumerate(self._layers) if ly is layer), -1)
+        if index >= 0 and self._chosen() is not layer:
+            self.setCurrentIndex(index + int(self.optional))
 
     def layer(self) -> Any:
         """The chosen layer, or None (`(none)`, or it has left the viewer)."""
@@ -185,7 +191,14 @@ class QCWidget(ModelLoading, QWidget):
         self._on_model()
 
     def _follow_result(self, *_: Any) -> None:
-        """The input follows the result chosen: `a` for `a [SDAP bsn]`."""
+        """The input follows the result chosen: the layer it was denoised from, whatever the
+        two are named now (`layers.source_of`); by its name (`a` for `a [SDAP bsn]`) only for
+        a result this process did not make."""
+        result = self.denoised.layer()
+        source = source_of(result) if result is not None else None
+        if source is not None:
+            self.noisy.choose(source)
+            return
         name = self.denoised.currentText()
         if is_denoised(name):
             source = name[: name.rindex(" [SDAP")]
