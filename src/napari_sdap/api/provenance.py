@@ -13,7 +13,9 @@ from typing import Any
 
 import numpy as np
 
-__all__ = ["SCHEMA", "provenance"]
+from napari_sdap.io.output_record import output_records
+
+__all__ = ["SCHEMA", "output_records", "provenance"]
 
 SCHEMA = "napari-sdap/provenance/1"
 

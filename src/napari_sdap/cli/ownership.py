@@ -9,46 +9,20 @@ its entry's token: the output of a run killed after the rename but before the re
 
 from __future__ import annotations
 
-import json
 import os
 import uuid
 from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
-__all__ = ["new_attempt", "same_input", "written_by"]
+from napari_sdap.api.provenance import output_records
 
-_PROVENANCE_TAG = 65000
-"""The TIFF tag of the provenance record of OME-TIFF and BigTIFF outputs (docs/provenance.md);
-an ImageJ TIFF output holds it as its `Info` property."""
+__all__ = ["new_attempt", "same_input", "written_by"]
 
 
 def new_attempt() -> str:
     """A token naming one attempt at one output."""
     return uuid.uuid4().hex
-
-
-def _tiff_record(path: Path) -> str:
-    import tifffile
-
-    with tifffile.TiffFile(path) as tif:
-        tag = tif.pages.first.tags.get(_PROVENANCE_TAG)
-        if tag is not None:
-            return str(tag.value)
-        return str((tif.imagej_metadata or {}).get("Info") or "")
-
-
-def _zarr_attempts(path: Path) -> Iterable[Any]:
-    """The `run.attempt` of the provenance records in a zarr store's top two levels (where
-    the record is kept: `attributes.napari_sdap.metadata.run` in zarr v3, the `.zattrs` in
-    v2)."""
-    for folder in (path, *(p for p in path.iterdir() if p.is_dir())):
-        for name in (".zattrs", "zarr.json"):
-            if not (folder / name).is_file():
-                continue
-            doc = json.loads((folder / name).read_text(errors="replace"))
-            attrs = doc.get("attributes") if name == "zarr.json" else doc
-            yield _attempt(((attrs or {}).get("napari_sdap") or {}).get("metadata"))
 
 
 def _attempt(record: Any) -> Any:
@@ -65,10 +39,8 @@ def written_by(output: Path, attempts: Any) -> bool:
     if not tokens:
         return False
     try:
-        if output.is_dir():
-            return any(a in tokens for a in _zarr_attempts(output) if isinstance(a, str))
-        found = _attempt(json.loads(_tiff_record(output)))
-        return isinstance(found, str) and found in tokens
+        return any(isinstance(a := _attempt(record), str) and a in tokens
+                   for record in output_records(output))
     except Exception:  # unreadable, not an image, another layout: not known to be ours
         return False
 

@@ -33,7 +33,7 @@ TILE_ABOVE = 2**28
 """Bytes per plane above which the TIFF is tiled (512 x 512 tiles)."""
 _TILE = 512
 _IMAGEJ_DTYPES = ("uint8", "uint16", "float32")
-_SDAP_TAG = 65000
+PROVENANCE_TAG = 65000
 
 
 OME_ENDINGS = (".ome.tif", ".ome.tiff")
@@ -247,7 +247,7 @@ def write_tiff(path: Path, array: Any, *, axes: str, scale: dict[str, float],
         if channels and not samples:
             meta["Channel"] = [{} if n is None else {"Name": n} for n in channels]
         kwargs.update(ome=True, bigtiff=nbytes >= BIGTIFF_ABOVE, metadata=meta,
-                      extratags=[(_SDAP_TAG, "s", 0, info, True)])
+                      extratags=[(PROVENANCE_TAG, "s", 0, info, True)])
         if samples:  # RGB, or RGBA: colour and its (unassociated) alpha
             kwargs.update(photometric="rgb" if shape[-1] in (3, 4) else "minisblack",
                           planarconfig="contig")
