@@ -17,6 +17,7 @@ from napari_sdap.cli.jobs import (
     denoise_file,
     denoise_range,
     remove_scratch,
+    scratch_dtype,
     split_ranges,
 )
 from napari_sdap.errors import ConfigError
@@ -103,7 +104,7 @@ def submit(client: Any, task: FileTask, shape: tuple[int, ...], axes: str, thres
                             pure=False)
         return Submitted(task, fut, None, [])
     axis, ranges = plan
-    scratch = create_scratch(task.output, shape, axes, axis)
+    scratch = create_scratch(task.output, shape, axes, axis, scratch_dtype(task))
     parts = [client.submit(denoise_range, task, axis, a, b, scratch, pure=False,
                            key=f"sdap-{name}-planes-{a}-{b}-{os.urandom(4).hex()}")
              for a, b in ranges]

@@ -185,7 +185,18 @@ def scratch_path(output: str) -> Path:
     return out.with_name(f".{hidden_stem(out.name)}.parts.zarr")
 
 
-def create_scratch(output: str, shape: tuple[int, ...], axes: str, axis: int) -> str:
+def scratch_dtype(task: FileTask) -> str:
+    """The scratch zarr's dtype: the output's default (float64 where float32 would lose the
+    grey levels of wide integers, `api.writing.output_dtype`), so that the pieces of a split
+    file keep what the output of a whole file keeps."""
+    from napari_sdap.api.writing import output_dtype
+
+    model = load_cached_model(task.model_path, task.model_sha256)
+    return output_dtype(None, None, model.normalization).name
+
+
+def create_scratch(output: str, shape: tuple[int, ...], axes: str, axis: int,
+                   dtype: str = "float32") -> str:
     """Create the scratch zarr (one chunk per plane along `axis`, so writers never collide)."""
     import zarr
 
@@ -193,7 +204,7 @@ def create_scratch(output: str, shape: tuple[int, ...], axes: str, axis: int) ->
     remove_scratch(output)
     chunks = tuple(1 if i == axis else min(s, 256) if a in "YX" else s if a == "C" else 1
                    for i, (a, s) in enumerate(zip(axes, shape, strict=True)))
-    zarr.open_array(str(path), mode="w", shape=shape, chunks=chunks, dtype="float32",
+    zarr.open_array(str(path), mode="w", shape=shape, chunks=chunks, dtype=dtype,
                     zarr_format=2)
     return str(path)
 
