@@ -257,6 +257,16 @@ def check_fits(model: Any, view: PlaneView, alpha: bool = False) -> None:
             + (_PLANES if "C" in view.axes else ""))
 
 
+def _value_kind(dtype: Any) -> str | None:
+    """numpy's kind letter of an output's dtype (a torch dtype by its name); None: unknown."""
+    for spelling in (dtype, str(dtype).removeprefix("torch.")):
+        try:
+            return np.dtype(spelling).kind
+        except TypeError:
+            continue
+    return None
+
+
 def check_output(image: Prepared, out: Any) -> Any:
     """Check that `out` can take the result of `image`; returns the array to write the network
     output into (the colour channels of an RGBA output, whose alpha is copied here)."""
@@ -273,6 +283,11 @@ def check_output(image: Prepared, out: Any) -> Any:
         raise OutputError("the output array is (or overlaps) the input image; denoising in "
                           "place would overwrite the original data; give a separate output "
                           "array, e.g. np.empty(image.shape, 'float32')")
+    kind = _value_kind(getattr(out, "dtype", None))
+    if kind is not None and kind not in "uif":  # bool, complex, text: every value made wrong
+        raise OutputError(f"the output array has dtype {out.dtype}, which cannot hold the "
+                          f"denoised intensities (they would all be cast to it); give a float "
+                          f"or integer array, e.g. np.empty(image.shape, 'float32')")
     if image.rgba and tuple(out.shape) == image.shape:
         copy_alpha(image.full, out, image.rgba)  # alpha passes through; colours are denoised
         out = without_alpha(out)

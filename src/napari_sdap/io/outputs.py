@@ -248,6 +248,7 @@ def open_output(target: Any, shape: tuple[int, ...], dtype: Any = "float32", *, 
                               f"shape {shape}; give an array of the result's shape")
         check_apart("array", array_paths(target), [Path(p) for p in inputs or []])
         return OutputSink(target, None, "array")
+    dtype = dtype.newbyteorder("=")  # (a file keeps the values: '>u2' is stored as uint16)
     path = Path(target).expanduser().absolute()
     _check_target(path, kind, overwrite, [Path(p).expanduser().absolute() for p in inputs or []])
     stored = axes

@@ -1,0 +1,67 @@
+"""A notebook user's edge cases of the Python API (seventh round): output arrays and dtypes."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+import tifffile
+import torch
+from torch import nn
+
+from napari_sdap import create_model
+from napari_sdap.errors import OutputError
+from napari_sdap.model.network import CentreMaskedConv2d
+from napari_sdap.model.normalize import Normalization
+
+
+@pytest.fixture(scope="module")
+def model():
+    """An untrained tiny network on a fixed intensity scale: fast, deterministic outputs."""
+    m = create_model("tiny", width=8, blocks=1, tile=16, read_workers=2)
+    torch.manual_seed(0)
+    with torch.no_grad():
+        for mod in m.network.modules():
+            if isinstance(mod, nn.Conv2d):
+                nn.init.kaiming_normal_(mod.weight, nonlinearity="relu")
+                nn.init.zeros_(mod.bias)
+                if isinstance(mod, CentreMaskedConv2d):
+                    mod.weight.mul_(mod.mask)
+    m.normalization = Normalization(low=[100.0], high=[1100.0])
+    return m
+
+
+@pytest.fixture(scope="module")
+def image():
+    return (np.random.default_rng(0).random((40, 36)) * 1000 + 100).astype(np.float32)
+
+
+@pytest.mark.parametrize("dtype", [bool, np.complex64])
+def test_output_array_of_no_intensity_dtype_is_refused(model, image, dtype):
+    """Regression: a bool output array was filled with True everywhere (complex: silently
+    cast), without a word; it is refused like dtype='bool' is."""
+    out = np.zeros(image.shape, dtype)
+    with pytest.raises(OutputError, match=rf"dtype {np.dtype(dtype)}.*float or integer array"):
+        model.denoise(image, output=out)
+    with pytest.raises(OutputError, match="float or integer array"):
+        list(model.iter_denoise(image, out))
+    assert not out.any()
+
+
+def test_output_tensor_of_bool_is_refused(model, image):
+    out = torch.zeros(image.shape, dtype=torch.bool)
+    with pytest.raises(OutputError, match=r"dtype torch\.bool"):
+        list(model.iter_denoise(image, out))
+
+
+@pytest.mark.parametrize("dtype", [">u2", ">f4"])
+def test_big_endian_input_to_tiff_keeps_its_dtype(model, image, dtype, tmp_path):
+    """Regression: dtype='input' of a big-endian array (or dtype='>u2') to a .tif output was
+    refused ("a TIFF output cannot hold dtype >u2"), though it is uint16; files store values."""
+    big = image.astype(dtype)
+    expected = model.denoise(big, dtype="input")
+    out = model.denoise(big, output=tmp_path / "r.tif", dtype="input")
+    assert np.dtype(out.dtype) == np.dtype(dtype).newbyteorder("=")
+    np.testing.assert_array_equal(np.asarray(out), expected)
+    assert tifffile.imread(tmp_path / "r.tif").dtype == np.dtype(dtype).newbyteorder("=")
+    out = model.denoise(big, output=tmp_path / "s.tif", dtype=dtype)
+    np.testing.assert_array_equal(np.asarray(out), expected)
