@@ -51,16 +51,14 @@ def clear_cache(folder: Path, keep: set[str]) -> tuple[int, int]:
 
 def save_result(layer: Any, axes: str, target: str | Path, overwrite: bool = False) -> Path:
     """Write the data of a finished result layer to `target` (`.tif`/`.tiff` or `.ome.zarr`)
-    with its pixel sizes, units and provenance record, through the API's write path
-    (`api.writing.save_result`: temporary, moved into place when complete). Returns the
-    absolute path."""
+    with its pixel sizes, units, position (translate) and provenance record, through the API's
+    write path (`api.writing.save_result`: temporary, moved into place when complete; a float64
+    result stays float64). Returns the absolute path."""
+    from napari_sdap._napari.store import physical
     from napari_sdap.api.writing import save_result as write
     from napari_sdap.errors import OutputError
 
-    spatial = [a for a in axes if not (a == "C" and layer.rgb)]
-    scale = {a: float(v) for a, v in zip(spatial, layer.scale, strict=True)}
-    units = {a: str(u) for a, u in zip(spatial, layer.units, strict=True)
-             if str(u) not in ("pixel", "", "None") and a != "C"}
+    scale, units, shift = physical(layer, axes)
     meta = layer.metadata.get("sdap", {})
     if meta and not meta.get("complete", False):
         raise OutputError(f"{layer.name!r} is not finished; wait until denoising has ended")
@@ -70,4 +68,4 @@ def save_result(layer: Any, axes: str, target: str | Path, overwrite: bool = Fal
                           f"Clear cache elsewhere); nothing was saved: denoise again, then save")
     record = {k: v for k, v in meta.items() if k not in ("store", "complete")}
     return write(layer.data, target, axes=axes, scale=scale, units=units, provenance=record,
-                 overwrite=overwrite)
+                 overwrite=overwrite, translation=shift)

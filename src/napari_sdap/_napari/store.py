@@ -18,7 +18,8 @@ import numpy as np
 
 from napari_sdap.errors import OutputError
 
-__all__ = ["default_folder", "is_managed", "lazy", "open_run", "output_path", "read_result"]
+__all__ = ["default_folder", "is_managed", "lazy", "open_run", "output_path", "physical",
+           "read_result"]
 
 def default_folder() -> Path:
     """The per-user cache folder for denoised layers (``~/.cache/napari-sdap/outputs`` on Linux)."""
@@ -27,13 +28,16 @@ def default_folder() -> Path:
     return Path(user_cache_dir("napari-sdap", appauthor=False)) / "outputs"
 
 
-def _physical(layer: Any, axes: str) -> tuple[dict[str, float], dict[str, str]]:
-    """Pixel sizes and units per axis letter, from the layer (RGB channel axis excluded)."""
+def physical(layer: Any, axes: str) -> tuple[dict[str, float], dict[str, str], dict[str, float]]:
+    """Pixel sizes, units and position (napari's translate, where not 0) per axis letter,
+    from the layer (RGB channel axis excluded)."""
     spatial = [a for a in axes if not (a == "C" and layer.rgb)]
     scale = {a: float(v) for a, v in zip(spatial, layer.scale, strict=True)}
     units = {a: str(u) for a, u in zip(spatial, getattr(layer, "units", ()), strict=False)
              if str(u) not in ("pixel", "", "None") and a != "C"}
-    return scale, units
+    shift = {a: float(v) for a, v in zip(spatial, layer.translate, strict=True)
+             if a != "C" and float(v) != 0.0}
+    return scale, units, shift
 
 
 def output_path(folder: str | Path, layer: Any, axes: str) -> Path:
@@ -58,13 +62,13 @@ def output_path(folder: str | Path, layer: Any, axes: str) -> Path:
 def open_run(folder: str | Path, layer: Any, model: Any, image: Any, axes: str, *,
              mode: str, detail: bool, device: str, tile: int | None, flips: int = 1) -> Any:
     """The API's `DenoiseRun` of `image` (the layer's level-0 data) into a new store in
-    `folder`, with the layer's pixel sizes and the provenance every output gets."""
+    `folder`, with the layer's pixel sizes, position and the provenance every output gets."""
     from napari_sdap.api.writing import open_denoise
 
-    scale, units = _physical(layer, axes)
+    scale, units, shift = physical(layer, axes)
     return open_denoise(model, image, output_path(folder, layer, axes), axes, mode=mode,
                         detail=detail, flips=flips, device=device, tile=tile, scale=scale,
-                        units=units,
+                        units=units, translation=shift,
                         front_end="napari", run={"layer": layer.name})
 
 

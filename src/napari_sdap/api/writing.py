@@ -175,11 +175,12 @@ def open_denoise(model: SDAPModel, image: Any, output: Any, axes: str | None = N
                  scale: dict[str, float] | None = None, units: dict[str, str] | None = None,
                  chunks: tuple[int, ...] | None = None, model_file: str | None = None,
                  model_sha256: str | None = None, front_end: str = "api",
-                 run: dict[str, Any] | None = None) -> DenoiseRun:
+                 run: dict[str, Any] | None = None,
+                 translation: dict[str, float] | None = None) -> DenoiseRun:
     """Prepare `image` and open `output` for its denoised result (see the module docstring).
 
     `output`: a path (`.zarr`, `.ome.zarr`, `.tif`) or a writable array of the image's shape.
-    `scale` / `units` (per axis letter) default to the input file's, as its position and
+    `scale` / `units` / `translation` (per axis letter) default to the input file's, as its
     channel names do; `model_file`, `model_sha256`, `front_end` and `run` go into the
     provenance record. The other arguments are those of `SDAPModel.denoise`.
     """
@@ -204,7 +205,8 @@ def open_denoise(model: SDAPModel, image: Any, output: Any, axes: str | None = N
                            metadata=record, overwrite=overwrite,
                            chunks=chunks or _chunks(img.shape, img.axes, edge),
                            inputs=list(img.inputs),
-                           translation=(src.metadata.get("translation") if src else None),
+                           translation=(translation if translation is not None else
+                                        src.metadata.get("translation") if src else None),
                            channels=_channels(src, img.axes))
         return DenoiseRun(model, job, sink, record, device, edge, compile)
     except BaseException:  # an error, Ctrl-C or a stop signal: no temporary is left behind
@@ -228,19 +230,22 @@ def iter_denoise_to(model: SDAPModel, image: Any, output: Any, axes: str | None 
 
 def save_result(data: Any, target: Any, *, axes: str, scale: dict[str, float] | None = None,
                 units: dict[str, str] | None = None, provenance: dict[str, Any] | None = None,
-                overwrite: bool = False) -> Path:
+                overwrite: bool = False, translation: dict[str, float] | None = None) -> Path:
     """Save a result denoised earlier (a finished napari result layer) to `target` (`.tif`,
-    `.zarr`, `.ome.zarr`) with the provenance record it was made with, atomically, read chunk
-    by chunk (dask). Returns the absolute path."""
+    `.zarr`, `.ome.zarr`) with the provenance record it was made with and where it lies
+    (`translation`, per axis letter), atomically, read chunk by chunk (dask). A float64 result
+    (an image float32 cannot resolve: `output_dtype`) stays float64; others are float32.
+    Returns the absolute path."""
     import dask.array as da
 
     data = data if isinstance(data, da.Array) else da.from_array(tensor_values(data))
     shape = tuple(int(s) for s in data.shape)
-    sink = open_output(Path(target), shape, "float32", axes=axes, scale=scale, units=units,
+    dt = np.dtype(np.float64 if data.dtype == np.float64 else np.float32)
+    sink = open_output(Path(target), shape, dt, axes=axes, scale=scale, units=units,
                        metadata=dict(provenance or {}), overwrite=overwrite,
-                       chunks=default_chunks(shape, axes))
+                       chunks=default_chunks(shape, axes), translation=translation)
     with sink:  # an error aborts: nothing is left at `target`
-        da.store(data.astype("float32"), sink.array, lock=False)
+        da.store(data.astype(dt), sink.array, lock=False)
     return Path(sink.path if sink.path is not None else target).absolute()
 
 
