@@ -1,6 +1,7 @@
 """A result's place and grey levels survive the cache store and "Save as...": the layer's
 translate is written (OME-Zarr translation, OME-TIFF plane positions), and a float64 result (an
-image float32 cannot resolve, e.g. uint32 near 4e9) is saved as float64, not as a few levels."""
+image float32 cannot resolve, e.g. uint32 near 4e9) is saved as float64, not as a few levels;
+its residual is taken in float64 (not off float32's steps of 256)."""
 
 from __future__ import annotations
 
@@ -24,13 +25,14 @@ def wide_result(make_napari_viewer, small_image, wait_idle):
     shown with a translate, a pixel size and a unit."""
     import napari_sdap
 
-    image = (4_000_000_000 + small_image * 100).astype(np.uint32)
+    image = (4e9 + small_image.astype(np.float64) * 100).astype(np.uint32)
     model = napari_sdap.train(image, "YX", preset="tiny", steps=2, stride=2, width=8, blocks=1,
                               batch_size=2, patch_size=32, device="cpu")
     viewer = make_napari_viewer()
     viewer.add_image(image, name="w", translate=(7, 9), scale=(0.5, 0.5), units="um")
     denoise = denoiser(viewer, model)
     denoise.picker.setCurrentText("w")
+    denoise.residual.setChecked(True)
     denoise.start()
     wait_idle(denoise)
     assert denoise.outcome == "done", denoise.status.text()
@@ -56,3 +58,10 @@ def test_save_as_keeps_the_place_and_the_grey_levels(wide_result, tmp_path):
     with tifffile.TiffFile(tif) as f:
         plane = f.ome_metadata.split("<Plane ")[1]
     assert 'PositionX="9.0"' in plane and 'PositionY="7.0"' in plane
+
+
+def test_the_residual_of_a_float64_result_keeps_the_noise(wide_result):
+    image = wide_result.viewer.layers["w"].data.astype(np.float64)
+    shown = np.asarray(wide_result.out_layer.data)
+    residual = np.asarray(wide_result.viewer.layers["w [SDAP residual]"].data)
+    np.testing.assert_allclose(residual, image - shown, atol=1e-6)  # was off by up to 128

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
+import numpy as np
+
 from napari_sdap._napari import in_use
 from napari_sdap._napari import store as stores
 from napari_sdap._napari.controls import report_error
@@ -23,11 +25,13 @@ def drop_store(path: str | None) -> None:
 
 
 def residual(image: Any, output: Any, rgb: bool) -> Any:
-    """Lazy ``image - output`` (float32, dask); the channel mean for RGB."""
+    """Lazy ``image - output`` (dask, float32; float64 for a float64 output, whose image float32
+    cannot resolve: uint32 near 4e9 would lose its noise to float32's steps of 256); the channel
+    mean for RGB."""
     import dask.array as da
 
     src = image if isinstance(image, da.Array) else da.from_array(image, chunks=output.chunks)
-    res = src.astype("float32") - output
+    res = src.astype(np.result_type(output.dtype, np.float32)) - output
     return res.mean(axis=-1) if rgb else res
 
 
