@@ -65,3 +65,19 @@ def test_big_endian_input_to_tiff_keeps_its_dtype(model, image, dtype, tmp_path)
     assert tifffile.imread(tmp_path / "r.tif").dtype == np.dtype(dtype).newbyteorder("=")
     out = model.denoise(big, output=tmp_path / "s.tif", dtype=dtype)
     np.testing.assert_array_equal(np.asarray(out), expected)
+
+
+def test_numpy_integer_stride_trains_as_the_int(noisy_pair):
+    """Regression: stride=np.int64(2) (from np.arange in a notebook loop) was refused as "must
+    be 'auto' or an integer 1..8"; it trains exactly as stride=2."""
+    from napari_sdap import train
+
+    _, noisy = noisy_pair
+    kw = {"preset": "tiny", "width": 8, "blocks": 1, "steps": 2, "student": False}
+    numpy_stride = train(noisy, "YX", stride=np.int64(2), **kw)
+    plain = train(noisy, "YX", stride=2, **kw)
+    assert type(numpy_stride.config.training.stride) is int
+    assert numpy_stride.config.training.stride == 2
+    for (k, v), w in zip(numpy_stride.network.state_dict().items(),
+                         plain.network.state_dict().values(), strict=True):
+        assert torch.equal(v, w), k

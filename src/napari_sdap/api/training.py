@@ -9,6 +9,7 @@ from collections.abc import Iterator, Sequence
 from dataclasses import asdict, dataclass, replace
 from typing import Any
 
+import numpy as np
 import torch
 
 from napari_sdap.api.continuing import check_continuation_data, check_same_network
@@ -120,8 +121,10 @@ def _train(sources: list[tuple[Any, Any]], t00: float, budget: float | None, *, 
            model: SDAPModel | None, validation: float, dims: int | str, along: str,
            **overrides: Any) -> Iterator[TrainProgress]:
     view = sources[0][1]
-    if stride != "auto" and (not isinstance(stride, int) or isinstance(stride, bool)):
-        raise ConfigError(f"stride must be 'auto' or an integer 1..8 (got {stride!r})")
+    if not (isinstance(stride, str) and stride == "auto"):
+        if isinstance(stride, bool) or not isinstance(stride, int | np.integer):
+            raise ConfigError(f"stride must be 'auto' or an integer 1..8 (got {stride!r})")
+        stride = int(stride)  # (a numpy integer, from np.arange in a notebook, is one too)
     fresh = model is None or model.normalization is None
     given = model is not None  # (its dims apply)
     if model is not None:
