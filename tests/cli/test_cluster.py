@@ -145,6 +145,7 @@ def test_interrupt_cancels_everything_and_removes_scratch(tmp_path, monkeypatch)
         yield  # pragma: no cover
 
     monkeypatch.setattr(distributed, "as_completed", interrupted)
+    monkeypatch.setattr("napari_sdap.cli.cluster.scratch_dtype", lambda task: "float32")
     client = _FakeClient()
     tasks = [FileTask(input=str(tmp_path / f"{n}.tif"), output=str(tmp_path / f"{n}_sdap.tif"),
                       model_path="m", model_sha256="s") for n in ("a", "b")]

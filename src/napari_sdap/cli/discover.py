@@ -9,6 +9,7 @@ from collections.abc import Callable, Iterable, Sequence
 from pathlib import Path
 
 from napari_sdap.api.inputs import IMAGE_SUFFIXES, image_suffix, in_zarr_store, series_count
+from napari_sdap.api.provenance import output_records
 from napari_sdap.errors import InputError, OutputError
 
 __all__ = ["IMAGE_SUFFIXES", "OUTPUT_SUFFIXES", "check_output_folder", "find_inputs",
@@ -68,16 +69,46 @@ def _dangling(paths: Iterable[Path]) -> list[Path]:
 Note = Callable[[str, str], None]
 """Where `find_inputs` reports a path it skips: (path, why)."""
 
+PROVENANCE_SCHEMA = "napari-sdap/provenance/"
+
+
+def is_output(path: Path) -> bool:
+    """Whether `path` is a result napari-sdap wrote: it holds a provenance record
+    (docs/provenance.md). Unreadable files are not (they fail later, as inputs)."""
+    try:
+        return any(isinstance(r, dict) and str(r.get("schema", "")).startswith(PROVENANCE_SCHEMA)
+                   for r in output_records(path))
+    except Exception:  # not an image, damaged, another layout: not known to be a result
+        return False
+
+
+def _drop_outputs(hits: list[Path], pattern: str, note: Note | None) -> list[Path]:
+    """`hits` without napari-sdap's results (another run's outputs a folder or glob reaches,
+    which would otherwise be denoised or trained on again); one note for those skipped."""
+    results = [p for p in hits if is_output(p)]
+    if not results:
+        return hits
+    kept = [p for p in hits if p not in results]
+    if not kept:
+        raise InputError(f"{pattern} holds only results napari-sdap wrote ({len(results)}, e.g. "
+                         f"{results[0]}), which folders and patterns skip; name the files to "
+                         f"take them as inputs")
+    if note is not None:
+        note(pattern, f"skipped {len(results)} result(s) napari-sdap wrote (e.g. "
+                      f"{results[0].name}); name a file to take it as an input")
+    return kept
+
 
 def find_inputs(patterns: Sequence[str], exclude: Iterable[Path] = (),
-                note: Note | None = None) -> list[Path]:
+                note: Note | None = None, results: bool = False) -> list[Path]:
     """Expand files, folders (their images, not recursive) and globs into a sorted, unique list.
 
-    Hidden files and paths in `exclude` (earlier outputs) are skipped when a folder or a glob
+    Hidden files, paths in `exclude` (earlier outputs) and, unless `results`, any result
+    napari-sdap wrote (`is_output`: another run's outputs) are skipped when a folder or a glob
     is expanded; a file named explicitly is always kept. A file found twice (a link to it next
     to it) is kept once, under its own name rather than the link's. A pattern that matches
     nothing raises `InputError` so that typos do not turn into empty, successful runs. `note`
-    hears of each link skipped (a duplicate, or a link to nothing).
+    hears of each link skipped (a duplicate, or a link to nothing) and of results skipped.
     """
     skip = {p.resolve() for p in exclude}
     found: list[Path] = []
@@ -91,7 +122,8 @@ def find_inputs(patterns: Sequence[str], exclude: Iterable[Path] = (),
                 raise InputError(f"folder {path} holds no images ({', '.join(IMAGE_SUFFIXES)}); "
                                  f"check the folder or name the files")
         elif path.exists():
-            hits = [path]
+            found.append(path)
+            continue
         elif glob.has_magic(pattern):
             matches = list(map(Path, sorted(glob.glob(str(path), recursive=True))))
             hits = [p for p in matches if is_image(p) and p.resolve() not in skip]
@@ -101,7 +133,7 @@ def find_inputs(patterns: Sequence[str], exclude: Iterable[Path] = (),
                                  f"(quote it so the shell does not expand it)")
         else:
             raise InputError(f"input {pattern} does not exist; check the path")
-        found.extend(hits)
+        found.extend(hits if results else _drop_outputs(hits, pattern, note))
     unique: dict[Path, Path] = {}
     for p in found:  # a file beside a link to it: the file's own name, not the link's
         kept = unique.setdefault(p.resolve(), p)

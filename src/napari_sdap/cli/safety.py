@@ -26,7 +26,7 @@ def check_apart(target: Path, patterns: Sequence[str], option: str,
     as INPUT (an output folder next to the inputs); a file path never may.
     """
     real = _real(target)
-    for image in (_real(p) for p in find_inputs(patterns)):
+    for image in (_real(p) for p in find_inputs(patterns, results=True)):
         if real == image or image in real.parents:
             where = "is" if real == image else "lies inside"
             raise OutputError(f"{option} {target} {where} the input {image}; napari-sdap "
