@@ -10,6 +10,7 @@ Axes otherwise come from napari-sdap's own attributes, zarr v3 `dimension_names`
 
 from __future__ import annotations
 
+import logging
 import math
 from dataclasses import dataclass, field, replace
 from pathlib import Path
@@ -23,6 +24,29 @@ from napari_sdap.io.physical import clean_physical
 from napari_sdap.io.source import ImageSource, check_axes
 
 __all__ = ["open_zarr", "store_series"]
+
+log = logging.getLogger(__name__)
+_WARNED: set[tuple[str, int, int]] = set()
+
+
+def warn_missing_chunks(array: Any, path: Path) -> None:
+    """Log, once per process and array state, where chunks of `array` are not stored: they read
+    as the fill value, which is right for regions written as all fill value and wrong after
+    an interrupted copy or write (nothing else would say so)."""
+    try:
+        total, stored = int(array.nchunks), int(array.nchunks_initialized)
+    except Exception:  # a store that cannot list its chunks: nothing to say
+        return
+    key = (str(path), total, stored)
+    if stored >= total or key in _WARNED:
+        return
+    _WARNED.add(key)
+    fill = getattr(getattr(array, "metadata", None), "fill_value", None)
+    fill = fill.item() if hasattr(fill, "item") else fill
+    log.warning("%s: %d of %d chunks of the zarr array are not stored and read as the fill "
+                "value %r; expected where regions were written as all fill value, otherwise "
+                "the copy or write of the store was interrupted: check it", path,
+                total - stored, total, fill)
 
 
 def _ome_multiscales(attrs: dict[str, Any]) -> list[dict[str, Any]] | None:
@@ -189,6 +213,7 @@ def open_zarr(path: Path, axes: str | None, series: int | None = None) -> ImageS
         if (axes is None and colour.endswith("C") and colour != found
                 and sorted(colour) == sorted(found)):  # a colour image napari-sdap stored in
             array, found = AxesView(array, found, colour), colour  # OME's order (C first)
+    warn_missing_chunks(array, path)
     shape = tuple(int(s) for s in array.shape)
     ax = check_axes(found, axes, shape, path)
     names = omero_channels(group, channel_count(ax, shape)) if found == ax else None
