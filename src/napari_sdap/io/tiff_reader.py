@@ -19,6 +19,7 @@ from pathlib import Path
 from typing import Any
 
 from napari_sdap.errors import AxesError, InputError
+from napari_sdap.io.axes_view import AxesView
 from napari_sdap.io.source import ImageSource, check_axes, mapped_array
 from napari_sdap.io.tiff_meta import tiff_scale
 from napari_sdap.io.tiff_series import check_series, choose_series, tiff_axes
@@ -40,9 +41,12 @@ def open_tiff(path: Path, axes: str | None, series: int | None = None) -> ImageS
         store = chosen.aszarr(level=0)
         array = zarr.open_array(store, mode="r")
         found = tiff_axes(chosen.axes)
+        colour = _planar_alpha(chosen, found) if axes is None else None
+        if colour:  # RGBA stored plane by plane: seen as RGBA (alpha passes through)
+            array, found = AxesView(array, found, colour), colour
         shape = tuple(int(s) for s in array.shape)
         ax = check_axes(found, axes, shape, path)
-        array, reader = _mapped(path, index, array, ax)
+        array, reader = (array, None) if colour else _mapped(path, index, array, ax)
         scale, units, meta = tiff_scale(tif, chosen, index, ax, path)
     except (InputError, AxesError):
         tif.close()
@@ -52,6 +56,18 @@ def open_tiff(path: Path, axes: str | None, series: int | None = None) -> ImageS
         raise InputError(f"{path}: could not read the TIFF image data ({err}); "
                          f"check that the file is complete") from None
     return ImageSource(array, ax, scale, units, meta, path, [tif], reader=reader)
+
+
+def _planar_alpha(series: Any, found: str) -> str | None:
+    """`found` with C last where the series is RGB plus alpha stored plane by plane (planar
+    configuration 2: tifffile reads its samples first, `SYX`), else None. Read in the file's
+    order, alpha would be denoised as a fourth channel; colour last, it is RGBA (`api.alpha`)."""
+    page = series.keyframe
+    if ("C" not in found or found.endswith("C") or int(page.photometric) != 2
+            or int(page.planarconfig) != 2 or int(page.samplesperpixel) != 4
+            or not any(int(e) in (1, 2) for e in page.extrasamples or ())):
+        return None
+    return found.replace("C", "") + "C"
 
 
 _CHECKED: OrderedDict[tuple[Any, ...], None] = OrderedDict()
