@@ -81,3 +81,25 @@ def test_numpy_integer_stride_trains_as_the_int(noisy_pair):
     for (k, v), w in zip(numpy_stride.network.state_dict().items(),
                          plain.network.state_dict().values(), strict=True):
         assert torch.equal(v, w), k
+
+
+@pytest.mark.parametrize(("part", "edit"), [
+    ("normalization", lambda m: m.normalization.low.__setitem__(0, float("nan"))),
+    ("normalization", lambda m: m.normalization.high.__setitem__(0, float("inf"))),
+    ("normalization", lambda m: m.normalization.low.__setitem__(0, 1e6)),  # above high
+    ("noise_curve", lambda m: m.noise_curve.variance[0][0].__setitem__(0, float("nan"))),
+], ids=["low-nan", "high-inf", "low-above-high", "curve-nan"])
+def test_normalisation_or_curve_edited_by_hand_is_refused(noisy_pair, part, edit):
+    """Regression: a normalisation or noise curve edited into NaN (or low above high) denoised
+    to an all-NaN image (or one off the intensity scale by 1e6) without a word, while saving
+    such a model was refused; both are refused before any work, naming the part."""
+    from napari_sdap import train
+    from napari_sdap.errors import ConfigError
+
+    _, noisy = noisy_pair
+    model = train(noisy, "YX", preset="tiny", width=8, blocks=1, steps=2, stride=1,
+                  student=False)
+    assert model.noise_curve is not None
+    edit(model)
+    with pytest.raises(ConfigError, match=rf"model\.{part} holds values.*load the model file"):
+        model.denoise(noisy)

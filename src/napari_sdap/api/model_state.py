@@ -34,6 +34,8 @@ def check_state(model: Any, action: str, training: bool = True) -> None:
         SDAPConfig.model_validate(model.config.model_dump())
     except ValidationError as err:
         raise to_config_error(err) from None
+    for name in ("normalization", "noise_curve"):  # pydantic models, edited without checks
+        _check_part(model, name)
     nets = [("network", model.network)] + ([("student", model.student)]
                                            if model.student is not None else [])
     for name, net in nets:
@@ -59,3 +61,19 @@ def check_state(model: Any, action: str, training: bool = True) -> None:
                               "blocks or channels were changed by hand); set them back, or "
                               "train a new model with the new settings")
         check_not_training(model, action)
+
+
+def _check_part(model: Any, name: str) -> None:
+    """Refuse `model.<name>` (its normalisation or noise curve) edited into values its own
+    checks refuse (NaN, low above high, ...): every output would be NaN or on another scale."""
+    part = getattr(model, name)
+    if part is None:
+        return
+    try:
+        type(part).model_validate(part.model_dump())
+    except ValidationError as err:
+        where = "; ".join(f"{'.'.join(str(p) for p in e['loc']) or name}: "
+                          f"{e['msg'].removeprefix('Value error, ')}" for e in err.errors())
+        raise ConfigError(f"model.{name} holds values it cannot have ({where}), set by hand, "
+                          f"so the output would be NaN or on another intensity scale; load the "
+                          f"model file again (load_model) or train a new model") from None
