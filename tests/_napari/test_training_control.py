@@ -57,6 +57,16 @@ def test_patch_larger_than_image_is_an_error_notification(make_napari_viewer, sm
     assert train.outcome == "done", train.status.text()
 
 
+def test_a_plane_thinner_than_the_smallest_patch_is_told_auto(make_napari_viewer, small_image,
+                                                               tiny, errors):
+    viewer = make_napari_viewer()
+    viewer.add_image(small_image[:, :3].copy(), name="thin")
+    train = tiny(TrainWidget(viewer), steps=2)
+    train.start()
+    assert train.worker is None
+    assert errors()[-1].endswith("image plane 64x3 of 'thin'; use 'auto' (0)")  # not "at most 3"
+
+
 def test_wrong_axes_are_an_error_notification(make_napari_viewer, small_image, trained_model,
                                                tiny, errors):
     viewer = make_napari_viewer()

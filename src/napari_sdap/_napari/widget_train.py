@@ -187,10 +187,11 @@ class TrainWidget(TrainPreview, ModelLoading, StopOnClose, QWidget):
         if patch is not None and patch < 8:  # (the field's lowest value, 0, is auto)
             raise InputError(f"patch size {patch} is below the smallest, 8; set 8 or more, or "
                              f"'auto' (0)")
-        if patch is not None and patch > min(view.height, view.width):
+        side = min(view.height, view.width)
+        if patch is not None and patch > side:  # (below 8 px only 'auto' can fit the plane)
+            fix = f"a patch of at most {side} or 'auto' (0)" if side >= 8 else "'auto' (0)"
             raise InputError(f"patch size {patch} is larger than the image plane "
-                             f"{view.height}x{view.width} of {layer.name!r}; use a patch of at "
-                             f"most {min(view.height, view.width)} or 'auto'")
+                             f"{view.height}x{view.width} of {layer.name!r}; use {fix}")
         planes = model_planes(model) if model else self.settings.values()["overrides"]
         check_layers(layer, view, self.more.checked_layers(), planes)
         return axes
