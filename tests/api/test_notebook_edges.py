@@ -103,3 +103,20 @@ def test_normalisation_or_curve_edited_by_hand_is_refused(noisy_pair, part, edit
     edit(model)
     with pytest.raises(ConfigError, match=rf"model\.{part} holds values.*load the model file"):
         model.denoise(noisy)
+
+
+def test_model_files_take_a_home_folder_path(model, image, tmp_path, monkeypatch):
+    """Regression: load_model('~/m.safetensors') said the file does not exist and
+    save('~/m.safetensors') that "folder ~ does not exist" (train(model=...) and
+    quality_report(model=...) too), while images and outputs expand `~`."""
+    from napari_sdap import load_model, train
+
+    monkeypatch.setenv("HOME", str(tmp_path))
+    written = model.save("~/m.safetensors")
+    assert written == tmp_path / "m.safetensors" and written.is_file()
+    loaded = load_model("~/m.safetensors")
+    np.testing.assert_array_equal(loaded.denoise(image), model.denoise(image))
+    further = train(image, "YX", model="~/m.safetensors", steps=1, student=False)
+    assert further.record.steps == 1
+    with pytest.raises(OutputError, match="saved to a file path"):
+        model.save(None)

@@ -47,6 +47,7 @@ def load_model(path: str | os.PathLike[str]) -> SDAPModel:
     if not isinstance(path, (str, os.PathLike)):
         raise ModelFileError(f"load_model needs the path of a model file (got "
                              f"{type(path).__name__}); e.g. load_model('model.safetensors')")
+    path = Path(path).expanduser()  # ("~/models/m.safetensors", as images and outputs take)
     if is_package(path):
         with attached_model(path) as attached:
             try:

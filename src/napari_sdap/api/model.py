@@ -270,6 +270,7 @@ class SDAPModel:
         once the new file is complete. If writing fails (disk full, ...) the old file is kept,
         no temporary is left, and this model stays usable: save it again elsewhere. A name
         that ends like an image (`model.tif`) is refused (`writing.check_model_name`)."""
+        path = writing.model_path(path)
         writing.check_model_name(path)
         self.check_state("be saved")
         meta = {
@@ -296,9 +297,9 @@ class SDAPModel:
         from napari_sdap.api.bmz.export import export_bmz
 
         self.check_state("be exported")
-        return export_bmz(self, path, name=name, description=description, authors=authors,
-                          license=license, cite=cite, sample=sample, axes=axes, mode=mode,
-                          overwrite=overwrite)
+        return export_bmz(self, writing.model_path(path), name=name, description=description,
+                          authors=authors, license=license, cite=cite, sample=sample, axes=axes,
+                          mode=mode, overwrite=overwrite)
 
 
 def create_model(preset: str = "fast", channels: int = 1, **overrides: Any) -> SDAPModel:

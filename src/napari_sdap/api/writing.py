@@ -34,7 +34,7 @@ if TYPE_CHECKING:
     from napari_sdap.api.model import SDAPModel
 
 __all__ = ["DenoiseRun", "check_model_name", "fits_ngff", "in_axes", "iter_denoise_to",
-           "open_denoise", "output_dtype", "save_result"]
+           "model_path", "open_denoise", "output_dtype", "save_result"]
 
 log = logging.getLogger(__name__)
 
@@ -253,6 +253,15 @@ def in_axes(array: Any, axes: str, to: str) -> Any:
     """`array`, whose axes are `axes`, seen in the order `to` (the same letters): how an
     OME-Zarr output, stored in OME's axis order, is compared with its input."""
     return array if axes == to else AxesView(array, axes, to)
+
+
+def model_path(path: Any) -> Path:
+    """The file a model (or a bioimage.io package) is written to: `~` expanded, as for images
+    and outputs; anything but a path is an `OutputError`."""
+    if not isinstance(path, str | os.PathLike):
+        raise OutputError(f"a model is saved to a file path (got {type(path).__name__}); e.g. "
+                          f"model.save('model.safetensors')")
+    return Path(path).expanduser()
 
 
 def check_model_name(path: str | os.PathLike[str]) -> None:
