@@ -65,3 +65,15 @@ def test_the_residual_of_a_float64_result_keeps_the_noise(wide_result):
     shown = np.asarray(wide_result.out_layer.data)
     residual = np.asarray(wide_result.viewer.layers["w [SDAP residual]"].data)
     np.testing.assert_allclose(residual, image - shown, atol=1e-6)  # was off by up to 128
+
+
+def test_a_flipped_layer_keeps_its_pixel_size(make_napari_viewer, small_image, trained_model,
+                                              wait_idle, tmp_path):
+    viewer = make_napari_viewer()
+    viewer.add_image(small_image, name="f", scale=(-0.5, 0.25), units="um")  # Y shown flipped
+    denoise = denoiser(viewer, trained_model)
+    denoise.start()
+    wait_idle(denoise)
+    assert _transforms(denoise.meta["store"])["scale"] == [0.5, 0.25]  # Y was dropped: 1 px
+    saved = denoise.save_result(str(tmp_path / "f.ome.zarr"))
+    assert _transforms(saved)["scale"] == [0.5, 0.25]

@@ -30,9 +30,10 @@ def default_folder() -> Path:
 
 def physical(layer: Any, axes: str) -> tuple[dict[str, float], dict[str, str], dict[str, float]]:
     """Pixel sizes, units and position (napari's translate, where not 0) per axis letter,
-    from the layer (RGB channel axis excluded)."""
+    from the layer (RGB channel axis excluded). A negative scale (napari's way to flip the
+    display) is a pixel size of its magnitude, not one that is dropped."""
     spatial = [a for a in axes if not (a == "C" and layer.rgb)]
-    scale = {a: float(v) for a, v in zip(spatial, layer.scale, strict=True)}
+    scale = {a: abs(float(v)) for a, v in zip(spatial, layer.scale, strict=True)}
     units = {a: str(u) for a, u in zip(spatial, getattr(layer, "units", ()), strict=False)
              if str(u) not in ("pixel", "", "None") and a != "C"}
     shift = {a: float(v) for a, v in zip(spatial, layer.translate, strict=True)
