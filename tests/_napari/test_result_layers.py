@@ -41,3 +41,25 @@ def test_a_stopped_run_leaves_a_users_layer_alone(make_napari_viewer, small_imag
     assert denoise.outcome == "stopped"
     assert [ly.name for ly in viewer.layers] == ["s", "s [SDAP]"]  # the partial result went
     assert viewer.layers["s [SDAP]"] is labels and labels.data.all()
+
+
+def test_the_residual_of_an_rgba_layer_is_that_of_its_colours(make_napari_viewer, small_image,
+                                                                wait_idle):
+    import napari_sdap
+
+    rgb = np.clip(np.stack([small_image * 200, small_image * 150, small_image * 100], -1), 0,
+                  255).astype(np.uint8)
+    model = napari_sdap.train(rgb, "YXC", preset="tiny", steps=2, stride=2, width=8, blocks=1,
+                              batch_size=2, patch_size=32, device="cpu")
+    rgba = np.concatenate([rgb, np.full((64, 64, 1), 200, np.uint8)], axis=-1)
+    viewer = make_napari_viewer()
+    viewer.add_image(rgba, name="c", rgb=True)
+    denoise = denoiser(viewer, model)
+    denoise.residual.setChecked(True)
+    denoise.start()
+    wait_idle(denoise)
+    out = np.asarray(denoise.out_layer.data)
+    assert (out[..., 3] == 200).all()  # the alpha is copied, so it has no residual
+    colours = (rgba[..., :3] - out[..., :3]).mean(axis=-1)
+    residual = np.asarray(viewer.layers["c [SDAP residual]"].data)
+    np.testing.assert_allclose(residual, colours, atol=1e-4)  # was 3/4 of it (alpha's 0 in)

@@ -26,13 +26,13 @@ def drop_store(path: str | None) -> None:
 
 def residual(image: Any, output: Any, rgb: bool) -> Any:
     """Lazy ``image - output`` (dask, float32; float64 for a float64 output, whose image float32
-    cannot resolve: uint32 near 4e9 would lose its noise to float32's steps of 256); the channel
-    mean for RGB."""
+    cannot resolve: uint32 near 4e9 would lose its noise to float32's steps of 256); the mean
+    of the colour channels for RGB (an RGBA alpha, copied as it was, is no part of it)."""
     import dask.array as da
 
     src = image if isinstance(image, da.Array) else da.from_array(image, chunks=output.chunks)
     res = src.astype(np.result_type(output.dtype, np.float32)) - output
-    return res.mean(axis=-1) if rgb else res
+    return res[..., :3].mean(axis=-1) if rgb else res
 
 
 class DenoiseOutcome:
