@@ -9,8 +9,9 @@ outside its range, and its output is wrong, worse than the noisy input (or, past
 range, not finite). `check_intensity` reads a few windows of the image before denoising and
 compares:
 
-- the noise: a robust std of the differences of neighbouring pixels against the same reading
-  on the training data (`Normalization.noise`; models saved without it skip this);
+- the noise: a robust std of the differences of neighbouring pixels, pooled over the windows
+  read, against the same reading on the training data, pooled over its planes
+  (`Normalization.noise`; models saved without it skip this);
 - the position: the image's median in units of the training data's percentile span.
 
 Beyond `WARN` (noise ratio) or `WARN_SPANS` it logs a warning that names the mismatch; beyond
@@ -64,6 +65,7 @@ def intensity_mismatch(model: Any, array: Any, view: PlaneView) -> tuple[float, 
     if norm is None:
         return None
     ratio, spans = 1.0, 0.0
+    pooled: dict[int, list[np.ndarray]] = {}
     for group, data in _windows(array, view):
         lo, sc = norm.scale(group)
         values = data[np.isfinite(data)]
@@ -72,8 +74,12 @@ def intensity_mismatch(model: Any, array: Any, view: PlaneView) -> tuple[float, 
         if norm.high[group] > lo:
             level = (float(np.median(values)) - lo) / sc
             spans = max(spans, -level, level - 1.0)
+        pooled.setdefault(group, []).append(differences(data).ravel())
+    for group, diffs in pooled.items():  # over the planes read, as training pooled its own:
+        # a stack's dark planes (outside the sample) have far weaker noise than its bright
+        # ones, and the model's own training stack was refused for them, plane by plane
         known = norm.noise[group] if norm.noise is not None else 0.0
-        noise = difference_std(differences(data))
+        noise = difference_std(np.concatenate(diffs))
         if noise > 0 and known > 0 and abs(math.log(noise / known)) > abs(math.log(ratio)):
             ratio = noise / known
     return ratio, spans
