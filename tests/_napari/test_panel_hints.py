@@ -10,7 +10,7 @@ from panel_helpers import denoiser
 from napari_sdap._napari.panel_hints import for_panels, in_panel_words
 from napari_sdap.errors import InputError
 
-_API = ("napari_sdap.train", "napari-sdap", "--", "axes='")
+_API = ("napari_sdap.train", "napari-sdap", "--", "axes='", "=True", "dims=2", "z_step=")
 
 
 @pytest.mark.parametrize("message,says", [
@@ -25,6 +25,15 @@ _API = ("napari_sdap.train", "napari-sdap", "--", "axes='")
      "--model / load_model, and images as inputs", "with Load model, and images as layers"),
     ("output /a/o.tif is a folder; overwrite (CLI: --overwrite) replaces only a TIFF file",
      "replacing (Save as) overwrites only a TIFF file"),
+    ("a distilled student (training distils one for white noise; student=True forces it); "
+     "use mode 'sdap_e'", "'distil a fast student' in the Train panel forces it"),
+    ("along Z, but the image (ZYX, shape (3, 8, 8)) has 3; use dims=2, a smaller z_context, or "
+     "z_step=1 to use the neighbouring planes anyway",
+     "has 3; choose 'each plane on its own (2-D)' or fewer planes each side under Advanced"),
+    ("has none (it has T); give axes with Z, or use dims=2 (each plane on its own)",
+     "type axes with Z in the axes field, or choose 'each plane on its own (2-D)' under"),
+    ("has 3; use dims=2, or a smaller z_context, or a smaller z_step",
+     "has 3; choose 'each plane on its own (2-D)' or fewer planes each side under Advanced"),
 ])
 def test_api_hints_are_said_for_the_panels(message, says):
     said = for_panels(message)

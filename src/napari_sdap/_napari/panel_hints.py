@@ -13,6 +13,8 @@ from typing import TypeVar
 
 __all__ = ["for_panels", "in_panel_words"]
 
+_PLANES_2D = "'each plane on its own (2-D)'"
+
 _HINTS: tuple[tuple[re.Pattern[str], str], ...] = (
     (re.compile(r" \(napari_sdap\.train, or napari-sdap denoise --train\)"),
      " in the Train panel"),
@@ -28,6 +30,17 @@ _HINTS: tuple[tuple[re.Pattern[str], str], ...] = (
      " with Load model, and images as layers"),
     (re.compile(r"overwrite \(CLI: --overwrite\) replaces only"),
      "replacing (Save as) overwrites only"),
+    (re.compile(r"; student=True forces it\)"),
+     "; 'distil a fast student' in the Train panel forces it)"),
+    (re.compile(r"use dims=2, a smaller z_context, or z_step=1 to use the neighbouring planes "
+                r"anyway"),
+     f"choose {_PLANES_2D} or fewer planes each side under Advanced > stack planes"),
+    (re.compile(r"give axes with ([ZT]), or use dims=2 \(each plane on its own\)"),
+     rf"type axes with \1 in the axes field, or choose {_PLANES_2D} under Advanced > stack "
+     rf"planes"),
+    (re.compile(r"use dims=2(?:, or a smaller z_(?:context|step))+"),
+     f"choose {_PLANES_2D} or fewer planes each side under Advanced > stack planes"),
+    (re.compile(r"use dims=2"), f"choose {_PLANES_2D} under Advanced > stack planes"),
 )
 
 E = TypeVar("E", bound=BaseException)
