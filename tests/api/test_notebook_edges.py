@@ -140,3 +140,29 @@ def test_own_training_stack_with_dark_planes_is_not_refused():
     assert out.shape == stack.shape and np.isfinite(out).all()
     with pytest.raises(InputError, match=r"noise is \d+x weaker"):  # on another scale
         model.denoise(stack / 1000.0, axes="ZYX")
+
+
+@pytest.mark.parametrize(("kwargs", "words"), [
+    ({"planes": 2.5}, "planes must be a whole number"),
+    ({"planes": None}, "planes must be a whole number"),
+    ({"window": 16.5}, "window must be a whole number, at least 16"),
+    ({"seed": -1}, "seed must be a whole number, 0..4294967295"),
+    ({"seed": 1.5}, "seed must be a whole number"),
+])
+def test_quality_report_arguments_are_checked(model, image, kwargs, words):
+    """Regression: planes=2.5, window=None or seed=-1 ended in numpy's or Python's own
+    TypeError / ValueError deep in the measurement; they are InputErrors naming the rule."""
+    from napari_sdap import quality_report
+
+    with pytest.raises(InputError, match=words):
+        quality_report(image, image * 0.5 + 300, **kwargs)
+
+
+@pytest.mark.parametrize("wrong", [True, 3])
+def test_quality_report_model_of_another_kind_is_refused(image, wrong):
+    """Regression: model=True raised "'bool' object has no attribute 'config'"."""
+    from napari_sdap import quality_report
+    from napari_sdap.errors import ConfigError
+
+    with pytest.raises(ConfigError, match="model must be the SDAPModel that denoised"):
+        quality_report(image, image * 0.5 + 300, model=wrong)

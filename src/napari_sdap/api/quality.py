@@ -10,7 +10,7 @@ import numpy as np
 
 from napari_sdap.api.inputs import ImageSource, check_fits, prepare, prepare_for
 from napari_sdap.api.job import check_detail
-from napari_sdap.errors import InputError
+from napari_sdap.errors import ConfigError, InputError
 from napari_sdap.qc import QCReport, measure
 
 if TYPE_CHECKING:
@@ -81,12 +81,17 @@ def quality_report(noisy: Any, denoised: Any, model: SDAPModel | None = None,
     detail = check_detail(detail)
     if noisy is None or denoised is None:
         raise InputError("quality_report needs both the noisy input and the denoised output")
-    if planes < 1 or window < 16:
-        raise InputError(f"planes must be >= 1 and window >= 16 (got {planes} and {window})")
+    planes, window = _whole("planes", planes, 1), _whole("window", window, 16)
+    seed = _whole("seed", seed, 0, 2**32 - 1)  # (None: numpy's fresh entropy, as before)
     if isinstance(model, (str, os.PathLike)):  # a model file
         from napari_sdap.api.loading import load_model
 
         model = load_model(model)
+    from napari_sdap.api.model import SDAPModel
+
+    if model is not None and not isinstance(model, SDAPModel):
+        raise ConfigError(f"model must be the SDAPModel that denoised, its file's path or None "
+                          f"(got {type(model).__name__})")
     mode = model.config.channel_mode if model is not None else "auto"
     with ExitStack() as stack:
         arrays, views = [], []
@@ -135,3 +140,15 @@ def quality_report(noisy: Any, denoised: Any, model: SDAPModel | None = None,
                        curve=curve, normalization=norm, restore=restore,
                        restore_mode=restore_mode, planes=planes, window=window, seed=seed,
                        notes=notes)
+
+
+def _whole(name: str, value: Any, least: int, most: int | None = None) -> Any:
+    """`value` as an int if it is a whole number in `least`..`most`, else `InputError` (numpy
+    and Python raised their own errors deep in the measurement); None passes for the seed."""
+    if value is None and name == "seed":
+        return None
+    if isinstance(value, bool) or not isinstance(value, int | np.integer) or value < least \
+            or (most is not None and value > most):
+        span = f"{least}..{most}" if most is not None else f"at least {least}"
+        raise InputError(f"{name} must be a whole number, {span} (got {value!r})")
+    return int(value)
