@@ -166,3 +166,19 @@ def test_quality_report_model_of_another_kind_is_refused(image, wrong):
 
     with pytest.raises(ConfigError, match="model must be the SDAPModel that denoised"):
         quality_report(image, image * 0.5 + 300, model=wrong)
+
+
+def test_numpy_integer_series_opens_that_series(tmp_path):
+    """Regression: open_image(path, series=np.int64(1)) said "series=np.int64(1) does not
+    exist" for a file holding that series."""
+    from napari_sdap import open_image
+
+    path = tmp_path / "two.tif"
+    first = np.arange(20 * 30, dtype=np.uint16).reshape(20, 30)
+    second = np.arange(24 * 28, dtype=np.uint16).reshape(24, 28)
+    with tifffile.TiffWriter(path) as tif:
+        tif.write(first)
+        tif.write(second)
+    for n, expected in enumerate((first, second)):
+        with open_image(path, series=np.int64(n)) as src:
+            np.testing.assert_array_equal(np.asarray(src.array), expected)

@@ -184,6 +184,8 @@ def open_image(path: str | os.PathLike[str], axes: str | None = None, *,
         raise InputError(f"{p}: no such file or folder; check the path")
     opener = {"tiff": open_tiff, "zarr": open_zarr, "ome-zarr": open_zarr, "npy": _open_npy,
               "picture": _open_picture}
+    if isinstance(series, np.integer):  # (np.arange in a notebook: series 0 "did not exist")
+        series = int(series)
     src = opener[kind](p, axes, series)
     if 0 in src.shape:
         src.close()
