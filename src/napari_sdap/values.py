@@ -1,4 +1,5 @@
-"""Pixel values napari-sdap accepts: the dtype check and the NaN / infinity check.
+"""Pixel values napari-sdap accepts: the dtype check and the NaN / infinity check; and the
+yes/no flags of the API that decide whether a file is replaced (`check_overwrite`).
 
 Used where pixels enter: once per image when it is prepared (`api.inputs`), and region by region
 as lazy images are read (training patches, inference tiles), so big images are never loaded whole
@@ -11,9 +12,9 @@ from typing import Any
 
 import numpy as np
 
-from napari_sdap.errors import InputError
+from napari_sdap.errors import InputError, OutputError
 
-__all__ = ["check_dtype", "check_finite"]
+__all__ = ["check_dtype", "check_finite", "check_overwrite"]
 
 _F32_MAX = float(np.finfo(np.float32).max)
 
@@ -48,3 +49,12 @@ def check_finite(block: np.ndarray, where: str = "the image") -> None:
             f"range, counts as infinite); replace or rescale them first, "
             f"e.g. np.nan_to_num(image, nan=0.0, posinf=..., neginf=...)"
         )
+
+
+def check_overwrite(overwrite: object) -> bool:
+    """`overwrite` as a bool (numpy's too), else `OutputError`: any other object counted by its
+    truth value, so `overwrite="no"` (or "False", 0.0 aside) replaced an existing file."""
+    if isinstance(overwrite, bool | np.bool_):
+        return bool(overwrite)
+    raise OutputError(f"overwrite must be True or False (got {overwrite!r}): True replaces an "
+                      f"existing file once the new one is complete, False refuses it")

@@ -182,3 +182,41 @@ def test_numpy_integer_series_opens_that_series(tmp_path):
     for n, expected in enumerate((first, second)):
         with open_image(path, series=np.int64(n)) as src:
             np.testing.assert_array_equal(np.asarray(src.array), expected)
+
+
+@pytest.mark.parametrize("flag", ["no", "False", 0, None])
+def test_overwrite_that_is_not_a_bool_never_replaces(model, image, tmp_path, flag):
+    """Regression: overwrite="no" counted by its truth value, so save(), denoise(output=) and
+    export_bmz() replaced the existing file the user had asked to keep; only True or False
+    (numpy's bools too) are taken."""
+    from napari_sdap.api.writing import save_result
+
+    saved = model.save(tmp_path / "m.safetensors")
+    out = tmp_path / "r.tif"
+    tifffile.imwrite(out, np.zeros((4, 4), np.uint8))
+    before = {p: p.read_bytes() for p in (saved, out)}
+    with pytest.raises(OutputError, match="overwrite must be True or False"):
+        model.save(saved, overwrite=flag)
+    with pytest.raises(OutputError, match="overwrite must be True or False"):
+        model.denoise(image, output=out, overwrite=flag)
+    with pytest.raises(OutputError, match="overwrite must be True or False"):
+        save_result(image, out, axes="YX", overwrite=flag)
+    assert {p: p.read_bytes() for p in before} == before
+    assert model.save(saved, overwrite=np.bool_(True)) == saved
+
+
+def test_lazy_that_is_not_a_bool_is_refused(model, image):
+    """Regression: lazy="no" returned a dask array (any object counted by its truth value)."""
+    from napari_sdap.errors import ConfigError
+
+    with pytest.raises(ConfigError, match="lazy must be True or False"):
+        model.denoise(image, lazy="no")
+
+
+def test_export_overwrite_that_is_not_a_bool_never_replaces(model, image, tmp_path):
+    pytest.importorskip("bioimageio.spec")
+    package = tmp_path / "p.zip"
+    package.write_bytes(b"kept")
+    with pytest.raises(OutputError, match="overwrite must be True or False"):
+        model.export_bmz(package, sample=image, overwrite="no")
+    assert package.read_bytes() == b"kept"

@@ -16,7 +16,7 @@ import numpy as np
 from napari_sdap.api.job import Job, make_job, pick_device, pick_tile, run_tiles
 from napari_sdap.api.open_training import settled
 from napari_sdap.api.writing import open_denoise, output_dtype
-from napari_sdap.errors import InputError
+from napari_sdap.errors import ConfigError, InputError
 from napari_sdap.infer.planes import DenoiseStep
 from napari_sdap.io.axes_view import AxesView
 from napari_sdap.io.readers import open_image
@@ -46,6 +46,9 @@ def denoise(model: SDAPModel, image: Any, axes: str | None = None, *, mode: str 
             detail: bool | None = None, compile: bool | None = None,
             flips: int | None = None) -> Any:
     """See `SDAPModel.denoise`."""
+    if not isinstance(lazy, bool | np.bool_):  # ("no" would count as true)
+        raise ConfigError(f"lazy must be True or False (got {lazy!r}): True returns a dask array "
+                          f"computed tile by tile when read")
     if output is not None:
         if lazy:
             raise InputError("lazy=True returns a dask array and cannot also write output=; "

@@ -29,6 +29,7 @@ from napari_sdap.io.replace import check_replaceable
 from napari_sdap.io.tiff_writer import OME_ENDINGS, check_layout, write_tiff
 from napari_sdap.io.write_errors import interrupt_behind, write_error
 from napari_sdap.paths import hidden_stem
+from napari_sdap.values import check_overwrite
 
 __all__ = ["OutputSink", "default_chunks", "open_output", "output_kind"]
 
@@ -239,7 +240,7 @@ def open_output(target: Any, shape: tuple[int, ...], dtype: Any = "float32", *, 
         the temporary cannot be created.
     """
     shape = tuple(int(s) for s in shape)
-    dtype = np.dtype(dtype)
+    dtype, overwrite = np.dtype(dtype), check_overwrite(overwrite)
     kind = output_kind(target)
     if kind == "array":
         target = _writable(target)

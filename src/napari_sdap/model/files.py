@@ -20,6 +20,7 @@ from pydantic import ValidationError
 
 from napari_sdap.errors import ModelFileError, OutputError
 from napari_sdap.paths import atomic_write
+from napari_sdap.values import check_overwrite
 
 __all__ = ["FORMAT_VERSION", "read_model_file", "write_model_file"]
 
@@ -52,7 +53,7 @@ def write_model_file(path: str | os.PathLike[str], tensors: dict[str, torch.Tens
     from safetensors import SafetensorError
     from safetensors.torch import save_file
 
-    path = Path(path)
+    path, overwrite = Path(path), check_overwrite(overwrite)
     if path.is_dir():
         raise OutputError(f"{path} is a folder, not a model file name; give a file path such as "
                           f"{path / 'model.safetensors'}")

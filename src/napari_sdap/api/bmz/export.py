@@ -22,6 +22,7 @@ from napari_sdap.api.bmz.build import (
 )
 from napari_sdap.errors import InputError, OutputError
 from napari_sdap.paths import atomic_write
+from napari_sdap.values import check_overwrite
 
 __all__ = ["ARCHITECTURE_FILE", "CONFIG_FILE", "MODEL_FILE", "export_bmz", "require_bioimageio"]
 
@@ -39,6 +40,7 @@ def require_bioimageio() -> None:
 
 
 def _check_target(path: Path, overwrite: bool) -> None:
+    overwrite = check_overwrite(overwrite)  # ("no" would count as true)
     if path.suffix.lower() != ".zip":
         raise OutputError(f"{path} does not end in .zip; bioimage.io packages are zip files, "
                           f"e.g. {path.with_suffix('.zip').name}")
