@@ -112,8 +112,8 @@ def apply_overrides(data: dict[str, Any], **overrides: Any) -> SDAPConfig:
 
 def check_budget(seconds: Any) -> float:
     """A time budget must be a positive, finite number of seconds."""
-    if isinstance(seconds, bool) or not isinstance(seconds, (int, float)) or not (
-            0 < float(seconds) < float("inf")):
+    number = isinstance(seconds, int | float | np.integer | np.floating)  # (numpy's too)
+    if isinstance(seconds, bool) or not number or not 0 < float(seconds) < float("inf"):
         raise ConfigError(f"time_budget must be a positive number of seconds (got {seconds!r})")
     return float(seconds)
 

@@ -220,3 +220,12 @@ def test_export_overwrite_that_is_not_a_bool_never_replaces(model, image, tmp_pa
     with pytest.raises(OutputError, match="overwrite must be True or False"):
         model.export_bmz(package, sample=image, overwrite="no")
     assert package.read_bytes() == b"kept"
+
+
+@pytest.mark.parametrize("seconds", [np.int64(30), np.float32(30.0)])
+def test_numpy_time_budget_is_taken(seconds):
+    """Regression: time_budget=np.int64(30) or np.float32(30) (a value computed with numpy)
+    was refused as "must be a positive number of seconds"."""
+    from napari_sdap.presets import check_budget
+
+    assert check_budget(seconds) == 30.0
