@@ -69,3 +69,21 @@ def test_the_pickers_leave_out_own_results_by_marking_not_name(make_napari_viewe
     d.axes.setText("TYX")
     x.name = "x [SDAP]"  # renaming the chosen layer keeps it chosen
     assert d.picker.layer() is x and d.axes.text() == "TYX"
+
+
+def test_the_preview_of_a_layer_stored_x_before_y_lies_on_it(make_napari_viewer, tiny,
+                                                             wait_idle):
+    viewer = make_napari_viewer()
+    image = np.random.default_rng(0).random((3, 64, 48)).astype(np.float32)
+    layer = viewer.add_image(image, name="zxy", axis_labels=("z", "x", "y"))
+    viewer.dims.set_current_step(0, 2)
+    train = tiny(TrainWidget(viewer), steps=2)
+    train.settings.patch.setValue(16)
+    train.start()
+    wait_idle(train)
+    assert train.axes.text() == "ZXY" and train.outcome == "done"
+    preview = viewer.layers["zxy [SDAP preview]"]
+    assert preview.data.shape == (1, 64, 48)  # was (1, 48, 64): Y and X swapped on screen
+    assert np.allclose(preview.data_to_world((0, 5, 7)), layer.data_to_world((2, 5, 7)))
+    expected = train.session.model.denoise(image[2], "XY", device="cpu")
+    np.testing.assert_allclose(preview.data[0], expected, atol=1e-5)

@@ -58,7 +58,8 @@ def _crop_affine(layer: Any, starts: list[int]) -> np.ndarray:
 
 def show_preview(viewer: Any, source: Any, data: np.ndarray, target: Any,
                  layer: Any = None) -> Any:
-    """Show the preview (Y X, or Y X C for RGB) of `source` on the plane it previews.
+    """Show the preview (its Y and X in the layer's order, and C last for RGB) of `source` on
+    the plane it previews.
 
     `layer` is the preview shown before (None: none yet); it is updated while it is still in the
     viewer. The preview layer has the source's dimensions, one plane deep on every axis but Y and
@@ -66,9 +67,6 @@ def show_preview(viewer: Any, source: Any, data: np.ndarray, target: Any,
     Adding it leaves the layer selection as it was. Returns the preview layer.
     """
     axes = target.axes if target.channel is None else target.axes.replace("C", "")
-    if axes not in ("YX", "YXC"):  # put Y X (C) in display order
-        order = [axes.index(a) for a in ("YX" if "C" not in axes else "YXC")]
-        data = np.transpose(data, order)
     spatial = [a for a in target.full_axes if not (a == "C" and source.rgb)]
     scale, translate, starts = [], [], []
     for k, a in enumerate(spatial):
@@ -85,8 +83,11 @@ def show_preview(viewer: Any, source: Any, data: np.ndarray, target: Any,
     if _transformed(source):  # rotated, sheared or affine: the crop's place through all of it
         geometry.update(scale=[1.0] * len(spatial), translate=[0.0] * len(spatial),
                         affine=_crop_affine(source, starts))
-    lead = len(spatial) - 2
-    data = data.reshape((1,) * lead + data.shape)
+    # the preview's axes are the layer's own, in its order (X before Y where its data has them
+    # so): one plane deep on all but Y and X (and RGB's C, last)
+    sizes = dict(zip(axes, data.shape, strict=True))
+    data = data.reshape([sizes[a] if a in "YX" else 1 for a in spatial]
+                        + ([sizes["C"]] if source.rgb else []))
     if layer is None or layer not in viewer.layers:  # an earlier run's own preview is reused
         name = _free_name(viewer, source)
         layer = viewer.layers[name] if name in viewer.layers else None
