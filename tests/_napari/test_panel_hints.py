@@ -10,7 +10,8 @@ from panel_helpers import denoiser
 from napari_sdap._napari.panel_hints import for_panels, in_panel_words
 from napari_sdap.errors import InputError
 
-_API = ("napari_sdap.train", "napari-sdap", "--", "axes='", "=True", "dims=2", "z_step=")
+_API = ("napari_sdap.train", "napari-sdap", "--", "axes='", "=True", "dims=", "z_step=",
+        "model=")
 
 
 @pytest.mark.parametrize("message,says", [
@@ -34,6 +35,13 @@ _API = ("napari_sdap.train", "napari-sdap", "--", "axes='", "=True", "dims=2", "
      "type axes with Z in the axes field, or choose 'each plane on its own (2-D)' under"),
     ("has 3; use dims=2, or a smaller z_context, or a smaller z_step",
      "has 3; choose 'each plane on its own (2-D)' or fewer planes each side under Advanced"),
+    ("training further on it would wreck the network; rescale it to the training data's "
+     "scale, or train a new model on it (without model=)",
+     "or train a new model on it (Train, not Continue)"),
+    ("the model given (model=) is 3-D and its dims apply (dims= does not change them): train "
+     "a new 2-D model on so thin a stack (dims=2 without model=)",
+     "the model is 3-D and keeps its planes when it trains further: train a new 2-D model on "
+     "so thin a stack (Train, not Continue, with 'each plane on its own (2-D)')"),
 ])
 def test_api_hints_are_said_for_the_panels(message, says):
     said = for_panels(message)
