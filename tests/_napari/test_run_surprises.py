@@ -32,6 +32,32 @@ def test_a_source_given_other_data_mid_run_is_flagged(make_napari_viewer, small_
                for n in notification_manager.records[start:])
 
 
+def test_a_training_source_given_other_data_or_removed_is_flagged(make_napari_viewer,
+                                                                  small_image, tiny, qtbot,
+                                                                  wait_idle):
+    viewer = make_napari_viewer()
+    viewer.add_image(small_image, name="a")
+    viewer.add_image(small_image[::-1].copy(), name="b")
+    train = tiny(TrainWidget(viewer), steps=5000)
+    train.confirm = lambda question: True
+    for name, change in (("a", lambda: setattr(viewer.layers["a"], "data", small_image * 2)),
+                         ("b", lambda: viewer.layers.remove("b"))):
+        train.picker.setCurrentText(name)
+        train.start()
+        qtbot.waitUntil(lambda: train.progress.value() >= 1, timeout=30_000)
+        change()
+        train.stop()
+        wait_idle(train)
+        assert train.outcome == "stopped"
+        what = "got other data" if name == "a" else "was removed"
+        assert f"note: '{name}' {what} while it was trained on" in train.status.text()
+    train.picker.setCurrentText("a")
+    train.settings.steps.setValue(2)
+    train.start()  # nothing happened to the layer: no note
+    wait_idle(train)
+    assert train.outcome == "done" and "note" not in train.status.text()
+
+
 def test_an_unchanged_source_gives_no_note(make_napari_viewer, small_image, trained_model,
                                            wait_idle):
     viewer = make_napari_viewer()

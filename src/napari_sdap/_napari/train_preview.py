@@ -11,16 +11,19 @@ from __future__ import annotations
 
 from typing import Any
 
-from napari_sdap._napari.layers import preview_target
+from napari_sdap._napari.layers import level0, preview_target
 from napari_sdap._napari.preview_layer import hide_preview, show_preview
 
 __all__ = ["TrainPreview"]
 
 
 class TrainPreview:
-    """Mixin for the Train widget (`viewer`, `job`, `worker`, `layer_name`, `preview`)."""
+    """Mixin for the Train widget (`viewer`, `job`, `worker`, `layer_name`, `preview`,
+    `outcome`, `status`)."""
 
     viewer: Any
+    outcome: str
+    status: Any
     job: Any
     worker: Any
     layer_name: str
@@ -39,6 +42,24 @@ class TrainPreview:
         """The layer being trained on, while still in the viewer (None: removed)."""
         return self._source if self._source is not None and self._source in self.viewer.layers \
             else None
+
+    def _note_source(self) -> None:
+        """Say (status and warning) when the layer trained on was removed or given other data
+        while the run lasted: the model learned the data it had when the run started."""
+        from napari.utils.notifications import show_warning
+
+        source, job = self._source, self.job
+        if source is None or job is None or self.outcome not in ("done", "stopped"):
+            return
+        if source not in self.viewer.layers:
+            note = f"{source.name!r} was removed while it was trained on"
+        elif level0(source) is not job.image:
+            note = f"{source.name!r} got other data while it was trained on"
+        else:
+            return
+        note += "; the model learned its data of before: press Train again for the new data"
+        self.status.info(f"{self.status.text()}; note: {note}")
+        show_warning(f"napari-sdap: {note}")
 
     def _hide_preview(self) -> None:
         hide_preview(self.viewer, self._preview_layer)

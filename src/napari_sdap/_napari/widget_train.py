@@ -289,6 +289,7 @@ class TrainWidget(TrainPreview, ModelLoading, StopOnClose, QWidget):
             m = self.session.model
             self.status.info(f"done: {m.record.steps} steps, final loss {m.record.final_loss:.4g}"
                              f" - denoise with the Denoise widget or save the model")
+        self._note_source()
         # the labels show the model as it ended
         self.session.changed(saved=False if self._trained else None)
 
