@@ -49,7 +49,7 @@ def test_output_array_of_no_intensity_dtype_is_refused(model, image, dtype):
 
 def test_output_tensor_of_bool_is_refused(model, image):
     out = torch.zeros(image.shape, dtype=torch.bool)
-    with pytest.raises(OutputError, match=r"dtype torch\.bool"):
+    with pytest.raises(OutputError, match=r"has dtype bool"):
         list(model.iter_denoise(image, out))
 
 
@@ -229,3 +229,40 @@ def test_numpy_time_budget_is_taken(seconds):
     from napari_sdap.presets import check_budget
 
     assert check_budget(seconds) == 30.0
+
+
+def test_xarray_input_onto_its_own_memory_is_refused(model, image):
+    """Regression: denoise(da, output=da.values) of an xarray DataArray overwrote the input in
+    place (its memory was not compared with the output's)."""
+    xr = pytest.importorskip("xarray")
+    data = xr.DataArray(image.copy(), dims=("y", "x"))
+    with pytest.raises(OutputError, match="overlaps\\) the input image"):
+        model.denoise(data, output=data.values)
+    with pytest.raises(OutputError, match="overlaps\\) the input image"):
+        list(model.iter_denoise(data, data.values))
+    np.testing.assert_array_equal(data.values, image)
+
+
+def test_other_channel_of_the_same_array_takes_the_result(model, image):
+    """Regression: writing the result into channel 1 of a Y x X x 2 array whose channel 0 is
+    the input was refused as "overlaps the input image" (their memory bounds overlap, their
+    elements do not)."""
+    pair = np.zeros((*image.shape, 2), np.float32)
+    pair[..., 0] = image
+    model.denoise(pair[..., 0], output=pair[..., 1])
+    np.testing.assert_array_equal(pair[..., 0], image)
+    np.testing.assert_array_equal(pair[..., 1], model.denoise(image))
+    with pytest.raises(OutputError, match="overlaps\\) the input image"):
+        model.denoise(pair[..., 0], output=pair[::-1, :, 0])  # the same elements
+
+
+def test_iter_denoise_into_a_tensor(model, image):
+    """Regression: iter_denoise(image, out=tensor) raised numpy's "Cannot interpret
+    'torch.float32' as a data type"; the tensor is written through its memory, and a tensor
+    holding the input is refused."""
+    out = torch.zeros(image.shape)
+    list(model.iter_denoise(image, out))
+    np.testing.assert_array_equal(out.numpy(), model.denoise(image))
+    same = torch.from_numpy(image.copy())
+    with pytest.raises(OutputError, match="overlaps\\) the input image"):
+        list(model.iter_denoise(same, same))

@@ -21,10 +21,12 @@ from typing import Any
 import numpy as np
 
 from napari_sdap.api.alpha import copy_alpha, rgba_axes, without_alpha
+from napari_sdap.api.output_array import overlaps, value_kind
 from napari_sdap.axes import PlaneView, axes_from_names, default_axes, plane_view
 from napari_sdap.errors import AxesError, InputError, OutputError
 from napari_sdap.io.axes_view import AxesView
 from napari_sdap.io.locate import array_paths, check_apart
+from napari_sdap.io.outputs import writable
 from napari_sdap.io.plane_range import PlaneRange
 from napari_sdap.io.readers import (
     IMAGE_SUFFIXES,
@@ -257,22 +259,11 @@ def check_fits(model: Any, view: PlaneView, alpha: bool = False) -> None:
             + (_PLANES if "C" in view.axes else ""))
 
 
-def _value_kind(dtype: Any) -> str | None:
-    """numpy's kind letter of an output's dtype (a torch dtype by its name); None: unknown."""
-    for spelling in (dtype, str(dtype).removeprefix("torch.")):
-        try:
-            return np.dtype(spelling).kind
-        except TypeError:
-            continue
-    return None
-
-
 def check_output(image: Prepared, out: Any) -> Any:
     """Check that `out` can take the result of `image`; returns the array to write the network
     output into (the colour channels of an RGBA output, whose alpha is copied here)."""
-    same = out is image.full or out is image.array
-    if not same and isinstance(out, np.ndarray) and isinstance(image.full, np.ndarray):
-        same = np.may_share_memory(out, image.full)
+    out = writable(out)  # a torch tensor: through a numpy view of its memory
+    same = out is image.full or out is image.array or overlaps(out, image.full)
     if isinstance(out, np.ndarray) and not out.flags.writeable:
         raise OutputError("the output array is read-only (writeable=False); give a writable "
                           "array, e.g. np.empty(image.shape, 'float32')")
@@ -283,7 +274,7 @@ def check_output(image: Prepared, out: Any) -> Any:
         raise OutputError("the output array is (or overlaps) the input image; denoising in "
                           "place would overwrite the original data; give a separate output "
                           "array, e.g. np.empty(image.shape, 'float32')")
-    kind = _value_kind(getattr(out, "dtype", None))
+    kind = value_kind(getattr(out, "dtype", None))
     if kind is not None and kind not in "uif":  # bool, complex, text: every value made wrong
         raise OutputError(f"the output array has dtype {out.dtype}, which cannot hold the "
                           f"denoised intensities (they would all be cast to it); give a float "

@@ -31,7 +31,7 @@ from napari_sdap.io.write_errors import interrupt_behind, write_error
 from napari_sdap.paths import hidden_stem
 from napari_sdap.values import check_overwrite
 
-__all__ = ["OutputSink", "default_chunks", "open_output", "output_kind"]
+__all__ = ["OutputSink", "default_chunks", "open_output", "output_kind", "writable"]
 
 
 def output_kind(target: Any) -> str:
@@ -45,7 +45,7 @@ def output_kind(target: Any) -> str:
                       f".ome.tif, .zarr or .ome.zarr, or a zarr array")
 
 
-def _writable(target: Any) -> Any:
+def writable(target: Any) -> Any:
     """An array target as written: a torch tensor through a numpy view of its memory (a CPU
     tensor of a numpy dtype), anything else as it is."""
     if type(target).__module__.split(".")[0] != "torch":
@@ -243,7 +243,7 @@ def open_output(target: Any, shape: tuple[int, ...], dtype: Any = "float32", *, 
     dtype, overwrite = np.dtype(dtype), check_overwrite(overwrite)
     kind = output_kind(target)
     if kind == "array":
-        target = _writable(target)
+        target = writable(target)
         if tuple(target.shape) != shape:
             raise OutputError(f"output array has shape {tuple(target.shape)} but the result has "
                               f"shape {shape}; give an array of the result's shape")
