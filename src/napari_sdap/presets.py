@@ -74,7 +74,9 @@ def to_config_error(err: ValidationError) -> ConfigError:
     for e in err.errors():
         where = ".".join(str(p) for p in e["loc"]) or "config"
         msg = e["msg"].removeprefix("Value error, ")
-        parts.append(f"{where}: {msg} (got {e.get('input')!r})" if e["loc"] else msg)
+        got = e.get("input")  # (a section's own rule gets the whole section: not repeated)
+        parts.append(f"{where}: {msg} (got {got!r})" if e["loc"] and not isinstance(got, dict)
+                     else f"{where}: {msg}" if e["loc"] else msg)
     return ConfigError("invalid settings: " + "; ".join(parts))
 
 

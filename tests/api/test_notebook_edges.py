@@ -266,3 +266,14 @@ def test_iter_denoise_into_a_tensor(model, image):
     same = torch.from_numpy(image.copy())
     with pytest.raises(OutputError, match="overlaps\\) the input image"):
         list(model.iter_denoise(same, same))
+
+
+def test_section_rule_message_does_not_print_the_settings():
+    """Regression: a rule across a section's fields (noise_gain without noise_std) ended its
+    message with the whole section, "(got {'steps': 3, 'batch_size': 4, ...})"."""
+    from napari_sdap import create_model
+    from napari_sdap.errors import ConfigError
+
+    with pytest.raises(ConfigError, match="needs noise_std as well") as err:
+        create_model("tiny", noise_gain=1.0)
+    assert "{" not in str(err.value)
