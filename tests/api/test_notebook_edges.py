@@ -277,3 +277,15 @@ def test_section_rule_message_does_not_print_the_settings():
     with pytest.raises(ConfigError, match="needs noise_std as well") as err:
         create_model("tiny", noise_gain=1.0)
     assert "{" not in str(err.value)
+
+
+@pytest.mark.parametrize(("name", "example"), [("Zellen ü", "'Zellen'"), ("Zé", "'Z model'")])
+def test_package_name_rule_says_ascii_and_suggests_a_valid_name(name, example):
+    """Regression: "Zellen ü" was refused as holding something other than "letters" (it is
+    ASCII letters), and "Zé" was told to use 'Z', itself too short for the rule."""
+    from napari_sdap.api.bmz.describe import name_of
+
+    with pytest.raises(InputError, match="ASCII letters") as err:
+        name_of(name)
+    assert f"e.g. {example}" in str(err.value)
+    assert name_of(example.strip("'")) == example.strip("'")

@@ -47,9 +47,11 @@ def name_of(name: str | None) -> str | None:
     text = str(name)
     if set(text) <= _NAME_CHARS and 5 <= len(text) <= 128:
         return text
-    fixed = " ".join("".join(c if c in _NAME_CHARS else " " for c in text).split())
-    raise InputError(f"name {text!r} may only hold letters, digits, spaces and _ + - ( ), 5 to "
-                     f"128 characters (the bioimage.io rule); e.g. {fixed[:128]!r}")
+    fixed = " ".join("".join(c if c in _NAME_CHARS else " " for c in text).split())[:128]
+    fixed = fixed if len(fixed) >= 5 else f"{fixed} model".strip().rjust(5, "_")
+    raise InputError(f"name {text!r} may only hold ASCII letters (a-z, A-Z: no accents), digits, "
+                     f"spaces and _ + - ( ), 5 to 128 characters (the bioimage.io rule); e.g. "
+                     f"{fixed!r}")
 
 
 def license_of(license: str) -> str:
