@@ -11,7 +11,7 @@ from napari_sdap._napari.panel_hints import for_panels, in_panel_words
 from napari_sdap.errors import InputError
 
 _API = ("napari_sdap.train", "napari-sdap", "--", "axes='", "=True", "dims=", "z_step=",
-        "model=")
+        "model=", "mode=")
 
 
 @pytest.mark.parametrize("message,says", [
@@ -42,6 +42,8 @@ _API = ("napari_sdap.train", "napari-sdap", "--", "axes='", "=True", "dims=", "z
      "a new 2-D model on so thin a stack (dims=2 without model=)",
      "the model is 3-D and keeps its planes when it trains further: train a new 2-D model on "
      "so thin a stack (Train, not Continue, with 'each plane on its own (2-D)')"),
+    ("image plane 1x64 is smaller than the 8x8 minimum of mode 'sdap_e'; pad or enlarge the "
+     "image or mode='bsn' (needs 4)", "enlarge the image or the mode bsn (needs 4)"),
 ])
 def test_api_hints_are_said_for_the_panels(message, says):
     said = for_panels(message)

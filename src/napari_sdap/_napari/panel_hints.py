@@ -38,6 +38,7 @@ _HINTS: tuple[tuple[re.Pattern[str], str], ...] = (
     (re.compile(r"give axes with ([ZT]), or use dims=2 \(each plane on its own\)"),
      rf"type axes with \1 in the axes field, or choose {_PLANES_2D} under Advanced > stack "
      rf"planes"),
+    (re.compile(r" or mode='bsn' \(needs 4\)"), " or the mode bsn (needs 4)"),
     (re.compile(r"the model given \(model=\) is 3-D and its dims apply \(dims= does not change "
                 r"them\)"), "the model is 3-D and keeps its planes when it trains further"),
     (re.compile(r"\(dims=2 without model=\)"), f"(Train, not Continue, with {_PLANES_2D})"),
