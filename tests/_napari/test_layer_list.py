@@ -19,3 +19,23 @@ def test_a_renamed_ticked_layer_stays_ticked(make_napari_viewer, small_image):
     assert train.more.checked_layers() == [viewer.layers["b2"]]
     viewer.layers.remove("b2")
     assert train.more.checked_names() == []
+
+
+def test_an_rgba_layer_trains_with_rgb_layers(make_napari_viewer, small_image, tiny, wait_idle):
+    """RGBA trains as its three colours (the alpha is set aside, `api.alpha`): ticking it with
+    an RGB layer was refused as "other channels"."""
+    import numpy as np
+
+    colour = np.clip(np.stack([small_image * 200, small_image * 150, small_image * 100], -1),
+                     0, 255).astype(np.uint8)
+    viewer = make_napari_viewer()
+    viewer.add_image(colour, name="rgb", rgb=True)
+    viewer.add_image(np.concatenate([colour, np.full((64, 64, 1), 255, np.uint8)], -1),
+                     name="rgba", rgb=True)
+    train = tiny(TrainWidget(viewer), steps=2)
+    train.picker.setCurrentText("rgb")
+    train.more.set_checked("rgba")
+    train.start()
+    wait_idle(train)
+    assert train.outcome == "done", train.status.text()
+    assert train.session.model.record.trained_on == ["YXC [64, 64, 3]"] * 2

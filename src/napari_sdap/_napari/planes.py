@@ -109,21 +109,32 @@ def model_planes(model: Any) -> dict[str, Any]:
                    "Train for a new model"}
 
 
+def _colour_layout(shape: tuple[int, ...], axes: str, mode: str) -> tuple[int, int]:
+    """(channels, channel groups) an image trains with: an RGBA image's alpha is set aside
+    (`api.alpha`), so RGBA and RGB layers train one model together."""
+    from napari_sdap.api.alpha import rgba_axes
+    from napari_sdap.axes import plane_view
+
+    if rgba_axes(shape, axes, mode):
+        shape = (*shape[:-1], 3)
+    view = plane_view(shape, axes, mode)
+    return view.channels, view.n_channel_groups
+
+
 def check_layers(layer: Any, view: Any, more: list[Any], values: dict[str, Any]) -> None:
     """`check_planes` for the chosen layer (its `plane_view` from the axes field) and the
     further layers ticked to train with it (with their own axes)."""
     from napari_sdap._napari.layers import layer_axes, level0
-    from napari_sdap.axes import plane_view
 
     check_planes(layer.name, view.axes, view.shape, values)
     mode = values.get("channel_mode") or "auto"
+    mine = _colour_layout(tuple(view.shape), view.axes, mode)
     for ly in more:
         if ly is not layer:
             axes, shape = layer_axes(ly), tuple(level0(ly).shape)
             check_planes(ly.name, axes, shape, values)
-            other = plane_view(shape, axes, mode)  # before any question: one model, one layout
-            if (other.channels, other.n_channel_groups) != (view.channels,
-                                                            view.n_channel_groups):
+            # before any question: one model, one channel layout
+            if _colour_layout(shape, axes, mode) != mine:
                 raise InputError(f"layer {ly.name!r} ({axes} {list(shape)}) has other channels "
                                  f"than {layer.name!r} ({view.axes} {list(view.shape)}); one "
                                  f"model trains on one channel layout: untick it under More "
