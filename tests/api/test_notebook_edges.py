@@ -289,3 +289,42 @@ def test_package_name_rule_says_ascii_and_suggests_a_valid_name(name, example):
         name_of(name)
     assert f"e.g. {example}" in str(err.value)
     assert name_of(example.strip("'")) == example.strip("'")
+
+
+_TINY = {"preset": "tiny", "width": 8, "blocks": 1, "steps": 2, "stride": 1}
+
+
+def test_student_mode_setting_trains_and_denoises(noisy_pair):
+    """Regression: train(image, mode="student") failed after the whole teacher training (its
+    noise curve was measured "with the student", which did not exist yet: "mode 'student'
+    needs a model with a distilled student"); it trains, and denoises by default with the
+    student, or with `auto` where the student was dropped (as logged)."""
+    from napari_sdap import train
+
+    _, noisy = noisy_pair
+    model = train(noisy, "YX", mode="student", student=True, **_TINY)
+    assert model.resolve_mode() == ("student" if model.student is not None else "bsn")
+    assert np.isfinite(model.denoise(noisy)).all()
+
+
+def test_student_mode_stopped_in_distillation_falls_back(noisy_pair):
+    from napari_sdap import iter_train
+
+    _, noisy = noisy_pair
+    steps = iter_train(noisy, "YX", mode="student", student=True, **_TINY)
+    for step in steps:
+        if step.stage == "student":
+            break
+    steps.close()
+    assert step.model.student is None and step.model.config.inference.mode == "auto"
+    assert np.isfinite(step.model.denoise(noisy)).all()
+
+
+def test_student_mode_without_a_student_is_refused_first(noisy_pair):
+    from napari_sdap import iter_train
+    from napari_sdap.errors import ConfigError
+
+    _, noisy = noisy_pair
+    steps = iter_train(noisy, "YX", mode="student", student=False, **_TINY)
+    with pytest.raises(ConfigError, match=r"distils none \(student=False\)"):
+        next(steps)

@@ -39,6 +39,7 @@ def measure_noise_curve(model: SDAPModel, sources: list[tuple[Any, Any]], dev: A
                         ) -> tuple[NoiseCurve, NoiseCurve]:
     """The detail restore's `NoiseCurve` of `model`'s network on sample windows of `sources`,
     and the plain one its student's targets restore with (`infer.curve.estimate_curve`)."""
+    from napari_sdap.api.modes import default_mode
     from napari_sdap.infer.known import known_noise, per_group
     from napari_sdap.infer.lags import LAG
     from napari_sdap.infer.sample import measure_curve
@@ -46,7 +47,7 @@ def measure_noise_curve(model: SDAPModel, sources: list[tuple[Any, Any]], dev: A
     from napari_sdap.infer.texture import gaussian_like
     from napari_sdap.infer.tiling import alignment, exact_halo
 
-    mode = model.resolve_mode("auto")
+    mode = default_mode(model)  # (no student yet: the teacher's mode)
     pd = model.config.inference.pd_stride
     engine = Engine(model.network, dev, mode, pd, compile=False)
     norm = model.normalization

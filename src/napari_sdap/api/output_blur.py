@@ -14,6 +14,7 @@ import torch
 
 from napari_sdap.api.frames import FRAME_SIGMAS, frame_covariance, frame_windows
 from napari_sdap.api.model import SDAPModel
+from napari_sdap.api.modes import default_mode
 from napari_sdap.api.target_blur import on_cpu_after, sampled_windows
 from napari_sdap.infer.colour import COLOUR_SIGMAS, choose_colour_blur
 from napari_sdap.infer.correlated import (
@@ -64,7 +65,7 @@ def output_blur(model: SDAPModel, sources: list[tuple[Any, Any]], device: torch.
                      "model has none, so frames change nothing")
         return None
     cfg = model.config
-    mode, pd = model.resolve_mode("auto"), cfg.inference.pd_stride
+    mode, pd = default_mode(model), cfg.inference.pd_stride
     refine = model.refine(mode=mode)
     if refine is not None:  # the output as it is without a blur
         refine = replace(refine, blur=0.0, colour_blur=0.0)

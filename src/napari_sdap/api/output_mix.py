@@ -12,6 +12,7 @@ import numpy as np
 import torch
 
 from napari_sdap.api.model import SDAPModel
+from napari_sdap.api.modes import default_mode
 from napari_sdap.api.target_blur import checkable, on_cpu_after, sampled_windows
 from napari_sdap.clipping import CLIPPED, clipped_ends
 from napari_sdap.infer.gaussian import blur_radius
@@ -51,7 +52,7 @@ def output_mix(model: SDAPModel, sources: list[tuple[Any, Any]], device: torch.d
     if curve is None or not checkable(model):
         return None
     cfg = model.config
-    mode = model.resolve_mode("auto")
+    mode = default_mode(model)
     refine = model.refine(mode=mode)
     if refine is not None:  # the output as it is without a mix
         refine = replace(refine, mix=0.0, mix_blur=0.0, mix_guard=0.0)

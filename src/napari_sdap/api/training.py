@@ -16,6 +16,7 @@ from napari_sdap.api.continuing import check_continuation_data, check_same_netwo
 from napari_sdap.api.devices import pick_preset
 from napari_sdap.api.inputs import check_fits, prepare_all
 from napari_sdap.api.model import SDAPModel
+from napari_sdap.api.modes import check_student_mode, without_student
 from napari_sdap.api.noise_curve import finish_curve
 from napari_sdap.api.open_training import tracked
 from napari_sdap.api.patch_size import round_patch, with_patch
@@ -157,6 +158,7 @@ def _train(sources: list[tuple[Any, Any]], t00: float, budget: float | None, *, 
                                  **{**round_patch(overrides, chosen), "stride": chosen,
                                     "dims": picked, "along": along, "z_step": z_step})
         cfg = with_patch(cfg, sources)
+        check_student_mode(cfg)
         model = SDAPModel(cfg)
         model.record.dims = why
         model.record.noise = _noise_record(noise, cfg.training.loss)
@@ -168,6 +170,7 @@ def _train(sources: list[tuple[Any, Any]], t00: float, budget: float | None, *, 
                   **round_patch(overrides, kept)}
         config = with_patch(apply_overrides(model.config.model_dump(), **update), sources)
         check_same_network(model.config, config, preset, dims)
+        check_student_mode(config)
         model.config = config
         if fresh:  # an untrained model from create_model: first training sets its normalisation
             if view.channels != model.config.network.in_channels:
@@ -238,9 +241,14 @@ def _train(sources: list[tuple[Any, Any]], t00: float, budget: float | None, *, 
         from napari_sdap.api.distillation import distil
 
         left = None if budget is None else budget - (time.perf_counter() - t00)
-        for rec in distil(model, sources, dev, left, targets):
-            _note_precision(model, rec.precision)
-            yield TrainProgress(**asdict(rec), model=model, stage="student")
+        students = distil(model, sources, dev, left, targets)
+        try:
+            for rec in students:
+                _note_precision(model, rec.precision)
+                yield TrainProgress(**asdict(rec), model=model, stage="student")
+        finally:
+            students.close()
+            without_student(model)
     if model.record.steps > start:  # a finished training: the blur or mix of its default output
         from napari_sdap.api.output_blur import output_blur
         from napari_sdap.api.output_mix import output_mix
