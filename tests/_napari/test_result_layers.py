@@ -63,3 +63,22 @@ def test_the_residual_of_an_rgba_layer_is_that_of_its_colours(make_napari_viewer
     colours = (rgba[..., :3] - out[..., :3]).mean(axis=-1)
     residual = np.asarray(viewer.layers["c [SDAP residual]"].data)
     np.testing.assert_allclose(residual, colours, atol=1e-4)  # was 3/4 of it (alpha's 0 in)
+
+
+def test_a_stopped_run_of_other_dimensions_gives_the_earlier_result_back(
+        make_napari_viewer, small_image, trained_model, qtbot, wait_idle, tmp_path):
+    viewer = make_napari_viewer()
+    layer = viewer.add_image(small_image, name="s", contrast_limits=(0, 1))
+    denoise = denoiser(viewer, trained_model)
+    denoise.start()
+    wait_idle(denoise)
+    first = denoise.out_layer
+    layer.data = slow_stack(small_image)  # now a stack: the next result has other dimensions
+    denoise.start()
+    qtbot.waitUntil(lambda: denoise.progress.value() >= 1, timeout=30_000)
+    denoise.stop()
+    wait_idle(denoise)
+    assert denoise.outcome == "stopped"
+    assert viewer.layers["s [SDAP]"] is first and first.ndim == 2  # was a 3-D layer, unsaveable
+    assert "'s [SDAP]' (finished earlier) is kept" in denoise.status.text()
+    assert denoise.save_result(str(tmp_path / "first.tif")) is not None

@@ -48,7 +48,8 @@ class DenoiseOutcome:
     outcome: str
     status: Any
     residual: Any
-    _previous: tuple[Any, dict[str, Any]] | None
+    _previous: tuple[Any, dict[str, Any], Any] | None
+    """(data, metadata, layer) of the result this run replaces, to give back if it stops."""
     _warned: str | None
     _last_done: tuple[Any, dict[str, Any], Any] | None
     _finished: Any
@@ -115,11 +116,20 @@ class DenoiseOutcome:
     def _discard(self) -> None:
         if self.run is not None:
             self.run.abort()  # nothing to delete when the run's own steps have cleaned up
-        if self.out_layer is not None and self.out_layer in self.viewer.layers:
-            if self._previous is not None:
-                self.out_layer.data, self.out_layer.metadata = self._previous
-            else:
-                self.viewer.layers.remove(self.out_layer)
+        if self.out_layer is None or self.out_layer not in self.viewer.layers:
+            return
+        if self._previous is None:
+            self.viewer.layers.remove(self.out_layer)
+            return
+        data, metadata, before = self._previous
+        if before is self.out_layer:  # its data was replaced: given back
+            self.out_layer.data, self.out_layer.metadata = data, metadata
+            return
+        # it was removed for a result of other dimensions (`show_result`): put back as it was
+        index = self.viewer.layers.index(self.out_layer)
+        self.viewer.layers.remove(self.out_layer)
+        if before not in self.viewer.layers:
+            self.viewer.layers.insert(index, before)
 
     def _on_error(self, err: BaseException) -> None:
         self.outcome = "error"

@@ -50,7 +50,7 @@ class DenoiseWidget(ModelLoading, StopOnClose, DenoiseOutcome, DenoiseForm, QWid
         """Recorded with the output layer and its store: config, model record, mode, path."""
         self.out_layer: Any = None
         self.outcome = "idle"
-        self._previous: tuple[Any, dict[str, Any]] | None = None
+        self._previous: tuple[Any, dict[str, Any], Any] | None = None
         self._last_refresh = 0.0
         self._refresh_gap = _REFRESH_S
         self._warned: str | None = None
@@ -175,7 +175,8 @@ class DenoiseWidget(ModelLoading, StopOnClose, DenoiseOutcome, DenoiseForm, QWid
         kind = free_kind(self.viewer, layer, self._result_kind(layer, self.meta["mode"]))
         name = f"{layer.name} [{kind}]"  # free, or napari-sdap's own result: replaced
         existing = self.viewer.layers[name] if name in self.viewer.layers else None
-        self._previous = (existing.data, dict(existing.metadata)) if existing is not None else None
+        self._previous = (existing.data, dict(existing.metadata), existing) \
+            if existing is not None else None
         # the layer reads the run's store itself (no dask): napari's chunk cache keeps no
         # stale copy of each refresh, and a refresh re-reads only what is shown
         self.out_layer = show_result(self.viewer, layer, LiveResult(self.run), kind=kind,
