@@ -125,3 +125,14 @@ def test_student_mode_without_a_student_is_refused_first(noisy_pair):
     steps = iter_train(noisy, "YX", mode="student", student=False, **_TINY)
     with pytest.raises(ConfigError, match=r"distils none \(student=False\)"):
         next(steps)
+
+
+def test_validation_as_text_is_a_config_error():
+    """Regression: validation='0.1' raised Python's "'<' not supported between instances of
+    'int' and 'str'"; it is refused naming the rule, and numpy fractions are taken."""
+    from napari_sdap.errors import ConfigError
+    from napari_sdap.training.validation import holdout_rows
+
+    with pytest.raises(ConfigError, match="validation must be a fraction between 0 and 1"):
+        holdout_rows([200], "0.1", 48)
+    assert holdout_rows([200], np.float32(0.1), 48) == holdout_rows([200], 0.1, 48)

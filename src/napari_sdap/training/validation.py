@@ -7,6 +7,7 @@ that band, with a fixed random sub-sampling, so values from different steps comp
 from __future__ import annotations
 
 import math
+import numbers
 from collections.abc import Sequence
 from typing import Any
 
@@ -33,7 +34,7 @@ def holdout_rows(heights: Sequence[int], fraction: float, patch: int,
     An `InputError` when a band could not hold a validation patch of `MIN_PATCH` (or 4 x
     `stride`) pixels, or would leave fewer than `patch` rows to train on.
     """
-    if isinstance(fraction, bool) or not 0 < fraction < 1:
+    if isinstance(fraction, bool) or not isinstance(fraction, numbers.Real) or not 0 < fraction < 1:
         raise ConfigError(f"validation must be a fraction between 0 and 1 (got {fraction!r}); "
                           f"0 turns validation off")
     bands = [max(1, math.ceil(fraction * h)) for h in heights]
