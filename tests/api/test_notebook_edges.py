@@ -211,3 +211,23 @@ def test_package_name_rule_says_ascii_and_suggests_a_valid_name(name, example):
         name_of(name)
     assert f"e.g. {example}" in str(err.value)
     assert name_of(example.strip("'")) == example.strip("'")
+
+
+@pytest.mark.parametrize(("kwargs", "words"), [
+    ({"authors": 5}, "authors=5 must be a list"),
+    ({"cite": 5}, "cite=5 must be a list"),
+    ({"cite": {"text": "x", "doi": "10.1/x"}}, "not taken by bioimage.io \\(doi"),
+    ({"description": 5}, "description must be a text"),
+])
+def test_export_arguments_are_checked_first(noisy_pair, tmp_path, kwargs, words):
+    """Regression: authors=5 or cite=5 raised "'int' object is not iterable", and a DOI or
+    description bioimage.io refuses a raw pydantic ValidationError after the package was
+    built; each is an InputError before any work."""
+    pytest.importorskip("bioimageio.spec")
+    from napari_sdap import train
+
+    _, noisy = noisy_pair
+    trained = train(noisy, "YX", preset="tiny", width=8, blocks=1, steps=1, student=False)
+    with pytest.raises(InputError, match=words):
+        trained.export_bmz(tmp_path / "p.zip", sample=noisy, **kwargs)
+    assert not list(tmp_path.iterdir())

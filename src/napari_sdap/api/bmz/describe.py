@@ -25,15 +25,39 @@ def authors_of(authors: Any) -> list[dict[str, str]]:
     `email`, `orcid`, `github_user`)."""
     if authors is None:
         return [{"name": "napari-sdap user"}]
-    items = [authors] if isinstance(authors, (str, dict)) else list(authors)
+    items = [authors] if isinstance(authors, (str, dict)) else _listed(authors, "authors")
     out = []
     for a in items:
-        entry = {"name": a} if isinstance(a, str) else dict(a)
+        entry = {"name": a} if isinstance(a, str) else dict(a) if isinstance(a, dict) else {}
         if not str(entry.get("name", "")).strip() or "/" in str(entry["name"]):
             raise InputError(f"author {a!r} needs a name (not empty, without '/'); give e.g. "
                              f"authors=['Ada Lovelace'] or [{{'name': 'Ada Lovelace'}}]")
-        out.append(entry)
+        out.append(_checked("Author", entry, "author"))
     return out
+
+
+def _listed(value: Any, name: str) -> list[Any]:
+    """`value` as a list, or `InputError` where it is not one (a number, ...)."""
+    try:
+        return list(value)
+    except TypeError:
+        raise InputError(f"{name}={value!r} must be a list (or one entry); see "
+                         f"SDAPModel.export_bmz") from None
+
+
+def _checked(kind: str, entry: dict[str, Any], what: str) -> dict[str, Any]:
+    """`entry` if bioimage.io's `kind` (`Author`, `CiteEntry`) takes it, else `InputError`
+    naming the field and its rule (before any work, not in the finished description)."""
+    from bioimageio.spec.model import v0_5 as b
+    from pydantic import ValidationError
+
+    try:
+        getattr(b, kind)(**entry)
+    except (ValidationError, TypeError) as err:
+        why = "; ".join(f"{'.'.join(map(str, e['loc']))}: {e['msg']}" for e in err.errors()
+                        ) if isinstance(err, ValidationError) else str(err)
+        raise InputError(f"{what} {entry!r} is not taken by bioimage.io ({why})") from None
+    return entry
 
 
 _NAME_CHARS = frozenset("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_+- ()")
@@ -76,11 +100,12 @@ def cites_of(cite: Any) -> list[dict[str, str]]:
         raise InputError(f"cite={cite!r} is a text; give a dict with 'text' and a 'doi' or "
                          f"'url' (or a list of them), e.g. {{'text': 'Me et al. 2026', "
                          f"'doi': '10.1234/abcd'}}")
-    extra = [] if cite is None else [cite] if isinstance(cite, dict) else list(cite)
+    extra = [] if cite is None else [cite] if isinstance(cite, dict) else _listed(cite, "cite")
     for c in extra:
         if not isinstance(c, dict) or not c.get("text") or not (c.get("doi") or c.get("url")):
             raise InputError(f"cite entry {c!r} needs a 'text' and a 'doi' or 'url', e.g. "
                              f"{{'text': 'Me et al. 2026', 'doi': '10.1234/abcd'}}")
+        _checked("CiteEntry", c, "cite entry")
     return [SDAP_CITE, *extra]
 
 

@@ -87,6 +87,8 @@ def export_bmz(model: Any, path: str | os.PathLike[str], *, name: str | None = N
         raise InputError("give sample= (an image like the training images: array or path) for "
                          "the package's test tensors and cover; a model does not keep its "
                          "training images")
+    if description is not None and not isinstance(description, str):
+        raise InputError(f"description must be a text (got {type(description).__name__})")
     who, refs = authors_of(authors), cites_of(cite)
     name, license = name_of(name), license_of(license)
     ex = Exported(model, mode)
