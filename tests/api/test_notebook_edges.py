@@ -231,3 +231,14 @@ def test_export_arguments_are_checked_first(noisy_pair, tmp_path, kwargs, words)
     with pytest.raises(InputError, match=words):
         trained.export_bmz(tmp_path / "p.zip", sample=noisy, **kwargs)
     assert not list(tmp_path.iterdir())
+
+
+@pytest.mark.parametrize("zarr_format", [2, 3])
+def test_zarr_group_object_names_its_arrays(model, tmp_path, zarr_format):
+    """Regression: a zarr Group given as the image was refused as "got Group", without naming
+    the arrays it holds (its path names them)."""
+    zarr = pytest.importorskip("zarr")
+    group = zarr.open_group(tmp_path / "g.zarr", mode="w", zarr_format=zarr_format)
+    group.create_array("raw", shape=(32, 32), dtype="f4")
+    with pytest.raises(InputError, match=r"zarr group \(holding raw\).*group\['raw'\]"):
+        model.denoise(group)

@@ -104,6 +104,11 @@ def _check_array(image: Any) -> Any:
                          "pass the images separately")
     if not hasattr(image, "shape") or not hasattr(image, "dtype"):
         image = np.asarray(image) if isinstance(image, (int, float)) else image
+        if callable(getattr(image, "array_keys", None)):  # a zarr group: name its arrays
+            names = sorted(image.array_keys())
+            raise InputError(f"the image is a zarr group (holding "
+                             f"{', '.join(names) or 'no arrays'}), not one image; give one of "
+                             f"its arrays, e.g. group[{(names or ['raw'])[0]!r}]")
         if not hasattr(image, "shape"):
             raise InputError(f"image must be an array (numpy, dask or zarr), an ImageSource or "
                              f"a path, got {type(image).__name__}")
