@@ -242,3 +242,23 @@ def test_zarr_group_object_names_its_arrays(model, tmp_path, zarr_format):
     group.create_array("raw", shape=(32, 32), dtype="f4")
     with pytest.raises(InputError, match=r"zarr group \(holding raw\).*group\['raw'\]"):
         model.denoise(group)
+
+
+def test_save_result_axes_of_another_length_is_an_axes_error(image, tmp_path):
+    """Regression: save_result(image_2d, path, axes='ZYX') raised "zip() argument 2 is longer
+    than argument 1"."""
+    from napari_sdap.api.writing import save_result
+    from napari_sdap.errors import AxesError
+
+    with pytest.raises(AxesError, match="axes 'ZYX' has 3 letters but the result has 2"):
+        save_result(image, tmp_path / "r.tif", axes="ZYX")
+    assert not list(tmp_path.iterdir())
+
+
+def test_output_inside_a_file_says_it_is_a_file(model, image, tmp_path):
+    """Regression: an output path under a file (`a.npy/out.tif`) was refused as "output
+    folder a.npy does not exist"."""
+    stray = tmp_path / "a.npy"
+    stray.write_bytes(b"x")
+    with pytest.raises(OutputError, match="is a file, not a folder"):
+        model.denoise(image, output=stray / "out.tif")

@@ -27,7 +27,7 @@ from napari_sdap.errors import ConfigError, InputError, OutputError
 from napari_sdap.infer.planes import DenoiseStep
 from napari_sdap.io.axes_view import AxesView
 from napari_sdap.io.ome import fits_ngff
-from napari_sdap.io.outputs import OutputSink, default_chunks, open_output
+from napari_sdap.io.outputs import OutputSink, check_axes, default_chunks, open_output
 from napari_sdap.io.readers import image_suffix
 
 if TYPE_CHECKING:
@@ -240,6 +240,7 @@ def save_result(data: Any, target: Any, *, axes: str, scale: dict[str, float] | 
 
     data = data if isinstance(data, da.Array) else da.from_array(tensor_values(data))
     shape = tuple(int(s) for s in data.shape)
+    check_axes(axes, shape)
     dt = np.dtype(np.float64 if data.dtype == np.float64 else np.float32)
     sink = open_output(Path(target), shape, dt, axes=axes, scale=scale, units=units,
                        metadata=dict(provenance or {}), overwrite=overwrite,

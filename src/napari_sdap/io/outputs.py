@@ -18,7 +18,7 @@ from typing import Any
 
 import numpy as np
 
-from napari_sdap.errors import OutputError
+from napari_sdap.errors import AxesError, OutputError
 from napari_sdap.io.axes_view import AxesView, ome_order
 from napari_sdap.io.channels import channel_count, channel_names
 from napari_sdap.io.locate import array_paths, check_apart
@@ -31,7 +31,7 @@ from napari_sdap.io.write_errors import interrupt_behind, write_error
 from napari_sdap.paths import hidden_stem
 from napari_sdap.values import check_overwrite
 
-__all__ = ["OutputSink", "default_chunks", "open_output", "output_kind", "writable"]
+__all__ = ["OutputSink", "check_axes", "default_chunks", "open_output", "output_kind", "writable"]
 
 
 def output_kind(target: Any) -> str:
@@ -57,6 +57,13 @@ def writable(target: Any) -> Any:
                           f"a CPU tensor of a numpy dtype, a numpy array or a path") from None
 
 
+def check_axes(axes: str, shape: tuple[int, ...]) -> None:
+    """Refuse axes letters that do not name each dimension of an output once."""
+    if len(axes) != len(shape):
+        raise AxesError(f"axes {axes!r} has {len(axes)} letters but the result has {len(shape)} "
+                        f"dimensions (shape {shape}); give one letter per dimension")
+
+
 def default_chunks(shape: tuple[int, ...], axes: str, edge: int = 512) -> tuple[int, ...]:
     """One chunk per `edge` x `edge` region of each plane (channels kept together when few)."""
     return tuple(min(s, edge) if a in "YX" else (s if a == "C" and s <= 4 else 1)
@@ -66,6 +73,9 @@ def default_chunks(shape: tuple[int, ...], axes: str, edge: int = 512) -> tuple[
 def _check_target(path: Path, kind: str, overwrite: bool, inputs: list[Path]) -> None:
     check_apart(path, [path], inputs)
     parent = path.parent
+    if parent.exists() and not parent.is_dir():
+        raise OutputError(f"{parent} is a file, not a folder, so the output {path.name} cannot "
+                          f"go inside it; choose another output path")
     if not parent.is_dir():
         raise OutputError(f"output folder {parent} does not exist; create it first or choose "
                           f"another output path")
@@ -250,6 +260,7 @@ def open_output(target: Any, shape: tuple[int, ...], dtype: Any = "float32", *, 
         check_apart("array", array_paths(target), [Path(p) for p in inputs or []])
         return OutputSink(target, None, "array")
     dtype = dtype.newbyteorder("=")  # (a file keeps the values: '>u2' is stored as uint16)
+    check_axes(axes, shape)
     path = Path(target).expanduser().absolute()
     _check_target(path, kind, overwrite, [Path(p).expanduser().absolute() for p in inputs or []])
     stored = axes
