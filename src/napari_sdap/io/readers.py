@@ -18,6 +18,7 @@ from typing import Any
 import numpy as np
 
 from napari_sdap.errors import InputError
+from napari_sdap.io.picture_checks import decode_error, jpeg_cut
 from napari_sdap.io.source import ImageSource, check_axes, mapped_array
 from napari_sdap.io.tiff_reader import open_tiff
 from napari_sdap.io.zarr_reader import open_zarr, store_series
@@ -123,10 +124,15 @@ def _open_picture(path: Path, axes: str | None, series: int | None = None) -> Im
         raise InputError(f"{path}: series={series!r} does not exist; a PNG or JPEG file holds "
                          f"one image: leave series out")
     try:
-        data = np.asarray(imagecodecs.imread(str(path)))
+        raw = path.read_bytes()
+        data = np.asarray(imagecodecs.imread(raw))
     except Exception as err:
-        raise InputError(f"{path}: not a readable PNG or JPEG picture ({type(err).__name__}: "
-                         f"{err}); check the file") from None
+        raise InputError(f"{path}: not a readable PNG or JPEG picture "
+                         f"({decode_error(err, path.suffix)}); check the file") from None
+    if jpeg_cut(raw):
+        raise InputError(f"{path}: the JPEG file is truncated (its image data has no end "
+                         f"marker; the decoder would fill the missing rows with grey); copy "
+                         f"or download it again")
     depth, colour = _png_header(path)
     if depth == 1 and colour in (0, 3):  # grey, or a palette of two colours
         raise InputError(f"{path}: a 1-bit (black and white) picture: a mask or a "

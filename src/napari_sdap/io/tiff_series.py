@@ -151,6 +151,11 @@ def check_series(tif: Any, series: Any, path: Path) -> None:
         raise InputError(f"{path}: the file's {len(tif.pages)} page(s) do not match its "
                          f"{_header(tif, declared[0])}: truncated copy or wrong page count; "
                          f"copy or export the file again")
+    cut = _chain_cut(tif)
+    if cut is not None:
+        raise InputError(f"{path}: the file is truncated (page {len(tif.pages) - 1} links to a "
+                         f"next page at byte {cut}, but the file has {tif.filehandle.size} "
+                         f"bytes; the pages after it are missing); copy or export it again")
     try:
         pages = _gather(tif, series)
     except tifffile.TiffFileError as err:
@@ -174,6 +179,28 @@ def check_series(tif: Any, series: Any, path: Path) -> None:
                          f"does not describe, so they would be dropped: wrong header or pages "
                          f"added later; export the file again so header and pages agree")
     _check_codecs(pages.codecs, path)
+
+
+def _chain_cut(tif: Any) -> int | None:
+    """Where the last page tifffile found says the next page is, when that is past the end of
+    the file (a copy cut short): tifffile stops there with a log line, and a stack whose header
+    description was cut off too would open as a complete-looking single plane. None otherwise."""
+    import struct
+
+    fmt, size = tif.tiff, tif.filehandle.size
+    offset = tif.pages[len(tif.pages) - 1].offset
+    try:
+        fh = tif.filehandle
+        fh.seek(offset)
+        count = struct.unpack(fmt.tagnoformat, fh.read(fmt.tagnosize))[0]
+        fh.seek(offset + fmt.tagnosize + count * fmt.tagsize)
+        raw = fh.read(fmt.offsetsize)
+    except (OSError, struct.error):
+        return None  # unreadable here: tifffile's own errors name it
+    if len(raw) < fmt.offsetsize:
+        return offset + fmt.tagnosize + count * fmt.tagsize
+    following = struct.unpack(fmt.offsetformat, raw)[0]
+    return following if following >= size else None
 
 
 def _codec_error(path: Path, what: str, key: int, err: KeyError) -> InputError:
