@@ -6,9 +6,11 @@ can always be traced back to the exact network, training, tiling, device and see
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Annotated, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, model_validator
+
+from napari_sdap.kinds import Flag, Flips, Real, Whole, flag_or_auto, real_or_auto, whole
 
 __all__ = [
     "InferenceConfig",
@@ -36,21 +38,21 @@ class NetworkConfig(_Strict):
 
     preset: str = "custom"
     """Name of the preset this network came from (informative)."""
-    in_channels: int = Field(1, ge=1, le=64)
+    in_channels: Whole = Field(1, ge=1, le=64)
     """Channels the network sees jointly (1 for gray or independent channels, 3 for RGB)."""
-    out_channels: int = Field(1, ge=1, le=64)
+    out_channels: Whole = Field(1, ge=1, le=64)
     """Channels the network predicts; equal to `in_channels` for denoising."""
-    width: int = Field(128, ge=4, le=1024)
+    width: Whole = Field(128, ge=4, le=1024)
     """Feature channels C of every convolution in the two branches (paper: 128)."""
-    blocks: int = Field(9, ge=1, le=32)
+    blocks: Whole = Field(9, ge=1, le=32)
     """Dilated residual blocks M per branch (paper: 9)."""
-    dims: Literal[2, 3] = 2
+    dims: Annotated[Literal[2, 3], BeforeValidator(whole)] = 2
     """2: every plane is its own image; 3: each plane is denoised with `z_context` planes on
     either side along the `along` axis (2.5-D network, `model.network3d`). Model files from
     before this field are 2-D."""
-    z_context: int = Field(1, ge=1, le=4)
+    z_context: Whole = Field(1, ge=1, le=4)
     """3-D only: planes of context on each side of the plane being denoised."""
-    z_step: int = Field(1, ge=1, le=8)
+    z_step: Whole = Field(1, ge=1, le=8)
     """3-D only: spacing of the context planes (above 1 when the noise is correlated along the
     third axis: the network then never sees the planes right next to its own)."""
     along: Literal["Z", "T"] = "Z"
@@ -60,38 +62,38 @@ class NetworkConfig(_Strict):
 class TrainingConfig(_Strict):
     """Random sub-samples generation (RSG) training with the cyclic sampling-difference loss."""
 
-    steps: int = Field(600, ge=1, le=10_000_000)
+    steps: Whole = Field(600, ge=1, le=10_000_000)
     """Optimiser steps."""
-    steps_without_student: int | None = Field(None, ge=1, le=10_000_000)
+    steps_without_student: Whole | None = Field(None, ge=1, le=10_000_000)
     """Steps of a first training that distils no student (correlated noise, `student=False`)
     when `steps` was not given: the time the student would have taken goes to the teacher
     (`fast`: 500 instead of 250), or the teacher alone needs more steps (`paper`: 2000 instead
     of 1000, measured at stride 2; at stride 1 1000 scored higher on 7 of 8 FMD types, so
     `student=False` there may want ``steps=1000``). None: `steps`. The model's config then
     records the steps that ran."""
-    batch_size: int = Field(8, ge=1, le=4096)
+    batch_size: Whole = Field(8, ge=1, le=4096)
     """Patches per step."""
-    patch_size: int = Field(96, ge=8, le=4096)
+    patch_size: Whole = Field(96, ge=8, le=4096)
     """Edge of the square training patches, in pixels; a multiple of `stride`."""
-    stride: int = Field(2, ge=1, le=8)
+    stride: Whole = Field(2, ge=1, le=8)
     """RSG cell edge s: each s x s cell is shuffled into s*s sub-images (1 = plain blind-spot)."""
-    learning_rate: float = Field(5e-4, gt=0, le=1.0)
+    learning_rate: Real = Field(5e-4, gt=0, le=1.0)
     """Peak Adam learning rate."""
     lr_schedule: Literal["cosine", "constant"] = "cosine"
     """Cosine decay to 2 % of the peak after a short warm-up, or a constant rate."""
-    warmup_steps: int = Field(20, ge=0)
+    warmup_steps: Whole = Field(20, ge=0)
     """Linear warm-up steps."""
     loss: Literal["l1", "l2"] = "l1"
     """Per-pair loss of the cyclic sum: L1 (paper) or L2 (better for low photon counts)."""
-    augment: bool = True
+    augment: Flag = True
     """Random 8-fold dihedral augmentation (flips and 90 degree rotations) of each patch."""
-    frames: bool = False
+    frames: Flag = False
     """The planes are repeated frames of one unchanging view (along T, else Z; or a list of
     single-plane images of one shape): the noise behind the output blur of a model trained
     for correlated noise is read from the differences of consecutive frames, and blurs up to
     3 px are tried (`api.frames`). Off: read from each frame alone, which reads smooth images
     with broadly correlated noise low. Frames that differ (motion, bleaching) read it high."""
-    noise_std: float | None = Field(None, ge=0.0, le=LEVEL_MAX, allow_inf_nan=False)
+    noise_std: Real | None = Field(None, ge=0.0, le=LEVEL_MAX, allow_inf_nan=False)
     """The noise's standard deviation, in the image's units (at `noise_offset` when
     `noise_gain` is set: a camera's read noise), when it is known, e.g. from the camera's
     calibration; every channel alike. None (default): read from the noisy data when training
@@ -99,12 +101,12 @@ class TrainingConfig(_Strict):
     takes texture for noise and reads smooth images with broadly correlated noise low
     (`infer.known`; measured: docs/benchmarks.md, "A known noise level"). 3-D models, which
     have neither, do not use it."""
-    noise_gain: float = Field(0.0, ge=0.0, le=LEVEL_MAX, allow_inf_nan=False)
+    noise_gain: Real = Field(0.0, ge=0.0, le=LEVEL_MAX, allow_inf_nan=False)
     """With `noise_std`: the noise variance grows by this much per unit of intensity above
     `noise_offset` (Poisson noise: the camera's gain in image units per photoelectron)."""
-    noise_offset: float = Field(0.0, ge=-LEVEL_MAX, le=LEVEL_MAX, allow_inf_nan=False)
+    noise_offset: Real = Field(0.0, ge=-LEVEL_MAX, le=LEVEL_MAX, allow_inf_nan=False)
     """With `noise_gain`: the intensity of no signal (the camera's offset or baseline)."""
-    whiten: bool = True
+    whiten: Flag = True
     """With the stride chosen automatically (2-D models): noise correlated along one axis only,
     decaying with the lag as a scanner's detector bandwidth makes it, is whitened along that
     axis and the model trains at stride 1 on the whitened image; its output is coloured back
@@ -134,11 +136,11 @@ class TrainingConfig(_Strict):
 class NormalizationConfig(_Strict):
     """Robust percentile normalisation, computed once and stored in the model."""
 
-    low_percentile: float = Field(0.5, ge=0.0, lt=50.0)
+    low_percentile: Real = Field(0.5, ge=0.0, lt=50.0)
     """Maps to 0."""
-    high_percentile: float = Field(99.8, gt=50.0, le=100.0)
+    high_percentile: Real = Field(99.8, gt=50.0, le=100.0)
     """Maps to 1."""
-    sample_pixels: int = Field(4_000_000, ge=1000)
+    sample_pixels: Whole = Field(4_000_000, ge=1000)
     """Pixels read (in whole planes or chunks) to estimate the percentiles of a large array."""
 
 
@@ -150,18 +152,18 @@ class InferenceConfig(_Strict):
     blind-spot teacher; `sdap_e`: plus one full-resolution pass; `bsn`: stride 1; `auto`:
     `student` when the model has one, else `bsn` for a model trained at stride 1, else
     `sdap_e` (`sdap` for 3-D models)."""
-    pd_stride: int = Field(2, ge=1, le=8)
+    pd_stride: Whole = Field(2, ge=1, le=8)
     """Pixel-shuffle stride of the `sdap` pass (paper: 2)."""
-    restore_detail: bool = True
+    restore_detail: Flag = True
     """Give back the detail the blind-spot network smoothed away: a local Wiener blend of the
     input where the residual exceeds the noise measured when training ended (`infer.refine`;
     models without a measured noise curve use the network output alone)."""
     whiten_axis: Literal["X", "Y"] | None = None
     """The axis along which the model's input is whitened and its output coloured back
     (`TrainingConfig.whiten`, `infer.whiten`); None: neither. Set by training."""
-    whiten_coef: float = Field(0.0, ge=0.0, le=0.9)
+    whiten_coef: Real = Field(0.0, ge=0.0, le=0.9)
     """The AR(1) coefficient of the noise along `whiten_axis`."""
-    flips: Literal[1, 2, 4, 8] = 1
+    flips: Flips = 1
     """Denoise the image in this many orientations (flips and quarter turns, each with its
     detail restore) and average the results turned back (self-ensemble, `passes.run_flips`):
     each costs one more inference; 1 is off. Measured gains: docs/benchmarks.md."""
@@ -178,48 +180,48 @@ class InferenceConfig(_Strict):
 class TilingConfig(_Strict):
     """Tiled, streamed inference."""
 
-    tile: int | None = Field(None, ge=16, le=65536)
+    tile: Whole | None = Field(None, ge=16, le=65536)
     """Tile edge in pixels (without halo); None picks it from the device memory."""
-    batch_tiles: int = Field(4, ge=1, le=256)
+    batch_tiles: Whole = Field(4, ge=1, le=256)
     """Tiles sent through the network together."""
-    read_workers: int = Field(2, ge=0, le=64)
+    read_workers: Whole = Field(2, ge=0, le=64)
     """Threads reading and decompressing the next tiles while the device computes."""
-    write_workers: int = Field(4, ge=1, le=64)
+    write_workers: Whole = Field(4, ge=1, le=64)
     """Threads compressing and writing finished tiles; tiles that share a stored chunk of the
     output are written one after the other (`infer.writer`). 4 against 1: zarr -> zarr on a GPU
     +20 % with the automatic tile, +73 % with 1024-pixel tiles (docs/benchmarks.md)."""
-    compile: bool = False
+    compile: Flag = False
     """Use torch.compile for the network (CUDA only)."""
 
 
 class StudentConfig(_Strict):
     """The student distilled from the blind-spot teacher after training (`model.student`)."""
 
-    student: bool | Literal["auto"] = "auto"
+    student: Annotated[bool | Literal["auto"], BeforeValidator(flag_or_auto)] = "auto"
     """Distil a student at the end of training (`mode="auto"` then denoises with it): `True`,
     `False`, or `auto`: for models trained at stride 1 (noise independent per pixel), where it
     measured +0.07 to +0.60 dB over its teacher on real microscopy; not for spatially
     correlated noise, where it measured down to -0.46 dB (docs/benchmarks.md). The same for
     3-D models, whose student reads the teacher's planes (`model.student`)."""
-    student_width: int = Field(32, ge=4, le=512)
+    student_width: Whole = Field(32, ge=4, le=512)
     """Feature channels of the student's convolutions."""
-    student_dilations: list[int] = Field(default_factory=lambda: [1, 2, 3, 4, 3, 2, 1],
+    student_dilations: list[Whole] = Field(default_factory=lambda: [1, 2, 3, 4, 3, 2, 1],
                                          min_length=1, max_length=32)
     """Dilation of each residual 3x3 layer (receptive-field radius 2 + their sum)."""
-    student_steps: int = Field(500, ge=1, le=10_000_000)
+    student_steps: Whole = Field(500, ge=1, le=10_000_000)
     """Optimiser steps of the distillation."""
-    student_batch: int = Field(8, ge=1, le=4096)
+    student_batch: Whole = Field(8, ge=1, le=4096)
     """Patches per distillation step."""
-    student_patch: int = Field(64, ge=16, le=4096)
+    student_patch: Whole = Field(64, ge=16, le=4096)
     """Edge of the distillation patches, in pixels."""
-    student_lr: float = Field(2e-3, gt=0, le=1.0)
+    student_lr: Real = Field(2e-3, gt=0, le=1.0)
     """Peak Adam learning rate of the distillation (cosine decay, L1 loss)."""
-    target_pixels: int = Field(1_000_000, ge=4096)
+    target_pixels: Whole = Field(1_000_000, ge=4096)
     """Pixels of the training images the teacher denoises as the student's targets."""
-    target_flips: Literal[1, 2, 4, 8] = 1
+    target_flips: Flips = 1
     """Average the teacher over this many flips/rotations of each target window (as
     `inference.flips` does at inference)."""
-    target_blur: float | Literal["auto"] = 0.0
+    target_blur: Annotated[float | Literal["auto"], BeforeValidator(real_or_auto)] = 0.0
     """A Gaussian blur of the student's targets, as its standard deviation in pixels (0, the
     default: none), or `auto`: the blur of 0.5-1.2 px that Stein's unbiased estimate from the
     noisy data says lowers the targets' error significantly, else none (`infer.smoothing`;
@@ -227,7 +229,7 @@ class StudentConfig(_Strict):
     photons per pixel: on strong-noise proxies `auto` gained +0.11 to +1.45 dB (mean +0.58);
     on FMD frames it measured -0.35 to +0.11 dB, so it is not the default (docs/benchmarks.md,
     "Target blur"). The teacher's own modes are never blurred."""
-    student_check: bool = True
+    student_check: Flag = True
     """Compare the student with its teacher on pixels held out of its training (an estimate of
     both errors from the noisy data, Stein's unbiased risk estimate, `infer.risk`; 2-D models
     trained at stride 1, noise independent per pixel; others are never checked): one estimated
@@ -267,7 +269,7 @@ class SDAPConfig(_Strict):
     channel axis of 3 or 4 (RGB), independent otherwise."""
     device: str = "auto"
     """`auto`, `cpu`, `cuda`, `cuda:N` or `mps`."""
-    seed: int = Field(0, ge=0, le=2**32 - 1)
+    seed: Whole = Field(0, ge=0, le=2**32 - 1)
     """Seed of weight initialisation, patch sampling and RSG permutations."""
 
     @model_validator(mode="after")

@@ -73,6 +73,25 @@ def check_detail(detail: object) -> bool | None:
                       f"off")
 
 
+def check_compile(compile: object) -> bool | None:
+    """`compile` as a bool (None kept: the model's setting), else `ConfigError`: "no" counted
+    as true and compiled the network."""
+    if compile is None or isinstance(compile, (bool, np.bool_)):
+        return None if compile is None else bool(compile)
+    raise ConfigError(f"compile must be True, False or None (got {compile!r}): whether to "
+                      f"torch.compile the network (CUDA), None for the model's setting "
+                      f"(config.tiling.compile)")
+
+
+def check_flip_count(flips: object) -> object:
+    """`flips` as an int where it is a Python or numpy integer (`infer.passes.check_flips`
+    then checks the count); a float such as 2.0 is refused, as True is."""
+    if flips is None or (isinstance(flips, (int, np.integer)) and not isinstance(flips, bool)):
+        return None if flips is None else int(flips)  # type: ignore[arg-type]
+    raise ConfigError(f"flips must be 1, 2, 4 or 8 as an integer (got {flips!r}): the number "
+                      f"of flips and quarter turns to average; 1 turns it off")
+
+
 def make_job(model: SDAPModel, image: Any, axes: str | None, mode: str,
              detail: bool | None = None, series: int | None = None,
              flips: int | None = None) -> Job:
@@ -83,7 +102,7 @@ def make_job(model: SDAPModel, image: Any, axes: str | None, mode: str,
     from napari_sdap.infer.passes import check_flips
 
     model.check_state("denoise", training=False)  # (a training preview denoises mid-run)
-    detail = check_detail(detail)
+    detail, flips = check_detail(detail), check_flip_count(flips)
     flips = check_flips(model.config.inference.flips if flips is None else flips)
     prepared = prepare_for(model, image, axes, series=series)
     try:
@@ -152,6 +171,7 @@ def run_tiles(model: SDAPModel, job: Job, out: Any, device: str | None, tile: in
     from napari_sdap.infer.stream import iter_tiles
     from napari_sdap.io.fast_zarr import fast_array
 
+    compile = check_compile(compile)
     out = fast_array(check_output(job.image, out), write=True)
     dev = pick_device(model, device)
     edge, batch = pick_tile(model, job, tile, dev)
@@ -163,7 +183,7 @@ def run_tiles(model: SDAPModel, job: Job, out: Any, device: str | None, tile: in
     for step in iter_tiles(model.net(job.mode), norm, source, job.image.view, out,
                            mode=job.mode, pd_stride=model.config.inference.pd_stride,
                            device=dev, tile=edge, batch=batch, read_workers=t.read_workers,
-                           compile=t.compile if compile is None else bool(compile),
+                           compile=t.compile if compile is None else compile,
                            refine=job.refine, flips=job.flips, write_workers=t.write_workers,
                            whiten=job.whiten):
         yield step if step.warning or not job.warning else replace(step, warning=job.warning)

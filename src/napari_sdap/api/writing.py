@@ -20,7 +20,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from napari_sdap.api.inputs import tensor_values
-from napari_sdap.api.job import Job, make_job, pick_device, pick_tile, run_tiles
+from napari_sdap.api.job import Job, check_compile, make_job, pick_device, pick_tile, run_tiles
 from napari_sdap.api.open_training import settled
 from napari_sdap.api.provenance import provenance
 from napari_sdap.errors import ConfigError, InputError, OutputError
@@ -184,7 +184,7 @@ def open_denoise(model: SDAPModel, image: Any, output: Any, axes: str | None = N
     channel names do; `model_file`, `model_sha256`, `front_end` and `run` go into the
     provenance record. The other arguments are those of `SDAPModel.denoise`.
     """
-    model = settled(model)  # the model as it is now, even while a training goes on
+    model, compile = settled(model), check_compile(compile)  # (the model as it is now)
     job = make_job(model, image, axes, mode, detail, series, flips)
     sink = None
     try:

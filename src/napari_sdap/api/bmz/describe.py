@@ -68,9 +68,13 @@ def name_of(name: str | None) -> str | None:
     """`name` if bioimage.io takes it (5-128 letters, digits, spaces and ``_ + - ( )``)."""
     if name is None:
         return None
-    text = str(name)
+    if not isinstance(name, str):  # (5 or a path would become a name "5")
+        raise InputError(f"name must be a text (got {type(name).__name__} {name!r}); give e.g. "
+                         f"name='Nuclei denoiser', or leave it out for the model's own name")
+    text = name.strip()  # (spaces around it are no part of a name; spaces alone are none)
     if set(text) <= _NAME_CHARS and 5 <= len(text) <= 128:
         return text
+    text = name
     fixed = " ".join("".join(c if c in _NAME_CHARS else " " for c in text).split())[:128]
     fixed = fixed if len(fixed) >= 5 else f"{fixed} model".strip().rjust(5, "_")
     raise InputError(f"name {text!r} may only hold ASCII letters (a-z, A-Z: no accents), digits, "

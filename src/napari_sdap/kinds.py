@@ -1,0 +1,69 @@
+"""Strict kinds of the settings' values (`config`): a flag is a real bool, a count a real
+integer, a number a real number (numpy's own scalars included, as a notebook's np.arange or
+np.bool_ gives them).
+
+pydantic's default coercion took `compile="no"` as True (any string it reads as yes/no, and
+`bool("no")` where a front end tested it), `steps=True` as 1 step, `flips=2.0` as 2 and
+`learning_rate=True` as 1.0. Model files hold JSON bools, integers and numbers, so they pass.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated, Any, Literal
+
+import numpy as np
+from pydantic import BeforeValidator
+
+__all__ = ["Flag", "Flips", "Real", "Whole", "flag_or_auto", "real", "real_or_auto", "whole"]
+
+
+def _flag(value: Any) -> Any:
+    if isinstance(value, bool | np.bool_):
+        return bool(value)
+    raise ValueError(f"must be True or False, not a {type(value).__name__} (a text such as "
+                     f"'no' or a number would be read as yes or no); give True or False")
+
+
+def whole(value: Any) -> Any:
+    """A Python or numpy integer as an int (the config's range check follows); others
+    (bool, float, text) raise `ValueError` naming the value, the rule and the fix."""
+    if isinstance(value, int | np.integer) and not isinstance(value, bool | np.bool_):
+        return int(value)
+    exact = isinstance(value, float | np.floating) and float(value).is_integer()
+    hint = f"{int(value)}" if exact else "an int such as 2"
+    raise ValueError(f"must be a whole number (an int), not a {type(value).__name__}; "
+                     f"give {hint}")
+
+
+def real(value: Any) -> Any:
+    """A Python or numpy int or float as a float; bool and text raise `ValueError`."""
+    if isinstance(value, int | float | np.integer | np.floating) \
+            and not isinstance(value, bool | np.bool_):
+        return float(value)
+    raise ValueError(f"must be a number (an int or a float), not a {type(value).__name__}; "
+                     f"give e.g. 0.5" + (" (not in quotes)" if isinstance(value, str) else ""))
+
+
+def flag_or_auto(value: Any) -> Any:
+    """True, False or the text 'auto' (`StudentConfig.student`)."""
+    if isinstance(value, str) and value == "auto":
+        return value
+    if isinstance(value, bool | np.bool_):
+        return bool(value)
+    raise ValueError(f"must be True, False or 'auto', not a {type(value).__name__} of another "
+                     f"value; give True or False ('auto': the model decides)")
+
+
+def real_or_auto(value: Any) -> Any:
+    """A number or the text 'auto' (`StudentConfig.target_blur`)."""
+    return value if isinstance(value, str) and value == "auto" else real(value)
+
+
+Flag = Annotated[bool, BeforeValidator(_flag)]
+"""A real bool (numpy's too)."""
+Whole = Annotated[int, BeforeValidator(whole)]
+"""A real integer (numpy's too), not a bool or a float."""
+Real = Annotated[float, BeforeValidator(real)]
+"""A real number (numpy's too), not a bool or a text."""
+Flips = Annotated[Literal[1, 2, 4, 8], BeforeValidator(whole)]
+"""A count of flips: 1, 2, 4 or 8, as an integer (True, which equals 1, and 2.0 are refused)."""
