@@ -14,7 +14,7 @@ import numpy as np
 
 from napari_sdap.errors import InputError, OutputError
 
-__all__ = ["check_dtype", "check_finite", "check_overwrite"]
+__all__ = ["check_dtype", "check_finite", "check_overwrite", "unmasked"]
 
 _F32_MAX = float(np.finfo(np.float32).max)
 
@@ -34,6 +34,23 @@ def check_dtype(dtype: Any) -> np.dtype:
         f"e.g. convert with image.astype('float32') (a file: save it as integers or floats)"
         + (" or take np.abs() / .real first" if dt.kind == "c" else "")
     )
+
+
+def unmasked(image: Any) -> Any:
+    """`image` itself, or a numpy masked array's values where nothing is masked; a masked
+    pixel raises `InputError`: its value under the mask would be denoised (and spread into
+    its neighbours) and the mask lost without a word."""
+    if not isinstance(image, np.ma.MaskedArray):
+        return image
+    masked = int(np.ma.count_masked(image))
+    if masked:
+        raise InputError(
+            f"the image is a numpy masked array with {masked} masked pixel(s) of "
+            f"{image.size}; napari-sdap reads every pixel, so the values under the mask would be "
+            f"denoised and the mask lost; fill them first, e.g. "
+            f"np.ma.filled(image, np.ma.median(image)), or give image.data to denoise the "
+            f"values as they are")
+    return np.ma.getdata(image)
 
 
 def check_finite(block: np.ndarray, where: str = "the image") -> None:

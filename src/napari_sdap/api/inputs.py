@@ -36,7 +36,7 @@ from napari_sdap.io.readers import (
     open_image,
     series_count,
 )
-from napari_sdap.values import check_dtype, check_finite
+from napari_sdap.values import check_dtype, check_finite, unmasked
 
 __all__ = ["IMAGE_SUFFIXES", "AxesView", "ImageSource", "PlaneRange", "Prepared", "check_fits",
            "check_output", "image_suffix", "in_zarr_store", "open_image", "prepare",
@@ -98,7 +98,7 @@ def tensor_values(image: Any) -> Any:
 
 
 def _check_array(image: Any) -> Any:
-    image = tensor_values(image)
+    image = unmasked(tensor_values(image))  # (a masked array: refused where a pixel is masked)
     if isinstance(image, (list, tuple)):
         raise InputError("got a list where one image was expected; stack it with np.stack or "
                          "pass the images separately")

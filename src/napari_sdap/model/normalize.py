@@ -17,6 +17,7 @@ from pydantic import BaseModel, ConfigDict, Field, FiniteFloat, model_validator
 from napari_sdap.axes import PlaneView
 from napari_sdap.config import NormalizationConfig
 from napari_sdap.errors import InputError
+from napari_sdap.model.scales import check_scales
 from napari_sdap.values import check_finite
 
 __all__ = ["Normalization", "compute_normalization", "difference_std", "differences"]
@@ -136,6 +137,7 @@ def compute_normalization(sources: Sequence[tuple[Any, PlaneView]], cfg: Normali
     view = sources[0][1]
     groups = view.n_channel_groups
     per_group: list[list[np.ndarray]] = [[] for _ in range(groups)]
+    owners: list[list[int]] = [[] for _ in range(groups)]  # (the image of each block)
     group_diffs: list[list[np.ndarray]] = [[] for _ in range(groups)]
     counts = [0] * groups
     budget = cfg.sample_pixels
@@ -152,6 +154,7 @@ def compute_normalization(sources: Sequence[tuple[Any, PlaneView]], cfg: Normali
         check_finite(block, "the image" if len(sources) == 1
                      else f"training image {k + 1} of {len(sources)}")
         per_group[g].append(block)
+        owners[g].append(k)
         group_diffs[g].append(diffs.ravel())
         counts[g] += block[0].size
     lows, highs = [], []
@@ -170,6 +173,8 @@ def compute_normalization(sources: Sequence[tuple[Any, PlaneView]], cfg: Normali
                                                          cfg.high_percentile], axis=1)
         lows.extend(float(v) for v in np.atleast_1d(lo))
         highs.extend(float(v) for v in np.atleast_1d(hi))
+        check_scales(blocks, owners[g], len(sources), (cfg.low_percentile, cfg.high_percentile),
+                     float(np.min(lo)), float(np.max(hi)), g if groups > 1 else None)
     noise = [difference_std(np.concatenate(d)) for d in group_diffs]
     if view.joint:  # one network input: keep a single shared mapping across the joint channels
         lows, highs = [min(lows)], [max(highs)]

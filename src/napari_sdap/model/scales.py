@@ -1,0 +1,48 @@
+"""Training images on very different intensity scales (`normalize.compute_normalization`):
+one normalisation maps them all, so an image on a scale far below the others' reaches the
+network as a near-constant plane (0..255 next to the same scene x1000: a thousandth of the
+range), and one far above is clipped; a warning names them and the fix."""
+
+from __future__ import annotations
+
+import logging
+
+import numpy as np
+
+__all__ = ["SCALE_FACTOR", "check_scales"]
+
+log = logging.getLogger(__name__)
+
+SCALE_FACTOR = 10.0
+"""An image whose own percentile span is this many times smaller or larger than the span of
+all images together, or whose range lies outside theirs, is named."""
+
+
+def check_scales(blocks: list[np.ndarray], owners: list[int], n_sources: int,
+                 percentiles: tuple[float, float], low: float, high: float,
+                 group: int | None = None) -> str | None:
+    """Warn (log, and return the text) when a training image's own percentiles (`blocks`
+    of one channel group, `owners` their image indices) are far from the common `low`..`high`;
+    None when every image is on their scale, or there is one image."""
+    if n_sources < 2 or not high > low:
+        return None
+    span = high - low
+    own: dict[int, tuple[float, float]] = {}
+    for k in sorted(set(owners)):
+        data = np.concatenate([b for b, o in zip(blocks, owners, strict=True) if o == k], axis=1)
+        lo, hi = np.percentile(data.astype(np.float64), percentiles)
+        own[k] = (float(lo), float(hi))
+    off = {k: (lo, hi) for k, (lo, hi) in own.items()
+           if (hi - lo) * SCALE_FACTOR < span or hi - lo > SCALE_FACTOR * span
+           or lo > high or hi < low}
+    if not off:
+        return None
+    ranges = "; ".join(f"image {k + 1}: {lo:.4g}..{hi:.4g}" for k, (lo, hi) in own.items())
+    which = ", ".join(str(k + 1) for k in off)
+    text = (f"the training images are on very different intensity scales ({ranges}; together "
+            f"{low:.4g}..{high:.4g}{f', channel {group}' if group is not None else ''}): one "
+            f"normalisation maps them all, so image(s) {which} reach the network far off its "
+            f"range (near-constant, or clipped) and are denoised poorly; put them on one scale "
+            f"first (e.g. divide the x1000 image by 1000), or train one model per scale")
+    log.warning("%s", text)
+    return text

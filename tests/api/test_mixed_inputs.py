@@ -1,0 +1,71 @@
+"""Inputs whose values say less than they seem: numpy masked arrays (the mask would be
+dropped) and training images on very different intensity scales (one normalisation)."""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+
+import numpy as np
+import pytest
+
+from napari_sdap.errors import InputError
+
+TINY = {"preset": "tiny", "width": 8, "blocks": 1, "student": False, "steps": 2}
+
+
+def _masked(noisy):
+    return np.ma.masked_array(noisy, mask=noisy > np.percentile(noisy, 90))
+
+
+def test_masked_array_with_masked_pixels_is_refused_for_training(noisy_pair):
+    """Regression: a masked array trained on (and was denoised by) the values under its mask,
+    the mask dropped without a word."""
+    from napari_sdap import train
+
+    image = _masked(noisy_pair[1])
+    with pytest.raises(InputError, match=r"masked array with 922 masked pixel.*np\.ma\.filled"):
+        train(image, "YX", **TINY)
+
+
+def test_masked_array_with_masked_pixels_is_refused_for_denoising(noisy_pair, tmp_path):
+    from napari_sdap import train
+
+    model = train(noisy_pair[1], "YX", **TINY)
+    image = _masked(noisy_pair[1])
+    before = hashlib.sha256(image.data.tobytes() + image.mask.tobytes()).hexdigest()
+    with pytest.raises(InputError, match=r"image\.data"):
+        model.denoise(image, "YX")
+    with pytest.raises(InputError, match="masked"):
+        model.denoise(image, "YX", output=tmp_path / "out.tif")
+    assert list(tmp_path.iterdir()) == []
+    assert hashlib.sha256(image.data.tobytes() + image.mask.tobytes()).hexdigest() == before
+    # the fixes the message names work, and a masked array with nothing masked is its values
+    filled = model.denoise(np.ma.filled(image, float(np.ma.median(image))), "YX")
+    assert filled.shape == image.shape and np.isfinite(filled).all()
+    plain = model.denoise(noisy_pair[1], "YX")
+    np.testing.assert_array_equal(model.denoise(np.ma.masked_array(noisy_pair[1]), "YX"), plain)
+    np.testing.assert_array_equal(model.denoise(image.data, "YX"), plain)
+
+
+def test_images_on_very_different_scales_are_named(noisy_pair, caplog):
+    """Regression: 0..255 next to the same image x1000 trained under one normalisation without
+    a word (the first reached the network as a near-constant plane)."""
+    from napari_sdap import train
+
+    u8 = np.clip(noisy_pair[1] * 200 + 20, 0, 255).astype(np.uint8)
+    with caplog.at_level(logging.WARNING, logger="napari_sdap"):
+        train([u8, u8.astype(np.float32) * 1000], "YX", **TINY)
+    text = " ".join(r.getMessage() for r in caplog.records if r.name.endswith("scales"))
+    assert "very different intensity scales" in text and "image(s) 1 " in text
+    assert "one model per scale" in text
+
+
+@pytest.mark.parametrize("factor", [1.0, 0.5, 3.0])
+def test_images_on_one_scale_train_without_the_warning(noisy_pair, caplog, factor):
+    from napari_sdap import train
+
+    u8 = np.clip(noisy_pair[1] * 200 + 20, 0, 255)
+    with caplog.at_level(logging.WARNING, logger="napari_sdap"):
+        train([u8, u8[::-1] * factor], "YX", **TINY)
+    assert not [r for r in caplog.records if r.name.endswith("scales")]
