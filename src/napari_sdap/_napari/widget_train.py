@@ -36,7 +36,7 @@ from napari_sdap._napari.session import session_for
 from napari_sdap._napari.train_preview import TrainPreview
 from napari_sdap._napari.train_settings import TrainSettings
 from napari_sdap._napari.validation import validation_for
-from napari_sdap._napari.wording import model_text, noise_text, planes_text
+from napari_sdap._napari.wording import model_text, noise_text, planes_text, stopped_text
 from napari_sdap._napari.workers import Notice, Preview, TrainJob, close_on_abort, train_steps
 from napari_sdap.errors import InputError
 
@@ -281,9 +281,7 @@ class TrainWidget(TrainPreview, ModelLoading, StopOnClose, QWidget):
         self._hide_preview()
         if self.outcome == "running" and self.job is not None and self.job.stop.is_set():
             self.outcome = "stopped"
-            steps = self.session.model.record.steps if self.session.model is not None else 0
-            self.status.info(f"stopped at step {steps}; the model is kept (Continue, Save or "
-                             f"Denoise)")
+            self.status.info(stopped_text(self.session.model))
         elif self.outcome == "running" and self.session.model is not None:
             self.outcome = "done"
             m = self.session.model

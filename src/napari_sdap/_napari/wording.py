@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from typing import Any
 
-__all__ = ["model_text", "noise_text", "planes_text"]
+__all__ = ["model_text", "noise_text", "planes_text", "stopped_text"]
 
 
 def noise_text(noise: Any) -> tuple[str, str]:
@@ -75,3 +75,17 @@ def model_text(session: Any) -> tuple[str, str]:
         state = ", ".join(s for s in (state, "not saved") if s)
     head = f"Model: {', '.join(parts)} - {session.source_name()}"
     return head + (f" ({state})" if state else ""), session.describe()
+
+
+def stopped_text(model: Any) -> str:
+    """The Train panel's status after Stop: the model is kept; a model that distils a student
+    but has none (stopped before its distillation was half done, which drops it) says so."""
+    from napari_sdap.config import wants_student
+
+    steps = model.record.steps if model is not None else 0
+    text = f"stopped at step {steps}; the model is kept (Continue, Save or Denoise)"
+    if model is not None and model.student is None and wants_student(model.config) \
+            and not model.record.student_check:  # (a student the check dropped is named apart)
+        text += ("; it has no student yet (its distillation was stopped before half of its "
+                 "steps): it denoises with the blind-spot network, and Continue distils one")
+    return text

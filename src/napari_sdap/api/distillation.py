@@ -6,12 +6,13 @@ A 3-D teacher has neither (no noise curve): its plain output is the target, and 
 reads the teacher's whole window (the plane with its context planes) and writes the plane.
 The student is attached to the model only when the stage ends, so a live preview keeps using
 the teacher until then; a stage stopped after at least half of its steps keeps the student
-(it has converged most of the way), one stopped earlier drops it, and so does one that has not
-learned the teacher's result (`MAX_FIDELITY`). For noise independent per pixel the student's
-error is then estimated from pixels of the noisy data held out of its training (`judge`); with
-`student_check` on (the default) one above the teacher's by more than a standard error
-(`DOUBT`) trains a second round of as many steps (stopped, the first round's student stands),
-and one clearly above it (`WORSE`) is dropped. The last estimate is recorded either way. A
+(it has converged most of the way), one stopped earlier drops it (logged), and so does one
+that has not learned the teacher's result (`MAX_FIDELITY`). For noise independent per pixel
+the student's error is then estimated from pixels of the noisy data held out of its training
+(`judge`); with `student_check` on (the default) one above the teacher's by more than a
+standard error (`DOUBT`) trains a second round of as many steps (stopped, the first round's
+student stands; the record counts both rounds' steps), and one clearly above it (`WORSE`) is
+dropped. The last estimate is recorded either way. A
 whitened model's student (`infer.whiten`) fits its error as coloured back, on unturned patches.
 """
 
@@ -64,8 +65,7 @@ doubt costs time (+30-42 % of the training on 256 x 256 crops), a drop the stude
 CHECK_PIXELS = 2**18
 """Pixels of the training images (per channel group) the check reads; the held-out ones among
 them (one in 8) compare student and teacher."""
-_LOSS_HISTORY = 20_000
-_SEED = 104_729
+_LOSS_HISTORY, _SEED = 20_000, 104_729
 _CHECK = 32
 """Patches of the fixed batch the finished student is checked on."""
 
@@ -263,6 +263,10 @@ class _Stage:
                         "blind-spot network's result (at most %.0f %% is kept): it is dropped "
                         "and the blind-spot network denoises; train it longer with "
                         "student_steps=...", 100 * self.score, 100 * MAX_FIDELITY)
+        else:  # stopped (or failed) early: it was dropped without a word
+            log.warning("the student's distillation stopped after %d of its %d steps (a student "
+                        "is kept from half of them): the blind-spot network denoises; train on "
+                        "(model=, or Continue) to distil one", self.done, self.planned)
 
 
 def _hold(k: int, tile: Tile) -> np.ndarray:
