@@ -16,3 +16,26 @@ def gray_model_fixture():
     clean = smooth_image((64, 64))
     noisy = clean + np.random.default_rng(0).normal(0, 0.1, clean.shape).astype(np.float32)
     return train(noisy, steps=3, stride=2, **TINY)
+
+
+def untrained_tiny():
+    """An untrained tiny network (seeded Kaiming weights, blind spot kept) on a fixed intensity
+    scale (100..1100): fast, deterministic outputs for tests of the plumbing."""
+    import torch
+    from torch import nn
+
+    from napari_sdap import create_model
+    from napari_sdap.model.network import CentreMaskedConv2d
+    from napari_sdap.model.normalize import Normalization
+
+    m = create_model("tiny", width=8, blocks=1, tile=16, read_workers=2)
+    torch.manual_seed(0)
+    with torch.no_grad():
+        for mod in m.network.modules():
+            if isinstance(mod, nn.Conv2d):
+                nn.init.kaiming_normal_(mod.weight, nonlinearity="relu")
+                nn.init.zeros_(mod.bias)
+                if isinstance(mod, CentreMaskedConv2d):
+                    mod.weight.mul_(mod.mask)
+    m.normalization = Normalization(low=[100.0], high=[1100.0])
+    return m

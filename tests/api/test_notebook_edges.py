@@ -6,28 +6,15 @@ import numpy as np
 import pytest
 import tifffile
 import torch
-from torch import nn
+from api_helpers import untrained_tiny
 
-from napari_sdap import create_model
 from napari_sdap.errors import InputError, OutputError
-from napari_sdap.model.network import CentreMaskedConv2d
-from napari_sdap.model.normalize import Normalization
 
 
 @pytest.fixture(scope="module")
 def model():
     """An untrained tiny network on a fixed intensity scale: fast, deterministic outputs."""
-    m = create_model("tiny", width=8, blocks=1, tile=16, read_workers=2)
-    torch.manual_seed(0)
-    with torch.no_grad():
-        for mod in m.network.modules():
-            if isinstance(mod, nn.Conv2d):
-                nn.init.kaiming_normal_(mod.weight, nonlinearity="relu")
-                nn.init.zeros_(mod.bias)
-                if isinstance(mod, CentreMaskedConv2d):
-                    mod.weight.mul_(mod.mask)
-    m.normalization = Normalization(low=[100.0], high=[1100.0])
-    return m
+    return untrained_tiny()
 
 
 @pytest.fixture(scope="module")
