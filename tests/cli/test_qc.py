@@ -164,3 +164,28 @@ def test_an_output_redone_loses_its_old_check(model_file, tmp_path, capsys):
     assert not (out / "a_sdap.tif.qc.json").exists() and not (out / "a_sdap.tif.qc.png").exists()
     entry = json.loads((out / "sdap_run.json").read_text())["files"]["a_sdap.tif"]
     assert entry["status"] == "done" and entry["qc"] is None
+
+
+def test_a_reference_given_on_a_rerun_redoes_checks_made_without_it(model_file, tmp_path):
+    """Regression: a rerun with --reference kept the checks made without one (no PSNR, exit 0);
+    a check redone for another reference (or the same file rewritten) too; one made with a
+    reference is kept by a rerun without it."""
+    inputs = _inputs(tmp_path, ("a",))
+    out = tmp_path / "out"
+    assert _run(inputs, model_file, out, "--threads", "1") == 0
+    check = out / "a_sdap.tif.qc.json"
+    assert json.loads(check.read_text())["reference"] is None
+    clean = np.stack([smooth_image((48, 48), seed=k) for k in range(2)]).astype(np.float32)
+    ref = tmp_path / "clean.tif"
+    tifffile.imwrite(ref, clean)
+    assert _run(inputs, model_file, out, "--threads", "1", "--reference", str(ref)) == 0
+    first = json.loads(check.read_text())["reference"]["psnr"]
+    assert first > 0
+    entry = json.loads((out / "sdap_run.json").read_text())["files"]["a_sdap.tif"]
+    assert entry["qc"]["reference"]["path"] == str(ref.resolve())
+    assert _run(inputs, model_file, out, "--threads", "1") == 0  # kept without --reference
+    assert json.loads(check.read_text())["reference"]["psnr"] == first
+    tifffile.imwrite(ref, clean * 0.5)  # the reference rewritten: checked again
+    os.utime(ref, ns=(1, 1))
+    assert _run(inputs, model_file, out, "--threads", "1", "--reference", str(ref)) == 0
+    assert json.loads(check.read_text())["reference"]["psnr"] != first

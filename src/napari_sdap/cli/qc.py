@@ -116,7 +116,27 @@ def write_qc(task: Any, options: QCOptions) -> dict[str, Any]:
                           f"({err.strerror or err}); check the space and rights in "
                           f"{json_path.parent}") from None
     return {"json": str(json_path), "png": str(png_path), "ok": report.ok,
-            "flags": [f.code for f in report.flags]}
+            "flags": [f.code for f in report.flags], "reference": _reference_key(reference)}
+
+
+def _reference_key(reference: Path | None) -> dict[str, Any] | None:
+    """Which reference file (and version of it) a check compared with; None: none."""
+    if reference is None:
+        return None
+    st = reference.stat()
+    return {"path": str(reference.resolve()), "size": st.st_size, "mtime_ns": st.st_mtime_ns}
+
+
+def _other_reference(options: QCOptions, task: Any, check: dict[str, Any]) -> bool:
+    """Whether an earlier check of `task` compared with another reference than the one this
+    run gives (none, another file, or the file since rewritten): it is made again."""
+    if options.reference is None:
+        return False  # a check with a reference also answers one asked without
+    try:
+        wanted = _reference_key(_reference_for(options, task))
+    except (SdapError, OSError):
+        return True  # check_output reports it
+    return check.get("reference") != wanted
 
 
 def check_output(batch: Any, task: Any, path: Path) -> None:
@@ -140,11 +160,13 @@ def check_output(batch: Any, task: Any, path: Path) -> None:
 
 def check_done(batch: Any, done: list[tuple[Any, Path]]) -> None:
     """With --qc, check the outputs an earlier run finished that have no check yet (run then
-    without --qc, or whose check failed, e.g. for a missing reference)."""
+    without --qc, or whose check failed, e.g. for a missing reference), or whose check did not
+    compare with the `--reference` given now."""
     if batch.qc is None:
         return
     for task, path in done:
-        entry = batch.record.files.get(Path(task.output).name, {})
-        if not Path(str((entry.get("qc") or {}).get("json", ""))).is_file():
+        check = batch.record.files.get(Path(task.output).name, {}).get("qc") or {}
+        if not Path(str(check.get("json", ""))).is_file() or _other_reference(batch.qc, task,
+                                                                              check):
             check_output(batch, task, path)
 
