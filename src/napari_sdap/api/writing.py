@@ -240,7 +240,7 @@ def save_result(data: Any, target: Any, *, axes: str, scale: dict[str, float] | 
 
     data = data if isinstance(data, da.Array) else da.from_array(tensor_values(data))
     shape = tuple(int(s) for s in data.shape)
-    check_axes(axes, shape)
+    axes = check_axes(axes, shape)  # (upper-cased)
     dt = np.dtype(np.float64 if data.dtype == np.float64 else np.float32)
     sink = open_output(Path(target), shape, dt, axes=axes, scale=scale, units=units,
                        metadata=dict(provenance or {}), overwrite=overwrite,

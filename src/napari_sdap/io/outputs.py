@@ -18,12 +18,13 @@ from typing import Any
 
 import numpy as np
 
-from napari_sdap.errors import AxesError, OutputError
+from napari_sdap.axes import validate_axes
+from napari_sdap.errors import OutputError
 from napari_sdap.io.axes_view import AxesView, ome_order
 from napari_sdap.io.channels import channel_count, channel_names
 from napari_sdap.io.locate import array_paths, check_apart
 from napari_sdap.io.ome import NGFF_ORDER, check_ngff_axes
-from napari_sdap.io.physical import clean_physical, json_safe
+from napari_sdap.io.physical import clean_physical, clean_translation, json_safe
 from napari_sdap.io.readers import path_kind
 from napari_sdap.io.replace import check_replaceable
 from napari_sdap.io.tiff_writer import OME_ENDINGS, check_layout, write_tiff
@@ -57,11 +58,11 @@ def writable(target: Any) -> Any:
                           f"a CPU tensor of a numpy dtype, a numpy array or a path") from None
 
 
-def check_axes(axes: str, shape: tuple[int, ...]) -> None:
-    """Refuse axes letters that do not name each dimension of an output once."""
-    if len(axes) != len(shape):
-        raise AxesError(f"axes {axes!r} has {len(axes)} letters but the result has {len(shape)} "
-                        f"dimensions (shape {shape}); give one letter per dimension")
+def check_axes(axes: str, shape: tuple[int, ...]) -> str:
+    """The upper-cased `axes` if they name each dimension of an output once, Y and X among
+    them (`axes.validate_axes`), else `AxesError` ('yx' was refused by the TIFF writer as not
+    ending in Y and X, 'YY' or 'AB' written into a zarr, None a TypeError)."""
+    return validate_axes(axes, shape)
 
 
 def default_chunks(shape: tuple[int, ...], axes: str, edge: int = 512) -> tuple[int, ...]:
@@ -260,7 +261,7 @@ def open_output(target: Any, shape: tuple[int, ...], dtype: Any = "float32", *, 
         check_apart("array", array_paths(target), [Path(p) for p in inputs or []])
         return OutputSink(target, None, "array")
     dtype = dtype.newbyteorder("=")  # (a file keeps the values: '>u2' is stored as uint16)
-    check_axes(axes, shape)
+    axes = check_axes(axes, shape)
     path = Path(target).expanduser().absolute()
     _check_target(path, kind, overwrite, [Path(p).expanduser().absolute() for p in inputs or []])
     stored = axes
@@ -273,6 +274,7 @@ def open_output(target: Any, shape: tuple[int, ...], dtype: Any = "float32", *, 
     chunks = tuple(chunks) if chunks else default_chunks(shape, axes)
     shape, chunks = (tuple(v[axes.index(a)] for a in stored) for v in (shape, chunks))
     scale, units = clean_physical(scale, units, f"output {path}")  # never NaN in a zarr.json
+    translation = clean_translation(translation, axes, f"output {path}")
     metadata = json_safe(dict(metadata or {}))
     record = {"scale": dict(scale), "units": dict(units), "metadata": metadata}
     temp = path.with_name(f".{hidden_stem(path.name)}.partial-{uuid.uuid4().hex[:8]}"

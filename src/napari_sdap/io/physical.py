@@ -15,7 +15,7 @@ from typing import Any
 
 from napari_sdap.io.units import OME_SYMBOLS, TIME_UNITS, unit_name
 
-__all__ = ["SIZE_RANGE", "clean_physical", "json_safe"]
+__all__ = ["SIZE_RANGE", "clean_physical", "clean_translation", "json_safe"]
 
 log = logging.getLogger(__name__)
 
@@ -62,6 +62,25 @@ def clean_physical(scale: dict[str, Any] | None, units: dict[str, Any] | None,
             continue
         names[str(axis)] = name
     return sizes, {a: u for a, u in names.items() if a in sizes}
+
+
+def clean_translation(translation: dict[str, Any] | None, axes: str,
+                      where: Any = "image") -> dict[str, float] | None:
+    """Where the image lies (per axis letter of `axes`) that can be written: finite real
+    numbers (numpy's too; not bools); others are dropped with a warning, as pixel sizes are
+    (NaN went into a zarr.json and an ImageJ origin, a text failed the writer after the run)."""
+    if not translation:
+        return translation
+    kept: dict[str, float] = {}
+    for axis, value in translation.items():
+        real = isinstance(value, numbers.Real) and not isinstance(value, bool) \
+            and type(value).__name__ != "bool_"
+        if axis in axes and real and math.isfinite(float(value)):
+            kept[str(axis)] = float(value)
+        elif axis in axes:
+            log.warning("%s: position %s=%r is not a finite number; it is dropped (written at "
+                        "0)", where, axis, value)
+    return kept
 
 
 def json_safe(value: Any) -> Any:
