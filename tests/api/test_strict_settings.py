@@ -125,3 +125,14 @@ def test_bmz_name_of_spaces_or_not_text_is_refused(name, words):
     with pytest.raises(InputError, match=words):
         name_of(name)
     assert name_of("  Nuclei denoiser ") == "Nuclei denoiser"
+
+
+@pytest.mark.parametrize("dims", [2.0, 3.0, True, "3"])
+def test_train_dims_must_be_2_3_or_auto(noisy_pair, dims):
+    """Regression: train(dims=2.0) trained as dims=2 (3.0 as 3) where other counts refuse a
+    float."""
+    from napari_sdap import train
+
+    with pytest.raises(ConfigError, match="dims must be 2, 3 or 'auto'"):
+        train(noisy_pair[1], "YX", steps=1, dims=dims, **TINY)
+    assert train(noisy_pair[1], "YX", steps=1, dims=np.int64(2), **TINY).config.network.dims == 2

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+from numbers import Integral
 from typing import Any
 
 from napari_sdap.config import NetworkConfig
@@ -35,8 +36,10 @@ def choose_dims(dims: Any, sources: list[tuple[Any, Any]], along: str, context: 
 
     `dims=3` on images without enough planes along `along` raises `InputError` (naming the
     minimum); "auto" then falls back to 2-D and says why."""
-    if dims not in (2, 3, "auto") or isinstance(dims, bool):
-        raise ConfigError(f"dims must be 2, 3 or 'auto' (got {dims!r})")
+    whole = isinstance(dims, Integral) and not isinstance(dims, bool)  # (numpy's too)
+    if not ((whole and dims in (2, 3)) or (isinstance(dims, str) and dims == "auto")):
+        raise ConfigError(f"dims must be 2, 3 or 'auto' (got {dims!r}; 2.0 is a float)")
+    dims = dims if isinstance(dims, str) else int(dims)
     if along not in ("Z", "T"):
         raise ConfigError(f"along must be 'Z' or 'T' (got {along!r})")
     if dims == 2:

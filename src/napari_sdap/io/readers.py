@@ -192,6 +192,9 @@ def open_image(path: str | os.PathLike[str], axes: str | None = None, *,
               "picture": _open_picture}
     if isinstance(series, np.integer):  # (np.arange in a notebook: series 0 "did not exist")
         series = int(series)
+    if series is not None and (isinstance(series, bool) or not isinstance(series, int)):
+        raise InputError(f"series must be a whole number, the series' index (0 for the first), "
+                         f"or None (got {series!r}); e.g. series=0")  # (0.0 "did not exist")
     src = opener[kind](p, axes, series)
     if 0 in src.shape:
         src.close()
