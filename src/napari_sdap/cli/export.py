@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import shlex
 from pathlib import Path
 
 from napari_sdap.cli import arg_types
@@ -55,5 +56,5 @@ def run_export(args: argparse.Namespace, rep: Reporter) -> int:
                             sample=args.sample, axes=args.axes, mode=args.mode,
                             overwrite=args.overwrite)
     rep.summary(f"wrote {path} (bioimage.io model, mode {model.resolve_mode(args.mode)}); "
-                f"check it with: bioimageio test {path}")
+                f"check it with: bioimageio test {shlex.quote(str(path))}")
     return 0

@@ -94,8 +94,10 @@ def read_model_file(path: str | os.PathLike[str]) -> tuple[dict[str, torch.Tenso
 
     path = Path(path)
     if path.is_dir():
-        raise ModelFileError(f"{path} is a folder, not a model file; give the path of the "
-                             f".safetensors file inside it")
+        raise ModelFileError(_folder_message(path))
+    if path.exists() and not path.is_file():
+        raise ModelFileError(f"{path} is not a regular file (a device, pipe or socket), not a "
+                             f"model file; give the path of the model file")
     if not path.is_file():
         raise ModelFileError(f"model file {path} does not exist; check the path")
     _check_magic(path)
@@ -140,6 +142,25 @@ def read_model_file(path: str | os.PathLike[str]) -> tuple[dict[str, torch.Tenso
             f"{FORMAT_VERSION.split('.')[0]}.x; use the napari-sdap version that wrote it"
         )
     return tensors, meta
+
+
+def _folder_message(path: Path) -> str:
+    """Why a folder given as a model is refused, with what to give instead: a zarr store is
+    an image; another folder may hold model files, named if so."""
+    if path.name.lower().endswith(".zarr") or any(
+            (path / name).is_file() for name in ("zarr.json", ".zarray", ".zgroup")):
+        return (f"{path} is a zarr image store, not a model file; give the model "
+                f"(.safetensors) with --model / load_model, and images as inputs")
+    try:
+        models = sorted(p.name for p in path.iterdir() if p.suffix == ".safetensors")
+    except OSError:
+        models = []
+    if not models:
+        return f"{path} is a folder, not a model file, and holds no .safetensors file; give " \
+               f"the path of the model file"
+    shown = ", ".join(str(path / name) for name in models[:3])
+    return f"{path} is a folder, not a model file; give the path of the model file inside " \
+           f"it ({shown}{' ...' if len(models) > 3 else ''})"
 
 
 def _check_magic(path: Path) -> None:

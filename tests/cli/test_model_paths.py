@@ -1,0 +1,60 @@
+"""What `info`, `denoise --model` and `export` say about paths that are not model files, and
+the command `export` suggests for a package path with spaces."""
+
+from __future__ import annotations
+
+import os
+import shlex
+from pathlib import Path
+
+import pytest
+import zarr
+from cli_fixtures import model_file_fixture, write_stack  # noqa: F401 (fixture)
+
+from napari_sdap.cli import main
+
+
+def _info(path: Path, capsys: pytest.CaptureFixture[str]) -> str:
+    assert main(["info", str(path)]) == 2
+    err = capsys.readouterr().err.strip()
+    assert "\n" not in err
+    return err
+
+
+def test_a_zarr_store_given_as_the_model_is_called_an_image(tmp_path, capsys):
+    """Regression: it was told to give 'the .safetensors file inside it'."""
+    store = tmp_path / "cells.zarr"
+    zarr.create_array(store, shape=(8, 8), dtype="uint16")
+    assert "is a zarr image store, not a model file; give the model (.safetensors) with " \
+           "--model" in _info(store, capsys)
+    plain = tmp_path / "data"  # a zarr store whatever its name
+    zarr.create_array(plain, shape=(8, 8), dtype="uint16")
+    assert "zarr image store" in _info(plain, capsys)
+
+
+def test_a_folder_given_as_the_model_names_the_models_it_holds(tmp_path, model_file, capsys):
+    out = tmp_path / "out"
+    out.mkdir()
+    assert "holds no .safetensors file" in _info(out, capsys)
+    (out / "sdap_model.safetensors").write_bytes(model_file.read_bytes())
+    assert f"give the path of the model file inside it ({out / 'sdap_model.safetensors'})" \
+        in _info(out, capsys)
+
+
+@pytest.mark.skipif(not os.path.exists("/dev/null"), reason="needs /dev/null")
+def test_a_device_given_as_the_model_is_not_called_missing(capsys):
+    err = _info(Path("/dev/null"), capsys)
+    assert "is not a regular file" in err and "does not exist" not in err
+
+
+def test_export_suggests_a_command_that_runs_for_a_path_with_spaces(model_file, tmp_path,
+                                                                    capsys):
+    pytest.importorskip("bioimageio.core")
+    sample = tmp_path / "cell.tif"
+    write_stack(sample, seed=1, planes=2, size=64)
+    out = tmp_path / "my packages" / "cells é.zip"
+    out.parent.mkdir()
+    assert main(["export", str(model_file), str(out), "--sample", str(sample)]) == 0
+    err = capsys.readouterr().err
+    assert f"check it with: bioimageio test {shlex.quote(str(out))}" in err
+    assert shlex.split(err.split("check it with: ")[1])[2] == str(out)
