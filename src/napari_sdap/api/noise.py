@@ -19,10 +19,18 @@ __all__ = ["NoiseEstimate", "analyze_noise", "describe_noise"]
 def analyze_noise(image: Any, axes: str | Sequence[str | None] | None = None, *,
                   channel_mode: str = "auto", seed: int = 0) -> NoiseEstimate:
     """Measure the noise correlation of `image` (array, path or a list of them), as training
-    with `stride="auto"` and the same `seed` does."""
+    with `stride="auto"` and the same `seed` does. An image training refuses (constant, NaN or
+    infinite values) is refused with the same `InputError`."""
+    from napari_sdap.config import NormalizationConfig
+    from napari_sdap.model.normalize import compute_normalization
+
     prepared = prepare_all(image, axes, channel_mode)
     try:
-        return estimate_noise([(p.array, p.view) for p in prepared], seed=seed)
+        sources = [(p.array, p.view) for p in prepared]
+        # what training refuses first (a constant image or channel, NaN or infinite values):
+        # a constant image has no noise to measure, whatever its correlations read
+        compute_normalization(sources, NormalizationConfig(), seed)
+        return estimate_noise(sources, seed=seed)
     finally:
         for p in prepared:
             p.close()
