@@ -42,7 +42,9 @@ def output_kind(target: Any) -> str:
     kind = path_kind(target)
     if kind in ("tiff", "ome-zarr", "zarr"):
         return kind
-    raise OutputError(f"output {target!s}: unsupported type; give a path ending in .tif, .tiff, "
+    shown = target if isinstance(target, str | os.PathLike) else \
+        f"of type {type(target).__name__}"  # (a list of lists was printed whole)
+    raise OutputError(f"output {shown!s}: unsupported type; give a path ending in .tif, .tiff, "
                       f".ome.tif, .zarr or .ome.zarr, or a zarr array")
 
 

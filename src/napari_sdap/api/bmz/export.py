@@ -89,6 +89,7 @@ def export_bmz(model: Any, path: str | os.PathLike[str], *, name: str | None = N
                          "training images")
     if description is not None and not isinstance(description, str):
         raise InputError(f"description must be a text (got {type(description).__name__})")
+    description = (description or "").strip() or None  # (spaces alone: the default text)
     who, refs = authors_of(authors), cites_of(cite)
     name, license = name_of(name), license_of(license)
     ex = Exported(model, mode)
