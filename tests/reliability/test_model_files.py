@@ -92,6 +92,19 @@ def test_edited_json_fails_the_checksum(model_file, tmp_path):
         load_model(edited)
 
 
+def test_metadata_without_a_checksum_says_so(model_file, tmp_path):
+    """Another tool's file with napari-sdap metadata (empty) but no checksum: not "modified
+    after saving", which it never was."""
+    header, data = _header(model_file)
+    header["__metadata__"] = {"napari_sdap": ""}
+    other = tmp_path / "other.safetensors"
+    _write_header(other, header, data)
+    with pytest.raises(ModelFileError, match=r"has 'napari_sdap' metadata but no checksum "
+                                             r"\('napari_sdap_sha256'\): it was not written by "
+                                             r"napari-sdap's save, or was edited"):
+        load_model(other)
+
+
 def test_flipped_weight_byte_fails_the_checksum(model_file, tmp_path):
     raw = bytearray(model_file.read_bytes())
     raw[-3] ^= 0x40

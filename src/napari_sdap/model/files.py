@@ -117,6 +117,10 @@ def read_model_file(path: str | os.PathLike[str]) -> tuple[dict[str, torch.Tenso
         raise ModelFileError(f"{path} is a safetensors file but not a napari-sdap model (no "
                              f"'{_KEY}' metadata); load it with the tool that wrote it")
     meta_json = header[_KEY]
+    if _SUM not in header:
+        raise ModelFileError(f"{path} has '{_KEY}' metadata but no checksum ('{_SUM}'): it was "
+                             f"not written by napari-sdap's save, or was edited; use the "
+                             f"original file or save the model again")
     try:
         digest = _digest(meta_json, tensors)
     except (RuntimeError, TypeError, ValueError) as err:  # a tensor type torch cannot view
