@@ -77,3 +77,19 @@ def test_a_flipped_layer_keeps_its_pixel_size(make_napari_viewer, small_image, t
     assert _transforms(denoise.meta["store"])["scale"] == [0.5, 0.25]  # Y was dropped: 1 px
     saved = denoise.save_result(str(tmp_path / "f.ome.zarr"))
     assert _transforms(saved)["scale"] == [0.5, 0.25]
+
+
+def test_save_as_says_a_rotation_is_not_in_the_file(wide_result, tmp_path):
+    """TIFF and OME-Zarr hold pixel sizes and positions only: a rotated result is saved, and
+    the panel says the rotation is not in the file (it was lost without a word)."""
+    from napari_sdap._napari.results import unsaved_transform
+
+    assert unsaved_transform(wide_result.out_layer) is None
+    wide_result.save_result(str(tmp_path / "plain.tif"))
+    assert "not in the file" not in wide_result.status.text()
+    wide_result.out_layer.rotate = 30
+    wide_result.save_result(str(tmp_path / "turned.tif"))
+    assert "its rotation is not in the file" in wide_result.status.text()
+    wide_result.out_layer.rotate = 0
+    wide_result.out_layer.shear = [0.2]
+    assert "shear" in unsaved_transform(wide_result.out_layer)

@@ -135,7 +135,10 @@ class DenoiseWidget(ModelLoading, StopOnClose, DenoiseOutcome, DenoiseForm, QWid
             report_error(err, self.status)
             return None
         if saved is not None:
-            self.status.info(f"saved {layer.name} to {saved}")
+            from napari_sdap._napari.results import unsaved_transform
+
+            lost = unsaved_transform(layer)
+            self.status.info(f"saved {layer.name} to {saved}" + (f"; {lost}" if lost else ""))
         return saved
 
     # ---------------------------------------------------------------- running
