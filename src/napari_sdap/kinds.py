@@ -9,6 +9,7 @@ pydantic's default coercion took `compile="no"` as True (any string it reads as 
 
 from __future__ import annotations
 
+import math
 from typing import Annotated, Any, Literal
 
 import numpy as np
@@ -39,6 +40,8 @@ def real(value: Any) -> Any:
     """A Python or numpy int or float as a float; bool and text raise `ValueError`."""
     if isinstance(value, int | float | np.integer | np.floating) \
             and not isinstance(value, bool | np.bool_):
+        if not math.isfinite(float(value)):  # (before the range: NaN is no number in it)
+            raise ValueError("must be a finite number, not NaN or infinite; give e.g. 0.5")
         return float(value)
     raise ValueError(f"must be a number (an int or a float), not a {type(value).__name__}; "
                      f"give e.g. 0.5" + (" (not in quotes)" if isinstance(value, str) else ""))

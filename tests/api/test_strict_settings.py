@@ -29,6 +29,8 @@ TINY = {"preset": "tiny", "width": 8, "blocks": 1, "student": False}
     ("learning_rate", True, "number"),
     ("learning_rate", "1e-3", "not in quotes"),
     ("target_blur", True, "number"),
+    ("learning_rate", float("nan"), "finite"),  # (named by its range before)
+    ("noise_std", float("inf"), "finite"),
     ("seed", 1.0, "whole number"),
 ])
 def test_loose_setting_is_refused_naming_value_and_rule(key, value, words):
