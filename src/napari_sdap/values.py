@@ -40,6 +40,12 @@ def unmasked(image: Any) -> Any:
     """`image` itself, or a numpy masked array's values where nothing is masked; a masked
     pixel raises `InputError`: its value under the mask would be denoised (and spread into
     its neighbours) and the mask lost without a word."""
+    if isinstance(getattr(image, "_meta", None), np.ma.MaskedArray):  # a dask masked array
+        raise InputError(
+            "the image is a dask masked array; napari-sdap reads every pixel, so the values "
+            "under its mask would be denoised and the mask lost (a lazy array's mask is not "
+            "read whole to count it); fill it first, e.g. da.ma.filled(image, fill_value), or "
+            "give da.ma.getdata(image) to denoise the values as they are")
     if not isinstance(image, np.ma.MaskedArray):
         return image
     masked = int(np.ma.count_masked(image))

@@ -69,3 +69,21 @@ def test_images_on_one_scale_train_without_the_warning(noisy_pair, caplog, facto
     with caplog.at_level(logging.WARNING, logger="napari_sdap"):
         train([u8, u8[::-1] * factor], "YX", **TINY)
     assert not [r for r in caplog.records if r.name.endswith("scales")]
+
+
+def test_dask_masked_array_is_refused(noisy_pair):
+    """Regression: a dask masked array (da.ma.masked_array) was denoised by its values under
+    the mask, the mask dropped; refused by its kind (its mask is not read whole to count)."""
+    import dask.array as da
+
+    from napari_sdap import train
+
+    model = train(noisy_pair[1], "YX", **TINY)
+    lazy = da.from_array(noisy_pair[1], chunks=48)
+    masked = da.ma.masked_array(lazy, mask=lazy > 0.5)
+    with pytest.raises(InputError, match=r"dask masked array.*da\.ma\.getdata"):
+        model.denoise(masked, "YX")
+    with pytest.raises(InputError, match="dask masked array"):
+        train(masked, "YX", **TINY)
+    np.testing.assert_array_equal(model.denoise(da.ma.getdata(masked), "YX"),
+                                  model.denoise(noisy_pair[1], "YX"))
