@@ -39,3 +39,19 @@ def test_an_rgba_layer_trains_with_rgb_layers(make_napari_viewer, small_image, t
     wait_idle(train)
     assert train.outcome == "done", train.status.text()
     assert train.session.model.record.trained_on == ["YXC [64, 64, 3]"] * 2
+
+
+def test_the_memory_line_counts_an_rgba_layer_as_its_three_colours():
+    """An RGBA layer trains a 3-channel network (alpha passes through): the Train panel's
+    memory estimate counted 4 channels, about a third too high."""
+    import napari
+    import numpy as np
+
+    from napari_sdap._napari.layers import training_extent
+
+    rgba = napari.layers.Image(np.zeros((32, 48, 4), np.uint8), rgb=True)
+    rgb = napari.layers.Image(np.zeros((32, 48, 3), np.uint8), rgb=True)
+    assert training_extent(rgba, "YXC", [], "auto") == (3, 32 * 48)
+    assert training_extent(rgb, "YXC", [], "auto") == (3, 32 * 48)
+    assert training_extent(rgba, "YXC", [], "joint")[0] == 4  # all four through the network
+    assert training_extent(rgba, "YX?", [], "auto")[0] == 4  # the field being edited

@@ -217,6 +217,17 @@ def preview_target(viewer: Any, layer: Any, axes: str) -> Any:
     return PreviewTarget(index, sub, channel, axes)
 
 
+def _rgba(shape: tuple[int, ...], axes: str, channel_mode: str) -> bool:
+    """Whether the API trains an image of `shape` and `axes` as RGBA (False for axes that do
+    not fit it, while the field is being edited)."""
+    from napari_sdap.api.alpha import rgba_axes
+
+    try:
+        return rgba_axes(shape, axes or None, channel_mode) is not None
+    except ValueError:  # (InputError, AxesError)
+        return False
+
+
 def training_extent(layer: Any, axes: str, more: list[Any], channel_mode: str
                     ) -> tuple[int, int]:
     """(channels that go through the network together, training pixels) for `layer` with the
@@ -241,4 +252,6 @@ def training_extent(layer: Any, axes: str, more: list[Any], channel_mode: str
         total += training_pixels([view])
         if ly is layer and view.joint and view.channel_pos is not None:
             channels = shape[view.channel_pos]
+    if channels == 4 and _rgba(tuple(level0(layer).shape), axes, channel_mode):
+        channels = 3  # RGBA: alpha passes through, the network sees the colours (`api.alpha`)
     return int(channels), total
