@@ -4,6 +4,7 @@ printed whole."""
 
 from __future__ import annotations
 
+import importlib.util
 import zipfile
 
 import numpy as np
@@ -37,3 +38,19 @@ def test_a_description_of_spaces_takes_the_default_text(noisy_pair, tmp_path):
     with zipfile.ZipFile(path) as z:
         rdf = yaml.safe_load(z.read("rdf.yaml"))
     assert rdf["description"].startswith("Self-supervised denoiser")
+
+
+def test_a_model_path_under_a_file_says_it_is_a_file(noisy_pair, tmp_path):
+    """Regression: model.save('notes.txt/m.safetensors') and export_bmz('notes.txt/m.zip')
+    said 'folder notes.txt does not exist' (outputs were fixed so in 0ba80fb)."""
+    from napari_sdap import train
+
+    model = train(noisy_pair[1], "YX", preset="tiny", width=8, blocks=1, steps=1,
+                  student=False)
+    (tmp_path / "notes.txt").write_text("mine")
+    with pytest.raises(OutputError, match=r"notes\.txt is a file, not a folder"):
+        model.save(tmp_path / "notes.txt" / "m.safetensors")
+    if importlib.util.find_spec("bioimageio") is not None:
+        with pytest.raises(OutputError, match=r"notes\.txt is a file, not a folder"):
+            model.export_bmz(tmp_path / "notes.txt" / "m.zip", sample=noisy_pair[1])
+    assert (tmp_path / "notes.txt").read_text() == "mine"

@@ -63,6 +63,9 @@ def write_model_file(path: str | os.PathLike[str], tensors: dict[str, torch.Tens
     if path.exists() and not overwrite:
         raise OutputError(f"model file {path} already exists; choose another name or pass "
                           f"overwrite=True (CLI train: --overwrite)")
+    if path.parent.exists() and not path.parent.is_dir():  # (said "does not exist")
+        raise OutputError(f"{path.parent} is a file, not a folder, so {path.name} cannot go "
+                          f"inside it; choose another path")
     if not path.parent.is_dir():
         raise OutputError(f"folder {path.parent} does not exist; create it first")
     tensors = {k: v.detach().to("cpu").contiguous() for k, v in tensors.items()}

@@ -49,6 +49,9 @@ def _check_target(path: Path, overwrite: bool) -> None:
     if path.exists() and not overwrite:
         raise OutputError(f"{path} already exists; choose another name or pass overwrite=True "
                           f"(CLI: --overwrite)")
+    if path.parent.exists() and not path.parent.is_dir():  # (said "does not exist")
+        raise OutputError(f"{path.parent} is a file, not a folder, so {path.name} cannot go "
+                          f"inside it; choose another path")
     if not path.parent.is_dir():
         raise OutputError(f"folder {path.parent} does not exist; create it first")
 
