@@ -58,7 +58,7 @@ def test_images_on_very_different_scales_are_named(noisy_pair, caplog):
         train([u8, u8.astype(np.float32) * 1000], "YX", **TINY)
     text = " ".join(r.getMessage() for r in caplog.records if r.name.endswith("scales"))
     assert "very different intensity scales" in text and "image(s) 1 " in text
-    assert "one model per scale" in text
+    assert "one model per scale" in text and "divide image 2 by about 1e+03" in text
 
 
 @pytest.mark.parametrize("factor", [1.0, 0.5, 3.0])
@@ -87,3 +87,14 @@ def test_dask_masked_array_is_refused(noisy_pair):
         train(masked, "YX", **TINY)
     np.testing.assert_array_equal(model.denoise(da.ma.getdata(masked), "YX"),
                                   model.denoise(noisy_pair[1], "YX"))
+
+
+def test_images_on_far_apart_offsets_are_named(noisy_pair, caplog):
+    """One range far above the other's (an offset of 5000 on 0..255): the same warning, with
+    the offset as the fix."""
+    from napari_sdap import train
+
+    u8 = np.clip(noisy_pair[1] * 200 + 20, 0, 255)
+    with caplog.at_level(logging.WARNING, logger="napari_sdap"):
+        train([u8, u8 + 5000.0], "YX", **TINY)
+    assert "take each image's offset off" in caplog.text

@@ -6,6 +6,7 @@ range), and one far above is clipped; a warning names them and the fix."""
 from __future__ import annotations
 
 import logging
+import math
 
 import numpy as np
 
@@ -38,11 +39,16 @@ def check_scales(blocks: list[np.ndarray], owners: list[int], n_sources: int,
     if not off:
         return None
     ranges = "; ".join(f"image {k + 1}: {lo:.4g}..{hi:.4g}" for k, (lo, hi) in own.items())
+    spans = {k: hi - lo for k, (lo, hi) in own.items()}
+    big, small = max(spans, key=spans.__getitem__), min(spans, key=spans.__getitem__)
+    ratio = spans[big] / spans[small] if spans[small] > 0 else math.inf
+    example = (f"divide image {big + 1} by about {ratio:.3g}" if math.isfinite(ratio)
+               and ratio >= SCALE_FACTOR else "take each image's offset off")
     which = ", ".join(str(k + 1) for k in off)
     text = (f"the training images are on very different intensity scales ({ranges}; together "
             f"{low:.4g}..{high:.4g}{f', channel {group}' if group is not None else ''}): one "
             f"normalisation maps them all, so image(s) {which} reach the network far off its "
             f"range (near-constant, or clipped) and are denoised poorly; put them on one scale "
-            f"first (e.g. divide the x1000 image by 1000), or train one model per scale")
+            f"first (e.g. {example}), or train one model per scale")
     log.warning("%s", text)
     return text
