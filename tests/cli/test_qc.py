@@ -189,3 +189,16 @@ def test_a_reference_given_on_a_rerun_redoes_checks_made_without_it(model_file, 
     os.utime(ref, ns=(1, 1))
     assert _run(inputs, model_file, out, "--threads", "1", "--reference", str(ref)) == 0
     assert json.loads(check.read_text())["reference"]["psnr"] != first
+
+
+def test_a_rerun_from_another_folder_keeps_the_checks(model_file, tmp_path, monkeypatch):
+    """Regression: the recorded check path is relative to the first run's working folder; a
+    rerun from elsewhere made every check again."""
+    inputs = _inputs(tmp_path, ("a",))
+    monkeypatch.chdir(tmp_path)
+    assert _run([Path("raw") / "a.tif"], model_file, Path("out"), "--threads", "1") == 0
+    check = tmp_path / "out" / "a_sdap.tif.qc.json"
+    os.utime(check, ns=(1, 1))
+    monkeypatch.chdir(tmp_path / "raw")
+    assert _run(inputs, model_file, tmp_path / "out", "--threads", "1") == 0
+    assert check.stat().st_mtime_ns == 1

@@ -166,7 +166,9 @@ def check_done(batch: Any, done: list[tuple[Any, Path]]) -> None:
         return
     for task, path in done:
         check = batch.record.files.get(Path(task.output).name, {}).get("qc") or {}
-        if not Path(str(check.get("json", ""))).is_file() or _other_reference(batch.qc, task,
-                                                                              check):
+        # the check lies next to the output: the recorded path may be relative to another
+        # working folder
+        made = "json" in check and qc_paths(task.output)[0].is_file()
+        if not made or _other_reference(batch.qc, task, check):
             check_output(batch, task, path)
 
