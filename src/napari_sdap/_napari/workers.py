@@ -163,6 +163,22 @@ def _denoise_target(model: Any, job: TrainJob, target: PreviewTarget) -> np.ndar
     return np.take(out, z - lo, axis=axes.index(n.along))
 
 
+_SCALES = "napari_sdap.model.scales"
+"""The logger of the warning on training layers of very different intensity scales, shown
+in the panel as a `Notice` (a log line alone reached no napari user)."""
+
+
+class _Noted(logging.Handler):
+    """Keeps the texts of the warnings logged while a training runs."""
+
+    def __init__(self) -> None:
+        super().__init__(logging.WARNING)
+        self.texts: list[str] = []
+
+    def emit(self, record: logging.LogRecord) -> None:
+        self.texts.append(record.getMessage())
+
+
 @reported("training")
 def train_steps(job: TrainJob) -> Iterator[Any]:
     """Train on `job.image` (and `job.more`), yielding the API's `TrainProgress` per step and a
@@ -180,10 +196,13 @@ def train_steps(job: TrainJob) -> Iterator[Any]:
                      preset=job.preset, steps=job.steps, stride=job.stride, seed=job.seed,
                      device=job.device, model=job.model, **extra, **job.overrides)
     last_preview = time.perf_counter()
-    model = None
+    model, noted = None, _Noted()  # (the engine's word on images of very different scales)
+    logging.getLogger(_SCALES).addHandler(noted)
     try:
         for rec in run:
             model = rec.model
+            while noted.texts:
+                yield Notice(noted.texts.pop(0))
             yield rec
             if job.stop.is_set():
                 break
@@ -194,6 +213,7 @@ def train_steps(job: TrainJob) -> Iterator[Any]:
                 if preview is not None:
                     yield preview
     finally:
+        logging.getLogger(_SCALES).removeHandler(noted)
         run.close()
     if model is not None:
         preview = _preview(model, job, model.record.steps)
