@@ -93,6 +93,7 @@ def apply_overrides(data: dict[str, Any], **overrides: Any) -> SDAPConfig:
     for key, value in overrides.items():
         if value is None:
             continue
+        value = int(value) if isinstance(value, np.integer) else value  # (rounds the patch)
         if key in _TOP:
             data[key] = value
             continue

@@ -138,3 +138,15 @@ def test_train_dims_must_be_2_3_or_auto(noisy_pair, dims):
     with pytest.raises(ConfigError, match="dims must be 2, 3 or 'auto'"):
         train(noisy_pair[1], "YX", steps=1, dims=dims, **TINY)
     assert train(noisy_pair[1], "YX", steps=1, dims=np.int64(2), **TINY).config.network.dims == 2
+
+
+@pytest.mark.parametrize("stride", [2, np.int64(2)])
+def test_numpy_patch_and_stride_are_rounded_as_python_ints(noisy_pair, stride):
+    """Regression: patch_size=np.int64(51) with stride 2 was a ConfigError ("a multiple of
+    training.stride") where 51 is rounded to 50; create_model(stride=np.int64(5)) kept the
+    preset's patch 48 (refused) where stride=5 rounds it to 45."""
+    from napari_sdap import create_model, train
+
+    model = train(noisy_pair[1], "YX", steps=1, patch_size=np.int64(51), stride=stride, **TINY)
+    assert model.config.training.patch_size == 50
+    assert create_model("tiny", stride=np.int64(5)).config.training.patch_size == 45

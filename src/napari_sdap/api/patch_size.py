@@ -8,6 +8,8 @@ from __future__ import annotations
 
 from typing import Any
 
+import numpy as np
+
 from napari_sdap.errors import InputError
 
 __all__ = ["round_patch", "with_patch"]
@@ -33,7 +35,9 @@ def _fit_patch(patch: int, stride: int, sources: list[tuple[Any, Any]]) -> int:
 def round_patch(overrides: dict[str, Any], stride: int | str) -> dict[str, Any]:
     """A hand-set `patch_size` rounded down to a multiple of the stride training will use (with
     stride 'auto' the user cannot know it in advance); at least 4 strides."""
-    patch = overrides.get("patch_size")
+    patch = overrides.get("patch_size")  # (numpy's integers too: np.int64(51) was not rounded)
+    patch = int(patch) if isinstance(patch, np.integer) else patch
+    stride = int(stride) if isinstance(stride, np.integer) else stride
     if not isinstance(patch, int) or isinstance(patch, bool) or not isinstance(stride, int):
         return overrides  # not set, or invalid: the config's validation names the problem
     return {**overrides, "patch_size": max(patch - patch % stride, 4 * stride)}
