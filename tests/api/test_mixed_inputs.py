@@ -98,3 +98,20 @@ def test_images_on_far_apart_offsets_are_named(noisy_pair, caplog):
     with caplog.at_level(logging.WARNING, logger="napari_sdap"):
         train([u8, u8 + 5000.0], "YX", **TINY)
     assert "take each image's offset off" in caplog.text
+
+
+def test_hard_masked_output_is_refused(noisy_pair):
+    """Regression: an output masked array with a hard mask kept its old values under the mask
+    (numpy skips those writes) without a word; a soft mask is lifted and every pixel written."""
+    from napari_sdap import train
+    from napari_sdap.errors import OutputError
+
+    model = train(noisy_pair[1], "YX", **TINY)
+    mask = noisy_pair[1] > 0.5
+    hard = np.ma.masked_array(np.zeros_like(noisy_pair[1]), mask=mask, hard_mask=True)
+    with pytest.raises(OutputError, match=r"hard mask over .*soften_mask"):
+        model.denoise(noisy_pair[1], "YX", output=hard)
+    soft = np.ma.masked_array(np.zeros_like(noisy_pair[1]), mask=mask)
+    model.denoise(noisy_pair[1], "YX", output=soft)
+    assert np.ma.count_masked(soft) == 0
+    np.testing.assert_array_equal(soft.data, model.denoise(noisy_pair[1], "YX"))

@@ -21,7 +21,7 @@ from typing import Any
 import numpy as np
 
 from napari_sdap.api.alpha import copy_alpha, rgba_axes, without_alpha
-from napari_sdap.api.output_array import overlaps, value_kind
+from napari_sdap.api.output_array import check_hard_mask, overlaps, value_kind
 from napari_sdap.axes import PlaneView, axes_from_names, default_axes, plane_view
 from napari_sdap.errors import AxesError, InputError, OutputError
 from napari_sdap.io.axes_view import AxesView
@@ -268,6 +268,7 @@ def check_output(image: Prepared, out: Any) -> Any:
     """Check that `out` can take the result of `image`; returns the array to write the network
     output into (the colour channels of an RGBA output, whose alpha is copied here)."""
     out = writable(out)  # a torch tensor: through a numpy view of its memory
+    check_hard_mask(out)
     same = out is image.full or out is image.array or overlaps(out, image.full)
     if isinstance(out, np.ndarray) and not out.flags.writeable:
         raise OutputError("the output array is read-only (writeable=False); give a writable "

@@ -8,7 +8,9 @@ from typing import Any
 
 import numpy as np
 
-__all__ = ["memory_of", "overlaps", "value_kind"]
+from napari_sdap.errors import OutputError
+
+__all__ = ["check_hard_mask", "memory_of", "overlaps", "value_kind"]
 
 
 def value_kind(dtype: Any) -> str | None:
@@ -43,3 +45,14 @@ def overlaps(out: Any, image: Any) -> bool:
         return bool(np.shares_memory(a, b, max_work=1_000_000))
     except np.exceptions.TooHardError:
         return bool(np.may_share_memory(a, b))
+
+
+def check_hard_mask(out: Any) -> None:
+    """Refuse a numpy masked array with a hard mask over some pixels: numpy skips writes to
+    them, so they would keep their old values without a word (a soft mask is lifted where the
+    result is written)."""
+    if isinstance(out, np.ma.MaskedArray) and out.hardmask and np.ma.count_masked(out):
+        raise OutputError(f"the output is a masked array with a hard mask over "
+                          f"{np.ma.count_masked(out)} pixel(s), which numpy never writes (they "
+                          f"would keep their old values); call out.soften_mask() first, or give "
+                          f"a plain array, e.g. np.empty(image.shape, 'float32')")
