@@ -189,3 +189,22 @@ def test_split_wide_integers_keep_their_levels(tmp_path, capsys):
     assert one.dtype == split.dtype == np.float64
     assert np.unique(split).size > 500
     np.testing.assert_allclose(split, one, rtol=0, atol=1e-6)
+
+
+def test_missing_chunks_are_named_once_with_workers(model_file, tmp_path, capfd):
+    """Regression: a zarr input with a chunk not stored was named by the client's probe and
+    again, bare, by every worker that read the file (three lines for two workers)."""
+    import zarr
+
+    stack = write_stack(tmp_path / "s.tif", seed=3, planes=4)
+    store = tmp_path / "raw" / "cells.zarr"
+    arr = zarr.create_array(store, shape=stack.shape, chunks=(1, 40, 40), dtype="float32",
+                            dimension_names=["z", "y", "x"])
+    arr[:] = stack
+    (store / "c" / "2" / "0" / "0").unlink()
+    assert main(["denoise", str(store), "--model", str(model_file), "--device", "cpu",
+                 "--threads", "1", "--output", str(tmp_path / "out"), "--workers", "2",
+                 "--split-mpix", "0.0005"]) == 0
+    err = capfd.readouterr().err
+    assert err.count("1 of 4 chunks of the zarr array are not stored") == 1, err
+    assert "warning: " in err.split("chunks of the zarr array")[0].splitlines()[-1]

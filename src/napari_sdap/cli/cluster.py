@@ -82,6 +82,23 @@ def connect(scheduler: str | None, workers: int | None) -> Iterator[tuple[Any, i
             cluster.close()
 
 
+READ_WARNINGS = "napari_sdap.io.zarr_reader"
+"""The logger of what reading an input warns of (chunks missing from a zarr input)."""
+
+
+def on_worker(fn: Callable[..., Any], *args: Any) -> Any:
+    """Run the task `fn(*args)` on a worker without the warnings of reading its input: the
+    client's probe of the file (`denoise._run_cluster`) showed them once, as a `warning:` line,
+    and every worker touching the file would print them again, bare."""
+    log = logging.getLogger(READ_WARNINGS)
+    level = log.level
+    log.setLevel(logging.ERROR)
+    try:
+        return fn(*args)
+    finally:
+        log.setLevel(level)
+
+
 def threads_per_worker(workers: int) -> int:
     """Torch threads per local worker so that the workers share the machine's cores."""
     return max(1, (os.cpu_count() or 1) // max(workers, 1))
@@ -100,15 +117,15 @@ def submit(client: Any, task: FileTask, shape: tuple[int, ...], axes: str, thres
     plan = split_ranges(shape, axes, threshold, workers)
     name = os.path.basename(task.output)
     if plan is None:
-        fut = client.submit(denoise_file, task, key=f"sdap-{name}-{os.urandom(4).hex()}",
-                            pure=False)
+        fut = client.submit(on_worker, denoise_file, task,
+                            key=f"sdap-{name}-{os.urandom(4).hex()}", pure=False)
         return Submitted(task, fut, None, [])
     axis, ranges = plan
     scratch = create_scratch(task.output, shape, axes, axis, scratch_dtype(task))
-    parts = [client.submit(denoise_range, task, axis, a, b, scratch, pure=False,
+    parts = [client.submit(on_worker, denoise_range, task, axis, a, b, scratch, pure=False,
                            key=f"sdap-{name}-planes-{a}-{b}-{os.urandom(4).hex()}")
              for a, b in ranges]
-    fut = client.submit(assemble, task, axis, scratch, *parts, pure=False,
+    fut = client.submit(on_worker, assemble, task, axis, scratch, *parts, pure=False,
                         key=f"sdap-{name}-assemble-{os.urandom(4).hex()}")
     return Submitted(task, fut, scratch, parts)
 
