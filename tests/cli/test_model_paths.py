@@ -58,3 +58,22 @@ def test_export_suggests_a_command_that_runs_for_a_path_with_spaces(model_file, 
     err = capsys.readouterr().err
     assert f"check it with: bioimageio test {shlex.quote(str(out))}" in err
     assert shlex.split(err.split("check it with: ")[1])[2] == str(out)
+
+
+def test_export_takes_a_series_of_a_sample_holding_several(model_file, tmp_path, capsys):
+    """Regression: a multi-series sample was refused with 'CLI: --series N', an option export
+    did not have."""
+    pytest.importorskip("bioimageio.core")
+    import tifffile
+
+    sample = tmp_path / "multi.ome.tif"
+    planes = [write_stack(tmp_path / f"s{k}.tif", seed=k, planes=2, size=64) for k in (1, 2)]
+    with tifffile.TiffWriter(sample, ome=True) as tif:
+        for stack in planes:
+            tif.write(stack, metadata={"axes": "ZYX"})
+    out = tmp_path / "pkg.zip"
+    assert main(["export", str(model_file), str(out), "--sample", str(sample)]) == 2
+    assert "--series N" in capsys.readouterr().err and not out.exists()
+    assert main(["export", str(model_file), str(out), "--sample", str(sample),
+                 "--series", "1"]) == 0
+    assert out.is_file()

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import shlex
+from contextlib import ExitStack
 from pathlib import Path
 
 from napari_sdap.cli import arg_types
@@ -26,6 +27,9 @@ def add_export_parser(sub: argparse._SubParsersAction) -> None:  # type: ignore[
                         "it becomes the package's test tensors and cover")
     e.add_argument("--axes", type=arg_types.axes,
                    help="axes of the sample, e.g. YX, ZYX, CYX (default: from the file)")
+    e.add_argument("--series", type=arg_types.whole(0, 1_000_000), metavar="N",
+                   help="image series N of a sample file holding several (multi-image "
+                        "OME-TIFF, bioformats2raw OME-Zarr)")
     e.add_argument("--mode", default="auto", choices=["auto", "student", "sdap", "sdap_e", "bsn"],
                    help="inference mode to export (auto: as napari-sdap denoise would use)")
     e.add_argument("--name", help="model name shown on bioimage.io")
@@ -51,10 +55,17 @@ def run_export(args: argparse.Namespace, rep: Reporter) -> int:
     from napari_sdap.api import load_model
 
     model = load_model(Path(args.model))
-    path = model.export_bmz(args.output, name=args.name, description=args.description,
-                            authors=args.author, license=args.license, cite=_cite(args.cite),
-                            sample=args.sample, axes=args.axes, mode=args.mode,
-                            overwrite=args.overwrite)
+    with ExitStack() as stack:
+        sample, axes = args.sample, args.axes
+        if args.series is not None:  # the file's series N, read lazily (a crop is taken)
+            from napari_sdap.api.inputs import open_image
+
+            src = stack.enter_context(open_image(args.sample, args.axes, series=args.series))
+            sample, axes = src.array, src.axes
+        path = model.export_bmz(args.output, name=args.name, description=args.description,
+                                authors=args.author, license=args.license,
+                                cite=_cite(args.cite), sample=sample, axes=axes,
+                                mode=args.mode, overwrite=args.overwrite)
     rep.summary(f"wrote {path} (bioimage.io model, mode {model.resolve_mode(args.mode)}); "
                 f"check it with: bioimageio test {shlex.quote(str(path))}")
     return 0
