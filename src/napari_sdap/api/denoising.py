@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from napari_sdap.api.job import Job, make_job, pick_device, pick_tile, run_tiles
+from napari_sdap.api.job import Job, check_out_range, make_job, pick_device, pick_tile, run_tiles
 from napari_sdap.api.open_training import settled
 from napari_sdap.api.writing import open_denoise, output_dtype
 from napari_sdap.errors import ConfigError, InputError
@@ -35,6 +35,7 @@ def iter_denoise(model: SDAPModel, image: Any, out: Any, axes: str | None = None
     model = settled(model)  # the model as it is now, even while a training goes on
     job = make_job(model, image, axes, mode, detail, flips=flips)
     try:
+        check_out_range(model, job, out)
         yield from run_tiles(model, job, out, device, tile, compile)
     finally:
         job.image.close()

@@ -163,6 +163,16 @@ def pick_tile(model: SDAPModel, job: Job, tile: int | None, dev: torch.device
     return int(tile), batch
 
 
+def check_out_range(model: SDAPModel, job: Job, out: Any) -> None:
+    """An output array given by the user, of an integer dtype, checked as dtype= is
+    (`output_range.check_integer_range`: an int8 array clipped a 16-bit result to 127)."""
+    from napari_sdap.api.output_range import check_integer_range
+
+    if hasattr(out, "shape"):
+        check_integer_range(getattr(out, "dtype", None), model.normalization,
+                            job.image.full.dtype)
+
+
 def run_tiles(model: SDAPModel, job: Job, out: Any, device: str | None, tile: int | None,
               compile: bool | None = None) -> Iterator[DenoiseStep]:
     """Denoise the job's image into `out` (checked here), yielding progress per batch of tiles.

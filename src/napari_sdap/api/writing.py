@@ -22,6 +22,7 @@ import numpy as np
 from napari_sdap.api.inputs import tensor_values
 from napari_sdap.api.job import Job, check_compile, make_job, pick_device, pick_tile, run_tiles
 from napari_sdap.api.open_training import settled
+from napari_sdap.api.output_range import check_integer_range
 from napari_sdap.api.provenance import provenance
 from napari_sdap.errors import ConfigError, InputError, OutputError
 from napari_sdap.infer.planes import DenoiseStep
@@ -57,6 +58,7 @@ def output_dtype(dtype: Any, input_dtype: Any, normalization: Any = None) -> np.
                          ) from None
     if dt.kind not in "uif":
         raise InputError(f"dtype must be an integer or float dtype (got {dt})")
+    check_integer_range(dt, normalization, input_dtype)  # (uint8 for 16-bit: all 255)
     if dt == np.float32:
         why = float32_problem(normalization)
         if why is not None:
@@ -184,12 +186,15 @@ def open_denoise(model: SDAPModel, image: Any, output: Any, axes: str | None = N
     channel names do; `model_file`, `model_sha256`, `front_end` and `run` go into the
     provenance record. The other arguments are those of `SDAPModel.denoise`.
     """
+    from napari_sdap.api.job import check_out_range
+
     model, compile = settled(model), check_compile(compile)  # (the model as it is now)
     job = make_job(model, image, axes, mode, detail, series, flips)
     sink = None
     try:
         img = job.image
         dt = output_dtype(dtype, img.array.dtype, model.normalization)
+        check_out_range(model, job, output)  # (an integer output array, as dtype= is)
         edge, _ = pick_tile(model, job, tile, pick_device(model, device))
         src = img.source
         record = provenance(
