@@ -75,3 +75,15 @@ def test_open_image_series_must_be_a_whole_number(tmp_path, series):
     with pytest.raises(InputError, match="series must be a whole number"):
         open_image(tmp_path / "a.tif", series=series)
     assert open_image(tmp_path / "a.tif", series=np.int64(0)).shape == IMAGE.shape
+
+
+def test_lower_case_letters_name_sizes_and_position_too(tmp_path):
+    """With axes='yx' taken, scale={'y': 0.5} (and units, translation) keep their axis."""
+    from napari_sdap import open_image
+    from napari_sdap.api.writing import save_result
+
+    path = save_result(IMAGE, tmp_path / "r.ome.zarr", axes="yx", scale={"y": 0.5, "x": 0.25},
+                       units={"y": "um", "x": "um"}, translation={"y": 2.0})
+    src = open_image(path)
+    assert src.scale == {"Y": 0.5, "X": 0.25}
+    assert src.metadata["translation"]["Y"] == 2.0

@@ -245,7 +245,9 @@ def save_result(data: Any, target: Any, *, axes: str, scale: dict[str, float] | 
 
     data = data if isinstance(data, da.Array) else da.from_array(tensor_values(data))
     shape = tuple(int(s) for s in data.shape)
-    axes = check_axes(axes, shape)  # (upper-cased)
+    axes = check_axes(axes, shape)  # (upper-cased: so are the letters of the dicts below)
+    scale, units, translation = ({str(k).upper(): v for k, v in d.items()} if d else d
+                                 for d in (scale, units, translation))
     dt = np.dtype(np.float64 if data.dtype == np.float64 else np.float32)
     sink = open_output(Path(target), shape, dt, axes=axes, scale=scale, units=units,
                        metadata=dict(provenance or {}), overwrite=overwrite,
