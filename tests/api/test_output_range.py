@@ -56,3 +56,17 @@ def test_the_input_dtype_and_floats_are_not_warned(models, caplog):
         model.denoise(u16, "YX", output=np.zeros(u16.shape, np.uint16))
         fmodel.denoise(img, "YX", dtype="float16")
     assert "dtype" not in caplog.text
+
+
+@pytest.mark.parametrize("out", [None, "result.tif", [[0.0]]])
+def test_iter_denoise_out_must_be_an_array(models, out):
+    """Regression: model.iter_denoise(image, None) (or a path) raised AttributeError."""
+    _, (fmodel, img) = models
+    with pytest.raises(OutputError, match=r"out must be an array.*output='result\.tif'"):
+        list(fmodel.iter_denoise(img, out))
+
+
+def test_an_integer_output_array_names_a_float_array_as_the_fix(models):
+    (model, u16), _ = models
+    with pytest.raises(OutputError, match=r"np\.empty\(image\.shape, 'float32'\)"):
+        model.denoise(u16, "YX", output=np.zeros(u16.shape, np.int8))

@@ -267,6 +267,10 @@ def check_fits(model: Any, view: PlaneView, alpha: bool = False) -> None:
 def check_output(image: Prepared, out: Any) -> Any:
     """Check that `out` can take the result of `image`; returns the array to write the network
     output into (the colour channels of an RGBA output, whose alpha is copied here)."""
+    if not hasattr(out, "shape") or not hasattr(out, "__setitem__"):  # (AttributeError)
+        raise OutputError(f"out must be an array of the image's shape (numpy, zarr, a torch "
+                          f"tensor), got {type(out).__name__}; a file: model.denoise(image, "
+                          f"output='result.tif')")
     out = writable(out)  # a torch tensor: through a numpy view of its memory
     check_hard_mask(out)
     same = out is image.full or out is image.array or overlaps(out, image.full)

@@ -170,7 +170,7 @@ def check_out_range(model: SDAPModel, job: Job, out: Any) -> None:
 
     if hasattr(out, "shape"):
         check_integer_range(getattr(out, "dtype", None), model.normalization,
-                            job.image.full.dtype)
+                            job.image.full.dtype, array=True)
 
 
 def run_tiles(model: SDAPModel, job: Job, out: Any, device: str | None, tile: int | None,

@@ -28,18 +28,20 @@ def _dtype(dtype: Any) -> np.dtype | None:
     return None
 
 
-def check_integer_range(dtype: Any, normalization: Any, input_dtype: Any = None) -> None:
+def check_integer_range(dtype: Any, normalization: Any, input_dtype: Any = None,
+                        array: bool = False) -> None:
     """`OutputError` where the model's whole range (its normalisation's low..high) lies outside
     an integer `dtype` (every pixel would clip to one value); a warning where part of it
     does, or where it spans fewer than `MIN_LEVELS` integers (unless `dtype` is the input's
-    own, `input_dtype`: its levels are the image's)."""
+    own, `input_dtype`: its levels are the image's). `array`: an output array was given."""
     dt = _dtype(dtype)
     if dt is None or dt.kind not in "ui" or normalization is None:
         return
     info = np.iinfo(dt)
     for g, (lo, hi) in enumerate(zip(normalization.low, normalization.high, strict=True)):
         where = f" (channel group {g})" if len(normalization.low) > 1 else ""
-        fix = "give dtype='input' (the image's own), 'float32', or leave dtype out"
+        fix = ("give a float array, e.g. np.empty(image.shape, 'float32')" if array else
+               "give dtype='input' (the image's own), 'float32', or leave dtype out")
         if hi < info.min or lo > info.max:
             raise OutputError(f"an output of dtype {dt} holds {info.min}..{info.max}, but the "
                               f"model's intensities{where} lie at {lo:.6g}..{hi:.6g}: every "
