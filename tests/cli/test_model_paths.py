@@ -77,3 +77,20 @@ def test_export_takes_a_series_of_a_sample_holding_several(model_file, tmp_path,
     assert main(["export", str(model_file), str(out), "--sample", str(sample),
                  "--series", "1"]) == 0
     assert out.is_file()
+
+
+def test_a_device_this_machine_lacks_is_one_error_before_any_work(model_file, tmp_path,
+                                                                  capsys):
+    """Regression: `--device cuda:7` failed file by file (an error line each, exit 1) after
+    the output folder and record were made; it is a usage problem of the whole run."""
+    raw = tmp_path / "raw"
+    raw.mkdir()
+    for k in range(3):
+        write_stack(raw / f"c{k}.tif", seed=k, planes=1, size=32)
+    out = tmp_path / "out"
+    assert main(["denoise", str(raw), "--model", str(model_file), "--output", str(out),
+                 "--device", "cuda:7", "--threads", "1"]) == 2
+    err = capsys.readouterr().err.strip()
+    assert err == "error: device 'cuda:7' is not available on this machine; available: " \
+                  + err.split("available: ")[1] and "\n" not in err
+    assert not out.exists()

@@ -138,6 +138,10 @@ def _run_cluster(batch: Batch, args: argparse.Namespace) -> None:
 def run_denoise(args: argparse.Namespace, rep: Reporter, argv: list[str]) -> int:
     """`napari-sdap denoise INPUT... (--model M | --train) --output DIR`."""
     qc = qc_options(args)  # before any work: a missing matplotlib fails now
+    if not args.scheduler:  # this machine's device (local workers too), else each file
+        from napari_sdap.api.devices import resolve_device  # failed on its own line
+
+        resolve_device(args.device)
     outdir = Path(args.output)
     if outdir.exists() and not outdir.is_dir():
         raise OutputError(f"--output {outdir} is a file; give a folder")
