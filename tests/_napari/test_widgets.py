@@ -124,6 +124,7 @@ def test_memory_estimate_counts_pixels_as_training_does(make_napari_viewer, monk
     viewer.add_image(np.zeros((512, 512, 4), np.float32), name="yxc", rgb=False)
     train.picker.setCurrentText("yxc")
     train.axes.setText("YXC")
-    assert calls[-1] == (32, 4) and "(auto: fast)" in train.settings.memory.text()
+    # 4 channels last: RGBA to the API (alpha passes through), 3 go through the network
+    assert calls[-1] == (32, 3) and "(auto: fast)" in train.settings.memory.text()
     train.axes.setText("YX")  # does not fit the layer (yet): its values are counted
     assert calls[-1] == (128, 1)
