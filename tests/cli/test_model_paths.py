@@ -1,5 +1,6 @@
-"""What `info`, `denoise --model` and `export` say about paths that are not model files, and
-the command `export` suggests for a package path with spaces."""
+"""What the CLI says: `info`, `denoise --model` and `export` about paths that are not model
+files, the command `export` suggests for a package path with spaces, an unavailable device, and
+the option that keeps planes of an unknown kind."""
 
 from __future__ import annotations
 
@@ -94,3 +95,21 @@ def test_a_device_this_machine_lacks_is_one_error_before_any_work(model_file, tm
     assert err == "error: device 'cuda:7' is not available on this machine; available: " \
                   + err.split("available: ")[1] and "\n" not in err
     assert not out.exists()
+
+
+def test_planes_of_unknown_kind_for_ome_zarr_name_the_tif_format(model_file, tmp_path, capsys):
+    """The refusal offered 'a plain .zarr output', which the command line cannot write; it
+    names --format tif."""
+    import tifffile
+
+    raw = tmp_path / "raw"
+    raw.mkdir()
+    stack = write_stack(tmp_path / "s.tif", seed=2, planes=3, size=32)
+    with tifffile.TiffWriter(raw / "pages.tif") as tif:  # three pages, no metadata: S
+        for plane in stack:
+            tif.write(plane, metadata=None, contiguous=False)
+    assert main(["denoise", str(raw), "--model", str(model_file), "--output",
+                 str(tmp_path / "out"), "--format", "zarr", "--device", "cpu",
+                 "--threads", "1"]) == 1
+    err = capsys.readouterr().err
+    assert "--axes ZYX or TYX" in err and "(command line: --format tif)" in err

@@ -53,8 +53,8 @@ def check_ngff_axes(axes: str) -> None:
         hint = ""
     raise OutputError(
         f"OME-Zarr holds the axes {', '.join(NGFF_ORDER)} only, but the image axes are {axes!r} "
-        f"({other or axes}: not among them); {hint}write a TIFF or a plain .zarr output, which "
-        f"keep any axes")
+        f"({other or axes}: not among them); {hint}write a TIFF (command line: --format tif) or "
+        f"a plain .zarr output, which keep any axes")
 
 
 def _axes(axes: str, units: dict[str, str]) -> list[dict[str, str]]:
