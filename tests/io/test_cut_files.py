@@ -81,3 +81,18 @@ def test_an_unreadable_picture_is_named_in_one_short_reason(tmp_path):
         open_image(tmp_path / "c.png")
     assert "(PNG_DECODE: not a PNG image); check the file" in str(err.value)
     assert "JPEG8_DECODE" not in str(err.value) and "\n" not in str(err.value)
+
+
+def test_a_tiff_stack_named_like_a_picture_is_not_read_as_its_first_plane(tmp_path):
+    """Regression: the picture decoder recognised the TIFF and gave its first page alone: a
+    3-plane stack named .png came out as one 2-D plane, reported done."""
+    path = tmp_path / "stack.png"
+    tifffile.imwrite(path, _stack(), metadata={"axes": "ZYX"})
+    with pytest.raises(InputError, match=r"stack\.png: the file is a TIFF file named like a "
+                                         r"picture \(\.png\).*first plane alone\); rename it "
+                                         r"to end in \.tif"):
+        open_image(path)
+    np.save(tmp_path / "array.npy", _stack())
+    (tmp_path / "array.npy").rename(tmp_path / "array.jpg")
+    with pytest.raises(InputError, match=r"NumPy array file .*end in \.npy"):
+        open_image(tmp_path / "array.jpg")

@@ -7,7 +7,7 @@ ends its image data with the end-of-image marker (FF D9), which a cut one lacks.
 
 from __future__ import annotations
 
-__all__ = ["decode_error", "jpeg_cut"]
+__all__ = ["decode_error", "jpeg_cut", "other_format"]
 
 _SOI, _EOI, _SOS = 0xD8, 0xD9, 0xDA
 _CODECS = {".png": "PNG_DECODE", ".jpg": "JPEG8_DECODE", ".jpeg": "JPEG8_DECODE"}
@@ -40,6 +40,18 @@ def jpeg_cut(data: bytes) -> bool:
             return data.find(bytes((0xFF, _EOI)), i + 2 + length) < 0
         i += 2 + length
     return True  # cut inside its headers
+
+
+_OTHERS = ((b"II*\x00", "TIFF", ".tif"), (b"MM\x00*", "TIFF", ".tif"),
+           (b"II+\x00", "TIFF", ".tif"), (b"MM\x00+", "TIFF", ".tif"),
+           (b"\x93NUMPY", "NumPy array", ".npy"))
+
+
+def other_format(data: bytes) -> tuple[str, str] | None:
+    """(kind, ending) of a file named like a picture that holds a format napari-sdap reads
+    otherwise: the picture decoder would take a TIFF stack's first page alone."""
+    return next(((kind, ending) for magic, kind, ending in _OTHERS if data.startswith(magic)),
+                None)
 
 
 def decode_error(err: Exception, suffix: str) -> str:

@@ -18,7 +18,7 @@ from typing import Any
 import numpy as np
 
 from napari_sdap.errors import InputError
-from napari_sdap.io.picture_checks import decode_error, jpeg_cut
+from napari_sdap.io.picture_checks import decode_error, jpeg_cut, other_format
 from napari_sdap.io.source import ImageSource, check_axes, mapped_array
 from napari_sdap.io.tiff_reader import open_tiff
 from napari_sdap.io.zarr_reader import open_zarr, store_series
@@ -125,6 +125,15 @@ def _open_picture(path: Path, axes: str | None, series: int | None = None) -> Im
                          f"one image: leave series out")
     try:
         raw = path.read_bytes()
+    except OSError as err:
+        raise InputError(f"{path}: cannot read the file ({err.strerror or err}); check the "
+                         f"path and its permissions") from None
+    other = other_format(raw)
+    if other is not None:
+        raise InputError(f"{path}: the file is a {other[0]} file named like a picture "
+                         f"({path.suffix}), which would be read as one picture (of a TIFF "
+                         f"stack, its first plane alone); rename it to end in {other[1]}")
+    try:
         data = np.asarray(imagecodecs.imread(raw))
     except Exception as err:
         raise InputError(f"{path}: not a readable PNG or JPEG picture "
