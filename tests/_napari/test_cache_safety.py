@@ -47,7 +47,9 @@ def test_live_refreshes_leave_no_stale_copies_in_napari_chunk_cache(
         make_napari_viewer, small_image, trained_model, wait_idle, monkeypatch):
     from napari.utils import _dask_utils
 
-    monkeypatch.setattr(widget_denoise, "_REFRESH_S", 0.0)  # a refresh after every tile
+    monkeypatch.setattr(widget_denoise, "_REFRESH_S", 0.0)  # a refresh after every tile,
+    monkeypatch.setattr(widget_denoise, "_SLOWER", 0.0)  # however long a refresh took (a
+    # loaded machine: one slow refresh put the next beyond the end of the run)
     viewer = make_napari_viewer()
     viewer.add_image(_slow(small_image), name="s", contrast_limits=(0, 1))
     denoise = denoiser(viewer, trained_model)
