@@ -15,6 +15,7 @@ from napari_sdap.cli.lock import folder_lock
 from napari_sdap.cli.plan import (
     MODEL_NAME,
     Plan,
+    check_mode,
     make_plan,
     prepare_model,
     remove_leftovers,
@@ -147,6 +148,7 @@ def run_denoise(args: argparse.Namespace, rep: Reporter, argv: list[str]) -> int
         raise OutputError(f"--output {outdir} is a file; give a folder")
     check_apart(outdir, args.inputs, "--output", folder_ok=True)
     check_output_folder(outdir, args.format)
+    check_mode(args)
     if args.train:
         check_apart(outdir / MODEL_NAME, args.inputs, "the --train model")
     try:

@@ -36,6 +36,19 @@ class Plan:
     failed: dict[Path, str] = field(default_factory=dict)
 
 
+def check_mode(args: argparse.Namespace) -> None:
+    """Refuse `--mode student` with a `--model` that has no student before any folder or
+    record is made (the API's message names its Python option)."""
+    if args.train or args.mode != "student":
+        return
+    from napari_sdap.api import load_model
+
+    if load_model(Path(args.model)).student is None:
+        raise ConfigError(f"--mode student needs a model with a distilled student, and "
+                          f"{args.model} has none (training distils one for white noise, unless "
+                          f"--no-student); use --mode auto, or sdap_e, sdap or bsn")
+
+
 def prepare_model(args: argparse.Namespace, paths: list[Path], record: RunRecord,
                   outdir: Path, rep: Reporter) -> tuple[Any, Path, str, dict[Path, str]]:
     """Load `--model`, or with `--train` train on the inputs (reusing an earlier run's model).
