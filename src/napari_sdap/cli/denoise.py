@@ -10,7 +10,7 @@ from pathlib import Path
 from typing import Any
 
 from napari_sdap.cli.discover import check_output_folder, check_outputs_unique, find_inputs
-from napari_sdap.cli.jobs import FileTask, denoise_file
+from napari_sdap.cli.jobs import FileTask, denoise_file, remove_all_scratch
 from napari_sdap.cli.lock import folder_lock
 from napari_sdap.cli.plan import (
     MODEL_NAME,
@@ -165,6 +165,7 @@ def _run_in(outdir: Path, args: argparse.Namespace, rep: Reporter, argv: list[st
             qc: QCOptions | None) -> int:
     record = RunRecord(outdir)
     record.close_killed()  # (before the model: which outputs it made, `cli.retrain`)
+    remove_all_scratch(outdir)  # a killed `--workers` run's, of any file
     record.save()  # fails early, with a clear message, on a read-only folder
     earlier = [outdir / name for name in record.files] + [outdir / MODEL_NAME,
                                                            *previous_outputs(outdir)]

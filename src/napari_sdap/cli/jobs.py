@@ -209,6 +209,14 @@ def create_scratch(output: str, shape: tuple[int, ...], axes: str, axis: int,
     return str(path)
 
 
+def remove_all_scratch(folder: Path) -> None:
+    """Delete every scratch zarr in the output folder `folder`: called under the folder's lock
+    (`cli.lock`), when no other run writes there, so each is a killed run's, also of files
+    this run does not denoise."""
+    for stale in folder.glob(".*.parts.zarr"):
+        shutil.rmtree(stale, ignore_errors=True)
+
+
 def remove_scratch(output: str) -> None:
     """Delete the scratch zarr of `output` if there is one."""
     path = scratch_path(output)
