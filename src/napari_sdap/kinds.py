@@ -15,11 +15,22 @@ from typing import Annotated, Any, Literal
 import numpy as np
 from pydantic import BeforeValidator
 
-__all__ = ["Flag", "Flips", "Real", "Whole", "flag_or_auto", "real", "real_or_auto", "whole"]
+__all__ = ["Flag", "Flips", "Real", "Whole", "flag_or_auto", "is_flag", "is_whole", "real",
+           "real_or_auto", "whole"]
+
+
+def is_flag(value: Any) -> bool:
+    """Whether `value` is a real bool (Python's or numpy's), not a text or number read as one."""
+    return isinstance(value, bool | np.bool_)
+
+
+def is_whole(value: Any) -> bool:
+    """Whether `value` is a Python or numpy integer (a bool is not)."""
+    return isinstance(value, int | np.integer) and not is_flag(value)
 
 
 def _flag(value: Any) -> Any:
-    if isinstance(value, bool | np.bool_):
+    if is_flag(value):
         return bool(value)
     raise ValueError(f"must be True or False, not a {type(value).__name__} (a text such as "
                      f"'no' or a number would be read as yes or no); give True or False")
@@ -28,7 +39,7 @@ def _flag(value: Any) -> Any:
 def whole(value: Any) -> Any:
     """A Python or numpy integer as an int (the config's range check follows); others
     (bool, float, text) raise `ValueError` naming the value, the rule and the fix."""
-    if isinstance(value, int | np.integer) and not isinstance(value, bool | np.bool_):
+    if is_whole(value):
         return int(value)
     exact = isinstance(value, float | np.floating) and float(value).is_integer()
     hint = f"{int(value)}" if exact else "an int such as 2"
@@ -38,8 +49,7 @@ def whole(value: Any) -> Any:
 
 def real(value: Any) -> Any:
     """A Python or numpy int or float as a float; bool and text raise `ValueError`."""
-    if isinstance(value, int | float | np.integer | np.floating) \
-            and not isinstance(value, bool | np.bool_):
+    if isinstance(value, int | float | np.integer | np.floating) and not is_flag(value):
         if not math.isfinite(float(value)):  # (before the range: NaN is no number in it)
             raise ValueError("must be a finite number, not NaN or infinite; give e.g. 0.5")
         return float(value)
@@ -51,7 +61,7 @@ def flag_or_auto(value: Any) -> Any:
     """True, False or the text 'auto' (`StudentConfig.student`)."""
     if isinstance(value, str) and value == "auto":
         return value
-    if isinstance(value, bool | np.bool_):
+    if is_flag(value):
         return bool(value)
     raise ValueError(f"must be True, False or 'auto', not a {type(value).__name__} of another "
                      f"value; give True or False ('auto': the model decides)")

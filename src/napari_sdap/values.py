@@ -13,6 +13,7 @@ from typing import Any
 import numpy as np
 
 from napari_sdap.errors import InputError, OutputError
+from napari_sdap.kinds import is_flag
 
 __all__ = ["check_dtype", "check_finite", "check_overwrite", "unmasked"]
 
@@ -77,7 +78,7 @@ def check_finite(block: np.ndarray, where: str = "the image") -> None:
 def check_overwrite(overwrite: object) -> bool:
     """`overwrite` as a bool (numpy's too), else `OutputError`: any other object counted by its
     truth value, so `overwrite="no"` (or "False", 0.0 aside) replaced an existing file."""
-    if isinstance(overwrite, bool | np.bool_):
+    if is_flag(overwrite):
         return bool(overwrite)
     raise OutputError(f"overwrite must be True or False (got {overwrite!r}): True replaces an "
                       f"existing file once the new one is complete, False refuses it")

@@ -20,6 +20,7 @@ from napari_sdap.errors import ConfigError, InputError
 from napari_sdap.infer.planes import DenoiseStep
 from napari_sdap.io.axes_view import AxesView
 from napari_sdap.io.readers import open_image
+from napari_sdap.kinds import is_flag
 
 if TYPE_CHECKING:
     from napari_sdap.api.model import SDAPModel
@@ -47,7 +48,7 @@ def denoise(model: SDAPModel, image: Any, axes: str | None = None, *, mode: str 
             detail: bool | None = None, compile: bool | None = None,
             flips: int | None = None) -> Any:
     """See `SDAPModel.denoise`."""
-    if not isinstance(lazy, bool | np.bool_):  # ("no" would count as true)
+    if not is_flag(lazy):  # ("no" would count as true)
         raise ConfigError(f"lazy must be True or False (got {lazy!r}): True returns a dask array "
                           f"computed tile by tile when read")
     if output is not None:

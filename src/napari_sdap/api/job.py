@@ -16,6 +16,7 @@ from napari_sdap.api.intensity import check_intensity
 from napari_sdap.api.volume import volume_sources
 from napari_sdap.errors import ConfigError, DeviceError, InputError
 from napari_sdap.infer.planes import DenoiseStep, check_min_size
+from napari_sdap.kinds import is_flag, is_whole
 
 if TYPE_CHECKING:
     import torch
@@ -62,32 +63,32 @@ class Job:
         return self.refine is not None and self.refine.detail
 
 
+def optional_flag(value: object, name: str, meaning: str) -> bool | None:
+    """`value` as a bool (None kept: the model's setting), else `ConfigError` naming `name`
+    and what it decides: a text such as "no" or "false" counted as true."""
+    if value is None or is_flag(value):
+        return None if value is None else bool(value)
+    raise ConfigError(f"{name} must be True, False or None (got {value!r}): {meaning}")
+
+
 def check_detail(detail: object) -> bool | None:
-    """`detail` as a bool (None kept: the model's setting), else `ConfigError`: a string such
-    as "no" or "false" would count as true and run the restore."""
-    if detail is None or isinstance(detail, (bool, np.bool_)):
-        return None if detail is None else bool(detail)
-    raise ConfigError(f"detail must be True, False or None (got {detail!r}): whether to apply "
-                      f"the detail restore, None for the model's setting "
-                      f"(config.inference.restore_detail); command line: --no-detail turns it "
-                      f"off")
+    """`detail` as a bool or None (`optional_flag`): "no" ran the restore."""
+    return optional_flag(detail, "detail", "whether to apply the detail restore, None for the "
+                         "model's setting (config.inference.restore_detail); command line: "
+                         "--no-detail turns it off")
 
 
 def check_compile(compile: object) -> bool | None:
-    """`compile` as a bool (None kept: the model's setting), else `ConfigError`: "no" counted
-    as true and compiled the network."""
-    if compile is None or isinstance(compile, (bool, np.bool_)):
-        return None if compile is None else bool(compile)
-    raise ConfigError(f"compile must be True, False or None (got {compile!r}): whether to "
-                      f"torch.compile the network (CUDA), None for the model's setting "
-                      f"(config.tiling.compile)")
+    """`compile` as a bool or None (`optional_flag`): "no" compiled the network."""
+    return optional_flag(compile, "compile", "whether to torch.compile the network (CUDA), "
+                         "None for the model's setting (config.tiling.compile)")
 
 
 def check_flip_count(flips: object) -> object:
     """`flips` as an int where it is a Python or numpy integer (`infer.passes.check_flips`
     then checks the count); a float such as 2.0 is refused, as True is."""
-    if flips is None or (isinstance(flips, (int, np.integer)) and not isinstance(flips, bool)):
-        return None if flips is None else int(flips)  # type: ignore[arg-type]
+    if flips is None or is_whole(flips):
+        return None if flips is None else int(flips)  # type: ignore[call-overload]
     raise ConfigError(f"flips must be 1, 2, 4 or 8 as an integer (got {flips!r}): the number "
                       f"of flips and quarter turns to average; 1 turns it off")
 
