@@ -24,11 +24,12 @@ from napari_sdap.api.job import Job, check_compile, make_job, pick_device, pick_
 from napari_sdap.api.open_training import settled
 from napari_sdap.api.output_range import check_integer_range
 from napari_sdap.api.provenance import provenance
+from napari_sdap.axes import validate_axes
 from napari_sdap.errors import ConfigError, InputError, OutputError
 from napari_sdap.infer.planes import DenoiseStep
 from napari_sdap.io.axes_view import AxesView
 from napari_sdap.io.ome import fits_ngff
-from napari_sdap.io.outputs import OutputSink, check_axes, default_chunks, open_output
+from napari_sdap.io.outputs import OutputSink, default_chunks, open_output
 from napari_sdap.io.readers import image_suffix
 
 if TYPE_CHECKING:
@@ -245,7 +246,7 @@ def save_result(data: Any, target: Any, *, axes: str, scale: dict[str, float] | 
 
     data = data if isinstance(data, da.Array) else da.from_array(tensor_values(data))
     shape = tuple(int(s) for s in data.shape)
-    axes = check_axes(axes, shape)  # (upper-cased: so are the letters of the dicts below)
+    axes = validate_axes(axes, shape)  # (upper-cased: so are the letters of the dicts below)
     scale, units, translation = ({str(k).upper(): v for k, v in d.items()} if d else d
                                  for d in (scale, units, translation))
     dt = np.dtype(np.float64 if data.dtype == np.float64 else np.float32)

@@ -32,7 +32,7 @@ from napari_sdap.io.write_errors import interrupt_behind, write_error
 from napari_sdap.paths import hidden_stem
 from napari_sdap.values import check_overwrite
 
-__all__ = ["OutputSink", "check_axes", "default_chunks", "open_output", "output_kind", "writable"]
+__all__ = ["OutputSink", "default_chunks", "open_output", "output_kind", "writable"]
 
 
 def output_kind(target: Any) -> str:
@@ -58,13 +58,6 @@ def writable(target: Any) -> Any:
     except (RuntimeError, TypeError) as err:
         raise OutputError(f"output= a torch tensor that cannot be written in place ({err}); give "
                           f"a CPU tensor of a numpy dtype, a numpy array or a path") from None
-
-
-def check_axes(axes: str, shape: tuple[int, ...]) -> str:
-    """The upper-cased `axes` if they name each dimension of an output once, Y and X among
-    them (`axes.validate_axes`), else `AxesError` ('yx' was refused by the TIFF writer as not
-    ending in Y and X, 'YY' or 'AB' written into a zarr, None a TypeError)."""
-    return validate_axes(axes, shape)
 
 
 def default_chunks(shape: tuple[int, ...], axes: str, edge: int = 512) -> tuple[int, ...]:
@@ -263,7 +256,7 @@ def open_output(target: Any, shape: tuple[int, ...], dtype: Any = "float32", *, 
         check_apart("array", array_paths(target), [Path(p) for p in inputs or []])
         return OutputSink(target, None, "array")
     dtype = dtype.newbyteorder("=")  # (a file keeps the values: '>u2' is stored as uint16)
-    axes = check_axes(axes, shape)
+    axes = validate_axes(axes, shape)  # upper-cased ('yx' was refused, 'YY' written)
     path = Path(target).expanduser().absolute()
     _check_target(path, kind, overwrite, [Path(p).expanduser().absolute() for p in inputs or []])
     stored = axes
