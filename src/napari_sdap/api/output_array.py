@@ -10,17 +10,23 @@ import numpy as np
 
 from napari_sdap.errors import OutputError
 
-__all__ = ["check_hard_mask", "memory_of", "overlaps", "value_kind"]
+__all__ = ["as_dtype", "check_hard_mask", "memory_of", "overlaps", "value_kind"]
 
 
-def value_kind(dtype: Any) -> str | None:
-    """numpy's kind letter of an output's dtype (a torch dtype by its name); None: unknown."""
+def as_dtype(dtype: Any) -> np.dtype | None:
+    """An output's dtype as numpy's (a torch dtype by its name); None: unknown."""
     for spelling in (dtype, str(dtype).removeprefix("torch.")):
         try:
-            return np.dtype(spelling).kind
+            return np.dtype(spelling)
         except TypeError:
             continue
     return None
+
+
+def value_kind(dtype: Any) -> str | None:
+    """numpy's kind letter of an output's dtype (`as_dtype`); None: unknown."""
+    dt = as_dtype(dtype)
+    return None if dt is None else dt.kind
 
 
 def memory_of(array: Any) -> np.ndarray | None:

@@ -9,6 +9,7 @@ from typing import Any
 
 import numpy as np
 
+from napari_sdap.api.output_array import as_dtype
 from napari_sdap.errors import OutputError
 
 __all__ = ["MIN_LEVELS", "check_integer_range"]
@@ -19,22 +20,13 @@ MIN_LEVELS = 16
 """Fewer integer steps than this across the model's range are warned about."""
 
 
-def _dtype(dtype: Any) -> np.dtype | None:
-    for spelling in (dtype, str(dtype).removeprefix("torch.")):
-        try:
-            return np.dtype(spelling)
-        except TypeError:
-            continue
-    return None
-
-
 def check_integer_range(dtype: Any, normalization: Any, input_dtype: Any = None,
                         array: bool = False) -> None:
     """`OutputError` where the model's whole range (its normalisation's low..high) lies outside
     an integer `dtype` (every pixel would clip to one value); a warning where part of it
     does, or where it spans fewer than `MIN_LEVELS` integers (unless `dtype` is the input's
     own, `input_dtype`: its levels are the image's). `array`: an output array was given."""
-    dt = _dtype(dtype)
+    dt = as_dtype(dtype)
     if dt is None or dt.kind not in "ui" or normalization is None:
         return
     info = np.iinfo(dt)
