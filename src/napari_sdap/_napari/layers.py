@@ -11,7 +11,7 @@ from napari_sdap.errors import AxesError, InputError
 
 __all__ = ["check_layer", "current_plane_index", "free_kind", "is_own_result", "layer_axes",
            "level0", "preview_target", "result_name", "show_result", "source_of",
-           "training_extent"]
+           "training_extent", "transforms"]
 
 _LABELS = {
     "t": "T", "time": "T", "frame": "T", "frames": "T",
@@ -215,6 +215,16 @@ def preview_target(viewer: Any, layer: Any, axes: str) -> Any:
         step = viewer.dims.current_step[len(viewer.dims.current_step) - layer.ndim + c]
         channel = int(min(step, level0(layer).shape[c] - 1))
     return PreviewTarget(index, sub, channel, axes)
+
+
+def transforms(layer: Any) -> list[str]:
+    """Which of a rotation, a shear and an affine transform `layer` has (not the identity)."""
+    n = len(layer.scale)
+    return [name for name, off in (
+        ("rotation", not np.allclose(layer.rotate, np.eye(n))),
+        ("shear", not np.allclose(layer.shear, 0)),
+        ("affine transform", not np.allclose(layer.affine.affine_matrix, np.eye(n + 1))))
+        if off]
 
 
 def _rgba(shape: tuple[int, ...], axes: str, channel_mode: str) -> bool:

@@ -12,7 +12,7 @@ from typing import Any
 
 import numpy as np
 
-from napari_sdap._napari.layers import result_name
+from napari_sdap._napari.layers import result_name, transforms
 
 __all__ = ["hide_preview", "is_own_preview", "show_preview"]
 
@@ -34,13 +34,6 @@ def _free_name(viewer: Any, source: Any) -> str:
         n += 1
         kind = f"{_KIND} {n}"
     return result_name(source, kind)
-
-
-def _transformed(layer: Any) -> bool:
-    """Whether a layer is rotated, sheared or has an affine transform."""
-    n = len(layer.scale)
-    return not (np.allclose(layer.rotate, np.eye(n)) and np.allclose(layer.shear, 0)
-                and np.allclose(layer.affine.affine_matrix, np.eye(n + 1)))
 
 
 def _crop_affine(layer: Any, starts: list[int]) -> np.ndarray:
@@ -80,7 +73,7 @@ def show_preview(viewer: Any, source: Any, data: np.ndarray, target: Any,
     geometry: dict[str, Any] = {"scale": scale, "translate": translate,
                                 "units": tuple(str(u) for u in source.units),
                                 "axis_labels": tuple(str(a) for a in source.axis_labels)}
-    if _transformed(source):  # rotated, sheared or affine: the crop's place through all of it
+    if transforms(source):  # rotated, sheared or affine: the crop's place through all of it
         geometry.update(scale=[1.0] * len(spatial), translate=[0.0] * len(spatial),
                         affine=_crop_affine(source, starts))
     # the preview's axes are the layer's own, in its order (X before Y where its data has them

@@ -53,18 +53,9 @@ def unsaved_transform(layer: Any) -> str | None:
     """What of the layer's placement a saved file cannot hold (a rotation, a shear or an
     affine transform beyond scale and translate: TIFF and OME-Zarr keep pixel sizes and
     positions only), or None."""
-    import numpy as np
+    from napari_sdap._napari.layers import transforms
 
-    def moved(matrix: Any, identity: Any) -> bool:
-        return matrix is not None and not np.allclose(np.asarray(matrix, float), identity)
-
-    rotate = getattr(layer, "rotate", None)
-    affine = getattr(getattr(layer, "affine", None), "affine_matrix", None)
-    lost = [name for name, matrix, identity in (
-        ("rotation", rotate, None if rotate is None else np.eye(len(rotate))),
-        ("shear", getattr(layer, "shear", None), 0.0),
-        ("affine transform", affine, None if affine is None else np.eye(len(affine))))
-        if moved(matrix, identity)]
+    lost = transforms(layer)
     if not lost:
         return None
     return (f"its {' and '.join(lost)} is not in the file (TIFF and OME-Zarr keep pixel sizes "
