@@ -16,6 +16,7 @@ from napari_sdap.cli.jobs import (
     create_scratch,
     denoise_file,
     denoise_range,
+    quiet,
     remove_scratch,
     scratch_dtype,
     split_ranges,
@@ -90,13 +91,8 @@ def on_worker(fn: Callable[..., Any], *args: Any) -> Any:
     """Run the task `fn(*args)` on a worker without the warnings of reading its input: the
     client's probe of the file (`denoise._run_cluster`) showed them once, as a `warning:` line,
     and every worker touching the file would print them again, bare."""
-    log = logging.getLogger(READ_WARNINGS)
-    level = log.level
-    log.setLevel(logging.ERROR)
-    try:
+    with quiet(READ_WARNINGS):
         return fn(*args)
-    finally:
-        log.setLevel(level)
 
 
 def threads_per_worker(workers: int) -> int:

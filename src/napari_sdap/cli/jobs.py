@@ -120,16 +120,22 @@ def _open(task: FileTask, model: Any) -> Any:
 
 
 @contextmanager
-def _quiet_intensity() -> Iterator[None]:
-    """The intensity warning comes back with the result (`_result`), named and recorded; a
-    worker process would also print it bare from its log."""
-    log = logging.getLogger("napari_sdap.api.intensity")
+def quiet(logger: str) -> Iterator[None]:
+    """Warnings of `logger` left out for the duration: what a worker would print bare that the
+    run reports otherwise, named and recorded."""
+    log = logging.getLogger(logger)
     level = log.level
     log.setLevel(logging.ERROR)
     try:
         yield
     finally:
         log.setLevel(level)
+
+
+def _quiet_intensity() -> Any:
+    """The intensity warning comes back with the result (`_result`), named and recorded; a
+    worker process would also print it bare from its log."""
+    return quiet("napari_sdap.api.intensity")
 
 
 def denoise_file(task: FileTask, progress: Callable[[Any], None] | None = None) -> dict[str, Any]:
