@@ -9,9 +9,9 @@ from typing import Any
 
 import numpy as np
 import torch
-from pydantic import BaseModel, ConfigDict, Field, FiniteFloat, field_validator
 
 from napari_sdap.api import denoising, writing
+from napari_sdap.api.training_record import TrainingRecord
 from napari_sdap.config import SDAPConfig
 from napari_sdap.errors import InputError
 from napari_sdap.infer.known import known_noise
@@ -30,56 +30,6 @@ from napari_sdap.paths import sha256_file
 from napari_sdap.presets import config_from_preset
 
 __all__ = ["SDAPModel", "TrainingRecord", "create_model"]
-
-
-class TrainingRecord(BaseModel):
-    """What a model went through: kept inside the model file."""
-
-    model_config = ConfigDict(extra="forbid")
-    steps: int = Field(0, ge=0)
-    final_loss: float | None = None
-    """Loss of the last step (NaN if training diverged: the history is kept as it was)."""
-    losses: list[float] = Field(default_factory=list)
-    seed: int = Field(0, ge=0, le=2**32 - 1)
-    seconds: FiniteFloat = Field(0.0, ge=0.0)
-    noise: dict[str, Any] | None = None
-    """The measured noise correlation (`training.noise.NoiseEstimate` as a dict)."""
-    trained_on: list[str] = Field(default_factory=list)
-    dims: str | None = None
-    """Why the network is 2-D or 3-D (`dims=` of the first training; None in older files)."""
-    student_steps: int = Field(0, ge=0)
-    """Distillation steps of the student (0: no student)."""
-    student_losses: list[float] = Field(default_factory=list)
-    student_seconds: FiniteFloat = Field(0.0, ge=0.0)
-    student_fidelity: FiniteFloat | None = Field(None, ge=0.0)
-    """Squared difference of the student from the teacher's result, relative to the noisy
-    input's, when the distillation ended (kept at most `distillation.MAX_FIDELITY`)."""
-    student_check: dict[str, FiniteFloat] | None = None
-    """The student against its teacher, estimated from held-out pixels of the noisy training
-    data when the distillation ended (`infer.risk.Comparison.summary`; None: not checked)."""
-    target_blur: dict[str, FiniteFloat] | None = None
-    """The blur of the student's targets (`sigma` in px) and, when chosen by the estimate
-    (`infer.smoothing.Smoothing.summary`), its estimated gain; None: not blurred."""
-    output_blur: dict[str, FiniteFloat] | None = None
-    """The estimate behind the blur of the output (`noise_curve.blur`) of a model trained at a
-    stride above 1 (`api.output_blur`: `Smoothing.summary` and each blur's estimated gain,
-    ``gain@SIGMA``); None: not estimated."""
-    output_mix: dict[str, FiniteFloat] | None = None
-    """The estimate behind the mix of the output with the blurred input (`noise_curve.mix`)
-    of a model trained at stride 1 (`api.output_mix`: `Mix.summary` and each blur's share and
-    estimated gain, ``share@SIGMA``, ``gain@SIGMA``); None: not estimated."""
-    versions: dict[str, str] = Field(default_factory=dict)
-    precision: str | None = None
-    """Arithmetic of the last training's steps, teacher then student: `bfloat16`, `float32`,
-    or both in the order they ran (`"bfloat16, then float32"` after a step fell back; None in
-    files from before the field)."""
-
-    @field_validator("noise")
-    @classmethod
-    def _check_noise(cls, noise: dict[str, Any] | None) -> dict[str, Any] | None:
-        from napari_sdap.training.noise import check_noise_record
-
-        return None if noise is None else check_noise_record(noise)
 
 
 def _versions() -> dict[str, str]:
