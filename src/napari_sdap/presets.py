@@ -10,6 +10,7 @@ from pydantic import ValidationError
 
 from napari_sdap.config import SDAPConfig, TrainingConfig
 from napari_sdap.errors import ConfigError
+from napari_sdap.kinds import is_whole
 
 __all__ = ["PAPER_PIXELS", "PRESETS", "apply_overrides", "check_budget", "check_seed",
            "config_from_preset", "describe_presets", "to_config_error"]
@@ -124,8 +125,7 @@ def check_budget(seconds: Any) -> float:
 def check_seed(seed: Any) -> int:
     """`seed` if it is a whole number 0..2**32-1, else `ConfigError` (numpy's own errors, or the
     seed 0 for None, would come later)."""
-    if isinstance(seed, bool) or not isinstance(seed, (int, np.integer)) \
-            or not 0 <= int(seed) <= 2**32 - 1:
+    if not is_whole(seed) or not 0 <= int(seed) <= 2**32 - 1:
         raise ConfigError(f"seed must be a whole number 0..4294967295 (got {seed!r}); the same "
                           f"seed and data give the same model")
     return int(seed)

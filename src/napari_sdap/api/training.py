@@ -9,7 +9,6 @@ from collections.abc import Iterator, Sequence
 from dataclasses import asdict, dataclass, replace
 from typing import Any
 
-import numpy as np
 import torch
 
 from napari_sdap.api.continuing import check_continuation_data, check_same_network
@@ -24,6 +23,7 @@ from napari_sdap.api.volume import choose_volume, volume_sources
 from napari_sdap.config import wants_student
 from napari_sdap.errors import ConfigError, InputError
 from napari_sdap.infer.whiten import choose_whitening, may_whiten, whiten_sources
+from napari_sdap.kinds import is_whole
 from napari_sdap.model.device import resolve_device
 from napari_sdap.model.normalize import compute_normalization
 from napari_sdap.presets import apply_overrides, check_budget, check_seed, config_from_preset
@@ -123,7 +123,7 @@ def _train(sources: list[tuple[Any, Any]], t00: float, budget: float | None, *, 
            **overrides: Any) -> Iterator[TrainProgress]:
     view = sources[0][1]
     if not (isinstance(stride, str) and stride == "auto"):
-        if isinstance(stride, bool) or not isinstance(stride, int | np.integer):
+        if not is_whole(stride):
             raise ConfigError(f"stride must be 'auto' or an integer 1..8 (got {stride!r})")
         stride = int(stride)  # (a numpy integer, from np.arange in a notebook, is one too)
     fresh = model is None or model.normalization is None

@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 import logging
-from numbers import Integral
 from typing import Any
 
 from napari_sdap.config import NetworkConfig
 from napari_sdap.errors import ConfigError, InputError
+from napari_sdap.kinds import is_whole
 from napari_sdap.model.network3d import min_planes
 from napari_sdap.model.volume import noise_plane_correlation, plane_correlation, volume_view
 
@@ -36,8 +36,7 @@ def choose_dims(dims: Any, sources: list[tuple[Any, Any]], along: str, context: 
 
     `dims=3` on images without enough planes along `along` raises `InputError` (naming the
     minimum); "auto" then falls back to 2-D and says why."""
-    whole = isinstance(dims, Integral) and not isinstance(dims, bool)  # (numpy's too)
-    if not ((whole and dims in (2, 3)) or (isinstance(dims, str) and dims == "auto")):
+    if not ((is_whole(dims) and dims in (2, 3)) or (isinstance(dims, str) and dims == "auto")):
         raise ConfigError(f"dims must be 2, 3 or 'auto' (got {dims!r}; 2.0 is a float)")
     dims = dims if isinstance(dims, str) else int(dims)
     if along not in ("Z", "T"):

@@ -22,6 +22,7 @@ from napari_sdap.io.picture_checks import decode_error, jpeg_cut, other_format
 from napari_sdap.io.source import ImageSource, check_axes, mapped_array
 from napari_sdap.io.tiff_reader import open_tiff
 from napari_sdap.io.zarr_reader import open_zarr, store_series
+from napari_sdap.kinds import is_whole
 
 __all__ = ["IMAGE_SUFFIXES", "PICTURE_SUFFIXES", "TIFF_SUFFIXES", "ImageSource", "image_kind",
            "image_suffix", "in_zarr_store", "open_image", "path_kind", "series_count"]
@@ -199,11 +200,11 @@ def open_image(path: str | os.PathLike[str], axes: str | None = None, *,
         raise InputError(f"{p}: no such file or folder; check the path")
     opener = {"tiff": open_tiff, "zarr": open_zarr, "ome-zarr": open_zarr, "npy": _open_npy,
               "picture": _open_picture}
-    if isinstance(series, np.integer):  # (np.arange in a notebook: series 0 "did not exist")
+    if series is not None:  # (np.int64 from np.arange is one; 0.0 "did not exist")
+        if not is_whole(series):
+            raise InputError(f"series must be a whole number, the series' index (0 for the "
+                             f"first), or None (got {series!r}); e.g. series=0")
         series = int(series)
-    if series is not None and (isinstance(series, bool) or not isinstance(series, int)):
-        raise InputError(f"series must be a whole number, the series' index (0 for the first), "
-                         f"or None (got {series!r}); e.g. series=0")  # (0.0 "did not exist")
     src = opener[kind](p, axes, series)
     if 0 in src.shape:
         src.close()
