@@ -60,6 +60,27 @@ def _folder(folder: Path) -> list[Path]:
     return sorted(p for p in folder.iterdir() if is_image(p))
 
 
+def _through_loop(path: Path, base: Path) -> bool:
+    """Whether `path`, below the folder `base` a glob starts from, passes through a link back
+    into a folder it already went through (`loop/up/loop/up/a.tif` with `up -> ..`): a `**`
+    glob follows such links until the path is too long, finding each file once per turn (and
+    the deepest turns as links to nothing)."""
+    seen = {base.resolve()}
+    for folder in reversed(path.parents[:len(path.parts) - len(base.parts) - 1]):
+        real = folder.resolve()
+        if real in seen:
+            return True
+        seen.add(real)
+    return False
+
+
+def _glob_base(path: Path) -> Path:
+    """The folder a glob starts from: `path`'s leading parts without a wildcard."""
+    parts = path.parts
+    fixed = next((i for i, part in enumerate(parts) if glob.has_magic(part)), len(parts) - 1)
+    return Path(*parts[:fixed]) if fixed else Path()
+
+
 def _dangling(paths: Iterable[Path]) -> list[Path]:
     """The links among `paths` named like images whose target does not exist."""
     return [p for p in paths if p.is_symlink() and not p.exists()
@@ -125,7 +146,9 @@ def find_inputs(patterns: Sequence[str], exclude: Iterable[Path] = (),
             found.append(path)
             continue
         elif glob.has_magic(pattern):
-            matches = list(map(Path, sorted(glob.glob(str(path), recursive=True))))
+            base = _glob_base(path)
+            matches = [p for p in map(Path, sorted(glob.glob(str(path), recursive=True)))
+                       if not _through_loop(p, base)]
             hits = [p for p in matches if is_image(p) and p.resolve() not in skip]
             dangling += _dangling(matches)
             if not hits:
