@@ -10,7 +10,17 @@ from typing import Annotated, Literal
 
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, model_validator
 
-from napari_sdap.kinds import Flag, Flips, Real, Whole, flag_or_auto, real_or_auto, whole
+from napari_sdap.kinds import (
+    Flag,
+    Flips,
+    Real,
+    Whole,
+    flag_or_auto,
+    lowered,
+    raised,
+    real_or_auto,
+    whole,
+)
 
 __all__ = [
     "InferenceConfig",
@@ -55,7 +65,7 @@ class NetworkConfig(_Strict):
     z_step: Whole = Field(1, ge=1, le=8)
     """3-D only: spacing of the context planes (above 1 when the noise is correlated along the
     third axis: the network then never sees the planes right next to its own)."""
-    along: Literal["Z", "T"] = "Z"
+    along: Annotated[Literal["Z", "T"], BeforeValidator(raised)] = "Z"
     """3-D only: the third axis: Z for z-stacks, T for time-lapses."""
 
 
@@ -79,11 +89,11 @@ class TrainingConfig(_Strict):
     """RSG cell edge s: each s x s cell is shuffled into s*s sub-images (1 = plain blind-spot)."""
     learning_rate: Real = Field(5e-4, gt=0, le=1.0)
     """Peak Adam learning rate."""
-    lr_schedule: Literal["cosine", "constant"] = "cosine"
+    lr_schedule: Annotated[Literal["cosine", "constant"], BeforeValidator(lowered)] = "cosine"
     """Cosine decay to 2 % of the peak after a short warm-up, or a constant rate."""
     warmup_steps: Whole = Field(20, ge=0)
     """Linear warm-up steps."""
-    loss: Literal["l1", "l2"] = "l1"
+    loss: Annotated[Literal["l1", "l2"], BeforeValidator(lowered)] = "l1"
     """Per-pair loss of the cyclic sum: L1 (paper) or L2 (better for low photon counts)."""
     augment: Flag = True
     """Random 8-fold dihedral augmentation (flips and 90 degree rotations) of each patch."""
@@ -113,7 +123,8 @@ class TrainingConfig(_Strict):
     (`infer.whiten`, `InferenceConfig.whiten_axis`). Off, or with a known noise level
     (`noise_std`, which describes the recorded noise, not the whitened one): such noise gets a
     pixel-shuffle stride, as any correlated noise."""
-    precision: Literal["auto", "float32", "bfloat16"] = "auto"
+    precision: Annotated[
+        Literal["auto", "float32", "bfloat16"], BeforeValidator(lowered)] = "auto"
     """Arithmetic of the training steps, teacher and student: `auto` is bfloat16 autocast
     (weights and optimiser in float32) where the device computes bf16 natively (CUDA; CPUs with
     AVX512-BF16 or AMX: about 1.8x faster steps), float32 elsewhere. Inference on a CPU is
@@ -147,7 +158,8 @@ class NormalizationConfig(_Strict):
 class InferenceConfig(_Strict):
     """How the trained network is applied."""
 
-    mode: Literal["auto", "student", "sdap", "sdap_e", "bsn"] = "auto"
+    mode: Annotated[
+        Literal["auto", "student", "sdap", "sdap_e", "bsn"], BeforeValidator(lowered)] = "auto"
     """`student`: the distilled non-blind network; `sdap`: one pixel-shuffle pass of the
     blind-spot teacher; `sdap_e`: plus one full-resolution pass; `bsn`: stride 1; `auto`:
     `student` when the model has one, else `bsn` for a model trained at stride 1, else
@@ -158,7 +170,7 @@ class InferenceConfig(_Strict):
     """Give back the detail the blind-spot network smoothed away: a local Wiener blend of the
     input where the residual exceeds the noise measured when training ended (`infer.refine`;
     models without a measured noise curve use the network output alone)."""
-    whiten_axis: Literal["X", "Y"] | None = None
+    whiten_axis: Annotated[Literal["X", "Y"] | None, BeforeValidator(raised)] = None
     """The axis along which the model's input is whitened and its output coloured back
     (`TrainingConfig.whiten`, `infer.whiten`); None: neither. Set by training."""
     whiten_coef: Real = Field(0.0, ge=0.0, le=0.9)
@@ -263,7 +275,8 @@ class SDAPConfig(_Strict):
     inference: InferenceConfig = Field(default_factory=InferenceConfig)
     tiling: TilingConfig = Field(default_factory=TilingConfig)
     student: StudentConfig = Field(default_factory=StudentConfig)
-    channel_mode: Literal["auto", "joint", "independent"] = "auto"
+    channel_mode: Annotated[
+        Literal["auto", "joint", "independent"], BeforeValidator(lowered)] = "auto"
     """`joint`: channels enter the network together (RGB); `independent`: each channel is its own
     gray image with its own normalisation (fluorescence); `auto`: joint for an interleaved last
     channel axis of 3 or 4 (RGB), independent otherwise."""

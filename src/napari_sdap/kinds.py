@@ -15,8 +15,8 @@ from typing import Annotated, Any, Literal
 import numpy as np
 from pydantic import BeforeValidator
 
-__all__ = ["Flag", "Flips", "Real", "Whole", "flag_or_auto", "is_flag", "is_whole", "real",
-           "real_or_auto", "whole"]
+__all__ = ["Flag", "Flips", "Real", "Whole", "flag_or_auto", "is_flag", "is_whole", "lowered",
+           "raised", "real", "real_or_auto", "whole"]
 
 
 def is_flag(value: Any) -> bool:
@@ -57,10 +57,21 @@ def real(value: Any) -> Any:
                      f"give e.g. 0.5" + (" (not in quotes)" if isinstance(value, str) else ""))
 
 
+def lowered(value: Any) -> Any:
+    """A text in lower case, without surrounding blanks (the settings' names: `mode="BSN"` and
+    `loss="L2"` are taken as `device="CPU"` is); other values are left to the type's check."""
+    return value.strip().lower() if isinstance(value, str) else value
+
+
+def raised(value: Any) -> Any:
+    """A text in upper case, without surrounding blanks (axis letters: `along="t"`)."""
+    return value.strip().upper() if isinstance(value, str) else value
+
+
 def flag_or_auto(value: Any) -> Any:
     """True, False or the text 'auto' (`StudentConfig.student`)."""
-    if isinstance(value, str) and value == "auto":
-        return value
+    if isinstance(value, str) and lowered(value) == "auto":
+        return "auto"
     if is_flag(value):
         return bool(value)
     raise ValueError(f"must be True, False or 'auto', not a {type(value).__name__} of another "
@@ -69,7 +80,7 @@ def flag_or_auto(value: Any) -> Any:
 
 def real_or_auto(value: Any) -> Any:
     """A number or the text 'auto' (`StudentConfig.target_blur`)."""
-    return value if isinstance(value, str) and value == "auto" else real(value)
+    return "auto" if isinstance(value, str) and lowered(value) == "auto" else real(value)
 
 
 Flag = Annotated[bool, BeforeValidator(_flag)]

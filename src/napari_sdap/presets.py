@@ -10,7 +10,7 @@ from pydantic import ValidationError
 
 from napari_sdap.config import SDAPConfig, TrainingConfig
 from napari_sdap.errors import ConfigError
-from napari_sdap.kinds import is_whole
+from napari_sdap.kinds import is_whole, lowered
 
 __all__ = ["PAPER_PIXELS", "PRESETS", "apply_overrides", "check_budget", "check_seed",
            "config_from_preset", "describe_presets", "to_config_error"]
@@ -133,6 +133,7 @@ def check_seed(seed: Any) -> int:
 
 def config_from_preset(preset: str, channels: int = 1, **overrides: Any) -> SDAPConfig:
     """Build a config from a preset name (`paper`, `fast`, `tiny`) plus flat overrides."""
+    preset = lowered(preset)
     if isinstance(preset, str) and preset == "auto":  # (training resolves it before this)
         raise ConfigError(f"preset 'auto' picks a preset from the image, so only training "
                           f"takes it (napari_sdap.train(image, preset='auto')); an untrained "

@@ -23,7 +23,7 @@ from napari_sdap.api.volume import choose_volume, volume_sources
 from napari_sdap.config import wants_student
 from napari_sdap.errors import ConfigError, InputError
 from napari_sdap.infer.whiten import choose_whitening, may_whiten, whiten_sources
-from napari_sdap.kinds import is_whole
+from napari_sdap.kinds import is_whole, lowered
 from napari_sdap.model.device import resolve_device
 from napari_sdap.model.normalize import compute_normalization
 from napari_sdap.presets import apply_overrides, check_budget, check_seed, config_from_preset
@@ -95,6 +95,7 @@ def iter_train(image: Any, axes: str | Sequence[str | None] | None = None, *,
     """
     t00 = time.perf_counter()
     budget, seed = None if time_budget is None else check_budget(time_budget), check_seed(seed)
+    preset, stride, dims = lowered(preset), lowered(stride), lowered(dims)  # ('Fast' as 'fast')
     if isinstance(model, str | os.PathLike):  # a model file: train it further
         from napari_sdap.api.loading import load_model
 

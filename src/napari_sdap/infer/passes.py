@@ -19,6 +19,7 @@ from torch import nn
 
 from napari_sdap.errors import ConfigError
 from napari_sdap.infer.tiling import FULL_RES, alignment
+from napari_sdap.kinds import lowered
 from napari_sdap.model.sampling import pad_to_multiple, pd_down, pd_up
 
 __all__ = ["FLIPS", "FULL_RES", "MODES", "alignment", "check_flips", "dihedral", "halo",
@@ -38,6 +39,7 @@ def resolve_mode(mode: str, train_stride: int, student: bool = False,
 
     3-D models run `bsn` or `sdap` only: the second, full-resolution pass of `sdap_e` would need
     the first pass's result of the neighbouring planes as its Z context."""
+    mode = lowered(mode)
     if mode == "auto":
         return ("student" if student else "bsn" if train_stride == 1 else
                 "sdap" if volume else "sdap_e")
