@@ -30,6 +30,10 @@ student also records its `in_channels` and `out_channels`); 1.0 files load."""
 _KEY, _SUM = "napari_sdap", "napari_sdap_sha256"
 _MAX_HEADER = 100_000_000
 """The safetensors reader's own limit on the JSON header, in bytes."""
+_MAX_TENSORS = 4096
+"""More tensors than any napari-sdap model holds (the largest settings give about 350): a
+header listing more is refused before the safetensors reader builds them (a 100 MB header of
+1.5 million empty tensors took 80 s and 3 GB to reach the checksum)."""
 
 
 def _digest(meta_json: str, tensors: dict[str, torch.Tensor]) -> str:
@@ -222,10 +226,27 @@ def _is_safetensors(f: Any, head: bytes, size: int) -> bool:
     n = int.from_bytes(head, "little")
     if not 2 <= n <= min(size - 8, _MAX_HEADER):
         return False
+    objects = 0
+
+    def count(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+        nonlocal objects  # one object per tensor, one for the metadata, one for the header
+        objects += 1
+        if objects > _MAX_TENSORS + 2:
+            raise _TooMany
+        return dict(pairs)
+
     try:
-        return isinstance(json.loads(f.read(n)), dict)
+        return isinstance(json.loads(f.read(n), object_pairs_hook=count), dict)
     except (ValueError, RecursionError):  # not JSON, not UTF-8, or nested too deep
         return False
+    except _TooMany:
+        raise ModelFileError(f"{f.name} lists more than {_MAX_TENSORS} tensors, far more than "
+                             f"any napari-sdap model holds; it is not a napari-sdap model file: "
+                             f"use the original file") from None
+
+
+class _TooMany(Exception):
+    """A safetensors header lists more objects than `_MAX_TENSORS` allows."""
 
 
 def invalid_meta(path: Path | str, err: ValidationError, section: str = "") -> ModelFileError:
