@@ -79,6 +79,8 @@ CASES = {
     "norm-overflow": ({"meta": _set("normalization", low=[-1e308], high=[1e308])},
                       r"high\[0\] - low\[0\] overflows"),
     "norm-text": ({"meta": _set("normalization", low="0")}, r"normalization\.low: .*valid list"),
+    "norm-noise-negative": ({"meta": _set("normalization", noise=[-0.5])},
+                            r"noise is a standard deviation, never negative \(got -0\.5\)"),
     "curve-empty": ({"meta": _curve(levels=[], variance=[])},
                     r"noise_curve\.levels: List should have at least 1 item"),
     "curve-no-knots": ({"meta": _curve(levels=[[[]]], variance=[[[]]])},

@@ -48,6 +48,10 @@ class Normalization(BaseModel):
         if self.noise is not None and len(self.noise) != len(self.low):
             raise ValueError(f"noise needs one value per channel group (got {len(self.noise)} "
                              f"for {len(self.low)} groups)")
+        if self.noise is not None and min(self.noise) < 0:
+            raise ValueError(f"noise is a standard deviation, never negative (got "
+                             f"{min(self.noise):g}); the model file was edited or damaged: "
+                             f"train the model again")
         for g, (lo, hi) in enumerate(zip(self.low, self.high, strict=True)):
             if lo > hi:
                 raise ValueError(f"low[{g}] = {lo:g} is above high[{g}] = {hi:g}")
