@@ -67,6 +67,8 @@ class TrainWidget(TrainPreview, ModelLoading, StopOnClose, QWidget):
         self.confirm: Callable[[str], bool] = lambda question: ask(self, question)
         self._last_state = 0.0
         self._trained = False
+        self._distilled = False
+        """Whether this run reached the student's distillation (for the Stop status)."""
 
         self.picker = LayerPicker(napari_viewer)
         self.axes = QLineEdit()
@@ -235,7 +237,7 @@ class TrainWidget(TrainPreview, ModelLoading, StopOnClose, QWidget):
         self.worker.errored.connect(self._on_error)
         self.worker.finished.connect(self._on_finished)
         self._start_step = self.session.model.record.steps if resume else 0
-        self._trained = False
+        self._trained = self._distilled = False
         self.outcome = "running"
         self.worker.start()
         self._sync_buttons()
@@ -256,6 +258,7 @@ class TrainWidget(TrainPreview, ModelLoading, StopOnClose, QWidget):
             show_warning(rec.message)
             return
         self._trained = True
+        self._distilled = self._distilled or rec.stage == "student"
         if self.session.model is not rec.model:
             self.session.set_model(rec.model, self.layer_name, saved=False)
             self.session.track("training", rec.model)  # no other run may use it now
@@ -281,7 +284,7 @@ class TrainWidget(TrainPreview, ModelLoading, StopOnClose, QWidget):
         self._hide_preview()
         if self.outcome == "running" and self.job is not None and self.job.stop.is_set():
             self.outcome = "stopped"
-            self.status.info(stopped_text(self.session.model))
+            self.status.info(stopped_text(self.session.model, self._distilled))
         elif self.outcome == "running" and self.session.model is not None:
             self.outcome = "done"
             m = self.session.model

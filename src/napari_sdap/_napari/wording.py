@@ -77,15 +77,18 @@ def model_text(session: Any) -> tuple[str, str]:
     return head + (f" ({state})" if state else ""), session.describe()
 
 
-def stopped_text(model: Any) -> str:
+def stopped_text(model: Any, distilled: bool = True) -> str:
     """The Train panel's status after Stop: the model is kept; a model that distils a student
-    but has none (stopped before its distillation was half done, which drops it) says so."""
+    but has none says so: stopped before its distillation was half done (which drops it), or,
+    with `distilled` False, before its distillation began (Stop during the first stage)."""
     from napari_sdap.config import wants_student
 
     steps = model.record.steps if model is not None else 0
     text = f"stopped at step {steps}; the model is kept (Continue, Save or Denoise)"
     if model is not None and model.student is None and wants_student(model.config) \
             and not model.record.student_check:  # (a student the check dropped is named apart)
-        text += ("; it has no student yet (its distillation was stopped before half of its "
-                 "steps): it denoises with the blind-spot network, and Continue distils one")
+        why = "its distillation was stopped before half of its steps" if distilled else \
+            "training was stopped before its distillation began"
+        text += (f"; it has no student yet ({why}): it denoises with the blind-spot network, "
+                 f"and Continue distils one")
     return text
