@@ -54,3 +54,24 @@ def test_unreadable_and_foreign_files_are_not_results(tmp_path):
     assert not is_output(tmp_path / "broken_sdap.tif")
     assert not is_output(tmp_path / "empty.zarr")
     assert find_inputs([str(tmp_path)]) == [tmp_path / "broken_sdap.tif", tmp_path / "empty.zarr"]
+
+
+def test_a_store_holding_one_result_among_other_arrays_is_an_input(tmp_path):
+    """A result copied into a user's store next to their raw array does not make the whole
+    store a result; a store napari-sdap wrote (record at its top) still is one."""
+    import numpy as np
+    import zarr
+
+    from napari_sdap.api.provenance import SCHEMA
+    from napari_sdap.io.outputs import open_output
+
+    with open_output(tmp_path / "res.ome.zarr", (16, 16), axes="YX",
+                     metadata={"schema": SCHEMA}) as sink:
+        sink.array[:] = np.zeros((16, 16), np.float32)
+    assert is_output(tmp_path / "res.ome.zarr")
+    group = zarr.open_group(str(tmp_path / "cells.zarr"), mode="w", zarr_format=3)
+    group.create_array("raw", shape=(16, 16), dtype="uint16")
+    shutil.copytree(tmp_path / "res.ome.zarr" / "0", tmp_path / "cells.zarr" / "denoised")
+    assert not is_output(tmp_path / "cells.zarr")
+    assert find_inputs([str(tmp_path / "cells.zarr")]) == [tmp_path / "cells.zarr"]
+    assert is_output(tmp_path / "cells.zarr" / "denoised")  # its level alone is a result

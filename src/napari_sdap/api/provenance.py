@@ -13,9 +13,9 @@ from typing import Any
 
 import numpy as np
 
-from napari_sdap.io.output_record import output_records
+from napari_sdap.io.output_record import output_records, store_records
 
-__all__ = ["SCHEMA", "output_records", "provenance"]
+__all__ = ["SCHEMA", "output_records", "provenance", "store_records"]
 
 SCHEMA = "napari-sdap/provenance/1"
 

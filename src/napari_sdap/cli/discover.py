@@ -7,9 +7,10 @@ import glob
 import os
 from collections.abc import Callable, Iterable, Sequence
 from pathlib import Path
+from typing import Any
 
 from napari_sdap.api.inputs import IMAGE_SUFFIXES, image_suffix, in_zarr_store, series_count
-from napari_sdap.api.provenance import output_records
+from napari_sdap.api.provenance import output_records, store_records
 from napari_sdap.errors import InputError, OutputError
 
 __all__ = ["IMAGE_SUFFIXES", "OUTPUT_SUFFIXES", "check_output_folder", "find_inputs",
@@ -93,12 +94,23 @@ Note = Callable[[str, str], None]
 PROVENANCE_SCHEMA = "napari-sdap/provenance/"
 
 
+def _is_record(record: Any) -> bool:
+    return (isinstance(record, dict)
+            and str(record.get("schema", "")).startswith(PROVENANCE_SCHEMA))
+
+
 def is_output(path: Path) -> bool:
     """Whether `path` is a result napari-sdap wrote: it holds a provenance record
-    (docs/provenance.md). Unreadable files are not (they fail later, as inputs)."""
+    (docs/provenance.md); a zarr store at its top, or in every level (a store of the user's
+    holding one result among other arrays is not one). Unreadable files are not (they fail
+    later, as inputs)."""
     try:
-        return any(isinstance(r, dict) and str(r.get("schema", "")).startswith(PROVENANCE_SCHEMA)
-                   for r in output_records(path))
+        if not path.is_dir():
+            return any(_is_record(r) for r in output_records(path))
+        found = store_records(path)
+        levels = [r for folder, r in found if folder != path]
+        return (any(_is_record(r) for folder, r in found if folder == path)
+                or (bool(levels) and all(_is_record(r) for r in levels)))
     except Exception:  # not an image, damaged, another layout: not known to be a result
         return False
 
