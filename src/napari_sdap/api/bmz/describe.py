@@ -11,8 +11,8 @@ import torch
 from napari_sdap.api.bmz.build import Exported
 from napari_sdap.errors import InputError
 
-__all__ = ["SDAP_CITE", "TAGS", "authors_of", "cites_of", "license_of", "model_description",
-           "name_of"]
+__all__ = ["DESCRIPTION_MAX", "SDAP_CITE", "TAGS", "authors_of", "cites_of", "description_of",
+           "license_of", "model_description", "name_of"]
 
 TAGS = ["denoising", "self-supervised", "blind-spot", "sdap", "napari-sdap", "pytorch",
         "fluorescence-light-microscopy", "2d"]
@@ -58,6 +58,24 @@ def _checked(kind: str, entry: dict[str, Any], what: str) -> dict[str, Any]:
                         ) if isinstance(err, ValidationError) else str(err)
         raise InputError(f"{what} {entry!r} is not taken by bioimage.io ({why})") from None
     return entry
+
+
+DESCRIPTION_MAX = 1024
+"""The longest description bioimage.io takes (`ModelDescr.description`)."""
+
+
+def description_of(description: Any) -> str | None:
+    """`description` without spaces around it (None for none or spaces alone: the default
+    text), if bioimage.io takes it: a text of at most `DESCRIPTION_MAX` characters."""
+    if description is not None and not isinstance(description, str):
+        raise InputError(f"description must be a text (got {type(description).__name__})")
+    text = (description or "").strip()
+    if len(text) > DESCRIPTION_MAX:
+        raise InputError(f"description has {len(text)} characters; bioimage.io takes at most "
+                         f"{DESCRIPTION_MAX} (one or two sentences on what the model is for): "
+                         f"shorten it, and put longer notes in the package's README or a "
+                         f"cite entry")
+    return text or None
 
 
 _NAME_CHARS = frozenset("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_+- ()")

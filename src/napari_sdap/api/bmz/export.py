@@ -79,7 +79,13 @@ def export_bmz(model: Any, path: str | os.PathLike[str], *, name: str | None = N
                cite: Any = None, sample: Any = None, axes: str | None = None,
                mode: str = "auto", overwrite: bool = False) -> Path:
     """Write `model` as a bioimage.io package at `path` (see `SDAPModel.export_bmz`)."""
-    from napari_sdap.api.bmz.describe import authors_of, cites_of, license_of, name_of
+    from napari_sdap.api.bmz.describe import (
+        authors_of,
+        cites_of,
+        description_of,
+        license_of,
+        name_of,
+    )
 
     require_bioimageio()
     path = Path(path)
@@ -90,9 +96,7 @@ def export_bmz(model: Any, path: str | os.PathLike[str], *, name: str | None = N
         raise InputError("give sample= (an image like the training images: array or path) for "
                          "the package's test tensors and cover; a model does not keep its "
                          "training images")
-    if description is not None and not isinstance(description, str):
-        raise InputError(f"description must be a text (got {type(description).__name__})")
-    description = (description or "").strip() or None  # (spaces alone: the default text)
+    description = description_of(description)  # (spaces alone: the default text)
     who, refs = authors_of(authors), cites_of(cite)
     name, license = name_of(name), license_of(license)
     ex = Exported(model, mode)
