@@ -11,7 +11,7 @@ from __future__ import annotations
 from typing import Any
 
 import torch
-from pydantic import ValidationError
+from pydantic import BaseModel, ValidationError
 
 from napari_sdap.api.open_training import check_not_training
 from napari_sdap.config import SDAPConfig
@@ -30,6 +30,7 @@ def check_state(model: Any, action: str, training: bool = True) -> None:
         raise ConfigError(f"model.config must be an SDAPConfig (got "
                           f"{type(model.config).__name__}); set it back, e.g. from the model "
                           f"file (load_model)")
+    _check_sections(model.config)
     try:
         SDAPConfig.model_validate(model.config.model_dump())
     except ValidationError as err:
@@ -61,6 +62,22 @@ def check_state(model: Any, action: str, training: bool = True) -> None:
                               "blocks or channels were changed by hand); set them back, or "
                               "train a new model with the new settings")
         check_not_training(model, action)
+
+
+def _check_sections(config: SDAPConfig) -> None:
+    """Refuse a section of `config` that is not its settings class: `model_copy(update=...)`
+    keeps what it is given unchecked, so `{'inference': {'mode': 'bsn'}}` put a dict there (a
+    raw AttributeError later, and every other inference setting lost)."""
+    for name, field in SDAPConfig.model_fields.items():
+        kind, value = field.annotation, getattr(config, name)
+        if isinstance(kind, type) and issubclass(kind, BaseModel) and not isinstance(value, kind):
+            raise ConfigError(
+                f"model.config.{name} must be {kind.__name__} settings, not a "
+                f"{type(value).__name__} (model_copy(update=...) takes values unchecked, and "
+                f"a dict would replace the whole section); set the field itself, e.g. "
+                f"model.config.{name}.<field> = value, or update the section: "
+                f"model.config.{name} = model.config.{name}.model_copy(update={{...}}) (or "
+                f"load_model again)")
 
 
 def _check_part(model: Any, name: str) -> None:

@@ -127,6 +127,8 @@ def _train(sources: list[tuple[Any, Any]], t00: float, budget: float | None, *, 
         if not is_whole(stride):
             raise ConfigError(f"stride must be 'auto' or an integer 1..8 (got {stride!r})")
         stride = int(stride)  # (a numpy integer, from np.arange in a notebook, is one too)
+    if model is not None:  # a config or weights edited by hand: refused first, as denoising
+        model.check_state("train further", training=False)  # and saving refuse them
     fresh = model is None or model.normalization is None
     given = model is not None  # (its dims apply)
     if model is not None:
