@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import json
+import math
 import os
 from pathlib import Path
 from typing import Any
 
+import torch
 from pydantic import ValidationError
 
 from napari_sdap.api.model import SDAPModel, TrainingRecord
@@ -21,7 +24,8 @@ from napari_sdap.model.checks import (
     student_layout,
     weight_layout,
 )
-from napari_sdap.model.files import invalid_meta, read_model_file
+from napari_sdap.model.files import _KEY, invalid_meta, read_model_file
+from napari_sdap.model.header import file_header
 from napari_sdap.model.network3d import network_for
 from napari_sdap.model.normalize import Normalization
 from napari_sdap.model.student import StudentNet, student_channels
@@ -49,7 +53,7 @@ def load_model(path: str | os.PathLike[str]) -> SDAPModel:
                              f"{type(path).__name__}); e.g. load_model('model.safetensors')")
     path = Path(path).expanduser()  # ("~/models/m.safetensors", as images and outputs take)
     if is_package(path):
-        with attached_model(path) as attached:
+        with attached_model(path, check=check_header) as attached:
             try:
                 model = _checked(attached)
             except ModelFileError as err:
@@ -70,21 +74,36 @@ def _checked(path: str | os.PathLike[str]) -> SDAPModel:
                              f"file was not written by this napari-sdap or was edited") from None
 
 
-def _load(path: str | os.PathLike[str]) -> SDAPModel:
-    tensors, meta = read_model_file(path)
-    check_meta_keys(path, meta)
-    parts: dict[str, Any] = {}
-    for key, kind in (("config", SDAPConfig), ("normalization", Normalization),
-                      ("record", TrainingRecord), ("noise_curve", NoiseCurve)):
-        value = meta.get(key)  # noise_curve: absent in files from before the detail restore
-        if value is None and key != "config":
-            parts[key] = TrainingRecord() if key == "record" else None
-            continue
-        try:
-            parts[key] = kind.model_validate(value)
-        except ValidationError as err:
-            raise invalid_meta(path, err, "" if key == "config" else key) from None
-    config: SDAPConfig = parts["config"]
+def check_header(path: str | os.PathLike[str], header: dict[str, Any] | None) -> None:
+    """Refuse a file whose safetensors `header` declares more weight data than the network its
+    own settings describe needs, naming the tensors that do not fit, before any weight is read
+    (a tensor of gigabytes is never allocated). Other files, and headers whose settings do not
+    validate, are left to the full checks, which name what is wrong in the usual order."""
+    try:
+        meta = json.loads(header["__metadata__"][_KEY])  # type: ignore[index]
+        layout = _layout(path, SDAPConfig.model_validate(meta["config"]), meta)[0]
+        entries = {k: v for k, v in header.items() if k != "__metadata__"}  # type: ignore[union-attr]
+        declared = max((int(v["data_offsets"][1]) for v in entries.values()), default=0)
+        listed = {name: torch.empty(entry["shape"], dtype=_DTYPES[entry["dtype"]], device="meta")
+                  for name, entry in entries.items()}
+    except Exception:  # no header, not a napari-sdap model, invalid settings: checked later
+        return
+    needed = sum(math.prod(shape) * dtype.itemsize for shape, dtype in layout.values())
+    if declared > needed + (64 << 20):  # (edits that keep the size: the checksum names them)
+        check_weights(path, listed, layout, finite=False)
+
+
+_DTYPES = {"F64": torch.float64, "F32": torch.float32, "F16": torch.float16,
+           "BF16": torch.bfloat16, "I64": torch.int64, "I32": torch.int32, "I16": torch.int16,
+           "I8": torch.int8, "U8": torch.uint8, "BOOL": torch.bool}
+"""torch dtypes of safetensors' dtype names (others: the header check leaves the file to the
+full read)."""
+
+
+def _layout(path: str | os.PathLike[str], config: SDAPConfig, meta: dict[str, Any]
+            ) -> tuple[dict[str, Any], StudentShape | None, tuple[int, int]]:
+    """The tensors the network of `config` and the `student` of `meta` need, the student's
+    shape and its (input, output) channels."""
     n = config.network
     layout = weight_layout(n.in_channels, n.out_channels, n.width, n.blocks,
                            n.z_context if n.dims == 3 else 0)
@@ -100,6 +119,27 @@ def _load(path: str | os.PathLike[str]) -> SDAPModel:
                 f"input and output channels, the network settings need {channels}); the file "
                 f"was not written by this napari-sdap or was edited")
         layout.update(student_layout(channels, shape))
+    return layout, shape, channels
+
+
+def _load(path: str | os.PathLike[str]) -> SDAPModel:
+    check_header(path, file_header(path))
+    tensors, meta = read_model_file(path)
+    check_meta_keys(path, meta)
+    parts: dict[str, Any] = {}
+    for key, kind in (("config", SDAPConfig), ("normalization", Normalization),
+                      ("record", TrainingRecord), ("noise_curve", NoiseCurve)):
+        value = meta.get(key)  # noise_curve: absent in files from before the detail restore
+        if value is None and key != "config":
+            parts[key] = TrainingRecord() if key == "record" else None
+            continue
+        try:
+            parts[key] = kind.model_validate(value)
+        except ValidationError as err:
+            raise invalid_meta(path, err, "" if key == "config" else key) from None
+    config: SDAPConfig = parts["config"]
+    n = config.network
+    layout, shape, channels = _layout(path, config, meta)
     check_weights(path, tensors, layout)
     check_consistency(path, n.in_channels, parts["normalization"], parts["noise_curve"])
     net = network_for(n)

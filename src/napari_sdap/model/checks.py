@@ -99,8 +99,10 @@ def student_layout(channels: tuple[int, int], shape: StudentShape
 
 
 def check_weights(path: Path | str, tensors: dict[str, torch.Tensor],
-                  layout: dict[str, tuple[tuple[int, ...], torch.dtype]]) -> None:
-    """Every tensor of `layout` present, with its shape and dtype, finite; no other tensor."""
+                  layout: dict[str, tuple[tuple[int, ...], torch.dtype]],
+                  finite: bool = True) -> None:
+    """Every tensor of `layout` present, with its shape and dtype, finite (`finite=False`:
+    not looked at, for tensors without data); no other tensor."""
     head = f"{path}: weights do not match the stored network settings"
     missing = sorted(set(layout) - set(tensors))
     if missing:
@@ -118,7 +120,7 @@ def check_weights(path: Path | str, tensors: dict[str, torch.Tensor],
         if t.dtype != dtype:
             raise ModelFileError(f"{head} (tensor {name} is {t.dtype}, the network needs "
                                  f"{dtype}); {_EDITED}")
-        if not bool(torch.isfinite(t).all()):
+        if finite and not bool(torch.isfinite(t).all()):
             raise ModelFileError(f"{path}: tensor {name} holds NaN or infinite weights; the "
                                  f"model is damaged (or its training diverged): use the "
                                  f"original file or train again, e.g. with a lower "

@@ -19,6 +19,7 @@ import torch
 from pydantic import ValidationError
 
 from napari_sdap.errors import ModelFileError, OutputError
+from napari_sdap.model.header import read_header
 from napari_sdap.paths import atomic_write
 from napari_sdap.values import check_overwrite
 
@@ -28,12 +29,6 @@ FORMAT_VERSION = "1.1"
 """1.1 adds the distilled student (tensors `student.*`, metadata `student`; a 3-D model's
 student also records its `in_channels` and `out_channels`); 1.0 files load."""
 _KEY, _SUM = "napari_sdap", "napari_sdap_sha256"
-_MAX_HEADER = 100_000_000
-"""The safetensors reader's own limit on the JSON header, in bytes."""
-_MAX_TENSORS = 4096
-"""More tensors than any napari-sdap model holds (the largest settings give about 350): a
-header listing more is refused before the safetensors reader builds them (a 100 MB header of
-1.5 million empty tensors took 80 s and 3 GB to reach the checksum)."""
 
 
 def _digest(meta_json: str, tensors: dict[str, torch.Tensor]) -> str:
@@ -221,32 +216,7 @@ _IMAGES = ((b"II*\x00", "a TIFF"), (b"MM\x00*", "a TIFF"), (b"II+\x00", "a TIFF"
 def _is_safetensors(f: Any, head: bytes, size: int) -> bool:
     """Whether `head` (the first 8 bytes of open file `f`, of `size` bytes) is a safetensors
     header length, followed by that many bytes of JSON holding an object."""
-    if len(head) < 8:
-        return False
-    n = int.from_bytes(head, "little")
-    if not 2 <= n <= min(size - 8, _MAX_HEADER):
-        return False
-    objects = 0
-
-    def count(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
-        nonlocal objects  # one object per tensor, one for the metadata, one for the header
-        objects += 1
-        if objects > _MAX_TENSORS + 2:
-            raise _TooMany
-        return dict(pairs)
-
-    try:
-        return isinstance(json.loads(f.read(n), object_pairs_hook=count), dict)
-    except (ValueError, RecursionError):  # not JSON, not UTF-8, or nested too deep
-        return False
-    except _TooMany:
-        raise ModelFileError(f"{f.name} lists more than {_MAX_TENSORS} tensors, far more than "
-                             f"any napari-sdap model holds; it is not a napari-sdap model file: "
-                             f"use the original file") from None
-
-
-class _TooMany(Exception):
-    """A safetensors header lists more objects than `_MAX_TENSORS` allows."""
+    return read_header(f, head, size, f.name) is not None
 
 
 def invalid_meta(path: Path | str, err: ValidationError, section: str = "") -> ModelFileError:

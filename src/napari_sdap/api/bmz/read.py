@@ -9,11 +9,13 @@ from __future__ import annotations
 import os
 import tempfile
 import zipfile
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
+from typing import Any
 
 from napari_sdap.errors import ModelFileError
+from napari_sdap.model.header import read_header
 
 __all__ = ["attached_model", "is_package"]
 
@@ -34,9 +36,15 @@ def is_package(path: str | os.PathLike[str]) -> bool:
 
 
 @contextmanager
-def attached_model(path: str | os.PathLike[str]) -> Iterator[Path]:
+def attached_model(path: str | os.PathLike[str],
+                   check: Callable[[str, dict[str, Any] | None], None] | None = None
+                   ) -> Iterator[Path]:
     """The model file attached to a package written by `SDAPModel.export_bmz`, extracted to a
-    temporary folder for the duration of the block (load it with `api.loading`)."""
+    temporary folder for the duration of the block (load it with `api.loading`).
+
+    `check(name, header)` is given the attached file's safetensors header (None: it has none)
+    before it is extracted, to refuse a file that declares gigabytes of tensors it does not
+    need (a few MB of zip can hold them)."""
     from napari_sdap.api.bmz.export import MODEL_FILE
 
     try:
@@ -56,6 +64,14 @@ def attached_model(path: str | os.PathLike[str]) -> Iterator[Path]:
             raise ModelFileError(f"the attached {MODEL_FILE} in {path} is {info.file_size} "
                                  f"bytes, too large for a napari-sdap model; the package was "
                                  f"edited or damaged")
+        if check is not None:
+            try:
+                with z.open(info) as src:
+                    header = read_header(src, src.read(8), info.file_size,
+                                         f"{path}: {MODEL_FILE}")
+            except (OSError, zipfile.BadZipFile, EOFError):  # named when it is extracted
+                header = None
+            check(f"{path}: {MODEL_FILE}", header)
         with tempfile.TemporaryDirectory(prefix="sdap-bmz-read-") as tmp:
             target = Path(tmp) / MODEL_FILE
             try:
