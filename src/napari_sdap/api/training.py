@@ -100,6 +100,11 @@ def iter_train(image: Any, axes: str | Sequence[str | None] | None = None, *,
         from napari_sdap.api.loading import load_model
 
         model = load_model(model)
+    if model is not None and not isinstance(model, SDAPModel):  # (a config, a list of models)
+        raise ConfigError(f"model must be an SDAPModel to train further (create_model, "
+                          f"load_model or an earlier train), its file's path or None (got "
+                          f"{type(model).__name__}); a config makes a model with "
+                          f"SDAPModel(config)")
     channel_mode = model.config.channel_mode if model else overrides.get("channel_mode", "auto")
     prepared = prepare_all(image, axes, channel_mode)
     try:
