@@ -14,7 +14,7 @@ from napari_sdap.cli.ownership import new_attempt
 from napari_sdap.cli.qc import companion_names
 from napari_sdap.cli.record import RunRecord, file_fingerprint, settings_key
 from napari_sdap.cli.report import Reporter
-from napari_sdap.cli.retrain import foreign_model, made_with, refusal, set_aside
+from napari_sdap.cli.retrain import foreign_model, made_with, not_ours, refusal, set_aside
 from napari_sdap.cli.train import noise_options, open_inputs, train_on, train_settings
 from napari_sdap.errors import ConfigError, OutputError
 from napari_sdap.paths import NAME_MAX, hidden_stem, sha256_file
@@ -90,6 +90,9 @@ def prepare_model(args: argparse.Namespace, paths: list[Path], record: RunRecord
         raise foreign_model(path, changed=bool(earlier))
     if made and not args.retrain:
         raise refusal(path, made, earlier, wanted)
+    outputs = [output_path(p, outdir, args.format, file_series(p, args.series)) for p in paths]
+    if not args.overwrite and (err := not_ours(record, outputs, earlier.get("sha256"))):
+        raise err  # (before the training, not file by file after it)
     sources, bad = open_inputs(chosen, args.axes, rep, series=args.series)
     if not sources:
         raise OutputError("none of the training inputs could be read; nothing was trained")

@@ -16,7 +16,8 @@ from typing import Any
 from napari_sdap.cli.record import RunRecord, now
 from napari_sdap.errors import OutputError
 
-__all__ = ["PREVIOUS", "foreign_model", "made_with", "previous_outputs", "refusal", "set_aside"]
+__all__ = ["PREVIOUS", "foreign_model", "made_with", "not_ours", "previous_outputs", "refusal",
+           "set_aside"]
 
 PREVIOUS = "sdap_previous"
 """Folder (inside the output folder) that keeps earlier models and the outputs they made."""
@@ -27,6 +28,26 @@ def made_with(record: RunRecord, outdir: Path, sha: str | None) -> list[str]:
     return [name for name, entry in record.files.items()
             if sha and entry.get("model_sha256") == sha and entry.get("status") == "done"
             and (outdir / name).exists()]
+
+
+def not_ours(record: RunRecord, outputs: list[Path], sha: str | None) -> OutputError | None:
+    """The error for a `--train` run (without `--overwrite`) whose outputs exist and were not
+    made with the batch's own model of hash `sha` (made with `--model` or another training, or
+    not in the record): each would be refused as out of date only after the training, so the
+    run is refused before it; None where there are none."""
+    def taken(p: Path) -> bool:  # (an unfinished entry: `RunRecord.verdict` decides)
+        entry = record.files.get(p.name)
+        return p.exists() and (entry is None or (entry.get("status") == "done"
+                               and not (sha and entry.get("model_sha256") == sha)))
+
+    found = [p for p in outputs if taken(p)]
+    if not found:
+        return None
+    return OutputError(
+        f"{len(found)} output(s) of this run already exist in {found[0].parent}, not made "
+        f"with the model --train makes here (e.g. {found[0].name}); pass "
+        f"--overwrite to train and replace them, use the model they were made with "
+        f"(--model), or choose another --output folder")
 
 
 def previous_outputs(outdir: Path) -> list[Path]:
