@@ -35,6 +35,16 @@ def stem(path: str | Path) -> str:
     return path.name[: -len(suffix)] if suffix else path.stem
 
 
+_ZARR_NODES = ("zarr.json", ".zarray", ".zgroup")
+"""Files that make a folder a zarr array or group (zarr v3, v2)."""
+
+
+def _in_store(path: Path) -> bool:
+    """Whether `path` is an array or group inside a zarr store."""
+    return path.is_dir() and in_zarr_store(path) and any(
+        (path / name).is_file() for name in _ZARR_NODES)
+
+
 def is_image(path: Path) -> bool:
     """Whether `path` looks like an image napari-sdap reads (zarr folders included); never a
     hidden file nor a check figure napari-sdap wrote (`<output>.qc.png`)."""
@@ -161,7 +171,10 @@ def find_inputs(patterns: Sequence[str], exclude: Iterable[Path] = (),
             base = _glob_base(path)
             matches = [p for p in map(Path, sorted(glob.glob(str(path), recursive=True)))
                        if not _through_loop(p, base)]
-            hits = [p for p in matches if is_image(p) and p.resolve() not in skip]
+            into = any(part.lower().endswith(".zarr") for part in path.parts[:-1])  # a
+            # pattern reaching into stores (`grp.zarr/*/img`) takes their arrays; `**` alone not
+            hits = [p for p in matches if (is_image(p) or (into and _in_store(p)))
+                    and p.resolve() not in skip]
             dangling += _dangling(matches)
             if not hits:
                 raise InputError(f"pattern {pattern!r} matches no images; check the pattern "
