@@ -72,9 +72,8 @@ def description_of(description: Any) -> str | None:
     text = (description or "").strip()
     if len(text) > DESCRIPTION_MAX:
         raise InputError(f"description has {len(text)} characters; bioimage.io takes at most "
-                         f"{DESCRIPTION_MAX} (one or two sentences on what the model is for): "
-                         f"shorten it, and put longer notes in the package's README or a "
-                         f"cite entry")
+                         f"{DESCRIPTION_MAX}: shorten it to one or two sentences on what the "
+                         f"model is for (a paper describing it can go in cite=)")
     return text or None
 
 
