@@ -46,6 +46,19 @@ _HINTS: tuple[tuple[re.Pattern[str], str], ...] = (
     (re.compile(r"use dims=2(?:, or a smaller z_(?:context|step))+"),
      f"choose {_PLANES_2D} or fewer planes each side under Advanced > stack planes"),
     (re.compile(r"use dims=2"), f"choose {_PLANES_2D} under Advanced > stack planes"),
+    # Save as... / Save model... / Export with a path given from a script (their dialogs ask
+    # before replacing; the panels' methods take no overwrite=)
+    (re.compile(r"save the image with Y and X as its last axes first \(e\.g\. numpy\.moveaxis\), "
+                r"or write a plain \.zarr output, which keeps any order \(Python API: "
+                r"output='result\.zarr'\)"),
+     "save it as OME-Zarr instead (Save as..., OME-Zarr), which takes any order (stored in "
+     "OME's order)"),
+    (re.compile(r"pass overwrite=True \(CLI: --overwrite\) to replace it, or choose another path"),
+     "choose another path, or choose this one in the Save as... dialog, which asks before "
+     "replacing it"),
+    (re.compile(r"choose another name or pass overwrite=True \(CLI(?: train)?: --overwrite\)"),
+     "choose another name, or choose this one in the panel's save dialog, which asks before "
+     "replacing it"),
 )
 
 E = TypeVar("E", bound=BaseException)
