@@ -5,10 +5,10 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
+from panel_helpers import denoiser
 
 from napari_sdap._napari.panel_hints import for_panels
 from napari_sdap._napari.widget_train import TrainWidget
-from panel_helpers import denoiser
 
 
 @pytest.mark.parametrize("message", [
