@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import shutil
 import sys
 import traceback
 from pathlib import Path
@@ -22,7 +23,7 @@ from napari_sdap.cli.plan import (
     run_settings,
 )
 from napari_sdap.cli.qc import QCOptions, check_done, check_output, qc_options, remove_checks
-from napari_sdap.cli.record import RunRecord, now
+from napari_sdap.cli.record import RunRecord, file_fingerprint, now
 from napari_sdap.cli.report import Reporter
 from napari_sdap.cli.retrain import previous_outputs
 from napari_sdap.cli.safety import check_apart
@@ -48,6 +49,8 @@ class Batch:
 
     def start(self, task: FileTask, pieces: int = 1) -> None:
         path, fp = self.paths[task.output]
+        fp = _fingerprint(path) or fp  # as it is read: changed since the plan, it is the
+        self.paths[task.output] = (path, fp)  # version the output is made from
         self.record.start_file(Path(task.output), input=os.path.abspath(path),
                                attempt=(task.provenance or {}).get("attempt"),
                                output=task.output, qc=None,
@@ -57,8 +60,14 @@ class Batch:
 
     def finish(self, task: FileTask, result: dict[str, Any] | None,
                err: BaseException | None) -> None:
-        path, _ = self.paths[task.output]
+        path, fp = self.paths[task.output]
         out = Path(task.output)
+        if err is None and result is not None and _fingerprint(path) != fp:
+            _discard(out)  # read while it was written (an acquisition or a copy in progress):
+            result, err = None, OutputError(  # a mix of two versions, not a finished output
+                "the input changed while it was denoised (a copy or an acquisition still "
+                "writing it?); its output was removed: run the same command again once the "
+                "file is complete")
         if err is None and result is not None:
             self.done += 1
             remove_checks(task.output)  # a check of the output replaced is stale
@@ -80,6 +89,20 @@ class Batch:
     key = ""
     qc: QCOptions | None = None
     qc_failed = 0
+
+
+def _fingerprint(path: Path) -> dict[str, int] | None:
+    try:
+        return file_fingerprint(path)
+    except OSError:  # gone: the file fails when it is read
+        return None
+
+
+def _discard(output: Path) -> None:
+    if output.is_dir() and not output.is_symlink():
+        shutil.rmtree(output, ignore_errors=True)
+    else:
+        output.unlink(missing_ok=True)
 
 
 def _run_local(batch: Batch) -> None:
