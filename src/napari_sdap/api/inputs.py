@@ -224,8 +224,15 @@ def prepare_all(images: Any, axes: str | Sequence[str | None] | None,
 
 
 _ALPHA = " without its alpha channel, which is not denoised"
-_PLANES = (", or, where its C axis holds the planes of a stack (a TIFF of 2-4 pages without "
-           "metadata is stored as channels), give the axes: axes='ZYX' (--axes ZYX)")
+def _planes(axes: str) -> str:
+    """The axes hint for an image whose C axis may hold the planes of a stack (a TIFF of 2-4
+    pages without metadata is stored as channels): that axis called Z, where Z is free (a
+    hyperstack's TZCYX has its Z: `ZYX` there was an axes string of another length)."""
+    if "C" not in axes or "Z" in axes:
+        return ""
+    planes = axes.replace("C", "Z")
+    return (f", or, where its C axis holds the planes of a stack (a TIFF of 2-4 pages without "
+            f"metadata is stored as channels), give the axes: axes={planes!r} (--axes {planes})")
 
 
 def _planar(view: PlaneView, channels: int) -> str:
@@ -254,14 +261,14 @@ def check_fits(model: Any, view: PlaneView, alpha: bool = False) -> None:
         raise InputError(
             f"the model takes {channels} joint channel(s) but the image ({view.axes}, shape "
             f"{view.shape}{_ALPHA if alpha else ''}) {gives}; use a model trained on images "
-            f"with the same channels" + (_PLANES if "C" in view.axes else _planar(view, channels)))
+            f"with the same channels" + (_planes(view.axes) if "C" in view.axes else _planar(view, channels)))
     groups = len(model.normalization.low)
     if view.n_channel_groups != groups:
         raise InputError(
             f"the model was trained on {groups} independent channel(s) but the image "
             f"({view.axes}, shape {view.shape}{_ALPHA if alpha else ''}) has "
             f"{view.n_channel_groups}; use a model trained on the same channels"
-            + (_PLANES if "C" in view.axes else ""))
+            + _planes(view.axes))
 
 
 def check_output(image: Prepared, out: Any) -> Any:
