@@ -261,7 +261,8 @@ def check_fits(model: Any, view: PlaneView, alpha: bool = False) -> None:
         raise InputError(
             f"the model takes {channels} joint channel(s) but the image ({view.axes}, shape "
             f"{view.shape}{_ALPHA if alpha else ''}) {gives}; use a model trained on images "
-            f"with the same channels" + (_planes(view.axes) if "C" in view.axes else _planar(view, channels)))
+            f"with the same channels"
+            + (_planes(view.axes) if "C" in view.axes else _planar(view, channels)))
     groups = len(model.normalization.low)
     if view.n_channel_groups != groups:
         raise InputError(
