@@ -54,8 +54,26 @@ def _viewers() -> list[Any]:
     return found + [v for v in list(_SESSIONS.keys()) if v not in found]
 
 
+_STORES = (".sdap.zarr", ".sdap.ome.zarr")
+
+
+def _opened_store(layer: Any) -> set[str]:
+    """The result store a layer opened from a file reads (File > Open of a store in the cache
+    folder, or of an array inside it: napari's reader records it as the layer's source), as
+    an absolute and a resolved path; empty for other layers."""
+    source = getattr(getattr(layer, "source", None), "path", None)
+    if not source:
+        return set()
+    path = Path(os.path.abspath(str(source)))
+    for p in (path, *path.parents):
+        if p.name.endswith(_STORES):
+            return {str(p), str(p.resolve())}
+    return set()
+
+
 def stores_shown() -> set[str]:
-    """Stores read by a layer of any viewer of this process, or held by a worker."""
+    """Stores read by a layer of any viewer of this process (a result, or a result store
+    opened from its file), or held by a worker."""
     used: set[str] = set()
     for viewer in _viewers():
         with contextlib.suppress(Exception):  # a viewer being closed
@@ -63,6 +81,7 @@ def stores_shown() -> set[str]:
                 store = (layer.metadata.get("sdap") or {}).get("store")
                 if store:
                     used.add(str(store))
+                used |= _opened_store(layer)
     with _LOCK:
         used |= set(_HELD)
     return used

@@ -69,6 +69,8 @@ class DenoiseWidget(ModelLoading, StopOnClose, DenoiseOutcome, DenoiseForm, QWid
         self.session.model_changed.connect(lambda *_: self.status.clear_error(self._ready()))
         self.session.state_changed.connect(self._on_model)
         napari_viewer.layers.events.removed.connect(self._on_removed)
+        napari_viewer.layers.events.inserted.connect(  # (a result store opened from its file)
+            lambda *_: in_use.publish(stores.default_folder()))
         self._on_layer()
         self._on_model()
 
