@@ -40,6 +40,7 @@ from napari_sdap.infer.stream import Engine, read_window
 from napari_sdap.infer.targets import teacher, teacher_targets
 from napari_sdap.infer.tiling import Tile, alignment, exact_halo
 from napari_sdap.model.device import train_bf16
+from napari_sdap.model.seeding import seeded
 from napari_sdap.model.student import StudentNet, student_channels
 from napari_sdap.training.distil import PairSampler, fidelity, run_distillation
 from napari_sdap.training.loop import TrainStep
@@ -102,8 +103,7 @@ def distil(model: SDAPModel, sources: list[tuple[Any, Any]], device: torch.devic
             hold=_hold if checkable(model) else None)
     finally:
         model.network.to("cpu")
-    with torch.random.fork_rng(devices=[]):
-        torch.manual_seed(model.config.seed + _SEED)
+    with seeded(model.config.seed + _SEED):  # (not disturbed by other threads)
         inputs, outputs = student_channels(model.config.network)
         student = StudentNet(inputs, cfg.student_width, cfg.student_dilations, outputs)
     weigh = model.whitening.colour if model.whitening is not None else None

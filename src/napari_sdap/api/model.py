@@ -25,6 +25,7 @@ from napari_sdap.model.files import write_model_file
 from napari_sdap.model.network import BlindSpotNet
 from napari_sdap.model.network3d import network_for
 from napari_sdap.model.normalize import Normalization
+from napari_sdap.model.seeding import seeded
 from napari_sdap.model.student import StudentNet
 from napari_sdap.paths import sha256_file
 from napari_sdap.presets import config_from_preset
@@ -40,8 +41,7 @@ def _versions() -> dict[str, str]:
 
 def build_network(config: SDAPConfig, seed: int | None = None) -> BlindSpotNet:
     """A freshly initialised network for `config` (seeded: same seed, same weights)."""
-    with torch.random.fork_rng(devices=[]):
-        torch.manual_seed(config.seed if seed is None else seed)
+    with seeded(config.seed if seed is None else seed):  # (not disturbed by other threads)
         return network_for(config.network)
 
 

@@ -70,7 +70,6 @@ def run_distillation(student: nn.Module, cfg: StudentConfig, sampler: PairSample
     moved onto the targets' mean (`StudentNet.start_at`); otherwise training goes on from its
     weights with a new schedule. `bf16`: steps under bfloat16 autocast (`device.train_bf16`).
     `weigh`: a linear filter the difference from the targets passes before the loss."""
-    torch.manual_seed(seed)
     student.to(device).train()
     student.requires_grad_(True)  # (weights frozen by hand would give torch's raw error)
     schedule = TrainingConfig(steps=cfg.student_steps, learning_rate=cfg.student_lr,
