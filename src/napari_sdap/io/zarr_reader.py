@@ -150,6 +150,27 @@ def _level_of_parent(path: Path) -> Level:
     return Level()
 
 
+def _first_level(node: Any, ms: list[Any], path: Path) -> tuple[dict[str, Any], Any]:
+    """The first level's entry of OME-Zarr `multiscales` metadata `ms` of group `node`, and its
+    array; an `InputError` where the metadata names no array of the group (edited or damaged
+    metadata: no datasets, a path that is absent, absolute, holds '..' or is a group)."""
+    import zarr
+
+    level: Any = None
+    try:
+        level = ms[0]["datasets"][0]
+        array = node[level["path"]]
+        if isinstance(array, zarr.Array):
+            return level, array
+        why = "it is a group, not an array"
+    except (KeyError, IndexError, TypeError, ValueError, AttributeError) as err:
+        why = f"{type(err).__name__}: {err}"
+    named = level.get("path") if isinstance(level, dict) else None
+    raise InputError(f"{path}: its OME-Zarr metadata (multiscales datasets) names no readable "
+                     f"first level (path {named!r}; {why}); the metadata was edited or damaged: "
+                     f"open the level's array itself, e.g. {path}/0, or export the image again")
+
+
 def open_zarr(path: Path, axes: str | None, series: int | None = None) -> ImageSource:
     import zarr
 
@@ -173,8 +194,7 @@ def open_zarr(path: Path, axes: str | None, series: int | None = None) -> ImageS
         attrs = dict(node.attrs)
         ms = _ome_multiscales(attrs)
         if ms:
-            level = ms[0]["datasets"][0]
-            array = node[level["path"]]
+            level, array = _first_level(node, ms, path)
             place = _ome_level(ms[0], level)
             found, scale, units, group = place.axes, place.scale, place.units, attrs
             meta.update(format="ome-zarr", ome_level=str(level["path"]))
