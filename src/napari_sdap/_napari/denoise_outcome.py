@@ -30,7 +30,11 @@ def residual(image: Any, output: Any, rgb: bool) -> Any:
     of the colour channels for RGB (an RGBA alpha, copied as it was, is no part of it)."""
     import dask.array as da
 
-    src = image if isinstance(image, da.Array) else da.from_array(image, chunks=output.chunks)
+    # numpy blocks whatever the layer holds (an xarray DataArray's own blocks made dask take
+    # the difference for a dataframe)
+    src = image if isinstance(image, da.Array) else da.from_array(
+        image, chunks=output.chunks, asarray=True,
+        meta=np.empty((0,) * len(image.shape), dtype=image.dtype))
     res = src.astype(np.result_type(output.dtype, np.float32)) - output
     return res[..., :3].mean(axis=-1) if rgb else res
 
