@@ -282,7 +282,8 @@ class TrainWidget(TrainPreview, ModelLoading, StopOnClose, QWidget):
     def _on_finished(self) -> None:
         self.worker = None  # the session has released the training (`Session.claim`)
         self._hide_preview()
-        if self.outcome == "running" and self.job is not None and self.job.stop.is_set():
+        if self.outcome == "running" and self.job is not None and self.job.stop.is_set() \
+                and not self.job.completed:  # (not a Stop pressed once the last step was done)
             self.outcome = "stopped"
             self.status.info(stopped_text(self.session.model, self._distilled))
         elif self.outcome == "running" and self.session.model is not None:

@@ -126,6 +126,9 @@ class TrainJob:
     preview_every_s: float = 3.0
     stop: threading.Event = field(default_factory=threading.Event)
     """Set from the main thread to stop after the current step (the model keeps what it has)."""
+    completed: bool = False
+    """Set by the worker once the training ran to its end (a Stop pressed after its last step,
+    while the output is measured, stopped nothing)."""
 
 
 def _preview(model: Any, job: TrainJob, step: int) -> Preview | Notice | None:
@@ -212,6 +215,8 @@ def train_steps(job: TrainJob) -> Iterator[Any]:
                 last_preview = time.perf_counter()
                 if preview is not None:
                     yield preview
+        else:
+            job.completed = True
     finally:
         logging.getLogger(_SCALES).removeHandler(noted)
         run.close()
