@@ -35,6 +35,12 @@ __all__ = ["run_denoise"]
 def _message(err: BaseException) -> str:
     if isinstance(err, SdapError):
         return str(err)
+    if isinstance(err, MemoryError):  # its text is most often empty ("MemoryError: ")
+        detail = f": {err}" if str(err) else ""
+        return (f"out of memory (MemoryError{detail}): the image, or one compressed strip or "
+                f"tile of its file, needs more memory than is free; close other programs, or "
+                f"convert the image to a tiled TIFF or OME-Zarr (a file of a few MB can declare "
+                f"gigabytes: check its size in pixels)")
     return f"{type(err).__name__}: {err}"
 
 
