@@ -116,7 +116,10 @@ class OutputPanel(QWidget):
     def ask_save_path(self, name: str) -> tuple[str, bool]:
         """A path chosen in a save dialog ('' when cancelled); True: the dialog confirmed
         replacing an existing file."""
-        start = str(self.target_folder() / f"{name}.tif")
+        # the output folder chosen, else the home folder: never the cache folder, which the OS
+        # and cleaners may empty (a copy saved there by just pressing Save would not last)
+        folder = self.target_folder() if self.folder.text().strip() else Path.home()
+        start = str(folder / f"{name}.tif")
         path, kind = QFileDialog.getSaveFileName(self, "Save result as", start, _SAVE_KINDS)
         if not path:
             return "", False
