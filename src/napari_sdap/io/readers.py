@@ -198,6 +198,9 @@ def open_image(path: str | os.PathLike[str], axes: str | None = None, *,
     kind = image_kind(p)
     if not p.exists():
         raise InputError(f"{p}: no such file or folder; check the path")
+    if not (p.is_file() or p.is_dir()):  # reading a named pipe waits for a writer, forever
+        raise InputError(f"{p}: not a regular file (a named pipe, device or socket); save the "
+                         f"image to a file and give that")
     opener = {"tiff": open_tiff, "zarr": open_zarr, "ome-zarr": open_zarr, "npy": _open_npy,
               "picture": _open_picture}
     if series is not None:  # (np.int64 from np.arange is one; 0.0 "did not exist")
