@@ -45,3 +45,21 @@ def test_a_section_updated_as_the_message_says_trains_and_denoises():
         update={"inference": model.config.inference.model_copy(update={"mode": "bsn"})})
     out = model.denoise(_image(), device="cpu")
     assert out.shape == (48, 48) and np.isfinite(out).all()
+
+
+@pytest.mark.parametrize("given", [None, {"seed": 1}, "tiny"], ids=["none", "dict", "str"])
+def test_sdapmodel_refuses_what_is_not_a_config(given):
+    from napari_sdap import SDAPModel
+
+    with pytest.raises(ConfigError, match=r"config must be an SDAPConfig.*config_from_preset"):
+        SDAPModel(given)
+
+
+def test_sdapmodel_refuses_a_config_edited_into_invalid_settings():
+    from napari_sdap import SDAPModel, config_from_preset
+
+    config = config_from_preset("tiny", 1)
+    with pytest.raises(ConfigError, match=r"seed.*greater than or equal to 0 \(got -5\)"):
+        SDAPModel(config.model_copy(update={"seed": -5}))  # (was pydantic's own error)
+    with pytest.raises(ConfigError, match=r"config.network must be NetworkConfig settings"):
+        SDAPModel(config.model_copy(update={"network": {"width": 8}}))

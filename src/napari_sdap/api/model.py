@@ -53,6 +53,11 @@ class SDAPModel:
                  record: TrainingRecord | None = None,
                  noise_curve: NoiseCurve | None = None,
                  student: StudentNet | None = None) -> None:
+        from napari_sdap.api.model_state import check_config
+
+        check_config(config, "config", "make one with "
+                     "config_from_preset(preset, channels, **settings), or the model with "
+                     "create_model(preset, channels, **settings)")
         self.config = config
         self.network = network if network is not None else build_network(config)
         self.normalization = normalization

@@ -19,22 +19,15 @@ from napari_sdap.errors import ConfigError
 from napari_sdap.model.checks import weight_layout
 from napari_sdap.presets import to_config_error
 
-__all__ = ["check_state"]
+__all__ = ["check_config", "check_state"]
 
 
 def check_state(model: Any, action: str, training: bool = True) -> None:
     """Refuse `model` where it cannot `action`: a config edited into invalid settings,
     weights no longer float32, and with `training` (saving, exporting) a network of another
     shape than its config says or a training still open."""
-    if not isinstance(model.config, SDAPConfig):
-        raise ConfigError(f"model.config must be an SDAPConfig (got "
-                          f"{type(model.config).__name__}); set it back, e.g. from the model "
-                          f"file (load_model)")
-    _check_sections(model.config)
-    try:
-        SDAPConfig.model_validate(model.config.model_dump())
-    except ValidationError as err:
-        raise to_config_error(err) from None
+    check_config(model.config, "model.config", "set it back, e.g. from the model file "
+                 "(load_model)")
     for name in ("normalization", "noise_curve"):  # pydantic models, edited without checks
         _check_part(model, name)
     nets = [("network", model.network)] + ([("student", model.student)]
@@ -64,20 +57,33 @@ def check_state(model: Any, action: str, training: bool = True) -> None:
         check_not_training(model, action)
 
 
-def _check_sections(config: SDAPConfig) -> None:
+def check_config(config: Any, name: str = "config", fix: str = "make one with "
+                 "config_from_preset(preset, channels, **settings)") -> None:
+    """Refuse `config` (called `name`) where it is not an `SDAPConfig` holding valid settings:
+    another object, or one edited with `model_copy(update=...)`, which pydantic does not
+    check."""
+    if not isinstance(config, SDAPConfig):
+        raise ConfigError(f"{name} must be an SDAPConfig (got {type(config).__name__}); {fix}")
+    _check_sections(config, name)
+    try:
+        SDAPConfig.model_validate(config.model_dump())
+    except ValidationError as err:
+        raise to_config_error(err) from None
+
+
+def _check_sections(config: SDAPConfig, name: str) -> None:
     """Refuse a section of `config` that is not its settings class: `model_copy(update=...)`
     keeps what it is given unchecked, so `{'inference': {'mode': 'bsn'}}` put a dict there (a
     raw AttributeError later, and every other inference setting lost)."""
-    for name, field in SDAPConfig.model_fields.items():
-        kind, value = field.annotation, getattr(config, name)
+    for part, field in SDAPConfig.model_fields.items():
+        kind, value = field.annotation, getattr(config, part)
         if isinstance(kind, type) and issubclass(kind, BaseModel) and not isinstance(value, kind):
             raise ConfigError(
-                f"model.config.{name} must be {kind.__name__} settings, not a "
+                f"{name}.{part} must be {kind.__name__} settings, not a "
                 f"{type(value).__name__} (model_copy(update=...) takes values unchecked, and "
                 f"a dict would replace the whole section); set the field itself, e.g. "
-                f"model.config.{name}.<field> = value, or update the section: "
-                f"model.config.{name} = model.config.{name}.model_copy(update={{...}}) (or "
-                f"load_model again)")
+                f"{name}.{part}.<field> = value, or update the section: {name}.{part} = "
+                f"{name}.{part}.model_copy(update={{...}}) (or load_model again)")
 
 
 def _check_part(model: Any, name: str) -> None:
