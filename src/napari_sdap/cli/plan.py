@@ -15,7 +15,13 @@ from napari_sdap.cli.qc import companion_names
 from napari_sdap.cli.record import RunRecord, file_fingerprint, settings_key
 from napari_sdap.cli.report import Reporter
 from napari_sdap.cli.retrain import foreign_model, made_with, not_ours, refusal, set_aside
-from napari_sdap.cli.train import noise_options, open_inputs, train_on, train_settings
+from napari_sdap.cli.train import (
+    noise_options,
+    open_inputs,
+    save_model,
+    train_on,
+    train_settings,
+)
 from napari_sdap.errors import ConfigError, OutputError
 from napari_sdap.paths import NAME_MAX, hidden_stem, sha256_file
 
@@ -107,7 +113,7 @@ def prepare_model(args: argparse.Namespace, paths: list[Path], record: RunRecord
                  f"{outdir / previous[-1]['folder']}")
     elif path.exists():
         rep.info(f"replacing {path}: its training set changed and no output was made with it")
-    model.save(path, overwrite=bool(earlier))  # (only ever over this batch's own model)
+    save_model(model, path, bool(earlier))  # (only ever over this batch's own model)
     sha = sha256_file(path)
     record.data["trained_model"] = {"path": path.name, "sha256": sha, **wanted,
                                     **({"unreadable": unreadable} if unreadable else {}),

@@ -195,6 +195,23 @@ def _report(p: Any, model: Any, sources: list[Any], rep: Reporter) -> Any:
     return model
 
 
+_API_TAIL = ", then save again (the model is still in memory; "
+
+
+def save_model(model: Any, path: Path, overwrite: bool) -> None:
+    """`model.save`, failing in the command line's words: the process ends, and the model it
+    trained with it (the API's "save again, the model is still in memory" is not so here)."""
+    try:
+        model.save(path, overwrite=overwrite)
+    except OutputError as err:
+        text = str(err)
+        if _API_TAIL not in text:
+            raise
+        raise OutputError(f"{text.split(_API_TAIL)[0]}, then run the command again: the model "
+                          f"trained in this run could not be saved and is lost with it (an "
+                          f"existing file of that name was left unchanged)") from None
+
+
 def run_train(args: argparse.Namespace, rep: Reporter) -> int:
     """`napari-sdap train INPUT... --model OUT`."""
     from napari_sdap.api.writing import check_model_name
@@ -219,6 +236,6 @@ def run_train(args: argparse.Namespace, rep: Reporter) -> int:
         rep.error("", f"{len(bad)} of {len(paths)} input(s) could not be read; no model written")
         return 1
     model = train_on(sources, args, rep)
-    model.save(out, overwrite=args.overwrite)
+    save_model(model, out, args.overwrite)
     rep.info(f"saved {out} (sha256 {sha256_file(out)})")
     return 0
