@@ -30,6 +30,9 @@ def noise_text(noise: Any) -> tuple[str, str]:
         text = ("Noise: read on a small image → white noise assumed, " + scheme
                 if est.stride == 1 else f"Noise: correlated, the stride limited by the "
                 f"image's size → {scheme}")
+    elif est.whitened:  # (a scanner's line: correlated along it, trained on it whitened)
+        text = (f"Noise: correlated along {est.whitened} only (a scan line) → whitened along "
+                f"it, {scheme}")
     elif est.stride == 1:
         text = "Noise: independent per pixel → plain blind-spot"
     else:
