@@ -71,6 +71,8 @@ def attached_model(path: str | os.PathLike[str],
                                          f"{path}: {MODEL_FILE}")
             except (OSError, zipfile.BadZipFile, EOFError):  # named when it is extracted
                 header = None
+            except (NotImplementedError, RuntimeError) as err:
+                raise _unpackable(path, err) from None
             check(f"{path}: {MODEL_FILE}", header)
         with tempfile.TemporaryDirectory(prefix="sdap-bmz-read-") as tmp:
             target = Path(tmp) / MODEL_FILE
@@ -81,4 +83,17 @@ def attached_model(path: str | os.PathLike[str],
             except (OSError, zipfile.BadZipFile, EOFError) as err:  # bad CRC, truncated zip
                 raise ModelFileError(f"the attached {MODEL_FILE} in {path} cannot be read "
                                      f"({err}); the package is damaged") from None
+            except (NotImplementedError, RuntimeError) as err:
+                raise _unpackable(path, err) from None
             yield target
+
+
+def _unpackable(path: str | os.PathLike[str], err: BaseException) -> ModelFileError:
+    """The attached model is encrypted (RuntimeError) or compressed with a method Python's
+    zip reader lacks (NotImplementedError: Deflate64, which Windows uses for large zips, ...)."""
+    from napari_sdap.api.bmz.export import MODEL_FILE
+
+    return ModelFileError(f"the attached {MODEL_FILE} in {path} cannot be unpacked ({err}): "
+                          f"it is encrypted or compressed with a method Python's zip reader "
+                          f"lacks (e.g. Deflate64); zip the package again with ordinary "
+                          f"(deflate) compression and no password, or export it again")
