@@ -42,3 +42,26 @@ def test_the_dialog_starts_in_the_output_folder_chosen(qtbot, started, tmp_path)
     panel.folder.setText(str(tmp_path / "results"))
     panel.ask_save_path("cells [SDAP]")
     assert Path(started[-1]) == tmp_path / "results" / "cells [SDAP].tif"
+
+
+@pytest.mark.parametrize("name", ["a/b [SDAP]", "x\ny [SDAP]", '*?<>|:" [SDAP]',
+                                  "a" * 300 + " [SDAP]", ".. [SDAP]", "C:\\scan [SDAP]"])
+def test_the_suggested_name_is_a_file_name(qtbot, started, name):
+    """Regression: the layer's name went in as it was: 'a/b [SDAP]' suggested a file in a
+    folder 'a' that does not exist, 300 characters a name the disk refuses."""
+    panel = OutputPanel(lambda question: True, set)
+    qtbot.addWidget(panel)
+    panel.ask_save_path(name)
+    start = Path(started[-1])
+    assert start.parent == Path.home(), start
+    assert start.name.endswith(" [SDAP].tif") or start.name.endswith(".tif")
+    assert not set(start.name) & set('/\\:*?"<>|\n'), start.name
+    assert len(start.name.encode()) <= 255
+
+
+def test_a_plain_name_is_kept_as_it_is():
+    from napari_sdap._napari.output_panel import file_name
+
+    assert file_name("cells [SDAP]") == "cells [SDAP]"
+    assert file_name("名前 µm [SDAP bsn 2]") == "名前 µm [SDAP bsn 2]"
+    assert file_name(" ... ") == "result"

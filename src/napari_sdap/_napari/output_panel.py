@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -23,6 +24,16 @@ from napari_sdap._napari.devices import format_bytes
 __all__ = ["OutputPanel"]
 
 _SAVE_KINDS = "TIFF (*.tif);;OME-Zarr (*.ome.zarr)"
+
+
+def file_name(name: str) -> str:
+    """A file name for a layer's `name` to start the save dialog with: path separators,
+    characters Windows refuses and control characters replaced, ends trimmed, at most 200
+    bytes; 'result' when nothing is left (a layer name like 'a/b' named a missing folder)."""
+    safe = re.sub(r'[\\/:*?"<>|\x00-\x1f\x7f]+', "_", name).strip(" .")
+    while len(safe.encode()) > 200:
+        safe = safe[:-1]
+    return safe.rstrip(" .") or "result"
 
 
 def with_ending(path: str, ending: str) -> str:
@@ -119,7 +130,7 @@ class OutputPanel(QWidget):
         # the output folder chosen, else the home folder: never the cache folder, which the OS
         # and cleaners may empty (a copy saved there by just pressing Save would not last)
         folder = self.target_folder() if self.folder.text().strip() else Path.home()
-        start = str(folder / f"{name}.tif")
+        start = str(folder / f"{file_name(name)}.tif")
         path, kind = QFileDialog.getSaveFileName(self, "Save result as", start, _SAVE_KINDS)
         if not path:
             return "", False
