@@ -25,14 +25,36 @@ _MAX_MODEL = 4 << 30
 
 
 def is_package(path: str | os.PathLike[str]) -> bool:
-    """Whether `path` is a zip file holding a bioimage.io description at its top level."""
+    """Whether `path` is a zip file holding a bioimage.io description at its top level.
+
+    A zip whose table of contents is damaged, or whose description lies one folder down (a
+    package's folder zipped whole, as "Compress folder" does), is a `ModelFileError` saying
+    so: either would otherwise be called "a zip archive (e.g. a PyTorch checkpoint)"."""
     try:
         if not zipfile.is_zipfile(path):
             return False
         with zipfile.ZipFile(path) as z:
-            return any(n in _DESCRIPTIONS or n.endswith(".bioimageio.yaml") for n in z.namelist())
+            names = z.namelist()
     except OSError:
         return False
+    except (zipfile.BadZipFile, ValueError, EOFError) as err:  # the end record alone was read
+        raise ModelFileError(f"{path} is a zip archive whose table of contents is damaged "
+                             f"({err}); copy or download it again") from None
+    if any(_describes(n) for n in names):
+        return True
+    folders = sorted({n.split("/")[0] for n in names if n.count("/") == 1 and _describes(
+        n.split("/")[1])})
+    if folders:
+        raise ModelFileError(f"{path} holds a bioimage.io package inside its folder "
+                             f"{folders[0]}/ (the folder was zipped, not its files); a package "
+                             f"holds its files at the top level: zip the files inside "
+                             f"{folders[0]}, or unzip it and load the .safetensors file in it")
+    return False
+
+
+def _describes(name: str) -> bool:
+    """Whether a file of that name (in a zip) is a bioimage.io description."""
+    return name in _DESCRIPTIONS or name.endswith(".bioimageio.yaml")
 
 
 @contextmanager
