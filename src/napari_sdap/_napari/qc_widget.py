@@ -235,6 +235,14 @@ class QCWidget(ModelLoading, QWidget):
                                  f"{denoised.name!r} {tuple(denoised.data.shape)}; choose the "
                                  f"result of that input")
             ref = self.reference.layer()
+            # (other dimensions: the check would ask for axis letters, which this panel takes
+            # from the input; a size that differs alone the check names itself)
+            if ref is not None and (len(level0(ref).shape) != len(level0(noisy).shape)
+                                    or ref.rgb != noisy.rgb):
+                raise InputError(f"the reference layer {ref.name!r} has shape "
+                                 f"{tuple(level0(ref).shape)} but the input layer {noisy.name!r} "
+                                 f"{tuple(level0(noisy).shape)}; choose a clean image of the "
+                                 f"same scene and shape as the reference, or (none)")
             model = self.session.model if self.use_model.isChecked() else None
             if model is not None:
                 try:
