@@ -82,6 +82,20 @@ def test_file_with_a_huge_extra_tensor_is_refused_before_reading(model_file, tmp
         load_model(path)
 
 
+@pytest.mark.parametrize("dtype", ["F8_E5M2", "U16", "F4"])
+def test_an_exotic_dtype_is_no_way_around_the_header_check(model_file, tmp_path, monkeypatch,
+                                                           dtype):
+    header, data = _with_spare(model_file)
+    size = {"F8_E5M2": 1, "U16": 2, "F4": 0.5}[dtype]
+    header["spare"].update(dtype=dtype, shape=[int(SPARE / size)])
+    path = tmp_path / "exotic.safetensors"
+    with open(path, "wb") as f:
+        _write(f, header, data, SPARE)
+    _never_read(monkeypatch)
+    with pytest.raises(ModelFileError, match=r"unexpected tensor\(s\) spare"):
+        load_model(path)
+
+
 def test_tensor_declared_larger_than_the_network_needs(model_file, tmp_path, monkeypatch):
     """A needed tensor's name with another shape: its shape is named from the header."""
     tensors, _ = read_model_file(model_file)

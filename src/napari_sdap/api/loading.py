@@ -84,8 +84,9 @@ def check_header(path: str | os.PathLike[str], header: dict[str, Any] | None) ->
         layout = _layout(path, SDAPConfig.model_validate(meta["config"]), meta)[0]
         entries = {k: v for k, v in header.items() if k != "__metadata__"}  # type: ignore[union-attr]
         declared = max((int(v["data_offsets"][1]) for v in entries.values()), default=0)
-        listed = {name: torch.empty(entry["shape"], dtype=_DTYPES[entry["dtype"]], device="meta")
-                  for name, entry in entries.items()}
+        listed = {name: torch.empty(entry["shape"], device="meta",
+                                    dtype=_DTYPES.get(entry["dtype"], torch.uint8))
+                  for name, entry in entries.items()}  # (an exotic dtype is no way around it)
     except Exception:  # no header, not a napari-sdap model, invalid settings: checked later
         return
     needed = sum(math.prod(shape) * dtype.itemsize for shape, dtype in layout.values())
@@ -95,9 +96,10 @@ def check_header(path: str | os.PathLike[str], header: dict[str, Any] | None) ->
 
 _DTYPES = {"F64": torch.float64, "F32": torch.float32, "F16": torch.float16,
            "BF16": torch.bfloat16, "I64": torch.int64, "I32": torch.int32, "I16": torch.int16,
-           "I8": torch.int8, "U8": torch.uint8, "BOOL": torch.bool}
-"""torch dtypes of safetensors' dtype names (others: the header check leaves the file to the
-full read)."""
+           "I8": torch.int8, "U8": torch.uint8, "BOOL": torch.bool, "C64": torch.complex64,
+           "F8_E4M3": torch.float8_e4m3fn, "F8_E5M2": torch.float8_e5m2}
+"""torch dtypes of safetensors' dtype names (others are taken as uint8 by the header check:
+never the float32 of a weight)."""
 
 
 def _layout(path: str | os.PathLike[str], config: SDAPConfig, meta: dict[str, Any]
