@@ -96,6 +96,18 @@ def test_an_exotic_dtype_is_no_way_around_the_header_check(model_file, tmp_path,
         load_model(path)
 
 
+def test_a_shape_torch_cannot_make_is_no_way_around_it(model_file, tmp_path, monkeypatch):
+    header, data = _with_spare(model_file)
+    header["odd"] = {"dtype": "U8", "shape": [-1], "data_offsets": [0, 0]}
+    path = tmp_path / "odd.safetensors"
+    with open(path, "wb") as f:
+        _write(f, header, data, SPARE)
+    _never_read(monkeypatch)
+    with pytest.raises(ModelFileError, match=r"declares \d+ bytes of weights, the network "
+                                             r"needs \d+"):
+        load_model(path)
+
+
 def test_tensor_declared_larger_than_the_network_needs(model_file, tmp_path, monkeypatch):
     """A needed tensor's name with another shape: its shape is named from the header."""
     tensors, _ = read_model_file(model_file)

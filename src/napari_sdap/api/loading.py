@@ -84,14 +84,21 @@ def check_header(path: str | os.PathLike[str], header: dict[str, Any] | None) ->
         layout = _layout(path, SDAPConfig.model_validate(meta["config"]), meta)[0]
         entries = {k: v for k, v in header.items() if k != "__metadata__"}  # type: ignore[union-attr]
         declared = max((int(v["data_offsets"][1]) for v in entries.values()), default=0)
-        listed = {name: torch.empty(entry["shape"], device="meta",
-                                    dtype=_DTYPES.get(entry["dtype"], torch.uint8))
-                  for name, entry in entries.items()}  # (an exotic dtype is no way around it)
     except Exception:  # no header, not a napari-sdap model, invalid settings: checked later
         return
     needed = sum(math.prod(shape) * dtype.itemsize for shape, dtype in layout.values())
-    if declared > needed + (64 << 20):  # (edits that keep the size: the checksum names them)
-        check_weights(path, listed, layout, finite=False)
+    if declared <= needed + (64 << 20):  # (edits that keep the size: the checksum names them)
+        return
+    try:
+        listed = {name: torch.empty(entry["shape"], device="meta",
+                                    dtype=_DTYPES.get(entry["dtype"], torch.uint8))
+                  for name, entry in entries.items()}  # (an exotic dtype is no way around it)
+    except Exception as err:  # a shape torch cannot make is no way around it either
+        raise ModelFileError(f"{path}: weights do not match the stored network settings (the "
+                             f"file declares {declared} bytes of weights, the network needs "
+                             f"{needed}; {type(err).__name__}: {err}); the file was not written "
+                             f"by this napari-sdap or was edited; use the original file") from None
+    check_weights(path, listed, layout, finite=False)
 
 
 _DTYPES = {"F64": torch.float64, "F32": torch.float32, "F16": torch.float16,
