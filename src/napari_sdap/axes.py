@@ -88,6 +88,16 @@ def default_axes(shape: Sequence[int]) -> str:
     )
 
 
+def channels_hint(axes: str, shape: Sequence[int]) -> str:
+    """A hint for a plane too narrow to use whose narrow side may be channels read as X: a 3-D
+    array (H, W, 1) or (H, W, 2) is guessed Z, Y, X (`default_axes`), making planes 1 or 2
+    pixels wide; '' otherwise."""
+    if axes != "ZYX" or len(shape) != 3 or shape[-1] > 4:
+        return ""
+    return (f"; if the image's last axis (of {shape[-1]}) holds channels, give axes='YXC' (a "
+            f"3-D array is read as ZYX unless its last axis has 3 or 4 entries)")
+
+
 def is_joint(axes: str, shape: Sequence[int], channel_mode: str) -> bool:
     """Whether the channels of this image go through the network together."""
     if "C" not in axes:

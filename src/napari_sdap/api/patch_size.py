@@ -10,6 +10,7 @@ from typing import Any
 
 import numpy as np
 
+from napari_sdap.axes import channels_hint
 from napari_sdap.errors import InputError
 
 __all__ = ["round_patch", "with_patch"]
@@ -21,6 +22,7 @@ def _fit_patch(patch: int, stride: int, sources: list[tuple[Any, Any]]) -> int:
     patch = min(patch, side)
     patch -= patch % stride
     if patch < 4 * stride:
+        view = sources[sides.index(side)][1]
         which = ("the image" if len(sources) == 1 else
                  f"training image {sides.index(side) + 1} of {len(sources)}")
         raise InputError(
@@ -28,7 +30,7 @@ def _fit_patch(patch: int, stride: int, sources: list[tuple[Any, Any]]) -> int:
             f"stride {stride} (needs at least "
             f"{4 * stride} px per side); use a larger image"
             + (" or stride=1 (command line: --stride 1)" if stride > 1 else "")
-        )
+            + channels_hint(view.axes, view.shape))
     return patch
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from napari_sdap.axes import PlaneView
+from napari_sdap.axes import PlaneView, channels_hint
 from napari_sdap.errors import InputError
 from napari_sdap.infer.tiling import alignment
 
@@ -41,4 +41,4 @@ def check_min_size(view: PlaneView, mode: str, pd_stride: int) -> None:
         raise InputError(
             f"image plane {view.height}x{view.width} is smaller than the {need}x{need} minimum of "
             f"mode {mode!r}; pad or enlarge the image{hint}"
-        )
+            + channels_hint(view.axes, view.shape))
