@@ -30,3 +30,11 @@ def test_a_narrow_two_dimensional_image_gets_no_channel_hint():
     with pytest.raises(InputError, match=r"pad or enlarge the image") as err:
         untrained_tiny().denoise(image, device="cpu")
     assert "YXC" not in str(err.value)
+
+
+def test_analyze_noise_notes_the_channel_axes():
+    from napari_sdap.api import analyze_noise
+
+    image = np.random.default_rng(0).normal(0.5, 0.1, (64, 64, 1)).astype(np.float32)
+    assert any("give axes='YXC'" in n for n in analyze_noise(image).notes)
+    assert analyze_noise(image, "YXC").blocks > 0  # with the channel named, it is measured

@@ -27,7 +27,7 @@ from typing import Any, Literal
 
 import numpy as np
 
-from napari_sdap.axes import PlaneView
+from napari_sdap.axes import PlaneView, channels_hint
 from napari_sdap.training.noise_skew import (
     DARK_CLIP,
     SKEWED,
@@ -254,10 +254,11 @@ def estimate_noise(sources: Sequence[tuple[Any, PlaneView]], planes: int = 4,
                         if j:
                             flat.append((sx[0], sy[0], sx[1], sy[1], j))
     if not weights:
+        hint = next((h for h in (channels_hint(v.axes, v.shape) for _, v in sources) if h), "")
         return NoiseEstimate([0.0] * _MAX_LAG, [0.0] * _MAX_LAG, stride=1, mode="bsn",
                              notes=[f"image too small to measure noise (< {_BLOCK} px): "
                                     f"white noise is assumed (stride 1; a larger stride would "
-                                    f"leave sub-images of a few pixels)"])
+                                    f"leave sub-images of a few pixels){hint}"])
     cx = np.average(np.array(cxs), axis=0, weights=weights)
     cy = np.average(np.array(cys), axis=0, weights=weights)
     fx, fy = [round(float(v), 4) for v in cx], [round(float(v), 4) for v in cy]
