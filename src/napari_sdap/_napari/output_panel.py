@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -141,14 +141,17 @@ class OutputPanel(QWidget):
             return "", False
         return wanted, Path(wanted).exists()
 
-    def save(self, layer: Any, axes: str, path: str | None = None) -> Path | None:
+    def save(self, layer: Any, axes: str, path: str | None = None,
+             opened: Sequence[tuple[str, str]] = ()) -> Path | None:
         """Save `layer` (a finished result) to `path` (a dialog when None); a `path` given here
-        never replaces an existing file."""
-        from napari_sdap._napari.results import save_result
+        never replaces an existing file, and no path replaces a file of `opened` (layer name,
+        file: the files the viewer's layers were read from)."""
+        from napari_sdap._napari.results import check_not_opened, save_result
 
         overwrite = False
         if path is None:
             path, overwrite = self.ask_save_path(layer.name)
             if not path:
                 return None
+        check_not_opened(path, list(opened))
         return save_result(layer, axes, path, overwrite=overwrite)

@@ -6,7 +6,8 @@ import shutil
 from pathlib import Path
 from typing import Any
 
-__all__ = ["cache_usage", "clear_cache", "result_stores", "save_result"]
+__all__ = ["cache_usage", "check_not_opened", "clear_cache", "opened_files", "result_stores",
+           "save_result"]
 
 _SUFFIXES = (".sdap.zarr", ".sdap.ome.zarr")
 
@@ -47,6 +48,36 @@ def clear_cache(folder: Path, keep: set[str]) -> tuple[int, int]:
         deleted += not p.exists()
     forget_gone(folder)
     return deleted, kept
+
+
+def opened_files(viewer: Any) -> list[tuple[str, str]]:
+    """(layer name, file) for each layer of `viewer` read from a file (File > Open, drag and
+    drop: napari records the file as the layer's source)."""
+    found = []
+    for layer in viewer.layers:
+        path = getattr(getattr(layer, "source", None), "path", None)
+        if path:
+            found.append((layer.name, str(path)))
+    return found
+
+
+def check_not_opened(target: str | Path, opened: list[tuple[str, str]]) -> None:
+    """Refuse saving to `target` where it is, holds or lies inside a file a layer was opened
+    from: the raw data napari-sdap denoised (or any other) would be replaced by the result,
+    after no more than the save dialog's usual "replace?"."""
+    import os
+
+    from napari_sdap.errors import OutputError
+
+    real = Path(os.path.realpath(Path(target).expanduser()))  # (links and '..' seen through)
+    for name, path in opened:
+        src = Path(os.path.realpath(path))
+        store = src.suffix.lower() == ".zarr" or any(  # (a plain folder of images may
+            (src / f).exists() for f in ("zarr.json", ".zgroup", ".zarray"))  # take a file)
+        if real == src or (store and src in real.parents) or real in src.parents:
+            raise OutputError(f"{target} is where the layer {name!r} was opened from ({path}); "
+                              f"napari-sdap never writes over its inputs: choose another name "
+                              f"or folder")
 
 
 def unsaved_transform(layer: Any) -> str | None:

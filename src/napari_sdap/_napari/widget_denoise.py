@@ -132,7 +132,10 @@ class DenoiseWidget(ModelLoading, StopOnClose, DenoiseOutcome, DenoiseForm, QWid
             return None
         _, meta, layer = finished
         try:
-            saved = self.output.save(layer, meta["input"]["axes"], path)
+            from napari_sdap._napari.results import opened_files
+
+            saved = self.output.save(layer, meta["input"]["axes"], path,
+                                     opened_files(self.viewer))
         except Exception as err:
             report_error(err, self.status)
             return None
