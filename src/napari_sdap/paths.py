@@ -22,7 +22,7 @@ def hidden_stem(name: str) -> str:
     """`name` as the stem of its hidden temporaries (`.<stem>.partial-*`, `.<stem>.old-*`,
     `.<stem>.parts.zarr`): itself where they fit in a file name, else its start and a hash of
     it, so that a name near the limit still has temporaries (and finds them again)."""
-    raw = name.encode()
+    raw = os.fsencode(name)  # (a name not in UTF-8: its bytes on disk)
     room = NAME_MAX - 1 - _TAG_ROOM
     if len(raw) <= room:
         return name

@@ -111,7 +111,9 @@ def submit(client: Any, task: FileTask, shape: tuple[int, ...], axes: str, thres
            workers: int) -> Submitted:
     """Submit `task` whole, or as plane ranges plus an assembling task for very large files."""
     plan = split_ranges(shape, axes, threshold, workers)
-    name = os.path.basename(task.output)
+    name = os.path.basename(task.output).encode("utf-8", "surrogateescape").decode(
+        "utf-8", "backslashreplace")  # a key the scheduler can send: a name not in UTF-8
+    # (`caf\xe9.tif`) broke its connection, and every file of the batch failed
     if plan is None:
         fut = client.submit(on_worker, denoise_file, task,
                             key=f"sdap-{name}-{os.urandom(4).hex()}", pure=False)

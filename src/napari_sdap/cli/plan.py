@@ -184,13 +184,13 @@ def run_settings(model: Any, args: argparse.Namespace) -> tuple[dict[str, Any], 
 def name_problem(name: str, qc: bool) -> str | None:
     """Why the output name `name` cannot be used (it or a name written or removed next to it,
     `qc.companion_names`, is over the file-name limit), or None."""
-    longest = max([name, *companion_names(name, qc)], key=lambda n: len(n.encode()))
-    size = len(longest.encode())
+    longest = max([name, *companion_names(name, qc)], key=lambda n: len(os.fsencode(n)))
+    size = len(os.fsencode(longest))  # (the bytes on disk, a name not in UTF-8 too)
     if size <= NAME_MAX:
         return None
-    extra = size - len(name.encode())
+    extra = size - len(os.fsencode(name))
     what = (f"would be {size} bytes long" if longest == name else
-            f"is {len(name.encode())} bytes long, and {longest[:12]}...{longest[-20:]} next "
+            f"is {len(os.fsencode(name))} bytes long, and {longest[:12]}...{longest[-20:]} next "
             f"to it would be {size}")
     return (f"its output name {name[:40]}... {what}, over the {NAME_MAX} a file name may "
             f"have; give the input a shorter name (at most {NAME_MAX - extra} bytes for the "

@@ -62,6 +62,9 @@ class Reporter:
         self._write(_line("warning", where, message))
 
     def _write(self, line: str) -> None:
+        # a file name of bytes that are not UTF-8 (Latin-1 from an old share or a zip archive)
+        # reaches Python as lone surrogates, which printing refuses: shown as `\xe9`
+        line = line.encode("utf-8", "surrogateescape").decode("utf-8", "backslashreplace")
         if self.bars:
             from tqdm import tqdm
 
