@@ -56,7 +56,10 @@ def read_header(f: BinaryIO, head: bytes, size: int, name: object) -> dict[str, 
 
 def file_header(path: str | os.PathLike[str]) -> dict[str, Any] | None:
     """The safetensors header of the file at `path` (see `read_header`); None where it has
-    none or cannot be read (the full read then names the problem)."""
+    none or cannot be read, or is no regular file (the full read then names the problem;
+    opening a named pipe would wait for a writer)."""
+    if not os.path.isfile(path):
+        return None
     try:
         with open(path, "rb") as f:
             return read_header(f, f.read(8), os.fstat(f.fileno()).st_size, path)

@@ -31,8 +31,8 @@ def is_package(path: str | os.PathLike[str]) -> bool:
     package's folder zipped whole, as "Compress folder" does), is a `ModelFileError` saying
     so: either would otherwise be called "a zip archive (e.g. a PyTorch checkpoint)"."""
     try:
-        if not zipfile.is_zipfile(path):
-            return False
+        if not Path(path).is_file() or not zipfile.is_zipfile(path):  # a pipe would block:
+            return False  # the model file reader names it
         with zipfile.ZipFile(path) as z:
             names = z.namelist()
     except OSError:
