@@ -54,6 +54,24 @@ def _expand_home(args: object) -> None:
 
 def main(argv: list[str] | None = None) -> int:
     """Run `napari-sdap` with `argv` (default: the process arguments); returns the exit code."""
+    code = _main(argv)
+    if argv is None:  # the process's own command: what is left is the interpreter's exit
+        _ignore_late_signals()
+    return code
+
+
+def _ignore_late_signals() -> None:
+    """Ignore Ctrl-C and SIGTERM after the command's work (its summary printed, its record
+    written), while the interpreter shuts down (torch, dask: about a second): such a signal
+    turned a finished run's exit code into 130 or 143. (A Python handler would not do: the
+    interpreter resets those to the default before the end of its shutdown; SIGKILL stays.)"""
+    if threading.current_thread() is not threading.main_thread():
+        return
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        signal.signal(sig, signal.SIG_IGN)
+
+
+def _main(argv: list[str] | None) -> int:
     from napari_sdap.cli.parser import build_parser
     from napari_sdap.cli.report import Reporter
     from napari_sdap.errors import SdapError
