@@ -279,6 +279,10 @@ def check_model_name(path: str | os.PathLike[str]) -> None:
     or like a bioimage.io package (`.zip`, which `load_model` reads as one) or a pickled torch
     file (`.pt`, `.pth`, `.ckpt`, `.pkl`: other tools would try to unpickle it)."""
     p = Path(path)
+    if _not_utf8(str(p)):  # safetensors takes UTF-8 paths only: saved, it could not be loaded
+        raise OutputError(f"model file path {_shown(p)} is not UTF-8 text (bytes of another "
+                          f"encoding, e.g. Latin-1 from an old share), which safetensors cannot "
+                          f"open; give a path in UTF-8")
     suffix = image_suffix(p.name)
     if suffix is not None:
         name = p.name[: -len(suffix)] or "model"
@@ -290,6 +294,19 @@ def check_model_name(path: str | os.PathLike[str]) -> None:
         raise OutputError(f"model file name {p} ends in {p.suffix}, {_NOT_SAFETENSORS[suffix]}; "
                           f"a model is a safetensors file: give e.g. "
                           f"{p.with_name(name + '.safetensors')}")
+
+
+def _not_utf8(text: str) -> bool:
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:  # lone surrogates: a file name's bytes that are not UTF-8
+        return True
+    return False
+
+
+def _shown(path: str | os.PathLike[str]) -> str:
+    """`path` as text that can be printed (bytes that are not UTF-8 as `\xe9`)."""
+    return str(path).encode("utf-8", "surrogateescape").decode("utf-8", "backslashreplace")
 
 
 _NOT_SAFETENSORS = {

@@ -89,6 +89,18 @@ def _cannot_write(path: Path, err: BaseException) -> str:
             f"still in memory; an existing file of that name was left unchanged)")
 
 
+def _not_utf8(text: str) -> bool:
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:  # lone surrogates: a file name's bytes that are not UTF-8
+        return True
+    return False
+
+
+def _shown(path: Path) -> str:
+    return str(path).encode("utf-8", "surrogateescape").decode("utf-8", "backslashreplace")
+
+
 def read_model_file(path: str | os.PathLike[str]) -> tuple[dict[str, torch.Tensor], dict[str, Any]]:
     """Read and verify a model file; returns (tensors, metadata)."""
     from safetensors import SafetensorError
@@ -103,6 +115,10 @@ def read_model_file(path: str | os.PathLike[str]) -> tuple[dict[str, torch.Tenso
     if not path.is_file():
         raise ModelFileError(f"model file {path} does not exist; check the path")
     _check_magic(path)
+    if _not_utf8(str(path)):  # (safetensors: "Path ... is not valid UTF-8")
+        raise ModelFileError(f"model file path {_shown(path)} is not UTF-8 text (bytes of "
+                             f"another encoding, e.g. Latin-1 from an old share), which "
+                             f"safetensors cannot open; rename it (or its folder) in UTF-8")
     try:
         with safe_open(str(path), framework="pt") as f:
             header = f.metadata() or {}
