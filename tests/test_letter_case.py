@@ -48,3 +48,10 @@ def test_train_takes_a_preset_in_any_case() -> None:
     img = np.random.default_rng(0).normal(100, 10, (32, 32)).astype(np.float32)
     model = train(img, preset="Tiny", steps=1, student=False, device="CPU")
     assert model.config.network.preset == "tiny"
+
+
+def test_cli_reports_an_unknown_name_as_typed(capsys) -> None:
+    with pytest.raises(SystemExit):
+        build_parser().parse_args(["train", "in.tif", "--model", "m.safetensors",
+                                   "--along", "inf"])
+    assert "invalid choice: 'inf'" in capsys.readouterr().err

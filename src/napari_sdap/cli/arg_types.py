@@ -7,11 +7,12 @@ import argparse
 import math
 import os
 from collections.abc import Callable
+from typing import Any
 
 from napari_sdap.config import LEVEL_MAX
 
-__all__ = ["amount", "axes", "config", "cores", "flips", "level", "mpix", "path", "positive",
-           "seconds", "stride", "target_blur", "whole"]
+__all__ = ["amount", "axes", "choice", "config", "cores", "flips", "level", "mpix", "path",
+           "positive", "seconds", "stride", "target_blur", "whole"]
 
 
 def whole(lo: int, hi: int, why: str = "") -> Callable[[str], int]:
@@ -28,6 +29,15 @@ def whole(lo: int, hi: int, why: str = "") -> Callable[[str], int]:
         return value
 
     return parse
+
+
+def choice(*names: str) -> dict[str, Any]:
+    """`type=` and `choices=` of an option that takes one of `names` in any letter case
+    (`--mode BSN`): the name is stored as listed; another text is refused as typed."""
+    def convert(text: str) -> str:
+        return next((n for n in names if n.lower() == text.strip().lower()), text)
+
+    return {"type": convert, "choices": list(names)}
 
 
 def config(section: str | None, name: str) -> Callable[[str], int]:

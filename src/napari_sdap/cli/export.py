@@ -9,7 +9,6 @@ from pathlib import Path
 
 from napari_sdap.cli import arg_types
 from napari_sdap.cli.report import Reporter
-from napari_sdap.kinds import lowered
 
 __all__ = ["add_export_parser", "run_export"]
 
@@ -31,8 +30,8 @@ def add_export_parser(sub: argparse._SubParsersAction) -> None:  # type: ignore[
     e.add_argument("--series", type=arg_types.whole(0, 1_000_000), metavar="N",
                    help="image series N of a sample file holding several (multi-image "
                         "OME-TIFF, bioformats2raw OME-Zarr)")
-    e.add_argument("--mode", default="auto", type=lowered,
-                   choices=["auto", "student", "sdap", "sdap_e", "bsn"],
+    e.add_argument("--mode", default="auto",
+                   **arg_types.choice("auto", "student", "sdap", "sdap_e", "bsn"),
                    help="inference mode to export (auto: as napari-sdap denoise would use)")
     e.add_argument("--name", help="model name shown on bioimage.io")
     e.add_argument("--description", help="one or two sentences on what the model is for")

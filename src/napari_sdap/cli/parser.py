@@ -6,7 +6,6 @@ import argparse
 from typing import NoReturn
 
 from napari_sdap.cli import arg_types as arg
-from napari_sdap.kinds import lowered, raised
 from napari_sdap.presets import PRESETS, describe_presets
 
 __all__ = ["build_parser"]
@@ -56,7 +55,7 @@ def _common(p: argparse.ArgumentParser) -> None:
 
 def _training(p: argparse.ArgumentParser) -> None:
     g = p.add_argument_group("training")
-    g.add_argument("--preset", default="auto", type=lowered, choices=["auto", *PRESETS],
+    g.add_argument("--preset", default="auto", **arg.choice("auto", *PRESETS),
                    help="network size: " + describe_presets())
     g.add_argument("--steps", type=arg.config("training", "steps"),
                    help="training steps (default: the preset's)")
@@ -88,11 +87,11 @@ def _training(p: argparse.ArgumentParser) -> None:
                         "images with a few photons per pixel: auto chooses 0.5-1.2 where an "
                         "estimate from the noisy data says it lowers the error, else none; "
                         "default 0 (none)")
-    g.add_argument("--precision", type=lowered, choices=["auto", "float32", "bfloat16"],
+    g.add_argument("--precision", **arg.choice("auto", "float32", "bfloat16"),
                    help="arithmetic of the training steps: auto (default) is bfloat16 where the "
                         "CPU or GPU computes it natively (AVX512-BF16, AMX, CUDA), float32 "
                         "elsewhere; float32 gives the same model on every machine type")
-    g.add_argument("--loss", type=lowered, choices=["l1", "l2"],
+    g.add_argument("--loss", **arg.choice("l1", "l2"),
                    help="loss of the blind-spot training: l1 (the paper's) predicts each "
                         "pixel's median, l2 its mean. Default: l2 for photon noise (skewed) "
                         "correlated between neighbours on a dark background clipped at 0 (5 %% "
@@ -119,13 +118,13 @@ def _training(p: argparse.ArgumentParser) -> None:
                         "image units per photoelectron)")
     g.add_argument("--noise-offset", type=arg.level, metavar="LEVEL",
                    help="with --noise-gain: the intensity of no signal (camera offset)")
-    g.add_argument("--channel-mode", type=lowered, choices=["auto", "joint", "independent"],
+    g.add_argument("--channel-mode", **arg.choice("auto", "joint", "independent"),
                    help="channels denoised together (RGB) or independently (fluorescence)")
-    g.add_argument("--dims", default="2", type=lowered, choices=["2", "3", "auto"],
+    g.add_argument("--dims", default="2", **arg.choice("2", "3", "auto"),
                    help="2: every plane on its own; 3: each plane with its neighbouring planes "
                         "along --along (z-stacks, time-lapses); auto: 3 for stacks of 8+ "
                         "planes whose neighbouring planes share their signal")
-    g.add_argument("--along", default="Z", type=raised, choices=["Z", "T"],
+    g.add_argument("--along", default="Z", **arg.choice("Z", "T"),
                    help="the third axis of --dims 3: Z (z-stacks) or T (time-lapses)")
     g.add_argument("--z-context", type=arg.config("network", "z_context"), metavar="N",
                    help="--dims 3: planes of context on each side (default 1)")
@@ -176,10 +175,10 @@ def build_parser() -> argparse.ArgumentParser:
                      help="train on the inputs first (model saved to DIR/sdap_model.safetensors)")
     d.add_argument("--output", "-o", required=True, metavar="DIR", type=arg.path,
                    help="output folder")
-    d.add_argument("--format", default="tif", type=lowered, choices=["tif", "zarr"],
+    d.add_argument("--format", default="tif", **arg.choice("tif", "zarr"),
                    help="output format: tif (ImageJ/OME TIFF) or zarr (OME-Zarr)")
-    d.add_argument("--mode", default="auto", type=lowered,
-                   choices=["auto", "student", "sdap", "sdap_e", "bsn"],
+    d.add_argument("--mode", default="auto",
+                   **arg.choice("auto", "student", "sdap", "sdap_e", "bsn"),
                    help="inference mode (auto: the student when the model has one, else the "
                         "blind-spot mode it was trained for)")
     d.add_argument("--tile", type=arg.config("tiling", "tile"),
