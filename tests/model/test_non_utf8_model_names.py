@@ -61,3 +61,15 @@ def test_cli_train_refuses_before_training(tmp_path, capsys):
     err = capsys.readouterr().err
     assert code == 2 and "is not UTF-8 text" in err and "trained" not in err
     assert not (tmp_path / NAME).exists()
+
+
+def test_cli_denoise_train_refuses_before_training(tmp_path, capsys):
+    _latin1_ok(tmp_path)
+    image = np.random.default_rng(0).normal(100, 10, (48, 48)).astype(np.float32)
+    tifffile.imwrite(tmp_path / "a.tif", image)
+    out = tmp_path / os.fsdecode(b"r\xe9sultats")
+    code = main(["denoise", str(tmp_path / "a.tif"), "--train", "-o", str(out), "--preset",
+                 "tiny", "--steps", "2", "--device", "cpu", "--threads", "1"])
+    err = capsys.readouterr().err
+    assert code == 2 and "is not UTF-8 text" in err and "trained" not in err
+    assert not out.exists()
