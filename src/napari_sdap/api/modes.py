@@ -30,13 +30,20 @@ def default_mode(model: Any) -> str:
                         volume=model.config.network.dims == 3)
 
 
-def check_student_mode(cfg: Any) -> None:
+def check_student_mode(cfg: Any, given: bool = True) -> None:
     """Refuse, before any step, `mode="student"` for a training that distils no student: the
-    model could then not denoise as its settings say."""
+    model could then not denoise as its settings say. `given`: the mode was given to this
+    training (else it is the model's own setting, trained further)."""
     if cfg.inference.mode == "student" and not wants_student(cfg):
         why = ("student=False" if cfg.student.student is False else
                f"the noise is correlated (stride {cfg.training.stride}), which distils none"
                if cfg.training.stride > 1 else "no student is distilled")
+        if not given:
+            raise ConfigError(
+                f"this model is set to denoise with its student (config.inference.mode "
+                f"'student', as in a package exported in mode 'student'), but this training "
+                f"distils none ({why}) and drops the one it has; give student=True, or "
+                f"mode='auto' to denoise with the blind-spot network")
         raise ConfigError(f"mode='student' asks for the distilled student, but this training "
                           f"distils none ({why}); give student=True, or leave mode out (auto: "
                           f"the student where there is one)")

@@ -178,7 +178,7 @@ def _train(sources: list[tuple[Any, Any]], t00: float, budget: float | None, *, 
                   **round_patch(overrides, kept)}
         config = with_patch(apply_overrides(model.config.model_dump(), **update), sources)
         check_same_network(model.config, config, preset, dims)
-        check_student_mode(config)
+        check_student_mode(config, given="mode" in overrides)
         model.config = config
         if fresh:  # an untrained model from create_model: first training sets its normalisation
             if view.channels != model.config.network.in_channels:
@@ -239,6 +239,10 @@ def _train(sources: list[tuple[Any, Any]], t00: float, budget: float | None, *, 
             yield TrainProgress(**{**asdict(rec), "steps": rec.steps + extra}, model=model)
     except GeneratorExit:  # stopped early: the model keeps what it learned, curve included
         finish_curve(model, sources, dev, start)
+        without_student(model)  # (its student was dropped above, and none is distilled)
+        raise
+    except BaseException:
+        without_student(model)  # (a failed step: as stopped, the model has no student)
         raise
     else:
         targets = finish_curve(model, sources, dev, start)
