@@ -73,3 +73,22 @@ def test_saving_a_model_or_result_again_from_a_script_names_the_dialog(
     assert denoise.save_result(str(tmp_path / "r.tif")) is None
     text = denoise.status.text()
     assert "already exists" in text and "overwrite=True" not in text and "Save as" in text, text
+
+
+def test_a_result_of_planes_of_no_kind_is_told_to_go_to_tiff(make_napari_viewer, small_image,
+                                                             trained_model, wait_idle,
+                                                             tmp_path):
+    """Regression: Save as OME-Zarr of an S Y X result (a layer labelled 'sample') named
+    '--format tif' and 'a plain .zarr output', neither of which the panel offers."""
+    viewer = make_napari_viewer()
+    stack = np.stack([small_image, small_image[::-1]])
+    viewer.add_image(stack, name="tiles", axis_labels=("sample", "y", "x"))
+    denoise = denoiser(viewer, trained_model)
+    assert denoise.axes.text() == "SYX"
+    denoise.start()
+    wait_idle(denoise)
+    assert denoise.outcome == "done", denoise.status.text()
+    assert denoise.save_result(str(tmp_path / "out.ome.zarr")) is None
+    text = denoise.status.text()
+    assert "Save as..., TIFF" in text and "--format" not in text and ".zarr output" not in text
+    assert denoise.save_result(str(tmp_path / "out.tif")) is not None

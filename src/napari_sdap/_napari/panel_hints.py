@@ -53,6 +53,9 @@ _HINTS: tuple[tuple[re.Pattern[str], str], ...] = (
                 r"output='result\.zarr'\)"),
      "save it as OME-Zarr instead (Save as..., OME-Zarr), which takes any order (stored in "
      "OME's order)"),
+    (re.compile(r"write a TIFF \(command line: --format tif\) or a plain \.zarr output, which "
+                r"keep any axes"),
+     "save it as TIFF instead (Save as..., TIFF), which keeps any axes"),
     (re.compile(r"pass overwrite=True \(CLI: --overwrite\) to replace it, or choose another path"),
      "choose another path, or choose this one in the Save as... dialog, which asks before "
      "replacing it"),
