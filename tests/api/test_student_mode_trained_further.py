@@ -56,3 +56,17 @@ def test_student_false_names_the_models_own_setting_and_mode_auto():
         train(_image(), model=model, steps=1, student=False, **SETTINGS)
     trained = train(_image(), model=model, steps=1, student=False, mode="auto", **SETTINGS)
     assert trained.config.inference.mode == "auto"
+
+
+def test_a_saved_student_mode_without_a_student_denoises_with_auto(tmp_path, caplog):
+    from napari_sdap import load_model
+
+    model = _student_mode_model()  # (a file saved so by an earlier version, or by hand)
+    loaded = load_model(model.save(tmp_path / "m.safetensors"))
+    with caplog.at_level("WARNING"):
+        out = loaded.denoise(_image(), device="cpu")
+    assert np.isfinite(out).all() and "it denoises with mode 'auto'" in caplog.text
+    loaded.config.inference.mode = "auto"  # (as the warning says: the same result)
+    np.testing.assert_array_equal(out, loaded.denoise(_image(), device="cpu"))
+    with pytest.raises(ConfigError, match=r"mode 'student' needs a model with a distilled"):
+        loaded.denoise(_image(), mode="student", device="cpu")  # (asked for: still refused)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import os
 from collections.abc import Generator, Iterator
 from pathlib import Path
@@ -31,6 +32,8 @@ from napari_sdap.paths import sha256_file
 from napari_sdap.presets import config_from_preset
 
 __all__ = ["SDAPModel", "TrainingRecord", "create_model"]
+
+log = logging.getLogger(__name__)
 
 
 def _versions() -> dict[str, str]:
@@ -150,6 +153,11 @@ class SDAPModel:
         """The inference mode `mode` stands for with this model."""
         if mode == "auto":
             mode = self.config.inference.mode
+            if mode == "student" and self.student is None:  # (dropped by hand, or so saved)
+                log.warning("this model is set to denoise with its student (config.inference."
+                            "mode 'student') but has none: it denoises with mode 'auto' (the "
+                            "blind-spot network); set model.config.inference.mode = 'auto'")
+                mode = "auto"
         return resolve_mode(mode, self.config.training.stride, self.student is not None,
                             volume=self.config.network.dims == 3)
 
