@@ -235,6 +235,10 @@ class QCWidget(ModelLoading, QWidget):
                                  f"{denoised.name!r} {tuple(denoised.data.shape)}; choose the "
                                  f"result of that input")
             ref = self.reference.layer()
+            if ref is noisy or ref is denoised:  # (PSNR and SSIM of a layer against itself)
+                raise InputError(f"the reference is the {'input' if ref is noisy else 'denoised'}"
+                                 f" layer {ref.name!r} itself; choose a clean image of the same "
+                                 f"scene as the reference, or (none)")
             # (other dimensions: the check would ask for axis letters, which this panel takes
             # from the input; a size that differs alone the check names itself)
             if ref is not None and (len(level0(ref).shape) != len(level0(noisy).shape)
