@@ -21,6 +21,7 @@ from napari_sdap.infer.passes import resolve_mode
 from napari_sdap.infer.planes import DenoiseStep
 from napari_sdap.infer.refine import Refine
 from napari_sdap.infer.whiten import Whitening
+from napari_sdap.kinds import lowered
 from napari_sdap.model.checks import STUDENT_PREFIX, StudentShape
 from napari_sdap.model.files import write_model_file
 from napari_sdap.model.network import BlindSpotNet
@@ -151,6 +152,7 @@ class SDAPModel:
 
     def resolve_mode(self, mode: str = "auto") -> str:
         """The inference mode `mode` stands for with this model."""
+        mode = lowered(mode)  # ("AUTO" is auto: it follows config.inference.mode too)
         if mode == "auto":
             mode = self.config.inference.mode
             if mode == "student" and self.student is None:  # (dropped by hand, or so saved)
