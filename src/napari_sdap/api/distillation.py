@@ -113,7 +113,7 @@ def distil(model: SDAPModel, sources: list[tuple[Any, Any]], device: torch.devic
     stage = _Stage(model, student, sources, device, check)
     bf16 = train_bf16(device, model.config.training.precision)
     try:
-        for rec in run_distillation(student, cfg, sampler, device, model.config.seed,
+        for rec in run_distillation(student, cfg, sampler, device,
                                     start_step=model.record.steps, seconds=_left(seconds, t0),
                                     bf16=bf16, weigh=weigh):
             stage.count(rec, model.record.steps)
@@ -128,9 +128,8 @@ def distil(model: SDAPModel, sources: list[tuple[Any, Any]], device: torch.devic
                      "variance above the blind-spot network's: %d more steps before judging it",
                      100 * stage.judged.excess if stage.judged else 0.0, cfg.student_steps)
             start, base = model.record.steps + stage.done, stage.done
-            for rec in run_distillation(student, cfg, sampler, device, model.config.seed + 1,
-                                        start_step=start, seconds=left, fresh=False,
-                                        bf16=bf16, weigh=weigh):
+            for rec in run_distillation(student, cfg, sampler, device, start_step=start,
+                                        seconds=left, fresh=False, bf16=bf16, weigh=weigh):
                 stage.count(rec, start - base)
                 yield rec
             stage.settle()

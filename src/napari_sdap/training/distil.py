@@ -61,7 +61,7 @@ class PairSampler:
 
 
 def run_distillation(student: nn.Module, cfg: StudentConfig, sampler: PairSampler,
-                     device: torch.device, seed: int, start_step: int = 0,
+                     device: torch.device, start_step: int = 0,
                      seconds: float | None = None, fresh: bool = True,
                      bf16: bool = False, weigh: Weigh | None = None) -> Iterator[TrainStep]:
     """Train `student` in place for `cfg.student_steps` steps (or as many as fit in `seconds`,
