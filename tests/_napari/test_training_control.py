@@ -27,10 +27,12 @@ def test_stop_keeps_a_usable_model_and_continue_resumes(make_napari_viewer, qtbo
     assert train.continue_btn.isEnabled()
     train.settings.steps.setValue(3)
     train.settings.preset.setCurrentText("fast")  # for a new model: Continue keeps the model's
+    train.settings.seed.setValue(9)  # (the same: the API refuses another seed for a model)
     train.start(resume=True)
     wait_idle(train)
     assert train.outcome == "done", train.status.text()
     assert train.session.model is model and model.record.steps == stopped_at + 3
+    assert model.config.seed == 0
     assert len(train.plot.losses) == stopped_at + 3
     train.save_model(str(tmp_path / "m.safetensors"))
     other = make_napari_viewer()

@@ -221,7 +221,7 @@ class TrainWidget(TrainPreview, ModelLoading, StopOnClose, QWidget):
                                 s["seed"], s["device"], overrides=s["overrides"], more=more)
             if resume:  # the model's own preset and network (the fields are for new ones)
                 self.job.model, self.job.stride = self.session.model, "auto"
-                self.job.preset = "auto"
+                self.job.preset, self.job.seed = "auto", None
                 self.job.overrides = self.settings.noise.values()  # else the model's own
             self.job.validation, note = validation_for(self.job, s["validation"])
             self.plot.set_losses(list(self.session.model.record.losses) if resume else [])

@@ -113,7 +113,8 @@ class TrainJob:
     steps: int
     preset: str = "auto"
     stride: int | str = "auto"
-    seed: int = 0
+    seed: int | None = 0
+    """None: the model's own (training it further)."""
     device: str = "auto"
     model: Any = None
     """Continue training this model (its own settings and normalisation) when given."""

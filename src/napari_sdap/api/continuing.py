@@ -14,8 +14,9 @@ from typing import Any
 
 from napari_sdap.api.intensity import check_intensity
 from napari_sdap.errors import ConfigError
+from napari_sdap.presets import check_seed
 
-__all__ = ["check_continuation_data", "check_same_network"]
+__all__ = ["check_continuation_data", "check_same_network", "seed_for"]
 
 
 def check_same_network(old: Any, new: Any, preset: str, dims: int | str) -> None:
@@ -43,3 +44,18 @@ def check_continuation_data(model: Any, sources: list[tuple[Any, Any]]) -> None:
                          "training further on it may make the network worse"),
                         "; rescale it to the training data's scale, or train a new model on it "
                         "(without model=)")
+
+
+def seed_for(seed: Any, model: Any) -> int:
+    """The seed of a training: `seed` (None: 0) for a new model (`model` None); a model trained
+    further keeps its own, and another one given is refused (it would be recorded as the
+    model's seed, which its earlier training did not use)."""
+    seed = None if seed is None else check_seed(seed)
+    if model is None:
+        return 0 if seed is None else seed
+    own = model.config.seed
+    if seed is not None and seed != own:
+        raise ConfigError(f"seed={seed} differs from the seed of the model trained further "
+                          f"({own}): a model keeps the seed it was made with; leave seed out "
+                          f"to continue, or train a new model (without model=) with seed={seed}")
+    return own

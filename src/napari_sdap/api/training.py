@@ -11,7 +11,7 @@ from typing import Any
 
 import torch
 
-from napari_sdap.api.continuing import check_continuation_data, check_same_network
+from napari_sdap.api.continuing import check_continuation_data, check_same_network, seed_for
 from napari_sdap.api.devices import pick_preset
 from napari_sdap.api.inputs import check_fits, prepare_all
 from napari_sdap.api.model import SDAPModel
@@ -26,7 +26,7 @@ from napari_sdap.infer.whiten import choose_whitening, may_whiten, whiten_source
 from napari_sdap.kinds import is_whole, lowered
 from napari_sdap.model.device import resolve_device
 from napari_sdap.model.normalize import compute_normalization
-from napari_sdap.presets import apply_overrides, check_budget, check_seed, config_from_preset
+from napari_sdap.presets import apply_overrides, check_budget, config_from_preset
 from napari_sdap.training.loop import TrainStep, run_training
 from napari_sdap.training.noise import NoiseEstimate, choose_loss, estimate_noise
 from napari_sdap.training.patches import PatchSampler
@@ -56,8 +56,9 @@ class TrainProgress(TrainStep):
 
 def iter_train(image: Any, axes: str | Sequence[str | None] | None = None, *,
                preset: str = "auto", steps: int | None = None, stride: int | str = "auto",
-               seed: int = 0, device: str = "auto", model: SDAPModel | None = None,
-               time_budget: float | None = None, validation: float = 0.0,
+               seed: int | None = None, device: str = "auto",
+               model: SDAPModel | None = None, time_budget: float | None = None,
+               validation: float = 0.0,
                dims: int | str = 2, along: str = "Z",
                **overrides: Any) -> Iterator[TrainProgress]:
     """Train on `image` (or a list of images), yielding a `TrainProgress` after every step.
@@ -92,9 +93,13 @@ def iter_train(image: Any, axes: str | Sequence[str | None] | None = None, *,
     With `model=`, training continues that model with its own normalisation and settings (an
     untrained model from `create_model` gets its normalisation, and with `stride="auto"` its
     stride, from this first training).
+
+    `seed` (None: 0 for a new model): seeds the first weights, the patches and the RSG
+    permutations; the same seed and data give the same model. A model trained further keeps
+    its own seed (`model.config.seed`): another one is refused.
     """
     t00 = time.perf_counter()
-    budget, seed = None if time_budget is None else check_budget(time_budget), check_seed(seed)
+    budget = None if time_budget is None else check_budget(time_budget)
     preset, stride, dims = lowered(preset), lowered(stride), lowered(dims)  # ('Fast' as 'fast')
     if isinstance(model, str | os.PathLike):  # a model file: train it further
         from napari_sdap.api.loading import load_model
@@ -105,6 +110,7 @@ def iter_train(image: Any, axes: str | Sequence[str | None] | None = None, *,
                           f"load_model or an earlier train), its file's path or None (got "
                           f"{type(model).__name__}); a config makes a model with "
                           f"SDAPModel(config)")
+    seed = seed_for(seed, model)
     channel_mode = model.config.channel_mode if model else overrides.get("channel_mode", "auto")
     prepared = prepare_all(image, axes, channel_mode)
     try:
@@ -288,7 +294,8 @@ def _steps_alone(cfg: Any) -> Any:
 
 
 def train(image: Any, axes: str | Sequence[str | None] | None = None, *, preset: str = "auto",
-          steps: int | None = None, stride: int | str = "auto", seed: int = 0, device: str = "auto",
+          steps: int | None = None, stride: int | str = "auto", seed: int | None = None,
+          device: str = "auto",
           model: SDAPModel | None = None, time_budget: float | None = None,
           validation: float = 0.0, dims: int | str = 2, along: str = "Z",
           **overrides: Any) -> SDAPModel:
