@@ -21,7 +21,7 @@ from typing import Any
 import numpy as np
 
 from napari_sdap.api.alpha import copy_alpha, rgba_axes, without_alpha
-from napari_sdap.api.output_array import check_hard_mask, overlaps, value_kind
+from napari_sdap.api.output_array import check_hard_mask, check_stored, overlaps, value_kind
 from napari_sdap.axes import PlaneView, axes_from_names, default_axes, plane_view
 from napari_sdap.errors import AxesError, InputError, OutputError
 from napari_sdap.io.axes_view import AxesView
@@ -279,6 +279,7 @@ def check_output(image: Prepared, out: Any) -> Any:
         raise OutputError(f"out must be an array of the image's shape (numpy, zarr, a torch "
                           f"tensor), got {type(out).__name__}; a file: model.denoise(image, "
                           f"output='result.tif')")
+    check_stored(out)
     out = writable(out)  # a torch tensor: through a numpy view of its memory
     check_hard_mask(out)
     same = out is image.full or out is image.array or overlaps(out, image.full)

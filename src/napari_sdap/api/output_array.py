@@ -10,7 +10,7 @@ import numpy as np
 
 from napari_sdap.errors import OutputError
 
-__all__ = ["as_dtype", "check_hard_mask", "memory_of", "overlaps", "value_kind"]
+__all__ = ["as_dtype", "check_hard_mask", "check_stored", "memory_of", "overlaps", "value_kind"]
 
 
 def as_dtype(dtype: Any) -> np.dtype | None:
@@ -51,6 +51,16 @@ def overlaps(out: Any, image: Any) -> bool:
         return bool(np.shares_memory(a, b, max_work=1_000_000))
     except np.exceptions.TooHardError:
         return bool(np.may_share_memory(a, b))
+
+
+def check_stored(out: Any) -> None:
+    """Refuse a dask array as the output: it takes each tile written into it as one more step
+    of its graph (nothing is stored, and the graph grows with the image)."""
+    if type(out).__module__.split(".")[0] == "dask":
+        raise OutputError("out is a dask array, which takes each tile written into it as one "
+                          "more step of its graph (nothing is stored; the graph grows with "
+                          "the image); give a numpy or zarr array or an output path, or use "
+                          "lazy=True for a dask result")
 
 
 def check_hard_mask(out: Any) -> None:
