@@ -98,6 +98,12 @@ def test_reference_needs_qc_and_must_exist(model_file, tmp_path, capsys):
     assert code == 2 and "add --qc" in capsys.readouterr().err
     assert _run(inputs, model_file, out, "--reference", str(tmp_path / "nope.tif")) == 2
     assert "does not exist" in capsys.readouterr().err
+    broken = tmp_path / "broken.tif"
+    broken.write_bytes(b"II*\x00" + b"\xff" * 40)  # found before any file is denoised
+    assert _run(inputs, model_file, out, "--reference", str(broken)) == 2
+    err = capsys.readouterr().err
+    assert f"--reference {broken} cannot be read" in err and len(err.strip().splitlines()) == 1
+    assert not list(out.glob("*_sdap.tif"))
 
 
 def test_zarr_outputs_get_their_check_next_to_the_store(model_file, tmp_path, capsys):

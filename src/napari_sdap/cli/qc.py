@@ -47,8 +47,23 @@ def qc_options(args: argparse.Namespace) -> QCOptions | None:
     if reference is not None and not Path(reference).exists():
         raise InputError(f"--reference {reference} does not exist; give a clean image file or "
                          f"a folder of them named like the inputs")
+    if reference is not None and not Path(reference).is_dir():
+        _check_readable(Path(reference))
     return QCOptions(Path(reference) if reference is not None else None,
                      getattr(args, "device", "auto"))
+
+
+def _check_readable(reference: Path) -> None:
+    """Refuse a `--reference` file that cannot be read before any work (found otherwise only
+    after each file was denoised, once per file)."""
+    from napari_sdap.api.inputs import open_image
+
+    try:
+        with open_image(reference):
+            pass
+    except SdapError as err:
+        raise InputError(f"--reference {reference} cannot be read ({err}); give a clean image "
+                         f"file or a folder of them named like the inputs") from None
 
 
 def qc_paths(output: str | os.PathLike[str]) -> tuple[Path, Path]:
