@@ -22,7 +22,7 @@ from napari_sdap.cli.train import (
     train_on,
     train_settings,
 )
-from napari_sdap.errors import ConfigError, OutputError
+from napari_sdap.errors import ConfigError, ModelFileError, OutputError
 from napari_sdap.paths import NAME_MAX, hidden_stem, sha256_file
 
 __all__ = ["MODEL_NAME", "Plan", "make_plan", "prepare_model"]
@@ -42,9 +42,23 @@ class Plan:
     failed: dict[Path, str] = field(default_factory=dict)
 
 
+def check_model_options(args: argparse.Namespace) -> None:
+    """Refuse options that cannot go together, and a `--model` that is not there, before any
+    folder or record is made (a typo in the model's name left an empty output folder)."""
+    if args.retrain and not args.train:
+        raise ConfigError("--retrain goes with --train (it replaces the model --train made)")
+    if not args.train and noise_options(args):
+        raise ConfigError("--noise-std, --noise-gain and --noise-offset go with --train: a "
+                          "model keeps the noise level it was trained with (train one with "
+                          "them, or leave them out)")
+    if not args.train and not Path(args.model).exists():
+        raise ModelFileError(f"model file {args.model} does not exist; check the path")
+
+
 def check_mode(args: argparse.Namespace) -> None:
     """Refuse `--mode student` with a `--model` that has no student before any folder or
     record is made (the API's message names its Python option)."""
+    check_model_options(args)
     if args.train or args.mode != "student":
         return
     from napari_sdap.api import load_model
@@ -63,12 +77,7 @@ def prepare_model(args: argparse.Namespace, paths: list[Path], record: RunRecord
     """
     from napari_sdap.api import load_model
 
-    if args.retrain and not args.train:
-        raise ConfigError("--retrain goes with --train (it replaces the model --train made)")
-    if not args.train and noise_options(args):
-        raise ConfigError("--noise-std, --noise-gain and --noise-offset go with --train: a "
-                          "model keeps the noise level it was trained with (train one with "
-                          "them, or leave them out)")
+    check_model_options(args)
     if not args.train:
         path = Path(args.model)
         model = load_model(path)
