@@ -9,7 +9,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
-__all__ = ["NAME_MAX", "atomic_write", "file_mode", "hidden_stem", "sha256_file"]
+__all__ = ["NAME_MAX", "atomic_write", "file_mode", "hidden_stem", "not_utf8", "sha256_file"]
 
 
 NAME_MAX = 255
@@ -85,3 +85,13 @@ def atomic_write(path: str | os.PathLike[str], *, sync: bool = False,
     except BaseException:
         tmp.unlink(missing_ok=True)
         raise
+
+
+def not_utf8(text: str) -> bool:
+    """Whether `text`, a path, holds bytes that are not UTF-8 (Python's lone surrogates for
+    them): safetensors opens UTF-8 paths only."""
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        return True
+    return False

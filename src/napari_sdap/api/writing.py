@@ -31,6 +31,7 @@ from napari_sdap.io.axes_view import AxesView
 from napari_sdap.io.ome import fits_ngff
 from napari_sdap.io.outputs import OutputSink, default_chunks, open_output
 from napari_sdap.io.readers import image_suffix
+from napari_sdap.paths import not_utf8
 
 if TYPE_CHECKING:
     from napari_sdap.api.model import SDAPModel
@@ -279,7 +280,7 @@ def check_model_name(path: str | os.PathLike[str]) -> None:
     or like a bioimage.io package (`.zip`, which `load_model` reads as one) or a pickled torch
     file (`.pt`, `.pth`, `.ckpt`, `.pkl`: other tools would try to unpickle it)."""
     p = Path(path)
-    if _not_utf8(str(p)):  # safetensors takes UTF-8 paths only: saved, it could not be loaded
+    if not_utf8(str(p)):  # safetensors takes UTF-8 paths only: saved, it could not be loaded
         raise OutputError(f"model file path {_shown(p)} is not UTF-8 text (bytes of another "
                           f"encoding, e.g. Latin-1 from an old share), which safetensors cannot "
                           f"open; give a path in UTF-8")
@@ -294,14 +295,6 @@ def check_model_name(path: str | os.PathLike[str]) -> None:
         raise OutputError(f"model file name {p} ends in {p.suffix}, {_NOT_SAFETENSORS[suffix]}; "
                           f"a model is a safetensors file: give e.g. "
                           f"{p.with_name(name + '.safetensors')}")
-
-
-def _not_utf8(text: str) -> bool:
-    try:
-        text.encode("utf-8")
-    except UnicodeEncodeError:  # lone surrogates: a file name's bytes that are not UTF-8
-        return True
-    return False
 
 
 def _shown(path: str | os.PathLike[str]) -> str:
