@@ -39,3 +39,15 @@ def untrained_tiny():
                     mod.weight.mul_(mod.mask)
     m.normalization = Normalization(low=[100.0], high=[1100.0])
     return m
+
+
+@pytest.fixture(scope="module", name="model_bytes")
+def model_bytes_fixture(tmp_path_factory) -> bytes:
+    """The bytes of a small trained model file (no student)."""
+    import napari_sdap
+
+    img = np.random.default_rng(0).normal(0.5, 0.1, (48, 48)).astype(np.float32)
+    path = tmp_path_factory.mktemp("model") / "m.safetensors"
+    napari_sdap.train(img, axes="YX", preset="tiny", steps=2, width=8, blocks=1, student=False,
+                      device="cpu").save(path)
+    return path.read_bytes()

@@ -11,22 +11,12 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from api_helpers import model_bytes_fixture  # noqa: F401 (fixture)
 
 from napari_sdap import load_model
 from napari_sdap.errors import ModelFileError
 
 MODEL = "napari_sdap_model.safetensors"
-
-
-@pytest.fixture(scope="module")
-def model_bytes(tmp_path_factory) -> bytes:
-    import napari_sdap
-
-    img = np.random.default_rng(0).normal(0.5, 0.1, (48, 48)).astype(np.float32)
-    path = tmp_path_factory.mktemp("model") / "m.safetensors"
-    napari_sdap.train(img, axes="YX", preset="tiny", steps=2, width=8, blocks=1, student=False,
-                      device="cpu").save(path)
-    return path.read_bytes()
 
 
 def _package(path: Path, model: bytes, method: int | None = None, flags: int = 0) -> Path:
