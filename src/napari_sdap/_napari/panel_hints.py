@@ -35,6 +35,8 @@ _HINTS: tuple[tuple[re.Pattern[str], str], ...] = (
     (re.compile(r"use dims=2, a smaller z_context, or z_step=1 to use the neighbouring planes "
                 r"anyway"),
      f"choose {_PLANES_2D} or fewer planes each side under Advanced > stack planes"),
+    (re.compile(r"use dims=2, or z_step=1 to use the neighbouring planes anyway"),
+     f"choose {_PLANES_2D} under Advanced > stack planes"),
     (re.compile(r"give axes with ([ZT]), or use dims=2 \(each plane on its own\)"),
      rf"type axes with \1 in the axes field, or choose {_PLANES_2D} under Advanced > stack "
      rf"planes"),

@@ -89,7 +89,7 @@ def choose_volume(dims: Any, sources: list[tuple[Any, Any]], along: str, context
     noise = (f"the noise of neighbouring planes along {along} is correlated ({value:.2f} >= "
              f"{NOISE_STEP2})")
     need = min_planes(context, 2)
-    for _, v in sources:
+    for k, (_, v) in enumerate(sources):
         size = v.shape[v.axes.index(along)]
         if size < need and dims == "auto":
             return 2, None, (f"dims=auto chose 2-D: {noise}, so a 3-D model would read planes "
@@ -98,9 +98,11 @@ def choose_volume(dims: Any, sources: list[tuple[Any, Any]], along: str, context
         if size < need:
             raise InputError(
                 f"{noise}: a 3-D model then reads planes two apart (z_step=2), which with "
-                f"z_context={context} needs at least {need} planes along {along}, but the image "
-                f"({v.axes}, shape {v.shape}) has {size}; use dims=2, a smaller z_context, or "
-                f"z_step=1 to use the neighbouring planes anyway")
+                f"z_context={context} needs at least {need} planes along {along}, but "
+                + (f"training image {k + 1} of {len(sources)}" if len(sources) > 1 else
+                   "the image") + f" ({v.axes}, shape {v.shape}) has {size}; use dims=2, "
+                + ("a smaller z_context, " if context > 1 else "")
+                + "or z_step=1 to use the neighbouring planes anyway")
     return 3, 2, f"{why}, z_step=2: {noise}, so the network reads planes two apart"
 
 

@@ -128,6 +128,9 @@ def _training(p: argparse.ArgumentParser) -> None:
                    help="the third axis of --dims 3: Z (z-stacks) or T (time-lapses)")
     g.add_argument("--z-context", type=arg.config("network", "z_context"), metavar="N",
                    help="--dims 3: planes of context on each side (default 1)")
+    g.add_argument("--z-step", type=arg.config("network", "z_step"), metavar="N",
+                   help="--dims 3: read the context planes N apart (default: 1, or 2 where "
+                        "the noise of neighbouring planes is correlated)")
 
 
 def _distribution(p: argparse.ArgumentParser) -> None:

@@ -77,12 +77,14 @@ def train_settings(args: argparse.Namespace) -> dict[str, Any]:
         settings.update(dims=args.dims, along=args.along, z_context=args.z_context)
     elif getattr(args, "z_context", None) is not None:
         settings["z_context"] = args.z_context
+    if getattr(args, "z_step", None) is not None:  # only when given: as above
+        settings["z_step"] = args.z_step
     return settings
 
 
 _OVERRIDES = ("width", "blocks", "patch_size", "batch_size", "channel_mode", "student",
-              "student_check", "target_blur", "z_context", "frames", "whiten", "precision",
-              "loss", "noise_std", "noise_gain", "noise_offset")
+              "student_check", "target_blur", "z_context", "z_step", "frames", "whiten",
+              "precision", "loss", "noise_std", "noise_gain", "noise_offset")
 """The `train_settings` that are config fields, passed to `iter_train` as flat overrides."""
 
 
@@ -98,7 +100,8 @@ def noise_options(args: argparse.Namespace) -> dict[str, float]:
     return given
 
 
-def _check_files(sources: list[Any], channel_mode: str, along: str | None) -> None:
+def _check_files(sources: list[Any], channel_mode: str, along: str | None, context: int = 1,
+                 step: int = 1) -> None:
     """Files of any axes train one model, but their channels must agree (names the pair); with
     `--dims 3` (`along` given) each must hold a stack along `along` (names the first that does
     not, in the CLI's options)."""
@@ -123,10 +126,11 @@ def _check_files(sources: list[Any], channel_mode: str, along: str | None) -> No
                 f"(separate runs)")
         if along is not None:
             try:
-                volume_view(view, along, 1, 1)
+                volume_view(view, along, context, step)
             except InputError as err:
-                text = str(err).replace("use dims=2", "use --dims 2").replace("along=",
-                                                                              "--along ")
+                text = str(err).replace("along=", "--along ")
+                for api, cli in _CLI_WORDS:
+                    text = re.sub(api, cli, text)
                 raise InputError(f"{s.path}: {text}") from None
 
 
@@ -136,7 +140,8 @@ def train_on(sources: list[Any], args: argparse.Namespace, rep: Reporter) -> Any
 
     dims = getattr(args, "dims", "2")
     _check_files(sources, args.channel_mode or "auto",
-                 getattr(args, "along", "Z") if dims == "3" else None)
+                 getattr(args, "along", "Z") if dims == "3" else None,
+                 getattr(args, "z_context", None) or 1, getattr(args, "z_step", None) or 1)
     settings = train_settings(args)
     overrides = {k: settings[k] for k in _OVERRIDES if settings.get(k) is not None}
     t0 = time.perf_counter()
@@ -171,7 +176,16 @@ def _named(progress: Iterator[Any], sources: list[Any]) -> Iterator[Any]:
     except InputError as err:
         text = re.sub(r"training image (\d+) of \d+",
                       lambda m: str(sources[int(m.group(1)) - 1].path), str(err))
+        for api, cli in _CLI_WORDS:  # the fixes it names, as options of this command
+            text = re.sub(api, cli, text)
         raise InputError(text) from None
+
+
+_CLI_WORDS = ((r"\buse dims=2\b", "use --dims 2"),
+              (r"\bsmaller z_context\b", "smaller --z-context"),
+              (r"\bsmaller z_step\b", "smaller --z-step"),
+              (r"\bz_step=1 to use\b", "--z-step 1 to use"))
+"""API settings named in training errors, and the options of `train` that give them."""
 
 
 def _report(p: Any, model: Any, sources: list[Any], rep: Reporter) -> Any:
