@@ -37,7 +37,9 @@ def choose_dims(dims: Any, sources: list[tuple[Any, Any]], along: str, context: 
     `dims=3` on images without enough planes along `along` raises `InputError` (naming the
     minimum); "auto" then falls back to 2-D and says why."""
     if not ((is_whole(dims) and dims in (2, 3)) or (isinstance(dims, str) and dims == "auto")):
-        raise ConfigError(f"dims must be 2, 3 or 'auto' (got {dims!r}; 2.0 is a float)")
+        hint = ("; a float is refused: give the whole number 2 or 3" if isinstance(dims, float)
+                else "; give the number, not text" if str(dims).strip() in ("2", "3") else "")
+        raise ConfigError(f"dims must be 2, 3 or 'auto' (got {dims!r}){hint}")
     dims = dims if isinstance(dims, str) else int(dims)
     if along not in ("Z", "T"):
         raise ConfigError(f"along must be 'Z' or 'T' (got {along!r})")
