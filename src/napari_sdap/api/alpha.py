@@ -9,6 +9,7 @@ colour channels (a 3-channel model) and denoising copies alpha unchanged into th
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Sequence
 from typing import Any
 
@@ -16,7 +17,13 @@ import numpy as np
 
 from napari_sdap.axes import default_axes, validate_axes
 
-__all__ = ["ColourChannels", "copy_alpha", "rgba_axes", "without_alpha"]
+__all__ = ["ColourChannels", "copy_alpha", "rgba_axes", "warn_noisy_alpha", "without_alpha"]
+
+log = logging.getLogger(__name__)
+
+NOISY_ALPHA = 0.3
+"""Share of pixels that are a peak or a dip along X (above or below both neighbours) from which
+the alpha channel looks measured (noise: about 2/3), not a mask (flat, edges, gradients: ~0)."""
 
 
 def rgba_axes(shape: Sequence[int], axes: str | None, channel_mode: str) -> str | None:
@@ -76,3 +83,22 @@ def copy_alpha(image: Any, out: Any, axes: str) -> None:
         for i, p in zip(loop, pos, strict=True):
             idx[i] = p
         out[tuple(idx)] = np.asarray(image[tuple(idx)])
+
+
+def warn_noisy_alpha(image: Any, axes: str) -> None:
+    """Log a warning when the alpha channel (last axis, index 3) of an RGBA `image` (resolved
+    `axes`) varies from pixel to pixel like a measured channel: it is copied unchanged, never
+    denoised, which silently leaves the noise of a fourth fluorescence channel (YXC) in place."""
+    idx = tuple(slice(0, 256) if a in "YX" else 3 if a == "C" else 0 for a in axes)
+    plane = np.asarray(image[idx], dtype=np.float64)
+    if plane.ndim != 2 or plane.shape[1] < 3:
+        return
+    mid, left, right = plane[:, 1:-1], plane[:, :-2], plane[:, 2:]
+    peaks = float(np.mean(((mid > left) & (mid > right)) | ((mid < left) & (mid < right))))
+    if peaks >= NOISY_ALPHA:
+        log.warning(
+            "the last axis of the %s image has 4 channels, so the 4th is taken as alpha "
+            "(transparency) and copied unchanged, not denoised; but it varies from pixel to pixel "
+            "like a measured channel (%.0f %% of its pixels are peaks or dips): if it is a fourth "
+            "channel, train with channel_mode='independent' (CLI: --channel-mode independent)",
+            axes, 100 * peaks)

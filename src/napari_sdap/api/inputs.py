@@ -20,7 +20,7 @@ from typing import Any
 
 import numpy as np
 
-from napari_sdap.api.alpha import copy_alpha, rgba_axes, without_alpha
+from napari_sdap.api.alpha import copy_alpha, rgba_axes, warn_noisy_alpha, without_alpha
 from napari_sdap.api.output_array import check_hard_mask, check_stored, overlaps, value_kind
 from napari_sdap.axes import PlaneView, axes_from_names, default_axes, plane_view
 from napari_sdap.errors import AxesError, InputError, OutputError
@@ -168,6 +168,8 @@ def prepare(image: Any, axes: str | None = None, channel_mode: str = "auto", *,
         channel_mode = _channel_mode(channel_mode, tuple(full.shape), axes, channels, groups)
         rgba = rgba_axes(full.shape, axes, channel_mode)  # alpha is a mask, not a signal
         array = without_alpha(full) if rgba else full
+        if rgba:
+            warn_noisy_alpha(full, rgba)
         view = plane_view(array.shape, axes, channel_mode)
         if isinstance(array, np.ndarray):
             check_finite(array)
