@@ -45,6 +45,38 @@ def _in_store(path: Path) -> bool:
         (path / name).is_file() for name in _ZARR_NODES)
 
 
+def _one_image(path: Path) -> bool:
+    """Whether the zarr node `path` reads as one image whatever it holds: an array, or a group
+    with OME multiscales (or bioformats2raw) metadata; not a plain group of arrays."""
+    import json
+
+    for name in ("zarr.json", ".zattrs"):
+        try:
+            meta = json.loads((path / name).read_text())
+        except (OSError, ValueError):
+            continue
+        if not isinstance(meta, dict):
+            return False
+        if meta.get("node_type") == "array":
+            return True
+        attrs = meta.get("attributes", {}) if name == "zarr.json" else meta
+        ome = attrs.get("ome") if isinstance(attrs, dict) else None
+        return isinstance(attrs, dict) and any(
+            key in attrs or (isinstance(ome, dict) and key in ome)
+            for key in ("multiscales", "bioformats2raw.layout"))
+    return (path / ".zarray").is_file()
+
+
+def _nested_once(hits: list[Path]) -> list[Path]:
+    """`hits` of a glob less those inside another hit (`img.ome.zarr/**` matches the image and
+    its pyramid levels: one image, denoised once); a plain zarr group gives way to the arrays
+    found inside it instead (`grp.zarr/**`: each array once, not also a group of one array)."""
+    taken, above = set(hits), {a for h in hits for a in h.parents}
+    groups = {p for p in hits if p in above and not _one_image(p)}
+    return [p for p in hits if p not in groups
+            and not any(a in taken and a not in groups for a in p.parents)]
+
+
 def is_image(path: Path) -> bool:
     """Whether `path` looks like an image napari-sdap reads (zarr folders included); never a
     hidden file nor a check figure napari-sdap wrote (`<output>.qc.png`)."""
@@ -175,6 +207,7 @@ def find_inputs(patterns: Sequence[str], exclude: Iterable[Path] = (),
             # pattern reaching into stores (`grp.zarr/*/img`) takes their arrays; `**` alone not
             hits = [p for p in matches if (is_image(p) or (into and _in_store(p)))
                     and p.resolve() not in skip]
+            hits = _nested_once(hits)
             dangling += _dangling(matches)
             if not hits:
                 raise InputError(f"pattern {pattern!r} matches no images; check the pattern "
