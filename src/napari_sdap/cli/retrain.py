@@ -58,6 +58,11 @@ def previous_outputs(outdir: Path) -> list[Path]:
     return [p for sub in folder.iterdir() if sub.is_dir() for p in sub.iterdir()]
 
 
+def _shown(value: Any) -> str:
+    """A training option as the refusal of a changed run shows it (None: left out)."""
+    return "(not given)" if value is None else repr(value)
+
+
 def _what_changed(earlier: dict[str, Any], wanted: dict[str, Any]) -> str:
     old, new = earlier.get("inputs") or {}, wanted["inputs"]
     parts = [f"{len(keys)} {word}: {', '.join(sorted(Path(k).name for k in keys)[:3])}"
@@ -70,7 +75,7 @@ def _what_changed(earlier: dict[str, Any], wanted: dict[str, Any]) -> str:
     if was != now:
         keys = sorted(k for k in was.keys() | now.keys() if was.get(k) != now.get(k))
         parts.append("training options changed: " + ", ".join(
-            f"{k} {was.get(k)!r} -> {now.get(k)!r}" for k in keys[:4]))
+            f"{k} {_shown(was.get(k))} -> {_shown(now.get(k))}" for k in keys[:4]))
     return "; ".join(parts) or "the model file changed"
 
 
