@@ -98,8 +98,10 @@ class QCReport:
                          f"noise removed).")
         elif self.bands:
             stds = [b.residual_std for b in self.bands]
+            why = ("the model has no noise curve" if any(
+                n.startswith("the model has no noise curve") for n in self.notes) else "no model")
             lines.append(f"Residual std {min(stds):.3g} to {max(stds):.3g} over "
-                         f"{len(self.bands)} intensity band(s) (no model: not compared with "
+                         f"{len(self.bands)} intensity band(s) ({why}: not compared with "
                          f"the noise).")
         if self.restore is not None:
             lines.append(f"Detail restore ({self.restore['mode']} network): input given back at "
