@@ -127,6 +127,11 @@ def finish_curve(model: SDAPModel, sources: list[tuple[Any, Any]], dev: Any, sta
     if model.config.network.dims == 3:  # the curve compares the output with its own plane
         log.info("3-D model: no noise curve is measured; it denoises with the network output "
                  "alone (no detail restore)")
+        if model.config.training.noise_std is not None:  # (it would replace that curve's noise)
+            log.warning("the known noise level (noise_std=%g; CLI --noise-std) is not used by a "
+                        "3-D model: it sets the noise of the detail restore, which 3-D models do "
+                        "not have; the model denoises with its network output alone",
+                        model.config.training.noise_std)
         return None
     model.noise_curve = None  # a curve of the network before this training no longer applies
     model.record.output_blur = model.record.output_mix = None
