@@ -22,6 +22,7 @@ from napari_sdap.cli.train import (
     train_on,
     train_settings,
 )
+from napari_sdap.cli.unused_options import unused_training_options
 from napari_sdap.errors import ConfigError, ModelFileError, OutputError
 from napari_sdap.paths import NAME_MAX, hidden_stem, sha256_file
 
@@ -80,6 +81,9 @@ def prepare_model(args: argparse.Namespace, paths: list[Path], record: RunRecord
     check_model_options(args)
     if not args.train:
         path = Path(args.model)
+        if unused := unused_training_options(args):
+            rep.warning(str(path), f"{', '.join(unused)} set how --train trains a model; with "
+                                   f"--model, which is trained already, they are not used")
         model = load_model(path)
         return model, path, sha256_file(path), {}
     path = outdir / MODEL_NAME
