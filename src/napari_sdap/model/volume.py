@@ -91,6 +91,10 @@ def volume_view(view: PlaneView, along: str, context: int, step: int,
     if view.shape[axis] < need:
         smaller = [f"a smaller {k}" for k, v in (("z_context", context), ("z_step", step))
                    if v > 1]
+        other = "T" if along == "Z" else "Z"
+        if not thin and other in view.axes and view.shape[view.axes.index(other)] >= need:
+            smaller.append(f"along={other!r} (its {view.shape[view.axes.index(other)]} "
+                           f"planes along {other})")
         raise InputError(
             f"a 3-D model with z_context={context} and z_step={step} needs at least {need} "
             f"planes along {along}, but the image ({view.axes}, shape {view.shape}) has "
