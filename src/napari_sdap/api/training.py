@@ -23,7 +23,7 @@ from napari_sdap.api.volume import choose_volume, volume_sources
 from napari_sdap.config import wants_student
 from napari_sdap.errors import ConfigError, InputError
 from napari_sdap.infer.whiten import choose_whitening, may_whiten, whiten_sources
-from napari_sdap.kinds import is_whole, lowered
+from napari_sdap.kinds import is_whole, lowered, raised
 from napari_sdap.model.device import resolve_device
 from napari_sdap.model.normalize import compute_normalization
 from napari_sdap.presets import apply_overrides, check_budget, config_from_preset
@@ -101,6 +101,7 @@ def iter_train(image: Any, axes: str | Sequence[str | None] | None = None, *,
     t00 = time.perf_counter()
     budget = None if time_budget is None else check_budget(time_budget)
     preset, stride, dims = lowered(preset), lowered(stride), lowered(dims)  # ('Fast' as 'fast')
+    along = raised(along)  # an axis letter, as axes take them ('z' as 'Z')
     if isinstance(model, str | os.PathLike):  # a model file: train it further
         from napari_sdap.api.loading import load_model
 
