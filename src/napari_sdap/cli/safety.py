@@ -17,6 +17,17 @@ def _real(path: str | Path) -> Path:
     return Path(os.path.realpath(Path(path).expanduser()))
 
 
+def _store_of(image: Path) -> Path | None:
+    """The outermost zarr store (group) holding `image`, an array inside it (`cells.zarr/raw`,
+    `plate.zarr/A/1/0`); None for an image that is not inside one."""
+    store = None
+    for parent in image.parents:
+        if not any((parent / name).is_file() for name in ("zarr.json", ".zgroup", ".zattrs")):
+            break
+        store = parent
+    return store
+
+
 def check_apart(target: Path, patterns: Sequence[str], option: str,
                 folder_ok: bool = False) -> None:
     """Refuse `target` when it resolves to an input image or lies inside one (a zarr store).
@@ -31,6 +42,11 @@ def check_apart(target: Path, patterns: Sequence[str], option: str,
             where = "is" if real == image else "lies inside"
             raise OutputError(f"{option} {target} {where} the input {image}; napari-sdap "
                               f"never writes over its inputs, so choose a path outside them")
+        store = _store_of(image)
+        if store is not None and (real == store or store in real.parents):
+            raise OutputError(f"{option} {target} lies inside the zarr store {store} that "
+                              f"holds the input {image}; napari-sdap never writes into its "
+                              f"inputs, so choose a path outside the store")
     if folder_ok:
         return
     for pattern in patterns:
