@@ -201,7 +201,8 @@ class SDAPModel:
 
         Parameters
         ----------
-        image : numpy, dask or zarr array, `ImageSource`, or path (.tif, .zarr, .ome.zarr, .npy)
+        image : numpy, dask or zarr array, torch tensor, xarray DataArray, `ImageSource`, or
+            path (.tif, .zarr, .ome.zarr, an array in a zarr group, .npy, .png, .jpg)
         axes : axes letters (`STCZYX`); default from the file or guessed for 2-D/3-D arrays.
         mode : `auto`, `student`, `sdap`, `sdap_e` or `bsn`.
         device : `auto`, `cpu`, `cuda`, `cuda:N` or `mps`.
