@@ -187,6 +187,8 @@ def run_denoise(args: argparse.Namespace, rep: Reporter, argv: list[str]) -> int
         raise OutputError(f"--output {outdir} is a link to {os.readlink(outdir)}, which does not "
                           f"exist (or is a loop of links); create that folder, or choose "
                           f"another --output")
+    if not outdir.exists():  # two inputs onto one output: refused before the folder is made
+        check_outputs_unique(find_inputs(args.inputs), outdir, args.format, args.series)
     try:
         outdir.mkdir(parents=True, exist_ok=True)
     except OSError as err:
