@@ -126,7 +126,7 @@ def axes(text: str) -> str:
     letters = text.strip().upper()
     bad = sorted(set(letters) - set("STCZYX"))
     if bad or len(set(letters)) != len(letters) or not {"Y", "X"} <= set(letters):
-        why = (f"unknown letter(s) {', '.join(bad)}" if bad else "a letter twice"
+        why = (f"unknown letter(s) {', '.join(map(repr, bad))}" if bad else "a letter twice"
                if len(set(letters)) != len(letters) else "no Y and X")
         raise argparse.ArgumentTypeError(f"must be axes letters from STCZYX, each at most "
                                          f"once, with Y and X, e.g. ZYX or TCZYX (got "
