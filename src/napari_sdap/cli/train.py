@@ -251,5 +251,5 @@ def run_train(args: argparse.Namespace, rep: Reporter) -> int:
         return 1
     model = train_on(sources, args, rep)
     save_model(model, out, args.overwrite)
-    rep.info(f"saved {out} (sha256 {sha256_file(out)})")
+    rep.summary(f"saved {out} (sha256 {sha256_file(out)})")
     return 0
