@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Batch denoising from the shell: train once, denoise a folder, resume, inspect the model.
-# Runs on generated data in a temporary folder (a few seconds on a laptop CPU):
+# Runs on generated data in a temporary folder (under a minute on a laptop CPU: six commands,
+# each starting Python and torch):
 #     bash examples/batch_denoise.sh
 # Set PYTHON to the interpreter of the environment napari-sdap is installed in.
 set -euo pipefail
