@@ -207,7 +207,7 @@ def _warn_narrow_channels(lows: list[float], highs: list[float]) -> None:
         named = ", ".join(f"channel {c} ({r:.3g}x narrower)" for c, r in narrow)
         log.warning(
             "the channels are denoised jointly (one network and one intensity range for all, as "
-            "for colour), but %s spans a far narrower range than the widest: the network's "
+            "for colour), but %s %s a far narrower range than the widest: the network's "
             "error on the widest channel's scale can swamp it; for fluorescence channels of "
             "different brightness, train with channel_mode='independent' (CLI: --channel-mode "
-            "independent)", named)
+            "independent)", named, "spans" if len(narrow) == 1 else "span")
