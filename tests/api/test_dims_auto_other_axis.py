@@ -21,7 +21,7 @@ def _movie(frames: int) -> np.ndarray:
 def test_auto_on_a_movie_names_along_t() -> None:
     model = train(_movie(9), "TYX", dims="auto", **TINY)
     assert model.config.network.dims == 2
-    assert model.record.dims.endswith("(it has 9 along T: along='T' looks there)"), \
+    assert model.record.dims.endswith("(it has 9 along T: along='T' (--along T) looks there)"), \
         model.record.dims
 
 

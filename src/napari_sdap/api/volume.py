@@ -61,7 +61,7 @@ def choose_dims(dims: Any, sources: list[tuple[Any, Any]], along: str, context: 
             size = view.shape[view.axes.index(along)] if along in view.axes else 0
             other = "T" if along == "Z" else "Z"
             hint = (f" (it has {view.shape[view.axes.index(other)]} along {other}: "
-                    f"along={other!r} looks there)"
+                    f"along={other!r} (--along {other}) looks there)"
                     if other in view.axes and view.shape[view.axes.index(other)] >= need else "")
             return 2, (f"dims=auto chose 2-D: {view.axes} {list(view.shape)} has {size} "
                        f"plane(s) along {along}, 3-D needs at least {need}{hint}")
