@@ -90,8 +90,14 @@ READ_WARNINGS = "napari_sdap.io.zarr_reader"
 def on_worker(fn: Callable[..., Any], *args: Any) -> Any:
     """Run the task `fn(*args)` on a worker without the warnings of reading its input: the
     client's probe of the file (`denoise._run_cluster`) showed them once, as a `warning:` line,
-    and every worker touching the file would print them again, bare."""
-    with quiet(READ_WARNINGS):
+    and every worker touching the file would print them again, bare.
+
+    Lazy (dask) inputs, such as a `.png` picture, are read with dask's synchronous scheduler:
+    inside a task dask's default is this cluster, whose workers' threads are all busy with
+    files, so the read waited for itself forever (a picture with `--workers 1` never ended)."""
+    import dask
+
+    with quiet(READ_WARNINGS), dask.config.set(scheduler="synchronous"):
         return fn(*args)
 
 
