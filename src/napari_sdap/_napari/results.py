@@ -74,10 +74,23 @@ def check_not_opened(target: str | Path, opened: list[tuple[str, str]]) -> None:
         src = Path(os.path.realpath(path))
         store = src.suffix.lower() == ".zarr" or any(  # (a plain folder of images may
             (src / f).exists() for f in ("zarr.json", ".zgroup", ".zarray"))  # take a file)
-        if real == src or (store and src in real.parents) or real in src.parents:
+        # a level opened from a store (scan.ome.zarr/0): the whole store is the input
+        root = next((p for p in reversed([src, *src.parents]) if p.suffix.lower() == ".zarr"),
+                    src)
+        if (real == src or (store and root in (real, *real.parents)) or real in src.parents
+                or _same_file(real, src)):
             raise OutputError(f"{target} is where the layer {name!r} was opened from ({path}); "
                               f"napari-sdap never writes over its inputs: choose another name "
                               f"or folder")
+
+
+def _same_file(a: Path, b: Path) -> bool:
+    """Whether `a` and `b` are one file under two names (a hard link; `Cells.tif` for
+    `cells.tif` on a disk that ignores letter case, as macOS and Windows do)."""
+    try:
+        return a.exists() and b.exists() and a.samefile(b)
+    except OSError:
+        return False
 
 
 def unsaved_transform(layer: Any) -> str | None:
