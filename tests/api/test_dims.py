@@ -88,12 +88,13 @@ def test_training_a_3d_model_further_on_a_plane_names_the_fixes_that_apply():
     """With model=, the model's dims apply: "or use dims=2" was suggested, and dims=2 then
     gave the same refusal."""
     model = train(_stack(), "ZYX", steps=2, stride=1, dims=3, **TINY)
-    for kw in ({}, {"dims": 2}):
-        with pytest.raises(InputError, match=r"needs a Z axis.*the model given \(model=\) is "
-                                             r"3-D and its dims apply.*give the image's Z axis "
-                                             r".*or train a new 2-D model on it \(dims=2 "
-                                             r"without model=\)$"):
-            train(_stack()[0], "YX", steps=1, model=model, **kw)
+    with pytest.raises(InputError, match=r"needs a Z axis.*the model given \(model=\) is "
+                                         r"3-D and its dims apply.*give the image's Z axis "
+                                         r".*or train a new 2-D model on it \(dims=2 "
+                                         r"without model=\)$"):
+        train(_stack()[0], "YX", steps=1, model=model)
+    with pytest.raises(ConfigError, match=r"dims=2 \(the model's 3\) cannot change"):
+        train(_stack()[0], "YX", steps=1, model=model, dims=2)
     with pytest.raises(InputError, match=r"at least 3 planes along Z.*has 2; the model given "
                                          r"\(model=\) is 3-D.*train a new 2-D model on so "
                                          r"thin a stack"):

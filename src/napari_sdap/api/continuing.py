@@ -13,10 +13,11 @@ from __future__ import annotations
 from typing import Any
 
 from napari_sdap.api.intensity import check_intensity
+from napari_sdap.api.volume import check_dims
 from napari_sdap.errors import ConfigError
 from napari_sdap.presets import check_seed
 
-__all__ = ["check_continuation_data", "check_same_network", "seed_for"]
+__all__ = ["check_continuation_data", "check_same_network", "dims_for", "seed_for"]
 
 
 def check_same_network(old: Any, new: Any, preset: str, dims: int | str) -> None:
@@ -26,8 +27,8 @@ def check_same_network(old: Any, new: Any, preset: str, dims: int | str) -> None
     changed = [f"{k}={now[k]!r} (the model's {was[k]!r})" for k in was if was[k] != now[k]]
     if preset not in ("auto", was["preset"]):
         changed.append(f"preset={preset!r} (the model's {was['preset']!r})")
-    if dims == 3 and was["dims"] != 3:
-        changed.append(f"dims=3 (the model's {was['dims']})")
+    if dims in (2, 3) and was["dims"] != dims:
+        changed.append(f"dims={dims} (the model's {was['dims']})")
     if changed:
         raise ConfigError(
             f"{', '.join(changed)} cannot change when a model trains further: its network's "
@@ -59,3 +60,13 @@ def seed_for(seed: Any, model: Any) -> int:
                           f"({own}): a model keeps the seed it was made with; leave seed out "
                           f"to continue, or train a new model (without model=) with seed={seed}")
     return own
+
+
+def dims_for(dims: Any, model: Any) -> Any:
+    """The `dims` of a training: `dims` (None: 2) for a new model (`model` None); a model
+    trained further keeps its own, for None and "auto" (`check_same_network` refuses
+    another)."""
+    if model is None:
+        return 2 if dims is None else dims
+    dims = "auto" if dims is None else check_dims(dims)
+    return model.config.network.dims if dims == "auto" else dims

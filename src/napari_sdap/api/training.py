@@ -11,7 +11,12 @@ from typing import Any
 
 import torch
 
-from napari_sdap.api.continuing import check_continuation_data, check_same_network, seed_for
+from napari_sdap.api.continuing import (
+    check_continuation_data,
+    check_same_network,
+    dims_for,
+    seed_for,
+)
 from napari_sdap.api.devices import pick_preset
 from napari_sdap.api.inputs import check_fits, prepare_all
 from napari_sdap.api.model import SDAPModel
@@ -59,7 +64,7 @@ def iter_train(image: Any, axes: str | Sequence[str | None] | None = None, *,
                seed: int | None = None, device: str = "auto",
                model: SDAPModel | None = None, time_budget: float | None = None,
                validation: float = 0.0,
-               dims: int | str = 2, along: str = "Z",
+               dims: int | str | None = None, along: str = "Z",
                **overrides: Any) -> Iterator[TrainProgress]:
     """Train on `image` (or a list of images), yielding a `TrainProgress` after every step.
 
@@ -70,7 +75,7 @@ def iter_train(image: Any, axes: str | Sequence[str | None] | None = None, *,
     by the same rule as for 2-D) reads the teacher's planes and writes the centre plane. Without
     a given `z_step` they read planes two apart when the noise of neighbouring planes is
     correlated (`api.volume.choose_volume`).
-    With `model=`, the model's own dims apply.
+    With `model=`, the model's own dims apply (None, the default, or "auto"; another is refused).
 
     A new model with `stride="auto"` also takes the loss the noise calls for unless `loss` is
     given: L2 for skewed photon noise on a dark background clipped at 0 at a stride above 1,
@@ -111,7 +116,7 @@ def iter_train(image: Any, axes: str | Sequence[str | None] | None = None, *,
                           f"load_model or an earlier train), its file's path or None (got "
                           f"{type(model).__name__}); a config makes a model with "
                           f"SDAPModel(config)")
-    seed = seed_for(seed, model)
+    seed, dims = seed_for(seed, model), dims_for(dims, model)
     channel_mode = model.config.channel_mode if model else overrides.get("channel_mode", "auto")
     prepared = prepare_all(image, axes, channel_mode)
     try:
@@ -298,7 +303,7 @@ def train(image: Any, axes: str | Sequence[str | None] | None = None, *, preset:
           steps: int | None = None, stride: int | str = "auto", seed: int | None = None,
           device: str = "auto",
           model: SDAPModel | None = None, time_budget: float | None = None,
-          validation: float = 0.0, dims: int | str = 2, along: str = "Z",
+          validation: float = 0.0, dims: int | str | None = None, along: str = "Z",
           **overrides: Any) -> SDAPModel:
     """Train SDAP on `image` and return the model (see `iter_train` for the arguments)."""
     last = None

@@ -11,8 +11,8 @@ from napari_sdap.kinds import is_whole
 from napari_sdap.model.network3d import min_planes
 from napari_sdap.model.volume import noise_plane_correlation, plane_correlation, volume_view
 
-__all__ = ["AUTO_MIN_PLANES", "AUTO_MIN_SHARED", "NOISE_STEP2", "PLANES_2D", "choose_dims",
-           "choose_volume", "volume_sources", "volume_view"]
+__all__ = ["AUTO_MIN_PLANES", "AUTO_MIN_SHARED", "NOISE_STEP2", "PLANES_2D", "check_dims",
+           "choose_dims", "choose_volume", "volume_sources", "volume_view"]
 
 log = logging.getLogger(__name__)
 
@@ -30,17 +30,22 @@ a network could otherwise predict part of a voxel's noise from its neighbours (a
 square of the correlation, 2 % of the noise power at 0.1)."""
 
 
+def check_dims(dims: Any) -> int | str:
+    """`dims` as 2, 3 or "auto", else `ConfigError` naming the value."""
+    if not ((is_whole(dims) and dims in (2, 3)) or (isinstance(dims, str) and dims == "auto")):
+        hint = ("; a float is refused: give the whole number 2 or 3" if isinstance(dims, float)
+                else "; give the number, not text" if str(dims).strip() in ("2", "3") else "")
+        raise ConfigError(f"dims must be 2, 3 or 'auto' (got {dims!r}){hint}")
+    return dims if isinstance(dims, str) else int(dims)
+
+
 def choose_dims(dims: Any, sources: list[tuple[Any, Any]], along: str, context: int,
                 step: int, seed: int = 0) -> tuple[int, str]:
     """(2 or 3, the reason in words) for `dims` = 2, 3 or "auto" on these training sources.
 
     `dims=3` on images without enough planes along `along` raises `InputError` (naming the
     minimum); "auto" then falls back to 2-D and says why."""
-    if not ((is_whole(dims) and dims in (2, 3)) or (isinstance(dims, str) and dims == "auto")):
-        hint = ("; a float is refused: give the whole number 2 or 3" if isinstance(dims, float)
-                else "; give the number, not text" if str(dims).strip() in ("2", "3") else "")
-        raise ConfigError(f"dims must be 2, 3 or 'auto' (got {dims!r}){hint}")
-    dims = dims if isinstance(dims, str) else int(dims)
+    dims = check_dims(dims)
     if along not in ("Z", "T"):
         raise ConfigError(f"along must be 'Z' or 'T' (got {along!r})")
     if dims == 2:
