@@ -159,8 +159,9 @@ def train_on(sources: list[Any], args: argparse.Namespace, rep: Reporter) -> Any
         rep.end_item()
     if model is None:  # pragma: no cover - iter_train always yields at least one step
         raise ConfigError("training ran no steps; pass --steps 1 or more")
-    model.record.trained_on = [f"{Path(s.path).name}: {s.axes} {list(s.array.shape)}"
-                               for s in sources]
+    model.record.trained_on = [  # (a name not in UTF-8, `caf\xe9.tif`, as printable text)
+        f"{Path(s.path).name}: {s.axes} {list(s.array.shape)}".encode(
+            "utf-8", "surrogateescape").decode("utf-8", "backslashreplace") for s in sources]
     student = (f" + student {model.record.student_steps} steps" if model.student is not None
                else "")
     rep.info(f"trained {model.record.steps} steps{student} in "

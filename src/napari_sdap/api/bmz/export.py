@@ -145,7 +145,10 @@ def _build(model: Any, ex: Exported, sample: Any, axes: str | None, target: Path
         config = saved.config.model_dump(mode="json")
         files["config"].write_text(json.dumps(config, indent=2, sort_keys=True))
         versions = {**model.record.versions, **_versions()}
-        files["readme"].write_text(readme_text(ex, name, checks, versions))
+        readme = readme_text(ex, name, checks, versions)  # a file name in the record whose
+        # bytes are not UTF-8 (`caf\xe9.tif`, a model trained before that was escaped) as `\xe9`
+        files["readme"].write_text(readme.encode("utf-8", "surrogateescape").decode(
+            "utf-8", "backslashreplace"))
         descr = model_description(
             ex, files, name=name, description=description, authors=authors, license=license,
             cite=cite, napari_sdap_config={"version": versions["napari_sdap"], "mode": mode,
