@@ -34,3 +34,16 @@ def test_another_level_of_the_opened_store_is_refused(tmp_path):
         with pytest.raises(OutputError, match="'scan' was opened from"):
             check_not_opened(target, opened)
     check_not_opened(tmp_path / "scan_denoised.ome.zarr", opened)  # beside it: fine
+
+
+def test_a_frame_of_a_folder_opened_as_a_stack_is_refused(tmp_path):
+    """Regression: a layer opened from a folder of frames (napari stacks them): Save as... over
+    frames/f001.tif (the dialog's "replace?" answered) replaced a raw frame; a new file in the
+    folder is still fine."""
+    folder = tmp_path / "frames"
+    folder.mkdir()
+    (folder / "f001.tif").write_bytes(b"raw frame")
+    opened = [("frames", str(folder))]
+    with pytest.raises(OutputError, match="'frames' was opened from"):
+        check_not_opened(folder / "f001.tif", opened)
+    check_not_opened(folder / "result.tif", opened)

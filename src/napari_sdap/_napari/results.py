@@ -77,8 +77,10 @@ def check_not_opened(target: str | Path, opened: list[tuple[str, str]]) -> None:
         # a level opened from a store (scan.ome.zarr/0): the whole store is the input
         root = next((p for p in reversed([src, *src.parents]) if p.suffix.lower() == ".zarr"),
                     src)
+        frame = not store and src.is_dir() and real.parent == src and real.exists()  # (a
+        # file of a folder opened as one stack: one of the raw frames the layer was read from)
         if (real == src or (store and root in (real, *real.parents)) or real in src.parents
-                or _same_file(real, src)):
+                or _same_file(real, src) or frame):
             raise OutputError(f"{target} is where the layer {name!r} was opened from ({path}); "
                               f"napari-sdap never writes over its inputs: choose another name "
                               f"or folder")
