@@ -38,7 +38,8 @@ def test_modes_and_presets_in_any_case() -> None:
 
 
 def test_cli_choices_in_any_case() -> None:
-    args = build_parser().parse_args(["denoise", "in.tif", "-o", "out", "--train", "--mode", "BSN", "--format", "Zarr"])
+    args = build_parser().parse_args(["denoise", "in.tif", "-o", "out", "--train", "--mode",
+                                      "BSN", "--format", "Zarr"])
     assert (args.mode, args.format) == ("bsn", "zarr")
 
 

@@ -17,6 +17,6 @@ def test_a_dask_output_array_is_refused():
     model = napari_sdap.train(image, "YX", preset="tiny", steps=1, stride=1, student=False,
                               device="cpu")
     out = da.zeros((48, 48), dtype="float32", chunks=16)
-    with pytest.raises(OutputError, match="dask array.*lazy=True"):
+    with pytest.raises(OutputError, match=r"dask array.*lazy=True"):
         model.denoise(image, output=out)
     assert model.denoise(image, lazy=True).compute().shape == (48, 48)

@@ -4,8 +4,6 @@ and replaces them."""
 
 from __future__ import annotations
 
-from pathlib import Path
-
 from cli_fixtures import digest, model_file_fixture, stacks_fixture  # noqa: F401 (fixtures)
 
 from napari_sdap.cli import main
