@@ -121,10 +121,16 @@ def test_every_error_is_an_sdap_error():
         assert issubclass(cls, SdapError)
 
 
-@pytest.mark.parametrize("seed", [1.5, -1, "7", None, True, 2**32])
+@pytest.mark.parametrize("seed", [1.5, -1, "7", True, 2**32])
 def test_a_seed_that_is_not_a_whole_number_is_refused_first(seed):
     with pytest.raises(ConfigError, match=r"seed must be a whole number 0\.\.4294967295"):
         train(GOOD, seed=seed, steps=1, **{k: v for k, v in TINY.items() if k != "seed"})
+
+
+def test_no_seed_is_seed_0():
+    """seed=None (the default) is 0 for a new model (a model trained further keeps its own)."""
+    model = train(GOOD, seed=None, steps=1, **{k: v for k, v in TINY.items() if k != "seed"})
+    assert model.config.seed == 0
 
 
 def test_a_config_given_as_preset_and_a_missing_path_are_named():
