@@ -9,7 +9,8 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
-__all__ = ["NAME_MAX", "atomic_write", "file_mode", "hidden_stem", "not_utf8", "sha256_file"]
+__all__ = ["NAME_MAX", "atomic_write", "file_mode", "hidden_stem", "not_utf8", "printable",
+           "sha256_file"]
 
 
 NAME_MAX = 255
@@ -95,3 +96,9 @@ def not_utf8(text: str) -> bool:
     except UnicodeEncodeError:
         return True
     return False
+
+
+def printable(text: object) -> str:
+    """`text` (a path, a line) with bytes that are not UTF-8 (Python's lone surrogates for a
+    Latin-1 file name) shown as `\\xe9`: printing, JSON and the scheduler refuse them raw."""
+    return str(text).encode("utf-8", "surrogateescape").decode("utf-8", "backslashreplace")

@@ -31,7 +31,7 @@ from napari_sdap.io.axes_view import AxesView
 from napari_sdap.io.ome import fits_ngff
 from napari_sdap.io.outputs import OutputSink, default_chunks, open_output
 from napari_sdap.io.readers import image_suffix
-from napari_sdap.paths import not_utf8
+from napari_sdap.paths import not_utf8, printable
 
 if TYPE_CHECKING:
     from napari_sdap.api.model import SDAPModel
@@ -281,7 +281,7 @@ def check_model_name(path: str | os.PathLike[str]) -> None:
     file (`.pt`, `.pth`, `.ckpt`, `.pkl`: other tools would try to unpickle it)."""
     p = Path(path)
     if not_utf8(str(p)):  # safetensors takes UTF-8 paths only: saved, it could not be loaded
-        raise OutputError(f"model file path {_shown(p)} is not UTF-8 text (bytes of another "
+        raise OutputError(f"model file path {printable(p)} is not UTF-8 text (bytes of another "
                           f"encoding, e.g. Latin-1 from an old share), which safetensors cannot "
                           f"open; give a path in UTF-8")
     suffix = image_suffix(p.name)
@@ -295,11 +295,6 @@ def check_model_name(path: str | os.PathLike[str]) -> None:
         raise OutputError(f"model file name {p} ends in {p.suffix}, {_NOT_SAFETENSORS[suffix]}; "
                           f"a model is a safetensors file: give e.g. "
                           f"{p.with_name(name + '.safetensors')}")
-
-
-def _shown(path: str | os.PathLike[str]) -> str:
-    """`path` as text that can be printed (bytes that are not UTF-8 as `\xe9`)."""
-    return str(path).encode("utf-8", "surrogateescape").decode("utf-8", "backslashreplace")
 
 
 _NOT_SAFETENSORS = {

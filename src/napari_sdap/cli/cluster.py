@@ -22,6 +22,7 @@ from napari_sdap.cli.jobs import (
     split_ranges,
 )
 from napari_sdap.errors import ConfigError
+from napari_sdap.paths import printable
 
 __all__ = ["Submitted", "connect", "run_on_cluster"]
 
@@ -117,8 +118,8 @@ def submit(client: Any, task: FileTask, shape: tuple[int, ...], axes: str, thres
            workers: int) -> Submitted:
     """Submit `task` whole, or as plane ranges plus an assembling task for very large files."""
     plan = split_ranges(shape, axes, threshold, workers)
-    name = os.path.basename(task.output).encode("utf-8", "surrogateescape").decode(
-        "utf-8", "backslashreplace")  # a key the scheduler can send: a name not in UTF-8
+    name = printable(os.path.basename(task.output))  # a key the scheduler can send: a name
+    # not in UTF-8
     # (`caf\xe9.tif`) broke its connection, and every file of the batch failed
     if plan is None:
         fut = client.submit(on_worker, denoise_file, task,

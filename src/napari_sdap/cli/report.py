@@ -7,6 +7,8 @@ import sys
 import time
 from typing import Any, TextIO
 
+from napari_sdap.paths import printable
+
 __all__ = ["Reporter"]
 
 
@@ -64,7 +66,7 @@ class Reporter:
     def _write(self, line: str) -> None:
         # a file name of bytes that are not UTF-8 (Latin-1 from an old share or a zip archive)
         # reaches Python as lone surrogates, which printing refuses: shown as `\xe9`
-        line = line.encode("utf-8", "surrogateescape").decode("utf-8", "backslashreplace")
+        line = printable(line)
         if self.bars:
             from tqdm import tqdm
 

@@ -14,7 +14,7 @@ from napari_sdap.cli.discover import file_series, find_inputs
 from napari_sdap.cli.report import Reporter
 from napari_sdap.cli.safety import check_apart
 from napari_sdap.errors import ConfigError, InputError, OutputError, SdapError
-from napari_sdap.paths import sha256_file
+from napari_sdap.paths import printable, sha256_file
 
 __all__ = ["open_inputs", "run_train", "train_on", "train_settings"]
 
@@ -160,8 +160,7 @@ def train_on(sources: list[Any], args: argparse.Namespace, rep: Reporter) -> Any
     if model is None:  # pragma: no cover - iter_train always yields at least one step
         raise ConfigError("training ran no steps; pass --steps 1 or more")
     model.record.trained_on = [  # (a name not in UTF-8, `caf\xe9.tif`, as printable text)
-        f"{Path(s.path).name}: {s.axes} {list(s.array.shape)}".encode(
-            "utf-8", "surrogateescape").decode("utf-8", "backslashreplace") for s in sources]
+        printable(f"{Path(s.path).name}: {s.axes} {list(s.array.shape)}") for s in sources]
     student = (f" + student {model.record.student_steps} steps" if model.student is not None
                else "")
     rep.info(f"trained {model.record.steps} steps{student} in "

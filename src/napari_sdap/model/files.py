@@ -20,7 +20,7 @@ from pydantic import ValidationError
 
 from napari_sdap.errors import ModelFileError, OutputError
 from napari_sdap.model.header import read_header
-from napari_sdap.paths import atomic_write, not_utf8
+from napari_sdap.paths import atomic_write, not_utf8, printable
 from napari_sdap.values import check_overwrite
 
 __all__ = ["FORMAT_VERSION", "read_model_file", "write_model_file"]
@@ -89,10 +89,6 @@ def _cannot_write(path: Path, err: BaseException) -> str:
             f"still in memory; an existing file of that name was left unchanged)")
 
 
-def _shown(path: Path) -> str:
-    return str(path).encode("utf-8", "surrogateescape").decode("utf-8", "backslashreplace")
-
-
 def read_model_file(path: str | os.PathLike[str]) -> tuple[dict[str, torch.Tensor], dict[str, Any]]:
     """Read and verify a model file; returns (tensors, metadata)."""
     from safetensors import SafetensorError
@@ -108,7 +104,7 @@ def read_model_file(path: str | os.PathLike[str]) -> tuple[dict[str, torch.Tenso
         raise ModelFileError(f"model file {path} does not exist; check the path")
     _check_magic(path)
     if not_utf8(str(path)):  # (safetensors: "Path ... is not valid UTF-8")
-        raise ModelFileError(f"model file path {_shown(path)} is not UTF-8 text (bytes of "
+        raise ModelFileError(f"model file path {printable(path)} is not UTF-8 text (bytes of "
                              f"another encoding, e.g. Latin-1 from an old share), which "
                              f"safetensors cannot open; rename it (or its folder) in UTF-8")
     try:

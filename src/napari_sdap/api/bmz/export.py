@@ -21,7 +21,7 @@ from napari_sdap.api.bmz.build import (
     write_weights,
 )
 from napari_sdap.errors import InputError, OutputError
-from napari_sdap.paths import atomic_write
+from napari_sdap.paths import atomic_write, printable
 from napari_sdap.values import check_overwrite
 
 __all__ = ["ARCHITECTURE_FILE", "CONFIG_FILE", "MODEL_FILE", "export_bmz", "require_bioimageio"]
@@ -147,8 +147,7 @@ def _build(model: Any, ex: Exported, sample: Any, axes: str | None, target: Path
         versions = {**model.record.versions, **_versions()}
         readme = readme_text(ex, name, checks, versions)  # a file name in the record whose
         # bytes are not UTF-8 (`caf\xe9.tif`, a model trained before that was escaped) as `\xe9`
-        files["readme"].write_text(readme.encode("utf-8", "surrogateescape").decode(
-            "utf-8", "backslashreplace"))
+        files["readme"].write_text(printable(readme))
         descr = model_description(
             ex, files, name=name, description=description, authors=authors, license=license,
             cite=cite, napari_sdap_config={"version": versions["napari_sdap"], "mode": mode,
