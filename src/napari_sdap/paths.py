@@ -10,7 +10,7 @@ from contextlib import contextmanager
 from pathlib import Path
 
 __all__ = ["NAME_MAX", "atomic_write", "file_mode", "hidden_stem", "not_utf8", "printable",
-           "sha256_file"]
+           "sha256_file", "zarr_node"]
 
 
 NAME_MAX = 255
@@ -102,3 +102,10 @@ def printable(text: object) -> str:
     """`text` (a path, a line) with bytes that are not UTF-8 (Python's lone surrogates for a
     Latin-1 file name) shown as `\\xe9`: printing, JSON and the scheduler refuse them raw."""
     return str(text).encode("utf-8", "surrogateescape").decode("utf-8", "backslashreplace")
+
+
+def zarr_node(path: str | os.PathLike[str]) -> bool:
+    """Whether the folder `path` is a zarr array or group: it holds zarr's metadata (v3
+    `zarr.json`, v2 `.zarray` / `.zgroup`)."""
+    return any(os.path.isfile(os.path.join(path, name))
+               for name in ("zarr.json", ".zarray", ".zgroup"))

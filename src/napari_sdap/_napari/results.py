@@ -68,12 +68,13 @@ def check_not_opened(target: str | Path, opened: list[tuple[str, str]]) -> None:
     import os
 
     from napari_sdap.errors import OutputError
+    from napari_sdap.paths import zarr_node
 
     real = Path(os.path.realpath(Path(target).expanduser()))  # (links and '..' seen through)
     for name, path in opened:
         src = Path(os.path.realpath(path))
-        store = src.suffix.lower() == ".zarr" or any(  # (a plain folder of images may
-            (src / f).exists() for f in ("zarr.json", ".zgroup", ".zarray"))  # take a file)
+        store = src.suffix.lower() == ".zarr" or zarr_node(src)  # (a plain folder of images
+        # may take a file)
         # a level opened from a store (scan.ome.zarr/0): the whole store is the input
         root = next((p for p in reversed([src, *src.parents]) if p.suffix.lower() == ".zarr"),
                     src)

@@ -35,16 +35,6 @@ def stem(path: str | Path) -> str:
     return path.name[: -len(suffix)] if suffix else path.stem
 
 
-_ZARR_NODES = ("zarr.json", ".zarray", ".zgroup")
-"""Files that make a folder a zarr array or group (zarr v3, v2)."""
-
-
-def _in_store(path: Path) -> bool:
-    """Whether `path` is an array or group inside a zarr store."""
-    return path.is_dir() and in_zarr_store(path) and any(
-        (path / name).is_file() for name in _ZARR_NODES)
-
-
 def _one_image(path: Path) -> bool:
     """Whether the zarr node `path` reads as one image whatever it holds: an array, or a group
     with OME multiscales (or bioformats2raw) metadata; not a plain group of arrays."""
@@ -205,7 +195,7 @@ def find_inputs(patterns: Sequence[str], exclude: Iterable[Path] = (),
                        if not _through_loop(p, base)]
             into = any(part.lower().endswith(".zarr") for part in path.parts[:-1])  # a
             # pattern reaching into stores (`grp.zarr/*/img`) takes their arrays; `**` alone not
-            hits = [p for p in matches if (is_image(p) or (into and _in_store(p)))
+            hits = [p for p in matches if (is_image(p) or (into and in_zarr_store(p)))
                     and p.resolve() not in skip]
             hits = _nested_once(hits)
             dangling += _dangling(matches)

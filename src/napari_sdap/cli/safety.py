@@ -8,6 +8,7 @@ from pathlib import Path
 
 from napari_sdap.cli.discover import find_inputs
 from napari_sdap.errors import OutputError
+from napari_sdap.paths import zarr_node
 
 __all__ = ["check_apart"]
 
@@ -22,7 +23,7 @@ def _store_of(image: Path) -> Path | None:
     `plate.zarr/A/1/0`); None for an image that is not inside one."""
     store = None
     for parent in image.parents:
-        if not any((parent / name).is_file() for name in ("zarr.json", ".zgroup", ".zattrs")):
+        if not zarr_node(parent):
             break
         store = parent
     return store

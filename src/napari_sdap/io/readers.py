@@ -23,6 +23,7 @@ from napari_sdap.io.source import ImageSource, check_axes, mapped_array
 from napari_sdap.io.tiff_reader import open_tiff
 from napari_sdap.io.zarr_reader import open_zarr, store_series
 from napari_sdap.kinds import is_whole
+from napari_sdap.paths import zarr_node
 
 __all__ = ["IMAGE_SUFFIXES", "PICTURE_SUFFIXES", "TIFF_SUFFIXES", "ImageSource", "image_kind",
            "image_suffix", "in_zarr_store", "open_image", "path_kind", "series_count"]
@@ -74,7 +75,7 @@ def in_zarr_store(path: Any) -> bool:
     `image.ome.zarr/0`): a folder with zarr metadata under a folder named `.zarr`."""
     p = Path(path)
     return (any(part.lower().endswith(".zarr") for part in p.parts[:-1]) and p.is_dir()
-            and any((p / name).is_file() for name in ("zarr.json", ".zarray", ".zgroup")))
+            and zarr_node(p))
 
 
 def image_kind(path: str | os.PathLike[str]) -> str:

@@ -20,7 +20,7 @@ from pydantic import ValidationError
 
 from napari_sdap.errors import ModelFileError, OutputError
 from napari_sdap.model.header import read_header
-from napari_sdap.paths import atomic_write, not_utf8, printable
+from napari_sdap.paths import atomic_write, not_utf8, printable, zarr_node
 from napari_sdap.values import check_overwrite
 
 __all__ = ["FORMAT_VERSION", "read_model_file", "write_model_file"]
@@ -157,8 +157,7 @@ def read_model_file(path: str | os.PathLike[str]) -> tuple[dict[str, torch.Tenso
 def _folder_message(path: Path) -> str:
     """Why a folder given as a model is refused, with what to give instead: a zarr store is
     an image; another folder may hold model files, named if so."""
-    if path.name.lower().endswith(".zarr") or any(
-            (path / name).is_file() for name in ("zarr.json", ".zarray", ".zgroup")):
+    if path.name.lower().endswith(".zarr") or zarr_node(path):
         return (f"{path} is a zarr image store, not a model file; give the model "
                 f"(.safetensors) with --model / load_model, and images as inputs")
     try:
