@@ -21,6 +21,10 @@ def _fmt_s(seconds: float) -> str:
     return f"{hours}h{m:02d}m" if hours else f"{m}m{s:02d}s"
 
 
+_CONTROLS = {c: repr(chr(c))[1:-1] for c in (*range(32), 127)}
+"""Control characters and how a report line shows them (`\\n`, `\\t`, `\\x1b`)."""
+
+
 class Reporter:
     """Progress and messages of one command.
 
@@ -65,8 +69,10 @@ class Reporter:
 
     def _write(self, line: str) -> None:
         # a file name of bytes that are not UTF-8 (Latin-1 from an old share or a zip archive)
-        # reaches Python as lone surrogates, which printing refuses: shown as `\xe9`
-        line = printable(line)
+        # reaches Python as lone surrogates, which printing refuses: shown as `\xe9`; control
+        # characters in a name (a newline, a tab, a terminal escape) as `\n`, `\t`, `\x1b`,
+        # so that each event stays one line a script can read
+        line = printable(line).translate(_CONTROLS)
         if self.bars:
             from tqdm import tqdm
 
