@@ -13,7 +13,7 @@ import os
 from pathlib import Path
 from typing import Any
 
-from napari_sdap.cli.record import RunRecord, now
+from napari_sdap.cli.record import RECORD_NAME, RunRecord, now
 from napari_sdap.errors import OutputError
 
 __all__ = ["PREVIOUS", "foreign_model", "made_with", "not_ours", "previous_outputs", "refusal",
@@ -109,11 +109,20 @@ def refusal(path: Path, made: list[str], earlier: dict[str, Any],
 
 
 def _free_folder(base: Path, name: str) -> Path:
+    """`base/name`, or `name-2`, `name-3`... where taken; a folder holding nothing but its
+    record is one a run stopped in before it moved anything: it is taken again."""
     folder, k = base / name, 1
-    while folder.exists():
+    while folder.exists() and not _unused(folder):
         k += 1
         folder = base / f"{name}-{k}"
     return folder
+
+
+def _unused(folder: Path) -> bool:
+    try:
+        return folder.is_dir() and {p.name for p in folder.iterdir()} <= {RECORD_NAME}
+    except OSError:
+        return False
 
 
 def set_aside(record: RunRecord, outdir: Path, model_path: Path,
@@ -125,7 +134,7 @@ def set_aside(record: RunRecord, outdir: Path, model_path: Path,
     """
     sha = str(earlier.get("sha256") or "unknown")
     folder = _free_folder(outdir / PREVIOUS, sha[:12])
-    folder.mkdir(parents=True)
+    folder.mkdir(parents=True, exist_ok=True)
     kept = RunRecord(folder)
     kept.data["trained_model"] = earlier
     for name in made:
