@@ -25,7 +25,7 @@ TIME_UNITS = frozenset({"nanosecond", "microsecond", "millisecond", "second", "m
 
 _ALIASES = {"micron": "micrometer", "microns": "micrometer", "micrometre": "micrometer",
             "\\u00B5m": "micrometer", "um": "micrometer", "us": "microsecond", "sec": "second",
-            "\\u00C5": "angstrom", "A": "angstrom"}
+            "\\u00C5": "angstrom", "A": "angstrom", "pixels": "pixel"}
 _SIZES = {
     "angstrom": 1e-10, "picometer": 1e-12, "nanometer": 1e-9, "micrometer": 1e-6,
     "millimeter": 1e-3, "centimeter": 1e-2, "decimeter": 0.1, "meter": 1.0, "kilometer": 1e3,
@@ -38,8 +38,11 @@ _NAMES = {**{symbol: name for name, symbol in OME_SYMBOLS.items()}, **_ALIASES}
 
 
 def unit_name(name: Any) -> str:
-    """The NGFF name of a unit as a file spells it (unknown spellings come back unchanged)."""
-    text = str(name).strip()
+    """The NGFF name of a unit as a file spells it (unknown spellings come back unchanged).
+    The Greek letter mu (`μm`, U+03BC, which Unicode normalisation makes of the micro sign and
+    some exporters write) is read as the micro sign (`µm`, U+00B5) of OME's symbols; ImageJ's
+    `pixels` (its uncalibrated unit) is `pixel`, no unit."""
+    text = str(name).strip().replace("\u03bc", "\u00b5")
     return _NAMES.get(text, _NAMES.get(text.lower(), text))
 
 
