@@ -11,7 +11,7 @@ from typing import Any
 import numpy as np
 import torch
 
-from napari_sdap.api import denoising, writing
+from napari_sdap.api import denoising, model_name, writing
 from napari_sdap.api.training_record import TrainingRecord
 from napari_sdap.config import SDAPConfig
 from napari_sdap.errors import InputError
@@ -235,9 +235,9 @@ class SDAPModel:
         An existing file is an `OutputError` unless `overwrite=True`; it is then replaced only
         once the new file is complete. If writing fails (disk full, ...) the old file is kept,
         no temporary is left, and this model stays usable: save it again elsewhere. A name
-        that ends like an image (`model.tif`) is refused (`writing.check_model_name`)."""
-        path = writing.model_path(path)
-        writing.check_model_name(path)
+        that ends like an image (`model.tif`) is refused (`model_name.check_model_name`)."""
+        path = model_name.model_path(path)
+        model_name.check_model_name(path)
         self.check_state("be saved")
         meta = {
             "config": self.config.model_dump(mode="json"),
@@ -263,7 +263,7 @@ class SDAPModel:
         from napari_sdap.api.bmz.export import export_bmz
 
         self.check_state("be exported")
-        return export_bmz(self, writing.model_path(path), name=name, description=description,
+        return export_bmz(self, model_name.model_path(path), name=name, description=description,
                           authors=authors, license=license, cite=cite, sample=sample, axes=axes,
                           mode=mode, overwrite=overwrite)
 

@@ -5,13 +5,11 @@
 `array` fills tile by tile (napari shows it while it grows) and its `steps()` generator runs the
 network and commits the output after the last tile. Closing `steps()` early (Stop, `break`) or
 any error deletes the temporary: nothing incomplete is left that looks like a result.
-`check_model_name` keeps model files from being named like the images written here.
 """
 
 from __future__ import annotations
 
 import logging
-import os
 import weakref
 from collections.abc import Generator
 from pathlib import Path
@@ -25,19 +23,17 @@ from napari_sdap.api.open_training import settled
 from napari_sdap.api.output_range import check_integer_range
 from napari_sdap.api.provenance import provenance
 from napari_sdap.axes import validate_axes
-from napari_sdap.errors import ConfigError, InputError, OutputError
+from napari_sdap.errors import ConfigError, InputError
 from napari_sdap.infer.planes import DenoiseStep
 from napari_sdap.io.axes_view import AxesView
 from napari_sdap.io.ome import fits_ngff
 from napari_sdap.io.outputs import OutputSink, default_chunks, open_output
-from napari_sdap.io.readers import image_suffix
-from napari_sdap.paths import not_utf8, printable
 
 if TYPE_CHECKING:
     from napari_sdap.api.model import SDAPModel
 
-__all__ = ["DenoiseRun", "check_model_name", "fits_ngff", "in_axes", "iter_denoise_to",
-           "model_path", "open_denoise", "output_dtype", "save_result"]
+__all__ = ["DenoiseRun", "fits_ngff", "in_axes", "iter_denoise_to", "open_denoise",
+           "output_dtype", "save_result"]
 
 log = logging.getLogger(__name__)
 
@@ -263,42 +259,3 @@ def in_axes(array: Any, axes: str, to: str) -> Any:
     """`array`, whose axes are `axes`, seen in the order `to` (the same letters): how an
     OME-Zarr output, stored in OME's axis order, is compared with its input."""
     return array if axes == to else AxesView(array, axes, to)
-
-
-def model_path(path: Any) -> Path:
-    """The file a model (or a bioimage.io package) is written to: `~` expanded, as for images
-    and outputs; anything but a path is an `OutputError`."""
-    if not isinstance(path, str | os.PathLike):
-        raise OutputError(f"a model is saved to a file path (got {type(path).__name__}); e.g. "
-                          f"model.save('model.safetensors')")
-    return Path(path).expanduser()
-
-
-def check_model_name(path: str | os.PathLike[str]) -> None:
-    """Refuse a model file name that ends like an image (`m.tif`, `m.zarr`): the file would be
-    a safetensors model that image viewers, and napari-sdap's own inputs, take for an image;
-    or like a bioimage.io package (`.zip`, which `load_model` reads as one) or a pickled torch
-    file (`.pt`, `.pth`, `.ckpt`, `.pkl`: other tools would try to unpickle it)."""
-    p = Path(path)
-    if not_utf8(str(p)):  # safetensors takes UTF-8 paths only: saved, it could not be loaded
-        raise OutputError(f"model file path {printable(p)} is not UTF-8 text (bytes of another "
-                          f"encoding, e.g. Latin-1 from an old share), which safetensors cannot "
-                          f"open; give a path in UTF-8")
-    suffix = image_suffix(p.name)
-    if suffix is not None:
-        name = p.name[: -len(suffix)] or "model"
-        raise OutputError(f"model file name {p} ends like an image ({suffix}); a model is a "
-                          f"safetensors file: give e.g. {p.with_name(name + '.safetensors')}")
-    suffix = p.suffix.lower()
-    if suffix in _NOT_SAFETENSORS:
-        name = p.name[: -len(suffix)] or "model"
-        raise OutputError(f"model file name {p} ends in {p.suffix}, {_NOT_SAFETENSORS[suffix]}; "
-                          f"a model is a safetensors file: give e.g. "
-                          f"{p.with_name(name + '.safetensors')}")
-
-
-_NOT_SAFETENSORS = {
-    ".zip": "which load_model reads as a bioimage.io package (export_bmz writes those)",
-    **dict.fromkeys((".pt", ".pth", ".ckpt", ".pkl", ".pickle"),
-                    "which names a pickled torch file that other tools would unpickle"),
-}

@@ -180,7 +180,7 @@ def run_denoise(args: argparse.Namespace, rep: Reporter, argv: list[str]) -> int
     check_mode(args)
     if args.train:
         check_apart(outdir / MODEL_NAME, args.inputs, "the --train model")
-        from napari_sdap.api.writing import check_model_name
+        from napari_sdap.api.model_name import check_model_name
 
         check_model_name(outdir / MODEL_NAME)  # (a folder not named in UTF-8) before training
     if outdir.is_symlink() and not outdir.exists():  # mkdir: "File exists", of nothing there

@@ -228,7 +228,7 @@ def save_model(model: Any, path: Path, overwrite: bool) -> None:
 
 def run_train(args: argparse.Namespace, rep: Reporter) -> int:
     """`napari-sdap train INPUT... --model OUT`."""
-    from napari_sdap.api.writing import check_model_name
+    from napari_sdap.api.model_name import check_model_name
 
     out = Path(args.model)
     check_apart(out, args.inputs, "--model")
