@@ -10,6 +10,7 @@ wreck it (a loss 1000x higher after 20 steps). Both are refused before any step.
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from typing import Any
 
 from napari_sdap.api.intensity import check_intensity
@@ -17,7 +18,8 @@ from napari_sdap.api.volume import check_dims
 from napari_sdap.errors import ConfigError
 from napari_sdap.presets import check_seed
 
-__all__ = ["check_continuation_data", "check_same_network", "dims_for", "seed_for"]
+__all__ = ["check_continuation_data", "check_same_network", "dims_for", "kept_until_first_step",
+           "seed_for"]
 
 
 def check_same_network(old: Any, new: Any, preset: str, dims: int | str) -> None:
@@ -70,3 +72,30 @@ def dims_for(dims: Any, model: Any) -> Any:
         return 2 if dims is None else dims
     dims = "auto" if dims is None else check_dims(dims)
     return model.config.network.dims if dims == "auto" else dims
+
+
+def kept_until_first_step(training: Iterator[Any], model: Any) -> Iterator[Any]:
+    """`training`'s records; where it ends in an error (a refusal) before its first record,
+    `model` gets back what preparing it changed (its settings, normalisation, record, noise
+    curve, student and the file it was loaded from): a training refused before any step (an
+    image on another scale, a device that is not there, a validation band that does not fit)
+    leaves the model as it was, not with the refused call's settings (another stride: another
+    mode). Taken when `training` starts, after `open_training.tracked` claimed the model."""
+    if model is None:
+        yield from training
+        return
+    state = (model.config.model_copy(deep=True), model.normalization,
+             model.record.model_copy(deep=True), model.noise_curve, model.student,
+             model.source)
+    started = False
+    try:
+        for rec in training:
+            started = True
+            yield rec
+    except BaseException:
+        if not started:
+            (model.config, model.normalization, model.record, model.noise_curve,
+             model.student, model.source) = state
+        raise
+    finally:
+        training.close()  # (a stop reaches the training: its model is finished)

@@ -15,6 +15,7 @@ from napari_sdap.api.continuing import (
     check_continuation_data,
     check_same_network,
     dims_for,
+    kept_until_first_step,
     seed_for,
 )
 from napari_sdap.api.devices import pick_preset
@@ -120,10 +121,10 @@ def iter_train(image: Any, axes: str | Sequence[str | None] | None = None, *,
     channel_mode = model.config.channel_mode if model else overrides.get("channel_mode", "auto")
     prepared = prepare_all(image, axes, channel_mode)
     try:
-        yield from tracked(_train([(p.array, p.view) for p in prepared], t00, budget,
-                                  preset=preset, steps=steps, stride=stride, seed=seed,
-                                  device=device, model=model, validation=validation, dims=dims,
-                                  along=along, **overrides), model)
+        training = _train([(p.array, p.view) for p in prepared], t00, budget, preset=preset,
+                          steps=steps, stride=stride, seed=seed, device=device, model=model,
+                          validation=validation, dims=dims, along=along, **overrides)
+        yield from tracked(kept_until_first_step(training, model), model)
     finally:
         for p in prepared:
             p.close()
