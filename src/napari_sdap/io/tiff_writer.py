@@ -151,6 +151,20 @@ def _imagej_origin(translation: dict[str, float], scale: dict[str, float]) -> di
             for a in "XYZ" if translation.get(a)}
 
 
+def _imagej_mode(metadata: dict[str, Any], axes: str, shape: tuple[int, ...]) -> str | None:
+    """The display mode of an ImageJ input (`composite`: its channels overlaid in colour,
+    `color`: one channel at a time in its colour), where the output has its channels (the
+    input's axes and number of channels); None otherwise (tifffile writes `grayscale`, so a
+    composite hyperstack came back from denoising grey, one channel at a time)."""
+    source = metadata.get("input") if isinstance(metadata.get("input"), dict) else {}
+    found = source.get("metadata") if isinstance(source.get("metadata"), dict) else {}
+    ij = found.get("imagej") if isinstance(found.get("imagej"), dict) else {}
+    mode = ij.get("mode")
+    if mode not in ("composite", "color") or source.get("axes") != axes or "C" not in axes:
+        return None
+    return mode if ij.get("channels") == shape[axes.index("C")] > 1 else None
+
+
 def _ome_planes(axes: str, lead: tuple[int, ...], translation: dict[str, float],
                 scale: dict[str, float], units: dict[str, str]) -> dict[str, list[Any]]:
     """OME `Plane` positions for each plane, in the order the planes are written: X and Y as
@@ -228,6 +242,8 @@ def write_tiff(path: Path, array: Any, *, axes: str, scale: dict[str, float],
             meta["finterval"] = scale["T"]
         if channels:  # (one channel without a C axis: every plane carries its name)
             meta["Labels"] = plane_labels(channels, axes, lead)
+        if mode := _imagej_mode(metadata, axes, shape):
+            meta["mode"] = mode
         kwargs.update(imagej=True, metadata={**meta, **origin})
     else:
         ome_axes = axes[:-1] + "S" if samples else axes.replace("S", "Q")
