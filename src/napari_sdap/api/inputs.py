@@ -20,13 +20,12 @@ from typing import Any
 
 import numpy as np
 
-from napari_sdap.api.alpha import copy_alpha, rgba_axes, warn_noisy_alpha, without_alpha
-from napari_sdap.api.output_array import check_hard_mask, check_stored, overlaps, value_kind
+from napari_sdap.api.alpha import rgba_axes, warn_noisy_alpha, without_alpha
+from napari_sdap.api.output_array import check_output
 from napari_sdap.axes import PlaneView, axes_from_names, default_axes, plane_view
-from napari_sdap.errors import AxesError, InputError, OutputError
+from napari_sdap.errors import AxesError, InputError
 from napari_sdap.io.axes_view import AxesView
-from napari_sdap.io.locate import array_paths, check_apart
-from napari_sdap.io.outputs import writable
+from napari_sdap.io.locate import array_paths
 from napari_sdap.io.plane_range import PlaneRange
 from napari_sdap.io.readers import (
     IMAGE_SUFFIXES,
@@ -272,39 +271,3 @@ def check_fits(model: Any, view: PlaneView, alpha: bool = False) -> None:
             f"({view.axes}, shape {view.shape}{_ALPHA if alpha else ''}) has "
             f"{view.n_channel_groups}; use a model trained on the same channels"
             + _planes(view.axes))
-
-
-def check_output(image: Prepared, out: Any) -> Any:
-    """Check that `out` can take the result of `image`; returns the array to write the network
-    output into (the colour channels of an RGBA output, whose alpha is copied here)."""
-    if not hasattr(out, "shape") or not hasattr(out, "__setitem__"):  # (AttributeError)
-        raise OutputError(f"out must be an array of the image's shape (numpy, zarr, a torch "
-                          f"tensor), got {type(out).__name__}; a file: model.denoise(image, "
-                          f"output='result.tif')")
-    check_stored(out)
-    out = writable(out)  # a torch tensor: through a numpy view of its memory
-    check_hard_mask(out)
-    same = out is image.full or out is image.array or overlaps(out, image.full)
-    if isinstance(out, np.ndarray) and not out.flags.writeable:
-        raise OutputError("the output array is read-only (writeable=False); give a writable "
-                          "array, e.g. np.empty(image.shape, 'float32')")
-    if getattr(out, "read_only", False) is True:  # a zarr array opened with mode="r"
-        raise OutputError("the output array is opened read-only (a zarr array opened with "
-                          "mode='r'); open it with mode='r+' or 'a', or give an output path")
-    if same:
-        raise OutputError("the output array is (or overlaps) the input image; denoising in "
-                          "place would overwrite the original data; give a separate output "
-                          "array, e.g. np.empty(image.shape, 'float32')")
-    kind = value_kind(getattr(out, "dtype", None))
-    if kind is not None and kind not in "uif":  # bool, complex, text: every value made wrong
-        raise OutputError(f"the output array has dtype {out.dtype}, which cannot hold the "
-                          f"denoised intensities (they would all be cast to it); give a float "
-                          f"or integer array, e.g. np.empty(image.shape, 'float32')")
-    if image.rgba and tuple(out.shape) == image.shape:
-        copy_alpha(image.full, out, image.rgba)  # alpha passes through; colours are denoised
-        out = without_alpha(out)
-    if tuple(out.shape) != image.view.shape:
-        raise InputError(f"output shape {tuple(out.shape)} differs from the image shape "
-                         f"{image.shape}; give an output of the same shape")
-    check_apart("array", array_paths(out), image.inputs)  # the same store opened twice
-    return out

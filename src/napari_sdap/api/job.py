@@ -11,8 +11,9 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from napari_sdap.api.inputs import Prepared, check_fits, check_output, prepare_for
+from napari_sdap.api.inputs import Prepared, check_fits, prepare_for
 from napari_sdap.api.intensity import check_intensity
+from napari_sdap.api.output_array import check_output
 from napari_sdap.api.volume import volume_sources
 from napari_sdap.errors import ConfigError, DeviceError, InputError
 from napari_sdap.infer.planes import DenoiseStep, check_min_size

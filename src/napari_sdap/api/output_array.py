@@ -1,16 +1,23 @@
-"""Whether an output array can take a denoised result (`api.inputs.check_output`): its dtype
-holds intensities, and its memory is not the input's (an element shared with the input would
-be overwritten while later tiles still read it as context)."""
+"""Whether an output array can take a denoised result (`check_output`): its dtype holds
+intensities, and its memory is not the input's (an element shared with the input would be
+overwritten while later tiles still read it as context)."""
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from napari_sdap.errors import OutputError
+from napari_sdap.api.alpha import copy_alpha, without_alpha
+from napari_sdap.errors import InputError, OutputError
+from napari_sdap.io.locate import array_paths, check_apart
+from napari_sdap.io.outputs import writable
 
-__all__ = ["as_dtype", "check_hard_mask", "check_stored", "memory_of", "overlaps", "value_kind"]
+if TYPE_CHECKING:
+    from napari_sdap.api.inputs import Prepared
+
+__all__ = ["as_dtype", "check_hard_mask", "check_output", "check_stored", "memory_of",
+           "overlaps", "value_kind"]
 
 
 def as_dtype(dtype: Any) -> np.dtype | None:
@@ -72,3 +79,39 @@ def check_hard_mask(out: Any) -> None:
                           f"{np.ma.count_masked(out)} pixel(s), which numpy never writes (they "
                           f"would keep their old values); call out.soften_mask() first, or give "
                           f"a plain array, e.g. np.empty(image.shape, 'float32')")
+
+
+def check_output(image: Prepared, out: Any) -> Any:
+    """Check that `out` can take the result of `image`; returns the array to write the network
+    output into (the colour channels of an RGBA output, whose alpha is copied here)."""
+    if not hasattr(out, "shape") or not hasattr(out, "__setitem__"):  # (AttributeError)
+        raise OutputError(f"out must be an array of the image's shape (numpy, zarr, a torch "
+                          f"tensor), got {type(out).__name__}; a file: model.denoise(image, "
+                          f"output='result.tif')")
+    check_stored(out)
+    out = writable(out)  # a torch tensor: through a numpy view of its memory
+    check_hard_mask(out)
+    same = out is image.full or out is image.array or overlaps(out, image.full)
+    if isinstance(out, np.ndarray) and not out.flags.writeable:
+        raise OutputError("the output array is read-only (writeable=False); give a writable "
+                          "array, e.g. np.empty(image.shape, 'float32')")
+    if getattr(out, "read_only", False) is True:  # a zarr array opened with mode="r"
+        raise OutputError("the output array is opened read-only (a zarr array opened with "
+                          "mode='r'); open it with mode='r+' or 'a', or give an output path")
+    if same:
+        raise OutputError("the output array is (or overlaps) the input image; denoising in "
+                          "place would overwrite the original data; give a separate output "
+                          "array, e.g. np.empty(image.shape, 'float32')")
+    kind = value_kind(getattr(out, "dtype", None))
+    if kind is not None and kind not in "uif":  # bool, complex, text: every value made wrong
+        raise OutputError(f"the output array has dtype {out.dtype}, which cannot hold the "
+                          f"denoised intensities (they would all be cast to it); give a float "
+                          f"or integer array, e.g. np.empty(image.shape, 'float32')")
+    if image.rgba and tuple(out.shape) == image.shape:
+        copy_alpha(image.full, out, image.rgba)  # alpha passes through; colours are denoised
+        out = without_alpha(out)
+    if tuple(out.shape) != image.view.shape:
+        raise InputError(f"output shape {tuple(out.shape)} differs from the image shape "
+                         f"{image.shape}; give an output of the same shape")
+    check_apart("array", array_paths(out), image.inputs)  # the same store opened twice
+    return out
