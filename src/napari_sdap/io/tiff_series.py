@@ -19,7 +19,7 @@ from typing import Any
 
 from napari_sdap.errors import InputError
 
-__all__ = ["check_series", "choose_series", "image_series", "tiff_axes"]
+__all__ = ["check_series", "choose_series", "image_series", "series_listing", "tiff_axes"]
 
 _TIFF_AXES = {"S": "C", "E": "C", "I": "S", "Q": "S", "R": "S"}
 """tifffile axis letters -> ours (tifffile S = colour samples, I = image sequence, Q = unknown)."""
@@ -53,10 +53,24 @@ def _describe(tif: Any, i: int) -> str:
     return f"series {i}{name}: axes {tiff_axes(s.axes)}, shape {tuple(s.shape)}"
 
 
+_SHOWN = 6
+"""Series named one by one in a message; a file of thousands (a stack written frame by frame,
+each page its own series) would otherwise make a message of hundreds of kilobytes."""
+
+
+def series_listing(indices: Any, describe: Any) -> str:
+    """`describe(i)` of the first few `indices`, then how many more and the last one."""
+    indices = list(indices)
+    if len(indices) <= _SHOWN + 1:
+        return "; ".join(describe(i) for i in indices)
+    first = "; ".join(describe(i) for i in indices[:_SHOWN])
+    return (f"{first}; ... {len(indices) - _SHOWN - 1} more ...; {describe(indices[-1])}")
+
+
 def choose_series(tif: Any, series: int | None, path: Path) -> int:
     """The series to read: `series`, or the only image series; refuse when it is ambiguous."""
     images = image_series(tif)
-    listing = "; ".join(_describe(tif, i) for i in images or range(len(tif.series)))
+    listing = series_listing(images or range(len(tif.series)), lambda i: _describe(tif, i))
     if series is None:
         if len(images) > 1:
             raise InputError(

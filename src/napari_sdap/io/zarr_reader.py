@@ -22,6 +22,7 @@ from napari_sdap.io.axes_view import AxesView
 from napari_sdap.io.channels import channel_count, omero_channels
 from napari_sdap.io.physical import clean_physical
 from napari_sdap.io.source import ImageSource, check_axes
+from napari_sdap.io.tiff_series import series_listing
 
 __all__ = ["open_zarr", "store_series"]
 
@@ -72,7 +73,7 @@ def _bioformats2raw(node: Any, path: Path, series: int | None) -> Any:
     """Image `series` of a bioformats2raw layout (one OME-Zarr group per series, `0`, `1` ...);
     refuse several without a choice, as for multi-series TIFFs."""
     found = store_series(node)
-    listing = "; ".join(f"series {k}: {path / str(k)}" for k in found)
+    listing = series_listing(found, lambda k: f"series {k}: {path / str(k)}")
     if series is None and len(found) > 1:
         raise InputError(f"{path}: the store holds {len(found)} image series ({listing}); only "
                          f"one is read at a time: choose it with series=N "
@@ -80,7 +81,7 @@ def _bioformats2raw(node: Any, path: Path, series: int | None) -> Any:
     pick = found[0] if series is None and found else series
     if pick not in found:
         raise InputError(f"{path}: series={series!r} does not exist; the store has series "
-                         f"{found}; give one of them")
+                         f"{series_listing(found, str)}; give one of them")
     return node[str(pick)]
 
 
