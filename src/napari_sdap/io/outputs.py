@@ -200,7 +200,9 @@ def _create_zarr(temp: Path, kind: str, shape: tuple[int, ...], dtype: np.dtype,
     import zarr
 
     attrs = {"axes": axes, "napari_sdap": record}
-    if kind != "ome-zarr":
+    if kind != "ome-zarr":  # (where the image lies, next to its pixel sizes: read back by
+        if translation:  # `io.zarr_reader`; an OME-Zarr keeps it as a transform)
+            attrs["napari_sdap"] = {**record, "translation": dict(translation)}
         return zarr.create_array(str(temp), shape=shape, dtype=dtype, chunks=chunks,
                                  fill_value=0, attributes=attrs)
     from napari_sdap.io.ome import write_ome_group

@@ -20,7 +20,7 @@ from napari_sdap.axes import axes_from_names
 from napari_sdap.errors import InputError
 from napari_sdap.io.axes_view import AxesView
 from napari_sdap.io.channels import channel_count, omero_channels
-from napari_sdap.io.physical import clean_physical
+from napari_sdap.io.physical import clean_physical, clean_translation
 from napari_sdap.io.source import ImageSource, check_axes
 from napari_sdap.io.tiff_series import series_listing
 
@@ -238,6 +238,12 @@ def open_zarr(path: Path, axes: str | None, series: int | None = None) -> ImageS
     shape = tuple(int(s) for s in array.shape)
     ax = check_axes(found, axes, shape, path)
     names = omero_channels(group, channel_count(ax, shape)) if found == ax else None
+    saved = attrs.get("napari_sdap")
+    if isinstance(saved, dict) and "translation" not in meta and found == ax:  # a plain
+        shift = clean_translation(_mapping(saved.get("translation")), ax.replace("C", ""),
+                                  path)  # zarr napari-sdap wrote: where the image lies
+        if shift:
+            meta["translation"] = shift
     if names:  # (read with the image's own axes: given others, C may lie elsewhere)
         meta["channels"] = names
     scale = {k: v for k, v in scale.items() if k in ax and k != "C"}
