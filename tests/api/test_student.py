@@ -251,7 +251,7 @@ def test_a_student_found_worse_on_held_out_pixels_is_dropped_unless_asked_for(mo
     """Stride 1: the student is compared with its teacher on held-out pixels, the estimate is
     recorded, and a student still clearly worse after a second round of training is dropped
     (kept, after one round, with student_check=False)."""
-    from napari_sdap.api import distillation
+    from napari_sdap.api import student_judge
     from napari_sdap.infer.risk import Comparison
 
     m = napari_sdap.train(_image(seed=3, shape=(96, 96)), "YX", steps=30, stride=1,
@@ -262,7 +262,7 @@ def test_a_student_found_worse_on_held_out_pixels_is_dropped_unless_asked_for(mo
 
     calls = []
     worse = Comparison(teacher=1e-3, student=2e-3, stderr=1e-5, noise=1e-2, pixels=1000)
-    monkeypatch.setattr(distillation, "compare", lambda *a, **k: calls.append(1) or worse)
+    monkeypatch.setattr(student_judge, "compare", lambda *a, **k: calls.append(1) or worse)
     recs = list(napari_sdap.iter_train(_image(seed=3, shape=(96, 96)), "YX", steps=30,
                                        stride=1, **{**TINY, "student_check": True}))
     dropped = recs[-1].model
@@ -278,12 +278,12 @@ def test_a_student_found_worse_on_held_out_pixels_is_dropped_unless_asked_for(mo
 
 
 def test_a_second_round_that_passes_keeps_the_student_and_counts_on(monkeypatch):
-    from napari_sdap.api import distillation
+    from napari_sdap.api import student_judge
     from napari_sdap.infer.risk import Comparison
 
     verdicts = iter([Comparison(1e-3, 2e-3, 1e-5, 1e-2, 1000),
                      Comparison(1e-3, 0.9e-3, 1e-5, 1e-2, 1000)])
-    monkeypatch.setattr(distillation, "compare", lambda *a, **k: next(verdicts))
+    monkeypatch.setattr(student_judge, "compare", lambda *a, **k: next(verdicts))
     recs = list(napari_sdap.iter_train(_image(seed=3, shape=(96, 96)), "YX", steps=30,
                                        stride=1, **{**TINY, "student_check": True}))
     m = recs[-1].model
@@ -299,7 +299,7 @@ def test_a_second_round_stopped_early_leaves_the_first_round_verdict(monkeypatch
                                                                       kept):
     """Stopped in its second round, the first round's student and verdict stand: dropped when
     clearly worse (10 standard errors), kept when only doubtful (1.5)."""
-    from napari_sdap.api import distillation
+    from napari_sdap.api import student_judge
     from napari_sdap.infer.risk import Comparison
 
     verdict = Comparison(teacher=1e-3, student=1e-3 + excess * 1e-2, stderr=1e-4, noise=1e-2,
@@ -310,7 +310,7 @@ def test_a_second_round_stopped_early_leaves_the_first_round_verdict(monkeypatch
         judged.append({n: v.detach().clone() for n, v in student.state_dict().items()})
         return verdict
 
-    monkeypatch.setattr(distillation, "compare", compare)
+    monkeypatch.setattr(student_judge, "compare", compare)
     run = napari_sdap.iter_train(_image(seed=3, shape=(96, 96)), "YX", steps=30, stride=1,
                                  **{**TINY, "student_check": True})
     for rec in run:
@@ -332,12 +332,12 @@ def test_correlated_noise_students_are_not_checked(model):
 
 
 def test_a_failing_check_keeps_the_student_unchecked(monkeypatch, caplog):
-    from napari_sdap.api import distillation
+    from napari_sdap.api import student_judge
 
     def fail(*a, **k):
         raise RuntimeError("out of memory")
 
-    monkeypatch.setattr(distillation, "compare", fail)
+    monkeypatch.setattr(student_judge, "compare", fail)
     m = napari_sdap.train(_image(seed=4, shape=(96, 96)), "YX", steps=30, stride=1,
                           **{**TINY, "student_check": True, "restore_detail": False})
     assert m.student is not None and m.record.student_check is None

@@ -9,11 +9,11 @@ the teacher until then; a stage stopped after at least half of its steps keeps t
 (it has converged most of the way), one stopped earlier drops it (logged), and so does one
 that has not learned the teacher's result (`MAX_FIDELITY`). For noise independent per pixel
 the student's error is then estimated from pixels of the noisy data held out of its training
-(`judge`); with `student_check` on (the default) one above the teacher's by more than a
-standard error (`DOUBT`) trains a second round of as many steps (stopped, the first round's
-student stands; the record counts both rounds' steps), and one clearly above it (`WORSE`) is
-dropped. The last estimate is recorded either way. A
-whitened model's student (`infer.whiten`) fits its error as coloured back, on unturned patches.
+(`student_judge.judge`); with `student_check` on (the default) one above the teacher's by more
+than a standard error (`DOUBT`) trains a second round of as many steps (stopped, the first
+round's student stands; the record counts both rounds' steps), and one clearly above it
+(`WORSE`) is dropped. The last estimate is recorded either way. A whitened model's student
+(`infer.whiten`) fits its error as coloured back, on unturned patches.
 """
 
 from __future__ import annotations
@@ -24,21 +24,19 @@ import time
 from collections.abc import Iterator
 from typing import Any
 
-import numpy as np
 import torch
 
 from napari_sdap.api.model import SDAPModel
 from napari_sdap.api.noise_curve import measure_noise_curve
+from napari_sdap.api.student_judge import CHECK_PIXELS, SEED_OFFSET, hold, judge, teacher_mode
 from napari_sdap.api.target_blur import checkable, target_blur
 from napari_sdap.infer.noise_model import NoiseCurve
-from napari_sdap.infer.passes import resolve_mode
-from napari_sdap.infer.refine import REPAIR_HALO, Refine
-from napari_sdap.infer.risk import Comparison, compare, held_out
-from napari_sdap.infer.sample import sample_tiles
+from napari_sdap.infer.refine import Refine
+from napari_sdap.infer.risk import Comparison
 from napari_sdap.infer.smoothing import blur_radius
-from napari_sdap.infer.stream import Engine, read_window
+from napari_sdap.infer.stream import read_window
 from napari_sdap.infer.targets import teacher, teacher_targets
-from napari_sdap.infer.tiling import Tile, alignment, exact_halo
+from napari_sdap.infer.tiling import alignment, exact_halo
 from napari_sdap.model.device import train_bf16
 from napari_sdap.model.seeding import seeded
 from napari_sdap.model.student import StudentNet, student_channels
@@ -46,7 +44,7 @@ from napari_sdap.training.distil import PairSampler, fidelity, run_distillation
 from napari_sdap.training.loop import TrainStep
 
 __all__ = ["CHECK_PIXELS", "DOUBT", "KEEP_FRACTION", "MAX_FIDELITY", "WORSE", "checkable",
-           "distil", "judge", "target_refine"]
+           "distil", "judge", "target_refine", "teacher_mode"]
 
 log = logging.getLogger(__name__)
 
@@ -63,19 +61,9 @@ many standard errors of the estimate (after its second round). Not 2: a strong-n
 DOUBT = 1.0
 """A checked student this many standard errors above the teacher trains a second round: a
 doubt costs time (+30-42 % of the training on 256 x 256 crops), a drop the student's speed."""
-CHECK_PIXELS = 2**18
-"""Pixels of the training images (per channel group) the check reads; the held-out ones among
-them (one in 8) compare student and teacher."""
-_LOSS_HISTORY, _SEED = 20_000, 104_729
+_LOSS_HISTORY, _SEED = 20_000, SEED_OFFSET
 _CHECK = 32
 """Patches of the fixed batch the finished student is checked on."""
-
-
-def teacher_mode(model: SDAPModel) -> str:
-    """The mode the teacher denoises with (`config.inference.mode`, a student mode aside)."""
-    mode = model.config.inference.mode
-    return resolve_mode("auto" if mode == "student" else mode, model.config.training.stride,
-                        volume=model.config.network.dims == 3)
 
 
 def distil(model: SDAPModel, sources: list[tuple[Any, Any]], device: torch.device,
@@ -100,7 +88,7 @@ def distil(model: SDAPModel, sources: list[tuple[Any, Any]], device: torch.devic
             [v for _, v in sources],
             exact_halo(net.radius, mode, pd, refine.halo if refine else 0) + blur_radius(sigma),
             alignment(mode, pd), cfg.target_pixels, seed=model.config.seed,
-            hold=_hold if checkable(model) else None)
+            hold=hold if checkable(model) else None)
     finally:
         model.network.to("cpu")
     with seeded(model.config.seed + _SEED):  # (not disturbed by other threads)
@@ -266,37 +254,3 @@ class _Stage:
             log.warning("the student's distillation stopped after %d of its %d steps (a student "
                         "is kept from half of them): the blind-spot network denoises; train on "
                         "(model=, or Continue) to distil one", self.done, self.planned)
-
-
-def _hold(k: int, tile: Tile) -> np.ndarray:
-    """The pixels of a tile held out of the student's training, for `judge`."""
-    return held_out(k, tile.plane, tile.ys, tile.xs)
-
-
-def judge(model: SDAPModel, student: StudentNet, sources: list[tuple[Any, Any]],
-          device: torch.device) -> Comparison | None:
-    """The student against its teacher on the held-out pixels of up to `CHECK_PIXELS` pixels of
-    the training images (`infer.risk`); None where the estimate does not hold (not
-    `checkable`) or no pixel was held out (images too small)."""
-    cfg = model.config
-    curve = model.noise_curve
-    if curve is None or not checkable(model):
-        return None
-    mode, pd = teacher_mode(model), cfg.inference.pd_stride
-    refine = model.refine()
-    detail = refine is not None and refine.detail
-    halo = max(exact_halo(model.network.radius, mode, pd, Refine(curve).halo),
-               student.radius + REPAIR_HALO)
-    engine = Engine(model.network, device, mode, pd, compile=False,
-                    refine=Refine(curve, detail=False))
-    student.to(device)
-    norm = model.normalization
-    tiles = sample_tiles([v for _, v in sources], halo, alignment(mode, pd),
-                         seed=cfg.seed + _SEED, pixels=CHECK_PIXELS)
-    try:
-        return compare(engine, student, curve, detail,
-                       ((read_window(sources[k][0], sources[k][1], norm, t), g, t, _hold(k, t))
-                        for k, t, g in tiles), seed=cfg.seed)
-    finally:
-        model.network.to("cpu")
-        student.to("cpu")
