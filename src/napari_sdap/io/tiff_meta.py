@@ -127,6 +127,9 @@ def tiff_scale(tif: Any, series: Any, index: int, axes: str, path: Path
         unit = "micrometer"
     else:  # no unit: the resolution tags carry no physical size
         scale = {}
+    if int(getattr(page, "samplesperpixel", 1)) > 1 and int(page.photometric) == 1:
+        meta["photometric"] = "minisblack"  # samples that are channels, not a colour picture:
+        # the output says so too (`io.tiff_writer`), not RGB
     extra = page.tags["ExtraSamples"].value if "ExtraSamples" in page.tags else ()
     if 1 in (extra if isinstance(extra, tuple) else (extra,)):  # ASSOCALPHA
         meta["alpha"] = "associated"  # colour premultiplied by alpha: the output says so too

@@ -165,6 +165,15 @@ def _imagej_mode(metadata: dict[str, Any], axes: str, shape: tuple[int, ...]) ->
     return mode if ij.get("channels") == shape[axes.index("C")] > 1 else None
 
 
+def _grey_samples(metadata: dict[str, Any], axes: str) -> bool:
+    """Whether the input stored these samples as channels (`minisblack`: three or four
+    fluorescence channels per pixel, not a colour picture) in these axes; its output says so
+    too (it was labelled RGB, and viewers showed the channels as a colour photograph)."""
+    source = metadata.get("input") if isinstance(metadata.get("input"), dict) else {}
+    found = source.get("metadata") if isinstance(source.get("metadata"), dict) else {}
+    return found.get("photometric") == "minisblack" and source.get("axes") == axes
+
+
 def _ome_planes(axes: str, lead: tuple[int, ...], translation: dict[str, float],
                 scale: dict[str, float], units: dict[str, str]) -> dict[str, list[Any]]:
     """OME `Plane` positions for each plane, in the order the planes are written: X and Y as
@@ -265,9 +274,10 @@ def write_tiff(path: Path, array: Any, *, axes: str, scale: dict[str, float],
         kwargs.update(ome=True, bigtiff=nbytes >= BIGTIFF_ABOVE, metadata=meta,
                       extratags=[(PROVENANCE_TAG, "s", 0, info, True)])
         if samples:  # RGB, or RGBA: colour and its (unassociated) alpha
-            kwargs.update(photometric="rgb" if shape[-1] in (3, 4) else "minisblack",
+            colour = shape[-1] in (3, 4) and not _grey_samples(metadata, axes)
+            kwargs.update(photometric="rgb" if colour else "minisblack",
                           planarconfig="contig")
-            if shape[-1] == 4:  # premultiplied where the input's was (`io.tiff_meta`)
+            if shape[-1] == 4 and colour:  # premultiplied where the input's was (`io.tiff_meta`)
                 source = ((metadata.get("input") or {}).get("metadata") or {})
                 associated = isinstance(source, dict) and source.get("alpha") == "associated"
                 kwargs["extrasamples"] = ("assocalpha" if associated else "unassalpha",)
