@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import errno
 import hashlib
 import os
 import tempfile
@@ -61,7 +62,7 @@ def _sync(path: Path) -> None:
 
 @contextmanager
 def atomic_write(path: str | os.PathLike[str], *, sync: bool = False,
-                 suffix: str = ".partial") -> Iterator[Path]:
+                 suffix: str = ".partial", replace: bool = True) -> Iterator[Path]:
     """Write one file through a hidden temporary next to it: ``.<name>.<random><suffix>``.
 
     The block writes the yielded temporary path; when it ends without error the file gets the
@@ -72,6 +73,8 @@ def atomic_write(path: str | os.PathLike[str], *, sync: bool = False,
     `sync`: flush the file to disk before the rename, so that write errors the OS deferred (disk
     full on a network drive or under a quota) surface here and not after the rename. `suffix`
     ends the temporary's name (for writers that insist on a file type, e.g. ``.partial.zip``).
+    `replace=False`: a file that appeared at `path` meanwhile (another process saving there at
+    the same time) is kept, and `FileExistsError` raised (`_place`).
     """
     path = Path(path)
     fd, name = tempfile.mkstemp(prefix=f".{path.name}.", suffix=suffix, dir=path.parent)
@@ -82,10 +85,34 @@ def atomic_write(path: str | os.PathLike[str], *, sync: bool = False,
         if sync:
             _sync(tmp)
         os.chmod(tmp, file_mode())
-        os.replace(tmp, path)
+        if replace:
+            os.replace(tmp, path)
+        else:
+            _place(tmp, path)
     except BaseException:
         tmp.unlink(missing_ok=True)
         raise
+
+
+def _place(tmp: Path, path: Path) -> None:
+    """Rename `tmp` to `path` unless a file is there, in one step: a hard link fails where the
+    name exists (a check before a rename would let a file saved in between be replaced). File
+    systems without hard links (FAT, some network shares) fall back to that check."""
+    try:
+        os.link(tmp, path)
+    except FileExistsError:
+        raise FileExistsError(errno.EEXIST, "a file of that name appeared while this one was "
+                              "written (another save or process)", str(path)) from None
+    except OSError as err:
+        if err.errno not in (errno.EPERM, errno.ENOTSUP, errno.EOPNOTSUPP, errno.EXDEV,
+                             errno.EMLINK, errno.ENOSYS):
+            raise
+        if os.path.lexists(path):
+            raise FileExistsError(errno.EEXIST, "a file of that name appeared while this one "
+                                  "was written (another save or process)", str(path)) from None
+        os.replace(tmp, path)
+    else:
+        tmp.unlink()
 
 
 def not_utf8(text: str) -> bool:

@@ -71,8 +71,14 @@ def write_model_file(path: str | os.PathLike[str], tensors: dict[str, torch.Tens
     meta_json = json.dumps({"format_version": FORMAT_VERSION, **meta}, sort_keys=True)
     header = {_KEY: meta_json, _SUM: _digest(meta_json, tensors)}
     try:
-        with atomic_write(path, sync=True) as tmp:  # Ctrl-C or any failure: no partial file
-            save_file(tensors, str(tmp), metadata=header)
+        with atomic_write(path, sync=True, replace=overwrite) as tmp:  # Ctrl-C or any
+            save_file(tensors, str(tmp), metadata=header)  # failure: no partial file
+    except FileExistsError as err:  # saved there by another process while this one wrote
+        raise OutputError(f"model file {path} already exists: it was saved while this one was "
+                          f"written (another save or process); choose another name or pass "
+                          f"overwrite=True (CLI train: --overwrite), then save again (the model "
+                          f"is still in memory; the file saved meanwhile was left unchanged)"
+                          ) from err
     except (OSError, SafetensorError) as err:  # safetensors raises its own error on ENOSPC
         raise OutputError(_cannot_write(path, err)) from err
     return path

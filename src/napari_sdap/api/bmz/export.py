@@ -101,9 +101,13 @@ def export_bmz(model: Any, path: str | os.PathLike[str], *, name: str | None = N
     name, license = name_of(name), license_of(license)
     ex = Exported(model, mode)
     try:  # the temporary is made first: a read-only folder fails before any work
-        with atomic_write(path, suffix=".partial.zip") as tmp:
+        with atomic_write(path, suffix=".partial.zip", replace=overwrite) as tmp:
             _build(model, ex, sample, axes, tmp, name=name, description=description,
                    authors=who, license=license, cite=refs)
+    except FileExistsError as err:  # written there by another export while this one ran
+        raise OutputError(f"{path} already exists: it was written while this package was made "
+                          f"(another export or process) and is kept; choose another name or "
+                          f"pass overwrite=True (CLI: --overwrite)") from err
     except OSError as err:
         if isinstance(err, OutputError):
             raise
