@@ -230,9 +230,16 @@ def _is_safetensors(f: Any, head: bytes, size: int) -> bool:
 
 def invalid_meta(path: Path | str, err: ValidationError, section: str = "") -> ModelFileError:
     """Describe metadata that fails validation; `section`: the metadata key that was validated
-    (prefixed to the field's name; "" for the settings, whose fields are named as they are)."""
+    (prefixed to the field's name; "" for the settings, whose fields are named as they are).
+    A field this version does not know may be a newer napari-sdap's: that is said too."""
     first = err.errors()[0]
     where = ".".join(str(p) for p in (section, *first["loc"]) if p != "") or "config"
     msg = first["msg"].removeprefix("Value error, ")
+    newer = ""
+    if first["type"] == "extra_forbidden":  # (a setting a later version added)
+        from napari_sdap import __version__
+
+        newer = (f", or a newer napari-sdap wrote it (this is napari-sdap {__version__}): "
+                 f"update napari-sdap to load it")
     return ModelFileError(f"{path} holds invalid settings ({where}: {msg}); "
-                          f"the file was not written by this napari-sdap or was edited")
+                          f"the file was not written by this napari-sdap or was edited{newer}")
