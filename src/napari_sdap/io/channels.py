@@ -15,8 +15,9 @@ import re
 from collections.abc import Sequence
 from typing import Any
 
-__all__ = ["channel_count", "channel_names", "imagej_channels", "ome_channels",
-           "omero_channels", "plane_labels"]
+__all__ = ["channel_colours", "channel_count", "channel_names", "imagej_channels",
+           "imagej_colours", "imagej_luts", "ome_channels", "omero_channels", "output_colours",
+           "plane_labels"]
 
 _NOT_XML = re.compile("[^\t\n\r\x20-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]")
 """Characters XML 1.0 cannot hold, even escaped."""
@@ -48,12 +49,12 @@ def _local(tag: Any) -> str:
     return str(tag).rsplit("}", 1)[-1]
 
 
-def ome_channels(xml: str, index: int, series: int, name: str | None,
-                 count: int) -> list[str | None] | None:
+def ome_channels(xml: str, index: int, series: int, name: str | None, count: int,
+                 colours: bool = False) -> list[str | None] | None:
     """The `Channel Name`s of image `index` in the OME-XML `xml` of a file of `series` image
     series (matched by `name` where the counts differ, as `tiff_meta` matches its pixel
-    sizes). Parsed here, not through `tifffile.xml2dict`, which reads a name such as "488"
-    as a number."""
+    sizes); their `Color`s as `RRGGBB` with `colours`. Parsed here, not through
+    `tifffile.xml2dict`, which reads a name such as "488" as a number."""
     from xml.etree import ElementTree
 
     try:
@@ -70,7 +71,41 @@ def ome_channels(xml: str, index: int, series: int, name: str | None,
     pixels = next((e for e in image if _local(e.tag) == "Pixels"), None)
     if pixels is None:
         return None
-    return channel_names([e.get("Name") for e in pixels if _local(e.tag) == "Channel"], count)
+    found = [e for e in pixels if _local(e.tag) == "Channel"]
+    if colours:
+        return channel_colours([_ome_colour(e.get("Color")) for e in found], count)
+    return channel_names([e.get("Name") for e in found], count)
+
+
+def _ome_colour(value: Any) -> str | None:
+    """OME's `Color` (a signed 32-bit RGBA integer) as `RRGGBB`."""
+    try:
+        rgba = int(str(value)) & 0xFFFFFFFF
+    except (TypeError, ValueError):
+        return None
+    return f"{rgba >> 8:06X}"
+
+
+def channel_colours(values: Any, count: int) -> list[str | None] | None:
+    """`values` as the display colours (`RRGGBB`) of `count` channels (None where one has no
+    valid colour); None when they are not `count` entries or none of them is a colour. They
+    travel as `ImageSource.metadata["colours"]` and are written where the output has the
+    input's channels (`output_colours`)."""
+    if not isinstance(values, (list, tuple)) or len(values) != count:
+        return None
+    colours = [v.upper() if isinstance(v, str) and re.fullmatch("[0-9A-Fa-f]{6}", v) else None
+               for v in values]
+    return colours if any(c is not None for c in colours) else None
+
+
+def output_colours(record: Any, axes: str, count: int) -> list[str | None] | None:
+    """The input's channel colours from an output's provenance `record`, where the output has
+    the input's channels (its axes; `count` channels), else None."""
+    source = record.get("input") if isinstance(record, dict) else None
+    found = source.get("metadata") if isinstance(source, dict) else None
+    if not isinstance(found, dict) or source.get("axes") != axes:
+        return None
+    return channel_colours(found.get("colours"), count)
 
 
 def imagej_channels(ij: dict[str, Any], axes: str,
@@ -98,6 +133,36 @@ def imagej_channels(ij: dict[str, Any], axes: str,
     return channel_names([next(iter(s)) if len(s) == 1 else None for s in found], count)
 
 
+def imagej_colours(ij: dict[str, Any], count: int) -> list[str | None] | None:
+    """Channel colours (`RRGGBB`) from an ImageJ hyperstack's lookup tables (`LUTs`, one per
+    channel): the colour each channel's brightest value is shown in."""
+    import numpy as np
+
+    luts = ij.get("LUTs")
+    if isinstance(luts, np.ndarray) and luts.ndim == 2:  # (one channel's: tifffile's read)
+        luts = [luts]
+    if not isinstance(luts, (list, tuple)) or ij.get("channels", 1) != count:
+        return None
+    tops = []
+    for lut in luts:
+        lut = np.asarray(lut)
+        ok = lut.ndim == 2 and lut.shape[0] == 3 and lut.shape[1] >= 1 and lut.dtype.kind == "u"
+        tops.append("".join(f"{min(int(v), 255):02X}" for v in lut[:, -1]) if ok else None)
+    return channel_colours(tops, count)
+
+
+def imagej_luts(colours: Sequence[str | None]) -> list[Any] | None:
+    """ImageJ lookup tables (3 x 256 uint8, black to the colour) for `colours`; None unless
+    every channel has one (ImageJ takes a table for each channel or none)."""
+    import numpy as np
+
+    if not colours or any(c is None for c in colours):
+        return None
+    ramp = np.arange(256, dtype=np.uint16)
+    return [np.stack([(ramp * int(str(c)[i:i + 2], 16) // 255).astype(np.uint8)
+                      for i in (0, 2, 4)]) for c in colours]
+
+
 def plane_labels(names: Sequence[str | None], axes: str,
                  lead: tuple[int, ...]) -> list[str]:
     """ImageJ slice labels for planes of the leading shape `lead` (axes `axes`): each plane
@@ -111,13 +176,16 @@ def plane_labels(names: Sequence[str | None], axes: str,
     return [names[idx[at]] or "" for idx in np.ndindex(*lead)]
 
 
-def omero_channels(attrs: dict[str, Any], count: int) -> list[str | None] | None:
+def omero_channels(attrs: dict[str, Any], count: int,
+                   colours: bool = False) -> list[str | None] | None:
     """Channel names from the `omero` metadata of an OME-Zarr group's attributes (NGFF 0.5:
-    in the `ome` namespace; 0.4 and earlier: at the top): `omero.channels[].label`."""
+    in the `ome` namespace; 0.4 and earlier: at the top): `omero.channels[].label`; their
+    colours (`color`, `RRGGBB`) with `colours`."""
     ome = attrs.get("ome")
     omero = attrs.get("omero") or (ome.get("omero") if isinstance(ome, dict) else None)
     channels = omero.get("channels") if isinstance(omero, dict) else None
     if not isinstance(channels, list):
         return None
-    return channel_names([c.get("label") if isinstance(c, dict) else None for c in channels],
-                         count)
+    key = "color" if colours else "label"
+    values = [c.get(key) if isinstance(c, dict) else None for c in channels]
+    return channel_colours(values, count) if colours else channel_names(values, count)

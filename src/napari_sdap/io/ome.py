@@ -77,14 +77,16 @@ def write_ome_group(path: Path, shape: tuple[int, ...], dtype: np.dtype, chunks:
                     axes: str, scale: dict[str, float], units: dict[str, str],
                     attrs: dict[str, Any], name: str | None = None,
                     translation: dict[str, float] | None = None,
-                    channels: list[str | None] | None = None) -> Any:
+                    channels: list[str | None] | None = None,
+                    colours: list[str | None] | None = None) -> Any:
     """Create an OME-Zarr group at `path` with an empty level-0 array; return that array.
     `name`: the image's name in the metadata (default: the folder's); `translation`: where
     the image lies, per axis (an input's own, so that outputs overlay it); `channels`: the
     names of the image's channels, one per channel (None: unnamed; checked by
     `io.channels.channel_names`), written as the transitional `omero` metadata, which holds
     one entry per channel and, in NGFF 0.5, needs nothing else (no colour or display window:
-    none is known before the result is written)."""
+    none is known before the result is written); `colours`: the input's display colour of
+    each channel (`RRGGBB`, None: none), written with them."""
     import zarr
 
     check_ngff_axes(axes)
@@ -98,7 +100,12 @@ def write_ome_group(path: Path, shape: tuple[int, ...], dtype: np.dtype, chunks:
     datasets = [{"path": "0", "coordinateTransformations": transforms}]
     multiscale = {"datasets": datasets, "name": name or path.name, "axes": _axes(axes, units)}
     ome: dict[str, Any] = {"version": NGFF_VERSION, "multiscales": [multiscale]}
-    if channels:
-        ome["omero"] = {"channels": [{} if n is None else {"label": n} for n in channels]}
+    if channels or colours:
+        entries: list[dict[str, str]] = [{} for _ in (channels or colours or [])]
+        for entry, n, c in zip(entries, channels or [None] * len(entries),
+                               colours or [None] * len(entries), strict=True):
+            entry.update({"label": n} if n is not None else {})
+            entry.update({"color": c} if c is not None else {})
+        ome["omero"] = {"channels": entries}
     group.attrs.update({"ome": ome, "napari_sdap": attrs["napari_sdap"]})
     return array

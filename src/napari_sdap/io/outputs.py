@@ -21,7 +21,7 @@ import numpy as np
 from napari_sdap.axes import validate_axes
 from napari_sdap.errors import OutputError
 from napari_sdap.io.axes_view import AxesView, ome_order
-from napari_sdap.io.channels import channel_count, channel_names
+from napari_sdap.io.channels import channel_count, channel_names, output_colours
 from napari_sdap.io.locate import array_paths, check_apart
 from napari_sdap.io.ome import NGFF_ORDER, check_ngff_axes
 from napari_sdap.io.physical import clean_physical, clean_translation, json_safe
@@ -196,7 +196,8 @@ def _create_zarr(temp: Path, kind: str, shape: tuple[int, ...], dtype: np.dtype,
                  chunks: tuple[int, ...], axes: str, scale: dict[str, float],
                  units: dict[str, str], record: dict[str, Any],
                  translation: dict[str, float] | None = None,
-                 channels: list[str | None] | None = None) -> Any:
+                 channels: list[str | None] | None = None,
+                 colours: list[str | None] | None = None) -> Any:
     import zarr
 
     attrs = {"axes": axes, "napari_sdap": record}
@@ -210,7 +211,7 @@ def _create_zarr(temp: Path, kind: str, shape: tuple[int, ...], dtype: np.dtype,
     name = temp.name.lstrip(".").split(".partial-")[0].removesuffix(".ome.zarr")  # the final
     # (output's name; its start and a hash for a name too long to keep whole, `hidden_stem`)
     return write_ome_group(temp, shape, dtype, chunks, axes, scale, units, attrs, name,
-                           translation, channels)
+                           translation, channels, colours)
 
 
 def open_output(target: Any, shape: tuple[int, ...], dtype: Any = "float32", *, axes: str,
@@ -268,6 +269,7 @@ def open_output(target: Any, shape: tuple[int, ...], dtype: Any = "float32", *, 
         stored = ome_order(axes, NGFF_ORDER) or axes
         check_ngff_axes(stored)
     names = channel_names(channels, channel_count(axes, shape))  # (before the reordering)
+    colours = output_colours(metadata, axes, channel_count(axes, shape))
     chunks = tuple(chunks) if chunks else default_chunks(shape, axes)
     shape, chunks = (tuple(v[axes.index(a)] for a in stored) for v in (shape, chunks))
     scale, units = clean_physical(scale, units, f"output {path}")  # never NaN in a zarr.json
@@ -278,7 +280,7 @@ def open_output(target: Any, shape: tuple[int, ...], dtype: Any = "float32", *, 
                           + (".zarr" if kind == "tiff" else ""))
     try:
         array = _create_zarr(temp, kind, shape, dtype, chunks, stored, scale, units, record,
-                             translation, names)
+                             translation, names, colours)
         if stored != axes:
             array = AxesView(array, stored, axes)
     except OSError as err:
@@ -289,5 +291,5 @@ def open_output(target: Any, shape: tuple[int, ...], dtype: Any = "float32", *, 
         raise
     tiff_args = {"axes": axes, "scale": scale, "units": units, "metadata": metadata,
                  "ome": path.name.lower().endswith(OME_ENDINGS), "translation": translation,
-                 "channels": names}
+                 "channels": names, "colours": colours}
     return OutputSink(array, path, kind, temp, tiff_args, overwrite)

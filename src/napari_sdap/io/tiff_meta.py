@@ -7,7 +7,7 @@ import math
 from pathlib import Path
 from typing import Any
 
-from napari_sdap.io.channels import channel_count, imagej_channels, ome_channels
+from napari_sdap.io.channels import channel_count, imagej_channels, imagej_colours, ome_channels
 from napari_sdap.io.physical import clean_physical, json_safe
 from napari_sdap.io.tiff_series import tiff_axes
 from napari_sdap.io.units import convert, unit_name
@@ -84,16 +84,21 @@ def _resolution(page: Any, micrometre: bool) -> dict[str, float]:
     return {k: 1.0 / float(v) for k, v in (("X", x), ("Y", y)) if v and math.isfinite(v)}
 
 
-def _channels(tif: Any, series: Any, index: int, axes: str) -> list[str | None] | None:
+def _channels(tif: Any, series: Any, index: int, axes: str,
+              colours: bool = False) -> list[str | None] | None:
     """The names of the channels of series `index` (`io.channels`): OME-XML `Channel Name`s,
-    else an ImageJ hyperstack's slice labels; only where the image is read with the file's
-    own axes (axes given otherwise may put another axis where the file's channels are)."""
+    else an ImageJ hyperstack's slice labels; with `colours`, their colours (OME `Color`,
+    ImageJ lookup tables); only where the image is read with the file's own axes (axes given
+    otherwise may put another axis where the file's channels are)."""
     shape = tuple(int(s) for s in series.shape)
     if tiff_axes(series.axes) != axes or len(shape) != len(axes):
         return None
+    count = channel_count(axes, shape)
     if tif.is_ome and tif.ome_metadata:
-        return ome_channels(tif.ome_metadata, index, len(tif.series), series.name,
-                            channel_count(axes, shape))
+        return ome_channels(tif.ome_metadata, index, len(tif.series), series.name, count,
+                            colours)
+    if colours:
+        return imagej_colours(tif.imagej_metadata or {}, count)
     return imagej_channels(tif.imagej_metadata or {}, axes, shape)
 
 
@@ -156,6 +161,8 @@ def tiff_scale(tif: Any, series: Any, index: int, axes: str, path: Path
         meta["translation"] = shift
     if names := _channels(tif, series, index, axes):
         meta["channels"] = names
+    if colours := _channels(tif, series, index, axes, colours=True):
+        meta["colours"] = colours
     scale = {k: v for k, v in scale.items() if k in axes and k != "C"}
     sizes, names = clean_physical(scale, {k: v for k, v in units.items() if k in scale}, path)
     return sizes, names, meta

@@ -19,8 +19,9 @@ from typing import Any
 import numpy as np
 
 from napari_sdap.errors import OutputError
-from napari_sdap.io.channels import plane_labels
+from napari_sdap.io.channels import imagej_luts, plane_labels
 from napari_sdap.io.physical import json_safe
+from napari_sdap.io.tiff_display import grey_samples, imagej_mode, ome_colour
 from napari_sdap.io.units import OME_SYMBOLS, convert, imagej_unit
 
 __all__ = ["BIGTIFF_ABOVE", "TILE_ABOVE", "check_layout", "write_tiff"]
@@ -151,29 +152,6 @@ def _imagej_origin(translation: dict[str, float], scale: dict[str, float]) -> di
             for a in "XYZ" if translation.get(a)}
 
 
-def _imagej_mode(metadata: dict[str, Any], axes: str, shape: tuple[int, ...]) -> str | None:
-    """The display mode of an ImageJ input (`composite`: its channels overlaid in colour,
-    `color`: one channel at a time in its colour), where the output has its channels (the
-    input's axes and number of channels); None otherwise (tifffile writes `grayscale`, so a
-    composite hyperstack came back from denoising grey, one channel at a time)."""
-    source = metadata.get("input") if isinstance(metadata.get("input"), dict) else {}
-    found = source.get("metadata") if isinstance(source.get("metadata"), dict) else {}
-    ij = found.get("imagej") if isinstance(found.get("imagej"), dict) else {}
-    mode = ij.get("mode")
-    if mode not in ("composite", "color") or source.get("axes") != axes or "C" not in axes:
-        return None
-    return mode if ij.get("channels") == shape[axes.index("C")] > 1 else None
-
-
-def _grey_samples(metadata: dict[str, Any], axes: str) -> bool:
-    """Whether the input stored these samples as channels (`minisblack`: three or four
-    fluorescence channels per pixel, not a colour picture) in these axes; its output says so
-    too (it was labelled RGB, and viewers showed the channels as a colour photograph)."""
-    source = metadata.get("input") if isinstance(metadata.get("input"), dict) else {}
-    found = source.get("metadata") if isinstance(source.get("metadata"), dict) else {}
-    return found.get("photometric") == "minisblack" and source.get("axes") == axes
-
-
 def _ome_planes(axes: str, lead: tuple[int, ...], translation: dict[str, float],
                 scale: dict[str, float], units: dict[str, str]) -> dict[str, list[Any]]:
     """OME `Plane` positions for each plane, in the order the planes are written: X and Y as
@@ -200,14 +178,16 @@ def _ome_planes(axes: str, lead: tuple[int, ...], translation: dict[str, float],
 def write_tiff(path: Path, array: Any, *, axes: str, scale: dict[str, float],
                units: dict[str, str], metadata: dict[str, Any], ome: bool = False,
                translation: dict[str, float] | None = None,
-               channels: list[str | None] | None = None) -> None:
+               channels: list[str | None] | None = None,
+               colours: list[str | None] | None = None) -> None:
     """Write `array` (numpy-indexable, any size) to a new TIFF at `path`; `ome`: OME-TIFF
     even where an ImageJ hyperstack could hold it (the output is named `.ome.tif`);
     `translation`: where the image lies, per axis (ImageJ's origin, OME's plane positions);
     `channels`: the names of the image's channels, one per channel (None: unnamed), as OME
     `Channel Name`s or, in an ImageJ TIFF, as the label of each plane (Fiji shows a channel's
     name so; without a C axis, every plane carries the name of the image's one channel);
-    colour samples (RGB) get none: OME counts them as one channel."""
+    colour samples (RGB) get none: OME counts them as one channel; `colours`: each channel's
+    display colour (`RRGGBB`, None: none), as OME `Color`s or ImageJ lookup tables."""
     import tifffile
 
     shape = tuple(int(s) for s in array.shape)
@@ -251,8 +231,14 @@ def write_tiff(path: Path, array: Any, *, axes: str, scale: dict[str, float],
             meta["finterval"] = scale["T"]
         if channels:  # (one channel without a C axis: every plane carries its name)
             meta["Labels"] = plane_labels(channels, axes, lead)
-        if mode := _imagej_mode(metadata, axes, shape):
+        luts = imagej_luts(colours or [])
+        several = "C" in axes and shape[axes.index("C")] > 1  # (an OME input's coloured
+        # channels are shown overlaid, as Bio-Formats shows them)
+        if mode := imagej_mode(metadata, axes, shape) or ("composite" if luts and several
+                                                           else None):
             meta["mode"] = mode
+        if luts:
+            meta["LUTs"] = luts
         kwargs.update(imagej=True, metadata={**meta, **origin})
     else:
         ome_axes = axes[:-1] + "S" if samples else axes.replace("S", "Q")
@@ -269,12 +255,16 @@ def write_tiff(path: Path, array: Any, *, axes: str, scale: dict[str, float],
                 meta["TimeIncrementUnit"] = OME_SYMBOLS.get(units["T"], units["T"])
         if planes := _ome_planes(axes, lead, translation, scale, units):
             meta["Plane"] = planes
-        if channels and not samples:
-            meta["Channel"] = [{} if n is None else {"Name": n} for n in channels]
+        if (channels or colours) and not samples:
+            count = len(channels or colours or [])
+            meta["Channel"] = [{**({"Name": n} if n is not None else {}),
+                                **({"Color": ome_colour(c)} if c is not None else {})}
+                               for n, c in zip(channels or [None] * count,
+                                               colours or [None] * count, strict=True)]
         kwargs.update(ome=True, bigtiff=nbytes >= BIGTIFF_ABOVE, metadata=meta,
                       extratags=[(PROVENANCE_TAG, "s", 0, info, True)])
         if samples:  # RGB, or RGBA: colour and its (unassociated) alpha
-            colour = shape[-1] in (3, 4) and not _grey_samples(metadata, axes)
+            colour = shape[-1] in (3, 4) and not grey_samples(metadata, axes)
             kwargs.update(photometric="rgb" if colour else "minisblack",
                           planarconfig="contig")
             if shape[-1] == 4 and colour:  # premultiplied where the input's was (`io.tiff_meta`)

@@ -246,6 +246,9 @@ def open_zarr(path: Path, axes: str | None, series: int | None = None) -> ImageS
             meta["translation"] = shift
     if names:  # (read with the image's own axes: given others, C may lie elsewhere)
         meta["channels"] = names
+    colours = omero_channels(group, channel_count(ax, shape), True) if found == ax else None
+    if colours:
+        meta["colours"] = colours
     scale = {k: v for k, v in scale.items() if k in ax and k != "C"}
     scale, units = clean_physical(scale, {k: v for k, v in units.items() if k in scale}, path)
     return ImageSource(array, ax, scale, units, meta, path)
