@@ -28,6 +28,7 @@ from torch import nn
 
 from napari_sdap.axes import PlaneView, exact_float
 from napari_sdap.errors import DeviceError
+from napari_sdap.infer.chunk_cache import chunk_cached
 from napari_sdap.infer.passes import run_flips
 from napari_sdap.infer.planes import DenoiseStep
 from napari_sdap.infer.raw_tiles import RawBatch, launch_batch, raw_batch, read_raw, to_host
@@ -177,6 +178,7 @@ def iter_tiles(net: nn.Module, norm: Normalization, array: Any, view: PlaneView,
     edge = tile_size(tile or auto_tile(device, width, halo, batch), s)
     engine = Engine(net, device, mode, pd_stride, compile, refine, flips, whiten)
     pending = plan_tiles(view, edge, halo, s)
+    array = chunk_cached(array, edge + 2 * halo)  # (a chunk of a whole plane: made once)
     total, done, pixels = len(pending), 0, 0
     out_dtype = np.dtype(out.dtype)
     wide = exact_float(out_dtype) == np.float64  # results kept in float64 until cast
