@@ -11,6 +11,7 @@ from typing import Any
 
 from napari_sdap.api.inputs import IMAGE_SUFFIXES, image_suffix, in_zarr_store, series_count
 from napari_sdap.api.provenance import output_records, store_records
+from napari_sdap.cli.multifile import drop_parts
 from napari_sdap.errors import InputError, OutputError
 
 __all__ = ["IMAGE_SUFFIXES", "OUTPUT_SUFFIXES", "check_output_folder", "find_inputs",
@@ -217,7 +218,8 @@ def find_inputs(patterns: Sequence[str], exclude: Iterable[Path] = (),
             if unique[p.resolve()] != p:
                 note(str(p), f"skipped: the same file as {unique[p.resolve()]}, which is "
                              f"taken once, under its own name")
-    return sorted(unique.values(), key=lambda p: str(p))
+    return drop_parts(sorted(unique.values(), key=lambda p: str(p)), note)  # (a multi-file
+    # OME-TIFF once, not once per file: `cli.multifile`)
 
 
 def file_series(path: Path, series: int | None) -> int | None:
