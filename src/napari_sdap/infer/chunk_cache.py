@@ -21,9 +21,10 @@ import numpy as np
 
 __all__ = ["BUDGET", "ChunkCache", "chunk_cached"]
 
-BUDGET = 2**28
-"""Bytes of computed chunks kept (256 MiB; in use at once: at most this plus the chunks the
-reader threads are computing)."""
+BUDGET = 2**27
+"""Bytes of computed chunks kept (128 MiB; in use at once: at most this plus the chunks the
+reader threads are computing). Chunks above half of it (dask's default chunks of 128 MiB
+among them) are read as before, window by window."""
 _LARGER = 2
 """Chunks are cached when the largest holds more than this many times a window's pixels (a
 window of smaller chunks reads several, each about once)."""
