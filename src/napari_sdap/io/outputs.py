@@ -142,13 +142,15 @@ class OutputSink:
                 self._temp = final
             self._move_into_place(final)
         except OSError as err:
+            # (the message first: the clean-up frees the disk a short write found full)
+            failure = None if isinstance(err, OutputError) else write_error(self.path, err)
             self.abort()
             stop = interrupt_behind(err)
             if stop is not None:  # Ctrl-C / SIGTERM inside the writer; its cleanup then failed
                 raise stop from None
-            if isinstance(err, OutputError):
+            if failure is None:
                 raise
-            raise write_error(self.path, err) from err
+            raise failure from err
         except BaseException:
             self.abort()
             raise
@@ -186,9 +188,11 @@ class OutputSink:
         if exc is None:
             self.commit()
             return False
+        failure = (write_error(self.path, exc) if isinstance(exc, OSError) and self.path
+                   and not isinstance(exc, OutputError) else None)  # (before the clean-up)
         self.abort()
-        if isinstance(exc, OSError) and not isinstance(exc, OutputError) and self.path:
-            raise write_error(self.path, exc) from exc
+        if failure is not None:
+            raise failure from exc
         return False
 
 
