@@ -27,6 +27,7 @@ from napari_sdap.io.ome import NGFF_ORDER, check_ngff_axes
 from napari_sdap.io.physical import clean_physical, clean_translation, json_safe
 from napari_sdap.io.readers import path_kind
 from napari_sdap.io.replace import check_replaceable
+from napari_sdap.io.tiff_display import plane_depths, uneven_depths
 from napari_sdap.io.tiff_writer import OME_ENDINGS, check_layout, write_tiff
 from napari_sdap.io.write_errors import interrupt_behind, write_error
 from napari_sdap.paths import hidden_stem
@@ -274,6 +275,8 @@ def open_output(target: Any, shape: tuple[int, ...], dtype: Any = "float32", *, 
         check_ngff_axes(stored)
     names = channel_names(channels, channel_count(axes, shape))  # (before the reordering)
     colours = output_colours(metadata, axes, channel_count(axes, shape))
+    if kind != "tiff":  # (a TIFF says so as it is written: an OME-TIFF keeps them)
+        uneven_depths(plane_depths(metadata or {}, axes, shape), "a zarr output")
     chunks = tuple(chunks) if chunks else default_chunks(shape, axes)
     shape, chunks = (tuple(v[axes.index(a)] for a in stored) for v in (shape, chunks))
     scale, units = clean_physical(scale, units, f"output {path}")  # never NaN in a zarr.json

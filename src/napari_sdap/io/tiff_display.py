@@ -1,13 +1,17 @@
 """How a TIFF output shows its channels, as its input did: an ImageJ hyperstack's display mode
 and lookup tables, OME channel colours, and samples that are channels (`minisblack`), not a
-colour picture. Each is taken from the output's provenance record (the input's metadata) and
-only where the output has the input's channels (its axes)."""
+colour picture; and the depth of each Z plane where it does not rise evenly from the first.
+Each is taken from the output's provenance record (the input's metadata) and only where the
+output has the input's channels (its axes)."""
 
 from __future__ import annotations
 
+import logging
 from typing import Any
 
-__all__ = ["grey_samples", "imagej_mode", "ome_colour"]
+__all__ = ["grey_samples", "imagej_mode", "ome_colour", "plane_depths", "uneven_depths"]
+
+log = logging.getLogger(__name__)
 
 
 def _source(metadata: dict[str, Any]) -> tuple[dict[str, Any], dict[str, Any]]:
@@ -44,3 +48,32 @@ def ome_colour(colour: str) -> int:
     """`RRGGBB` as OME's `Color`: a signed 32-bit RGBA integer, opaque."""
     rgba = (int(colour, 16) << 8) | 0xFF
     return rgba - 2**32 if rgba >= 2**31 else rgba
+
+
+def plane_depths(metadata: dict[str, Any], axes: str, shape: tuple[int, ...]
+                 ) -> list[float] | None:
+    """The input's own depth of each Z plane (`io.tiff_meta`: recorded only where they do not
+    rise evenly from the first), where the output has the input's axes and Z planes."""
+    source, found = _source(metadata)
+    depths = found.get("plane_z")
+    if source.get("axes") != axes or "Z" not in axes or not isinstance(depths, list):
+        return None
+    if len(depths) != shape[axes.index("Z")]:
+        return None
+    try:
+        return [float(v) for v in depths]
+    except (TypeError, ValueError):
+        return None
+
+
+def uneven_depths(depths: list[float] | None, holder: str) -> None:
+    """Warn that `holder` (an output that holds one Z origin and step) cannot keep the input's
+    plane `depths` (`plane_depths`), which it writes rising evenly from the first."""
+    if not depths:
+        return
+    shown = ", ".join(f"{v:g}" for v in depths[:4]) + (", ..." if len(depths) > 4 else "")
+    log.warning("the input's Z planes lie at %s, not rising evenly by the Z size from the "
+                "first; %s holds one origin and step, so its planes are written rising from "
+                "the first (an OME-TIFF output keeps each plane's position: in Python, an "
+                "output named .ome.tif)", shown, holder)
+

@@ -69,6 +69,33 @@ def _position(ij: dict[str, Any], pixels: dict[str, Any], scale: dict[str, Any],
     return {a: v for a, v in shift.items() if math.isfinite(v) and v != 0}
 
 
+def _plane_depths(pixels: dict[str, Any], scale: dict[str, Any], units: dict[str, str],
+                  shift: dict[str, float]) -> list[float] | None:
+    """The depth of each Z plane (the OME positions of the planes of the first channel and
+    time point, in the Z size's unit) where they are not the first plane's plus one Z size per
+    plane (a stack taken from the top down, or unevenly): the output writes these, not
+    evenly rising ones. None where they are, or are not all given."""
+    planes = pixels.get("Plane")
+    planes = [p for p in (planes if isinstance(planes, list) else [planes])
+              if isinstance(p, dict) and all(_number(p.get(f"The{k}", 0)) == 0 for k in "CT")]
+    count = int(_number(pixels.get("SizeZ")) or 1)
+    step = _number(scale.get("Z"))
+    depths: dict[int, float] = {}
+    for p in planes:
+        z, value = _number(p.get("TheZ", 0)), _number(p.get("PositionZ"))
+        unit = unit_name(p.get("PositionZUnit", "µm"))
+        value = convert(value, unit, units.get("Z", "micrometer")) if value is not None else None
+        if z is not None and value is not None and math.isfinite(value):
+            depths[int(z)] = value
+    if count < 2 or step is None or sorted(depths) != list(range(count)):
+        return None
+    found = [depths[i] for i in range(count)]
+    even = [shift.get("Z", 0.0) + i * step for i in range(count)]
+    close = all(math.isclose(a, b, rel_tol=1e-6, abs_tol=1e-9 * abs(step)) for a, b in
+                zip(found, even, strict=True))
+    return None if close else found
+
+
 def _resolution(page: Any, micrometre: bool) -> dict[str, float]:
     """Pixel sizes from the X/YResolution tags (tifffile's `get_resolution`): in micrometres
     when `micrometre` (the tags have a physical unit), else in the tags' own unit; {} when the
@@ -159,6 +186,9 @@ def tiff_scale(tif: Any, series: Any, index: int, axes: str, path: Path
                       axes)
     if shift:
         meta["translation"] = shift
+    if "Z" in axes and tif.is_ome and tif.ome_metadata and (
+            depths := _plane_depths(pixels, scale, units, shift)):
+        meta["plane_z"] = depths
     if names := _channels(tif, series, index, axes):
         meta["channels"] = names
     if colours := _channels(tif, series, index, axes, colours=True):

@@ -21,7 +21,13 @@ import numpy as np
 from napari_sdap.errors import OutputError
 from napari_sdap.io.channels import imagej_luts, plane_labels
 from napari_sdap.io.physical import json_safe
-from napari_sdap.io.tiff_display import grey_samples, imagej_mode, ome_colour
+from napari_sdap.io.tiff_display import (
+    grey_samples,
+    imagej_mode,
+    ome_colour,
+    plane_depths,
+    uneven_depths,
+)
 from napari_sdap.io.units import OME_SYMBOLS, convert, imagej_unit
 
 __all__ = ["BIGTIFF_ABOVE", "TILE_ABOVE", "check_layout", "write_tiff"]
@@ -153,16 +159,20 @@ def _imagej_origin(translation: dict[str, float], scale: dict[str, float]) -> di
 
 
 def _ome_planes(axes: str, lead: tuple[int, ...], translation: dict[str, float],
-                scale: dict[str, float], units: dict[str, str]) -> dict[str, list[Any]]:
+                scale: dict[str, float], units: dict[str, str],
+                depths: list[float] | None = None) -> dict[str, list[Any]]:
     """OME `Plane` positions for each plane, in the order the planes are written: X and Y as
-    the image's position, Z that of each plane of a stack."""
-    if not any(translation.get(a) for a in "XYZ"):
+    the image's position, Z that of each plane of a stack (the input's own `depths` where
+    they do not rise evenly from the first: a stack taken from the top down)."""
+    if not any(translation.get(a) for a in "XYZ") and not depths:
         return {}
     planes = list(np.ndindex(*lead))
     z_at = axes.index("Z") if "Z" in axes[:len(lead)] else None
     out: dict[str, list[Any]] = {}
     for a in "XYZ":
-        if a == "Z" and z_at is not None:
+        if a == "Z" and z_at is not None and depths:
+            values = [depths[idx[z_at]] for idx in planes]
+        elif a == "Z" and z_at is not None:
             step = scale.get("Z") or 1.0
             values = [translation.get("Z", 0.0) + idx[z_at] * step for idx in planes]
         elif translation.get(a):
@@ -199,6 +209,9 @@ def write_tiff(path: Path, array: Any, *, axes: str, scale: dict[str, float],
     own: dict[str, str] = {}
     translation = {a: float(v) for a, v in (translation or {}).items() if a in axes}
     origin = _imagej_origin(translation, scale)  # (in pixels: before any unit changes)
+    depths = plane_depths(metadata, axes, shape)
+    if imagej:
+        uneven_depths(depths, "an ImageJ TIFF")
     if imagej:  # one length unit for the file (the others converted), kept in its description
         if ("X" in scale) != ("Y" in scale):  # both come from the resolution tags: the
             scale = {"X": 1.0, "Y": 1.0, **scale}  # other one a plain 1 (no unit), not X's size
@@ -253,7 +266,7 @@ def write_tiff(path: Path, array: Any, *, axes: str, scale: dict[str, float],
             meta["TimeIncrement"] = scale["T"]
             if "T" in units:
                 meta["TimeIncrementUnit"] = OME_SYMBOLS.get(units["T"], units["T"])
-        if planes := _ome_planes(axes, lead, translation, scale, units):
+        if planes := _ome_planes(axes, lead, translation, scale, units, depths):
             meta["Plane"] = planes
         if (channels or colours) and not samples:
             count = len(channels or colours or [])
