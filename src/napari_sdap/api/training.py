@@ -250,9 +250,13 @@ def _train(sources: list[tuple[Any, Any]], t00: float, budget: float | None, *, 
             if len(model.record.losses) < _LOSS_HISTORY:
                 model.record.losses.append(round(rec.loss, 6))
             yield TrainProgress(**{**asdict(rec), "steps": rec.steps + extra}, model=model)
-    except GeneratorExit:  # stopped early: the model keeps what it learned, curve included
-        finish_curve(model, sources, dev, start)
-        without_student(model)  # (its student was dropped above, and none is distilled)
+    except (GeneratorExit, KeyboardInterrupt):  # stopped early (the loop left, or Ctrl-C: a
+        # notebook's stop button, which lands inside a step): the model keeps what it learned,
+        # curve included (a Ctrl-C left none: no detail restore, off the input's mean)
+        try:
+            finish_curve(model, sources, dev, start)
+        finally:
+            without_student(model)  # (its student was dropped above, and none is distilled)
         raise
     except BaseException:
         without_student(model)  # (a failed step: as stopped, the model has no student)
