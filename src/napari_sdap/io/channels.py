@@ -16,8 +16,8 @@ from collections.abc import Sequence
 from typing import Any
 
 __all__ = ["channel_colours", "channel_count", "channel_names", "imagej_channels",
-           "imagej_colours", "imagej_luts", "ome_channels", "omero_channels", "output_colours",
-           "plane_labels"]
+           "imagej_colours", "imagej_luts", "ome_channels", "ome_image_fields",
+           "omero_channels", "output_colours", "plane_labels"]
 
 _NOT_XML = re.compile("[^\t\n\r\x20-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]")
 """Characters XML 1.0 cannot hold, even escaped."""
@@ -49,12 +49,9 @@ def _local(tag: Any) -> str:
     return str(tag).rsplit("}", 1)[-1]
 
 
-def ome_channels(xml: str, index: int, series: int, name: str | None, count: int,
-                 colours: bool = False) -> list[str | None] | None:
-    """The `Channel Name`s of image `index` in the OME-XML `xml` of a file of `series` image
-    series (matched by `name` where the counts differ, as `tiff_meta` matches its pixel
-    sizes); their `Color`s as `RRGGBB` with `colours`. Parsed here, not through
-    `tifffile.xml2dict`, which reads a name such as "488" as a number."""
+def _ome_image(xml: str, index: int, series: int, name: str | None) -> Any:
+    """The `Image` element of series `index` of `series` in the OME-XML `xml` (matched by
+    `name` where the counts differ), or None."""
     from xml.etree import ElementTree
 
     try:
@@ -62,12 +59,41 @@ def ome_channels(xml: str, index: int, series: int, name: str | None, count: int
     except (ElementTree.ParseError, TypeError, ValueError):
         return None
     if len(images) == series and 0 <= index < series:
-        image = images[index]
-    else:  # tifffile skipped an image: match the series by its name
-        named = [im for im in images if im.get("Name") == name]
-        if len(named) != 1:
-            return None
-        image = named[0]
+        return images[index]
+    named = [im for im in images if im.get("Name") == name]  # (tifffile skipped an image)
+    return named[0] if len(named) == 1 else None
+
+
+def ome_image_fields(xml: str, index: int, series: int, name: str | None) -> dict[str, str]:
+    """`Name`, `AcquisitionDate` and `Description` of the OME `Image` of series `index`
+    (texts, less what XML cannot hold; left out where missing or empty)."""
+    image = _ome_image(xml, index, series, name)
+    if image is None:
+        return {}
+    found = {"Name": image.get("Name")}
+    for child in image:
+        if _local(child.tag) in ("AcquisitionDate", "Description"):
+            found[_local(child.tag)] = child.text
+    kept = {k: v for k, v in ((k, _name(v)) for k, v in found.items()) if v is not None}
+    if "AcquisitionDate" in kept:  # (OME's xsd:dateTime: another text would make the
+        from datetime import datetime  # output's OME-XML invalid)
+
+        try:
+            datetime.fromisoformat(kept["AcquisitionDate"].strip().replace("Z", "+00:00"))
+        except ValueError:
+            del kept["AcquisitionDate"]
+    return kept
+
+
+def ome_channels(xml: str, index: int, series: int, name: str | None, count: int,
+                 colours: bool = False) -> list[str | None] | None:
+    """The `Channel Name`s of image `index` in the OME-XML `xml` of a file of `series` image
+    series (matched by `name` where the counts differ, as `tiff_meta` matches its pixel
+    sizes); their `Color`s as `RRGGBB` with `colours`. Parsed here, not through
+    `tifffile.xml2dict`, which reads a name such as "488" as a number."""
+    image = _ome_image(xml, index, series, name)
+    if image is None:
+        return None
     pixels = next((e for e in image if _local(e.tag) == "Pixels"), None)
     if pixels is None:
         return None

@@ -9,7 +9,8 @@ from __future__ import annotations
 import logging
 from typing import Any
 
-__all__ = ["grey_samples", "imagej_mode", "ome_colour", "plane_depths", "uneven_depths"]
+__all__ = ["grey_samples", "imagej_mode", "ome_colour", "ome_image", "plane_depths",
+           "uneven_depths"]
 
 log = logging.getLogger(__name__)
 
@@ -76,4 +77,14 @@ def uneven_depths(depths: list[float] | None, holder: str) -> None:
                 "first; %s holds one origin and step, so its planes are written rising from "
                 "the first (an OME-TIFF output keeps each plane's position: in Python, an "
                 "output named .ome.tif)", shown, holder)
+
+
+def ome_image(metadata: dict[str, Any]) -> dict[str, str]:
+    """An OME input's `Name`, `AcquisitionDate` and `Description` (`io.tiff_meta`), for the
+    OME-XML of its output: the sample's name and when it was taken go with its pixels."""
+    _, found = _source(metadata)
+    image = found.get("image")
+    keys = ("Name", "AcquisitionDate", "Description")
+    return {k: v for k, v in image.items() if k in keys and isinstance(v, str)} \
+        if isinstance(image, dict) else {}
 

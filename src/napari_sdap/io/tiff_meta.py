@@ -45,6 +45,14 @@ def _ome_pixels(tif: Any, series: Any, index: int) -> dict[str, Any] | None:
     return pixels if isinstance(pixels, dict) else None
 
 
+def _ome_image(tif: Any, series: Any, index: int) -> dict[str, str]:
+    """The OME `Image`'s name, acquisition date and description (what the sample is and when
+    it was taken), which an OME-TIFF output keeps."""
+    from napari_sdap.io.channels import ome_image_fields
+
+    return ome_image_fields(tif.ome_metadata, index, len(tif.series), series.name)
+
+
 def _position(ij: dict[str, Any], pixels: dict[str, Any], scale: dict[str, Any],
               units: dict[str, str], axes: str) -> dict[str, float]:
     """Where the image lies, per axis (zeros left out): ImageJ's origin (in pixels, counted
@@ -172,6 +180,8 @@ def tiff_scale(tif: Any, series: Any, index: int, axes: str, path: Path
             if f"PhysicalSize{letter}" in pixels:
                 scale[letter] = pixels[f"PhysicalSize{letter}"]
                 units[letter] = unit_name(pixels.get(f"PhysicalSize{letter}Unit", "µm"))
+        if image := _ome_image(tif, series, index):
+            meta["image"] = image
         if "TimeIncrement" in pixels and "T" in axes:  # the frame interval, default seconds
             scale["T"] = _number(pixels["TimeIncrement"])
             units["T"] = unit_name(pixels.get("TimeIncrementUnit", "s"))

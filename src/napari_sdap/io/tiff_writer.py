@@ -25,6 +25,7 @@ from napari_sdap.io.tiff_display import (
     grey_samples,
     imagej_mode,
     ome_colour,
+    ome_image,
     plane_depths,
     uneven_depths,
 )
@@ -255,7 +256,7 @@ def write_tiff(path: Path, array: Any, *, axes: str, scale: dict[str, float],
         kwargs.update(imagej=True, metadata={**meta, **origin})
     else:
         ome_axes = axes[:-1] + "S" if samples else axes.replace("S", "Q")
-        meta = {"axes": ome_axes}
+        meta = {**ome_image(metadata), "axes": ome_axes}
         for a in "XYZ":
             if a in scale:
                 meta[f"PhysicalSize{a}"] = scale[a]
