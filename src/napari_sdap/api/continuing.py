@@ -24,13 +24,17 @@ __all__ = ["check_continuation_data", "check_same_network", "dims_for", "kept_un
 
 def check_same_network(old: Any, new: Any, preset: str, dims: int | str) -> None:
     """Refuse a continuation whose settings (`new`, an `SDAPConfig`, and the `preset` and
-    `dims` asked for) would change the shape of the network of `old` (the model's config)."""
+    `dims` asked for) would change the shape of the network of `old` (the model's config), or
+    the channels it takes (`channel_mode`)."""
     was, now = old.network.model_dump(), new.network.model_dump()
     changed = [f"{k}={now[k]!r} (the model's {was[k]!r})" for k in was if was[k] != now[k]]
     if preset not in ("auto", was["preset"]):
         changed.append(f"preset={preset!r} (the model's {was['preset']!r})")
     if dims in (2, 3) and was["dims"] != dims:
         changed.append(f"dims={dims} (the model's {was['dims']})")
+    if new.channel_mode != old.channel_mode:  # (its network takes the channels as trained: a
+        # changed mode was kept in the settings, and the model refused its own images after)
+        changed.append(f"channel_mode={new.channel_mode!r} (the model's {old.channel_mode!r})")
     if changed:
         raise ConfigError(
             f"{', '.join(changed)} cannot change when a model trains further: its network's "
