@@ -62,3 +62,14 @@ def test_an_imagej_output_says_it_cannot_keep_them(model, tmp_path, caplog):
     with caplog.at_level(logging.WARNING):
         model.denoise(src, output=tmp_path / "o.tif", device="cpu")
     assert "planes lie at 33, 31.5, 30" in caplog.text and "ImageJ TIFF" in caplog.text
+
+
+def test_planes_without_a_z_size_keep_their_depths(model, tmp_path):
+    """Without a Z size the output stepped its planes by 1 (30, 31, 32 for 30, 30.5, 31)."""
+    data = np.random.default_rng(2).poisson(60, (3, 48, 48)).astype(np.uint16)
+    src = tmp_path / "nosize.ome.tif"
+    tifffile.imwrite(src, data, metadata={"axes": "ZYX", "PhysicalSizeX": 0.2,
+                                          "PhysicalSizeY": 0.2,
+                                          "Plane": {"PositionZ": [30.0, 30.5, 31.0]}})
+    model.denoise(src, output=tmp_path / "o.ome.tif", device="cpu")
+    assert _depths(tmp_path / "o.ome.tif") == [30.0, 30.5, 31.0]

@@ -81,13 +81,14 @@ def _plane_depths(pixels: dict[str, Any], scale: dict[str, Any], units: dict[str
                   shift: dict[str, float]) -> list[float] | None:
     """The depth of each Z plane (the OME positions of the planes of the first channel and
     time point, in the Z size's unit) where they are not the first plane's plus one Z size per
-    plane (a stack taken from the top down, or unevenly): the output writes these, not
-    evenly rising ones. None where they are, or are not all given."""
+    plane (a stack taken from the top down, or unevenly, or without a Z size: the writer then
+    steps by 1): the output writes these, not evenly rising ones. None where they are, or are
+    not all given."""
     planes = pixels.get("Plane")
     planes = [p for p in (planes if isinstance(planes, list) else [planes])
               if isinstance(p, dict) and all(_number(p.get(f"The{k}", 0)) == 0 for k in "CT")]
     count = int(_number(pixels.get("SizeZ")) or 1)
-    step = _number(scale.get("Z"))
+    step = _number(scale.get("Z")) or 1.0  # (as the writer steps without a Z size)
     depths: dict[int, float] = {}
     for p in planes:
         z, value = _number(p.get("TheZ", 0)), _number(p.get("PositionZ"))
@@ -95,7 +96,7 @@ def _plane_depths(pixels: dict[str, Any], scale: dict[str, Any], units: dict[str
         value = convert(value, unit, units.get("Z", "micrometer")) if value is not None else None
         if z is not None and value is not None and math.isfinite(value):
             depths[int(z)] = value
-    if count < 2 or step is None or sorted(depths) != list(range(count)):
+    if count < 2 or sorted(depths) != list(range(count)):
         return None
     found = [depths[i] for i in range(count)]
     even = [shift.get("Z", 0.0) + i * step for i in range(count)]
