@@ -22,7 +22,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from napari_sdap.errors import ModelFileError
+from napari_sdap.errors import InputError, ModelFileError
 from napari_sdap.paths import hidden_stem
 
 __all__ = ["FileTask", "assemble", "denoise_file", "denoise_range", "split_ranges"]
@@ -256,12 +256,39 @@ def denoise_range(task: FileTask, axis: int, start: int, stop: int,
         pixels = src.array if src.reader is None else src.reader
         part = PlaneRange(pixels, axis, lo, hi)
         out = PlaneRange(zarr.open_array(scratch, mode="r+"), axis, lo, hi, keep=(start, stop))
-        with _quiet_intensity():  # the whole file's check comes back from `assemble`
-            for _ in model.iter_denoise(part, out, src.axes, **_denoise_kwargs(task)):
-                pass
+        try:
+            with _quiet_intensity():  # the whole file's check comes back from `assemble`
+                for _ in model.iter_denoise(part, out, src.axes, **_denoise_kwargs(task)):
+                    pass
+        except InputError as err:
+            raise _file_plane(err, model, part, src.axes) from err
     return {"planes": stop - start, "seconds": time.perf_counter() - t0,
             "began": time.time() - (time.perf_counter() - t0),
             "worker": f"{os.uname().nodename}:{os.getpid()}"}
+
+
+_PLANE = re.compile(r"\bplane (\d+) of the image\b")
+
+
+def _file_plane(err: InputError, model: Any, part: Any, axes: str) -> InputError:
+    """`err` of a piece (a NaN, a damaged chunk) naming the file's plane, not the piece's:
+    plane 5 of a stack split into single planes was "plane 0 of the image"."""
+    from napari_sdap.api.inputs import prepare_for
+
+    found = _PLANE.search(str(err))
+    if found is None:
+        return err
+    prepared = prepare_for(model, part, axes)
+    try:
+        loop = prepared.view.loop_axes
+        pos = prepared.view.plane_position(int(found.group(1)))
+    finally:
+        prepared.close()
+    plane = 0
+    for i in loop:  # (row-major over the looped axes, as `PlaneView` numbers planes)
+        plane = plane * int(part.base.shape[i]) + int(pos[i]) + (part.lo if i == part.axis else 0)
+    text = str(err)
+    return InputError(f"{text[:found.start()]}plane {plane} of the image{text[found.end():]}")
 
 
 def assemble(task: FileTask, axis: int, scratch: str, *parts: dict[str, Any]) -> dict[str, Any]:
