@@ -1,6 +1,7 @@
 """An ImageJ hyperstack shown as a composite (its channels overlaid in colour) came back from
 denoising as `mode=grayscale` (tifffile's default), so Fiji showed the result one grey channel
-at a time. The input's display mode is kept where the output has its channels."""
+at a time. The input's display mode (and each channel's display range) is kept where the
+output has its channels."""
 
 from __future__ import annotations
 
@@ -55,3 +56,15 @@ def test_other_axes_than_the_files_take_no_mode(tmp_path):
     model.denoise(src, axes="TZYX", output=tmp_path / "out.tif", device="cpu")
     with tifffile.TiffFile(tmp_path / "out.tif") as tif:
         assert tif.imagej_metadata.get("mode") != "composite"
+
+
+def test_the_display_ranges_of_the_channels_are_kept(model, tmp_path):
+    """Each channel's display range (`Ranges`) was dropped: Fiji showed the result with
+    ranges of its own. The output is on the input's intensity scale, so they are kept."""
+    data = np.random.default_rng(3).poisson(60, (3, 2, 48, 48)).astype(np.uint16)
+    src = tmp_path / "in.tif"
+    tifffile.imwrite(src, data, imagej=True, metadata={
+        "axes": "ZCYX", "mode": "composite", "Ranges": (10.0, 200.0, 0.0, 300.0)})
+    model.denoise(src, output=tmp_path / "out.tif", device="cpu")
+    with tifffile.TiffFile(tmp_path / "out.tif") as tif:
+        assert tuple(tif.imagej_metadata["Ranges"]) == (10.0, 200.0, 0.0, 300.0)

@@ -9,8 +9,8 @@ from __future__ import annotations
 import logging
 from typing import Any
 
-__all__ = ["grey_samples", "imagej_mode", "ome_colour", "ome_image", "plane_depths",
-           "uneven_depths"]
+__all__ = ["grey_samples", "imagej_mode", "imagej_ranges", "ome_colour", "ome_image",
+           "plane_depths", "uneven_depths"]
 
 log = logging.getLogger(__name__)
 
@@ -35,6 +35,23 @@ def imagej_mode(metadata: dict[str, Any], axes: str, shape: tuple[int, ...]) -> 
             or "C" not in axes:
         return None
     return mode if ij.get("channels") == shape[axes.index("C")] > 1 else None
+
+
+def imagej_ranges(metadata: dict[str, Any], axes: str, shape: tuple[int, ...]
+                  ) -> tuple[float, ...] | None:
+    """An ImageJ input's display range of each channel (`Ranges`: min, max per channel; the
+    output is on the input's intensity scale, so they show it as the input was shown), where
+    the output has its channels and displays them as it did (`imagej_mode`)."""
+    if imagej_mode(metadata, axes, shape) is None:
+        return None
+    _, found = _source(metadata)
+    ranges = (found.get("imagej") or {}).get("ranges")
+    count = shape[axes.index("C")]
+    if not isinstance(ranges, list) or len(ranges) != 2 * count:
+        return None
+    if not all(isinstance(v, (int, float)) and not isinstance(v, bool) for v in ranges):
+        return None
+    return tuple(float(v) for v in ranges)
 
 
 def grey_samples(metadata: dict[str, Any], axes: str) -> bool:

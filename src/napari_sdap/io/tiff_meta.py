@@ -156,6 +156,9 @@ def tiff_scale(tif: Any, series: Any, index: int, axes: str, path: Path
         meta["imagej"] = json_safe({k: ij[k] for k in ("unit", "spacing", "finterval", "frames",
                                                        "slices", "channels", "mode", "yunit",
                                                        "zunit", "tunit") if k in ij})
+        ranges = ij.get("Ranges")  # each channel's display range (min, max, min, max, ...)
+        if isinstance(ranges, (list, tuple)) and all(_number(v) is not None for v in ranges):
+            meta["imagej"]["ranges"] = json_safe([float(v) for v in ranges])
         unit = ij.get("unit")
         for letter in "YZ":  # ImageJ's own unit of one axis, where it differs from X's
             if f"{letter.lower()}unit" in ij:

@@ -24,6 +24,7 @@ from napari_sdap.io.physical import json_safe
 from napari_sdap.io.tiff_display import (
     grey_samples,
     imagej_mode,
+    imagej_ranges,
     ome_colour,
     ome_image,
     plane_depths,
@@ -253,6 +254,8 @@ def write_tiff(path: Path, array: Any, *, axes: str, scale: dict[str, float],
             meta["mode"] = mode
         if luts:
             meta["LUTs"] = luts
+        if ranges := imagej_ranges(metadata, axes, shape):
+            meta["Ranges"] = ranges
         kwargs.update(imagej=True, metadata={**meta, **origin})
     else:
         ome_axes = axes[:-1] + "S" if samples else axes.replace("S", "Q")
