@@ -96,17 +96,16 @@ def atomic_write(path: str | os.PathLike[str], *, sync: bool = False,
 
 def _place(tmp: Path, path: Path) -> None:
     """Rename `tmp` to `path` unless a file is there, in one step: a hard link fails where the
-    name exists (a check before a rename would let a file saved in between be replaced). File
-    systems without hard links (FAT, some network shares) fall back to that check."""
+    name exists (a check before a rename would let a file saved in between be replaced). Where
+    a link cannot be made (FAT, some network shares) the name is checked just before the
+    rename."""
     try:
         os.link(tmp, path)
     except FileExistsError:
         raise FileExistsError(errno.EEXIST, "a file of that name appeared while this one was "
                               "written (another save or process)", str(path)) from None
-    except OSError as err:
-        if err.errno not in (errno.EPERM, errno.ENOTSUP, errno.EOPNOTSUPP, errno.EXDEV,
-                             errno.EMLINK, errno.ENOSYS):
-            raise
+    except OSError:  # no hard links here (EPERM, ENOTSUP; Windows' FAT and shares: EINVAL, ...):
+        # a real fault (a read-only folder) fails the rename as well, in its own words
         if os.path.lexists(path):
             raise FileExistsError(errno.EEXIST, "a file of that name appeared while this one "
                                   "was written (another save or process)", str(path)) from None

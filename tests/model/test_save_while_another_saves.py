@@ -63,9 +63,9 @@ def test_overwrite_still_replaces_it(tmp_path, model, monkeypatch):
     assert sorted(os.listdir(tmp_path)) == ["m.safetensors"]
 
 
-@pytest.mark.parametrize("code", [errno.EPERM, errno.ENOTSUP])
+@pytest.mark.parametrize("code", [errno.EPERM, errno.ENOTSUP, errno.EINVAL])
 def test_without_hard_links_the_name_is_checked_before_the_rename(tmp_path, monkeypatch, code):
-    def no_link(src, dst):  # FAT, some network shares
+    def no_link(src, dst):  # FAT, some network shares (Windows: EINVAL)
         raise OSError(code, os.strerror(code))
 
     monkeypatch.setattr(os, "link", no_link)
