@@ -102,3 +102,18 @@ def test_one_coloured_channel_goes_both_ways(tmp_path):
     grey.denoise(src, output=tmp_path / "o.tif", device="cpu")
     out = napari_sdap.open_image(tmp_path / "o.tif")
     assert out.metadata["colours"] == ["00FF00"] and out.metadata["channels"] == ["GFP"]
+
+
+def test_an_inverted_lookup_table_gives_no_colour(model, tmp_path):
+    """An inverted table (white to black) was read as the colour black and written as a
+    black-to-black table: Fiji showed the channel all black."""
+    ramp = np.arange(256, dtype=np.uint8)
+    inverted = np.stack([ramp[::-1]] * 3)
+    src = tmp_path / "inv.tif"
+    tifffile.imwrite(src, _stack(), imagej=True, metadata={
+        "axes": "ZCYX", "mode": "composite", "LUTs": [inverted, np.stack([ramp] * 3)]})
+    assert napari_sdap.open_image(src).metadata["colours"] == [None, "FFFFFF"]
+    model.denoise(src, output=tmp_path / "o.tif", device="cpu")
+    with tifffile.TiffFile(tmp_path / "o.tif") as tif:
+        luts = tif.imagej_metadata.get("LUTs")
+    assert luts is None or all(int(np.asarray(lut)[:, -1].max()) > 0 for lut in luts)

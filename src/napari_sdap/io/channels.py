@@ -161,7 +161,8 @@ def imagej_channels(ij: dict[str, Any], axes: str,
 
 def imagej_colours(ij: dict[str, Any], count: int) -> list[str | None] | None:
     """Channel colours (`RRGGBB`) from an ImageJ hyperstack's lookup tables (`LUTs`, one per
-    channel): the colour each channel's brightest value is shown in."""
+    channel): the colour each channel's brightest value is shown in, for tables that rise
+    from black (None for others, e.g. an inverted one)."""
     import numpy as np
 
     luts = ij.get("LUTs")
@@ -172,7 +173,10 @@ def imagej_colours(ij: dict[str, Any], count: int) -> list[str | None] | None:
     tops = []
     for lut in luts:
         lut = np.asarray(lut)
-        ok = lut.ndim == 2 and lut.shape[0] == 3 and lut.shape[1] >= 1 and lut.dtype.kind == "u"
+        ok = (lut.ndim == 2 and lut.shape[0] == 3 and lut.shape[1] >= 2
+              and lut.dtype.kind == "u" and int(lut[:, 0].max()) == 0
+              and int(lut[:, -1].max()) > 0)  # (black to a colour: an inverted table, white
+        # to black, has no colour to give; written as black to black it hid the channel)
         tops.append("".join(f"{min(int(v), 255):02X}" for v in lut[:, -1]) if ok else None)
     return channel_colours(tops, count)
 
