@@ -117,3 +117,12 @@ def test_an_inverted_lookup_table_gives_no_colour(model, tmp_path):
     with tifffile.TiffFile(tmp_path / "o.tif") as tif:
         luts = tif.imagej_metadata.get("LUTs")
     assert luts is None or all(int(np.asarray(lut)[:, -1].max()) > 0 for lut in luts)
+
+
+def test_black_is_no_colour(model, tmp_path):
+    """OME's Color="0" (black, transparent: often a colour never set) hid the channel in an
+    ImageJ output (a black-to-black table)."""
+    src = tmp_path / "black.ome.tif"
+    tifffile.imwrite(src, _stack("ZCYX"), metadata={
+        "axes": "ZCYX", "Channel": {"Name": ["a", "b"], "Color": [0, GREEN]}})
+    assert napari_sdap.open_image(src).metadata["colours"] == [None, "00FF00"]

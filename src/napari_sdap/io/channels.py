@@ -119,8 +119,9 @@ def channel_colours(values: Any, count: int) -> list[str | None] | None:
     input's channels (`output_colours`)."""
     if not isinstance(values, (list, tuple)) or len(values) != count:
         return None
-    colours = [v.upper() if isinstance(v, str) and re.fullmatch("[0-9A-Fa-f]{6}", v) else None
-               for v in values]
+    colours = [v.upper() if isinstance(v, str) and re.fullmatch("[0-9A-Fa-f]{6}", v)
+               and v != "000000" else None for v in values]  # (black shows nothing: an
+    # unset colour, e.g. OME's Color="0", which written as a lookup table hid the channel)
     return colours if any(c is not None for c in colours) else None
 
 
