@@ -67,3 +67,26 @@ def test_many_bioformats2raw_series_message_is_short(tmp_path):
     with pytest.raises(InputError, match="series=500 does not exist") as e:
         open_image(tmp_path / "plate.zarr", series=500)
     assert len(str(e.value)) < 1000
+
+
+def test_alike_series_get_the_one_stack_fix(frames_tif, tmp_path):
+    """Series all alike are most likely frames written one at a time: the message says how to
+    save them as one stack, and that stack opens."""
+    with pytest.raises(InputError, match=r"frames of one stack") as e:
+        open_image(frames_tif)
+    assert "tifffile.imread(path, is_shaped=False)" in str(e.value)
+    stack = tmp_path / "stack.tif"
+    tifffile.imwrite(stack, tifffile.imread(frames_tif, is_shaped=False), imagej=True,
+                     metadata={"axes": "TYX"})
+    with open_image(stack) as src:
+        assert (src.axes, src.shape) == ("TYX", (300, 8, 8))
+
+
+def test_series_of_other_shapes_get_no_stack_fix(tmp_path):
+    p = tmp_path / "two.tif"
+    with tifffile.TiffWriter(p) as w:
+        w.write(np.zeros((8, 8), np.uint16))
+        w.write(np.zeros((9, 8), np.uint16))
+    with pytest.raises(InputError, match="2 image series") as e:
+        open_image(p)
+    assert "frames of one stack" not in str(e.value)

@@ -67,6 +67,20 @@ def series_listing(indices: Any, describe: Any) -> str:
     return (f"{first}; ... {len(indices) - _SHOWN - 1} more ...; {describe(indices[-1])}")
 
 
+def _frames(tif: Any, images: list[int]) -> str:
+    """The fix for series that are all alike (one axes, shape and dtype): most likely the
+    frames of one stack written one at a time (`TiffWriter.write` in a loop makes each page a
+    series of its own), which are read together once saved as one stack."""
+    kinds = {(s.axes, tuple(s.shape), str(s.dtype)) for s in (tif.series[i] for i in images)}
+    if len(kinds) != 1 or tif.is_ome:
+        return ""
+    axes = tiff_axes(next(iter(kinds))[0])
+    stack = "T" + axes if "T" not in axes else "Z" + axes
+    return (f"; if they are the frames of one stack (written one at a time), save them as one "
+            f"stack: tifffile.imwrite('stack.tif', tifffile.imread(path, is_shaped=False), "
+            f"imagej=True, metadata={{'axes': '{stack}'}})")
+
+
 def choose_series(tif: Any, series: int | None, path: Path) -> int:
     """The series to read: `series`, or the only image series; refuse when it is ambiguous."""
     images = image_series(tif)
@@ -76,7 +90,7 @@ def choose_series(tif: Any, series: int | None, path: Path) -> int:
             raise InputError(
                 f"{path}: the file holds {len(images)} image series ({listing}); only one is "
                 f"read at a time: choose it with series=N (napari_sdap.open_image(path, "
-                f"series=N); CLI: --series N), e.g. series={images[1]}")
+                f"series=N); CLI: --series N), e.g. series={images[1]}{_frames(tif, images)}")
         return images[0] if images else 0
     if isinstance(series, bool) or not isinstance(series, int) or not (
             0 <= series < len(tif.series)):
