@@ -68,3 +68,16 @@ def test_separate_ome_tiffs_are_all_kept(tmp_path):
     assert [p.name for p in find_inputs([str(tmp_path)])] == [
         "cell0.ome.tif", "cell1.ome.tif", "set_t0.ome.tif"]
     assert find_inputs([str(one[2])]) == [one[2]]  # one file named alone is read whole
+
+
+def test_renamed_single_file_exports_are_all_kept(tmp_path):
+    """Single-file OME-TIFFs exported as `image.ome.tif` and renamed still name that file (with
+    their own UUID): beside a file of that name they are not parts of its dataset."""
+    head = '<?xml version="1.0" encoding="UTF-8"?>'
+    for name in ("image.ome.tif", "sample1.ome.tif", "sample2.ome.tif"):
+        uid = str(uuid.uuid4())
+        _write(tmp_path / name,
+               f'{head}<OME xmlns="{_NS}" UUID="urn:uuid:{uid}">'
+               f'{_pixels(["image.ome.tif"], [uid])}</OME>')
+    assert [p.name for p in find_inputs([str(tmp_path)])] == [
+        "image.ome.tif", "sample1.ome.tif", "sample2.ome.tif"]
