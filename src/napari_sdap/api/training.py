@@ -249,7 +249,8 @@ def _train(sources: list[tuple[Any, Any]], t00: float, budget: float | None, *, 
             _note_precision(model, rec.precision, first=rec.step == start + 1)
             if len(model.record.losses) < _LOSS_HISTORY:
                 model.record.losses.append(round(rec.loss, 6))
-            yield TrainProgress(**{**asdict(rec), "steps": rec.steps + extra}, model=model)
+            yield TrainProgress(**{**asdict(rec), "steps": rec.steps + extra,
+                                   "eta_s": _eta(rec, extra, budget, t00)}, model=model)
     except (GeneratorExit, KeyboardInterrupt):  # stopped early (the loop left, or Ctrl-C: a
         # notebook's stop button, which lands inside a step): the model keeps what it learned,
         # curve included (a Ctrl-C left none: no detail restore, off the input's mean)
@@ -284,6 +285,15 @@ def _train(sources: list[tuple[Any, Any]], t00: float, budget: float | None, *, 
 
         output_blur(model, sources, dev)
         output_mix(model, sources, dev)
+
+
+def _eta(rec: TrainStep, extra: int, budget: float | None, t00: float) -> float:
+    """Seconds left in the whole run at a teacher step: the student's `extra` steps (and its
+    targets) counted at the teacher's speed, as `steps` counts them (the teacher's own time
+    alone read "0 s left" at its last step, with the distillation still to come); at most what
+    is left of a `time_budget`."""
+    eta = rec.eta_s + extra / max(rec.steps_per_s, 1e-9) if extra else rec.eta_s
+    return eta if budget is None else min(eta, max(budget - (time.perf_counter() - t00), 0.0))
 
 
 def _note_precision(model: SDAPModel, precision: str, first: bool = False) -> None:
