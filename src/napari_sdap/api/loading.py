@@ -52,16 +52,39 @@ def load_model(path: str | os.PathLike[str]) -> SDAPModel:
         raise ModelFileError(f"load_model needs the path of a model file (got "
                              f"{type(path).__name__}); e.g. load_model('model.safetensors')")
     path = Path(path).expanduser()  # ("~/models/m.safetensors", as images and outputs take)
-    if is_package(path):
-        with attached_model(path, check=check_header) as attached:
-            try:
-                model = _checked(attached)
-            except ModelFileError as err:
-                raise ModelFileError(f"{path}: {err}") from None
-    else:
-        model = _checked(path)
-    model.source = (Path(path).name, sha256_file(path))  # what outputs record as the model
+    before = _digest_of(path)  # (the loader names a file that is missing, a pipe, unreadable)
+    try:
+        if is_package(path):
+            with attached_model(path, check=check_header) as attached:
+                try:
+                    model = _checked(attached)
+                except ModelFileError as err:
+                    raise ModelFileError(f"{path}: {err}") from None
+        else:
+            model = _checked(path)
+    except ModelFileError:
+        _check_unchanged(path, before)  # (a read across two versions fails its checksum)
+        raise
+    _check_unchanged(path, before)
+    model.source = (Path(path).name, before or sha256_file(path))  # what outputs record
     return model
+
+
+def _digest_of(path: Path) -> str | None:
+    """SHA-256 of the regular file `path`; None where it is not one that can be read."""
+    try:
+        return sha256_file(path) if path.is_file() else None
+    except OSError:
+        return None
+
+
+def _check_unchanged(path: Path, before: str | None) -> None:
+    """Refuse a model file that another process replaced while it was read: the weights read
+    could be of either version (or fail their checksum as "modified"), and the hash outputs
+    record as the model's would be the other one's."""
+    if before is not None and _digest_of(path) != before:
+        raise ModelFileError(f"{path} was replaced while it was read (another process saved over "
+                             f"it); load it again")
 
 
 def _checked(path: str | os.PathLike[str]) -> SDAPModel:
