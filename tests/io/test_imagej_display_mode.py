@@ -68,3 +68,18 @@ def test_the_display_ranges_of_the_channels_are_kept(model, tmp_path):
     model.denoise(src, output=tmp_path / "out.tif", device="cpu")
     with tifffile.TiffFile(tmp_path / "out.tif") as tif:
         assert tuple(tif.imagej_metadata["Ranges"]) == (10.0, 200.0, 0.0, 300.0)
+
+
+def test_a_single_channel_stacks_display_range_is_kept(tmp_path):
+    """Fiji stores a one-channel image's display range as `min` / `max`; it was dropped."""
+    rng = np.random.default_rng(4)
+    model = napari_sdap.train(rng.poisson(60, (48, 48)).astype(np.float32), "YX",
+                              preset="tiny", steps=2, stride=2, width=8, blocks=1,
+                              batch_size=2, patch_size=32, device="cpu", student=False)
+    src = tmp_path / "in.tif"
+    tifffile.imwrite(src, rng.poisson(60, (3, 48, 48)).astype(np.uint16), imagej=True,
+                     metadata={"axes": "ZYX", "min": 20.0, "max": 150.0})
+    model.denoise(src, output=tmp_path / "out.tif", device="cpu")
+    with tifffile.TiffFile(tmp_path / "out.tif") as tif:
+        ij = tif.imagej_metadata
+    assert (ij.get("min"), ij.get("max")) == (20.0, 150.0)

@@ -9,8 +9,8 @@ from __future__ import annotations
 import logging
 from typing import Any
 
-__all__ = ["grey_samples", "imagej_mode", "imagej_ranges", "ome_colour", "ome_image",
-           "plane_depths", "uneven_depths"]
+__all__ = ["grey_samples", "imagej_display_range", "imagej_mode", "imagej_ranges",
+           "ome_colour", "ome_image", "plane_depths", "uneven_depths"]
 
 log = logging.getLogger(__name__)
 
@@ -52,6 +52,18 @@ def imagej_ranges(metadata: dict[str, Any], axes: str, shape: tuple[int, ...]
     if not all(isinstance(v, (int, float)) and not isinstance(v, bool) for v in ranges):
         return None
     return tuple(float(v) for v in ranges)
+
+
+def imagej_display_range(metadata: dict[str, Any], axes: str) -> dict[str, float]:
+    """An ImageJ input's display range (`min`, `max`: how Fiji showed it; the output is on the
+    input's intensity scale) where the output has its axes; {} otherwise."""
+    source, found = _source(metadata)
+    ij = found.get("imagej") if isinstance(found.get("imagej"), dict) else {}
+    low, high = ij.get("min"), ij.get("max")
+    numbers = all(isinstance(v, (int, float)) and not isinstance(v, bool) for v in (low, high))
+    if source.get("axes") != axes or not numbers or not low < high:
+        return {}
+    return {"min": float(low), "max": float(high)}
 
 
 def grey_samples(metadata: dict[str, Any], axes: str) -> bool:

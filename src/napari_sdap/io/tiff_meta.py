@@ -155,7 +155,8 @@ def tiff_scale(tif: Any, series: Any, index: int, axes: str, path: Path
     if ij:
         meta["imagej"] = json_safe({k: ij[k] for k in ("unit", "spacing", "finterval", "frames",
                                                        "slices", "channels", "mode", "yunit",
-                                                       "zunit", "tunit") if k in ij})
+                                                       "zunit", "tunit", "min", "max")
+                                   if k in ij})
         ranges = ij.get("Ranges")  # each channel's display range (min, max, min, max, ...)
         if isinstance(ranges, (list, tuple)) and all(_number(v) is not None for v in ranges):
             meta["imagej"]["ranges"] = json_safe([float(v) for v in ranges])

@@ -23,6 +23,7 @@ from napari_sdap.io.channels import imagej_luts, plane_labels
 from napari_sdap.io.physical import json_safe
 from napari_sdap.io.tiff_display import (
     grey_samples,
+    imagej_display_range,
     imagej_mode,
     imagej_ranges,
     ome_colour,
@@ -256,6 +257,7 @@ def write_tiff(path: Path, array: Any, *, axes: str, scale: dict[str, float],
             meta["LUTs"] = luts
         if ranges := imagej_ranges(metadata, axes, shape):
             meta["Ranges"] = ranges
+        meta.update(imagej_display_range(metadata, axes))
         kwargs.update(imagej=True, metadata={**meta, **origin})
     else:
         ome_axes = axes[:-1] + "S" if samples else axes.replace("S", "Q")
