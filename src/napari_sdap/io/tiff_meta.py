@@ -57,7 +57,9 @@ def _position(ij: dict[str, Any], pixels: dict[str, Any], scale: dict[str, Any],
               units: dict[str, str], axes: str) -> dict[str, float]:
     """Where the image lies, per axis (zeros left out): ImageJ's origin (in pixels, counted
     the other way round), or the position of the first OME plane (TheZ, TheC and TheT 0),
-    in the unit of the axis's pixel size (OME's default unit, micrometres, where it has none)."""
+    in the unit of the axis's pixel size. A position without a unit is read as micrometres
+    (OME's schema gives it the stage's "reference frame", which nothing here can convert; most
+    writers that leave the unit out mean micrometres)."""
     shift: dict[str, float] = {}
     for a in "XYZ":
         origin = _number(ij.get(f"{a.lower()}origin")) if a in axes else None
