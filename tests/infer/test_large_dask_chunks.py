@@ -17,7 +17,7 @@ import torch
 from infer_nets import tiny_net
 
 from napari_sdap.axes import plane_view
-from napari_sdap.infer.chunk_cache import ChunkCache, chunk_cached
+from napari_sdap.chunk_cache import ChunkCache, chunk_cached
 from napari_sdap.infer.stream import iter_tiles
 from napari_sdap.model.normalize import Normalization
 

@@ -27,8 +27,8 @@ import torch
 from torch import nn
 
 from napari_sdap.axes import PlaneView, exact_float
+from napari_sdap.chunk_cache import chunk_cached
 from napari_sdap.errors import DeviceError
-from napari_sdap.infer.chunk_cache import chunk_cached
 from napari_sdap.infer.passes import run_flips
 from napari_sdap.infer.planes import DenoiseStep
 from napari_sdap.infer.raw_tiles import RawBatch, launch_batch, raw_batch, read_raw, to_host

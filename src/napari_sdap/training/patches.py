@@ -8,6 +8,7 @@ from typing import Any
 import numpy as np
 
 from napari_sdap.axes import PlaneView
+from napari_sdap.chunk_cache import whole_cached
 from napari_sdap.model.normalize import Normalization
 from napari_sdap.values import check_finite
 from napari_sdap.windows import pick, random_dihedral, random_start, weights
@@ -26,7 +27,7 @@ class PatchSampler:
     def __init__(self, sources: Sequence[tuple[Any, PlaneView]], norm: Normalization,
                  patch_size: int, seed: int = 0, augment: bool = True,
                  rows: Sequence[tuple[int, int]] | None = None) -> None:
-        self.sources = list(sources)
+        self.sources = [(whole_cached(a, patch_size), v) for a, v in sources]
         self.rows = list(rows) if rows is not None else [(0, v.height) for _, v in self.sources]
         self.norm = norm
         self.patch = patch_size
