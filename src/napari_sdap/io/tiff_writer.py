@@ -31,6 +31,7 @@ from napari_sdap.io.tiff_display import (
     plane_depths,
     uneven_depths,
 )
+from napari_sdap.io.tiff_position import imagej_origin, ome_planes
 from napari_sdap.io.units import OME_SYMBOLS, convert, imagej_unit
 
 __all__ = ["BIGTIFF_ABOVE", "TILE_ABOVE", "check_layout", "write_tiff"]
@@ -154,40 +155,6 @@ def _in_units(scale: dict[str, float], units: dict[str, str], path: Path
     return out, unit, own
 
 
-def _imagej_origin(translation: dict[str, float], scale: dict[str, float]) -> dict[str, float]:
-    """ImageJ's `xorigin`, `yorigin`, `zorigin`: where the image lies, in pixels from the
-    origin (ImageJ counts them the other way round: minus the position over the pixel size)."""
-    return {f"{a.lower()}origin": -translation[a] / (scale.get(a) or 1.0)
-            for a in "XYZ" if translation.get(a)}
-
-
-def _ome_planes(axes: str, lead: tuple[int, ...], translation: dict[str, float],
-                scale: dict[str, float], units: dict[str, str],
-                depths: list[float] | None = None) -> dict[str, list[Any]]:
-    """OME `Plane` positions for each plane, in the order the planes are written: X and Y as
-    the image's position, Z that of each plane of a stack (the input's own `depths` where
-    they do not rise evenly from the first: a stack taken from the top down)."""
-    if not any(translation.get(a) for a in "XYZ") and not depths:
-        return {}
-    planes = list(np.ndindex(*lead))
-    z_at = axes.index("Z") if "Z" in axes[:len(lead)] else None
-    out: dict[str, list[Any]] = {}
-    for a in "XYZ":
-        if a == "Z" and z_at is not None and depths:
-            values = [depths[idx[z_at]] for idx in planes]
-        elif a == "Z" and z_at is not None:
-            step = scale.get("Z") or 1.0
-            values = [translation.get("Z", 0.0) + idx[z_at] * step for idx in planes]
-        elif translation.get(a):
-            values = [translation[a]] * len(planes)
-        else:
-            continue
-        out[f"Position{a}"] = values
-        if a in units:
-            out[f"Position{a}Unit"] = [OME_SYMBOLS.get(units[a], units[a])] * len(planes)
-    return out
-
-
 def write_tiff(path: Path, array: Any, *, axes: str, scale: dict[str, float],
                units: dict[str, str], metadata: dict[str, Any], ome: bool = False,
                translation: dict[str, float] | None = None,
@@ -211,7 +178,7 @@ def write_tiff(path: Path, array: Any, *, axes: str, scale: dict[str, float],
     unit = next((units[a] for a in "XYZ" if a in units), None)
     own: dict[str, str] = {}
     translation = {a: float(v) for a, v in (translation or {}).items() if a in axes}
-    origin = _imagej_origin(translation, scale)  # (in pixels: before any unit changes)
+    origin = imagej_origin(translation, scale)  # (in pixels: before any unit changes)
     depths = plane_depths(metadata, axes, shape)
     if imagej:
         uneven_depths(depths, "an ImageJ TIFF")
@@ -272,7 +239,7 @@ def write_tiff(path: Path, array: Any, *, axes: str, scale: dict[str, float],
             meta["TimeIncrement"] = scale["T"]
             if "T" in units:
                 meta["TimeIncrementUnit"] = OME_SYMBOLS.get(units["T"], units["T"])
-        if planes := _ome_planes(axes, lead, translation, scale, units, depths):
+        if planes := ome_planes(axes, lead, translation, scale, units, depths):
             meta["Plane"] = planes
         if (channels or colours) and not samples:
             count = len(channels or colours or [])
