@@ -198,6 +198,12 @@ def _train(sources: list[tuple[Any, Any]], t00: float, budget: float | None, *, 
                   **round_patch(overrides, kept)}
         config = with_patch(apply_overrides(model.config.model_dump(), **update), sources)
         check_same_network(model.config, config, preset, dims)
+        if not fresh and config.normalization != model.config.normalization:
+            changed = _changed(model.config.normalization, config.normalization)
+            raise ConfigError(  # (they were stored, though the model keeps its normalisation)
+                f"the normalisation settings ({changed}) cannot change when a model trains "
+                f"further: its normalisation was computed at its first training and is kept; "
+                f"leave them out to continue, or train a new model (without model=)")
         check_student_mode(config, given="mode" in overrides)
         model.config = config
         if fresh:  # an untrained model from create_model: first training sets its normalisation
@@ -301,6 +307,12 @@ def _eta(rec: TrainStep, extra: int, budget: float | None, t00: float) -> float:
     is left of a `time_budget`."""
     eta = rec.eta_s + extra / max(rec.steps_per_s, 1e-9) if extra else rec.eta_s
     return eta if budget is None else min(eta, max(budget - (time.perf_counter() - t00), 0.0))
+
+
+def _changed(old: Any, new: Any) -> str:
+    """`field=new (the model's old)` for each field of a settings section that differs."""
+    was, now = old.model_dump(), new.model_dump()
+    return ", ".join(f"{k}={now[k]!r} (the model's {was[k]!r})" for k in was if was[k] != now[k])
 
 
 def _note_precision(model: SDAPModel, precision: str, first: bool = False) -> None:
