@@ -13,7 +13,9 @@ import torch
 
 from napari_sdap.api.continuing import (
     check_continuation_data,
+    check_no_whitening,
     check_same_network,
+    check_same_normalisation,
     dims_for,
     kept_until_first_step,
     seed_for,
@@ -141,13 +143,7 @@ def _train(sources: list[tuple[Any, Any]], t00: float, budget: float | None, *, 
            model: SDAPModel | None, validation: float, dims: int | str, along: str,
            **overrides: Any) -> Iterator[TrainProgress]:
     view = sources[0][1]
-    hand = sorted({"whiten_axis", "whiten_coef"} & overrides.keys())
-    if hand:  # (taken, they were stored but not trained with: 35.8 -> 26.8 dB trained further)
-        raise ConfigError(
-            f"{' and '.join(hand)} cannot be given to a training: the whitening is set by the "
-            f"noise analysis of a model's first training and its network learns the whitened "
-            f"image (whiten=False turns it off); to set it by hand for a new model, "
-            f"create_model(..., whiten_axis=..., whiten_coef=...) and train it (model=)")
+    check_no_whitening(overrides)
     if not (isinstance(stride, str) and stride == "auto"):
         if not is_whole(stride):
             raise ConfigError(f"stride must be 'auto' or an integer 1..8 (got {stride!r})")
@@ -198,12 +194,8 @@ def _train(sources: list[tuple[Any, Any]], t00: float, budget: float | None, *, 
                   **round_patch(overrides, kept)}
         config = with_patch(apply_overrides(model.config.model_dump(), **update), sources)
         check_same_network(model.config, config, preset, dims)
-        if not fresh and config.normalization != model.config.normalization:
-            changed = _changed(model.config.normalization, config.normalization)
-            raise ConfigError(  # (they were stored, though the model keeps its normalisation)
-                f"the normalisation settings ({changed}) cannot change when a model trains "
-                f"further: its normalisation was computed at its first training and is kept; "
-                f"leave them out to continue, or train a new model (without model=)")
+        if not fresh:
+            check_same_normalisation(model.config, config)
         check_student_mode(config, given="mode" in overrides)
         model.config = config
         if fresh:  # an untrained model from create_model: first training sets its normalisation
@@ -307,12 +299,6 @@ def _eta(rec: TrainStep, extra: int, budget: float | None, t00: float) -> float:
     is left of a `time_budget`."""
     eta = rec.eta_s + extra / max(rec.steps_per_s, 1e-9) if extra else rec.eta_s
     return eta if budget is None else min(eta, max(budget - (time.perf_counter() - t00), 0.0))
-
-
-def _changed(old: Any, new: Any) -> str:
-    """`field=new (the model's old)` for each field of a settings section that differs."""
-    was, now = old.model_dump(), new.model_dump()
-    return ", ".join(f"{k}={now[k]!r} (the model's {was[k]!r})" for k in was if was[k] != now[k])
 
 
 def _note_precision(model: SDAPModel, precision: str, first: bool = False) -> None:
