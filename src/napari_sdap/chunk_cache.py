@@ -1,4 +1,4 @@
-"""Windows of a dask array whose chunks are much larger than a window, each chunk made once.
+"""Windows of a dask or zarr array whose chunks are much larger than a window, each made once.
 
 Reading a window of a dask array computes every chunk the window touches, whole, and keeps
 none. Where a chunk holds a whole plane or more (a reader's lazy planes, `map_blocks` over
@@ -31,23 +31,36 @@ _LARGER = 2
 window of smaller chunks reads several, each about once)."""
 
 
+def _grid(array: Any) -> tuple[tuple[int, ...], ...] | None:
+    """The chunk sizes along each axis of a dask or zarr-python array; None for another kind
+    (numpy, memory maps, TensorStore's `StoreArray`, which read only a window's pixels)."""
+    module, chunks = type(array).__module__, getattr(array, "chunks", None)
+    if not isinstance(chunks, tuple) or not chunks:
+        return None
+    if module.startswith("dask"):
+        return chunks
+    if module.startswith("zarr") and all(isinstance(c, int) and c > 0 for c in chunks):
+        return tuple(tuple([c] * (n // c) + ([n % c] if n % c else []))
+                     for c, n in zip(chunks, array.shape, strict=True))
+    return None
+
+
 def chunk_cached(array: Any, window: int) -> Any:
-    """`array` read through a `ChunkCache` when it is a dask array whose largest chunk holds
-    more than `_LARGER` times the values of a `window` x `window` region and at most half the
-    budget's bytes; else `array` itself."""
-    if not type(array).__module__.startswith("dask"):
-        return array
-    chunks = getattr(array, "chunks", None)
-    if not isinstance(chunks, tuple) or any(not c for c in chunks):
+    """`array` read through a `ChunkCache` when it is a dask or zarr-python array (a TIFF
+    opened through tifffile's zarr store is one: a plane stored in one strip is one chunk)
+    whose largest chunk holds more than `_LARGER` times the values of a `window` x `window`
+    region and at most half the budget's bytes; else `array` itself."""
+    grid = _grid(array)
+    if grid is None or any(not c for c in grid):
         return array
     try:
-        largest = [max(c) for c in chunks]
+        largest = [max(c) for c in grid]
     except (TypeError, ValueError):  # unknown (NaN) sizes are refused before
         return array
     values = int(np.prod(largest, dtype=np.float64))
     if values <= _LARGER * window * window or values * array.dtype.itemsize > BUDGET // 2:
         return array
-    return ChunkCache(array)
+    return ChunkCache(array, grid=grid)
 
 
 def whole_cached(array: Any, window: int) -> Any:
@@ -62,14 +75,17 @@ def whole_cached(array: Any, window: int) -> Any:
 
 
 class ChunkCache:
-    """Numpy-indexable (integers and slices of step 1) view of a dask array that computes each
-    chunk once and keeps the last ones, up to `BUDGET` bytes; safe to read from several
-    threads (a chunk asked for by two is computed by the first)."""
+    """Numpy-indexable (integers and slices of step 1) view of a dask or zarr-python array
+    (`grid`: its chunk sizes per axis, default its dask `chunks`) that computes each chunk
+    once and keeps the last ones, up to `BUDGET` bytes; safe to read from several threads (a
+    chunk asked for by two is computed by the first)."""
 
-    def __init__(self, array: Any, budget: int = BUDGET) -> None:
+    def __init__(self, array: Any, budget: int = BUDGET,
+                 grid: tuple[tuple[int, ...], ...] | None = None) -> None:
         self.array, self.budget = array, budget
         self.shape, self.ndim, self.dtype = tuple(array.shape), array.ndim, array.dtype
-        self._starts = [np.cumsum((0, *c)) for c in array.chunks]
+        self.grid = grid if grid is not None else array.chunks
+        self._starts = [np.cumsum((0, *c)) for c in self.grid]
         self._kept: OrderedDict[tuple[int, ...], tuple[int, Future[np.ndarray]]] = OrderedDict()
         self._bytes = 0
         self._lock = threading.Lock()
@@ -81,7 +97,7 @@ class ChunkCache:
             if held is not None:
                 self._kept.move_to_end(idx)
             else:
-                size = int(np.prod([self.array.chunks[d][i] for d, i in enumerate(idx)],
+                size = int(np.prod([self.grid[d][i] for d, i in enumerate(idx)],
                                    dtype=np.float64)) * np.dtype(self.dtype).itemsize
                 self._kept[idx] = (size, fut)
                 self._bytes += size
