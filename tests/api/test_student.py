@@ -213,13 +213,13 @@ def test_by_default_only_white_noise_models_get_a_student(stride, wanted):
 @pytest.mark.parametrize(("stride", "student", "steps"), [(1, "auto", 250), (2, "auto", 500),
                                                       (1, False, 500)])
 def test_fast_gives_a_teacher_without_student_the_student_s_time(stride, student, steps):
-    from napari_sdap.api.training import _steps_alone
+    from napari_sdap.api.training_end import steps_alone
     from napari_sdap.presets import config_from_preset
 
     cfg = config_from_preset("fast", stride=stride, student=student)
-    assert _steps_alone(cfg).training.steps == steps
-    assert _steps_alone(config_from_preset("paper", stride=2)).training.steps == 2000
-    assert _steps_alone(config_from_preset("paper", stride=1)).training.steps == 1000
+    assert steps_alone(cfg).training.steps == steps
+    assert steps_alone(config_from_preset("paper", stride=2)).training.steps == 2000
+    assert steps_alone(config_from_preset("paper", stride=1)).training.steps == 1000
 
 
 def test_steps_without_student_apply_to_a_first_training_unless_steps_are_given():

@@ -27,6 +27,7 @@ from napari_sdap.api.modes import check_student_mode, without_student
 from napari_sdap.api.noise_curve import finish_curve
 from napari_sdap.api.open_training import tracked
 from napari_sdap.api.patch_size import round_patch, with_patch
+from napari_sdap.api.training_end import eta_left, finish_output, note_precision, steps_alone
 from napari_sdap.api.volume import choose_volume, volume_sources
 from napari_sdap.config import wants_student
 from napari_sdap.errors import ConfigError, InputError
@@ -214,7 +215,7 @@ def _train(sources: list[tuple[Any, Any]], t00: float, budget: float | None, *, 
         model.config.inference = model.config.inference.model_copy(
             update={"whiten_axis": white.axis, "whiten_coef": white.coef})
     if fresh and steps is None:  # a first training: preset steps for a teacher on its own
-        model.config = _steps_alone(model.config)
+        model.config = steps_alone(model.config)
     cfg = model.config
     sources = volume_sources(sources, cfg.network, given=given)
     dev = resolve_device(device)
@@ -251,18 +252,20 @@ def _train(sources: list[tuple[Any, Any]], t00: float, budget: float | None, *, 
                                 val_every=max(1, cfg.training.steps // 50)):
             model.record.steps = rec.step
             model.record.final_loss = rec.loss
-            _note_precision(model, rec.precision, first=rec.step == start + 1)
+            note_precision(model, rec.precision, first=rec.step == start + 1)
             if len(model.record.losses) < _LOSS_HISTORY:
                 model.record.losses.append(round(rec.loss, 6))
             yield TrainProgress(**{**asdict(rec), "steps": rec.steps + extra,
-                                   "eta_s": _eta(rec, extra, budget, t00)}, model=model)
+                                   "eta_s": eta_left(rec, extra, budget, t00)}, model=model)
     except (GeneratorExit, KeyboardInterrupt):  # stopped early (the loop left, or Ctrl-C: a
         # notebook's stop button, which lands inside a step): the model keeps what it learned,
-        # curve included (a Ctrl-C left none: no detail restore, off the input's mean)
+        # curve, output blur and mix included (a Ctrl-C left no curve: no detail restore, off
+        # the input's mean)
         try:
             finish_curve(model, sources, dev, start)
         finally:
             without_student(model)  # (its student was dropped above, and none is distilled)
+        finish_output(model, sources, dev, start, stopped=True)
         raise
     except BaseException:
         without_student(model)  # (a failed step: as stopped, the model has no student)
@@ -277,46 +280,20 @@ def _train(sources: list[tuple[Any, Any]], t00: float, budget: float | None, *, 
 
         left = None if budget is None else budget - (time.perf_counter() - t00)
         students = distil(model, sources, dev, left, targets)
+        stopped = False
         try:
             for rec in students:
-                _note_precision(model, rec.precision)
+                note_precision(model, rec.precision)
                 yield TrainProgress(**asdict(rec), model=model, stage="student")
+        except (GeneratorExit, KeyboardInterrupt):
+            stopped = True
+            raise
         finally:
-            students.close()
+            students.close()  # (a student past half of its steps is kept)
             without_student(model)
-    if model.record.steps > start:  # a finished training: the blur or mix of its default output
-        from napari_sdap.api.output_blur import output_blur
-        from napari_sdap.api.output_mix import output_mix
-
-        output_blur(model, sources, dev)
-        output_mix(model, sources, dev)
-
-
-def _eta(rec: TrainStep, extra: int, budget: float | None, t00: float) -> float:
-    """Seconds left in the whole run at a teacher step: the student's `extra` steps (and its
-    targets) counted at the teacher's speed, as `steps` counts them (the teacher's own time
-    alone read "0 s left" at its last step, with the distillation still to come); at most what
-    is left of a `time_budget`."""
-    eta = rec.eta_s + extra / max(rec.steps_per_s, 1e-9) if extra else rec.eta_s
-    return eta if budget is None else min(eta, max(budget - (time.perf_counter() - t00), 0.0))
-
-
-def _note_precision(model: SDAPModel, precision: str, first: bool = False) -> None:
-    """Add `precision` to `model.record.precision` when it differs from the last one noted
-    (`first`: the first step of a training call, which starts the record afresh)."""
-    noted = [] if first or not model.record.precision else model.record.precision.split(", then ")
-    if not noted or noted[-1] != precision:
-        model.record.precision = ", then ".join([*noted, precision])
-
-
-def _steps_alone(cfg: Any) -> Any:
-    """`cfg` with `training.steps_without_student` as its steps when no student will be
-    distilled (and the preset sets it)."""
-    t = cfg.training
-    if t.steps_without_student is None or wants_student(cfg):
-        return cfg
-    return cfg.model_copy(update={"training": t.model_copy(
-        update={"steps": t.steps_without_student})})
+            if stopped:
+                finish_output(model, sources, dev, start, stopped=True)
+    finish_output(model, sources, dev, start)
 
 
 def train(image: Any, axes: str | Sequence[str | None] | None = None, *, preset: str = "auto",
