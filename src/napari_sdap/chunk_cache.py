@@ -46,11 +46,16 @@ def _grid(array: Any) -> tuple[tuple[int, ...], ...] | None:
 
 
 def chunk_cached(array: Any, window: int) -> Any:
-    """`array` read through a `ChunkCache` when it is a dask or zarr-python array (a TIFF
-    opened through tifffile's zarr store is one: a plane stored in one strip is one chunk)
-    whose largest chunk holds more than `_LARGER` times the values of a `window` x `window`
-    region and at most half the budget's bytes; else `array` itself."""
-    grid = _grid(array)
+    """`array` read through a `ChunkCache` when it is a dask or zarr-python array, or an xarray
+    DataArray of one (a TIFF opened through tifffile's zarr store is a zarr array: a plane
+    stored in one strip is one chunk) whose largest chunk holds more than `_LARGER` times the
+    values of a `window` x `window` region and at most half the budget's bytes; else `array`
+    itself."""
+    base = array
+    if type(array).__module__.startswith("xarray"):  # a DataArray: its dask or numpy data
+        data = getattr(array, "data", None)
+        base = data if tuple(getattr(data, "shape", ())) == tuple(array.shape) else array
+    grid = _grid(base)
     if grid is None or any(not c for c in grid):
         return array
     try:
@@ -58,9 +63,9 @@ def chunk_cached(array: Any, window: int) -> Any:
     except (TypeError, ValueError):  # unknown (NaN) sizes are refused before
         return array
     values = int(np.prod(largest, dtype=np.float64))
-    if values <= _LARGER * window * window or values * array.dtype.itemsize > BUDGET // 2:
+    if values <= _LARGER * window * window or values * base.dtype.itemsize > BUDGET // 2:
         return array
-    return ChunkCache(array, grid=grid)
+    return ChunkCache(base, grid=grid)
 
 
 def whole_cached(array: Any, window: int) -> Any:
