@@ -113,8 +113,9 @@ def distil(model: SDAPModel, sources: list[tuple[Any, Any]], device: torch.devic
             # images it brought students from 0.2-0.4 dB below the teacher to above it
             stage.keep_first()
             log.info("the student's error on held-out pixels is estimated %.1f %% of the noise "
-                     "variance above the blind-spot network's: %d more steps before judging it",
-                     100 * stage.judged.excess if stage.judged else 0.0, cfg.student_steps)
+                     "variance above the blind-spot network's: %d more steps before judging it%s",
+                     100 * stage.judged.excess if stage.judged else 0.0, cfg.student_steps,
+                     "" if left is None else f" (as many as fit in the {left:.0f} s left)")
             start, base = model.record.steps + stage.done, stage.done
             for rec in run_distillation(student, cfg, sampler, device, start_step=start,
                                         seconds=left, fresh=False, bf16=bf16, weigh=weigh):
