@@ -39,7 +39,10 @@ def _grid(array: Any) -> tuple[tuple[int, ...], ...] | None:
         return None
     if module.startswith("dask"):
         return chunks
-    if module.startswith("zarr") and all(isinstance(c, int) and c > 0 for c in chunks):
+    if module.startswith("zarr"):  # `blocks` are shards where the array has them (zarr v3)
+        chunks = getattr(array, "shards", None) or chunks
+        if not (isinstance(chunks, tuple) and all(isinstance(c, int) and c > 0 for c in chunks)):
+            return None
         return tuple(tuple([c] * (n // c) + ([n % c] if n % c else []))
                      for c, n in zip(chunks, array.shape, strict=True))
     return None
