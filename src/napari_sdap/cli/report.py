@@ -21,8 +21,18 @@ def _fmt_s(seconds: float) -> str:
     return f"{hours}h{m:02d}m" if hours else f"{m}m{s:02d}s"
 
 
-_CONTROLS = {c: repr(chr(c))[1:-1] for c in (*range(32), 127)}
-"""Control characters and how a report line shows them (`\\n`, `\\t`, `\\x1b`)."""
+_CONTROLS = {c: repr(chr(c))[1:-1] for c in (*range(32), *range(127, 160), 0x2028, 0x2029)}
+"""Control characters and how a report line shows them (`\\n`, `\\t`, `\\x1b`): C0, DEL and
+C1 (`\\x9b` starts an escape sequence as `\\x1b[` does; `\\x85` and the line and paragraph
+separators `\\u2028`, `\\u2029` end a line for Python's `splitlines`)."""
+
+
+def _shown(text: str) -> str:
+    """`text` as the report shows it: a file name of bytes that are not UTF-8 (Latin-1 from an
+    old share or a zip archive) reaches Python as lone surrogates, which printing refuses:
+    shown as `\\xe9`; control characters in a name (a newline, a tab, a terminal escape) as
+    `\\n`, `\\t`, `\\x1b`, so that each event stays one line a script can read."""
+    return printable(text).translate(_CONTROLS)
 
 
 class Reporter:
@@ -68,11 +78,7 @@ class Reporter:
         self._write(_line("warning", where, message))
 
     def _write(self, line: str) -> None:
-        # a file name of bytes that are not UTF-8 (Latin-1 from an old share or a zip archive)
-        # reaches Python as lone surrogates, which printing refuses: shown as `\xe9`; control
-        # characters in a name (a newline, a tab, a terminal escape) as `\n`, `\t`, `\x1b`,
-        # so that each event stays one line a script can read
-        line = printable(line).translate(_CONTROLS)
+        line = _shown(line)
         if self.bars:
             from tqdm import tqdm
 
@@ -103,8 +109,10 @@ class Reporter:
         if self.bars and not self.quiet:
             from tqdm import tqdm
 
-            self._file = tqdm(total=total, unit=unit, desc=name[-30:], position=1, leave=False,
-                              file=self.stream, dynamic_ncols=True)
+            # (the name escaped as the lines show it: raw, a newline or an escape in it reached
+            # the terminal, and a name that is not UTF-8 stopped the batch)
+            self._file = tqdm(total=total, unit=unit, desc=_shown(name)[-30:], position=1,
+                              leave=False, file=self.stream, dynamic_ncols=True)
 
     def item_progress(self, done: int, total: int, text: str = "") -> None:
         if self._file is not None:
