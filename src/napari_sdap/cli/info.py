@@ -7,7 +7,7 @@ import json
 from pathlib import Path
 from typing import Any
 
-from napari_sdap.cli.report import Reporter
+from napari_sdap.cli.report import Reporter, shown_text
 from napari_sdap.paths import sha256_file
 
 __all__ = ["describe_model", "run_info"]
@@ -113,5 +113,5 @@ def run_info(args: argparse.Namespace, rep: Reporter) -> int:
     if args.json:
         print(json.dumps(info, indent=2, sort_keys=True))
     else:
-        print("\n".join(_lines(info)))
+        print("\n".join(shown_text(line) for line in _lines(info)))  # (a name's escapes)
     return 0

@@ -27,7 +27,7 @@ C1 (`\\x9b` starts an escape sequence as `\\x1b[` does; `\\x85` and the line and
 separators `\\u2028`, `\\u2029` end a line for Python's `splitlines`)."""
 
 
-def _shown(text: str) -> str:
+def shown_text(text: str) -> str:
     """`text` as the report shows it: a file name of bytes that are not UTF-8 (Latin-1 from an
     old share or a zip archive) reaches Python as lone surrogates, which printing refuses:
     shown as `\\xe9`; control characters in a name (a newline, a tab, a terminal escape) as
@@ -78,7 +78,7 @@ class Reporter:
         self._write(_line("warning", where, message))
 
     def _write(self, line: str) -> None:
-        line = _shown(line)
+        line = shown_text(line)
         if self.bars:
             from tqdm import tqdm
 
@@ -111,7 +111,7 @@ class Reporter:
 
             # (the name escaped as the lines show it: raw, a newline or an escape in it reached
             # the terminal, and a name that is not UTF-8 stopped the batch)
-            self._file = tqdm(total=total, unit=unit, desc=_shown(name)[-30:], position=1,
+            self._file = tqdm(total=total, unit=unit, desc=shown_text(name)[-30:], position=1,
                               leave=False, file=self.stream, dynamic_ncols=True)
 
     def item_progress(self, done: int, total: int, text: str = "") -> None:
