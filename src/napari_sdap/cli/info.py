@@ -70,7 +70,9 @@ def _lines(info: dict[str, Any]) -> list[str]:
         f"          final loss {_g(rec['final_loss'])}, {rec['seconds']:.1f} s"
         + (f", steps in {rec['precision']}" if rec.get("precision") else ""),
         f"inference mode {cfg['inference']['mode']} -> {info['inference_mode']}, pd stride "
-        f"{cfg['inference']['pd_stride']}; channel mode {cfg['channel_mode']}"
+        f"{cfg['inference']['pd_stride']}"
+        + ("" if info["inference_mode"] in ("sdap", "sdap_e") else " (for modes sdap, sdap_e)")
+        + f"; channel mode {cfg['channel_mode']}"
         + (f"; input whitened along {cfg['inference']['whiten_axis']} (AR(1) coefficient "
            f"{cfg['inference']['whiten_coef']:g}), output filtered back: the noise figures "
            f"below are the whitened image's" if cfg["inference"].get("whiten_axis") else ""),
