@@ -31,20 +31,22 @@ def _attribute(text: str, name: str) -> str | None:
     return found.group(1) if found else None
 
 
-def _read(path: Path) -> tuple[str | None, dict[Path, str]]:
-    """(`path`'s own UUID, {file it names as part of its dataset: the UUID it gives}); empty
-    for a file of one piece or one that cannot be read (it fails later, as an input)."""
+def _read(path: Path) -> tuple[str | None, dict[Path, str], bool]:
+    """(`path`'s own UUID, {file it names as part of its dataset: the UUID it gives}, whether
+    it holds planes only: `BinaryOnly`); empty for a file of one piece or one that cannot be
+    read (it fails later, as an input)."""
     import tifffile
 
     try:
         xml = tifffile.tiffcomment(path) or ""
     except Exception:  # not a TIFF, damaged, unreadable: left to the reader's message
-        return None, {}
+        return None, {}, False
     if not isinstance(xml, str) or "<OME" not in xml[:4096]:
-        return None, {}
+        return None, {}, False
     root = _ROOT.search(xml)
     named = [(name, uid.strip()) for name, uid in _FILE.findall(xml)]
-    for attributes in _BINARY.findall(xml):
+    binary = _BINARY.findall(xml)
+    for attributes in binary:
         name, uid = _attribute(attributes, "MetadataFile"), _attribute(attributes, "UUID")
         if name and uid:
             named.append((name, uid))
@@ -52,13 +54,17 @@ def _read(path: Path) -> tuple[str | None, dict[Path, str]]:
     parts = {Path(os.path.realpath(path.parent / n)): uid for n, uid in named
              if "/" not in n and "\\" not in n}
     parts.pop(here, None)
-    return (root.group(1).strip() if root else None), parts
+    return (root.group(1).strip() if root else None), parts, bool(binary)
 
 
 def drop_parts(paths: Sequence[Path], note: Callable[[str, str], None] | None = None
                ) -> list[Path]:
     """`paths` (sorted) without the files that belong to the dataset of an earlier file of
-    the list (one names the other with the other's own UUID); one note for each skipped."""
+    the list (one names the other with the other's own UUID); one note for each skipped. A
+    file of planes only (`BinaryOnly`) comes after the files holding metadata: tifffile reads
+    it alone, not its dataset, so its dataset's metadata file is the one kept wherever it
+    sorts (a metadata file sorted after its files of planes was skipped, and a part of the
+    dataset denoised in its place)."""
     candidates = [p for p in paths if p.name.lower().endswith(_ENDINGS)]
     if len(candidates) < 2:
         return list(paths)
@@ -69,12 +75,13 @@ def drop_parts(paths: Sequence[Path], note: Callable[[str, str], None] | None = 
                    for x, y in ((a, b), (b, a)))
 
     kept: list[Path] = []
-    for p in paths:
-        owner = next((k for k in kept if p in info and k in info and linked(k, p)), None)
+    for p in sorted(paths, key=lambda q: q in info and info[q][2]):  # (stable: else as given)
+        owner = next((k for k in kept if k in info and linked(k, p)), None) if p in info else None
         if owner is not None:
             if note is not None:
                 note(str(p), f"skipped: a part of the multi-file OME-TIFF dataset of {owner}, "
                              f"which is read whole from that file")
             continue
         kept.append(p)
-    return kept
+    chosen = set(kept)
+    return [p for p in paths if p in chosen]
