@@ -268,6 +268,12 @@ class TrainWidget(TrainPreview, ModelLoading, StopOnClose, QWidget):
         self.progress.setRange(0, rec.steps - self._start_step)
         self.progress.setValue(rec.step - self._start_step)
         self.plot.append(rec.loss, rec.stage, rec.val_loss)
+        if self.job is not None and self.job.stop.is_set():  # (a step that ended after Stop:
+            # the model's curve and output are measured next, which takes a while; the running
+            # status with its time left read as if Stop had done nothing)
+            self.status.info(f"stopping after step {rec.step}: finishing the model trained so "
+                             f"far...")
+            return
         val = f"  validation {rec.val_loss:.4g}" if rec.val_loss is not None else ""
         self.status.info(f"{rec.stage} step {rec.step}/{rec.steps}  loss {rec.loss:.4g}{val}  "
                          f"{rec.steps_per_s:.1f} steps/s  ~{rec.eta_s:.0f} s left")
