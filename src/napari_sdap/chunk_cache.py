@@ -55,7 +55,9 @@ def chunk_cached(array: Any, window: int) -> Any:
     values of a `window` x `window` region and at most half the budget's bytes; else `array`
     itself."""
     base = array
-    if type(array).__module__.startswith("xarray"):  # a DataArray: its dask or numpy data
+    if type(array).__module__.startswith("xarray"):  # a DataArray: its dask data
+        if getattr(array, "chunks", None) is None:  # (not over dask: `data` would read all of
+            return array  # a lazily opened array, `open_zarr(chunks=None)`, into memory)
         data = getattr(array, "data", None)
         base = data if tuple(getattr(data, "shape", ())) == tuple(array.shape) else array
     grid = _grid(base)

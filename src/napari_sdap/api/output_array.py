@@ -41,6 +41,8 @@ def memory_of(array: Any) -> np.ndarray | None:
     lazy and file-backed arrays (files are compared by path: `io.locate`)."""
     if isinstance(array, np.ndarray):
         return array
+    if type(array).__module__.startswith("xarray") and not getattr(array, "_in_memory", False):
+        return None  # (lazily opened, `open_zarr(chunks=None)`: `.data` would read it all)
     if isinstance(getattr(array, "dims", None), tuple) and isinstance(getattr(array, "data", None),
                                                                        np.ndarray):
         return array.data  # (an xarray DataArray's own memory: written through .values)
