@@ -236,16 +236,16 @@ def _planes(axes: str) -> str:
             f"metadata is stored as channels), give the axes: axes={planes!r} (--axes {planes})")
 
 
-def _planar(view: PlaneView, channels: int) -> str:
+def _planar(view: PlaneView, channels: int, kind: str = "a colour image stored planar") -> str:
     """The axes hint for an image without a C axis whose other axis holds `channels` planes
-    (a colour picture stored planar, 3 x Y x X, read as a stack): call that axis C."""
+    (`kind`: a colour picture stored planar, 3 x Y x X, read as a stack): call that axis C."""
     letter = next((a for a, n in zip(view.axes, view.shape, strict=True)
                    if a not in "YX" and n == channels > 1), None)
     if letter is None:
         return ""
     axes = view.axes.replace(letter, "C")
-    return (f", or, where its {letter} axis holds the {channels} channels (a colour image "
-            f"stored planar), give the axes: axes={axes!r} (--axes {axes})")
+    return (f", or, where its {letter} axis holds the {channels} channels ({kind}), give the "
+            f"axes: axes={axes!r} (--axes {axes})")
 
 
 def check_fits(model: Any, view: PlaneView, alpha: bool = False) -> None:
@@ -270,4 +270,6 @@ def check_fits(model: Any, view: PlaneView, alpha: bool = False) -> None:
             f"the model was trained on {groups} independent channel(s) but the image "
             f"({view.axes}, shape {view.shape}{_ALPHA if alpha else ''}) has "
             f"{view.n_channel_groups}; use a model trained on the same channels"
-            + _planes(view.axes))
+            + (_planes(view.axes) if "C" in view.axes else  # (2 x Y x X read as planes: the
+               # Denoise panel's guess, ZYX, for a layer of channels added without channel_axis)
+               _planar(view, groups, "channels stacked without axis names")))
