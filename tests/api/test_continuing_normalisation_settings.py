@@ -17,7 +17,7 @@ TINY = {"preset": "tiny", "width": 8, "blocks": 1, "batch_size": 2, "patch_size"
 
 def _noisy() -> np.ndarray:
     rng = np.random.default_rng(0)
-    yy, xx = np.mgrid[:48, :48]
+    _, xx = np.mgrid[:48, :48]
     return (100 + 50 * np.sin(xx / 5.0) + rng.normal(0, 8, (48, 48))).astype(np.float32)
 
 

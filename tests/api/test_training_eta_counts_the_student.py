@@ -17,7 +17,7 @@ TINY = {"preset": "tiny", "width": 8, "blocks": 1, "batch_size": 2, "patch_size"
 
 def _noisy() -> np.ndarray:
     rng = np.random.default_rng(0)
-    yy, xx = np.mgrid[:48, :48]
+    _, xx = np.mgrid[:48, :48]
     return (0.5 + 0.3 * np.sin(xx / 5.0) + rng.normal(0, 0.1, (48, 48))).astype(np.float32)
 
 
@@ -39,6 +39,6 @@ def test_without_a_student_it_is_the_teacher_s_own():
 
 
 def test_a_time_budget_bounds_it():
-    last, recs = _last_teacher(student=True, student_steps=100_000, student_check=False,
-                               time_budget=3.0)
+    _, recs = _last_teacher(student=True, student_steps=100_000, student_check=False,
+                            time_budget=3.0)
     assert all(r.eta_s <= 3.0 for r in recs if r.stage == "teacher")

@@ -22,14 +22,14 @@ TINY = {"preset": "tiny", "width": 8, "blocks": 1, "batch_size": 2, "patch_size"
 
 def _noisy() -> np.ndarray:
     rng = np.random.default_rng(0)
-    yy, xx = np.mgrid[:48, :48]
+    _, xx = np.mgrid[:48, :48]
     return (100 + 50 * np.sin(xx / 5.0) + rng.normal(0, 8, (48, 48))).astype(np.float32)
 
 
 @pytest.mark.parametrize("given", [{"whiten_axis": "X", "whiten_coef": 0.5},
                                    {"whiten_coef": 0.3}])
 def test_a_new_training_refuses_them(given):
-    with pytest.raises(ConfigError, match="cannot be given to a training.*create_model"):
+    with pytest.raises(ConfigError, match=r"cannot be given to a training.*create_model"):
         napari_sdap.train(_noisy(), "YX", steps=1, stride=1, **TINY, **given)
 
 

@@ -40,7 +40,7 @@ def test_a_file_saved_over_while_read_is_refused(tmp_path, models, monkeypatch):
         return model
 
     monkeypatch.setattr(loading, "_checked", saved_over_meanwhile)
-    with pytest.raises(ModelFileError, match="replaced while it was read.*load it again"):
+    with pytest.raises(ModelFileError, match=r"replaced while it was read.*load it again"):
         napari_sdap.load_model(path)
     monkeypatch.undo()
     again = napari_sdap.load_model(path)  # loading again reads the new one, with its hash

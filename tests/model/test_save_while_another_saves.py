@@ -45,7 +45,7 @@ def _saved_meanwhile(monkeypatch, path):
 def test_a_file_saved_meanwhile_is_kept(tmp_path, model, monkeypatch):
     path = tmp_path / "m.safetensors"
     _saved_meanwhile(monkeypatch, path)
-    with pytest.raises(OutputError, match="saved while this one was written.*overwrite=True"):
+    with pytest.raises(OutputError, match=r"saved while this one was written.*overwrite=True"):
         model.save(path)
     assert path.read_bytes() == _OTHER  # (was: replaced by this save, which said nothing)
     assert sorted(os.listdir(tmp_path)) == ["m.safetensors"]  # no temporary left
