@@ -297,6 +297,10 @@ class TrainWidget(TrainPreview, ModelLoading, StopOnClose, QWidget):
             m = self.session.model
             self.status.info(f"done: {m.record.steps} steps, final loss {m.record.final_loss:.4g}"
                              f" - denoise with the Denoise widget or save the model")
+        model = self.session.model
+        if not self._trained and model is not None:  # (refused before its first step: the
+            # plot, cleared for a new model, shows the losses of the one that stays current)
+            self.plot.set_losses(list(model.record.losses), list(model.record.student_losses))
         self._note_source()
         # the labels show the model as it ended
         self.session.changed(saved=False if self._trained else None)
