@@ -11,7 +11,8 @@ from cli_fixtures import model_file_fixture, stacks_fixture, write_stack  # noqa
 from extras import needs
 
 from napari_sdap.cli import main
-from napari_sdap.cli.jobs import split_ranges, worker_device
+from napari_sdap.cli.jobs import worker_device
+from napari_sdap.cli.pieces import split_ranges
 
 needs("distributed", "distributed")
 
@@ -138,7 +139,8 @@ def test_interrupt_cancels_everything_and_removes_scratch(tmp_path, monkeypatch)
     import distributed
 
     from napari_sdap.cli.cluster import run_on_cluster
-    from napari_sdap.cli.jobs import FileTask, scratch_path
+    from napari_sdap.cli.jobs import FileTask
+    from napari_sdap.cli.pieces import scratch_path
 
     def interrupted(futures):
         raise KeyboardInterrupt

@@ -11,11 +11,10 @@ import tifffile
 from cli_fixtures import model_file_fixture  # noqa: F401 (fixture)
 from synthetic import smooth_image
 
-from napari_sdap.cli.jobs import (
-    FileTask,
+from napari_sdap.cli.jobs import FileTask, denoise_file
+from napari_sdap.cli.pieces import (
     assemble,
     create_scratch,
-    denoise_file,
     denoise_range,
     scratch_path,
     split_ranges,

@@ -15,7 +15,8 @@ import pytest
 import tifffile
 from cli_fixtures import model_file_fixture  # noqa: F401 (fixture)
 
-from napari_sdap.cli.jobs import FileTask, create_scratch, denoise_file, denoise_range
+from napari_sdap.cli.jobs import FileTask, denoise_file
+from napari_sdap.cli.pieces import create_scratch, denoise_range
 from napari_sdap.errors import InputError
 
 

@@ -10,13 +10,11 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from typing import Any
 
-from napari_sdap.cli.jobs import (
-    FileTask,
+from napari_sdap.cli.jobs import FileTask, denoise_file, quiet
+from napari_sdap.cli.pieces import (
     assemble,
     create_scratch,
-    denoise_file,
     denoise_range,
-    quiet,
     remove_scratch,
     scratch_dtype,
     split_ranges,

@@ -11,8 +11,9 @@ from pathlib import Path
 from typing import Any
 
 from napari_sdap.cli.discover import check_output_folder, check_outputs_unique, find_inputs
-from napari_sdap.cli.jobs import FileTask, denoise_file, remove_all_scratch
+from napari_sdap.cli.jobs import FileTask, denoise_file
 from napari_sdap.cli.lock import folder_lock
+from napari_sdap.cli.pieces import remove_all_scratch
 from napari_sdap.cli.plan import (
     MODEL_NAME,
     Plan,

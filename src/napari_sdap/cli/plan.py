@@ -9,8 +9,9 @@ from pathlib import Path
 from typing import Any
 
 from napari_sdap.cli.discover import file_series, output_path
-from napari_sdap.cli.jobs import FileTask, remove_scratch
+from napari_sdap.cli.jobs import FileTask
 from napari_sdap.cli.ownership import new_attempt
+from napari_sdap.cli.pieces import remove_scratch
 from napari_sdap.cli.qc import companion_names
 from napari_sdap.cli.record import RunRecord, file_fingerprint, settings_key
 from napari_sdap.cli.report import Reporter

@@ -1,6 +1,6 @@
 """A range of planes of a larger array, read and written in place.
 
-A file split over a cluster is denoised piece by piece (`cli.jobs.denoise_range`): each piece
+A file split over a cluster is denoised piece by piece (`cli.pieces.denoise_range`): each piece
 is planes `lo:hi` along one outer axis of the input, and its result goes to the same planes of
 a shared scratch array. A `PlaneRange` lets the engine read the piece tile by tile from the
 file and write each tile straight into the scratch array, so a piece is never held in memory
