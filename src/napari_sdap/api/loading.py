@@ -52,7 +52,11 @@ def load_model(path: str | os.PathLike[str]) -> SDAPModel:
         raise ModelFileError(f"load_model needs the path of a model file (got "
                              f"{type(path).__name__}); e.g. load_model('model.safetensors')")
     path = Path(path).expanduser()  # ("~/models/m.safetensors", as images and outputs take)
-    before = _digest_of(path)  # (the loader names a file that is missing, a pipe, unreadable)
+    before = _identity(path)  # (the loader names a file that is missing, a pipe, unreadable)
+    try:
+        digest = sha256_file(path) if before is not None else None
+    except OSError:  # (unreadable: the loader says so in its words)
+        digest = None
     try:
         if is_package(path):
             with attached_model(path, check=check_header) as attached:
@@ -66,23 +70,27 @@ def load_model(path: str | os.PathLike[str]) -> SDAPModel:
         _check_unchanged(path, before)  # (a read across two versions fails its checksum)
         raise
     _check_unchanged(path, before)
-    model.source = (Path(path).name, before or sha256_file(path))  # what outputs record
+    model.source = (Path(path).name, digest or sha256_file(path))  # what outputs record
     return model
 
 
-def _digest_of(path: Path) -> str | None:
-    """SHA-256 of the regular file `path`; None where it is not one that can be read."""
+def _identity(path: Path) -> tuple[int, int, int, int] | None:
+    """(device, inode, size, modification time) of the regular file `path`, which a save over
+    it changes (a new file renamed into place, or one rewritten); None where it is not one."""
     try:
-        return sha256_file(path) if path.is_file() else None
+        st = path.stat()
     except OSError:
         return None
+    if not path.is_file():
+        return None
+    return st.st_dev, st.st_ino, st.st_size, st.st_mtime_ns
 
 
-def _check_unchanged(path: Path, before: str | None) -> None:
+def _check_unchanged(path: Path, before: tuple[int, int, int, int] | None) -> None:
     """Refuse a model file that another process replaced while it was read: the weights read
     could be of either version (or fail their checksum as "modified"), and the hash outputs
-    record as the model's would be the other one's."""
-    if before is not None and _digest_of(path) != before:
+    record as the model's would be the other one's. Compared by identity, not read again."""
+    if before is not None and _identity(path) != before:
         raise ModelFileError(f"{path} was replaced while it was read (another process saved over "
                              f"it); load it again")
 
