@@ -22,6 +22,17 @@ def _source(metadata: dict[str, Any]) -> tuple[dict[str, Any], dict[str, Any]]:
     return source, found
 
 
+def _imagej(found: dict[str, Any]) -> dict[str, Any]:
+    """The ImageJ part of an input's metadata ({} where none)."""
+    ij = found.get("imagej")
+    return ij if isinstance(ij, dict) else {}
+
+
+def _numbers(values: Any) -> bool:
+    """Whether `values` are all plain numbers (not booleans)."""
+    return all(isinstance(v, (int, float)) and not isinstance(v, bool) for v in values)
+
+
 def imagej_mode(metadata: dict[str, Any], axes: str, shape: tuple[int, ...]) -> str | None:
     """The display mode of an ImageJ input (`composite`: its channels overlaid in colour,
     `color`: one channel at a time in its colour, `grayscale`), where the output has its
@@ -29,7 +40,7 @@ def imagej_mode(metadata: dict[str, Any], axes: str, shape: tuple[int, ...]) -> 
     `grayscale`: a composite hyperstack came back from denoising grey, one channel at a
     time)."""
     source, found = _source(metadata)
-    ij = found.get("imagej") if isinstance(found.get("imagej"), dict) else {}
+    ij = _imagej(found)
     mode = ij.get("mode")
     if mode not in ("composite", "color", "grayscale") or source.get("axes") != axes \
             or "C" not in axes:
@@ -45,11 +56,9 @@ def imagej_ranges(metadata: dict[str, Any], axes: str, shape: tuple[int, ...]
     if imagej_mode(metadata, axes, shape) is None:
         return None
     _, found = _source(metadata)
-    ranges = (found.get("imagej") or {}).get("ranges")
+    ranges = _imagej(found).get("ranges")
     count = shape[axes.index("C")]
-    if not isinstance(ranges, list) or len(ranges) != 2 * count:
-        return None
-    if not all(isinstance(v, (int, float)) and not isinstance(v, bool) for v in ranges):
+    if not isinstance(ranges, list) or len(ranges) != 2 * count or not _numbers(ranges):
         return None
     return tuple(float(v) for v in ranges)
 
@@ -58,10 +67,9 @@ def imagej_display_range(metadata: dict[str, Any], axes: str) -> dict[str, float
     """An ImageJ input's display range (`min`, `max`: how Fiji showed it; the output is on the
     input's intensity scale) where the output has its axes; {} otherwise."""
     source, found = _source(metadata)
-    ij = found.get("imagej") if isinstance(found.get("imagej"), dict) else {}
+    ij = _imagej(found)
     low, high = ij.get("min"), ij.get("max")
-    numbers = all(isinstance(v, (int, float)) and not isinstance(v, bool) for v in (low, high))
-    if source.get("axes") != axes or not numbers or not low < high:
+    if source.get("axes") != axes or not _numbers((low, high)) or not low < high:
         return {}
     return {"min": float(low), "max": float(high)}
 
