@@ -15,6 +15,8 @@ import re
 from collections.abc import Sequence
 from typing import Any
 
+from napari_sdap.io.tiff_display import input_metadata
+
 __all__ = ["channel_colours", "channel_count", "channel_names", "imagej_channels",
            "imagej_colours", "imagej_luts", "ome_channels", "ome_image_fields",
            "omero_channels", "output_colours", "plane_labels"]
@@ -128,9 +130,8 @@ def channel_colours(values: Any, count: int) -> list[str | None] | None:
 def output_colours(record: Any, axes: str, count: int) -> list[str | None] | None:
     """The input's channel colours from an output's provenance `record`, where the output has
     the input's channels (its axes; `count` channels), else None."""
-    source = record.get("input") if isinstance(record, dict) else None
-    found = source.get("metadata") if isinstance(source, dict) else None
-    if not isinstance(found, dict) or source.get("axes") != axes:
+    source, found = input_metadata(record)
+    if source.get("axes") != axes:
         return None
     return channel_colours(found.get("colours"), count)
 

@@ -10,14 +10,15 @@ import logging
 from typing import Any
 
 __all__ = ["grey_samples", "imagej_display_range", "imagej_mode", "imagej_ranges",
-           "ome_colour", "ome_image", "plane_depths", "uneven_depths"]
+           "input_metadata", "ome_colour", "ome_image", "plane_depths", "uneven_depths"]
 
 log = logging.getLogger(__name__)
 
 
-def _source(metadata: dict[str, Any]) -> tuple[dict[str, Any], dict[str, Any]]:
+def input_metadata(metadata: Any) -> tuple[dict[str, Any], dict[str, Any]]:
     """(the record's `input`, that input's own metadata), {} where missing."""
-    source = metadata.get("input") if isinstance(metadata.get("input"), dict) else {}
+    source = metadata.get("input") if isinstance(metadata, dict) else None
+    source = source if isinstance(source, dict) else {}
     found = source.get("metadata") if isinstance(source.get("metadata"), dict) else {}
     return source, found
 
@@ -39,7 +40,7 @@ def imagej_mode(metadata: dict[str, Any], axes: str, shape: tuple[int, ...]) -> 
     channels (the input's axes and number of channels); None otherwise (tifffile writes
     `grayscale`: a composite hyperstack came back from denoising grey, one channel at a
     time)."""
-    source, found = _source(metadata)
+    source, found = input_metadata(metadata)
     ij = _imagej(found)
     mode = ij.get("mode")
     if mode not in ("composite", "color", "grayscale") or source.get("axes") != axes \
@@ -55,7 +56,7 @@ def imagej_ranges(metadata: dict[str, Any], axes: str, shape: tuple[int, ...]
     the output has its channels and displays them as it did (`imagej_mode`)."""
     if imagej_mode(metadata, axes, shape) is None:
         return None
-    _, found = _source(metadata)
+    _, found = input_metadata(metadata)
     ranges = _imagej(found).get("ranges")
     count = shape[axes.index("C")]
     if not isinstance(ranges, list) or len(ranges) != 2 * count or not _numbers(ranges):
@@ -66,7 +67,7 @@ def imagej_ranges(metadata: dict[str, Any], axes: str, shape: tuple[int, ...]
 def imagej_display_range(metadata: dict[str, Any], axes: str) -> dict[str, float]:
     """An ImageJ input's display range (`min`, `max`: how Fiji showed it; the output is on the
     input's intensity scale) where the output has its axes; {} otherwise."""
-    source, found = _source(metadata)
+    source, found = input_metadata(metadata)
     ij = _imagej(found)
     low, high = ij.get("min"), ij.get("max")
     if source.get("axes") != axes or not _numbers((low, high)) or not low < high:
@@ -78,7 +79,7 @@ def grey_samples(metadata: dict[str, Any], axes: str) -> bool:
     """Whether the input stored these samples as channels (`minisblack`: three or four
     fluorescence channels per pixel, not a colour picture) in these axes; its output says so
     too (it was labelled RGB, and viewers showed the channels as a colour photograph)."""
-    source, found = _source(metadata)
+    source, found = input_metadata(metadata)
     return found.get("photometric") == "minisblack" and source.get("axes") == axes
 
 
@@ -92,7 +93,7 @@ def plane_depths(metadata: dict[str, Any], axes: str, shape: tuple[int, ...]
                  ) -> list[float] | None:
     """The input's own depth of each Z plane (`io.tiff_meta`: recorded only where they do not
     rise evenly from the first), where the output has the input's axes and Z planes."""
-    source, found = _source(metadata)
+    source, found = input_metadata(metadata)
     depths = found.get("plane_z")
     if source.get("axes") != axes or "Z" not in axes or not isinstance(depths, list):
         return None
@@ -119,7 +120,7 @@ def uneven_depths(depths: list[float] | None, holder: str) -> None:
 def ome_image(metadata: dict[str, Any]) -> dict[str, str]:
     """An OME input's `Name`, `AcquisitionDate` and `Description` (`io.tiff_meta`), for the
     OME-XML of its output: the sample's name and when it was taken go with its pixels."""
-    _, found = _source(metadata)
+    _, found = input_metadata(metadata)
     image = found.get("image")
     keys = ("Name", "AcquisitionDate", "Description")
     return {k: v for k, v in image.items() if k in keys and isinstance(v, str)} \
