@@ -128,9 +128,7 @@ def _check_files(sources: list[Any], channel_mode: str, along: str | None, conte
             try:
                 volume_view(view, along, context, step)
             except InputError as err:
-                text = str(err).replace("along=", "--along ")
-                for api, cli in _CLI_WORDS:
-                    text = re.sub(api, cli, text)
+                text = _cli_words(str(err).replace("along=", "--along "))
                 raise InputError(f"{s.path}: {text}") from None
 
 
@@ -176,9 +174,7 @@ def _named(progress: Iterator[Any], sources: list[Any]) -> Iterator[Any]:
     except InputError as err:
         text = re.sub(r"training image (\d+) of \d+",
                       lambda m: str(sources[int(m.group(1)) - 1].path), str(err))
-        for api, cli in _CLI_WORDS:  # the fixes it names, as options of this command
-            text = re.sub(api, cli, text)
-        raise InputError(text) from None
+        raise InputError(_cli_words(text)) from None
 
 
 _CLI_WORDS = ((r"\buse dims=2\b", "use --dims 2"),
@@ -186,6 +182,13 @@ _CLI_WORDS = ((r"\buse dims=2\b", "use --dims 2"),
               (r"\bsmaller z_step\b", "smaller --z-step"),
               (r"\bz_step=1 to use\b", "--z-step 1 to use"))
 """API settings named in training errors, and the options of `train` that give them."""
+
+
+def _cli_words(text: str) -> str:
+    """`text` with the fixes it names as options of this command (`_CLI_WORDS`)."""
+    for api, cli in _CLI_WORDS:
+        text = re.sub(api, cli, text)
+    return text
 
 
 def _report(p: Any, model: Any, sources: list[Any], rep: Reporter) -> Any:
