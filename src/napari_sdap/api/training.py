@@ -289,9 +289,10 @@ def _train(sources: list[tuple[Any, Any]], t00: float, budget: float | None, *, 
         students = distil(model, sources, dev, left, targets)
         stopped = False
         try:
-            for rec in students:
+            for rec in students:  # (its eta too at most what is left of the budget)
                 note_precision(model, rec.precision)
-                yield TrainProgress(**asdict(rec), model=model, stage="student")
+                yield TrainProgress(**{**asdict(rec), "eta_s": eta_left(rec, 0, budget, t00)},
+                                    model=model, stage="student")
         except (GeneratorExit, KeyboardInterrupt):
             stopped = True
             raise
