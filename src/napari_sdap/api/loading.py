@@ -71,6 +71,7 @@ def load_model(path: str | os.PathLike[str]) -> SDAPModel:
         raise
     _check_unchanged(path, before)
     model.source = (Path(path).name, digest or sha256_file(path))  # what outputs record
+    model.loaded_from = Path(os.path.realpath(path))  # (exporting over it is refused)
     return model
 
 

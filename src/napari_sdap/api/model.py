@@ -73,6 +73,9 @@ class SDAPModel:
         self.source: tuple[str, str] | None = None
         """(file name, SHA-256) of the model file this model was loaded from or last saved to,
         while it is unchanged since (training clears it); recorded with every output."""
+        self.loaded_from: Path | None = None
+        """The model file or package `load_model` read this model from (links resolved); a
+        package exported over it is refused, as every writer refuses to replace its input."""
 
     def check_state(self, action: str, training: bool = True) -> None:
         """Refuse a model that cannot `action` as it is, naming the fix (`api.model_state`)."""

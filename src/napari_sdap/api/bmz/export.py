@@ -21,6 +21,7 @@ from napari_sdap.api.bmz.build import (
     write_weights,
 )
 from napari_sdap.errors import InputError, OutputError
+from napari_sdap.io.locate import overlaps
 from napari_sdap.paths import atomic_write, printable
 from napari_sdap.values import check_overwrite
 
@@ -56,6 +57,16 @@ def _check_target(path: Path, overwrite: bool) -> None:
         raise OutputError(f"folder {path.parent} does not exist; create it first")
 
 
+def _check_not_input(path: Path, model: Any) -> None:
+    """Refuse a package path that is the model file or package the model was loaded from,
+    under its name or through a link: the export would replace its own input."""
+    source = getattr(model, "loaded_from", None)
+    if source is not None and overlaps(path, source):
+        raise OutputError(f"{path} is the model file this model was loaded from ({source}); "
+                          f"an export never replaces its input, even with overwrite: choose "
+                          f"another name for the package, e.g. {path.stem}_v2.zip")
+
+
 def _run(module: torch.nn.Module, x: np.ndarray) -> np.ndarray:
     with torch.no_grad():
         return module(torch.from_numpy(x)).numpy()
@@ -89,6 +100,7 @@ def export_bmz(model: Any, path: str | os.PathLike[str], *, name: str | None = N
 
     require_bioimageio()
     path = Path(path)
+    _check_not_input(path, model)
     _check_target(path, overwrite)
     check_exportable(model)
     mode = model.resolve_mode(mode)
