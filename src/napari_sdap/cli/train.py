@@ -150,9 +150,10 @@ def train_on(sources: list[Any], args: argparse.Namespace, rep: Reporter) -> Any
                           dims=dims if dims == "auto" else int(dims),
                           along=getattr(args, "along", "Z"), **overrides)
     model = None
+    budget = getattr(args, "time_budget", None)
     try:
         for p in _named(progress, sources):
-            model = _report(p, model, sources, rep)
+            model = _report(p, model, sources, rep, budget)
     finally:
         rep.end_item()
     if model is None:  # pragma: no cover - iter_train always yields at least one step
@@ -161,8 +162,9 @@ def train_on(sources: list[Any], args: argparse.Namespace, rep: Reporter) -> Any
         printable(f"{Path(s.path).name}: {s.axes} {list(s.array.shape)}") for s in sources]
     student = (f" + student {model.record.student_steps} steps" if model.student is not None
                else "")
+    within = "" if budget is None else f" (--time-budget {budget:g} s)"
     rep.info(f"trained {model.record.steps} steps{student} in "
-             f"{rep.format_seconds(time.perf_counter() - t0)}, final loss "
+             f"{rep.format_seconds(time.perf_counter() - t0)}{within}, final loss "
              f"{model.record.final_loss:.4f}")
     return model
 
@@ -191,8 +193,10 @@ def _cli_words(text: str) -> str:
     return text
 
 
-def _report(p: Any, model: Any, sources: list[Any], rep: Reporter) -> Any:
-    """Show one training step (the first: what is trained); returns the model."""
+def _report(p: Any, model: Any, sources: list[Any], rep: Reporter,
+            budget: float | None = None) -> Any:
+    """Show one training step (the first: what is trained, its steps as upper bounds under a
+    time `budget`, which fits them); returns the model."""
     if model is None:
         from napari_sdap.api import describe_noise
         from napari_sdap.api.volume import PLANES_2D
@@ -205,6 +209,8 @@ def _report(p: Any, model: Any, sources: list[Any], rep: Reporter) -> Any:
         teacher = model.config.training.steps  # (the steps counted include the student's)
         steps = (f"{teacher} + {p.steps - teacher} student steps" if 0 < teacher < p.steps
                  else f"{p.steps} steps")
+        if budget is not None:  # ("250 + 500 student steps" read as what would run: 6 + 6 did)
+            steps = f"at most {steps}, as many as fit in --time-budget {budget:g} s"
         rep.info(f"training preset {n.preset} (width {n.width}, {n.blocks} blocks, stride "
                  f"{model.config.training.stride}) on {len(sources)} file(s), {steps}")
         rep.start_item("training", p.steps, unit="step")
