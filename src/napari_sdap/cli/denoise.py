@@ -91,7 +91,8 @@ class Batch:
             self.rep.error(str(path), message)
             if self.debug and err is not None and not isinstance(err, SdapError):
                 traceback.print_exception(err, file=sys.stderr)
-        self.rep.advance()
+        remove_leftovers(out)  # a worker killed mid-file (its task then ran on another) left
+        self.rep.advance()  # its temporary: kept until the next run, though this one finished
 
     key = ""
     qc: QCOptions | None = None
