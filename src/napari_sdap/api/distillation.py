@@ -226,6 +226,14 @@ class _Stage:
                             "held-out pixels (%s); it is %s", err, "kept unchecked"
                             if self.score <= MAX_FIDELITY else "judged by its fit alone")
 
+    def budget_cut(self) -> str:
+        """How to train it longer where a time budget fitted its steps below the configured ones
+        (both rounds' after a second one); else ''."""
+        configured = self.model.config.student.student_steps * (1 + self.second)
+        return (f"it ran {self.done} of its {configured} steps, as many as fit in the time "
+                f"budget: a larger time_budget (CLI --time-budget) trains it longer"
+                if self.planned < configured else "")
+
     def finish(self) -> None:
         """Attach the student to the model, or drop it with the reason in the log."""
         rec, cfg = self.model.record, self.model.config.student
@@ -236,8 +244,9 @@ class _Stage:
             log.warning("the distilled student is worse than the blind-spot network on pixels "
                         "held out of its training (estimated error %.1f %% of the noise "
                         "variance above it, standard error %.1f %%)%s: it is dropped and the "
-                        "blind-spot network denoises", 100 * j.excess, 100 * j.excess_se,
-                        " after a second round of training" if self.second else "")
+                        "blind-spot network denoises%s", 100 * j.excess, 100 * j.excess_se,
+                        " after a second round of training" if self.second else "",
+                        f"; {cut}" if (cut := self.budget_cut()) else "")
         elif self.usable:
             self.model.student = self.student
             rec.student_steps = self.done
@@ -249,8 +258,9 @@ class _Stage:
         elif self.done >= KEEP_FRACTION * self.planned:
             log.warning("the distilled student stays %.0f %% of the noise away from the "
                         "blind-spot network's result (at most %.0f %% is kept): it is dropped "
-                        "and the blind-spot network denoises; train it longer with "
-                        "student_steps=...", 100 * self.score, 100 * MAX_FIDELITY)
+                        "and the blind-spot network denoises; %s", 100 * self.score,
+                        100 * MAX_FIDELITY,
+                        self.budget_cut() or "train it longer with student_steps=...")
         else:  # stopped (or failed) early: it was dropped without a word
             log.warning("the student's distillation stopped after %d of its %d steps (a student "
                         "is kept from half of them): the blind-spot network denoises; train on "
