@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import copy
 import logging
 import os
 from collections.abc import Generator, Iterator
@@ -140,6 +141,23 @@ class SDAPModel:
                 raise InputError("this model has no student; use mode 'sdap_e', 'sdap' or 'bsn'")
             return self.student
         return self.network
+
+    def __copy__(self) -> SDAPModel:
+        """A model of its own, as `copy.deepcopy` gives: a shallow copy shared the network and
+        the record with this one, so training either changed both (the other still naming its
+        file as `source`), and trained both at once (two optimisers on one network)."""
+        return copy.deepcopy(self)
+
+    def __deepcopy__(self, memo: dict[int, Any]) -> SDAPModel:
+        """Taken between two steps of a training of this model (one in another thread)."""
+        from napari_sdap.api.open_training import step_lock
+
+        new = type(self).__new__(type(self))
+        memo[id(self)] = new
+        with step_lock(self):
+            for key, value in self.__dict__.items():
+                setattr(new, key, copy.deepcopy(value, memo))
+        return new
 
     def __repr__(self) -> str:
         n = self.config.network

@@ -19,7 +19,7 @@ from typing import Any
 
 from napari_sdap.errors import ConfigError
 
-__all__ = ["check_not_training", "claim", "release", "settled", "tracked"]
+__all__ = ["check_not_training", "claim", "release", "settled", "step_lock", "tracked"]
 
 _OPEN: weakref.WeakKeyDictionary[Any, weakref.ref[Any]] = weakref.WeakKeyDictionary()
 _LOCK = threading.RLock()  # (re-entered where a generator finalised by the garbage collector
@@ -28,7 +28,8 @@ _STEPS: weakref.WeakKeyDictionary[Any, threading.RLock] = weakref.WeakKeyDiction
 """Per model in training: held while a step of its training runs (between two records)."""
 
 
-def _step_lock(model: Any) -> threading.RLock:
+def step_lock(model: Any) -> threading.RLock:
+    """`model`'s lock, held by a training of it while a step runs (and by copies of it)."""
     with _LOCK:
         return _STEPS.setdefault(model, threading.RLock())
 
@@ -38,7 +39,7 @@ def settled(model: Any) -> Any:
     the model as it was when the run started, however far a training that goes on (in another
     thread, or a generator advanced meanwhile) or starts later takes the model itself. (The
     networks are a few megabytes: the copy costs milliseconds.)"""
-    with _step_lock(model):
+    with step_lock(model):
         return copy.deepcopy(model)
 
 
@@ -88,7 +89,7 @@ def tracked(training: Iterator[Any], model: Any) -> Iterator[Any]:
         if owner is not None:
             claim(owner, training)  # one training of a model at a time
         while True:
-            with _step_lock(owner) if owner is not None else contextlib.nullcontext():
+            with step_lock(owner) if owner is not None else contextlib.nullcontext():
                 rec = next(training, None)  # (a copy is never taken mid-step: `settled`)
             if rec is None:
                 break
@@ -97,7 +98,7 @@ def tracked(training: Iterator[Any], model: Any) -> Iterator[Any]:
                 claim(owner, training)
             yield rec
     finally:
-        with _step_lock(owner) if owner is not None else contextlib.nullcontext():
+        with step_lock(owner) if owner is not None else contextlib.nullcontext():
             training.close()  # (finishing the model: not copied half-way either)
         if owner is not None:
             release(owner, training)
