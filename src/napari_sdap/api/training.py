@@ -74,7 +74,7 @@ def iter_train(image: Any, axes: str | Sequence[str | None] | None = None, *,
                seed: int | None = None, device: str = "auto",
                model: SDAPModel | None = None, time_budget: float | None = None,
                validation: float = 0.0,
-               dims: int | str | None = None, along: str = "Z",
+               dims: int | str | None = None, along: str = "Z", finish_stopped: bool = True,
                **overrides: Any) -> Iterator[TrainProgress]:
     """Train on `image` (or a list of images), yielding a `TrainProgress` after every step.
 
@@ -104,7 +104,10 @@ def iter_train(image: Any, axes: str | Sequence[str | None] | None = None, *,
     `axes` is one string for every image or a list with one per image (a YX image and a ZYX
     stack train one 2-D model; their channels must agree).
 
-    Stop by breaking out of the loop (or closing the generator): the model keeps what it learned.
+    Stop by breaking out of the loop (or closing the generator): the model keeps what it learned
+    and is finished as a completed one is (noise curve, output blur and mix), unless
+    `finish_stopped=False`, for a caller that discards a stopped model (the CLI on Ctrl-C: that
+    work took 26 s on a 1024² image); such a model is not fit to denoise with.
     With `model=`, training continues that model with its own normalisation and settings (an
     untrained model from `create_model` gets its normalisation, and with `stride="auto"` its
     stride, from this first training).
@@ -133,7 +136,8 @@ def iter_train(image: Any, axes: str | Sequence[str | None] | None = None, *,
         training = _train([(whole_cached(p.array, _CACHED_ABOVE), p.view) for p in prepared],
                           t00, budget, preset=preset,
                           steps=steps, stride=stride, seed=seed, device=device, model=model,
-                          validation=validation, dims=dims, along=along, **overrides)
+                          validation=validation, dims=dims, along=along,
+                          finish_stopped=finish_stopped, **overrides)
         yield from tracked(kept_until_first_step(training, model), model)
     finally:
         for p in prepared:
@@ -149,7 +153,7 @@ def _noise_record(noise: NoiseEstimate | None, loss: str) -> dict[str, Any] | No
 def _train(sources: list[tuple[Any, Any]], t00: float, budget: float | None, *, preset: str,
            steps: int | None, stride: int | str, seed: int, device: str,
            model: SDAPModel | None, validation: float, dims: int | str, along: str,
-           **overrides: Any) -> Iterator[TrainProgress]:
+           finish_stopped: bool, **overrides: Any) -> Iterator[TrainProgress]:
     view = sources[0][1]
     check_no_whitening(overrides)
     if not (isinstance(stride, str) and stride == "auto"):
@@ -269,10 +273,12 @@ def _train(sources: list[tuple[Any, Any]], t00: float, budget: float | None, *, 
         # curve, output blur and mix included (a Ctrl-C left no curve: no detail restore, off
         # the input's mean)
         try:
-            finish_curve(model, sources, dev, start)
+            if finish_stopped:
+                finish_curve(model, sources, dev, start)
         finally:
             without_student(model)  # (its student was dropped above, and none is distilled)
-        finish_output(model, sources, dev, start, stopped=True)
+        if finish_stopped:
+            finish_output(model, sources, dev, start, stopped=True)
         raise
     except BaseException:
         without_student(model)  # (a failed step: as stopped, the model has no student)
@@ -299,7 +305,7 @@ def _train(sources: list[tuple[Any, Any]], t00: float, budget: float | None, *, 
         finally:
             students.close()  # (a student past half of its steps is kept)
             without_student(model)
-            if stopped:
+            if stopped and finish_stopped:
                 finish_output(model, sources, dev, start, stopped=True)
     finish_output(model, sources, dev, start)
 
@@ -314,8 +320,9 @@ def train(image: Any, axes: str | Sequence[str | None] | None = None, *, preset:
     last = None
     for rec in iter_train(image, axes, preset=preset, steps=steps, stride=stride, seed=seed,
                           device=device, model=model, time_budget=time_budget,
-                          validation=validation, dims=dims, along=along, **overrides):
-        last = rec
+                          validation=validation, dims=dims, along=along,
+                          finish_stopped=isinstance(model, SDAPModel), **overrides):
+        last = rec  # (a new model stopped by Ctrl-C is lost with the exception: not finished)
     if last is None or last.model is None:
         raise ConfigError("training ran no step; give steps >= 1")
     return last.model

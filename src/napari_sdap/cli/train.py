@@ -148,7 +148,8 @@ def train_on(sources: list[Any], args: argparse.Namespace, rep: Reporter) -> Any
                           seed=args.seed, device=args.device,
                           time_budget=getattr(args, "time_budget", None),
                           dims=dims if dims == "auto" else int(dims),
-                          along=getattr(args, "along", "Z"), **overrides)
+                          along=getattr(args, "along", "Z"), **overrides,
+                          finish_stopped=False)  # (Ctrl-C: this process ends with the model)
     model = None
     budget = getattr(args, "time_budget", None)
     try:
