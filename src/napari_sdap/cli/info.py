@@ -8,6 +8,7 @@ from pathlib import Path
 from typing import Any
 
 from napari_sdap.cli.report import Reporter, shown_text
+from napari_sdap.config import wants_student
 from napari_sdap.paths import sha256_file
 
 __all__ = ["describe_model", "run_info"]
@@ -42,6 +43,7 @@ def describe_model(path: Path) -> dict[str, Any]:
         "student": ({"width": model.student.width, "dilations": list(model.student.dilations),
                      "parameters": sum(p.numel() for p in model.student.parameters())}
                     if model.student is not None else None),
+        "student_wanted": wants_student(model.config),
         "noise": describe_noise(model.record.noise),
         "detail": model.describe_detail(),
         "noise_curve": model.noise_curve.model_dump() if model.noise_curve else None,
@@ -52,6 +54,35 @@ def describe_model(path: Path) -> dict[str, Any]:
 def _g(value: Any) -> str:
     """A loss as people read it: four significant digits (`none` when not recorded)."""
     return "none" if value is None else f"{value:.4g}"
+
+
+def _student(info: dict[str, Any]) -> str:
+    """The student's line: what it is, or why the model has none."""
+    from napari_sdap.api.distillation import MAX_FIDELITY, WORSE
+
+    rec, s = info["record"], info["student"]
+    planned = info["config"]["student"]["student_steps"]
+    if s:
+        ran = rec["student_steps"]
+        return (f"width {s['width']}, dilations {s['dilations']}, {s['parameters']:,} "
+                f"parameters, {ran} steps" + (f" of the {planned} configured (stopped, or a "
+                                              f"time budget)" if ran < planned else "")
+                + f", final loss {_g(rec['student_final_loss'])}, "
+                  f"{rec['student_seconds']:.1f} s")
+    if not info["student_wanted"] or not rec["steps"]:
+        why = ("not trained yet" if info["student_wanted"] else
+               "none distilled: student off, or 'auto' at a stride above 1")
+    elif (check := rec.get("student_check")) and check["excess"] > WORSE * check["excess_se"]:
+        why = (f"dropped: worse than the blind-spot network on held-out pixels (error "
+               f"{100 * check['excess']:+.1f} % of the noise variance)")
+    elif (far := rec.get("student_fidelity")) is None:  # (no finite score: no step, or NaN)
+        why = "the distillation stopped before half of its steps, or diverged"
+    elif info["config"]["student"]["student_check"] or far <= MAX_FIDELITY:  # (not judged)
+        why = "the distillation stopped before half of its steps"
+    else:
+        why = (f"dropped: it stayed {100 * far:.0f} % of the noise away from the blind-spot "
+               f"network's result")
+    return f"none ({why}; the blind-spot network denoises)"
 
 
 def _lines(info: dict[str, Any]) -> list[str]:
@@ -76,11 +107,7 @@ def _lines(info: dict[str, Any]) -> list[str]:
         + (f"; input whitened along {cfg['inference']['whiten_axis']} (AR(1) coefficient "
            f"{cfg['inference']['whiten_coef']:g}), output filtered back: the noise figures "
            f"below are the whitened image's" if cfg["inference"].get("whiten_axis") else ""),
-        "student   " + (f"width {info['student']['width']}, dilations "
-                           f"{info['student']['dilations']}, {info['student']['parameters']:,} "
-                           f"parameters, {rec['student_steps']} steps, final loss "
-                           f"{_g(rec['student_final_loss'])}, {rec['student_seconds']:.1f} s"
-                           if info["student"] else "none (the blind-spot network denoises)"),
+        "student   " + _student(info),
         f"noise     {info['noise']}",
         f"detail    {info['detail']}",
     ]
