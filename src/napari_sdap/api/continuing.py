@@ -11,15 +11,59 @@ wreck it (a loss 1000x higher after 20 steps). Both are refused before any step.
 from __future__ import annotations
 
 from collections.abc import Iterator
+from dataclasses import asdict, replace
 from typing import Any
 
+from napari_sdap.api.inputs import check_fits
 from napari_sdap.api.intensity import check_intensity
+from napari_sdap.api.modes import check_student_mode
+from napari_sdap.api.patch_size import round_patch, with_patch
 from napari_sdap.api.volume import check_dims
-from napari_sdap.errors import ConfigError
-from napari_sdap.presets import check_seed
+from napari_sdap.errors import ConfigError, InputError
+from napari_sdap.model.normalize import compute_normalization
+from napari_sdap.presets import apply_overrides, check_seed
 
 __all__ = ["check_continuation_data", "check_no_whitening", "check_same_network",
-           "check_same_normalisation", "dims_for", "kept_until_first_step", "seed_for"]
+           "check_same_normalisation", "continue_settings", "dims_for", "kept_until_first_step",
+           "noise_record", "seed_for"]
+
+
+def continue_settings(model: Any, sources: list[tuple[Any, Any]], chosen: int | str, *,
+                      steps: int | None, preset: str, dims: int | str, fresh: bool,
+                      overrides: dict[str, Any], noise: Any) -> None:
+    """Give `model` (an `SDAPModel` trained further, or an untrained one from `create_model`:
+    `fresh`) the settings of this training, refusing those its network or data cannot take.
+    `chosen`: the stride asked for or read from the noise ('auto': the model's own); `noise`:
+    the `NoiseEstimate` of the data (or None), recorded for a fresh model."""
+    view = sources[0][1]
+    kept = model.config.training.stride if chosen == "auto" else chosen
+    update = {"steps": steps, **({"stride": chosen} if chosen != "auto" else {}),
+              **round_patch(overrides, kept)}
+    config = with_patch(apply_overrides(model.config.model_dump(), **update), sources)
+    check_same_network(model.config, config, preset, dims)
+    if not fresh:
+        check_same_normalisation(model.config, config)
+    check_student_mode(config, given="mode" in overrides)
+    model.config = config
+    if fresh:  # an untrained model from create_model: first training sets its normalisation
+        if view.channels != model.config.network.in_channels:
+            raise InputError(
+                f"the model takes {model.config.network.in_channels} joint channel(s) but the "
+                f"image ({view.axes}, shape {view.shape}) gives {view.channels}; create the "
+                f"model with channels={view.channels}")
+        model.record.noise = noise_record(noise, model.config.training.loss)
+        model.normalization = compute_normalization(sources, model.config.normalization,
+                                                    model.config.seed)
+    check_fits(model, view)
+    if not fresh:
+        check_continuation_data(model, sources)
+
+
+def noise_record(noise: Any, loss: str) -> dict[str, Any] | None:
+    """The noise estimate (a `NoiseEstimate` or None) for the model's record, naming the loss
+    the model trains with (the estimate's own where it was not overridden or configured
+    otherwise)."""
+    return asdict(replace(noise, loss=loss)) if noise else None
 
 
 def check_same_network(old: Any, new: Any, preset: str, dims: int | str) -> None:

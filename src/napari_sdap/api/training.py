@@ -12,16 +12,15 @@ from typing import Any
 import torch
 
 from napari_sdap.api.continuing import (
-    check_continuation_data,
     check_no_whitening,
-    check_same_network,
-    check_same_normalisation,
+    continue_settings,
     dims_for,
     kept_until_first_step,
+    noise_record,
     seed_for,
 )
 from napari_sdap.api.devices import pick_preset
-from napari_sdap.api.inputs import check_fits, prepare_all
+from napari_sdap.api.inputs import prepare_all
 from napari_sdap.api.model import SDAPModel
 from napari_sdap.api.modes import check_student_mode, without_student
 from napari_sdap.api.noise_curve import finish_curve
@@ -31,14 +30,14 @@ from napari_sdap.api.training_end import eta_left, finish_output, note_precision
 from napari_sdap.api.volume import choose_volume, volume_sources
 from napari_sdap.chunk_cache import whole_cached
 from napari_sdap.config import wants_student
-from napari_sdap.errors import ConfigError, InputError
+from napari_sdap.errors import ConfigError
 from napari_sdap.infer.whiten import choose_whitening, may_whiten, whiten_sources
 from napari_sdap.kinds import is_whole, lowered, raised
 from napari_sdap.model.device import resolve_device
 from napari_sdap.model.normalize import compute_normalization
-from napari_sdap.presets import apply_overrides, check_budget, config_from_preset
+from napari_sdap.presets import check_budget, config_from_preset
 from napari_sdap.training.loop import TrainStep, run_training
-from napari_sdap.training.noise import NoiseEstimate, choose_loss, estimate_noise
+from napari_sdap.training.noise import choose_loss, estimate_noise
 from napari_sdap.training.patches import PatchSampler
 from napari_sdap.training.validation import Validator, holdout_rows, validation_fits
 
@@ -144,12 +143,6 @@ def iter_train(image: Any, axes: str | Sequence[str | None] | None = None, *,
             p.close()
 
 
-def _noise_record(noise: NoiseEstimate | None, loss: str) -> dict[str, Any] | None:
-    """The noise estimate for the model's record, naming the loss the model trains with (the
-    estimate's own where it was not overridden or configured otherwise)."""
-    return asdict(replace(noise, loss=loss)) if noise else None
-
-
 def _train(sources: list[tuple[Any, Any]], t00: float, budget: float | None, *, preset: str,
            steps: int | None, stride: int | str, seed: int, device: str,
            model: SDAPModel | None, validation: float, dims: int | str, along: str,
@@ -197,31 +190,12 @@ def _train(sources: list[tuple[Any, Any]], t00: float, budget: float | None, *, 
         check_student_mode(cfg)
         model = SDAPModel(cfg)
         model.record.dims = why
-        model.record.noise = _noise_record(noise, cfg.training.loss)
+        model.record.noise = noise_record(noise, cfg.training.loss)
         model.normalization = compute_normalization(sources, cfg.normalization, seed)
     else:
-        chosen = noise.stride if noise else stride
-        kept = model.config.training.stride if chosen == "auto" else chosen
-        update = {"steps": steps, **({"stride": chosen} if chosen != "auto" else {}),
-                  **round_patch(overrides, kept)}
-        config = with_patch(apply_overrides(model.config.model_dump(), **update), sources)
-        check_same_network(model.config, config, preset, dims)
-        if not fresh:
-            check_same_normalisation(model.config, config)
-        check_student_mode(config, given="mode" in overrides)
-        model.config = config
-        if fresh:  # an untrained model from create_model: first training sets its normalisation
-            if view.channels != model.config.network.in_channels:
-                raise InputError(
-                    f"the model takes {model.config.network.in_channels} joint channel(s) but the "
-                    f"image ({view.axes}, shape {view.shape}) gives {view.channels}; create the "
-                    f"model with channels={view.channels}")
-            model.record.noise = _noise_record(noise, model.config.training.loss)
-            model.normalization = compute_normalization(sources, model.config.normalization,
-                                                        model.config.seed)
-        check_fits(model, view)
-        if not fresh:
-            check_continuation_data(model, sources)
+        continue_settings(model, sources, noise.stride if noise else stride, steps=steps,
+                          preset=preset, dims=dims, fresh=fresh, overrides=overrides,
+                          noise=noise)
     if white is not None:
         model.config.inference = model.config.inference.model_copy(
             update={"whiten_axis": white.axis, "whiten_coef": white.coef})
