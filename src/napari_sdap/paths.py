@@ -10,8 +10,8 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
-__all__ = ["NAME_MAX", "atomic_write", "file_mode", "hidden_stem", "not_utf8", "printable",
-           "sha256_file", "zarr_node"]
+__all__ = ["NAME_MAX", "atomic_write", "broken_link", "file_mode", "hidden_stem", "not_utf8",
+           "printable", "sha256_file", "zarr_node"]
 
 
 NAME_MAX = 255
@@ -112,6 +112,21 @@ def _place(tmp: Path, path: Path) -> None:
         os.replace(tmp, path)
     else:
         tmp.unlink()
+
+
+def broken_link(path: str | os.PathLike[str], what: str, option: str) -> str | None:
+    """Why `path` cannot be written without `option` where it is a symbolic link to nothing
+    (`exists()` is False for it, but a save that keeps existing names fails on it after all its
+    work); None where it is not one. `what`: the file's kind in the message."""
+    if not os.path.islink(path) or os.path.exists(path):
+        return None
+    try:
+        target = os.readlink(path)
+    except OSError:
+        target = "?"
+    return (f"{what} {printable(path)} is a link to {printable(target)}, which does not exist "
+            f"(a moved or unmounted file); choose another name, remove the link, or pass "
+            f"{option} to replace the link itself with the new file")
 
 
 def not_utf8(text: str) -> bool:

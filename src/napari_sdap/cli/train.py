@@ -14,7 +14,7 @@ from napari_sdap.cli.discover import file_series, find_inputs
 from napari_sdap.cli.report import Reporter
 from napari_sdap.cli.safety import check_apart
 from napari_sdap.errors import ConfigError, InputError, OutputError, SdapError
-from napari_sdap.paths import printable, sha256_file
+from napari_sdap.paths import broken_link, printable, sha256_file
 
 __all__ = ["open_inputs", "run_train", "train_on", "train_settings"]
 
@@ -246,6 +246,8 @@ def run_train(args: argparse.Namespace, rep: Reporter) -> int:
     if out.exists() and not args.overwrite:
         raise OutputError(f"model file {out} already exists; pass --overwrite or choose another "
                           f"--model name")
+    if not args.overwrite and (why := broken_link(out, "model file", "--overwrite")):
+        raise OutputError(why)  # (before minutes of training: its save would fail on it)
     if not out.parent.is_dir():
         raise OutputError(f"folder {out.parent} does not exist; create it or choose another "
                           f"--model path")

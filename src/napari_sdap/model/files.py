@@ -20,7 +20,7 @@ from pydantic import ValidationError
 
 from napari_sdap.errors import ModelFileError, OutputError
 from napari_sdap.model.header import read_header
-from napari_sdap.paths import atomic_write, not_utf8, printable, zarr_node
+from napari_sdap.paths import atomic_write, broken_link, not_utf8, printable, zarr_node
 from napari_sdap.values import check_overwrite
 
 __all__ = ["FORMAT_VERSION", "read_model_file", "write_model_file"]
@@ -62,6 +62,9 @@ def write_model_file(path: str | os.PathLike[str], tensors: dict[str, torch.Tens
     if path.exists() and not overwrite:
         raise OutputError(f"model file {path} already exists; choose another name or pass "
                           f"overwrite=True (CLI train: --overwrite)")
+    if not overwrite and (why := broken_link(path, "model file", "overwrite=True (CLI train: "
+                                                                 "--overwrite)")):
+        raise OutputError(why)  # (else refused after the write, as saved meanwhile)
     if path.parent.exists() and not path.parent.is_dir():  # (said "does not exist")
         raise OutputError(f"{path.parent} is a file, not a folder, so {path.name} cannot go "
                           f"inside it; choose another path")

@@ -22,7 +22,7 @@ from napari_sdap.api.bmz.build import (
 )
 from napari_sdap.errors import InputError, OutputError
 from napari_sdap.io.locate import overlaps
-from napari_sdap.paths import atomic_write, printable
+from napari_sdap.paths import atomic_write, broken_link, printable
 from napari_sdap.values import check_overwrite
 
 __all__ = ["ARCHITECTURE_FILE", "CONFIG_FILE", "MODEL_FILE", "export_bmz", "require_bioimageio"]
@@ -50,6 +50,9 @@ def _check_target(path: Path, overwrite: bool) -> None:
     if path.exists() and not overwrite:
         raise OutputError(f"{path} already exists; choose another name or pass overwrite=True "
                           f"(CLI: --overwrite)")
+    if not overwrite and (why := broken_link(path, "package", "overwrite=True (CLI: "
+                                                              "--overwrite)")):
+        raise OutputError(why)  # (else refused after all the work, as written meanwhile)
     if path.parent.exists() and not path.parent.is_dir():  # (said "does not exist")
         raise OutputError(f"{path.parent} is a file, not a folder, so {path.name} cannot go "
                           f"inside it; choose another path")
