@@ -42,6 +42,13 @@ def _message(err: BaseException) -> str:
                 f"tile of its file, needs more memory than is free; close other programs, or "
                 f"convert the image to a tiled TIFF or OME-Zarr (a file of a few MB can declare "
                 f"gigabytes: check its size in pixels)")
+    if type(err).__name__ == "KilledWorker":  # (dask's: its text points at worker logs,
+        n = err.args[2] if len(err.args) > 2 else 0  # which --workers silences)
+        tries = n + 1 if isinstance(n, int) else 1
+        return (f"the worker process denoising it died ({tries} time(s) on this file): ended "
+                f"by the system, most often for lack of memory, or killed; run the same "
+                f"command again to redo it, with fewer workers per machine (--workers) if it "
+                f"dies again")
     return f"{type(err).__name__}: {err}"
 
 
