@@ -118,7 +118,11 @@ def check_budget(seconds: Any) -> float:
     """A time budget must be a positive, finite number of seconds."""
     number = isinstance(seconds, int | float | np.integer | np.floating)  # (numpy's too)
     if isinstance(seconds, bool) or not number or not 0 < float(seconds) < float("inf"):
-        raise ConfigError(f"time_budget must be a positive number of seconds (got {seconds!r})")
+        fix = ("the number itself, not text" if isinstance(seconds, str)
+               else "None for the configured steps" if number and float(seconds) == float("inf")
+               else "e.g. time_budget=60, or None for the configured steps")
+        raise ConfigError(f"time_budget must be a positive number of seconds, finite: the wall "
+                          f"time the training fits its steps to (got {seconds!r}); give {fix}")
     return float(seconds)
 
 
