@@ -42,11 +42,11 @@ def require_bioimageio() -> None:
 
 def _check_target(path: Path, overwrite: bool) -> None:
     overwrite = check_overwrite(overwrite)  # ("no" would count as true)
+    if path.is_dir():  # (first: 'does not end in .zip, e.g. out.zip' put it beside the folder)
+        raise OutputError(f"{path} is a folder; give a file name such as {path / 'model.zip'}")
     if path.suffix.lower() != ".zip":
         raise OutputError(f"{path} does not end in .zip; bioimage.io packages are zip files, "
                           f"e.g. {path.with_suffix('.zip').name}")
-    if path.is_dir():
-        raise OutputError(f"{path} is a folder; give a file name such as {path / 'model.zip'}")
     if path.exists() and not overwrite:
         raise OutputError(f"{path} already exists; choose another name or pass overwrite=True "
                           f"(CLI: --overwrite)")
