@@ -21,7 +21,15 @@ from napari_sdap._napari.noise_fields import NoiseFields
 from napari_sdap._napari.planes import PlaneChoice
 from napari_sdap.presets import PRESETS, describe_presets
 
-__all__ = ["TrainSettings"]
+__all__ = ["CONTINUED", "CONTINUE_TIP", "TrainSettings"]
+
+CONTINUED = ("patch_size", "batch_size", "student", "precision", "target_blur", "loss", "frames")
+"""The Advanced settings Continue applies where they are set (not `auto`): they change how the
+model trains, not its network (preset, width, blocks, stack planes), its data's reading
+(stride, whitening) or its seed, which stay the model's own."""
+CONTINUE_TIP = ("Train the current model further on the chosen layer, with its own preset, "
+                "network, stride and seed; the steps, and the Advanced patch, batch, student, "
+                "precision, target blur, loss and frames fields where set, apply")
 
 
 class TrainSettings(QWidget):
@@ -157,6 +165,12 @@ class TrainSettings(QWidget):
                               **({} if self.whiten.isChecked() else {"whiten": False}),
                               **self.noise.values(),
                               **self.planes.values()}}
+
+    def continued(self) -> dict[str, Any]:
+        """Config overrides for Continue: the `CONTINUED` fields that are set and the known
+        noise level (the other fields are for new models)."""
+        over = self.values()["overrides"]
+        return {**{k: over[k] for k in CONTINUED if k in over}, **self.noise.values()}
 
     def _target_blur(self) -> dict[str, float]:
         """The target blur override (none for off, the config's own)."""

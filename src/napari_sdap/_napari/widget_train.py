@@ -28,13 +28,13 @@ from napari_sdap._napari.controls import (
 )
 from napari_sdap._napari.export_button import ExportButton
 from napari_sdap._napari.layer_list import LayerChecklist
-from napari_sdap._napari.layers import axes_field, check_layer, layer_axes, level0
+from napari_sdap._napari.layers import axes_field, layer_axes, level0
 from napari_sdap._napari.loss_plot import LossPlot
 from napari_sdap._napari.model_files import ModelLoading
-from napari_sdap._napari.planes import check_layers, model_planes
 from napari_sdap._napari.session import session_for
+from napari_sdap._napari.train_checks import check_training_layers
 from napari_sdap._napari.train_preview import TrainPreview
-from napari_sdap._napari.train_settings import TrainSettings
+from napari_sdap._napari.train_settings import CONTINUE_TIP, TrainSettings
 from napari_sdap._napari.validation import validation_for
 from napari_sdap._napari.wording import model_text, noise_text, planes_text, stopped_text
 from napari_sdap._napari.workers import Notice, Preview, TrainJob, close_on_abort, train_steps
@@ -88,6 +88,7 @@ class TrainWidget(TrainPreview, ModelLoading, StopOnClose, QWidget):
         self.train_btn = QPushButton("Train")
         self.stop_btn = QPushButton("Stop")
         self.continue_btn = QPushButton("Continue")
+        self.continue_btn.setToolTip(CONTINUE_TIP)
         self.save_btn = QPushButton("Save model...")
         self.load_btn = QPushButton("Load model...")
         self.export_btn = ExportButton(self.session, self.picker.layer, self.axes.text,
@@ -179,25 +180,6 @@ class TrainWidget(TrainPreview, ModelLoading, StopOnClose, QWidget):
                                            self.more.checked_layers(), mode)
         self.settings.update_memory(channels=channels, pixels=pixels)
 
-    def _validate(self, layer: Any, model: Any = None) -> str:
-        from napari_sdap.axes import plane_view
-
-        check_layer(layer)
-        axes = self.axes.text().strip().upper()
-        view = plane_view(level0(layer).shape, axes)
-        patch = self.settings.values()["overrides"].get("patch_size")
-        if patch is not None and patch < 8:  # (the field's lowest value, 0, is auto)
-            raise InputError(f"patch size {patch} is below the smallest, 8; set 8 or more, or "
-                             f"'auto' (0)")
-        side = min(view.height, view.width)
-        if patch is not None and patch > side:  # (below 8 px only 'auto' can fit the plane)
-            fix = f"a patch of at most {side} or 'auto' (0)" if side >= 8 else "'auto' (0)"
-            raise InputError(f"patch size {patch} is larger than the image plane "
-                             f"{view.height}x{view.width} of {layer.name!r}; use {fix}")
-        planes = model_planes(model) if model else self.settings.values()["overrides"]
-        check_layers(layer, view, self.more.checked_layers(), planes)
-        return axes
-
     # ---------------------------------------------------------------- running
     def start(self, resume: bool = False) -> None:
         """Train a new model (or, with `resume`, continue the current one) on the chosen layer."""
@@ -207,8 +189,10 @@ class TrainWidget(TrainPreview, ModelLoading, StopOnClose, QWidget):
             return
         try:
             layer = self.picker.layer()
-            axes = self._validate(layer, self.session.model if resume else None)
             s = self.settings.values()
+            axes = check_training_layers(layer, self.axes.text(), s["overrides"],
+                                         self.more.checked_layers(),
+                                         self.session.model if resume else None)
             self.settings.noise.check()
             if resume and self.session.model is None:
                 raise InputError("no model to continue; press Train first or load a model")
@@ -222,7 +206,7 @@ class TrainWidget(TrainPreview, ModelLoading, StopOnClose, QWidget):
             if resume:  # the model's own preset and network (the fields are for new ones)
                 self.job.model, self.job.stride = self.session.model, "auto"
                 self.job.preset, self.job.seed = "auto", None
-                self.job.overrides = self.settings.noise.values()  # else the model's own
+                self.job.overrides = self.settings.continued()  # (CONTINUED; else its own)
             self.job.validation, note = validation_for(self.job, s["validation"])
             self.plot.set_losses(list(self.session.model.record.losses) if resume else [])
             self._track_source(layer)
