@@ -9,9 +9,11 @@ the same notebook) would run two optimisers on one network. Both are refused, na
 
 from __future__ import annotations
 
+import atexit
 import contextlib
 import copy
 import inspect
+import logging
 import threading
 import weakref
 from collections.abc import Iterator
@@ -19,7 +21,8 @@ from typing import Any
 
 from napari_sdap.errors import ConfigError
 
-__all__ = ["check_not_training", "claim", "release", "settled", "step_lock", "tracked"]
+__all__ = ["check_not_training", "claim", "close_open_trainings", "release", "settled",
+           "step_lock", "tracked"]
 
 _OPEN: weakref.WeakKeyDictionary[Any, weakref.ref[Any]] = weakref.WeakKeyDictionary()
 _LOCK = threading.RLock()  # (re-entered where a generator finalised by the garbage collector
@@ -59,6 +62,25 @@ def check_not_training(model: Any, action: str) -> None:
             f"its generator is kept, or a training running in another thread), so it cannot "
             f"{action} yet; close that generator (g.close(): the model keeps what it learned "
             f"and is finished) or let the training end")
+
+
+log = logging.getLogger(__name__)
+
+
+def close_open_trainings() -> None:
+    """Close the trainings still open (`atexit`): a generator left open to the interpreter's
+    end was finalised while torch was torn down, and the process aborted (exit 134, a C++
+    'INTERNAL ASSERT FAILED' trace) after the script's last line."""
+    with _LOCK:
+        gens = [g for ref in _OPEN.values() if (g := ref()) is not None]
+    for gen in gens:
+        try:
+            gen.close()
+        except Exception as err:  # (a training running in a daemon thread: let it be)
+            log.debug("could not close an open training at exit: %s", err)
+
+
+atexit.register(close_open_trainings)
 
 
 def claim(model: Any, gen: Any) -> None:
