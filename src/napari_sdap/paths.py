@@ -76,8 +76,9 @@ def atomic_write(path: str | os.PathLike[str], *, sync: bool = False,
     `replace=False`: a file that appeared at `path` meanwhile (another process saving there at
     the same time) is kept, and `FileExistsError` raised (`_place`).
     """
-    path = Path(path)
-    fd, name = tempfile.mkstemp(prefix=f".{path.name}.", suffix=suffix, dir=path.parent)
+    path = Path(path)  # (a name near the 255-byte limit: the temporary's is cut, `hidden_stem`)
+    fd, name = tempfile.mkstemp(prefix=f".{hidden_stem(path.name)}.", suffix=suffix,
+                                dir=path.parent)
     os.close(fd)
     tmp = Path(name)
     try:
