@@ -10,6 +10,7 @@ __all__ = [
     "AxesError",
     "ConfigError",
     "DeviceError",
+    "DiskFullError",
     "InputError",
     "ModelFileError",
     "OutputError",
@@ -44,6 +45,11 @@ class DeviceError(SdapError, RuntimeError):
 
 class OutputError(SdapError, OSError):
     """An output cannot be written (exists, read-only folder, disk full, same path as the input)."""
+
+
+class DiskFullError(OutputError):
+    """An output could not be written because its disk is full (a batch stops there: every later
+    file would spend its whole computation, then fail the same way)."""
 
 
 class StoppedError(SdapError):

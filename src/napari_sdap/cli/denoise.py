@@ -28,7 +28,7 @@ from napari_sdap.cli.record import RunRecord, file_fingerprint, now
 from napari_sdap.cli.report import Reporter
 from napari_sdap.cli.retrain import previous_outputs
 from napari_sdap.cli.safety import check_apart
-from napari_sdap.errors import OutputError, SdapError
+from napari_sdap.errors import DiskFullError, OutputError, SdapError
 
 __all__ = ["run_denoise"]
 
@@ -104,6 +104,8 @@ class Batch:
     key = ""
     qc: QCOptions | None = None
     qc_failed = 0
+    not_started = 0
+    """Files left when the batch stopped at a full disk."""
 
 
 def _fingerprint(path: Path) -> dict[str, int] | None:
@@ -121,7 +123,7 @@ def _discard(output: Path) -> None:
 
 
 def _run_local(batch: Batch) -> None:
-    for task, _, _ in batch.plan.tasks:
+    for i, (task, _, _) in enumerate(batch.plan.tasks):
         batch.start(task)
         name = Path(task.input).name
         batch.rep.start_item(name, 1)
@@ -137,6 +139,9 @@ def _run_local(batch: Batch) -> None:
         except Exception as err:  # one bad file is reported and the batch goes on
             batch.rep.end_item()
             batch.finish(task, None, err)
+            if isinstance(err, DiskFullError):  # but not onto a full disk: every later file
+                batch.not_started = len(batch.plan.tasks) - i - 1  # would fail alike, after
+                return  # its whole computation
         else:
             batch.rep.end_item()
             batch.finish(task, result, None)
@@ -181,7 +186,14 @@ def _run_cluster(batch: Batch, args: argparse.Namespace) -> None:
             batch.paths.update({t.output: batch.paths[t.output] for t, _, _ in jobs})
         threshold = int(args.split_mpix * 1e6)
         try:
-            run_on_cluster(client, jobs, threshold, n_workers, batch.start, batch.finish)
+            run_on_cluster(client, jobs, threshold, n_workers, batch.start, batch.finish,
+                           stop_on=DiskFullError)
+        except DiskFullError:  # (the files still running were cancelled: not started)
+            for task, _, _ in jobs:
+                if batch.record.files.get(Path(task.output).name, {}).get("status") == "running":
+                    batch.record.end_file(Path(task.output), "interrupted", finished=now())
+                    batch.not_started += 1
+                    remove_leftovers(Path(task.output))  # (a cancelled worker's temporary)
         except KeyboardInterrupt:
             for task, _, _ in jobs:
                 entry = batch.record.files.get(Path(task.output).name, {})
@@ -279,6 +291,9 @@ def _run_in(outdir: Path, args: argparse.Namespace, rep: Reporter, argv: list[st
     record.finish_run(status, denoised=batch.done, skipped=len(plan.skipped),
                       failed=len(batch.failed))
     checks = f", {batch.qc_failed} quality check(s) failed" if batch.qc_failed else ""
+    if batch.not_started:
+        checks += (f", {batch.not_started} not started (the disk is full: free space, then run "
+                   f"the same command again to resume)")
     rep.summary(f"{status}: {batch.done} denoised, {len(plan.skipped)} skipped (already done), "
                 f"{len(batch.failed)} failed{checks}; record {record.path}")
     return 1 if batch.failed or batch.qc_failed else 0

@@ -7,7 +7,7 @@ import errno
 import shutil
 from pathlib import Path
 
-from napari_sdap.errors import OutputError
+from napari_sdap.errors import DiskFullError, OutputError
 
 __all__ = ["NEARLY_FULL", "disk_full", "interrupt_behind", "write_error"]
 
@@ -45,11 +45,13 @@ def disk_full(path: Path | None, err: OSError) -> bool:
 
 
 def write_error(path: Path, err: OSError) -> OutputError:
+    """The error to raise for `err` while writing `path` (`DiskFullError` for a full disk)."""
+    kind = OutputError
     if disk_full(path, err):
-        why = "the disk is full; free space or write to another disk"
+        why, kind = "the disk is full; free space or write to another disk", DiskFullError
     elif err.errno in (errno.EACCES, errno.EPERM, errno.EROFS):
         why = "permission denied; choose a folder you can write to"
     else:
         why = "check the disk and the path"
-    return OutputError(f"writing output {path} failed ({err.strerror or err}); {why}. "
+    return kind(f"writing output {path} failed ({err.strerror or err}); {why}. "
                        f"The partial output was removed")
