@@ -10,8 +10,8 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
-__all__ = ["NAME_MAX", "atomic_write", "broken_link", "file_mode", "hidden_stem", "not_utf8",
-           "printable", "sha256_file", "zarr_node"]
+__all__ = ["NAME_MAX", "atomic_write", "broken_link", "file_mode", "hidden_stem", "long_name",
+           "not_utf8", "printable", "sha256_file", "zarr_node"]
 
 
 NAME_MAX = 255
@@ -113,6 +113,16 @@ def _place(tmp: Path, path: Path) -> None:
         os.replace(tmp, path)
     else:
         tmp.unlink()
+
+
+def long_name(path: str | os.PathLike[str], what: str) -> str | None:
+    """Why `path` cannot be written where its name is over `NAME_MAX` bytes (the disk refuses
+    it, but only at the end, after the work); None where it fits."""
+    size = len(os.fsencode(os.path.basename(path)))
+    if size <= NAME_MAX:
+        return None
+    return (f"{what} name {printable(os.path.basename(path))[:60]}... is {size} bytes long; "
+            f"file systems take at most {NAME_MAX}: give a shorter name")
 
 
 def broken_link(path: str | os.PathLike[str], what: str, option: str) -> str | None:

@@ -14,7 +14,7 @@ from napari_sdap.cli.discover import file_series, find_inputs
 from napari_sdap.cli.report import Reporter
 from napari_sdap.cli.safety import check_apart
 from napari_sdap.errors import ConfigError, InputError, OutputError, SdapError
-from napari_sdap.paths import broken_link, printable, sha256_file
+from napari_sdap.paths import broken_link, long_name, printable, sha256_file
 
 __all__ = ["open_inputs", "run_train", "train_on", "train_settings"]
 
@@ -241,6 +241,8 @@ def run_train(args: argparse.Namespace, rep: Reporter) -> int:
     from napari_sdap.api.model_name import check_model_name
 
     out = Path(args.model)
+    if why := long_name(out, "--model file"):  # (first: stat raises on such a name)
+        raise OutputError(why)
     check_apart(out, args.inputs, "--model")
     check_model_name(out)  # before minutes of training
     if out.exists() and not args.overwrite:

@@ -20,7 +20,14 @@ from pydantic import ValidationError
 
 from napari_sdap.errors import ModelFileError, OutputError
 from napari_sdap.model.header import read_header
-from napari_sdap.paths import atomic_write, broken_link, not_utf8, printable, zarr_node
+from napari_sdap.paths import (
+    atomic_write,
+    broken_link,
+    long_name,
+    not_utf8,
+    printable,
+    zarr_node,
+)
 from napari_sdap.values import check_overwrite
 
 __all__ = ["FORMAT_VERSION", "read_model_file", "write_model_file"]
@@ -53,6 +60,8 @@ def write_model_file(path: str | os.PathLike[str], tensors: dict[str, torch.Tens
     from safetensors.torch import save_file
 
     path, overwrite = Path(path), check_overwrite(overwrite)
+    if why := long_name(path, "model file"):  # (first: stat raises on such a name)
+        raise OutputError(why)
     if path.is_dir():
         raise OutputError(f"{path} is a folder, not a model file name; give a file path such as "
                           f"{path / 'model.safetensors'}")

@@ -22,7 +22,7 @@ from napari_sdap.api.bmz.build import (
 )
 from napari_sdap.errors import InputError, OutputError
 from napari_sdap.io.locate import overlaps
-from napari_sdap.paths import atomic_write, broken_link, printable
+from napari_sdap.paths import atomic_write, broken_link, long_name, printable
 from napari_sdap.values import check_overwrite
 
 __all__ = ["ARCHITECTURE_FILE", "CONFIG_FILE", "MODEL_FILE", "export_bmz", "require_bioimageio"]
@@ -103,6 +103,8 @@ def export_bmz(model: Any, path: str | os.PathLike[str], *, name: str | None = N
 
     require_bioimageio()
     path = Path(path)
+    if why := long_name(path, "package"):  # (first: stat raises on such a name)
+        raise OutputError(why)
     _check_not_input(path, model)
     _check_target(path, overwrite)
     check_exportable(model)
