@@ -75,3 +75,13 @@ def test_api_export_of_a_loaded_model_to_another_name_still_works(
     img = np.random.default_rng(0).normal(0.5, 0.1, (64, 64)).astype(np.float32)
     out = model.export_bmz(tmp_path / "other.zip", sample=img)
     assert out.is_file() and model_file.is_file()
+
+
+def test_a_package_deleted_since_it_was_loaded_can_be_written_again(
+        package: tuple[Path, Path], tmp_path: Path) -> None:
+    pkg, sample = package
+    copy = tmp_path / "m.zip"
+    copy.write_bytes(pkg.read_bytes())
+    model = napari_sdap.load_model(copy)
+    copy.unlink()  # nothing of the input left to replace
+    assert model.export_bmz(copy, sample=sample) == copy and copy.is_file()

@@ -63,8 +63,8 @@ def _check_target(path: Path, overwrite: bool) -> None:
 def _check_not_input(path: Path, model: Any) -> None:
     """Refuse a package path that is the model file or package the model was loaded from,
     under its name or through a link: the export would replace its own input."""
-    source = getattr(model, "loaded_from", None)
-    if source is not None and overlaps(path, source):
+    source = getattr(model, "loaded_from", None)  # (gone since: nothing to replace)
+    if source is not None and os.path.lexists(path) and overlaps(path, source):
         raise OutputError(f"{path} is the model file this model was loaded from ({source}); "
                           f"an export never replaces its input, even with overwrite: choose "
                           f"another name for the package, e.g. {path.stem}_v2.zip")
