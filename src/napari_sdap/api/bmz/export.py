@@ -21,7 +21,7 @@ from napari_sdap.api.bmz.build import (
     write_weights,
 )
 from napari_sdap.errors import InputError, OutputError
-from napari_sdap.io.locate import overlaps
+from napari_sdap.io.locate import array_paths, check_apart, overlaps
 from napari_sdap.paths import atomic_write, broken_link, long_name, printable
 from napari_sdap.values import check_overwrite
 
@@ -60,9 +60,11 @@ def _check_target(path: Path, overwrite: bool) -> None:
         raise OutputError(f"folder {path.parent} does not exist; create it first")
 
 
-def _check_not_input(path: Path, model: Any) -> None:
+def _check_not_input(path: Path, model: Any, sample: Any) -> None:
     """Refuse a package path that is the model file or package the model was loaded from,
-    under its name or through a link: the export would replace its own input."""
+    under its name or through a link (the export would replace its own input), or that is,
+    or lies inside, the sample image (a file written into the user's zarr store)."""
+    check_apart(path, [path], array_paths(sample))
     source = getattr(model, "loaded_from", None)  # (gone since: nothing to replace)
     if source is not None and os.path.lexists(path) and overlaps(path, source):
         raise OutputError(f"{path} is the model file this model was loaded from ({source}); "
@@ -105,7 +107,7 @@ def export_bmz(model: Any, path: str | os.PathLike[str], *, name: str | None = N
     path = Path(path)
     if why := long_name(path, "package"):  # (first: stat raises on such a name)
         raise OutputError(why)
-    _check_not_input(path, model)
+    _check_not_input(path, model, sample)
     _check_target(path, overwrite)
     check_exportable(model)
     mode = model.resolve_mode(mode)
