@@ -58,7 +58,8 @@ class FileTask:
 def load_cached_model(path: str, sha256: str) -> Any:
     """Load a model once per process, checking it is still the file the run started with."""
     key = (str(path), sha256)
-    if key not in _MODELS:
+    model = _MODELS.get(key)  # (once: a task of another run in another thread of this worker
+    if model is None:  # may replace it meanwhile, which raised KeyError here)
         from napari_sdap.api import load_model
 
         model = load_model(path)  # (which hashes the file it read: `model.source`)
@@ -67,7 +68,7 @@ def load_cached_model(path: str, sha256: str) -> Any:
                                  f"restart the run so every output uses one model")
         _MODELS.clear()
         _MODELS[key] = model
-    return _MODELS[key]
+    return model
 
 
 def worker_device(device: str) -> str:
