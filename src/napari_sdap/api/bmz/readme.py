@@ -13,10 +13,14 @@ _MODES = {
     "student": "the distilled student: a plain convolutional network that sees every pixel, "
                "trained to reproduce the blind-spot teacher's best output (one pass)",
     "bsn": "the blind-spot network in one full-resolution pass (noise independent per pixel)",
-    "sdap": "pixel-shuffle down-sampling with the training stride, one blind-spot pass on the "
+    "sdap": "pixel-shuffle down-sampling with stride {pd}, one blind-spot pass on the "
             "sub-images, shuffle back",
-    "sdap_e": "as `sdap`, then one more full-resolution blind-spot pass over that result",
+    "sdap_e": "pixel-shuffle down-sampling with stride {pd}, one blind-spot pass on the "
+              "sub-images, shuffle back, then one more full-resolution blind-spot pass over "
+              "that result",
 }
+"""What each mode runs; `{pd}` is the package's pixel-shuffle stride (the model's inference
+setting, which need not be the training stride: a model trained at stride 1 in mode `sdap`)."""
 
 
 def _training(ex: Exported) -> list[str]:
@@ -46,7 +50,8 @@ def readme_text(ex: Exported, name: str, checks: dict[str, float], versions: dic
     steps = ["percentile normalisation (values stored in the model)"]
     if "levels" in ex.kwargs:
         steps.append("repair of isolated hot or dead pixels (measured noise curve)")
-    steps.append(f"the network, mode `{ex.mode}`: {_MODES[ex.mode]}")
+    steps.append(f"the network, mode `{ex.mode}`: "
+                 f"{_MODES[ex.mode].format(pd=ex.kwargs['pd_stride'])}")
     if detail:
         steps.append("detail restore: a local Wiener filter gives back the part of the residual "
                      "that exceeds the measured noise")
