@@ -200,6 +200,9 @@ def _run_cluster(batch: Batch, args: argparse.Namespace) -> None:
                 if entry.get("status") == "running":
                     batch.record.end_file(Path(task.output), "interrupted", finished=now())
             raise
+    for task, _, _ in jobs:  # a task still running when it was cancelled (its file failed in
+        remove_leftovers(Path(task.output))  # another piece, or the disk filled) wrote on into
+    # the temporary or scratch removed then; a local cluster's workers have ended now
 
 
 def run_denoise(args: argparse.Namespace, rep: Reporter, argv: list[str]) -> int:
