@@ -38,8 +38,20 @@ def _training(ex: Exported) -> list[str]:
         lines.append(f"- student: width {m.student.width}, dilations "
                      f"{list(m.student.dilations)}, {rec.student_steps} distillation steps{fid}")
     lines.append(f"- trained on: {', '.join(rec.trained_on) or 'not recorded'}")
-    lines.append(f"- {m.describe_detail()}")
+    lines.append(f"- {m.describe_detail()}{_not_packaged(ex)}")
     return lines
+
+
+def _not_packaged(ex: Exported) -> str:
+    """Where the model's line names an output blur or mix that this package does not run (they
+    go with the mode they were chosen for, with the detail restore on: `SDAPModel.refine`)."""
+    c = ex.model.noise_curve
+    steps = ("blur", "colour_blur", "mix")
+    if c is None or not any(getattr(c, k) for k in steps) or any(ex.kwargs.get(k) for k in steps):
+        return ""
+    off = "" if ex.model.config.inference.restore_detail else " without the detail restore"
+    return (f" (this package runs mode `{ex.mode}`{off}: the output blur and mix go with mode "
+            f"`{c.blur_mode}` and the restore on, so it runs neither)")
 
 
 def readme_text(ex: Exported, name: str, checks: dict[str, float], versions: dict[str, Any]
