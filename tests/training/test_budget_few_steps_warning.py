@@ -54,6 +54,8 @@ def test_a_budget_of_enough_steps_or_none_is_quiet(monkeypatch, caplog):
     with caplog.at_level(logging.WARNING, logger="napari_sdap"):
         assert _fit(monkeypatch, 30.0, 100, 0.25) == 100  # (all fit)
         assert _fit(monkeypatch, 10.0, 300, 0.25) == 40  # (13 %)
+        assert _fit(monkeypatch, 60.0, 100_000, 0.25) == 240  # (an upper bound: as many as fit)
+        assert _fit(monkeypatch, 30.0, 20, 0.25) == 20  # (few given, all fit)
         assert _fit(monkeypatch, None, 500, 0.25) == 500
         assert _fit(monkeypatch, 1.0, 500, 0.25, network=False) == 6  # (the student's)
     assert not [r for r in caplog.records if "time budget fits" in r.getMessage()]

@@ -30,10 +30,12 @@ log = logging.getLogger(__name__)
 
 CALIBRATION_STEPS = 5
 """Steps timed (after the first, which pays for warm-up) before a time budget fixes the total."""
-FEW_STEPS = 0.1
-"""A time budget that fits fewer than this share of a blind-spot network's steps is warned
-about: 6-15 steps of `fast` at stride 2 gave outputs 29-39 % below the input's mean (a 96²
-image, 2 s budgets), and a 3-D model of 6 steps one below its input's PSNR."""
+FEW_STEPS = 25
+"""A time budget that fits fewer of a blind-spot network's steps than this (and than it is
+given) is warned about: 6-15 steps of `fast` at stride 2 gave outputs 29-39 % below the
+input's mean (a 96² image, 2 s budgets; 30 steps: 2 % below), and a 3-D model of 6 steps one
+below its input's PSNR. A number of steps, not a share of them: `steps=100_000` with a budget
+asks for as many as fit."""
 
 
 def backward(loss_of: Callable[[bool], torch.Tensor], net: nn.Module, bf16: bool
@@ -61,7 +63,7 @@ class Budget:
     """Fits a run's step count to `seconds` of wall time: after `CALIBRATION_STEPS` timed steps
     the total becomes what the rest of the budget allows at the measured speed (at least the
     steps done, at most the configured steps). `None` seconds: the configured steps. `network`:
-    the blind-spot network's run, warned about when that is under `FEW_STEPS` of them and ended
+    the blind-spot network's run, warned about when that is under `FEW_STEPS` and ended
     at the step that spends the budget before it is timed (`paper` on a CPU took 24 s a step: 6
     steps and 217 s for `time_budget=5`); the student's cheap steps keep their first ones."""
 
@@ -88,7 +90,7 @@ class Budget:
         elif i == CALIBRATION_STEPS:
             per_step = (now - self._t1) / CALIBRATION_STEPS
             self.total = max(i + 1, min(steps, i + 1 + int(left / max(per_step, 1e-9))))
-            if self.warn and self.total < FEW_STEPS * steps:
+            if self.warn and self.total < min(FEW_STEPS, steps):
                 log.warning("the time budget fits %d of the network's %d training steps (%.2f s "
                             "a step, %.1f s left of its share after the first %d): a network "
                             "trained so little may denoise worse than its input, or off its "
