@@ -108,6 +108,8 @@ class SDAPModel:
             bias = ("; bias correction of the blind-spot output (image units, per channel): "
                     + ", ".join(f"{v:+.3g}" for v in shifts))
         smooth = c.describe_output(self.record.output_blur, self.record.output_mix)
+        if smooth and not self.config.inference.restore_detail:  # (`refine`: none without it)
+            smooth = "; with the restore on only" + smooth.replace("; then", ", then", 1)
         given = known_noise(self.config.training)
         noise = c.summary(scales) + (f" (given: {given.describe()})" if given else "")
         return f"detail restore {state}: {noise}, {gate}{bias}{smooth}"
