@@ -177,29 +177,30 @@ def _run_cluster(batch: Batch, args: argparse.Namespace) -> None:
             batch.finish(task, None, err)
     if not jobs:
         return
-    with connect(args.scheduler, args.workers) as (client, n_workers):
-        batch.rep.info(f"cluster: {n_workers} worker(s) at {client.scheduler.address}, "
-                       f"dashboard {client.dashboard_link}")
-        threads = args.threads or (threads_per_worker(n_workers) if args.workers else None)
-        if threads:
-            jobs = [(FileTask(**{**t.__dict__, "threads": threads}), s, a) for t, s, a in jobs]
-            batch.paths.update({t.output: batch.paths[t.output] for t, _, _ in jobs})
-        threshold = int(args.split_mpix * 1e6)
-        try:
+    try:  # files are marked stopped once the cluster is closed: a task still running when
+        # it was cancelled may rename its output into place meanwhile (`record._unfinished`)
+        with connect(args.scheduler, args.workers) as (client, n_workers):
+            batch.rep.info(f"cluster: {n_workers} worker(s) at {client.scheduler.address}, "
+                           f"dashboard {client.dashboard_link}")
+            threads = args.threads or (threads_per_worker(n_workers) if args.workers else None)
+            if threads:
+                jobs = [(FileTask(**{**t.__dict__, "threads": threads}), s, a)
+                        for t, s, a in jobs]
+                batch.paths.update({t.output: batch.paths[t.output] for t, _, _ in jobs})
+            threshold = int(args.split_mpix * 1e6)
             run_on_cluster(client, jobs, threshold, n_workers, batch.start, batch.finish,
                            stop_on=DiskFullError)
-        except DiskFullError:  # (the files still running were cancelled: not started)
-            for task, _, _ in jobs:
-                if batch.record.files.get(Path(task.output).name, {}).get("status") == "running":
-                    batch.record.end_file(Path(task.output), "interrupted", finished=now())
-                    batch.not_started += 1
-                    remove_leftovers(Path(task.output))  # (a cancelled worker's temporary)
-        except KeyboardInterrupt:
-            for task, _, _ in jobs:
-                entry = batch.record.files.get(Path(task.output).name, {})
-                if entry.get("status") == "running":
-                    batch.record.end_file(Path(task.output), "interrupted", finished=now())
-            raise
+    except DiskFullError:  # (the files still running were cancelled: not started)
+        for task, _, _ in jobs:
+            if batch.record.files.get(Path(task.output).name, {}).get("status") == "running":
+                batch.record.end_file(Path(task.output), "interrupted", finished=now())
+                batch.not_started += 1
+    except KeyboardInterrupt:
+        for task, _, _ in jobs:
+            entry = batch.record.files.get(Path(task.output).name, {})
+            if entry.get("status") == "running":
+                batch.record.end_file(Path(task.output), "interrupted", finished=now())
+        raise
     for task, _, _ in jobs:  # a task still running when it was cancelled (its file failed in
         remove_leftovers(Path(task.output))  # another piece, or the disk filled) wrote on into
     # the temporary or scratch removed then; a local cluster's workers have ended now
