@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import errno
 import importlib.util
 import json
 import os
 import shutil
 import tempfile
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -154,28 +157,54 @@ def _build(model: Any, ex: Exported, sample: Any, axes: str | None, target: Path
                  "cover": folder / "cover.png", "readme": folder / "README.md",
                  "architecture": folder / ARCHITECTURE_FILE, "model": folder / MODEL_FILE,
                  "config": folder / CONFIG_FILE}
-        np.save(files["input"], x)
-        np.save(files["output"], y)
-        write_cover(x, y, files["cover"])
-        shutil.copyfile(Path(__file__).with_name("architecture.py"), files["architecture"])
-        files["torchscript"], files["state_dict"] = write_weights(ex.module, folder)
-        checks = {"torchscript": float(np.abs(_run(torch.jit.load(str(files["torchscript"])), x)
-                                              - y).max()),
-                  "pytorch_state_dict": float(np.abs(_run(_state_dict_copy(
-                      ex.kwargs, ex.module, files["architecture"]), x) - y).max())}
-        saved = _with_mode(model, mode)
-        saved.save(files["model"])
-        config = saved.config.model_dump(mode="json")
-        files["config"].write_text(json.dumps(config, indent=2, sort_keys=True))
-        versions = {**model.record.versions, **_versions()}
-        readme = readme_text(ex, name, checks, versions)  # a file name in the record whose
-        # bytes are not UTF-8 (`caf\xe9.tif`, a model trained before that was escaped) as `\xe9`
-        files["readme"].write_text(printable(readme))
+        with _writing_in(folder):  # (a full temporary disk: named, not "unexpected")
+            np.save(files["input"], x)
+            np.save(files["output"], y)
+            write_cover(x, y, files["cover"])
+            shutil.copyfile(Path(__file__).with_name("architecture.py"), files["architecture"])
+            files["torchscript"], files["state_dict"] = write_weights(ex.module, folder)
+            checks = {"torchscript": float(np.abs(_run(torch.jit.load(str(files["torchscript"])), x)
+                                                  - y).max()),
+                      "pytorch_state_dict": float(np.abs(_run(_state_dict_copy(
+                          ex.kwargs, ex.module, files["architecture"]), x) - y).max())}
+            saved = _with_mode(model, mode)
+            saved.save(files["model"])
+            config = saved.config.model_dump(mode="json")
+            files["config"].write_text(json.dumps(config, indent=2, sort_keys=True))
+            versions = {**model.record.versions, **_versions()}
+            readme = readme_text(ex, name, checks, versions)  # a file name in the record whose
+            # bytes are not UTF-8 (`caf\xe9.tif`, a model trained before that was escaped) as `\xe9`
+            files["readme"].write_text(printable(readme))
         descr = model_description(
             ex, files, name=name, description=description, authors=authors, license=license,
             cite=cite, napari_sdap_config={"version": versions["napari_sdap"], "mode": mode,
                                            "model_file": MODEL_FILE, "config": config})
         _write_package(descr, target)
+
+
+_ROOM = 64 << 20
+"""Free bytes under which a failed write in the temporary folder is put down to its disk."""
+
+
+@contextmanager
+def _writing_in(folder: Path) -> Iterator[None]:
+    """Name the temporary folder where a write in it failed for lack of room: torch reported a
+    full disk as "RuntimeError: [enforce fail at inline_container.cc] unexpected pos", an
+    "unexpected error" (a cluster's small /tmp, while the output folder had room)."""
+    try:
+        yield
+    except (OSError, RuntimeError, OutputError) as err:
+        try:
+            free = shutil.disk_usage(folder).free
+        except OSError:
+            raise err from None
+        full = isinstance(err, OSError) and err.errno == errno.ENOSPC
+        if not full and free >= _ROOM:
+            raise
+        raise OutputError(f"the package's files could not be written in the temporary folder "
+                          f"{folder.parent} ({free // 1024:,} KiB free there): free space there, "
+                          f"or set TMPDIR to a folder with room (a few times the model's size), "
+                          f"then export again") from err
 
 
 def _versions() -> dict[str, str]:
