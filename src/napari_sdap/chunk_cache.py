@@ -7,9 +7,9 @@ holds (a 16 x 512² chunk: 69 times, 14.8 s against 8.9 s in memory, 9.6 s now; 
 65 times; a block function of 1 s per chunk cost a minute per plane).
 `chunk_cached` reads such an array through `ChunkCache`, which keeps the chunks read last, up
 to `BUDGET` bytes, so that the tiles, which go along a plane's rows, find them again; training
-patches, read at random places, use it where the whole array fits (`whole_cached`, chunks of
-any size). Pixels are the same; for tiles, arrays of small chunks (or chunks too large for the
-budget) are read as before.
+patches, read at random places, use it where the whole array fits (`whole_cached`; small
+chunks where they are few). Pixels are the same; arrays of small chunks otherwise (or chunks
+too large for the budget) are read as before.
 """
 
 from __future__ import annotations
@@ -30,6 +30,10 @@ among them) are read as before, window by window."""
 _LARGER = 2
 """Chunks are cached when the largest holds more than this many times a window's pixels (a
 window of smaller chunks reads several, each about once)."""
+_FEW_CHUNKS = 256
+"""Small chunks are cached for training (`whole_cached`) in arrays of at most this many: each
+is computed on its own (dask's cost of one grows with the array's graph: a 2 x 1024² array of
+8192 chunks of 16² took 95 s through the cache against 10 s read window by window)."""
 
 
 def _grid(array: Any) -> tuple[tuple[int, ...], ...] | None:
@@ -78,12 +82,16 @@ def chunk_cached(array: Any, window: int, small: bool = False) -> Any:
 def whole_cached(array: Any, window: int) -> Any:
     """For reads at random places (training patches): `chunk_cached` where the whole array fits
     the budget, so that each chunk is made once for the whole training (a 8 x 512² chunk
-    was computed 167 times in 30 steps), small chunks too (a patch reads several, each read
-    again by the next patches: a 4 x 96² stack in 32² chunks of a block function of 20 ms was
-    computed 1009 times in a 6-step training, 475 of them before its first step; 37 now); a
-    larger array is read as before, its chunks would leave the cache before they are read
-    again."""
-    cached = chunk_cached(array, window, small=True)
+    was computed 167 times in 30 steps); small chunks too where they are at most
+    `_FEW_CHUNKS` (a patch reads several, each read again by the next patches: a 4 x 96² stack
+    in 32² chunks of a block function of 20 ms was computed 1009 times in a 6-step training,
+    475 of them before its first step; 37 now). A larger array is read as before, its chunks
+    would leave the cache before they are read again."""
+    cached = chunk_cached(array, window)
+    if cached is array:
+        small = chunk_cached(array, window, small=True)
+        if isinstance(small, ChunkCache) and np.prod([len(c) for c in small.grid]) <= _FEW_CHUNKS:
+            cached = small
     if cached is array or int(array.nbytes) > BUDGET:
         return array
     return cached
