@@ -52,3 +52,16 @@ def test_other_failures_with_room_are_not_put_down_to_the_disk(
         model_file: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     code, err = _export(model_file, tmp_path, SHORT_WRITE, 10 << 30, capsys)
     assert code != 0 and "TMPDIR" not in err and "unexpected pos" in err, err
+
+
+def test_a_full_output_folder_names_no_hidden_temporary(
+        model_file: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    write_stack(tmp_path / "cell.tif", seed=0, planes=2, size=64)
+    full = OSError(errno.ENOSPC, "No space left on device")
+    with mock.patch("bioimageio.spec.save_bioimageio_package", side_effect=full):
+        code = main(["export", str(model_file), str(tmp_path / "m.zip"), "--sample",
+                     str(tmp_path / "cell.tif")])
+    err = capsys.readouterr().err
+    assert code == 2 and "No space left" in err and str(tmp_path) in err, err
+    assert ".partial" not in err and "TMPDIR" not in err
+    assert [p.name for p in tmp_path.iterdir()] == ["cell.tif"]

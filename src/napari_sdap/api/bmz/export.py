@@ -238,6 +238,6 @@ def _write_package(descr: Any, target: Path) -> None:
             warnings.filterwarnings("ignore", message="Found mapping with 'source'")
             save_bioimageio_package(descr, output_path=target)
     except OSError as err:
-        raise OutputError(f"cannot write the package {target.name} in {target.parent} "
-                          f"({err.strerror or err}); free some space or choose another "
-                          f"folder") from err
+        raise OutputError(f"cannot write the package in {target.parent} ({err.strerror or err})"
+                          f"; free some space or choose another folder") from err  # (`target`:
+        # the hidden temporary `.<name>.<random>.partial.zip`, no name of the user's)
