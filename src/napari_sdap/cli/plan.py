@@ -25,7 +25,7 @@ from napari_sdap.cli.train import (
 )
 from napari_sdap.cli.unused_options import unused_training_options
 from napari_sdap.errors import ConfigError, ModelFileError, OutputError
-from napari_sdap.paths import NAME_MAX, hidden_stem, sha256_file
+from napari_sdap.paths import NAME_MAX, hidden_stem, printable, sha256_file
 
 __all__ = ["MODEL_NAME", "Plan", "make_plan", "prepare_model"]
 
@@ -91,6 +91,10 @@ def prepare_model(args: argparse.Namespace, paths: list[Path], record: RunRecord
     if path.exists() and not path.is_file():  # before any output is moved or model trained
         raise OutputError(f"{path} is a folder (or not a file), where --train keeps its model; "
                           f"move it away, or give another --output folder")
+    if path.is_symlink() and not path.exists():  # (its save failed after the training)
+        raise OutputError(f"{printable(path)} is a link to {printable(os.readlink(path))}, which "
+                          f"does not exist, where --train keeps its model; remove the link, or "
+                          f"give another --output folder")
     step = max(1, len(paths) / args.train_max_files)
     chosen = [paths[int(k * step)] for k in range(min(len(paths), args.train_max_files))]
     earlier = _resolved(record.data.get("trained_model") or {},
