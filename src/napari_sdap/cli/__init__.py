@@ -54,7 +54,11 @@ def _expand_home(args: object) -> None:
 
 def main(argv: list[str] | None = None) -> int:
     """Run `napari-sdap` with `argv` (default: the process arguments); returns the exit code."""
-    code = _main(argv)
+    try:
+        code = _main(argv)
+    except KeyboardInterrupt:  # in the start (the parser's imports), before `_main` handles it:
+        sys.stderr.write("error: stopped by the user; nothing was done\n")  # not a traceback
+        code = 130
     if argv is None:  # the process's own command: what is left is the interpreter's exit
         _ignore_late_signals()
     return code
