@@ -68,9 +68,14 @@ def connect(scheduler: str | None, workers: int | None) -> Iterator[tuple[Any, i
             n = int(workers or 1)
             # the CLI reports each failed file in one line: the workers' own error logs
             # (a traceback per refused file) are silenced
+            # memory_limit=0: no pausing at 80 % of the machine's memory / n (a paused worker
+            # stays so, as it holds no dask data to spill: with every worker paused the batch
+            # hung without a word) and no restart at 95 %; a worker out of memory is ended by
+            # the system, and its file reported (`denoise._message`)
             with _ctrl_c_ignored():  # the workers never see Ctrl-C: this process stops them
                 cluster = LocalCluster(n_workers=n, threads_per_worker=1, processes=True,
-                                       dashboard_address=":0", silence_logs=logging.CRITICAL)
+                                       dashboard_address=":0", silence_logs=logging.CRITICAL,
+                                       memory_limit=0)
             client = Client(cluster)
         try:
             n_workers = len(client.scheduler_info()["workers"]) or 1
