@@ -110,9 +110,14 @@ def open_task(task: FileTask, model: Any) -> Any:
     """The API's `DenoiseRun` for `task`: input opened, output temporary created, provenance
     recorded (model file, its hash and the run's settings)."""
     from napari_sdap.api.writing import open_denoise
+    from napari_sdap.cli.ownership import written_by
 
+    attempt = (task.provenance or {}).get("attempt")  # this task run again (dask, after its
+    ours = Path(task.output).exists() and written_by(Path(task.output), attempt)  # worker died
+    # between renaming its output into place and returning) replaces what it wrote: it had
+    # been refused as an output that 'already exists', its file failed
     return open_denoise(model, task.input, task.output, task.axes, series=task.series,
-                        overwrite=task.replace, model_file=Path(task.model_path).name,
+                        overwrite=task.replace or ours, model_file=Path(task.model_path).name,
                         model_sha256=task.model_sha256, front_end="cli",
                         run=task.provenance, **denoise_kwargs(task))
 
