@@ -162,6 +162,29 @@ def _file_plane(err: InputError, model: Any, part: Any, axes: str) -> InputError
     return InputError(f"{text[:found.start()]}plane {plane} of the image{text[found.end():]}")
 
 
+def _assembled(task: FileTask) -> bool:
+    """Whether the output is there, written by this task's attempt (its scratch is gone)."""
+    from napari_sdap.cli.ownership import written_by
+
+    out = Path(task.output)
+    return out.exists() and written_by(out, (task.provenance or {}).get("attempt"))
+
+
+def _done_before(task: FileTask, t0: float, parts: tuple[dict[str, Any], ...]) -> dict[str, Any]:
+    """The result of an assembly that ended before this run of it (the file was reported
+    failed with 'FileNotFoundError: .<name>.parts.zarr does not exist', though complete)."""
+    from napari_sdap.api.inputs import open_image
+
+    with open_image(task.input, task.axes, series=task.series) as src:
+        axes, shape = src.axes, tuple(int(n) for n in src.array.shape)
+    spent = time.perf_counter() - t0
+    elapsed = time.time() - min((p.get("began", time.time()) for p in parts), default=time.time())
+    result = result_record(axes, shape, max(elapsed, spent))
+    result["compute_seconds"] = round(spent + sum(p["seconds"] for p in parts), 3)
+    result["piece_workers"] = sorted({p["worker"] for p in parts})
+    return result
+
+
 def assemble(task: FileTask, axis: int, scratch: str, *parts: dict[str, Any]) -> dict[str, Any]:
     """Stream the finished scratch zarr into the output (atomically), then delete it.
 
@@ -172,6 +195,8 @@ def assemble(task: FileTask, axis: int, scratch: str, *parts: dict[str, Any]) ->
     import zarr
 
     t0 = time.perf_counter()
+    if not os.path.exists(scratch) and _assembled(task):  # run again by dask: the worker of
+        return _done_before(task, t0, parts)  # the assembly died before its result was fetched
     model = load_cached_model(task.model_path, task.model_sha256)
     with quiet_intensity(), open_task(task, model) as run:
         axes, shape = run.job.image.axes, run.job.image.shape
