@@ -1,11 +1,12 @@
-"""The assembly of a split file run again by dask after it had finished (`--workers
+"""The assembly (and pieces) of a split file run again by dask after it had finished (`--workers
 --split-mpix`): its worker died before the client fetched the result, which dask then
 recomputes.
 
 Regression: the second run found the scratch zarr deleted by the first and failed with
 'FileNotFoundError: out/.f6_sdap.tif.parts.zarr does not exist': the file was reported failed
 while its complete output lay in place (seen with a real `kill -9`). An assembly that finds
-its output written by its own attempt and no scratch returns that output's result.
+its output written by its own attempt and no scratch returns that output's result (a piece,
+its planes).
 """
 
 from __future__ import annotations
@@ -38,6 +39,13 @@ def test_an_assembly_run_again_returns_the_finished_output(model_file, tmp_path)
     again = assemble(task, axis, scratch, *parts)  # the same task, as dask runs it again
     assert Path(task.output).read_bytes() == written
     assert again["shape"] == first["shape"] == [3, 40, 40] and again["axes"] == "ZYX"
+    # the assembly's result and a piece's were both on the worker that died: dask runs the
+    # piece again first (its scratch is gone), then the assembly
+    _, ranges = split_ranges(stack.shape, "ZYX", 40 * 40, workers=1)
+    redone = [denoise_range(task, axis, a, b, scratch) for a, b in ranges]
+    assert sum(p["planes"] for p in redone) == 3
+    assert assemble(task, axis, scratch, *redone)["shape"] == [3, 40, 40]
+    assert Path(task.output).read_bytes() == written
 
 
 def test_without_its_scratch_an_output_of_another_attempt_is_not_taken(model_file, tmp_path):

@@ -115,6 +115,10 @@ def denoise_range(task: FileTask, axis: int, start: int, stop: int,
     from napari_sdap.api.inputs import PlaneRange, open_image
 
     t0 = time.perf_counter()
+    if not os.path.exists(scratch) and _assembled(task):  # run again by dask (its result was
+        return {"planes": stop - start, "seconds": 0.0, "began": time.time(),  # on a worker
+                "worker": f"{os.uname().nodename}:{os.getpid()}"}  # that died) after the
+    # assembly, which needs it again: the file is done (else its 'scratch does not exist')
     model = load_cached_model(task.model_path, task.model_sha256)
     with open_image(task.input, task.axes, series=task.series) as src:
         n = model.config.network
