@@ -166,11 +166,16 @@ class TrainSettings(QWidget):
                               **self.noise.values(),
                               **self.planes.values()}}
 
-    def continued(self) -> dict[str, Any]:
+    def continued(self, model: Any = None) -> dict[str, Any]:
         """Config overrides for Continue: the `CONTINUED` fields that are set and the known
-        noise level (the other fields are for new models)."""
+        noise level (the other fields are for new models). The student box ticked for a
+        `model` made with `student=False` asks for its student (`auto`, as a new training's
+        tick: distilled at stride 1); ticked is otherwise the model's own."""
         over = self.values()["overrides"]
-        return {**{k: over[k] for k in CONTINUED if k in over}, **self.noise.values()}
+        ticked = model is not None and self.student.isChecked() \
+            and model.config.student.student is False
+        return {**{k: over[k] for k in CONTINUED if k in over},
+                **({"student": "auto"} if ticked else {}), **self.noise.values()}
 
     def _target_blur(self) -> dict[str, float]:
         """The target blur override (none for off, the config's own)."""

@@ -206,7 +206,7 @@ class TrainWidget(TrainPreview, ModelLoading, StopOnClose, QWidget):
             if resume:  # the model's own preset and network (the fields are for new ones)
                 self.job.model, self.job.stride = self.session.model, "auto"
                 self.job.preset, self.job.seed = "auto", None
-                self.job.overrides = self.settings.continued()  # (CONTINUED; else its own)
+                self.job.overrides = self.settings.continued(self.session.model)
             self.job.validation, note = validation_for(self.job, s["validation"])
             self.plot.set_losses(list(self.session.model.record.losses) if resume else [])
             self._track_source(layer)
