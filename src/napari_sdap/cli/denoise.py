@@ -144,7 +144,11 @@ def _run_local(batch: Batch) -> None:
                 return  # its whole computation
         else:
             batch.rep.end_item()
-            batch.finish(task, result, None)
+            try:
+                batch.finish(task, result, None)
+            except DiskFullError:  # its quality check found the disk full (`check_output`)
+                batch.not_started = len(batch.plan.tasks) - i - 1
+                return
 
 
 def _check_channels(task: Any, src: Any) -> None:

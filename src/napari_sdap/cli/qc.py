@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import Any
 
 from napari_sdap.cli.discover import QC_FIGURE
-from napari_sdap.errors import ConfigError, InputError, OutputError, SdapError
+from napari_sdap.errors import ConfigError, DiskFullError, InputError, OutputError, SdapError
 from napari_sdap.paths import atomic_write
 
 __all__ = ["QCOptions", "check_output", "companion_names", "qc_options", "qc_paths",
@@ -126,10 +126,13 @@ def write_qc(task: Any, options: QCOptions) -> dict[str, Any]:
         with atomic_write(json_path) as json_tmp, atomic_write(png_path) as png_tmp:
             json_tmp.write_text(json.dumps(report.to_dict(), indent=1), encoding="utf-8")
             save_png(draw_report(new_figure(), report), png_tmp)
-    except OSError as err:
-        raise OutputError(f"cannot write the quality check of {task.output} "
-                          f"({err.strerror or err}); check the space and rights in "
-                          f"{json_path.parent}") from None
+    except OSError as err:  # a full disk stops the batch (`check_output`), as an output's
+        kind, why = OutputError, f"check the space and rights in {json_path.parent}"
+        if err.errno in (errno.ENOSPC, errno.EDQUOT):
+            kind, why = DiskFullError, (f"the disk is full; free space in {json_path.parent} "
+                                        f"or write to another disk")
+        raise kind(f"cannot write the quality check of {task.output} "
+                   f"({err.strerror or err}); {why}") from None
     return {"json": str(json_path), "png": str(png_path), "ok": report.ok,
             "flags": [f.code for f in report.flags], "reference": _reference_key(reference)}
 
@@ -157,7 +160,9 @@ def _other_reference(options: QCOptions, task: Any, check: dict[str, Any]) -> bo
 def check_output(batch: Any, task: Any, path: Path) -> None:
     """The hook of `denoise.Batch.finish`: check a committed output when --qc was given.
 
-    A failed check is reported (and kept in the run record) but leaves the output as done."""
+    A failed check is reported (and kept in the run record) but leaves the output as done;
+    one that found the disk full raises its `DiskFullError` then, to stop the batch (every
+    later file would be denoised, then fail alike)."""
     if batch.qc is None:
         return
     try:
@@ -167,6 +172,8 @@ def check_output(batch: Any, task: Any, path: Path) -> None:
         batch.record.update(Path(task.output), qc={"error": message})
         batch.rep.error(str(path), f"quality check failed: {message}")
         batch.qc_failed += 1  # the output stays done; the run's exit code says it (1)
+        if isinstance(err, DiskFullError):
+            raise
         return
     batch.record.update(Path(task.output), qc=entry)
     flags = ", ".join(entry["flags"]) or "no warnings"
@@ -185,5 +192,8 @@ def check_done(batch: Any, done: list[tuple[Any, Path]]) -> None:
         # working folder
         made = "json" in check and qc_paths(task.output)[0].is_file()
         if not made or _other_reference(batch.qc, task, check):
-            check_output(batch, task, path)
+            try:
+                check_output(batch, task, path)
+            except DiskFullError:  # reported; the checks left are made by the next run
+                return
 
