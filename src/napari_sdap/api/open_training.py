@@ -21,8 +21,8 @@ from typing import Any
 
 from napari_sdap.errors import ConfigError
 
-__all__ = ["check_not_training", "claim", "close_open_trainings", "release", "settled",
-           "step_lock", "tracked"]
+__all__ = ["check_not_training", "claim", "close_open_trainings", "exiting", "release",
+           "settled", "step_lock", "tracked"]
 
 _OPEN: weakref.WeakKeyDictionary[Any, weakref.ref[Any]] = weakref.WeakKeyDictionary()
 _LOCK = threading.RLock()  # (re-entered where a generator finalised by the garbage collector
@@ -67,10 +67,22 @@ def check_not_training(model: Any, action: str) -> None:
 log = logging.getLogger(__name__)
 
 
+_EXITING = threading.Event()
+
+
+def exiting() -> bool:
+    """Whether the interpreter is ending (`close_open_trainings` runs): a training stopped then
+    is not finished (its noise curve, output blur and mix), as nothing can use its model."""
+    return _EXITING.is_set()
+
+
 def close_open_trainings() -> None:
     """Close the trainings still open (`atexit`): a generator left open to the interpreter's
     end was finalised while torch was torn down, and the process aborted (exit 134, a C++
-    'INTERNAL ASSERT FAILED' trace) after the script's last line."""
+    'INTERNAL ASSERT FAILED' trace) after the script's last line. Their models are not
+    finished (`exiting`): that added 8 s to the exit of a script (or a notebook kernel's
+    restart) on a 512² image, for a model no one could use."""
+    _EXITING.set()
     with _LOCK:
         gens = [g for ref in _OPEN.values() if (g := ref()) is not None]
     for gen in gens:

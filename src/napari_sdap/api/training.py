@@ -24,7 +24,7 @@ from napari_sdap.api.inputs import prepare_all
 from napari_sdap.api.model import SDAPModel
 from napari_sdap.api.modes import check_student_mode, without_student
 from napari_sdap.api.noise_curve import finish_curve
-from napari_sdap.api.open_training import tracked
+from napari_sdap.api.open_training import exiting, tracked
 from napari_sdap.api.patch_size import round_patch, with_patch
 from napari_sdap.api.training_end import eta_left, finish_output, note_precision, steps_alone
 from napari_sdap.api.volume import choose_volume, volume_sources
@@ -246,6 +246,7 @@ def _train(sources: list[tuple[Any, Any]], t00: float, budget: float | None, *, 
         # notebook's stop button, which lands inside a step): the model keeps what it learned,
         # curve, output blur and mix included (a Ctrl-C left no curve: no detail restore, off
         # the input's mean)
+        finish_stopped = finish_stopped and not exiting()  # (at exit: no one uses it)
         try:
             if finish_stopped:
                 finish_curve(model, sources, dev, start)
@@ -279,7 +280,7 @@ def _train(sources: list[tuple[Any, Any]], t00: float, budget: float | None, *, 
         finally:
             students.close()  # (a student past half of its steps is kept)
             without_student(model)
-            if stopped and finish_stopped:
+            if stopped and finish_stopped and not exiting():
                 finish_output(model, sources, dev, start, stopped=True)
     finish_output(model, sources, dev, start)
 
