@@ -199,10 +199,10 @@ def run_settings(model: Any, args: argparse.Namespace) -> tuple[dict[str, Any], 
     return cfg, key
 
 
-def name_problem(name: str, qc: bool) -> str | None:
+def name_problem(name: str) -> str | None:
     """Why the output name `name` cannot be used (it or a name written or removed next to it,
     `qc.companion_names`, is over the file-name limit), or None."""
-    longest = max([name, *companion_names(name, qc)], key=lambda n: len(os.fsencode(n)))
+    longest = max([name, *companion_names(name)], key=lambda n: len(os.fsencode(n)))
     size = len(os.fsencode(longest))  # (the bytes on disk, a name not in UTF-8 too)
     if size <= NAME_MAX:
         return None
@@ -225,7 +225,7 @@ def make_plan(paths: list[Path], outdir: Path, record: RunRecord, model_path: Pa
             continue
         series = file_series(path, args.series)
         out = output_path(path, outdir, args.format, series)
-        if too_long := name_problem(out.name, bool(getattr(args, "qc", False))):
+        if too_long := name_problem(out.name):
             plan.failed[path] = too_long
             rep.error(str(path), plan.failed[path])
             continue

@@ -72,13 +72,12 @@ def qc_paths(output: str | os.PathLike[str]) -> tuple[Path, Path]:
     return out.with_name(out.name + ".qc.json"), out.with_name(out.name + QC_FIGURE)
 
 
-def companion_names(output_name: str, qc: bool) -> list[str]:
-    """The names a run writes or removes next to the output `output_name` (its temporaries
-    aside, whose names are kept short, `paths.hidden_stem`): its check files, and with `qc`
-    the check's temporary (`paths.atomic_write`: `.<name>.<8 random characters>.partial`)."""
+def companion_names(output_name: str) -> list[str]:
+    """The names a run writes or removes next to the output `output_name`: its check files.
+    Their temporaries' names are cut to fit (`paths.atomic_write`, `paths.hidden_stem`), as
+    the output's are: --qc leaves the room for the output name as it is."""
     json_path, png_path = qc_paths(output_name)
-    return [json_path.name, png_path.name,
-            *([f".{json_path.name}.XXXXXXXX.partial"] if qc else [])]
+    return [json_path.name, png_path.name]
 
 
 def remove_checks(output: str | os.PathLike[str]) -> None:
