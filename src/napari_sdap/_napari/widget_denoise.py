@@ -30,6 +30,7 @@ _SLOWER = 10.0
 """A refresh waits at least this many times as long as the last one took (a huge plane: the
 viewer stays responsive, at most a tenth of its time goes to showing tiles)."""
 _READY = "press Denoise"
+_NO_MODEL = "train or load a model, then Denoise"
 
 
 class DenoiseWidget(ModelLoading, StopOnClose, DenoiseOutcome, DenoiseForm, QWidget):
@@ -66,17 +67,25 @@ class DenoiseWidget(ModelLoading, StopOnClose, DenoiseOutcome, DenoiseForm, QWid
         self.run_btn.clicked.connect(self.start)
         self.stop_btn.clicked.connect(self.stop)
         self.save_btn.clicked.connect(lambda: self.save_result())
-        self.session.model_changed.connect(lambda *_: self.status.clear_error(self._ready()))
+        self.session.model_changed.connect(self._show_ready)
         self.session.state_changed.connect(self._on_model)
         napari_viewer.layers.events.removed.connect(self._on_removed)
         napari_viewer.layers.events.inserted.connect(  # (a result store opened from its file)
             lambda *_: in_use.publish(stores.default_folder()))
         self._on_layer()
         self._on_model()
+        if not self.status.is_error:  # (the layer's axes cannot be guessed: that stays)
+            self._show_ready()
 
     def _ready(self) -> str:
         """What to do next, once an error is gone."""
-        return _READY if self.session.model is not None else "train or load a model, then Denoise"
+        return _READY if self.session.model is not None else _NO_MODEL
+
+    def _show_ready(self, *_: Any) -> None:
+        """The next step, over an error or the other hint: a panel opened after a model was
+        trained, or one whose model came meanwhile, said "train or load a model" beside it."""
+        if self.status.is_error or self.status.text() in (_READY, _NO_MODEL):
+            self.status.info(self._ready())
 
     def _on_layer(self, *_: Any) -> None:
         axes, why = axes_field(self.picker.layer())
