@@ -21,7 +21,7 @@ from __future__ import annotations
 import logging
 import math
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from typing import Any
 
 import torch
@@ -67,11 +67,13 @@ _CHECK = 32
 
 
 def distil(model: SDAPModel, sources: list[tuple[Any, Any]], device: torch.device,
-           seconds: float | None = None, targets: NoiseCurve | None = None
-           ) -> Iterator[TrainStep]:
+           seconds: float | None = None, targets: NoiseCurve | None = None,
+           finish_stopped: Callable[[], bool] = lambda: True) -> Iterator[TrainStep]:
     """Distil a student for `model`, yielding one `TrainStep` per step (step numbers count on
     from the teacher's); attaches it to `model` when done (or stopped late enough). `targets`:
-    the plain noise curve measured with the model's own (measured again when None)."""
+    the plain noise curve measured with the model's own (measured again when None). Stopped
+    (closed, Ctrl-C) where `finish_stopped()` is false (the caller throws the model away: CLI
+    train on Ctrl-C), the student is neither judged nor attached, and nothing is said of it."""
     cfg = model.config.student
     mode, pd = teacher_mode(model), model.config.inference.pd_stride
     refine = target_refine(model, sources, device, targets)
@@ -100,6 +102,7 @@ def distil(model: SDAPModel, sources: list[tuple[Any, Any]], device: torch.devic
     sampler = PairSampler(pairs, cfg.student_patch, seed + _SEED, keep)
     stage = _Stage(model, student, sources, device, check)
     bf16 = train_bf16(device, model.config.training.precision)
+    stopped = False
     try:
         for rec in run_distillation(student, cfg, sampler, device,
                                     start_step=model.record.steps, seconds=_left(seconds, t0),
@@ -122,13 +125,17 @@ def distil(model: SDAPModel, sources: list[tuple[Any, Any]], device: torch.devic
                 stage.count(rec, start - base)
                 yield rec
             stage.settle()
+    except (GeneratorExit, KeyboardInterrupt):
+        stopped = True
+        raise
     finally:
-        if not stage.settled and stage.second:  # stopped (or failed) in the second round
-            stage.back_to_first()
-        elif not stage.settled:
-            stage.settle()
         model.record.student_seconds += time.perf_counter() - t0
-        stage.finish()
+        if not stopped or finish_stopped():  # (else a warning that the blind-spot network
+            if not stage.settled and stage.second:  # denoises, of a model nothing uses)
+                stage.back_to_first()  # stopped (or failed) in the second round
+            elif not stage.settled:
+                stage.settle()
+            stage.finish()
 
 
 def target_refine(model: SDAPModel, sources: list[tuple[Any, Any]], device: torch.device,

@@ -267,7 +267,8 @@ def _train(sources: list[tuple[Any, Any]], t00: float, budget: float | None, *, 
         from napari_sdap.api.distillation import distil
 
         left = None if budget is None else budget - (time.perf_counter() - t00)
-        students = distil(model, sources, dev, left, targets)
+        students = distil(model, sources, dev, left, targets,  # (a stopped model thrown away:
+                          finish_stopped=lambda: finish_stopped and not exiting())  # no word)
         stopped = False
         try:
             for rec in students:  # (its eta too at most what is left of the budget)
