@@ -7,9 +7,9 @@ from typing import Any
 
 from napari_sdap._napari.layers import check_layer, level0
 from napari_sdap._napari.planes import check_layers, model_planes
-from napari_sdap.errors import InputError
+from napari_sdap.errors import ConfigError, InputError
 
-__all__ = ["check_training_layers"]
+__all__ = ["check_continued_student", "check_training_layers"]
 
 
 def check_training_layers(layer: Any, axes: str, overrides: dict[str, Any], more: list[Any],
@@ -33,3 +33,16 @@ def check_training_layers(layer: Any, axes: str, overrides: dict[str, Any], more
                          f"{view.height}x{view.width} of {layer.name!r}; use {fix}")
     check_layers(layer, view, more, model_planes(model) if model else overrides)
     return axes
+
+
+def check_continued_student(model: Any, overrides: dict[str, Any]) -> None:
+    """Refuse, in the panel's words, a Continue with the student unticked (`overrides`, from
+    `TrainSettings.continued`) of a model set to denoise with its student (a package exported
+    in mode 'student'): the API's refusal named `student=True` and `mode='auto'`, which the
+    panel has no field for."""
+    if overrides.get("student") is False and model.config.inference.mode == "student":
+        raise ConfigError(
+            "this model is set to denoise with its student (as a bioimage.io package exported "
+            "in mode 'student' is), and Continue with 'distil a fast student' unticked would "
+            "drop it; tick 'distil a fast student' to continue it, or press Train for a new "
+            "model without a student")

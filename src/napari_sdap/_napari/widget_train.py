@@ -32,7 +32,7 @@ from napari_sdap._napari.layers import axes_field, layer_axes, level0
 from napari_sdap._napari.loss_plot import LossPlot
 from napari_sdap._napari.model_files import ModelLoading
 from napari_sdap._napari.session import session_for
-from napari_sdap._napari.train_checks import check_training_layers
+from napari_sdap._napari.train_checks import check_continued_student, check_training_layers
 from napari_sdap._napari.train_preview import TrainPreview
 from napari_sdap._napari.train_settings import CONTINUE_TIP, TrainSettings
 from napari_sdap._napari.validation import validation_for
@@ -207,6 +207,7 @@ class TrainWidget(TrainPreview, ModelLoading, StopOnClose, QWidget):
                 self.job.model, self.job.stride = self.session.model, "auto"
                 self.job.preset, self.job.seed = "auto", None
                 self.job.overrides = self.settings.continued(self.session.model)
+                check_continued_student(self.session.model, self.job.overrides)
             self.job.validation, note = validation_for(self.job, s["validation"])
             self.plot.set_losses(list(self.session.model.record.losses) if resume else [])
             self._track_source(layer)
