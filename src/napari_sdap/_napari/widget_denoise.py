@@ -17,6 +17,7 @@ from napari_sdap._napari.denoise_form import DenoiseForm
 from napari_sdap._napari.denoise_outcome import DenoiseOutcome
 from napari_sdap._napari.layers import axes_field, check_layer, free_kind, level0, show_result
 from napari_sdap._napari.model_files import ModelLoading
+from napari_sdap._napari.panel_hints import for_panels
 from napari_sdap._napari.session import session_for
 from napari_sdap._napari.store import LiveResult, open_run
 from napari_sdap._napari.wording import model_text
@@ -241,7 +242,9 @@ class DenoiseWidget(ModelLoading, StopOnClose, DenoiseOutcome, DenoiseForm, QWid
     def _on_yield(self, rec: Any) -> None:
         self.progress.setRange(0, rec.total)
         self.progress.setValue(rec.done)
-        warning = rec.warning  # e.g. out of GPU memory: tiles were halved
+        # e.g. out of GPU memory: tiles were halved; its hints said for the panels (the
+        # intensity warning named napari_sdap.train and the CLI, its refusal the Train panel)
+        warning = for_panels(rec.warning) if rec.warning else rec.warning
         if warning and warning != self._warned:  # once per run, as a notification too
             from napari.utils.notifications import show_warning
 
