@@ -228,8 +228,10 @@ _ALPHA = " without its alpha channel, which is not denoised"
 def _planes(axes: str) -> str:
     """The axes hint for an image whose C axis may hold the planes of a stack (a TIFF of 2-4
     pages without metadata is stored as channels): that axis called Z, where Z is free (a
-    hyperstack's TZCYX has its Z: `ZYX` there was an axes string of another length)."""
-    if "C" not in axes or "Z" in axes:
+    hyperstack's TZCYX has its Z: `ZYX` there was an axes string of another length). Not for
+    a C axis after Y and X: the samples of a colour picture (a JPEG, an RGB layer), never pages,
+    whose refusal told the user to type `YXZ` "where its C axis holds the planes of a stack"."""
+    if "C" not in axes or "Z" in axes or axes.index("C") > max(axes.index("Y"), axes.index("X")):
         return ""
     planes = axes.replace("C", "Z")
     return (f", or, where its C axis holds the planes of a stack (a TIFF of 2-4 pages without "
