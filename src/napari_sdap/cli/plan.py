@@ -17,6 +17,7 @@ from napari_sdap.cli.record import RunRecord, file_fingerprint, settings_key
 from napari_sdap.cli.report import Reporter
 from napari_sdap.cli.retrain import foreign_model, made_with, not_ours, refusal, set_aside
 from napari_sdap.cli.train import (
+    check_room,
     noise_options,
     open_inputs,
     save_model,
@@ -117,6 +118,7 @@ def prepare_model(args: argparse.Namespace, paths: list[Path], record: RunRecord
     outputs = [output_path(p, outdir, args.format, file_series(p, args.series)) for p in paths]
     if not args.overwrite and (err := not_ours(record, outputs, earlier.get("sha256"))):
         raise err  # (before the training, not file by file after it)
+    check_room(path, "--output")  # (before the training: a model not saved is lost)
     sources, bad = open_inputs(chosen, args.axes, rep, series=args.series)
     if not sources:
         raise OutputError("none of the training inputs could be read; nothing was trained")

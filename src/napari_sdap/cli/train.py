@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import re
+import shutil
 import tempfile
 import time
 from collections.abc import Iterator
@@ -13,7 +14,7 @@ from typing import Any
 from napari_sdap.cli.discover import file_series, find_inputs
 from napari_sdap.cli.report import Reporter
 from napari_sdap.cli.safety import check_apart
-from napari_sdap.errors import ConfigError, InputError, OutputError, SdapError
+from napari_sdap.errors import ConfigError, DiskFullError, InputError, OutputError, SdapError
 from napari_sdap.paths import broken_link, long_name, printable, sha256_file
 
 __all__ = ["open_inputs", "run_train", "train_on", "train_settings"]
@@ -236,6 +237,24 @@ def save_model(model: Any, path: Path, overwrite: bool) -> None:
                           f"existing file of that name was left unchanged)") from None
 
 
+FULL = 16 << 10
+"""Free bytes under which a disk is full for a model file (the smallest, width 8: ~20 kB)."""
+
+
+def check_room(path: Path, option: str) -> None:
+    """Refuse to train for a model file `path` on a full disk: its save failed after the
+    training, which was lost with the process (minutes to hours)."""
+    try:
+        free = shutil.disk_usage(path.parent).free
+    except OSError:
+        return  # (the save reports it)
+    if free < FULL:
+        raise DiskFullError(f"the disk of {path.parent} is full ({free} bytes free), where the "
+                            f"model {path.name} would be saved after its training; free some "
+                            f"space or choose a folder on another disk ({option}); nothing was "
+                            f"trained")
+
+
 def run_train(args: argparse.Namespace, rep: Reporter) -> int:
     """`napari-sdap train INPUT... --model OUT`."""
     from napari_sdap.api.model_name import check_model_name
@@ -258,6 +277,7 @@ def run_train(args: argparse.Namespace, rep: Reporter) -> int:
     except OSError as err:
         raise OutputError(f"cannot write into {out.parent} ({err.strerror or err}); make the "
                           f"folder writable or choose another --model path") from None
+    check_room(out, "--model")
     paths = find_inputs(args.inputs, exclude=[out], note=rep.warning)
     sources, bad = open_inputs(paths, args.axes, rep, series=args.series)
     if bad:
