@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import numpy as np
 
-__all__ = ["correlated_noise", "smooth_image"]
+__all__ = ["correlated_noise", "noisy_sine", "smooth_image"]
 
 
 def smooth_image(shape: tuple[int, int], seed: int = 0, scale: float = 6.0) -> np.ndarray:
@@ -53,3 +53,12 @@ def box2(noise: np.ndarray) -> np.ndarray:
     """2 x 2 box sum with unit energy (one pixel smaller per axis): neighbours correlated 0.5,
     skewness halved."""
     return 0.5 * (noise[:-1, :-1] + noise[1:, :-1] + noise[:-1, 1:] + noise[1:, 1:])
+
+
+def noisy_sine(size: int = 64, seed: int = 0) -> np.ndarray:
+    """A size x size product of sines (100 +- 60) with white Gaussian noise of std 10: the
+    image of the tiny trainings that stop, continue and describe models."""
+    rng = np.random.default_rng(seed)
+    yy, xx = np.mgrid[:size, :size]
+    clean = 100 + 60 * np.sin(xx / 5.0) * np.cos(yy / 7.0)
+    return (clean + rng.normal(0, 10, clean.shape)).astype(np.float32)

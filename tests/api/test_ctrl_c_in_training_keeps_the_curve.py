@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
+from synthetic import noisy_sine
 
 import napari_sdap
 from napari_sdap.training import loop
@@ -19,15 +20,8 @@ SETTINGS = {"preset": "tiny", "width": 8, "blocks": 1, "batch_size": 2, "patch_s
             "stride": 1, "student": False, "steps": 10, "device": "cpu"}
 
 
-def _noisy() -> np.ndarray:
-    rng = np.random.default_rng(0)
-    yy, xx = np.mgrid[:64, :64]
-    clean = 100 + 60 * np.sin(xx / 5.0) * np.cos(yy / 7.0)
-    return (clean + rng.normal(0, 10, clean.shape)).astype(np.float32)
-
-
 def test_ctrl_c_inside_a_step_finishes_the_model_as_a_stop(monkeypatch):
-    img = _noisy()
+    img = noisy_sine()
     run = napari_sdap.iter_train(img, "YX", **SETTINGS)
     for rec in run:
         if rec.step == 3:

@@ -9,21 +9,14 @@ from __future__ import annotations
 
 import logging
 
-import numpy as np
 import pytest
+from synthetic import noisy_sine
 
 import napari_sdap
 import napari_sdap.api.distillation as distillation
 
 SETTINGS = {"preset": "tiny", "width": 8, "blocks": 1, "batch_size": 2, "patch_size": 32,
             "stride": 1, "steps": 3, "student_steps": 40, "student_width": 8, "device": "cpu"}
-
-
-def _noisy() -> np.ndarray:
-    rng = np.random.default_rng(0)
-    yy, xx = np.mgrid[:64, :64]
-    clean = 100 + 60 * np.sin(xx / 5.0) * np.cos(yy / 7.0)
-    return (clean + rng.normal(0, 10, clean.shape)).astype(np.float32)
 
 
 @pytest.fixture
@@ -46,7 +39,7 @@ def _stopped_words(caplog) -> list[str]:
 
 def test_ctrl_c_in_the_student_of_a_lost_model_says_nothing_of_it(ctrl_c_in_student, caplog):
     caplog.set_level(logging.WARNING)
-    gen = napari_sdap.iter_train(_noisy(), finish_stopped=False, **SETTINGS)
+    gen = napari_sdap.iter_train(noisy_sine(), finish_stopped=False, **SETTINGS)
     with pytest.raises(KeyboardInterrupt):
         for _ in gen:
             pass
@@ -55,7 +48,7 @@ def test_ctrl_c_in_the_student_of_a_lost_model_says_nothing_of_it(ctrl_c_in_stud
 
 def test_closing_a_lost_model_in_its_student_says_nothing_of_it(caplog):
     caplog.set_level(logging.WARNING)
-    gen = napari_sdap.iter_train(_noisy(), finish_stopped=False, **SETTINGS)
+    gen = napari_sdap.iter_train(noisy_sine(), finish_stopped=False, **SETTINGS)
     for rec in gen:
         if rec.stage == "student" and rec.step >= 6:
             break
@@ -65,7 +58,7 @@ def test_closing_a_lost_model_in_its_student_says_nothing_of_it(caplog):
 
 def test_a_kept_model_stopped_in_its_student_is_told(ctrl_c_in_student, caplog):
     caplog.set_level(logging.WARNING)
-    gen = napari_sdap.iter_train(_noisy(), **SETTINGS)
+    gen = napari_sdap.iter_train(noisy_sine(), **SETTINGS)
     last = None
     with pytest.raises(KeyboardInterrupt):
         for rec in gen:

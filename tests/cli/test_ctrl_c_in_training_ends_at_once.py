@@ -8,9 +8,9 @@ notebook or the napari Stop keeps a usable model; `napari-sdap train` on a 1024Â
 
 from __future__ import annotations
 
-import numpy as np
 import pytest
 import tifffile
+from synthetic import noisy_sine
 
 import napari_sdap
 import napari_sdap.api.training as training
@@ -19,13 +19,6 @@ from napari_sdap.training import loop
 
 SETTINGS = {"preset": "tiny", "width": 8, "blocks": 1, "batch_size": 2, "patch_size": 32,
             "stride": 1, "student": False, "steps": 10, "device": "cpu"}
-
-
-def _noisy() -> np.ndarray:
-    rng = np.random.default_rng(0)
-    yy, xx = np.mgrid[:64, :64]
-    clean = 100 + 60 * np.sin(xx / 5.0) * np.cos(yy / 7.0)
-    return (clean + rng.normal(0, 10, clean.shape)).astype(np.float32)
 
 
 @pytest.fixture
@@ -53,7 +46,7 @@ def finishing(monkeypatch):
 
 def test_cli_train_ctrl_c_does_not_finish_the_lost_model(finishing, tmp_path):
     image = tmp_path / "img.tif"
-    tifffile.imwrite(image, _noisy())
+    tifffile.imwrite(image, noisy_sine())
     model = tmp_path / "m.safetensors"
     args = ["train", str(image), "--model", str(model), "--preset", "tiny", "--steps", "10",
             "--width", "8", "--blocks", "1", "--batch-size", "2", "--patch-size", "32",
@@ -65,14 +58,14 @@ def test_cli_train_ctrl_c_does_not_finish_the_lost_model(finishing, tmp_path):
 
 def test_train_on_a_new_model_does_not_finish_it(finishing):
     with pytest.raises(KeyboardInterrupt):
-        napari_sdap.train(_noisy(), "YX", **SETTINGS)
+        napari_sdap.train(noisy_sine(), "YX", **SETTINGS)
     assert finishing == []
 
 
 def test_a_model_the_caller_holds_is_still_finished(finishing):
     model = napari_sdap.create_model(**SETTINGS)
     with pytest.raises(KeyboardInterrupt):
-        napari_sdap.train(_noisy(), "YX", model=model, **{
+        napari_sdap.train(noisy_sine(), "YX", model=model, **{
             k: v for k, v in SETTINGS.items() if k in ("steps", "device")})
     assert finishing == ["finish_curve", "finish_output"]
     assert model.noise_curve is not None and model.record.steps == 3

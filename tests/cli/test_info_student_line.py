@@ -4,7 +4,7 @@ stopped, dropped as worse than the teacher, or never asked for."""
 
 from __future__ import annotations
 
-import numpy as np
+from synthetic import noisy_sine
 
 import napari_sdap
 from napari_sdap.cli import main
@@ -13,13 +13,6 @@ from napari_sdap.model.student import StudentNet
 SETTINGS = {"preset": "tiny", "width": 8, "blocks": 1, "batch_size": 2, "patch_size": 32,
             "stride": 1, "steps": 4, "student_steps": 20, "student_width": 8,
             "student_batch": 2, "student_patch": 32, "device": "cpu"}
-
-
-def _noisy() -> np.ndarray:
-    rng = np.random.default_rng(0)
-    yy, xx = np.mgrid[:64, :64]
-    clean = 100 + 60 * np.sin(xx / 5.0) * np.cos(yy / 7.0)
-    return (clean + rng.normal(0, 10, clean.shape)).astype(np.float32)
 
 
 def _student_line(model, tmp_path, capsys) -> str:
@@ -32,7 +25,7 @@ def _student_line(model, tmp_path, capsys) -> str:
 
 
 def _stopped_at(student_step: int):
-    run = napari_sdap.iter_train(_noisy(), "YX", **SETTINGS)
+    run = napari_sdap.iter_train(noisy_sine(), "YX", **SETTINGS)
     for rec in run:
         if rec.stage == "student" and rec.step - SETTINGS["steps"] >= student_step:
             break
@@ -46,7 +39,8 @@ def test_a_distillation_stopped_early_is_named(tmp_path, capsys):
 
 
 def test_a_student_stopped_late_names_its_steps(tmp_path, capsys):
-    model = _with_student_on(napari_sdap.train(_noisy(), "YX", **{**SETTINGS, "student": False}))
+    model = _with_student_on(napari_sdap.train(noisy_sine(), "YX",
+                                               **{**SETTINGS, "student": False}))
     model.student = StudentNet(1, 8, (1, 2, 3, 4, 3, 2, 1))  # (as a late stop keeps it)
     model.record.student_steps = 15
     line = _student_line(model, tmp_path, capsys)
@@ -62,13 +56,13 @@ def _with_student_on(model):
 
 
 def test_a_model_without_a_student_by_choice(tmp_path, capsys):
-    model = napari_sdap.train(_noisy(), "YX", **{**SETTINGS, "student": False})
+    model = napari_sdap.train(noisy_sine(), "YX", **{**SETTINGS, "student": False})
     line = _student_line(model, tmp_path, capsys)
     assert "none distilled: student off" in line
 
 
 def test_a_finished_student_names_no_shortfall(tmp_path, capsys):
-    model = napari_sdap.train(_noisy(), "YX", **SETTINGS)
+    model = napari_sdap.train(noisy_sine(), "YX", **SETTINGS)
     line = _student_line(model, tmp_path, capsys)
     if model.student is None:
         assert "dropped" in line
@@ -77,7 +71,7 @@ def test_a_finished_student_names_no_shortfall(tmp_path, capsys):
 
 
 def test_a_student_dropped_as_worse_is_named(tmp_path, capsys):
-    model = napari_sdap.train(_noisy(), "YX", **{**SETTINGS, "student": False})
+    model = napari_sdap.train(noisy_sine(), "YX", **{**SETTINGS, "student": False})
     model.record.student_check = {"excess": 0.2, "excess_se": 0.01, "pixels": 4096.0}
     model.record.student_fidelity = 0.3
     line = _student_line(model, tmp_path, capsys)
