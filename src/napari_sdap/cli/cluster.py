@@ -22,7 +22,7 @@ from napari_sdap.cli.pieces import (
 from napari_sdap.errors import ConfigError
 from napari_sdap.paths import printable
 
-__all__ = ["Submitted", "connect", "run_on_cluster"]
+__all__ = ["Submitted", "check_channels", "connect", "run_on_cluster"]
 
 
 @contextmanager
@@ -179,3 +179,18 @@ def run_on_cluster(client: Any, jobs: list[tuple[FileTask, tuple[int, ...], str]
             if s.scratch:
                 remove_scratch(s.task.output)
         raise
+
+
+def check_channels(task: Any, src: Any) -> None:
+    """Refuse a file whose channels the model does not take before it goes to the cluster: a
+    split file was refused by each of its pieces, in words naming the piece's shape (CZYX
+    (2, 1, 200, 256) for a file of (2, 6, 200, 256))."""
+    from napari_sdap.api.inputs import check_fits, prepare_for
+    from napari_sdap.cli.jobs import load_cached_model
+
+    model = load_cached_model(task.model_path, task.model_sha256)
+    prepared = prepare_for(model, src, task.axes, series=task.series)
+    try:
+        check_fits(model, prepared.view, alpha=bool(prepared.rgba))
+    finally:
+        prepared.close()

@@ -151,30 +151,20 @@ def _run_local(batch: Batch) -> None:
                 return
 
 
-def _check_channels(task: Any, src: Any) -> None:
-    """Refuse a file whose channels the model does not take before it goes to the cluster: a
-    split file was refused by each of its pieces, in words naming the piece's shape (CZYX
-    (2, 1, 200, 256) for a file of (2, 6, 200, 256))."""
-    from napari_sdap.api.inputs import check_fits, prepare_for
-    from napari_sdap.cli.jobs import load_cached_model
-
-    model = load_cached_model(task.model_path, task.model_sha256)
-    prepared = prepare_for(model, src, task.axes, series=task.series)
-    try:
-        check_fits(model, prepared.view, alpha=bool(prepared.rgba))
-    finally:
-        prepared.close()
-
-
 def _run_cluster(batch: Batch, args: argparse.Namespace) -> None:
     from napari_sdap.api.inputs import open_image
-    from napari_sdap.cli.cluster import connect, run_on_cluster, threads_per_worker
+    from napari_sdap.cli.cluster import (
+        check_channels,
+        connect,
+        run_on_cluster,
+        threads_per_worker,
+    )
 
     jobs = []
     for task, _, _ in batch.plan.tasks:
         try:  # probe on the client: catches unreadable files early, gives the shape
             with open_image(task.input, task.axes, series=task.series) as src:
-                _check_channels(task, src)
+                check_channels(task, src)
                 jobs.append((task, tuple(int(s) for s in src.array.shape), src.axes))
         except Exception as err:
             batch.start(task)
