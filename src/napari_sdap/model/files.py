@@ -119,7 +119,9 @@ def read_model_file(path: str | os.PathLike[str]) -> tuple[dict[str, torch.Tenso
         raise ModelFileError(f"{path} is not a regular file (a device, pipe or socket), not a "
                              f"model file; give the path of the model file")
     if not path.is_file():
-        raise ModelFileError(f"model file {path} does not exist; check the path")
+        link = (f" (a link to {printable(os.readlink(path))}, which does not exist: a moved or "
+                f"unmounted file)" if path.is_symlink() else "")
+        raise ModelFileError(f"model file {path} does not exist{link}; check the path")
     _check_magic(path)
     if not_utf8(str(path)):  # (safetensors: "Path ... is not valid UTF-8")
         raise ModelFileError(f"model file path {printable(path)} is not UTF-8 text (bytes of "
