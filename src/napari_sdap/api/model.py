@@ -98,7 +98,7 @@ class SDAPModel:
         c = self.noise_curve
         gate = (f"threshold {c.threshold:g}, strength {c.strength:.2f}" if c.strength > 0 else
                 f"threshold {c.threshold:g}, strength 0: no gain measured on held-out pixels, "
-                "so no detail is given back")  # (a blur or mix of the output may follow)
+                "so no detail is restored")  # (a blur or mix of the output may follow)
         from napari_sdap.api.noise_curve import describe_reach
 
         gate += describe_reach(c, self.config.training.stride)
