@@ -142,12 +142,11 @@ def run_on_cluster(client: Any, jobs: list[tuple[FileTask, tuple[int, ...], str]
                    threshold: int, workers: int,
                    on_start: Callable[[FileTask, int], None],
                    on_done: Callable[[FileTask, dict[str, Any] | None, BaseException | None],
-                                     None],
-                   stop_on: type[Exception] | tuple[type[Exception], ...] = ()) -> None:
+                                     None]) -> None:
     """Run `jobs` (task, shape, axes) on the cluster, reporting each file as it finishes.
 
     `on_start(task, pieces)` is called at submission, `on_done(task, result, error)` once per
-    file. On KeyboardInterrupt, or a file's error of a `stop_on` type (after its `on_done`),
+    file. On KeyboardInterrupt, or an error raised by `on_done` (a full disk stops the batch),
     every unfinished future is cancelled, the scratch data of split files is removed, and the
     interrupt or error is raised again.
     """
@@ -168,8 +167,6 @@ def run_on_cluster(client: Any, jobs: list[tuple[FileTask, tuple[int, ...], str]
                 if s.scratch:
                     remove_scratch(s.task.output)
                 on_done(s.task, None, err)
-                if isinstance(err, stop_on):
-                    raise
             else:
                 on_done(s.task, result, None)
     except BaseException:

@@ -90,7 +90,10 @@ class Batch:
                           f"{result['mpix_per_s']:.2f} Mpix/s)")
             if result.get("warning"):  # kept in the record entry too
                 self.rep.warning(str(path), result["warning"])
-            check_output(self, task, path)
+            try:
+                check_output(self, task, path)
+            except DiskFullError as qc_err:  # (its check found the disk full)
+                err = qc_err
         else:
             message = _message(err) if err is not None else "no result"
             self.failed[path] = message
@@ -100,6 +103,8 @@ class Batch:
                 traceback.print_exception(err, file=sys.stderr)
         remove_leftovers(out)  # a worker killed mid-file (its task then ran on another) left
         self.rep.advance()  # its temporary: kept until the next run, though this one finished
+        if isinstance(err, DiskFullError):  # the batch stops: every later file would be
+            raise err  # denoised in full, then fail alike
 
     key = ""
     qc: QCOptions | None = None
@@ -132,23 +137,18 @@ def _run_local(batch: Batch) -> None:
             batch.rep.item_progress(step.done, step.total, f"{step.mpix_per_s:.2f} Mpix/s")
 
         try:
-            result = denoise_file(task, progress)
+            result, err = denoise_file(task, progress), None
         except KeyboardInterrupt:
             batch.record.end_file(Path(task.output), "interrupted", finished=now())
             raise
-        except Exception as err:  # one bad file is reported and the batch goes on
-            batch.rep.end_item()
-            batch.finish(task, None, err)
-            if isinstance(err, DiskFullError):  # but not onto a full disk: every later file
-                batch.not_started = len(batch.plan.tasks) - i - 1  # would fail alike, after
-                return  # its whole computation
-        else:
-            batch.rep.end_item()
-            try:
-                batch.finish(task, result, None)
-            except DiskFullError:  # its quality check found the disk full (`check_output`)
-                batch.not_started = len(batch.plan.tasks) - i - 1
-                return
+        except Exception as caught:  # one bad file is reported and the batch goes on
+            result, err = None, caught
+        batch.rep.end_item()
+        try:
+            batch.finish(task, result, err)
+        except DiskFullError:  # but not onto a full disk (`Batch.finish`)
+            batch.not_started = len(batch.plan.tasks) - i - 1
+            return
 
 
 def _run_cluster(batch: Batch, args: argparse.Namespace) -> None:
@@ -182,22 +182,24 @@ def _run_cluster(batch: Batch, args: argparse.Namespace) -> None:
                         for t, s, a in jobs]
                 batch.paths.update({t.output: batch.paths[t.output] for t, _, _ in jobs})
             threshold = int(args.split_mpix * 1e6)
-            run_on_cluster(client, jobs, threshold, n_workers, batch.start, batch.finish,
-                           stop_on=DiskFullError)
-    except DiskFullError:  # (the files still running were cancelled: not started)
-        for task, _, _ in jobs:
-            if batch.record.files.get(Path(task.output).name, {}).get("status") == "running":
-                batch.record.end_file(Path(task.output), "interrupted", finished=now())
-                batch.not_started += 1
+            run_on_cluster(client, jobs, threshold, n_workers, batch.start, batch.finish)
+    except DiskFullError:  # (from `Batch.finish`: the files still running were cancelled)
+        batch.not_started = _mark_interrupted(batch, jobs)
     except KeyboardInterrupt:
-        for task, _, _ in jobs:
-            entry = batch.record.files.get(Path(task.output).name, {})
-            if entry.get("status") == "running":
-                batch.record.end_file(Path(task.output), "interrupted", finished=now())
+        _mark_interrupted(batch, jobs)
         raise
     for task, _, _ in jobs:  # a task still running when it was cancelled (its file failed in
         remove_leftovers(Path(task.output))  # another piece, or the disk filled) wrote on into
     # the temporary or scratch removed then; a local cluster's workers have ended now
+
+
+def _mark_interrupted(batch: Batch, jobs: list[tuple[FileTask, Any, Any]]) -> int:
+    """Record the files of `jobs` still running as interrupted; returns how many."""
+    running = [Path(t.output) for t, _, _ in jobs
+               if batch.record.files.get(Path(t.output).name, {}).get("status") == "running"]
+    for out in running:
+        batch.record.end_file(out, "interrupted", finished=now())
+    return len(running)
 
 
 def run_denoise(args: argparse.Namespace, rep: Reporter, argv: list[str]) -> int:
