@@ -5,13 +5,26 @@ from __future__ import annotations
 import errno
 import hashlib
 import os
+import shutil
 import tempfile
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
-__all__ = ["NAME_MAX", "atomic_write", "broken_link", "file_mode", "hidden_stem", "long_name",
-           "not_utf8", "printable", "sha256_file", "zarr_node"]
+__all__ = [
+    "NAME_MAX",
+    "NEARLY_FULL",
+    "atomic_write",
+    "broken_link",
+    "disk_full",
+    "file_mode",
+    "hidden_stem",
+    "long_name",
+    "not_utf8",
+    "printable",
+    "sha256_file",
+    "zarr_node",
+]
 
 
 NAME_MAX = 255
@@ -161,3 +174,24 @@ def zarr_node(path: str | os.PathLike[str]) -> bool:
     `zarr.json`, v2 `.zarray` / `.zgroup`)."""
     return any(os.path.isfile(os.path.join(path, name))
                for name in ("zarr.json", ".zarray", ".zgroup"))
+
+
+NEARLY_FULL = 1 << 20
+"""A disk with fewer free bytes than this is full, for a short write without an error number."""
+
+
+def disk_full(path: Path | None, err: OSError) -> bool:
+    """Whether `err` means the disk under `path` is full: ENOSPC / EDQUOT, or a short write
+    without an error number (tifffile: "N requested and M written") on a disk with less than
+    `NEARLY_FULL` bytes left."""
+    if err.errno in (errno.ENOSPC, errno.EDQUOT):
+        return True
+    if err.errno is not None or path is None:
+        return False
+    folder = path.parent
+    while not folder.exists() and folder != folder.parent:
+        folder = folder.parent
+    try:
+        return shutil.disk_usage(folder).free < NEARLY_FULL
+    except OSError:
+        return False

@@ -15,8 +15,9 @@ import numpy as np
 import pytest
 from test_outputs import _leftovers, _write
 
+from napari_sdap import paths
 from napari_sdap.errors import OutputError
-from napari_sdap.io import tiff_writer, write_errors
+from napari_sdap.io import tiff_writer
 
 _Usage = namedtuple("_Usage", "total used free")
 
@@ -30,7 +31,7 @@ def test_full_disk_is_named_when_the_cleanup_frees_space(tmp_path, monkeypatch):
         raise OSError("160000 requested and 40812 written")  # tifffile: no error number
 
     monkeypatch.setattr(tiff_writer, "_planes", short_write)
-    monkeypatch.setattr(write_errors.shutil, "disk_usage", usage)
+    monkeypatch.setattr(paths.shutil, "disk_usage", usage)
     with pytest.raises(OutputError, match="the disk is full; free space") as e:
         _write(tmp_path / "c.tif", np.ones((2, 8, 14), np.float32), "ZYX")
     assert "check the disk and the path" not in str(e.value)

@@ -9,8 +9,9 @@ import numpy as np
 import pytest
 from test_outputs import _leftovers, _write
 
+from napari_sdap import paths
 from napari_sdap.errors import OutputError
-from napari_sdap.io import tiff_writer, write_errors
+from napari_sdap.io import tiff_writer
 
 _Usage = namedtuple("_Usage", "total used free")
 
@@ -22,7 +23,7 @@ def _short_write(*args, **kwargs):
 @pytest.mark.parametrize(("free", "said"), [(100, "disk is full"), (1 << 40, "check the disk")])
 def test_a_short_write_on_a_full_disk_says_the_disk_is_full(tmp_path, monkeypatch, free, said):
     monkeypatch.setattr(tiff_writer, "_planes", _short_write)
-    monkeypatch.setattr(write_errors.shutil, "disk_usage", lambda p: _Usage(1 << 41, 0, free))
+    monkeypatch.setattr(paths.shutil, "disk_usage", lambda p: _Usage(1 << 41, 0, free))
     with pytest.raises(OutputError, match=said):
         _write(tmp_path / "c.tif", np.ones((2, 8, 14), np.float32), "ZYX")
     assert _leftovers(tmp_path) == []

@@ -17,7 +17,7 @@ from typing import Any
 
 from napari_sdap.cli.discover import QC_FIGURE
 from napari_sdap.errors import ConfigError, DiskFullError, InputError, OutputError, SdapError
-from napari_sdap.paths import atomic_write
+from napari_sdap.paths import atomic_write, disk_full
 
 __all__ = ["QCOptions", "check_output", "companion_names", "qc_options", "qc_paths",
            "remove_checks", "write_qc"]
@@ -127,7 +127,7 @@ def write_qc(task: Any, options: QCOptions) -> dict[str, Any]:
             save_png(draw_report(new_figure(), report), png_tmp)
     except OSError as err:  # a full disk stops the batch (`check_output`), as an output's
         kind, why = OutputError, f"check the space and rights in {json_path.parent}"
-        if err.errno in (errno.ENOSPC, errno.EDQUOT):
+        if disk_full(json_path, err):
             kind, why = DiskFullError, (f"the disk is full; free space in {json_path.parent} "
                                         f"or write to another disk")
         raise kind(f"cannot write the quality check of {task.output} "

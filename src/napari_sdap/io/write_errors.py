@@ -4,15 +4,12 @@ SIGTERM) that landed inside the writer."""
 from __future__ import annotations
 
 import errno
-import shutil
 from pathlib import Path
 
 from napari_sdap.errors import DiskFullError, OutputError
+from napari_sdap.paths import NEARLY_FULL, disk_full
 
 __all__ = ["NEARLY_FULL", "disk_full", "interrupt_behind", "write_error"]
-
-NEARLY_FULL = 1 << 20
-"""A disk with fewer free bytes than this is full, for a short write without an error number."""
 
 
 def interrupt_behind(err: BaseException) -> BaseException | None:
@@ -25,23 +22,6 @@ def interrupt_behind(err: BaseException) -> BaseException | None:
             return seen
         seen = seen.__context__
     return None
-
-
-def disk_full(path: Path | None, err: OSError) -> bool:
-    """Whether `err` means the disk under `path` is full: ENOSPC / EDQUOT, or a short write
-    without an error number (tifffile: "N requested and M written") on a disk with less than
-    `NEARLY_FULL` bytes left."""
-    if err.errno in (errno.ENOSPC, errno.EDQUOT):
-        return True
-    if err.errno is not None or path is None:
-        return False
-    folder = path.parent
-    while not folder.exists() and folder != folder.parent:
-        folder = folder.parent
-    try:
-        return shutil.disk_usage(folder).free < NEARLY_FULL
-    except OSError:
-        return False
 
 
 def write_error(path: Path, err: OSError) -> OutputError:
