@@ -181,9 +181,17 @@ def _done_before(task: FileTask, t0: float, parts: tuple[dict[str, Any], ...]) -
 
     with open_image(task.input, task.axes, series=task.series) as src:
         axes, shape = src.axes, tuple(int(n) for n in src.array.shape)
+    return _assembly_result(axes, shape, t0, parts)
+
+
+def _assembly_result(axes: str, shape: tuple[int, ...], t0: float,
+                     parts: tuple[dict[str, Any], ...], warning: str | None = None
+                     ) -> dict[str, Any]:
+    """A split file's `result_record` (`assemble`, begun at `t0`, of the pieces' `parts`)."""
     spent = time.perf_counter() - t0
     elapsed = time.time() - min((p.get("began", time.time()) for p in parts), default=time.time())
-    result = result_record(axes, shape, max(elapsed, spent))
+    # (clocks of other hosts may be a little off: never less than the assembly itself)
+    result = result_record(axes, shape, max(elapsed, spent), warning)
     result["compute_seconds"] = round(spent + sum(p["seconds"] for p in parts), 3)
     result["piece_workers"] = sorted({p["worker"] for p in parts})
     return result
@@ -209,10 +217,4 @@ def assemble(task: FileTask, axis: int, scratch: str, *parts: dict[str, Any]) ->
             raise RuntimeError(f"only {planes} of {shape[axis]} planes were denoised")
         run.write_from(zarr.open_array(scratch, mode="r"), axis)
     remove_scratch(task.output)
-    spent = time.perf_counter() - t0
-    elapsed = time.time() - min((p.get("began", time.time()) for p in parts), default=time.time())
-    # (clocks of other hosts may be a little off: never less than the assembly itself)
-    result = result_record(axes, shape, max(elapsed, spent), run.job.warning)
-    result["compute_seconds"] = round(spent + sum(p["seconds"] for p in parts), 3)
-    result["piece_workers"] = sorted({p["worker"] for p in parts})
-    return result
+    return _assembly_result(axes, shape, t0, parts, run.job.warning)
