@@ -155,6 +155,7 @@ def estimate_noise(sources: Sequence[tuple[Any, PlaneView]], planes: int = 4,
                         continue
                     var = parts[2]
                     order = np.argsort(var)  # flattest first
+                    order = order[var[order] > 0]  # (constant blocks: a mask, a mosaic's fill)
                     cx, cy, k = _block_correlations(*parts[1:], order[: max(1, len(var) // 4)])
                     found, low = block_skews(data[c], *parts)
                     skews.append(found)
