@@ -119,12 +119,14 @@ class DenoiseWidget(ModelLoading, StopOnClose, DenoiseOutcome, DenoiseForm, QWid
 
     def _on_removed(self, event: Any) -> None:
         """A removed result layer stops its run (no result for a layer that is gone); the
-        stores this process lists for other processes are updated."""
+        stores this process lists for other processes are updated, and Save as... is turned
+        off once the finished result's layer is gone."""
         if event.value is self.out_layer and self.worker is not None \
                 and self.outcome == "running":
             self.outcome = "removed"
             self.stop_flag.set()
         in_use.publish(stores.default_folder())
+        self._sync_buttons()  # Save as... of a result whose layer is gone did nothing
 
     def _finished(self) -> tuple[Any, dict[str, Any], Any] | None:
         """(run, provenance, layer) of the last finished result while its layer is shown: the
