@@ -89,14 +89,34 @@ def image_kind(path: str | os.PathLike[str]) -> str:
                      f".ome.zarr, .npy, .png or .jpg file")
 
 
+def _check_npy_header(path: Path) -> None:
+    """Refuse a file named .npy that does not start with NumPy's header: `np.load` takes any
+    such file for a pickle and says to load it with `allow_pickle=True` (running what it holds),
+    and an empty one ended in a raw `EOFError`."""
+    try:
+        with open(path, "rb") as f:
+            head = f.read(8)
+    except OSError:
+        return  # np.load names the cause
+    if head.startswith(b"\x93NUMPY"):
+        return
+    other = other_format(head)
+    why = (f"it is a {other[0]} file named like a .npy array; rename it to end in {other[1]}"
+           if other else "it is empty" if not head else
+           "it does not start with NumPy's .npy header: truncated, corrupted, or another kind "
+           "of file; save the array with numpy.save")
+    raise InputError(f"{path}: not a readable .npy array ({why}); check the file")
+
+
 def _open_npy(path: Path, axes: str | None, series: int | None = None) -> ImageSource:
     if series not in (None, 0):
         raise InputError(f"{path}: series={series!r} does not exist; a .npy file holds one "
                          f"image: leave series out")
 
+    _check_npy_header(path)
     try:
         mm = np.load(path, mmap_mode="r", allow_pickle=False)
-    except (ValueError, OSError) as err:
+    except (ValueError, OSError, EOFError) as err:
         raise InputError(f"{path}: not a readable .npy array ({err}); check the file") from None
     if not isinstance(mm, np.ndarray) or mm.dtype.hasobject:
         raise InputError(f"{path}: holds no plain numeric array; save one with np.save")
