@@ -152,8 +152,10 @@ path = _not_blank("a file or folder path", "an empty path would mean the current
 """argparse type of a file or folder argument: not empty nor only spaces (`''`, an unset shell
 variable as in `-o "$OUT"`, would mean the current folder: all its images as inputs, or the
 outputs and run record written among them; `' '` made a folder named by a space)."""
-file_path = _not_blank("a file path", "", "give the file's name, e.g. model.safetensors")
-"""argparse type of a file argument (a model, a reference image): not empty nor only spaces."""
+file_path = _not_blank("a file path", "", "give the file's name")
+"""argparse type of a file argument (a model, a reference image, a package, export's sample):
+not empty nor only spaces (its message named `model.safetensors` for a reference image, and
+`path`'s "give '.'" for export's model and package, which cannot be a folder)."""
 address = _not_blank("a scheduler address", "",
                      "give e.g. tcp://node1:8786, or leave --scheduler out to run on this "
                      "machine")

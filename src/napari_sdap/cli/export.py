@@ -19,10 +19,10 @@ def add_export_parser(sub: argparse._SubParsersAction) -> None:  # type: ignore[
         "export", help="write a model as a bioimage.io package (Fiji/deepImageJ, ilastik, ...)",
         description="Write a trained model as a BioImage Model Zoo (bioimage.io) package that "
                     "runs without napari-sdap. Needs: pip install 'napari-sdap[bmz]'.")
-    e.add_argument("model", metavar="MODEL", type=arg_types.path,
+    e.add_argument("model", metavar="MODEL", type=arg_types.file_path,
                    help="trained model file (.safetensors)")
-    e.add_argument("output", metavar="OUT.zip", type=arg_types.path, help="package to write")
-    e.add_argument("--sample", required=True, metavar="IMAGE", type=arg_types.path,
+    e.add_argument("output", metavar="OUT.zip", type=arg_types.file_path, help="package to write")
+    e.add_argument("--sample", required=True, metavar="IMAGE", type=arg_types.file_path,
                    help="an image like the training images (.tif, .zarr, .npy, ...): a crop of "
                         "it becomes the package's test tensors and cover")
     e.add_argument("--axes", type=arg_types.axes,
