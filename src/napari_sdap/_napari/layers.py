@@ -88,13 +88,24 @@ def is_own_result(layer: Any) -> bool:
 
 def free_kind(viewer: Any, source: Any, kind: str = "SDAP") -> str:
     """`kind`, else `kind 2`, `kind 3`, ...: the first whose `<source> [kind]` layer is missing
-    or napari-sdap's own result; a user's layer of that name (Labels, ...) is never replaced."""
+    or napari-sdap's own result of `source`; a user's layer of that name (Labels, ...) is never
+    replaced, nor a result made from another layer (one removed or renamed since, whose name
+    `source` now has: the result of another image, kept by the user)."""
     base, n = kind, 1
     while result_name(source, kind) in viewer.layers \
-            and not is_own_result(viewer.layers[result_name(source, kind)]):
+            and not _replaceable(viewer.layers[result_name(source, kind)], source):
         n += 1
         kind = f"{base} {n}"
     return kind
+
+
+def _replaceable(layer: Any, source: Any) -> bool:
+    """Whether a new result of `source` may replace `layer`: napari-sdap's own result, not
+    made from another layer (unknown: an own result this process did not make)."""
+    if not is_own_result(layer):
+        return False
+    found = _SOURCES.get(id(layer))
+    return found is None or found[0]() is not layer or found[1]() is source
 
 
 _SOURCES: dict[int, tuple[weakref.ref, weakref.ref]] = {}
