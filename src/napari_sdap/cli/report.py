@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
+import errno
 import logging
+import os
 import sys
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import Any, TextIO
 
 from napari_sdap.paths import printable
@@ -58,6 +62,7 @@ class Reporter:
         self._handler: _Lines | None = None
         self._file: Any = None
         self._last_line = 0.0
+        self._gone = False
 
     # -- messages ---------------------------------------------------------------------------
     def info(self, message: str) -> None:
@@ -78,30 +83,64 @@ class Reporter:
         self._write(_line("warning", where, message))
 
     def _write(self, line: str) -> None:
+        if self._gone:
+            return
         line = shown_text(line)
-        if self.bars:
-            from tqdm import tqdm
+        try:
+            if self.bars:
+                from tqdm import tqdm
 
-            tqdm.write(line, file=self.stream)
-        else:
-            print(line, file=self.stream, flush=True)
+                tqdm.write(line, file=self.stream)
+            else:
+                print(line, file=self.stream, flush=True)
+        except OSError as err:
+            self._reader_gone(err)
+
+    def _reader_gone(self, err: OSError) -> None:
+        """The report's reader went away (`| head`, a `| less` quit, a closed terminal): the
+        command's work goes on unreported, its exit code that of the work (a whole training
+        was lost at its last line, `trained ...`, and a batch stopped after its file). The
+        stream's descriptor is pointed at the null device, so that later writes (bars, the
+        interpreter's flush at exit) go nowhere instead of failing."""
+        if err.errno not in (errno.EPIPE, errno.EIO):
+            raise err
+        self._gone, self.bars, self._file, self._overall = True, False, None, None
+        try:
+            null = os.open(os.devnull, os.O_WRONLY)
+            try:
+                os.dup2(null, self.stream.fileno())
+            finally:
+                os.close(null)
+        except (OSError, ValueError, AttributeError):  # a stream without a descriptor
+            pass
+
+    @contextmanager
+    def _guard(self) -> Iterator[None]:
+        """Run a progress bar's write; a reader gone is `_reader_gone`."""
+        try:
+            yield
+        except OSError as err:
+            self._reader_gone(err)
 
     # -- overall progress -------------------------------------------------------------------
     def start_batch(self, total: int, unit: str = "file") -> None:
         if self.bars and not self.quiet:
             from tqdm import tqdm
 
-            self._overall = tqdm(total=total, unit=unit, desc="batch", position=0,
-                                 file=self.stream, dynamic_ncols=True)
+            with self._guard():
+                self._overall = tqdm(total=total, unit=unit, desc="batch", position=0,
+                                     file=self.stream, dynamic_ncols=True)
 
     def advance(self, n: int = 1) -> None:
         if self._overall is not None:
-            self._overall.update(n)
+            with self._guard():
+                self._overall.update(n)
 
     def end_batch(self) -> None:
         if self._overall is not None:
-            self._overall.close()
-            self._overall = None
+            bar, self._overall = self._overall, None
+            with self._guard():
+                bar.close()
 
     # -- per-file or per-run progress ---------------------------------------------------------
     def start_item(self, name: str, total: int, unit: str = "plane") -> None:
@@ -111,8 +150,10 @@ class Reporter:
 
             # (the name escaped as the lines show it: raw, a newline or an escape in it reached
             # the terminal, and a name that is not UTF-8 stopped the batch)
-            self._file = tqdm(total=total, unit=unit, desc=shown_text(name)[-30:], position=1,
-                              leave=False, file=self.stream, dynamic_ncols=True)
+            with self._guard():
+                self._file = tqdm(total=total, unit=unit, desc=shown_text(name)[-30:],
+                                  position=1, leave=False, file=self.stream,
+                                  dynamic_ncols=True)
 
     def item_progress(self, done: int, total: int, text: str = "") -> None:
         if self._file is not None:
@@ -121,15 +162,17 @@ class Reporter:
             self._file.n = done
             if text:
                 self._file.set_postfix_str(text, refresh=False)
-            self._file.refresh()
+            with self._guard():
+                self._file.refresh()
         elif not self.quiet and time.perf_counter() - self._last_line > 30 and done < total:
             self._last_line = time.perf_counter()
             self._write(f"  {self._item}: {done}/{total} {text}".rstrip())
 
     def end_item(self) -> None:
         if self._file is not None:
-            self._file.close()
-            self._file = None
+            bar, self._file = self._file, None
+            with self._guard():
+                bar.close()
 
     def log_warnings(self) -> None:
         """Show napari-sdap's logged warnings as `warning: ...` lines (Python printed them bare)
