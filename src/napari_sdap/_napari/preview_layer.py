@@ -70,9 +70,12 @@ def show_preview(viewer: Any, source: Any, data: np.ndarray, target: Any,
         starts.append(start)
         scale.append(source.scale[k])
         translate.append(source.translate[k] + start * source.scale[k])
+    # (an identity affine unless the source has transforms: a preview reused from a run on the
+    # source when it was rotated kept that run's affine, and lay off the source once unrotated)
     geometry: dict[str, Any] = {"scale": scale, "translate": translate,
                                 "units": tuple(str(u) for u in source.units),
-                                "axis_labels": tuple(str(a) for a in source.axis_labels)}
+                                "axis_labels": tuple(str(a) for a in source.axis_labels),
+                                "affine": np.eye(len(spatial) + 1)}
     if transforms(source):  # rotated, sheared or affine: the crop's place through all of it
         geometry.update(scale=[1.0] * len(spatial), translate=[0.0] * len(spatial),
                         affine=_crop_affine(source, starts))
