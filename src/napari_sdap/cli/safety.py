@@ -8,9 +8,9 @@ from pathlib import Path
 
 from napari_sdap.cli.discover import find_inputs
 from napari_sdap.errors import OutputError
-from napari_sdap.paths import zarr_node
+from napari_sdap.paths import printable, zarr_node
 
-__all__ = ["check_apart"]
+__all__ = ["check_apart", "check_model_file"]
 
 
 def _real(path: str | Path) -> Path:
@@ -54,3 +54,17 @@ def check_apart(target: Path, patterns: Sequence[str], option: str,
         if Path(pattern).expanduser().is_dir() and real == _real(pattern):
             raise OutputError(f"{option} {target} is the input folder {pattern}; choose a file "
                               f"name outside the inputs")
+
+
+def check_model_file(model: str) -> None:
+    """Refuse a `--model` path that names a folder (an existing one, or a name ending in '/')
+    or a device, before the training: its save refused them after the training, which was lost
+    (the message said "already exists; pass --overwrite", which then trained for nothing), and
+    a name ending in '/' was saved as a file of that name."""
+    out = Path(model).expanduser()
+    if model.endswith(("/", os.sep)) or out.is_dir():
+        raise OutputError(f"--model {printable(model)} names a folder, not a model file; give "
+                          f"the model file's path, e.g. {printable(out / 'model.safetensors')}")
+    if out.exists() and not out.is_file():
+        raise OutputError(f"--model {printable(model)} exists and is not a regular file (a "
+                          f"device, pipe or socket); choose another --model name")

@@ -13,7 +13,7 @@ from typing import Any
 
 from napari_sdap.cli.discover import file_series, find_inputs
 from napari_sdap.cli.report import Reporter
-from napari_sdap.cli.safety import check_apart
+from napari_sdap.cli.safety import check_apart, check_model_file
 from napari_sdap.errors import ConfigError, DiskFullError, InputError, OutputError, SdapError
 from napari_sdap.paths import broken_link, long_name, printable, sha256_file
 
@@ -264,6 +264,7 @@ def run_train(args: argparse.Namespace, rep: Reporter) -> int:
         raise OutputError(why)
     check_apart(out, args.inputs, "--model")
     check_model_name(out)  # before minutes of training
+    check_model_file(args.model)
     if out.exists() and not args.overwrite:
         raise OutputError(f"model file {out} already exists; pass --overwrite or choose another "
                           f"--model name")
