@@ -16,7 +16,13 @@ from napari_sdap.axes import PlaneView, plane_view
 from napari_sdap.qc.metrics import Band, intensity_bands, psnr, ssim
 from napari_sdap.qc.report import Flag, QCReport, WindowStats
 from napari_sdap.qc.sample import choose_windows, outer_axes, read_window, window_axes
-from napari_sdap.qc.structure import EXCESS, EXCESS_CORRELATED, mark_excess
+from napari_sdap.qc.structure import (
+    EXCESS,
+    EXCESS_CORRELATED,
+    excess_share,
+    mark_excess,
+    no_data,
+)
 from napari_sdap.training.noise import WHITE_THRESHOLD, estimate_noise, lag_correlations
 
 __all__ = ["BIAS", "CORRELATION_EXCESS", "EXCESS_FRACTION", "LITTLE", "NOISE_LEFT",
@@ -55,6 +61,8 @@ class _Piece:
     weight: np.ndarray | None
     excess: np.ndarray | None = None
     """Where the local residual energy exceeds `EXCESS` x the noise variance."""
+    data: np.ndarray | None = None
+    """Where the input holds a measurement (not one exact value around it: `no_data`)."""
 
 
 def _pieces(noisy: Any, denoised: Any, reference: Any, view: PlaneView, channel_mode: str,
@@ -91,8 +99,10 @@ def _bands(pieces: list[_Piece], curve: Any, normalization: Any) -> list[Band]:
     out: list[Band] = []
     for key in sorted({p.key for p in pieces}):
         mine = [p for p in pieces if p.key == key]
-        y = np.concatenate([p.y.ravel() for p in mine])
-        r = np.concatenate([(p.x - p.y).ravel() for p in mine])
+        data = np.concatenate([p.data.ravel() for p in mine])  # (not a fill, not a mask)
+        data = data if data.any() else ~data
+        y = np.concatenate([p.y.ravel() for p in mine])[data]
+        r = np.concatenate([(p.x - p.y).ravel() for p in mine])[data]
         for band in intensity_bands(y, r, key):
             if curve is not None and normalization is not None:
                 band.noise_std = _expected_std(band, mine[0].group, mine[0].channel, curve,
@@ -166,7 +176,7 @@ def _windows(pieces: list[_Piece], where: list[str], ranges: dict[int, float] | 
                         float(np.mean([v.std() for v in r])),
                         float(np.mean([c[0][0] for c in corr])),
                         float(np.mean([c[1][0] for c in corr])))
-        s.structure_fraction = float(np.mean([np.mean(p.excess) for p in mine]))
+        s.structure_fraction = excess_share(mine)
         if mine[0].weight is not None:
             s.restored_fraction = float(np.mean([np.mean(p.weight > 0) for p in mine]))
         if ranges is not None:
@@ -231,7 +241,7 @@ def measure(noisy: Any, denoised: Any, view: PlaneView, *, reference: Any = None
     factor = EXCESS if white else EXCESS_CORRELATED
     for piece, excess in zip(pieces, mark_excess(pieces, curve, normalization, factor),
                              strict=True):
-        piece.excess = excess
+        piece.excess, piece.data = excess, ~no_data(piece.x)
     ranges = None
     ref_stats = None
     if reference is not None:
@@ -244,8 +254,7 @@ def measure(noisy: Any, denoised: Any, view: PlaneView, *, reference: Any = None
                       residual_correlation_y=cy, noise_correlation_x=noise.correlation_x,
                       noise_correlation_y=noise.correlation_y,
                       bands=_bands(pieces, curve, normalization), reference=ref_stats,
-                      structure_fraction=float(np.mean(np.concatenate(
-                          [p.excess.ravel() for p in pieces]))), excess_factor=factor,
+                      structure_fraction=excess_share(pieces), excess_factor=factor,
                       notes=[*noise.notes, *notes])
     if restore is not None:
         weights = np.concatenate([p.weight.ravel() for p in pieces if p.weight is not None])
