@@ -88,6 +88,12 @@ def _main(argv: list[str] | None) -> int:
         return int(stop.code or 0) if not isinstance(stop.code, str) else 2
     _expand_home(args)
     rep = Reporter(quiet=getattr(args, "quiet", False))
+    try:  # torch cannot even be imported there (oneMKL: "FATAL ERROR: Cannot load ...")
+        os.getcwd()
+    except FileNotFoundError:
+        rep.error("", "the current folder no longer exists (it was deleted or moved while this "
+                      "shell was in it); cd into an existing folder and run the command again")
+        return 2
     rep.log_warnings()
     if not getattr(args, "debug", False):
         # tifffile logs its own complaints about a broken file; our one error line says it all
