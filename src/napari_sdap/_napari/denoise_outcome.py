@@ -9,7 +9,7 @@ import numpy as np
 from napari_sdap._napari import in_use
 from napari_sdap._napari import store as stores
 from napari_sdap._napari.controls import report_error
-from napari_sdap._napari.layers import level0, show_result
+from napari_sdap._napari.layers import follow_source, level0, show_result
 from napari_sdap._napari.store import is_managed, lazy, read_result
 
 __all__ = ["DenoiseOutcome"]
@@ -76,6 +76,8 @@ class DenoiseOutcome:
             self.out_layer.data = lazy(array)
             self.meta["complete"] = True
             self.out_layer.metadata = {**self.out_layer.metadata, "sdap": self.meta}
+            if self.layer in self.viewer.layers:  # calibrated or moved meanwhile: followed
+                follow_source(self.out_layer, self.layer)
             if self.residual.isChecked() and not self._source_note():
                 self._add_residual(array)
         except Exception as err:  # e.g. the source layer changed its dimensions meanwhile

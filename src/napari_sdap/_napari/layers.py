@@ -9,8 +9,8 @@ import numpy as np
 
 from napari_sdap.errors import AxesError, InputError
 
-__all__ = ["check_layer", "current_plane_index", "free_kind", "is_own_result", "layer_axes",
-           "level0", "preview_target", "result_name", "show_result", "source_of",
+__all__ = ["check_layer", "current_plane_index", "follow_source", "free_kind", "is_own_result",
+           "layer_axes", "level0", "preview_target", "result_name", "show_result", "source_of",
            "training_extent", "transforms"]
 
 _LABELS = {
@@ -79,6 +79,18 @@ def _geometry(layer: Any, rgb: bool) -> dict[str, Any]:
     return geo
 
 
+def follow_source(result: Any, source: Any) -> None:
+    """Give `result` the place `source` has now (scale, translate, rotation, shear, affine,
+    units, axis labels), where the two have the same dimensions: a result whose source was
+    calibrated or moved while it was denoised lay where the source had been (its residual,
+    added at the end, on the source)."""
+    if result.ndim != source.ndim:
+        return
+    for key, value in _geometry(source, result.rgb).items():
+        if key != "rgb":
+            setattr(result, key, value)
+
+
 def is_own_result(layer: Any) -> bool:
     """A result layer napari-sdap made (denoised, residual): an Image layer whose
     ``metadata["sdap"]`` names its store. Only such a layer is ever replaced by a new result."""
@@ -145,9 +157,7 @@ def show_result(viewer: Any, source: Any, data: Any, *, kind: str = "SDAP",
         layer.data = data
         layer.metadata = meta
         layer.contrast_limits = limits
-        for key, value in _geometry(source, rgb).items():  # the source may have moved since
-            if key != "rgb":
-                setattr(layer, key, value)
+        follow_source(layer, source)  # the source may have moved since
         return _made_from(layer, source)
     if layer is not None:
         viewer.layers.remove(layer)
