@@ -69,14 +69,21 @@ def test_an_image_far_outside_the_training_range_is_refused(model):
         model.denoise(image)
 
 
-def test_an_image_beyond_the_training_range_denoises_with_a_warning(model, caplog):
-    image = _noisy(_clean(), seed=1).astype(np.float32) + 400  # about 1.5 spans above it
-    _, spans = _mismatch(model, image)
-    assert 1.0 < spans < 3.0
+def test_an_image_somewhat_off_denoises_with_a_warning(model, caplog):
+    # (an image beyond the training range warns too, where the output keeps its level; the
+    # output of this model there does not, and such an image is refused after one window
+    # is tried: tests/api/test_output_level.py)
+    xx = np.mgrid[:64, :64][1]
+    rng = np.random.default_rng(4)
+    image = (60 + 0.5 * xx + rng.normal(0, 1.0, xx.shape)).astype(np.float32)
+    ratio, spans = _mismatch(model, image)
+    assert 1 / 64 < ratio < 1 / 8 and spans == 0.0  # noise about 16x weaker
     with caplog.at_level(logging.WARNING, logger="napari_sdap"):
-        steps = list(model.iter_denoise(image, np.empty(image.shape, np.float32), "YX"))
+        out = np.empty(image.shape, np.float32)
+        steps = list(model.iter_denoise(image, out, "YX"))
     assert "may be worse than the input" in caplog.text
-    assert steps and all("training range" in (s.warning or "") for s in steps)
+    assert steps and all("weaker than the noise" in (s.warning or "") for s in steps)
+    assert abs(np.median(out) - np.median(image)) < 1.0
 
 
 def test_a_model_saved_without_the_noise_reading_checks_the_range_only(model, tmp_path):

@@ -15,6 +15,7 @@ import numpy as np
 
 from napari_sdap.api.job import Job, check_out_range, make_job, pick_device, pick_tile, run_tiles
 from napari_sdap.api.open_training import settled
+from napari_sdap.api.output_level import check_output_level
 from napari_sdap.api.writing import open_denoise, output_dtype
 from napari_sdap.errors import ConfigError, InputError
 from napari_sdap.infer.planes import DenoiseStep
@@ -88,6 +89,7 @@ def _lazy(model: SDAPModel, job: Job, device: str, tile: int | None, dt: np.dtyp
 
     dev = pick_device(model, device)
     edge, _ = pick_tile(model, job, tile, dev)
+    check_output_level(model, job, dev)  # (an image somewhat off the training data's)
     norm = model.normalization
     if norm is None:  # pragma: no cover - refused by make_job
         raise InputError("this model is untrained; train it first")

@@ -32,7 +32,7 @@ from napari_sdap.axes import PlaneView
 from napari_sdap.errors import InputError
 from napari_sdap.model.normalize import difference_std, differences
 
-__all__ = ["REFUSE", "REFUSE_SPANS", "WARN", "WARN_SPANS", "check_intensity",
+__all__ = ["FIX", "REFUSE", "REFUSE_SPANS", "WARN", "WARN_SPANS", "check_intensity",
            "intensity_mismatch"]
 
 log = logging.getLogger(__name__)
@@ -85,18 +85,20 @@ def intensity_mismatch(model: Any, array: Any, view: PlaneView) -> tuple[float, 
     return ratio, spans
 
 
-_FIX = ("; rescale it to the training data's scale, or train a model on this image "
+FIX = ("; rescale it to the training data's scale, or train a model on this image "
         "(napari_sdap.train, or napari-sdap denoise --train)")
+"""What to do about an image refused here (from "; "; the napari panels say it their way)."""
 
 
 def check_intensity(model: Any, array: Any, view: PlaneView,
                     harm: tuple[str, str] = ("the network's output would be wrong",
                                              "the output may be worse than the input"),
-                    fix: str = _FIX) -> str | None:
+                    fix: str = FIX, found: tuple[float, float] | None = None) -> str | None:
     """Refuse an image on another intensity scale than the model's training data, or return
     the warning (also logged) where it may be (see the module text); None where it fits.
-    `harm` says what follows (refused, warned), `fix` what to do (from "; ")."""
-    found = intensity_mismatch(model, array, view)
+    `harm` says what follows (refused, warned), `fix` what to do (from "; "); `found`: the
+    image's `intensity_mismatch` where it was read already."""
+    found = intensity_mismatch(model, array, view) if found is None else found
     if found is None:
         return None
     ratio, spans = found

@@ -12,8 +12,9 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from napari_sdap.api.inputs import Prepared, check_fits, prepare_for
-from napari_sdap.api.intensity import check_intensity
+from napari_sdap.api.intensity import check_intensity, intensity_mismatch
 from napari_sdap.api.output_array import check_output
+from napari_sdap.api.output_level import check_output_level, worth_trying
 from napari_sdap.api.volume import volume_sources
 from napari_sdap.errors import ConfigError, DeviceError, InputError
 from napari_sdap.infer.planes import DenoiseStep, check_min_size
@@ -50,6 +51,9 @@ class Job:
     warning: str | None = None
     """Why the output may be wrong (an image on another intensity scale than the training
     data's, `api.intensity`), shown with the progress."""
+    trial: bool = False
+    """Whether one window is denoised first, to refuse an output that would not keep the
+    image's level (an image somewhat off the training data's, `api.output_level`)."""
 
     @property
     def halo(self) -> int:
@@ -114,14 +118,15 @@ def make_job(model: SDAPModel, image: Any, axes: str | None, mode: str,
                                            model.config.network, trained=True)[0][1]
         mode = model.resolve_mode(mode)
         check_min_size(prepared.view, mode, model.config.inference.pd_stride)
-        warning = check_intensity(model, prepared.array, prepared.view)
+        found = intensity_mismatch(model, prepared.array, prepared.view)
+        warning = check_intensity(model, prepared.array, prepared.view, found=found)
     except BaseException:
         prepared.close()
         raise
     restore = model.noise_curve is not None and bool(
         model.config.inference.restore_detail if detail is None else detail)
     return Job(prepared, mode, model.refine(restore, mode), flips, model.whitening, restore,
-               warning)
+               warning, worth_trying(found))
 
 
 def pick_device(model: SDAPModel, device: str | None) -> torch.device:
@@ -187,6 +192,7 @@ def run_tiles(model: SDAPModel, job: Job, out: Any, device: str | None, tile: in
     out = fast_array(check_output(job.image, out), write=True)
     dev = pick_device(model, device)
     edge, batch = pick_tile(model, job, tile, dev)
+    check_output_level(model, job, dev)  # (an image somewhat off the training data's)
     t = model.config.tiling
     norm = model.normalization
     if norm is None:  # pragma: no cover - refused by make_job
