@@ -59,14 +59,16 @@ def check_model_options(args: argparse.Namespace) -> None:
 
 
 def check_mode(args: argparse.Namespace) -> None:
-    """Refuse `--mode student` with a `--model` that has no student before any folder or
-    record is made (the API's message names its Python option)."""
+    """Refuse a `--model` that cannot be loaded (damaged, another format: it left an output
+    folder holding an empty run record), and `--mode student` with one that has no student,
+    before any folder or record is made (the API's message names its Python option)."""
     check_model_options(args)
-    if args.train or args.mode != "student":
+    if args.train:
         return
     from napari_sdap.api import load_model
 
-    if load_model(Path(args.model)).student is None:
+    model = load_model(Path(args.model))
+    if args.mode == "student" and model.student is None:
         raise ConfigError(f"--mode student needs a model with a distilled student, and "
                           f"{args.model} has none (training distils one for white noise, unless "
                           f"--no-student); use --mode auto, or sdap_e, sdap or bsn")
