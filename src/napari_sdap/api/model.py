@@ -259,8 +259,8 @@ class SDAPModel:
         once the new file is complete. If writing fails (disk full, ...) the old file is kept,
         no temporary is left, and this model stays usable: save it again elsewhere. A name
         that ends like an image (`model.tif`) is refused (`model_name.check_model_name`)."""
-        path = model_name.model_path(path)
-        model_name.check_model_name(path)
+        given, path = path, model_name.model_path(path)
+        model_name.check_model_name(given)
         self.check_state("be saved")
         meta = {
             "config": self.config.model_dump(mode="json"),

@@ -29,6 +29,11 @@ def check_model_name(path: str | os.PathLike[str]) -> None:
     or like a bioimage.io package (`.zip`, which `load_model` reads as one) or a pickled torch
     file (`.pt`, `.pth`, `.ckpt`, `.pkl`: other tools would try to unpickle it)."""
     p = Path(path)
+    if isinstance(path, str) and path.endswith(("/", os.sep)):  # (Path drops it: saved as a
+        # file named like the folder meant)
+        raise OutputError(f"model file path {printable(path)} names a folder (it ends in "
+                          f"'/'), not a model file; give a file path such as "
+                          f"{printable(p / 'model.safetensors')}")
     if not_utf8(str(p)):  # safetensors takes UTF-8 paths only: saved, it could not be loaded
         raise OutputError(f"model file path {printable(p)} is not UTF-8 text (bytes of another "
                           f"encoding, e.g. Latin-1 from an old share), which safetensors cannot "
