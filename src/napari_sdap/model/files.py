@@ -19,7 +19,7 @@ import torch
 from pydantic import ValidationError
 
 from napari_sdap.errors import ModelFileError, OutputError
-from napari_sdap.model.header import read_header
+from napari_sdap.model.header import read_header, sort_header
 from napari_sdap.paths import (
     atomic_write,
     broken_link,
@@ -85,6 +85,7 @@ def write_model_file(path: str | os.PathLike[str], tensors: dict[str, torch.Tens
     try:
         with atomic_write(path, sync=True, replace=overwrite) as tmp:  # Ctrl-C or any
             save_file(tensors, str(tmp), metadata=header)  # failure: no partial file
+            sort_header(tmp)  # (one SHA-256 per model)
     except FileExistsError as err:  # saved there by another process while this one wrote
         raise OutputError(f"model file {path} already exists: it was saved while this one was "
                           f"written (another save or process); choose another name or pass "

@@ -10,7 +10,7 @@ from typing import Any, BinaryIO
 
 from napari_sdap.errors import ModelFileError
 
-__all__ = ["MAX_HEADER", "MAX_TENSORS", "file_header", "read_header"]
+__all__ = ["MAX_HEADER", "MAX_TENSORS", "file_header", "read_header", "sort_header"]
 
 MAX_HEADER = 100_000_000
 """The safetensors reader's own limit on the JSON header, in bytes."""
@@ -65,3 +65,25 @@ def file_header(path: str | os.PathLike[str]) -> dict[str, Any] | None:
             return read_header(f, f.read(8), os.fstat(f.fileno()).st_size, path)
     except OSError:
         return None
+
+
+
+def sort_header(path: str | os.PathLike[str]) -> None:
+    """Sort the keys of the JSON header of the safetensors file at `path`, in place: the writer
+    lists the metadata keys in an order that varies from one call to the next, so the same
+    model saved twice had two SHA-256 sums. The tensors' bytes and offsets (relative to the
+    header's end) are unchanged; the header is padded with spaces to a multiple of 8 bytes, as
+    the writer pads it (the same length then: only the header is rewritten)."""
+    with open(path, "r+b") as f:
+        n = int.from_bytes(f.read(8), "little")
+        header = json.dumps(json.loads(f.read(n)), sort_keys=True, separators=(",", ":"),
+                            ensure_ascii=False).encode()
+        header += b" " * (-len(header) % 8)
+        if len(header) == n:
+            f.seek(8)
+            f.write(header)
+            return
+        rest = f.read()
+        f.seek(0)
+        f.write(len(header).to_bytes(8, "little") + header + rest)
+        f.truncate()
