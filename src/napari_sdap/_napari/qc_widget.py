@@ -23,6 +23,7 @@ from napari_sdap._napari import in_use
 from napari_sdap._napari.controls import StatusLabel, ask, is_denoised, report_error
 from napari_sdap._napari.layers import check_layer, layer_axes, level0, source_of
 from napari_sdap._napari.model_files import ModelLoading
+from napari_sdap._napari.result_model import check_made_by
 from napari_sdap._napari.session import session_for
 from napari_sdap._napari.wording import model_text
 from napari_sdap.errors import InputError
@@ -255,6 +256,7 @@ class QCWidget(ModelLoading, QWidget):
                     raise InputError("the model is in use by a run (training or denoising); "
                                      "wait until it ends, or untick 'compare with the model's "
                                      "noise' to check without the model") from None
+                check_made_by(denoised.name, sdap, model)  # (not another model's result)
             args = (level0(noisy), level0(denoised), model,
                     level0(ref) if ref is not None else None, _axes(noisy, sdap))
         except Exception as err:
