@@ -63,14 +63,27 @@ def _shown(value: Any) -> str:
     return "(not given)" if value is None else repr(value)
 
 
+def _moved(added: set[str], removed: set[str]) -> list[tuple[str, str]]:
+    """(old, new) paths of inputs found under their old names in another folder (a project
+    copied or moved, a share mounted elsewhere): said "added: a.tif; removed: a.tif"."""
+    was = {Path(k).name: k for k in sorted(removed)}
+    return [(was[Path(k).name], k) for k in sorted(added) if Path(k).name in was]
+
+
 def _what_changed(earlier: dict[str, Any], wanted: dict[str, Any]) -> str:
     old, new = earlier.get("inputs") or {}, wanted["inputs"]
-    parts = [f"{len(keys)} {word}: {', '.join(sorted(Path(k).name for k in keys)[:3])}"
-             for word, keys in (("added", new.keys() - old.keys()),
-                                ("removed", old.keys() - new.keys()),
-                                ("changed", {k for k in new.keys() & old.keys()
-                                             if new[k] != old[k]}))
-             if keys]
+    added, removed = set(new.keys() - old.keys()), set(old.keys() - new.keys())
+    moved = _moved(added, removed)
+    added -= {k for _, k in moved}
+    removed -= {k for k, _ in moved}
+    parts = [f"{len(moved)} in another folder: {', '.join(Path(k).name for _, k in moved[:3])} "
+             f"(trained from {Path(moved[0][0]).parent}, given from {Path(moved[0][1]).parent})"
+             ] if moved else []
+    parts += [f"{len(keys)} {word}: {', '.join(sorted(Path(k).name for k in keys)[:3])}"
+              for word, keys in (("added", added), ("removed", removed),
+                                 ("changed", {k for k in new.keys() & old.keys()
+                                              if new[k] != old[k]}))
+              if keys]
     was, now = earlier.get("settings") or {}, wanted["settings"] or {}
     if was != now:
         keys = sorted(k for k in was.keys() | now.keys() if was.get(k) != now.get(k))
