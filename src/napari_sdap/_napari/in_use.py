@@ -19,7 +19,8 @@ from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
-__all__ = ["forget_gone", "hold", "in_use", "publish", "release", "stale_partials", "stores_shown"]
+__all__ = ["forget_gone", "hold", "in_use", "publish", "release", "stale_partials", "stores_shown",
+           "viewers"]
 
 _IDLE_S = 300.0
 """An unfinished store no live napari lists counts as a leftover once unwritten this long (a
@@ -43,6 +44,11 @@ def release(paths: Iterable[str]) -> None:
             _HELD[p] -= 1
             if _HELD[p] <= 0:
                 del _HELD[p]
+
+
+def viewers() -> list[Any]:
+    """Every napari viewer of this process (and those the panels were opened in)."""
+    return _viewers()
 
 
 def _viewers() -> list[Any]:

@@ -51,13 +51,20 @@ def clear_cache(folder: Path, keep: set[str]) -> tuple[int, int]:
 
 
 def opened_files(viewer: Any) -> list[tuple[str, str]]:
-    """(layer name, file) for each layer of `viewer` read from a file (File > Open, drag and
-    drop: napari records the file as the layer's source)."""
+    """(layer name, file) for each layer read from a file (File > Open, drag and drop: napari
+    records the file as the layer's source), of `viewer` and of every other viewer of this
+    process (the raw data opened in one window was not protected from Save as... in another)."""
+    import contextlib
+
+    from napari_sdap._napari.in_use import viewers
+
     found = []
-    for layer in viewer.layers:
-        path = getattr(getattr(layer, "source", None), "path", None)
-        if path:
-            found.append((layer.name, str(path)))
+    for each in [viewer, *(v for v in viewers() if v is not viewer)]:
+        with contextlib.suppress(Exception):  # a viewer being closed
+            for layer in each.layers:
+                path = getattr(getattr(layer, "source", None), "path", None)
+                if path:
+                    found.append((layer.name, str(path)))
     return found
 
 
