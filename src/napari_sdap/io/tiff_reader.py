@@ -26,6 +26,22 @@ from napari_sdap.io.tiff_series import check_series, choose_series, tiff_axes
 
 __all__ = ["open_tiff"]
 
+_OTHERS = ((b"\x89PNG", "PNG picture", ".png"), (b"\xff\xd8\xff", "JPEG picture", ".jpg"),
+           (b"\x93NUMPY", "NumPy array file", ".npy"))
+"""First bytes of the files napari-sdap reads otherwise, which a TIFF name hid: tifffile's
+words ("not a TIFF file: header=b'\\x89PNG'") named no fix."""
+
+
+def _other_format(path: Path) -> tuple[str, str] | None:
+    """(kind, ending) of a file named like a TIFF that holds a format read otherwise."""
+    try:
+        with open(path, "rb") as f:
+            head = f.read(8)
+    except OSError:
+        return None
+    return next(((kind, end) for magic, kind, end in _OTHERS if head.startswith(magic)), None)
+
+
 def open_tiff(path: Path, axes: str | None, series: int | None = None) -> ImageSource:
     import tifffile
     import zarr
@@ -33,7 +49,10 @@ def open_tiff(path: Path, axes: str | None, series: int | None = None) -> ImageS
     try:
         tif = tifffile.TiffFile(path)
     except (tifffile.TiffFileError, ValueError, OSError) as err:
-        raise InputError(f"{path}: not a readable TIFF file ({err}); check the file") from None
+        other = _other_format(path)
+        why = (f"it is a {other[0]} named like a TIFF; rename it to end in {other[1]}" if other
+               else err)
+        raise InputError(f"{path}: not a readable TIFF file ({why}); check the file") from None
     try:
         index = choose_series(tif, series, path)
         chosen = tif.series[index]
