@@ -30,7 +30,7 @@ import numpy as np
 
 from napari_sdap.axes import PlaneView
 from napari_sdap.errors import InputError
-from napari_sdap.model.normalize import difference_std, differences
+from napari_sdap.model.normalize import difference_std, differences, without_fill
 
 __all__ = ["FIX", "REFUSE", "REFUSE_SPANS", "WARN", "WARN_SPANS", "check_intensity",
            "intensity_mismatch"]
@@ -72,7 +72,7 @@ def intensity_mismatch(model: Any, array: Any, view: PlaneView) -> tuple[float, 
         if not values.size:
             continue
         if norm.high[group] > lo:
-            level = (float(np.median(values)) - lo) / sc
+            level = (float(np.median(without_fill(values))) - lo) / sc  # (not a fill)
             spans = max(spans, -level, level - 1.0)
         pooled.setdefault(group, []).append(differences(data).ravel())
     for group, diffs in pooled.items():  # over the planes read, as training pooled its own:
