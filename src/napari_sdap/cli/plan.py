@@ -105,7 +105,7 @@ def prepare_model(args: argparse.Namespace, paths: list[Path], record: RunRecord
     prints = {os.path.realpath(p): file_fingerprint(p) for p in chosen}
     skipped = earlier.get("unreadable") or {}  # (unchanged since: the model never saw them)
     wanted = {"inputs": {k: v for k, v in prints.items() if skipped.get(k) != v},
-              "settings": train_settings(args)}
+              "settings": given_settings(train_settings(args))}
     current = sha256_file(path) if path.is_file() else None
     if current and earlier.get("sha256") == current and all(
             earlier.get(k) == v for k, v in wanted.items()):
@@ -145,6 +145,20 @@ def prepare_model(args: argparse.Namespace, paths: list[Path], record: RunRecord
     return model, path, sha, bad
 
 
+_DEFAULTS = {"precision": "auto", "student_check": True, "target_blur": 0.0, "z_context": 1,
+             "channel_mode": "auto"}
+"""Training options whose value given on the command line is the one taken without them."""
+
+
+def given_settings(settings: dict[str, Any]) -> dict[str, Any]:
+    """The training options that change the model: a rerun that spelt out a default
+    (`--precision auto`, `--check-student`, `--target-blur 0`, `--z-context 1`) was refused
+    as "training options changed: precision (not given) -> 'auto'", and so was a rerun
+    without one that the first run had spelt out."""
+    return {k: v for k, v in settings.items()
+            if v is not None and not (k in _DEFAULTS and v == _DEFAULTS[k])}
+
+
 def _resolved(trained: dict[str, Any], cwds: list[Any]) -> dict[str, Any]:
     """The record's `trained_model` with its inputs (and unreadable inputs) named by their real
     absolute paths, as this run names its own: records written before named them as typed,
@@ -159,6 +173,8 @@ def _resolved(trained: dict[str, Any], cwds: list[Any]) -> dict[str, Any]:
         return next((f for f in found if os.path.exists(f)), found[0])
 
     out = dict(trained)
+    if isinstance(out.get("settings"), dict):
+        out["settings"] = given_settings(out["settings"])
     for name in ("inputs", "unreadable"):
         if isinstance(out.get(name), dict):
             out[name] = {real(k): v for k, v in out[name].items() if isinstance(k, str)}
