@@ -51,3 +51,14 @@ def test_a_result_of_another_model_is_refused_naming_the_fix(make_napari_viewer,
 def test_a_result_without_a_model_record_is_not_refused(trained_model):
     check_made_by("x", {}, trained_model)
     check_made_by("x", {"model": {}}, trained_model)
+
+
+def test_a_nan_loss_is_the_same_model(trained_model):
+    import copy
+
+    model = copy.deepcopy(trained_model)
+    model.record.final_loss = float("nan")
+    r = model.record
+    sdap = {"model": {"steps": r.steps, "student_steps": r.student_steps, "seed": r.seed,
+                      "final_loss": float("nan"), "trained_on": list(r.trained_on)}}
+    check_made_by("x", sdap, model)  # (NaN != NaN: it was refused as another model)

@@ -25,6 +25,11 @@ def _said(state: dict[str, Any]) -> str:
                                             if isinstance(loss, float) else "")
 
 
+def _same(a: Any, b: Any) -> bool:
+    """Equal, a NaN loss included (NaN != NaN)."""
+    return a == b or (isinstance(a, float) and isinstance(b, float) and a != a and b != b)
+
+
 def check_made_by(name: str, sdap: dict[str, Any], model: Any) -> None:
     """Refuse to compare the result `name` (its layer's ``metadata["sdap"]``) with `model`'s
     noise and detail restore when another model, or this one at another stage of its training,
@@ -35,7 +40,7 @@ def check_made_by(name: str, sdap: dict[str, Any], model: Any) -> None:
     if not made or model is None:
         return
     now = _state(model)
-    if all(made.get(k) == now[k] for k in _KEYS):
+    if all(_same(made.get(k), now[k]) for k in _KEYS):
         return
     raise InputError(f"{name!r} was denoised by another model ({_said(made)}) than the current "
                      f"one ({_said(now)}); load the model that denoised it, or untick 'compare "
