@@ -67,3 +67,20 @@ def test_images_without_a_fill_keep_their_percentiles():
 
     values = rng.normal(5, 3, 1000)
     assert without_fill(values) is values
+
+
+def test_a_dropped_frame_does_not_refuse_its_stack():
+    """A frame of zeros (a dropped frame) in a stack of raw tiles near the offset: the check
+    read its median (0) as 4 spans below the model's range and refused the stack."""
+    rng = np.random.default_rng(3)
+    stack = np.stack([_tiles() for _ in range(6)]) + rng.normal(0, 1, (6, 128, 128))
+    stack[3] = 0
+
+    class Model:
+        normalization = _norm(stack.astype(np.float32), "TYX")
+
+    assert Model.normalization.low[0] > 90
+    _, spans = intensity_mismatch(Model, stack, plane_view(stack.shape, "TYX"))
+    assert spans < 1.0
+    constant = np.full((128, 128), 1234.0)  # still far off: no plane holds a measurement
+    assert intensity_mismatch(Model, constant, plane_view(constant.shape, "YX"))[1] > 3

@@ -66,12 +66,14 @@ def intensity_mismatch(model: Any, array: Any, view: PlaneView) -> tuple[float, 
         return None
     ratio, spans = 1.0, 0.0
     pooled: dict[int, list[np.ndarray]] = {}
-    for group, data in _windows(array, view):
+    windows = [(group, data, data[np.isfinite(data)]) for group, data in _windows(array, view)]
+    # a window of one value holds no measurement (a dropped frame, a fill) where others do
+    varied = any(v.size and v.min() < v.max() for _, _, v in windows)
+    for group, data, values in windows:
         lo, sc = norm.scale(group)
-        values = data[np.isfinite(data)]
         if not values.size:
             continue
-        if norm.high[group] > lo:
+        if norm.high[group] > lo and (values.min() < values.max() or not varied):
             level = (float(np.median(without_fill(values))) - lo) / sc  # (not a fill)
             spans = max(spans, -level, level - 1.0)
         pooled.setdefault(group, []).append(differences(data).ravel())
