@@ -26,7 +26,15 @@ from napari_sdap.api.modes import check_student_mode, without_student
 from napari_sdap.api.noise_curve import finish_curve
 from napari_sdap.api.open_training import exiting, tracked
 from napari_sdap.api.patch_size import round_patch, with_patch
-from napari_sdap.api.training_end import eta_left, finish_output, note_precision, steps_alone
+from napari_sdap.api.training_end import (
+    begin_run,
+    end_run,
+    eta_left,
+    finish_output,
+    note_precision,
+    steps_alone,
+)
+from napari_sdap.api.training_record import TrainingRun
 from napari_sdap.api.volume import choose_volume, volume_sources
 from napari_sdap.chunk_cache import whole_cached
 from napari_sdap.config import wants_student
@@ -131,19 +139,27 @@ def iter_train(image: Any, axes: str | Sequence[str | None] | None = None, *,
     seed, dims = seed_for(seed, model), dims_for(dims, model)
     channel_mode = model.config.channel_mode if model else overrides.get("channel_mode", "auto")
     prepared = prepare_all(image, axes, channel_mode)
+    run: list[tuple[SDAPModel, TrainingRun]] = []  # (set once the model and settings are)
+    stopped = False
     try:
         training = _train([(whole_cached(p.array, _CACHED_ABOVE), p.view) for p in prepared],
-                          t00, budget, preset=preset,
+                          t00, budget, run, preset=preset,
                           steps=steps, stride=stride, seed=seed, device=device, model=model,
                           validation=validation, dims=dims, along=along,
                           finish_stopped=finish_stopped, **overrides)
         yield from tracked(kept_until_first_step(training, model), model)
+    except (GeneratorExit, KeyboardInterrupt):
+        stopped = True
+        raise
     finally:
         for p in prepared:
             p.close()
+        if run:
+            end_run(*run[0], t00, stopped)
 
 
-def _train(sources: list[tuple[Any, Any]], t00: float, budget: float | None, *, preset: str,
+def _train(sources: list[tuple[Any, Any]], t00: float, budget: float | None,
+           run: list[tuple[SDAPModel, TrainingRun]], *, preset: str,
            steps: int | None, stride: int | str, seed: int, device: str,
            model: SDAPModel | None, validation: float, dims: int | str, along: str,
            finish_stopped: bool, **overrides: Any) -> Iterator[TrainProgress]:
@@ -229,6 +245,7 @@ def _train(sources: list[tuple[Any, Any]], t00: float, budget: float | None, *, 
     extra = cfg.student.student_steps if wants_student(cfg) else 0
     t0 = time.perf_counter()
     start = model.record.steps
+    run.append((model, begin_run(model, budget)))
     try:
         teacher_s = None if budget is None else (
             budget * (TEACHER_SHARE if extra else 1.0) - (time.perf_counter() - t00))
@@ -236,6 +253,7 @@ def _train(sources: list[tuple[Any, Any]], t00: float, budget: float | None, *, 
                                 seconds=teacher_s, validate=validate,
                                 val_every=max(1, cfg.training.steps // 50)):
             model.record.steps = rec.step
+            run[0][1].steps = rec.step - start
             model.record.final_loss = rec.loss
             note_precision(model, rec.precision, first=rec.step == start + 1)
             if len(model.record.losses) < _LOSS_HISTORY:

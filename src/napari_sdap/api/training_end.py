@@ -1,6 +1,6 @@
 """How a training call ends: the output blur and mix of the model's default output, measured
 when the training ends, finished or stopped; and the small bookkeeping of its steps (time left,
-precision, the steps of a teacher without a student)."""
+precision, the steps of a teacher without a student, the record of each call)."""
 
 from __future__ import annotations
 
@@ -10,11 +10,12 @@ from typing import Any
 
 import torch
 
-from napari_sdap.api.model import SDAPModel
+from napari_sdap.api.model import SDAPModel, _versions
+from napari_sdap.api.training_record import TrainingRun
 from napari_sdap.config import wants_student
 from napari_sdap.training.loop import TrainStep
 
-__all__ = ["eta_left", "finish_output", "note_precision", "steps_alone"]
+__all__ = ["begin_run", "end_run", "eta_left", "finish_output", "note_precision", "steps_alone"]
 
 log = logging.getLogger(__name__)
 
@@ -67,3 +68,24 @@ def steps_alone(cfg: Any) -> Any:
         return cfg
     return cfg.model_copy(update={"training": t.model_copy(
         update={"steps": t.steps_without_student})})
+
+
+def begin_run(model: SDAPModel, budget: float | None) -> TrainingRun:
+    """Add this training call to `model.record.runs`, with its settings (the model's config
+    once they are applied), and return it: its steps are counted as it goes."""
+    cfg = model.config
+    run = TrainingRun(time_budget=budget, training=cfg.training.model_copy(),
+                      student=cfg.student.model_copy(), versions=_versions())
+    model.record.runs.append(run)
+    return run
+
+
+def end_run(model: SDAPModel, run: TrainingRun, t00: float, stopped: bool) -> None:
+    """What the call ran, once it has ended (finished, stopped or failed); a call that ended
+    before its first step is taken off the record (it trained nothing)."""
+    if run.steps == 0:
+        model.record.runs = [r for r in model.record.runs if r is not run]
+        return
+    run.student_steps = model.record.student_steps
+    run.seconds = time.perf_counter() - t00
+    run.stopped = stopped

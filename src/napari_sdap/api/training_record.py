@@ -7,7 +7,27 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field, FiniteFloat, field_validator
 
-__all__ = ["TrainingRecord"]
+from napari_sdap.config import StudentConfig, TrainingConfig
+
+__all__ = ["TrainingRecord", "TrainingRun"]
+
+
+class TrainingRun(BaseModel):
+    """One training call (a first training, or a Continue): its settings and what it ran. The
+    model's config holds the last call's settings only."""
+
+    model_config = ConfigDict(extra="forbid")
+    steps: int = Field(0, ge=0)
+    """Blind-spot (teacher) steps this call ran."""
+    student_steps: int = Field(0, ge=0)
+    seconds: FiniteFloat = Field(0.0, ge=0.0)
+    """Wall time of the call, preparation and noise curve included."""
+    time_budget: FiniteFloat | None = Field(None, gt=0.0)
+    stopped: bool = False
+    """Stopped before its steps were done (the loop left, Ctrl-C, the Stop button)."""
+    training: TrainingConfig
+    student: StudentConfig
+    versions: dict[str, str] = Field(default_factory=dict)
 
 
 class TrainingRecord(BaseModel):
@@ -47,6 +67,9 @@ class TrainingRecord(BaseModel):
     of a model trained at stride 1 (`api.output_mix`: `Mix.summary` and each blur's share and
     estimated gain, ``share@SIGMA``, ``gain@SIGMA``); None: not estimated."""
     versions: dict[str, str] = Field(default_factory=dict)
+    """napari-sdap, torch and numpy of the first training (each run has its own)."""
+    runs: list[TrainingRun] = Field(default_factory=list)
+    """Each training call, in order (empty in files from before the field)."""
     precision: str | None = None
     """Arithmetic of the last training's steps, teacher then student: `bfloat16`, `float32`,
     or both in the order they ran (`"bfloat16, then float32"` after a step fell back; None in

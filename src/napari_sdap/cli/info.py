@@ -133,6 +133,37 @@ def _lines(info: dict[str, Any]) -> list[str]:
     for item in rec.get("trained_on") or []:
         out.append(f"trained on     {item}")
     out.append("versions  " + ", ".join(f"{k} {v}" for k, v in info["versions"].items()))
+    return out + _runs(rec.get("runs") or [])
+
+
+def _runs(runs: list[dict[str, Any]]) -> list[str]:
+    """A line per training call where there were several (a first training and Continues):
+    what each ran, and the settings and versions that changed from the call before."""
+    if len(runs) < 2:
+        return []
+    out = []
+    for k, run in enumerate(runs):
+        teacher, student = run["training"], run["student"]
+        planned = teacher["steps"]
+        what = [f"{run['steps']}" + (f" of {planned}" if run["steps"] < planned else "")
+                + " steps"]
+        if run["student_steps"]:
+            what.append(f"{run['student_steps']} student steps")
+        if run["stopped"]:
+            what.append("stopped")
+        if run["time_budget"] is not None:
+            what.append(f"time budget {run['time_budget']:g} s")
+        what.append(f"{run['seconds']:.1f} s")
+        if k:
+            before = runs[k - 1]
+            for name, now in [*teacher.items(), *student.items()]:
+                old = {**before["training"], **before["student"]}.get(name)
+                if name != "steps" and now != old:
+                    what.append(f"{name} {old} -> {now}")
+            what += [f"{name} {before['versions'].get(name)} -> {v}"
+                     for name, v in run["versions"].items()
+                     if v != before["versions"].get(name)]
+        out.append(("runs      " if not k else "          ") + f"{k + 1}: " + ", ".join(what))
     return out
 
 
