@@ -6,7 +6,7 @@ import logging
 import os
 import time
 from collections.abc import Iterator, Sequence
-from dataclasses import asdict, dataclass, replace
+from dataclasses import asdict, replace
 from typing import Any
 
 import torch
@@ -27,12 +27,14 @@ from napari_sdap.api.noise_curve import finish_curve
 from napari_sdap.api.open_training import exiting, tracked
 from napari_sdap.api.patch_size import round_patch, with_patch
 from napari_sdap.api.training_end import (
+    TrainProgress,
     begin_run,
     end_run,
     eta_left,
     finish_output,
     note_precision,
     steps_alone,
+    student_stage,
 )
 from napari_sdap.api.training_record import TrainingRun
 from napari_sdap.api.volume import choose_volume, volume_sources
@@ -44,7 +46,7 @@ from napari_sdap.kinds import is_whole, lowered, raised
 from napari_sdap.model.device import resolve_device
 from napari_sdap.model.normalize import compute_normalization
 from napari_sdap.presets import check_budget, config_from_preset
-from napari_sdap.training.loop import TrainStep, run_training
+from napari_sdap.training.loop import run_training
 from napari_sdap.training.noise import choose_loss, estimate_noise
 from napari_sdap.training.patches import PatchSampler
 from napari_sdap.training.validation import Validator, holdout_rows, validation_fits
@@ -64,16 +66,6 @@ _MEAN_PATCHES, _MEAN_SEED = 32, 7919
 TEACHER_SHARE = 0.65
 """Part of a `time_budget` for the blind-spot teacher (the rest: the student's targets and
 distillation), when a student is distilled."""
-
-
-@dataclass(frozen=True)
-class TrainProgress(TrainStep):
-    """A `TrainStep` plus the model being trained (usable at any point) and the stage:
-    `teacher` (the blind-spot network) or `student` (its distillation, after the teacher;
-    `step` and `steps` count both stages)."""
-
-    model: SDAPModel | None = None
-    stage: str = "teacher"
 
 
 def iter_train(image: Any, axes: str | Sequence[str | None] | None = None, *,
@@ -282,25 +274,8 @@ def _train(sources: list[tuple[Any, Any]], t00: float, budget: float | None,
         model.record.seconds += time.perf_counter() - t0
         model.network.to("cpu")
     if extra:
-        from napari_sdap.api.distillation import distil
-
-        left = None if budget is None else budget - (time.perf_counter() - t00)
-        students = distil(model, sources, dev, left, targets,  # (a stopped model thrown away:
-                          finish_stopped=lambda: finish_stopped and not exiting())  # no word)
-        stopped = False
-        try:
-            for rec in students:  # (its eta too at most what is left of the budget)
-                note_precision(model, rec.precision)
-                yield TrainProgress(**{**asdict(rec), "eta_s": eta_left(rec, 0, budget, t00)},
-                                    model=model, stage="student")
-        except (GeneratorExit, KeyboardInterrupt):
-            stopped = True
-            raise
-        finally:
-            students.close()  # (a student past half of its steps is kept)
-            without_student(model)
-            if stopped and finish_stopped and not exiting():
-                finish_output(model, sources, dev, start, stopped=True)
+        yield from student_stage(model, sources, dev, start, targets, budget, t00,
+                                 finish_stopped)
     finish_output(model, sources, dev, start)
 
 

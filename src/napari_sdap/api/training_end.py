@@ -6,6 +6,8 @@ from __future__ import annotations
 
 import logging
 import time
+from collections.abc import Iterator
+from dataclasses import asdict, dataclass
 from typing import Any
 
 import torch
@@ -15,9 +17,20 @@ from napari_sdap.api.training_record import TrainingRun
 from napari_sdap.config import wants_student
 from napari_sdap.training.loop import TrainStep
 
-__all__ = ["begin_run", "end_run", "eta_left", "finish_output", "note_precision", "steps_alone"]
+__all__ = ["TrainProgress", "begin_run", "end_run", "eta_left", "finish_output",
+           "note_precision", "steps_alone", "student_stage"]
 
 log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class TrainProgress(TrainStep):
+    """A `TrainStep` plus the model being trained (usable at any point) and the stage:
+    `teacher` (the blind-spot network) or `student` (its distillation, after the teacher;
+    `step` and `steps` count both stages)."""
+
+    model: SDAPModel | None = None
+    stage: str = "teacher"
 
 
 def finish_output(model: SDAPModel, sources: list[tuple[Any, Any]], device: torch.device,
@@ -89,3 +102,35 @@ def end_run(model: SDAPModel, run: TrainingRun, t00: float, stopped: bool) -> No
     run.student_steps = model.record.student_steps
     run.seconds = time.perf_counter() - t00
     run.stopped = stopped
+
+
+def student_stage(model: SDAPModel, sources: list[tuple[Any, Any]], dev: torch.device,
+                  start: int, targets: Any, budget: float | None, t00: float,
+                  finish_stopped: bool) -> Iterator[TrainProgress]:
+    """The student's distillation after the teacher (`api.distillation`), its progress counted
+    on from the teacher's; stopped, the model is finished as the teacher left it (unless
+    `finish_stopped` is False, or Python is exiting)."""
+    from napari_sdap.api.distillation import distil
+    from napari_sdap.api.modes import without_student
+    from napari_sdap.api.open_training import exiting
+
+    def keep() -> bool:
+        return finish_stopped and not exiting()
+
+    left = None if budget is None else budget - (time.perf_counter() - t00)
+    students = distil(model, sources, dev, left, targets,  # (a stopped model thrown away:
+                      finish_stopped=keep)  # no word)
+    stopped = False
+    try:
+        for rec in students:  # (its eta too at most what is left of the budget)
+            note_precision(model, rec.precision)
+            yield TrainProgress(**{**asdict(rec), "eta_s": eta_left(rec, 0, budget, t00)},
+                                model=model, stage="student")
+    except (GeneratorExit, KeyboardInterrupt):
+        stopped = True
+        raise
+    finally:
+        students.close()  # (a student past half of its steps is kept)
+        without_student(model)
+        if stopped and keep():
+            finish_output(model, sources, dev, start, stopped=True)
