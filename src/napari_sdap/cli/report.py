@@ -39,6 +39,10 @@ def shown_text(text: str) -> str:
     return printable(text).translate(_CONTROLS)
 
 
+_GONE = (errno.EPIPE, errno.EIO, errno.ENOSPC, errno.EDQUOT, errno.EFBIG)
+"""Errors of a write to the report's stream after which the command goes on unreported."""
+
+
 class Reporter:
     """Progress and messages of one command.
 
@@ -97,12 +101,14 @@ class Reporter:
             self._reader_gone(err)
 
     def _reader_gone(self, err: OSError) -> None:
-        """The report's reader went away (`| head`, a `| less` quit, a closed terminal): the
-        command's work goes on unreported, its exit code that of the work (a whole training
-        was lost at its last line, `trained ...`, and a batch stopped after its file). The
-        stream's descriptor is pointed at the null device, so that later writes (bars, the
-        interpreter's flush at exit) go nowhere instead of failing."""
-        if err.errno not in (errno.EPIPE, errno.EIO):
+        """The report's reader went away (`| head`, a `| less` quit, a closed terminal), or
+        its log file's disk is full (a SLURM log in a home over its quota): the command's
+        work goes on unreported, its exit code that of the work (a whole training was lost
+        at its last line, `trained ...`, and a batch stopped after its file, or at its first
+        line where the log could not be written at all). The stream's descriptor is pointed
+        at the null device, so that later writes (bars, the interpreter's flush at exit) go
+        nowhere instead of failing."""
+        if err.errno not in _GONE:
             raise err
         self._gone, self.bars, self._file, self._overall = True, False, None, None
         try:
