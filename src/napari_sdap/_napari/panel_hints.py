@@ -61,6 +61,10 @@ _HINTS: tuple[tuple[re.Pattern[str], str], ...] = (
     (re.compile(r"pass overwrite=True \(CLI: --overwrite\) to replace it, or choose another path"),
      "choose another path, or choose this one in the Save as... dialog, which asks before "
      "replacing it"),
+    # an output folder (or Save as... file) inside the store a layer was read from: the panels
+    # have no output path or array
+    (re.compile(r"choose another output path or array"),
+     "choose another output folder in the Denoise panel (for Save as..., another file)"),
     (re.compile(r"choose another name or pass overwrite=True \(CLI(?: train)?: --overwrite\)"),
      "choose another name, or choose this one in the panel's save dialog, which asks before "
      "replacing it"),
