@@ -22,6 +22,9 @@ _HINTS: tuple[tuple[re.Pattern[str], str], ...] = (
      r"type \1 in the axes field"),
     (re.compile(r",? (?:with|e\.g\.) napari_sdap\.train\(image, model=model\)"),
      " in the Train panel"),
+    (re.compile(r"give axes='([A-Z]+)' \(a 3-D array is read as ZYX unless its last axis has 3 "
+                r"or 4 entries\)"),
+     r"type \1 in the axes field"),
     (re.compile(r"\(command line: --axes (\w+) or (\w+); Python: axes='\w+'\)"),
      r"(type \1 or \2 in the axes field)"),
     (re.compile(r" or stride=1 \(command line: --stride 1\)"),
