@@ -74,6 +74,32 @@ def _block_residuals(plane: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndar
     return b, resid, resid.var(axis=(1, 2))
 
 
+_APART = 0.1
+"""A plane's lowest value lies apart from the rest (a fill, not a clip) where the rest's 0.5 %
+percentile lies above it by more than this share of the rest's reach above it (99.8 %)."""
+
+
+def _fills(plane: np.ndarray, blocks: np.ndarray) -> np.ndarray:
+    """Which blocks are a fill, not a measurement: one value throughout, inside the plane's
+    range (a mask of background-subtracted data) or at its lowest value lying apart from the
+    rest (`_APART`: a mosaic's 0 below a camera's offset). Such blocks, the flattest of all,
+    took the flattest quarter and left no block to read (a mosaic with a quarter of its blocks
+    filled: 'image too small to measure noise', white noise assumed). Blocks of a clip next to
+    the noise (a background cut at 0, a saturated area) stay, as before: the flattest blocks
+    beside them read the clip's correlation (white noise under 92-98 % zeros: 0.3-0.56)."""
+    flat = blocks.min(axis=(1, 2)) == blocks.max(axis=(1, 2))
+    if not flat.any():
+        return flat
+    value = blocks[:, 0, 0]
+    lo, hi = plane.min(), plane.max()
+    rest = plane[plane != lo].astype(np.float64)
+    apart = False
+    if rest.size:
+        p_lo, p_hi = np.percentile(rest, [0.5, 99.8])
+        apart = p_lo - lo > _APART * (p_hi - lo)
+    return flat & (value != hi) & ((value != lo) | apart)
+
+
 def _block_correlations(resid: np.ndarray, var: np.ndarray, flattest: np.ndarray
                         ) -> tuple[np.ndarray, np.ndarray, int]:
     """Autocorrelations at lags 1.._MAX_LAG along X and Y over the blocks `flattest` (indices
@@ -155,7 +181,7 @@ def estimate_noise(sources: Sequence[tuple[Any, PlaneView]], planes: int = 4,
                         continue
                     var = parts[2]
                     order = np.argsort(var)  # flattest first
-                    order = order[var[order] > 0]  # (constant blocks: a mask, a mosaic's fill)
+                    order = order[~_fills(data[c], parts[0])[order]]
                     cx, cy, k = _block_correlations(*parts[1:], order[: max(1, len(var) // 4)])
                     found, low = block_skews(data[c], *parts)
                     skews.append(found)
