@@ -43,5 +43,6 @@ def check_made_by(name: str, sdap: dict[str, Any], model: Any) -> None:
     if all(_same(made.get(k), now[k]) for k in _KEYS):
         return
     raise InputError(f"{name!r} was denoised by another model ({_said(made)}) than the current "
-                     f"one ({_said(now)}); load the model that denoised it, or untick 'compare "
-                     f"with the model's noise' to check it without a model")
+                     f"one ({_said(now)}), or by this one before it was trained further; load "
+                     f"the model that denoised it, or untick 'compare with the model's noise' "
+                     f"to check it without a model")
