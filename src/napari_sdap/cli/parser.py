@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import argparse
-from typing import NoReturn
+from typing import Any, NoReturn
 
 from napari_sdap.cli import arg_types as arg
 from napari_sdap.presets import PRESETS, describe_presets
@@ -30,6 +30,26 @@ class _Parser(argparse.ArgumentParser):
 
     def error(self, message: str) -> NoReturn:
         self.exit(2, f"error: {' '.join(message.split())}; see {self.prog} --help\n")
+
+    def parse_args(self, args: Any = None, namespace: Any = None) -> argparse.Namespace:
+        """Arguments left over are refused by the command's own parser (they were refused in
+        the top one's name, `see napari-sdap --help`), with what to do where they are inputs
+        typed between the options (`denoise a.tif --model m b.tif`)."""
+        parsed, extra = self.parse_known_args(args, namespace)
+        if extra:
+            command = self._command(getattr(parsed, "command", None))
+            why = f"unrecognized arguments: {' '.join(extra)}"
+            if command is not self and any(a.dest == "inputs" for a in command._actions) \
+                    and not any(e.startswith("-") for e in extra):
+                why += " (the INPUT files go together, before or after the options)"
+            command.error(why)
+        return parsed
+
+    def _command(self, name: str | None) -> argparse.ArgumentParser:
+        for action in self._actions:
+            if isinstance(action, argparse._SubParsersAction) and name in action.choices:
+                return action.choices[name]
+        return self
 
 
 def _common(p: argparse.ArgumentParser) -> None:
