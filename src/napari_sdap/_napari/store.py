@@ -92,6 +92,7 @@ class LiveResult:
         self.shape = tuple(int(n) for n in run.array.shape)
         self.dtype = run.array.dtype
         self.ndim = len(self.shape)
+        self.size = int(np.prod(self.shape))  # (napari's whole-data contrast range reads it)
         self._final: Any = None
 
     def _source(self) -> Any:
