@@ -18,6 +18,7 @@ from napari_sdap.cli.plan import (
     MODEL_NAME,
     Plan,
     check_mode,
+    check_model_options,
     make_plan,
     prepare_model,
     remove_leftovers,
@@ -214,7 +215,7 @@ def run_denoise(args: argparse.Namespace, rep: Reporter, argv: list[str]) -> int
         raise OutputError(f"--output {outdir} is a file; give a folder")
     check_apart(outdir, args.inputs, "--output", folder_ok=True)
     check_output_folder(outdir, args.format)
-    check_mode(args)
+    check_model_options(args)
     if args.train:
         check_apart(outdir / MODEL_NAME, args.inputs, "the --train model")
         from napari_sdap.api.model_name import check_model_name
@@ -226,6 +227,7 @@ def run_denoise(args: argparse.Namespace, rep: Reporter, argv: list[str]) -> int
                           f"another --output")
     if not outdir.exists():  # two inputs onto one output: refused before the folder is made
         check_outputs_unique(find_inputs(args.inputs), outdir, args.format, args.series)
+    check_mode(args)  # (loads --model: a damaged one is refused before the folder is made)
     try:
         outdir.mkdir(parents=True, exist_ok=True)
     except OSError as err:
