@@ -88,6 +88,16 @@ def check_output_folder(outdir: Path, fmt: str) -> None:
         raise OutputError(f"--output {outdir} is named like an image ({suffix}), but it is the "
                           f"folder the results go into (as <name>{OUTPUT_TAG}"
                           f"{OUTPUT_SUFFIXES[fmt]}); give a folder, e.g. --output {name}")
+    if outdir.suffix.lower() in _MODEL_SUFFIXES and not outdir.exists():  # (made a folder
+        # `m.safetensors` holding the results, and with --train the model inside it)
+        raise OutputError(f"--output {outdir} is named like a model file ({outdir.suffix}), but "
+                          f"it is the folder the results go into; the model is --model (--train "
+                          f"saves it in that folder as sdap_model.safetensors): give a folder, "
+                          f"e.g. --output {outdir.with_suffix('')}")
+
+
+_MODEL_SUFFIXES = (".safetensors", ".zip", ".pt", ".pth", ".ckpt")
+"""Endings of model files and packages, which a new `--output` folder is not given."""
 
 
 def _folder(folder: Path) -> list[Path]:
