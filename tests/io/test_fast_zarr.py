@@ -169,6 +169,8 @@ def _walk(obj):
     elif callable(obj) and getattr(obj, "__closure__", None):
         for cell in obj.__closure__:
             yield cell.cell_contents
+    elif hasattr(obj, "array") and hasattr(obj, "engine"):  # what every tile shares
+        yield obj.array
     else:
         yield obj
 
