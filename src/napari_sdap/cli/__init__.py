@@ -54,6 +54,8 @@ def _expand_home(args: object) -> None:
 
 def main(argv: list[str] | None = None) -> int:
     """Run `napari-sdap` with `argv` (default: the process arguments); returns the exit code."""
+    if argv is None:
+        _open_closed_streams()
     try:
         code = _main(argv)
     except KeyboardInterrupt:  # in the start (the parser's imports), before `_main` handles it:
@@ -62,6 +64,18 @@ def main(argv: list[str] | None = None) -> int:
     if argv is None:  # the process's own command: what is left is the interpreter's exit
         _ignore_late_signals()
     return code
+
+
+def _open_closed_streams() -> None:
+    """Give a standard stream the shell closed (`2>&-`, a scheduler's closed stdin) the null
+    device: the next file opened (the output folder's lock) took its number, so whatever a
+    library wrote to standard error went into that file, and `--workers` children inherited it
+    as their standard error."""
+    for fd in (0, 1, 2):
+        try:
+            os.fstat(fd)
+        except OSError:
+            os.open(os.devnull, os.O_RDWR)  # (the lowest free number: this one)
 
 
 def _ignore_late_signals() -> None:
