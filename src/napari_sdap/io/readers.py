@@ -85,6 +85,9 @@ def image_kind(path: str | os.PathLike[str]) -> str:
         return kind
     if in_zarr_store(path):
         return "zarr"
+    if Path(path).is_dir():  # (a zarr store is a folder too, but named .zarr)
+        raise InputError(f"{path} is a folder, not an image: give one image file in it (.tif, "
+                         f".ome.tif, .npy, .png or .jpg) or a .zarr / .ome.zarr store")
     raise InputError(f"{path}: unsupported file type; give a .tif/.tiff/.ome.tif, .zarr, "
                      f".ome.zarr, .npy, .png or .jpg file")
 
