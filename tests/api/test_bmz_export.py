@@ -18,6 +18,7 @@ import napari_sdap
 from napari_sdap.api.model import SDAPModel, create_model
 from napari_sdap.errors import InputError, ModelFileError, OutputError
 from napari_sdap.infer.gaussian import blur_radius
+from napari_sdap.infer.refine import REPAIR_HALO
 from napari_sdap.model.normalize import Normalization
 
 if not os.environ.get("CI"):  # CI installs the [bmz] extra: a missing library must fail there
@@ -136,9 +137,9 @@ def test_package_contents_and_description(exported):
     assert d.authors[0].name == "Ada Lovelace" and "2307.16825" in str(d.cite[0].url)
     y = d.outputs[0].axes[2]
     r = model.student.radius
-    c = model.noise_curve  # the student's radius, the outlier repair's pixel, and the reach
+    c = model.noise_curve  # the student's radius, the outlier repair's ring, and the reach
     mix = blur_radius(c.mix_blur) if c.mix and c.blur_mode == "student" else 0  # of its mix
-    assert y.halo == r + 1 + mix
+    assert y.halo == r + REPAIR_HALO + mix
     assert d.inputs[0].axes[2].size.step == 1
     assert d.config.napari_sdap["mode"] == mode  # type: ignore[attr-defined]
 
@@ -152,7 +153,7 @@ def test_sdap_packages_step_by_the_stride_and_halo_covers_any_origin(exported):
     s, r = model.config.inference.pd_stride, model.network.radius
     assert size.step == s and size.min % s == 0 and size.min > 2 * d.outputs[0].axes[3].halo
     # sdap_e, repair, restore, blur (1.0 px: 3)
-    assert d.outputs[0].axes[3].halo == r * s + (s - 1) + r + 1 + 3 + 3
+    assert d.outputs[0].axes[3].halo == r * s + (s - 1) + r + REPAIR_HALO + 3 + 3
 
 
 @pytest.mark.parametrize("case", list(CASES))

@@ -76,11 +76,12 @@ def test_a_sample_smaller_than_the_smallest_tile_is_refused(
     err = capsys.readouterr().err
     import napari_sdap
     from napari_sdap.api.bmz.build import output_halo
+    from napari_sdap.infer.refine import REPAIR_HALO
 
     model = napari_sdap.load_model(model_file)
-    halo = output_halo(model, model.resolve_mode("auto"))  # 20, and 3 sigma of the blur
-    smallest = 2 * halo + 1 + (-(2 * halo + 1)) % model.config.inference.pd_stride
-    assert smallest > 40 and halo == 20 + math.ceil(3 * model.noise_curve.blur)
+    halo = output_halo(model, model.resolve_mode("auto"))  # the network's and the outlier
+    smallest = 2 * halo + 1 + (-(2 * halo + 1)) % model.config.inference.pd_stride  # repair's
+    assert smallest > 40 and halo == 19 + REPAIR_HALO + math.ceil(3 * model.noise_curve.blur)
     assert code == 2 and f"smaller than the package's smallest tile, {smallest}x{smallest}" in err
     assert sorted(p.name for p in tmp_path.iterdir()) == ["small.tif"]
 

@@ -28,7 +28,8 @@ from torch.nn import functional as F
 __all__ = ["SDAPDenoiser"]
 
 # Constants are written out where used: TorchScript compiles no module-level globals.
-# 6.0: an isolated outlier lies this many noise stds beyond all 8 neighbours; 25.0: a residual
+# 6.0: an isolated outlier lies this many noise stds beyond all 8 neighbours (2.0: unless its
+# neighbours rise this far above the ring around them, a spot's peak); 25.0: a residual
 # above 5 local stds is an outlier, never detail; 3.4028234663852886e38: the float32 maximum.
 
 
@@ -136,8 +137,9 @@ def interp(x: torch.Tensor, levels: torch.Tensor, values: torch.Tensor) -> torch
 
 
 def repair(x: torch.Tensor, levels: torch.Tensor, variance: torch.Tensor) -> torch.Tensor:
-    """Replace pixels more than 6 noise stds beyond all 8 neighbours by their median."""
-    h, w = x.shape[2], x.shape[3]
+    """Replace pixels more than 6 noise stds beyond all 8 neighbours by their median, unless
+    the neighbours' mean lies more than 2 stds beyond the 16 pixels around them (a spot)."""
+    n, c, h, w = x.shape[0], x.shape[1], x.shape[2], x.shape[3]
     padded = F.pad(x, [1, 1, 1, 1], mode="reflect")
     cells: list[torch.Tensor] = []
     for dy in range(3):
@@ -148,7 +150,12 @@ def repair(x: torch.Tensor, levels: torch.Tensor, variance: torch.Tensor) -> tor
     med = nb.median(dim=2).values
     floor = variance.median(dim=-1, keepdim=True).values.unsqueeze(-1)
     std = interp(med, levels, variance).clamp_min(0.0).maximum(floor).sqrt()
-    bad = (x - nb.amax(dim=2) > 6.0 * std) | (nb.amin(dim=2) - x > 6.0 * std)
+    wide = F.pad(x.reshape(n * c, 1, h, w), [2, 2, 2, 2], mode="reflect")
+    ring = (F.avg_pool2d(wide, 5, 1) * 25.0
+            - F.avg_pool2d(wide[:, :, 1:h + 3, 1:w + 3], 3, 1) * 9.0) / 16.0
+    rise = nb.mean(dim=2) - ring.reshape(n, c, h, w)
+    bad = (((x - nb.amax(dim=2) > 6.0 * std) & (rise <= 2.0 * std))
+           | ((nb.amin(dim=2) - x > 6.0 * std) & (-rise <= 2.0 * std)))
     return torch.where(bad, med, x)
 
 
