@@ -38,7 +38,8 @@ __all__ = ["SDAPModel", "TrainingRecord", "create_model"]
 log = logging.getLogger(__name__)
 
 
-def _versions() -> dict[str, str]:
+def software_versions() -> dict[str, str]:
+    """napari-sdap, torch and numpy versions of this process (recorded with each training)."""
     from napari_sdap import __version__
 
     return {"napari_sdap": __version__, "torch": torch.__version__, "numpy": np.__version__}
@@ -66,7 +67,7 @@ class SDAPModel:
         self.config = config
         self.network = network if network is not None else build_network(config)
         self.normalization = normalization
-        self.record = record or TrainingRecord(seed=config.seed, versions=_versions())
+        self.record = record or TrainingRecord(seed=config.seed, versions=software_versions())
         self.noise_curve = noise_curve
         """Noise variance against intensity, measured when training ended (detail restore)."""
         self.student = student

@@ -12,7 +12,7 @@ from typing import Any
 
 import torch
 
-from napari_sdap.api.model import SDAPModel, _versions
+from napari_sdap.api.model import SDAPModel, software_versions
 from napari_sdap.api.training_record import TrainingRun
 from napari_sdap.config import wants_student
 from napari_sdap.training.loop import TrainStep
@@ -88,7 +88,7 @@ def begin_run(model: SDAPModel, budget: float | None) -> TrainingRun:
     once they are applied), and return it: its steps are counted as it goes."""
     cfg = model.config
     run = TrainingRun(time_budget=budget, training=cfg.training.model_copy(),
-                      student=cfg.student.model_copy(), versions=_versions())
+                      student=cfg.student.model_copy(), versions=software_versions())
     model.record.runs.append(run)
     return run
 
