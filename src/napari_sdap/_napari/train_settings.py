@@ -41,9 +41,11 @@ class TrainSettings(QWidget):
         self.preset.addItems(["auto", *PRESETS])
         self.preset.setToolTip(describe_presets())
         self.steps = auto_spin(0, 1_000_000, special="preset", step=100,
-                               tip="Optimiser steps of this run (Continue adds this many); "
-                                   "preset: the preset's (fast: 250, 500 when no student "
-                                   "follows)")
+                               tip="Blind-spot network steps of this run (Continue adds "
+                                   "this many); preset: the preset's (fast: 250, 500 when no "
+                                   "student follows). A distilled student trains its own "
+                                   "steps after these (fast and paper: 500), whatever this "
+                                   "field holds; the progress counts both")
         self.patch = auto_spin(0, 4096, step=8, tip="Square training patch edge in pixels "
                                "(auto: the preset's, at most the image size)")
         self.stride = QComboBox()
