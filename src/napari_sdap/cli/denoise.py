@@ -209,7 +209,10 @@ def run_denoise(args: argparse.Namespace, rep: Reporter, argv: list[str]) -> int
     if not args.scheduler:  # this machine's device (local workers too), else each file
         from napari_sdap.api.devices import resolve_device  # failed on its own line
 
-        resolve_device(args.device)
+        dev = resolve_device(args.device)
+        if args.compile and dev.type != "cuda":
+            rep.warning("--compile", f"torch.compile is used on CUDA devices only; on {dev} "
+                                     f"the network runs as it is (the option does nothing)")
     outdir = Path(args.output)
     if outdir.exists() and not outdir.is_dir():
         raise OutputError(f"--output {outdir} is a file; give a folder")
