@@ -77,3 +77,27 @@ def test_images_of_the_model_s_kind_are_not_tried(model, monkeypatch):
     monkeypatch.setattr(output_level, "probe_level", refuse)
     dimmer = _image(seed=2) // 2 + 40  # same noise, inside the training range
     assert model.denoise(dimmer).shape == dimmer.shape
+
+
+def test_a_3d_model_is_tried_on_the_plane_s_own_pixels():
+    # (a 3-D model reads each plane with its neighbours: the window's input had three times
+    # the output's channels, named "channel 0 of"; a level inside the range then failed on
+    # the second)
+    rng = np.random.default_rng(0)
+    zz, yy, xx = np.mgrid[:8, :48, :48]
+    clean = 100 + 60 * np.sin(xx / 5.0) * np.cos(yy / 7.0) * np.cos(zz / 3.0)
+    stack = (clean + rng.normal(0, 10, clean.shape)).astype(np.float32)
+    model = napari_sdap.train(stack, "ZYX", **{**TINY, "patch_size": 24}, dims=3)
+    assert model.config.network.dims == 3
+    with pytest.raises(InputError, match=r"piece of it \(plane 4, y 0\.\.48, x 0\.\.48\) lies"):
+        model.denoise(stack + 150, "ZYX")
+    import torch
+
+    from napari_sdap.api.job import make_job
+
+    job = make_job(model, stack + 150, "ZYX", "auto")
+    try:
+        _, _, given, out = output_level.probe_level(model, job, torch.device("cpu"))
+    finally:
+        job.image.close()
+    assert given.shape == out.shape == (1, 48, 48)

@@ -58,6 +58,7 @@ def probe_level(model: SDAPModel, job: Job, device: torch.device
                 ) -> tuple[int, tuple[slice, slice], np.ndarray, np.ndarray]:
     """(plane, (ys, xs), input, output) of the window tried: float64 (C, h, w) arrays in the
     image's intensities, the output through the job's steps (one pass, no flips)."""
+    from napari_sdap.axes import PlaneView
     from napari_sdap.infer.raw_tiles import denoise_batch, raw_batch, read_raw
     from napari_sdap.infer.stream import Engine
     from napari_sdap.infer.tiling import Tile, alignment, exact_halo, split_tiles
@@ -86,7 +87,8 @@ def probe_level(model: SDAPModel, job: Job, device: torch.device
         output[:, t.ys.start - ys.start:t.ys.stop - ys.start,
                t.xs.start - xs.start:t.xs.stop - xs.start] = denoise_batch(
                    engine, batch, norm, [t], True)[0]
-    return plane, (ys, xs), view.read(source, plane, ys, xs, dtype=np.float64), output
+    own = PlaneView.read(view, source, plane, ys, xs, dtype=np.float64)  # (a 3-D model's view
+    return plane, (ys, xs), own, output  # reads the planes around too: the plane's own only)
 
 
 def check_output_level(model: SDAPModel, job: Job, device: torch.device,
