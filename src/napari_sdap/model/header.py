@@ -67,7 +67,6 @@ def file_header(path: str | os.PathLike[str]) -> dict[str, Any] | None:
         return None
 
 
-
 def sort_header(path: str | os.PathLike[str]) -> None:
     """Sort the keys of the JSON header of the safetensors file at `path`, in place: the writer
     lists the metadata keys in an order that varies from one call to the next, so the same
