@@ -40,3 +40,7 @@ def test_a_layer_somewhat_off_is_denoised_and_the_warning_stays_shown(
     warned = [n for n in notification_manager.records[start:]
               if n.severity == NotificationSeverity.WARNING]
     assert len(warned) == 1 and "may be worse than the input" in str(warned[0].message)
+    # in the panel's words (it said "napari_sdap.train, or napari-sdap denoise --train")
+    for text in (str(warned[0].message), denoise.status.text()):
+        assert "train a model on this image in the Train panel" in text
+        assert "napari_sdap.train" not in text and "--train" not in text

@@ -91,8 +91,7 @@ def probe_level(model: SDAPModel, job: Job, device: torch.device
     return plane, (ys, xs), own, output  # reads the planes around too: the plane's own only)
 
 
-def check_output_level(model: SDAPModel, job: Job, device: torch.device,
-                       fix: str = FIX) -> None:
+def check_output_level(model: SDAPModel, job: Job, device: torch.device) -> None:
     """For a job to try (`Job.trial`): raise `InputError` where the output of its centre
     window lies outside the window's own intensities (see the module text)."""
     if not job.trial:
@@ -113,4 +112,4 @@ def check_output_level(model: SDAPModel, job: Job, device: torch.device,
             f"model's output on a piece of it ({channel}{where}y {ys.start}..{ys.stop}, "
             f"x {xs.start}..{xs.stop}) lies at {level:.4g}, outside the image's own "
             f"intensities there ({low:.4g}..{high:.4g}, 98 % of its pixels): the output "
-            f"would be wrong{fix}")
+            f"would be wrong{FIX}")
