@@ -69,7 +69,9 @@ def _student(info: dict[str, Any]) -> str:
                                               f"time budget)" if ran < planned else "")
                 + f", final loss {_g(rec['student_final_loss'])}, "
                   f"{rec['student_seconds']:.1f} s")
-    if not info["student_wanted"] or not rec["steps"]:
+    if str(info["format_version"]).startswith("1.0"):  # (students came with format 1.1)
+        why = "a format 1.0 file, saved before napari-sdap distilled students"
+    elif not info["student_wanted"] or not rec["steps"]:
         why = ("not trained yet" if info["student_wanted"] else
                "none distilled: student off, or 'auto' at a stride above 1")
     elif (check := rec.get("student_check")) and check["excess"] > WORSE * check["excess_se"]:
