@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import sys
 from pathlib import Path
 from typing import Any
 
@@ -175,5 +176,17 @@ def run_info(args: argparse.Namespace, rep: Reporter) -> int:
     if args.json:
         print(json.dumps(info, indent=2, sort_keys=True))
     else:
-        print("\n".join(shown_text(line) for line in _lines(info)))  # (a name's escapes)
+        print(_encodable("\n".join(shown_text(line) for line in _lines(info))))  # (escapes)
     return 0
+
+
+def _encodable(text: str) -> str:
+    """`text` with the characters standard output cannot encode escaped (`\\u4e2d`): a model
+    named, or trained on files named, in letters outside that encoding stopped `info` with
+    "unexpected error (UnicodeEncodeError ...)" where the output is not UTF-8 (Windows' code
+    page when it goes to a file, `PYTHONIOENCODING`, a C locale without Python's UTF-8 mode)."""
+    encoding = getattr(sys.stdout, "encoding", None) or "utf-8"
+    try:
+        return text.encode(encoding, "backslashreplace").decode(encoding)
+    except LookupError:  # (an encoding Python does not know: the text as it is)
+        return text
