@@ -38,7 +38,9 @@ def provenance(model: Any, *, mode: str, detail: bool, input_axes: str, flips: i
                input_shape: tuple[int, ...], input_dtype: Any, output_dtype: Any,
                input_path: Any = None, input_metadata: dict[str, Any] | None = None,
                model_file: str | None = None, model_sha256: str | None = None,
-               front_end: str = "api", run: dict[str, Any] | None = None) -> dict[str, Any]:
+               front_end: str = "api", run: dict[str, Any] | None = None,
+               device: str | None = None, tile: int | None = None,
+               compiled: bool | None = None) -> dict[str, Any]:
     """The record of one denoising of an image by `model` (an `SDAPModel`).
 
     `mode` is the resolved mode, `detail` whether the detail restore ran, `restore` the call's
@@ -49,13 +51,24 @@ def provenance(model: Any, *, mode: str, detail: bool, input_axes: str, flips: i
     they were used. `front_end` names who ran it (`api`,
     `cli`, `napari`) and `run` holds that front end's own settings (JSON-able). Without
     `model_file`, the file the model was loaded from or saved to is recorded (`model.source`,
-    while the model is unchanged since)."""
+    while the model is unchanged since). `device` (resolved: never `auto`), `tile` (the edge
+    the run starts with) and `compiled` (whether torch.compile runs) replace the model's own
+    settings in the recorded config, with torch's CPU threads beside it: outputs differ in
+    their last digits across devices and thread counts."""
+    import torch
+
     source = getattr(model, "source", None)
     if model_file is None and source is not None:
         model_file, model_sha256 = source
     config = model.config.model_dump(mode="json")
     setting = bool(detail if restore is None else restore)  # what reproduces this output
     config["inference"].update(mode=mode, restore_detail=setting, flips=int(flips))
+    if device is not None:  # where it ran, not the model's (training) device or 'auto'
+        config["device"] = str(device)
+    if tile is not None:
+        config["tiling"]["tile"] = int(tile)
+    if compiled is not None:
+        config["tiling"]["compile"] = bool(compiled)
     r = model.record
     return {
         "schema": SCHEMA,
@@ -68,6 +81,7 @@ def provenance(model: Any, *, mode: str, detail: bool, input_axes: str, flips: i
         "output_mix": float(getattr(refine, "mix", 0.0)),
         "flips": int(flips),
         "config": config,
+        "threads": int(torch.get_num_threads()),
         "model": {"file": model_file, "sha256": model_sha256, "steps": r.steps,
                   "student_steps": r.student_steps, "final_loss": r.final_loss, "seed": r.seed,
                   "noise": r.noise, "trained_on": list(r.trained_on),

@@ -193,15 +193,18 @@ def open_denoise(model: SDAPModel, image: Any, output: Any, axes: str | None = N
         img = job.image
         dt = output_dtype(dtype, img.array.dtype, model.normalization)
         check_out_range(model, job, output)  # (an integer output array, as dtype= is)
-        edge, _ = pick_tile(model, job, tile, pick_device(model, device))
+        dev = pick_device(model, device)
+        edge, _ = pick_tile(model, job, tile, dev)
         src = img.source
+        compiled = model.config.tiling.compile if compile is None else compile
         record = provenance(
             model, mode=job.mode, detail=job.detail, flips=job.flips, input_axes=img.axes,
             restore=job.restore, refine=job.refine,
             input_shape=img.shape, input_dtype=img.full.dtype, output_dtype=dt,
             input_path=src.path if src is not None else None,
             input_metadata=src.metadata if src is not None else None, model_file=model_file,
-            model_sha256=model_sha256, front_end=front_end, run=run)
+            model_sha256=model_sha256, front_end=front_end, run=run, device=str(dev),
+            tile=edge, compiled=bool(compiled) and dev.type == "cuda")
         sink = open_output(output, img.shape, dt, axes=img.axes,
                            scale=scale if scale is not None else (src.scale if src else None),
                            units=units if units is not None else (src.units if src else None),
