@@ -1,11 +1,14 @@
 """`napari-sdap info` on a model file of format 1.0 (written before napari-sdap distilled
-students) said its student was missing because "the distillation stopped before half of its
-steps, or diverged": no distillation ever ran. It says the file is from before students."""
+students), or on its bioimage.io package, said its student was missing because "the
+distillation stopped before half of its steps, or diverged": no distillation ever ran. It says
+that the file is from before students (a package's model file is saved again as 1.1, so the
+package's line names it as one of the possible reasons)."""
 
 from __future__ import annotations
 
 import json
 
+from extras import needs
 from safetensors.torch import save_file
 from synthetic import noisy_sine
 
@@ -47,3 +50,19 @@ def test_info_says_a_format_1_0_file_is_from_before_students(tmp_path, capsys):
     line = next(line for line in out.splitlines() if line.startswith("student"))
     assert "format 1.0 file, saved before napari-sdap distilled students" in line
     assert "stopped" not in line and "diverged" not in line
+
+
+def _student_line(path, capsys) -> str:
+    capsys.readouterr()
+    assert main(["info", str(path)]) == 0
+    return next(line for line in capsys.readouterr().out.splitlines()
+                if line.startswith("student"))
+
+
+def test_info_of_the_package_of_a_format_1_0_file(tmp_path, capsys):
+    needs("bioimageio.core", "bmz")
+    package = napari_sdap.load_model(_format_1_0_file(tmp_path)).export_bmz(
+        tmp_path / "old.zip", sample=noisy_sine(), name="Old model", authors=["A B"])
+    line = _student_line(package, capsys)
+    assert "or the model was saved before napari-sdap distilled students (format 1.0" in line
+

@@ -79,7 +79,9 @@ def _student(info: dict[str, Any]) -> str:
         why = (f"dropped: worse than the blind-spot network on held-out pixels (error "
                f"{100 * check['excess']:+.1f} % of the noise variance)")
     elif (far := rec.get("student_fidelity")) is None:  # (no finite score: no step, or NaN)
-        why = "the distillation stopped before half of its steps, or diverged"
+        why = "the distillation stopped before half of its steps, or diverged" + (
+            "" if rec.get("runs") else ", or the model was saved before napari-sdap distilled "
+            "students (format 1.0)")  # (a 1.0 file exported: its package holds a 1.1 file)
     elif info["config"]["student"]["student_check"] or far <= MAX_FIDELITY:  # (not judged)
         why = "the distillation stopped before half of its steps"
     else:
