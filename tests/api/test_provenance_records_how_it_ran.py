@@ -37,3 +37,17 @@ def test_auto_is_recorded_as_the_device_it_chose(tmp_path, noisy_pair, gray_mode
     assert rec["config"]["device"] in ("cpu", "mps") or rec["config"]["device"].startswith("cuda")
     assert isinstance(rec["config"]["tiling"]["tile"], int)  # the automatic edge, not None
     assert rec["config"]["tiling"]["compile"] is (rec["config"]["device"].startswith("cuda"))
+
+
+def test_the_network_arithmetic_of_the_run_is_recorded(tmp_path, noisy_pair, gray_model,
+                                                       monkeypatch):
+    """GPUs with bfloat16 denoise under bf16 autocast (`model.device.use_bf16`): the record
+    said nothing of it (only the training's `model.precision`)."""
+    import napari_sdap.model.device as device
+
+    model = copy.deepcopy(gray_model)
+    model.denoise(noisy_pair[1], "YX", device="cpu", output=tmp_path / "c.zarr")
+    assert _record(tmp_path / "c.zarr")["precision"] == "float32"  # a CPU: never bf16
+    monkeypatch.setattr(device, "use_bf16", lambda dev: True)  # as on a CUDA device with bf16
+    model.denoise(noisy_pair[1], "YX", device="cpu", output=tmp_path / "d.zarr")
+    assert _record(tmp_path / "d.zarr")["precision"] == "bfloat16"

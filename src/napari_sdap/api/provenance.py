@@ -40,7 +40,7 @@ def provenance(model: Any, *, mode: str, detail: bool, input_axes: str, flips: i
                model_file: str | None = None, model_sha256: str | None = None,
                front_end: str = "api", run: dict[str, Any] | None = None,
                device: str | None = None, tile: int | None = None,
-               compiled: bool | None = None) -> dict[str, Any]:
+               compiled: bool | None = None, precision: str | None = None) -> dict[str, Any]:
     """The record of one denoising of an image by `model` (an `SDAPModel`).
 
     `mode` is the resolved mode, `detail` whether the detail restore ran, `restore` the call's
@@ -54,7 +54,8 @@ def provenance(model: Any, *, mode: str, detail: bool, input_axes: str, flips: i
     while the model is unchanged since). `device` (resolved: never `auto`), `tile` (the edge
     the run starts with) and `compiled` (whether torch.compile runs) replace the model's own
     settings in the recorded config, with torch's CPU threads beside it: outputs differ in
-    their last digits across devices and thread counts."""
+    their last digits across devices and thread counts. `precision`: the network's arithmetic
+    in this run (`bfloat16` autocast on CUDA devices that support it, else `float32`)."""
     import torch
 
     source = getattr(model, "source", None)
@@ -82,6 +83,7 @@ def provenance(model: Any, *, mode: str, detail: bool, input_axes: str, flips: i
         "flips": int(flips),
         "config": config,
         "threads": int(torch.get_num_threads()),
+        "precision": precision,
         "model": {"file": model_file, "sha256": model_sha256, "steps": r.steps,
                   "student_steps": r.student_steps, "final_loss": r.final_loss, "seed": r.seed,
                   "noise": r.noise, "trained_on": list(r.trained_on),

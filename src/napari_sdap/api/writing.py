@@ -185,6 +185,7 @@ def open_denoise(model: SDAPModel, image: Any, output: Any, axes: str | None = N
     provenance record. The other arguments are those of `SDAPModel.denoise`.
     """
     from napari_sdap.api.job import check_out_range
+    from napari_sdap.model.device import use_bf16
 
     model, compile = settled(model), check_compile(compile)  # (the model as it is now)
     job = make_job(model, image, axes, mode, detail, series, flips)
@@ -204,7 +205,8 @@ def open_denoise(model: SDAPModel, image: Any, output: Any, axes: str | None = N
             input_path=src.path if src is not None else None,
             input_metadata=src.metadata if src is not None else None, model_file=model_file,
             model_sha256=model_sha256, front_end=front_end, run=run, device=str(dev),
-            tile=edge, compiled=bool(compiled) and dev.type == "cuda")
+            tile=edge, compiled=bool(compiled) and dev.type == "cuda",
+            precision="bfloat16" if use_bf16(dev) else "float32")
         sink = open_output(output, img.shape, dt, axes=img.axes,
                            scale=scale if scale is not None else (src.scale if src else None),
                            units=units if units is not None else (src.units if src else None),
