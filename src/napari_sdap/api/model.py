@@ -88,8 +88,11 @@ class SDAPModel:
     def describe_detail(self) -> str:
         """One line for users: whether the detail restore is used, and the noise it measured."""
         if self.config.network.dims == 3:
+            from napari_sdap.api.volume_bias import describe_volume_bias
+
             return ("detail restore: not used by 3-D models (the noise curve is measured for "
-                    "2-D models only); the network output is used as is")
+                    f"2-D models only); the network output is used as is"
+                    f"{describe_volume_bias(self)}")
         if self.noise_curve is None or self.normalization is None:
             return ("detail restore: no noise curve (untrained model, or a file saved by an "
                     "earlier napari-sdap: train on for a few steps to measure it); the network "

@@ -121,12 +121,20 @@ def finish_curve(model: SDAPModel, sources: list[tuple[Any, Any]], dev: Any, sta
                  ) -> NoiseCurve | None:
     """When a training ends: measure the detail restore's noise curve of the network as trained
     and return the plain curve for the student's targets (None when none was measured: no step
-    taken since `start`, a 3-D model, or a failed measurement)."""
+    taken since `start`, a 3-D model, or a failed measurement). A 3-D model gets its bias
+    correction instead (`api.volume_bias`)."""
     if model.record.steps == start:
         return None  # no step taken: the network (and any curve it has) is unchanged
     if model.config.network.dims == 3:  # the curve compares the output with its own plane
         log.info("3-D model: no noise curve is measured; it denoises with the network output "
                  "alone (no detail restore)")
+        from napari_sdap.api.volume_bias import correct_volume_bias
+
+        try:
+            correct_volume_bias(model, sources, dev)
+        except (RuntimeError, OSError) as err:  # as for the curve: keep the training
+            log.warning("could not measure the 3-D model's output bias (%s); it denoises "
+                        "with the network output as trained", err)
         if model.config.training.noise_std is not None:  # (it would replace that curve's noise)
             log.warning("the known noise level (noise_std=%g; CLI --noise-std) is not used by a "
                         "3-D model: it sets the noise of the detail restore, which 3-D models do "
