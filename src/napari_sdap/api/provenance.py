@@ -40,7 +40,8 @@ def provenance(model: Any, *, mode: str, detail: bool, input_axes: str, flips: i
                model_file: str | None = None, model_sha256: str | None = None,
                front_end: str = "api", run: dict[str, Any] | None = None,
                device: str | None = None, tile: int | None = None,
-               compiled: bool | None = None, precision: str | None = None) -> dict[str, Any]:
+               compiled: bool | None = None, precision: str | None = None,
+               warning: str | None = None) -> dict[str, Any]:
     """The record of one denoising of an image by `model` (an `SDAPModel`).
 
     `mode` is the resolved mode, `detail` whether the detail restore ran, `restore` the call's
@@ -55,7 +56,9 @@ def provenance(model: Any, *, mode: str, detail: bool, input_axes: str, flips: i
     the run starts with) and `compiled` (whether torch.compile runs) replace the model's own
     settings in the recorded config, with torch's CPU threads beside it: outputs differ in
     their last digits across devices and thread counts. `precision`: the network's arithmetic
-    in this run (`bfloat16` autocast on CUDA devices that support it, else `float32`)."""
+    in this run (`bfloat16` autocast on CUDA devices that support it, else `float32`).
+    `warning`: why the output may be wrong (an image unlike the model's training data,
+    `api.intensity`), kept with the output as it was shown while it ran."""
     import torch
 
     source = getattr(model, "source", None)
@@ -94,6 +97,7 @@ def provenance(model: Any, *, mode: str, detail: bool, input_axes: str, flips: i
                   "shape": [int(s) for s in input_shape], "dtype": str(np.dtype(input_dtype)),
                   "metadata": dict(input_metadata or {})},
         "output": {"dtype": str(np.dtype(output_dtype))},
+        "warning": warning,
         "front_end": front_end,
         "run": dict(run or {}),
     }

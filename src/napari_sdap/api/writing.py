@@ -206,7 +206,7 @@ def open_denoise(model: SDAPModel, image: Any, output: Any, axes: str | None = N
             input_metadata=src.metadata if src is not None else None, model_file=model_file,
             model_sha256=model_sha256, front_end=front_end, run=run, device=str(dev),
             tile=edge, compiled=bool(compiled) and dev.type == "cuda",
-            precision="bfloat16" if use_bf16(dev) else "float32")
+            precision="bfloat16" if use_bf16(dev) else "float32", warning=job.warning)
         sink = open_output(output, img.shape, dt, axes=img.axes,
                            scale=scale if scale is not None else (src.scale if src else None),
                            units=units if units is not None else (src.units if src else None),
