@@ -100,6 +100,7 @@ def end_run(model: SDAPModel, run: TrainingRun, t00: float, stopped: bool) -> No
         model.record.runs = [r for r in model.record.runs if r is not run]
         return
     run.student_steps = model.record.student_steps
+    run.precision = model.record.precision  # (noted afresh from this call's first step)
     run.seconds = time.perf_counter() - t00
     run.stopped = stopped
 

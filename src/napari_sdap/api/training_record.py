@@ -28,6 +28,9 @@ class TrainingRun(BaseModel):
     training: TrainingConfig
     student: StudentConfig
     versions: dict[str, str] = Field(default_factory=dict)
+    precision: str | None = None
+    """Arithmetic of this call's steps, as `TrainingRecord.precision` (whose value is the last
+    call's; `training.precision` is the setting, `auto` on any device); None in older files."""
 
 
 class TrainingRecord(BaseModel):

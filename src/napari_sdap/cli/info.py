@@ -104,7 +104,9 @@ def _lines(info: dict[str, Any]) -> list[str]:
         f"training  {rec['steps']} steps (config {tr['steps']}), stride {tr['stride']}, patch "
         f"{tr['patch_size']}, batch {tr['batch_size']}, loss {tr['loss']}, seed {cfg['seed']}",
         f"          final loss {_g(rec['final_loss'])}, {rec['seconds']:.1f} s"
-        + (f", steps in {rec['precision']}" if rec.get("precision") else ""),
+        + (f", steps in {rec['precision']}" if rec.get("precision") else "")
+        + (" (the last training call's: each call's below)"
+           if rec.get("precision") and len(rec.get("runs") or []) > 1 else ""),
         f"inference mode {cfg['inference']['mode']} -> {info['inference_mode']}, pd stride "
         f"{cfg['inference']['pd_stride']}"
         + ("" if info["inference_mode"] in ("sdap", "sdap_e") else " (for modes sdap, sdap_e)")
@@ -159,6 +161,8 @@ def _runs(runs: list[dict[str, Any]]) -> list[str]:
         if run["time_budget"] is not None:
             what.append(f"time budget {run['time_budget']:g} s")
         what.append(f"{run['seconds']:.1f} s")
+        if run.get("precision"):  # (None in files from before the field)
+            what.append(f"in {run['precision']}")
         if k:
             before = runs[k - 1]
             for name, now in [*teacher.items(), *student.items()]:
