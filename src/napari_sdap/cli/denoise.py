@@ -251,10 +251,12 @@ def _run_in(outdir: Path, args: argparse.Namespace, rep: Reporter, argv: list[st
                                                            *previous_outputs(outdir)]
     paths = find_inputs(args.inputs, exclude=earlier, note=rep.warning)
     check_outputs_unique(paths, outdir, args.format, args.series)
+    started = now()  # (before a training: the run's entry is made after it, or at its stop)
     try:
         model, model_path, sha, bad = prepare_model(args, paths, record, outdir, rep)
     except KeyboardInterrupt:  # stopped while training: the record says so
-        record.start_run(argv, cwd=os.getcwd(), note="stopped while the model was trained")
+        record.start_run(argv, cwd=os.getcwd(), note="stopped while the model was trained",
+                         started=started)
         record.finish_run("interrupted")
         raise
     settings, key = run_settings(model, args)
@@ -265,7 +267,8 @@ def _run_in(outdir: Path, args: argparse.Namespace, rep: Reporter, argv: list[st
     where = (f"scheduler {args.scheduler}" if args.scheduler
              else f"{args.workers} local worker(s)" if args.workers else "this process")
     record.start_run(argv, model=str(model_path), model_sha256=sha, settings=settings,
-                     settings_key=key, inputs=len(paths), where=where, cwd=os.getcwd())
+                     settings_key=key, inputs=len(paths), where=where, cwd=os.getcwd(),
+                     started=started)
     rep.info(f"{len(paths)} input(s): {len(plan.tasks)} to denoise, {len(plan.skipped)} already "
              f"done, {len(plan.failed)} refused or unreadable; model {model_path} "
              f"(sha256 {sha[:12]}); on {where}")
