@@ -83,11 +83,13 @@ def steps_alone(cfg: Any) -> Any:
         update={"steps": t.steps_without_student})})
 
 
-def begin_run(model: SDAPModel, budget: float | None) -> TrainingRun:
+def begin_run(model: SDAPModel, budget: float | None, validation: float = 0.0) -> TrainingRun:
     """Add this training call to `model.record.runs`, with its settings (the model's config
-    once they are applied), and return it: its steps are counted as it goes."""
+    once they are applied, and the `validation` fraction of rows it held out), and return it:
+    its steps are counted as it goes."""
     cfg = model.config
-    run = TrainingRun(time_budget=budget, training=cfg.training.model_copy(),
+    run = TrainingRun(time_budget=budget, validation=float(validation or 0.0),
+                      training=cfg.training.model_copy(),
                       student=cfg.student.model_copy(), versions=software_versions())
     model.record.runs.append(run)
     return run

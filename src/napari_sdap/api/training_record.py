@@ -31,6 +31,10 @@ class TrainingRun(BaseModel):
     precision: str | None = None
     """Arithmetic of this call's steps, as `TrainingRecord.precision` (whose value is the last
     call's; `training.precision` is the setting, `auto` on any device); None in older files."""
+    validation: float = Field(0.0, ge=0.0, lt=1.0)
+    """Fraction of every plane's rows (a band at the bottom) held out of this call's training
+    for its validation loss (`iter_train(validation=)`, the Train panel's 0.1 by default): the
+    teacher never trained on them; 0: none (and in older files)."""
 
 
 class TrainingRecord(BaseModel):

@@ -106,7 +106,8 @@ def _lines(info: dict[str, Any]) -> list[str]:
         f"          final loss {_g(rec['final_loss'])}, {rec['seconds']:.1f} s"
         + (f", steps in {rec['precision']}" if rec.get("precision") else "")
         + (" (the last training call's: each call's below)"
-           if rec.get("precision") and len(rec.get("runs") or []) > 1 else ""),
+           if rec.get("precision") and len(rec.get("runs") or []) > 1 else "")
+        + _held_out(rec.get("runs") or []),
         f"inference mode {cfg['inference']['mode']} -> {info['inference_mode']}, pd stride "
         f"{cfg['inference']['pd_stride']}"
         + ("" if info["inference_mode"] in ("sdap", "sdap_e") else " (for modes sdap, sdap_e)")
@@ -143,6 +144,13 @@ def _lines(info: dict[str, Any]) -> list[str]:
     return out + _runs(rec.get("runs") or [])
 
 
+def _held_out(runs: list[dict[str, Any]]) -> str:
+    """The rows a single training call held out for its validation loss (never trained on);
+    with several calls, each call's line says its own (`_runs`)."""
+    held = runs[0].get("validation") if len(runs) == 1 else None
+    return f", {100 * held:g} % of rows held out for validation" if held else ""
+
+
 def _runs(runs: list[dict[str, Any]]) -> list[str]:
     """A line per training call where there were several (a first training and Continues):
     what each ran, and the settings and versions that changed from the call before."""
@@ -163,6 +171,8 @@ def _runs(runs: list[dict[str, Any]]) -> list[str]:
         what.append(f"{run['seconds']:.1f} s")
         if run.get("precision"):  # (None in files from before the field)
             what.append(f"in {run['precision']}")
+        if run.get("validation"):
+            what.append(f"{100 * run['validation']:g} % of rows held out for validation")
         if k:
             before = runs[k - 1]
             for name, now in [*teacher.items(), *student.items()]:
