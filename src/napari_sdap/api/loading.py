@@ -163,6 +163,12 @@ def _layout(path: str | os.PathLike[str], config: SDAPConfig, meta: dict[str, An
     return layout, shape, channels
 
 
+_RETIRED = {"record": ("restore_share",)}
+"""Fields earlier napari-sdap versions wrote that later ones dropped (informative only): left
+out on loading, so those files load (they were refused as edited or from a newer version).
+`restore_share`: the share of the residual the detail restore gave back (1 December 2026)."""
+
+
 def _load(path: str | os.PathLike[str]) -> SDAPModel:
     check_header(path, file_header(path))
     tensors, meta = read_model_file(path)
@@ -171,6 +177,8 @@ def _load(path: str | os.PathLike[str]) -> SDAPModel:
     for key, kind in (("config", SDAPConfig), ("normalization", Normalization),
                       ("record", TrainingRecord), ("noise_curve", NoiseCurve)):
         value = meta.get(key)  # noise_curve: absent in files from before the detail restore
+        if isinstance(value, dict) and _RETIRED.get(key):  # (files of earlier versions)
+            value = {k: v for k, v in value.items() if k not in _RETIRED[key]}
         if value is None and key != "config":
             parts[key] = TrainingRecord() if key == "record" else None
             continue
