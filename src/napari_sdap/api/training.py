@@ -237,7 +237,7 @@ def _train(sources: list[tuple[Any, Any]], t00: float, budget: float | None,
     extra = cfg.student.student_steps if wants_student(cfg) else 0
     t0 = time.perf_counter()
     start = model.record.steps
-    run.append((model, begin_run(model, budget, validation)))  # (a held-out band: another model)
+    run.append((model, begin_run(model, budget, validation, dev)))  # (each: another model)
     try:
         teacher_s = None if budget is None else (
             budget * (TEACHER_SHARE if extra else 1.0) - (time.perf_counter() - t00))

@@ -83,13 +83,15 @@ def steps_alone(cfg: Any) -> Any:
         update={"steps": t.steps_without_student})})
 
 
-def begin_run(model: SDAPModel, budget: float | None, validation: float = 0.0) -> TrainingRun:
+def begin_run(model: SDAPModel, budget: float | None, validation: float = 0.0,
+              device: Any = None) -> TrainingRun:
     """Add this training call to `model.record.runs`, with its settings (the model's config
-    once they are applied, and the `validation` fraction of rows it held out), and return it:
-    its steps are counted as it goes."""
+    once they are applied, the `validation` fraction of rows it held out, the `device` it
+    trains on and torch's threads), and return it: its steps are counted as it goes."""
     cfg = model.config
     run = TrainingRun(time_budget=budget, validation=float(validation or 0.0),
-                      training=cfg.training.model_copy(),
+                      device=None if device is None else str(device),
+                      threads=torch.get_num_threads(), training=cfg.training.model_copy(),
                       student=cfg.student.model_copy(), versions=software_versions())
     model.record.runs.append(run)
     return run

@@ -35,6 +35,12 @@ class TrainingRun(BaseModel):
     """Fraction of every plane's rows (a band at the bottom) held out of this call's training
     for its validation loss (`iter_train(validation=)`, the Train panel's 0.1 by default): the
     teacher never trained on them; 0: none (and in older files)."""
+    device: str | None = None
+    """The device this call trained on (`cpu`, `cuda:0` ...; resolved, never `auto`: the
+    config keeps what was asked); None in older files."""
+    threads: int | None = Field(None, ge=1)
+    """torch's CPU threads during this call (the same seed and data give the same model with
+    the same number of threads); None in older files."""
 
 
 class TrainingRecord(BaseModel):
