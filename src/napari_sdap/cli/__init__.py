@@ -19,9 +19,19 @@ from contextlib import contextmanager
 __all__ = ["main"]
 
 
+def _hang_up() -> list[signal.Signals]:
+    """SIGHUP where it stops the process (its default): a closed terminal or a dropped ssh
+    session killed a batch on the spot, leaving its hidden temporaries (a TIFF's zarr
+    temporary: as large as the output) and a record saying `running`. Not where it is
+    ignored (`nohup`): that run goes on."""
+    hup = getattr(signal, "SIGHUP", None)
+    return [hup] if hup is not None and signal.getsignal(hup) is signal.SIG_DFL else []
+
+
 @contextmanager
 def _stop_on_sigterm() -> Iterator[None]:
-    """Treat SIGTERM like Ctrl-C while a command runs (main thread only)."""
+    """Treat SIGTERM, and a hang-up (`_hang_up`), like Ctrl-C while a command runs (main
+    thread only)."""
     if threading.current_thread() is not threading.main_thread():
         yield
         return
@@ -29,11 +39,12 @@ def _stop_on_sigterm() -> Iterator[None]:
     def handler(signum: int, frame: object) -> None:
         raise KeyboardInterrupt
 
-    previous = signal.signal(signal.SIGTERM, handler)
+    previous = {sig: signal.signal(sig, handler) for sig in [signal.SIGTERM, *_hang_up()]}
     try:
         yield
     finally:
-        signal.signal(signal.SIGTERM, previous)
+        for sig, before in previous.items():
+            signal.signal(sig, before)
 
 
 _PATHS = ("inputs", "output", "model", "reference", "sample")
@@ -85,7 +96,7 @@ def _ignore_late_signals() -> None:
     interpreter resets those to the default before the end of its shutdown; SIGKILL stays.)"""
     if threading.current_thread() is not threading.main_thread():
         return
-    for sig in (signal.SIGINT, signal.SIGTERM):
+    for sig in (signal.SIGINT, signal.SIGTERM, *_hang_up()):
         signal.signal(sig, signal.SIG_IGN)
 
 

@@ -41,7 +41,8 @@ def preload_native() -> None:
     def note(signum: int, frame: object) -> None:
         caught.append(signum)
 
-    held = (signal.SIGINT, signal.SIGTERM)
+    held = (signal.SIGINT, signal.SIGTERM, *([signal.SIGHUP] if hasattr(signal, "SIGHUP")
+                                             else []))  # (SIGHUP: a stop, `cli._hang_up`)
     before = {s: signal.signal(s, note) for s in held}
     try:
         _import_all()
