@@ -9,6 +9,7 @@ result.
 
 from __future__ import annotations
 
+import os
 import re
 import time
 from pathlib import Path
@@ -67,10 +68,11 @@ def open_run(folder: str | Path, layer: Any, model: Any, image: Any, axes: str, 
     from napari_sdap.api.writing import open_denoise
 
     scale, units, shift = physical(layer, axes)
+    opened = getattr(getattr(layer, "source", None), "path", None)  # the file napari read it
+    run = {"layer": layer.name, **({"source": os.path.abspath(opened)} if opened else {})}
     return open_denoise(model, image, output_path(folder, layer, axes), axes, mode=mode,
                         detail=detail, flips=flips, device=device, tile=tile, scale=scale,
-                        units=units, translation=shift,
-                        front_end="napari", run={"layer": layer.name})
+                        units=units, translation=shift, front_end="napari", run=run)
 
 
 def read_result(path: str | Path) -> Any:
