@@ -7,6 +7,7 @@ import os
 import time
 from collections.abc import Iterator, Sequence
 from dataclasses import asdict, replace
+from pathlib import Path
 from typing import Any
 
 import torch
@@ -45,6 +46,7 @@ from napari_sdap.infer.whiten import choose_whitening, may_whiten, whiten_source
 from napari_sdap.kinds import is_whole, lowered, raised
 from napari_sdap.model.device import resolve_device
 from napari_sdap.model.normalize import compute_normalization
+from napari_sdap.paths import printable
 from napari_sdap.presets import check_budget, config_from_preset
 from napari_sdap.training.loop import run_training
 from napari_sdap.training.noise import choose_loss, estimate_noise
@@ -135,7 +137,8 @@ def iter_train(image: Any, axes: str | Sequence[str | None] | None = None, *,
     stopped = False
     try:
         training = _train([(whole_cached(p.array, _CACHED_ABOVE), p.view) for p in prepared],
-                          t00, budget, run, preset=preset,
+                          t00, budget, run, names=[_file_name(p) for p in prepared],
+                          preset=preset,
                           steps=steps, stride=stride, seed=seed, device=device, model=model,
                           validation=validation, dims=dims, along=along,
                           finish_stopped=finish_stopped, **overrides)
@@ -150,8 +153,14 @@ def iter_train(image: Any, axes: str | Sequence[str | None] | None = None, *,
             end_run(*run[0], t00, stopped)
 
 
+def _file_name(prepared: Any) -> str | None:
+    """The name of the file an image was read from (a path or `ImageSource`), else None."""
+    path = getattr(getattr(prepared, "source", None), "path", None)
+    return Path(path).name if path else None
+
+
 def _train(sources: list[tuple[Any, Any]], t00: float, budget: float | None,
-           run: list[tuple[SDAPModel, TrainingRun]], *, preset: str,
+           run: list[tuple[SDAPModel, TrainingRun]], *, names: list[str | None], preset: str,
            steps: int | None, stride: int | str, seed: int, device: str,
            model: SDAPModel | None, validation: float, dims: int | str, along: str,
            finish_stopped: bool, **overrides: Any) -> Iterator[TrainProgress]:
@@ -228,7 +237,9 @@ def _train(sources: list[tuple[Any, Any]], t00: float, budget: float | None,
         probe = PatchSampler(sources, model.normalization, cfg.training.patch_size,
                              seed=cfg.seed + _MEAN_SEED, augment=False).sample(_MEAN_PATCHES)
         model.network.start_at(torch.from_numpy(probe))
-    model.record.trained_on.extend(f"{v.axes} {list(v.shape)}" for _, v in sources)
+    model.record.trained_on.extend(  # (the file's name, as the CLI records it, where read from
+        printable(f"{n}: {v.axes} {list(v.shape)}") if n else f"{v.axes} {list(v.shape)}"
+        for n, (_, v) in zip(names, sources, strict=True))  # one, `caf\xe9.tif` printable)
     model.student = None  # a student of the teacher before this training no longer applies
     model.record.student_steps, model.record.student_losses = 0, []
     model.record.student_fidelity = None
