@@ -135,7 +135,8 @@ def prepare_model(args: argparse.Namespace, paths: list[Path], record: RunRecord
                  f"{outdir / previous[-1]['folder']}")
     elif path.exists():
         rep.info(f"replacing {path}: its training set changed and no output was made with it")
-    save_model(model, path, bool(earlier))  # (only ever over this batch's own model)
+    save_model(model, path, bool(earlier),  # (only ever over this batch's own model)
+               fix="move that file out of the output folder and run the command again")
     sha = sha256_file(path)
     record.data["trained_model"] = {"path": path.name, "sha256": sha, **wanted,
                                     **({"unreadable": unreadable} if unreadable else {}),

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import os
 import re
 import shutil
 import tempfile
@@ -223,9 +224,18 @@ def _report(p: Any, model: Any, sources: list[Any], rep: Reporter,
 _API_TAIL = ", then save again (the model is still in memory; "
 
 
-def save_model(model: Any, path: Path, overwrite: bool) -> None:
+def save_model(model: Any, path: Path, overwrite: bool,
+               fix: str = "run the command again with another --model name, or with "
+                          "--overwrite to replace that file") -> None:
     """`model.save`, failing in the command line's words: the process ends, and the model it
-    trained with it (the API's "save again, the model is still in memory" is not so here)."""
+    trained with it (the API's "save again, the model is still in memory" is not so here).
+    A file that appeared at `path` during the training (checked absent before it) was saved
+    there by another run or process: said so, not "already exists; pass overwrite=True"."""
+    if not overwrite and os.path.lexists(path):
+        raise OutputError(f"model file {path} was saved by another run or process while this "
+                          f"one trained (it was not there when the training began); it was left "
+                          f"unchanged, and the model trained in this run is not saved and is "
+                          f"lost with it: {fix}")
     try:
         model.save(path, overwrite=overwrite)
     except OutputError as err:
