@@ -22,7 +22,13 @@ import numpy as np
 
 from napari_sdap.api.alpha import rgba_axes, warn_noisy_alpha, without_alpha
 from napari_sdap.api.output_array import check_output
-from napari_sdap.axes import PlaneView, axes_from_names, default_axes, plane_view
+from napari_sdap.axes import (
+    PlaneView,
+    axes_from_names,
+    channels_hint,
+    default_axes,
+    plane_view,
+)
 from napari_sdap.errors import AxesError, InputError
 from napari_sdap.io.axes_view import AxesView
 from napari_sdap.io.locate import array_paths
@@ -265,7 +271,8 @@ def check_fits(model: Any, view: PlaneView, alpha: bool = False) -> None:
             f"the model takes {channels} joint channel(s) but the image ({view.axes}, shape "
             f"{view.shape}{_ALPHA if alpha else ''}) {gives}; use a model trained on images "
             f"with the same channels"
-            + (_planes(view.axes) if "C" in view.axes else _planar(view, channels)))
+            + (_planes(view.axes) if "C" in view.axes else _planar(view, channels)
+               or _trailing(view, channels)))
     groups = len(model.normalization.low)
     if view.n_channel_groups != groups:
         raise InputError(
@@ -274,4 +281,11 @@ def check_fits(model: Any, view: PlaneView, alpha: bool = False) -> None:
             f"{view.n_channel_groups}; use a model trained on the same channels"
             + (_planes(view.axes) if "C" in view.axes else  # (2 x Y x X read as planes: the
                # Denoise panel's guess, ZYX, for a layer of channels added without channel_axis)
-               _planar(view, groups, "channels stacked without axis names")))
+               _planar(view, groups, "channels stacked without axis names")
+               or _trailing(view, groups)))
+
+
+def _trailing(view: PlaneView, channels: int) -> str:
+    """The axes hint for a 3-D array whose last axis holds the model's `channels` (2 or 4: an
+    (H, W, 2) array from a reader is guessed Z, Y, X), named by `channels_hint`; '' else."""
+    return channels_hint(view.axes, view.shape) if view.shape[-1] == channels > 1 else ""
