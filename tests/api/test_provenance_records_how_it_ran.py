@@ -24,6 +24,7 @@ def test_the_device_that_ran_is_recorded_not_the_training_one(tmp_path, noisy_pa
     assert rec["config"]["device"] == "cpu"  # (before: "cuda", where it never ran)
     assert rec["config"]["tiling"]["tile"] == 32  # (before: None, the model's setting)
     assert rec["config"]["tiling"]["compile"] is False
+    assert rec["config"]["tiling"]["batch_tiles"] == 1  # a CPU runs one tile at a time
     assert rec["threads"] == torch.get_num_threads()
     assert model.config.device == "cuda" and model.config.tiling.tile is None  # model unchanged
 

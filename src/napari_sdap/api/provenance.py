@@ -39,7 +39,7 @@ def provenance(model: Any, *, mode: str, detail: bool, input_axes: str, flips: i
                input_path: Any = None, input_metadata: dict[str, Any] | None = None,
                model_file: str | None = None, model_sha256: str | None = None,
                front_end: str = "api", run: dict[str, Any] | None = None,
-               device: str | None = None, tile: int | None = None,
+               device: str | None = None, tile: int | None = None, batch: int | None = None,
                compiled: bool | None = None, precision: str | None = None,
                warning: str | None = None) -> dict[str, Any]:
     """The record of one denoising of an image by `model` (an `SDAPModel`).
@@ -53,10 +53,11 @@ def provenance(model: Any, *, mode: str, detail: bool, input_axes: str, flips: i
     `cli`, `napari`) and `run` holds that front end's own settings (JSON-able). Without
     `model_file`, the file the model was loaded from or saved to is recorded (`model.source`,
     while the model is unchanged since). `device` (resolved: never `auto`), `tile` (the edge
-    the run starts with) and `compiled` (whether torch.compile runs) replace the model's own
-    settings in the recorded config, with torch's CPU threads beside it: outputs differ in
-    their last digits across devices and thread counts. `precision`: the network's arithmetic
-    in this run (`bfloat16` autocast on CUDA devices that support it, else `float32`).
+    the run starts with), `batch` (tiles per network call: one on a CPU) and `compiled`
+    (whether torch.compile runs) replace the model's own settings in the recorded config,
+    with torch's CPU threads beside it: outputs differ in their last digits across devices
+    and thread counts. `precision`: the network's arithmetic in this run (`bfloat16` autocast
+    on CUDA devices that support it, else `float32`).
     `warning`: why the output may be wrong (an image unlike the model's training data,
     `api.intensity`), kept with the output as it was shown while it ran."""
     import torch
@@ -71,6 +72,8 @@ def provenance(model: Any, *, mode: str, detail: bool, input_axes: str, flips: i
         config["device"] = str(device)
     if tile is not None:
         config["tiling"]["tile"] = int(tile)
+    if batch is not None:
+        config["tiling"]["batch_tiles"] = int(batch)
     if compiled is not None:
         config["tiling"]["compile"] = bool(compiled)
     r = model.record

@@ -195,7 +195,7 @@ def open_denoise(model: SDAPModel, image: Any, output: Any, axes: str | None = N
         dt = output_dtype(dtype, img.array.dtype, model.normalization)
         check_out_range(model, job, output)  # (an integer output array, as dtype= is)
         dev = pick_device(model, device)
-        edge, _ = pick_tile(model, job, tile, dev)
+        edge, batch = pick_tile(model, job, tile, dev)
         src = img.source
         compiled = model.config.tiling.compile if compile is None else compile
         record = provenance(
@@ -205,7 +205,7 @@ def open_denoise(model: SDAPModel, image: Any, output: Any, axes: str | None = N
             input_path=src.path if src is not None else None,
             input_metadata=src.metadata if src is not None else None, model_file=model_file,
             model_sha256=model_sha256, front_end=front_end, run=run, device=str(dev),
-            tile=edge, compiled=bool(compiled) and dev.type == "cuda",
+            tile=edge, batch=batch, compiled=bool(compiled) and dev.type == "cuda",
             precision="bfloat16" if use_bf16(dev) else "float32", warning=job.warning)
         sink = open_output(output, img.shape, dt, axes=img.axes,
                            scale=scale if scale is not None else (src.scale if src else None),
