@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from dataclasses import asdict, replace
+from types import SimpleNamespace
 from typing import Any
 
 from napari_sdap.api.inputs import check_fits
@@ -114,12 +115,33 @@ def check_no_whitening(overrides: dict[str, Any]) -> None:
 def check_continuation_data(model: Any, sources: list[tuple[Any, Any]]) -> None:
     """Refuse (or warn about, in the log) training images far from the model's training data's
     intensity scale (`api.intensity`), as denoising does."""
+    judged = _with_curve_noise(model)
     for array, view in sources:
-        check_intensity(model, array, view,
+        check_intensity(judged, array, view,
                         ("training further on it would wreck the network",
                          "training further on it may make the network worse"),
                         "; rescale it to the training data's scale, or train a new model on it "
                         "(without model=)")
+
+
+def _with_curve_noise(model: Any) -> Any:
+    """`model`, or for a model saved before its normalisation read the training data's noise
+    (`Normalization.noise`, 5 December 2026) a stand-in whose normalisation takes it from the
+    noise curve: the noise half of the intensity check was skipped for such models, so one
+    trained on 0..255 was trained further on the same data as 0..1 (its median within the
+    training range's span of it) without a word, and wrecked. Denoising has the output's trial
+    (`api.output_level`); training further has none."""
+    import math
+
+    import numpy as np
+
+    norm, curve = model.normalization, model.noise_curve
+    if norm is None or norm.noise is not None or curve is None \
+            or len(curve.variance) != len(norm.low):
+        return model
+    noise = [math.sqrt(max(float(np.median(np.ravel(curve.variance[g]))), 0.0))
+             * norm.scale(g)[1] for g in range(len(norm.low))]
+    return SimpleNamespace(normalization=norm.model_copy(update={"noise": noise}))
 
 
 def seed_for(seed: Any, model: Any) -> int:
