@@ -141,7 +141,7 @@ def _lines(info: dict[str, Any]) -> list[str]:
     for item in rec.get("trained_on") or []:
         out.append(f"trained on     {item}")
     out.append("versions  " + ", ".join(f"{k} {v}" for k, v in info["versions"].items()))
-    return out + _runs(rec.get("runs") or [])
+    return out + _runs(rec.get("runs") or [], rec["steps"])
 
 
 def _held_out(runs: list[dict[str, Any]]) -> str:
@@ -151,12 +151,17 @@ def _held_out(runs: list[dict[str, Any]]) -> str:
     return f", {100 * held:g} % of rows held out for validation" if held else ""
 
 
-def _runs(runs: list[dict[str, Any]]) -> list[str]:
+def _runs(runs: list[dict[str, Any]], steps: int = 0) -> list[str]:
     """A line per training call where there were several (a first training and Continues):
-    what each ran, and the settings and versions that changed from the call before."""
-    if len(runs) < 2:
+    what each ran, and the settings and versions that changed from the call before. Of a
+    model trained before the calls were recorded (`record.runs`, 6 December 2026) and trained
+    on since, the steps of that time come first, on a line of their own: `steps` (the model's
+    in all) counts them."""
+    earlier = steps - sum(run["steps"] for run in runs)
+    if len(runs) < 2 and not (runs and earlier > 0):
         return []
-    out = []
+    out = [f"runs      {earlier} steps trained before napari-sdap recorded each training "
+           f"call (the record holds no settings of theirs)"] if earlier > 0 else []
     for k, run in enumerate(runs):
         teacher, student = run["training"], run["student"]
         planned = teacher["steps"]
@@ -182,7 +187,7 @@ def _runs(runs: list[dict[str, Any]]) -> list[str]:
             what += [f"{name} {before['versions'].get(name)} -> {v}"
                      for name, v in run["versions"].items()
                      if v != before["versions"].get(name)]
-        out.append(("runs      " if not k else "          ") + f"{k + 1}: " + ", ".join(what))
+        out.append(("runs      " if not out else "          ") + f"{k + 1}: " + ", ".join(what))
     return out
 
 
