@@ -33,6 +33,28 @@ def _absolute(path: Any) -> str:
     return os.path.abspath(os.path.expanduser(str(path)))
 
 
+def _made_by_sdap(path: Any) -> dict[str, Any] | None:
+    """Of an input that is itself a napari-sdap output (a result denoised again): what made
+    it, from its own record (when, the mode, the model file and its sha256, its input, and
+    what made that input where it was one too); None for other inputs or unreadable ones."""
+    from pathlib import Path
+
+    try:
+        for record in output_records(Path(str(path))):
+            if isinstance(record, dict) and str(record.get("schema", "")).startswith(
+                    "napari-sdap/provenance/"):
+                made, source = record.get("model") or {}, record.get("input") or {}
+                return {"schema": record.get("schema"), "created": record.get("created"),
+                        "mode": record.get("mode"),
+                        "model": {"file": made.get("file"), "sha256": made.get("sha256")},
+                        "input": {"path": source.get("path"),
+                                  **({"napari_sdap": source["napari_sdap"]}
+                                     if source.get("napari_sdap") else {})}}
+    except Exception:  # (not an image it can read, a record of another shape: no record)
+        return None
+    return None
+
+
 def provenance(model: Any, *, mode: str, detail: bool, input_axes: str, flips: int = 1,
                restore: bool | None = None, refine: Any = None,
                input_shape: tuple[int, ...], input_dtype: Any, output_dtype: Any,
@@ -98,7 +120,9 @@ def provenance(model: Any, *, mode: str, detail: bool, input_axes: str, flips: i
         "input": {"path": None if input_path is None else _absolute(input_path),
                   "axes": input_axes,
                   "shape": [int(s) for s in input_shape], "dtype": str(np.dtype(input_dtype)),
-                  "metadata": dict(input_metadata or {})},
+                  "metadata": dict(input_metadata or {}),
+                  **({"napari_sdap": made} if input_path is not None
+                     and (made := _made_by_sdap(input_path)) else {})},
         "output": {"dtype": str(np.dtype(output_dtype))},
         "warning": warning,
         "front_end": front_end,
