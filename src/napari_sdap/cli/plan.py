@@ -15,7 +15,14 @@ from napari_sdap.cli.pieces import remove_scratch
 from napari_sdap.cli.qc import companion_names
 from napari_sdap.cli.record import RunRecord, file_fingerprint, settings_key
 from napari_sdap.cli.report import Reporter
-from napari_sdap.cli.retrain import foreign_model, made_with, not_ours, refusal, set_aside
+from napari_sdap.cli.retrain import (
+    check_set_aside,
+    foreign_model,
+    made_with,
+    not_ours,
+    refusal,
+    set_aside,
+)
 from napari_sdap.cli.train import (
     check_room,
     noise_options,
@@ -117,6 +124,8 @@ def prepare_model(args: argparse.Namespace, paths: list[Path], record: RunRecord
         raise foreign_model(path, changed=bool(earlier))
     if made and not args.retrain:
         raise refusal(path, made, earlier, wanted)
+    if earlier and args.retrain and (made or path.exists()):
+        check_set_aside(outdir)  # (before the training: after it, the new model was lost)
     outputs = [output_path(p, outdir, args.format, file_series(p, args.series)) for p in paths]
     if not args.overwrite and (err := not_ours(record, outputs, earlier.get("sha256"))):
         raise err  # (before the training, not file by file after it)

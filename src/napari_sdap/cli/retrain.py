@@ -138,6 +138,25 @@ def _unused(folder: Path) -> bool:
         return False
 
 
+def check_set_aside(outdir: Path) -> None:
+    """Refuse a `--retrain` whose `outdir/sdap_previous` cannot be written (a read-only copy,
+    a folder of another user), before the training: the old model and its outputs could not
+    be set aside after it, and the new model was lost with an "unexpected error"."""
+    import tempfile
+
+    folder = outdir / PREVIOUS
+    if not folder.exists():
+        return  # (made in the output folder, which was checked writable)
+    try:
+        if not folder.is_dir():
+            raise NotADirectoryError(20, "not a folder")
+        tempfile.TemporaryDirectory(dir=folder).cleanup()
+    except OSError as err:
+        raise OutputError(f"cannot write into {folder} ({err.strerror or err}), where --retrain "
+                          f"keeps the old model and the outputs it made; make it writable (or "
+                          f"move it away), or give another --output folder") from None
+
+
 def set_aside(record: RunRecord, outdir: Path, model_path: Path,
               earlier: dict[str, Any], made: list[str]) -> dict[str, Any]:
     """Move the old model and the outputs it made into `outdir/sdap_previous/<sha12>/`.
