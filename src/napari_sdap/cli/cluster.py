@@ -59,6 +59,7 @@ def connect(scheduler: str | None, workers: int | None) -> Iterator[tuple[Any, i
             import dask
 
             wait = dask.config.get("distributed.comm.timeouts.connect", "30s")
+            _check_scheduler(scheduler, wait)
             try:
                 client = Client(scheduler, timeout=wait)
             except OSError as err:
@@ -85,6 +86,44 @@ def connect(scheduler: str | None, workers: int | None) -> Iterator[tuple[Any, i
     finally:
         if cluster is not None:
             cluster.close()
+
+
+def _check_scheduler(address: str, wait: Any) -> None:
+    """Reach `address` once, the scheduler's greeting included, within `wait` (and 5 s): dask's
+    `Client` waits for that greeting without a limit, so a port that accepts and never answers
+    (the dashboard's, a service behind a firewall) hung the command for ever, and one that
+    answers in another protocol ran out of memory reading its bytes as a message's length. An
+    address dask cannot parse (`http://`, no port) ended as an unexpected error. Each is a
+    `ConfigError` naming the address."""
+    import asyncio
+
+    from dask.utils import parse_timedelta
+    from distributed.comm import connect as reach
+    from distributed.security import Security
+
+    seconds = parse_timedelta(wait, default="seconds") or 30
+    hint = ("check the address and that the scheduler runs; give the scheduler's own address, "
+            "as it prints it (tcp://HOST:8786 by default), not its dashboard's (:8787)")
+
+    async def greet() -> None:
+        comm = await reach(address, timeout=seconds,
+                           **Security().get_connection_args("client"))
+        await comm.close()
+
+    try:
+        asyncio.run(asyncio.wait_for(greet(), seconds + 5))
+    except ValueError as err:
+        raise ConfigError(f"--scheduler {printable(address)!r} is not an address of a dask "
+                          f"scheduler ({err}); {hint}") from None
+    except TimeoutError:
+        raise ConfigError(f"the dask scheduler at {printable(address)} did not answer within "
+                          f"{seconds + 5:g} s; {hint}") from None
+    except OSError as err:
+        raise ConfigError(f"cannot reach the dask scheduler at {printable(address)} ({err}); "
+                          f"{hint}") from None
+    except Exception as err:  # (MemoryError: another protocol's bytes read as a length)
+        raise ConfigError(f"{printable(address)} did not answer as a dask scheduler does "
+                          f"({type(err).__name__}); {hint}") from None
 
 
 READ_WARNINGS = "napari_sdap.io.zarr_reader"
