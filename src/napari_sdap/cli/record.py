@@ -73,6 +73,8 @@ class RunRecord:
     def __init__(self, folder: Path) -> None:
         self.path = folder / RECORD_NAME
         self.data: dict[str, Any] = {"format": FORMAT, "runs": [], "files": {}}
+        self._texts: dict[str, tuple[Any, str]] = {}
+        """Per entry: a copy of it as last written and its JSON text (`text`)."""
         if self.path.is_file():
             try:
                 loaded = json.loads(self.path.read_text())
@@ -223,11 +225,37 @@ class RunRecord:
         entry.update(fields, updated=now())
         self.save()
 
+    def text(self) -> str:
+        """The record as JSON (`indent=1`, sorted keys). Entries unchanged since the last save
+        reuse their text: the record is saved twice per file, and encoding every entry each
+        time made a batch of N files cost N² (2000 files: 0.2 s a save, longer than the
+        denoising). An entry counts as unchanged while it equals the copy kept of it."""
+        files = self.files
+        if not isinstance(files, dict) or not files:
+            return json.dumps(self.data, indent=1, sort_keys=True) + "\n"
+        cache = self._texts
+        parts = []
+        for name in sorted(files):
+            entry = files[name]
+            kept = cache.get(name)
+            if kept is None or kept[0] != entry:
+                text = json.dumps(entry, indent=1, sort_keys=True)
+                kept = cache[name] = (json.loads(text), f"  {json.dumps(name)}: "
+                                                        + text.replace("\n", "\n  "))
+            parts.append(kept[1])
+        for name in [n for n in cache if n not in files]:
+            del cache[name]
+        head = json.dumps({**self.data, "files": {}}, indent=1, sort_keys=True)
+        # a key at indent 1 is a top-level one (no JSON string holds a raw newline)
+        body = "{\n" + ",\n".join(parts) + "\n }"
+        return head.replace('\n "files": {}', '\n "files": ' + body, 1) + "\n"
+
     def save(self) -> None:
         """Write the record atomically (temporary file + rename)."""
         try:
+            text = self.text()
             with atomic_write(self.path) as tmp:  # Ctrl-C while writing: the old record stays
-                tmp.write_text(json.dumps(self.data, indent=1, sort_keys=True) + "\n")
+                tmp.write_text(text)
         except OSError as err:
             raise OutputError(f"cannot write the run record {self.path} "
                               f"({err.strerror or err}); make the folder writable, check free "
