@@ -138,8 +138,14 @@ PROVENANCE_SCHEMA = "napari-sdap/provenance/"
 
 
 def _is_record(record: Any) -> bool:
-    return (isinstance(record, dict)
-            and str(record.get("schema", "")).startswith(PROVENANCE_SCHEMA))
+    """A provenance record (docs/provenance.md), or the one the CLI wrote before the schema
+    (until 30 November 2026: the input's metadata with ``napari_sdap`` holding the model's
+    name, sha256 and config), whose outputs were otherwise taken for new inputs."""
+    if not isinstance(record, dict):
+        return False
+    early = record.get("napari_sdap")
+    return (str(record.get("schema", "")).startswith(PROVENANCE_SCHEMA)
+            or (isinstance(early, dict) and {"model_sha256", "config"} <= early.keys()))
 
 
 def is_output(path: Path) -> bool:
