@@ -100,6 +100,24 @@ def _ignore_late_signals() -> None:
         signal.signal(sig, signal.SIG_IGN)
 
 
+def _no_temporary_folder() -> str | None:
+    """Why no temporary folder can be used, or None. torch's compiler (imported with a model),
+    matplotlib (`--qc`) and `export` need one; where TMPDIR, /tmp, /var/tmp and the current
+    folder are all full or read-only, `info` and `denoise` said the model file "was not
+    written by this napari-sdap or was edited" (torch failed half-imported), and `train`
+    ended in an unexpected error."""
+    import tempfile
+
+    try:
+        tempfile.gettempdir()
+    except OSError:
+        return (f"no temporary folder can be written: TMPDIR "
+                f"({os.environ.get('TMPDIR') or 'unset'}), /tmp, /var/tmp and the current "
+                f"folder are all full, missing or read-only; free space in /tmp, or set TMPDIR "
+                f"to a folder you can write to")
+    return None
+
+
 def _main(argv: list[str] | None) -> int:
     from napari_sdap.cli.parser import build_parser
     from napari_sdap.cli.report import Reporter
@@ -118,6 +136,9 @@ def _main(argv: list[str] | None) -> int:
     except FileNotFoundError:
         rep.error("", "the current folder no longer exists (it was deleted or moved while this "
                       "shell was in it); cd into an existing folder and run the command again")
+        return 2
+    if why := _no_temporary_folder():
+        rep.error("", why)
         return 2
     rep.log_warnings()
     if not getattr(args, "debug", False):
