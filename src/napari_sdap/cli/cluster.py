@@ -145,8 +145,15 @@ def on_worker(fn: Callable[..., Any], *args: Any) -> Any:
 
 
 def threads_per_worker(workers: int) -> int:
-    """Torch threads per local worker so that the workers share the machine's cores."""
-    return max(1, (os.cpu_count() or 1) // max(workers, 1))
+    """Torch threads per local worker so that the workers share the cores this process may
+    run on: those of its allocation (SLURM `--cpus-per-task`, `taskset`, a container's
+    cpuset), not all of the machine's, which gave 4 workers on a 4-core allocation of a 64-core
+    node 16 threads each."""
+    try:
+        cores = len(os.sched_getaffinity(0))
+    except (AttributeError, OSError):  # (macOS, Windows: no affinity; the machine's cores)
+        cores = os.cpu_count() or 1
+    return max(1, cores // max(workers, 1))
 
 
 class Submitted:
