@@ -74,9 +74,12 @@ def connect(scheduler: str | None, workers: int | None) -> Iterator[tuple[Any, i
             # hung without a word) and no restart at 95 %; a worker out of memory is ended by
             # the system, and its file reported (`denoise._message`)
             with _ctrl_c_ignored():  # the workers never see Ctrl-C: this process stops them
-                cluster = LocalCluster(n_workers=n, threads_per_worker=1, processes=True,
-                                       dashboard_address=":0", silence_logs=logging.CRITICAL,
-                                       memory_limit=0)
+                try:
+                    cluster = LocalCluster(n_workers=n, threads_per_worker=1, processes=True,
+                                           dashboard_address=":0", memory_limit=0,
+                                           silence_logs=logging.CRITICAL)
+                except (OSError, RuntimeError) as err:  # ("Cluster failed to start: ...")
+                    raise ConfigError(_no_local_cluster(n, err)) from None
             client = Client(cluster)
         try:
             n_workers = len(client.scheduler_info()["workers"]) or 1
@@ -86,6 +89,18 @@ def connect(scheduler: str | None, workers: int | None) -> Iterator[tuple[Any, i
     finally:
         if cluster is not None:
             cluster.close()
+
+
+def _no_local_cluster(workers: int, err: BaseException) -> str:
+    """What to say where `--workers` could not start its processes (it was "unexpected error
+    (RuntimeError: Cluster failed to start: [Errno 30] Read-only file system: ...)")."""
+    import dask
+
+    scratch = dask.config.get("temporary-directory", None) or "unset: the temporary folder"
+    return (f"could not start {workers} local worker process(es) ({printable(err)}); check "
+            f"that dask's temporary directory (DASK_TEMPORARY_DIRECTORY, 'temporary-directory' "
+            f"in dask's configuration: {printable(scratch)}) can be written and that the "
+            f"machine has memory to spare, or run without --workers")
 
 
 def _check_scheduler(address: str, wait: Any) -> None:
