@@ -126,7 +126,7 @@ def _check_scheduler(address: str, wait: Any) -> None:
         await comm.close()
 
     try:
-        asyncio.run(asyncio.wait_for(greet(), seconds + 5))
+        _apart(lambda: asyncio.run(asyncio.wait_for(greet(), seconds + 5)))
     except ValueError as err:
         raise ConfigError(f"--scheduler {printable(address)!r} is not an address of a dask "
                           f"scheduler ({err}); {hint}") from None
@@ -139,6 +139,31 @@ def _check_scheduler(address: str, wait: Any) -> None:
     except Exception as err:  # (MemoryError: another protocol's bytes read as a length)
         raise ConfigError(f"{printable(address)} did not answer as a dask scheduler does "
                           f"({type(err).__name__}); {hint}") from None
+
+
+def _apart(fn: Callable[[], None]) -> None:
+    """`fn()`, in a thread of its own where this one runs an event loop (`main` called from a
+    notebook), where `asyncio.run` refuses to run; its exception is raised here."""
+    import asyncio
+
+    try:
+        asyncio.get_running_loop()
+    except RuntimeError:  # (no loop here)
+        fn()
+        return
+    raised: list[BaseException] = []
+
+    def run() -> None:
+        try:
+            fn()
+        except BaseException as err:  # (raised again in the caller's thread)
+            raised.append(err)
+
+    thread = threading.Thread(target=run, daemon=True, name="sdap-scheduler-check")
+    thread.start()
+    thread.join()
+    if raised:
+        raise raised[0]
 
 
 READ_WARNINGS = "napari_sdap.io.zarr_reader"
