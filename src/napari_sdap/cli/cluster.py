@@ -30,15 +30,29 @@ def _ctrl_c_ignored() -> Iterator[None]:
     """SIGINT ignored while local worker processes start: they inherit it (Python installs its
     KeyboardInterrupt handler only where SIGINT is not ignored), so Ctrl-C in a terminal, which
     reaches the whole process group, stops this process alone and it shuts the workers down;
-    each worker had printed its own KeyboardInterrupt traceback."""
+    each worker had printed its own KeyboardInterrupt traceback.
+
+    A SIGTERM or hang-up that this command turns into a stop (`cli._stop_on_sigterm`) is held
+    back until the cluster has started, then delivered: landing inside `LocalCluster`, it left
+    a half-made cluster that dask's exit handler failed to close (about 35 lines of dask
+    tracebacks after the command's own line)."""
     if threading.current_thread() is not threading.main_thread():
         yield
         return
+    held: list[int] = []
+    stops = [sig for sig in (signal.SIGTERM, getattr(signal, "SIGHUP", None))
+             if sig is not None and callable(signal.getsignal(sig))]
     old = signal.signal(signal.SIGINT, signal.SIG_IGN)
+    before = {sig: signal.signal(sig, lambda signum, frame: held.append(signum))
+              for sig in stops}
     try:
         yield
     finally:
         signal.signal(signal.SIGINT, old)
+        for sig, handler in before.items():
+            signal.signal(sig, handler)
+        if held:
+            signal.raise_signal(held[0])
 
 
 @contextmanager
