@@ -13,6 +13,7 @@ image. Example::
     python benchmarks/check_truth.py --sets bsd68 --noises white,pg --limit 2 --crop 256
     python benchmarks/check_truth.py --sets fmd --only Confocal_FISH --steps 1000 \
         --read-at input,teacher,student,student/mean
+    python benchmarks/check_truth.py --sets fmd --crop 256 --read-at input,input/nolocal
 
 The counted pixels are not part of the check's result, so this script follows the check's own
 steps (which tiles, which pixels) by wrapping three of its functions; a change to
@@ -33,7 +34,7 @@ from quality import DEFAULT_DATA, NOISES, eight_bit, load_tasks, score
 
 def _spy() -> dict:
     """Wrap the check's tile sampler, comparison and clipping rule to record what it counts."""
-    import napari_sdap.api.distillation as dist
+    import napari_sdap.api.student_judge as dist  # (where `judge` looks them up)
     import napari_sdap.infer.risk as risk
 
     seen: dict = {}
@@ -45,12 +46,13 @@ def _spy() -> dict:
             seen["k"].append(item[0])
             yield item
 
-    def comparing(engine, student, curve, detail, windows, seed=0):
+    def comparing(engine, student, curve, detail, windows, seed=0, local=False):
         windows = list(windows)
         seen["tiles"] = [(t, m) for _, _, t, m in windows]
         where, *how = seen.get("read_at", "input").split("/")
         return compare(engine, student, curve, detail, iter(windows), seed=seed,
-                       read_at=where, mean="mean" in how, pairs="pairs" in how)
+                       read_at=where, mean="mean" in how, pairs="pairs" in how,
+                       local=local and "nolocal" not in how)
 
     def clipping(*a):
         calm, count = unclipped(*a)
@@ -116,7 +118,8 @@ def main(argv: list[str] | None = None) -> int:
                         "WHERE/truevar scales "
                         "the curve so that the counted pixels' mean variance is the true one "
                         "(an oracle, after the first reading); WHERE/pairs reads the curve "
-                        "from the pairs' and diagonal differences (infer.risk.block_curve)")
+                        "from the pairs' and diagonal differences (infer.risk.block_curve); "
+                        "WHERE/nolocal leaves out the local scale (`compare`'s `local`)")
     args = p.parse_args(argv)
     if not args.data.is_dir():
         print(f"no benchmark data at {args.data}; skipped")

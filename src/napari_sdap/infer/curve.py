@@ -41,7 +41,7 @@ from napari_sdap.infer.noise_model import NoiseCurve
 from napari_sdap.infer.refine import local_energy, ring_mean
 from napari_sdap.infer.texture import high_pass_energy, texture_cap, white_cap
 
-__all__ = ["Known", "Rescale", "estimate_curve", "roughness"]
+__all__ = ["Known", "Rescale", "estimate_curve", "own_energy", "roughness"]
 
 _BINS = 16
 _MIN_PIXELS = 64
@@ -194,6 +194,12 @@ def roughness(mu: torch.Tensor) -> torch.Tensor:
     return (sq - mean * mean)[:, 0]
 
 
+def own_energy(r: torch.Tensor, lag: int) -> torch.Tensor:
+    """Each pixel's own ``r**2`` less the 7 x 7 mean of the residual's lagged products along
+    both axes (that mean floored at 0): the noise read at the pixel (C x h x w)."""
+    return r * r - ring_mean(sum(axis_products(r[None], lag)) / 2.0)[0].clamp_min(0.0)
+
+
 _FIELDS = ("x", "mu", "r2", "energy", "rough", "clear", "inner", "own")
 """Per-pixel quantities of `_pixels`, in this order (and "hp" where asked for)."""
 
@@ -213,7 +219,7 @@ def _pixels(x: np.ndarray, mu: np.ndarray, lag: int, white: bool = False
     values = {"x": xt, "mu": mt, "r2": r * r, "energy": energy, "rough": rough,
               "clear": (energy - lag_product(r[None], lag)[0]).clamp_min(0.0),
               "inner": _inner(rough),
-              "own": r * r - ring_mean(sum(axis_products(r[None], lag)) / 2.0)[0].clamp_min(0.0)}
+              "own": own_energy(r, lag)}
     if white:
         values["hp"] = high_pass_energy(xt)
     c = mt.shape[0]

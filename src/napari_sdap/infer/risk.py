@@ -40,8 +40,10 @@ import torch
 from torch import nn
 
 from napari_sdap.clipping import clipped_ends
-from napari_sdap.infer.curve import roughness
+from napari_sdap.infer.curve import own_energy, roughness
 from napari_sdap.infer.gate import noise_at
+from napari_sdap.infer.lags import LAG
+from napari_sdap.infer.noise_field import local_scale
 from napari_sdap.infer.noise_model import NoiseCurve
 from napari_sdap.infer.refine import restore_weight
 from napari_sdap.infer.stream import Engine
@@ -163,6 +165,16 @@ def block_curve(x: np.ndarray, mu: np.ndarray, rough: np.ndarray, mean: bool = F
     return np.asarray(levels)[order], np.asarray(variance)[order]
 
 
+def _local_scale(window: np.ndarray, mask: np.ndarray, curve: tuple[np.ndarray, np.ndarray]
+                 ) -> np.ndarray:
+    """`noise_field.local_scale` at a window's counted pixels (`mask`) for `compare`:
+    `window` stacks the input, the residual, the output's roughness and the own noise reading
+    (4 x h x w); `curve` is the check's (levels, variances)."""
+    x, r, rough, own = (a[None].astype(np.float64) for a in window)
+    expected = noise_at(x, *curve)
+    return local_scale(own, expected, rough, r, LAG)[0][mask]
+
+
 def neighbour_range(a: np.ndarray, iy: slice, ix: slice) -> tuple[np.ndarray, np.ndarray]:
     """The lowest and highest value of each pixel's neighbours within `_NEAR` pixels (the pixel
     itself left out) over the `iy` x `ix` part of the 2-D array `a`."""
@@ -201,8 +213,8 @@ def unclipped(x: np.ndarray, near_lo: np.ndarray, near_hi: np.ndarray
 
 def compare(teacher: Engine, student: nn.Module, curve: NoiseCurve, detail: bool,
             windows: Iterable[tuple[np.ndarray, int, Tile, np.ndarray]], seed: int = 0,
-            read_at: str = "input", mean: bool = False, pairs: bool = False
-            ) -> Comparison | None:
+            read_at: str = "input", mean: bool = False, pairs: bool = False,
+            local: bool = False) -> Comparison | None:
     """Estimate the student's and the teacher's errors on normalised `windows`: (C x h x w
     window, channel group, tile, bool mask of the tile's output pixels to count); each window
     needs the teacher's exact halo (repair and restore included) and the student's. `teacher`
@@ -215,7 +227,11 @@ def compare(teacher: Engine, student: nn.Module, curve: NoiseCurve, detail: bool
     Against the truth on 31 trained models (docs/benchmarks.md, "Where the student check
     reads the noise") the other two were no closer overall, and far off at a few photons.
     `mean`: the curve from the mean of the blocks' squared differences (`block_curve`), not
-    their median; `pairs`: from `block_curve`'s pairs. Measurement options, off in the check."""
+    their median; `pairs`: from `block_curve`'s pairs. Measurement options, off in the check.
+    `local`: the curve's variance scaled, pixel by pixel, by how far the noise read around it
+    departs from the curve (`noise_field.local_scale`: noise that differs between parts of the
+    image at the same intensity, which a curve by intensity reads as one mean); the check's
+    choice for near-Gaussian noise (`api.student_judge.judge`)."""
     if read_at not in _READ_AT:
         raise ValueError(f"read_at={read_at!r}: use one of {', '.join(_READ_AT)}")
     gen = torch.Generator().manual_seed(seed + _PROBE_SEED)
@@ -238,9 +254,14 @@ def compare(teacher: Engine, student: nn.Module, curve: NoiseCurve, detail: bool
             (grad,) = torch.autograd.grad((s * probe).sum(), xg)
         iy, ix = tile.inner
         rough = roughness(mu[0])
+        own = own_energy(x[0] - mu[0], LAG) if local else None
         for c in range(x.shape[1]):  # the noise curve: every 2 x 2 block of the tile
             whole = [blocks_of(a[c, iy, ix].detach().float().cpu().numpy())
                      for a in (x[0], mu[0], rough)]
+            if own is not None:  # the window's own readings, for the local scale
+                whole.append(np.stack([a[c, iy, ix].detach().float().cpu().numpy() for a in
+                                       (x[0], x[0] - mu[0], rough, own)]))
+                whole.append(mask)
             held = [a[0, c, iy, ix].detach().float().cpu().numpy()[mask]
                     for a in (x, mu, mu + w * (x - mu), s, w, grad * probe)]
             held += [a[mask] for a in neighbour_range(x[0, c].detach().float().cpu().numpy(),
@@ -258,7 +279,10 @@ def compare(teacher: Engine, student: nn.Module, curve: NoiseCurve, detail: bool
             continue
         x, mu, t, s, w, div = (a[count] for a in (x, mu, t, s, w, div))
         at = {"input": x, "teacher": mu, "student": s}[read_at]
-        v = noise_at(at, *block_curve(*(b[:, calm] for b in blocks), mean=mean, pairs=pairs))
+        curve = block_curve(*(b[:, calm] for b in blocks), mean=mean, pairs=pairs)
+        v = noise_at(at, *curve)
+        if local:
+            v = v * np.concatenate([_local_scale(r[0][3], r[0][4], curve) for r in rows])[count]
         noise.append(v)
         teacher_err.append((t - x) ** 2 - v + 2.0 * v * w)
         change.append((s - x) ** 2 - (t - x) ** 2 + 2.0 * v * (div - w))
