@@ -44,15 +44,26 @@ def _made_by_sdap(path: Any) -> dict[str, Any] | None:
             if isinstance(record, dict) and str(record.get("schema", "")).startswith(
                     "napari-sdap/provenance/"):
                 made, source = record.get("model") or {}, record.get("input") or {}
+                opened = _read_from(source.get("path"), record.get("run") or {})
                 return {"schema": record.get("schema"), "created": record.get("created"),
                         "mode": record.get("mode"),
                         "model": {"file": made.get("file"), "sha256": made.get("sha256")},
                         "input": {"path": source.get("path"),
+                                  **({"source": opened} if source.get("path") is None
+                                     and opened else {}),
                                   **({"napari_sdap": source["napari_sdap"]}
                                      if source.get("napari_sdap") else {})}}
     except Exception:  # (not an image it can read, a record of another shape: no record)
         return None
     return None
+
+
+def _read_from(input_path: Any, run: dict[str, Any] | None) -> Any:
+    """The file the input was read from: its path, else the file a napari layer was read
+    from (`run.source`: a result saved with Save as... and opened again, denoised again)."""
+    if input_path is not None:
+        return input_path
+    return run.get("source") if isinstance(run, dict) else None
 
 
 def provenance(model: Any, *, mode: str, detail: bool, input_axes: str, flips: int = 1,
@@ -121,8 +132,8 @@ def provenance(model: Any, *, mode: str, detail: bool, input_axes: str, flips: i
                   "axes": input_axes,
                   "shape": [int(s) for s in input_shape], "dtype": str(np.dtype(input_dtype)),
                   "metadata": dict(input_metadata or {}),
-                  **({"napari_sdap": made} if input_path is not None
-                     and (made := _made_by_sdap(input_path)) else {})},
+                  **({"napari_sdap": made} if (read := _read_from(input_path, run)) is not None
+                     and (made := _made_by_sdap(read)) else {})},
         "output": {"dtype": str(np.dtype(output_dtype))},
         "warning": warning,
         "front_end": front_end,
