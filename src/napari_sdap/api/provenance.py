@@ -28,6 +28,21 @@ def _software() -> dict[str, str]:
     return {"napari_sdap": __version__, "torch": torch.__version__, "numpy": np.__version__}
 
 
+TRAINED_ON_SHOWN = 32
+"""How many of a model's training images an output's record names; a model trained on more
+(a CLI training on a folder of 2000 files) made every output carry them all (a 32 x 32 output:
+121 KB, 4 KB of it pixels), and the model file (`model.sha256`) lists them all anyway."""
+
+
+def _trained_on(names: list[str]) -> list[str]:
+    if len(names) <= TRAINED_ON_SHOWN:
+        return list(names)
+    rest = len(names) - TRAINED_ON_SHOWN + 1
+    return [*names[:TRAINED_ON_SHOWN - 1],
+            f"... and {rest} more of the {len(names)} training images (the model file lists "
+            f"them all: napari-sdap info)"]
+
+
 def _absolute(path: Any) -> str:
     """`path` from the root, so that the record still names it read from elsewhere."""
     return os.path.abspath(os.path.expanduser(str(path)))
@@ -125,7 +140,7 @@ def provenance(model: Any, *, mode: str, detail: bool, input_axes: str, flips: i
         "precision": precision,
         "model": {"file": model_file, "sha256": model_sha256, "steps": r.steps,
                   "student_steps": r.student_steps, "final_loss": r.final_loss, "seed": r.seed,
-                  "noise": r.noise, "trained_on": list(r.trained_on),
+                  "noise": r.noise, "trained_on": _trained_on(r.trained_on),
                   "versions": dict(r.versions), "precision": r.precision,
                   "runs": [run.model_dump(mode="json") for run in r.runs]},
         "input": {"path": None if input_path is None else _absolute(input_path),
