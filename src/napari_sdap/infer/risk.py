@@ -279,10 +279,10 @@ def compare(teacher: Engine, student: nn.Module, curve: NoiseCurve, detail: bool
             continue
         x, mu, t, s, w, div = (a[count] for a in (x, mu, t, s, w, div))
         at = {"input": x, "teacher": mu, "student": s}[read_at]
-        curve = block_curve(*(b[:, calm] for b in blocks), mean=mean, pairs=pairs)
-        v = noise_at(at, *curve)
+        read = block_curve(*(b[:, calm] for b in blocks), mean=mean, pairs=pairs)
+        v = noise_at(at, *read)
         if local:
-            v = v * np.concatenate([_local_scale(r[0][3], r[0][4], curve) for r in rows])[count]
+            v = v * np.concatenate([_local_scale(r[0][3], r[0][4], read) for r in rows])[count]
         noise.append(v)
         teacher_err.append((t - x) ** 2 - v + 2.0 * v * w)
         change.append((s - x) ** 2 - (t - x) ** 2 + 2.0 * v * (div - w))
