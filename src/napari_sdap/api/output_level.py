@@ -21,7 +21,7 @@ model's own kind are not tried (the training images read a ratio of 0.5-3.2, ins
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
@@ -91,6 +91,17 @@ def probe_level(model: SDAPModel, job: Job, device: torch.device
     return plane, (ys, xs), own, output  # reads the planes around too: the plane's own only)
 
 
+def _plane_words(view: Any, plane: int) -> str:
+    """`plane 7 (T 1, Z 2), ` where the image has several looped axes (a hyperstack's plane 7
+    is t 1, z 2 on napari's sliders), `plane 3, ` for a plain stack, "" for one plane."""
+    if view.n_planes <= 1:
+        return ""
+    if len(view.loop_axes) < 2:
+        return f"plane {plane}, "
+    pos = view.plane_position(plane)
+    return f"plane {plane} ({', '.join(f'{view.axes[i]} {int(pos[i])}' for i in view.loop_axes)}), "
+
+
 def check_output_level(model: SDAPModel, job: Job, device: torch.device) -> None:
     """For a job to try (`Job.trial`): raise `InputError` where the output of its centre
     window lies outside the window's own intensities (see the module text)."""
@@ -105,7 +116,7 @@ def check_output_level(model: SDAPModel, job: Job, device: torch.device) -> None
         level = float(np.median(y[c]))
         if high <= low or low - MARGIN * (high - low) <= level <= high + MARGIN * (high - low):
             continue  # (a flat window tells nothing of the level)
-        where = f"plane {plane}, " if job.image.view.n_planes > 1 else ""
+        where = _plane_words(job.image.view, plane)
         channel = f"channel {c} of " if x.shape[0] > 1 else ""
         raise InputError(
             f"this image does not look like the data the model was trained on, and the "
