@@ -37,7 +37,14 @@ from napari_sdap._napari.train_preview import TrainPreview
 from napari_sdap._napari.train_settings import CONTINUE_TIP, TrainSettings
 from napari_sdap._napari.validation import validation_for
 from napari_sdap._napari.wording import model_text, noise_text, planes_text, stopped_text
-from napari_sdap._napari.workers import Notice, Preview, TrainJob, close_on_abort, train_steps
+from napari_sdap._napari.workers import (
+    Notice,
+    Preview,
+    TrainJob,
+    close_on_abort,
+    layer_file,
+    train_steps,
+)
 from napari_sdap.errors import InputError
 
 _READY = "choose a layer and press Train"
@@ -208,6 +215,8 @@ class TrainWidget(TrainPreview, ModelLoading, StopOnClose, QWidget):
                 self.job.preset, self.job.seed = "auto", None
                 self.job.overrides = self.settings.continued(self.session.model)
                 check_continued_student(self.session.model, self.job.overrides)
+            self.job.files = [layer_file(ly) for ly in (layer, *(ly for ly in
+                              self.more.checked_layers() if ly is not layer))]
             self.job.validation, note = validation_for(self.job, s["validation"])
             self.plot.set_losses(list(self.session.model.record.losses) if resume else [])
             self._track_source(layer)

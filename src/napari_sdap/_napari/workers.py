@@ -123,6 +123,9 @@ class TrainJob:
     """Further (image, axes) pairs to train on with `image` (the preview shows `image`)."""
     validation: float = 0.0
     """Part of each image held out for a validation loss (`iter_train(validation=...)`)."""
+    files: list[str | None] = field(default_factory=list)
+    """The file each image (`image`, then `more`) was read from by napari, where known: the
+    model's record names it (`record.trained_on`), as for the API's and the CLI's files."""
     preview: PreviewTarget | None = None
     preview_every_s: float = 3.0
     stop: threading.Event = field(default_factory=threading.Event)
@@ -183,6 +186,24 @@ class _Noted(logging.Handler):
         self.texts.append(record.getMessage())
 
 
+def layer_file(layer: Any) -> str | None:
+    """The file napari read `layer` from (None: made in memory, or unknown)."""
+    path = getattr(getattr(layer, "source", None), "path", None)
+    return str(path) if path else None
+
+
+def _named(image: Any, axes: str, path: str | None) -> Any:
+    """`image` as an `ImageSource` naming the file napari read it from (the same array: only
+    the training record's `trained_on` changes), or `image` itself where it had none."""
+    if not path:
+        return image
+    from pathlib import Path
+
+    from napari_sdap.io.source import ImageSource
+
+    return ImageSource(array=image, axes=axes, path=Path(path))
+
+
 @reported("training")
 def train_steps(job: TrainJob) -> Iterator[Any]:
     """Train on `job.image` (and `job.more`), yielding the API's `TrainProgress` per step and a
@@ -195,6 +216,8 @@ def train_steps(job: TrainJob) -> Iterator[Any]:
 
     images = [job.image, *(im for im, _ in job.more)]
     axes = [job.axes, *(ax for _, ax in job.more)]
+    images = [_named(im, ax, path) for im, ax, path in
+              zip(images, axes, [*job.files, *[None] * len(images)], strict=False)]
     extra = {"validation": job.validation} if job.validation else {}
     run = iter_train(images if job.more else job.image, axes if job.more else job.axes,
                      preset=job.preset, steps=job.steps, stride=job.stride, seed=job.seed,
