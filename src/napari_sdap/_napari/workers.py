@@ -199,7 +199,7 @@ def _named(image: Any, axes: str, path: str | None) -> Any:
         return image
     from pathlib import Path
 
-    from napari_sdap.io.source import ImageSource
+    from napari_sdap.api.inputs import ImageSource
 
     return ImageSource(array=image, axes=axes, path=Path(path))
 
