@@ -51,6 +51,10 @@ _HINTS: tuple[tuple[re.Pattern[str], str], ...] = (
     (re.compile(r"use dims=2(?:, or a smaller z_(?:context|step))+"),
      f"choose {_PLANES_2D} or fewer planes each side under Advanced > stack planes"),
     (re.compile(r"use dims=2"), f"choose {_PLANES_2D} under Advanced > stack planes"),
+    (re.compile(r"train a 2-D model \(dims=2\) to export"),  # (Export of a 3-D model)
+     f"train a 2-D model to export (Train with {_PLANES_2D} under Advanced > stack planes)"),
+    (re.compile(r"this is a 3-D model \(network\.dims=3, along ([ZT])\)"),
+     r"this is a 3-D model (trained with neighbouring planes along \1)"),
     # Save as... / Save model... / Export with a path given from a script (their dialogs ask
     # before replacing; the panels' methods take no overwrite=)
     (re.compile(r"save the image with Y and X as its last axes first \(e\.g\. numpy\.moveaxis\), "
