@@ -33,3 +33,17 @@ def test_the_files_of_the_layers_trained_on_are_recorded(make_napari_viewer, wai
     assert not raised and train.outcome == "done", train.status.text()
     assert list(train.session.model.record.trained_on) == ["cells.tif: YX [48, 48]",
                                                            "YX [48, 48]"]
+
+
+def test_a_single_layer_read_from_a_file_is_named(make_napari_viewer, wait_idle, qtbot, tiny,
+                                                   tmp_path):
+    tifffile.imwrite(tmp_path / "day1.tif", _image())
+    viewer = make_napari_viewer()
+    viewer.open(str(tmp_path / "day1.tif"))
+    train = tiny(TrainWidget(viewer), steps=2)
+    train.settings.student.setChecked(False)
+    with qtbot.capture_exceptions() as raised:
+        train.start()
+        wait_idle(train)
+    assert not raised and train.outcome == "done", train.status.text()
+    assert list(train.session.model.record.trained_on) == ["day1.tif: YX [48, 48]"]

@@ -219,7 +219,7 @@ def train_steps(job: TrainJob) -> Iterator[Any]:
     images = [_named(im, ax, path) for im, ax, path in
               zip(images, axes, [*job.files, *[None] * len(images)], strict=False)]
     extra = {"validation": job.validation} if job.validation else {}
-    run = iter_train(images if job.more else job.image, axes if job.more else job.axes,
+    run = iter_train(images if job.more else images[0], axes if job.more else job.axes,
                      preset=job.preset, steps=job.steps, stride=job.stride, seed=job.seed,
                      device=job.device, model=job.model, **extra, **job.overrides)
     last_preview = time.perf_counter()
