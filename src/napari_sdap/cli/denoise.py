@@ -12,7 +12,7 @@ from typing import Any
 
 from napari_sdap.cli.discover import check_output_folder, check_outputs_unique, find_inputs
 from napari_sdap.cli.jobs import FileTask, denoise_file
-from napari_sdap.cli.lock import folder_lock
+from napari_sdap.cli.lock import folder_lock, unused_removed
 from napari_sdap.cli.pieces import remove_all_scratch
 from napari_sdap.cli.plan import (
     MODEL_NAME,
@@ -231,14 +231,15 @@ def run_denoise(args: argparse.Namespace, rep: Reporter, argv: list[str]) -> int
     if not outdir.exists():  # two inputs onto one output: refused before the folder is made
         check_outputs_unique(find_inputs(args.inputs), outdir, args.format, args.series)
     check_mode(args)  # (loads --model: a damaged one is refused before the folder is made)
+    made = not outdir.exists()
     try:
         outdir.mkdir(parents=True, exist_ok=True)
     except OSError as err:
         raise OutputError(f"cannot create the output folder {outdir} "
                           f"({err.strerror or err}); choose another --output") from None
-    with folder_lock(outdir, lambda why: rep.warning(str(outdir), why)):  # a second run
-        # into the folder is refused, not interleaved
-        return _run_in(outdir, args, rep, argv, qc)
+    with unused_removed(outdir, made), folder_lock(  # refused before it began: no folder left
+            outdir, lambda why: rep.warning(str(outdir), why)):  # a second run into the
+        return _run_in(outdir, args, rep, argv, qc)  # folder is refused, not interleaved
 
 
 def _run_in(outdir: Path, args: argparse.Namespace, rep: Reporter, argv: list[str],

@@ -17,10 +17,10 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager, suppress
 from pathlib import Path
 
-from napari_sdap.cli.record import now
+from napari_sdap.cli.record import RECORD_NAME, now
 from napari_sdap.errors import OutputError
 
-__all__ = ["LOCK_NAME", "folder_lock"]
+__all__ = ["LOCK_NAME", "folder_lock", "remove_unused", "unused_removed"]
 
 LOCK_NAME = ".sdap_run.lock"
 
@@ -148,3 +148,33 @@ def folder_lock(outdir: Path, warn: Callable[[str], None] | None = None) -> Iter
         with suppress(OSError):  # Windows keeps an open file: it stays, and is taken over
             path.unlink(missing_ok=True)  # while still held: the folder is left as it was
         os.close(fd)  # closing the file releases the lock
+
+
+@contextmanager
+def unused_removed(folder: Path, made: bool) -> Iterator[None]:
+    """Where what runs inside fails and the run `made` the output `folder`, remove it if it
+    holds nothing but an empty run record (`remove_unused`)."""
+    try:
+        yield
+    except BaseException:
+        if made:
+            remove_unused(folder)
+        raise
+
+
+def remove_unused(folder: Path) -> None:
+    """Remove an output `folder` that a run made and left with nothing in it but an empty run
+    record (a run refused before it began: all its training inputs unreadable, a model that
+    is not its own), so that nothing looks like a run's result."""
+    try:
+        names = {p.name for p in folder.iterdir()}
+        if names - {RECORD_NAME}:
+            return
+        if names:
+            data = json.loads((folder / RECORD_NAME).read_text())
+            if not isinstance(data, dict) or data.get("files") or data.get("runs"):
+                return
+            (folder / RECORD_NAME).unlink()
+        folder.rmdir()
+    except (OSError, ValueError):  # (read-only, or changed meanwhile: left as it is)
+        return
