@@ -19,6 +19,7 @@ from napari_sdap.cli.plan import (
     Plan,
     check_mode,
     check_model_options,
+    hidden_names,
     make_plan,
     prepare_model,
     remove_leftovers,
@@ -286,9 +287,10 @@ def _run_in(outdir: Path, args: argparse.Namespace, rep: Reporter, argv: list[st
         raise
     except KeyboardInterrupt:
         rep.close()
+        hidden = hidden_names(outdir)  # (listed once: a stop of a large batch stays quick)
         for task, _, _ in plan.tasks:  # a worker stopped mid-file may leave its temporary
             if record.files.get(Path(task.output).name, {}).get("status") != "done":
-                remove_leftovers(Path(task.output))
+                remove_leftovers(Path(task.output), hidden)
         record.finish_run("interrupted", denoised=batch.done, skipped=len(plan.skipped),
                           failed=len(batch.failed))
         rep.error("", f"stopped after {batch.done} of {len(plan.tasks)} file(s); no partial "
