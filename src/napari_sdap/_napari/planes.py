@@ -31,8 +31,8 @@ class PlaneChoice:
             "How the planes of a z-stack or time-lapse are denoised: each on its own, or "
             "together with the planes next to it (a 3-D model, which sees the structure the "
             "planes share). 'decide automatically' takes 3-D for stacks of 8 planes or more "
-            "whose neighbouring planes share their signal. 3-D models denoise with the "
-            "blind-spot network alone (no fast student).")
+            "whose neighbouring planes share their signal. 3-D models have no detail "
+            "restore; for white noise they get a fast student, as 2-D models do.")
         self.along = QComboBox()
         self.along.addItems(["Z", "T"])
         self.along.setToolTip("The axis of the neighbouring planes: Z for z-stacks, T for "
