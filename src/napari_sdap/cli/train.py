@@ -165,6 +165,10 @@ def train_on(sources: list[Any], args: argparse.Namespace, rep: Reporter) -> Any
         printable(f"{Path(s.path).name}: {s.axes} {list(s.array.shape)}") for s in sources]
     student = (f" + student {model.record.student_steps} steps" if model.student is not None
                else "")
+    planned = model.config.student.student_steps
+    if student and model.record.student_steps > planned:  # (the plan line named `planned`)
+        student += (f" (two rounds of up to {planned}: the held-out check doubted the first, "
+                    f"not clearly worse than the blind-spot network)")
     within = "" if budget is None else f" (--time-budget {budget:g} s)"
     rep.info(f"trained {model.record.steps} steps{student} in "
              f"{rep.format_seconds(time.perf_counter() - t0)}{within}, final loss "
