@@ -1,16 +1,18 @@
-"""The bias correction of 3-D models, added to the network's output bias when training ends."""
+"""The bias correction of 3-D models, measured when training ends and added after the network."""
 
 from __future__ import annotations
 
 import logging
 
 import numpy as np
+import pytest
 import torch
 
 import napari_sdap
 from napari_sdap.api.volume import volume_sources
 from napari_sdap.api.volume_bias import _measure
 from napari_sdap.axes import plane_view
+from napari_sdap.infer.offset import Shift
 
 
 def _photons(shape: tuple[int, ...], mean: float, seed: int = 0) -> np.ndarray:
@@ -24,27 +26,51 @@ def _train(img: np.ndarray, axes: str = "ZYX", **kw) -> napari_sdap.SDAPModel:
                              student=False, patch_size=32, batch_size=2, **kw)
 
 
-def test_the_correction_is_folded_in_and_leaves_no_measured_bias() -> None:
+def _without(model: napari_sdap.SDAPModel, img: np.ndarray, axes: str) -> np.ndarray:
+    kept = model.record.volume_offset
+    model.record.volume_offset = None
+    try:
+        return model.denoise(img, axes, mode="bsn", device="cpu")
+    finally:
+        model.record.volume_offset = kept
+
+
+def test_the_correction_is_added_to_the_teacher_output() -> None:
     img = _photons((6, 48, 48), 2.0)
     model = _train(img)
     shift = model.record.volume_offset
-    assert shift is not None and len(shift) == 1 and abs(shift[0]) > 1e-4
-    sources = volume_sources([(img, plane_view(img.shape, "ZYX"))], model.config.network,
-                             trained=True)
-    assert abs(_measure(model, sources, torch.device("cpu"))[0]) < 1e-5
+    assert shift is not None and len(shift) == 1 and abs(shift[0][0]) > 1e-4
+    assert isinstance(model.refine(mode="bsn"), Shift) and model.refine(mode="student") is None
+    out = model.denoise(img, "ZYX", mode="bsn", device="cpu")
+    added = out - _without(model, img, "ZYX")
+    scale = model.normalization.scale(0)[1]
+    assert np.allclose(added, shift[0][0] * scale, atol=1e-4 * scale)
+    # measured as the mean of input minus output: the corrected output keeps the input's mean
+    assert abs(float(out.mean() - img.mean())) < abs(float(added.mean())) / 4
     assert "bias correction" in model.describe_detail()
 
 
-def test_the_correction_adds_up_over_trainings() -> None:
+def test_each_independent_channel_gets_its_own() -> None:
+    img = np.stack([_photons((6, 48, 48), 2.0, 0), 5 * _photons((6, 48, 48), 0.8, 1) + 40],
+                   axis=0)
+    model = _train(img, "CZYX")
+    shift = model.record.volume_offset
+    assert shift is not None and len(shift) == 2 and shift[0] != shift[1]
+    added = model.denoise(img, "CZYX", mode="bsn", device="cpu") - _without(model, img, "CZYX")
+    for g in range(2):
+        scale = model.normalization.scale(g)[1]
+        assert np.allclose(added[g], shift[g][0] * scale, atol=1e-4 * scale)
+
+
+def test_training_further_measures_it_again() -> None:
     img = _photons((6, 48, 48), 2.0)
     model = _train(img)
-    first = list(model.record.volume_offset)
-    bias = float(model.network.tail[-1].bias[0])
     napari_sdap.train(img, "ZYX", model=model, steps=3, device="cpu")
-    assert model.record.volume_offset is not None
-    added = model.record.volume_offset[0] - first[0]
-    assert abs(float(model.network.tail[-1].bias[0]) - bias) > 0  # (trained on, then shifted)
-    assert added != 0.0
+    again = model.record.volume_offset
+    assert again is not None
+    sources = volume_sources([(img, plane_view(img.shape, "ZYX"))], model.config.network,
+                             trained=True)
+    assert _measure(model, sources, torch.device("cpu"))[0] == pytest.approx(again[0], abs=1e-6)
 
 
 def test_not_made_for_clipped_stacks(caplog) -> None:
@@ -52,14 +78,12 @@ def test_not_made_for_clipped_stacks(caplog) -> None:
     img = rng.poisson(0.6, (6, 48, 48)).astype(np.uint16)  # zeros pile up: read as clipped
     with caplog.at_level(logging.INFO, logger="napari_sdap.api.volume_bias"):
         model = _train(img)
-    assert model.record.volume_offset is None
+    assert model.record.volume_offset is None and model.refine(mode="bsn") is None
     assert "clipped" in caplog.text
 
 
-def test_not_made_for_independent_channels(caplog) -> None:
-    img = np.stack([_photons((6, 48, 48), 2.0, 0), 5 * _photons((6, 48, 48), 2.0, 1)], axis=0)
+def test_not_made_at_a_stride_above_1(caplog) -> None:
     with caplog.at_level(logging.INFO, logger="napari_sdap.api.volume_bias"):
-        model = _train(img, "CZYX")
-    assert len(model.normalization.low) == 2
+        model = _train(_photons((6, 48, 48), 2.0), stride=2)
     assert model.record.volume_offset is None
-    assert "independent channels" in caplog.text
+    assert "stride 2" in caplog.text

@@ -126,6 +126,10 @@ class SDAPModel:
         student (`mode="student"`) learned the restored (and bias-corrected) output: it gets
         the repair only. The curve's output blur and mix go with the mode they were chosen for
         (`NoiseCurve.blur_mode`; not with `mode=None`), and only with the restore on."""
+        if self.config.network.dims == 3:  # (no curve: the bias correction alone)
+            from napari_sdap.api.volume_bias import volume_shift
+
+            return volume_shift(self, mode)
         if self.noise_curve is None:
             return None
         on = bool(self.config.inference.restore_detail if detail is None else detail)

@@ -83,9 +83,10 @@ class TrainingRecord(BaseModel):
     """napari-sdap, torch and numpy of the first training (each run has its own)."""
     runs: list[TrainingRun] = Field(default_factory=list)
     """Each training call, in order (empty in files from before the field)."""
-    volume_offset: list[FiniteFloat] | None = None
-    """The bias correction added to a 3-D network's output bias, per channel on its normalised
-    scale, summed over its trainings (`api.volume_bias`; None: none added)."""
+    volume_offset: list[list[FiniteFloat]] | None = None
+    """The bias correction added to a 3-D model's teacher output, [channel group][channel] on
+    the network's normalised scale, measured when its last training ended (`api.volume_bias`;
+    None: none)."""
     precision: str | None = None
     """Arithmetic of the last training's steps, teacher then student: `bfloat16`, `float32`,
     or both in the order they ran (`"bfloat16, then float32"` after a step fell back; None in

@@ -26,12 +26,14 @@ five clipped proxies).
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass
 
 import numpy as np
+import torch
 
 from napari_sdap.clipping import CLIPPED, clipped_ends
 
-__all__ = ["CLIPPED", "estimate_offset", "shift"]
+__all__ = ["CLIPPED", "Shift", "estimate_offset", "shift"]
 
 
 def estimate_offset(samples: Sequence[Sequence[tuple[np.ndarray, np.ndarray]]]
@@ -53,3 +55,22 @@ def shift(mu: np.ndarray, offsets: Sequence[float]) -> np.ndarray:
     """``mu + offset`` for a C x ... array of one group."""
     mu = np.asarray(mu, np.float32)
     return mu + np.asarray(offsets, np.float32).reshape((-1,) + (1,) * (mu.ndim - 1))
+
+
+@dataclass(frozen=True)
+class Shift:
+    """The step after the network of a 3-D model (which has no noise curve, so no `Refine`):
+    its measured bias correction `offsets` [group][channel] added to the output
+    (`api.volume_bias`). The same calls as `infer.refine.Refine`, doing nothing else."""
+
+    offsets: tuple[tuple[float, ...], ...]
+    detail: bool = False
+    halo: int = 0
+
+    def before(self, x: torch.Tensor, groups: Sequence[int]) -> torch.Tensor:
+        return x
+
+    def after(self, x: torch.Tensor, mu: torch.Tensor, groups: Sequence[int]) -> torch.Tensor:
+        rows = torch.tensor([self.offsets[g] for g in groups], device=mu.device)
+        return mu + rows.view(len(groups), -1, 1, 1)
+
