@@ -22,7 +22,7 @@ from napari_sdap.cli.pieces import (
 from napari_sdap.errors import ConfigError
 from napari_sdap.paths import printable
 
-__all__ = ["Submitted", "check_channels", "connect", "run_on_cluster"]
+__all__ = ["Submitted", "check_channels", "connect", "dashboard", "run_on_cluster"]
 
 
 @contextmanager
@@ -103,6 +103,17 @@ def connect(scheduler: str | None, workers: int | None) -> Iterator[tuple[Any, i
     finally:
         if cluster is not None:
             cluster.close()
+
+
+def dashboard(client: Any, local: bool) -> str:
+    """The dask dashboard's address for the run's first line, or why there is none: local
+    workers (`--workers`) started without bokeh installed serve a dashboard that answers every
+    page with 404 ("HTTP Error 404: Not Found"), which the line had named as where to watch."""
+    import importlib.util
+
+    if local and importlib.util.find_spec("bokeh") is None:
+        return "no dashboard (dask's dashboard needs bokeh: pip install bokeh)"
+    return f"dashboard {client.dashboard_link}"
 
 
 def _no_local_cluster(workers: int, err: BaseException) -> str:

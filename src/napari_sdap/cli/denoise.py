@@ -158,6 +158,7 @@ def _run_cluster(batch: Batch, args: argparse.Namespace) -> None:
     from napari_sdap.cli.cluster import (
         check_channels,
         connect,
+        dashboard,
         run_on_cluster,
         threads_per_worker,
     )
@@ -177,7 +178,7 @@ def _run_cluster(batch: Batch, args: argparse.Namespace) -> None:
         # it was cancelled may rename its output into place meanwhile (`record._unfinished`)
         with connect(args.scheduler, args.workers) as (client, n_workers):
             batch.rep.info(f"cluster: {n_workers} worker(s) at {client.scheduler.address}, "
-                           f"dashboard {client.dashboard_link}")
+                           f"{dashboard(client, local=not args.scheduler)}")
             threads = args.threads or (threads_per_worker(n_workers) if args.workers else None)
             if threads:
                 jobs = [(FileTask(**{**t.__dict__, "threads": threads}), s, a)
