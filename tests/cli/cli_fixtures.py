@@ -63,3 +63,21 @@ def model_file_fixture(tmp_path_factory: pytest.TempPathFactory) -> Path:
 def digest(path: Path) -> str:
     """SHA-256 of a file (to prove inputs were not modified)."""
     return hashlib.sha256(path.read_bytes()).hexdigest()
+
+
+SLOW_RUN = """
+import sys, time
+import napari_sdap.api.writing as writing
+real = writing.run_tiles
+def held(model, job, *a, **k):  # the second file never finishes: a signal must stop it
+    for step in real(model, job, *a, **k):
+        yield step
+        while "cell1" in str(job.image.source.path):
+            time.sleep(0.05)
+writing.run_tiles = held
+from napari_sdap.cli import main
+sys.exit(main(sys.argv[1:]))
+"""
+"""A `python -c` program running the CLI with its arguments, whose file named cell1 never
+finishes: a run a signal must stop."""
+

@@ -15,30 +15,15 @@ import time
 from pathlib import Path
 
 import pytest
-from cli_fixtures import model_file_fixture, stacks_fixture  # noqa: F401 (fixtures)
+from cli_fixtures import SLOW_RUN, model_file_fixture, stacks_fixture  # noqa: F401 (fixtures)
 
 pytestmark = pytest.mark.skipif(not hasattr(signal, "SIGHUP"), reason="POSIX signals")
-
-HELD_RUN = """
-import sys, time
-import napari_sdap.api.writing as writing
-real = writing.run_tiles
-def held(model, job, *a, **k):  # the second file never finishes: a signal must stop it
-    for step in real(model, job, *a, **k):
-        yield step
-        while "cell1" in str(job.image.source.path):
-            time.sleep(0.05)
-writing.run_tiles = held
-from napari_sdap.cli import main
-sys.exit(main(sys.argv[1:]))
-"""
-
 
 def _start(stacks: list[Path], model: Path, out: Path, nohup: bool) -> subprocess.Popen:
     env = {**os.environ, "PYTHONPATH": os.pathsep.join(sys.path), "OMP_NUM_THREADS": "1"}
     ignore = (lambda: signal.signal(signal.SIGHUP, signal.SIG_IGN)) if nohup else None
     return subprocess.Popen(
-        [sys.executable, "-c", HELD_RUN, "denoise", str(stacks[0].parent), "--model",
+        [sys.executable, "-c", SLOW_RUN, "denoise", str(stacks[0].parent), "--model",
          str(model), "--output", str(out), "--device", "cpu", "--threads", "1"],
         stderr=subprocess.PIPE, text=True, env=env, preexec_fn=ignore)
 

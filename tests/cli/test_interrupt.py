@@ -13,24 +13,10 @@ from pathlib import Path
 import numpy as np
 import pytest
 import tifffile
-from cli_fixtures import model_file_fixture, stacks_fixture  # noqa: F401 (fixtures)
+from cli_fixtures import SLOW_RUN, model_file_fixture, stacks_fixture  # noqa: F401 (fixtures)
 
 import napari_sdap.cli.denoise as denoise_cmd
 from napari_sdap.cli import main
-
-SLOW_RUN = """
-import sys, time
-import napari_sdap.api.writing as writing
-real = writing.run_tiles
-def held(model, job, *a, **k):  # the second file never finishes: a signal must stop it
-    for step in real(model, job, *a, **k):
-        yield step
-        while "cell1" in str(job.image.source.path):
-            time.sleep(0.05)
-writing.run_tiles = held
-from napari_sdap.cli import main
-sys.exit(main(sys.argv[1:]))
-"""
 
 
 def _args(stacks: list[Path], model: Path, out: Path) -> list[str]:
