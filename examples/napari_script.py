@@ -10,7 +10,8 @@ or headless (no window; for servers, CI and notebooks without a display), saving
     NAPARI_SDAP_HEADLESS=1 python examples/napari_script.py
 
 Pass ``--image file.tif`` to use your own data instead of the generated sample (axes are read
-from the file; ``--axes ZYX`` overrides them). The same model then sits in the plugin's Denoise
+from the file; ``--axes ZYX`` overrides them, ``--series N`` picks an image series of a file
+holding several). The same model then sits in the plugin's Denoise
 widget, ready for more layers.
 """
 
@@ -28,8 +29,8 @@ WORKERS: list[Any] = []
 """Training workers started with a window (a reference keeps each alive until it ends)."""
 
 
-def load_data(path: str | None, axes: str | None, planes: int,
-              size: int) -> tuple[Any, str, dict[str, Any]]:
+def load_data(path: str | None, axes: str | None, planes: int, size: int,
+              series: int | None = None) -> tuple[Any, str, dict[str, Any]]:
     """(array, axes, layer keywords): your image (read lazily by napari-sdap, axes from the file
     unless given) or the generated correlated-noise stack."""
     if path is None:
@@ -39,7 +40,8 @@ def load_data(path: str | None, axes: str | None, planes: int,
         return make_stack(planes, size)[1], "ZYX", meta
     from napari_sdap.api.inputs import open_image
 
-    source = open_image(path, axes)  # an SdapError names a missing file or unclear axes
+    source = open_image(path, axes, series=series)  # an SdapError names a missing file,
+    # unclear axes or a file of several image series (choose one with --series N)
     spatial = [a for a in source.axes if a != "C" or not source.axes.endswith("YXC")]
     meta = {"name": os.path.basename(path), "rgb": source.axes.endswith("YXC"),
             "scale": [source.scale.get(a, 1.0) for a in spatial]}
@@ -97,6 +99,8 @@ def main(argv: list[str] | None = None) -> Any:
     parser.add_argument("--image", help="an image file to denoise (default: generated sample)")
     parser.add_argument("--axes", default=None,
                         help="axes of --image, e.g. ZYX or TYX (default: from the file)")
+    parser.add_argument("--series", type=int, default=None,
+                        help="image series N of an --image file holding several")
     parser.add_argument("--planes", type=int, default=8, help="planes of the generated stack")
     parser.add_argument("--size", type=int, default=128, help="edge of the generated stack")
     parser.add_argument("--preset", default="tiny", help="tiny, fast or paper")
@@ -111,7 +115,7 @@ def main(argv: list[str] | None = None) -> Any:
     from napari_sdap.errors import SdapError
 
     try:
-        data, axes, meta = load_data(args.image, args.axes, args.planes, args.size)
+        data, axes, meta = load_data(args.image, args.axes, args.planes, args.size, args.series)
     except SdapError as err:
         parser.exit(2, f"error: {err}\n")
 
