@@ -72,7 +72,7 @@ def volume_view(view: PlaneView, along: str, context: int, step: int,
     fix, thin = None, None
     if trained:
         fix = (f"this model is 3-D: give the image's {along} axis in its axes (e.g. "
-               f"'{along}YX'), or denoise it with a 2-D model")
+               f"axes='{along}YX', CLI --axes {along}YX), or denoise it with a 2-D model")
         thin = "this model is 3-D: denoise so thin a stack with a 2-D model"
     elif given:
         own = "the model given (model=) is 3-D and its dims apply (dims= does not change them)"
