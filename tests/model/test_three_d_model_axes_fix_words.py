@@ -20,3 +20,13 @@ def test_the_fix_names_the_option_and_the_argument():
         volume_view(view, "Z", 1, 1, trained=True)
     text = str(err.value)
     assert "needs a Z axis" in text and "--axes ZYX" in text and "axes='ZYX'" in text
+
+
+def test_the_panels_say_the_axes_field():
+    from napari_sdap._napari.panel_hints import for_panels
+
+    view = plane_view((6, 16, 16), "TYX")
+    with pytest.raises(InputError) as err:
+        volume_view(view, "Z", 1, 1, trained=True)
+    text = for_panels(str(err.value))
+    assert "in the axes field (e.g. ZYX)" in text and "--axes" not in text

@@ -20,6 +20,8 @@ _HINTS: tuple[tuple[re.Pattern[str], str], ...] = (
      " in the Train panel"),
     (re.compile(r"give the axes: axes='([A-Z]+)' \(--axes \1\)"),
      r"type \1 in the axes field"),
+    (re.compile(r"in its axes \(e\.g\. axes='([A-Z]+)', CLI --axes \1\)"),
+     r"in the axes field (e.g. \1)"),
     (re.compile(r",? (?:with|e\.g\.) napari_sdap\.train\(image, model=model\)"),
      " in the Train panel"),
     (re.compile(r"give axes='([A-Z]+)' \(a 3-D array is read as ZYX unless its last axis has 3 "
