@@ -92,16 +92,6 @@ class TrainingRecord(BaseModel):
     or both in the order they ran (`"bfloat16, then float32"` after a step fell back; None in
     files from before the field)."""
 
-    @field_validator("volume_offset", mode="before")
-    @classmethod
-    def _folded_offset(cls, value: Any) -> Any:
-        """Files of 9f364c6 (6 December) kept a flat list: that correction was folded into the
-        network's output bias, so it is in the weights already and is not added again (refused
-        as 'not written by this napari-sdap' before)."""
-        if isinstance(value, list) and value and not any(isinstance(v, list) for v in value):
-            return None
-        return value
-
     @field_validator("noise")
     @classmethod
     def _check_noise(cls, noise: dict[str, Any] | None) -> dict[str, Any] | None:
