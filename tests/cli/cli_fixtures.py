@@ -7,6 +7,9 @@ Not a conftest.py: a second module named `conftest` would shadow tests/conftest.
 from __future__ import annotations
 
 import hashlib
+import json
+import subprocess
+import time
 from pathlib import Path
 
 import numpy as np
@@ -81,3 +84,19 @@ sys.exit(main(sys.argv[1:]))
 """A `python -c` program running the CLI with its arguments, whose file named cell1 never
 finishes: a run a signal must stop."""
 
+
+def wait_inside_second_file(proc: subprocess.Popen, out: Path) -> None:
+    """Poll the run record until the first file is done and the second one is running (the
+    held run then stays inside it)."""
+    deadline = time.monotonic() + 120
+    while True:
+        assert proc.poll() is None, proc.stderr.read()
+        assert time.monotonic() < deadline, "the batch did not reach the second file"
+        try:
+            files = json.loads((out / "sdap_run.json").read_text())["files"]
+        except (OSError, ValueError, KeyError):
+            files = {}
+        done = files.get("cell0_sdap.tif", {}).get("status") == "done"
+        if done and files.get("cell1_sdap.tif", {}).get("status") == "running":
+            return
+        time.sleep(0.05)

@@ -15,7 +15,7 @@ import time
 from pathlib import Path
 
 import pytest
-from cli_fixtures import SLOW_RUN, model_file_fixture, stacks_fixture  # noqa: F401 (fixtures)
+from cli_fixtures import SLOW_RUN, model_file_fixture, stacks_fixture, wait_inside_second_file  # noqa: F401 (fixtures)
 
 pytestmark = pytest.mark.skipif(not hasattr(signal, "SIGHUP"), reason="POSIX signals")
 
@@ -28,25 +28,10 @@ def _start(stacks: list[Path], model: Path, out: Path, nohup: bool) -> subproces
         stderr=subprocess.PIPE, text=True, env=env, preexec_fn=ignore)
 
 
-def _inside_second_file(proc: subprocess.Popen, out: Path) -> None:
-    deadline = time.monotonic() + 120
-    while True:
-        assert proc.poll() is None, proc.stderr.read()
-        assert time.monotonic() < deadline, "the batch did not reach the second file"
-        try:
-            files = json.loads((out / "sdap_run.json").read_text())["files"]
-        except (OSError, ValueError, KeyError):
-            files = {}
-        if (files.get("cell0_sdap.tif", {}).get("status") == "done"
-                and files.get("cell1_sdap.tif", {}).get("status") == "running"):
-            return
-        time.sleep(0.05)
-
-
 def test_a_hang_up_stops_the_batch_cleanly(stacks, model_file, tmp_path) -> None:
     out = tmp_path / "out"
     proc = _start(stacks, model_file, out, nohup=False)
-    _inside_second_file(proc, out)
+    wait_inside_second_file(proc, out)
     proc.send_signal(signal.SIGHUP)
     _, err = proc.communicate(timeout=60)
     assert proc.returncode == 130, err
@@ -60,7 +45,7 @@ def test_a_hang_up_stops_the_batch_cleanly(stacks, model_file, tmp_path) -> None
 def test_under_nohup_a_hang_up_is_ignored(stacks, model_file, tmp_path) -> None:
     out = tmp_path / "out"
     proc = _start(stacks, model_file, out, nohup=True)
-    _inside_second_file(proc, out)
+    wait_inside_second_file(proc, out)
     proc.send_signal(signal.SIGHUP)
     time.sleep(1.0)
     assert proc.poll() is None  # still working

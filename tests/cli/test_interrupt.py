@@ -13,7 +13,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 import tifffile
-from cli_fixtures import SLOW_RUN, model_file_fixture, stacks_fixture  # noqa: F401 (fixtures)
+from cli_fixtures import SLOW_RUN, model_file_fixture, stacks_fixture, wait_inside_second_file  # noqa: F401 (fixtures)
 
 import napari_sdap.cli.denoise as denoise_cmd
 from napari_sdap.cli import main
@@ -64,29 +64,12 @@ def _start_slow(stacks, model_file, out) -> subprocess.Popen:
                             stderr=subprocess.PIPE, text=True, env=env)
 
 
-def _wait_inside_second_file(proc: subprocess.Popen, out: Path) -> None:
-    """Poll the run record until the first file is done and the second one is running (the
-    held run then stays inside it)."""
-    deadline = time.monotonic() + 120
-    while True:
-        assert proc.poll() is None, proc.stderr.read()
-        assert time.monotonic() < deadline, "the batch did not reach the second file"
-        try:
-            files = json.loads((out / "sdap_run.json").read_text())["files"]
-        except (OSError, ValueError, KeyError):
-            files = {}
-        done = files.get("cell0_sdap.tif", {}).get("status") == "done"
-        if done and files.get("cell1_sdap.tif", {}).get("status") == "running":
-            return
-        time.sleep(0.05)
-
-
 @pytest.mark.skipif(os.name != "posix", reason="POSIX signals")
 @pytest.mark.parametrize("sig", [signal.SIGINT, signal.SIGTERM])
 def test_signal_stops_cleanly(stacks, model_file, tmp_path, sig):
     out = tmp_path / "out"
     proc = _start_slow(stacks, model_file, out)
-    _wait_inside_second_file(proc, out)
+    wait_inside_second_file(proc, out)
     proc.send_signal(sig)
     _, err = proc.communicate(timeout=60)
     assert proc.returncode == 130, err
@@ -101,7 +84,7 @@ def test_signal_stops_cleanly(stacks, model_file, tmp_path, sig):
 def test_killed_run_resumes_and_cleans_up(stacks, model_file, tmp_path, capsys):
     out = tmp_path / "out"
     proc = _start_slow(stacks, model_file, out)
-    _wait_inside_second_file(proc, out)
+    wait_inside_second_file(proc, out)
     proc.kill()  # no chance to clean up: temporaries and a "running" entry stay behind
     proc.communicate(timeout=60)
     rec = json.loads((out / "sdap_run.json").read_text())
