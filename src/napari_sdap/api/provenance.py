@@ -20,6 +20,14 @@ __all__ = ["SCHEMA", "output_records", "provenance", "store_records"]
 SCHEMA = "napari-sdap/provenance/1"
 
 
+def _software() -> dict[str, str]:
+    import torch
+
+    from napari_sdap import __version__
+
+    return {"napari_sdap": __version__, "torch": torch.__version__, "numpy": np.__version__}
+
+
 TRAINED_ON_SHOWN = 32
 """How many of a model's training images an output's record names; a model trained on more
 (a CLI training on a folder of 2000 files) made every output carry them all (a 32 x 32 output:
@@ -102,8 +110,6 @@ def provenance(model: Any, *, mode: str, detail: bool, input_axes: str, flips: i
     `api.intensity`), kept with the output as it was shown while it ran."""
     import torch
 
-    from napari_sdap.api.model import software_versions  # (model imports this module)
-
     source = getattr(model, "source", None)
     if model_file is None and source is not None:
         model_file, model_sha256 = source
@@ -121,7 +127,7 @@ def provenance(model: Any, *, mode: str, detail: bool, input_axes: str, flips: i
     r = model.record
     return {
         "schema": SCHEMA,
-        "software": software_versions(),
+        "software": _software(),
         "created": datetime.datetime.now(datetime.UTC).isoformat(timespec="seconds"),
         "mode": mode,
         "detail_restore": bool(detail),
