@@ -9,11 +9,10 @@ from collections.abc import Generator, Iterator
 from pathlib import Path
 from typing import Any
 
-import numpy as np
 import torch
 
 from napari_sdap.api import denoising, model_name, writing
-from napari_sdap.api.training_record import TrainingRecord
+from napari_sdap.api.training_record import TrainingRecord, software_versions
 from napari_sdap.config import SDAPConfig
 from napari_sdap.errors import InputError
 from napari_sdap.infer.known import known_noise
@@ -36,13 +35,6 @@ from napari_sdap.presets import config_from_preset
 __all__ = ["SDAPModel", "TrainingRecord", "create_model"]
 
 log = logging.getLogger(__name__)
-
-
-def software_versions() -> dict[str, str]:
-    """napari-sdap, torch and numpy versions of this process (recorded with each training)."""
-    from napari_sdap import __version__
-
-    return {"napari_sdap": __version__, "torch": torch.__version__, "numpy": np.__version__}
 
 
 def build_network(config: SDAPConfig, seed: int | None = None) -> BlindSpotNet:

@@ -13,19 +13,12 @@ from typing import Any
 
 import numpy as np
 
+from napari_sdap.api.training_record import software_versions
 from napari_sdap.io.output_record import output_records, store_records
 
 __all__ = ["SCHEMA", "output_records", "provenance", "store_records"]
 
 SCHEMA = "napari-sdap/provenance/1"
-
-
-def _software() -> dict[str, str]:
-    import torch
-
-    from napari_sdap import __version__
-
-    return {"napari_sdap": __version__, "torch": torch.__version__, "numpy": np.__version__}
 
 
 TRAINED_ON_SHOWN = 32
@@ -127,7 +120,7 @@ def provenance(model: Any, *, mode: str, detail: bool, input_axes: str, flips: i
     r = model.record
     return {
         "schema": SCHEMA,
-        "software": _software(),
+        "software": software_versions(),
         "created": datetime.datetime.now(datetime.UTC).isoformat(timespec="seconds"),
         "mode": mode,
         "detail_restore": bool(detail),

@@ -12,8 +12,8 @@ from typing import Any
 
 import torch
 
-from napari_sdap.api.model import SDAPModel, software_versions
-from napari_sdap.api.training_record import TrainingRun
+from napari_sdap.api.model import SDAPModel
+from napari_sdap.api.training_record import TrainingRun, software_versions
 from napari_sdap.config import wants_student
 from napari_sdap.training.loop import TrainStep
 

@@ -9,8 +9,19 @@ from pydantic import BaseModel, ConfigDict, Field, FiniteFloat, field_validator
 
 from napari_sdap.config import StudentConfig, TrainingConfig
 
-__all__ = ["TrainingRecord", "TrainingRun"]
+__all__ = ["TrainingRecord", "TrainingRun", "software_versions"]
 
+
+
+def software_versions() -> dict[str, str]:
+    """napari-sdap, torch and numpy versions of this process (recorded with each training and
+    each output)."""
+    import numpy as np
+    import torch
+
+    from napari_sdap import __version__
+
+    return {"napari_sdap": __version__, "torch": torch.__version__, "numpy": np.__version__}
 
 class TrainingRun(BaseModel):
     """One training call (a first training, or a Continue): its settings and what it ran. The
