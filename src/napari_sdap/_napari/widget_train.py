@@ -204,19 +204,18 @@ class TrainWidget(TrainPreview, ModelLoading, StopOnClose, QWidget):
             if resume and self.session.model is None:
                 raise InputError("no model to continue; press Train first or load a model")
             self.session.check("training", self.session.model if resume else None)
-            more = [(level0(ly), layer_axes(ly)) for ly in self.more.checked_layers()
-                    if ly is not layer]
+            others = [ly for ly in self.more.checked_layers() if ly is not layer]
             if not resume and not self.may_discard("start a new training"):
                 return
             self.job = TrainJob(level0(layer), axes, s["steps"], s["preset"], s["stride"],
-                                s["seed"], s["device"], overrides=s["overrides"], more=more)
+                                s["seed"], s["device"], overrides=s["overrides"],
+                                more=[(level0(ly), layer_axes(ly)) for ly in others],
+                                files=[layer_file(ly) for ly in (layer, *others)])
             if resume:  # the model's own preset and network (the fields are for new ones)
                 self.job.model, self.job.stride = self.session.model, "auto"
                 self.job.preset, self.job.seed = "auto", None
                 self.job.overrides = self.settings.continued(self.session.model)
                 check_continued_student(self.session.model, self.job.overrides)
-            self.job.files = [layer_file(ly) for ly in (layer, *(ly for ly in
-                              self.more.checked_layers() if ly is not layer))]
             self.job.validation, note = validation_for(self.job, s["validation"])
             self.plot.set_losses(list(self.session.model.record.losses) if resume else [])
             self._track_source(layer)
