@@ -25,6 +25,11 @@ def resolve_device(name: str | torch.device | None = "auto") -> torch.device:
     """Turn a device name into a usable `torch.device`, else `DeviceError` saying what exists."""
     if isinstance(name, torch.device):
         name = str(name)
+    if name is not None and not isinstance(name, str):  # (an int, as torch takes for cuda:N,
+        # or bytes: a raw AttributeError / TypeError; 0, [] and {} ran silently on 'auto')
+        raise DeviceError(f"device must be a text: 'auto', 'cpu', 'cuda', 'cuda:N' or 'mps' "
+                          f"(got {name!r}, a {type(name).__name__}); e.g. device='cuda:0' "
+                          f"for the first GPU")
     name = (name or "auto").strip().lower()
     have = available_devices()
     if name == "auto":
