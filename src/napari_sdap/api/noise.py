@@ -23,7 +23,10 @@ def analyze_noise(image: Any, axes: str | Sequence[str | None] | None = None, *,
     infinite values) is refused with the same `InputError`."""
     from napari_sdap.config import NormalizationConfig
     from napari_sdap.model.normalize import compute_normalization
+    from napari_sdap.presets import check_seed
 
+    if seed is not None:  # (numpy's own errors deep in the measurement; True read as 1)
+        seed = check_seed(seed)
     prepared = prepare_all(image, axes, channel_mode)
     try:
         sources = [(p.array, p.view) for p in prepared]
