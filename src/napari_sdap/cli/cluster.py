@@ -88,6 +88,7 @@ def connect(scheduler: str | None, workers: int | None) -> Iterator[tuple[Any, i
             # hung without a word) and no restart at 95 %; a worker out of memory is ended by
             # the system, and its file reported (`denoise._message`)
             with _ctrl_c_ignored():  # the workers never see Ctrl-C: this process stops them
+                _tracker_ignores_hang_up()
                 try:
                     cluster = LocalCluster(n_workers=n, threads_per_worker=1, processes=True,
                                            dashboard_address=":0", memory_limit=0,
@@ -103,6 +104,26 @@ def connect(scheduler: str | None, workers: int | None) -> Iterator[tuple[Any, i
     finally:
         if cluster is not None:
             cluster.close()
+
+
+def _tracker_ignores_hang_up() -> None:
+    """Start multiprocessing's resource tracker (which the local workers' start would start)
+    with SIGHUP blocked. It ignores SIGINT and SIGTERM itself but not a hang-up, which reaches
+    the whole process group (a closed terminal, `kill -HUP -PGID`): it died, was started again
+    when the workers were shut down, and printed a KeyError traceback for each of their
+    semaphores it had never seen (a dozen after the command's "stopped" line)."""
+    hup = getattr(signal, "SIGHUP", None)
+    if hup is None or not hasattr(signal, "pthread_sigmask"):
+        return
+    from multiprocessing import resource_tracker
+
+    # blocked, not ignored: the block is inherited through its exec (and never lifted there),
+    # while a hang-up reaching this process meanwhile is delivered once it is unblocked
+    mask = signal.pthread_sigmask(signal.SIG_BLOCK, [hup])
+    try:
+        resource_tracker.ensure_running()
+    finally:
+        signal.pthread_sigmask(signal.SIG_SETMASK, mask)
 
 
 def dashboard(client: Any, local: bool) -> str:
