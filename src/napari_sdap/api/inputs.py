@@ -198,13 +198,18 @@ def prepare_for(model: Any, image: Any, axes: str | None = None, *,
 
 
 def prepare_all(images: Any, axes: str | Sequence[str | None] | None,
-                channel_mode: str = "auto") -> list[Prepared]:
+                channel_mode: str = "auto", model: Any = None) -> list[Prepared]:
     """One image or a sequence of images -> checked images with the same channel layout.
 
     `axes` is one axes string (or None) for every image, or a list with one per image: the
     network works on planes, so a YX image, a ZYX stack and a TYX series train one model as
-    long as their channels agree. Close the results when done (paths are opened here).
+    long as their channels agree. `model` (an `SDAPModel` trained further, or None): its
+    channels decide how `channel_mode="auto"` reads a C axis, as for denoising (`prepare_for`).
+    Close the results when done (paths are opened here).
     """
+    norm = getattr(model, "normalization", None)
+    channels = model.config.network.in_channels if model is not None else 1
+    groups = len(norm.low) if norm is not None else 1
     items: Sequence[Any] = images if isinstance(images, (list, tuple)) else [images]
     if not items:
         raise InputError("no image given; pass at least one image")
@@ -215,7 +220,7 @@ def prepare_all(images: Any, axes: str | Sequence[str | None] | None,
     done: list[Prepared] = []
     try:
         for im, ax in zip(items, each, strict=True):
-            done.append(prepare(im, ax, channel_mode))
+            done.append(prepare(im, ax, channel_mode, channels=channels, groups=groups))
         first = done[0].view
         for p in done[1:]:
             v = p.view

@@ -132,7 +132,7 @@ def iter_train(image: Any, axes: str | Sequence[str | None] | None = None, *,
                           f"SDAPModel(config)")
     seed, dims = seed_for(seed, model), dims_for(dims, model)
     channel_mode = model.config.channel_mode if model else overrides.get("channel_mode", "auto")
-    prepared = prepare_all(image, axes, channel_mode)
+    prepared = prepare_all(image, axes, channel_mode, model)  # (its channels: as denoising)
     run: list[tuple[SDAPModel, TrainingRun]] = []  # (set once the model and settings are)
     stopped = False
     try:
