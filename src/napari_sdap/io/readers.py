@@ -219,8 +219,15 @@ def open_image(path: str | os.PathLike[str], axes: str | None = None, *,
         Missing, corrupt or unsupported file. `AxesError` when the axes are unknown or wrong.
     """
     p = Path(path).expanduser()
+    try:
+        found = p.exists()
+    except OSError as err:  # (stat raises for a name over the file system's 255 bytes, or a
+        # folder of the path that cannot be searched: a raw OSError before)
+        raise InputError(f"{p}: cannot be looked up ({err.strerror}); check the path (a file "
+                         f"or folder name holds at most 255 bytes) and that its folders can "
+                         f"be read") from None
     kind = image_kind(p)
-    if not p.exists():
+    if not found:
         raise InputError(f"{p}: no such file or folder; check the path")
     if not (p.is_file() or p.is_dir()):  # reading a named pipe waits for a writer, forever
         raise InputError(f"{p}: not a regular file (a named pipe, device or socket); save the "
