@@ -55,3 +55,12 @@ def test_a_folder_that_cannot_be_searched(tmp_path: Path, monkeypatch) -> None:
 def test_a_missing_file_is_still_named_as_missing(tmp_path: Path) -> None:
     with pytest.raises(InputError, match="no such file or folder; check the path"):
         napari_sdap.open_image(tmp_path / "missing.tif")
+
+
+def test_export_with_such_a_sample_path_names_it(tmp_path: Path) -> None:
+    """The export's check that the package is not written onto its sample stat'ed the sample
+    path first (a raw OSError there)."""
+    from napari_sdap.io.locate import overlaps
+
+    assert not overlaps(tmp_path / "out.zip", tmp_path / f"{LONG}.tif")
+    assert not overlaps(tmp_path / f"{LONG}.tif", tmp_path / "out.zip")

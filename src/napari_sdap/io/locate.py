@@ -142,7 +142,10 @@ def overlaps(a: Path, b: Path) -> bool:
     if na == nb or nb in na.parents or na in nb.parents:
         return True
     for inner, outer in ((ra, rb), (rb, ra)):
-        if not outer.exists():
+        try:
+            if not outer.exists():
+                continue
+        except OSError:  # (a name over 255 bytes: stat raises; no such file can be either)
             continue
         for p in _ancestry(inner):
             try:
