@@ -118,6 +118,10 @@ def iter_train(image: Any, axes: str | Sequence[str | None] | None = None, *,
     its own seed (`model.config.seed`): another one is refused.
     """
     t00 = time.perf_counter()
+    if "series" in overrides:  # (else the file's refusal, which says series=N, came first)
+        raise ConfigError(f"train takes no series= (got series={overrides['series']!r}): open "
+                          f"one image series of a file with napari_sdap.open_image(path, "
+                          f"series=N) and train on that (a list of them for several)")
     budget = None if time_budget is None else check_budget(time_budget)
     preset, stride, dims = lowered(preset), lowered(stride), lowered(dims)  # ('Fast' as 'fast')
     along = raised(along)  # an axis letter, as axes take them ('z' as 'Z')
