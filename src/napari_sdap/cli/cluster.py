@@ -182,9 +182,25 @@ def _check_scheduler(address: str, wait: Any) -> None:
     except OSError as err:
         raise ConfigError(f"cannot reach the dask scheduler at {printable(address)} ({err}); "
                           f"{hint}") from None
+    except TypeError as err:  # (before any byte was sent: it had been "did not answer")
+        raise ConfigError(_unsupported_protocol(address, err)) from None
     except Exception as err:  # (MemoryError: another protocol's bytes read as a length)
         raise ConfigError(f"{printable(address)} did not answer as a dask scheduler does "
                           f"({type(err).__name__}); {hint}") from None
+
+
+def _unsupported_protocol(address: str, err: BaseException) -> str:
+    """What to say where dask cannot even open a connection of `address`'s protocol on this
+    machine: `tls://` without dask's TLS settings ("TLS expects a `ssl_context` argument"),
+    `ucx://` without its package ("Can't instantiate abstract class UCXConnector"). It was
+    "did not answer as a dask scheduler does (TypeError)", for an address never contacted."""
+    scheme = address.split("://", 1)[0].lower() if "://" in address else "tcp"
+    fix = {"tls": "set dask's TLS configuration (distributed.comm.tls: ca-file and the "
+                  "client's cert and key) as the scheduler's own security requires",
+           "ucx": "install dask's UCX support (distributed-ucxx) on this machine"}.get(
+        scheme, "check dask's configuration for that protocol")
+    return (f"--scheduler {printable(address)!r}: this machine cannot open a {scheme}:// "
+            f"connection ({printable(err)}); {fix}, or give the scheduler's tcp:// address")
 
 
 def _apart(fn: Callable[[], None]) -> None:
