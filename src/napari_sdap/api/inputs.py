@@ -114,9 +114,13 @@ def _check_array(image: Any) -> Any:
             raise InputError(f"the image is a zarr group (holding "
                              f"{', '.join(names) or 'no arrays'}), not one image; give one of "
                              f"its arrays, e.g. group[{(names or ['raw'])[0]!r}]")
-        if not hasattr(image, "shape"):
+        if not hasattr(image, "shape") or not hasattr(image, "dtype"):  # (a pandas DataFrame
+            # has a shape but no dtype: a raw AttributeError)
+            convert = hasattr(image, "__array__") or hasattr(image, "__array_interface__")
             raise InputError(f"image must be an array (numpy, dask or zarr), an ImageSource or "
-                             f"a path, got {type(image).__name__}")
+                             f"a path, got {type(image).__name__}"
+                             + ("; convert it first with np.asarray(image) (a PIL image, a "
+                                "pandas table)" if convert else ""))
     check_dtype(image.dtype)
     shape = tuple(image.shape)
     if not all(isinstance(s, (int, np.integer)) for s in shape):
