@@ -86,7 +86,8 @@ def check_hard_mask(out: Any) -> None:
 def check_output(image: Prepared, out: Any) -> Any:
     """Check that `out` can take the result of `image`; returns the array to write the network
     output into (the colour channels of an RGBA output, whose alpha is copied here)."""
-    if not hasattr(out, "shape") or not hasattr(out, "__setitem__"):  # (AttributeError)
+    if not all(hasattr(out, name) for name in ("shape", "dtype", "__setitem__")):  # (else
+        # an AttributeError: a pandas DataFrame has a shape and items, no dtype)
         raise OutputError(f"out must be an array of the image's shape (numpy, zarr, a torch "
                           f"tensor), got {type(out).__name__}; a file: model.denoise(image, "
                           f"output='result.tif')")
