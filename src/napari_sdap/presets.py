@@ -151,4 +151,9 @@ def config_from_preset(preset: str, channels: int = 1, **overrides: Any) -> SDAP
     data: dict[str, Any] = {s: dict(v) for s, v in PRESETS[preset].items()}
     data.setdefault("network", {}).update(preset=preset, in_channels=channels,
                                           out_channels=channels)
-    return apply_overrides(data, **overrides)
+    config = apply_overrides(data, **overrides)
+    if overrides.get("steps") is not None and overrides.get("steps_without_student") is None:
+        # steps given are the steps, a student or none: the preset's steps_without_student
+        # replaced them (create_model('fast', steps=2000, student=False) trained 500 steps)
+        config.training.steps_without_student = None
+    return config
