@@ -36,6 +36,7 @@ from napari_sdap.io.plane_range import PlaneRange
 from napari_sdap.io.readers import (
     IMAGE_SUFFIXES,
     ImageSource,
+    image_name,
     image_suffix,
     in_zarr_store,
     open_image,
@@ -44,7 +45,7 @@ from napari_sdap.io.readers import (
 from napari_sdap.values import check_dtype, check_finite, unmasked
 
 __all__ = ["IMAGE_SUFFIXES", "AxesView", "ImageSource", "PlaneRange", "Prepared", "check_fits",
-           "check_output", "image_suffix", "in_zarr_store", "open_image", "prepare",
+           "check_output", "image_name", "image_suffix", "in_zarr_store", "open_image", "prepare",
            "prepare_all", "prepare_for", "series_count", "tensor_values"]
 
 

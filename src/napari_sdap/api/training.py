@@ -7,7 +7,6 @@ import os
 import time
 from collections.abc import Iterator, Sequence
 from dataclasses import asdict, replace
-from pathlib import Path
 from typing import Any
 
 import torch
@@ -21,7 +20,7 @@ from napari_sdap.api.continuing import (
     seed_for,
 )
 from napari_sdap.api.devices import pick_preset
-from napari_sdap.api.inputs import prepare_all
+from napari_sdap.api.inputs import image_name, prepare_all
 from napari_sdap.api.model import SDAPModel
 from napari_sdap.api.modes import check_student_mode, without_student
 from napari_sdap.api.noise_curve import finish_curve
@@ -159,8 +158,10 @@ def iter_train(image: Any, axes: str | Sequence[str | None] | None = None, *,
 
 def _file_name(prepared: Any) -> str | None:
     """The name of the file an image was read from (a path or `ImageSource`), else None."""
-    path = getattr(getattr(prepared, "source", None), "path", None)
-    return Path(path).name if path else None
+    source = getattr(prepared, "source", None)
+    path = getattr(source, "path", None)
+    series = (getattr(source, "metadata", None) or {}).get("series")
+    return image_name(path, series) if path else None
 
 
 def _train(sources: list[tuple[Any, Any]], t00: float, budget: float | None,

@@ -137,6 +137,7 @@ def _check_files(sources: list[Any], channel_mode: str, along: str | None, conte
 def train_on(sources: list[Any], args: argparse.Namespace, rep: Reporter) -> Any:
     """Train a model on `sources` (ImageSource list) with the options in `args`."""
     from napari_sdap.api import iter_train
+    from napari_sdap.api.inputs import image_name
 
     dims = getattr(args, "dims", "2")
     _check_files(sources, args.channel_mode or "auto",
@@ -162,7 +163,8 @@ def train_on(sources: list[Any], args: argparse.Namespace, rep: Reporter) -> Any
     if model is None:  # pragma: no cover - iter_train always yields at least one step
         raise ConfigError("training ran no steps; pass --steps 1 or more")
     model.record.trained_on = [  # (a name not in UTF-8, `caf\xe9.tif`, as printable text)
-        printable(f"{Path(s.path).name}: {s.axes} {list(s.array.shape)}") for s in sources]
+        printable(f"{image_name(s.path, s.metadata.get('series'))}: {s.axes} "
+                  f"{list(s.array.shape)}") for s in sources]
     student = (f" + student {model.record.student_steps} steps" if model.student is not None
                else "")
     planned = model.config.student.student_steps

@@ -26,7 +26,8 @@ from napari_sdap.kinds import is_whole
 from napari_sdap.paths import zarr_node
 
 __all__ = ["IMAGE_SUFFIXES", "PICTURE_SUFFIXES", "TIFF_SUFFIXES", "ImageSource", "image_kind",
-           "image_suffix", "in_zarr_store", "open_image", "path_kind", "series_count"]
+           "image_name", "image_suffix", "in_zarr_store", "open_image", "path_kind",
+           "series_count"]
 
 TIFF_SUFFIXES = (".ome.tif", ".ome.tiff", ".tif", ".tiff")
 PICTURE_SUFFIXES = (".png", ".jpg", ".jpeg")
@@ -76,6 +77,19 @@ def in_zarr_store(path: Any) -> bool:
     p = Path(path)
     return (any(part.lower().endswith(".zarr") for part in p.parts[:-1]) and p.is_dir()
             and zarr_node(p))
+
+
+def image_name(path: Any, series: Any = None) -> str:
+    """How a training record names the image read from `path`: the file's name; for an array
+    or group inside a zarr store, the store's name and the path inside it
+    (`plate.zarr/A1/raw`: by its last part alone, every well's `raw` had one name); with the
+    `series` of a file holding several, `cells.ome.tif series 2`."""
+    p = Path(path)
+    name = p.name
+    if in_zarr_store(p):
+        at = max(i for i, part in enumerate(p.parts[:-1]) if part.lower().endswith(".zarr"))
+        name = "/".join(p.parts[at:])
+    return name if series is None else f"{name} series {series}"
 
 
 def image_kind(path: str | os.PathLike[str]) -> str:
