@@ -175,6 +175,17 @@ def read_model_file(path: str | os.PathLike[str]) -> tuple[dict[str, torch.Tenso
     return tensors, meta
 
 
+def _yaml_message(path: Path) -> str:
+    """Why a YAML file given as a model is refused: the description (`rdf.yaml`) of an unpacked
+    bioimage.io package, whose napari-sdap model file lies beside it, is named if so."""
+    inside = sorted(path.parent.glob("*.safetensors"))
+    fix = (f"give the model file beside it ({inside[0]})" if inside else
+           "give a napari-sdap model (.safetensors) or a package exported by napari-sdap "
+           "(.zip)")
+    return (f"{path} is a YAML text (e.g. the rdf.yaml description of a bioimage.io package), "
+            f"not a model file; {fix}")
+
+
 def _folder_message(path: Path) -> str:
     """Why a folder given as a model is refused, with what to give instead: a zarr store is
     an image; another folder may hold model files, named if so."""
@@ -221,6 +232,9 @@ def _check_magic(path: Path) -> None:
         raise ModelFileError(f"{path} starts like a zip archive but is not a complete one "
                              f"(truncated or corrupted, e.g. a bioimage.io package cut short); "
                              f"copy or download it again")
+    if path.suffix.lower() in (".yaml", ".yml") and not kind:  # (safetensors: "header too
+        # large", read as truncated or corrupted)
+        raise ModelFileError(_yaml_message(path))
     image = next((name for magic, name in _IMAGES if head.startswith(magic)), None)
     if image:
         raise ModelFileError(f"{path} is {image} image, not a model file; give the model "
