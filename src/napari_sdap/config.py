@@ -288,6 +288,10 @@ class SDAPConfig(_Strict):
     @model_validator(mode="after")
     def _check(self) -> SDAPConfig:
         t = self.training
+        if t.stride < 1:  # (a section made without its checks, `model_copy(update=...)`,
+            # assigned to a config: a ZeroDivisionError below)
+            raise ValueError(f"training.stride must be at least 1 (got {t.stride}); give "
+                             f"stride=1..8 (1: noise independent per pixel)")
         if t.patch_size % t.stride:
             raise ValueError(
                 f"training.patch_size must be a multiple of training.stride "
