@@ -11,7 +11,7 @@ import numpy as np
 from napari_sdap.api.inputs import ImageSource, check_fits, prepare, prepare_for
 from napari_sdap.api.job import check_detail
 from napari_sdap.chunk_cache import whole_cached
-from napari_sdap.errors import ConfigError, InputError
+from napari_sdap.errors import AxesError, ConfigError, InputError, SdapError
 from napari_sdap.qc import QCReport, measure
 
 if TYPE_CHECKING:
@@ -47,6 +47,21 @@ def _restorer(model: SDAPModel, device: str, channel_mode: str) -> tuple[Any, st
         return out
 
     return weights, mode
+
+
+def _shape_of(image: Any) -> tuple[int, ...] | None:
+    """The shape of an image given to `quality_report` as it is stored (a file's as opened),
+    None where it cannot be read here (the caller's own error then stands)."""
+    try:
+        if isinstance(image, (str, os.PathLike)):
+            from napari_sdap.api.inputs import open_image
+
+            with open_image(image) as source:
+                return tuple(int(n) for n in source.shape)
+        shape = image.shape if hasattr(image, "shape") else np.shape(image)  # (ImageSource)
+        return tuple(int(n) for n in shape)
+    except (SdapError, OSError, TypeError, ValueError):
+        return None
 
 
 def _restore_notes(model: SDAPModel, detail: bool | None) -> list[str]:
@@ -106,6 +121,13 @@ def quality_report(noisy: Any, denoised: Any, model: SDAPModel | None = None,
                 prepared = stack.enter_context(prepare(image, ax, mode) if model is None
                                                else prepare_for(model, image, ax))
             except InputError as err:  # say which of the images it is
+                other = _shape_of(image) if views and isinstance(err, AxesError) else None
+                if other is not None and len(other) != len(views[0].shape):
+                    # (the noisy image's axes, applied to it, do not fit: its shape is what
+                    # differs, and the CLI's --reference or a panel has no axes to give)
+                    raise InputError(f"the {name} image has shape {other}, the noisy one "
+                                     f"{views[0].shape} (axes {views[0].axes}); give images "
+                                     f"of the same shape") from None
                 raise InputError(f"the {name} image: {err}") from None
             array, view = prepared.array, prepared.view
             if views and view.shape != views[0].shape:
