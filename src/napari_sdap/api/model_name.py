@@ -40,15 +40,20 @@ def check_model_name(path: str | os.PathLike[str]) -> None:
                           f"open; give a path in UTF-8")
     suffix = image_suffix(p.name)
     if suffix is not None:
-        name = p.name[: -len(suffix)] or "model"
         raise OutputError(f"model file name {p} ends like an image ({suffix}); a model is a "
-                          f"safetensors file: give e.g. {p.with_name(name + '.safetensors')}")
+                          f"safetensors file: give e.g. {_instead(p, suffix)}")
     suffix = p.suffix.lower()
     if suffix in _NOT_SAFETENSORS:
-        name = p.name[: -len(suffix)] or "model"
         raise OutputError(f"model file name {p} ends in {p.suffix}, {_NOT_SAFETENSORS[suffix]}; "
-                          f"a model is a safetensors file: give e.g. "
-                          f"{p.with_name(name + '.safetensors')}")
+                          f"a model is a safetensors file: give e.g. {_instead(p, suffix)}")
+
+
+def _instead(path: Path, suffix: str) -> Path:
+    """`path` without `suffix`, ending in `.safetensors` once (`m.safetensors.tif` was told to
+    give `m.safetensors.safetensors`)."""
+    name = path.name[: -len(suffix)] or "model"
+    return path.with_name(name if name.lower().endswith(".safetensors") else
+                          name + ".safetensors")
 
 
 _NOT_SAFETENSORS = {
