@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import logging
 import os
 import signal
@@ -272,18 +273,29 @@ def submit(client: Any, task: FileTask, shape: tuple[int, ...], axes: str, thres
     name = printable(os.path.basename(task.output))  # a key the scheduler can send: a name
     # not in UTF-8
     # (`caf\xe9.tif`) broke its connection, and every file of the batch failed
+    sent = absolute(task)
     if plan is None:
-        fut = client.submit(on_worker, denoise_file, task,
+        fut = client.submit(on_worker, denoise_file, sent,
                             key=f"sdap-{name}-{os.urandom(4).hex()}", pure=False)
         return Submitted(task, fut, None, [])
     axis, ranges = plan
-    scratch = create_scratch(task.output, shape, axes, axis, scratch_dtype(task))
-    parts = [client.submit(on_worker, denoise_range, task, axis, a, b, scratch, pure=False,
+    scratch = create_scratch(sent.output, shape, axes, axis, scratch_dtype(task))
+    parts = [client.submit(on_worker, denoise_range, sent, axis, a, b, scratch, pure=False,
                            key=f"sdap-{name}-planes-{a}-{b}-{os.urandom(4).hex()}")
              for a, b in ranges]
-    fut = client.submit(on_worker, assemble, task, axis, scratch, *parts, pure=False,
+    fut = client.submit(on_worker, assemble, sent, axis, scratch, *parts, pure=False,
                         key=f"sdap-{name}-assemble-{os.urandom(4).hex()}")
     return Submitted(task, fut, scratch, parts)
+
+
+def absolute(task: FileTask) -> FileTask:
+    """`task` with its input, output and model named from the root, as a worker is sent it: a
+    scheduler's workers run in folders of their own (a dask-jobqueue job's, a home), where the
+    relative paths of the command line (`denoise raw/ --model m.safetensors --output out/`)
+    named nothing, and every file failed with "no such file or folder"."""
+    return dataclasses.replace(task, input=os.path.abspath(task.input),
+                               output=os.path.abspath(task.output),
+                               model_path=os.path.abspath(task.model_path))
 
 
 def run_on_cluster(client: Any, jobs: list[tuple[FileTask, tuple[int, ...], str]],
