@@ -19,7 +19,7 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from napari_sdap.infer.offset import Shift
+from napari_sdap.infer.offset import Shift, estimate_offset
 
 if TYPE_CHECKING:
     from napari_sdap.api.model import SDAPModel
@@ -92,25 +92,4 @@ def _measure(model: SDAPModel, sources: list[tuple[Any, Any]], dev: Any) -> list
         mu = engine(engine.prepare([x]))[0]
         ys, xs = tile.inner
         pairs[g].append((x[net.centre, ys, xs], mu[:, ys, xs]))
-    return [_offsets(p) if p else [0.0] * net.in_channels for p in pairs]
-
-
-def _offsets(pairs: list[tuple[np.ndarray, np.ndarray]]) -> list[float]:
-    """Per channel of one group: `infer.offset.estimate_offset` over the voxels that are not a
-    fill (`model.normalize.without_fill`: a stitched mosaic's or a registration's 0 far below
-    the data). Counted in, the fill's pile read as a clip and no correction was made, though
-    the network trained beside it came out darkest: a stack with a quarter of 0 fill beside
-    data at 100 + 2 photons came out about 0.9 photons dark after 250 `fast` steps (the signal
-    above the offset is about 1 photon), against 0.03 without the fill."""
-    from napari_sdap.infer.offset import estimate_offset
-    from napari_sdap.model.normalize import without_fill
-
-    c = np.shape(pairs[0][1])[0]
-    x = np.concatenate([np.reshape(a, (c, -1)) for a, _ in pairs], axis=1)
-    mu = np.concatenate([np.reshape(m, (c, -1)) for _, m in pairs], axis=1)
-    out = []
-    for ch in range(c):
-        keep = (x[ch] > x[ch].min() if without_fill(x[ch]).size < x[ch].size
-                else np.ones(x.shape[1], bool))
-        out.append(estimate_offset([[(x[ch][keep][None], mu[ch][keep][None])]])[0][0])
-    return out
+    return [estimate_offset([p])[0] if p else [0.0] * net.in_channels for p in pairs]

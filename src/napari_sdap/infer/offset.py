@@ -32,6 +32,7 @@ import numpy as np
 import torch
 
 from napari_sdap.clipping import CLIPPED, clipped_ends
+from napari_sdap.model.normalize import without_fill
 
 __all__ = ["CLIPPED", "Shift", "estimate_offset", "shift"]
 
@@ -45,10 +46,22 @@ def estimate_offset(samples: Sequence[Sequence[tuple[np.ndarray, np.ndarray]]]
         c = np.shape(pairs[0][1])[0]
         x = np.concatenate([np.reshape(a, (c, -1)) for a, _ in pairs], axis=1).astype(np.float64)
         mu = np.concatenate([np.reshape(m, (c, -1)) for _, m in pairs], axis=1)
-        mean = (x - mu).mean(axis=1)
-        offsets.append([0.0 if any(clipped_ends(x[ch], CLIPPED)) else float(mean[ch])
-                        for ch in range(c)])
+        offsets.append([_channel_offset(x[ch], mu[ch]) for ch in range(c)])
     return offsets
+
+
+def _channel_offset(x: np.ndarray, mu: np.ndarray) -> float:
+    """``mean(x - mu)`` of one channel's sampled pixels, leaving out a fill (a stitched
+    mosaic's or a registration's 0 far below the data, `model.normalize.without_fill`); 0 for
+    a channel clipped at either end. Counted in, a fill's pile read as a clip and no
+    correction was made, though the network trained beside it came out darkest: a stack with a
+    quarter of 0 fill beside data at 100 + 2 photons came out about 0.9 photons dark after
+    250 `fast` steps (the signal above the offset is about 1 photon), against 0.03 without the
+    fill."""
+    if without_fill(x).size < x.size:
+        keep = x > x.min()
+        x, mu = x[keep], mu[keep]
+    return 0.0 if any(clipped_ends(x, CLIPPED)) else float((x - mu).mean())
 
 
 def shift(mu: np.ndarray, offsets: Sequence[float]) -> np.ndarray:
