@@ -213,7 +213,8 @@ def _train(sources: list[tuple[Any, Any]], t00: float, budget: float | None,
         model = SDAPModel(cfg)
         model.record.dims = why
         model.record.noise = noise_record(noise, cfg.training.loss)
-        model.normalization = compute_normalization(sources, cfg.normalization, seed)
+        model.normalization = compute_normalization(
+            sources, cfg.normalization, seed, [printable(n) if n else None for n in names])
     else:
         continue_settings(model, sources, noise.stride if noise else stride, steps=steps,
                           preset=preset, dims=dims, fresh=fresh, overrides=overrides,

@@ -146,7 +146,9 @@ def train_on(sources: list[Any], args: argparse.Namespace, rep: Reporter) -> Any
     settings = train_settings(args)
     overrides = {k: settings[k] for k in _OVERRIDES if settings.get(k) is not None}
     t0 = time.perf_counter()
-    progress = iter_train([s.array for s in sources], [s.axes for s in sources],
+    # (the sources themselves, not their arrays: training then names each file where it
+    # speaks of one, as the training images on very different scales)
+    progress = iter_train(list(sources), [s.axes for s in sources],
                           preset=args.preset, steps=args.steps, stride=_stride(args.stride),
                           seed=args.seed, device=args.device,
                           time_budget=getattr(args, "time_budget", None),

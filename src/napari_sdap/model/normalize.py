@@ -174,10 +174,12 @@ def _check_steps(data: np.ndarray, array: Any, group: int | None) -> None:
 
 
 def compute_normalization(sources: Sequence[tuple[Any, PlaneView]], cfg: NormalizationConfig,
-                          seed: int = 0) -> Normalization:
+                          seed: int = 0, names: Sequence[str | None] | None = None
+                          ) -> Normalization:
     """Percentiles per channel group over a sample of planes of all sources (global, not per tile).
 
     Planes are visited in random order until `cfg.sample_pixels` pixels per group were read.
+    `names`: the sources' file names (None: an array), for the warning of `check_scales`.
     """
     rng = np.random.default_rng(seed)
     view = sources[0][1]
@@ -221,7 +223,7 @@ def compute_normalization(sources: Sequence[tuple[Any, PlaneView]], cfg: Normali
         lows.extend(float(v) for v in np.atleast_1d(lo))
         highs.extend(float(v) for v in np.atleast_1d(hi))
         check_scales(blocks, owners[g], len(sources), (cfg.low_percentile, cfg.high_percentile),
-                     float(np.min(lo)), float(np.max(hi)), g if groups > 1 else None)
+                     float(np.min(lo)), float(np.max(hi)), g if groups > 1 else None, names)
     noise = [difference_std(np.concatenate(d)) for d in group_diffs]
     if view.joint and len(lows) > 1:
         _warn_narrow_channels(lows, highs)

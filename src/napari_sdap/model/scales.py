@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import logging
 import math
+from collections.abc import Sequence
 
 import numpy as np
 
@@ -21,10 +22,12 @@ all images together, or whose range lies outside theirs, is named."""
 
 def check_scales(blocks: list[np.ndarray], owners: list[int], n_sources: int,
                  percentiles: tuple[float, float], low: float, high: float,
-                 group: int | None = None) -> str | None:
+                 group: int | None = None, names: Sequence[str | None] | None = None
+                 ) -> str | None:
     """Warn (log, and return the text) when a training image's own percentiles (`blocks`
     of one channel group, `owners` their image indices) are far from the common `low`..`high`;
-    None when every image is on their scale, or there is one image."""
+    None when every image is on their scale, or there is one image. `names`: each image's
+    file name (None: an array), said with its number: a batch's "image 7" named no file."""
     if n_sources < 2 or not high > low:
         return None
     span = high - low
@@ -38,13 +41,18 @@ def check_scales(blocks: list[np.ndarray], owners: list[int], n_sources: int,
            or lo > high or hi < low}
     if not off:
         return None
-    ranges = "; ".join(f"image {k + 1}: {lo:.4g}..{hi:.4g}" for k, (lo, hi) in own.items())
+
+    def image(k: int) -> str:
+        name = names[k] if names is not None and k < len(names) else None
+        return f"image {k + 1}" + (f" ({name})" if name else "")
+
+    ranges = "; ".join(f"{image(k)}: {lo:.4g}..{hi:.4g}" for k, (lo, hi) in own.items())
     spans = {k: hi - lo for k, (lo, hi) in own.items()}
     big, small = max(spans, key=spans.__getitem__), min(spans, key=spans.__getitem__)
     ratio = spans[big] / spans[small] if spans[small] > 0 else math.inf
-    example = (f"divide image {big + 1} by about {ratio:.3g}" if math.isfinite(ratio)
+    example = (f"divide {image(big)} by about {ratio:.3g}" if math.isfinite(ratio)
                and ratio >= SCALE_FACTOR else "take each image's offset off")
-    which = ", ".join(str(k + 1) for k in off)
+    which = ", ".join(image(k).removeprefix("image ") for k in off)
     text = (f"the training images are on very different intensity scales ({ranges}; together "
             f"{low:.4g}..{high:.4g}{f', channel {group}' if group is not None else ''}): one "
             f"normalisation maps them all, so image(s) {which} reach the network far off its "
