@@ -164,7 +164,11 @@ class SDAPModel:
     def __repr__(self) -> str:
         n = self.config.network
         state = f"trained {self.record.steps} steps" if self.record.steps else "untrained"
-        return (f"SDAPModel(preset={n.preset!r}, channels={n.in_channels}, width={n.width}, "
+        groups = len(self.normalization.low) if self.normalization is not None else 1
+        channels = (f"{groups} independent" if groups > 1 else  # (a model of CYX channels,
+                    str(n.in_channels))  # each on its own: its network takes 1, which said 1)
+        dims = f", 3-D along {n.along}" if n.dims == 3 else ""
+        return (f"SDAPModel(preset={n.preset!r}, channels={channels}{dims}, width={n.width}, "
                 f"blocks={n.blocks}, stride={self.config.training.stride}, {state}"
                 + (f", student {self.record.student_steps} steps" if self.student else "") + ")")
 
