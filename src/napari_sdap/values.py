@@ -1,5 +1,6 @@
 """Pixel values napari-sdap accepts: the dtype check and the NaN / infinity check; and the
-yes/no flags of the API that decide whether a file is replaced (`check_overwrite`).
+yes/no flags of the API that decide whether a file is replaced (`check_overwrite`), and the
+chunk shape asked for an output (`check_chunks`).
 
 Used where pixels enter: once per image when it is prepared (`api.inputs`), and region by region
 as lazy images are read (training patches, inference tiles), so big images are never loaded whole
@@ -13,9 +14,10 @@ from typing import Any
 import numpy as np
 
 from napari_sdap.errors import InputError, OutputError
-from napari_sdap.kinds import is_flag
+from napari_sdap.kinds import is_flag, is_whole
 
-__all__ = ["check_dtype", "check_finite", "check_overwrite", "unmasked"]
+__all__ = ["check_chunks", "check_dtype", "check_finite", "check_overwrite", "check_per_axis",
+           "unmasked"]
 
 _F32_MAX = float(np.finfo(np.float32).max)
 
@@ -82,3 +84,28 @@ def check_overwrite(overwrite: object) -> bool:
         return bool(overwrite)
     raise OutputError(f"overwrite must be True or False (got {overwrite!r}): True replaces an "
                       f"existing file once the new one is complete, False refuses it")
+
+
+def check_chunks(chunks: object, shape: tuple[int, ...], axes: str) -> tuple[int, ...]:
+    """`chunks` (an output's chunk shape, `open_denoise(chunks=...)`) as a tuple of ints, one of
+    at least 1 per axis of `shape`, else `OutputError` (a wrong length gave an IndexError, a 0 a
+    ZeroDivisionError and a text zarr's TypeError, after the output was opened)."""
+    given = None if isinstance(chunks, str | bytes) or not hasattr(chunks, "__iter__") \
+        else tuple(chunks)  # type: ignore[call-overload]
+    if given is None or len(given) != len(shape) or not all(is_whole(c) and c >= 1
+                                                            for c in given):
+        example = tuple(min(n, 512) if a in "YX" else 1
+                        for a, n in zip(axes, shape, strict=True))
+        raise OutputError(f"chunks must be one whole number of at least 1 per axis of the "
+                          f"output ({axes}, shape {shape}), got {chunks!r}; e.g. "
+                          f"chunks={example}, or leave it out")
+    return tuple(int(c) for c in given)
+
+
+def check_per_axis(name: str, value: object) -> None:
+    """Refuse an output's `scale`, `units` or `translation` that is not a dict by axis letter
+    (None passes): a list raised an AttributeError ('list' object has no attribute 'items')."""
+    if value is not None and not isinstance(value, dict):
+        example = dict.fromkeys("YX", "micrometer" if name == "units" else 0.5)
+        raise OutputError(f"{name} must be a dict by axis letter, e.g. {name}={example} (got a "
+                          f"{type(value).__name__}), or None")

@@ -31,7 +31,7 @@ from napari_sdap.io.tiff_display import plane_depths, uneven_depths
 from napari_sdap.io.tiff_writer import OME_ENDINGS, check_layout, write_tiff
 from napari_sdap.io.write_errors import interrupt_behind, write_error
 from napari_sdap.paths import hidden_stem
-from napari_sdap.values import check_overwrite
+from napari_sdap.values import check_chunks, check_overwrite, check_per_axis
 
 __all__ = ["OutputSink", "default_chunks", "open_output", "output_kind", "writable"]
 
@@ -281,8 +281,11 @@ def open_output(target: Any, shape: tuple[int, ...], dtype: Any = "float32", *, 
     colours = output_colours(metadata, axes, channel_count(axes, shape))
     if kind != "tiff":  # (a TIFF says so as it is written: an OME-TIFF keeps them)
         uneven_depths(plane_depths(metadata or {}, axes, shape), "a zarr output")
-    chunks = tuple(chunks) if chunks else default_chunks(shape, axes)
+    chunks = (check_chunks(chunks, shape, axes) if chunks is not None else
+              default_chunks(shape, axes))
     shape, chunks = (tuple(v[axes.index(a)] for a in stored) for v in (shape, chunks))
+    for name, value in (("scale", scale), ("units", units), ("translation", translation)):
+        check_per_axis(name, value)
     scale, units = clean_physical(scale, units, f"output {path}")  # never NaN in a zarr.json
     translation = clean_translation(translation, axes, f"output {path}")
     metadata = json_safe(dict(metadata or {}))
