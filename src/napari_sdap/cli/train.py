@@ -193,7 +193,9 @@ def _named(progress: Iterator[Any], sources: list[Any]) -> Iterator[Any]:
 _CLI_WORDS = ((r"\buse dims=2\b", "use --dims 2"),
               (r"\bsmaller z_context\b", "smaller --z-context"),
               (r"\bsmaller z_step\b", "smaller --z-step"),
-              (r"\bz_step=1 to use\b", "--z-step 1 to use"))
+              (r"\bz_step=1 to use\b", "--z-step 1 to use"),
+              (r"\bgive axes with ([ZT]),", r"give the image's \1 axis with --axes (e.g. "
+               r"--axes \1YX for a plain stack of planes),"))
 """API settings named in training errors, and the options of `train` that give them."""
 
 
