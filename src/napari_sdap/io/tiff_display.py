@@ -10,7 +10,8 @@ import logging
 from typing import Any
 
 __all__ = ["grey_samples", "imagej_display_range", "imagej_mode", "imagej_ranges",
-           "input_metadata", "ome_colour", "ome_image", "plane_depths", "uneven_depths"]
+           "input_metadata", "ome_colour", "ome_image", "plane_depths", "uneven_depths",
+           "white_is_zero"]
 
 log = logging.getLogger(__name__)
 
@@ -81,6 +82,14 @@ def grey_samples(metadata: dict[str, Any], axes: str) -> bool:
     too (it was labelled RGB, and viewers showed the channels as a colour photograph)."""
     source, found = input_metadata(metadata)
     return found.get("photometric") == "minisblack" and source.get("axes") == axes
+
+
+def white_is_zero(metadata: dict[str, Any], axes: str) -> bool:
+    """Whether the input stored its grey values with 0 as white (TIFF `miniswhite`, as ImageJ
+    saves an image shown with an inverting LUT) in these axes: its output says so too (it was
+    written `minisblack`, and every viewer showed the result as a negative of the input)."""
+    source, found = input_metadata(metadata)
+    return found.get("photometric") == "miniswhite" and source.get("axes") == axes
 
 
 def ome_colour(colour: str) -> int:

@@ -177,6 +177,8 @@ def tiff_scale(tif: Any, series: Any, index: int, axes: str, path: Path
     if int(getattr(page, "samplesperpixel", 1)) > 1 and int(page.photometric) == 1:
         meta["photometric"] = "minisblack"  # samples that are channels, not a colour picture:
         # the output says so too (`io.tiff_writer`), not RGB
+    if int(getattr(page, "samplesperpixel", 1)) == 1 and int(page.photometric) == 0:
+        meta["photometric"] = "miniswhite"  # grey with 0 as white: the output says so too
     extra = page.tags["ExtraSamples"].value if "ExtraSamples" in page.tags else ()
     if 1 in (extra if isinstance(extra, tuple) else (extra,)):  # ASSOCALPHA
         meta["alpha"] = "associated"  # colour premultiplied by alpha: the output says so too

@@ -30,6 +30,7 @@ from napari_sdap.io.tiff_display import (
     ome_image,
     plane_depths,
     uneven_depths,
+    white_is_zero,
 )
 from napari_sdap.io.tiff_position import imagej_origin, ome_planes
 from napari_sdap.io.units import OME_SYMBOLS, convert, imagej_unit
@@ -262,8 +263,8 @@ def write_tiff(path: Path, array: Any, *, axes: str, scale: dict[str, float],
         kwargs["tile"] = (_TILE, _TILE)
     else:
         data = _planes(array, lead)
-    if not kwargs.get("photometric"):
-        kwargs["photometric"] = "minisblack"
+    if not kwargs.get("photometric"):  # (grey: 0 is white where the input's was)
+        kwargs["photometric"] = "miniswhite" if white_is_zero(metadata, axes) else "minisblack"
     with tifffile.TiffWriter(path, bigtiff=kwargs.pop("bigtiff", False),
                              imagej=kwargs.pop("imagej", False),
                              ome=kwargs.pop("ome", None)) as tif:
