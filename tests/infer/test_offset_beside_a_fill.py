@@ -7,7 +7,9 @@ from __future__ import annotations
 import numpy as np
 
 import napari_sdap
-from napari_sdap.infer.offset import estimate_offset
+from napari_sdap.clipping import CLIPPED, clipped_ends
+from napari_sdap.infer.offset import estimate_offset, is_fill
+from napari_sdap.model.normalize import without_fill
 
 
 def test_a_clip_beside_the_data_still_means_no_correction() -> None:
@@ -33,3 +35,31 @@ def test_a_2d_mosaic_with_a_fill_is_corrected_on_its_data() -> None:
                               student=False, patch_size=32, batch_size=2)
     assert model.noise_curve is not None and model.noise_curve.offset is not None
     assert model.noise_curve.offset[0][0] != 0.0  # (was 0: the fill read as a clip)
+
+
+def _counts(peak: float, seed: int = 0) -> np.ndarray:
+    rng = np.random.default_rng(seed)
+    yy, xx = np.mgrid[:128, :128]
+    lam = peak * (0.5 + 0.5 * np.sin(xx / 9) * np.cos(yy / 13)) ** 2 + 0.02
+    return rng.poisson(lam).astype(np.float64)
+
+
+def test_bright_tiles_beside_a_fill_read_as_a_fill() -> None:
+    """Data spanning more than twice their gap above the fill (FMD frames at a 100 ADU offset
+    go up to 355): the span alone read the fill as a clip."""
+    rng = np.random.default_rng(1)
+    tile = 100 + 8 * _counts(30) + rng.normal(0, 2, (128, 128))
+    tile[:, :32] = 0.0
+    assert without_fill(tile.ravel()).size == tile.size  # the span alone: no fill
+    assert is_fill(tile.ravel(), [tile])
+
+
+def test_clips_are_not_fills() -> None:
+    """Photon counts whose zeros pile up (a fraction of a photon a pixel), and camera values
+    clipped at 0, keep their pile as a clip: no correction."""
+    rng = np.random.default_rng(2)
+    for peak in (0.3, 3.0):
+        counts = _counts(peak)
+        clipped = np.clip(np.round(8 * counts + rng.normal(0, 2, counts.shape)), 0, 255)
+        for a in (counts, clipped):
+            assert clipped_ends(a.ravel(), CLIPPED)[0] and not is_fill(a.ravel(), [a])

@@ -32,9 +32,14 @@ import numpy as np
 import torch
 
 from napari_sdap.clipping import CLIPPED, clipped_ends
-from napari_sdap.model.normalize import without_fill
+from napari_sdap.model.normalize import difference_std, without_fill
 
-__all__ = ["CLIPPED", "Shift", "estimate_offset", "shift"]
+__all__ = ["CLIPPED", "FILL_NOISE", "Shift", "estimate_offset", "is_fill", "shift"]
+
+FILL_NOISE = 3.0
+"""A pile at a channel's lowest value lying more than this many noise stds below the rest's
+lower 0.5 % is a fill (`is_fill`): noise cut at a clip leaves the rest's lowest 0.5 % within a
+fraction of a std of it (8-bit low-light frames: the next grey level)."""
 
 
 def estimate_offset(samples: Sequence[Sequence[tuple[np.ndarray, np.ndarray]]]
@@ -46,22 +51,51 @@ def estimate_offset(samples: Sequence[Sequence[tuple[np.ndarray, np.ndarray]]]
         c = np.shape(pairs[0][1])[0]
         x = np.concatenate([np.reshape(a, (c, -1)) for a, _ in pairs], axis=1).astype(np.float64)
         mu = np.concatenate([np.reshape(m, (c, -1)) for _, m in pairs], axis=1)
-        offsets.append([_channel_offset(x[ch], mu[ch]) for ch in range(c)])
+        windows = [np.asarray(a, np.float64) for a, _ in pairs]
+        offsets.append([_channel_offset(x[ch], mu[ch], [np.atleast_2d(w[ch]) for w in windows])
+                        for ch in range(c)])
     return offsets
 
 
-def _channel_offset(x: np.ndarray, mu: np.ndarray) -> float:
+def _channel_offset(x: np.ndarray, mu: np.ndarray, windows: Sequence[np.ndarray]) -> float:
     """``mean(x - mu)`` of one channel's sampled pixels, leaving out a fill (a stitched
-    mosaic's or a registration's 0 far below the data, `model.normalize.without_fill`); 0 for
+    mosaic's or a registration's 0 far below the data, `is_fill`; `windows`: the channel's
+    h x w input windows); 0 for
     a channel clipped at either end. Counted in, a fill's pile read as a clip and no
     correction was made, though the network trained beside it came out darkest: a stack with a
     quarter of 0 fill beside data at 100 + 2 photons came out about 0.9 photons dark after
     250 `fast` steps (the signal above the offset is about 1 photon), against 0.03 without the
     fill."""
-    if without_fill(x).size < x.size:
+    if is_fill(x, windows):
         keep = x > x.min()
         x, mu = x[keep], mu[keep]
     return 0.0 if any(clipped_ends(x, CLIPPED)) else float((x - mu).mean())
+
+
+def is_fill(values: np.ndarray, windows: Sequence[np.ndarray]) -> bool:
+    """Whether the lowest of one channel's sampled `values` is a fill, not a clip: a pile
+    (`clipping.clipped_ends`) apart from the rest (further from the next value than any two
+    of the rest's values are: whole numbers whose zeros pile up next to their ones are
+    clipped), and either the normalisation's fill (`model.normalize.without_fill`: far below
+    the rest against the rest's span) or below the rest's lower 0.5 % by more than
+    `FILL_NOISE` noise stds, read from horizontal neighbour differences in the h x w
+    `windows` (but those inside the pile). Noise cut at a clip leaves values right above it,
+    and steps from the pile to them as small as the noise; a fill lies apart, and the steps at
+    its edge are few. Bright tiles beside a fill (FMD frames at a 100 ADU offset, up to 355)
+    span more than twice the gap, so the span alone read their fill as a clip."""
+    levels = np.unique(values)
+    if levels.size < 3 or not clipped_ends(values, CLIPPED)[0]:
+        return False
+    if levels[1] - levels[0] <= np.diff(levels[1:]).min():
+        return False  # the pile lies on the rest's grid, next to it: a clip
+    if without_fill(values).size < values.size:
+        return True
+    low = levels[0]
+    pile = values == low
+    diffs = [np.diff(w, axis=-1)[(w[:, 1:] > low) | (w[:, :-1] > low)] for w in windows]
+    noise = difference_std(np.concatenate(diffs))
+    gap = float(np.percentile(values[~pile], 0.5)) - float(low)
+    return noise > 0 and gap > FILL_NOISE * noise
 
 
 def shift(mu: np.ndarray, offsets: Sequence[float]) -> np.ndarray:
