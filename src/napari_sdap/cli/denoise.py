@@ -249,11 +249,13 @@ def _run_in(outdir: Path, args: argparse.Namespace, rep: Reporter, argv: list[st
     record = RunRecord(outdir)
     record.close_killed()  # (before the model: which outputs it made, `cli.retrain`)
     remove_all_scratch(outdir)  # a killed `--workers` run's, of any file
-    record.save()  # fails early, with a clear message, on a read-only folder
     earlier = [outdir / name for name in record.files] + [outdir / MODEL_NAME,
                                                            *previous_outputs(outdir)]
     paths = find_inputs(args.inputs, exclude=earlier, note=rep.warning)
+    # (refused before the record is written: an --output that is the input folder kept an
+    # empty sdap_run.json among the user's images)
     check_outputs_unique(paths, outdir, args.format, args.series)
+    record.save()  # fails early, with a clear message, on a read-only folder
     started = now()  # (before a training: the run's entry is made after it, or at its stop)
     try:
         model, model_path, sha, bad = prepare_model(args, paths, record, outdir, rep)
