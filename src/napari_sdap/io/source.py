@@ -11,7 +11,7 @@ from typing import Any
 import numpy as np
 
 from napari_sdap.axes import AXES_LETTERS, default_axes, validate_axes
-from napari_sdap.errors import AxesError
+from napari_sdap.errors import AxesError, InputError
 
 __all__ = ["ImageSource", "MappedFile", "check_axes", "mapped_array"]
 
@@ -103,8 +103,30 @@ class MappedFile:
     def _map(self) -> np.memmap:
         with self._lock:
             if self._mm is None:
-                self._mm = _memmap(*self._layout[:5])
-            return self._mm
+                try:
+                    self._mm = _memmap(*self._layout[:5])
+                except (ValueError, OSError) as err:  # (cut short, moved or deleted since)
+                    raise InputError(f"{self.filename}: cannot be read again ({err}); it "
+                                     f"changed after it was opened: open it again once it "
+                                     f"is complete") from None
+            mm = self._mm
+        self._check_size(mm)
+        return mm
+
+    def _check_size(self, mm: np.memmap) -> None:
+        """Refuse to read a mapped file cut shorter than its image since it was opened (a
+        `np.save` over it, an acquisition rewriting it): a read past its new end is a SIGBUS
+        that kills the process (a notebook's kernel) without a word."""
+        base = getattr(mm, "_mmap", None)
+        try:
+            size = base.size() if base is not None else None  # (of the file mapped, by its fd)
+        except (OSError, ValueError):
+            return
+        need = self._layout[3] + mm.nbytes
+        if size is not None and size < need:
+            raise InputError(f"{self.filename}: the file was cut to {size} bytes while it was "
+                             f"read (its image needs {need}): it was rewritten or truncated "
+                             f"after it was opened; open it again once it is complete")
 
     def __getitem__(self, key: Any) -> np.ndarray:
         return np.array(self._map()[key], dtype=self.dtype)  # a copy: no view of the map leaves
