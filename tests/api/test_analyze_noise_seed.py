@@ -26,3 +26,20 @@ def test_whole_seeds_numpy_ones_included_still_measure():
     a = analyze_noise(_image(), seed=3)
     b = analyze_noise(_image(), seed=np.int64(3))
     assert a == b
+
+
+@pytest.mark.parametrize("mode", ["x", 3, True, "jointly"])
+def test_a_channel_mode_training_refuses_is_refused(mode):
+    """`channel_mode` was passed on unchecked: 'JOINT' and any typo measured the channels
+    independently, where training (whose config lowers and checks it) reads them jointly."""
+    with pytest.raises(ConfigError, match=r"channel_mode must be 'auto', 'joint' or "
+                                          r"'independent'"):
+        analyze_noise(np.stack([_image(), 2 * _image()]), "CYX", channel_mode=mode)
+
+
+
+def test_channel_mode_none_is_auto_and_capitals_are_taken():
+    cyx = np.stack([_image(), 2 * _image() + 5])
+    assert analyze_noise(cyx, "CYX", channel_mode=None) == analyze_noise(cyx, "CYX")
+    assert analyze_noise(cyx, "CYX", channel_mode="JOINT") == \
+        analyze_noise(cyx, "CYX", channel_mode="joint")

@@ -11,6 +11,8 @@ from collections.abc import Sequence
 from typing import Any
 
 from napari_sdap.api.inputs import prepare_all
+from napari_sdap.errors import ConfigError
+from napari_sdap.kinds import lowered
 from napari_sdap.training.noise import NoiseEstimate, describe_noise, estimate_noise
 
 __all__ = ["NoiseEstimate", "analyze_noise", "describe_noise"]
@@ -27,6 +29,11 @@ def analyze_noise(image: Any, axes: str | Sequence[str | None] | None = None, *,
 
     if seed is not None:  # (numpy's own errors deep in the measurement; True read as 1)
         seed = check_seed(seed)
+    mode = "auto" if channel_mode is None else lowered(channel_mode)  # (typos were taken)
+    if mode not in ("auto", "joint", "independent"):
+        raise ConfigError(f"channel_mode must be 'auto', 'joint' or 'independent' (got "
+                          f"{channel_mode!r}), as for training")
+    channel_mode = mode
     prepared = prepare_all(image, axes, channel_mode)
     try:
         sources = [(p.array, p.view) for p in prepared]
