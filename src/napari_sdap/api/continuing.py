@@ -31,7 +31,7 @@ __all__ = ["check_continuation_data", "check_no_whitening", "check_same_network"
 
 def continue_settings(model: Any, sources: list[tuple[Any, Any]], chosen: int | str, *,
                       steps: int | None, preset: str, dims: int | str, fresh: bool,
-                      overrides: dict[str, Any], noise: Any) -> None:
+                      overrides: dict[str, Any], noise: Any, along: str = "Z") -> None:
     """Give `model` (an `SDAPModel` trained further, or an untrained one from `create_model`:
     `fresh`) the settings of this training, refusing those its network or data cannot take.
     `chosen`: the stride asked for or read from the noise ('auto': the model's own); `noise`:
@@ -41,7 +41,7 @@ def continue_settings(model: Any, sources: list[tuple[Any, Any]], chosen: int | 
     update = {"steps": steps, **({"stride": chosen} if chosen != "auto" else {}),
               **round_patch(overrides, kept)}
     config = with_patch(apply_overrides(model.config.model_dump(), **update), sources)
-    check_same_network(model.config, config, preset, dims)
+    check_same_network(model.config, config, preset, dims, along)
     if not fresh:
         check_same_normalisation(model.config, config)
     check_student_mode(config, given="mode" in overrides)
@@ -67,16 +67,21 @@ def noise_record(noise: Any, loss: str) -> dict[str, Any] | None:
     return asdict(replace(noise, loss=loss)) if noise else None
 
 
-def check_same_network(old: Any, new: Any, preset: str, dims: int | str) -> None:
-    """Refuse a continuation whose settings (`new`, an `SDAPConfig`, and the `preset` and
-    `dims` asked for) would change the shape of the network of `old` (the model's config), or
-    the channels it takes (`channel_mode`)."""
+def check_same_network(old: Any, new: Any, preset: str, dims: int | str,
+                       along: str = "Z") -> None:
+    """Refuse a continuation whose settings (`new`, an `SDAPConfig`, and the `preset`, `dims`
+    and `along` asked for) would change the shape of the network of `old` (the model's
+    config), or the channels it takes (`channel_mode`). `along="T"` given for a 3-D model of
+    Z stacks was ignored (it trained along Z); "Z", the default, cannot be told from one
+    given, so a time-lapse model keeps its T."""
     was, now = old.network.model_dump(), new.network.model_dump()
     changed = [f"{k}={now[k]!r} (the model's {was[k]!r})" for k in was if was[k] != now[k]]
     if preset not in ("auto", was["preset"]):
         changed.append(f"preset={preset!r} (the model's {was['preset']!r})")
     if dims in (2, 3) and was["dims"] != dims:
         changed.append(f"dims={dims} (the model's {was['dims']})")
+    if along == "T" and was["dims"] == 3 and was["along"] != "T":
+        changed.append(f"along='T' (the model's {was['along']!r})")
     if new.channel_mode != old.channel_mode:  # (its network takes the channels as trained: a
         # changed mode was kept in the settings, and the model refused its own images after)
         changed.append(f"channel_mode={new.channel_mode!r} (the model's {old.channel_mode!r})")

@@ -218,7 +218,7 @@ def _train(sources: list[tuple[Any, Any]], t00: float, budget: float | None,
     else:
         continue_settings(model, sources, noise.stride if noise else stride, steps=steps,
                           preset=preset, dims=dims, fresh=fresh, overrides=overrides,
-                          noise=noise)
+                          noise=noise, along=along)
     if white is not None:
         model.config.inference = model.config.inference.model_copy(
             update={"whiten_axis": white.axis, "whiten_coef": white.coef})
