@@ -1,5 +1,5 @@
 """`main` called where an event loop runs (a notebook cell) with `--scheduler`: the check of
-the scheduler's address (`cluster._check_scheduler`) runs `asyncio.run`, which refuses to run
+the scheduler's address (`scheduler._check_scheduler`) runs `asyncio.run`, which refuses to run
 there, and would have refused a working scheduler as one that "did not answer"."""
 
 from __future__ import annotations
