@@ -8,13 +8,16 @@ describes every field; `SCHEMA` changes when a field changes meaning or is remov
 from __future__ import annotations
 
 import datetime
+import json
 import os
 from typing import Any
 
 import numpy as np
 
 from napari_sdap.api.training_record import software_versions
+from napari_sdap.errors import ConfigError
 from napari_sdap.io.output_record import output_records, store_records
+from napari_sdap.paths import printable
 
 __all__ = ["SCHEMA", "output_records", "provenance", "store_records"]
 
@@ -72,6 +75,23 @@ def _read_from(input_path: Any, run: dict[str, Any] | None) -> Any:
     if input_path is not None:
         return input_path
     return run.get("source") if isinstance(run, dict) else None
+
+
+def _front_end_settings(run: Any) -> dict[str, Any]:
+    """`run` (a front end's own settings, recorded with the output) checked before any work:
+    a dict of JSON values (anything else raised a raw `TypeError`, or failed at the write)."""
+    if run is None:
+        return {}
+    try:
+        if not isinstance(run, dict):
+            raise TypeError(f"a {type(run).__name__}, not a dict")
+        json.dumps(run)
+    except (TypeError, ValueError) as err:
+        raise ConfigError(f"run={printable(repr(run)[:80])}: the front end's settings recorded "
+                          f"with the output must be a dict of JSON values (text, numbers, "
+                          f"True/False/None, lists and dicts of them) ({err}); convert the "
+                          f"values, e.g. str(path)") from None
+    return dict(run)
 
 
 def provenance(model: Any, *, mode: str, detail: bool, input_axes: str, flips: int = 1,
@@ -145,5 +165,5 @@ def provenance(model: Any, *, mode: str, detail: bool, input_axes: str, flips: i
         "output": {"dtype": str(np.dtype(output_dtype))},
         "warning": warning,
         "front_end": front_end,
-        "run": dict(run or {}),
+        "run": _front_end_settings(run),
     }

@@ -50,7 +50,7 @@ from napari_sdap.presets import check_budget, config_from_preset
 from napari_sdap.training.loop import run_training
 from napari_sdap.training.noise import choose_loss, estimate_noise
 from napari_sdap.training.patches import PatchSampler
-from napari_sdap.training.validation import Validator, holdout_rows, validation_fits
+from napari_sdap.training.validation import Validator, holdout_rows, validation_fits, validation_on
 
 __all__ = ["TrainProgress", "iter_train", "train", "validation_fits"]
 
@@ -228,7 +228,7 @@ def _train(sources: list[tuple[Any, Any]], t00: float, budget: float | None,
     sources = volume_sources(sources, cfg.network, given=given)
     dev = resolve_device(device)
     validate, rows = None, None
-    if validation:
+    if validation_on(validation):
         bands, edge = holdout_rows([v.height for _, v in sources], validation,
                                    cfg.training.patch_size, cfg.training.stride)
         rows = [(0, v.height - b) for (_, v), b in zip(sources, bands, strict=True)]

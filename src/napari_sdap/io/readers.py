@@ -232,7 +232,8 @@ def open_image(path: str | os.PathLike[str], axes: str | None = None, *,
     InputError
         Missing, corrupt or unsupported file. `AxesError` when the axes are unknown or wrong.
     """
-    p = Path(path).expanduser()
+    p = Path(os.fsdecode(path) if isinstance(path, bytes) else path).expanduser()  # (bytes: a
+    # raw TypeError before; os.listdir(b'.') gives them)
     try:
         found = p.exists()
     except OSError as err:  # (stat raises for a name over the file system's 255 bytes, or a

@@ -18,7 +18,7 @@ from napari_sdap.model.device import use_bf16
 from napari_sdap.training.loop import cyclic_loss
 from napari_sdap.training.patches import PatchSampler
 
-__all__ = ["MIN_PATCH", "Validator", "holdout_rows", "validation_fits"]
+__all__ = ["MIN_PATCH", "Validator", "holdout_rows", "validation_fits", "validation_on"]
 
 MIN_PATCH = 16
 """Smallest validation patch edge (pixels)."""
@@ -47,6 +47,13 @@ def holdout_rows(heights: Sequence[int], fraction: float, patch: int,
             f"least {need} rows held out and {patch} rows (the patch size) left to train on; "
             f"use a larger image, a smaller patch size or fraction, or validation=0")
     return bands, edge
+
+
+def validation_on(fraction: Any) -> bool:
+    """Whether `validation=fraction` asks for a validation band: 0, None and False turn it off;
+    anything else is checked by `holdout_rows` (an empty text or a list was read as off)."""
+    return not (fraction is None or fraction is False
+                or (isinstance(fraction, numbers.Real) and fraction == 0))
 
 
 def validation_fits(heights: Sequence[int], fraction: float, patch: int,
