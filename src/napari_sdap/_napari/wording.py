@@ -22,7 +22,11 @@ def noise_text(noise: Any) -> tuple[str, str]:
     scheme = ("plain blind-spot (stride 1)" if est.stride == 1 else
               f"blind-spot on sub-sampled images (stride {est.stride})")
     if est.unmeasured:  # (the notes, in the details, say why)
+        # (a 128 x 128 mosaic of dim tiles with a 0 fill was "so small an image")
+        flat = est.one_value
         why = ("could not be measured → the safe default" if est.stride > 1 else
+               "not measurable: the flattest part of the image is one value (a fill or a "
+               "clipped background) → white noise assumed" if flat else
                "not measurable on so small an image → white noise assumed")
         text = f"Noise: {why}, {scheme}"
     elif est.notes:  # read, but the image is too small for the stride it read (too few flat

@@ -28,6 +28,7 @@ import numpy as np
 
 from napari_sdap.axes import PlaneView, channels_hint
 from napari_sdap.training.noise_estimate import (
+    ONE_VALUE,
     UNRELIABLE,
     WHITE_THRESHOLD,
     NoiseEstimate,
@@ -170,7 +171,7 @@ def estimate_noise(sources: Sequence[tuple[Any, PlaneView]], planes: int = 4,
     rng = np.random.default_rng(seed)
     cxs, cys, weights, skews = [], [], [], []
     flat: list[tuple[float, float, int]] = []
-    dark_clip = False
+    dark_clip = read = False
     votes: list[bool] = []
     for array, view in sources:
         for n in rng.permutation(view.n_planes)[:planes]:
@@ -179,6 +180,7 @@ def estimate_noise(sources: Sequence[tuple[Any, PlaneView]], planes: int = 4,
                     parts = _block_residuals(data[c])
                     if parts is None:
                         continue
+                    read = True
                     var = parts[2]
                     order = np.argsort(var)  # flattest first
                     order = order[~_fills(data[c], parts[0])[order]]
@@ -199,10 +201,16 @@ def estimate_noise(sources: Sequence[tuple[Any, PlaneView]], planes: int = 4,
                             flat.append((sx[0], sy[0], sx[1], sy[1], j))
     if not weights:
         hint = next((h for h in (channels_hint(v.axes, v.shape) for _, v in sources) if h), "")
+        # blocks were read, but the flattest quarter was one value throughout (a mosaic's 0
+        # fill at the level of dim data, a clipped background): the image is not small, and
+        # the note said "image too small (< 16 px)" of a 128 x 128 mosaic
+        note = (f"{ONE_VALUE} (a fill, a mask or a clipped background): white noise is "
+                f"assumed (stride 1); set the stride by hand if the noise is known to be "
+                f"correlated" if read else f"image too small to measure noise (< {_BLOCK} "
+                f"px): white noise is assumed (stride 1; a larger stride would leave "
+                f"sub-images of a few pixels)")
         return NoiseEstimate([0.0] * _MAX_LAG, [0.0] * _MAX_LAG, stride=1, mode="bsn",
-                             notes=[f"image too small to measure noise (< {_BLOCK} px): "
-                                    f"white noise is assumed (stride 1; a larger stride would "
-                                    f"leave sub-images of a few pixels){hint}"])
+                             notes=[note + hint])
     cx = np.average(np.array(cxs), axis=0, weights=weights)
     cy = np.average(np.array(cys), axis=0, weights=weights)
     fx, fy = [round(float(v), 4) for v in cx], [round(float(v), 4) for v in cy]

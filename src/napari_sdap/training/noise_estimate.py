@@ -9,7 +9,8 @@ from typing import Any, Literal
 
 from napari_sdap.training.noise_texture import reads_white
 
-__all__ = ["UNRELIABLE", "WHITE_THRESHOLD", "NoiseEstimate", "check_noise_record", "describe_noise"]
+__all__ = ["ONE_VALUE", "UNRELIABLE", "WHITE_THRESHOLD", "NoiseEstimate", "check_noise_record",
+           "describe_noise"]
 
 UNRELIABLE = ("the noise analysis is unreliable here (a correlation outside -1..1: the flattest "
               "blocks hold more detail than noise); using the safe default stride 2")
@@ -17,6 +18,9 @@ UNRELIABLE = ("the noise analysis is unreliable here (a correlation outside -1..
 noise (5 of the 100 PolyU images) the readings reached -2.6 and 4.0 and chose stride 1, 3, 4 or
 5; stride 2 scored 0.18 dB more on average (docs/benchmarks.md, "Correlated-noise students and
 impossible noise readings")."""
+ONE_VALUE = "no noise to read: the flattest quarter of the image's 16 x 16 blocks is one value"
+"""The start of the note of an estimate that read blocks but found no noise in the flattest
+quarter of them (a mosaic's 0 fill at the level of dim data; `unmeasured`)."""
 WHITE_THRESHOLD = 0.3
 """Lag-1 correlation below which the noise counts as white (stride 1). Higher than
 `CORRELATION_THRESHOLD` because leaving the plain blind-spot costs resolution everywhere, while
@@ -80,7 +84,14 @@ class NoiseEstimate:
     @property
     def unmeasured(self) -> bool:
         """The noise could not be read: its settings are assumed, as the notes say."""
-        return any(n == UNRELIABLE or n.startswith("image too small") for n in self.notes)
+        return any(n == UNRELIABLE or n.startswith(("image too small", ONE_VALUE))
+                   for n in self.notes)
+
+    @property
+    def one_value(self) -> bool:
+        """The noise could not be read because the flattest quarter of the blocks was one
+        value throughout (`ONE_VALUE`: a fill or a clipped background, not a small image)."""
+        return any(n.startswith(ONE_VALUE) for n in self.notes)
 
     def summary(self) -> str:
         fx = ", ".join(f"{v:.2f}" for v in self.correlation_x)
