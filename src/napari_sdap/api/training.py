@@ -146,8 +146,8 @@ def iter_train(image: Any, axes: str | Sequence[str | None] | None = None, *,
                           validation=validation, dims=dims, along=along,
                           finish_stopped=finish_stopped, **overrides)
         yield from tracked(kept_until_first_step(training, model), model)
-    except (GeneratorExit, KeyboardInterrupt):
-        stopped = True
+    except BaseException:  # stopped early, or failed (an error thrown in, out of memory): the
+        stopped = True  # record does not say its steps were done
         raise
     finally:
         for p in prepared:

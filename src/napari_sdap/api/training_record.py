@@ -35,7 +35,8 @@ class TrainingRun(BaseModel):
     """Wall time of the call, preparation and noise curve included."""
     time_budget: FiniteFloat | None = Field(None, gt=0.0)
     stopped: bool = False
-    """Stopped before its steps were done (the loop left, Ctrl-C, the Stop button)."""
+    """Stopped before its steps were done (the loop left, Ctrl-C, the Stop button, or an error
+    ended it: an exception thrown into the loop, out of memory)."""
     training: TrainingConfig
     student: StudentConfig
     versions: dict[str, str] = Field(default_factory=dict)
