@@ -1,8 +1,8 @@
 """Training a 3-D model of Z stacks further with `along="T"` (a TZYX time-lapse whose planes
 are to be read along T): the argument was ignored without a word and the model trained along
 Z. It is refused as a changed dims is ("cannot change when a model trains further"), before
-any step, and the model is left as it was. A model along T continued with the default
-`along` keeps its T (the default "Z" cannot be told from a given one)."""
+any step, and the model is left as it was. A model along T continued without `along` keeps
+its T; `along="Z"` given for it is refused the same way (it read as the default)."""
 
 from __future__ import annotations
 
@@ -34,3 +34,15 @@ def test_a_t_model_keeps_its_t_with_the_default() -> None:
     assert model.config.network.along == "T" and model.record.steps == 2
     napari_sdap.train(_tzyx(), "TZYX", model=model, along="T", **QUICK)  # (its own: taken)
     assert model.record.steps == 3
+
+
+def test_along_z_given_for_a_t_model_is_refused() -> None:
+    model = napari_sdap.train(_tzyx(), "TZYX", dims=3, along="T", **QUICK)
+    with pytest.raises(ConfigError, match=r"along='Z' \(the model's 'T'\) cannot change"):
+        napari_sdap.train(_tzyx(), "TZYX", model=model, along="z", **QUICK)
+    assert model.record.steps == 1 and model.config.network.along == "T"
+
+
+def test_along_of_another_letter_is_refused() -> None:
+    with pytest.raises(ConfigError, match="along must be 'Z' or 'T'"):
+        napari_sdap.train(_tzyx(), "TZYX", dims=3, along="C", **QUICK)

@@ -31,7 +31,7 @@ __all__ = ["check_continuation_data", "check_no_whitening", "check_same_network"
 
 def continue_settings(model: Any, sources: list[tuple[Any, Any]], chosen: int | str, *,
                       steps: int | None, preset: str, dims: int | str, fresh: bool,
-                      overrides: dict[str, Any], noise: Any, along: str = "Z") -> None:
+                      overrides: dict[str, Any], noise: Any, along: str | None = None) -> None:
     """Give `model` (an `SDAPModel` trained further, or an untrained one from `create_model`:
     `fresh`) the settings of this training, refusing those its network or data cannot take.
     `chosen`: the stride asked for or read from the noise ('auto': the model's own); `noise`:
@@ -68,20 +68,19 @@ def noise_record(noise: Any, loss: str) -> dict[str, Any] | None:
 
 
 def check_same_network(old: Any, new: Any, preset: str, dims: int | str,
-                       along: str = "Z") -> None:
+                       along: str | None = None) -> None:
     """Refuse a continuation whose settings (`new`, an `SDAPConfig`, and the `preset`, `dims`
     and `along` asked for) would change the shape of the network of `old` (the model's
-    config), or the channels it takes (`channel_mode`). `along="T"` given for a 3-D model of
-    Z stacks was ignored (it trained along Z); "Z", the default, cannot be told from one
-    given, so a time-lapse model keeps its T."""
+    config), or the channels it takes (`channel_mode`). `along` given (None: the model's) for a
+    3-D model of the other axis was ignored (it trained along the model's)."""
     was, now = old.network.model_dump(), new.network.model_dump()
     changed = [f"{k}={now[k]!r} (the model's {was[k]!r})" for k in was if was[k] != now[k]]
     if preset not in ("auto", was["preset"]):
         changed.append(f"preset={preset!r} (the model's {was['preset']!r})")
     if dims in (2, 3) and was["dims"] != dims:
         changed.append(f"dims={dims} (the model's {was['dims']})")
-    if along == "T" and was["dims"] == 3 and was["along"] != "T":
-        changed.append(f"along='T' (the model's {was['along']!r})")
+    if along is not None and was["dims"] == 3 and was["along"] != along:
+        changed.append(f"along={along!r} (the model's {was['along']!r})")
     if new.channel_mode != old.channel_mode:  # (its network takes the channels as trained: a
         # changed mode was kept in the settings, and the model refused its own images after)
         changed.append(f"channel_mode={new.channel_mode!r} (the model's {old.channel_mode!r})")

@@ -74,12 +74,13 @@ def iter_train(image: Any, axes: str | Sequence[str | None] | None = None, *,
                seed: int | None = None, device: str = "auto",
                model: SDAPModel | None = None, time_budget: float | None = None,
                validation: float = 0.0,
-               dims: int | str | None = None, along: str = "Z", finish_stopped: bool = True,
+               dims: int | str | None = None, along: str | None = None, finish_stopped: bool = True,
                **overrides: Any) -> Iterator[TrainProgress]:
     """Train on `image` (or a list of images), yielding a `TrainProgress` after every step.
 
     `dims`: 2 (every plane on its own), 3 (each plane with `z_context` neighbouring planes on
-    either side along `along`, "Z" or "T"; `model.network3d`) or "auto" (3-D for stacks with
+    either side along `along`, "Z" (by default) or "T"; `model.network3d`; training further
+    keeps the model's, and another given is refused) or "auto" (3-D for stacks with
     enough planes whose neighbouring planes share their signal; the choice and its reason go to
     the log and `model.record.dims`). 3-D models have no detail restore; their student (distilled
     by the same rule as for 2-D) reads the teacher's planes and writes the centre plane. Without
@@ -123,7 +124,9 @@ def iter_train(image: Any, axes: str | Sequence[str | None] | None = None, *,
                           f"series=N) and train on that (a list of them for several)")
     budget = None if time_budget is None else check_budget(time_budget)
     preset, stride, dims = lowered(preset), lowered(stride), lowered(dims)  # ('Fast' as 'fast')
-    along = raised(along)  # an axis letter, as axes take them ('z' as 'Z')
+    along = None if along is None else raised(along)  # an axis letter ('z' as 'Z')
+    if along not in (None, "Z", "T"):
+        raise ConfigError(f"along must be 'Z' or 'T' (got {along!r})")
     if isinstance(model, str | os.PathLike):  # a model file: train it further
         from napari_sdap.api.loading import load_model
 
@@ -167,7 +170,7 @@ def _file_name(prepared: Any) -> str | None:
 def _train(sources: list[tuple[Any, Any]], t00: float, budget: float | None,
            run: list[tuple[SDAPModel, TrainingRun]], *, names: list[str | None], preset: str,
            steps: int | None, stride: int | str, seed: int, device: str,
-           model: SDAPModel | None, validation: float, dims: int | str, along: str,
+           model: SDAPModel | None, validation: float, dims: int | str, along: str | None,
            finish_stopped: bool, **overrides: Any) -> Iterator[TrainProgress]:
     view = sources[0][1]
     check_no_whitening(overrides)
@@ -203,6 +206,7 @@ def _train(sources: list[tuple[Any, Any]], t00: float, budget: float | None,
                                  **{**round_patch(overrides, chosen), "stride": chosen})
         net = cfg.network
         z_given = net.z_step if overrides.get("z_step") is not None else None
+        along = along or "Z"
         picked, z_step, why = choose_volume(dims, sources, along, net.z_context, z_given, seed)
         log.info("%s", why)
         cfg = config_from_preset(name, view.channels, steps=steps, seed=seed, device=device,
@@ -300,7 +304,7 @@ def train(image: Any, axes: str | Sequence[str | None] | None = None, *, preset:
           steps: int | None = None, stride: int | str = "auto", seed: int | None = None,
           device: str = "auto",
           model: SDAPModel | None = None, time_budget: float | None = None,
-          validation: float = 0.0, dims: int | str | None = None, along: str = "Z",
+          validation: float = 0.0, dims: int | str | None = None, along: str | None = None,
           **overrides: Any) -> SDAPModel:
     """Train SDAP on `image` and return the model (see `iter_train` for the arguments)."""
     last = None
