@@ -153,10 +153,10 @@ def _held_out(runs: list[dict[str, Any]]) -> str:
 
 def _runs(runs: list[dict[str, Any]], steps: int = 0) -> list[str]:
     """A line per training call where there were several (a first training and Continues):
-    what each ran, and the settings and versions that changed from the call before. Of a
-    model trained before the calls were recorded (`record.runs`, 6 December 2026) and trained
-    on since, the steps of that time come first, on a line of their own: `steps` (the model's
-    in all) counts them."""
+    what each ran, and the settings, device, threads and versions that changed from the call
+    before. Of a model trained before the calls were recorded (`record.runs`, 6 December 2026)
+    and trained on since, the steps of that time come first, on a line of their own: `steps`
+    (the model's in all) counts them."""
     earlier = steps - sum(run["steps"] for run in runs)
     if len(runs) < 2 and not (runs and earlier > 0):
         return []
@@ -184,6 +184,9 @@ def _runs(runs: list[dict[str, Any]], steps: int = 0) -> list[str]:
                 old = {**before["training"], **before["student"]}.get(name)
                 if name != "steps" and now != old:
                     what.append(f"{name} {old} -> {now}")
+            what += [f"{name} {before[name]} -> {run[name]}" for name in ("device", "threads")
+                     if None not in (run.get(name), before.get(name))
+                     and run[name] != before[name]]  # (the last digits depend on them)
             what += [f"{name} {before['versions'].get(name)} -> {v}"
                      for name, v in run["versions"].items()
                      if v != before["versions"].get(name)]
