@@ -210,7 +210,8 @@ class TrainWidget(TrainPreview, ModelLoading, StopOnClose, QWidget):
             self.job = TrainJob(level0(layer), axes, s["steps"], s["preset"], s["stride"],
                                 s["seed"], s["device"], overrides=s["overrides"],
                                 more=[(level0(ly), layer_axes(ly)) for ly in others],
-                                files=[layer_file(ly) for ly in (layer, *others)])
+                                files=[layer_file(ly) for ly in (layer, *others)],
+                                layers=[ly.name for ly in (layer, *others)])
             if resume:  # the model's own preset and network (the fields are for new ones)
                 self.job.model, self.job.stride = self.session.model, "auto"
                 self.job.preset, self.job.seed = "auto", None

@@ -126,6 +126,9 @@ class TrainJob:
     files: list[str | None] = field(default_factory=list)
     """The file each image (`image`, then `more`) was read from by napari, where known: the
     model's record names it (`record.trained_on`), as for the API's and the CLI's files."""
+    layers: list[str] = field(default_factory=list)
+    """The name of each image's layer (`image`, then `more`): the engine's warnings number the
+    images ("image 3"), which a panel user never saw listed (`_in_layers`)."""
     preview: PreviewTarget | None = None
     preview_every_s: float = 3.0
     stop: threading.Event = field(default_factory=threading.Event)
@@ -204,6 +207,15 @@ def _named(image: Any, axes: str, path: str | None) -> Any:
     return ImageSource(array=image, axes=axes, path=Path(path))
 
 
+def _in_layers(text: str, layers: list[str]) -> str:
+    """`text` of the engine, which numbers the training images ("image 3: 3..110"; a layer
+    made in memory has no file to name beside its number), with the layer of each number."""
+    if len(layers) < 2:
+        return text
+    key = "; ".join(f"image {k}: layer {name!r}" for k, name in enumerate(layers, 1))
+    return f"{text} ({key})"
+
+
 @reported("training")
 def train_steps(job: TrainJob) -> Iterator[Any]:
     """Train on `job.image` (and `job.more`), yielding the API's `TrainProgress` per step and a
@@ -229,7 +241,7 @@ def train_steps(job: TrainJob) -> Iterator[Any]:
         for rec in run:
             model = rec.model
             while noted.texts:
-                yield Notice(noted.texts.pop(0))
+                yield Notice(_in_layers(noted.texts.pop(0), job.layers))
             yield rec
             if job.stop.is_set():
                 break
