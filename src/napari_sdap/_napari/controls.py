@@ -18,7 +18,7 @@ from qtpy.QtWidgets import (
 )
 
 from napari_sdap._napari.layers import is_own_result, level0
-from napari_sdap._napari.preview_layer import is_own_preview
+from napari_sdap._napari.preview_layer import is_own_preview, keeping_selection
 
 __all__ = ["LayerPicker", "StatusLabel", "StopOnClose", "WrapLabel", "advanced_section", "ask",
            "auto_spin", "button_row", "report_error"]
@@ -160,7 +160,8 @@ class LayerPicker(QComboBox):
         self.select(event.value)
 
     def _on_active(self, event: Any) -> None:
-        self.select(event.value)
+        if not keeping_selection(self.viewer):  # (a selection put back is no user's choice)
+            self.select(event.value)
 
     def layer(self) -> Any:
         """The chosen layer, or None (also once it has left the viewer)."""

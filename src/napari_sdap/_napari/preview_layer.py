@@ -14,7 +14,7 @@ import numpy as np
 
 from napari_sdap._napari.layers import result_name, transforms
 
-__all__ = ["hide_preview", "is_own_preview", "show_preview"]
+__all__ = ["hide_preview", "is_own_preview", "keeping_selection", "show_preview"]
 
 _KIND = "SDAP preview"
 
@@ -97,13 +97,32 @@ def show_preview(viewer: Any, source: Any, data: np.ndarray, target: Any,
         viewer.layers.remove(layer)
     selected, active = set(viewer.layers.selection), viewer.layers.selection.active
     extra = {} if source.rgb else {"colormap": source.colormap.name}
-    layer = viewer.add_image(data, name=_free_name(viewer, source), rgb=source.rgb,
-                             metadata={"sdap": {"preview": True}},
-                             contrast_limits=tuple(source.contrast_limits), **geometry, **extra)
-    viewer.layers.selection.clear()
-    viewer.layers.selection.update(selected)
-    viewer.layers.selection.active = active
+    _KEEPING.add(id(viewer))
+    try:
+        layer = viewer.add_image(data, name=_free_name(viewer, source), rgb=source.rgb,
+                                 metadata={"sdap": {"preview": True}},
+                                 contrast_limits=tuple(source.contrast_limits), **geometry,
+                                 **extra)
+        viewer.layers.selection.clear()
+        viewer.layers.selection.update(selected)
+        viewer.layers.selection.active = active
+    finally:
+        _KEEPING.discard(id(viewer))
     return layer
+
+
+_KEEPING: set[int] = set()
+"""ids of the viewers whose layer selection is being put back after a preview was added: the
+panels' layer pickers do not follow it (`keeping_selection`)."""
+
+
+def keeping_selection(viewer: Any) -> bool:
+    """Whether `viewer`'s selection is only being put back as it was after a preview was
+    added. The active layer set back read as the user selecting it, so the panels' pickers,
+    which follow the selection, left the layer chosen in them for the layer list's active one
+    (train 'a' while 'b' is selected in the layer list: after the first preview both panels
+    showed 'b', and Denoise or Continue ran on it)."""
+    return id(viewer) in _KEEPING
 
 
 def hide_preview(viewer: Any, layer: Any) -> None:
