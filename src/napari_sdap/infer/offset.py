@@ -86,7 +86,10 @@ def is_fill(values: np.ndarray, windows: Sequence[np.ndarray]) -> bool:
     levels = np.unique(values)
     if levels.size < 3 or not clipped_ends(values, CLIPPED)[0]:
         return False
-    if levels[1] - levels[0] <= np.diff(levels[1:]).min():
+    # (float32 rounding of the normalised values moves each step by up to an ulp: whole
+    # numbers k / 3 read as steps 0.33333334 and 0.3333333, and a clip as off its grid)
+    ulp = 2 * float(np.spacing(np.float32(np.abs(levels[[0, -1]]).max())))
+    if levels[1] - levels[0] <= np.diff(levels[1:]).min() + ulp:
         return False  # the pile lies on the rest's grid, next to it: a clip
     if without_fill(values).size < values.size:
         return True
