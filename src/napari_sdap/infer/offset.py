@@ -73,8 +73,8 @@ def _channel_offset(x: np.ndarray, mu: np.ndarray, windows: Sequence[np.ndarray]
 
 
 def is_fill(values: np.ndarray, windows: Sequence[np.ndarray]) -> bool:
-    """Whether the lowest of one channel's sampled `values` is a fill, not a clip: a pile
-    (`clipping.clipped_ends`) apart from the rest (further from the next value than any two
+    """Whether the lowest of one channel's sampled `values` is a fill, not a clip: a pile (at
+    least `CLIPPED` of them) apart from the rest (further from the next value than any two
     of the rest's values are: whole numbers whose zeros pile up next to their ones are
     clipped), and either the normalisation's fill (`model.normalize.without_fill`: far below
     the rest against the rest's span) or below the rest's lower 0.5 % by more than
@@ -84,8 +84,9 @@ def is_fill(values: np.ndarray, windows: Sequence[np.ndarray]) -> bool:
     its edge are few. Bright tiles beside a fill (FMD frames at a 100 ADU offset, up to 355)
     span more than twice the gap, so the span alone read their fill as a clip."""
     levels = np.unique(values)
-    if levels.size < 3 or not clipped_ends(values, CLIPPED)[0]:
-        return False
+    held = int(np.count_nonzero(values == levels[0]))
+    if levels.size < 3 or held < max(2.0, CLIPPED * values.size):  # (not `clipped_ends`: a
+        return False  # fill beside data whose own lowest value is commoner is still a fill)
     # (float32 rounding of the normalised values moves each step by up to an ulp: whole
     # numbers k / 3 read as steps 0.33333334 and 0.3333333, and a clip as off its grid)
     ulp = 2 * float(np.spacing(np.float32(np.abs(levels[[0, -1]]).max())))
