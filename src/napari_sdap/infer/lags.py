@@ -18,6 +18,8 @@ __all__ = ["LAG", "SPIKE", "axis_products", "despike", "lag_product"]
 LAG = 2
 """Default lag of the products (models trained at a stride above it use their stride: their
 noise is correlated up to it)."""
+_NONE = 1e-11
+"""A bin variance at most this reads no noise (the curves' floor is 1e-12, `gate.TINY`)."""
 SPIKE = 2.0
 """A bin's noise variance may exceed what the other bins allow by at most this factor."""
 
@@ -62,13 +64,19 @@ def despike(levels: list[float], variance: list[float], reach: int | None = None
     both (a spike) is capped; a curve that falls at bright intensities (clipping) keeps its
     darker bins. Intensities that only edges reach (the range between a dark object and a
     bright background) read their missed contrast, which no lag takes off, as noise: on a
-    camera photograph 14x the true noise, and the restore gave none of the contrast back."""
+    camera photograph 14x the true noise, and the restore gave none of the contrast back.
+
+    A darker bin that read no noise at all (at the floor, `_NONE`: a mosaic's 0 fill or a
+    background clipped to one value, whose network output lies a little above 0) bounds
+    nothing: it capped the brightest bin, which has no brighter bound, to no noise, and the
+    restore gave the noisy input back at the brightest pixels (an FMD mosaic with a 0 fill:
+    its top bin 15.1 -> 0.002 counts)."""
     out = []
     n = len(levels) if reach is None else reach
     for k, (lv, var) in enumerate(zip(levels, variance, strict=True)):
         lo = max(0, k - n)
         dark = [v * (lv / lj if 0 < lj < lv else (1.0 if lv <= lj else np.inf))
-                for lj, v in zip(levels[lo:k], variance[lo:k], strict=True)]
+                for lj, v in zip(levels[lo:k], variance[lo:k], strict=True) if v > _NONE]
         bright = variance[k + 1 : k + 1 + n]
         bounds = [min(side) for side in (dark, bright) if side]
         out.append(min(var, SPIKE * max(bounds)) if bounds else var)
