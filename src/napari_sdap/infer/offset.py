@@ -60,12 +60,11 @@ def estimate_offset(samples: Sequence[Sequence[tuple[np.ndarray, np.ndarray]]]
 def _channel_offset(x: np.ndarray, mu: np.ndarray, windows: Sequence[np.ndarray]) -> float:
     """``mean(x - mu)`` of one channel's sampled pixels, leaving out a fill (a stitched
     mosaic's or a registration's 0 far below the data, `is_fill`; `windows`: the channel's
-    h x w input windows); 0 for
-    a channel clipped at either end. Counted in, a fill's pile read as a clip and no
-    correction was made, though the network trained beside it came out darkest: a stack with a
-    quarter of 0 fill beside data at 100 + 2 photons came out about 0.9 photons dark after
-    250 `fast` steps (the signal above the offset is about 1 photon), against 0.03 without the
-    fill."""
+    h x w input windows); 0 for a channel clipped at either end. Counted in, a fill's pile read
+    as a clip and no correction was made, though the network trained beside it came out
+    darkest: a stack with a quarter of 0 fill beside data at 100 + 2 photons came out about 0.9
+    photons dark after 250 `fast` steps (the signal above the offset is about 1 photon),
+    against 0.03 without the fill."""
     if is_fill(x, windows):
         keep = x > x.min()
         x, mu = x[keep], mu[keep]
