@@ -103,6 +103,7 @@ class RunRecord:
         for name, entry in list(self.files.items()):
             if entry.get("status") == "running":
                 self._unfinished(name, "interrupted")
+        self.remove_temporaries()
 
     def start_run(self, command: list[str], **info: Any) -> None:
         """Append a run (status `running`) and save, once a killed run is closed
@@ -120,6 +121,15 @@ class RunRecord:
             if entry.get("status") == "running":
                 self._unfinished(name, "interrupted" if status == "interrupted" else "failed")
         self.save()
+        self.remove_temporaries()
+
+    def remove_temporaries(self) -> None:
+        """Delete the record's own temporaries (`.sdap_run.json.<random>.partial`) that a stop
+        left: a hang-up landing between a temporary's creation and its `atomic_write` block
+        left one among the outputs. One run at a time writes here (`cli.lock`), so no other
+        save is in progress."""
+        for tmp in self.path.parent.glob(f".{self.path.name}.*.partial"):
+            tmp.unlink(missing_ok=True)
 
     def end_file(self, output: Path, status: str, /, **fields: Any) -> None:
         """Close `output`'s entry as `failed` or `interrupted` (with `fields`) and save."""
