@@ -1,7 +1,7 @@
 """A hang-up landing between the creation of the run record's temporary and its write block
 left `.sdap_run.json.<random>.partial` among the outputs (seen once in a batch stopped by a
-hang-up of its process group). Closing a run, and opening the folder again, delete the
-record's own temporaries; other hidden files stay."""
+hang-up of its process group). Closing a run (stopped or not: a rerun closes its own) deletes
+the record's own temporaries; other hidden files stay."""
 
 from __future__ import annotations
 
@@ -26,8 +26,10 @@ def test_closing_a_run_deletes_the_records_temporaries(tmp_path):
     assert not stray.exists() and other.exists()
 
 
-def test_opening_the_folder_again_deletes_them(tmp_path):
+def test_the_next_run_deletes_those_of_a_killed_one(tmp_path):
     RunRecord(tmp_path).save()
     stray, other = _leftovers(tmp_path)
-    RunRecord(tmp_path).close_killed()
+    record = RunRecord(tmp_path)
+    record.start_run(["denoise"])
+    record.finish_run("finished")
     assert not stray.exists() and other.exists()

@@ -103,7 +103,6 @@ class RunRecord:
         for name, entry in list(self.files.items()):
             if entry.get("status") == "running":
                 self._unfinished(name, "interrupted")
-        self.remove_temporaries()
 
     def start_run(self, command: list[str], **info: Any) -> None:
         """Append a run (status `running`) and save, once a killed run is closed
@@ -125,11 +124,18 @@ class RunRecord:
 
     def remove_temporaries(self) -> None:
         """Delete the record's own temporaries (`.sdap_run.json.<random>.partial`) that a stop
-        left: a hang-up landing between a temporary's creation and its `atomic_write` block
-        left one among the outputs. One run at a time writes here (`cli.lock`), so no other
-        save is in progress."""
-        for tmp in self.path.parent.glob(f".{self.path.name}.*.partial"):
-            tmp.unlink(missing_ok=True)
+        left, this run's or a killed one's: a hang-up landing between a temporary's creation
+        and its `atomic_write` block left one among the outputs. One run at a time writes here
+        (`cli.lock`), so no other save is in progress. One listing per run, at its end."""
+        start, end = f".{self.path.name}.", ".partial"
+        try:
+            with os.scandir(self.path.parent) as entries:
+                stray = [e.path for e in entries if e.name.startswith(start)
+                         and e.name.endswith(end)]
+        except OSError:
+            return
+        for path in stray:
+            Path(path).unlink(missing_ok=True)
 
     def end_file(self, output: Path, status: str, /, **fields: Any) -> None:
         """Close `output`'s entry as `failed` or `interrupted` (with `fields`) and save."""
